@@ -1,0 +1,811 @@
+//! The scheduler: a single-threaded, discrete-event executor for async tasks in simulated time.
+//!
+//! Engine code is ordinary async Rust ("append to the WAL, then await its flush"). Tasks sleep
+//! on simulated timers; when no task can make progress, the clock jumps to the earliest timer.
+//! Order is fully deterministic: ready tasks run first-in first-out, and timers fire by
+//! (deadline, creation order). Nothing here reads a wall clock.
+//!
+//! One *event* is one timer firing plus every poll it causes. `Sim::step` processes one event,
+//! which is what the playground's "step" button does.
+
+use crate::rng::{RngStreams, SimRng};
+use crate::time::{SimDuration, SimTime};
+use crate::trace::{EventKind, Trace, TraceConfig};
+use std::cell::{Cell, RefCell};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+
+/// A boxed future that need not be `Send`: everything here runs on one thread.
+pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// Limits that keep a runaway simulation from eating the browser tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExecutorLimits {
+    /// Live tasks at once; `spawn` beyond this panics in debug and is refused (the task is
+    /// dropped and its handle reports `JoinError::Refused`) in release.
+    pub max_tasks: usize,
+    /// Pending timers at once.
+    pub max_timers: usize,
+    /// Polls within one event before the executor reports a livelock.
+    pub max_polls_per_event: u64,
+}
+
+impl Default for ExecutorLimits {
+    fn default() -> Self {
+        ExecutorLimits {
+            max_tasks: 100_000,
+            max_timers: 1_000_000,
+            max_polls_per_event: 10_000_000,
+        }
+    }
+}
+
+/// Why a `block_on` or run could not finish.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// The awaited future is pending, no task is ready and no timer is set: it can never finish.
+    Deadlock { at: SimTime },
+    /// Tasks kept waking each other without time advancing.
+    Livelock { at: SimTime, polls: u64 },
+    /// The run went past the simulated-time budget it was given.
+    TimeBudgetExceeded { at: SimTime },
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Deadlock { at } => write!(f, "deadlock at {at}: nothing can make progress"),
+            RunError::Livelock { at, polls } => {
+                write!(f, "livelock at {at}: {polls} polls without time advancing")
+            }
+            RunError::TimeBudgetExceeded { at } => write!(f, "time budget exceeded at {at}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+struct TimerState {
+    fired: Cell<bool>,
+    cancelled: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+struct TimerEntry {
+    deadline: SimTime,
+    seq: u64,
+    state: Rc<TimerState>,
+}
+
+impl PartialEq for TimerEntry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.deadline, self.seq) == (other.deadline, other.seq)
+    }
+}
+impl Eq for TimerEntry {}
+impl PartialOrd for TimerEntry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for TimerEntry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.deadline, self.seq).cmp(&(other.deadline, other.seq))
+    }
+}
+
+#[derive(Default)]
+struct ReadyQueue {
+    queue: Mutex<VecDeque<(usize, u64)>>,
+}
+
+impl ReadyQueue {
+    fn push(&self, entry: (usize, u64)) {
+        self.queue
+            .lock()
+            .expect("the ready queue is only touched on the simulation thread")
+            .push_back(entry);
+    }
+    fn pop(&self) -> Option<(usize, u64)> {
+        self.queue
+            .lock()
+            .expect("the ready queue is only touched on the simulation thread")
+            .pop_front()
+    }
+    fn is_empty(&self) -> bool {
+        self.queue
+            .lock()
+            .expect("the ready queue is only touched on the simulation thread")
+            .is_empty()
+    }
+}
+
+struct TaskWaker {
+    index: usize,
+    generation: u64,
+    scheduled: AtomicBool,
+    ready: Arc<ReadyQueue>,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.scheduled.swap(true, Ordering::Relaxed) {
+            self.ready.push((self.index, self.generation));
+        }
+    }
+}
+
+struct TaskSlot {
+    generation: u64,
+    future: Option<LocalBoxFuture<'static, ()>>,
+    waker: Arc<TaskWaker>,
+    /// Set when the task is aborted while it is being polled.
+    aborted: bool,
+}
+
+struct Shared {
+    now: Cell<SimTime>,
+    tasks: RefCell<Vec<Option<TaskSlot>>>,
+    free_slots: RefCell<Vec<usize>>,
+    live_tasks: Cell<usize>,
+    next_generation: Cell<u64>,
+    ready: Arc<ReadyQueue>,
+    timers: RefCell<BinaryHeap<Reverse<TimerEntry>>>,
+    next_timer_seq: Cell<u64>,
+    events_processed: Cell<u64>,
+    polls: Cell<u64>,
+    streams: RngStreams,
+    trace: RefCell<Trace>,
+    limits: ExecutorLimits,
+}
+
+/// The simulation: clock, scheduler, random streams and trace for one run.
+pub struct Sim {
+    shared: Rc<Shared>,
+}
+
+/// A cheap, clonable handle that tasks use to read the clock, sleep, spawn and record events.
+#[derive(Clone)]
+pub struct SimHandle {
+    shared: Rc<Shared>,
+}
+
+/// Identifies a spawned task so that it can be aborted (a crash drops a writer's tasks).
+#[derive(Clone, Debug)]
+pub struct AbortHandle {
+    inner: AbortInner,
+}
+
+#[derive(Clone)]
+enum AbortInner {
+    Sim {
+        shared: std::rc::Weak<Shared>,
+        index: usize,
+        generation: u64,
+    },
+    Custom(Rc<dyn Fn()>),
+    Noop,
+}
+
+impl std::fmt::Debug for AbortInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AbortInner::Sim {
+                index, generation, ..
+            } => write!(f, "task {index}#{generation}"),
+            AbortInner::Custom(_) => write!(f, "custom"),
+            AbortInner::Noop => write!(f, "noop"),
+        }
+    }
+}
+
+impl AbortHandle {
+    /// An abort handle backed by another runtime's cancellation.
+    pub fn from_fn(abort: impl Fn() + 'static) -> Self {
+        AbortHandle {
+            inner: AbortInner::Custom(Rc::new(abort)),
+        }
+    }
+
+    /// A handle that aborts nothing.
+    pub fn noop() -> Self {
+        AbortHandle {
+            inner: AbortInner::Noop,
+        }
+    }
+
+    /// Drops the task's future at once (or as soon as its current poll returns). Aborting a
+    /// finished task does nothing.
+    pub fn abort(&self) {
+        match &self.inner {
+            AbortInner::Sim {
+                shared,
+                index,
+                generation,
+            } => {
+                if let Some(shared) = shared.upgrade() {
+                    shared.abort(*index, *generation);
+                }
+            }
+            AbortInner::Custom(abort) => abort(),
+            AbortInner::Noop => {}
+        }
+    }
+}
+
+/// What a `JoinHandle` reports when the task did not produce a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinError {
+    Aborted,
+    Refused,
+}
+
+struct JoinState<T> {
+    result: Option<Result<T, JoinError>>,
+    waker: Option<Waker>,
+}
+
+/// Awaits a spawned task's output.
+pub struct JoinHandle<T> {
+    state: Rc<RefCell<JoinState<T>>>,
+    abort: AbortHandle,
+}
+
+impl<T> JoinHandle<T> {
+    pub fn abort_handle(&self) -> AbortHandle {
+        self.abort.clone()
+    }
+    pub fn is_finished(&self) -> bool {
+        self.state.borrow().result.is_some()
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.state.borrow_mut();
+        if let Some(result) = state.result.take() {
+            return Poll::Ready(result);
+        }
+        state.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+/// Completes the join state with `Aborted` if the task's future is dropped unfinished.
+struct CompleteOnDrop<T> {
+    state: Rc<RefCell<JoinState<T>>>,
+}
+
+impl<T> Drop for CompleteOnDrop<T> {
+    fn drop(&mut self) {
+        let waker = {
+            let mut state = self.state.borrow_mut();
+            if state.result.is_none() {
+                state.result = Some(Err(JoinError::Aborted));
+                state.waker.take()
+            } else {
+                None
+            }
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// A simulated sleep. Dropping it cancels the timer, so an abandoned timeout does not drag
+/// the clock forward.
+pub struct Sleep {
+    shared: Rc<Shared>,
+    deadline: SimTime,
+    state: Option<Rc<TimerState>>,
+}
+
+impl Future for Sleep {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.shared.now.get() >= self.deadline {
+            return Poll::Ready(());
+        }
+        if let Some(state) = &self.state {
+            if state.fired.get() {
+                return Poll::Ready(());
+            }
+            *state.waker.borrow_mut() = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        let state = Rc::new(TimerState {
+            fired: Cell::new(false),
+            cancelled: Cell::new(false),
+            waker: RefCell::new(Some(cx.waker().clone())),
+        });
+        self.shared.add_timer(self.deadline, state.clone());
+        self.state = Some(state);
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some(state) = &self.state {
+            if !state.fired.get() {
+                state.cancelled.set(true);
+                state.waker.borrow_mut().take();
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn add_timer(&self, deadline: SimTime, state: Rc<TimerState>) {
+        let seq = self.next_timer_seq.get();
+        self.next_timer_seq.set(seq + 1);
+        let mut timers = self.timers.borrow_mut();
+        if timers.len() >= self.limits.max_timers {
+            // Prune cancelled timers before refusing: most are abandoned timeouts.
+            let kept: Vec<_> = timers
+                .drain()
+                .filter(|entry| !entry.0.state.cancelled.get())
+                .collect();
+            timers.extend(kept);
+        }
+        assert!(
+            timers.len() < self.limits.max_timers,
+            "simulation exceeded its limit of {} pending timers",
+            self.limits.max_timers
+        );
+        timers.push(Reverse(TimerEntry {
+            deadline,
+            seq,
+            state,
+        }));
+    }
+
+    fn spawn_boxed(self: &Rc<Self>, future: LocalBoxFuture<'static, ()>) -> Option<AbortHandle> {
+        if self.live_tasks.get() >= self.limits.max_tasks {
+            debug_assert!(
+                false,
+                "simulation exceeded its limit of {} live tasks",
+                self.limits.max_tasks
+            );
+            return None;
+        }
+        let generation = self.next_generation.get();
+        self.next_generation.set(generation + 1);
+        let index = self
+            .free_slots
+            .borrow_mut()
+            .pop()
+            .unwrap_or_else(|| self.tasks.borrow().len());
+        let waker = Arc::new(TaskWaker {
+            index,
+            generation,
+            scheduled: AtomicBool::new(false),
+            ready: self.ready.clone(),
+        });
+        let slot = TaskSlot {
+            generation,
+            future: Some(future),
+            waker: waker.clone(),
+            aborted: false,
+        };
+        {
+            let mut tasks = self.tasks.borrow_mut();
+            if index == tasks.len() {
+                tasks.push(Some(slot));
+            } else {
+                tasks[index] = Some(slot);
+            }
+        }
+        self.live_tasks.set(self.live_tasks.get() + 1);
+        waker.wake_by_ref();
+        Some(AbortHandle {
+            inner: AbortInner::Sim {
+                shared: Rc::downgrade(self),
+                index,
+                generation,
+            },
+        })
+    }
+
+    fn free_slot(&self, index: usize) {
+        self.tasks.borrow_mut()[index] = None;
+        self.free_slots.borrow_mut().push(index);
+        self.live_tasks.set(self.live_tasks.get() - 1);
+    }
+
+    fn abort(&self, index: usize, generation: u64) {
+        let future = {
+            let mut tasks = self.tasks.borrow_mut();
+            match tasks.get_mut(index) {
+                Some(Some(slot)) if slot.generation == generation => {
+                    if slot.future.is_none() {
+                        // Being polled right now: drop it when the poll returns.
+                        slot.aborted = true;
+                        None
+                    } else {
+                        slot.future.take()
+                    }
+                }
+                _ => return,
+            }
+        };
+        if let Some(future) = future {
+            self.free_slot(index);
+            // Dropped outside the borrow: its destructors may spawn or abort other tasks.
+            drop(future);
+        }
+    }
+
+    /// Polls ready tasks until none is left. Returns the number of polls.
+    fn run_ready(&self) -> Result<u64, RunError> {
+        let mut polls_this_round = 0u64;
+        while let Some((index, generation)) = self.ready.pop() {
+            let taken = {
+                let mut tasks = self.tasks.borrow_mut();
+                match tasks.get_mut(index) {
+                    Some(Some(slot)) if slot.generation == generation => slot
+                        .future
+                        .take()
+                        .map(|future| (future, slot.waker.clone())),
+                    _ => None,
+                }
+            };
+            let Some((mut future, waker_arc)) = taken else {
+                continue;
+            };
+            waker_arc.scheduled.store(false, Ordering::Relaxed);
+            let waker = Waker::from(waker_arc);
+            let mut cx = Context::from_waker(&waker);
+            polls_this_round += 1;
+            self.polls.set(self.polls.get() + 1);
+            let poll = future.as_mut().poll(&mut cx);
+            let aborted = {
+                let tasks = self.tasks.borrow();
+                matches!(tasks.get(index), Some(Some(slot)) if slot.aborted)
+            };
+            match poll {
+                Poll::Ready(()) => {
+                    self.free_slot(index);
+                    drop(future);
+                }
+                Poll::Pending if aborted => {
+                    self.free_slot(index);
+                    drop(future);
+                }
+                Poll::Pending => {
+                    let mut tasks = self.tasks.borrow_mut();
+                    if let Some(Some(slot)) = tasks.get_mut(index) {
+                        slot.future = Some(future);
+                    }
+                }
+            }
+            if polls_this_round > self.limits.max_polls_per_event {
+                return Err(RunError::Livelock {
+                    at: self.now.get(),
+                    polls: polls_this_round,
+                });
+            }
+        }
+        Ok(polls_this_round)
+    }
+
+    /// Pops cancelled timers off the top and returns the next live deadline.
+    fn next_deadline(&self) -> Option<SimTime> {
+        let mut timers = self.timers.borrow_mut();
+        while let Some(Reverse(entry)) = timers.peek() {
+            if entry.state.cancelled.get() {
+                timers.pop();
+            } else {
+                return Some(entry.deadline);
+            }
+        }
+        None
+    }
+
+    /// Fires the earliest live timer, advancing the clock to it. Returns false when none.
+    fn fire_next_timer(&self) -> bool {
+        let Some(deadline) = self.next_deadline() else {
+            return false;
+        };
+        let entry = self
+            .timers
+            .borrow_mut()
+            .pop()
+            .expect("next_deadline just saw a live timer on top")
+            .0;
+        if deadline > self.now.get() {
+            self.now.set(deadline);
+        }
+        entry.state.fired.set(true);
+        let waker = entry.state.waker.borrow_mut().take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        true
+    }
+}
+
+impl Sim {
+    /// A new simulation at time zero, with the given root seed and default limits.
+    pub fn new(seed: u64) -> Self {
+        Sim::with_config(seed, TraceConfig::default(), ExecutorLimits::default())
+    }
+
+    pub fn with_config(seed: u64, trace: TraceConfig, limits: ExecutorLimits) -> Self {
+        Sim {
+            shared: Rc::new(Shared {
+                now: Cell::new(SimTime::ZERO),
+                tasks: RefCell::new(Vec::new()),
+                free_slots: RefCell::new(Vec::new()),
+                live_tasks: Cell::new(0),
+                next_generation: Cell::new(0),
+                ready: Arc::new(ReadyQueue::default()),
+                timers: RefCell::new(BinaryHeap::new()),
+                next_timer_seq: Cell::new(0),
+                events_processed: Cell::new(0),
+                polls: Cell::new(0),
+                streams: RngStreams::new(seed),
+                trace: RefCell::new(Trace::new(trace)),
+                limits,
+            }),
+        }
+    }
+
+    pub fn handle(&self) -> SimHandle {
+        SimHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.shared.now.get()
+    }
+
+    /// Processes one event: runs ready tasks, fires the earliest timer, and runs what it woke.
+    /// Returns `Ok(false)` when there is nothing left to do.
+    pub fn step(&self) -> Result<bool, RunError> {
+        self.shared.run_ready()?;
+        if !self.shared.fire_next_timer() {
+            return Ok(false);
+        }
+        self.shared
+            .events_processed
+            .set(self.shared.events_processed.get() + 1);
+        self.shared.run_ready()?;
+        Ok(true)
+    }
+
+    /// Runs every event due at or before `until`, then sets the clock to `until`. Returns the
+    /// number of events processed. Stops early, leaving the clock at the last event, after
+    /// `max_events` events (so a browser frame stays short).
+    pub fn run_until(&self, until: SimTime, max_events: u64) -> Result<u64, RunError> {
+        self.shared.run_ready()?;
+        let mut processed = 0;
+        while processed < max_events {
+            match self.shared.next_deadline() {
+                Some(deadline) if deadline <= until => {
+                    self.step()?;
+                    processed += 1;
+                }
+                _ => {
+                    if self.shared.now.get() < until {
+                        self.shared.now.set(until);
+                    }
+                    self.shared.run_ready()?;
+                    break;
+                }
+            }
+        }
+        Ok(processed)
+    }
+
+    /// Runs until no task is ready and no timer is set, or `max_events` have passed.
+    pub fn run_until_idle(&self, max_events: u64) -> Result<u64, RunError> {
+        let mut processed = 0;
+        while processed < max_events && self.step()? {
+            processed += 1;
+        }
+        Ok(processed)
+    }
+
+    /// Runs the simulation until `future` completes, advancing simulated time as needed.
+    pub fn block_on<F>(&self, future: F) -> Result<F::Output, RunError>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.block_on_within(future, SimTime::MAX)
+    }
+
+    /// Like `block_on`, but gives up with `TimeBudgetExceeded` once the clock passes `limit`.
+    pub fn block_on_within<F>(&self, future: F, limit: SimTime) -> Result<F::Output, RunError>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let output: Rc<RefCell<Option<F::Output>>> = Rc::new(RefCell::new(None));
+        let slot = output.clone();
+        let abort = self.shared.spawn_boxed(Box::pin(async move {
+            let value = future.await;
+            *slot.borrow_mut() = Some(value);
+        }));
+        loop {
+            self.shared.run_ready()?;
+            if let Some(value) = output.borrow_mut().take() {
+                return Ok(value);
+            }
+            if self.now() > limit {
+                if let Some(abort) = &abort {
+                    abort.abort();
+                }
+                return Err(RunError::TimeBudgetExceeded { at: self.now() });
+            }
+            if !self.step()? {
+                if let Some(value) = output.borrow_mut().take() {
+                    return Ok(value);
+                }
+                if let Some(abort) = &abort {
+                    abort.abort();
+                }
+                return Err(RunError::Deadlock { at: self.now() });
+            }
+        }
+    }
+
+    /// Events (timer firings) processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.shared.events_processed.get()
+    }
+
+    /// Task polls so far.
+    pub fn polls(&self) -> u64 {
+        self.shared.polls.get()
+    }
+
+    pub fn live_tasks(&self) -> usize {
+        self.shared.live_tasks.get()
+    }
+
+    /// True when a task is ready or a timer is pending.
+    pub fn has_pending_work(&self) -> bool {
+        !self.shared.ready.is_empty() || self.shared.next_deadline().is_some()
+    }
+
+    /// The simulated time of the next timer, if any.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.shared.next_deadline()
+    }
+
+    pub fn trace(&self) -> std::cell::Ref<'_, Trace> {
+        self.shared.trace.borrow()
+    }
+
+    pub fn trace_mut(&self) -> std::cell::RefMut<'_, Trace> {
+        self.shared.trace.borrow_mut()
+    }
+
+    pub fn streams(&self) -> RngStreams {
+        self.shared.streams
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        // Tasks hold handles to the simulation; drop them to break the reference cycle.
+        let futures: Vec<_> = self
+            .shared
+            .tasks
+            .borrow_mut()
+            .iter_mut()
+            .filter_map(|slot| slot.as_mut().and_then(|s| s.future.take()))
+            .collect();
+        drop(futures);
+        self.shared.tasks.borrow_mut().clear();
+        self.shared.timers.borrow_mut().clear();
+    }
+}
+
+impl SimHandle {
+    pub fn now(&self) -> SimTime {
+        self.shared.now.get()
+    }
+
+    /// Sleeps for `duration` of simulated time. A zero duration completes at once.
+    pub fn sleep(&self, duration: SimDuration) -> Sleep {
+        self.sleep_until(self.now() + duration)
+    }
+
+    pub fn sleep_until(&self, deadline: SimTime) -> Sleep {
+        Sleep {
+            shared: self.shared.clone(),
+            deadline,
+            state: None,
+        }
+    }
+
+    /// Spawns a task. It first runs at the current instant, after the tasks already ready.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let state = Rc::new(RefCell::new(JoinState {
+            result: None,
+            waker: None,
+        }));
+        let guard = CompleteOnDrop {
+            state: state.clone(),
+        };
+        let abort = self.shared.spawn_boxed(Box::pin(async move {
+            let guard = guard;
+            let value = future.await;
+            let waker = {
+                let mut state = guard.state.borrow_mut();
+                state.result = Some(Ok(value));
+                state.waker.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }));
+        let abort = match abort {
+            Some(abort) => abort,
+            None => {
+                state.borrow_mut().result = Some(Err(JoinError::Refused));
+                AbortHandle::noop()
+            }
+        };
+        JoinHandle { state, abort }
+    }
+
+    /// Records a trace event at the current simulated time.
+    pub fn record(&self, kind: EventKind) -> u64 {
+        let now = self.now();
+        self.shared.trace.borrow_mut().record(now, kind)
+    }
+
+    /// Records a trace event at an explicit time (a request's start, say).
+    pub fn record_at(&self, at: SimTime, kind: EventKind) -> u64 {
+        self.shared.trace.borrow_mut().record(at, kind)
+    }
+
+    /// The named random stream (see `RngStreams::stream`).
+    pub fn rng(&self, name: &str) -> SimRng {
+        self.shared.streams.stream(name)
+    }
+
+    pub fn trace_hash(&self) -> u64 {
+        self.shared.trace.borrow().hash()
+    }
+
+    /// Runs `f` with the trace borrowed (for reading retained events or subscribing).
+    pub fn with_trace<R>(&self, f: impl FnOnce(&mut Trace) -> R) -> R {
+        f(&mut self.shared.trace.borrow_mut())
+    }
+}
+
+/// Completes after other ready tasks have had a turn, without advancing time.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await
+}

@@ -1,0 +1,49 @@
+//! The runtime port: what engine code needs from its surroundings (a clock, sleeps, spawned
+//! background tasks, the trace and named randomness), as an object-safe trait.
+//!
+//! In simulation `SimHandle` implements it. Natively against a real object store, the CLI
+//! implements it over tokio's local executor; only that binary touches wall time.
+
+use crate::executor::{AbortHandle, LocalBoxFuture, SimHandle};
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+use crate::trace::EventKind;
+use std::rc::Rc;
+
+pub trait Runtime {
+    /// The current time (simulated, or time since start for a real runtime).
+    fn now(&self) -> SimTime;
+    fn sleep(&self, duration: SimDuration) -> LocalBoxFuture<'static, ()>;
+    /// Spawns a background task; the handle aborts it (a crash aborts a writer's tasks).
+    fn spawn_detached(&self, future: LocalBoxFuture<'static, ()>) -> AbortHandle;
+    /// Records a trace event at `now()`.
+    fn record(&self, kind: EventKind);
+    /// Records a trace event at an explicit time.
+    fn record_at(&self, at: SimTime, kind: EventKind);
+    /// A named random stream derived from the run's seed.
+    fn rng(&self, name: &str) -> SimRng;
+}
+
+/// A shared runtime reference, as engine components hold it.
+pub type RuntimeRef = Rc<dyn Runtime>;
+
+impl Runtime for SimHandle {
+    fn now(&self) -> SimTime {
+        SimHandle::now(self)
+    }
+    fn sleep(&self, duration: SimDuration) -> LocalBoxFuture<'static, ()> {
+        Box::pin(SimHandle::sleep(self, duration))
+    }
+    fn spawn_detached(&self, future: LocalBoxFuture<'static, ()>) -> AbortHandle {
+        self.spawn(future).abort_handle()
+    }
+    fn record(&self, kind: EventKind) {
+        SimHandle::record(self, kind);
+    }
+    fn record_at(&self, at: SimTime, kind: EventKind) {
+        SimHandle::record_at(self, at, kind);
+    }
+    fn rng(&self, name: &str) -> SimRng {
+        SimHandle::rng(self, name)
+    }
+}

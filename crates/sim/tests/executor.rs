@@ -1,0 +1,170 @@
+//! The scheduler's contract: timers fire in simulated time, in deterministic order, and
+//! sleeping tasks resume at exactly the right instant.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use strata_sim::sync::{oneshot, race, timeout, Either, Notify};
+use strata_sim::{JoinError, RunError, Sim, SimDuration, SimTime};
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+#[test]
+fn sleeping_tasks_wake_at_their_deadline_in_order() {
+    let sim = Sim::new(1);
+    let log = Rc::new(RefCell::new(Vec::new()));
+    for (name, ms) in [("c", 30u64), ("a", 10), ("b", 20), ("a2", 10)] {
+        let handle = sim.handle();
+        let log = log.clone();
+        handle.clone().spawn(async move {
+            handle.sleep(SimDuration::from_millis(ms)).await;
+            log.borrow_mut().push((name, handle.now()));
+        });
+    }
+    sim.run_until_idle(100).unwrap();
+    assert_eq!(
+        *log.borrow(),
+        vec![
+            ("a", SimTime::from_millis(10)),
+            ("a2", SimTime::from_millis(10)),
+            ("b", SimTime::from_millis(20)),
+            ("c", SimTime::from_millis(30)),
+        ]
+    );
+}
+
+#[test]
+fn block_on_advances_time_and_returns_the_value() {
+    let sim = Sim::new(1);
+    let handle = sim.handle();
+    let value = sim
+        .block_on(async move {
+            handle.sleep(SimDuration::from_secs(5)).await;
+            let child = handle.spawn({
+                let handle = handle.clone();
+                async move {
+                    handle.sleep(SimDuration::from_millis(250)).await;
+                    7
+                }
+            });
+            child.await.unwrap() * 6
+        })
+        .unwrap();
+    assert_eq!(value, 42);
+    assert_eq!(sim.now(), SimTime::from_millis(5250));
+}
+
+#[test]
+fn a_future_that_can_never_finish_is_reported_as_deadlock() {
+    let sim = Sim::new(1);
+    let (_sender, receiver) = oneshot::<u32>();
+    let result = sim.block_on(receiver);
+    assert!(matches!(result, Err(RunError::Deadlock { .. })));
+}
+
+#[test]
+fn run_until_stops_at_the_limit_and_sets_the_clock() {
+    let sim = Sim::new(1);
+    let handle = sim.handle();
+    let ticks = Rc::new(RefCell::new(0));
+    let counter = ticks.clone();
+    handle.clone().spawn(async move {
+        loop {
+            handle.sleep(SimDuration::from_millis(100)).await;
+            *counter.borrow_mut() += 1;
+        }
+    });
+    let events = sim.run_until(SimTime::from_millis(1050), u64::MAX).unwrap();
+    assert_eq!(events, 10);
+    assert_eq!(*ticks.borrow(), 10);
+    assert_eq!(sim.now(), SimTime::from_millis(1050));
+    // A cap on events per call leaves the clock at the last event processed.
+    let events = sim.run_until(SimTime::from_secs(100), 3).unwrap();
+    assert_eq!(events, 3);
+    assert_eq!(sim.now(), SimTime::from_millis(1300));
+}
+
+#[test]
+fn abort_drops_the_task_and_its_join_reports_aborted() {
+    let sim = Sim::new(1);
+    let handle = sim.handle();
+    let task = handle.spawn({
+        let handle = handle.clone();
+        async move {
+            handle.sleep(SimDuration::from_secs(10)).await;
+            1
+        }
+    });
+    let abort = task.abort_handle();
+    sim.run_until(SimTime::from_secs(1), 100).unwrap();
+    abort.abort();
+    assert_eq!(sim.live_tasks(), 0);
+    let result = sim.block_on(task).unwrap();
+    assert_eq!(result, Err(JoinError::Aborted));
+    // The aborted task's timer was cancelled, so the clock did not jump to 10 s.
+    assert_eq!(sim.now(), SimTime::from_secs(1));
+}
+
+#[test]
+fn timeout_and_race_pick_the_earlier_and_cancel_the_other_timer() {
+    let sim = Sim::new(1);
+    let handle = sim.handle();
+    let result = sim
+        .block_on({
+            let handle = handle.clone();
+            async move {
+                let slow = handle.sleep(SimDuration::from_secs(60));
+                let quick = timeout(&handle, SimDuration::from_millis(5), slow).await;
+                let fast = async {
+                    handle.sleep(SimDuration::from_millis(1)).await;
+                    "fast"
+                };
+                let won = race(fast, handle.sleep(SimDuration::from_secs(30))).await;
+                (quick, won)
+            }
+        })
+        .unwrap();
+    assert_eq!(result.0, Err(strata_sim::sync::Elapsed));
+    assert_eq!(result.1, Either::Left("fast"));
+    assert!(!sim.has_pending_work());
+    assert_eq!(sim.now(), SimTime::from_millis(6));
+}
+
+#[test]
+fn notify_wakes_every_waiter() {
+    let sim = Sim::new(1);
+    let handle = sim.handle();
+    let notify = Notify::new();
+    let woken = Rc::new(RefCell::new(0));
+    for _ in 0..3 {
+        let notified = notify.notified();
+        let woken = woken.clone();
+        handle.spawn(async move {
+            notified.await;
+            *woken.borrow_mut() += 1;
+        });
+    }
+    sim.run_until_idle(10).unwrap();
+    assert_eq!(*woken.borrow(), 0);
+    assert_eq!(notify.waiter_count(), 3);
+    notify.notify_waiters();
+    sim.run_until_idle(10).unwrap();
+    assert_eq!(*woken.borrow(), 3);
+}
+
+#[test]
+fn step_processes_one_timer_event() {
+    let sim = Sim::new(1);
+    let handle = sim.handle();
+    for ms in [5u64, 10, 15] {
+        let handle = handle.clone();
+        handle.clone().spawn(async move {
+            handle.sleep(SimDuration::from_millis(ms)).await;
+        });
+    }
+    assert!(sim.step().unwrap());
+    assert_eq!(sim.now(), SimTime::from_millis(5));
+    assert!(sim.step().unwrap());
+    assert!(sim.step().unwrap());
+    assert!(!sim.step().unwrap());
+    assert_eq!(sim.events_processed(), 3);
+}
