@@ -239,6 +239,25 @@ pub enum EventKind {
         description: String,
     },
 
+    // The lab (crates/lab): what the workload saw, so that client metrics come from the trace.
+    /// One client operation against the engine, recorded when it completes (latency is
+    /// `at - start`). `op` is one of `put`, `delete`, `get`, `scan`, `batch`; `bytes` are the
+    /// user bytes written (key + value) or read; `durable` is true when the acknowledgement
+    /// came only after the data was durable in the object store (await-durable).
+    ClientOp {
+        op: String,
+        bytes: u64,
+        start: SimTime,
+        ok: bool,
+        durable: bool,
+    },
+    /// A read-back of every acknowledged-durable write after a recovery (or at the end of a
+    /// run): how many keys were checked and how many durable writes were missing.
+    DurabilityChecked {
+        keys_checked: u64,
+        lost: u64,
+    },
+
     /// Free-form, for tests and tools.
     Note {
         text: String,
@@ -270,6 +289,8 @@ impl EventKind {
             EventKind::PolicyUpdated { .. } => "policy_updated",
             EventKind::Checkpointed { .. } => "checkpointed",
             EventKind::DriftApplied { .. } => "drift_applied",
+            EventKind::ClientOp { .. } => "client_op",
+            EventKind::DurabilityChecked { .. } => "durability_checked",
             EventKind::Note { .. } => "note",
         }
     }
