@@ -1,1 +1,10 @@
-//! Placeholder: filled in by its issue.
+//! The lab: scenarios, the runner that plays them in the simulator, the metrics computed from
+//! the trace, and the native `strata` CLI (src/main.rs).
+//!
+//! - [`scenario`]: the versioned scenario document and its validation.
+//! - [`share`]: the compact share token (`v1.` + base64url JSON) that carries a scenario in a URL.
+
+pub mod scenario;
+pub mod share;
+
+pub use scenario::{Scenario, ScenarioError, SCENARIO_VERSION};

@@ -1,0 +1,1232 @@
+//! The scenario document: everything one run needs (seed, duration, workload, engine options,
+//! object-store preset and overrides, timed faults, an optional recommender loop), as a
+//! versioned serde schema.
+//!
+//! The same document is the CLI's input file, the payload of a share URL (see [`crate::share`])
+//! and the playground's state, so the schema is strict: every struct denies unknown fields,
+//! the version is checked before anything else, and [`Scenario::validate`] turns every
+//! out-of-range value into a [`ScenarioError`] that names the field. The runner
+//! ([`crate::runner`]) maps the scenario onto the simulated store and the engine; this module
+//! knows nothing about either, so it stays a pure description.
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// The schema version this build reads and writes.
+pub const SCENARIO_VERSION: u32 = 1;
+
+/// The longest simulated run a scenario may ask for: 7 days.
+pub const MAX_DURATION_MS: u64 = 7 * 24 * 3600 * 1000;
+/// The largest key space: the durability model keeps one entry per written key.
+pub const MAX_KEY_COUNT: u64 = 10_000_000;
+/// The largest value a workload writes (the engine's own limit may be lower).
+pub const MAX_VALUE_BYTES: u64 = 4 * 1024 * 1024;
+/// The longest key a workload writes (S3-style limit on keys).
+pub const MAX_KEY_BYTES: u32 = 1024;
+/// The highest arrival rate: beyond this a simulation would take hours of wall time.
+pub const MAX_RATE_OPS_PER_SEC: f64 = 1_000_000.0;
+/// The most operations in flight at once; the generator waits (like a client with a bounded
+/// connection pool) when it is reached.
+pub const MAX_IN_FLIGHT: u32 = 100_000;
+/// The most entries one scan or batch may touch.
+pub const MAX_OPS_PER_SCAN_OR_BATCH: u32 = 10_000;
+/// The most faults in one scenario.
+pub const MAX_FAULTS: usize = 1_000;
+/// Every value the workload writes starts with its 8-byte write id, so a read-back can tell
+/// which write it sees; values are therefore at least this long.
+pub const MIN_VALUE_BYTES: u64 = 8;
+
+/// Why a scenario was refused. Every message names the field and the rule it broke.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    /// Not JSON, a field of the wrong type, or an unknown field.
+    #[error("scenario could not be read: {0}")]
+    Parse(String),
+    #[error("unsupported scenario version {found}: this build reads version {supported}")]
+    UnsupportedVersion { found: String, supported: u32 },
+    #[error("invalid scenario: {field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("malformed share token: {0}")]
+    ShareToken(String),
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// One run: what to simulate and for how long.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Must be [`SCENARIO_VERSION`].
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The root seed: every random stream of the run derives from it.
+    pub seed: u64,
+    /// Simulated time the workload runs for (work in flight at the end is allowed to finish).
+    pub duration_ms: u64,
+    #[serde(default)]
+    pub workload: WorkloadSpec,
+    #[serde(default)]
+    pub engine: EngineSpec,
+    #[serde(default)]
+    pub store: StoreSpec,
+    /// Faults and writer events, each at its simulated time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultSpec>,
+    /// The recommender loop, when the scenario runs one beside the workload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommender: Option<RecommenderSpec>,
+    /// Read back every acknowledged-durable write when the run ends, and count the lost ones.
+    #[serde(default = "default_true")]
+    pub verify_at_end: bool,
+    #[serde(default)]
+    pub trace: TraceSpec,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// How keys are picked.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum KeyDistribution {
+    /// Every key equally likely.
+    Uniform,
+    /// Key rank r drawn with probability ∝ 1 / (r + 1)^s (s = 0 is uniform, s ≈ 1 is skewed).
+    Zipf { s: f64 },
+    /// Keys 0, 1, 2, … in order, wrapping at `key_count`.
+    Sequential,
+}
+
+/// Value sizes: a fixed size (`"value_bytes": 100`) or a uniform range
+/// (`"value_bytes": {"min": 64, "max": 256}`), both inclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValueBytes {
+    pub min: u64,
+    pub max: u64,
+}
+
+impl ValueBytes {
+    pub const fn fixed(bytes: u64) -> Self {
+        ValueBytes {
+            min: bytes,
+            max: bytes,
+        }
+    }
+}
+
+impl Serialize for ValueBytes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        if self.min == self.max {
+            serializer.serialize_u64(self.min)
+        } else {
+            let mut s = serializer.serialize_struct("ValueBytes", 2)?;
+            s.serialize_field("min", &self.min)?;
+            s.serialize_field("max", &self.max)?;
+            s.end()
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ValueBytes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValueBytesVisitor;
+        impl<'de> Visitor<'de> for ValueBytesVisitor {
+            type Value = ValueBytes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a byte count, or {\"min\": bytes, \"max\": bytes}")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ValueBytes, E> {
+                Ok(ValueBytes::fixed(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ValueBytes, E> {
+                u64::try_from(v)
+                    .map(ValueBytes::fixed)
+                    .map_err(|_| E::custom(format!("value_bytes must not be negative, got {v}")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ValueBytes, E> {
+                Err(E::custom(format!(
+                    "value_bytes must be a whole number of bytes, got {v}"
+                )))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ValueBytes, A::Error> {
+                let mut min = None;
+                let mut max = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "min" => min = Some(map.next_value::<u64>()?),
+                        "max" => max = Some(map.next_value::<u64>()?),
+                        other => {
+                            return Err(de::Error::unknown_field(other, &["min", "max"]));
+                        }
+                    }
+                }
+                let min = min.ok_or_else(|| de::Error::missing_field("min"))?;
+                let max = max.ok_or_else(|| de::Error::missing_field("max"))?;
+                Ok(ValueBytes { min, max })
+            }
+        }
+        deserializer.deserialize_any(ValueBytesVisitor)
+    }
+}
+
+/// Relative weights of the operation kinds (any non-negative numbers with a positive sum).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpMix {
+    pub read: f64,
+    pub write: f64,
+    pub delete: f64,
+    pub scan: f64,
+    /// Atomic write batches of `WorkloadSpec::batch_size` puts.
+    pub batch: f64,
+}
+
+impl Default for OpMix {
+    fn default() -> Self {
+        OpMix {
+            read: 0.0,
+            write: 1.0,
+            delete: 0.0,
+            scan: 0.0,
+            batch: 0.0,
+        }
+    }
+}
+
+impl OpMix {
+    /// The weights in a fixed order: read, write, delete, scan, batch.
+    pub fn weights(&self) -> [f64; 5] {
+        [self.read, self.write, self.delete, self.scan, self.batch]
+    }
+}
+
+/// The client workload: an open-loop arrival process (Poisson at `rate_ops_per_sec`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkloadSpec {
+    /// Mean arrivals per simulated second, all kinds together. Zero pauses the workload.
+    pub rate_ops_per_sec: f64,
+    pub key_distribution: KeyDistribution,
+    /// Keys are drawn from `0..key_count`.
+    pub key_count: u64,
+    /// Every key is `k` followed by its zero-padded index, this many bytes in all.
+    pub key_bytes: u32,
+    pub value_bytes: ValueBytes,
+    pub mix: OpMix,
+    /// Entries a scan asks for, starting at a drawn key.
+    pub scan_keys: u32,
+    /// Puts per batch.
+    pub batch_size: u32,
+    /// Writes are acknowledged only once durable in the object store.
+    pub await_durable: bool,
+    /// The most operations in flight; arrivals wait beyond it.
+    pub max_in_flight: u32,
+}
+
+impl Default for WorkloadSpec {
+    fn default() -> Self {
+        WorkloadSpec {
+            rate_ops_per_sec: 100.0,
+            key_distribution: KeyDistribution::Uniform,
+            key_count: 10_000,
+            key_bytes: 16,
+            value_bytes: ValueBytes::fixed(100),
+            mix: OpMix::default(),
+            scan_keys: 100,
+            batch_size: 10,
+            await_durable: false,
+            max_in_flight: 1024,
+        }
+    }
+}
+
+/// Engine options; a field left out keeps the engine's default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineSpec {
+    /// The database's path prefix in the bucket (default `db`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// One WAL object is written per interval (or sooner when the buffer fills).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flush_interval_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_wal_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memtable_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_immutable_memtables: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bloom_bits_per_key: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gc_interval_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gc_min_age_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l0_compaction_trigger: Option<u32>,
+}
+
+/// The object-store presets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorePreset {
+    #[default]
+    S3Standard,
+    S3Express,
+    /// Zero latency, no cost: the engine's own speed.
+    Instant,
+}
+
+impl StorePreset {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StorePreset::S3Standard => "s3_standard",
+            StorePreset::S3Express => "s3_express",
+            StorePreset::Instant => "instant",
+        }
+    }
+}
+
+/// Latency of one request class: lognormal with these two percentiles.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencySpec {
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// The simulated store: a preset, and any parameter overridden.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSpec {
+    pub preset: StorePreset,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub get_latency: Option<LatencySpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub put_latency: Option<LatencySpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_latency: Option<LatencySpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delete_latency: Option<LatencySpec>,
+    /// Per-connection transfer rate; adds size ÷ bandwidth to every request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bandwidth_bytes_per_sec: Option<f64>,
+    /// Per-prefix PUT/DELETE rate limit before 503 SlowDown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub put_limit_per_sec: Option<f64>,
+    /// Per-prefix GET/HEAD rate limit before 503 SlowDown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub get_limit_per_sec: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub put_usd_per_1000: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub get_usd_per_1000: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_usd_per_1000: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_usd_per_gb_month: Option<f64>,
+}
+
+/// Which requests a store fault applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultOp {
+    Get,
+    Head,
+    Put,
+    List,
+    Delete,
+}
+
+/// A window of simulated time, a probability and a filter, shared by the store's faults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultWindow {
+    pub from_ms: u64,
+    /// End of the window (exclusive); `None` means until the run ends.
+    pub until_ms: Option<u64>,
+    /// Chance that a matching request is hit.
+    pub probability: f64,
+    /// Only these operations (empty: all).
+    pub ops: Vec<FaultOp>,
+    /// Only keys starting with this prefix (empty: all).
+    pub prefix: String,
+}
+
+fn default_probability() -> f64 {
+    1.0
+}
+
+fn is_one(value: &f64) -> bool {
+    *value == 1.0
+}
+
+/// Declares the store-fault variants with the window fields inline: serde's `flatten` does
+/// not combine with `deny_unknown_fields`, and a strict schema matters more than brevity.
+macro_rules! fault_spec {
+    ($($(#[$doc:meta])* $variant:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty),* }),* $(,)?) => {
+        /// A fault, or a writer event, at its simulated time.
+        ///
+        /// Store faults (`server_errors`, `timeouts`, `lost_acks`, `slow`, `bit_flips`) share
+        /// a window: `from_ms` (default 0), `until_ms` (default: the end of the run),
+        /// `probability` (default 1), `ops` (default: all) and `prefix` (default: all keys).
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+        pub enum FaultSpec {
+            $(
+                $(#[$doc])*
+                $variant {
+                    #[serde(default)]
+                    from_ms: u64,
+                    #[serde(default, skip_serializing_if = "Option::is_none")]
+                    until_ms: Option<u64>,
+                    #[serde(default = "default_probability", skip_serializing_if = "is_one")]
+                    probability: f64,
+                    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+                    ops: Vec<FaultOp>,
+                    #[serde(default, skip_serializing_if = "String::is_empty")]
+                    prefix: String,
+                    $($(#[$fdoc])* $field: $ty,)*
+                },
+            )*
+            /// Every request fails from `from_ms` to `until_ms`.
+            Outage { from_ms: u64, until_ms: u64 },
+            /// At `at_ms`, flip one bit of one stored object: a drawn object whose key starts
+            /// with `prefix` (empty: any object).
+            BitFlip {
+                at_ms: u64,
+                #[serde(default, skip_serializing_if = "String::is_empty")]
+                prefix: String,
+            },
+            /// At `at_ms`, the writer process dies: background tasks stop, unflushed writes
+            /// are gone. With `recover_after_ms`, a new writer opens the database that long
+            /// afterwards.
+            CrashWriter {
+                at_ms: u64,
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                recover_after_ms: Option<u64>,
+            },
+            /// At `at_ms`, a new writer opens the database after a crash, recovers it, and
+            /// reads back every durable write.
+            Recover { at_ms: u64 },
+            /// At `at_ms`, a second writer opens the database while the first still runs. The
+            /// first becomes a zombie: it keeps trying to write and must be fenced; the
+            /// workload moves to the new writer.
+            StartZombie { at_ms: u64 },
+        }
+
+        impl FaultSpec {
+            /// The store-fault window, for the variants that have one.
+            pub fn window(&self) -> Option<FaultWindow> {
+                match self {
+                    $(
+                        FaultSpec::$variant { from_ms, until_ms, probability, ops, prefix, .. } => {
+                            Some(FaultWindow {
+                                from_ms: *from_ms,
+                                until_ms: *until_ms,
+                                probability: *probability,
+                                ops: ops.clone(),
+                                prefix: prefix.clone(),
+                            })
+                        }
+                    )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+fault_spec! {
+    /// Matching requests fail with a 5xx (the caller sees Unavailable).
+    ServerErrors {},
+    /// Matching requests get no answer before the deadline; a write may or may not land.
+    Timeouts {},
+    /// Matching writes are applied but the caller sees an error.
+    LostAcks {},
+    /// Matching requests take `multiplier` times longer.
+    Slow {
+        /// At least 1.
+        multiplier: f64
+    },
+    /// Matching PUTs are corrupted by one flipped bit as they are stored.
+    BitFlips {},
+}
+
+impl FaultSpec {
+    /// When the fault starts.
+    pub fn start_ms(&self) -> u64 {
+        match self {
+            FaultSpec::ServerErrors { from_ms, .. }
+            | FaultSpec::Timeouts { from_ms, .. }
+            | FaultSpec::LostAcks { from_ms, .. }
+            | FaultSpec::Slow { from_ms, .. }
+            | FaultSpec::BitFlips { from_ms, .. }
+            | FaultSpec::Outage { from_ms, .. } => *from_ms,
+            FaultSpec::BitFlip { at_ms, .. }
+            | FaultSpec::CrashWriter { at_ms, .. }
+            | FaultSpec::Recover { at_ms }
+            | FaultSpec::StartZombie { at_ms } => *at_ms,
+        }
+    }
+
+    /// The `kind` tag, as written in the document.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FaultSpec::ServerErrors { .. } => "server_errors",
+            FaultSpec::Timeouts { .. } => "timeouts",
+            FaultSpec::LostAcks { .. } => "lost_acks",
+            FaultSpec::Slow { .. } => "slow",
+            FaultSpec::Outage { .. } => "outage",
+            FaultSpec::BitFlips { .. } => "bit_flips",
+            FaultSpec::BitFlip { .. } => "bit_flip",
+            FaultSpec::CrashWriter { .. } => "crash_writer",
+            FaultSpec::Recover { .. } => "recover",
+            FaultSpec::StartZombie { .. } => "start_zombie",
+        }
+    }
+}
+
+/// The recommender loop that runs beside the workload: a policy serving a simulated
+/// population, logging impressions into the engine and checkpointing its state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommenderSpec {
+    pub policy: PolicySpec,
+    #[serde(default)]
+    pub population: PopulationSpec,
+    /// Changes of the users' preferences over time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<DriftSpec>,
+    #[serde(default)]
+    pub guardrails: GuardrailSpec,
+    #[serde(default)]
+    pub log: LogSpec,
+}
+
+/// The bandit policy and its parameters (absent parameters keep the policy's defaults).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    /// One of `egreedy`, `softmax`, `ucb1`, `klucb`, `ts`, `linucb`, `lints`, `popularity`.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epsilon: Option<f64>,
+    /// Softmax temperature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau: Option<f64>,
+    /// Discount per step for non-stationary worlds (1 = no discount).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<f64>,
+    /// Sliding-window length in impressions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<u64>,
+}
+
+/// The simulated users and items.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PopulationSpec {
+    pub users: u32,
+    pub items: u32,
+    /// Feature dimensions of users and items.
+    pub dims: u32,
+    /// Items shown per impression.
+    pub slate_size: u32,
+    /// Impressions per simulated second.
+    pub impressions_per_sec: f64,
+    /// How strongly exposure raises an item's popularity (0: no feedback loop).
+    pub feedback_strength: f64,
+    /// Click-probability multiplier per slate position below the first.
+    pub position_decay: f64,
+}
+
+impl Default for PopulationSpec {
+    fn default() -> Self {
+        PopulationSpec {
+            users: 1000,
+            items: 10,
+            dims: 4,
+            slate_size: 1,
+            impressions_per_sec: 50.0,
+            feedback_strength: 0.0,
+            position_decay: 0.7,
+        }
+    }
+}
+
+/// A change of preferences.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DriftSpec {
+    /// At `at_ms`, preferences jump to new draws.
+    Abrupt { at_ms: u64 },
+    /// From `from_ms` to `until_ms`, preferences rotate by `degrees` in all.
+    Gradual {
+        from_ms: u64,
+        until_ms: u64,
+        degrees: f64,
+    },
+}
+
+/// Limits that keep an adapting policy trustworthy.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuardrailSpec {
+    /// The largest share of impressions that may be exploratory, in [0, 1].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_exploration_share: Option<f64>,
+    /// The fewest distinct items a slate must hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_distinct_items: Option<u32>,
+    /// The largest change of the action distribution per update (total variation, [0, 1]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_policy_change: Option<f64>,
+}
+
+/// Where the recommender's logs and checkpoints go.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSpec {
+    /// Write every impression into the engine.
+    pub log_impressions: bool,
+    /// Checkpoint the policy's state every this many impressions (0: never).
+    pub checkpoint_every: u64,
+}
+
+impl Default for LogSpec {
+    fn default() -> Self {
+        LogSpec {
+            log_impressions: true,
+            checkpoint_every: 1000,
+        }
+    }
+}
+
+/// How much of the trace is retained for drawing (the hash and metrics cover everything).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TraceSpec {
+    pub ring_capacity: usize,
+}
+
+impl Default for TraceSpec {
+    fn default() -> Self {
+        TraceSpec {
+            ring_capacity: 10_000,
+        }
+    }
+}
+
+impl Default for Scenario {
+    /// A small, steady write workload on S3 Standard: the playground's starting point.
+    fn default() -> Self {
+        Scenario {
+            version: SCENARIO_VERSION,
+            name: "default".to_string(),
+            description: String::new(),
+            seed: 42,
+            duration_ms: 10_000,
+            workload: WorkloadSpec::default(),
+            engine: EngineSpec::default(),
+            store: StoreSpec::default(),
+            faults: Vec::new(),
+            recommender: None,
+            verify_at_end: true,
+            trace: TraceSpec::default(),
+        }
+    }
+}
+
+impl Scenario {
+    /// Parses and validates a scenario document. The version is checked first, so that a
+    /// document from another version gets a version error rather than a field error.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        let Some(object) = value.as_object() else {
+            return Err(ScenarioError::Parse(
+                "a scenario is a JSON object".to_string(),
+            ));
+        };
+        match object.get("version") {
+            None => {
+                return Err(invalid(
+                    "version",
+                    format!("missing; this build reads version {SCENARIO_VERSION}"),
+                ))
+            }
+            Some(serde_json::Value::Number(n)) if n.as_u64() == Some(SCENARIO_VERSION.into()) => {}
+            Some(other) => {
+                return Err(ScenarioError::UnsupportedVersion {
+                    found: other.to_string(),
+                    supported: SCENARIO_VERSION,
+                })
+            }
+        }
+        let scenario: Scenario =
+            serde_json::from_value(value).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// The document as pretty JSON (what `strata` reads and the playground saves).
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self)
+            .expect("a scenario has only string-keyed maps and finite numbers")
+    }
+
+    /// The document as compact JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self)
+            .expect("a scenario has only string-keyed maps and finite numbers")
+    }
+
+    /// Checks every value against its documented range.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if self.version != SCENARIO_VERSION {
+            return Err(ScenarioError::UnsupportedVersion {
+                found: self.version.to_string(),
+                supported: SCENARIO_VERSION,
+            });
+        }
+        if self.duration_ms == 0 {
+            return Err(invalid("duration_ms", "must be greater than zero"));
+        }
+        if self.duration_ms > MAX_DURATION_MS {
+            return Err(invalid(
+                "duration_ms",
+                format!(
+                    "{} is over the limit of {MAX_DURATION_MS} (7 days)",
+                    self.duration_ms
+                ),
+            ));
+        }
+        self.workload.validate()?;
+        self.engine.validate()?;
+        self.store.validate()?;
+        if self.faults.len() > MAX_FAULTS {
+            return Err(invalid(
+                "faults",
+                format!(
+                    "{} faults is over the limit of {MAX_FAULTS}",
+                    self.faults.len()
+                ),
+            ));
+        }
+        for (index, fault) in self.faults.iter().enumerate() {
+            validate_fault(&format!("faults[{index}]"), fault, self.duration_ms)?;
+        }
+        self.validate_writer_events()?;
+        if let Some(recommender) = &self.recommender {
+            recommender.validate(self.duration_ms)?;
+        }
+        if self.trace.ring_capacity == 0
+            || self.trace.ring_capacity > strata_sim::trace::MAX_RING_CAPACITY
+        {
+            return Err(invalid(
+                "trace.ring_capacity",
+                format!(
+                    "must be between 1 and {}, got {}",
+                    strata_sim::trace::MAX_RING_CAPACITY,
+                    self.trace.ring_capacity
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Crash, recover and zombie events must make sense in time order: a recover needs a
+    /// crashed writer, and a crash or a zombie needs a live one.
+    fn validate_writer_events(&self) -> Result<(), ScenarioError> {
+        let mut events: Vec<(u64, usize, &FaultSpec)> = Vec::new();
+        for (index, fault) in self.faults.iter().enumerate() {
+            match fault {
+                FaultSpec::CrashWriter {
+                    at_ms,
+                    recover_after_ms,
+                } => {
+                    events.push((*at_ms, index, fault));
+                    if let Some(after) = recover_after_ms {
+                        events.push((at_ms.saturating_add(*after), index, &RECOVER_MARKER));
+                    }
+                }
+                FaultSpec::Recover { at_ms } | FaultSpec::StartZombie { at_ms } => {
+                    events.push((*at_ms, index, fault))
+                }
+                _ => {}
+            }
+        }
+        // Stable by time, then by position in the document.
+        events.sort_by_key(|(at, index, _)| (*at, *index));
+        let mut writer_up = true;
+        for (_, index, event) in events {
+            let field = format!("faults[{index}]");
+            match event {
+                FaultSpec::CrashWriter { .. } | FaultSpec::StartZombie { .. } if !writer_up => {
+                    return Err(invalid(
+                        field,
+                        format!(
+                            "{} while the writer is down (add a recover first)",
+                            event.kind()
+                        ),
+                    ));
+                }
+                FaultSpec::CrashWriter { .. } => writer_up = false,
+                FaultSpec::Recover { .. } if writer_up => {
+                    return Err(invalid(
+                        field,
+                        "recover while the writer is up (crash it first)",
+                    ));
+                }
+                FaultSpec::Recover { .. } => writer_up = true,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Stands for the recover implied by `crash_writer.recover_after_ms` in the ordering check.
+const RECOVER_MARKER: FaultSpec = FaultSpec::Recover { at_ms: 0 };
+
+fn check_finite_non_negative(field: &str, value: f64) -> Result<(), ScenarioError> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(invalid(
+            field,
+            format!("must be a finite number ≥ 0, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_positive(field: &str, value: f64) -> Result<(), ScenarioError> {
+    if !value.is_finite() || value <= 0.0 {
+        return Err(invalid(
+            field,
+            format!("must be a finite number > 0, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_probability(field: &str, value: f64) -> Result<(), ScenarioError> {
+    if !(0.0..=1.0).contains(&value) {
+        return Err(invalid(field, format!("must be in [0, 1], got {value}")));
+    }
+    Ok(())
+}
+
+fn check_range_u64(field: &str, value: u64, low: u64, high: u64) -> Result<(), ScenarioError> {
+    if value < low || value > high {
+        return Err(invalid(
+            field,
+            format!("must be between {low} and {high}, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Decimal digits needed to write `n`.
+fn digits(n: u64) -> u32 {
+    n.checked_ilog10().map_or(1, |d| d + 1)
+}
+
+impl WorkloadSpec {
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        check_finite_non_negative("workload.rate_ops_per_sec", self.rate_ops_per_sec)?;
+        if self.rate_ops_per_sec > MAX_RATE_OPS_PER_SEC {
+            return Err(invalid(
+                "workload.rate_ops_per_sec",
+                format!(
+                    "{} is over the limit of {MAX_RATE_OPS_PER_SEC}",
+                    self.rate_ops_per_sec
+                ),
+            ));
+        }
+        if let KeyDistribution::Zipf { s } = self.key_distribution {
+            if !s.is_finite() || !(0.0..=10.0).contains(&s) {
+                return Err(invalid(
+                    "workload.key_distribution.s",
+                    format!("the Zipf exponent must be in [0, 10], got {s}"),
+                ));
+            }
+        }
+        check_range_u64("workload.key_count", self.key_count, 1, MAX_KEY_COUNT)?;
+        let needed = 1 + digits(self.key_count - 1);
+        if self.key_bytes < needed || self.key_bytes > MAX_KEY_BYTES {
+            return Err(invalid(
+                "workload.key_bytes",
+                format!(
+                    "must be between {needed} (enough for {} keys) and {MAX_KEY_BYTES}, got {}",
+                    self.key_count, self.key_bytes
+                ),
+            ));
+        }
+        let ValueBytes { min, max } = self.value_bytes;
+        if min > max {
+            return Err(invalid(
+                "workload.value_bytes",
+                format!("min {min} is greater than max {max}"),
+            ));
+        }
+        check_range_u64(
+            "workload.value_bytes",
+            min,
+            MIN_VALUE_BYTES,
+            MAX_VALUE_BYTES,
+        )?;
+        check_range_u64(
+            "workload.value_bytes",
+            max,
+            MIN_VALUE_BYTES,
+            MAX_VALUE_BYTES,
+        )?;
+        let names = ["read", "write", "delete", "scan", "batch"];
+        for (name, weight) in names.iter().zip(self.mix.weights()) {
+            check_finite_non_negative(&format!("workload.mix.{name}"), weight)?;
+        }
+        if self.mix.weights().iter().sum::<f64>() <= 0.0 {
+            return Err(invalid(
+                "workload.mix",
+                "at least one operation kind needs a positive weight",
+            ));
+        }
+        check_range_u64(
+            "workload.scan_keys",
+            self.scan_keys.into(),
+            1,
+            MAX_OPS_PER_SCAN_OR_BATCH.into(),
+        )?;
+        check_range_u64(
+            "workload.batch_size",
+            self.batch_size.into(),
+            1,
+            MAX_OPS_PER_SCAN_OR_BATCH.into(),
+        )?;
+        check_range_u64(
+            "workload.max_in_flight",
+            self.max_in_flight.into(),
+            1,
+            MAX_IN_FLIGHT.into(),
+        )?;
+        Ok(())
+    }
+}
+
+impl EngineSpec {
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if let Some(path) = &self.path {
+            if path.is_empty() || path.len() > 256 || path.starts_with('/') || path.ends_with('/') {
+                return Err(invalid(
+                    "engine.path",
+                    format!(
+                        "must be 1 to 256 bytes without a leading or trailing '/', got {path:?}"
+                    ),
+                ));
+            }
+        }
+        for (field, value) in [
+            ("engine.flush_interval_ms", self.flush_interval_ms),
+            ("engine.gc_interval_ms", self.gc_interval_ms),
+        ] {
+            if let Some(value) = value {
+                check_positive(field, value)?;
+            }
+        }
+        if let Some(value) = self.gc_min_age_ms {
+            check_finite_non_negative("engine.gc_min_age_ms", value)?;
+        }
+        for (field, value, low) in [
+            ("engine.max_wal_bytes", self.max_wal_bytes, 1),
+            ("engine.memtable_bytes", self.memtable_bytes, 1024),
+            ("engine.block_bytes", self.block_bytes, 64),
+            ("engine.cache_bytes", self.cache_bytes, 0),
+        ] {
+            if let Some(value) = value {
+                check_range_u64(field, value, low, 1 << 40)?;
+            }
+        }
+        if let Some(bits) = self.bloom_bits_per_key {
+            check_range_u64("engine.bloom_bits_per_key", bits.into(), 0, 64)?;
+        }
+        if let Some(count) = self.max_immutable_memtables {
+            check_range_u64("engine.max_immutable_memtables", count.into(), 1, 1024)?;
+        }
+        if let Some(trigger) = self.l0_compaction_trigger {
+            check_range_u64("engine.l0_compaction_trigger", trigger.into(), 1, 1024)?;
+        }
+        Ok(())
+    }
+}
+
+impl StoreSpec {
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        for (field, latency) in [
+            ("store.get_latency", self.get_latency),
+            ("store.put_latency", self.put_latency),
+            ("store.list_latency", self.list_latency),
+            ("store.delete_latency", self.delete_latency),
+        ] {
+            if let Some(LatencySpec { p50_ms, p99_ms }) = latency {
+                check_finite_non_negative(&format!("{field}.p50_ms"), p50_ms)?;
+                check_finite_non_negative(&format!("{field}.p99_ms"), p99_ms)?;
+                if p99_ms < p50_ms {
+                    return Err(invalid(
+                        field,
+                        format!("p99_ms {p99_ms} is below p50_ms {p50_ms}"),
+                    ));
+                }
+            }
+        }
+        if let Some(bandwidth) = self.bandwidth_bytes_per_sec {
+            check_positive("store.bandwidth_bytes_per_sec", bandwidth)?;
+        }
+        for (field, value) in [
+            ("store.put_limit_per_sec", self.put_limit_per_sec),
+            ("store.get_limit_per_sec", self.get_limit_per_sec),
+        ] {
+            if let Some(value) = value {
+                check_positive(field, value)?;
+            }
+        }
+        for (field, value) in [
+            ("store.put_usd_per_1000", self.put_usd_per_1000),
+            ("store.get_usd_per_1000", self.get_usd_per_1000),
+            ("store.list_usd_per_1000", self.list_usd_per_1000),
+            (
+                "store.storage_usd_per_gb_month",
+                self.storage_usd_per_gb_month,
+            ),
+        ] {
+            if let Some(value) = value {
+                check_finite_non_negative(field, value)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn validate_window(
+    field: &str,
+    window: &FaultWindow,
+    duration_ms: u64,
+) -> Result<(), ScenarioError> {
+    check_probability(&format!("{field}.probability"), window.probability)?;
+    if window.from_ms > duration_ms {
+        return Err(invalid(
+            format!("{field}.from_ms"),
+            format!(
+                "{} is after the run ends (duration_ms {duration_ms})",
+                window.from_ms
+            ),
+        ));
+    }
+    if let Some(until) = window.until_ms {
+        if until <= window.from_ms {
+            return Err(invalid(
+                format!("{field}.until_ms"),
+                format!(
+                    "the window ends at {until}, not after it starts at {}",
+                    window.from_ms
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_fault(field: &str, fault: &FaultSpec, duration_ms: u64) -> Result<(), ScenarioError> {
+    if let Some(window) = fault.window() {
+        validate_window(field, &window, duration_ms)?;
+    }
+    match fault {
+        FaultSpec::ServerErrors { .. }
+        | FaultSpec::Timeouts { .. }
+        | FaultSpec::LostAcks { .. }
+        | FaultSpec::BitFlips { .. } => Ok(()),
+        FaultSpec::Slow { multiplier, .. } => {
+            if !multiplier.is_finite() || *multiplier < 1.0 {
+                return Err(invalid(
+                    format!("{field}.multiplier"),
+                    format!("must be a finite number ≥ 1, got {multiplier}"),
+                ));
+            }
+            Ok(())
+        }
+        FaultSpec::Outage { from_ms, until_ms } => {
+            if until_ms <= from_ms {
+                return Err(invalid(
+                    format!("{field}.until_ms"),
+                    format!("the outage ends at {until_ms}, not after it starts at {from_ms}"),
+                ));
+            }
+            if *from_ms > duration_ms {
+                return Err(invalid(
+                    format!("{field}.from_ms"),
+                    format!("{from_ms} is after the run ends (duration_ms {duration_ms})"),
+                ));
+            }
+            Ok(())
+        }
+        FaultSpec::BitFlip { at_ms, .. }
+        | FaultSpec::CrashWriter { at_ms, .. }
+        | FaultSpec::Recover { at_ms }
+        | FaultSpec::StartZombie { at_ms } => {
+            if *at_ms > duration_ms {
+                return Err(invalid(
+                    format!("{field}.at_ms"),
+                    format!("{at_ms} is after the run ends (duration_ms {duration_ms})"),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The policy names the recommender loop accepts.
+pub const POLICY_NAMES: [&str; 8] = [
+    "egreedy",
+    "softmax",
+    "ucb1",
+    "klucb",
+    "ts",
+    "linucb",
+    "lints",
+    "popularity",
+];
+
+impl RecommenderSpec {
+    pub fn validate(&self, duration_ms: u64) -> Result<(), ScenarioError> {
+        let policy = &self.policy;
+        if !POLICY_NAMES.contains(&policy.name.as_str()) {
+            return Err(invalid(
+                "recommender.policy.name",
+                format!(
+                    "unknown policy {:?}; expected one of {}",
+                    policy.name,
+                    POLICY_NAMES.join(", ")
+                ),
+            ));
+        }
+        if let Some(alpha) = policy.alpha {
+            check_finite_non_negative("recommender.policy.alpha", alpha)?;
+        }
+        if let Some(epsilon) = policy.epsilon {
+            check_probability("recommender.policy.epsilon", epsilon)?;
+        }
+        if let Some(tau) = policy.tau {
+            check_positive("recommender.policy.tau", tau)?;
+        }
+        if let Some(discount) = policy.discount {
+            if !(discount > 0.0 && discount <= 1.0) {
+                return Err(invalid(
+                    "recommender.policy.discount",
+                    format!("must be in (0, 1], got {discount}"),
+                ));
+            }
+        }
+        if let Some(window) = policy.window {
+            check_range_u64("recommender.policy.window", window, 1, 10_000_000)?;
+        }
+        let population = &self.population;
+        check_range_u64(
+            "recommender.population.users",
+            population.users.into(),
+            1,
+            1_000_000,
+        )?;
+        check_range_u64(
+            "recommender.population.items",
+            population.items.into(),
+            1,
+            10_000,
+        )?;
+        check_range_u64("recommender.population.dims", population.dims.into(), 1, 64)?;
+        check_range_u64(
+            "recommender.population.slate_size",
+            population.slate_size.into(),
+            1,
+            population.items.into(),
+        )?;
+        check_finite_non_negative(
+            "recommender.population.impressions_per_sec",
+            population.impressions_per_sec,
+        )?;
+        if population.impressions_per_sec > MAX_RATE_OPS_PER_SEC {
+            return Err(invalid(
+                "recommender.population.impressions_per_sec",
+                format!("over the limit of {MAX_RATE_OPS_PER_SEC}"),
+            ));
+        }
+        check_finite_non_negative(
+            "recommender.population.feedback_strength",
+            population.feedback_strength,
+        )?;
+        check_probability(
+            "recommender.population.position_decay",
+            population.position_decay,
+        )?;
+        for (index, drift) in self.drift.iter().enumerate() {
+            let field = format!("recommender.drift[{index}]");
+            match drift {
+                DriftSpec::Abrupt { at_ms } => {
+                    if *at_ms > duration_ms {
+                        return Err(invalid(
+                            format!("{field}.at_ms"),
+                            format!("{at_ms} is after the run ends (duration_ms {duration_ms})"),
+                        ));
+                    }
+                }
+                DriftSpec::Gradual {
+                    from_ms,
+                    until_ms,
+                    degrees,
+                } => {
+                    if until_ms <= from_ms {
+                        return Err(invalid(
+                            format!("{field}.until_ms"),
+                            format!(
+                                "the drift ends at {until_ms}, not after it starts at {from_ms}"
+                            ),
+                        ));
+                    }
+                    if !degrees.is_finite() {
+                        return Err(invalid(format!("{field}.degrees"), "must be finite"));
+                    }
+                }
+            }
+        }
+        if let Some(share) = self.guardrails.max_exploration_share {
+            check_probability("recommender.guardrails.max_exploration_share", share)?;
+        }
+        if let Some(change) = self.guardrails.max_policy_change {
+            check_probability("recommender.guardrails.max_policy_change", change)?;
+        }
+        if let Some(distinct) = self.guardrails.min_distinct_items {
+            check_range_u64(
+                "recommender.guardrails.min_distinct_items",
+                distinct.into(),
+                0,
+                population.slate_size.into(),
+            )?;
+        }
+        Ok(())
+    }
+}
