@@ -3,7 +3,9 @@
 //!
 //! - [`scenario`]: the versioned scenario document and its validation.
 //! - [`share`]: the compact share token (`v1.` + base64url JSON) that carries a scenario in a URL.
+//! - [`metrics`]: aggregates folded from trace events only (the summary's figures).
 
+pub mod metrics;
 pub mod scenario;
 pub mod share;
 

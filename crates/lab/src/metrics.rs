@@ -1,0 +1,433 @@
+//! Metrics computed from trace events only: client operations and their latency, writes
+//! acknowledged and durable, lost durable writes, object-store requests and cost by cause,
+//! write amplification, engine and recommender activity.
+//!
+//! [`Metrics::observe`] folds one event at a time, and [`subscribe`] attaches it to a trace so
+//! that it sees every event of the run, not only the ones the ring retains. Because nothing
+//! else feeds it, the CLI summary, the playground and the benchmarks agree by construction.
+//! Memory is bounded: counters, fixed-size histograms, and a ring of at most
+//! [`MAX_SERIES_BUCKETS`] time buckets.
+
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+use strata_sim::{
+    Cause, EventKind, FaultKind, Histogram, RequestOutcome, SimDuration, SimTime, StoreOp, Trace,
+    TraceEvent,
+};
+
+/// Width of one bucket of the live time series.
+pub const SERIES_BUCKET: SimDuration = SimDuration::from_millis(1000);
+/// Buckets kept in the live time series (the most recent ten minutes of simulated time).
+pub const MAX_SERIES_BUCKETS: usize = 600;
+
+/// Client operation kinds, as the workload names them in `ClientOp` events.
+pub const CLIENT_OPS: [&str; 5] = ["put", "delete", "get", "scan", "batch"];
+
+/// Outcomes of one kind of client operation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpCounts {
+    pub ok: u64,
+    pub failed: u64,
+}
+
+/// Object-store requests of one (operation, cause) pair.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestCounts {
+    pub count: u64,
+    /// Requests whose caller saw an error (throttling, timeouts, outages, conflicts…).
+    pub failed: u64,
+    pub bytes: u64,
+    pub cost_picousd: u64,
+}
+
+/// One bucket of the live time series.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesBucket {
+    pub start: SimTime,
+    pub writes_ok: u64,
+    pub reads_ok: u64,
+    pub ops_failed: u64,
+    pub store_puts: u64,
+    pub store_gets: u64,
+    pub cost_picousd: u64,
+}
+
+/// Running aggregates over every event of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    /// Client operations by kind (`put`, `delete`, `get`, `scan`, `batch`).
+    pub ops: BTreeMap<String, OpCounts>,
+    /// Write operations (put, delete, batch) acknowledged to the client.
+    pub writes_acknowledged: u64,
+    /// Of those, acknowledged only once durable (await-durable).
+    pub writes_acknowledged_durable: u64,
+    /// WAL entries that reached the object store (`WalFlushed.entries`), every writer.
+    pub wal_entries_durable: u64,
+    /// User bytes of acknowledged writes (key + value).
+    pub user_bytes_written: u64,
+    /// User bytes returned by gets and scans.
+    pub user_bytes_read: u64,
+    /// Client latency of acknowledged writes (put, delete, batch), nanoseconds.
+    pub write_latency_nanos: Histogram,
+    /// Client latency of successful gets, nanoseconds.
+    pub read_latency_nanos: Histogram,
+    /// Client latency of successful scans, nanoseconds.
+    pub scan_latency_nanos: Histogram,
+    pub durability_checks: u64,
+    pub keys_checked: u64,
+    pub lost_durable_writes: u64,
+    /// Object-store requests by operation and cause.
+    pub requests: BTreeMap<(StoreOp, Cause), RequestCounts>,
+    /// Bytes of successful PUTs (or applied despite an error): what the store wrote.
+    pub bytes_put: u64,
+    pub cost_picousd: u64,
+    /// Latency of object-store requests by operation, nanoseconds.
+    pub store_latency_nanos: BTreeMap<StoreOp, Histogram>,
+    pub faults: BTreeMap<FaultKind, u64>,
+    /// Engine events by name (`wal_flushed`, `flush_finished`, `fenced`, …).
+    pub engine_events: BTreeMap<&'static str, u64>,
+    pub write_stall_nanos: u64,
+    pub impressions: u64,
+    pub clicks: u64,
+    pub policy_updates: u64,
+    pub checkpoints: u64,
+    pub drifts: u64,
+    pub events: u64,
+    pub last_event_at: SimTime,
+    /// The most recent [`MAX_SERIES_BUCKETS`] buckets of [`SERIES_BUCKET`] each.
+    pub series: VecDeque<SeriesBucket>,
+}
+
+fn is_write(op: &str) -> bool {
+    matches!(op, "put" | "delete" | "batch")
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        Metrics::default()
+    }
+
+    fn bucket(&mut self, at: SimTime) -> &mut SeriesBucket {
+        let width = SERIES_BUCKET.as_nanos();
+        let start = SimTime::from_nanos(at.as_nanos() / width * width);
+        // Events arrive in recording order; a request is recorded at its end, so times are
+        // almost monotone. An event older than the newest bucket joins the newest one.
+        let needs_new = self.series.back().is_none_or(|b| b.start < start);
+        if needs_new {
+            if self.series.len() == MAX_SERIES_BUCKETS {
+                self.series.pop_front();
+            }
+            self.series.push_back(SeriesBucket {
+                start,
+                ..SeriesBucket::default()
+            });
+        }
+        self.series
+            .back_mut()
+            .expect("a bucket was just ensured to exist")
+    }
+
+    /// Folds one event into the aggregates.
+    pub fn observe(&mut self, event: &TraceEvent) {
+        self.events += 1;
+        self.last_event_at = self.last_event_at.max(event.at);
+        match &event.kind {
+            EventKind::ClientOp {
+                op,
+                bytes,
+                start,
+                ok,
+                durable,
+            } => {
+                let latency = event.at.saturating_since(*start).as_nanos();
+                let counts = self.ops.entry(op.clone()).or_default();
+                if *ok {
+                    counts.ok += 1;
+                } else {
+                    counts.failed += 1;
+                }
+                let write = is_write(op);
+                if *ok && write {
+                    self.writes_acknowledged += 1;
+                    if *durable {
+                        self.writes_acknowledged_durable += 1;
+                    }
+                    self.user_bytes_written += bytes;
+                    self.write_latency_nanos.record(latency);
+                } else if *ok && op == "get" {
+                    self.user_bytes_read += bytes;
+                    self.read_latency_nanos.record(latency);
+                } else if *ok && op == "scan" {
+                    self.user_bytes_read += bytes;
+                    self.scan_latency_nanos.record(latency);
+                }
+                let bucket = self.bucket(event.at);
+                match (*ok, write) {
+                    (true, true) => bucket.writes_ok += 1,
+                    (true, false) => bucket.reads_ok += 1,
+                    (false, _) => bucket.ops_failed += 1,
+                }
+            }
+            EventKind::DurabilityChecked { keys_checked, lost } => {
+                self.durability_checks += 1;
+                self.keys_checked += keys_checked;
+                self.lost_durable_writes += lost;
+            }
+            EventKind::Request(record) => {
+                let failed = record.outcome != RequestOutcome::Ok;
+                let counts = self.requests.entry((record.op, record.cause)).or_default();
+                counts.count += 1;
+                counts.bytes += record.bytes;
+                counts.cost_picousd += record.cost_picousd;
+                if failed {
+                    counts.failed += 1;
+                }
+                if record.op == StoreOp::Put && (!failed || record.applied_despite_error) {
+                    self.bytes_put += record.bytes;
+                }
+                self.cost_picousd += record.cost_picousd;
+                self.store_latency_nanos
+                    .entry(record.op)
+                    .or_default()
+                    .record(record.end.saturating_since(record.start).as_nanos());
+                let bucket = self.bucket(event.at);
+                bucket.cost_picousd += record.cost_picousd;
+                match record.op {
+                    StoreOp::Put => bucket.store_puts += 1,
+                    StoreOp::Get => bucket.store_gets += 1,
+                    _ => {}
+                }
+            }
+            EventKind::FaultInjected { fault, .. } => {
+                *self.faults.entry(*fault).or_default() += 1;
+            }
+            EventKind::WalFlushed { entries, .. } => {
+                self.wal_entries_durable += entries;
+                *self.engine_events.entry(event.kind.name()).or_default() += 1;
+            }
+            EventKind::WriteStalled { duration } => {
+                self.write_stall_nanos += duration.as_nanos();
+                *self.engine_events.entry(event.kind.name()).or_default() += 1;
+            }
+            EventKind::MemtableFrozen { .. }
+            | EventKind::FlushStarted { .. }
+            | EventKind::FlushFinished { .. }
+            | EventKind::CompactionStarted { .. }
+            | EventKind::CompactionFinished { .. }
+            | EventKind::ManifestWritten { .. }
+            | EventKind::Fenced { .. }
+            | EventKind::WriterCrashed { .. }
+            | EventKind::WriterRecovered { .. }
+            | EventKind::Retried { .. }
+            | EventKind::Hedged { .. }
+            | EventKind::GcDeleted { .. } => {
+                *self.engine_events.entry(event.kind.name()).or_default() += 1;
+            }
+            EventKind::Impression { .. } => self.impressions += 1,
+            EventKind::Click { .. } => self.clicks += 1,
+            EventKind::PolicyUpdated { .. } => self.policy_updates += 1,
+            EventKind::Checkpointed { .. } => self.checkpoints += 1,
+            EventKind::DriftApplied { .. } => self.drifts += 1,
+            EventKind::Note { .. } => {}
+        }
+    }
+
+    /// Requests of one store operation, all causes together.
+    pub fn requests_of(&self, op: StoreOp) -> u64 {
+        self.requests
+            .iter()
+            .filter(|((o, _), _)| *o == op)
+            .map(|(_, c)| c.count)
+            .sum()
+    }
+
+    /// Bytes PUT to the store ÷ user bytes written; zero before any write.
+    pub fn write_amplification(&self) -> f64 {
+        if self.user_bytes_written == 0 {
+            0.0
+        } else {
+            self.bytes_put as f64 / self.user_bytes_written as f64
+        }
+    }
+
+    /// Object-store PUTs per 1,000 acknowledged writes.
+    pub fn puts_per_1000_writes(&self) -> f64 {
+        if self.writes_acknowledged == 0 {
+            0.0
+        } else {
+            self.requests_of(StoreOp::Put) as f64 * 1000.0 / self.writes_acknowledged as f64
+        }
+    }
+
+    /// Count of one engine event kind (by `EventKind::name`).
+    pub fn engine_event(&self, name: &str) -> u64 {
+        self.engine_events.get(name).copied().unwrap_or(0)
+    }
+
+    /// Cost by cause, all operations together.
+    pub fn cost_by_cause_picousd(&self) -> BTreeMap<Cause, u64> {
+        let mut by_cause = BTreeMap::new();
+        for ((_, cause), counts) in &self.requests {
+            *by_cause.entry(*cause).or_insert(0) += counts.cost_picousd;
+        }
+        by_cause
+    }
+}
+
+/// Attaches fresh metrics to `trace`; they see every event recorded from now on.
+pub fn subscribe(trace: &mut Trace) -> Rc<RefCell<Metrics>> {
+    let metrics = Rc::new(RefCell::new(Metrics::new()));
+    let sink = metrics.clone();
+    trace.subscribe(Box::new(move |event| sink.borrow_mut().observe(event)));
+    metrics
+}
+
+/// Three percentiles of a latency histogram, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencyPercentiles {
+    pub count: u64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p99_9_ms: f64,
+    pub max_ms: f64,
+}
+
+impl LatencyPercentiles {
+    pub fn from_nanos(histogram: &Histogram) -> Self {
+        let ms = |nanos: u64| nanos as f64 / 1e6;
+        LatencyPercentiles {
+            count: histogram.count(),
+            p50_ms: ms(histogram.quantile(0.5)),
+            p99_ms: ms(histogram.quantile(0.99)),
+            p99_9_ms: ms(histogram.quantile(0.999)),
+            max_ms: ms(histogram.max()),
+        }
+    }
+}
+
+/// Picodollars to dollars, for display (totals stay exact in picodollars).
+pub fn usd(picousd: u64) -> f64 {
+    picousd as f64 / 1e12
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_sim::RequestRecord;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn client(op: &str, bytes: u64, start_ms: u64, ok: bool, durable: bool) -> EventKind {
+        EventKind::ClientOp {
+            op: op.to_string(),
+            bytes,
+            start: SimTime::from_millis(start_ms),
+            ok,
+            durable,
+        }
+    }
+
+    fn request(op: StoreOp, cause: Cause, bytes: u64, outcome: RequestOutcome) -> EventKind {
+        EventKind::Request(RequestRecord {
+            op,
+            key: "db/x".to_string(),
+            bytes,
+            cause,
+            start: SimTime::from_millis(0),
+            end: SimTime::from_millis(20),
+            outcome,
+            cost_picousd: if op == StoreOp::Put {
+                5_000_000
+            } else {
+                400_000
+            },
+            applied_despite_error: false,
+        })
+    }
+
+    #[test]
+    fn client_and_store_events_fold_into_the_summary_figures() {
+        let mut trace = Trace::default();
+        let metrics = subscribe(&mut trace);
+        let at = |ms| SimTime::from_millis(ms);
+        trace.record(at(10), client("put", 100, 0, true, true));
+        trace.record(at(30), client("put", 100, 0, true, false));
+        trace.record(at(5), client("get", 50, 0, true, false));
+        trace.record(at(7), client("delete", 20, 0, false, false));
+        trace.record(
+            at(40),
+            request(StoreOp::Put, Cause::Wal, 300, RequestOutcome::Ok),
+        );
+        trace.record(
+            at(41),
+            request(StoreOp::Put, Cause::Flush, 999, RequestOutcome::Throttled),
+        );
+        trace.record(
+            at(42),
+            request(StoreOp::Get, Cause::Read, 4096, RequestOutcome::Ok),
+        );
+        trace.record(
+            at(50),
+            EventKind::DurabilityChecked {
+                keys_checked: 2,
+                lost: 0,
+            },
+        );
+        let m = metrics.borrow();
+        assert_eq!(m.ops["put"], OpCounts { ok: 2, failed: 0 });
+        assert_eq!(m.ops["delete"], OpCounts { ok: 0, failed: 1 });
+        assert_eq!(m.writes_acknowledged, 2);
+        assert_eq!(m.writes_acknowledged_durable, 1);
+        assert_eq!(m.user_bytes_written, 200);
+        // Only the PUT that landed counts as written: 300 bytes for 200 user bytes.
+        assert_eq!(m.bytes_put, 300);
+        assert!((m.write_amplification() - 1.5).abs() < 1e-12);
+        assert_eq!(m.requests_of(StoreOp::Put), 2);
+        assert_eq!(m.requests[&(StoreOp::Put, Cause::Flush)].failed, 1);
+        assert_eq!(m.cost_picousd, 10_400_000);
+        assert_eq!(m.cost_by_cause_picousd()[&Cause::Read], 400_000);
+        assert_eq!(m.write_latency_nanos.count(), 2);
+        assert_eq!(m.write_latency_nanos.max(), 30_000_000);
+        assert_eq!(m.read_latency_nanos.quantile(0.5), 5_000_000);
+        assert_eq!(m.keys_checked, 2);
+        assert_eq!(m.puts_per_1000_writes(), 1000.0);
+        assert_eq!(m.events, 8);
+    }
+
+    #[test]
+    fn the_series_is_bounded_and_bucketed_by_simulated_second() {
+        let mut metrics = Metrics::new();
+        for second in 0..(MAX_SERIES_BUCKETS as u64 + 10) {
+            for _ in 0..3 {
+                metrics.observe(&TraceEvent {
+                    seq: 0,
+                    at: SimTime::from_millis(second * 1000 + 500),
+                    kind: client("put", 1, second * 1000, true, false),
+                });
+            }
+        }
+        assert_eq!(metrics.series.len(), MAX_SERIES_BUCKETS);
+        let last = metrics.series.back().unwrap();
+        assert_eq!(last.writes_ok, 3);
+        assert_eq!(
+            last.start,
+            SimTime::from_secs(MAX_SERIES_BUCKETS as u64 + 9)
+        );
+    }
+
+    #[test]
+    fn percentiles_are_reported_in_milliseconds() {
+        let mut histogram = Histogram::new();
+        for ms in 1..=1000u64 {
+            histogram.record(ms * 1_000_000);
+        }
+        let p = LatencyPercentiles::from_nanos(&histogram);
+        assert_eq!(p.count, 1000);
+        assert!((p.p50_ms - 500.0).abs() / 500.0 < 0.01, "{p:?}");
+        assert!((p.p99_ms - 990.0).abs() / 990.0 < 0.01, "{p:?}");
+        assert!((p.p99_9_ms - 999.0).abs() / 999.0 < 0.01, "{p:?}");
+        assert_eq!(p.max_ms, 1000.0);
+    }
+}
