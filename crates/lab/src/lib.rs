@@ -4,9 +4,11 @@
 //! - [`scenario`]: the versioned scenario document and its validation.
 //! - [`share`]: the compact share token (`v1.` + base64url JSON) that carries a scenario in a URL.
 //! - [`metrics`]: aggregates folded from trace events only (the summary's figures).
+//! - [`workload`]: the seeded operation generator (kinds, keys, values, arrival gaps).
 
 pub mod metrics;
 pub mod scenario;
 pub mod share;
+pub mod workload;
 
 pub use scenario::{Scenario, ScenarioError, SCENARIO_VERSION};

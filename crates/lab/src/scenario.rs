@@ -272,13 +272,11 @@ pub struct EngineSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bloom_bits_per_key: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache_bytes: Option<u64>,
+    pub block_cache_bytes: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gc_interval_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gc_min_age_ms: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub l0_compaction_trigger: Option<u32>,
 }
 
 /// The object-store presets.
@@ -957,7 +955,7 @@ impl EngineSpec {
             ("engine.max_wal_bytes", self.max_wal_bytes, 1),
             ("engine.memtable_bytes", self.memtable_bytes, 1024),
             ("engine.block_bytes", self.block_bytes, 64),
-            ("engine.cache_bytes", self.cache_bytes, 0),
+            ("engine.block_cache_bytes", self.block_cache_bytes, 0),
         ] {
             if let Some(value) = value {
                 check_range_u64(field, value, low, 1 << 40)?;
@@ -968,9 +966,6 @@ impl EngineSpec {
         }
         if let Some(count) = self.max_immutable_memtables {
             check_range_u64("engine.max_immutable_memtables", count.into(), 1, 1024)?;
-        }
-        if let Some(trigger) = self.l0_compaction_trigger {
-            check_range_u64("engine.l0_compaction_trigger", trigger.into(), 1, 1024)?;
         }
         Ok(())
     }

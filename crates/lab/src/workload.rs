@@ -1,0 +1,403 @@
+//! The workload's pure parts: which operation comes next, on which key, with which value, and
+//! when. The runner ([`crate::runner`]) owns the task that drives them against the engine.
+//!
+//! Every draw comes from one stream (`"lab.workload"`), so a run's operations depend only on
+//! the seed and the workload settings. Values start with their 8-byte write id
+//! (little-endian), which lets the durability check tell which write a read-back returned; the
+//! rest is a cheap deterministic pattern derived from the id.
+
+use crate::scenario::{KeyDistribution, OpMix, WorkloadSpec};
+use strata_sim::{SimDuration, SimRng, Zipf};
+
+/// One kind of client operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OpKind {
+    Get,
+    Put,
+    Delete,
+    Scan,
+    Batch,
+}
+
+impl OpKind {
+    /// The order of `OpMix::weights`.
+    pub const BY_WEIGHT: [OpKind; 5] = [
+        OpKind::Get,
+        OpKind::Put,
+        OpKind::Delete,
+        OpKind::Scan,
+        OpKind::Batch,
+    ];
+
+    /// The name used in `ClientOp` trace events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpKind::Get => "get",
+            OpKind::Put => "put",
+            OpKind::Delete => "delete",
+            OpKind::Scan => "scan",
+            OpKind::Batch => "batch",
+        }
+    }
+
+    pub fn is_write(self) -> bool {
+        matches!(self, OpKind::Put | OpKind::Delete | OpKind::Batch)
+    }
+}
+
+/// Picks key indexes in `0..key_count`.
+#[derive(Clone, Debug)]
+pub enum KeySampler {
+    Uniform {
+        count: u64,
+    },
+    /// Zipf ranks, scattered over the key space by a multiplicative permutation so that hot
+    /// keys do not all sit in the same SST block.
+    Zipf {
+        zipf: Zipf,
+        count: u64,
+        multiplier: u64,
+    },
+    Sequential {
+        count: u64,
+        next: u64,
+    },
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+impl KeySampler {
+    pub fn new(distribution: KeyDistribution, key_count: u64) -> Self {
+        let count = key_count.max(1);
+        match distribution {
+            KeyDistribution::Uniform => KeySampler::Uniform { count },
+            KeyDistribution::Zipf { s } => {
+                let ranks = usize::try_from(count).unwrap_or(usize::MAX);
+                // Any multiplier coprime with the count permutes 0..count; start from the
+                // golden-ratio constant so that neighbouring ranks land far apart.
+                let mut multiplier = (0x9E37_79B9_7F4A_7C15u64 % count).max(1);
+                while gcd(multiplier, count) != 1 {
+                    multiplier += 1;
+                }
+                KeySampler::Zipf {
+                    zipf: Zipf::new(ranks, s),
+                    count,
+                    multiplier,
+                }
+            }
+            KeyDistribution::Sequential => KeySampler::Sequential { count, next: 0 },
+        }
+    }
+
+    pub fn sample(&mut self, rng: &mut SimRng) -> u64 {
+        match self {
+            KeySampler::Uniform { count } => rng.below(*count),
+            KeySampler::Zipf {
+                zipf,
+                count,
+                multiplier,
+            } => {
+                // `Zipf` folds spaces larger than its table; spread the folded rank back out.
+                let rank = zipf.sample(rng) as u64;
+                let rank = if (zipf.len() as u64) < *count {
+                    rank + zipf.len() as u64 * rng.below(count.div_ceil(zipf.len() as u64))
+                } else {
+                    rank
+                } % *count;
+                ((u128::from(rank) * u128::from(*multiplier)) % u128::from(*count)) as u64
+            }
+            KeySampler::Sequential { count, next } => {
+                let index = *next;
+                *next = (*next + 1) % *count;
+                index
+            }
+        }
+    }
+}
+
+/// Formats key `index` as `k` followed by the zero-padded index, `key_bytes` long.
+pub fn key_for(index: u64, key_bytes: u32) -> Vec<u8> {
+    let width = (key_bytes as usize).saturating_sub(1);
+    format!("k{index:0width$}").into_bytes()
+}
+
+/// Reads the index back from a key made by [`key_for`].
+pub fn index_of_key(key: &[u8]) -> Option<u64> {
+    let digits = key.strip_prefix(b"k")?;
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// A value of `len` bytes (at least 8) whose first 8 bytes are `write_id`, little-endian.
+pub fn value_for(write_id: u64, len: u64) -> Vec<u8> {
+    let len = usize::try_from(len.max(8)).unwrap_or(usize::MAX);
+    let mut value = Vec::with_capacity(len);
+    value.extend_from_slice(&write_id.to_le_bytes());
+    // A pattern that changes with the id but costs nothing to draw.
+    let mut state = write_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    while value.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let word = state.to_le_bytes();
+        let take = (len - value.len()).min(8);
+        value.extend_from_slice(&word[..take]);
+    }
+    value
+}
+
+/// The write id a value was made with, if it is long enough to carry one.
+pub fn write_id_of(value: &[u8]) -> Option<u64> {
+    let head: [u8; 8] = value.get(..8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(head))
+}
+
+/// Draws the operations of a workload, one arrival at a time.
+#[derive(Clone, Debug)]
+pub struct OpGenerator {
+    spec: WorkloadSpec,
+    keys: KeySampler,
+    cumulative: [f64; 5],
+    rng: SimRng,
+}
+
+/// One drawn operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DrawnOp {
+    pub kind: OpKind,
+    /// The key (the first key of a scan; one key per entry of a batch).
+    pub keys: Vec<u64>,
+    /// Value length of each put (one per key for batches; empty for reads and deletes).
+    pub value_bytes: Vec<u64>,
+}
+
+fn cumulative(mix: &OpMix) -> [f64; 5] {
+    let weights = mix.weights();
+    let total: f64 = weights.iter().sum();
+    let mut out = [0.0; 5];
+    let mut running = 0.0;
+    for (slot, weight) in out.iter_mut().zip(weights) {
+        running += if total > 0.0 { weight / total } else { 0.0 };
+        *slot = running;
+    }
+    out
+}
+
+impl OpGenerator {
+    pub fn new(spec: WorkloadSpec, rng: SimRng) -> Self {
+        OpGenerator {
+            keys: KeySampler::new(spec.key_distribution, spec.key_count),
+            cumulative: cumulative(&spec.mix),
+            spec,
+            rng,
+        }
+    }
+
+    pub fn spec(&self) -> &WorkloadSpec {
+        &self.spec
+    }
+
+    /// Changes the workload from the next arrival on. The key sampler is rebuilt only when the
+    /// key space changes, so a sequential workload keeps its place.
+    pub fn set_spec(&mut self, spec: WorkloadSpec) {
+        if spec.key_distribution != self.spec.key_distribution
+            || spec.key_count != self.spec.key_count
+        {
+            self.keys = KeySampler::new(spec.key_distribution, spec.key_count);
+        }
+        self.cumulative = cumulative(&spec.mix);
+        self.spec = spec;
+    }
+
+    /// The pause before the next arrival (exponential: a Poisson process), or `None` when the
+    /// rate is zero.
+    pub fn next_gap(&mut self) -> Option<SimDuration> {
+        let rate = self.spec.rate_ops_per_sec;
+        if rate <= 0.0 || !rate.is_finite() {
+            return None;
+        }
+        Some(SimDuration::from_secs_f64(self.rng.exponential(rate)))
+    }
+
+    fn value_len(&mut self) -> u64 {
+        let range = self.spec.value_bytes;
+        if range.max > range.min {
+            self.rng.range_inclusive(range.min, range.max)
+        } else {
+            range.min
+        }
+    }
+
+    pub fn next_op(&mut self) -> DrawnOp {
+        let u = self.rng.next_f64();
+        let position = self.cumulative.partition_point(|c| *c <= u);
+        // Rounding can leave the last cumulative weight a hair under 1: fall back to the last
+        // kind with a positive weight.
+        let kind = if position < OpKind::BY_WEIGHT.len() {
+            OpKind::BY_WEIGHT[position]
+        } else {
+            let weights = self.spec.mix.weights();
+            let last = weights.iter().rposition(|w| *w > 0.0).unwrap_or(1);
+            OpKind::BY_WEIGHT[last]
+        };
+        match kind {
+            OpKind::Get | OpKind::Delete | OpKind::Scan => DrawnOp {
+                kind,
+                keys: vec![self.keys.sample(&mut self.rng)],
+                value_bytes: Vec::new(),
+            },
+            OpKind::Put => {
+                let key = self.keys.sample(&mut self.rng);
+                DrawnOp {
+                    kind,
+                    keys: vec![key],
+                    value_bytes: vec![self.value_len()],
+                }
+            }
+            OpKind::Batch => {
+                let entries = self.spec.batch_size.max(1) as usize;
+                let mut keys = Vec::with_capacity(entries);
+                let mut value_bytes = Vec::with_capacity(entries);
+                for _ in 0..entries {
+                    keys.push(self.keys.sample(&mut self.rng));
+                    value_bytes.push(self.value_len());
+                }
+                DrawnOp {
+                    kind,
+                    keys,
+                    value_bytes,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ValueBytes;
+    use strata_sim::RngStreams;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn rng() -> SimRng {
+        RngStreams::new(9).stream("lab.workload")
+    }
+
+    #[test]
+    fn keys_have_the_asked_length_and_parse_back() {
+        assert_eq!(key_for(42, 8), b"k0000042".to_vec());
+        assert_eq!(index_of_key(b"k0000042"), Some(42));
+        assert_eq!(index_of_key(b"x0000042"), None);
+        // Sorting keys sorts indexes: scans see keys in index order.
+        assert!(key_for(9, 6) < key_for(10, 6));
+    }
+
+    #[test]
+    fn values_carry_their_write_id_and_length() {
+        for len in [8u64, 9, 100, 4096] {
+            let value = value_for(77, len);
+            assert_eq!(value.len() as u64, len);
+            assert_eq!(write_id_of(&value), Some(77));
+        }
+        assert_ne!(value_for(1, 64), value_for(2, 64));
+        assert_eq!(write_id_of(b"short"), None);
+    }
+
+    #[test]
+    fn the_mix_is_respected_within_sampling_error() {
+        let spec = WorkloadSpec {
+            mix: OpMix {
+                read: 3.0,
+                write: 1.0,
+                delete: 0.0,
+                scan: 0.0,
+                batch: 0.0,
+            },
+            ..WorkloadSpec::default()
+        };
+        let mut generator = OpGenerator::new(spec, rng());
+        let draws = 20_000;
+        let reads = (0..draws)
+            .filter(|_| generator.next_op().kind == OpKind::Get)
+            .count();
+        let share = reads as f64 / draws as f64;
+        // Binomial sd at n = 20,000, p = 0.75 is about 0.003: allow 5 sd.
+        assert!((share - 0.75).abs() < 0.015, "read share {share}");
+    }
+
+    #[test]
+    fn zipf_keys_are_skewed_and_stay_in_range() {
+        let mut sampler = KeySampler::new(KeyDistribution::Zipf { s: 1.2 }, 1000);
+        let mut uniform = KeySampler::new(KeyDistribution::Uniform, 1000);
+        let mut rng = rng();
+        let mut zipf_counts = vec![0u32; 1000];
+        let mut uniform_counts = vec![0u32; 1000];
+        for _ in 0..20_000 {
+            zipf_counts[sampler.sample(&mut rng) as usize] += 1;
+            uniform_counts[uniform.sample(&mut rng) as usize] += 1;
+        }
+        let top = |counts: &mut Vec<u32>| {
+            counts.sort_unstable_by(|a, b| b.cmp(a));
+            counts[..10].iter().sum::<u32>()
+        };
+        // The ten hottest Zipf keys take a large share; uniform keys do not.
+        assert!(top(&mut zipf_counts) > 8_000);
+        assert!(top(&mut uniform_counts) < 1_000);
+    }
+
+    #[test]
+    fn sequential_keys_wrap_and_batches_and_value_ranges_hold() {
+        let mut sampler = KeySampler::new(KeyDistribution::Sequential, 3);
+        let mut r = rng();
+        let drawn: Vec<u64> = (0..7).map(|_| sampler.sample(&mut r)).collect();
+        assert_eq!(drawn, vec![0, 1, 2, 0, 1, 2, 0]);
+
+        let spec = WorkloadSpec {
+            mix: OpMix {
+                read: 0.0,
+                write: 0.0,
+                delete: 0.0,
+                scan: 0.0,
+                batch: 1.0,
+            },
+            batch_size: 4,
+            value_bytes: ValueBytes { min: 10, max: 20 },
+            ..WorkloadSpec::default()
+        };
+        let mut generator = OpGenerator::new(spec, rng());
+        for _ in 0..100 {
+            let op = generator.next_op();
+            assert_eq!(op.kind, OpKind::Batch);
+            assert_eq!(op.keys.len(), 4);
+            assert!(op.value_bytes.iter().all(|b| (10..=20).contains(b)));
+        }
+    }
+
+    #[test]
+    fn arrivals_average_the_rate_and_zero_rate_pauses() {
+        let mut generator = OpGenerator::new(
+            WorkloadSpec {
+                rate_ops_per_sec: 500.0,
+                ..WorkloadSpec::default()
+            },
+            rng(),
+        );
+        let n = 10_000;
+        let total: f64 = (0..n)
+            .map(|_| generator.next_gap().unwrap().as_secs_f64())
+            .sum();
+        let mean = total / n as f64;
+        // Mean gap 2 ms; the sample mean's sd is 2 ms / 100 = 0.02 ms.
+        assert!((mean - 0.002).abs() < 0.0001, "mean gap {mean}");
+        generator.set_spec(WorkloadSpec {
+            rate_ops_per_sec: 0.0,
+            ..WorkloadSpec::default()
+        });
+        assert_eq!(generator.next_gap(), None);
+    }
+}
