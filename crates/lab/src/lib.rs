@@ -5,7 +5,9 @@
 //! - [`share`]: the compact share token (`v1.` + base64url JSON) that carries a scenario in a URL.
 //! - [`metrics`]: aggregates folded from trace events only (the summary's figures).
 //! - [`workload`]: the seeded operation generator (kinds, keys, values, arrival gaps).
+//! - [`durability`]: the model of acknowledged-durable writes and the lost-write check.
 
+pub mod durability;
 pub mod metrics;
 pub mod scenario;
 pub mod share;
