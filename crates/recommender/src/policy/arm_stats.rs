@@ -1,0 +1,221 @@
+//! Per-arm counts and reward sums, with the memory that makes a K-armed policy stationary,
+//! discounted or sliding-window.
+//!
+//! - `Stationary`: plain totals. Counts are whole numbers kept in f64 (exact up to 2^53), and
+//!   a mean is `sum / count`, the same expression other libraries use, so UCB1 decisions can
+//!   be matched bit for bit.
+//! - `Discounted { gamma }`: before each update every arm's count and sum is multiplied by γ
+//!   (Garivier & Moulines' discounted UCB; Raj & Kalyani's discounted Thompson sampling).
+//! - `SlidingWindow { window }`: only the last `window` updates count (bounded ring buffer,
+//!   at most [`MAX_WINDOW`] entries).
+//!
+//! Raw, never-forgetting pull counts and reward totals are kept alongside for metrics.
+
+use super::{check_arm, check_arm_count, check_reward};
+use crate::error::{require_within, RecommenderError, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// The largest sliding window: bounds the ring buffer.
+pub const MAX_WINDOW: u32 = 1_000_000;
+
+/// How a policy forgets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Memory {
+    #[default]
+    Stationary,
+    /// Multiply all statistics by `gamma` in (0, 1] before each update.
+    Discounted { gamma: f64 },
+    /// Keep only the last `window` updates (1 ≤ window ≤ [`MAX_WINDOW`]).
+    SlidingWindow { window: u32 },
+}
+
+impl Memory {
+    pub fn validate(&self) -> Result<()> {
+        match *self {
+            Memory::Stationary => Ok(()),
+            Memory::Discounted { gamma } => require_within("gamma", gamma, f64::MIN_POSITIVE, 1.0),
+            Memory::SlidingWindow { window } => {
+                if window == 0 || window > MAX_WINDOW {
+                    return Err(RecommenderError::param(
+                        "window",
+                        window,
+                        format!("must lie in [1, {MAX_WINDOW}]"),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The statistics a K-armed policy decides from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArmStats {
+    memory: Memory,
+    /// Effective number of pulls of each arm under the memory.
+    counts: Vec<f64>,
+    /// Effective reward sum of each arm under the memory.
+    sums: Vec<f64>,
+    /// Effective total pulls (Σ counts, kept separately so that it is a single running value).
+    total: f64,
+    /// The last `window` (arm, reward) pairs, for `SlidingWindow` only.
+    window: VecDeque<(u32, f64)>,
+    /// Raw pulls of each arm since the start.
+    pulls: Vec<u64>,
+    /// Raw reward total of each arm since the start.
+    reward_totals: Vec<f64>,
+    updates: u64,
+}
+
+impl ArmStats {
+    pub fn new(arms: usize, memory: Memory) -> Result<ArmStats> {
+        check_arm_count(arms)?;
+        memory.validate()?;
+        Ok(ArmStats {
+            memory,
+            counts: vec![0.0; arms],
+            sums: vec![0.0; arms],
+            total: 0.0,
+            window: VecDeque::new(),
+            pulls: vec![0; arms],
+            reward_totals: vec![0.0; arms],
+            updates: 0,
+        })
+    }
+
+    pub fn arms(&self) -> usize {
+        self.counts.len()
+    }
+    pub fn memory(&self) -> Memory {
+        self.memory
+    }
+    pub fn updates(&self) -> u64 {
+        self.updates
+    }
+    /// Effective count of `arm` (zero when never pulled, or forgotten).
+    pub fn count(&self, arm: usize) -> f64 {
+        self.counts.get(arm).copied().unwrap_or(0.0)
+    }
+    /// Effective reward sum of `arm`.
+    pub fn sum(&self, arm: usize) -> f64 {
+        self.sums.get(arm).copied().unwrap_or(0.0)
+    }
+    /// Effective total pulls over all arms.
+    pub fn total(&self) -> f64 {
+        self.total
+    }
+    /// `sum / count`, or `None` for an arm with no (remembered) pulls.
+    pub fn mean(&self, arm: usize) -> Option<f64> {
+        let count = self.count(arm);
+        (count > 0.0).then(|| self.sum(arm) / count)
+    }
+    pub fn pulls(&self) -> &[u64] {
+        &self.pulls
+    }
+    pub fn reward_totals(&self) -> &[f64] {
+        &self.reward_totals
+    }
+
+    /// Folds in one reward for `arm`.
+    pub fn record(&mut self, arm: usize, reward: f64) -> Result<()> {
+        check_arm(self.arms(), arm)?;
+        check_reward(reward)?;
+        match self.memory {
+            Memory::Stationary => {
+                self.counts[arm] += 1.0;
+                self.sums[arm] += reward;
+                self.total += 1.0;
+            }
+            Memory::Discounted { gamma } => {
+                for (count, sum) in self.counts.iter_mut().zip(self.sums.iter_mut()) {
+                    *count *= gamma;
+                    *sum *= gamma;
+                }
+                self.counts[arm] += 1.0;
+                self.sums[arm] += reward;
+                self.total = self.total * gamma + 1.0;
+            }
+            Memory::SlidingWindow { window } => {
+                self.window.push_back((arm as u32, reward));
+                self.counts[arm] += 1.0;
+                self.sums[arm] += reward;
+                self.total += 1.0;
+                while self.window.len() > window as usize {
+                    if let Some((old_arm, old_reward)) = self.window.pop_front() {
+                        let old_arm = old_arm as usize;
+                        self.counts[old_arm] -= 1.0;
+                        self.sums[old_arm] -= old_reward;
+                        self.total -= 1.0;
+                        if self.counts[old_arm] <= 0.0 {
+                            // Exactly forgotten: clear float residue so the arm reads as unplayed.
+                            self.counts[old_arm] = 0.0;
+                            self.sums[old_arm] = 0.0;
+                        }
+                    }
+                }
+            }
+        }
+        self.pulls[arm] += 1;
+        self.reward_totals[arm] += reward;
+        self.updates += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn stationary_stats_are_plain_totals() {
+        let mut stats = ArmStats::new(2, Memory::Stationary).unwrap();
+        stats.record(0, 1.0).unwrap();
+        stats.record(0, 0.0).unwrap();
+        stats.record(1, 1.0).unwrap();
+        assert_eq!(stats.mean(0), Some(0.5));
+        assert_eq!(stats.mean(1), Some(1.0));
+        assert_eq!(stats.total(), 3.0);
+        assert!(stats.record(2, 1.0).is_err());
+        assert!(stats.record(0, f64::NAN).is_err());
+    }
+
+    #[test]
+    fn discounting_by_hand() {
+        // γ = 0.5: pull 0 (r=1), then 1 (r=0), then 0 (r=1).
+        // counts: [1,0] → [0.5,1] → [1.25,0.5]; sums: [1,0] → [0.5,0] → [1.25,0].
+        let mut stats = ArmStats::new(2, Memory::Discounted { gamma: 0.5 }).unwrap();
+        stats.record(0, 1.0).unwrap();
+        stats.record(1, 0.0).unwrap();
+        stats.record(0, 1.0).unwrap();
+        assert_eq!(stats.count(0), 1.25);
+        assert_eq!(stats.count(1), 0.5);
+        assert_eq!(stats.sum(0), 1.25);
+        assert_eq!(stats.total(), 1.75);
+        assert_eq!(stats.pulls(), &[2, 1]);
+    }
+
+    #[test]
+    fn sliding_window_forgets_the_oldest() {
+        let mut stats = ArmStats::new(2, Memory::SlidingWindow { window: 2 }).unwrap();
+        stats.record(0, 1.0).unwrap();
+        stats.record(1, 0.0).unwrap();
+        stats.record(1, 1.0).unwrap();
+        assert_eq!(stats.count(0), 0.0);
+        assert_eq!(stats.mean(0), None);
+        assert_eq!(stats.mean(1), Some(0.5));
+        assert_eq!(stats.total(), 2.0);
+        assert_eq!(stats.pulls(), &[1, 2]);
+    }
+
+    #[test]
+    fn bad_memories_are_typed_errors() {
+        assert!(ArmStats::new(2, Memory::Discounted { gamma: 0.0 }).is_err());
+        assert!(ArmStats::new(2, Memory::Discounted { gamma: 1.5 }).is_err());
+        assert!(ArmStats::new(2, Memory::SlidingWindow { window: 0 }).is_err());
+        assert!(ArmStats::new(0, Memory::Stationary).is_err());
+    }
+}

@@ -1,0 +1,214 @@
+//! Softmax (Boltzmann) exploration: P(a) ∝ exp(value_a / τ) over eligible arms, where value_a
+//! is the arm's mean reward (or `initial_value` before its first pull). The propensity is this
+//! probability exactly. The maximum is subtracted before exponentiating so that small
+//! temperatures stay finite.
+
+use super::{
+    beta_summaries, eligible_count, is_eligible, ArmStats, ArmSummary, Choice, Context, Memory,
+    Policy, PolicyKind,
+};
+use crate::error::{require_above, RecommenderError, Result};
+use serde::{Deserialize, Serialize};
+use strata_sim::{math, SimRng};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SoftmaxConfig {
+    /// Temperature τ > 0: large τ is near uniform, small τ near greedy.
+    pub temperature: f64,
+    pub initial_value: f64,
+    pub memory: Memory,
+}
+
+impl Default for SoftmaxConfig {
+    fn default() -> Self {
+        SoftmaxConfig {
+            temperature: 0.1,
+            initial_value: 0.0,
+            memory: Memory::Stationary,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Softmax {
+    config: SoftmaxConfig,
+    stats: ArmStats,
+}
+
+impl Softmax {
+    pub fn new(arms: usize, config: SoftmaxConfig) -> Result<Softmax> {
+        require_above("temperature", config.temperature, 0.0)?;
+        if !config.initial_value.is_finite() {
+            return Err(RecommenderError::param(
+                "initial_value",
+                config.initial_value,
+                "must be finite",
+            ));
+        }
+        let stats = ArmStats::new(arms, config.memory)?;
+        Ok(Softmax { config, stats })
+    }
+
+    pub fn stats(&self) -> &ArmStats {
+        &self.stats
+    }
+
+    fn value(&self, arm: usize) -> f64 {
+        self.stats.mean(arm).unwrap_or(self.config.initial_value)
+    }
+
+    fn distribution(&self, eligible: Option<&[bool]>) -> Result<Vec<f64>> {
+        eligible_count(self.arm_count(), eligible)?;
+        let arms = self.arm_count();
+        let max_value = (0..arms)
+            .filter(|a| is_eligible(eligible, *a))
+            .map(|a| self.value(a))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let mut weights: Vec<f64> = (0..arms)
+            .map(|a| {
+                if is_eligible(eligible, a) {
+                    math::exp((self.value(a) - max_value) / self.config.temperature)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let total: f64 = weights.iter().sum();
+        for w in &mut weights {
+            *w /= total;
+        }
+        Ok(weights)
+    }
+}
+
+impl Policy for Softmax {
+    fn kind(&self) -> PolicyKind {
+        PolicyKind::Softmax
+    }
+    fn arm_count(&self) -> usize {
+        self.stats.arms()
+    }
+    fn version(&self) -> u64 {
+        self.stats.updates()
+    }
+
+    fn choose_among(
+        &self,
+        _context: &Context,
+        eligible: Option<&[bool]>,
+        rng: &mut SimRng,
+    ) -> Result<Choice> {
+        let probabilities = self.distribution(eligible)?;
+        let arm = sample(&probabilities, rng);
+        Ok(Choice {
+            arm,
+            propensity: probabilities[arm],
+        })
+    }
+
+    fn probabilities(
+        &self,
+        _context: &Context,
+        eligible: Option<&[bool]>,
+        _rng: &mut SimRng,
+    ) -> Result<Vec<f64>> {
+        self.distribution(eligible)
+    }
+
+    fn greedy_arm(&self, _context: &Context, eligible: Option<&[bool]>) -> Result<usize> {
+        eligible_count(self.arm_count(), eligible)?;
+        super::argmax_eligible(self.arm_count(), eligible, |a| self.value(a))
+            .ok_or_else(|| RecommenderError::InvalidCall("no eligible arm".into()))
+    }
+
+    fn update(&mut self, _context: &Context, arm: usize, reward: f64) -> Result<()> {
+        self.stats.record(arm, reward)
+    }
+
+    fn arm_summaries(&self) -> Vec<ArmSummary> {
+        beta_summaries(self.stats.pulls(), self.stats.reward_totals())
+    }
+}
+
+/// Samples an index from a normalised distribution with one uniform draw; rounding residue
+/// falls to the last arm with positive probability.
+pub(crate) fn sample(probabilities: &[f64], rng: &mut SimRng) -> usize {
+    let u = rng.next_f64();
+    let mut cumulative = 0.0;
+    let mut last_positive = 0;
+    for (i, p) in probabilities.iter().enumerate() {
+        if *p > 0.0 {
+            last_positive = i;
+            cumulative += p;
+            if u < cumulative {
+                return i;
+            }
+        }
+    }
+    last_positive
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn probabilities_by_hand() {
+        // Means 1 and 0 at τ = 0.5: weights e² and 1 → e²/(e²+1) ≈ 0.880797.
+        let mut p = Softmax::new(
+            2,
+            SoftmaxConfig {
+                temperature: 0.5,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let ctx = Context::empty();
+        p.update(&ctx, 0, 1.0).unwrap();
+        p.update(&ctx, 1, 0.0).unwrap();
+        let mut rng = SimRng::seed_from_u64(3);
+        let probs = p.probabilities(&ctx, None, &mut rng).unwrap();
+        assert!((probs[0] - 0.880_797_077_977_882_3).abs() < 1e-12);
+        assert!((probs[0] + probs[1] - 1.0).abs() < 1e-15);
+        let mut zeros = 0;
+        for _ in 0..10_000 {
+            let c = p.choose(&ctx, &mut rng).unwrap();
+            assert_eq!(c.propensity, probs[c.arm]);
+            zeros += usize::from(c.arm == 0);
+        }
+        assert!((zeros as f64 / 10_000.0 - 0.8808).abs() < 0.015);
+    }
+
+    #[test]
+    fn tiny_temperatures_stay_finite_and_masks_apply() {
+        let mut p = Softmax::new(
+            3,
+            SoftmaxConfig {
+                temperature: 1e-6,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let ctx = Context::empty();
+        p.update(&ctx, 1, 1.0).unwrap();
+        let mut rng = SimRng::seed_from_u64(3);
+        assert_eq!(
+            p.probabilities(&ctx, None, &mut rng).unwrap(),
+            vec![0.0, 1.0, 0.0]
+        );
+        let mask = [true, false, true];
+        let probs = p.probabilities(&ctx, Some(&mask), &mut rng).unwrap();
+        assert_eq!(probs, vec![0.5, 0.0, 0.5]);
+        assert!(Softmax::new(
+            3,
+            SoftmaxConfig {
+                temperature: 0.0,
+                ..Default::default()
+            }
+        )
+        .is_err());
+    }
+}
