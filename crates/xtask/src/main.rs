@@ -1,1 +1,80 @@
-fn main() {}
+//! Project tasks, run as `cargo xtask <task>`:
+//!
+//! - `serve [--port N] [--skip-build]`: build the playground and serve `dist/` on 127.0.0.1.
+//! - `dist`: build the playground into `dist/` only.
+//! - `test [--skip-browser] [--skip-e2e]`: every test: native (with doctests), wasm32 in node,
+//!   wasm32 in headless Chromium, then the Playwright end-to-end tests.
+//! - `wasm-test -p CRATE [--browser]`: one crate's wasm32 tests.
+//! - `bench [all|sim|objstore|engine|recommender|web]`: benchmarks, figures printed.
+//! - `wasm-bindgen-test-runner ARGS`: the wasm test runner cargo calls (see `wasm.rs`).
+//!
+//! The xtask is the only build tool a fresh machine needs: it generates the JS bindings and runs
+//! wasm tests in-process through the wasm-bindgen libraries, so nothing is `cargo install`ed.
+
+mod bench;
+mod browser;
+mod dist;
+mod serve;
+mod test;
+mod toolchain;
+mod wasm;
+
+use anyhow::Result;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist | test [--skip-browser] [--skip-e2e] | wasm-test -p CRATE [--browser] | bench [WHAT]>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line that names the problem and its fix; no stack trace.
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<()> {
+    let Some(task) = args.first() else {
+        anyhow::bail!("{USAGE}");
+    };
+    let rest = &args[1..];
+    match task.as_str() {
+        "serve" => serve::run(rest),
+        "dist" => dist::run(rest).map(|_| ()),
+        "test" => test::run(rest),
+        "wasm-test" => test::run_wasm_test(rest),
+        "bench" => bench::run(rest),
+        "wasm-bindgen-test-runner" => wasm::run_test_runner(rest),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => anyhow::bail!("unknown task `{other}`; {USAGE}"),
+    }
+}
+
+/// The workspace root (the parent of crates/xtask).
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .and_then(|p| p.parent())
+        .map(PathBuf::from)
+        .unwrap_or(manifest_dir)
+}
+
+/// Reads `--flag value` from an argument list.
+pub fn flag_value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+}
+
+pub fn has_flag(args: &[String], flag: &str) -> bool {
+    args.iter().any(|a| a == flag)
+}

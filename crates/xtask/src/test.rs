@@ -1,0 +1,150 @@
+//! `cargo xtask test`: every test, in the order that fails fastest: native (with doctests),
+//! wasm32 in node, wasm32 in headless Chromium, then Playwright end-to-end tests against a
+//! fresh `dist/`.
+//!
+//! Doctests run on the host only: on wasm32, rustdoc reports them ok without running them.
+
+use crate::browser::{ensure_browser, write_webdriver_json};
+use crate::toolchain::{cargo, ensure_wasm_target, run_checked, WASM_TARGET};
+use crate::workspace_root;
+use anyhow::{bail, Context, Result};
+use std::process::Command;
+
+/// The crates whose tests also run in wasm32 (every crate but the UI and the xtask).
+pub const WASM_TEST_CRATES: &[&str] = &[
+    "strata-sim",
+    "strata-objstore",
+    "strata-engine",
+    "strata-recommender",
+    "strata-lab",
+];
+
+pub fn run(args: &[String]) -> Result<()> {
+    let skip_browser = crate::has_flag(args, "--skip-browser");
+    let skip_e2e = crate::has_flag(args, "--skip-e2e") || skip_browser;
+    ensure_wasm_target()?;
+
+    section("native tests (with doctests)");
+    run_checked(
+        cargo().args(["test", "--workspace", "--exclude", "strata-web"]),
+        "native tests",
+    )?;
+
+    section("wasm32 tests in node");
+    wasm_tests(WASM_TEST_CRATES, false)?;
+
+    if !skip_browser {
+        section("wasm32 tests in headless Chromium");
+        let mut crates = WASM_TEST_CRATES.to_vec();
+        crates.push("strata-web");
+        wasm_tests(&crates, true)?;
+    }
+
+    if !skip_e2e {
+        section("end-to-end tests (Playwright, Chromium)");
+        e2e()?;
+    }
+    println!("xtask: all test stages passed");
+    Ok(())
+}
+
+/// `cargo xtask wasm-test -p CRATE [-p CRATE…] [--browser]`.
+pub fn run_wasm_test(args: &[String]) -> Result<()> {
+    ensure_wasm_target()?;
+    let mut crates = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "-p" {
+            match iter.next() {
+                Some(name) => crates.push(name.as_str()),
+                None => bail!("-p needs a crate name"),
+            }
+        }
+    }
+    if crates.is_empty() {
+        crates = WASM_TEST_CRATES.to_vec();
+    }
+    wasm_tests(&crates, crate::has_flag(args, "--browser"))
+}
+
+fn section(title: &str) {
+    println!("\n==== {title} ====");
+}
+
+fn wasm_tests(crates: &[&str], in_browser: bool) -> Result<()> {
+    let exe = std::env::current_exe().context("locating the xtask executable")?;
+    let mut command = cargo();
+    command.args(["test", "--target", WASM_TARGET, "--lib", "--tests"]);
+    for name in crates {
+        command.args(["-p", name]);
+    }
+    command.env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        format!("{} wasm-bindgen-test-runner", exe.display()),
+    );
+    if in_browser {
+        let browser = ensure_browser()?;
+        let dir = crate::dist::target_dir().join("xtask");
+        let webdriver = write_webdriver_json(&browser, &dir)?;
+        command
+            .env("WASM_BINDGEN_USE_BROWSER", "1")
+            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", webdriver)
+            .env("CHROMEDRIVER", &browser.chromedriver)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+    } else {
+        command.env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+    }
+    let what = if in_browser {
+        "wasm32 tests in Chromium"
+    } else {
+        "wasm32 tests in node"
+    };
+    run_checked(&mut command, what)
+}
+
+fn e2e() -> Result<()> {
+    let browser = ensure_browser()?;
+    let root = workspace_root();
+    let e2e_dir = root.join("tests").join("e2e");
+    if !e2e_dir
+        .join("node_modules")
+        .join("playwright-core")
+        .is_dir()
+    {
+        eprintln!("xtask: installing the end-to-end test packages with npm");
+        let lock = e2e_dir.join("package-lock.json").exists();
+        run_checked(
+            Command::new("npm")
+                .args(if lock {
+                    vec!["ci", "--no-audit", "--no-fund"]
+                } else {
+                    vec!["install", "--no-audit", "--no-fund"]
+                })
+                .current_dir(&e2e_dir),
+            "npm install in tests/e2e (is node/npm installed? `apt-get install -y nodejs npm`)",
+        )?;
+    }
+    let dist = crate::dist::run(&[])?;
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).context("binding a port")?;
+    let port = listener.local_addr()?.port();
+    std::thread::spawn(move || crate::serve::serve_forever(listener, dist));
+    let mut test_files: Vec<_> = std::fs::read_dir(&e2e_dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    test_files.sort();
+    if test_files.is_empty() {
+        bail!("no end-to-end tests found in {}", e2e_dir.display());
+    }
+    let mut command = Command::new("node");
+    command
+        .arg("--test")
+        .arg("--test-concurrency=1")
+        .args(&test_files)
+        .current_dir(&e2e_dir)
+        .env("STRATA_BASE_URL", format!("http://127.0.0.1:{port}/"))
+        .env("STRATA_CHROMIUM", &browser.chromium)
+        .env("STRATA_ARTIFACTS", e2e_dir.join("artifacts"));
+    run_checked(&mut command, "end-to-end tests")
+}
