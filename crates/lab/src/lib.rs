@@ -6,11 +6,15 @@
 //! - [`metrics`]: aggregates folded from trace events only (the summary's figures).
 //! - [`workload`]: the seeded operation generator (kinds, keys, values, arrival gaps).
 //! - [`durability`]: the model of acknowledged-durable writes and the lost-write check.
+//! - [`runner`]: `Lab`, which plays a scenario in the simulator (incrementally or to the end),
+//!   takes live controls and produces the `Summary`.
 
 pub mod durability;
 pub mod metrics;
+pub mod runner;
 pub mod scenario;
 pub mod share;
 pub mod workload;
 
+pub use runner::{run_scenario, Control, Lab, LabError, Progress, Summary};
 pub use scenario::{Scenario, ScenarioError, SCENARIO_VERSION};

@@ -369,6 +369,10 @@ fn default_probability() -> f64 {
     1.0
 }
 
+fn half() -> f64 {
+    0.5
+}
+
 fn is_one(value: &f64) -> bool {
     *value == 1.0
 }
@@ -452,8 +456,14 @@ macro_rules! fault_spec {
 fault_spec! {
     /// Matching requests fail with a 5xx (the caller sees Unavailable).
     ServerErrors {},
-    /// Matching requests get no answer before the deadline; a write may or may not land.
-    Timeouts {},
+    /// Matching requests get no answer before the client's deadline; a write still lands
+    /// with `applied_probability` (default 0.5).
+    Timeouts {
+        #[serde(default = "half")]
+        applied_probability: f64
+    },
+    /// Matching requests get 503 SlowDown whatever the request rate.
+    Throttle {},
     /// Matching writes are applied but the caller sees an error.
     LostAcks {},
     /// Matching requests take `multiplier` times longer.
@@ -471,6 +481,7 @@ impl FaultSpec {
         match self {
             FaultSpec::ServerErrors { from_ms, .. }
             | FaultSpec::Timeouts { from_ms, .. }
+            | FaultSpec::Throttle { from_ms, .. }
             | FaultSpec::LostAcks { from_ms, .. }
             | FaultSpec::Slow { from_ms, .. }
             | FaultSpec::BitFlips { from_ms, .. }
@@ -482,11 +493,53 @@ impl FaultSpec {
         }
     }
 
+    /// The same fault with every time moved `offset_ms` later (a fault injected live is
+    /// written relative to the moment it is injected).
+    pub fn shifted(&self, offset_ms: u64) -> FaultSpec {
+        let mut fault = self.clone();
+        let shift = |t: &mut u64| *t = t.saturating_add(offset_ms);
+        match &mut fault {
+            FaultSpec::ServerErrors {
+                from_ms, until_ms, ..
+            }
+            | FaultSpec::Timeouts {
+                from_ms, until_ms, ..
+            }
+            | FaultSpec::Throttle {
+                from_ms, until_ms, ..
+            }
+            | FaultSpec::LostAcks {
+                from_ms, until_ms, ..
+            }
+            | FaultSpec::Slow {
+                from_ms, until_ms, ..
+            }
+            | FaultSpec::BitFlips {
+                from_ms, until_ms, ..
+            } => {
+                shift(from_ms);
+                if let Some(until) = until_ms {
+                    shift(until);
+                }
+            }
+            FaultSpec::Outage { from_ms, until_ms } => {
+                shift(from_ms);
+                shift(until_ms);
+            }
+            FaultSpec::BitFlip { at_ms, .. }
+            | FaultSpec::CrashWriter { at_ms, .. }
+            | FaultSpec::Recover { at_ms }
+            | FaultSpec::StartZombie { at_ms } => shift(at_ms),
+        }
+        fault
+    }
+
     /// The `kind` tag, as written in the document.
     pub fn kind(&self) -> &'static str {
         match self {
             FaultSpec::ServerErrors { .. } => "server_errors",
             FaultSpec::Timeouts { .. } => "timeouts",
+            FaultSpec::Throttle { .. } => "throttle",
             FaultSpec::LostAcks { .. } => "lost_acks",
             FaultSpec::Slow { .. } => "slow",
             FaultSpec::Outage { .. } => "outage",
@@ -762,7 +815,17 @@ impl Scenario {
                 } => {
                     events.push((*at_ms, index, fault));
                     if let Some(after) = recover_after_ms {
-                        events.push((at_ms.saturating_add(*after), index, &RECOVER_MARKER));
+                        let recover_at = at_ms.saturating_add(*after);
+                        if recover_at > self.duration_ms {
+                            return Err(invalid(
+                                format!("faults[{index}].recover_after_ms"),
+                                format!(
+                                    "the recovery at {recover_at} ms is after the run ends (duration_ms {})",
+                                    self.duration_ms
+                                ),
+                            ));
+                        }
+                        events.push((recover_at, index, &RECOVER_MARKER));
                     }
                 }
                 FaultSpec::Recover { at_ms } | FaultSpec::StartZombie { at_ms } => {
@@ -1052,8 +1115,15 @@ fn validate_fault(field: &str, fault: &FaultSpec, duration_ms: u64) -> Result<()
         validate_window(field, &window, duration_ms)?;
     }
     match fault {
+        FaultSpec::Timeouts {
+            applied_probability,
+            ..
+        } => check_probability(
+            &format!("{field}.applied_probability"),
+            *applied_probability,
+        ),
         FaultSpec::ServerErrors { .. }
-        | FaultSpec::Timeouts { .. }
+        | FaultSpec::Throttle { .. }
         | FaultSpec::LostAcks { .. }
         | FaultSpec::BitFlips { .. } => Ok(()),
         FaultSpec::Slow { multiplier, .. } => {

@@ -1,0 +1,1435 @@
+//! The runner: plays a scenario in the simulator, step by step for the playground or in one
+//! go for the CLI, and answers questions about it while it runs.
+//!
+//! One [`Lab`] owns one `Sim` (seeded from the scenario), one `SimStore`, the engine's writer
+//! (and, after `start_zombie`, the old writer it fenced), the workload generator, the timed
+//! faults, and the metrics subscribed to the trace. Everything that happens in a run happens
+//! inside simulation tasks, so a run's trace is the same however the caller slices it into
+//! `advance_to` calls: a browser frame loop and `strata run` reach the same trace hash.
+//!
+//! The tasks:
+//! - the *director* opens the first writer, lets the workload run for `duration_ms`, waits for
+//!   operations in flight (at most [`DRAIN_LIMIT`]), reads back every durable write
+//!   (`verify_at_end`), closes the writer and marks the run finished;
+//! - the *generator* draws Poisson arrivals and spawns one task per operation, holding at most
+//!   `max_in_flight` at once;
+//! - one task per timed fault or writer event (crash, recover, zombie, bit flip); store faults
+//!   with windows go straight into the store's fault schedule.
+//!
+//! While a writer is opening, operations wait for it (up to [`WRITER_WAIT_LIMIT`]); while it
+//! is down, they fail at once, as clients of a crashed database see.
+
+use crate::durability::{DurabilityModel, KeyRecord, ReadBack};
+use crate::metrics::{self, LatencyPercentiles, Metrics, OpCounts};
+use crate::scenario::{
+    EngineSpec, FaultOp, FaultSpec, LatencySpec, Scenario, ScenarioError, StorePreset, StoreSpec,
+    WorkloadSpec,
+};
+use crate::workload::{self, DrawnOp, OpGenerator, OpKind};
+use serde::{Deserialize, Serialize};
+use std::cell::{Cell, Ref, RefCell};
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+use strata_engine::{Db, DbOptions, DbState, ErrorKind, ReadOptions, WriteBatch, WriteOptions};
+use strata_objstore::sim::{FaultAction, FaultSpec as StoreFaultSpec, LatencyDist};
+use strata_objstore::{ObjectStore, SimStore, SimStoreConfig, StoreStats};
+use strata_sim::sync::{race, timeout, Either, Notify};
+use strata_sim::{
+    EventKind, ExecutorLimits, RuntimeRef, Sim, SimDuration, SimHandle, SimRng, SimTime, StoreOp,
+    Trace, TraceConfig,
+};
+
+/// How long after the workload stops the director waits for operations still in flight.
+pub const DRAIN_LIMIT: SimDuration = SimDuration::from_secs(120);
+/// How long an operation waits for a writer that is opening before it fails.
+pub const WRITER_WAIT_LIMIT: SimDuration = SimDuration::from_secs(10);
+/// Pause between attempts to open a writer when opening fails (an outage, say).
+pub const REOPEN_DELAY: SimDuration = SimDuration::from_secs(1);
+/// Read-backs in flight at once during a durability check.
+pub const VERIFY_CONCURRENCY: usize = 32;
+/// Client errors kept for display, most recent last.
+pub const MAX_RECENT_ERRORS: usize = 64;
+/// Lost keys named in the summary (the count covers all of them).
+pub const MAX_LOST_EXAMPLES: usize = 20;
+/// Writes a zombie attempts before it gives up (it stops at the first `Fenced`).
+pub const ZOMBIE_MAX_WRITES: u32 = 50;
+/// Pause between a zombie's writes.
+pub const ZOMBIE_WRITE_INTERVAL: SimDuration = SimDuration::from_millis(100);
+
+/// Why a lab could not be built, or a control could not be applied.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum LabError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error("the store refused its configuration: {0}")]
+    StoreConfig(String),
+    #[error("the store refused a fault: {0}")]
+    Fault(String),
+    #[error("the engine refused its options: {0}")]
+    EngineOptions(String),
+    #[error("the simulation stopped: {0}")]
+    Simulation(String),
+    #[error("{0}")]
+    Control(String),
+}
+
+/// A change made while the run goes on (the playground's controls).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "control", rename_all = "snake_case")]
+pub enum Control {
+    /// Rate, mix, keys, value sizes, await-durable: from the next arrival on.
+    SetWorkload {
+        workload: WorkloadSpec,
+    },
+    /// New engine options: the writer restarts cleanly (close, then open) to take them.
+    SetEngine {
+        engine: EngineSpec,
+    },
+    /// A new preset or parameters for the store, for requests sent from now on.
+    SetStore {
+        store: StoreSpec,
+    },
+    /// A fault whose times count from now (`at_ms: 0` is now).
+    InjectFault {
+        fault: FaultSpec,
+    },
+    /// Removes every store fault (windows included).
+    ClearStoreFaults,
+    CrashWriter,
+    Recover,
+    StartZombie,
+}
+
+impl Control {
+    fn describe(&self) -> String {
+        match self {
+            Control::SetWorkload { .. } => "control: set workload".to_string(),
+            Control::SetEngine { .. } => "control: set engine options".to_string(),
+            Control::SetStore { store } => {
+                format!("control: set store ({})", store.preset.as_str())
+            }
+            Control::InjectFault { fault } => format!("control: inject {}", fault.kind()),
+            Control::ClearStoreFaults => "control: clear store faults".to_string(),
+            Control::CrashWriter => "control: crash writer".to_string(),
+            Control::Recover => "control: recover".to_string(),
+            Control::StartZombie => "control: start zombie".to_string(),
+        }
+    }
+}
+
+/// Where the writer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriterStatus {
+    Up,
+    /// A writer is opening (first open, recovery, restart or takeover).
+    Opening,
+    /// Crashed and not recovering.
+    Down,
+}
+
+/// What one `advance_to` or `step` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub now: SimTime,
+    pub events_processed: u64,
+    pub finished: bool,
+}
+
+/// A client operation that failed, for the playground's error list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientError {
+    pub at: SimTime,
+    pub op: String,
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Finished {
+    at: SimTime,
+    trace_hash: u64,
+    trace_events: u64,
+}
+
+enum WriterSlot {
+    Up(Rc<Db>),
+    Opening,
+    Down,
+}
+
+/// Everything the run's tasks share.
+struct World {
+    handle: SimHandle,
+    runtime: RuntimeRef,
+    store: SimStore,
+    store_port: Rc<dyn ObjectStore>,
+    path: String,
+    end: SimTime,
+    options: RefCell<DbOptions>,
+    writer: RefCell<WriterSlot>,
+    writer_changed: Notify,
+    /// The old writer after a takeover, until the run ends.
+    zombie: RefCell<Option<Rc<Db>>>,
+    generator: RefCell<OpGenerator>,
+    await_durable: Cell<bool>,
+    key_bytes: Cell<u32>,
+    scan_keys: Cell<u32>,
+    max_in_flight: Cell<u32>,
+    workload_changed: Notify,
+    in_flight: Cell<u32>,
+    in_flight_changed: Notify,
+    next_write_id: Cell<u64>,
+    model: RefCell<DurabilityModel>,
+    lost_examples: RefCell<Vec<String>>,
+    recent_errors: RefCell<VecDeque<ClientError>>,
+    fault_rng: RefCell<SimRng>,
+    zombie_rng: RefCell<SimRng>,
+    finished: Cell<Option<Finished>>,
+    verify_at_end: bool,
+    /// Writers opened so far (the first, recoveries, restarts, takeovers).
+    opens: Cell<u64>,
+}
+
+/// A scenario being played.
+pub struct Lab {
+    scenario: Scenario,
+    sim: Sim,
+    world: Rc<World>,
+    metrics: Rc<RefCell<Metrics>>,
+}
+
+impl std::fmt::Debug for Lab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lab")
+            .field("scenario", &self.scenario.name)
+            .field("now", &self.sim.now())
+            .field("finished", &self.finished())
+            .finish()
+    }
+}
+
+fn latency_dist(spec: LatencySpec) -> LatencyDist {
+    LatencyDist::new(spec.p50_ms, spec.p99_ms)
+}
+
+/// Dollars per thousand requests to picodollars per request (rounded to the nearest).
+fn per_request_picousd(usd_per_1000: f64) -> u64 {
+    (usd_per_1000 * 1e9).round() as u64
+}
+
+/// The store configuration a scenario asks for: its preset, with overrides applied.
+pub fn store_config(spec: &StoreSpec) -> SimStoreConfig {
+    let mut config = match spec.preset {
+        StorePreset::S3Standard => SimStoreConfig::s3_standard(),
+        StorePreset::S3Express => SimStoreConfig::s3_express(),
+        StorePreset::Instant => SimStoreConfig::instant(),
+    };
+    let mut custom = false;
+    if let Some(latency) = spec.get_latency {
+        config.latency.get = latency_dist(latency);
+        config.latency.head = latency_dist(latency);
+        custom = true;
+    }
+    if let Some(latency) = spec.put_latency {
+        config.latency.put = latency_dist(latency);
+        custom = true;
+    }
+    if let Some(latency) = spec.list_latency {
+        config.latency.list = latency_dist(latency);
+        custom = true;
+    }
+    if let Some(latency) = spec.delete_latency {
+        config.latency.delete = latency_dist(latency);
+        custom = true;
+    }
+    if let Some(bandwidth) = spec.bandwidth_bytes_per_sec {
+        config.latency.bandwidth_bytes_per_sec = bandwidth.round() as u64;
+        custom = true;
+    }
+    if let Some(limit) = spec.put_limit_per_sec {
+        config.throttle.enabled = true;
+        config.throttle.write_requests_per_sec = limit.round().clamp(1.0, u32::MAX as f64) as u32;
+        custom = true;
+    }
+    if let Some(limit) = spec.get_limit_per_sec {
+        config.throttle.enabled = true;
+        config.throttle.read_requests_per_sec = limit.round().clamp(1.0, u32::MAX as f64) as u32;
+        custom = true;
+    }
+    if let Some(price) = spec.put_usd_per_1000 {
+        config.pricing.put_list_request_picousd = per_request_picousd(price);
+        custom = true;
+    }
+    if let Some(price) = spec.list_usd_per_1000 {
+        // S3 bills LIST with PUT; a separate LIST price sets the shared class.
+        config.pricing.put_list_request_picousd = per_request_picousd(price);
+        custom = true;
+    }
+    if let Some(price) = spec.get_usd_per_1000 {
+        config.pricing.get_head_request_picousd = per_request_picousd(price);
+        custom = true;
+    }
+    if let Some(price) = spec.storage_usd_per_gb_month {
+        config.pricing.storage_picousd_per_gib_month = (price * 1e12).round() as u64;
+        custom = true;
+    }
+    if custom {
+        config.name = format!("{} (custom)", spec.preset.as_str());
+    }
+    config
+}
+
+/// The engine options a scenario asks for: the engine's defaults, with overrides applied.
+pub fn engine_options(spec: &EngineSpec) -> Result<DbOptions, LabError> {
+    let mut options = DbOptions::default();
+    let usize_of = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+    if let Some(ms) = spec.flush_interval_ms {
+        options.flush_interval = SimDuration::from_millis_f64(ms);
+    }
+    if let Some(bytes) = spec.max_wal_bytes {
+        options.max_wal_bytes = usize_of(bytes);
+    }
+    if let Some(bytes) = spec.memtable_bytes {
+        options.memtable_bytes = usize_of(bytes);
+    }
+    if let Some(count) = spec.max_immutable_memtables {
+        options.max_immutable_memtables = count as usize;
+    }
+    if let Some(bytes) = spec.block_bytes {
+        options.block_bytes = usize_of(bytes);
+    }
+    if let Some(bits) = spec.bloom_bits_per_key {
+        options.bloom_bits_per_key = bits;
+    }
+    if let Some(bytes) = spec.block_cache_bytes {
+        options.block_cache_bytes = usize_of(bytes);
+    }
+    if let Some(ms) = spec.gc_interval_ms {
+        options.gc_interval = SimDuration::from_millis_f64(ms);
+    }
+    if let Some(ms) = spec.gc_min_age_ms {
+        options.gc_min_age = SimDuration::from_millis_f64(ms);
+    }
+    options
+        .validate()
+        .map_err(|e| LabError::EngineOptions(e.to_string()))?;
+    Ok(options)
+}
+
+fn store_op(op: FaultOp) -> StoreOp {
+    match op {
+        FaultOp::Get => StoreOp::Get,
+        FaultOp::Head => StoreOp::Head,
+        FaultOp::Put => StoreOp::Put,
+        FaultOp::List => StoreOp::List,
+        FaultOp::Delete => StoreOp::Delete,
+    }
+}
+
+/// The store fault a scenario fault becomes, if it is one.
+pub fn store_fault(fault: &FaultSpec) -> Option<StoreFaultSpec> {
+    let action = match fault {
+        FaultSpec::ServerErrors { .. } => FaultAction::ServerError,
+        FaultSpec::Timeouts {
+            applied_probability,
+            ..
+        } => FaultAction::Timeout {
+            applied_probability: *applied_probability,
+        },
+        FaultSpec::Throttle { .. } => FaultAction::Throttle,
+        FaultSpec::LostAcks { .. } => FaultAction::LostAck,
+        FaultSpec::Slow { multiplier, .. } => FaultAction::Slow {
+            multiplier: *multiplier,
+        },
+        FaultSpec::BitFlips { .. } => FaultAction::BitFlipOnPut,
+        FaultSpec::Outage { from_ms, until_ms } => {
+            return Some(StoreFaultSpec::always(FaultAction::Outage).with_window(
+                SimTime::from_millis(*from_ms),
+                SimTime::from_millis(*until_ms),
+            ));
+        }
+        FaultSpec::BitFlip { .. }
+        | FaultSpec::CrashWriter { .. }
+        | FaultSpec::Recover { .. }
+        | FaultSpec::StartZombie { .. } => return None,
+    };
+    let window = fault.window()?;
+    let mut spec = StoreFaultSpec::always(action)
+        .with_window(
+            SimTime::from_millis(window.from_ms),
+            window.until_ms.map_or(SimTime::MAX, SimTime::from_millis),
+        )
+        .with_probability(window.probability);
+    if !window.ops.is_empty() {
+        let ops: Vec<StoreOp> = window.ops.iter().copied().map(store_op).collect();
+        spec = spec.with_ops(&ops);
+    }
+    if !window.prefix.is_empty() {
+        spec = spec.with_key_prefix(&window.prefix);
+    }
+    Some(spec)
+}
+
+/// Decrements the in-flight count when an operation ends, however it ends.
+struct InFlightGuard {
+    world: Rc<World>,
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.world
+            .in_flight
+            .set(self.world.in_flight.get().saturating_sub(1));
+        self.world.in_flight_changed.notify_waiters();
+    }
+}
+
+fn kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Fenced => "fenced",
+        ErrorKind::Unavailable => "unavailable",
+        ErrorKind::Invalid => "invalid",
+        ErrorKind::Corrupt => "corrupt",
+        ErrorKind::Closed => "closed",
+    }
+}
+
+impl World {
+    fn now(&self) -> SimTime {
+        self.handle.now()
+    }
+
+    fn note(&self, text: impl Into<String>) {
+        self.handle.record(EventKind::Note { text: text.into() });
+    }
+
+    fn writer_status(&self) -> WriterStatus {
+        match &*self.writer.borrow() {
+            WriterSlot::Up(_) => WriterStatus::Up,
+            WriterSlot::Opening => WriterStatus::Opening,
+            WriterSlot::Down => WriterStatus::Down,
+        }
+    }
+
+    fn current_writer(&self) -> Option<Rc<Db>> {
+        match &*self.writer.borrow() {
+            WriterSlot::Up(db) => Some(db.clone()),
+            _ => None,
+        }
+    }
+
+    fn set_writer(&self, slot: WriterSlot) {
+        *self.writer.borrow_mut() = slot;
+        self.writer_changed.notify_waiters();
+    }
+
+    fn push_error(&self, op: &str, kind: &str, message: String) {
+        let mut errors = self.recent_errors.borrow_mut();
+        if errors.len() == MAX_RECENT_ERRORS {
+            errors.pop_front();
+        }
+        errors.push_back(ClientError {
+            at: self.now(),
+            op: op.to_string(),
+            kind: kind.to_string(),
+            message,
+        });
+    }
+
+    fn record_op(&self, op: &str, bytes: u64, start: SimTime, ok: bool, durable: bool) {
+        self.handle.record(EventKind::ClientOp {
+            op: op.to_string(),
+            bytes,
+            start,
+            ok,
+            durable,
+        });
+    }
+
+    fn take_write_id(&self) -> u64 {
+        let id = self.next_write_id.get();
+        self.next_write_id.set(id + 1);
+        id
+    }
+
+    /// Moves every pending in-memory write at or below `db`'s durable watermark into the
+    /// durable model.
+    fn sync_watermark(&self, db: &Db) {
+        self.model.borrow_mut().durable_through(db.durable_seq());
+    }
+
+    /// The writer for an operation: the current one, or the next one if it is opening (for at
+    /// most `WRITER_WAIT_LIMIT`). `None` when the writer is down.
+    async fn writer_for_op(self: &Rc<Self>) -> Option<Rc<Db>> {
+        let deadline = self.now() + WRITER_WAIT_LIMIT;
+        loop {
+            match self.writer_status() {
+                WriterStatus::Up => return self.current_writer(),
+                WriterStatus::Down => return None,
+                WriterStatus::Opening => {
+                    let now = self.now();
+                    if now >= deadline {
+                        return None;
+                    }
+                    let changed = self.writer_changed.notified();
+                    if let Either::Right(()) =
+                        race(changed, self.handle.sleep(deadline.saturating_since(now))).await
+                    {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Opens a writer, retrying after `REOPEN_DELAY` while the store fails, until the run
+    /// finishes. Returns the new writer.
+    async fn open_writer(self: &Rc<Self>, reason: &str) -> Option<Rc<Db>> {
+        let mut attempts = 0u64;
+        loop {
+            attempts += 1;
+            let options = self.options.borrow().clone();
+            match Db::open(
+                self.runtime.clone(),
+                self.store_port.clone(),
+                &self.path,
+                options,
+            )
+            .await
+            {
+                Ok(db) => {
+                    self.opens.set(self.opens.get() + 1);
+                    return Some(Rc::new(db));
+                }
+                Err(error) => {
+                    self.note(format!("{reason}: open attempt {attempts} failed: {error}"));
+                    if error.kind() == ErrorKind::Invalid || self.finished.get().is_some() {
+                        return None;
+                    }
+                    self.handle.sleep(REOPEN_DELAY).await;
+                }
+            }
+        }
+    }
+
+    /// Runs one drawn operation against the writer and records it.
+    async fn run_op(self: Rc<Self>, op: DrawnOp) {
+        let _guard = InFlightGuard {
+            world: self.clone(),
+        };
+        let start = self.now();
+        let name = op.kind.as_str();
+        let key_bytes = self.key_bytes.get();
+        let await_durable = self.await_durable.get();
+        let write_options = WriteOptions { await_durable };
+        // Write ids are taken and writes registered before the first await, in issue order.
+        let mut write_ids = Vec::new();
+        if op.kind.is_write() {
+            let mut model = self.model.borrow_mut();
+            for key in &op.keys {
+                let id = self.take_write_id();
+                model.issued(*key, id, op.kind == OpKind::Delete);
+                write_ids.push(id);
+            }
+        }
+        let Some(db) = self.writer_for_op().await else {
+            let mut model = self.model.borrow_mut();
+            for (key, id) in op.keys.iter().zip(&write_ids) {
+                model.failed(*key, *id);
+            }
+            drop(model);
+            self.push_error(name, "closed", "no writer is up".to_string());
+            self.record_op(name, 0, start, false, false);
+            return;
+        };
+        let result: Result<u64, strata_engine::Error> = match op.kind {
+            OpKind::Put => {
+                let key = workload::key_for(op.keys[0], key_bytes);
+                let value = workload::value_for(write_ids[0], op.value_bytes[0]);
+                let bytes = (key.len() + value.len()) as u64;
+                db.put(&key, &value, write_options).await.map(|()| bytes)
+            }
+            OpKind::Delete => {
+                let key = workload::key_for(op.keys[0], key_bytes);
+                let bytes = key.len() as u64;
+                db.delete(&key, write_options).await.map(|()| bytes)
+            }
+            OpKind::Batch => {
+                let mut batch = WriteBatch::new();
+                let mut bytes = 0u64;
+                for ((key, id), len) in op.keys.iter().zip(&write_ids).zip(&op.value_bytes) {
+                    let key = workload::key_for(*key, key_bytes);
+                    let value = workload::value_for(*id, *len);
+                    bytes += (key.len() + value.len()) as u64;
+                    batch.put(key, value);
+                }
+                db.write(&batch, write_options).await.map(|()| bytes)
+            }
+            OpKind::Get => {
+                let key = workload::key_for(op.keys[0], key_bytes);
+                db.get(&key, ReadOptions::default())
+                    .await
+                    .map(|value| value.map_or(0, |v| v.len() as u64))
+            }
+            OpKind::Scan => {
+                let from = workload::key_for(op.keys[0], key_bytes);
+                scan_bytes(&db, from, self.scan_keys.get() as usize).await
+            }
+        };
+        match result {
+            Ok(bytes) => {
+                if op.kind.is_write() {
+                    let mut model = self.model.borrow_mut();
+                    // Nothing awaited since the write returned, so the acknowledged watermark
+                    // is this write's sequence number.
+                    let seq = db.acknowledged_seq();
+                    for (key, id) in op.keys.iter().zip(&write_ids) {
+                        if await_durable {
+                            model.acknowledged_durable(*key, *id);
+                        } else {
+                            model.acknowledged_in_memory(*key, *id, seq);
+                        }
+                    }
+                    drop(model);
+                    self.sync_watermark(&db);
+                }
+                self.record_op(
+                    name,
+                    bytes,
+                    start,
+                    true,
+                    op.kind.is_write() && await_durable,
+                );
+            }
+            Err(error) => {
+                {
+                    let mut model = self.model.borrow_mut();
+                    for (key, id) in op.keys.iter().zip(&write_ids) {
+                        model.failed(*key, *id);
+                    }
+                }
+                self.push_error(name, kind_name(error.kind()), error.to_string());
+                self.record_op(name, 0, start, false, false);
+            }
+        }
+    }
+
+    /// Reads back every key with a durable write and records how many were lost.
+    async fn verify(self: &Rc<Self>, db: Rc<Db>, reason: &str) {
+        let snapshot: Vec<(u64, KeyRecord)> = self.model.borrow().snapshot().into_iter().collect();
+        let queue = Rc::new(RefCell::new(VecDeque::from(snapshot)));
+        let tally = Rc::new(Cell::new((0u64, 0u64, 0u64))); // (checked, lost, unreadable)
+        let mut workers = Vec::with_capacity(VERIFY_CONCURRENCY);
+        for _ in 0..VERIFY_CONCURRENCY {
+            let world = self.clone();
+            let db = db.clone();
+            let queue = queue.clone();
+            let tally = tally.clone();
+            workers.push(self.handle.spawn(async move {
+                loop {
+                    let Some((key, record)) = queue.borrow_mut().pop_front() else {
+                        break;
+                    };
+                    let key_bytes = workload::key_for(key, world.key_bytes.get());
+                    let read = match db.get(&key_bytes, ReadOptions::default()).await {
+                        Ok(None) => ReadBack::Absent,
+                        Ok(Some(value)) => {
+                            workload::write_id_of(&value).map_or(ReadBack::Foreign, ReadBack::Value)
+                        }
+                        Err(_) => {
+                            let (c, l, u) = tally.get();
+                            tally.set((c, l, u + 1));
+                            continue;
+                        }
+                    };
+                    let later_delete = world.model.borrow().last_delete(key);
+                    let ok = DurabilityModel::read_is_acceptable(&record, read, later_delete);
+                    let (c, l, u) = tally.get();
+                    tally.set((c + 1, l + u64::from(!ok), u));
+                    if !ok {
+                        let mut examples = world.lost_examples.borrow_mut();
+                        if examples.len() < MAX_LOST_EXAMPLES {
+                            examples.push(format!(
+                                "{}: read {read:?}, expected a write id >= {}",
+                                String::from_utf8_lossy(&key_bytes),
+                                record.threshold.unwrap_or(0)
+                            ));
+                        }
+                    }
+                }
+            }));
+        }
+        for worker in workers {
+            // A worker only ends by finishing its loop; an abort would mean the run ended.
+            let _ = worker.await;
+        }
+        let (checked, lost, unreadable) = tally.get();
+        if unreadable > 0 {
+            self.note(format!(
+                "{reason}: {unreadable} keys could not be read back (store or writer errors)"
+            ));
+        }
+        self.handle.record(EventKind::DurabilityChecked {
+            keys_checked: checked,
+            lost,
+        });
+    }
+
+    /// Crashes the writer now.
+    fn crash_writer(self: &Rc<Self>) -> Result<(), LabError> {
+        let Some(db) = self.current_writer() else {
+            return Err(LabError::Control(
+                "crash: no writer is up (it is down or still opening)".to_string(),
+            ));
+        };
+        self.sync_watermark(&db);
+        self.model.borrow_mut().writer_lost();
+        db.crash();
+        self.set_writer(WriterSlot::Down);
+        Ok(())
+    }
+
+    /// Opens a new writer after a crash, then reads back every durable write.
+    fn spawn_recover(self: &Rc<Self>) -> Result<(), LabError> {
+        if self.writer_status() != WriterStatus::Down {
+            return Err(LabError::Control(
+                "recover: the writer is not down (crash it first)".to_string(),
+            ));
+        }
+        self.set_writer(WriterSlot::Opening);
+        let world = self.clone();
+        self.handle.spawn(async move {
+            match world.open_writer("recover").await {
+                Some(db) => {
+                    world.set_writer(WriterSlot::Up(db.clone()));
+                    world.verify(db, "recover").await;
+                }
+                None => world.set_writer(WriterSlot::Down),
+            }
+        });
+        Ok(())
+    }
+
+    /// Opens a second writer while the first runs; the first becomes a zombie.
+    fn spawn_zombie(self: &Rc<Self>) -> Result<(), LabError> {
+        let Some(old) = self.current_writer() else {
+            return Err(LabError::Control(
+                "start zombie: no writer is up to become the zombie".to_string(),
+            ));
+        };
+        if self.zombie.borrow().is_some() {
+            return Err(LabError::Control(
+                "start zombie: a zombie is already running".to_string(),
+            ));
+        }
+        let world = self.clone();
+        self.handle.spawn(async move {
+            // The old writer keeps serving while the new one opens, as in a real takeover
+            // where nobody told the old process it was replaced.
+            let Some(new) = world.open_writer("takeover").await else {
+                return;
+            };
+            world.sync_watermark(&old);
+            world.model.borrow_mut().writer_lost();
+            *world.zombie.borrow_mut() = Some(old.clone());
+            world.set_writer(WriterSlot::Up(new.clone()));
+            let zombie_world = world.clone();
+            world
+                .handle
+                .spawn(async move { zombie_world.zombie_writes(old).await });
+            world.verify(new, "takeover").await;
+        });
+        Ok(())
+    }
+
+    /// The zombie keeps writing (await-durable, so each write needs a WAL upload) until it is
+    /// told it is fenced.
+    async fn zombie_writes(self: Rc<Self>, zombie: Rc<Db>) {
+        for _ in 0..ZOMBIE_MAX_WRITES {
+            self.handle.sleep(ZOMBIE_WRITE_INTERVAL).await;
+            if self.finished.get().is_some() {
+                return;
+            }
+            let key_count = self.generator.borrow().spec().key_count;
+            let key = self.zombie_rng.borrow_mut().below(key_count);
+            let id = self.take_write_id();
+            self.model.borrow_mut().issued(key, id, false);
+            let start = self.now();
+            let key_bytes = workload::key_for(key, self.key_bytes.get());
+            let value = workload::value_for(id, 64);
+            match zombie.put(&key_bytes, &value, WriteOptions::DURABLE).await {
+                Ok(()) => {
+                    // A fenced writer must never get a durable acknowledgement; if it does,
+                    // the model expects the write and the next check reports it lost.
+                    self.model.borrow_mut().acknowledged_durable(key, id);
+                    self.record_op(
+                        "put",
+                        (key_bytes.len() + value.len()) as u64,
+                        start,
+                        true,
+                        true,
+                    );
+                }
+                Err(error) => {
+                    self.model.borrow_mut().failed(key, id);
+                    self.push_error("put", kind_name(error.kind()), format!("zombie: {error}"));
+                    self.record_op("put", 0, start, false, false);
+                    if matches!(error.kind(), ErrorKind::Fenced | ErrorKind::Closed) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Restarts the writer cleanly with new options.
+    fn spawn_restart(self: &Rc<Self>) -> Result<(), LabError> {
+        let Some(old) = self.current_writer() else {
+            // Down or opening: the options apply at the next open.
+            return Ok(());
+        };
+        self.set_writer(WriterSlot::Opening);
+        let world = self.clone();
+        self.handle.spawn(async move {
+            if let Err(error) = old.close().await {
+                world.note(format!("restart: close failed: {error}"));
+            }
+            world.sync_watermark(&old);
+            world.model.borrow_mut().writer_lost();
+            match world.open_writer("restart").await {
+                Some(db) => world.set_writer(WriterSlot::Up(db)),
+                None => world.set_writer(WriterSlot::Down),
+            }
+        });
+        Ok(())
+    }
+
+    /// Flips one bit of one stored object under `prefix` (drawn from the lab's fault stream).
+    fn flip_bit(&self, prefix: &str) {
+        let candidates: Vec<String> = self
+            .store
+            .keys()
+            .into_iter()
+            .filter(|key| key.starts_with(prefix))
+            .filter(|key| {
+                self.store
+                    .inspect(key)
+                    .is_some_and(|(meta, _)| meta.size_bytes > 0)
+            })
+            .collect();
+        if candidates.is_empty() {
+            self.note(format!("bit flip skipped: no object under {prefix:?}"));
+            return;
+        }
+        let key = candidates[self.fault_rng.borrow_mut().index(candidates.len())].clone();
+        if let Err(error) = self.store.flip_bit(Some(&key), None) {
+            self.note(format!("bit flip failed: {error}"));
+        }
+    }
+
+    /// Applies a writer event or one-shot fault now.
+    fn apply_event(self: &Rc<Self>, fault: &FaultSpec) -> Result<(), LabError> {
+        match fault {
+            FaultSpec::BitFlip { prefix, .. } => {
+                self.flip_bit(prefix);
+                Ok(())
+            }
+            FaultSpec::CrashWriter {
+                recover_after_ms, ..
+            } => {
+                self.crash_writer()?;
+                if let Some(after) = recover_after_ms {
+                    let world = self.clone();
+                    let delay = SimDuration::from_millis(*after);
+                    self.handle.spawn(async move {
+                        world.handle.sleep(delay).await;
+                        if let Err(error) = world.spawn_recover() {
+                            world.note(error.to_string());
+                        }
+                    });
+                }
+                Ok(())
+            }
+            FaultSpec::Recover { .. } => self.spawn_recover(),
+            FaultSpec::StartZombie { .. } => self.spawn_zombie(),
+            _ => {
+                let spec = store_fault(fault).ok_or_else(|| {
+                    LabError::Fault(format!("{} is not a store fault", fault.kind()))
+                })?;
+                self.store
+                    .add_fault(spec)
+                    .map(|_| ())
+                    .map_err(|e| LabError::Fault(e.to_string()))
+            }
+        }
+    }
+
+    /// Schedules a timed writer event or one-shot fault.
+    fn schedule_event(self: &Rc<Self>, fault: FaultSpec) {
+        let world = self.clone();
+        let at = SimTime::from_millis(fault.start_ms());
+        self.handle.spawn(async move {
+            world.handle.sleep_until(at).await;
+            if world.finished.get().is_some() {
+                return;
+            }
+            if let Err(error) = world.apply_event(&fault) {
+                world.note(format!("{}: {error}", fault.kind()));
+            }
+        });
+    }
+
+    /// Draws arrivals until the workload ends, one task per operation.
+    async fn generate(self: Rc<Self>) {
+        loop {
+            if self.now() >= self.end {
+                return;
+            }
+            while self.in_flight.get() >= self.max_in_flight.get() {
+                self.in_flight_changed.notified().await;
+            }
+            let gap = self.generator.borrow_mut().next_gap();
+            let changed = self.workload_changed.notified();
+            let remaining = self.end.saturating_since(self.now());
+            match gap {
+                None => {
+                    // Paused (rate 0): wait for a change or the end.
+                    let _ = race(changed, self.handle.sleep(remaining)).await;
+                    continue;
+                }
+                Some(gap) if gap > remaining => {
+                    // The next arrival falls after the end: wait for a change or the end.
+                    let _ = race(changed, self.handle.sleep(remaining)).await;
+                    continue;
+                }
+                Some(gap) => {
+                    // A rate change mid-gap redraws the gap: arrivals stay Poisson because the
+                    // exponential distribution is memoryless.
+                    if let Either::Left(()) = race(changed, self.handle.sleep(gap)).await {
+                        continue;
+                    }
+                }
+            }
+            let op = self.generator.borrow_mut().next_op();
+            self.in_flight.set(self.in_flight.get() + 1);
+            let world = self.clone();
+            self.handle.spawn(world.run_op(op));
+        }
+    }
+
+    /// Opens the first writer, runs the workload, drains, verifies, closes.
+    async fn direct(self: Rc<Self>) {
+        self.set_writer(WriterSlot::Opening);
+        match self.open_writer("open").await {
+            Some(db) => self.set_writer(WriterSlot::Up(db)),
+            None => self.set_writer(WriterSlot::Down),
+        }
+        let generator = self.clone();
+        self.handle.spawn(generator.generate());
+        self.handle.sleep_until(self.end).await;
+        // The workload has stopped: let what is in flight finish.
+        let drain_deadline = self.end + DRAIN_LIMIT;
+        while self.in_flight.get() > 0 && self.now() < drain_deadline {
+            let remaining = drain_deadline.saturating_since(self.now());
+            let _ = race(
+                self.in_flight_changed.notified(),
+                self.handle.sleep(remaining),
+            )
+            .await;
+        }
+        // A writer that is still opening gets the same grace.
+        while self.writer_status() == WriterStatus::Opening && self.now() < drain_deadline {
+            let remaining = drain_deadline.saturating_since(self.now());
+            let _ = timeout(
+                self.runtime.as_ref(),
+                remaining,
+                self.writer_changed.notified(),
+            )
+            .await;
+        }
+        if self.verify_at_end {
+            if self.writer_status() == WriterStatus::Down {
+                // Ended with the writer down: recover it so the check reads what survived.
+                self.set_writer(WriterSlot::Opening);
+                match self.open_writer("final recovery").await {
+                    Some(db) => self.set_writer(WriterSlot::Up(db)),
+                    None => self.set_writer(WriterSlot::Down),
+                }
+            }
+            if let Some(db) = self.current_writer() {
+                // Make every acknowledged write durable first, so that the check covers all
+                // of them and not only those the last WAL upload happened to include.
+                if let Err(error) = db.flush().await {
+                    self.note(format!("final flush failed: {error}"));
+                }
+                self.sync_watermark(&db);
+                self.verify(db, "end").await;
+            }
+        }
+        if let Some(db) = self.current_writer() {
+            if let Err(error) = db.close().await {
+                self.note(format!("close failed: {error}"));
+            }
+            self.sync_watermark(&db);
+        }
+        if let Some(zombie) = self.zombie.borrow().clone() {
+            zombie.crash();
+        }
+        self.note("run finished");
+        let (trace_hash, trace_events) = self
+            .handle
+            .with_trace(|trace| (trace.hash(), trace.total_events()));
+        self.finished.set(Some(Finished {
+            at: self.now(),
+            trace_hash,
+            trace_events,
+        }));
+    }
+}
+
+/// Reads up to `limit` entries from `from` on, returning the bytes seen.
+async fn scan_bytes(db: &Db, from: Vec<u8>, limit: usize) -> Result<u64, strata_engine::Error> {
+    let mut iter = db.scan(from..)?;
+    let mut bytes = 0u64;
+    let mut entries = 0usize;
+    while entries < limit {
+        match iter.next().await? {
+            Some((key, value)) => {
+                bytes += (key.len() + value.len()) as u64;
+                entries += 1;
+            }
+            None => break,
+        }
+    }
+    Ok(bytes)
+}
+
+impl Lab {
+    /// Builds the run: validates the scenario, creates the simulation, the store with its
+    /// faults, and the tasks. Nothing runs until `advance_to`, `step` or `run_to_end`.
+    pub fn new(scenario: &Scenario) -> Result<Lab, LabError> {
+        scenario.validate()?;
+        let sim = Sim::with_config(
+            scenario.seed,
+            TraceConfig {
+                ring_capacity: scenario.trace.ring_capacity,
+            },
+            ExecutorLimits::default(),
+        );
+        let metrics = metrics::subscribe(&mut sim.trace_mut());
+        let handle = sim.handle();
+        let store = SimStore::try_new(handle.clone(), store_config(&scenario.store))
+            .map_err(|e| LabError::StoreConfig(e.to_string()))?;
+        let options = engine_options(&scenario.engine)?;
+        let workload = scenario.workload.clone();
+        let world = Rc::new(World {
+            runtime: Rc::new(handle.clone()),
+            store_port: Rc::new(store.clone()),
+            store,
+            path: scenario
+                .engine
+                .path
+                .clone()
+                .unwrap_or_else(|| "db".to_string()),
+            end: SimTime::from_millis(scenario.duration_ms),
+            options: RefCell::new(options),
+            writer: RefCell::new(WriterSlot::Down),
+            writer_changed: Notify::new(),
+            zombie: RefCell::new(None),
+            generator: RefCell::new(OpGenerator::new(
+                workload.clone(),
+                handle.rng("lab.workload"),
+            )),
+            await_durable: Cell::new(workload.await_durable),
+            key_bytes: Cell::new(workload.key_bytes),
+            scan_keys: Cell::new(workload.scan_keys),
+            max_in_flight: Cell::new(workload.max_in_flight),
+            workload_changed: Notify::new(),
+            in_flight: Cell::new(0),
+            in_flight_changed: Notify::new(),
+            next_write_id: Cell::new(1),
+            model: RefCell::new(DurabilityModel::new()),
+            lost_examples: RefCell::new(Vec::new()),
+            recent_errors: RefCell::new(VecDeque::new()),
+            fault_rng: RefCell::new(handle.rng("lab.faults")),
+            zombie_rng: RefCell::new(handle.rng("lab.zombie")),
+            finished: Cell::new(None),
+            verify_at_end: scenario.verify_at_end,
+            opens: Cell::new(0),
+            handle: handle.clone(),
+        });
+        for fault in &scenario.faults {
+            if let Some(spec) = store_fault(fault) {
+                world
+                    .store
+                    .add_fault(spec)
+                    .map_err(|e| LabError::Fault(e.to_string()))?;
+            } else {
+                world.schedule_event(fault.clone());
+            }
+        }
+        handle.spawn(world.clone().direct());
+        Ok(Lab {
+            scenario: scenario.clone(),
+            sim,
+            world,
+            metrics,
+        })
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.sim.now()
+    }
+
+    /// When the workload stops (the run finishes a little later, once drained and checked).
+    pub fn workload_end(&self) -> SimTime {
+        self.world.end
+    }
+
+    pub fn finished(&self) -> bool {
+        self.world.finished.get().is_some()
+    }
+
+    /// Processes events up to `until` (at most `max_events` of them, so a browser frame stays
+    /// short).
+    pub fn advance_to(&mut self, until: SimTime, max_events: u64) -> Result<Progress, LabError> {
+        let processed = self
+            .sim
+            .run_until(until, max_events)
+            .map_err(|e| LabError::Simulation(e.to_string()))?;
+        Ok(self.progress(processed))
+    }
+
+    /// Processes one event (one timer firing and everything it wakes).
+    pub fn step(&mut self) -> Result<Progress, LabError> {
+        let stepped = self
+            .sim
+            .step()
+            .map_err(|e| LabError::Simulation(e.to_string()))?;
+        Ok(self.progress(u64::from(stepped)))
+    }
+
+    fn progress(&self, events_processed: u64) -> Progress {
+        Progress {
+            now: self.sim.now(),
+            events_processed,
+            finished: self.finished(),
+        }
+    }
+
+    /// Runs until the run finishes and returns its summary.
+    pub fn run_to_end(&mut self) -> Result<Summary, LabError> {
+        while !self.finished() {
+            let stepped = self
+                .sim
+                .step()
+                .map_err(|e| LabError::Simulation(e.to_string()))?;
+            if !stepped && !self.finished() {
+                return Err(LabError::Simulation(format!(
+                    "nothing left to run at {} but the run has not finished",
+                    self.sim.now()
+                )));
+            }
+        }
+        Ok(self.summary())
+    }
+
+    /// Applies a live control at the current simulated time.
+    pub fn apply(&mut self, control: Control) -> Result<(), LabError> {
+        let note = control.describe();
+        let world = &self.world;
+        match control {
+            Control::SetWorkload { workload } => {
+                workload.validate()?;
+                world.await_durable.set(workload.await_durable);
+                world.key_bytes.set(workload.key_bytes);
+                world.scan_keys.set(workload.scan_keys);
+                world.max_in_flight.set(workload.max_in_flight);
+                world.generator.borrow_mut().set_spec(workload);
+                world.workload_changed.notify_waiters();
+                world.in_flight_changed.notify_waiters();
+            }
+            Control::SetEngine { engine } => {
+                engine.validate()?;
+                let options = engine_options(&engine)?;
+                *world.options.borrow_mut() = options;
+                world.spawn_restart()?;
+            }
+            Control::SetStore { store } => {
+                store.validate()?;
+                world
+                    .store
+                    .set_config(store_config(&store))
+                    .map_err(|e| LabError::StoreConfig(e.to_string()))?;
+            }
+            Control::InjectFault { fault } => {
+                let now_ms = self.sim.now().as_nanos() / 1_000_000;
+                let fault = fault.shifted(now_ms);
+                match store_fault(&fault) {
+                    Some(spec) => {
+                        world
+                            .store
+                            .add_fault(spec)
+                            .map_err(|e| LabError::Fault(e.to_string()))?;
+                    }
+                    None if fault.start_ms() <= now_ms => world.apply_event(&fault)?,
+                    None => world.schedule_event(fault),
+                }
+            }
+            Control::ClearStoreFaults => world.store.clear_faults(),
+            Control::CrashWriter => world.crash_writer()?,
+            Control::Recover => world.spawn_recover()?,
+            Control::StartZombie => world.spawn_zombie()?,
+        }
+        world.note(note);
+        Ok(())
+    }
+
+    /// The trace (retained events, counts, hash).
+    pub fn trace(&self) -> Ref<'_, Trace> {
+        self.sim.trace()
+    }
+
+    /// The metrics folded from every event so far.
+    pub fn metrics(&self) -> Ref<'_, Metrics> {
+        self.metrics.borrow()
+    }
+
+    pub fn writer_status(&self) -> WriterStatus {
+        self.world.writer_status()
+    }
+
+    /// The current writer's state, when one is up.
+    pub fn db_state(&self) -> Option<DbState> {
+        self.world.current_writer().map(|db| db.state())
+    }
+
+    /// The fenced old writer's state, after a takeover.
+    pub fn zombie_state(&self) -> Option<DbState> {
+        self.world.zombie.borrow().as_ref().map(|db| db.state())
+    }
+
+    pub fn store_stats(&self) -> StoreStats {
+        self.world.store.stats()
+    }
+
+    pub fn store(&self) -> &SimStore {
+        &self.world.store
+    }
+
+    /// Recent client errors, oldest first (at most [`MAX_RECENT_ERRORS`]).
+    pub fn recent_errors(&self) -> Vec<ClientError> {
+        self.world.recent_errors.borrow().iter().cloned().collect()
+    }
+
+    /// Operations in flight now.
+    pub fn in_flight(&self) -> u32 {
+        self.world.in_flight.get()
+    }
+
+    pub fn events_processed(&self) -> u64 {
+        self.sim.events_processed()
+    }
+
+    /// The summary as of now; after the run finished, its final figures and trace hash.
+    pub fn summary(&self) -> Summary {
+        let metrics = self.metrics.borrow();
+        let finished = self.world.finished.get();
+        let (trace_hash, trace_events, at) = match finished {
+            Some(f) => (f.trace_hash, f.trace_events, f.at),
+            None => {
+                let trace = self.sim.trace();
+                (trace.hash(), trace.total_events(), self.sim.now())
+            }
+        };
+        let mut requests: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        let mut requests_failed = 0;
+        for ((op, cause), counts) in &metrics.requests {
+            *requests
+                .entry(op.as_str().to_string())
+                .or_default()
+                .entry(cause.as_str().to_string())
+                .or_default() += counts.count;
+            requests_failed += counts.failed;
+        }
+        let cost_by_cause = metrics.cost_by_cause_picousd();
+        let model = self.world.model.borrow();
+        Summary {
+            scenario: self.scenario.name.clone(),
+            seed: self.scenario.seed,
+            duration_ms: self.scenario.duration_ms,
+            finished: finished.is_some(),
+            simulated_ms: at.as_millis_f64(),
+            trace_hash: format!("{trace_hash:016x}"),
+            trace_events,
+            operations: metrics.ops.clone(),
+            writes: WriteSummary {
+                acknowledged: metrics.writes_acknowledged,
+                acknowledged_durable: metrics.writes_acknowledged_durable,
+                durable_wal_entries: metrics.wal_entries_durable,
+                durable_tracked: model.durable_writes,
+                lost_durable: metrics.lost_durable_writes,
+                keys_verified: metrics.keys_checked,
+                durability_checks: metrics.durability_checks,
+                lost_examples: self.world.lost_examples.borrow().clone(),
+            },
+            requests,
+            requests_failed,
+            cost: CostSummary {
+                total_usd: metrics::usd(metrics.cost_picousd),
+                total_picousd: metrics.cost_picousd,
+                by_cause_usd: cost_by_cause
+                    .iter()
+                    .map(|(cause, p)| (cause.as_str().to_string(), metrics::usd(*p)))
+                    .collect(),
+            },
+            latency: LatencySummary {
+                write: LatencyPercentiles::from_nanos(&metrics.write_latency_nanos),
+                read: LatencyPercentiles::from_nanos(&metrics.read_latency_nanos),
+                scan: LatencyPercentiles::from_nanos(&metrics.scan_latency_nanos),
+            },
+            user_bytes_written: metrics.user_bytes_written,
+            bytes_put: metrics.bytes_put,
+            write_amplification: metrics.write_amplification(),
+            puts_per_1000_writes: metrics.puts_per_1000_writes(),
+            lsm: self.db_state().map(|state| LsmShape::from_state(&state)),
+            faults_injected: metrics
+                .faults
+                .iter()
+                .map(|(kind, count)| (format!("{kind:?}").to_lowercase(), *count))
+                .collect(),
+            engine_events: metrics
+                .engine_events
+                .iter()
+                .map(|(name, count)| (name.to_string(), *count))
+                .collect(),
+            writers_opened: self.world.opens.get(),
+            unfinished_ops: u64::from(self.world.in_flight.get()),
+        }
+    }
+}
+
+/// Runs a scenario from start to finish and returns its summary (what `strata run` prints).
+pub fn run_scenario(scenario: &Scenario) -> Result<Summary, LabError> {
+    Lab::new(scenario)?.run_to_end()
+}
+
+/// Writes, as the client saw them and as the durability check found them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WriteSummary {
+    /// Write operations (put, delete, batch) acknowledged.
+    pub acknowledged: u64,
+    /// Of those, acknowledged only once durable (await-durable).
+    pub acknowledged_durable: u64,
+    /// WAL entries the engine made durable (from `wal_flushed` events).
+    pub durable_wal_entries: u64,
+    /// Writes (batch entries counted one by one) the durability model knows to be durable.
+    pub durable_tracked: u64,
+    /// Acknowledged-durable writes missing at a read-back. Must be 0.
+    pub lost_durable: u64,
+    pub keys_verified: u64,
+    pub durability_checks: u64,
+    /// Up to 20 lost keys, with what was read and what was expected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lost_examples: Vec<String>,
+}
+
+/// Dollars, by cause.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CostSummary {
+    pub total_usd: f64,
+    /// The exact total, in picodollars (1e-12 USD).
+    pub total_picousd: u64,
+    pub by_cause_usd: BTreeMap<String, f64>,
+}
+
+/// Client latency percentiles.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LatencySummary {
+    pub write: LatencyPercentiles,
+    pub read: LatencyPercentiles,
+    pub scan: LatencyPercentiles,
+}
+
+/// The LSM tree's shape at the end of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LsmShape {
+    pub writer_epoch: u64,
+    pub manifest_id: u64,
+    pub memtable_bytes: u64,
+    pub immutable_memtables: u64,
+    pub l0_ssts: u64,
+    pub l0_bytes: u64,
+    /// Sorted runs, newest first: SST count and bytes of each.
+    pub runs: Vec<RunShape>,
+    pub acknowledged_seq: u64,
+    pub durable_seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunShape {
+    pub ssts: u64,
+    pub bytes: u64,
+}
+
+impl LsmShape {
+    pub fn from_state(state: &DbState) -> Self {
+        LsmShape {
+            writer_epoch: state.writer_epoch,
+            manifest_id: state.manifest_id,
+            memtable_bytes: state.memtable.size_bytes,
+            immutable_memtables: state.immutable_memtables.len() as u64,
+            l0_ssts: state.l0.len() as u64,
+            l0_bytes: state.l0.iter().map(|sst| sst.size_bytes).sum(),
+            runs: state
+                .runs
+                .iter()
+                .map(|run| RunShape {
+                    ssts: run.ssts.len() as u64,
+                    bytes: run.size_bytes,
+                })
+                .collect(),
+            acknowledged_seq: state.acknowledged_seq,
+            durable_seq: state.durable_seq,
+        }
+    }
+}
+
+/// The JSON summary of a run: what `strata run` prints and the playground shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub duration_ms: u64,
+    pub finished: bool,
+    /// Simulated time when the run finished (after draining and checking).
+    pub simulated_ms: f64,
+    /// The hash over every trace event of the run, 16 hex digits.
+    pub trace_hash: String,
+    pub trace_events: u64,
+    /// Client operations by kind.
+    pub operations: BTreeMap<String, OpCounts>,
+    pub writes: WriteSummary,
+    /// Object-store requests: operation → cause → count.
+    pub requests: BTreeMap<String, BTreeMap<String, u64>>,
+    pub requests_failed: u64,
+    pub cost: CostSummary,
+    pub latency: LatencySummary,
+    pub user_bytes_written: u64,
+    pub bytes_put: u64,
+    /// Bytes PUT ÷ user bytes written.
+    pub write_amplification: f64,
+    pub puts_per_1000_writes: f64,
+    /// The final LSM shape; absent when no writer is up (closed handles still report theirs).
+    pub lsm: Option<LsmShape>,
+    pub faults_injected: BTreeMap<String, u64>,
+    pub engine_events: BTreeMap<String, u64>,
+    pub writers_opened: u64,
+    /// Operations still in flight when the run finished (hung past the drain limit).
+    pub unfinished_ops: u64,
+}
