@@ -6,14 +6,27 @@
 //!   KL-UCB, Beta–Bernoulli Thompson sampling, LinUCB, linear Thompson sampling, a popularity
 //!   baseline), each with stationary, discounted or sliding-window memory where it applies.
 //! - [`stats`]: intervals, Beta quantiles, KL divergence, Gini.
+//! - [`metrics`]: regret reference bounds (Lai–Robbins, UCB1), bounded series, exposure.
+//! - [`ope`]: off-policy estimators (replay, IPS, SNIPS, DM, DR, SNDR, Switch-DR, DRos).
+//! - [`csv`]: the small CSV reader behind every file input, with line-numbered errors.
+//! - [`cli`]: the functions behind `strata bandit simulate|linear` and `strata ope`.
 //!
 //! Everything here is deterministic given a seed: randomness comes from named
 //! `strata_sim::SimRng` streams, floats go through `strata_sim::math`, and no collection with
 //! random iteration order is used.
 
+pub mod cli;
+pub mod csv;
 pub mod error;
+pub mod metrics;
+pub mod ope;
 pub mod policy;
 pub mod stats;
 
+pub use cli::{
+    bandit_linear, bandit_linear_report, bandit_simulate, bandit_simulate_report, BanditLinearArgs,
+    BanditSimulateArgs,
+};
 pub use error::{ErrorKind, RecommenderError};
+pub use ope::{ope_from_csv, OpeOptions, OpeReport};
 pub use policy::{AnyPolicy, Choice, Context, Policy, PolicyConfig, PolicyKind};
