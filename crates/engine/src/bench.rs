@@ -1,0 +1,1 @@
+//! Placeholder for the benchmark workloads (filled in below once the SimStore lands).

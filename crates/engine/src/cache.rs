@@ -1,0 +1,235 @@
+//! The block cache: decoded SST data blocks, bounded in bytes, with CLOCK (second-chance)
+//! eviction, and hit/miss counters for the UI.
+//!
+//! CLOCK approximates LRU with one "referenced" bit per entry: a hit only sets the bit, so
+//! the hot read path does a single ordered-map lookup and no reordering. The bound is
+//! `capacity_bytes` of block bytes; a block larger than the whole cache is not cached.
+
+use crate::format::block::Block;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Identifies a block: the SST id and the block's offset in it.
+pub type BlockKey = (u64, u64);
+
+#[derive(Debug)]
+struct Slot {
+    key: BlockKey,
+    block: Rc<Block>,
+    referenced: bool,
+}
+
+/// Counters and occupancy, as the UI shows them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub evictions: u64,
+    pub entries: u64,
+    pub used_bytes: u64,
+    pub capacity_bytes: u64,
+}
+
+/// A byte-bounded cache of decoded blocks.
+#[derive(Debug)]
+pub struct BlockCache {
+    capacity_bytes: usize,
+    used_bytes: usize,
+    index: BTreeMap<BlockKey, usize>,
+    slots: Vec<Option<Slot>>,
+    free_slots: Vec<usize>,
+    hand: usize,
+    hits: u64,
+    misses: u64,
+    evictions: u64,
+}
+
+impl BlockCache {
+    pub fn new(capacity_bytes: usize) -> Self {
+        BlockCache {
+            capacity_bytes,
+            used_bytes: 0,
+            index: BTreeMap::new(),
+            slots: Vec::new(),
+            free_slots: Vec::new(),
+            hand: 0,
+            hits: 0,
+            misses: 0,
+            evictions: 0,
+        }
+    }
+
+    /// Looks a block up, counting a hit or a miss.
+    #[inline]
+    pub fn get(&mut self, key: BlockKey) -> Option<Rc<Block>> {
+        match self.index.get(&key) {
+            Some(&slot_index) => {
+                self.hits += 1;
+                let slot = self.slots[slot_index]
+                    .as_mut()
+                    .expect("the index only points at occupied slots");
+                slot.referenced = true;
+                Some(slot.block.clone())
+            }
+            None => {
+                self.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Adds a block, evicting others until it fits. Blocks larger than the cache are skipped.
+    pub fn insert(&mut self, key: BlockKey, block: Rc<Block>) {
+        let size = block.size_bytes();
+        if size > self.capacity_bytes || self.index.contains_key(&key) {
+            return;
+        }
+        while self.used_bytes + size > self.capacity_bytes {
+            self.evict_one();
+        }
+        self.used_bytes += size;
+        let slot = Slot {
+            key,
+            block,
+            referenced: false,
+        };
+        let slot_index = match self.free_slots.pop() {
+            Some(index) => {
+                self.slots[index] = Some(slot);
+                index
+            }
+            None => {
+                self.slots.push(Some(slot));
+                self.slots.len() - 1
+            }
+        };
+        self.index.insert(key, slot_index);
+    }
+
+    fn evict_one(&mut self) {
+        // Two sweeps always suffice: the first clears every referenced bit it passes.
+        for _ in 0..2 * self.slots.len() + 1 {
+            if self.hand >= self.slots.len() {
+                self.hand = 0;
+            }
+            let index = self.hand;
+            self.hand += 1;
+            let Some(slot) = self.slots[index].as_mut() else {
+                continue;
+            };
+            if slot.referenced {
+                slot.referenced = false;
+                continue;
+            }
+            let slot = self.slots[index].take().expect("checked occupied");
+            self.used_bytes -= slot.block.size_bytes();
+            self.index.remove(&slot.key);
+            self.free_slots.push(index);
+            self.evictions += 1;
+            return;
+        }
+        unreachable!("eviction was asked for with nothing cached");
+    }
+
+    /// Drops every block of an SST (after it is deleted).
+    pub fn remove_sst(&mut self, sst_id: u64) {
+        let keys: Vec<BlockKey> = self
+            .index
+            .range((sst_id, 0)..=(sst_id, u64::MAX))
+            .map(|(key, _)| *key)
+            .collect();
+        for key in keys {
+            if let Some(index) = self.index.remove(&key) {
+                if let Some(slot) = self.slots[index].take() {
+                    self.used_bytes -= slot.block.size_bytes();
+                    self.free_slots.push(index);
+                }
+            }
+        }
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits,
+            misses: self.misses,
+            evictions: self.evictions,
+            entries: self.index.len() as u64,
+            used_bytes: self.used_bytes as u64,
+            capacity_bytes: self.capacity_bytes as u64,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::block::BlockBuilder;
+    use bytes::Bytes;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn block(value_bytes: usize) -> Rc<Block> {
+        let mut builder = BlockBuilder::new();
+        builder.add(b"k", Some(&vec![7u8; value_bytes]));
+        let mut out = Vec::new();
+        builder.finish_into(&mut out);
+        Rc::new(Block::decode(Bytes::from(out)).unwrap())
+    }
+
+    #[test]
+    fn counts_hits_and_misses() {
+        let mut cache = BlockCache::new(10_000);
+        assert!(cache.get((1, 0)).is_none());
+        cache.insert((1, 0), block(100));
+        assert!(cache.get((1, 0)).is_some());
+        assert!(cache.get((1, 0)).is_some());
+        let stats = cache.stats();
+        assert_eq!((stats.hits, stats.misses, stats.entries), (2, 1, 1));
+    }
+
+    #[test]
+    fn stays_within_its_byte_bound_and_keeps_recently_used_blocks() {
+        let one = block(1000).size_bytes();
+        let mut cache = BlockCache::new(one * 4);
+        for offset in 0..4 {
+            cache.insert((1, offset), block(1000));
+        }
+        for offset in 4..8 {
+            // Block 0 is hot: read between every insert, so it keeps its second chance.
+            assert!(cache.get((1, 0)).is_some());
+            cache.insert((1, offset), block(1000));
+            assert!(cache.stats().used_bytes <= (one * 4) as u64);
+        }
+        assert_eq!(cache.stats().entries, 4);
+        assert!(cache.stats().evictions >= 4);
+        assert!(cache.get((1, 0)).is_some(), "the referenced block survived");
+        assert!(
+            cache.get((1, 1)).is_none(),
+            "an unreferenced old block was evicted"
+        );
+    }
+
+    #[test]
+    fn oversized_blocks_and_zero_capacity_cache_nothing() {
+        let mut cache = BlockCache::new(0);
+        cache.insert((1, 0), block(10));
+        assert!(cache.get((1, 0)).is_none());
+        let mut small = BlockCache::new(50);
+        small.insert((1, 0), block(1000));
+        assert_eq!(small.stats().entries, 0);
+    }
+
+    #[test]
+    fn removing_an_sst_frees_its_blocks() {
+        let mut cache = BlockCache::new(100_000);
+        cache.insert((1, 0), block(10));
+        cache.insert((1, 64), block(10));
+        cache.insert((2, 0), block(10));
+        cache.remove_sst(1);
+        assert_eq!(cache.stats().entries, 1);
+        assert!(cache.get((2, 0)).is_some());
+        cache.insert((1, 0), block(10));
+        assert_eq!(cache.stats().entries, 2, "freed slots are reused");
+    }
+}

@@ -1,0 +1,236 @@
+//! Small byte-level helpers shared by every on-object format: LEB128 varints, little-endian
+//! fixed-width integers, a bounds-checked reader, and a readable rendering of keys.
+//!
+//! Decoders never index past the end of their input: `Reader` returns `None` instead, and the
+//! format modules turn that into a `Corrupt` error naming the object.
+
+/// Appends `value` as an unsigned LEB128 varint (1 to 10 bytes).
+#[inline]
+pub fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// The encoded length of `value` as a varint.
+#[inline]
+pub fn varint_len(value: u64) -> usize {
+    let bits = 64 - (value | 1).leading_zeros() as usize;
+    bits.div_ceil(7)
+}
+
+#[inline]
+pub fn put_u32(out: &mut Vec<u8>, value: u32) {
+    out.extend_from_slice(&value.to_le_bytes());
+}
+
+#[inline]
+pub fn put_u64(out: &mut Vec<u8>, value: u64) {
+    out.extend_from_slice(&value.to_le_bytes());
+}
+
+/// A cursor over a byte slice whose every read is bounds-checked.
+#[derive(Clone, Debug)]
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    position: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes, position: 0 }
+    }
+
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.bytes.len() - self.position
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    #[inline]
+    pub fn u8(&mut self) -> Option<u8> {
+        let byte = *self.bytes.get(self.position)?;
+        self.position += 1;
+        Some(byte)
+    }
+
+    #[inline]
+    pub fn u32(&mut self) -> Option<u32> {
+        let bytes = self.take(4)?;
+        Some(u32::from_le_bytes(bytes.try_into().ok()?))
+    }
+
+    #[inline]
+    pub fn u64(&mut self) -> Option<u64> {
+        let bytes = self.take(8)?;
+        Some(u64::from_le_bytes(bytes.try_into().ok()?))
+    }
+
+    /// Reads a LEB128 varint; `None` if truncated or longer than 10 bytes.
+    #[inline]
+    pub fn varint(&mut self) -> Option<u64> {
+        let mut value: u64 = 0;
+        let mut shift = 0u32;
+        loop {
+            let byte = self.u8()?;
+            if shift == 63 && byte > 1 {
+                return None;
+            }
+            value |= u64::from(byte & 0x7F) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+            shift += 7;
+            if shift > 63 {
+                return None;
+            }
+        }
+    }
+
+    /// The next `len` bytes.
+    #[inline]
+    pub fn take(&mut self, len: usize) -> Option<&'a [u8]> {
+        let end = self.position.checked_add(len)?;
+        let slice = self.bytes.get(self.position..end)?;
+        self.position = end;
+        Some(slice)
+    }
+}
+
+/// Reads a little-endian u32 at `offset`, if in bounds.
+#[inline]
+pub fn u32_at(bytes: &[u8], offset: usize) -> Option<u32> {
+    let slice = bytes.get(offset..offset.checked_add(4)?)?;
+    Some(u32::from_le_bytes(slice.try_into().ok()?))
+}
+
+/// Reads a little-endian u64 at `offset`, if in bounds.
+#[inline]
+pub fn u64_at(bytes: &[u8], offset: usize) -> Option<u64> {
+    let slice = bytes.get(offset..offset.checked_add(8)?)?;
+    Some(u64::from_le_bytes(slice.try_into().ok()?))
+}
+
+/// Renders a key for people: printable ASCII as is, anything else as `0x` and hex.
+pub fn display_key(key: &[u8]) -> String {
+    if !key.is_empty() && key.iter().all(|b| (0x20..0x7F).contains(b)) {
+        // Printable ASCII is valid UTF-8.
+        String::from_utf8_lossy(key).into_owned()
+    } else {
+        let mut out = String::with_capacity(2 + key.len() * 2);
+        out.push_str("0x");
+        out.push_str(&to_hex(key));
+        out
+    }
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Lowercase hex of `bytes`.
+pub fn to_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(HEX_DIGITS[(byte >> 4) as usize] as char);
+        out.push(HEX_DIGITS[(byte & 0xF) as usize] as char);
+    }
+    out
+}
+
+/// Parses lowercase or uppercase hex; `None` on odd length or a non-hex digit.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    fn digit(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    let bytes = text.as_bytes();
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    bytes
+        .chunks_exact(2)
+        .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+        .collect()
+}
+
+/// Serde helpers that store key bytes as hex strings, so manifests stay readable JSON.
+pub mod hex_bytes {
+    use bytes::Bytes;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &Bytes, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&super::to_hex(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Bytes, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        super::from_hex(&text)
+            .map(Bytes::from)
+            .ok_or_else(|| serde::de::Error::custom("expected an even number of hex digits"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn varints_round_trip_at_every_width() {
+        let values = [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u32::MAX as u64,
+            u64::MAX,
+        ];
+        let mut out = Vec::new();
+        for value in values {
+            let before = out.len();
+            put_varint(&mut out, value);
+            assert_eq!(out.len() - before, varint_len(value), "length of {value}");
+        }
+        let mut reader = Reader::new(&out);
+        for value in values {
+            assert_eq!(reader.varint(), Some(value));
+        }
+        assert!(reader.is_empty());
+    }
+
+    #[test]
+    fn truncated_and_overlong_varints_are_rejected() {
+        assert_eq!(Reader::new(&[0x80]).varint(), None);
+        assert_eq!(Reader::new(&[0xFF; 11]).varint(), None);
+        assert_eq!(Reader::new(&[]).u32(), None);
+        assert_eq!(Reader::new(&[1, 2, 3]).take(4), None);
+    }
+
+    #[test]
+    fn hex_round_trips_and_keys_render_readably() {
+        let bytes = [0u8, 1, 0xAB, 0xFF];
+        assert_eq!(to_hex(&bytes), "0001abff");
+        assert_eq!(from_hex("0001abff"), Some(bytes.to_vec()));
+        assert_eq!(from_hex("0001ABFF"), Some(bytes.to_vec()));
+        assert_eq!(from_hex("abc"), None);
+        assert_eq!(from_hex("zz"), None);
+        assert_eq!(display_key(b"user:42"), "user:42");
+        assert_eq!(display_key(&[0, 255]), "0x00ff");
+        assert_eq!(display_key(b""), "0x");
+    }
+}

@@ -1,0 +1,111 @@
+//! Reading and changing the manifest. Changes are conditional: the next manifest is created
+//! with create-if-absent under the next id; if someone else got there first, the latest
+//! manifest is re-read, the change re-applied to it, and the create retried (bounded). A
+//! newer writer epoch in the re-read manifest means we are fenced.
+
+use super::DbInner;
+use crate::error::{Error, Result};
+use crate::format::manifest::Manifest;
+use crate::paths::{ObjectKind, Paths};
+use crate::store::{CreateOutcome, Store};
+use strata_sim::{Cause, EventKind};
+
+/// How often a read retries when the newest manifest vanishes between LIST and GET (GC of
+/// an older one racing a newer write).
+const MANIFEST_READ_ATTEMPTS: u32 = 4;
+
+/// The newest manifest in the store, or `None` for a database never opened.
+pub(crate) async fn read_latest_manifest(
+    store: &Store,
+    paths: &Paths,
+    cause: Cause,
+) -> Result<Option<Manifest>> {
+    for _ in 0..MANIFEST_READ_ATTEMPTS {
+        let objects = store
+            .list_all(cause, &paths.prefix(ObjectKind::Manifest))
+            .await
+            .map_err(|error| Error::store("manifest listing", error))?;
+        let Some(latest_id) = objects
+            .iter()
+            .filter_map(|object| paths.parse(ObjectKind::Manifest, &object.key))
+            .max()
+        else {
+            return Ok(None);
+        };
+        let key = paths.manifest(latest_id);
+        let Some(bytes) = store
+            .get_opt(cause, &key)
+            .await
+            .map_err(|error| Error::store("manifest read", error))?
+        else {
+            continue;
+        };
+        let manifest = Manifest::decode(&bytes).map_err(|reason| Error::corrupt(&key, reason))?;
+        if manifest.manifest_id != latest_id {
+            return Err(Error::corrupt(
+                &key,
+                format!("holds manifest id {}", manifest.manifest_id),
+            ));
+        }
+        return Ok(Some(manifest));
+    }
+    Err(Error::RetriesExhausted {
+        operation: "manifest read",
+        attempts: MANIFEST_READ_ATTEMPTS,
+        reason: "the newest manifest kept disappearing".to_string(),
+    })
+}
+
+impl DbInner {
+    /// Applies `change` to the latest manifest and commits it as the next manifest.
+    pub async fn update_manifest(&self, change: impl Fn(&mut Manifest)) -> Result<Manifest> {
+        let _guard = self.manifest_lock.lock().await;
+        let (mut base, epoch) = {
+            let state = self.state.borrow();
+            (state.manifest.clone(), state.writer_epoch)
+        };
+        let attempts = self.options.manifest_max_attempts;
+        for _ in 0..attempts {
+            self.check_open()?;
+            let mut next = base.clone();
+            change(&mut next);
+            next.manifest_id = base.manifest_id + 1;
+            next.writer_epoch = epoch;
+            debug_assert!(next.check().is_ok(), "a change broke a manifest invariant");
+            let key = self.paths.manifest(next.manifest_id);
+            let outcome = self
+                .store
+                .create(Cause::Manifest, &key, next.encode())
+                .await
+                .map_err(|error| Error::store("manifest update", error))?;
+            match outcome {
+                CreateOutcome::Created => {
+                    let mut state = self.state.borrow_mut();
+                    state.manifest = next.clone();
+                    state.counters.manifests_written += 1;
+                    self.runtime.record(EventKind::ManifestWritten {
+                        manifest_id: next.manifest_id,
+                        writer_epoch: epoch,
+                    });
+                    return Ok(next);
+                }
+                CreateOutcome::Exists => {
+                    self.state.borrow_mut().counters.manifest_conflicts += 1;
+                    base = read_latest_manifest(&self.store, &self.paths, Cause::Manifest)
+                        .await?
+                        .ok_or_else(|| {
+                            Error::corrupt(&key, "manifests vanished after a conflict")
+                        })?;
+                    if base.writer_epoch > epoch {
+                        return Err(self.mark_fenced(base.writer_epoch));
+                    }
+                }
+            }
+        }
+        Err(Error::RetriesExhausted {
+            operation: "manifest update",
+            attempts,
+            reason: "kept losing the race for the next manifest id".to_string(),
+        })
+    }
+}

@@ -1,0 +1,233 @@
+//! The read path below the memtables: the current set of SSTs (`Version`), per-SST cached
+//! metadata, block fetches through the block cache, and point lookups newest first.
+//!
+//! An SST's meta region (index, bloom filter, footer) is fetched with one ranged GET the
+//! first time the SST is read and kept on its handle for as long as the SST is live; data
+//! blocks are fetched with ranged GETs, one block at a time, and cached.
+
+use super::DbInner;
+use crate::error::{Error, Result};
+use crate::format::block::Block;
+use crate::format::manifest::{Manifest, SstInfo};
+use crate::format::sst::SstMeta;
+use crate::memtable::Memtable;
+use crate::state::DbStatus;
+use bytes::Bytes;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use strata_sim::Cause;
+
+/// One live SST and its metadata, once fetched.
+#[derive(Debug)]
+pub(crate) struct SstHandle {
+    pub info: SstInfo,
+    meta: RefCell<Option<Rc<SstMeta>>>,
+}
+
+impl SstHandle {
+    pub fn new(info: SstInfo) -> Self {
+        SstHandle {
+            info,
+            meta: RefCell::new(None),
+        }
+    }
+
+    /// Installs metadata the engine already has (the flush that wrote the SST).
+    pub fn set_meta(&self, meta: SstMeta) {
+        *self.meta.borrow_mut() = Some(Rc::new(meta));
+    }
+
+    fn cached_meta(&self) -> Option<Rc<SstMeta>> {
+        self.meta.borrow().clone()
+    }
+}
+
+/// A sorted run of SST handles.
+#[derive(Debug)]
+pub(crate) struct RunHandle {
+    pub ssts: Vec<Rc<SstHandle>>,
+}
+
+impl RunHandle {
+    fn sst_for(&self, key: &[u8]) -> Option<&Rc<SstHandle>> {
+        let position = self
+            .ssts
+            .partition_point(|sst| sst.info.last_key.as_ref() < key);
+        self.ssts.get(position).filter(|sst| sst.info.covers(key))
+    }
+}
+
+/// The SSTs that make up the database at one manifest: L0 newest first, then runs.
+#[derive(Debug)]
+pub(crate) struct Version {
+    pub l0: Vec<Rc<SstHandle>>,
+    pub runs: Vec<RunHandle>,
+}
+
+impl Version {
+    pub fn empty() -> Self {
+        Version {
+            l0: Vec::new(),
+            runs: Vec::new(),
+        }
+    }
+
+    /// The version for `manifest`, reusing `previous`'s handles (and their cached metadata)
+    /// for SSTs both share.
+    pub fn from_manifest(manifest: &Manifest, previous: &Version) -> Self {
+        let mut known: BTreeMap<u64, Rc<SstHandle>> =
+            previous.handles().map(|h| (h.info.id, h.clone())).collect();
+        let mut handle = |info: &SstInfo| {
+            known
+                .remove(&info.id)
+                .unwrap_or_else(|| Rc::new(SstHandle::new(info.clone())))
+        };
+        Version {
+            l0: manifest.l0.iter().map(&mut handle).collect(),
+            runs: manifest
+                .runs
+                .iter()
+                .map(|run| RunHandle {
+                    ssts: run.ssts.iter().map(&mut handle).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn handles(&self) -> impl Iterator<Item = &Rc<SstHandle>> {
+        self.l0
+            .iter()
+            .chain(self.runs.iter().flat_map(|run| run.ssts.iter()))
+    }
+}
+
+/// A consistent view for reads: a sequence number, the memtables (newest first) and the SSTs.
+#[derive(Clone)]
+pub(crate) struct ReadView {
+    pub seq: u64,
+    pub memtables: Vec<Rc<RefCell<Memtable>>>,
+    pub version: Rc<Version>,
+}
+
+impl DbInner {
+    fn check_readable(&self) -> Result<()> {
+        let state = self.state.borrow();
+        match state.status {
+            DbStatus::Closed | DbStatus::Crashed => {
+                Err(state.status_error().expect("status is terminal"))
+            }
+            DbStatus::Open | DbStatus::Fenced => Ok(()),
+        }
+    }
+
+    /// The SST's index and bloom filter, fetched once with a single ranged GET.
+    pub async fn sst_meta(&self, handle: &SstHandle) -> Result<Rc<SstMeta>> {
+        if let Some(meta) = handle.cached_meta() {
+            return Ok(meta);
+        }
+        self.check_readable()?;
+        let info = &handle.info;
+        let key = self.paths.sst(info.id);
+        let result = self
+            .store
+            .get(Cause::Read, &key, Some(info.meta_offset..info.size_bytes))
+            .await
+            .map_err(|error| Error::store("SST metadata read", error))?;
+        let meta = SstMeta::decode(&result.bytes, info.meta_offset, info.size_bytes)
+            .map_err(|reason| Error::corrupt(&key, reason))?;
+        self.state.borrow_mut().counters.sst_meta_fetches += 1;
+        let meta = Rc::new(meta);
+        // Another read may have fetched it meanwhile; either copy is the same.
+        *handle.meta.borrow_mut() = Some(meta.clone());
+        Ok(meta)
+    }
+
+    /// Data block `index` of an SST, from the cache or with one ranged GET.
+    pub async fn sst_block(
+        &self,
+        handle: &SstHandle,
+        meta: &SstMeta,
+        index: usize,
+    ) -> Result<Rc<Block>> {
+        let entry = &meta.index[index];
+        let cache_key = (handle.info.id, entry.offset);
+        if let Some(block) = self.cache.borrow_mut().get(cache_key) {
+            return Ok(block);
+        }
+        self.check_readable()?;
+        let key = self.paths.sst(handle.info.id);
+        let range = entry.offset..entry.offset + u64::from(entry.len);
+        let result = self
+            .store
+            .get(Cause::Read, &key, Some(range))
+            .await
+            .map_err(|error| Error::store("SST block read", error))?;
+        if result.bytes.len() != entry.len as usize {
+            return Err(Error::corrupt(
+                &key,
+                format!(
+                    "block at {} returned {} bytes, expected {}",
+                    entry.offset,
+                    result.bytes.len(),
+                    entry.len
+                ),
+            ));
+        }
+        let block = Block::decode(result.bytes).map_err(|reason| {
+            Error::corrupt(&key, format!("block at {}: {reason}", entry.offset))
+        })?;
+        let block = Rc::new(block);
+        self.state.borrow_mut().counters.block_fetches += 1;
+        self.cache.borrow_mut().insert(cache_key, block.clone());
+        Ok(block)
+    }
+
+    /// Looks `key` up in one SST: `Some(None)` is a tombstone, `None` means not here.
+    async fn sst_get(&self, handle: &SstHandle, key: &[u8]) -> Result<Option<Option<Bytes>>> {
+        let meta = self.sst_meta(handle).await?;
+        if !meta.bloom.may_contain(key) {
+            self.state.borrow_mut().counters.bloom_skips += 1;
+            return Ok(None);
+        }
+        let Some(block_index) = meta.block_for(key) else {
+            return Ok(None);
+        };
+        let block = self.sst_block(handle, &meta, block_index).await?;
+        let position = block.seek(key);
+        if position < block.len() && block.entry(position).key == key {
+            let (_, value) = block.entry_bytes(position);
+            return Ok(Some(value));
+        }
+        Ok(None)
+    }
+
+    /// Looks `key` up in L0 (newest first), then in each sorted run (newest first).
+    pub async fn get_from_version(&self, version: &Version, key: &[u8]) -> Result<Option<Bytes>> {
+        for handle in &version.l0 {
+            if handle.info.covers(key) {
+                if let Some(found) = self.sst_get(handle, key).await? {
+                    return Ok(found);
+                }
+            }
+        }
+        for run in &version.runs {
+            if let Some(handle) = run.sst_for(key) {
+                if let Some(found) = self.sst_get(handle, key).await? {
+                    return Ok(found);
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// A point read within a view: memtables newest first, then SSTs.
+    pub async fn get_in_view(&self, view: &ReadView, key: &[u8]) -> Result<Option<Bytes>> {
+        for table in &view.memtables {
+            if let Some(found) = table.borrow().get(key, view.seq) {
+                return Ok(found);
+            }
+        }
+        self.get_from_version(&view.version, key).await
+    }
+}

@@ -1,0 +1,262 @@
+//! Opening a database: take over as writer, replay the WAL, fence older writers.
+//!
+//! 1. Read the latest manifest and write the next one with `writer_epoch + 1`
+//!    (create-if-absent; on a lost race, re-read and retry). From now on any older writer's
+//!    manifest update fails and reports `Fenced`.
+//! 2. List the WAL objects from the manifest's `wal_replay_from` and replay their records
+//!    above `last_flushed_seq` into memtables.
+//! 3. Write an empty WAL object at the next WAL id (create-if-absent). If an older writer got
+//!    there first, its object is replayed too and the next id is tried. Once ours lands, the
+//!    older writer's next WAL upload hits `AlreadyExists`, it reads the manifest, sees the
+//!    newer epoch and reports `Fenced`; so no write it acknowledged as durable is lost.
+//! 4. Start the background tasks.
+
+use super::read::Version;
+use super::{DbInner, State};
+use crate::cache::BlockCache;
+use crate::error::{Error, Result};
+use crate::format::manifest::Manifest;
+use crate::format::wal::{self, fence_object, WalBuffer};
+use crate::memtable::{Memtable, Prune};
+use crate::options::DbOptions;
+use crate::paths::{ObjectKind, Paths};
+use crate::policy::WalObjectView;
+use crate::state::{Counters, DbStatus};
+use crate::store::{CreateOutcome, Store};
+use crate::util::AsyncLock;
+use bytes::{Bytes, BytesMut};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
+use strata_objstore::ObjectStore;
+use strata_sim::sync::Notify;
+use strata_sim::{Cause, EventKind, RuntimeRef};
+
+/// The most WAL ids an opening writer walks past while racing an older writer for the fence.
+const MAX_FENCE_ATTEMPTS: u32 = 1000;
+
+/// Writes the next manifest with a bumped epoch. Returns the manifest now in force.
+async fn take_over(store: &Store, paths: &Paths, options: &DbOptions) -> Result<Manifest> {
+    for _ in 0..options.manifest_max_attempts {
+        let base = super::manifest_io::read_latest_manifest(store, paths, Cause::Manifest)
+            .await?
+            .unwrap_or_else(Manifest::empty);
+        let mut next = base.clone();
+        next.manifest_id = base.manifest_id + 1;
+        next.writer_epoch = base.writer_epoch + 1;
+        let outcome = store
+            .create(
+                Cause::Manifest,
+                &paths.manifest(next.manifest_id),
+                next.encode(),
+            )
+            .await
+            .map_err(|error| Error::store("manifest update at open", error))?;
+        if outcome == CreateOutcome::Created {
+            return Ok(next);
+        }
+    }
+    Err(Error::RetriesExhausted {
+        operation: "open (epoch bump)",
+        attempts: options.manifest_max_attempts,
+        reason: "kept losing the race for the next manifest id".to_string(),
+    })
+}
+
+pub(crate) async fn open(
+    runtime: RuntimeRef,
+    port: Rc<dyn ObjectStore>,
+    path: &str,
+    options: DbOptions,
+) -> Result<Rc<DbInner>> {
+    options.validate()?;
+    let paths = Paths::new(path)?;
+    let store = Store::new(
+        port,
+        runtime.clone(),
+        options.store_max_attempts,
+        options.store_retry_delay,
+    );
+    let manifest = take_over(&store, &paths, &options).await?;
+    let epoch = manifest.writer_epoch;
+    runtime.record(EventKind::ManifestWritten {
+        manifest_id: manifest.manifest_id,
+        writer_epoch: epoch,
+    });
+
+    let flushed = manifest.last_flushed_seq;
+    let version = Rc::new(Version::from_manifest(&manifest, &Version::empty()));
+    let state = State {
+        status: DbStatus::Open,
+        fenced_by_epoch: 0,
+        writer_epoch: epoch,
+        next_seq: flushed + 1,
+        acknowledged_seq: flushed,
+        durable_seq: flushed,
+        wal: WalBuffer::new(),
+        wal_pending: None,
+        next_wal_id: manifest.wal_replay_from,
+        last_wal_upload: runtime.now(),
+        wal_objects: VecDeque::new(),
+        wal_failure: None,
+        wal_failure_generation: 0,
+        active: Rc::new(RefCell::new(Memtable::new(1))),
+        immutables: VecDeque::new(),
+        next_memtable_id: 2,
+        flushing_memtable: None,
+        next_sst_counter: manifest.next_sst_counter,
+        live_versions: vec![Rc::downgrade(&version)],
+        version,
+        uploading_ssts: BTreeSet::new(),
+        open_snapshots: BTreeMap::new(),
+        next_snapshot_id: 1,
+        arena: BytesMut::new(),
+        counters: Counters {
+            manifests_written: 1,
+            ..Counters::default()
+        },
+        manifest,
+    };
+    let inner = Rc::new(DbInner {
+        runtime: runtime.clone(),
+        store,
+        paths,
+        cache: RefCell::new(BlockCache::new(options.block_cache_bytes)),
+        options,
+        state: RefCell::new(state),
+        changed: Notify::new(),
+        wal_kick: Notify::new(),
+        flush_kick: Notify::new(),
+        wal_lock: AsyncLock::new(),
+        flush_lock: AsyncLock::new(),
+        manifest_lock: AsyncLock::new(),
+        tasks: RefCell::new(Vec::new()),
+    });
+
+    let replayed = inner.replay_and_fence().await?;
+    runtime.record(EventKind::WriterRecovered {
+        writer_epoch: epoch,
+        replayed_wal_objects: replayed,
+    });
+
+    let mut tasks = vec![
+        runtime.spawn_detached(Box::pin(inner.clone().wal_task())),
+        runtime.spawn_detached(Box::pin(inner.clone().flush_task())),
+    ];
+    if !inner.options.gc_interval.is_zero() {
+        tasks.push(runtime.spawn_detached(Box::pin(inner.clone().gc_task())));
+    }
+    *inner.tasks.borrow_mut() = tasks;
+    // Replay may have left frozen memtables; the flusher picks them up.
+    inner.flush_kick.notify_waiters();
+    Ok(inner)
+}
+
+impl DbInner {
+    /// Replays every WAL object from the manifest's position, then claims the next WAL id.
+    /// Returns how many objects held writes that were replayed.
+    async fn replay_and_fence(&self) -> Result<u64> {
+        let (replay_from, epoch) = {
+            let state = self.state.borrow();
+            (state.manifest.wal_replay_from, state.writer_epoch)
+        };
+        let listed = self
+            .store
+            .list_all(Cause::Wal, &self.paths.prefix(ObjectKind::Wal))
+            .await
+            .map_err(|error| Error::store("WAL listing", error))?;
+        let mut ids: Vec<u64> = listed
+            .iter()
+            .filter_map(|object| self.paths.parse(ObjectKind::Wal, &object.key))
+            .filter(|id| *id >= replay_from)
+            .collect();
+        ids.sort_unstable();
+        let mut replayed = 0;
+        for id in &ids {
+            let bytes = self.fetch_wal(*id).await?;
+            replayed += u64::from(self.replay_wal_object(*id, &bytes)?);
+        }
+        let mut fence_id = ids.last().map_or(replay_from, |last| last + 1);
+        for _ in 0..MAX_FENCE_ATTEMPTS {
+            let fence = fence_object(epoch, fence_id);
+            let outcome = self
+                .store
+                .create(Cause::Wal, &self.paths.wal(fence_id), fence.bytes)
+                .await
+                .map_err(|error| Error::store("WAL fence", error))?;
+            match outcome {
+                CreateOutcome::Created => {
+                    let mut state = self.state.borrow_mut();
+                    state.wal_objects.push_back(WalObjectView {
+                        wal_id: fence_id,
+                        last_seq: 0,
+                    });
+                    state.next_wal_id = fence_id + 1;
+                    state.counters.replayed_wal_objects = replayed;
+                    return Ok(replayed);
+                }
+                CreateOutcome::Exists => {
+                    // An older writer uploaded this id after our listing: its writes may be
+                    // acknowledged as durable, so replay them before trying the next id.
+                    let bytes = self.fetch_wal(fence_id).await?;
+                    replayed += u64::from(self.replay_wal_object(fence_id, &bytes)?);
+                    fence_id += 1;
+                }
+            }
+        }
+        Err(Error::RetriesExhausted {
+            operation: "WAL fence at open",
+            attempts: MAX_FENCE_ATTEMPTS,
+            reason: "an older writer kept taking the next WAL id".to_string(),
+        })
+    }
+
+    async fn fetch_wal(&self, id: u64) -> Result<Bytes> {
+        let result = self
+            .store
+            .get(Cause::Wal, &self.paths.wal(id), None)
+            .await
+            .map_err(|error| Error::store("WAL replay read", error))?;
+        Ok(result.bytes)
+    }
+
+    /// Applies one WAL object's unflushed records. Returns whether it held any record.
+    fn replay_wal_object(&self, id: u64, bytes: &Bytes) -> Result<bool> {
+        let key = self.paths.wal(id);
+        let decoded = wal::decode(bytes).map_err(|reason| Error::corrupt(&key, reason))?;
+        if decoded.header.wal_id != id {
+            return Err(Error::corrupt(
+                &key,
+                format!("holds WAL id {}", decoded.header.wal_id),
+            ));
+        }
+        let mut state = self.state.borrow_mut();
+        if decoded.header.writer_epoch > state.writer_epoch {
+            return Err(Error::corrupt(&key, "written by a newer writer than us"));
+        }
+        state.wal_objects.push_back(WalObjectView {
+            wal_id: id,
+            last_seq: decoded.header.last_seq,
+        });
+        let has_records = !decoded.records.is_empty();
+        for record in decoded.records {
+            if record.seq <= state.acknowledged_seq {
+                continue; // already in an SST, or replayed from an earlier object
+            }
+            {
+                let mut active = state.active.borrow_mut();
+                for (key, value) in record.entries {
+                    // Every replayed write is durable: keep only the newest version.
+                    active.insert(key, record.seq, value, Prune::AboveDurable(record.seq));
+                }
+            }
+            state.acknowledged_seq = record.seq;
+            state.durable_seq = record.seq;
+            state.next_seq = record.seq + 1;
+            if state.active.borrow().size_bytes() >= self.options.memtable_bytes {
+                state.freeze_active(&self.runtime);
+            }
+        }
+        Ok(has_records)
+    }
+}

@@ -1,0 +1,197 @@
+//! The WAL uploader: seals buffered writes into WAL objects, uploads them with
+//! create-if-absent under sequential ids, and advances the durable watermark.
+//!
+//! One upload is in flight at a time (`wal_lock`), so ids and the watermark advance in order.
+//! A sealed object that fails keeps its id and bytes and is retried as is: an id never holds
+//! two different contents from one writer. If the id is taken by someone else, a newer
+//! writer has fenced us (it writes an empty WAL object at the next id when it opens).
+
+use super::{DbInner, WalFailure};
+use crate::error::{Error, Result};
+use crate::format::wal::SealedWal;
+use crate::policy::WalObjectView;
+use crate::state::DbStatus;
+use crate::store::CreateOutcome;
+use std::rc::Rc;
+use strata_sim::sync::race;
+use strata_sim::{Cause, EventKind};
+
+impl DbInner {
+    /// Waits until the write with sequence number `seq` is durable. Fails if the handle is
+    /// fenced, closed or crashed, or if a WAL upload covering `seq` gives up.
+    pub async fn await_durable(&self, seq: u64) -> Result<()> {
+        let start_generation = self.state.borrow().wal_failure_generation;
+        loop {
+            let changed = self.changed.notified();
+            {
+                let state = self.state.borrow();
+                if state.durable_seq >= seq {
+                    return Ok(());
+                }
+                if let Some(error) = state.status_error() {
+                    return Err(error);
+                }
+                if let Some(failure) = &state.wal_failure {
+                    if failure.generation > start_generation && failure.through_seq >= seq {
+                        return Err(Error::WalUploadFailed {
+                            reason: failure.reason.clone(),
+                        });
+                    }
+                }
+            }
+            changed.await;
+        }
+    }
+
+    /// Uploads WAL objects until every write up to `seq` is durable.
+    pub async fn flush_wal_through(&self, seq: u64) -> Result<()> {
+        loop {
+            {
+                let state = self.state.borrow();
+                if state.durable_seq >= seq {
+                    return Ok(());
+                }
+                if let Some(error) = state.status_error() {
+                    return Err(error);
+                }
+            }
+            if !self.upload_wal_once().await? {
+                // Nothing left to upload yet the watermark is short: only possible if the
+                // writes were never buffered, which `apply_*` rules out.
+                debug_assert!(false, "watermark below {seq} with an empty WAL buffer");
+                return Ok(());
+            }
+        }
+    }
+
+    /// Seals the buffer (unless an earlier object is pending) and uploads one object.
+    /// Returns false when there was nothing to upload.
+    pub async fn upload_wal_once(&self) -> Result<bool> {
+        let _guard = self.wal_lock.lock().await;
+        let sealed = {
+            let mut state = self.state.borrow_mut();
+            state.check_open()?;
+            if state.wal_pending.is_none() {
+                if state.wal.is_empty() {
+                    return Ok(false);
+                }
+                let wal_id = state.next_wal_id;
+                state.next_wal_id += 1;
+                let epoch = state.writer_epoch;
+                let sealed = state.wal.seal(epoch, wal_id);
+                state.wal_pending = Some(sealed);
+            }
+            state.last_wal_upload = self.runtime.now();
+            state
+                .wal_pending
+                .clone()
+                .expect("a pending object was just ensured")
+        };
+        let result = self.put_wal_object(&sealed).await;
+        let mut state = self.state.borrow_mut();
+        match result {
+            Ok(()) => {
+                state.wal_pending = None;
+                state.durable_seq = state.durable_seq.max(sealed.last_seq);
+                state.wal_objects.push_back(WalObjectView {
+                    wal_id: sealed.wal_id,
+                    last_seq: sealed.last_seq,
+                });
+                state.counters.wal_uploads += 1;
+                state.counters.wal_bytes_uploaded += sealed.bytes.len() as u64;
+                self.runtime.record(EventKind::WalFlushed {
+                    wal_id: sealed.wal_id,
+                    bytes: sealed.bytes.len() as u64,
+                    entries: u64::from(sealed.records),
+                });
+                drop(state);
+                self.changed.notify_waiters();
+                Ok(true)
+            }
+            Err(error) => {
+                if !matches!(error, Error::Fenced { .. }) {
+                    state.wal_failure_generation += 1;
+                    state.wal_failure = Some(WalFailure {
+                        generation: state.wal_failure_generation,
+                        through_seq: sealed.last_seq,
+                        reason: error.to_string(),
+                    });
+                    state.counters.wal_upload_failures += 1;
+                }
+                drop(state);
+                self.changed.notify_waiters();
+                Err(error)
+            }
+        }
+    }
+
+    /// Creates one WAL object; an id already taken by other bytes means we are fenced.
+    async fn put_wal_object(&self, sealed: &SealedWal) -> Result<()> {
+        let key = self.paths.wal(sealed.wal_id);
+        match self
+            .store
+            .create(Cause::Wal, &key, sealed.bytes.clone())
+            .await
+            .map_err(|error| Error::store("WAL upload", error))?
+        {
+            CreateOutcome::Created => Ok(()),
+            CreateOutcome::Exists => {
+                // Only a newer writer takes our next WAL id, and it bumps the manifest's
+                // epoch before doing so: confirm, then stop writing.
+                let my_epoch = self.state.borrow().writer_epoch;
+                let current = super::manifest_io::read_latest_manifest(
+                    &self.store,
+                    &self.paths,
+                    Cause::Manifest,
+                )
+                .await?;
+                let current_epoch =
+                    current.map_or(my_epoch + 1, |m| m.writer_epoch.max(my_epoch + 1));
+                Err(self.mark_fenced(current_epoch))
+            }
+        }
+    }
+
+    /// The background uploader: one object per `flush_interval` while writes arrive, sooner
+    /// when the buffer passes `max_wal_bytes`. Idle when there is nothing to upload.
+    pub async fn wal_task(self: Rc<Self>) {
+        loop {
+            let kick = self.wal_kick.notified();
+            let (has_work, full, since_last) = {
+                let state = self.state.borrow();
+                if state.status != DbStatus::Open {
+                    return;
+                }
+                (
+                    !state.wal.is_empty() || state.wal_pending.is_some(),
+                    state.wal.record_bytes() >= self.options.max_wal_bytes,
+                    self.runtime.now().saturating_since(state.last_wal_upload),
+                )
+            };
+            if !has_work {
+                kick.await;
+                continue;
+            }
+            if !full && since_last < self.options.flush_interval {
+                let wait = strata_sim::SimDuration::from_nanos(
+                    self.options.flush_interval.as_nanos() - since_last.as_nanos(),
+                );
+                race(self.runtime.sleep(wait), kick).await;
+                continue;
+            }
+            match self.upload_wal_once().await {
+                Ok(_) => {}
+                Err(error) => {
+                    if matches!(
+                        error.kind(),
+                        crate::ErrorKind::Fenced | crate::ErrorKind::Closed
+                    ) {
+                        return;
+                    }
+                    // The store is failing: wait an interval before trying the same object.
+                    self.runtime.sleep(self.options.flush_interval).await;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The bloom filter stored in every SST: lets a point read skip an SST that certainly does
+//! not hold its key.
+//!
+//! One filter covers the whole SST. Probes use double hashing (`h1 + i * h2`) over a stable
+//! 64-bit key hash (`key_hash`), so filters written natively read the same in wasm32. The
+//! number of probes is `round(bits_per_key * ln 2)`, computed in integers (x 69 / 100).
+
+use crate::codec::Reader;
+
+/// A stable 64-bit hash of a key: 8-byte little-endian words folded with a multiply-rotate,
+/// then MurmurHash3's 64-bit finaliser. Part of the SST format: never change it.
+#[inline]
+pub fn key_hash(key: &[u8]) -> u64 {
+    const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut hash: u64 = 0x5354_5241_5441_0001 ^ (key.len() as u64).wrapping_mul(MULTIPLIER);
+    let mut chunks = key.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("chunks_exact yields 8 bytes"));
+        hash = (hash ^ word).wrapping_mul(MULTIPLIER).rotate_left(29);
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        let mut word_bytes = [0u8; 8];
+        word_bytes[..tail.len()].copy_from_slice(tail);
+        hash = (hash ^ u64::from_le_bytes(word_bytes))
+            .wrapping_mul(MULTIPLIER)
+            .rotate_left(29);
+    }
+    fmix64(hash)
+}
+
+#[inline]
+fn fmix64(mut hash: u64) -> u64 {
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    hash ^ (hash >> 33)
+}
+
+/// The number of probes for a bits-per-key setting: round(bits_per_key x ln 2), 1..=30.
+pub fn probes_for(bits_per_key: u32) -> u8 {
+    let probes = (bits_per_key * 69 + 50) / 100;
+    probes.clamp(1, 30) as u8
+}
+
+/// Builds a filter from key hashes collected while an SST is written.
+#[derive(Debug, Default)]
+pub struct BloomBuilder {
+    hashes: Vec<u64>,
+}
+
+impl BloomBuilder {
+    pub fn new() -> Self {
+        BloomBuilder::default()
+    }
+
+    #[inline]
+    pub fn add_key(&mut self, key: &[u8]) {
+        self.hashes.push(key_hash(key));
+    }
+
+    pub fn key_count(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// Encodes the filter: one byte of probe count, then the bit array (LSB-first in each
+    /// byte). With `bits_per_key == 0` the filter is empty (zero bytes), meaning "may contain".
+    pub fn finish(&self, bits_per_key: u32) -> Vec<u8> {
+        if bits_per_key == 0 || self.hashes.is_empty() {
+            return Vec::new();
+        }
+        let probes = probes_for(bits_per_key);
+        let bit_count = (self.hashes.len() as u64 * u64::from(bits_per_key)).max(64);
+        let byte_count = bit_count.div_ceil(8) as usize;
+        let bit_count = byte_count as u64 * 8;
+        let mut out = vec![0u8; 1 + byte_count];
+        out[0] = probes;
+        let bits = &mut out[1..];
+        for hash in &self.hashes {
+            for bit in probe_positions(*hash, probes, bit_count) {
+                bits[(bit / 8) as usize] |= 1 << (bit % 8);
+            }
+        }
+        out
+    }
+}
+
+#[inline]
+fn probe_positions(hash: u64, probes: u8, bit_count: u64) -> impl Iterator<Item = u64> {
+    let h1 = hash;
+    // An odd step, so that probes never all collapse onto one bit.
+    let h2 = hash.rotate_left(32) | 1;
+    (0..u64::from(probes)).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) % bit_count)
+}
+
+/// A decoded filter, ready for queries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BloomFilter {
+    probes: u8,
+    bits: Vec<u8>,
+}
+
+impl BloomFilter {
+    /// Decodes a filter written by `BloomBuilder::finish`. An empty input is the "always
+    /// maybe" filter. `None` if the bytes cannot be a filter.
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        if bytes.is_empty() {
+            return Some(BloomFilter {
+                probes: 0,
+                bits: Vec::new(),
+            });
+        }
+        let mut reader = Reader::new(bytes);
+        let probes = reader.u8()?;
+        if probes == 0 || probes > 30 || reader.remaining() == 0 {
+            return None;
+        }
+        let bits = reader.take(reader.remaining())?.to_vec();
+        Some(BloomFilter { probes, bits })
+    }
+
+    /// False only if `key` is certainly absent.
+    #[inline]
+    pub fn may_contain(&self, key: &[u8]) -> bool {
+        self.may_contain_hash(key_hash(key))
+    }
+
+    #[inline]
+    pub fn may_contain_hash(&self, hash: u64) -> bool {
+        if self.probes == 0 {
+            return true;
+        }
+        let bit_count = self.bits.len() as u64 * 8;
+        probe_positions(hash, self.probes, bit_count)
+            .all(|bit| self.bits[(bit / 8) as usize] & (1 << (bit % 8)) != 0)
+    }
+
+    /// Bytes held in memory.
+    pub fn size_bytes(&self) -> usize {
+        self.bits.len() + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn key(i: u64) -> Vec<u8> {
+        format!("key-{i:08}").into_bytes()
+    }
+
+    #[test]
+    fn every_inserted_key_is_found() {
+        let mut builder = BloomBuilder::new();
+        for i in 0..2_000 {
+            builder.add_key(&key(i));
+        }
+        let filter = BloomFilter::decode(&builder.finish(10)).unwrap();
+        for i in 0..2_000 {
+            assert!(filter.may_contain(&key(i)), "false negative for {i}");
+        }
+    }
+
+    #[test]
+    fn false_positive_rate_matches_bits_per_key() {
+        let mut builder = BloomBuilder::new();
+        for i in 0..4_000 {
+            builder.add_key(&key(i));
+        }
+        let filter = BloomFilter::decode(&builder.finish(10)).unwrap();
+        let false_positives = (1_000_000..1_020_000)
+            .filter(|i| filter.may_contain(&key(*i)))
+            .count();
+        // 10 bits per key gives about 0.8% in theory; allow up to 2%.
+        let rate = false_positives as f64 / 20_000.0;
+        assert!(rate < 0.02, "false positive rate {rate}");
+        assert!(
+            rate > 0.0005,
+            "suspiciously low rate {rate}: is the filter used?"
+        );
+    }
+
+    #[test]
+    fn fewer_bits_means_more_false_positives() {
+        let rate = |bits: u32| {
+            let mut builder = BloomBuilder::new();
+            for i in 0..2_000 {
+                builder.add_key(&key(i));
+            }
+            let filter = BloomFilter::decode(&builder.finish(bits)).unwrap();
+            (1_000_000..1_010_000)
+                .filter(|i| filter.may_contain(&key(*i)))
+                .count()
+        };
+        assert!(rate(4) > rate(12));
+    }
+
+    #[test]
+    fn disabled_filter_always_says_maybe_and_bad_bytes_are_rejected() {
+        let mut builder = BloomBuilder::new();
+        builder.add_key(b"a");
+        let encoded = builder.finish(0);
+        assert!(encoded.is_empty());
+        let filter = BloomFilter::decode(&encoded).unwrap();
+        assert!(filter.may_contain(b"anything"));
+        assert_eq!(BloomFilter::decode(&[0, 1, 2]), None);
+        assert_eq!(BloomFilter::decode(&[7]), None);
+    }
+
+    #[test]
+    fn key_hash_is_stable() {
+        // Part of the on-object format: these values must never change.
+        assert_eq!(key_hash(b""), key_hash(b""));
+        assert_ne!(key_hash(b"a"), key_hash(b"b"));
+        assert_ne!(key_hash(b"abcdefgh"), key_hash(b"abcdefgh\0"));
+        assert_eq!(probes_for(10), 7);
+        assert_eq!(probes_for(1), 1);
+        assert_eq!(probes_for(64), 30);
+    }
+}

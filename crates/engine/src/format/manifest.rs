@@ -1,0 +1,237 @@
+//! The manifest: the versioned, single source of truth for which SSTs make up the database,
+//! where WAL replay starts, and which writer epoch owns it.
+//!
+//! A manifest object is `magic "STMF" | version u8 | JSON body | CRC32C`. JSON keeps it
+//! readable in the playground and easy to evolve; keys inside it are hex strings. Each change
+//! is written as a new object with the next id (create-if-absent), so the latest id is the
+//! current state and a lost race shows up as `AlreadyExists`.
+
+use super::{append_crc, verify_crc};
+use crate::codec::hex_bytes;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+pub const MANIFEST_MAGIC: [u8; 4] = *b"STMF";
+pub const MANIFEST_FORMAT_VERSION: u8 = 1;
+
+/// What the manifest records about one SST.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SstInfo {
+    /// Unique across writers: `writer_epoch << 32 | counter` (see `sst_id`).
+    pub id: u64,
+    pub size_bytes: u64,
+    /// Where the meta region (index, bloom, footer) starts.
+    pub meta_offset: u64,
+    #[serde(with = "hex_bytes")]
+    pub first_key: Bytes,
+    #[serde(with = "hex_bytes")]
+    pub last_key: Bytes,
+    pub entries: u64,
+    /// The highest sequence number whose write this SST holds.
+    pub max_seq: u64,
+}
+
+impl SstInfo {
+    /// True if `key` lies within this SST's key range.
+    #[inline]
+    pub fn covers(&self, key: &[u8]) -> bool {
+        self.first_key.as_ref() <= key && key <= self.last_key.as_ref()
+    }
+}
+
+/// A sorted run: SSTs with disjoint key ranges, in ascending key order (compaction output).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SortedRun {
+    pub id: u64,
+    pub ssts: Vec<SstInfo>,
+}
+
+impl SortedRun {
+    /// The SST of this run whose range may hold `key`.
+    pub fn sst_for(&self, key: &[u8]) -> Option<&SstInfo> {
+        let position = self.ssts.partition_point(|sst| sst.last_key.as_ref() < key);
+        self.ssts.get(position).filter(|sst| sst.covers(key))
+    }
+
+    pub fn size_bytes(&self) -> u64 {
+        self.ssts.iter().map(|sst| sst.size_bytes).sum()
+    }
+}
+
+/// The database's durable state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The id this manifest was written under (its object name).
+    pub manifest_id: u64,
+    /// The epoch of the writer that owns the database; opening a writer increments it.
+    pub writer_epoch: u64,
+    /// The first WAL id that may hold writes not yet in an SST: replay starts here, and every
+    /// WAL object below it is obsolete.
+    pub wal_replay_from: u64,
+    /// Every write with a sequence number up to this one is in an SST.
+    pub last_flushed_seq: u64,
+    /// The next SST counter to allocate (ids also carry the epoch, so zombies never collide).
+    pub next_sst_counter: u64,
+    /// The next sorted-run id to allocate (used by compaction).
+    pub next_run_id: u64,
+    /// Level-0 SSTs, newest first; their key ranges may overlap.
+    pub l0: Vec<SstInfo>,
+    /// Sorted runs, newest first.
+    pub runs: Vec<SortedRun>,
+}
+
+impl Manifest {
+    /// The manifest of a database nobody has written to yet.
+    pub fn empty() -> Self {
+        Manifest {
+            manifest_id: 0,
+            writer_epoch: 0,
+            wal_replay_from: 1,
+            last_flushed_seq: 0,
+            next_sst_counter: 1,
+            next_run_id: 1,
+            l0: Vec::new(),
+            runs: Vec::new(),
+        }
+    }
+
+    /// Every SST id this manifest refers to.
+    pub fn sst_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.l0
+            .iter()
+            .chain(self.runs.iter().flat_map(|run| run.ssts.iter()))
+            .map(|sst| sst.id)
+    }
+
+    pub fn encode(&self) -> Bytes {
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(&MANIFEST_MAGIC);
+        out.push(MANIFEST_FORMAT_VERSION);
+        serde_json::to_writer(&mut out, self)
+            .expect("the manifest has only string-keyed maps, so JSON encoding cannot fail");
+        append_crc(&mut out, 0);
+        Bytes::from(out)
+    }
+
+    /// Verifies, decodes and checks the manifest's invariants.
+    pub fn decode(bytes: &[u8]) -> Result<Manifest, String> {
+        let payload = verify_crc(bytes)?;
+        if payload.len() < 5 || payload[..4] != MANIFEST_MAGIC {
+            return Err("bad magic: not a manifest".to_string());
+        }
+        if payload[4] != MANIFEST_FORMAT_VERSION {
+            return Err(format!(
+                "unsupported manifest format version {}",
+                payload[4]
+            ));
+        }
+        let manifest: Manifest =
+            serde_json::from_slice(&payload[5..]).map_err(|e| format!("bad manifest JSON: {e}"))?;
+        manifest.check()?;
+        Ok(manifest)
+    }
+
+    /// The invariants every manifest holds.
+    pub fn check(&self) -> Result<(), String> {
+        for sst in self.l0.iter().chain(self.runs.iter().flat_map(|r| &r.ssts)) {
+            if sst.first_key.is_empty() || sst.first_key > sst.last_key {
+                return Err(format!("SST {} has an empty or inverted key range", sst.id));
+            }
+            if sst.meta_offset >= sst.size_bytes {
+                return Err(format!("SST {} has its meta region outside it", sst.id));
+            }
+        }
+        for run in &self.runs {
+            for pair in run.ssts.windows(2) {
+                if pair[0].last_key >= pair[1].first_key {
+                    return Err(format!("run {} has overlapping or unsorted SSTs", run.id));
+                }
+            }
+        }
+        let mut ids: Vec<u64> = self.sst_ids().collect();
+        ids.sort_unstable();
+        if ids.windows(2).any(|pair| pair[0] == pair[1]) {
+            return Err("an SST appears twice".to_string());
+        }
+        Ok(())
+    }
+}
+
+/// Packs a writer epoch and a per-manifest counter into a unique SST id.
+pub fn sst_id(writer_epoch: u64, counter: u64) -> u64 {
+    (writer_epoch << 32) | (counter & 0xFFFF_FFFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn sst(id: u64, first: &str, last: &str) -> SstInfo {
+        SstInfo {
+            id,
+            size_bytes: 1000,
+            meta_offset: 900,
+            first_key: Bytes::copy_from_slice(first.as_bytes()),
+            last_key: Bytes::copy_from_slice(last.as_bytes()),
+            entries: 10,
+            max_seq: 7,
+        }
+    }
+
+    fn sample() -> Manifest {
+        Manifest {
+            manifest_id: 12,
+            writer_epoch: 3,
+            wal_replay_from: 40,
+            last_flushed_seq: 1234,
+            next_sst_counter: 9,
+            next_run_id: 2,
+            l0: vec![sst(sst_id(3, 8), "a", "m"), sst(sst_id(3, 7), "\u{1}", "z")],
+            runs: vec![SortedRun {
+                id: 1,
+                ssts: vec![sst(sst_id(2, 1), "a", "f"), sst(sst_id(2, 2), "g", "p")],
+            }],
+        }
+    }
+
+    #[test]
+    fn round_trips_and_is_readable_json() {
+        let manifest = sample();
+        let encoded = manifest.encode();
+        assert_eq!(Manifest::decode(&encoded).unwrap(), manifest);
+        let text = String::from_utf8_lossy(&encoded[5..encoded.len() - 4]).into_owned();
+        assert!(text.contains("\"writer_epoch\":3"), "{text}");
+        assert!(
+            text.contains("\"first_key\":\"01\""),
+            "keys are hex: {text}"
+        );
+    }
+
+    #[test]
+    fn damage_and_broken_invariants_are_rejected() {
+        let encoded = sample().encode();
+        let mut damaged = encoded.to_vec();
+        damaged[20] ^= 1;
+        assert!(Manifest::decode(&damaged).is_err());
+        let mut overlapping = sample();
+        overlapping.runs[0].ssts[1].first_key = Bytes::from("c");
+        assert!(Manifest::decode(&overlapping.encode()).is_err());
+        let mut duplicate = sample();
+        duplicate.l0.push(duplicate.l0[0].clone());
+        assert!(Manifest::decode(&duplicate.encode()).is_err());
+    }
+
+    #[test]
+    fn runs_find_the_sst_covering_a_key() {
+        let manifest = sample();
+        let run = &manifest.runs[0];
+        assert_eq!(run.sst_for(b"b").map(|s| s.id), Some(sst_id(2, 1)));
+        assert_eq!(run.sst_for(b"g").map(|s| s.id), Some(sst_id(2, 2)));
+        assert_eq!(run.sst_for(b"fz"), None, "gap between SSTs");
+        assert_eq!(run.sst_for(b"q"), None);
+        assert_eq!(manifest.sst_ids().count(), 4);
+        assert_ne!(sst_id(1, 5), sst_id(2, 5), "epochs keep zombie ids apart");
+    }
+}

@@ -1,0 +1,331 @@
+//! WAL objects: the write-ahead log, one immutable object per upload.
+//!
+//! ```text
+//! header (41 bytes): magic "STWL" | version u8 | writer_epoch u64 | wal_id u64
+//!                    | first_seq u64 | last_seq u64 | record_count u32
+//! records:           seq varint | entry_count varint | entries…
+//!   entry:           key_len varint | value_tag varint (0 = tombstone, len+1) | key | value
+//! trailer:           CRC32C of header and records (u32)
+//! ```
+//! One record is one atomic write (a put, a delete or a whole batch) with one sequence number.
+//! A WAL object is applied entirely or not at all: its checksum covers it whole.
+//!
+//! `WalBuffer` builds the next object in place while writes arrive: it reserves the header
+//! up front and fills it in when the object is sealed, so sealing copies nothing.
+
+use super::{append_crc, verify_crc};
+use crate::codec::{put_varint, u32_at, u64_at, Reader};
+use bytes::Bytes;
+
+pub const WAL_MAGIC: [u8; 4] = *b"STWL";
+pub const WAL_FORMAT_VERSION: u8 = 1;
+pub const WAL_HEADER_BYTES: usize = 41;
+
+/// The next WAL object, filling up with records.
+#[derive(Debug)]
+pub struct WalBuffer {
+    buffer: Vec<u8>,
+    records: u32,
+    first_seq: u64,
+    last_seq: u64,
+}
+
+impl Default for WalBuffer {
+    fn default() -> Self {
+        WalBuffer::new()
+    }
+}
+
+/// A sealed WAL object, ready to upload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedWal {
+    pub wal_id: u64,
+    pub bytes: Bytes,
+    pub records: u32,
+    /// 0 when the object holds no record (a fencing object).
+    pub first_seq: u64,
+    pub last_seq: u64,
+}
+
+impl WalBuffer {
+    pub fn new() -> Self {
+        let mut buffer = Vec::with_capacity(4096);
+        buffer.resize(WAL_HEADER_BYTES, 0);
+        WalBuffer {
+            buffer,
+            records: 0,
+            first_seq: 0,
+            last_seq: 0,
+        }
+    }
+
+    /// Bytes of records buffered (excluding the header).
+    pub fn record_bytes(&self) -> usize {
+        self.buffer.len() - WAL_HEADER_BYTES
+    }
+
+    pub fn records(&self) -> u32 {
+        self.records
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records == 0
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    fn begin_record(&mut self, seq: u64, entries: usize) {
+        debug_assert!(seq > self.last_seq, "sequence numbers only grow");
+        if self.records == 0 {
+            self.first_seq = seq;
+        }
+        self.last_seq = seq;
+        self.records += 1;
+        put_varint(&mut self.buffer, seq);
+        put_varint(&mut self.buffer, entries as u64);
+    }
+
+    #[inline]
+    fn entry(&mut self, key: &[u8], value: Option<&[u8]>) {
+        put_varint(&mut self.buffer, key.len() as u64);
+        match value {
+            Some(value) => {
+                put_varint(&mut self.buffer, value.len() as u64 + 1);
+                self.buffer.extend_from_slice(key);
+                self.buffer.extend_from_slice(value);
+            }
+            None => {
+                put_varint(&mut self.buffer, 0);
+                self.buffer.extend_from_slice(key);
+            }
+        }
+    }
+
+    /// Appends a one-entry record (a put, or a delete when `value` is `None`).
+    #[inline]
+    pub fn append_single(&mut self, seq: u64, key: &[u8], value: Option<&[u8]>) {
+        self.begin_record(seq, 1);
+        self.entry(key, value);
+    }
+
+    /// Appends a batch as one record.
+    pub fn append_batch<'a>(
+        &mut self,
+        seq: u64,
+        entries: impl ExactSizeIterator<Item = (&'a [u8], Option<&'a [u8]>)>,
+    ) {
+        self.begin_record(seq, entries.len());
+        for (key, value) in entries {
+            self.entry(key, value);
+        }
+    }
+
+    /// Seals the buffered records into an object and starts a new, empty buffer.
+    pub fn seal(&mut self, writer_epoch: u64, wal_id: u64) -> SealedWal {
+        let mut fresh = Vec::with_capacity(self.buffer.capacity().min(1 << 20));
+        fresh.resize(WAL_HEADER_BYTES, 0);
+        let mut buffer = std::mem::replace(&mut self.buffer, fresh);
+        let sealed_header = header(
+            writer_epoch,
+            wal_id,
+            self.first_seq,
+            self.last_seq,
+            self.records,
+        );
+        buffer[..WAL_HEADER_BYTES].copy_from_slice(&sealed_header);
+        append_crc(&mut buffer, 0);
+        let sealed = SealedWal {
+            wal_id,
+            bytes: Bytes::from(buffer),
+            records: self.records,
+            first_seq: self.first_seq,
+            last_seq: self.last_seq,
+        };
+        self.records = 0;
+        self.first_seq = 0;
+        self.last_seq = 0;
+        sealed
+    }
+}
+
+fn header(epoch: u64, wal_id: u64, first_seq: u64, last_seq: u64, records: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(WAL_HEADER_BYTES);
+    out.extend_from_slice(&WAL_MAGIC);
+    out.push(WAL_FORMAT_VERSION);
+    out.extend_from_slice(&epoch.to_le_bytes());
+    out.extend_from_slice(&wal_id.to_le_bytes());
+    out.extend_from_slice(&first_seq.to_le_bytes());
+    out.extend_from_slice(&last_seq.to_le_bytes());
+    out.extend_from_slice(&records.to_le_bytes());
+    out
+}
+
+/// An empty WAL object: what a new writer puts at the next WAL id to fence older writers.
+pub fn fence_object(writer_epoch: u64, wal_id: u64) -> SealedWal {
+    WalBuffer::new().seal(writer_epoch, wal_id)
+}
+
+/// A WAL object's header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WalHeader {
+    pub writer_epoch: u64,
+    pub wal_id: u64,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub records: u32,
+}
+
+/// One atomic write replayed from the WAL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalRecord {
+    pub seq: u64,
+    /// `(key, value)`; `None` is a delete. Zero-copy slices of the object.
+    pub entries: Vec<(Bytes, Option<Bytes>)>,
+}
+
+/// A decoded WAL object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodedWal {
+    pub header: WalHeader,
+    pub records: Vec<WalRecord>,
+}
+
+/// Verifies and decodes a whole WAL object.
+pub fn decode(object: &Bytes) -> Result<DecodedWal, String> {
+    let payload_len = verify_crc(object)?.len();
+    let payload = object.slice(..payload_len);
+    if payload_len < WAL_HEADER_BYTES || payload[..4] != WAL_MAGIC {
+        return Err("bad magic: not a WAL object".to_string());
+    }
+    if payload[4] != WAL_FORMAT_VERSION {
+        return Err(format!("unsupported WAL format version {}", payload[4]));
+    }
+    let header = WalHeader {
+        writer_epoch: u64_at(&payload, 5).expect("length checked"),
+        wal_id: u64_at(&payload, 13).expect("length checked"),
+        first_seq: u64_at(&payload, 21).expect("length checked"),
+        last_seq: u64_at(&payload, 29).expect("length checked"),
+        records: u32_at(&payload, 37).expect("length checked"),
+    };
+    let body = payload.slice(WAL_HEADER_BYTES..);
+    let mut reader = Reader::new(&body);
+    let malformed = |what: &str| format!("malformed WAL record: {what}");
+    let mut records = Vec::with_capacity((header.records as usize).min(1 << 16));
+    let mut previous_seq = 0u64;
+    for _ in 0..header.records {
+        let seq = reader
+            .varint()
+            .ok_or_else(|| malformed("sequence number"))?;
+        if seq <= previous_seq {
+            return Err(malformed("sequence numbers out of order"));
+        }
+        previous_seq = seq;
+        let count = reader.varint().ok_or_else(|| malformed("entry count"))? as usize;
+        if count > reader.remaining() / 2 + 1 {
+            return Err(malformed("entry count larger than the object"));
+        }
+        let mut entries = Vec::with_capacity(count);
+        for _ in 0..count {
+            let key_len = reader.varint().ok_or_else(|| malformed("key length"))? as usize;
+            let tag = reader.varint().ok_or_else(|| malformed("value tag"))?;
+            let key_start = reader.position();
+            reader.take(key_len).ok_or_else(|| malformed("key"))?;
+            let key = body.slice(key_start..key_start + key_len);
+            let value = if tag == 0 {
+                None
+            } else {
+                let value_len = (tag - 1) as usize;
+                let value_start = reader.position();
+                reader.take(value_len).ok_or_else(|| malformed("value"))?;
+                Some(body.slice(value_start..value_start + value_len))
+            };
+            entries.push((key, value));
+        }
+        records.push(WalRecord { seq, entries });
+    }
+    if !reader.is_empty() {
+        return Err(malformed("trailing bytes"));
+    }
+    let (first, last) = match (records.first(), records.last()) {
+        (Some(first), Some(last)) => (first.seq, last.seq),
+        _ => (0, 0),
+    };
+    if first != header.first_seq || last != header.last_seq {
+        return Err("header sequence range disagrees with the records".to_string());
+    }
+    Ok(DecodedWal { header, records })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn records_round_trip_through_a_sealed_object() {
+        let mut buffer = WalBuffer::new();
+        assert!(buffer.is_empty());
+        buffer.append_single(5, b"a", Some(b"1"));
+        buffer.append_single(6, b"b", None);
+        let batch: Vec<(&[u8], Option<&[u8]>)> = vec![(b"c", Some(b"3")), (b"d", Some(b""))];
+        buffer.append_batch(9, batch.into_iter());
+        assert_eq!(buffer.records(), 3);
+        assert!(buffer.record_bytes() > 0);
+        let sealed = buffer.seal(7, 42);
+        assert!(buffer.is_empty(), "sealing starts a fresh buffer");
+        assert_eq!(buffer.record_bytes(), 0);
+        assert_eq!((sealed.first_seq, sealed.last_seq), (5, 9));
+        let decoded = decode(&sealed.bytes).unwrap();
+        assert_eq!(
+            decoded.header,
+            WalHeader {
+                writer_epoch: 7,
+                wal_id: 42,
+                first_seq: 5,
+                last_seq: 9,
+                records: 3
+            }
+        );
+        assert_eq!(decoded.records.len(), 3);
+        assert_eq!(decoded.records[1].entries, vec![(Bytes::from("b"), None)]);
+        assert_eq!(
+            decoded.records[2].entries,
+            vec![
+                (Bytes::from("c"), Some(Bytes::from("3"))),
+                (Bytes::from("d"), Some(Bytes::new()))
+            ]
+        );
+        // The next object continues the sequence.
+        buffer.append_single(10, b"e", Some(b"5"));
+        let next = buffer.seal(7, 43);
+        assert_eq!(decode(&next.bytes).unwrap().records[0].seq, 10);
+    }
+
+    #[test]
+    fn a_fence_object_is_empty_but_valid() {
+        let fence = fence_object(3, 11);
+        let decoded = decode(&fence.bytes).unwrap();
+        assert_eq!(decoded.header.writer_epoch, 3);
+        assert_eq!(decoded.header.wal_id, 11);
+        assert!(decoded.records.is_empty());
+        assert_eq!(fence.bytes.len(), WAL_HEADER_BYTES + 4);
+    }
+
+    #[test]
+    fn damage_is_reported_not_replayed() {
+        let mut buffer = WalBuffer::new();
+        buffer.append_single(1, b"key", Some(b"value"));
+        let sealed = buffer.seal(1, 1);
+        for byte in 0..sealed.bytes.len() {
+            let mut damaged = sealed.bytes.to_vec();
+            damaged[byte] ^= 0x40;
+            assert!(decode(&Bytes::from(damaged)).is_err(), "byte {byte}");
+        }
+        let truncated = sealed.bytes.slice(..sealed.bytes.len() - 1);
+        assert!(decode(&truncated).is_err());
+        assert!(decode(&Bytes::new()).is_err());
+    }
+}

@@ -1,0 +1,373 @@
+//! The memtable: recent writes, sorted by key, with enough versions per key for the readers
+//! that may still need them (snapshots, and durable reads that must not see writes newer
+//! than the durable watermark).
+//!
+//! A key maps to a short chain of versions, oldest first. Most keys have exactly one version,
+//! which is stored inline without a separate allocation. When no snapshot is open, inserting
+//! prunes a chain to the versions newer than the durable watermark plus the newest one at or
+//! below it, so overwrite-heavy workloads do not grow the table. The table's size is bounded
+//! by the engine, which freezes it at `memtable_bytes`.
+
+use bytes::Bytes;
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+/// Bytes charged per key beyond its key and value (tree node share, chain, refcounts).
+pub const KEY_OVERHEAD_BYTES: usize = 64;
+/// Bytes charged per extra version of a key beyond its value.
+pub const VERSION_OVERHEAD_BYTES: usize = 40;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Version {
+    seq: u64,
+    /// `None` is a tombstone.
+    value: Option<Bytes>,
+}
+
+#[derive(Clone, Debug)]
+enum Chain {
+    One(Version),
+    /// Oldest first; never empty.
+    Many(Vec<Version>),
+}
+
+impl Chain {
+    fn versions(&self) -> &[Version] {
+        match self {
+            Chain::One(version) => std::slice::from_ref(version),
+            Chain::Many(versions) => versions,
+        }
+    }
+
+    /// The newest version with `seq <= read_seq`.
+    #[inline]
+    fn visible(&self, read_seq: u64) -> Option<&Version> {
+        match self {
+            Chain::One(version) => (version.seq <= read_seq).then_some(version),
+            Chain::Many(versions) => versions.iter().rev().find(|v| v.seq <= read_seq),
+        }
+    }
+
+    fn newest(&self) -> &Version {
+        match self {
+            Chain::One(version) => version,
+            Chain::Many(versions) => versions.last().expect("a chain is never empty"),
+        }
+    }
+}
+
+/// Whether inserting may drop versions no reader can see any more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prune {
+    /// Keep every version (a snapshot is open).
+    KeepAll,
+    /// Keep versions above this durable watermark, plus the newest at or below it.
+    AboveDurable(u64),
+}
+
+/// A sorted, multi-version table of recent writes.
+#[derive(Debug)]
+pub struct Memtable {
+    id: u64,
+    map: BTreeMap<Bytes, Chain>,
+    size_bytes: usize,
+    versions: usize,
+    min_seq: u64,
+    max_seq: u64,
+}
+
+fn value_len(value: &Option<Bytes>) -> usize {
+    value.as_ref().map_or(0, Bytes::len)
+}
+
+impl Memtable {
+    pub fn new(id: u64) -> Self {
+        Memtable {
+            id,
+            map: BTreeMap::new(),
+            size_bytes: 0,
+            versions: 0,
+            min_seq: 0,
+            max_seq: 0,
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Approximate memory held, in bytes; what the freeze threshold compares against.
+    pub fn size_bytes(&self) -> usize {
+        self.size_bytes
+    }
+
+    /// Distinct keys.
+    pub fn key_count(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Versions held over all keys.
+    pub fn version_count(&self) -> usize {
+        self.versions
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Lowest and highest sequence numbers written here (0 when empty).
+    pub fn seq_range(&self) -> (u64, u64) {
+        (self.min_seq, self.max_seq)
+    }
+
+    pub fn max_seq(&self) -> u64 {
+        self.max_seq
+    }
+
+    pub fn first_key(&self) -> Option<&Bytes> {
+        self.map.keys().next()
+    }
+
+    pub fn last_key(&self) -> Option<&Bytes> {
+        self.map.keys().next_back()
+    }
+
+    /// Records a write (`None` deletes). Sequence numbers must grow across calls.
+    #[inline]
+    pub fn insert(&mut self, key: Bytes, seq: u64, value: Option<Bytes>, prune: Prune) {
+        debug_assert!(seq >= self.max_seq, "sequence numbers only grow");
+        if self.min_seq == 0 {
+            self.min_seq = seq;
+        }
+        self.max_seq = seq;
+        let added = value_len(&value);
+        let version = Version { seq, value };
+        match self.map.get_mut(key.as_ref()) {
+            None => {
+                self.size_bytes += key.len() + added + KEY_OVERHEAD_BYTES;
+                self.versions += 1;
+                self.map.insert(key, Chain::One(version));
+            }
+            Some(chain) => {
+                let mut versions = match std::mem::replace(chain, Chain::Many(Vec::new())) {
+                    Chain::One(old) => vec![old],
+                    Chain::Many(versions) => versions,
+                };
+                if versions.last().is_some_and(|v| v.seq == seq) {
+                    // Two writes of one key in one batch: the later wins.
+                    let old = versions.pop().expect("checked non-empty");
+                    self.size_bytes -= value_len(&old.value) + VERSION_OVERHEAD_BYTES;
+                    self.versions -= 1;
+                }
+                versions.push(version);
+                self.size_bytes += added + VERSION_OVERHEAD_BYTES;
+                self.versions += 1;
+                if let Prune::AboveDurable(durable_seq) = prune {
+                    // Keep everything above the watermark and the newest version at or below it.
+                    let keep_from = versions
+                        .iter()
+                        .rposition(|v| v.seq <= durable_seq)
+                        .unwrap_or(0);
+                    for dropped in versions.drain(..keep_from) {
+                        self.size_bytes -= value_len(&dropped.value) + VERSION_OVERHEAD_BYTES;
+                        self.versions -= 1;
+                    }
+                }
+                *chain = if versions.len() == 1 {
+                    Chain::One(versions.pop().expect("length is one"))
+                } else {
+                    Chain::Many(versions)
+                };
+            }
+        }
+    }
+
+    /// The newest write of `key` visible at `read_seq`: `Some(None)` for a delete, `None`
+    /// when this table holds no visible write of the key.
+    #[inline]
+    pub fn get(&self, key: &[u8], read_seq: u64) -> Option<Option<Bytes>> {
+        self.map
+            .get(key)
+            .and_then(|chain| chain.visible(read_seq))
+            .map(|version| version.value.clone())
+    }
+
+    /// Copies up to `limit` visible entries (tombstones included) in `[start, end)`-style
+    /// bounds into `out`, in key order. Returns the bound to resume from, or `None` when the
+    /// range is exhausted.
+    pub fn read_chunk(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        read_seq: u64,
+        limit: usize,
+        out: &mut Vec<(Bytes, Option<Bytes>)>,
+    ) -> Option<Bytes> {
+        if !bounds_nonempty(start, end) {
+            return None;
+        }
+        for (examined, (key, chain)) in self.map.range::<[u8], _>((start, end)).enumerate() {
+            if examined == limit {
+                return Some(key.clone());
+            }
+            if let Some(version) = chain.visible(read_seq) {
+                out.push((key.clone(), version.value.clone()));
+            }
+        }
+        None
+    }
+
+    /// Every key with its newest write, in key order: what a flush writes to an SST.
+    pub fn iter_newest(&self) -> impl Iterator<Item = (&Bytes, Option<&Bytes>)> {
+        self.map
+            .iter()
+            .map(|(key, chain)| (key, chain.newest().value.as_ref()))
+    }
+
+    /// Versions held for `key`, oldest first (for tests and the UI).
+    pub fn versions_of(&self, key: &[u8]) -> Vec<(u64, Option<Bytes>)> {
+        self.map.get(key).map_or_else(Vec::new, |chain| {
+            chain
+                .versions()
+                .iter()
+                .map(|v| (v.seq, v.value.clone()))
+                .collect()
+        })
+    }
+}
+
+/// False when a `BTreeMap::range` over these bounds would be empty or would panic
+/// (start after end, or equal bounds that are not both inclusive).
+pub fn bounds_nonempty(start: Bound<&[u8]>, end: Bound<&[u8]>) -> bool {
+    match (start, end) {
+        (Bound::Included(s), Bound::Included(e)) => s <= e,
+        (Bound::Included(s), Bound::Excluded(e))
+        | (Bound::Excluded(s), Bound::Included(e))
+        | (Bound::Excluded(s), Bound::Excluded(e)) => s < e,
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn b(text: &str) -> Bytes {
+        Bytes::copy_from_slice(text.as_bytes())
+    }
+
+    #[test]
+    fn reads_see_the_newest_version_at_their_sequence_number() {
+        let mut table = Memtable::new(1);
+        table.insert(b("k"), 1, Some(b("v1")), Prune::KeepAll);
+        table.insert(b("k"), 3, Some(b("v3")), Prune::KeepAll);
+        table.insert(b("k"), 5, None, Prune::KeepAll);
+        assert_eq!(table.get(b"k", 0), None);
+        assert_eq!(table.get(b"k", 2), Some(Some(b("v1"))));
+        assert_eq!(table.get(b"k", 4), Some(Some(b("v3"))));
+        assert_eq!(
+            table.get(b"k", 9),
+            Some(None),
+            "a tombstone is a visible delete"
+        );
+        assert_eq!(table.get(b"other", 9), None);
+        assert_eq!(table.seq_range(), (1, 5));
+        assert_eq!(table.iter_newest().next(), Some((&b("k"), None)));
+    }
+
+    #[test]
+    fn pruning_keeps_what_durable_readers_need_and_frees_the_rest() {
+        let mut table = Memtable::new(1);
+        for seq in 1..=10 {
+            table.insert(
+                b("k"),
+                seq,
+                Some(b(&format!("v{seq}"))),
+                Prune::AboveDurable(6),
+            );
+        }
+        // Versions 7..=10 are not durable yet; 6 is the newest durable one.
+        let seqs: Vec<u64> = table.versions_of(b"k").iter().map(|v| v.0).collect();
+        assert_eq!(seqs, vec![6, 7, 8, 9, 10]);
+        assert_eq!(table.get(b"k", 6), Some(Some(b("v6"))));
+        let before = table.size_bytes();
+        table.insert(b("k"), 11, Some(b("v11")), Prune::AboveDurable(11));
+        assert_eq!(table.version_count(), 1);
+        assert!(
+            table.size_bytes() < before,
+            "pruned versions give their bytes back"
+        );
+        assert_eq!(table.get(b"k", 11), Some(Some(b("v11"))));
+    }
+
+    #[test]
+    fn size_accounting_is_exact_for_a_single_version() {
+        let mut table = Memtable::new(1);
+        table.insert(b("abc"), 1, Some(b("12345")), Prune::AboveDurable(0));
+        assert_eq!(table.size_bytes(), 3 + 5 + KEY_OVERHEAD_BYTES);
+        table.insert(b("abc"), 2, Some(b("1")), Prune::AboveDurable(2));
+        assert_eq!(table.size_bytes(), 3 + 1 + KEY_OVERHEAD_BYTES);
+    }
+
+    #[test]
+    fn same_sequence_number_twice_keeps_the_later_write() {
+        let mut table = Memtable::new(1);
+        table.insert(b("k"), 4, Some(b("first")), Prune::KeepAll);
+        table.insert(b("k"), 4, Some(b("second")), Prune::KeepAll);
+        assert_eq!(table.version_count(), 1);
+        assert_eq!(table.get(b"k", 4), Some(Some(b("second"))));
+    }
+
+    #[test]
+    fn chunks_resume_where_they_stopped_and_respect_bounds() {
+        let mut table = Memtable::new(1);
+        for (i, key) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+            table.insert(b(key), i as u64 + 1, Some(b(key)), Prune::KeepAll);
+        }
+        let mut out = Vec::new();
+        let resume = table.read_chunk(
+            Bound::Included(b"b"),
+            Bound::Excluded(b"e"),
+            100,
+            2,
+            &mut out,
+        );
+        assert_eq!(resume, Some(b("d")));
+        assert_eq!(out.len(), 2);
+        let resume = table.read_chunk(
+            Bound::Included(b"d"),
+            Bound::Excluded(b"e"),
+            100,
+            2,
+            &mut out,
+        );
+        assert_eq!(resume, None);
+        let keys: Vec<&[u8]> = out.iter().map(|(k, _)| k.as_ref()).collect();
+        assert_eq!(keys, vec![&b"b"[..], b"c", b"d"]);
+        // Writes after the read's sequence number are invisible.
+        out.clear();
+        table.read_chunk(Bound::Unbounded, Bound::Unbounded, 2, 10, &mut out);
+        assert_eq!(out.len(), 2);
+        // Inverted or empty bounds are empty, not a panic.
+        assert_eq!(
+            table.read_chunk(
+                Bound::Included(b"z"),
+                Bound::Excluded(b"a"),
+                100,
+                10,
+                &mut out
+            ),
+            None
+        );
+        assert!(!bounds_nonempty(
+            Bound::Excluded(b"a"),
+            Bound::Excluded(b"a")
+        ));
+        assert!(bounds_nonempty(
+            Bound::Included(b"a"),
+            Bound::Included(b"a")
+        ));
+    }
+}
