@@ -1218,6 +1218,12 @@ impl Lab {
         self.world.store.stats()
     }
 
+    /// The simulation's handle: its clock, trace and task spawner (tests and tools use it to
+    /// act inside the run, e.g. to tamper with the store out of band).
+    pub fn handle(&self) -> SimHandle {
+        self.world.handle.clone()
+    }
+
     pub fn store(&self) -> &SimStore {
         &self.world.store
     }
@@ -1301,7 +1307,7 @@ impl Lab {
             faults_injected: metrics
                 .faults
                 .iter()
-                .map(|(kind, count)| (format!("{kind:?}").to_lowercase(), *count))
+                .map(|(kind, count)| (fault_name(*kind), *count))
                 .collect(),
             engine_events: metrics
                 .engine_events
@@ -1312,6 +1318,14 @@ impl Lab {
             unfinished_ops: u64::from(self.world.in_flight.get()),
         }
     }
+}
+
+/// A fault kind's snake_case name, as the trace writes it.
+fn fault_name(kind: strata_sim::FaultKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{kind:?}"))
 }
 
 /// Runs a scenario from start to finish and returns its summary (what `strata run` prints).
