@@ -1,10 +1,17 @@
 //! The object-store port and its implementations.
 //!
 //! - [`port`]: the `ObjectStore` trait, its types and its typed errors.
+//! - [`sim`]: `SimStore`, the simulated S3-like store (latency, cost, throttling, faults) that
+//!   runs in simulated time, natively and in the browser.
+//!
+//! Invariant: nothing here reads a wall clock or OS randomness; the simulated store's every
+//! draw comes from the simulation's named streams.
 
 pub mod port;
+pub mod sim;
 
 pub use port::{
     validate_key, ETag, GetResult, ListPage, ObjectMeta, ObjectStore, PutMode, PutResult,
     StoreError, StoreFuture, MAX_KEY_BYTES, MAX_LIST_PAGE,
 };
+pub use sim::{SimStore, SimStoreConfig, StoreStats};

@@ -98,7 +98,9 @@ impl StoreError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            StoreError::Throttled { .. } | StoreError::Timeout { .. } | StoreError::Unavailable { .. }
+            StoreError::Throttled { .. }
+                | StoreError::Timeout { .. }
+                | StoreError::Unavailable { .. }
         )
     }
 }

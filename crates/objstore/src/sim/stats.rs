@@ -1,0 +1,177 @@
+//! The store's running aggregates (counts, bytes, latency histograms and cost per operation
+//! and per cause) and the serde snapshot `StoreStats` the CLI and the UI read.
+//!
+//! Memory is fixed: one histogram per operation and per cause (5 + 9), each a bounded
+//! `strata_sim::Histogram`; cost per prefix is bounded by `cost::MAX_TRACKED_PREFIXES`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use strata_sim::{Cause, FaultKind, Histogram, RequestOutcome, SimTime, StoreOp};
+
+/// Latency percentiles of a set of requests, in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub mean_ms: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub max_ms: f64,
+}
+
+impl LatencySummary {
+    pub fn from_histogram(histogram: &Histogram) -> Self {
+        let ms = |nanos: u64| nanos as f64 / 1_000_000.0;
+        LatencySummary {
+            count: histogram.count(),
+            mean_ms: histogram.mean() / 1_000_000.0,
+            p50_ms: ms(histogram.quantile(0.50)),
+            p90_ms: ms(histogram.quantile(0.90)),
+            p99_ms: ms(histogram.quantile(0.99)),
+            p999_ms: ms(histogram.quantile(0.999)),
+            max_ms: ms(histogram.max()),
+        }
+    }
+}
+
+/// Aggregates over one group of requests (one operation, or one cause).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RequestStats {
+    pub requests: u64,
+    /// Requests by how they ended, as the caller saw it.
+    pub by_outcome: BTreeMap<RequestOutcome, u64>,
+    /// Payload bytes sent (PUT) and received (GET).
+    pub bytes: u64,
+    pub cost_picousd: u64,
+    /// Every request, whatever its outcome, from send to answer.
+    pub latency: LatencySummary,
+}
+
+/// Running aggregates for one group, with its histogram.
+#[derive(Clone, Debug, Default)]
+pub struct GroupAggregate {
+    pub requests: u64,
+    pub by_outcome: BTreeMap<RequestOutcome, u64>,
+    pub bytes: u64,
+    pub cost_picousd: u64,
+    pub latency_nanos: Histogram,
+}
+
+impl GroupAggregate {
+    fn add(&mut self, outcome: RequestOutcome, bytes: u64, cost_picousd: u64, latency_nanos: u64) {
+        self.requests += 1;
+        *self.by_outcome.entry(outcome).or_insert(0) += 1;
+        self.bytes = self.bytes.saturating_add(bytes);
+        self.cost_picousd = self.cost_picousd.saturating_add(cost_picousd);
+        self.latency_nanos.record(latency_nanos);
+    }
+
+    fn snapshot(&self) -> RequestStats {
+        RequestStats {
+            requests: self.requests,
+            by_outcome: self.by_outcome.clone(),
+            bytes: self.bytes,
+            cost_picousd: self.cost_picousd,
+            latency: LatencySummary::from_histogram(&self.latency_nanos),
+        }
+    }
+}
+
+/// The store's running request aggregates.
+#[derive(Clone, Debug, Default)]
+pub struct Aggregates {
+    pub by_op: BTreeMap<StoreOp, GroupAggregate>,
+    pub by_cause: BTreeMap<Cause, GroupAggregate>,
+    pub faults_injected: BTreeMap<FaultKind, u64>,
+    pub requests_applied_despite_error: u64,
+}
+
+impl Aggregates {
+    pub fn record_request(
+        &mut self,
+        op: StoreOp,
+        cause: Cause,
+        outcome: RequestOutcome,
+        bytes: u64,
+        cost_picousd: u64,
+        latency_nanos: u64,
+    ) {
+        self.by_op
+            .entry(op)
+            .or_default()
+            .add(outcome, bytes, cost_picousd, latency_nanos);
+        self.by_cause
+            .entry(cause)
+            .or_default()
+            .add(outcome, bytes, cost_picousd, latency_nanos);
+    }
+
+    pub fn record_fault(&mut self, kind: FaultKind) {
+        *self.faults_injected.entry(kind).or_insert(0) += 1;
+    }
+
+    pub fn snapshot_by_op(&self) -> BTreeMap<StoreOp, RequestStats> {
+        self.by_op
+            .iter()
+            .map(|(op, group)| (*op, group.snapshot()))
+            .collect()
+    }
+
+    pub fn snapshot_by_cause(&self) -> BTreeMap<Cause, RequestStats> {
+        self.by_cause
+            .iter()
+            .map(|(cause, group)| (*cause, group.snapshot()))
+            .collect()
+    }
+}
+
+/// Money, in picodollars.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostStats {
+    /// Every billed request so far.
+    pub request_picousd: u64,
+    /// Storage accrued so far (bytes held × time × price).
+    pub storage_picousd: u64,
+    pub total_picousd: u64,
+    pub by_cause: BTreeMap<Cause, u64>,
+    /// By key prefix (tenant); see `SimStoreConfig::prefix_segments`.
+    pub by_prefix: BTreeMap<String, u64>,
+    /// Request cost per month at the rate of the trailing `window_secs`.
+    pub projected_request_picousd_per_month: u64,
+    /// Storage cost per month of what is stored now.
+    pub projected_storage_picousd_per_month: u64,
+    pub projected_total_picousd_per_month: u64,
+    /// The trailing window the request-rate projection uses.
+    pub window_secs: u64,
+}
+
+/// A snapshot of everything the store knows about its run so far.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoreStats {
+    /// When the snapshot was taken (simulated).
+    pub at: SimTime,
+    /// The config's name ("s3_standard", …).
+    pub preset: String,
+    pub objects: u64,
+    pub bytes_stored: u64,
+    pub requests: u64,
+    /// Requests sent but not yet answered.
+    pub in_flight: u64,
+    pub by_op: BTreeMap<StoreOp, RequestStats>,
+    pub by_cause: BTreeMap<Cause, RequestStats>,
+    pub cost: CostStats,
+    pub faults_injected: BTreeMap<FaultKind, u64>,
+    /// Failed as seen by the caller, applied by the store (lost acks, late timeouts).
+    pub requests_applied_despite_error: u64,
+}
+
+impl StoreStats {
+    /// Requests that ended with `outcome`, over every operation.
+    pub fn outcome_count(&self, outcome: RequestOutcome) -> u64 {
+        self.by_op
+            .values()
+            .map(|stats| stats.by_outcome.get(&outcome).copied().unwrap_or(0))
+            .sum()
+    }
+}
