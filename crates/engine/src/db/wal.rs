@@ -56,10 +56,17 @@ impl DbInner {
                 }
             }
             if !self.upload_wal_once().await? {
-                // Nothing left to upload yet the watermark is short: only possible if the
-                // writes were never buffered, which `apply_*` rules out.
-                debug_assert!(false, "watermark below {seq} with an empty WAL buffer");
-                return Ok(());
+                // Nothing to upload: another task uploaded it while we waited for the lock.
+                let state = self.state.borrow();
+                if state.durable_seq < seq {
+                    // Unreachable: every applied write is buffered, pending or durable.
+                    return Err(Error::WalUploadFailed {
+                        reason: format!(
+                            "durable watermark {} below {seq} with nothing left to upload",
+                            state.durable_seq
+                        ),
+                    });
+                }
             }
         }
     }

@@ -106,6 +106,8 @@ fn the_old_writer_is_fenced_on_its_next_manifest_update() {
         .unwrap();
 }
 
+type KeyValue = (Vec<u8>, Vec<u8>);
+
 /// Both writers run concurrently on a store with real latencies; the new one opens in the
 /// middle. Every write either one acknowledged as durable must survive a later reopen.
 #[test]
@@ -117,7 +119,7 @@ fn two_concurrent_writers_lose_no_durable_write() {
             ..small_options()
         };
         let old = harness.open("db", options.clone());
-        let acked: Rc<RefCell<Vec<(Vec<u8>, Vec<u8>)>>> = Rc::default();
+        let acked: Rc<RefCell<Vec<KeyValue>>> = Rc::default();
         let writer = |db: Rc<strata_engine::Db>, prefix: &'static str| {
             let acked = acked.clone();
             let handle = harness.sim.handle();

@@ -4,6 +4,9 @@
 //! `Harness` owns a simulation, an instant `SimStore` and a log of every trace event, so
 //! tests can count requests by cause and look for engine events.
 
+// This whole crate is tests; helpers outside `#[test]` functions may unwrap too.
+#![allow(clippy::unwrap_used)]
+
 mod api;
 mod causes;
 mod fencing;
