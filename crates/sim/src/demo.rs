@@ -95,3 +95,27 @@ pub fn run_demo(seed: u64, workload: DemoWorkload) -> (u64, u64) {
     let hash = sim.trace().hash();
     (hash, sim.events_processed())
 }
+
+/// A bare scheduler workload: `tasks` tasks each sleep a seeded random 1–1000 µs, `wakeups`
+/// times, recording nothing. Returns (timer events processed, checksum of wake-up times).
+pub fn run_timer_storm(seed: u64, tasks: u32, wakeups: u32) -> (u64, u64) {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let sim = Sim::new(seed);
+    let checksum = Rc::new(Cell::new(0u64));
+    for task in 0..tasks {
+        let handle = sim.handle();
+        let mut rng = handle.rng(&format!("storm.{task}"));
+        let checksum = checksum.clone();
+        handle.clone().spawn(async move {
+            for _ in 0..wakeups {
+                let micros = rng.range_inclusive(1, 1000);
+                handle.sleep(SimDuration::from_micros(micros)).await;
+                checksum.set(checksum.get().rotate_left(5) ^ handle.now().as_nanos());
+            }
+        });
+    }
+    sim.run_until_idle(u64::MAX)
+        .expect("the timer storm always terminates");
+    (sim.events_processed(), checksum.get())
+}

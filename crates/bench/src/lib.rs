@@ -1,0 +1,141 @@
+//! The benchmark harness: a registry of named workloads from the library crates, timed with a
+//! clock the caller supplies (`std::time::Instant` natively, `performance.now()` in wasm32), so
+//! the same code measures both targets.
+//!
+//! Each workload returns how many units of work it did (events, requests, puts…) plus a checksum
+//! that keeps the optimiser honest; figures are units per second over the best of a few rounds.
+
+use serde::Serialize;
+
+/// One measured figure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Figure {
+    pub group: &'static str,
+    pub name: String,
+    pub unit: &'static str,
+    /// Units of work per second (best round).
+    pub per_second: f64,
+    /// Units of work per round.
+    pub units: u64,
+    /// Wall milliseconds of the best round.
+    pub best_ms: f64,
+    pub rounds: u32,
+    pub checksum: u64,
+}
+
+/// What a workload reports: units of work done and a checksum of its results.
+pub struct Work {
+    pub units: u64,
+    pub checksum: u64,
+}
+
+struct Bench {
+    group: &'static str,
+    name: &'static str,
+    unit: &'static str,
+    run: fn() -> Work,
+}
+
+fn scheduler_demo() -> Work {
+    let workload = strata_sim::demo::DemoWorkload {
+        clients: 64,
+        requests_per_client: 2_000,
+        ..Default::default()
+    };
+    let (hash, events) = strata_sim::demo::run_demo(1, workload);
+    Work {
+        units: events,
+        checksum: hash,
+    }
+}
+
+fn scheduler_timers() -> Work {
+    let (events, checksum) = strata_sim::demo::run_timer_storm(1, 1_000, 500);
+    Work {
+        units: events,
+        checksum,
+    }
+}
+
+fn registry() -> Vec<Bench> {
+    vec![
+        Bench {
+            group: "sim",
+            name: "scheduler: bare timers, 1,000 tasks",
+            unit: "events",
+            run: scheduler_timers,
+        },
+        Bench {
+            group: "sim",
+            name: "scheduler: demo workload with traced requests",
+            unit: "events",
+            run: scheduler_demo,
+        },
+    ]
+}
+
+/// The benchmark groups available.
+pub fn groups() -> Vec<&'static str> {
+    let mut groups: Vec<&'static str> = registry().iter().map(|b| b.group).collect();
+    groups.dedup();
+    groups
+}
+
+/// Runs every benchmark in `group` ("all" for every group), `rounds` times each, timing with
+/// `now_ms`.
+pub fn run(group: &str, rounds: u32, now_ms: &dyn Fn() -> f64) -> Vec<Figure> {
+    let rounds = rounds.max(1);
+    registry()
+        .into_iter()
+        .filter(|bench| group == "all" || bench.group == group)
+        .map(|bench| {
+            let mut best_ms = f64::INFINITY;
+            let mut units = 0;
+            let mut checksum = 0;
+            for _ in 0..rounds {
+                let start = now_ms();
+                let work = (bench.run)();
+                let elapsed = now_ms() - start;
+                best_ms = best_ms.min(elapsed);
+                units = work.units;
+                checksum = work.checksum;
+            }
+            Figure {
+                group: bench.group,
+                name: bench.name.to_string(),
+                unit: bench.unit,
+                per_second: if best_ms > 0.0 {
+                    units as f64 / (best_ms / 1000.0)
+                } else {
+                    f64::INFINITY
+                },
+                units,
+                best_ms,
+                rounds,
+                checksum,
+            }
+        })
+        .collect()
+}
+
+/// The wasm32 entry point: runs `group` and returns the figures as JSON.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn run_bench(group: &str, rounds: u32) -> String {
+    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .expect("node and browsers expose a global `performance`");
+    let now = js_sys::Reflect::get(&performance, &"now".into())
+        .expect("performance.now exists")
+        .dyn_into::<js_sys::Function>()
+        .expect("performance.now is a function");
+    let now_ms = move || {
+        now.call0(&performance)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0)
+    };
+    serde_json::to_string(&run(group, rounds, &now_ms)).unwrap_or_else(|e| format!("\"{e}\""))
+}
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen::JsCast;
