@@ -47,11 +47,13 @@ pub fn run(_args: &[String]) -> Result<PathBuf> {
         }
     }
     let wasm_out = dist.join("strata_web_bg.wasm");
-    let size = std::fs::metadata(&wasm_out)?.len();
+    let raw = std::fs::read(&wasm_out)?;
+    let gzipped = gzip_len(&raw)?;
     eprintln!(
-        "xtask: dist ready at {} (wasm {} KiB)",
+        "xtask: dist ready at {} (wasm {} bytes raw, {} bytes gzip -9)",
         dist.display(),
-        size / 1024
+        raw.len(),
+        gzipped
     );
     Ok(dist)
 }
@@ -68,4 +70,12 @@ pub fn target_dir() -> PathBuf {
             }
         })
         .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// The size of `bytes` after gzip at maximum compression, as a web server would send it.
+pub fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len())
 }

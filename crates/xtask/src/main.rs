@@ -7,6 +7,9 @@
 //! - `wasm-test -p CRATE [--browser]`: one crate's wasm32 tests.
 //! - `bench [all|sim|objstore|engine|recommender|web]`: benchmarks, figures printed.
 //! - `wasm-bindgen-test-runner ARGS`: the wasm test runner cargo calls (see `wasm.rs`).
+//! - `wasm-bindgen ARGS`: the wasm-bindgen CLI, in-process.
+//! - `wasm-pack-shims [DIR]`: writes `wasm-bindgen` and `wasm-bindgen-test-runner` scripts that
+//!   call this xtask, for wasm-pack users who would rather not `cargo install` the CLI.
 //!
 //! The xtask is the only build tool a fresh machine needs: it generates the JS bindings and runs
 //! wasm tests in-process through the wasm-bindgen libraries, so nothing is `cargo install`ed.
@@ -49,6 +52,8 @@ fn run(args: &[String]) -> Result<()> {
         "wasm-test" => test::run_wasm_test(rest),
         "bench" => bench::run(rest),
         "wasm-bindgen-test-runner" => wasm::run_test_runner(rest),
+        "wasm-bindgen" => wasm::run_bindgen_cli(rest),
+        "wasm-pack-shims" => wasm::write_shims(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

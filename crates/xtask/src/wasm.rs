@@ -30,3 +30,36 @@ pub fn generate_bindings(wasm: &Path, out_dir: &Path) -> Result<()> {
         .with_context(|| format!("generating JS bindings for {}", wasm.display()))?;
     Ok(())
 }
+
+/// Runs the wasm-bindgen CLI with `args` (as if it were the `wasm-bindgen` binary).
+pub fn run_bindgen_cli(args: &[String]) -> Result<()> {
+    let mut full = vec!["wasm-bindgen".to_string()];
+    full.extend(args.iter().cloned());
+    wasm_bindgen_cli::wasm_bindgen::run_cli_with_args(full)
+}
+
+/// Writes `wasm-bindgen` and `wasm-bindgen-test-runner` shell scripts into DIR (default
+/// `target/wasm-bindgen-shims`) that run this xtask's copies; put DIR first on PATH and
+/// wasm-pack uses them instead of downloading or compiling its own.
+pub fn write_shims(args: &[String]) -> Result<()> {
+    let dir = args
+        .first()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::dist::target_dir().join("wasm-bindgen-shims"));
+    std::fs::create_dir_all(&dir)?;
+    let exe = std::env::current_exe().context("locating the xtask executable")?;
+    for name in ["wasm-bindgen", "wasm-bindgen-test-runner"] {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            format!("#!/bin/sh\nexec '{}' {name} \"$@\"\n", exe.display()),
+        )?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+        }
+    }
+    println!("export PATH=\"{}:$PATH\"", dir.display());
+    Ok(())
+}
