@@ -5,6 +5,9 @@
 //! - [`policy`]: the [`Policy`] trait and every algorithm behind it (ε-greedy, softmax, UCB1,
 //!   KL-UCB, Beta–Bernoulli Thompson sampling, LinUCB, linear Thompson sampling, a popularity
 //!   baseline), each with stationary, discounted or sliding-window memory where it applies.
+//! - [`population`]: simulated users and items, the click model, drift, the feedback loop.
+//! - [`guardrails`] and [`slate`]: exploration cap, diversity floor, rate limit; slates of k.
+//! - [`simulation`]: the recommender loop as a pure step function, with its metrics.
 //! - [`stats`]: intervals, Beta quantiles, KL divergence, Gini.
 //! - [`metrics`]: regret reference bounds (Lai–Robbins, UCB1), bounded series, exposure.
 //! - [`ope`]: off-policy estimators (replay, IPS, SNIPS, DM, DR, SNDR, Switch-DR, DRos).
@@ -18,9 +21,13 @@
 pub mod cli;
 pub mod csv;
 pub mod error;
+pub mod guardrails;
 pub mod metrics;
 pub mod ope;
 pub mod policy;
+pub mod population;
+pub mod simulation;
+pub mod slate;
 pub mod stats;
 
 pub use cli::{
