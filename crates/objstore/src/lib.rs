@@ -3,10 +3,12 @@
 //! - [`port`]: the `ObjectStore` trait, its types and its typed errors.
 //! - [`sim`]: `SimStore`, the simulated S3-like store (latency, cost, throttling, faults) that
 //!   runs in simulated time, natively and in the browser.
+//! - [`bench`]: seeded workload functions the benchmark harness times.
 //!
 //! Invariant: nothing here reads a wall clock or OS randomness; the simulated store's every
 //! draw comes from the simulation's named streams.
 
+pub mod bench;
 pub mod port;
 pub mod sim;
 
