@@ -11,6 +11,7 @@
 //! - [`stats`]: intervals, Beta quantiles, KL divergence, Gini.
 //! - [`metrics`]: regret reference bounds (Lai–Robbins, UCB1), bounded series, exposure.
 //! - [`ope`]: off-policy estimators (replay, IPS, SNIPS, DM, DR, SNDR, Switch-DR, DRos).
+//! - [`evaluate`]: OPE estimates of a candidate next to its true online value.
 //! - [`csv`]: the small CSV reader behind every file input, with line-numbered errors.
 //! - [`cli`]: the functions behind `strata bandit simulate|linear` and `strata ope`.
 //!
@@ -21,6 +22,7 @@
 pub mod cli;
 pub mod csv;
 pub mod error;
+pub mod evaluate;
 pub mod guardrails;
 pub mod metrics;
 pub mod ope;
