@@ -1,6 +1,6 @@
 //! The commands: each parses its flags, calls the library, and prints JSON to stdout.
 
-use crate::args::{switch, value, Args, Flag, UsageError};
+use crate::args::{number_list, switch, value, Args, Flag, UsageError};
 use std::path::Path;
 use strata_lab::Scenario;
 
@@ -83,17 +83,17 @@ Run `strata bandit simulate --help` or `strata bandit linear --help`.
 
 pub fn dispatch(argv: &[String]) -> CommandResult {
     let Some(command) = argv.first() else {
-        print!("{MAIN_HELP}");
+        out(MAIN_HELP.trim_end());
         return Err(UsageError("no command given (see strata --help)".to_string()).into());
     };
     let rest = &argv[1..];
     match command.as_str() {
         "--help" | "-h" | "help" => {
-            print!("{MAIN_HELP}");
+            out(MAIN_HELP.trim_end());
             Ok(())
         }
         "--version" | "-V" => {
-            println!("strata {}", env!("CARGO_PKG_VERSION"));
+            out(&format!("strata {}", env!("CARGO_PKG_VERSION")));
             Ok(())
         }
         "run" => run(rest),
@@ -103,7 +103,7 @@ pub fn dispatch(argv: &[String]) -> CommandResult {
             Some("simulate") => crate::commands::bandit_simulate(&rest[1..]),
             Some("linear") => crate::commands::bandit_linear(&rest[1..]),
             Some("--help" | "-h") | None => {
-                print!("{BANDIT_HELP}");
+                out(BANDIT_HELP.trim_end());
                 if rest.is_empty() {
                     Err(UsageError("`strata bandit` needs simulate or linear".to_string()).into())
                 } else {
@@ -129,10 +129,18 @@ fn parse(
 ) -> Result<Option<Args>, Failure> {
     let args = Args::parse(command, argv, flags)?;
     if args.help {
-        print!("{help}");
+        out(help.trim_end());
         return Ok(None);
     }
     Ok(Some(args))
+}
+
+/// Prints a line to stdout. A closed pipe (`strata … | head`) is not an error worth a
+/// message: the reader has what it wanted.
+fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
 }
 
 pub fn read_text(path: &str) -> Result<String, Failure> {
@@ -167,7 +175,7 @@ fn run(argv: &[String]) -> CommandResult {
         write_text(out, &format!("{json}\n"))?;
     }
     if !args.switch("quiet") {
-        println!("{json}");
+        out(&json);
     }
     if summary.writes.lost_durable > 0 {
         return Err(Failure::runtime(format!(
@@ -189,7 +197,7 @@ fn validate(argv: &[String]) -> CommandResult {
     } else {
         scenario.name.clone()
     };
-    println!("ok: {name}");
+    out(&format!("ok: {name}"));
     Ok(())
 }
 
@@ -199,22 +207,227 @@ fn share(argv: &[String]) -> CommandResult {
     };
     let path = args.one_positional("SCENARIO.json")?;
     let scenario = load_scenario(path)?;
-    println!("{}", scenario.to_share_token());
+    out(&scenario.to_share_token());
     Ok(())
 }
 
-pub fn bandit_simulate(_argv: &[String]) -> CommandResult {
-    Err(Failure::runtime(
-        "bandit simulate is not available in this build yet",
-    ))
+const SIMULATE_HELP: &str = "\
+Usage: strata bandit simulate --means 0.5,0.4,... --horizon T --seeds N
+                              --policy ts|ucb1|egreedy|softmax|klucb
+                              [--alpha A] [--epsilon E] [--tau T]
+                              [--rewards-table FILE] [--decisions FILE] [--first-seed S]
+
+Runs a K-armed Bernoulli bandit for T steps under N seeds and prints JSON: the mean
+cumulative regret with a 95% interval over the seeds, the Lai-Robbins and UCB1 reference
+bounds, and decisions per second (wall time, measured here).
+
+  --means          Bernoulli means, one per arm (optional with --rewards-table)
+  --horizon        steps T (default: the rewards table's row count)
+  --seeds          number of seeds (default 10), seeds S..S+N-1
+  --first-seed     S (default 1)
+  --policy         ts, ucb1, egreedy, softmax or klucb (default ts)
+  --alpha          UCB1's exploration factor: bonus alpha*sqrt(2 ln N / n_a) (default 1)
+  --epsilon        epsilon-greedy's exploration rate (default 0.1)
+  --tau            softmax temperature (default 0.1)
+  --rewards-table  CSV of T rows x K columns; the reward of arm a at step t is read from it
+  --decisions      write the arm chosen at each step (one column per seed) to FILE
+";
+
+const LINEAR_HELP: &str = "\
+Usage: strata bandit linear --contexts X.csv --rewards R.csv --policy linucb|lints
+                            [--alpha A] [--ridge-lambda L] [--seed S] [--decisions FILE]
+
+Plays T rounds of a contextual bandit: at round t the policy sees row t of X (d features),
+chooses an arm a and receives R[t][a]. Prints JSON with the cumulative regret against the
+best reward of each row, the pulls per arm, and decisions per second.
+
+  --contexts      CSV of T rows x d features
+  --rewards       CSV of T rows x K rewards
+  --policy        linucb or lints (default linucb)
+  --alpha         LinUCB's bonus width (default 1) or LinTS's posterior scale (default 0.5)
+  --ridge-lambda  ridge regularisation (default 1)
+  --seed          seed for LinTS's draws (default 1)
+  --decisions     write the arm chosen at each step to FILE
+";
+
+const OPE_HELP: &str = "\
+Usage: strata ope --log LOG.csv --target PI.csv [--reward-model Q.csv]
+                  [--clip LAMBDA] [--switch-tau TAU] [--dros-lambda LAMBDA]
+
+Off-policy evaluation: estimates the value of a target policy from a logged CSV and prints
+JSON with each estimator (replay, IPS, SNIPS, DM, DR, SNDR, Switch-DR, DR-OS), its value and
+its 95% interval (mean +- 1.96 sd / sqrt(n)).
+
+  --log           columns action,reward,propensity and optionally position (0-based)
+  --target        pi(a | position): one row per action, one column per position; each
+                  column sums to 1
+  --reward-model  q(a, position), the same shape as the target (needed by DM and the DR family)
+  --clip          clip IPS weights at LAMBDA (> 0)
+  --switch-tau    Switch-DR threshold TAU (>= 0)
+  --dros-lambda   shrinkage LAMBDA of DR with optimistic shrinkage (>= 0)
+";
+
+fn recommender_failure(error: strata_recommender::RecommenderError) -> Failure {
+    Failure::runtime(error.to_string())
 }
 
-pub fn bandit_linear(_argv: &[String]) -> CommandResult {
-    Err(Failure::runtime(
-        "bandit linear is not available in this build yet",
-    ))
+/// Fills in decisions per second: the one figure that needs wall time, so the binary and not
+/// the library measures it.
+fn with_rate(
+    mut summary: serde_json::Value,
+    decisions: u64,
+    elapsed_secs: f64,
+) -> serde_json::Value {
+    let rate = if elapsed_secs > 0.0 {
+        serde_json::json!(decisions as f64 / elapsed_secs)
+    } else {
+        serde_json::Value::Null
+    };
+    if let Some(object) = summary.as_object_mut() {
+        object.insert("decisions_per_second".to_string(), rate);
+        object.insert("elapsed_secs".to_string(), serde_json::json!(elapsed_secs));
+    }
+    summary
 }
 
-fn ope(_argv: &[String]) -> CommandResult {
-    Err(Failure::runtime("ope is not available in this build yet"))
+/// Wall-clock seconds taken by `work`.
+#[allow(clippy::disallowed_methods, clippy::disallowed_types)]
+fn timed<T>(work: impl FnOnce() -> T) -> (T, f64) {
+    // The binary is the one place allowed to read wall time: decisions per second are a
+    // property of this machine, not of the simulation, and never feed back into a run.
+    let started = std::time::Instant::now();
+    let value = work();
+    (value, started.elapsed().as_secs_f64())
+}
+
+pub fn bandit_simulate(argv: &[String]) -> CommandResult {
+    let flags = [
+        value("means"),
+        value("horizon"),
+        value("seeds"),
+        value("first-seed"),
+        value("policy"),
+        value("alpha"),
+        value("epsilon"),
+        value("tau"),
+        value("rewards-table"),
+        value("decisions"),
+    ];
+    let Some(args) = parse("bandit simulate", argv, &flags, SIMULATE_HELP)? else {
+        return Ok(());
+    };
+    args.no_positionals()?;
+    let defaults = strata_recommender::BanditSimulateArgs::default();
+    let means = match args.value("means") {
+        Some(text) => number_list("means", text)?,
+        None => Vec::new(),
+    };
+    let rewards_table = match args.value("rewards-table") {
+        Some(path) => Some(read_text(path)?),
+        None => None,
+    };
+    if means.is_empty() && rewards_table.is_none() {
+        return Err(UsageError(
+            "`strata bandit simulate` needs --means or --rewards-table (see --help)".to_string(),
+        )
+        .into());
+    }
+    let request = strata_recommender::BanditSimulateArgs {
+        means,
+        horizon: args.parsed("horizon", "a whole number of steps")?,
+        seeds: args
+            .parsed("seeds", "a whole number of seeds")?
+            .unwrap_or(defaults.seeds),
+        first_seed: args
+            .parsed("first-seed", "a whole number")?
+            .unwrap_or(defaults.first_seed),
+        policy: args.value("policy").unwrap_or(&defaults.policy).to_string(),
+        alpha: args.parsed("alpha", "a number")?,
+        epsilon: args.parsed("epsilon", "a number")?,
+        tau: args.parsed("tau", "a number")?,
+        rewards_table,
+        record_decisions: args.value("decisions").is_some(),
+    };
+    let (report, elapsed) = timed(|| strata_recommender::bandit_simulate_report(&request));
+    let report = report.map_err(recommender_failure)?;
+    if let Some(path) = args.value("decisions") {
+        let csv = report
+            .decisions_csv()
+            .ok_or_else(|| Failure::runtime("the simulation kept no decisions"))?;
+        write_text(path, &csv)?;
+    }
+    let summary = with_rate(report.summary, report.decisions_made, elapsed);
+    out(&to_json(&summary));
+    Ok(())
+}
+
+pub fn bandit_linear(argv: &[String]) -> CommandResult {
+    let flags = [
+        value("contexts"),
+        value("rewards"),
+        value("policy"),
+        value("alpha"),
+        value("ridge-lambda"),
+        value("seed"),
+        value("decisions"),
+    ];
+    let Some(args) = parse("bandit linear", argv, &flags, LINEAR_HELP)? else {
+        return Ok(());
+    };
+    args.no_positionals()?;
+    let defaults = strata_recommender::BanditLinearArgs::default();
+    let contexts_path = args.required("contexts")?;
+    let rewards_path = args.required("rewards")?;
+    let request = strata_recommender::BanditLinearArgs {
+        contexts_csv: read_text(contexts_path)?,
+        rewards_csv: read_text(rewards_path)?,
+        policy: args.value("policy").unwrap_or(&defaults.policy).to_string(),
+        alpha: args.parsed("alpha", "a number")?,
+        ridge_lambda: args.parsed("ridge-lambda", "a number")?,
+        seed: args
+            .parsed("seed", "a whole number")?
+            .unwrap_or(defaults.seed),
+        record_decisions: args.value("decisions").is_some(),
+    };
+    let (report, elapsed) = timed(|| strata_recommender::bandit_linear_report(&request));
+    let report = report.map_err(recommender_failure)?;
+    if let Some(path) = args.value("decisions") {
+        let csv = report
+            .decisions_csv()
+            .ok_or_else(|| Failure::runtime("the run kept no decisions"))?;
+        write_text(path, &csv)?;
+    }
+    let summary = with_rate(report.summary, report.decisions_made, elapsed);
+    out(&to_json(&summary));
+    Ok(())
+}
+
+fn ope(argv: &[String]) -> CommandResult {
+    let flags = [
+        value("log"),
+        value("target"),
+        value("reward-model"),
+        value("clip"),
+        value("switch-tau"),
+        value("dros-lambda"),
+    ];
+    let Some(args) = parse("ope", argv, &flags, OPE_HELP)? else {
+        return Ok(());
+    };
+    args.no_positionals()?;
+    let log = read_text(args.required("log")?)?;
+    let target = read_text(args.required("target")?)?;
+    let reward_model = match args.value("reward-model") {
+        Some(path) => Some(read_text(path)?),
+        None => None,
+    };
+    let options = strata_recommender::OpeOptions {
+        clip: args.parsed("clip", "a number")?,
+        switch_tau: args.parsed("switch-tau", "a number")?,
+        dros_lambda: args.parsed("dros-lambda", "a number")?,
+    };
+    let report = strata_recommender::ope_from_csv(&log, &target, reward_model.as_deref(), &options)
+        .map_err(recommender_failure)?;
+    out(&to_json(&report));
+    Ok(())
 }
