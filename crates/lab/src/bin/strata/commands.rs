@@ -415,8 +415,10 @@ fn ope(argv: &[String]) -> CommandResult {
         return Ok(());
     };
     args.no_positionals()?;
-    let log = read_text(args.required("log")?)?;
-    let target = read_text(args.required("target")?)?;
+    // Check every flag before touching a file, so usage mistakes come first.
+    let (log_path, target_path) = (args.required("log")?, args.required("target")?);
+    let log = read_text(log_path)?;
+    let target = read_text(target_path)?;
     let reward_model = match args.value("reward-model") {
         Some(path) => Some(read_text(path)?),
         None => None,

@@ -1,0 +1,352 @@
+//! The `strata` binary as a user meets it: each command's output, its help, and one-line
+//! errors with the right exit status. Native only (it runs the built executable).
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn strata(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        // A panic must still print one line, even with backtraces asked for.
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("the strata binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios")
+}
+
+fn example(name: &str) -> String {
+    scenarios_dir()
+        .join(format!("{name}.json"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("strata-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir is writable");
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("temp dir is writable");
+    path.to_string_lossy().into_owned()
+}
+
+/// One line on stderr, starting with `error:`, and no stack trace.
+fn assert_one_line_error(output: &Output, status: i32, expected: &str) {
+    assert_eq!(
+        output.status.code(),
+        Some(status),
+        "stderr: {}",
+        stderr(output)
+    );
+    let err = stderr(output);
+    assert_eq!(err.lines().count(), 1, "not one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(expected), "{err} lacks {expected:?}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+}
+
+#[test]
+fn validate_accepts_every_example_and_names_what_is_wrong() {
+    for entry in std::fs::read_dir(scenarios_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let output = strata(&["validate", path.to_str().unwrap()]);
+        assert!(output.status.success(), "{path:?}: {}", stderr(&output));
+        assert!(stdout(&output).starts_with("ok: "), "{}", stdout(&output));
+    }
+    let dir = scratch("validate");
+    let typo = write(
+        &dir,
+        "typo.json",
+        r#"{"version": 1, "seed": 1, "duration_ms": 100, "workload": {"rate": 5}}"#,
+    );
+    assert_one_line_error(&strata(&["validate", &typo]), 1, "unknown field `rate`");
+    let future = write(
+        &dir,
+        "future.json",
+        r#"{"version": 7, "seed": 1, "duration_ms": 100}"#,
+    );
+    assert_one_line_error(
+        &strata(&["validate", &future]),
+        1,
+        "unsupported scenario version 7: this build reads version 1",
+    );
+    let negative = write(
+        &dir,
+        "negative.json",
+        r#"{"version": 1, "seed": 1, "duration_ms": 100, "workload": {"rate_ops_per_sec": -3}}"#,
+    );
+    assert_one_line_error(
+        &strata(&["validate", &negative]),
+        1,
+        "workload.rate_ops_per_sec",
+    );
+    assert_one_line_error(
+        &strata(&["validate", "/no/such/scenario.json"]),
+        1,
+        "cannot read /no/such/scenario.json",
+    );
+}
+
+#[test]
+fn run_prints_the_summary_and_writes_it_with_out() {
+    let dir = scratch("run");
+    let out = dir.join("summary.json");
+    let path = example("crash-recover");
+    let output = strata(&["run", &path, "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(printed, written);
+    assert_eq!(printed["writes"]["lost_durable"], 0);
+    assert!(printed["writes"]["acknowledged"].as_u64().unwrap() > 0);
+    assert!(printed["requests"]["put"]["wal"].as_u64().unwrap() > 0);
+    assert!(printed["latency"]["write"]["p99_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(printed["trace_hash"].as_str().unwrap().len(), 16);
+    // The same file gives the same run.
+    let again = strata(&["run", &path, "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(again.status.success());
+    assert!(stdout(&again).is_empty(), "--quiet printed something");
+    let rerun: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(rerun["trace_hash"], printed["trace_hash"]);
+    // The library computes the same summary as the binary.
+    let scenario =
+        strata_lab::Scenario::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let summary = strata_lab::run_scenario(&scenario).unwrap();
+    assert_eq!(serde_json::to_value(&summary).unwrap(), printed);
+}
+
+#[test]
+fn share_prints_a_token_that_reads_back() {
+    let path = example("zombie-writer");
+    let output = strata(&["share", &path]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let token = stdout(&output).trim().to_string();
+    assert!(token.starts_with("v1."));
+    let from_token = strata_lab::Scenario::from_share_token(&token).unwrap();
+    let from_file =
+        strata_lab::Scenario::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(from_token, from_file);
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["run", "--help"],
+        vec!["validate", "--help"],
+        vec!["share", "--help"],
+        vec!["bandit", "--help"],
+        vec!["bandit", "simulate", "--help"],
+        vec!["bandit", "linear", "--help"],
+        vec!["ope", "--help"],
+    ] {
+        let output = strata(&args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        assert!(
+            stdout(&output).contains("Usage"),
+            "{args:?}: {}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
+fn usage_mistakes_exit_2_with_one_line() {
+    assert_one_line_error(&strata(&[]), 2, "no command given");
+    assert_one_line_error(&strata(&["frobnicate"]), 2, "unknown command");
+    assert_one_line_error(&strata(&["run"]), 2, "needs SCENARIO.json");
+    assert_one_line_error(
+        &strata(&["run", "a.json", "--speed", "3"]),
+        2,
+        "unknown flag --speed",
+    );
+    assert_one_line_error(
+        &strata(&["bandit", "simulate", "--means", "0.5,abc"]),
+        2,
+        "\"abc\" is not a number",
+    );
+    assert_one_line_error(
+        &strata(&["bandit", "simulate", "--means", "0.5", "--horizon", "ten"]),
+        2,
+        "--horizon must be a whole number",
+    );
+    assert_one_line_error(&strata(&["ope", "--log", "x.csv"]), 2, "needs --target");
+}
+
+#[test]
+fn bandit_simulate_reports_regret_and_decisions_per_second() {
+    let dir = scratch("simulate");
+    let decisions = dir.join("decisions.csv");
+    let output = strata(&[
+        "bandit",
+        "simulate",
+        "--means",
+        "0.5,0.4,0.4",
+        "--horizon",
+        "1000",
+        "--seeds",
+        "3",
+        "--policy",
+        "ucb1",
+        "--alpha",
+        "1",
+        "--decisions",
+        decisions.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["decisions"], 3000);
+    assert!(report["decisions_per_second"].as_f64().unwrap() > 0.0);
+    let regret = report["regret"]["mean"].as_f64().unwrap();
+    assert!(regret > 0.0 && regret < 100.0, "{regret}");
+    let csv = std::fs::read_to_string(&decisions).unwrap();
+    assert_eq!(csv.lines().count(), 1001, "a header and one row per step");
+    // UCB1 plays each arm once first, in index order, under every seed.
+    assert_eq!(csv.lines().nth(1), Some("0,0,0"));
+    assert_eq!(csv.lines().nth(3), Some("2,2,2"));
+
+    // A rewards table replays exactly: the same table and policy give the same decisions.
+    let mut table = String::new();
+    for t in 0..200u32 {
+        table.push_str(&format!(
+            "{},{}\n",
+            u32::from(t % 3 == 0),
+            u32::from(t % 2 == 0)
+        ));
+    }
+    let table_path = write(&dir, "rewards.csv", &table);
+    let run = |name: &str| {
+        let path = dir.join(name);
+        let output = strata(&[
+            "bandit",
+            "simulate",
+            "--rewards-table",
+            &table_path,
+            "--seeds",
+            "1",
+            "--policy",
+            "ucb1",
+            "--decisions",
+            path.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        std::fs::read_to_string(path).unwrap()
+    };
+    assert_eq!(run("a.csv"), run("b.csv"));
+
+    assert_one_line_error(
+        &strata(&[
+            "bandit",
+            "simulate",
+            "--means",
+            "0.5,1.5",
+            "--horizon",
+            "10",
+        ]),
+        1,
+        "must lie in [0, 1]",
+    );
+}
+
+#[test]
+fn bandit_linear_runs_on_csv_files() {
+    let dir = scratch("linear");
+    let mut contexts = String::new();
+    let mut rewards = String::new();
+    for t in 0..300u32 {
+        let x = f64::from(t % 2);
+        contexts.push_str(&format!("{x},{}\n", 1.0 - x));
+        // Arm 0 pays in context (1, 0), arm 1 in context (0, 1).
+        rewards.push_str(&format!("{x},{}\n", 1.0 - x));
+    }
+    let contexts = write(&dir, "x.csv", &contexts);
+    let rewards = write(&dir, "r.csv", &rewards);
+    let output = strata(&[
+        "bandit",
+        "linear",
+        "--contexts",
+        &contexts,
+        "--rewards",
+        &rewards,
+        "--policy",
+        "linucb",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["decisions"], 300);
+    assert!(report["decisions_per_second"].as_f64().unwrap() > 0.0);
+    let bad = write(&dir, "bad.csv", "1,2\n3,oops\n");
+    assert_one_line_error(
+        &strata(&[
+            "bandit",
+            "linear",
+            "--contexts",
+            &bad,
+            "--rewards",
+            &rewards,
+        ]),
+        1,
+        "line 2",
+    );
+}
+
+#[test]
+fn ope_estimates_a_policy_and_reports_csv_errors_by_line() {
+    let dir = scratch("ope");
+    // Uniform logging over two actions; the target always plays action 0, which pays 1.
+    let mut log = String::from("action,reward,propensity\n");
+    for i in 0..100 {
+        let action = i % 2;
+        log.push_str(&format!("{action},{},0.5\n", u32::from(action == 0)));
+    }
+    let log = write(&dir, "log.csv", &log);
+    let target = write(&dir, "pi.csv", "1\n0\n");
+    let output = strata(&["ope", "--log", &log, "--target", &target, "--clip", "10"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["rows"], 100);
+    let ips = report["ips"]["value"].as_f64().unwrap();
+    assert!(
+        (ips - 1.0).abs() < 1e-9,
+        "IPS of the always-0 policy is {ips}"
+    );
+
+    let bad_log = write(
+        &dir,
+        "bad-log.csv",
+        "action,reward,propensity\n0,1,0.5\n1,0,1.5\n",
+    );
+    assert_one_line_error(
+        &strata(&["ope", "--log", &bad_log, "--target", &target]),
+        1,
+        "line 3",
+    );
+    let bad_target = write(&dir, "bad-pi.csv", "0.7\n0.7\n");
+    assert_one_line_error(
+        &strata(&["ope", "--log", &log, "--target", &bad_target]),
+        1,
+        "not 1",
+    );
+}
