@@ -1,6 +1,9 @@
 //! The runner: determinism (one seed, one trace hash, however the run is sliced), crash and
 //! recovery without lost durable writes, fencing of a zombie, live controls, and a check that
 //! can fail.
+// On wasm32 the tests are `wasm_bindgen_test` functions, which clippy does not treat as
+// tests; unwrapping is how a test says "this cannot fail here".
+#![allow(clippy::unwrap_used)]
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -28,9 +31,11 @@ fn run(scenario: &Scenario) -> Summary {
 
 /// A small scenario on a fast store, for tests that need many runs.
 fn small() -> Scenario {
-    let mut s = Scenario::default();
-    s.name = "small".to_string();
-    s.duration_ms = 1500;
+    let mut s = Scenario {
+        name: "small".to_string(),
+        duration_ms: 1500,
+        ..Scenario::default()
+    };
     s.store.preset = StorePreset::S3Express;
     s.workload.rate_ops_per_sec = 300.0;
     s.workload.key_count = 200;
@@ -80,7 +85,7 @@ fn slicing_the_run_into_frames_does_not_change_it() {
     let mut frame = 0u64;
     while !lab.finished() {
         frame += 1;
-        until = until + strata_sim::SimDuration::from_micros(700 + (frame * 7919) % 9000);
+        until += strata_sim::SimDuration::from_micros(700 + (frame * 7919) % 9000);
         let progress = lab.advance_to(until, 1 + frame % 5).unwrap();
         assert!(progress.now <= until);
         assert!(frame < 10_000_000, "the run never finished");

@@ -1,4 +1,7 @@
 //! The scenario document: parsing, validation errors and share tokens, as a user meets them.
+// On wasm32 the tests are `wasm_bindgen_test` functions, which clippy does not treat as
+// tests; unwrapping is how a test says "this cannot fail here".
+#![allow(clippy::unwrap_used)]
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
