@@ -8,6 +8,8 @@
 //! - [`population`]: simulated users and items, the click model, drift, the feedback loop.
 //! - [`guardrails`] and [`slate`]: exploration cap, diversity floor, rate limit; slates of k.
 //! - [`simulation`]: the recommender loop as a pure step function, with its metrics.
+//! - [`log`]: impressions and checkpoints in the engine, crash recovery by replay, and the
+//!   loop that runs in simulated time.
 //! - [`stats`]: intervals, Beta quantiles, KL divergence, Gini.
 //! - [`metrics`]: regret reference bounds (Lai–Robbins, UCB1), bounded series, exposure.
 //! - [`ope`]: off-policy estimators (replay, IPS, SNIPS, DM, DR, SNDR, Switch-DR, DRos).
@@ -24,6 +26,7 @@ pub mod csv;
 pub mod error;
 pub mod evaluate;
 pub mod guardrails;
+pub mod log;
 pub mod metrics;
 pub mod ope;
 pub mod policy;

@@ -17,10 +17,11 @@
 //! clickable, so early winners get shown more and clicked more: rich get richer, and catalogue
 //! diversity can collapse (watch coverage and exposure Gini).
 //!
-//! **Drift.** Abrupt: at step `abrupt_at`, every user's preference vector is redrawn.
-//! Gradual: preferences rotate by `rotation_per_step` radians per step in the coordinate
-//! planes (0, 1), (2, 3), …; the rotation is applied when a vector is read, so a step costs
-//! O(1) however many users there are.
+//! **Drift.** Abrupt: at each step listed in `abrupt_at`, every user's preference vector is
+//! redrawn. Gradual: from `rotation_from_step` until `rotation_until_step`, preferences rotate
+//! by `rotation_per_step` radians per step in the coordinate planes (0, 1), (2, 3), …; the
+//! rotation is applied when a vector is read, so a step costs O(1) however many users there
+//! are.
 //!
 //! Everything is drawn from named streams of the run's seed (`population.items`,
 //! `population.users`, `population.drift`), so the same seed gives the same world.
@@ -71,10 +72,23 @@ pub struct FeedbackConfig {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DriftConfig {
-    /// The step at which every user's preferences are redrawn.
-    pub abrupt_at: Option<u64>,
-    /// Radians of preference rotation per step; 0 is no gradual drift.
+    /// Steps at which every user's preferences are redrawn (abrupt drift), in any order.
+    pub abrupt_at: Vec<u64>,
+    /// Radians of preference rotation per step while gradual drift is on; 0 turns it off.
     pub rotation_per_step: f64,
+    /// The step gradual drift starts at.
+    pub rotation_from_step: u64,
+    /// The step gradual drift stops at (the rotation reached there is kept); none: never.
+    pub rotation_until_step: Option<u64>,
+}
+
+impl DriftConfig {
+    /// The rotation angle reached at `step`.
+    pub fn angle_at(&self, step: u64) -> f64 {
+        let until = self.rotation_until_step.unwrap_or(u64::MAX);
+        let active = step.min(until).saturating_sub(self.rotation_from_step);
+        self.rotation_per_step * active as f64
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -187,7 +201,10 @@ pub struct Population {
     user_sampler: Option<Zipf>,
     drift_rng: SimRng,
     step: u64,
-    abrupt_applied: bool,
+    /// `config.drift.abrupt_at`, sorted.
+    abrupt_steps: Vec<u64>,
+    /// How many of `abrupt_steps` have been applied.
+    abrupt_applied: usize,
     /// cos and sin of the current rotation angle.
     rotation: (f64, f64),
 }
@@ -228,7 +245,12 @@ impl Population {
             user_sampler,
             drift_rng: streams.stream("population.drift"),
             step: 0,
-            abrupt_applied: false,
+            abrupt_steps: {
+                let mut steps = config.drift.abrupt_at.clone();
+                steps.sort_unstable();
+                steps
+            },
+            abrupt_applied: 0,
             rotation: (1.0, 0.0),
             config,
         })
@@ -253,30 +275,35 @@ impl Population {
     /// Moves the world to `step`, applying drift; returns a description when drift happened.
     pub fn advance_to(&mut self, step: u64) -> Option<String> {
         self.step = step;
-        let mut note = None;
-        if let Some(at) = self.config.drift.abrupt_at {
-            if step >= at && !self.abrupt_applied {
-                self.abrupt_applied = true;
-                let dims = self.config.dims;
-                for user in &mut self.user_features {
-                    *user = unit_vector(dims, &mut self.drift_rng);
-                }
-                note = Some(format!(
-                    "abrupt drift at step {step}: every user's preferences redrawn"
-                ));
+        let mut notes = Vec::new();
+        while let Some(at) = self.abrupt_steps.get(self.abrupt_applied).copied() {
+            if step < at {
+                break;
             }
+            self.abrupt_applied += 1;
+            let dims = self.config.dims;
+            for user in &mut self.user_features {
+                *user = unit_vector(dims, &mut self.drift_rng);
+            }
+            notes.push(format!(
+                "abrupt drift at step {step}: every user's preferences redrawn"
+            ));
         }
-        let omega = self.config.drift.rotation_per_step;
-        if omega != 0.0 {
-            let angle = omega * step as f64;
+        let drift = &self.config.drift;
+        if drift.rotation_per_step != 0.0 {
+            let angle = drift.angle_at(step);
             self.rotation = (math::cos(angle), math::sin(angle));
-            if step == 0 && note.is_none() {
-                note = Some(format!(
-                    "gradual drift: preferences rotate {omega} rad per step"
+            if step == drift.rotation_from_step {
+                notes.push(format!(
+                    "gradual drift starts: preferences rotate {} rad per step",
+                    drift.rotation_per_step
                 ));
             }
+            if Some(step) == drift.rotation_until_step {
+                notes.push(format!("gradual drift stops at {angle} rad"));
+            }
         }
-        note
+        (!notes.is_empty()).then(|| notes.join("; "))
     }
 
     /// A user drawn from the activity distribution.
@@ -476,12 +503,12 @@ mod tests {
     }
 
     #[test]
-    fn abrupt_drift_redraws_preferences_once() {
+    fn abrupt_drift_redraws_preferences_at_each_listed_step() {
         let mut p = population(
             PopulationConfig {
                 drift: DriftConfig {
-                    abrupt_at: Some(10),
-                    rotation_per_step: 0.0,
+                    abrupt_at: vec![30, 10],
+                    ..Default::default()
                 },
                 ..Default::default()
             },
@@ -495,6 +522,9 @@ mod tests {
         assert_ne!(after, before);
         assert_eq!(p.advance_to(11), None);
         assert_eq!(p.user_features(3), after);
+        // The second listed step redraws again.
+        assert!(p.advance_to(30).is_some());
+        assert_ne!(p.user_features(3), after);
     }
 
     #[test]
@@ -502,8 +532,8 @@ mod tests {
         let mut p = population(
             PopulationConfig {
                 drift: DriftConfig {
-                    abrupt_at: None,
                     rotation_per_step: 0.01,
+                    ..Default::default()
                 },
                 ..Default::default()
             },
@@ -517,6 +547,16 @@ mod tests {
         assert!((norm - 1.0).abs() < 1e-12);
         // Rotated by ~90° in each plane: the vectors are nearly orthogonal.
         assert!(dot(&start, &later).abs() < 0.01, "{}", dot(&start, &later));
+        // A window stops the rotation where it ends.
+        let window = DriftConfig {
+            rotation_per_step: 0.01,
+            rotation_from_step: 100,
+            rotation_until_step: Some(150),
+            ..Default::default()
+        };
+        assert_eq!(window.angle_at(50), 0.0);
+        assert!((window.angle_at(120) - 0.2).abs() < 1e-12);
+        assert!((window.angle_at(1000) - 0.5).abs() < 1e-12);
     }
 
     #[test]
