@@ -5,12 +5,14 @@
 //! - [`share`]: the compact share token (`v1.` + base64url JSON) that carries a scenario in a URL.
 //! - [`metrics`]: aggregates folded from trace events only (the summary's figures).
 //! - [`workload`]: the seeded operation generator (kinds, keys, values, arrival gaps).
+//! - [`recommender`]: the scenario's recommender section mapped onto the recommender crate.
 //! - [`durability`]: the model of acknowledged-durable writes and the lost-write check.
 //! - [`runner`]: `Lab`, which plays a scenario in the simulator (incrementally or to the end),
 //!   takes live controls and produces the `Summary`.
 
 pub mod durability;
 pub mod metrics;
+pub mod recommender;
 pub mod runner;
 pub mod scenario;
 pub mod share;

@@ -21,6 +21,7 @@
 
 use crate::durability::{DurabilityModel, KeyRecord, ReadBack};
 use crate::metrics::{self, LatencyPercentiles, Metrics, OpCounts};
+use crate::recommender::{LoopPlan, RecommenderReport};
 use crate::scenario::{
     EngineSpec, FaultOp, FaultSpec, LatencySpec, Scenario, ScenarioError, StorePreset, StoreSpec,
     WorkloadSpec,
@@ -33,6 +34,9 @@ use std::rc::Rc;
 use strata_engine::{Db, DbOptions, DbState, ErrorKind, ReadOptions, WriteBatch, WriteOptions};
 use strata_objstore::sim::{FaultAction, FaultSpec as StoreFaultSpec, LatencyDist};
 use strata_objstore::{ObjectStore, SimStore, SimStoreConfig, StoreStats};
+use strata_recommender::log::{record_step_events, EngineLogger, LogStats};
+use strata_recommender::simulation::{RecommenderSim, RecommenderSummary};
+use strata_recommender::Policy;
 use strata_sim::sync::{race, timeout, Either, Notify};
 use strata_sim::{
     EventKind, ExecutorLimits, RuntimeRef, Sim, SimDuration, SimHandle, SimRng, SimTime, StoreOp,
@@ -69,6 +73,8 @@ pub enum LabError {
     EngineOptions(String),
     #[error("the simulation stopped: {0}")]
     Simulation(String),
+    #[error("the recommender refused its configuration: {0}")]
+    Recommender(String),
     #[error("{0}")]
     Control(String),
 }
@@ -189,6 +195,10 @@ struct World {
     verify_at_end: bool,
     /// Writers opened so far (the first, recoveries, restarts, takeovers).
     opens: Cell<u64>,
+    /// The recommender loop's simulation, when the scenario has one.
+    recommender: Option<Rc<RefCell<RecommenderSim>>>,
+    recommender_log: Cell<LogStats>,
+    recommender_log_failures: Cell<u64>,
 }
 
 /// A scenario being played.
@@ -918,6 +928,67 @@ impl World {
         }
     }
 
+    /// Serves one slate every `plan.interval` until the workload ends, logging each step into
+    /// whichever writer is up (a step served while the writer is down is not logged, as a
+    /// recommender that keeps serving through a database outage would do).
+    async fn recommend(self: Rc<Self>, plan: LoopPlan) {
+        let Some(sim) = self.recommender.clone() else {
+            return;
+        };
+        let mut logger: Option<(Rc<Db>, EngineLogger)> = None;
+        let mut logged_before = LogStats::default();
+        while self.now() < self.end {
+            let step = {
+                let mut sim = sim.borrow_mut();
+                sim.step().map(|outcome| (outcome, sim.policy().version()))
+            };
+            let (outcome, version) = match step {
+                Ok(step) => step,
+                Err(error) => {
+                    self.note(format!("recommender stopped: {error}"));
+                    return;
+                }
+            };
+            record_step_events(self.runtime.as_ref(), &outcome, version);
+            if plan.logging {
+                if let Some(db) = self.current_writer() {
+                    let attached = logger.as_ref().is_some_and(|(d, _)| Rc::ptr_eq(d, &db));
+                    if !attached {
+                        // A new writer: keep the totals of the loggers before it.
+                        if let Some((_, old)) = &logger {
+                            logged_before = add_log_stats(logged_before, old.stats());
+                        }
+                        logger = EngineLogger::new(db.clone(), plan.log.clone())
+                            .ok()
+                            .map(|l| (db, l));
+                    }
+                    if let Some((_, active)) = logger.as_mut() {
+                        // `prepare` is synchronous, so no borrow of the policy spans an await.
+                        let batch = {
+                            let sim = sim.borrow();
+                            active.prepare(self.runtime.as_ref(), &outcome, sim.policy())
+                        };
+                        let written = match batch {
+                            Ok(batch) => active.write(&batch).await,
+                            Err(error) => Err(error),
+                        };
+                        if let Err(error) = written {
+                            self.recommender_log_failures
+                                .set(self.recommender_log_failures.get() + 1);
+                            self.push_error("recommender", "log", error.to_string());
+                        }
+                        self.recommender_log
+                            .set(add_log_stats(logged_before, active.stats()));
+                    }
+                } else {
+                    self.recommender_log_failures
+                        .set(self.recommender_log_failures.get() + 1);
+                }
+            }
+            self.handle.sleep(plan.interval).await;
+        }
+    }
+
     /// Opens the first writer, runs the workload, drains, verifies, closes.
     async fn direct(self: Rc<Self>) {
         self.set_writer(WriterSlot::Opening);
@@ -988,9 +1059,19 @@ impl World {
     }
 }
 
+fn add_log_stats(a: LogStats, b: LogStats) -> LogStats {
+    LogStats {
+        impressions_logged: a.impressions_logged + b.impressions_logged,
+        checkpoints_written: a.checkpoints_written + b.checkpoints_written,
+        bytes_written: a.bytes_written + b.bytes_written,
+        last_checkpoint_version: b.last_checkpoint_version.or(a.last_checkpoint_version),
+    }
+}
+
 /// Reads up to `limit` entries from `from` on, returning the bytes seen.
 async fn scan_bytes(db: &Db, from: Vec<u8>, limit: usize) -> Result<u64, strata_engine::Error> {
-    let mut iter = db.scan(from..)?;
+    // Workload keys all start with `k`: stop before anything else (the recommender's log).
+    let mut iter = db.scan(from..b"l".to_vec())?;
     let mut bytes = 0u64;
     let mut entries = 0usize;
     while entries < limit {
@@ -1023,6 +1104,17 @@ impl Lab {
             .map_err(|e| LabError::StoreConfig(e.to_string()))?;
         let options = engine_options(&scenario.engine)?;
         let workload = scenario.workload.clone();
+        let plan = match &scenario.recommender {
+            Some(spec) => Some(crate::recommender::plan(spec)?),
+            None => None,
+        };
+        let recommender = match &plan {
+            Some(plan) => Some(Rc::new(RefCell::new(
+                RecommenderSim::new(plan.config.clone(), scenario.seed)
+                    .map_err(|e| LabError::Recommender(e.to_string()))?,
+            ))),
+            None => None,
+        };
         let world = Rc::new(World {
             runtime: Rc::new(handle.clone()),
             store_port: Rc::new(store.clone()),
@@ -1057,6 +1149,9 @@ impl Lab {
             finished: Cell::new(None),
             verify_at_end: scenario.verify_at_end,
             opens: Cell::new(0),
+            recommender,
+            recommender_log: Cell::new(LogStats::default()),
+            recommender_log_failures: Cell::new(0),
             handle: handle.clone(),
         });
         for fault in &scenario.faults {
@@ -1070,6 +1165,9 @@ impl Lab {
             }
         }
         handle.spawn(world.clone().direct());
+        if let Some(plan) = plan {
+            handle.spawn(world.clone().recommend(plan));
+        }
         Ok(Lab {
             scenario: scenario.clone(),
             sim,
@@ -1228,6 +1326,14 @@ impl Lab {
         &self.world.store
     }
 
+    /// The recommender loop's full summary (series, arms, guardrails), when there is one.
+    pub fn recommender_summary(&self) -> Option<RecommenderSummary> {
+        self.world
+            .recommender
+            .as_ref()
+            .map(|sim| sim.borrow().summary())
+    }
+
     /// Recent client errors, oldest first (at most [`MAX_RECENT_ERRORS`]).
     pub fn recent_errors(&self) -> Vec<ClientError> {
         self.world.recent_errors.borrow().iter().cloned().collect()
@@ -1314,9 +1420,33 @@ impl Lab {
                 .iter()
                 .map(|(name, count)| (name.to_string(), *count))
                 .collect(),
+            recommender: self.recommender_report(),
             writers_opened: self.world.opens.get(),
             unfinished_ops: u64::from(self.world.in_flight.get()),
         }
+    }
+}
+
+impl Lab {
+    fn recommender_report(&self) -> Option<RecommenderReport> {
+        let sim = self.world.recommender.as_ref()?.borrow();
+        let summary = sim.summary();
+        let log = self.world.recommender_log.get();
+        Some(RecommenderReport {
+            policy: sim.policy().kind().as_str().to_string(),
+            steps: summary.steps,
+            impressions: summary.impressions,
+            clicks: summary.clicks,
+            ctr: summary.ctr,
+            cumulative_regret: summary.cumulative_regret,
+            catalogue_coverage: summary.catalogue_coverage,
+            exposure_gini: summary.exposure_gini,
+            policy_version: summary.policy_version,
+            exploration_share: summary.guardrails.exploration_share,
+            impressions_logged: log.impressions_logged,
+            checkpoints_written: log.checkpoints_written,
+            log_failures: self.world.recommender_log_failures.get(),
+        })
     }
 }
 
@@ -1443,6 +1573,9 @@ pub struct Summary {
     pub lsm: Option<LsmShape>,
     pub faults_injected: BTreeMap<String, u64>,
     pub engine_events: BTreeMap<String, u64>,
+    /// The recommender loop's figures, when the scenario runs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommender: Option<RecommenderReport>,
     pub writers_opened: u64,
     /// Operations still in flight when the run finished (hung past the drain limit).
     pub unfinished_ops: u64,

@@ -552,8 +552,8 @@ impl FaultSpec {
     }
 }
 
-/// The recommender loop that runs beside the workload: a policy serving a simulated
-/// population, logging impressions into the engine and checkpointing its state.
+/// The recommender loop that runs beside the workload: a policy serving slates to a simulated
+/// population, logging impressions into the engine and checkpointing its state there.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecommenderSpec {
@@ -575,19 +575,21 @@ pub struct RecommenderSpec {
 pub struct PolicySpec {
     /// One of `egreedy`, `softmax`, `ucb1`, `klucb`, `ts`, `linucb`, `lints`, `popularity`.
     pub name: String,
+    /// UCB1's exploration factor, LinUCB's bonus width or LinTS's posterior scale.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alpha: Option<f64>,
+    /// ε-greedy's exploration rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epsilon: Option<f64>,
     /// Softmax temperature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau: Option<f64>,
-    /// Discount per step for non-stationary worlds (1 = no discount).
+    /// Discount per update for non-stationary worlds, in (0, 1] (not with `window`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<f64>,
-    /// Sliding-window length in impressions.
+    /// Sliding window of the last this many updates (not with `discount`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window: Option<u64>,
+    pub window: Option<u32>,
 }
 
 /// The simulated users and items.
@@ -598,26 +600,31 @@ pub struct PopulationSpec {
     pub items: u32,
     /// Feature dimensions of users and items.
     pub dims: u32,
-    /// Items shown per impression.
+    /// Item categories (the diversity guardrail counts distinct categories in a slate).
+    pub categories: u32,
+    /// Items shown per slate.
     pub slate_size: u32,
-    /// Impressions per simulated second.
-    pub impressions_per_sec: f64,
-    /// How strongly exposure raises an item's popularity (0: no feedback loop).
-    pub feedback_strength: f64,
-    /// Click-probability multiplier per slate position below the first.
-    pub position_decay: f64,
+    /// Slates shown per simulated second.
+    pub slates_per_sec: f64,
+    /// Popularity gained per ln(1 + exposures): the feedback loop (0 turns it off).
+    pub feedback_gain: f64,
+    /// Additive click logit per slate position, first position first (absent: the click
+    /// model's default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position_bias: Option<Vec<f64>>,
 }
 
 impl Default for PopulationSpec {
     fn default() -> Self {
         PopulationSpec {
-            users: 1000,
-            items: 10,
+            users: 200,
+            items: 30,
             dims: 4,
-            slate_size: 1,
-            impressions_per_sec: 50.0,
-            feedback_strength: 0.0,
-            position_decay: 0.7,
+            categories: 5,
+            slate_size: 3,
+            slates_per_sec: 20.0,
+            feedback_gain: 0.0,
+            position_bias: None,
         }
     }
 }
@@ -626,7 +633,7 @@ impl Default for PopulationSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DriftSpec {
-    /// At `at_ms`, preferences jump to new draws.
+    /// At `at_ms`, every user's preferences are redrawn.
     Abrupt { at_ms: u64 },
     /// From `from_ms` to `until_ms`, preferences rotate by `degrees` in all.
     Gradual {
@@ -640,13 +647,13 @@ pub enum DriftSpec {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GuardrailSpec {
-    /// The largest share of impressions that may be exploratory, in [0, 1].
+    /// The largest share of decisions that may be exploratory, in [0, 1].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_exploration_share: Option<f64>,
-    /// The fewest distinct items a slate must hold.
+    /// The fewest distinct item categories a slate must hold.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_distinct_items: Option<u32>,
-    /// The largest change of the action distribution per update (total variation, [0, 1]).
+    pub min_distinct_categories: Option<u32>,
+    /// The largest total-variation distance between consecutive served distributions, (0, 1].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_policy_change: Option<f64>,
 }
@@ -659,6 +666,8 @@ pub struct LogSpec {
     pub log_impressions: bool,
     /// Checkpoint the policy's state every this many impressions (0: never).
     pub checkpoint_every: u64,
+    /// Wait for each step's batch to be durable before the next step.
+    pub durable_writes: bool,
 }
 
 impl Default for LogSpec {
@@ -666,6 +675,7 @@ impl Default for LogSpec {
         LogSpec {
             log_impressions: true,
             checkpoint_every: 1000,
+            durable_writes: false,
         }
     }
 }
@@ -1206,16 +1216,22 @@ impl RecommenderSpec {
                     format!("must be in (0, 1], got {discount}"),
                 ));
             }
+            if policy.window.is_some() {
+                return Err(invalid(
+                    "recommender.policy",
+                    "give discount or window, not both",
+                ));
+            }
         }
         if let Some(window) = policy.window {
-            check_range_u64("recommender.policy.window", window, 1, 10_000_000)?;
+            check_range_u64("recommender.policy.window", window.into(), 1, 1_000_000)?;
         }
         let population = &self.population;
         check_range_u64(
             "recommender.population.users",
             population.users.into(),
             1,
-            1_000_000,
+            100_000,
         )?;
         check_range_u64(
             "recommender.population.items",
@@ -1225,29 +1241,39 @@ impl RecommenderSpec {
         )?;
         check_range_u64("recommender.population.dims", population.dims.into(), 1, 64)?;
         check_range_u64(
+            "recommender.population.categories",
+            population.categories.into(),
+            1,
+            population.items.into(),
+        )?;
+        check_range_u64(
             "recommender.population.slate_size",
             population.slate_size.into(),
             1,
             population.items.into(),
         )?;
-        check_finite_non_negative(
-            "recommender.population.impressions_per_sec",
-            population.impressions_per_sec,
+        check_positive(
+            "recommender.population.slates_per_sec",
+            population.slates_per_sec,
         )?;
-        if population.impressions_per_sec > MAX_RATE_OPS_PER_SEC {
+        if population.slates_per_sec > MAX_RATE_OPS_PER_SEC {
             return Err(invalid(
-                "recommender.population.impressions_per_sec",
+                "recommender.population.slates_per_sec",
                 format!("over the limit of {MAX_RATE_OPS_PER_SEC}"),
             ));
         }
         check_finite_non_negative(
-            "recommender.population.feedback_strength",
-            population.feedback_strength,
+            "recommender.population.feedback_gain",
+            population.feedback_gain,
         )?;
-        check_probability(
-            "recommender.population.position_decay",
-            population.position_decay,
-        )?;
+        if let Some(bias) = &population.position_bias {
+            if bias.is_empty() || bias.iter().any(|b| !b.is_finite()) {
+                return Err(invalid(
+                    "recommender.population.position_bias",
+                    "needs at least one entry, all finite",
+                ));
+            }
+        }
         for (index, drift) in self.drift.iter().enumerate() {
             let field = format!("recommender.drift[{index}]");
             match drift {
@@ -1278,18 +1304,35 @@ impl RecommenderSpec {
                 }
             }
         }
+        if self
+            .drift
+            .iter()
+            .filter(|d| matches!(d, DriftSpec::Gradual { .. }))
+            .count()
+            > 1
+        {
+            return Err(invalid(
+                "recommender.drift",
+                "at most one gradual drift per scenario",
+            ));
+        }
         if let Some(share) = self.guardrails.max_exploration_share {
             check_probability("recommender.guardrails.max_exploration_share", share)?;
         }
         if let Some(change) = self.guardrails.max_policy_change {
-            check_probability("recommender.guardrails.max_policy_change", change)?;
+            if !(change > 0.0 && change <= 1.0) {
+                return Err(invalid(
+                    "recommender.guardrails.max_policy_change",
+                    format!("must be in (0, 1], got {change}"),
+                ));
+            }
         }
-        if let Some(distinct) = self.guardrails.min_distinct_items {
+        if let Some(distinct) = self.guardrails.min_distinct_categories {
             check_range_u64(
-                "recommender.guardrails.min_distinct_items",
+                "recommender.guardrails.min_distinct_categories",
                 distinct.into(),
-                0,
-                population.slate_size.into(),
+                1,
+                population.slate_size.min(population.categories).into(),
             )?;
         }
         Ok(())

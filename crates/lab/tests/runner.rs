@@ -15,6 +15,7 @@ use strata_sim::SimTime;
 const STEADY_WRITES: &str = include_str!("../../../tests/scenarios/steady-writes.json");
 const CRASH_RECOVER: &str = include_str!("../../../tests/scenarios/crash-recover.json");
 const ZOMBIE_WRITER: &str = include_str!("../../../tests/scenarios/zombie-writer.json");
+const RECOMMENDER: &str = include_str!("../../../tests/scenarios/recommender.json");
 
 /// The trace hash of tests/scenarios/steady-writes.json. It changes whenever the engine, the
 /// store or the workload changes what a run does; when that is intended, update it here (the
@@ -207,4 +208,31 @@ fn the_durability_check_catches_a_store_that_forgets() {
     let summary = lab.run_to_end().unwrap();
     assert!(summary.writes.lost_durable > 0, "{:?}", summary.writes);
     assert!(!summary.writes.lost_examples.is_empty());
+}
+
+#[test]
+fn the_recommender_loop_logs_into_the_engine_through_a_crash() {
+    let summary = run(&scenario(RECOMMENDER));
+    let rec = summary
+        .recommender
+        .expect("the scenario runs a recommender");
+    // 50 slates per second for 5 s, 3 items each.
+    assert_eq!(rec.steps, 250);
+    assert_eq!(rec.impressions, 750);
+    assert!(rec.clicks > 0 && rec.clicks < rec.impressions);
+    // Most impressions reached the engine; the ones served while the writer was down did not.
+    assert!(rec.impressions_logged > 500, "{rec:?}");
+    assert!(rec.impressions_logged < rec.impressions, "{rec:?}");
+    assert!(rec.log_failures > 0);
+    assert!(rec.checkpoints_written >= 5, "{rec:?}");
+    assert!(summary.engine_events.contains_key("writer_crashed"));
+    assert_eq!(summary.writes.lost_durable, 0);
+    // The impressions are in the trace too.
+    let lab_trace_impressions = {
+        let mut lab = Lab::new(&scenario(RECOMMENDER)).unwrap();
+        lab.run_to_end().unwrap();
+        let count = lab.trace().counts().get("impression").copied();
+        count
+    };
+    assert_eq!(lab_trace_impressions, Some(750));
 }

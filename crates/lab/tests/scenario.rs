@@ -8,7 +8,11 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use strata_lab::scenario::{FaultSpec, KeyDistribution, ValueBytes};
 use strata_lab::{Scenario, ScenarioError};
 
-const EXAMPLES: [(&str, &str); 5] = [
+const EXAMPLES: [(&str, &str); 6] = [
+    (
+        "recommender",
+        include_str!("../../../tests/scenarios/recommender.json"),
+    ),
     (
         "steady-writes",
         include_str!("../../../tests/scenarios/steady-writes.json"),
@@ -196,6 +200,14 @@ fn out_of_range_values_are_invalid_with_the_field_named() {
         (
             serde_json::json!({"recommender": {"policy": {"name": "egreedy", "epsilon": 2}}}),
             "recommender.policy.epsilon",
+        ),
+        (
+            serde_json::json!({"recommender": {"policy": {"name": "ts"}, "population": {"items": 3, "categories": 3, "slate_size": 4}}}),
+            "recommender.population.slate_size",
+        ),
+        (
+            serde_json::json!({"recommender": {"policy": {"name": "ts"}, "population": {"slates_per_sec": 0}}}),
+            "recommender.population.slates_per_sec",
         ),
     ];
     for (patch, expected) in cases {
