@@ -267,6 +267,10 @@ pub fn store_config(spec: &StoreSpec) -> SimStoreConfig {
         config.throttle.read_requests_per_sec = limit.round().clamp(1.0, u32::MAX as f64) as u32;
         custom = true;
     }
+    if let Some(ms) = spec.request_timeout_ms {
+        config.request_timeout = SimDuration::from_millis_f64(ms);
+        custom = true;
+    }
     if let Some(price) = spec.put_usd_per_1000 {
         config.pricing.put_list_request_picousd = per_request_picousd(price);
         custom = true;

@@ -330,6 +330,9 @@ pub struct StoreSpec {
     /// Per-prefix GET/HEAD rate limit before 503 SlowDown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub get_limit_per_sec: Option<f64>,
+    /// The client's deadline per request; a request without an answer by then times out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_timeout_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub put_usd_per_1000: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1065,6 +1068,14 @@ impl StoreSpec {
         }
         if let Some(bandwidth) = self.bandwidth_bytes_per_sec {
             check_positive("store.bandwidth_bytes_per_sec", bandwidth)?;
+        }
+        if let Some(timeout) = self.request_timeout_ms {
+            if !timeout.is_finite() || !(1.0..=3_600_000.0).contains(&timeout) {
+                return Err(invalid(
+                    "store.request_timeout_ms",
+                    format!("must be between 1 and 3,600,000, got {timeout}"),
+                ));
+            }
         }
         for (field, value) in [
             ("store.put_limit_per_sec", self.put_limit_per_sec),

@@ -299,3 +299,24 @@ fn malformed_share_tokens_get_clear_errors() {
         .to_string();
     assert!(err.contains("workload.rate_ops_per_sec"), "{err}");
 }
+
+#[test]
+fn the_full_example_in_the_docs_is_valid() {
+    let doc = include_str!("../../../docs/scenarios.md");
+    let start = doc
+        .find("```json\n")
+        .expect("docs/scenarios.md has a JSON example")
+        + 8;
+    let end = start
+        + doc[start..]
+            .find("```")
+            .expect("the example block is closed");
+    let scenario = Scenario::from_json(&doc[start..end]).unwrap();
+    assert_eq!(scenario.name, "everything");
+    // It shows every kind of fault.
+    let mut kinds: Vec<&str> = scenario.faults.iter().map(|f| f.kind()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    assert_eq!(kinds.len(), 10, "{kinds:?}");
+    assert!(scenario.recommender.is_some());
+}
