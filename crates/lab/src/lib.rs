@@ -7,9 +7,11 @@
 //! - [`workload`]: the seeded operation generator (kinds, keys, values, arrival gaps).
 //! - [`recommender`]: the scenario's recommender section mapped onto the recommender crate.
 //! - [`durability`]: the model of acknowledged-durable writes and the lost-write check.
+//! - [`bench`]: workload functions the benchmark harness times (no clock here).
 //! - [`runner`]: `Lab`, which plays a scenario in the simulator (incrementally or to the end),
 //!   takes live controls and produces the `Summary`.
 
+pub mod bench;
 pub mod durability;
 pub mod metrics;
 pub mod recommender;
