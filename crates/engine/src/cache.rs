@@ -2,13 +2,46 @@
 //! eviction, and hit/miss counters for the UI.
 //!
 //! CLOCK approximates LRU with one "referenced" bit per entry: a hit only sets the bit, so
-//! the hot read path does a single ordered-map lookup and no reordering. The bound is
-//! `capacity_bytes` of block bytes; a block larger than the whole cache is not cached.
+//! a hit never reorders anything. The cache owns its blocks (`Rc<CachedBlock>`); each SST
+//! handle keeps `Weak` references by block number, so the hot path is an array index and a
+//! weak upgrade, and eviction (dropping the cache's `Rc`) invalidates them for free. The bound
+//! is `capacity_bytes` of block bytes; a block larger than the whole cache is not cached.
 
 use crate::format::block::Block;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::ops::Deref;
 use std::rc::Rc;
+
+/// A block as the cache holds it, with its CLOCK reference bit.
+#[derive(Debug)]
+pub struct CachedBlock {
+    block: Block,
+    referenced: Cell<bool>,
+}
+
+impl CachedBlock {
+    pub fn new(block: Block) -> Self {
+        CachedBlock {
+            block,
+            referenced: Cell::new(false),
+        }
+    }
+
+    /// Marks the block as recently used (it survives the next eviction sweep).
+    #[inline]
+    pub fn touch(&self) {
+        self.referenced.set(true);
+    }
+}
+
+impl Deref for CachedBlock {
+    type Target = Block;
+    fn deref(&self) -> &Block {
+        &self.block
+    }
+}
 
 /// Identifies a block: the SST id and the block's offset in it.
 pub type BlockKey = (u64, u64);
@@ -16,8 +49,7 @@ pub type BlockKey = (u64, u64);
 #[derive(Debug)]
 struct Slot {
     key: BlockKey,
-    block: Rc<Block>,
-    referenced: bool,
+    block: Rc<CachedBlock>,
 }
 
 /// Counters and occupancy, as the UI shows them.
@@ -60,16 +92,22 @@ impl BlockCache {
         }
     }
 
+    /// Counts a hit served through an SST handle's weak reference.
+    #[inline]
+    pub fn record_hit(&mut self) {
+        self.hits += 1;
+    }
+
     /// Looks a block up, counting a hit or a miss.
     #[inline]
-    pub fn get(&mut self, key: BlockKey) -> Option<Rc<Block>> {
+    pub fn get(&mut self, key: BlockKey) -> Option<Rc<CachedBlock>> {
         match self.index.get(&key) {
             Some(&slot_index) => {
                 self.hits += 1;
                 let slot = self.slots[slot_index]
-                    .as_mut()
+                    .as_ref()
                     .expect("the index only points at occupied slots");
-                slot.referenced = true;
+                slot.block.touch();
                 Some(slot.block.clone())
             }
             None => {
@@ -80,7 +118,7 @@ impl BlockCache {
     }
 
     /// Adds a block, evicting others until it fits. Blocks larger than the cache are skipped.
-    pub fn insert(&mut self, key: BlockKey, block: Rc<Block>) {
+    pub fn insert(&mut self, key: BlockKey, block: Rc<CachedBlock>) {
         let size = block.size_bytes();
         if size > self.capacity_bytes || self.index.contains_key(&key) {
             return;
@@ -89,11 +127,7 @@ impl BlockCache {
             self.evict_one();
         }
         self.used_bytes += size;
-        let slot = Slot {
-            key,
-            block,
-            referenced: false,
-        };
+        let slot = Slot { key, block };
         let slot_index = match self.free_slots.pop() {
             Some(index) => {
                 self.slots[index] = Some(slot);
@@ -115,11 +149,11 @@ impl BlockCache {
             }
             let index = self.hand;
             self.hand += 1;
-            let Some(slot) = self.slots[index].as_mut() else {
+            let Some(slot) = self.slots[index].as_ref() else {
                 continue;
             };
-            if slot.referenced {
-                slot.referenced = false;
+            if slot.block.referenced.get() {
+                slot.block.referenced.set(false);
                 continue;
             }
             let slot = self.slots[index].take().expect("checked occupied");
@@ -169,12 +203,12 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    fn block(value_bytes: usize) -> Rc<Block> {
+    fn block(value_bytes: usize) -> Rc<CachedBlock> {
         let mut builder = BlockBuilder::new();
         builder.add(b"k", Some(&vec![7u8; value_bytes]));
         let mut out = Vec::new();
         builder.finish_into(&mut out);
-        Rc::new(Block::decode(Bytes::from(out)).unwrap())
+        Rc::new(CachedBlock::new(Block::decode(Bytes::from(out)).unwrap()))
     }
 
     #[test]

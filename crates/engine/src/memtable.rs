@@ -8,9 +8,58 @@
 //! below it, so overwrite-heavy workloads do not grow the table. The table's size is bounded
 //! by the engine, which freezes it at `memtable_bytes`.
 
+use crate::codec::key_prefix;
 use bytes::Bytes;
+use std::borrow::Borrow;
+use std::cmp::Ordering;
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::ops::Bound;
+
+/// A memtable key with its first eight bytes cached as a big-endian integer, so that most
+/// comparisons while inserting are one integer compare instead of a `memcmp` call. The
+/// order is exactly the byte order of the key (ties on the prefix fall back to the bytes),
+/// which keeps `Borrow<[u8]>` lookups and range queries correct.
+#[derive(Clone, Debug)]
+struct MemKey {
+    prefix: u64,
+    bytes: Bytes,
+}
+
+impl MemKey {
+    #[inline]
+    fn new(bytes: Bytes) -> Self {
+        MemKey {
+            prefix: key_prefix(&bytes),
+            bytes,
+        }
+    }
+}
+
+impl PartialEq for MemKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.prefix == other.prefix && self.bytes == other.bytes
+    }
+}
+impl Eq for MemKey {}
+impl PartialOrd for MemKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for MemKey {
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.prefix
+            .cmp(&other.prefix)
+            .then_with(|| self.bytes.as_ref().cmp(other.bytes.as_ref()))
+    }
+}
+impl Borrow<[u8]> for MemKey {
+    fn borrow(&self) -> &[u8] {
+        &self.bytes
+    }
+}
 
 /// Bytes charged per key beyond its key and value (tree node share, chain, refcounts).
 pub const KEY_OVERHEAD_BYTES: usize = 64;
@@ -69,7 +118,7 @@ pub enum Prune {
 #[derive(Debug)]
 pub struct Memtable {
     id: u64,
-    map: BTreeMap<Bytes, Chain>,
+    map: BTreeMap<MemKey, Chain>,
     size_bytes: usize,
     versions: usize,
     min_seq: u64,
@@ -125,11 +174,11 @@ impl Memtable {
     }
 
     pub fn first_key(&self) -> Option<&Bytes> {
-        self.map.keys().next()
+        self.map.keys().next().map(|key| &key.bytes)
     }
 
     pub fn last_key(&self) -> Option<&Bytes> {
-        self.map.keys().next_back()
+        self.map.keys().next_back().map(|key| &key.bytes)
     }
 
     /// Records a write (`None` deletes). Sequence numbers must grow across calls.
@@ -142,13 +191,14 @@ impl Memtable {
         self.max_seq = seq;
         let added = value_len(&value);
         let version = Version { seq, value };
-        match self.map.get_mut(key.as_ref()) {
-            None => {
-                self.size_bytes += key.len() + added + KEY_OVERHEAD_BYTES;
+        match self.map.entry(MemKey::new(key)) {
+            Entry::Vacant(vacant) => {
+                self.size_bytes += vacant.key().bytes.len() + added + KEY_OVERHEAD_BYTES;
                 self.versions += 1;
-                self.map.insert(key, Chain::One(version));
+                vacant.insert(Chain::One(version));
             }
-            Some(chain) => {
+            Entry::Occupied(mut occupied) => {
+                let chain = occupied.get_mut();
                 let mut versions = match std::mem::replace(chain, Chain::Many(Vec::new())) {
                     Chain::One(old) => vec![old],
                     Chain::Many(versions) => versions,
@@ -208,10 +258,10 @@ impl Memtable {
         }
         for (examined, (key, chain)) in self.map.range::<[u8], _>((start, end)).enumerate() {
             if examined == limit {
-                return Some(key.clone());
+                return Some(key.bytes.clone());
             }
             if let Some(version) = chain.visible(read_seq) {
-                out.push((key.clone(), version.value.clone()));
+                out.push((key.bytes.clone(), version.value.clone()));
             }
         }
         None
@@ -221,7 +271,7 @@ impl Memtable {
     pub fn iter_newest(&self) -> impl Iterator<Item = (&Bytes, Option<&Bytes>)> {
         self.map
             .iter()
-            .map(|(key, chain)| (key, chain.newest().value.as_ref()))
+            .map(|(key, chain)| (&key.bytes, chain.newest().value.as_ref()))
     }
 
     /// Versions held for `key`, oldest first (for tests and the UI).
@@ -309,6 +359,32 @@ mod tests {
         assert_eq!(table.size_bytes(), 3 + 5 + KEY_OVERHEAD_BYTES);
         table.insert(b("abc"), 2, Some(b("1")), Prune::AboveDurable(2));
         assert_eq!(table.size_bytes(), 3 + 1 + KEY_OVERHEAD_BYTES);
+    }
+
+    #[test]
+    fn cached_prefixes_order_keys_exactly_like_their_bytes() {
+        let keys: Vec<&[u8]> = vec![
+            b"a",
+            b"a\0",
+            b"a\0\0\0\0\0\0\0\0",
+            b"abcdefgh",
+            b"abcdefgh\0",
+            b"abcdefgi",
+            b"abcdefgha",
+            b"b",
+            b"\xff",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff\x01",
+            b"\x00",
+        ];
+        for left in &keys {
+            for right in &keys {
+                let (l, r) = (
+                    MemKey::new(Bytes::copy_from_slice(left)),
+                    MemKey::new(Bytes::copy_from_slice(right)),
+                );
+                assert_eq!(l.cmp(&r), left.cmp(right), "{left:?} vs {right:?}");
+            }
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! blocks are fetched with ranged GETs, one block at a time, and cached.
 
 use super::DbInner;
+use crate::cache::CachedBlock;
 use crate::error::{Error, Result};
 use crate::format::block::Block;
 use crate::format::manifest::{Manifest, SstInfo};
@@ -15,7 +16,7 @@ use crate::state::DbStatus;
 use bytes::Bytes;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use strata_sim::Cause;
 
 /// One live SST and its metadata, once fetched.
@@ -23,6 +24,9 @@ use strata_sim::Cause;
 pub(crate) struct SstHandle {
     pub info: SstInfo,
     meta: RefCell<Option<Rc<SstMeta>>>,
+    /// Weak references to this SST's blocks in the block cache, by block number: a cache hit
+    /// is an index and an upgrade. Bounded by the SST's block count.
+    blocks: RefCell<Vec<Weak<CachedBlock>>>,
 }
 
 impl SstHandle {
@@ -30,6 +34,22 @@ impl SstHandle {
         SstHandle {
             info,
             meta: RefCell::new(None),
+            blocks: RefCell::new(Vec::new()),
+        }
+    }
+
+    #[inline]
+    fn cached_block(&self, index: usize) -> Option<Rc<CachedBlock>> {
+        self.blocks.borrow().get(index).and_then(Weak::upgrade)
+    }
+
+    fn remember_block(&self, index: usize, block_count: usize, block: &Rc<CachedBlock>) {
+        let mut blocks = self.blocks.borrow_mut();
+        if blocks.len() < block_count {
+            blocks.resize_with(block_count, Weak::new);
+        }
+        if let Some(slot) = blocks.get_mut(index) {
+            *slot = Rc::downgrade(block);
         }
     }
 
@@ -149,10 +169,16 @@ impl DbInner {
         handle: &SstHandle,
         meta: &SstMeta,
         index: usize,
-    ) -> Result<Rc<Block>> {
+    ) -> Result<Rc<CachedBlock>> {
+        if let Some(block) = handle.cached_block(index) {
+            block.touch();
+            self.cache.borrow_mut().record_hit();
+            return Ok(block);
+        }
         let entry = &meta.index[index];
         let cache_key = (handle.info.id, entry.offset);
         if let Some(block) = self.cache.borrow_mut().get(cache_key) {
+            handle.remember_block(index, meta.index.len(), &block);
             return Ok(block);
         }
         self.check_readable()?;
@@ -177,9 +203,10 @@ impl DbInner {
         let block = Block::decode(result.bytes).map_err(|reason| {
             Error::corrupt(&key, format!("block at {}: {reason}", entry.offset))
         })?;
-        let block = Rc::new(block);
+        let block = Rc::new(CachedBlock::new(block));
         self.state.borrow_mut().counters.block_fetches += 1;
         self.cache.borrow_mut().insert(cache_key, block.clone());
+        handle.remember_block(index, meta.index.len(), &block);
         Ok(block)
     }
 

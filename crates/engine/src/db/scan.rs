@@ -9,8 +9,8 @@
 use super::read::{ReadView, SstHandle};
 use super::snapshot::Registration;
 use super::DbInner;
+use crate::cache::CachedBlock;
 use crate::error::Result;
-use crate::format::block::Block;
 use crate::format::sst::SstMeta;
 use crate::memtable::Memtable;
 use bytes::Bytes;
@@ -94,7 +94,7 @@ struct SstCursor {
     handle: Rc<SstHandle>,
     meta: Rc<SstMeta>,
     block_index: usize,
-    block: Rc<Block>,
+    block: Rc<CachedBlock>,
     entry_index: usize,
 }
 

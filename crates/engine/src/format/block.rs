@@ -7,7 +7,7 @@
 //! Decoding keeps the block as one `Bytes` and hands out zero-copy slices of it.
 
 use super::{append_crc, verify_crc};
-use crate::codec::{put_u32, put_varint, u32_at, Reader};
+use crate::codec::{key_prefix, put_u32, put_varint, u32_at, Reader};
 use bytes::Bytes;
 use std::cmp::Ordering;
 
@@ -65,14 +65,64 @@ impl BlockBuilder {
     }
 }
 
-/// A decoded, verified block.
+/// A decoded, verified block. Decoding parses every entry once into a small table, so that
+/// lookups are a binary search over integers and slices, with no varint decoding.
 #[derive(Clone, Debug)]
 pub struct Block {
     /// The whole block without its checksum.
     bytes: Bytes,
-    /// Where the offsets array starts (= the length of the entry data).
+    entries: Vec<EntrySlot>,
+}
+
+/// Where one entry's key and value lie, plus the key's first eight bytes as a big-endian
+/// integer, which decides most comparisons during a seek.
+#[derive(Clone, Copy, Debug)]
+struct EntrySlot {
+    key_prefix: u64,
+    key_start: u32,
+    key_len: u32,
+    value_start: u32,
+    /// `TOMBSTONE` for a delete.
+    value_len: u32,
+}
+
+const TOMBSTONE: u32 = u32::MAX;
+
+/// Parses entry `index` of a block whose offsets array starts at `offsets_start`.
+fn parse_entry(
+    bytes: &[u8],
     offsets_start: usize,
     count: usize,
+    index: usize,
+) -> Option<EntryPosition> {
+    let start = u32_at(bytes, offsets_start + 4 * index)? as usize;
+    let end = if index + 1 < count {
+        u32_at(bytes, offsets_start + 4 * (index + 1))? as usize
+    } else {
+        offsets_start
+    };
+    let entry = bytes.get(start..end)?;
+    let mut reader = Reader::new(entry);
+    let key_len = reader.varint()? as usize;
+    let tag = reader.varint()?;
+    let key_start = start + reader.position();
+    reader.take(key_len)?;
+    let value = if tag == 0 {
+        None
+    } else {
+        let value_len = usize::try_from(tag - 1).ok()?;
+        let value_start = start + reader.position();
+        reader.take(value_len)?;
+        Some((value_start, value_len))
+    };
+    if !reader.is_empty() {
+        return None;
+    }
+    Some(EntryPosition {
+        key_start,
+        key_len,
+        value,
+    })
 }
 
 /// Where an entry's key and value lie within the block.
@@ -115,112 +165,97 @@ impl Block {
             }
             previous = Some(offset);
         }
-        let block = Block {
-            bytes,
-            offsets_start,
-            count,
-        };
-        // Parse every entry once so that later accessors cannot meet a malformed one.
+        let mut entries = Vec::with_capacity(count);
         for i in 0..count {
-            block
-                .parse(i)
+            let position = parse_entry(&bytes, offsets_start, count, i)
                 .ok_or_else(|| format!("entry {i} is malformed"))?;
+            let key = &bytes[position.key_start..position.key_start + position.key_len];
+            let (value_start, value_len) = match position.value {
+                Some((start, len)) if len < TOMBSTONE as usize => (start as u32, len as u32),
+                Some(_) => return Err(format!("entry {i} has an oversized value")),
+                None => (0, TOMBSTONE),
+            };
+            if let Some(previous) = entries.last() {
+                let previous: &EntrySlot = previous;
+                let previous_key = &bytes
+                    [previous.key_start as usize..(previous.key_start + previous.key_len) as usize];
+                if previous_key >= key {
+                    return Err(format!("entry {i} is out of key order"));
+                }
+            }
+            entries.push(EntrySlot {
+                key_prefix: key_prefix(key),
+                key_start: position.key_start as u32,
+                key_len: position.key_len as u32,
+                value_start,
+                value_len,
+            });
         }
-        Ok(block)
+        Ok(Block { bytes, entries })
     }
 
     pub fn len(&self) -> usize {
-        self.count
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.entries.is_empty()
     }
 
-    /// Bytes of memory this block holds (what the cache charges for it).
+    /// Bytes of memory this block holds (what the cache charges for it): its bytes plus
+    /// its entry table.
     pub fn size_bytes(&self) -> usize {
-        self.bytes.len()
-    }
-
-    fn parse(&self, index: usize) -> Option<EntryPosition> {
-        let start = u32_at(&self.bytes, self.offsets_start + 4 * index)? as usize;
-        let end = if index + 1 < self.count {
-            u32_at(&self.bytes, self.offsets_start + 4 * (index + 1))? as usize
-        } else {
-            self.offsets_start
-        };
-        let entry = self.bytes.get(start..end)?;
-        let mut reader = Reader::new(entry);
-        let key_len = reader.varint()? as usize;
-        let tag = reader.varint()?;
-        let key_start = start + reader.position();
-        reader.take(key_len)?;
-        let value = if tag == 0 {
-            None
-        } else {
-            let value_len = (tag - 1) as usize;
-            let value_start = start + reader.position();
-            reader.take(value_len)?;
-            Some((value_start, value_len))
-        };
-        if !reader.is_empty() {
-            return None;
-        }
-        Some(EntryPosition {
-            key_start,
-            key_len,
-            value,
-        })
+        self.bytes.len() + self.entries.len() * std::mem::size_of::<EntrySlot>()
     }
 
     /// The entry at `index` (which must be below `len()`).
     #[inline]
     pub fn entry(&self, index: usize) -> EntryRef<'_> {
-        let EntryPosition {
-            key_start,
-            key_len,
-            value,
-        } = self
-            .parse(index)
-            .expect("decode verified every entry of this immutable block");
+        let slot = &self.entries[index];
+        let key_start = slot.key_start as usize;
         EntryRef {
-            key: &self.bytes[key_start..key_start + key_len],
-            value: value.map(|(start, len)| &self.bytes[start..start + len]),
+            key: &self.bytes[key_start..key_start + slot.key_len as usize],
+            value: (slot.value_len != TOMBSTONE).then(|| {
+                let start = slot.value_start as usize;
+                &self.bytes[start..start + slot.value_len as usize]
+            }),
         }
     }
 
     /// The entry at `index` as owned, zero-copy `Bytes`.
+    #[inline]
     pub fn entry_bytes(&self, index: usize) -> (Bytes, Option<Bytes>) {
-        let EntryPosition {
-            key_start,
-            key_len,
-            value,
-        } = self
-            .parse(index)
-            .expect("decode verified every entry of this immutable block");
+        let slot = &self.entries[index];
+        let key_start = slot.key_start as usize;
         (
-            self.bytes.slice(key_start..key_start + key_len),
-            value.map(|(start, len)| self.bytes.slice(start..start + len)),
+            self.bytes
+                .slice(key_start..key_start + slot.key_len as usize),
+            (slot.value_len != TOMBSTONE).then(|| {
+                let start = slot.value_start as usize;
+                self.bytes.slice(start..start + slot.value_len as usize)
+            }),
         )
     }
 
     /// The index of the first entry whose key is `>= key` (`len()` if none).
+    #[inline]
     pub fn seek(&self, key: &[u8]) -> usize {
-        let (mut low, mut high) = (0, self.count);
-        while low < high {
-            let mid = low + (high - low) / 2;
-            match self.entry(mid).key.cmp(key) {
-                Ordering::Less => low = mid + 1,
-                _ => high = mid,
-            }
-        }
-        low
+        let prefix = key_prefix(key);
+        self.entries
+            .partition_point(|slot| match slot.key_prefix.cmp(&prefix) {
+                Ordering::Less => true,
+                Ordering::Greater => false,
+                Ordering::Equal => {
+                    let start = slot.key_start as usize;
+                    &self.bytes[start..start + slot.key_len as usize] < key
+                }
+            })
     }
 
     /// The entry with exactly `key`, if present.
     pub fn get(&self, key: &[u8]) -> Option<EntryRef<'_>> {
         let index = self.seek(key);
-        if index < self.count {
+        if index < self.entries.len() {
             let entry = self.entry(index);
             if entry.key == key {
                 return Some(entry);

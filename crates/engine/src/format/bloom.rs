@@ -1,9 +1,12 @@
 //! The bloom filter stored in every SST: lets a point read skip an SST that certainly does
 //! not hold its key.
 //!
-//! One filter covers the whole SST. Probes use double hashing (`h1 + i * h2`) over a stable
-//! 64-bit key hash (`key_hash`), so filters written natively read the same in wasm32. The
-//! number of probes is `round(bits_per_key * ln 2)`, computed in integers (x 69 / 100).
+//! One filter covers the whole SST. It is *blocked*: the bit array is split into 512-bit
+//! (64-byte, one cache line) blocks, a key's hash picks one block, and all of its probes set
+//! bits inside that block, so a lookup touches one cache line however many probes it makes.
+//! Probes use double hashing (`h1 + i * h2`) within the block over a stable 64-bit key hash
+//! (`key_hash`), so filters written natively read the same in wasm32. The number of probes
+//! is `round(bits_per_key * ln 2)`, computed in integers (x 69 / 100).
 
 use crate::codec::Reader;
 
@@ -64,21 +67,23 @@ impl BloomBuilder {
         self.hashes.len()
     }
 
-    /// Encodes the filter: one byte of probe count, then the bit array (LSB-first in each
-    /// byte). With `bits_per_key == 0` the filter is empty (zero bytes), meaning "may contain".
+    /// Encodes the filter: one byte of probe count, then the bit array, a whole number of
+    /// 64-byte blocks (LSB-first in each byte). With `bits_per_key == 0` the filter is empty
+    /// (zero bytes), meaning "may contain".
     pub fn finish(&self, bits_per_key: u32) -> Vec<u8> {
         if bits_per_key == 0 || self.hashes.is_empty() {
             return Vec::new();
         }
         let probes = probes_for(bits_per_key);
-        let bit_count = (self.hashes.len() as u64 * u64::from(bits_per_key)).max(64);
-        let byte_count = bit_count.div_ceil(8) as usize;
-        let bit_count = byte_count as u64 * 8;
-        let mut out = vec![0u8; 1 + byte_count];
+        let bit_count = self.hashes.len() as u64 * u64::from(bits_per_key);
+        let blocks = bit_count.div_ceil(BLOCK_BITS).max(1);
+        let mut out = vec![0u8; 1 + (blocks * BLOCK_BYTES) as usize];
         out[0] = probes;
         let bits = &mut out[1..];
         for hash in &self.hashes {
-            for bit in probe_positions(*hash, probes, bit_count) {
+            let base = block_of(*hash, blocks) * BLOCK_BITS;
+            for bit in probe_bits(*hash, probes) {
+                let bit = base + bit;
                 bits[(bit / 8) as usize] |= 1 << (bit % 8);
             }
         }
@@ -86,12 +91,25 @@ impl BloomBuilder {
     }
 }
 
+/// Bits in one filter block: a 64-byte cache line.
+const BLOCK_BITS: u64 = 512;
+const BLOCK_BYTES: u64 = BLOCK_BITS / 8;
+
+/// The block a hash lives in: a multiply-shift of a remixed hash onto `[0, blocks)` (Lemire's
+/// fast range reduction), so block choice and in-block probes use independent bits.
 #[inline]
-fn probe_positions(hash: u64, probes: u8, bit_count: u64) -> impl Iterator<Item = u64> {
-    let h1 = hash;
-    // An odd step, so that probes never all collapse onto one bit.
-    let h2 = hash.rotate_left(32) | 1;
-    (0..u64::from(probes)).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) % bit_count)
+fn block_of(hash: u64, blocks: u64) -> u64 {
+    let remixed = hash.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(31);
+    ((u128::from(remixed) * u128::from(blocks)) >> 64) as u64
+}
+
+/// The probes' bit positions within the block.
+#[inline]
+fn probe_bits(hash: u64, probes: u8) -> impl Iterator<Item = u64> {
+    let h1 = hash & 0xFFFF_FFFF;
+    // An odd step, so that the probes of one key never collapse onto one bit.
+    let h2 = (hash >> 32) | 1;
+    (0..u64::from(probes)).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) & (BLOCK_BITS - 1))
 }
 
 /// A decoded filter, ready for queries.
@@ -113,7 +131,8 @@ impl BloomFilter {
         }
         let mut reader = Reader::new(bytes);
         let probes = reader.u8()?;
-        if probes == 0 || probes > 30 || reader.remaining() == 0 {
+        let remaining = reader.remaining() as u64;
+        if probes == 0 || probes > 30 || remaining == 0 || !remaining.is_multiple_of(BLOCK_BYTES) {
             return None;
         }
         let bits = reader.take(reader.remaining())?.to_vec();
@@ -131,9 +150,12 @@ impl BloomFilter {
         if self.probes == 0 {
             return true;
         }
-        let bit_count = self.bits.len() as u64 * 8;
-        probe_positions(hash, self.probes, bit_count)
-            .all(|bit| self.bits[(bit / 8) as usize] & (1 << (bit % 8)) != 0)
+        let blocks = self.bits.len() as u64 / BLOCK_BYTES;
+        let base = block_of(hash, blocks) * BLOCK_BITS;
+        probe_bits(hash, self.probes).all(|bit| {
+            let bit = base + bit;
+            self.bits[(bit / 8) as usize] & (1 << (bit % 8)) != 0
+        })
     }
 
     /// Bytes held in memory.

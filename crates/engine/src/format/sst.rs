@@ -11,7 +11,7 @@
 use super::block::BlockBuilder;
 use super::bloom::{BloomBuilder, BloomFilter};
 use super::{append_crc, verify_crc};
-use crate::codec::{put_u32, put_u64, put_varint, u32_at, u64_at, Reader};
+use crate::codec::{key_cmp, key_prefix, put_u32, put_u64, put_varint, u32_at, u64_at, Reader};
 use bytes::Bytes;
 use std::cmp::Ordering;
 
@@ -80,7 +80,7 @@ impl SstBuilder {
         if key.is_empty() {
             return Err("empty key".to_string());
         }
-        if self.entries > 0 && key <= self.last_key.as_slice() {
+        if self.entries > 0 && key_cmp(key, &self.last_key) != Ordering::Greater {
             return Err("keys must be strictly ascending".to_string());
         }
         if self.first_key.is_none() {
@@ -188,6 +188,9 @@ impl Footer {
 #[derive(Clone, Debug)]
 pub struct SstMeta {
     pub index: Vec<IndexEntry>,
+    /// The first eight bytes of each block's last key, as big-endian integers: a compact
+    /// array that `block_for` binary-searches without chasing a pointer per step.
+    last_key_prefixes: Vec<u64>,
     pub bloom: BloomFilter,
     pub entries: u64,
 }
@@ -226,8 +229,13 @@ impl SstMeta {
                 return Err("a data block overlaps the meta region".to_string());
             }
         }
+        let last_key_prefixes = index
+            .iter()
+            .map(|entry| key_prefix(&entry.last_key))
+            .collect();
         Ok(SstMeta {
             index,
+            last_key_prefixes,
             bloom,
             entries: footer.entries,
         })
@@ -235,9 +243,13 @@ impl SstMeta {
 
     /// The block that would hold `key`: the first whose last key is `>= key`.
     pub fn block_for(&self, key: &[u8]) -> Option<usize> {
-        let position = self
-            .index
-            .partition_point(|entry| entry.last_key.as_ref().cmp(key) == Ordering::Less);
+        let prefix = key_prefix(key);
+        // Blocks whose last-key prefix is below the key's are before it; among equal prefixes
+        // (rare), the full keys decide.
+        let low = self.last_key_prefixes.partition_point(|p| *p < prefix);
+        let high = low + self.last_key_prefixes[low..].partition_point(|p| *p == prefix);
+        let position =
+            low + self.index[low..high].partition_point(|entry| entry.last_key.as_ref() < key);
         (position < self.index.len()).then_some(position)
     }
 
