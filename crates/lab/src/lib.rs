@@ -20,5 +20,5 @@ pub mod scenario;
 pub mod share;
 pub mod workload;
 
-pub use runner::{run_scenario, Control, Lab, LabError, Progress, Summary};
+pub use runner::{run_scenario, Control, ExternalRun, Lab, LabError, Progress, Summary};
 pub use scenario::{Scenario, ScenarioError, SCENARIO_VERSION};

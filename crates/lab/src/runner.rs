@@ -39,8 +39,8 @@ use strata_recommender::simulation::{RecommenderSim, RecommenderSummary};
 use strata_recommender::Policy;
 use strata_sim::sync::{race, timeout, Either, Notify};
 use strata_sim::{
-    EventKind, ExecutorLimits, RuntimeRef, Sim, SimDuration, SimHandle, SimRng, SimTime, StoreOp,
-    Trace, TraceConfig,
+    EventKind, ExecutorLimits, LocalBoxFuture, RuntimeRef, Sim, SimDuration, SimHandle, SimRng,
+    SimTime, StoreOp, Trace, TraceConfig,
 };
 
 /// How long after the workload stops the director waits for operations still in flight.
@@ -166,10 +166,12 @@ enum WriterSlot {
 
 /// Everything the run's tasks share.
 struct World {
-    handle: SimHandle,
     runtime: RuntimeRef,
-    store: SimStore,
+    /// The simulated store, for faults; `None` against a real store.
+    sim_store: Option<SimStore>,
     store_port: Rc<dyn ObjectStore>,
+    /// The trace's hash and event count now (the runtime owns the trace).
+    trace_snapshot: Box<dyn Fn() -> (u64, u64)>,
     path: String,
     end: SimTime,
     options: RefCell<DbOptions>,
@@ -192,6 +194,7 @@ struct World {
     fault_rng: RefCell<SimRng>,
     zombie_rng: RefCell<SimRng>,
     finished: Cell<Option<Finished>>,
+    finished_notify: Notify,
     verify_at_end: bool,
     /// Writers opened so far (the first, recoveries, restarts, takeovers).
     opens: Cell<u64>,
@@ -206,6 +209,7 @@ pub struct Lab {
     scenario: Scenario,
     sim: Sim,
     world: Rc<World>,
+    store: SimStore,
     metrics: Rc<RefCell<Metrics>>,
 }
 
@@ -411,11 +415,33 @@ fn kind_name(kind: ErrorKind) -> &'static str {
 
 impl World {
     fn now(&self) -> SimTime {
-        self.handle.now()
+        self.runtime.now()
+    }
+
+    fn record(&self, kind: EventKind) {
+        self.runtime.record(kind);
+    }
+
+    fn sleep(&self, duration: SimDuration) -> LocalBoxFuture<'static, ()> {
+        self.runtime.sleep(duration)
+    }
+
+    fn sleep_until(&self, deadline: SimTime) -> LocalBoxFuture<'static, ()> {
+        self.runtime.sleep(deadline.saturating_since(self.now()))
+    }
+
+    fn spawn(&self, future: impl std::future::Future<Output = ()> + 'static) {
+        self.runtime.spawn_detached(Box::pin(future));
+    }
+
+    fn sim_store(&self) -> Result<&SimStore, LabError> {
+        self.sim_store
+            .as_ref()
+            .ok_or_else(|| LabError::Fault("store faults need the simulated store".to_string()))
     }
 
     fn note(&self, text: impl Into<String>) {
-        self.handle.record(EventKind::Note { text: text.into() });
+        self.record(EventKind::Note { text: text.into() });
     }
 
     fn writer_status(&self) -> WriterStatus {
@@ -452,7 +478,7 @@ impl World {
     }
 
     fn record_op(&self, op: &str, bytes: u64, start: SimTime, ok: bool, durable: bool) {
-        self.handle.record(EventKind::ClientOp {
+        self.record(EventKind::ClientOp {
             op: op.to_string(),
             bytes,
             start,
@@ -488,7 +514,7 @@ impl World {
                     }
                     let changed = self.writer_changed.notified();
                     if let Either::Right(()) =
-                        race(changed, self.handle.sleep(deadline.saturating_since(now))).await
+                        race(changed, self.sleep(deadline.saturating_since(now))).await
                     {
                         return None;
                     }
@@ -521,7 +547,7 @@ impl World {
                     if error.kind() == ErrorKind::Invalid || self.finished.get().is_some() {
                         return None;
                     }
-                    self.handle.sleep(REOPEN_DELAY).await;
+                    self.sleep(REOPEN_DELAY).await;
                 }
             }
         }
@@ -634,13 +660,16 @@ impl World {
         let snapshot: Vec<(u64, KeyRecord)> = self.model.borrow().snapshot().into_iter().collect();
         let queue = Rc::new(RefCell::new(VecDeque::from(snapshot)));
         let tally = Rc::new(Cell::new((0u64, 0u64, 0u64))); // (checked, lost, unreadable)
-        let mut workers = Vec::with_capacity(VERIFY_CONCURRENCY);
+        let remaining = Rc::new(Cell::new(VERIFY_CONCURRENCY));
+        let done = Notify::new();
         for _ in 0..VERIFY_CONCURRENCY {
             let world = self.clone();
             let db = db.clone();
             let queue = queue.clone();
             let tally = tally.clone();
-            workers.push(self.handle.spawn(async move {
+            let remaining = remaining.clone();
+            let done = done.clone();
+            self.spawn(async move {
                 loop {
                     let Some((key, record)) = queue.borrow_mut().pop_front() else {
                         break;
@@ -672,11 +701,17 @@ impl World {
                         }
                     }
                 }
-            }));
+                remaining.set(remaining.get() - 1);
+                done.notify_waiters();
+            });
         }
-        for worker in workers {
-            // A worker only ends by finishing its loop; an abort would mean the run ended.
-            let _ = worker.await;
+        loop {
+            // Take the notification future before checking, so a wake in between is kept.
+            let notified = done.notified();
+            if remaining.get() == 0 {
+                break;
+            }
+            notified.await;
         }
         let (checked, lost, unreadable) = tally.get();
         if unreadable > 0 {
@@ -684,7 +719,7 @@ impl World {
                 "{reason}: {unreadable} keys could not be read back (store or writer errors)"
             ));
         }
-        self.handle.record(EventKind::DurabilityChecked {
+        self.record(EventKind::DurabilityChecked {
             keys_checked: checked,
             lost,
         });
@@ -713,7 +748,7 @@ impl World {
         }
         self.set_writer(WriterSlot::Opening);
         let world = self.clone();
-        self.handle.spawn(async move {
+        self.spawn(async move {
             match world.open_writer("recover").await {
                 Some(db) => {
                     world.set_writer(WriterSlot::Up(db.clone()));
@@ -738,7 +773,7 @@ impl World {
             ));
         }
         let world = self.clone();
-        self.handle.spawn(async move {
+        self.spawn(async move {
             // The old writer keeps serving while the new one opens, as in a real takeover
             // where nobody told the old process it was replaced.
             let Some(new) = world.open_writer("takeover").await else {
@@ -749,9 +784,7 @@ impl World {
             *world.zombie.borrow_mut() = Some(old.clone());
             world.set_writer(WriterSlot::Up(new.clone()));
             let zombie_world = world.clone();
-            world
-                .handle
-                .spawn(async move { zombie_world.zombie_writes(old).await });
+            world.spawn(async move { zombie_world.zombie_writes(old).await });
             world.verify(new, "takeover").await;
         });
         Ok(())
@@ -761,7 +794,7 @@ impl World {
     /// told it is fenced.
     async fn zombie_writes(self: Rc<Self>, zombie: Rc<Db>) {
         for _ in 0..ZOMBIE_MAX_WRITES {
-            self.handle.sleep(ZOMBIE_WRITE_INTERVAL).await;
+            self.sleep(ZOMBIE_WRITE_INTERVAL).await;
             if self.finished.get().is_some() {
                 return;
             }
@@ -805,7 +838,7 @@ impl World {
         };
         self.set_writer(WriterSlot::Opening);
         let world = self.clone();
-        self.handle.spawn(async move {
+        self.spawn(async move {
             if let Err(error) = old.close().await {
                 world.note(format!("restart: close failed: {error}"));
             }
@@ -820,35 +853,33 @@ impl World {
     }
 
     /// Flips one bit of one stored object under `prefix` (drawn from the lab's fault stream).
-    fn flip_bit(&self, prefix: &str) {
-        let candidates: Vec<String> = self
-            .store
+    fn flip_bit(&self, prefix: &str) -> Result<(), LabError> {
+        let store = self.sim_store()?;
+        let candidates: Vec<String> = store
             .keys()
             .into_iter()
             .filter(|key| key.starts_with(prefix))
             .filter(|key| {
-                self.store
+                store
                     .inspect(key)
                     .is_some_and(|(meta, _)| meta.size_bytes > 0)
             })
             .collect();
         if candidates.is_empty() {
             self.note(format!("bit flip skipped: no object under {prefix:?}"));
-            return;
+            return Ok(());
         }
         let key = candidates[self.fault_rng.borrow_mut().index(candidates.len())].clone();
-        if let Err(error) = self.store.flip_bit(Some(&key), None) {
+        if let Err(error) = store.flip_bit(Some(&key), None) {
             self.note(format!("bit flip failed: {error}"));
         }
+        Ok(())
     }
 
     /// Applies a writer event or one-shot fault now.
     fn apply_event(self: &Rc<Self>, fault: &FaultSpec) -> Result<(), LabError> {
         match fault {
-            FaultSpec::BitFlip { prefix, .. } => {
-                self.flip_bit(prefix);
-                Ok(())
-            }
+            FaultSpec::BitFlip { prefix, .. } => self.flip_bit(prefix),
             FaultSpec::CrashWriter {
                 recover_after_ms, ..
             } => {
@@ -856,8 +887,8 @@ impl World {
                 if let Some(after) = recover_after_ms {
                     let world = self.clone();
                     let delay = SimDuration::from_millis(*after);
-                    self.handle.spawn(async move {
-                        world.handle.sleep(delay).await;
+                    self.spawn(async move {
+                        world.sleep(delay).await;
                         if let Err(error) = world.spawn_recover() {
                             world.note(error.to_string());
                         }
@@ -871,7 +902,7 @@ impl World {
                 let spec = store_fault(fault).ok_or_else(|| {
                     LabError::Fault(format!("{} is not a store fault", fault.kind()))
                 })?;
-                self.store
+                self.sim_store()?
                     .add_fault(spec)
                     .map(|_| ())
                     .map_err(|e| LabError::Fault(e.to_string()))
@@ -883,8 +914,8 @@ impl World {
     fn schedule_event(self: &Rc<Self>, fault: FaultSpec) {
         let world = self.clone();
         let at = SimTime::from_millis(fault.start_ms());
-        self.handle.spawn(async move {
-            world.handle.sleep_until(at).await;
+        self.spawn(async move {
+            world.sleep_until(at).await;
             if world.finished.get().is_some() {
                 return;
             }
@@ -909,18 +940,18 @@ impl World {
             match gap {
                 None => {
                     // Paused (rate 0): wait for a change or the end.
-                    let _ = race(changed, self.handle.sleep(remaining)).await;
+                    let _ = race(changed, self.sleep(remaining)).await;
                     continue;
                 }
                 Some(gap) if gap > remaining => {
                     // The next arrival falls after the end: wait for a change or the end.
-                    let _ = race(changed, self.handle.sleep(remaining)).await;
+                    let _ = race(changed, self.sleep(remaining)).await;
                     continue;
                 }
                 Some(gap) => {
                     // A rate change mid-gap redraws the gap: arrivals stay Poisson because the
                     // exponential distribution is memoryless.
-                    if let Either::Left(()) = race(changed, self.handle.sleep(gap)).await {
+                    if let Either::Left(()) = race(changed, self.sleep(gap)).await {
                         continue;
                     }
                 }
@@ -928,7 +959,7 @@ impl World {
             let op = self.generator.borrow_mut().next_op();
             self.in_flight.set(self.in_flight.get() + 1);
             let world = self.clone();
-            self.handle.spawn(world.run_op(op));
+            self.spawn(world.run_op(op));
         }
     }
 
@@ -989,7 +1020,7 @@ impl World {
                         .set(self.recommender_log_failures.get() + 1);
                 }
             }
-            self.handle.sleep(plan.interval).await;
+            self.sleep(plan.interval).await;
         }
     }
 
@@ -1001,17 +1032,13 @@ impl World {
             None => self.set_writer(WriterSlot::Down),
         }
         let generator = self.clone();
-        self.handle.spawn(generator.generate());
-        self.handle.sleep_until(self.end).await;
+        self.spawn(generator.generate());
+        self.sleep_until(self.end).await;
         // The workload has stopped: let what is in flight finish.
         let drain_deadline = self.end + DRAIN_LIMIT;
         while self.in_flight.get() > 0 && self.now() < drain_deadline {
             let remaining = drain_deadline.saturating_since(self.now());
-            let _ = race(
-                self.in_flight_changed.notified(),
-                self.handle.sleep(remaining),
-            )
-            .await;
+            let _ = race(self.in_flight_changed.notified(), self.sleep(remaining)).await;
         }
         // A writer that is still opening gets the same grace.
         while self.writer_status() == WriterStatus::Opening && self.now() < drain_deadline {
@@ -1052,14 +1079,13 @@ impl World {
             zombie.crash();
         }
         self.note("run finished");
-        let (trace_hash, trace_events) = self
-            .handle
-            .with_trace(|trace| (trace.hash(), trace.total_events()));
+        let (trace_hash, trace_events) = (self.trace_snapshot)();
         self.finished.set(Some(Finished {
             at: self.now(),
             trace_hash,
             trace_events,
         }));
+        self.finished_notify.notify_waiters();
     }
 }
 
@@ -1069,6 +1095,92 @@ fn add_log_stats(a: LogStats, b: LogStats) -> LogStats {
         checkpoints_written: a.checkpoints_written + b.checkpoints_written,
         bytes_written: a.bytes_written + b.bytes_written,
         last_checkpoint_version: b.last_checkpoint_version.or(a.last_checkpoint_version),
+    }
+}
+
+impl World {
+    /// Builds the run's shared state on `runtime` and starts its tasks: the director, the
+    /// timed events, the recommender loop. Store faults go to `sim_store`; without one (a
+    /// real store) a scenario with store faults or bit flips is refused.
+    fn start(
+        scenario: &Scenario,
+        runtime: RuntimeRef,
+        store_port: Rc<dyn ObjectStore>,
+        sim_store: Option<SimStore>,
+        trace_snapshot: Box<dyn Fn() -> (u64, u64)>,
+    ) -> Result<Rc<World>, LabError> {
+        scenario.validate()?;
+        let options = engine_options(&scenario.engine)?;
+        let workload = scenario.workload.clone();
+        let plan = match &scenario.recommender {
+            Some(spec) => Some(crate::recommender::plan(spec)?),
+            None => None,
+        };
+        let recommender = match &plan {
+            Some(plan) => Some(Rc::new(RefCell::new(
+                RecommenderSim::new(plan.config.clone(), scenario.seed)
+                    .map_err(|e| LabError::Recommender(e.to_string()))?,
+            ))),
+            None => None,
+        };
+        let world = Rc::new(World {
+            store_port,
+            sim_store,
+            trace_snapshot,
+            path: scenario
+                .engine
+                .path
+                .clone()
+                .unwrap_or_else(|| "db".to_string()),
+            end: SimTime::from_millis(scenario.duration_ms),
+            options: RefCell::new(options),
+            writer: RefCell::new(WriterSlot::Down),
+            writer_changed: Notify::new(),
+            zombie: RefCell::new(None),
+            generator: RefCell::new(OpGenerator::new(
+                workload.clone(),
+                runtime.rng("lab.workload"),
+            )),
+            await_durable: Cell::new(workload.await_durable),
+            key_bytes: Cell::new(workload.key_bytes),
+            scan_keys: Cell::new(workload.scan_keys),
+            max_in_flight: Cell::new(workload.max_in_flight),
+            workload_changed: Notify::new(),
+            in_flight: Cell::new(0),
+            in_flight_changed: Notify::new(),
+            next_write_id: Cell::new(1),
+            model: RefCell::new(DurabilityModel::new()),
+            lost_examples: RefCell::new(Vec::new()),
+            recent_errors: RefCell::new(VecDeque::new()),
+            fault_rng: RefCell::new(runtime.rng("lab.faults")),
+            zombie_rng: RefCell::new(runtime.rng("lab.zombie")),
+            finished: Cell::new(None),
+            finished_notify: Notify::new(),
+            verify_at_end: scenario.verify_at_end,
+            opens: Cell::new(0),
+            recommender,
+            recommender_log: Cell::new(LogStats::default()),
+            recommender_log_failures: Cell::new(0),
+            runtime,
+        });
+        for fault in &scenario.faults {
+            if let Some(spec) = store_fault(fault) {
+                world
+                    .sim_store()?
+                    .add_fault(spec)
+                    .map_err(|e| LabError::Fault(e.to_string()))?;
+            } else {
+                if matches!(fault, FaultSpec::BitFlip { .. }) {
+                    world.sim_store()?;
+                }
+                world.schedule_event(fault.clone());
+            }
+        }
+        world.spawn(world.clone().direct());
+        if let Some(plan) = plan {
+            world.spawn(world.clone().recommend(plan));
+        }
+        Ok(world)
     }
 }
 
@@ -1106,76 +1218,19 @@ impl Lab {
         let handle = sim.handle();
         let store = SimStore::try_new(handle.clone(), store_config(&scenario.store))
             .map_err(|e| LabError::StoreConfig(e.to_string()))?;
-        let options = engine_options(&scenario.engine)?;
-        let workload = scenario.workload.clone();
-        let plan = match &scenario.recommender {
-            Some(spec) => Some(crate::recommender::plan(spec)?),
-            None => None,
-        };
-        let recommender = match &plan {
-            Some(plan) => Some(Rc::new(RefCell::new(
-                RecommenderSim::new(plan.config.clone(), scenario.seed)
-                    .map_err(|e| LabError::Recommender(e.to_string()))?,
-            ))),
-            None => None,
-        };
-        let world = Rc::new(World {
-            runtime: Rc::new(handle.clone()),
-            store_port: Rc::new(store.clone()),
-            store,
-            path: scenario
-                .engine
-                .path
-                .clone()
-                .unwrap_or_else(|| "db".to_string()),
-            end: SimTime::from_millis(scenario.duration_ms),
-            options: RefCell::new(options),
-            writer: RefCell::new(WriterSlot::Down),
-            writer_changed: Notify::new(),
-            zombie: RefCell::new(None),
-            generator: RefCell::new(OpGenerator::new(
-                workload.clone(),
-                handle.rng("lab.workload"),
-            )),
-            await_durable: Cell::new(workload.await_durable),
-            key_bytes: Cell::new(workload.key_bytes),
-            scan_keys: Cell::new(workload.scan_keys),
-            max_in_flight: Cell::new(workload.max_in_flight),
-            workload_changed: Notify::new(),
-            in_flight: Cell::new(0),
-            in_flight_changed: Notify::new(),
-            next_write_id: Cell::new(1),
-            model: RefCell::new(DurabilityModel::new()),
-            lost_examples: RefCell::new(Vec::new()),
-            recent_errors: RefCell::new(VecDeque::new()),
-            fault_rng: RefCell::new(handle.rng("lab.faults")),
-            zombie_rng: RefCell::new(handle.rng("lab.zombie")),
-            finished: Cell::new(None),
-            verify_at_end: scenario.verify_at_end,
-            opens: Cell::new(0),
-            recommender,
-            recommender_log: Cell::new(LogStats::default()),
-            recommender_log_failures: Cell::new(0),
-            handle: handle.clone(),
-        });
-        for fault in &scenario.faults {
-            if let Some(spec) = store_fault(fault) {
-                world
-                    .store
-                    .add_fault(spec)
-                    .map_err(|e| LabError::Fault(e.to_string()))?;
-            } else {
-                world.schedule_event(fault.clone());
-            }
-        }
-        handle.spawn(world.clone().direct());
-        if let Some(plan) = plan {
-            handle.spawn(world.clone().recommend(plan));
-        }
+        let snapshot_handle = handle.clone();
+        let world = World::start(
+            scenario,
+            Rc::new(handle),
+            Rc::new(store.clone()),
+            Some(store.clone()),
+            Box::new(move || snapshot_handle.with_trace(|t| (t.hash(), t.total_events()))),
+        )?;
         Ok(Lab {
             scenario: scenario.clone(),
             sim,
             world,
+            store,
             metrics,
         })
     }
@@ -1264,8 +1319,7 @@ impl Lab {
             }
             Control::SetStore { store } => {
                 store.validate()?;
-                world
-                    .store
+                self.store
                     .set_config(store_config(&store))
                     .map_err(|e| LabError::StoreConfig(e.to_string()))?;
             }
@@ -1274,8 +1328,7 @@ impl Lab {
                 let fault = fault.shifted(now_ms);
                 match store_fault(&fault) {
                     Some(spec) => {
-                        world
-                            .store
+                        self.store
                             .add_fault(spec)
                             .map_err(|e| LabError::Fault(e.to_string()))?;
                     }
@@ -1283,7 +1336,7 @@ impl Lab {
                     None => world.schedule_event(fault),
                 }
             }
-            Control::ClearStoreFaults => world.store.clear_faults(),
+            Control::ClearStoreFaults => self.store.clear_faults(),
             Control::CrashWriter => world.crash_writer()?,
             Control::Recover => world.spawn_recover()?,
             Control::StartZombie => world.spawn_zombie()?,
@@ -1317,17 +1370,17 @@ impl Lab {
     }
 
     pub fn store_stats(&self) -> StoreStats {
-        self.world.store.stats()
+        self.store.stats()
     }
 
     /// The simulation's handle: its clock, trace and task spawner (tests and tools use it to
     /// act inside the run, e.g. to tamper with the store out of band).
     pub fn handle(&self) -> SimHandle {
-        self.world.handle.clone()
+        self.sim.handle()
     }
 
     pub fn store(&self) -> &SimStore {
-        &self.world.store
+        &self.store
     }
 
     /// The recommender loop's full summary (series, arms, guardrails), when there is one.
@@ -1354,88 +1407,94 @@ impl Lab {
 
     /// The summary as of now; after the run finished, its final figures and trace hash.
     pub fn summary(&self) -> Summary {
-        let metrics = self.metrics.borrow();
-        let finished = self.world.finished.get();
-        let (trace_hash, trace_events, at) = match finished {
-            Some(f) => (f.trace_hash, f.trace_events, f.at),
-            None => {
-                let trace = self.sim.trace();
-                (trace.hash(), trace.total_events(), self.sim.now())
-            }
-        };
-        let mut requests: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-        let mut requests_failed = 0;
-        for ((op, cause), counts) in &metrics.requests {
-            *requests
-                .entry(op.as_str().to_string())
-                .or_default()
-                .entry(cause.as_str().to_string())
-                .or_default() += counts.count;
-            requests_failed += counts.failed;
-        }
-        let cost_by_cause = metrics.cost_by_cause_picousd();
-        let model = self.world.model.borrow();
-        Summary {
-            scenario: self.scenario.name.clone(),
-            seed: self.scenario.seed,
-            duration_ms: self.scenario.duration_ms,
-            finished: finished.is_some(),
-            simulated_ms: at.as_millis_f64(),
-            trace_hash: format!("{trace_hash:016x}"),
-            trace_events,
-            operations: metrics.ops.clone(),
-            writes: WriteSummary {
-                acknowledged: metrics.writes_acknowledged,
-                acknowledged_durable: metrics.writes_acknowledged_durable,
-                durable_wal_entries: metrics.wal_entries_durable,
-                durable_tracked: model.durable_writes,
-                lost_durable: metrics.lost_durable_writes,
-                keys_verified: metrics.keys_checked,
-                durability_checks: metrics.durability_checks,
-                lost_examples: self.world.lost_examples.borrow().clone(),
-            },
-            requests,
-            requests_failed,
-            cost: CostSummary {
-                total_usd: metrics::usd(metrics.cost_picousd),
-                total_picousd: metrics.cost_picousd,
-                by_cause_usd: cost_by_cause
-                    .iter()
-                    .map(|(cause, p)| (cause.as_str().to_string(), metrics::usd(*p)))
-                    .collect(),
-            },
-            latency: LatencySummary {
-                write: LatencyPercentiles::from_nanos(&metrics.write_latency_nanos),
-                read: LatencyPercentiles::from_nanos(&metrics.read_latency_nanos),
-                scan: LatencyPercentiles::from_nanos(&metrics.scan_latency_nanos),
-            },
-            user_bytes_written: metrics.user_bytes_written,
-            bytes_put: metrics.bytes_put,
-            write_amplification: metrics.write_amplification(),
-            puts_per_1000_writes: metrics.puts_per_1000_writes(),
-            lsm: self.db_state().map(|state| LsmShape::from_state(&state)),
-            faults_injected: metrics
-                .faults
-                .iter()
-                .map(|(kind, count)| (fault_name(*kind), *count))
-                .collect(),
-            engine_events: metrics
-                .engine_events
-                .iter()
-                .map(|(name, count)| (name.to_string(), *count))
-                .collect(),
-            recommender: self.recommender_report(),
-            writers_opened: self.world.opens.get(),
-            unfinished_ops: u64::from(self.world.in_flight.get()),
-        }
+        summary_of(&self.scenario, &self.world, &self.metrics.borrow())
     }
 }
 
-impl Lab {
+/// The summary of a run as of now (its final figures once it finished).
+fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary {
+    let finished = world.finished.get();
+    let (trace_hash, trace_events, at) = match finished {
+        Some(f) => (f.trace_hash, f.trace_events, f.at),
+        None => {
+            let (hash, events) = (world.trace_snapshot)();
+            (hash, events, world.now())
+        }
+    };
+    let mut requests: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut requests_failed = 0;
+    for ((op, cause), counts) in &metrics.requests {
+        *requests
+            .entry(op.as_str().to_string())
+            .or_default()
+            .entry(cause.as_str().to_string())
+            .or_default() += counts.count;
+        requests_failed += counts.failed;
+    }
+    let cost_by_cause = metrics.cost_by_cause_picousd();
+    let model = world.model.borrow();
+    Summary {
+        scenario: scenario.name.clone(),
+        seed: scenario.seed,
+        duration_ms: scenario.duration_ms,
+        finished: finished.is_some(),
+        simulated_ms: at.as_millis_f64(),
+        trace_hash: format!("{trace_hash:016x}"),
+        trace_events,
+        operations: metrics.ops.clone(),
+        writes: WriteSummary {
+            acknowledged: metrics.writes_acknowledged,
+            acknowledged_durable: metrics.writes_acknowledged_durable,
+            durable_wal_entries: metrics.wal_entries_durable,
+            durable_tracked: model.durable_writes,
+            lost_durable: metrics.lost_durable_writes,
+            keys_verified: metrics.keys_checked,
+            durability_checks: metrics.durability_checks,
+            lost_examples: world.lost_examples.borrow().clone(),
+        },
+        requests,
+        requests_failed,
+        cost: CostSummary {
+            total_usd: metrics::usd(metrics.cost_picousd),
+            total_picousd: metrics.cost_picousd,
+            by_cause_usd: cost_by_cause
+                .iter()
+                .map(|(cause, p)| (cause.as_str().to_string(), metrics::usd(*p)))
+                .collect(),
+        },
+        latency: LatencySummary {
+            write: LatencyPercentiles::from_nanos(&metrics.write_latency_nanos),
+            read: LatencyPercentiles::from_nanos(&metrics.read_latency_nanos),
+            scan: LatencyPercentiles::from_nanos(&metrics.scan_latency_nanos),
+        },
+        user_bytes_written: metrics.user_bytes_written,
+        bytes_put: metrics.bytes_put,
+        write_amplification: metrics.write_amplification(),
+        puts_per_1000_writes: metrics.puts_per_1000_writes(),
+        lsm: world
+            .current_writer()
+            .map(|db| LsmShape::from_state(&db.state())),
+        faults_injected: metrics
+            .faults
+            .iter()
+            .map(|(kind, count)| (fault_name(*kind), *count))
+            .collect(),
+        engine_events: metrics
+            .engine_events
+            .iter()
+            .map(|(name, count)| (name.to_string(), *count))
+            .collect(),
+        recommender: world.recommender_report(),
+        writers_opened: world.opens.get(),
+        unfinished_ops: u64::from(world.in_flight.get()),
+    }
+}
+
+impl World {
     fn recommender_report(&self) -> Option<RecommenderReport> {
-        let sim = self.world.recommender.as_ref()?.borrow();
+        let sim = self.recommender.as_ref()?.borrow();
         let summary = sim.summary();
-        let log = self.world.recommender_log.get();
+        let log = self.recommender_log.get();
         Some(RecommenderReport {
             policy: sim.policy().kind().as_str().to_string(),
             steps: summary.steps,
@@ -1449,7 +1508,7 @@ impl Lab {
             exploration_share: summary.guardrails.exploration_share,
             impressions_logged: log.impressions_logged,
             checkpoints_written: log.checkpoints_written,
-            log_failures: self.world.recommender_log_failures.get(),
+            log_failures: self.recommender_log_failures.get(),
         })
     }
 }
@@ -1460,6 +1519,54 @@ fn fault_name(kind: strata_sim::FaultKind) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_else(|| format!("{kind:?}"))
+}
+
+/// A scenario played on another runtime and store than the simulator's: the CLI's
+/// `--store file:///dir` runs the same workload, writer events and durability checks in real
+/// time against a real object store. Store faults and bit flips need the simulated store and
+/// are refused.
+pub struct ExternalRun {
+    scenario: Scenario,
+    world: Rc<World>,
+    metrics: Rc<RefCell<Metrics>>,
+}
+
+impl ExternalRun {
+    /// Starts the run's tasks on `runtime`. `metrics` must already be subscribed to the
+    /// runtime's trace, and `trace_snapshot` reads that trace's hash and event count.
+    pub fn start(
+        scenario: &Scenario,
+        runtime: RuntimeRef,
+        store: Rc<dyn ObjectStore>,
+        metrics: Rc<RefCell<Metrics>>,
+        trace_snapshot: Box<dyn Fn() -> (u64, u64)>,
+    ) -> Result<ExternalRun, LabError> {
+        let world = World::start(scenario, runtime, store, None, trace_snapshot)?;
+        Ok(ExternalRun {
+            scenario: scenario.clone(),
+            world,
+            metrics,
+        })
+    }
+
+    pub fn finished(&self) -> bool {
+        self.world.finished.get().is_some()
+    }
+
+    /// Completes when the run has finished (drained, checked and closed).
+    pub async fn wait_finished(&self) {
+        loop {
+            let notified = self.world.finished_notify.notified();
+            if self.finished() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    pub fn summary(&self) -> Summary {
+        summary_of(&self.scenario, &self.world, &self.metrics.borrow())
+    }
 }
 
 /// Runs a scenario from start to finish and returns its summary (what `strata run` prints).
