@@ -235,7 +235,9 @@ mod tests {
     #[test]
     fn key_hash_is_stable() {
         // Part of the on-object format: these values must never change.
-        assert_eq!(key_hash(b""), key_hash(b""));
+        assert_eq!(key_hash(b""), 0xfbf3_bccd_d227_0207);
+        assert_eq!(key_hash(b"strata"), 0x1a70_8e54_c1d0_4f5c);
+        assert_eq!(key_hash(b"0123456789abcdef"), 0xbd49_2eee_8c90_e365);
         assert_ne!(key_hash(b"a"), key_hash(b"b"));
         assert_ne!(key_hash(b"abcdefgh"), key_hash(b"abcdefgh\0"));
         assert_eq!(probes_for(10), 7);
