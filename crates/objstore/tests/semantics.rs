@@ -269,3 +269,66 @@ fn the_simulated_store_passes_the_suite_with_s3_latency() {
         SuiteReport::default()
     );
 }
+
+/// The adapter over object_store, natively. The suite's verdict per backend is asserted
+/// exactly, so a skip is a stated fact: LocalFileSystem has no conditional update.
+#[cfg(all(feature = "cloud", not(target_arch = "wasm32")))]
+mod cloud {
+    use super::{semantics_suite, SuiteReport};
+    use object_store::local::LocalFileSystem;
+    use object_store::memory::InMemory;
+    use std::rc::Rc;
+    use std::sync::Arc;
+    use strata_objstore::CloudStore;
+    use strata_sim::{EventKind, RequestOutcome, RuntimeRef, Sim};
+
+    /// Runs the suite on a current-thread tokio runtime (LocalFileSystem moves file I/O to
+    /// its blocking pool), stamping requests with a simulation's clock. Returns the report and
+    /// the outcomes traced.
+    fn run_suite(
+        backend: Arc<dyn object_store::ObjectStore>,
+    ) -> (SuiteReport, Vec<RequestOutcome>) {
+        let sim = Sim::new(1);
+        let runtime: RuntimeRef = Rc::new(sim.handle());
+        let store = CloudStore::new(backend, runtime);
+        let tokio = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a tokio runtime");
+        let report = tokio.block_on(semantics_suite(&store, "suite/"));
+        let outcomes = sim
+            .trace()
+            .retained()
+            .filter_map(|event| match &event.kind {
+                EventKind::Request(record) => Some(record.outcome),
+                _ => None,
+            })
+            .collect();
+        (report, outcomes)
+    }
+
+    #[test]
+    fn the_adapter_over_in_memory_passes_the_whole_suite() {
+        let (report, outcomes) = run_suite(Arc::new(InMemory::new()));
+        assert_eq!(report, SuiteReport::default());
+        assert!(outcomes.contains(&RequestOutcome::PreconditionFailed));
+        assert!(outcomes.contains(&RequestOutcome::AlreadyExists));
+        assert!(outcomes.contains(&RequestOutcome::Invalid));
+    }
+
+    #[test]
+    fn the_adapter_over_local_files_passes_all_but_conditional_update() {
+        let directory =
+            std::env::temp_dir().join(format!("strata-objstore-semantics-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).expect("a temp dir");
+        let backend = LocalFileSystem::new_with_prefix(&directory).expect("a local store");
+        let (report, outcomes) = run_suite(Arc::new(backend));
+        std::fs::remove_dir_all(&directory).expect("cleans up");
+        assert_eq!(
+            report,
+            SuiteReport {
+                skipped: vec!["update_if_match"]
+            }
+        );
+        assert!(outcomes.contains(&RequestOutcome::AlreadyExists));
+    }
+}
