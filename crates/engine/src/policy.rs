@@ -52,21 +52,31 @@ pub enum FlushTask {
 
 /// The next task, by priority: freeze a full memtable, upload a due WAL, then flush.
 pub fn plan(view: &FlushView) -> Option<FlushTask> {
+    plan_memtable(view)
+        .filter(|task| *task == FlushTask::FreezeMemtable)
+        .or_else(|| plan_wal(view))
+        .or_else(|| plan_memtable(view))
+}
+
+/// The WAL uploader's decision: upload now, or not yet.
+pub fn plan_wal(view: &FlushView) -> Option<FlushTask> {
+    wal_upload_due(view).then_some(FlushTask::UploadWal)
+}
+
+/// The memtable flusher's decision: freeze a full memtable, or flush the oldest frozen one.
+pub fn plan_memtable(view: &FlushView) -> Option<FlushTask> {
     if should_freeze(view.active_memtable_bytes, view.memtable_bytes) {
         return Some(FlushTask::FreezeMemtable);
     }
-    if wal_upload_due(view) {
-        return Some(FlushTask::UploadWal);
+    if view.memtable_flush_in_flight {
+        return None;
     }
-    if !view.memtable_flush_in_flight {
-        if let Some(oldest) = view.immutable_memtables.first() {
-            return Some(FlushTask::FlushMemtable {
-                memtable_id: oldest.memtable_id,
-                max_seq: oldest.max_seq,
-            });
-        }
-    }
-    None
+    view.immutable_memtables
+        .first()
+        .map(|oldest| FlushTask::FlushMemtable {
+            memtable_id: oldest.memtable_id,
+            max_seq: oldest.max_seq,
+        })
 }
 
 /// True when the active memtable has reached its size limit.

@@ -191,18 +191,27 @@ impl DbInner {
         }
     }
 
-    /// The background flusher: flushes frozen memtables as they appear.
+    /// The background flusher: asks the policy (`policy::plan_memtable`) what to do, and
+    /// flushes frozen memtables oldest first as they appear.
     pub async fn flush_task(self: Rc<Self>) {
         loop {
             let kick = self.flush_kick.notified();
             if self.check_open().is_err() {
                 return;
             }
-            if self.state.borrow().immutables.is_empty() {
-                kick.await;
-                continue;
-            }
-            if let Err(error) = self.flush_oldest_immutable().await {
+            let task = policy::plan_memtable(&self.flush_view());
+            let result = match task {
+                Some(FlushTask::FreezeMemtable) => {
+                    self.state.borrow_mut().freeze_active(&self.runtime);
+                    Ok(true)
+                }
+                Some(FlushTask::FlushMemtable { .. }) => self.flush_oldest_immutable().await,
+                Some(FlushTask::UploadWal) | None => {
+                    kick.await;
+                    continue;
+                }
+            };
+            if let Err(error) = result {
                 if matches!(error.kind(), ErrorKind::Fenced | ErrorKind::Closed) {
                     return;
                 }

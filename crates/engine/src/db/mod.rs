@@ -550,8 +550,12 @@ impl Db {
     /// Makes every acknowledged write durable, then stops the background tasks. Later calls
     /// fail with `Closed`.
     pub async fn close(&self) -> Result<()> {
-        self.inner.check_open()?;
-        let result = self.flush().await;
+        let result = match self.status() {
+            DbStatus::Open => self.flush().await,
+            // A fenced handle cannot make anything durable, but still releases its tasks.
+            DbStatus::Fenced => Err(self.inner.check_open().expect_err("status is fenced")),
+            DbStatus::Closed | DbStatus::Crashed => return self.inner.check_open(),
+        };
         self.inner.shut_down(DbStatus::Closed);
         result
     }

@@ -7,9 +7,9 @@
 //! writer has fenced us (it writes an empty WAL object at the next id when it opens).
 
 use super::{DbInner, WalFailure};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::format::wal::SealedWal;
-use crate::policy::WalObjectView;
+use crate::policy::{self, WalObjectView};
 use crate::state::DbStatus;
 use crate::store::CreateOutcome;
 use std::rc::Rc;
@@ -159,45 +159,31 @@ impl DbInner {
         }
     }
 
-    /// The background uploader: one object per `flush_interval` while writes arrive, sooner
-    /// when the buffer passes `max_wal_bytes`. Idle when there is nothing to upload.
+    /// The background uploader: asks the policy (`policy::plan_wal`) whether an upload is
+    /// due: once per `flush_interval` while writes arrive, sooner when the buffer passes
+    /// `max_wal_bytes`. Idle (no timer) when there is nothing to upload.
     pub async fn wal_task(self: Rc<Self>) {
         loop {
             let kick = self.wal_kick.notified();
-            let (has_work, full, since_last) = {
-                let state = self.state.borrow();
-                if state.status != DbStatus::Open {
+            if self.state.borrow().status != DbStatus::Open {
+                return;
+            }
+            let view = self.flush_view();
+            if policy::plan_wal(&view).is_none() {
+                if view.wal_buffer_records == 0 && !view.wal_upload_pending {
+                    kick.await;
+                } else {
+                    let due = view.last_wal_upload + view.flush_interval;
+                    race(self.runtime.sleep(due.saturating_since(view.now)), kick).await;
+                }
+                continue;
+            }
+            if let Err(error) = self.upload_wal_once().await {
+                if matches!(error.kind(), ErrorKind::Fenced | ErrorKind::Closed) {
                     return;
                 }
-                (
-                    !state.wal.is_empty() || state.wal_pending.is_some(),
-                    state.wal.record_bytes() >= self.options.max_wal_bytes,
-                    self.runtime.now().saturating_since(state.last_wal_upload),
-                )
-            };
-            if !has_work {
-                kick.await;
-                continue;
-            }
-            if !full && since_last < self.options.flush_interval {
-                let wait = strata_sim::SimDuration::from_nanos(
-                    self.options.flush_interval.as_nanos() - since_last.as_nanos(),
-                );
-                race(self.runtime.sleep(wait), kick).await;
-                continue;
-            }
-            match self.upload_wal_once().await {
-                Ok(_) => {}
-                Err(error) => {
-                    if matches!(
-                        error.kind(),
-                        crate::ErrorKind::Fenced | crate::ErrorKind::Closed
-                    ) {
-                        return;
-                    }
-                    // The store is failing: wait an interval before trying the same object.
-                    self.runtime.sleep(self.options.flush_interval).await;
-                }
+                // The store is failing: wait an interval before trying the same object.
+                self.runtime.sleep(self.options.flush_interval).await;
             }
         }
     }

@@ -46,6 +46,15 @@ fn the_old_writer_is_fenced_on_its_next_wal_upload_and_loses_nothing_durable() {
         })
         .unwrap_err();
     assert_eq!(again.kind(), ErrorKind::Fenced);
+    // Closing a fenced handle reports why it could not flush, and releases it anyway.
+    let closed = harness
+        .run({
+            let old = old.clone();
+            async move { old.close().await }
+        })
+        .unwrap_err();
+    assert_eq!(closed.kind(), ErrorKind::Fenced);
+    assert_eq!(old.status(), DbStatus::Closed);
     harness
         .run({
             let new = new.clone();
