@@ -81,8 +81,16 @@ pub struct CostLedger {
 }
 
 impl CostLedger {
-    /// Adds one billed request.
-    pub fn charge(&mut self, at: SimTime, cause: Cause, prefix: &str, cost_picousd: u64) {
+    /// Adds one billed request. `window` is the projection window, so that the per-second
+    /// history never holds more than the window's seconds (plus the current one).
+    pub fn charge(
+        &mut self,
+        at: SimTime,
+        cause: Cause,
+        prefix: &str,
+        cost_picousd: u64,
+        window: SimDuration,
+    ) {
         if cost_picousd == 0 {
             return;
         }
@@ -104,7 +112,10 @@ impl CostLedger {
         let second = at.as_nanos() / 1_000_000_000;
         match self.window.back_mut() {
             Some((last, total)) if *last == second => *total += cost_picousd,
-            _ => self.window.push_back((second, cost_picousd)),
+            _ => {
+                self.window.push_back((second, cost_picousd));
+                self.trim_window(at, window);
+            }
         }
     }
 
@@ -173,6 +184,8 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
+    const MINUTE: SimDuration = SimDuration::from_secs(60);
+
     #[test]
     fn prefixes_take_the_configured_number_of_segments() {
         assert_eq!(key_prefix("tenant-a/wal/7", 1), "tenant-a");
@@ -239,14 +252,14 @@ mod tests {
     #[test]
     fn totals_split_by_cause_and_prefix_and_overflow_is_bounded() {
         let mut ledger = CostLedger::default();
-        ledger.charge(SimTime::ZERO, Cause::Wal, "a", 10);
-        ledger.charge(SimTime::ZERO, Cause::Read, "b", 5);
-        ledger.charge(SimTime::ZERO, Cause::Wal, "a", 1);
+        ledger.charge(SimTime::ZERO, Cause::Wal, "a", 10, MINUTE);
+        ledger.charge(SimTime::ZERO, Cause::Read, "b", 5, MINUTE);
+        ledger.charge(SimTime::ZERO, Cause::Wal, "a", 1, MINUTE);
         assert_eq!(ledger.request_picousd_total, 16);
         assert_eq!(ledger.by_cause[&Cause::Wal], 11);
         assert_eq!(ledger.by_prefix["a"], 11);
         for index in 0..(MAX_TRACKED_PREFIXES + 10) {
-            ledger.charge(SimTime::ZERO, Cause::Gc, &format!("p{index}"), 1);
+            ledger.charge(SimTime::ZERO, Cause::Gc, &format!("p{index}"), 1, MINUTE);
         }
         assert_eq!(ledger.by_prefix.len(), MAX_TRACKED_PREFIXES + 1);
         assert!(ledger.by_prefix[OVERFLOW_PREFIX] >= 10);
@@ -258,8 +271,18 @@ mod tests {
         let mut ledger = CostLedger::default();
         // One $0.005 PUT per second for 120 s.
         for second in 0..120 {
-            ledger.charge(SimTime::from_secs(second), Cause::Wal, "t", 5_000_000);
+            ledger.charge(
+                SimTime::from_secs(second),
+                Cause::Wal,
+                "t",
+                5_000_000,
+                window,
+            );
         }
+        assert!(
+            ledger.window.len() <= 61,
+            "the history is bounded by the window"
+        );
         let projected = ledger.projected_request_picousd_per_month(SimTime::from_secs(120), window);
         // 5e6 picodollars/s × 2,628,000 s/month.
         assert_eq!(projected, 5_000_000 * SECONDS_PER_MONTH);

@@ -715,9 +715,14 @@ impl Inner {
             if applied_despite_error {
                 state.aggregates.requests_applied_despite_error += 1;
             }
-            state
-                .ledger
-                .charge(sent.answer_at, sent.cause, &sent.prefix, sent.cost_picousd);
+            let window = state.config.cost_window;
+            state.ledger.charge(
+                sent.answer_at,
+                sent.cause,
+                &sent.prefix,
+                sent.cost_picousd,
+                window,
+            );
         }
         self.handle.record(EventKind::Request(RequestRecord {
             op: sent.op,
