@@ -111,11 +111,14 @@ pub type StoreFuture<T> = LocalBoxFuture<'static, Result<T, StoreError>>;
 /// An S3-like object store.
 pub trait ObjectStore {
     fn put(&self, cause: Cause, key: &str, data: Bytes, mode: PutMode) -> StoreFuture<PutResult>;
-    /// GET the whole object (`range: None`) or the bytes `range` of it (end exclusive).
+    /// GET the whole object (`range: None`) or the bytes `range` of it (end exclusive). A range
+    /// that starts after it ends, or ends past the object, is `InvalidRequest`; an empty range
+    /// within the object returns no bytes.
     fn get(&self, cause: Cause, key: &str, range: Option<Range<u64>>) -> StoreFuture<GetResult>;
     fn head(&self, cause: Cause, key: &str) -> StoreFuture<ObjectMeta>;
-    /// Lists keys starting with `prefix` in ascending order, at most `max_keys` (capped at
-    /// `MAX_LIST_PAGE`) per page.
+    /// Lists keys starting with `prefix` (any string) in ascending order, at most `max_keys`
+    /// (capped at `MAX_LIST_PAGE`; zero is `InvalidRequest`) per page. Treat the page token as
+    /// opaque: pass back what the previous page returned.
     fn list(
         &self,
         cause: Cause,
