@@ -57,8 +57,23 @@ fn scheduler_timers() -> Work {
     }
 }
 
+const STORE_REQUESTS: u64 = 200_000;
+
+fn store_instant() -> Work {
+    Work {
+        units: STORE_REQUESTS,
+        checksum: strata_objstore::bench::instant_store_mixed_requests(1, STORE_REQUESTS),
+    }
+}
+
 fn registry() -> Vec<Bench> {
     vec![
+        Bench {
+            group: "objstore",
+            name: "simulated store, instant preset: mixed PUT/GET/HEAD/LIST",
+            unit: "requests",
+            run: store_instant,
+        },
         Bench {
             group: "sim",
             name: "scheduler: bare timers, 1,000 tasks",

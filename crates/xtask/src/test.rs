@@ -26,7 +26,15 @@ pub fn run(args: &[String]) -> Result<()> {
 
     section("native tests (with doctests)");
     run_checked(
-        cargo().args(["test", "--workspace", "--exclude", "strata-web"]),
+        cargo().args([
+            "test",
+            "--workspace",
+            "--exclude",
+            "strata-web",
+            // The adapter over real object stores is native-only, behind a feature.
+            "--features",
+            "strata-objstore/cloud",
+        ]),
         "native tests",
     )?;
 
