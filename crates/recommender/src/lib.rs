@@ -10,6 +10,8 @@
 //! - [`simulation`]: the recommender loop as a pure step function, with its metrics.
 //! - [`log`]: impressions and checkpoints in the engine, crash recovery by replay, and the
 //!   loop that runs in simulated time.
+//! - [`bench`]: seeded workload functions the benchmark harness times (decisions per second
+//!   per policy, the loop, the estimators).
 //! - [`stats`]: intervals, Beta quantiles, KL divergence, Gini.
 //! - [`metrics`]: regret reference bounds (Lai–Robbins, UCB1), bounded series, exposure.
 //! - [`ope`]: off-policy estimators (replay, IPS, SNIPS, DM, DR, SNDR, Switch-DR, DRos).
@@ -21,6 +23,7 @@
 //! `strata_sim::SimRng` streams, floats go through `strata_sim::math`, and no collection with
 //! random iteration order is used.
 
+pub mod bench;
 pub mod cli;
 pub mod csv;
 pub mod error;
