@@ -109,7 +109,7 @@ impl DbInner {
                 self.runtime.record(EventKind::WalFlushed {
                     wal_id: sealed.wal_id,
                     bytes: sealed.bytes.len() as u64,
-                    entries: u64::from(sealed.records),
+                    entries: sealed.entries,
                 });
                 drop(state);
                 self.changed.notify_waiters();

@@ -26,6 +26,8 @@ pub const WAL_HEADER_BYTES: usize = 41;
 pub struct WalBuffer {
     buffer: Vec<u8>,
     records: u32,
+    /// Puts and deletes over all records (a batch is one record of many entries).
+    entries: u64,
     first_seq: u64,
     last_seq: u64,
 }
@@ -42,6 +44,7 @@ pub struct SealedWal {
     pub wal_id: u64,
     pub bytes: Bytes,
     pub records: u32,
+    pub entries: u64,
     /// 0 when the object holds no record (a fencing object).
     pub first_seq: u64,
     pub last_seq: u64,
@@ -54,6 +57,7 @@ impl WalBuffer {
         WalBuffer {
             buffer,
             records: 0,
+            entries: 0,
             first_seq: 0,
             last_seq: 0,
         }
@@ -83,6 +87,7 @@ impl WalBuffer {
         }
         self.last_seq = seq;
         self.records += 1;
+        self.entries += entries as u64;
         put_varint(&mut self.buffer, seq);
         put_varint(&mut self.buffer, entries as u64);
     }
@@ -140,10 +145,12 @@ impl WalBuffer {
             wal_id,
             bytes: Bytes::from(buffer),
             records: self.records,
+            entries: self.entries,
             first_seq: self.first_seq,
             last_seq: self.last_seq,
         };
         self.records = 0;
+        self.entries = 0;
         self.first_seq = 0;
         self.last_seq = 0;
         sealed
@@ -278,6 +285,7 @@ mod tests {
         assert!(buffer.is_empty(), "sealing starts a fresh buffer");
         assert_eq!(buffer.record_bytes(), 0);
         assert_eq!((sealed.first_seq, sealed.last_seq), (5, 9));
+        assert_eq!((sealed.records, sealed.entries), (3, 4));
         let decoded = decode(&sealed.bytes).unwrap();
         assert_eq!(
             decoded.header,
