@@ -138,8 +138,9 @@ async fn open(
 }
 
 /// Runs one seed's random workload; panics on any divergence from the model. Returns how
-/// often each engine event happened, so the caller can check the mechanisms were exercised.
-fn run_seed(seed: u64, steps: usize) -> BTreeMap<&'static str, usize> {
+/// often each engine event happened, so the caller can check the mechanisms were exercised,
+/// and the run's trace hash.
+fn run_seed(seed: u64, steps: usize) -> (BTreeMap<&'static str, usize>, u64) {
     let mut rng = SimRng::seed_from_u64(seed ^ 0x5EED);
     let config = if rng.bernoulli(0.5) {
         SimStoreConfig::instant()
@@ -391,7 +392,8 @@ fn run_seed(seed: u64, steps: usize) -> BTreeMap<&'static str, usize> {
     for (_, kind) in harness.events.borrow().iter() {
         *counts.entry(kind.name()).or_insert(0) += 1;
     }
-    counts
+    let hash = harness.sim.trace().hash();
+    (counts, hash)
 }
 
 #[test]
@@ -406,7 +408,7 @@ fn random_workloads_with_crashes_and_faults_match_a_btreemap_model() {
         .unwrap_or(30u64);
     let mut totals: BTreeMap<&'static str, usize> = BTreeMap::new();
     for seed in seeds {
-        for (name, count) in run_seed(seed, 200) {
+        for (name, count) in run_seed(seed, 200).0 {
             *totals.entry(name).or_insert(0) += count;
         }
     }
@@ -425,4 +427,13 @@ fn random_workloads_with_crashes_and_faults_match_a_btreemap_model() {
             "no {name} in {totals:?}"
         );
     }
+}
+
+#[test]
+fn the_same_seed_replays_the_same_run_event_for_event() {
+    for seed in [3, 8] {
+        let (counts, hash) = run_seed(seed, 120);
+        assert_eq!(run_seed(seed, 120), (counts, hash), "seed {seed}");
+    }
+    assert_ne!(run_seed(3, 120).1, run_seed(4, 120).1);
 }
