@@ -21,7 +21,7 @@
 //! Every call returns `Result<_, Error>`; branch on [`Error::kind`]: `Fenced`, `Unavailable`,
 //! `Invalid`, `Corrupt` or `Closed`. Keys are 1 to [`MAX_KEY_BYTES`] bytes, values at most
 //! [`MAX_VALUE_BYTES`]. `Db::state()` returns a serde snapshot for the UI, `Db::crash()`
-//! simulates a process crash, and [`bench`] holds workload functions for the benchmarks.
+//! simulates a process crash, and [`bench`](mod@bench) holds workload functions for the benchmarks.
 //!
 //! The engine is async Rust over two ports: `strata_sim::RuntimeRef` (clock, sleep, spawn,
 //! trace, randomness) and `Rc<dyn strata_objstore::ObjectStore>`. It runs in the simulator
@@ -35,7 +35,7 @@
 //!   `scan` (merged iterators), `snapshot`, `gc`.
 //! - [`policy`]: pure flush decisions (`plan`, `apply`) over a state snapshot.
 //! - [`memtable`]: the sorted multi-version memtable.
-//! - [`format`]: byte layouts of data blocks, bloom filters, SSTs, WAL objects and manifests
+//! - [`format`](mod@format): byte layouts of data blocks, bloom filters, SSTs, WAL objects and manifests
 //!   (specified in docs/format.md).
 //! - [`cache`]: the byte-bounded block cache.
 //! - [`store`]: the object-store port with bounded retries and read-back resolution of
