@@ -9,7 +9,11 @@
 //! report speed; simulated time never depends on it.
 
 pub mod app;
+pub mod charts;
+pub mod format;
+pub mod link;
 pub mod panic;
+pub mod session;
 pub mod timeline;
 
 use wasm_bindgen::prelude::*;

@@ -1,0 +1,312 @@
+//! Small SVG charts drawn straight from `html!`: a line chart with axes, units, reference
+//! lines and time marks, and a histogram with percentile markers. No chart library.
+//!
+//! Every chart bounds its element count: a series longer than [`MAX_POINTS`] is thinned to
+//! that many points (one per pixel column or so) before it becomes a `<polyline>`, and a
+//! histogram draws at most one bar per bucket of a fixed-size histogram.
+
+use crate::format;
+use yew::prelude::*;
+
+/// Points drawn per series at most (the plot is about this many pixels wide).
+pub const MAX_POINTS: usize = 400;
+/// Vertical marks drawn at most.
+pub const MAX_MARKS: usize = 32;
+
+const WIDTH: f64 = 560.0;
+const HEIGHT: f64 = 220.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 12.0;
+const TOP: f64 = 14.0;
+const BOTTOM: f64 = 40.0;
+
+/// One line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    pub label: String,
+    /// A CSS colour (a `var(--…)` is fine).
+    pub colour: String,
+    pub points: Vec<(f64, f64)>,
+    pub dashed: bool,
+}
+
+/// A vertical mark on the x axis (a drift, a fault).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub x: f64,
+    pub label: String,
+}
+
+#[derive(Properties, Clone, Debug, PartialEq)]
+pub struct LineChartProps {
+    pub title: AttrValue,
+    pub x_label: AttrValue,
+    pub y_label: AttrValue,
+    pub series: Vec<Series>,
+    #[prop_or_default]
+    pub marks: Vec<Mark>,
+    /// Fixed y range; otherwise from the data (starting at 0).
+    #[prop_or_default]
+    pub y_range: Option<(f64, f64)>,
+    #[prop_or_default]
+    pub id: Option<AttrValue>,
+}
+
+/// Thins `points` to at most `max` by keeping evenly spaced ones (and the last).
+pub fn thin(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
+    if points.len() <= max || max < 2 {
+        return points.to_vec();
+    }
+    let stride = points.len() as f64 / (max - 1) as f64;
+    let mut out: Vec<(f64, f64)> = (0..max - 1)
+        .map(|i| points[((i as f64 * stride) as usize).min(points.len() - 1)])
+        .collect();
+    out.push(points[points.len() - 1]);
+    out
+}
+
+/// "Nice" tick values covering [low, high]: 1, 2 or 5 times a power of ten apart.
+pub fn ticks(low: f64, high: f64, target: usize) -> Vec<f64> {
+    if !(low.is_finite() && high.is_finite()) || high <= low || target == 0 {
+        return vec![low];
+    }
+    let raw = (high - low) / target as f64;
+    let magnitude = format::pow10(format::log10(raw).floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let first = (low / step).ceil() * step;
+    let mut out = Vec::new();
+    let mut value = first;
+    while value <= high + step * 1e-9 && out.len() < 20 {
+        out.push(value);
+        value += step;
+    }
+    out
+}
+
+#[function_component(LineChart)]
+pub fn line_chart(props: &LineChartProps) -> Html {
+    let all = props.series.iter().flat_map(|s| s.points.iter());
+    let (mut x_min, mut x_max, mut y_max) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
+    let mut y_min = 0.0f64;
+    for (x, y) in all {
+        x_min = x_min.min(*x);
+        x_max = x_max.max(*x);
+        y_max = y_max.max(*y);
+        y_min = y_min.min(*y);
+    }
+    if !x_min.is_finite() {
+        x_min = 0.0;
+        x_max = 1.0;
+    }
+    if x_max <= x_min {
+        x_max = x_min + 1.0;
+    }
+    let (y_low, y_high) = props.y_range.unwrap_or((y_min, if y_max > y_min { y_max * 1.08 } else { y_min + 1.0 }));
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let sx = move |x: f64| LEFT + (x - x_min) / (x_max - x_min) * plot_w;
+    let sy = move |y: f64| TOP + plot_h - ((y - y_low) / (y_high - y_low)).clamp(-0.05, 1.05) * plot_h;
+    let x_ticks = ticks(x_min, x_max, 5);
+    let y_ticks = ticks(y_low, y_high, 4);
+    let lines = props.series.iter().map(|series| {
+        let points = thin(&series.points, MAX_POINTS)
+            .iter()
+            .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        html! {
+            <polyline points={points} fill="none" stroke={series.colour.clone()} stroke-width="2.5"
+                      stroke-dasharray={if series.dashed { "6 4" } else { "none" }} />
+        }
+    });
+    let legend = props.series.iter().enumerate().map(|(i, series)| {
+        let x = LEFT + 8.0 + (i as f64) * 150.0;
+        html! {
+            <g>
+                <line x1={format!("{x:.1}")} x2={format!("{:.1}", x + 18.0)} y1={format!("{:.1}", TOP + 6.0)} y2={format!("{:.1}", TOP + 6.0)}
+                      stroke={series.colour.clone()} stroke-width="3" stroke-dasharray={if series.dashed { "6 4" } else { "none" }} />
+                <text x={format!("{:.1}", x + 22.0)} y={format!("{:.1}", TOP + 10.0)} class="legend">{ series.label.clone() }</text>
+            </g>
+        }
+    });
+    let marks = props.marks.iter().take(MAX_MARKS).filter(|m| m.x >= x_min && m.x <= x_max).map(|mark| {
+        let x = sx(mark.x);
+        html! {
+            <g class="mark">
+                <line x1={format!("{x:.1}")} x2={format!("{x:.1}")} y1={format!("{TOP:.1}")} y2={format!("{:.1}", TOP + plot_h)}
+                      stroke="var(--warn)" stroke-width="2" stroke-dasharray="3 3" />
+                <text x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", TOP + plot_h - 4.0)} class="mark-label">{ mark.label.clone() }</text>
+                <title>{ mark.label.clone() }</title>
+            </g>
+        }
+    });
+    html! {
+        <figure class="chart" id={props.id.clone()}>
+            <figcaption>{ props.title.clone() }</figcaption>
+            <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} width="100%" role="img" aria-label={props.title.clone()}>
+                <rect x={LEFT.to_string()} y={TOP.to_string()} width={plot_w.to_string()} height={plot_h.to_string()} class="plot-area" />
+                { for y_ticks.iter().map(|y| html! {
+                    <g>
+                        <line x1={LEFT.to_string()} x2={(LEFT + plot_w).to_string()} y1={format!("{:.1}", sy(*y))} y2={format!("{:.1}", sy(*y))} class="grid" />
+                        <text x={format!("{:.1}", LEFT - 6.0)} y={format!("{:.1}", sy(*y) + 4.0)} text-anchor="end">{ format::decimal(*y) }</text>
+                    </g>
+                }) }
+                { for x_ticks.iter().map(|x| html! {
+                    <text x={format!("{:.1}", sx(*x))} y={format!("{:.1}", TOP + plot_h + 16.0)} text-anchor="middle">{ format::decimal(*x) }</text>
+                }) }
+                { for lines }
+                { for marks }
+                { for legend }
+                <text x={format!("{:.1}", LEFT + plot_w / 2.0)} y={format!("{:.1}", HEIGHT - 4.0)} text-anchor="middle" class="axis-label">{ props.x_label.clone() }</text>
+                <text x="14" y={format!("{:.1}", TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
+                      transform={format!("rotate(-90 14 {:.1})", TOP + plot_h / 2.0)}>{ props.y_label.clone() }</text>
+            </svg>
+        </figure>
+    }
+}
+
+/// A latency histogram: bars on a log-scaled x axis in milliseconds, with p50, p99 and p99.9
+/// marked.
+#[derive(Properties, Clone, Debug, PartialEq)]
+pub struct HistogramProps {
+    pub title: AttrValue,
+    /// (low_ms, high_ms, count) per non-empty bucket.
+    pub buckets: Vec<(f64, f64, u64)>,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub count: u64,
+    #[prop_or_default]
+    pub id: Option<AttrValue>,
+}
+
+/// Merges buckets so that at most `max` remain, each covering an equal slice of the log axis.
+pub fn rebin_log(buckets: &[(f64, f64, u64)], max: usize) -> Vec<(f64, f64, u64)> {
+    if buckets.len() <= max || max == 0 {
+        return buckets.to_vec();
+    }
+    let low = buckets.first().map_or(0.001, |b| b.0.max(0.001));
+    let high = buckets.last().map_or(1.0, |b| b.1.max(low * 1.001));
+    let (log_low, log_high) = (format::log10(low), format::log10(high));
+    let width = (log_high - log_low) / max as f64;
+    let mut out: Vec<(f64, f64, u64)> = (0..max)
+        .map(|i| {
+            (
+                format::pow10(log_low + width * i as f64),
+                format::pow10(log_low + width * (i + 1) as f64),
+                0,
+            )
+        })
+        .collect();
+    for (lo, _, count) in buckets {
+        let position = ((format::log10(lo.max(low)) - log_low) / width).floor() as usize;
+        out[position.min(max - 1)].2 += count;
+    }
+    out.retain(|b| b.2 > 0);
+    out
+}
+
+#[function_component(LatencyHistogram)]
+pub fn latency_histogram(props: &HistogramProps) -> Html {
+    let width = WIDTH;
+    let height = 200.0;
+    let plot_w = width - LEFT - RIGHT;
+    let plot_h = height - TOP - BOTTOM;
+    let buckets = rebin_log(&props.buckets, 120);
+    if buckets.is_empty() {
+        return html! {
+            <figure class="chart" id={props.id.clone()}>
+                <figcaption>{ props.title.clone() }</figcaption>
+                <p class="empty">{ "No samples yet." }</p>
+            </figure>
+        };
+    }
+    let low = buckets.first().map_or(0.01, |b| b.0).max(0.001);
+    let high = buckets.last().map_or(1.0, |b| b.1).max(props.p999_ms).max(low * 10.0);
+    let (log_low, log_high) = (format::log10(low), format::log10(high));
+    let sx = move |ms: f64| LEFT + (format::log10(ms.max(low)) - log_low) / (log_high - log_low) * plot_w;
+    let max_count = buckets.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64;
+    let bars = buckets.iter().map(|(lo, hi, count)| {
+        let x0 = sx(*lo);
+        let x1 = sx(*hi).max(x0 + 1.0);
+        let h = *count as f64 / max_count * plot_h;
+        html! {
+            <rect x={format!("{x0:.1}")} y={format!("{:.1}", TOP + plot_h - h)} width={format!("{:.1}", x1 - x0)}
+                  height={format!("{h:.1}")} class="hist-bar">
+                <title>{ format!("{} – {}: {} samples", format::millis(*lo), format::millis(*hi), format::grouped(*count)) }</title>
+            </rect>
+        }
+    });
+    let markers = [("p50", props.p50_ms), ("p99", props.p99_ms), ("p99.9", props.p999_ms)]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, ms))| {
+            let x = sx(ms);
+            html! {
+                <g class="percentile">
+                    <line x1={format!("{x:.1}")} x2={format!("{x:.1}")} y1={format!("{TOP:.1}")} y2={format!("{:.1}", TOP + plot_h)} />
+                    <text x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", TOP + 12.0 + 14.0 * i as f64)}>{ format!("{name} {}", format::millis(ms)) }</text>
+                </g>
+            }
+        });
+    let decades: Vec<f64> = (log_low.floor() as i32..=log_high.ceil() as i32)
+        .map(|e| format::pow10(f64::from(e)))
+        .filter(|v| *v >= low * 0.999 && *v <= high * 1.001)
+        .collect();
+    html! {
+        <figure class="chart" id={props.id.clone()}>
+            <figcaption>{ format!("{} — {} samples", props.title, format::grouped(props.count)) }</figcaption>
+            <svg viewBox={format!("0 0 {width} {height}")} width="100%" role="img" aria-label={props.title.clone()}>
+                <rect x={LEFT.to_string()} y={TOP.to_string()} width={plot_w.to_string()} height={plot_h.to_string()} class="plot-area" />
+                { for bars }
+                { for markers }
+                { for decades.iter().map(|v| html! {
+                    <text x={format!("{:.1}", sx(*v))} y={format!("{:.1}", TOP + plot_h + 16.0)} text-anchor="middle">{ format::millis(*v) }</text>
+                }) }
+                <text x={format!("{:.1}", LEFT + plot_w / 2.0)} y={format!("{:.1}", height - 4.0)} text-anchor="middle" class="axis-label">{ "latency (log scale)" }</text>
+                <text x="14" y={format!("{:.1}", TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
+                      transform={format!("rotate(-90 14 {:.1})", TOP + plot_h / 2.0)}>{ "count" }</text>
+            </svg>
+        </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn thinning_bounds_the_points_and_keeps_the_ends() {
+        let points: Vec<(f64, f64)> = (0..10_000).map(|i| (i as f64, (i * 2) as f64)).collect();
+        let thinned = thin(&points, 400);
+        assert_eq!(thinned.len(), 400);
+        assert_eq!(thinned[0], (0.0, 0.0));
+        assert_eq!(thinned[399], (9999.0, 19998.0));
+        assert_eq!(thin(&points[..10], 400).len(), 10);
+    }
+
+    #[test]
+    fn ticks_are_round_numbers() {
+        assert_eq!(ticks(0.0, 10.0, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        let t = ticks(0.0, 0.37, 4);
+        assert_eq!(t.len(), 4, "{t:?}");
+        assert!((t[1] - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn rebinning_keeps_every_sample() {
+        let buckets: Vec<(f64, f64, u64)> = (1..=1000)
+            .map(|i| (i as f64 * 0.1, (i + 1) as f64 * 0.1, i as u64))
+            .collect();
+        let rebinned = rebin_log(&buckets, 50);
+        assert!(rebinned.len() <= 50);
+        let total: u64 = buckets.iter().map(|b| b.2).sum();
+        assert_eq!(rebinned.iter().map(|b| b.2).sum::<u64>(), total);
+    }
+}

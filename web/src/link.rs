@@ -1,0 +1,200 @@
+//! Share links: the whole scenario in the URL fragment, in the CLI's scenario schema.
+//!
+//! A link looks like `…/#s=v1.<base64url JSON>&at=<ms>`: `s` is `Scenario::to_share_token`
+//! (schema version inside, token format version in its prefix), and the optional `at` asks the
+//! page to re-simulate to that simulated millisecond and pause there, so that two people can
+//! compare the trace hash at one moment. A `?s=` query is read too, for tools that drop
+//! fragments. Nothing leaves the browser: the fragment is never sent to the server.
+//!
+//! Reading a link never fails the page: a malformed, truncated or outdated link gives a
+//! message that says what was wrong, and the playground starts from its defaults.
+
+use strata_lab::scenario::{
+    DriftSpec, GuardrailSpec, KeyDistribution, LogSpec, OpMix, PolicySpec, PopulationSpec,
+    RecommenderSpec, StorePreset,
+};
+use strata_lab::Scenario;
+
+/// The fragment parameter holding the share token.
+pub const SCENARIO_PARAM: &str = "s";
+/// The fragment parameter holding the simulated time to stop at, in milliseconds.
+pub const AT_PARAM: &str = "at";
+
+/// What the page's address asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkRequest {
+    /// No scenario in the address: start from the defaults.
+    None,
+    /// A valid scenario, and optionally where to stop.
+    Scenario {
+        scenario: Box<Scenario>,
+        at_ms: Option<u64>,
+    },
+    /// Something was there but could not be used; the message says what and why.
+    Invalid(String),
+}
+
+/// Splits `a=1&b=2` (with or without a leading `#` or `?`) into pairs.
+fn params(text: &str) -> Vec<(&str, &str)> {
+    text.trim_start_matches(['#', '?'])
+        .split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| part.split_once('=').unwrap_or((part, "")))
+        .collect()
+}
+
+/// Reads the address's fragment (`location.hash`) and query (`location.search`).
+pub fn parse(hash: &str, search: &str) -> LinkRequest {
+    let fragment = params(hash);
+    let query = params(search);
+    let token = fragment
+        .iter()
+        .chain(query.iter())
+        .find(|(key, _)| *key == SCENARIO_PARAM)
+        .map(|(_, value)| *value);
+    let Some(token) = token else {
+        if fragment.is_empty() {
+            return LinkRequest::None;
+        }
+        return LinkRequest::Invalid(format!(
+            "The link's fragment has no “{SCENARIO_PARAM}=” scenario, so the playground started from its defaults."
+        ));
+    };
+    let at_ms = match fragment.iter().find(|(key, _)| *key == AT_PARAM) {
+        None => None,
+        Some((_, value)) => match value.parse::<u64>() {
+            Ok(ms) => Some(ms),
+            Err(_) => {
+                return LinkRequest::Invalid(format!(
+                    "The link's “{AT_PARAM}={value}” is not a whole number of milliseconds, so the playground started from its defaults."
+                ))
+            }
+        },
+    };
+    match Scenario::from_share_token(token) {
+        Ok(scenario) => LinkRequest::Scenario {
+            scenario: Box::new(scenario),
+            at_ms,
+        },
+        Err(error) => LinkRequest::Invalid(format!(
+            "This link's scenario could not be used ({error}), so the playground started from its defaults."
+        )),
+    }
+}
+
+/// The fragment (with its `#`) that carries `scenario`, and `at_ms` when given.
+pub fn fragment(scenario: &Scenario, at_ms: Option<u64>) -> String {
+    let mut out = format!("#{SCENARIO_PARAM}={}", scenario.to_share_token());
+    if let Some(ms) = at_ms {
+        out.push_str(&format!("&{AT_PARAM}={ms}"));
+    }
+    out
+}
+
+/// The playground's starting scenario: a steady mixed workload on S3 Standard with a
+/// recommender loop logging into the engine, long enough to explore.
+pub fn default_scenario() -> Scenario {
+    let mut scenario = Scenario {
+        name: "playground".to_string(),
+        description: "A mixed workload on S3 Standard with a Thompson-sampling recommender logging into the engine.".to_string(),
+        duration_ms: 600_000,
+        ..Scenario::default()
+    };
+    scenario.workload.rate_ops_per_sec = 200.0;
+    scenario.workload.key_distribution = KeyDistribution::Zipf { s: 0.9 };
+    scenario.workload.mix = OpMix {
+        read: 0.3,
+        write: 0.7,
+        ..OpMix::default()
+    };
+    scenario.engine.memtable_bytes = Some(256 * 1024);
+    scenario.store.preset = StorePreset::S3Standard;
+    scenario.recommender = Some(default_recommender());
+    scenario
+}
+
+/// The recommender section the playground adds when the user turns the loop on.
+pub fn default_recommender() -> RecommenderSpec {
+    RecommenderSpec {
+        policy: PolicySpec {
+            name: "ts".to_string(),
+            alpha: None,
+            epsilon: None,
+            tau: None,
+            discount: None,
+            window: None,
+        },
+        population: PopulationSpec {
+            items: 12,
+            slates_per_sec: 10.0,
+            ..PopulationSpec::default()
+        },
+        drift: vec![DriftSpec::Abrupt { at_ms: 120_000 }],
+        guardrails: GuardrailSpec::default(),
+        log: LogSpec::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_link_round_trips_the_scenario_and_the_moment() {
+        let mut scenario = default_scenario();
+        scenario.seed = 9;
+        let link = fragment(&scenario, Some(1500));
+        match parse(&link, "") {
+            LinkRequest::Scenario {
+                scenario: read,
+                at_ms,
+            } => {
+                assert_eq!(*read, scenario);
+                assert_eq!(at_ms, Some(1500));
+            }
+            other => panic!("expected a scenario, got {other:?}"),
+        }
+        // The query form works too.
+        let query = format!("?{}", &fragment(&scenario, None)[1..]);
+        assert!(matches!(parse("", &query), LinkRequest::Scenario { .. }));
+    }
+
+    #[test]
+    fn the_default_scenario_is_valid() {
+        default_scenario().validate().unwrap();
+        assert!(matches!(parse("", ""), LinkRequest::None));
+    }
+
+    #[test]
+    fn bad_links_say_what_is_wrong() {
+        let cases = [
+            ("#s=v1.%%%", "base64url"),
+            ("#s=v9.abc", "not supported"),
+            ("#s=hello", "starts with"),
+            ("#s=v1.e30", "version"), // "{}": no version field
+            ("#view=storage", "no “s=”"),
+            ("#s=v1.e30&at=soon", "milliseconds"),
+        ];
+        for (hash, expected) in cases {
+            match parse(hash, "") {
+                LinkRequest::Invalid(message) => {
+                    assert!(message.contains(expected), "{hash}: {message}");
+                    assert!(message.contains("defaults"), "{hash}: {message}");
+                }
+                other => panic!("{hash}: expected a message, got {other:?}"),
+            }
+        }
+        // An outdated schema version is named as such.
+        let old = format!(
+            "#s={}",
+            "v1.".to_string()
+                + &strata_lab::share::base64url_encode(br#"{"version":0,"seed":1,"duration_ms":5}"#)
+        );
+        match parse(&old, "") {
+            LinkRequest::Invalid(message) => assert!(message.contains("version 0"), "{message}"),
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+}

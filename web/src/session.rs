@@ -1,0 +1,847 @@
+//! The playground's session: the scenario the share link carries, the `Lab` playing it, the
+//! live changes made on top of it, and the UI's own folds of the trace.
+//!
+//! This module knows nothing about the browser, so it runs (and is tested) natively too.
+//!
+//! - **Scenario vs live changes.** Workload, engine and store controls apply at once through
+//!   `Lab::apply` and are kept in an ordered log of [`LiveChange`]s, each stamped with the
+//!   exact point of the run where it happened (events processed and simulated time). They are
+//!   *not* part of the share link: the page says so and offers to fold them into the scenario.
+//!   Faults from the chaos panel and recommender settings *are* written into the scenario
+//!   (faults at the simulated millisecond they were injected) and the run is re-simulated to
+//!   the current moment, so the link reproduces what the page shows.
+//! - **Rebuilds.** Scrubbing back, changing the seed or the scenario, and injecting a fault all
+//!   build a fresh `Lab` from the scenario and replay it (with the live changes at their
+//!   recorded points) up to a target. [`Session::work`] does that in bounded slices so the page
+//!   can show progress between animation frames.
+//! - **Observed.** A trace subscriber folds what the views need and the lab does not keep:
+//!   flush and compaction activity (for the animations), notable events, drift marks, the
+//!   recommender's impression log (for off-policy evaluation) and the loop's counters.
+
+use std::cell::{Ref, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use strata_lab::runner::Progress;
+use strata_lab::scenario::{EngineSpec, FaultSpec, StoreSpec, WorkloadSpec};
+use strata_lab::{Control, Lab, LabError, Scenario};
+use strata_sim::{EventKind, SimDuration, SimTime, TraceEvent};
+
+/// Live changes kept per session; older ones cannot be replayed, so the session refuses more.
+pub const MAX_LIVE_CHANGES: usize = 1_000;
+/// Flush and compaction activities remembered for drawing (running and recently finished).
+pub const MAX_ACTIVITIES: usize = 64;
+/// Notable events kept for the event list, most recent last.
+pub const MAX_EVENT_LINES: usize = 200;
+/// Drift marks kept for the recommender's time axis.
+pub const MAX_DRIFTS: usize = 64;
+/// Logged impressions kept for off-policy evaluation (the most recent ones).
+pub const MAX_IMPRESSIONS: usize = 20_000;
+
+/// A change applied to the running lab that the scenario does not hold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveChange {
+    /// Events the lab had processed when the change was applied.
+    pub events: u64,
+    /// Simulated time when it was applied.
+    pub at: SimTime,
+    pub control: Control,
+}
+
+/// A flush or a compaction, from its start to its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Activity {
+    pub kind: ActivityKind,
+    /// The memtable id of a flush, the job id of a compaction.
+    pub id: u64,
+    pub started: SimTime,
+    pub finished: Option<SimTime>,
+    /// Bytes written by the flush or the compaction (known when it finishes).
+    pub bytes: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActivityKind {
+    Flush,
+    Compaction,
+}
+
+/// One line of the event list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventLine {
+    pub at: SimTime,
+    /// A short class for styling: `fault`, `writer`, `check`, `note`, `drift`.
+    pub class: &'static str,
+    pub text: String,
+}
+
+/// One logged impression and whether it was clicked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LoggedImpression {
+    pub impression_id: u64,
+    pub arm: u32,
+    pub propensity: f64,
+    pub clicked: bool,
+}
+
+/// What the UI folds from the trace itself.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Observed {
+    pub activities: VecDeque<Activity>,
+    pub events: VecDeque<EventLine>,
+    pub drifts: VecDeque<(SimTime, String)>,
+    pub impressions: VecDeque<LoggedImpression>,
+    pub impressions_total: u64,
+    pub clicks_total: u64,
+    pub policy_updates: u64,
+    pub checkpoints: u64,
+    pub fenced: u64,
+    pub crashes: u64,
+    pub recoveries: u64,
+    pub durability_checks: u64,
+    pub keys_checked: u64,
+    pub lost_durable: u64,
+}
+
+fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, bound: usize) {
+    if queue.len() == bound {
+        queue.pop_front();
+    }
+    queue.push_back(item);
+}
+
+impl Observed {
+    fn line(&mut self, at: SimTime, class: &'static str, text: String) {
+        push_bounded(&mut self.events, EventLine { at, class, text }, MAX_EVENT_LINES);
+    }
+
+    fn start(&mut self, kind: ActivityKind, id: u64, at: SimTime) {
+        push_bounded(
+            &mut self.activities,
+            Activity {
+                kind,
+                id,
+                started: at,
+                finished: None,
+                bytes: 0,
+            },
+            MAX_ACTIVITIES,
+        );
+    }
+
+    fn finish(&mut self, kind: ActivityKind, id: u64, at: SimTime, bytes: u64) {
+        if let Some(activity) = self
+            .activities
+            .iter_mut()
+            .rev()
+            .find(|a| a.kind == kind && a.id == id && a.finished.is_none())
+        {
+            activity.finished = Some(at);
+            activity.bytes = bytes;
+        }
+    }
+
+    /// Folds one trace event.
+    pub fn observe(&mut self, event: &TraceEvent) {
+        let at = event.at;
+        match &event.kind {
+            EventKind::FlushStarted { memtable_id } => {
+                self.start(ActivityKind::Flush, *memtable_id, at)
+            }
+            EventKind::FlushFinished {
+                memtable_id, bytes, ..
+            } => self.finish(ActivityKind::Flush, *memtable_id, at, *bytes),
+            EventKind::CompactionStarted { job_id, .. } => {
+                self.start(ActivityKind::Compaction, *job_id, at)
+            }
+            EventKind::CompactionFinished {
+                job_id,
+                output_bytes,
+                ..
+            } => self.finish(ActivityKind::Compaction, *job_id, at, *output_bytes),
+            EventKind::FaultInjected { fault, key } => {
+                let head = format!("fault injected: {fault:?}");
+                // Per-request faults can come by the thousand: only a change of kind is worth
+                // a line, the totals are in the statistics.
+                let repeat = self
+                    .events
+                    .back()
+                    .is_some_and(|last| last.class == "fault" && last.text.starts_with(&head));
+                if !repeat {
+                    let text = if key.is_empty() {
+                        head
+                    } else {
+                        format!("{head} on {key}")
+                    };
+                    self.line(at, "fault", text);
+                }
+            }
+            EventKind::Fenced { writer_epoch } => {
+                self.fenced += 1;
+                self.line(
+                    at,
+                    "writer",
+                    format!("writer epoch {writer_epoch} was fenced: a newer writer owns the database"),
+                );
+            }
+            EventKind::WriterCrashed { writer_epoch } => {
+                self.crashes += 1;
+                self.line(at, "writer", format!("writer epoch {writer_epoch} crashed"));
+            }
+            EventKind::WriterRecovered {
+                writer_epoch,
+                replayed_wal_objects,
+            } => {
+                self.recoveries += 1;
+                self.line(
+                    at,
+                    "writer",
+                    format!(
+                        "writer epoch {writer_epoch} opened, replaying {replayed_wal_objects} WAL objects"
+                    ),
+                );
+            }
+            EventKind::DurabilityChecked { keys_checked, lost } => {
+                self.durability_checks += 1;
+                self.keys_checked += keys_checked;
+                self.lost_durable += lost;
+                self.line(
+                    at,
+                    "check",
+                    format!("durability check: {keys_checked} keys read back, {lost} durable writes lost"),
+                );
+            }
+            EventKind::Note { text } => self.line(at, "note", text.clone()),
+            EventKind::DriftApplied { description } => {
+                push_bounded(&mut self.drifts, (at, description.clone()), MAX_DRIFTS);
+                self.line(at, "drift", format!("drift: {description}"));
+            }
+            EventKind::Impression {
+                impression_id,
+                arm,
+                propensity,
+            } => {
+                self.impressions_total += 1;
+                push_bounded(
+                    &mut self.impressions,
+                    LoggedImpression {
+                        impression_id: *impression_id,
+                        arm: *arm,
+                        propensity: *propensity,
+                        clicked: false,
+                    },
+                    MAX_IMPRESSIONS,
+                );
+            }
+            EventKind::Click { impression_id, .. } => {
+                self.clicks_total += 1;
+                // A click follows its impression within the same slate: look from the back.
+                if let Some(row) = self
+                    .impressions
+                    .iter_mut()
+                    .rev()
+                    .take(64)
+                    .find(|row| row.impression_id == *impression_id)
+                {
+                    row.clicked = true;
+                }
+            }
+            EventKind::PolicyUpdated { .. } => self.policy_updates += 1,
+            EventKind::Checkpointed { .. } => self.checkpoints += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Where a rebuild stops: after this many events or at this time (see [`advance_toward`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Milestone {
+    pub events: u64,
+    pub at: SimTime,
+}
+
+impl Milestone {
+    /// A point in simulated time, whatever the number of events before it.
+    pub fn time(at: SimTime) -> Self {
+        Milestone {
+            events: u64::MAX,
+            at,
+        }
+    }
+}
+
+/// How far an [`advance_toward`] has got.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Phase {
+    /// Counting events toward the milestone's event count.
+    #[default]
+    Events,
+    /// Catching up with the milestone's time after the event count was reached.
+    Time,
+}
+
+/// Moves `lab` toward `milestone`, spending at most `*budget` events. Returns whether it got
+/// there.
+///
+/// Replaying the original run (same scenario), stopping after exactly `events` events and then
+/// moving the clock to `at` without processing anything reproduces the point where a live
+/// change was applied, even when the original frame was cut short by its event cap. On a
+/// changed scenario the event count means little, so the time wins: the lab ends up at `at`.
+fn advance_toward(
+    lab: &mut Lab,
+    milestone: Milestone,
+    budget: &mut u64,
+    phase: &mut Phase,
+) -> Result<bool, LabError> {
+    if *phase == Phase::Events {
+        while lab.events_processed() < milestone.events {
+            if *budget == 0 {
+                return Ok(false);
+            }
+            let want = (*budget).min(milestone.events - lab.events_processed());
+            let progress = lab.advance_to(milestone.at, want)?;
+            *budget -= progress.events_processed.min(*budget);
+            if progress.events_processed < want {
+                // Nothing left at or before the milestone's time; the clock is there now.
+                break;
+            }
+        }
+        *phase = Phase::Time;
+        if lab.now() >= milestone.at {
+            *phase = Phase::Events;
+            return Ok(true);
+        }
+    }
+    loop {
+        if *budget == 0 {
+            return Ok(false);
+        }
+        let want = *budget;
+        let progress = lab.advance_to(milestone.at, want)?;
+        *budget -= progress.events_processed.min(*budget);
+        if progress.events_processed < want {
+            *phase = Phase::Events;
+            return Ok(true);
+        }
+    }
+}
+
+/// A rebuild in progress: a fresh lab being replayed up to a target.
+struct Rebuild {
+    lab: Lab,
+    observed: Rc<RefCell<Observed>>,
+    scenario: Scenario,
+    live: Vec<LiveChange>,
+    /// Index of the next live change to apply.
+    next_live: usize,
+    target: Milestone,
+    phase: Phase,
+    /// Messages from live changes that could not be re-applied (a changed scenario can make a
+    /// crash land on a writer that is already down).
+    skipped: Vec<String>,
+}
+
+/// The current settings, as the controls show them (scenario plus live changes).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub workload: WorkloadSpec,
+    pub engine: EngineSpec,
+    pub store: StoreSpec,
+}
+
+impl Settings {
+    fn of(scenario: &Scenario) -> Self {
+        Settings {
+            workload: scenario.workload.clone(),
+            engine: scenario.engine.clone(),
+            store: scenario.store.clone(),
+        }
+    }
+
+    fn apply(&mut self, control: &Control) {
+        match control {
+            Control::SetWorkload { workload } => self.workload = workload.clone(),
+            Control::SetEngine { engine } => self.engine = engine.clone(),
+            Control::SetStore { store } => self.store = store.clone(),
+            _ => {}
+        }
+    }
+}
+
+/// One scenario being played in the page.
+pub struct Session {
+    scenario: Scenario,
+    lab: Lab,
+    observed: Rc<RefCell<Observed>>,
+    live: Vec<LiveChange>,
+    settings: Settings,
+    /// The furthest simulated time reached with this scenario (the scrubber's right end).
+    horizon: SimTime,
+    rebuild: Option<Rebuild>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("scenario", &self.scenario.name)
+            .field("now", &self.lab.now())
+            .field("live_changes", &self.live.len())
+            .field("rebuilding", &self.rebuild.is_some())
+            .finish()
+    }
+}
+
+/// Builds a lab and attaches the UI's trace subscriber to it.
+fn observed_lab(scenario: &Scenario) -> Result<(Lab, Rc<RefCell<Observed>>), LabError> {
+    let lab = Lab::new(scenario)?;
+    let observed = Rc::new(RefCell::new(Observed::default()));
+    let sink = observed.clone();
+    lab.handle().with_trace(|trace| {
+        trace.subscribe(Box::new(move |event| sink.borrow_mut().observe(event)));
+    });
+    Ok((lab, observed))
+}
+
+impl Session {
+    /// Starts a session at the beginning of `scenario`.
+    pub fn new(scenario: Scenario) -> Result<Session, LabError> {
+        let (lab, observed) = observed_lab(&scenario)?;
+        Ok(Session {
+            settings: Settings::of(&scenario),
+            scenario,
+            lab,
+            observed,
+            live: Vec::new(),
+            horizon: SimTime::ZERO,
+            rebuild: None,
+        })
+    }
+
+    /// The scenario the share link carries.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn lab(&self) -> &Lab {
+        &self.lab
+    }
+
+    pub fn observed(&self) -> Ref<'_, Observed> {
+        self.observed.borrow()
+    }
+
+    /// Changes applied live that the link does not reproduce.
+    pub fn live_changes(&self) -> &[LiveChange] {
+        &self.live
+    }
+
+    /// The settings the controls show: the scenario's, with live changes applied.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn horizon(&self) -> SimTime {
+        self.horizon.max(self.lab.now())
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.lab.now()
+    }
+
+    /// Advances simulated time by `by`, processing at most `max_events` events (the page calls
+    /// this in slices until its frame budget is spent). Returns what happened.
+    pub fn advance(&mut self, by: SimDuration, max_events: u64) -> Result<Progress, LabError> {
+        let until = self.lab.now() + by;
+        self.advance_until(until, max_events)
+    }
+
+    /// Advances to `until`, processing at most `max_events` events.
+    pub fn advance_until(&mut self, until: SimTime, max_events: u64) -> Result<Progress, LabError> {
+        let progress = self.lab.advance_to(until, max_events)?;
+        self.horizon = self.horizon.max(progress.now);
+        Ok(progress)
+    }
+
+    /// Processes exactly one event.
+    pub fn step(&mut self) -> Result<Progress, LabError> {
+        let progress = self.lab.step()?;
+        self.horizon = self.horizon.max(progress.now);
+        Ok(progress)
+    }
+
+    /// Applies a workload, engine or store control now and records it as a live change.
+    pub fn apply_live(&mut self, control: Control) -> Result<(), LabError> {
+        if self.live.len() >= MAX_LIVE_CHANGES {
+            return Err(LabError::Control(format!(
+                "this session already holds {MAX_LIVE_CHANGES} live changes; save them into the scenario (which restarts the run) to make more"
+            )));
+        }
+        let events = self.lab.events_processed();
+        let at = self.lab.now();
+        self.lab.apply(control.clone())?;
+        self.settings.apply(&control);
+        // Anything simulated beyond this point belonged to a different history.
+        self.horizon = at;
+        self.live.push(LiveChange {
+            events,
+            at,
+            control,
+        });
+        Ok(())
+    }
+
+    /// Folds the live changes into the scenario (its workload, engine and store become the
+    /// current settings) and restarts from time zero, so that the link holds them.
+    pub fn adopt_live_changes(&mut self) -> Result<(), LabError> {
+        let mut scenario = self.scenario.clone();
+        scenario.workload = self.settings.workload.clone();
+        scenario.engine = self.settings.engine.clone();
+        scenario.store = self.settings.store.clone();
+        self.restart(scenario)
+    }
+
+    /// Replaces the scenario and starts again from time zero, dropping live changes.
+    pub fn restart(&mut self, scenario: Scenario) -> Result<(), LabError> {
+        scenario.validate()?;
+        let (lab, observed) = observed_lab(&scenario)?;
+        self.settings = Settings::of(&scenario);
+        self.scenario = scenario;
+        self.lab = lab;
+        self.observed = observed;
+        self.live.clear();
+        self.horizon = SimTime::ZERO;
+        self.rebuild = None;
+        Ok(())
+    }
+
+    /// Starts re-simulating `scenario` (with the live changes made before `target`) up to
+    /// `target`. Until [`Session::work`] finishes it, the current lab stays on show.
+    pub fn begin_rebuild(&mut self, scenario: Scenario, target: Milestone) -> Result<(), LabError> {
+        scenario.validate()?;
+        let (lab, observed) = observed_lab(&scenario)?;
+        let live: Vec<LiveChange> = self
+            .live
+            .iter()
+            .filter(|change| change.at <= target.at)
+            .cloned()
+            .collect();
+        self.rebuild = Some(Rebuild {
+            lab,
+            observed,
+            scenario,
+            live,
+            next_live: 0,
+            target,
+            phase: Phase::Events,
+            skipped: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Goes back (or forward, up to the horizon) to simulated time `at` by re-simulating.
+    pub fn seek(&mut self, at: SimTime) -> Result<(), LabError> {
+        let at = at.min(self.horizon());
+        self.begin_rebuild(self.scenario.clone(), Milestone::time(at))
+    }
+
+    /// Adds `fault` to the scenario at the current simulated time (rounded up to the next whole
+    /// millisecond, the scenario's unit) and re-simulates to the current moment, so that the
+    /// share link reproduces it. `fault`'s times count from now (`at_ms: 0` is now).
+    pub fn inject_into_scenario(&mut self, fault: FaultSpec) -> Result<(), LabError> {
+        let now_ms = self.lab.now().as_nanos().div_ceil(1_000_000);
+        let mut scenario = self.scenario.clone();
+        scenario.faults.push(fault.shifted(now_ms));
+        scenario.validate()?;
+        let target = Milestone {
+            events: self.lab.events_processed(),
+            at: self.lab.now(),
+        };
+        self.begin_rebuild(scenario, target)
+    }
+
+    /// Replaces the scenario (a recommender setting, say) and re-simulates to the current
+    /// moment, keeping the live changes.
+    pub fn change_scenario_here(&mut self, scenario: Scenario) -> Result<(), LabError> {
+        let target = Milestone::time(self.lab.now());
+        self.begin_rebuild(scenario, target)
+    }
+
+    /// Whether a rebuild is running, and how far it is (0 to 1).
+    pub fn rebuild_progress(&self) -> Option<f64> {
+        let rebuild = self.rebuild.as_ref()?;
+        let target_ns = rebuild.target.at.as_nanos().max(1) as f64;
+        Some((rebuild.lab.now().as_nanos() as f64 / target_ns).clamp(0.0, 1.0))
+    }
+
+    /// The rebuild's target time.
+    pub fn rebuild_target(&self) -> Option<SimTime> {
+        self.rebuild.as_ref().map(|r| r.target.at)
+    }
+
+    /// Abandons a rebuild in progress; the current lab stays.
+    pub fn cancel_rebuild(&mut self) {
+        self.rebuild = None;
+    }
+
+    /// Continues a rebuild for at most `max_events` events. Returns `Some(skipped)` when it
+    /// finished (the new lab is now current; `skipped` lists live changes that could not be
+    /// re-applied), `None` while it goes on or when there is none.
+    pub fn work(&mut self, max_events: u64) -> Result<Option<Vec<String>>, LabError> {
+        let Some(rebuild) = self.rebuild.as_mut() else {
+            return Ok(None);
+        };
+        let mut budget = max_events.max(1);
+        while rebuild.next_live < rebuild.live.len() {
+            let change = &rebuild.live[rebuild.next_live];
+            let milestone = Milestone {
+                events: change.events,
+                at: change.at,
+            };
+            if !advance_toward(&mut rebuild.lab, milestone, &mut budget, &mut rebuild.phase)? {
+                return Ok(None);
+            }
+            let control = change.control.clone();
+            if let Err(error) = rebuild.lab.apply(control) {
+                rebuild.skipped.push(error.to_string());
+            }
+            rebuild.next_live += 1;
+        }
+        if !advance_toward(
+            &mut rebuild.lab,
+            rebuild.target,
+            &mut budget,
+            &mut rebuild.phase,
+        )? {
+            return Ok(None);
+        }
+        let done = self.rebuild.take().expect("the rebuild was borrowed above");
+        let scenario_changed = done.scenario != self.scenario;
+        self.lab = done.lab;
+        self.observed = done.observed;
+        if scenario_changed {
+            // A new history from here on: the horizon is where the rebuild stopped.
+            self.scenario = done.scenario;
+            self.horizon = self.lab.now();
+            let mut settings = Settings::of(&self.scenario);
+            for change in &self.live {
+                settings.apply(&change.control);
+            }
+            self.settings = settings;
+        }
+        Ok(Some(done.skipped))
+    }
+
+    /// Runs a rebuild to completion (tests, and the URL round trip when nothing is drawn).
+    pub fn finish_rebuild(&mut self) -> Result<Vec<String>, LabError> {
+        loop {
+            if let Some(skipped) = self.work(100_000)? {
+                return Ok(skipped);
+            }
+            if self.rebuild.is_none() {
+                return Ok(Vec::new());
+            }
+        }
+    }
+
+    pub fn rebuilding(&self) -> bool {
+        self.rebuild.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_lab::scenario::{OpMix, StorePreset};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// A short, busy scenario on a fast store.
+    fn small() -> Scenario {
+        let mut s = Scenario {
+            name: "ui-small".to_string(),
+            duration_ms: 3_000,
+            ..Scenario::default()
+        };
+        s.store.preset = StorePreset::S3Express;
+        s.workload.rate_ops_per_sec = 400.0;
+        s.workload.key_count = 300;
+        s.workload.mix = OpMix {
+            read: 0.3,
+            write: 0.7,
+            ..OpMix::default()
+        };
+        s.workload.await_durable = true;
+        s.engine.flush_interval_ms = Some(20.0);
+        s.engine.memtable_bytes = Some(16 * 1024);
+        s
+    }
+
+    fn hash(session: &Session) -> String {
+        session.lab().trace().hash_hex()
+    }
+
+    /// Plays like the page does: uneven frames, each capped at a few events.
+    fn play_frames(session: &mut Session, frames: u32) {
+        for frame in 0..frames {
+            let by = SimDuration::from_millis(5 + u64::from(frame % 7) * 3);
+            session
+                .advance(by, 40 + u64::from(frame % 5) * 17)
+                .expect("the run advances");
+        }
+    }
+
+    #[test]
+    fn seeking_back_and_forth_reproduces_the_same_trace() {
+        let mut session = Session::new(small()).unwrap();
+        play_frames(&mut session, 60);
+        let changed = Control::SetWorkload {
+            workload: WorkloadSpec {
+                rate_ops_per_sec: 900.0,
+                ..session.settings().workload.clone()
+            },
+        };
+        session.apply_live(changed).unwrap();
+        play_frames(&mut session, 60);
+        let now = session.now();
+        let events = session.lab().events_processed();
+        let expected = hash(&session);
+        assert!(events > 100, "the run should be busy, processed {events}");
+
+        session.seek(SimTime::from_millis(50)).unwrap();
+        let skipped = session.finish_rebuild().unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(session.now(), SimTime::from_millis(50));
+        assert_ne!(hash(&session), expected);
+
+        // Replaying to the exact point of the original run gives the same trace.
+        session
+            .begin_rebuild(
+                session.scenario().clone(),
+                Milestone {
+                    events,
+                    at: now,
+                },
+            )
+            .unwrap();
+        session.finish_rebuild().unwrap();
+        assert_eq!(session.lab().events_processed(), events);
+        assert_eq!(hash(&session), expected);
+        assert_eq!(session.settings().workload.rate_ops_per_sec, 900.0);
+    }
+
+    #[test]
+    fn a_rebuild_reports_progress_in_slices() {
+        let mut session = Session::new(small()).unwrap();
+        play_frames(&mut session, 100);
+        session.seek(session.now()).unwrap();
+        let mut slices = 0;
+        let mut last = 0.0;
+        while session.work(50).unwrap().is_none() {
+            let progress = session.rebuild_progress().unwrap();
+            assert!(progress >= last, "progress went back: {last} -> {progress}");
+            last = progress;
+            slices += 1;
+            assert!(slices < 100_000, "the rebuild never finished");
+        }
+        assert!(slices > 2, "a long rebuild should take several slices, took {slices}");
+        assert!(!session.rebuilding());
+    }
+
+    #[test]
+    fn an_injected_fault_joins_the_scenario_and_the_link_replays_it() {
+        let mut session = Session::new(small()).unwrap();
+        play_frames(&mut session, 50);
+        let at = session.now();
+        session
+            .inject_into_scenario(FaultSpec::Outage {
+                from_ms: 0,
+                until_ms: 200,
+            })
+            .unwrap();
+        session.finish_rebuild().unwrap();
+        assert_eq!(session.scenario().faults.len(), 1);
+        assert!(session.now() >= at);
+        play_frames(&mut session, 60);
+        // A fresh session on the saved scenario, played to the same point, agrees.
+        let mut replay = Session::new(session.scenario().clone()).unwrap();
+        replay
+            .begin_rebuild(
+                replay.scenario().clone(),
+                Milestone {
+                    events: session.lab().events_processed(),
+                    at: session.now(),
+                },
+            )
+            .unwrap();
+        replay.finish_rebuild().unwrap();
+        assert_eq!(hash(&replay), hash(&session));
+        let outages = session
+            .lab()
+            .store_stats()
+            .faults_injected
+            .get(&strata_sim::FaultKind::Outage)
+            .copied()
+            .unwrap_or(0);
+        assert!(outages > 0, "the outage should have failed some requests");
+    }
+
+    #[test]
+    fn a_crash_then_recover_loses_nothing_durable() {
+        let mut session = Session::new(small()).unwrap();
+        play_frames(&mut session, 40);
+        session
+            .inject_into_scenario(FaultSpec::CrashWriter {
+                at_ms: 0,
+                recover_after_ms: None,
+            })
+            .unwrap();
+        session.finish_rebuild().unwrap();
+        play_frames(&mut session, 10);
+        session
+            .inject_into_scenario(FaultSpec::Recover { at_ms: 0 })
+            .unwrap();
+        session.finish_rebuild().unwrap();
+        play_frames(&mut session, 80);
+        let observed = session.observed();
+        assert_eq!(observed.crashes, 1);
+        assert!(observed.durability_checks >= 1, "{:?}", observed.events);
+        assert!(observed.keys_checked > 0);
+        assert_eq!(observed.lost_durable, 0);
+    }
+
+    #[test]
+    fn bad_controls_leave_the_run_alone() {
+        let mut session = Session::new(small()).unwrap();
+        play_frames(&mut session, 20);
+        let before = (session.now(), hash(&session));
+        let bad = Control::SetWorkload {
+            workload: WorkloadSpec {
+                rate_ops_per_sec: -5.0,
+                ..session.settings().workload.clone()
+            },
+        };
+        let error = session.apply_live(bad).unwrap_err();
+        assert!(error.to_string().contains("rate_ops_per_sec"), "{error}");
+        assert!(session.live_changes().is_empty());
+        assert_eq!((session.now(), hash(&session)), before);
+        let mut broken = session.scenario().clone();
+        broken.duration_ms = 0;
+        assert!(session.change_scenario_here(broken).is_err());
+        assert!(!session.rebuilding());
+    }
+
+    #[test]
+    fn observed_folds_flushes_and_checks() {
+        let mut session = Session::new(small()).unwrap();
+        session.lab.run_to_end().unwrap();
+        let observed = session.observed();
+        assert!(
+            observed
+                .activities
+                .iter()
+                .any(|a| a.kind == ActivityKind::Flush && a.finished.is_some()),
+            "a busy run with a 16 KiB memtable should flush"
+        );
+        assert!(observed.durability_checks >= 1);
+        assert_eq!(observed.lost_durable, 0);
+    }
+}
