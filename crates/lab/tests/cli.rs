@@ -350,3 +350,42 @@ fn ope_estimates_a_policy_and_reports_csv_errors_by_line() {
         "not 1",
     );
 }
+
+#[test]
+fn run_against_a_real_directory_store() {
+    let dir = scratch("store");
+    let bucket = dir.join("bucket");
+    let scenario = write(
+        &dir,
+        "short.json",
+        r#"{
+          "version": 1, "name": "short", "seed": 3, "duration_ms": 800,
+          "workload": {"rate_ops_per_sec": 200, "key_count": 100, "await_durable": true,
+                       "mix": {"write": 0.7, "read": 0.3}},
+          "engine": {"flush_interval_ms": 20},
+          "faults": [{"kind": "crash_writer", "at_ms": 300, "recover_after_ms": 100}]
+        }"#,
+    );
+    let url = format!("file://{}", bucket.display());
+    let output = strata(&["run", &scenario, "--store", &url]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(summary["writes"]["lost_durable"], 0);
+    assert!(summary["writes"]["acknowledged_durable"].as_u64().unwrap() > 10);
+    assert_eq!(summary["writers_opened"], 2);
+    assert!(summary["writes"]["durability_checks"].as_u64().unwrap() >= 2);
+    // The engine's objects are real files.
+    assert!(bucket.join("db").join("wal").is_dir());
+    assert!(bucket.join("db").join("manifest").is_dir());
+
+    assert_one_line_error(
+        &strata(&["run", &example("outage"), "--store", "memory://"]),
+        1,
+        "need the simulated store",
+    );
+    assert_one_line_error(
+        &strata(&["run", &scenario, "--store", "s3://bucket"]),
+        1,
+        "expected file:///absolute/dir or memory://",
+    );
+}

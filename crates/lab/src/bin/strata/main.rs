@@ -1,14 +1,18 @@
 //! The `strata` command line: run a scenario in the simulator and print its JSON summary,
 //! validate or share a scenario, and drive the recommender's bandit and off-policy tools.
 //!
-//! Library code never reads wall time; this binary is the one place that does, to report
-//! decisions per second and run speed. Errors print one line to stderr: exit status 2 for a
+//! Library code never reads wall time; this binary does, in one module (`wall`), to report
+//! decisions per second and to clock a run against a real store (`real`). Errors print one line to stderr: exit status 2 for a
 //! mistake in the command line, 1 for anything that failed while running.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod args;
 #[cfg(not(target_arch = "wasm32"))]
 mod commands;
+#[cfg(not(target_arch = "wasm32"))]
+mod real;
+#[cfg(not(target_arch = "wasm32"))]
+mod wall;
 
 /// The binary is native-only; on wasm32 it is an empty program so that the crate's test
 /// targets still build there.
