@@ -476,6 +476,90 @@ mod tests {
     }
 
     #[test]
+    fn guardrails_hold_in_the_full_loop_and_their_metrics_show_it() {
+        let eager = PolicyConfig::EpsilonGreedy(EpsilonGreedyConfig {
+            epsilon: 0.5,
+            ..Default::default()
+        });
+        let free = run(
+            RecommenderConfig {
+                policy: eager.clone(),
+                ..Default::default()
+            },
+            8,
+            600,
+        )
+        .summary()
+        .guardrails;
+        let guarded = run(
+            RecommenderConfig {
+                policy: eager,
+                guardrails: GuardrailConfig {
+                    max_exploration_share: Some(0.2),
+                    min_distinct_categories: Some(3),
+                    max_policy_change_tv: Some(0.1),
+                },
+                ..Default::default()
+            },
+            8,
+            600,
+        )
+        .summary()
+        .guardrails;
+        // Exploration: ε = 0.5 explores far more than the cap unguarded, never more guarded.
+        assert!(free.exploration_share > 0.3, "{}", free.exploration_share);
+        assert!(guarded.exploration_share <= 0.2 + 1e-12);
+        assert!(guarded.cap_binding_decisions > 0);
+        // Diversity: every guarded slate spans three categories.
+        assert_eq!(guarded.min_distinct_categories_seen, Some(3));
+        assert!(free.min_distinct_categories_seen < Some(3));
+        assert!(guarded.diversity_restricted_positions > 0);
+        // Rate limit: the served top-position distribution never jumps more than δ, except
+        // where the cap overrode it.
+        assert!(guarded.tv_checked_decisions > 0);
+        if guarded.tv_limit_overridden_by_cap == 0 {
+            assert!(
+                guarded.max_tv_served <= 0.1 + 1e-12,
+                "{}",
+                guarded.max_tv_served
+            );
+        }
+    }
+
+    #[test]
+    fn rate_limit_alone_bounds_every_served_change() {
+        let guarded = run(
+            RecommenderConfig {
+                policy: fast_ts(),
+                guardrails: GuardrailConfig {
+                    max_policy_change_tv: Some(0.05),
+                    ..Default::default()
+                },
+                population: PopulationConfig {
+                    users: 1,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            9,
+            300,
+        )
+        .summary()
+        .guardrails;
+        assert!(
+            guarded.max_tv_requested > 0.05,
+            "{}",
+            guarded.max_tv_requested
+        );
+        assert!(
+            guarded.max_tv_served <= 0.05 + 1e-12,
+            "{}",
+            guarded.max_tv_served
+        );
+        assert!(guarded.tv_clamped_decisions > 0);
+    }
+
+    #[test]
     fn bad_configs_are_typed_errors() {
         for config in [
             RecommenderConfig {
