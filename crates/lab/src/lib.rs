@@ -1,15 +1,40 @@
 //! The lab: scenarios, the runner that plays them in the simulator, the metrics computed from
-//! the trace, and the native `strata` CLI (src/main.rs).
+//! the trace, and the native `strata` CLI (src/bin/strata).
 //!
+//! # Using it
+//! ```ignore
+//! let scenario = Scenario::from_json(&text)?;          // versioned, strict, validated
+//! let summary = run_scenario(&scenario)?;              // what `strata run` prints
+//!
+//! let mut lab = Lab::new(&scenario)?;                  // the playground's way
+//! lab.advance_to(lab.now() + frame, max_events)?;      // one animation frame
+//! lab.apply(Control::CrashWriter)?;                    // live controls
+//! let shape = lab.db_state();                          // engine snapshot
+//! let stats = lab.store_stats();                       // store snapshot
+//! let hash = lab.summary().trace_hash;                 // same as `strata run`
+//! let token = scenario.to_share_token();               // "v1." + base64url JSON
+//! ```
+//!
+//! # Code map
 //! - [`scenario`]: the versioned scenario document and its validation.
 //! - [`share`]: the compact share token (`v1.` + base64url JSON) that carries a scenario in a URL.
 //! - [`metrics`]: aggregates folded from trace events only (the summary's figures).
 //! - [`workload`]: the seeded operation generator (kinds, keys, values, arrival gaps).
 //! - [`recommender`]: the scenario's recommender section mapped onto the recommender crate.
 //! - [`durability`]: the model of acknowledged-durable writes and the lost-write check.
-//! - [`bench`]: workload functions the benchmark harness times (no clock here).
 //! - [`runner`]: `Lab`, which plays a scenario in the simulator (incrementally or to the end),
-//!   takes live controls and produces the `Summary`.
+//!   takes live controls and produces the `Summary`; `ExternalRun`, the same on another
+//!   runtime and store.
+//! - [`bench`]: workload functions the benchmark harness times (no clock here).
+//!
+//! **Architecture invariant:** everything that happens in a run happens inside simulation
+//! tasks, started from the scenario; a caller only decides how far to advance and when to
+//! apply a control. So a run's trace does not depend on how it is sliced into frames, and the
+//! playground reaches the same trace hash as `strata run`.
+//!
+//! **Architecture invariant:** the summary's figures come from trace events only (the final
+//! LSM shape, from the engine's state snapshot, is the one exception), so every surface that
+//! folds the same trace shows the same numbers.
 
 pub mod bench;
 pub mod durability;
