@@ -59,6 +59,90 @@ fn scheduler_timers() -> Work {
 
 const STORE_REQUESTS: u64 = 200_000;
 
+/// The engine workload the issue names: 16-byte keys, 100-byte values.
+const ENGINE_PUTS: u64 = 1_000_000;
+const ENGINE_DURABLE_PUTS: u64 = 200_000;
+const ENGINE_LOADED_KEYS: u64 = 1_000_000;
+const ENGINE_GETS: u64 = 200_000;
+
+thread_local! {
+    /// One loaded database shared by the read benchmarks, so loading is not timed.
+    static LOADED: std::cell::OnceCell<strata_engine::bench::LoadedDb> = const { std::cell::OnceCell::new() };
+}
+
+fn with_loaded<R>(f: impl FnOnce(&strata_engine::bench::LoadedDb) -> R) -> R {
+    LOADED.with(|cell| {
+        f(
+            cell.get_or_init(|| {
+                strata_engine::bench::LoadedDb::load(3, ENGINE_LOADED_KEYS, 16, 100)
+            }),
+        )
+    })
+}
+
+fn engine_puts() -> Work {
+    Work {
+        units: ENGINE_PUTS,
+        checksum: strata_engine::bench::puts_no_await(1, ENGINE_PUTS, 16, 100),
+    }
+}
+
+fn engine_durable_puts() -> Work {
+    Work {
+        units: ENGINE_DURABLE_PUTS,
+        checksum: strata_engine::bench::puts_durable(1, ENGINE_DURABLE_PUTS, 16, 100),
+    }
+}
+
+fn engine_gets_warm() -> Work {
+    // Load outside the timed region: the first call pays it, so warm it before timing.
+    Work {
+        units: ENGINE_GETS,
+        checksum: with_loaded(|db| db.random_gets(ENGINE_GETS, true)),
+    }
+}
+
+fn engine_gets_cold() -> Work {
+    Work {
+        units: ENGINE_GETS,
+        checksum: with_loaded(|db| db.random_gets(ENGINE_GETS, false)),
+    }
+}
+
+fn engine_scan() -> Work {
+    Work {
+        units: ENGINE_LOADED_KEYS,
+        checksum: with_loaded(|db| db.scan_all()),
+    }
+}
+
+/// A figure that is not a speed: computed in simulated time, so identical on every target.
+#[derive(Clone, Debug, Serialize)]
+pub struct Fact {
+    pub group: &'static str,
+    pub name: String,
+    pub value: f64,
+    pub unit: &'static str,
+}
+
+/// The non-speed figures of `group` ("all" for every group).
+pub fn facts(group: &str) -> Vec<Fact> {
+    let mut facts = Vec::new();
+    if group == "all" || group == "engine" {
+        for writes_per_sec in [1_000u64, 10_000] {
+            facts.push(Fact {
+                group: "engine",
+                name: format!(
+                    "object-store PUTs per 1,000 acknowledged writes at {writes_per_sec} writes/s, flush_interval 100 ms"
+                ),
+                value: strata_engine::bench::puts_per_1000_writes(writes_per_sec, 100, 30),
+                unit: "PUTs",
+            });
+        }
+    }
+    facts
+}
+
 fn store_instant() -> Work {
     Work {
         units: STORE_REQUESTS,
@@ -68,6 +152,36 @@ fn store_instant() -> Work {
 
 fn registry() -> Vec<Bench> {
     vec![
+        Bench {
+            group: "engine",
+            name: "engine: puts, no await (1M, 16 B keys, 100 B values)",
+            unit: "puts",
+            run: engine_puts,
+        },
+        Bench {
+            group: "engine",
+            name: "engine: durable puts, 64 writers (200k)",
+            unit: "puts",
+            run: engine_durable_puts,
+        },
+        Bench {
+            group: "engine",
+            name: "engine: random gets after flush, warm cache (1M keys)",
+            unit: "gets",
+            run: engine_gets_warm,
+        },
+        Bench {
+            group: "engine",
+            name: "engine: random gets after flush, cold cache (1M keys)",
+            unit: "gets",
+            run: engine_gets_cold,
+        },
+        Bench {
+            group: "engine",
+            name: "engine: full scan (1M keys)",
+            unit: "keys",
+            run: engine_scan,
+        },
         Bench {
             group: "objstore",
             name: "simulated store, instant preset: mixed PUT/GET/HEAD/LIST",
@@ -104,6 +218,9 @@ pub fn run(group: &str, rounds: u32, now_ms: &dyn Fn() -> f64) -> Vec<Figure> {
         .into_iter()
         .filter(|bench| group == "all" || bench.group == group)
         .map(|bench| {
+            if bench.group == "engine" && bench.name.contains("1M keys") {
+                with_loaded(|_| ());
+            }
             let mut best_ms = f64::INFINITY;
             let mut units = 0;
             let mut checksum = 0;

@@ -27,6 +27,13 @@ fn main() {
     let origin = Instant::now();
     let now_ms = move || origin.elapsed().as_secs_f64() * 1000.0;
     let figures = strata_bench::run(&group, rounds, &now_ms);
+    if args.iter().any(|a| a == "--facts") {
+        println!(
+            "{}",
+            serde_json::to_string(&strata_bench::facts(&group)).expect("facts serialise")
+        );
+        return;
+    }
     if args.iter().any(|a| a == "--json") {
         println!(
             "{}",

@@ -72,6 +72,23 @@ pub fn run(args: &[String]) -> Result<()> {
             wasm_rate.map_or("-".into(), |r| format!("{:.2}", r / native_rate)),
         );
     }
+    let facts = Command::new(&exe)
+        .args([group, "--facts"])
+        .output()
+        .with_context(|| format!("running {}", exe.display()))?;
+    let facts: Vec<Value> = serde_json::from_slice(&facts.stdout)?;
+    if !facts.is_empty() {
+        println!("\nfigures computed in simulated time (identical on every target):");
+        for fact in facts {
+            println!(
+                "{:<12} {:<92} {:>10.2} {}",
+                fact["group"].as_str().unwrap_or("?"),
+                fact["name"].as_str().unwrap_or("?"),
+                fact["value"].as_f64().unwrap_or(f64::NAN),
+                fact["unit"].as_str().unwrap_or("")
+            );
+        }
+    }
     Ok(())
 }
 
