@@ -53,6 +53,9 @@ pub enum Error {
     Crashed,
     #[error("the durable write was not confirmed: the WAL upload covering it failed ({reason})")]
     WalUploadFailed { reason: String },
+    /// Backpressure in `Reject` mode: flushing or compaction is behind; retry later.
+    #[error("write rejected: {reason} (compaction or flushing is behind; retry later)")]
+    WriteRejected { reason: String },
 }
 
 impl Error {
@@ -64,9 +67,9 @@ impl Error {
                 StoreError::InvalidRequest(_) => ErrorKind::Invalid,
                 _ => ErrorKind::Unavailable,
             },
-            Error::RetriesExhausted { .. } | Error::WalUploadFailed { .. } => {
-                ErrorKind::Unavailable
-            }
+            Error::RetriesExhausted { .. }
+            | Error::WalUploadFailed { .. }
+            | Error::WriteRejected { .. } => ErrorKind::Unavailable,
             Error::Invalid(_) => ErrorKind::Invalid,
             Error::Corrupt { .. } => ErrorKind::Corrupt,
             Error::Closed | Error::Crashed => ErrorKind::Closed,
@@ -124,6 +127,12 @@ mod tests {
             (
                 Error::WalUploadFailed {
                     reason: "503".to_string(),
+                },
+                ErrorKind::Unavailable,
+            ),
+            (
+                Error::WriteRejected {
+                    reason: "12 L0 SSTs".to_string(),
                 },
                 ErrorKind::Unavailable,
             ),

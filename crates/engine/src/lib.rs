@@ -54,6 +54,7 @@ pub mod batch;
 pub mod bench;
 pub mod cache;
 pub mod codec;
+pub mod compaction;
 pub mod db;
 pub mod error;
 pub mod format;
@@ -67,10 +68,14 @@ pub mod util;
 
 pub use batch::WriteBatch;
 pub use cache::CacheStats;
-pub use db::{Db, GcReport, ScanIter, Snapshot};
+pub use compaction::{CompactionOptions, CompactionStyle, CompactionTask};
+pub use db::{CompactionReport, Db, GcReport, ScanIter, Snapshot};
 pub use error::{Error, ErrorKind, Result};
 pub use options::{
-    DbOptions, Durability, ReadOptions, WriteOptions, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES,
-    MAX_KEY_BYTES, MAX_VALUE_BYTES,
+    BackpressureMode, BackpressureOptions, DbOptions, Durability, HedgeOptions, ReadOptions,
+    WriteOptions, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_KEY_BYTES, MAX_VALUE_BYTES,
 };
-pub use state::{Counters, DbState, DbStatus, MemtableState, RunState, SstState, WalState};
+pub use state::{
+    Amplification, Counters, DbState, DbStatus, MemtableState, RunState, SstState, WalState,
+};
+pub use store::{CauseMeter, StoreMeters};

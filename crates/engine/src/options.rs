@@ -4,8 +4,10 @@
 //! Also the hard limits on user input (`MAX_KEY_BYTES`, `MAX_VALUE_BYTES`,
 //! `MAX_BATCH_BYTES`), which the write path checks before touching any state.
 
+use crate::compaction::CompactionOptions;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+use strata_objstore::sim::Pricing;
 use strata_sim::SimDuration;
 
 /// The longest key accepted, in bytes (64 KiB - 1, so a key length fits in 16 bits).
@@ -46,10 +48,93 @@ pub struct DbOptions {
     pub manifest_max_attempts: u32,
     /// Attempts for one store request that failed transiently.
     pub store_max_attempts: u32,
-    /// Pause between store retries (part 2 replaces this with backoff and jitter).
+    /// The base of the exponential backoff between store retries: retry n waits a uniformly
+    /// random time in `[0, min(store_retry_max_delay, store_retry_delay × 2^(n−1))]`
+    /// ("full jitter").
     pub store_retry_delay: SimDuration,
+    /// The cap of one backoff pause.
+    pub store_retry_max_delay: SimDuration,
+    /// A request stops retrying once this long has passed since its first attempt.
+    pub store_retry_deadline: SimDuration,
     /// Entries a scan copies out of a memtable at a time.
     pub scan_chunk_entries: usize,
+    /// How L0 SSTs and runs are merged (off by default).
+    pub compaction: CompactionOptions,
+    /// When writes stall or are rejected because compaction or flushing is behind.
+    pub backpressure: BackpressureOptions,
+    /// Hedged GETs for reads (off by default).
+    pub hedge: HedgeOptions,
+    /// Prices the engine's cost meters use (S3 Standard by default; match the store's).
+    pub pricing: Pricing,
+}
+
+/// What a write does when the engine is over a backpressure limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackpressureMode {
+    /// The write waits until flushing and compaction catch up (a `WriteStalled` event).
+    #[default]
+    Stall,
+    /// The write fails at once with `Error::WriteRejected` (kind `Unavailable`).
+    Reject,
+}
+
+/// Write backpressure limits; 0 turns a limit off. The frozen-memtable bound
+/// (`max_immutable_memtables`) always stalls.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BackpressureOptions {
+    pub mode: BackpressureMode,
+    /// Most L0 SSTs before writes stall or are rejected.
+    pub max_l0_ssts: usize,
+    /// Most bytes in memtables (active and frozen) not yet in SSTs.
+    pub max_unflushed_bytes: usize,
+}
+
+/// When a read's GET is hedged with a second, identical GET.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "mode")]
+pub enum HedgeOptions {
+    #[default]
+    Off,
+    /// Hedge once a GET has run longer than this percentile (0 < p < 100) of the recent GET
+    /// latencies (the last `HEDGE_WINDOW` reads); no hedging until `min_samples` are known.
+    Percentile { percentile: f64, min_samples: usize },
+    /// Hedge once a GET has run this long.
+    Delay { delay: SimDuration },
+}
+
+/// Recent GET latencies kept for the hedge percentile.
+pub const HEDGE_WINDOW: usize = 512;
+
+impl HedgeOptions {
+    pub fn validate(&self) -> Result<()> {
+        match *self {
+            HedgeOptions::Off => Ok(()),
+            HedgeOptions::Percentile {
+                percentile,
+                min_samples,
+            } => {
+                if !(percentile > 0.0 && percentile < 100.0) {
+                    return Err(Error::Invalid(format!(
+                        "hedge percentile must be strictly between 0 and 100, got {percentile}"
+                    )));
+                }
+                if min_samples == 0 || min_samples > HEDGE_WINDOW {
+                    return Err(Error::Invalid(format!(
+                        "hedge min_samples must be between 1 and {HEDGE_WINDOW}, got {min_samples}"
+                    )));
+                }
+                Ok(())
+            }
+            HedgeOptions::Delay { delay } => {
+                if delay.is_zero() {
+                    return Err(Error::Invalid("hedge delay must be positive".to_string()));
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 impl Default for DbOptions {
@@ -67,7 +152,13 @@ impl Default for DbOptions {
             manifest_max_attempts: 8,
             store_max_attempts: 4,
             store_retry_delay: SimDuration::from_millis(20),
+            store_retry_max_delay: SimDuration::from_secs(1),
+            store_retry_deadline: SimDuration::from_secs(10),
             scan_chunk_entries: 256,
+            compaction: CompactionOptions::default(),
+            backpressure: BackpressureOptions::default(),
+            hedge: HedgeOptions::Off,
+            pricing: Pricing::s3_standard(),
         }
     }
 }
@@ -109,6 +200,23 @@ impl DbOptions {
         if self.scan_chunk_entries == 0 {
             return fail("scan_chunk_entries must be positive".to_string());
         }
+        if self.store_retry_delay.is_zero() {
+            return fail("store_retry_delay must be positive".to_string());
+        }
+        if self.store_retry_max_delay < self.store_retry_delay {
+            return fail(format!(
+                "store_retry_max_delay ({}) is below store_retry_delay ({}): inverted retry bounds",
+                self.store_retry_max_delay, self.store_retry_delay
+            ));
+        }
+        if self.store_retry_deadline < self.store_retry_delay {
+            return fail(format!(
+                "store_retry_deadline ({}) is below store_retry_delay ({})",
+                self.store_retry_deadline, self.store_retry_delay
+            ));
+        }
+        self.compaction.validate()?;
+        self.hedge.validate()?;
         Ok(())
     }
 }
@@ -230,6 +338,37 @@ mod tests {
             },
             DbOptions {
                 max_immutable_memtables: 0,
+                ..DbOptions::default()
+            },
+            DbOptions {
+                store_retry_delay: SimDuration::from_millis(100),
+                store_retry_max_delay: SimDuration::from_millis(10),
+                ..DbOptions::default()
+            },
+            DbOptions {
+                hedge: HedgeOptions::Percentile {
+                    percentile: 100.0,
+                    min_samples: 10,
+                },
+                ..DbOptions::default()
+            },
+            DbOptions {
+                hedge: HedgeOptions::Percentile {
+                    percentile: 0.0,
+                    min_samples: 10,
+                },
+                ..DbOptions::default()
+            },
+            DbOptions {
+                compaction: CompactionOptions {
+                    style: crate::compaction::CompactionStyle::Leveled {
+                        l0_trigger: 4,
+                        level_base_bytes: 1 << 20,
+                        level_ratio: 1.0,
+                        max_levels: 4,
+                    },
+                    ..CompactionOptions::default()
+                },
                 ..DbOptions::default()
             },
         ];

@@ -161,6 +161,7 @@ impl DbInner {
             bytes: built.bytes.len() as u64,
         });
         self.changed.notify_waiters();
+        self.compaction_kick.notify_waiters();
         Ok(())
     }
 

@@ -11,6 +11,7 @@
 //! updates), `read` (point reads and SST access), `scan` (merged range iterators),
 //! `snapshot`, `gc`.
 
+mod compact;
 mod flush;
 mod gc;
 mod manifest_io;
@@ -20,21 +21,29 @@ mod scan;
 mod snapshot;
 mod wal;
 
+pub use compact::CompactionReport;
 pub use gc::GcReport;
 pub use scan::ScanIter;
 pub use snapshot::Snapshot;
 
 use crate::batch::WriteBatch;
 use crate::cache::BlockCache;
+use crate::compaction::{CompactionStyle, CompactionTask};
 use crate::error::{Error, Result};
 use crate::format::manifest::Manifest;
 use crate::format::wal::{SealedWal, WalBuffer};
 use crate::memtable::{Memtable, Prune};
-use crate::options::{validate_key, validate_value, DbOptions, ReadOptions, WriteOptions};
+use crate::options::{
+    validate_key, validate_value, BackpressureMode, DbOptions, ReadOptions, WriteOptions,
+};
 use crate::paths::Paths;
 use crate::policy::{self, WalObjectView};
-use crate::state::{Counters, DbState, DbStatus, MemtableState, RunState, SstState, WalState};
+use crate::state::{
+    Amplification, AmplificationInputs, Counters, DbState, DbStatus, MemtableState, RunState,
+    SstState, WalState,
+};
 use crate::store::Store;
+use crate::store::StoreMeters;
 use crate::util::AsyncLock;
 use bytes::{Bytes, BytesMut};
 use read::Version;
@@ -88,6 +97,13 @@ pub(crate) struct DbInner {
     pub flush_lock: AsyncLock,
     /// One manifest update at a time.
     pub manifest_lock: AsyncLock,
+    /// One compaction at a time.
+    pub compaction_lock: AsyncLock,
+    /// Wakes the compactor (an SST was flushed, or the style changed).
+    pub compaction_kick: Notify,
+    /// The compaction style in force; `Db::set_compaction_style` changes it, and the next
+    /// plan uses it.
+    pub compaction_style: RefCell<crate::compaction::CompactionStyle>,
     pub tasks: RefCell<Vec<AbortHandle>>,
 }
 
@@ -131,6 +147,10 @@ pub(crate) struct State {
     pub next_snapshot_id: u64,
     pub arena: BytesMut,
     pub counters: Counters,
+    /// The id of the next compaction job (for trace events).
+    pub next_compaction_job: u64,
+    /// When this handle opened, for the per-hour cost rates.
+    pub opened_at: SimTime,
 }
 
 impl State {
@@ -179,6 +199,16 @@ impl State {
         } else {
             Prune::KeepAll
         }
+    }
+
+    /// Bytes in memtables (active and frozen) whose writes are not yet in SSTs.
+    pub fn unflushed_bytes(&self) -> usize {
+        self.active.borrow().size_bytes()
+            + self
+                .immutables
+                .iter()
+                .map(|table| table.borrow().size_bytes())
+                .sum::<usize>()
     }
 
     /// Freezes the active memtable (if it holds anything). Returns true if it did.
@@ -265,14 +295,48 @@ impl DbInner {
         self.changed.notify_waiters();
     }
 
-    /// Waits while the frozen memtables are at their bound (write backpressure).
+    /// Why writes must wait or be refused now, if they must (write backpressure).
+    fn backpressure_reason(&self, state: &State) -> Option<String> {
+        let limits = &self.options.backpressure;
+        if policy::must_stall(state.immutables.len(), self.options.max_immutable_memtables) {
+            return Some(format!(
+                "{} frozen memtables await flushing",
+                state.immutables.len()
+            ));
+        }
+        let l0 = state.manifest.l0.len();
+        if limits.max_l0_ssts > 0 && l0 >= limits.max_l0_ssts {
+            return Some(format!(
+                "{l0} L0 SSTs reach the limit of {}",
+                limits.max_l0_ssts
+            ));
+        }
+        if limits.max_unflushed_bytes > 0 {
+            let unflushed = state.unflushed_bytes();
+            if unflushed >= limits.max_unflushed_bytes {
+                return Some(format!(
+                    "{unflushed} unflushed bytes reach the limit of {}",
+                    limits.max_unflushed_bytes
+                ));
+            }
+        }
+        None
+    }
+
+    /// Waits while the engine is over a backpressure limit, or refuses the write in
+    /// `Reject` mode. The frozen-memtable bound always waits (the memtable must go somewhere).
     async fn wait_for_room(&self) -> Result<()> {
-        let limit = self.options.max_immutable_memtables;
         {
-            let state = self.state.borrow();
+            let mut state = self.state.borrow_mut();
             state.check_open()?;
-            if !policy::must_stall(state.immutables.len(), limit) {
+            let Some(reason) = self.backpressure_reason(&state) else {
                 return Ok(());
+            };
+            let frozen_bound =
+                policy::must_stall(state.immutables.len(), self.options.max_immutable_memtables);
+            if self.options.backpressure.mode == BackpressureMode::Reject && !frozen_bound {
+                state.counters.writes_rejected += 1;
+                return Err(Error::WriteRejected { reason });
             }
         }
         let start = self.runtime.now();
@@ -282,16 +346,17 @@ impl DbInner {
             {
                 let state = self.state.borrow();
                 state.check_open()?;
-                if !policy::must_stall(state.immutables.len(), limit) {
+                if self.backpressure_reason(&state).is_none() {
                     break;
                 }
             }
             self.flush_kick.notify_waiters();
+            self.compaction_kick.notify_waiters();
             changed.await;
         }
-        self.runtime.record(EventKind::WriteStalled {
-            duration: self.runtime.now().saturating_since(start),
-        });
+        let duration = self.runtime.now().saturating_since(start);
+        self.state.borrow_mut().counters.write_stall_nanos += duration.as_nanos();
+        self.runtime.record(EventKind::WriteStalled { duration });
         Ok(())
     }
 
@@ -304,6 +369,7 @@ impl DbInner {
             let seq = state.next_seq;
             state.next_seq += 1;
             state.wal.append_single(seq, key, value);
+            state.counters.user_bytes_written += (key.len() + value.map_or(0, <[u8]>::len)) as u64;
             let (key, value) = state.copy_into_arena(key, value);
             if value.is_some() {
                 state.counters.puts += 1;
@@ -370,10 +436,37 @@ impl DbInner {
             };
             state.acknowledged_seq = seq;
             state.counters.batches += 1;
+            state.counters.user_bytes_written += batch
+                .entries
+                .iter()
+                .map(|(key, value)| (key.len() + value.as_ref().map_or(0, Bytes::len)) as u64)
+                .sum::<u64>();
             self.after_apply(&mut state, seq, active_bytes)
         };
         self.kick(kick_wal, freeze);
         Ok(seq)
+    }
+
+    /// The amplification meters for `state`.
+    pub fn amplification_of(&self, state: &State) -> Amplification {
+        let manifest = &state.manifest;
+        let stored_sst_bytes = manifest
+            .l0
+            .iter()
+            .chain(manifest.runs.iter().flat_map(|run| run.ssts.iter()))
+            .map(|sst| sst.size_bytes)
+            .sum();
+        let meters = self.store.meters();
+        let elapsed = self.runtime.now().saturating_since(state.opened_at);
+        Amplification::compute(&AmplificationInputs {
+            counters: &state.counters,
+            meters: &meters,
+            stored_sst_bytes,
+            bottom_run_bytes: manifest.runs.last().map(|run| run.size_bytes()),
+            l0_ssts: manifest.l0.len() as u64,
+            unflushed_bytes: state.unflushed_bytes() as u64,
+            elapsed_hours: elapsed.as_secs_f64() / 3600.0,
+        })
     }
 
     /// The policy's view of the flush state, for tests and tools.
@@ -620,6 +713,7 @@ impl Db {
                 .iter()
                 .map(|run| RunState {
                     id: run.id,
+                    level: run.level,
                     size_bytes: run.size_bytes(),
                     ssts: run.ssts.iter().map(SstState::from).collect(),
                 })
@@ -635,7 +729,66 @@ impl Db {
             cache: self.inner.cache.borrow().stats(),
             open_snapshots: state.open_snapshots.len() as u64,
             counters: state.counters,
+            compaction_style: self.inner.compaction_style.borrow().name().to_string(),
+            amplification: self.inner.amplification_of(&state),
         }
+    }
+
+    /// The live amplification and cost meters (also in [`Db::state`]).
+    pub fn amplification(&self) -> Amplification {
+        self.inner.amplification_of(&self.inner.state.borrow())
+    }
+
+    /// Every request this handle sent to the store, by cause.
+    pub fn store_meters(&self) -> StoreMeters {
+        self.inner.store.meters()
+    }
+
+    /// Switches the compaction style; the next plan uses it (a running job finishes first).
+    pub fn set_compaction_style(&self, style: CompactionStyle) -> Result<()> {
+        style.validate()?;
+        *self.inner.compaction_style.borrow_mut() = style;
+        self.inner.compaction_kick.notify_waiters();
+        Ok(())
+    }
+
+    pub fn compaction_style(&self) -> CompactionStyle {
+        self.inner.compaction_style.borrow().clone()
+    }
+
+    /// The compaction the policy would start now (see [`crate::compaction::plan`]).
+    pub fn plan_compaction(&self) -> Option<CompactionTask> {
+        self.inner.plan_compaction()
+    }
+
+    /// Runs one compaction now if the policy wants one (the background compactor also does).
+    pub async fn compact(&self) -> Result<Option<CompactionReport>> {
+        self.inner.compact_once().await
+    }
+
+    /// Runs compactions until the policy wants none. Returns how many ran.
+    pub async fn compact_until_idle(&self) -> Result<u64> {
+        self.inner.compact_until_idle().await
+    }
+
+    /// The bytes the live data would take fully compacted: every key's newest value, written
+    /// as SSTs of the configured size. Reads the whole database (a scan), so it is for tests
+    /// and benchmarks, not for the UI's live meters.
+    pub async fn live_bytes_exact(&self) -> Result<u64> {
+        let mut scan = self.scan::<&[u8]>(..)?;
+        let mut entries = Vec::new();
+        while let Some((key, value)) = scan.next().await? {
+            entries.push((key, Some(value)));
+        }
+        Ok(compact::build_outputs(
+            &entries,
+            self.inner.options.compaction.target_sst_bytes,
+            self.inner.options.block_bytes,
+            self.inner.options.bloom_bits_per_key,
+        )
+        .iter()
+        .map(|sst| sst.bytes.len() as u64)
+        .sum())
     }
 }
 

@@ -122,6 +122,13 @@ impl Version {
     }
 }
 
+/// Which kind of user read a store GET serves, for the read-amplification meters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReadFor {
+    Point,
+    Scan,
+}
+
 /// A consistent view for reads: a sequence number, the memtables (newest first) and the SSTs.
 #[derive(Clone)]
 pub(crate) struct ReadView {
@@ -141,8 +148,17 @@ impl DbInner {
         }
     }
 
+    fn count_fetch(&self, purpose: ReadFor, count: impl FnOnce(&mut crate::state::Counters)) {
+        let mut state = self.state.borrow_mut();
+        count(&mut state.counters);
+        match purpose {
+            ReadFor::Point => state.counters.point_read_gets += 1,
+            ReadFor::Scan => state.counters.scan_gets += 1,
+        }
+    }
+
     /// The SST's index and bloom filter, fetched once with a single ranged GET.
-    pub async fn sst_meta(&self, handle: &SstHandle) -> Result<Rc<SstMeta>> {
+    pub async fn sst_meta(&self, handle: &SstHandle, purpose: ReadFor) -> Result<Rc<SstMeta>> {
         if let Some(meta) = handle.cached_meta() {
             return Ok(meta);
         }
@@ -156,7 +172,7 @@ impl DbInner {
             .map_err(|error| Error::store("SST metadata read", error))?;
         let meta = SstMeta::decode(&result.bytes, info.meta_offset, info.size_bytes)
             .map_err(|reason| Error::corrupt(&key, reason))?;
-        self.state.borrow_mut().counters.sst_meta_fetches += 1;
+        self.count_fetch(purpose, |counters| counters.sst_meta_fetches += 1);
         let meta = Rc::new(meta);
         // Another read may have fetched it meanwhile; either copy is the same.
         *handle.meta.borrow_mut() = Some(meta.clone());
@@ -169,6 +185,7 @@ impl DbInner {
         handle: &SstHandle,
         meta: &SstMeta,
         index: usize,
+        purpose: ReadFor,
     ) -> Result<Rc<CachedBlock>> {
         if let Some(block) = handle.cached_block(index) {
             block.touch();
@@ -204,7 +221,7 @@ impl DbInner {
             Error::corrupt(&key, format!("block at {}: {reason}", entry.offset))
         })?;
         let block = Rc::new(CachedBlock::new(block));
-        self.state.borrow_mut().counters.block_fetches += 1;
+        self.count_fetch(purpose, |counters| counters.block_fetches += 1);
         self.cache.borrow_mut().insert(cache_key, block.clone());
         handle.remember_block(index, meta.index.len(), &block);
         Ok(block)
@@ -212,7 +229,7 @@ impl DbInner {
 
     /// Looks `key` up in one SST: `Some(None)` is a tombstone, `None` means not here.
     async fn sst_get(&self, handle: &SstHandle, key: &[u8]) -> Result<Option<Option<Bytes>>> {
-        let meta = self.sst_meta(handle).await?;
+        let meta = self.sst_meta(handle, ReadFor::Point).await?;
         if !meta.bloom.may_contain(key) {
             self.state.borrow_mut().counters.bloom_skips += 1;
             return Ok(None);
@@ -220,7 +237,9 @@ impl DbInner {
         let Some(block_index) = meta.block_for(key) else {
             return Ok(None);
         };
-        let block = self.sst_block(handle, &meta, block_index).await?;
+        let block = self
+            .sst_block(handle, &meta, block_index, ReadFor::Point)
+            .await?;
         let position = block.seek(key);
         if position < block.len() && block.entry(position).key == key {
             let (_, value) = block.entry_bytes(position);

@@ -22,7 +22,7 @@ use crate::options::DbOptions;
 use crate::paths::{ObjectKind, Paths};
 use crate::policy::WalObjectView;
 use crate::state::{Counters, DbStatus};
-use crate::store::{CreateOutcome, Store};
+use crate::store::{CreateOutcome, Store, StorePolicy};
 use crate::util::AsyncLock;
 use bytes::{Bytes, BytesMut};
 use std::cell::RefCell;
@@ -63,6 +63,18 @@ async fn take_over(store: &Store, paths: &Paths, options: &DbOptions) -> Result<
     })
 }
 
+/// The retry, hedge and pricing settings of the engine's store wrapper.
+pub(crate) fn store_policy(options: &DbOptions) -> StorePolicy {
+    StorePolicy {
+        max_attempts: options.store_max_attempts,
+        base_delay: options.store_retry_delay,
+        max_delay: options.store_retry_max_delay,
+        deadline: options.store_retry_deadline,
+        hedge: options.hedge.clone(),
+        pricing: options.pricing.clone(),
+    }
+}
+
 pub(crate) async fn open(
     runtime: RuntimeRef,
     port: Rc<dyn ObjectStore>,
@@ -71,12 +83,7 @@ pub(crate) async fn open(
 ) -> Result<Rc<DbInner>> {
     options.validate()?;
     let paths = Paths::new(path)?;
-    let store = Store::new(
-        port,
-        runtime.clone(),
-        options.store_max_attempts,
-        options.store_retry_delay,
-    );
+    let store = Store::new(port, runtime.clone(), store_policy(&options));
     let manifest = take_over(&store, &paths, &options).await?;
     let epoch = manifest.writer_epoch;
     runtime.record(EventKind::ManifestWritten {
@@ -115,8 +122,11 @@ pub(crate) async fn open(
             manifests_written: 1,
             ..Counters::default()
         },
+        next_compaction_job: 1,
+        opened_at: runtime.now(),
         manifest,
     };
+    let compaction_style = options.compaction.style.clone();
     let inner = Rc::new(DbInner {
         runtime: runtime.clone(),
         store,
@@ -130,6 +140,9 @@ pub(crate) async fn open(
         wal_lock: AsyncLock::new(),
         flush_lock: AsyncLock::new(),
         manifest_lock: AsyncLock::new(),
+        compaction_lock: AsyncLock::new(),
+        compaction_kick: Notify::new(),
+        compaction_style: RefCell::new(compaction_style),
         tasks: RefCell::new(Vec::new()),
     });
 
@@ -143,6 +156,7 @@ pub(crate) async fn open(
         runtime.spawn_detached(Box::pin(inner.clone().wal_task())),
         runtime.spawn_detached(Box::pin(inner.clone().flush_task())),
     ];
+    tasks.push(runtime.spawn_detached(Box::pin(inner.clone().compaction_task())));
     if !inner.options.gc_interval.is_zero() {
         tasks.push(runtime.spawn_detached(Box::pin(inner.clone().gc_task())));
     }

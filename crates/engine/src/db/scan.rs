@@ -6,6 +6,7 @@
 //! cache. So a scan holds at most one chunk per memtable and one block per SST in memory,
 //! however long the range. A scan reads at a fixed sequence number, like a snapshot.
 
+use super::read::ReadFor;
 use super::read::{ReadView, SstHandle};
 use super::snapshot::Registration;
 use super::DbInner;
@@ -133,7 +134,7 @@ impl SstSource {
                 past_end(&cursor.meta.index[cursor.block_index].last_key, &self.end);
             if next_block < cursor.meta.index.len() && !last_key_passed_end {
                 cursor.block = inner
-                    .sst_block(&cursor.handle, &cursor.meta, next_block)
+                    .sst_block(&cursor.handle, &cursor.meta, next_block, ReadFor::Scan)
                     .await?;
                 cursor.block_index = next_block;
                 cursor.entry_index = 0;
@@ -160,7 +161,7 @@ impl SstSource {
         if before_start(&handle.info.last_key, &self.start) {
             return Ok(());
         }
-        let meta = inner.sst_meta(&handle).await?;
+        let meta = inner.sst_meta(&handle, ReadFor::Scan).await?;
         let block_index = match &self.start {
             Bound::Included(key) | Bound::Excluded(key) => match meta.block_for(key) {
                 Some(index) => index,
@@ -171,7 +172,9 @@ impl SstSource {
         if block_index >= meta.index.len() {
             return Ok(());
         }
-        let block = inner.sst_block(&handle, &meta, block_index).await?;
+        let block = inner
+            .sst_block(&handle, &meta, block_index, ReadFor::Scan)
+            .await?;
         let mut entry_index = match &self.start {
             Bound::Included(key) | Bound::Excluded(key) => block.seek(key),
             Bound::Unbounded => 0,

@@ -43,7 +43,15 @@ impl SstInfo {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SortedRun {
     pub id: u64,
+    /// The level of a leveled layout (1 = just below L0); 0 for a size-tiered run. Absent in
+    /// manifests written before compaction existed, which read as 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub level: u32,
     pub ssts: Vec<SstInfo>,
+}
+
+fn is_zero(level: &u32) -> bool {
+    *level == 0
 }
 
 impl SortedRun {
@@ -191,6 +199,7 @@ mod tests {
             l0: vec![sst(sst_id(3, 8), "a", "m"), sst(sst_id(3, 7), "\u{1}", "z")],
             runs: vec![SortedRun {
                 id: 1,
+                level: 0,
                 ssts: vec![sst(sst_id(2, 1), "a", "f"), sst(sst_id(2, 2), "g", "p")],
             }],
         }

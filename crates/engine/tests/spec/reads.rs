@@ -69,6 +69,7 @@ fn reads_see_the_newest_layer_and_scans_merge_all_layers_with_tombstones() {
         l0: Vec::new(),
         runs: vec![SortedRun {
             id: 1,
+            level: 0,
             ssts: vec![left, right],
         }],
     };
