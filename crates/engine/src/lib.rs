@@ -69,7 +69,9 @@ pub mod util;
 pub use batch::WriteBatch;
 pub use cache::CacheStats;
 pub use compaction::{CompactionOptions, CompactionStyle, CompactionTask};
-pub use db::{CompactionReport, Db, GcReport, ScanIter, Snapshot};
+pub use db::{
+    CompactionReport, Db, GcReport, Reader, ReaderOptions, ReaderStaleness, ScanIter, Snapshot,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use options::{
     BackpressureMode, BackpressureOptions, DbOptions, Durability, HedgeOptions, ReadOptions,

@@ -16,6 +16,7 @@ mod flush;
 mod gc;
 mod manifest_io;
 mod read;
+mod reader;
 mod recovery;
 mod scan;
 mod snapshot;
@@ -23,6 +24,7 @@ mod wal;
 
 pub use compact::CompactionReport;
 pub use gc::GcReport;
+pub use reader::{Reader, ReaderOptions, ReaderStaleness};
 pub use scan::ScanIter;
 pub use snapshot::Snapshot;
 

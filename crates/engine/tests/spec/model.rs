@@ -1,6 +1,8 @@
 //! Point 12: model-based property tests. Random puts, deletes, batches, gets, scans and
 //! snapshots run against the engine and against a `BTreeMap` model, with crash-and-reopen at
-//! random instants and transient faults from the simulated store, over many seeds.
+//! random instants and transient faults from the simulated store, over many seeds. Seeds
+//! also pick a compaction style (none, tiered, leveled) and an L0 stall limit, so the model
+//! checks that compaction never resurrects a deleted or overwritten value.
 //!
 //! The model keeps the history of every write the engine applied, in order; write `n` has
 //! sequence number `n`. A recovery must restore a prefix of that history that includes every
@@ -12,7 +14,10 @@ use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::rc::Rc;
-use strata_engine::{Db, DbOptions, ErrorKind, ReadOptions, WriteBatch, WriteOptions};
+use strata_engine::{
+    BackpressureMode, BackpressureOptions, CompactionOptions, CompactionStyle, Db, DbOptions,
+    ErrorKind, ReadOptions, WriteBatch, WriteOptions,
+};
 use strata_objstore::sim::{FaultAction, FaultSpec};
 use strata_objstore::SimStoreConfig;
 use strata_sim::sync::{race, Either};
@@ -51,7 +56,7 @@ impl Model {
 
 fn random_options(rng: &mut SimRng) -> DbOptions {
     let pick = |rng: &mut SimRng, choices: &[usize]| choices[rng.index(choices.len())];
-    DbOptions {
+    let mut options = DbOptions {
         flush_interval: SimDuration::from_millis(pick(rng, &[5, 50, 100]) as u64),
         max_wal_bytes: pick(rng, &[256, 4096, 65536]),
         memtable_bytes: pick(rng, &[1024, 4096, 65536]),
@@ -63,7 +68,35 @@ fn random_options(rng: &mut SimRng) -> DbOptions {
         gc_min_age: SimDuration::from_secs(2),
         scan_chunk_entries: pick(rng, &[1, 3, 256]),
         ..DbOptions::default()
+    };
+    // Compaction (none, tiered or leveled, with tiny levels so that merges, tombstone drops
+    // and level moves all happen), and an L0 backpressure limit when something drains L0.
+    options.compaction = CompactionOptions {
+        style: match rng.below(3) {
+            0 => CompactionStyle::None,
+            1 => CompactionStyle::SizeTiered {
+                l0_trigger: 2,
+                min_merge_runs: 2,
+                max_runs: 3,
+                size_ratio: 1.0,
+            },
+            _ => CompactionStyle::Leveled {
+                l0_trigger: 2,
+                level_base_bytes: 2048,
+                level_ratio: 2.0,
+                max_levels: 3,
+            },
+        },
+        target_sst_bytes: 1024,
+    };
+    if options.compaction.style != CompactionStyle::None && rng.bernoulli(0.5) {
+        options.backpressure = BackpressureOptions {
+            mode: BackpressureMode::Stall,
+            max_l0_ssts: 4,
+            max_unflushed_bytes: 0,
+        };
     }
+    options
 }
 
 fn random_key(rng: &mut SimRng) -> Vec<u8> {
@@ -421,6 +454,8 @@ fn random_workloads_with_crashes_and_faults_match_a_btreemap_model() {
         "fault_injected",
         "retried",
         "write_stalled",
+        "compaction_started",
+        "compaction_finished",
     ] {
         assert!(
             totals.get(name).copied().unwrap_or(0) > 0,

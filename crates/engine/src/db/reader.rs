@@ -1,0 +1,377 @@
+//! Read replicas: a `Reader` follows a database it does not own by polling the store.
+//!
+//! Every `poll_interval` it reads the latest manifest and lists the WAL (cause
+//! `reader_poll`), fetches the WAL objects it has not seen yet, and rebuilds its view: the
+//! manifest's SSTs plus a memtable of the WAL records above the manifest's
+//! `last_flushed_seq`. WAL objects and manifests in the store are durable by definition, so a
+//! reader never serves a write a crash could still lose. It never writes.
+//!
+//! Staleness: a view built by a poll that started at time T holds every write durable before
+//! T, so the reader lags the writer by at most `poll_interval` plus one poll's latency.
+//! Memory: the reader keeps the WAL objects from the manifest's `wal_replay_from` on, the
+//! same bounded set a recovering writer would replay.
+
+use super::read::Version;
+use super::snapshot::Snapshot;
+use super::{DbInner, ScanIter, State};
+use crate::cache::BlockCache;
+use crate::error::{Error, Result};
+use crate::format::manifest::Manifest;
+use crate::format::wal::{self, WalBuffer, WalRecord};
+use crate::memtable::{Memtable, Prune};
+use crate::options::{validate_key, DbOptions, Durability};
+use crate::paths::{ObjectKind, Paths};
+use crate::state::{Counters, DbStatus};
+use crate::store::{Store, StoreMeters};
+use crate::util::AsyncLock;
+use bytes::{Bytes, BytesMut};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ops::RangeBounds;
+use std::rc::Rc;
+use strata_objstore::{ObjectStore, StoreError};
+use strata_sim::sync::Notify;
+use strata_sim::{AbortHandle, Cause, RuntimeRef, SimDuration, SimTime};
+
+/// How a reader follows its database.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReaderOptions {
+    /// How often to poll the manifest and the WAL.
+    pub poll_interval: SimDuration,
+    /// The reader's own block cache, in bytes.
+    pub block_cache_bytes: usize,
+}
+
+impl Default for ReaderOptions {
+    fn default() -> Self {
+        ReaderOptions {
+            poll_interval: SimDuration::from_millis(500),
+            block_cache_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// How far a reader lags, and what following costs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReaderStaleness {
+    /// The newest sequence number the reader serves.
+    pub seq: u64,
+    /// The manifest its SSTs come from.
+    pub manifest_id: u64,
+    /// The view holds every write durable before this instant (the last good poll's start).
+    pub current_as_of: SimTime,
+    /// `now − current_as_of`: how far behind the writer's durable state it may be, in time.
+    pub lag: SimDuration,
+    pub polls: u64,
+    pub poll_failures: u64,
+    /// GETs and LISTs polling sent, and their cost in picodollars.
+    pub poll_requests: u64,
+    pub poll_cost_picousd: u64,
+}
+
+struct Follow {
+    manifest_id: u64,
+    /// Decoded WAL objects at or above the manifest's `wal_replay_from`, by id.
+    wal: BTreeMap<u64, Rc<Vec<WalRecord>>>,
+    current_as_of: SimTime,
+    polls: u64,
+    poll_failures: u64,
+}
+
+struct ReaderInner {
+    db: Rc<DbInner>,
+    options: ReaderOptions,
+    follow: RefCell<Follow>,
+    /// One poll at a time (the background poller and `poll_now`).
+    poll_lock: AsyncLock,
+}
+
+/// A read-only follower of a database.
+pub struct Reader {
+    inner: Rc<ReaderInner>,
+    poller: AbortHandle,
+}
+
+fn empty_state(manifest: Manifest, now: SimTime) -> State {
+    let version = Rc::new(Version::from_manifest(&manifest, &Version::empty()));
+    State {
+        status: DbStatus::Open,
+        fenced_by_epoch: 0,
+        writer_epoch: manifest.writer_epoch,
+        next_seq: manifest.last_flushed_seq + 1,
+        acknowledged_seq: manifest.last_flushed_seq,
+        durable_seq: manifest.last_flushed_seq,
+        wal: WalBuffer::new(),
+        wal_pending: None,
+        next_wal_id: manifest.wal_replay_from,
+        last_wal_upload: now,
+        wal_objects: VecDeque::new(),
+        wal_failure: None,
+        wal_failure_generation: 0,
+        active: Rc::new(RefCell::new(Memtable::new(1))),
+        immutables: VecDeque::new(),
+        next_memtable_id: 2,
+        flushing_memtable: None,
+        next_sst_counter: manifest.next_sst_counter,
+        live_versions: vec![Rc::downgrade(&version)],
+        version,
+        uploading_ssts: BTreeSet::new(),
+        open_snapshots: BTreeMap::new(),
+        next_snapshot_id: 1,
+        arena: BytesMut::new(),
+        counters: Counters::default(),
+        next_compaction_job: 1,
+        opened_at: now,
+        manifest,
+    }
+}
+
+impl Reader {
+    /// Opens a reader on the database at `path` and polls once before returning.
+    pub async fn open(
+        runtime: RuntimeRef,
+        store: Rc<dyn ObjectStore>,
+        path: &str,
+        options: ReaderOptions,
+    ) -> Result<Reader> {
+        if options.poll_interval.is_zero() {
+            return Err(Error::Invalid(
+                "reader poll_interval must be positive".to_string(),
+            ));
+        }
+        let db_options = DbOptions {
+            block_cache_bytes: options.block_cache_bytes,
+            ..DbOptions::default()
+        };
+        let paths = Paths::new(path)?;
+        let store = Store::new(
+            store,
+            runtime.clone(),
+            super::recovery::store_policy(&db_options),
+        );
+        let db = Rc::new(DbInner {
+            runtime: runtime.clone(),
+            store,
+            paths,
+            cache: RefCell::new(BlockCache::new(db_options.block_cache_bytes)),
+            compaction_style: RefCell::new(db_options.compaction.style.clone()),
+            options: db_options,
+            state: RefCell::new(empty_state(Manifest::empty(), runtime.now())),
+            changed: Notify::new(),
+            wal_kick: Notify::new(),
+            flush_kick: Notify::new(),
+            wal_lock: AsyncLock::new(),
+            flush_lock: AsyncLock::new(),
+            manifest_lock: AsyncLock::new(),
+            compaction_lock: AsyncLock::new(),
+            compaction_kick: Notify::new(),
+            tasks: RefCell::new(Vec::new()),
+        });
+        let inner = Rc::new(ReaderInner {
+            db,
+            options,
+            follow: RefCell::new(Follow {
+                manifest_id: 0,
+                wal: BTreeMap::new(),
+                current_as_of: SimTime::ZERO,
+                polls: 0,
+                poll_failures: 0,
+            }),
+            poll_lock: AsyncLock::new(),
+        });
+        inner.poll().await?;
+        let poller = runtime.spawn_detached(Box::pin(inner.clone().poll_task()));
+        Ok(Reader { inner, poller })
+    }
+
+    /// Polls now (the background poller also does, every `poll_interval`).
+    pub async fn poll_now(&self) -> Result<()> {
+        self.inner.poll().await
+    }
+
+    /// Reads `key` from the reader's durable view. `None` if absent or deleted.
+    pub async fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        let key = key.as_ref();
+        validate_key(key)?;
+        let db = &self.inner.db;
+        let version = {
+            let mut state = db.state.borrow_mut();
+            state.counters.gets += 1;
+            let seq = state.acknowledged_seq;
+            if let Some(found) = state.active.borrow().get(key, seq) {
+                return Ok(found);
+            }
+            state.version.clone()
+        };
+        match db.get_from_version(&version, key).await {
+            // The writer's GC removed an SST of an old view: catch up, and read again.
+            Err(Error::Store {
+                source: StoreError::NotFound { .. },
+                ..
+            }) => {
+                self.inner.poll().await?;
+                let version = db.state.borrow().version.clone();
+                db.get_from_version(&version, key).await
+            }
+            result => result,
+        }
+    }
+
+    /// An ordered iterator over `range` in the reader's current view.
+    pub fn scan<K: AsRef<[u8]>>(&self, range: impl RangeBounds<K>) -> Result<ScanIter> {
+        let snapshot = Snapshot::open(&self.inner.db, Durability::Memory)?;
+        self.inner.db.state.borrow_mut().counters.scans += 1;
+        Ok(snapshot.into_scan(range))
+    }
+
+    /// The newest sequence number the reader serves.
+    pub fn seq(&self) -> u64 {
+        self.inner.db.state.borrow().acknowledged_seq
+    }
+
+    /// How far behind the reader is, and what polling has cost.
+    pub fn staleness(&self) -> ReaderStaleness {
+        let follow = self.inner.follow.borrow();
+        let now = self.inner.db.runtime.now();
+        let meter = self.inner.db.store.meters().cause(Cause::ReaderPoll);
+        ReaderStaleness {
+            seq: self.seq(),
+            manifest_id: follow.manifest_id,
+            current_as_of: follow.current_as_of,
+            lag: now.saturating_since(follow.current_as_of),
+            polls: follow.polls,
+            poll_failures: follow.poll_failures,
+            poll_requests: meter.requests(),
+            poll_cost_picousd: meter.cost_picousd,
+        }
+    }
+
+    /// How many sequence numbers the reader trails a writer whose durable watermark is
+    /// `writer_durable_seq`.
+    pub fn seq_lag(&self, writer_durable_seq: u64) -> u64 {
+        writer_durable_seq.saturating_sub(self.seq())
+    }
+
+    /// Every request the reader sent, by cause (`reader_poll` for polling, `read` for SSTs).
+    pub fn store_meters(&self) -> StoreMeters {
+        self.inner.db.store.meters()
+    }
+
+    pub fn options(&self) -> &ReaderOptions {
+        &self.inner.options
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.poller.abort();
+    }
+}
+
+impl ReaderInner {
+    async fn poll_task(self: Rc<Self>) {
+        loop {
+            self.db.runtime.sleep(self.options.poll_interval).await;
+            // A failed poll keeps the previous view (still durable, only staler).
+            let _ = self.poll().await;
+        }
+    }
+
+    async fn poll(&self) -> Result<()> {
+        let _guard = self.poll_lock.lock().await;
+        let result = self.poll_locked().await;
+        let mut follow = self.follow.borrow_mut();
+        follow.polls += 1;
+        if result.is_err() {
+            follow.poll_failures += 1;
+        }
+        result
+    }
+
+    async fn poll_locked(&self) -> Result<()> {
+        let db = &self.db;
+        let started = db.runtime.now();
+        let manifest =
+            super::manifest_io::read_latest_manifest(&db.store, &db.paths, Cause::ReaderPoll)
+                .await?
+                .unwrap_or_else(Manifest::empty);
+        let listed = db
+            .store
+            .list_all(Cause::ReaderPoll, &db.paths.prefix(ObjectKind::Wal))
+            .await
+            .map_err(|error| Error::store("reader WAL listing", error))?;
+        let mut ids: Vec<u64> = listed
+            .iter()
+            .filter_map(|object| db.paths.parse(ObjectKind::Wal, &object.key))
+            .filter(|id| *id >= manifest.wal_replay_from)
+            .collect();
+        ids.sort_unstable();
+        // Objects are uploaded one at a time in id order, so the listing is a contiguous
+        // run; stop at a gap rather than serve a view with a hole in it.
+        let mut contiguous = Vec::with_capacity(ids.len());
+        for id in ids {
+            if contiguous.last().is_some_and(|last: &u64| id != last + 1) {
+                break;
+            }
+            contiguous.push(id);
+        }
+        let mut fetched: BTreeMap<u64, Rc<Vec<WalRecord>>> = BTreeMap::new();
+        for id in &contiguous {
+            if let Some(records) = self.follow.borrow().wal.get(id) {
+                fetched.insert(*id, records.clone());
+                continue;
+            }
+            let key = db.paths.wal(*id);
+            let bytes = match db.store.get_opt(Cause::ReaderPoll, &key).await {
+                Ok(Some(bytes)) => bytes,
+                // Collected since the listing (a newer manifest made it obsolete): use the
+                // prefix we have; the next poll sees the newer manifest.
+                Ok(None) => break,
+                Err(error) => return Err(Error::store("reader WAL read", error)),
+            };
+            let decoded = wal::decode(&bytes).map_err(|reason| Error::corrupt(&key, reason))?;
+            fetched.insert(*id, Rc::new(decoded.records));
+        }
+
+        // Rebuild the view: the manifest's SSTs plus the WAL records above its flushed seq.
+        let mut memtable = Memtable::new(1);
+        let mut seq = manifest.last_flushed_seq;
+        for records in fetched.values() {
+            for record in records.iter() {
+                if record.seq <= seq {
+                    continue;
+                }
+                for (key, value) in &record.entries {
+                    memtable.insert(
+                        key.clone(),
+                        record.seq,
+                        value.clone(),
+                        Prune::AboveDurable(record.seq),
+                    );
+                }
+                seq = record.seq;
+            }
+        }
+        {
+            let mut state = db.state.borrow_mut();
+            // Never move backwards: a listing that raced GC may see less than last time.
+            if seq < state.acknowledged_seq && manifest.manifest_id <= state.manifest.manifest_id {
+                return Ok(());
+            }
+            state.writer_epoch = manifest.writer_epoch;
+            state.install_version(&manifest);
+            state.manifest = manifest.clone();
+            state.active = Rc::new(RefCell::new(memtable));
+            state.acknowledged_seq = seq;
+            state.durable_seq = seq;
+            state.next_seq = seq + 1;
+        }
+        let mut follow = self.follow.borrow_mut();
+        follow.manifest_id = manifest.manifest_id;
+        follow.wal = fetched;
+        follow.current_as_of = started;
+        Ok(())
+    }
+}
