@@ -9,6 +9,7 @@
 
 mod api;
 mod causes;
+mod compaction;
 mod fencing;
 mod flush;
 mod format;

@@ -392,13 +392,19 @@ fn run_seed(seed: u64, steps: usize) -> (BTreeMap<&'static str, usize>, u64) {
             }
         }
         // Finally: close cleanly and check that a fresh handle sees exactly the model.
-        while let Err(error) = db.close().await {
-            assert!(tolerable(&error, faulty), "{context}: {error}");
-            if db.status() != strata_engine::DbStatus::Open {
-                break;
+        // Only a close that returned Ok promises every write durable: a failed close (the
+        // store kept failing) still shuts the handle.
+        let closed_cleanly = loop {
+            match db.close().await {
+                Ok(()) => break true,
+                Err(error) => {
+                    assert!(tolerable(&error, faulty), "{context}: {error}");
+                    if db.status() != strata_engine::DbStatus::Open {
+                        break false;
+                    }
+                }
             }
-        }
-        let closed_cleanly = db.status() == strata_engine::DbStatus::Closed;
+        };
         drop(db);
         let db = open(&runtime, &port, &options).await;
         if closed_cleanly {
@@ -435,18 +441,21 @@ fn random_workloads_with_crashes_and_faults_match_a_btreemap_model() {
     let seeds = 0..10;
     // STRATA_MODEL_SEEDS=n runs more seeds natively, for a longer soak.
     #[cfg(not(target_arch = "wasm32"))]
-    let seeds = 0..std::env::var("STRATA_MODEL_SEEDS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(30u64);
+    let seeds = {
+        let env = |name: &str| std::env::var(name).ok().and_then(|n| n.parse().ok());
+        // STRATA_MODEL_FIRST_SEED=s starts there (to replay one failing seed).
+        let first = env("STRATA_MODEL_FIRST_SEED").unwrap_or(0u64);
+        first..first + env("STRATA_MODEL_SEEDS").unwrap_or(30u64)
+    };
     let mut totals: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let many = seeds.end - seeds.start >= 10;
     for seed in seeds {
         for (name, count) in run_seed(seed, 200).0 {
             *totals.entry(name).or_insert(0) += count;
         }
     }
     // The seeds exercised every mechanism the model checks.
-    for name in [
+    let mechanisms = [
         "writer_crashed",
         "writer_recovered",
         "flush_finished",
@@ -456,9 +465,12 @@ fn random_workloads_with_crashes_and_faults_match_a_btreemap_model() {
         "write_stalled",
         "compaction_started",
         "compaction_finished",
-    ] {
+    ];
+    // Replaying a handful of seeds need not touch every mechanism.
+    let expected: &[&str] = if many { &mechanisms } else { &[] };
+    for name in expected {
         assert!(
-            totals.get(name).copied().unwrap_or(0) > 0,
+            totals.get(*name).copied().unwrap_or(0) > 0,
             "no {name} in {totals:?}"
         );
     }
