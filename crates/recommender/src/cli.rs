@@ -333,6 +333,7 @@ pub fn bandit_simulate_report(args: &BanditSimulateArgs) -> Result<BanditSimulat
         .record_decisions
         .then(|| Vec::with_capacity(seeds.len()));
     let context = Context::empty();
+    let mut first_seed_arms = None;
     for seed in &seeds {
         let streams = RngStreams::new(*seed);
         let mut policy_rng = streams.stream("bandit.policy");
@@ -370,6 +371,9 @@ pub fn bandit_simulate_report(args: &BanditSimulateArgs) -> Result<BanditSimulat
         }
         final_regrets.push(regret);
         total_rewards.push(total_reward);
+        if first_seed_arms.is_none() {
+            first_seed_arms = Some(policy.arm_summaries());
+        }
         if let (Some(all), Some(d)) = (decisions.as_mut(), seed_decisions) {
             all.push(d);
         }
@@ -415,6 +419,7 @@ pub fn bandit_simulate_report(args: &BanditSimulateArgs) -> Result<BanditSimulat
             "ci95_high": reward.ci95_high,
         },
         "mean_pulls_per_arm": mean_pulls,
+        "arms_first_seed": first_seed_arms,
         "bounds_at_horizon": {
             "lai_robbins_lower": lai_robbins_bound(&means, horizon as f64),
             "ucb1_upper": ucb1_upper_bound(&means, horizon as f64),
@@ -617,6 +622,19 @@ mod tests {
         // Pseudo-regret at the horizon equals the curve's last point.
         assert!((out["curve"]["mean_regret"][99].as_f64().unwrap() - mean).abs() < 1e-9);
         assert!(out["bounds_at_horizon"]["ucb1_upper"].as_f64().unwrap() > mean);
+        // Per-arm pulls and posterior of the first seed's run.
+        let arms = out["arms_first_seed"].as_array().unwrap();
+        assert_eq!(arms.len(), 3);
+        let pulls: u64 = arms.iter().map(|a| a["pulls"].as_u64().unwrap()).sum();
+        assert_eq!(pulls, 500);
+        for arm in arms {
+            let (low, mean, high) = (
+                arm["ci95_low"].as_f64().unwrap(),
+                arm["posterior_mean"].as_f64().unwrap(),
+                arm["ci95_high"].as_f64().unwrap(),
+            );
+            assert!(low < mean && mean < high);
+        }
     }
 
     #[test]
