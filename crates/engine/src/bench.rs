@@ -10,11 +10,21 @@
 //!   [`LoadedDb::random_gets`] (warm or cold block cache) and [`LoadedDb::scan_all`].
 //! - [`gets_random`], [`scan_keys`]: one-shot versions that include the load.
 //! - [`puts_per_1000_writes`]: object-store PUTs per 1,000 acknowledged writes, a cost figure.
+//! - [`compaction_figures`], [`tiered_vs_leveled`]: write and space amplification and the
+//!   $/hour of a fixed update-heavy workload per compaction style (figures, not times).
+//! - [`MergeInputs::merge`]: one compaction's CPU work (decode, merge, re-encode); returns the
+//!   bytes merged, so the harness reports MB merged per second.
+//! - [`hedging_figures`]: read p50/p99/p99.9 with and without hedged GETs on simulated
+//!   S3 Standard latencies, and the extra GETs hedging sends.
 //!
 //! Keys are `key_bytes` long (random bytes from the seed, so inserts arrive unsorted);
 //! values are `value_bytes` long.
 
+use crate::compaction::{CompactionOptions, CompactionStyle};
+use crate::format::manifest::SstInfo;
+use crate::options::HedgeOptions;
 use crate::{Db, DbOptions, ReadOptions, WriteOptions};
+use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::rc::Rc;
 use strata_objstore::{ObjectStore, SimStore, SimStoreConfig};
@@ -270,6 +280,254 @@ pub fn puts_per_1000_writes(writes_per_sec: u64, flush_interval_ms: u64, seconds
     (puts.get() - puts_at_open) as f64 * 1000.0 / acknowledged.max(1) as f64
 }
 
+/// What a fixed update-heavy workload costs under one compaction style.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompactionFigures {
+    pub style: String,
+    /// All bytes PUT ÷ user bytes written.
+    pub write_amplification: f64,
+    /// The compaction part of it.
+    pub compaction_write_amplification: f64,
+    /// SST bytes stored ÷ the bytes the live data takes fully compacted (exact, by a scan).
+    pub space_amplification: f64,
+    /// The engine's live estimate of the same (bottom run as the live data).
+    pub space_amplification_estimate: f64,
+    /// Request cost rates over the run, S3 Standard prices, USD per hour.
+    pub compaction_usd_per_hour: f64,
+    pub total_usd_per_hour: f64,
+    pub compactions: u64,
+    pub bytes_merged: u64,
+    pub max_l0_ssts: u64,
+}
+
+/// The fixed update-heavy workload of [`compaction_figures`]: `writes` puts of 100-byte
+/// values over 2,000 keys at 2,000 writes a second, on the S3 Standard preset.
+pub fn compaction_figures(style: CompactionStyle, seed: u64, writes: u64) -> CompactionFigures {
+    let sim = Sim::new(seed);
+    let store = SimStore::new(sim.handle(), SimStoreConfig::s3_standard());
+    let runtime: RuntimeRef = Rc::new(sim.handle());
+    let options = DbOptions {
+        memtable_bytes: 64 * 1024,
+        max_immutable_memtables: 4,
+        block_cache_bytes: 1024 * 1024,
+        gc_interval: SimDuration::ZERO,
+        compaction: CompactionOptions {
+            style: style.clone(),
+            target_sst_bytes: 64 * 1024,
+        },
+        ..DbOptions::default()
+    };
+    let port = Rc::new(store) as Rc<dyn ObjectStore>;
+    let handle = sim.handle();
+    let figures = sim
+        .block_on(async move {
+            let db = Db::open(runtime, port, "bench", options).await?;
+            let mut rng = SimRng::seed_from_u64(seed ^ 0xC0);
+            let mut key = [0u8; 16];
+            let mut value = value_buffer(100);
+            let mut max_l0 = 0u64;
+            for i in 0..writes {
+                fill_key(seed, rng.below(2_000), &mut key);
+                value[0] = b'a' + (i % 26) as u8;
+                db.put(key, &value, WriteOptions::NO_AWAIT).await?;
+                handle.sleep(SimDuration::from_micros(500)).await;
+                if i % 64 == 0 {
+                    max_l0 = max_l0.max(db.state().l0.len() as u64);
+                }
+            }
+            db.flush_memtables().await?;
+            let amplification = db.amplification();
+            let live = db.live_bytes_exact().await?;
+            let total_usd_per_hour = amplification.cost_usd_per_hour_by_cause.values().sum();
+            Ok::<_, crate::Error>(CompactionFigures {
+                style: style.name().to_string(),
+                write_amplification: amplification.write_amplification,
+                compaction_write_amplification: amplification
+                    .write_amplification_by_cause
+                    .get(&strata_sim::Cause::Compaction)
+                    .copied()
+                    .unwrap_or(0.0),
+                space_amplification: amplification.stored_sst_bytes as f64 / live.max(1) as f64,
+                space_amplification_estimate: amplification.space_amplification,
+                compaction_usd_per_hour: amplification.compaction_usd_per_hour,
+                total_usd_per_hour,
+                compactions: amplification.compactions,
+                bytes_merged: amplification.compaction_bytes_read,
+                max_l0_ssts: max_l0,
+            })
+        })
+        .expect("the benchmark simulation finishes")
+        .expect("the workload runs on a fault-free store");
+    figures
+}
+
+/// Tiered then leveled on the same workload (level base 256 KiB, ratio 10).
+pub fn tiered_vs_leveled(seed: u64, writes: u64) -> [CompactionFigures; 2] {
+    [
+        compaction_figures(CompactionStyle::size_tiered(), seed, writes),
+        compaction_figures(CompactionStyle::leveled(256 * 1024), seed, writes),
+    ]
+}
+
+/// Inputs for the merge benchmark, built outside the timed region: `sources` overlapping
+/// SSTs (newest first) of `entries_per_source` entries each, over a key space twice that.
+pub struct MergeInputs {
+    ssts: Vec<(SstInfo, bytes::Bytes)>,
+}
+
+impl MergeInputs {
+    pub fn build(seed: u64, sources: u64, entries_per_source: u64) -> MergeInputs {
+        let mut rng = SimRng::seed_from_u64(seed);
+        let ssts = (0..sources)
+            .map(|source| {
+                let mut keys: Vec<u64> = (0..entries_per_source)
+                    .map(|_| rng.below(entries_per_source * 2))
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                let entries: Vec<_> = keys
+                    .iter()
+                    .map(|k| {
+                        let value = (k % 7 != 0).then(|| bytes::Bytes::from(value_buffer(100)));
+                        (bytes::Bytes::from(format!("key{k:012}")), value)
+                    })
+                    .collect();
+                let built = crate::db::compact_bench::build_outputs(&entries, u64::MAX, 4096, 10)
+                    .pop()
+                    .expect("every source has entries");
+                let info = SstInfo {
+                    id: source + 1,
+                    size_bytes: built.bytes.len() as u64,
+                    meta_offset: built.meta_offset,
+                    first_key: built.first_key.clone(),
+                    last_key: built.last_key.clone(),
+                    entries: built.entries,
+                    max_seq: source + 1,
+                };
+                (info, built.bytes)
+            })
+            .collect();
+        MergeInputs { ssts }
+    }
+
+    /// Decodes every input, merges them (bottom level: tombstones dropped) and writes 4 MiB
+    /// output SSTs, as a compaction job does between its GETs and PUTs. Returns the input
+    /// bytes merged (the harness divides by the time for MB/s).
+    pub fn merge(&self) -> u64 {
+        let sources = self
+            .ssts
+            .iter()
+            .map(|(info, bytes)| {
+                crate::db::compact_bench::decode_sst_entries(info, bytes)
+                    .expect("benchmark SSTs are well formed")
+            })
+            .collect();
+        let merged = crate::db::compact_bench::merge_sources(sources, true);
+        let outputs = crate::db::compact_bench::build_outputs(&merged, 4 * 1024 * 1024, 4096, 10);
+        let written: u64 = outputs.iter().map(|sst| sst.bytes.len() as u64).sum();
+        let read: u64 = self.ssts.iter().map(|(info, _)| info.size_bytes).sum();
+        debug_assert!(written > 0);
+        read
+    }
+}
+
+/// Read latency with and without hedging, from simulated S3 Standard latencies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HedgingFigures {
+    pub reads: u64,
+    pub p50_ms_unhedged: f64,
+    pub p99_ms_unhedged: f64,
+    pub p999_ms_unhedged: f64,
+    pub p50_ms_hedged: f64,
+    pub p99_ms_hedged: f64,
+    pub p999_ms_hedged: f64,
+    /// Read GETs sent without and with hedging; the difference is what hedging costs.
+    pub gets_unhedged: u64,
+    pub gets_hedged: u64,
+    pub hedges: u64,
+    pub extra_get_cost_usd: f64,
+}
+
+fn read_latencies(seed: u64, reads: u64, hedge: HedgeOptions) -> (Vec<u64>, u64, u64) {
+    let sim = Sim::new(seed);
+    let store = SimStore::new(sim.handle(), SimStoreConfig::s3_standard());
+    let runtime: RuntimeRef = Rc::new(sim.handle());
+    let options = DbOptions {
+        memtable_bytes: 256 * 1024,
+        // No block cache: every read goes to the store, so its latency is the store's.
+        block_cache_bytes: 0,
+        gc_interval: SimDuration::ZERO,
+        hedge,
+        ..DbOptions::default()
+    };
+    let port = Rc::new(store) as Rc<dyn ObjectStore>;
+    let clock = runtime.clone();
+    sim.block_on(async move {
+        let db = Db::open(runtime, port, "bench", options).await?;
+        let mut key = [0u8; 16];
+        let value = value_buffer(100);
+        for i in 0..5_000 {
+            fill_key(seed, i, &mut key);
+            db.put(key, &value, WriteOptions::NO_AWAIT).await?;
+        }
+        db.flush_memtables().await?;
+        let mut rng = SimRng::seed_from_u64(seed ^ 0x4ED6E);
+        let mut latencies = Vec::with_capacity(reads as usize);
+        let gets_before = db.store_meters().cause(strata_sim::Cause::Read).gets;
+        for _ in 0..reads {
+            fill_key(seed, rng.below(5_000), &mut key);
+            let started = clock.now();
+            db.get(key, ReadOptions::default()).await?;
+            latencies.push(clock.now().saturating_since(started).as_nanos());
+        }
+        let meter = db.store_meters().cause(strata_sim::Cause::Read);
+        Ok::<_, crate::Error>((latencies, meter.gets - gets_before, meter.hedges))
+    })
+    .expect("the benchmark simulation finishes")
+    .expect("reads on a fault-free store succeed")
+}
+
+fn quantile_ms(sorted: &[u64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1] as f64 / 1e6
+}
+
+/// `reads` random point reads on S3 Standard, unhedged and hedged at the 90th percentile of
+/// recent GETs: latency quantiles and the extra GETs hedging sent.
+pub fn hedging_figures(seed: u64, reads: u64) -> HedgingFigures {
+    let (mut plain, gets_plain, _) = read_latencies(seed, reads, HedgeOptions::Off);
+    let (mut hedged, gets_hedged, hedges) = read_latencies(
+        seed,
+        reads,
+        HedgeOptions::Percentile {
+            percentile: 90.0,
+            min_samples: 50,
+        },
+    );
+    plain.sort_unstable();
+    hedged.sort_unstable();
+    let get_price = SimStoreConfig::s3_standard()
+        .pricing
+        .get_head_request_picousd as f64
+        * 1e-12;
+    HedgingFigures {
+        reads,
+        p50_ms_unhedged: quantile_ms(&plain, 0.5),
+        p99_ms_unhedged: quantile_ms(&plain, 0.99),
+        p999_ms_unhedged: quantile_ms(&plain, 0.999),
+        p50_ms_hedged: quantile_ms(&hedged, 0.5),
+        p99_ms_hedged: quantile_ms(&hedged, 0.99),
+        p999_ms_hedged: quantile_ms(&hedged, 0.999),
+        gets_unhedged: gets_plain,
+        gets_hedged,
+        hedges,
+        extra_get_cost_usd: gets_hedged.saturating_sub(gets_plain) as f64 * get_price,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +549,53 @@ mod tests {
         assert!(loaded.scan_all() >= 2_000);
         assert!(gets_random(2, 500, 50, false) > 0);
         assert!(scan_keys(2, 500) >= 500);
+    }
+
+    #[test]
+    fn leveled_writes_more_and_stores_less_than_tiered() {
+        let [tiered, leveled] = tiered_vs_leveled(3, 20_000);
+        eprintln!("{tiered:?}\n{leveled:?}");
+        assert!(tiered.compactions > 0 && leveled.compactions > 0);
+        assert!(
+            leveled.compaction_write_amplification > tiered.compaction_write_amplification,
+            "{tiered:?} {leveled:?}"
+        );
+        assert!(
+            leveled.space_amplification < tiered.space_amplification,
+            "{tiered:?} {leveled:?}"
+        );
+        assert!(leveled.space_amplification >= 1.0 && tiered.space_amplification >= 1.0);
+        assert!(leveled.compaction_usd_per_hour > 0.0);
+        assert!(leveled.total_usd_per_hour > leveled.compaction_usd_per_hour);
+    }
+
+    #[test]
+    fn merging_returns_the_input_bytes() {
+        let inputs = MergeInputs::build(1, 4, 500);
+        let merged = inputs.merge();
+        assert!(merged > 4 * 300 * 100, "{merged}");
+        assert_eq!(merged, MergeInputs::build(1, 4, 500).merge());
+    }
+
+    #[test]
+    fn hedging_cuts_the_tail_for_a_few_extra_gets() {
+        let figures = hedging_figures(5, 2_000);
+        eprintln!("{figures:?}");
+        assert!(figures.hedges > 0, "{figures:?}");
+        assert!(
+            figures.p99_ms_hedged < figures.p99_ms_unhedged,
+            "{figures:?}"
+        );
+        assert_eq!(
+            figures.gets_hedged - figures.hedges,
+            figures.gets_unhedged,
+            "every extra GET is a hedge: {figures:?}"
+        );
+        // Hedging at p90 sends at most about 10% more GETs.
+        assert!(
+            figures.hedges * 100 <= figures.gets_unhedged * 15,
+            "{figures:?}"
+        );
     }
 
     #[test]

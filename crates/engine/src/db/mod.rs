@@ -23,6 +23,11 @@ mod snapshot;
 mod wal;
 
 pub use compact::CompactionReport;
+
+/// The compactor's pure pieces, for the benchmarks.
+pub(crate) mod compact_bench {
+    pub(crate) use super::compact::{build_outputs, decode_sst_entries, merge_sources};
+}
 pub use gc::GcReport;
 pub use reader::{Reader, ReaderOptions, ReaderStaleness};
 pub use scan::ScanIter;
