@@ -64,6 +64,8 @@ pub struct ReaderStaleness {
     pub current_as_of: SimTime,
     /// `now − current_as_of`: how far behind the writer's durable state it may be, in time.
     pub lag: SimDuration,
+    /// How long the last successful poll took (the "plus latency" of the staleness bound).
+    pub last_poll_duration: SimDuration,
     pub polls: u64,
     pub poll_failures: u64,
     /// GETs and LISTs polling sent, and their cost in picodollars.
@@ -76,6 +78,7 @@ struct Follow {
     /// Decoded WAL objects at or above the manifest's `wal_replay_from`, by id.
     wal: BTreeMap<u64, Rc<Vec<WalRecord>>>,
     current_as_of: SimTime,
+    last_poll_duration: SimDuration,
     polls: u64,
     poll_failures: u64,
 }
@@ -176,6 +179,7 @@ impl Reader {
                 manifest_id: 0,
                 wal: BTreeMap::new(),
                 current_as_of: SimTime::ZERO,
+                last_poll_duration: SimDuration::ZERO,
                 polls: 0,
                 poll_failures: 0,
             }),
@@ -241,6 +245,7 @@ impl Reader {
             manifest_id: follow.manifest_id,
             current_as_of: follow.current_as_of,
             lag: now.saturating_since(follow.current_as_of),
+            last_poll_duration: follow.last_poll_duration,
             polls: follow.polls,
             poll_failures: follow.poll_failures,
             poll_requests: meter.requests(),
@@ -272,10 +277,23 @@ impl Drop for Reader {
 
 impl ReaderInner {
     async fn poll_task(self: Rc<Self>) {
+        // Fixed rate: a poll starts every `poll_interval` (at once if the last one overran),
+        // so the view is at most one interval plus one poll's latency old.
+        let mut next = self
+            .db
+            .runtime
+            .now()
+            .saturating_add(self.options.poll_interval);
         loop {
-            self.db.runtime.sleep(self.options.poll_interval).await;
+            let now = self.db.runtime.now();
+            self.db.runtime.sleep(next.saturating_since(now)).await;
+            next = next.saturating_add(self.options.poll_interval);
             // A failed poll keeps the previous view (still durable, only staler).
             let _ = self.poll().await;
+            let now = self.db.runtime.now();
+            if next < now {
+                next = now;
+            }
         }
     }
 
@@ -372,6 +390,7 @@ impl ReaderInner {
         follow.manifest_id = manifest.manifest_id;
         follow.wal = fetched;
         follow.current_as_of = started;
+        follow.last_poll_duration = db.runtime.now().saturating_since(started);
         Ok(())
     }
 }

@@ -7,17 +7,22 @@
 // This whole crate is tests; helpers outside `#[test]` functions may unwrap too.
 #![allow(clippy::unwrap_used)]
 
+mod amplification;
 mod api;
+mod backpressure;
 mod causes;
 mod compaction;
 mod fencing;
 mod flush;
 mod format;
 mod gc;
+mod hedging;
 mod manifest;
 mod model;
+mod reader;
 mod reads;
 mod recovery;
+mod retries;
 mod wal;
 
 use std::cell::RefCell;
