@@ -1,19 +1,36 @@
 //! The Strata playground: a Yew app that runs the simulation in the browser tab.
 //!
+//! - [`app`]: the root component, the time bar, the tabs and the animation-frame loop that
+//!   advances simulated time by `speed × frame time` within a wall-time budget.
+//! - [`session`]: the scenario, the `Lab` playing it, live changes, rebuilds (scrubbing and
+//!   fault injection re-simulate from the seed) and the UI's own folds of the trace. No
+//!   browser code, so it is tested natively too.
+//! - [`link`]: share links (the scenario in the URL fragment) and the default scenario.
+//! - [`storage`], [`timeline`]: the storage view (LSM, WAL, watermarks, figures, histograms,
+//!   request timeline).
+//! - [`controls`], [`chaos`]: the live controls and the chaos panel.
+//! - [`recommender`], [`ope`]: the recommender view and off-policy evaluation against a
+//!   uniform-random twin.
+//! - [`scenario_panel`]: share links, live-change notice, import, export, examples.
+//! - [`charts`], [`format`]: SVG charts and number formatting.
 //! - [`panic`]: the panic hook that turns a crash into a visible error banner.
-//! - [`app`]: the root component, its reducer and the animation-frame loop that advances
-//!   simulated time by `speed × frame time`.
-//! - [`timeline`]: the object-store request timeline, drawn as SVG in `html!`.
 //!
 //! This is the only crate that knows the browser. It reads wall time only to pace frames and
 //! report speed; simulated time never depends on it.
 
 pub mod app;
+pub mod chaos;
 pub mod charts;
+pub mod command;
+pub mod controls;
 pub mod format;
 pub mod link;
+pub mod ope;
 pub mod panic;
+pub mod recommender;
+pub mod scenario_panel;
 pub mod session;
+pub mod storage;
 pub mod timeline;
 
 use wasm_bindgen::prelude::*;
@@ -28,4 +45,11 @@ pub fn start() {
     };
     root.set_inner_html("");
     yew::Renderer::<app::App>::with_root(root).render();
+}
+
+/// Panics on purpose, so the end-to-end tests can check that a panic shows the error banner
+/// rather than a blank page. Nothing in the page calls it.
+#[wasm_bindgen(js_name = strataPanicForTests)]
+pub fn panic_for_tests() {
+    panic!("a deliberate panic requested by the end-to-end tests");
 }

@@ -1,28 +1,49 @@
 //! The object-store request timeline: one lane per cause, each request a bar from its start to
-//! its end, coloured by outcome. The number of SVG elements is bounded (`MAX_BARS`): when more
-//! requests fall in the window, the most recent ones are drawn.
+//! its end, coloured by outcome. Hovering or focusing a bar shows its key, bytes, latency and
+//! cost in a tooltip that stays readable (not the browser's tiny native one).
+//!
+//! Element counts are bounded. Up to [`MAX_BARS`] requests are drawn one by one; beyond that
+//! the window is binned into columns of [`BIN_PX`] pixels per lane, each drawn as one bar
+//! whose colour is its worst outcome and whose tooltip gives its totals.
 
+use crate::format;
+use std::collections::BTreeMap;
 use strata_sim::{Cause, EventKind, RequestOutcome, RequestRecord, SimTime, TraceEvent};
 use yew::prelude::*;
 
-/// The most bars drawn at once, so the page stays fast.
+/// The most requests drawn one bar each.
 pub const MAX_BARS: usize = 600;
+/// Requests read from the trace for one window at most (the ring holds 10,000 events).
+pub const MAX_WINDOW_REQUESTS: usize = 10_000;
+/// Width of one column when binning.
+pub const BIN_PX: f64 = 6.0;
 
 const WIDTH_PX: f64 = 960.0;
-const LANE_HEIGHT_PX: f64 = 26.0;
-const LABEL_WIDTH_PX: f64 = 110.0;
+const LANE_HEIGHT_PX: f64 = 30.0;
+const LABEL_WIDTH_PX: f64 = 120.0;
+
+/// The lanes, in drawing order.
+pub const LANES: [Cause; 8] = [
+    Cause::Wal,
+    Cause::Flush,
+    Cause::Compaction,
+    Cause::Manifest,
+    Cause::Gc,
+    Cause::Read,
+    Cause::ReaderPoll,
+    Cause::Recommender,
+];
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
-    /// Requests to draw (already filtered to the window by the caller).
+    /// Requests overlapping the window, oldest first.
     pub requests: Vec<RequestRecord>,
     pub window_start: SimTime,
     pub window_end: SimTime,
-    pub lanes: Vec<Cause>,
 }
 
-/// Picks the requests that overlap `[start, end]` from retained trace events, newest last,
-/// at most `MAX_BARS`.
+/// Picks the requests that overlap `[start, end]` from retained trace events, oldest first, at
+/// most [`MAX_WINDOW_REQUESTS`] (the most recent ones).
 pub fn requests_in_window<'a>(
     events: impl DoubleEndedIterator<Item = &'a TraceEvent>,
     start: SimTime,
@@ -36,76 +57,226 @@ pub fn requests_in_window<'a>(
             }
             _ => None,
         })
-        .take(MAX_BARS)
+        .take(MAX_WINDOW_REQUESTS)
         .collect();
     picked.reverse();
     picked
 }
 
-fn outcome_colour(outcome: RequestOutcome) -> &'static str {
+/// How bad an outcome is, for picking a bin's colour.
+fn severity(outcome: RequestOutcome) -> u8 {
     match outcome {
-        RequestOutcome::Ok => "var(--ok)",
-        RequestOutcome::NotFound | RequestOutcome::AlreadyExists => "var(--muted)",
-        RequestOutcome::PreconditionFailed | RequestOutcome::Throttled => "var(--warn)",
-        _ => "var(--bad)",
+        RequestOutcome::Ok => 0,
+        RequestOutcome::NotFound | RequestOutcome::AlreadyExists => 1,
+        RequestOutcome::PreconditionFailed | RequestOutcome::Throttled => 2,
+        _ => 3,
     }
+}
+
+fn severity_class(severity: u8) -> &'static str {
+    match severity {
+        0 => "ok",
+        1 => "miss",
+        2 => "warn",
+        _ => "bad",
+    }
+}
+
+fn outcome_name(outcome: RequestOutcome) -> String {
+    serde_json::to_value(outcome)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{outcome:?}"))
+}
+
+fn lane_name(cause: Cause) -> &'static str {
+    match cause {
+        Cause::Wal => "WAL",
+        Cause::Flush => "flush",
+        Cause::Compaction => "compaction",
+        Cause::Manifest => "manifest",
+        Cause::Gc => "GC",
+        Cause::Read => "read",
+        Cause::ReaderPoll => "reader poll",
+        Cause::Recommender => "recommender",
+        _ => "other",
+    }
+}
+
+/// What the tooltip shows.
+#[derive(Clone, Debug, PartialEq)]
+enum Hovered {
+    One(RequestRecord),
+    Bin {
+        cause: Cause,
+        from: SimTime,
+        to: SimTime,
+        requests: u64,
+        failed: u64,
+        bytes: u64,
+        cost_picousd: u64,
+    },
+}
+
+/// One binned column of one lane.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Bin {
+    requests: u64,
+    failed: u64,
+    bytes: u64,
+    cost_picousd: u64,
+    worst: u8,
 }
 
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
+    let hovered = use_state(|| None::<(Hovered, f64, f64)>);
     let span_ns = props
         .window_end
         .saturating_since(props.window_start)
         .as_nanos()
         .max(1) as f64;
     let plot_width = WIDTH_PX - LABEL_WIDTH_PX;
+    let start_ns = props.window_start.as_nanos();
     let x_of = |t: SimTime| {
-        let offset = t.as_nanos().saturating_sub(props.window_start.as_nanos()) as f64;
+        let offset = t.as_nanos().saturating_sub(start_ns) as f64;
         LABEL_WIDTH_PX + (offset / span_ns).min(1.0) * plot_width
     };
-    let height = LANE_HEIGHT_PX * props.lanes.len() as f64 + 24.0;
-    let lanes = props.lanes.iter().enumerate().map(|(i, cause)| {
+    let height = LANE_HEIGHT_PX * LANES.len() as f64 + 28.0;
+    let lanes = LANES.iter().enumerate().map(|(i, cause)| {
         let y = i as f64 * LANE_HEIGHT_PX;
         html! {
             <g key={cause.as_str()}>
-                <text x="4" y={format!("{:.1}", y + 17.0)}>{ cause.as_str() }</text>
+                <text x="4" y={format!("{:.1}", y + 20.0)} class={classes!("lane-label", format!("cause-{}", cause.as_str()))}>{ lane_name(*cause) }</text>
                 <line x1={LABEL_WIDTH_PX.to_string()} x2={WIDTH_PX.to_string()}
-                      y1={format!("{:.1}", y + LANE_HEIGHT_PX)} y2={format!("{:.1}", y + LANE_HEIGHT_PX)}
-                      stroke="#2d3742" />
+                      y1={format!("{:.1}", y + LANE_HEIGHT_PX)} y2={format!("{:.1}", y + LANE_HEIGHT_PX)} class="lane-line" />
             </g>
         }
     });
-    let bars = props.requests.iter().enumerate().filter_map(|(i, request)| {
-        let lane = props.lanes.iter().position(|c| *c == request.cause)?;
-        let x0 = x_of(request.start.max(props.window_start));
-        let x1 = x_of(request.end).max(x0 + 1.5);
-        let y = lane as f64 * LANE_HEIGHT_PX + 5.0;
-        let latency_ms = request.end.saturating_since(request.start).as_millis_f64();
-        let title = format!(
-            "{} {} — {} bytes, {:.1} ms, ${:.9}, {:?}",
-            request.op.as_str(),
-            request.key,
-            request.bytes,
-            latency_ms,
-            request.cost_picousd as f64 * 1e-12,
-            request.outcome
-        );
-        Some(html! {
-            <rect key={i} x={format!("{x0:.1}")} y={format!("{y:.1}")}
-                  width={format!("{:.1}", x1 - x0)} height={format!("{:.1}", LANE_HEIGHT_PX - 10.0)}
-                  fill={outcome_colour(request.outcome)} tabindex="0" class="request-bar">
-                <title>{ title }</title>
-            </rect>
-        })
+    let show = |state: UseStateHandle<Option<(Hovered, f64, f64)>>, what: Hovered, x: f64, y: f64| {
+        Callback::from(move |_: web_sys::Event| state.set(Some((what.clone(), x, y))))
+    };
+    let hide = {
+        let hovered = hovered.clone();
+        Callback::from(move |_: web_sys::Event| hovered.set(None))
+    };
+    let binned = props.requests.len() > MAX_BARS;
+    let bars: Html = if !binned {
+        props
+            .requests
+            .iter()
+            .filter_map(|request| {
+                let lane = LANES.iter().position(|c| *c == request.cause).unwrap_or(LANES.len() - 1);
+                let x0 = x_of(request.start.max(props.window_start));
+                let x1 = x_of(request.end).max(x0 + 2.0);
+                let y = lane as f64 * LANE_HEIGHT_PX + 6.0;
+                let class = classes!("request-bar", severity_class(severity(request.outcome)));
+                let what = Hovered::One(request.clone());
+                let key = format!("{}-{}-{}", request.start.as_nanos(), request.end.as_nanos(), request.key);
+                Some(html! {
+                    <rect key={key} x={format!("{x0:.1}")} y={format!("{y:.1}")}
+                          width={format!("{:.1}", x1 - x0)} height={format!("{:.1}", LANE_HEIGHT_PX - 12.0)}
+                          class={class} tabindex="0"
+                          aria-label={format!("{} {} {}", request.op.as_str(), request.key, outcome_name(request.outcome))}
+                          onmouseenter={show(hovered.clone(), what.clone(), x0, y).reform(|e: MouseEvent| e.into())}
+                          onfocus={show(hovered.clone(), what, x0, y).reform(|e: FocusEvent| e.into())}
+                          onmouseleave={hide.reform(|e: MouseEvent| e.into())}
+                          onblur={hide.reform(|e: FocusEvent| e.into())} />
+                })
+            })
+            .collect()
+    } else {
+        let columns = (plot_width / BIN_PX).floor() as usize;
+        let mut bins: BTreeMap<(usize, usize), Bin> = BTreeMap::new();
+        for request in &props.requests {
+            let lane = LANES.iter().position(|c| *c == request.cause).unwrap_or(LANES.len() - 1);
+            let x = x_of(request.end.min(props.window_end)) - LABEL_WIDTH_PX;
+            let column = ((x / BIN_PX) as usize).min(columns.saturating_sub(1));
+            let bin = bins.entry((lane, column)).or_default();
+            bin.requests += 1;
+            bin.bytes += request.bytes;
+            bin.cost_picousd += request.cost_picousd;
+            let s = severity(request.outcome);
+            if s >= 2 {
+                bin.failed += 1;
+            }
+            bin.worst = bin.worst.max(s);
+        }
+        let max_requests = bins.values().map(|b| b.requests).max().unwrap_or(1).max(1) as f64;
+        bins.iter()
+            .map(|((lane, column), bin)| {
+                let x0 = LABEL_WIDTH_PX + *column as f64 * BIN_PX;
+                let full = LANE_HEIGHT_PX - 12.0;
+                let h = (full * (0.25 + 0.75 * bin.requests as f64 / max_requests)).min(full);
+                let y = *lane as f64 * LANE_HEIGHT_PX + 6.0 + (full - h);
+                let from = SimTime::from_nanos(start_ns + ((*column as f64 * BIN_PX) / plot_width * span_ns) as u64);
+                let to = SimTime::from_nanos(start_ns + (((*column + 1) as f64 * BIN_PX) / plot_width * span_ns) as u64);
+                let what = Hovered::Bin {
+                    cause: LANES[*lane],
+                    from,
+                    to,
+                    requests: bin.requests,
+                    failed: bin.failed,
+                    bytes: bin.bytes,
+                    cost_picousd: bin.cost_picousd,
+                };
+                html! {
+                    <rect key={format!("{lane}-{column}")} x={format!("{x0:.1}")} y={format!("{y:.1}")}
+                          width={format!("{:.1}", BIN_PX - 1.0)} height={format!("{h:.1}")}
+                          class={classes!("request-bar", "binned", severity_class(bin.worst))} tabindex="0"
+                          aria-label={format!("{} requests", bin.requests)}
+                          onmouseenter={show(hovered.clone(), what.clone(), x0, y).reform(|e: MouseEvent| e.into())}
+                          onfocus={show(hovered.clone(), what, x0, y).reform(|e: FocusEvent| e.into())}
+                          onmouseleave={hide.reform(|e: MouseEvent| e.into())}
+                          onblur={hide.reform(|e: FocusEvent| e.into())} />
+                }
+            })
+            .collect()
+    };
+    let axis_y = LANE_HEIGHT_PX * LANES.len() as f64 + 20.0;
+    let tooltip = hovered.as_ref().map(|(what, x, y)| {
+        let lines: Vec<String> = match what {
+            Hovered::One(r) => vec![
+                format!("{} {}", r.op.as_str().to_uppercase(), r.key),
+                format!("cause {} · outcome {}", lane_name(r.cause), outcome_name(r.outcome)),
+                format!("{} · latency {}", format::bytes(r.bytes), format::millis(r.end.saturating_since(r.start).as_millis_f64())),
+                format!("cost {} · {} → {}", format::usd(format::picousd_to_usd(r.cost_picousd)), format::sim_time(r.start), format::sim_time(r.end)),
+            ],
+            Hovered::Bin { cause, from, to, requests, failed, bytes, cost_picousd } => vec![
+                format!("{} {} requests ({} failed)", format::grouped(*requests), lane_name(*cause), format::grouped(*failed)),
+                format!("{} → {}", format::sim_time(*from), format::sim_time(*to)),
+                format!("{} · cost {}", format::bytes(*bytes), format::usd(format::picousd_to_usd(*cost_picousd))),
+            ],
+        };
+        // Keep the tooltip inside the figure: left of the bar when the bar is far right.
+        let left_pct = (x / WIDTH_PX * 100.0).min(62.0);
+        let top_px = y + LANE_HEIGHT_PX;
+        html! {
+            <div id="request-tooltip" class="tooltip" role="tooltip"
+                 style={format!("left: {left_pct:.1}%; top: {top_px:.0}px")}>
+                { for lines.into_iter().map(|line| html! { <div>{ line }</div> }) }
+            </div>
+        }
     });
-    let axis_y = LANE_HEIGHT_PX * props.lanes.len() as f64 + 16.0;
     html! {
-        <svg class="timeline" viewBox={format!("0 0 {WIDTH_PX} {height}")} width="100%"
-             role="img" aria-label="object-store requests over simulated time, one lane per cause">
-            { for lanes }
-            { for bars }
-            <text x={LABEL_WIDTH_PX.to_string()} y={format!("{axis_y:.1}")}>{ format!("{}", props.window_start) }</text>
-            <text x={(WIDTH_PX - 70.0).to_string()} y={format!("{axis_y:.1}")}>{ format!("{}", props.window_end) }</text>
-        </svg>
+        <div class="timeline-wrap">
+            <svg class="timeline" viewBox={format!("0 0 {WIDTH_PX} {height}")} width="100%"
+                 role="group" aria-label="object-store requests over simulated time, one lane per cause">
+                { for lanes }
+                { bars }
+                <text x={LABEL_WIDTH_PX.to_string()} y={format!("{axis_y:.1}")}>{ format::sim_time(props.window_start) }</text>
+                <text x={WIDTH_PX.to_string()} y={format!("{axis_y:.1}")} text-anchor="end">{ format::sim_time(props.window_end) }</text>
+                <text x={format!("{:.1}", LABEL_WIDTH_PX + plot_width / 2.0)} y={format!("{axis_y:.1}")} text-anchor="middle" class="axis-label">
+                    { if binned { format!("simulated time · {} requests binned into {BIN_PX:.0}-px columns", format::grouped(props.requests.len() as u64)) } else { "simulated time".to_string() } }
+                </text>
+            </svg>
+            { for tooltip }
+            <div class="legend-row">
+                <span class="swatch ok"></span>{ "ok" }
+                <span class="swatch miss"></span>{ "not found / exists" }
+                <span class="swatch warn"></span>{ "conflict / throttled" }
+                <span class="swatch bad"></span>{ "error / timeout / outage" }
+            </div>
+        </div>
     }
 }

@@ -1,0 +1,25 @@
+//! What a panel asks the root component to do with the session. Panels never touch the
+//! session themselves: they send a [`Command`], the root applies it and shows the outcome
+//! (or the reason it was refused) in the message bar.
+
+use strata_lab::scenario::{FaultSpec, RecommenderSpec};
+use strata_lab::{Control, Scenario};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// A workload, engine or store change applied now (a live change, not in the link).
+    Live(Control),
+    /// A fault written into the scenario at the current moment (in the link).
+    Inject(FaultSpec),
+    /// A new recommender section (or none), written into the scenario; the run re-simulates
+    /// to the current moment.
+    SetRecommender(Option<RecommenderSpec>),
+    /// Fold the live changes into the scenario and restart from zero.
+    AdoptLive,
+    /// Replace the scenario (an imported file or an example) and restart from zero.
+    Load { scenario: Box<Scenario>, source: String },
+    /// Show a message (a panel refused an input before sending anything).
+    Refused(String),
+    /// Show a confirmation.
+    Info(String),
+}

@@ -1,0 +1,463 @@
+//! The live controls: workload (rate, key distribution, value size, read/write mix,
+//! await-durable), engine options (flush interval, memtable size, cache size) and the object
+//! store (preset and its parameters). Each change is validated here first, so a value out of
+//! range gets a message beside its field and never reaches the run; a valid change is sent to
+//! the root as a live control and takes effect at the current simulated moment.
+
+use crate::command::Command;
+use crate::session::Settings;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use strata_lab::scenario::{
+    EngineSpec, KeyDistribution, LatencySpec, StorePreset, StoreSpec, ValueBytes, WorkloadSpec,
+};
+use strata_lab::Control;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// The panel's own state: the message beside each field that was refused.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ControlsState {
+    pub field_errors: BTreeMap<&'static str, String>,
+}
+
+pub enum ControlsAction {
+    Refused(&'static str, String),
+    Accepted(&'static str),
+}
+
+impl Reducible for ControlsState {
+    type Action = ControlsAction;
+    fn reduce(self: Rc<Self>, action: ControlsAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            ControlsAction::Refused(field, message) => {
+                next.field_errors.insert(field, message);
+            }
+            ControlsAction::Accepted(field) => {
+                next.field_errors.remove(field);
+            }
+        }
+        if next == *self {
+            self
+        } else {
+            Rc::new(next)
+        }
+    }
+}
+
+/// Which setting a field edits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Rate,
+    KeyDistribution,
+    ZipfS,
+    ValueBytes,
+    ReadPercent,
+    AwaitDurable,
+    FlushIntervalMs,
+    MemtableKib,
+    CacheKib,
+    Preset,
+    GetP50,
+    GetP99,
+    PutP50,
+    PutP99,
+    PutPrice,
+    PutLimit,
+}
+
+impl Field {
+    pub fn id(self) -> &'static str {
+        match self {
+            Field::Rate => "rate",
+            Field::KeyDistribution => "key-distribution",
+            Field::ZipfS => "zipf-s",
+            Field::ValueBytes => "value-bytes",
+            Field::ReadPercent => "read-percent",
+            Field::AwaitDurable => "await-durable",
+            Field::FlushIntervalMs => "flush-interval",
+            Field::MemtableKib => "memtable-kib",
+            Field::CacheKib => "cache-kib",
+            Field::Preset => "preset",
+            Field::GetP50 => "get-p50",
+            Field::GetP99 => "get-p99",
+            Field::PutP50 => "put-p50",
+            Field::PutP99 => "put-p99",
+            Field::PutPrice => "put-price",
+            Field::PutLimit => "put-limit",
+        }
+    }
+}
+
+fn number(field: Field, text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    trimmed
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("{}: “{trimmed}” is not a number", field.id()))
+}
+
+fn whole(field: Field, text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    trimmed
+        .parse::<u64>()
+        .map_err(|_| format!("{}: “{trimmed}” is not a whole number ≥ 0", field.id()))
+}
+
+/// The control a field's new value makes, from the current settings. Pure, so tests can call
+/// it: every refusal is a message naming the field and the rule.
+pub fn control_for(settings: &Settings, field: Field, value: &str, checked: bool) -> Result<Control, String> {
+    let mut workload = settings.workload.clone();
+    let mut engine = settings.engine.clone();
+    let mut store = settings.store.clone();
+    let kind = match field {
+        Field::Rate => {
+            workload.rate_ops_per_sec = number(field, value)?;
+            0
+        }
+        Field::KeyDistribution => {
+            workload.key_distribution = match value {
+                "uniform" => KeyDistribution::Uniform,
+                "sequential" => KeyDistribution::Sequential,
+                "zipf" => KeyDistribution::Zipf {
+                    s: match workload.key_distribution {
+                        KeyDistribution::Zipf { s } => s,
+                        _ => 0.99,
+                    },
+                },
+                other => return Err(format!("key distribution: unknown choice “{other}”")),
+            };
+            0
+        }
+        Field::ZipfS => {
+            workload.key_distribution = KeyDistribution::Zipf {
+                s: number(field, value)?,
+            };
+            0
+        }
+        Field::ValueBytes => {
+            workload.value_bytes = ValueBytes::fixed(whole(field, value)?);
+            0
+        }
+        Field::ReadPercent => {
+            let percent = number(field, value)?;
+            if !(0.0..=100.0).contains(&percent) {
+                return Err(format!("read share must be between 0 and 100%, got {percent}"));
+            }
+            let reads_and_writes = (workload.mix.read + workload.mix.write).max(1e-9);
+            workload.mix.read = reads_and_writes * percent / 100.0;
+            workload.mix.write = reads_and_writes - workload.mix.read;
+            0
+        }
+        Field::AwaitDurable => {
+            workload.await_durable = checked;
+            0
+        }
+        Field::FlushIntervalMs => {
+            engine.flush_interval_ms = Some(number(field, value)?);
+            1
+        }
+        Field::MemtableKib => {
+            engine.memtable_bytes = Some(whole(field, value)?.saturating_mul(1024));
+            1
+        }
+        Field::CacheKib => {
+            engine.block_cache_bytes = Some(whole(field, value)?.saturating_mul(1024));
+            1
+        }
+        Field::Preset => {
+            // A new preset starts from that preset's own parameters.
+            store = StoreSpec {
+                preset: match value {
+                    "s3_standard" => StorePreset::S3Standard,
+                    "s3_express" => StorePreset::S3Express,
+                    "instant" => StorePreset::Instant,
+                    other => return Err(format!("store preset: unknown choice “{other}”")),
+                },
+                ..StoreSpec::default()
+            };
+            2
+        }
+        Field::GetP50 | Field::GetP99 | Field::PutP50 | Field::PutP99 => {
+            let ms = number(field, value)?;
+            let defaults = preset_latency(store.preset);
+            let (slot, default) = match field {
+                Field::GetP50 | Field::GetP99 => (&mut store.get_latency, defaults.0),
+                _ => (&mut store.put_latency, defaults.1),
+            };
+            let mut latency = slot.unwrap_or(default);
+            match field {
+                Field::GetP50 | Field::PutP50 => latency.p50_ms = ms,
+                _ => latency.p99_ms = ms,
+            }
+            *slot = Some(latency);
+            2
+        }
+        Field::PutPrice => {
+            store.put_usd_per_1000 = Some(number(field, value)?);
+            2
+        }
+        Field::PutLimit => {
+            let limit = number(field, value)?;
+            store.put_limit_per_sec = (limit > 0.0).then_some(limit);
+            if limit < 0.0 {
+                return Err(format!("put-limit must be ≥ 0 (0 turns throttling off), got {limit}"));
+            }
+            2
+        }
+    };
+    match kind {
+        0 => {
+            workload.validate().map_err(|e| e.to_string())?;
+            Ok(Control::SetWorkload { workload })
+        }
+        1 => {
+            engine.validate().map_err(|e| e.to_string())?;
+            strata_lab::runner::engine_options(&engine).map_err(|e| e.to_string())?;
+            Ok(Control::SetEngine { engine })
+        }
+        _ => {
+            store.validate().map_err(|e| e.to_string())?;
+            Ok(Control::SetStore { store })
+        }
+    }
+}
+
+/// The (GET, PUT) latency a preset starts from, for fields the scenario leaves unset.
+pub fn preset_latency(preset: StorePreset) -> (LatencySpec, LatencySpec) {
+    let config = match preset {
+        StorePreset::S3Standard => strata_objstore::SimStoreConfig::s3_standard(),
+        StorePreset::S3Express => strata_objstore::SimStoreConfig::s3_express(),
+        StorePreset::Instant => strata_objstore::SimStoreConfig::instant(),
+    };
+    let spec = |d: &strata_objstore::sim::LatencyDist| LatencySpec {
+        p50_ms: d.p50_ms,
+        p99_ms: d.p99_ms,
+    };
+    (spec(&config.latency.get), spec(&config.latency.put))
+}
+
+/// The (GET, PUT) latency the store uses now.
+fn current_latency(store: &StoreSpec) -> (LatencySpec, LatencySpec) {
+    let (get, put) = preset_latency(store.preset);
+    (store.get_latency.unwrap_or(get), store.put_latency.unwrap_or(put))
+}
+
+fn engine_value(engine: &EngineSpec) -> (f64, u64, u64) {
+    let defaults = strata_engine::DbOptions::default();
+    (
+        engine
+            .flush_interval_ms
+            .unwrap_or(defaults.flush_interval.as_millis_f64()),
+        engine.memtable_bytes.unwrap_or(defaults.memtable_bytes as u64) / 1024,
+        engine
+            .block_cache_bytes
+            .unwrap_or(defaults.block_cache_bytes as u64)
+            / 1024,
+    )
+}
+
+fn read_percent(workload: &WorkloadSpec) -> f64 {
+    let total = workload.mix.read + workload.mix.write;
+    if total <= 0.0 {
+        0.0
+    } else {
+        (workload.mix.read / total * 100.0).round()
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub settings: Settings,
+    pub on_command: Callback<Command>,
+    #[prop_or_default]
+    pub disabled: bool,
+}
+
+#[function_component(ControlsPanel)]
+pub fn controls_panel(props: &ControlsProps) -> Html {
+    let state = use_reducer(ControlsState::default);
+    let settings = &props.settings;
+    let send = |field: Field| {
+        let state = state.clone();
+        let settings = settings.clone();
+        let on_command = props.on_command.clone();
+        Callback::from(move |event: Event| {
+            let target = event.target();
+            let (value, checked) = if let Some(input) = target.clone().and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(t).ok()) {
+                (input.value(), input.checked())
+            } else if let Some(select) = target.and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlSelectElement>(t).ok()) {
+                (select.value(), false)
+            } else {
+                return;
+            };
+            match control_for(&settings, field, &value, checked) {
+                Ok(control) => {
+                    state.dispatch(ControlsAction::Accepted(field.id()));
+                    on_command.emit(Command::Live(control));
+                }
+                Err(message) => {
+                    state.dispatch(ControlsAction::Refused(field.id(), message.clone()));
+                    on_command.emit(Command::Refused(format!(
+                        "That setting was refused and the run goes on unchanged: {message}"
+                    )));
+                }
+            }
+        })
+    };
+    let error_for = |field: Field| {
+        state.field_errors.get(field.id()).map(|message| {
+            html! { <span class="field-error" role="alert" id={format!("{}-error", field.id())}>{ message.clone() }</span> }
+        })
+    };
+    let number_input = |field: Field, label: &'static str, unit: &'static str, value: String, min: &'static str, step: &'static str| {
+        html! {
+            <label class="field">
+                <span class="field-label">{ label }</span>
+                <span class="field-input">
+                    <input id={field.id()} type="number" value={value} min={min} step={step}
+                           onchange={send(field)} disabled={props.disabled} />
+                    <span class="unit">{ unit }</span>
+                </span>
+                { for error_for(field) }
+            </label>
+        }
+    };
+    let w = &settings.workload;
+    let (flush_ms, memtable_kib, cache_kib) = engine_value(&settings.engine);
+    let (get_latency, put_latency) = current_latency(&settings.store);
+    let distribution = match w.key_distribution {
+        KeyDistribution::Uniform => "uniform",
+        KeyDistribution::Zipf { .. } => "zipf",
+        KeyDistribution::Sequential => "sequential",
+    };
+    let zipf_s = match w.key_distribution {
+        KeyDistribution::Zipf { s } => Some(s),
+        _ => None,
+    };
+    let put_price = settings.store.put_usd_per_1000.unwrap_or_else(|| {
+        let config = strata_lab::runner::store_config(&settings.store);
+        config.pricing.put_list_request_picousd as f64 / 1e9
+    });
+    html! {
+        <section class="panel controls-panel" aria-label="live controls">
+            <h2>{ "Live controls" }</h2>
+            <p class="hint">{ "Changes apply at the current simulated moment. They are live changes: the share link reproduces the scenario without them unless you save them into it (Scenario tab)." }</p>
+            <fieldset>
+                <legend>{ "Workload" }</legend>
+                { number_input(Field::Rate, "rate", "ops/s", format!("{}", w.rate_ops_per_sec), "0", "any") }
+                <label class="field">
+                    <span class="field-label">{ "keys" }</span>
+                    <select id={Field::KeyDistribution.id()} onchange={send(Field::KeyDistribution)} disabled={props.disabled}>
+                        { for ["uniform", "zipf", "sequential"].into_iter().map(|d| html! { <option value={d} selected={d == distribution}>{ d }</option> }) }
+                    </select>
+                    { for error_for(Field::KeyDistribution) }
+                </label>
+                if let Some(s) = zipf_s {
+                    { number_input(Field::ZipfS, "Zipf s", "", format!("{s}"), "0", "0.01") }
+                }
+                { number_input(Field::ValueBytes, "value size", "bytes", w.value_bytes.max.to_string(), "8", "1") }
+                <label class="field">
+                    <span class="field-label">{ "reads" }</span>
+                    <span class="field-input">
+                        <input id={Field::ReadPercent.id()} type="range" min="0" max="100" step="5"
+                               value={read_percent(w).to_string()} onchange={send(Field::ReadPercent)} disabled={props.disabled} />
+                        <span class="unit">{ format!("{}% reads / {}% writes", read_percent(w), 100.0 - read_percent(w)) }</span>
+                    </span>
+                    { for error_for(Field::ReadPercent) }
+                </label>
+                <label class="field checkbox">
+                    <input id={Field::AwaitDurable.id()} type="checkbox" checked={w.await_durable}
+                           onchange={send(Field::AwaitDurable)} disabled={props.disabled} />
+                    <span>{ "await durable (acknowledge a write only once it is in the object store)" }</span>
+                </label>
+            </fieldset>
+            <fieldset>
+                <legend>{ "Engine (the writer restarts cleanly to take them)" }</legend>
+                { number_input(Field::FlushIntervalMs, "WAL flush interval", "ms", format!("{flush_ms}"), "0", "any") }
+                { number_input(Field::MemtableKib, "memtable", "KiB", memtable_kib.to_string(), "1", "1") }
+                { number_input(Field::CacheKib, "block cache", "KiB", cache_kib.to_string(), "0", "1") }
+            </fieldset>
+            <fieldset>
+                <legend>{ "Object store" }</legend>
+                <label class="field">
+                    <span class="field-label">{ "preset" }</span>
+                    <select id={Field::Preset.id()} onchange={send(Field::Preset)} disabled={props.disabled}>
+                        { for [("s3_standard", "S3 Standard"), ("s3_express", "S3 Express One Zone"), ("instant", "instant (no latency, no cost)")].into_iter().map(|(value, label)| html! {
+                            <option value={value} selected={value == settings.store.preset.as_str()}>{ label }</option>
+                        }) }
+                    </select>
+                    { for error_for(Field::Preset) }
+                </label>
+                { number_input(Field::GetP50, "GET p50", "ms", format!("{}", get_latency.p50_ms), "0", "any") }
+                { number_input(Field::GetP99, "GET p99", "ms", format!("{}", get_latency.p99_ms), "0", "any") }
+                { number_input(Field::PutP50, "PUT p50", "ms", format!("{}", put_latency.p50_ms), "0", "any") }
+                { number_input(Field::PutP99, "PUT p99", "ms", format!("{}", put_latency.p99_ms), "0", "any") }
+                { number_input(Field::PutPrice, "PUT price", "$ per 1,000", format!("{put_price}"), "0", "any") }
+                { number_input(Field::PutLimit, "PUT limit", "per s per prefix (0: none)", format!("{}", settings.store.put_limit_per_sec.unwrap_or(0.0)), "0", "any") }
+            </fieldset>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_lab::Scenario;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn settings() -> Settings {
+        let scenario = Scenario::default();
+        Settings {
+            workload: scenario.workload,
+            engine: scenario.engine,
+            store: scenario.store,
+        }
+    }
+
+    #[test]
+    fn valid_values_become_controls() {
+        match control_for(&settings(), Field::Rate, "2500", false).unwrap() {
+            Control::SetWorkload { workload } => assert_eq!(workload.rate_ops_per_sec, 2500.0),
+            other => panic!("{other:?}"),
+        }
+        match control_for(&settings(), Field::ReadPercent, "25", false).unwrap() {
+            Control::SetWorkload { workload } => {
+                assert!((workload.mix.read - 0.25).abs() < 1e-12);
+                assert!((workload.mix.write - 0.75).abs() < 1e-12);
+            }
+            other => panic!("{other:?}"),
+        }
+        match control_for(&settings(), Field::MemtableKib, "64", false).unwrap() {
+            Control::SetEngine { engine } => assert_eq!(engine.memtable_bytes, Some(65_536)),
+            other => panic!("{other:?}"),
+        }
+        match control_for(&settings(), Field::PutP99, "400", false).unwrap() {
+            Control::SetStore { store } => {
+                let latency = store.put_latency.unwrap();
+                assert_eq!(latency.p99_ms, 400.0);
+                assert!(latency.p50_ms > 0.0 && latency.p50_ms < 400.0);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused_with_the_field_named() {
+        for (field, value, expected) in [
+            (Field::Rate, "-1", "rate_ops_per_sec"),
+            (Field::Rate, "fast", "not a number"),
+            (Field::ValueBytes, "2", "value_bytes"),
+            (Field::ReadPercent, "140", "between 0 and 100"),
+            (Field::MemtableKib, "0", "memtable_bytes"),
+            (Field::GetP99, "0.001", "below p50"),
+            (Field::ZipfS, "50", "Zipf"),
+        ] {
+            let error = control_for(&settings(), field, value, false).unwrap_err();
+            assert!(error.contains(expected), "{field:?} {value}: {error}");
+        }
+    }
+}

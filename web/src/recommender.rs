@@ -1,0 +1,474 @@
+//! The recommender view: arms with posterior bars (mean and 95% interval) and pull counts;
+//! regret with reference lines, CTR, coverage and exposure Gini over simulated time with drift
+//! marked; the feedback loop (policy → impressions → clicks → log in the engine → model
+//! update) with live counts on each arrow; the off-policy evaluation panel (estimates with
+//! intervals beside the online truth); and the controls for policy, parameters, guardrails,
+//! drift and feedback strength.
+//!
+//! Recommender settings are scenario settings (the lab has no live control for them), so
+//! applying them re-simulates the run to the current moment and the share link carries them.
+
+use crate::charts::{LineChart, Mark, Series};
+use crate::command::Command;
+use crate::format;
+use crate::ope::OpeResult;
+use crate::session::Session;
+use std::rc::Rc;
+use strata_lab::recommender::RecommenderReport;
+use strata_lab::scenario::{DriftSpec, RecommenderSpec, POLICY_NAMES};
+use strata_recommender::simulation::RecommenderSummary;
+use strata_sim::SimTime;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Arms drawn at most (the rest are summarised).
+pub const MAX_ARM_ROWS: usize = 40;
+
+/// Everything the recommender view draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecommenderModel {
+    pub now: SimTime,
+    pub spec: Option<RecommenderSpec>,
+    pub summary: Option<RecommenderSummary>,
+    pub report: Option<RecommenderReport>,
+    pub impressions: u64,
+    pub clicks: u64,
+    pub policy_updates: u64,
+    pub checkpoints: u64,
+    /// (simulated seconds, description).
+    pub drifts: Vec<(f64, String)>,
+    pub ope: Option<Rc<OpeResult>>,
+    pub ope_error: Option<String>,
+}
+
+impl RecommenderModel {
+    pub fn from_session(session: &Session, ope: Option<Rc<OpeResult>>, ope_error: Option<String>) -> Self {
+        let lab = session.lab();
+        let observed = session.observed();
+        RecommenderModel {
+            now: lab.now(),
+            spec: session.scenario().recommender.clone(),
+            summary: lab.recommender_summary(),
+            report: lab.summary().recommender,
+            impressions: observed.impressions_total,
+            clicks: observed.clicks_total,
+            policy_updates: observed.policy_updates,
+            checkpoints: observed.checkpoints,
+            drifts: observed
+                .drifts
+                .iter()
+                .map(|(at, text)| (at.as_secs_f64(), text.clone()))
+                .collect(),
+            ope,
+            ope_error,
+        }
+    }
+
+    fn slates_per_sec(&self) -> f64 {
+        self.spec
+            .as_ref()
+            .map_or(1.0, |s| s.population.slates_per_sec.max(1e-9))
+    }
+}
+
+/// (step, value) to (simulated seconds, value).
+fn in_seconds(points: &[(u64, f64)], slates_per_sec: f64) -> Vec<(f64, f64)> {
+    points
+        .iter()
+        .map(|(step, value)| (*step as f64 / slates_per_sec, *value))
+        .collect()
+}
+
+fn feedback_loop(m: &RecommenderModel) -> Html {
+    let logged = m.report.as_ref().map_or(0, |r| r.impressions_logged);
+    let failures = m.report.as_ref().map_or(0, |r| r.log_failures);
+    let checkpoints = m.report.as_ref().map_or(0, |r| r.checkpoints_written);
+    let version = m.summary.as_ref().map_or(0, |s| s.policy_version);
+    let policy = m.spec.as_ref().map_or("–".to_string(), |s| s.policy.name.clone());
+    let boxes = [
+        (40.0, 30.0, "policy", format!("{policy} · v{version}")),
+        (330.0, 30.0, "impressions", "slates shown".to_string()),
+        (620.0, 30.0, "clicks", "users respond".to_string()),
+        (620.0, 170.0, "log in the engine", "WAL → SSTs".to_string()),
+        (40.0, 170.0, "model update", "posterior moves".to_string()),
+    ];
+    let arrows = [
+        ((240.0f64, 62.0f64), (330.0f64, 62.0f64), format!("{} impressions", format::grouped(m.impressions)), "arrow-impressions"),
+        ((530.0, 62.0), (620.0, 62.0), format!("{} clicks", format::grouped(m.clicks)), "arrow-clicks"),
+        ((720.0, 95.0), (720.0, 170.0), format!("{} logged · {} failed", format::grouped(logged), format::grouped(failures)), "arrow-logged"),
+        ((620.0, 202.0), (240.0, 202.0), format!("{} updates · {} checkpoints", format::grouped(m.policy_updates), format::grouped(checkpoints.max(m.checkpoints))), "arrow-updates"),
+        ((140.0, 170.0), (140.0, 95.0), "next slate".to_string(), "arrow-next"),
+    ];
+    html! {
+        <svg class="feedback-loop" id="feedback-loop" viewBox="0 0 880 250" width="100%" role="img"
+             aria-label="the feedback loop: policy, impressions, clicks, log in the engine, model update">
+            <defs>
+                <marker id="arrowhead" markerWidth="10" markerHeight="8" refX="9" refY="4" orient="auto">
+                    <polygon points="0 0, 10 4, 0 8" class="arrowhead" />
+                </marker>
+            </defs>
+            { for boxes.iter().map(|(x, y, title, sub)| html! {
+                <g class="loop-box">
+                    <rect x={x.to_string()} y={y.to_string()} width="200" height="64" rx="8" />
+                    <text x={(x + 100.0).to_string()} y={(y + 27.0).to_string()} text-anchor="middle" class="loop-title">{ *title }</text>
+                    <text x={(x + 100.0).to_string()} y={(y + 49.0).to_string()} text-anchor="middle">{ sub.clone() }</text>
+                </g>
+            }) }
+            { for arrows.iter().map(|((x1, y1), (x2, y2), label, id)| {
+                let (lx, ly) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+                let vertical = (x1 - x2).abs() < 1.0;
+                html! {
+                    <g class="loop-arrow" id={*id}>
+                        <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} marker-end="url(#arrowhead)" />
+                        <text x={format!("{:.1}", if vertical { lx + 8.0 } else { lx })} y={format!("{:.1}", if vertical { ly + 4.0 } else { ly - 8.0 })}
+                              text-anchor={if vertical { "start" } else { "middle" }} class="loop-count">{ label.clone() }</text>
+                    </g>
+                }
+            }) }
+        </svg>
+    }
+}
+
+fn arms_figure(summary: &RecommenderSummary) -> Html {
+    let arms: Vec<_> = summary.arms.iter().take(MAX_ARM_ROWS).collect();
+    let max_pulls = arms.iter().map(|a| a.pulls).max().unwrap_or(1).max(1) as f64;
+    let row = 24.0;
+    let height = row * arms.len() as f64 + 40.0;
+    let left = 70.0;
+    let interval_w = 420.0;
+    let pulls_x = left + interval_w + 40.0;
+    let pulls_w = 300.0;
+    let x_of = |p: f64| left + p.clamp(0.0, 1.0) * interval_w;
+    html! {
+        <svg class="arms" id="arms" viewBox={format!("0 0 880 {height:.0}")} width="100%" role="img"
+             aria-label="arms: posterior mean and 95% interval of the click rate, and pulls">
+            <text x={left.to_string()} y="14" class="axis-label">{ "posterior click rate: mean and 95% interval" }</text>
+            <text x={pulls_x.to_string()} y="14" class="axis-label">{ "pulls" }</text>
+            { for arms.iter().enumerate().map(|(i, arm)| {
+                let y = 24.0 + i as f64 * row;
+                let pulls_width = arm.pulls as f64 / max_pulls * pulls_w;
+                html! {
+                    <g class="arm" key={arm.arm}>
+                        <text x="4" y={format!("{:.1}", y + 14.0)}>{ format!("item {}", arm.arm) }</text>
+                        <line x1={format!("{:.1}", x_of(0.0))} x2={format!("{:.1}", x_of(1.0))} y1={format!("{:.1}", y + 10.0)} y2={format!("{:.1}", y + 10.0)} class="track" />
+                        <rect x={format!("{:.1}", x_of(arm.ci95_low))} y={format!("{:.1}", y + 4.0)}
+                              width={format!("{:.1}", (x_of(arm.ci95_high) - x_of(arm.ci95_low)).max(2.0))} height="12" class="interval">
+                            <title>{ format!("item {}: mean {:.3}, 95% interval [{:.3}, {:.3}], {} pulls", arm.arm, arm.posterior_mean, arm.ci95_low, arm.ci95_high, arm.pulls) }</title>
+                        </rect>
+                        <circle cx={format!("{:.1}", x_of(arm.posterior_mean))} cy={format!("{:.1}", y + 10.0)} r="5" class="mean" />
+                        <rect x={pulls_x.to_string()} y={format!("{:.1}", y + 4.0)} width={format!("{pulls_width:.1}")} height="12" class="pulls" />
+                        <text x={format!("{:.1}", pulls_x + pulls_width + 6.0)} y={format!("{:.1}", y + 14.0)}>{ format::grouped(arm.pulls) }</text>
+                    </g>
+                }
+            }) }
+            { for [0.0, 0.25, 0.5, 0.75, 1.0].iter().map(|p| html! {
+                <text x={format!("{:.1}", x_of(*p))} y={format!("{:.1}", height - 4.0)} text-anchor="middle">{ format!("{p}") }</text>
+            }) }
+        </svg>
+    }
+}
+
+fn ope_panel(m: &RecommenderModel) -> Html {
+    let Some(result) = &m.ope else {
+        let text = m.ope_error.clone().unwrap_or_else(|| "Waiting for logged impressions…".to_string());
+        return html! { <p class="empty" id="ope-empty">{ text }</p> };
+    };
+    let mut low = result.truth_ctr.unwrap_or(result.behaviour_ctr).min(result.behaviour_ctr);
+    let mut high = result.truth_ctr.unwrap_or(result.behaviour_ctr).max(result.behaviour_ctr);
+    for (_, e) in &result.estimates {
+        low = low.min(e.ci95_low);
+        high = high.max(e.ci95_high);
+    }
+    let pad = ((high - low) * 0.1).max(0.01);
+    let (low, high) = ((low - pad).max(0.0), high + pad);
+    let left = 110.0;
+    let width = 560.0;
+    let x_of = |v: f64| left + (v - low) / (high - low) * width;
+    let row = 26.0;
+    let height = row * result.estimates.len() as f64 + 60.0;
+    html! {
+        <div class="ope">
+            <svg id="ope-chart" viewBox={format!("0 0 760 {height:.0}")} width="100%" role="img"
+                 aria-label="off-policy estimates of uniform random serving, with 95% intervals, beside the online truth">
+                { for result.estimates.iter().enumerate().map(|(i, (name, e))| {
+                    let y = 10.0 + i as f64 * row;
+                    html! {
+                        <g class="estimate">
+                            <text x="4" y={format!("{:.1}", y + 14.0)}>{ *name }</text>
+                            <line x1={format!("{:.1}", x_of(e.ci95_low))} x2={format!("{:.1}", x_of(e.ci95_high))} y1={format!("{:.1}", y + 10.0)} y2={format!("{:.1}", y + 10.0)} class="interval-line" />
+                            <circle cx={format!("{:.1}", x_of(e.value))} cy={format!("{:.1}", y + 10.0)} r="5" class="mean" />
+                            <text x={format!("{:.1}", left + width + 10.0)} y={format!("{:.1}", y + 14.0)}>{ format!("{:.4} [{:.4}, {:.4}]", e.value, e.ci95_low, e.ci95_high) }</text>
+                        </g>
+                    }
+                }) }
+                if let Some(truth) = result.truth_ctr {
+                    <g class="truth" id="ope-truth">
+                        <line x1={format!("{:.1}", x_of(truth))} x2={format!("{:.1}", x_of(truth))} y1="4" y2={format!("{:.1}", height - 40.0)} />
+                        <text x={format!("{:.1}", x_of(truth))} y={format!("{:.1}", height - 26.0)} text-anchor="middle">{ format!("online truth {truth:.4}") }</text>
+                    </g>
+                }
+                <g class="behaviour">
+                    <line x1={format!("{:.1}", x_of(result.behaviour_ctr))} x2={format!("{:.1}", x_of(result.behaviour_ctr))} y1="4" y2={format!("{:.1}", height - 40.0)} />
+                    <text x={format!("{:.1}", x_of(result.behaviour_ctr))} y={format!("{:.1}", height - 8.0)} text-anchor="middle">{ format!("logging policy {:.4}", result.behaviour_ctr) }</text>
+                </g>
+            </svg>
+            <p class="hint">{ format!(
+                "Target: uniform random serving. {} logged impressions (ids {}–{}); effective sample size {:.0}, max weight {:.1}. Truth: a twin with the same seed serving uniformly, {} impressions over the same ids.",
+                format::grouped(result.rows), result.first_impression, result.last_impression,
+                result.diagnostics.effective_sample_size, result.diagnostics.max_weight, format::grouped(result.truth_impressions)) }</p>
+        </div>
+    }
+}
+
+/// The recommender controls' draft.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecommenderForm {
+    pub draft: Option<RecommenderSpec>,
+}
+
+pub enum RecommenderAction {
+    Reset(Option<RecommenderSpec>),
+    Edit(Box<dyn FnOnce(&mut RecommenderSpec)>),
+}
+
+impl Reducible for RecommenderForm {
+    type Action = RecommenderAction;
+    fn reduce(self: Rc<Self>, action: RecommenderAction) -> Rc<Self> {
+        match action {
+            RecommenderAction::Reset(spec) => Rc::new(RecommenderForm { draft: spec }),
+            RecommenderAction::Edit(edit) => {
+                let mut next = (*self).clone();
+                if let Some(draft) = next.draft.as_mut() {
+                    edit(draft);
+                }
+                Rc::new(next)
+            }
+        }
+    }
+}
+
+/// Parses an optional number field: empty means "the policy's default".
+pub fn optional_number(text: &str) -> Result<Option<f64>, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    trimmed
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .map(Some)
+        .ok_or_else(|| format!("“{trimmed}” is not a number"))
+}
+
+#[derive(Properties, PartialEq)]
+pub struct RecommenderControlsProps {
+    pub spec: Option<RecommenderSpec>,
+    pub now: SimTime,
+    pub on_command: Callback<Command>,
+    #[prop_or_default]
+    pub disabled: bool,
+}
+
+#[function_component(RecommenderControls)]
+pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
+    let form = use_reducer(|| RecommenderForm { draft: props.spec.clone() });
+    {
+        let form = form.clone();
+        use_effect_with(props.spec.clone(), move |spec| {
+            form.dispatch(RecommenderAction::Reset(spec.clone()));
+        });
+    }
+    let Some(draft) = form.draft.clone() else {
+        let on_enable = {
+            let on_command = props.on_command.clone();
+            Callback::from(move |_: MouseEvent| on_command.emit(Command::SetRecommender(Some(crate::link::default_recommender()))))
+        };
+        return html! {
+            <section class="panel">
+                <h2>{ "Recommender" }</h2>
+                <p>{ "This scenario runs no recommender loop." }</p>
+                <button id="recommender-on" class="primary" onclick={on_enable} disabled={props.disabled}>{ "Add a recommender loop" }</button>
+            </section>
+        };
+    };
+    // A field editor: parses the input, and either edits the draft or reports the problem.
+    let edit_number = |name: &'static str, apply: fn(&mut RecommenderSpec, Option<f64>)| {
+        let form = form.clone();
+        let on_command = props.on_command.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            match optional_number(&input.value()) {
+                Ok(value) => form.dispatch(RecommenderAction::Edit(Box::new(move |spec| apply(spec, value)))),
+                Err(message) => on_command.emit(Command::Refused(format!("{name}: {message}"))),
+            }
+        })
+    };
+    let on_policy = {
+        let form = form.clone();
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            let name = select.value();
+            form.dispatch(RecommenderAction::Edit(Box::new(move |spec| spec.policy.name = name)))
+        })
+    };
+    let on_apply = {
+        let on_command = props.on_command.clone();
+        let draft = draft.clone();
+        Callback::from(move |_: MouseEvent| {
+            match draft.validate(strata_lab::scenario::MAX_DURATION_MS) {
+                Ok(()) => on_command.emit(Command::SetRecommender(Some(draft.clone()))),
+                Err(error) => on_command.emit(Command::Refused(format!("The recommender settings were refused and the run goes on unchanged: {error}"))),
+            }
+        })
+    };
+    let on_drift = {
+        let on_command = props.on_command.clone();
+        let spec = props.spec.clone();
+        let now_ms = props.now.as_nanos().div_ceil(1_000_000);
+        Callback::from(move |_: MouseEvent| {
+            if let Some(mut spec) = spec.clone() {
+                spec.drift.push(DriftSpec::Abrupt { at_ms: now_ms });
+                on_command.emit(Command::SetRecommender(Some(spec)));
+            }
+        })
+    };
+    let on_disable = {
+        let on_command = props.on_command.clone();
+        Callback::from(move |_: MouseEvent| on_command.emit(Command::SetRecommender(None)))
+    };
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    html! {
+        <section class="panel recommender-controls" aria-label="recommender controls">
+            <h2>{ "Recommender settings" }</h2>
+            <p class="hint">{ "These are scenario settings: applying them re-simulates the run to now with them, and the share link carries them. Empty fields keep the policy's defaults." }</p>
+            <label class="field"><span class="field-label">{ "policy" }</span>
+                <select id="policy" onchange={on_policy} disabled={props.disabled}>
+                    { for POLICY_NAMES.iter().map(|name| html! { <option value={*name} selected={draft.policy.name == *name}>{ *name }</option> }) }
+                </select></label>
+            <label class="field"><span class="field-label">{ "ε (egreedy)" }</span>
+                <input id="policy-epsilon" type="number" step="any" value={opt(draft.policy.epsilon)}
+                       onchange={edit_number("epsilon", |s, v| s.policy.epsilon = v)} /></label>
+            <label class="field"><span class="field-label">{ "α (UCB, linear)" }</span>
+                <input id="policy-alpha" type="number" step="any" value={opt(draft.policy.alpha)}
+                       onchange={edit_number("alpha", |s, v| s.policy.alpha = v)} /></label>
+            <label class="field"><span class="field-label">{ "τ (softmax)" }</span>
+                <input id="policy-tau" type="number" step="any" value={opt(draft.policy.tau)}
+                       onchange={edit_number("tau", |s, v| s.policy.tau = v)} /></label>
+            <label class="field"><span class="field-label">{ "discount γ" }</span>
+                <input id="policy-discount" type="number" step="any" value={opt(draft.policy.discount)}
+                       onchange={edit_number("discount", |s, v| s.policy.discount = v)} /></label>
+            <label class="field"><span class="field-label">{ "max exploration share" }</span>
+                <input id="guard-exploration" type="number" step="any" value={opt(draft.guardrails.max_exploration_share)}
+                       onchange={edit_number("max exploration share", |s, v| s.guardrails.max_exploration_share = v)} /></label>
+            <label class="field"><span class="field-label">{ "min distinct categories" }</span>
+                <input id="guard-categories" type="number" step="1" value={draft.guardrails.min_distinct_categories.map(|v| v.to_string()).unwrap_or_default()}
+                       onchange={edit_number("min distinct categories", |s, v| s.guardrails.min_distinct_categories = v.map(|v| v.max(0.0).round() as u32))} /></label>
+            <label class="field"><span class="field-label">{ "max policy change (TV)" }</span>
+                <input id="guard-change" type="number" step="any" value={opt(draft.guardrails.max_policy_change)}
+                       onchange={edit_number("max policy change", |s, v| s.guardrails.max_policy_change = v)} /></label>
+            <label class="field"><span class="field-label">{ "feedback strength" }</span>
+                <input id="feedback-gain" type="number" step="any" value={draft.population.feedback_gain.to_string()}
+                       onchange={edit_number("feedback strength", |s, v| s.population.feedback_gain = v.unwrap_or(0.0))} /></label>
+            <div class="button-row">
+                <button id="apply-recommender" class="primary" onclick={on_apply} disabled={props.disabled}>{ "Apply (re-simulates to now)" }</button>
+                <button id="drift-now" onclick={on_drift} disabled={props.disabled}>{ "Drift now" }</button>
+                <button id="recommender-off" onclick={on_disable} disabled={props.disabled}>{ "Remove the loop" }</button>
+            </div>
+            if !draft.drift.is_empty() {
+                <p class="hint" id="drift-list">{ format!("Drift in the scenario: {}", draft.drift.iter().map(|d| match d {
+                    DriftSpec::Abrupt { at_ms } => format!("abrupt at {}", format::sim_time(SimTime::from_millis(*at_ms))),
+                    DriftSpec::Gradual { from_ms, until_ms, degrees } => format!("{degrees}° from {} to {}", format::sim_time(SimTime::from_millis(*from_ms)), format::sim_time(SimTime::from_millis(*until_ms))),
+                }).collect::<Vec<_>>().join(", ")) }</p>
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct RecommenderViewProps {
+    pub model: RecommenderModel,
+    pub on_command: Callback<Command>,
+    #[prop_or_default]
+    pub disabled: bool,
+}
+
+#[function_component(RecommenderView)]
+pub fn recommender_view(props: &RecommenderViewProps) -> Html {
+    let m = &props.model;
+    let controls = html! {
+        <RecommenderControls spec={m.spec.clone()} now={m.now} on_command={props.on_command.clone()} disabled={props.disabled} />
+    };
+    let Some(summary) = &m.summary else {
+        return html! { <div class="recommender-view">{ controls }</div> };
+    };
+    let rate = m.slates_per_sec();
+    let marks: Vec<Mark> = m
+        .drifts
+        .iter()
+        .map(|(at, text)| Mark { x: *at, label: format!("drift: {text}") })
+        .collect();
+    let mut regret_series = vec![Series {
+        label: "regret (policy)".to_string(),
+        colour: "var(--accent)".to_string(),
+        points: in_seconds(&summary.regret_series, rate),
+        dashed: false,
+    }];
+    if let Some(ope) = &m.ope {
+        regret_series.push(Series {
+            label: "uniform random".to_string(),
+            colour: "var(--bad)".to_string(),
+            points: in_seconds(&ope.uniform_regret, rate),
+            dashed: true,
+        });
+        regret_series.push(Series {
+            label: "Lai–Robbins bound".to_string(),
+            colour: "var(--ok)".to_string(),
+            points: in_seconds(&ope.lai_robbins, rate),
+            dashed: true,
+        });
+    }
+    let one = |label: &str, colour: &str, points: &[(u64, f64)]| {
+        vec![Series {
+            label: label.to_string(),
+            colour: colour.to_string(),
+            points: in_seconds(points, rate),
+            dashed: false,
+        }]
+    };
+    html! {
+        <div class="recommender-view">
+            <section class="panel" aria-label="recommender figures">
+                <div class="stats">
+                    <div class="stat"><span class="value" id="rec-ctr">{ format::percent(summary.ctr) }</span><span class="label">{ "CTR" }</span></div>
+                    <div class="stat"><span class="value" id="rec-regret">{ format::decimal(summary.cumulative_regret) }</span><span class="label">{ "regret (expected clicks)" }</span></div>
+                    <div class="stat"><span class="value" id="rec-coverage">{ format::percent(summary.catalogue_coverage) }</span><span class="label">{ "catalogue coverage" }</span></div>
+                    <div class="stat"><span class="value" id="rec-gini">{ format!("{:.3}", summary.exposure_gini) }</span><span class="label">{ "exposure Gini" }</span></div>
+                    <div class="stat"><span class="value" id="rec-steps">{ format::grouped(summary.steps) }</span><span class="label">{ "slates served" }</span></div>
+                    <div class="stat"><span class="value" id="rec-exploration">{ format::percent(summary.guardrails.exploration_share) }</span><span class="label">{ "exploratory decisions" }</span></div>
+                </div>
+            </section>
+            <section class="panel" aria-label="feedback loop">
+                <h2>{ "The feedback loop" }</h2>
+                { feedback_loop(m) }
+            </section>
+            <section class="panel" aria-label="arms">
+                <h2>{ format!("Arms ({} items)", summary.arms.len()) }</h2>
+                { arms_figure(summary) }
+            </section>
+            <section class="panel" aria-label="recommender charts">
+                <div class="chart-grid">
+                    <LineChart id="chart-regret" title="Cumulative regret" x_label="simulated time (s)" y_label="expected clicks lost" series={regret_series} marks={marks.clone()} />
+                    <LineChart id="chart-ctr" title="CTR (windowed)" x_label="simulated time (s)" y_label="clicks per impression" series={one("CTR", "var(--accent)", &summary.ctr_series)} marks={marks.clone()} />
+                    <LineChart id="chart-coverage" title="Catalogue coverage (windowed)" x_label="simulated time (s)" y_label="share of items shown" series={one("coverage", "var(--ok)", &summary.window_coverage_series)} marks={marks.clone()} y_range={Some((0.0, 1.05))} />
+                    <LineChart id="chart-gini" title="Exposure Gini" x_label="simulated time (s)" y_label="Gini (0 even, 1 one item)" series={one("Gini", "var(--warn)", &summary.gini_series)} marks={marks} y_range={Some((0.0, 1.05))} />
+                </div>
+            </section>
+            <section class="panel" aria-label="off-policy evaluation">
+                <h2>{ "Off-policy evaluation: what if we served uniformly at random?" }</h2>
+                { ope_panel(m) }
+            </section>
+            { controls }
+        </div>
+    }
+}

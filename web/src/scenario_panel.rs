@@ -1,0 +1,247 @@
+//! The scenario tab: the share links (the whole run, and this moment), what the links do not
+//! reproduce (live changes) with the way to fold them in, import from a file, export as a
+//! download, the bundled examples, and the scenario document itself.
+//!
+//! Imports are read with a `FileReader` whose handle the component keeps until it answers
+//! (dropping it cancels the read); files over [`MAX_IMPORT_BYTES`] are refused unread.
+
+use crate::command::Command;
+use crate::format;
+use crate::session::LiveChange;
+use gloo::file::callbacks::FileReader;
+use std::rc::Rc;
+use strata_lab::{Control, Scenario};
+use strata_sim::SimTime;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// The largest scenario file read (the share-token limit is 64 KiB; files may be pretty).
+pub const MAX_IMPORT_BYTES: u64 = 1024 * 1024;
+
+/// The example scenarios shipped with the playground: (id, label, document).
+pub const EXAMPLES: [(&str, &str, &str); 6] = [
+    ("steady-writes", "steady writes", include_str!("../../tests/scenarios/steady-writes.json")),
+    ("crash-recover", "crash and recover", include_str!("../../tests/scenarios/crash-recover.json")),
+    ("zombie-writer", "zombie writer", include_str!("../../tests/scenarios/zombie-writer.json")),
+    ("outage", "outage", include_str!("../../tests/scenarios/outage.json")),
+    ("bit-flip", "bit flip", include_str!("../../tests/scenarios/bit-flip.json")),
+    ("recommender", "recommender", include_str!("../../tests/scenarios/recommender.json")),
+];
+
+/// Reads a scenario document (an imported file), with a message fit for the page on failure.
+pub fn read_scenario_file(name: &str, text: &str) -> Result<Scenario, String> {
+    Scenario::from_json(text).map_err(|error| {
+        format!("“{name}” is not a scenario this playground can load ({error}). The run goes on unchanged.")
+    })
+}
+
+/// The file name an export gets.
+pub fn export_file_name(scenario: &Scenario) -> String {
+    let name: String = scenario
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .collect();
+    let name = if name.is_empty() { "scenario".to_string() } else { name };
+    format!("strata-{name}-seed{}.json", scenario.seed)
+}
+
+fn describe_control(control: &Control) -> String {
+    match control {
+        Control::SetWorkload { workload } => format!(
+            "workload: {} ops/s, {:.0}% reads, {} B values{}",
+            workload.rate_ops_per_sec,
+            workload.mix.read / (workload.mix.read + workload.mix.write).max(1e-9) * 100.0,
+            workload.value_bytes.max,
+            if workload.await_durable { ", await durable" } else { "" }
+        ),
+        Control::SetEngine { .. } => "engine options (writer restarted)".to_string(),
+        Control::SetStore { store } => format!("object store: {}", store.preset.as_str()),
+        Control::InjectFault { fault } => format!("fault: {}", fault.kind()),
+        Control::ClearStoreFaults => "cleared store faults".to_string(),
+        Control::CrashWriter => "crash writer".to_string(),
+        Control::Recover => "recover".to_string(),
+        Control::StartZombie => "start zombie".to_string(),
+    }
+}
+
+/// Offers `text` as a file download named `name`.
+fn download(name: &str, text: &str) -> Result<(), String> {
+    let blob = gloo::file::Blob::new_with_options(text, Some("application/json"));
+    let url = gloo::file::ObjectUrl::from(blob);
+    let document = gloo::utils::document();
+    let anchor = document
+        .create_element("a")
+        .map_err(|_| "the page could not create a download link".to_string())?
+        .dyn_into::<web_sys::HtmlAnchorElement>()
+        .map_err(|_| "the page could not create a download link".to_string())?;
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    // The object URL is revoked when `url` drops; the click has started the download by then.
+    Ok(())
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ScenarioPanelProps {
+    pub scenario: Rc<Scenario>,
+    pub link: String,
+    pub moment_link: String,
+    pub now: SimTime,
+    pub live_changes: Vec<LiveChange>,
+    pub on_command: Callback<Command>,
+    #[prop_or_default]
+    pub disabled: bool,
+}
+
+#[function_component(ScenarioPanel)]
+pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
+    let reader = use_mut_ref(|| None::<FileReader>);
+    let on_import = {
+        let reader = reader.clone();
+        let on_command = props.on_command.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                return;
+            };
+            let file = gloo::file::File::from(file);
+            let name = file.name();
+            if file.size() > MAX_IMPORT_BYTES {
+                on_command.emit(Command::Refused(format!(
+                    "“{name}” is {}, over the {} limit for a scenario file. The run goes on unchanged.",
+                    format::bytes(file.size()),
+                    format::bytes(MAX_IMPORT_BYTES)
+                )));
+                return;
+            }
+            let on_command = on_command.clone();
+            let slot = reader.clone();
+            let task = gloo::file::callbacks::read_as_text(&file, move |result| {
+                match result {
+                    Ok(text) => match read_scenario_file(&name, &text) {
+                        Ok(scenario) => on_command.emit(Command::Load {
+                            scenario: Box::new(scenario),
+                            source: format!("the file “{name}”"),
+                        }),
+                        Err(message) => on_command.emit(Command::Refused(message)),
+                    },
+                    Err(error) => on_command.emit(Command::Refused(format!(
+                        "“{name}” could not be read ({error}). The run goes on unchanged."
+                    ))),
+                }
+                slot.borrow_mut().take();
+            });
+            *reader.borrow_mut() = Some(task);
+            // Let the same file be chosen again later.
+            input.set_value("");
+        })
+    };
+    let on_export = {
+        let scenario = props.scenario.clone();
+        let on_command = props.on_command.clone();
+        Callback::from(move |_: MouseEvent| {
+            let name = export_file_name(&scenario);
+            match download(&name, &scenario.to_json_pretty()) {
+                Ok(()) => on_command.emit(Command::Info(format!("Saved the scenario as {name}."))),
+                Err(message) => on_command.emit(Command::Refused(message)),
+            }
+        })
+    };
+    let on_example = {
+        let on_command = props.on_command.clone();
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            let id = select.value();
+            if let Some((_, label, text)) = EXAMPLES.iter().find(|(key, _, _)| *key == id) {
+                match read_scenario_file(label, text) {
+                    Ok(scenario) => on_command.emit(Command::Load {
+                        scenario: Box::new(scenario),
+                        source: format!("the example “{label}”"),
+                    }),
+                    Err(message) => on_command.emit(Command::Refused(message)),
+                }
+            }
+            select.set_value("");
+        })
+    };
+    let on_adopt = {
+        let on_command = props.on_command.clone();
+        Callback::from(move |_: MouseEvent| on_command.emit(Command::AdoptLive))
+    };
+    let select_all = Callback::from(|event: FocusEvent| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        input.select();
+    });
+    let s = &props.scenario;
+    html! {
+        <div class="scenario-tab">
+            <section class="panel" aria-label="share">
+                <h2>{ "Share this run" }</h2>
+                <p class="hint">{ "The link holds the whole scenario (schema version 1: seed, workload, engine and store settings, faults with their times, recommender settings). Opening it replays the same run, with the same trace hash as "}<code>{ "strata run" }</code>{ " on the saved file." }</p>
+                <label class="field wide"><span class="field-label">{ "link to the run" }</span>
+                    <input id="share-link" type="text" readonly=true value={props.link.clone()} onfocus={select_all.clone()} /></label>
+                <label class="field wide"><span class="field-label">{ format!("link to {}", format::sim_time(props.now)) }</span>
+                    <input id="moment-link" type="text" readonly=true value={props.moment_link.clone()} onfocus={select_all} /></label>
+                if props.live_changes.is_empty() {
+                    <p class="ok-note" id="live-notice">{ "No live changes: the link reproduces exactly what you see." }</p>
+                } else {
+                    <div class="warning-note" id="live-notice">
+                        <p>{ format!("The link reproduces the scenario without your {} live change{} (they are not timed events of the scenario):", props.live_changes.len(), if props.live_changes.len() == 1 { "" } else { "s" }) }</p>
+                        <ol id="live-changes">
+                            { for props.live_changes.iter().rev().take(crate::storage::MAX_LISTED).map(|c| html! {
+                                <li>{ format!("{} — {}", format::sim_time(c.at), describe_control(&c.control)) }</li>
+                            }) }
+                        </ol>
+                        <button id="adopt-live" onclick={on_adopt} disabled={props.disabled}>{ "Make the current settings the scenario's (restarts at 0 s)" }</button>
+                    </div>
+                }
+            </section>
+            <section class="panel" aria-label="import and export">
+                <h2>{ "Import and export" }</h2>
+                <div class="button-row">
+                    <label class="file-label">{ "Load a scenario file… " }
+                        <input id="import-file" type="file" accept=".json,application/json" onchange={on_import} disabled={props.disabled} /></label>
+                    <button id="export" onclick={on_export}>{ "Save this scenario (JSON)" }</button>
+                    <label class="field"><span class="field-label">{ "examples" }</span>
+                        <select id="examples" onchange={on_example} disabled={props.disabled}>
+                            <option value="" selected=true>{ "choose…" }</option>
+                            { for EXAMPLES.iter().map(|(id, label, _)| html! { <option value={*id}>{ *label }</option> }) }
+                        </select></label>
+                </div>
+            </section>
+            <section class="panel" aria-label="scenario document">
+                <h2>{ format!("The scenario “{}” (seed {}, {} of simulated time)", s.name, s.seed, format::sim_time(SimTime::from_millis(s.duration_ms))) }</h2>
+                if !s.description.is_empty() { <p>{ s.description.clone() }</p> }
+                <pre id="scenario-json" class="json">{ s.to_json_pretty() }</pre>
+            </section>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn every_example_loads() {
+        for (id, label, text) in EXAMPLES {
+            read_scenario_file(label, text).unwrap_or_else(|e| panic!("{id}: {e}"));
+        }
+    }
+
+    #[test]
+    fn a_bad_file_says_why_and_a_good_one_round_trips() {
+        let error = read_scenario_file("notes.txt", "hello").unwrap_err();
+        assert!(error.contains("notes.txt") && error.contains("unchanged"), "{error}");
+        let error = read_scenario_file("old.json", r#"{"version": 0, "seed": 1, "duration_ms": 10}"#).unwrap_err();
+        assert!(error.contains("version"), "{error}");
+        let scenario = crate::link::default_scenario();
+        let read = read_scenario_file("saved.json", &scenario.to_json_pretty()).unwrap();
+        assert_eq!(read, scenario);
+        assert_eq!(export_file_name(&scenario), "strata-playground-seed42.json");
+    }
+}

@@ -1,0 +1,514 @@
+//! The storage view: the LSM tree's shape (memtable fill, immutable memtables, L0 SSTs and
+//! sorted runs drawn on the key axis with their sizes), flushes and compactions animating as
+//! they start and end, the WAL buffer and the acknowledged/durable watermarks, the headline
+//! figures ($/month, PUTs per 1,000 writes, write amplification), latency histograms, the
+//! request timeline, and the writer's status, errors and notable events.
+//!
+//! Everything here is drawn from a [`StorageModel`] built once per frame from the session, so
+//! the view itself holds no simulation state.
+
+use crate::charts::LatencyHistogram;
+use crate::format;
+use crate::session::{Activity, ActivityKind, EventLine, Session};
+use crate::timeline::{requests_in_window, Timeline};
+use strata_engine::{DbState, DbStatus};
+use strata_lab::runner::{ClientError, WriterStatus};
+use strata_sim::{Histogram, RequestRecord, SimDuration, SimTime, StoreOp};
+use yew::prelude::*;
+
+/// L0 SSTs drawn one row each at most; the rest are counted.
+pub const MAX_L0_ROWS: usize = 10;
+/// Sorted runs drawn at most.
+pub const MAX_RUN_ROWS: usize = 6;
+/// SSTs drawn per run at most (the rest are merged into one segment).
+pub const MAX_SSTS_PER_RUN: usize = 64;
+/// Immutable memtables drawn at most.
+pub const MAX_IMMUTABLE_BOXES: usize = 8;
+/// Errors and events listed at most.
+pub const MAX_LISTED: usize = 10;
+/// The timeline's width in simulated time.
+pub const TIMELINE_WINDOW: SimDuration = SimDuration::from_millis(2_000);
+
+/// A latency histogram ready to draw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatencyModel {
+    pub title: &'static str,
+    pub id: &'static str,
+    pub buckets: Vec<(f64, f64, u64)>,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub count: u64,
+}
+
+impl LatencyModel {
+    fn of(title: &'static str, id: &'static str, histogram: &Histogram) -> Self {
+        let ms = |nanos: u64| nanos as f64 / 1e6;
+        LatencyModel {
+            title,
+            id,
+            buckets: histogram
+                .buckets()
+                .map(|(low, high, count)| (ms(low), ms(high), count))
+                .collect(),
+            p50_ms: ms(histogram.quantile(0.5)),
+            p99_ms: ms(histogram.quantile(0.99)),
+            p999_ms: ms(histogram.quantile(0.999)),
+            count: histogram.count(),
+        }
+    }
+}
+
+/// Everything the storage view draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StorageModel {
+    pub now: SimTime,
+    pub key_count: u64,
+    pub writer: WriterStatus,
+    pub db: Option<DbState>,
+    pub zombie: Option<DbState>,
+    pub wal_limit_bytes: u64,
+    pub activities: Vec<Activity>,
+    pub cost_usd_per_month: f64,
+    pub cost_usd_so_far: f64,
+    pub puts_per_1000_writes: f64,
+    pub write_amplification: f64,
+    pub store_requests: u64,
+    pub store_requests_failed: u64,
+    pub ops_ok: u64,
+    pub ops_failed: u64,
+    pub writes_acknowledged: u64,
+    pub writes_acknowledged_durable: u64,
+    pub durability_checks: u64,
+    pub keys_checked: u64,
+    pub lost_durable: u64,
+    pub fenced: u64,
+    pub bytes_stored: u64,
+    pub objects: u64,
+    pub preset: String,
+    pub latencies: Vec<LatencyModel>,
+    pub requests: Vec<RequestRecord>,
+    pub window_start: SimTime,
+    pub errors: Vec<ClientError>,
+    pub events: Vec<EventLine>,
+}
+
+impl StorageModel {
+    pub fn from_session(session: &Session) -> Self {
+        let lab = session.lab();
+        let now = lab.now();
+        let stats = lab.store_stats();
+        let observed = session.observed();
+        let metrics = lab.metrics();
+        let (ops_ok, ops_failed) = metrics
+            .ops
+            .values()
+            .fold((0, 0), |(ok, failed), c| (ok + c.ok, failed + c.failed));
+        let store_requests_failed = metrics.requests.values().map(|c| c.failed).sum();
+        let mut latencies = vec![
+            LatencyModel::of("Client write latency", "hist-write", &metrics.write_latency_nanos),
+            LatencyModel::of("Client read latency", "hist-read", &metrics.read_latency_nanos),
+        ];
+        for (op, title, id) in [
+            (StoreOp::Put, "Object-store PUT latency", "hist-put"),
+            (StoreOp::Get, "Object-store GET latency", "hist-get"),
+        ] {
+            let empty = Histogram::new();
+            let histogram = metrics.store_latency_nanos.get(&op).unwrap_or(&empty);
+            latencies.push(LatencyModel::of(title, id, histogram));
+        }
+        let window_start =
+            SimTime::from_nanos(now.as_nanos().saturating_sub(TIMELINE_WINDOW.as_nanos()));
+        let requests = requests_in_window(lab.trace().retained(), window_start, now);
+        let settings = session.settings();
+        let wal_limit_bytes = settings
+            .engine
+            .max_wal_bytes
+            .unwrap_or(strata_engine::DbOptions::default().max_wal_bytes as u64);
+        let mut errors = lab.recent_errors();
+        errors.reverse();
+        errors.truncate(MAX_LISTED);
+        let events: Vec<EventLine> = observed
+            .events
+            .iter()
+            .rev()
+            .take(MAX_LISTED)
+            .cloned()
+            .collect();
+        StorageModel {
+            now,
+            key_count: settings.workload.key_count,
+            writer: lab.writer_status(),
+            db: lab.db_state(),
+            zombie: lab.zombie_state(),
+            wal_limit_bytes,
+            activities: observed.activities.iter().copied().collect(),
+            cost_usd_per_month: format::picousd_to_usd(stats.cost.projected_total_picousd_per_month),
+            cost_usd_so_far: format::picousd_to_usd(stats.cost.total_picousd),
+            puts_per_1000_writes: metrics.puts_per_1000_writes(),
+            write_amplification: metrics.write_amplification(),
+            store_requests: stats.requests,
+            store_requests_failed,
+            ops_ok,
+            ops_failed,
+            writes_acknowledged: metrics.writes_acknowledged,
+            writes_acknowledged_durable: metrics.writes_acknowledged_durable,
+            durability_checks: metrics.durability_checks,
+            keys_checked: metrics.keys_checked,
+            lost_durable: metrics.lost_durable_writes,
+            fenced: observed.fenced,
+            bytes_stored: stats.bytes_stored,
+            objects: stats.objects,
+            preset: stats.preset.clone(),
+            latencies,
+            requests,
+            window_start,
+            errors,
+            events,
+        }
+    }
+}
+
+/// Where a key sits on the key axis, in [0, 1]. Workload keys are `k` + a zero-padded index;
+/// anything else (the recommender's log) sorts after them and is drawn in the last tenth.
+pub fn key_position(key: &str, key_count: u64) -> f64 {
+    let index = key
+        .strip_prefix('k')
+        .and_then(|digits| digits.parse::<u64>().ok());
+    match index {
+        Some(index) => 0.9 * (index as f64 / key_count.max(1) as f64).min(1.0),
+        None if key < "k" => 0.0,
+        None => 0.95,
+    }
+}
+
+const LSM_WIDTH: f64 = 960.0;
+const LSM_LABEL: f64 = 150.0;
+const ROW: f64 = 30.0;
+
+fn stat(id: &'static str, value: String, label: &'static str) -> Html {
+    html! {
+        <div class="stat">
+            <span class="value" id={id}>{ value }</span>
+            <span class="label">{ label }</span>
+        </div>
+    }
+}
+
+fn fill_bar(x: f64, y: f64, width: f64, fill: f64, class: &'static str, label: String) -> Html {
+    let fill = fill.clamp(0.0, 1.0);
+    html! {
+        <g>
+            <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width={format!("{width:.1}")} height={format!("{:.1}", ROW - 10.0)} class="slot" />
+            <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width={format!("{:.1}", width * fill)} height={format!("{:.1}", ROW - 10.0)} class={class} />
+            <text x={format!("{:.1}", x + width + 8.0)} y={format!("{:.1}", y + 15.0)}>{ label }</text>
+        </g>
+    }
+}
+
+/// The LSM tree, one row per layer.
+fn lsm_figure(model: &StorageModel) -> Html {
+    let Some(db) = &model.db else {
+        let text = match model.writer {
+            WriterStatus::Opening => "The writer is opening (recovering from the object store)…",
+            _ => "No writer is up: the database is down until a recovery.",
+        };
+        return html! { <p class="empty" id="lsm-empty">{ text }</p> };
+    };
+    let axis = LSM_WIDTH - LSM_LABEL - 20.0;
+    let x_of = |key: &str| LSM_LABEL + key_position(key, model.key_count) * axis;
+    let flushing = model
+        .activities
+        .iter()
+        .filter(|a| a.kind == ActivityKind::Flush && a.finished.is_none())
+        .count();
+    let compacting = model
+        .activities
+        .iter()
+        .filter(|a| a.kind == ActivityKind::Compaction && a.finished.is_none())
+        .count();
+    let mut rows: Vec<Html> = Vec::new();
+    let mut y = 4.0;
+    // Memtable.
+    rows.push(html! {
+        <g key="memtable">
+            <text x="4" y={format!("{:.1}", y + 15.0)} class="row-label">{ "memtable" }</text>
+            { fill_bar(LSM_LABEL, y, 320.0, db.memtable.fill, "fill-memtable",
+                format!("#{} · {} of {} · {} keys", db.memtable.id, format::bytes(db.memtable.size_bytes), format::bytes(db.memtable.limit_bytes), format::grouped(db.memtable.keys))) }
+        </g>
+    });
+    y += ROW;
+    // Immutable memtables.
+    let boxes = db.immutable_memtables.iter().take(MAX_IMMUTABLE_BOXES).enumerate().map(|(i, m)| {
+        let x = LSM_LABEL + i as f64 * 70.0;
+        let is_flushing = db.flushing_memtable_id == Some(m.id);
+        html! {
+            <g key={m.id}>
+                <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width="62" height={format!("{:.1}", ROW - 10.0)}
+                      class={classes!("immutable", is_flushing.then_some("flushing"))}>
+                    <title>{ format!("immutable memtable #{}: {}, {} keys", m.id, format::bytes(m.size_bytes), m.keys) }</title>
+                </rect>
+                <text x={format!("{:.1}", x + 4.0)} y={format!("{:.1}", y + 15.0)} class="in-box">{ format!("#{}", m.id) }</text>
+            </g>
+        }
+    });
+    let immutable_more = db.immutable_memtables.len().saturating_sub(MAX_IMMUTABLE_BOXES);
+    rows.push(html! {
+        <g key="immutable">
+            <text x="4" y={format!("{:.1}", y + 15.0)} class="row-label">{ format!("immutable ({})", db.immutable_memtables.len()) }</text>
+            { for boxes }
+            if immutable_more > 0 {
+                <text x={format!("{:.1}", LSM_LABEL + MAX_IMMUTABLE_BOXES as f64 * 70.0)} y={format!("{:.1}", y + 15.0)}>{ format!("+{immutable_more} more") }</text>
+            }
+            if flushing > 0 {
+                <g class="activity flush-activity" id="flush-activity">
+                    <text x={format!("{:.1}", LSM_WIDTH - 10.0)} y={format!("{:.1}", y + 15.0)} text-anchor="end">{ "flushing → L0" }</text>
+                </g>
+            }
+        </g>
+    });
+    y += ROW;
+    // L0.
+    rows.push(html! {
+        <text key="l0-label" x="4" y={format!("{:.1}", y + 15.0)} class="row-label">
+            { format!("L0 ({} SSTs, {})", db.l0.len(), format::bytes(db.l0.iter().map(|s| s.size_bytes).sum())) }
+        </text>
+    });
+    for sst in db.l0.iter().take(MAX_L0_ROWS) {
+        let x0 = x_of(&sst.first_key);
+        let x1 = x_of(&sst.last_key).max(x0 + 4.0);
+        rows.push(html! {
+            <g key={format!("sst-{}", sst.id)} class="sst fresh">
+                <rect x={format!("{x0:.1}")} y={format!("{:.1}", y + 2.0)} width={format!("{:.1}", x1 - x0)} height={format!("{:.1}", ROW - 14.0)} class="sst-l0" tabindex="0">
+                    <title>{ format!("SST #{}: {} … {}, {}, {} entries", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</title>
+                </rect>
+                <text x={format!("{:.1}", (x1 + 6.0).min(LSM_WIDTH - 90.0))} y={format!("{:.1}", y + 13.0)} class="sst-size">{ format!("#{} {}", sst.id, format::bytes(sst.size_bytes)) }</text>
+            </g>
+        });
+        y += ROW - 10.0;
+    }
+    let l0_more = db.l0.len().saturating_sub(MAX_L0_ROWS);
+    if l0_more > 0 {
+        rows.push(html! { <text key="l0-more" x={LSM_LABEL.to_string()} y={format!("{:.1}", y + 14.0)}>{ format!("+{l0_more} older L0 SSTs") }</text> });
+        y += ROW - 10.0;
+    }
+    if db.l0.is_empty() {
+        rows.push(html! { <text key="l0-empty" x={LSM_LABEL.to_string()} y={format!("{:.1}", y + 15.0)} class="muted">{ "no L0 SSTs yet: the first flush writes one" }</text> });
+        y += ROW - 10.0;
+    }
+    y += 12.0;
+    // Sorted runs.
+    for (index, run) in db.runs.iter().take(MAX_RUN_ROWS).enumerate() {
+        let segments = run.ssts.iter().take(MAX_SSTS_PER_RUN).map(|sst| {
+            let x0 = x_of(&sst.first_key);
+            let x1 = x_of(&sst.last_key).max(x0 + 3.0);
+            html! {
+                <rect key={sst.id} x={format!("{x0:.1}")} y={format!("{:.1}", y + 2.0)} width={format!("{:.1}", x1 - x0)} height={format!("{:.1}", ROW - 12.0)} class="sst-run">
+                    <title>{ format!("SST #{}: {} … {}, {}", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes)) }</title>
+                </rect>
+            }
+        });
+        rows.push(html! {
+            <g key={format!("run-{}", run.id)} class={classes!("run", (compacting > 0 && index == 0).then_some("compacting"))}>
+                <text x="4" y={format!("{:.1}", y + 15.0)} class="row-label">{ format!("run {} ({} SSTs, {})", run.id, run.ssts.len(), format::bytes(run.size_bytes)) }</text>
+                { for segments }
+            </g>
+        });
+        y += ROW;
+    }
+    if compacting > 0 {
+        rows.push(html! {
+            <g key="compacting" class="activity compaction-activity" id="compaction-activity">
+                <text x={format!("{:.1}", LSM_WIDTH - 10.0)} y={format!("{:.1}", y + 15.0)} text-anchor="end">{ format!("compacting ({compacting} jobs)") }</text>
+            </g>
+        });
+        y += ROW;
+    }
+    // Key axis.
+    rows.push(html! {
+        <g key="axis" class="key-axis">
+            <line x1={LSM_LABEL.to_string()} x2={(LSM_LABEL + axis).to_string()} y1={format!("{:.1}", y + 4.0)} y2={format!("{:.1}", y + 4.0)} />
+            <text x={LSM_LABEL.to_string()} y={format!("{:.1}", y + 20.0)}>{ "k0" }</text>
+            <text x={format!("{:.1}", LSM_LABEL + 0.9 * axis)} y={format!("{:.1}", y + 20.0)} text-anchor="end">{ format!("k{} (workload keys)", model.key_count.saturating_sub(1)) }</text>
+            <text x={format!("{:.1}", LSM_LABEL + axis)} y={format!("{:.1}", y + 20.0)} text-anchor="end">{ "other" }</text>
+        </g>
+    });
+    y += 26.0;
+    html! {
+        <svg class="lsm" id="lsm" viewBox={format!("0 0 {LSM_WIDTH} {y:.0}")} width="100%" role="img"
+             aria-label="the LSM tree: memtable, immutable memtables, L0 SSTs and sorted runs on the key axis">
+            { for rows }
+        </svg>
+    }
+}
+
+/// The WAL buffer and the watermarks on a sequence-number axis.
+fn wal_figure(model: &StorageModel) -> Html {
+    let Some(db) = &model.db else {
+        return html! {};
+    };
+    let ack = db.acknowledged_seq;
+    let durable = db.durable_seq;
+    let flushed = db.last_flushed_seq;
+    let span = (ack.saturating_sub(flushed)).max(ack.saturating_sub(durable) * 2).max(10);
+    let low = ack.saturating_sub(span);
+    let width = 960.0;
+    let left = 150.0;
+    let axis = width - left - 40.0;
+    let x_of = |seq: u64| left + (seq.saturating_sub(low) as f64 / span as f64).min(1.0) * axis;
+    let at_risk = ack.saturating_sub(durable);
+    let buffer_fill = db.wal.buffer_bytes as f64 / model.wal_limit_bytes.max(1) as f64;
+    html! {
+        <svg class="wal" id="wal" viewBox={format!("0 0 {width} 124")} width="100%" role="img"
+             aria-label="the WAL buffer and the acknowledged and durable watermarks">
+            <text x="4" y="19" class="row-label">{ "WAL buffer" }</text>
+            { fill_bar(left, 4.0, 320.0, buffer_fill, "fill-wal",
+                format!("{} in {} records{}", format::bytes(db.wal.buffer_bytes), format::grouped(db.wal.buffer_records),
+                    db.wal.pending_wal_id.map(|id| format!(" · uploading WAL #{id}")).unwrap_or_default())) }
+            <text x="4" y="62" class="row-label">{ "sequence" }</text>
+            <line x1={left.to_string()} x2={(left + axis).to_string()} y1="58" y2="58" class="seq-axis" />
+            <rect x={format!("{:.1}", x_of(durable))} y="50" width={format!("{:.1}", (x_of(ack) - x_of(durable)).max(0.0))} height="16" class="at-risk">
+                <title>{ format!("{at_risk} acknowledged writes not yet durable: a crash now loses them") }</title>
+            </rect>
+            <g class="watermark flushed">
+                <line x1={format!("{:.1}", x_of(flushed))} x2={format!("{:.1}", x_of(flushed))} y1="44" y2="72" />
+                <text x={format!("{:.1}", x_of(flushed))} y="88" text-anchor="middle">{ format!("in SSTs {flushed}") }</text>
+            </g>
+            <g class="watermark durable">
+                <line x1={format!("{:.1}", x_of(durable))} x2={format!("{:.1}", x_of(durable))} y1="40" y2="76" />
+                <text x={format!("{:.1}", x_of(durable))} y="104" text-anchor="middle" id="durable-seq">{ format!("durable {durable}") }</text>
+            </g>
+            <g class="watermark acknowledged">
+                <line x1={format!("{:.1}", x_of(ack))} x2={format!("{:.1}", x_of(ack))} y1="40" y2="76" />
+                <text x={format!("{:.1}", x_of(ack))} y="38" text-anchor="end" id="acknowledged-seq">{ format!("acknowledged {ack}") }</text>
+            </g>
+            <text x={left.to_string()} y="120" class="muted">{ format!("{at_risk} writes acknowledged but not durable · {} live WAL objects · replay would start at WAL #{}", db.wal.live_objects, db.wal.replay_from) }</text>
+        </svg>
+    }
+}
+
+fn writer_line(model: &StorageModel) -> Html {
+    let (class, text) = match (&model.writer, &model.db) {
+        (WriterStatus::Up, Some(db)) => ("up", format!("writer up · epoch {} · manifest #{}", db.writer_epoch, db.manifest_id)),
+        (WriterStatus::Up, None) => ("up", "writer up".to_string()),
+        (WriterStatus::Opening, _) => ("opening", "writer opening (recovery in progress)".to_string()),
+        (WriterStatus::Down, _) => ("down", "writer down (crashed)".to_string()),
+    };
+    let zombie = model.zombie.as_ref().map(|z| {
+        let status = match z.status {
+            DbStatus::Fenced => "fenced",
+            DbStatus::Open => "still writing",
+            DbStatus::Closed => "closed",
+            DbStatus::Crashed => "stopped",
+        };
+        html! { <span class={classes!("badge", if z.status == DbStatus::Fenced { "fenced" } else { "zombie" })} id="zombie-status">
+            { format!("zombie writer epoch {}: {status}", z.writer_epoch) }
+        </span> }
+    });
+    html! {
+        <div class="writer-line">
+            <span class={classes!("badge", class)} id="writer-status">{ text }</span>
+            { for zombie }
+            if model.fenced > 0 {
+                <span class="badge fenced" id="fenced-count">{ format!("{} fenced write attempts", model.fenced) }</span>
+            }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct StorageViewProps {
+    pub model: StorageModel,
+}
+
+#[function_component(StorageView)]
+pub fn storage_view(props: &StorageViewProps) -> Html {
+    let m = &props.model;
+    html! {
+        <div class="storage-view">
+            <section class="panel" aria-label="headline figures">
+                <div class="stats">
+                    { stat("cost-month", format::usd(m.cost_usd_per_month), "$/month at this rate") }
+                    { stat("cost-total", format::usd(m.cost_usd_so_far), "spent so far") }
+                    { stat("puts-per-1000", format::decimal(m.puts_per_1000_writes), "PUTs per 1,000 writes") }
+                    { stat("write-amp", format!("{}×", format::decimal(m.write_amplification)), "write amplification") }
+                    { stat("store-requests", format::grouped(m.store_requests), "object-store requests") }
+                    { stat("ops", format!("{} / {}", format::grouped(m.ops_ok), format::grouped(m.ops_failed)), "client ops ok / failed") }
+                    { stat("acked", format!("{} ({} durable)", format::grouped(m.writes_acknowledged), format::grouped(m.writes_acknowledged_durable)), "writes acknowledged") }
+                    { stat("lost-durable", format::grouped(m.lost_durable), "durable writes lost") }
+                    { stat("keys-checked", format!("{} in {} checks", format::grouped(m.keys_checked), m.durability_checks), "keys read back") }
+                    { stat("stored", format!("{} in {} objects", format::bytes(m.bytes_stored), format::grouped(m.objects)), "stored") }
+                </div>
+                { writer_line(m) }
+            </section>
+            <section class="panel" aria-label="LSM tree">
+                <h2>{ "The LSM tree" }</h2>
+                { lsm_figure(m) }
+                { wal_figure(m) }
+            </section>
+            <section class="panel" aria-label="request timeline">
+                <h2>{ format!("Object-store requests ({}, last {} s of simulated time)", m.preset, TIMELINE_WINDOW.as_secs_f64()) }</h2>
+                <Timeline requests={m.requests.clone()} window_start={m.window_start} window_end={m.now} />
+            </section>
+            <section class="panel histograms" aria-label="latency histograms">
+                <h2>{ "Latency" }</h2>
+                <div class="chart-grid">
+                    { for m.latencies.iter().map(|l| html! {
+                        <LatencyHistogram title={l.title} id={l.id} buckets={l.buckets.clone()} p50_ms={l.p50_ms}
+                                          p99_ms={l.p99_ms} p999_ms={l.p999_ms} count={l.count} />
+                    }) }
+                </div>
+            </section>
+            <section class="panel lists" aria-label="errors and events">
+                <div>
+                    <h2>{ "Client errors (most recent first)" }</h2>
+                    if m.errors.is_empty() {
+                        <p class="empty">{ "None so far." }</p>
+                    } else {
+                        <ul class="errors" id="client-errors">
+                            { for m.errors.iter().map(|e| html! {
+                                <li class={classes!("error-line", format!("kind-{}", e.kind))}>
+                                    <span class="when">{ format::sim_time(e.at) }</span>
+                                    <span class="kind">{ e.kind.clone() }</span>
+                                    <span>{ format!("{}: {}", e.op, e.message) }</span>
+                                </li>
+                            }) }
+                        </ul>
+                    }
+                </div>
+                <div>
+                    <h2>{ "Events (most recent first)" }</h2>
+                    if m.events.is_empty() {
+                        <p class="empty">{ "Nothing notable yet." }</p>
+                    } else {
+                        <ul class="events" id="event-list">
+                            { for m.events.iter().map(|e| html! {
+                                <li class={classes!("event-line", e.class)}>
+                                    <span class="when">{ format::sim_time(e.at) }</span>
+                                    <span>{ e.text.clone() }</span>
+                                </li>
+                            }) }
+                        </ul>
+                    }
+                </div>
+            </section>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn keys_land_on_the_axis_in_order() {
+        assert_eq!(key_position("k0000", 1000), 0.0);
+        let middle = key_position("k0500", 1000);
+        assert!((middle - 0.45).abs() < 1e-12, "{middle}");
+        assert!(key_position("k0999", 1000) < 0.9);
+        assert_eq!(key_position("recommender/imp/1", 1000), 0.95);
+        assert_eq!(key_position("0x00ff", 1000), 0.0);
+    }
+}
