@@ -227,7 +227,7 @@ fn parse_args() -> Result<Config, String> {
     let mut config = Config {
         keys: 1_000_000,
         gets: 1_000_000,
-        reps: 3,
+        reps: 5,
         workers: 0,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -299,13 +299,14 @@ fn main() -> ExitCode {
         }
     );
     println!(
-        "ours: memtable {} MiB, block cache {} MiB, block {} B, bloom {} bits/key; \
+        "ours: memtable {} MiB, block cache {} MiB, block {} B, bloom {} bits/key, compaction {:?}, GC off; \
          SlateDB 0.18.0: l0_sst {} MiB, block cache {} MiB + meta cache {} MiB (moka), \
          flush_interval {} ms, compactor and GC off",
         ours_options.memtable_bytes >> 20,
         ours_options.block_cache_bytes >> 20,
         ours_options.block_bytes,
         ours_options.bloom_bits_per_key,
+        ours_options.compaction.style,
         L0_SST_BYTES >> 20,
         BLOCK_CACHE_BYTES >> 20,
         META_CACHE_BYTES >> 20,
