@@ -123,13 +123,31 @@ pub fn line_chart(props: &LineChartProps) -> Html {
                       stroke-dasharray={if series.dashed { "6 4" } else { "none" }} />
         }
     });
-    let legend = props.series.iter().enumerate().map(|(i, series)| {
-        let x = LEFT + 8.0 + (i as f64) * 150.0;
+    // Legend entries side by side, each as wide as its label (about 6.5 px a character at
+    // the chart's font size), wrapping to a second line when the plot is full.
+    let mut legend_x = LEFT + 8.0;
+    let mut legend_row = 0.0;
+    let legend_positions: Vec<(f64, f64)> = props
+        .series
+        .iter()
+        .map(|series| {
+            let width = 34.0 + series.label.chars().count() as f64 * 6.5;
+            if legend_x + width > WIDTH - RIGHT && legend_x > LEFT + 8.0 {
+                legend_x = LEFT + 8.0;
+                legend_row += 16.0;
+            }
+            let position = (legend_x, legend_row);
+            legend_x += width;
+            position
+        })
+        .collect();
+    let legend = props.series.iter().zip(legend_positions).map(|(series, (x, row))| {
+        let top = TOP + row;
         html! {
             <g>
-                <line x1={format!("{x:.1}")} x2={format!("{:.1}", x + 18.0)} y1={format!("{:.1}", TOP + 6.0)} y2={format!("{:.1}", TOP + 6.0)}
+                <line x1={format!("{x:.1}")} x2={format!("{:.1}", x + 18.0)} y1={format!("{:.1}", top + 6.0)} y2={format!("{:.1}", top + 6.0)}
                       stroke={series.colour.clone()} stroke-width="3" stroke-dasharray={if series.dashed { "6 4" } else { "none" }} />
-                <text x={format!("{:.1}", x + 22.0)} y={format!("{:.1}", TOP + 10.0)} class="legend">{ series.label.clone() }</text>
+                <text x={format!("{:.1}", x + 22.0)} y={format!("{:.1}", top + 10.0)} class="legend">{ series.label.clone() }</text>
             </g>
         }
     });

@@ -194,6 +194,9 @@ mod tests {
         let mut scenario = crate::link::default_scenario();
         scenario.duration_ms = 60_000;
         scenario.workload.rate_ops_per_sec = 20.0;
+        if let Some(spec) = scenario.recommender.as_mut() {
+            spec.drift.clear();
+        }
         let spec = scenario.recommender.clone().unwrap();
         let mut session = crate::session::Session::new(scenario.clone()).unwrap();
         session

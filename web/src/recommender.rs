@@ -100,7 +100,7 @@ fn feedback_loop(m: &RecommenderModel) -> Html {
         ((140.0, 170.0), (140.0, 95.0), "next slate".to_string(), "arrow-next"),
     ];
     html! {
-        <svg class="feedback-loop" id="feedback-loop" viewBox="0 0 880 250" width="100%" role="img"
+        <svg class="feedback-loop" id="feedback-loop" viewBox="0 0 980 250" width="100%" role="img"
              aria-label="the feedback loop: policy, impressions, clicks, log in the engine, model update">
             <defs>
                 <marker id="arrowhead" markerWidth="10" markerHeight="8" refX="9" refY="4" orient="auto">
@@ -138,7 +138,13 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
     let interval_w = 420.0;
     let pulls_x = left + interval_w + 40.0;
     let pulls_w = 300.0;
-    let x_of = |p: f64| left + p.clamp(0.0, 1.0) * interval_w;
+    // The axis ends at a round number just above the widest interval, so small click rates
+    // are not squeezed into the left edge.
+    let axis_max = {
+        let widest = arms.iter().map(|a| a.ci95_high).fold(0.0f64, f64::max);
+        ((widest * 1.1 * 20.0).ceil() / 20.0).clamp(0.05, 1.0)
+    };
+    let x_of = |p: f64| left + (p / axis_max).clamp(0.0, 1.0) * interval_w;
     html! {
         <svg class="arms" id="arms" viewBox={format!("0 0 880 {height:.0}")} width="100%" role="img"
              aria-label="arms: posterior mean and 95% interval of the click rate, and pulls">
@@ -161,8 +167,8 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
                     </g>
                 }
             }) }
-            { for [0.0, 0.25, 0.5, 0.75, 1.0].iter().map(|p| html! {
-                <text x={format!("{:.1}", x_of(*p))} y={format!("{:.1}", height - 4.0)} text-anchor="middle">{ format!("{p}") }</text>
+            { for [0.0, 0.25, 0.5, 0.75, 1.0].iter().map(|f| html! {
+                <text x={format!("{:.1}", x_of(f * axis_max))} y={format!("{:.1}", height - 4.0)} text-anchor="middle">{ format!("{:.3}", f * axis_max) }</text>
             }) }
         </svg>
     }
@@ -188,7 +194,7 @@ fn ope_panel(m: &RecommenderModel) -> Html {
     let height = row * result.estimates.len() as f64 + 60.0;
     html! {
         <div class="ope">
-            <svg id="ope-chart" viewBox={format!("0 0 760 {height:.0}")} width="100%" role="img"
+            <svg id="ope-chart" viewBox={format!("0 0 940 {height:.0}")} width="100%" role="img"
                  aria-label="off-policy estimates of uniform random serving, with 95% intervals, beside the online truth">
                 { for result.estimates.iter().enumerate().map(|(i, (name, e))| {
                     let y = 10.0 + i as f64 * row;
@@ -422,7 +428,7 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
             dashed: true,
         });
         regret_series.push(Series {
-            label: "Lai–Robbins bound".to_string(),
+            label: "Lai–Robbins log t (K-armed approx.)".to_string(),
             colour: "var(--ok)".to_string(),
             points: in_seconds(&ope.lai_robbins, rate),
             dashed: true,

@@ -844,4 +844,32 @@ mod tests {
         assert!(observed.durability_checks >= 1);
         assert_eq!(observed.lost_durable, 0);
     }
+
+    #[test]
+    fn corrupted_ssts_surface_as_corrupt_errors() {
+        let mut scenario = crate::link::default_scenario();
+        scenario.recommender = None;
+        scenario.engine.memtable_bytes = Some(32 * 1024);
+        scenario.engine.block_cache_bytes = Some(0);
+        scenario.workload.mix = OpMix {
+            read: 0.5,
+            write: 0.5,
+            ..OpMix::default()
+        };
+        let mut session = Session::new(scenario).unwrap();
+        session.advance(SimDuration::from_secs(2), u64::MAX).unwrap();
+        let form = crate::chaos::ChaosForm {
+            window_ms: 5_000,
+            ..crate::chaos::ChaosForm::default()
+        };
+        session
+            .inject_into_scenario(crate::chaos::fault_for("bit_flips", &form, "db").unwrap())
+            .unwrap();
+        session.finish_rebuild().unwrap();
+        session.advance(SimDuration::from_secs(12), u64::MAX).unwrap();
+        let errors = session.lab().recent_errors();
+        let kinds: Vec<&str> = errors.iter().map(|e| e.kind.as_str()).collect();
+        eprintln!("{kinds:?} {:?}", errors.last());
+        assert!(kinds.contains(&"corrupt"), "{kinds:?}");
+    }
 }

@@ -282,7 +282,7 @@ fn lsm_figure(model: &StorageModel) -> Html {
                 <rect x={format!("{x0:.1}")} y={format!("{:.1}", y + 2.0)} width={format!("{:.1}", x1 - x0)} height={format!("{:.1}", ROW - 14.0)} class="sst-l0" tabindex="0">
                     <title>{ format!("SST #{}: {} … {}, {}, {} entries", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</title>
                 </rect>
-                <text x={format!("{:.1}", (x1 + 6.0).min(LSM_WIDTH - 90.0))} y={format!("{:.1}", y + 13.0)} class="sst-size">{ format!("#{} {}", sst.id, format::bytes(sst.size_bytes)) }</text>
+                <text x={format!("{:.1}", x0 + 6.0)} y={format!("{:.1}", y + 13.5)} class="sst-size">{ format!("SST #{} · {} · {} entries", sst.id, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</text>
             </g>
         });
         y += ROW - 10.0;
