@@ -56,3 +56,60 @@ export async function numberIn(page, selector) {
   const text = await page.locator(selector).textContent();
   return Number.parseFloat(text.replace(/[^0-9.]/g, ''));
 }
+
+/** Simulated seconds shown in the time bar. */
+export async function simSeconds(page) {
+  return numberIn(page, '#sim-time');
+}
+
+/** Waits until no re-simulation or run-to-end is in progress. */
+export async function waitIdle(page, timeout = 30000) {
+  // Let the page render what the last action started before looking.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.waitForFunction(() => !document.querySelector('#progress'), null, { timeout });
+}
+
+/** Plays until simulated time reaches `seconds`, then pauses. */
+export async function playUntil(page, seconds, timeout = 30000) {
+  await page.click('#play');
+  await page.waitForFunction(
+    (s) => Number.parseFloat(document.querySelector('#sim-time').textContent) >= s, seconds, { timeout });
+  await page.click('#play');
+}
+
+/** Sets the speed slider to 10^log10 (×). */
+export async function setSpeed(page, log10) {
+  await page.locator('#speed').fill(String(log10));
+}
+
+/** Types a value into a field and leaves it with Tab, as a user does (one change event). */
+export async function commit(page, selector, value) {
+  await page.fill(selector, String(value));
+  await page.locator(selector).press('Tab');
+}
+
+/** A short scenario document, for tests that run to the end. */
+export function shortScenario(overrides = {}) {
+  return {
+    version: 1,
+    name: 'e2e-short',
+    seed: 7,
+    duration_ms: 6000,
+    workload: { rate_ops_per_sec: 300, key_count: 500, mix: { read: 0.3, write: 0.7 }, await_durable: true },
+    engine: { memtable_bytes: 32768, flush_interval_ms: 50 },
+    store: { preset: 's3_express' },
+    ...overrides,
+  };
+}
+
+/** Starts recording whether `selector` ever appears (even for a single frame). */
+export async function watchFor(page, selector) {
+  await page.evaluate((sel) => {
+    window.__seen = window.__seen ?? {};
+    window.__seen[sel] = !!document.querySelector(sel);
+    new MutationObserver(() => {
+      if (document.querySelector(sel)) window.__seen[sel] = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  }, selector);
+  return async () => page.evaluate((sel) => window.__seen[sel], selector);
+}

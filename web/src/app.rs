@@ -551,17 +551,22 @@ pub fn app() -> Html {
         let state = state.clone();
         let session = session.clone();
         use_effect_with((), move |_| {
-            let listener = EventListener::new(&gloo::utils::document(), "keydown", move |event| {
+            // Not passive: Space must not also scroll the page.
+            let options = gloo::events::EventListenerOptions::enable_prevent_default();
+            let listener = EventListener::new_with_options(&gloo::utils::document(), "keydown", options, move |event| {
                 let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-                let typing = event
+                let tag = event
                     .target()
                     .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"));
+                    .map(|e| e.tag_name())
+                    .unwrap_or_default();
+                let typing = matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA");
                 if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
                     return;
                 }
                 match event.key().as_str() {
-                    " " => {
+                    // A focused button takes Space itself.
+                    " " if tag != "BUTTON" => {
                         event.prevent_default();
                         state.dispatch(Action::TogglePlay);
                     }
@@ -829,7 +834,7 @@ pub fn app() -> Html {
                 </label>
                 <span class="readout">{ "effective " }<span id="effective-speed" class="mono">{ if state.playing { format::speed(state.effective_speed) } else { "paused".to_string() } }</span></span>
                 <label>{ "seed" }
-                    <input id="seed" type="number" min="0" value={scenario.seed.to_string()} onchange={on_seed} disabled={busy} />
+                    <input id="seed" type="text" inputmode="numeric" value={scenario.seed.to_string()} onchange={on_seed} disabled={busy} />
                 </label>
                 <button id="run-to-end" onclick={on_to_end} disabled={busy || finished}>{ if state.to_end { "Stop" } else { "Run to end" } }</button>
             </div>
