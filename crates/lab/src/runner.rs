@@ -23,15 +23,19 @@ use crate::durability::{DurabilityModel, KeyRecord, ReadBack};
 use crate::metrics::{self, LatencyPercentiles, Metrics, OpCounts};
 use crate::recommender::{LoopPlan, RecommenderReport};
 use crate::scenario::{
-    EngineSpec, FaultOp, FaultSpec, LatencySpec, Scenario, ScenarioError, StorePreset, StoreSpec,
-    WorkloadSpec,
+    CompactionSpec, EngineSpec, FaultOp, FaultSpec, LatencySpec, Scenario, ScenarioError,
+    StorePreset, StoreSpec, WorkloadSpec,
 };
 use crate::workload::{self, DrawnOp, OpGenerator, OpKind};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, Ref, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
-use strata_engine::{Db, DbOptions, DbState, ErrorKind, ReadOptions, WriteBatch, WriteOptions};
+use strata_engine::{
+    Amplification, BackpressureMode, BackpressureOptions, CompactionOptions, CompactionStyle, Db,
+    DbOptions, DbState, ErrorKind, HedgeOptions, ReadOptions, Reader, ReaderOptions,
+    ReaderStaleness, WriteBatch, WriteOptions,
+};
 use strata_objstore::sim::{FaultAction, FaultSpec as StoreFaultSpec, LatencyDist};
 use strata_objstore::{ObjectStore, SimStore, SimStoreConfig, StoreStats};
 use strata_recommender::log::{record_step_events, EngineLogger, LogStats};
@@ -202,6 +206,8 @@ struct World {
     recommender: Option<Rc<RefCell<RecommenderSim>>>,
     recommender_log: Cell<LogStats>,
     recommender_log_failures: Cell<u64>,
+    /// The read replica, when the scenario asks for one (opened at the start of the run).
+    reader: RefCell<Option<Rc<Reader>>>,
 }
 
 /// A scenario being played.
@@ -329,10 +335,95 @@ pub fn engine_options(spec: &EngineSpec) -> Result<DbOptions, LabError> {
     if let Some(ms) = spec.gc_min_age_ms {
         options.gc_min_age = SimDuration::from_millis_f64(ms);
     }
+    if let Some(compaction) = &spec.compaction {
+        options.compaction = compaction_options(compaction, options.memtable_bytes);
+    }
+    if let Some(backpressure) = &spec.backpressure {
+        options.backpressure = BackpressureOptions {
+            mode: match backpressure.mode.as_deref() {
+                Some("reject") => BackpressureMode::Reject,
+                _ => BackpressureMode::Stall,
+            },
+            max_l0_ssts: backpressure.max_l0_ssts.map_or(0, usize_of),
+            max_unflushed_bytes: backpressure.max_unflushed_bytes.map_or(0, usize_of),
+        };
+    }
+    if let Some(attempts) = spec.store_max_attempts {
+        options.store_max_attempts = attempts;
+    }
+    if let Some(ms) = spec.retry_base_delay_ms {
+        options.store_retry_delay = SimDuration::from_millis_f64(ms);
+    }
+    if let Some(ms) = spec.retry_max_delay_ms {
+        options.store_retry_max_delay = SimDuration::from_millis_f64(ms);
+    }
+    if let Some(ms) = spec.retry_deadline_ms {
+        options.store_retry_deadline = SimDuration::from_millis_f64(ms);
+    }
+    if let Some(percentile) = spec.hedge_percentile {
+        options.hedge = HedgeOptions::Percentile {
+            percentile,
+            min_samples: 50,
+        };
+    }
+    if let Some(ms) = spec.hedge_delay_ms {
+        options.hedge = HedgeOptions::Delay {
+            delay: SimDuration::from_millis_f64(ms),
+        };
+    }
     options
         .validate()
         .map_err(|e| LabError::EngineOptions(e.to_string()))?;
     Ok(options)
+}
+
+/// The engine's compaction options for a scenario's compaction section: the style's
+/// defaults (leveled: base level of four memtables, ratio 10), with overrides applied.
+fn compaction_options(spec: &CompactionSpec, memtable_bytes: usize) -> CompactionOptions {
+    let usize_of = |value: u32| value as usize;
+    let style = match spec.style.as_str() {
+        "size_tiered" => {
+            let CompactionStyle::SizeTiered {
+                l0_trigger,
+                min_merge_runs,
+                max_runs,
+                size_ratio,
+            } = CompactionStyle::size_tiered()
+            else {
+                unreachable!("size_tiered() is size-tiered")
+            };
+            CompactionStyle::SizeTiered {
+                l0_trigger: spec.l0_trigger.map_or(l0_trigger, usize_of),
+                min_merge_runs: spec.min_merge_runs.map_or(min_merge_runs, usize_of),
+                max_runs: spec.max_runs.map_or(max_runs, usize_of),
+                size_ratio: spec.size_ratio.unwrap_or(size_ratio),
+            }
+        }
+        "leveled" => {
+            let base = (4 * memtable_bytes) as u64;
+            let CompactionStyle::Leveled {
+                l0_trigger,
+                level_base_bytes,
+                level_ratio,
+                max_levels,
+            } = CompactionStyle::leveled(base)
+            else {
+                unreachable!("leveled() is leveled")
+            };
+            CompactionStyle::Leveled {
+                l0_trigger: spec.l0_trigger.map_or(l0_trigger, usize_of),
+                level_base_bytes: spec.level_base_bytes.unwrap_or(level_base_bytes),
+                level_ratio: spec.level_ratio.unwrap_or(level_ratio),
+                max_levels: spec.max_levels.unwrap_or(max_levels),
+            }
+        }
+        _ => CompactionStyle::None,
+    };
+    let defaults = CompactionOptions::default();
+    CompactionOptions {
+        style,
+        target_sst_bytes: spec.target_sst_bytes.unwrap_or(defaults.target_sst_bytes),
+    }
 }
 
 fn store_op(op: FaultOp) -> StoreOp {
@@ -518,6 +609,36 @@ impl World {
                     {
                         return None;
                     }
+                }
+            }
+        }
+    }
+
+    /// Opens the read replica once the first writer is up, retrying while the store fails.
+    async fn follow(self: Rc<Self>, poll_interval: SimDuration) {
+        while self.current_writer().is_none() && self.finished.get().is_none() {
+            self.writer_changed.notified().await;
+        }
+        let options = ReaderOptions {
+            poll_interval,
+            ..ReaderOptions::default()
+        };
+        while self.finished.get().is_none() {
+            match Reader::open(
+                self.runtime.clone(),
+                self.store_port.clone(),
+                &self.path,
+                options.clone(),
+            )
+            .await
+            {
+                Ok(reader) => {
+                    *self.reader.borrow_mut() = Some(Rc::new(reader));
+                    return;
+                }
+                Err(error) => {
+                    self.note(format!("reader open failed: {error}"));
+                    self.sleep(REOPEN_DELAY).await;
                 }
             }
         }
@@ -1161,6 +1282,7 @@ impl World {
             recommender,
             recommender_log: Cell::new(LogStats::default()),
             recommender_log_failures: Cell::new(0),
+            reader: RefCell::new(None),
             runtime,
         });
         for fault in &scenario.faults {
@@ -1177,6 +1299,9 @@ impl World {
             }
         }
         world.spawn(world.clone().direct());
+        if let Some(ms) = scenario.engine.reader_poll_interval_ms {
+            world.spawn(world.clone().follow(SimDuration::from_millis_f64(ms)));
+        }
         if let Some(plan) = plan {
             world.spawn(world.clone().recommend(plan));
         }
@@ -1487,6 +1612,13 @@ fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary 
         recommender: world.recommender_report(),
         writers_opened: world.opens.get(),
         unfinished_ops: u64::from(world.in_flight.get()),
+        engine: world.current_writer().map(|db| db.amplification()),
+        reader: world.reader.borrow().as_ref().map(|reader| ReaderSummary {
+            staleness: reader.staleness(),
+            seq_lag: world
+                .current_writer()
+                .map_or(0, |db| reader.seq_lag(db.durable_seq())),
+        }),
     }
 }
 
@@ -1690,4 +1822,20 @@ pub struct Summary {
     pub writers_opened: u64,
     /// Operations still in flight when the run finished (hung past the drain limit).
     pub unfinished_ops: u64,
+    /// The engine's meters for the writer up at the end (since it opened): amplification,
+    /// compaction cost, stall time, retries and hedges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<Amplification>,
+    /// The read replica's staleness, when the scenario runs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reader: Option<ReaderSummary>,
+}
+
+/// How far the read replica trailed the writer at the end of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReaderSummary {
+    #[serde(flatten)]
+    pub staleness: ReaderStaleness,
+    /// Sequence numbers behind the writer's durable watermark.
+    pub seq_lag: u64,
 }

@@ -277,6 +277,68 @@ pub struct EngineSpec {
     pub gc_interval_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gc_min_age_ms: Option<f64>,
+    /// Compaction style and parameters (default: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compaction: Option<CompactionSpec>,
+    /// Write backpressure limits (default: only the frozen-memtable bound).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backpressure: Option<BackpressureSpec>,
+    /// Store retries: attempts, backoff base and cap, and the deadline of one request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_max_attempts: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_base_delay_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_max_delay_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_deadline_ms: Option<f64>,
+    /// Hedge read GETs slower than this percentile (0 < p < 100) of recent GETs…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hedge_percentile: Option<f64>,
+    /// …or slower than this fixed delay (give one of the two).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hedge_delay_ms: Option<f64>,
+    /// Run a read replica polling every this many ms; the summary reports its staleness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reader_poll_interval_ms: Option<f64>,
+}
+
+/// Compaction: the style and, optionally, its parameters (omitted ones keep the engine's
+/// defaults for that style).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionSpec {
+    /// `none`, `size_tiered` or `leveled`.
+    pub style: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l0_trigger: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_merge_runs: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_runs: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_ratio: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_base_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_ratio: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_levels: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_sst_bytes: Option<u64>,
+}
+
+/// Write backpressure: `stall` or `reject` past either limit (0 or omitted: no limit).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackpressureSpec {
+    /// `stall` (default) or `reject`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_l0_ssts: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unflushed_bytes: Option<u64>,
 }
 
 /// The object-store presets.
@@ -1042,6 +1104,78 @@ impl EngineSpec {
         }
         if let Some(count) = self.max_immutable_memtables {
             check_range_u64("engine.max_immutable_memtables", count.into(), 1, 1024)?;
+        }
+        for (field, value) in [
+            ("engine.retry_base_delay_ms", self.retry_base_delay_ms),
+            ("engine.retry_max_delay_ms", self.retry_max_delay_ms),
+            ("engine.retry_deadline_ms", self.retry_deadline_ms),
+            ("engine.hedge_delay_ms", self.hedge_delay_ms),
+            (
+                "engine.reader_poll_interval_ms",
+                self.reader_poll_interval_ms,
+            ),
+        ] {
+            if let Some(value) = value {
+                check_positive(field, value)?;
+            }
+        }
+        if let Some(attempts) = self.store_max_attempts {
+            check_range_u64("engine.store_max_attempts", attempts.into(), 1, 1000)?;
+        }
+        if let Some(percentile) = self.hedge_percentile {
+            if !(percentile > 0.0 && percentile < 100.0) {
+                return Err(invalid(
+                    "engine.hedge_percentile",
+                    format!("must be strictly between 0 and 100, got {percentile}"),
+                ));
+            }
+            if self.hedge_delay_ms.is_some() {
+                return Err(invalid(
+                    "engine.hedge_delay_ms",
+                    "give hedge_percentile or hedge_delay_ms, not both",
+                ));
+            }
+        }
+        if let Some(compaction) = &self.compaction {
+            if !["none", "size_tiered", "leveled"].contains(&compaction.style.as_str()) {
+                return Err(invalid(
+                    "engine.compaction.style",
+                    format!(
+                        "must be none, size_tiered or leveled, got {:?}",
+                        compaction.style
+                    ),
+                ));
+            }
+            for (field, value) in [
+                ("engine.compaction.size_ratio", compaction.size_ratio),
+                ("engine.compaction.level_ratio", compaction.level_ratio),
+            ] {
+                if let Some(value) = value {
+                    check_positive(field, value)?;
+                }
+            }
+            if let Some(ratio) = compaction.level_ratio {
+                if ratio < 2.0 {
+                    return Err(invalid(
+                        "engine.compaction.level_ratio",
+                        format!("must be at least 2, got {ratio}"),
+                    ));
+                }
+            }
+            if compaction.level_base_bytes == Some(0) {
+                return Err(invalid(
+                    "engine.compaction.level_base_bytes",
+                    "a zero-sized level holds nothing",
+                ));
+            }
+        }
+        if let Some(mode) = self.backpressure.as_ref().and_then(|b| b.mode.as_ref()) {
+            if mode != "stall" && mode != "reject" {
+                return Err(invalid(
+                    "engine.backpressure.mode",
+                    format!("must be stall or reject, got {mode:?}"),
+                ));
+            }
         }
         Ok(())
     }
