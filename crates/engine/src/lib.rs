@@ -26,20 +26,29 @@
 //! The engine is async Rust over two ports: `strata_sim::RuntimeRef` (clock, sleep, spawn,
 //! trace, randomness) and `Rc<dyn strata_objstore::ObjectStore>`. It runs in the simulator
 //! and, with a runtime implemented over tokio, against a real store. Every store request
-//! carries its cause (`wal`, `flush`, `manifest`, `gc`, `read`).
+//! carries its cause (`wal`, `flush`, `manifest`, `gc`, `read`, `compaction`,
+//! `reader_poll`).
+//!
+//! Part 2 adds compaction (`Db::set_compaction_style`, `Db::compact`), live amplification
+//! and cost meters (`Db::amplification`, also in `Db::state()`), write backpressure
+//! (`DbOptions::backpressure`), retries with jittered backoff, hedged read GETs
+//! (`DbOptions::hedge`), and read replicas ([`Reader`]).
 //!
 //! # Code map
 //! - [`db`]: the `Db` handle and write path; submodules per mechanism: `recovery` (open,
 //!   WAL replay, fencing), `wal` (uploads and the durable watermark), `flush` (memtable to
 //!   L0 SST), `manifest_io` (conditional manifest updates), `read` (point reads, SST access),
-//!   `scan` (merged iterators), `snapshot`, `gc`.
+//!   `scan` (merged iterators), `snapshot`, `gc`, `compact` (the compactor), `reader` (read
+//!   replicas).
 //! - [`policy`]: pure flush decisions (`plan`, `apply`) over a state snapshot.
+//! - [`compaction`]: pure compaction decisions (`plan`, `apply`): size-tiered and leveled.
 //! - [`memtable`]: the sorted multi-version memtable.
 //! - [`format`](mod@format): byte layouts of data blocks, bloom filters, SSTs, WAL objects and manifests
 //!   (specified in docs/format.md).
 //! - [`cache`]: the byte-bounded block cache.
-//! - [`store`]: the object-store port with bounded retries and read-back resolution of
-//!   ambiguous conditional writes.
+//! - [`store`]: the object-store port with retries (backoff, full jitter, deadline), hedged
+//!   read GETs, per-cause request meters, and read-back resolution of ambiguous conditional
+//!   writes.
 //! - [`options`], [`error`], [`state`], [`batch`], [`paths`], [`codec`], [`util`].
 //!
 //! **Architecture invariant:** an SST only ever holds writes that are already durable in
