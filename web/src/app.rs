@@ -19,6 +19,7 @@ use crate::recommender::{RecommenderModel, RecommenderView};
 use crate::scenario_panel::ScenarioPanel;
 use crate::session::{LoggedImpression, Milestone, Session};
 use crate::storage::{StorageModel, StorageView};
+use crate::widgets::DraftInput;
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use std::cell::RefCell;
@@ -665,10 +666,9 @@ pub fn app() -> Html {
     let on_seed = {
         let state = state.clone();
         let session = session.clone();
-        Callback::from(move |event: Event| {
-            let input: HtmlInputElement = event.target_unchecked_into();
+        Callback::from(move |text: String| {
             let current = session.borrow().scenario().seed;
-            match input.value().trim().parse::<u64>() {
+            match text.trim().parse::<u64>() {
                 Ok(seed) => {
                     let mut scenario = session.borrow().scenario().clone();
                     scenario.seed = seed;
@@ -681,7 +681,7 @@ pub fn app() -> Html {
                 Err(_) => state.dispatch(error(format!(
                     "The seed must be a whole number from 0 to {}; “{}” is not. The run continues with seed {current}.",
                     u64::MAX,
-                    input.value()
+                    text
                 ))),
             }
         })
@@ -703,9 +703,8 @@ pub fn app() -> Html {
     let on_scrub = {
         let seek_to = seek_to.clone();
         let state = state.clone();
-        Callback::from(move |event: Event| {
-            let input: HtmlInputElement = event.target_unchecked_into();
-            match input.value().parse::<f64>() {
+        Callback::from(move |text: String| {
+            match text.parse::<f64>() {
                 Ok(ms) if ms.is_finite() && ms >= 0.0 => seek_to(ms.round() as u64),
                 _ => state.dispatch(error("The scrubber gave a time that is not a number.")),
             }
@@ -834,15 +833,15 @@ pub fn app() -> Html {
                 </label>
                 <span class="readout">{ "effective " }<span id="effective-speed" class="mono">{ if state.playing { format::speed(state.effective_speed) } else { "paused".to_string() } }</span></span>
                 <label>{ "seed" }
-                    <input id="seed" type="text" inputmode="numeric" value={scenario.seed.to_string()} onchange={on_seed} disabled={busy} />
+                    <DraftInput id="seed" inputmode="numeric" value={scenario.seed.to_string()} on_commit={on_seed} disabled={busy} />
                 </label>
                 <button id="run-to-end" onclick={on_to_end} disabled={busy || finished}>{ if state.to_end { "Stop" } else { "Run to end" } }</button>
             </div>
             <div class="controls">
                 <label class="scrub">{ "time" }
-                    <input id="scrub" type="range" min="0" max={horizon_ms.max(1).to_string()} step="1"
-                           value={now_ms_floor.to_string()} onchange={on_scrub} disabled={busy}
-                           aria-valuetext={format::sim_time(now)} />
+                    <DraftInput id="scrub" kind="range" min="0" max={horizon_ms.max(1).to_string()} step="1"
+                                value={now_ms_floor.to_string()} on_commit={on_scrub} disabled={busy}
+                                aria_valuetext={format::sim_time(now)} />
                 </label>
                 <span class="readout"><span id="sim-time" class="mono big">{ format::sim_time(now) }</span>{ format!(" of {}", format::sim_time(SimTime::from_millis(scenario.duration_ms))) }</span>
                 <label>{ "go to" }

@@ -10,7 +10,8 @@ use crate::format;
 use std::rc::Rc;
 use strata_lab::scenario::{FaultOp, FaultSpec};
 use strata_sim::SimTime;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use crate::widgets::DraftInput;
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// The faults the panel offers, in display order: (kind, button label, what it does).
@@ -170,15 +171,14 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
     let on_window = {
         let form = form.clone();
         let on_command = props.on_command.clone();
-        Callback::from(move |event: Event| {
-            let input: HtmlInputElement = event.target_unchecked_into();
-            match input.value().trim().parse::<f64>() {
+        Callback::from(move |text: String| {
+            match text.trim().parse::<f64>() {
                 Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 => {
                     form.dispatch(ChaosAction::WindowMs((seconds * 1000.0).round() as u64))
                 }
                 _ => on_command.emit(Command::Refused(format!(
                     "The fault window must be between 0 and 3,600 seconds; “{}” is not.",
-                    input.value()
+                    text
                 ))),
             }
         })
@@ -186,13 +186,12 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
     let on_probability = {
         let form = form.clone();
         let on_command = props.on_command.clone();
-        Callback::from(move |event: Event| {
-            let input: HtmlInputElement = event.target_unchecked_into();
-            match input.value().trim().parse::<f64>() {
+        Callback::from(move |text: String| {
+            match text.trim().parse::<f64>() {
                 Ok(p) if (0.0..=1.0).contains(&p) => form.dispatch(ChaosAction::Probability(p)),
                 _ => on_command.emit(Command::Refused(format!(
                     "The probability must be between 0 and 1; “{}” is not.",
-                    input.value()
+                    text
                 ))),
             }
         })
@@ -200,13 +199,12 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
     let on_multiplier = {
         let form = form.clone();
         let on_command = props.on_command.clone();
-        Callback::from(move |event: Event| {
-            let input: HtmlInputElement = event.target_unchecked_into();
-            match input.value().trim().parse::<f64>() {
+        Callback::from(move |text: String| {
+            match text.trim().parse::<f64>() {
                 Ok(m) if m.is_finite() && m >= 1.0 => form.dispatch(ChaosAction::Multiplier(m)),
                 _ => on_command.emit(Command::Refused(format!(
                     "The slow-down factor must be at least 1; “{}” is not.",
-                    input.value()
+                    text
                 ))),
             }
         })
@@ -231,14 +229,14 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
             <p class="hint">{ "Each fault starts now and is written into the scenario, so the share link replays it." }</p>
             <div class="chaos-form">
                 <label class="field"><span class="field-label">{ "window" }</span>
-                    <span class="field-input"><input id="fault-window" type="number" min="0.1" step="any"
-                        value={format!("{}", form.window_ms as f64 / 1000.0)} onchange={on_window} /><span class="unit">{ "s" }</span></span></label>
+                    <span class="field-input"><DraftInput id="fault-window" kind="number" min="0.1" step="any"
+                        value={format!("{}", form.window_ms as f64 / 1000.0)} on_commit={on_window} /><span class="unit">{ "s" }</span></span></label>
                 <label class="field"><span class="field-label">{ "probability" }</span>
-                    <span class="field-input"><input id="fault-probability" type="number" min="0" max="1" step="0.05"
-                        value={format!("{}", form.probability)} onchange={on_probability} /></span></label>
+                    <span class="field-input"><DraftInput id="fault-probability" kind="number" min="0" max="1" step="0.05"
+                        value={format!("{}", form.probability)} on_commit={on_probability} /></span></label>
                 <label class="field"><span class="field-label">{ "slow-down" }</span>
-                    <span class="field-input"><input id="fault-multiplier" type="number" min="1" step="any"
-                        value={format!("{}", form.multiplier)} onchange={on_multiplier} /><span class="unit">{ "×" }</span></span></label>
+                    <span class="field-input"><DraftInput id="fault-multiplier" kind="number" min="1" step="any"
+                        value={format!("{}", form.multiplier)} on_commit={on_multiplier} /><span class="unit">{ "×" }</span></span></label>
                 <label class="field"><span class="field-label">{ "requests" }</span>
                     <select id="fault-ops" onchange={on_ops}>
                         { for [("all", "all"), ("put", "PUTs"), ("get", "GETs and HEADs")].into_iter().map(|(v, l)| html! { <option value={v} selected={form.ops == v}>{ l }</option> }) }

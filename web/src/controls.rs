@@ -6,6 +6,7 @@
 
 use crate::command::Command;
 use crate::session::Settings;
+use crate::widgets::DraftInput;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_lab::scenario::{
@@ -280,19 +281,13 @@ pub struct ControlsProps {
 pub fn controls_panel(props: &ControlsProps) -> Html {
     let state = use_reducer(ControlsState::default);
     let settings = &props.settings;
-    let send = |field: Field| {
+    // What happens to a field's new value: validated here, then sent as a live control or
+    // refused with a message beside the field.
+    let submit = {
         let state = state.clone();
         let settings = settings.clone();
         let on_command = props.on_command.clone();
-        Callback::from(move |event: Event| {
-            let target = event.target();
-            let (value, checked) = if let Some(input) = target.clone().and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(t).ok()) {
-                (input.value(), input.checked())
-            } else if let Some(select) = target.and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlSelectElement>(t).ok()) {
-                (select.value(), false)
-            } else {
-                return;
-            };
+        Rc::new(move |field: Field, value: String, checked: bool| {
             match control_for(&settings, field, &value, checked) {
                 Ok(control) => {
                     state.dispatch(ControlsAction::Accepted(field.id()));
@@ -307,6 +302,24 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
             }
         })
     };
+    let commit = |field: Field| {
+        let submit = submit.clone();
+        Callback::from(move |text: String| submit(field, text, false))
+    };
+    let send = |field: Field| {
+        let submit = submit.clone();
+        Callback::from(move |event: Event| {
+            let target = event.target();
+            let (value, checked) = if let Some(input) = target.clone().and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(t).ok()) {
+                (input.value(), input.checked())
+            } else if let Some(select) = target.and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlSelectElement>(t).ok()) {
+                (select.value(), false)
+            } else {
+                return;
+            };
+            submit(field, value, checked)
+        })
+    };
     let error_for = |field: Field| {
         state.field_errors.get(field.id()).map(|message| {
             html! { <span class="field-error" role="alert" id={format!("{}-error", field.id())}>{ message.clone() }</span> }
@@ -317,8 +330,8 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
             <label class="field">
                 <span class="field-label">{ label }</span>
                 <span class="field-input">
-                    <input id={field.id()} type="number" value={value} min={min} step={step}
-                           onchange={send(field)} disabled={props.disabled} />
+                    <DraftInput id={field.id()} kind="number" value={value} min={min} step={step}
+                                on_commit={commit(field)} disabled={props.disabled} />
                     <span class="unit">{ unit }</span>
                 </span>
                 { for error_for(field) }
@@ -362,8 +375,8 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                 <label class="field">
                     <span class="field-label">{ "reads" }</span>
                     <span class="field-input">
-                        <input id={Field::ReadPercent.id()} type="range" min="0" max="100" step="5"
-                               value={read_percent(w).to_string()} onchange={send(Field::ReadPercent)} disabled={props.disabled} />
+                        <DraftInput id={Field::ReadPercent.id()} kind="range" min="0" max="100" step="5"
+                                    value={read_percent(w).to_string()} on_commit={commit(Field::ReadPercent)} disabled={props.disabled} />
                         <span class="unit">{ format!("{}% reads / {}% writes", read_percent(w), 100.0 - read_percent(w)) }</span>
                     </span>
                     { for error_for(Field::ReadPercent) }

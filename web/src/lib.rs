@@ -13,6 +13,7 @@
 //!   uniform-random twin.
 //! - [`scenario_panel`]: share links, live-change notice, import, export, examples.
 //! - [`charts`], [`format`]: SVG charts and number formatting.
+//! - [`widgets`]: inputs that stay editable while the page re-renders every frame.
 //! - [`panic`]: the panic hook that turns a crash into a visible error banner.
 //!
 //! This is the only crate that knows the browser. It reads wall time only to pace frames and
@@ -32,6 +33,7 @@ pub mod scenario_panel;
 pub mod session;
 pub mod storage;
 pub mod timeline;
+pub mod widgets;
 
 use wasm_bindgen::prelude::*;
 

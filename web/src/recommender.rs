@@ -18,7 +18,8 @@ use strata_lab::recommender::RecommenderReport;
 use strata_lab::scenario::{DriftSpec, RecommenderSpec, POLICY_NAMES};
 use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::SimTime;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use crate::widgets::DraftInput;
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// Arms drawn at most (the rest are summarised).
@@ -302,9 +303,8 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
     let edit_number = |name: &'static str, apply: fn(&mut RecommenderSpec, Option<f64>)| {
         let form = form.clone();
         let on_command = props.on_command.clone();
-        Callback::from(move |event: Event| {
-            let input: HtmlInputElement = event.target_unchecked_into();
-            match optional_number(&input.value()) {
+        Callback::from(move |text: String| {
+            match optional_number(&text) {
                 Ok(value) => form.dispatch(RecommenderAction::Edit(Box::new(move |spec| apply(spec, value)))),
                 Err(message) => on_command.emit(Command::Refused(format!("{name}: {message}"))),
             }
@@ -353,29 +353,29 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
                     { for POLICY_NAMES.iter().map(|name| html! { <option value={*name} selected={draft.policy.name == *name}>{ *name }</option> }) }
                 </select></label>
             <label class="field"><span class="field-label">{ "ε (egreedy)" }</span>
-                <input id="policy-epsilon" type="number" step="any" value={opt(draft.policy.epsilon)}
-                       onchange={edit_number("epsilon", |s, v| s.policy.epsilon = v)} /></label>
+                <DraftInput id="policy-epsilon" kind="number" step="any" value={opt(draft.policy.epsilon)}
+                       on_commit={edit_number("epsilon", |s, v| s.policy.epsilon = v)} /></label>
             <label class="field"><span class="field-label">{ "α (UCB, linear)" }</span>
-                <input id="policy-alpha" type="number" step="any" value={opt(draft.policy.alpha)}
-                       onchange={edit_number("alpha", |s, v| s.policy.alpha = v)} /></label>
+                <DraftInput id="policy-alpha" kind="number" step="any" value={opt(draft.policy.alpha)}
+                       on_commit={edit_number("alpha", |s, v| s.policy.alpha = v)} /></label>
             <label class="field"><span class="field-label">{ "τ (softmax)" }</span>
-                <input id="policy-tau" type="number" step="any" value={opt(draft.policy.tau)}
-                       onchange={edit_number("tau", |s, v| s.policy.tau = v)} /></label>
+                <DraftInput id="policy-tau" kind="number" step="any" value={opt(draft.policy.tau)}
+                       on_commit={edit_number("tau", |s, v| s.policy.tau = v)} /></label>
             <label class="field"><span class="field-label">{ "discount γ" }</span>
-                <input id="policy-discount" type="number" step="any" value={opt(draft.policy.discount)}
-                       onchange={edit_number("discount", |s, v| s.policy.discount = v)} /></label>
+                <DraftInput id="policy-discount" kind="number" step="any" value={opt(draft.policy.discount)}
+                       on_commit={edit_number("discount", |s, v| s.policy.discount = v)} /></label>
             <label class="field"><span class="field-label">{ "max exploration share" }</span>
-                <input id="guard-exploration" type="number" step="any" value={opt(draft.guardrails.max_exploration_share)}
-                       onchange={edit_number("max exploration share", |s, v| s.guardrails.max_exploration_share = v)} /></label>
+                <DraftInput id="guard-exploration" kind="number" step="any" value={opt(draft.guardrails.max_exploration_share)}
+                       on_commit={edit_number("max exploration share", |s, v| s.guardrails.max_exploration_share = v)} /></label>
             <label class="field"><span class="field-label">{ "min distinct categories" }</span>
-                <input id="guard-categories" type="number" step="1" value={draft.guardrails.min_distinct_categories.map(|v| v.to_string()).unwrap_or_default()}
-                       onchange={edit_number("min distinct categories", |s, v| s.guardrails.min_distinct_categories = v.map(|v| v.max(0.0).round() as u32))} /></label>
+                <DraftInput id="guard-categories" kind="number" step="1" value={draft.guardrails.min_distinct_categories.map(|v| v.to_string()).unwrap_or_default()}
+                       on_commit={edit_number("min distinct categories", |s, v| s.guardrails.min_distinct_categories = v.map(|v| v.max(0.0).round() as u32))} /></label>
             <label class="field"><span class="field-label">{ "max policy change (TV)" }</span>
-                <input id="guard-change" type="number" step="any" value={opt(draft.guardrails.max_policy_change)}
-                       onchange={edit_number("max policy change", |s, v| s.guardrails.max_policy_change = v)} /></label>
+                <DraftInput id="guard-change" kind="number" step="any" value={opt(draft.guardrails.max_policy_change)}
+                       on_commit={edit_number("max policy change", |s, v| s.guardrails.max_policy_change = v)} /></label>
             <label class="field"><span class="field-label">{ "feedback strength" }</span>
-                <input id="feedback-gain" type="number" step="any" value={draft.population.feedback_gain.to_string()}
-                       onchange={edit_number("feedback strength", |s, v| s.population.feedback_gain = v.unwrap_or(0.0))} /></label>
+                <DraftInput id="feedback-gain" kind="number" step="any" value={draft.population.feedback_gain.to_string()}
+                       on_commit={edit_number("feedback strength", |s, v| s.population.feedback_gain = v.unwrap_or(0.0))} /></label>
             <div class="button-row">
                 <button id="apply-recommender" class="primary" onclick={on_apply} disabled={props.disabled}>{ "Apply (re-simulates to now)" }</button>
                 <button id="drift-now" onclick={on_drift} disabled={props.disabled}>{ "Drift now" }</button>

@@ -261,7 +261,7 @@ fn lsm_figure(model: &StorageModel) -> Html {
                 <text x={format!("{:.1}", LSM_LABEL + MAX_IMMUTABLE_BOXES as f64 * 70.0)} y={format!("{:.1}", y + 15.0)}>{ format!("+{immutable_more} more") }</text>
             }
             if flushing > 0 {
-                <g class="activity flush-activity" id="flush-activity">
+                <g class="activity flush-activity">
                     <text x={format!("{:.1}", LSM_WIDTH - 10.0)} y={format!("{:.1}", y + 15.0)} text-anchor="end">{ "flushing → L0" }</text>
                 </g>
             }
@@ -318,7 +318,7 @@ fn lsm_figure(model: &StorageModel) -> Html {
     }
     if compacting > 0 {
         rows.push(html! {
-            <g key="compacting" class="activity compaction-activity" id="compaction-activity">
+            <g key="compacting" class="activity compaction-activity">
                 <text x={format!("{:.1}", LSM_WIDTH - 10.0)} y={format!("{:.1}", y + 15.0)} text-anchor="end">{ format!("compacting ({compacting} jobs)") }</text>
             </g>
         });
@@ -339,6 +339,38 @@ fn lsm_figure(model: &StorageModel) -> Html {
              aria-label="the LSM tree: memtable, immutable memtables, L0 SSTs and sorted runs on the key axis">
             { for rows }
         </svg>
+    }
+}
+
+/// Flushes and compactions drawn at most in the activity strip (the most recent).
+pub const MAX_ACTIVITY_PILLS: usize = 4;
+
+/// The most recent flushes and compactions: a pill appears (pulsing) when one starts and
+/// flashes once when it ends. Pills are keyed by activity, so the element lives from the start
+/// to the end and its change of class replays the end animation.
+fn activity_strip(model: &StorageModel) -> Html {
+    let recent: Vec<&Activity> = model.activities.iter().rev().take(MAX_ACTIVITY_PILLS).collect();
+    if recent.is_empty() {
+        return html! { <div class="activity-strip"><span class="muted">{ "No flush or compaction yet." }</span></div> };
+    }
+    html! {
+        <div class="activity-strip" id="activity-strip">
+            { for recent.into_iter().rev().map(|a| {
+                let (kind, what) = match a.kind {
+                    ActivityKind::Flush => ("flush", format!("flush of memtable #{}", a.id)),
+                    ActivityKind::Compaction => ("compaction", format!("compaction job #{}", a.id)),
+                };
+                let (state, text) = match a.finished {
+                    None => ("running", format!("{what} → started {} …", format::sim_time(a.started))),
+                    Some(end) => ("done", format!("{what} ✓ {} in {}", format::bytes(a.bytes), format::millis(end.saturating_since(a.started).as_millis_f64()))),
+                };
+                let id = (a.finished.is_none() && a.kind == ActivityKind::Flush).then_some("flush-activity");
+                html! {
+                    <span key={format!("{kind}-{}-{}", a.id, a.started.as_nanos())} id={id}
+                          class={classes!("activity-pill", kind, state)}>{ text }</span>
+                }
+            }) }
+        </div>
     }
 }
 
@@ -444,6 +476,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
             <section class="panel" aria-label="LSM tree">
                 <h2>{ "The LSM tree" }</h2>
                 { lsm_figure(m) }
+                { activity_strip(m) }
                 { wal_figure(m) }
             </section>
             <section class="panel" aria-label="request timeline">

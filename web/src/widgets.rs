@@ -1,0 +1,66 @@
+//! Inputs that stay editable while the page re-renders every animation frame.
+//!
+//! Yew keeps an input's `value` equal to what the view says, so a field whose value comes
+//! from the simulation would snap back under the user's fingers on the next frame. A
+//! [`DraftInput`] shows what the user is typing (its draft) until they commit it (the `change`
+//! event: Enter, Tab, leaving the field, releasing a slider), then hands the text to
+//! `on_commit` and shows the view's value again.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct DraftInputProps {
+    pub id: AttrValue,
+    /// The value the view holds (shown whenever the user is not editing).
+    pub value: AttrValue,
+    /// Called with the text when the user commits an edit.
+    pub on_commit: Callback<String>,
+    #[prop_or(AttrValue::Static("text"))]
+    pub kind: AttrValue,
+    #[prop_or_default]
+    pub min: Option<AttrValue>,
+    #[prop_or_default]
+    pub max: Option<AttrValue>,
+    #[prop_or_default]
+    pub step: Option<AttrValue>,
+    #[prop_or_default]
+    pub placeholder: Option<AttrValue>,
+    #[prop_or_default]
+    pub inputmode: Option<AttrValue>,
+    #[prop_or_default]
+    pub aria_valuetext: Option<AttrValue>,
+    #[prop_or_default]
+    pub disabled: bool,
+}
+
+#[function_component(DraftInput)]
+pub fn draft_input(props: &DraftInputProps) -> Html {
+    let draft = use_state(|| None::<String>);
+    let on_input = {
+        let draft = draft.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            draft.set(Some(input.value()));
+        })
+    };
+    let on_change = {
+        let draft = draft.clone();
+        let on_commit = props.on_commit.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            draft.set(None);
+            on_commit.emit(input.value());
+        })
+    };
+    let value = draft
+        .as_ref()
+        .map_or_else(|| props.value.clone(), |text| AttrValue::from(text.clone()));
+    html! {
+        <input id={props.id.clone()} type={props.kind.clone()} value={value}
+               min={props.min.clone()} max={props.max.clone()} step={props.step.clone()}
+               placeholder={props.placeholder.clone()} inputmode={props.inputmode.clone()}
+               aria-valuetext={props.aria_valuetext.clone()}
+               oninput={on_input} onchange={on_change} disabled={props.disabled} />
+    }
+}
