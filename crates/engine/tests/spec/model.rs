@@ -16,7 +16,7 @@ use std::ops::Bound;
 use std::rc::Rc;
 use strata_engine::{
     BackpressureMode, BackpressureOptions, CompactionOptions, CompactionStyle, Db, DbOptions,
-    ErrorKind, ReadOptions, WriteBatch, WriteOptions,
+    ErrorKind, ReadOptions, Reader, ReaderOptions, WriteBatch, WriteOptions,
 };
 use strata_objstore::sim::{FaultAction, FaultSpec};
 use strata_objstore::SimStoreConfig;
@@ -170,6 +170,42 @@ async fn open(
     panic!("open kept failing");
 }
 
+/// The reader serves only durable writes, and exactly the model's state at its sequence
+/// number. A read may meet an injected fault, or an SST that GC removed after a compaction
+/// (then it polls again and retries, a bounded number of times).
+async fn check_reader(reader: &Reader, db: &Db, model: &Model, faulty: bool, context: &str) {
+    for attempt in 0..4 {
+        let seq = reader.seq();
+        assert!(
+            seq <= db.durable_seq(),
+            "{context}: the reader serves seq {seq}, the durable watermark is {}",
+            db.durable_seq()
+        );
+        let result = match reader.scan::<&[u8]>(..) {
+            Ok(scan) => scan.collect(usize::MAX).await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(got) => {
+                assert_eq!(
+                    got,
+                    as_pairs(&model.state_at(seq)),
+                    "{context}: reader at seq {seq}"
+                );
+                return;
+            }
+            Err(error) => {
+                let vanished = error.to_string().contains("not found");
+                assert!(
+                    tolerable(&error, faulty) || (vanished && attempt < 3),
+                    "{context}: reader scan: {error}"
+                );
+                let _ = reader.poll_now().await;
+            }
+        }
+    }
+}
+
 /// Runs one seed's random workload; panics on any divergence from the model. Returns how
 /// often each engine event happened, so the caller can check the mechanisms were exercised,
 /// and the run's trace hash.
@@ -206,7 +242,35 @@ fn run_seed(seed: u64, steps: usize) -> (BTreeMap<&'static str, usize>, u64) {
     harness.run(async move {
         let mut model = Model::default();
         let mut db = open(&runtime, &port, &options).await;
+        // A read replica follows the whole run, crashes included.
+        let reader_options = ReaderOptions {
+            poll_interval: SimDuration::from_millis(if seed % 2 == 0 { 50 } else { 300 }),
+            ..ReaderOptions::default()
+        };
+        let reader = loop {
+            match Reader::open(
+                runtime.clone(),
+                port.clone(),
+                "model",
+                reader_options.clone(),
+            )
+            .await
+            {
+                Ok(reader) => break reader,
+                Err(error) => assert!(tolerable(&error, faulty), "{context}: {error}"),
+            }
+        };
         for step in 0..steps {
+            if step % 10 == 5 {
+                check_reader(
+                    &reader,
+                    &db,
+                    &model,
+                    faulty,
+                    &format!("{context} step {step}"),
+                )
+                .await;
+            }
             let roll = rng.below(100);
             let before = db.acknowledged_seq();
             let write: Option<(Write, WriteOptions)> = match roll {
