@@ -247,7 +247,7 @@ fn run_seed(seed: u64, steps: usize) -> (BTreeMap<&'static str, usize>, u64) {
         let mut db = open(&runtime, &port, &options).await;
         // A read replica follows the whole run, crashes included.
         let reader_options = ReaderOptions {
-            poll_interval: SimDuration::from_millis(if seed % 2 == 0 { 50 } else { 300 }),
+            poll_interval: SimDuration::from_millis(if seed.is_multiple_of(2) { 50 } else { 300 }),
             ..ReaderOptions::default()
         };
         let reader = loop {
