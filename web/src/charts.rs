@@ -102,6 +102,12 @@ pub fn line_chart(props: &LineChartProps) -> Html {
         x_min = 0.0;
         x_max = 1.0;
     }
+    // Marks (drifts) stay on the axis even before the series reaches them.
+    for mark in props.marks.iter().take(MAX_MARKS) {
+        if mark.x.is_finite() && mark.x >= x_min {
+            x_max = x_max.max(mark.x);
+        }
+    }
     if x_max <= x_min {
         x_max = x_min + 1.0;
     }

@@ -1,0 +1,133 @@
+// Points 6 and 7 (share URLs, import and export): a link reproduces the run and its trace
+// hash (at a moment and at the end); a malformed or outdated link gives a clear message and
+// falls back to the defaults; a scenario file loads; a bad file is refused; the current
+// scenario downloads as JSON.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPlayground, screenshot, waitIdle, playUntil, commit, shortScenario } from './harness.mjs';
+
+async function importScenario(page, name, text) {
+  await page.click('#tab-scenario');
+  await page.locator('#import-file').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+}
+
+async function runToEnd(page) {
+  await page.click('#run-to-end');
+  await page.locator('#final-hash').waitFor({ timeout: 60000 });
+  return page.locator('#final-hash').textContent();
+}
+
+test('a link round trip reaches the same trace hash, at a moment and at the end', async () => {
+  const first = await openPlayground();
+  let link;
+  let moment;
+  let hashAtMoment;
+  let finalHash;
+  let document;
+  try {
+    const { page } = first;
+    await page.locator('#play').waitFor();
+    await importScenario(page, 'short.json', JSON.stringify(shortScenario()));
+    await page.waitForFunction(() => /Loaded “e2e-short”/.test(document.querySelector('#message')?.textContent ?? ''));
+    await playUntil(page, 1.5);
+    await page.click('#tab-storage');
+    await page.click('#inject-outage'); // a fault at its time, in the link
+    await waitIdle(page);
+    await playUntil(page, 2.5);
+    await commit(page, '#goto-ms', 2000);
+    await waitIdle(page);
+    hashAtMoment = await page.locator('#trace-hash').textContent();
+    await page.click('#tab-scenario');
+    link = await page.locator('#share-link').inputValue();
+    moment = await page.locator('#moment-link').inputValue();
+    assert.match(moment, /&at=2000$/);
+    assert.equal(new URL(link).hash.startsWith('#s=v1.'), true);
+    assert.equal(page.url(), link, 'the address bar holds the link too');
+    document = await page.locator('#scenario-json').textContent();
+    finalHash = await runToEnd(page);
+    first.assertNoErrors();
+  } finally {
+    await first.close();
+  }
+  // The moment link re-simulates to 2.000 s and shows the same hash.
+  const second = await openPlayground(moment);
+  try {
+    const { page } = second;
+    await page.locator('#trace-hash').waitFor();
+    await waitIdle(page);
+    assert.equal(await page.locator('#sim-time').textContent(), '2.000 s');
+    assert.equal(await page.locator('#trace-hash').textContent(), hashAtMoment);
+    assert.equal(await runToEnd(page), finalHash, 'the same final trace hash');
+    await page.click('#tab-scenario');
+    assert.equal(await page.locator('#scenario-json').textContent(), document);
+    assert.match(document, /"outage"/);
+    await screenshot(page, 'share-round-trip');
+    second.assertNoErrors();
+  } finally {
+    await second.close();
+  }
+  // The native CLI agrees, when a build of it is at hand (STRATA_CLI=path/to/strata).
+  if (process.env.STRATA_CLI) {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-e2e-'));
+    const file = join(dir, 'scenario.json');
+    writeFileSync(file, document);
+    const summary = JSON.parse(execFileSync(process.env.STRATA_CLI, ['run', file], { encoding: 'utf8' }));
+    assert.equal(summary.trace_hash, finalHash, 'strata run gives the same trace hash');
+  }
+});
+
+test('malformed and outdated links give a clear message and fall back to the defaults', async () => {
+  for (const [hash, pattern] of [
+    ['#s=v1.%%%not-base64', /could not be used/],
+    ['#s=v9.eyJ2ZXJzaW9uIjoxfQ', /format "v9" is not supported/],
+    [`#s=v1.${Buffer.from('{"version":0,"seed":1,"duration_ms":5}').toString('base64url')}`, /unsupported scenario version 0/],
+  ]) {
+    const session = await openPlayground(hash);
+    try {
+      const { page } = session;
+      await page.locator('#message').waitFor();
+      const message = await page.locator('#message').textContent();
+      assert.match(message, pattern);
+      assert.match(message, /defaults/);
+      assert.equal(await page.locator('#seed').inputValue(), '42', 'the default scenario');
+      await playUntil(page, 0.5);
+      session.assertNoErrors();
+    } finally {
+      await session.close();
+    }
+  }
+});
+
+test('import a scenario file, refuse a bad one, and export the current one', async () => {
+  const session = await openPlayground();
+  try {
+    const { page } = session;
+    await page.locator('#play').waitFor();
+    await playUntil(page, 1);
+    await importScenario(page, 'notes.txt', 'this is not a scenario');
+    await page.waitForFunction(() => /notes\.txt/.test(document.querySelector('#message')?.textContent ?? ''));
+    assert.match(await page.locator('#message').textContent(), /not a scenario this playground can load/);
+    assert.notEqual(await page.locator('#sim-time').textContent(), '0.000 s', 'the run goes on unchanged');
+    await importScenario(page, 'old.json', JSON.stringify({ ...shortScenario(), version: 0 }));
+    await page.waitForFunction(() => /old\.json/.test(document.querySelector('#message')?.textContent ?? ''));
+    assert.match(await page.locator('#message').textContent(), /version/);
+    await importScenario(page, 'short.json', JSON.stringify(shortScenario({ seed: 99 })));
+    await page.waitForFunction(() => document.querySelector('#seed').value === '99');
+    assert.equal(await page.locator('#sim-time').textContent(), '0.000 s');
+    const download = page.waitForEvent('download');
+    await page.click('#export');
+    const file = await download;
+    assert.equal(file.suggestedFilename(), 'strata-e2e-short-seed99.json');
+    const saved = JSON.parse(readFileSync(await file.path(), 'utf8'));
+    assert.equal(saved.seed, 99);
+    assert.equal(saved.version, 1);
+    assert.equal(saved.duration_ms, 6000);
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});
