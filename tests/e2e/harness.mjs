@@ -49,6 +49,8 @@ export async function openPlayground(path = '') {
 
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
+  // A full-page capture draws the sticky time bar where the page was scrolled; pin it on top.
+  await page.addStyleTag({ content: '.time-bar { position: static !important; }' });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 

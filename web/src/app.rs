@@ -30,10 +30,14 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-/// Wall time a frame may spend simulating before it yields to drawing.
-pub const FRAME_BUDGET_MS: f64 = 9.0;
+/// Wall time a frame may spend simulating before it yields to drawing, at most.
+pub const FRAME_BUDGET_MS: f64 = 7.0;
+/// Wall time a frame may spend simulating, at least (so a heavy view cannot stall the run).
+pub const MIN_FRAME_BUDGET_MS: f64 = 2.0;
+/// The whole frame's target: simulating plus drawing (60 frames a second).
+pub const FRAME_TARGET_MS: f64 = 11.0;
 /// Events processed between two looks at the wall clock.
-pub const SLICE_EVENTS: u64 = 400;
+pub const SLICE_EVENTS: u64 = 100;
 /// The slowest and fastest speeds, as powers of ten (0.1× to 10,000×).
 pub const SPEED_LOG10_MIN: f64 = -1.0;
 pub const SPEED_LOG10_MAX: f64 = 4.0;
@@ -363,8 +367,11 @@ fn run_frame(
     dispatcher: &UseReducerDispatcher<UiState>,
     mode: Mode,
     wall_dt_ms: f64,
+    render_ms: f64,
 ) {
     let start = wall_ms();
+    // Drawing the last frame took `render_ms`; simulate for what is left of the frame.
+    let budget_ms = (FRAME_TARGET_MS - render_ms).clamp(MIN_FRAME_BUDGET_MS, FRAME_BUDGET_MS);
     let mut session = session.borrow_mut();
     let mut effective = None;
     if session.rebuilding() {
@@ -389,7 +396,7 @@ fn run_frame(
                     break;
                 }
             }
-            if wall_ms() - start > FRAME_BUDGET_MS {
+            if wall_ms() - start > budget_ms {
                 break;
             }
         }
@@ -427,7 +434,7 @@ fn run_frame(
                     dispatcher.dispatch(error("Nothing is left to simulate but the run has not finished."));
                     break;
                 }
-                if wall_ms() - start > FRAME_BUDGET_MS {
+                if wall_ms() - start > budget_ms {
                     break;
                 }
             },
@@ -447,7 +454,7 @@ fn run_frame(
                             return;
                         }
                     }
-                    if wall_ms() - start > FRAME_BUDGET_MS {
+                    if wall_ms() - start > budget_ms {
                         break;
                     }
                 }
@@ -476,13 +483,15 @@ fn schedule_frame(
     session: Rc<RefCell<Session>>,
     dispatcher: UseReducerDispatcher<UiState>,
     mode: Mode,
+    render_ms: Rc<RefCell<f64>>,
     last_timestamp_ms: Option<f64>,
 ) {
     let next_slot = slot.clone();
     let frame = request_animation_frame(move |timestamp_ms| {
         let dt = last_timestamp_ms.map_or(0.0, |last| (timestamp_ms - last).clamp(0.0, MAX_FRAME_MS));
-        run_frame(&session, &dispatcher, mode, dt);
-        schedule_frame(next_slot, session, dispatcher, mode, Some(timestamp_ms));
+        let render = *render_ms.borrow();
+        run_frame(&session, &dispatcher, mode, dt, render);
+        schedule_frame(next_slot, session, dispatcher, mode, render_ms, Some(timestamp_ms));
     });
     *slot.borrow_mut() = Some(frame);
 }
@@ -522,12 +531,25 @@ pub fn app() -> Html {
         }
     });
     let ope_cache = use_mut_ref(OpeCache::default);
+    // How long drawing takes (smoothed), measured from the start of this function to the
+    // effects after the DOM is patched; the frame loop leaves that much of each frame free.
+    let render_ms = use_mut_ref(|| 4.0f64);
+    let render_start = wall_ms();
+    {
+        let render_ms = render_ms.clone();
+        use_effect(move || {
+            let took = (wall_ms() - render_start).max(0.0);
+            let mut smoothed = render_ms.borrow_mut();
+            *smoothed = 0.8 * *smoothed + 0.2 * took;
+        });
+    }
 
     // The frame loop runs while playing, running to the end or rebuilding; the effect owns
     // the frame handle and drops it (cancelling the frame) when any of those changes.
     {
         let session = session.clone();
         let dispatcher = state.dispatcher();
+        let render_ms = render_ms.clone();
         let mode = if state.to_end {
             Mode::ToEnd
         } else if state.playing {
@@ -539,7 +561,7 @@ pub fn app() -> Html {
         use_effect_with((running, mode), move |(running, mode)| {
             let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
             if *running {
-                schedule_frame(slot.clone(), session, dispatcher, *mode, None);
+                schedule_frame(slot.clone(), session, dispatcher, *mode, render_ms, None);
             }
             move || {
                 slot.borrow_mut().take();
@@ -875,7 +897,7 @@ pub fn app() -> Html {
                 { tab_button(Tab::Storage, "tab-storage", "Storage") }
                 { tab_button(Tab::Recommender, "tab-recommender", "Recommender") }
                 { tab_button(Tab::Scenario, "tab-scenario", "Scenario & sharing") }
-                <span class="frame-stats muted" id="frame-work">{ format!("last frame: {:.1} ms simulating", state.frame_work_ms) }</span>
+                <span class="frame-stats muted" id="frame-work">{ format!("last frame: {:.1} ms simulating · {:.1} ms drawing", state.frame_work_ms, *render_ms.borrow()) }</span>
             </nav>
         </div>
         <main>{ body }</main>

@@ -234,14 +234,44 @@ pub fn rebin_log(buckets: &[(f64, f64, u64)], max: usize) -> Vec<(f64, f64, u64)
     out
 }
 
+/// Bars per latency histogram.
+pub const HISTOGRAM_BARS: usize = 48;
+
+/// Spreads `buckets` over `bars` equal slices of the log axis from `low` to `high` (samples
+/// below `low` go in the first slice), so that bars have an even, readable width.
+pub fn log_bins(buckets: &[(f64, f64, u64)], low: f64, high: f64, bars: usize) -> Vec<(f64, f64, u64)> {
+    if bars == 0 || high <= low || low <= 0.0 {
+        return buckets.to_vec();
+    }
+    let (log_low, log_high) = (format::log10(low), format::log10(high));
+    let width = (log_high - log_low) / bars as f64;
+    let mut out: Vec<(f64, f64, u64)> = (0..bars)
+        .map(|i| {
+            (
+                format::pow10(log_low + width * i as f64),
+                format::pow10(log_low + width * (i + 1) as f64),
+                0,
+            )
+        })
+        .collect();
+    for (lo, hi, count) in buckets {
+        // A bucket's samples count where its middle falls.
+        let middle = ((lo.max(low * 0.5)) * hi.max(low * 0.5)).sqrt();
+        let position = ((format::log10(middle.max(low)) - log_low) / width).floor();
+        let index = if position.is_finite() && position > 0.0 { position as usize } else { 0 };
+        out[index.min(bars - 1)].2 += count;
+    }
+    out.retain(|b| b.2 > 0);
+    out
+}
+
 #[function_component(LatencyHistogram)]
 pub fn latency_histogram(props: &HistogramProps) -> Html {
     let width = WIDTH;
     let height = 200.0;
     let plot_w = width - LEFT - RIGHT;
     let plot_h = height - TOP - BOTTOM;
-    let buckets = rebin_log(&props.buckets, 120);
-    if buckets.is_empty() {
+    if props.buckets.is_empty() {
         return html! {
             <figure class="chart" id={props.id.clone()}>
                 <figcaption>{ props.title.clone() }</figcaption>
@@ -249,8 +279,10 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
             </figure>
         };
     }
-    let low = buckets.first().map_or(0.01, |b| b.0).max(0.001);
-    let high = buckets.last().map_or(1.0, |b| b.1).max(props.p999_ms).max(low * 10.0);
+    // Zero-latency samples (memtable hits, the instant store) go in the first bar.
+    let low = props.buckets.first().map_or(0.01, |b| b.0).max(0.01);
+    let high = props.buckets.last().map_or(1.0, |b| b.1).max(props.p999_ms).max(low * 10.0);
+    let buckets = log_bins(&props.buckets, low, high, HISTOGRAM_BARS);
     let (log_low, log_high) = (format::log10(low), format::log10(high));
     let sx = move |ms: f64| LEFT + (format::log10(ms.max(low)) - log_low) / (log_high - log_low) * plot_w;
     let max_count = buckets.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64;
@@ -270,10 +302,12 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
         .enumerate()
         .map(|(i, (name, ms))| {
             let x = sx(ms);
+            // Labels near the right edge go on the line's left so they stay readable.
+            let (label_x, anchor) = if x > LEFT + plot_w - 110.0 { (x - 4.0, "end") } else { (x + 4.0, "start") };
             html! {
                 <g class="percentile">
                     <line x1={format!("{x:.1}")} x2={format!("{x:.1}")} y1={format!("{TOP:.1}")} y2={format!("{:.1}", TOP + plot_h)} />
-                    <text x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", TOP + 12.0 + 14.0 * i as f64)}>{ format!("{name} {}", format::millis(ms)) }</text>
+                    <text x={format!("{label_x:.1}")} y={format!("{:.1}", TOP + 12.0 + 14.0 * i as f64)} text-anchor={anchor}>{ format!("{name} {}", format::millis(ms)) }</text>
                 </g>
             }
         });
@@ -321,6 +355,17 @@ mod tests {
         let t = ticks(0.0, 0.37, 4);
         assert_eq!(t.len(), 4, "{t:?}");
         assert!((t[1] - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn log_bins_keep_every_sample_and_bound_the_bars() {
+        let buckets: Vec<(f64, f64, u64)> = (0..500)
+            .map(|i| (i as f64 * 0.3, (i + 1) as f64 * 0.3, 1 + i as u64 % 7))
+            .collect();
+        let bars = log_bins(&buckets, 0.01, 200.0, HISTOGRAM_BARS);
+        assert!(bars.len() <= HISTOGRAM_BARS);
+        let total: u64 = buckets.iter().map(|b| b.2).sum();
+        assert_eq!(bars.iter().map(|b| b.2).sum::<u64>(), total);
     }
 
     #[test]

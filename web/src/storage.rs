@@ -11,6 +11,7 @@ use crate::charts::LatencyHistogram;
 use crate::format;
 use crate::session::{Activity, ActivityKind, EventLine, Session};
 use crate::timeline::{requests_in_window, Timeline};
+use std::rc::Rc;
 use strata_engine::{DbState, DbStatus};
 use strata_lab::runner::{ClientError, WriterStatus};
 use strata_sim::{Histogram, RequestRecord, SimDuration, SimTime, StoreOp};
@@ -87,7 +88,7 @@ pub struct StorageModel {
     pub objects: u64,
     pub preset: String,
     pub latencies: Vec<LatencyModel>,
-    pub requests: Vec<RequestRecord>,
+    pub requests: Rc<Vec<RequestRecord>>,
     pub window_start: SimTime,
     pub errors: Vec<ClientError>,
     pub events: Vec<EventLine>,
@@ -119,7 +120,7 @@ impl StorageModel {
         }
         let window_start =
             SimTime::from_nanos(now.as_nanos().saturating_sub(TIMELINE_WINDOW.as_nanos()));
-        let requests = requests_in_window(lab.trace().retained(), window_start, now);
+        let requests = Rc::new(requests_in_window(lab.trace().retained(), window_start, now));
         let settings = session.settings();
         let wal_limit_bytes = settings
             .engine

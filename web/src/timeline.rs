@@ -8,6 +8,8 @@
 
 use crate::format;
 use std::collections::BTreeMap;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use strata_sim::{Cause, EventKind, RequestOutcome, RequestRecord, SimTime, TraceEvent};
 use yew::prelude::*;
 
@@ -36,8 +38,9 @@ pub const LANES: [Cause; 8] = [
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
-    /// Requests overlapping the window, oldest first.
-    pub requests: Vec<RequestRecord>,
+    /// Requests overlapping the window, oldest first (shared: the tooltip looks a hovered bar
+    /// up here instead of every bar carrying its own callbacks).
+    pub requests: Rc<Vec<RequestRecord>>,
     pub window_start: SimTime,
     pub window_end: SimTime,
 }
@@ -128,9 +131,32 @@ struct Bin {
     worst: u8,
 }
 
+/// What the bars of the last render stand for, so one delegated listener can find a bar's
+/// request (or bin) from its `data-i` attribute.
+#[derive(Default)]
+struct Drawn {
+    requests: Rc<Vec<RequestRecord>>,
+    bins: Vec<Hovered>,
+}
+
+/// The hovered or focused bar's item and position, from the event's target.
+fn hovered_from(event: &web_sys::Event, drawn: &Drawn) -> Option<(Hovered, f64, f64)> {
+    let element = event.target()?.dyn_into::<web_sys::Element>().ok()?;
+    let index: usize = element.get_attribute("data-i")?.parse().ok()?;
+    let x: f64 = element.get_attribute("x")?.parse().ok()?;
+    let y: f64 = element.get_attribute("y")?.parse().ok()?;
+    let item = if drawn.bins.is_empty() {
+        Hovered::One(drawn.requests.get(index)?.clone())
+    } else {
+        drawn.bins.get(index)?.clone()
+    };
+    Some((item, x, y))
+}
+
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
     let hovered = use_state(|| None::<(Hovered, f64, f64)>);
+    let drawn = use_mut_ref(Drawn::default);
     let span_ns = props
         .window_end
         .saturating_since(props.window_start)
@@ -153,42 +179,54 @@ pub fn timeline(props: &TimelineProps) -> Html {
             </g>
         }
     });
-    let show = |state: UseStateHandle<Option<(Hovered, f64, f64)>>, what: Hovered, x: f64, y: f64| {
-        Callback::from(move |_: web_sys::Event| state.set(Some((what.clone(), x, y))))
-    };
-    let hide = {
+    // One listener per event type on the whole figure, not four per bar: with hundreds of
+    // bars re-rendered every frame, per-bar callbacks dominate the frame time.
+    let on_enter = {
         let hovered = hovered.clone();
-        Callback::from(move |_: web_sys::Event| hovered.set(None))
+        let drawn = drawn.clone();
+        Callback::from(move |event: web_sys::Event| {
+            if let Some(found) = hovered_from(&event, &drawn.borrow()) {
+                hovered.set(Some(found));
+            }
+        })
+    };
+    let on_leave = {
+        let hovered = hovered.clone();
+        Callback::from(move |event: web_sys::Event| {
+            let on_bar = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|e| e.has_attribute("data-i"));
+            if on_bar {
+                hovered.set(None);
+            }
+        })
     };
     let binned = props.requests.len() > MAX_BARS;
+    let mut bin_items: Vec<Hovered> = Vec::new();
     let bars: Html = if !binned {
         props
             .requests
             .iter()
-            .filter_map(|request| {
+            .enumerate()
+            .map(|(index, request)| {
                 let lane = LANES.iter().position(|c| *c == request.cause).unwrap_or(LANES.len() - 1);
                 let x0 = x_of(request.start.max(props.window_start));
                 let x1 = x_of(request.end).max(x0 + 2.0);
                 let y = lane as f64 * LANE_HEIGHT_PX + 6.0;
                 let class = classes!("request-bar", severity_class(severity(request.outcome)));
-                let what = Hovered::One(request.clone());
                 let key = format!("{}-{}-{}", request.start.as_nanos(), request.end.as_nanos(), request.key);
-                Some(html! {
-                    <rect key={key} x={format!("{x0:.1}")} y={format!("{y:.1}")}
+                html! {
+                    <rect key={key} x={format!("{x0:.1}")} y={format!("{y:.1}")} data-i={index.to_string()}
                           width={format!("{:.1}", x1 - x0)} height={format!("{:.1}", LANE_HEIGHT_PX - 12.0)}
-                          class={class} tabindex="0"
-                          aria-label={format!("{} {} {}", request.op.as_str(), request.key, outcome_name(request.outcome))}
-                          onmouseenter={show(hovered.clone(), what.clone(), x0, y).reform(|e: MouseEvent| e.into())}
-                          onfocus={show(hovered.clone(), what, x0, y).reform(|e: FocusEvent| e.into())}
-                          onmouseleave={hide.reform(|e: MouseEvent| e.into())}
-                          onblur={hide.reform(|e: FocusEvent| e.into())} />
-                })
+                          class={class} tabindex="0" />
+                }
             })
             .collect()
     } else {
         let columns = (plot_width / BIN_PX).floor() as usize;
         let mut bins: BTreeMap<(usize, usize), Bin> = BTreeMap::new();
-        for request in &props.requests {
+        for request in props.requests.iter() {
             let lane = LANES.iter().position(|c| *c == request.cause).unwrap_or(LANES.len() - 1);
             let x = x_of(request.end.min(props.window_end)) - LABEL_WIDTH_PX;
             let column = ((x / BIN_PX) as usize).min(columns.saturating_sub(1));
@@ -204,14 +242,15 @@ pub fn timeline(props: &TimelineProps) -> Html {
         }
         let max_requests = bins.values().map(|b| b.requests).max().unwrap_or(1).max(1) as f64;
         bins.iter()
-            .map(|((lane, column), bin)| {
+            .enumerate()
+            .map(|(index, ((lane, column), bin))| {
                 let x0 = LABEL_WIDTH_PX + *column as f64 * BIN_PX;
                 let full = LANE_HEIGHT_PX - 12.0;
                 let h = (full * (0.25 + 0.75 * bin.requests as f64 / max_requests)).min(full);
                 let y = *lane as f64 * LANE_HEIGHT_PX + 6.0 + (full - h);
                 let from = SimTime::from_nanos(start_ns + ((*column as f64 * BIN_PX) / plot_width * span_ns) as u64);
                 let to = SimTime::from_nanos(start_ns + (((*column + 1) as f64 * BIN_PX) / plot_width * span_ns) as u64);
-                let what = Hovered::Bin {
+                bin_items.push(Hovered::Bin {
                     cause: LANES[*lane],
                     from,
                     to,
@@ -219,19 +258,18 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     failed: bin.failed,
                     bytes: bin.bytes,
                     cost_picousd: bin.cost_picousd,
-                };
+                });
                 html! {
-                    <rect key={format!("{lane}-{column}")} x={format!("{x0:.1}")} y={format!("{y:.1}")}
+                    <rect key={format!("{lane}-{column}")} x={format!("{x0:.1}")} y={format!("{y:.1}")} data-i={index.to_string()}
                           width={format!("{:.1}", BIN_PX - 1.0)} height={format!("{h:.1}")}
-                          class={classes!("request-bar", "binned", severity_class(bin.worst))} tabindex="0"
-                          aria-label={format!("{} requests", bin.requests)}
-                          onmouseenter={show(hovered.clone(), what.clone(), x0, y).reform(|e: MouseEvent| e.into())}
-                          onfocus={show(hovered.clone(), what, x0, y).reform(|e: FocusEvent| e.into())}
-                          onmouseleave={hide.reform(|e: MouseEvent| e.into())}
-                          onblur={hide.reform(|e: FocusEvent| e.into())} />
+                          class={classes!("request-bar", "binned", severity_class(bin.worst))} tabindex="0" />
                 }
             })
             .collect()
+    };
+    *drawn.borrow_mut() = Drawn {
+        requests: props.requests.clone(),
+        bins: bin_items,
     };
     let axis_y = LANE_HEIGHT_PX * LANES.len() as f64 + 20.0;
     let tooltip = hovered.as_ref().map(|(what, x, y)| {
@@ -261,7 +299,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
     html! {
         <div class="timeline-wrap">
             <svg class="timeline" viewBox={format!("0 0 {WIDTH_PX} {height}")} width="100%"
-                 role="group" aria-label="object-store requests over simulated time, one lane per cause">
+                 role="group" aria-label="object-store requests over simulated time, one lane per cause"
+                 onmouseover={on_enter.reform(|e: MouseEvent| e.into())} onfocusin={on_enter.reform(|e: FocusEvent| e.into())}
+                 onmouseout={on_leave.reform(|e: MouseEvent| e.into())} onfocusout={on_leave.reform(|e: FocusEvent| e.into())}>
                 { for lanes }
                 { bars }
                 <text x={LABEL_WIDTH_PX.to_string()} y={format!("{axis_y:.1}")}>{ format::sim_time(props.window_start) }</text>

@@ -1,0 +1,103 @@
+// Playground benchmarks in headless Chromium (not a *.test.mjs, so the test run skips it):
+//   - the wasm bundle's size, raw and gzip -9 (read from dist/);
+//   - wall time from navigation to the first interactive frame on localhost;
+//   - frame time p50/p95 while simulating 10,000 ops per simulated second at 100×, and the
+//     simulated seconds per wall second reached meanwhile.
+// Usage (after `cargo xtask dist` and `cargo xtask serve --skip-build --port 8095`):
+//   cd tests/e2e && STRATA_BASE_URL=http://127.0.0.1:8095/ node bench/frames.mjs [seconds]
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BASE_URL = process.env.STRATA_BASE_URL ?? 'http://127.0.0.1:8080/';
+const SECONDS = Number(process.argv[2] ?? 10);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const wasm = readFileSync(join(root, 'dist', 'strata_web_bg.wasm'));
+const js = readFileSync(join(root, 'dist', 'strata_web.js'));
+
+function base64url(text) {
+  return Buffer.from(text).toString('base64url');
+}
+
+// 10,000 client operations per simulated second (70% writes, 30% reads), no recommender.
+const scenario = {
+  version: 1,
+  name: 'bench-10k',
+  seed: 1,
+  duration_ms: 3_600_000,
+  workload: { rate_ops_per_sec: 10000, mix: { read: 0.3, write: 0.7 }, key_count: 100000 },
+  store: { preset: 's3_standard' },
+};
+
+function quantile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'strata-bench-')), {
+  executablePath: process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  viewport: { width: 1400, height: 1000 },
+});
+const page = context.pages()[0] ?? await context.newPage();
+// Record when the play button first exists and the frame after it is painted.
+await page.addInitScript(() => {
+  window.__firstFrame = new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (document.querySelector('#play')) {
+        observer.disconnect();
+        requestAnimationFrame(() => resolve(performance.now()));
+      }
+    });
+    document.addEventListener('DOMContentLoaded', () => observer.observe(document.body, { childList: true, subtree: true }));
+  });
+});
+const tab = process.env.STRATA_BENCH_TAB ?? 'storage';
+await page.goto(new URL(`#s=v1.${base64url(JSON.stringify(scenario))}`, BASE_URL).toString());
+const firstFrameMs = await page.evaluate(() => window.__firstFrame);
+await page.locator(`#tab-${tab}`).click();
+await page.locator('#speed').fill('2'); // 100×
+await page.click('#play');
+await page.waitForTimeout(1000); // warm up
+const result = await page.evaluate(async (seconds) => {
+  const simSeconds = () => Number.parseFloat(document.querySelector('#sim-time').textContent);
+  const deltas = [];
+  const startSim = simSeconds();
+  const start = performance.now();
+  let last = start;
+  await new Promise((resolve) => {
+    function frame(now) {
+      deltas.push(now - last);
+      last = now;
+      if (now - start < seconds * 1000) requestAnimationFrame(frame); else resolve();
+    }
+    requestAnimationFrame(frame);
+  });
+  const wallSeconds = (performance.now() - start) / 1000;
+  return { deltas, simPerWall: (simSeconds() - startSim) / wallSeconds, frames: deltas.length };
+}, SECONDS);
+await page.click('#play');
+const events = await page.locator('#event-count').textContent();
+const frameWork = await page.locator('#frame-work').textContent();
+await context.close();
+const sorted = result.deltas.slice(1).sort((a, b) => a - b);
+const figures = {
+  wasm_bytes_raw: wasm.length,
+  wasm_bytes_gzip: gzipSync(wasm, { level: 9 }).length,
+  js_glue_bytes_gzip: gzipSync(js, { level: 9 }).length,
+  first_interactive_frame_ms: Math.round(firstFrameMs),
+  tab,
+  frames: result.frames,
+  frame_ms_p50: Number(quantile(sorted, 0.5).toFixed(1)),
+  frame_ms_p95: Number(quantile(sorted, 0.95).toFixed(1)),
+  simulated_seconds_per_wall_second: Number(result.simPerWall.toFixed(2)),
+  simulated_ops_per_wall_second: Math.round(result.simPerWall * scenario.workload.rate_ops_per_sec),
+  events_processed: Number(events),
+  frame_split: frameWork,
+  frames_over_17ms: sorted.filter((d) => d > 17.5).length,
+};
+console.log(JSON.stringify(figures, null, 2));
