@@ -81,7 +81,10 @@ pub enum Action {
     SetSpeedLog10(f64),
     Tab(Tab),
     Message(Option<Message>),
-    Frame { effective_speed: Option<f64>, work_ms: f64 },
+    Frame {
+        effective_speed: Option<f64>,
+        work_ms: f64,
+    },
     Rebuilding(bool),
     ToEnd(bool),
     Redraw,
@@ -232,7 +235,10 @@ impl OpeCache {
             return;
         };
         let now_ms = wall_ms();
-        let key = (session.scenario().seed, serde_json::to_string(spec).unwrap_or_default());
+        let key = (
+            session.scenario().seed,
+            serde_json::to_string(spec).unwrap_or_default(),
+        );
         let steps = session.lab().recommender_summary().map_or(0, |s| s.steps);
         let stale_twin = self.key.as_ref() != Some(&key)
             || self.twin.as_ref().is_some_and(|t| t.steps() > steps);
@@ -332,13 +338,18 @@ fn apply_command(session: &mut Session, command: Command) -> (Option<Action>, bo
                 )),
                 false,
             ),
-            Err(e) => (Some(error(format!("The settings could not be saved: {e}"))), false),
+            Err(e) => (
+                Some(error(format!("The settings could not be saved: {e}"))),
+                false,
+            ),
         },
         Command::Load { scenario, source } => {
             let name = scenario.name.clone();
             match session.restart(*scenario) {
                 Ok(()) => (
-                    Some(info(format!("Loaded “{name}” from {source}; the run starts at 0 s."))),
+                    Some(info(format!(
+                        "Loaded “{name}” from {source}; the run starts at 0 s."
+                    ))),
                     false,
                 ),
                 Err(e) => (
@@ -431,7 +442,9 @@ fn run_frame(
                 }
                 if stalled && !session.lab().finished() {
                     dispatcher.dispatch(Action::ToEnd(false));
-                    dispatcher.dispatch(error("Nothing is left to simulate but the run has not finished."));
+                    dispatcher.dispatch(error(
+                        "Nothing is left to simulate but the run has not finished.",
+                    ));
                     break;
                 }
                 if wall_ms() - start > budget_ms {
@@ -459,7 +472,8 @@ fn run_frame(
                     }
                 }
                 if wall_dt_ms > 0.0 {
-                    effective = Some(session.now().saturating_since(before).as_millis_f64() / wall_dt_ms);
+                    effective =
+                        Some(session.now().saturating_since(before).as_millis_f64() / wall_dt_ms);
                 }
                 if session.lab().finished() {
                     dispatcher.dispatch(Action::Pause);
@@ -488,10 +502,18 @@ fn schedule_frame(
 ) {
     let next_slot = slot.clone();
     let frame = request_animation_frame(move |timestamp_ms| {
-        let dt = last_timestamp_ms.map_or(0.0, |last| (timestamp_ms - last).clamp(0.0, MAX_FRAME_MS));
+        let dt =
+            last_timestamp_ms.map_or(0.0, |last| (timestamp_ms - last).clamp(0.0, MAX_FRAME_MS));
         let render = *render_ms.borrow();
         run_frame(&session, &dispatcher, mode, dt, render);
-        schedule_frame(next_slot, session, dispatcher, mode, render_ms, Some(timestamp_ms));
+        schedule_frame(
+            next_slot,
+            session,
+            dispatcher,
+            mode,
+            render_ms,
+            Some(timestamp_ms),
+        );
     });
     *slot.borrow_mut() = Some(frame);
 }
@@ -511,7 +533,10 @@ pub fn app() -> Html {
         let boot = boot.as_ref().expect("boot is read before it is taken");
         let (mut session, _) = session_for(boot.scenario.clone());
         if let Some(ms) = boot.at_ms {
-            let _ = session.begin_rebuild(boot.scenario.clone(), Milestone::time(SimTime::from_millis(ms)));
+            let _ = session.begin_rebuild(
+                boot.scenario.clone(),
+                Milestone::time(SimTime::from_millis(ms)),
+            );
         }
         session
     });
@@ -553,7 +578,9 @@ pub fn app() -> Html {
         let mode = if state.to_end {
             Mode::ToEnd
         } else if state.playing {
-            Mode::Play { speed: format::pow10(state.speed_log10) }
+            Mode::Play {
+                speed: format::pow10(state.speed_log10),
+            }
         } else {
             Mode::Idle
         };
@@ -576,33 +603,42 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             // Not passive: Space must not also scroll the page.
             let options = gloo::events::EventListenerOptions::enable_prevent_default();
-            let listener = EventListener::new_with_options(&gloo::utils::document(), "keydown", options, move |event| {
-                let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-                let tag = event
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .map(|e| e.tag_name())
-                    .unwrap_or_default();
-                let typing = matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA");
-                if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
-                    return;
-                }
-                match event.key().as_str() {
-                    // A focused button takes Space itself.
-                    " " if tag != "BUTTON" => {
-                        event.prevent_default();
-                        state.dispatch(Action::TogglePlay);
+            let listener = EventListener::new_with_options(
+                &gloo::utils::document(),
+                "keydown",
+                options,
+                move |event| {
+                    let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                        return;
+                    };
+                    let tag = event
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .map(|e| e.tag_name())
+                        .unwrap_or_default();
+                    let typing = matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA");
+                    if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
+                        return;
                     }
-                    "." => {
-                        let result = session.borrow_mut().step();
-                        match result {
-                            Ok(_) => state.dispatch(Action::Redraw),
-                            Err(e) => state.dispatch(error(format!("The simulation stopped: {e}"))),
+                    match event.key().as_str() {
+                        // A focused button takes Space itself.
+                        " " if tag != "BUTTON" => {
+                            event.prevent_default();
+                            state.dispatch(Action::TogglePlay);
                         }
+                        "." => {
+                            let result = session.borrow_mut().step();
+                            match result {
+                                Ok(_) => state.dispatch(Action::Redraw),
+                                Err(e) => {
+                                    state.dispatch(error(format!("The simulation stopped: {e}")))
+                                }
+                            }
+                        }
+                        _ => {}
                     }
-                    _ => {}
-                }
-            });
+                },
+            );
             move || drop(listener)
         });
     }
@@ -725,11 +761,9 @@ pub fn app() -> Html {
     let on_scrub = {
         let seek_to = seek_to.clone();
         let state = state.clone();
-        Callback::from(move |text: String| {
-            match text.parse::<f64>() {
-                Ok(ms) if ms.is_finite() && ms >= 0.0 => seek_to(ms.round() as u64),
-                _ => state.dispatch(error("The scrubber gave a time that is not a number.")),
-            }
+        Callback::from(move |text: String| match text.parse::<f64>() {
+            Ok(ms) if ms.is_finite() && ms >= 0.0 => seek_to(ms.round() as u64),
+            _ => state.dispatch(error("The scrubber gave a time that is not a number.")),
         })
     };
     let on_goto = {
@@ -789,7 +823,11 @@ pub fn app() -> Html {
         // Keep the address bar in step with the scenario (replaceState fires no hashchange).
         use_effect_with(fragment.clone(), move |fragment| {
             if let Ok(history) = gloo::utils::window().history() {
-                let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(fragment));
+                let _ = history.replace_state_with_url(
+                    &wasm_bindgen::JsValue::NULL,
+                    "",
+                    Some(fragment),
+                );
             }
         });
     }
@@ -797,13 +835,23 @@ pub fn app() -> Html {
     let horizon_ms = session_ref.horizon().as_nanos() / 1_000_000;
     let speed = format::pow10(state.speed_log10);
     let progress = if state.rebuilding {
-        session_ref.rebuild_progress().map(|p| (p, format!(
-            "Re-simulating from the seed to {}…",
-            session_ref.rebuild_target().map_or(String::new(), format::sim_time)
-        )))
+        session_ref.rebuild_progress().map(|p| {
+            (
+                p,
+                format!(
+                    "Re-simulating from the seed to {}…",
+                    session_ref
+                        .rebuild_target()
+                        .map_or(String::new(), format::sim_time)
+                ),
+            )
+        })
     } else if state.to_end {
         let end = lab.workload_end().as_nanos().max(1) as f64;
-        Some(((now.as_nanos() as f64 / end).min(1.0), "Running to the end of the scenario…".to_string()))
+        Some((
+            (now.as_nanos() as f64 / end).min(1.0),
+            "Running to the end of the scenario…".to_string(),
+        ))
     } else {
         None
     };
@@ -811,7 +859,11 @@ pub fn app() -> Html {
     let body = match state.tab {
         Tab::Storage => {
             let model = StorageModel::from_session(&session_ref);
-            let db_path = scenario.engine.path.clone().unwrap_or_else(|| "db".to_string());
+            let db_path = scenario
+                .engine
+                .path
+                .clone()
+                .unwrap_or_else(|| "db".to_string());
             html! {
                 <div class="storage-layout">
                     <StorageView model={model} />
@@ -825,7 +877,11 @@ pub fn app() -> Html {
         Tab::Recommender => {
             let mut cache = ope_cache.borrow_mut();
             cache.refresh(&session_ref);
-            let model = RecommenderModel::from_session(&session_ref, cache.result.clone(), cache.error.clone());
+            let model = RecommenderModel::from_session(
+                &session_ref,
+                cache.result.clone(),
+                cache.error.clone(),
+            );
             html! { <RecommenderView model={model} on_command={on_command.clone()} disabled={busy} /> }
         }
         Tab::Scenario => {
@@ -914,7 +970,9 @@ mod tests {
     #[test]
     fn commands_report_refusals_without_touching_the_run() {
         let mut session = Session::new(link::default_scenario()).unwrap();
-        session.advance(SimDuration::from_millis(500), u64::MAX).unwrap();
+        session
+            .advance(SimDuration::from_millis(500), u64::MAX)
+            .unwrap();
         let before = session.lab().trace().hash_hex();
         let (action, rebuilding) = apply_command(
             &mut session,
@@ -930,7 +988,10 @@ mod tests {
         assert_eq!(session.lab().trace().hash_hex(), before);
         let (_, rebuilding) = apply_command(
             &mut session,
-            Command::Inject(strata_lab::scenario::FaultSpec::CrashWriter { at_ms: 0, recover_after_ms: Some(200) }),
+            Command::Inject(strata_lab::scenario::FaultSpec::CrashWriter {
+                at_ms: 0,
+                recover_after_ms: Some(200),
+            }),
         );
         assert!(rebuilding);
         session.finish_rebuild().unwrap();

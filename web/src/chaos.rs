@@ -7,26 +7,62 @@
 
 use crate::command::Command;
 use crate::format;
+use crate::widgets::DraftInput;
 use std::rc::Rc;
 use strata_lab::scenario::{FaultOp, FaultSpec};
 use strata_sim::SimTime;
-use crate::widgets::DraftInput;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// The faults the panel offers, in display order: (kind, button label, what it does).
 pub const FAULTS: [(&str, &str, &str); 11] = [
-    ("server_errors", "5xx errors", "matching requests fail with a server error"),
-    ("timeouts", "timeouts", "no answer before the deadline; a write may still land"),
+    (
+        "server_errors",
+        "5xx errors",
+        "matching requests fail with a server error",
+    ),
+    (
+        "timeouts",
+        "timeouts",
+        "no answer before the deadline; a write may still land",
+    ),
     ("throttle", "throttling", "503 SlowDown whatever the rate"),
-    ("lost_acks", "lost acks", "writes land but the caller sees an error"),
-    ("slow", "slow requests", "requests take longer by the factor"),
+    (
+        "lost_acks",
+        "lost acks",
+        "writes land but the caller sees an error",
+    ),
+    (
+        "slow",
+        "slow requests",
+        "requests take longer by the factor",
+    ),
     ("outage", "outage", "every request fails for the window"),
-    ("bit_flips", "corrupt PUTs", "matching PUTs are stored with one bit flipped"),
-    ("bit_flip", "flip one bit", "one stored object under the target gets one bit flipped"),
-    ("crash_writer", "crash writer", "the writer dies: unflushed writes are gone"),
-    ("recover", "recover", "a new writer opens, replays the WAL and reads back every durable write"),
-    ("start_zombie", "start zombie", "a second writer takes over; the first keeps writing until fenced"),
+    (
+        "bit_flips",
+        "corrupt PUTs",
+        "matching PUTs are stored with one bit flipped",
+    ),
+    (
+        "bit_flip",
+        "flip one bit",
+        "one stored object under the target gets one bit flipped",
+    ),
+    (
+        "crash_writer",
+        "crash writer",
+        "the writer dies: unflushed writes are gone",
+    ),
+    (
+        "recover",
+        "recover",
+        "a new writer opens, replays the WAL and reads back every durable write",
+    ),
+    (
+        "start_zombie",
+        "start zombie",
+        "a second writer takes over; the first keeps writing until fenced",
+    ),
 ];
 
 /// The chaos form.
@@ -96,24 +132,74 @@ pub fn fault_for(kind: &str, form: &ChaosForm, db_path: &str) -> Result<FaultSpe
         _ => String::new(),
     };
     if !(0.0..=1.0).contains(&form.probability) {
-        return Err(format!("the probability must be between 0 and 1, got {}", form.probability));
+        return Err(format!(
+            "the probability must be between 0 and 1, got {}",
+            form.probability
+        ));
     }
     let probability = form.probability;
     Ok(match kind {
-        "server_errors" => FaultSpec::ServerErrors { from_ms: 0, until_ms, probability, ops, prefix: String::new() },
-        "timeouts" => FaultSpec::Timeouts { from_ms: 0, until_ms, probability, ops, prefix: String::new(), applied_probability: 0.5 },
-        "throttle" => FaultSpec::Throttle { from_ms: 0, until_ms, probability, ops, prefix: String::new() },
-        "lost_acks" => FaultSpec::LostAcks { from_ms: 0, until_ms, probability, ops: vec![FaultOp::Put], prefix: String::new() },
+        "server_errors" => FaultSpec::ServerErrors {
+            from_ms: 0,
+            until_ms,
+            probability,
+            ops,
+            prefix: String::new(),
+        },
+        "timeouts" => FaultSpec::Timeouts {
+            from_ms: 0,
+            until_ms,
+            probability,
+            ops,
+            prefix: String::new(),
+            applied_probability: 0.5,
+        },
+        "throttle" => FaultSpec::Throttle {
+            from_ms: 0,
+            until_ms,
+            probability,
+            ops,
+            prefix: String::new(),
+        },
+        "lost_acks" => FaultSpec::LostAcks {
+            from_ms: 0,
+            until_ms,
+            probability,
+            ops: vec![FaultOp::Put],
+            prefix: String::new(),
+        },
         "slow" => {
             if !(form.multiplier.is_finite() && form.multiplier >= 1.0) {
-                return Err(format!("the slow-down factor must be at least 1, got {}", form.multiplier));
+                return Err(format!(
+                    "the slow-down factor must be at least 1, got {}",
+                    form.multiplier
+                ));
             }
-            FaultSpec::Slow { from_ms: 0, until_ms, probability, ops, prefix: String::new(), multiplier: form.multiplier }
+            FaultSpec::Slow {
+                from_ms: 0,
+                until_ms,
+                probability,
+                ops,
+                prefix: String::new(),
+                multiplier: form.multiplier,
+            }
         }
-        "outage" => FaultSpec::Outage { from_ms: 0, until_ms: form.window_ms.max(1) },
-        "bit_flips" => FaultSpec::BitFlips { from_ms: 0, until_ms, probability, ops: vec![FaultOp::Put], prefix },
+        "outage" => FaultSpec::Outage {
+            from_ms: 0,
+            until_ms: form.window_ms.max(1),
+        },
+        "bit_flips" => FaultSpec::BitFlips {
+            from_ms: 0,
+            until_ms,
+            probability,
+            ops: vec![FaultOp::Put],
+            prefix,
+        },
         "bit_flip" => FaultSpec::BitFlip { at_ms: 0, prefix },
-        "crash_writer" => FaultSpec::CrashWriter { at_ms: 0, recover_after_ms: None },
+        "crash_writer" => FaultSpec::CrashWriter {
+            at_ms: 0,
+            recover_after_ms: None,
+        },
         "recover" => FaultSpec::Recover { at_ms: 0 },
         "start_zombie" => FaultSpec::StartZombie { at_ms: 0 },
         other => return Err(format!("unknown fault “{other}”")),
@@ -124,9 +210,16 @@ pub fn fault_for(kind: &str, form: &ChaosForm, db_path: &str) -> Result<FaultSpe
 pub fn describe(fault: &FaultSpec) -> String {
     let at = |ms: u64| format::sim_time(SimTime::from_millis(ms));
     match fault {
-        FaultSpec::Outage { from_ms, until_ms } => format!("outage {} → {}", at(*from_ms), at(*until_ms)),
-        FaultSpec::BitFlip { at_ms, prefix } => format!("bit flip at {} under “{}”", at(*at_ms), prefix),
-        FaultSpec::CrashWriter { at_ms, recover_after_ms: Some(after) } => format!("crash writer at {}, recover {} ms later", at(*at_ms), after),
+        FaultSpec::Outage { from_ms, until_ms } => {
+            format!("outage {} → {}", at(*from_ms), at(*until_ms))
+        }
+        FaultSpec::BitFlip { at_ms, prefix } => {
+            format!("bit flip at {} under “{}”", at(*at_ms), prefix)
+        }
+        FaultSpec::CrashWriter {
+            at_ms,
+            recover_after_ms: Some(after),
+        } => format!("crash writer at {}, recover {} ms later", at(*at_ms), after),
         FaultSpec::CrashWriter { at_ms, .. } => format!("crash writer at {}", at(*at_ms)),
         FaultSpec::Recover { at_ms } => format!("recover at {}", at(*at_ms)),
         FaultSpec::StartZombie { at_ms } => format!("zombie writer at {}", at(*at_ms)),
@@ -163,50 +256,46 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
         let form = form.clone();
         let on_command = props.on_command.clone();
         let db_path = props.db_path.clone();
-        Callback::from(move |_: MouseEvent| match fault_for(kind, &form, &db_path) {
-            Ok(fault) => on_command.emit(Command::Inject(fault)),
-            Err(message) => on_command.emit(Command::Refused(message)),
-        })
+        Callback::from(
+            move |_: MouseEvent| match fault_for(kind, &form, &db_path) {
+                Ok(fault) => on_command.emit(Command::Inject(fault)),
+                Err(message) => on_command.emit(Command::Refused(message)),
+            },
+        )
     };
     let on_window = {
         let form = form.clone();
         let on_command = props.on_command.clone();
-        Callback::from(move |text: String| {
-            match text.trim().parse::<f64>() {
-                Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 => {
-                    form.dispatch(ChaosAction::WindowMs((seconds * 1000.0).round() as u64))
-                }
-                _ => on_command.emit(Command::Refused(format!(
-                    "The fault window must be between 0 and 3,600 seconds; “{}” is not.",
-                    text
-                ))),
+        Callback::from(move |text: String| match text.trim().parse::<f64>() {
+            Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 => {
+                form.dispatch(ChaosAction::WindowMs((seconds * 1000.0).round() as u64))
             }
+            _ => on_command.emit(Command::Refused(format!(
+                "The fault window must be between 0 and 3,600 seconds; “{}” is not.",
+                text
+            ))),
         })
     };
     let on_probability = {
         let form = form.clone();
         let on_command = props.on_command.clone();
-        Callback::from(move |text: String| {
-            match text.trim().parse::<f64>() {
-                Ok(p) if (0.0..=1.0).contains(&p) => form.dispatch(ChaosAction::Probability(p)),
-                _ => on_command.emit(Command::Refused(format!(
-                    "The probability must be between 0 and 1; “{}” is not.",
-                    text
-                ))),
-            }
+        Callback::from(move |text: String| match text.trim().parse::<f64>() {
+            Ok(p) if (0.0..=1.0).contains(&p) => form.dispatch(ChaosAction::Probability(p)),
+            _ => on_command.emit(Command::Refused(format!(
+                "The probability must be between 0 and 1; “{}” is not.",
+                text
+            ))),
         })
     };
     let on_multiplier = {
         let form = form.clone();
         let on_command = props.on_command.clone();
-        Callback::from(move |text: String| {
-            match text.trim().parse::<f64>() {
-                Ok(m) if m.is_finite() && m >= 1.0 => form.dispatch(ChaosAction::Multiplier(m)),
-                _ => on_command.emit(Command::Refused(format!(
-                    "The slow-down factor must be at least 1; “{}” is not.",
-                    text
-                ))),
-            }
+        Callback::from(move |text: String| match text.trim().parse::<f64>() {
+            Ok(m) if m.is_finite() && m >= 1.0 => form.dispatch(ChaosAction::Multiplier(m)),
+            _ => on_command.emit(Command::Refused(format!(
+                "The slow-down factor must be at least 1; “{}” is not.",
+                text
+            ))),
         })
     };
     let on_ops = {
@@ -282,12 +371,20 @@ mod tests {
             }
             let mut scenario = Scenario::default();
             scenario.faults.push(fault.shifted(1000));
-            scenario.validate().unwrap_or_else(|e| panic!("{kind}: {e}"));
+            scenario
+                .validate()
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
             assert!(!describe(&scenario.faults[0]).is_empty());
         }
         let mut scenario = Scenario::default();
-        scenario.faults.push(fault_for("crash_writer", &form, "db").unwrap().shifted(1000));
-        scenario.faults.push(fault_for("recover", &form, "db").unwrap().shifted(2000));
+        scenario.faults.push(
+            fault_for("crash_writer", &form, "db")
+                .unwrap()
+                .shifted(1000),
+        );
+        scenario
+            .faults
+            .push(fault_for("recover", &form, "db").unwrap().shifted(2000));
         scenario.validate().unwrap();
     }
 
@@ -297,7 +394,9 @@ mod tests {
             multiplier: 0.5,
             ..ChaosForm::default()
         };
-        assert!(fault_for("slow", &form, "db").unwrap_err().contains("at least 1"));
+        assert!(fault_for("slow", &form, "db")
+            .unwrap_err()
+            .contains("at least 1"));
         assert!(fault_for("meteor", &ChaosForm::default(), "db").is_err());
         match fault_for("bit_flip", &ChaosForm::default(), "db").unwrap() {
             FaultSpec::BitFlip { prefix, .. } => assert_eq!(prefix, "db/sst/"),

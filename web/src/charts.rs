@@ -111,11 +111,19 @@ pub fn line_chart(props: &LineChartProps) -> Html {
     if x_max <= x_min {
         x_max = x_min + 1.0;
     }
-    let (y_low, y_high) = props.y_range.unwrap_or((y_min, if y_max > y_min { y_max * 1.08 } else { y_min + 1.0 }));
+    let (y_low, y_high) = props.y_range.unwrap_or((
+        y_min,
+        if y_max > y_min {
+            y_max * 1.08
+        } else {
+            y_min + 1.0
+        },
+    ));
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let sx = move |x: f64| LEFT + (x - x_min) / (x_max - x_min) * plot_w;
-    let sy = move |y: f64| TOP + plot_h - ((y - y_low) / (y_high - y_low)).clamp(-0.05, 1.05) * plot_h;
+    let sy =
+        move |y: f64| TOP + plot_h - ((y - y_low) / (y_high - y_low)).clamp(-0.05, 1.05) * plot_h;
     let x_ticks = ticks(x_min, x_max, 5);
     let y_ticks = ticks(y_low, y_high, 4);
     let lines = props.series.iter().map(|series| {
@@ -239,7 +247,12 @@ pub const HISTOGRAM_BARS: usize = 48;
 
 /// Spreads `buckets` over `bars` equal slices of the log axis from `low` to `high` (samples
 /// below `low` go in the first slice), so that bars have an even, readable width.
-pub fn log_bins(buckets: &[(f64, f64, u64)], low: f64, high: f64, bars: usize) -> Vec<(f64, f64, u64)> {
+pub fn log_bins(
+    buckets: &[(f64, f64, u64)],
+    low: f64,
+    high: f64,
+    bars: usize,
+) -> Vec<(f64, f64, u64)> {
     if bars == 0 || high <= low || low <= 0.0 {
         return buckets.to_vec();
     }
@@ -258,7 +271,11 @@ pub fn log_bins(buckets: &[(f64, f64, u64)], low: f64, high: f64, bars: usize) -
         // A bucket's samples count where its middle falls.
         let middle = ((lo.max(low * 0.5)) * hi.max(low * 0.5)).sqrt();
         let position = ((format::log10(middle.max(low)) - log_low) / width).floor();
-        let index = if position.is_finite() && position > 0.0 { position as usize } else { 0 };
+        let index = if position.is_finite() && position > 0.0 {
+            position as usize
+        } else {
+            0
+        };
         out[index.min(bars - 1)].2 += count;
     }
     out.retain(|b| b.2 > 0);
@@ -281,10 +298,17 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
     }
     // Zero-latency samples (memtable hits, the instant store) go in the first bar.
     let low = props.buckets.first().map_or(0.01, |b| b.0).max(0.01);
-    let high = props.buckets.last().map_or(1.0, |b| b.1).max(props.p999_ms).max(low * 10.0);
+    let high = props
+        .buckets
+        .last()
+        .map_or(1.0, |b| b.1)
+        .max(props.p999_ms)
+        .max(low * 10.0);
     let buckets = log_bins(&props.buckets, low, high, HISTOGRAM_BARS);
     let (log_low, log_high) = (format::log10(low), format::log10(high));
-    let sx = move |ms: f64| LEFT + (format::log10(ms.max(low)) - log_low) / (log_high - log_low) * plot_w;
+    let sx = move |ms: f64| {
+        LEFT + (format::log10(ms.max(low)) - log_low) / (log_high - log_low) * plot_w
+    };
     let max_count = buckets.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64;
     let bars = buckets.iter().map(|(lo, hi, count)| {
         let x0 = sx(*lo);

@@ -17,7 +17,10 @@ pub enum Command {
     /// Fold the live changes into the scenario and restart from zero.
     AdoptLive,
     /// Replace the scenario (an imported file or an example) and restart from zero.
-    Load { scenario: Box<Scenario>, source: String },
+    Load {
+        scenario: Box<Scenario>,
+        source: String,
+    },
     /// Show a message (a panel refused an input before sending anything).
     Refused(String),
     /// Show a confirmation.

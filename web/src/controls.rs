@@ -109,7 +109,12 @@ fn whole(field: Field, text: &str) -> Result<u64, String> {
 
 /// The control a field's new value makes, from the current settings. Pure, so tests can call
 /// it: every refusal is a message naming the field and the rule.
-pub fn control_for(settings: &Settings, field: Field, value: &str, checked: bool) -> Result<Control, String> {
+pub fn control_for(
+    settings: &Settings,
+    field: Field,
+    value: &str,
+    checked: bool,
+) -> Result<Control, String> {
     let mut workload = settings.workload.clone();
     let mut engine = settings.engine.clone();
     let mut store = settings.store.clone();
@@ -145,7 +150,9 @@ pub fn control_for(settings: &Settings, field: Field, value: &str, checked: bool
         Field::ReadPercent => {
             let percent = number(field, value)?;
             if !(0.0..=100.0).contains(&percent) {
-                return Err(format!("read share must be between 0 and 100%, got {percent}"));
+                return Err(format!(
+                    "read share must be between 0 and 100%, got {percent}"
+                ));
             }
             let reads_and_writes = (workload.mix.read + workload.mix.write).max(1e-9);
             workload.mix.read = reads_and_writes * percent / 100.0;
@@ -204,7 +211,9 @@ pub fn control_for(settings: &Settings, field: Field, value: &str, checked: bool
             let limit = number(field, value)?;
             store.put_limit_per_sec = (limit > 0.0).then_some(limit);
             if limit < 0.0 {
-                return Err(format!("put-limit must be ≥ 0 (0 turns throttling off), got {limit}"));
+                return Err(format!(
+                    "put-limit must be ≥ 0 (0 turns throttling off), got {limit}"
+                ));
             }
             2
         }
@@ -243,7 +252,10 @@ pub fn preset_latency(preset: StorePreset) -> (LatencySpec, LatencySpec) {
 /// The (GET, PUT) latency the store uses now.
 fn current_latency(store: &StoreSpec) -> (LatencySpec, LatencySpec) {
     let (get, put) = preset_latency(store.preset);
-    (store.get_latency.unwrap_or(get), store.put_latency.unwrap_or(put))
+    (
+        store.get_latency.unwrap_or(get),
+        store.put_latency.unwrap_or(put),
+    )
 }
 
 fn engine_value(engine: &EngineSpec) -> (f64, u64, u64) {
@@ -252,7 +264,10 @@ fn engine_value(engine: &EngineSpec) -> (f64, u64, u64) {
         engine
             .flush_interval_ms
             .unwrap_or(defaults.flush_interval.as_millis_f64()),
-        engine.memtable_bytes.unwrap_or(defaults.memtable_bytes as u64) / 1024,
+        engine
+            .memtable_bytes
+            .unwrap_or(defaults.memtable_bytes as u64)
+            / 1024,
         engine
             .block_cache_bytes
             .unwrap_or(defaults.block_cache_bytes as u64)
@@ -310,9 +325,14 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
         let submit = submit.clone();
         Callback::from(move |event: Event| {
             let target = event.target();
-            let (value, checked) = if let Some(input) = target.clone().and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(t).ok()) {
+            let (value, checked) = if let Some(input) = target
+                .clone()
+                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(t).ok())
+            {
                 (input.value(), input.checked())
-            } else if let Some(select) = target.and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlSelectElement>(t).ok()) {
+            } else if let Some(select) =
+                target.and_then(|t| wasm_bindgen::JsCast::dyn_into::<HtmlSelectElement>(t).ok())
+            {
                 (select.value(), false)
             } else {
                 return;
@@ -325,7 +345,12 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
             html! { <span class="field-error" role="alert" id={format!("{}-error", field.id())}>{ message.clone() }</span> }
         })
     };
-    let number_input = |field: Field, label: &'static str, unit: &'static str, value: String, min: &'static str, step: &'static str| {
+    let number_input = |field: Field,
+                        label: &'static str,
+                        unit: &'static str,
+                        value: String,
+                        min: &'static str,
+                        step: &'static str| {
         html! {
             <label class="field">
                 <span class="field-label">{ label }</span>

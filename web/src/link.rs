@@ -190,7 +190,9 @@ mod tests {
         let old = format!(
             "#s={}",
             "v1.".to_string()
-                + &strata_lab::share::base64url_encode(br#"{"version":0,"seed":1,"duration_ms":5}"#)
+                + &strata_lab::share::base64url_encode(
+                    br#"{"version":0,"seed":1,"duration_ms":5}"#
+                )
         );
         match parse(&old, "") {
             LinkRequest::Invalid(message) => assert!(message.contains("version 0"), "{message}"),

@@ -35,7 +35,9 @@ pub struct Twin {
 
 impl std::fmt::Debug for Twin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Twin").field("steps", &self.sim.steps()).finish()
+        f.debug_struct("Twin")
+            .field("steps", &self.sim.steps())
+            .finish()
     }
 }
 
@@ -81,7 +83,9 @@ impl Twin {
             .clicks
             .iter()
             .filter(|(id, _)| *id >= first && *id <= last)
-            .fold((0u64, 0u64), |(c, n), (_, click)| (c + u64::from(*click), n + 1));
+            .fold((0u64, 0u64), |(c, n), (_, click)| {
+                (c + u64::from(*click), n + 1)
+            });
         (shown > 0).then(|| (clicks as f64 / shown as f64, shown))
     }
 
@@ -135,7 +139,13 @@ pub fn evaluate(log: &[LoggedImpression], items: usize, twin: &Twin) -> Result<O
     let model: Vec<f64> = shown
         .iter()
         .zip(&clicked)
-        .map(|(n, c)| if *n == 0 { overall } else { *c as f64 / *n as f64 })
+        .map(|(n, c)| {
+            if *n == 0 {
+                overall
+            } else {
+                *c as f64 / *n as f64
+            }
+        })
         .collect();
     let rows: Vec<OpeRow<'_>> = log
         .iter()
@@ -208,13 +218,24 @@ mod tests {
         let mut twin = Twin::new(&spec, scenario.seed).unwrap();
         twin.advance_to(steps).unwrap();
         let result = evaluate(&log, spec.population.items as usize, &twin).unwrap();
-        let truth = result.truth_ctr.expect("the twin served the same impression ids");
+        let truth = result
+            .truth_ctr
+            .expect("the twin served the same impression ids");
         assert!(result.rows > 1000);
-        let ips = result.estimates.iter().find(|(n, _)| *n == "ips").unwrap().1;
+        let ips = result
+            .estimates
+            .iter()
+            .find(|(n, _)| *n == "ips")
+            .unwrap()
+            .1;
         let dr = result.estimates.iter().find(|(n, _)| *n == "dr").unwrap().1;
         // Uniform serving should click less than a learning policy, and the intervals should
         // be honest about the truth (generous, since both are noisy).
-        assert!(truth < result.behaviour_ctr + 0.05, "{truth} vs {}", result.behaviour_ctr);
+        assert!(
+            truth < result.behaviour_ctr + 0.05,
+            "{truth} vs {}",
+            result.behaviour_ctr
+        );
         for e in [ips, dr] {
             let slack = 3.0 * (e.ci95_high - e.ci95_low) / 2.0 + 0.02;
             assert!((e.value - truth).abs() < slack, "{e:?} vs truth {truth}");
@@ -227,6 +248,8 @@ mod tests {
     #[test]
     fn an_empty_log_is_reported_not_panicked() {
         let twin = Twin::new(&default_recommender(), 1).unwrap();
-        assert!(evaluate(&[], 12, &twin).unwrap_err().contains("no impressions"));
+        assert!(evaluate(&[], 12, &twin)
+            .unwrap_err()
+            .contains("no impressions"));
     }
 }

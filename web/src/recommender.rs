@@ -13,12 +13,12 @@ use crate::command::Command;
 use crate::format;
 use crate::ope::OpeResult;
 use crate::session::Session;
+use crate::widgets::DraftInput;
 use std::rc::Rc;
 use strata_lab::recommender::RecommenderReport;
 use strata_lab::scenario::{DriftSpec, RecommenderSpec, POLICY_NAMES};
 use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::SimTime;
-use crate::widgets::DraftInput;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -43,7 +43,11 @@ pub struct RecommenderModel {
 }
 
 impl RecommenderModel {
-    pub fn from_session(session: &Session, ope: Option<Rc<OpeResult>>, ope_error: Option<String>) -> Self {
+    pub fn from_session(
+        session: &Session,
+        ope: Option<Rc<OpeResult>>,
+        ope_error: Option<String>,
+    ) -> Self {
         let lab = session.lab();
         let observed = session.observed();
         RecommenderModel {
@@ -85,7 +89,10 @@ fn feedback_loop(m: &RecommenderModel) -> Html {
     let failures = m.report.as_ref().map_or(0, |r| r.log_failures);
     let checkpoints = m.report.as_ref().map_or(0, |r| r.checkpoints_written);
     let version = m.summary.as_ref().map_or(0, |s| s.policy_version);
-    let policy = m.spec.as_ref().map_or("–".to_string(), |s| s.policy.name.clone());
+    let policy = m
+        .spec
+        .as_ref()
+        .map_or("–".to_string(), |s| s.policy.name.clone());
     let boxes = [
         (40.0, 30.0, "policy", format!("{policy} · v{version}")),
         (330.0, 30.0, "impressions", "slates shown".to_string()),
@@ -94,11 +101,44 @@ fn feedback_loop(m: &RecommenderModel) -> Html {
         (40.0, 170.0, "model update", "posterior moves".to_string()),
     ];
     let arrows = [
-        ((240.0f64, 62.0f64), (330.0f64, 62.0f64), format!("{} impressions", format::grouped(m.impressions)), "arrow-impressions"),
-        ((530.0, 62.0), (620.0, 62.0), format!("{} clicks", format::grouped(m.clicks)), "arrow-clicks"),
-        ((720.0, 95.0), (720.0, 170.0), format!("{} logged · {} failed", format::grouped(logged), format::grouped(failures)), "arrow-logged"),
-        ((620.0, 202.0), (240.0, 202.0), format!("{} updates · {} checkpoints", format::grouped(m.policy_updates), format::grouped(checkpoints.max(m.checkpoints))), "arrow-updates"),
-        ((140.0, 170.0), (140.0, 95.0), "next slate".to_string(), "arrow-next"),
+        (
+            (240.0f64, 62.0f64),
+            (330.0f64, 62.0f64),
+            format!("{} impressions", format::grouped(m.impressions)),
+            "arrow-impressions",
+        ),
+        (
+            (530.0, 62.0),
+            (620.0, 62.0),
+            format!("{} clicks", format::grouped(m.clicks)),
+            "arrow-clicks",
+        ),
+        (
+            (720.0, 95.0),
+            (720.0, 170.0),
+            format!(
+                "{} logged · {} failed",
+                format::grouped(logged),
+                format::grouped(failures)
+            ),
+            "arrow-logged",
+        ),
+        (
+            (620.0, 202.0),
+            (240.0, 202.0),
+            format!(
+                "{} updates · {} checkpoints",
+                format::grouped(m.policy_updates),
+                format::grouped(checkpoints.max(m.checkpoints))
+            ),
+            "arrow-updates",
+        ),
+        (
+            (140.0, 170.0),
+            (140.0, 95.0),
+            "next slate".to_string(),
+            "arrow-next",
+        ),
     ];
     html! {
         <svg class="feedback-loop" id="feedback-loop" viewBox="0 0 980 250" width="100%" role="img"
@@ -177,11 +217,20 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
 
 fn ope_panel(m: &RecommenderModel) -> Html {
     let Some(result) = &m.ope else {
-        let text = m.ope_error.clone().unwrap_or_else(|| "Waiting for logged impressions…".to_string());
+        let text = m
+            .ope_error
+            .clone()
+            .unwrap_or_else(|| "Waiting for logged impressions…".to_string());
         return html! { <p class="empty" id="ope-empty">{ text }</p> };
     };
-    let mut low = result.truth_ctr.unwrap_or(result.behaviour_ctr).min(result.behaviour_ctr);
-    let mut high = result.truth_ctr.unwrap_or(result.behaviour_ctr).max(result.behaviour_ctr);
+    let mut low = result
+        .truth_ctr
+        .unwrap_or(result.behaviour_ctr)
+        .min(result.behaviour_ctr);
+    let mut high = result
+        .truth_ctr
+        .unwrap_or(result.behaviour_ctr)
+        .max(result.behaviour_ctr);
     for (_, e) in &result.estimates {
         low = low.min(e.ci95_low);
         high = high.max(e.ci95_high);
@@ -234,7 +283,7 @@ pub struct RecommenderForm {
 }
 
 pub enum RecommenderAction {
-    Reset(Option<RecommenderSpec>),
+    Reset(Option<Box<RecommenderSpec>>),
     Edit(Box<dyn FnOnce(&mut RecommenderSpec)>),
 }
 
@@ -242,7 +291,9 @@ impl Reducible for RecommenderForm {
     type Action = RecommenderAction;
     fn reduce(self: Rc<Self>, action: RecommenderAction) -> Rc<Self> {
         match action {
-            RecommenderAction::Reset(spec) => Rc::new(RecommenderForm { draft: spec }),
+            RecommenderAction::Reset(spec) => Rc::new(RecommenderForm {
+                draft: spec.map(|s| *s),
+            }),
             RecommenderAction::Edit(edit) => {
                 let mut next = (*self).clone();
                 if let Some(draft) = next.draft.as_mut() {
@@ -279,17 +330,23 @@ pub struct RecommenderControlsProps {
 
 #[function_component(RecommenderControls)]
 pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
-    let form = use_reducer(|| RecommenderForm { draft: props.spec.clone() });
+    let form = use_reducer(|| RecommenderForm {
+        draft: props.spec.clone(),
+    });
     {
         let form = form.clone();
         use_effect_with(props.spec.clone(), move |spec| {
-            form.dispatch(RecommenderAction::Reset(spec.clone()));
+            form.dispatch(RecommenderAction::Reset(spec.clone().map(Box::new)));
         });
     }
     let Some(draft) = form.draft.clone() else {
         let on_enable = {
             let on_command = props.on_command.clone();
-            Callback::from(move |_: MouseEvent| on_command.emit(Command::SetRecommender(Some(crate::link::default_recommender()))))
+            Callback::from(move |_: MouseEvent| {
+                on_command.emit(Command::SetRecommender(Some(
+                    crate::link::default_recommender(),
+                )))
+            })
         };
         return html! {
             <section class="panel">
@@ -303,11 +360,11 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
     let edit_number = |name: &'static str, apply: fn(&mut RecommenderSpec, Option<f64>)| {
         let form = form.clone();
         let on_command = props.on_command.clone();
-        Callback::from(move |text: String| {
-            match optional_number(&text) {
-                Ok(value) => form.dispatch(RecommenderAction::Edit(Box::new(move |spec| apply(spec, value)))),
-                Err(message) => on_command.emit(Command::Refused(format!("{name}: {message}"))),
-            }
+        Callback::from(move |text: String| match optional_number(&text) {
+            Ok(value) => form.dispatch(RecommenderAction::Edit(Box::new(move |spec| {
+                apply(spec, value)
+            }))),
+            Err(message) => on_command.emit(Command::Refused(format!("{name}: {message}"))),
         })
     };
     let on_policy = {
@@ -315,7 +372,9 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             let name = select.value();
-            form.dispatch(RecommenderAction::Edit(Box::new(move |spec| spec.policy.name = name)))
+            form.dispatch(RecommenderAction::Edit(Box::new(move |spec| {
+                spec.policy.name = name
+            })))
         })
     };
     let on_apply = {
@@ -324,7 +383,9 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             match draft.validate(strata_lab::scenario::MAX_DURATION_MS) {
                 Ok(()) => on_command.emit(Command::SetRecommender(Some(draft.clone()))),
-                Err(error) => on_command.emit(Command::Refused(format!("The recommender settings were refused and the run goes on unchanged: {error}"))),
+                Err(error) => on_command.emit(Command::Refused(format!(
+                    "The recommender settings were refused and the run goes on unchanged: {error}"
+                ))),
             }
         })
     };
@@ -412,7 +473,10 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
     let marks: Vec<Mark> = m
         .drifts
         .iter()
-        .map(|(at, text)| Mark { x: *at, label: format!("drift: {text}") })
+        .map(|(at, text)| Mark {
+            x: *at,
+            label: format!("drift: {text}"),
+        })
         .collect();
     let mut regret_series = vec![Series {
         label: "regret (policy)".to_string(),

@@ -21,12 +21,36 @@ pub const MAX_IMPORT_BYTES: u64 = 1024 * 1024;
 
 /// The example scenarios shipped with the playground: (id, label, document).
 pub const EXAMPLES: [(&str, &str, &str); 6] = [
-    ("steady-writes", "steady writes", include_str!("../../tests/scenarios/steady-writes.json")),
-    ("crash-recover", "crash and recover", include_str!("../../tests/scenarios/crash-recover.json")),
-    ("zombie-writer", "zombie writer", include_str!("../../tests/scenarios/zombie-writer.json")),
-    ("outage", "outage", include_str!("../../tests/scenarios/outage.json")),
-    ("bit-flip", "bit flip", include_str!("../../tests/scenarios/bit-flip.json")),
-    ("recommender", "recommender", include_str!("../../tests/scenarios/recommender.json")),
+    (
+        "steady-writes",
+        "steady writes",
+        include_str!("../../tests/scenarios/steady-writes.json"),
+    ),
+    (
+        "crash-recover",
+        "crash and recover",
+        include_str!("../../tests/scenarios/crash-recover.json"),
+    ),
+    (
+        "zombie-writer",
+        "zombie writer",
+        include_str!("../../tests/scenarios/zombie-writer.json"),
+    ),
+    (
+        "outage",
+        "outage",
+        include_str!("../../tests/scenarios/outage.json"),
+    ),
+    (
+        "bit-flip",
+        "bit flip",
+        include_str!("../../tests/scenarios/bit-flip.json"),
+    ),
+    (
+        "recommender",
+        "recommender",
+        include_str!("../../tests/scenarios/recommender.json"),
+    ),
 ];
 
 /// Reads a scenario document (an imported file), with a message fit for the page on failure.
@@ -41,9 +65,19 @@ pub fn export_file_name(scenario: &Scenario) -> String {
     let name: String = scenario
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
-    let name = if name.is_empty() { "scenario".to_string() } else { name };
+    let name = if name.is_empty() {
+        "scenario".to_string()
+    } else {
+        name
+    };
     format!("strata-{name}-seed{}.json", scenario.seed)
 }
 
@@ -54,7 +88,11 @@ fn describe_control(control: &Control) -> String {
             workload.rate_ops_per_sec,
             workload.mix.read / (workload.mix.read + workload.mix.write).max(1e-9) * 100.0,
             workload.value_bytes.max,
-            if workload.await_durable { ", await durable" } else { "" }
+            if workload.await_durable {
+                ", await durable"
+            } else {
+                ""
+            }
         ),
         Control::SetEngine { .. } => "engine options (writer restarted)".to_string(),
         Control::SetStore { store } => format!("object store: {}", store.preset.as_str()),
@@ -236,8 +274,15 @@ mod tests {
     #[test]
     fn a_bad_file_says_why_and_a_good_one_round_trips() {
         let error = read_scenario_file("notes.txt", "hello").unwrap_err();
-        assert!(error.contains("notes.txt") && error.contains("unchanged"), "{error}");
-        let error = read_scenario_file("old.json", r#"{"version": 0, "seed": 1, "duration_ms": 10}"#).unwrap_err();
+        assert!(
+            error.contains("notes.txt") && error.contains("unchanged"),
+            "{error}"
+        );
+        let error = read_scenario_file(
+            "old.json",
+            r#"{"version": 0, "seed": 1, "duration_ms": 10}"#,
+        )
+        .unwrap_err();
         assert!(error.contains("version"), "{error}");
         let scenario = crate::link::default_scenario();
         let read = read_scenario_file("saved.json", &scenario.to_json_pretty()).unwrap();

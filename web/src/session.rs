@@ -111,7 +111,11 @@ fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, bound: usize) {
 
 impl Observed {
     fn line(&mut self, at: SimTime, class: &'static str, text: String) {
-        push_bounded(&mut self.events, EventLine { at, class, text }, MAX_EVENT_LINES);
+        push_bounded(
+            &mut self.events,
+            EventLine { at, class, text },
+            MAX_EVENT_LINES,
+        );
     }
 
     fn start(&mut self, kind: ActivityKind, id: u64, at: SimTime) {
@@ -180,7 +184,9 @@ impl Observed {
                 self.line(
                     at,
                     "writer",
-                    format!("writer epoch {writer_epoch} was fenced: a newer writer owns the database"),
+                    format!(
+                        "writer epoch {writer_epoch} was fenced: a newer writer owns the database"
+                    ),
                 );
             }
             EventKind::WriterCrashed { writer_epoch } => {
@@ -714,13 +720,7 @@ mod tests {
 
         // Replaying to the exact point of the original run gives the same trace.
         session
-            .begin_rebuild(
-                session.scenario().clone(),
-                Milestone {
-                    events,
-                    at: now,
-                },
-            )
+            .begin_rebuild(session.scenario().clone(), Milestone { events, at: now })
             .unwrap();
         session.finish_rebuild().unwrap();
         assert_eq!(session.lab().events_processed(), events);
@@ -742,7 +742,10 @@ mod tests {
             slices += 1;
             assert!(slices < 100_000, "the rebuild never finished");
         }
-        assert!(slices > 2, "a long rebuild should take several slices, took {slices}");
+        assert!(
+            slices > 2,
+            "a long rebuild should take several slices, took {slices}"
+        );
         assert!(!session.rebuilding());
     }
 
@@ -857,7 +860,9 @@ mod tests {
             ..OpMix::default()
         };
         let mut session = Session::new(scenario).unwrap();
-        session.advance(SimDuration::from_secs(2), u64::MAX).unwrap();
+        session
+            .advance(SimDuration::from_secs(2), u64::MAX)
+            .unwrap();
         let form = crate::chaos::ChaosForm {
             window_ms: 5_000,
             ..crate::chaos::ChaosForm::default()
@@ -866,7 +871,9 @@ mod tests {
             .inject_into_scenario(crate::chaos::fault_for("bit_flips", &form, "db").unwrap())
             .unwrap();
         session.finish_rebuild().unwrap();
-        session.advance(SimDuration::from_secs(12), u64::MAX).unwrap();
+        session
+            .advance(SimDuration::from_secs(12), u64::MAX)
+            .unwrap();
         let errors = session.lab().recent_errors();
         let kinds: Vec<&str> = errors.iter().map(|e| e.kind.as_str()).collect();
         eprintln!("{kinds:?} {:?}", errors.last());

@@ -107,8 +107,16 @@ impl StorageModel {
             .fold((0, 0), |(ok, failed), c| (ok + c.ok, failed + c.failed));
         let store_requests_failed = metrics.requests.values().map(|c| c.failed).sum();
         let mut latencies = vec![
-            LatencyModel::of("Client write latency", "hist-write", &metrics.write_latency_nanos),
-            LatencyModel::of("Client read latency", "hist-read", &metrics.read_latency_nanos),
+            LatencyModel::of(
+                "Client write latency",
+                "hist-write",
+                &metrics.write_latency_nanos,
+            ),
+            LatencyModel::of(
+                "Client read latency",
+                "hist-read",
+                &metrics.read_latency_nanos,
+            ),
         ];
         for (op, title, id) in [
             (StoreOp::Put, "Object-store PUT latency", "hist-put"),
@@ -120,7 +128,11 @@ impl StorageModel {
         }
         let window_start =
             SimTime::from_nanos(now.as_nanos().saturating_sub(TIMELINE_WINDOW.as_nanos()));
-        let requests = Rc::new(requests_in_window(lab.trace().retained(), window_start, now));
+        let requests = Rc::new(requests_in_window(
+            lab.trace().retained(),
+            window_start,
+            now,
+        ));
         let settings = session.settings();
         let wal_limit_bytes = settings
             .engine
@@ -144,7 +156,9 @@ impl StorageModel {
             zombie: lab.zombie_state(),
             wal_limit_bytes,
             activities: observed.activities.iter().copied().collect(),
-            cost_usd_per_month: format::picousd_to_usd(stats.cost.projected_total_picousd_per_month),
+            cost_usd_per_month: format::picousd_to_usd(
+                stats.cost.projected_total_picousd_per_month,
+            ),
             cost_usd_so_far: format::picousd_to_usd(stats.cost.total_picousd),
             puts_per_1000_writes: metrics.puts_per_1000_writes(),
             write_amplification: metrics.write_amplification(),
@@ -253,7 +267,10 @@ fn lsm_figure(model: &StorageModel) -> Html {
             </g>
         }
     });
-    let immutable_more = db.immutable_memtables.len().saturating_sub(MAX_IMMUTABLE_BOXES);
+    let immutable_more = db
+        .immutable_memtables
+        .len()
+        .saturating_sub(MAX_IMMUTABLE_BOXES);
     rows.push(html! {
         <g key="immutable">
             <text x="4" y={format!("{:.1}", y + 15.0)} class="row-label">{ format!("immutable ({})", db.immutable_memtables.len()) }</text>
@@ -350,7 +367,12 @@ pub const MAX_ACTIVITY_PILLS: usize = 4;
 /// flashes once when it ends. Pills are keyed by activity, so the element lives from the start
 /// to the end and its change of class replays the end animation.
 fn activity_strip(model: &StorageModel) -> Html {
-    let recent: Vec<&Activity> = model.activities.iter().rev().take(MAX_ACTIVITY_PILLS).collect();
+    let recent: Vec<&Activity> = model
+        .activities
+        .iter()
+        .rev()
+        .take(MAX_ACTIVITY_PILLS)
+        .collect();
     if recent.is_empty() {
         return html! { <div class="activity-strip"><span class="muted">{ "No flush or compaction yet." }</span></div> };
     }
@@ -383,7 +405,9 @@ fn wal_figure(model: &StorageModel) -> Html {
     let ack = db.acknowledged_seq;
     let durable = db.durable_seq;
     let flushed = db.last_flushed_seq;
-    let span = (ack.saturating_sub(flushed)).max(ack.saturating_sub(durable) * 2).max(10);
+    let span = (ack.saturating_sub(flushed))
+        .max(ack.saturating_sub(durable) * 2)
+        .max(10);
     let low = ack.saturating_sub(span);
     let width = 960.0;
     let left = 150.0;
@@ -422,9 +446,18 @@ fn wal_figure(model: &StorageModel) -> Html {
 
 fn writer_line(model: &StorageModel) -> Html {
     let (class, text) = match (&model.writer, &model.db) {
-        (WriterStatus::Up, Some(db)) => ("up", format!("writer up · epoch {} · manifest #{}", db.writer_epoch, db.manifest_id)),
+        (WriterStatus::Up, Some(db)) => (
+            "up",
+            format!(
+                "writer up · epoch {} · manifest #{}",
+                db.writer_epoch, db.manifest_id
+            ),
+        ),
         (WriterStatus::Up, None) => ("up", "writer up".to_string()),
-        (WriterStatus::Opening, _) => ("opening", "writer opening (recovery in progress)".to_string()),
+        (WriterStatus::Opening, _) => (
+            "opening",
+            "writer opening (recovery in progress)".to_string(),
+        ),
         (WriterStatus::Down, _) => ("down", "writer down (crashed)".to_string()),
     };
     let zombie = model.zombie.as_ref().map(|z| {

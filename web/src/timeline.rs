@@ -9,8 +9,8 @@
 use crate::format;
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use strata_sim::{Cause, EventKind, RequestOutcome, RequestRecord, SimTime, TraceEvent};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// The most requests drawn one bar each.
@@ -227,7 +227,10 @@ pub fn timeline(props: &TimelineProps) -> Html {
         let columns = (plot_width / BIN_PX).floor() as usize;
         let mut bins: BTreeMap<(usize, usize), Bin> = BTreeMap::new();
         for request in props.requests.iter() {
-            let lane = LANES.iter().position(|c| *c == request.cause).unwrap_or(LANES.len() - 1);
+            let lane = LANES
+                .iter()
+                .position(|c| *c == request.cause)
+                .unwrap_or(LANES.len() - 1);
             let x = x_of(request.end.min(props.window_end)) - LABEL_WIDTH_PX;
             let column = ((x / BIN_PX) as usize).min(columns.saturating_sub(1));
             let bin = bins.entry((lane, column)).or_default();
@@ -276,14 +279,44 @@ pub fn timeline(props: &TimelineProps) -> Html {
         let lines: Vec<String> = match what {
             Hovered::One(r) => vec![
                 format!("{} {}", r.op.as_str().to_uppercase(), r.key),
-                format!("cause {} · outcome {}", lane_name(r.cause), outcome_name(r.outcome)),
-                format!("{} · latency {}", format::bytes(r.bytes), format::millis(r.end.saturating_since(r.start).as_millis_f64())),
-                format!("cost {} · {} → {}", format::usd(format::picousd_to_usd(r.cost_picousd)), format::sim_time(r.start), format::sim_time(r.end)),
+                format!(
+                    "cause {} · outcome {}",
+                    lane_name(r.cause),
+                    outcome_name(r.outcome)
+                ),
+                format!(
+                    "{} · latency {}",
+                    format::bytes(r.bytes),
+                    format::millis(r.end.saturating_since(r.start).as_millis_f64())
+                ),
+                format!(
+                    "cost {} · {} → {}",
+                    format::usd(format::picousd_to_usd(r.cost_picousd)),
+                    format::sim_time(r.start),
+                    format::sim_time(r.end)
+                ),
             ],
-            Hovered::Bin { cause, from, to, requests, failed, bytes, cost_picousd } => vec![
-                format!("{} {} requests ({} failed)", format::grouped(*requests), lane_name(*cause), format::grouped(*failed)),
+            Hovered::Bin {
+                cause,
+                from,
+                to,
+                requests,
+                failed,
+                bytes,
+                cost_picousd,
+            } => vec![
+                format!(
+                    "{} {} requests ({} failed)",
+                    format::grouped(*requests),
+                    lane_name(*cause),
+                    format::grouped(*failed)
+                ),
                 format!("{} → {}", format::sim_time(*from), format::sim_time(*to)),
-                format!("{} · cost {}", format::bytes(*bytes), format::usd(format::picousd_to_usd(*cost_picousd))),
+                format!(
+                    "{} · cost {}",
+                    format::bytes(*bytes),
+                    format::usd(format::picousd_to_usd(*cost_picousd))
+                ),
             ],
         };
         // Keep the tooltip inside the figure: left of the bar when the bar is far right.
