@@ -346,8 +346,10 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
                 <rect x={LEFT.to_string()} y={TOP.to_string()} width={plot_w.to_string()} height={plot_h.to_string()} class="plot-area" />
                 { for bars }
                 { for markers }
-                { for decades.iter().map(|v| html! {
-                    <text x={format!("{:.1}", sx(*v))} y={format!("{:.1}", TOP + plot_h + 16.0)} text-anchor="middle">{ format::millis(*v) }</text>
+                { for decades.iter().map(|v| {
+                    let x = sx(*v);
+                    let anchor = if x > LEFT + plot_w - 30.0 { "end" } else if x < LEFT + 30.0 { "start" } else { "middle" };
+                    html! { <text x={format!("{x:.1}")} y={format!("{:.1}", TOP + plot_h + 16.0)} text-anchor={anchor}>{ format::millis(*v) }</text> }
                 }) }
                 <text x={format!("{:.1}", LEFT + plot_w / 2.0)} y={format!("{:.1}", height - 4.0)} text-anchor="middle" class="axis-label">{ "latency (log scale)" }</text>
                 <text x="14" y={format!("{:.1}", TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
