@@ -14,7 +14,6 @@
 
 use std::collections::VecDeque;
 use strata_lab::scenario::RecommenderSpec;
-use strata_recommender::metrics::lai_robbins_bound;
 use strata_recommender::ope::{estimate, Estimate, OpeOptions, OpeRow, WeightDiagnostics};
 use strata_recommender::policy::EpsilonGreedyConfig;
 use strata_recommender::simulation::RecommenderSim;
@@ -110,8 +109,6 @@ pub struct OpeResult {
     pub notes: Vec<String>,
     /// (step, cumulative regret) of the twin: the uniform-random reference.
     pub uniform_regret: Vec<(u64, f64)>,
-    /// (step, Lai–Robbins bound) from the twin's per-arm CTRs.
-    pub lai_robbins: Vec<(u64, f64)>,
 }
 
 /// Evaluates uniform random serving on `log` (the behaviour policy's impressions) against
@@ -169,12 +166,6 @@ pub fn evaluate(log: &[LoggedImpression], items: usize, twin: &Twin) -> Result<O
     let last = log.iter().map(|r| r.impression_id).max().unwrap_or(0);
     let truth = twin.ctr_between(first, last);
     let summary = twin.summary();
-    let means: Vec<f64> = summary.arms.iter().map(|a| a.posterior_mean).collect();
-    let lai_robbins = summary
-        .regret_series
-        .iter()
-        .map(|(step, _)| (*step, lai_robbins_bound(&means, *step as f64)))
-        .collect();
     Ok(OpeResult {
         rows: rows.len() as u64,
         first_impression: first,
@@ -186,7 +177,6 @@ pub fn evaluate(log: &[LoggedImpression], items: usize, twin: &Twin) -> Result<O
         diagnostics: report.diagnostics,
         notes: report.notes,
         uniform_regret: summary.regret_series,
-        lai_robbins,
     })
 }
 
@@ -241,7 +231,6 @@ mod tests {
             assert!((e.value - truth).abs() < slack, "{e:?} vs truth {truth}");
         }
         assert!(!result.uniform_regret.is_empty());
-        assert_eq!(result.lai_robbins.len(), result.uniform_regret.len());
         let _ = default_recommender();
     }
 

@@ -161,7 +161,7 @@ fn feedback_loop(m: &RecommenderModel) -> Html {
                 html! {
                     <g class="loop-arrow" id={*id}>
                         <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} marker-end="url(#arrowhead)" />
-                        <text x={format!("{:.1}", if vertical { lx + 8.0 } else { lx })} y={format!("{:.1}", if vertical { ly + 4.0 } else { ly - 8.0 })}
+                        <text x={format!("{:.1}", if vertical { lx + 8.0 } else { lx })} y={format!("{:.1}", if vertical { ly + 4.0 } else { ly - 12.0 })}
                               text-anchor={if vertical { "start" } else { "middle" }} class="loop-count">{ label.clone() }</text>
                     </g>
                 }
@@ -489,12 +489,6 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
             label: "uniform random".to_string(),
             colour: "var(--bad)".to_string(),
             points: in_seconds(&ope.uniform_regret, rate),
-            dashed: true,
-        });
-        regret_series.push(Series {
-            label: "Lai–Robbins log t (K-armed approx.)".to_string(),
-            colour: "var(--ok)".to_string(),
-            points: in_seconds(&ope.lai_robbins, rate),
             dashed: true,
         });
     }
