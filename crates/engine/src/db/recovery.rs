@@ -6,7 +6,8 @@
 //! 2. List the WAL objects from the manifest's `wal_replay_from` and replay their records
 //!    above `last_flushed_seq` into memtables.
 //! 3. Write an empty WAL object at the next WAL id (create-if-absent). If an older writer got
-//!    there first, its object is replayed too and the next id is tried. Once ours lands, the
+//!    there first, an id further ahead is tried at once, then the ids skipped are claimed in
+//!    order, and the objects it took are replayed once all are settled. Once ours lands, the
 //!    older writer's next WAL upload hits `AlreadyExists`, it reads the manifest, sees the
 //!    newer epoch and reports `Fenced`; so no write it acknowledged as durable is lost.
 //! 4. Start the background tasks.
@@ -34,6 +35,10 @@ use strata_sim::{Cause, EventKind, RuntimeRef};
 
 /// The most WAL ids an opening writer walks past while racing an older writer for the fence.
 const MAX_FENCE_ATTEMPTS: u32 = 1000;
+
+/// The largest step ahead after a WAL id the older writer took (the skipped ids are claimed
+/// afterwards, so this bounds that extra work per conflict).
+const MAX_FENCE_JUMP: u64 = 16;
 
 /// Writes the next manifest with a bumped epoch. Returns the manifest now in force.
 async fn take_over(store: &Store, paths: &Paths, options: &DbOptions) -> Result<Manifest> {
@@ -190,32 +195,62 @@ impl DbInner {
             let bytes = self.fetch_wal(*id).await?;
             replayed += u64::from(self.replay_wal_object(*id, &bytes)?);
         }
-        let mut fence_id = ids.last().map_or(replay_from, |last| last + 1);
-        for _ in 0..MAX_FENCE_ATTEMPTS {
-            let fence = fence_object(epoch, fence_id);
-            let outcome = self
-                .store
-                .create(Cause::Wal, &self.paths.wal(fence_id), fence.bytes)
-                .await
-                .map_err(|error| Error::store("WAL fence", error))?;
-            match outcome {
-                CreateOutcome::Created => {
-                    let mut state = self.state.borrow_mut();
-                    state.wal_objects.push_back(WalObjectView {
-                        wal_id: fence_id,
-                        last_seq: 0,
-                    });
-                    state.next_wal_id = fence_id + 1;
-                    state.counters.replayed_wal_objects = replayed;
-                    return Ok(replayed);
+        let first_id = ids.last().map_or(replay_from, |last| last + 1);
+        // Racing an older writer that keeps uploading, trying one id after another trails it
+        // whenever our PUTs are no faster than its uploads (S3 Standard at one upload per
+        // flush interval). So after each id it took, jump further ahead (1, 2, 4, … ids) and
+        // only then claim the ids skipped, in order: the older writer uploads ids in order
+        // and stops at the first one we hold, so what it took below that is a prefix, and
+        // every id we find taken is replayed once all of them are settled.
+        let mut fence_id = first_id;
+        let mut jump = 1u64;
+        // (id, taken by an older writer). Bounded by MAX_FENCE_ATTEMPTS.
+        let mut settled: BTreeMap<u64, bool> = BTreeMap::new();
+        let mut attempts = 0u32;
+        let landed = loop {
+            if attempts >= MAX_FENCE_ATTEMPTS {
+                break None;
+            }
+            attempts += 1;
+            if self.create_fence(epoch, fence_id).await? {
+                settled.insert(fence_id, false);
+                break Some(fence_id);
+            }
+            settled.insert(fence_id, true);
+            fence_id += jump;
+            jump = (jump * 2).min(MAX_FENCE_JUMP);
+        };
+        if let Some(landed) = landed {
+            for id in first_id..landed {
+                if settled.contains_key(&id) {
+                    continue;
                 }
-                CreateOutcome::Exists => {
-                    // An older writer uploaded this id after our listing: its writes may be
-                    // acknowledged as durable, so replay them before trying the next id.
-                    let bytes = self.fetch_wal(fence_id).await?;
-                    replayed += u64::from(self.replay_wal_object(fence_id, &bytes)?);
-                    fence_id += 1;
+                if attempts >= MAX_FENCE_ATTEMPTS {
+                    break;
                 }
+                attempts += 1;
+                let ours = self.create_fence(epoch, id).await?;
+                settled.insert(id, !ours);
+            }
+            if attempts <= MAX_FENCE_ATTEMPTS && settled.len() as u64 == landed - first_id + 1 {
+                for (id, taken) in &settled {
+                    if *taken {
+                        let bytes = self.fetch_wal(*id).await?;
+                        replayed += u64::from(self.replay_wal_object(*id, &bytes)?);
+                    } else {
+                        self.state
+                            .borrow_mut()
+                            .wal_objects
+                            .push_back(WalObjectView {
+                                wal_id: *id,
+                                last_seq: 0,
+                            });
+                    }
+                }
+                let mut state = self.state.borrow_mut();
+                state.next_wal_id = landed + 1;
+                state.counters.replayed_wal_objects = replayed;
+                return Ok(replayed);
             }
         }
         Err(Error::RetriesExhausted {
@@ -223,6 +258,17 @@ impl DbInner {
             attempts: MAX_FENCE_ATTEMPTS,
             reason: "an older writer kept taking the next WAL id".to_string(),
         })
+    }
+
+    /// Writes an empty WAL object of our epoch at `id`. Returns false if the id was taken.
+    async fn create_fence(&self, epoch: u64, id: u64) -> Result<bool> {
+        let fence = fence_object(epoch, id);
+        let outcome = self
+            .store
+            .create(Cause::Wal, &self.paths.wal(id), fence.bytes)
+            .await
+            .map_err(|error| Error::store("WAL fence", error))?;
+        Ok(outcome == CreateOutcome::Created)
     }
 
     async fn fetch_wal(&self, id: u64) -> Result<Bytes> {

@@ -179,3 +179,61 @@ fn two_concurrent_writers_lose_no_durable_write() {
             .unwrap();
     }
 }
+
+/// Regression: on S3 Standard an older writer that keeps uploading a WAL object every flush
+/// interval used to keep the opening writer's fence from landing (each attempt read the
+/// taken object before trying the next id, slower than the older writer's uploads). The
+/// takeover must finish while the older writer is still writing, and fence it.
+#[test]
+fn a_takeover_wins_the_wal_id_race_against_a_busy_old_writer_on_s3_standard() {
+    for seed in 0..3 {
+        let harness = Harness::with_store(seed, SimStoreConfig::s3_standard());
+        let options = DbOptions {
+            // No memtable flush, so only the WAL fence can stop the old writer.
+            memtable_bytes: 16 * 1024 * 1024,
+            max_wal_bytes: 16 * 1024 * 1024,
+            ..small_options()
+        };
+        let old = harness.open("db", options.clone());
+        let handle = harness.sim.handle();
+        let old_task = harness.sim.handle().spawn({
+            let old = old.clone();
+            async move {
+                // About 1,000 writes a second for 3 s, none awaiting durability.
+                for i in 0..3000u64 {
+                    match old
+                        .put(key(i), value(i, seed), WriteOptions::NO_AWAIT)
+                        .await
+                    {
+                        Ok(()) => {}
+                        Err(error) if error.kind() == ErrorKind::Fenced => return Some(i),
+                        Err(error) => panic!("seed {seed}: unexpected error {error}"),
+                    }
+                    handle.sleep(SimDuration::from_millis(1)).await;
+                }
+                None
+            }
+        });
+        harness.advance(SimDuration::from_millis(500));
+        let new = harness.open("db", options.clone());
+        assert_eq!(new.writer_epoch(), 2);
+        let fenced_at = harness.run(async move { old_task.await.unwrap() });
+        assert!(
+            fenced_at.is_some(),
+            "seed {seed}: the old writer wrote to the end unfenced, so the takeover trailed it"
+        );
+        assert_eq!(old.status(), DbStatus::Fenced);
+        let wal_conflicts = harness
+            .requests()
+            .iter()
+            .filter(|r| {
+                r.cause == strata_sim::Cause::Wal
+                    && r.outcome == strata_sim::RequestOutcome::AlreadyExists
+            })
+            .count();
+        assert!(
+            wal_conflicts <= 20,
+            "seed {seed}: {wal_conflicts} WAL id conflicts before the fence landed"
+        );
+    }
+}
