@@ -131,3 +131,23 @@ test('import a scenario file, refuse a bad one, and export the current one', asy
     await session.close();
   }
 });
+
+test('a link pasted into the address bar of an open page loads, a bad one is refused', async () => {
+  const session = await openPlayground();
+  try {
+    const { page } = session;
+    await page.locator('#play').waitFor();
+    await playUntil(page, 0.5);
+    await page.evaluate(() => { window.location.hash = '#s=v1.broken!'; });
+    await page.waitForFunction(() => /goes on unchanged/.test(document.querySelector('#message')?.textContent ?? ''));
+    assert.equal(await page.locator('#seed').inputValue(), '42');
+    assert.match(page.url(), /#s=v1\.[A-Za-z0-9_-]+$/, 'the address bar holds the running scenario again');
+    const token = Buffer.from(JSON.stringify(shortScenario({ seed: 5 }))).toString('base64url');
+    await page.evaluate((t) => { window.location.hash = `#s=v1.${t}`; }, token);
+    await page.waitForFunction(() => document.querySelector('#seed').value === '5');
+    assert.equal(await page.locator('#sim-time').textContent(), '0.000 s');
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});

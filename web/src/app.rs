@@ -652,10 +652,21 @@ pub fn app() -> Html {
                 let (hash, search) = location_parts();
                 match link::parse(&hash, &search) {
                     LinkRequest::None => {}
-                    LinkRequest::Invalid(text) => state.dispatch(error(text.replace(
-                        "so the playground started from its defaults",
-                        "so the current run goes on unchanged",
-                    ))),
+                    LinkRequest::Invalid(text) => {
+                        state.dispatch(error(text.replace(
+                            "so the playground started from its defaults",
+                            "so the current run goes on unchanged",
+                        )));
+                        // Put the running scenario's link back in the address bar.
+                        let fragment = link::fragment(session.borrow().scenario(), None);
+                        if let Ok(history) = gloo::utils::window().history() {
+                            let _ = history.replace_state_with_url(
+                                &wasm_bindgen::JsValue::NULL,
+                                "",
+                                Some(&fragment),
+                            );
+                        }
+                    }
                     LinkRequest::Scenario { scenario, at_ms } => {
                         let mut session = session.borrow_mut();
                         if *scenario == *session.scenario() && at_ms.is_none() {
