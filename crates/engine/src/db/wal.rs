@@ -13,8 +13,15 @@ use crate::policy::{self, WalObjectView};
 use crate::state::DbStatus;
 use crate::store::CreateOutcome;
 use std::rc::Rc;
-use strata_sim::sync::race;
+use strata_objstore::StoreError;
+use strata_sim::sync::{race, timeout};
+use strata_sim::SimDuration;
 use strata_sim::{Cause, EventKind};
+
+/// How long one WAL upload (with the store wrapper's own retries) may take before it is
+/// abandoned and retried after a flush interval. Far above a healthy PUT (S3 Standard's p99
+/// is a few hundred ms), far below a hung request's client deadline.
+pub(crate) const WAL_UPLOAD_TIMEOUT: SimDuration = SimDuration::from_millis(1000);
 
 impl DbInner {
     /// Waits until the write with sequence number `seq` is durable. Fails if the handle is
@@ -135,12 +142,19 @@ impl DbInner {
     /// Creates one WAL object; an id already taken by other bytes means we are fenced.
     async fn put_wal_object(&self, sealed: &SealedWal) -> Result<()> {
         let key = self.paths.wal(sealed.wal_id);
-        match self
-            .store
-            .create(Cause::Wal, &key, sealed.bytes.clone())
-            .await
-            .map_err(|error| Error::store("WAL upload", error))?
-        {
+        // A request the store never answers would hold the single upload slot until the
+        // store client's own deadline (seconds), so every write buffered behind it stays
+        // in memory long after the fault that hung it has ended. Give up on the attempt
+        // instead; the same id and bytes are retried, so a late landing of this one is
+        // harmless (the retry reads it back as ours).
+        let attempt = timeout(
+            &*self.runtime,
+            WAL_UPLOAD_TIMEOUT,
+            self.store.create(Cause::Wal, &key, sealed.bytes.clone()),
+        )
+        .await
+        .unwrap_or_else(|_| Err(StoreError::Timeout { key: key.clone() }));
+        match attempt.map_err(|error| Error::store("WAL upload", error))? {
             CreateOutcome::Created => Ok(()),
             CreateOutcome::Exists => {
                 // Only a newer writer takes our next WAL id, and it bumps the manifest's

@@ -191,3 +191,47 @@ fn a_failing_wal_upload_fails_durable_writes_with_unavailable() {
     harness.advance(SimDuration::from_millis(500));
     assert_eq!(db.durable_seq(), db.acknowledged_seq());
 }
+
+/// Regression: a WAL PUT the store never answers (a timeout fault, with the store client's
+/// deadline at 30 s) used to hold the single upload slot until that deadline, so the WAL
+/// stayed stalled long after the fault window ended. The uploader must give up on the hung
+/// attempt, retry the same object and make the buffered writes durable soon after the window.
+#[test]
+fn the_wal_uploader_resumes_soon_after_a_timeout_window_ends() {
+    let harness = Harness::with_store(93, fixed_put_latency(20.0));
+    let db = harness.open("db", small_options());
+    harness
+        .store
+        .add_fault(
+            FaultSpec::always(FaultAction::Timeout {
+                applied_probability: 0.0,
+            })
+            .with_ops(&[StoreOp::Put])
+            .with_key_prefix("db/wal/")
+            .with_window(SimTime::from_millis(1000), SimTime::from_millis(1300)),
+        )
+        .unwrap();
+    let writer = harness.sim.handle().spawn({
+        let db = db.clone();
+        let handle = harness.sim.handle();
+        async move {
+            for i in 0..3000u64 {
+                db.put(key(i), value(i, 0), WriteOptions::NO_AWAIT)
+                    .await
+                    .expect("in-memory writes are accepted");
+                handle.sleep(SimDuration::from_millis(1)).await;
+            }
+        }
+    });
+    harness.advance(SimDuration::from_millis(1200));
+    let durable_in_window = db.durable_seq();
+    // 1.5 s after the window ends, far below the store's 30 s client deadline.
+    harness.advance(SimDuration::from_millis(1600));
+    assert!(
+        db.durable_seq() > durable_in_window + 500,
+        "the WAL stalled: durable {} at 1.2 s, {} at 2.8 s",
+        durable_in_window,
+        db.durable_seq()
+    );
+    harness.run(writer).unwrap();
+}
