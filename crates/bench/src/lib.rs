@@ -31,9 +31,42 @@ pub struct Work {
 
 struct Bench {
     group: &'static str,
-    name: &'static str,
+    name: String,
     unit: &'static str,
-    run: fn() -> Work,
+    run: Box<dyn Fn() -> Work>,
+}
+
+/// Decisions (or rows, or steps) per recommender workload run.
+const RECOMMENDER_UNITS: u64 = 200_000;
+
+fn recommender_benches() -> Vec<Bench> {
+    strata_recommender::bench::WORKLOADS
+        .iter()
+        .map(|name| Bench {
+            group: "recommender",
+            name: format!("recommender: {name}"),
+            unit: "units",
+            run: Box::new(move || Work {
+                units: RECOMMENDER_UNITS,
+                checksum: strata_recommender::bench::run(name, 1, RECOMMENDER_UNITS)
+                    .expect("the workload list names only known workloads"),
+            }),
+        })
+        .collect()
+}
+
+fn compaction_merge() -> Work {
+    thread_local! {
+        static INPUTS: std::cell::OnceCell<strata_engine::bench::MergeInputs> = const { std::cell::OnceCell::new() };
+    }
+    INPUTS.with(|cell| {
+        let inputs = cell.get_or_init(|| strata_engine::bench::MergeInputs::build(5, 8, 50_000));
+        let bytes = inputs.merge();
+        Work {
+            units: bytes,
+            checksum: bytes,
+        }
+    })
 }
 
 fn scheduler_demo() -> Work {
@@ -139,6 +172,45 @@ pub fn facts(group: &str) -> Vec<Fact> {
                 unit: "PUTs",
             });
         }
+        for figures in strata_engine::bench::tiered_vs_leveled(3, 20_000) {
+            let style = figures.style.clone();
+            for (what, value, unit) in [
+                ("write amplification", figures.write_amplification, "x"),
+                ("space amplification", figures.space_amplification, "x"),
+                ("compaction cost", figures.compaction_usd_per_hour, "$/h"),
+                ("total request cost", figures.total_usd_per_hour, "$/h"),
+            ] {
+                facts.push(Fact {
+                    group: "engine",
+                    name: format!("{style}: {what}, 20k updates over 2k keys, S3 Standard"),
+                    value,
+                    unit,
+                });
+            }
+        }
+        let hedging = strata_engine::bench::hedging_figures(5, 2_000);
+        for (what, value, unit) in [
+            ("read p99 without hedging", hedging.p99_ms_unhedged, "ms"),
+            ("read p99 with hedging at p90", hedging.p99_ms_hedged, "ms"),
+            ("read p99.9 without hedging", hedging.p999_ms_unhedged, "ms"),
+            (
+                "read p99.9 with hedging at p90",
+                hedging.p999_ms_hedged,
+                "ms",
+            ),
+            (
+                "extra GETs hedging sent, per 2,000 reads",
+                hedging.gets_hedged.saturating_sub(hedging.gets_unhedged) as f64,
+                "GETs",
+            ),
+        ] {
+            facts.push(Fact {
+                group: "engine",
+                name: format!("S3 Standard, no cache: {what}"),
+                value,
+                unit,
+            });
+        }
     }
     facts
 }
@@ -151,56 +223,64 @@ fn store_instant() -> Work {
 }
 
 fn registry() -> Vec<Bench> {
-    vec![
+    let mut benches = vec![
         Bench {
             group: "engine",
-            name: "engine: puts, no await (1M, 16 B keys, 100 B values)",
+            name: "engine: compaction merge, 8 sources x 50k entries".to_string(),
+            unit: "bytes",
+            run: Box::new(compaction_merge),
+        },
+        Bench {
+            group: "engine",
+            name: "engine: puts, no await (1M, 16 B keys, 100 B values)".to_string(),
             unit: "puts",
-            run: engine_puts,
+            run: Box::new(engine_puts),
         },
         Bench {
             group: "engine",
-            name: "engine: durable puts, 64 writers (200k)",
+            name: "engine: durable puts, 64 writers (200k)".to_string(),
             unit: "puts",
-            run: engine_durable_puts,
+            run: Box::new(engine_durable_puts),
         },
         Bench {
             group: "engine",
-            name: "engine: random gets after flush, warm cache (1M keys)",
+            name: "engine: random gets after flush, warm cache (1M keys)".to_string(),
             unit: "gets",
-            run: engine_gets_warm,
+            run: Box::new(engine_gets_warm),
         },
         Bench {
             group: "engine",
-            name: "engine: random gets after flush, cold cache (1M keys)",
+            name: "engine: random gets after flush, cold cache (1M keys)".to_string(),
             unit: "gets",
-            run: engine_gets_cold,
+            run: Box::new(engine_gets_cold),
         },
         Bench {
             group: "engine",
-            name: "engine: full scan (1M keys)",
+            name: "engine: full scan (1M keys)".to_string(),
             unit: "keys",
-            run: engine_scan,
+            run: Box::new(engine_scan),
         },
         Bench {
             group: "objstore",
-            name: "simulated store, instant preset: mixed PUT/GET/HEAD/LIST",
+            name: "simulated store, instant preset: mixed PUT/GET/HEAD/LIST".to_string(),
             unit: "requests",
-            run: store_instant,
+            run: Box::new(store_instant),
         },
         Bench {
             group: "sim",
-            name: "scheduler: bare timers, 1,000 tasks",
+            name: "scheduler: bare timers, 1,000 tasks".to_string(),
             unit: "events",
-            run: scheduler_timers,
+            run: Box::new(scheduler_timers),
         },
         Bench {
             group: "sim",
-            name: "scheduler: demo workload with traced requests",
+            name: "scheduler: demo workload with traced requests".to_string(),
             unit: "events",
-            run: scheduler_demo,
+            run: Box::new(scheduler_demo),
         },
-    ]
+    ];
+    benches.extend(recommender_benches());
+    benches
 }
 
 /// The benchmark groups available.
