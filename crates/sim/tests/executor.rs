@@ -1,7 +1,10 @@
 //! The scheduler's contract: timers fire in simulated time, in deterministic order, and
 //! sleeping tasks resume at exactly the right instant.
 
-#![allow(clippy::unwrap_used, reason = "test assertions: a failed unwrap is a failed test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test assertions: a failed unwrap is a failed test"
+)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
