@@ -76,7 +76,7 @@ impl EpsilonGreedy {
 
     fn greedy(&self, eligible: Option<&[bool]>) -> Result<usize> {
         argmax_eligible(self.stats.arms(), eligible, |a| self.value(a))
-            .ok_or_else(|| RecommenderError::InvalidCall("no eligible arm".into()))
+            .ok_or_else(super::no_eligible_arm)
     }
 }
 

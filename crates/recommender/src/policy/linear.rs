@@ -156,7 +156,7 @@ impl LinearArms {
         eligible_count(self.models.len(), eligible)?;
         let x = self.features(context)?;
         argmax_eligible(self.models.len(), eligible, |a| self.models[a].mean(x))
-            .ok_or_else(|| RecommenderError::InvalidCall("no eligible arm".into()))
+            .ok_or_else(super::no_eligible_arm)
     }
 }
 
@@ -205,7 +205,7 @@ impl LinUcb {
             let model = &self.arms.models[a];
             model.mean(x) + self.config.alpha * model.variance(x).sqrt()
         })
-        .ok_or_else(|| RecommenderError::InvalidCall("no eligible arm".into()))
+        .ok_or_else(super::no_eligible_arm)
     }
 }
 
@@ -352,8 +352,7 @@ impl Policy for LinTs {
     ) -> Result<Choice> {
         eligible_count(self.arm_count(), eligible)?;
         let moments = self.score_moments(self.arms.features(context)?);
-        let arm = Self::draw_argmax(&moments, eligible, rng)
-            .ok_or_else(|| RecommenderError::InvalidCall("no eligible arm".into()))?;
+        let arm = Self::draw_argmax(&moments, eligible, rng).ok_or_else(super::no_eligible_arm)?;
         let draws = self.config.propensity_draws;
         let wins = Self::win_counts(&moments, eligible, rng.next_u64(), draws);
         let propensity = (1.0 + f64::from(wins[arm])) / (1.0 + f64::from(draws));
@@ -367,8 +366,7 @@ impl Policy for LinTs {
     ) -> Result<usize> {
         eligible_count(self.arm_count(), eligible)?;
         let moments = self.score_moments(self.arms.features(context)?);
-        let arm = Self::draw_argmax(&moments, eligible, rng)
-            .ok_or_else(|| RecommenderError::InvalidCall("no eligible arm".into()))?;
+        let arm = Self::draw_argmax(&moments, eligible, rng).ok_or_else(super::no_eligible_arm)?;
         let _propensity_seed = rng.next_u64();
         Ok(arm)
     }

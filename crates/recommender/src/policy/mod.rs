@@ -205,6 +205,11 @@ pub(crate) fn eligible_count(arms: usize, eligible: Option<&[bool]>) -> Result<u
     }
 }
 
+/// The error every policy gives when the mask leaves nothing to choose.
+pub(crate) fn no_eligible_arm() -> RecommenderError {
+    RecommenderError::InvalidCall("no eligible arm".into())
+}
+
 #[inline]
 pub(crate) fn is_eligible(eligible: Option<&[bool]>, arm: usize) -> bool {
     eligible.is_none_or(|mask| mask.get(arm).copied().unwrap_or(false))

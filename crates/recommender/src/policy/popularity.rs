@@ -6,7 +6,7 @@ use super::{
     argmax_eligible, beta_summaries, eligible_count, one_hot, ArmStats, ArmSummary, Choice,
     Context, Memory, Policy, PolicyKind,
 };
-use crate::error::{RecommenderError, Result};
+use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use strata_sim::SimRng;
 
@@ -32,7 +32,7 @@ impl Popularity {
     fn pick(&self, eligible: Option<&[bool]>) -> Result<usize> {
         eligible_count(self.arm_count(), eligible)?;
         argmax_eligible(self.arm_count(), eligible, |a| self.stats.sum(a))
-            .ok_or_else(|| RecommenderError::InvalidCall("no eligible arm".into()))
+            .ok_or_else(super::no_eligible_arm)
     }
 }
 

@@ -119,7 +119,7 @@ impl Policy for Softmax {
     fn greedy_arm(&self, _context: &Context, eligible: Option<&[bool]>) -> Result<usize> {
         eligible_count(self.arm_count(), eligible)?;
         super::argmax_eligible(self.arm_count(), eligible, |a| self.value(a))
-            .ok_or_else(|| RecommenderError::InvalidCall("no eligible arm".into()))
+            .ok_or_else(super::no_eligible_arm)
     }
 
     fn update(&mut self, _context: &Context, arm: usize, reward: f64) -> Result<()> {

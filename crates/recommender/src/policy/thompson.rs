@@ -140,7 +140,7 @@ impl Policy for Thompson {
         eligible_count(self.arm_count(), eligible)?;
         let arm = self
             .draw_argmax(eligible, rng)
-            .ok_or_else(|| RecommenderError::InvalidCall("no eligible arm".into()))?;
+            .ok_or_else(super::no_eligible_arm)?;
         let seed = rng.next_u64();
         let draws = self.config.propensity_draws;
         let wins = self.win_counts(eligible, seed, draws);
@@ -157,7 +157,7 @@ impl Policy for Thompson {
         eligible_count(self.arm_count(), eligible)?;
         let arm = self
             .draw_argmax(eligible, rng)
-            .ok_or_else(|| RecommenderError::InvalidCall("no eligible arm".into()))?;
+            .ok_or_else(super::no_eligible_arm)?;
         // Keep the stream in step with `choose_among`.
         let _propensity_seed = rng.next_u64();
         Ok(arm)
@@ -185,7 +185,7 @@ impl Policy for Thompson {
             let (alpha, beta) = self.posterior(a);
             alpha / (alpha + beta)
         })
-        .ok_or_else(|| RecommenderError::InvalidCall("no eligible arm".into()))
+        .ok_or_else(super::no_eligible_arm)
     }
 
     fn update(&mut self, _context: &Context, arm: usize, reward: f64) -> Result<()> {

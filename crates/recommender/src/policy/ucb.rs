@@ -50,10 +50,6 @@ fn first_unplayed(stats: &ArmStats, eligible: Option<&[bool]>) -> Option<usize> 
     (0..stats.arms()).find(|a| is_eligible(eligible, *a) && stats.count(*a) <= 0.0)
 }
 
-fn no_arm() -> RecommenderError {
-    RecommenderError::InvalidCall("no eligible arm".into())
-}
-
 impl Ucb1 {
     pub fn new(arms: usize, config: Ucb1Config) -> Result<Ucb1> {
         require_at_least("alpha", config.alpha, 0.0)?;
@@ -83,7 +79,7 @@ impl Ucb1 {
         argmax_eligible(self.arm_count(), eligible, |a| {
             self.index(a).unwrap_or(f64::INFINITY)
         })
-        .ok_or_else(no_arm)
+        .ok_or_else(super::no_eligible_arm)
     }
 }
 
@@ -121,7 +117,7 @@ impl Policy for Ucb1 {
         argmax_eligible(self.arm_count(), eligible, |a| {
             self.stats.mean(a).unwrap_or(f64::NEG_INFINITY)
         })
-        .ok_or_else(no_arm)
+        .ok_or_else(super::no_eligible_arm)
     }
     fn update(&mut self, _context: &Context, arm: usize, reward: f64) -> Result<()> {
         self.stats.record(arm, reward)
@@ -207,7 +203,7 @@ impl KlUcb {
         argmax_eligible(self.arm_count(), eligible, |a| {
             self.index(a).unwrap_or(f64::INFINITY)
         })
-        .ok_or_else(no_arm)
+        .ok_or_else(super::no_eligible_arm)
     }
 }
 
@@ -245,7 +241,7 @@ impl Policy for KlUcb {
         argmax_eligible(self.arm_count(), eligible, |a| {
             self.stats.mean(a).unwrap_or(f64::NEG_INFINITY)
         })
-        .ok_or_else(no_arm)
+        .ok_or_else(super::no_eligible_arm)
     }
     fn update(&mut self, _context: &Context, arm: usize, reward: f64) -> Result<()> {
         if !(0.0..=1.0).contains(&reward) {
