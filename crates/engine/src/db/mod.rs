@@ -161,6 +161,47 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// A freshly opened handle's state over `manifest`: nothing in memory, everything up to
+    /// the manifest's flushed sequence durable.
+    pub(crate) fn from_manifest(
+        manifest: crate::format::manifest::Manifest,
+        now: SimTime,
+    ) -> State {
+        let version = Rc::new(Version::from_manifest(&manifest, &Version::empty()));
+        State {
+            status: DbStatus::Open,
+            fenced_by_epoch: 0,
+            writer_epoch: manifest.writer_epoch,
+            next_seq: manifest.last_flushed_seq + 1,
+            acknowledged_seq: manifest.last_flushed_seq,
+            durable_seq: manifest.last_flushed_seq,
+            wal: WalBuffer::new(),
+            wal_pending: None,
+            next_wal_id: manifest.wal_replay_from,
+            last_wal_upload: now,
+            wal_objects: VecDeque::new(),
+            wal_failure: None,
+            wal_failure_generation: 0,
+            active: Rc::new(RefCell::new(Memtable::new(1))),
+            immutables: VecDeque::new(),
+            next_memtable_id: 2,
+            flushing_memtable: None,
+            next_sst_counter: manifest.next_sst_counter,
+            live_versions: vec![Rc::downgrade(&version)],
+            version,
+            uploading_ssts: BTreeSet::new(),
+            open_snapshots: BTreeMap::new(),
+            next_snapshot_id: 1,
+            arena: BytesMut::new(),
+            counters: Counters::default(),
+            next_compaction_job: 1,
+            opened_at: now,
+            manifest,
+        }
+    }
+}
+
+impl State {
     /// The error for a handle that may not proceed, if any.
     pub fn status_error(&self) -> Option<Error> {
         match self.status {

@@ -11,23 +11,21 @@
 //! Memory: the reader keeps the WAL objects from the manifest's `wal_replay_from` on, the
 //! same bounded set a recovering writer would replay.
 
-use super::read::Version;
 use super::snapshot::Snapshot;
 use super::{DbInner, ScanIter, State};
 use crate::cache::BlockCache;
 use crate::error::{Error, Result};
 use crate::format::manifest::Manifest;
-use crate::format::wal::{self, WalBuffer, WalRecord};
+use crate::format::wal::{self, WalRecord};
 use crate::memtable::{Memtable, Prune};
 use crate::options::{validate_key, DbOptions, Durability};
 use crate::paths::{ObjectKind, Paths};
-use crate::state::{Counters, DbStatus};
 use crate::store::{Store, StoreMeters};
 use crate::util::AsyncLock;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 use std::ops::RangeBounds;
 use std::rc::Rc;
 use strata_objstore::{ObjectStore, StoreError};
@@ -97,40 +95,6 @@ pub struct Reader {
     poller: AbortHandle,
 }
 
-fn empty_state(manifest: Manifest, now: SimTime) -> State {
-    let version = Rc::new(Version::from_manifest(&manifest, &Version::empty()));
-    State {
-        status: DbStatus::Open,
-        fenced_by_epoch: 0,
-        writer_epoch: manifest.writer_epoch,
-        next_seq: manifest.last_flushed_seq + 1,
-        acknowledged_seq: manifest.last_flushed_seq,
-        durable_seq: manifest.last_flushed_seq,
-        wal: WalBuffer::new(),
-        wal_pending: None,
-        next_wal_id: manifest.wal_replay_from,
-        last_wal_upload: now,
-        wal_objects: VecDeque::new(),
-        wal_failure: None,
-        wal_failure_generation: 0,
-        active: Rc::new(RefCell::new(Memtable::new(1))),
-        immutables: VecDeque::new(),
-        next_memtable_id: 2,
-        flushing_memtable: None,
-        next_sst_counter: manifest.next_sst_counter,
-        live_versions: vec![Rc::downgrade(&version)],
-        version,
-        uploading_ssts: BTreeSet::new(),
-        open_snapshots: BTreeMap::new(),
-        next_snapshot_id: 1,
-        arena: BytesMut::new(),
-        counters: Counters::default(),
-        next_compaction_job: 1,
-        opened_at: now,
-        manifest,
-    }
-}
-
 impl Reader {
     /// Opens a reader on the database at `path` and polls once before returning.
     pub async fn open(
@@ -161,7 +125,7 @@ impl Reader {
             cache: RefCell::new(BlockCache::new(db_options.block_cache_bytes)),
             compaction_style: RefCell::new(db_options.compaction.style.clone()),
             options: db_options,
-            state: RefCell::new(empty_state(Manifest::empty(), runtime.now())),
+            state: RefCell::new(State::from_manifest(Manifest::empty(), runtime.now())),
             changed: Notify::new(),
             wal_kick: Notify::new(),
             flush_kick: Notify::new(),

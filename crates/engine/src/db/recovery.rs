@@ -12,22 +12,20 @@
 //!    newer epoch and reports `Fenced`; so no write it acknowledged as durable is lost.
 //! 4. Start the background tasks.
 
-use super::read::Version;
 use super::{DbInner, State};
 use crate::cache::BlockCache;
 use crate::error::{Error, Result};
 use crate::format::manifest::Manifest;
-use crate::format::wal::{self, fence_object, WalBuffer};
-use crate::memtable::{Memtable, Prune};
+use crate::format::wal::{self, fence_object};
+use crate::memtable::Prune;
 use crate::options::DbOptions;
 use crate::paths::{ObjectKind, Paths};
 use crate::policy::WalObjectView;
-use crate::state::{Counters, DbStatus};
 use crate::store::{CreateOutcome, Store, StorePolicy};
 use crate::util::AsyncLock;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_objstore::ObjectStore;
 use strata_sim::sync::Notify;
@@ -96,41 +94,8 @@ pub(crate) async fn open(
         writer_epoch: epoch,
     });
 
-    let flushed = manifest.last_flushed_seq;
-    let version = Rc::new(Version::from_manifest(&manifest, &Version::empty()));
-    let state = State {
-        status: DbStatus::Open,
-        fenced_by_epoch: 0,
-        writer_epoch: epoch,
-        next_seq: flushed + 1,
-        acknowledged_seq: flushed,
-        durable_seq: flushed,
-        wal: WalBuffer::new(),
-        wal_pending: None,
-        next_wal_id: manifest.wal_replay_from,
-        last_wal_upload: runtime.now(),
-        wal_objects: VecDeque::new(),
-        wal_failure: None,
-        wal_failure_generation: 0,
-        active: Rc::new(RefCell::new(Memtable::new(1))),
-        immutables: VecDeque::new(),
-        next_memtable_id: 2,
-        flushing_memtable: None,
-        next_sst_counter: manifest.next_sst_counter,
-        live_versions: vec![Rc::downgrade(&version)],
-        version,
-        uploading_ssts: BTreeSet::new(),
-        open_snapshots: BTreeMap::new(),
-        next_snapshot_id: 1,
-        arena: BytesMut::new(),
-        counters: Counters {
-            manifests_written: 1,
-            ..Counters::default()
-        },
-        next_compaction_job: 1,
-        opened_at: runtime.now(),
-        manifest,
-    };
+    let mut state = State::from_manifest(manifest, runtime.now());
+    state.counters.manifests_written = 1;
     let compaction_style = options.compaction.style.clone();
     let inner = Rc::new(DbInner {
         runtime: runtime.clone(),
