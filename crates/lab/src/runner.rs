@@ -24,7 +24,7 @@ use crate::metrics::{self, LatencyPercentiles, Metrics, OpCounts};
 use crate::recommender::{LoopPlan, RecommenderReport};
 use crate::scenario::{
     CompactionSpec, EngineSpec, FaultOp, FaultSpec, LatencySpec, Scenario, ScenarioError,
-    StorePreset, StoreSpec, WorkloadSpec,
+    SettingChange, StorePreset, StoreSpec, WorkloadSpec,
 };
 use crate::workload::{self, DrawnOp, OpGenerator, OpKind};
 use serde::{Deserialize, Serialize};
@@ -110,7 +110,37 @@ pub enum Control {
     StartZombie,
 }
 
+impl From<SettingChange> for Control {
+    fn from(change: SettingChange) -> Control {
+        match change {
+            SettingChange::Workload { workload, .. } => Control::SetWorkload { workload },
+            SettingChange::Engine { engine, .. } => Control::SetEngine { engine },
+            SettingChange::Store { store, .. } => Control::SetStore { store },
+        }
+    }
+}
+
 impl Control {
+    /// The scenario change that makes this control happen at `at_ms`, for the controls a
+    /// scenario can hold (workload, engine, store); `None` for the others.
+    pub fn at(&self, at_ms: u64) -> Option<SettingChange> {
+        match self {
+            Control::SetWorkload { workload } => Some(SettingChange::Workload {
+                at_ms,
+                workload: workload.clone(),
+            }),
+            Control::SetEngine { engine } => Some(SettingChange::Engine {
+                at_ms,
+                engine: engine.clone(),
+            }),
+            Control::SetStore { store } => Some(SettingChange::Store {
+                at_ms,
+                store: store.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     fn describe(&self) -> String {
         match self {
             Control::SetWorkload { .. } => "control: set workload".to_string(),
@@ -217,6 +247,9 @@ pub struct Lab {
     world: Rc<World>,
     store: SimStore,
     metrics: Rc<RefCell<Metrics>>,
+    /// The scenario's setting changes not yet applied, in time order (ties in scenario order).
+    /// Bounded by `MAX_CHANGES`.
+    pending_changes: VecDeque<(SimTime, SettingChange)>,
 }
 
 impl std::fmt::Debug for Lab {
@@ -951,6 +984,26 @@ impl World {
         }
     }
 
+    /// New workload settings, from the next arrival on.
+    fn set_workload(&self, workload: WorkloadSpec) -> Result<(), LabError> {
+        workload.validate()?;
+        self.await_durable.set(workload.await_durable);
+        self.key_bytes.set(workload.key_bytes);
+        self.scan_keys.set(workload.scan_keys);
+        self.max_in_flight.set(workload.max_in_flight);
+        self.generator.borrow_mut().set_spec(workload);
+        self.workload_changed.notify_waiters();
+        self.in_flight_changed.notify_waiters();
+        Ok(())
+    }
+
+    /// New engine options: the writer restarts cleanly to take them.
+    fn set_engine(self: &Rc<Self>, engine: &EngineSpec) -> Result<(), LabError> {
+        engine.validate()?;
+        *self.options.borrow_mut() = engine_options(engine)?;
+        self.spawn_restart()
+    }
+
     /// Restarts the writer cleanly with new options.
     fn spawn_restart(self: &Rc<Self>) -> Result<(), LabError> {
         let Some(old) = self.current_writer() else {
@@ -1327,6 +1380,14 @@ async fn scan_bytes(db: &Db, from: Vec<u8>, limit: usize) -> Result<u64, strata_
     Ok(bytes)
 }
 
+/// What one step of a lab did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stepped {
+    Event,
+    Change,
+    Nothing,
+}
+
 impl Lab {
     /// Builds the run: validates the scenario, creates the simulation, the store with its
     /// faults, and the tasks. Nothing runs until `advance_to`, `step` or `run_to_end`.
@@ -1351,12 +1412,20 @@ impl Lab {
             Some(store.clone()),
             Box::new(move || snapshot_handle.with_trace(|t| (t.hash(), t.total_events()))),
         )?;
+        let mut changes: Vec<(SimTime, SettingChange)> = scenario
+            .changes
+            .iter()
+            .map(|change| (SimTime::from_millis(change.at_ms()), change.clone()))
+            .collect();
+        // Stable: changes at the same millisecond keep the scenario's order.
+        changes.sort_by_key(|(at, _)| *at);
         Ok(Lab {
             scenario: scenario.clone(),
             sim,
             world,
             store,
             metrics,
+            pending_changes: changes.into(),
         })
     }
 
@@ -1378,22 +1447,105 @@ impl Lab {
     }
 
     /// Processes events up to `until` (at most `max_events` of them, so a browser frame stays
-    /// short).
+    /// short). Setting changes due on the way apply once every event due at or before their
+    /// time has run, however the run is cut into calls.
     pub fn advance_to(&mut self, until: SimTime, max_events: u64) -> Result<Progress, LabError> {
-        let processed = self
-            .sim
-            .run_until(until, max_events)
-            .map_err(|e| LabError::Simulation(e.to_string()))?;
+        let mut processed = 0u64;
+        loop {
+            let stop = match self.pending_changes.front() {
+                Some((at, _)) if *at <= until => *at,
+                _ => until,
+            };
+            processed += self
+                .sim
+                .run_until(stop, max_events - processed)
+                .map_err(|e| LabError::Simulation(e.to_string()))?;
+            if !self.apply_due_changes()? || processed >= max_events || stop == until {
+                break;
+            }
+        }
         Ok(self.progress(processed))
     }
 
-    /// Processes one event (one timer firing and everything it wakes).
+    /// Processes one event (one timer firing and everything it wakes), or, when a setting
+    /// change is due before the next event, brings the clock to it and applies it instead.
     pub fn step(&mut self) -> Result<Progress, LabError> {
+        let stepped = self.step_once()?;
+        Ok(self.progress(u64::from(stepped == Stepped::Event)))
+    }
+
+    fn step_once(&mut self) -> Result<Stepped, LabError> {
+        if let Some((at, _)) = self.pending_changes.front() {
+            let at = *at;
+            if self.sim.next_event_time().is_none_or(|next| next > at) {
+                // Nothing is due before the change: the clock moves to it (running whatever
+                // is ready), and the change applies.
+                self.sim
+                    .run_until(at, u64::MAX)
+                    .map_err(|e| LabError::Simulation(e.to_string()))?;
+                self.apply_due_changes()?;
+                return Ok(Stepped::Change);
+            }
+        }
         let stepped = self
             .sim
             .step()
             .map_err(|e| LabError::Simulation(e.to_string()))?;
-        Ok(self.progress(u64::from(stepped)))
+        Ok(if stepped {
+            Stepped::Event
+        } else {
+            Stepped::Nothing
+        })
+    }
+
+    /// Applies every pending change whose time has come: the clock is at its time and no
+    /// event at or before it is left. Returns whether any applied.
+    fn apply_due_changes(&mut self) -> Result<bool, LabError> {
+        let mut applied = false;
+        while let Some((at, _)) = self.pending_changes.front() {
+            let at = *at;
+            let settled =
+                self.sim.now() == at && self.sim.next_event_time().is_none_or(|next| next > at);
+            if !settled {
+                break;
+            }
+            let Some((_, change)) = self.pending_changes.pop_front() else {
+                break;
+            };
+            // A change the run cannot take (a writer that cannot restart, say) is noted in
+            // the trace like a refused live control; the run goes on.
+            if let Err(error) = self.apply(Control::from(change)) {
+                self.world.note(format!("setting change refused: {error}"));
+            }
+            applied = true;
+        }
+        Ok(applied)
+    }
+
+    /// Adds a setting change to the run and to its scenario, as a share link must replay it.
+    /// It cannot be earlier than the current simulated time; it applies when the run reaches
+    /// it (after changes already scheduled for the same millisecond).
+    pub fn schedule_change(&mut self, change: SettingChange) -> Result<(), LabError> {
+        let at = SimTime::from_millis(change.at_ms());
+        if at < self.sim.now() {
+            return Err(LabError::Control(format!(
+                "a {} change at {} ms is in the past (the run is at {})",
+                change.section(),
+                change.at_ms(),
+                self.sim.now()
+            )));
+        }
+        let mut scenario = self.scenario.clone();
+        scenario.changes.push(change.clone());
+        scenario.validate()?;
+        self.scenario = scenario;
+        let index = self
+            .pending_changes
+            .iter()
+            .position(|(pending_at, _)| *pending_at > at)
+            .unwrap_or(self.pending_changes.len());
+        self.pending_changes.insert(index, (at, change));
+        Ok(())
     }
 
     fn progress(&self, events_processed: u64) -> Progress {
@@ -1407,11 +1559,7 @@ impl Lab {
     /// Runs until the run finishes and returns its summary.
     pub fn run_to_end(&mut self) -> Result<Summary, LabError> {
         while !self.finished() {
-            let stepped = self
-                .sim
-                .step()
-                .map_err(|e| LabError::Simulation(e.to_string()))?;
-            if !stepped && !self.finished() {
+            if self.step_once()? == Stepped::Nothing && !self.finished() {
                 return Err(LabError::Simulation(format!(
                     "nothing left to run at {} but the run has not finished",
                     self.sim.now()
@@ -1426,22 +1574,8 @@ impl Lab {
         let note = control.describe();
         let world = &self.world;
         match control {
-            Control::SetWorkload { workload } => {
-                workload.validate()?;
-                world.await_durable.set(workload.await_durable);
-                world.key_bytes.set(workload.key_bytes);
-                world.scan_keys.set(workload.scan_keys);
-                world.max_in_flight.set(workload.max_in_flight);
-                world.generator.borrow_mut().set_spec(workload);
-                world.workload_changed.notify_waiters();
-                world.in_flight_changed.notify_waiters();
-            }
-            Control::SetEngine { engine } => {
-                engine.validate()?;
-                let options = engine_options(&engine)?;
-                *world.options.borrow_mut() = options;
-                world.spawn_restart()?;
-            }
+            Control::SetWorkload { workload } => world.set_workload(workload)?,
+            Control::SetEngine { engine } => world.set_engine(&engine)?,
             Control::SetStore { store } => {
                 store.validate()?;
                 self.store
@@ -1673,7 +1807,38 @@ impl ExternalRun {
         metrics: Rc<RefCell<Metrics>>,
         trace_snapshot: Box<dyn Fn() -> (u64, u64)>,
     ) -> Result<ExternalRun, LabError> {
+        if let Some(change) = scenario
+            .changes
+            .iter()
+            .find(|change| matches!(change, SettingChange::Store { .. }))
+        {
+            return Err(LabError::StoreConfig(format!(
+                "the scenario changes the store's settings at {} ms, which needs the simulated store",
+                change.at_ms()
+            )));
+        }
         let world = World::start(scenario, runtime, store, None, trace_snapshot)?;
+        // Real time has no exact moment to hold on to: each change is a task that waits for
+        // its time.
+        for change in scenario.changes.clone() {
+            let task_world = world.clone();
+            world.spawn(async move {
+                task_world
+                    .sleep_until(SimTime::from_millis(change.at_ms()))
+                    .await;
+                let applied = match &change {
+                    SettingChange::Workload { workload, .. } => {
+                        task_world.set_workload(workload.clone())
+                    }
+                    SettingChange::Engine { engine, .. } => task_world.set_engine(engine),
+                    SettingChange::Store { .. } => Ok(()),
+                };
+                match applied {
+                    Ok(()) => task_world.note(format!("change: set {}", change.section())),
+                    Err(error) => task_world.note(format!("setting change refused: {error}")),
+                }
+            });
+        }
         Ok(ExternalRun {
             scenario: scenario.clone(),
             world,

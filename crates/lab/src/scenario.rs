@@ -33,6 +33,9 @@ pub const MAX_IN_FLIGHT: u32 = 100_000;
 pub const MAX_OPS_PER_SCAN_OR_BATCH: u32 = 10_000;
 /// The most faults in one scenario.
 pub const MAX_FAULTS: usize = 1_000;
+/// The most timed setting changes in one scenario (each holds a whole workload, engine or
+/// store section, so this also bounds a share link's length).
+pub const MAX_CHANGES: usize = 256;
 /// Every value the workload writes starts with its 8-byte write id, so a read-back can tell
 /// which write it sees; values are therefore at least this long.
 pub const MIN_VALUE_BYTES: u64 = 8;
@@ -81,6 +84,10 @@ pub struct Scenario {
     /// Faults and writer events, each at its simulated time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultSpec>,
+    /// Workload, engine and store settings replaced at a simulated time (the playground's live
+    /// controls are recorded here, so a share link replays them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<SettingChange>,
     /// The recommender loop, when the scenario runs one beside the workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommender: Option<RecommenderSpec>,
@@ -93,6 +100,65 @@ pub struct Scenario {
 
 fn default_true() -> bool {
     true
+}
+
+/// A setting replaced at a simulated time: from `at_ms` on, the run uses the new workload,
+/// engine options or store settings, exactly as if the playground's control had been moved
+/// then. Changes at the same millisecond apply in the order they are listed; each one takes
+/// effect after every event due at or before `at_ms`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "set", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SettingChange {
+    /// New workload settings (rate, mix, keys, values, await-durable), from the next arrival on.
+    Workload { at_ms: u64, workload: WorkloadSpec },
+    /// New engine options: the writer restarts cleanly (close, then open) to take them.
+    Engine { at_ms: u64, engine: EngineSpec },
+    /// A new preset or parameters for the store, for requests sent from then on.
+    Store { at_ms: u64, store: StoreSpec },
+}
+
+impl SettingChange {
+    pub fn at_ms(&self) -> u64 {
+        match self {
+            SettingChange::Workload { at_ms, .. }
+            | SettingChange::Engine { at_ms, .. }
+            | SettingChange::Store { at_ms, .. } => *at_ms,
+        }
+    }
+
+    /// `workload`, `engine` or `store`: the section the change replaces.
+    pub fn section(&self) -> &'static str {
+        match self {
+            SettingChange::Workload { .. } => "workload",
+            SettingChange::Engine { .. } => "engine",
+            SettingChange::Store { .. } => "store",
+        }
+    }
+
+    fn validate(&self, field: &str, duration_ms: u64) -> Result<(), ScenarioError> {
+        if self.at_ms() > duration_ms {
+            return Err(invalid(
+                format!("{field}.at_ms"),
+                format!(
+                    "{} is after the run ends (duration_ms {duration_ms})",
+                    self.at_ms()
+                ),
+            ));
+        }
+        let section = match self {
+            SettingChange::Workload { workload, .. } => workload.validate(),
+            SettingChange::Engine { engine, .. } => engine.validate(),
+            SettingChange::Store { store, .. } => store.validate(),
+        };
+        // Name the change in the message: "changes[3].workload.rate_ops_per_sec".
+        section.map_err(|error| match error {
+            ScenarioError::Invalid {
+                field: inner,
+                reason,
+            } => invalid(format!("{field}.{inner}"), reason),
+            other => other,
+        })
+    }
 }
 
 /// How keys are picked.
@@ -773,6 +839,7 @@ impl Default for Scenario {
             engine: EngineSpec::default(),
             store: StoreSpec::default(),
             faults: Vec::new(),
+            changes: Vec::new(),
             recommender: None,
             verify_at_end: true,
             trace: TraceSpec::default(),
@@ -860,6 +927,18 @@ impl Scenario {
             validate_fault(&format!("faults[{index}]"), fault, self.duration_ms)?;
         }
         self.validate_writer_events()?;
+        if self.changes.len() > MAX_CHANGES {
+            return Err(invalid(
+                "changes",
+                format!(
+                    "{} changes is over the limit of {MAX_CHANGES}",
+                    self.changes.len()
+                ),
+            ));
+        }
+        for (index, change) in self.changes.iter().enumerate() {
+            change.validate(&format!("changes[{index}]"), self.duration_ms)?;
+        }
         if let Some(recommender) = &self.recommender {
             recommender.validate(self.duration_ms)?;
         }

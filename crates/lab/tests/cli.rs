@@ -383,6 +383,33 @@ fn run_against_a_real_directory_store() {
         1,
         "need the simulated store",
     );
+    // Workload and engine changes play in real time; a store change needs the simulated store.
+    let changing = write(
+        &dir,
+        "changing.json",
+        r#"{
+          "version": 1, "name": "changing", "seed": 3, "duration_ms": 600,
+          "workload": {"rate_ops_per_sec": 100, "key_count": 100, "mix": {"write": 1.0}},
+          "changes": [
+            {"set": "workload", "at_ms": 200,
+             "workload": {"rate_ops_per_sec": 300, "key_count": 100, "mix": {"write": 1.0}}},
+            {"set": "engine", "at_ms": 400, "engine": {"flush_interval_ms": 30}}
+          ]
+        }"#,
+    );
+    let output = strata(&["run", &changing, "--store", "memory://"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(summary["writes"]["lost_durable"], 0);
+    assert!(
+        summary["writers_opened"].as_u64().unwrap() >= 2,
+        "{summary}"
+    );
+    assert_one_line_error(
+        &strata(&["run", &example("rate-change"), "--store", "memory://"]),
+        1,
+        "needs the simulated store",
+    );
     assert_one_line_error(
         &strata(&["run", &scenario, "--store", "s3://bucket"]),
         1,

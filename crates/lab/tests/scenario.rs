@@ -8,7 +8,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use strata_lab::scenario::{FaultSpec, KeyDistribution, ValueBytes};
 use strata_lab::{Scenario, ScenarioError};
 
-const EXAMPLES: [(&str, &str); 6] = [
+const EXAMPLES: [(&str, &str); 7] = [
     (
         "recommender",
         include_str!("../../../tests/scenarios/recommender.json"),
@@ -32,6 +32,10 @@ const EXAMPLES: [(&str, &str); 6] = [
     (
         "crash-recover",
         include_str!("../../../tests/scenarios/crash-recover.json"),
+    ),
+    (
+        "rate-change",
+        include_str!("../../../tests/scenarios/rate-change.json"),
     ),
 ];
 
