@@ -209,6 +209,8 @@ struct World {
     path: String,
     end: SimTime,
     options: RefCell<DbOptions>,
+    /// Bumped whenever `options` changes, so an open that started before a change can tell.
+    options_version: Cell<u64>,
     writer: RefCell<WriterSlot>,
     writer_changed: Notify,
     /// The old writer after a takeover, until the run ends.
@@ -684,6 +686,7 @@ impl World {
         loop {
             attempts += 1;
             let options = self.options.borrow().clone();
+            let version = self.options_version.get();
             match Db::open(
                 self.runtime.clone(),
                 self.store_port.clone(),
@@ -694,6 +697,15 @@ impl World {
             {
                 Ok(db) => {
                     self.opens.set(self.opens.get() + 1);
+                    if self.options_version.get() != version && self.finished.get().is_none() {
+                        // The options changed while this open ran: close cleanly and open
+                        // again with the new ones, as a restart would.
+                        self.note(format!("{reason}: reopening to take new engine options"));
+                        if let Err(error) = db.close().await {
+                            self.note(format!("{reason}: close failed: {error}"));
+                        }
+                        continue;
+                    }
                     return Some(Rc::new(db));
                 }
                 Err(error) => {
@@ -1001,6 +1013,7 @@ impl World {
     fn set_engine(self: &Rc<Self>, engine: &EngineSpec) -> Result<(), LabError> {
         engine.validate()?;
         *self.options.borrow_mut() = engine_options(engine)?;
+        self.options_version.set(self.options_version.get() + 1);
         self.spawn_restart()
     }
 
@@ -1308,6 +1321,7 @@ impl World {
                 .unwrap_or_else(|| "db".to_string()),
             end: SimTime::from_millis(scenario.duration_ms),
             options: RefCell::new(options),
+            options_version: Cell::new(0),
             writer: RefCell::new(WriterSlot::Down),
             writer_changed: Notify::new(),
             zombie: RefCell::new(None),
@@ -1520,6 +1534,16 @@ impl Lab {
             applied = true;
         }
         Ok(applied)
+    }
+
+    /// The scenario's setting changes the run has applied so far, in the order they applied.
+    pub fn applied_changes(&self) -> Vec<&SettingChange> {
+        let mut sorted: Vec<&SettingChange> = self.scenario.changes.iter().collect();
+        // Stable, like the pending queue: ties keep the scenario's order.
+        sorted.sort_by_key(|change| change.at_ms());
+        let applied = sorted.len().saturating_sub(self.pending_changes.len());
+        sorted.truncate(applied);
+        sorted
     }
 
     /// Adds a setting change to the run and to its scenario, as a share link must replay it.

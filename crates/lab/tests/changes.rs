@@ -229,3 +229,29 @@ fn bad_changes_name_their_field() {
     let parsed = Scenario::from_json(text).unwrap();
     assert_eq!(parsed.changes[0].section(), "store");
 }
+
+#[test]
+fn an_engine_change_during_the_first_open_still_takes_effect() {
+    // At 0 ms the writer is still opening: it must reopen with the new options, not keep the
+    // ones it started with.
+    let plain = small();
+    let mut changed = small();
+    let mut engine = changed.engine.clone();
+    engine.flush_interval_ms = Some(500.0);
+    changed.changes = vec![SettingChange::Engine { at_ms: 0, engine }];
+    let wal_puts = |summary: &Summary| summary.requests["put"]["wal"];
+    let before = run(&plain);
+    let after = run(&changed);
+    assert!(
+        wal_puts(&after) * 5 < wal_puts(&before),
+        "a 500 ms flush interval should cut WAL PUTs: {} before, {} after",
+        wal_puts(&before),
+        wal_puts(&after)
+    );
+    assert_eq!(after.writes.lost_durable, 0);
+    // The same, made live at 0 ms like the playground does before pressing play.
+    let mut lab = Lab::new(&plain).unwrap();
+    lab.schedule_change(changed.changes[0].clone()).unwrap();
+    lab.advance_to(SimTime::ZERO, u64::MAX).unwrap();
+    assert_eq!(lab.run_to_end().unwrap().trace_hash, after.trace_hash);
+}
