@@ -1,6 +1,6 @@
 // Point 2 (live controls): workload, engine and store controls take effect while the
 // simulation runs; a value out of range gets a visible message and leaves the run intact;
-// the scenario tab says the link does not hold live changes, and can fold them in.
+// each change is recorded into the scenario at its simulated time, so the link replays it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPlayground, screenshot, numberIn, simSeconds, commit, setSpeed } from './harness.mjs';
@@ -50,19 +50,21 @@ test('workload, engine and store controls apply while the run goes on', async ()
     await commit(page, '#put-p99', 400);
     await page.click('#play');
     assert.equal(await page.locator('#put-p99').inputValue(), '400');
-    // The link does not hold these: the scenario tab says so, and can fold them in.
+    // The scenario holds each change at its time; the link replays them.
     await page.click('#tab-scenario');
-    const notice = await page.locator('#live-notice').textContent();
-    assert.match(notice, /without your \d+ live changes/);
-    await screenshot(page, 'scenario-live-changes');
-    await page.click('#adopt-live');
-    await page.waitForFunction(() => /No live changes/.test(document.querySelector('#live-notice').textContent));
-    assert.equal(await page.locator('#sim-time').textContent(), '0.000 s');
+    const notice = await page.locator('#changes-notice').textContent();
+    assert.match(notice, /replays \d+ setting changes at their times/);
+    await screenshot(page, 'scenario-setting-changes');
     const json = JSON.parse(await page.locator('#scenario-json').textContent());
-    assert.equal(json.workload.rate_ops_per_sec, 2000);
-    assert.equal(json.workload.await_durable, true);
-    assert.equal(json.engine.memtable_bytes, 65536);
-    assert.equal(json.store.preset, 's3_express');
+    const last = (section) => json.changes.filter((c) => c.set === section).at(-1)[section];
+    assert.ok(json.changes.length >= 8, `${json.changes.length} changes recorded`);
+    assert.ok(json.changes.every((c, i) => i === 0 || c.at_ms >= json.changes[i - 1].at_ms), 'in time order');
+    assert.equal(json.changes.find((c) => c.set === 'workload').workload.rate_ops_per_sec, 0);
+    assert.equal(last('workload').rate_ops_per_sec, 2000);
+    assert.equal(last('workload').await_durable, true);
+    assert.equal(last('engine').memtable_bytes, 65536);
+    assert.equal(last('store').preset, 's3_express');
+    assert.notEqual(json.workload.rate_ops_per_sec, 2000, 'the starting settings stay as they were');
     session.assertNoErrors();
   } finally {
     await session.close();
@@ -93,7 +95,7 @@ test('a control out of range gets a message and the run goes on intact', async (
     assert.ok(await simSeconds(page) > before, 'the run goes on');
     await page.click('#play');
     await page.click('#tab-scenario');
-    assert.match(await page.locator('#live-notice').textContent(), /No live changes/, 'refused values are not applied');
+    assert.match(await page.locator('#changes-notice').textContent(), /No setting changes/, 'refused values are not applied');
     session.assertNoErrors();
   } finally {
     await session.close();

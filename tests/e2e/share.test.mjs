@@ -1,5 +1,5 @@
 // Points 6 and 7 (share URLs, import and export): a link reproduces the run and its trace
-// hash (at a moment and at the end); a malformed or outdated link gives a clear message and
+// hash (at a moment and at the end), live control changes and injected faults included; a malformed or outdated link gives a clear message and
 // falls back to the defaults; a scenario file loads; a bad file is refused; the current
 // scenario downloads as JSON.
 import { test } from 'node:test';
@@ -33,8 +33,10 @@ test('a link round trip reaches the same trace hash, at a moment and at the end'
     await page.locator('#play').waitFor();
     await importScenario(page, 'short.json', JSON.stringify(shortScenario()));
     await page.waitForFunction(() => /Loaded “e2e-short”/.test(document.querySelector('#message')?.textContent ?? ''));
-    await playUntil(page, 1.5);
+    await playUntil(page, 1.2);
     await page.click('#tab-storage');
+    await commit(page, '#rate', 900); // a live control, recorded at its time, in the link
+    await playUntil(page, 1.5);
     await page.click('#inject-outage'); // a fault at its time, in the link
     await waitIdle(page);
     await playUntil(page, 2.5);
@@ -65,6 +67,7 @@ test('a link round trip reaches the same trace hash, at a moment and at the end'
     await page.click('#tab-scenario');
     assert.equal(await page.locator('#scenario-json').textContent(), document);
     assert.match(document, /"outage"/);
+    assert.match(document, /"set": "workload"/);
     await screenshot(page, 'share-round-trip');
     second.assertNoErrors();
   } finally {

@@ -331,18 +331,6 @@ fn apply_command(session: &mut Session, command: Command) -> (Option<Action>, bo
                 ),
             }
         }
-        Command::AdoptLive => match session.adopt_live_changes() {
-            Ok(()) => (
-                Some(info(
-                    "The current settings are now the scenario's; the run restarted at 0 s.",
-                )),
-                false,
-            ),
-            Err(e) => (
-                Some(error(format!("The settings could not be saved: {e}"))),
-                false,
-            ),
-        },
         Command::Load { scenario, source } => {
             let name = scenario.name.clone();
             match session.restart(*scenario) {
@@ -388,18 +376,11 @@ fn run_frame(
     if session.rebuilding() {
         loop {
             match session.work(SLICE_EVENTS * 4) {
-                Ok(Some(skipped)) => {
+                Ok(true) => {
                     dispatcher.dispatch(Action::Rebuilding(false));
-                    if !skipped.is_empty() {
-                        dispatcher.dispatch(error(format!(
-                            "Re-simulated, but {} live change(s) could not be re-applied: {}",
-                            skipped.len(),
-                            skipped.join("; ")
-                        )));
-                    }
                     break;
                 }
-                Ok(None) => {}
+                Ok(false) => {}
                 Err(e) => {
                     session.cancel_rebuild();
                     dispatcher.dispatch(Action::Rebuilding(false));
@@ -899,7 +880,7 @@ pub fn app() -> Html {
             let moment = link::fragment(&scenario, Some(now_ms_floor));
             html! {
                 <ScenarioPanel scenario={Rc::new(scenario.clone())} link={page_url(&fragment)} moment_link={page_url(&moment)}
-                               now={SimTime::from_millis(now_ms_floor)} live_changes={session_ref.live_changes().to_vec()}
+                               now={SimTime::from_millis(now_ms_floor)}
                                on_command={on_command.clone()} disabled={busy} />
             }
         }

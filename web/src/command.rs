@@ -7,15 +7,14 @@ use strata_lab::{Control, Scenario};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    /// A workload, engine or store change applied now (a live change, not in the link).
+    /// A workload, engine or store change applied now and recorded into the scenario at the
+    /// current simulated millisecond (in the link).
     Live(Control),
     /// A fault written into the scenario at the current moment (in the link).
     Inject(FaultSpec),
     /// A new recommender section (or none), written into the scenario; the run re-simulates
     /// to the current moment.
     SetRecommender(Option<RecommenderSpec>),
-    /// Fold the live changes into the scenario and restart from zero.
-    AdoptLive,
     /// Replace the scenario (an imported file or an example) and restart from zero.
     Load {
         scenario: Box<Scenario>,

@@ -382,7 +382,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
     html! {
         <section class="panel controls-panel" aria-label="live controls">
             <h2>{ "Live controls" }</h2>
-            <p class="hint">{ "Changes apply at the current simulated moment. They are live changes: the share link reproduces the scenario without them unless you save them into it (Scenario tab)." }</p>
+            <p class="hint">{ "Changes apply at the current simulated moment and are recorded into the scenario at that time, so the share link replays them (listed in the Scenario tab)." }</p>
             <fieldset>
                 <legend>{ "Workload" }</legend>
                 { number_input(Field::Rate, "rate", "ops/s", format!("{}", w.rate_ops_per_sec), "0", "any") }

@@ -2,7 +2,7 @@
 //!
 //! - [`app`]: the root component, the time bar, the tabs and the animation-frame loop that
 //!   advances simulated time by `speed × frame time` within a wall-time budget.
-//! - [`session`]: the scenario, the `Lab` playing it, live changes, rebuilds (scrubbing and
+//! - [`session`]: the scenario, the `Lab` playing it, setting changes, rebuilds (scrubbing and
 //!   fault injection re-simulate from the seed) and the UI's own folds of the trace. No
 //!   browser code, so it is tested natively too.
 //! - [`link`]: share links (the scenario in the URL fragment) and the default scenario.
@@ -11,7 +11,7 @@
 //! - [`controls`], [`chaos`]: the live controls and the chaos panel.
 //! - [`recommender`], [`ope`]: the recommender view and off-policy evaluation against a
 //!   uniform-random twin.
-//! - [`scenario_panel`]: share links, live-change notice, import, export, examples.
+//! - [`scenario_panel`]: share links, the setting changes they replay, import, export, examples.
 //! - [`charts`], [`format`]: SVG charts and number formatting.
 //! - [`widgets`]: inputs that stay editable while the page re-renders every frame.
 //! - [`panic`]: the panic hook that turns a crash into a visible error banner.

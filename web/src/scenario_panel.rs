@@ -1,16 +1,16 @@
-//! The scenario tab: the share links (the whole run, and this moment), what the links do not
-//! reproduce (live changes) with the way to fold them in, import from a file, export as a
-//! download, the bundled examples, and the scenario document itself.
+//! The scenario tab: the share links (the whole run, and this moment), the setting changes the
+//! links replay, import from a file, export as a download, the bundled examples, and the
+//! scenario document itself.
 //!
 //! Imports are read with a `FileReader` whose handle the component keeps until it answers
 //! (dropping it cancels the read); files over [`MAX_IMPORT_BYTES`] are refused unread.
 
 use crate::command::Command;
 use crate::format;
-use crate::session::LiveChange;
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
-use strata_lab::{Control, Scenario};
+use strata_lab::scenario::SettingChange;
+use strata_lab::Scenario;
 use strata_sim::SimTime;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -20,7 +20,7 @@ use yew::prelude::*;
 pub const MAX_IMPORT_BYTES: u64 = 1024 * 1024;
 
 /// The example scenarios shipped with the playground: (id, label, document).
-pub const EXAMPLES: [(&str, &str, &str); 6] = [
+pub const EXAMPLES: [(&str, &str, &str); 7] = [
     (
         "steady-writes",
         "steady writes",
@@ -45,6 +45,11 @@ pub const EXAMPLES: [(&str, &str, &str); 6] = [
         "bit-flip",
         "bit flip",
         include_str!("../../tests/scenarios/bit-flip.json"),
+    ),
+    (
+        "rate-change",
+        "rate change",
+        include_str!("../../tests/scenarios/rate-change.json"),
     ),
     (
         "recommender",
@@ -81,9 +86,9 @@ pub fn export_file_name(scenario: &Scenario) -> String {
     format!("strata-{name}-seed{}.json", scenario.seed)
 }
 
-fn describe_control(control: &Control) -> String {
-    match control {
-        Control::SetWorkload { workload } => format!(
+fn describe_change(change: &SettingChange) -> String {
+    match change {
+        SettingChange::Workload { workload, .. } => format!(
             "workload: {} ops/s, {:.0}% reads, {} B values{}",
             workload.rate_ops_per_sec,
             workload.mix.read / (workload.mix.read + workload.mix.write).max(1e-9) * 100.0,
@@ -94,13 +99,10 @@ fn describe_control(control: &Control) -> String {
                 ""
             }
         ),
-        Control::SetEngine { .. } => "engine options (writer restarted)".to_string(),
-        Control::SetStore { store } => format!("object store: {}", store.preset.as_str()),
-        Control::InjectFault { fault } => format!("fault: {}", fault.kind()),
-        Control::ClearStoreFaults => "cleared store faults".to_string(),
-        Control::CrashWriter => "crash writer".to_string(),
-        Control::Recover => "recover".to_string(),
-        Control::StartZombie => "start zombie".to_string(),
+        SettingChange::Engine { .. } => "engine options (writer restarted)".to_string(),
+        SettingChange::Store { store, .. } => {
+            format!("object store: {}", store.preset.as_str())
+        }
     }
 }
 
@@ -127,7 +129,6 @@ pub struct ScenarioPanelProps {
     pub link: String,
     pub moment_link: String,
     pub now: SimTime,
-    pub live_changes: Vec<LiveChange>,
     pub on_command: Callback<Command>,
     #[prop_or_default]
     pub disabled: bool,
@@ -204,10 +205,6 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
             select.set_value("");
         })
     };
-    let on_adopt = {
-        let on_command = props.on_command.clone();
-        Callback::from(move |_: MouseEvent| on_command.emit(Command::AdoptLive))
-    };
     let select_all = Callback::from(|event: FocusEvent| {
         let input: HtmlInputElement = event.target_unchecked_into();
         input.select();
@@ -217,22 +214,21 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
         <div class="scenario-tab">
             <section class="panel" aria-label="share">
                 <h2>{ "Share this run" }</h2>
-                <p class="hint">{ "The link holds the whole scenario (schema version 1: seed, workload, engine and store settings, faults with their times, recommender settings). Opening it replays the same run, with the same trace hash as "}<code>{ "strata run" }</code>{ " on the saved file." }</p>
+                <p class="hint">{ "The link holds the whole scenario (schema version 1: seed, workload, engine and store settings, the changes you made to them and the faults you injected, each at its time, recommender settings). Opening it replays the same run, with the same trace hash as "}<code>{ "strata run" }</code>{ " on the saved file." }</p>
                 <label class="field wide"><span class="field-label">{ "link to the run" }</span>
                     <input id="share-link" type="text" readonly=true value={props.link.clone()} onfocus={select_all.clone()} /></label>
                 <label class="field wide"><span class="field-label">{ format!("link to {}", format::sim_time(props.now)) }</span>
                     <input id="moment-link" type="text" readonly=true value={props.moment_link.clone()} onfocus={select_all} /></label>
-                if props.live_changes.is_empty() {
-                    <p class="ok-note" id="live-notice">{ "No live changes: the link reproduces exactly what you see." }</p>
+                if s.changes.is_empty() {
+                    <p class="ok-note" id="changes-notice">{ "No setting changes yet: the run keeps the scenario's workload, engine and store settings. Controls you move are recorded here, at their simulated time, and the link replays them." }</p>
                 } else {
-                    <div class="warning-note" id="live-notice">
-                        <p>{ format!("The link reproduces the scenario without your {} live change{} (they are not timed events of the scenario):", props.live_changes.len(), if props.live_changes.len() == 1 { "" } else { "s" }) }</p>
-                        <ol id="live-changes">
-                            { for props.live_changes.iter().rev().take(crate::storage::MAX_LISTED).map(|c| html! {
-                                <li>{ format!("{} — {}", format::sim_time(c.at), describe_control(&c.control)) }</li>
+                    <div class="ok-note" id="changes-notice">
+                        <p>{ format!("The link replays {} setting change{} at {}:", s.changes.len(), if s.changes.len() == 1 { "" } else { "s" }, if s.changes.len() == 1 { "its time" } else { "their times" }) }</p>
+                        <ol id="setting-changes">
+                            { for s.changes.iter().rev().take(crate::storage::MAX_LISTED).map(|c| html! {
+                                <li>{ format!("{} — {}", format::sim_time(SimTime::from_millis(c.at_ms())), describe_change(c)) }</li>
                             }) }
                         </ol>
-                        <button id="adopt-live" onclick={on_adopt} disabled={props.disabled}>{ "Make the current settings the scenario's (restarts at 0 s)" }</button>
                     </div>
                 }
             </section>

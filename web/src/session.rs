@@ -3,17 +3,16 @@
 //!
 //! This module knows nothing about the browser, so it runs (and is tested) natively too.
 //!
-//! - **Scenario vs live changes.** Workload, engine and store controls apply at once through
-//!   `Lab::apply` and are kept in an ordered log of [`LiveChange`]s, each stamped with the
-//!   exact point of the run where it happened (events processed and simulated time). They are
-//!   *not* part of the share link: the page says so and offers to fold them into the scenario.
-//!   Faults from the chaos panel and recommender settings *are* written into the scenario
-//!   (faults at the simulated millisecond they were injected) and the run is re-simulated to
-//!   the current moment, so the link reproduces what the page shows.
+//! - **Everything goes into the scenario.** Workload, engine and store controls become timed
+//!   setting changes of the scenario, stamped with the next whole millisecond of simulated
+//!   time; the lab applies them there, after every event due by then, exactly as a replay of
+//!   the scenario does, so the running lab never needs re-simulating for them. Faults from the
+//!   chaos panel (at the millisecond they were injected) and recommender settings are written
+//!   into the scenario too, and the run is re-simulated to the current moment. The share link
+//!   therefore reproduces what the page shows.
 //! - **Rebuilds.** Scrubbing back, changing the seed or the scenario, and injecting a fault all
-//!   build a fresh `Lab` from the scenario and replay it (with the live changes at their
-//!   recorded points) up to a target. [`Session::work`] does that in bounded slices so the page
-//!   can show progress between animation frames.
+//!   build a fresh `Lab` from the scenario and replay it up to a target. [`Session::work`] does
+//!   that in bounded slices so the page can show progress between animation frames.
 //! - **Observed.** A trace subscriber folds what the views need and the lab does not keep:
 //!   flush and compaction activity (for the animations), notable events, drift marks, the
 //!   recommender's impression log (for off-policy evaluation) and the loop's counters.
@@ -22,12 +21,13 @@ use std::cell::{Ref, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 use strata_lab::runner::Progress;
-use strata_lab::scenario::{EngineSpec, FaultSpec, StoreSpec, WorkloadSpec};
+use strata_lab::scenario::{EngineSpec, FaultSpec, SettingChange, StoreSpec, WorkloadSpec};
 use strata_lab::{Control, Lab, LabError, Scenario};
 use strata_sim::{EventKind, SimDuration, SimTime, TraceEvent};
 
-/// Live changes kept per session; older ones cannot be replayed, so the session refuses more.
-pub const MAX_LIVE_CHANGES: usize = 1_000;
+/// Events a live change may process to reach its moment (the next whole millisecond): far
+/// more than one millisecond holds at the highest workload rate.
+pub const MAX_CATCH_UP_EVENTS: u64 = 1_000_000;
 /// Flush and compaction activities remembered for drawing (running and recently finished).
 pub const MAX_ACTIVITIES: usize = 64;
 /// Notable events kept for the event list, most recent last.
@@ -36,16 +36,6 @@ pub const MAX_EVENT_LINES: usize = 200;
 pub const MAX_DRIFTS: usize = 64;
 /// Logged impressions kept for off-policy evaluation (the most recent ones).
 pub const MAX_IMPRESSIONS: usize = 20_000;
-
-/// A change applied to the running lab that the scenario does not hold.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LiveChange {
-    /// Events the lab had processed when the change was applied.
-    pub events: u64,
-    /// Simulated time when it was applied.
-    pub at: SimTime,
-    pub control: Control,
-}
 
 /// A flush or a compaction, from its start to its end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,8 +279,8 @@ enum Phase {
 /// there.
 ///
 /// Replaying the original run (same scenario), stopping after exactly `events` events and then
-/// moving the clock to `at` without processing anything reproduces the point where a live
-/// change was applied, even when the original frame was cut short by its event cap. On a
+/// moving the clock to `at` without processing anything reproduces the point the page had
+/// reached, even when the original frame was cut short by its event cap. On a
 /// changed scenario the event count means little, so the time wins: the lab ends up at `at`.
 fn advance_toward(
     lab: &mut Lab,
@@ -336,17 +326,12 @@ struct Rebuild {
     lab: Lab,
     observed: Rc<RefCell<Observed>>,
     scenario: Scenario,
-    live: Vec<LiveChange>,
-    /// Index of the next live change to apply.
-    next_live: usize,
     target: Milestone,
     phase: Phase,
-    /// Messages from live changes that could not be re-applied (a changed scenario can make a
-    /// crash land on a writer that is already down).
-    skipped: Vec<String>,
 }
 
-/// The current settings, as the controls show them (scenario plus live changes).
+/// The current settings, as the controls show them: the scenario's, with the setting changes
+/// the run has reached applied.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub workload: WorkloadSpec,
@@ -355,21 +340,22 @@ pub struct Settings {
 }
 
 impl Settings {
-    fn of(scenario: &Scenario) -> Self {
-        Settings {
+    /// The settings in force in `lab`: its scenario's, with every change it has applied.
+    fn of(lab: &Lab) -> Self {
+        let scenario = lab.scenario();
+        let mut settings = Settings {
             workload: scenario.workload.clone(),
             engine: scenario.engine.clone(),
             store: scenario.store.clone(),
+        };
+        for change in lab.applied_changes() {
+            match change {
+                SettingChange::Workload { workload, .. } => settings.workload = workload.clone(),
+                SettingChange::Engine { engine, .. } => settings.engine = engine.clone(),
+                SettingChange::Store { store, .. } => settings.store = store.clone(),
+            }
         }
-    }
-
-    fn apply(&mut self, control: &Control) {
-        match control {
-            Control::SetWorkload { workload } => self.workload = workload.clone(),
-            Control::SetEngine { engine } => self.engine = engine.clone(),
-            Control::SetStore { store } => self.store = store.clone(),
-            _ => {}
-        }
+        settings
     }
 }
 
@@ -378,8 +364,6 @@ pub struct Session {
     scenario: Scenario,
     lab: Lab,
     observed: Rc<RefCell<Observed>>,
-    live: Vec<LiveChange>,
-    settings: Settings,
     /// The furthest simulated time reached with this scenario (the scrubber's right end).
     horizon: SimTime,
     rebuild: Option<Rebuild>,
@@ -390,7 +374,7 @@ impl std::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("scenario", &self.scenario.name)
             .field("now", &self.lab.now())
-            .field("live_changes", &self.live.len())
+            .field("changes", &self.scenario.changes.len())
             .field("rebuilding", &self.rebuild.is_some())
             .finish()
     }
@@ -412,11 +396,9 @@ impl Session {
     pub fn new(scenario: Scenario) -> Result<Session, LabError> {
         let (lab, observed) = observed_lab(&scenario)?;
         Ok(Session {
-            settings: Settings::of(&scenario),
             scenario,
             lab,
             observed,
-            live: Vec::new(),
             horizon: SimTime::ZERO,
             rebuild: None,
         })
@@ -435,14 +417,9 @@ impl Session {
         self.observed.borrow()
     }
 
-    /// Changes applied live that the link does not reproduce.
-    pub fn live_changes(&self) -> &[LiveChange] {
-        &self.live
-    }
-
-    /// The settings the controls show: the scenario's, with live changes applied.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
+    /// The settings the controls show: the scenario's, with the changes reached so far.
+    pub fn settings(&self) -> Settings {
+        Settings::of(&self.lab)
     }
 
     pub fn horizon(&self) -> SimTime {
@@ -474,71 +451,50 @@ impl Session {
         Ok(progress)
     }
 
-    /// Applies a workload, engine or store control now and records it as a live change.
+    /// Applies a workload, engine or store control now: it becomes a setting change of the
+    /// scenario at the next whole millisecond of simulated time, and the run is brought there
+    /// (at most a millisecond of simulated time) so that it takes effect at once. A replay of
+    /// the scenario applies it at the same point, so nothing is re-simulated.
     pub fn apply_live(&mut self, control: Control) -> Result<(), LabError> {
-        if self.live.len() >= MAX_LIVE_CHANGES {
-            return Err(LabError::Control(format!(
-                "this session already holds {MAX_LIVE_CHANGES} live changes; save them into the scenario (which restarts the run) to make more"
-            )));
-        }
-        let events = self.lab.events_processed();
-        let at = self.lab.now();
-        self.lab.apply(control.clone())?;
-        self.settings.apply(&control);
+        let at_ms = self.lab.now().as_nanos().div_ceil(1_000_000);
+        let change = control.at(at_ms).ok_or_else(|| {
+            LabError::Control(
+                "only workload, engine and store settings are live controls".to_string(),
+            )
+        })?;
+        self.lab.schedule_change(change)?;
+        self.scenario = self.lab.scenario().clone();
+        let progress = self
+            .lab
+            .advance_to(SimTime::from_millis(at_ms), MAX_CATCH_UP_EVENTS)?;
         // Anything simulated beyond this point belonged to a different history.
-        self.horizon = at;
-        self.live.push(LiveChange {
-            events,
-            at,
-            control,
-        });
+        self.horizon = progress.now;
         Ok(())
     }
 
-    /// Folds the live changes into the scenario (its workload, engine and store become the
-    /// current settings) and restarts from time zero, so that the link holds them.
-    pub fn adopt_live_changes(&mut self) -> Result<(), LabError> {
-        let mut scenario = self.scenario.clone();
-        scenario.workload = self.settings.workload.clone();
-        scenario.engine = self.settings.engine.clone();
-        scenario.store = self.settings.store.clone();
-        self.restart(scenario)
-    }
-
-    /// Replaces the scenario and starts again from time zero, dropping live changes.
+    /// Replaces the scenario and starts again from time zero.
     pub fn restart(&mut self, scenario: Scenario) -> Result<(), LabError> {
         scenario.validate()?;
         let (lab, observed) = observed_lab(&scenario)?;
-        self.settings = Settings::of(&scenario);
         self.scenario = scenario;
         self.lab = lab;
         self.observed = observed;
-        self.live.clear();
         self.horizon = SimTime::ZERO;
         self.rebuild = None;
         Ok(())
     }
 
-    /// Starts re-simulating `scenario` (with the live changes made before `target`) up to
-    /// `target`. Until [`Session::work`] finishes it, the current lab stays on show.
+    /// Starts re-simulating `scenario` up to `target`. Until [`Session::work`] finishes it,
+    /// the current lab stays on show.
     pub fn begin_rebuild(&mut self, scenario: Scenario, target: Milestone) -> Result<(), LabError> {
         scenario.validate()?;
         let (lab, observed) = observed_lab(&scenario)?;
-        let live: Vec<LiveChange> = self
-            .live
-            .iter()
-            .filter(|change| change.at <= target.at)
-            .cloned()
-            .collect();
         self.rebuild = Some(Rebuild {
             lab,
             observed,
             scenario,
-            live,
-            next_live: 0,
             target,
             phase: Phase::Events,
-            skipped: Vec::new(),
         });
         Ok(())
     }
@@ -565,7 +521,7 @@ impl Session {
     }
 
     /// Replaces the scenario (a recommender setting, say) and re-simulates to the current
-    /// moment, keeping the live changes.
+    /// moment.
     pub fn change_scenario_here(&mut self, scenario: Scenario) -> Result<(), LabError> {
         let target = Milestone::time(self.lab.now());
         self.begin_rebuild(scenario, target)
@@ -588,36 +544,20 @@ impl Session {
         self.rebuild = None;
     }
 
-    /// Continues a rebuild for at most `max_events` events. Returns `Some(skipped)` when it
-    /// finished (the new lab is now current; `skipped` lists live changes that could not be
-    /// re-applied), `None` while it goes on or when there is none.
-    pub fn work(&mut self, max_events: u64) -> Result<Option<Vec<String>>, LabError> {
+    /// Continues a rebuild for at most `max_events` events. Returns whether it finished (the
+    /// new lab is then current); `false` while it goes on or when there is none.
+    pub fn work(&mut self, max_events: u64) -> Result<bool, LabError> {
         let Some(rebuild) = self.rebuild.as_mut() else {
-            return Ok(None);
+            return Ok(false);
         };
         let mut budget = max_events.max(1);
-        while rebuild.next_live < rebuild.live.len() {
-            let change = &rebuild.live[rebuild.next_live];
-            let milestone = Milestone {
-                events: change.events,
-                at: change.at,
-            };
-            if !advance_toward(&mut rebuild.lab, milestone, &mut budget, &mut rebuild.phase)? {
-                return Ok(None);
-            }
-            let control = change.control.clone();
-            if let Err(error) = rebuild.lab.apply(control) {
-                rebuild.skipped.push(error.to_string());
-            }
-            rebuild.next_live += 1;
-        }
         if !advance_toward(
             &mut rebuild.lab,
             rebuild.target,
             &mut budget,
             &mut rebuild.phase,
         )? {
-            return Ok(None);
+            return Ok(false);
         }
         let done = self.rebuild.take().expect("the rebuild was borrowed above");
         let scenario_changed = done.scenario != self.scenario;
@@ -627,25 +567,16 @@ impl Session {
             // A new history from here on: the horizon is where the rebuild stopped.
             self.scenario = done.scenario;
             self.horizon = self.lab.now();
-            let mut settings = Settings::of(&self.scenario);
-            for change in &self.live {
-                settings.apply(&change.control);
-            }
-            self.settings = settings;
         }
-        Ok(Some(done.skipped))
+        Ok(true)
     }
 
     /// Runs a rebuild to completion (tests, and the URL round trip when nothing is drawn).
-    pub fn finish_rebuild(&mut self) -> Result<Vec<String>, LabError> {
-        loop {
-            if let Some(skipped) = self.work(100_000)? {
-                return Ok(skipped);
-            }
-            if self.rebuild.is_none() {
-                return Ok(Vec::new());
-            }
+    pub fn finish_rebuild(&mut self) -> Result<(), LabError> {
+        while self.rebuild.is_some() {
+            self.work(100_000)?;
         }
+        Ok(())
     }
 
     pub fn rebuilding(&self) -> bool {
@@ -713,8 +644,7 @@ mod tests {
         assert!(events > 100, "the run should be busy, processed {events}");
 
         session.seek(SimTime::from_millis(50)).unwrap();
-        let skipped = session.finish_rebuild().unwrap();
-        assert!(skipped.is_empty(), "{skipped:?}");
+        session.finish_rebuild().unwrap();
         assert_eq!(session.now(), SimTime::from_millis(50));
         assert_ne!(hash(&session), expected);
 
@@ -729,13 +659,74 @@ mod tests {
     }
 
     #[test]
+    fn a_live_change_joins_the_scenario_and_the_link_replays_it() {
+        let mut session = Session::new(small()).unwrap();
+        play_frames(&mut session, 37);
+        session.step().unwrap();
+        let before = session.lab().events_processed();
+        let faster = Control::SetWorkload {
+            workload: WorkloadSpec {
+                rate_ops_per_sec: 1200.0,
+                ..session.settings().workload.clone()
+            },
+        };
+        session.apply_live(faster).unwrap();
+        // It took effect at once: no rebuild, the settings show it, the run went on from here.
+        assert!(!session.rebuilding());
+        assert!(session.lab().events_processed() >= before);
+        assert_eq!(session.settings().workload.rate_ops_per_sec, 1200.0);
+        assert_eq!(session.scenario().changes.len(), 1);
+        let at = SimTime::from_millis(session.scenario().changes[0].at_ms());
+        assert_eq!(session.now(), at);
+        let slower = Control::SetStore {
+            store: StoreSpec {
+                preset: StorePreset::S3Standard,
+                ..session.settings().store.clone()
+            },
+        };
+        play_frames(&mut session, 20);
+        session.apply_live(slower).unwrap();
+        play_frames(&mut session, 40);
+        let expected = hash(&session);
+
+        // The link: a fresh session on the scenario, played to the same point.
+        let token = session.scenario().to_share_token();
+        let opened = Scenario::from_share_token(&token).unwrap();
+        let mut replay = Session::new(opened).unwrap();
+        replay
+            .begin_rebuild(
+                replay.scenario().clone(),
+                Milestone {
+                    events: session.lab().events_processed(),
+                    at: session.now(),
+                },
+            )
+            .unwrap();
+        replay.finish_rebuild().unwrap();
+        assert_eq!(hash(&replay), expected);
+        assert_eq!(replay.settings(), session.settings());
+
+        // Scrubbing back to before the first change shows the old settings again.
+        session
+            .seek(SimTime::from_nanos(at.as_nanos() - 1_000_000))
+            .unwrap();
+        session.finish_rebuild().unwrap();
+        assert_eq!(session.settings().workload.rate_ops_per_sec, 400.0);
+        // And playing past it again applies it again.
+        session
+            .advance(SimDuration::from_millis(5), u64::MAX)
+            .unwrap();
+        assert_eq!(session.settings().workload.rate_ops_per_sec, 1200.0);
+    }
+
+    #[test]
     fn a_rebuild_reports_progress_in_slices() {
         let mut session = Session::new(small()).unwrap();
         play_frames(&mut session, 100);
         session.seek(session.now()).unwrap();
         let mut slices = 0;
         let mut last = 0.0;
-        while session.work(50).unwrap().is_none() {
+        while !session.work(50).unwrap() {
             let progress = session.rebuild_progress().unwrap();
             assert!(progress >= last, "progress went back: {last} -> {progress}");
             last = progress;
@@ -824,7 +815,7 @@ mod tests {
         };
         let error = session.apply_live(bad).unwrap_err();
         assert!(error.to_string().contains("rate_ops_per_sec"), "{error}");
-        assert!(session.live_changes().is_empty());
+        assert!(session.scenario().changes.is_empty());
         assert_eq!((session.now(), hash(&session)), before);
         let mut broken = session.scenario().clone();
         broken.duration_ms = 0;
