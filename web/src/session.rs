@@ -22,6 +22,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use strata_lab::runner::Progress;
 use strata_lab::scenario::{EngineSpec, FaultSpec, SettingChange, StoreSpec, WorkloadSpec};
+use strata_lab::share::MAX_SHARE_TOKEN_BYTES;
 use strata_lab::{Control, Lab, LabError, Scenario};
 use strata_sim::{EventKind, SimDuration, SimTime, TraceEvent};
 
@@ -380,6 +381,17 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// Refuses a scenario whose share link would be too long to open again.
+fn check_link_fits(scenario: &Scenario) -> Result<(), LabError> {
+    let bytes = scenario.to_share_token().len();
+    if bytes > MAX_SHARE_TOKEN_BYTES {
+        return Err(LabError::Control(format!(
+            "the share link would be {bytes} bytes, over the limit of {MAX_SHARE_TOKEN_BYTES}: save the scenario to a file, or load it again to start with fewer changes"
+        )));
+    }
+    Ok(())
+}
+
 /// Builds a lab and attaches the UI's trace subscriber to it.
 fn observed_lab(scenario: &Scenario) -> Result<(Lab, Rc<RefCell<Observed>>), LabError> {
     let lab = Lab::new(scenario)?;
@@ -462,6 +474,9 @@ impl Session {
                 "only workload, engine and store settings are live controls".to_string(),
             )
         })?;
+        let mut scenario = self.scenario.clone();
+        scenario.changes.push(change.clone());
+        check_link_fits(&scenario)?;
         self.lab.schedule_change(change)?;
         self.scenario = self.lab.scenario().clone();
         let progress = self
@@ -513,6 +528,7 @@ impl Session {
         let mut scenario = self.scenario.clone();
         scenario.faults.push(fault.shifted(now_ms));
         scenario.validate()?;
+        check_link_fits(&scenario)?;
         let target = Milestone {
             events: self.lab.events_processed(),
             at: self.lab.now(),
@@ -717,6 +733,40 @@ mod tests {
             .advance(SimDuration::from_millis(5), u64::MAX)
             .unwrap();
         assert_eq!(session.settings().workload.rate_ops_per_sec, 1200.0);
+    }
+
+    #[test]
+    fn changes_stop_before_the_link_grows_too_long() {
+        let mut session = Session::new(small()).unwrap();
+        let mut refused = None;
+        for i in 0..strata_lab::scenario::MAX_CHANGES + 1 {
+            session
+                .advance(SimDuration::from_millis(2), u64::MAX)
+                .unwrap();
+            let control = Control::SetWorkload {
+                workload: WorkloadSpec {
+                    rate_ops_per_sec: 100.0 + i as f64,
+                    ..session.settings().workload.clone()
+                },
+            };
+            if let Err(error) = session.apply_live(control) {
+                refused = Some((i, error.to_string()));
+                break;
+            }
+        }
+        let (count, message) = refused.expect("the changes must stop somewhere");
+        assert!(
+            message.contains("share link") || message.contains("limit"),
+            "{message}"
+        );
+        assert_eq!(session.scenario().changes.len(), count);
+        assert!(session.scenario().to_share_token().len() <= MAX_SHARE_TOKEN_BYTES);
+        // The refusal left the run alone: it goes on.
+        let before = session.now();
+        session
+            .advance(SimDuration::from_millis(5), u64::MAX)
+            .unwrap();
+        assert!(session.now() > before);
     }
 
     #[test]
