@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const BASE_URL = process.env.STRATA_BASE_URL ?? 'http://127.0.0.1:8080/';
 const SECONDS = Number(process.argv[2] ?? 10);
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const root = process.env.STRATA_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const wasm = readFileSync(join(root, 'dist', 'strata_web_bg.wasm'));
 const js = readFileSync(join(root, 'dist', 'strata_web.js'));
 
@@ -63,26 +63,35 @@ await page.locator(`#tab-${tab}`).click();
 await page.locator('#speed').fill('2'); // 100×
 await page.click('#play');
 await page.waitForTimeout(1000); // warm up
-const result = await page.evaluate(async (seconds) => {
-  const simSeconds = () => Number.parseFloat(document.querySelector('#sim-time').textContent);
-  const deltas = [];
-  const startSim = simSeconds();
-  const start = performance.now();
-  let last = start;
-  await new Promise((resolve) => {
-    function frame(now) {
-      deltas.push(now - last);
-      last = now;
-      if (now - start < seconds * 1000) requestAnimationFrame(frame); else resolve();
-    }
-    requestAnimationFrame(frame);
-  });
-  const wallSeconds = (performance.now() - start) / 1000;
-  return { deltas, simPerWall: (simSeconds() - startSim) / wallSeconds, frames: deltas.length };
-}, SECONDS);
+// Frame intervals from requestAnimationFrame timestamps for `seconds`, and the simulated
+// seconds gained meanwhile.
+async function sampleFrames(seconds) {
+  return page.evaluate(async (seconds) => {
+    const simSeconds = () => Number.parseFloat(document.querySelector('#sim-time').textContent);
+    const deltas = [];
+    const startSim = simSeconds();
+    const start = performance.now();
+    let last = start;
+    await new Promise((resolve) => {
+      function frame(now) {
+        deltas.push(now - last);
+        last = now;
+        if (now - start < seconds * 1000) requestAnimationFrame(frame); else resolve();
+      }
+      requestAnimationFrame(frame);
+    });
+    const wallSeconds = (performance.now() - start) / 1000;
+    return { deltas, simPerWall: (simSeconds() - startSim) / wallSeconds, frames: deltas.length };
+  }, seconds);
+}
+const result = await sampleFrames(SECONDS);
 await page.click('#play');
 const events = await page.locator('#event-count').textContent();
 const frameWork = await page.locator('#frame-work').textContent();
+// The same page paused: the display's own frame intervals, as measured the same way.
+await page.waitForTimeout(500);
+const idle = await sampleFrames(Math.min(SECONDS, 5));
+const idleSorted = idle.deltas.slice(1).sort((a, b) => a - b);
 await context.close();
 const sorted = result.deltas.slice(1).sort((a, b) => a - b);
 const figures = {
@@ -99,5 +108,10 @@ const figures = {
   events_processed: Number(events),
   frame_split: frameWork,
   frames_over_17ms: sorted.filter((d) => d > 17.5).length,
+  // A dropped frame shows as an interval of about two display periods.
+  frames_dropped: sorted.filter((d) => d > 25).length,
+  paused_frame_ms_p50: Number(quantile(idleSorted, 0.5).toFixed(1)),
+  paused_frame_ms_p95: Number(quantile(idleSorted, 0.95).toFixed(1)),
+  frame_ms_max: Number(sorted[sorted.length - 1].toFixed(1)),
 };
 console.log(JSON.stringify(figures, null, 2));
