@@ -3,9 +3,10 @@
 //! drives the session.
 //!
 //! Each frame advances simulated time by `speed × wall time since the last frame`, in slices
-//! of [`SLICE_EVENTS`] events, until the target is reached or [`FRAME_BUDGET_MS`] of wall time
-//! is spent; when the simulation cannot keep up, the effective speed shown drops below the
-//! requested one instead of the page stuttering. The same loop runs rebuilds (scrubbing,
+//! of [`SLICE_EVENTS`] events, until the target is reached or the frame's simulating budget is
+//! spent (the [`Pacer`] steers it from the frame intervals, so frames stay on time); when the
+//! simulation cannot keep up, the effective speed shown drops below the requested one instead
+//! of the page stuttering. The same loop runs rebuilds (scrubbing,
 //! fault injection, recommender changes) and "run to the end" in bounded slices, with a
 //! progress bar. The effect that owns the frame handle cancels it when it is torn down.
 
@@ -15,6 +16,7 @@ use crate::controls::ControlsPanel;
 use crate::format;
 use crate::link::{self, LinkRequest};
 use crate::ope::{evaluate, OpeResult, Twin};
+use crate::pacer::Pacer;
 use crate::recommender::{RecommenderModel, RecommenderView};
 use crate::scenario_panel::ScenarioPanel;
 use crate::session::{LoggedImpression, Milestone, Session};
@@ -30,12 +32,6 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-/// Wall time a frame may spend simulating before it yields to drawing, at most.
-pub const FRAME_BUDGET_MS: f64 = 7.0;
-/// Wall time a frame may spend simulating, at least (so a heavy view cannot stall the run).
-pub const MIN_FRAME_BUDGET_MS: f64 = 2.0;
-/// The whole frame's target: simulating plus drawing (60 frames a second).
-pub const FRAME_TARGET_MS: f64 = 11.0;
 /// Events processed between two looks at the wall clock.
 pub const SLICE_EVENTS: u64 = 100;
 /// The slowest and fastest speeds, as powers of ten (0.1× to 10,000×).
@@ -69,6 +65,8 @@ pub struct UiState {
     pub effective_speed: f64,
     /// Wall time the last frame spent simulating.
     pub frame_work_ms: f64,
+    /// The simulating budget the pacer gave the last frame.
+    pub frame_budget_ms: f64,
     pub rebuilding: bool,
     pub to_end: bool,
     /// Bumped on every frame and command, so the view re-renders from the session.
@@ -84,6 +82,7 @@ pub enum Action {
     Frame {
         effective_speed: Option<f64>,
         work_ms: f64,
+        budget_ms: f64,
     },
     Rebuilding(bool),
     ToEnd(bool),
@@ -108,11 +107,13 @@ impl Reducible for UiState {
             Action::Frame {
                 effective_speed,
                 work_ms,
+                budget_ms,
             } => {
                 if let Some(speed) = effective_speed {
                     next.effective_speed = speed;
                 }
                 next.frame_work_ms = work_ms;
+                next.frame_budget_ms = budget_ms;
                 next.frame += 1;
             }
             Action::Rebuilding(on) => {
@@ -366,11 +367,9 @@ fn run_frame(
     dispatcher: &UseReducerDispatcher<UiState>,
     mode: Mode,
     wall_dt_ms: f64,
-    render_ms: f64,
+    budget_ms: f64,
 ) {
     let start = wall_ms();
-    // Drawing the last frame took `render_ms`; simulate for what is left of the frame.
-    let budget_ms = (FRAME_TARGET_MS - render_ms).clamp(MIN_FRAME_BUDGET_MS, FRAME_BUDGET_MS);
     let mut session = session.borrow_mut();
     let mut effective = None;
     if session.rebuilding() {
@@ -470,7 +469,15 @@ fn run_frame(
     dispatcher.dispatch(Action::Frame {
         effective_speed: effective,
         work_ms: wall_ms() - start,
+        budget_ms,
     });
+}
+
+/// What the frame loop steers its budget by: the pacer, and how long drawing takes.
+#[derive(Clone)]
+struct Pacing {
+    pacer: Rc<RefCell<Pacer>>,
+    render_ms: Rc<RefCell<f64>>,
 }
 
 fn schedule_frame(
@@ -478,21 +485,25 @@ fn schedule_frame(
     session: Rc<RefCell<Session>>,
     dispatcher: UseReducerDispatcher<UiState>,
     mode: Mode,
-    render_ms: Rc<RefCell<f64>>,
+    pacing: Pacing,
     last_timestamp_ms: Option<f64>,
 ) {
     let next_slot = slot.clone();
     let frame = request_animation_frame(move |timestamp_ms| {
-        let dt =
-            last_timestamp_ms.map_or(0.0, |last| (timestamp_ms - last).clamp(0.0, MAX_FRAME_MS));
-        let render = *render_ms.borrow();
-        run_frame(&session, &dispatcher, mode, dt, render);
+        let interval = last_timestamp_ms.map_or(0.0, |last| timestamp_ms - last);
+        let budget_ms = {
+            let mut pacer = pacing.pacer.borrow_mut();
+            pacer.observe(interval);
+            pacer.budget_ms(*pacing.render_ms.borrow())
+        };
+        let dt = interval.clamp(0.0, MAX_FRAME_MS);
+        run_frame(&session, &dispatcher, mode, dt, budget_ms);
         schedule_frame(
             next_slot,
             session,
             dispatcher,
             mode,
-            render_ms,
+            pacing,
             Some(timestamp_ms),
         );
     });
@@ -531,6 +542,7 @@ pub fn app() -> Html {
             message,
             effective_speed: 0.0,
             frame_work_ms: 0.0,
+            frame_budget_ms: 0.0,
             rebuilding: session.borrow().rebuilding(),
             to_end: false,
             frame: 0,
@@ -540,6 +552,8 @@ pub fn app() -> Html {
     // How long drawing takes (smoothed), measured from the start of this function to the
     // effects after the DOM is patched; the frame loop leaves that much of each frame free.
     let render_ms = use_mut_ref(|| 4.0f64);
+    // The frame budget outlives play and pause, so what it learned about the display stays.
+    let pacer = use_mut_ref(Pacer::default);
     let render_start = wall_ms();
     {
         let render_ms = render_ms.clone();
@@ -555,7 +569,10 @@ pub fn app() -> Html {
     {
         let session = session.clone();
         let dispatcher = state.dispatcher();
-        let render_ms = render_ms.clone();
+        let pacing = Pacing {
+            pacer: pacer.clone(),
+            render_ms: render_ms.clone(),
+        };
         let mode = if state.to_end {
             Mode::ToEnd
         } else if state.playing {
@@ -569,7 +586,7 @@ pub fn app() -> Html {
         use_effect_with((running, mode), move |(running, mode)| {
             let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
             if *running {
-                schedule_frame(slot.clone(), session, dispatcher, *mode, render_ms, None);
+                schedule_frame(slot.clone(), session, dispatcher, *mode, pacing, None);
             }
             move || {
                 slot.borrow_mut().take();
@@ -945,7 +962,7 @@ pub fn app() -> Html {
                 { tab_button(Tab::Storage, "tab-storage", "Storage") }
                 { tab_button(Tab::Recommender, "tab-recommender", "Recommender") }
                 { tab_button(Tab::Scenario, "tab-scenario", "Scenario & sharing") }
-                <span class="frame-stats muted" id="frame-work">{ format!("last frame: {:.1} ms simulating · {:.1} ms drawing", state.frame_work_ms, *render_ms.borrow()) }</span>
+                <span class="frame-stats muted" id="frame-work">{ format!("last frame: {:.1} ms simulating (budget {:.1} ms) · {:.1} ms drawing", state.frame_work_ms, state.frame_budget_ms, *render_ms.borrow()) }</span>
             </nav>
         </div>
         <main>{ body }</main>

@@ -2,6 +2,7 @@
 //!
 //! - [`app`]: the root component, the time bar, the tabs and the animation-frame loop that
 //!   advances simulated time by `speed × frame time` within a wall-time budget.
+//! - [`pacer`]: how much of each frame may go to simulating, steered by the frame intervals.
 //! - [`session`]: the scenario, the `Lab` playing it, setting changes, rebuilds (scrubbing and
 //!   fault injection re-simulate from the seed) and the UI's own folds of the trace. No
 //!   browser code, so it is tested natively too.
@@ -27,6 +28,7 @@ pub mod controls;
 pub mod format;
 pub mod link;
 pub mod ope;
+pub mod pacer;
 pub mod panic;
 pub mod recommender;
 pub mod scenario_panel;
