@@ -85,11 +85,20 @@ fn severity_class(severity: u8) -> &'static str {
     }
 }
 
-fn outcome_name(outcome: RequestOutcome) -> String {
-    serde_json::to_value(outcome)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{outcome:?}"))
+/// The outcome's name as the trace writes it (snake_case). A match rather than a round trip
+/// through serde_json, which kept a JSON value serialiser in the bundle for this one tooltip.
+fn outcome_name(outcome: RequestOutcome) -> &'static str {
+    match outcome {
+        RequestOutcome::Ok => "ok",
+        RequestOutcome::NotFound => "not_found",
+        RequestOutcome::AlreadyExists => "already_exists",
+        RequestOutcome::PreconditionFailed => "precondition_failed",
+        RequestOutcome::Throttled => "throttled",
+        RequestOutcome::Timeout => "timeout",
+        RequestOutcome::Unavailable => "unavailable",
+        RequestOutcome::ServerError => "server_error",
+        RequestOutcome::Invalid => "invalid",
+    }
 }
 
 fn lane_name(cause: Cause) -> &'static str {
@@ -278,7 +287,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let tooltip = hovered.as_ref().map(|(what, x, y)| {
         let lines: Vec<String> = match what {
             Hovered::One(r) => vec![
-                format!("{} {}", r.op.as_str().to_uppercase(), r.key),
+                format!("{} {}", r.op.as_str().to_ascii_uppercase(), r.key),
                 format!(
                     "cause {} · outcome {}",
                     lane_name(r.cause),
@@ -351,5 +360,32 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 <span class="swatch bad"></span>{ "error / timeout / outage" }
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn outcome_names_are_the_trace_names() {
+        let all = [
+            RequestOutcome::Ok,
+            RequestOutcome::NotFound,
+            RequestOutcome::AlreadyExists,
+            RequestOutcome::PreconditionFailed,
+            RequestOutcome::Throttled,
+            RequestOutcome::Timeout,
+            RequestOutcome::Unavailable,
+            RequestOutcome::ServerError,
+            RequestOutcome::Invalid,
+        ];
+        for outcome in all {
+            let json = serde_json::to_value(outcome).expect("an outcome serialises");
+            assert_eq!(json.as_str(), Some(outcome_name(outcome)), "{outcome:?}");
+        }
     }
 }
