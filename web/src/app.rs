@@ -37,6 +37,10 @@ pub const SLICE_EVENTS: u64 = 100;
 /// The slowest and fastest speeds, as powers of ten (0.1× to 10,000×).
 pub const SPEED_LOG10_MIN: f64 = -1.0;
 pub const SPEED_LOG10_MAX: f64 = 4.0;
+/// While the simulation runs, the views are redrawn at most this often (30 a second): drawing
+/// (Yew's diff, then the browser's style, layout and paint of the SVG) costs more than
+/// simulating, so frames in between go to the simulation and stay short.
+pub const REDRAW_INTERVAL_MS: f64 = 1000.0 / 30.0;
 /// A frame longer than this (a background tab, a debugger pause) is not caught up.
 pub const MAX_FRAME_MS: f64 = 100.0;
 /// How often the off-policy evaluation is refreshed while its tab is open (wall time).
@@ -362,16 +366,22 @@ enum Mode {
     ToEnd,
 }
 
+/// What one frame did: simulated time gained (while playing) and wall time spent on it.
+struct FrameWork {
+    played_ms: Option<f64>,
+    work_ms: f64,
+}
+
 fn run_frame(
     session: &Rc<RefCell<Session>>,
     dispatcher: &UseReducerDispatcher<UiState>,
     mode: Mode,
     wall_dt_ms: f64,
     budget_ms: f64,
-) {
+) -> FrameWork {
     let start = wall_ms();
     let mut session = session.borrow_mut();
-    let mut effective = None;
+    let mut played = None;
     if session.rebuilding() {
         loop {
             match session.work(SLICE_EVENTS * 4) {
@@ -405,6 +415,7 @@ fn run_frame(
                     break;
                 }
                 let mut stalled = false;
+                let mut failed = false;
                 for _ in 0..SLICE_EVENTS {
                     match session.step() {
                         Ok(progress) if progress.finished => break,
@@ -416,9 +427,13 @@ fn run_frame(
                         Err(e) => {
                             dispatcher.dispatch(Action::ToEnd(false));
                             dispatcher.dispatch(error(format!("The simulation stopped: {e}")));
-                            return;
+                            failed = true;
+                            break;
                         }
                     }
+                }
+                if failed {
+                    break;
                 }
                 if stalled && !session.lab().finished() {
                     dispatcher.dispatch(Action::ToEnd(false));
@@ -444,17 +459,14 @@ fn run_frame(
                         Err(e) => {
                             dispatcher.dispatch(Action::Pause);
                             dispatcher.dispatch(error(format!("The simulation stopped: {e}")));
-                            return;
+                            break;
                         }
                     }
                     if wall_ms() - start > budget_ms {
                         break;
                     }
                 }
-                if wall_dt_ms > 0.0 {
-                    effective =
-                        Some(session.now().saturating_since(before).as_millis_f64() / wall_dt_ms);
-                }
+                played = Some(session.now().saturating_since(before).as_millis_f64());
                 if session.lab().finished() {
                     dispatcher.dispatch(Action::Pause);
                     dispatcher.dispatch(info(format!(
@@ -466,11 +478,19 @@ fn run_frame(
             }
         }
     }
-    dispatcher.dispatch(Action::Frame {
-        effective_speed: effective,
+    FrameWork {
+        played_ms: played,
         work_ms: wall_ms() - start,
-        budget_ms,
-    });
+    }
+}
+
+/// Frames since the views were last redrawn: when that was, and the simulated and wall time
+/// played meanwhile (for the effective speed shown).
+#[derive(Default)]
+struct Redraw {
+    last_ms: Option<f64>,
+    played_sim_ms: f64,
+    played_wall_ms: f64,
 }
 
 /// What the frame loop steers its budget by: the pacer, and how long drawing takes.
@@ -478,6 +498,7 @@ fn run_frame(
 struct Pacing {
     pacer: Rc<RefCell<Pacer>>,
     render_ms: Rc<RefCell<f64>>,
+    redraw: Rc<RefCell<Redraw>>,
 }
 
 fn schedule_frame(
@@ -497,7 +518,30 @@ fn schedule_frame(
             pacer.budget_ms(*pacing.render_ms.borrow())
         };
         let dt = interval.clamp(0.0, MAX_FRAME_MS);
-        run_frame(&session, &dispatcher, mode, dt, budget_ms);
+        let work = run_frame(&session, &dispatcher, mode, dt, budget_ms);
+        let mut redraw = pacing.redraw.borrow_mut();
+        if let Some(sim_ms) = work.played_ms {
+            redraw.played_sim_ms += sim_ms;
+            redraw.played_wall_ms += dt;
+        }
+        // A little early rather than a whole display period late.
+        let due = redraw
+            .last_ms
+            .is_none_or(|last| timestamp_ms - last >= REDRAW_INTERVAL_MS - 4.0);
+        if due {
+            let effective_speed =
+                (redraw.played_wall_ms > 0.0).then(|| redraw.played_sim_ms / redraw.played_wall_ms);
+            *redraw = Redraw {
+                last_ms: Some(timestamp_ms),
+                ..Redraw::default()
+            };
+            dispatcher.dispatch(Action::Frame {
+                effective_speed,
+                work_ms: work.work_ms,
+                budget_ms,
+            });
+        }
+        drop(redraw);
         schedule_frame(
             next_slot,
             session,
@@ -572,6 +616,7 @@ pub fn app() -> Html {
         let pacing = Pacing {
             pacer: pacer.clone(),
             render_ms: render_ms.clone(),
+            redraw: Rc::new(RefCell::new(Redraw::default())),
         };
         let mode = if state.to_end {
             Mode::ToEnd

@@ -1483,9 +1483,10 @@ impl Lab {
 
     /// Processes one event (one timer firing and everything it wakes), or, when a setting
     /// change is due before the next event, brings the clock to it and applies it instead.
+    /// `events_processed` is 1 for either and 0 when nothing was left to do.
     pub fn step(&mut self) -> Result<Progress, LabError> {
         let stepped = self.step_once()?;
-        Ok(self.progress(u64::from(stepped == Stepped::Event)))
+        Ok(self.progress(u64::from(stepped != Stepped::Nothing)))
     }
 
     fn step_once(&mut self) -> Result<Stepped, LabError> {

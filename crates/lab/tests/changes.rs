@@ -120,9 +120,15 @@ fn frames_and_steps_do_not_move_a_change() {
     assert_eq!(sliced.trace_events, whole.trace_events);
     assert_eq!(sliced.writes, whole.writes);
     assert_eq!(sliced.operations, whole.operations);
+    // One step at a time: a change applied is a step of its own, never "nothing to do".
     let mut lab = Lab::new(&s).unwrap();
     while !lab.finished() {
-        lab.step().unwrap();
+        let progress = lab.step().unwrap();
+        assert_eq!(
+            progress.events_processed, 1,
+            "a step did nothing at {}",
+            progress.now
+        );
     }
     assert_eq!(lab.summary().trace_hash, whole.trace_hash);
 }
