@@ -1,7 +1,7 @@
 //! Project tasks, run as `cargo xtask <task>`:
 //!
 //! - `serve [--port N] [--skip-build]`: build the playground and serve `dist/` on 127.0.0.1.
-//! - `dist`: build the playground into `dist/` only.
+//! - `dist [--no-wasm-opt]`: build the playground into `dist/` only (wasm-opt on by default).
 //! - `test [--skip-browser] [--skip-e2e]`: every test: native (with doctests), wasm32 in node,
 //!   wasm32 in headless Chromium, then the Playwright end-to-end tests.
 //! - `wasm-test -p CRATE [--browser]`: one crate's wasm32 tests.
@@ -17,6 +17,7 @@
 mod bench;
 mod browser;
 mod dist;
+mod npm;
 mod serve;
 mod test;
 mod toolchain;
@@ -26,7 +27,7 @@ use anyhow::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist | test [--skip-browser] [--skip-e2e] | wasm-test -p CRATE [--browser] | bench [WHAT]>";
+const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist [--no-wasm-opt] | test [--skip-browser] [--skip-e2e] | wasm-test -p CRATE [--browser] | bench [WHAT]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

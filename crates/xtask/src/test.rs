@@ -6,7 +6,6 @@
 
 use crate::browser::{ensure_browser, write_webdriver_json};
 use crate::toolchain::{cargo, ensure_wasm_target, run_checked, WASM_TARGET};
-use crate::workspace_root;
 use anyhow::{bail, Context, Result};
 use std::process::Command;
 
@@ -112,26 +111,7 @@ fn wasm_tests(crates: &[&str], in_browser: bool) -> Result<()> {
 
 fn e2e() -> Result<()> {
     let browser = ensure_browser()?;
-    let root = workspace_root();
-    let e2e_dir = root.join("tests").join("e2e");
-    if !e2e_dir
-        .join("node_modules")
-        .join("playwright-core")
-        .is_dir()
-    {
-        eprintln!("xtask: installing the end-to-end test packages with npm");
-        let lock = e2e_dir.join("package-lock.json").exists();
-        run_checked(
-            Command::new("npm")
-                .args(if lock {
-                    vec!["ci", "--no-audit", "--no-fund"]
-                } else {
-                    vec!["install", "--no-audit", "--no-fund"]
-                })
-                .current_dir(&e2e_dir),
-            "npm install in tests/e2e (is node/npm installed? `apt-get install -y nodejs npm`)",
-        )?;
-    }
+    let e2e_dir = crate::npm::ensure_packages()?;
     let dist = crate::dist::run(&[])?;
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).context("binding a port")?;
     let port = listener.local_addr()?.port();
