@@ -394,6 +394,9 @@ impl SimStore {
     /// Sends a request: plans its latency, faults and throttling now, and spawns the task
     /// that applies and answers it. `apply` runs at the apply time against the store's state
     /// and returns the result with the payload bytes it moved to the caller.
+    ///
+    /// Only this thin wrapper is generic: the request path itself (`submit_reply`) works on
+    /// [`Reply`], so it is compiled once rather than once per operation (wasm bundle size).
     fn submit<T, F>(
         &self,
         op: StoreOp,
@@ -404,9 +407,32 @@ impl SimStore {
         apply: F,
     ) -> StoreFuture<T>
     where
-        T: 'static,
+        T: IntoReply,
         F: FnOnce(&mut State, SimTime) -> (Result<T, StoreError>, u64) + 'static,
     {
+        let apply: ApplyFn = Box::new(move |state, now| {
+            let (result, bytes) = apply(state, now);
+            (result.map(IntoReply::into_reply), bytes)
+        });
+        let reply = self.submit_reply(op, cause, key, bytes_sent, bytes_for_latency, apply);
+        Box::pin(async move {
+            reply.await.map(|reply| {
+                T::from_reply(reply)
+                    .expect("a request is answered with what its own apply returned")
+            })
+        })
+    }
+
+    /// The request path of [`SimStore::submit`], on type-erased results.
+    fn submit_reply(
+        &self,
+        op: StoreOp,
+        cause: Cause,
+        key: &str,
+        bytes_sent: u64,
+        bytes_for_latency: u64,
+        apply: ApplyFn,
+    ) -> StoreFuture<Reply> {
         let handle = &self.inner.handle;
         let start = handle.now();
         let (sent, injected) = {
@@ -497,7 +523,7 @@ impl SimStore {
         // Detached: the request completes even if the caller drops its future.
         let _detached = handle.spawn(async move {
             let handle = inner.handle.clone();
-            let mut applied: Option<(Result<T, StoreError>, u64)> = None;
+            let mut applied: Option<(Result<Reply, StoreError>, u64)> = None;
             let mut apply = Some(apply);
             if let Some(apply_at) = sent.apply_at.filter(|at| *at <= sent.answer_at) {
                 handle.sleep_until(apply_at).await;
@@ -595,12 +621,85 @@ impl SimStore {
     }
 }
 
+/// A request's result with its type erased, so that the request path is compiled once.
+enum Reply {
+    Unit,
+    Put(PutResult),
+    Get(GetResult),
+    Meta(ObjectMeta),
+    List(ListPage),
+}
+
+/// A request's application to the store's state: the result and the payload bytes it moved.
+type ApplyFn = Box<dyn FnOnce(&mut State, SimTime) -> (Result<Reply, StoreError>, u64)>;
+
+/// The result types of the store's operations, to and from [`Reply`].
+trait IntoReply: Sized + 'static {
+    fn into_reply(self) -> Reply;
+    /// `None` when `reply` holds another operation's result (a bug, never bad input).
+    fn from_reply(reply: Reply) -> Option<Self>;
+}
+
+impl IntoReply for () {
+    fn into_reply(self) -> Reply {
+        Reply::Unit
+    }
+    fn from_reply(reply: Reply) -> Option<Self> {
+        matches!(reply, Reply::Unit).then_some(())
+    }
+}
+
+impl IntoReply for PutResult {
+    fn into_reply(self) -> Reply {
+        Reply::Put(self)
+    }
+    fn from_reply(reply: Reply) -> Option<Self> {
+        match reply {
+            Reply::Put(result) => Some(result),
+            _ => None,
+        }
+    }
+}
+
+impl IntoReply for GetResult {
+    fn into_reply(self) -> Reply {
+        Reply::Get(self)
+    }
+    fn from_reply(reply: Reply) -> Option<Self> {
+        match reply {
+            Reply::Get(result) => Some(result),
+            _ => None,
+        }
+    }
+}
+
+impl IntoReply for ObjectMeta {
+    fn into_reply(self) -> Reply {
+        Reply::Meta(self)
+    }
+    fn from_reply(reply: Reply) -> Option<Self> {
+        match reply {
+            Reply::Meta(meta) => Some(meta),
+            _ => None,
+        }
+    }
+}
+
+impl IntoReply for ListPage {
+    fn into_reply(self) -> Reply {
+        Reply::List(self)
+    }
+    fn from_reply(reply: Reply) -> Option<Self> {
+        match reply {
+            Reply::List(page) => Some(page),
+            _ => None,
+        }
+    }
+}
+
 impl Inner {
     /// Applies a request to the state at its apply time.
-    fn apply<T, F>(&self, sent: &Sent, apply: F) -> (Result<T, StoreError>, u64)
-    where
-        F: FnOnce(&mut State, SimTime) -> (Result<T, StoreError>, u64),
-    {
+    fn apply(&self, sent: &Sent, apply: ApplyFn) -> (Result<Reply, StoreError>, u64) {
         let now = self.handle.now();
         let (result, bytes, flipped) = {
             let mut state = self.state.borrow_mut();
@@ -625,11 +724,11 @@ impl Inner {
     }
 
     /// Turns the applied result into the caller's answer, and records the request.
-    fn finish<T>(
+    fn finish(
         &self,
         sent: &Sent,
-        applied: Option<(Result<T, StoreError>, u64)>,
-    ) -> Result<T, StoreError> {
+        applied: Option<(Result<Reply, StoreError>, u64)>,
+    ) -> Result<Reply, StoreError> {
         let key = || sent.key.clone();
         let (answer, bytes_received, applied_despite_error) = match (sent.disposition, applied) {
             (Disposition::Refused(Refusal::Outage), _) => (
