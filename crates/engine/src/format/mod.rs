@@ -6,6 +6,7 @@
 
 pub mod block;
 pub mod bloom;
+pub mod crc;
 pub mod manifest;
 pub mod sst;
 pub mod wal;
@@ -15,7 +16,7 @@ pub const CRC_BYTES: usize = 4;
 
 /// Appends the CRC32C of `out[start..]` to `out`, closing a checksummed unit.
 pub fn append_crc(out: &mut Vec<u8>, start: usize) {
-    let crc = crc32c::crc32c(&out[start..]);
+    let crc = crc::crc32c(&out[start..]);
     out.extend_from_slice(&crc.to_le_bytes());
 }
 
@@ -26,7 +27,7 @@ pub fn verify_crc(unit: &[u8]) -> Result<&[u8], String> {
     }
     let (payload, trailer) = unit.split_at(unit.len() - CRC_BYTES);
     let stored = u32::from_le_bytes(trailer.try_into().expect("split_at left exactly 4 bytes"));
-    let computed = crc32c::crc32c(payload);
+    let computed = crc::crc32c(payload);
     if stored != computed {
         return Err(format!(
             "checksum mismatch (stored {stored:08x}, computed {computed:08x})"

@@ -375,7 +375,7 @@ mod tests {
         future[version_at] = 9;
         // Re-checksum so that only the version is wrong.
         let footer_start = future.len() - FOOTER_BYTES;
-        let crc = crc32c::crc32c(&future[footer_start..footer_start + 36]);
+        let crc = crate::format::crc::crc32c(&future[footer_start..footer_start + 36]);
         future[footer_start + 36..footer_start + 40].copy_from_slice(&crc.to_le_bytes());
         let error = Footer::decode(&future[footer_start..]).unwrap_err();
         assert!(error.contains("version 9"), "{error}");
