@@ -33,7 +33,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// Events processed between two looks at the wall clock.
-pub const SLICE_EVENTS: u64 = 100;
+pub const SLICE_EVENTS: u64 = 25;
 /// The slowest and fastest speeds, as powers of ten (0.1× to 10,000×).
 pub const SPEED_LOG10_MIN: f64 = -1.0;
 pub const SPEED_LOG10_MAX: f64 = 4.0;
@@ -512,22 +512,26 @@ fn schedule_frame(
     let next_slot = slot.clone();
     let frame = request_animation_frame(move |timestamp_ms| {
         let interval = last_timestamp_ms.map_or(0.0, |last| timestamp_ms - last);
+        // A little early rather than a whole display period late.
+        let due = pacing
+            .redraw
+            .borrow()
+            .last_ms
+            .is_none_or(|last| timestamp_ms - last >= REDRAW_INTERVAL_MS - 4.0);
+        // A frame that redraws leaves room for drawing; the others may simulate for longer.
         let budget_ms = {
             let mut pacer = pacing.pacer.borrow_mut();
             pacer.observe(interval);
-            pacer.budget_ms(*pacing.render_ms.borrow())
+            pacer.budget_ms(if due { *pacing.render_ms.borrow() } else { 0.0 })
         };
         let dt = interval.clamp(0.0, MAX_FRAME_MS);
         let work = run_frame(&session, &dispatcher, mode, dt, budget_ms);
+        pacing.pacer.borrow_mut().spent(budget_ms, work.work_ms);
         let mut redraw = pacing.redraw.borrow_mut();
         if let Some(sim_ms) = work.played_ms {
             redraw.played_sim_ms += sim_ms;
             redraw.played_wall_ms += dt;
         }
-        // A little early rather than a whole display period late.
-        let due = redraw
-            .last_ms
-            .is_none_or(|last| timestamp_ms - last >= REDRAW_INTERVAL_MS - 4.0);
         if due {
             let effective_speed =
                 (redraw.played_wall_ms > 0.0).then(|| redraw.played_sim_ms / redraw.played_wall_ms);

@@ -4,7 +4,9 @@
 //! tab), nor is what the browser spends on style, layout and paint after our code returns, nor
 //! what else the machine is doing. So the budget is steered by the frames themselves: a frame
 //! that arrives late (an interval well over the display period) cuts the budget by a factor,
-//! and every on-time frame gives a little back, up to a cap. The page therefore keeps its frame
+//! and every on-time frame gives a little back, up to a cap. A late frame whose simulating
+//! overran its budget by far does not cut it: one long event (an SST built from a full
+//! memtable, say) made it late, and a smaller budget would not have helped. The page therefore keeps its frame
 //! rate first and simulates as fast as that allows, on a fast idle machine and on a slow busy
 //! one alike. Pure arithmetic, so it is tested natively.
 
@@ -17,9 +19,11 @@ pub const START_BUDGET_MS: f64 = 6.0;
 /// A frame interval this many display periods long or more counts as late.
 pub const LATE_FACTOR: f64 = 1.4;
 /// A late frame multiplies the budget by this.
-pub const CUT_FACTOR: f64 = 0.7;
+pub const CUT_FACTOR: f64 = 0.8;
 /// An on-time frame adds this much to the budget.
-pub const GROW_MS: f64 = 0.05;
+pub const GROW_MS: f64 = 0.1;
+/// Simulating this many times over budget means one long event ran past it.
+pub const OVERRUN_FACTOR: f64 = 1.5;
 /// Wall time kept free in each frame beyond drawing (the browser's own style, layout, paint).
 pub const MARGIN_MS: f64 = 4.0;
 /// The display period assumed until frames have been seen (60 Hz).
@@ -34,6 +38,9 @@ pub struct Pacer {
     period_ms: f64,
     late_frames: u64,
     frames: u64,
+    /// The previous frame's budget and what it spent simulating.
+    last_budget_ms: f64,
+    last_work_ms: f64,
 }
 
 impl Default for Pacer {
@@ -43,6 +50,8 @@ impl Default for Pacer {
             period_ms: DEFAULT_PERIOD_MS,
             late_frames: 0,
             frames: 0,
+            last_budget_ms: START_BUDGET_MS,
+            last_work_ms: 0.0,
         }
     }
 }
@@ -65,7 +74,9 @@ impl Pacer {
         }
         if interval_ms > self.period_ms * LATE_FACTOR {
             self.late_frames += 1;
-            self.budget_ms *= CUT_FACTOR;
+            if self.last_work_ms <= self.last_budget_ms * OVERRUN_FACTOR {
+                self.budget_ms *= CUT_FACTOR;
+            }
         } else {
             self.budget_ms += GROW_MS;
         }
@@ -76,6 +87,12 @@ impl Pacer {
     pub fn budget_ms(&self, render_ms: f64) -> f64 {
         let room = self.period_ms - render_ms.max(0.0) - MARGIN_MS;
         self.budget_ms.min(room).max(MIN_BUDGET_MS)
+    }
+
+    /// The frame just run had `budget_ms` and spent `work_ms` simulating.
+    pub fn spent(&mut self, budget_ms: f64, work_ms: f64) {
+        self.last_budget_ms = budget_ms;
+        self.last_work_ms = work_ms;
     }
 
     /// The display period the pacer believes in.
@@ -132,6 +149,21 @@ mod tests {
             recovered > MIN_BUDGET_MS && recovered < start,
             "{recovered}"
         );
+    }
+
+    #[test]
+    fn a_frame_made_late_by_one_long_event_does_not_cut_the_budget() {
+        let mut pacer = Pacer::default();
+        let budget = pacer.budget_ms(0.0);
+        // The frame simulated 30 ms on a 6 ms budget: one event ran long.
+        pacer.spent(budget, 30.0);
+        pacer.observe(DEFAULT_PERIOD_MS * 3.0);
+        assert_eq!(pacer.frames().1, 1, "still counted as late");
+        assert!(pacer.budget_ms(0.0) >= budget, "not cut");
+        // Within budget and still late: the frame as a whole is too heavy, so it is cut.
+        pacer.spent(budget, budget);
+        pacer.observe(DEFAULT_PERIOD_MS * 2.0);
+        assert!(pacer.budget_ms(0.0) < budget);
     }
 
     #[test]
