@@ -59,7 +59,9 @@ and the trace hash. Exits 1 if any durable write was lost.
   --quiet      do not print the summary to stdout (with --out)
   --store URL  run in real time against a real store instead of simulating:
                file:///absolute/dir (a local directory) or memory:// (in process).
-               Store faults and bit flips need the simulated store and are refused.
+               Store faults, bit flips and store setting changes need the
+               simulated store and are refused; workload and engine changes
+               apply when their time comes.
 ";
 
 const VALIDATE_HELP: &str = "\
