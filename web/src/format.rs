@@ -132,6 +132,113 @@ pub fn log10(value: f64) -> f64 {
     strata_sim::math::log10(value)
 }
 
+/// Parses a decimal number exactly as `str::parse::<f64>` does (same grammar, same correctly
+/// rounded value), without core's float parser: its 10 KB table of powers of five is
+/// incompressible and cost the playground's download about 10 KB gzip. Every number typed
+/// into the page goes through here.
+///
+/// Short inputs (at most 2^53 in their digits, exponent within ±22: every value a person
+/// types) are exact in one f64 multiplication or division. Anything longer goes to the
+/// browser's `parseFloat` (also correctly rounded), natively to core.
+pub fn parse_f64(text: &str) -> Option<f64> {
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let sign = |value: f64| if negative { -value } else { value };
+    if unsigned.eq_ignore_ascii_case("inf") || unsigned.eq_ignore_ascii_case("infinity") {
+        return Some(sign(f64::INFINITY));
+    }
+    if unsigned.eq_ignore_ascii_case("nan") {
+        return Some(f64::NAN);
+    }
+    let bytes = unsigned.as_bytes();
+    let mut at = 0;
+    // Significant digits (leading zeros skipped) while they fit exactly; `exact` turns false
+    // when a digit could not be kept.
+    let mut mantissa: u64 = 0;
+    let mut exact = true;
+    let mut digits = 0usize;
+    let mut exponent: i64 = 0;
+    let mut in_fraction = false;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'0'..=b'9' => {
+                let digit = u64::from(bytes[at] - b'0');
+                digits += 1;
+                if in_fraction {
+                    exponent -= 1;
+                }
+                match mantissa.checked_mul(10).and_then(|m| m.checked_add(digit)) {
+                    Some(m) if m <= MAX_EXACT_MANTISSA => mantissa = m,
+                    _ => exact = false,
+                }
+            }
+            b'.' if !in_fraction => in_fraction = true,
+            _ => break,
+        }
+        at += 1;
+    }
+    if digits == 0 {
+        return None;
+    }
+    if at < bytes.len() {
+        if !matches!(bytes[at], b'e' | b'E') {
+            return None;
+        }
+        at += 1;
+        let (exponent_negative, start) = match bytes.get(at) {
+            Some(b'-') => (true, at + 1),
+            Some(b'+') => (false, at + 1),
+            _ => (false, at),
+        };
+        let exponent_digits = &bytes[start..];
+        if exponent_digits.is_empty() || !exponent_digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        // Saturating: anything this large is out of the fast path anyway.
+        let mut written: i64 = 0;
+        for digit in exponent_digits {
+            written = written
+                .saturating_mul(10)
+                .saturating_add(i64::from(digit - b'0'));
+        }
+        exponent = exponent.saturating_add(if exponent_negative { -written } else { written });
+    }
+    if mantissa == 0 && exact {
+        return Some(sign(0.0));
+    }
+    if exact && (-22..=22).contains(&exponent) {
+        // Both factors are exact f64 values, so one IEEE operation rounds correctly.
+        let scale = (0..exponent.unsigned_abs()).fold(1.0f64, |p, _| p * 10.0);
+        let magnitude = mantissa as f64;
+        let value = if exponent < 0 {
+            magnitude / scale
+        } else {
+            magnitude * scale
+        };
+        return Some(sign(value));
+    }
+    parse_f64_slow(text)
+}
+
+/// The largest mantissa an f64 holds exactly (2^53).
+const MAX_EXACT_MANTISSA: u64 = 1 << 53;
+
+/// A syntactically valid decimal that needs full correct rounding.
+#[cfg(target_arch = "wasm32")]
+fn parse_f64_slow(text: &str) -> Option<f64> {
+    let value = js_sys::Number::parse_float(text);
+    (!value.is_nan()).then_some(value)
+}
+
+/// A syntactically valid decimal that needs full correct rounding.
+#[cfg(not(target_arch = "wasm32"))]
+fn parse_f64_slow(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +286,96 @@ mod tests {
         assert_eq!(grouped(1_234_567), "1,234,567");
         assert_eq!(decimal(-1234.0), "-1,234");
         assert_eq!(percent(0.1234), "12.3%");
+    }
+
+    /// Same bits (or both NaN, or both rejected) as core's parser.
+    fn same_as_core(text: &str) {
+        let ours = parse_f64(text);
+        let core = text.parse::<f64>().ok();
+        match (ours, core) {
+            (Some(a), Some(b)) if a.is_nan() && b.is_nan() => {}
+            (Some(a), Some(b)) => assert_eq!(a.to_bits(), b.to_bits(), "{text:?}"),
+            (a, b) => assert_eq!(a, b, "{text:?}"),
+        }
+    }
+
+    #[test]
+    fn parse_f64_agrees_with_core() {
+        for text in [
+            "0",
+            "-0",
+            "+0",
+            "0.0",
+            "1",
+            "-1",
+            "1.5",
+            ".5",
+            "5.",
+            "-.5",
+            "007",
+            "0.1",
+            "0.3",
+            "1e3",
+            "1E3",
+            "1e-3",
+            "2.5e+2",
+            "123456789012345678",
+            "9007199254740993",
+            "1e22",
+            "1e23",
+            "1e-22",
+            "1e-23",
+            "1e308",
+            "1e309",
+            "1e-400",
+            "4.9e-324",
+            "0.000000000000000000000000001",
+            "3.141592653589793238462643383279",
+            "inf",
+            "-inf",
+            "Infinity",
+            "+INF",
+            "nan",
+            "NaN",
+            "-nan",
+            "",
+            "-",
+            "+",
+            ".",
+            "e5",
+            "1e",
+            "1e+",
+            "1.2.3",
+            "1,5",
+            " 1",
+            "1 ",
+            "0x10",
+            "1_000",
+            "--1",
+            "1e5.5",
+            "١",
+            "100000000000000000000000",
+            "0.00000000000000000000000000000000000001",
+        ] {
+            same_as_core(text);
+        }
+        // Numbers as the page writes them into SVG attributes and input fields.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let value = (state >> 11) as f64 / (1u64 << 40) as f64;
+            for text in [
+                format!("{value}"),
+                format!("{value:.1}"),
+                format!("{value:.3}"),
+                format!("-{value:.6}"),
+                format!("{}", state >> 40),
+                format!("{value:e}"),
+            ] {
+                same_as_core(&text);
+            }
+        }
     }
 }

@@ -311,9 +311,7 @@ pub fn optional_number(text: &str) -> Result<Option<f64>, String> {
     if trimmed.is_empty() {
         return Ok(None);
     }
-    trimmed
-        .parse::<f64>()
-        .ok()
+    format::parse_f64(trimmed)
         .filter(|v| v.is_finite())
         .map(Some)
         .ok_or_else(|| format!("“{trimmed}” is not a number"))

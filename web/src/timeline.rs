@@ -152,8 +152,8 @@ struct Drawn {
 fn hovered_from(event: &web_sys::Event, drawn: &Drawn) -> Option<(Hovered, f64, f64)> {
     let element = event.target()?.dyn_into::<web_sys::Element>().ok()?;
     let index: usize = element.get_attribute("data-i")?.parse().ok()?;
-    let x: f64 = element.get_attribute("x")?.parse().ok()?;
-    let y: f64 = element.get_attribute("y")?.parse().ok()?;
+    let x = format::parse_f64(&element.get_attribute("x")?)?;
+    let y = format::parse_f64(&element.get_attribute("y")?)?;
     let item = if drawn.bins.is_empty() {
         Hovered::One(drawn.requests.get(index)?.clone())
     } else {
