@@ -310,12 +310,8 @@ impl SimStore {
 
     /// The latency histogram (nanoseconds) of every request of `op` so far.
     pub fn latency_histogram(&self, op: StoreOp) -> Histogram {
-        self.inner
-            .state
-            .borrow()
-            .aggregates
-            .by_op
-            .get(&op)
+        self.inner.state.borrow().aggregates.by_op[op as usize]
+            .as_ref()
             .map(|group| group.latency_nanos.clone())
             .unwrap_or_default()
     }

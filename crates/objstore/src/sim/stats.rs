@@ -79,10 +79,13 @@ impl GroupAggregate {
 }
 
 /// The store's running request aggregates.
+///
+/// Per operation and per cause in arrays indexed by the enum (`None` until its first request)
+/// rather than maps: each map type is its own copy of BTreeMap's code in the wasm bundle.
 #[derive(Clone, Debug, Default)]
 pub struct Aggregates {
-    pub by_op: BTreeMap<StoreOp, GroupAggregate>,
-    pub by_cause: BTreeMap<Cause, GroupAggregate>,
+    pub by_op: [Option<GroupAggregate>; StoreOp::ALL.len()],
+    pub by_cause: [Option<GroupAggregate>; Cause::ALL.len()],
     pub faults_injected: BTreeMap<FaultKind, u64>,
     pub requests_applied_despite_error: u64,
 }
@@ -97,13 +100,11 @@ impl Aggregates {
         cost_picousd: u64,
         latency_nanos: u64,
     ) {
-        self.by_op
-            .entry(op)
-            .or_default()
+        self.by_op[op as usize]
+            .get_or_insert_with(GroupAggregate::default)
             .add(outcome, bytes, cost_picousd, latency_nanos);
-        self.by_cause
-            .entry(cause)
-            .or_default()
+        self.by_cause[cause as usize]
+            .get_or_insert_with(GroupAggregate::default)
             .add(outcome, bytes, cost_picousd, latency_nanos);
     }
 
@@ -112,16 +113,22 @@ impl Aggregates {
     }
 
     pub fn snapshot_by_op(&self) -> BTreeMap<StoreOp, RequestStats> {
-        self.by_op
+        StoreOp::ALL
             .iter()
-            .map(|(op, group)| (*op, group.snapshot()))
+            .filter_map(|op| {
+                let group = self.by_op[*op as usize].as_ref()?;
+                Some((*op, group.snapshot()))
+            })
             .collect()
     }
 
     pub fn snapshot_by_cause(&self) -> BTreeMap<Cause, RequestStats> {
-        self.by_cause
+        Cause::ALL
             .iter()
-            .map(|(cause, group)| (*cause, group.snapshot()))
+            .filter_map(|cause| {
+                let group = self.by_cause[*cause as usize].as_ref()?;
+                Some((*cause, group.snapshot()))
+            })
             .collect()
     }
 }
