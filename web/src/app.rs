@@ -773,8 +773,8 @@ pub fn app() -> Html {
         let state = state.clone();
         Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            match input.value().parse::<f64>() {
-                Ok(value) if value.is_finite() => state.dispatch(Action::SetSpeedLog10(value)),
+            match format::parse_f64(&input.value()) {
+                Some(value) if value.is_finite() => state.dispatch(Action::SetSpeedLog10(value)),
                 _ => state.dispatch(error("Speed must be between 0.1× and 10,000×.")),
             }
         })
@@ -819,8 +819,8 @@ pub fn app() -> Html {
     let on_scrub = {
         let seek_to = seek_to.clone();
         let state = state.clone();
-        Callback::from(move |text: String| match text.parse::<f64>() {
-            Ok(ms) if ms.is_finite() && ms >= 0.0 => seek_to(ms.round() as u64),
+        Callback::from(move |text: String| match format::parse_f64(&text) {
+            Some(ms) if ms.is_finite() && ms >= 0.0 => seek_to(ms.round() as u64),
             _ => state.dispatch(error("The scrubber gave a time that is not a number.")),
         })
     };

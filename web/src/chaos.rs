@@ -266,8 +266,8 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
     let on_window = {
         let form = form.clone();
         let on_command = props.on_command.clone();
-        Callback::from(move |text: String| match text.trim().parse::<f64>() {
-            Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 => {
+        Callback::from(move |text: String| match format::parse_f64(text.trim()) {
+            Some(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 => {
                 form.dispatch(ChaosAction::WindowMs((seconds * 1000.0).round() as u64))
             }
             _ => on_command.emit(Command::Refused(format!(
@@ -279,8 +279,8 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
     let on_probability = {
         let form = form.clone();
         let on_command = props.on_command.clone();
-        Callback::from(move |text: String| match text.trim().parse::<f64>() {
-            Ok(p) if (0.0..=1.0).contains(&p) => form.dispatch(ChaosAction::Probability(p)),
+        Callback::from(move |text: String| match format::parse_f64(text.trim()) {
+            Some(p) if (0.0..=1.0).contains(&p) => form.dispatch(ChaosAction::Probability(p)),
             _ => on_command.emit(Command::Refused(format!(
                 "The probability must be between 0 and 1; “{}” is not.",
                 text
@@ -290,8 +290,8 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
     let on_multiplier = {
         let form = form.clone();
         let on_command = props.on_command.clone();
-        Callback::from(move |text: String| match text.trim().parse::<f64>() {
-            Ok(m) if m.is_finite() && m >= 1.0 => form.dispatch(ChaosAction::Multiplier(m)),
+        Callback::from(move |text: String| match format::parse_f64(text.trim()) {
+            Some(m) if m.is_finite() && m >= 1.0 => form.dispatch(ChaosAction::Multiplier(m)),
             _ => on_command.emit(Command::Refused(format!(
                 "The slow-down factor must be at least 1; “{}” is not.",
                 text

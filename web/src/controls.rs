@@ -93,9 +93,7 @@ impl Field {
 
 fn number(field: Field, text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
-    trimmed
-        .parse::<f64>()
-        .ok()
+    crate::format::parse_f64(trimmed)
         .filter(|v| v.is_finite())
         .ok_or_else(|| format!("{}: “{trimmed}” is not a number", field.id()))
 }
