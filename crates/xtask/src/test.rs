@@ -112,6 +112,22 @@ fn wasm_tests(crates: &[&str], in_browser: bool) -> Result<()> {
 fn e2e() -> Result<()> {
     let browser = ensure_browser()?;
     let e2e_dir = crate::npm::ensure_packages()?;
+    // The share test compares the page's final trace hash with `strata run` on the same
+    // scenario; the feature set matches the native stage, so this reuses its build.
+    run_checked(
+        cargo().args([
+            "build",
+            "--workspace",
+            "--exclude",
+            "strata-web",
+            "--features",
+            "strata-objstore/cloud",
+            "--bin",
+            "strata",
+        ]),
+        "building the strata CLI",
+    )?;
+    let cli = crate::dist::target_dir().join("debug").join("strata");
     let dist = crate::dist::run(&[])?;
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).context("binding a port")?;
     let port = listener.local_addr()?.port();
@@ -133,6 +149,7 @@ fn e2e() -> Result<()> {
         .current_dir(&e2e_dir)
         .env("STRATA_BASE_URL", format!("http://127.0.0.1:{port}/"))
         .env("STRATA_CHROMIUM", &browser.chromium)
-        .env("STRATA_ARTIFACTS", e2e_dir.join("artifacts"));
+        .env("STRATA_ARTIFACTS", e2e_dir.join("artifacts"))
+        .env("STRATA_CLI", &cli);
     run_checked(&mut command, "end-to-end tests")
 }
