@@ -106,8 +106,8 @@ fn default_true() -> bool {
 /// engine options or store settings, exactly as if the playground's control had been moved
 /// then. Changes at the same millisecond apply in the order they are listed; each one takes
 /// effect after every event due at or before `at_ms`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "set", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "set", rename_all = "snake_case")]
 pub enum SettingChange {
     /// New workload settings (rate, mix, keys, values, await-durable), from the next arrival on.
     Workload { at_ms: u64, workload: WorkloadSpec },
@@ -115,6 +115,31 @@ pub enum SettingChange {
     Engine { at_ms: u64, engine: EngineSpec },
     /// A new preset or parameters for the store, for requests sent from then on.
     Store { at_ms: u64, store: StoreSpec },
+}
+
+/// [`SettingChange`]'s fields, read externally tagged (see [`deserialize_tagged`]).
+#[derive(Deserialize)]
+#[serde(
+    remote = "SettingChange",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
+#[allow(dead_code)] // Only its generated `deserialize` is used; it builds `SettingChange`s.
+enum SettingChangeDef {
+    Workload { at_ms: u64, workload: WorkloadSpec },
+    Engine { at_ms: u64, engine: EngineSpec },
+    Store { at_ms: u64, store: StoreSpec },
+}
+
+impl<'de> Deserialize<'de> for SettingChange {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_tagged(
+            deserializer,
+            "set",
+            "setting change",
+            SettingChangeDef::deserialize,
+        )
+    }
 }
 
 impl SettingChange {
@@ -162,8 +187,8 @@ impl SettingChange {
 }
 
 /// How keys are picked.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum KeyDistribution {
     /// Every key equally likely.
     Uniform,
@@ -171,6 +196,93 @@ pub enum KeyDistribution {
     Zipf { s: f64 },
     /// Keys 0, 1, 2, … in order, wrapping at `key_count`.
     Sequential,
+}
+
+/// [`KeyDistribution`]'s fields, read externally tagged (see [`deserialize_tagged`]). The
+/// unit variants are written `{}` so that `{"kind": "uniform"}` becomes `{"uniform": {}}` and
+/// a stray field next to the tag is refused like any other unknown field.
+#[derive(Deserialize)]
+#[serde(
+    remote = "KeyDistribution",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
+#[allow(dead_code)] // Only its generated `deserialize` is used; it builds `KeyDistribution`s.
+enum KeyDistributionDef {
+    Uniform {},
+    Zipf { s: f64 },
+    Sequential {},
+}
+
+impl<'de> Deserialize<'de> for KeyDistribution {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_tagged(
+            deserializer,
+            "kind",
+            "key distribution",
+            KeyDistributionDef::deserialize,
+        )
+    }
+}
+
+/// Reads an internally tagged enum (`{"kind": "slow", "multiplier": 2}`) without serde's
+/// derived internally tagged path.
+///
+/// That path buffers the object in serde's private `Content` type and then deserialises every
+/// field type a second time from it, which in the playground's wasm cost about 20 KB gzip for
+/// the scenario's four tagged enums. Here the object is read as a `serde_json::Value` (the
+/// scenario parser already reads `Value`s, see [`Scenario::from_json`], so this reuses the
+/// code it has), the tag is taken out, and the rest is handed to a derived, externally tagged
+/// twin of the enum as `{"slow": {"multiplier": 2}}`. The twin is a serde `remote` definition,
+/// so it builds the real enum directly and its messages are serde's own: an unknown tag gets
+/// "unknown variant `x`, expected one of …", an unknown field "unknown field `y`, expected …".
+/// The serialised form is untouched: the enums still derive `Serialize` with their tag.
+fn deserialize_tagged<'de, D, T>(
+    deserializer: D,
+    tag: &'static str,
+    what: &'static str,
+    read_twin: fn(serde_json::Value) -> Result<T, serde_json::Error>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    let untagged = externally_tagged(value, tag, what).map_err(de::Error::custom)?;
+    read_twin(untagged).map_err(de::Error::custom)
+}
+
+/// `{"<tag>": "name", ...rest}` to `{"name": {...rest}}`; not generic, so there is one copy.
+fn externally_tagged(
+    value: serde_json::Value,
+    tag: &str,
+    what: &str,
+) -> Result<serde_json::Value, String> {
+    use serde_json::Value;
+    let mut fields = match value {
+        Value::Object(fields) => fields,
+        other => {
+            let found = match other {
+                Value::Null => "null",
+                Value::Bool(_) => "a boolean",
+                Value::Number(_) => "a number",
+                Value::String(_) => "a string",
+                Value::Array(_) => "an array",
+                Value::Object(_) => "an object",
+            };
+            return Err(format!(
+                "invalid type: {found}, expected a {what} object with a `{tag}` field"
+            ));
+        }
+    };
+    match fields.remove(tag) {
+        Some(Value::String(name)) => {
+            let mut outer = serde_json::Map::new();
+            outer.insert(name, Value::Object(fields));
+            Ok(Value::Object(outer))
+        }
+        Some(other) => Err(format!("`{tag}` of a {what} must be a string, got {other}")),
+        None => Err(format!("missing field `{tag}` in a {what}")),
+    }
 }
 
 /// Value sizes: a fixed size (`"value_bytes": 100`) or a uniform range
@@ -508,18 +620,15 @@ fn is_one(value: &f64) -> bool {
     *value == 1.0
 }
 
-/// Declares the store-fault variants with the window fields inline: serde's `flatten` does
-/// not combine with `deny_unknown_fields`, and a strict schema matters more than brevity.
-macro_rules! fault_spec {
-    ($($(#[$doc:meta])* $variant:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty),* }),* $(,)?) => {
-        /// A fault, or a writer event, at its simulated time.
-        ///
-        /// Store faults (`server_errors`, `timeouts`, `lost_acks`, `slow`, `bit_flips`) share
-        /// a window: `from_ms` (default 0), `until_ms` (default: the end of the run),
-        /// `probability` (default 1), `ops` (default: all) and `prefix` (default: all keys).
-        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-        #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-        pub enum FaultSpec {
+/// The body of [`FaultSpec`] and of its deserialisation twin: the listed store faults with
+/// the window fields, then the fixed variants. Used by `fault_spec!` only.
+macro_rules! fault_spec_enum {
+    (
+        $(#[$attr:meta])* $vis:vis enum $name:ident;
+        $($(#[$doc:meta])* $variant:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty),* }),*
+    ) => {
+        $(#[$attr])*
+        $vis enum $name {
             $(
                 $(#[$doc])*
                 $variant {
@@ -560,6 +669,36 @@ macro_rules! fault_spec {
             /// first becomes a zombie: it keeps trying to write and must be fenced; the
             /// workload moves to the new writer.
             StartZombie { at_ms: u64 },
+        }
+    };
+}
+
+/// Declares the store-fault variants with the window fields inline: serde's `flatten` does
+/// not combine with `deny_unknown_fields`, and a strict schema matters more than brevity.
+/// Emits [`FaultSpec`] (serialised with its `kind` tag) and `FaultSpecDef`, the same variants
+/// read externally tagged (see [`deserialize_tagged`]), from one list so the two cannot differ.
+macro_rules! fault_spec {
+    ($($(#[$doc:meta])* $variant:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty),* }),* $(,)?) => {
+        fault_spec_enum! {
+            /// A fault, or a writer event, at its simulated time.
+            ///
+            /// Store faults (`server_errors`, `timeouts`, `lost_acks`, `slow`, `bit_flips`) share
+            /// a window: `from_ms` (default 0), `until_ms` (default: the end of the run),
+            /// `probability` (default 1), `ops` (default: all) and `prefix` (default: all keys).
+            #[derive(Clone, Debug, PartialEq, Serialize)]
+            #[serde(tag = "kind", rename_all = "snake_case")]
+            pub enum FaultSpec;
+            $($(#[$doc])* $variant { $($(#[$fdoc])* $field : $ty),* }),*
+        }
+
+        fault_spec_enum! {
+            /// [`FaultSpec`]'s fields, read externally tagged (see [`deserialize_tagged`]).
+            #[derive(Deserialize)]
+            #[serde(remote = "FaultSpec", rename_all = "snake_case", deny_unknown_fields)]
+            // Only its generated `deserialize` is used; it builds `FaultSpec`s.
+            #[allow(dead_code)]
+            enum FaultSpecDef;
+            $($(#[$doc])* $variant { $($(#[$fdoc])* $field : $ty),* }),*
         }
 
         impl FaultSpec {
@@ -604,6 +743,12 @@ fault_spec! {
     },
     /// Matching PUTs are corrupted by one flipped bit as they are stored.
     BitFlips {},
+}
+
+impl<'de> Deserialize<'de> for FaultSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_tagged(deserializer, "kind", "fault", FaultSpecDef::deserialize)
+    }
 }
 
 impl FaultSpec {
@@ -761,8 +906,8 @@ impl Default for PopulationSpec {
 }
 
 /// A change of preferences.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DriftSpec {
     /// At `at_ms`, every user's preferences are redrawn.
     Abrupt { at_ms: u64 },
@@ -772,6 +917,27 @@ pub enum DriftSpec {
         until_ms: u64,
         degrees: f64,
     },
+}
+
+/// [`DriftSpec`]'s fields, read externally tagged (see [`deserialize_tagged`]).
+#[derive(Deserialize)]
+#[serde(remote = "DriftSpec", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(dead_code)] // Only its generated `deserialize` is used; it builds `DriftSpec`s.
+enum DriftSpecDef {
+    Abrupt {
+        at_ms: u64,
+    },
+    Gradual {
+        from_ms: u64,
+        until_ms: u64,
+        degrees: f64,
+    },
+}
+
+impl<'de> Deserialize<'de> for DriftSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_tagged(deserializer, "kind", "drift", DriftSpecDef::deserialize)
+    }
 }
 
 /// Limits that keep an adapting policy trustworthy.
@@ -1560,5 +1726,311 @@ impl RecommenderSpec {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // On wasm32 the tests are `wasm_bindgen_test` functions, which clippy does not treat as
+    // tests; unwrapping is how a test says "this cannot fail here".
+    #![allow(clippy::unwrap_used)]
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    /// Every variant of every tagged enum with the exact JSON the schema documents for it.
+    fn fault_examples() -> Vec<(&'static str, FaultSpec)> {
+        vec![
+            (
+                r#"{"kind":"server_errors","from_ms":5,"until_ms":9,"probability":0.25,"ops":["get","put"],"prefix":"db/wal"}"#,
+                FaultSpec::ServerErrors {
+                    from_ms: 5,
+                    until_ms: Some(9),
+                    probability: 0.25,
+                    ops: vec![FaultOp::Get, FaultOp::Put],
+                    prefix: "db/wal".to_string(),
+                },
+            ),
+            (
+                r#"{"kind":"timeouts","from_ms":0,"applied_probability":0.5}"#,
+                FaultSpec::Timeouts {
+                    from_ms: 0,
+                    until_ms: None,
+                    probability: 1.0,
+                    ops: vec![],
+                    prefix: String::new(),
+                    applied_probability: 0.5,
+                },
+            ),
+            (
+                r#"{"kind":"throttle","from_ms":1,"probability":0.5}"#,
+                FaultSpec::Throttle {
+                    from_ms: 1,
+                    until_ms: None,
+                    probability: 0.5,
+                    ops: vec![],
+                    prefix: String::new(),
+                },
+            ),
+            (
+                r#"{"kind":"lost_acks","from_ms":2,"ops":["delete"]}"#,
+                FaultSpec::LostAcks {
+                    from_ms: 2,
+                    until_ms: None,
+                    probability: 1.0,
+                    ops: vec![FaultOp::Delete],
+                    prefix: String::new(),
+                },
+            ),
+            (
+                r#"{"kind":"slow","from_ms":3,"until_ms":4,"multiplier":2.5}"#,
+                FaultSpec::Slow {
+                    from_ms: 3,
+                    until_ms: Some(4),
+                    probability: 1.0,
+                    ops: vec![],
+                    prefix: String::new(),
+                    multiplier: 2.5,
+                },
+            ),
+            (
+                r#"{"kind":"bit_flips","from_ms":0,"prefix":"db/sst"}"#,
+                FaultSpec::BitFlips {
+                    from_ms: 0,
+                    until_ms: None,
+                    probability: 1.0,
+                    ops: vec![],
+                    prefix: "db/sst".to_string(),
+                },
+            ),
+            (
+                r#"{"kind":"outage","from_ms":10,"until_ms":20}"#,
+                FaultSpec::Outage {
+                    from_ms: 10,
+                    until_ms: 20,
+                },
+            ),
+            (
+                r#"{"kind":"bit_flip","at_ms":7,"prefix":"db/"}"#,
+                FaultSpec::BitFlip {
+                    at_ms: 7,
+                    prefix: "db/".to_string(),
+                },
+            ),
+            (
+                r#"{"kind":"crash_writer","at_ms":8,"recover_after_ms":100}"#,
+                FaultSpec::CrashWriter {
+                    at_ms: 8,
+                    recover_after_ms: Some(100),
+                },
+            ),
+            (
+                r#"{"kind":"crash_writer","at_ms":8}"#,
+                FaultSpec::CrashWriter {
+                    at_ms: 8,
+                    recover_after_ms: None,
+                },
+            ),
+            (
+                r#"{"kind":"recover","at_ms":9}"#,
+                FaultSpec::Recover { at_ms: 9 },
+            ),
+            (
+                r#"{"kind":"start_zombie","at_ms":11}"#,
+                FaultSpec::StartZombie { at_ms: 11 },
+            ),
+        ]
+    }
+
+    /// Reads `text` the way a scenario's sections are read: parsed to a `Value`, then
+    /// deserialised from it.
+    fn via_value<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        serde_json::from_value(value).map_err(|e| e.to_string())
+    }
+
+    fn assert_round_trip<T>(text: &str, expected: &T)
+    where
+        T: Serialize + serde::de::DeserializeOwned + PartialEq + fmt::Debug,
+    {
+        assert_eq!(serde_json::to_string(expected).unwrap(), text);
+        assert_eq!(&via_value::<T>(text).unwrap(), expected, "{text}");
+        // Straight from text too: the impls work with any deserializer.
+        assert_eq!(
+            &serde_json::from_str::<T>(text).unwrap(),
+            expected,
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn every_fault_kind_reads_and_writes_its_documented_json() {
+        let examples = fault_examples();
+        let mut kinds: Vec<&str> = examples.iter().map(|(_, f)| f.kind()).collect();
+        kinds.dedup();
+        assert_eq!(kinds.len(), 11, "one example per kind: {kinds:?}");
+        for (text, fault) in &examples {
+            assert_round_trip(text, fault);
+            assert!(text.starts_with(&format!("{{\"kind\":\"{}\"", fault.kind())));
+        }
+    }
+
+    #[test]
+    fn store_fault_fields_left_out_take_their_defaults() {
+        let fault: FaultSpec = via_value(r#"{"kind":"timeouts"}"#).unwrap();
+        let FaultSpec::Timeouts {
+            from_ms,
+            until_ms,
+            probability,
+            ops,
+            prefix,
+            applied_probability,
+        } = fault
+        else {
+            panic!("not a timeouts fault: {fault:?}");
+        };
+        assert_eq!(
+            (from_ms, until_ms, ops.len(), prefix.len()),
+            (0, None, 0, 0)
+        );
+        assert_eq!((probability, applied_probability), (1.0, 0.5));
+    }
+
+    #[test]
+    fn key_distributions_drifts_and_changes_read_and_write_their_documented_json() {
+        assert_round_trip(r#"{"kind":"uniform"}"#, &KeyDistribution::Uniform);
+        assert_round_trip(
+            r#"{"kind":"zipf","s":0.99}"#,
+            &KeyDistribution::Zipf { s: 0.99 },
+        );
+        assert_round_trip(r#"{"kind":"sequential"}"#, &KeyDistribution::Sequential);
+        assert_round_trip(
+            r#"{"kind":"abrupt","at_ms":5}"#,
+            &DriftSpec::Abrupt { at_ms: 5 },
+        );
+        assert_round_trip(
+            r#"{"kind":"gradual","from_ms":1,"until_ms":2,"degrees":45.5}"#,
+            &DriftSpec::Gradual {
+                from_ms: 1,
+                until_ms: 2,
+                degrees: 45.5,
+            },
+        );
+        assert_round_trip(
+            r#"{"set":"store","at_ms":3,"store":{"preset":"s3_express"}}"#,
+            &SettingChange::Store {
+                at_ms: 3,
+                store: StoreSpec {
+                    preset: StorePreset::S3Express,
+                    ..StoreSpec::default()
+                },
+            },
+        );
+        assert_round_trip(
+            r#"{"set":"engine","at_ms":4,"engine":{"flush_interval_ms":50.0}}"#,
+            &SettingChange::Engine {
+                at_ms: 4,
+                engine: EngineSpec {
+                    flush_interval_ms: Some(50.0),
+                    ..EngineSpec::default()
+                },
+            },
+        );
+        let workload = WorkloadSpec {
+            key_distribution: KeyDistribution::Zipf { s: 1.5 },
+            ..WorkloadSpec::default()
+        };
+        let change = SettingChange::Workload {
+            at_ms: 6,
+            workload: workload.clone(),
+        };
+        let text = serde_json::to_string(&change).unwrap();
+        assert!(
+            text.starts_with(r#"{"set":"workload","at_ms":6,"workload":{"rate_ops_per_sec""#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""key_distribution":{"kind":"zipf","s":1.5}"#),
+            "{text}"
+        );
+        assert_round_trip(&text, &change);
+    }
+
+    #[test]
+    fn an_unknown_kind_is_named_with_the_kinds_allowed() {
+        let err = via_value::<FaultSpec>(r#"{"kind":"meteor","at_ms":1}"#).unwrap_err();
+        assert!(err.contains("unknown variant `meteor`"), "{err}");
+        for kind in ["server_errors", "outage", "crash_writer", "start_zombie"] {
+            assert!(err.contains(&format!("`{kind}`")), "{kind} not in: {err}");
+        }
+        let err = via_value::<SettingChange>(r#"{"set":"weather","at_ms":1}"#).unwrap_err();
+        assert!(err.contains("unknown variant `weather`"), "{err}");
+        assert!(err.contains("`workload`, `engine`, `store`"), "{err}");
+        let err = via_value::<KeyDistribution>(r#"{"kind":"normal"}"#).unwrap_err();
+        assert!(err.contains("`uniform`, `zipf`, `sequential`"), "{err}");
+        let err = via_value::<DriftSpec>(r#"{"kind":"sudden","at_ms":1}"#).unwrap_err();
+        assert!(err.contains("`abrupt` or `gradual`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_missing_and_mistyped_fields_are_refused_by_name() {
+        for (text, expected) in [
+            (
+                r#"{"kind":"outage","from_ms":1,"until_ms":2,"severity":3}"#,
+                "unknown field `severity`",
+            ),
+            (
+                r#"{"kind":"timeouts","probabilty":0.5}"#,
+                "unknown field `probabilty`",
+            ),
+            (
+                r#"{"kind":"slow","from_ms":1}"#,
+                "missing field `multiplier`",
+            ),
+            (
+                r#"{"kind":"recover","at_ms":"soon"}"#,
+                "invalid type: string \"soon\"",
+            ),
+            (r#"{"at_ms":1}"#, "missing field `kind`"),
+            (
+                r#"{"kind":7,"at_ms":1}"#,
+                "`kind` of a fault must be a string",
+            ),
+            (r#""outage""#, "expected a fault object with a `kind` field"),
+        ] {
+            let err = via_value::<FaultSpec>(text).unwrap_err();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
+        // A unit kind takes no fields either.
+        let err = via_value::<KeyDistribution>(r#"{"kind":"uniform","s":1.0}"#).unwrap_err();
+        assert!(err.contains("unknown field `s`"), "{err}");
+        let err = via_value::<SettingChange>(r#"{"at_ms":1}"#).unwrap_err();
+        assert!(err.contains("missing field `set`"), "{err}");
+        let err = via_value::<SettingChange>(r#"{"set":"store","at_ms":1,"store":{},"when":2}"#)
+            .unwrap_err();
+        assert!(err.contains("unknown field `when`"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_fault_in_a_scenario_is_a_parse_error_naming_it() {
+        let text = r#"{"version":1,"seed":1,"duration_ms":1000,
+            "workload":{"key_distribution":{"kind":"zipf","s":1.1}},
+            "faults":[{"kind":"outage","from_ms":1,"until_ms":2},{"kind":"meteor"}]}"#;
+        match Scenario::from_json(text) {
+            Err(ScenarioError::Parse(message)) => {
+                assert!(message.contains("meteor"), "{message}")
+            }
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+        let fixed = text.replace(r#",{"kind":"meteor"}"#, "");
+        let scenario = Scenario::from_json(&fixed).unwrap();
+        assert_eq!(scenario.faults.len(), 1);
+        assert_eq!(
+            scenario.workload.key_distribution,
+            KeyDistribution::Zipf { s: 1.1 }
+        );
+        // Written back, the document reads as the same scenario.
+        assert_eq!(Scenario::from_json(&scenario.to_json()).unwrap(), scenario);
     }
 }
