@@ -1047,8 +1047,9 @@ impl Scenario {
 
     /// The document as pretty JSON (what `strata` reads and the playground saves).
     pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self)
-            .expect("a scenario has only string-keyed maps and finite numbers")
+        // Re-indenting the compact text gives serde_json's pretty output byte for byte without
+        // a second, pretty-printing copy of every type's `Serialize` code in the playground.
+        indent_compact_json(&self.to_json())
     }
 
     /// The document as compact JSON.
@@ -1182,6 +1183,65 @@ impl Scenario {
         }
         Ok(())
     }
+}
+
+/// Lays out compact JSON (no whitespace outside strings, as serde_json writes it) the way
+/// `serde_json::to_string_pretty` does: two-space indents, one member or element per line,
+/// `": "` after keys, and empty objects and arrays as `{}` and `[]`. Strings are copied as is.
+fn indent_compact_json(compact: &str) -> String {
+    fn newline(out: &mut String, depth: usize) {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    }
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = compact.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                let close = if c == '{' { '}' } else { ']' };
+                if chars.peek() == Some(&close) {
+                    chars.next();
+                    out.push(close);
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Stands for the recover implied by `crash_writer.recover_after_ms` in the ordering check.
@@ -2010,6 +2070,52 @@ mod tests {
         let err = via_value::<SettingChange>(r#"{"set":"store","at_ms":1,"store":{},"when":2}"#)
             .unwrap_err();
         assert!(err.contains("unknown field `when`"), "{err}");
+    }
+
+    #[test]
+    fn pretty_json_is_serde_jsons_pretty_layout() {
+        let mut odd = Scenario {
+            name: "odd \"name\" {with} [brackets], colons: and \\ slashes".to_string(),
+            description: "ünïcode ✓, a tab\t and a newline\n".to_string(),
+            ..Scenario::default()
+        };
+        odd.faults = fault_examples().into_iter().map(|(_, f)| f).collect();
+        odd.recommender = Some(RecommenderSpec {
+            policy: PolicySpec {
+                name: "ts".to_string(),
+                alpha: None,
+                epsilon: None,
+                tau: None,
+                discount: None,
+                window: None,
+            },
+            population: PopulationSpec {
+                position_bias: Some(vec![]),
+                ..PopulationSpec::default()
+            },
+            drift: vec![DriftSpec::Abrupt { at_ms: 1 }],
+            guardrails: GuardrailSpec::default(),
+            log: LogSpec::default(),
+        });
+        let mut scenarios = vec![Scenario::default(), odd];
+        for text in [
+            include_str!("../../../tests/scenarios/recommender.json"),
+            include_str!("../../../tests/scenarios/zombie-writer.json"),
+            include_str!("../../../tests/scenarios/rate-change.json"),
+        ] {
+            scenarios.push(Scenario::from_json(text).unwrap());
+        }
+        for scenario in &scenarios {
+            let expected = serde_json::to_string_pretty(scenario).unwrap();
+            assert_eq!(scenario.to_json_pretty(), expected);
+            // Read back without validation: the odd one's faults are not a sensible sequence.
+            assert_eq!(
+                serde_json::from_str::<Scenario>(&expected).unwrap(),
+                *scenario
+            );
+        }
+        assert_eq!(indent_compact_json(r#"{"a":[],"b":{},"c":[1,{"d":"x,y"}]}"#),
+            "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": \"x,y\"\n    }\n  ]\n}");
     }
 
     #[test]
