@@ -632,6 +632,23 @@ mod tests {
         session.lab().trace().hash_hex()
     }
 
+    /// A fresh session on `scenario` (what a share link opens), re-simulated to the point
+    /// `original` has reached.
+    fn replayed(scenario: Scenario, original: &Session) -> Session {
+        let mut replay = Session::new(scenario).unwrap();
+        replay
+            .begin_rebuild(
+                replay.scenario().clone(),
+                Milestone {
+                    events: original.lab().events_processed(),
+                    at: original.now(),
+                },
+            )
+            .unwrap();
+        replay.finish_rebuild().unwrap();
+        replay
+    }
+
     /// Plays like the page does: uneven frames, each capped at a few events.
     fn play_frames(session: &mut Session, frames: u32) {
         for frame in 0..frames {
@@ -707,18 +724,7 @@ mod tests {
 
         // The link: a fresh session on the scenario, played to the same point.
         let token = session.scenario().to_share_token();
-        let opened = Scenario::from_share_token(&token).unwrap();
-        let mut replay = Session::new(opened).unwrap();
-        replay
-            .begin_rebuild(
-                replay.scenario().clone(),
-                Milestone {
-                    events: session.lab().events_processed(),
-                    at: session.now(),
-                },
-            )
-            .unwrap();
-        replay.finish_rebuild().unwrap();
+        let replay = replayed(Scenario::from_share_token(&token).unwrap(), &session);
         assert_eq!(hash(&replay), expected);
         assert_eq!(replay.settings(), session.settings());
 
@@ -806,17 +812,7 @@ mod tests {
         assert!(session.now() >= at);
         play_frames(&mut session, 60);
         // A fresh session on the saved scenario, played to the same point, agrees.
-        let mut replay = Session::new(session.scenario().clone()).unwrap();
-        replay
-            .begin_rebuild(
-                replay.scenario().clone(),
-                Milestone {
-                    events: session.lab().events_processed(),
-                    at: session.now(),
-                },
-            )
-            .unwrap();
-        replay.finish_rebuild().unwrap();
+        let replay = replayed(session.scenario().clone(), &session);
         assert_eq!(hash(&replay), hash(&session));
         let outages = session
             .lab()
