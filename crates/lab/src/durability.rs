@@ -151,7 +151,7 @@ impl DurabilityModel {
 
     /// A copy of the durable part of the model, to check against while writes go on.
     pub fn snapshot(&self) -> BTreeMap<u64, KeyRecord> {
-        self.durable_keys().collect()
+        strata_sim::maps::btree_map(self.durable_keys())
     }
 
     /// Whether `read` is an acceptable read-back of a key whose record is `record`.

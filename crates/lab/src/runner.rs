@@ -41,6 +41,7 @@ use strata_objstore::{ObjectStore, SimStore, SimStoreConfig, StoreStats};
 use strata_recommender::log::{record_step_events, EngineLogger, LogStats};
 use strata_recommender::simulation::{RecommenderSim, RecommenderSummary};
 use strata_recommender::Policy;
+use strata_sim::maps::btree_map;
 use strata_sim::sync::{race, timeout, Either, Notify};
 use strata_sim::{
     EventKind, ExecutorLimits, LocalBoxFuture, RuntimeRef, Sim, SimDuration, SimHandle, SimRng,
@@ -1741,10 +1742,11 @@ fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary 
         cost: CostSummary {
             total_usd: metrics::usd(metrics.cost_picousd),
             total_picousd: metrics.cost_picousd,
-            by_cause_usd: cost_by_cause
-                .iter()
-                .map(|(cause, p)| (cause.as_str().to_string(), metrics::usd(*p)))
-                .collect(),
+            by_cause_usd: btree_map(
+                cost_by_cause
+                    .iter()
+                    .map(|(cause, p)| (cause.as_str().to_string(), metrics::usd(*p))),
+            ),
         },
         latency: LatencySummary {
             write: LatencyPercentiles::from_nanos(&metrics.write_latency_nanos),
@@ -1758,16 +1760,18 @@ fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary 
         lsm: world
             .current_writer()
             .map(|db| LsmShape::from_state(&db.state())),
-        faults_injected: metrics
-            .faults
-            .iter()
-            .map(|(kind, count)| (fault_name(*kind), *count))
-            .collect(),
-        engine_events: metrics
-            .engine_events
-            .iter()
-            .map(|(name, count)| (name.to_string(), *count))
-            .collect(),
+        faults_injected: btree_map(
+            metrics
+                .faults
+                .iter()
+                .map(|(kind, count)| (fault_name(*kind), *count)),
+        ),
+        engine_events: btree_map(
+            metrics
+                .engine_events
+                .iter()
+                .map(|(name, count)| (name.to_string(), *count)),
+        ),
         recommender: world.recommender_report(),
         writers_opened: world.opens.get(),
         unfinished_ops: u64::from(world.in_flight.get()),

@@ -48,7 +48,9 @@ pub fn build_slate<P: Policy + ?Sized>(
         )));
     }
     let floor = guard.config().min_distinct_categories.unwrap_or(0);
-    let distinct_available = categories.iter().collect::<BTreeSet<_>>().len();
+    let mut distinct: BTreeSet<&u32> = BTreeSet::new();
+    distinct.extend(categories.iter());
+    let distinct_available = distinct.len();
     if floor > k || floor > distinct_available {
         return Err(RecommenderError::param(
             "min_distinct_categories",

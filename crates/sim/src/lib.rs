@@ -11,6 +11,7 @@
 //! - [`sync`]: `Notify`, one-shot channels, `race` and `timeout` for simulated tasks.
 //! - [`trace`]: typed events, a bounded ring, counts and the run's stable hash.
 //! - [`histogram`]: a bounded log-linear latency histogram.
+//! - [`maps`]: building a `BTreeMap` without the sort `collect` instantiates.
 //! - [`demo`]: a small seeded workload for determinism checks and benchmarks.
 //!
 //! This crate never reads a wall clock or OS randomness; clippy's `disallowed-methods` keeps
@@ -19,6 +20,7 @@
 pub mod demo;
 pub mod executor;
 pub mod histogram;
+pub mod maps;
 pub mod math;
 pub mod rng;
 pub mod runtime;

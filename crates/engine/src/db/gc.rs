@@ -60,7 +60,9 @@ impl DbInner {
             // Recomputed per object: a flush may commit while this pass awaits deletes.
             let referenced = {
                 let state = self.state.borrow();
-                let mut referenced: BTreeSet<u64> = latest.sst_ids().collect();
+                // `extend` inserts one by one: `collect` would instantiate a sort.
+                let mut referenced: BTreeSet<u64> = BTreeSet::new();
+                referenced.extend(latest.sst_ids());
                 referenced.extend(state.manifest.sst_ids());
                 referenced.extend(state.uploading_ssts.iter().copied());
                 for version in state.live_versions.iter().filter_map(|weak| weak.upgrade()) {

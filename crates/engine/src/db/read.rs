@@ -97,7 +97,7 @@ impl Version {
     /// for SSTs both share.
     pub fn from_manifest(manifest: &Manifest, previous: &Version) -> Self {
         let mut known: BTreeMap<u64, Rc<SstHandle>> =
-            previous.handles().map(|h| (h.info.id, h.clone())).collect();
+            strata_sim::maps::btree_map(previous.handles().map(|h| (h.info.id, h.clone())));
         let mut handle = |info: &SstInfo| {
             known
                 .remove(&info.id)

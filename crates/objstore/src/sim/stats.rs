@@ -113,23 +113,17 @@ impl Aggregates {
     }
 
     pub fn snapshot_by_op(&self) -> BTreeMap<StoreOp, RequestStats> {
-        StoreOp::ALL
-            .iter()
-            .filter_map(|op| {
-                let group = self.by_op[*op as usize].as_ref()?;
-                Some((*op, group.snapshot()))
-            })
-            .collect()
+        strata_sim::maps::btree_map(StoreOp::ALL.iter().filter_map(|op| {
+            let group = self.by_op[*op as usize].as_ref()?;
+            Some((*op, group.snapshot()))
+        }))
     }
 
     pub fn snapshot_by_cause(&self) -> BTreeMap<Cause, RequestStats> {
-        Cause::ALL
-            .iter()
-            .filter_map(|cause| {
-                let group = self.by_cause[*cause as usize].as_ref()?;
-                Some((*cause, group.snapshot()))
-            })
-            .collect()
+        strata_sim::maps::btree_map(Cause::ALL.iter().filter_map(|cause| {
+            let group = self.by_cause[*cause as usize].as_ref()?;
+            Some((*cause, group.snapshot()))
+        }))
     }
 }
 
