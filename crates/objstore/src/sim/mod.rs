@@ -645,53 +645,26 @@ impl IntoReply for () {
     }
 }
 
-impl IntoReply for PutResult {
-    fn into_reply(self) -> Reply {
-        Reply::Put(self)
-    }
-    fn from_reply(reply: Reply) -> Option<Self> {
-        match reply {
-            Reply::Put(result) => Some(result),
-            _ => None,
-        }
-    }
+/// `IntoReply` for a result type carried by one `Reply` variant.
+macro_rules! into_reply {
+    ($($ty:ty => $variant:ident),* $(,)?) => {
+        $(
+            impl IntoReply for $ty {
+                fn into_reply(self) -> Reply {
+                    Reply::$variant(self)
+                }
+                fn from_reply(reply: Reply) -> Option<Self> {
+                    match reply {
+                        Reply::$variant(result) => Some(result),
+                        _ => None,
+                    }
+                }
+            }
+        )*
+    };
 }
 
-impl IntoReply for GetResult {
-    fn into_reply(self) -> Reply {
-        Reply::Get(self)
-    }
-    fn from_reply(reply: Reply) -> Option<Self> {
-        match reply {
-            Reply::Get(result) => Some(result),
-            _ => None,
-        }
-    }
-}
-
-impl IntoReply for ObjectMeta {
-    fn into_reply(self) -> Reply {
-        Reply::Meta(self)
-    }
-    fn from_reply(reply: Reply) -> Option<Self> {
-        match reply {
-            Reply::Meta(meta) => Some(meta),
-            _ => None,
-        }
-    }
-}
-
-impl IntoReply for ListPage {
-    fn into_reply(self) -> Reply {
-        Reply::List(self)
-    }
-    fn from_reply(reply: Reply) -> Option<Self> {
-        match reply {
-            Reply::List(page) => Some(page),
-            _ => None,
-        }
-    }
-}
+into_reply!(PutResult => Put, GetResult => Get, ObjectMeta => Meta, ListPage => List);
 
 impl Inner {
     /// Applies a request to the state at its apply time.
