@@ -1395,6 +1395,17 @@ async fn scan_bytes(db: &Db, from: Vec<u8>, limit: usize) -> Result<u64, strata_
     Ok(bytes)
 }
 
+/// Queues `change` in time order, after those already queued for the same time: the order
+/// a scenario lists them in, and the order live changes were made in.
+fn enqueue_change(pending: &mut VecDeque<(SimTime, SettingChange)>, change: SettingChange) {
+    let at = SimTime::from_millis(change.at_ms());
+    let index = pending
+        .iter()
+        .position(|(pending_at, _)| *pending_at > at)
+        .unwrap_or(pending.len());
+    pending.insert(index, (at, change));
+}
+
 /// What one step of a lab did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stepped {
@@ -1427,20 +1438,17 @@ impl Lab {
             Some(store.clone()),
             Box::new(move || snapshot_handle.with_trace(|t| (t.hash(), t.total_events()))),
         )?;
-        let mut changes: Vec<(SimTime, SettingChange)> = scenario
-            .changes
-            .iter()
-            .map(|change| (SimTime::from_millis(change.at_ms()), change.clone()))
-            .collect();
-        // Stable: changes at the same millisecond keep the scenario's order.
-        changes.sort_by_key(|(at, _)| *at);
+        let mut pending_changes = VecDeque::new();
+        for change in &scenario.changes {
+            enqueue_change(&mut pending_changes, change.clone());
+        }
         Ok(Lab {
             scenario: scenario.clone(),
             sim,
             world,
             store,
             metrics,
-            pending_changes: changes.into(),
+            pending_changes,
         })
     }
 
@@ -1565,12 +1573,7 @@ impl Lab {
         scenario.changes.push(change.clone());
         scenario.validate()?;
         self.scenario = scenario;
-        let index = self
-            .pending_changes
-            .iter()
-            .position(|(pending_at, _)| *pending_at > at)
-            .unwrap_or(self.pending_changes.len());
-        self.pending_changes.insert(index, (at, change));
+        enqueue_change(&mut self.pending_changes, change);
         Ok(())
     }
 

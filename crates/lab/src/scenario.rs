@@ -54,6 +54,17 @@ pub enum ScenarioError {
     ShareToken(String),
 }
 
+/// Refuses a list longer than its limit: "1001 faults is over the limit of 1000".
+fn check_count(field: &str, count: usize, max: usize) -> Result<(), ScenarioError> {
+    if count > max {
+        return Err(invalid(
+            field,
+            format!("{count} {field} is over the limit of {max}"),
+        ));
+    }
+    Ok(())
+}
+
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ScenarioError {
     ScenarioError::Invalid {
         field: field.into(),
@@ -1081,28 +1092,12 @@ impl Scenario {
         self.workload.validate()?;
         self.engine.validate()?;
         self.store.validate()?;
-        if self.faults.len() > MAX_FAULTS {
-            return Err(invalid(
-                "faults",
-                format!(
-                    "{} faults is over the limit of {MAX_FAULTS}",
-                    self.faults.len()
-                ),
-            ));
-        }
+        check_count("faults", self.faults.len(), MAX_FAULTS)?;
         for (index, fault) in self.faults.iter().enumerate() {
             validate_fault(&format!("faults[{index}]"), fault, self.duration_ms)?;
         }
         self.validate_writer_events()?;
-        if self.changes.len() > MAX_CHANGES {
-            return Err(invalid(
-                "changes",
-                format!(
-                    "{} changes is over the limit of {MAX_CHANGES}",
-                    self.changes.len()
-                ),
-            ));
-        }
+        check_count("changes", self.changes.len(), MAX_CHANGES)?;
         for (index, change) in self.changes.iter().enumerate() {
             change.validate(&format!("changes[{index}]"), self.duration_ms)?;
         }
