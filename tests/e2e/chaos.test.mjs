@@ -95,6 +95,14 @@ test('an outage fails requests for its window; corrupt PUTs surface as Corrupt e
     }
     const faults = await page.locator('#fault-list li').count();
     assert.ok(faults >= 8, `every injected fault is listed, got ${faults}`);
+    // A fault can be taken out again (the newest is listed first).
+    const counted = async () => Number((await page.locator('h3', { hasText: 'Faults in the scenario' }).textContent()).match(/\((\d+)\)/)[1]);
+    const total = await counted();
+    const newest = await page.locator('#fault-list li span').first().textContent();
+    await page.locator('#fault-list li').first().locator('button.remove-fault').click();
+    await waitIdle(page);
+    assert.equal(await counted(), total - 1);
+    assert.ok((await page.locator('#message').textContent()).includes(`Removed the fault “${newest}”`));
     await page.click('#play');
     await page.waitForTimeout(500);
     await page.click('#play');

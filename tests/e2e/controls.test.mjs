@@ -3,7 +3,7 @@
 // each change is recorded into the scenario at its simulated time, so the link replays it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPlayground, screenshot, numberIn, simSeconds, commit, setSpeed } from './harness.mjs';
+import { openPlayground, screenshot, numberIn, simSeconds, commit, setSpeed, waitIdle } from './harness.mjs';
 
 async function clientOps(page) {
   const text = await page.locator('#ops').textContent(); // "ok / failed"
@@ -65,6 +65,15 @@ test('workload, engine and store controls apply while the run goes on', async ()
     assert.equal(last('engine').memtable_bytes, 65536);
     assert.equal(last('store').preset, 's3_express');
     assert.notEqual(json.workload.rate_ops_per_sec, 2000, 'the starting settings stay as they were');
+    // A change can be taken out again (the newest is listed first): the run re-simulates to
+    // this moment without it, and the link no longer holds it.
+    const at = await simSeconds(page);
+    await page.locator('#setting-changes li').first().locator('button.remove-change').click();
+    await waitIdle(page);
+    assert.match(await page.locator('#message').textContent(), /Removed the store change/);
+    const after = JSON.parse(await page.locator('#scenario-json').textContent());
+    assert.deepEqual(after.changes, json.changes.slice(0, -1));
+    assert.equal(await simSeconds(page), at, 'the run is back at the same moment');
     session.assertNoErrors();
   } finally {
     await session.close();

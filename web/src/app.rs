@@ -26,7 +26,7 @@ use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use std::cell::RefCell;
 use std::rc::Rc;
-use strata_lab::Scenario;
+use strata_lab::{LabError, Scenario};
 use strata_sim::{SimDuration, SimTime};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
@@ -318,6 +318,18 @@ fn apply_command(session: &mut Session, command: Command) -> (Option<Action>, bo
                 ),
             }
         }
+        Command::RemoveChange(index, change) => {
+            let what = format!(
+                "the {} change at {}",
+                change.section(),
+                format::sim_time(SimTime::from_millis(change.at_ms()))
+            );
+            removal(session.remove_change(index, &change), &what, &now)
+        }
+        Command::RemoveFault(index, fault) => {
+            let what = format!("the fault “{}”", crate::chaos::describe(&fault));
+            removal(session.remove_fault(index, &fault), &what, &now)
+        }
         Command::SetRecommender(spec) => {
             let mut scenario = session.scenario().clone();
             scenario.recommender = spec;
@@ -355,6 +367,24 @@ fn apply_command(session: &mut Session, command: Command) -> (Option<Action>, bo
         }
         Command::Refused(text) => (Some(error(text)), false),
         Command::Info(text) => (Some(info(text)), false),
+    }
+}
+
+/// Reports a removal from the scenario: a rebuild to `now` started, or why nothing changed.
+fn removal(result: Result<(), LabError>, what: &str, now: &str) -> (Option<Action>, bool) {
+    match result {
+        Ok(()) => (
+            Some(info(format!(
+                "Removed {what} from the scenario; re-simulating to {now}…"
+            ))),
+            true,
+        ),
+        Err(e) => (
+            Some(error(format!(
+                "Could not remove {what}, and the run goes on unchanged: {e}"
+            ))),
+            false,
+        ),
     }
 }
 

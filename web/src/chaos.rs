@@ -345,8 +345,20 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
             if props.faults.is_empty() {
                 <p class="empty">{ "None yet." }</p>
             } else {
-                <ol class="fault-list" id="fault-list">
-                    { for props.faults.iter().rev().take(crate::storage::MAX_LISTED).map(|f| html! { <li>{ describe(f) }</li> }) }
+                <ol class="fault-list" id="fault-list" reversed=true start={props.faults.len().to_string()}>
+                    { for props.faults.iter().enumerate().rev().take(crate::storage::MAX_LISTED).map(|(index, f)| {
+                        let line = describe(f);
+                        let on_remove = {
+                            let on_command = props.on_command.clone();
+                            let fault = f.clone();
+                            Callback::from(move |_: MouseEvent| on_command.emit(Command::RemoveFault(index, fault.clone())))
+                        };
+                        html! {
+                            <li><span>{ line.clone() }</span>
+                                <button class="remove remove-fault" title="take it out of the scenario and re-simulate to now"
+                                        aria-label={format!("remove {line}")} onclick={on_remove} disabled={props.disabled}>{ "remove" }</button></li>
+                        }
+                    }) }
                 </ol>
             }
         </section>

@@ -2,7 +2,7 @@
 //! session themselves: they send a [`Command`], the root applies it and shows the outcome
 //! (or the reason it was refused) in the message bar.
 
-use strata_lab::scenario::{FaultSpec, RecommenderSpec};
+use strata_lab::scenario::{FaultSpec, RecommenderSpec, SettingChange};
 use strata_lab::{Control, Scenario};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -12,6 +12,11 @@ pub enum Command {
     Live(Control),
     /// A fault written into the scenario at the current moment (in the link).
     Inject(FaultSpec),
+    /// Take the setting change at this position out of the scenario; the run re-simulates to
+    /// the current moment without it.
+    RemoveChange(usize, SettingChange),
+    /// Take the fault at this position out of the scenario, likewise.
+    RemoveFault(usize, FaultSpec),
     /// A new recommender section (or none), written into the scenario; the run re-simulates
     /// to the current moment.
     SetRecommender(Option<RecommenderSpec>),

@@ -220,13 +220,23 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 <label class="field wide"><span class="field-label">{ format!("link to {}", format::sim_time(props.now)) }</span>
                     <input id="moment-link" type="text" readonly=true value={props.moment_link.clone()} onfocus={select_all} /></label>
                 if s.changes.is_empty() {
-                    <p class="ok-note" id="changes-notice">{ "No setting changes yet: the run keeps the scenario's workload, engine and store settings. Controls you move are recorded here, at their simulated time, and the link replays them." }</p>
+                    <p class="ok-note" id="changes-notice">{ "No setting changes yet: the run keeps the scenario's workload, engine and store settings. Controls you move are recorded here, at their simulated time, and the link replays them; each can be removed again." }</p>
                 } else {
                     <div class="ok-note" id="changes-notice">
                         <p>{ format!("The link replays {} setting change{} at {}:", s.changes.len(), if s.changes.len() == 1 { "" } else { "s" }, if s.changes.len() == 1 { "its time" } else { "their times" }) }</p>
-                        <ol id="setting-changes">
-                            { for s.changes.iter().rev().take(crate::storage::MAX_LISTED).map(|c| html! {
-                                <li>{ format!("{} — {}", format::sim_time(SimTime::from_millis(c.at_ms())), describe_change(c)) }</li>
+                        <ol id="setting-changes" reversed=true start={s.changes.len().to_string()}>
+                            { for s.changes.iter().enumerate().rev().take(crate::storage::MAX_LISTED).map(|(index, c)| {
+                                let line = format!("{} — {}", format::sim_time(SimTime::from_millis(c.at_ms())), describe_change(c));
+                                let on_remove = {
+                                    let on_command = props.on_command.clone();
+                                    let change = c.clone();
+                                    Callback::from(move |_: MouseEvent| on_command.emit(Command::RemoveChange(index, change.clone())))
+                                };
+                                html! {
+                                    <li><span>{ line.clone() }</span>
+                                        <button class="remove remove-change" title="take it out of the scenario and re-simulate to now"
+                                                aria-label={format!("remove the change at {line}")} onclick={on_remove} disabled={props.disabled}>{ "remove" }</button></li>
+                                }
                             }) }
                         </ol>
                     </div>

@@ -543,6 +543,28 @@ impl Session {
         self.begin_rebuild(scenario, target)
     }
 
+    /// Takes the setting change at `index` out of the scenario and re-simulates to the current
+    /// moment without it (the link no longer replays it). `expected` is the change the caller
+    /// saw there: if the list has moved on, nothing is removed.
+    pub fn remove_change(
+        &mut self,
+        index: usize,
+        expected: &SettingChange,
+    ) -> Result<(), LabError> {
+        let mut scenario = self.scenario.clone();
+        take_listed(&mut scenario.changes, index, expected, "setting change")?;
+        self.change_scenario_here(scenario)
+    }
+
+    /// Takes the fault at `index` out of the scenario and re-simulates to the current moment
+    /// without it. A removal the scenario cannot do without (a crash whose recovery is still
+    /// listed) is refused, and nothing changes.
+    pub fn remove_fault(&mut self, index: usize, expected: &FaultSpec) -> Result<(), LabError> {
+        let mut scenario = self.scenario.clone();
+        take_listed(&mut scenario.faults, index, expected, "fault")?;
+        self.change_scenario_here(scenario)
+    }
+
     /// Whether a rebuild is running, and how far it is (0 to 1).
     pub fn rebuild_progress(&self) -> Option<f64> {
         let rebuild = self.rebuild.as_ref()?;
@@ -598,6 +620,23 @@ impl Session {
     pub fn rebuilding(&self) -> bool {
         self.rebuild.is_some()
     }
+}
+
+/// Removes `list[index]` if it is `expected`; otherwise says the list changed.
+fn take_listed<T: PartialEq>(
+    list: &mut Vec<T>,
+    index: usize,
+    expected: &T,
+    what: &str,
+) -> Result<(), LabError> {
+    if list.get(index) != Some(expected) {
+        return Err(LabError::Control(format!(
+            "that {what} is no longer in the scenario at position {}; nothing was removed",
+            index + 1
+        )));
+    }
+    list.remove(index);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -915,5 +954,62 @@ mod tests {
         let kinds: Vec<&str> = errors.iter().map(|e| e.kind.as_str()).collect();
         eprintln!("{kinds:?} {:?}", errors.last());
         assert!(kinds.contains(&"corrupt"), "{kinds:?}");
+    }
+
+    #[test]
+    fn removing_a_change_or_a_fault_replays_the_run_without_it() {
+        let mut session = Session::new(small()).unwrap();
+        play_frames(&mut session, 30);
+        let faster = Control::SetWorkload {
+            workload: WorkloadSpec {
+                rate_ops_per_sec: 900.0,
+                ..session.settings().workload.clone()
+            },
+        };
+        session.apply_live(faster).unwrap();
+        play_frames(&mut session, 20);
+        session
+            .inject_into_scenario(FaultSpec::CrashWriter {
+                at_ms: 0,
+                recover_after_ms: None,
+            })
+            .unwrap();
+        session.finish_rebuild().unwrap();
+        session
+            .inject_into_scenario(FaultSpec::Recover { at_ms: 50 })
+            .unwrap();
+        session.finish_rebuild().unwrap();
+        play_frames(&mut session, 30);
+        let now = session.now();
+        let with_all = hash(&session);
+
+        // A crash whose recovery is still listed cannot go alone; a stale position is refused.
+        let crash = session.scenario().faults[0].clone();
+        let error = session.remove_fault(0, &crash).unwrap_err();
+        assert!(error.to_string().contains("recover"), "{error}");
+        let change = session.scenario().changes[0].clone();
+        let error = session.remove_change(1, &change).unwrap_err();
+        assert!(error.to_string().contains("no longer"), "{error}");
+        assert!(!session.rebuilding());
+        assert_eq!(hash(&session), with_all);
+
+        // Recovery, then the crash, then the change: each removal replays to the same moment,
+        // and the result is the run of the scenario without them.
+        let recover = session.scenario().faults[1].clone();
+        session.remove_fault(1, &recover).unwrap();
+        session.finish_rebuild().unwrap();
+        session.remove_fault(0, &crash).unwrap();
+        session.finish_rebuild().unwrap();
+        session.remove_change(0, &change).unwrap();
+        session.finish_rebuild().unwrap();
+        assert_eq!(session.now(), now);
+        assert_eq!(session.scenario(), &small());
+        assert_eq!(session.settings().workload.rate_ops_per_sec, 400.0);
+        let mut plain = Session::new(small()).unwrap();
+        plain
+            .advance_until(now, u64::MAX)
+            .expect("the plain run advances");
+        assert_eq!(hash(&session), hash(&plain));
+        assert_ne!(hash(&session), with_all);
     }
 }
