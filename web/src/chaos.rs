@@ -347,17 +347,7 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
             } else {
                 <ol class="fault-list" id="fault-list" reversed=true start={props.faults.len().to_string()}>
                     { for props.faults.iter().enumerate().rev().take(crate::storage::MAX_LISTED).map(|(index, f)| {
-                        let line = describe(f);
-                        let on_remove = {
-                            let on_command = props.on_command.clone();
-                            let fault = f.clone();
-                            Callback::from(move |_: MouseEvent| on_command.emit(Command::RemoveFault(index, fault.clone())))
-                        };
-                        html! {
-                            <li><span>{ line.clone() }</span>
-                                <button class="remove remove-fault" title="take it out of the scenario and re-simulate to now"
-                                        aria-label={format!("remove {line}")} onclick={on_remove} disabled={props.disabled}>{ "remove" }</button></li>
-                        }
+                        crate::widgets::removable_line(describe(f), "remove-fault", Command::RemoveFault(index, f.clone()), &props.on_command, props.disabled)
                     }) }
                 </ol>
             }

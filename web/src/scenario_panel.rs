@@ -227,16 +227,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                         <ol id="setting-changes" reversed=true start={s.changes.len().to_string()}>
                             { for s.changes.iter().enumerate().rev().take(crate::storage::MAX_LISTED).map(|(index, c)| {
                                 let line = format!("{} — {}", format::sim_time(SimTime::from_millis(c.at_ms())), describe_change(c));
-                                let on_remove = {
-                                    let on_command = props.on_command.clone();
-                                    let change = c.clone();
-                                    Callback::from(move |_: MouseEvent| on_command.emit(Command::RemoveChange(index, change.clone())))
-                                };
-                                html! {
-                                    <li><span>{ line.clone() }</span>
-                                        <button class="remove remove-change" title="take it out of the scenario and re-simulate to now"
-                                                aria-label={format!("remove the change at {line}")} onclick={on_remove} disabled={props.disabled}>{ "remove" }</button></li>
-                                }
+                                crate::widgets::removable_line(line, "remove-change", Command::RemoveChange(index, c.clone()), &props.on_command, props.disabled)
                             }) }
                         </ol>
                     </div>

@@ -688,6 +688,22 @@ mod tests {
         replay
     }
 
+    /// A workload control that changes only the rate.
+    fn with_rate(session: &Session, ops_per_sec: f64) -> Control {
+        Control::SetWorkload {
+            workload: WorkloadSpec {
+                rate_ops_per_sec: ops_per_sec,
+                ..session.settings().workload.clone()
+            },
+        }
+    }
+
+    /// Injects `fault` at the current moment and waits for the re-simulation.
+    fn inject_now(session: &mut Session, fault: FaultSpec) {
+        session.inject_into_scenario(fault).unwrap();
+        session.finish_rebuild().unwrap();
+    }
+
     /// Plays like the page does: uneven frames, each capped at a few events.
     fn play_frames(session: &mut Session, frames: u32) {
         for frame in 0..frames {
@@ -702,12 +718,7 @@ mod tests {
     fn seeking_back_and_forth_reproduces_the_same_trace() {
         let mut session = Session::new(small()).unwrap();
         play_frames(&mut session, 60);
-        let changed = Control::SetWorkload {
-            workload: WorkloadSpec {
-                rate_ops_per_sec: 900.0,
-                ..session.settings().workload.clone()
-            },
-        };
+        let changed = with_rate(&session, 900.0);
         session.apply_live(changed).unwrap();
         play_frames(&mut session, 60);
         let now = session.now();
@@ -736,12 +747,7 @@ mod tests {
         play_frames(&mut session, 37);
         session.step().unwrap();
         let before = session.lab().events_processed();
-        let faster = Control::SetWorkload {
-            workload: WorkloadSpec {
-                rate_ops_per_sec: 1200.0,
-                ..session.settings().workload.clone()
-            },
-        };
+        let faster = with_rate(&session, 1200.0);
         session.apply_live(faster).unwrap();
         // It took effect at once: no rebuild, the settings show it, the run went on from here.
         assert!(!session.rebuilding());
@@ -840,13 +846,13 @@ mod tests {
         let mut session = Session::new(small()).unwrap();
         play_frames(&mut session, 50);
         let at = session.now();
-        session
-            .inject_into_scenario(FaultSpec::Outage {
+        inject_now(
+            &mut session,
+            FaultSpec::Outage {
                 from_ms: 0,
                 until_ms: 200,
-            })
-            .unwrap();
-        session.finish_rebuild().unwrap();
+            },
+        );
         assert_eq!(session.scenario().faults.len(), 1);
         assert!(session.now() >= at);
         play_frames(&mut session, 60);
@@ -867,18 +873,15 @@ mod tests {
     fn a_crash_then_recover_loses_nothing_durable() {
         let mut session = Session::new(small()).unwrap();
         play_frames(&mut session, 40);
-        session
-            .inject_into_scenario(FaultSpec::CrashWriter {
+        inject_now(
+            &mut session,
+            FaultSpec::CrashWriter {
                 at_ms: 0,
                 recover_after_ms: None,
-            })
-            .unwrap();
-        session.finish_rebuild().unwrap();
+            },
+        );
         play_frames(&mut session, 10);
-        session
-            .inject_into_scenario(FaultSpec::Recover { at_ms: 0 })
-            .unwrap();
-        session.finish_rebuild().unwrap();
+        inject_now(&mut session, FaultSpec::Recover { at_ms: 0 });
         play_frames(&mut session, 80);
         let observed = session.observed();
         assert_eq!(observed.crashes, 1);
@@ -892,12 +895,7 @@ mod tests {
         let mut session = Session::new(small()).unwrap();
         play_frames(&mut session, 20);
         let before = (session.now(), hash(&session));
-        let bad = Control::SetWorkload {
-            workload: WorkloadSpec {
-                rate_ops_per_sec: -5.0,
-                ..session.settings().workload.clone()
-            },
-        };
+        let bad = with_rate(&session, -5.0);
         let error = session.apply_live(bad).unwrap_err();
         assert!(error.to_string().contains("rate_ops_per_sec"), "{error}");
         assert!(session.scenario().changes.is_empty());
@@ -960,25 +958,17 @@ mod tests {
     fn removing_a_change_or_a_fault_replays_the_run_without_it() {
         let mut session = Session::new(small()).unwrap();
         play_frames(&mut session, 30);
-        let faster = Control::SetWorkload {
-            workload: WorkloadSpec {
-                rate_ops_per_sec: 900.0,
-                ..session.settings().workload.clone()
-            },
-        };
+        let faster = with_rate(&session, 900.0);
         session.apply_live(faster).unwrap();
         play_frames(&mut session, 20);
-        session
-            .inject_into_scenario(FaultSpec::CrashWriter {
+        inject_now(
+            &mut session,
+            FaultSpec::CrashWriter {
                 at_ms: 0,
                 recover_after_ms: None,
-            })
-            .unwrap();
-        session.finish_rebuild().unwrap();
-        session
-            .inject_into_scenario(FaultSpec::Recover { at_ms: 50 })
-            .unwrap();
-        session.finish_rebuild().unwrap();
+            },
+        );
+        inject_now(&mut session, FaultSpec::Recover { at_ms: 50 });
         play_frames(&mut session, 30);
         let now = session.now();
         let with_all = hash(&session);

@@ -64,3 +64,23 @@ pub fn draft_input(props: &DraftInputProps) -> Html {
                oninput={on_input} onchange={on_change} disabled={props.disabled} />
     }
 }
+
+/// One entry of a list the scenario holds (a setting change, a fault): its line, and a button
+/// that sends `command` to take it out of the scenario.
+pub fn removable_line(
+    line: String,
+    class: &'static str,
+    command: crate::command::Command,
+    on_command: &Callback<crate::command::Command>,
+    disabled: bool,
+) -> Html {
+    let on_remove = {
+        let on_command = on_command.clone();
+        Callback::from(move |_: MouseEvent| on_command.emit(command.clone()))
+    };
+    html! {
+        <li><span>{ line.clone() }</span>
+            <button class={classes!("remove", class)} title="take it out of the scenario and re-simulate to now"
+                    aria-label={format!("remove {line}")} onclick={on_remove} disabled={disabled}>{ "remove" }</button></li>
+    }
+}
