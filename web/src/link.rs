@@ -116,14 +116,7 @@ pub fn default_scenario() -> Scenario {
 /// The recommender section the playground adds when the user turns the loop on.
 pub fn default_recommender() -> RecommenderSpec {
     RecommenderSpec {
-        policy: PolicySpec {
-            name: "ts".to_string(),
-            alpha: None,
-            epsilon: None,
-            tau: None,
-            discount: None,
-            window: None,
-        },
+        policy: PolicySpec::named("ts"),
         population: PopulationSpec {
             items: 12,
             slates_per_sec: 10.0,

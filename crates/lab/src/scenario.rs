@@ -879,6 +879,20 @@ pub struct PolicySpec {
     pub window: Option<u32>,
 }
 
+impl PolicySpec {
+    /// The policy `name` with every parameter at the policy's default.
+    pub fn named(name: &str) -> Self {
+        PolicySpec {
+            name: name.to_string(),
+            alpha: None,
+            epsilon: None,
+            tau: None,
+            discount: None,
+            window: None,
+        }
+    }
+}
+
 /// The simulated users and items.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -2076,14 +2090,7 @@ mod tests {
         };
         odd.faults = fault_examples().into_iter().map(|(_, f)| f).collect();
         odd.recommender = Some(RecommenderSpec {
-            policy: PolicySpec {
-                name: "ts".to_string(),
-                alpha: None,
-                epsilon: None,
-                tau: None,
-                discount: None,
-                window: None,
-            },
+            policy: PolicySpec::named("ts"),
             population: PopulationSpec {
                 position_bias: Some(vec![]),
                 ..PopulationSpec::default()
