@@ -5,6 +5,8 @@
 //! [`DraftInput`] shows what the user is typing (its draft) until they commit it (the `change`
 //! event: Enter, Tab, leaving the field, releasing a slider), then hands the text to
 //! `on_commit` and shows the view's value again.
+//!
+//! Also [`removable_line`]: one entry of a list the scenario holds, with its *remove* button.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
