@@ -254,3 +254,72 @@ fn the_background_collector_runs_on_its_interval() {
     assert!(harness.count_events("gc_deleted") >= 5);
     assert_eq!(harness.keys_under("db/manifest/").len(), 1);
 }
+
+#[test]
+fn a_replaced_writers_slow_gc_pass_never_deletes_the_new_writers_ssts() {
+    // S3 Express, a 1 s minimum age, and one SST listing that takes about 8 s.
+    let harness = Harness::with_store(85, SimStoreConfig::s3_express());
+    let options = DbOptions {
+        gc_min_age: SimDuration::from_secs(1),
+        ..gc_options()
+    };
+    let old = harness.open("db", options.clone());
+    harness
+        .run({
+            let old = old.clone();
+            async move {
+                old.put(b"old", b"1", WriteOptions::DURABLE).await?;
+                old.flush_memtables().await
+            }
+        })
+        .unwrap();
+    harness.advance(SimDuration::from_secs(2));
+    let slow_listing = harness
+        .store
+        .add_fault(
+            FaultSpec::always(FaultAction::Slow { multiplier: 1000.0 })
+                .with_ops(&[StoreOp::List])
+                .with_key_prefix("db/sst/"),
+        )
+        .unwrap();
+    let pass = harness.sim.handle().spawn({
+        let old = old.clone();
+        async move { old.run_gc().await }
+    });
+    // The old writer's pass has read the manifest and is inside its slow SST listing.
+    harness.advance(SimDuration::from_millis(200));
+    harness.store.remove_fault(slow_listing).unwrap();
+
+    // A new writer takes over and commits SSTs of its own meanwhile.
+    let new = harness.open("db", options.clone());
+    harness
+        .run({
+            let new = new.clone();
+            async move {
+                for i in 0..20 {
+                    new.put(key(i), value(i, 1), WriteOptions::DURABLE).await?;
+                    if i % 5 == 4 {
+                        new.flush_memtables().await?;
+                    }
+                }
+                Ok::<_, strata_engine::Error>(())
+            }
+        })
+        .unwrap();
+    assert!(harness.keys_under("db/sst/").len() >= 5);
+    // The old pass finishes: fenced, or done without touching anything it may not.
+    let _ = harness.run(pass).unwrap();
+
+    // Every acknowledged-durable write of the new writer reads back, from a fresh process.
+    new.crash();
+    let fresh = harness.open("db", options);
+    harness
+        .run(async move {
+            for i in 0..20 {
+                let found = fresh.get(key(i), ReadOptions::default()).await?;
+                assert_eq!(found, Some(Bytes::from(value(i, 1))), "key {i}");
+            }
+            Ok::<_, strata_engine::Error>(())
+        })
+        .unwrap();
+}
