@@ -12,8 +12,9 @@
 //! the update-heavy workloads the playground runs.
 
 use crate::error::{Error, Result};
-use crate::format::manifest::{Manifest, SortedRun, SstInfo};
+use crate::format::manifest::{Manifest, RetiredSst, SortedRun, SstInfo};
 use serde::{Deserialize, Serialize};
+use strata_sim::SimTime;
 
 /// The deepest level a leveled layout may have; the last level never overflows.
 pub const MAX_LEVELS: u32 = 10;
@@ -210,6 +211,9 @@ pub struct CompactionOutcome {
     pub ssts: Vec<SstInfo>,
     /// The highest SST counter the job allocated.
     pub max_sst_counter: u64,
+    /// When the inputs leave the manifest (the committing writer's clock): they are retired
+    /// at this instant, and GC keeps them for `gc_min_age` after it.
+    pub retired_at: SimTime,
 }
 
 fn run_size(run: &SortedRun) -> u64 {
@@ -374,8 +378,9 @@ pub enum ApplyError {
     MissingRun(u64),
 }
 
-/// Records a finished compaction: removes its inputs and puts its output run where the
-/// inputs were in read order. The manifest is unchanged on error.
+/// Records a finished compaction: removes its inputs, lists them as retired at
+/// `outcome.retired_at`, and puts its output run where the inputs were in read order. The
+/// manifest is unchanged on error.
 pub fn apply(
     manifest: &mut Manifest,
     task: &CompactionTask,
@@ -397,6 +402,16 @@ pub fn apply(
         .iter()
         .position(|run| task.input_runs.contains(&run.id))
         .unwrap_or(0);
+    let retired_at = outcome.retired_at;
+    let retired: Vec<RetiredSst> = task
+        .input_ssts(manifest)
+        .into_iter()
+        .map(|sst| RetiredSst {
+            id: sst.id,
+            retired_at,
+        })
+        .collect();
+    manifest.retired.extend(retired);
     manifest.l0.retain(|sst| !task.input_l0.contains(&sst.id));
     manifest
         .runs
@@ -541,6 +556,7 @@ mod tests {
         let outcome = CompactionOutcome {
             ssts: vec![sst(77, 600)],
             max_sst_counter: 40,
+            retired_at: SimTime::from_nanos(9),
         };
         apply(&mut state, &task, &outcome).unwrap();
         assert!(state.l0.is_empty());
@@ -549,6 +565,16 @@ mod tests {
         assert_eq!(state.runs[0].ssts[0].id, 77);
         assert_eq!(state.runs[1].id, 2);
         assert_eq!(state.next_sst_counter, 41);
+        let retired: Vec<(u64, u64)> = state
+            .retired
+            .iter()
+            .map(|retired| (retired.id, retired.retired_at.as_nanos()))
+            .collect();
+        assert_eq!(
+            retired,
+            vec![(2, 9), (1, 9), (1001, 9)],
+            "every input, retired"
+        );
         // Applying again finds its inputs gone and changes nothing.
         let before = state.clone();
         assert_eq!(

@@ -285,13 +285,16 @@ impl DbInner {
 
         // (4) Commit. Our flushes only add L0 SSTs in front, so the inputs are still there
         // unless another writer took over (then the manifest write reports `Fenced`).
-        let outcome = CompactionOutcome {
-            ssts: outputs.iter().map(|(info, _)| info.clone()).collect(),
-            max_sst_counter: max_counter,
-        };
+        let ssts: Vec<SstInfo> = outputs.iter().map(|(info, _)| info.clone()).collect();
         let conflict = Cell::new(None);
         let manifest = self
             .update_manifest(|manifest| {
+                // Stamped per attempt: the inputs leave with the manifest that lands.
+                let outcome = CompactionOutcome {
+                    ssts: ssts.clone(),
+                    max_sst_counter: max_counter,
+                    retired_at: self.runtime.now(),
+                };
                 if let Err(error) = compaction::apply(manifest, task, &outcome) {
                     conflict.set(Some(error));
                 }

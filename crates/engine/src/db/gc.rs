@@ -19,11 +19,11 @@
 
 use super::DbInner;
 use crate::error::{Error, Result};
-use crate::format::manifest::Manifest;
+use crate::format::manifest::{Manifest, RetiredSst, MAX_RETIRED_SSTS};
 use crate::paths::ObjectKind;
 use crate::state::DbStatus;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use strata_objstore::ObjectMeta;
 use strata_sim::{Cause, EventKind, SimDuration, SimTime};
@@ -51,6 +51,18 @@ pub fn old_enough_at_pass_start(
     last_modified <= pass_start && pass_start.saturating_since(last_modified) >= min_age
 }
 
+/// Drops the retired-SST entries a collector no longer needs: those retired at least
+/// `min_age` before `now` (GC may delete their SSTs by now anyway), and the oldest beyond
+/// `MAX_RETIRED_SSTS`. Once an entry is gone its SST falls under the written-age rule, which
+/// is no looser: it was written before it was retired.
+pub(crate) fn prune_retired(retired: &mut Vec<RetiredSst>, now: SimTime, min_age: SimDuration) {
+    retired.retain(|entry| now.saturating_since(entry.retired_at) < min_age);
+    if retired.len() > MAX_RETIRED_SSTS {
+        let excess = retired.len() - MAX_RETIRED_SSTS;
+        retired.drain(..excess);
+    }
+}
+
 impl DbInner {
     pub async fn run_gc(&self) -> Result<GcReport> {
         self.check_open()?;
@@ -75,9 +87,23 @@ impl DbInner {
         let mut obsolete = Vec::new();
         let mut in_latest: BTreeSet<u64> = BTreeSet::new();
         in_latest.extend(latest.sst_ids());
+        let retired_at: BTreeMap<u64, SimTime> = latest
+            .retired
+            .iter()
+            .map(|retired| (retired.id, retired.retired_at))
+            .collect();
         for object in sst_objects {
             if let Some(id) = self.paths.parse(ObjectKind::Sst, &object.key) {
-                if !in_latest.contains(&id) && self.old_enough(pass_start, &object, &mut report) {
+                if in_latest.contains(&id) {
+                    continue;
+                }
+                // A retired SST ages from when it left the manifest, not from when it was
+                // written: a reader holding an older manifest may still read it.
+                let mut aged_from = object.clone();
+                if let Some(retired_at) = retired_at.get(&id) {
+                    aged_from.last_modified = aged_from.last_modified.max(*retired_at);
+                }
+                if self.old_enough(pass_start, &aged_from, &mut report) {
                     obsolete.push(object);
                 }
             }

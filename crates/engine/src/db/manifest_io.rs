@@ -69,6 +69,11 @@ impl DbInner {
             self.check_open()?;
             let mut next = base.clone();
             change(&mut next);
+            super::gc::prune_retired(
+                &mut next.retired,
+                self.runtime.now(),
+                self.options.gc_min_age,
+            );
             next.manifest_id = base.manifest_id + 1;
             next.writer_epoch = epoch;
             debug_assert!(next.check().is_ok(), "a change broke a manifest invariant");

@@ -5,10 +5,10 @@
 use crate::{key, small_options, value, Harness};
 use bytes::Bytes;
 use strata_engine::format::manifest::Manifest;
-use strata_engine::{DbOptions, ReadOptions, WriteOptions};
+use strata_engine::{CompactionStyle, DbOptions, ReadOptions, Reader, ReaderOptions, WriteOptions};
 use strata_objstore::sim::{FaultAction, FaultSpec, LatencyDist};
 use strata_objstore::{PutMode, SimStoreConfig};
-use strata_sim::{Cause, SimDuration, StoreOp};
+use strata_sim::{Cause, RequestOutcome, SimDuration, StoreOp};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -322,4 +322,98 @@ fn a_replaced_writers_slow_gc_pass_never_deletes_the_new_writers_ssts() {
             Ok::<_, strata_engine::Error>(())
         })
         .unwrap();
+}
+
+#[test]
+fn an_sst_compaction_removed_stays_readable_for_the_minimum_age_after_it_left_the_manifest() {
+    let harness = Harness::new(86);
+    let options = DbOptions {
+        memtable_bytes: 4 * 1024,
+        ..gc_options()
+    };
+    let db = harness.open("db", options);
+    harness
+        .run({
+            let db = db.clone();
+            async move {
+                for i in 0..200 {
+                    db.put(key(i), value(i, 0), WriteOptions::NO_AWAIT).await?;
+                }
+                db.flush_memtables().await
+            }
+        })
+        .unwrap();
+    let written = harness.keys_under("db/sst/");
+    assert!(written.len() >= 3, "{written:?}");
+    // The SSTs are written long ago by the time compaction drops them.
+    harness.advance(SimDuration::from_secs(60));
+
+    // A replica in another process, polling rarely, holds the manifest that lists them.
+    let (runtime, port) = (harness.runtime.clone(), harness.port());
+    let reader = harness
+        .run(async move {
+            Reader::open(
+                runtime,
+                port,
+                "db",
+                ReaderOptions {
+                    poll_interval: SimDuration::from_secs(3600),
+                    block_cache_bytes: 0,
+                },
+            )
+            .await
+        })
+        .unwrap();
+    let scan = reader.scan::<&[u8]>(..).unwrap();
+
+    db.set_compaction_style(CompactionStyle::SizeTiered {
+        l0_trigger: 2,
+        min_merge_runs: 2,
+        max_runs: 8,
+        size_ratio: 1.0,
+    })
+    .unwrap();
+    harness
+        .run({
+            let db = db.clone();
+            async move { db.compact_until_idle().await }
+        })
+        .unwrap();
+    assert!(latest_manifest(&harness).l0.is_empty(), "compacted");
+    let retired = latest_manifest(&harness).retired;
+    assert_eq!(retired.len(), written.len(), "every input is retired");
+
+    // Within the minimum age of the removal, GC keeps them, and the replica reads them.
+    harness.advance(SimDuration::from_secs(5));
+    let report = run_gc(&harness, &db);
+    assert_eq!(report.ssts_deleted, 0, "{report:?}");
+    let pairs = harness
+        .run(async move { scan.collect(usize::MAX).await })
+        .unwrap();
+    assert_eq!(pairs.len(), 200);
+    let not_found = harness
+        .requests()
+        .iter()
+        .filter(|request| {
+            request.cause == Cause::Read && request.outcome == RequestOutcome::NotFound
+        })
+        .count();
+    assert_eq!(not_found, 0, "the replica never missed an SST");
+
+    // Once the minimum age has passed since the removal, they go, and the retired list empties
+    // at the next manifest change.
+    harness.advance(SimDuration::from_secs(6));
+    let report = run_gc(&harness, &db);
+    assert_eq!(report.ssts_deleted as usize, written.len(), "{report:?}");
+    harness
+        .run({
+            let db = db.clone();
+            async move {
+                db.put(b"later", b"1", WriteOptions::NO_AWAIT).await?;
+                db.flush_memtables().await
+            }
+        })
+        .unwrap();
+    assert!(latest_manifest(&harness).retired.is_empty());
+    drop(reader);
 }
