@@ -14,6 +14,7 @@
 use crate::error::{Error, Result};
 use crate::format::manifest::{Manifest, RetiredSst, SortedRun, SstInfo};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use strata_sim::SimTime;
 
 /// The deepest level a leveled layout may have; the last level never overflows.
@@ -167,11 +168,15 @@ impl CompactionOptions {
     }
 }
 
-/// What the policy looks at: the style in force and the manifest's SST layout.
+/// What the policy looks at: the style in force, the manifest's SST layout, and the SSTs a
+/// compaction found corrupt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompactionState<'a> {
     pub style: &'a CompactionStyle,
     pub manifest: &'a Manifest,
+    /// No task that reads one of these is planned: merging around a corrupt SST would
+    /// reorder versions, and merging it again would only download it again.
+    pub quarantined: &'a BTreeSet<u64>,
 }
 
 /// One merge to perform.
@@ -221,7 +226,17 @@ fn run_size(run: &SortedRun) -> u64 {
 }
 
 /// The next compaction, if any, under the style in force. A style switch takes effect here.
+/// `None` as well when the task the style wants would read a quarantined SST.
 pub fn plan(state: &CompactionState<'_>) -> Option<CompactionTask> {
+    let task = plan_style(state)?;
+    let blocked = task
+        .input_ssts(state.manifest)
+        .iter()
+        .any(|sst| state.quarantined.contains(&sst.id));
+    (!blocked).then_some(task)
+}
+
+fn plan_style(state: &CompactionState<'_>) -> Option<CompactionTask> {
     match *state.style {
         CompactionStyle::None => None,
         CompactionStyle::SizeTiered {
@@ -471,6 +486,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
+            quarantined: &BTreeSet::new(),
         })
         .expect("L0 is at its trigger");
         assert_eq!(task.input_l0, vec![4, 3, 2, 1]);
@@ -482,6 +498,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
+            quarantined: &BTreeSet::new(),
         })
         .expect("L1 is over its 1000-byte target");
         assert_eq!(
@@ -494,7 +511,8 @@ mod tests {
         assert_eq!(
             plan(&CompactionState {
                 style: &style,
-                manifest: &quiet
+                manifest: &quiet,
+                quarantined: &BTreeSet::new(),
             }),
             None
         );
@@ -507,6 +525,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
+            quarantined: &BTreeSet::new(),
         })
         .expect("L0 at trigger");
         assert_eq!((task.input_runs.len(), task.bottom), (0, false));
@@ -524,6 +543,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
+            quarantined: &BTreeSet::new(),
         })
         .expect("four similar runs");
         assert_eq!(task.input_runs, vec![1, 2, 3, 4]);
@@ -537,6 +557,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
+            quarantined: &BTreeSet::new(),
         })
         .expect("tiered runs are not a leveled layout");
         assert_eq!(task.input_runs, vec![1, 2]);

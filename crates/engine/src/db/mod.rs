@@ -149,6 +149,10 @@ pub(crate) struct State {
     /// SSTs uploaded or uploading but not yet committed to the manifest: GC never deletes
     /// them, whatever their age.
     pub uploading_ssts: BTreeSet<u64>,
+    /// SSTs a compaction found corrupt. Planning skips any task that would read one, so a
+    /// corrupt input is downloaded once, not once per compaction interval. Bounded by the
+    /// manifest: ids leave when their SST leaves the manifest.
+    pub quarantined_ssts: BTreeSet<u64>,
     /// Open snapshots and scans: id to sequence number.
     pub open_snapshots: BTreeMap<u64, u64>,
     pub next_snapshot_id: u64,
@@ -190,6 +194,7 @@ impl State {
             live_versions: vec![Rc::downgrade(&version)],
             version,
             uploading_ssts: BTreeSet::new(),
+            quarantined_ssts: BTreeSet::new(),
             open_snapshots: BTreeMap::new(),
             next_snapshot_id: 1,
             arena: BytesMut::new(),
@@ -283,6 +288,10 @@ impl State {
         self.live_versions.retain(|weak| weak.strong_count() > 0);
         self.live_versions.push(Rc::downgrade(&version));
         self.version = version;
+        if !self.quarantined_ssts.is_empty() {
+            let live: BTreeSet<u64> = manifest.sst_ids().collect();
+            self.quarantined_ssts.retain(|id| live.contains(id));
+        }
     }
 
     /// A read view at `seq`: memtables newest first, then the current SSTs.
@@ -774,6 +783,7 @@ impl Db {
                 replay_from: manifest.wal_replay_from,
                 live_objects: state.wal_objects.len() as u64,
             },
+            quarantined_ssts: state.quarantined_ssts.iter().copied().collect(),
             cache: self.inner.cache.borrow().stats(),
             open_snapshots: state.open_snapshots.len() as u64,
             counters: state.counters,
