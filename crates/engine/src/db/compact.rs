@@ -244,7 +244,7 @@ impl DbInner {
                 let counter = state.next_sst_counter;
                 state.next_sst_counter += 1;
                 let id = sst_id(state.writer_epoch, counter);
-                state.uploading_ssts.insert(id);
+                state.register_upload(id);
                 (id, counter)
             };
             max_counter = max_counter.max(counter);
@@ -308,9 +308,10 @@ impl DbInner {
         // (4) Commit. Our flushes only add L0 SSTs in front, so the inputs are still there
         // unless another writer took over (then the manifest write reports `Fenced`).
         let ssts: Vec<SstInfo> = outputs.iter().map(|(info, _)| info.clone()).collect();
+        let committing: Vec<u64> = ssts.iter().map(|sst| sst.id).collect();
         let conflict = Cell::new(None);
         let manifest = self
-            .update_manifest(|manifest| {
+            .update_manifest(&committing, |manifest| {
                 // Stamped per attempt: the inputs leave with the manifest that lands.
                 let outcome = CompactionOutcome {
                     ssts: ssts.clone(),

@@ -14,6 +14,7 @@
 mod compact;
 mod flush;
 mod gc;
+mod invariants;
 mod manifest_io;
 mod read;
 mod reader;
@@ -207,6 +208,44 @@ impl State {
 }
 
 impl State {
+    /// Asserts the invariants of the watermarks, the memtables and the uploads in flight;
+    /// called after each transition that changes them (see `invariants`).
+    pub(crate) fn check_invariants(&self) {
+        invariants::check_watermarks(
+            self.manifest.last_flushed_seq,
+            self.durable_seq,
+            self.acknowledged_seq,
+            self.next_seq,
+        );
+        invariants::check_memtables(&self.active, &self.immutables, self.acknowledged_seq);
+        invariants::check_uploads(&self.uploading_ssts, &self.manifest);
+    }
+
+    /// Registers an SST this writer is about to upload, so GC leaves it alone until it is
+    /// committed or abandoned.
+    pub(crate) fn register_upload(&mut self, id: u64) {
+        if invariants::CHECKED {
+            assert!(
+                !self.manifest.sst_ids().any(|live| live == id),
+                "invariant: SST {id} is being uploaded and already in manifest {}",
+                self.manifest.manifest_id
+            );
+        }
+        self.uploading_ssts.insert(id);
+    }
+
+    /// Installs a manifest this writer just committed; the SSTs in `committed` stop being
+    /// uploads in the same step.
+    pub(crate) fn commit_manifest(&mut self, next: Manifest, committed: &[u64]) {
+        for id in committed {
+            self.uploading_ssts.remove(id);
+        }
+        invariants::check_manifest_advance(&self.manifest, &next, true);
+        invariants::check_layout(&next);
+        self.manifest = next;
+        self.check_invariants();
+    }
+
     /// The error for a handle that may not proceed, if any.
     pub fn status_error(&self) -> Option<Error> {
         match self.status {
@@ -279,6 +318,7 @@ impl State {
         self.immutables.push_back(frozen);
         self.counters.memtables_frozen += 1;
         runtime.record(EventKind::MemtableFrozen { memtable_id, bytes });
+        self.check_invariants();
         true
     }
 
@@ -440,6 +480,12 @@ impl DbInner {
                 active.size_bytes()
             };
             state.acknowledged_seq = seq;
+            invariants::check_watermarks(
+                state.manifest.last_flushed_seq,
+                state.durable_seq,
+                seq,
+                state.next_seq,
+            );
             self.after_apply(&mut state, seq, active_bytes)
         };
         self.kick(kick_wal, freeze);
@@ -492,6 +538,12 @@ impl DbInner {
                 active.size_bytes()
             };
             state.acknowledged_seq = seq;
+            invariants::check_watermarks(
+                state.manifest.last_flushed_seq,
+                state.durable_seq,
+                seq,
+                state.next_seq,
+            );
             state.counters.batches += 1;
             state.counters.user_bytes_written += batch
                 .entries
