@@ -105,6 +105,13 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A length or offset read from an object as a `usize`, or an error when it does not fit this
+/// platform (a u64 above 4 GiB on wasm32). Never `as usize`, which would truncate it there.
+#[inline]
+pub fn to_usize(value: u64, what: &str) -> Result<usize, String> {
+    usize::try_from(value).map_err(|_| format!("{what} {value} does not fit this platform"))
+}
+
 /// Reads a little-endian u32 at `offset`, if in bounds.
 #[inline]
 pub fn u32_at(bytes: &[u8], offset: usize) -> Option<u32> {

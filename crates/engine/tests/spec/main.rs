@@ -14,6 +14,7 @@ mod causes;
 mod compaction;
 mod fencing;
 mod flush;
+mod forged;
 mod format;
 mod gc;
 mod hedging;
