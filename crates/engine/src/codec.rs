@@ -284,4 +284,16 @@ mod tests {
         assert_eq!(display_key(&[0, 255]), "0x00ff");
         assert_eq!(display_key(b""), "0x");
     }
+
+    #[test]
+    fn lengths_convert_exactly_or_not_at_all() {
+        assert_eq!(to_usize(7, "length"), Ok(7));
+        let above_four_gib = to_usize(1 << 32, "length");
+        if usize::BITS == 32 {
+            let error = above_four_gib.unwrap_err();
+            assert!(error.contains("does not fit"), "{error}");
+        } else {
+            assert_eq!(above_four_gib.map(|n| n as u64), Ok(1u64 << 32));
+        }
+    }
 }

@@ -357,4 +357,16 @@ mod tests {
         let error = Block::decode(Bytes::from(forged)).unwrap_err();
         assert!(error.contains("entry 0"), "{error}");
     }
+
+    #[test]
+    fn a_key_length_above_four_gib_is_refused_not_truncated() {
+        // Key length 2^32 + 1: `as usize` on wasm32 truncated it to 1 and read the key "k".
+        let mut forged = Vec::new();
+        put_varint(&mut forged, (1u64 << 32) + 1);
+        forged.extend_from_slice(&[0, b'k']);
+        forged.extend_from_slice(&0u32.to_le_bytes());
+        forged.extend_from_slice(&1u32.to_le_bytes());
+        append_crc(&mut forged, 0);
+        assert!(Block::decode(Bytes::from(forged)).is_err());
+    }
 }
