@@ -4,7 +4,7 @@
 //! or removes, duplicates or empties an array element or an object member. The result is
 //! still well-formed JSON, so it reaches the decoder's validation rather than its parser.
 
-use crate::mutate::interesting;
+use crate::mutate::{interesting, mutate_bytes};
 use serde_json::{json, Value};
 use strata_sim::SimRng;
 
@@ -21,6 +21,22 @@ pub fn mutate_json(rng: &mut SimRng, document: &mut Value) {
         let path = &paths[rng.index(paths.len())];
         if let Some(node) = node_at(document, path) {
             mutate_node(rng, node);
+        }
+    }
+}
+
+/// A JSON text mutated with [`mutate_json`] and written out again when it parses; byte-mutated
+/// when it does not.
+pub fn mutate_json_text(rng: &mut SimRng, text: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<Value>(text) {
+        Ok(mut document) => {
+            mutate_json(rng, &mut document);
+            document.to_string().into_bytes()
+        }
+        Err(_) => {
+            let mut bytes = text.to_vec();
+            mutate_bytes(rng, &mut bytes);
+            bytes
         }
     }
 }

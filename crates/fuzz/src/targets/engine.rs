@@ -549,28 +549,12 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
-    fn every_seed_is_accepted() {
-        for target in [WAL, BLOCK, SST_FOOTER, SST_META, BLOOM, MANIFEST] {
-            for (index, seed) in (target.seeds)().iter().enumerate() {
-                assert_eq!(
-                    (target.check)(seed),
-                    Ok(true),
-                    "{} seed {index}",
-                    target.name
-                );
-            }
-        }
-    }
-
-    #[test]
     fn resealed_mutations_get_past_the_checksums() {
         let mut rng = SimRng::seed_from_u64(5);
         let seeds = wal_seeds();
-        let mut resealed_ok = 0;
         for _ in 0..200 {
             let input = wal_mutate(&mut rng, &seeds[0]);
-            resealed_ok += usize::from(verify_crc(&input).is_ok());
+            assert!(verify_crc(&input).is_ok());
         }
-        assert_eq!(resealed_ok, 200);
     }
 }

@@ -43,3 +43,37 @@ pub static TARGETS: [Target; 10] = [
 pub fn target_named(name: &str) -> Option<&'static Target> {
     TARGETS.iter().find(|target| target.name == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn every_seed_of_every_target_is_accepted() {
+        for target in &TARGETS {
+            let seeds = (target.seeds)();
+            assert!(!seeds.is_empty(), "{} has no seed", target.name);
+            for (index, seed) in seeds.iter().enumerate() {
+                assert_eq!(
+                    (target.check)(seed),
+                    Ok(true),
+                    "{} seed {index}",
+                    target.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_found() {
+        for target in &TARGETS {
+            assert!(std::ptr::eq(
+                target_named(target.name).expect("listed"),
+                target
+            ));
+        }
+        assert!(target_named("nope").is_none());
+    }
+}
