@@ -1,6 +1,6 @@
 //! `cargo xtask test`: every test, in the order that fails fastest: native (with doctests),
-//! wasm32 in node, wasm32 in headless Chromium, then Playwright end-to-end tests against a
-//! fresh `dist/`.
+//! every fuzz target for a fixed number of executions, wasm32 in node, wasm32 in headless
+//! Chromium, then Playwright end-to-end tests against a fresh `dist/`.
 //!
 //! Doctests run on the host only: on wasm32, rustdoc reports them ok without running them.
 
@@ -36,6 +36,9 @@ pub fn run(args: &[String]) -> Result<()> {
         ]),
         "native tests",
     )?;
+
+    section("fuzz targets, fixed budget");
+    crate::fuzz::run_budget()?;
 
     section("wasm32 tests in node");
     wasm_tests(WASM_TEST_CRATES, false)?;

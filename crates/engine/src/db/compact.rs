@@ -16,7 +16,6 @@
 use super::DbInner;
 use crate::compaction::{self, CompactionOutcome, CompactionState, CompactionTask};
 use crate::error::{Error, ErrorKind, Result};
-use crate::format::block::Block;
 use crate::format::manifest::{sst_id, SstInfo};
 use crate::format::sst::{BuiltSst, SstBuilder, SstMeta};
 use crate::store::CreateOutcome;
@@ -62,15 +61,7 @@ pub(crate) fn decode_sst_entries(info: &SstInfo, bytes: &Bytes) -> Result<Entrie
         info.meta_offset,
         info.size_bytes,
     )?;
-    let mut entries = Vec::with_capacity(meta.entries as usize);
-    for entry in &meta.index {
-        let start = entry.offset as usize;
-        let block = Block::decode(bytes.slice(start..start + entry.len as usize))?;
-        for index in 0..block.len() {
-            entries.push(block.entry_bytes(index));
-        }
-    }
-    Ok(entries)
+    meta.decode_entries(bytes)
 }
 
 /// Merges sources given newest first: the newest version of each key, in key order; with

@@ -15,6 +15,7 @@ mod compaction;
 mod corruption;
 mod fencing;
 mod flush;
+mod forged;
 mod format;
 mod gc;
 mod hedging;
