@@ -12,6 +12,7 @@ mod api;
 mod backpressure;
 mod causes;
 mod compaction;
+mod concurrent_open;
 mod fencing;
 mod flush;
 mod format;
