@@ -5,7 +5,7 @@
 use crate::world::Mutation;
 use bytes::Bytes;
 use strata_engine::format::sst::FOOTER_BYTES;
-use strata_engine::format::wal::{self, WalBuffer};
+use strata_engine::format::wal::{self, WalBuffer, WAL_HEADER_BYTES};
 use strata_engine::format::{append_crc, CRC_BYTES};
 use strata_objstore::SimStore;
 use strata_sim::SimRng;
@@ -61,7 +61,28 @@ pub fn mutate_wal(bytes: &Bytes, mutation: Mutation) -> Option<Bytes> {
             if records.len() < 2 {
                 return None;
             }
-            records.swap(0, 1);
+            // The encoder refuses to go backwards, so encode each record on its own, then
+            // splice the bodies in swapped order under the original header.
+            let body = |record: &wal::WalRecord| {
+                let mut single = WalBuffer::new();
+                single.append_batch(
+                    record.seq,
+                    record
+                        .entries
+                        .iter()
+                        .map(|(key, value)| (key.as_ref(), value.as_deref())),
+                );
+                let sealed = single.seal(0, 0).bytes;
+                sealed[WAL_HEADER_BYTES..sealed.len() - CRC_BYTES].to_vec()
+            };
+            let mut out = bytes[..WAL_HEADER_BYTES].to_vec();
+            out.extend(body(&records[1]));
+            out.extend(body(&records[0]));
+            for record in &records[2..] {
+                out.extend(body(record));
+            }
+            append_crc(&mut out, 0);
+            return Some(Bytes::from(out));
         }
         _ => return None,
     }

@@ -21,5 +21,5 @@ pub mod summary;
 pub mod world;
 
 pub use oracle::{Failure, Oracle};
-pub use run::{run_world, Outcome, Planted, RunStats};
+pub use run::{run_world, run_world_observed, Outcome, Planted, RunStats};
 pub use world::{generate, World};

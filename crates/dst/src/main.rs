@@ -8,6 +8,7 @@
 //! - `--seed S` replays one seed, prints its schedule and outcome, and shrinks it if it fails.
 //! - `--minutes M` is a wall-clock budget: no new seed starts after M minutes; seeds already
 //!   running finish. The summary says how many seeds ran.
+//! - `--trace TEXT`, with `--seed`: print every trace event whose debug form contains TEXT.
 //! - `--threads T` worker threads (default: the machine's cores). Each seed runs on one thread
 //!   and is deterministic; threads only share the seed counter.
 //!
@@ -36,6 +37,7 @@ struct Args {
     minutes: Option<f64>,
     threads: usize,
     shrink_runs: u64,
+    trace: Option<String>,
 }
 
 fn parse(args: &[String]) -> Result<Args> {
@@ -60,11 +62,12 @@ fn parse(args: &[String]) -> Result<Args> {
         "--minutes",
         "--threads",
         "--shrink-runs",
+        "--trace",
     ];
     for (index, arg) in args.iter().enumerate() {
         let is_value = index > 0 && known.contains(&args[index - 1].as_str());
         if !is_value && !known.contains(&arg.as_str()) {
-            bail!("unknown argument {arg}; usage: strata-dst [--seeds N] [--first-seed F] [--seed S] [--minutes M] [--threads T] [--shrink-runs R]");
+            bail!("unknown argument {arg}; usage: strata-dst [--seeds N] [--first-seed F] [--seed S] [--minutes M] [--threads T] [--shrink-runs R] [--trace TEXT]");
         }
     }
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -80,6 +83,7 @@ fn parse(args: &[String]) -> Result<Args> {
             .transpose()?,
         threads: number("--threads")?.map_or(cores, |t| t.max(1) as usize),
         shrink_runs: number("--shrink-runs")?.unwrap_or(300),
+        trace: value("--trace").map(str::to_string),
     })
 }
 
@@ -96,10 +100,18 @@ fn main() -> ExitCode {
 }
 
 /// Replays one seed; shrinks it when it fails. Returns whether it passed.
-fn replay(seed: u64, shrink_runs: u64) -> bool {
+fn replay(seed: u64, shrink_runs: u64, trace: Option<String>) -> bool {
     let world = generate(seed);
     println!("{}", describe(&world));
-    let outcome = run_world(&world, None);
+    let observer = trace.map(|pattern| -> strata_sim::trace::TraceObserver {
+        Box::new(move |event| {
+            let text = format!("{:?}", event.kind);
+            if text.contains(&pattern) {
+                println!("{} {text}", event.at);
+            }
+        })
+    });
+    let outcome = strata_dst::run_world_observed(&world, None, observer);
     println!(
         "{}",
         serde_json::to_string(&outcome.stats).unwrap_or_default()
@@ -133,7 +145,7 @@ fn report_shrunk(world: &strata_dst::World, failure: &strata_dst::Failure, shrin
 fn run(args: &[String]) -> Result<bool> {
     let args = parse(args)?;
     if let Some(seed) = args.seed {
-        return Ok(replay(seed, args.shrink_runs));
+        return Ok(replay(seed, args.shrink_runs, args.trace));
     }
     // Panics are caught per seed and reported as failures; keep the default hook's output
     // from flooding the terminal while thousands of seeds run.

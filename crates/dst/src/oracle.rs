@@ -174,9 +174,11 @@ impl Register {
                 }
                 match newest_durable {
                     Some(durable) if written.id < durable.id => Err(format!(
-                        "{key_text} returned write {}, but write {} was acknowledged durable at {}",
+                        "{key_text} returned write {} (writer {}), but write {} (writer {}) was acknowledged durable at {}",
                         written.id,
+                        written.process,
                         durable.id,
+                        durable.process,
                         durable.durable_at.expect("filtered on durable")
                     )),
                     _ => Ok(()),
@@ -194,8 +196,9 @@ impl Register {
                                 .any(|w| w.id > durable.id && w.value.is_none()) =>
                     {
                         Err(format!(
-                            "{key_text} is missing, but write {} was acknowledged durable at {}",
+                            "{key_text} is missing, but write {} (writer {}) was acknowledged durable at {}",
                             durable.id,
+                            durable.process,
                             durable.durable_at.expect("filtered on durable")
                         ))
                     }

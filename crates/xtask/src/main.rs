@@ -6,6 +6,7 @@
 //!   wasm32 in headless Chromium, then the Playwright end-to-end tests.
 //! - `wasm-test -p CRATE [--browser]`: one crate's wasm32 tests.
 //! - `bench [all|sim|objstore|engine|recommender|web]`: benchmarks, figures printed.
+//! - `dst [--seeds N] [--seed S] [--minutes M]`: the whole-system simulator (see `dst.rs`).
 //! - `wasm-bindgen-test-runner ARGS`: the wasm test runner cargo calls (see `wasm.rs`).
 //! - `wasm-bindgen ARGS`: the wasm-bindgen CLI, in-process.
 //! - `wasm-pack-shims [DIR]`: writes `wasm-bindgen` and `wasm-bindgen-test-runner` scripts that
@@ -17,6 +18,7 @@
 mod bench;
 mod browser;
 mod dist;
+mod dst;
 mod npm;
 mod serve;
 mod test;
@@ -27,7 +29,7 @@ use anyhow::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist [--no-wasm-opt] | test [--skip-browser] [--skip-e2e] | wasm-test -p CRATE [--browser] | bench [WHAT]>";
+const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist [--no-wasm-opt] | test [--skip-browser] [--skip-e2e] | wasm-test -p CRATE [--browser] | bench [WHAT] | dst [--seeds N] [--seed S] [--minutes M]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -52,6 +54,7 @@ fn run(args: &[String]) -> Result<()> {
         "test" => test::run(rest),
         "wasm-test" => test::run_wasm_test(rest),
         "bench" => bench::run(rest),
+        "dst" => dst::run(rest),
         "wasm-bindgen-test-runner" => wasm::run_test_runner(rest),
         "wasm-bindgen" => wasm::run_bindgen_cli(rest),
         "wasm-pack-shims" => wasm::write_shims(rest),

@@ -1,6 +1,6 @@
 //! `cargo xtask test`: every test, in the order that fails fastest: native (with doctests),
-//! wasm32 in node, wasm32 in headless Chromium, then Playwright end-to-end tests against a
-//! fresh `dist/`.
+//! the whole-system simulator over a fixed range of seeds (release), wasm32 in node, wasm32 in
+//! headless Chromium, then Playwright end-to-end tests against a fresh `dist/`.
 //!
 //! Doctests run on the host only: on wasm32, rustdoc reports them ok without running them.
 
@@ -36,6 +36,9 @@ pub fn run(args: &[String]) -> Result<()> {
         ]),
         "native tests",
     )?;
+
+    section(&format!("whole-system simulator, {} seeds (release)", crate::dst::CI_SEEDS));
+    crate::dst::run(&["--seeds".to_string(), crate::dst::CI_SEEDS.to_string()])?;
 
     section("wasm32 tests in node");
     wasm_tests(WASM_TEST_CRATES, false)?;
