@@ -75,7 +75,7 @@ pub struct PausableStore {
 }
 
 impl PausableStore {
-    pub fn new(inner: Rc<dyn ObjectStore>, clock: Rc<ProcessClock>) -> Rc<dyn ObjectStore> {
+    pub fn port(inner: Rc<dyn ObjectStore>, clock: Rc<ProcessClock>) -> Rc<dyn ObjectStore> {
         Rc::new(PausableStore { inner, clock })
     }
 
@@ -148,7 +148,7 @@ pub struct PausableRuntime {
 }
 
 impl PausableRuntime {
-    pub fn new(inner: SimHandle, clock: Rc<ProcessClock>) -> RuntimeRef {
+    pub fn runtime(inner: SimHandle, clock: Rc<ProcessClock>) -> RuntimeRef {
         Rc::new(PausableRuntime { inner, clock })
     }
 }

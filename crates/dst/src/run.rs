@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use strata_sim::trace::TraceObserver;
 use strata_engine::format::manifest::Manifest;
 use strata_engine::paths::{ObjectKind, Paths};
 use strata_engine::{
@@ -28,6 +27,7 @@ use strata_recommender::log::{
     checkpoint_key, impression_key, recover_policy, CheckpointRecord, ImpressionRecord,
 };
 use strata_recommender::{AnyPolicy, Context, Policy, PolicyConfig};
+use strata_sim::trace::TraceObserver;
 use strata_sim::{
     Cause, EventKind, ReadyOrder, RunError, RuntimeRef, Sim, SimDuration, SimHandle, SimRng,
     SimTime,
@@ -518,8 +518,8 @@ async fn writer(
     ctx.stats.borrow_mut().pauses += pauses.len() as u64;
     let clock = ProcessClock::new(ctx.handle.clone(), pauses, latest);
     ctx.clocks.borrow_mut().push(clock.clone());
-    let runtime = PausableRuntime::new(ctx.handle.clone(), clock.clone());
-    let port = PausableStore::new(ctx.port.clone(), clock.clone());
+    let runtime = PausableRuntime::runtime(ctx.handle.clone(), clock.clone());
+    let port = PausableStore::port(ctx.port.clone(), clock.clone());
     clock.wait_while_paused().await;
     let open_started = ctx.handle.now();
     let Some(db) = open_writer(&ctx, &runtime, &port, DB_ROOT, stop).await else {
@@ -552,12 +552,12 @@ async fn writer(
                 for _ in 0..count {
                     let key = key_of(rng.below(KEY_COUNT));
                     let write_id = ctx.model.borrow_mut().next_id();
-                    let value = (roll >= 40 && roll < 50 && count == 1 || rng.bernoulli(0.1))
-                        .then_some(())
-                        .map_or_else(
-                            || Some(value_of(write_id, rng.below(24) as usize)),
-                            |_| None,
-                        );
+                    let delete = ((40..50).contains(&roll) && count == 1) || rng.bernoulli(0.1);
+                    let value = if delete {
+                        None
+                    } else {
+                        Some(value_of(write_id, rng.below(24) as usize))
+                    };
                     ctx.model
                         .borrow_mut()
                         .issue(&key, value.clone(), write_id, id);

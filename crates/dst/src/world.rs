@@ -220,7 +220,7 @@ pub fn generate(seed: u64) -> World {
         ("instant", SimStoreConfig::instant())
     };
     let pick = |rng: &mut SimRng, choices: &[u64]| choices[rng.index(choices.len())];
-    let end_ms = pick(&mut rng, &[15_000, 30_000, 45_000]);
+    let end_ms = pick(&mut rng, &[10_000, 20_000, 30_000]);
     let gc_min_age = millis(pick(&mut rng, &[500, 1000, 2000]));
     let mut options = DbOptions {
         flush_interval: millis(pick(&mut rng, &[5, 20, 100])),

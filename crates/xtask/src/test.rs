@@ -37,7 +37,10 @@ pub fn run(args: &[String]) -> Result<()> {
         "native tests",
     )?;
 
-    section(&format!("whole-system simulator, {} seeds (release)", crate::dst::CI_SEEDS));
+    section(&format!(
+        "whole-system simulator, {} seeds (release)",
+        crate::dst::CI_SEEDS
+    ));
     crate::dst::run(&["--seeds".to_string(), crate::dst::CI_SEEDS.to_string()])?;
 
     section("wasm32 tests in node");
