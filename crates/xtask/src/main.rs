@@ -10,6 +10,7 @@
 //! - `fuzz [--seconds N | --executions N] [--target NAME] [--seed S] [--replay I] [--list]`:
 //!   every decoder of outside bytes under a seeded mutation loop (crates/fuzz), executions
 //!   per second printed; a finding prints its input and seed and fails.
+//! - `dst [--seeds N] [--seed S] [--minutes M]`: the whole-system simulator (see `dst.rs`).
 //! - `wasm-bindgen-test-runner ARGS`: the wasm test runner cargo calls (see `wasm.rs`).
 //! - `wasm-bindgen ARGS`: the wasm-bindgen CLI, in-process.
 //! - `wasm-pack-shims [DIR]`: writes `wasm-bindgen` and `wasm-bindgen-test-runner` scripts that
@@ -22,6 +23,7 @@ mod bench;
 mod browser;
 mod dist;
 mod fuzz;
+mod dst;
 mod npm;
 mod serve;
 mod test;
@@ -32,7 +34,7 @@ use anyhow::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist [--no-wasm-opt] | test [--skip-browser] [--skip-e2e] | wasm-test -p CRATE [--browser] | bench [WHAT] | fuzz [--seconds N | --executions N] [--target NAME] [--seed S] [--replay I] [--list]>";
+const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist [--no-wasm-opt] | test [--skip-browser] [--skip-e2e] | wasm-test -p CRATE [--browser] | bench [WHAT] | fuzz [--seconds N | --executions N] [--target NAME] [--seed S] [--replay I] [--list] | dst [--seeds N] [--seed S] [--minutes M]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -58,6 +60,7 @@ fn run(args: &[String]) -> Result<()> {
         "wasm-test" => test::run_wasm_test(rest),
         "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
+        "dst" => dst::run(rest),
         "wasm-bindgen-test-runner" => wasm::run_test_runner(rest),
         "wasm-bindgen" => wasm::run_bindgen_cli(rest),
         "wasm-pack-shims" => wasm::write_shims(rest),

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every test, in the order that fails fastest: native (with doctests),
-//! every fuzz target for a fixed number of executions, wasm32 in node, wasm32 in headless
-//! Chromium, then Playwright end-to-end tests against a fresh `dist/`.
+//! every fuzz target for a fixed number of executions, the whole-system simulator over a fixed
+//! range of seeds (release), wasm32 in node, wasm32 in headless Chromium, then Playwright
+//! end-to-end tests against a fresh `dist/`.
 //!
 //! Doctests run on the host only: on wasm32, rustdoc reports them ok without running them.
 
@@ -39,6 +40,11 @@ pub fn run(args: &[String]) -> Result<()> {
 
     section("fuzz targets, fixed budget");
     crate::fuzz::run_budget()?;
+    section(&format!(
+        "whole-system simulator, {} seeds (release)",
+        crate::dst::CI_SEEDS
+    ));
+    crate::dst::run(&["--seeds".to_string(), crate::dst::CI_SEEDS.to_string()])?;
 
     section("wasm32 tests in node");
     wasm_tests(WASM_TEST_CRATES, false)?;

@@ -13,6 +13,7 @@ mod backpressure;
 mod causes;
 mod compaction;
 mod corruption;
+mod concurrent_open;
 mod fencing;
 mod flush;
 mod forged;
