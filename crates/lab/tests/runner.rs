@@ -16,11 +16,14 @@ const STEADY_WRITES: &str = include_str!("../../../tests/scenarios/steady-writes
 const CRASH_RECOVER: &str = include_str!("../../../tests/scenarios/crash-recover.json");
 const ZOMBIE_WRITER: &str = include_str!("../../../tests/scenarios/zombie-writer.json");
 const RECOMMENDER: &str = include_str!("../../../tests/scenarios/recommender.json");
+const COMPACTION: &str = include_str!("../../../tests/scenarios/compaction.json");
 
 /// The trace hash of tests/scenarios/steady-writes.json. It changes whenever the engine, the
 /// store or the workload changes what a run does; when that is intended, update it here (the
 /// failure message prints the new value) and say so in the commit.
 const STEADY_WRITES_GOLDEN_HASH: &str = "eb4a5609c16fcc16";
+/// The trace hash of tests/scenarios/compaction.json (the same rule applies).
+const COMPACTION_GOLDEN_HASH: &str = "5b567445de194a1f";
 
 fn scenario(text: &str) -> Scenario {
     Scenario::from_json(text).expect("example scenarios are valid")
@@ -61,6 +64,28 @@ fn steady_writes_matches_its_golden_hash() {
     assert_eq!(
         summary.trace_hash, STEADY_WRITES_GOLDEN_HASH,
         "steady-writes.json now hashes to {}",
+        summary.trace_hash
+    );
+}
+
+#[test]
+fn compaction_matches_its_golden_hash_and_builds_levels() {
+    let summary = run(&scenario(COMPACTION));
+    assert!(summary.finished);
+    assert_eq!(summary.writes.lost_durable, 0);
+    assert!(
+        summary
+            .engine_events
+            .get("compaction_finished")
+            .copied()
+            .unwrap_or(0)
+            >= 3
+    );
+    let lsm = summary.lsm.as_ref().unwrap();
+    assert!(lsm.runs.len() >= 2, "L1 and L2: {lsm:?}");
+    assert_eq!(
+        summary.trace_hash, COMPACTION_GOLDEN_HASH,
+        "compaction.json now hashes to {}",
         summary.trace_hash
     );
 }

@@ -8,7 +8,11 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use strata_lab::scenario::{FaultSpec, KeyDistribution, ValueBytes};
 use strata_lab::{Scenario, ScenarioError};
 
-const EXAMPLES: [(&str, &str); 7] = [
+const EXAMPLES: [(&str, &str); 8] = [
+    (
+        "compaction",
+        include_str!("../../../tests/scenarios/compaction.json"),
+    ),
     (
         "recommender",
         include_str!("../../../tests/scenarios/recommender.json"),
