@@ -2,8 +2,9 @@
 //!
 //! - `serve [--port N] [--skip-build]`: build the playground and serve `dist/` on 127.0.0.1.
 //! - `dist [--no-wasm-opt]`: build the playground into `dist/` only (wasm-opt on by default).
-//! - `test [--skip-browser] [--skip-e2e]`: every test: native (with doctests), wasm32 in node,
-//!   wasm32 in headless Chromium, then the Playwright end-to-end tests.
+//! - `test [--skip-browser] [--skip-e2e] [--skip-s3]`: every test: native (with doctests, and
+//!   the S3 tests against moto on 127.0.0.1), wasm32 in node, wasm32 in headless Chromium,
+//!   then the Playwright end-to-end tests.
 //! - `wasm-test -p CRATE [--browser]`: one crate's wasm32 tests.
 //! - `bench [all|sim|objstore|engine|recommender|web]`: benchmarks, figures printed.
 //! - `wasm-bindgen-test-runner ARGS`: the wasm test runner cargo calls (see `wasm.rs`).
@@ -17,6 +18,7 @@
 mod bench;
 mod browser;
 mod dist;
+mod moto;
 mod npm;
 mod serve;
 mod test;
@@ -27,7 +29,7 @@ use anyhow::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist [--no-wasm-opt] | test [--skip-browser] [--skip-e2e] | wasm-test -p CRATE [--browser] | bench [WHAT]>";
+const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist [--no-wasm-opt] | test [--skip-browser] [--skip-e2e] [--skip-s3] | wasm-test -p CRATE [--browser] | bench [WHAT]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
