@@ -25,6 +25,25 @@ fn latest_manifest(harness: &Harness) -> Manifest {
     Manifest::decode(&harness.store.inspect(&name).unwrap().1).unwrap()
 }
 
+/// Writes `keys` at `version`, then flushes every memtable.
+fn write_and_flush(
+    harness: &Harness,
+    db: &std::rc::Rc<strata_engine::Db>,
+    keys: std::ops::Range<u64>,
+    version: u64,
+    options: WriteOptions,
+) {
+    let db = db.clone();
+    harness
+        .run(async move {
+            for i in keys {
+                db.put(key(i), value(i, version), options).await?;
+            }
+            db.flush_memtables().await
+        })
+        .unwrap();
+}
+
 fn run_gc(harness: &Harness, db: &std::rc::Rc<strata_engine::Db>) -> strata_engine::GcReport {
     let db = db.clone();
     harness.run(async move { db.run_gc().await }).unwrap()
@@ -239,17 +258,7 @@ fn the_background_collector_runs_on_its_interval() {
         ..gc_options()
     };
     let db = harness.open("db", options);
-    harness
-        .run({
-            let db = db.clone();
-            async move {
-                for i in 0..5 {
-                    db.put(key(i), value(i, 0), WriteOptions::DURABLE).await?;
-                }
-                db.flush_memtables().await
-            }
-        })
-        .unwrap();
+    write_and_flush(&harness, &db, 0..5, 0, WriteOptions::DURABLE);
     harness.advance(SimDuration::from_secs(30));
     assert!(harness.count_events("gc_deleted") >= 5);
     assert_eq!(harness.keys_under("db/manifest/").len(), 1);
@@ -332,17 +341,7 @@ fn an_sst_compaction_removed_stays_readable_for_the_minimum_age_after_it_left_th
         ..gc_options()
     };
     let db = harness.open("db", options);
-    harness
-        .run({
-            let db = db.clone();
-            async move {
-                for i in 0..200 {
-                    db.put(key(i), value(i, 0), WriteOptions::NO_AWAIT).await?;
-                }
-                db.flush_memtables().await
-            }
-        })
-        .unwrap();
+    write_and_flush(&harness, &db, 0..200, 0, WriteOptions::NO_AWAIT);
     let written = harness.keys_under("db/sst/");
     assert!(written.len() >= 3, "{written:?}");
     // The SSTs are written long ago by the time compaction drops them.
