@@ -25,25 +25,6 @@ fn latest_manifest(harness: &Harness) -> Manifest {
     Manifest::decode(&harness.store.inspect(&name).unwrap().1).unwrap()
 }
 
-/// Writes `keys` at `version`, then flushes every memtable.
-fn write_and_flush(
-    harness: &Harness,
-    db: &std::rc::Rc<strata_engine::Db>,
-    keys: std::ops::Range<u64>,
-    version: u64,
-    options: WriteOptions,
-) {
-    let db = db.clone();
-    harness
-        .run(async move {
-            for i in keys {
-                db.put(key(i), value(i, version), options).await?;
-            }
-            db.flush_memtables().await
-        })
-        .unwrap();
-}
-
 fn run_gc(harness: &Harness, db: &std::rc::Rc<strata_engine::Db>) -> strata_engine::GcReport {
     let db = db.clone();
     harness.run(async move { db.run_gc().await }).unwrap()
@@ -258,7 +239,7 @@ fn the_background_collector_runs_on_its_interval() {
         ..gc_options()
     };
     let db = harness.open("db", options);
-    write_and_flush(&harness, &db, 0..5, 0, WriteOptions::DURABLE);
+    harness.write_keys(&db, 0..5, 0, WriteOptions::DURABLE, true);
     harness.advance(SimDuration::from_secs(30));
     assert!(harness.count_events("gc_deleted") >= 5);
     assert_eq!(harness.keys_under("db/manifest/").len(), 1);
@@ -341,7 +322,7 @@ fn an_sst_compaction_removed_stays_readable_for_the_minimum_age_after_it_left_th
         ..gc_options()
     };
     let db = harness.open("db", options);
-    write_and_flush(&harness, &db, 0..200, 0, WriteOptions::NO_AWAIT);
+    harness.write_keys(&db, 0..200, 0, WriteOptions::NO_AWAIT, true);
     let written = harness.keys_under("db/sst/");
     assert!(written.len() >= 3, "{written:?}");
     // The SSTs are written long ago by the time compaction drops them.

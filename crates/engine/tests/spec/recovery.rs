@@ -182,17 +182,7 @@ fn crashes_at_random_instants_never_lose_a_durable_write() {
 fn a_wal_read_that_times_out_once_during_replay_does_not_fail_the_open() {
     let harness = Harness::new(75);
     let db = harness.open("db", small_options());
-    harness
-        .run({
-            let db = db.clone();
-            async move {
-                for i in 0..10 {
-                    db.put(key(i), value(i, 0), WriteOptions::DURABLE).await?;
-                }
-                Ok::<_, strata_engine::Error>(())
-            }
-        })
-        .unwrap();
+    harness.write_keys(&db, 0..10, 0, WriteOptions::DURABLE, false);
     db.crash();
     let wal = harness.keys_under("db/wal/");
     // One read of one WAL object times out: alone it outlasts the store's retry deadline.
