@@ -39,7 +39,7 @@
 //!   WAL replay, fencing), `wal` (uploads and the durable watermark), `flush` (memtable to
 //!   L0 SST), `manifest_io` (conditional manifest updates), `read` (point reads, SST access),
 //!   `scan` (merged iterators), `snapshot`, `gc`, `compact` (the compactor), `reader` (read
-//!   replicas).
+//!   replicas), `invariants` (asserted after every state transition, in release builds too).
 //! - [`policy`]: pure flush decisions (`plan`, `apply`) over a state snapshot.
 //! - [`compaction`]: pure compaction decisions (`plan`, `apply`): size-tiered and leveled.
 //! - [`memtable`]: the sorted multi-version memtable.

@@ -9,7 +9,8 @@
 //! Submodules, one per mechanism: `recovery` (open, replay, fencing), `wal` (uploads and
 //! the durable watermark), `flush` (memtable to L0 SST), `manifest_io` (conditional manifest
 //! updates), `read` (point reads and SST access), `scan` (merged range iterators),
-//! `snapshot`, `gc`.
+//! `snapshot`, `gc`, `compact` (the compactor), `reader` (read replicas), and `invariants`
+//! (the assertions each state transition makes).
 
 mod compact;
 mod flush;

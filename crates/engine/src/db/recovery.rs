@@ -34,6 +34,9 @@ use strata_sim::{Cause, EventKind, RuntimeRef};
 /// The most WAL ids an opening writer walks past while racing an older writer for the fence.
 const MAX_FENCE_ATTEMPTS: u32 = 1000;
 
+/// Reads of one WAL object during recovery before a transient failure fails the open.
+const WAL_REPLAY_READ_ATTEMPTS: u32 = 3;
+
 /// The largest step ahead after a WAL id the older writer took (the skipped ids are claimed
 /// afterwards, so this bounds that extra work per conflict).
 const MAX_FENCE_JUMP: u64 = 16;
@@ -249,13 +252,24 @@ impl DbInner {
         Ok(outcome == CreateOutcome::Created)
     }
 
+    /// Reads one WAL object to replay. A transient failure is tried again, up to
+    /// `WAL_REPLAY_READ_ATTEMPTS` reads: the store's own retries stop at their deadline, which
+    /// one timed-out attempt can use up alone, and failing here would throw the whole open
+    /// away (its epoch bump, listing and every object read so far), so that with many WAL
+    /// objects and occasional timeouts an open could fail again and again.
     async fn fetch_wal(&self, id: u64) -> Result<Bytes> {
-        let result = self
-            .store
-            .get(Cause::Wal, &self.paths.wal(id), None)
-            .await
-            .map_err(|error| Error::store("WAL replay read", error))?;
-        Ok(result.bytes)
+        let key = self.paths.wal(id);
+        let mut attempts = 1;
+        loop {
+            match self.store.get(Cause::Wal, &key, None).await {
+                Ok(result) => return Ok(result.bytes),
+                Err(error) if error.is_transient() && attempts < WAL_REPLAY_READ_ATTEMPTS => {
+                    attempts += 1;
+                    self.check_open()?;
+                }
+                Err(error) => return Err(Error::store("WAL replay read", error)),
+            }
+        }
     }
 
     /// Applies one WAL object's unflushed records. Returns whether it held any record.

@@ -21,21 +21,9 @@ fn tiered() -> CompactionStyle {
 fn a_corrupt_compaction_input_is_quarantined_not_downloaded_every_interval() {
     let harness = Harness::new(90);
     let db = harness.open("db", small_options());
-    harness
-        .run({
-            let db = db.clone();
-            async move {
-                for round in 0..4 {
-                    for i in 0..20 {
-                        db.put(key(i), value(i, round), WriteOptions::NO_AWAIT)
-                            .await?;
-                    }
-                    db.flush_memtables().await?;
-                }
-                Ok::<_, strata_engine::Error>(())
-            }
-        })
-        .unwrap();
+    for round in 0..4 {
+        harness.write_keys(&db, 0..20, round, WriteOptions::NO_AWAIT, true);
+    }
     let ssts = harness.keys_under("db/sst/");
     assert_eq!(ssts.len(), 4);
     // Silent corruption of the oldest SST, inside its first data block.
@@ -55,18 +43,7 @@ fn a_corrupt_compaction_input_is_quarantined_not_downloaded_every_interval() {
 
     // Many compaction intervals later, with more flushes kicking the compactor.
     for round in 4..8 {
-        harness
-            .run({
-                let db = db.clone();
-                async move {
-                    for i in 0..20 {
-                        db.put(key(i), value(i, round), WriteOptions::NO_AWAIT)
-                            .await?;
-                    }
-                    db.flush_memtables().await
-                }
-            })
-            .unwrap();
+        harness.write_keys(&db, 0..20, round, WriteOptions::NO_AWAIT, true);
         harness.advance(SimDuration::from_secs(5));
     }
     assert_eq!(

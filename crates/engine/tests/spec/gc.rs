@@ -239,17 +239,7 @@ fn the_background_collector_runs_on_its_interval() {
         ..gc_options()
     };
     let db = harness.open("db", options);
-    harness
-        .run({
-            let db = db.clone();
-            async move {
-                for i in 0..5 {
-                    db.put(key(i), value(i, 0), WriteOptions::DURABLE).await?;
-                }
-                db.flush_memtables().await
-            }
-        })
-        .unwrap();
+    harness.write_keys(&db, 0..5, 0, WriteOptions::DURABLE, true);
     harness.advance(SimDuration::from_secs(30));
     assert!(harness.count_events("gc_deleted") >= 5);
     assert_eq!(harness.keys_under("db/manifest/").len(), 1);
@@ -332,17 +322,7 @@ fn an_sst_compaction_removed_stays_readable_for_the_minimum_age_after_it_left_th
         ..gc_options()
     };
     let db = harness.open("db", options);
-    harness
-        .run({
-            let db = db.clone();
-            async move {
-                for i in 0..200 {
-                    db.put(key(i), value(i, 0), WriteOptions::NO_AWAIT).await?;
-                }
-                db.flush_memtables().await
-            }
-        })
-        .unwrap();
+    harness.write_keys(&db, 0..200, 0, WriteOptions::NO_AWAIT, true);
     let written = harness.keys_under("db/sst/");
     assert!(written.len() >= 3, "{written:?}");
     // The SSTs are written long ago by the time compaction drops them.

@@ -31,7 +31,7 @@ mod wal;
 use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
-use strata_engine::{Db, DbOptions};
+use strata_engine::{Db, DbOptions, WriteOptions};
 use strata_objstore::{ObjectStore, SimStore, SimStoreConfig};
 use strata_sim::{Cause, EventKind, RequestRecord, RuntimeRef, Sim, SimDuration, SimTime, StoreOp};
 
@@ -85,6 +85,29 @@ impl Harness {
             self.run(async move { Db::open(runtime, port, &path, options).await })
                 .expect("open succeeds"),
         )
+    }
+
+    /// Writes `key(i)` = `value(i, version)` for every `i` in `keys`; with `flush`, then
+    /// flushes every memtable.
+    pub fn write_keys(
+        &self,
+        db: &Rc<Db>,
+        keys: std::ops::Range<u64>,
+        version: u64,
+        options: WriteOptions,
+        flush: bool,
+    ) {
+        let db = db.clone();
+        self.run(async move {
+            for i in keys {
+                db.put(key(i), value(i, version), options).await?;
+            }
+            if flush {
+                db.flush_memtables().await?;
+            }
+            Ok::<_, strata_engine::Error>(())
+        })
+        .expect("the writes succeed");
     }
 
     /// Lets simulated time pass (background tasks run).

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use std::cell::RefCell;
 use std::rc::Rc;
 use strata_engine::{DbOptions, DbStatus, ErrorKind, ReadOptions, WriteOptions};
+use strata_objstore::sim::{FaultAction, FaultSpec};
 use strata_objstore::SimStoreConfig;
 use strata_sim::{Cause, EventKind, SimDuration, StoreOp};
 #[cfg(target_arch = "wasm32")]
@@ -175,4 +176,39 @@ fn crashes_at_random_instants_never_lose_a_durable_write() {
             })
             .unwrap();
     }
+}
+
+#[test]
+fn a_wal_read_that_times_out_once_during_replay_does_not_fail_the_open() {
+    let harness = Harness::new(75);
+    let db = harness.open("db", small_options());
+    harness.write_keys(&db, 0..10, 0, WriteOptions::DURABLE, false);
+    db.crash();
+    let wal = harness.keys_under("db/wal/");
+    // One read of one WAL object times out: alone it outlasts the store's retry deadline.
+    let now = harness.sim.now();
+    harness
+        .store
+        .add_fault(
+            FaultSpec::always(FaultAction::Timeout {
+                applied_probability: 0.0,
+            })
+            .with_ops(&[StoreOp::Get])
+            .with_key_prefix(&wal[wal.len() / 2])
+            .with_window(now, now + SimDuration::from_millis(1)),
+        )
+        .unwrap();
+    let (runtime, port) = (harness.runtime.clone(), harness.port());
+    let reopened = harness
+        .run(async move { strata_engine::Db::open(runtime, port, "db", small_options()).await })
+        .expect("the open reads the object again");
+    harness
+        .run(async move {
+            for i in 0..10 {
+                let found = reopened.get(key(i), ReadOptions::default()).await?;
+                assert_eq!(found, Some(Bytes::from(value(i, 0))), "key {i}");
+            }
+            Ok::<_, strata_engine::Error>(())
+        })
+        .unwrap();
 }
