@@ -13,6 +13,7 @@ use crate::compaction::MAX_LEVELS;
 use crate::options::MAX_KEY_BYTES;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use strata_sim::SimTime;
 
 pub const MANIFEST_MAGIC: [u8; 4] = *b"STMF";
 pub const MANIFEST_FORMAT_VERSION: u8 = 1;
@@ -69,6 +70,18 @@ impl SortedRun {
     }
 }
 
+/// An SST a compaction removed from the manifest, and when: garbage collection keeps it for
+/// `gc_min_age` after it left, so a reader still holding an older manifest can read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredSst {
+    pub id: u64,
+    /// The retiring writer's clock when it committed the removal, in nanoseconds.
+    pub retired_at: SimTime,
+}
+
+/// The most retired SSTs a manifest lists (a writer drops the oldest beyond this).
+pub const MAX_RETIRED_SSTS: usize = 65_536;
+
 /// The database's durable state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -89,6 +102,10 @@ pub struct Manifest {
     pub l0: Vec<SstInfo>,
     /// Sorted runs, newest first.
     pub runs: Vec<SortedRun>,
+    /// SSTs compaction removed within the last `gc_min_age`, oldest first. Absent in
+    /// manifests written before it existed, which read as empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<RetiredSst>,
 }
 
 impl Manifest {
@@ -103,6 +120,7 @@ impl Manifest {
             next_run_id: 1,
             l0: Vec::new(),
             runs: Vec::new(),
+            retired: Vec::new(),
         }
     }
 
@@ -208,6 +226,19 @@ impl Manifest {
         if ids.windows(2).any(|pair| pair[0] == pair[1]) {
             return Err("an SST appears twice".to_string());
         }
+        if self.retired.len() > MAX_RETIRED_SSTS {
+            return Err(format!(
+                "{} retired SSTs, over the limit of {MAX_RETIRED_SSTS}",
+                self.retired.len()
+            ));
+        }
+        if let Some(retired) = self
+            .retired
+            .iter()
+            .find(|retired| ids.binary_search(&retired.id).is_ok())
+        {
+            return Err(format!("SST {} is both live and retired", retired.id));
+        }
         Ok(())
     }
 }
@@ -249,6 +280,10 @@ mod tests {
                 level: 0,
                 ssts: vec![sst(sst_id(2, 1), "a", "f"), sst(sst_id(2, 2), "g", "p")],
             }],
+            retired: vec![RetiredSst {
+                id: sst_id(2, 3),
+                retired_at: SimTime::from_nanos(5_000_000_000),
+            }],
         }
     }
 
@@ -277,6 +312,9 @@ mod tests {
         let mut duplicate = sample();
         duplicate.l0.push(duplicate.l0[0].clone());
         assert!(Manifest::decode(&duplicate.encode()).is_err());
+        let mut live_and_retired = sample();
+        live_and_retired.retired[0].id = live_and_retired.l0[0].id;
+        assert!(Manifest::decode(&live_and_retired.encode()).is_err());
     }
 
     #[test]

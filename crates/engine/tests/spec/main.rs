@@ -12,6 +12,8 @@ mod api;
 mod backpressure;
 mod causes;
 mod compaction;
+mod corruption;
+mod concurrent_open;
 mod fencing;
 mod flush;
 mod forged;
