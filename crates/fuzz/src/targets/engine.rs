@@ -261,9 +261,10 @@ pub const SST_FOOTER: Target = Target {
     check: footer_check,
 };
 
-/// The SST every footer input is spliced into.
-fn footer_host() -> BuiltSst {
-    sample_sst(60, 256)
+/// The SST every footer input is spliced into, built once.
+fn footer_host() -> &'static BuiltSst {
+    static HOST: std::sync::OnceLock<BuiltSst> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| sample_sst(60, 256))
 }
 
 fn footer_seeds() -> Vec<Vec<u8>> {
