@@ -215,6 +215,19 @@ impl DbInner {
                 let mut state = self.state.borrow_mut();
                 state.next_wal_id = landed + 1;
                 state.counters.replayed_wal_objects = replayed;
+                if super::invariants::CHECKED {
+                    let ids = state.wal_objects.iter().map(|object| object.wal_id);
+                    let mut previous = None;
+                    for id in ids {
+                        assert!(
+                            previous < Some(id) && id < state.next_wal_id,
+                            "invariant: replayed WAL ids ascend below next_wal_id {} ({id} after {previous:?})",
+                            state.next_wal_id
+                        );
+                        previous = Some(id);
+                    }
+                }
+                state.check_invariants();
                 return Ok(replayed);
             }
         }
