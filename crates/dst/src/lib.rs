@@ -10,9 +10,11 @@
 //!
 //! Modules: [`world`] (generation), [`process`] (pausable per-process store and runtime),
 //! [`oracle`] (register model and failures), [`corrupt`] (re-sealed structural mutations),
-//! [`run`] (processes, out-of-band checks, the final audit), [`shrink`], [`summary`].
+//! [`run`] (processes, out-of-band checks, the final audit), [`shrink`], [`summary`], [`link`]
+//! (a playground link for worlds the lab's scenario schema can express).
 
 pub mod corrupt;
+pub mod link;
 pub mod oracle;
 pub mod process;
 pub mod run;

@@ -140,6 +140,10 @@ fn report_shrunk(world: &strata_dst::World, failure: &strata_dst::Failure, shrin
     if let Some(failure) = replay.failure {
         println!("which fails: {failure}");
     }
+    match strata_dst::link::playground_link(&shrunk.world) {
+        Ok(link) => println!("the same conditions in the playground: {link}"),
+        Err(why) => println!("no playground link: {why}"),
+    }
 }
 
 fn run(args: &[String]) -> Result<bool> {

@@ -126,7 +126,20 @@ impl Summary {
             self.recoveries_checked,
             self.failures.len(),
         );
-        for (seed, failure) in self.failures.iter().take(20) {
+        let mut by_oracle: BTreeMap<String, u64> = BTreeMap::new();
+        for (_, failure) in &self.failures {
+            *by_oracle
+                .entry(format!("{:?}", failure.oracle))
+                .or_insert(0) += 1;
+        }
+        if !by_oracle.is_empty() {
+            let counts: Vec<String> = by_oracle
+                .iter()
+                .map(|(oracle, count)| format!("{oracle} {count}"))
+                .collect();
+            out.push_str(&format!("failures by oracle: {}\n", counts.join(", ")));
+        }
+        for (seed, failure) in self.failures.iter().take(40) {
             out.push_str(&format!("  seed {seed}: {failure}\n"));
         }
         out
