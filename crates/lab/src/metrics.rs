@@ -78,13 +78,16 @@ pub struct Metrics {
     pub durability_checks: u64,
     pub keys_checked: u64,
     pub lost_durable_writes: u64,
-    /// Object-store requests by operation and cause.
-    pub requests: BTreeMap<(StoreOp, Cause), RequestCounts>,
+    /// Object-store requests by operation and cause, indexed by the enums' declaration order
+    /// (see [`Metrics::requests`]). Arrays rather than maps: each map key and value type adds
+    /// its own copy of the B-tree code to the playground's download.
+    request_counts: [[RequestCounts; Cause::ALL.len()]; StoreOp::ALL.len()],
     /// Bytes of successful PUTs (or applied despite an error): what the store wrote.
     pub bytes_put: u64,
     pub cost_picousd: u64,
-    /// Latency of object-store requests by operation, nanoseconds.
-    pub store_latency_nanos: BTreeMap<StoreOp, Histogram>,
+    /// Latency of object-store requests by operation, nanoseconds (see
+    /// [`Metrics::store_latency_nanos`]).
+    store_latency_by_op: [Histogram; StoreOp::ALL.len()],
     pub faults: BTreeMap<FaultKind, u64>,
     /// Engine events by name (`wal_flushed`, `flush_finished`, `fenced`, …).
     pub engine_events: BTreeMap<&'static str, u64>,
@@ -177,7 +180,7 @@ impl Metrics {
             }
             EventKind::Request(record) => {
                 let failed = record.outcome != RequestOutcome::Ok;
-                let counts = self.requests.entry((record.op, record.cause)).or_default();
+                let counts = &mut self.request_counts[record.op as usize][record.cause as usize];
                 counts.count += 1;
                 counts.bytes += record.bytes;
                 counts.cost_picousd += record.cost_picousd;
@@ -188,9 +191,7 @@ impl Metrics {
                     self.bytes_put += record.bytes;
                 }
                 self.cost_picousd += record.cost_picousd;
-                self.store_latency_nanos
-                    .entry(record.op)
-                    .or_default()
+                self.store_latency_by_op[record.op as usize]
                     .record(record.end.saturating_since(record.start).as_nanos());
                 let bucket = self.bucket(event.at);
                 bucket.cost_picousd += record.cost_picousd;
@@ -234,12 +235,32 @@ impl Metrics {
         }
     }
 
+    /// Object-store requests of each (operation, cause) pair seen, in operation then cause
+    /// order.
+    pub fn requests(&self) -> impl Iterator<Item = ((StoreOp, Cause), &RequestCounts)> {
+        StoreOp::ALL.into_iter().flat_map(move |op| {
+            Cause::ALL.into_iter().filter_map(move |cause| {
+                let counts = self.request_counts(op, cause);
+                (counts.count > 0).then_some(((op, cause), counts))
+            })
+        })
+    }
+
+    /// Object-store requests of one operation and cause.
+    pub fn request_counts(&self, op: StoreOp, cause: Cause) -> &RequestCounts {
+        &self.request_counts[op as usize][cause as usize]
+    }
+
+    /// Latency of one store operation's requests, nanoseconds.
+    pub fn store_latency_nanos(&self, op: StoreOp) -> &Histogram {
+        &self.store_latency_by_op[op as usize]
+    }
+
     /// Requests of one store operation, all causes together.
     pub fn requests_of(&self, op: StoreOp) -> u64 {
-        self.requests
+        self.request_counts[op as usize]
             .iter()
-            .filter(|((o, _), _)| *o == op)
-            .map(|(_, c)| c.count)
+            .map(|c| c.count)
             .sum()
     }
 
@@ -269,8 +290,8 @@ impl Metrics {
     /// Cost by cause, all operations together.
     pub fn cost_by_cause_picousd(&self) -> BTreeMap<Cause, u64> {
         let mut by_cause = BTreeMap::new();
-        for ((_, cause), counts) in &self.requests {
-            *by_cause.entry(*cause).or_insert(0) += counts.cost_picousd;
+        for ((_, cause), counts) in self.requests() {
+            *by_cause.entry(cause).or_insert(0) += counts.cost_picousd;
         }
         by_cause
     }
@@ -385,7 +406,13 @@ mod tests {
         assert_eq!(m.bytes_put, 300);
         assert!((m.write_amplification() - 1.5).abs() < 1e-12);
         assert_eq!(m.requests_of(StoreOp::Put), 2);
-        assert_eq!(m.requests[&(StoreOp::Put, Cause::Flush)].failed, 1);
+        assert_eq!(m.request_counts(StoreOp::Put, Cause::Flush).failed, 1);
+        assert_eq!(
+            m.requests().count(),
+            3,
+            "{:?}",
+            m.requests().collect::<Vec<_>>()
+        );
         assert_eq!(m.cost_picousd, 10_400_000);
         assert_eq!(m.cost_by_cause_picousd()[&Cause::Read], 400_000);
         assert_eq!(m.write_latency_nanos.count(), 2);
