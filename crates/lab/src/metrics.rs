@@ -54,6 +54,35 @@ pub struct SeriesBucket {
     pub cost_picousd: u64,
 }
 
+/// Every fault kind, in the order [`fault_index`] numbers them.
+const FAULT_KINDS: [FaultKind; 9] = [
+    FaultKind::ServerError,
+    FaultKind::Timeout,
+    FaultKind::LostAck,
+    FaultKind::Slow,
+    FaultKind::Outage,
+    FaultKind::BitFlip,
+    FaultKind::Throttle,
+    FaultKind::Crash,
+    FaultKind::Zombie,
+];
+
+/// A fault kind's place in [`FAULT_KINDS`]; exhaustive, so a new kind fails to compile here
+/// rather than index out of bounds.
+fn fault_index(kind: FaultKind) -> usize {
+    match kind {
+        FaultKind::ServerError => 0,
+        FaultKind::Timeout => 1,
+        FaultKind::LostAck => 2,
+        FaultKind::Slow => 3,
+        FaultKind::Outage => 4,
+        FaultKind::BitFlip => 5,
+        FaultKind::Throttle => 6,
+        FaultKind::Crash => 7,
+        FaultKind::Zombie => 8,
+    }
+}
+
 /// Running aggregates over every event of a run.
 #[derive(Clone, Debug, Default)]
 pub struct Metrics {
@@ -88,7 +117,8 @@ pub struct Metrics {
     /// Latency of object-store requests by operation, nanoseconds (see
     /// [`Metrics::store_latency_nanos`]).
     store_latency_by_op: [Histogram; StoreOp::ALL.len()],
-    pub faults: BTreeMap<FaultKind, u64>,
+    /// Faults injected, by kind in declaration order (see [`Metrics::faults`]).
+    fault_counts: [u64; FAULT_KINDS.len()],
     /// Engine events by name (`wal_flushed`, `flush_finished`, `fenced`, …).
     pub engine_events: BTreeMap<&'static str, u64>,
     pub write_stall_nanos: u64,
@@ -202,7 +232,7 @@ impl Metrics {
                 }
             }
             EventKind::FaultInjected { fault, .. } => {
-                *self.faults.entry(*fault).or_default() += 1;
+                self.fault_counts[fault_index(*fault)] += 1;
             }
             EventKind::WalFlushed { entries, .. } => {
                 self.wal_entries_durable += entries;
@@ -244,6 +274,14 @@ impl Metrics {
                 (counts.count > 0).then_some(((op, cause), counts))
             })
         })
+    }
+
+    /// Faults injected, by kind, for the kinds seen.
+    pub fn faults(&self) -> impl Iterator<Item = (FaultKind, u64)> + '_ {
+        FAULT_KINDS
+            .into_iter()
+            .zip(self.fault_counts)
+            .filter(|(_, count)| *count > 0)
     }
 
     /// Object-store requests of one operation and cause.
@@ -456,5 +494,15 @@ mod tests {
         assert!((p.p99_ms - 990.0).abs() / 990.0 < 0.01, "{p:?}");
         assert!((p.p99_9_ms - 999.0).abs() / 999.0 < 0.01, "{p:?}");
         assert_eq!(p.max_ms, 1000.0);
+    }
+
+    #[test]
+    fn the_fault_kind_table_is_in_declaration_order() {
+        for (index, kind) in FAULT_KINDS.into_iter().enumerate() {
+            assert_eq!(fault_index(kind), index, "{kind:?}");
+        }
+        let mut m = Metrics::new();
+        m.fault_counts[fault_index(FaultKind::Outage)] = 2;
+        assert_eq!(m.faults().collect::<Vec<_>>(), vec![(FaultKind::Outage, 2)]);
     }
 }

@@ -1891,18 +1891,24 @@ impl Lab {
     pub fn summary(&self) -> Summary {
         summary_of(&self.scenario, &self.world, &self.metrics.borrow())
     }
+
+    /// The summary's `trace_hash` alone (16 hex digits): the final hash once the run has
+    /// finished, the hash so far before. The playground shows it without building the whole
+    /// summary, which keeps the summary's code out of its download.
+    pub fn trace_hash_hex(&self) -> String {
+        format!("{:016x}", self.world.trace_hash_and_end().0)
+    }
+
+    /// The summary's `recommender` alone, when the scenario runs the loop.
+    pub fn recommender_report(&self) -> Option<RecommenderReport> {
+        self.world.recommender_report()
+    }
 }
 
 /// The summary of a run as of now (its final figures once it finished).
 fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary {
     let finished = world.finished.get();
-    let (trace_hash, trace_events, at) = match finished {
-        Some(f) => (f.trace_hash, f.trace_events, f.at),
-        None => {
-            let (hash, events) = (world.trace_snapshot)();
-            (hash, events, world.now())
-        }
-    };
+    let (trace_hash, trace_events, at) = world.trace_hash_and_end();
     let mut requests: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     let mut requests_failed = 0;
     for ((op, cause), counts) in metrics.requests() {
@@ -1959,9 +1965,8 @@ fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary 
             .map(|db| LsmShape::from_state(&db.state())),
         faults_injected: btree_map(
             metrics
-                .faults
-                .iter()
-                .map(|(kind, count)| (fault_name(*kind), *count)),
+                .faults()
+                .map(|(kind, count)| (fault_name(kind), count)),
         ),
         engine_events: btree_map(
             metrics
@@ -1984,6 +1989,18 @@ fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary 
 }
 
 impl World {
+    /// The trace's hash and event count, and the time they stand at: the run's end once it
+    /// finished, now before.
+    fn trace_hash_and_end(&self) -> (u64, u64, SimTime) {
+        match self.finished.get() {
+            Some(f) => (f.trace_hash, f.trace_events, f.at),
+            None => {
+                let (hash, events) = (self.trace_snapshot)();
+                (hash, events, self.now())
+            }
+        }
+    }
+
     fn recommender_report(&self) -> Option<RecommenderReport> {
         let sim = self.recommender.as_ref()?.borrow();
         let summary = sim.summary();
