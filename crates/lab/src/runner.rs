@@ -18,6 +18,11 @@
 //!
 //! While a writer is opening, operations wait for it (up to [`WRITER_WAIT_LIMIT`]); while it
 //! is down, they fail at once, as clients of a crashed database see.
+//!
+//! Every task the lab spawns carries a `SpawnWatch`: a task the runtime refuses at its
+//! live-task limit is counted (`tasks_refused`), noted in the trace and, for an operation,
+//! failed with kind `refused`, and whatever it held (an in-flight slot, a verifier's place)
+//! is given back, so the run degrades visibly instead of stalling.
 
 use crate::durability::{DurabilityModel, KeyRecord, ReadBack};
 use crate::metrics::{self, LatencyPercentiles, Metrics, OpCounts};
