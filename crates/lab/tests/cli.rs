@@ -411,9 +411,14 @@ fn run_against_a_real_directory_store() {
         "needs the simulated store",
     );
     assert_one_line_error(
-        &strata(&["run", &scenario, "--store", "s3://bucket"]),
+        &strata(&["run", &scenario, "--store", "ftp://bucket"]),
         1,
-        "expected file:///absolute/dir or memory://",
+        "expected s3://BUCKET/PREFIX, file:///absolute/dir or memory://",
+    );
+    assert_one_line_error(
+        &strata(&["run", &scenario, "--store", "s3://b"]),
+        1,
+        "write s3://BUCKET/PREFIX",
     );
 }
 

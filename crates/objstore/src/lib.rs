@@ -5,6 +5,10 @@
 //!   runs in simulated time, natively and in the browser.
 //! - `cloud` (feature `cloud`, native only): `CloudStore`, the port over any
 //!   `object_store` backend (local files, in-memory, S3-compatible).
+//! - `s3` (feature `cloud`, native only): opening `s3://BUCKET/PREFIX` from the `AWS_*`
+//!   variables, with a probe at open that proves the server honours conditional PUTs.
+//! - `tokio_runtime` (feature `cloud`, native only): `TokioRuntime`, the engine's `Runtime`
+//!   on tokio's local executor, for runs against a real store in real time.
 //! - [`bench`]: seeded workload functions the benchmark harness times.
 //!
 //! Invariant: nothing here reads a wall clock or OS randomness; the simulated store's every
@@ -14,7 +18,11 @@ pub mod bench;
 #[cfg(all(feature = "cloud", not(target_arch = "wasm32")))]
 pub mod cloud;
 pub mod port;
+#[cfg(all(feature = "cloud", not(target_arch = "wasm32")))]
+pub mod s3;
 pub mod sim;
+#[cfg(all(feature = "cloud", not(target_arch = "wasm32")))]
+pub mod tokio_runtime;
 
 #[cfg(all(feature = "cloud", not(target_arch = "wasm32")))]
 pub use cloud::CloudStore;

@@ -1,6 +1,8 @@
-//! `cargo xtask test`: every test, in the order that fails fastest: native (with doctests),
-//! wasm32 in node, wasm32 in headless Chromium, then Playwright end-to-end tests against a
-//! fresh `dist/`.
+//! `cargo xtask test`: every test, in the order that fails fastest: native (with doctests,
+//! and the S3 tests against moto's server on 127.0.0.1, see `moto.rs`), every fuzz target for a
+//! fixed number of executions, the whole-system simulator over a fixed range of seeds
+//! (release), wasm32 in node, wasm32 in headless Chromium, then Playwright end-to-end tests
+//! against a fresh `dist/`.
 //!
 //! Doctests run on the host only: on wasm32, rustdoc reports them ok without running them.
 
@@ -21,21 +23,36 @@ pub const WASM_TEST_CRATES: &[&str] = &[
 pub fn run(args: &[String]) -> Result<()> {
     let skip_browser = crate::has_flag(args, "--skip-browser");
     let skip_e2e = crate::has_flag(args, "--skip-e2e") || skip_browser;
+    // Without moto the S3 tests skip, each saying so.
+    let skip_s3 = crate::has_flag(args, "--skip-s3");
     ensure_wasm_target()?;
 
-    section("native tests (with doctests)");
-    run_checked(
-        cargo().args([
-            "test",
-            "--workspace",
-            "--exclude",
-            "strata-web",
-            // The adapter over real object stores is native-only, behind a feature.
-            "--features",
-            "strata-objstore/cloud",
-        ]),
-        "native tests",
-    )?;
+    section("native tests (with doctests), S3 tests against moto on 127.0.0.1");
+    // moto installs (about a minute, the first time) while the native tests compile.
+    let moto_install = (!skip_s3).then(|| std::thread::spawn(crate::moto::install));
+    run_checked(native_tests().arg("--no-run"), "building the native tests")?;
+    let mut native = native_tests();
+    // Dropped at the end of this function, or on the first error: either way moto stops.
+    let _moto = match moto_install {
+        Some(install) => {
+            let server = install
+                .join()
+                .map_err(|_| anyhow::anyhow!("installing moto panicked"))??;
+            let moto = crate::moto::MotoServer::start(&server)?;
+            moto.configure(&mut native);
+            Some(moto)
+        }
+        None => None,
+    };
+    run_checked(&mut native, "native tests")?;
+
+    section("fuzz targets, fixed budget");
+    crate::fuzz::run_budget()?;
+    section(&format!(
+        "whole-system simulator, {} seeds (release)",
+        crate::dst::CI_SEEDS
+    ));
+    crate::dst::run(&["--seeds".to_string(), crate::dst::CI_SEEDS.to_string()])?;
 
     section("wasm32 tests in node");
     wasm_tests(WASM_TEST_CRATES, false)?;
@@ -72,6 +89,21 @@ pub fn run_wasm_test(args: &[String]) -> Result<()> {
         crates = WASM_TEST_CRATES.to_vec();
     }
     wasm_tests(&crates, crate::has_flag(args, "--browser"))
+}
+
+/// Every native test (doctests included), with the adapter over real object stores, which
+/// is native-only, behind a feature.
+fn native_tests() -> Command {
+    let mut command = cargo();
+    command.args([
+        "test",
+        "--workspace",
+        "--exclude",
+        "strata-web",
+        "--features",
+        "strata-objstore/cloud",
+    ]);
+    command
 }
 
 fn section(title: &str) {

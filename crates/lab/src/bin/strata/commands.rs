@@ -58,7 +58,10 @@ and the trace hash. Exits 1 if any durable write was lost.
   --out FILE   also write the summary to FILE
   --quiet      do not print the summary to stdout (with --out)
   --store URL  run in real time against a real store instead of simulating:
-               file:///absolute/dir (a local directory) or memory:// (in process).
+               s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+               AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ALLOW_HTTP for a
+               loopback endpoint), file:///absolute/dir (a local directory,
+               fsynced) or memory:// (in process).
                Store faults, bit flips and store setting changes need the
                simulated store and are refused; workload and engine changes
                apply when their time comes.
