@@ -446,7 +446,7 @@ fn run_frame(
                     dispatcher.dispatch(info(format!(
                         "The run finished at {}: final trace hash {}.",
                         format::sim_time(session.now()),
-                        session.lab().summary().trace_hash
+                        session.lab().trace_hash_hex()
                     )));
                     break;
                 }
@@ -508,7 +508,7 @@ fn run_frame(
                     dispatcher.dispatch(info(format!(
                         "The run finished at {}: final trace hash {}.",
                         format::sim_time(session.now()),
-                        session.lab().summary().trace_hash
+                        session.lab().trace_hash_hex()
                     )));
                 }
             }
@@ -920,7 +920,7 @@ pub fn app() -> Html {
         let trace = lab.trace();
         (trace.hash_hex(), trace.total_events())
     };
-    let final_hash = finished.then(|| lab.summary().trace_hash);
+    let final_hash = finished.then(|| lab.trace_hash_hex());
     let scenario = session_ref.scenario().clone();
     let fragment = link::fragment(&scenario, None);
     {

@@ -54,7 +54,7 @@ impl RecommenderModel {
             now: lab.now(),
             spec: session.scenario().recommender.clone(),
             summary: lab.recommender_summary(),
-            report: lab.summary().recommender,
+            report: lab.recommender_report(),
             impressions: observed.impressions_total,
             clicks: observed.clicks_total,
             policy_updates: observed.policy_updates,

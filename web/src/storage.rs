@@ -151,7 +151,7 @@ impl StorageModel {
             .ops
             .values()
             .fold((0, 0), |(ok, failed), c| (ok + c.ok, failed + c.failed));
-        let store_requests_failed = metrics.requests.values().map(|c| c.failed).sum();
+        let store_requests_failed = metrics.requests().map(|(_, c)| c.failed).sum();
         let mut latencies = vec![
             LatencyModel::of(
                 "Client write latency",
@@ -168,9 +168,7 @@ impl StorageModel {
             (StoreOp::Put, "Object-store PUT latency", "hist-put"),
             (StoreOp::Get, "Object-store GET latency", "hist-get"),
         ] {
-            let empty = Histogram::new();
-            let histogram = metrics.store_latency_nanos.get(&op).unwrap_or(&empty);
-            latencies.push(LatencyModel::of(title, id, histogram));
+            latencies.push(LatencyModel::of(title, id, metrics.store_latency_nanos(op)));
         }
         let window_start =
             SimTime::from_nanos(now.as_nanos().saturating_sub(TIMELINE_WINDOW.as_nanos()));

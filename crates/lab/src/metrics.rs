@@ -54,6 +54,35 @@ pub struct SeriesBucket {
     pub cost_picousd: u64,
 }
 
+/// Every fault kind, in the order [`fault_index`] numbers them.
+const FAULT_KINDS: [FaultKind; 9] = [
+    FaultKind::ServerError,
+    FaultKind::Timeout,
+    FaultKind::LostAck,
+    FaultKind::Slow,
+    FaultKind::Outage,
+    FaultKind::BitFlip,
+    FaultKind::Throttle,
+    FaultKind::Crash,
+    FaultKind::Zombie,
+];
+
+/// A fault kind's place in [`FAULT_KINDS`]; exhaustive, so a new kind fails to compile here
+/// rather than index out of bounds.
+fn fault_index(kind: FaultKind) -> usize {
+    match kind {
+        FaultKind::ServerError => 0,
+        FaultKind::Timeout => 1,
+        FaultKind::LostAck => 2,
+        FaultKind::Slow => 3,
+        FaultKind::Outage => 4,
+        FaultKind::BitFlip => 5,
+        FaultKind::Throttle => 6,
+        FaultKind::Crash => 7,
+        FaultKind::Zombie => 8,
+    }
+}
+
 /// Running aggregates over every event of a run.
 #[derive(Clone, Debug, Default)]
 pub struct Metrics {
@@ -78,14 +107,18 @@ pub struct Metrics {
     pub durability_checks: u64,
     pub keys_checked: u64,
     pub lost_durable_writes: u64,
-    /// Object-store requests by operation and cause.
-    pub requests: BTreeMap<(StoreOp, Cause), RequestCounts>,
+    /// Object-store requests by operation and cause, indexed by the enums' declaration order
+    /// (see [`Metrics::requests`]). Arrays rather than maps: each map key and value type adds
+    /// its own copy of the B-tree code to the playground's download.
+    request_counts: [[RequestCounts; Cause::ALL.len()]; StoreOp::ALL.len()],
     /// Bytes of successful PUTs (or applied despite an error): what the store wrote.
     pub bytes_put: u64,
     pub cost_picousd: u64,
-    /// Latency of object-store requests by operation, nanoseconds.
-    pub store_latency_nanos: BTreeMap<StoreOp, Histogram>,
-    pub faults: BTreeMap<FaultKind, u64>,
+    /// Latency of object-store requests by operation, nanoseconds (see
+    /// [`Metrics::store_latency_nanos`]).
+    store_latency_by_op: [Histogram; StoreOp::ALL.len()],
+    /// Faults injected, by kind in declaration order (see [`Metrics::faults`]).
+    fault_counts: [u64; FAULT_KINDS.len()],
     /// Engine events by name (`wal_flushed`, `flush_finished`, `fenced`, …).
     pub engine_events: BTreeMap<&'static str, u64>,
     pub write_stall_nanos: u64,
@@ -177,7 +210,7 @@ impl Metrics {
             }
             EventKind::Request(record) => {
                 let failed = record.outcome != RequestOutcome::Ok;
-                let counts = self.requests.entry((record.op, record.cause)).or_default();
+                let counts = &mut self.request_counts[record.op as usize][record.cause as usize];
                 counts.count += 1;
                 counts.bytes += record.bytes;
                 counts.cost_picousd += record.cost_picousd;
@@ -188,9 +221,7 @@ impl Metrics {
                     self.bytes_put += record.bytes;
                 }
                 self.cost_picousd += record.cost_picousd;
-                self.store_latency_nanos
-                    .entry(record.op)
-                    .or_default()
+                self.store_latency_by_op[record.op as usize]
                     .record(record.end.saturating_since(record.start).as_nanos());
                 let bucket = self.bucket(event.at);
                 bucket.cost_picousd += record.cost_picousd;
@@ -201,7 +232,7 @@ impl Metrics {
                 }
             }
             EventKind::FaultInjected { fault, .. } => {
-                *self.faults.entry(*fault).or_default() += 1;
+                self.fault_counts[fault_index(*fault)] += 1;
             }
             EventKind::WalFlushed { entries, .. } => {
                 self.wal_entries_durable += entries;
@@ -234,12 +265,40 @@ impl Metrics {
         }
     }
 
+    /// Object-store requests of each (operation, cause) pair seen, in operation then cause
+    /// order.
+    pub fn requests(&self) -> impl Iterator<Item = ((StoreOp, Cause), &RequestCounts)> {
+        StoreOp::ALL.into_iter().flat_map(move |op| {
+            Cause::ALL.into_iter().filter_map(move |cause| {
+                let counts = self.request_counts(op, cause);
+                (counts.count > 0).then_some(((op, cause), counts))
+            })
+        })
+    }
+
+    /// Faults injected, by kind, for the kinds seen.
+    pub fn faults(&self) -> impl Iterator<Item = (FaultKind, u64)> + '_ {
+        FAULT_KINDS
+            .into_iter()
+            .zip(self.fault_counts)
+            .filter(|(_, count)| *count > 0)
+    }
+
+    /// Object-store requests of one operation and cause.
+    pub fn request_counts(&self, op: StoreOp, cause: Cause) -> &RequestCounts {
+        &self.request_counts[op as usize][cause as usize]
+    }
+
+    /// Latency of one store operation's requests, nanoseconds.
+    pub fn store_latency_nanos(&self, op: StoreOp) -> &Histogram {
+        &self.store_latency_by_op[op as usize]
+    }
+
     /// Requests of one store operation, all causes together.
     pub fn requests_of(&self, op: StoreOp) -> u64 {
-        self.requests
+        self.request_counts[op as usize]
             .iter()
-            .filter(|((o, _), _)| *o == op)
-            .map(|(_, c)| c.count)
+            .map(|c| c.count)
             .sum()
     }
 
@@ -269,8 +328,8 @@ impl Metrics {
     /// Cost by cause, all operations together.
     pub fn cost_by_cause_picousd(&self) -> BTreeMap<Cause, u64> {
         let mut by_cause = BTreeMap::new();
-        for ((_, cause), counts) in &self.requests {
-            *by_cause.entry(*cause).or_insert(0) += counts.cost_picousd;
+        for ((_, cause), counts) in self.requests() {
+            *by_cause.entry(cause).or_insert(0) += counts.cost_picousd;
         }
         by_cause
     }
@@ -385,7 +444,13 @@ mod tests {
         assert_eq!(m.bytes_put, 300);
         assert!((m.write_amplification() - 1.5).abs() < 1e-12);
         assert_eq!(m.requests_of(StoreOp::Put), 2);
-        assert_eq!(m.requests[&(StoreOp::Put, Cause::Flush)].failed, 1);
+        assert_eq!(m.request_counts(StoreOp::Put, Cause::Flush).failed, 1);
+        assert_eq!(
+            m.requests().count(),
+            3,
+            "{:?}",
+            m.requests().collect::<Vec<_>>()
+        );
         assert_eq!(m.cost_picousd, 10_400_000);
         assert_eq!(m.cost_by_cause_picousd()[&Cause::Read], 400_000);
         assert_eq!(m.write_latency_nanos.count(), 2);
@@ -429,5 +494,15 @@ mod tests {
         assert!((p.p99_ms - 990.0).abs() / 990.0 < 0.01, "{p:?}");
         assert!((p.p99_9_ms - 999.0).abs() / 999.0 < 0.01, "{p:?}");
         assert_eq!(p.max_ms, 1000.0);
+    }
+
+    #[test]
+    fn the_fault_kind_table_is_in_declaration_order() {
+        for (index, kind) in FAULT_KINDS.into_iter().enumerate() {
+            assert_eq!(fault_index(kind), index, "{kind:?}");
+        }
+        let mut m = Metrics::new();
+        m.fault_counts[fault_index(FaultKind::Outage)] = 2;
+        assert_eq!(m.faults().collect::<Vec<_>>(), vec![(FaultKind::Outage, 2)]);
     }
 }

@@ -18,6 +18,11 @@
 //!
 //! While a writer is opening, operations wait for it (up to [`WRITER_WAIT_LIMIT`]); while it
 //! is down, they fail at once, as clients of a crashed database see.
+//!
+//! Every task the lab spawns carries a `SpawnWatch`: a task the runtime refuses at its
+//! live-task limit is counted (`tasks_refused`), noted in the trace and, for an operation,
+//! failed with kind `refused`, and whatever it held (an in-flight slot, a verifier's place)
+//! is given back, so the run degrades visibly instead of stalling.
 
 use crate::durability::{DurabilityModel, KeyRecord, ReadBack};
 use crate::metrics::{self, LatencyPercentiles, Metrics, OpCounts};
@@ -1891,21 +1896,27 @@ impl Lab {
     pub fn summary(&self) -> Summary {
         summary_of(&self.scenario, &self.world, &self.metrics.borrow())
     }
+
+    /// The summary's `trace_hash` alone (16 hex digits): the final hash once the run has
+    /// finished, the hash so far before. The playground shows it without building the whole
+    /// summary, which keeps the summary's code out of its download.
+    pub fn trace_hash_hex(&self) -> String {
+        format!("{:016x}", self.world.trace_hash_and_end().0)
+    }
+
+    /// The summary's `recommender` alone, when the scenario runs the loop.
+    pub fn recommender_report(&self) -> Option<RecommenderReport> {
+        self.world.recommender_report()
+    }
 }
 
 /// The summary of a run as of now (its final figures once it finished).
 fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary {
     let finished = world.finished.get();
-    let (trace_hash, trace_events, at) = match finished {
-        Some(f) => (f.trace_hash, f.trace_events, f.at),
-        None => {
-            let (hash, events) = (world.trace_snapshot)();
-            (hash, events, world.now())
-        }
-    };
+    let (trace_hash, trace_events, at) = world.trace_hash_and_end();
     let mut requests: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     let mut requests_failed = 0;
-    for ((op, cause), counts) in &metrics.requests {
+    for ((op, cause), counts) in metrics.requests() {
         *requests
             .entry(op.as_str().to_string())
             .or_default()
@@ -1959,9 +1970,8 @@ fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary 
             .map(|db| LsmShape::from_state(&db.state())),
         faults_injected: btree_map(
             metrics
-                .faults
-                .iter()
-                .map(|(kind, count)| (fault_name(*kind), *count)),
+                .faults()
+                .map(|(kind, count)| (fault_name(kind), count)),
         ),
         engine_events: btree_map(
             metrics
@@ -1984,6 +1994,18 @@ fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary 
 }
 
 impl World {
+    /// The trace's hash and event count, and the time they stand at: the run's end once it
+    /// finished, now before.
+    fn trace_hash_and_end(&self) -> (u64, u64, SimTime) {
+        match self.finished.get() {
+            Some(f) => (f.trace_hash, f.trace_events, f.at),
+            None => {
+                let (hash, events) = (self.trace_snapshot)();
+                (hash, events, self.now())
+            }
+        }
+    }
+
     fn recommender_report(&self) -> Option<RecommenderReport> {
         let sim = self.recommender.as_ref()?.borrow();
         let summary = sim.summary();
@@ -2006,12 +2028,22 @@ impl World {
     }
 }
 
-/// A fault kind's snake_case name, as the trace writes it.
+/// A fault kind's snake_case name, as the trace writes it (a match, not a trip through
+/// serde_json's `Value` serialiser, which would ship in the playground for this alone).
 fn fault_name(kind: strata_sim::FaultKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{kind:?}"))
+    use strata_sim::FaultKind;
+    match kind {
+        FaultKind::ServerError => "server_error",
+        FaultKind::Timeout => "timeout",
+        FaultKind::LostAck => "lost_ack",
+        FaultKind::Slow => "slow",
+        FaultKind::Outage => "outage",
+        FaultKind::BitFlip => "bit_flip",
+        FaultKind::Throttle => "throttle",
+        FaultKind::Crash => "crash",
+        FaultKind::Zombie => "zombie",
+    }
+    .to_string()
 }
 
 /// A scenario played on another runtime and store than the simulator's: the CLI's
@@ -2236,4 +2268,32 @@ pub struct ReaderSummary {
     pub staleness: ReaderStaleness,
     /// Sequence numbers behind the writer's durable watermark.
     pub seq_lag: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use strata_sim::FaultKind;
+
+    #[test]
+    fn fault_names_are_the_trace_names() {
+        for kind in [
+            FaultKind::ServerError,
+            FaultKind::Timeout,
+            FaultKind::LostAck,
+            FaultKind::Slow,
+            FaultKind::Outage,
+            FaultKind::BitFlip,
+            FaultKind::Throttle,
+            FaultKind::Crash,
+            FaultKind::Zombie,
+        ] {
+            let serde_name = serde_json::to_value(kind).unwrap();
+            assert_eq!(serde_name.as_str(), Some(fault_name(kind).as_str()));
+        }
+    }
 }

@@ -5,9 +5,10 @@
 //! The same document is the CLI's input file, the payload of a share URL (see [`crate::share`])
 //! and the playground's state, so the schema is strict: every struct denies unknown fields,
 //! the version is checked before anything else, and [`Scenario::validate`] turns every
-//! out-of-range value into a [`ScenarioError`] that names the field. The runner
-//! ([`crate::runner`]) maps the scenario onto the simulated store and the engine; this module
-//! knows nothing about either, so it stays a pure description.
+//! out-of-range value into a [`ScenarioError`] that names the field, then has each value's
+//! owner check it (through the runner's mapping, `check_owners`) and checks the resource
+//! budget ([`crate::budget`]). The runner ([`crate::runner`]) maps the scenario onto the
+//! simulated store and the engine; this module describes and leaves the mapping to it.
 
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

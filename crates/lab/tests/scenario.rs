@@ -386,3 +386,10 @@ fn sizes_that_cannot_fit_a_browser_tab_are_refused_naming_the_largest_part() {
     sparse["workload"] = serde_json::json!({"key_count": 10_000_000, "value_bytes": 1024});
     parse(&sparse).unwrap();
 }
+
+#[test]
+fn the_playground_example_file_is_the_playground_scenario() {
+    // `strata run tests/scenarios/playground.json` runs what the page starts on.
+    let text = include_str!("../../../tests/scenarios/playground.json");
+    assert_eq!(Scenario::from_json(text).unwrap(), Scenario::playground());
+}
