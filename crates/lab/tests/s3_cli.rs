@@ -157,3 +157,59 @@ fn bad_s3_input_gets_one_line_each() {
         "bucket strata-no-such-bucket does not exist",
     );
 }
+
+#[test]
+fn predict_sets_the_store_beside_the_simulated_prediction() {
+    // memory:// needs no server; the comparison is the same for any store.
+    let scenario = scenario("predict");
+    let output = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args([
+            "run",
+            scenario.as_str(),
+            "--store",
+            "memory://",
+            "--predict",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["summary"]["writes"]["lost_durable"], 0);
+    assert_eq!(printed["prediction"]["finished"], true);
+    let rows = printed["store_vs_prediction"].as_array().unwrap();
+    let figures: Vec<&str> = rows
+        .iter()
+        .map(|row| row["figure"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        figures,
+        [
+            "write latency p50 (ms)",
+            "write latency p99 (ms)",
+            "read latency p50 (ms)",
+            "read latency p99 (ms)",
+            "PUT requests",
+            "GET requests",
+            "LIST requests",
+            "DELETE requests",
+            "cost (USD)",
+        ]
+    );
+    let puts = &rows[4];
+    assert!(puts["store"].as_f64().unwrap() > 0.0, "{puts}");
+    assert!(puts["predicted"].as_f64().unwrap() > 0.0, "{puts}");
+    let ratio = puts["store_over_predicted"].as_f64().unwrap();
+    let expected = puts["store"].as_f64().unwrap() / puts["predicted"].as_f64().unwrap();
+    assert!((ratio - expected).abs() < 1e-9, "{puts}");
+
+    let usage = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["run", scenario.as_str(), "--predict"])
+        .output()
+        .unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&usage.stderr).contains("--predict needs --store"));
+}
