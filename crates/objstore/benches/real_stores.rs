@@ -18,12 +18,16 @@
     clippy::disallowed_types
 )]
 
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "../tests/support/moto_builder.rs"]
+mod moto_builder;
+
 /// Native only: the real stores and tokio do not target the browser.
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
+    use super::moto_builder::builder;
     use bytes::Bytes;
-    use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
-    use object_store::ClientConfigKey;
+    use std::cell::RefCell;
     use std::future::Future;
     use std::pin::Pin;
     use std::rc::Rc;
@@ -33,7 +37,7 @@ mod native {
     use strata_engine::{Db, DbOptions, WriteOptions};
     use strata_objstore::tokio_runtime::TokioRuntime;
     use strata_objstore::{CloudStore, ObjectStore, PutMode, SimStore, SimStoreConfig};
-    use strata_sim::{Cause, EventKind, RuntimeRef, Sim, SimDuration, StoreOp, TraceConfig};
+    use strata_sim::{Cause, EventKind, RuntimeRef, Sim, SimDuration, StoreOp, Trace, TraceConfig};
 
     const OBJECTS: usize = 1000;
     const OBJECT_BYTES: usize = 4096;
@@ -130,6 +134,16 @@ mod native {
         (WRITERS * WRITES_PER_WRITER) as f64 / secs
     }
 
+    /// Every event `trace` records from now on.
+    fn record_events(trace: &mut Trace) -> Rc<RefCell<Vec<EventKind>>> {
+        let events = Rc::new(RefCell::new(Vec::new()));
+        let sink = events.clone();
+        trace.subscribe(Box::new(move |event| {
+            sink.borrow_mut().push(event.kind.clone());
+        }));
+        events
+    }
+
     fn engine_puts(events: &[EventKind]) -> usize {
         events
             .iter()
@@ -144,6 +158,24 @@ mod native {
         puts as f64 * 1000.0 / (WRITERS * WRITES_PER_WRITER) as f64
     }
 
+    /// Both workloads on `store`, with `events` recording the runtime's trace.
+    async fn measure(
+        runtime: RuntimeRef,
+        store: Rc<dyn ObjectStore>,
+        root: String,
+        events: Rc<RefCell<Vec<EventKind>>>,
+    ) -> Figures {
+        let (puts_per_sec, gets_per_sec) = requests(store.clone(), &root).await;
+        let writes_per_sec = engine(runtime, store, &root).await;
+        let puts = engine_puts(&events.borrow());
+        Figures {
+            puts_per_sec,
+            gets_per_sec,
+            writes_per_sec,
+            puts_per_1000_writes: per_1000(puts),
+        }
+    }
+
     fn simulated() -> Figures {
         let sim = Sim::new(1);
         let config = SimStoreConfig {
@@ -152,24 +184,9 @@ mod native {
         };
         let store: Rc<dyn ObjectStore> = Rc::new(SimStore::new(sim.handle(), config));
         let runtime: RuntimeRef = Rc::new(sim.handle());
-        let events = Rc::new(std::cell::RefCell::new(Vec::new()));
-        let sink = events.clone();
-        sim.trace_mut().subscribe(Box::new(move |event| {
-            sink.borrow_mut().push(event.kind.clone());
-        }));
-        let (puts_per_sec, gets_per_sec, writes_per_sec) = sim
-            .block_on(async move {
-                let (puts, gets) = requests(store.clone(), "sim").await;
-                (puts, gets, engine(runtime, store, "sim").await)
-            })
-            .unwrap();
-        let events = events.borrow();
-        Figures {
-            puts_per_sec,
-            gets_per_sec,
-            writes_per_sec,
-            puts_per_1000_writes: per_1000(engine_puts(&events)),
-        }
+        let events = record_events(&mut sim.trace_mut());
+        sim.block_on(measure(runtime, store, "sim".to_string(), events))
+            .unwrap()
     }
 
     fn real(backend: Arc<dyn object_store::ObjectStore>, root: &str) -> Figures {
@@ -184,22 +201,10 @@ mod native {
                 TraceConfig::default(),
                 Box::new(move || started.elapsed().as_nanos() as u64),
             ));
-            let events = Rc::new(std::cell::RefCell::new(Vec::new()));
-            let sink = events.clone();
-            runtime.trace_mut().subscribe(Box::new(move |event| {
-                sink.borrow_mut().push(event.kind.clone());
-            }));
+            let events = record_events(&mut runtime.trace_mut());
             let store: Rc<dyn ObjectStore> =
                 Rc::new(CloudStore::new(backend, runtime.clone() as RuntimeRef));
-            let (puts_per_sec, gets_per_sec) = requests(store.clone(), root).await;
-            let writes_per_sec = engine(runtime, store, root).await;
-            let events = events.borrow();
-            Figures {
-                puts_per_sec,
-                gets_per_sec,
-                writes_per_sec,
-                puts_per_1000_writes: per_1000(engine_puts(&events)),
-            }
+            measure(runtime, store, root.to_string(), events).await
         })
     }
 
@@ -222,18 +227,7 @@ mod native {
         let endpoint = std::env::var("STRATA_S3_TEST_ENDPOINT").ok()?;
         let bucket = std::env::var("STRATA_S3_TEST_BUCKET").ok()?;
         assert!(endpoint.starts_with("http://127.0.0.1:"), "loopback only");
-        let store = AmazonS3Builder::new()
-            .with_config(AmazonS3ConfigKey::Endpoint, endpoint)
-            .with_config(AmazonS3ConfigKey::AccessKeyId, "testing")
-            .with_config(AmazonS3ConfigKey::SecretAccessKey, "testing")
-            .with_config(AmazonS3ConfigKey::Region, "us-east-1")
-            .with_config(
-                AmazonS3ConfigKey::Client(ClientConfigKey::AllowHttp),
-                "true",
-            )
-            .with_bucket_name(bucket)
-            .build()
-            .unwrap();
+        let store = builder(&endpoint).with_bucket_name(bucket).build().unwrap();
         Some(Arc::new(store))
     }
 
