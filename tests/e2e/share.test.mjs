@@ -105,6 +105,30 @@ test('malformed and outdated links give a clear message and fall back to the def
   }
 });
 
+test('a link whose scenario an owner refuses says why and stays in the address bar', async () => {
+  // 32 MiB blocks: within the scenario's own range, over the engine's 16 MiB cap.
+  const scenario = shortScenario({ engine: { block_bytes: 33554432 } });
+  const hash = `#s=v1.${Buffer.from(JSON.stringify(scenario)).toString('base64url')}`;
+  const session = await openPlayground(hash);
+  try {
+    const { page } = session;
+    await page.locator('#message').waitFor();
+    const message = await page.locator('#message').textContent();
+    assert.match(message, /block_bytes must be between 64 and 16 MiB/);
+    assert.doesNotMatch(message, /Loaded/);
+    assert.equal(await page.locator('#seed').inputValue(), '42', 'the default scenario');
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal(new URL(page.url()).hash, hash, 'the refused link is left in the address bar');
+    // Changing the scenario puts the running one's link there.
+    await page.fill('#rate', '150');
+    await page.locator('#rate').press('Tab');
+    await page.waitForFunction((h) => window.location.hash !== h, hash);
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});
+
 test('import a scenario file, refuse a bad one, and export the current one', async () => {
   const session = await openPlayground();
   try {

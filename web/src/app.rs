@@ -165,6 +165,9 @@ struct Boot {
     scenario: Scenario,
     at_ms: Option<u64>,
     message: Option<Message>,
+    /// The link could not be used: leave it in the address bar (so the visitor can see and
+    /// copy what they were sent) until they change the scenario.
+    keep_address: bool,
 }
 
 fn location_parts() -> (String, String) {
@@ -182,6 +185,7 @@ fn boot() -> Boot {
             scenario: link::default_scenario(),
             at_ms: None,
             message: None,
+            keep_address: false,
         },
         LinkRequest::Scenario { scenario, at_ms } => Boot {
             message: Some(Message {
@@ -198,11 +202,13 @@ fn boot() -> Boot {
             }),
             scenario: *scenario,
             at_ms,
+            keep_address: false,
         },
         LinkRequest::Invalid(text) => Boot {
             scenario: link::default_scenario(),
             at_ms: None,
             message: Some(Message { text, error: true }),
+            keep_address: true,
         },
     }
 }
@@ -599,16 +605,26 @@ fn page_url(fragment: &str) -> String {
 pub fn app() -> Html {
     let boot_once = use_mut_ref(|| Some(boot()));
     let session = use_mut_ref(|| {
-        let boot = boot_once.borrow();
-        let boot = boot.as_ref().expect("boot is read before it is taken");
-        let (mut session, _) = session_for(boot.scenario.clone());
-        if let Some(ms) = boot.at_ms {
+        let mut boot = boot_once.borrow_mut();
+        let boot = boot.as_mut().expect("boot is read before it is taken");
+        let (mut session, refused) = session_for(boot.scenario.clone());
+        if let Some(refused) = refused {
+            // The link's scenario validated but could not start: say so, not "loaded".
+            boot.message = Some(refused);
+            boot.keep_address = true;
+        } else if let Some(ms) = boot.at_ms {
             let _ = session.begin_rebuild(
                 boot.scenario.clone(),
                 Milestone::time(SimTime::from_millis(ms)),
             );
         }
         session
+    });
+    // The fragment of the scenario the page started on when the link was refused: the
+    // address bar keeps the refused link until the scenario changes away from it.
+    let kept_address = use_mut_ref(|| {
+        let keep = boot_once.borrow().as_ref().is_some_and(|b| b.keep_address);
+        keep.then(|| link::fragment(session.borrow().scenario(), None))
     });
     let state = use_reducer(|| {
         let boot = boot_once.borrow_mut().take();
@@ -908,8 +924,15 @@ pub fn app() -> Html {
     let scenario = session_ref.scenario().clone();
     let fragment = link::fragment(&scenario, None);
     {
-        // Keep the address bar in step with the scenario (replaceState fires no hashchange).
+        // Keep the address bar in step with the scenario (replaceState fires no hashchange),
+        // except that a refused link stays there until the scenario changes.
+        let kept_address = kept_address.clone();
         use_effect_with(fragment.clone(), move |fragment| {
+            let mut kept = kept_address.borrow_mut();
+            if kept.as_deref() == Some(fragment.as_str()) {
+                return;
+            }
+            *kept = None;
             if let Ok(history) = gloo::utils::window().history() {
                 let _ = history.replace_state_with_url(
                     &wasm_bindgen::JsValue::NULL,

@@ -1,6 +1,7 @@
 //! The live controls: workload (rate, key distribution, value size, read/write mix,
-//! await-durable), engine options (flush interval, memtable size, cache size) and the object
-//! store (preset and its parameters). Each change is validated here first, so a value out of
+//! await-durable), engine options (flush interval, memtable size, cache size, the compaction
+//! style and its main parameters, the backpressure limits) and the object store (preset and
+//! its parameters). Each change is validated here first, so a value out of
 //! range gets a message beside its field and never reaches the run; a valid change is sent to
 //! the root as a live control and takes effect at the current simulated moment.
 
@@ -9,8 +10,10 @@ use crate::session::Settings;
 use crate::widgets::DraftInput;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use strata_engine::{BackpressureMode, CompactionStyle, DbOptions};
 use strata_lab::scenario::{
-    EngineSpec, KeyDistribution, LatencySpec, StorePreset, StoreSpec, ValueBytes, WorkloadSpec,
+    BackpressureSpec, CompactionSpec, EngineSpec, KeyDistribution, LatencySpec, StorePreset,
+    StoreSpec, ValueBytes, WorkloadSpec,
 };
 use strata_lab::Control;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -59,6 +62,15 @@ pub enum Field {
     FlushIntervalMs,
     MemtableKib,
     CacheKib,
+    CompactionStyle,
+    L0Trigger,
+    LevelBaseKib,
+    LevelRatio,
+    MinMergeRuns,
+    MaxRuns,
+    BackpressureMode,
+    MaxL0Ssts,
+    MaxUnflushedKib,
     Preset,
     GetP50,
     GetP99,
@@ -80,6 +92,15 @@ impl Field {
             Field::FlushIntervalMs => "flush-interval",
             Field::MemtableKib => "memtable-kib",
             Field::CacheKib => "cache-kib",
+            Field::CompactionStyle => "compaction-style",
+            Field::L0Trigger => "l0-trigger",
+            Field::LevelBaseKib => "level-base-kib",
+            Field::LevelRatio => "level-ratio",
+            Field::MinMergeRuns => "min-merge-runs",
+            Field::MaxRuns => "max-runs",
+            Field::BackpressureMode => "backpressure-mode",
+            Field::MaxL0Ssts => "max-l0-ssts",
+            Field::MaxUnflushedKib => "max-unflushed-kib",
             Field::Preset => "preset",
             Field::GetP50 => "get-p50",
             Field::GetP99 => "get-p99",
@@ -173,6 +194,64 @@ pub fn control_for(
             engine.block_cache_bytes = Some(whole(field, value)?.saturating_mul(1024));
             1
         }
+        Field::CompactionStyle => {
+            if !["none", "size_tiered", "leveled"].contains(&value) {
+                return Err(format!("compaction style: unknown choice “{value}”"));
+            }
+            // A new style starts from its own defaults; the L0 trigger carries over.
+            let l0_trigger = engine.compaction.as_ref().and_then(|c| c.l0_trigger);
+            engine.compaction = Some(CompactionSpec {
+                l0_trigger: l0_trigger.filter(|_| value != "none"),
+                ..CompactionSpec::style(value)
+            });
+            1
+        }
+        Field::L0Trigger
+        | Field::LevelBaseKib
+        | Field::LevelRatio
+        | Field::MinMergeRuns
+        | Field::MaxRuns => {
+            let compaction = engine
+                .compaction
+                .as_mut()
+                .ok_or_else(|| format!("{}: choose a compaction style first", field.id()))?;
+            let count = |text: &str| -> Result<u32, String> {
+                u32::try_from(whole(field, text)?)
+                    .map_err(|_| format!("{}: “{text}” is too large", field.id()))
+            };
+            match field {
+                Field::L0Trigger => compaction.l0_trigger = Some(count(value)?),
+                Field::LevelBaseKib => {
+                    compaction.level_base_bytes = Some(whole(field, value)?.saturating_mul(1024))
+                }
+                Field::LevelRatio => compaction.level_ratio = Some(number(field, value)?),
+                Field::MinMergeRuns => compaction.min_merge_runs = Some(count(value)?),
+                _ => compaction.max_runs = Some(count(value)?),
+            }
+            1
+        }
+        Field::BackpressureMode | Field::MaxL0Ssts | Field::MaxUnflushedKib => {
+            let backpressure = engine
+                .backpressure
+                .get_or_insert_with(BackpressureSpec::default);
+            match field {
+                Field::BackpressureMode => {
+                    if value != "stall" && value != "reject" {
+                        return Err(format!("backpressure mode: unknown choice “{value}”"));
+                    }
+                    backpressure.mode = Some(value.to_string());
+                }
+                // 0 turns the limit off.
+                Field::MaxL0Ssts => {
+                    backpressure.max_l0_ssts = Some(whole(field, value)?).filter(|n| *n > 0)
+                }
+                _ => {
+                    backpressure.max_unflushed_bytes =
+                        Some(whole(field, value)?.saturating_mul(1024)).filter(|n| *n > 0)
+                }
+            }
+            1
+        }
         Field::Preset => {
             // A new preset starts from that preset's own parameters.
             store = StoreSpec {
@@ -254,6 +333,12 @@ fn current_latency(store: &StoreSpec) -> (LatencySpec, LatencySpec) {
         store.get_latency.unwrap_or(get),
         store.put_latency.unwrap_or(put),
     )
+}
+
+/// The engine options in force for `engine` (defaults filled in), or the engine's defaults
+/// when the settings would not validate (they always do: every change is checked first).
+fn effective_options(engine: &EngineSpec) -> DbOptions {
+    strata_lab::runner::engine_options(engine).unwrap_or_default()
 }
 
 fn engine_value(engine: &EngineSpec) -> (f64, u64, u64) {
@@ -363,6 +448,51 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
     };
     let w = &settings.workload;
     let (flush_ms, memtable_kib, cache_kib) = engine_value(&settings.engine);
+    let options = effective_options(&settings.engine);
+    let select = |field: Field,
+                  label: &'static str,
+                  choices: &[(&'static str, &'static str)],
+                  chosen: &str| {
+        html! {
+            <label class="field">
+                <span class="field-label">{ label }</span>
+                <select id={field.id()} onchange={send(field)} disabled={props.disabled}>
+                    { for choices.iter().map(|(value, text)| html! {
+                        <option value={*value} selected={*value == chosen}>{ *text }</option>
+                    }) }
+                </select>
+                { for error_for(field) }
+            </label>
+        }
+    };
+    let compaction_fields = match options.compaction.style {
+        CompactionStyle::None => html! {},
+        CompactionStyle::Leveled {
+            l0_trigger,
+            level_base_bytes,
+            level_ratio,
+            ..
+        } => html! { <>
+            { number_input(Field::L0Trigger, "L0 trigger", "SSTs", l0_trigger.to_string(), "1", "1") }
+            { number_input(Field::LevelBaseKib, "L1 target", "KiB", (level_base_bytes / 1024).to_string(), "1", "1") }
+            { number_input(Field::LevelRatio, "level ratio", "× per level", format!("{level_ratio}"), "2", "any") }
+        </> },
+        CompactionStyle::SizeTiered {
+            l0_trigger,
+            min_merge_runs,
+            max_runs,
+            ..
+        } => html! { <>
+            { number_input(Field::L0Trigger, "L0 trigger", "SSTs", l0_trigger.to_string(), "1", "1") }
+            { number_input(Field::MinMergeRuns, "merge at least", "runs", min_merge_runs.to_string(), "2", "1") }
+            { number_input(Field::MaxRuns, "at most", "runs", max_runs.to_string(), "2", "1") }
+        </> },
+    };
+    let backpressure = &options.backpressure;
+    let backpressure_mode = match backpressure.mode {
+        BackpressureMode::Stall => "stall",
+        BackpressureMode::Reject => "reject",
+    };
     let (get_latency, put_latency) = current_latency(&settings.store);
     let distribution = match w.key_distribution {
         KeyDistribution::Uniform => "uniform",
@@ -415,6 +545,14 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                 { number_input(Field::FlushIntervalMs, "WAL flush interval", "ms", format!("{flush_ms}"), "0", "any") }
                 { number_input(Field::MemtableKib, "memtable", "KiB", memtable_kib.to_string(), "1", "1") }
                 { number_input(Field::CacheKib, "block cache", "KiB", cache_kib.to_string(), "0", "1") }
+                { select(Field::CompactionStyle, "compaction",
+                    &[("none", "none (L0 grows)"), ("leveled", "leveled"), ("size_tiered", "size-tiered")],
+                    options.compaction.style.name()) }
+                { compaction_fields }
+                { select(Field::BackpressureMode, "backpressure",
+                    &[("stall", "stall writes"), ("reject", "reject writes")], backpressure_mode) }
+                { number_input(Field::MaxL0Ssts, "max L0 SSTs", "(0: none)", backpressure.max_l0_ssts.to_string(), "0", "1") }
+                { number_input(Field::MaxUnflushedKib, "max unflushed", "KiB (0: none)", (backpressure.max_unflushed_bytes / 1024).to_string(), "0", "1") }
             </fieldset>
             <fieldset>
                 <legend>{ "Object store" }</legend>
@@ -479,6 +617,32 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_compaction_style_and_backpressure_become_engine_controls() {
+        let engine = |control: Control| match control {
+            Control::SetEngine { engine } => engine,
+            other => panic!("{other:?}"),
+        };
+        let leveled =
+            engine(control_for(&settings(), Field::CompactionStyle, "leveled", false).unwrap());
+        assert_eq!(leveled.compaction.as_ref().unwrap().style, "leveled");
+        let mut with_leveled = settings();
+        with_leveled.engine = leveled;
+        let ratio = engine(control_for(&with_leveled, Field::LevelRatio, "4", false).unwrap());
+        assert_eq!(ratio.compaction.as_ref().unwrap().level_ratio, Some(4.0));
+        let tiered = engine(
+            control_for(&with_leveled, Field::CompactionStyle, "size_tiered", false).unwrap(),
+        );
+        assert_eq!(tiered.compaction.as_ref().unwrap().style, "size_tiered");
+        assert_eq!(tiered.compaction.as_ref().unwrap().level_ratio, None);
+        let limit = engine(control_for(&settings(), Field::MaxL0Ssts, "8", false).unwrap());
+        assert_eq!(limit.backpressure.unwrap().max_l0_ssts, Some(8));
+        let error = control_for(&with_leveled, Field::LevelRatio, "1.5", false).unwrap_err();
+        assert!(error.contains("level_ratio"), "{error}");
+        let error = control_for(&settings(), Field::L0Trigger, "4", false).unwrap_err();
+        assert!(error.contains("choose a compaction style first"), "{error}");
     }
 
     #[test]

@@ -6,13 +6,12 @@
 //! compare the trace hash at one moment. A `?s=` query is read too, for tools that drop
 //! fragments. Nothing leaves the browser: the fragment is never sent to the server.
 //!
-//! Reading a link never fails the page: a malformed, truncated or outdated link gives a
-//! message that says what was wrong, and the playground starts from its defaults.
+//! Reading a link never fails the page: a malformed, truncated, outdated or invalid link (the
+//! same validation as `strata validate`) gives a message that says what was wrong, the
+//! playground starts from its defaults, and the link stays in the address bar until the
+//! visitor changes the scenario.
 
-use strata_lab::scenario::{
-    DriftSpec, GuardrailSpec, KeyDistribution, LogSpec, OpMix, PolicySpec, PopulationSpec,
-    RecommenderSpec, StorePreset,
-};
+use strata_lab::scenario::RecommenderSpec;
 use strata_lab::Scenario;
 
 /// The fragment parameter holding the share token.
@@ -91,41 +90,14 @@ pub fn fragment(scenario: &Scenario, at_ms: Option<u64>) -> String {
     out
 }
 
-/// The playground's starting scenario: a steady mixed workload on S3 Standard with a
-/// recommender loop logging into the engine, long enough to explore.
+/// The playground's starting scenario ([`Scenario::playground`]).
 pub fn default_scenario() -> Scenario {
-    let mut scenario = Scenario {
-        name: "playground".to_string(),
-        description: "A mixed workload on S3 Standard with a Thompson-sampling recommender logging into the engine.".to_string(),
-        duration_ms: 600_000,
-        ..Scenario::default()
-    };
-    scenario.workload.rate_ops_per_sec = 200.0;
-    scenario.workload.key_distribution = KeyDistribution::Zipf { s: 0.9 };
-    scenario.workload.mix = OpMix {
-        read: 0.3,
-        write: 0.7,
-        ..OpMix::default()
-    };
-    scenario.engine.memtable_bytes = Some(256 * 1024);
-    scenario.store.preset = StorePreset::S3Standard;
-    scenario.recommender = Some(default_recommender());
-    scenario
+    Scenario::playground()
 }
 
 /// The recommender section the playground adds when the user turns the loop on.
 pub fn default_recommender() -> RecommenderSpec {
-    RecommenderSpec {
-        policy: PolicySpec::named("ts"),
-        population: PopulationSpec {
-            items: 12,
-            slates_per_sec: 10.0,
-            ..PopulationSpec::default()
-        },
-        drift: vec![DriftSpec::Abrupt { at_ms: 120_000 }],
-        guardrails: GuardrailSpec::default(),
-        log: LogSpec::default(),
-    }
+    RecommenderSpec::playground()
 }
 
 #[cfg(test)]

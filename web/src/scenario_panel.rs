@@ -20,7 +20,7 @@ use yew::prelude::*;
 pub const MAX_IMPORT_BYTES: u64 = 1024 * 1024;
 
 /// The example scenarios shipped with the playground: (id, label, document).
-pub const EXAMPLES: [(&str, &str, &str); 7] = [
+pub const EXAMPLES: [(&str, &str, &str); 8] = [
     (
         "steady-writes",
         "steady writes",
@@ -55,6 +55,11 @@ pub const EXAMPLES: [(&str, &str, &str); 7] = [
         "recommender",
         "recommender",
         include_str!("../../tests/scenarios/recommender.json"),
+    ),
+    (
+        "compaction",
+        "leveled compaction",
+        include_str!("../../tests/scenarios/compaction.json"),
     ),
 ];
 

@@ -24,7 +24,7 @@ use strata_lab::runner::Progress;
 use strata_lab::scenario::{EngineSpec, FaultSpec, SettingChange, StoreSpec, WorkloadSpec};
 use strata_lab::share::MAX_SHARE_TOKEN_BYTES;
 use strata_lab::{Control, Lab, LabError, Scenario};
-use strata_sim::{EventKind, SimDuration, SimTime, TraceEvent};
+use strata_sim::{Cause, EventKind, SimDuration, SimTime, StoreOp, TraceEvent};
 
 /// Events a live change may process to reach its moment (the next whole millisecond): far
 /// more than one millisecond holds at the highest workload rate.
@@ -48,6 +48,28 @@ pub struct Activity {
     pub finished: Option<SimTime>,
     /// Bytes written by the flush or the compaction (known when it finishes).
     pub bytes: u64,
+    /// A compaction's inputs: SSTs and bytes (0 for a flush).
+    pub input_ssts: u64,
+    pub input_bytes: u64,
+    /// A compaction's progress, from its requests: input bytes read so far and output bytes
+    /// written so far.
+    pub bytes_read: u64,
+    pub bytes_written: u64,
+    /// A compaction's output SSTs (known when it commits).
+    pub output_ssts: u64,
+}
+
+impl Activity {
+    /// Where a running compaction is: reading its inputs until it writes its first output,
+    /// then writing; a finished one has committed its outputs through the manifest.
+    pub fn phase(&self) -> &'static str {
+        match (self.finished, self.bytes_written) {
+            (Some(_), _) => "committed",
+            (None, 0) if self.kind == ActivityKind::Compaction => "reading inputs",
+            (None, _) if self.kind == ActivityKind::Compaction => "writing outputs",
+            (None, _) => "running",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +108,11 @@ pub struct Observed {
     pub policy_updates: u64,
     pub checkpoints: u64,
     pub fenced: u64,
+    /// Compactions started and committed since the run began.
+    pub compactions_started: u64,
+    pub compactions_committed: u64,
+    /// The most recent compaction, running or committed (the activity strip may have moved on).
+    pub last_compaction: Option<Activity>,
     pub crashes: u64,
     pub recoveries: u64,
     pub durability_checks: u64,
@@ -118,9 +145,31 @@ impl Observed {
                 started: at,
                 finished: None,
                 bytes: 0,
+                input_ssts: 0,
+                input_bytes: 0,
+                bytes_read: 0,
+                bytes_written: 0,
+                output_ssts: 0,
             },
             MAX_ACTIVITIES,
         );
+    }
+
+    /// The running compaction, most recent first (the engine runs one at a time).
+    fn running_compaction(&mut self) -> Option<&mut Activity> {
+        self.activities
+            .iter_mut()
+            .rev()
+            .find(|a| a.kind == ActivityKind::Compaction && a.finished.is_none())
+    }
+
+    fn remember_compaction(&mut self, job_id: u64) {
+        self.last_compaction = self
+            .activities
+            .iter()
+            .rev()
+            .find(|a| a.kind == ActivityKind::Compaction && a.id == job_id)
+            .copied();
     }
 
     fn finish(&mut self, kind: ActivityKind, id: u64, at: SimTime, bytes: u64) {
@@ -145,14 +194,49 @@ impl Observed {
             EventKind::FlushFinished {
                 memtable_id, bytes, ..
             } => self.finish(ActivityKind::Flush, *memtable_id, at, *bytes),
-            EventKind::CompactionStarted { job_id, .. } => {
-                self.start(ActivityKind::Compaction, *job_id, at)
+            EventKind::CompactionStarted {
+                job_id,
+                input_ssts,
+                input_bytes,
+            } => {
+                self.start(ActivityKind::Compaction, *job_id, at);
+                if let Some(job) = self.running_compaction() {
+                    job.input_ssts = *input_ssts;
+                    job.input_bytes = *input_bytes;
+                }
+                self.compactions_started += 1;
+                self.remember_compaction(*job_id);
             }
             EventKind::CompactionFinished {
                 job_id,
+                output_ssts,
                 output_bytes,
-                ..
-            } => self.finish(ActivityKind::Compaction, *job_id, at, *output_bytes),
+            } => {
+                if let Some(job) = self
+                    .activities
+                    .iter_mut()
+                    .rev()
+                    .find(|a| a.kind == ActivityKind::Compaction && a.id == *job_id)
+                {
+                    job.output_ssts = *output_ssts;
+                }
+                self.finish(ActivityKind::Compaction, *job_id, at, *output_bytes);
+                self.compactions_committed += 1;
+                self.remember_compaction(*job_id);
+            }
+            EventKind::Request(request) if request.cause == Cause::Compaction => {
+                let job_id = self.running_compaction().map(|job| {
+                    match request.op {
+                        StoreOp::Get => job.bytes_read += request.bytes,
+                        StoreOp::Put => job.bytes_written += request.bytes,
+                        _ => {}
+                    }
+                    job.id
+                });
+                if let Some(job_id) = job_id {
+                    self.remember_compaction(job_id);
+                }
+            }
             EventKind::FaultInjected { fault, key } => {
                 let head = format!("fault injected: {fault:?}");
                 // Per-request faults can come by the thousand: only a change of kind is worth

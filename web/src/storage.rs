@@ -12,7 +12,8 @@ use crate::format;
 use crate::session::{Activity, ActivityKind, EventLine, Session};
 use crate::timeline::{requests_in_window, Timeline};
 use std::rc::Rc;
-use strata_engine::{DbState, DbStatus};
+use strata_engine::compaction::level_target_bytes;
+use strata_engine::{CompactionStyle, DbState, DbStatus};
 use strata_lab::runner::{ClientError, WriterStatus};
 use strata_sim::{Histogram, RequestRecord, SimDuration, SimTime, StoreOp};
 use yew::prelude::*;
@@ -60,16 +61,61 @@ impl LatencyModel {
     }
 }
 
+/// The compaction style as the view labels it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CompactionModel {
+    None,
+    SizeTiered,
+    /// Leveled, with the target size of levels 1, 2, … (the last level never overflows).
+    Leveled {
+        level_targets_bytes: Vec<u64>,
+    },
+}
+
+impl CompactionModel {
+    fn of(options: &strata_engine::DbOptions) -> Self {
+        match options.compaction.style {
+            CompactionStyle::None => CompactionModel::None,
+            CompactionStyle::SizeTiered { .. } => CompactionModel::SizeTiered,
+            CompactionStyle::Leveled {
+                level_base_bytes,
+                level_ratio,
+                max_levels,
+                ..
+            } => CompactionModel::Leveled {
+                level_targets_bytes: (1..=max_levels)
+                    .map(|level| level_target_bytes(level_base_bytes, level_ratio, level))
+                    .collect(),
+            },
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            CompactionModel::None => "no compaction",
+            CompactionModel::SizeTiered => "size-tiered compaction",
+            CompactionModel::Leveled { .. } => "leveled compaction",
+        }
+    }
+}
+
 /// Everything the storage view draws.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StorageModel {
     pub now: SimTime,
     pub key_count: u64,
     pub writer: WriterStatus,
+    /// Writers opened so far: 0 until the first open completes.
+    pub writers_opened: u64,
     pub db: Option<DbState>,
     pub zombie: Option<DbState>,
     pub wal_limit_bytes: u64,
+    /// The compaction style in force, with the target size of each level when leveled.
+    pub compaction: CompactionModel,
     pub activities: Vec<Activity>,
+    pub compactions_started: u64,
+    pub compactions_committed: u64,
+    pub last_compaction: Option<Activity>,
     pub cost_usd_per_month: f64,
     pub cost_usd_so_far: f64,
     pub puts_per_1000_writes: f64,
@@ -138,6 +184,9 @@ impl StorageModel {
             .engine
             .max_wal_bytes
             .unwrap_or(strata_engine::DbOptions::default().max_wal_bytes as u64);
+        let compaction = CompactionModel::of(
+            &strata_lab::runner::engine_options(&settings.engine).unwrap_or_default(),
+        );
         let mut errors = lab.recent_errors();
         errors.reverse();
         errors.truncate(MAX_LISTED);
@@ -152,10 +201,15 @@ impl StorageModel {
             now,
             key_count: settings.workload.key_count,
             writer: lab.writer_status(),
+            writers_opened: lab.writers_opened(),
             db: lab.db_state(),
             zombie: lab.zombie_state(),
             wal_limit_bytes,
+            compaction,
             activities: observed.activities.iter().copied().collect(),
+            compactions_started: observed.compactions_started,
+            compactions_committed: observed.compactions_committed,
+            last_compaction: observed.last_compaction,
             cost_usd_per_month: format::picousd_to_usd(
                 stats.cost.projected_total_picousd_per_month,
             ),
@@ -326,18 +380,46 @@ fn lsm_figure(model: &StorageModel) -> Html {
                 </rect>
             }
         });
+        // A leveled layout's runs are its levels, each against its target size; a tiered
+        // layout's are runs, newest first.
+        let target = match &model.compaction {
+            CompactionModel::Leveled {
+                level_targets_bytes,
+            } if run.level > 0 => level_targets_bytes.get(run.level as usize - 1).copied(),
+            _ => None,
+        };
+        let label = if run.level > 0 {
+            format!("L{} ({} SSTs)", run.level, run.ssts.len())
+        } else {
+            format!("run {} ({} SSTs)", run.id, run.ssts.len())
+        };
+        let size = match target {
+            Some(target) => format!(
+                "{} of {} target",
+                format::bytes(run.size_bytes),
+                format::bytes(target)
+            ),
+            None => format::bytes(run.size_bytes),
+        };
+        let kind = if run.level > 0 { "level" } else { "tiered-run" };
         rows.push(html! {
-            <g key={format!("run-{}", run.id)} class={classes!("run", (compacting > 0 && index == 0).then_some("compacting"))}>
-                <text x="4" y={format!("{:.1}", y + 15.0)} class="row-label">{ format!("run {} ({} SSTs, {})", run.id, run.ssts.len(), format::bytes(run.size_bytes)) }</text>
+            <g key={format!("run-{}", run.id)} class={classes!("run", kind, (compacting > 0 && index == 0).then_some("compacting"))}
+               data-level={run.level.to_string()}>
+                <text x="4" y={format!("{:.1}", y + 12.0)} class="row-label run-label">{ label }</text>
+                <text x="4" y={format!("{:.1}", y + 24.0)} class="row-label run-size">{ size }</text>
                 { for segments }
             </g>
         });
         y += ROW;
     }
     if compacting > 0 {
+        let phase = model
+            .last_compaction
+            .filter(|job| job.finished.is_none())
+            .map_or("compacting", |job| job.phase());
         rows.push(html! {
             <g key="compacting" class="activity compaction-activity">
-                <text x={format!("{:.1}", LSM_WIDTH - 10.0)} y={format!("{:.1}", y + 15.0)} text-anchor="end">{ format!("compacting ({compacting} jobs)") }</text>
+                <text x={format!("{:.1}", LSM_WIDTH - 10.0)} y={format!("{:.1}", y + 15.0)} text-anchor="end">{ format!("{phase} ({compacting} jobs)") }</text>
             </g>
         });
         y += ROW;
@@ -384,6 +466,7 @@ fn activity_strip(model: &StorageModel) -> Html {
                     ActivityKind::Compaction => ("compaction", format!("compaction job #{}", a.id)),
                 };
                 let (state, text) = match a.finished {
+                    None if a.kind == ActivityKind::Compaction => ("running", compaction_progress(a)),
                     None => ("running", format!("{what} → started {} …", format::sim_time(a.started))),
                     Some(end) => ("done", format!("{what} ✓ {} in {}", format::bytes(a.bytes), format::millis(end.saturating_since(a.started).as_millis_f64()))),
                 };
@@ -394,6 +477,51 @@ fn activity_strip(model: &StorageModel) -> Html {
                 }
             }) }
         </div>
+    }
+}
+
+/// A running compaction's phase and progress: "compaction job #3: reading inputs, 40 KiB of
+/// 120 KiB from 4 SSTs".
+fn compaction_progress(job: &Activity) -> String {
+    let inputs = format!(
+        "{} of {} from {} SSTs",
+        format::bytes(job.bytes_read),
+        format::bytes(job.input_bytes),
+        job.input_ssts
+    );
+    match job.phase() {
+        "writing outputs" => format!(
+            "compaction job #{}: writing outputs, {} so far (read {inputs})",
+            job.id,
+            format::bytes(job.bytes_written)
+        ),
+        phase => format!("compaction job #{}: {phase}, {inputs}", job.id),
+    }
+}
+
+/// The compaction line under the tree: the style, the counts, and the last job's story
+/// (started, read its inputs, wrote its outputs, committed), which outlasts its pill.
+fn compaction_line(model: &StorageModel) -> Html {
+    let last = model.last_compaction.map(|job| match job.finished {
+        Some(end) => format!(
+            "last: job #{} read {} SSTs ({}), wrote {} SSTs ({}), committed at {}",
+            job.id,
+            job.input_ssts,
+            format::bytes(job.input_bytes),
+            job.output_ssts,
+            format::bytes(job.bytes),
+            format::sim_time(end)
+        ),
+        None => compaction_progress(&job),
+    });
+    html! {
+        <p class="compaction-line" id="compactions">
+            { format!("{}: {} started, {} committed", model.compaction.name(),
+                format::grouped(model.compactions_started), format::grouped(model.compactions_committed)) }
+            if let Some(last) = last {
+                <span class="muted" id="last-compaction">{ format!(" · {last}") }</span>
+            }
+        </p>
     }
 }
 
@@ -454,6 +582,10 @@ fn writer_line(model: &StorageModel) -> Html {
             ),
         ),
         (WriterStatus::Up, None) => ("up", "writer up".to_string()),
+        (WriterStatus::Opening, _) if model.writers_opened == 0 => (
+            "opening",
+            "writer opening (first open: reading the manifest)".to_string(),
+        ),
         (WriterStatus::Opening, _) => (
             "opening",
             "writer opening (recovery in progress)".to_string(),
@@ -510,6 +642,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
             <section class="panel" aria-label="LSM tree">
                 <h2>{ "The LSM tree" }</h2>
                 { lsm_figure(m) }
+                { compaction_line(m) }
                 { activity_strip(m) }
                 { wal_figure(m) }
             </section>

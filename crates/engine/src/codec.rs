@@ -105,6 +105,13 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A length or offset read from an object as a `usize`, or an error when it does not fit this
+/// platform (a u64 above 4 GiB on wasm32). Never `as usize`, which would truncate it there.
+#[inline]
+pub fn to_usize(value: u64, what: &str) -> Result<usize, String> {
+    usize::try_from(value).map_err(|_| format!("{what} {value} does not fit this platform"))
+}
+
 /// Reads a little-endian u32 at `offset`, if in bounds.
 #[inline]
 pub fn u32_at(bytes: &[u8], offset: usize) -> Option<u32> {
@@ -276,5 +283,17 @@ mod tests {
         assert_eq!(display_key(b"user:42"), "user:42");
         assert_eq!(display_key(&[0, 255]), "0x00ff");
         assert_eq!(display_key(b""), "0x");
+    }
+
+    #[test]
+    fn lengths_convert_exactly_or_not_at_all() {
+        assert_eq!(to_usize(7, "length"), Ok(7));
+        let above_four_gib = to_usize(1 << 32, "length");
+        if usize::BITS == 32 {
+            let error = above_four_gib.unwrap_err();
+            assert!(error.contains("does not fit"), "{error}");
+        } else {
+            assert_eq!(above_four_gib.map(|n| n as u64), Ok(1u64 << 32));
+        }
     }
 }

@@ -12,8 +12,10 @@
 //! the update-heavy workloads the playground runs.
 
 use crate::error::{Error, Result};
-use crate::format::manifest::{Manifest, SortedRun, SstInfo};
+use crate::format::manifest::{Manifest, RetiredSst, SortedRun, SstInfo};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use strata_sim::SimTime;
 
 /// The deepest level a leveled layout may have; the last level never overflows.
 pub const MAX_LEVELS: u32 = 10;
@@ -166,11 +168,15 @@ impl CompactionOptions {
     }
 }
 
-/// What the policy looks at: the style in force and the manifest's SST layout.
+/// What the policy looks at: the style in force, the manifest's SST layout, and the SSTs a
+/// compaction found corrupt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompactionState<'a> {
     pub style: &'a CompactionStyle,
     pub manifest: &'a Manifest,
+    /// No task that reads one of these is planned: merging around a corrupt SST would
+    /// reorder versions, and merging it again would only download it again.
+    pub quarantined: &'a BTreeSet<u64>,
 }
 
 /// One merge to perform.
@@ -210,6 +216,9 @@ pub struct CompactionOutcome {
     pub ssts: Vec<SstInfo>,
     /// The highest SST counter the job allocated.
     pub max_sst_counter: u64,
+    /// When the inputs leave the manifest (the committing writer's clock): they are retired
+    /// at this instant, and GC keeps them for `gc_min_age` after it.
+    pub retired_at: SimTime,
 }
 
 fn run_size(run: &SortedRun) -> u64 {
@@ -217,7 +226,17 @@ fn run_size(run: &SortedRun) -> u64 {
 }
 
 /// The next compaction, if any, under the style in force. A style switch takes effect here.
+/// `None` as well when the task the style wants would read a quarantined SST.
 pub fn plan(state: &CompactionState<'_>) -> Option<CompactionTask> {
+    let task = plan_style(state)?;
+    let blocked = task
+        .input_ssts(state.manifest)
+        .iter()
+        .any(|sst| state.quarantined.contains(&sst.id));
+    (!blocked).then_some(task)
+}
+
+fn plan_style(state: &CompactionState<'_>) -> Option<CompactionTask> {
     match *state.style {
         CompactionStyle::None => None,
         CompactionStyle::SizeTiered {
@@ -374,8 +393,9 @@ pub enum ApplyError {
     MissingRun(u64),
 }
 
-/// Records a finished compaction: removes its inputs and puts its output run where the
-/// inputs were in read order. The manifest is unchanged on error.
+/// Records a finished compaction: removes its inputs, lists them as retired at
+/// `outcome.retired_at`, and puts its output run where the inputs were in read order. The
+/// manifest is unchanged on error.
 pub fn apply(
     manifest: &mut Manifest,
     task: &CompactionTask,
@@ -397,6 +417,16 @@ pub fn apply(
         .iter()
         .position(|run| task.input_runs.contains(&run.id))
         .unwrap_or(0);
+    let retired_at = outcome.retired_at;
+    let retired: Vec<RetiredSst> = task
+        .input_ssts(manifest)
+        .into_iter()
+        .map(|sst| RetiredSst {
+            id: sst.id,
+            retired_at,
+        })
+        .collect();
+    manifest.retired.extend(retired);
     manifest.l0.retain(|sst| !task.input_l0.contains(&sst.id));
     manifest
         .runs
@@ -456,6 +486,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
+            quarantined: &BTreeSet::new(),
         })
         .expect("L0 is at its trigger");
         assert_eq!(task.input_l0, vec![4, 3, 2, 1]);
@@ -467,6 +498,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
+            quarantined: &BTreeSet::new(),
         })
         .expect("L1 is over its 1000-byte target");
         assert_eq!(
@@ -479,7 +511,8 @@ mod tests {
         assert_eq!(
             plan(&CompactionState {
                 style: &style,
-                manifest: &quiet
+                manifest: &quiet,
+                quarantined: &BTreeSet::new(),
             }),
             None
         );
@@ -492,6 +525,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
+            quarantined: &BTreeSet::new(),
         })
         .expect("L0 at trigger");
         assert_eq!((task.input_runs.len(), task.bottom), (0, false));
@@ -509,6 +543,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
+            quarantined: &BTreeSet::new(),
         })
         .expect("four similar runs");
         assert_eq!(task.input_runs, vec![1, 2, 3, 4]);
@@ -522,6 +557,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
+            quarantined: &BTreeSet::new(),
         })
         .expect("tiered runs are not a leveled layout");
         assert_eq!(task.input_runs, vec![1, 2]);
@@ -541,6 +577,7 @@ mod tests {
         let outcome = CompactionOutcome {
             ssts: vec![sst(77, 600)],
             max_sst_counter: 40,
+            retired_at: SimTime::from_nanos(9),
         };
         apply(&mut state, &task, &outcome).unwrap();
         assert!(state.l0.is_empty());
@@ -549,6 +586,16 @@ mod tests {
         assert_eq!(state.runs[0].ssts[0].id, 77);
         assert_eq!(state.runs[1].id, 2);
         assert_eq!(state.next_sst_counter, 41);
+        let retired: Vec<(u64, u64)> = state
+            .retired
+            .iter()
+            .map(|retired| (retired.id, retired.retired_at.as_nanos()))
+            .collect();
+        assert_eq!(
+            retired,
+            vec![(2, 9), (1, 9), (1001, 9)],
+            "every input, retired"
+        );
         // Applying again finds its inputs gone and changes nothing.
         let before = state.clone();
         assert_eq!(

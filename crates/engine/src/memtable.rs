@@ -185,6 +185,9 @@ impl Memtable {
     #[inline]
     pub fn insert(&mut self, key: Bytes, seq: u64, value: Option<Bytes>, prune: Prune) {
         debug_assert!(seq >= self.max_seq, "sequence numbers only grow");
+        // The write path and WAL decoding both refuse empty keys; one here would only surface
+        // at the next flush, far from its cause.
+        assert!(!key.is_empty(), "memtable keys are non-empty");
         if self.min_seq == 0 {
             self.min_seq = seq;
         }

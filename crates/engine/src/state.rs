@@ -53,6 +53,9 @@ pub struct Counters {
     pub scan_gets: u64,
     pub compactions: u64,
     pub compaction_failures: u64,
+    /// Compaction inputs that failed their checksum or did not parse: each is quarantined
+    /// from compaction planning (`DbState::quarantined_ssts`) and needs an operator.
+    pub compaction_corrupt_inputs: u64,
     pub compaction_bytes_read: u64,
     pub compaction_bytes_written: u64,
     /// Total time writes spent stalled by backpressure, in nanoseconds.
@@ -145,6 +148,9 @@ pub struct DbState {
     /// Sorted runs, newest first.
     pub runs: Vec<RunState>,
     pub wal: WalState,
+    /// SSTs a compaction found corrupt: no compaction is planned over them (an operator must
+    /// restore or drop them), ascending.
+    pub quarantined_ssts: Vec<u64>,
     pub cache: CacheStats,
     pub open_snapshots: u64,
     pub counters: Counters,

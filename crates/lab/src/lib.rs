@@ -17,6 +17,7 @@
 //!
 //! # Code map
 //! - [`scenario`]: the versioned scenario document and its validation.
+//! - [`budget`]: the one resource budget: a scenario's sizes added up as modelled memory.
 //! - [`share`]: the compact share token (`v1.` + base64url JSON) that carries a scenario in a URL.
 //! - [`metrics`]: aggregates folded from trace events only (the summary's figures).
 //! - [`workload`]: the seeded operation generator (kinds, keys, values, arrival gaps).
@@ -37,6 +38,7 @@
 //! folds the same trace shows the same numbers.
 
 pub mod bench;
+pub mod budget;
 pub mod durability;
 pub mod metrics;
 pub mod recommender;

@@ -241,6 +241,8 @@ struct World {
     recommender_log_failures: Cell<u64>,
     /// The read replica, when the scenario asks for one (opened at the start of the run).
     reader: RefCell<Option<Rc<Reader>>>,
+    /// Tasks the runtime refused at its task limit (see [`SpawnWatch`]).
+    tasks_refused: Cell<u64>,
 }
 
 /// A scenario being played.
@@ -340,8 +342,19 @@ pub fn store_config(spec: &StoreSpec) -> SimStoreConfig {
     config
 }
 
-/// The engine options a scenario asks for: the engine's defaults, with overrides applied.
+/// The engine options a scenario asks for: the engine's defaults, with overrides applied,
+/// checked by the engine.
 pub fn engine_options(spec: &EngineSpec) -> Result<DbOptions, LabError> {
+    let options = engine_options_unchecked(spec);
+    options
+        .validate()
+        .map_err(|e| LabError::EngineOptions(e.to_string()))?;
+    Ok(options)
+}
+
+/// The same options, before the engine has checked them (the resource budget reads their
+/// sizes; [`check_owners`] asks the engine).
+pub(crate) fn engine_options_unchecked(spec: &EngineSpec) -> DbOptions {
     let mut options = DbOptions::default();
     let usize_of = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
     if let Some(ms) = spec.flush_interval_ms {
@@ -408,9 +421,70 @@ pub fn engine_options(spec: &EngineSpec) -> Result<DbOptions, LabError> {
         };
     }
     options
-        .validate()
-        .map_err(|e| LabError::EngineOptions(e.to_string()))?;
-    Ok(options)
+}
+
+/// Asks the owner of each value in the scenario whether it accepts it: the engine its
+/// options (the scenario's and every engine change's), the simulated store its
+/// configuration (likewise) and each store fault, the recommender its population, policy,
+/// guardrails and log. The scenario's own field checks come first and catch most values
+/// with the field named; this catches what only an owner knows (the engine's 16 MiB block
+/// cap, say), so that whatever validates also runs. Called by [`Scenario::validate`], the one
+/// path `strata validate`, `strata run` and the playground all take.
+pub(crate) fn check_owners(scenario: &Scenario) -> Result<(), ScenarioError> {
+    fn refused(field: String, owner: &str, error: impl std::fmt::Display) -> ScenarioError {
+        ScenarioError::Invalid {
+            field,
+            reason: format!("the {owner} refuses it: {error}"),
+        }
+    }
+    let mut engines = vec![("engine".to_string(), &scenario.engine)];
+    let mut stores = vec![("store".to_string(), &scenario.store)];
+    for (index, change) in scenario.changes.iter().enumerate() {
+        match change {
+            SettingChange::Engine { engine, .. } => {
+                engines.push((format!("changes[{index}].engine"), engine))
+            }
+            SettingChange::Store { store, .. } => {
+                stores.push((format!("changes[{index}].store"), store))
+            }
+            SettingChange::Workload { .. } => {}
+        }
+    }
+    for (field, spec) in engines {
+        engine_options_unchecked(spec)
+            .validate()
+            .map_err(|e| refused(field, "engine", e))?;
+    }
+    for (field, spec) in stores {
+        store_config(spec)
+            .validate()
+            .map_err(|e| refused(field, "simulated store", e))?;
+    }
+    for (index, fault) in scenario.faults.iter().enumerate() {
+        if let Some(spec) = store_fault(fault) {
+            spec.validate()
+                .map_err(|e| refused(format!("faults[{index}]"), "simulated store", e))?;
+        }
+    }
+    if let Some(spec) = &scenario.recommender {
+        let plan = crate::recommender::plan(spec)
+            .map_err(|e| refused("recommender.log".to_string(), "recommender", e))?;
+        let config = &plan.config;
+        config
+            .population
+            .validate()
+            .map_err(|e| refused("recommender.population".to_string(), "recommender", e))?;
+        config
+            .guardrails
+            .validate()
+            .map_err(|e| refused("recommender.guardrails".to_string(), "recommender", e))?;
+        // One arm is enough to check every parameter without sizing a model by the catalogue.
+        config
+            .policy
+            .build(1)
+            .map_err(|e| refused("recommender.policy".to_string(), "recommender", e))?;
+    }
+    Ok(())
 }
 
 /// The engine's compaction options for a scenario's compaction section: the style's
@@ -516,17 +590,95 @@ pub fn store_fault(fault: &FaultSpec) -> Option<StoreFaultSpec> {
     Some(spec)
 }
 
-/// Decrements the in-flight count when an operation ends, however it ends.
+/// One of the workload's in-flight slots. It is taken before the operation's task is spawned
+/// and moved into it, so the slot comes back however the operation ends: when it finishes,
+/// fails, or never starts because the runtime refused the task (a refused future is dropped
+/// unpolled, and this guard with it).
 struct InFlightGuard {
     world: Rc<World>,
 }
 
+impl InFlightGuard {
+    fn take(world: &Rc<World>) -> InFlightGuard {
+        world.in_flight.set(world.in_flight.get() + 1);
+        InFlightGuard {
+            world: world.clone(),
+        }
+    }
+}
+
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
-        self.world
-            .in_flight
-            .set(self.world.in_flight.get().saturating_sub(1));
+        let in_flight = self.world.in_flight.get();
+        assert!(in_flight > 0, "an in-flight slot is given back only once");
+        self.world.in_flight.set(in_flight - 1);
         self.world.in_flight_changed.notify_waiters();
+    }
+}
+
+/// Watches a spawned task for refusal. An executor at its live-task limit drops the future
+/// it has no room for without polling it, and nothing else tells the spawner; so the watch
+/// rides inside the future, is marked when the task first runs, and reports a refusal when
+/// it is dropped unstarted: the lab counts it (the summary's `tasks_refused`), notes it in
+/// the trace, and for an operation records a failed client operation, so a run at the limit
+/// degrades visibly instead of stalling in silence.
+struct SpawnWatch {
+    world: Rc<World>,
+    what: TaskKind,
+    started: bool,
+}
+
+/// What a watched task was, for the refusal's note.
+#[derive(Clone, Copy)]
+enum TaskKind {
+    /// A client operation (`put`, `get`…): its refusal is also a failed operation.
+    Operation(&'static str),
+    /// Any other task of the run (the director, a recovery, a verifier…).
+    Background(&'static str),
+}
+
+impl SpawnWatch {
+    fn mark_started(&mut self) {
+        self.started = true;
+    }
+}
+
+impl Drop for SpawnWatch {
+    fn drop(&mut self) {
+        if self.started {
+            return;
+        }
+        let world = &self.world;
+        world.tasks_refused.set(world.tasks_refused.get() + 1);
+        let (what, operation) = match self.what {
+            TaskKind::Operation(name) => (name, Some(name)),
+            TaskKind::Background(name) => (name, None),
+        };
+        world.note(format!(
+            "task refused at the simulation's task limit: {what}"
+        ));
+        if let Some(name) = operation {
+            let now = world.now();
+            world.push_error(
+                name,
+                "refused",
+                "the simulation is at its task limit; the operation did not run".to_string(),
+            );
+            world.record_op(name, 0, now, false, false);
+        }
+    }
+}
+
+/// Counts a durability-check worker down when it is dropped, finished or refused.
+struct WorkerDone {
+    remaining: Rc<Cell<usize>>,
+    done: Notify,
+}
+
+impl Drop for WorkerDone {
+    fn drop(&mut self) {
+        self.remaining.set(self.remaining.get() - 1);
+        self.done.notify_waiters();
     }
 }
 
@@ -557,8 +709,23 @@ impl World {
         self.runtime.sleep(deadline.saturating_since(self.now()))
     }
 
-    fn spawn(&self, future: impl std::future::Future<Output = ()> + 'static) {
-        self.runtime.spawn_detached(Box::pin(future));
+    /// Spawns one of the run's tasks, watched for refusal (see [`SpawnWatch`]).
+    fn spawn(
+        self: &Rc<Self>,
+        what: TaskKind,
+        future: impl std::future::Future<Output = ()> + 'static,
+    ) {
+        let mut watch = SpawnWatch {
+            world: self.clone(),
+            what,
+            started: false,
+        };
+        self.runtime.spawn_detached(Box::pin(async move {
+            // A method call moves the whole watch into the task (assigning the field alone
+            // would capture only the field, and the watch would drop here, unstarted).
+            watch.mark_started();
+            future.await;
+        }));
     }
 
     fn sim_store(&self) -> Result<&SimStore, LabError> {
@@ -721,10 +888,7 @@ impl World {
     }
 
     /// Runs one drawn operation against the writer and records it.
-    async fn run_op(self: Rc<Self>, op: DrawnOp) {
-        let _guard = InFlightGuard {
-            world: self.clone(),
-        };
+    async fn run_op(self: Rc<Self>, op: DrawnOp, _slot: InFlightGuard) {
         let start = self.now();
         let name = op.kind.as_str();
         let key_bytes = self.key_bytes.get();
@@ -836,7 +1000,13 @@ impl World {
             let tally = tally.clone();
             let remaining = remaining.clone();
             let done = done.clone();
-            self.spawn(async move {
+            // Counts this worker down however it ends, refused at spawn included: a
+            // verification must not wait for a worker that never ran.
+            let worker_done = WorkerDone {
+                remaining: remaining.clone(),
+                done: done.clone(),
+            };
+            self.spawn(TaskKind::Background("durability check"), async move {
                 loop {
                     let Some((key, record)) = queue.borrow_mut().pop_front() else {
                         break;
@@ -868,8 +1038,7 @@ impl World {
                         }
                     }
                 }
-                remaining.set(remaining.get() - 1);
-                done.notify_waiters();
+                drop(worker_done);
             });
         }
         loop {
@@ -915,7 +1084,7 @@ impl World {
         }
         self.set_writer(WriterSlot::Opening);
         let world = self.clone();
-        self.spawn(async move {
+        self.spawn(TaskKind::Background("recovery"), async move {
             match world.open_writer("recover").await {
                 Some(db) => {
                     world.set_writer(WriterSlot::Up(db.clone()));
@@ -940,7 +1109,7 @@ impl World {
             ));
         }
         let world = self.clone();
-        self.spawn(async move {
+        self.spawn(TaskKind::Background("takeover"), async move {
             // The old writer keeps serving while the new one opens, as in a real takeover
             // where nobody told the old process it was replaced.
             let Some(new) = world.open_writer("takeover").await else {
@@ -951,7 +1120,9 @@ impl World {
             *world.zombie.borrow_mut() = Some(old.clone());
             world.set_writer(WriterSlot::Up(new.clone()));
             let zombie_world = world.clone();
-            world.spawn(async move { zombie_world.zombie_writes(old).await });
+            world.spawn(TaskKind::Background("zombie writes"), async move {
+                zombie_world.zombie_writes(old).await
+            });
             world.verify(new, "takeover").await;
         });
         Ok(())
@@ -1026,7 +1197,7 @@ impl World {
         };
         self.set_writer(WriterSlot::Opening);
         let world = self.clone();
-        self.spawn(async move {
+        self.spawn(TaskKind::Background("restart"), async move {
             if let Err(error) = old.close().await {
                 world.note(format!("restart: close failed: {error}"));
             }
@@ -1075,7 +1246,7 @@ impl World {
                 if let Some(after) = recover_after_ms {
                     let world = self.clone();
                     let delay = SimDuration::from_millis(*after);
-                    self.spawn(async move {
+                    self.spawn(TaskKind::Background("timed recovery"), async move {
                         world.sleep(delay).await;
                         if let Err(error) = world.spawn_recover() {
                             world.note(error.to_string());
@@ -1102,7 +1273,7 @@ impl World {
     fn schedule_event(self: &Rc<Self>, fault: FaultSpec) {
         let world = self.clone();
         let at = SimTime::from_millis(fault.start_ms());
-        self.spawn(async move {
+        self.spawn(TaskKind::Background(fault.kind()), async move {
             world.sleep_until(at).await;
             if world.finished.get().is_some() {
                 return;
@@ -1145,9 +1316,9 @@ impl World {
                 }
             }
             let op = self.generator.borrow_mut().next_op();
-            self.in_flight.set(self.in_flight.get() + 1);
-            let world = self.clone();
-            self.spawn(world.run_op(op));
+            let slot = InFlightGuard::take(&self);
+            let kind = TaskKind::Operation(op.kind.as_str());
+            self.spawn(kind, self.clone().run_op(op, slot));
         }
     }
 
@@ -1220,7 +1391,7 @@ impl World {
             None => self.set_writer(WriterSlot::Down),
         }
         let generator = self.clone();
-        self.spawn(generator.generate());
+        self.spawn(TaskKind::Background("workload"), generator.generate());
         self.sleep_until(self.end).await;
         // The workload has stopped: let what is in flight finish.
         let drain_deadline = self.end + DRAIN_LIMIT;
@@ -1323,7 +1494,9 @@ impl World {
             end: SimTime::from_millis(scenario.duration_ms),
             options: RefCell::new(options),
             options_version: Cell::new(0),
-            writer: RefCell::new(WriterSlot::Down),
+            // The director opens the first writer as soon as the run starts: until then it is
+            // opening, not down (nothing has crashed).
+            writer: RefCell::new(WriterSlot::Opening),
             writer_changed: Notify::new(),
             zombie: RefCell::new(None),
             generator: RefCell::new(OpGenerator::new(
@@ -1351,6 +1524,7 @@ impl World {
             recommender_log: Cell::new(LogStats::default()),
             recommender_log_failures: Cell::new(0),
             reader: RefCell::new(None),
+            tasks_refused: Cell::new(0),
             runtime,
         });
         for fault in &scenario.faults {
@@ -1366,12 +1540,18 @@ impl World {
                 world.schedule_event(fault.clone());
             }
         }
-        world.spawn(world.clone().direct());
+        world.spawn(TaskKind::Background("director"), world.clone().direct());
         if let Some(ms) = scenario.engine.reader_poll_interval_ms {
-            world.spawn(world.clone().follow(SimDuration::from_millis_f64(ms)));
+            world.spawn(
+                TaskKind::Background("read replica"),
+                world.clone().follow(SimDuration::from_millis_f64(ms)),
+            );
         }
         if let Some(plan) = plan {
-            world.spawn(world.clone().recommend(plan));
+            world.spawn(
+                TaskKind::Background("recommender"),
+                world.clone().recommend(plan),
+            );
         }
         Ok(world)
     }
@@ -1418,13 +1598,21 @@ impl Lab {
     /// Builds the run: validates the scenario, creates the simulation, the store with its
     /// faults, and the tasks. Nothing runs until `advance_to`, `step` or `run_to_end`.
     pub fn new(scenario: &Scenario) -> Result<Lab, LabError> {
+        Lab::with_executor_limits(scenario, ExecutorLimits::default())
+    }
+
+    /// The same, on an executor with other limits (a test gives it a tiny task limit).
+    pub fn with_executor_limits(
+        scenario: &Scenario,
+        limits: ExecutorLimits,
+    ) -> Result<Lab, LabError> {
         scenario.validate()?;
         let sim = Sim::with_config(
             scenario.seed,
             TraceConfig {
                 ring_capacity: scenario.trace.ring_capacity,
             },
-            ExecutorLimits::default(),
+            limits,
         );
         let metrics = metrics::subscribe(&mut sim.trace_mut());
         let handle = sim.handle();
@@ -1647,6 +1835,12 @@ impl Lab {
         self.world.writer_status()
     }
 
+    /// Writers opened so far (the first, recoveries, restarts, takeovers): 0 before the
+    /// first open completes.
+    pub fn writers_opened(&self) -> u64 {
+        self.world.opens.get()
+    }
+
     /// The current writer's state, when one is up.
     pub fn db_state(&self) -> Option<DbState> {
         self.world.current_writer().map(|db| db.state())
@@ -1778,6 +1972,7 @@ fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary 
         recommender: world.recommender_report(),
         writers_opened: world.opens.get(),
         unfinished_ops: u64::from(world.in_flight.get()),
+        tasks_refused: world.tasks_refused.get(),
         engine: world.current_writer().map(|db| db.amplification()),
         reader: world.reader.borrow().as_ref().map(|reader| ReaderSummary {
             staleness: reader.staleness(),
@@ -1854,7 +2049,7 @@ impl ExternalRun {
         // its time.
         for change in scenario.changes.clone() {
             let task_world = world.clone();
-            world.spawn(async move {
+            world.spawn(TaskKind::Background("setting change"), async move {
                 task_world
                     .sleep_until(SimTime::from_millis(change.at_ms()))
                     .await;
@@ -2019,6 +2214,12 @@ pub struct Summary {
     pub writers_opened: u64,
     /// Operations still in flight when the run finished (hung past the drain limit).
     pub unfinished_ops: u64,
+    /// Tasks the simulation refused because it was at its live-task limit. A refused
+    /// operation fails with kind `refused` and gives its in-flight slot back; the workload
+    /// goes on. Should be 0: a positive count means the scenario asks for more concurrency
+    /// than the simulation allows.
+    #[serde(default)]
+    pub tasks_refused: u64,
     /// The engine's meters for the writer up at the end (since it opened): amplification,
     /// compaction cost, stall time, retries and hedges.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -16,6 +16,10 @@ use std::fmt;
 /// The schema version this build reads and writes.
 pub const SCENARIO_VERSION: u32 = 1;
 
+/// The memtable size of [`Scenario::playground`]: small enough that flushes and compactions
+/// come within seconds at its write rate.
+pub const PLAYGROUND_MEMTABLE_BYTES: u64 = 128 * 1024;
+
 /// The longest simulated run a scenario may ask for: 7 days.
 pub const MAX_DURATION_MS: u64 = 7 * 24 * 3600 * 1000;
 /// The largest key space: the durability model keeps one entry per written key.
@@ -52,6 +56,16 @@ pub enum ScenarioError {
     Invalid { field: String, reason: String },
     #[error("malformed share token: {0}")]
     ShareToken(String),
+    /// The sizes, added up, cannot fit a browser tab (see [`crate::budget`]).
+    #[error(
+        "the scenario needs about {total} of memory, over the budget of {budget}; the largest part is {largest}: {largest_size}"
+    )]
+    OverBudget {
+        total: String,
+        budget: String,
+        largest: String,
+        largest_size: String,
+    },
 }
 
 /// Refuses a list longer than its limit: "1001 faults is over the limit of 1000".
@@ -517,6 +531,23 @@ pub struct CompactionSpec {
     pub target_sst_bytes: Option<u64>,
 }
 
+impl CompactionSpec {
+    /// A style with every parameter at the engine's default for it.
+    pub fn style(style: &str) -> Self {
+        CompactionSpec {
+            style: style.to_string(),
+            l0_trigger: None,
+            min_merge_runs: None,
+            max_runs: None,
+            size_ratio: None,
+            level_base_bytes: None,
+            level_ratio: None,
+            max_levels: None,
+            target_sst_bytes: None,
+        }
+    }
+}
+
 /// Write backpressure: `stall` or `reject` past either limit (0 or omitted: no limit).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -856,6 +887,25 @@ pub struct RecommenderSpec {
     pub log: LogSpec,
 }
 
+impl RecommenderSpec {
+    /// The recommender loop of [`Scenario::playground`] (and the one the playground adds when
+    /// the loop is turned on): Thompson sampling over 12 items, 10 slates a second, with an
+    /// abrupt change of preferences at 2 minutes.
+    pub fn playground() -> Self {
+        RecommenderSpec {
+            policy: PolicySpec::named("ts"),
+            population: PopulationSpec {
+                items: 12,
+                slates_per_sec: 10.0,
+                ..PopulationSpec::default()
+            },
+            drift: vec![DriftSpec::Abrupt { at_ms: 120_000 }],
+            guardrails: GuardrailSpec::default(),
+            log: LogSpec::default(),
+        }
+    }
+}
+
 /// The bandit policy and its parameters (absent parameters keep the policy's defaults).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1039,6 +1089,37 @@ impl Default for Scenario {
 }
 
 impl Scenario {
+    /// The playground's starting scenario, and the one to run to see the engine at work: a
+    /// mixed workload on S3 Standard with a Thompson-sampling recommender logging into the
+    /// engine, and leveled compaction tuned so that the first minute already shows flushes
+    /// filling L0 and a compaction merging them into L1 (a 128 KiB memtable flushes every
+    /// few seconds; four L0 SSTs trigger a merge; L1 holds 512 KiB before it spills into L2).
+    pub fn playground() -> Scenario {
+        let mut scenario = Scenario {
+            name: "playground".to_string(),
+            description: "A mixed workload on S3 Standard with leveled compaction and a Thompson-sampling recommender logging into the engine.".to_string(),
+            duration_ms: 600_000,
+            ..Scenario::default()
+        };
+        scenario.workload.rate_ops_per_sec = 200.0;
+        scenario.workload.key_distribution = KeyDistribution::Zipf { s: 0.9 };
+        scenario.workload.mix = OpMix {
+            read: 0.3,
+            write: 0.7,
+            ..OpMix::default()
+        };
+        scenario.engine.memtable_bytes = Some(PLAYGROUND_MEMTABLE_BYTES);
+        scenario.engine.compaction = Some(CompactionSpec {
+            l0_trigger: Some(4),
+            level_base_bytes: Some(4 * PLAYGROUND_MEMTABLE_BYTES),
+            level_ratio: Some(10.0),
+            ..CompactionSpec::style("leveled")
+        });
+        scenario.store.preset = StorePreset::S3Standard;
+        scenario.recommender = Some(RecommenderSpec::playground());
+        scenario
+    }
+
     /// Parses and validates a scenario document. The version is checked first, so that a
     /// document from another version gets a version error rather than a field error.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
@@ -1083,7 +1164,10 @@ impl Scenario {
             .expect("a scenario has only string-keyed maps and finite numbers")
     }
 
-    /// Checks every value against its documented range.
+    /// Checks every value against its documented range, then asks each value's owner (the
+    /// engine, the simulated store, the recommender) whether it accepts it, then checks the
+    /// resource budget. This is the one validation: `strata validate`, `strata run`, share
+    /// links and the playground's controls all come through here, so what validates runs.
     pub fn validate(&self) -> Result<(), ScenarioError> {
         if self.version != SCENARIO_VERSION {
             return Err(ScenarioError::UnsupportedVersion {
@@ -1130,7 +1214,8 @@ impl Scenario {
                 ),
             ));
         }
-        Ok(())
+        crate::runner::check_owners(self)?;
+        crate::budget::check(self)
     }
 
     /// Crash, recover and zombie events must make sense in time order: a recover needs a

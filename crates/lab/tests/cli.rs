@@ -421,3 +421,51 @@ fn run_against_a_real_directory_store() {
         "write s3://BUCKET/PREFIX",
     );
 }
+
+#[test]
+fn validate_and_run_refuse_what_an_owner_refuses_with_the_same_message() {
+    // Each value passes the scenario's own range checks, and one owner refuses it: the engine
+    // caps blocks at 16 MiB, the store's latency model a day per request, the store's slow
+    // fault a 1,000× multiplier, linear Thompson sampling a zero posterior scale.
+    let base = r#""version": 1, "seed": 1, "duration_ms": 1000"#;
+    let documents = [
+        (
+            "engine",
+            format!(r#"{{{base}, "engine": {{"block_bytes": 33554432}}}}"#),
+            "block_bytes must be between 64 and 16 MiB",
+        ),
+        (
+            "store",
+            format!(
+                r#"{{{base}, "store": {{"get_latency": {{"p50_ms": 10, "p99_ms": 90000000}}}}}}"#
+            ),
+            "the simulated store refuses it",
+        ),
+        (
+            "fault",
+            format!(r#"{{{base}, "faults": [{{"kind": "slow", "multiplier": 5000}}]}}"#),
+            "latency multiplier 5000",
+        ),
+        (
+            "policy",
+            format!(r#"{{{base}, "recommender": {{"policy": {{"name": "lints", "alpha": 0}}}}}}"#),
+            "the recommender refuses it",
+        ),
+        (
+            "budget",
+            format!(
+                r#"{{{base}, "engine": {{"memtable_bytes": 1099511627776, "max_immutable_memtables": 1024}}}}"#
+            ),
+            "the largest part is memtables",
+        ),
+    ];
+    let dir = scratch("owners");
+    for (name, text, expected) in documents {
+        let path = write(&dir, &format!("{name}.json"), &text);
+        let validated = strata(&["validate", &path]);
+        let ran = strata(&["run", &path, "--quiet"]);
+        assert_one_line_error(&validated, 1, expected);
+        assert_one_line_error(&ran, 1, expected);
+        assert_eq!(stderr(&validated), stderr(&ran), "{name}");
+    }
+}

@@ -16,11 +16,14 @@ const STEADY_WRITES: &str = include_str!("../../../tests/scenarios/steady-writes
 const CRASH_RECOVER: &str = include_str!("../../../tests/scenarios/crash-recover.json");
 const ZOMBIE_WRITER: &str = include_str!("../../../tests/scenarios/zombie-writer.json");
 const RECOMMENDER: &str = include_str!("../../../tests/scenarios/recommender.json");
+const COMPACTION: &str = include_str!("../../../tests/scenarios/compaction.json");
 
 /// The trace hash of tests/scenarios/steady-writes.json. It changes whenever the engine, the
 /// store or the workload changes what a run does; when that is intended, update it here (the
 /// failure message prints the new value) and say so in the commit.
 const STEADY_WRITES_GOLDEN_HASH: &str = "eb4a5609c16fcc16";
+/// The trace hash of tests/scenarios/compaction.json (the same rule applies).
+const COMPACTION_GOLDEN_HASH: &str = "5b567445de194a1f";
 
 fn scenario(text: &str) -> Scenario {
     Scenario::from_json(text).expect("example scenarios are valid")
@@ -61,6 +64,28 @@ fn steady_writes_matches_its_golden_hash() {
     assert_eq!(
         summary.trace_hash, STEADY_WRITES_GOLDEN_HASH,
         "steady-writes.json now hashes to {}",
+        summary.trace_hash
+    );
+}
+
+#[test]
+fn compaction_matches_its_golden_hash_and_builds_levels() {
+    let summary = run(&scenario(COMPACTION));
+    assert!(summary.finished);
+    assert_eq!(summary.writes.lost_durable, 0);
+    assert!(
+        summary
+            .engine_events
+            .get("compaction_finished")
+            .copied()
+            .unwrap_or(0)
+            >= 3
+    );
+    let lsm = summary.lsm.as_ref().unwrap();
+    assert!(lsm.runs.len() >= 2, "L1 and L2: {lsm:?}");
+    assert_eq!(
+        summary.trace_hash, COMPACTION_GOLDEN_HASH,
+        "compaction.json now hashes to {}",
         summary.trace_hash
     );
 }
@@ -235,4 +260,183 @@ fn the_recommender_loop_logs_into_the_engine_through_a_crash() {
         count
     };
     assert_eq!(lab_trace_impressions, Some(750));
+}
+
+/// A runtime over the simulator with a live-task limit of its own, which refuses a task
+/// exactly as the executor does at its limit: the future is dropped without being polled and
+/// the spawner gets a handle that aborts nothing. (The executor's own refusal also asserts in
+/// debug builds, which is why the test reaches it through the runtime port.)
+struct TaskLimited {
+    handle: strata_sim::SimHandle,
+    live_tasks: std::rc::Rc<std::cell::Cell<usize>>,
+    max_tasks: usize,
+    refused: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+/// Gives a task's place back when its future is dropped (finished or aborted).
+struct LiveTask(std::rc::Rc<std::cell::Cell<usize>>);
+
+impl Drop for LiveTask {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
+}
+
+impl strata_sim::Runtime for TaskLimited {
+    fn now(&self) -> SimTime {
+        self.handle.now()
+    }
+    fn sleep(&self, duration: strata_sim::SimDuration) -> strata_sim::LocalBoxFuture<'static, ()> {
+        Box::pin(self.handle.sleep(duration))
+    }
+    fn spawn_detached(
+        &self,
+        future: strata_sim::LocalBoxFuture<'static, ()>,
+    ) -> strata_sim::AbortHandle {
+        if self.live_tasks.get() >= self.max_tasks {
+            self.refused.set(self.refused.get() + 1);
+            drop(future);
+            return strata_sim::AbortHandle::noop();
+        }
+        self.live_tasks.set(self.live_tasks.get() + 1);
+        let live = LiveTask(self.live_tasks.clone());
+        strata_sim::Runtime::spawn_detached(
+            &self.handle,
+            Box::pin(async move {
+                let _live = live;
+                future.await;
+            }),
+        )
+    }
+    fn record(&self, kind: strata_sim::EventKind) {
+        self.handle.record(kind);
+    }
+    fn record_at(&self, at: SimTime, kind: strata_sim::EventKind) {
+        self.handle.record_at(at, kind);
+    }
+    fn rng(&self, name: &str) -> strata_sim::SimRng {
+        self.handle.rng(name)
+    }
+}
+
+#[test]
+fn a_task_refused_at_the_task_limit_gives_its_slot_back_and_the_workload_goes_on() {
+    // Await-durable writes wait for a WAL upload, so many operations are in flight at once;
+    // the runtime has room for far fewer tasks than the workload's in-flight limit.
+    let mut s = small();
+    s.duration_ms = 4000;
+    s.workload.rate_ops_per_sec = 2000.0;
+    s.workload.max_in_flight = 40;
+    s.engine.flush_interval_ms = Some(100.0);
+    let sim = strata_sim::Sim::new(s.seed);
+    let metrics = strata_lab::metrics::subscribe(&mut sim.trace_mut());
+    let store = strata_objstore::SimStore::try_new(
+        sim.handle(),
+        strata_lab::runner::store_config(&s.store),
+    )
+    .unwrap();
+    let refused = std::rc::Rc::new(std::cell::Cell::new(0));
+    let runtime = std::rc::Rc::new(TaskLimited {
+        handle: sim.handle(),
+        live_tasks: std::rc::Rc::new(std::cell::Cell::new(0)),
+        max_tasks: 24,
+        refused: refused.clone(),
+    });
+    let snapshot = sim.handle();
+    let run = strata_lab::ExternalRun::start(
+        &s,
+        runtime,
+        std::rc::Rc::new(store),
+        metrics,
+        Box::new(move || snapshot.with_trace(|t| (t.hash(), t.total_events()))),
+    )
+    .unwrap();
+    let ok_ops = |summary: &Summary| summary.operations.values().map(|c| c.ok).sum::<u64>();
+    sim.run_until(SimTime::from_millis(2000), u64::MAX).unwrap();
+    let halfway = run.summary();
+    assert!(refused.get() > 0, "the limit was not reached");
+    sim.run_until(SimTime::from_millis(60_000), u64::MAX)
+        .unwrap();
+    assert!(run.finished(), "the run did not finish");
+    let summary = run.summary();
+    // Refusals are counted and seen, and every refused operation gave its slot back: the
+    // second half of the run still completed operations, and nothing was left in flight
+    // (a leaked slot would hold the drain until its limit).
+    assert_eq!(summary.tasks_refused, refused.get());
+    assert!(summary.operations.values().map(|c| c.failed).sum::<u64>() > 0);
+    // The end's durability check ran with the workers it got (some were refused too).
+    assert_eq!(summary.writes.lost_durable, 0);
+    assert!(summary.writes.keys_verified > 0);
+    assert!(
+        ok_ops(&summary) > ok_ops(&halfway) + 500,
+        "the workload stopped: {} ok operations at 2 s, {} at the end",
+        ok_ops(&halfway),
+        ok_ops(&summary)
+    );
+    assert_eq!(summary.unfinished_ops, 0);
+    assert!(summary.simulated_ms < 5000.0, "{}", summary.simulated_ms);
+    let noted = sim.trace().retained().any(|event| {
+        matches!(&event.kind, strata_sim::EventKind::Note { text }
+            if text.starts_with("task refused at the simulation's task limit"))
+    });
+    assert!(noted, "no refusal in the trace");
+}
+
+#[test]
+fn before_the_first_open_the_writer_is_opening_not_down() {
+    let lab = Lab::new(&small()).unwrap();
+    assert_eq!(lab.writer_status(), WriterStatus::Opening);
+    assert_eq!(lab.writers_opened(), 0);
+}
+
+#[test]
+fn the_playground_scenario_compacts_within_its_first_minute() {
+    use strata_sim::{Cause, EventKind, StoreOp};
+    let mut lab = Lab::new(&Scenario::playground()).unwrap();
+    // Follow one compaction job through its phases, from the trace as the page folds it.
+    let mut started = None;
+    let (mut read_input, mut wrote_output, mut committed) = (false, false, None);
+    let mut until = SimTime::ZERO;
+    while committed.is_none() && until < SimTime::from_millis(60_000) {
+        until += strata_sim::SimDuration::from_millis(250);
+        lab.advance_to(until, u64::MAX).unwrap();
+        for event in lab.trace().retained() {
+            match &event.kind {
+                EventKind::CompactionStarted { job_id, .. } if started.is_none() => {
+                    started = Some((*job_id, event.at))
+                }
+                EventKind::Request(request)
+                    if request.cause == Cause::Compaction && started.is_some() =>
+                {
+                    read_input |= request.op == StoreOp::Get;
+                    wrote_output |= request.op == StoreOp::Put;
+                }
+                EventKind::CompactionFinished { job_id, .. }
+                    if started.is_some_and(|(id, _)| id == *job_id) =>
+                {
+                    committed = Some(event.at)
+                }
+                _ => {}
+            }
+        }
+    }
+    let (_, started_at) = started.expect("a compaction started in the first minute");
+    let committed_at = committed.expect("the compaction committed in the first minute");
+    assert!(
+        read_input && wrote_output,
+        "the job read its inputs and wrote its outputs"
+    );
+    assert!(
+        committed_at <= SimTime::from_millis(60_000),
+        "{committed_at}"
+    );
+    // Leave a margin: the page must show it well within the minute.
+    assert!(started_at <= SimTime::from_millis(45_000), "{started_at}");
+    let state = lab.db_state().unwrap();
+    assert_eq!(state.compaction_style, "leveled");
+    assert!(
+        state.runs.iter().any(|run| run.level == 1),
+        "{:?}",
+        state.runs
+    );
 }

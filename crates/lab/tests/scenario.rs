@@ -8,7 +8,11 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use strata_lab::scenario::{FaultSpec, KeyDistribution, ValueBytes};
 use strata_lab::{Scenario, ScenarioError};
 
-const EXAMPLES: [(&str, &str); 7] = [
+const EXAMPLES: [(&str, &str); 8] = [
+    (
+        "compaction",
+        include_str!("../../../tests/scenarios/compaction.json"),
+    ),
     (
         "recommender",
         include_str!("../../../tests/scenarios/recommender.json"),
@@ -323,4 +327,62 @@ fn the_full_example_in_the_docs_is_valid() {
     kinds.dedup();
     assert_eq!(kinds.len(), 10, "{kinds:?}");
     assert!(scenario.recommender.is_some());
+}
+
+#[test]
+fn sizes_that_cannot_fit_a_browser_tab_are_refused_naming_the_largest_part() {
+    // From a 64 KiB share link: terabyte memtables, a thousand immutable ones, 4 MiB values.
+    let mut huge = minimal();
+    huge["engine"] = serde_json::json!({
+        "memtable_bytes": 1u64 << 40,
+        "max_immutable_memtables": 1024,
+    });
+    huge["workload"] = serde_json::json!({"value_bytes": 4 * 1024 * 1024});
+    let err = parse(&huge).unwrap_err();
+    assert!(matches!(err, ScenarioError::OverBudget { .. }), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("over the budget of 512 MiB"), "{message}");
+    assert!(
+        message.contains("the largest part is memtables"),
+        "{message}"
+    );
+    // The same sizes one at a time are each named when they are the largest.
+    for (section, value, part) in [
+        (
+            "workload",
+            serde_json::json!({"value_bytes": 4 * 1024 * 1024, "max_in_flight": 1000}),
+            "operations in flight",
+        ),
+        (
+            "engine",
+            serde_json::json!({"block_cache_bytes": 1u64 << 30}),
+            "block cache",
+        ),
+        (
+            "workload",
+            serde_json::json!({"key_count": 10_000_000, "value_bytes": 1024, "rate_ops_per_sec": 1_000_000}),
+            "key space",
+        ),
+    ] {
+        let mut document = minimal();
+        document[section] = value;
+        let message = parse(&document).unwrap_err().to_string();
+        assert!(
+            message.contains(&format!("the largest part is {part}")),
+            "{message}"
+        );
+    }
+    // A change counts too: the run reaches those sizes when the change applies.
+    let mut changed = minimal();
+    changed["changes"] = serde_json::json!([{"set": "engine", "at_ms": 10,
+        "engine": {"memtable_bytes": 1u64 << 30}}]);
+    let message = parse(&changed).unwrap_err().to_string();
+    assert!(
+        message.contains("the largest part is memtables"),
+        "{message}"
+    );
+    // A big key space that a short, slow run never fills fits.
+    let mut sparse = minimal();
+    sparse["workload"] = serde_json::json!({"key_count": 10_000_000, "value_bytes": 1024});
+    parse(&sparse).unwrap();
 }

@@ -12,8 +12,11 @@
 
 use crate::error::{RecommenderError, Result};
 
-/// The most data rows any CSV input may have: bounds memory for pasted or uploaded files.
+/// The most data rows any CSV input may have (a header row is not counted): bounds memory for
+/// pasted or uploaded files.
 pub const MAX_CSV_ROWS: usize = 10_000_000;
+/// The most fields a row may have: one per arm of the widest policy (`policy::MAX_ARMS`).
+pub const MAX_CSV_COLUMNS: usize = crate::policy::MAX_ARMS;
 
 /// One non-blank, non-comment line: its 1-based line number and its trimmed fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,25 +33,58 @@ fn csv_error(file: &str, line: usize, message: impl Into<String>) -> Recommender
     }
 }
 
-/// Splits text into its meaningful lines.
-pub fn lines<'a>(file: &str, text: &'a str) -> Result<Vec<CsvLine<'a>>> {
-    let mut out = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        if out.len() > MAX_CSV_ROWS {
+/// The meaningful lines of `text`, trimmed, with their 1-based line numbers.
+fn meaningful_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(index, raw)| (index + 1, raw.trim()))
+        .filter(|(_, trimmed)| !trimmed.is_empty() && !trimmed.starts_with('#'))
+}
+
+/// Splits one line into fields after checking its width (against `expected` when given, and
+/// against `MAX_CSV_COLUMNS`), so that a malformed row costs no allocation.
+fn split_checked<'a>(
+    file: &str,
+    line: usize,
+    trimmed: &'a str,
+    expected: Option<(usize, &str)>,
+) -> Result<CsvLine<'a>> {
+    let width = trimmed.bytes().filter(|b| *b == b',').count() + 1;
+    if let Some((expected, what)) = expected {
+        if width != expected {
             return Err(csv_error(
                 file,
-                index + 1,
-                format!("more than {MAX_CSV_ROWS} rows"),
+                line,
+                format!("{width} fields, {what} {expected}"),
             ));
         }
-        out.push(CsvLine {
-            line: index + 1,
-            fields: trimmed.split(',').map(str::trim).collect(),
-        });
+    }
+    if width > MAX_CSV_COLUMNS {
+        return Err(csv_error(
+            file,
+            line,
+            format!("{width} fields, more than the {MAX_CSV_COLUMNS} allowed"),
+        ));
+    }
+    Ok(CsvLine {
+        line,
+        fields: trimmed.split(',').map(str::trim).collect(),
+    })
+}
+
+/// The error for a row past the limit.
+fn too_many_rows(file: &str, line: usize, max_rows: usize) -> RecommenderError {
+    csv_error(file, line, format!("more than {max_rows} data rows"))
+}
+
+/// Splits text into its meaningful lines (at most `MAX_CSV_ROWS` of them).
+pub fn lines<'a>(file: &str, text: &'a str) -> Result<Vec<CsvLine<'a>>> {
+    let mut out = Vec::new();
+    for (line, trimmed) in meaningful_lines(text) {
+        if out.len() == MAX_CSV_ROWS {
+            return Err(too_many_rows(file, line, MAX_CSV_ROWS));
+        }
+        out.push(split_checked(file, line, trimmed, None)?);
     }
     Ok(out)
 }
@@ -93,39 +129,36 @@ impl Matrix {
 
 /// Reads a numeric matrix; every row must have the same number of columns.
 pub fn matrix(file: &str, text: &str) -> Result<Matrix> {
-    let all = lines(file, text)?;
-    let mut rows = all.as_slice();
-    let mut header = None;
-    if let Some(first) = rows.first() {
-        if first.fields.iter().all(|f| f.parse::<f64>().is_err()) {
-            header = Some(first.fields.iter().map(|f| f.to_string()).collect());
-            rows = &rows[1..];
-        }
-    }
-    let Some(first) = rows.first() else {
+    matrix_within(file, text, MAX_CSV_ROWS)
+}
+
+/// `matrix` with a row limit of `max_rows`. Every row's width is checked as it is read, and
+/// the values are allocated only once every row has been, so the allocation is never larger
+/// than the fields the text holds.
+fn matrix_within(file: &str, text: &str, max_rows: usize) -> Result<Matrix> {
+    let mut source = meaningful_lines(text);
+    let Some((line, trimmed)) = source.next() else {
         return Err(csv_error(file, 1, "no data rows"));
     };
+    let first = split_checked(file, line, trimmed, None)?;
     let cols = first.fields.len();
-    if let Some(names) = &header {
-        let names: &Vec<String> = names;
-        if names.len() != cols {
-            return Err(csv_error(
-                file,
-                first.line,
-                format!("{cols} columns, the header has {}", names.len()),
-            ));
+    let (header, mut rows, expected) = if first.fields.iter().all(|f| f.parse::<f64>().is_err()) {
+        (Some(first), Vec::new(), (cols, "the header has"))
+    } else {
+        (None, vec![first], (cols, "expected"))
+    };
+    for (line, trimmed) in source {
+        if rows.len() == max_rows {
+            return Err(too_many_rows(file, line, max_rows));
         }
+        rows.push(split_checked(file, line, trimmed, Some(expected))?);
     }
-    let mut values = Vec::with_capacity(rows.len() * cols);
+    if rows.is_empty() {
+        return Err(csv_error(file, 1, "no data rows"));
+    }
+    let mut values = Vec::with_capacity(rows.iter().map(|row| row.fields.len()).sum());
     let mut line_numbers = Vec::with_capacity(rows.len());
-    for row in rows {
-        if row.fields.len() != cols {
-            return Err(csv_error(
-                file,
-                row.line,
-                format!("{} columns, expected {cols}", row.fields.len()),
-            ));
-        }
+    for row in &rows {
         for (c, field) in row.fields.iter().enumerate() {
             values.push(number(file, row.line, &(c + 1).to_string(), field)?);
         }
@@ -136,7 +169,7 @@ pub fn matrix(file: &str, text: &str) -> Result<Matrix> {
         cols,
         values,
         lines: line_numbers,
-        header,
+        header: header.map(|names| names.fields.iter().map(|f| f.to_string()).collect()),
     })
 }
 
@@ -159,28 +192,34 @@ impl Table<'_> {
 
 /// Reads a table whose first meaningful line is a header; every row must match its width.
 pub fn table<'a>(file: &str, text: &'a str) -> Result<Table<'a>> {
-    let mut all = lines(file, text)?;
-    if all.is_empty() {
+    table_within(file, text, MAX_CSV_ROWS)
+}
+
+/// `table` with a row limit of `max_rows` data rows, each checked against the header's width
+/// before its fields are collected.
+fn table_within<'a>(file: &str, text: &'a str, max_rows: usize) -> Result<Table<'a>> {
+    let mut source = meaningful_lines(text);
+    let Some((header_line, trimmed)) = source.next() else {
         return Err(csv_error(file, 1, "empty file: expected a header row"));
-    }
-    let header = all.remove(0);
-    for row in &all {
-        if row.fields.len() != header.fields.len() {
-            return Err(csv_error(
-                file,
-                row.line,
-                format!(
-                    "{} fields, the header has {}",
-                    row.fields.len(),
-                    header.fields.len()
-                ),
-            ));
+    };
+    let header = split_checked(file, header_line, trimmed, None)?;
+    let width = header.fields.len();
+    let mut rows = Vec::new();
+    for (line, trimmed) in source {
+        if rows.len() == max_rows {
+            return Err(too_many_rows(file, line, max_rows));
         }
+        rows.push(split_checked(
+            file,
+            line,
+            trimmed,
+            Some((width, "the header has")),
+        )?);
     }
     Ok(Table {
-        header_line: header.line,
+        header_line,
         columns: header.fields,
-        rows: all,
+        rows,
     })
 }
 
@@ -211,7 +250,7 @@ mod tests {
             RecommenderError::Csv {
                 file: "R.csv".into(),
                 line: 2,
-                message: "1 columns, expected 2".into()
+                message: "1 fields, expected 2".into()
             }
         );
         let err = matrix("R.csv", "1,2\n\n3,x\n").unwrap_err();
@@ -234,5 +273,47 @@ mod tests {
         let err = table("LOG.csv", "action,reward\n0,1,0.5\n").unwrap_err();
         assert!(matches!(err, RecommenderError::Csv { line: 2, .. }));
         assert!(table("LOG.csv", "").is_err());
+    }
+
+    #[test]
+    fn the_row_limit_is_exact_and_names_the_first_line_over_it() {
+        let text = "a,b\n1,2\n3,4\n5,6\n";
+        assert_eq!(table_within("LOG.csv", text, 3).unwrap().rows.len(), 3);
+        let err = table_within("LOG.csv", text, 2).unwrap_err();
+        assert_eq!(
+            err,
+            RecommenderError::Csv {
+                file: "LOG.csv".into(),
+                line: 4,
+                message: "more than 2 data rows".into()
+            }
+        );
+        assert_eq!(matrix_within("R.csv", text, 3).unwrap().rows, 3);
+        let err = matrix_within("R.csv", text, 2).unwrap_err();
+        assert!(
+            matches!(err, RecommenderError::Csv { line: 4, .. }),
+            "{err}"
+        );
+        // Without a header, every line is a data row.
+        let err = matrix_within("R.csv", "1,2\n3,4\n", 1).unwrap_err();
+        assert!(
+            matches!(err, RecommenderError::Csv { line: 2, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_wide_row_is_refused_before_its_fields_are_collected() {
+        let wide = ",".repeat(MAX_CSV_COLUMNS);
+        let err = table("LOG.csv", &format!("{wide}\n")).unwrap_err();
+        assert!(err.to_string().contains("more than"), "{err}");
+        let err = matrix("R.csv", &format!("1\n{wide}\n")).unwrap_err();
+        assert!(
+            matches!(err, RecommenderError::Csv { line: 2, .. }),
+            "{err}"
+        );
+        // A header wider than its rows names the first row.
+        let err = matrix("R.csv", "a,b,c\n1,2\n").unwrap_err();
+        assert!(err.to_string().contains("the header has 3"), "{err}");
     }
 }

@@ -146,6 +146,17 @@ fn decode<T: for<'de> Deserialize<'de>>(key: &[u8], bytes: &[u8]) -> Result<T> {
         .map_err(|e| RecommenderError::Codec(format!("{}: {e}", String::from_utf8_lossy(key))))
 }
 
+/// Decodes a checkpoint value stored under `key` and checks its policy's state with
+/// [`AnyPolicy::validate`]: a checkpoint is read back from storage, so its shapes are not
+/// trusted.
+pub fn decode_checkpoint(key: &[u8], bytes: &[u8]) -> Result<CheckpointRecord> {
+    let record: CheckpointRecord = decode(key, bytes)?;
+    record.policy.validate().map_err(|error| {
+        RecommenderError::Codec(format!("{}: {error}", String::from_utf8_lossy(key)))
+    })?;
+    Ok(record)
+}
+
 /// Counters of what the logger wrote.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LogStats {
@@ -328,7 +339,7 @@ pub async fn recover_policy(
     let mut checkpoints = db.scan(start..end).map_err(engine)?;
     let mut newest: Option<CheckpointRecord> = None;
     while let Some((key, value)) = checkpoints.next().await.map_err(engine)? {
-        newest = Some(decode(&key, &value)?);
+        newest = Some(decode_checkpoint(&key, &value)?);
     }
     let (mut policy, checkpoint_version, after) = match newest {
         Some(checkpoint) => (

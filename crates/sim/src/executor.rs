@@ -2,8 +2,12 @@
 //!
 //! Engine code is ordinary async Rust ("append to the WAL, then await its flush"). Tasks sleep
 //! on simulated timers; when no task can make progress, the clock jumps to the earliest timer.
-//! Order is fully deterministic: ready tasks run first-in first-out, and timers fire by
-//! (deadline, creation order). Nothing here reads a wall clock.
+//! Order is fully deterministic: timers fire by (deadline, creation order), and ready tasks run
+//! in the executor's [`ReadyOrder`]. The default is first-in first-out, which the playground,
+//! `strata run` and the golden trace hashes rely on. The whole-system simulator switches to
+//! `ReadyOrder::Seeded`, which picks the next ready task at random from a stream of the run's
+//! seed: a seed then chooses an interleaving as well as inputs, and still replays exactly.
+//! Nothing here reads a wall clock.
 //!
 //! One *event* is one timer firing plus every poll it causes. `Sim::step` processes one event,
 //! which is what the playground's "step" button does.
@@ -100,30 +104,74 @@ impl Ord for TimerEntry {
     }
 }
 
+/// Which ready task runs next.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReadyOrder {
+    /// First woken, first run: the order the playground, `strata run` and the golden trace
+    /// hashes use.
+    #[default]
+    Fifo,
+    /// A uniformly random ready task, drawn from the run's "sim.ready_order" stream, so the
+    /// same seed gives the same interleaving and another seed explores another one.
+    Seeded,
+}
+
+/// The ready tasks, and how the next one is chosen.
 #[derive(Default)]
 struct ReadyQueue {
-    queue: Mutex<VecDeque<(usize, u64)>>,
+    queue: Mutex<ReadyState>,
+}
+
+#[derive(Default)]
+struct ReadyState {
+    tasks: VecDeque<(usize, u64)>,
+    /// Set in `ReadyOrder::Seeded` mode: the stream the choices are drawn from.
+    chooser: Option<SimRng>,
+    /// Choices made among two or more ready tasks.
+    choices: u64,
+    /// A running hash of every such choice (index and queue length), which names the
+    /// interleaving: two runs with equal hashes made the same choices.
+    choice_hash: u64,
 }
 
 impl ReadyQueue {
-    fn push(&self, entry: (usize, u64)) {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ReadyState> {
         self.queue
             .lock()
             .expect("the ready queue is only touched on the simulation thread")
-            .push_back(entry);
+    }
+    fn push(&self, entry: (usize, u64)) {
+        self.lock().tasks.push_back(entry);
     }
     fn pop(&self) -> Option<(usize, u64)> {
-        self.queue
-            .lock()
-            .expect("the ready queue is only touched on the simulation thread")
-            .pop_front()
+        let mut state = self.lock();
+        let state = &mut *state;
+        let len = state.tasks.len();
+        match state.chooser.as_mut() {
+            Some(chooser) if len > 1 => {
+                let index = chooser.index(len);
+                state.choices += 1;
+                state.choice_hash = mix_choice(state.choice_hash, index as u64, len as u64);
+                state.tasks.swap_remove_back(index)
+            }
+            _ => state.tasks.pop_front(),
+        }
     }
     fn is_empty(&self) -> bool {
         self.queue
             .lock()
             .expect("the ready queue is only touched on the simulation thread")
+            .tasks
             .is_empty()
     }
+}
+
+/// Folds one ready-order choice into the running hash (SplitMix64's finaliser).
+fn mix_choice(hash: u64, index: u64, len: u64) -> u64 {
+    let mut z = hash ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ len.rotate_left(32);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 struct TaskWaker {
@@ -566,6 +614,22 @@ impl Sim {
         SimHandle {
             shared: self.shared.clone(),
         }
+    }
+
+    /// Sets how the next ready task is chosen; FIFO unless this is called. Call it before
+    /// the run starts, so that every choice of the run is made under one order.
+    pub fn set_ready_order(&self, order: ReadyOrder) {
+        self.shared.ready.lock().chooser = match order {
+            ReadyOrder::Fifo => None,
+            ReadyOrder::Seeded => Some(self.shared.streams.stream("sim.ready_order")),
+        };
+    }
+
+    /// The ready-order choices made so far among two or more ready tasks (always zero in
+    /// FIFO order), and the hash that names them.
+    pub fn ready_choices(&self) -> (u64, u64) {
+        let state = self.shared.ready.lock();
+        (state.choices, state.choice_hash)
     }
 
     pub fn now(&self) -> SimTime {

@@ -29,8 +29,8 @@ pub mod time;
 pub mod trace;
 
 pub use executor::{
-    yield_now, AbortHandle, ExecutorLimits, JoinError, JoinHandle, LocalBoxFuture, RunError, Sim,
-    SimHandle, Sleep,
+    yield_now, AbortHandle, ExecutorLimits, JoinError, JoinHandle, LocalBoxFuture, ReadyOrder,
+    RunError, Sim, SimHandle, Sleep,
 };
 pub use histogram::Histogram;
 pub use rng::{RngStreams, SimRng, Zipf};

@@ -3,10 +3,15 @@
 //! - `serve [--port N] [--skip-build]`: build the playground and serve `dist/` on 127.0.0.1.
 //! - `dist [--no-wasm-opt]`: build the playground into `dist/` only (wasm-opt on by default).
 //! - `test [--skip-browser] [--skip-e2e] [--skip-s3]`: every test: native (with doctests, and
-//!   the S3 tests against moto on 127.0.0.1), wasm32 in node, wasm32 in headless Chromium,
-//!   then the Playwright end-to-end tests.
+//!   the S3 tests against moto on 127.0.0.1), every fuzz target for a fixed budget, the
+//!   whole-system simulator over a fixed range of seeds, wasm32 in node, wasm32 in headless
+//!   Chromium, then the Playwright end-to-end tests.
 //! - `wasm-test -p CRATE [--browser]`: one crate's wasm32 tests.
 //! - `bench [all|sim|objstore|engine|recommender|web]`: benchmarks, figures printed.
+//! - `fuzz [--seconds N | --executions N] [--target NAME] [--seed S] [--replay I] [--list]`:
+//!   every decoder of outside bytes under a seeded mutation loop (crates/fuzz), executions
+//!   per second printed; a finding prints its input and seed and fails.
+//! - `dst [--seeds N] [--seed S] [--minutes M]`: the whole-system simulator (see `dst.rs`).
 //! - `wasm-bindgen-test-runner ARGS`: the wasm test runner cargo calls (see `wasm.rs`).
 //! - `wasm-bindgen ARGS`: the wasm-bindgen CLI, in-process.
 //! - `wasm-pack-shims [DIR]`: writes `wasm-bindgen` and `wasm-bindgen-test-runner` scripts that
@@ -18,6 +23,8 @@
 mod bench;
 mod browser;
 mod dist;
+mod dst;
+mod fuzz;
 mod moto;
 mod npm;
 mod serve;
@@ -29,7 +36,7 @@ use anyhow::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist [--no-wasm-opt] | test [--skip-browser] [--skip-e2e] [--skip-s3] | wasm-test -p CRATE [--browser] | bench [WHAT]>";
+const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist [--no-wasm-opt] | test [--skip-browser] [--skip-e2e] [--skip-s3] | wasm-test -p CRATE [--browser] | bench [WHAT] | fuzz [--seconds N | --executions N] [--target NAME] [--seed S] [--replay I] [--list] | dst [--seeds N] [--seed S] [--minutes M]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -54,6 +61,8 @@ fn run(args: &[String]) -> Result<()> {
         "test" => test::run(rest),
         "wasm-test" => test::run_wasm_test(rest),
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run(rest),
+        "dst" => dst::run(rest),
         "wasm-bindgen-test-runner" => wasm::run_test_runner(rest),
         "wasm-bindgen" => wasm::run_bindgen_cli(rest),
         "wasm-pack-shims" => wasm::write_shims(rest),

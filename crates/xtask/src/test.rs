@@ -1,6 +1,8 @@
 //! `cargo xtask test`: every test, in the order that fails fastest: native (with doctests,
-//! and the S3 tests against moto's server on 127.0.0.1, see `moto.rs`), wasm32 in node, wasm32
-//! in headless Chromium, then Playwright end-to-end tests against a fresh `dist/`.
+//! and the S3 tests against moto's server on 127.0.0.1, see `moto.rs`), every fuzz target for a
+//! fixed number of executions, the whole-system simulator over a fixed range of seeds
+//! (release), wasm32 in node, wasm32 in headless Chromium, then Playwright end-to-end tests
+//! against a fresh `dist/`.
 //!
 //! Doctests run on the host only: on wasm32, rustdoc reports them ok without running them.
 
@@ -44,6 +46,14 @@ pub fn run(args: &[String]) -> Result<()> {
     };
     run_checked(&mut native, "native tests")?;
     drop(moto);
+
+    section("fuzz targets, fixed budget");
+    crate::fuzz::run_budget()?;
+    section(&format!(
+        "whole-system simulator, {} seeds (release)",
+        crate::dst::CI_SEEDS
+    ));
+    crate::dst::run(&["--seeds".to_string(), crate::dst::CI_SEEDS.to_string()])?;
 
     section("wasm32 tests in node");
     wasm_tests(WASM_TEST_CRATES, false)?;

@@ -16,7 +16,6 @@
 use super::DbInner;
 use crate::compaction::{self, CompactionOutcome, CompactionState, CompactionTask};
 use crate::error::{Error, ErrorKind, Result};
-use crate::format::block::Block;
 use crate::format::manifest::{sst_id, SstInfo};
 use crate::format::sst::{BuiltSst, SstBuilder, SstMeta};
 use crate::store::CreateOutcome;
@@ -27,6 +26,9 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::rc::Rc;
 use strata_sim::{Cause, EventKind};
+
+/// The most times a failing compactor doubles its pause (64 × `flush_interval`).
+const MAX_COMPACTION_BACKOFF_DOUBLINGS: u32 = 6;
 
 /// What one finished compaction did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,15 +61,7 @@ pub(crate) fn decode_sst_entries(info: &SstInfo, bytes: &Bytes) -> Result<Entrie
         info.meta_offset,
         info.size_bytes,
     )?;
-    let mut entries = Vec::with_capacity(meta.entries as usize);
-    for entry in &meta.index {
-        let start = entry.offset as usize;
-        let block = Block::decode(bytes.slice(start..start + entry.len as usize))?;
-        for index in 0..block.len() {
-            entries.push(block.entry_bytes(index));
-        }
-    }
-    Ok(entries)
+    meta.decode_entries(bytes)
 }
 
 /// Merges sources given newest first: the newest version of each key, in key order; with
@@ -136,7 +130,24 @@ impl DbInner {
         compaction::plan(&CompactionState {
             style: &style,
             manifest: &state.manifest,
+            quarantined: &state.quarantined_ssts,
         })
+    }
+
+    /// Takes a corrupt input SST out of compaction planning, counts it and records it, and
+    /// returns the `Corrupt` error the job fails with.
+    fn quarantine(&self, id: u64, key: &str, reason: String) -> Error {
+        {
+            let mut state = self.state.borrow_mut();
+            state.quarantined_ssts.insert(id);
+            state.counters.compaction_corrupt_inputs += 1;
+        }
+        self.runtime.record(EventKind::Note {
+            text: format!(
+                "compaction input {key} is corrupt ({reason}); quarantined from compaction"
+            ),
+        });
+        Error::corrupt(key, reason)
     }
 
     /// Runs one compaction if the policy wants one. Returns its report, or `None`.
@@ -194,8 +205,10 @@ impl DbInner {
                 .get(Cause::Compaction, &key, None)
                 .await
                 .map_err(|error| Error::store("compaction read", error))?;
-            let entries = decode_sst_entries(info, &result.bytes)
-                .map_err(|reason| Error::corrupt(&key, reason))?;
+            let entries = match decode_sst_entries(info, &result.bytes) {
+                Ok(entries) => entries,
+                Err(reason) => return Err(self.quarantine(info.id, &key, reason)),
+            };
             entries_read += entries.len() as u64;
             let run = run_of(info.id);
             match (run, current_run, sources.last_mut()) {
@@ -222,7 +235,7 @@ impl DbInner {
                 let counter = state.next_sst_counter;
                 state.next_sst_counter += 1;
                 let id = sst_id(state.writer_epoch, counter);
-                state.uploading_ssts.insert(id);
+                state.register_upload(id);
                 (id, counter)
             };
             max_counter = max_counter.max(counter);
@@ -285,13 +298,17 @@ impl DbInner {
 
         // (4) Commit. Our flushes only add L0 SSTs in front, so the inputs are still there
         // unless another writer took over (then the manifest write reports `Fenced`).
-        let outcome = CompactionOutcome {
-            ssts: outputs.iter().map(|(info, _)| info.clone()).collect(),
-            max_sst_counter: max_counter,
-        };
+        let ssts: Vec<SstInfo> = outputs.iter().map(|(info, _)| info.clone()).collect();
+        let committing: Vec<u64> = ssts.iter().map(|sst| sst.id).collect();
         let conflict = Cell::new(None);
         let manifest = self
-            .update_manifest(|manifest| {
+            .update_manifest(&committing, |manifest| {
+                // Stamped per attempt: the inputs leave with the manifest that lands.
+                let outcome = CompactionOutcome {
+                    ssts: ssts.clone(),
+                    max_sst_counter: max_counter,
+                    retired_at: self.runtime.now(),
+                };
                 if let Err(error) = compaction::apply(manifest, task, &outcome) {
                     conflict.set(Some(error));
                 }
@@ -342,21 +359,30 @@ impl DbInner {
 
     /// The background compactor: waits for a kick (an SST was flushed, a write stalled, the
     /// style changed), then runs what the policy plans.
+    /// A failed job backs off: `flush_interval` doubled per consecutive failure, up to
+    /// `MAX_COMPACTION_BACKOFF_DOUBLINGS` doublings. A corrupt input does not loop at all: it
+    /// is quarantined, so the next plan does not read it.
     pub async fn compaction_task(self: Rc<Self>) {
+        let mut consecutive_failures = 0u32;
         loop {
             let kick = self.compaction_kick.notified();
             if self.check_open().is_err() {
                 return;
             }
             match self.compact_once().await {
-                Ok(Some(_)) => continue,
-                Ok(None) => kick.await,
+                Ok(Some(_)) => consecutive_failures = 0,
+                Ok(None) => {
+                    consecutive_failures = 0;
+                    kick.await;
+                }
                 Err(error) => {
                     if matches!(error.kind(), ErrorKind::Fenced | ErrorKind::Closed) {
                         return;
                     }
-                    // The store is failing: pause before trying again.
-                    self.runtime.sleep(self.options.flush_interval).await;
+                    let doublings = consecutive_failures.min(MAX_COMPACTION_BACKOFF_DOUBLINGS);
+                    consecutive_failures = consecutive_failures.saturating_add(1);
+                    let pause = self.options.flush_interval.saturating_mul(1 << doublings);
+                    self.runtime.sleep(pause).await;
                 }
             }
         }

@@ -70,7 +70,7 @@ impl DbInner {
             let counter = state.next_sst_counter;
             state.next_sst_counter += 1;
             let id = sst_id(state.writer_epoch, counter);
-            state.uploading_ssts.insert(id);
+            state.register_upload(id);
             (id, counter)
         };
         let result = self
@@ -128,7 +128,9 @@ impl DbInner {
             sst_counter: counter,
         };
         let manifest = self
-            .update_manifest(|manifest| policy::apply(manifest, &task, &flush_outcome))
+            .update_manifest(&[id], |manifest| {
+                policy::apply(manifest, &task, &flush_outcome)
+            })
             .await?;
 
         let meta = SstMeta::decode(
@@ -140,10 +142,12 @@ impl DbInner {
         {
             let mut state = self.state.borrow_mut();
             let front_id = state.immutables.front().map(|t| t.borrow().id());
-            debug_assert_eq!(front_id, Some(memtable_id), "flushes go oldest first");
-            if front_id == Some(memtable_id) {
-                state.immutables.pop_front();
-            }
+            assert_eq!(
+                front_id,
+                Some(memtable_id),
+                "invariant: flushes go oldest first"
+            );
+            state.immutables.pop_front();
             state.install_version(&manifest);
             if let Some(handle) = state.version.handles().find(|h| h.info.id == id) {
                 handle.set_meta(meta);
@@ -154,6 +158,7 @@ impl DbInner {
                 .retain(|object| object.wal_id >= replay_from);
             state.counters.ssts_written += 1;
             state.counters.sst_bytes_written += built.bytes.len() as u64;
+            state.check_invariants();
         }
         self.runtime.record(EventKind::FlushFinished {
             memtable_id,

@@ -1,25 +1,35 @@
 //! Garbage collection: deletes WAL objects, SSTs and manifests nothing can need any more.
 //!
-//! Rules, all of which must hold before an object is deleted:
-//! - it is at least `gc_min_age` old (by the store's last-modified time);
+//! A pass takes its start time from the clock *before* it reads anything, then reads the
+//! latest manifest, lists, and deletes in batches. Rules, all of which must hold before an
+//! object is deleted:
+//! - it was at least `gc_min_age` old when the pass began: `pass_start − last_modified ≥
+//!   gc_min_age`. Measuring age at the delete instant instead would let a long pass (a slow
+//!   LIST, a paused process) delete objects written after it read the manifest, which that
+//!   manifest cannot know about;
 //! - a WAL object's id is below the latest manifest's `wal_replay_from`;
 //! - an SST is not in the latest manifest, not in this writer's manifest, not in any version
 //!   an open snapshot, scan or read holds, and not being uploaded by this writer's flusher;
 //! - a manifest is older than the latest one.
 //!
-//! The collector reads the latest manifest from the store first, so a fenced (zombie) writer
-//! sees the newer epoch and stops instead of deleting the new writer's SSTs. The min-age rule
-//! covers the rest: an SST another process is uploading but has not yet committed is young.
+//! Fencing: before each batch of deletes the pass reads the latest manifest again and stops
+//! with `Fenced` if a newer writer took over, so a zombie writer's pass never deletes what a
+//! newer writer may need. The min-age rule covers what a manifest cannot show: an SST that
+//! another process has uploaded but not yet committed is young.
 
 use super::DbInner;
 use crate::error::{Error, Result};
+use crate::format::manifest::{Manifest, RetiredSst, MAX_RETIRED_SSTS};
 use crate::paths::ObjectKind;
 use crate::state::DbStatus;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use strata_objstore::ObjectMeta;
-use strata_sim::{Cause, EventKind};
+use strata_sim::{Cause, EventKind, SimDuration, SimTime};
+
+/// The most objects one batch deletes before the pass re-checks the writer's epoch.
+pub const GC_DELETE_BATCH: usize = 64;
 
 /// What one collection pass did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,9 +41,92 @@ pub struct GcReport {
     pub kept_too_young: u64,
 }
 
+/// True if an object last modified at `last_modified` was at least `min_age` old when the
+/// pass began. An object written after the pass began is never old enough.
+pub fn old_enough_at_pass_start(
+    pass_start: SimTime,
+    last_modified: SimTime,
+    min_age: SimDuration,
+) -> bool {
+    last_modified <= pass_start && pass_start.saturating_since(last_modified) >= min_age
+}
+
+/// Drops the retired-SST entries a collector no longer needs: those retired at least
+/// `min_age` before `now` (GC may delete their SSTs by now anyway), and the oldest beyond
+/// `MAX_RETIRED_SSTS`. Once an entry is gone its SST falls under the written-age rule, which
+/// is no looser: it was written before it was retired.
+pub(crate) fn prune_retired(retired: &mut Vec<RetiredSst>, now: SimTime, min_age: SimDuration) {
+    retired.retain(|entry| now.saturating_since(entry.retired_at) < min_age);
+    if retired.len() > MAX_RETIRED_SSTS {
+        let excess = retired.len() - MAX_RETIRED_SSTS;
+        retired.drain(..excess);
+    }
+}
+
 impl DbInner {
     pub async fn run_gc(&self) -> Result<GcReport> {
         self.check_open()?;
+        // First the clock, then the manifest: nothing written after this instant counts as old.
+        let pass_start = self.runtime.now();
+        let latest = self.latest_manifest_unfenced().await?;
+        let mut report = GcReport::default();
+
+        let wal_objects = self.list(ObjectKind::Wal).await?;
+        let mut obsolete = Vec::new();
+        for object in wal_objects {
+            if let Some(id) = self.paths.parse(ObjectKind::Wal, &object.key) {
+                if id < latest.wal_replay_from && self.old_enough(pass_start, &object, &mut report)
+                {
+                    obsolete.push(object);
+                }
+            }
+        }
+        report.wal_deleted += self.delete_in_batches(ObjectKind::Wal, &obsolete).await?;
+
+        let sst_objects = self.list(ObjectKind::Sst).await?;
+        let mut obsolete = Vec::new();
+        let mut in_latest: BTreeSet<u64> = BTreeSet::new();
+        in_latest.extend(latest.sst_ids());
+        let retired_at: BTreeMap<u64, SimTime> = latest
+            .retired
+            .iter()
+            .map(|retired| (retired.id, retired.retired_at))
+            .collect();
+        for object in sst_objects {
+            if let Some(id) = self.paths.parse(ObjectKind::Sst, &object.key) {
+                if in_latest.contains(&id) {
+                    continue;
+                }
+                // A retired SST ages from when it left the manifest, not from when it was
+                // written: a reader holding an older manifest may still read it.
+                let mut aged_from = object.clone();
+                if let Some(retired_at) = retired_at.get(&id) {
+                    aged_from.last_modified = aged_from.last_modified.max(*retired_at);
+                }
+                if self.old_enough(pass_start, &aged_from, &mut report) {
+                    obsolete.push(object);
+                }
+            }
+        }
+        report.ssts_deleted += self.delete_in_batches(ObjectKind::Sst, &obsolete).await?;
+
+        let manifest_objects = self.list(ObjectKind::Manifest).await?;
+        let mut obsolete = Vec::new();
+        for object in manifest_objects {
+            if let Some(id) = self.paths.parse(ObjectKind::Manifest, &object.key) {
+                if id < latest.manifest_id && self.old_enough(pass_start, &object, &mut report) {
+                    obsolete.push(object);
+                }
+            }
+        }
+        report.manifests_deleted += self
+            .delete_in_batches(ObjectKind::Manifest, &obsolete)
+            .await?;
+        Ok(report)
+    }
+
+    /// Reads the latest manifest and stops with `Fenced` if a newer writer owns the database.
+    async fn latest_manifest_unfenced(&self) -> Result<Manifest> {
         let latest = super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Gc)
             .await?
             .ok_or_else(|| Error::corrupt(self.paths.root(), "no manifest"))?;
@@ -41,50 +134,30 @@ impl DbInner {
         if latest.writer_epoch > my_epoch {
             return Err(self.mark_fenced(latest.writer_epoch));
         }
-        let mut report = GcReport::default();
+        Ok(latest)
+    }
 
-        let wal_objects = self.list(ObjectKind::Wal).await?;
-        for object in &wal_objects {
-            if let Some(id) = self.paths.parse(ObjectKind::Wal, &object.key) {
-                if id < latest.wal_replay_from && self.delete_if_old(object, &mut report).await? {
-                    report.wal_deleted += 1;
-                }
-            }
+    /// Every SST this writer may still read or commit: its manifest, the versions open
+    /// snapshots, scans and reads hold, and its uploads in flight.
+    fn sst_in_use(&self) -> BTreeSet<u64> {
+        let state = self.state.borrow();
+        // `extend` inserts one by one: `collect` would instantiate a sort.
+        let mut in_use: BTreeSet<u64> = BTreeSet::new();
+        in_use.extend(state.manifest.sst_ids());
+        in_use.extend(state.uploading_ssts.iter().copied());
+        for version in state.live_versions.iter().filter_map(|weak| weak.upgrade()) {
+            in_use.extend(version.handles().map(|handle| handle.info.id));
         }
+        in_use
+    }
 
-        let sst_objects = self.list(ObjectKind::Sst).await?;
-        for object in &sst_objects {
-            let Some(id) = self.paths.parse(ObjectKind::Sst, &object.key) else {
-                continue;
-            };
-            // Recomputed per object: a flush may commit while this pass awaits deletes.
-            let referenced = {
-                let state = self.state.borrow();
-                // `extend` inserts one by one: `collect` would instantiate a sort.
-                let mut referenced: BTreeSet<u64> = BTreeSet::new();
-                referenced.extend(latest.sst_ids());
-                referenced.extend(state.manifest.sst_ids());
-                referenced.extend(state.uploading_ssts.iter().copied());
-                for version in state.live_versions.iter().filter_map(|weak| weak.upgrade()) {
-                    referenced.extend(version.handles().map(|handle| handle.info.id));
-                }
-                referenced.contains(&id)
-            };
-            if !referenced && self.delete_if_old(object, &mut report).await? {
-                report.ssts_deleted += 1;
-                self.cache.borrow_mut().remove_sst(id);
-            }
+    fn old_enough(&self, pass_start: SimTime, object: &ObjectMeta, report: &mut GcReport) -> bool {
+        let old =
+            old_enough_at_pass_start(pass_start, object.last_modified, self.options.gc_min_age);
+        if !old {
+            report.kept_too_young += 1;
         }
-
-        let manifest_objects = self.list(ObjectKind::Manifest).await?;
-        for object in &manifest_objects {
-            if let Some(id) = self.paths.parse(ObjectKind::Manifest, &object.key) {
-                if id < latest.manifest_id && self.delete_if_old(object, &mut report).await? {
-                    report.manifests_deleted += 1;
-                }
-            }
-        }
-        Ok(report)
+        old
     }
 
     async fn list(&self, kind: ObjectKind) -> Result<Vec<ObjectMeta>> {
@@ -94,23 +167,41 @@ impl DbInner {
             .map_err(|error| Error::store("GC listing", error))
     }
 
-    /// Deletes an obsolete object if it is old enough. Returns whether it was deleted.
-    async fn delete_if_old(&self, object: &ObjectMeta, report: &mut GcReport) -> Result<bool> {
-        let age = self.runtime.now().saturating_since(object.last_modified);
-        if age < self.options.gc_min_age {
-            report.kept_too_young += 1;
-            return Ok(false);
+    /// Deletes `objects` (of one kind) in batches of `GC_DELETE_BATCH`. Before each batch it
+    /// re-reads the latest manifest, stopping if fenced; SSTs that manifest or this writer
+    /// still uses are skipped (recomputed per batch: a flush may commit while the pass
+    /// awaits deletes). Returns how many it deleted.
+    async fn delete_in_batches(&self, kind: ObjectKind, objects: &[ObjectMeta]) -> Result<u64> {
+        let mut deleted = 0;
+        for batch in objects.chunks(GC_DELETE_BATCH) {
+            self.check_open()?;
+            let latest = self.latest_manifest_unfenced().await?;
+            let mut in_use = self.sst_in_use();
+            in_use.extend(latest.sst_ids());
+            for object in batch {
+                let sst = match kind {
+                    ObjectKind::Sst => self.paths.parse(ObjectKind::Sst, &object.key),
+                    _ => None,
+                };
+                if sst.is_some_and(|id| in_use.contains(&id)) {
+                    continue;
+                }
+                self.check_open()?;
+                self.store
+                    .delete(Cause::Gc, &object.key)
+                    .await
+                    .map_err(|error| Error::store("GC delete", error))?;
+                if let Some(id) = sst {
+                    self.cache.borrow_mut().remove_sst(id);
+                }
+                self.state.borrow_mut().counters.gc_objects_deleted += 1;
+                self.runtime.record(EventKind::GcDeleted {
+                    key: object.key.clone(),
+                });
+                deleted += 1;
+            }
         }
-        self.check_open()?;
-        self.store
-            .delete(Cause::Gc, &object.key)
-            .await
-            .map_err(|error| Error::store("GC delete", error))?;
-        self.state.borrow_mut().counters.gc_objects_deleted += 1;
-        self.runtime.record(EventKind::GcDeleted {
-            key: object.key.clone(),
-        });
-        Ok(true)
+        Ok(deleted)
     }
 
     /// The background collector: one pass every `gc_interval`.
@@ -129,5 +220,23 @@ impl DbInner {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn age_is_measured_at_the_start_of_the_pass() {
+        let min_age = SimDuration::from_secs(1);
+        let start = SimTime::ZERO + SimDuration::from_secs(10);
+        let written = |secs: u64| SimTime::ZERO + SimDuration::from_secs(secs);
+        assert!(old_enough_at_pass_start(start, written(9), min_age));
+        assert!(!old_enough_at_pass_start(start, written(10), min_age));
+        // Written after the pass began: never old enough for it, however long it runs.
+        assert!(!old_enough_at_pass_start(start, written(11), min_age));
     }
 }

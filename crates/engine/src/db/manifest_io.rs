@@ -58,7 +58,13 @@ pub(crate) async fn read_latest_manifest(
 
 impl DbInner {
     /// Applies `change` to the latest manifest and commits it as the next manifest.
-    pub async fn update_manifest(&self, change: impl Fn(&mut Manifest)) -> Result<Manifest> {
+    /// `committing` names the uploaded SSTs the change adds: they stop being uploads in the
+    /// same step that installs the manifest.
+    pub async fn update_manifest(
+        &self,
+        committing: &[u64],
+        change: impl Fn(&mut Manifest),
+    ) -> Result<Manifest> {
         let _guard = self.manifest_lock.lock().await;
         let (mut base, epoch) = {
             let state = self.state.borrow();
@@ -69,9 +75,16 @@ impl DbInner {
             self.check_open()?;
             let mut next = base.clone();
             change(&mut next);
+            super::gc::prune_retired(
+                &mut next.retired,
+                self.runtime.now(),
+                self.options.gc_min_age,
+            );
             next.manifest_id = base.manifest_id + 1;
             next.writer_epoch = epoch;
-            debug_assert!(next.check().is_ok(), "a change broke a manifest invariant");
+            if let Err(error) = next.check() {
+                panic!("invariant: a manifest change keeps the manifest valid: {error}");
+            }
             let key = self.paths.manifest(next.manifest_id);
             let outcome = self
                 .store
@@ -81,7 +94,7 @@ impl DbInner {
             match outcome {
                 CreateOutcome::Created => {
                     let mut state = self.state.borrow_mut();
-                    state.manifest = next.clone();
+                    state.commit_manifest(next.clone(), committing);
                     state.counters.manifests_written += 1;
                     self.runtime.record(EventKind::ManifestWritten {
                         manifest_id: next.manifest_id,
@@ -98,6 +111,16 @@ impl DbInner {
                         })?;
                     if base.writer_epoch > epoch {
                         return Err(self.mark_fenced(base.writer_epoch));
+                    }
+                    let committed_id = self.state.borrow().manifest.manifest_id;
+                    if base.manifest_id < committed_id || base.writer_epoch < epoch {
+                        return Err(Error::corrupt(
+                            &key,
+                            format!(
+                                "the latest manifest listed (id {}, epoch {}) is older than manifest {committed_id} of epoch {epoch}, which this writer committed",
+                                base.manifest_id, base.writer_epoch
+                            ),
+                        ));
                     }
                 }
             }

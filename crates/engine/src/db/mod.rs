@@ -14,6 +14,7 @@
 mod compact;
 mod flush;
 mod gc;
+mod invariants;
 mod manifest_io;
 mod read;
 mod reader;
@@ -149,6 +150,10 @@ pub(crate) struct State {
     /// SSTs uploaded or uploading but not yet committed to the manifest: GC never deletes
     /// them, whatever their age.
     pub uploading_ssts: BTreeSet<u64>,
+    /// SSTs a compaction found corrupt. Planning skips any task that would read one, so a
+    /// corrupt input is downloaded once, not once per compaction interval. Bounded by the
+    /// manifest: ids leave when their SST leaves the manifest.
+    pub quarantined_ssts: BTreeSet<u64>,
     /// Open snapshots and scans: id to sequence number.
     pub open_snapshots: BTreeMap<u64, u64>,
     pub next_snapshot_id: u64,
@@ -190,6 +195,7 @@ impl State {
             live_versions: vec![Rc::downgrade(&version)],
             version,
             uploading_ssts: BTreeSet::new(),
+            quarantined_ssts: BTreeSet::new(),
             open_snapshots: BTreeMap::new(),
             next_snapshot_id: 1,
             arena: BytesMut::new(),
@@ -202,6 +208,44 @@ impl State {
 }
 
 impl State {
+    /// Asserts the invariants of the watermarks, the memtables and the uploads in flight;
+    /// called after each transition that changes them (see `invariants`).
+    pub(crate) fn check_invariants(&self) {
+        invariants::check_watermarks(
+            self.manifest.last_flushed_seq,
+            self.durable_seq,
+            self.acknowledged_seq,
+            self.next_seq,
+        );
+        invariants::check_memtables(&self.active, &self.immutables, self.acknowledged_seq);
+        invariants::check_uploads(&self.uploading_ssts, &self.manifest);
+    }
+
+    /// Registers an SST this writer is about to upload, so GC leaves it alone until it is
+    /// committed or abandoned.
+    pub(crate) fn register_upload(&mut self, id: u64) {
+        if invariants::CHECKED {
+            assert!(
+                !self.manifest.sst_ids().any(|live| live == id),
+                "invariant: SST {id} is being uploaded and already in manifest {}",
+                self.manifest.manifest_id
+            );
+        }
+        self.uploading_ssts.insert(id);
+    }
+
+    /// Installs a manifest this writer just committed; the SSTs in `committed` stop being
+    /// uploads in the same step.
+    pub(crate) fn commit_manifest(&mut self, next: Manifest, committed: &[u64]) {
+        for id in committed {
+            self.uploading_ssts.remove(id);
+        }
+        invariants::check_manifest_advance(&self.manifest, &next, true);
+        invariants::check_layout(&next);
+        self.manifest = next;
+        self.check_invariants();
+    }
+
     /// The error for a handle that may not proceed, if any.
     pub fn status_error(&self) -> Option<Error> {
         match self.status {
@@ -274,6 +318,7 @@ impl State {
         self.immutables.push_back(frozen);
         self.counters.memtables_frozen += 1;
         runtime.record(EventKind::MemtableFrozen { memtable_id, bytes });
+        self.check_invariants();
         true
     }
 
@@ -283,6 +328,10 @@ impl State {
         self.live_versions.retain(|weak| weak.strong_count() > 0);
         self.live_versions.push(Rc::downgrade(&version));
         self.version = version;
+        if !self.quarantined_ssts.is_empty() {
+            let live: BTreeSet<u64> = manifest.sst_ids().collect();
+            self.quarantined_ssts.retain(|id| live.contains(id));
+        }
     }
 
     /// A read view at `seq`: memtables newest first, then the current SSTs.
@@ -431,6 +480,12 @@ impl DbInner {
                 active.size_bytes()
             };
             state.acknowledged_seq = seq;
+            invariants::check_watermarks(
+                state.manifest.last_flushed_seq,
+                state.durable_seq,
+                seq,
+                state.next_seq,
+            );
             self.after_apply(&mut state, seq, active_bytes)
         };
         self.kick(kick_wal, freeze);
@@ -483,6 +538,12 @@ impl DbInner {
                 active.size_bytes()
             };
             state.acknowledged_seq = seq;
+            invariants::check_watermarks(
+                state.manifest.last_flushed_seq,
+                state.durable_seq,
+                seq,
+                state.next_seq,
+            );
             state.counters.batches += 1;
             state.counters.user_bytes_written += batch
                 .entries
@@ -774,6 +835,7 @@ impl Db {
                 replay_from: manifest.wal_replay_from,
                 live_objects: state.wal_objects.len() as u64,
             },
+            quarantined_ssts: state.quarantined_ssts.iter().copied().collect(),
             cache: self.inner.cache.borrow().stats(),
             open_snapshots: state.open_snapshots.len() as u64,
             counters: state.counters,

@@ -338,10 +338,17 @@ impl ReaderInner {
         }
         {
             let mut state = db.state.borrow_mut();
-            // Never move backwards: a listing that raced GC may see less than last time.
-            if seq < state.acknowledged_seq && manifest.manifest_id <= state.manifest.manifest_id {
+            // Never move backwards: a listing that raced GC may see less than last time, and
+            // a store listing that lags may show an older manifest. Keep the view (it is
+            // durable, only staler); the next poll tries again.
+            if seq < state.acknowledged_seq
+                || manifest.manifest_id < state.manifest.manifest_id
+                || manifest.writer_epoch < state.manifest.writer_epoch
+            {
                 return Ok(());
             }
+            super::invariants::check_manifest_advance(&state.manifest, &manifest, false);
+            super::invariants::check_layout(&manifest);
             state.writer_epoch = manifest.writer_epoch;
             state.install_version(&manifest);
             state.manifest = manifest.clone();
@@ -349,6 +356,7 @@ impl ReaderInner {
             state.acknowledged_seq = seq;
             state.durable_seq = seq;
             state.next_seq = seq + 1;
+            state.check_invariants();
         }
         let mut follow = self.follow.borrow_mut();
         follow.manifest_id = manifest.manifest_id;

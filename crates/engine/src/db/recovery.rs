@@ -215,6 +215,19 @@ impl DbInner {
                 let mut state = self.state.borrow_mut();
                 state.next_wal_id = landed + 1;
                 state.counters.replayed_wal_objects = replayed;
+                if super::invariants::CHECKED {
+                    let ids = state.wal_objects.iter().map(|object| object.wal_id);
+                    let mut previous = None;
+                    for id in ids {
+                        assert!(
+                            previous < Some(id) && id < state.next_wal_id,
+                            "invariant: replayed WAL ids ascend below next_wal_id {} ({id} after {previous:?})",
+                            state.next_wal_id
+                        );
+                        previous = Some(id);
+                    }
+                }
+                state.check_invariants();
                 return Ok(replayed);
             }
         }
@@ -255,10 +268,13 @@ impl DbInner {
                 format!("holds WAL id {}", decoded.header.wal_id),
             ));
         }
-        let mut state = self.state.borrow_mut();
-        if decoded.header.writer_epoch > state.writer_epoch {
-            return Err(Error::corrupt(&key, "written by a newer writer than us"));
+        let newer_epoch = decoded.header.writer_epoch;
+        if newer_epoch > self.state.borrow().writer_epoch {
+            // A newer writer opened while we were opening (its fence or its writes are in
+            // the WAL): we lost the takeover race, which is fencing, not damage.
+            return Err(self.mark_fenced(newer_epoch));
         }
+        let mut state = self.state.borrow_mut();
         state.wal_objects.push_back(WalObjectView {
             wal_id: id,
             last_seq: decoded.header.last_seq,

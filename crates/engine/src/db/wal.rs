@@ -111,6 +111,7 @@ impl DbInner {
                     wal_id: sealed.wal_id,
                     last_seq: sealed.last_seq,
                 });
+                state.check_invariants();
                 state.counters.wal_uploads += 1;
                 state.counters.wal_bytes_uploaded += sealed.bytes.len() as u64;
                 self.runtime.record(EventKind::WalFlushed {

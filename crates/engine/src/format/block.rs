@@ -8,6 +8,7 @@
 
 use super::{append_crc, verify_crc};
 use crate::codec::{key_prefix, put_u32, put_varint, u32_at, Reader};
+use crate::options::MAX_KEY_BYTES;
 use bytes::Bytes;
 use std::cmp::Ordering;
 
@@ -103,7 +104,10 @@ fn parse_entry(
     };
     let entry = bytes.get(start..end)?;
     let mut reader = Reader::new(entry);
-    let key_len = reader.varint()? as usize;
+    let key_len = usize::try_from(reader.varint()?).ok()?;
+    if key_len == 0 || key_len > MAX_KEY_BYTES {
+        return None;
+    }
     let tag = reader.varint()?;
     let key_start = start + reader.position();
     reader.take(key_len)?;
@@ -142,7 +146,8 @@ pub struct EntryRef<'a> {
 }
 
 impl Block {
-    /// Verifies the checksum and the offsets of a block as stored (checksum included).
+    /// Verifies the checksum and the offsets of a block as stored (checksum included), and
+    /// that its keys are 1 to `MAX_KEY_BYTES` bytes and strictly ascending.
     pub fn decode(stored: Bytes) -> Result<Block, String> {
         let payload_len = verify_crc(&stored)?.len();
         let bytes = stored.slice(..payload_len);
@@ -338,6 +343,29 @@ mod tests {
         // A count larger than the block.
         let mut forged = vec![0u8; 4];
         forged.extend_from_slice(&1000u32.to_le_bytes());
+        append_crc(&mut forged, 0);
+        assert!(Block::decode(Bytes::from(forged)).is_err());
+    }
+
+    #[test]
+    fn a_checksummed_block_with_an_empty_key_is_rejected() {
+        // One entry: key length 0, a value "v"; its offset; the count.
+        let mut forged = vec![0u8, 2, b'v'];
+        forged.extend_from_slice(&0u32.to_le_bytes());
+        forged.extend_from_slice(&1u32.to_le_bytes());
+        append_crc(&mut forged, 0);
+        let error = Block::decode(Bytes::from(forged)).unwrap_err();
+        assert!(error.contains("entry 0"), "{error}");
+    }
+
+    #[test]
+    fn a_key_length_above_four_gib_is_refused_not_truncated() {
+        // Key length 2^32 + 1: `as usize` on wasm32 truncated it to 1 and read the key "k".
+        let mut forged = Vec::new();
+        put_varint(&mut forged, (1u64 << 32) + 1);
+        forged.extend_from_slice(&[0, b'k']);
+        forged.extend_from_slice(&0u32.to_le_bytes());
+        forged.extend_from_slice(&1u32.to_le_bytes());
         append_crc(&mut forged, 0);
         assert!(Block::decode(Bytes::from(forged)).is_err());
     }

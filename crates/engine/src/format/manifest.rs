@@ -6,10 +6,14 @@
 //! is written as a new object with the next id (create-if-absent), so the latest id is the
 //! current state and a lost race shows up as `AlreadyExists`.
 
+use super::sst::FOOTER_BYTES;
 use super::{append_crc, verify_crc};
 use crate::codec::hex_bytes;
+use crate::compaction::MAX_LEVELS;
+use crate::options::MAX_KEY_BYTES;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use strata_sim::SimTime;
 
 pub const MANIFEST_MAGIC: [u8; 4] = *b"STMF";
 pub const MANIFEST_FORMAT_VERSION: u8 = 1;
@@ -66,6 +70,18 @@ impl SortedRun {
     }
 }
 
+/// An SST a compaction removed from the manifest, and when: garbage collection keeps it for
+/// `gc_min_age` after it left, so a reader still holding an older manifest can read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredSst {
+    pub id: u64,
+    /// The retiring writer's clock when it committed the removal, in nanoseconds.
+    pub retired_at: SimTime,
+}
+
+/// The most retired SSTs a manifest lists (a writer drops the oldest beyond this).
+pub const MAX_RETIRED_SSTS: usize = 65_536;
+
 /// The database's durable state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -86,6 +102,10 @@ pub struct Manifest {
     pub l0: Vec<SstInfo>,
     /// Sorted runs, newest first.
     pub runs: Vec<SortedRun>,
+    /// SSTs compaction removed within the last `gc_min_age`, oldest first. Absent in
+    /// manifests written before it existed, which read as empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<RetiredSst>,
 }
 
 impl Manifest {
@@ -100,6 +120,7 @@ impl Manifest {
             next_run_id: 1,
             l0: Vec::new(),
             runs: Vec::new(),
+            retired: Vec::new(),
         }
     }
 
@@ -143,17 +164,57 @@ impl Manifest {
         Ok(manifest)
     }
 
-    /// The invariants every manifest holds.
+    /// The invariants every manifest holds. A decoded manifest passed its checksum, but a
+    /// checksum does not make its numbers usable, so this also checks what the engine later
+    /// does with them: every counter has a next value, the writer epoch fits the 32 bits an
+    /// SST id gives it, keys are within the key limit, levels within `MAX_LEVELS`, and each
+    /// SST's meta region holds at least a footer.
     pub fn check(&self) -> Result<(), String> {
+        let counters = [
+            ("manifest_id", self.manifest_id),
+            ("wal_replay_from", self.wal_replay_from),
+            ("last_flushed_seq", self.last_flushed_seq),
+            ("next_run_id", self.next_run_id),
+        ];
+        for (name, value) in counters {
+            if value == u64::MAX {
+                return Err(format!("{name} is at the end of its range"));
+            }
+        }
+        if self.writer_epoch >= u64::from(u32::MAX) {
+            return Err(format!(
+                "writer epoch {} does not fit an SST id",
+                self.writer_epoch
+            ));
+        }
+        if self.next_sst_counter > u64::from(u32::MAX) {
+            return Err(format!(
+                "SST counter {} does not fit an SST id",
+                self.next_sst_counter
+            ));
+        }
         for sst in self.l0.iter().chain(self.runs.iter().flat_map(|r| &r.ssts)) {
             if sst.first_key.is_empty() || sst.first_key > sst.last_key {
                 return Err(format!("SST {} has an empty or inverted key range", sst.id));
             }
-            if sst.meta_offset >= sst.size_bytes {
+            if sst.last_key.len() > MAX_KEY_BYTES || sst.first_key.len() > MAX_KEY_BYTES {
+                return Err(format!("SST {} has a key over the key limit", sst.id));
+            }
+            if sst
+                .meta_offset
+                .checked_add(FOOTER_BYTES as u64)
+                .is_none_or(|end| end > sst.size_bytes)
+            {
                 return Err(format!("SST {} has its meta region outside it", sst.id));
             }
         }
         for run in &self.runs {
+            if run.level > MAX_LEVELS {
+                return Err(format!(
+                    "run {} is at level {}, beyond the deepest, {MAX_LEVELS}",
+                    run.id, run.level
+                ));
+            }
             for pair in run.ssts.windows(2) {
                 if pair[0].last_key >= pair[1].first_key {
                     return Err(format!("run {} has overlapping or unsorted SSTs", run.id));
@@ -164,6 +225,19 @@ impl Manifest {
         ids.sort_unstable();
         if ids.windows(2).any(|pair| pair[0] == pair[1]) {
             return Err("an SST appears twice".to_string());
+        }
+        if self.retired.len() > MAX_RETIRED_SSTS {
+            return Err(format!(
+                "{} retired SSTs, over the limit of {MAX_RETIRED_SSTS}",
+                self.retired.len()
+            ));
+        }
+        if let Some(retired) = self
+            .retired
+            .iter()
+            .find(|retired| ids.binary_search(&retired.id).is_ok())
+        {
+            return Err(format!("SST {} is both live and retired", retired.id));
         }
         Ok(())
     }
@@ -206,6 +280,10 @@ mod tests {
                 level: 0,
                 ssts: vec![sst(sst_id(2, 1), "a", "f"), sst(sst_id(2, 2), "g", "p")],
             }],
+            retired: vec![RetiredSst {
+                id: sst_id(2, 3),
+                retired_at: SimTime::from_nanos(5_000_000_000),
+            }],
         }
     }
 
@@ -234,6 +312,9 @@ mod tests {
         let mut duplicate = sample();
         duplicate.l0.push(duplicate.l0[0].clone());
         assert!(Manifest::decode(&duplicate.encode()).is_err());
+        let mut live_and_retired = sample();
+        live_and_retired.retired[0].id = live_and_retired.l0[0].id;
+        assert!(Manifest::decode(&live_and_retired.encode()).is_err());
     }
 
     #[test]
@@ -246,5 +327,30 @@ mod tests {
         assert_eq!(run.sst_for(b"q"), None);
         assert_eq!(manifest.sst_ids().count(), 4);
         assert_ne!(sst_id(1, 5), sst_id(2, 5), "epochs keep zombie ids apart");
+    }
+
+    #[test]
+    fn checksum_valid_manifests_with_unusable_numbers_are_rejected() {
+        type Edit = Box<dyn Fn(&mut Manifest)>;
+        let cases: Vec<(&str, Edit)> = vec![
+            ("manifest_id", Box::new(|m| m.manifest_id = u64::MAX)),
+            (
+                "writer epoch",
+                Box::new(|m| m.writer_epoch = u64::from(u32::MAX)),
+            ),
+            ("SST counter", Box::new(|m| m.next_sst_counter = u64::MAX)),
+            ("level", Box::new(|m| m.runs[0].level = u32::MAX)),
+            ("meta region", Box::new(|m| m.l0[0].meta_offset = u64::MAX)),
+            (
+                "key limit",
+                Box::new(|m| m.l0[0].last_key = Bytes::from(vec![b'z'; MAX_KEY_BYTES + 1])),
+            ),
+        ];
+        for (expected, edit) in cases {
+            let mut manifest = sample();
+            edit(&mut manifest);
+            let error = Manifest::decode(&manifest.encode()).unwrap_err();
+            assert!(error.contains(expected), "{expected}: {error}");
+        }
     }
 }

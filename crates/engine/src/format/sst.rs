@@ -8,10 +8,13 @@
 //! with one ranged GET, then fetches only the data blocks a read needs. docs/format.md gives
 //! the exact layout.
 
-use super::block::BlockBuilder;
+use super::block::{Block, BlockBuilder};
 use super::bloom::{BloomBuilder, BloomFilter};
 use super::{append_crc, verify_crc};
-use crate::codec::{key_cmp, key_prefix, put_u32, put_u64, put_varint, u32_at, u64_at, Reader};
+use crate::codec::{
+    key_cmp, key_prefix, put_u32, put_u64, put_varint, to_usize, u32_at, u64_at, Reader,
+};
+use crate::options::MAX_KEY_BYTES;
 use bytes::Bytes;
 use std::cmp::Ordering;
 
@@ -198,36 +201,43 @@ pub struct SstMeta {
 impl SstMeta {
     /// Decodes the meta region `[meta_offset, sst_size)` of an SST and checks that the
     /// footer agrees with where the region was taken from.
+    ///
+    /// Past the checksums, every field a reader or the compactor relies on is checked: the
+    /// index's blocks tile the data region `[0, meta_offset)` exactly, in order, each at least
+    /// as long as an empty block; their last keys are non-empty and strictly ascending; and the
+    /// footer's entry count is one the data region can hold, so that it may size an allocation.
     pub fn decode(region: &[u8], meta_offset: u64, sst_size: u64) -> Result<SstMeta, String> {
         if region.len() < FOOTER_BYTES {
             return Err("meta region shorter than a footer".to_string());
         }
-        if meta_offset + region.len() as u64 != sst_size {
+        if meta_offset.checked_add(region.len() as u64) != Some(sst_size) {
             return Err("meta region does not end at the end of the SST".to_string());
         }
         let footer = Footer::decode(&region[region.len() - FOOTER_BYTES..])?;
-        let index_len = footer.index_len as u64;
-        let bloom_len = footer.bloom_len as u64;
+        let index_len = u64::from(footer.index_len);
+        let bloom_len = u64::from(footer.bloom_len);
+        // Every term is below 2^33 except `meta_offset`, and `meta_offset + region.len()` did
+        // not overflow, so these sums cannot either.
         if footer.index_offset != meta_offset
             || footer.bloom_offset != meta_offset + index_len
-            || footer.bloom_offset + bloom_len + FOOTER_BYTES as u64 != sst_size
+            || index_len + bloom_len + FOOTER_BYTES as u64 != region.len() as u64
         {
             return Err("footer offsets disagree with the object's size".to_string());
         }
-        let index_bytes = &region[..index_len as usize];
-        let bloom_bytes = &region[index_len as usize..(index_len + bloom_len) as usize];
+        // Both lengths are at most the region's, which is in memory.
+        let index_len = to_usize(index_len, "index length")?;
+        let bloom_len = to_usize(bloom_len, "bloom length")?;
+        let index_bytes = &region[..index_len];
+        let bloom_bytes = &region[index_len..index_len + bloom_len];
         let index = decode_index(verify_crc(index_bytes).map_err(|e| format!("index {e}"))?)?;
         let bloom_payload = verify_crc(bloom_bytes).map_err(|e| format!("bloom {e}"))?;
         let bloom = BloomFilter::decode(bloom_payload).ok_or("malformed bloom filter")?;
-        for pair in index.windows(2) {
-            if pair[0].last_key >= pair[1].last_key || pair[0].offset >= pair[1].offset {
-                return Err("index entries out of order".to_string());
-            }
-        }
-        if let Some(last) = index.last() {
-            if last.offset + u64::from(last.len) > meta_offset {
-                return Err("a data block overlaps the meta region".to_string());
-            }
+        check_index(&index, meta_offset)?;
+        if footer.entries > meta_offset / MIN_ENTRY_BYTES {
+            return Err(format!(
+                "footer claims {} entries, more than {meta_offset} bytes of blocks can hold",
+                footer.entries
+            ));
         }
         let last_key_prefixes = index
             .iter()
@@ -239,6 +249,59 @@ impl SstMeta {
             bloom,
             entries: footer.entries,
         })
+    }
+
+    /// The footer's entry count as a capacity: checked at decode against the bytes of blocks,
+    /// so it never sizes more than the object could hold.
+    pub fn entry_capacity(&self) -> usize {
+        usize::try_from(self.entries).unwrap_or(0)
+    }
+
+    /// Decodes every entry of the whole SST `sst` whose meta region this is, in key order.
+    /// Each block must end on the last key the index gives it and start after the previous
+    /// block's, and the blocks together must hold the footer's entry count: a compaction
+    /// merges these entries and relies on them being strictly ascending.
+    pub fn decode_entries(&self, sst: &Bytes) -> Result<Vec<(Bytes, Option<Bytes>)>, String> {
+        let mut entries = Vec::with_capacity(self.entry_capacity());
+        for (position, index_entry) in self.index.iter().enumerate() {
+            let start = to_usize(index_entry.offset, "block offset")?;
+            let end = start
+                .checked_add(to_usize(index_entry.len.into(), "block length")?)
+                .filter(|end| *end <= sst.len())
+                .ok_or_else(|| format!("block {position} lies outside the SST"))?;
+            let block = Block::decode(sst.slice(start..end))
+                .map_err(|reason| format!("block {position}: {reason}"))?;
+            if block.is_empty() {
+                return Err(format!("block {position} is empty"));
+            }
+            let first = block.entry(0).key;
+            if entries
+                .last()
+                .is_some_and(|(previous, _): &(Bytes, Option<Bytes>)| previous.as_ref() >= first)
+            {
+                return Err(format!(
+                    "block {position} starts before the previous one ends"
+                ));
+            }
+            if block.entry(block.len() - 1).key != index_entry.last_key.as_ref() {
+                return Err(format!("block {position} does not end on its index key"));
+            }
+            if entries.len() + block.len() > self.entry_capacity() {
+                return Err(format!(
+                    "the blocks hold more entries than the footer's {}",
+                    self.entries
+                ));
+            }
+            entries.extend((0..block.len()).map(|index| block.entry_bytes(index)));
+        }
+        if entries.len() as u64 != self.entries {
+            return Err(format!(
+                "the blocks hold {} entries, the footer says {}",
+                entries.len(),
+                self.entries
+            ));
+        }
+        Ok(entries)
     }
 
     /// The block that would hold `key`: the first whose last key is `>= key`.
@@ -264,20 +327,32 @@ impl SstMeta {
     }
 }
 
+/// The fewest bytes one entry takes in a data block: key length, value tag, a one-byte key and
+/// its offset. Bounds the entry count a footer may claim.
+const MIN_ENTRY_BYTES: u64 = 7;
+/// The fewest bytes a data block takes: its entry count and its checksum.
+const MIN_BLOCK_BYTES: u32 = 8;
+/// The fewest bytes one index entry takes: offset, length, key length and a one-byte key.
+const MIN_INDEX_ENTRY_BYTES: usize = 14;
+
 fn decode_index(payload: &[u8]) -> Result<Vec<IndexEntry>, String> {
     let mut reader = Reader::new(payload);
-    let malformed = || "malformed index".to_string();
-    let count = reader.u32().ok_or_else(malformed)? as usize;
-    // Each entry takes at least 13 bytes, which bounds a forged count.
-    if count > reader.remaining() / 13 + 1 {
-        return Err(malformed());
+    let malformed = |what: &str| format!("malformed index: {what}");
+    let count = reader.u32().ok_or_else(|| malformed("entry count"))?;
+    let count = to_usize(count.into(), "index entry count")?;
+    if count > reader.remaining() / MIN_INDEX_ENTRY_BYTES {
+        return Err(malformed("entry count larger than the index"));
     }
     let mut index = Vec::with_capacity(count);
     for _ in 0..count {
-        let offset = reader.u64().ok_or_else(malformed)?;
-        let len = reader.u32().ok_or_else(malformed)?;
-        let key_len = reader.varint().ok_or_else(malformed)? as usize;
-        let key = reader.take(key_len).ok_or_else(malformed)?;
+        let offset = reader.u64().ok_or_else(|| malformed("block offset"))?;
+        let len = reader.u32().ok_or_else(|| malformed("block length"))?;
+        let key_len = reader.varint().ok_or_else(|| malformed("key length"))?;
+        if key_len == 0 || key_len > MAX_KEY_BYTES as u64 {
+            return Err(malformed("key length outside 1 to the key limit"));
+        }
+        let key_len = to_usize(key_len, "index key length")?;
+        let key = reader.take(key_len).ok_or_else(|| malformed("key"))?;
         index.push(IndexEntry {
             last_key: Bytes::copy_from_slice(key),
             offset,
@@ -285,15 +360,48 @@ fn decode_index(payload: &[u8]) -> Result<Vec<IndexEntry>, String> {
         });
     }
     if !reader.is_empty() {
-        return Err(malformed());
+        return Err(malformed("trailing bytes"));
     }
     Ok(index)
+}
+
+/// Checks that the index's blocks tile `[0, meta_offset)` in order and that their last keys
+/// ascend: then every block a read or a compaction fetches lies inside the object.
+fn check_index(index: &[IndexEntry], meta_offset: u64) -> Result<(), String> {
+    let mut expected_offset = 0u64;
+    for (position, entry) in index.iter().enumerate() {
+        if entry.offset != expected_offset {
+            return Err(format!(
+                "index entry {position}: block at {} where the previous one ends at {expected_offset}",
+                entry.offset
+            ));
+        }
+        if entry.len < MIN_BLOCK_BYTES {
+            return Err(format!(
+                "index entry {position}: a {}-byte block is shorter than an empty one",
+                entry.len
+            ));
+        }
+        expected_offset = entry
+            .offset
+            .checked_add(u64::from(entry.len))
+            .filter(|end| *end <= meta_offset)
+            .ok_or_else(|| format!("index entry {position}: block overlaps the meta region"))?;
+        if position > 0 && index[position - 1].last_key >= entry.last_key {
+            return Err(format!("index entry {position}: keys out of order"));
+        }
+    }
+    if expected_offset != meta_offset {
+        return Err(format!(
+            "the index's blocks end at {expected_offset}, the meta region starts at {meta_offset}"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::block::Block;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -403,5 +511,81 @@ mod tests {
         assert!(builder.add(b"b", Some(b"2")).is_err());
         assert!(builder.add(b"", Some(b"2")).is_err());
         assert!(SstBuilder::new(4096, 10).finish().is_none());
+    }
+
+    /// The meta region of `sst` with `edit` applied to its decoded index and footer, every
+    /// checksum recomputed: damage a correct writer never makes, past every CRC.
+    fn resealed(sst: &BuiltSst, edit: impl FnOnce(&mut Vec<IndexEntry>, &mut Footer)) -> Vec<u8> {
+        let region = &sst.bytes[sst.meta_offset as usize..];
+        let mut footer = Footer::decode(&region[region.len() - FOOTER_BYTES..]).unwrap();
+        let index_len = footer.index_len as usize;
+        let mut index = decode_index(verify_crc(&region[..index_len]).unwrap()).unwrap();
+        let bloom = region[index_len..region.len() - FOOTER_BYTES].to_vec();
+        edit(&mut index, &mut footer);
+        let mut out = Vec::new();
+        put_u32(&mut out, index.len() as u32);
+        for entry in &index {
+            put_u64(&mut out, entry.offset);
+            put_u32(&mut out, entry.len);
+            put_varint(&mut out, entry.last_key.len() as u64);
+            out.extend_from_slice(&entry.last_key);
+        }
+        append_crc(&mut out, 0);
+        assert_eq!(out.len(), index_len, "edits keep the index's length");
+        out.extend_from_slice(&bloom);
+        let footer_start = out.len();
+        put_u64(&mut out, footer.index_offset);
+        put_u32(&mut out, footer.index_len);
+        put_u64(&mut out, footer.bloom_offset);
+        put_u32(&mut out, footer.bloom_len);
+        put_u64(&mut out, footer.entries);
+        out.push(footer.version);
+        out.extend_from_slice(&[0, 0, 0]);
+        append_crc(&mut out, footer_start);
+        out.extend_from_slice(&SST_MAGIC);
+        out
+    }
+
+    fn decode_resealed(sst: &BuiltSst, region: &[u8]) -> Result<SstMeta, String> {
+        SstMeta::decode(region, sst.meta_offset, sst.bytes.len() as u64)
+    }
+
+    #[test]
+    fn resealing_an_unchanged_meta_region_round_trips() {
+        let sst = build(300, 512);
+        let region = resealed(&sst, |_, _| {});
+        assert_eq!(&region[..], &sst.bytes[sst.meta_offset as usize..]);
+        let meta = decode_resealed(&sst, &region).unwrap();
+        assert_eq!(meta.decode_entries(&sst.bytes).unwrap().len(), 300);
+    }
+
+    #[test]
+    fn every_index_entry_is_bounds_checked_not_only_the_last() {
+        let sst = build(300, 512);
+        let region = resealed(&sst, |index, _| index[0].len = u32::MAX);
+        let error = decode_resealed(&sst, &region).unwrap_err();
+        assert!(error.contains("index entry 0"), "{error}");
+        let region = resealed(&sst, |index, _| index[1].offset += 1);
+        let error = decode_resealed(&sst, &region).unwrap_err();
+        assert!(error.contains("index entry 1"), "{error}");
+        let region = resealed(&sst, |index, _| {
+            let (first, second) = (index[0].last_key.clone(), index[1].last_key.clone());
+            index[0].last_key = second;
+            index[1].last_key = first;
+        });
+        let error = decode_resealed(&sst, &region).unwrap_err();
+        assert!(error.contains("out of order"), "{error}");
+    }
+
+    #[test]
+    fn a_footer_entry_count_the_blocks_cannot_hold_is_corrupt() {
+        let sst = build(300, 512);
+        let region = resealed(&sst, |_, footer| footer.entries = u64::MAX);
+        let error = decode_resealed(&sst, &region).unwrap_err();
+        assert!(error.contains("entries"), "{error}");
+        // A count the blocks could hold but do not is caught when they are decoded.
+        let region = resealed(&sst, |_, footer| footer.entries = 301);
+        let meta = decode_resealed(&sst, &region).unwrap();
+        assert!(meta.decode_entries(&sst.bytes).is_err());
     }
 }

@@ -14,7 +14,8 @@
 //! up front and fills it in when the object is sealed, so sealing copies nothing.
 
 use super::{append_crc, verify_crc};
-use crate::codec::{put_varint, u32_at, u64_at, Reader};
+use crate::codec::{put_varint, to_usize, u32_at, u64_at, Reader};
+use crate::options::{MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_KEY_BYTES, MAX_VALUE_BYTES};
 use bytes::Bytes;
 
 pub const WAL_MAGIC: [u8; 4] = *b"STWL";
@@ -199,7 +200,19 @@ pub struct DecodedWal {
     pub records: Vec<WalRecord>,
 }
 
+/// The fewest bytes one record can take: a sequence number, an entry count, and one entry of
+/// a key length, a value tag and a one-byte key. Bounds what a forged record count reserves.
+const MIN_RECORD_BYTES: usize = 5;
+/// The fewest bytes one entry can take (key length, value tag, one key byte).
+const MIN_ENTRY_BYTES: usize = 3;
+
 /// Verifies and decodes a whole WAL object.
+///
+/// A checksum proves only that the bytes are the ones that were written, not that a correct
+/// writer wrote them, so every field the engine later relies on is checked too: keys are 1 to
+/// `MAX_KEY_BYTES` bytes, values at most `MAX_VALUE_BYTES`, a record holds 1 to
+/// `MAX_BATCH_ENTRIES` entries of at most `MAX_BATCH_BYTES` in all, and sequence numbers
+/// are positive, strictly ascending and below `u64::MAX` (the next one must exist).
 pub fn decode(object: &Bytes) -> Result<DecodedWal, String> {
     let payload_len = verify_crc(object)?.len();
     let payload = object.slice(..payload_len);
@@ -219,36 +232,66 @@ pub fn decode(object: &Bytes) -> Result<DecodedWal, String> {
     let body = payload.slice(WAL_HEADER_BYTES..);
     let mut reader = Reader::new(&body);
     let malformed = |what: &str| format!("malformed WAL record: {what}");
-    let mut records = Vec::with_capacity((header.records as usize).min(1 << 16));
+    let record_count = to_usize(header.records.into(), "record count")?;
+    if record_count > body.len() / MIN_RECORD_BYTES {
+        return Err(malformed("record count larger than the object"));
+    }
+    let mut records = Vec::with_capacity(record_count);
     let mut previous_seq = 0u64;
-    for _ in 0..header.records {
+    for _ in 0..record_count {
         let seq = reader
             .varint()
             .ok_or_else(|| malformed("sequence number"))?;
         if seq <= previous_seq {
             return Err(malformed("sequence numbers out of order"));
         }
+        if seq == u64::MAX {
+            return Err(malformed("sequence number at the end of its range"));
+        }
         previous_seq = seq;
-        let count = reader.varint().ok_or_else(|| malformed("entry count"))? as usize;
-        if count > reader.remaining() / 2 + 1 {
+        let count = reader.varint().ok_or_else(|| malformed("entry count"))?;
+        if count == 0 {
+            return Err(malformed("a record with no entry"));
+        }
+        if count > MAX_BATCH_ENTRIES as u64 {
+            return Err(malformed("more entries than a batch may hold"));
+        }
+        let count = to_usize(count, "entry count")?;
+        if count > reader.remaining() / MIN_ENTRY_BYTES {
             return Err(malformed("entry count larger than the object"));
         }
         let mut entries = Vec::with_capacity(count);
+        let mut record_bytes = 0usize;
         for _ in 0..count {
-            let key_len = reader.varint().ok_or_else(|| malformed("key length"))? as usize;
+            let key_len = reader.varint().ok_or_else(|| malformed("key length"))?;
+            if key_len == 0 {
+                return Err(malformed("empty key"));
+            }
+            if key_len > MAX_KEY_BYTES as u64 {
+                return Err(malformed("key over the length limit"));
+            }
+            let key_len = to_usize(key_len, "key length")?;
             let tag = reader.varint().ok_or_else(|| malformed("value tag"))?;
+            if tag > MAX_VALUE_BYTES as u64 + 1 {
+                return Err(malformed("value over the length limit"));
+            }
             let key_start = reader.position();
             reader.take(key_len).ok_or_else(|| malformed("key"))?;
             let key = body.slice(key_start..key_start + key_len);
+            record_bytes += key_len;
             let value = if tag == 0 {
                 None
             } else {
-                let value_len = (tag - 1) as usize;
+                let value_len = to_usize(tag - 1, "value length")?;
                 let value_start = reader.position();
                 reader.take(value_len).ok_or_else(|| malformed("value"))?;
+                record_bytes += value_len;
                 Some(body.slice(value_start..value_start + value_len))
             };
             entries.push((key, value));
+        }
+        if record_bytes > MAX_BATCH_BYTES {
+            return Err(malformed("more bytes than a batch may hold"));
         }
         records.push(WalRecord { seq, entries });
     }
@@ -335,5 +378,54 @@ mod tests {
         let truncated = sealed.bytes.slice(..sealed.bytes.len() - 1);
         assert!(decode(&truncated).is_err());
         assert!(decode(&Bytes::new()).is_err());
+    }
+
+    /// A WAL object whose records are `body`, sealed with a valid checksum: what a buggy or
+    /// hostile writer could upload.
+    fn forge(first_seq: u64, last_seq: u64, records: u32, body: &[u8]) -> Bytes {
+        let mut out = header(1, 1, first_seq, last_seq, records);
+        out.extend_from_slice(body);
+        append_crc(&mut out, 0);
+        Bytes::from(out)
+    }
+
+    #[test]
+    fn a_checksum_valid_record_with_an_empty_key_is_corrupt() {
+        // seq 1, one entry, key length 0, value "v".
+        let forged = forge(1, 1, 1, &[1, 1, 0, 2, b'v']);
+        let error = decode(&forged).unwrap_err();
+        assert!(error.contains("empty key"), "{error}");
+    }
+
+    #[test]
+    fn checksum_valid_records_outside_the_engine_limits_are_corrupt() {
+        let mut too_long_key = vec![1, 1];
+        put_varint(&mut too_long_key, MAX_KEY_BYTES as u64 + 1);
+        too_long_key.push(0);
+        too_long_key.resize(too_long_key.len() + MAX_KEY_BYTES + 1, b'k');
+        let mut too_long_value = vec![1, 1, 1];
+        put_varint(&mut too_long_value, MAX_VALUE_BYTES as u64 + 2);
+        too_long_value.push(b'k');
+        let mut last_seq = Vec::new();
+        put_varint(&mut last_seq, u64::MAX);
+        last_seq.extend_from_slice(&[1, 1, 0, b'k']);
+        let cases: Vec<(&str, Bytes)> = vec![
+            ("no entry", forge(1, 1, 1, &[1, 0, 0, 0, 0])),
+            ("key over", forge(1, 1, 1, &too_long_key)),
+            ("value over", forge(1, 1, 1, &too_long_value)),
+            ("end of its range", forge(u64::MAX, u64::MAX, 1, &last_seq)),
+            (
+                "out of order",
+                forge(2, 2, 2, &[2, 1, 1, 0, b'a', 2, 1, 1, 0, b'b']),
+            ),
+            ("record count", forge(1, 1, u32::MAX, &[1, 1, 1, 0, b'k'])),
+            ("entry count", forge(1, 1, 1, &[1, 0xFF, 0x7F, 1, 0, b'k'])),
+        ];
+        for (expected, forged) in cases {
+            let error = decode(&forged).unwrap_err();
+            assert!(error.contains(expected), "{expected}: {error}");
+        }
+        // The same layout within the limits decodes.
+        assert!(decode(&forge(1, 1, 1, &[1, 1, 1, 0, b'k'])).is_ok());
     }
 }

@@ -5,10 +5,10 @@
 use crate::{key, small_options, value, Harness};
 use bytes::Bytes;
 use strata_engine::format::manifest::Manifest;
-use strata_engine::{DbOptions, ReadOptions, WriteOptions};
+use strata_engine::{CompactionStyle, DbOptions, ReadOptions, Reader, ReaderOptions, WriteOptions};
 use strata_objstore::sim::{FaultAction, FaultSpec, LatencyDist};
 use strata_objstore::{PutMode, SimStoreConfig};
-use strata_sim::{Cause, SimDuration, StoreOp};
+use strata_sim::{Cause, RequestOutcome, SimDuration, StoreOp};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -253,4 +253,167 @@ fn the_background_collector_runs_on_its_interval() {
     harness.advance(SimDuration::from_secs(30));
     assert!(harness.count_events("gc_deleted") >= 5);
     assert_eq!(harness.keys_under("db/manifest/").len(), 1);
+}
+
+#[test]
+fn a_replaced_writers_slow_gc_pass_never_deletes_the_new_writers_ssts() {
+    // S3 Express, a 1 s minimum age, and one SST listing that takes about 8 s.
+    let harness = Harness::with_store(85, SimStoreConfig::s3_express());
+    let options = DbOptions {
+        gc_min_age: SimDuration::from_secs(1),
+        ..gc_options()
+    };
+    let old = harness.open("db", options.clone());
+    harness
+        .run({
+            let old = old.clone();
+            async move {
+                old.put(b"old", b"1", WriteOptions::DURABLE).await?;
+                old.flush_memtables().await
+            }
+        })
+        .unwrap();
+    harness.advance(SimDuration::from_secs(2));
+    let slow_listing = harness
+        .store
+        .add_fault(
+            FaultSpec::always(FaultAction::Slow { multiplier: 1000.0 })
+                .with_ops(&[StoreOp::List])
+                .with_key_prefix("db/sst/"),
+        )
+        .unwrap();
+    let pass = harness.sim.handle().spawn({
+        let old = old.clone();
+        async move { old.run_gc().await }
+    });
+    // The old writer's pass has read the manifest and is inside its slow SST listing.
+    harness.advance(SimDuration::from_millis(200));
+    harness.store.remove_fault(slow_listing).unwrap();
+
+    // A new writer takes over and commits SSTs of its own meanwhile.
+    let new = harness.open("db", options.clone());
+    harness
+        .run({
+            let new = new.clone();
+            async move {
+                for i in 0..20 {
+                    new.put(key(i), value(i, 1), WriteOptions::DURABLE).await?;
+                    if i % 5 == 4 {
+                        new.flush_memtables().await?;
+                    }
+                }
+                Ok::<_, strata_engine::Error>(())
+            }
+        })
+        .unwrap();
+    assert!(harness.keys_under("db/sst/").len() >= 5);
+    // The old pass finishes: fenced, or done without touching anything it may not.
+    let _ = harness.run(pass).unwrap();
+
+    // Every acknowledged-durable write of the new writer reads back, from a fresh process.
+    new.crash();
+    let fresh = harness.open("db", options);
+    harness
+        .run(async move {
+            for i in 0..20 {
+                let found = fresh.get(key(i), ReadOptions::default()).await?;
+                assert_eq!(found, Some(Bytes::from(value(i, 1))), "key {i}");
+            }
+            Ok::<_, strata_engine::Error>(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn an_sst_compaction_removed_stays_readable_for_the_minimum_age_after_it_left_the_manifest() {
+    let harness = Harness::new(86);
+    let options = DbOptions {
+        memtable_bytes: 4 * 1024,
+        ..gc_options()
+    };
+    let db = harness.open("db", options);
+    harness
+        .run({
+            let db = db.clone();
+            async move {
+                for i in 0..200 {
+                    db.put(key(i), value(i, 0), WriteOptions::NO_AWAIT).await?;
+                }
+                db.flush_memtables().await
+            }
+        })
+        .unwrap();
+    let written = harness.keys_under("db/sst/");
+    assert!(written.len() >= 3, "{written:?}");
+    // The SSTs are written long ago by the time compaction drops them.
+    harness.advance(SimDuration::from_secs(60));
+
+    // A replica in another process, polling rarely, holds the manifest that lists them.
+    let (runtime, port) = (harness.runtime.clone(), harness.port());
+    let reader = harness
+        .run(async move {
+            Reader::open(
+                runtime,
+                port,
+                "db",
+                ReaderOptions {
+                    poll_interval: SimDuration::from_secs(3600),
+                    block_cache_bytes: 0,
+                },
+            )
+            .await
+        })
+        .unwrap();
+    let scan = reader.scan::<&[u8]>(..).unwrap();
+
+    db.set_compaction_style(CompactionStyle::SizeTiered {
+        l0_trigger: 2,
+        min_merge_runs: 2,
+        max_runs: 8,
+        size_ratio: 1.0,
+    })
+    .unwrap();
+    harness
+        .run({
+            let db = db.clone();
+            async move { db.compact_until_idle().await }
+        })
+        .unwrap();
+    assert!(latest_manifest(&harness).l0.is_empty(), "compacted");
+    let retired = latest_manifest(&harness).retired;
+    assert_eq!(retired.len(), written.len(), "every input is retired");
+
+    // Within the minimum age of the removal, GC keeps them, and the replica reads them.
+    harness.advance(SimDuration::from_secs(5));
+    let report = run_gc(&harness, &db);
+    assert_eq!(report.ssts_deleted, 0, "{report:?}");
+    let pairs = harness
+        .run(async move { scan.collect(usize::MAX).await })
+        .unwrap();
+    assert_eq!(pairs.len(), 200);
+    let not_found = harness
+        .requests()
+        .iter()
+        .filter(|request| {
+            request.cause == Cause::Read && request.outcome == RequestOutcome::NotFound
+        })
+        .count();
+    assert_eq!(not_found, 0, "the replica never missed an SST");
+
+    // Once the minimum age has passed since the removal, they go, and the retired list empties
+    // at the next manifest change.
+    harness.advance(SimDuration::from_secs(6));
+    let report = run_gc(&harness, &db);
+    assert_eq!(report.ssts_deleted as usize, written.len(), "{report:?}");
+    harness
+        .run({
+            let db = db.clone();
+            async move {
+                db.put(b"later", b"1", WriteOptions::NO_AWAIT).await?;
+                db.flush_memtables().await
+            }
+        })
+        .unwrap();
+    assert!(latest_manifest(&harness).retired.is_empty());
+    drop(reader);
 }

@@ -72,6 +72,7 @@ fn reads_see_the_newest_layer_and_scans_merge_all_layers_with_tombstones() {
             level: 0,
             ssts: vec![left, right],
         }],
+        retired: Vec::new(),
     };
     let port = harness.port();
     harness

@@ -16,6 +16,9 @@ use crate::error::{require_within, RecommenderError, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
+/// The most updates a policy's statistics may hold: 2^53, where f64 counts stop being exact.
+pub const MAX_UPDATES: u64 = 1 << 53;
+
 /// The largest sliding window: bounds the ring buffer.
 pub const MAX_WINDOW: u32 = 1_000_000;
 
@@ -118,6 +121,66 @@ impl ArmStats {
         &self.reward_totals
     }
 
+    /// Checks a restored state (a checkpoint is outside input): one entry per arm in every
+    /// per-arm vector, 1 to `MAX_ARMS` arms, `memory` as configured, finite non-negative
+    /// counts and finite sums, a window only under `SlidingWindow` and no longer than it, with
+    /// arms in range, and `updates` equal to the pulls (below 2^53, where f64 counts stay exact).
+    pub fn check(&self, memory: Memory) -> Result<()> {
+        let arms = self.counts.len();
+        check_arm_count(arms)?;
+        let corrupt =
+            |what: String| Err(RecommenderError::Codec(format!("arm statistics: {what}")));
+        if self.sums.len() != arms || self.pulls.len() != arms || self.reward_totals.len() != arms {
+            return corrupt(format!(
+                "{arms} counts but {} sums, {} pulls and {} reward totals",
+                self.sums.len(),
+                self.pulls.len(),
+                self.reward_totals.len()
+            ));
+        }
+        if self.memory != memory {
+            return corrupt("memory differs from the policy's configuration".to_string());
+        }
+        self.memory.validate()?;
+        let counts_ok = self.counts.iter().all(|c| c.is_finite() && *c >= 0.0);
+        let sums_ok = self
+            .sums
+            .iter()
+            .chain(&self.reward_totals)
+            .all(|v| v.is_finite());
+        if !counts_ok || !sums_ok || !self.total.is_finite() || self.total < 0.0 {
+            return corrupt("a count or sum is negative or not finite".to_string());
+        }
+        let window_limit = match self.memory {
+            Memory::SlidingWindow { window } => window as usize,
+            _ => 0,
+        };
+        if self.window.len() > window_limit {
+            return corrupt(format!(
+                "{} windowed updates, at most {window_limit} allowed",
+                self.window.len()
+            ));
+        }
+        if self
+            .window
+            .iter()
+            .any(|(arm, reward)| *arm as usize >= arms || !reward.is_finite())
+        {
+            return corrupt("a windowed update names an arm out of range".to_string());
+        }
+        let pulls = self
+            .pulls
+            .iter()
+            .try_fold(0u64, |total, pulls| total.checked_add(*pulls));
+        if pulls != Some(self.updates) || self.updates >= MAX_UPDATES {
+            return corrupt(format!(
+                "{} updates do not match the pulls, or exceed {MAX_UPDATES}",
+                self.updates
+            ));
+        }
+        Ok(())
+    }
+
     /// Folds in one reward for `arm`.
     pub fn record(&mut self, arm: usize, reward: f64) -> Result<()> {
         check_arm(self.arms(), arm)?;
@@ -217,5 +280,25 @@ mod tests {
         assert!(ArmStats::new(2, Memory::Discounted { gamma: 1.5 }).is_err());
         assert!(ArmStats::new(2, Memory::SlidingWindow { window: 0 }).is_err());
         assert!(ArmStats::new(0, Memory::Stationary).is_err());
+    }
+
+    #[test]
+    fn restored_statistics_of_inconsistent_shape_are_refused() {
+        let mut stats = ArmStats::new(3, Memory::SlidingWindow { window: 2 }).unwrap();
+        stats.record(1, 1.0).unwrap();
+        assert!(stats.check(stats.memory()).is_ok());
+        let mut short = stats.clone();
+        short.pulls.pop();
+        assert!(short.check(short.memory()).is_err());
+        let mut stray = stats.clone();
+        stray.window.push_back((7, 1.0));
+        assert!(stray.check(stray.memory()).is_err());
+        let mut negative = stats.clone();
+        negative.counts[0] = -1.0;
+        assert!(negative.check(negative.memory()).is_err());
+        let mut miscounted = stats.clone();
+        miscounted.updates = 5;
+        assert!(miscounted.check(miscounted.memory()).is_err());
+        assert!(stats.check(Memory::Stationary).is_err(), "memory differs");
     }
 }

@@ -44,6 +44,13 @@ pub struct EpsilonGreedy {
 }
 
 impl EpsilonGreedy {
+    /// Checks a restored state (a checkpoint is outside input): the parameters `new` checks,
+    /// and statistics of one consistent shape.
+    pub fn validate(&self) -> Result<()> {
+        self.stats.check(self.config.memory)?;
+        Self::new(self.stats.arms(), self.config.clone()).map(|_| ())
+    }
+
     pub fn new(arms: usize, config: EpsilonGreedyConfig) -> Result<EpsilonGreedy> {
         require_within("epsilon", config.epsilon, 0.0, 1.0)?;
         require_at_least("decay", config.decay, 0.0)?;

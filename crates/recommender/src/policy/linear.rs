@@ -106,7 +106,8 @@ struct LinearArms {
 }
 
 impl LinearArms {
-    fn new(arms: usize, dims: usize, ridge_lambda: f64) -> Result<LinearArms> {
+    /// Checks the shape parameters without allocating anything.
+    fn check_parameters(arms: usize, dims: usize, ridge_lambda: f64) -> Result<()> {
         check_arm_count(arms)?;
         if dims == 0 || dims > MAX_DIMS {
             return Err(RecommenderError::param(
@@ -115,7 +116,11 @@ impl LinearArms {
                 format!("must lie in [1, {MAX_DIMS}]"),
             ));
         }
-        require_above("ridge_lambda", ridge_lambda, 0.0)?;
+        require_above("ridge_lambda", ridge_lambda, 0.0)
+    }
+
+    fn new(arms: usize, dims: usize, ridge_lambda: f64) -> Result<LinearArms> {
+        Self::check_parameters(arms, dims, ridge_lambda)?;
         Ok(LinearArms {
             dims,
             models: vec![RidgeModel::new(dims, ridge_lambda); arms],
@@ -123,6 +128,54 @@ impl LinearArms {
             reward_totals: vec![0.0; arms],
             updates: 0,
         })
+    }
+
+    /// Checks a restored state against the configuration: `dims` as configured, one model,
+    /// pull count and reward total per arm, every model d×d with finite numbers, and
+    /// `updates` equal to the pulls.
+    fn check(&self, dims: usize, ridge_lambda: f64) -> Result<()> {
+        let arms = self.models.len();
+        Self::check_parameters(arms, dims, ridge_lambda)?;
+        let corrupt = |what: String| Err(RecommenderError::Codec(format!("linear policy: {what}")));
+        if self.dims != dims {
+            return corrupt(format!(
+                "models of dimension {}, configured {dims}",
+                self.dims
+            ));
+        }
+        if self.pulls.len() != arms || self.reward_totals.len() != arms {
+            return corrupt(format!(
+                "{arms} models but {} pull counts and {} reward totals",
+                self.pulls.len(),
+                self.reward_totals.len()
+            ));
+        }
+        for (arm, model) in self.models.iter().enumerate() {
+            let shaped = model.dims == dims
+                && model.a_inverse.len() == dims * dims
+                && model.b.len() == dims
+                && model.theta.len() == dims;
+            let finite = model
+                .a_inverse
+                .iter()
+                .chain(&model.b)
+                .chain(&model.theta)
+                .all(|v| v.is_finite());
+            if !shaped || !finite {
+                return corrupt(format!("arm {arm}'s model is misshapen or not finite"));
+            }
+        }
+        if !self.reward_totals.iter().all(|v| v.is_finite()) {
+            return corrupt("a reward total is not finite".to_string());
+        }
+        let pulls = self
+            .pulls
+            .iter()
+            .try_fold(0u64, |total, pulls| total.checked_add(*pulls));
+        if pulls != Some(self.updates) {
+            return corrupt(format!("{} updates do not match the pulls", self.updates));
+        }
+        Ok(())
     }
 
     fn features<'a>(&self, context: &'a Context) -> Result<&'a [f64]> {
@@ -188,6 +241,13 @@ pub struct LinUcb {
 }
 
 impl LinUcb {
+    /// Checks a restored state (a checkpoint is outside input): the parameters `new` checks,
+    /// and models of the configured shape, without allocating a fresh set of them.
+    pub fn validate(&self) -> Result<()> {
+        require_at_least("alpha", self.config.alpha, 0.0)?;
+        self.arms.check(self.config.dims, self.config.ridge_lambda)
+    }
+
     pub fn new(arms: usize, config: LinUcbConfig) -> Result<LinUcb> {
         require_at_least("alpha", config.alpha, 0.0)?;
         let arms = LinearArms::new(arms, config.dims, config.ridge_lambda)?;
@@ -278,6 +338,14 @@ pub struct LinTs {
 }
 
 impl LinTs {
+    /// Checks a restored state (a checkpoint is outside input): the parameters `new` checks,
+    /// and models of the configured shape, without allocating a fresh set of them.
+    pub fn validate(&self) -> Result<()> {
+        require_above("alpha", self.config.alpha, 0.0)?;
+        check_propensity_draws(self.config.propensity_draws)?;
+        self.arms.check(self.config.dims, self.config.ridge_lambda)
+    }
+
     pub fn new(arms: usize, config: LinTsConfig) -> Result<LinTs> {
         require_above("alpha", config.alpha, 0.0)?;
         check_propensity_draws(config.propensity_draws)?;
@@ -399,6 +467,7 @@ impl Policy for LinTs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::AnyPolicy;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -494,5 +563,34 @@ mod tests {
             }
         )
         .is_err());
+    }
+
+    #[test]
+    fn a_checkpoint_whose_pulls_are_shorter_than_its_models_is_refused() {
+        let mut policy = AnyPolicy::LinUcb(LinUcb::new(3, LinUcbConfig::default()).unwrap());
+        policy
+            .update(&Context::new(0, vec![1.0, 0.0, 0.0, 0.0]), 2, 1.0)
+            .unwrap();
+        let mut state: serde_json::Value =
+            serde_json::from_str(&policy.to_json().unwrap()).unwrap();
+        state["arms"]["pulls"] = serde_json::json!([0, 0]);
+        let error = AnyPolicy::from_json(&state.to_string()).unwrap_err();
+        assert!(matches!(error, RecommenderError::Codec(_)), "{error}");
+        assert!(error.to_string().contains("pull counts"), "{error}");
+        // Other shapes a restore must refuse: a model of the wrong dimension, a non-finite
+        // number, a dimension other than the configured one.
+        let mut state: serde_json::Value =
+            serde_json::from_str(&policy.to_json().unwrap()).unwrap();
+        state["arms"]["models"][1]["b"] = serde_json::json!([0.0]);
+        assert!(AnyPolicy::from_json(&state.to_string()).is_err());
+        let mut state: serde_json::Value =
+            serde_json::from_str(&policy.to_json().unwrap()).unwrap();
+        state["config"]["dims"] = serde_json::json!(5);
+        assert!(AnyPolicy::from_json(&state.to_string()).is_err());
+        // The untouched state restores.
+        assert_eq!(
+            AnyPolicy::from_json(&policy.to_json().unwrap()).unwrap(),
+            policy
+        );
     }
 }

@@ -430,8 +430,21 @@ impl AnyPolicy {
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self).map_err(|e| RecommenderError::Codec(e.to_string()))
     }
+
+    /// Reads a state written by `to_json` and checks it with [`AnyPolicy::validate`].
     pub fn from_json(text: &str) -> Result<AnyPolicy> {
-        serde_json::from_str(text).map_err(|e| RecommenderError::Codec(e.to_string()))
+        let policy: AnyPolicy =
+            serde_json::from_str(text).map_err(|e| RecommenderError::Codec(e.to_string()))?;
+        policy.validate()?;
+        Ok(policy)
+    }
+
+    /// Checks a restored state before anything uses it: every parameter in its range, and
+    /// every per-arm vector and model of the shape the others imply, with finite numbers. A
+    /// checkpoint is outside input: without this, a short `pulls` vector panics on the next
+    /// update. Every error is `Codec` (kind `Corrupt`) or `InvalidParameter`.
+    pub fn validate(&self) -> Result<()> {
+        delegate!(self, p => p.validate())
     }
 }
 

@@ -24,6 +24,13 @@ pub struct Popularity {
 }
 
 impl Popularity {
+    /// Checks a restored state (a checkpoint is outside input): the parameters `new` checks,
+    /// and statistics of one consistent shape.
+    pub fn validate(&self) -> Result<()> {
+        self.stats.check(self.config.memory)?;
+        Self::new(self.stats.arms(), self.config.clone()).map(|_| ())
+    }
+
     pub fn new(arms: usize, config: PopularityConfig) -> Result<Popularity> {
         let stats = ArmStats::new(arms, config.memory)?;
         Ok(Popularity { config, stats })

@@ -37,6 +37,13 @@ pub struct Softmax {
 }
 
 impl Softmax {
+    /// Checks a restored state (a checkpoint is outside input): the parameters `new` checks,
+    /// and statistics of one consistent shape.
+    pub fn validate(&self) -> Result<()> {
+        self.stats.check(self.config.memory)?;
+        Self::new(self.stats.arms(), self.config.clone()).map(|_| ())
+    }
+
     pub fn new(arms: usize, config: SoftmaxConfig) -> Result<Softmax> {
         require_above("temperature", config.temperature, 0.0)?;
         if !config.initial_value.is_finite() {

@@ -67,6 +67,13 @@ pub struct Thompson {
 }
 
 impl Thompson {
+    /// Checks a restored state (a checkpoint is outside input): the parameters `new` checks,
+    /// and statistics of one consistent shape.
+    pub fn validate(&self) -> Result<()> {
+        self.stats.check(self.config.memory)?;
+        Self::new(self.stats.arms(), self.config.clone()).map(|_| ())
+    }
+
     pub fn new(arms: usize, config: ThompsonConfig) -> Result<Thompson> {
         require_above("prior_alpha", config.prior_alpha, 0.0)?;
         require_above("prior_beta", config.prior_beta, 0.0)?;

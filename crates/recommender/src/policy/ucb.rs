@@ -51,6 +51,13 @@ fn first_unplayed(stats: &ArmStats, eligible: Option<&[bool]>) -> Option<usize> 
 }
 
 impl Ucb1 {
+    /// Checks a restored state (a checkpoint is outside input): the parameters `new` checks,
+    /// and statistics of one consistent shape.
+    pub fn validate(&self) -> Result<()> {
+        self.stats.check(self.config.memory)?;
+        Self::new(self.stats.arms(), self.config.clone()).map(|_| ())
+    }
+
     pub fn new(arms: usize, config: Ucb1Config) -> Result<Ucb1> {
         require_at_least("alpha", config.alpha, 0.0)?;
         let stats = ArmStats::new(arms, config.memory)?;
@@ -169,6 +176,13 @@ pub fn kl_upper_bound(mean: f64, count: f64, budget: f64) -> f64 {
 }
 
 impl KlUcb {
+    /// Checks a restored state (a checkpoint is outside input): the parameters `new` checks,
+    /// and statistics of one consistent shape.
+    pub fn validate(&self) -> Result<()> {
+        self.stats.check(self.config.memory)?;
+        Self::new(self.stats.arms(), self.config.clone()).map(|_| ())
+    }
+
     pub fn new(arms: usize, config: KlUcbConfig) -> Result<KlUcb> {
         require_at_least("c", config.c, 0.0)?;
         let stats = ArmStats::new(arms, config.memory)?;

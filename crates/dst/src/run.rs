@@ -1,0 +1,1023 @@
+//! Runs one world: spawns its processes on a simulation with a seeded ready order, steps it
+//! one event at a time, checks the out-of-band oracles after every event, and the in-band
+//! ones (register model, replica, checkpoints) as each read or recovery completes.
+//!
+//! The run stops at the first broken oracle. A panic anywhere (an engine assertion, an
+//! executor limit) is caught around the whole seed and reported as a failure.
+//!
+//! After `world.end` every process stops, faults are cleared, and a final audit opens a fresh
+//! writer (fencing every zombie) and reads every key and the recommender's policy back.
+
+use crate::corrupt;
+use crate::oracle::{id_of, value_of, Failure, Oracle, Register, Visibility};
+use crate::process::{PausableRuntime, PausableStore, ProcessClock};
+use crate::world::{Ending, Event, Mutation, Pause, World, KEY_COUNT};
+use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use strata_engine::format::manifest::Manifest;
+use strata_engine::paths::{ObjectKind, Paths};
+use strata_engine::{
+    CompactionStyle, Db, DbOptions, Error, ErrorKind, ReadOptions, Reader, ReaderOptions,
+    WriteBatch, WriteOptions,
+};
+use strata_objstore::{ObjectStore, PutMode, SimStore, StoreError};
+use strata_recommender::log::{
+    checkpoint_key, impression_key, recover_policy, CheckpointRecord, ImpressionRecord,
+};
+use strata_recommender::{AnyPolicy, Context, Policy, PolicyConfig};
+use strata_sim::trace::TraceObserver;
+use strata_sim::{
+    Cause, EventKind, ReadyOrder, RunError, RuntimeRef, Sim, SimDuration, SimHandle, SimRng,
+    SimTime,
+};
+
+/// The database the writers share, and the recommender's.
+pub const DB_ROOT: &str = "dst";
+pub const RECOMMENDER_ROOT: &str = "dst-rec";
+const RECOMMENDER_PREFIX: &str = "rec";
+const ARMS: usize = 4;
+/// How long after `world.end` the audit may take before the run counts as stuck.
+const AUDIT_BUDGET: SimDuration = SimDuration::from_secs(120);
+/// Live tasks a world may hold at once: far above what its processes need.
+const MAX_LIVE_TASKS: usize = 5_000;
+
+/// A test-only oracle that fails on a chosen combination, to show the shrinker at work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Planted {
+    /// Fails when a writer crashes while the world holds a Slow fault.
+    CrashUnderSlowFault,
+}
+
+/// What one run did, for the summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunStats {
+    /// Faults the store injected, by kind (from the trace).
+    pub faults_by_kind: BTreeMap<String, u64>,
+    /// Writers that opened while an older writer was still alive.
+    pub takeovers: u64,
+    /// GC passes of a superseded writer that deleted something after the takeover.
+    pub gc_passes_raced: u64,
+    pub gc_passes: u64,
+    pub pauses: u64,
+    pub writer_crashes: u64,
+    pub zombies: u64,
+    pub compaction_switches: u64,
+    pub corruptions_applied: u64,
+    pub recoveries_checked: u64,
+    pub writes_issued: u64,
+    pub reads_checked: u64,
+    pub replica_reads: u64,
+    /// Ready-order choices among two or more ready tasks, and their hash (the interleaving).
+    pub ready_choices: u64,
+    pub interleaving_hash: u64,
+    pub trace_hash: u64,
+    pub events: u64,
+    pub simulated_ms: u64,
+}
+
+/// A run's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub failure: Option<Failure>,
+    pub stats: RunStats,
+}
+
+/// Runs `world` and reports its first failure, if any.
+pub fn run_world(world: &World, planted: Option<Planted>) -> Outcome {
+    run_world_observed(world, planted, None)
+}
+
+/// `run_world`, with an observer that sees every trace event (for a replay that prints
+/// what happened).
+pub fn run_world_observed(
+    world: &World,
+    planted: Option<Planted>,
+    observer: Option<TraceObserver>,
+) -> Outcome {
+    let stats = Rc::new(RefCell::new(RunStats::default()));
+    let result = {
+        let stats = stats.clone();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            run_inner(world, planted, &stats, observer)
+        }))
+    };
+    let stats = stats.borrow().clone();
+    let failure = match result {
+        Ok(failure) => failure,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic without a message".to_string());
+            Some(Failure {
+                oracle: Oracle::Panic,
+                at: SimTime::from_millis(stats.simulated_ms),
+                message,
+            })
+        }
+    };
+    Outcome { failure, stats }
+}
+
+/// Everything the processes of one run share.
+struct Ctx {
+    handle: SimHandle,
+    store: SimStore,
+    port: Rc<dyn ObjectStore>,
+    world: World,
+    planted: Option<Planted>,
+    model: RefCell<Register>,
+    failure: RefCell<Option<Failure>>,
+    stats: Rc<RefCell<RunStats>>,
+    /// Open writer handles by writer id (for compaction switches and takeover counts).
+    live: RefCell<BTreeMap<u32, Rc<Db>>>,
+    /// Abandoned handles: kept alive so that their background tasks go on.
+    zombies: RefCell<Vec<Rc<Db>>>,
+    style: RefCell<Option<CompactionStyle>>,
+    /// Whether any corruption (bit flip or re-sealed) can be in the store.
+    bit_flips_possible: bool,
+    clocks: RefCell<Vec<Rc<ProcessClock>>>,
+    /// The recommender's twin: the policy after each step, and the newest step whose batch
+    /// was acknowledged durable.
+    twins: RefCell<Vec<AnyPolicy>>,
+    twin_durable_step: Cell<usize>,
+    next_impression: Cell<u64>,
+    /// Out-of-band manifest tracking.
+    latest_manifest_id: Cell<Option<u64>>,
+    checked_state: Cell<(Option<u64>, u64)>,
+    paths: Paths,
+}
+
+impl Ctx {
+    fn fail(&self, oracle: Oracle, message: impl Into<String>) {
+        let mut failure = self.failure.borrow_mut();
+        if failure.is_none() {
+            *failure = Some(Failure {
+                oracle,
+                at: self.handle.now(),
+                message: message.into(),
+            });
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.failure.borrow().is_some()
+    }
+
+    fn corruption_possible(&self) -> bool {
+        self.bit_flips_possible || self.model.borrow().resealed_corruption
+    }
+
+    /// Whether `error` is one this world can cause. Store unavailability always can (faults,
+    /// retries running out); `Corrupt` only once something corrupted the store; `Fenced` and
+    /// `Closed` only for writers (the caller decides).
+    fn tolerable(&self, error: &Error) -> bool {
+        match error.kind() {
+            ErrorKind::Unavailable => !lost_object(error),
+            ErrorKind::Corrupt => self.corruption_possible(),
+            ErrorKind::Fenced | ErrorKind::Closed => true,
+            ErrorKind::Invalid => false,
+        }
+    }
+
+    fn latest_epoch(&self) -> u64 {
+        self.latest_manifest()
+            .map(|manifest| manifest.writer_epoch)
+            .unwrap_or(0)
+    }
+
+    /// The writer epoch of the newest manifest under `root`, read out of band (a scan of the
+    /// keys: for the rare checks outside the shared database).
+    fn latest_epoch_in(&self, root: &str) -> u64 {
+        let Ok(paths) = Paths::new(root) else {
+            return 0;
+        };
+        let newest = self
+            .store
+            .keys()
+            .iter()
+            .filter_map(|key| paths.parse(ObjectKind::Manifest, key))
+            .max();
+        newest
+            .and_then(|id| self.store.inspect(&paths.manifest(id)))
+            .and_then(|(_, bytes)| Manifest::decode(&bytes).ok())
+            .map_or(0, |manifest| manifest.writer_epoch)
+    }
+
+    /// The newest manifest in the store, read out of band.
+    fn latest_manifest_id(&self) -> Option<u64> {
+        let mut latest = match self.latest_manifest_id.get() {
+            Some(id) => id,
+            None => {
+                let found = self
+                    .store
+                    .keys()
+                    .iter()
+                    .filter_map(|key| self.paths.parse(ObjectKind::Manifest, key))
+                    .max()?;
+                self.latest_manifest_id.set(Some(found));
+                found
+            }
+        };
+        while self
+            .store
+            .inspect(&self.paths.manifest(latest + 1))
+            .is_some()
+        {
+            latest += 1;
+        }
+        self.latest_manifest_id.set(Some(latest));
+        Some(latest)
+    }
+
+    fn latest_manifest(&self) -> Option<Manifest> {
+        let id = self.latest_manifest_id()?;
+        let (_, bytes) = self.store.inspect(&self.paths.manifest(id))?;
+        Manifest::decode(&bytes).ok()
+    }
+
+    /// Every object the latest manifest references exists: checked after every event, when
+    /// the latest manifest or the object count changed since the last check.
+    fn check_manifest_objects(&self) {
+        let id = self.latest_manifest_id();
+        let state = (id, self.store.object_count());
+        if state == self.checked_state.get() {
+            return;
+        }
+        self.checked_state.set(state);
+        let Some(manifest) = self.latest_manifest() else {
+            return;
+        };
+        for sst in manifest.sst_ids() {
+            if self.store.inspect(&self.paths.sst(sst)).is_none() {
+                self.fail(
+                    Oracle::ManifestObjects,
+                    format!(
+                        "manifest {} (epoch {}) references SST {sst}, which the store no longer holds",
+                        manifest.manifest_id, manifest.writer_epoch
+                    ),
+                );
+                return;
+            }
+        }
+    }
+}
+
+/// Whether an engine error says a stored object it needed is gone.
+fn lost_object(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Store {
+            source: StoreError::NotFound { .. },
+            ..
+        }
+    ) || error.to_string().contains("object not found")
+}
+
+fn run_inner(
+    world: &World,
+    planted: Option<Planted>,
+    stats: &Rc<RefCell<RunStats>>,
+    observer: Option<TraceObserver>,
+) -> Option<Failure> {
+    let sim = Sim::new(world.seed);
+    if let Some(observer) = observer {
+        sim.trace_mut().subscribe(observer);
+    }
+    sim.set_ready_order(ReadyOrder::Seeded);
+    let store = SimStore::new(sim.handle(), world.store.clone());
+    let mut bit_flips_possible = false;
+    for event in &world.events {
+        if let Event::Fault { spec, .. } = event {
+            bit_flips_possible |= spec.action.kind() == strata_sim::FaultKind::BitFlip;
+            store
+                .add_fault(spec.clone())
+                .expect("generated faults are valid");
+        }
+    }
+    {
+        let stats = stats.clone();
+        sim.trace_mut().subscribe(Box::new(move |event| {
+            if let EventKind::FaultInjected { fault, .. } = &event.kind {
+                *stats
+                    .borrow_mut()
+                    .faults_by_kind
+                    .entry(format!("{fault:?}"))
+                    .or_insert(0) += 1;
+            }
+        }));
+    }
+    let ctx = Rc::new(Ctx {
+        handle: sim.handle(),
+        port: Rc::new(store.clone()),
+        store,
+        world: world.clone(),
+        planted,
+        model: RefCell::new(Register::default()),
+        failure: RefCell::new(None),
+        stats: stats.clone(),
+        live: RefCell::new(BTreeMap::new()),
+        zombies: RefCell::new(Vec::new()),
+        style: RefCell::new(None),
+        bit_flips_possible,
+        clocks: RefCell::new(Vec::new()),
+        twins: RefCell::new(Vec::new()),
+        twin_durable_step: Cell::new(0),
+        next_impression: Cell::new(1),
+        latest_manifest_id: Cell::new(None),
+        checked_state: Cell::new((None, u64::MAX)),
+        paths: Paths::new(DB_ROOT).expect("a valid root"),
+    });
+    let handle = sim.handle();
+    for event in world.events.clone() {
+        let ctx = ctx.clone();
+        match event {
+            Event::Writer {
+                id,
+                start,
+                stop,
+                ending,
+                pauses,
+            } => {
+                handle.spawn(writer(ctx, id, start, stop, ending, pauses));
+            }
+            Event::SwitchCompaction { at, style } => {
+                handle.spawn(async move {
+                    ctx.handle.sleep_until(at).await;
+                    *ctx.style.borrow_mut() = Some(style.clone());
+                    ctx.stats.borrow_mut().compaction_switches += 1;
+                    for db in ctx.live.borrow().values() {
+                        if let Err(error) = db.set_compaction_style(style.clone()) {
+                            ctx.fail(Oracle::UnexpectedError, format!("set style: {error}"));
+                        }
+                    }
+                });
+            }
+            Event::Fault { .. } => {}
+            Event::Corrupt { id, at, mutation } => {
+                handle.spawn(corruption(ctx, id, at, mutation));
+            }
+            Event::Recommender {
+                id,
+                start,
+                stop,
+                crash,
+            } => {
+                handle.spawn(recommender(ctx, id, start, stop, crash));
+            }
+        }
+    }
+    if world.reader {
+        handle.spawn(replica(ctx.clone()));
+    }
+    let audited = Rc::new(Cell::new(false));
+    {
+        let (ctx, audited) = (ctx.clone(), audited.clone());
+        handle.spawn(async move {
+            audit(&ctx).await;
+            audited.set(true);
+        });
+    }
+    let deadline = world.end + AUDIT_BUDGET;
+    while !ctx.failed() && !audited.get() {
+        if sim.now() > deadline {
+            ctx.fail(Oracle::Bound, "the audit did not finish in its time budget");
+            break;
+        }
+        match sim.step() {
+            Ok(true) => {}
+            Ok(false) => {
+                ctx.fail(Oracle::Bound, "the run went idle before its audit finished");
+                break;
+            }
+            Err(error @ (RunError::Livelock { .. } | RunError::Deadlock { .. }))
+            | Err(error @ RunError::TimeBudgetExceeded { .. }) => {
+                ctx.fail(Oracle::Bound, error.to_string());
+                break;
+            }
+        }
+        ctx.check_manifest_objects();
+        if sim.live_tasks() > MAX_LIVE_TASKS {
+            ctx.fail(
+                Oracle::Bound,
+                format!("{} live tasks, above {MAX_LIVE_TASKS}", sim.live_tasks()),
+            );
+        }
+        let mut stats = ctx.stats.borrow_mut();
+        stats.simulated_ms = sim.now().as_nanos() / 1_000_000;
+    }
+    {
+        let mut stats = ctx.stats.borrow_mut();
+        let (choices, hash) = sim.ready_choices();
+        stats.ready_choices = choices;
+        stats.interleaving_hash = hash;
+        stats.trace_hash = sim.trace().hash();
+        stats.events = sim.events_processed();
+        let model = ctx.model.borrow();
+        stats.writes_issued = model.writes_issued;
+        stats.reads_checked = model.reads_checked;
+        for clock in ctx.clocks.borrow().iter() {
+            stats.gc_passes += clock.gc_passes.get();
+            stats.gc_passes_raced += clock.gc_passes_raced.get();
+        }
+    }
+    let failure = ctx.failure.borrow().clone();
+    // Break the cycles between handles and tasks before the simulation drops.
+    ctx.live.borrow_mut().clear();
+    ctx.zombies.borrow_mut().clear();
+    failure
+}
+
+fn key_of(index: u64) -> Vec<u8> {
+    format!("k{index:02}").into_bytes()
+}
+
+fn options_now(ctx: &Ctx) -> DbOptions {
+    let mut options = ctx.world.options.clone();
+    if let Some(style) = ctx.style.borrow().clone() {
+        options.compaction.style = style;
+    }
+    options
+}
+
+/// Opens a writer, retrying what the world can cause, until `give_up_at`.
+async fn open_writer(
+    ctx: &Ctx,
+    runtime: &RuntimeRef,
+    port: &Rc<dyn ObjectStore>,
+    root: &str,
+    give_up_at: SimTime,
+) -> Option<Db> {
+    loop {
+        if ctx.failed() || ctx.handle.now() >= give_up_at {
+            return None;
+        }
+        match Db::open(runtime.clone(), port.clone(), root, options_now(ctx)).await {
+            Ok(db) => return Some(db),
+            Err(error) => {
+                if error.kind() == ErrorKind::Corrupt && ctx.corruption_possible() {
+                    // A corrupted database may refuse to open, with a typed error.
+                    return None;
+                }
+                if !ctx.tolerable(&error) {
+                    ctx.fail(Oracle::UnexpectedError, format!("open {root}: {error}"));
+                    return None;
+                }
+                ctx.handle.sleep(SimDuration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Checks the result of a read of `key` by a writer.
+fn check_writer_read(
+    ctx: &Ctx,
+    key: &[u8],
+    result: Result<Option<bytes::Bytes>, Error>,
+    visibility: Visibility,
+    superseded: bool,
+) {
+    match result {
+        Ok(got) => {
+            let checked = ctx
+                .model
+                .borrow_mut()
+                .check_read(key, got.as_deref(), visibility);
+            if let Err(message) = checked {
+                if !superseded {
+                    ctx.fail(Oracle::Register, message);
+                }
+            }
+        }
+        Err(error) => {
+            if lost_object(&error) && !superseded {
+                ctx.fail(Oracle::Register, format!("a read lost an object: {error}"));
+            } else if !ctx.tolerable(&error) {
+                ctx.fail(Oracle::UnexpectedError, format!("read: {error}"));
+            }
+        }
+    }
+}
+
+async fn writer(
+    ctx: Rc<Ctx>,
+    id: u32,
+    start: SimTime,
+    stop: SimTime,
+    ending: Ending,
+    pauses: Vec<Pause>,
+) {
+    ctx.handle.sleep_until(start).await;
+    let latest = {
+        let ctx = Rc::downgrade(&ctx);
+        Rc::new(move || ctx.upgrade().map(|ctx| ctx.latest_epoch()).unwrap_or(0))
+    };
+    ctx.stats.borrow_mut().pauses += pauses.len() as u64;
+    let clock = ProcessClock::new(ctx.handle.clone(), pauses, latest);
+    ctx.clocks.borrow_mut().push(clock.clone());
+    let runtime = PausableRuntime::runtime(ctx.handle.clone(), clock.clone());
+    let port = PausableStore::port(ctx.port.clone(), clock.clone());
+    clock.wait_while_paused().await;
+    let open_started = ctx.handle.now();
+    let Some(db) = open_writer(&ctx, &runtime, &port, DB_ROOT, stop).await else {
+        return;
+    };
+    let db = Rc::new(db);
+    clock.writer_epoch.set(db.writer_epoch());
+    if !ctx.live.borrow().is_empty() {
+        ctx.stats.borrow_mut().takeovers += 1;
+    }
+    ctx.live.borrow_mut().insert(id, db.clone());
+    let mut rng = ctx.handle.rng(&format!("dst.writer.{id}"));
+    // Writes that returned Ok but are not yet known durable: a clean close or flush makes
+    // them so.
+    let mut pending: Vec<(Vec<u8>, u64)> = Vec::new();
+    let superseded = |db: &Db| ctx.latest_epoch() > db.writer_epoch();
+    while ctx.handle.now() < stop && !ctx.failed() {
+        clock.wait_while_paused().await;
+        if ctx.handle.now() >= stop {
+            break;
+        }
+        let roll = rng.below(100);
+        match roll {
+            0..=57 => {
+                // A put, a delete, or a batch of 2 to 4 of them.
+                let count = if roll >= 50 { 2 + rng.below(3) } else { 1 };
+                let durable = rng.bernoulli(0.35);
+                let mut batch = WriteBatch::new();
+                let mut writes = Vec::new();
+                for _ in 0..count {
+                    let key = key_of(rng.below(KEY_COUNT));
+                    let write_id = ctx.model.borrow_mut().next_id();
+                    let delete = ((40..50).contains(&roll) && count == 1) || rng.bernoulli(0.1);
+                    let value = if delete {
+                        None
+                    } else {
+                        Some(value_of(write_id, rng.below(24) as usize))
+                    };
+                    ctx.model
+                        .borrow_mut()
+                        .issue(&key, value.clone(), write_id, id);
+                    match &value {
+                        Some(value) => batch.put(&key, value),
+                        None => batch.delete(&key),
+                    };
+                    writes.push((key, write_id));
+                }
+                let options = if durable {
+                    WriteOptions::DURABLE
+                } else {
+                    WriteOptions::NO_AWAIT
+                };
+                let before = db.acknowledged_seq();
+                let result = db.write(&batch, options).await;
+                match result {
+                    Ok(()) if durable => {
+                        ctx.model
+                            .borrow_mut()
+                            .acknowledge(&writes, ctx.handle.now());
+                    }
+                    Ok(()) => pending.extend(writes),
+                    Err(error) => {
+                        if db.acknowledged_seq() > before && !durable {
+                            pending.extend(writes);
+                        }
+                        if !ctx.tolerable(&error) {
+                            ctx.fail(Oracle::UnexpectedError, format!("write: {error}"));
+                        }
+                        if matches!(error.kind(), ErrorKind::Fenced | ErrorKind::Closed) {
+                            break;
+                        }
+                    }
+                }
+            }
+            58..=79 => {
+                let key = key_of(rng.below(KEY_COUNT));
+                let read_started = ctx.handle.now();
+                let options = if rng.bernoulli(0.5) {
+                    ReadOptions::DURABLE
+                } else {
+                    ReadOptions::MEMORY
+                };
+                let result = db.get(&key, options).await;
+                let visibility = Visibility {
+                    everyone_before: open_started,
+                    own: Some((id, read_started)),
+                };
+                check_writer_read(&ctx, &key, result, visibility, superseded(&db));
+            }
+            80..=84 => {
+                let read_started = ctx.handle.now();
+                let result = match db.scan::<&[u8]>(..) {
+                    Ok(scan) => scan.collect(usize::MAX).await,
+                    Err(error) => Err(error),
+                };
+                let visibility = Visibility {
+                    everyone_before: open_started,
+                    own: Some((id, read_started)),
+                };
+                match result {
+                    Ok(pairs) => {
+                        let found: BTreeMap<Vec<u8>, bytes::Bytes> = pairs
+                            .into_iter()
+                            .map(|(key, value)| (key.to_vec(), value))
+                            .collect();
+                        for index in 0..KEY_COUNT {
+                            let key = key_of(index);
+                            let got = found.get(&key).cloned();
+                            check_writer_read(&ctx, &key, Ok(got), visibility, superseded(&db));
+                        }
+                    }
+                    Err(error) => {
+                        check_writer_read(&ctx, b"scan", Err(error), visibility, superseded(&db))
+                    }
+                }
+            }
+            85..=94 => {
+                ctx.handle
+                    .sleep(SimDuration::from_millis(rng.below(200)))
+                    .await;
+            }
+            _ => match db.flush().await {
+                Ok(()) => {
+                    let now = ctx.handle.now();
+                    ctx.model.borrow_mut().acknowledge(&pending, now);
+                    pending.clear();
+                }
+                Err(error) => {
+                    if !ctx.tolerable(&error) {
+                        ctx.fail(Oracle::UnexpectedError, format!("flush: {error}"));
+                    }
+                }
+            },
+        }
+    }
+    ctx.live.borrow_mut().remove(&id);
+    match ending {
+        Ending::Close => {
+            if db.close().await.is_ok() {
+                let now = ctx.handle.now();
+                ctx.model.borrow_mut().acknowledge(&pending, now);
+            }
+        }
+        Ending::Crash => {
+            ctx.stats.borrow_mut().writer_crashes += 1;
+            db.crash();
+            if ctx.planted == Some(Planted::CrashUnderSlowFault)
+                && ctx.world.events.iter().any(|event| {
+                    matches!(event, Event::Fault { spec, .. }
+                        if spec.action.kind() == strata_sim::FaultKind::Slow)
+                })
+            {
+                ctx.fail(
+                    Oracle::Planted,
+                    "a writer crashed while a Slow fault was scheduled",
+                );
+            }
+        }
+        Ending::Abandon => {
+            ctx.stats.borrow_mut().zombies += 1;
+            ctx.zombies.borrow_mut().push(db);
+        }
+    }
+}
+
+/// The read replica: follows the store, reads random keys, and checks that it never goes
+/// back and never shows less than what was durable when its view was current.
+async fn replica(ctx: Rc<Ctx>) {
+    let options = ReaderOptions {
+        poll_interval: ctx.world.reader_poll,
+        block_cache_bytes: 64 * 1024,
+    };
+    let runtime: RuntimeRef = Rc::new(ctx.handle.clone());
+    let reader = loop {
+        if ctx.failed() || ctx.handle.now() >= ctx.world.end {
+            return;
+        }
+        match Reader::open(runtime.clone(), ctx.port.clone(), DB_ROOT, options.clone()).await {
+            Ok(reader) => break reader,
+            // Before the first writer commits there is nothing to follow yet.
+            Err(_) => ctx.handle.sleep(SimDuration::from_millis(100)).await,
+        }
+    };
+    let mut rng = ctx.handle.rng("dst.replica");
+    let mut last_seq = 0;
+    let mut seen: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+    while ctx.handle.now() < ctx.world.end && !ctx.failed() {
+        ctx.handle
+            .sleep(SimDuration::from_millis(20 + rng.below(150)))
+            .await;
+        let seq = reader.seq();
+        if seq < last_seq {
+            ctx.fail(
+                Oracle::Replica,
+                format!("the replica went back from seq {last_seq} to {seq}"),
+            );
+            return;
+        }
+        last_seq = seq;
+        let key = key_of(rng.below(KEY_COUNT));
+        let current_as_of = reader.staleness().current_as_of;
+        let result = reader.get(&key).await;
+        ctx.stats.borrow_mut().replica_reads += 1;
+        match result {
+            Ok(got) => {
+                let visibility = Visibility {
+                    everyone_before: current_as_of,
+                    own: None,
+                };
+                let checked = ctx
+                    .model
+                    .borrow_mut()
+                    .check_read(&key, got.as_deref(), visibility);
+                if let Err(message) = checked {
+                    ctx.fail(Oracle::Replica, message);
+                    return;
+                }
+                let corrupted = ctx.model.borrow().resealed_corruption;
+                match got.as_deref().and_then(id_of) {
+                    Some(write_id) => {
+                        let previous = seen.insert(key.clone(), write_id).unwrap_or(0);
+                        if write_id < previous && !corrupted {
+                            ctx.fail(
+                                Oracle::Replica,
+                                format!(
+                                    "the replica showed write {previous} of {}, then the older {write_id}",
+                                    String::from_utf8_lossy(&key)
+                                ),
+                            );
+                        }
+                    }
+                    None => {
+                        if let Some(&previous) = seen.get(&key) {
+                            if !corrupted && !ctx.model.borrow().deleted_after(&key, previous) {
+                                ctx.fail(
+                                    Oracle::Replica,
+                                    format!(
+                                        "the replica showed write {previous} of {}, then nothing",
+                                        String::from_utf8_lossy(&key)
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            Err(error) => {
+                if lost_object(&error) {
+                    ctx.fail(
+                        Oracle::Replica,
+                        format!("the replica lost an object: {error}"),
+                    );
+                } else if !ctx.tolerable(&error) {
+                    ctx.fail(Oracle::UnexpectedError, format!("replica read: {error}"));
+                }
+            }
+        }
+    }
+}
+
+async fn corruption(ctx: Rc<Ctx>, id: u32, at: SimTime, mutation: Mutation) {
+    ctx.handle.sleep_until(at).await;
+    let mut rng = ctx.handle.rng(&format!("dst.corrupt.{id}"));
+    let root = if rng.bernoulli(0.2) {
+        RECOMMENDER_ROOT
+    } else {
+        DB_ROOT
+    };
+    let Some((key, bytes)) = corrupt::plan(&ctx.store, root, mutation, &mut rng) else {
+        return;
+    };
+    // Marked before the write lands: from now on the store may hold the change.
+    ctx.model.borrow_mut().resealed_corruption = true;
+    ctx.stats.borrow_mut().corruptions_applied += 1;
+    // A plain overwrite through the store (it may itself meet a fault).
+    let _ = ctx
+        .port
+        .put(Cause::Other, &key, bytes, PutMode::Overwrite)
+        .await;
+}
+
+fn policy_config() -> PolicyConfig {
+    PolicyConfig::default()
+}
+
+/// Checks a recovered policy against the twin: it must equal the policy after some step at
+/// or after the newest durable one; the twin then forgets the steps the crash lost.
+fn check_recovered(ctx: &Ctx, db: &Db, recovered: &AnyPolicy) {
+    if ctx.latest_epoch_in(RECOMMENDER_ROOT) > db.writer_epoch() {
+        // A handle that a newer one has replaced (its open was slow): its view may be stale,
+        // as any zombie's; only current handles are held to the checkpoint.
+        return;
+    }
+    ctx.stats.borrow_mut().recoveries_checked += 1;
+    let mut twins = ctx.twins.borrow_mut();
+    if twins.is_empty() {
+        twins.push(recovered.clone());
+        return;
+    }
+    let durable = ctx.twin_durable_step.get();
+    match (durable..twins.len()).find(|&step| twins[step] == *recovered) {
+        Some(step) => {
+            twins.truncate(step + 1);
+            ctx.twin_durable_step.set(step);
+        }
+        None => {
+            if !ctx.model.borrow().resealed_corruption {
+                ctx.fail(
+                    Oracle::Checkpoint,
+                    format!(
+                        "the recovered policy (version {}) matches no step from the durable step {durable} to {}",
+                        recovered.version(),
+                        twins.len() - 1
+                    ),
+                );
+            }
+        }
+    }
+}
+
+async fn recover(ctx: &Ctx, db: &Db) -> Option<AnyPolicy> {
+    for _ in 0..20 {
+        match recover_policy(db, RECOMMENDER_PREFIX, &policy_config(), ARMS).await {
+            Ok(recovered) => return Some(recovered.policy),
+            Err(error) => {
+                let text = error.to_string();
+                if text.contains("object not found") {
+                    ctx.fail(
+                        Oracle::Checkpoint,
+                        format!("recovery lost an object: {text}"),
+                    );
+                    return None;
+                }
+                if ctx.corruption_possible() && !text.contains("unavailable") {
+                    return None;
+                }
+                ctx.handle.sleep(SimDuration::from_millis(100)).await;
+            }
+        }
+    }
+    None
+}
+
+async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: SimTime, crash: bool) {
+    ctx.handle.sleep_until(start).await;
+    let runtime: RuntimeRef = Rc::new(ctx.handle.clone());
+    let Some(db) = open_writer(&ctx, &runtime, &ctx.port, RECOMMENDER_ROOT, stop).await else {
+        return;
+    };
+    let Some(mut policy) = recover(&ctx, &db).await else {
+        return;
+    };
+    check_recovered(&ctx, &db, &policy);
+    if ctx.failed() {
+        return;
+    }
+    let mut rng: SimRng = ctx.handle.rng(&format!("dst.recommender.{id}"));
+    let context = Context::default();
+    let mut steps_since_checkpoint = 0;
+    while ctx.handle.now() < stop && !ctx.failed() {
+        ctx.handle
+            .sleep(SimDuration::from_millis(20 + rng.below(100)))
+            .await;
+        let arm = rng.index(ARMS);
+        let reward = if rng.bernoulli(0.3) { 1.0 } else { 0.0 };
+        if policy.update(&context, arm, reward).is_err() {
+            ctx.fail(Oracle::UnexpectedError, "policy update refused a valid arm");
+            return;
+        }
+        let now = ctx.handle.now();
+        let impression_id = ctx.next_impression.get();
+        ctx.next_impression.set(impression_id + 1);
+        let key = impression_key(RECOMMENDER_PREFIX, now, impression_id);
+        let record = ImpressionRecord {
+            impression_id,
+            time_ns: now.as_nanos(),
+            step: impression_id,
+            user: 0,
+            context: context.clone(),
+            slate: vec![arm as u32],
+            arm: arm as u32,
+            position: 0,
+            propensity: 1.0 / ARMS as f64,
+            reward,
+            exploratory: false,
+            policy_version: policy.version(),
+        };
+        let mut batch = WriteBatch::new();
+        batch.put(
+            key.as_bytes(),
+            serde_json::to_vec(&record).expect("records serialise"),
+        );
+        steps_since_checkpoint += 1;
+        if steps_since_checkpoint >= 5 {
+            steps_since_checkpoint = 0;
+            let checkpoint = CheckpointRecord {
+                policy_version: policy.version(),
+                step: impression_id,
+                last_impression_key: Some(key.clone()),
+                policy: policy.clone(),
+            };
+            batch.put(
+                checkpoint_key(RECOMMENDER_PREFIX, policy.version()).as_bytes(),
+                serde_json::to_vec(&checkpoint).expect("checkpoints serialise"),
+            );
+        }
+        ctx.twins.borrow_mut().push(policy.clone());
+        let step = ctx.twins.borrow().len() - 1;
+        let durable = rng.bernoulli(0.5);
+        let options = if durable {
+            WriteOptions::DURABLE
+        } else {
+            WriteOptions::NO_AWAIT
+        };
+        let before = db.acknowledged_seq();
+        match db.write(&batch, options).await {
+            Ok(()) if durable => ctx.twin_durable_step.set(step),
+            Ok(()) => {}
+            Err(error) => {
+                if !ctx.tolerable(&error) {
+                    ctx.fail(
+                        Oracle::UnexpectedError,
+                        format!("recommender write: {error}"),
+                    );
+                    return;
+                }
+                if db.acknowledged_seq() == before {
+                    // Not applied: the policy must not run ahead of its log. Recover from
+                    // the engine, as a restarted process would.
+                    ctx.twins.borrow_mut().pop();
+                    match recover(&ctx, &db).await {
+                        Some(recovered) => {
+                            check_recovered(&ctx, &db, &recovered);
+                            policy = recovered;
+                        }
+                        None => return,
+                    }
+                }
+            }
+        }
+    }
+    if crash {
+        db.crash();
+    } else if db.close().await.is_ok() {
+        let last = ctx.twins.borrow().len().saturating_sub(1);
+        ctx.twin_durable_step.set(last);
+    }
+}
+
+/// After the end: faults off, zombies fenced by a fresh writer, every key and the policy
+/// read back under the register model.
+async fn audit(ctx: &Ctx) {
+    ctx.handle.sleep_until(ctx.world.end).await;
+    ctx.store.clear_faults();
+    ctx.handle.sleep(SimDuration::from_secs(1)).await;
+    if ctx.failed() {
+        return;
+    }
+    let runtime: RuntimeRef = Rc::new(ctx.handle.clone());
+    let give_up = ctx.world.end + SimDuration::from_secs(60);
+    let opened = ctx.handle.now();
+    let writers_ran = ctx.model.borrow().writes_issued > 0;
+    if writers_ran {
+        if let Some(db) = open_writer(ctx, &runtime, &ctx.port, DB_ROOT, give_up).await {
+            for index in 0..KEY_COUNT {
+                let key = key_of(index);
+                let result = db.get(&key, ReadOptions::DURABLE).await;
+                let visibility = Visibility {
+                    everyone_before: opened,
+                    own: None,
+                };
+                check_writer_read(ctx, &key, result, visibility, false);
+            }
+            let _ = db.close().await;
+        }
+    }
+    if !ctx.twins.borrow().is_empty() {
+        if let Some(db) = open_writer(ctx, &runtime, &ctx.port, RECOMMENDER_ROOT, give_up).await {
+            if let Some(policy) = recover(ctx, &db).await {
+                check_recovered(ctx, &db, &policy);
+            }
+            let _ = db.close().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::generate;
+
+    #[test]
+    fn a_seed_replays_exactly_and_another_seed_explores_another_interleaving() {
+        let first = run_world(&generate(3), None);
+        assert_eq!(run_world(&generate(3), None), first);
+        assert!(first.stats.ready_choices > 0);
+        assert!(first.stats.writes_issued > 0 && first.stats.reads_checked > 0);
+        let other = run_world(&generate(4), None);
+        assert_ne!(other.stats.interleaving_hash, first.stats.interleaving_hash);
+    }
+}
