@@ -213,3 +213,50 @@ fn predict_sets_the_store_beside_the_simulated_prediction() {
     assert_eq!(usage.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&usage.stderr).contains("--predict needs --store"));
 }
+
+/// The example scenarios with a crash, a zombie writer and the recommender's log run
+/// unchanged on the S3 API (at once, to keep the test short), beside their prediction.
+#[test]
+fn the_example_scenarios_run_unchanged_on_the_s3_api_beside_their_prediction() {
+    let Some(endpoint) =
+        endpoint("the_example_scenarios_run_unchanged_on_the_s3_api_beside_their_prediction")
+    else {
+        return;
+    };
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios");
+    let runs: Vec<_> = ["crash-recover", "zombie-writer", "recommender"]
+        .into_iter()
+        .map(|name| {
+            let scenario = examples.join(format!("{name}.json")).display().to_string();
+            let url = format!("s3://{}/{}", endpoint.bucket, unique(name));
+            let child = strata_on(
+                &endpoint.url,
+                &["run", &scenario, "--store", &url, "--predict"],
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+            (name, child)
+        })
+        .collect();
+    for (name, child) in runs {
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{name}: {stderr}");
+        let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let summary = &printed["summary"];
+        assert_eq!(summary["writes"]["lost_durable"], 0, "{name}: {summary}");
+        assert!(
+            summary["writes"]["durability_checks"].as_u64().unwrap() >= 1,
+            "{name}"
+        );
+        let rows = printed["store_vs_prediction"].as_array().unwrap();
+        let puts = rows
+            .iter()
+            .find(|row| row["figure"] == "PUT requests")
+            .unwrap();
+        assert!(puts["store"].as_f64().unwrap() > 0.0, "{name}: {puts}");
+        assert!(puts["predicted"].as_f64().unwrap() > 0.0, "{name}: {puts}");
+    }
+}
