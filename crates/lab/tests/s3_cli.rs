@@ -157,3 +157,106 @@ fn bad_s3_input_gets_one_line_each() {
         "bucket strata-no-such-bucket does not exist",
     );
 }
+
+#[test]
+fn predict_sets_the_store_beside_the_simulated_prediction() {
+    // memory:// needs no server; the comparison is the same for any store.
+    let scenario = scenario("predict");
+    let output = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args([
+            "run",
+            scenario.as_str(),
+            "--store",
+            "memory://",
+            "--predict",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["summary"]["writes"]["lost_durable"], 0);
+    assert_eq!(printed["prediction"]["finished"], true);
+    let rows = printed["store_vs_prediction"].as_array().unwrap();
+    let figures: Vec<&str> = rows
+        .iter()
+        .map(|row| row["figure"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        figures,
+        [
+            "write latency p50 (ms)",
+            "write latency p99 (ms)",
+            "read latency p50 (ms)",
+            "read latency p99 (ms)",
+            "PUT requests",
+            "GET requests",
+            "LIST requests",
+            "DELETE requests",
+            "cost (USD)",
+        ]
+    );
+    let puts = &rows[4];
+    assert!(puts["store"].as_f64().unwrap() > 0.0, "{puts}");
+    assert!(puts["predicted"].as_f64().unwrap() > 0.0, "{puts}");
+    let ratio = puts["store_over_predicted"].as_f64().unwrap();
+    let expected = puts["store"].as_f64().unwrap() / puts["predicted"].as_f64().unwrap();
+    assert!((ratio - expected).abs() < 1e-9, "{puts}");
+
+    let usage = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["run", scenario.as_str(), "--predict"])
+        .output()
+        .unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&usage.stderr).contains("--predict needs --store"));
+}
+
+/// The example scenarios with a crash, a zombie writer and the recommender's log run
+/// unchanged on the S3 API (at once, to keep the test short), beside their prediction.
+#[test]
+fn the_example_scenarios_run_unchanged_on_the_s3_api_beside_their_prediction() {
+    let Some(endpoint) =
+        endpoint("the_example_scenarios_run_unchanged_on_the_s3_api_beside_their_prediction")
+    else {
+        return;
+    };
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios");
+    let runs: Vec<_> = ["crash-recover", "zombie-writer", "recommender"]
+        .into_iter()
+        .map(|name| {
+            let scenario = examples.join(format!("{name}.json")).display().to_string();
+            let url = format!("s3://{}/{}", endpoint.bucket, unique(name));
+            let child = strata_on(
+                &endpoint.url,
+                &["run", &scenario, "--store", &url, "--predict"],
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+            (name, child)
+        })
+        .collect();
+    for (name, child) in runs {
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{name}: {stderr}");
+        let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let summary = &printed["summary"];
+        assert_eq!(summary["writes"]["lost_durable"], 0, "{name}: {summary}");
+        assert!(
+            summary["writes"]["durability_checks"].as_u64().unwrap() >= 1,
+            "{name}"
+        );
+        let rows = printed["store_vs_prediction"].as_array().unwrap();
+        let puts = rows
+            .iter()
+            .find(|row| row["figure"] == "PUT requests")
+            .unwrap();
+        assert!(puts["store"].as_f64().unwrap() > 0.0, "{name}: {puts}");
+        assert!(puts["predicted"].as_f64().unwrap() > 0.0, "{name}: {puts}");
+    }
+}

@@ -32,8 +32,8 @@ pub fn run(args: &[String]) -> Result<()> {
     let moto_install = (!skip_s3).then(|| std::thread::spawn(crate::moto::install));
     run_checked(native_tests().arg("--no-run"), "building the native tests")?;
     let mut native = native_tests();
-    // Dropped at the end of this function, or on the first error: either way moto stops.
-    let _moto = match moto_install {
+    // Dropped after the native tests, or on the first error: either way moto stops.
+    let moto = match moto_install {
         Some(install) => {
             let server = install
                 .join()
@@ -45,6 +45,7 @@ pub fn run(args: &[String]) -> Result<()> {
         None => None,
     };
     run_checked(&mut native, "native tests")?;
+    drop(moto);
 
     section("fuzz targets, fixed budget");
     crate::fuzz::run_budget()?;

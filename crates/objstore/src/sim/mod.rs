@@ -340,6 +340,7 @@ impl SimStore {
             in_flight: state.in_flight,
             by_op: state.aggregates.snapshot_by_op(),
             by_cause: state.aggregates.snapshot_by_cause(),
+            by_prefix: state.aggregates.snapshot_by_prefix(),
             cost: CostStats {
                 request_picousd: state.ledger.request_picousd_total,
                 storage_picousd: storage,
@@ -369,9 +370,10 @@ impl SimStore {
         {
             let mut state = self.inner.state.borrow_mut();
             state.requests += 1;
+            let prefix = key_prefix(key, state.config.prefix_segments).to_string();
             state
                 .aggregates
-                .record_request(op, cause, RequestOutcome::Invalid, 0, 0, 0);
+                .record_request(op, cause, &prefix, RequestOutcome::Invalid, 0, 0, 0);
         }
         self.inner.handle.record(EventKind::Request(RequestRecord {
             op,
@@ -775,6 +777,7 @@ impl Inner {
             state.aggregates.record_request(
                 sent.op,
                 sent.cause,
+                &sent.prefix,
                 outcome,
                 bytes,
                 sent.cost_picousd,

@@ -2,11 +2,17 @@
 //! and per cause) and the serde snapshot `StoreStats` the CLI and the UI read.
 //!
 //! Memory is fixed: one histogram per operation and per cause (5 + 9), each a bounded
-//! `strata_sim::Histogram`; cost per prefix is bounded by `cost::MAX_TRACKED_PREFIXES`.
+//! `strata_sim::Histogram`; cost per prefix is bounded by `cost::MAX_TRACKED_PREFIXES`; the
+//! full meter per prefix (tenant) by `MAX_METERED_PREFIXES`, later prefixes sharing one entry.
 
+use super::cost::OVERFLOW_PREFIX;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use strata_sim::{Cause, FaultKind, Histogram, RequestOutcome, SimTime, StoreOp};
+
+/// The most prefixes (tenants) metered one by one: requests, outcomes (throttling included),
+/// bytes, cost and a latency histogram each. Later prefixes share `OVERFLOW_PREFIX`.
+pub const MAX_METERED_PREFIXES: usize = 64;
 
 /// Latency percentiles of a set of requests, in milliseconds.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -86,15 +92,19 @@ impl GroupAggregate {
 pub struct Aggregates {
     pub by_op: [Option<GroupAggregate>; StoreOp::ALL.len()],
     pub by_cause: [Option<GroupAggregate>; Cause::ALL.len()],
+    /// By key prefix (tenant), at most `MAX_METERED_PREFIXES` + the overflow entry.
+    pub by_prefix: BTreeMap<String, GroupAggregate>,
     pub faults_injected: BTreeMap<FaultKind, u64>,
     pub requests_applied_despite_error: u64,
 }
 
 impl Aggregates {
+    #[allow(clippy::too_many_arguments)]
     pub fn record_request(
         &mut self,
         op: StoreOp,
         cause: Cause,
+        prefix: &str,
         outcome: RequestOutcome,
         bytes: u64,
         cost_picousd: u64,
@@ -106,6 +116,24 @@ impl Aggregates {
         self.by_cause[cause as usize]
             .get_or_insert_with(GroupAggregate::default)
             .add(outcome, bytes, cost_picousd, latency_nanos);
+        let slot =
+            if self.by_prefix.contains_key(prefix) || self.by_prefix.len() < MAX_METERED_PREFIXES {
+                prefix
+            } else {
+                OVERFLOW_PREFIX
+            };
+        if !self.by_prefix.contains_key(slot) {
+            self.by_prefix
+                .insert(slot.to_string(), GroupAggregate::default());
+        }
+        self.by_prefix
+            .get_mut(slot)
+            .expect("the prefix's entry was just ensured")
+            .add(outcome, bytes, cost_picousd, latency_nanos);
+        assert!(
+            self.by_prefix.len() <= MAX_METERED_PREFIXES + 1,
+            "the per-prefix meter is bounded"
+        );
     }
 
     pub fn record_fault(&mut self, kind: FaultKind) {
@@ -117,6 +145,13 @@ impl Aggregates {
             let group = self.by_op[*op as usize].as_ref()?;
             Some((*op, group.snapshot()))
         }))
+    }
+
+    pub fn snapshot_by_prefix(&self) -> BTreeMap<String, RequestStats> {
+        self.by_prefix
+            .iter()
+            .map(|(prefix, group)| (prefix.clone(), group.snapshot()))
+            .collect()
     }
 
     pub fn snapshot_by_cause(&self) -> BTreeMap<Cause, RequestStats> {
@@ -161,6 +196,10 @@ pub struct StoreStats {
     pub in_flight: u64,
     pub by_op: BTreeMap<StoreOp, RequestStats>,
     pub by_cause: BTreeMap<Cause, RequestStats>,
+    /// By key prefix (tenant; see `SimStoreConfig::prefix_segments`): requests, outcomes
+    /// (`throttled` among them), bytes, cost and latency, one tenant beside another.
+    #[serde(default)]
+    pub by_prefix: BTreeMap<String, RequestStats>,
     pub cost: CostStats,
     pub faults_injected: BTreeMap<FaultKind, u64>,
     /// Failed as seen by the caller, applied by the store (lost acks, late timeouts).

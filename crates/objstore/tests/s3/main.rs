@@ -22,13 +22,15 @@
 mod checkpoints;
 mod engine;
 mod fake;
+#[path = "../support/moto_builder.rs"]
+mod moto_builder;
 mod open;
 mod port;
 #[path = "../support/semantics_suite.rs"]
 mod semantics_suite;
 
-use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
-use object_store::ClientConfigKey;
+pub use moto_builder::builder;
+
 use std::cell::RefCell;
 use std::future::Future;
 use std::io::Write;
@@ -69,19 +71,6 @@ pub fn endpoint(test: &str) -> Option<Endpoint> {
          endpoint is accepted"
     );
     Some(Endpoint { url, bucket })
-}
-
-/// A builder for `url` with the credentials and region moto accepts.
-pub fn builder(url: &str) -> AmazonS3Builder {
-    AmazonS3Builder::new()
-        .with_config(AmazonS3ConfigKey::Endpoint, url)
-        .with_config(AmazonS3ConfigKey::AccessKeyId, "testing")
-        .with_config(AmazonS3ConfigKey::SecretAccessKey, "testing")
-        .with_config(AmazonS3ConfigKey::Region, "us-east-1")
-        .with_config(
-            AmazonS3ConfigKey::Client(ClientConfigKey::AllowHttp),
-            "true",
-        )
 }
 
 /// A prefix no other test or run uses: the test's name, the process and the wall clock.

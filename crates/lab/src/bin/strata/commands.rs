@@ -48,7 +48,7 @@ Run `strata <command> --help` for a command's flags. Docs: docs/cli.md, docs/sce
 ";
 
 const RUN_HELP: &str = "\
-Usage: strata run SCENARIO.json [--out SUMMARY.json] [--quiet] [--store URL]
+Usage: strata run SCENARIO.json [--out SUMMARY.json] [--quiet] [--store URL [--predict]]
 
 Simulates the scenario (seeded, deterministic) and prints the JSON summary: operations by
 kind, acknowledged and durable writes, lost durable writes (must be 0), object-store requests
@@ -65,6 +65,10 @@ and the trace hash. Exits 1 if any durable write was lost.
                Store faults, bit flips and store setting changes need the
                simulated store and are refused; workload and engine changes
                apply when their time comes.
+  --predict    with --store: also simulate the scenario on its store preset,
+               and print {summary, prediction, store_vs_prediction} (latency
+               p50/p99, requests, $, each with store / predicted); --out still
+               writes the store's summary alone
 ";
 
 const VALIDATE_HELP: &str = "\
@@ -171,26 +175,46 @@ fn to_json(value: &impl serde::Serialize) -> String {
 }
 
 fn run(argv: &[String]) -> CommandResult {
-    let flags = [value("out"), switch("quiet"), value("store")];
+    let flags = [
+        value("out"),
+        switch("quiet"),
+        value("store"),
+        switch("predict"),
+    ];
     let Some(args) = parse("run", argv, &flags, RUN_HELP)? else {
         return Ok(());
     };
     let path = args.one_positional("SCENARIO.json")?;
+    if args.switch("predict") && args.value("store").is_none() {
+        return Err(
+            UsageError("--predict needs --store (see strata run --help)".to_string()).into(),
+        );
+    }
     let scenario = load_scenario(path)?;
+    let simulate = || {
+        strata_lab::runner::run_scenario(&scenario)
+            .map_err(|e| Failure::runtime(format!("{path}: {e}")))
+    };
     let summary = match args.value("store") {
         Some(url) => crate::real::run(&scenario, url).map_err(|mut failure| {
             failure.message = format!("{path}: {}", failure.message);
             failure
         })?,
-        None => strata_lab::runner::run_scenario(&scenario)
-            .map_err(|e| Failure::runtime(format!("{path}: {e}")))?,
+        None => simulate()?,
     };
     let json = to_json(&summary);
     if let Some(out) = args.value("out") {
         write_text(out, &format!("{json}\n"))?;
     }
+    let printed = if args.switch("predict") {
+        let compared = crate::real::with_prediction(&summary, &simulate()?)
+            .map_err(|e| Failure::runtime(format!("{path}: {e}")))?;
+        to_json(&compared)
+    } else {
+        json
+    };
     if !args.switch("quiet") {
-        out(&json);
+        out(&printed);
     }
     if summary.writes.lost_durable > 0 {
         return Err(Failure::runtime(format!(

@@ -93,3 +93,72 @@ pub fn run(scenario: &Scenario, url: &str) -> Result<Summary, Failure> {
         Ok(run.summary())
     })
 }
+
+/// The figures `--predict` sets side by side: a name, and where the summary JSON holds it (a
+/// JSON pointer, or an operation whose request counts are summed over causes).
+enum Figure {
+    At(&'static str, &'static str),
+    Requests(&'static str, &'static str),
+}
+
+const COMPARED: [Figure; 9] = [
+    Figure::At("write latency p50 (ms)", "/latency/write/p50_ms"),
+    Figure::At("write latency p99 (ms)", "/latency/write/p99_ms"),
+    Figure::At("read latency p50 (ms)", "/latency/read/p50_ms"),
+    Figure::At("read latency p99 (ms)", "/latency/read/p99_ms"),
+    Figure::Requests("PUT requests", "put"),
+    Figure::Requests("GET requests", "get"),
+    Figure::Requests("LIST requests", "list"),
+    Figure::Requests("DELETE requests", "delete"),
+    Figure::At("cost (USD)", "/cost/total_usd"),
+];
+
+fn figure(summary: &serde_json::Value, which: &Figure) -> f64 {
+    match which {
+        Figure::At(_, pointer) => summary
+            .pointer(pointer)
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(0.0),
+        Figure::Requests(_, op) => summary
+            .pointer(&format!("/requests/{op}"))
+            .and_then(serde_json::Value::as_object)
+            .map_or(0.0, |by_cause| {
+                by_cause
+                    .values()
+                    .filter_map(serde_json::Value::as_f64)
+                    .sum()
+            }),
+    }
+}
+
+/// `strata run --store URL --predict`: the run on the real store beside the simulated store's
+/// prediction for the same scenario, and for each figure the ratio real ÷ predicted (null when
+/// the prediction is zero), so a user sees where the model and their bucket differ.
+pub fn with_prediction(
+    real: &Summary,
+    predicted: &Summary,
+) -> Result<serde_json::Value, serde_json::Error> {
+    let real = serde_json::to_value(real)?;
+    let predicted = serde_json::to_value(predicted)?;
+    let rows: Vec<serde_json::Value> = COMPARED
+        .iter()
+        .map(|which| {
+            let name = match which {
+                Figure::At(name, _) | Figure::Requests(name, _) => *name,
+            };
+            let (on_store, in_model) = (figure(&real, which), figure(&predicted, which));
+            let ratio = (in_model != 0.0).then(|| on_store / in_model);
+            serde_json::json!({
+                "figure": name,
+                "store": on_store,
+                "predicted": in_model,
+                "store_over_predicted": ratio,
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "summary": real,
+        "prediction": predicted,
+        "store_vs_prediction": rows,
+    }))
+}
