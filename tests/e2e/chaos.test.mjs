@@ -1,4 +1,4 @@
-// Point 3 (chaos): every fault of the shim can be injected and its effect is visible: a crash
+// Every fault of the shim can be injected and its effect is visible: a crash
 // then a recovery that loses no durable write, a zombie writer that gets fenced, an outage
 // window, and a bit flip whose Corrupt error shows.
 import { test } from 'node:test';

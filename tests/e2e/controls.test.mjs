@@ -1,4 +1,4 @@
-// Point 2 (live controls): workload, engine and store controls take effect while the
+// Workload, engine and store controls take effect while the
 // simulation runs; a value out of range gets a visible message and leaves the run intact;
 // each change is recorded into the scenario at its simulated time, so the link replays it.
 import { test } from 'node:test';

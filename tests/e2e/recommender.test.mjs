@@ -1,4 +1,4 @@
-// Point 4 (recommender view): arms with posterior bars and pulls, regret with reference
+// Arms with posterior bars and pulls, regret with reference
 // lines, CTR, coverage and Gini over time with drift marked, the feedback loop with live
 // counts, controls for policy, parameters, guardrails, drift and feedback, and off-policy
 // estimates with intervals beside the online truth.

@@ -1,4 +1,4 @@
-// Point 1 (storage view): the LSM's shape with flushes animating, the WAL buffer and the two
+// The LSM's shape with flushes animating, the WAL buffer and the two
 // watermarks, the request timeline with a tooltip on hover and on keyboard focus, latency
 // histograms with p50/p99/p99.9, and the live figures ($/month, PUTs per 1,000 writes, write
 // amplification).

@@ -1,4 +1,4 @@
-// Point 5 (time): play, pause, step one event, speed on a log scale from 0.1× to 10,000×,
+// Play, pause, step one event, speed on a log scale from 0.1× to 10,000×,
 // scrubbing back by re-simulating from the seed (with a progress bar), and an editable seed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -29,7 +29,7 @@
 //! carries its cause (`wal`, `flush`, `manifest`, `gc`, `read`, `compaction`,
 //! `reader_poll`).
 //!
-//! Part 2 adds compaction (`Db::set_compaction_style`, `Db::compact`), live amplification
+//! Beyond that: compaction (`Db::set_compaction_style`, `Db::compact`), live amplification
 //! and cost meters (`Db::amplification`, also in `Db::state()`), write backpressure
 //! (`DbOptions::backpressure`), retries with jittered backoff, hedged read GETs
 //! (`DbOptions::hedge`), and read replicas ([`Reader`]).

@@ -3,7 +3,7 @@
 //! the manifest. No I/O and no clock here, so tests and the UI can call them directly.
 //!
 //! Vocabulary: `plan(&view) -> Option<FlushTask>` decides; the engine performs the task; then
-//! `apply(&mut manifest, &task, &outcome)` records its result. Compaction (part 2) follows the
+//! `apply(&mut manifest, &task, &outcome)` records its result. Compaction follows the
 //! same shape.
 
 use crate::format::manifest::{Manifest, SstInfo};

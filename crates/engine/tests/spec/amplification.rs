@@ -1,4 +1,4 @@
-//! Part 2, point 2: live amplification meters in the engine's state: write amplification
+//! Live amplification meters in the engine's state: write amplification
 //! (bytes PUT ÷ user bytes, by cause), read amplification (GETs per get and per scan), space
 //! amplification, and the cost of each cause in $/hour.
 

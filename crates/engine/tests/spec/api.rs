@@ -1,4 +1,4 @@
-//! Point 1: the public API and its typed errors.
+//! The public API and its typed errors.
 
 use crate::{key, small_options, value, Harness};
 use bytes::Bytes;

@@ -1,4 +1,4 @@
-//! Part 2, point 3: backpressure. Past the L0 or unflushed-bytes limit, writes stall (and the
+//! Backpressure. Past the L0 or unflushed-bytes limit, writes stall (and the
 //! stall is a timed trace event) or are rejected with a typed error, as configured.
 
 use crate::{key, small_options, value, Harness};

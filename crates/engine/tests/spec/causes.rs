@@ -1,4 +1,4 @@
-//! Point 10: every store request carries the cause that made it: wal, flush, manifest, gc or
+//! Every store request carries the cause that made it: wal, flush, manifest, gc or
 //! read (compaction comes later).
 
 use crate::{key, small_options, value, Harness};

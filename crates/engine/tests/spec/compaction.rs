@@ -1,4 +1,4 @@
-//! Part 2, point 1: compaction. Under a steady write load both styles keep L0 bounded; the
+//! Compaction. Under a steady write load both styles keep L0 bounded; the
 //! style can be switched while running; a compaction reads with GETs and writes with PUTs
 //! tagged `compaction`, drops tombstones at the bottom, and commits through the manifest; a
 //! fenced or crashed compactor cannot commit, and its outputs become garbage for GC.

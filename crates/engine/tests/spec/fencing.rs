@@ -1,4 +1,4 @@
-//! Point 7: fencing. Opening bumps the writer epoch; an older writer (zombie) that later
+//! Fencing. Opening bumps the writer epoch; an older writer (zombie) that later
 //! writes a WAL object or the manifest fails with `Fenced` and never damages the new state.
 
 use crate::{key, small_options, value, Harness};

@@ -1,4 +1,4 @@
-//! Point 3: the memtable is frozen when it passes `memtable_bytes`, a background task flushes
+//! The memtable is frozen when it passes `memtable_bytes`, a background task flushes
 //! it to an L0 SST, and the WAL objects the SST covers become obsolete.
 
 use crate::{key, small_options, value, Harness};

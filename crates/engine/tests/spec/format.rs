@@ -1,4 +1,4 @@
-//! Point 4: the SST format as the engine uses it: configurable blocks and bloom filters,
+//! The SST format as the engine uses it: configurable blocks and bloom filters,
 //! and a checksum on every block, so corruption in the store surfaces as `Corrupt`.
 
 use crate::{key, small_options, value, Harness};

@@ -1,4 +1,4 @@
-//! Point 9: garbage collection deletes obsolete WAL objects, SSTs and old manifests after a
+//! Garbage collection deletes obsolete WAL objects, SSTs and old manifests after a
 //! minimum age, and never anything the current manifest, an open snapshot or an in-progress
 //! flush refers to.
 

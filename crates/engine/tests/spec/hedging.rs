@@ -1,4 +1,4 @@
-//! Part 2, point 5: hedged GETs. A read GET that has not answered by the hedge delay (fixed,
+//! Hedged GETs. A read GET that has not answered by the hedge delay (fixed,
 //! or a percentile of recent GETs) is sent again; the first answer wins, and the extra GET
 //! is traced (`Hedged`) and metered.
 

@@ -1,4 +1,4 @@
-//! The engine's specification, as tests: one module per numbered point of the issue, plus the
+//! The engine's specification, as tests: one module per behaviour, plus the
 //! model-based property test. All of it runs natively and in wasm32, on the simulated store.
 //!
 //! `Harness` owns a simulation, an instant `SimStore` and a log of every trace event, so

@@ -1,4 +1,4 @@
-//! Point 6: the manifest is a versioned object (SSTs, runs, WAL position, writer epoch),
+//! The manifest is a versioned object (SSTs, runs, WAL position, writer epoch),
 //! changed only by create-if-absent on the next id; conflicts are resolved by re-reading,
 //! re-applying and retrying (bounded); a timed-out create is resolved by reading back.
 

@@ -1,4 +1,4 @@
-//! Point 12: model-based property tests. Random puts, deletes, batches, gets, scans and
+//! Model-based property tests. Random puts, deletes, batches, gets, scans and
 //! snapshots run against the engine and against a `BTreeMap` model, with crash-and-reopen at
 //! random instants and transient faults from the simulated store, over many seeds. Seeds
 //! also pick a compaction style (none, tiered, leveled) and an L0 stall limit, so the model

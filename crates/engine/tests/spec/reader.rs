@@ -1,4 +1,4 @@
-//! Part 2, point 6: read replicas. A `Reader` polls the manifest and the WAL, serves only
+//! Read replicas. A `Reader` polls the manifest and the WAL, serves only
 //! durable data, lags the writer by at most its poll interval plus a poll's latency, and its
 //! polling GETs are metered.
 

@@ -1,4 +1,4 @@
-//! Point 5: the read path. Memtable, frozen memtables, L0 newest first, then sorted runs;
+//! The read path. Memtable, frozen memtables, L0 newest first, then sorted runs;
 //! bloom filters skip SSTs; ranged GETs fetch only needed blocks, with each SST's metadata
 //! fetched once; a byte-bounded block cache with hit and miss counts; scans merge every
 //! source and honour tombstones.

@@ -1,4 +1,4 @@
-//! Point 8: recovery. Opening loads the latest manifest and replays the WAL objects after its
+//! Recovery. Opening loads the latest manifest and replays the WAL objects after its
 //! position. A crash (the handle dropped without close, or `crash()`, at any instant) loses at
 //! most writes acknowledged in memory but not yet durable, never a durable one.
 

@@ -1,4 +1,4 @@
-//! Part 2, point 4: retries. Transient errors are retried with exponential backoff and full
+//! Retries. Transient errors are retried with exponential backoff and full
 //! jitter, within an attempt cap and a deadline; retries show in the trace and the meters;
 //! and a conditional write that timed out is resolved by reading back, never applied twice.
 

@@ -1,4 +1,4 @@
-//! Point 2: the WAL. Writes are buffered and uploaded one object per `flush_interval`, or
+//! The WAL. Writes are buffered and uploaded one object per `flush_interval`, or
 //! sooner when the buffer passes `max_wal_bytes`; an await-durable write is acknowledged only
 //! after its object's PUT succeeds; two watermarks; sequential, create-if-absent object names.
 
