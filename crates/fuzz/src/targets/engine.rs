@@ -11,12 +11,12 @@ use bytes::Bytes;
 use strata_engine::codec::{put_u32, put_u64, put_varint, u32_at};
 use strata_engine::format::block::{Block, BlockBuilder};
 use strata_engine::format::bloom::{BloomBuilder, BloomFilter};
-use strata_engine::format::manifest::{sst_id, Manifest, SortedRun, SstInfo};
+use strata_engine::format::manifest::{sst_id, Manifest, RetiredSst, SortedRun, SstInfo};
 use strata_engine::format::sst::{BuiltSst, Footer, SstBuilder, SstMeta, FOOTER_BYTES};
 use strata_engine::format::wal::{self, WalBuffer, WAL_HEADER_BYTES, WAL_MAGIC};
 use strata_engine::format::{append_crc, verify_crc};
 use strata_engine::memtable::{Memtable, Prune};
-use strata_sim::SimRng;
+use strata_sim::{SimRng, SimTime};
 
 fn key(i: usize) -> Vec<u8> {
     format!("key{i:05}").into_bytes()
@@ -494,6 +494,10 @@ fn manifest_seeds() -> Vec<Vec<u8>> {
                 ssts: vec![sst(sst_id(1, 1), "b", "z")],
             },
         ],
+        retired: vec![RetiredSst {
+            id: sst_id(1, 2),
+            retired_at: SimTime::from_nanos(5_000_000_000),
+        }],
     };
     vec![
         manifest.encode().to_vec(),
