@@ -494,11 +494,9 @@ fn manifest_seeds() -> Vec<Vec<u8>> {
                 ssts: vec![sst(sst_id(1, 1), "b", "z")],
             },
         ],
-        // A compaction's removed input still within gc_min_age, so mutations reach the
-        // retired list's checks too.
         retired: vec![RetiredSst {
-            id: sst_id(1, 0),
-            retired_at: SimTime::from_millis(5_000),
+            id: sst_id(1, 2),
+            retired_at: SimTime::from_nanos(5_000_000_000),
         }],
     };
     vec![
