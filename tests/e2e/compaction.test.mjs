@@ -20,13 +20,22 @@ test('the default page compacts within its first minute and labels the levels', 
     const compactions = await page.locator('#compactions').textContent();
     const [, started, committed] = compactions.match(/(\d+) started, (\d+) committed/);
     assert.ok(Number(started) >= 1 && Number(committed) >= 1, compactions);
-    // The last job's whole story: inputs read, outputs written, committed through the manifest.
+    // The last job's story: a committed one has read its inputs, written its outputs and
+    // committed through the manifest; one still running shows its phase and progress.
     assert.match(await page.locator('#last-compaction').textContent(),
-      /job #\d+ read [1-9]\d* SSTs \([^)]+\), wrote [1-9]\d* SSTs \([^)]+\), committed at \d/);
-    // Levels are labelled L1, L2… with their target sizes.
-    const level1 = page.locator('#lsm .run.level[data-level="1"]');
-    await level1.waitFor();
-    assert.match(await level1.textContent(), /L1 \(\d+ SSTs\).*of 512(\.0)? KiB target/);
+      /job #\d+ read [1-9]\d* SSTs \([^)]+\), wrote [1-9]\d* SSTs \([^)]+\), committed at \d|job #\d+: (reading inputs|writing outputs), /);
+    // Levels are labelled L1, L2… with their target sizes: 512 KiB for L1, ten times more
+    // for each level below (L1 may just have been merged down into L2).
+    const levels = page.locator('#lsm .run.level');
+    await levels.first().waitFor();
+    const targets = { 1: /of 512(\.0)? KiB target/, 2: /of 5(\.0)? MiB target/, 3: /of 50(\.0)? MiB target/ };
+    for (let i = 0; i < await levels.count(); i += 1) {
+      const level = levels.nth(i);
+      const n = await level.getAttribute('data-level');
+      const text = await level.textContent();
+      assert.match(text, new RegExp(`^L${n} \\(\\d+ SSTs\\)`));
+      assert.match(text, targets[n], text);
+    }
     assert.equal(await page.locator('#lsm .tiered-run').count(), 0, 'no tiered runs in a leveled layout');
     assert.match(await page.locator('#writer-status').textContent(), /writer up/);
     await screenshot(page, 'compaction-default');
