@@ -86,6 +86,7 @@ impl DbInner {
                 panic!("invariant: a manifest change keeps the manifest valid: {error}");
             }
             let key = self.paths.manifest(next.manifest_id);
+            let issued_at = self.runtime.now();
             let outcome = self
                 .store
                 .create(Cause::Manifest, &key, next.encode())
@@ -95,6 +96,7 @@ impl DbInner {
                 CreateOutcome::Created => {
                     let mut state = self.state.borrow_mut();
                     state.commit_manifest(next.clone(), committing);
+                    state.prove_epoch(issued_at);
                     state.counters.manifests_written += 1;
                     self.runtime.record(EventKind::ManifestWritten {
                         manifest_id: next.manifest_id,
@@ -104,6 +106,7 @@ impl DbInner {
                 }
                 CreateOutcome::Exists => {
                     self.state.borrow_mut().counters.manifest_conflicts += 1;
+                    let read_at = self.runtime.now();
                     base = read_latest_manifest(&self.store, &self.paths, Cause::Manifest)
                         .await?
                         .ok_or_else(|| {
@@ -111,6 +114,9 @@ impl DbInner {
                         })?;
                     if base.writer_epoch > epoch {
                         return Err(self.mark_fenced(base.writer_epoch));
+                    }
+                    if base.writer_epoch == epoch {
+                        self.state.borrow_mut().prove_epoch(read_at);
                     }
                     let committed_id = self.state.borrow().manifest.manifest_id;
                     if base.manifest_id < committed_id || base.writer_epoch < epoch {

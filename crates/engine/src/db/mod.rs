@@ -132,6 +132,12 @@ pub(crate) struct State {
     pub wal_pending: Option<SealedWal>,
     pub next_wal_id: u64,
     pub last_wal_upload: SimTime,
+    /// When this writer last proved its epoch the newest: the issue time of its latest
+    /// successful manifest create, or of a manifest read whose newest manifest carried its
+    /// epoch. No newer writer had committed before this instant, so nothing a newer writer
+    /// wrote can have been garbage-collected before `epoch_proven_at + gc_min_age`. The WAL
+    /// uploader's lease (`wal::epoch_lease`) is measured from here.
+    pub epoch_proven_at: SimTime,
     /// Durable WAL objects not yet obsolete, oldest first. Bounded: objects leave when the
     /// memtable holding their writes is flushed, and memtables are bounded.
     pub wal_objects: VecDeque<WalObjectView>,
@@ -185,6 +191,7 @@ impl State {
             wal_pending: None,
             next_wal_id: manifest.wal_replay_from,
             last_wal_upload: now,
+            epoch_proven_at: now,
             wal_objects: VecDeque::new(),
             wal_failure: None,
             wal_failure_generation: 0,
@@ -233,6 +240,11 @@ impl State {
             );
         }
         self.uploading_ssts.insert(id);
+    }
+
+    /// Records that this writer's epoch was the newest at `at` (see `epoch_proven_at`).
+    pub(crate) fn prove_epoch(&mut self, at: SimTime) {
+        self.epoch_proven_at = self.epoch_proven_at.max(at);
     }
 
     /// Installs a manifest this writer just committed; the SSTs in `committed` stop being

@@ -90,6 +90,8 @@ pub(crate) async fn open(
     options.validate()?;
     let paths = Paths::new(path)?;
     let store = Store::new(port, runtime.clone(), store_policy(&options));
+    // The epoch bump is created after this instant: no newer writer had committed before it.
+    let take_over_started = runtime.now();
     let manifest = take_over(&store, &paths, &options).await?;
     let epoch = manifest.writer_epoch;
     runtime.record(EventKind::ManifestWritten {
@@ -98,6 +100,7 @@ pub(crate) async fn open(
     });
 
     let mut state = State::from_manifest(manifest, runtime.now());
+    state.epoch_proven_at = take_over_started;
     state.counters.manifests_written = 1;
     let compaction_style = options.compaction.style.clone();
     let inner = Rc::new(DbInner {

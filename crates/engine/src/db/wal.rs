@@ -23,6 +23,14 @@ use strata_sim::{Cause, EventKind};
 /// is a few hundred ms), far below a hung request's client deadline.
 pub(crate) const WAL_UPLOAD_TIMEOUT: SimDuration = SimDuration::from_millis(1000);
 
+/// How long after a writer last proved its epoch a WAL upload is acknowledged without
+/// re-reading the manifest: half of `gc_min_age`, the shortest time in which GC can free a
+/// WAL id a newer writer took (see `DbInner::check_epoch_lease`). The half is a margin for
+/// a store whose clock (which dates the objects GC ages) runs ahead of the writer's.
+pub(crate) fn epoch_lease(gc_min_age: SimDuration) -> SimDuration {
+    SimDuration::from_nanos(gc_min_age.as_nanos() / 2)
+}
+
 impl DbInner {
     /// Waits until the write with sequence number `seq` is durable. Fails if the handle is
     /// fenced, closed or crashed, or if a WAL upload covering `seq` gives up.
@@ -101,7 +109,10 @@ impl DbInner {
                 .clone()
                 .expect("a pending object was just ensured")
         };
-        let result = self.put_wal_object(&sealed).await;
+        let result = match self.put_wal_object(&sealed).await {
+            Ok(()) => self.check_epoch_lease().await,
+            Err(error) => Err(error),
+        };
         let mut state = self.state.borrow_mut();
         match result {
             Ok(()) => {
@@ -171,6 +182,44 @@ impl DbInner {
                     current.map_or(my_epoch + 1, |m| m.writer_epoch.max(my_epoch + 1));
                 Err(self.mark_fenced(current_epoch))
             }
+        }
+    }
+
+    /// Before a WAL upload is acknowledged: if the epoch lease has run out, re-reads the
+    /// latest manifest, and fails with `Fenced` if a newer writer took over.
+    ///
+    /// Fencing by WAL id assumes a newer writer's objects keep their ids, but GC frees an id
+    /// once its WAL object is below the replay point and at least `gc_min_age` old. A newer
+    /// writer only writes WAL objects after its epoch bump, which is after `epoch_proven_at`
+    /// (nothing newer had committed then), and GC measures an object's age at the start of
+    /// its pass, so no id a newer writer took is free again before
+    /// `epoch_proven_at + gc_min_age`. An upload that succeeded within the lease therefore
+    /// created its id before any newer writer could have freed it: either no newer writer
+    /// exists, or it will replay the object. After the lease the create may have landed in a
+    /// freed id below the newer writer's replay point, where no reader will ever see it.
+    async fn check_epoch_lease(&self) -> Result<()> {
+        let (proven_at, my_epoch) = {
+            let state = self.state.borrow();
+            (state.epoch_proven_at, state.writer_epoch)
+        };
+        let issued_at = self.runtime.now();
+        if issued_at.saturating_since(proven_at) <= epoch_lease(self.options.gc_min_age) {
+            return Ok(());
+        }
+        let latest =
+            super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Manifest)
+                .await?;
+        match latest {
+            Some(manifest) if manifest.writer_epoch > my_epoch => {
+                Err(self.mark_fenced(manifest.writer_epoch))
+            }
+            Some(_) => {
+                self.state.borrow_mut().prove_epoch(issued_at);
+                Ok(())
+            }
+            None => Err(Error::WalUploadFailed {
+                reason: "no manifest found while re-checking the writer epoch".to_string(),
+            }),
         }
     }
 

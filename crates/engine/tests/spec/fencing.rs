@@ -3,11 +3,14 @@
 
 use crate::{key, small_options, value, Harness};
 use bytes::Bytes;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::ops::Range;
 use std::rc::Rc;
-use strata_engine::{DbOptions, DbStatus, ErrorKind, ReadOptions, WriteOptions};
-use strata_objstore::SimStoreConfig;
-use strata_sim::{EventKind, SimDuration};
+use strata_engine::{Db, DbOptions, DbStatus, ErrorKind, ReadOptions, WriteOptions};
+use strata_objstore::{
+    GetResult, ListPage, ObjectMeta, ObjectStore, PutMode, PutResult, SimStoreConfig, StoreFuture,
+};
+use strata_sim::{Cause, EventKind, RuntimeRef, SimDuration};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -236,4 +239,126 @@ fn a_takeover_wins_the_wal_id_race_against_a_busy_old_writer_on_s3_standard() {
             "seed {seed}: {wal_conflicts} WAL id conflicts before the fence landed"
         );
     }
+}
+
+/// A port that holds every WAL PUT while `held` is set, as a stopped process would: the
+/// request is not sent until the hold ends.
+struct HeldWalStore {
+    inner: Rc<dyn ObjectStore>,
+    runtime: RuntimeRef,
+    held: Rc<Cell<bool>>,
+}
+
+impl ObjectStore for HeldWalStore {
+    fn put(&self, cause: Cause, key: &str, data: Bytes, mode: PutMode) -> StoreFuture<PutResult> {
+        let (inner, runtime, held) = (self.inner.clone(), self.runtime.clone(), self.held.clone());
+        let key = key.to_string();
+        Box::pin(async move {
+            while held.get() && key.contains("/wal/") {
+                runtime.sleep(SimDuration::from_millis(10)).await;
+            }
+            inner.put(cause, &key, data, mode).await
+        })
+    }
+
+    fn get(&self, cause: Cause, key: &str, range: Option<Range<u64>>) -> StoreFuture<GetResult> {
+        self.inner.get(cause, key, range)
+    }
+
+    fn head(&self, cause: Cause, key: &str) -> StoreFuture<ObjectMeta> {
+        self.inner.head(cause, key)
+    }
+
+    fn list(
+        &self,
+        cause: Cause,
+        prefix: &str,
+        page_token: Option<String>,
+        max_keys: usize,
+    ) -> StoreFuture<ListPage> {
+        self.inner.list(cause, prefix, page_token, max_keys)
+    }
+
+    fn delete(&self, cause: Cause, key: &str) -> StoreFuture<()> {
+        self.inner.delete(cause, key)
+    }
+}
+
+/// The old writer's WAL upload is stuck while a newer writer opens (taking the pending id
+/// for its fence object), flushes past it and garbage-collects it. When the upload finally
+/// lands, create-if-absent succeeds in the freed id, below the newer writer's replay point:
+/// acknowledging it would report durable a write no reader can ever see. The epoch lease
+/// has run out by then, so the old writer re-reads the manifest and fails with `Fenced`.
+#[test]
+fn a_zombie_wal_upload_landing_in_an_id_gc_freed_is_fenced_not_acknowledged() {
+    let harness = Harness::new(64);
+    let options = small_options();
+    let held = Rc::new(Cell::new(false));
+    let old = {
+        let port: Rc<dyn ObjectStore> = Rc::new(HeldWalStore {
+            inner: harness.port(),
+            runtime: harness.runtime.clone(),
+            held: held.clone(),
+        });
+        let (runtime, options) = (harness.runtime.clone(), options.clone());
+        Rc::new(
+            harness
+                .run(async move { Db::open(runtime, port, "db", options).await })
+                .expect("open succeeds"),
+        )
+    };
+    harness.write_keys(&old, 0..10, 0, WriteOptions::DURABLE, false);
+    held.set(true);
+    harness
+        .run({
+            let old = old.clone();
+            async move { old.put(b"zombie", b"z", WriteOptions::NO_AWAIT).await }
+        })
+        .unwrap();
+    let zombie_seq = old.state().acknowledged_seq;
+    harness.advance(SimDuration::from_secs(1));
+    assert!(old.state().durable_seq < zombie_seq, "the upload is held");
+    let pending_wal_id = old
+        .state()
+        .wal
+        .pending_wal_id
+        .expect("the zombie's upload is pending");
+
+    let new = harness.open("db", options.clone());
+    let pending_key = format!("db/wal/{pending_wal_id:020}.wal");
+    assert!(
+        harness.keys_under("db/wal/").contains(&pending_key),
+        "the newer writer fenced the pending id: {:?}",
+        harness.keys_under("db/wal/")
+    );
+    harness.write_keys(&new, 10..30, 1, WriteOptions::DURABLE, true);
+    assert!(new.state().wal.replay_from > pending_wal_id);
+    harness.advance(options.gc_min_age + SimDuration::from_secs(1));
+    harness
+        .run({
+            let new = new.clone();
+            async move { new.run_gc().await }
+        })
+        .unwrap();
+    assert!(
+        !harness.keys_under("db/wal/").contains(&pending_key),
+        "GC freed the fenced id"
+    );
+
+    held.set(false);
+    let error = harness
+        .run({
+            let old = old.clone();
+            async move { old.flush().await }
+        })
+        .expect_err("a write no reader can see is not acknowledged durable");
+    assert_eq!(error.kind(), ErrorKind::Fenced, "{error}");
+    assert!(old.state().durable_seq < zombie_seq);
+    assert_eq!(old.status(), DbStatus::Fenced);
+    harness
+        .run(async move {
+            assert_eq!(new.get(b"zombie", ReadOptions::default()).await?, None);
+            new.get(key(0), ReadOptions::default()).await
+        })
+        .unwrap();
 }
