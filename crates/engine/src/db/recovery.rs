@@ -50,8 +50,10 @@ async fn take_over(store: &Store, paths: &Paths, options: &DbOptions) -> Result<
         let mut next = base.clone();
         next.manifest_id = base.manifest_id + 1;
         next.writer_epoch = base.writer_epoch + 1;
+        // Exclusive: every writer taking over from `base` writes the same bytes, so a
+        // read-back that finds our bytes does not prove the epoch is ours.
         let outcome = store
-            .create(
+            .create_exclusive(
                 Cause::Manifest,
                 &paths.manifest(next.manifest_id),
                 next.encode(),

@@ -52,3 +52,35 @@ fn a_writer_whose_open_is_overtaken_by_a_newer_writer_reports_fenced_not_corrupt
         Err(error) => assert_eq!(error.kind(), ErrorKind::Fenced, "{error}"),
     }
 }
+
+/// Two writers that take over at the same instant read the same manifest and write the same
+/// next manifest, byte for byte. Only one of them may get that epoch: a writer that finds
+/// the manifest already there re-reads and bumps again, even though the bytes are its own.
+#[test]
+fn two_writers_taking_over_from_the_same_manifest_never_share_an_epoch() {
+    for seed in 0..8 {
+        let harness = Harness::with_store(seed, SimStoreConfig::s3_express());
+        let (runtime, port) = (harness.runtime.clone(), harness.port());
+        let opens: Vec<_> = (0..2)
+            .map(|_| {
+                let (runtime, port) = (runtime.clone(), port.clone());
+                harness.sim.handle().spawn(async move {
+                    Db::open(runtime, port, "db", crate::small_options())
+                        .await
+                        .map(Rc::new)
+                })
+            })
+            .collect();
+        let epochs: Vec<u64> = opens
+            .into_iter()
+            .filter_map(|open| harness.run(open).expect("the open finishes").ok())
+            .map(|db| db.writer_epoch())
+            .collect();
+        if let [first, second] = epochs[..] {
+            assert_ne!(
+                first, second,
+                "seed {seed}: both writers opened at epoch {first}"
+            );
+        }
+    }
+}
