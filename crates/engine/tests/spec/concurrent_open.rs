@@ -7,7 +7,7 @@
 
 use crate::Harness;
 use std::rc::Rc;
-use strata_engine::{Db, ErrorKind};
+use strata_engine::{Db, DbOptions, ErrorKind, WriteOptions};
 use strata_objstore::sim::{FaultAction, FaultSpec};
 use strata_objstore::SimStoreConfig;
 use strata_sim::{SimDuration, SimTime, StoreOp};
@@ -82,5 +82,62 @@ fn two_writers_taking_over_from_the_same_manifest_never_share_an_epoch() {
                 "seed {seed}: both writers opened at epoch {first}"
             );
         }
+    }
+}
+
+/// A writer whose open stalls between listing the WAL and reading it can find an object
+/// gone: a newer writer took over meanwhile, flushed those writes and collected the object.
+/// That is a takeover, so the stalled open reports `Fenced`, not a store failure.
+#[test]
+fn a_writer_whose_wal_replay_finds_an_object_a_newer_writer_collected_reports_fenced() {
+    let harness = Harness::with_store(43, SimStoreConfig::s3_express());
+    let options = DbOptions {
+        gc_min_age: SimDuration::from_secs(1),
+        ..crate::small_options()
+    };
+    let old = harness.open("db", options.clone());
+    harness.write_keys(&old, 0..20, 0, WriteOptions::DURABLE, false);
+    drop(old);
+    // Only the stalled writer's first WAL reads fall in this window, and they take seconds.
+    let start = harness.sim.now();
+    harness
+        .store
+        .add_fault(
+            FaultSpec::always(FaultAction::Slow { multiplier: 1000.0 })
+                .with_ops(&[StoreOp::Get])
+                .with_key_prefix("db/wal/")
+                .with_window(start, start + SimDuration::from_millis(100)),
+        )
+        .unwrap();
+    let stalled = harness.sim.handle().spawn({
+        let (runtime, port, options) = (harness.runtime.clone(), harness.port(), options.clone());
+        async move { Db::open(runtime, port, "db", options).await.map(Rc::new) }
+    });
+    harness.advance(SimDuration::from_millis(200));
+    let newer = harness.open("db", options);
+    harness
+        .run({
+            let newer = newer.clone();
+            async move { newer.flush_memtables().await }
+        })
+        .expect("the newer writer flushes");
+    harness.advance(SimDuration::from_millis(1200));
+    let report = harness
+        .run({
+            let newer = newer.clone();
+            async move { newer.run_gc().await }
+        })
+        .expect("the newer writer collects");
+    assert!(
+        report.wal_deleted > 0,
+        "the replayed WAL objects are collected"
+    );
+    match harness.run(stalled).expect("the stalled open finishes") {
+        Ok(db) => panic!(
+            "the stalled writer opened at epoch {} under the newer one's {}",
+            db.writer_epoch(),
+            newer.writer_epoch()
+        ),
+        Err(error) => assert_eq!(error.kind(), ErrorKind::Fenced, "{error}"),
     }
 }
