@@ -439,6 +439,37 @@ impl Store {
             attempt += 1;
         }
     }
+
+    /// Create-if-absent that claims the object only when this very PUT reports it created.
+    /// `create` reads an existing object back and calls it ours when it holds our bytes; that
+    /// is wrong when two callers can write identical bytes (two writers taking over from the
+    /// same manifest write the same next manifest, byte for byte, and both would win). Here
+    /// an existing object, even one our own earlier attempt may have written, is `Exists`: the
+    /// caller must be able to re-read and try again under a new name.
+    pub async fn create_exclusive(
+        &self,
+        cause: Cause,
+        key: &str,
+        data: Bytes,
+    ) -> Result<CreateOutcome, StoreError> {
+        let started = self.runtime.now();
+        let mut attempt = 1;
+        loop {
+            self.meter(cause, StoreOp::Put, data.len() as u64, attempt > 1);
+            match self
+                .port
+                .put(cause, key, data.clone(), PutMode::CreateIfAbsent)
+                .await
+            {
+                Ok(_) => return Ok(CreateOutcome::Created),
+                Err(StoreError::AlreadyExists { .. }) => return Ok(CreateOutcome::Exists),
+                Err(error) if self.should_retry(cause, &error, attempt, started).await => {
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use bytes::Bytes;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use strata_objstore::ObjectStore;
+use strata_objstore::{ObjectStore, StoreError};
 use strata_sim::sync::Notify;
 use strata_sim::{Cause, EventKind, RuntimeRef};
 
@@ -50,8 +50,10 @@ async fn take_over(store: &Store, paths: &Paths, options: &DbOptions) -> Result<
         let mut next = base.clone();
         next.manifest_id = base.manifest_id + 1;
         next.writer_epoch = base.writer_epoch + 1;
+        // Exclusive: every writer taking over from `base` writes the same bytes, so a
+        // read-back that finds our bytes does not prove the epoch is ours.
         let outcome = store
-            .create(
+            .create_exclusive(
                 Cause::Manifest,
                 &paths.manifest(next.manifest_id),
                 next.encode(),
@@ -270,8 +272,27 @@ impl DbInner {
                     attempts += 1;
                     self.check_open()?;
                 }
+                Err(error @ StoreError::NotFound { .. }) => {
+                    return Err(self.wal_gone_at_replay(error).await);
+                }
                 Err(error) => return Err(Error::store("WAL replay read", error)),
             }
+        }
+    }
+
+    /// A WAL object listed at or after our replay position is gone when we read it. No
+    /// writer of our epoch or older collects it (their GC keeps everything from the replay
+    /// position of a manifest at most as new as ours), so a newer writer took over while we
+    /// were opening, flushed its writes and collected it: we were fenced. If the latest
+    /// manifest is still ours or older, the object was lost, which the error reports.
+    async fn wal_gone_at_replay(&self, error: StoreError) -> Error {
+        let epoch = self.state.borrow().writer_epoch;
+        match super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Wal).await {
+            Ok(Some(latest)) if latest.writer_epoch > epoch => {
+                self.mark_fenced(latest.writer_epoch)
+            }
+            Ok(_) => Error::store("WAL replay read", error),
+            Err(reread) => reread,
         }
     }
 

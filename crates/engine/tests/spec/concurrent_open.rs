@@ -7,7 +7,7 @@
 
 use crate::Harness;
 use std::rc::Rc;
-use strata_engine::{Db, ErrorKind};
+use strata_engine::{Db, DbOptions, ErrorKind, WriteOptions};
 use strata_objstore::sim::{FaultAction, FaultSpec};
 use strata_objstore::SimStoreConfig;
 use strata_sim::{SimDuration, SimTime, StoreOp};
@@ -48,6 +48,95 @@ fn a_writer_whose_open_is_overtaken_by_a_newer_writer_reports_fenced_not_corrupt
             "the first writer opened at epoch {} under the second's {}",
             db.writer_epoch(),
             second.writer_epoch()
+        ),
+        Err(error) => assert_eq!(error.kind(), ErrorKind::Fenced, "{error}"),
+    }
+}
+
+/// Two writers that take over at the same instant read the same manifest and write the same
+/// next manifest, byte for byte. Only one of them may get that epoch: a writer that finds
+/// the manifest already there re-reads and bumps again, even though the bytes are its own.
+#[test]
+fn two_writers_taking_over_from_the_same_manifest_never_share_an_epoch() {
+    for seed in 0..8 {
+        let harness = Harness::with_store(seed, SimStoreConfig::s3_express());
+        let (runtime, port) = (harness.runtime.clone(), harness.port());
+        let opens: Vec<_> = (0..2)
+            .map(|_| {
+                let (runtime, port) = (runtime.clone(), port.clone());
+                harness.sim.handle().spawn(async move {
+                    Db::open(runtime, port, "db", crate::small_options())
+                        .await
+                        .map(Rc::new)
+                })
+            })
+            .collect();
+        let epochs: Vec<u64> = opens
+            .into_iter()
+            .filter_map(|open| harness.run(open).expect("the open finishes").ok())
+            .map(|db| db.writer_epoch())
+            .collect();
+        if let [first, second] = epochs[..] {
+            assert_ne!(
+                first, second,
+                "seed {seed}: both writers opened at epoch {first}"
+            );
+        }
+    }
+}
+
+/// A writer whose open stalls between listing the WAL and reading it can find an object
+/// gone: a newer writer took over meanwhile, flushed those writes and collected the object.
+/// That is a takeover, so the stalled open reports `Fenced`, not a store failure.
+#[test]
+fn a_writer_whose_wal_replay_finds_an_object_a_newer_writer_collected_reports_fenced() {
+    let harness = Harness::with_store(43, SimStoreConfig::s3_express());
+    let options = DbOptions {
+        gc_min_age: SimDuration::from_secs(1),
+        ..crate::small_options()
+    };
+    let old = harness.open("db", options.clone());
+    harness.write_keys(&old, 0..20, 0, WriteOptions::DURABLE, false);
+    drop(old);
+    // Only the stalled writer's first WAL reads fall in this window, and they take seconds.
+    let start = harness.sim.now();
+    harness
+        .store
+        .add_fault(
+            FaultSpec::always(FaultAction::Slow { multiplier: 1000.0 })
+                .with_ops(&[StoreOp::Get])
+                .with_key_prefix("db/wal/")
+                .with_window(start, start + SimDuration::from_millis(100)),
+        )
+        .unwrap();
+    let stalled = harness.sim.handle().spawn({
+        let (runtime, port, options) = (harness.runtime.clone(), harness.port(), options.clone());
+        async move { Db::open(runtime, port, "db", options).await.map(Rc::new) }
+    });
+    harness.advance(SimDuration::from_millis(200));
+    let newer = harness.open("db", options);
+    harness
+        .run({
+            let newer = newer.clone();
+            async move { newer.flush_memtables().await }
+        })
+        .expect("the newer writer flushes");
+    harness.advance(SimDuration::from_millis(1200));
+    let report = harness
+        .run({
+            let newer = newer.clone();
+            async move { newer.run_gc().await }
+        })
+        .expect("the newer writer collects");
+    assert!(
+        report.wal_deleted > 0,
+        "the replayed WAL objects are collected"
+    );
+    match harness.run(stalled).expect("the stalled open finishes") {
+        Ok(db) => panic!(
+            "the stalled writer opened at epoch {} under the newer one's {}",
+            db.writer_epoch(),
+            newer.writer_epoch()
         ),
         Err(error) => assert_eq!(error.kind(), ErrorKind::Fenced, "{error}"),
     }
