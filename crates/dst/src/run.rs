@@ -936,14 +936,8 @@ async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: SimTime, crash
                 serde_json::to_vec(&checkpoint).expect("checkpoints serialise"),
             );
         }
-        // A replaced recommender (a zombie) keeps writing, but the twins follow the current
-        // one only: a zombie's step pushed among the current one's, or its pop after a failed
-        // write removing the current one's step, would make the twins lie.
-        let tracked = ctx.latest_epoch_in(RECOMMENDER_ROOT) <= db.writer_epoch();
-        if tracked {
-            ctx.twins.borrow_mut().push(policy.clone());
-        }
-        let step = ctx.twins.borrow().len().saturating_sub(1);
+        ctx.twins.borrow_mut().push(policy.clone());
+        let step = ctx.twins.borrow().len() - 1;
         let durable = rng.bernoulli(0.5);
         let options = if durable {
             WriteOptions::DURABLE
@@ -952,7 +946,7 @@ async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: SimTime, crash
         };
         let before = db.acknowledged_seq();
         match db.write(&batch, options).await {
-            Ok(()) if durable && tracked => ctx.twin_durable_step.set(step),
+            Ok(()) if durable => ctx.twin_durable_step.set(step),
             Ok(()) => {}
             Err(error) => {
                 if !ctx.tolerable(&error) {
@@ -965,9 +959,7 @@ async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: SimTime, crash
                 if db.acknowledged_seq() == before {
                     // Not applied: the policy must not run ahead of its log. Recover from
                     // the engine, as a restarted process would.
-                    if tracked && ctx.twins.borrow().len() == step + 1 {
-                        ctx.twins.borrow_mut().pop();
-                    }
+                    ctx.twins.borrow_mut().pop();
                     match recover(&ctx, &db).await {
                         Some(recovered) => {
                             check_recovered(&ctx, &db, &recovered);
