@@ -1,0 +1,46 @@
+//! The workload's arrival task: Poisson gaps drawn at the current rate, one task per
+//! operation, at most `max_in_flight` at once.
+
+use super::world::{InFlightGuard, TaskKind, World};
+use std::rc::Rc;
+use strata_sim::sync::{race, Either};
+
+impl World {
+    /// Draws arrivals until the workload ends, one task per operation.
+    pub(super) async fn generate(self: Rc<Self>) {
+        loop {
+            if self.now() >= self.end {
+                return;
+            }
+            while self.in_flight.get() >= self.max_in_flight.get() {
+                self.in_flight_changed.notified().await;
+            }
+            let gap = self.generator.borrow_mut().next_gap();
+            let changed = self.workload_changed.notified();
+            let remaining = self.end.saturating_since(self.now());
+            match gap {
+                None => {
+                    // Paused (rate 0): wait for a change or the end.
+                    let _ = race(changed, self.sleep(remaining)).await;
+                    continue;
+                }
+                Some(gap) if gap > remaining => {
+                    // The next arrival falls after the end: wait for a change or the end.
+                    let _ = race(changed, self.sleep(remaining)).await;
+                    continue;
+                }
+                Some(gap) => {
+                    // A rate change mid-gap redraws the gap: arrivals stay Poisson because the
+                    // exponential distribution is memoryless.
+                    if let Either::Left(()) = race(changed, self.sleep(gap)).await {
+                        continue;
+                    }
+                }
+            }
+            let op = self.generator.borrow_mut().next_op();
+            let slot = InFlightGuard::take(&self);
+            let kind = TaskKind::Operation(op.kind.as_str());
+            self.spawn(kind, self.clone().run_op(op, slot));
+        }
+    }
+}
