@@ -2,7 +2,8 @@
 //! scenario's duration, drains what is in flight (at most `DRAIN_LIMIT`), reads back every
 //! durable write, closes the writer and marks the run finished.
 
-use super::world::{Finished, TaskKind, World, WriterSlot};
+use super::state::WriterSlot;
+use super::world::{Finished, TaskKind, World};
 use super::{WriterStatus, DRAIN_LIMIT};
 use std::rc::Rc;
 use strata_sim::sync::{race, timeout};
@@ -20,9 +21,13 @@ impl World {
         self.sleep_until(self.end).await;
         // The workload has stopped: let what is in flight finish.
         let drain_deadline = self.end + DRAIN_LIMIT;
-        while self.in_flight.get() > 0 && self.now() < drain_deadline {
+        while self.workload.in_flight.get() > 0 && self.now() < drain_deadline {
             let remaining = drain_deadline.saturating_since(self.now());
-            let _ = race(self.in_flight_changed.notified(), self.sleep(remaining)).await;
+            let _ = race(
+                self.workload.in_flight_changed.notified(),
+                self.sleep(remaining),
+            )
+            .await;
         }
         // A writer that is still opening gets the same grace.
         while self.writer_status() == WriterStatus::Opening && self.now() < drain_deadline {
@@ -30,7 +35,7 @@ impl World {
             let _ = timeout(
                 self.runtime.as_ref(),
                 remaining,
-                self.writer_changed.notified(),
+                self.writers.writer_changed.notified(),
             )
             .await;
         }
@@ -59,7 +64,7 @@ impl World {
             }
             self.sync_watermark(&db);
         }
-        if let Some(zombie) = self.zombie.borrow().clone() {
+        if let Some(zombie) = self.writers.zombie.borrow().clone() {
             zombie.crash();
         }
         self.note("run finished");

@@ -12,11 +12,11 @@ impl World {
             if self.now() >= self.end {
                 return;
             }
-            while self.in_flight.get() >= self.max_in_flight.get() {
-                self.in_flight_changed.notified().await;
+            while self.workload.in_flight.get() >= self.workload.max_in_flight.get() {
+                self.workload.in_flight_changed.notified().await;
             }
-            let gap = self.generator.borrow_mut().next_gap();
-            let changed = self.workload_changed.notified();
+            let gap = self.workload.generator.borrow_mut().next_gap();
+            let changed = self.workload.workload_changed.notified();
             let remaining = self.end.saturating_since(self.now());
             match gap {
                 None => {
@@ -37,7 +37,7 @@ impl World {
                     }
                 }
             }
-            let op = self.generator.borrow_mut().next_op();
+            let op = self.workload.generator.borrow_mut().next_op();
             let slot = InFlightGuard::take(&self);
             let kind = TaskKind::Operation(op.kind.as_str());
             self.spawn(kind, self.clone().run_op(op, slot));

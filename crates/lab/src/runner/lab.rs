@@ -309,7 +309,7 @@ impl Lab {
     /// Writers opened so far (the first, recoveries, restarts, takeovers): 0 before the
     /// first open completes.
     pub fn writers_opened(&self) -> u64 {
-        self.world.opens.get()
+        self.world.writers.opens.get()
     }
 
     /// The current writer's state, when one is up.
@@ -319,7 +319,12 @@ impl Lab {
 
     /// The fenced old writer's state, after a takeover.
     pub fn zombie_state(&self) -> Option<DbState> {
-        self.world.zombie.borrow().as_ref().map(|db| db.state())
+        self.world
+            .writers
+            .zombie
+            .borrow()
+            .as_ref()
+            .map(|db| db.state())
     }
 
     pub fn store_stats(&self) -> StoreStats {
@@ -340,18 +345,25 @@ impl Lab {
     pub fn recommender_summary(&self) -> Option<RecommenderSummary> {
         self.world
             .recommender
+            .looped
             .as_ref()
             .map(|looped| looped.borrow().sim().summary())
     }
 
     /// Recent client errors, oldest first (at most [`MAX_RECENT_ERRORS`]).
     pub fn recent_errors(&self) -> Vec<ClientError> {
-        self.world.recent_errors.borrow().iter().cloned().collect()
+        self.world
+            .findings
+            .recent_errors
+            .borrow()
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Operations in flight now.
     pub fn in_flight(&self) -> u32 {
-        self.world.in_flight.get()
+        self.world.workload.in_flight.get()
     }
 
     pub fn events_processed(&self) -> u64 {

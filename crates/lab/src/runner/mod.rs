@@ -1,5 +1,6 @@
-//! The runner: plays a scenario in the simulator, step by step for the playground or in one
-//! go for the CLI, and answers questions about it while it runs.
+//! The runner: plays a compiled scenario (a [`crate::scenario::RunPlan`]) in the simulator,
+//! step by step for the playground or in one go for the CLI, and answers questions about it
+//! while it runs. It checks nothing the compile step already checked.
 //!
 //! One [`Lab`] owns one `Sim` (seeded from the scenario), one `SimStore`, the engine's writer
 //! (and, after `start_zombie`, the old writer it fenced), the workload generator, the timed
@@ -25,7 +26,9 @@
 //! is given back, so the run degrades visibly instead of stalling.
 //!
 //! The modules follow a run's stages:
-//! - [`world`]: the state the run's tasks share, and the guards that keep it consistent.
+//! - [`world`]: what the run's tasks share, and the guards that give back what a task held;
+//!   [`state`]: that state split by concern (writers, workload, findings, recommender), each
+//!   part owning its transitions and asserting its invariants.
 //! - one module per task: [`director`] (open, run, drain, verify, close), [`generator`]
 //!   (arrivals), [`operation`] (one client operation), [`writer`] (opens, crashes, recoveries,
 //!   restarts, takeovers and the zombie's writes), [`verify`] (the durability check),
@@ -43,6 +46,7 @@ pub mod lab;
 mod operation;
 mod reader;
 mod recommend;
+mod state;
 pub mod summary;
 mod verify;
 mod world;

@@ -11,13 +11,13 @@ impl World {
     pub(super) async fn run_op(self: Rc<Self>, op: DrawnOp, _slot: InFlightGuard) {
         let start = self.now();
         let name = op.kind.as_str();
-        let keys = self.keys.get();
-        let await_durable = self.await_durable.get();
+        let keys = self.workload.keys.get();
+        let await_durable = self.workload.await_durable.get();
         let write_options = WriteOptions { await_durable };
         // Write ids are taken and writes registered before the first await, in issue order.
         let mut write_ids = Vec::new();
         if op.kind.is_write() {
-            let mut model = self.model.borrow_mut();
+            let mut model = self.findings.model.borrow_mut();
             for key in &op.keys {
                 let id = self.take_write_id();
                 model.issued(*key, id, op.kind == OpKind::Delete);
@@ -25,7 +25,7 @@ impl World {
             }
         }
         let Some(db) = self.writer_for_op().await else {
-            let mut model = self.model.borrow_mut();
+            let mut model = self.findings.model.borrow_mut();
             for (key, id) in op.keys.iter().zip(&write_ids) {
                 model.failed(*key, *id);
             }
@@ -65,13 +65,13 @@ impl World {
             }
             OpKind::Scan => {
                 let from = keys.key(op.keys[0]);
-                scan_bytes(&db, from, self.scan_keys.get() as usize).await
+                scan_bytes(&db, from, self.workload.scan_keys.get() as usize).await
             }
         };
         match result {
             Ok(bytes) => {
                 if op.kind.is_write() {
-                    let mut model = self.model.borrow_mut();
+                    let mut model = self.findings.model.borrow_mut();
                     // Nothing awaited since the write returned, so the acknowledged watermark
                     // is this write's sequence number.
                     let seq = db.acknowledged_seq();
@@ -95,7 +95,7 @@ impl World {
             }
             Err(error) => {
                 {
-                    let mut model = self.model.borrow_mut();
+                    let mut model = self.findings.model.borrow_mut();
                     for (key, id) in op.keys.iter().zip(&write_ids) {
                         model.failed(*key, *id);
                     }
@@ -140,7 +140,7 @@ mod tests {
         tiny::run_until(&sim, 100);
         world.crash_writer().unwrap();
         let slot = InFlightGuard::take(&world);
-        assert_eq!(world.in_flight.get(), 1);
+        assert_eq!(world.workload.in_flight.get(), 1);
         let op = DrawnOp {
             kind: OpKind::Put,
             keys: vec![3],
@@ -148,8 +148,8 @@ mod tests {
         };
         world.spawn(TaskKind::Operation("put"), world.clone().run_op(op, slot));
         tiny::run_until(&sim, 200);
-        assert_eq!(world.in_flight.get(), 0);
-        let errors = world.recent_errors.borrow();
+        assert_eq!(world.workload.in_flight.get(), 0);
+        let errors = world.findings.recent_errors.borrow();
         let error = errors.back().unwrap();
         assert_eq!((error.op.as_str(), error.kind.as_str()), ("put", "closed"));
     }

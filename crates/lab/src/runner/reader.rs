@@ -11,7 +11,7 @@ impl World {
     /// Opens the read replica once the first writer is up, retrying while the store fails.
     pub(super) async fn follow(self: Rc<Self>, poll_interval: SimDuration) {
         while self.current_writer().is_none() && self.finished.get().is_none() {
-            self.writer_changed.notified().await;
+            self.writers.writer_changed.notified().await;
         }
         let options = ReaderOptions {
             poll_interval,
@@ -27,7 +27,7 @@ impl World {
             .await
             {
                 Ok(reader) => {
-                    *self.reader.borrow_mut() = Some(Rc::new(reader));
+                    *self.writers.reader.borrow_mut() = Some(Rc::new(reader));
                     return;
                 }
                 Err(error) => {

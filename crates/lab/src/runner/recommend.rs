@@ -12,7 +12,7 @@ use strata_recommender::log::{EngineLogger, LogStats, Served};
 
 impl World {
     pub(super) async fn recommend(self: Rc<Self>, plan: LoopPlan) {
-        let Some(recommender) = self.recommender.as_ref() else {
+        let Some(recommender) = self.recommender.looped.as_ref() else {
             return;
         };
         let mut logged_before = LogStats::default();
@@ -52,21 +52,19 @@ impl World {
                         Err(error) => Err(error),
                     };
                     if let Err(error) = written {
-                        self.recommender_log_failures
-                            .set(self.recommender_log_failures.get() + 1);
+                        self.recommender.log_failed();
                         self.push_error("recommender", "log", error.to_string());
                     }
                     let stats = recommender
                         .borrow()
                         .logger()
                         .map_or(LogStats::default(), EngineLogger::stats);
-                    self.recommender_log
-                        .set(add_log_stats(logged_before, stats));
+                    self.recommender
+                        .set_log(add_log_stats(logged_before, stats));
                 }
                 // Logging, but no writer is up to log into.
                 None if plan.logging && writer.is_none() => {
-                    self.recommender_log_failures
-                        .set(self.recommender_log_failures.get() + 1);
+                    self.recommender.log_failed();
                 }
                 None => {}
             }

@@ -27,7 +27,7 @@ pub(super) fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) 
         requests_failed += counts.failed;
     }
     let cost_by_cause = metrics.cost_by_cause_picousd();
-    let model = world.model.borrow();
+    let model = world.findings.model.borrow();
     Summary {
         scenario: scenario.name.clone(),
         seed: scenario.seed,
@@ -45,7 +45,7 @@ pub(super) fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) 
             lost_durable: metrics.lost_durable_writes,
             keys_verified: metrics.keys_checked,
             durability_checks: metrics.durability_checks,
-            lost_examples: world.lost_examples.borrow().clone(),
+            lost_examples: world.findings.lost_examples.borrow().clone(),
         },
         requests,
         requests_failed,
@@ -82,16 +82,21 @@ pub(super) fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) 
                 .map(|(name, count)| (name.to_string(), *count)),
         ),
         recommender: world.recommender_report(),
-        writers_opened: world.opens.get(),
-        unfinished_ops: u64::from(world.in_flight.get()),
-        tasks_refused: world.tasks_refused.get(),
+        writers_opened: world.writers.opens.get(),
+        unfinished_ops: u64::from(world.workload.in_flight.get()),
+        tasks_refused: world.findings.tasks_refused.get(),
         engine: world.current_writer().map(|db| db.amplification()),
-        reader: world.reader.borrow().as_ref().map(|reader| ReaderSummary {
-            staleness: reader.staleness(),
-            seq_lag: world
-                .current_writer()
-                .map_or(0, |db| reader.seq_lag(db.durable_seq())),
-        }),
+        reader: world
+            .writers
+            .reader
+            .borrow()
+            .as_ref()
+            .map(|reader| ReaderSummary {
+                staleness: reader.staleness(),
+                seq_lag: world
+                    .current_writer()
+                    .map_or(0, |db| reader.seq_lag(db.durable_seq())),
+            }),
     }
 }
 
@@ -109,10 +114,10 @@ impl World {
     }
 
     pub(super) fn recommender_report(&self) -> Option<RecommenderReport> {
-        let looped = self.recommender.as_ref()?.borrow();
+        let looped = self.recommender.looped.as_ref()?.borrow();
         let sim = looped.sim();
         let summary = sim.summary();
-        let log = self.recommender_log.get();
+        let log = self.recommender.log.get();
         Some(RecommenderReport {
             policy: sim.policy().kind().as_str().to_string(),
             steps: summary.steps,
@@ -126,7 +131,7 @@ impl World {
             exploration_share: summary.guardrails.exploration_share,
             impressions_logged: log.impressions_logged,
             checkpoints_written: log.checkpoints_written,
-            log_failures: self.recommender_log_failures.get(),
+            log_failures: self.recommender.log_failures.get(),
         })
     }
 }

@@ -2,7 +2,7 @@
 //! `VERIFY_CONCURRENCY` workers share one queue; each counts itself down however it ends.
 
 use super::world::{TaskKind, WorkerDone, World};
-use super::{MAX_LOST_EXAMPLES, VERIFY_CONCURRENCY};
+use super::VERIFY_CONCURRENCY;
 use crate::durability::{DurabilityModel, KeyRecord, ReadBack};
 use crate::workload;
 use std::cell::{Cell, RefCell};
@@ -15,7 +15,13 @@ use strata_sim::EventKind;
 impl World {
     /// Reads back every key with a durable write and records how many were lost.
     pub(super) async fn verify(self: &Rc<Self>, db: Rc<Db>, reason: &str) {
-        let snapshot: Vec<(u64, KeyRecord)> = self.model.borrow().snapshot().into_iter().collect();
+        let snapshot: Vec<(u64, KeyRecord)> = self
+            .findings
+            .model
+            .borrow()
+            .snapshot()
+            .into_iter()
+            .collect();
         let queue = Rc::new(RefCell::new(VecDeque::from(snapshot)));
         let tally = Rc::new(Cell::new((0u64, 0u64, 0u64))); // (checked, lost, unreadable)
         let remaining = Rc::new(Cell::new(VERIFY_CONCURRENCY));
@@ -38,7 +44,7 @@ impl World {
                     let Some((key, record)) = queue.borrow_mut().pop_front() else {
                         break;
                     };
-                    let key_bytes = world.keys.get().key(key);
+                    let key_bytes = world.workload.keys.get().key(key);
                     let read = match db.get(&key_bytes, ReadOptions::default()).await {
                         Ok(None) => ReadBack::Absent,
                         Ok(Some(value)) => {
@@ -50,19 +56,16 @@ impl World {
                             continue;
                         }
                     };
-                    let later_delete = world.model.borrow().last_delete(key);
+                    let later_delete = world.findings.model.borrow().last_delete(key);
                     let ok = DurabilityModel::read_is_acceptable(&record, read, later_delete);
                     let (c, l, u) = tally.get();
                     tally.set((c + 1, l + u64::from(!ok), u));
                     if !ok {
-                        let mut examples = world.lost_examples.borrow_mut();
-                        if examples.len() < MAX_LOST_EXAMPLES {
-                            examples.push(format!(
-                                "{}: read {read:?}, expected a write id >= {}",
-                                String::from_utf8_lossy(&key_bytes),
-                                record.threshold.unwrap_or(0)
-                            ));
-                        }
+                        world.findings.push_lost_example(format!(
+                            "{}: read {read:?}, expected a write id >= {}",
+                            String::from_utf8_lossy(&key_bytes),
+                            record.threshold.unwrap_or(0)
+                        ));
                     }
                 }
                 drop(worker_done);

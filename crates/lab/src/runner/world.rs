@@ -4,16 +4,15 @@
 //!
 //! The tasks themselves live in the sibling modules, one per task, as `impl World` blocks.
 
-use super::{ClientError, LabError, WriterStatus, MAX_RECENT_ERRORS};
-use crate::durability::DurabilityModel;
+use super::state::{Findings, RecommenderSide, WorkloadSide, WriterSide, WriterSlot};
+use super::{ClientError, LabError, WriterStatus};
 use crate::scenario::{FaultSpec, PlannedFault, RunPlan, WorkloadSpec};
-use crate::workload::{KeySpace, OpGenerator};
+use crate::workload::OpGenerator;
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::Rc;
-use strata_engine::{Db, DbOptions, ErrorKind, Reader};
+use strata_engine::{Db, ErrorKind};
 use strata_objstore::{ObjectStore, SimStore};
-use strata_recommender::log::{LogStats, RecommenderLoop};
+use strata_recommender::log::RecommenderLoop;
 use strata_recommender::simulation::RecommenderSim;
 use strata_sim::sync::Notify;
 use strata_sim::{EventKind, LocalBoxFuture, RuntimeRef, SimDuration, SimRng, SimTime};
@@ -25,13 +24,8 @@ pub(super) struct Finished {
     pub(super) trace_events: u64,
 }
 
-pub(super) enum WriterSlot {
-    Up(Rc<Db>),
-    Opening,
-    Down,
-}
-
-/// Everything the run's tasks share.
+/// Everything the run's tasks share: the runtime and the store, the run's bounds, and the
+/// state split by concern (see [`super::state`]).
 pub(super) struct World {
     pub(super) runtime: RuntimeRef,
     /// The simulated store, for faults; `None` against a real store.
@@ -39,43 +33,19 @@ pub(super) struct World {
     pub(super) store_port: Rc<dyn ObjectStore>,
     /// The trace's hash and event count now (the runtime owns the trace).
     pub(super) trace_snapshot: Box<dyn Fn() -> (u64, u64)>,
+    /// The database's path prefix in the bucket.
     pub(super) path: String,
+    /// When the workload stops.
     pub(super) end: SimTime,
-    pub(super) options: RefCell<DbOptions>,
-    /// Bumped whenever `options` changes, so an open that started before a change can tell.
-    pub(super) options_version: Cell<u64>,
-    pub(super) writer: RefCell<WriterSlot>,
-    pub(super) writer_changed: Notify,
-    /// The old writer after a takeover, until the run ends.
-    pub(super) zombie: RefCell<Option<Rc<Db>>>,
-    pub(super) generator: RefCell<OpGenerator>,
-    pub(super) await_durable: Cell<bool>,
-    /// The workload's key space (its key format and count).
-    pub(super) keys: Cell<KeySpace>,
-    pub(super) scan_keys: Cell<u32>,
-    pub(super) max_in_flight: Cell<u32>,
-    pub(super) workload_changed: Notify,
-    pub(super) in_flight: Cell<u32>,
-    pub(super) in_flight_changed: Notify,
-    pub(super) next_write_id: Cell<u64>,
-    pub(super) model: RefCell<DurabilityModel>,
-    pub(super) lost_examples: RefCell<Vec<String>>,
-    pub(super) recent_errors: RefCell<VecDeque<ClientError>>,
+    pub(super) verify_at_end: bool,
+    pub(super) writers: WriterSide,
+    pub(super) workload: WorkloadSide,
+    pub(super) findings: Findings,
+    pub(super) recommender: RecommenderSide,
     pub(super) fault_rng: RefCell<SimRng>,
     pub(super) zombie_rng: RefCell<SimRng>,
     pub(super) finished: Cell<Option<Finished>>,
     pub(super) finished_notify: Notify,
-    pub(super) verify_at_end: bool,
-    /// Writers opened so far (the first, recoveries, restarts, takeovers).
-    pub(super) opens: Cell<u64>,
-    /// The recommender loop's simulation, when the scenario has one.
-    pub(super) recommender: Option<RefCell<RecommenderLoop>>,
-    pub(super) recommender_log: Cell<LogStats>,
-    pub(super) recommender_log_failures: Cell<u64>,
-    /// The read replica, when the scenario asks for one (opened at the start of the run).
-    pub(super) reader: RefCell<Option<Rc<Reader>>>,
-    /// Tasks the runtime refused at its task limit (see [`SpawnWatch`]).
-    pub(super) tasks_refused: Cell<u64>,
 }
 
 /// One of the workload's in-flight slots. It is taken before the operation's task is spawned
@@ -88,7 +58,7 @@ pub(super) struct InFlightGuard {
 
 impl InFlightGuard {
     pub(super) fn take(world: &Rc<World>) -> InFlightGuard {
-        world.in_flight.set(world.in_flight.get() + 1);
+        world.workload.take_slot();
         InFlightGuard {
             world: world.clone(),
         }
@@ -97,10 +67,7 @@ impl InFlightGuard {
 
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
-        let in_flight = self.world.in_flight.get();
-        assert!(in_flight > 0, "an in-flight slot is given back only once");
-        self.world.in_flight.set(in_flight - 1);
-        self.world.in_flight_changed.notify_waiters();
+        self.world.workload.give_slot();
     }
 }
 
@@ -137,7 +104,7 @@ impl Drop for SpawnWatch {
             return;
         }
         let world = &self.world;
-        world.tasks_refused.set(world.tasks_refused.get() + 1);
+        world.findings.task_refused();
         let (what, operation) = match self.what {
             TaskKind::Operation(name) => (name, Some(name)),
             TaskKind::Background(name) => (name, None),
@@ -227,7 +194,7 @@ impl World {
     }
 
     pub(super) fn writer_status(&self) -> WriterStatus {
-        match &*self.writer.borrow() {
+        match &*self.writers.writer.borrow() {
             WriterSlot::Up(_) => WriterStatus::Up,
             WriterSlot::Opening => WriterStatus::Opening,
             WriterSlot::Down => WriterStatus::Down,
@@ -235,23 +202,18 @@ impl World {
     }
 
     pub(super) fn current_writer(&self) -> Option<Rc<Db>> {
-        match &*self.writer.borrow() {
+        match &*self.writers.writer.borrow() {
             WriterSlot::Up(db) => Some(db.clone()),
             _ => None,
         }
     }
 
     pub(super) fn set_writer(&self, slot: WriterSlot) {
-        *self.writer.borrow_mut() = slot;
-        self.writer_changed.notify_waiters();
+        self.writers.set(slot);
     }
 
     pub(super) fn push_error(&self, op: &str, kind: &str, message: String) {
-        let mut errors = self.recent_errors.borrow_mut();
-        if errors.len() == MAX_RECENT_ERRORS {
-            errors.pop_front();
-        }
-        errors.push_back(ClientError {
+        self.findings.push_error(ClientError {
             at: self.now(),
             op: op.to_string(),
             kind: kind.to_string(),
@@ -270,15 +232,16 @@ impl World {
     }
 
     pub(super) fn take_write_id(&self) -> u64 {
-        let id = self.next_write_id.get();
-        self.next_write_id.set(id + 1);
-        id
+        self.workload.take_write_id()
     }
 
     /// Moves every pending in-memory write at or below `db`'s durable watermark into the
     /// durable model.
     pub(super) fn sync_watermark(&self, db: &Db) {
-        self.model.borrow_mut().durable_through(db.durable_seq());
+        self.findings
+            .model
+            .borrow_mut()
+            .durable_through(db.durable_seq());
     }
 }
 
@@ -286,13 +249,7 @@ impl World {
     /// New workload settings, from the next arrival on.
     pub(super) fn set_workload(&self, workload: WorkloadSpec) -> Result<(), LabError> {
         workload.validate()?;
-        self.await_durable.set(workload.await_durable);
-        self.keys.set(KeySpace::of(&workload));
-        self.scan_keys.set(workload.scan_keys);
-        self.max_in_flight.set(workload.max_in_flight);
-        self.generator.borrow_mut().set_spec(workload);
-        self.workload_changed.notify_waiters();
-        self.in_flight_changed.notify_waiters();
+        self.workload.set(workload);
         Ok(())
     }
 }
@@ -311,13 +268,14 @@ impl World {
         let scenario = &plan.scenario;
         let workload = scenario.workload.clone();
         let recommender = match &plan.recommender {
-            Some(loop_plan) => Some(RefCell::new(RecommenderLoop::new(
+            Some(loop_plan) => Some(RecommenderLoop::new(
                 RecommenderSim::new(loop_plan.config.clone(), scenario.seed)?,
                 None,
                 loop_plan.slates_per_sec,
-            )?)),
+            )?),
             None => None,
         };
+        let generator = OpGenerator::new(workload.clone(), runtime.rng("lab.workload"));
         let world = Rc::new(World {
             store_port,
             sim_store,
@@ -328,39 +286,15 @@ impl World {
                 .clone()
                 .unwrap_or_else(|| "db".to_string()),
             end: SimTime::from_millis(scenario.duration_ms),
-            options: RefCell::new(plan.engine.clone()),
-            options_version: Cell::new(0),
-            // The director opens the first writer as soon as the run starts: until then it is
-            // opening, not down (nothing has crashed).
-            writer: RefCell::new(WriterSlot::Opening),
-            writer_changed: Notify::new(),
-            zombie: RefCell::new(None),
-            generator: RefCell::new(OpGenerator::new(
-                workload.clone(),
-                runtime.rng("lab.workload"),
-            )),
-            await_durable: Cell::new(workload.await_durable),
-            keys: Cell::new(KeySpace::of(&workload)),
-            scan_keys: Cell::new(workload.scan_keys),
-            max_in_flight: Cell::new(workload.max_in_flight),
-            workload_changed: Notify::new(),
-            in_flight: Cell::new(0),
-            in_flight_changed: Notify::new(),
-            next_write_id: Cell::new(1),
-            model: RefCell::new(DurabilityModel::new()),
-            lost_examples: RefCell::new(Vec::new()),
-            recent_errors: RefCell::new(VecDeque::new()),
+            verify_at_end: scenario.verify_at_end,
+            writers: WriterSide::new(plan.engine.clone()),
+            workload: WorkloadSide::new(&workload, generator),
+            findings: Findings::new(),
+            recommender: RecommenderSide::new(recommender),
             fault_rng: RefCell::new(runtime.rng("lab.faults")),
             zombie_rng: RefCell::new(runtime.rng("lab.zombie")),
             finished: Cell::new(None),
             finished_notify: Notify::new(),
-            verify_at_end: scenario.verify_at_end,
-            opens: Cell::new(0),
-            recommender,
-            recommender_log: Cell::new(LogStats::default()),
-            recommender_log_failures: Cell::new(0),
-            reader: RefCell::new(None),
-            tasks_refused: Cell::new(0),
             runtime,
         });
         for fault in &plan.faults {

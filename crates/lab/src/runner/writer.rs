@@ -3,8 +3,9 @@
 //! where the old writer lives on as a zombie that keeps writing until it is fenced.
 
 use super::engine_options;
+use super::state::WriterSlot;
 use super::world::kind_name;
-use super::world::{TaskKind, World, WriterSlot};
+use super::world::{TaskKind, World};
 use super::{
     LabError, WriterStatus, REOPEN_DELAY, WRITER_WAIT_LIMIT, ZOMBIE_MAX_WRITES,
     ZOMBIE_WRITE_INTERVAL,
@@ -29,7 +30,7 @@ impl World {
                     if now >= deadline {
                         return None;
                     }
-                    let changed = self.writer_changed.notified();
+                    let changed = self.writers.writer_changed.notified();
                     if let Either::Right(()) =
                         race(changed, self.sleep(deadline.saturating_since(now))).await
                     {
@@ -46,8 +47,8 @@ impl World {
         let mut attempts = 0u64;
         loop {
             attempts += 1;
-            let options = self.options.borrow().clone();
-            let version = self.options_version.get();
+            let options = self.writers.options.borrow().clone();
+            let version = self.writers.options_version.get();
             match Db::open(
                 self.runtime.clone(),
                 self.store_port.clone(),
@@ -57,8 +58,10 @@ impl World {
             .await
             {
                 Ok(db) => {
-                    self.opens.set(self.opens.get() + 1);
-                    if self.options_version.get() != version && self.finished.get().is_none() {
+                    self.writers.opened();
+                    if self.writers.options_version.get() != version
+                        && self.finished.get().is_none()
+                    {
                         // The options changed while this open ran: close cleanly and open
                         // again with the new ones, as a restart would.
                         self.note(format!("{reason}: reopening to take new engine options"));
@@ -88,7 +91,7 @@ impl World {
             ));
         };
         self.sync_watermark(&db);
-        self.model.borrow_mut().writer_lost();
+        self.findings.model.borrow_mut().writer_lost();
         db.crash();
         self.set_writer(WriterSlot::Down);
         Ok(())
@@ -122,7 +125,7 @@ impl World {
                 "start zombie: no writer is up to become the zombie".to_string(),
             ));
         };
-        if self.zombie.borrow().is_some() {
+        if self.writers.zombie.borrow().is_some() {
             return Err(LabError::Control(
                 "start zombie: a zombie is already running".to_string(),
             ));
@@ -135,8 +138,8 @@ impl World {
                 return;
             };
             world.sync_watermark(&old);
-            world.model.borrow_mut().writer_lost();
-            *world.zombie.borrow_mut() = Some(old.clone());
+            world.findings.model.borrow_mut().writer_lost();
+            world.writers.set_zombie(old.clone());
             world.set_writer(WriterSlot::Up(new.clone()));
             let zombie_world = world.clone();
             world.spawn(TaskKind::Background("zombie writes"), async move {
@@ -155,10 +158,10 @@ impl World {
             if self.finished.get().is_some() {
                 return;
             }
-            let keys = self.keys.get();
+            let keys = self.workload.keys.get();
             let key = self.zombie_rng.borrow_mut().below(keys.count);
             let id = self.take_write_id();
-            self.model.borrow_mut().issued(key, id, false);
+            self.findings.model.borrow_mut().issued(key, id, false);
             let start = self.now();
             let key_bytes = keys.key(key);
             let value = workload::value_for(id, 64);
@@ -166,7 +169,10 @@ impl World {
                 Ok(()) => {
                     // A fenced writer must never get a durable acknowledgement; if it does,
                     // the model expects the write and the next check reports it lost.
-                    self.model.borrow_mut().acknowledged_durable(key, id);
+                    self.findings
+                        .model
+                        .borrow_mut()
+                        .acknowledged_durable(key, id);
                     self.record_op(
                         "put",
                         (key_bytes.len() + value.len()) as u64,
@@ -176,7 +182,7 @@ impl World {
                     );
                 }
                 Err(error) => {
-                    self.model.borrow_mut().failed(key, id);
+                    self.findings.model.borrow_mut().failed(key, id);
                     self.push_error("put", kind_name(error.kind()), format!("zombie: {error}"));
                     self.record_op("put", 0, start, false, false);
                     if matches!(error.kind(), ErrorKind::Fenced | ErrorKind::Closed) {
@@ -196,8 +202,7 @@ impl World {
     /// New engine options, already checked by the engine: the writer restarts cleanly to
     /// take them.
     pub(super) fn set_engine_options(self: &Rc<Self>, options: DbOptions) -> Result<(), LabError> {
-        *self.options.borrow_mut() = options;
-        self.options_version.set(self.options_version.get() + 1);
+        self.writers.set_options(options);
         self.spawn_restart()
     }
 
@@ -214,7 +219,7 @@ impl World {
                 world.note(format!("restart: close failed: {error}"));
             }
             world.sync_watermark(&old);
-            world.model.borrow_mut().writer_lost();
+            world.findings.model.borrow_mut().writer_lost();
             match world.open_writer("restart").await {
                 Some(db) => world.set_writer(WriterSlot::Up(db)),
                 None => world.set_writer(WriterSlot::Down),
@@ -241,7 +246,7 @@ mod tests {
         assert!(matches!(world.crash_writer(), Err(LabError::Control(_))));
         tiny::run_until(&sim, 100);
         assert_eq!(world.writer_status(), WriterStatus::Up);
-        assert_eq!(world.opens.get(), 1);
+        assert_eq!(world.writers.opens.get(), 1);
 
         world.crash_writer().unwrap();
         assert_eq!(world.writer_status(), WriterStatus::Down);
@@ -252,6 +257,6 @@ mod tests {
         assert!(matches!(world.spawn_recover(), Err(LabError::Control(_))));
         tiny::run_until(&sim, 200);
         assert_eq!(world.writer_status(), WriterStatus::Up);
-        assert_eq!(world.opens.get(), 2);
+        assert_eq!(world.writers.opens.get(), 2);
     }
 }
