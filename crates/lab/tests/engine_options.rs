@@ -10,7 +10,7 @@ use strata_lab::Scenario;
 
 fn scenario() -> Scenario {
     let mut s = Scenario {
-        name: "part2".to_string(),
+        name: "engine-mechanisms".to_string(),
         duration_ms: 4_000,
         ..Scenario::default()
     };

@@ -191,3 +191,61 @@ impl Scenario {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn a_plan_holds_each_value_in_its_owners_type_in_document_order() {
+        let mut scenario = Scenario::playground();
+        scenario.faults = vec![
+            FaultSpec::CrashWriter {
+                at_ms: 5000,
+                recover_after_ms: Some(1000),
+            },
+            FaultSpec::Outage {
+                from_ms: 100,
+                until_ms: 200,
+            },
+        ];
+        let engine = EngineSpec {
+            memtable_bytes: Some(512 * 1024),
+            ..scenario.engine.clone()
+        };
+        scenario.changes = vec![
+            SettingChange::Engine {
+                at_ms: 3000,
+                engine,
+            },
+            SettingChange::Workload {
+                at_ms: 1000,
+                workload: WorkloadSpec::default(),
+            },
+        ];
+        let plan = scenario.compile().unwrap();
+        assert_eq!(plan.engine.memtable_bytes, 128 * 1024);
+        assert_eq!(plan.store, store_config(&scenario.store));
+        assert!(matches!(
+            plan.faults.as_slice(),
+            [
+                PlannedFault::Event(FaultSpec::CrashWriter { .. }),
+                PlannedFault::Store(_)
+            ]
+        ));
+        match &plan.changes[0].setting {
+            PlannedSetting::Engine(options) => assert_eq!(options.memtable_bytes, 512 * 1024),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            plan.changes[1].setting,
+            PlannedSetting::Workload(_)
+        ));
+        assert_eq!(plan.recommender.unwrap().slates_per_sec, 10.0);
+        assert_eq!(plan.scenario, scenario);
+    }
+}

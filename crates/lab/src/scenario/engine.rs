@@ -228,3 +228,40 @@ impl EngineSpec {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn style_and_mode_names_read_back_and_are_the_json_spelling() {
+        for kind in CompactionKind::ALL {
+            assert_eq!(kind.to_string().parse::<CompactionKind>().unwrap(), *kind);
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(kind.as_str())
+            );
+        }
+        for kind in BackpressureKind::ALL {
+            assert_eq!(kind.to_string().parse::<BackpressureKind>().unwrap(), *kind);
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(kind.as_str())
+            );
+        }
+        let names: Vec<&str> = CompactionKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["none", "leveled", "size_tiered"]);
+        assert_eq!(
+            "lsm".parse::<CompactionKind>().unwrap_err().to_string(),
+            "unknown compaction style \"lsm\"; expected one of none, leveled, size_tiered"
+        );
+        assert_eq!(
+            "drop".parse::<BackpressureKind>().unwrap_err().to_string(),
+            "unknown backpressure mode \"drop\"; expected one of stall, reject"
+        );
+    }
+}

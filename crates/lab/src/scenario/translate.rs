@@ -253,3 +253,94 @@ pub fn store_fault(fault: &FaultSpec) -> Option<StoreFaultSpec> {
     }
     Some(spec)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use crate::scenario::BackpressureSpec;
+    use strata_sim::StoreOp;
+
+    #[test]
+    fn a_store_section_is_its_preset_until_a_parameter_overrides_it() {
+        let mut spec = StoreSpec {
+            preset: StorePreset::S3Express,
+            ..StoreSpec::default()
+        };
+        assert_eq!(store_config(&spec), SimStoreConfig::s3_express());
+        spec.put_limit_per_sec = Some(250.4);
+        spec.put_usd_per_1000 = Some(0.005);
+        let config = store_config(&spec);
+        assert_eq!(config.name, "s3_express (custom)");
+        assert!(config.throttle.enabled);
+        assert_eq!(config.throttle.write_requests_per_sec, 250);
+        // $0.005 per thousand is 5,000,000 picodollars per request.
+        assert_eq!(config.pricing.put_list_request_picousd, 5_000_000);
+    }
+
+    #[test]
+    fn an_engine_section_fills_each_styles_defaults_and_maps_its_names() {
+        let spec = EngineSpec {
+            memtable_bytes: Some(64 * 1024),
+            compaction: Some(CompactionSpec {
+                l0_trigger: Some(6),
+                ..CompactionSpec::style(CompactionKind::Leveled)
+            }),
+            backpressure: Some(BackpressureSpec {
+                mode: Some(BackpressureKind::Reject),
+                max_l0_ssts: Some(12),
+                max_unflushed_bytes: None,
+            }),
+            ..EngineSpec::default()
+        };
+        let options = engine_options_unchecked(&spec);
+        match options.compaction.style {
+            CompactionStyle::Leveled {
+                l0_trigger,
+                level_base_bytes,
+                ..
+            } => {
+                assert_eq!(l0_trigger, 6);
+                // The base level holds four memtables unless the section says otherwise.
+                assert_eq!(level_base_bytes, 4 * 64 * 1024);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(options.backpressure.mode, BackpressureMode::Reject);
+        assert_eq!(options.backpressure.max_l0_ssts, 12);
+        assert_eq!(options.backpressure.max_unflushed_bytes, 0);
+        let none = EngineSpec {
+            compaction: Some(CompactionSpec::style(CompactionKind::None)),
+            ..EngineSpec::default()
+        };
+        assert_eq!(
+            engine_options_unchecked(&none).compaction.style,
+            CompactionStyle::None
+        );
+    }
+
+    #[test]
+    fn store_faults_keep_their_window_filter_and_writer_events_are_not_store_faults() {
+        let fault = FaultSpec::ServerErrors {
+            from_ms: 100,
+            until_ms: Some(300),
+            probability: 0.5,
+            ops: vec![StoreOp::Put],
+            prefix: "db/wal".to_string(),
+        };
+        let spec = store_fault(&fault).unwrap();
+        assert_eq!(spec.action, FaultAction::ServerError);
+        let window = spec.window.unwrap();
+        assert_eq!(
+            (window.start, window.end),
+            (SimTime::from_millis(100), SimTime::from_millis(300))
+        );
+        assert_eq!(spec.probability, 0.5);
+        assert_eq!(spec.ops, vec![StoreOp::Put]);
+        assert_eq!(spec.key_prefix.as_deref(), Some("db/wal"));
+        assert_eq!(store_fault(&FaultSpec::StartZombie { at_ms: 5 }), None);
+    }
+}
