@@ -199,6 +199,29 @@ pub fn budget(scenario: &Scenario) -> Budget {
             .saturating_add(items.saturating_mul(per_arm))
             .saturating_add(window)
     });
+    // Each tenant database holds the engine's buffers (at their largest) and its share of
+    // the tenant's operations in flight and key space.
+    let per_database: u64 = engine_max
+        .iter()
+        .fold(0u64, |sum, term| sum.saturating_add(*term));
+    let tenants = scenario.tenants.iter().fold(0u64, |sum, tenant| {
+        let shard = tenant.shard_workload();
+        let databases = u64::from(tenant.prefixes);
+        let in_flight = u64::from(shard.max_in_flight)
+            .saturating_mul(entries_per_op(&shard))
+            .saturating_mul(entry_bytes(&shard));
+        let keys = keys_written(&shard, shard.rate_ops_per_sec, scenario.duration_ms);
+        let key_space = keys.saturating_mul(
+            KEY_RECORD_BYTES.saturating_add(STORED_COPIES.saturating_mul(entry_bytes(&shard))),
+        );
+        sum.saturating_add(
+            databases.saturating_mul(
+                per_database
+                    .saturating_add(in_flight)
+                    .saturating_add(key_space),
+            ),
+        )
+    });
     let [memtables, block_cache, wal, compaction] = engine_max;
     Budget {
         terms: vec![
@@ -233,6 +256,10 @@ pub fn budget(scenario: &Scenario) -> Budget {
             Term {
                 name: "recommender models (users, items, dims, policy)",
                 bytes: recommender,
+            },
+            Term {
+                name: "tenant databases (per prefix: the engine's buffers, operations in flight and key space)",
+                bytes: tenants,
             },
         ],
     }
@@ -273,6 +300,32 @@ mod tests {
         assert_eq!(format_bytes(1536 * 1024 * 1024), "1.5 GiB");
         assert_eq!(format_bytes(1 << 40), "1 TiB");
         assert_eq!(format_bytes(u64::MAX), "16777215 TiB");
+    }
+
+    #[test]
+    fn every_tenant_database_counts_and_a_big_one_is_named() {
+        use crate::scenario::TenantSpec;
+        let mut scenario = Scenario::default();
+        let alone = budget(&scenario).total_bytes();
+        scenario.tenants = vec![TenantSpec::new("a", WorkloadSpec::default())];
+        let one = budget(&scenario).total_bytes();
+        scenario.tenants[0].prefixes = 4;
+        let spread = budget(&scenario).total_bytes();
+        assert!(alone < one && one < spread, "{alone} {one} {spread}");
+        scenario.tenants = (0..16)
+            .map(|i| {
+                let mut tenant = TenantSpec::new(&format!("t{i}"), WorkloadSpec::default());
+                tenant.prefixes = 16;
+                tenant
+            })
+            .collect();
+        scenario.engine.memtable_bytes = Some(4 << 20);
+        match check(&scenario).unwrap_err() {
+            ScenarioError::OverBudget { largest, .. } => {
+                assert!(largest.starts_with("tenant databases"), "{largest}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

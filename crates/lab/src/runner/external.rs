@@ -3,22 +3,25 @@
 
 use super::lab::Lab;
 use super::summary::{summary_of, Summary};
+use super::tenants::{all_finished, start_tenants, with_tenants, Tenant};
 use super::world::{TaskKind, World};
 use super::LabError;
 use crate::metrics::Metrics;
 use crate::scenario::{PlannedChange, PlannedSetting, Scenario, SettingChange};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_objstore::ObjectStore;
 use strata_sim::{RuntimeRef, SimTime};
 
 /// A scenario played on another runtime and store than the simulator's: the CLI's
 /// `--store file:///dir` runs the same workload, writer events and durability checks in real
-/// time against a real object store. Store faults and bit flips need the simulated store and
-/// are refused.
+/// time against a real object store, with the scenario's tenants beside it. Store faults and
+/// bit flips need the simulated store and are refused.
 pub struct ExternalRun {
     scenario: Scenario,
     world: Rc<World>,
+    tenants: Vec<Tenant>,
     metrics: Rc<RefCell<Metrics>>,
 }
 
@@ -42,7 +45,19 @@ impl ExternalRun {
             });
         }
         let plan = scenario.compile()?;
-        let world = World::start(&plan, runtime, store, None, trace_snapshot)?;
+        let snapshot: Rc<dyn Fn() -> (u64, u64)> = Rc::from(trace_snapshot);
+        let own_snapshot = snapshot.clone();
+        let world = World::start(
+            &plan,
+            runtime.clone(),
+            store.clone(),
+            None,
+            Box::new(move || own_snapshot()),
+        )?;
+        let tenants = start_tenants(&plan, runtime, store, || {
+            let snapshot = snapshot.clone();
+            Box::new(move || snapshot())
+        });
         // Real time has no exact moment to hold on to: each change is a task that waits for
         // its time.
         for PlannedChange { change, setting } in plan.changes {
@@ -65,27 +80,44 @@ impl ExternalRun {
         Ok(ExternalRun {
             scenario: scenario.clone(),
             world,
+            tenants,
             metrics,
         })
     }
 
+    /// Whether the run has finished: the scenario's own database and every tenant's.
     pub fn finished(&self) -> bool {
-        self.world.finished.get().is_some()
+        self.world.finished.get().is_some() && all_finished(&self.tenants)
     }
 
     /// Completes when the run has finished (drained, checked and closed).
     pub async fn wait_finished(&self) {
-        loop {
-            let notified = self.world.finished_notify.notified();
-            if self.finished() {
-                return;
+        let worlds = std::iter::once(&self.world).chain(
+            self.tenants
+                .iter()
+                .flat_map(|t| t.worlds.iter().map(|(_, w)| w)),
+        );
+        for world in worlds {
+            loop {
+                let notified = world.finished_notify.notified();
+                if world.finished.get().is_some() {
+                    break;
+                }
+                notified.await;
             }
-            notified.await;
         }
     }
 
     pub fn summary(&self) -> Summary {
-        summary_of(&self.scenario, &self.world, &self.metrics.borrow())
+        let metrics = self.metrics.borrow();
+        let summary = summary_of(&self.scenario, &self.world, &metrics);
+        with_tenants(
+            summary,
+            &self.world,
+            &metrics,
+            &self.tenants,
+            &BTreeMap::new(),
+        )
     }
 }
 

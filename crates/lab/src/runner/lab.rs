@@ -3,6 +3,7 @@
 //! simulated millisecond and live controls applied now.
 
 use super::summary::{summary_of, Summary};
+use super::tenants::{all_finished, run_end, start_tenants, with_tenants, Tenant};
 use super::world::World;
 use super::{ClientError, Control, LabError, Progress, WriterStatus};
 use crate::metrics::{self, Metrics};
@@ -24,6 +25,8 @@ pub struct Lab {
     world: Rc<World>,
     store: SimStore,
     metrics: Rc<RefCell<Metrics>>,
+    /// The tenants' databases beside the scenario's own, in document order.
+    tenants: Vec<Tenant>,
     /// The scenario's setting changes not yet applied, in time order (ties in scenario order).
     /// Bounded by `MAX_CHANGES`.
     pending_changes: VecDeque<(SimTime, PlannedChange)>,
@@ -90,11 +93,20 @@ impl Lab {
         let snapshot_handle = handle.clone();
         let world = World::start(
             &plan,
-            Rc::new(handle),
+            Rc::new(handle.clone()),
             Rc::new(store.clone()),
             Some(store.clone()),
             Box::new(move || snapshot_handle.with_trace(|t| (t.hash(), t.total_events()))),
         )?;
+        let tenants = start_tenants(
+            &plan,
+            Rc::new(handle.clone()),
+            Rc::new(store.clone()),
+            || {
+                let handle = handle.clone();
+                Box::new(move || handle.with_trace(|t| (t.hash(), t.total_events())))
+            },
+        );
         let mut pending_changes = VecDeque::new();
         for change in &plan.changes {
             enqueue_change(&mut pending_changes, change.clone());
@@ -105,6 +117,7 @@ impl Lab {
             world,
             store,
             metrics,
+            tenants,
             pending_changes,
         })
     }
@@ -122,8 +135,9 @@ impl Lab {
         self.world.end
     }
 
+    /// Whether the run has finished: the scenario's own database and every tenant's.
     pub fn finished(&self) -> bool {
-        self.world.finished.get().is_some()
+        self.world.finished.get().is_some() && all_finished(&self.tenants)
     }
 
     /// Processes events up to `until` (at most `max_events` of them, so a browser frame stays
@@ -372,14 +386,26 @@ impl Lab {
 
     /// The summary as of now; after the run finished, its final figures and trace hash.
     pub fn summary(&self) -> Summary {
-        summary_of(&self.scenario, &self.world, &self.metrics.borrow())
+        let metrics = self.metrics.borrow();
+        let summary = summary_of(&self.scenario, &self.world, &metrics);
+        with_tenants(
+            summary,
+            &self.world,
+            &metrics,
+            &self.tenants,
+            &self.store.stats().by_prefix,
+        )
     }
 
     /// The summary's `trace_hash` alone (16 hex digits): the final hash once the run has
     /// finished, the hash so far before. The playground shows it without building the whole
     /// summary, which keeps the summary's code out of its download.
     pub fn trace_hash_hex(&self) -> String {
-        format!("{:016x}", self.world.trace_hash_and_end().0)
+        if self.tenants.is_empty() {
+            format!("{:016x}", self.world.trace_hash_and_end().0)
+        } else {
+            format!("{:016x}", run_end(&self.world, &self.tenants).0)
+        }
     }
 
     /// The summary's `recommender` alone, when the scenario runs the loop.

@@ -48,6 +48,7 @@ mod reader;
 mod recommend;
 mod state;
 pub mod summary;
+mod tenants;
 mod verify;
 mod world;
 mod writer;
@@ -68,6 +69,7 @@ pub use lab::Lab;
 pub use summary::{
     CostSummary, LatencySummary, LsmShape, ReaderSummary, RunShape, Summary, WriteSummary,
 };
+pub use tenants::{PrefixSummary, TenantSummary};
 
 /// How long after the workload stops the director waits for operations still in flight.
 pub const DRAIN_LIMIT: SimDuration = SimDuration::from_secs(120);

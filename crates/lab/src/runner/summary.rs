@@ -1,6 +1,7 @@
 //! The run's JSON summary ([`Summary`]): figures folded from trace events by the metrics,
 //! the final LSM shape from the engine's state, and the recommender's report.
 
+use super::tenants::TenantSummary;
 use super::world::World;
 use crate::metrics::{self, LatencyPercentiles, Metrics, OpCounts};
 use crate::recommender::RecommenderReport;
@@ -97,6 +98,7 @@ pub(super) fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) 
                     .current_writer()
                     .map_or(0, |db| reader.seq_lag(db.durable_seq())),
             }),
+        tenants: Vec::new(),
     }
 }
 
@@ -283,6 +285,12 @@ pub struct Summary {
     /// The read replica's staleness, when the scenario runs one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reader: Option<ReaderSummary>,
+    /// With tenants: one row per database on the bucket, the scenario's own first, with its
+    /// client operations and latency and its prefixes' requests, throttling and dollars.
+    /// The top-level `operations`, `writes` and `latency` are the scenario's own database's;
+    /// `requests` and `cost` are the whole bucket's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tenants: Vec<TenantSummary>,
 }
 
 /// How far the read replica trailed the writer at the end of the run.

@@ -5,7 +5,9 @@
 //! The tasks themselves live in the sibling modules, one per task, as `impl World` blocks.
 
 use super::state::{Findings, RecommenderSide, WorkloadSide, WriterSide, WriterSlot};
+use super::tenants::TenantTally;
 use super::{ClientError, LabError, WriterStatus};
+use crate::scenario::compile::TenantDatabase;
 use crate::scenario::{FaultSpec, PlannedFault, RunPlan, WorkloadSpec};
 use crate::workload::OpGenerator;
 use std::cell::{Cell, RefCell};
@@ -46,6 +48,9 @@ pub(super) struct World {
     pub(super) zombie_rng: RefCell<SimRng>,
     pub(super) finished: Cell<Option<Finished>>,
     pub(super) finished_notify: Notify,
+    /// A tenant's database folds its own events here (its runtime keeps them out of the
+    /// trace); `None` for the scenario's own database.
+    pub(super) tenant: Option<RefCell<TenantTally>>,
 }
 
 /// One of the workload's in-flight slots. It is taken before the operation's task is spawned
@@ -153,7 +158,17 @@ impl World {
     }
 
     pub(super) fn record(&self, kind: EventKind) {
+        if let Some(tally) = &self.tenant {
+            tally.borrow_mut().observe(&kind, self.now());
+        }
         self.runtime.record(kind);
+    }
+
+    /// A tenant database's tally. Panics on the scenario's own world, which has none.
+    pub(super) fn tenant_tally(&self) -> &RefCell<TenantTally> {
+        self.tenant
+            .as_ref()
+            .expect("only a tenant's world keeps a tally")
     }
 
     pub(super) fn sleep(&self, duration: SimDuration) -> LocalBoxFuture<'static, ()> {
@@ -280,11 +295,7 @@ impl World {
             store_port,
             sim_store,
             trace_snapshot,
-            path: scenario
-                .engine
-                .path
-                .clone()
-                .unwrap_or_else(|| "db".to_string()),
+            path: scenario.engine.db_path().to_string(),
             end: SimTime::from_millis(scenario.duration_ms),
             verify_at_end: scenario.verify_at_end,
             writers: WriterSide::new(plan.engine.clone()),
@@ -295,6 +306,7 @@ impl World {
             zombie_rng: RefCell::new(runtime.rng("lab.zombie")),
             finished: Cell::new(None),
             finished_notify: Notify::new(),
+            tenant: None,
             runtime,
         });
         for fault in &plan.faults {
@@ -324,6 +336,41 @@ impl World {
             );
         }
         Ok(world)
+    }
+
+    /// Builds a tenant's database on `runtime` (a [`TenantRuntime`]) and starts its director:
+    /// the scenario's engine options and run bounds, the tenant's path and workload; no
+    /// writer events, read replica or recommender (those belong to the scenario's own
+    /// database).
+    pub(super) fn start_tenant(
+        plan: &RunPlan,
+        database: &TenantDatabase,
+        runtime: RuntimeRef,
+        store_port: Rc<dyn ObjectStore>,
+        trace_snapshot: Box<dyn Fn() -> (u64, u64)>,
+    ) -> Rc<World> {
+        let scenario = &plan.scenario;
+        let generator = OpGenerator::new(database.workload.clone(), runtime.rng("lab.workload"));
+        let world = Rc::new(World {
+            store_port,
+            sim_store: None,
+            trace_snapshot,
+            path: database.path.clone(),
+            end: SimTime::from_millis(scenario.duration_ms),
+            verify_at_end: scenario.verify_at_end,
+            writers: WriterSide::new(plan.engine.clone()),
+            workload: WorkloadSide::new(&database.workload, generator),
+            findings: Findings::new(),
+            recommender: RecommenderSide::new(None),
+            fault_rng: RefCell::new(runtime.rng("lab.faults")),
+            zombie_rng: RefCell::new(runtime.rng("lab.zombie")),
+            finished: Cell::new(None),
+            finished_notify: Notify::new(),
+            tenant: Some(RefCell::new(TenantTally::default())),
+            runtime,
+        });
+        world.spawn(TaskKind::Background("director"), world.clone().direct());
+        world
     }
 }
 

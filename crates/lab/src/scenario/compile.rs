@@ -38,6 +38,17 @@ pub struct RunPlan {
     pub changes: Vec<PlannedChange>,
     /// The recommender loop, when the scenario runs one.
     pub recommender: Option<LoopPlan>,
+    /// The tenants' databases, each with its bucket prefix and workload, in document order.
+    pub tenant_databases: Vec<TenantDatabase>,
+}
+
+/// One database of a tenant: the tenant's name, the bucket prefix it lives under, and the
+/// share of the tenant's workload it runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TenantDatabase {
+    pub tenant: String,
+    pub path: String,
+    pub workload: WorkloadSpec,
 }
 
 /// A fault of the scenario, as the runner uses it.
@@ -181,6 +192,18 @@ impl Scenario {
                 },
             })
             .collect();
+        let tenant_databases = self
+            .tenants
+            .iter()
+            .flat_map(|tenant| {
+                let workload = tenant.shard_workload();
+                tenant.paths().into_iter().map(move |path| TenantDatabase {
+                    tenant: tenant.name.clone(),
+                    path,
+                    workload: workload.clone(),
+                })
+            })
+            .collect();
         Ok(RunPlan {
             scenario: self.clone(),
             engine,
@@ -188,6 +211,7 @@ impl Scenario {
             faults,
             changes,
             recommender,
+            tenant_databases,
         })
     }
 }

@@ -131,7 +131,15 @@ pub struct BackpressureSpec {
     pub max_unflushed_bytes: Option<u64>,
 }
 
+/// The database's path prefix when a scenario names none.
+pub const DEFAULT_DB_PATH: &str = "db";
+
 impl EngineSpec {
+    /// The database's path prefix in the bucket.
+    pub fn db_path(&self) -> &str {
+        self.path.as_deref().unwrap_or(DEFAULT_DB_PATH)
+    }
+
     pub fn validate(&self) -> Result<(), ScenarioError> {
         if let Some(path) = &self.path {
             if path.is_empty() || path.len() > 256 || path.starts_with('/') || path.ends_with('/') {

@@ -85,6 +85,7 @@ pub mod faults;
 mod json;
 pub mod recommender;
 pub mod store;
+pub mod tenants;
 #[cfg(test)]
 mod tests;
 pub mod translate;
@@ -99,6 +100,7 @@ pub use recommender::{
 };
 pub use store::{LatencySpec, StorePreset, StoreSpec};
 pub use strata_recommender::PolicyKind;
+pub use tenants::TenantSpec;
 pub use workload::{KeyDistribution, OpMix, ValueBytes, WorkloadSpec};
 
 use faults::validate_fault;
@@ -208,6 +210,10 @@ pub struct Scenario {
     /// The recommender loop, when the scenario runs one beside the workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommender: Option<RecommenderSpec>,
+    /// Other databases on the same bucket, each under its own prefix with its own workload
+    /// (see [`tenants`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tenants: Vec<TenantSpec>,
     /// Read back every acknowledged-durable write when the run ends, and count the lost ones.
     #[serde(default = "default_true")]
     pub verify_at_end: bool,
@@ -249,6 +255,7 @@ impl Default for Scenario {
             faults: Vec::new(),
             changes: Vec::new(),
             recommender: None,
+            tenants: Vec::new(),
             verify_at_end: true,
             trace: TraceSpec::default(),
         }
@@ -366,6 +373,7 @@ impl Scenario {
             validate_fault(&format!("faults[{index}]"), fault, self.duration_ms)?;
         }
         self.validate_writer_events()?;
+        tenants::check_tenants(&self.tenants, self.engine.db_path())?;
         check_count("changes", self.changes.len(), MAX_CHANGES)?;
         for (index, change) in self.changes.iter().enumerate() {
             change.validate(&format!("changes[{index}]"), self.duration_ms)?;
