@@ -9,7 +9,7 @@ use crate::command::Command;
 use crate::format;
 use crate::widgets::DraftInput;
 use std::rc::Rc;
-use strata_lab::scenario::{FaultOp, FaultSpec};
+use strata_lab::scenario::{FaultSpec, StoreOp};
 use strata_sim::SimTime;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -121,8 +121,8 @@ impl Reducible for ChaosForm {
 pub fn fault_for(kind: &str, form: &ChaosForm, db_path: &str) -> Result<FaultSpec, String> {
     let until_ms = Some(form.window_ms.max(1));
     let ops = match form.ops.as_str() {
-        "put" => vec![FaultOp::Put],
-        "get" => vec![FaultOp::Get, FaultOp::Head],
+        "put" => vec![StoreOp::Put],
+        "get" => vec![StoreOp::Get, StoreOp::Head],
         _ => Vec::new(),
     };
     let prefix = match form.target.as_str() {
@@ -165,7 +165,7 @@ pub fn fault_for(kind: &str, form: &ChaosForm, db_path: &str) -> Result<FaultSpe
             from_ms: 0,
             until_ms,
             probability,
-            ops: vec![FaultOp::Put],
+            ops: vec![StoreOp::Put],
             prefix: String::new(),
         },
         "slow" => {
@@ -192,7 +192,7 @@ pub fn fault_for(kind: &str, form: &ChaosForm, db_path: &str) -> Result<FaultSpe
             from_ms: 0,
             until_ms,
             probability,
-            ops: vec![FaultOp::Put],
+            ops: vec![StoreOp::Put],
             prefix,
         },
         "bit_flip" => FaultSpec::BitFlip { at_ms: 0, prefix },

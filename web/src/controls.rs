@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_engine::{BackpressureMode, CompactionStyle, DbOptions};
 use strata_lab::scenario::{
-    BackpressureSpec, CompactionSpec, EngineSpec, KeyDistribution, LatencySpec, StorePreset,
-    StoreSpec, ValueBytes, WorkloadSpec,
+    BackpressureKind, BackpressureSpec, CompactionKind, CompactionSpec, EngineSpec,
+    KeyDistribution, LatencySpec, StorePreset, StoreSpec, ValueBytes, WorkloadSpec,
 };
 use strata_lab::Control;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -195,14 +195,14 @@ pub fn control_for(
             1
         }
         Field::CompactionStyle => {
-            if !["none", "size_tiered", "leveled"].contains(&value) {
-                return Err(format!("compaction style: unknown choice “{value}”"));
-            }
+            let style: CompactionKind = value
+                .parse()
+                .map_err(|_| format!("compaction style: unknown choice “{value}”"))?;
             // A new style starts from its own defaults; the L0 trigger carries over.
             let l0_trigger = engine.compaction.as_ref().and_then(|c| c.l0_trigger);
             engine.compaction = Some(CompactionSpec {
-                l0_trigger: l0_trigger.filter(|_| value != "none"),
-                ..CompactionSpec::style(value)
+                l0_trigger: l0_trigger.filter(|_| style != CompactionKind::None),
+                ..CompactionSpec::style(style)
             });
             1
         }
@@ -236,10 +236,10 @@ pub fn control_for(
                 .get_or_insert_with(BackpressureSpec::default);
             match field {
                 Field::BackpressureMode => {
-                    if value != "stall" && value != "reject" {
-                        return Err(format!("backpressure mode: unknown choice “{value}”"));
-                    }
-                    backpressure.mode = Some(value.to_string());
+                    let mode: BackpressureKind = value
+                        .parse()
+                        .map_err(|_| format!("backpressure mode: unknown choice “{value}”"))?;
+                    backpressure.mode = Some(mode);
                 }
                 // 0 turns the limit off.
                 Field::MaxL0Ssts => {
@@ -546,11 +546,12 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                 { number_input(Field::MemtableKib, "memtable", "KiB", memtable_kib.to_string(), "1", "1") }
                 { number_input(Field::CacheKib, "block cache", "KiB", cache_kib.to_string(), "0", "1") }
                 { select(Field::CompactionStyle, "compaction",
-                    &[("none", "none (L0 grows)"), ("leveled", "leveled"), ("size_tiered", "size-tiered")],
+                    &CompactionKind::ALL.iter().map(|kind| (kind.as_str(), compaction_label(*kind))).collect::<Vec<_>>(),
                     options.compaction.style.name()) }
                 { compaction_fields }
                 { select(Field::BackpressureMode, "backpressure",
-                    &[("stall", "stall writes"), ("reject", "reject writes")], backpressure_mode) }
+                    &BackpressureKind::ALL.iter().map(|kind| (kind.as_str(), backpressure_label(*kind))).collect::<Vec<_>>(),
+                    backpressure_mode) }
                 { number_input(Field::MaxL0Ssts, "max L0 SSTs", "(0: none)", backpressure.max_l0_ssts.to_string(), "0", "1") }
                 { number_input(Field::MaxUnflushedKib, "max unflushed", "KiB (0: none)", (backpressure.max_unflushed_bytes / 1024).to_string(), "0", "1") }
             </fieldset>
@@ -573,6 +574,23 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                 { number_input(Field::PutLimit, "PUT limit", "per s per prefix (0: none)", format!("{}", settings.store.put_limit_per_sec.unwrap_or(0.0)), "0", "any") }
             </fieldset>
         </section>
+    }
+}
+
+/// What the compaction select shows for each style.
+fn compaction_label(kind: CompactionKind) -> &'static str {
+    match kind {
+        CompactionKind::None => "none (L0 grows)",
+        CompactionKind::Leveled => "leveled",
+        CompactionKind::SizeTiered => "size-tiered",
+    }
+}
+
+/// What the backpressure select shows for each mode.
+fn backpressure_label(kind: BackpressureKind) -> &'static str {
+    match kind {
+        BackpressureKind::Stall => "stall writes",
+        BackpressureKind::Reject => "reject writes",
     }
 }
 
@@ -627,7 +645,10 @@ mod tests {
         };
         let leveled =
             engine(control_for(&settings(), Field::CompactionStyle, "leveled", false).unwrap());
-        assert_eq!(leveled.compaction.as_ref().unwrap().style, "leveled");
+        assert_eq!(
+            leveled.compaction.as_ref().unwrap().style,
+            CompactionKind::Leveled
+        );
         let mut with_leveled = settings();
         with_leveled.engine = leveled;
         let ratio = engine(control_for(&with_leveled, Field::LevelRatio, "4", false).unwrap());
@@ -635,7 +656,10 @@ mod tests {
         let tiered = engine(
             control_for(&with_leveled, Field::CompactionStyle, "size_tiered", false).unwrap(),
         );
-        assert_eq!(tiered.compaction.as_ref().unwrap().style, "size_tiered");
+        assert_eq!(
+            tiered.compaction.as_ref().unwrap().style,
+            CompactionKind::SizeTiered
+        );
         assert_eq!(tiered.compaction.as_ref().unwrap().level_ratio, None);
         let limit = engine(control_for(&settings(), Field::MaxL0Ssts, "8", false).unwrap());
         assert_eq!(limit.backpressure.unwrap().max_l0_ssts, Some(8));

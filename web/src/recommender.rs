@@ -16,7 +16,7 @@ use crate::session::Session;
 use crate::widgets::DraftInput;
 use std::rc::Rc;
 use strata_lab::recommender::RecommenderReport;
-use strata_lab::scenario::{DriftSpec, RecommenderSpec, POLICY_NAMES};
+use strata_lab::scenario::{DriftSpec, PolicyKind, RecommenderSpec};
 use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::SimTime;
 use web_sys::HtmlSelectElement;
@@ -92,7 +92,7 @@ fn feedback_loop(m: &RecommenderModel) -> Html {
     let policy = m
         .spec
         .as_ref()
-        .map_or("–".to_string(), |s| s.policy.name.clone());
+        .map_or("–".to_string(), |s| s.policy.name.to_string());
     let boxes = [
         (40.0, 30.0, "policy", format!("{policy} · v{version}")),
         (330.0, 30.0, "impressions", "slates shown".to_string()),
@@ -367,12 +367,15 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
     };
     let on_policy = {
         let form = form.clone();
+        let on_command = props.on_command.clone();
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
-            let name = select.value();
-            form.dispatch(RecommenderAction::Edit(Box::new(move |spec| {
-                spec.policy.name = name
-            })))
+            match select.value().parse::<PolicyKind>() {
+                Ok(kind) => form.dispatch(RecommenderAction::Edit(Box::new(move |spec| {
+                    spec.policy.name = kind
+                }))),
+                Err(error) => on_command.emit(Command::Refused(error.to_string())),
+            }
         })
     };
     let on_apply = {
@@ -409,7 +412,7 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
             <p class="hint">{ "These are scenario settings: applying them re-simulates the run to now with them, and the share link carries them. Empty fields keep the policy's defaults." }</p>
             <label class="field"><span class="field-label">{ "policy" }</span>
                 <select id="policy" onchange={on_policy} disabled={props.disabled}>
-                    { for POLICY_NAMES.iter().map(|name| html! { <option value={*name} selected={draft.policy.name == *name}>{ *name }</option> }) }
+                    { for PolicyKind::ALL.iter().map(|kind| html! { <option value={kind.as_str()} selected={draft.policy.name == *kind}>{ kind.as_str() }</option> }) }
                 </select></label>
             <label class="field"><span class="field-label">{ "ε (egreedy)" }</span>
                 <DraftInput id="policy-epsilon" kind="number" step="any" value={opt(draft.policy.epsilon)}

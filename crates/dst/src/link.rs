@@ -11,11 +11,11 @@
 use crate::world::{Ending, Event, World, KEY_COUNT};
 use strata_engine::CompactionStyle;
 use strata_lab::scenario::{
-    CompactionSpec, EngineSpec, FaultOp, FaultSpec, Scenario, SettingChange, StorePreset,
+    CompactionKind, CompactionSpec, EngineSpec, FaultSpec, Scenario, SettingChange, StorePreset,
     StoreSpec, WorkloadSpec, SCENARIO_VERSION,
 };
 use strata_objstore::sim::FaultAction;
-use strata_sim::{SimDuration, SimTime, StoreOp};
+use strata_sim::{SimDuration, SimTime};
 
 /// Where `cargo xtask serve` serves the playground.
 pub const PLAYGROUND_URL: &str = "http://127.0.0.1:8080/";
@@ -30,7 +30,11 @@ fn duration_ms(duration: SimDuration) -> f64 {
 
 fn compaction(style: &CompactionStyle) -> CompactionSpec {
     let mut spec = CompactionSpec {
-        style: style.name().to_string(),
+        style: match style {
+            CompactionStyle::None => CompactionKind::None,
+            CompactionStyle::SizeTiered { .. } => CompactionKind::SizeTiered,
+            CompactionStyle::Leveled { .. } => CompactionKind::Leveled,
+        },
         l0_trigger: None,
         min_merge_runs: None,
         max_runs: None,
@@ -66,16 +70,6 @@ fn compaction(style: &CompactionStyle) -> CompactionSpec {
         }
     }
     spec
-}
-
-fn fault_op(op: StoreOp) -> FaultOp {
-    match op {
-        StoreOp::Get => FaultOp::Get,
-        StoreOp::Head => FaultOp::Head,
-        StoreOp::Put => FaultOp::Put,
-        StoreOp::List => FaultOp::List,
-        StoreOp::Delete => FaultOp::Delete,
-    }
 }
 
 /// The world as a lab scenario, or why it does not fit the schema.
@@ -124,7 +118,7 @@ pub fn scenario(world: &World) -> Result<Scenario, String> {
             Event::Fault { spec, .. } => {
                 let from_ms = spec.window.map_or(0, |w| ms(w.start));
                 let until_ms = spec.window.map(|w| ms(w.end));
-                let ops: Vec<FaultOp> = spec.ops.iter().copied().map(fault_op).collect();
+                let ops = spec.ops.clone();
                 let prefix = spec.key_prefix.clone().unwrap_or_default();
                 let probability = spec.probability;
                 faults.push(match &spec.action {

@@ -11,10 +11,10 @@
 //! The terms and their formulas are documented in docs/scenarios.md ("The resource budget").
 //!
 //! This module reads sizes only; the engine's effective options (defaults filled in) come
-//! from [`crate::runner::engine_options_unchecked`], so an omitted field counts at the
+//! from [`crate::scenario::translate::engine_options_unchecked`], so an omitted field counts at the
 //! engine's default.
 
-use crate::scenario::{EngineSpec, Scenario, ScenarioError, WorkloadSpec};
+use crate::scenario::{EngineSpec, PolicyKind, Scenario, ScenarioError, WorkloadSpec};
 use strata_engine::{CompactionStyle, DbOptions};
 
 /// The modelled memory a scenario may ask for: 512 MiB, about what one browser tab can hold
@@ -156,7 +156,7 @@ pub fn budget(scenario: &Scenario) -> Budget {
     }
     let mut engine_max = [0u64; 4];
     for spec in engines {
-        let options = crate::runner::engine_options_unchecked(spec);
+        let options = crate::scenario::translate::engine_options_unchecked(spec);
         for (max, term) in engine_max.iter_mut().zip(engine_terms(&options)) {
             *max = (*max).max(term);
         }
@@ -183,11 +183,16 @@ pub fn budget(scenario: &Scenario) -> Budget {
         let dims = u64::from(population.dims);
         let items = u64::from(population.items);
         let features = (u64::from(population.users) + items).saturating_mul(dims) * 8;
-        let per_arm = match spec.policy.name.as_str() {
+        let per_arm = match spec.policy.name {
             // A⁻¹ (d×d), b and θ per arm.
-            "linucb" | "lints" => (dims * dims + 2 * dims) * 8,
+            PolicyKind::LinUcb | PolicyKind::LinTs => (dims * dims + 2 * dims) * 8,
             // Counts, reward totals and posterior parameters per arm.
-            _ => 64,
+            PolicyKind::EpsilonGreedy
+            | PolicyKind::Softmax
+            | PolicyKind::Ucb1
+            | PolicyKind::KlUcb
+            | PolicyKind::Thompson
+            | PolicyKind::Popularity => 64,
         };
         let window = u64::from(spec.policy.window.unwrap_or(0)) * 16;
         features

@@ -3,10 +3,11 @@
 //!
 //! # Using it
 //! ```ignore
-//! let scenario = Scenario::from_json(&text)?;          // versioned, strict, validated
+//! let scenario = Scenario::from_json(&text)?;          // versioned, strict, compiled once
+//! let plan = scenario.compile()?;                      // typed values, every owner's check
 //! let summary = run_scenario(&scenario)?;              // what `strata run` prints
 //!
-//! let mut lab = Lab::new(&scenario)?;                  // the playground's way
+//! let mut lab = Lab::new(&scenario)?;                  // the playground's way (compiles too)
 //! lab.advance_to(lab.now() + frame, max_events)?;      // one animation frame
 //! lab.apply(Control::CrashWriter)?;                    // live controls
 //! let shape = lab.db_state();                          // engine snapshot
@@ -16,16 +17,21 @@
 //! ```
 //!
 //! # Code map
-//! - [`scenario`]: the versioned scenario document and its validation.
+//! A scenario goes one way: parsed ([`scenario`]'s schema), compiled
+//! ([`scenario::compile`]: ranges, then each owner's check, then the budget) into a
+//! [`scenario::RunPlan`], run ([`runner`]), summarised ([`runner::summary`]).
+//! - [`scenario`]: the versioned scenario document, one module per section, the translation
+//!   of sections into the engine's and the store's option types, and the compile step.
 //! - [`budget`]: the one resource budget: a scenario's sizes added up as modelled memory.
 //! - [`share`]: the compact share token (`v1.` + base64url JSON) that carries a scenario in a URL.
 //! - [`metrics`]: aggregates folded from trace events only (the summary's figures).
-//! - [`workload`]: the seeded operation generator (kinds, keys, values, arrival gaps).
+//! - [`workload`]: the seeded operation generator (kinds, keys, values, arrival gaps) and the
+//!   key space, the one owner of the workload's key format.
 //! - [`recommender`]: the scenario's recommender section mapped onto the recommender crate.
 //! - [`durability`]: the model of acknowledged-durable writes and the lost-write check.
-//! - [`runner`]: `Lab`, which plays a scenario in the simulator (incrementally or to the end),
-//!   takes live controls and produces the `Summary`; `ExternalRun`, the same on another
-//!   runtime and store.
+//! - [`runner`]: `Lab`, which plays a compiled scenario in the simulator (incrementally or to
+//!   the end), takes live controls and produces the `Summary`; `ExternalRun`, the same on
+//!   another runtime and store. One module per task of a run.
 //! - [`bench`]: workload functions the benchmark harness times (no clock here).
 //!
 //! **Architecture invariant:** everything that happens in a run happens inside simulation
@@ -48,4 +54,4 @@ pub mod share;
 pub mod workload;
 
 pub use runner::{run_scenario, Control, ExternalRun, Lab, LabError, Progress, Summary};
-pub use scenario::{Scenario, ScenarioError, SCENARIO_VERSION};
+pub use scenario::{RunPlan, Scenario, ScenarioError, SCENARIO_VERSION};

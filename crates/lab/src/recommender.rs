@@ -2,10 +2,10 @@
 //! the policy, the population and its drift, the guardrails, and where the loop logs.
 //!
 //! Times in the scenario are milliseconds; the recommender counts steps (one slate per
-//! step), so drift times are converted at `slates_per_sec`. The loop itself runs in the
-//! runner ([`crate::runner`]), which hands it the current writer.
+//! step), so drift times are converted at `slates_per_sec`. The runner ([`crate::runner`])
+//! drives the recommender crate's `RecommenderLoop` with this plan and attaches it to
+//! whichever writer is up.
 
-use crate::runner::LabError;
 use crate::scenario::{DriftSpec, RecommenderSpec};
 use serde::{Deserialize, Serialize};
 use strata_recommender::guardrails::GuardrailConfig;
@@ -16,10 +16,11 @@ use strata_recommender::policy::{
 };
 use strata_recommender::population::{DriftConfig, FeedbackConfig, PopulationConfig};
 use strata_recommender::simulation::RecommenderConfig;
-use strata_recommender::PolicyConfig;
+use strata_recommender::{PolicyConfig, PolicyKind, RecommenderError};
 use strata_sim::SimDuration;
 
-/// Where the loop writes in the engine (workload keys start with `k`, so they never mix).
+/// Where the loop writes in the engine: after every workload key
+/// ([`crate::workload::KeySpace::end`]), so the two never mix.
 pub const LOG_PREFIX: &str = "recommender";
 
 /// Everything the runner needs to start the loop.
@@ -29,6 +30,8 @@ pub struct LoopPlan {
     pub log: LogConfig,
     /// Whether anything is written to the engine at all.
     pub logging: bool,
+    /// Slates shown per simulated second.
+    pub slates_per_sec: f64,
     /// Simulated time between slates.
     pub interval: SimDuration,
 }
@@ -46,8 +49,8 @@ fn policy_config(spec: &RecommenderSpec) -> PolicyConfig {
         _ => Memory::Stationary,
     };
     let dims = spec.population.dims as usize;
-    match policy.name.as_str() {
-        "egreedy" => {
+    match policy.name {
+        PolicyKind::EpsilonGreedy => {
             let defaults = EpsilonGreedyConfig::default();
             PolicyConfig::EpsilonGreedy(EpsilonGreedyConfig {
                 epsilon: policy.epsilon.unwrap_or(defaults.epsilon),
@@ -55,7 +58,7 @@ fn policy_config(spec: &RecommenderSpec) -> PolicyConfig {
                 ..defaults
             })
         }
-        "softmax" => {
+        PolicyKind::Softmax => {
             let defaults = SoftmaxConfig::default();
             PolicyConfig::Softmax(SoftmaxConfig {
                 temperature: policy.tau.unwrap_or(defaults.temperature),
@@ -63,15 +66,15 @@ fn policy_config(spec: &RecommenderSpec) -> PolicyConfig {
                 ..defaults
             })
         }
-        "ucb1" => PolicyConfig::Ucb1(Ucb1Config {
+        PolicyKind::Ucb1 => PolicyConfig::Ucb1(Ucb1Config {
             alpha: policy.alpha.unwrap_or(1.0),
             memory,
         }),
-        "klucb" => PolicyConfig::KlUcb(KlUcbConfig {
+        PolicyKind::KlUcb => PolicyConfig::KlUcb(KlUcbConfig {
             memory,
             ..KlUcbConfig::default()
         }),
-        "linucb" => {
+        PolicyKind::LinUcb => {
             let defaults = LinUcbConfig::default();
             PolicyConfig::LinUcb(LinUcbConfig {
                 dims,
@@ -79,7 +82,7 @@ fn policy_config(spec: &RecommenderSpec) -> PolicyConfig {
                 ..defaults
             })
         }
-        "lints" => {
+        PolicyKind::LinTs => {
             let defaults = LinTsConfig::default();
             PolicyConfig::LinTs(LinTsConfig {
                 dims,
@@ -87,9 +90,8 @@ fn policy_config(spec: &RecommenderSpec) -> PolicyConfig {
                 ..defaults
             })
         }
-        "popularity" => PolicyConfig::Popularity(PopularityConfig { memory }),
-        // `ts`, and anything validation let through.
-        _ => PolicyConfig::Thompson(ThompsonConfig {
+        PolicyKind::Popularity => PolicyConfig::Popularity(PopularityConfig { memory }),
+        PolicyKind::Thompson => PolicyConfig::Thompson(ThompsonConfig {
             memory,
             ..ThompsonConfig::default()
         }),
@@ -97,7 +99,7 @@ fn policy_config(spec: &RecommenderSpec) -> PolicyConfig {
 }
 
 /// Maps a validated recommender section onto the recommender crate's types.
-pub fn plan(spec: &RecommenderSpec) -> Result<LoopPlan, LabError> {
+pub fn plan(spec: &RecommenderSpec) -> Result<LoopPlan, RecommenderError> {
     let population = &spec.population;
     let rate = population.slates_per_sec;
     let mut drift = DriftConfig::default();
@@ -150,12 +152,12 @@ pub fn plan(spec: &RecommenderSpec) -> Result<LoopPlan, LabError> {
         durable_writes: spec.log.durable_writes,
         ..LogConfig::default()
     };
-    log.validate()
-        .map_err(|e| LabError::Recommender(e.to_string()))?;
+    log.validate()?;
     Ok(LoopPlan {
         config,
         logging: spec.log.log_impressions || spec.log.checkpoint_every > 0,
         log,
+        slates_per_sec: rate,
         interval: SimDuration::from_secs_f64(1.0 / rate),
     })
 }
@@ -186,10 +188,10 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    fn spec(name: &str) -> RecommenderSpec {
+    fn spec(name: PolicyKind) -> RecommenderSpec {
         RecommenderSpec {
             policy: PolicySpec {
-                name: name.to_string(),
+                name,
                 alpha: Some(2.0),
                 epsilon: Some(0.2),
                 tau: Some(0.5),
@@ -219,7 +221,7 @@ mod tests {
 
     #[test]
     fn policies_take_their_parameters() {
-        let plan = plan(&spec("egreedy")).unwrap();
+        let plan = plan(&spec(PolicyKind::EpsilonGreedy)).unwrap();
         assert_eq!(
             plan.config.policy,
             PolicyConfig::EpsilonGreedy(EpsilonGreedyConfig {
@@ -228,27 +230,32 @@ mod tests {
                 ..EpsilonGreedyConfig::default()
             })
         );
-        match plan_policy("ucb1") {
+        match plan_policy(PolicyKind::Ucb1) {
             PolicyConfig::Ucb1(c) => assert_eq!(c.alpha, 2.0),
             other => panic!("{other:?}"),
         }
-        match plan_policy("linucb") {
+        match plan_policy(PolicyKind::LinUcb) {
             PolicyConfig::LinUcb(c) => assert_eq!((c.dims, c.alpha), (4, 2.0)),
             other => panic!("{other:?}"),
         }
-        match plan_policy("softmax") {
+        match plan_policy(PolicyKind::Softmax) {
             PolicyConfig::Softmax(c) => assert_eq!(c.temperature, 0.5),
             other => panic!("{other:?}"),
         }
     }
 
-    fn plan_policy(name: &str) -> PolicyConfig {
+    fn plan_policy(name: PolicyKind) -> PolicyConfig {
         plan(&spec(name)).unwrap().config.policy
     }
 
     #[test]
+    fn the_log_sorts_after_every_workload_key() {
+        assert!(crate::workload::KeySpace::end() <= LOG_PREFIX.as_bytes().to_vec());
+    }
+
+    #[test]
     fn drift_times_become_steps_at_the_slate_rate() {
-        let plan = plan(&spec("ts")).unwrap();
+        let plan = plan(&spec(PolicyKind::Thompson)).unwrap();
         let drift = &plan.config.population.drift;
         // 10 slates per second: 2.5 s is step 25; 1 s to 3 s is steps 10 to 30.
         assert_eq!(drift.abrupt_at, vec![25]);

@@ -120,16 +120,55 @@ impl KeySampler {
     }
 }
 
-/// Formats key `index` as `k` followed by the zero-padded index, `key_bytes` long.
-pub fn key_for(index: u64, key_bytes: u32) -> Vec<u8> {
-    let width = (key_bytes as usize).saturating_sub(1);
-    format!("k{index:0width$}").into_bytes()
+/// The workload's key space, and the one place its key format is known: key `index` is `k`
+/// followed by the index zero-padded to `key_bytes` in all, so keys sort by index and every
+/// workload key sorts before [`KeySpace::end`] (the recommender's log, under `recommender/`,
+/// never mixes with them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeySpace {
+    /// Keys are indexes `0..count`.
+    pub count: u64,
+    /// Every key's length.
+    pub key_bytes: u32,
 }
 
-/// Reads the index back from a key made by [`key_for`].
-pub fn index_of_key(key: &[u8]) -> Option<u64> {
-    let digits = key.strip_prefix(b"k")?;
-    std::str::from_utf8(digits).ok()?.parse().ok()
+impl KeySpace {
+    /// The byte every workload key starts with.
+    pub const PREFIX: u8 = b'k';
+
+    pub fn new(count: u64, key_bytes: u32) -> KeySpace {
+        KeySpace { count, key_bytes }
+    }
+
+    /// The key space of a workload section.
+    pub fn of(spec: &WorkloadSpec) -> KeySpace {
+        KeySpace::new(spec.key_count, spec.key_bytes)
+    }
+
+    /// The shortest key length that writes every index of `count` keys: the prefix and the
+    /// digits of the largest index.
+    pub fn min_key_bytes(count: u64) -> u32 {
+        let largest = count.saturating_sub(1);
+        1 + largest.checked_ilog10().map_or(1, |d| d + 1)
+    }
+
+    /// Key `index`, `key_bytes` long.
+    pub fn key(&self, index: u64) -> Vec<u8> {
+        let width = (self.key_bytes as usize).saturating_sub(1);
+        let prefix = char::from(KeySpace::PREFIX);
+        format!("{prefix}{index:0width$}").into_bytes()
+    }
+
+    /// The index back from a key made by [`KeySpace::key`].
+    pub fn index_of(key: &[u8]) -> Option<u64> {
+        let digits = key.strip_prefix(&[KeySpace::PREFIX])?;
+        std::str::from_utf8(digits).ok()?.parse().ok()
+    }
+
+    /// The first key after every workload key (a scan of the workload stops here).
+    pub fn end() -> Vec<u8> {
+        vec![KeySpace::PREFIX + 1]
+    }
 }
 
 /// A value of `len` bytes (at least 8) whose first 8 bytes are `write_id`, little-endian.
@@ -290,11 +329,17 @@ mod tests {
 
     #[test]
     fn keys_have_the_asked_length_and_parse_back() {
-        assert_eq!(key_for(42, 8), b"k0000042".to_vec());
-        assert_eq!(index_of_key(b"k0000042"), Some(42));
-        assert_eq!(index_of_key(b"x0000042"), None);
+        let keys = KeySpace::new(100, 8);
+        assert_eq!(keys.key(42), b"k0000042".to_vec());
+        assert_eq!(KeySpace::index_of(b"k0000042"), Some(42));
+        assert_eq!(KeySpace::index_of(b"x0000042"), None);
+        assert!(keys.key(99) < KeySpace::end());
+        assert!(KeySpace::end() < b"recommender".to_vec());
+        assert_eq!(KeySpace::min_key_bytes(1), 2);
+        assert_eq!(KeySpace::min_key_bytes(10), 2);
+        assert_eq!(KeySpace::min_key_bytes(11), 3);
         // Sorting keys sorts indexes: scans see keys in index order.
-        assert!(key_for(9, 6) < key_for(10, 6));
+        assert!(KeySpace::new(11, 6).key(9) < KeySpace::new(11, 6).key(10));
     }
 
     #[test]

@@ -469,3 +469,73 @@ fn validate_and_run_refuse_what_an_owner_refuses_with_the_same_message() {
         assert_eq!(stderr(&validated), stderr(&ran), "{name}");
     }
 }
+
+/// `strata validate`, `strata run` and the playground's way in (`Lab::new` on a document read
+/// without checks, as a share link or the scenario panel hands it over) take one path, the
+/// compile step: a value that only its owner refuses is refused by all three, with one message.
+#[test]
+fn validate_run_and_the_lab_refuse_what_an_owner_refuses_with_one_message() {
+    let dir = scratch("one-validation");
+    let base = serde_json::json!({"version": 1, "name": "owner", "seed": 1, "duration_ms": 1000});
+    let cases = [
+        // The engine caps blocks at 16 MiB; the scenario's own range goes to 1 TiB.
+        (
+            "engine",
+            serde_json::json!({"engine": {"block_bytes": 32 * 1024 * 1024}}),
+            "engine: the engine refuses it",
+        ),
+        // A lognormal needs a positive median once the tail is positive.
+        (
+            "store",
+            serde_json::json!({"store": {"get_latency": {"p50_ms": 0, "p99_ms": 5}}}),
+            "store: the simulated store refuses it",
+        ),
+        // Linear Thompson sampling needs a positive posterior scale.
+        (
+            "policy",
+            serde_json::json!({"recommender": {"policy": {"name": "lints", "alpha": 0}}}),
+            "recommender.policy: the recommender refuses it",
+        ),
+        // The store slows a request at most a thousandfold.
+        (
+            "fault",
+            serde_json::json!({"faults": [{"kind": "slow", "multiplier": 5000}]}),
+            "faults[0]: the simulated store refuses it",
+        ),
+    ];
+    for (name, patch, expected) in cases {
+        let mut document = base.clone();
+        for (key, value) in patch.as_object().unwrap() {
+            document[key] = value.clone();
+        }
+        let text = document.to_string();
+        let message = strata_lab::Scenario::from_json(&text)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains(expected), "{name}: {message}");
+        let unchecked: strata_lab::Scenario = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            unchecked.compile().unwrap_err().to_string(),
+            message,
+            "{name}: compile"
+        );
+        assert_eq!(
+            strata_lab::Lab::new(&unchecked).unwrap_err().to_string(),
+            message,
+            "{name}: the lab"
+        );
+        let path = write(&dir, &format!("{name}.json"), &text);
+        for command in ["validate", "run"] {
+            let output = strata(&[command, &path]);
+            assert!(
+                !output.status.success(),
+                "{name}: strata {command} accepted it"
+            );
+            assert_eq!(
+                stderr(&output).trim(),
+                format!("error: {path}: {message}"),
+                "{name}: strata {command}"
+            );
+        }
+    }
+}

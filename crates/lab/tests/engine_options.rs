@@ -1,15 +1,16 @@
-//! Scenarios set the engine's part-2 mechanisms (compaction, backpressure, retries, hedging,
-//! a read replica), the summary reports their figures, and bad values fail with a message.
+//! Scenarios set the engine's compaction, backpressure, retries, hedging and read replica, the summary reports their figures, and bad values fail with a message.
 #![allow(clippy::unwrap_used)]
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use strata_lab::scenario::{BackpressureSpec, CompactionSpec, OpMix, StorePreset};
+use strata_lab::scenario::{
+    BackpressureKind, BackpressureSpec, CompactionKind, CompactionSpec, OpMix, StorePreset,
+};
 use strata_lab::Scenario;
 
 fn scenario() -> Scenario {
     let mut s = Scenario {
-        name: "part2".to_string(),
+        name: "engine-mechanisms".to_string(),
         duration_ms: 4_000,
         ..Scenario::default()
     };
@@ -26,7 +27,7 @@ fn scenario() -> Scenario {
     s.workload.await_durable = false;
     s.engine.memtable_bytes = Some(8 * 1024);
     s.engine.compaction = Some(CompactionSpec {
-        style: "leveled".to_string(),
+        style: CompactionKind::Leveled,
         l0_trigger: Some(2),
         min_merge_runs: None,
         max_runs: None,
@@ -37,7 +38,7 @@ fn scenario() -> Scenario {
         target_sst_bytes: Some(16 * 1024),
     });
     s.engine.backpressure = Some(BackpressureSpec {
-        mode: Some("stall".to_string()),
+        mode: Some(BackpressureKind::Stall),
         max_l0_ssts: Some(6),
         max_unflushed_bytes: None,
     });
@@ -104,10 +105,6 @@ fn bad_engine_values_fail_with_a_clear_message() {
             Box::new(|s| s.engine.hedge_percentile = Some(0.0)),
             "hedge_percentile",
         ),
-        (
-            Box::new(|s| s.engine.compaction.as_mut().unwrap().style = "lsm".to_string()),
-            "compaction.style",
-        ),
     ];
     for (change, field) in cases {
         let mut s = scenario();
@@ -115,6 +112,17 @@ fn bad_engine_values_fail_with_a_clear_message() {
         let message = s.validate().unwrap_err().to_string();
         assert!(message.contains(field), "{field}: {message}");
     }
+    // A style or mode the engine does not have cannot be written into a scenario at all: the
+    // document is refused as it is read, with the names it allows.
+    let mut document = serde_json::to_value(scenario()).unwrap();
+    document["engine"]["compaction"]["style"] = "lsm".into();
+    let message = Scenario::from_json(&document.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("unknown variant `lsm`, expected one of `none`, `leveled`, `size_tiered`"),
+        "{message}"
+    );
     // Inverted retry bounds pass the scenario's own checks and are caught by the engine's.
     let mut s = scenario();
     s.engine.retry_base_delay_ms = Some(500.0);

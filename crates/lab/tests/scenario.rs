@@ -202,10 +202,6 @@ fn out_of_range_values_are_invalid_with_the_field_named() {
             "store.get_latency",
         ),
         (
-            serde_json::json!({"recommender": {"policy": {"name": "greedy"}}}),
-            "unknown policy \"greedy\"",
-        ),
-        (
             serde_json::json!({"recommender": {"policy": {"name": "egreedy", "epsilon": 2}}}),
             "recommender.policy.epsilon",
         ),
@@ -233,6 +229,20 @@ fn out_of_range_values_are_invalid_with_the_field_named() {
             "{patch}: {err} does not mention {expected:?}"
         );
     }
+}
+
+#[test]
+fn a_policy_name_outside_the_list_is_refused_as_the_document_is_read() {
+    let mut doc = minimal();
+    doc["recommender"] = serde_json::json!({"policy": {"name": "greedy"}});
+    let err = parse(&doc).unwrap_err();
+    assert!(matches!(err, ScenarioError::Parse(_)), "{err:?}");
+    assert!(
+        err.to_string().contains(
+            "unknown policy \"greedy\"; expected one of egreedy, softmax, ucb1, klucb, ts, linucb, lints, popularity"
+        ),
+        "{err}"
+    );
 }
 
 #[test]

@@ -272,12 +272,31 @@ impl EngineLogger {
         if batch.is_empty() {
             return Ok(());
         }
-        let options = if self.config.durable_writes {
+        let options = self.write_options();
+        self.db.write(batch, options).await.map_err(engine)
+    }
+
+    fn write_options(&self) -> WriteOptions {
+        if self.config.durable_writes {
             WriteOptions::DURABLE
         } else {
             WriteOptions::NO_AWAIT
-        };
-        self.db.write(batch, options).await.map_err(engine)
+        }
+    }
+
+    /// The database this logger writes into.
+    pub fn db(&self) -> &Rc<Db> {
+        &self.db
+    }
+
+    /// A prepared batch with what writing it needs, so that the write can be awaited without
+    /// holding the logger (or whatever owns it) borrowed.
+    pub fn pending(&self, batch: WriteBatch) -> PendingLog {
+        PendingLog {
+            db: self.db.clone(),
+            batch,
+            options: self.write_options(),
+        }
     }
 
     /// `prepare` then `write`.
@@ -289,6 +308,26 @@ impl EngineLogger {
     ) -> Result<()> {
         let batch = self.prepare(runtime, outcome, policy)?;
         self.write(&batch).await
+    }
+}
+
+/// One step's log batch, ready to write: see [`EngineLogger::pending`].
+pub struct PendingLog {
+    db: Rc<Db>,
+    batch: WriteBatch,
+    options: WriteOptions,
+}
+
+impl PendingLog {
+    /// Writes the batch (an empty one writes nothing).
+    pub async fn write(self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        self.db
+            .write(&self.batch, self.options)
+            .await
+            .map_err(engine)
     }
 }
 
@@ -414,10 +453,23 @@ pub fn impressions_to_csv(records: &[ImpressionRecord]) -> String {
 
 /// The recommender loop in simulated time: a slate every `1 / slates_per_sec` seconds,
 /// trace events for each, and the engine log when a logger is given.
+///
+/// [`RecommenderLoop::step`] is one whole step. A driver that must not hold the loop borrowed
+/// across an await (the lab shares it with the views that read its summary) calls
+/// [`RecommenderLoop::serve`], which does the synchronous part and hands back the log write,
+/// and awaits that write itself; it may also move the loop to another database between steps
+/// with [`RecommenderLoop::replace_logger`].
 pub struct RecommenderLoop {
     sim: RecommenderSim,
     logger: Option<EngineLogger>,
     interval: SimDuration,
+}
+
+/// What [`RecommenderLoop::serve`] did: the slate shown, and the step's log write when a
+/// logger is attached (an error here is the log's, not the loop's).
+pub struct Served {
+    pub outcome: SlateOutcome,
+    pub log: Option<Result<PendingLog>>,
 }
 
 impl RecommenderLoop {
@@ -426,13 +478,18 @@ impl RecommenderLoop {
         logger: Option<EngineLogger>,
         slates_per_sec: f64,
     ) -> Result<RecommenderLoop> {
-        crate::error::require_above("slates_per_sec", slates_per_sec, 0.0)?;
-        crate::error::require_within("slates_per_sec", slates_per_sec, 1e-6, 1e9)?;
+        RecommenderLoop::check_rate(slates_per_sec)?;
         Ok(RecommenderLoop {
             sim,
             logger,
             interval: SimDuration::from_secs_f64(1.0 / slates_per_sec),
         })
+    }
+
+    /// Refuses a slate rate the loop cannot keep: positive, between 1e-6 and 1e9 a second.
+    pub fn check_rate(slates_per_sec: f64) -> Result<()> {
+        crate::error::require_above("slates_per_sec", slates_per_sec, 0.0)?;
+        crate::error::require_within("slates_per_sec", slates_per_sec, 1e-6, 1e9)
     }
 
     pub fn sim(&self) -> &RecommenderSim {
@@ -441,15 +498,37 @@ impl RecommenderLoop {
     pub fn logger(&self) -> Option<&EngineLogger> {
         self.logger.as_ref()
     }
+    /// Simulated time between slates.
+    pub fn interval(&self) -> SimDuration {
+        self.interval
+    }
+
+    /// Attaches another logger (a new database after a crash or a takeover, say), or none,
+    /// and returns the one it replaces with its counters.
+    pub fn replace_logger(&mut self, logger: Option<EngineLogger>) -> Option<EngineLogger> {
+        std::mem::replace(&mut self.logger, logger)
+    }
+
+    /// The synchronous part of a step: show a slate, record its events, and, when `log` is
+    /// true and a logger is attached, prepare its log batch (a checkpoint's `Checkpointed`
+    /// event is recorded here). The write is the caller's to await. `log: false` serves the
+    /// slate unlogged, as a loop does while its database is unavailable.
+    pub fn serve(&mut self, runtime: &dyn Runtime, log: bool) -> Result<Served> {
+        let outcome = self.sim.step()?;
+        record_step_events(runtime, &outcome, self.sim.policy().version());
+        let logger = if log { self.logger.as_mut() } else { None };
+        let log = logger.map(|logger| {
+            let batch = logger.prepare(runtime, &outcome, self.sim.policy())?;
+            Ok(logger.pending(batch))
+        });
+        Ok(Served { outcome, log })
+    }
 
     /// One step: show a slate, record its events, log it.
     pub async fn step(&mut self, runtime: &dyn Runtime) -> Result<SlateOutcome> {
-        let outcome = self.sim.step()?;
-        record_step_events(runtime, &outcome, self.sim.policy().version());
-        if let Some(logger) = self.logger.as_mut() {
-            logger
-                .log_step(runtime, &outcome, self.sim.policy())
-                .await?;
+        let Served { outcome, log } = self.serve(runtime, true)?;
+        if let Some(log) = log {
+            log?.write().await?;
         }
         Ok(outcome)
     }

@@ -232,3 +232,45 @@ fn bad_log_configs_are_typed_errors() {
         assert!(EngineLogger::new(db.clone(), config).is_err());
     }
 }
+
+/// A driver that shares the loop serves a step, then awaits the log write itself; a step
+/// served unlogged writes nothing, and a loop moved to a new database logs there and hands
+/// back the old logger with its counters.
+#[test]
+fn a_loop_served_step_by_step_logs_where_it_is_attached() {
+    let world = world(5);
+    let first = open(&world);
+    let config = config(PolicyConfig::Thompson(ThompsonConfig::default()));
+    let logger = EngineLogger::new(first.clone(), LogConfig::default()).unwrap();
+    let sim = RecommenderSim::new(config, 5).unwrap();
+    let mut looped = RecommenderLoop::new(sim, Some(logger), 10.0).unwrap();
+    let runtime = world.runtime.clone();
+
+    let served = looped.serve(runtime.as_ref(), true).unwrap();
+    let pending = served.log.expect("a logger is attached").unwrap();
+    world.sim.block_on(pending.write()).unwrap().unwrap();
+    let logged = looped.logger().unwrap().stats().impressions_logged;
+    assert_eq!(logged, 3, "one slate of three");
+
+    let unlogged = looped.serve(runtime.as_ref(), false).unwrap();
+    assert!(unlogged.log.is_none());
+    assert_eq!(looped.logger().unwrap().stats().impressions_logged, logged);
+
+    let second = open(&world);
+    let logger = EngineLogger::new(second.clone(), LogConfig::default()).unwrap();
+    let old = looped.replace_logger(Some(logger)).unwrap();
+    assert!(Rc::ptr_eq(old.db(), &first));
+    assert_eq!(old.stats().impressions_logged, logged);
+    let runtime_for_step = runtime.clone();
+    let looped = world
+        .sim
+        .block_on(async move {
+            looped.step(runtime_for_step.as_ref()).await.unwrap();
+            looped
+        })
+        .unwrap();
+    let logger = looped.logger().unwrap();
+    assert!(Rc::ptr_eq(logger.db(), &second));
+    assert_eq!(logger.stats().impressions_logged, 3);
+    assert_eq!(looped.sim().impressions(), 9);
+}

@@ -7,8 +7,8 @@
 //! exact closed form ε_t/m + (1 − ε_t)·[a = greedy] over m eligible arms.
 
 use super::{
-    argmax_eligible, beta_summaries, eligible_count, nth_eligible, ArmStats, ArmSummary, Choice,
-    Context, Memory, Policy, PolicyKind,
+    argmax_eligible, eligible_count, nth_eligible, ArmStats, Choice, KArmed, Memory, Policy,
+    PolicyKind,
 };
 use crate::error::{require_at_least, require_within, RecommenderError, Result};
 use serde::{Deserialize, Serialize};
@@ -87,23 +87,17 @@ impl EpsilonGreedy {
     }
 }
 
-impl Policy for EpsilonGreedy {
-    fn kind(&self) -> PolicyKind {
-        PolicyKind::EpsilonGreedy
+impl KArmed for EpsilonGreedy {
+    const KIND: PolicyKind = PolicyKind::EpsilonGreedy;
+
+    fn arm_stats(&self) -> &ArmStats {
+        &self.stats
     }
-    fn arm_count(&self) -> usize {
-        self.stats.arms()
-    }
-    fn version(&self) -> u64 {
-        self.stats.updates()
+    fn arm_stats_mut(&mut self) -> &mut ArmStats {
+        &mut self.stats
     }
 
-    fn choose_among(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        rng: &mut SimRng,
-    ) -> Result<Choice> {
+    fn choose_arm(&self, eligible: Option<&[bool]>, rng: &mut SimRng) -> Result<Choice> {
         let m = eligible_count(self.arm_count(), eligible)?;
         let greedy = self.greedy(eligible)?;
         let epsilon = self.epsilon_now();
@@ -125,12 +119,7 @@ impl Policy for EpsilonGreedy {
         Ok(Choice { arm, propensity })
     }
 
-    fn probabilities(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        _rng: &mut SimRng,
-    ) -> Result<Vec<f64>> {
+    fn arm_probabilities(&self, eligible: Option<&[bool]>, _rng: &mut SimRng) -> Result<Vec<f64>> {
         let m = eligible_count(self.arm_count(), eligible)?;
         let greedy = self.greedy(eligible)?;
         let epsilon = self.epsilon_now();
@@ -147,23 +136,16 @@ impl Policy for EpsilonGreedy {
             .collect())
     }
 
-    fn greedy_arm(&self, _context: &Context, eligible: Option<&[bool]>) -> Result<usize> {
+    fn best_arm(&self, eligible: Option<&[bool]>) -> Result<usize> {
         eligible_count(self.arm_count(), eligible)?;
         self.greedy(eligible)
-    }
-
-    fn update(&mut self, _context: &Context, arm: usize, reward: f64) -> Result<()> {
-        self.stats.record(arm, reward)
-    }
-
-    fn arm_summaries(&self) -> Vec<ArmSummary> {
-        beta_summaries(self.stats.pulls(), self.stats.reward_totals())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Context;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 

@@ -8,8 +8,10 @@
 //!
 //! - [`arm_stats`]: per-arm counts and reward sums with stationary, discounted or
 //!   sliding-window memory (the non-stationary variants of every K-armed policy).
+//! - [`k_armed`]: the [`KArmed`] trait, which gives a context-free policy over one
+//!   [`ArmStats`] the shared half of [`Policy`] (kind, arm count, version, update, summaries).
 //! - [`egreedy`], [`softmax`], [`ucb`] (UCB1 and KL-UCB), [`thompson`] (Beta–Bernoulli),
-//!   [`popularity`]: K-armed policies that ignore the context.
+//!   [`popularity`]: K-armed policies that ignore the context, each a [`KArmed`].
 //! - [`linear`]: LinUCB and linear Thompson sampling, one ridge model per arm updated by
 //!   Sherman–Morrison.
 //!
@@ -18,6 +20,7 @@
 
 pub mod arm_stats;
 pub mod egreedy;
+pub mod k_armed;
 pub mod linear;
 pub mod popularity;
 pub mod softmax;
@@ -31,6 +34,7 @@ use strata_sim::SimRng;
 
 pub use arm_stats::{ArmStats, Memory};
 pub use egreedy::{EpsilonGreedy, EpsilonGreedyConfig};
+pub use k_armed::KArmed;
 pub use linear::{LinTs, LinTsConfig, LinUcb, LinUcbConfig};
 pub use popularity::{Popularity, PopularityConfig};
 pub use softmax::{Softmax, SoftmaxConfig};
@@ -96,6 +100,19 @@ pub enum PolicyKind {
 }
 
 impl PolicyKind {
+    /// Every policy, in the order the playground lists them.
+    pub const ALL: [PolicyKind; 8] = [
+        PolicyKind::EpsilonGreedy,
+        PolicyKind::Softmax,
+        PolicyKind::Ucb1,
+        PolicyKind::KlUcb,
+        PolicyKind::Thompson,
+        PolicyKind::LinUcb,
+        PolicyKind::LinTs,
+        PolicyKind::Popularity,
+    ];
+
+    /// The short name scenarios, the CLI and the playground use (`ts`, `linucb`…).
     pub fn as_str(self) -> &'static str {
         match self {
             PolicyKind::EpsilonGreedy => "egreedy",
@@ -107,6 +124,33 @@ impl PolicyKind {
             PolicyKind::LinTs => "lints",
             PolicyKind::Popularity => "popularity",
         }
+    }
+}
+
+impl std::fmt::Display for PolicyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A policy name that is none of [`PolicyKind::ALL`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown policy {found:?}; expected one of {}", PolicyKind::ALL.map(PolicyKind::as_str).join(", "))]
+pub struct UnknownPolicy {
+    pub found: String,
+}
+
+impl std::str::FromStr for PolicyKind {
+    type Err = UnknownPolicy;
+
+    /// Reads a short name ([`PolicyKind::as_str`]).
+    fn from_str(name: &str) -> std::result::Result<PolicyKind, UnknownPolicy> {
+        PolicyKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+            .ok_or_else(|| UnknownPolicy {
+                found: name.to_string(),
+            })
     }
 }
 
@@ -470,6 +514,34 @@ mod tests {
         assert_eq!(eligible_count(3, Some(&[true, false, true])), Ok(2));
         assert!(eligible_count(3, Some(&[true, false])).is_err());
         assert!(eligible_count(2, Some(&[false, false])).is_err());
+    }
+
+    #[test]
+    fn every_kind_reads_back_from_its_short_name_and_others_are_refused() {
+        for kind in PolicyKind::ALL {
+            assert_eq!(kind.to_string().parse::<PolicyKind>(), Ok(kind));
+        }
+        let names: Vec<&str> = PolicyKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "egreedy",
+                "softmax",
+                "ucb1",
+                "klucb",
+                "ts",
+                "linucb",
+                "lints",
+                "popularity"
+            ]
+        );
+        let error = "thompson"
+            .parse::<PolicyKind>()
+            .expect_err("not a short name");
+        assert_eq!(
+            error.to_string(),
+            "unknown policy \"thompson\"; expected one of egreedy, softmax, ucb1, klucb, ts, linucb, lints, popularity"
+        );
     }
 
     #[test]

@@ -3,8 +3,7 @@
 //! shows how a feedback loop locks in early winners. Deterministic, so propensities are 1.
 
 use super::{
-    argmax_eligible, beta_summaries, eligible_count, one_hot, ArmStats, ArmSummary, Choice,
-    Context, Memory, Policy, PolicyKind,
+    argmax_eligible, eligible_count, one_hot, ArmStats, Choice, KArmed, Memory, Policy, PolicyKind,
 };
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
@@ -43,49 +42,34 @@ impl Popularity {
     }
 }
 
-impl Policy for Popularity {
-    fn kind(&self) -> PolicyKind {
-        PolicyKind::Popularity
+impl KArmed for Popularity {
+    const KIND: PolicyKind = PolicyKind::Popularity;
+
+    fn arm_stats(&self) -> &ArmStats {
+        &self.stats
     }
-    fn arm_count(&self) -> usize {
-        self.stats.arms()
+    fn arm_stats_mut(&mut self) -> &mut ArmStats {
+        &mut self.stats
     }
-    fn version(&self) -> u64 {
-        self.stats.updates()
-    }
-    fn choose_among(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        _rng: &mut SimRng,
-    ) -> Result<Choice> {
+
+    fn choose_arm(&self, eligible: Option<&[bool]>, _rng: &mut SimRng) -> Result<Choice> {
         Ok(Choice {
             arm: self.pick(eligible)?,
             propensity: 1.0,
         })
     }
-    fn probabilities(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        _rng: &mut SimRng,
-    ) -> Result<Vec<f64>> {
+    fn arm_probabilities(&self, eligible: Option<&[bool]>, _rng: &mut SimRng) -> Result<Vec<f64>> {
         Ok(one_hot(self.arm_count(), self.pick(eligible)?))
     }
-    fn greedy_arm(&self, _context: &Context, eligible: Option<&[bool]>) -> Result<usize> {
+    fn best_arm(&self, eligible: Option<&[bool]>) -> Result<usize> {
         self.pick(eligible)
-    }
-    fn update(&mut self, _context: &Context, arm: usize, reward: f64) -> Result<()> {
-        self.stats.record(arm, reward)
-    }
-    fn arm_summaries(&self) -> Vec<ArmSummary> {
-        beta_summaries(self.stats.pulls(), self.stats.reward_totals())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Context;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 

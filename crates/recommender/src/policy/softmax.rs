@@ -3,10 +3,7 @@
 //! probability exactly. The maximum is subtracted before exponentiating so that small
 //! temperatures stay finite.
 
-use super::{
-    beta_summaries, eligible_count, is_eligible, ArmStats, ArmSummary, Choice, Context, Memory,
-    Policy, PolicyKind,
-};
+use super::{eligible_count, is_eligible, ArmStats, Choice, KArmed, Memory, Policy, PolicyKind};
 use crate::error::{require_above, RecommenderError, Result};
 use serde::{Deserialize, Serialize};
 use strata_sim::{math, SimRng};
@@ -89,23 +86,17 @@ impl Softmax {
     }
 }
 
-impl Policy for Softmax {
-    fn kind(&self) -> PolicyKind {
-        PolicyKind::Softmax
+impl KArmed for Softmax {
+    const KIND: PolicyKind = PolicyKind::Softmax;
+
+    fn arm_stats(&self) -> &ArmStats {
+        &self.stats
     }
-    fn arm_count(&self) -> usize {
-        self.stats.arms()
-    }
-    fn version(&self) -> u64 {
-        self.stats.updates()
+    fn arm_stats_mut(&mut self) -> &mut ArmStats {
+        &mut self.stats
     }
 
-    fn choose_among(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        rng: &mut SimRng,
-    ) -> Result<Choice> {
+    fn choose_arm(&self, eligible: Option<&[bool]>, rng: &mut SimRng) -> Result<Choice> {
         let probabilities = self.distribution(eligible)?;
         let arm = sample(&probabilities, rng);
         Ok(Choice {
@@ -114,27 +105,14 @@ impl Policy for Softmax {
         })
     }
 
-    fn probabilities(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        _rng: &mut SimRng,
-    ) -> Result<Vec<f64>> {
+    fn arm_probabilities(&self, eligible: Option<&[bool]>, _rng: &mut SimRng) -> Result<Vec<f64>> {
         self.distribution(eligible)
     }
 
-    fn greedy_arm(&self, _context: &Context, eligible: Option<&[bool]>) -> Result<usize> {
+    fn best_arm(&self, eligible: Option<&[bool]>) -> Result<usize> {
         eligible_count(self.arm_count(), eligible)?;
         super::argmax_eligible(self.arm_count(), eligible, |a| self.value(a))
             .ok_or_else(super::no_eligible_arm)
-    }
-
-    fn update(&mut self, _context: &Context, arm: usize, reward: f64) -> Result<()> {
-        self.stats.record(arm, reward)
-    }
-
-    fn arm_summaries(&self) -> Vec<ArmSummary> {
-        beta_summaries(self.stats.pulls(), self.stats.reward_totals())
     }
 }
 
@@ -159,6 +137,7 @@ pub(crate) fn sample(probabilities: &[f64], rng: &mut SimRng) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Context;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 

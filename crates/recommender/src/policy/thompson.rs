@@ -15,7 +15,7 @@
 //! it picks the same arm from the same stream.
 
 use super::{
-    argmax_eligible, eligible_count, is_eligible, ArmStats, ArmSummary, Choice, Context, Memory,
+    argmax_eligible, eligible_count, is_eligible, ArmStats, ArmSummary, Choice, KArmed, Memory,
     Policy, PolicyKind,
 };
 use crate::error::{require_above, RecommenderError, Result};
@@ -127,23 +127,17 @@ impl Thompson {
     }
 }
 
-impl Policy for Thompson {
-    fn kind(&self) -> PolicyKind {
-        PolicyKind::Thompson
+impl KArmed for Thompson {
+    const KIND: PolicyKind = PolicyKind::Thompson;
+
+    fn arm_stats(&self) -> &ArmStats {
+        &self.stats
     }
-    fn arm_count(&self) -> usize {
-        self.stats.arms()
-    }
-    fn version(&self) -> u64 {
-        self.stats.updates()
+    fn arm_stats_mut(&mut self) -> &mut ArmStats {
+        &mut self.stats
     }
 
-    fn choose_among(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        rng: &mut SimRng,
-    ) -> Result<Choice> {
+    fn choose_arm(&self, eligible: Option<&[bool]>, rng: &mut SimRng) -> Result<Choice> {
         eligible_count(self.arm_count(), eligible)?;
         let arm = self
             .draw_argmax(eligible, rng)
@@ -155,12 +149,7 @@ impl Policy for Thompson {
         Ok(Choice { arm, propensity })
     }
 
-    fn select_among(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        rng: &mut SimRng,
-    ) -> Result<usize> {
+    fn select_arm(&self, eligible: Option<&[bool]>, rng: &mut SimRng) -> Result<usize> {
         eligible_count(self.arm_count(), eligible)?;
         let arm = self
             .draw_argmax(eligible, rng)
@@ -171,12 +160,7 @@ impl Policy for Thompson {
     }
 
     /// The Monte-Carlo estimate wins_a / M (zero is possible for an arm never drawn).
-    fn probabilities(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        rng: &mut SimRng,
-    ) -> Result<Vec<f64>> {
+    fn arm_probabilities(&self, eligible: Option<&[bool]>, rng: &mut SimRng) -> Result<Vec<f64>> {
         eligible_count(self.arm_count(), eligible)?;
         let draws = self.config.propensity_draws;
         let wins = self.win_counts(eligible, rng.next_u64(), draws);
@@ -186,7 +170,7 @@ impl Policy for Thompson {
             .collect())
     }
 
-    fn greedy_arm(&self, _context: &Context, eligible: Option<&[bool]>) -> Result<usize> {
+    fn best_arm(&self, eligible: Option<&[bool]>) -> Result<usize> {
         eligible_count(self.arm_count(), eligible)?;
         argmax_eligible(self.arm_count(), eligible, |a| {
             let (alpha, beta) = self.posterior(a);
@@ -195,17 +179,17 @@ impl Policy for Thompson {
         .ok_or_else(super::no_eligible_arm)
     }
 
-    fn update(&mut self, _context: &Context, arm: usize, reward: f64) -> Result<()> {
+    fn accept_reward(&self, reward: f64) -> Result<()> {
         if !(0.0..=1.0).contains(&reward) {
             return Err(RecommenderError::InvalidCall(format!(
                 "Beta–Bernoulli Thompson sampling needs rewards in [0, 1], got {reward}"
             )));
         }
-        self.stats.record(arm, reward)
+        Ok(())
     }
 
     /// The policy's own posterior (prior and memory included), with the raw pull counts.
-    fn arm_summaries(&self) -> Vec<ArmSummary> {
+    fn summaries(&self) -> Vec<ArmSummary> {
         (0..self.arm_count())
             .map(|arm| {
                 let (a, b) = self.posterior(arm);
@@ -226,6 +210,7 @@ impl Policy for Thompson {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Context;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 

@@ -14,8 +14,8 @@
 //! bisection steps, a fixed count so that results are bit-identical everywhere.
 
 use super::{
-    argmax_eligible, beta_summaries, eligible_count, is_eligible, one_hot, ArmStats, ArmSummary,
-    Choice, Context, Memory, Policy, PolicyKind,
+    argmax_eligible, eligible_count, is_eligible, one_hot, ArmStats, Choice, KArmed, Memory,
+    Policy, PolicyKind,
 };
 use crate::error::{require_at_least, RecommenderError, Result};
 use crate::stats::bernoulli_kl;
@@ -90,47 +90,31 @@ impl Ucb1 {
     }
 }
 
-impl Policy for Ucb1 {
-    fn kind(&self) -> PolicyKind {
-        PolicyKind::Ucb1
+impl KArmed for Ucb1 {
+    const KIND: PolicyKind = PolicyKind::Ucb1;
+
+    fn arm_stats(&self) -> &ArmStats {
+        &self.stats
     }
-    fn arm_count(&self) -> usize {
-        self.stats.arms()
+    fn arm_stats_mut(&mut self) -> &mut ArmStats {
+        &mut self.stats
     }
-    fn version(&self) -> u64 {
-        self.stats.updates()
-    }
-    fn choose_among(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        _rng: &mut SimRng,
-    ) -> Result<Choice> {
+
+    fn choose_arm(&self, eligible: Option<&[bool]>, _rng: &mut SimRng) -> Result<Choice> {
         Ok(Choice {
             arm: self.pick(eligible)?,
             propensity: 1.0,
         })
     }
-    fn probabilities(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        _rng: &mut SimRng,
-    ) -> Result<Vec<f64>> {
+    fn arm_probabilities(&self, eligible: Option<&[bool]>, _rng: &mut SimRng) -> Result<Vec<f64>> {
         Ok(one_hot(self.arm_count(), self.pick(eligible)?))
     }
-    fn greedy_arm(&self, _context: &Context, eligible: Option<&[bool]>) -> Result<usize> {
+    fn best_arm(&self, eligible: Option<&[bool]>) -> Result<usize> {
         eligible_count(self.arm_count(), eligible)?;
         argmax_eligible(self.arm_count(), eligible, |a| {
             self.stats.mean(a).unwrap_or(f64::NEG_INFINITY)
         })
         .ok_or_else(super::no_eligible_arm)
-    }
-    fn update(&mut self, _context: &Context, arm: usize, reward: f64) -> Result<()> {
-        self.stats.record(arm, reward)
-    }
-    fn arm_summaries(&self) -> Vec<ArmSummary> {
-        beta_summaries(self.stats.pulls(), self.stats.reward_totals())
     }
 }
 
@@ -221,58 +205,46 @@ impl KlUcb {
     }
 }
 
-impl Policy for KlUcb {
-    fn kind(&self) -> PolicyKind {
-        PolicyKind::KlUcb
+impl KArmed for KlUcb {
+    const KIND: PolicyKind = PolicyKind::KlUcb;
+
+    fn arm_stats(&self) -> &ArmStats {
+        &self.stats
     }
-    fn arm_count(&self) -> usize {
-        self.stats.arms()
+    fn arm_stats_mut(&mut self) -> &mut ArmStats {
+        &mut self.stats
     }
-    fn version(&self) -> u64 {
-        self.stats.updates()
-    }
-    fn choose_among(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        _rng: &mut SimRng,
-    ) -> Result<Choice> {
+
+    fn choose_arm(&self, eligible: Option<&[bool]>, _rng: &mut SimRng) -> Result<Choice> {
         Ok(Choice {
             arm: self.pick(eligible)?,
             propensity: 1.0,
         })
     }
-    fn probabilities(
-        &self,
-        _context: &Context,
-        eligible: Option<&[bool]>,
-        _rng: &mut SimRng,
-    ) -> Result<Vec<f64>> {
+    fn arm_probabilities(&self, eligible: Option<&[bool]>, _rng: &mut SimRng) -> Result<Vec<f64>> {
         Ok(one_hot(self.arm_count(), self.pick(eligible)?))
     }
-    fn greedy_arm(&self, _context: &Context, eligible: Option<&[bool]>) -> Result<usize> {
+    fn best_arm(&self, eligible: Option<&[bool]>) -> Result<usize> {
         eligible_count(self.arm_count(), eligible)?;
         argmax_eligible(self.arm_count(), eligible, |a| {
             self.stats.mean(a).unwrap_or(f64::NEG_INFINITY)
         })
         .ok_or_else(super::no_eligible_arm)
     }
-    fn update(&mut self, _context: &Context, arm: usize, reward: f64) -> Result<()> {
+    fn accept_reward(&self, reward: f64) -> Result<()> {
         if !(0.0..=1.0).contains(&reward) {
             return Err(RecommenderError::InvalidCall(format!(
                 "KL-UCB needs rewards in [0, 1], got {reward}"
             )));
         }
-        self.stats.record(arm, reward)
-    }
-    fn arm_summaries(&self) -> Vec<ArmSummary> {
-        beta_summaries(self.stats.pulls(), self.stats.reward_totals())
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Context;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 

@@ -1,0 +1,447 @@
+//! [`Lab`]: a scenario played in the simulator, incrementally (the playground's frames and
+//! steps) or to the end (`strata run`), with setting changes applied at their exact
+//! simulated millisecond and live controls applied now.
+
+use super::summary::{summary_of, Summary};
+use super::world::World;
+use super::{ClientError, Control, LabError, Progress, WriterStatus};
+use crate::metrics::{self, Metrics};
+use crate::recommender::RecommenderReport;
+use crate::scenario::translate::{store_config, store_fault};
+use crate::scenario::{PlannedChange, PlannedSetting, RunPlan, Scenario, SettingChange};
+use std::cell::{Ref, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use strata_engine::DbState;
+use strata_objstore::{SimStore, StoreStats};
+use strata_recommender::simulation::RecommenderSummary;
+use strata_sim::{ExecutorLimits, Sim, SimHandle, SimTime, Trace, TraceConfig};
+
+/// A scenario being played.
+pub struct Lab {
+    scenario: Scenario,
+    sim: Sim,
+    world: Rc<World>,
+    store: SimStore,
+    metrics: Rc<RefCell<Metrics>>,
+    /// The scenario's setting changes not yet applied, in time order (ties in scenario order).
+    /// Bounded by `MAX_CHANGES`.
+    pending_changes: VecDeque<(SimTime, PlannedChange)>,
+}
+
+impl std::fmt::Debug for Lab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lab")
+            .field("scenario", &self.scenario.name)
+            .field("now", &self.sim.now())
+            .field("finished", &self.finished())
+            .finish()
+    }
+}
+
+/// Queues `change` in time order, after those already queued for the same time: the order
+/// a scenario lists them in, and the order live changes were made in.
+fn enqueue_change(pending: &mut VecDeque<(SimTime, PlannedChange)>, change: PlannedChange) {
+    let at = SimTime::from_millis(change.change.at_ms());
+    let index = pending
+        .iter()
+        .position(|(pending_at, _)| *pending_at > at)
+        .unwrap_or(pending.len());
+    pending.insert(index, (at, change));
+}
+
+/// What one step of a lab did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stepped {
+    Event,
+    Change,
+    Nothing,
+}
+
+impl Lab {
+    /// Builds the run: compiles the scenario ([`Scenario::compile`]), then plays the plan
+    /// ([`Lab::from_plan`]). Nothing runs until `advance_to`, `step` or `run_to_end`.
+    pub fn new(scenario: &Scenario) -> Result<Lab, LabError> {
+        Lab::with_executor_limits(scenario, ExecutorLimits::default())
+    }
+
+    /// The same, on an executor with other limits (a test gives it a tiny task limit).
+    pub fn with_executor_limits(
+        scenario: &Scenario,
+        limits: ExecutorLimits,
+    ) -> Result<Lab, LabError> {
+        Lab::from_plan(scenario.compile()?, limits)
+    }
+
+    /// Creates the simulation, the store with its faults, and the run's tasks for a compiled
+    /// scenario.
+    pub fn from_plan(plan: RunPlan, limits: ExecutorLimits) -> Result<Lab, LabError> {
+        let scenario = &plan.scenario;
+        let sim = Sim::with_config(
+            scenario.seed,
+            TraceConfig {
+                ring_capacity: scenario.trace.ring_capacity,
+            },
+            limits,
+        );
+        let metrics = metrics::subscribe(&mut sim.trace_mut());
+        let handle = sim.handle();
+        let store = SimStore::try_new(handle.clone(), plan.store.clone())?;
+        let snapshot_handle = handle.clone();
+        let world = World::start(
+            &plan,
+            Rc::new(handle),
+            Rc::new(store.clone()),
+            Some(store.clone()),
+            Box::new(move || snapshot_handle.with_trace(|t| (t.hash(), t.total_events()))),
+        )?;
+        let mut pending_changes = VecDeque::new();
+        for change in &plan.changes {
+            enqueue_change(&mut pending_changes, change.clone());
+        }
+        Ok(Lab {
+            scenario: plan.scenario,
+            sim,
+            world,
+            store,
+            metrics,
+            pending_changes,
+        })
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.sim.now()
+    }
+
+    /// When the workload stops (the run finishes a little later, once drained and checked).
+    pub fn workload_end(&self) -> SimTime {
+        self.world.end
+    }
+
+    pub fn finished(&self) -> bool {
+        self.world.finished.get().is_some()
+    }
+
+    /// Processes events up to `until` (at most `max_events` of them, so a browser frame stays
+    /// short). Setting changes due on the way apply once every event due at or before their
+    /// time has run, however the run is cut into calls.
+    pub fn advance_to(&mut self, until: SimTime, max_events: u64) -> Result<Progress, LabError> {
+        let mut processed = 0u64;
+        loop {
+            let stop = match self.pending_changes.front() {
+                Some((at, _)) if *at <= until => *at,
+                _ => until,
+            };
+            processed += self.sim.run_until(stop, max_events - processed)?;
+            if !self.apply_due_changes()? || processed >= max_events || stop == until {
+                break;
+            }
+        }
+        Ok(self.progress(processed))
+    }
+
+    /// Processes one event (one timer firing and everything it wakes), or, when a setting
+    /// change is due before the next event, brings the clock to it and applies it instead.
+    /// `events_processed` is 1 for either and 0 when nothing was left to do.
+    pub fn step(&mut self) -> Result<Progress, LabError> {
+        let stepped = self.step_once()?;
+        Ok(self.progress(u64::from(stepped != Stepped::Nothing)))
+    }
+
+    fn step_once(&mut self) -> Result<Stepped, LabError> {
+        if let Some((at, _)) = self.pending_changes.front() {
+            let at = *at;
+            if self.sim.next_event_time().is_none_or(|next| next > at) {
+                // Nothing is due before the change: the clock moves to it (running whatever
+                // is ready), and the change applies.
+                self.sim.run_until(at, u64::MAX)?;
+                self.apply_due_changes()?;
+                return Ok(Stepped::Change);
+            }
+        }
+        let stepped = self.sim.step()?;
+        Ok(if stepped {
+            Stepped::Event
+        } else {
+            Stepped::Nothing
+        })
+    }
+
+    /// Applies every pending change whose time has come: the clock is at its time and no
+    /// event at or before it is left. Returns whether any applied.
+    fn apply_due_changes(&mut self) -> Result<bool, LabError> {
+        let mut applied = false;
+        while let Some((at, _)) = self.pending_changes.front() {
+            let at = *at;
+            let settled =
+                self.sim.now() == at && self.sim.next_event_time().is_none_or(|next| next > at);
+            if !settled {
+                break;
+            }
+            let Some((_, change)) = self.pending_changes.pop_front() else {
+                break;
+            };
+            // A change the run cannot take (a writer that cannot restart, say) is noted in
+            // the trace like a refused live control; the run goes on.
+            if let Err(error) = self.apply_planned(change) {
+                self.world.note(format!("setting change refused: {error}"));
+            }
+            applied = true;
+        }
+        Ok(applied)
+    }
+
+    /// Applies a compiled setting change now, noted in the trace as the control it stands
+    /// for.
+    fn apply_planned(&mut self, planned: PlannedChange) -> Result<(), LabError> {
+        let note = Control::from(planned.change).describe();
+        match planned.setting {
+            PlannedSetting::Workload(workload) => self.world.set_workload(workload)?,
+            PlannedSetting::Engine(options) => self.world.set_engine_options(options)?,
+            PlannedSetting::Store(config) => self.store.set_config(config)?,
+        }
+        self.world.note(note);
+        Ok(())
+    }
+
+    /// The scenario's setting changes the run has applied so far, in the order they applied.
+    pub fn applied_changes(&self) -> Vec<&SettingChange> {
+        let mut sorted: Vec<&SettingChange> = self.scenario.changes.iter().collect();
+        // Stable, like the pending queue: ties keep the scenario's order.
+        sorted.sort_by_key(|change| change.at_ms());
+        let applied = sorted.len().saturating_sub(self.pending_changes.len());
+        sorted.truncate(applied);
+        sorted
+    }
+
+    /// Adds a setting change to the run and to its scenario, as a share link must replay it.
+    /// It cannot be earlier than the current simulated time; it applies when the run reaches
+    /// it (after changes already scheduled for the same millisecond).
+    pub fn schedule_change(&mut self, change: SettingChange) -> Result<(), LabError> {
+        let at = SimTime::from_millis(change.at_ms());
+        if at < self.sim.now() {
+            return Err(LabError::Control(format!(
+                "a {} change at {} ms is in the past (the run is at {})",
+                change.section(),
+                change.at_ms(),
+                self.sim.now()
+            )));
+        }
+        let mut scenario = self.scenario.clone();
+        scenario.changes.push(change);
+        let mut plan = scenario.compile()?;
+        let planned = plan
+            .changes
+            .pop()
+            .expect("the compiled scenario holds the change just added");
+        self.scenario = scenario;
+        enqueue_change(&mut self.pending_changes, planned);
+        Ok(())
+    }
+
+    fn progress(&self, events_processed: u64) -> Progress {
+        Progress {
+            now: self.sim.now(),
+            events_processed,
+            finished: self.finished(),
+        }
+    }
+
+    /// Runs until the run finishes and returns its summary.
+    pub fn run_to_end(&mut self) -> Result<Summary, LabError> {
+        while !self.finished() {
+            if self.step_once()? == Stepped::Nothing && !self.finished() {
+                return Err(LabError::Stalled { at: self.sim.now() });
+            }
+        }
+        Ok(self.summary())
+    }
+
+    /// Applies a live control at the current simulated time.
+    pub fn apply(&mut self, control: Control) -> Result<(), LabError> {
+        let note = control.describe();
+        let world = &self.world;
+        match control {
+            Control::SetWorkload { workload } => world.set_workload(workload)?,
+            Control::SetEngine { engine } => world.set_engine(&engine)?,
+            Control::SetStore { store } => {
+                store.validate()?;
+                self.store.set_config(store_config(&store))?;
+            }
+            Control::InjectFault { fault } => {
+                let now_ms = self.sim.now().as_nanos() / 1_000_000;
+                let fault = fault.shifted(now_ms);
+                match store_fault(&fault) {
+                    Some(spec) => {
+                        self.store.add_fault(spec)?;
+                    }
+                    None if fault.start_ms() <= now_ms => world.apply_event(&fault)?,
+                    None => world.schedule_event(fault),
+                }
+            }
+            Control::ClearStoreFaults => self.store.clear_faults(),
+            Control::CrashWriter => world.crash_writer()?,
+            Control::Recover => world.spawn_recover()?,
+            Control::StartZombie => world.spawn_zombie()?,
+        }
+        world.note(note);
+        Ok(())
+    }
+
+    /// The trace (retained events, counts, hash).
+    pub fn trace(&self) -> Ref<'_, Trace> {
+        self.sim.trace()
+    }
+
+    /// The metrics folded from every event so far.
+    pub fn metrics(&self) -> Ref<'_, Metrics> {
+        self.metrics.borrow()
+    }
+
+    pub fn writer_status(&self) -> WriterStatus {
+        self.world.writer_status()
+    }
+
+    /// Writers opened so far (the first, recoveries, restarts, takeovers): 0 before the
+    /// first open completes.
+    pub fn writers_opened(&self) -> u64 {
+        self.world.writers.opens.get()
+    }
+
+    /// The current writer's state, when one is up.
+    pub fn db_state(&self) -> Option<DbState> {
+        self.world.current_writer().map(|db| db.state())
+    }
+
+    /// The fenced old writer's state, after a takeover.
+    pub fn zombie_state(&self) -> Option<DbState> {
+        self.world
+            .writers
+            .zombie
+            .borrow()
+            .as_ref()
+            .map(|db| db.state())
+    }
+
+    pub fn store_stats(&self) -> StoreStats {
+        self.store.stats()
+    }
+
+    /// The simulation's handle: its clock, trace and task spawner (tests and tools use it to
+    /// act inside the run, e.g. to tamper with the store out of band).
+    pub fn handle(&self) -> SimHandle {
+        self.sim.handle()
+    }
+
+    pub fn store(&self) -> &SimStore {
+        &self.store
+    }
+
+    /// The recommender loop's full summary (series, arms, guardrails), when there is one.
+    pub fn recommender_summary(&self) -> Option<RecommenderSummary> {
+        self.world
+            .recommender
+            .looped
+            .as_ref()
+            .map(|looped| looped.borrow().sim().summary())
+    }
+
+    /// Recent client errors, oldest first (at most [`MAX_RECENT_ERRORS`]).
+    pub fn recent_errors(&self) -> Vec<ClientError> {
+        self.world
+            .findings
+            .recent_errors
+            .borrow()
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Operations in flight now.
+    pub fn in_flight(&self) -> u32 {
+        self.world.workload.in_flight.get()
+    }
+
+    pub fn events_processed(&self) -> u64 {
+        self.sim.events_processed()
+    }
+
+    /// The summary as of now; after the run finished, its final figures and trace hash.
+    pub fn summary(&self) -> Summary {
+        summary_of(&self.scenario, &self.world, &self.metrics.borrow())
+    }
+
+    /// The summary's `trace_hash` alone (16 hex digits): the final hash once the run has
+    /// finished, the hash so far before. The playground shows it without building the whole
+    /// summary, which keeps the summary's code out of its download.
+    pub fn trace_hash_hex(&self) -> String {
+        format!("{:016x}", self.world.trace_hash_and_end().0)
+    }
+
+    /// The summary's `recommender` alone, when the scenario runs the loop.
+    pub fn recommender_report(&self) -> Option<RecommenderReport> {
+        self.world.recommender_report()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use crate::scenario::WorkloadSpec;
+
+    fn change(at_ms: u64, rate_ops_per_sec: f64) -> PlannedChange {
+        let workload = WorkloadSpec {
+            rate_ops_per_sec,
+            ..WorkloadSpec::default()
+        };
+        PlannedChange {
+            change: SettingChange::Workload {
+                at_ms,
+                workload: workload.clone(),
+            },
+            setting: PlannedSetting::Workload(workload),
+        }
+    }
+
+    #[test]
+    fn changes_queue_in_time_order_and_ties_keep_the_order_they_came_in() {
+        let mut pending = VecDeque::new();
+        for (at_ms, rate) in [(300, 1.0), (100, 2.0), (300, 3.0), (200, 4.0), (100, 5.0)] {
+            enqueue_change(&mut pending, change(at_ms, rate));
+        }
+        let order: Vec<(u64, f64)> = pending
+            .iter()
+            .map(|(at, planned)| match &planned.setting {
+                PlannedSetting::Workload(w) => (at.as_nanos() / 1_000_000, w.rate_ops_per_sec),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            order,
+            [(100, 2.0), (100, 5.0), (200, 4.0), (300, 1.0), (300, 3.0)]
+        );
+    }
+
+    #[test]
+    fn a_tiny_run_finishes_and_its_summary_counts_each_acknowledged_write_once() {
+        let mut scenario = super::super::world::tiny::scenario();
+        scenario.duration_ms = 1000;
+        scenario.workload.rate_ops_per_sec = 200.0;
+        let summary = Lab::new(&scenario).unwrap().run_to_end().unwrap();
+        assert!(summary.finished);
+        let puts = summary.operations["put"];
+        assert!(puts.ok > 100, "{puts:?}");
+        assert_eq!(summary.writes.acknowledged, puts.ok);
+        assert_eq!(summary.writes.lost_durable, 0);
+        assert_eq!(summary.unfinished_ops, 0);
+        assert_eq!(summary.writers_opened, 1);
+    }
+}

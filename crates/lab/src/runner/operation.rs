@@ -1,0 +1,156 @@
+//! One client operation: write ids registered in the durability model in issue order, the
+//! operation run against whichever writer is up, and its outcome recorded in the trace.
+
+use super::world::{kind_name, InFlightGuard, World};
+use crate::workload::{self, DrawnOp, KeySpace, OpKind};
+use std::rc::Rc;
+use strata_engine::{Db, ReadOptions, WriteBatch, WriteOptions};
+
+impl World {
+    /// Runs one drawn operation against the writer and records it.
+    pub(super) async fn run_op(self: Rc<Self>, op: DrawnOp, _slot: InFlightGuard) {
+        let start = self.now();
+        let name = op.kind.as_str();
+        let keys = self.workload.keys.get();
+        let await_durable = self.workload.await_durable.get();
+        let write_options = WriteOptions { await_durable };
+        // Write ids are taken and writes registered before the first await, in issue order.
+        let mut write_ids = Vec::new();
+        if op.kind.is_write() {
+            let mut model = self.findings.model.borrow_mut();
+            for key in &op.keys {
+                let id = self.take_write_id();
+                model.issued(*key, id, op.kind == OpKind::Delete);
+                write_ids.push(id);
+            }
+        }
+        let Some(db) = self.writer_for_op().await else {
+            let mut model = self.findings.model.borrow_mut();
+            for (key, id) in op.keys.iter().zip(&write_ids) {
+                model.failed(*key, *id);
+            }
+            drop(model);
+            self.push_error(name, "closed", "no writer is up".to_string());
+            self.record_op(name, 0, start, false, false);
+            return;
+        };
+        let result: Result<u64, strata_engine::Error> = match op.kind {
+            OpKind::Put => {
+                let key = keys.key(op.keys[0]);
+                let value = workload::value_for(write_ids[0], op.value_bytes[0]);
+                let bytes = (key.len() + value.len()) as u64;
+                db.put(&key, &value, write_options).await.map(|()| bytes)
+            }
+            OpKind::Delete => {
+                let key = keys.key(op.keys[0]);
+                let bytes = key.len() as u64;
+                db.delete(&key, write_options).await.map(|()| bytes)
+            }
+            OpKind::Batch => {
+                let mut batch = WriteBatch::new();
+                let mut bytes = 0u64;
+                for ((key, id), len) in op.keys.iter().zip(&write_ids).zip(&op.value_bytes) {
+                    let key = keys.key(*key);
+                    let value = workload::value_for(*id, *len);
+                    bytes += (key.len() + value.len()) as u64;
+                    batch.put(key, value);
+                }
+                db.write(&batch, write_options).await.map(|()| bytes)
+            }
+            OpKind::Get => {
+                let key = keys.key(op.keys[0]);
+                db.get(&key, ReadOptions::default())
+                    .await
+                    .map(|value| value.map_or(0, |v| v.len() as u64))
+            }
+            OpKind::Scan => {
+                let from = keys.key(op.keys[0]);
+                scan_bytes(&db, from, self.workload.scan_keys.get() as usize).await
+            }
+        };
+        match result {
+            Ok(bytes) => {
+                if op.kind.is_write() {
+                    let mut model = self.findings.model.borrow_mut();
+                    // Nothing awaited since the write returned, so the acknowledged watermark
+                    // is this write's sequence number.
+                    let seq = db.acknowledged_seq();
+                    for (key, id) in op.keys.iter().zip(&write_ids) {
+                        if await_durable {
+                            model.acknowledged_durable(*key, *id);
+                        } else {
+                            model.acknowledged_in_memory(*key, *id, seq);
+                        }
+                    }
+                    drop(model);
+                    self.sync_watermark(&db);
+                }
+                self.record_op(
+                    name,
+                    bytes,
+                    start,
+                    true,
+                    op.kind.is_write() && await_durable,
+                );
+            }
+            Err(error) => {
+                {
+                    let mut model = self.findings.model.borrow_mut();
+                    for (key, id) in op.keys.iter().zip(&write_ids) {
+                        model.failed(*key, *id);
+                    }
+                }
+                self.push_error(name, kind_name(error.kind()), error.to_string());
+                self.record_op(name, 0, start, false, false);
+            }
+        }
+    }
+}
+
+/// Reads up to `limit` entries from `from` on, returning the bytes seen.
+async fn scan_bytes(db: &Db, from: Vec<u8>, limit: usize) -> Result<u64, strata_engine::Error> {
+    // Stop at the end of the workload's keys, before anything else (the recommender's log).
+    let mut iter = db.scan(from..KeySpace::end())?;
+    let mut bytes = 0u64;
+    let mut entries = 0usize;
+    while entries < limit {
+        match iter.next().await? {
+            Some((key, value)) => {
+                bytes += (key.len() + value.len()) as u64;
+                entries += 1;
+            }
+            None => break,
+        }
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::super::world::{tiny, InFlightGuard, TaskKind};
+    use crate::workload::{DrawnOp, OpKind};
+
+    #[test]
+    fn an_operation_with_no_writer_up_fails_as_closed_and_gives_its_slot_back() {
+        let (sim, world) = tiny::world(&tiny::scenario());
+        tiny::run_until(&sim, 100);
+        world.crash_writer().unwrap();
+        let slot = InFlightGuard::take(&world);
+        assert_eq!(world.workload.in_flight.get(), 1);
+        let op = DrawnOp {
+            kind: OpKind::Put,
+            keys: vec![3],
+            value_bytes: vec![16],
+        };
+        world.spawn(TaskKind::Operation("put"), world.clone().run_op(op, slot));
+        tiny::run_until(&sim, 200);
+        assert_eq!(world.workload.in_flight.get(), 0);
+        let errors = world.findings.recent_errors.borrow();
+        let error = errors.back().unwrap();
+        assert_eq!((error.op.as_str(), error.kind.as_str()), ("put", "closed"));
+    }
+}

@@ -1,0 +1,93 @@
+//! The durability check: read back every key with a durable write and count those lost.
+//! `VERIFY_CONCURRENCY` workers share one queue; each counts itself down however it ends.
+
+use super::world::{TaskKind, WorkerDone, World};
+use super::VERIFY_CONCURRENCY;
+use crate::durability::{DurabilityModel, KeyRecord, ReadBack};
+use crate::workload;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use strata_engine::{Db, ReadOptions};
+use strata_sim::sync::Notify;
+use strata_sim::EventKind;
+
+impl World {
+    /// Reads back every key with a durable write and records how many were lost.
+    pub(super) async fn verify(self: &Rc<Self>, db: Rc<Db>, reason: &str) {
+        let snapshot: Vec<(u64, KeyRecord)> = self
+            .findings
+            .model
+            .borrow()
+            .snapshot()
+            .into_iter()
+            .collect();
+        let queue = Rc::new(RefCell::new(VecDeque::from(snapshot)));
+        let tally = Rc::new(Cell::new((0u64, 0u64, 0u64))); // (checked, lost, unreadable)
+        let remaining = Rc::new(Cell::new(VERIFY_CONCURRENCY));
+        let done = Notify::new();
+        for _ in 0..VERIFY_CONCURRENCY {
+            let world = self.clone();
+            let db = db.clone();
+            let queue = queue.clone();
+            let tally = tally.clone();
+            let remaining = remaining.clone();
+            let done = done.clone();
+            // Counts this worker down however it ends, refused at spawn included: a
+            // verification must not wait for a worker that never ran.
+            let worker_done = WorkerDone {
+                remaining: remaining.clone(),
+                done: done.clone(),
+            };
+            self.spawn(TaskKind::Background("durability check"), async move {
+                loop {
+                    let Some((key, record)) = queue.borrow_mut().pop_front() else {
+                        break;
+                    };
+                    let key_bytes = world.workload.keys.get().key(key);
+                    let read = match db.get(&key_bytes, ReadOptions::default()).await {
+                        Ok(None) => ReadBack::Absent,
+                        Ok(Some(value)) => {
+                            workload::write_id_of(&value).map_or(ReadBack::Foreign, ReadBack::Value)
+                        }
+                        Err(_) => {
+                            let (c, l, u) = tally.get();
+                            tally.set((c, l, u + 1));
+                            continue;
+                        }
+                    };
+                    let later_delete = world.findings.model.borrow().last_delete(key);
+                    let ok = DurabilityModel::read_is_acceptable(&record, read, later_delete);
+                    let (c, l, u) = tally.get();
+                    tally.set((c + 1, l + u64::from(!ok), u));
+                    if !ok {
+                        world.findings.push_lost_example(format!(
+                            "{}: read {read:?}, expected a write id >= {}",
+                            String::from_utf8_lossy(&key_bytes),
+                            record.threshold.unwrap_or(0)
+                        ));
+                    }
+                }
+                drop(worker_done);
+            });
+        }
+        loop {
+            // Take the notification future before checking, so a wake in between is kept.
+            let notified = done.notified();
+            if remaining.get() == 0 {
+                break;
+            }
+            notified.await;
+        }
+        let (checked, lost, unreadable) = tally.get();
+        if unreadable > 0 {
+            self.note(format!(
+                "{reason}: {unreadable} keys could not be read back (store or writer errors)"
+            ));
+        }
+        self.record(EventKind::DurabilityChecked {
+            keys_checked: checked,
+            lost,
+        });
+    }
+}

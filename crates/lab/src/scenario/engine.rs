@@ -1,0 +1,267 @@
+//! The engine section: engine options, each optional (a field left out keeps the engine's
+//! default), with compaction and backpressure as their own subsections.
+
+use super::{check_finite_non_negative, check_positive, check_range_u64, invalid, ScenarioError};
+use serde::{Deserialize, Serialize};
+
+/// Engine options; a field left out keeps the engine's default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineSpec {
+    /// The database's path prefix in the bucket (default `db`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// One WAL object is written per interval (or sooner when the buffer fills).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flush_interval_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_wal_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memtable_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_immutable_memtables: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bloom_bits_per_key: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block_cache_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gc_interval_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gc_min_age_ms: Option<f64>,
+    /// Compaction style and parameters (default: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compaction: Option<CompactionSpec>,
+    /// Write backpressure limits (default: only the frozen-memtable bound).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backpressure: Option<BackpressureSpec>,
+    /// Store retries: attempts, backoff base and cap, and the deadline of one request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_max_attempts: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_base_delay_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_max_delay_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_deadline_ms: Option<f64>,
+    /// Hedge read GETs slower than this percentile (0 < p < 100) of recent GETs…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hedge_percentile: Option<f64>,
+    /// …or slower than this fixed delay (give one of the two).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hedge_delay_ms: Option<f64>,
+    /// Run a read replica polling every this many ms; the summary reports its staleness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reader_poll_interval_ms: Option<f64>,
+}
+
+named_enum! {
+    /// A compaction style, as a scenario names it (the engine's `CompactionStyle` carries the
+    /// style's parameters too).
+    pub enum CompactionKind: "compaction style" {
+        /// No compaction: L0 grows.
+        None = "none",
+        Leveled = "leveled",
+        SizeTiered = "size_tiered",
+    }
+}
+
+named_enum! {
+    /// What a write does past a backpressure limit, as a scenario names it.
+    pub enum BackpressureKind: "backpressure mode" {
+        /// The write waits until flushing and compaction catch up.
+        Stall = "stall",
+        /// The write fails at once (kind `Unavailable`).
+        Reject = "reject",
+    }
+}
+
+/// Compaction: the style and, optionally, its parameters (omitted ones keep the engine's
+/// defaults for that style).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionSpec {
+    pub style: CompactionKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l0_trigger: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_merge_runs: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_runs: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_ratio: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_base_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_ratio: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_levels: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_sst_bytes: Option<u64>,
+}
+
+impl CompactionSpec {
+    /// A style with every parameter at the engine's default for it.
+    pub fn style(style: CompactionKind) -> Self {
+        CompactionSpec {
+            style,
+            l0_trigger: None,
+            min_merge_runs: None,
+            max_runs: None,
+            size_ratio: None,
+            level_base_bytes: None,
+            level_ratio: None,
+            max_levels: None,
+            target_sst_bytes: None,
+        }
+    }
+}
+
+/// Write backpressure: `stall` or `reject` past either limit (0 or omitted: no limit).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackpressureSpec {
+    /// Stall when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<BackpressureKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_l0_ssts: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unflushed_bytes: Option<u64>,
+}
+
+impl EngineSpec {
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if let Some(path) = &self.path {
+            if path.is_empty() || path.len() > 256 || path.starts_with('/') || path.ends_with('/') {
+                return Err(invalid(
+                    "engine.path",
+                    format!(
+                        "must be 1 to 256 bytes without a leading or trailing '/', got {path:?}"
+                    ),
+                ));
+            }
+        }
+        for (field, value) in [
+            ("engine.flush_interval_ms", self.flush_interval_ms),
+            ("engine.gc_interval_ms", self.gc_interval_ms),
+        ] {
+            if let Some(value) = value {
+                check_positive(field, value)?;
+            }
+        }
+        if let Some(value) = self.gc_min_age_ms {
+            check_finite_non_negative("engine.gc_min_age_ms", value)?;
+        }
+        for (field, value, low) in [
+            ("engine.max_wal_bytes", self.max_wal_bytes, 1),
+            ("engine.memtable_bytes", self.memtable_bytes, 1024),
+            ("engine.block_bytes", self.block_bytes, 64),
+            ("engine.block_cache_bytes", self.block_cache_bytes, 0),
+        ] {
+            if let Some(value) = value {
+                check_range_u64(field, value, low, 1 << 40)?;
+            }
+        }
+        if let Some(bits) = self.bloom_bits_per_key {
+            check_range_u64("engine.bloom_bits_per_key", bits.into(), 0, 64)?;
+        }
+        if let Some(count) = self.max_immutable_memtables {
+            check_range_u64("engine.max_immutable_memtables", count.into(), 1, 1024)?;
+        }
+        for (field, value) in [
+            ("engine.retry_base_delay_ms", self.retry_base_delay_ms),
+            ("engine.retry_max_delay_ms", self.retry_max_delay_ms),
+            ("engine.retry_deadline_ms", self.retry_deadline_ms),
+            ("engine.hedge_delay_ms", self.hedge_delay_ms),
+            (
+                "engine.reader_poll_interval_ms",
+                self.reader_poll_interval_ms,
+            ),
+        ] {
+            if let Some(value) = value {
+                check_positive(field, value)?;
+            }
+        }
+        if let Some(attempts) = self.store_max_attempts {
+            check_range_u64("engine.store_max_attempts", attempts.into(), 1, 1000)?;
+        }
+        if let Some(percentile) = self.hedge_percentile {
+            if !(percentile > 0.0 && percentile < 100.0) {
+                return Err(invalid(
+                    "engine.hedge_percentile",
+                    format!("must be strictly between 0 and 100, got {percentile}"),
+                ));
+            }
+            if self.hedge_delay_ms.is_some() {
+                return Err(invalid(
+                    "engine.hedge_delay_ms",
+                    "give hedge_percentile or hedge_delay_ms, not both",
+                ));
+            }
+        }
+        if let Some(compaction) = &self.compaction {
+            for (field, value) in [
+                ("engine.compaction.size_ratio", compaction.size_ratio),
+                ("engine.compaction.level_ratio", compaction.level_ratio),
+            ] {
+                if let Some(value) = value {
+                    check_positive(field, value)?;
+                }
+            }
+            if let Some(ratio) = compaction.level_ratio {
+                if ratio < 2.0 {
+                    return Err(invalid(
+                        "engine.compaction.level_ratio",
+                        format!("must be at least 2, got {ratio}"),
+                    ));
+                }
+            }
+            if compaction.level_base_bytes == Some(0) {
+                return Err(invalid(
+                    "engine.compaction.level_base_bytes",
+                    "a zero-sized level holds nothing",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn style_and_mode_names_read_back_and_are_the_json_spelling() {
+        for kind in CompactionKind::ALL {
+            assert_eq!(kind.to_string().parse::<CompactionKind>().unwrap(), *kind);
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(kind.as_str())
+            );
+        }
+        for kind in BackpressureKind::ALL {
+            assert_eq!(kind.to_string().parse::<BackpressureKind>().unwrap(), *kind);
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(kind.as_str())
+            );
+        }
+        let names: Vec<&str> = CompactionKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["none", "leveled", "size_tiered"]);
+        assert_eq!(
+            "lsm".parse::<CompactionKind>().unwrap_err().to_string(),
+            "unknown compaction style \"lsm\"; expected one of none, leveled, size_tiered"
+        );
+        assert_eq!(
+            "drop".parse::<BackpressureKind>().unwrap_err().to_string(),
+            "unknown backpressure mode \"drop\"; expected one of stall, reject"
+        );
+    }
+}

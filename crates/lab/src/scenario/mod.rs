@@ -1,0 +1,490 @@
+//! The scenario document: everything one run needs (seed, duration, workload, engine options,
+//! object-store preset and overrides, timed faults, an optional recommender loop), as a
+//! versioned serde schema, and its compile step.
+//!
+//! The same document is the CLI's input file, the payload of a share URL (see [`crate::share`])
+//! and the playground's state, so the schema is strict: every struct denies unknown fields,
+//! the version is checked before anything else, and names (compaction styles, backpressure
+//! modes, policies) are enums that refuse anything else as the document is read. Then
+//! [`Scenario::compile`] checks every value's range, has each value's owner check it and
+//! checks the resource budget ([`crate::budget`]), and yields a [`RunPlan`]: the typed values
+//! the runner ([`crate::runner`]) runs.
+//!
+//! The modules follow the document's sections: [`workload`], [`engine`], [`store`],
+//! [`faults`] (store faults and writer events), [`changes`] (timed setting changes) and
+//! [`recommender`]; [`json`] holds the serde helpers the schema shares (internally tagged
+//! enums read without serde's buffering path, and the pretty layout). Then the stages:
+//! [`translate`] maps sections onto the engine's and the store's option types, and
+//! [`compile`] runs every check once and builds the [`RunPlan`].
+
+/// A name in a scenario that is none of the names its type allows.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {found:?}; expected one of {}", expected.join(", "))]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub found: String,
+    pub expected: &'static [&'static str],
+}
+
+/// Declares a unit enum whose variants a scenario spells as snake_case strings, with `ALL`,
+/// `as_str`, `Display` and `FromStr`; serde reads and writes the same strings.
+macro_rules! named_enum {
+    (
+        $(#[$attr:meta])*
+        pub enum $name:ident: $what:literal {
+            $($(#[$vdoc:meta])* $variant:ident = $text:literal,)*
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant,)*
+        }
+
+        impl $name {
+            /// Every variant, in the order the playground lists them.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            const NAMES: &'static [&'static str] = &[$($text),*];
+
+            /// The name a scenario writes.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::scenario::UnknownName;
+
+            fn from_str(text: &str) -> Result<$name, Self::Err> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|variant| variant.as_str() == text)
+                    .ok_or_else(|| $crate::scenario::UnknownName {
+                        what: $what,
+                        found: text.to_string(),
+                        expected: $name::NAMES,
+                    })
+            }
+        }
+    };
+}
+
+pub mod changes;
+pub mod compile;
+pub mod engine;
+pub mod faults;
+mod json;
+pub mod recommender;
+pub mod store;
+#[cfg(test)]
+mod tests;
+pub mod translate;
+pub mod workload;
+
+pub use changes::SettingChange;
+pub use compile::{PlannedChange, PlannedFault, PlannedSetting, RunPlan};
+pub use engine::{BackpressureKind, BackpressureSpec, CompactionKind, CompactionSpec, EngineSpec};
+pub use faults::{FaultSpec, FaultWindow, StoreOp};
+pub use recommender::{
+    DriftSpec, GuardrailSpec, LogSpec, PolicySpec, PopulationSpec, RecommenderSpec,
+};
+pub use store::{LatencySpec, StorePreset, StoreSpec};
+pub use strata_recommender::PolicyKind;
+pub use workload::{KeyDistribution, OpMix, ValueBytes, WorkloadSpec};
+
+use faults::validate_fault;
+use json::indent_compact_json;
+use serde::{Deserialize, Serialize};
+
+/// The schema version this build reads and writes.
+pub const SCENARIO_VERSION: u32 = 1;
+
+/// The memtable size of [`Scenario::playground`]: small enough that flushes and compactions
+/// come within seconds at its write rate.
+pub const PLAYGROUND_MEMTABLE_BYTES: u64 = 128 * 1024;
+
+/// The longest simulated run a scenario may ask for: 7 days.
+pub const MAX_DURATION_MS: u64 = 7 * 24 * 3600 * 1000;
+/// The largest key space: the durability model keeps one entry per written key.
+pub const MAX_KEY_COUNT: u64 = 10_000_000;
+/// The largest value a workload writes (the engine's own limit may be lower).
+pub const MAX_VALUE_BYTES: u64 = 4 * 1024 * 1024;
+/// The longest key a workload writes (S3-style limit on keys).
+pub const MAX_KEY_BYTES: u32 = 1024;
+/// The highest arrival rate: beyond this a simulation would take hours of wall time.
+pub const MAX_RATE_OPS_PER_SEC: f64 = 1_000_000.0;
+/// The most operations in flight at once; the generator waits (like a client with a bounded
+/// connection pool) when it is reached.
+pub const MAX_IN_FLIGHT: u32 = 100_000;
+/// The most entries one scan or batch may touch.
+pub const MAX_OPS_PER_SCAN_OR_BATCH: u32 = 10_000;
+/// The most faults in one scenario.
+pub const MAX_FAULTS: usize = 1_000;
+/// The most timed setting changes in one scenario (each holds a whole workload, engine or
+/// store section, so this also bounds a share link's length).
+pub const MAX_CHANGES: usize = 256;
+/// Every value the workload writes starts with its 8-byte write id, so a read-back can tell
+/// which write it sees; values are therefore at least this long.
+pub const MIN_VALUE_BYTES: u64 = 8;
+
+/// Why a scenario was refused. Every message names the field and the rule it broke.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    /// Not JSON, a field of the wrong type, or an unknown field.
+    #[error("scenario could not be read: {0}")]
+    Parse(String),
+    #[error("unsupported scenario version {found}: this build reads version {supported}")]
+    UnsupportedVersion { found: String, supported: u32 },
+    #[error("invalid scenario: {field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("malformed share token: {0}")]
+    ShareToken(String),
+    /// The sizes, added up, cannot fit a browser tab (see [`crate::budget`]).
+    #[error(
+        "the scenario needs about {total} of memory, over the budget of {budget}; the largest part is {largest}: {largest_size}"
+    )]
+    OverBudget {
+        total: String,
+        budget: String,
+        largest: String,
+        largest_size: String,
+    },
+}
+
+/// Refuses a list longer than its limit: "1001 faults is over the limit of 1000".
+fn check_count(field: &str, count: usize, max: usize) -> Result<(), ScenarioError> {
+    if count > max {
+        return Err(invalid(
+            field,
+            format!("{count} {field} is over the limit of {max}"),
+        ));
+    }
+    Ok(())
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// One run: what to simulate and for how long.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Must be [`SCENARIO_VERSION`].
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The root seed: every random stream of the run derives from it.
+    pub seed: u64,
+    /// Simulated time the workload runs for (work in flight at the end is allowed to finish).
+    pub duration_ms: u64,
+    #[serde(default)]
+    pub workload: WorkloadSpec,
+    #[serde(default)]
+    pub engine: EngineSpec,
+    #[serde(default)]
+    pub store: StoreSpec,
+    /// Faults and writer events, each at its simulated time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultSpec>,
+    /// Workload, engine and store settings replaced at a simulated time (the playground's live
+    /// controls are recorded here, so a share link replays them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<SettingChange>,
+    /// The recommender loop, when the scenario runs one beside the workload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommender: Option<RecommenderSpec>,
+    /// Read back every acknowledged-durable write when the run ends, and count the lost ones.
+    #[serde(default = "default_true")]
+    pub verify_at_end: bool,
+    #[serde(default)]
+    pub trace: TraceSpec,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// How much of the trace is retained for drawing (the hash and metrics cover everything).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TraceSpec {
+    pub ring_capacity: usize,
+}
+
+impl Default for TraceSpec {
+    fn default() -> Self {
+        TraceSpec {
+            ring_capacity: 10_000,
+        }
+    }
+}
+
+impl Default for Scenario {
+    /// A small, steady write workload on S3 Standard: the playground's starting point.
+    fn default() -> Self {
+        Scenario {
+            version: SCENARIO_VERSION,
+            name: "default".to_string(),
+            description: String::new(),
+            seed: 42,
+            duration_ms: 10_000,
+            workload: WorkloadSpec::default(),
+            engine: EngineSpec::default(),
+            store: StoreSpec::default(),
+            faults: Vec::new(),
+            changes: Vec::new(),
+            recommender: None,
+            verify_at_end: true,
+            trace: TraceSpec::default(),
+        }
+    }
+}
+
+impl Scenario {
+    /// The playground's starting scenario, and the one to run to see the engine at work: a
+    /// mixed workload on S3 Standard with a Thompson-sampling recommender logging into the
+    /// engine, and leveled compaction tuned so that the first minute already shows flushes
+    /// filling L0 and a compaction merging them into L1 (a 128 KiB memtable flushes every
+    /// few seconds; four L0 SSTs trigger a merge; L1 holds 512 KiB before it spills into L2).
+    pub fn playground() -> Scenario {
+        let mut scenario = Scenario {
+            name: "playground".to_string(),
+            description: "A mixed workload on S3 Standard with leveled compaction and a Thompson-sampling recommender logging into the engine.".to_string(),
+            duration_ms: 600_000,
+            ..Scenario::default()
+        };
+        scenario.workload.rate_ops_per_sec = 200.0;
+        scenario.workload.key_distribution = KeyDistribution::Zipf { s: 0.9 };
+        scenario.workload.mix = OpMix {
+            read: 0.3,
+            write: 0.7,
+            ..OpMix::default()
+        };
+        scenario.engine.memtable_bytes = Some(PLAYGROUND_MEMTABLE_BYTES);
+        scenario.engine.compaction = Some(CompactionSpec {
+            l0_trigger: Some(4),
+            level_base_bytes: Some(4 * PLAYGROUND_MEMTABLE_BYTES),
+            level_ratio: Some(10.0),
+            ..CompactionSpec::style(CompactionKind::Leveled)
+        });
+        scenario.store.preset = StorePreset::S3Standard;
+        scenario.recommender = Some(RecommenderSpec::playground());
+        scenario
+    }
+
+    /// Parses and validates a scenario document. The version is checked first, so that a
+    /// document from another version gets a version error rather than a field error.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        let Some(object) = value.as_object() else {
+            return Err(ScenarioError::Parse(
+                "a scenario is a JSON object".to_string(),
+            ));
+        };
+        match object.get("version") {
+            None => {
+                return Err(invalid(
+                    "version",
+                    format!("missing; this build reads version {SCENARIO_VERSION}"),
+                ))
+            }
+            Some(serde_json::Value::Number(n)) if n.as_u64() == Some(SCENARIO_VERSION.into()) => {}
+            Some(other) => {
+                return Err(ScenarioError::UnsupportedVersion {
+                    found: other.to_string(),
+                    supported: SCENARIO_VERSION,
+                })
+            }
+        }
+        let scenario: Scenario =
+            serde_json::from_value(value).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// The document as pretty JSON (what `strata` reads and the playground saves).
+    pub fn to_json_pretty(&self) -> String {
+        // Re-indenting the compact text gives serde_json's pretty output byte for byte without
+        // a second, pretty-printing copy of every type's `Serialize` code in the playground.
+        indent_compact_json(&self.to_json())
+    }
+
+    /// The document as compact JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self)
+            .expect("a scenario has only string-keyed maps and finite numbers")
+    }
+
+    /// Compiles the scenario ([`Scenario::compile`]) and keeps only the verdict: `Ok` when it
+    /// runs, else the first error, the same one `strata run` and the playground report.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        self.compile().map(|_| ())
+    }
+
+    /// The document's own ranges, section by section: the first step of
+    /// [`Scenario::compile`].
+    fn check_fields(&self) -> Result<(), ScenarioError> {
+        if self.version != SCENARIO_VERSION {
+            return Err(ScenarioError::UnsupportedVersion {
+                found: self.version.to_string(),
+                supported: SCENARIO_VERSION,
+            });
+        }
+        if self.duration_ms == 0 {
+            return Err(invalid("duration_ms", "must be greater than zero"));
+        }
+        if self.duration_ms > MAX_DURATION_MS {
+            return Err(invalid(
+                "duration_ms",
+                format!(
+                    "{} is over the limit of {MAX_DURATION_MS} (7 days)",
+                    self.duration_ms
+                ),
+            ));
+        }
+        self.workload.validate()?;
+        self.engine.validate()?;
+        self.store.validate()?;
+        check_count("faults", self.faults.len(), MAX_FAULTS)?;
+        for (index, fault) in self.faults.iter().enumerate() {
+            validate_fault(&format!("faults[{index}]"), fault, self.duration_ms)?;
+        }
+        self.validate_writer_events()?;
+        check_count("changes", self.changes.len(), MAX_CHANGES)?;
+        for (index, change) in self.changes.iter().enumerate() {
+            change.validate(&format!("changes[{index}]"), self.duration_ms)?;
+        }
+        if let Some(recommender) = &self.recommender {
+            recommender.validate(self.duration_ms)?;
+        }
+        if self.trace.ring_capacity == 0
+            || self.trace.ring_capacity > strata_sim::trace::MAX_RING_CAPACITY
+        {
+            return Err(invalid(
+                "trace.ring_capacity",
+                format!(
+                    "must be between 1 and {}, got {}",
+                    strata_sim::trace::MAX_RING_CAPACITY,
+                    self.trace.ring_capacity
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Crash, recover and zombie events must make sense in time order: a recover needs a
+    /// crashed writer, and a crash or a zombie needs a live one.
+    fn validate_writer_events(&self) -> Result<(), ScenarioError> {
+        let mut events: Vec<(u64, usize, &FaultSpec)> = Vec::new();
+        for (index, fault) in self.faults.iter().enumerate() {
+            match fault {
+                FaultSpec::CrashWriter {
+                    at_ms,
+                    recover_after_ms,
+                } => {
+                    events.push((*at_ms, index, fault));
+                    if let Some(after) = recover_after_ms {
+                        let recover_at = at_ms.saturating_add(*after);
+                        if recover_at > self.duration_ms {
+                            return Err(invalid(
+                                format!("faults[{index}].recover_after_ms"),
+                                format!(
+                                    "the recovery at {recover_at} ms is after the run ends (duration_ms {})",
+                                    self.duration_ms
+                                ),
+                            ));
+                        }
+                        events.push((recover_at, index, &RECOVER_MARKER));
+                    }
+                }
+                FaultSpec::Recover { at_ms } | FaultSpec::StartZombie { at_ms } => {
+                    events.push((*at_ms, index, fault))
+                }
+                _ => {}
+            }
+        }
+        // Stable by time, then by position in the document.
+        events.sort_by_key(|(at, index, _)| (*at, *index));
+        let mut writer_up = true;
+        for (_, index, event) in events {
+            let field = format!("faults[{index}]");
+            match event {
+                FaultSpec::CrashWriter { .. } | FaultSpec::StartZombie { .. } if !writer_up => {
+                    return Err(invalid(
+                        field,
+                        format!(
+                            "{} while the writer is down (add a recover first)",
+                            event.kind()
+                        ),
+                    ));
+                }
+                FaultSpec::CrashWriter { .. } => writer_up = false,
+                FaultSpec::Recover { .. } if writer_up => {
+                    return Err(invalid(
+                        field,
+                        "recover while the writer is up (crash it first)",
+                    ));
+                }
+                FaultSpec::Recover { .. } => writer_up = true,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Stands for the recover implied by `crash_writer.recover_after_ms` in the ordering check.
+const RECOVER_MARKER: FaultSpec = FaultSpec::Recover { at_ms: 0 };
+
+fn check_finite_non_negative(field: &str, value: f64) -> Result<(), ScenarioError> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(invalid(
+            field,
+            format!("must be a finite number ≥ 0, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_positive(field: &str, value: f64) -> Result<(), ScenarioError> {
+    if !value.is_finite() || value <= 0.0 {
+        return Err(invalid(
+            field,
+            format!("must be a finite number > 0, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_probability(field: &str, value: f64) -> Result<(), ScenarioError> {
+    if !(0.0..=1.0).contains(&value) {
+        return Err(invalid(field, format!("must be in [0, 1], got {value}")));
+    }
+    Ok(())
+}
+
+fn check_range_u64(field: &str, value: u64, low: u64, high: u64) -> Result<(), ScenarioError> {
+    if value < low || value > high {
+        return Err(invalid(
+            field,
+            format!("must be between {low} and {high}, got {value}"),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,351 @@
+//! The recommender section: the bandit policy and its parameters, the simulated population,
+//! drift of preferences, guardrails, and where the loop logs and checkpoints.
+
+use super::json::deserialize_tagged;
+use super::{
+    check_finite_non_negative, check_positive, check_probability, check_range_u64, invalid,
+    ScenarioError, MAX_RATE_OPS_PER_SEC,
+};
+use serde::{Deserialize, Deserializer, Serialize};
+use strata_recommender::PolicyKind;
+
+/// The recommender loop that runs beside the workload: a policy serving slates to a simulated
+/// population, logging impressions into the engine and checkpointing its state there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommenderSpec {
+    pub policy: PolicySpec,
+    #[serde(default)]
+    pub population: PopulationSpec,
+    /// Changes of the users' preferences over time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<DriftSpec>,
+    #[serde(default)]
+    pub guardrails: GuardrailSpec,
+    #[serde(default)]
+    pub log: LogSpec,
+}
+
+impl RecommenderSpec {
+    /// The recommender loop of [`Scenario::playground`] (and the one the playground adds when
+    /// the loop is turned on): Thompson sampling over 12 items, 10 slates a second, with an
+    /// abrupt change of preferences at 2 minutes.
+    pub fn playground() -> Self {
+        RecommenderSpec {
+            policy: PolicySpec::named(PolicyKind::Thompson),
+            population: PopulationSpec {
+                items: 12,
+                slates_per_sec: 10.0,
+                ..PopulationSpec::default()
+            },
+            drift: vec![DriftSpec::Abrupt { at_ms: 120_000 }],
+            guardrails: GuardrailSpec::default(),
+            log: LogSpec::default(),
+        }
+    }
+}
+
+/// A policy written by its short name, the spelling scenarios have always used (the
+/// recommender's own serde names are longer: `thompson` for `ts`).
+mod policy_name {
+    use serde::{de, Deserialize, Deserializer, Serializer};
+    use strata_recommender::PolicyKind;
+
+    pub fn serialize<S: Serializer>(kind: &PolicyKind, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(kind.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PolicyKind, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(de::Error::custom)
+    }
+}
+
+/// The bandit policy and its parameters (absent parameters keep the policy's defaults).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    /// The algorithm, by its short name (`ts`, `linucb`…: [`PolicyKind::as_str`]).
+    #[serde(with = "policy_name")]
+    pub name: PolicyKind,
+    /// UCB1's exploration factor, LinUCB's bonus width or LinTS's posterior scale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// ε-greedy's exploration rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epsilon: Option<f64>,
+    /// Softmax temperature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau: Option<f64>,
+    /// Discount per update for non-stationary worlds, in (0, 1] (not with `window`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<f64>,
+    /// Sliding window of the last this many updates (not with `discount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<u32>,
+}
+
+impl PolicySpec {
+    /// The policy `name` with every parameter at the policy's default.
+    pub fn named(name: PolicyKind) -> Self {
+        PolicySpec {
+            name,
+            alpha: None,
+            epsilon: None,
+            tau: None,
+            discount: None,
+            window: None,
+        }
+    }
+}
+
+/// The simulated users and items.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PopulationSpec {
+    pub users: u32,
+    pub items: u32,
+    /// Feature dimensions of users and items.
+    pub dims: u32,
+    /// Item categories (the diversity guardrail counts distinct categories in a slate).
+    pub categories: u32,
+    /// Items shown per slate.
+    pub slate_size: u32,
+    /// Slates shown per simulated second.
+    pub slates_per_sec: f64,
+    /// Popularity gained per ln(1 + exposures): the feedback loop (0 turns it off).
+    pub feedback_gain: f64,
+    /// Additive click logit per slate position, first position first (absent: the click
+    /// model's default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position_bias: Option<Vec<f64>>,
+}
+
+impl Default for PopulationSpec {
+    fn default() -> Self {
+        PopulationSpec {
+            users: 200,
+            items: 30,
+            dims: 4,
+            categories: 5,
+            slate_size: 3,
+            slates_per_sec: 20.0,
+            feedback_gain: 0.0,
+            position_bias: None,
+        }
+    }
+}
+
+/// A change of preferences.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DriftSpec {
+    /// At `at_ms`, every user's preferences are redrawn.
+    Abrupt { at_ms: u64 },
+    /// From `from_ms` to `until_ms`, preferences rotate by `degrees` in all.
+    Gradual {
+        from_ms: u64,
+        until_ms: u64,
+        degrees: f64,
+    },
+}
+
+/// [`DriftSpec`]'s fields, read externally tagged (see [`deserialize_tagged`]).
+#[derive(Deserialize)]
+#[serde(remote = "DriftSpec", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(dead_code)] // Only its generated `deserialize` is used; it builds `DriftSpec`s.
+enum DriftSpecDef {
+    Abrupt {
+        at_ms: u64,
+    },
+    Gradual {
+        from_ms: u64,
+        until_ms: u64,
+        degrees: f64,
+    },
+}
+
+impl<'de> Deserialize<'de> for DriftSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_tagged(deserializer, "kind", "drift", DriftSpecDef::deserialize)
+    }
+}
+
+/// Limits that keep an adapting policy trustworthy.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuardrailSpec {
+    /// The largest share of decisions that may be exploratory, in [0, 1].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_exploration_share: Option<f64>,
+    /// The fewest distinct item categories a slate must hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_distinct_categories: Option<u32>,
+    /// The largest total-variation distance between consecutive served distributions, (0, 1].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_policy_change: Option<f64>,
+}
+
+/// Where the recommender's logs and checkpoints go.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSpec {
+    /// Write every impression into the engine.
+    pub log_impressions: bool,
+    /// Checkpoint the policy's state every this many impressions (0: never).
+    pub checkpoint_every: u64,
+    /// Wait for each step's batch to be durable before the next step.
+    pub durable_writes: bool,
+}
+
+impl Default for LogSpec {
+    fn default() -> Self {
+        LogSpec {
+            log_impressions: true,
+            checkpoint_every: 1000,
+            durable_writes: false,
+        }
+    }
+}
+
+impl RecommenderSpec {
+    pub fn validate(&self, duration_ms: u64) -> Result<(), ScenarioError> {
+        let policy = &self.policy;
+        if let Some(alpha) = policy.alpha {
+            check_finite_non_negative("recommender.policy.alpha", alpha)?;
+        }
+        if let Some(epsilon) = policy.epsilon {
+            check_probability("recommender.policy.epsilon", epsilon)?;
+        }
+        if let Some(tau) = policy.tau {
+            check_positive("recommender.policy.tau", tau)?;
+        }
+        if let Some(discount) = policy.discount {
+            if !(discount > 0.0 && discount <= 1.0) {
+                return Err(invalid(
+                    "recommender.policy.discount",
+                    format!("must be in (0, 1], got {discount}"),
+                ));
+            }
+            if policy.window.is_some() {
+                return Err(invalid(
+                    "recommender.policy",
+                    "give discount or window, not both",
+                ));
+            }
+        }
+        if let Some(window) = policy.window {
+            check_range_u64("recommender.policy.window", window.into(), 1, 1_000_000)?;
+        }
+        let population = &self.population;
+        check_range_u64(
+            "recommender.population.users",
+            population.users.into(),
+            1,
+            100_000,
+        )?;
+        check_range_u64(
+            "recommender.population.items",
+            population.items.into(),
+            1,
+            10_000,
+        )?;
+        check_range_u64("recommender.population.dims", population.dims.into(), 1, 64)?;
+        check_range_u64(
+            "recommender.population.categories",
+            population.categories.into(),
+            1,
+            population.items.into(),
+        )?;
+        check_range_u64(
+            "recommender.population.slate_size",
+            population.slate_size.into(),
+            1,
+            population.items.into(),
+        )?;
+        check_positive(
+            "recommender.population.slates_per_sec",
+            population.slates_per_sec,
+        )?;
+        if population.slates_per_sec > MAX_RATE_OPS_PER_SEC {
+            return Err(invalid(
+                "recommender.population.slates_per_sec",
+                format!("over the limit of {MAX_RATE_OPS_PER_SEC}"),
+            ));
+        }
+        check_finite_non_negative(
+            "recommender.population.feedback_gain",
+            population.feedback_gain,
+        )?;
+        if let Some(bias) = &population.position_bias {
+            if bias.is_empty() || bias.iter().any(|b| !b.is_finite()) {
+                return Err(invalid(
+                    "recommender.population.position_bias",
+                    "needs at least one entry, all finite",
+                ));
+            }
+        }
+        for (index, drift) in self.drift.iter().enumerate() {
+            let field = format!("recommender.drift[{index}]");
+            match drift {
+                DriftSpec::Abrupt { at_ms } => {
+                    if *at_ms > duration_ms {
+                        return Err(invalid(
+                            format!("{field}.at_ms"),
+                            format!("{at_ms} is after the run ends (duration_ms {duration_ms})"),
+                        ));
+                    }
+                }
+                DriftSpec::Gradual {
+                    from_ms,
+                    until_ms,
+                    degrees,
+                } => {
+                    if until_ms <= from_ms {
+                        return Err(invalid(
+                            format!("{field}.until_ms"),
+                            format!(
+                                "the drift ends at {until_ms}, not after it starts at {from_ms}"
+                            ),
+                        ));
+                    }
+                    if !degrees.is_finite() {
+                        return Err(invalid(format!("{field}.degrees"), "must be finite"));
+                    }
+                }
+            }
+        }
+        if self
+            .drift
+            .iter()
+            .filter(|d| matches!(d, DriftSpec::Gradual { .. }))
+            .count()
+            > 1
+        {
+            return Err(invalid(
+                "recommender.drift",
+                "at most one gradual drift per scenario",
+            ));
+        }
+        if let Some(share) = self.guardrails.max_exploration_share {
+            check_probability("recommender.guardrails.max_exploration_share", share)?;
+        }
+        if let Some(change) = self.guardrails.max_policy_change {
+            if !(change > 0.0 && change <= 1.0) {
+                return Err(invalid(
+                    "recommender.guardrails.max_policy_change",
+                    format!("must be in (0, 1], got {change}"),
+                ));
+            }
+        }
+        if let Some(distinct) = self.guardrails.min_distinct_categories {
+            check_range_u64(
+                "recommender.guardrails.min_distinct_categories",
+                distinct.into(),
+                1,
+                population.slate_size.min(population.categories).into(),
+            )?;
+        }
+        Ok(())
+    }
+}
