@@ -19,7 +19,8 @@ use strata_recommender::simulation::RecommenderConfig;
 use strata_recommender::{PolicyConfig, PolicyKind, RecommenderError};
 use strata_sim::SimDuration;
 
-/// Where the loop writes in the engine (workload keys start with `k`, so they never mix).
+/// Where the loop writes in the engine: after every workload key
+/// ([`crate::workload::KeySpace::end`]), so the two never mix.
 pub const LOG_PREFIX: &str = "recommender";
 
 /// Everything the runner needs to start the loop.
@@ -245,6 +246,11 @@ mod tests {
 
     fn plan_policy(name: PolicyKind) -> PolicyConfig {
         plan(&spec(name)).unwrap().config.policy
+    }
+
+    #[test]
+    fn the_log_sorts_after_every_workload_key() {
+        assert!(crate::workload::KeySpace::end() <= LOG_PREFIX.as_bytes().to_vec());
     }
 
     #[test]

@@ -155,7 +155,8 @@ impl KeySpace {
     /// Key `index`, `key_bytes` long.
     pub fn key(&self, index: u64) -> Vec<u8> {
         let width = (self.key_bytes as usize).saturating_sub(1);
-        format!("k{index:0width$}").into_bytes()
+        let prefix = char::from(KeySpace::PREFIX);
+        format!("{prefix}{index:0width$}").into_bytes()
     }
 
     /// The index back from a key made by [`KeySpace::key`].

@@ -145,9 +145,12 @@ struct Ctx {
     /// Whether any corruption (bit flip or re-sealed) can be in the store.
     bit_flips_possible: bool,
     clocks: RefCell<Vec<Rc<ProcessClock>>>,
-    /// The recommender's twin: the policy after each step, and the newest step whose batch
-    /// was acknowledged durable.
-    twins: RefCell<Vec<AnyPolicy>>,
+    /// The recommender's twin: the policy after each step any recommender process took, in
+    /// the order they were taken (`None` for a step whose write never reached the log), and
+    /// the newest step whose batch was acknowledged durable. A step keeps its index for
+    /// good: a zombie and the current process interleave their steps, and one process's
+    /// failed write must not take back another's step.
+    twins: RefCell<Vec<Option<AnyPolicy>>>,
     twin_durable_step: Cell<usize>,
     next_impression: Cell<u64>,
     /// Out-of-band manifest tracking.
@@ -771,5 +774,21 @@ mod tests {
         assert!(first.stats.writes_issued > 0 && first.stats.reads_checked > 0);
         let other = run_world(&generate(4), None);
         assert_ne!(other.stats.interleaving_hash, first.stats.interleaving_hash);
+    }
+
+    /// In these worlds a recommender past its stop time is still waiting on a write when the
+    /// next one takes over; its write then fails, not applied. Its step must not take back the
+    /// current recommender's step from the twins, or no twin matches the next recovery.
+    #[test]
+    fn a_zombie_recommenders_failed_write_leaves_the_current_ones_steps_in_the_twins() {
+        for seed in [1081, 2138] {
+            let outcome = run_world(&generate(seed), None);
+            assert!(
+                outcome.failure.is_none(),
+                "seed {seed}: {:?}",
+                outcome.failure
+            );
+            assert!(outcome.stats.recoveries_checked >= 2, "seed {seed}");
+        }
     }
 }

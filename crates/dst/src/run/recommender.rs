@@ -18,11 +18,11 @@ pub(super) fn check_recovered(ctx: &Ctx, db: &Db, recovered: &AnyPolicy) {
     ctx.stats.borrow_mut().recoveries_checked += 1;
     let mut twins = ctx.twins.borrow_mut();
     if twins.is_empty() {
-        twins.push(recovered.clone());
+        twins.push(Some(recovered.clone()));
         return;
     }
     let durable = ctx.twin_durable_step.get();
-    match (durable..twins.len()).find(|&step| twins[step] == *recovered) {
+    match (durable..twins.len()).find(|&step| twins[step].as_ref() == Some(recovered)) {
         Some(step) => {
             twins.truncate(step + 1);
             ctx.twin_durable_step.set(step);
@@ -128,7 +128,7 @@ pub(super) async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: Sim
                 serde_json::to_vec(&checkpoint).expect("checkpoints serialise"),
             );
         }
-        ctx.twins.borrow_mut().push(policy.clone());
+        ctx.twins.borrow_mut().push(Some(policy.clone()));
         let step = ctx.twins.borrow().len() - 1;
         let durable = rng.bernoulli(0.5);
         let options = if durable {
@@ -149,9 +149,14 @@ pub(super) async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: Sim
                     return;
                 }
                 if db.acknowledged_seq() == before {
-                    // Not applied: the policy must not run ahead of its log. Recover from
-                    // the engine, as a restarted process would.
-                    ctx.twins.borrow_mut().pop();
+                    // Not applied: this step never reached the log, so no recovery may
+                    // match it. Its slot stays (other processes' steps keep their
+                    // indices); a recovery may already have cut the list below it. The
+                    // policy must not run ahead of its log: recover from the engine, as a
+                    // restarted process would.
+                    if let Some(slot) = ctx.twins.borrow_mut().get_mut(step) {
+                        *slot = None;
+                    }
                     match recover(&ctx, &db).await {
                         Some(recovered) => {
                             check_recovered(&ctx, &db, &recovered);

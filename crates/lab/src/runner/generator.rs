@@ -44,3 +44,30 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::super::world::tiny;
+    use crate::scenario::StorePreset;
+
+    #[test]
+    fn arrivals_wait_while_max_in_flight_operations_are_in_flight() {
+        let mut scenario = tiny::scenario();
+        // Durable writes on S3 Standard take tens of milliseconds each, far slower than
+        // 10,000 arrivals a second.
+        scenario.store.preset = StorePreset::S3Standard;
+        scenario.workload.rate_ops_per_sec = 10_000.0;
+        scenario.workload.await_durable = true;
+        scenario.workload.max_in_flight = 5;
+        let (sim, world) = tiny::world(&scenario);
+        for ms in (200..=1000).step_by(50) {
+            tiny::run_until(&sim, ms);
+            assert!(world.workload.in_flight.get() <= 5, "at {ms} ms");
+        }
+        assert_eq!(world.workload.in_flight.get(), 5, "the limit is reached");
+    }
+}

@@ -27,7 +27,7 @@ impl World {
             .await
             {
                 Ok(reader) => {
-                    *self.writers.reader.borrow_mut() = Some(Rc::new(reader));
+                    self.writers.set_reader(reader);
                     return;
                 }
                 Err(error) => {

@@ -87,6 +87,13 @@ impl WriterSide {
         self.opens.set(self.opens.get() + 1);
     }
 
+    /// Keeps the read replica once it has opened (it opens once a run).
+    pub(super) fn set_reader(&self, reader: Reader) {
+        let mut slot = self.reader.borrow_mut();
+        assert!(slot.is_none(), "the read replica opens once");
+        *slot = Some(Rc::new(reader));
+    }
+
     /// Keeps the writer a takeover replaced, until the run ends. (Two takeovers started
     /// before either finished both replace the same old writer: the record stays that one.)
     pub(super) fn set_zombie(&self, old: Rc<Db>) {
