@@ -165,7 +165,7 @@ mod tests {
 
     use super::*;
 
-    fn reason(result: Result<(), ScenarioError>) -> (String, String) {
+    fn refusal(result: Result<(), ScenarioError>) -> (String, String) {
         match result.unwrap_err() {
             ScenarioError::Invalid { field, reason } => (field, reason),
             other => panic!("{other:?}"),
@@ -194,38 +194,38 @@ mod tests {
         assert!(check_tenants(std::slice::from_ref(&ok), "db").is_ok());
 
         let bad_name = TenantSpec::new("Hot!", WorkloadSpec::default());
-        let (field, reason) = reason(check_tenants(&[bad_name], "db"));
+        let (field, reason) = refusal(check_tenants(&[bad_name], "db"));
         assert_eq!(field, "tenants[0].name");
         assert!(reason.contains("lowercase"), "{reason}");
 
         let own = TenantSpec::new("db", WorkloadSpec::default());
-        let (_, reason) = reason(check_tenants(&[own], "db/main"));
+        let (_, reason) = refusal(check_tenants(&[own], "db/main"));
         assert!(reason.contains("engine.path"), "{reason}");
 
         let mut spread = TenantSpec::new("hot", WorkloadSpec::default());
         spread.prefixes = 2;
         let clash = TenantSpec::new("hot-1", WorkloadSpec::default());
-        let (field, reason) = reason(check_tenants(&[spread.clone(), clash], "db"));
+        let (field, reason) = refusal(check_tenants(&[spread.clone(), clash], "db"));
         assert_eq!(field, "tenants[1].name");
         assert!(reason.contains("tenants[0]"), "{reason}");
 
         spread.prefixes = 0;
-        let (field, _) = reason(check_tenants(&[spread.clone()], "db"));
+        let (field, _) = refusal(check_tenants(&[spread.clone()], "db"));
         assert_eq!(field, "tenants[0].prefixes");
         spread.prefixes = 3;
         spread.workload.key_count = 2;
-        let (field, _) = reason(check_tenants(&[spread], "db"));
+        let (field, _) = refusal(check_tenants(&[spread], "db"));
         assert_eq!(field, "tenants[0].workload.key_count");
 
         let mut slow = ok.clone();
         slow.workload.rate_ops_per_sec = -1.0;
-        let (field, _) = reason(check_tenants(&[ok.clone(), slow], "db"));
+        let (field, _) = refusal(check_tenants(&[ok.clone(), slow], "db"));
         assert_eq!(field, "tenants[1].workload.rate_ops_per_sec");
 
         let many: Vec<TenantSpec> = (0..=MAX_TENANTS)
             .map(|i| TenantSpec::new(&format!("t{i}"), WorkloadSpec::default()))
             .collect();
-        let (field, _) = reason(check_tenants(&many, "db"));
+        let (field, _) = refusal(check_tenants(&many, "db"));
         assert_eq!(field, "tenants");
     }
 }
