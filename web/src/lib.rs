@@ -34,6 +34,7 @@ pub mod recommender;
 pub mod scenario_panel;
 pub mod session;
 pub mod storage;
+pub mod tenants;
 pub mod timeline;
 pub mod widgets;
 

@@ -10,11 +10,12 @@
 use crate::charts::LatencyHistogram;
 use crate::format;
 use crate::session::{Activity, ActivityKind, EventLine, Session};
+use crate::tenants::tenants_panel;
 use crate::timeline::{requests_in_window, Timeline};
 use std::rc::Rc;
 use strata_engine::compaction::level_target_bytes;
 use strata_engine::{CompactionStyle, DbState, DbStatus};
-use strata_lab::runner::{ClientError, WriterStatus};
+use strata_lab::runner::{ClientError, TenantSummary, WriterStatus};
 use strata_sim::{Histogram, RequestRecord, SimDuration, SimTime, StoreOp};
 use yew::prelude::*;
 
@@ -138,6 +139,8 @@ pub struct StorageModel {
     pub window_start: SimTime,
     pub errors: Vec<ClientError>,
     pub events: Vec<EventLine>,
+    /// One row per database on the bucket; empty without tenants.
+    pub tenants: Vec<TenantSummary>,
 }
 
 impl StorageModel {
@@ -232,6 +235,7 @@ impl StorageModel {
             window_start,
             errors,
             events,
+            tenants: lab.tenant_rows(),
         }
     }
 }
@@ -644,6 +648,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                 { activity_strip(m) }
                 { wal_figure(m) }
             </section>
+            { tenants_panel(&m.tenants) }
             <section class="panel" aria-label="request timeline">
                 <h2>{ format!("Object-store requests ({}, last {} s of simulated time)", m.preset, TIMELINE_WINDOW.as_secs_f64()) }</h2>
                 <Timeline requests={m.requests.clone()} window_start={m.window_start} window_end={m.now} />

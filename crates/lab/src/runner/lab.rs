@@ -3,7 +3,9 @@
 //! simulated millisecond and live controls applied now.
 
 use super::summary::{summary_of, Summary};
-use super::tenants::{all_finished, run_end, start_tenants, with_tenants, Tenant};
+use super::tenants::{
+    all_finished, run_end, start_tenants, summaries, with_tenants, Tenant, TenantSummary,
+};
 use super::world::World;
 use super::{ClientError, Control, LabError, Progress, WriterStatus};
 use crate::metrics::{self, Metrics};
@@ -392,6 +394,21 @@ impl Lab {
             summary,
             &self.world,
             &metrics,
+            &self.tenants,
+            &self.store.stats().by_prefix,
+        )
+    }
+
+    /// The summary's `tenants` rows alone (empty without tenants): one per database on the
+    /// bucket, the scenario's own first. The playground draws them every frame without
+    /// building the whole summary.
+    pub fn tenant_rows(&self) -> Vec<TenantSummary> {
+        if self.tenants.is_empty() {
+            return Vec::new();
+        }
+        summaries(
+            &self.world.path,
+            &self.metrics.borrow(),
             &self.tenants,
             &self.store.stats().by_prefix,
         )
