@@ -378,6 +378,36 @@ fn run_against_a_real_directory_store() {
     assert!(bucket.join("db").join("wal").is_dir());
     assert!(bucket.join("db").join("manifest").is_dir());
 
+    // Tenants run against a real store too, each database in its own directory.
+    let tenants = write(
+        &dir,
+        "tenants.json",
+        r#"{
+          "version": 1, "name": "tenants", "seed": 3, "duration_ms": 600,
+          "workload": {"rate_ops_per_sec": 100, "key_count": 100, "await_durable": true},
+          "engine": {"flush_interval_ms": 20},
+          "tenants": [{"name": "other", "prefixes": 2,
+                       "workload": {"rate_ops_per_sec": 100, "key_count": 100, "await_durable": true}}]
+        }"#,
+    );
+    let tenant_bucket = dir.join("tenant-bucket");
+    let url = format!("file://{}", tenant_bucket.display());
+    let output = strata(&["run", &tenants, "--store", &url]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let rows = summary["tenants"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{summary}");
+    for row in rows {
+        assert_eq!(row["lost_durable"], 0, "{row}");
+        assert!(
+            row["operations"]["put"]["ok"].as_u64().unwrap() > 5,
+            "{row}"
+        );
+    }
+    for path in ["db", "other-0", "other-1"] {
+        assert!(tenant_bucket.join(path).join("manifest").is_dir(), "{path}");
+    }
+
     assert_one_line_error(
         &strata(&["run", &example("outage"), "--store", "memory://"]),
         1,
