@@ -44,6 +44,7 @@
 //! folds the same trace shows the same numbers.
 
 pub mod bench;
+pub mod chapter;
 pub mod budget;
 pub mod durability;
 pub mod metrics;

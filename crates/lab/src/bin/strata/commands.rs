@@ -40,6 +40,7 @@ Commands:
   run SCENARIO.json       simulate a scenario and print its JSON summary
   validate SCENARIO.json  check a scenario document and say what is wrong
   share SCENARIO.json     print the scenario's share token (for a playground URL)
+  chapter CHAPTER.json    run a chapter (and its side-by-side variant), check its claims
   bandit simulate         run a K-armed Bernoulli bandit over seeds, print regret
   bandit linear           run a contextual bandit (LinUCB, linear TS) on CSV data
   ope                     off-policy evaluation of a target policy on a logged CSV
@@ -84,6 +85,14 @@ Prints the scenario's share token (v1. + base64url JSON). The playground opens i
 #s=TOKEN in its URL and reproduces the same run, with the same trace hash.
 ";
 
+const CHAPTER_HELP: &str = "\
+Usage: strata chapter CHAPTER.json
+
+Reads a chapter (web/chapters/NAME.json; docs/chapters.md), runs its scenario and its
+variant to the end, and prints JSON: each beat's stopping time and each claim's figure in both
+runs. Exits 1, naming the claim, if a claim does not hold.
+";
+
 const BANDIT_HELP: &str = "\
 Usage: strata bandit <simulate|linear> [flags]
 
@@ -111,6 +120,7 @@ pub fn dispatch(argv: &[String]) -> CommandResult {
         "run" => run(rest),
         "validate" => validate(rest),
         "share" => share(rest),
+        "chapter" => chapter(rest),
         "bandit" => match rest.first().map(String::as_str) {
             Some("simulate") => crate::commands::bandit_simulate(&rest[1..]),
             Some("linear") => crate::commands::bandit_linear(&rest[1..]),
@@ -247,6 +257,29 @@ fn share(argv: &[String]) -> CommandResult {
     let path = args.one_positional("SCENARIO.json")?;
     let scenario = load_scenario(path)?;
     out(&scenario.to_share_token());
+    Ok(())
+}
+
+fn chapter(argv: &[String]) -> CommandResult {
+    let Some(args) = parse("chapter", argv, &[], CHAPTER_HELP)? else {
+        return Ok(());
+    };
+    let path = args.one_positional("CHAPTER.json")?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::runtime(format!("cannot read {path}: {e}")))?;
+    let chapter = strata_lab::chapter::Chapter::from_json(&text)
+        .map_err(|e| Failure::runtime(format!("{path}: {e}")))?;
+    let verified = chapter
+        .verify()
+        .map_err(|e| Failure::runtime(format!("{path}: {e}")))?;
+    let report = serde_json::json!({
+        "title": chapter.title,
+        "beats_ms": verified.beat_times.iter().map(|t| t.as_millis_f64()).collect::<Vec<_>>(),
+        "claims": verified.figures.iter().map(|(figure, base, variant)| serde_json::json!({
+            "figure": figure, "base": base, "variant": variant,
+        })).collect::<Vec<_>>(),
+    });
+    out(&serde_json::to_string_pretty(&report).expect("a report serialises"));
     Ok(())
 }
 

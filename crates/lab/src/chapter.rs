@@ -1,0 +1,416 @@
+//! Chapters: the stories of the track told with the playground. A chapter is a data file
+//! (`web/chapters/NAME.json`): a title, the question it answers, a scenario, optionally a
+//! side-by-side variant (the same scenario and seed with one thing changed, as an RFC 7386
+//! merge patch), *beats* (a caption, where to stop, what to highlight), and *claims*: the
+//! numbers it ends on, each checked by running it ([`Chapter::verify`]).
+//!
+//! A beat stops at a simulated time (`at_ms`) or when the trace first shows an event of a
+//! kind (`event`, the trace's own names: `compaction_finished`, `fenced`, …), or at the end.
+//! A claim names a figure of the run's summary by its path (`latency.read.p99_ms`,
+//! `recommender.exposure_gini`, `policy.guardrails.max_tv_served` for the recommender's own
+//! summary) and says what it must be: below or above the variant's, or within bounds.
+
+use crate::runner::LabError;
+use crate::scenario::{Scenario, ScenarioError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use strata_sim::SimTime;
+
+/// The most beats in one chapter.
+pub const MAX_BEATS: usize = 20;
+/// The most claims in one chapter.
+pub const MAX_CLAIMS: usize = 8;
+/// The longest caption, in bytes.
+pub const MAX_CAPTION_BYTES: usize = 600;
+
+/// The trace's event kinds a beat may stop at.
+pub const BEAT_EVENTS: &[&str] = &[
+    "fault_injected",
+    "wal_flushed",
+    "memtable_frozen",
+    "flush_started",
+    "flush_finished",
+    "compaction_started",
+    "compaction_finished",
+    "manifest_written",
+    "fenced",
+    "writer_crashed",
+    "writer_recovered",
+    "write_stalled",
+    "retried",
+    "hedged",
+    "gc_deleted",
+    "impression",
+    "click",
+    "policy_updated",
+    "checkpointed",
+    "drift_applied",
+    "durability_checked",
+];
+
+/// The page's figures a beat may highlight (element ids).
+pub const HIGHLIGHTS: &[&str] = &[
+    "cost-month",
+    "cost-total",
+    "puts-per-1000",
+    "write-amp",
+    "store-requests",
+    "ops",
+    "acked",
+    "lost-durable",
+    "keys-checked",
+    "stored",
+    "writer-status",
+    "zombie-status",
+    "lsm",
+    "compactions",
+    "last-compaction",
+    "wal",
+    "timeline",
+    "hist-write",
+    "hist-read",
+    "hist-put",
+    "hist-get",
+    "tenants-table",
+    "client-errors",
+    "event-list",
+    "regret",
+    "ctr",
+    "coverage",
+    "gini",
+    "ope",
+    "guardrails",
+];
+
+/// One chapter file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chapter {
+    pub title: String,
+    /// The question a visitor comes with ("why batch the WAL?").
+    pub question: String,
+    pub scenario: Scenario,
+    /// The side-by-side run, when a comparison is the point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<Variant>,
+    pub beats: Vec<Beat>,
+    pub claims: Vec<Claim>,
+}
+
+/// The second run of a side-by-side chapter: the scenario with `patch` merged in (RFC 7386:
+/// objects merge, `null` removes, anything else replaces).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// What the first run is called beside it ("flush every 100 ms").
+    pub base_label: String,
+    /// What the variant is called ("flush every 10 ms").
+    pub label: String,
+    pub patch: Value,
+}
+
+/// One step of the story.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Beat {
+    pub caption: String,
+    /// Stop at this simulated time…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<u64>,
+    /// …or when the trace first shows an event of this kind (after the previous beat)…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// …or, with neither, at the end of the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub highlight: Vec<String>,
+}
+
+/// A number the chapter ends on, and what it must be.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// A dotted path into the run's summary.
+    pub figure: String,
+    /// What the audience should read off it.
+    pub says: String,
+    /// The base run's figure is below the variant's…
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub below_variant: bool,
+    /// …or above it…
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub above_variant: bool,
+    /// …and/or within bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<f64>,
+}
+
+/// Why a chapter was refused, or why its claim did not hold.
+#[derive(Debug, thiserror::Error)]
+pub enum ChapterError {
+    #[error("chapter could not be read: {0}")]
+    Parse(String),
+    #[error("invalid chapter: {field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("chapter {field}: {source}")]
+    Scenario {
+        field: &'static str,
+        #[source]
+        source: ScenarioError,
+    },
+    #[error("chapter run failed: {0}")]
+    Run(#[from] LabError),
+    #[error("claim {index} ({figure}) does not hold: {reason}")]
+    ClaimFailed {
+        index: usize,
+        figure: String,
+        reason: String,
+    },
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ChapterError {
+    ChapterError::Invalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// What a verified chapter showed: each claim's figure in the base run and the variant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verified {
+    pub figures: Vec<(String, f64, Option<f64>)>,
+    /// Each beat's stopping time in the base run (the end for a beat without a stop).
+    pub beat_times: Vec<SimTime>,
+}
+
+impl Chapter {
+    /// Parses and checks a chapter file: the scenario and the variant compile, beats name
+    /// known events and figures, stops move forward, claims are well formed.
+    pub fn from_json(text: &str) -> Result<Chapter, ChapterError> {
+        let chapter: Chapter =
+            serde_json::from_str(text).map_err(|e| ChapterError::Parse(e.to_string()))?;
+        chapter.validate()?;
+        Ok(chapter)
+    }
+
+    /// The variant's scenario, when the chapter has one.
+    pub fn variant_scenario(&self) -> Result<Option<Scenario>, ChapterError> {
+        let Some(variant) = &self.variant else {
+            return Ok(None);
+        };
+        let mut value = serde_json::to_value(&self.scenario)
+            .map_err(|e| ChapterError::Parse(e.to_string()))?;
+        json_patch::merge(&mut value, &variant.patch);
+        let scenario = Scenario::from_json(&value.to_string()).map_err(|source| {
+            ChapterError::Scenario {
+                field: "variant.patch",
+                source,
+            }
+        })?;
+        if scenario == self.scenario {
+            return Err(invalid("variant.patch", "changes nothing in the scenario"));
+        }
+        if scenario.seed != self.scenario.seed {
+            return Err(invalid(
+                "variant.patch",
+                "changes the seed; a side-by-side run keeps it, so that only the one setting differs",
+            ));
+        }
+        Ok(Some(scenario))
+    }
+
+    pub fn validate(&self) -> Result<(), ChapterError> {
+        if self.title.trim().is_empty() || self.title.len() > 80 {
+            return Err(invalid("title", "1 to 80 characters"));
+        }
+        if self.question.trim().is_empty() || self.question.len() > MAX_CAPTION_BYTES {
+            return Err(invalid("question", format!("1 to {MAX_CAPTION_BYTES} bytes")));
+        }
+        self.scenario
+            .compile()
+            .map_err(|source| ChapterError::Scenario {
+                field: "scenario",
+                source,
+            })?;
+        self.variant_scenario()?;
+        if self.beats.is_empty() || self.beats.len() > MAX_BEATS {
+            return Err(invalid("beats", format!("1 to {MAX_BEATS} beats")));
+        }
+        let mut last_at = 0;
+        for (index, beat) in self.beats.iter().enumerate() {
+            let field = format!("beats[{index}]");
+            if beat.caption.trim().is_empty() || beat.caption.len() > MAX_CAPTION_BYTES {
+                return Err(invalid(
+                    format!("{field}.caption"),
+                    format!("1 to {MAX_CAPTION_BYTES} bytes"),
+                ));
+            }
+            match (beat.at_ms, &beat.event) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(&field, "stops at a time or at an event, not both"))
+                }
+                (Some(at), None) => {
+                    if at < last_at || at > self.scenario.duration_ms {
+                        return Err(invalid(
+                            format!("{field}.at_ms"),
+                            format!(
+                                "{at} is before the previous stop ({last_at} ms) or after the run's {} ms",
+                                self.scenario.duration_ms
+                            ),
+                        ));
+                    }
+                    last_at = at;
+                }
+                (None, Some(event)) if !BEAT_EVENTS.contains(&event.as_str()) => {
+                    return Err(invalid(
+                        format!("{field}.event"),
+                        format!(
+                            "unknown event {event:?}; expected one of {}",
+                            BEAT_EVENTS.join(", ")
+                        ),
+                    ))
+                }
+                _ => {}
+            }
+            if let Some(unknown) = beat
+                .highlight
+                .iter()
+                .find(|id| !HIGHLIGHTS.contains(&id.as_str()))
+            {
+                return Err(invalid(
+                    format!("{field}.highlight"),
+                    format!(
+                        "unknown figure {unknown:?}; expected one of {}",
+                        HIGHLIGHTS.join(", ")
+                    ),
+                ));
+            }
+        }
+        if self.claims.is_empty() || self.claims.len() > MAX_CLAIMS {
+            return Err(invalid("claims", format!("1 to {MAX_CLAIMS} claims")));
+        }
+        for (index, claim) in self.claims.iter().enumerate() {
+            let field = format!("claims[{index}]");
+            let compares = claim.below_variant || claim.above_variant;
+            if claim.below_variant && claim.above_variant {
+                return Err(invalid(&field, "below and above the variant at once"));
+            }
+            if compares && self.variant.is_none() {
+                return Err(invalid(&field, "compares with a variant the chapter has not"));
+            }
+            if !compares && claim.at_least.is_none() && claim.at_most.is_none() {
+                return Err(invalid(&field, "says nothing: compare with the variant or give bounds"));
+            }
+            if claim.figure.is_empty() || claim.says.trim().is_empty() {
+                return Err(invalid(&field, "needs a figure and what it says"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the chapter (and its variant) to the end and checks every claim and that every
+    /// beat's stop is reached in order.
+    pub fn verify(&self) -> Result<Verified, ChapterError> {
+        let (base, beat_times) = run(&self.scenario, &self.beats)?;
+        let variant = match self.variant_scenario()? {
+            Some(scenario) => Some(run(&scenario, &[])?.0),
+            None => None,
+        };
+        let mut figures = Vec::new();
+        for (index, claim) in self.claims.iter().enumerate() {
+            let failed = |reason: String| ChapterError::ClaimFailed {
+                index,
+                figure: claim.figure.clone(),
+                reason,
+            };
+            let value = figure(&base, &claim.figure).map_err(failed)?;
+            let other = match &variant {
+                Some(variant) => Some(figure(variant, &claim.figure).map_err(failed)?),
+                None => None,
+            };
+            if let Some(min) = claim.at_least {
+                if value < min {
+                    return Err(failed(format!("{value} is below {min}")));
+                }
+            }
+            if let Some(max) = claim.at_most {
+                if value > max {
+                    return Err(failed(format!("{value} is above {max}")));
+                }
+            }
+            if let Some(other) = other {
+                if claim.below_variant && value >= other {
+                    return Err(failed(format!("{value} is not below the variant's {other}")));
+                }
+                if claim.above_variant && value <= other {
+                    return Err(failed(format!("{value} is not above the variant's {other}")));
+                }
+            }
+            figures.push((claim.figure.clone(), value, other));
+        }
+        Ok(Verified {
+            figures,
+            beat_times,
+        })
+    }
+}
+
+/// Runs `scenario` to the end, noting when each beat's stop comes; returns the summary as
+/// JSON (with the recommender's own summary under `policy`) and the stops.
+fn run(scenario: &Scenario, beats: &[Beat]) -> Result<(Value, Vec<SimTime>), ChapterError> {
+    let mut lab = crate::Lab::new(scenario)?;
+    let mut times = Vec::with_capacity(beats.len());
+    for (index, beat) in beats.iter().enumerate() {
+        let at = match (beat.at_ms, &beat.event) {
+            (Some(at), _) => {
+                lab.advance_to(SimTime::from_millis(at), u64::MAX)?;
+                SimTime::from_millis(at)
+            }
+            (None, Some(event)) => {
+                let seen = |lab: &crate::Lab| {
+                    lab.trace()
+                        .counts()
+                        .get(event.as_str())
+                        .copied()
+                        .unwrap_or(0)
+                };
+                let before = seen(&lab);
+                while seen(&lab) == before {
+                    if lab.finished() {
+                        return Err(invalid(
+                            format!("beats[{index}].event"),
+                            format!("the run ends before any {event:?} event"),
+                        ));
+                    }
+                    lab.step()?;
+                }
+                lab.now()
+            }
+            (None, None) => {
+                lab.run_to_end()?;
+                lab.now()
+            }
+        };
+        times.push(at);
+    }
+    let summary = lab.run_to_end()?;
+    let mut value = serde_json::to_value(&summary).map_err(|e| ChapterError::Parse(e.to_string()))?;
+    if let (Some(policy), Value::Object(map)) = (lab.recommender_summary(), &mut value) {
+        let policy = serde_json::to_value(policy).map_err(|e| ChapterError::Parse(e.to_string()))?;
+        map.insert("policy".to_string(), policy);
+    }
+    Ok((value, times))
+}
+
+/// The number at `path` (dotted keys) in `value`.
+fn figure(value: &Value, path: &str) -> Result<f64, String> {
+    let mut at = value;
+    for key in path.split('.') {
+        at = at
+            .get(key)
+            .ok_or_else(|| format!("the summary has no {key:?} on the way to {path}"))?;
+    }
+    at.as_f64()
+        .ok_or_else(|| format!("{path} is {at}, not a number"))
+}
