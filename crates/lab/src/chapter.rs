@@ -7,8 +7,8 @@
 //! A beat stops at a simulated time (`at_ms`) or when the trace first shows an event of a
 //! kind (`event`, the trace's own names: `compaction_finished`, `fenced`, …), or at the end.
 //! A claim names a figure of the run's summary by its path (`latency.read.p99_ms`,
-//! `recommender.exposure_gini`, `policy.guardrails.max_tv_served` for the recommender's own
-//! summary) and says what it must be: below or above the variant's, or within bounds.
+//! `recommender.exposure_gini`, `tenants.2.throttled`, `policy.guardrails.max_tv_served` for
+//! the recommender's own summary) and says what it must be: below or above the variant's, or within bounds.
 
 use crate::runner::LabError;
 use crate::scenario::{Scenario, ScenarioError};
@@ -199,15 +199,14 @@ impl Chapter {
         let Some(variant) = &self.variant else {
             return Ok(None);
         };
-        let mut value = serde_json::to_value(&self.scenario)
-            .map_err(|e| ChapterError::Parse(e.to_string()))?;
+        let mut value =
+            serde_json::to_value(&self.scenario).map_err(|e| ChapterError::Parse(e.to_string()))?;
         json_patch::merge(&mut value, &variant.patch);
-        let scenario = Scenario::from_json(&value.to_string()).map_err(|source| {
-            ChapterError::Scenario {
+        let scenario =
+            Scenario::from_json(&value.to_string()).map_err(|source| ChapterError::Scenario {
                 field: "variant.patch",
                 source,
-            }
-        })?;
+            })?;
         if scenario == self.scenario {
             return Err(invalid("variant.patch", "changes nothing in the scenario"));
         }
@@ -225,7 +224,10 @@ impl Chapter {
             return Err(invalid("title", "1 to 80 characters"));
         }
         if self.question.trim().is_empty() || self.question.len() > MAX_CAPTION_BYTES {
-            return Err(invalid("question", format!("1 to {MAX_CAPTION_BYTES} bytes")));
+            return Err(invalid(
+                "question",
+                format!("1 to {MAX_CAPTION_BYTES} bytes"),
+            ));
         }
         self.scenario
             .compile()
@@ -297,10 +299,16 @@ impl Chapter {
                 return Err(invalid(&field, "below and above the variant at once"));
             }
             if compares && self.variant.is_none() {
-                return Err(invalid(&field, "compares with a variant the chapter has not"));
+                return Err(invalid(
+                    &field,
+                    "compares with a variant the chapter has not",
+                ));
             }
             if !compares && claim.at_least.is_none() && claim.at_most.is_none() {
-                return Err(invalid(&field, "says nothing: compare with the variant or give bounds"));
+                return Err(invalid(
+                    &field,
+                    "says nothing: compare with the variant or give bounds",
+                ));
             }
             if claim.figure.is_empty() || claim.says.trim().is_empty() {
                 return Err(invalid(&field, "needs a figure and what it says"));
@@ -341,10 +349,14 @@ impl Chapter {
             }
             if let Some(other) = other {
                 if claim.below_variant && value >= other {
-                    return Err(failed(format!("{value} is not below the variant's {other}")));
+                    return Err(failed(format!(
+                        "{value} is not below the variant's {other}"
+                    )));
                 }
                 if claim.above_variant && value <= other {
-                    return Err(failed(format!("{value} is not above the variant's {other}")));
+                    return Err(failed(format!(
+                        "{value} is not above the variant's {other}"
+                    )));
                 }
             }
             figures.push((claim.figure.clone(), value, other));
@@ -395,21 +407,26 @@ fn run(scenario: &Scenario, beats: &[Beat]) -> Result<(Value, Vec<SimTime>), Cha
         times.push(at);
     }
     let summary = lab.run_to_end()?;
-    let mut value = serde_json::to_value(&summary).map_err(|e| ChapterError::Parse(e.to_string()))?;
+    let mut value =
+        serde_json::to_value(&summary).map_err(|e| ChapterError::Parse(e.to_string()))?;
     if let (Some(policy), Value::Object(map)) = (lab.recommender_summary(), &mut value) {
-        let policy = serde_json::to_value(policy).map_err(|e| ChapterError::Parse(e.to_string()))?;
+        let policy =
+            serde_json::to_value(policy).map_err(|e| ChapterError::Parse(e.to_string()))?;
         map.insert("policy".to_string(), policy);
     }
     Ok((value, times))
 }
 
-/// The number at `path` (dotted keys) in `value`.
+/// The number at `path` (dotted keys; a number indexes a list: `tenants.2.throttled`) in
+/// `value`.
 fn figure(value: &Value, path: &str) -> Result<f64, String> {
     let mut at = value;
     for key in path.split('.') {
-        at = at
-            .get(key)
-            .ok_or_else(|| format!("the summary has no {key:?} on the way to {path}"))?;
+        let next = match (at, key.parse::<usize>()) {
+            (Value::Array(items), Ok(index)) => items.get(index),
+            _ => at.get(key),
+        };
+        at = next.ok_or_else(|| format!("the summary has no {key:?} on the way to {path}"))?;
     }
     at.as_f64()
         .ok_or_else(|| format!("{path} is {at}, not a number"))

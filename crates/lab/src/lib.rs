@@ -44,8 +44,8 @@
 //! folds the same trace shows the same numbers.
 
 pub mod bench;
-pub mod chapter;
 pub mod budget;
+pub mod chapter;
 pub mod durability;
 pub mod metrics;
 pub mod recommender;
