@@ -215,6 +215,15 @@ impl DbOptions {
                 self.store_retry_deadline, self.store_retry_delay
             ));
         }
+        let unflushed_limit = self.backpressure.max_unflushed_bytes;
+        if unflushed_limit > 0 && unflushed_limit <= self.memtable_bytes {
+            // The active memtable freezes (and flushes) only once it is full; a limit it
+            // reaches first stalls every write for good, with nothing left to flush.
+            return fail(format!(
+                "backpressure.max_unflushed_bytes ({unflushed_limit}) must exceed memtable_bytes ({}): writes would stall before the memtable fills and can flush",
+                self.memtable_bytes
+            ));
+        }
         self.compaction.validate()?;
         self.hedge.validate()?;
         Ok(())
@@ -319,6 +328,20 @@ mod tests {
         let partial: DbOptions = serde_json::from_str(r#"{"block_bytes": 8192}"#).unwrap();
         assert_eq!(partial.block_bytes, 8192);
         assert_eq!(partial.memtable_bytes, options.memtable_bytes);
+    }
+
+    #[test]
+    fn an_unflushed_limit_the_memtable_reaches_before_it_fills_is_invalid() {
+        let mut options = DbOptions::default();
+        options.backpressure.max_unflushed_bytes = 256 * 1024;
+        let error = options.validate().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Invalid);
+        assert!(
+            error.to_string().contains("must exceed memtable_bytes"),
+            "{error}"
+        );
+        options.backpressure.max_unflushed_bytes = options.memtable_bytes + 1;
+        options.validate().unwrap();
     }
 
     #[test]

@@ -130,3 +130,18 @@ fn bad_engine_values_fail_with_a_clear_message() {
     let message = strata_lab::run_scenario(&s).unwrap_err().to_string();
     assert!(message.contains("inverted"), "{message}");
 }
+
+/// A run whose unflushed-bytes limit is below the memtable's size used to stall every write
+/// for good (the memtable never filled, so nothing ever flushed). It is refused up front now.
+#[test]
+fn an_unflushed_limit_below_the_memtable_is_refused_not_a_silent_stall() {
+    let scenario = Scenario::from_json(
+        r#"{"version": 1, "seed": 1, "duration_ms": 1000,
+            "engine": {"backpressure": {"mode": "stall", "max_unflushed_bytes": 262144}}}"#,
+    );
+    let message = scenario.unwrap_err().to_string();
+    assert!(
+        message.contains("engine") && message.contains("must exceed memtable_bytes"),
+        "{message}"
+    );
+}
