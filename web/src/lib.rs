@@ -1,7 +1,10 @@
 //! The Strata playground: a Yew app that runs the simulation in the browser tab.
 //!
-//! - [`app`]: the root component, the time bar, the tabs and the animation-frame loop that
-//!   advances simulated time by `speed × frame time` within a wall-time budget.
+//! - [`app`]: the root component and its parts: reading the link at boot and on a hash
+//!   change (`app::boot`), the animation-frame loop that advances simulated time by
+//!   `speed × frame time` within a wall-time budget (`app::frame_loop`), the keys
+//!   (`app::keyboard`), the panels' commands (`app::commands`), the time bar
+//!   (`app::time_bar`) and the tabs (`app::tabs`).
 //! - [`pacer`]: how much of each frame may go to simulating, steered by the frame intervals.
 //! - [`session`]: the scenario, the `Lab` playing it, setting changes, rebuilds (scrubbing and
 //!   fault injection re-simulate from the seed) and the UI's own folds of the trace. No
@@ -11,7 +14,7 @@
 //!   request timeline).
 //! - [`controls`], [`chaos`]: the live controls and the chaos panel.
 //! - [`recommender`], [`ope`]: the recommender view and off-policy evaluation against a
-//!   uniform-random twin.
+//!   uniform-random twin (refreshed at most once a second while its tab is open).
 //! - [`scenario_panel`]: share links, the setting changes they replay, import, export, examples.
 //! - [`charts`], [`format`]: SVG charts and number formatting.
 //! - [`widgets`]: inputs that stay editable while the page re-renders every frame.
