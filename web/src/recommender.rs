@@ -50,15 +50,16 @@ impl RecommenderModel {
     ) -> Self {
         let lab = session.lab();
         let observed = session.observed();
+        let metrics = lab.metrics();
         RecommenderModel {
             now: lab.now(),
             spec: session.scenario().recommender.clone(),
             summary: lab.recommender_summary(),
             report: lab.recommender_report(),
-            impressions: observed.impressions_total,
-            clicks: observed.clicks_total,
-            policy_updates: observed.policy_updates,
-            checkpoints: observed.checkpoints,
+            impressions: metrics.impressions,
+            clicks: metrics.clicks,
+            policy_updates: metrics.policy_updates,
+            checkpoints: metrics.checkpoints,
             drifts: observed
                 .drifts
                 .iter()

@@ -13,9 +13,10 @@
 //! - **Rebuilds.** Scrubbing back, changing the seed or the scenario, and injecting a fault all
 //!   build a fresh `Lab` from the scenario and replay it up to a target. [`Session::work`] does
 //!   that in bounded slices so the page can show progress between animation frames.
-//! - **Observed.** A trace subscriber folds what the views need and the lab does not keep:
-//!   flush and compaction activity (for the animations), notable events, drift marks, the
-//!   recommender's impression log (for off-policy evaluation) and the loop's counters.
+//! - **Observed.** A trace subscriber folds what the views draw and the lab does not keep:
+//!   flush and compaction activity (for the animations), notable events, drift marks and the
+//!   recommender's impression log (for off-policy evaluation). Counts come from the lab's
+//!   metrics, never from a second fold of the trace.
 
 use std::cell::{Ref, RefCell};
 use std::collections::VecDeque;
@@ -96,28 +97,19 @@ pub struct LoggedImpression {
     pub clicked: bool,
 }
 
-/// What the UI folds from the trace itself.
+/// What the page folds from the trace for drawing, and the lab's metrics do not keep: flush
+/// and compaction activity (for the animations), notable events, drift marks and the
+/// recommender's impression log (for off-policy evaluation). Counts (impressions, clicks,
+/// checkpoints, compactions, fencing, durability checks) are the lab's
+/// [`strata_lab::metrics::Metrics`], read through `Lab::metrics`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Observed {
     pub activities: VecDeque<Activity>,
     pub events: VecDeque<EventLine>,
     pub drifts: VecDeque<(SimTime, String)>,
     pub impressions: VecDeque<LoggedImpression>,
-    pub impressions_total: u64,
-    pub clicks_total: u64,
-    pub policy_updates: u64,
-    pub checkpoints: u64,
-    pub fenced: u64,
-    /// Compactions started and committed since the run began.
-    pub compactions_started: u64,
-    pub compactions_committed: u64,
     /// The most recent compaction, running or committed (the activity strip may have moved on).
     pub last_compaction: Option<Activity>,
-    pub crashes: u64,
-    pub recoveries: u64,
-    pub durability_checks: u64,
-    pub keys_checked: u64,
-    pub lost_durable: u64,
 }
 
 fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, bound: usize) {
@@ -204,7 +196,6 @@ impl Observed {
                     job.input_ssts = *input_ssts;
                     job.input_bytes = *input_bytes;
                 }
-                self.compactions_started += 1;
                 self.remember_compaction(*job_id);
             }
             EventKind::CompactionFinished {
@@ -221,7 +212,6 @@ impl Observed {
                     job.output_ssts = *output_ssts;
                 }
                 self.finish(ActivityKind::Compaction, *job_id, at, *output_bytes);
-                self.compactions_committed += 1;
                 self.remember_compaction(*job_id);
             }
             EventKind::Request(request) if request.cause == Cause::Compaction => {
@@ -255,7 +245,6 @@ impl Observed {
                 }
             }
             EventKind::Fenced { writer_epoch } => {
-                self.fenced += 1;
                 self.line(
                     at,
                     "writer",
@@ -265,14 +254,12 @@ impl Observed {
                 );
             }
             EventKind::WriterCrashed { writer_epoch } => {
-                self.crashes += 1;
                 self.line(at, "writer", format!("writer epoch {writer_epoch} crashed"));
             }
             EventKind::WriterRecovered {
                 writer_epoch,
                 replayed_wal_objects,
             } => {
-                self.recoveries += 1;
                 self.line(
                     at,
                     "writer",
@@ -282,9 +269,6 @@ impl Observed {
                 );
             }
             EventKind::DurabilityChecked { keys_checked, lost } => {
-                self.durability_checks += 1;
-                self.keys_checked += keys_checked;
-                self.lost_durable += lost;
                 self.line(
                     at,
                     "check",
@@ -300,21 +284,17 @@ impl Observed {
                 impression_id,
                 arm,
                 propensity,
-            } => {
-                self.impressions_total += 1;
-                push_bounded(
-                    &mut self.impressions,
-                    LoggedImpression {
-                        impression_id: *impression_id,
-                        arm: *arm,
-                        propensity: *propensity,
-                        clicked: false,
-                    },
-                    MAX_IMPRESSIONS,
-                );
-            }
+            } => push_bounded(
+                &mut self.impressions,
+                LoggedImpression {
+                    impression_id: *impression_id,
+                    arm: *arm,
+                    propensity: *propensity,
+                    clicked: false,
+                },
+                MAX_IMPRESSIONS,
+            ),
             EventKind::Click { impression_id, .. } => {
-                self.clicks_total += 1;
                 // A click follows its impression within the same slate: look from the back.
                 if let Some(row) = self
                     .impressions
@@ -326,8 +306,6 @@ impl Observed {
                     row.clicked = true;
                 }
             }
-            EventKind::PolicyUpdated { .. } => self.policy_updates += 1,
-            EventKind::Checkpointed { .. } => self.checkpoints += 1,
             _ => {}
         }
     }
@@ -967,11 +945,15 @@ mod tests {
         play_frames(&mut session, 10);
         inject_now(&mut session, FaultSpec::Recover { at_ms: 0 });
         play_frames(&mut session, 80);
-        let observed = session.observed();
-        assert_eq!(observed.crashes, 1);
-        assert!(observed.durability_checks >= 1, "{:?}", observed.events);
-        assert!(observed.keys_checked > 0);
-        assert_eq!(observed.lost_durable, 0);
+        let metrics = session.lab().metrics();
+        assert_eq!(metrics.engine_event("writer_crashed"), 1);
+        assert!(
+            metrics.durability_checks >= 1,
+            "{:?}",
+            session.observed().events
+        );
+        assert!(metrics.keys_checked > 0);
+        assert_eq!(metrics.lost_durable_writes, 0);
     }
 
     #[test]
@@ -1002,8 +984,10 @@ mod tests {
                 .any(|a| a.kind == ActivityKind::Flush && a.finished.is_some()),
             "a busy run with a 16 KiB memtable should flush"
         );
-        assert!(observed.durability_checks >= 1);
-        assert_eq!(observed.lost_durable, 0);
+        assert!(observed
+            .events
+            .iter()
+            .any(|line| line.class == "check" && line.text.contains("0 durable writes lost")));
     }
 
     #[test]

@@ -7,7 +7,6 @@
 //! whose colour is its worst outcome and whose tooltip gives its totals.
 
 use crate::format;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_sim::{Cause, EventKind, RequestOutcome, RequestRecord, SimTime, TraceEvent};
 use wasm_bindgen::JsCast;
@@ -234,7 +233,10 @@ pub fn timeline(props: &TimelineProps) -> Html {
             .collect()
     } else {
         let columns = (plot_width / BIN_PX).floor() as usize;
-        let mut bins: BTreeMap<(usize, usize), Bin> = BTreeMap::new();
+        // Dense, lane-major: the bins come out in (lane, column) order. A vector rather than
+        // a map, whose B-tree code for this one key and value type would ship in the bundle.
+        let per_lane = columns.max(1);
+        let mut bins: Vec<Bin> = vec![Bin::default(); LANES.len() * per_lane];
         for request in props.requests.iter() {
             let lane = LANES
                 .iter()
@@ -242,7 +244,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 .unwrap_or(LANES.len() - 1);
             let x = x_of(request.end.min(props.window_end)) - LABEL_WIDTH_PX;
             let column = ((x / BIN_PX) as usize).min(columns.saturating_sub(1));
-            let bin = bins.entry((lane, column)).or_default();
+            let bin = &mut bins[lane * per_lane + column];
             bin.requests += 1;
             bin.bytes += request.bytes;
             bin.cost_picousd += request.cost_picousd;
@@ -252,18 +254,21 @@ pub fn timeline(props: &TimelineProps) -> Html {
             }
             bin.worst = bin.worst.max(s);
         }
-        let max_requests = bins.values().map(|b| b.requests).max().unwrap_or(1).max(1) as f64;
+        let max_requests = bins.iter().map(|b| b.requests).max().unwrap_or(1).max(1) as f64;
         bins.iter()
             .enumerate()
-            .map(|(index, ((lane, column), bin))| {
-                let x0 = LABEL_WIDTH_PX + *column as f64 * BIN_PX;
+            .filter(|(_, bin)| bin.requests > 0)
+            .map(|(at, bin)| (at / per_lane, at % per_lane, bin))
+            .enumerate()
+            .map(|(index, (lane, column, bin))| {
+                let x0 = LABEL_WIDTH_PX + column as f64 * BIN_PX;
                 let full = LANE_HEIGHT_PX - 12.0;
                 let h = (full * (0.25 + 0.75 * bin.requests as f64 / max_requests)).min(full);
-                let y = *lane as f64 * LANE_HEIGHT_PX + 6.0 + (full - h);
-                let from = SimTime::from_nanos(start_ns + ((*column as f64 * BIN_PX) / plot_width * span_ns) as u64);
-                let to = SimTime::from_nanos(start_ns + (((*column + 1) as f64 * BIN_PX) / plot_width * span_ns) as u64);
+                let y = lane as f64 * LANE_HEIGHT_PX + 6.0 + (full - h);
+                let from = SimTime::from_nanos(start_ns + ((column as f64 * BIN_PX) / plot_width * span_ns) as u64);
+                let to = SimTime::from_nanos(start_ns + (((column + 1) as f64 * BIN_PX) / plot_width * span_ns) as u64);
                 bin_items.push(Hovered::Bin {
-                    cause: LANES[*lane],
+                    cause: LANES[lane],
                     from,
                     to,
                     requests: bin.requests,
