@@ -181,9 +181,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
         let y = i as f64 * LANE_HEIGHT_PX;
         html! {
             <g key={cause.as_str()}>
-                <text x="4" y={format!("{:.1}", y + 20.0)} class={classes!("lane-label", format!("cause-{}", cause.as_str()))}>{ lane_name(*cause) }</text>
+                <text x="4" y={format::px(y + 20.0)} class={classes!("lane-label", format!("cause-{}", cause.as_str()))}>{ lane_name(*cause) }</text>
                 <line x1={LABEL_WIDTH_PX.to_string()} x2={WIDTH_PX.to_string()}
-                      y1={format!("{:.1}", y + LANE_HEIGHT_PX)} y2={format!("{:.1}", y + LANE_HEIGHT_PX)} class="lane-line" />
+                      y1={format::px(y + LANE_HEIGHT_PX)} y2={format::px(y + LANE_HEIGHT_PX)} class="lane-line" />
             </g>
         }
     });
@@ -218,15 +218,23 @@ pub fn timeline(props: &TimelineProps) -> Html {
             .iter()
             .enumerate()
             .map(|(index, request)| {
-                let lane = LANES.iter().position(|c| *c == request.cause).unwrap_or(LANES.len() - 1);
+                let lane = LANES
+                    .iter()
+                    .position(|c| *c == request.cause)
+                    .unwrap_or(LANES.len() - 1);
                 let x0 = x_of(request.start.max(props.window_start));
                 let x1 = x_of(request.end).max(x0 + 2.0);
                 let y = lane as f64 * LANE_HEIGHT_PX + 6.0;
                 let class = classes!("request-bar", severity_class(severity(request.outcome)));
-                let key = format!("{}-{}-{}", request.start.as_nanos(), request.end.as_nanos(), request.key);
+                let key = format!(
+                    "{}-{}-{}",
+                    request.start.as_nanos(),
+                    request.end.as_nanos(),
+                    request.key
+                );
                 html! {
-                    <rect key={key} x={format!("{x0:.1}")} y={format!("{y:.1}")} data-i={index.to_string()}
-                          width={format!("{:.1}", x1 - x0)} height={format!("{:.1}", LANE_HEIGHT_PX - 12.0)}
+                    <rect key={key} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()}
+                          width={format::px(x1 - x0)} height={format::px(LANE_HEIGHT_PX - 12.0)}
                           class={class} tabindex="0" />
                 }
             })
@@ -277,8 +285,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     cost_picousd: bin.cost_picousd,
                 });
                 html! {
-                    <rect key={format!("{lane}-{column}")} x={format!("{x0:.1}")} y={format!("{y:.1}")} data-i={index.to_string()}
-                          width={format!("{:.1}", BIN_PX - 1.0)} height={format!("{h:.1}")}
+                    <rect key={format!("{lane}-{column}")} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()}
+                          width={format::px(BIN_PX - 1.0)} height={format::px(h)}
                           class={classes!("request-bar", "binned", severity_class(bin.worst))} tabindex="0" />
                 }
             })
@@ -351,9 +359,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
                  onmouseout={on_leave.reform(|e: MouseEvent| e.into())} onfocusout={on_leave.reform(|e: FocusEvent| e.into())}>
                 { for lanes }
                 { bars }
-                <text x={LABEL_WIDTH_PX.to_string()} y={format!("{axis_y:.1}")}>{ format::sim_time(props.window_start) }</text>
-                <text x={WIDTH_PX.to_string()} y={format!("{axis_y:.1}")} text-anchor="end">{ format::sim_time(props.window_end) }</text>
-                <text x={format!("{:.1}", LABEL_WIDTH_PX + plot_width / 2.0)} y={format!("{axis_y:.1}")} text-anchor="middle" class="axis-label">
+                <text x={LABEL_WIDTH_PX.to_string()} y={format::px(axis_y)}>{ format::sim_time(props.window_start) }</text>
+                <text x={WIDTH_PX.to_string()} y={format::px(axis_y)} text-anchor="end">{ format::sim_time(props.window_end) }</text>
+                <text x={format::px(LABEL_WIDTH_PX + plot_width / 2.0)} y={format::px(axis_y)} text-anchor="middle" class="axis-label">
                     { if binned { format!("simulated time · {} requests binned into {BIN_PX:.0}-px columns", format::grouped(props.requests.len() as u64)) } else { "simulated time".to_string() } }
                 </text>
             </svg>

@@ -231,7 +231,7 @@ pub fn app() -> Html {
             <span class="tagline">{ "a diskless LSM on object storage and an adaptive recommender, simulated in your browser" }</span>
         </header>
         <time_bar::TimeBar session={session.clone()} state={state.clone()}>
-            <tabs::TabStrip state={state.clone()} render_ms={render_ms} />
+            { tabs::tab_strip(&state, render_ms) }
         </time_bar::TimeBar>
         <main><tabs::TabBody session={session} state={state} on_command={on_command} /></main>
         </>

@@ -18,16 +18,10 @@ use std::rc::Rc;
 use strata_sim::SimTime;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct TabStripProps {
-    pub state: UseReducerHandle<UiState>,
-    /// How long drawing takes, smoothed (milliseconds).
-    pub render_ms: f64,
-}
-
-#[function_component(TabStrip)]
-pub fn tab_strip(props: &TabStripProps) -> Html {
-    let state = &props.state;
+/// The tab strip, with the last frame's statistics beside it (`render_ms`: how long drawing
+/// takes, smoothed). A plain function of the root's state rather than a component: it has no
+/// state of its own.
+pub fn tab_strip(state: &UseReducerHandle<UiState>, render_ms: f64) -> Html {
     let tab_button = |tab: Tab, id: &'static str, label: &'static str| {
         let dispatcher = state.dispatcher();
         let selected = state.tab == tab;
@@ -41,7 +35,7 @@ pub fn tab_strip(props: &TabStripProps) -> Html {
             { tab_button(Tab::Storage, "tab-storage", "Storage") }
             { tab_button(Tab::Recommender, "tab-recommender", "Recommender") }
             { tab_button(Tab::Scenario, "tab-scenario", "Scenario & sharing") }
-            <span class="frame-stats muted" id="frame-work">{ format!("last frame: {:.1} ms simulating (budget {:.1} ms) · {:.1} ms drawing", state.frame_work_ms, state.frame_budget_ms, props.render_ms) }</span>
+            <span class="frame-stats muted" id="frame-work">{ format!("last frame: {:.1} ms simulating (budget {:.1} ms) · {:.1} ms drawing", state.frame_work_ms, state.frame_budget_ms, render_ms) }</span>
         </nav>
     }
 }
