@@ -9,6 +9,8 @@
 //! - [`session`]: the scenario, the `Lab` playing it, setting changes, rebuilds (scrubbing and
 //!   fault injection re-simulate from the seed) and the UI's own folds of the trace. No
 //!   browser code, so it is tested natively too.
+//! - [`observed`]: what the page folds from the trace for drawing (activity, event lines,
+//!   drift marks, the impression log), bounded.
 //! - [`link`]: share links (the scenario in the URL fragment) and the default scenario.
 //! - [`storage`], [`timeline`]: the storage view (LSM, WAL, watermarks, figures, histograms,
 //!   request timeline).
@@ -30,6 +32,7 @@ pub mod command;
 pub mod controls;
 pub mod format;
 pub mod link;
+pub mod observed;
 pub mod ope;
 pub mod pacer;
 pub mod panic;
