@@ -1,14 +1,15 @@
-// Points 6 and 7 (share URLs, import and export): a link reproduces the run and its trace
-// hash (at a moment and at the end), live control changes and injected faults included; a malformed or outdated link gives a clear message and
-// falls back to the defaults; a scenario file loads; a bad file is refused; the current
-// scenario downloads as JSON.
+// Share links, import and export: a link reproduces the run and its trace hash (at a moment
+// and at the end), live control changes and injected faults included; a malformed, outdated
+// or refused link, opened or pasted, gives a clear message and stays in the address bar (the
+// page falls back to the defaults, or keeps the run it had); a scenario file loads; a bad
+// file is refused; the current scenario downloads as JSON.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPlayground, screenshot, waitIdle, playUntil, commit, shortScenario } from './harness.mjs';
+import { openPlayground, screenshot, waitIdle, playUntil, commit, shortScenario, BASE_URL } from './harness.mjs';
 
 async function importScenario(page, name, text) {
   await page.click('#tab-scenario');
@@ -98,6 +99,7 @@ test('malformed and outdated links give a clear message and fall back to the def
       assert.match(message, /defaults/);
       assert.equal(await page.locator('#seed').inputValue(), '42', 'the default scenario');
       await playUntil(page, 0.5);
+      assert.equal(new URL(page.url()).hash, new URL(hash, BASE_URL).hash, 'the refused link stays in the address bar');
       session.assertNoErrors();
     } finally {
       await session.close();
@@ -123,6 +125,39 @@ test('a link whose scenario an owner refuses says why and stays in the address b
     await page.fill('#rate', '150');
     await page.locator('#rate').press('Tab');
     await page.waitForFunction((h) => window.location.hash !== h, hash);
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});
+
+test('a bad link pasted while a run plays says why, keeps the run and stays in the address bar', async () => {
+  const session = await openPlayground();
+  try {
+    const { page } = session;
+    await page.locator('#play').waitFor();
+    await playUntil(page, 0.5); // and paused there, so the run's moment can be compared
+    const before = await page.locator('#trace-hash').textContent();
+    const time = await page.locator('#sim-time').textContent();
+    const refused = `#s=v1.${Buffer.from(JSON.stringify(shortScenario({ engine: { block_bytes: 33554432 } }))).toString('base64url')}`;
+    for (const [hash, pattern] of [
+      ['#s=v9.eyJ2ZXJzaW9uIjoxfQ', /format "v9" is not supported/],
+      [refused, /block_bytes must be between 64 and 16 MiB/],
+    ]) {
+      await page.evaluate((h) => { window.location.hash = h; }, hash);
+      await page.waitForFunction((p) => new RegExp(p).test(document.querySelector('#message.error')?.textContent ?? ''), pattern.source);
+      const message = await page.locator('#message').textContent();
+      assert.match(message, /goes on unchanged/);
+      assert.doesNotMatch(message, /Loaded/);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      assert.equal(new URL(page.url()).hash, hash, 'the pasted link stays in the address bar');
+      assert.equal(await page.locator('#trace-hash').textContent(), before, 'the run is the one it was');
+      assert.equal(await page.locator('#sim-time').textContent(), time);
+    }
+    // Changing the scenario puts the running one's link back.
+    await page.fill('#rate', '150');
+    await page.locator('#rate').press('Tab');
+    await page.waitForFunction((h) => window.location.hash.startsWith('#s=v1.') && window.location.hash !== h, refused);
     session.assertNoErrors();
   } finally {
     await session.close();
@@ -168,7 +203,8 @@ test('a link pasted into the address bar of an open page loads, a bad one is ref
     await page.evaluate(() => { window.location.hash = '#s=v1.broken!'; });
     await page.waitForFunction(() => /goes on unchanged/.test(document.querySelector('#message')?.textContent ?? ''));
     assert.equal(await page.locator('#seed').inputValue(), '42');
-    assert.match(page.url(), /#s=v1\.[A-Za-z0-9_-]+$/, 'the address bar holds the running scenario again');
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal(new URL(page.url()).hash, '#s=v1.broken!', 'the refused link stays in the address bar');
     const token = Buffer.from(JSON.stringify(shortScenario({ seed: 5 }))).toString('base64url');
     await page.evaluate((t) => { window.location.hash = `#s=v1.${t}`; }, token);
     await page.waitForFunction(() => document.querySelector('#seed').value === '5');

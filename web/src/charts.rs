@@ -159,9 +159,9 @@ pub fn line_chart(props: &LineChartProps) -> Html {
         let top = TOP + row;
         html! {
             <g>
-                <line x1={format!("{x:.1}")} x2={format!("{:.1}", x + 18.0)} y1={format!("{:.1}", top + 6.0)} y2={format!("{:.1}", top + 6.0)}
+                <line x1={format::px(x)} x2={format::px(x + 18.0)} y1={format::px(top + 6.0)} y2={format::px(top + 6.0)}
                       stroke={series.colour.clone()} stroke-width="3" stroke-dasharray={if series.dashed { "6 4" } else { "none" }} />
-                <text x={format!("{:.1}", x + 22.0)} y={format!("{:.1}", top + 10.0)} class="legend">{ series.label.clone() }</text>
+                <text x={format::px(x + 22.0)} y={format::px(top + 10.0)} class="legend">{ series.label.clone() }</text>
             </g>
         }
     });
@@ -169,9 +169,9 @@ pub fn line_chart(props: &LineChartProps) -> Html {
         let x = sx(mark.x);
         html! {
             <g class="mark">
-                <line x1={format!("{x:.1}")} x2={format!("{x:.1}")} y1={format!("{TOP:.1}")} y2={format!("{:.1}", TOP + plot_h)}
+                <line x1={format::px(x)} x2={format::px(x)} y1={format::px(TOP)} y2={format::px(TOP + plot_h)}
                       stroke="var(--warn)" stroke-width="2" stroke-dasharray="3 3" />
-                <text x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", TOP + plot_h - 4.0)} class="mark-label">{ mark.label.clone() }</text>
+                <text x={format::px(x + 3.0)} y={format::px(TOP + plot_h - 4.0)} class="mark-label">{ mark.label.clone() }</text>
                 <title>{ mark.label.clone() }</title>
             </g>
         }
@@ -183,18 +183,18 @@ pub fn line_chart(props: &LineChartProps) -> Html {
                 <rect x={LEFT.to_string()} y={TOP.to_string()} width={plot_w.to_string()} height={plot_h.to_string()} class="plot-area" />
                 { for y_ticks.iter().map(|y| html! {
                     <g>
-                        <line x1={LEFT.to_string()} x2={(LEFT + plot_w).to_string()} y1={format!("{:.1}", sy(*y))} y2={format!("{:.1}", sy(*y))} class="grid" />
-                        <text x={format!("{:.1}", LEFT - 6.0)} y={format!("{:.1}", sy(*y) + 4.0)} text-anchor="end">{ format::decimal(*y) }</text>
+                        <line x1={LEFT.to_string()} x2={(LEFT + plot_w).to_string()} y1={format::px(sy(*y))} y2={format::px(sy(*y))} class="grid" />
+                        <text x={format::px(LEFT - 6.0)} y={format::px(sy(*y) + 4.0)} text-anchor="end">{ format::decimal(*y) }</text>
                     </g>
                 }) }
                 { for x_ticks.iter().map(|x| html! {
-                    <text x={format!("{:.1}", sx(*x))} y={format!("{:.1}", TOP + plot_h + 16.0)} text-anchor="middle">{ format::decimal(*x) }</text>
+                    <text x={format::px(sx(*x))} y={format::px(TOP + plot_h + 16.0)} text-anchor="middle">{ format::decimal(*x) }</text>
                 }) }
                 { for lines }
                 { for marks }
                 { for legend }
-                <text x={format!("{:.1}", LEFT + plot_w / 2.0)} y={format!("{:.1}", HEIGHT - 4.0)} text-anchor="middle" class="axis-label">{ props.x_label.clone() }</text>
-                <text x="14" y={format!("{:.1}", TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
+                <text x={format::px(LEFT + plot_w / 2.0)} y={format::px(HEIGHT - 4.0)} text-anchor="middle" class="axis-label">{ props.x_label.clone() }</text>
+                <text x="14" y={format::px(TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
                       transform={format!("rotate(-90 14 {:.1})", TOP + plot_h / 2.0)}>{ props.y_label.clone() }</text>
             </svg>
         </figure>
@@ -315,8 +315,8 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
         let x1 = sx(*hi).max(x0 + 1.0);
         let h = *count as f64 / max_count * plot_h;
         html! {
-            <rect x={format!("{x0:.1}")} y={format!("{:.1}", TOP + plot_h - h)} width={format!("{:.1}", x1 - x0)}
-                  height={format!("{h:.1}")} class="hist-bar">
+            <rect x={format::px(x0)} y={format::px(TOP + plot_h - h)} width={format::px(x1 - x0)}
+                  height={format::px(h)} class="hist-bar">
                 <title>{ format!("{} – {}: {} samples", format::millis(*lo), format::millis(*hi), format::grouped(*count)) }</title>
             </rect>
         }
@@ -330,8 +330,8 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
             let (label_x, anchor) = if x > LEFT + plot_w - 110.0 { (x - 4.0, "end") } else { (x + 4.0, "start") };
             html! {
                 <g class="percentile">
-                    <line x1={format!("{x:.1}")} x2={format!("{x:.1}")} y1={format!("{TOP:.1}")} y2={format!("{:.1}", TOP + plot_h)} />
-                    <text x={format!("{label_x:.1}")} y={format!("{:.1}", TOP + 12.0 + 14.0 * i as f64)} text-anchor={anchor}>{ format!("{name} {}", format::millis(ms)) }</text>
+                    <line x1={format::px(x)} x2={format::px(x)} y1={format::px(TOP)} y2={format::px(TOP + plot_h)} />
+                    <text x={format::px(label_x)} y={format::px(TOP + 12.0 + 14.0 * i as f64)} text-anchor={anchor}>{ format!("{name} {}", format::millis(ms)) }</text>
                 </g>
             }
         });
@@ -349,10 +349,10 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
                 { for decades.iter().map(|v| {
                     let x = sx(*v);
                     let anchor = if x > LEFT + plot_w - 30.0 { "end" } else if x < LEFT + 30.0 { "start" } else { "middle" };
-                    html! { <text x={format!("{x:.1}")} y={format!("{:.1}", TOP + plot_h + 16.0)} text-anchor={anchor}>{ format::millis(*v) }</text> }
+                    html! { <text x={format::px(x)} y={format::px(TOP + plot_h + 16.0)} text-anchor={anchor}>{ format::millis(*v) }</text> }
                 }) }
-                <text x={format!("{:.1}", LEFT + plot_w / 2.0)} y={format!("{:.1}", height - 4.0)} text-anchor="middle" class="axis-label">{ "latency (log scale)" }</text>
-                <text x="14" y={format!("{:.1}", TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
+                <text x={format::px(LEFT + plot_w / 2.0)} y={format::px(height - 4.0)} text-anchor="middle" class="axis-label">{ "latency (log scale)" }</text>
+                <text x="14" y={format::px(TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
                       transform={format!("rotate(-90 14 {:.1})", TOP + plot_h / 2.0)}>{ "count" }</text>
             </svg>
         </figure>

@@ -8,7 +8,6 @@
 use crate::command::Command;
 use crate::session::Settings;
 use crate::widgets::DraftInput;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_engine::{BackpressureMode, CompactionStyle, DbOptions};
 use strata_lab::scenario::{
@@ -19,10 +18,22 @@ use strata_lab::Control;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-/// The panel's own state: the message beside each field that was refused.
+/// The panel's own state: the message beside each field that was refused, at most one a
+/// field (a handful at a time, so a list rather than a map, whose B-tree code for this key
+/// and value type would ship in the bundle).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ControlsState {
-    pub field_errors: BTreeMap<&'static str, String>,
+    pub field_errors: Vec<(&'static str, String)>,
+}
+
+impl ControlsState {
+    /// The message beside `field`, if it was refused.
+    pub fn error_for(&self, field: &str) -> Option<&String> {
+        self.field_errors
+            .iter()
+            .find(|(id, _)| *id == field)
+            .map(|(_, message)| message)
+    }
 }
 
 pub enum ControlsAction {
@@ -36,11 +47,10 @@ impl Reducible for ControlsState {
         let mut next = (*self).clone();
         match action {
             ControlsAction::Refused(field, message) => {
-                next.field_errors.insert(field, message);
+                next.field_errors.retain(|(id, _)| *id != field);
+                next.field_errors.push((field, message));
             }
-            ControlsAction::Accepted(field) => {
-                next.field_errors.remove(field);
-            }
+            ControlsAction::Accepted(field) => next.field_errors.retain(|(id, _)| *id != field),
         }
         if next == *self {
             self
@@ -424,7 +434,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
         })
     };
     let error_for = |field: Field| {
-        state.field_errors.get(field.id()).map(|message| {
+        state.error_for(field.id()).map(|message| {
             html! { <span class="field-error" role="alert" id={format!("{}-error", field.id())}>{ message.clone() }</span> }
         })
     };
@@ -600,6 +610,25 @@ mod tests {
     use strata_lab::Scenario;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_field_shows_its_latest_refusal_until_it_is_accepted() {
+        let state = Rc::new(ControlsState::default());
+        let state = state.reduce(ControlsAction::Refused("rate", "too fast".to_string()));
+        let state = state.reduce(ControlsAction::Refused("zipf-s", "too flat".to_string()));
+        let state = state.reduce(ControlsAction::Refused("rate", "too slow".to_string()));
+        assert_eq!(
+            state.error_for("rate").map(String::as_str),
+            Some("too slow")
+        );
+        assert_eq!(state.field_errors.len(), 2, "one message a field");
+        let state = state.reduce(ControlsAction::Accepted("rate"));
+        assert_eq!(state.error_for("rate"), None);
+        assert_eq!(
+            state.error_for("zipf-s").map(String::as_str),
+            Some("too flat")
+        );
+    }
 
     fn settings() -> Settings {
         let scenario = Scenario::default();

@@ -223,6 +223,14 @@ pub fn parse_f64(text: &str) -> Option<f64> {
     parse_f64_slow(text)
 }
 
+/// A coordinate or a length for an SVG attribute, to a tenth of a pixel (`12.3`). One
+/// function for the views' 140-odd such attributes rather than a `format!` expanded at each:
+/// the bundle carries the formatting call once.
+#[inline(never)]
+pub fn px(value: f64) -> String {
+    format!("{value:.1}")
+}
+
 /// The largest mantissa an f64 holds exactly (2^53).
 const MAX_EXACT_MANTISSA: u64 = 1 << 53;
 

@@ -1,17 +1,22 @@
 //! The Strata playground: a Yew app that runs the simulation in the browser tab.
 //!
-//! - [`app`]: the root component, the time bar, the tabs and the animation-frame loop that
-//!   advances simulated time by `speed × frame time` within a wall-time budget.
+//! - [`app`]: the root component and its parts: reading the link at boot and on a hash
+//!   change (`app::boot`), the animation-frame loop that advances simulated time by
+//!   `speed × frame time` within a wall-time budget (`app::frame_loop`), the keys
+//!   (`app::keyboard`), the panels' commands (`app::commands`), the time bar
+//!   (`app::time_bar`) and the tabs (`app::tabs`).
 //! - [`pacer`]: how much of each frame may go to simulating, steered by the frame intervals.
 //! - [`session`]: the scenario, the `Lab` playing it, setting changes, rebuilds (scrubbing and
 //!   fault injection re-simulate from the seed) and the UI's own folds of the trace. No
 //!   browser code, so it is tested natively too.
+//! - [`observed`]: what the page folds from the trace for drawing (activity, event lines,
+//!   drift marks, the impression log), bounded.
 //! - [`link`]: share links (the scenario in the URL fragment) and the default scenario.
 //! - [`storage`], [`timeline`]: the storage view (LSM, WAL, watermarks, figures, histograms,
 //!   request timeline).
 //! - [`controls`], [`chaos`]: the live controls and the chaos panel.
 //! - [`recommender`], [`ope`]: the recommender view and off-policy evaluation against a
-//!   uniform-random twin.
+//!   uniform-random twin (refreshed at most once a second while its tab is open).
 //! - [`scenario_panel`]: share links, the setting changes they replay, import, export, examples.
 //! - [`charts`], [`format`]: SVG charts and number formatting.
 //! - [`widgets`]: inputs that stay editable while the page re-renders every frame.
@@ -27,6 +32,7 @@ pub mod command;
 pub mod controls;
 pub mod format;
 pub mod link;
+pub mod observed;
 pub mod ope;
 pub mod pacer;
 pub mod panic;

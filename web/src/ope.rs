@@ -12,7 +12,9 @@
 //! CTR over the same impression ids is what the estimates should bracket. The twin also gives
 //! the regret chart's "uniform random" reference line.
 
+use crate::session::Session;
 use std::collections::VecDeque;
+use std::rc::Rc;
 use strata_lab::scenario::RecommenderSpec;
 use strata_recommender::ope::{estimate, Estimate, OpeOptions, OpeRow, WeightDiagnostics};
 use strata_recommender::policy::EpsilonGreedyConfig;
@@ -25,6 +27,8 @@ use crate::session::LoggedImpression;
 pub const MAX_TWIN_IMPRESSIONS: usize = crate::session::MAX_IMPRESSIONS;
 /// IPS weight clipping, so one rare action cannot dominate the estimate.
 pub const IPS_CLIP: f64 = 100.0;
+/// How often the evaluation is refreshed while its tab is open (wall time).
+pub const OPE_REFRESH_MS: f64 = 1_000.0;
 
 /// The uniform-random twin of the scenario's recommender.
 pub struct Twin {
@@ -178,6 +182,70 @@ pub fn evaluate(log: &[LoggedImpression], items: usize, twin: &Twin) -> Result<O
         notes: report.notes,
         uniform_regret: summary.regret_series,
     })
+}
+
+/// The off-policy evaluation cache: the twin and the last result, refreshed at most every
+/// [`OPE_REFRESH_MS`] of wall time while its tab is open.
+#[derive(Default)]
+pub struct OpeCache {
+    /// The seed and recommender settings the twin was built for.
+    key: Option<(u64, RecommenderSpec)>,
+    twin: Option<Twin>,
+    last_wall_ms: f64,
+    pub result: Option<Rc<OpeResult>>,
+    pub error: Option<String>,
+}
+
+impl OpeCache {
+    /// Brings the evaluation up to date with `session`, at most every [`OPE_REFRESH_MS`] of
+    /// wall time (`now_ms`); a new seed or new settings start a new twin.
+    pub fn refresh(&mut self, session: &Session, now_ms: f64) {
+        let Some(spec) = &session.scenario().recommender else {
+            *self = OpeCache::default();
+            return;
+        };
+        let key = (session.scenario().seed, spec.clone());
+        let steps = session.lab().recommender_summary().map_or(0, |s| s.steps);
+        let stale_twin = self.key.as_ref() != Some(&key)
+            || self.twin.as_ref().is_some_and(|t| t.steps() > steps);
+        if stale_twin {
+            self.key = Some(key);
+            self.twin = None;
+            self.result = None;
+            self.last_wall_ms = f64::NEG_INFINITY;
+        }
+        if now_ms - self.last_wall_ms < OPE_REFRESH_MS {
+            return;
+        }
+        self.last_wall_ms = now_ms;
+        if self.twin.is_none() {
+            match Twin::new(spec, session.scenario().seed) {
+                Ok(twin) => self.twin = Some(twin),
+                Err(e) => {
+                    self.error = Some(format!("The uniform-random twin could not start: {e}"));
+                    return;
+                }
+            }
+        }
+        let Some(twin) = self.twin.as_mut() else {
+            return;
+        };
+        if let Err(e) = twin.advance_to(steps) {
+            self.error = Some(format!("The uniform-random twin stopped: {e}"));
+            return;
+        }
+        let log: Vec<LoggedImpression> = session.observed().impressions.iter().copied().collect();
+        match evaluate(&log, spec.population.items as usize, twin) {
+            Ok(result) => {
+                self.result = Some(Rc::new(result));
+                self.error = None;
+            }
+            Err(e) => {
+                self.result = None;
+                self.error = Some(format!("Off-policy evaluation: {e}."));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

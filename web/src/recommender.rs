@@ -50,15 +50,16 @@ impl RecommenderModel {
     ) -> Self {
         let lab = session.lab();
         let observed = session.observed();
+        let metrics = lab.metrics();
         RecommenderModel {
             now: lab.now(),
             spec: session.scenario().recommender.clone(),
             summary: lab.recommender_summary(),
             report: lab.recommender_report(),
-            impressions: observed.impressions_total,
-            clicks: observed.clicks_total,
-            policy_updates: observed.policy_updates,
-            checkpoints: observed.checkpoints,
+            impressions: metrics.impressions,
+            clicks: metrics.clicks,
+            policy_updates: metrics.policy_updates,
+            checkpoints: metrics.checkpoints,
             drifts: observed
                 .drifts
                 .iter()
@@ -161,7 +162,7 @@ fn feedback_loop(m: &RecommenderModel) -> Html {
                 html! {
                     <g class="loop-arrow" id={*id}>
                         <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} marker-end="url(#arrowhead)" />
-                        <text x={format!("{:.1}", if vertical { lx + 8.0 } else { lx })} y={format!("{:.1}", if vertical { ly + 4.0 } else { ly - 12.0 })}
+                        <text x={format::px(if vertical { lx + 8.0 } else { lx })} y={format::px(if vertical { ly + 4.0 } else { ly - 12.0 })}
                               text-anchor={if vertical { "start" } else { "middle" }} class="loop-count">{ label.clone() }</text>
                     </g>
                 }
@@ -196,20 +197,20 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
                 let pulls_width = arm.pulls as f64 / max_pulls * pulls_w;
                 html! {
                     <g class="arm" key={arm.arm}>
-                        <text x="4" y={format!("{:.1}", y + 14.0)}>{ format!("item {}", arm.arm) }</text>
-                        <line x1={format!("{:.1}", x_of(0.0))} x2={format!("{:.1}", x_of(1.0))} y1={format!("{:.1}", y + 10.0)} y2={format!("{:.1}", y + 10.0)} class="track" />
-                        <rect x={format!("{:.1}", x_of(arm.ci95_low))} y={format!("{:.1}", y + 4.0)}
-                              width={format!("{:.1}", (x_of(arm.ci95_high) - x_of(arm.ci95_low)).max(2.0))} height="12" class="interval">
+                        <text x="4" y={format::px(y + 14.0)}>{ format!("item {}", arm.arm) }</text>
+                        <line x1={format::px(x_of(0.0))} x2={format::px(x_of(1.0))} y1={format::px(y + 10.0)} y2={format::px(y + 10.0)} class="track" />
+                        <rect x={format::px(x_of(arm.ci95_low))} y={format::px(y + 4.0)}
+                              width={format::px((x_of(arm.ci95_high) - x_of(arm.ci95_low)).max(2.0))} height="12" class="interval">
                             <title>{ format!("item {}: mean {:.3}, 95% interval [{:.3}, {:.3}], {} pulls", arm.arm, arm.posterior_mean, arm.ci95_low, arm.ci95_high, arm.pulls) }</title>
                         </rect>
-                        <circle cx={format!("{:.1}", x_of(arm.posterior_mean))} cy={format!("{:.1}", y + 10.0)} r="5" class="mean" />
-                        <rect x={pulls_x.to_string()} y={format!("{:.1}", y + 4.0)} width={format!("{pulls_width:.1}")} height="12" class="pulls" />
-                        <text x={format!("{:.1}", pulls_x + pulls_width + 6.0)} y={format!("{:.1}", y + 14.0)}>{ format::grouped(arm.pulls) }</text>
+                        <circle cx={format::px(x_of(arm.posterior_mean))} cy={format::px(y + 10.0)} r="5" class="mean" />
+                        <rect x={pulls_x.to_string()} y={format::px(y + 4.0)} width={format::px(pulls_width)} height="12" class="pulls" />
+                        <text x={format::px(pulls_x + pulls_width + 6.0)} y={format::px(y + 14.0)}>{ format::grouped(arm.pulls) }</text>
                     </g>
                 }
             }) }
             { for [0.0, 0.25, 0.5, 0.75, 1.0].iter().map(|f| html! {
-                <text x={format!("{:.1}", x_of(f * axis_max))} y={format!("{:.1}", height - 4.0)} text-anchor="middle">{ format!("{:.3}", f * axis_max) }</text>
+                <text x={format::px(x_of(f * axis_max))} y={format::px(height - 4.0)} text-anchor="middle">{ format!("{:.3}", f * axis_max) }</text>
             }) }
         </svg>
     }
@@ -250,22 +251,22 @@ fn ope_panel(m: &RecommenderModel) -> Html {
                     let y = 10.0 + i as f64 * row;
                     html! {
                         <g class="estimate">
-                            <text x="4" y={format!("{:.1}", y + 14.0)}>{ *name }</text>
-                            <line x1={format!("{:.1}", x_of(e.ci95_low))} x2={format!("{:.1}", x_of(e.ci95_high))} y1={format!("{:.1}", y + 10.0)} y2={format!("{:.1}", y + 10.0)} class="interval-line" />
-                            <circle cx={format!("{:.1}", x_of(e.value))} cy={format!("{:.1}", y + 10.0)} r="5" class="mean" />
-                            <text x={format!("{:.1}", left + width + 10.0)} y={format!("{:.1}", y + 14.0)}>{ format!("{:.4} [{:.4}, {:.4}]", e.value, e.ci95_low, e.ci95_high) }</text>
+                            <text x="4" y={format::px(y + 14.0)}>{ *name }</text>
+                            <line x1={format::px(x_of(e.ci95_low))} x2={format::px(x_of(e.ci95_high))} y1={format::px(y + 10.0)} y2={format::px(y + 10.0)} class="interval-line" />
+                            <circle cx={format::px(x_of(e.value))} cy={format::px(y + 10.0)} r="5" class="mean" />
+                            <text x={format::px(left + width + 10.0)} y={format::px(y + 14.0)}>{ format!("{:.4} [{:.4}, {:.4}]", e.value, e.ci95_low, e.ci95_high) }</text>
                         </g>
                     }
                 }) }
                 if let Some(truth) = result.truth_ctr {
                     <g class="truth" id="ope-truth">
-                        <line x1={format!("{:.1}", x_of(truth))} x2={format!("{:.1}", x_of(truth))} y1="4" y2={format!("{:.1}", height - 40.0)} />
-                        <text x={format!("{:.1}", x_of(truth))} y={format!("{:.1}", height - 26.0)} text-anchor="middle">{ format!("online truth {truth:.4}") }</text>
+                        <line x1={format::px(x_of(truth))} x2={format::px(x_of(truth))} y1="4" y2={format::px(height - 40.0)} />
+                        <text x={format::px(x_of(truth))} y={format::px(height - 26.0)} text-anchor="middle">{ format!("online truth {truth:.4}") }</text>
                     </g>
                 }
                 <g class="behaviour">
-                    <line x1={format!("{:.1}", x_of(result.behaviour_ctr))} x2={format!("{:.1}", x_of(result.behaviour_ctr))} y1="4" y2={format!("{:.1}", height - 40.0)} />
-                    <text x={format!("{:.1}", x_of(result.behaviour_ctr))} y={format!("{:.1}", height - 8.0)} text-anchor="middle">{ format!("logging policy {:.4}", result.behaviour_ctr) }</text>
+                    <line x1={format::px(x_of(result.behaviour_ctr))} x2={format::px(x_of(result.behaviour_ctr))} y1="4" y2={format::px(height - 40.0)} />
+                    <text x={format::px(x_of(result.behaviour_ctr))} y={format::px(height - 8.0)} text-anchor="middle">{ format!("logging policy {:.4}", result.behaviour_ctr) }</text>
                 </g>
             </svg>
             <p class="hint">{ format!(

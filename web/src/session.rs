@@ -13,326 +13,26 @@
 //! - **Rebuilds.** Scrubbing back, changing the seed or the scenario, and injecting a fault all
 //!   build a fresh `Lab` from the scenario and replay it up to a target. [`Session::work`] does
 //!   that in bounded slices so the page can show progress between animation frames.
-//! - **Observed.** A trace subscriber folds what the views need and the lab does not keep:
-//!   flush and compaction activity (for the animations), notable events, drift marks, the
-//!   recommender's impression log (for off-policy evaluation) and the loop's counters.
+//! - **Observed.** A trace subscriber folds what the views draw and the lab does not keep:
+//!   flush and compaction activity (for the animations), notable events, drift marks and the
+//!   recommender's impression log (for off-policy evaluation). Counts come from the lab's
+//!   metrics, never from a second fold of the trace.
 
+pub use crate::observed::{
+    Activity, ActivityKind, EventLine, LoggedImpression, Observed, MAX_ACTIVITIES, MAX_DRIFTS,
+    MAX_EVENT_LINES, MAX_IMPRESSIONS,
+};
 use std::cell::{Ref, RefCell};
-use std::collections::VecDeque;
 use std::rc::Rc;
 use strata_lab::runner::Progress;
 use strata_lab::scenario::{EngineSpec, FaultSpec, SettingChange, StoreSpec, WorkloadSpec};
 use strata_lab::share::MAX_SHARE_TOKEN_BYTES;
 use strata_lab::{Control, Lab, LabError, Scenario};
-use strata_sim::{Cause, EventKind, SimDuration, SimTime, StoreOp, TraceEvent};
+use strata_sim::{SimDuration, SimTime};
 
 /// Events a live change may process to reach its moment (the next whole millisecond): far
 /// more than one millisecond holds at the highest workload rate.
 pub const MAX_CATCH_UP_EVENTS: u64 = 1_000_000;
-/// Flush and compaction activities remembered for drawing (running and recently finished).
-pub const MAX_ACTIVITIES: usize = 64;
-/// Notable events kept for the event list, most recent last.
-pub const MAX_EVENT_LINES: usize = 200;
-/// Drift marks kept for the recommender's time axis.
-pub const MAX_DRIFTS: usize = 64;
-/// Logged impressions kept for off-policy evaluation (the most recent ones).
-pub const MAX_IMPRESSIONS: usize = 20_000;
-
-/// A flush or a compaction, from its start to its end.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Activity {
-    pub kind: ActivityKind,
-    /// The memtable id of a flush, the job id of a compaction.
-    pub id: u64,
-    pub started: SimTime,
-    pub finished: Option<SimTime>,
-    /// Bytes written by the flush or the compaction (known when it finishes).
-    pub bytes: u64,
-    /// A compaction's inputs: SSTs and bytes (0 for a flush).
-    pub input_ssts: u64,
-    pub input_bytes: u64,
-    /// A compaction's progress, from its requests: input bytes read so far and output bytes
-    /// written so far.
-    pub bytes_read: u64,
-    pub bytes_written: u64,
-    /// A compaction's output SSTs (known when it commits).
-    pub output_ssts: u64,
-}
-
-impl Activity {
-    /// Where a running compaction is: reading its inputs until it writes its first output,
-    /// then writing; a finished one has committed its outputs through the manifest.
-    pub fn phase(&self) -> &'static str {
-        match (self.finished, self.bytes_written) {
-            (Some(_), _) => "committed",
-            (None, 0) if self.kind == ActivityKind::Compaction => "reading inputs",
-            (None, _) if self.kind == ActivityKind::Compaction => "writing outputs",
-            (None, _) => "running",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ActivityKind {
-    Flush,
-    Compaction,
-}
-
-/// One line of the event list.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EventLine {
-    pub at: SimTime,
-    /// A short class for styling: `fault`, `writer`, `check`, `note`, `drift`.
-    pub class: &'static str,
-    pub text: String,
-}
-
-/// One logged impression and whether it was clicked.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LoggedImpression {
-    pub impression_id: u64,
-    pub arm: u32,
-    pub propensity: f64,
-    pub clicked: bool,
-}
-
-/// What the UI folds from the trace itself.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Observed {
-    pub activities: VecDeque<Activity>,
-    pub events: VecDeque<EventLine>,
-    pub drifts: VecDeque<(SimTime, String)>,
-    pub impressions: VecDeque<LoggedImpression>,
-    pub impressions_total: u64,
-    pub clicks_total: u64,
-    pub policy_updates: u64,
-    pub checkpoints: u64,
-    pub fenced: u64,
-    /// Compactions started and committed since the run began.
-    pub compactions_started: u64,
-    pub compactions_committed: u64,
-    /// The most recent compaction, running or committed (the activity strip may have moved on).
-    pub last_compaction: Option<Activity>,
-    pub crashes: u64,
-    pub recoveries: u64,
-    pub durability_checks: u64,
-    pub keys_checked: u64,
-    pub lost_durable: u64,
-}
-
-fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, bound: usize) {
-    if queue.len() == bound {
-        queue.pop_front();
-    }
-    queue.push_back(item);
-}
-
-impl Observed {
-    fn line(&mut self, at: SimTime, class: &'static str, text: String) {
-        push_bounded(
-            &mut self.events,
-            EventLine { at, class, text },
-            MAX_EVENT_LINES,
-        );
-    }
-
-    fn start(&mut self, kind: ActivityKind, id: u64, at: SimTime) {
-        push_bounded(
-            &mut self.activities,
-            Activity {
-                kind,
-                id,
-                started: at,
-                finished: None,
-                bytes: 0,
-                input_ssts: 0,
-                input_bytes: 0,
-                bytes_read: 0,
-                bytes_written: 0,
-                output_ssts: 0,
-            },
-            MAX_ACTIVITIES,
-        );
-    }
-
-    /// The running compaction, most recent first (the engine runs one at a time).
-    fn running_compaction(&mut self) -> Option<&mut Activity> {
-        self.activities
-            .iter_mut()
-            .rev()
-            .find(|a| a.kind == ActivityKind::Compaction && a.finished.is_none())
-    }
-
-    fn remember_compaction(&mut self, job_id: u64) {
-        self.last_compaction = self
-            .activities
-            .iter()
-            .rev()
-            .find(|a| a.kind == ActivityKind::Compaction && a.id == job_id)
-            .copied();
-    }
-
-    fn finish(&mut self, kind: ActivityKind, id: u64, at: SimTime, bytes: u64) {
-        if let Some(activity) = self
-            .activities
-            .iter_mut()
-            .rev()
-            .find(|a| a.kind == kind && a.id == id && a.finished.is_none())
-        {
-            activity.finished = Some(at);
-            activity.bytes = bytes;
-        }
-    }
-
-    /// Folds one trace event.
-    pub fn observe(&mut self, event: &TraceEvent) {
-        let at = event.at;
-        match &event.kind {
-            EventKind::FlushStarted { memtable_id } => {
-                self.start(ActivityKind::Flush, *memtable_id, at)
-            }
-            EventKind::FlushFinished {
-                memtable_id, bytes, ..
-            } => self.finish(ActivityKind::Flush, *memtable_id, at, *bytes),
-            EventKind::CompactionStarted {
-                job_id,
-                input_ssts,
-                input_bytes,
-            } => {
-                self.start(ActivityKind::Compaction, *job_id, at);
-                if let Some(job) = self.running_compaction() {
-                    job.input_ssts = *input_ssts;
-                    job.input_bytes = *input_bytes;
-                }
-                self.compactions_started += 1;
-                self.remember_compaction(*job_id);
-            }
-            EventKind::CompactionFinished {
-                job_id,
-                output_ssts,
-                output_bytes,
-            } => {
-                if let Some(job) = self
-                    .activities
-                    .iter_mut()
-                    .rev()
-                    .find(|a| a.kind == ActivityKind::Compaction && a.id == *job_id)
-                {
-                    job.output_ssts = *output_ssts;
-                }
-                self.finish(ActivityKind::Compaction, *job_id, at, *output_bytes);
-                self.compactions_committed += 1;
-                self.remember_compaction(*job_id);
-            }
-            EventKind::Request(request) if request.cause == Cause::Compaction => {
-                let job_id = self.running_compaction().map(|job| {
-                    match request.op {
-                        StoreOp::Get => job.bytes_read += request.bytes,
-                        StoreOp::Put => job.bytes_written += request.bytes,
-                        _ => {}
-                    }
-                    job.id
-                });
-                if let Some(job_id) = job_id {
-                    self.remember_compaction(job_id);
-                }
-            }
-            EventKind::FaultInjected { fault, key } => {
-                let head = format!("fault injected: {fault:?}");
-                // Per-request faults can come by the thousand: only a change of kind is worth
-                // a line, the totals are in the statistics.
-                let repeat = self
-                    .events
-                    .back()
-                    .is_some_and(|last| last.class == "fault" && last.text.starts_with(&head));
-                if !repeat {
-                    let text = if key.is_empty() {
-                        head
-                    } else {
-                        format!("{head} on {key}")
-                    };
-                    self.line(at, "fault", text);
-                }
-            }
-            EventKind::Fenced { writer_epoch } => {
-                self.fenced += 1;
-                self.line(
-                    at,
-                    "writer",
-                    format!(
-                        "writer epoch {writer_epoch} was fenced: a newer writer owns the database"
-                    ),
-                );
-            }
-            EventKind::WriterCrashed { writer_epoch } => {
-                self.crashes += 1;
-                self.line(at, "writer", format!("writer epoch {writer_epoch} crashed"));
-            }
-            EventKind::WriterRecovered {
-                writer_epoch,
-                replayed_wal_objects,
-            } => {
-                self.recoveries += 1;
-                self.line(
-                    at,
-                    "writer",
-                    format!(
-                        "writer epoch {writer_epoch} opened, replaying {replayed_wal_objects} WAL objects"
-                    ),
-                );
-            }
-            EventKind::DurabilityChecked { keys_checked, lost } => {
-                self.durability_checks += 1;
-                self.keys_checked += keys_checked;
-                self.lost_durable += lost;
-                self.line(
-                    at,
-                    "check",
-                    format!("durability check: {keys_checked} keys read back, {lost} durable writes lost"),
-                );
-            }
-            EventKind::Note { text } => self.line(at, "note", text.clone()),
-            EventKind::DriftApplied { description } => {
-                push_bounded(&mut self.drifts, (at, description.clone()), MAX_DRIFTS);
-                self.line(at, "drift", format!("drift: {description}"));
-            }
-            EventKind::Impression {
-                impression_id,
-                arm,
-                propensity,
-            } => {
-                self.impressions_total += 1;
-                push_bounded(
-                    &mut self.impressions,
-                    LoggedImpression {
-                        impression_id: *impression_id,
-                        arm: *arm,
-                        propensity: *propensity,
-                        clicked: false,
-                    },
-                    MAX_IMPRESSIONS,
-                );
-            }
-            EventKind::Click { impression_id, .. } => {
-                self.clicks_total += 1;
-                // A click follows its impression within the same slate: look from the back.
-                if let Some(row) = self
-                    .impressions
-                    .iter_mut()
-                    .rev()
-                    .take(64)
-                    .find(|row| row.impression_id == *impression_id)
-                {
-                    row.clicked = true;
-                }
-            }
-            EventKind::PolicyUpdated { .. } => self.policy_updates += 1,
-            EventKind::Checkpointed { .. } => self.checkpoints += 1,
-            _ => {}
-        }
-    }
-}
-
 /// Where a rebuild stops: after this many events or at this time (see [`advance_toward`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Milestone {
@@ -967,11 +667,15 @@ mod tests {
         play_frames(&mut session, 10);
         inject_now(&mut session, FaultSpec::Recover { at_ms: 0 });
         play_frames(&mut session, 80);
-        let observed = session.observed();
-        assert_eq!(observed.crashes, 1);
-        assert!(observed.durability_checks >= 1, "{:?}", observed.events);
-        assert!(observed.keys_checked > 0);
-        assert_eq!(observed.lost_durable, 0);
+        let metrics = session.lab().metrics();
+        assert_eq!(metrics.engine_event("writer_crashed"), 1);
+        assert!(
+            metrics.durability_checks >= 1,
+            "{:?}",
+            session.observed().events
+        );
+        assert!(metrics.keys_checked > 0);
+        assert_eq!(metrics.lost_durable_writes, 0);
     }
 
     #[test]
@@ -1002,8 +706,10 @@ mod tests {
                 .any(|a| a.kind == ActivityKind::Flush && a.finished.is_some()),
             "a busy run with a 16 KiB memtable should flush"
         );
-        assert!(observed.durability_checks >= 1);
-        assert_eq!(observed.lost_durable, 0);
+        assert!(observed
+            .events
+            .iter()
+            .any(|line| line.class == "check" && line.text.contains("0 durable writes lost")));
     }
 
     #[test]

@@ -208,8 +208,8 @@ impl StorageModel {
             wal_limit_bytes,
             compaction,
             activities: observed.activities.iter().copied().collect(),
-            compactions_started: observed.compactions_started,
-            compactions_committed: observed.compactions_committed,
+            compactions_started: metrics.compactions_started(),
+            compactions_committed: metrics.compactions_committed(),
             last_compaction: observed.last_compaction,
             cost_usd_per_month: format::picousd_to_usd(
                 stats.cost.projected_total_picousd_per_month,
@@ -226,7 +226,7 @@ impl StorageModel {
             durability_checks: metrics.durability_checks,
             keys_checked: metrics.keys_checked,
             lost_durable: metrics.lost_durable_writes,
-            fenced: observed.fenced,
+            fenced: metrics.fenced(),
             bytes_stored: stats.bytes_stored,
             objects: stats.objects,
             preset: stats.preset.clone(),
@@ -270,9 +270,9 @@ fn fill_bar(x: f64, y: f64, width: f64, fill: f64, class: &'static str, label: S
     let fill = fill.clamp(0.0, 1.0);
     html! {
         <g>
-            <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width={format!("{width:.1}")} height={format!("{:.1}", ROW - 10.0)} class="slot" />
-            <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width={format!("{:.1}", width * fill)} height={format!("{:.1}", ROW - 10.0)} class={class} />
-            <text x={format!("{:.1}", x + width + 8.0)} y={format!("{:.1}", y + 15.0)}>{ label }</text>
+            <rect x={format::px(x)} y={format::px(y)} width={format::px(width)} height={format::px(ROW - 10.0)} class="slot" />
+            <rect x={format::px(x)} y={format::px(y)} width={format::px(width * fill)} height={format::px(ROW - 10.0)} class={class} />
+            <text x={format::px(x + width + 8.0)} y={format::px(y + 15.0)}>{ label }</text>
         </g>
     }
 }
@@ -303,7 +303,7 @@ fn lsm_figure(model: &StorageModel) -> Html {
     // Memtable.
     rows.push(html! {
         <g key="memtable">
-            <text x="4" y={format!("{:.1}", y + 15.0)} class="row-label">{ "memtable" }</text>
+            <text x="4" y={format::px(y + 15.0)} class="row-label">{ "memtable" }</text>
             { fill_bar(LSM_LABEL, y, 320.0, db.memtable.fill, "fill-memtable",
                 format!("#{} · {} of {} · {} keys", db.memtable.id, format::bytes(db.memtable.size_bytes), format::bytes(db.memtable.limit_bytes), format::grouped(db.memtable.keys))) }
         </g>
@@ -315,11 +315,11 @@ fn lsm_figure(model: &StorageModel) -> Html {
         let is_flushing = db.flushing_memtable_id == Some(m.id);
         html! {
             <g key={m.id}>
-                <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width="62" height={format!("{:.1}", ROW - 10.0)}
+                <rect x={format::px(x)} y={format::px(y)} width="62" height={format::px(ROW - 10.0)}
                       class={classes!("immutable", is_flushing.then_some("flushing"))}>
                     <title>{ format!("immutable memtable #{}: {}, {} keys", m.id, format::bytes(m.size_bytes), m.keys) }</title>
                 </rect>
-                <text x={format!("{:.1}", x + 4.0)} y={format!("{:.1}", y + 15.0)} class="in-box">{ format!("#{}", m.id) }</text>
+                <text x={format::px(x + 4.0)} y={format::px(y + 15.0)} class="in-box">{ format!("#{}", m.id) }</text>
             </g>
         }
     });
@@ -329,14 +329,14 @@ fn lsm_figure(model: &StorageModel) -> Html {
         .saturating_sub(MAX_IMMUTABLE_BOXES);
     rows.push(html! {
         <g key="immutable">
-            <text x="4" y={format!("{:.1}", y + 15.0)} class="row-label">{ format!("immutable ({})", db.immutable_memtables.len()) }</text>
+            <text x="4" y={format::px(y + 15.0)} class="row-label">{ format!("immutable ({})", db.immutable_memtables.len()) }</text>
             { for boxes }
             if immutable_more > 0 {
-                <text x={format!("{:.1}", LSM_LABEL + MAX_IMMUTABLE_BOXES as f64 * 70.0)} y={format!("{:.1}", y + 15.0)}>{ format!("+{immutable_more} more") }</text>
+                <text x={format::px(LSM_LABEL + MAX_IMMUTABLE_BOXES as f64 * 70.0)} y={format::px(y + 15.0)}>{ format!("+{immutable_more} more") }</text>
             }
             if flushing > 0 {
                 <g class="activity flush-activity">
-                    <text x={format!("{:.1}", LSM_WIDTH - 10.0)} y={format!("{:.1}", y + 15.0)} text-anchor="end">{ "flushing → L0" }</text>
+                    <text x={format::px(LSM_WIDTH - 10.0)} y={format::px(y + 15.0)} text-anchor="end">{ "flushing → L0" }</text>
                 </g>
             }
         </g>
@@ -344,7 +344,7 @@ fn lsm_figure(model: &StorageModel) -> Html {
     y += ROW;
     // L0.
     rows.push(html! {
-        <text key="l0-label" x="4" y={format!("{:.1}", y + 15.0)} class="row-label">
+        <text key="l0-label" x="4" y={format::px(y + 15.0)} class="row-label">
             { format!("L0 ({} SSTs, {})", db.l0.len(), format::bytes(db.l0.iter().map(|s| s.size_bytes).sum())) }
         </text>
     });
@@ -353,21 +353,21 @@ fn lsm_figure(model: &StorageModel) -> Html {
         let x1 = x_of(&sst.last_key).max(x0 + 4.0);
         rows.push(html! {
             <g key={format!("sst-{}", sst.id)} class="sst fresh">
-                <rect x={format!("{x0:.1}")} y={format!("{:.1}", y + 2.0)} width={format!("{:.1}", x1 - x0)} height={format!("{:.1}", ROW - 14.0)} class="sst-l0" tabindex="0">
+                <rect x={format::px(x0)} y={format::px(y + 2.0)} width={format::px(x1 - x0)} height={format::px(ROW - 14.0)} class="sst-l0" tabindex="0">
                     <title>{ format!("SST #{}: {} … {}, {}, {} entries", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</title>
                 </rect>
-                <text x={format!("{:.1}", x0 + 6.0)} y={format!("{:.1}", y + 13.5)} class="sst-size">{ format!("SST #{} · {} · {} entries", sst.id, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</text>
+                <text x={format::px(x0 + 6.0)} y={format::px(y + 13.5)} class="sst-size">{ format!("SST #{} · {} · {} entries", sst.id, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</text>
             </g>
         });
         y += ROW - 10.0;
     }
     let l0_more = db.l0.len().saturating_sub(MAX_L0_ROWS);
     if l0_more > 0 {
-        rows.push(html! { <text key="l0-more" x={LSM_LABEL.to_string()} y={format!("{:.1}", y + 14.0)}>{ format!("+{l0_more} older L0 SSTs") }</text> });
+        rows.push(html! { <text key="l0-more" x={LSM_LABEL.to_string()} y={format::px(y + 14.0)}>{ format!("+{l0_more} older L0 SSTs") }</text> });
         y += ROW - 10.0;
     }
     if db.l0.is_empty() {
-        rows.push(html! { <text key="l0-empty" x={LSM_LABEL.to_string()} y={format!("{:.1}", y + 15.0)} class="muted">{ "no L0 SSTs yet: the first flush writes one" }</text> });
+        rows.push(html! { <text key="l0-empty" x={LSM_LABEL.to_string()} y={format::px(y + 15.0)} class="muted">{ "no L0 SSTs yet: the first flush writes one" }</text> });
         y += ROW - 10.0;
     }
     y += 12.0;
@@ -377,7 +377,7 @@ fn lsm_figure(model: &StorageModel) -> Html {
             let x0 = x_of(&sst.first_key);
             let x1 = x_of(&sst.last_key).max(x0 + 3.0);
             html! {
-                <rect key={sst.id} x={format!("{x0:.1}")} y={format!("{:.1}", y + 2.0)} width={format!("{:.1}", x1 - x0)} height={format!("{:.1}", ROW - 12.0)} class="sst-run">
+                <rect key={sst.id} x={format::px(x0)} y={format::px(y + 2.0)} width={format::px(x1 - x0)} height={format::px(ROW - 12.0)} class="sst-run">
                     <title>{ format!("SST #{}: {} … {}, {}", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes)) }</title>
                 </rect>
             }
@@ -407,8 +407,8 @@ fn lsm_figure(model: &StorageModel) -> Html {
         rows.push(html! {
             <g key={format!("run-{}", run.id)} class={classes!("run", kind, (compacting > 0 && index == 0).then_some("compacting"))}
                data-level={run.level.to_string()}>
-                <text x="4" y={format!("{:.1}", y + 12.0)} class="row-label run-label">{ label }</text>
-                <text x="4" y={format!("{:.1}", y + 24.0)} class="row-label run-size">{ size }</text>
+                <text x="4" y={format::px(y + 12.0)} class="row-label run-label">{ label }</text>
+                <text x="4" y={format::px(y + 24.0)} class="row-label run-size">{ size }</text>
                 { for segments }
             </g>
         });
@@ -421,7 +421,7 @@ fn lsm_figure(model: &StorageModel) -> Html {
             .map_or("compacting", |job| job.phase());
         rows.push(html! {
             <g key="compacting" class="activity compaction-activity">
-                <text x={format!("{:.1}", LSM_WIDTH - 10.0)} y={format!("{:.1}", y + 15.0)} text-anchor="end">{ format!("{phase} ({compacting} jobs)") }</text>
+                <text x={format::px(LSM_WIDTH - 10.0)} y={format::px(y + 15.0)} text-anchor="end">{ format!("{phase} ({compacting} jobs)") }</text>
             </g>
         });
         y += ROW;
@@ -429,10 +429,10 @@ fn lsm_figure(model: &StorageModel) -> Html {
     // Key axis.
     rows.push(html! {
         <g key="axis" class="key-axis">
-            <line x1={LSM_LABEL.to_string()} x2={(LSM_LABEL + axis).to_string()} y1={format!("{:.1}", y + 4.0)} y2={format!("{:.1}", y + 4.0)} />
-            <text x={LSM_LABEL.to_string()} y={format!("{:.1}", y + 20.0)}>{ "k0" }</text>
-            <text x={format!("{:.1}", LSM_LABEL + 0.9 * axis)} y={format!("{:.1}", y + 20.0)} text-anchor="end">{ format!("k{} (workload keys)", model.key_count.saturating_sub(1)) }</text>
-            <text x={format!("{:.1}", LSM_LABEL + axis)} y={format!("{:.1}", y + 20.0)} text-anchor="end">{ "other" }</text>
+            <line x1={LSM_LABEL.to_string()} x2={(LSM_LABEL + axis).to_string()} y1={format::px(y + 4.0)} y2={format::px(y + 4.0)} />
+            <text x={LSM_LABEL.to_string()} y={format::px(y + 20.0)}>{ "k0" }</text>
+            <text x={format::px(LSM_LABEL + 0.9 * axis)} y={format::px(y + 20.0)} text-anchor="end">{ format!("k{} (workload keys)", model.key_count.saturating_sub(1)) }</text>
+            <text x={format::px(LSM_LABEL + axis)} y={format::px(y + 20.0)} text-anchor="end">{ "other" }</text>
         </g>
     });
     y += 26.0;
@@ -554,20 +554,20 @@ fn wal_figure(model: &StorageModel) -> Html {
                     db.wal.pending_wal_id.map(|id| format!(" · uploading WAL #{id}")).unwrap_or_default())) }
             <text x="4" y="62" class="row-label">{ "sequence" }</text>
             <line x1={left.to_string()} x2={(left + axis).to_string()} y1="58" y2="58" class="seq-axis" />
-            <rect x={format!("{:.1}", x_of(durable))} y="50" width={format!("{:.1}", (x_of(ack) - x_of(durable)).max(0.0))} height="16" class="at-risk">
+            <rect x={format::px(x_of(durable))} y="50" width={format::px((x_of(ack) - x_of(durable)).max(0.0))} height="16" class="at-risk">
                 <title>{ format!("{at_risk} acknowledged writes not yet durable: a crash now loses them") }</title>
             </rect>
             <g class="watermark flushed">
-                <line x1={format!("{:.1}", x_of(flushed))} x2={format!("{:.1}", x_of(flushed))} y1="44" y2="72" />
-                <text x={format!("{:.1}", x_of(flushed))} y="88" text-anchor="middle">{ format!("in SSTs {flushed}") }</text>
+                <line x1={format::px(x_of(flushed))} x2={format::px(x_of(flushed))} y1="44" y2="72" />
+                <text x={format::px(x_of(flushed))} y="88" text-anchor="middle">{ format!("in SSTs {flushed}") }</text>
             </g>
             <g class="watermark durable">
-                <line x1={format!("{:.1}", x_of(durable))} x2={format!("{:.1}", x_of(durable))} y1="40" y2="76" />
-                <text x={format!("{:.1}", x_of(durable))} y="104" text-anchor="middle" id="durable-seq">{ format!("durable {durable}") }</text>
+                <line x1={format::px(x_of(durable))} x2={format::px(x_of(durable))} y1="40" y2="76" />
+                <text x={format::px(x_of(durable))} y="104" text-anchor="middle" id="durable-seq">{ format!("durable {durable}") }</text>
             </g>
             <g class="watermark acknowledged">
-                <line x1={format!("{:.1}", x_of(ack))} x2={format!("{:.1}", x_of(ack))} y1="40" y2="76" />
-                <text x={format!("{:.1}", x_of(ack))} y="38" text-anchor="end" id="acknowledged-seq">{ format!("acknowledged {ack}") }</text>
+                <line x1={format::px(x_of(ack))} x2={format::px(x_of(ack))} y1="40" y2="76" />
+                <text x={format::px(x_of(ack))} y="38" text-anchor="end" id="acknowledged-seq">{ format!("acknowledged {ack}") }</text>
             </g>
             <text x={left.to_string()} y="120" class="muted">{ format!("{at_risk} writes acknowledged but not durable · {} live WAL objects · replay would start at WAL #{}", db.wal.live_objects, db.wal.replay_from) }</text>
         </svg>

@@ -7,7 +7,6 @@
 //! whose colour is its worst outcome and whose tooltip gives its totals.
 
 use crate::format;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_sim::{Cause, EventKind, RequestOutcome, RequestRecord, SimTime, TraceEvent};
 use wasm_bindgen::JsCast;
@@ -182,9 +181,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
         let y = i as f64 * LANE_HEIGHT_PX;
         html! {
             <g key={cause.as_str()}>
-                <text x="4" y={format!("{:.1}", y + 20.0)} class={classes!("lane-label", format!("cause-{}", cause.as_str()))}>{ lane_name(*cause) }</text>
+                <text x="4" y={format::px(y + 20.0)} class={classes!("lane-label", format!("cause-{}", cause.as_str()))}>{ lane_name(*cause) }</text>
                 <line x1={LABEL_WIDTH_PX.to_string()} x2={WIDTH_PX.to_string()}
-                      y1={format!("{:.1}", y + LANE_HEIGHT_PX)} y2={format!("{:.1}", y + LANE_HEIGHT_PX)} class="lane-line" />
+                      y1={format::px(y + LANE_HEIGHT_PX)} y2={format::px(y + LANE_HEIGHT_PX)} class="lane-line" />
             </g>
         }
     });
@@ -219,22 +218,33 @@ pub fn timeline(props: &TimelineProps) -> Html {
             .iter()
             .enumerate()
             .map(|(index, request)| {
-                let lane = LANES.iter().position(|c| *c == request.cause).unwrap_or(LANES.len() - 1);
+                let lane = LANES
+                    .iter()
+                    .position(|c| *c == request.cause)
+                    .unwrap_or(LANES.len() - 1);
                 let x0 = x_of(request.start.max(props.window_start));
                 let x1 = x_of(request.end).max(x0 + 2.0);
                 let y = lane as f64 * LANE_HEIGHT_PX + 6.0;
                 let class = classes!("request-bar", severity_class(severity(request.outcome)));
-                let key = format!("{}-{}-{}", request.start.as_nanos(), request.end.as_nanos(), request.key);
+                let key = format!(
+                    "{}-{}-{}",
+                    request.start.as_nanos(),
+                    request.end.as_nanos(),
+                    request.key
+                );
                 html! {
-                    <rect key={key} x={format!("{x0:.1}")} y={format!("{y:.1}")} data-i={index.to_string()}
-                          width={format!("{:.1}", x1 - x0)} height={format!("{:.1}", LANE_HEIGHT_PX - 12.0)}
+                    <rect key={key} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()}
+                          width={format::px(x1 - x0)} height={format::px(LANE_HEIGHT_PX - 12.0)}
                           class={class} tabindex="0" />
                 }
             })
             .collect()
     } else {
         let columns = (plot_width / BIN_PX).floor() as usize;
-        let mut bins: BTreeMap<(usize, usize), Bin> = BTreeMap::new();
+        // Dense, lane-major: the bins come out in (lane, column) order. A vector rather than
+        // a map, whose B-tree code for this one key and value type would ship in the bundle.
+        let per_lane = columns.max(1);
+        let mut bins: Vec<Bin> = vec![Bin::default(); LANES.len() * per_lane];
         for request in props.requests.iter() {
             let lane = LANES
                 .iter()
@@ -242,7 +252,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 .unwrap_or(LANES.len() - 1);
             let x = x_of(request.end.min(props.window_end)) - LABEL_WIDTH_PX;
             let column = ((x / BIN_PX) as usize).min(columns.saturating_sub(1));
-            let bin = bins.entry((lane, column)).or_default();
+            let bin = &mut bins[lane * per_lane + column];
             bin.requests += 1;
             bin.bytes += request.bytes;
             bin.cost_picousd += request.cost_picousd;
@@ -252,18 +262,21 @@ pub fn timeline(props: &TimelineProps) -> Html {
             }
             bin.worst = bin.worst.max(s);
         }
-        let max_requests = bins.values().map(|b| b.requests).max().unwrap_or(1).max(1) as f64;
+        let max_requests = bins.iter().map(|b| b.requests).max().unwrap_or(1).max(1) as f64;
         bins.iter()
             .enumerate()
-            .map(|(index, ((lane, column), bin))| {
-                let x0 = LABEL_WIDTH_PX + *column as f64 * BIN_PX;
+            .filter(|(_, bin)| bin.requests > 0)
+            .map(|(at, bin)| (at / per_lane, at % per_lane, bin))
+            .enumerate()
+            .map(|(index, (lane, column, bin))| {
+                let x0 = LABEL_WIDTH_PX + column as f64 * BIN_PX;
                 let full = LANE_HEIGHT_PX - 12.0;
                 let h = (full * (0.25 + 0.75 * bin.requests as f64 / max_requests)).min(full);
-                let y = *lane as f64 * LANE_HEIGHT_PX + 6.0 + (full - h);
-                let from = SimTime::from_nanos(start_ns + ((*column as f64 * BIN_PX) / plot_width * span_ns) as u64);
-                let to = SimTime::from_nanos(start_ns + (((*column + 1) as f64 * BIN_PX) / plot_width * span_ns) as u64);
+                let y = lane as f64 * LANE_HEIGHT_PX + 6.0 + (full - h);
+                let from = SimTime::from_nanos(start_ns + ((column as f64 * BIN_PX) / plot_width * span_ns) as u64);
+                let to = SimTime::from_nanos(start_ns + (((column + 1) as f64 * BIN_PX) / plot_width * span_ns) as u64);
                 bin_items.push(Hovered::Bin {
-                    cause: LANES[*lane],
+                    cause: LANES[lane],
                     from,
                     to,
                     requests: bin.requests,
@@ -272,8 +285,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     cost_picousd: bin.cost_picousd,
                 });
                 html! {
-                    <rect key={format!("{lane}-{column}")} x={format!("{x0:.1}")} y={format!("{y:.1}")} data-i={index.to_string()}
-                          width={format!("{:.1}", BIN_PX - 1.0)} height={format!("{h:.1}")}
+                    <rect key={format!("{lane}-{column}")} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()}
+                          width={format::px(BIN_PX - 1.0)} height={format::px(h)}
                           class={classes!("request-bar", "binned", severity_class(bin.worst))} tabindex="0" />
                 }
             })
@@ -346,9 +359,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
                  onmouseout={on_leave.reform(|e: MouseEvent| e.into())} onfocusout={on_leave.reform(|e: FocusEvent| e.into())}>
                 { for lanes }
                 { bars }
-                <text x={LABEL_WIDTH_PX.to_string()} y={format!("{axis_y:.1}")}>{ format::sim_time(props.window_start) }</text>
-                <text x={WIDTH_PX.to_string()} y={format!("{axis_y:.1}")} text-anchor="end">{ format::sim_time(props.window_end) }</text>
-                <text x={format!("{:.1}", LABEL_WIDTH_PX + plot_width / 2.0)} y={format!("{axis_y:.1}")} text-anchor="middle" class="axis-label">
+                <text x={LABEL_WIDTH_PX.to_string()} y={format::px(axis_y)}>{ format::sim_time(props.window_start) }</text>
+                <text x={WIDTH_PX.to_string()} y={format::px(axis_y)} text-anchor="end">{ format::sim_time(props.window_end) }</text>
+                <text x={format::px(LABEL_WIDTH_PX + plot_width / 2.0)} y={format::px(axis_y)} text-anchor="middle" class="axis-label">
                     { if binned { format!("simulated time · {} requests binned into {BIN_PX:.0}-px columns", format::grouped(props.requests.len() as u64)) } else { "simulated time".to_string() } }
                 </text>
             </svg>

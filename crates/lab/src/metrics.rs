@@ -325,6 +325,21 @@ impl Metrics {
         self.engine_events.get(name).copied().unwrap_or(0)
     }
 
+    /// Compactions started since the run began, every writer.
+    pub fn compactions_started(&self) -> u64 {
+        self.engine_event("compaction_started")
+    }
+
+    /// Compactions committed (their outputs in the manifest) since the run began.
+    pub fn compactions_committed(&self) -> u64 {
+        self.engine_event("compaction_finished")
+    }
+
+    /// Write attempts refused because a newer writer owns the database.
+    pub fn fenced(&self) -> u64 {
+        self.engine_event("fenced")
+    }
+
     /// Cost by cause, all operations together.
     pub fn cost_by_cause_picousd(&self) -> BTreeMap<Cause, u64> {
         let mut by_cause = BTreeMap::new();
@@ -459,6 +474,37 @@ mod tests {
         assert_eq!(m.keys_checked, 2);
         assert_eq!(m.puts_per_1000_writes(), 1000.0);
         assert_eq!(m.events, 8);
+    }
+
+    #[test]
+    fn compactions_and_fencing_are_counted_for_the_page() {
+        let mut trace = Trace::default();
+        let metrics = subscribe(&mut trace);
+        let at = SimTime::from_millis(1);
+        for job_id in 0..3 {
+            trace.record(
+                at,
+                EventKind::CompactionStarted {
+                    job_id,
+                    input_ssts: 4,
+                    input_bytes: 1000,
+                },
+            );
+        }
+        trace.record(
+            at,
+            EventKind::CompactionFinished {
+                job_id: 0,
+                output_ssts: 1,
+                output_bytes: 900,
+            },
+        );
+        trace.record(at, EventKind::Fenced { writer_epoch: 1 });
+        trace.record(at, EventKind::Fenced { writer_epoch: 1 });
+        let m = metrics.borrow();
+        assert_eq!(m.compactions_started(), 3);
+        assert_eq!(m.compactions_committed(), 1);
+        assert_eq!(m.fenced(), 2);
     }
 
     #[test]

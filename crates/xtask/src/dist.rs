@@ -1,15 +1,24 @@
 //! `cargo xtask dist [--no-wasm-opt]`: builds the playground (release wasm, JS glue, static
 //! files) into a self-contained `dist/` that needs no CDN and no network, then shrinks the wasm
 //! with wasm-opt (npm `binaryen`, pinned in tests/e2e/package.json and installed on first use).
+//!
+//! The download has a budget: `dist` (and so the end-to-end stage of `cargo xtask test`, which
+//! builds through it) fails when the shipped wasm is over [`WASM_GZIP_BUDGET_BYTES`] after gzip
+//! -9, naming the size and the budget. `dist/` is still written, so the page can be looked at;
+//! `cargo xtask serve` builds without the check and only warns.
 
 use crate::toolchain::{cargo, ensure_wasm_target, run_checked, WASM_TARGET};
 use crate::workspace_root;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The cargo profile the playground ships with (size-optimised release; see Cargo.toml).
 pub const WEB_PROFILE: &str = "web-release";
+
+/// The playground's wasm, after wasm-opt and gzip -9, is at most this many bytes: 450 KB in
+/// decimal kilobytes (450 × 1000 B), as docs/ui.md counts them.
+pub const WASM_GZIP_BUDGET_BYTES: usize = 450_000;
 
 /// wasm-opt's optimisation flags for the shipped wasm.
 ///
@@ -31,8 +40,41 @@ const WASM_FEATURES: &[&str] = &[
     "--enable-reference-types",
 ];
 
-/// Builds `dist/` and returns its path.
+/// What [`build`] made.
+pub struct Built {
+    pub dir: PathBuf,
+    /// The shipped wasm's size after gzip -9.
+    pub wasm_gzip_bytes: usize,
+    /// Whether wasm-opt ran (the budget applies to the shipped, optimised wasm only).
+    pub optimised: bool,
+}
+
+/// Builds `dist/` and returns its path; fails when the wasm is over its budget.
 pub fn run(args: &[String]) -> Result<PathBuf> {
+    let built = build(args)?;
+    if built.optimised {
+        check_budget(built.wasm_gzip_bytes, WASM_GZIP_BUDGET_BYTES)?;
+        eprintln!(
+            "xtask: the wasm is within its budget ({} of {} bytes gzip -9)",
+            built.wasm_gzip_bytes, WASM_GZIP_BUDGET_BYTES
+        );
+    }
+    Ok(built.dir)
+}
+
+/// Fails, saying by how much, when `wasm_gzip_bytes` is over `budget_bytes`.
+pub fn check_budget(wasm_gzip_bytes: usize, budget_bytes: usize) -> Result<()> {
+    if wasm_gzip_bytes > budget_bytes {
+        bail!(
+            "the playground's wasm is {wasm_gzip_bytes} bytes gzip -9, over its budget of {budget_bytes} bytes ({} bytes too many); docs/ui.md lists what the bytes are and the cuts measured so far",
+            wasm_gzip_bytes - budget_bytes
+        );
+    }
+    Ok(())
+}
+
+/// Builds `dist/`, without the budget check.
+pub fn build(args: &[String]) -> Result<Built> {
     let wasm_opt = !crate::has_flag(args, "--no-wasm-opt");
     ensure_wasm_target()?;
     let root = workspace_root();
@@ -87,7 +129,11 @@ pub fn run(args: &[String]) -> Result<PathBuf> {
         raw.len(),
         gzipped
     );
-    Ok(dist)
+    Ok(Built {
+        dir: dist,
+        wasm_gzip_bytes: gzipped,
+        optimised: wasm_opt,
+    })
 }
 
 /// Runs the pinned wasm-opt over `wasm` in place.
@@ -128,4 +174,19 @@ pub fn gzip_len(bytes: &[u8]) -> Result<usize> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes)?;
     Ok(encoder.finish()?.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_holds_up_to_its_last_byte() {
+        check_budget(449_999, 450_000).unwrap();
+        check_budget(450_000, 450_000).unwrap();
+        let message = check_budget(465_273, 450_000).unwrap_err().to_string();
+        assert!(message.contains("465273 bytes gzip -9"), "{message}");
+        assert!(message.contains("budget of 450000 bytes"), "{message}");
+        assert!(message.contains("15273 bytes too many"), "{message}");
+    }
 }

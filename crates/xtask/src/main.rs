@@ -1,11 +1,13 @@
 //! Project tasks, run as `cargo xtask <task>`:
 //!
 //! - `serve [--port N] [--skip-build]`: build the playground and serve `dist/` on 127.0.0.1.
-//! - `dist [--no-wasm-opt]`: build the playground into `dist/` only (wasm-opt on by default).
+//! - `dist [--no-wasm-opt]`: build the playground into `dist/` only (wasm-opt on by default);
+//!   fails when the wasm is over its gzip budget (`dist::WASM_GZIP_BUDGET_BYTES`).
 //! - `test [--skip-browser] [--skip-e2e] [--skip-s3]`: every test: native (with doctests, and
 //!   the S3 tests against moto on 127.0.0.1), every fuzz target for a fixed budget, the
 //!   whole-system simulator over a fixed range of seeds, wasm32 in node, wasm32 in headless
-//!   Chromium, then the Playwright end-to-end tests.
+//!   Chromium, then the Playwright end-to-end tests (after `dist`, so over the wasm's budget
+//!   they do not run).
 //! - `wasm-test -p CRATE [--browser]`: one crate's wasm32 tests.
 //! - `bench [all|sim|objstore|engine|recommender|web]`: benchmarks, figures printed.
 //! - `fuzz [--seconds N | --executions N] [--target NAME] [--seed S] [--replay I] [--list]`:

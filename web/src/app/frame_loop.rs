@@ -1,0 +1,286 @@
+//! The animation-frame loop that drives the session.
+//!
+//! Each frame advances simulated time by `speed × wall time since the last frame`, in slices
+//! of [`SLICE_EVENTS`] events, until the target is reached or the frame's simulating budget is
+//! spent (the [`Pacer`] steers it from the frame intervals, so frames stay on time); when the
+//! simulation cannot keep up, the effective speed shown drops below the requested one instead
+//! of the page stuttering. The same loop runs rebuilds (scrubbing, fault injection,
+//! recommender changes) and "run to the end" in bounded slices, with a progress bar. The views
+//! are redrawn at most every [`REDRAW_INTERVAL_MS`]; the frames in between only simulate.
+//!
+//! The effect that owns the frame handle cancels it when it is torn down, so the loop runs
+//! exactly while the page plays, runs to the end or rebuilds.
+
+use super::{error, info, wall_ms, Action, SharedSession, UiState};
+use crate::format;
+use crate::pacer::Pacer;
+use crate::session::Session;
+use gloo::render::{request_animation_frame, AnimationFrame};
+use std::cell::RefCell;
+use std::rc::Rc;
+use strata_sim::SimDuration;
+use yew::prelude::*;
+
+/// Events processed between two looks at the wall clock.
+pub const SLICE_EVENTS: u64 = 25;
+/// While the simulation runs, the views are redrawn at most this often (30 a second): drawing
+/// (Yew's diff, then the browser's style, layout and paint of the SVG) costs more than
+/// simulating, so frames in between go to the simulation and stay short.
+pub const REDRAW_INTERVAL_MS: f64 = 1000.0 / 30.0;
+/// A frame longer than this (a background tab, a debugger pause) is not caught up.
+pub const MAX_FRAME_MS: f64 = 100.0;
+
+/// What one frame of the loop does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    Idle,
+    Play { speed: f64 },
+    ToEnd,
+}
+
+/// What one frame did: simulated time gained (while playing) and wall time spent on it.
+struct FrameWork {
+    played_ms: Option<f64>,
+    work_ms: f64,
+}
+
+fn run_frame(
+    session: &Rc<RefCell<Session>>,
+    dispatcher: &UseReducerDispatcher<UiState>,
+    mode: Mode,
+    wall_dt_ms: f64,
+    budget_ms: f64,
+) -> FrameWork {
+    let start = wall_ms();
+    let mut session = session.borrow_mut();
+    let mut played = None;
+    if session.rebuilding() {
+        loop {
+            match session.work(SLICE_EVENTS * 4) {
+                Ok(true) => {
+                    dispatcher.dispatch(Action::Rebuilding(false));
+                    break;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    session.cancel_rebuild();
+                    dispatcher.dispatch(Action::Rebuilding(false));
+                    dispatcher.dispatch(error(format!("Re-simulating stopped: {e}")));
+                    break;
+                }
+            }
+            if wall_ms() - start > budget_ms {
+                break;
+            }
+        }
+    } else {
+        match mode {
+            Mode::Idle => {}
+            Mode::ToEnd => loop {
+                if session.lab().finished() {
+                    dispatcher.dispatch(Action::ToEnd(false));
+                    dispatcher.dispatch(info(format!(
+                        "The run finished at {}: final trace hash {}.",
+                        format::sim_time(session.now()),
+                        session.lab().trace_hash_hex()
+                    )));
+                    break;
+                }
+                let mut stalled = false;
+                let mut failed = false;
+                for _ in 0..SLICE_EVENTS {
+                    match session.step() {
+                        Ok(progress) if progress.finished => break,
+                        Ok(progress) if progress.events_processed == 0 => {
+                            stalled = true;
+                            break;
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            dispatcher.dispatch(Action::ToEnd(false));
+                            dispatcher.dispatch(error(format!("The simulation stopped: {e}")));
+                            failed = true;
+                            break;
+                        }
+                    }
+                }
+                if failed {
+                    break;
+                }
+                if stalled && !session.lab().finished() {
+                    dispatcher.dispatch(Action::ToEnd(false));
+                    dispatcher.dispatch(error(
+                        "Nothing is left to simulate but the run has not finished.",
+                    ));
+                    break;
+                }
+                if wall_ms() - start > budget_ms {
+                    break;
+                }
+            },
+            Mode::Play { speed } => {
+                let before = session.now();
+                let target = before + SimDuration::from_millis_f64(wall_dt_ms * speed);
+                loop {
+                    match session.advance_until(target, SLICE_EVENTS) {
+                        Ok(progress) => {
+                            if progress.events_processed < SLICE_EVENTS || progress.now >= target {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            dispatcher.dispatch(Action::Pause);
+                            dispatcher.dispatch(error(format!("The simulation stopped: {e}")));
+                            break;
+                        }
+                    }
+                    if wall_ms() - start > budget_ms {
+                        break;
+                    }
+                }
+                played = Some(session.now().saturating_since(before).as_millis_f64());
+                if session.lab().finished() {
+                    dispatcher.dispatch(Action::Pause);
+                    dispatcher.dispatch(info(format!(
+                        "The run finished at {}: final trace hash {}.",
+                        format::sim_time(session.now()),
+                        session.lab().trace_hash_hex()
+                    )));
+                }
+            }
+        }
+    }
+    FrameWork {
+        played_ms: played,
+        work_ms: wall_ms() - start,
+    }
+}
+
+/// Frames since the views were last redrawn: when that was, and the simulated and wall time
+/// played meanwhile (for the effective speed shown).
+#[derive(Default)]
+struct Redraw {
+    last_ms: Option<f64>,
+    played_sim_ms: f64,
+    played_wall_ms: f64,
+}
+
+/// What the frame loop steers its budget by: the pacer, and how long drawing takes.
+#[derive(Clone)]
+struct Pacing {
+    pacer: Rc<RefCell<Pacer>>,
+    render_ms: Rc<RefCell<f64>>,
+    redraw: Rc<RefCell<Redraw>>,
+}
+
+fn schedule_frame(
+    slot: Rc<RefCell<Option<AnimationFrame>>>,
+    session: Rc<RefCell<Session>>,
+    dispatcher: UseReducerDispatcher<UiState>,
+    mode: Mode,
+    pacing: Pacing,
+    last_timestamp_ms: Option<f64>,
+) {
+    let next_slot = slot.clone();
+    let frame = request_animation_frame(move |timestamp_ms| {
+        let interval = last_timestamp_ms.map_or(0.0, |last| timestamp_ms - last);
+        // A little early rather than a whole display period late.
+        let due = pacing
+            .redraw
+            .borrow()
+            .last_ms
+            .is_none_or(|last| timestamp_ms - last >= REDRAW_INTERVAL_MS - 4.0);
+        // A frame that redraws leaves room for drawing; the others may simulate for longer.
+        let budget_ms = {
+            let mut pacer = pacing.pacer.borrow_mut();
+            pacer.observe(interval);
+            pacer.budget_ms(if due { *pacing.render_ms.borrow() } else { 0.0 })
+        };
+        let dt = interval.clamp(0.0, MAX_FRAME_MS);
+        let work = run_frame(&session, &dispatcher, mode, dt, budget_ms);
+        pacing.pacer.borrow_mut().spent(budget_ms, work.work_ms);
+        let mut redraw = pacing.redraw.borrow_mut();
+        if let Some(sim_ms) = work.played_ms {
+            redraw.played_sim_ms += sim_ms;
+            redraw.played_wall_ms += dt;
+        }
+        if due {
+            let effective_speed =
+                (redraw.played_wall_ms > 0.0).then(|| redraw.played_sim_ms / redraw.played_wall_ms);
+            *redraw = Redraw {
+                last_ms: Some(timestamp_ms),
+                ..Redraw::default()
+            };
+            dispatcher.dispatch(Action::Frame {
+                effective_speed,
+                work_ms: work.work_ms,
+                budget_ms,
+            });
+        }
+        drop(redraw);
+        schedule_frame(
+            next_slot,
+            session,
+            dispatcher,
+            mode,
+            pacing,
+            Some(timestamp_ms),
+        );
+    });
+    *slot.borrow_mut() = Some(frame);
+}
+
+/// How long drawing takes (smoothed), measured from the start of the root's render to its
+/// effects after the DOM is patched; the frame loop leaves that much of each frame free.
+#[hook]
+pub fn use_render_clock() -> Rc<RefCell<f64>> {
+    let render_ms = use_mut_ref(|| 4.0f64);
+    let render_start = wall_ms();
+    {
+        let render_ms = render_ms.clone();
+        use_effect(move || {
+            let took = (wall_ms() - render_start).max(0.0);
+            let mut smoothed = render_ms.borrow_mut();
+            *smoothed = 0.8 * *smoothed + 0.2 * took;
+        });
+    }
+    render_ms
+}
+
+/// Runs the frame loop while the page plays, runs to the end or rebuilds; the effect owns
+/// the frame handle and drops it (cancelling the frame) when any of those changes.
+#[hook]
+pub fn use_frame_loop(
+    session: &SharedSession,
+    state: &UseReducerHandle<UiState>,
+    render_ms: &Rc<RefCell<f64>>,
+) {
+    // The frame budget outlives play and pause, so what it learned about the display stays.
+    let pacer = use_mut_ref(Pacer::default);
+    let session = session.0.clone();
+    let dispatcher = state.dispatcher();
+    let pacing = Pacing {
+        pacer,
+        render_ms: render_ms.clone(),
+        redraw: Rc::new(RefCell::new(Redraw::default())),
+    };
+    let mode = if state.to_end {
+        Mode::ToEnd
+    } else if state.playing {
+        Mode::Play {
+            speed: format::pow10(state.speed_log10),
+        }
+    } else {
+        Mode::Idle
+    };
+    let running = state.playing || state.to_end || state.rebuilding;
+    use_effect_with((running, mode), move |(running, mode)| {
+        let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
+        if *running {
+            schedule_frame(slot.clone(), session, dispatcher, *mode, pacing, None);
+        }
+        move || {
+            slot.borrow_mut().take();
+        }
+    });
+}

@@ -1,0 +1,97 @@
+//! The page's keys: Space plays or pauses, "." steps one simulation event. Neither fires
+//! while the visitor types in a field or holds a modifier, and a focused button keeps Space
+//! for itself.
+
+use super::{error, Action, SharedSession, UiState};
+use gloo::events::{EventListener, EventListenerOptions};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// What a key asks of the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyAction {
+    TogglePlay,
+    Step,
+}
+
+/// The action for `key` pressed on an element named `tag` (`INPUT`, `BUTTON`, …), if any.
+pub fn key_action(key: &str, tag: &str, modified: bool) -> Option<KeyAction> {
+    let typing = matches!(tag, "INPUT" | "SELECT" | "TEXTAREA");
+    if typing || modified {
+        return None;
+    }
+    match key {
+        " " if tag != "BUTTON" => Some(KeyAction::TogglePlay),
+        "." => Some(KeyAction::Step),
+        _ => None,
+    }
+}
+
+/// Listens for the page's keys on the document while the page is mounted.
+#[hook]
+pub fn use_keyboard(session: &SharedSession, dispatcher: UseReducerDispatcher<UiState>) {
+    let session = session.clone();
+    use_effect_with((), move |_| {
+        // Not passive: Space must not also scroll the page.
+        let options = EventListenerOptions::enable_prevent_default();
+        let listener = EventListener::new_with_options(
+            &gloo::utils::document(),
+            "keydown",
+            options,
+            move |event| {
+                let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                    return;
+                };
+                let tag = event
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .map(|e| e.tag_name())
+                    .unwrap_or_default();
+                let modified = event.ctrl_key() || event.meta_key() || event.alt_key();
+                match key_action(&event.key(), &tag, modified) {
+                    Some(KeyAction::TogglePlay) => {
+                        event.prevent_default();
+                        dispatcher.dispatch(Action::TogglePlay);
+                    }
+                    Some(KeyAction::Step) => {
+                        let result = session.0.borrow_mut().step();
+                        match result {
+                            Ok(_) => dispatcher.dispatch(Action::Redraw),
+                            Err(e) => {
+                                dispatcher.dispatch(error(format!("The simulation stopped: {e}")))
+                            }
+                        }
+                    }
+                    None => {}
+                }
+            },
+        );
+        move || drop(listener)
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn keys_act_only_outside_fields_and_without_modifiers() {
+        assert_eq!(key_action(" ", "BODY", false), Some(KeyAction::TogglePlay));
+        assert_eq!(key_action(".", "BUTTON", false), Some(KeyAction::Step));
+        assert_eq!(
+            key_action(" ", "BUTTON", false),
+            None,
+            "a button takes Space"
+        );
+        assert_eq!(key_action(".", "INPUT", false), None, "typing a number");
+        assert_eq!(key_action(" ", "TEXTAREA", false), None);
+        assert_eq!(
+            key_action(".", "BODY", true),
+            None,
+            "a shortcut of the browser"
+        );
+        assert_eq!(key_action("x", "BODY", false), None);
+    }
+}

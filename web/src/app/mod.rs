@@ -1,0 +1,239 @@
+//! The root component and the state it shares with its parts.
+//!
+//! The page is one [`Session`] (the scenario and the `Lab` playing it) and one reducer,
+//! [`UiState`], for what is about the page rather than the run: playing or paused, the speed,
+//! the open tab, the message bar, the frame statistics. [`App`] puts the parts together, each
+//! in a module of its own:
+//!
+//! - [`boot`]: what the page's address asks for, at boot and when a link is pasted, and the
+//!   address bar kept in step with the scenario (a refused link stays there);
+//! - [`frame_loop`]: the animation-frame loop that advances simulated time within a wall-time
+//!   budget, runs rebuilds and "run to the end", and measures how long drawing takes;
+//! - [`keyboard`]: Space plays or pauses, "." steps one event;
+//! - [`commands`]: what a panel's [`Command`] does to the session, and the message it gives;
+//! - [`time_bar`]: play, step, speed, seed, scrubbing, go to, the trace hash, the progress bar
+//!   and the message bar;
+//! - [`tabs`]: the tab strip and the open tab's view.
+//!
+//! Parts never own the session: they borrow it through a [`SharedSession`] and report what
+//! happened by dispatching an [`Action`].
+
+pub mod boot;
+pub mod commands;
+pub mod frame_loop;
+pub mod keyboard;
+pub mod tabs;
+pub mod time_bar;
+
+use crate::command::Command;
+use crate::session::Session;
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+pub use frame_loop::{MAX_FRAME_MS, REDRAW_INTERVAL_MS, SLICE_EVENTS};
+
+/// The slowest and fastest speeds, as powers of ten (0.1× to 10,000×).
+pub const SPEED_LOG10_MIN: f64 = -1.0;
+pub const SPEED_LOG10_MAX: f64 = 4.0;
+/// The speed the page starts at, as a power of ten (10×).
+pub const SPEED_LOG10_START: f64 = 1.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Storage,
+    Recommender,
+    Scenario,
+}
+
+/// One line of the message bar: an outcome, or an error that says what was wrong.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+impl Message {
+    pub fn error(text: impl Into<String>) -> Self {
+        Message {
+            text: text.into(),
+            error: true,
+        }
+    }
+
+    pub fn info(text: impl Into<String>) -> Self {
+        Message {
+            text: text.into(),
+            error: false,
+        }
+    }
+}
+
+/// The page's own state (the run's is in the session).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UiState {
+    pub playing: bool,
+    pub speed_log10: f64,
+    pub tab: Tab,
+    pub message: Option<Message>,
+    pub effective_speed: f64,
+    /// Wall time the last frame spent simulating.
+    pub frame_work_ms: f64,
+    /// The simulating budget the pacer gave the last frame.
+    pub frame_budget_ms: f64,
+    pub rebuilding: bool,
+    pub to_end: bool,
+    /// Bumped on every frame and command, so the view re-renders from the session.
+    pub frame: u64,
+}
+
+impl UiState {
+    /// The page as it opens: paused at the starting speed on the Storage tab.
+    pub fn start(message: Option<Message>, rebuilding: bool) -> Self {
+        UiState {
+            playing: false,
+            speed_log10: SPEED_LOG10_START,
+            tab: Tab::Storage,
+            message,
+            effective_speed: 0.0,
+            frame_work_ms: 0.0,
+            frame_budget_ms: 0.0,
+            rebuilding,
+            to_end: false,
+            frame: 0,
+        }
+    }
+}
+
+pub enum Action {
+    TogglePlay,
+    Pause,
+    SetSpeedLog10(f64),
+    Tab(Tab),
+    Message(Option<Message>),
+    Frame {
+        effective_speed: Option<f64>,
+        work_ms: f64,
+        budget_ms: f64,
+    },
+    Rebuilding(bool),
+    ToEnd(bool),
+    Redraw,
+}
+
+impl Reducible for UiState {
+    type Action = Action;
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::TogglePlay => {
+                next.playing = !next.playing;
+                next.to_end = false;
+            }
+            Action::Pause => next.playing = false,
+            Action::SetSpeedLog10(value) => {
+                next.speed_log10 = value.clamp(SPEED_LOG10_MIN, SPEED_LOG10_MAX)
+            }
+            Action::Tab(tab) => next.tab = tab,
+            Action::Message(message) => next.message = message,
+            Action::Frame {
+                effective_speed,
+                work_ms,
+                budget_ms,
+            } => {
+                if let Some(speed) = effective_speed {
+                    next.effective_speed = speed;
+                }
+                next.frame_work_ms = work_ms;
+                next.frame_budget_ms = budget_ms;
+                next.frame += 1;
+            }
+            Action::Rebuilding(on) => {
+                next.rebuilding = on;
+                next.frame += 1;
+            }
+            Action::ToEnd(on) => {
+                next.to_end = on;
+                if on {
+                    next.playing = false;
+                }
+            }
+            Action::Redraw => next.frame += 1,
+        }
+        if next == *self {
+            self
+        } else {
+            Rc::new(next)
+        }
+    }
+}
+
+/// Shows `text` as an error in the message bar.
+pub fn error(text: impl Into<String>) -> Action {
+    Action::Message(Some(Message::error(text)))
+}
+
+/// Shows `text` as an outcome in the message bar.
+pub fn info(text: impl Into<String>) -> Action {
+    Action::Message(Some(Message::info(text)))
+}
+
+/// The wall clock, in milliseconds since the page opened (0 where there is none).
+pub fn wall_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// The page's one session, shared by the root and its parts. Two handles are equal when they
+/// are the same session, so a part re-renders for its other properties (the [`UiState`],
+/// bumped on every frame), never because the session moved.
+#[derive(Clone)]
+pub struct SharedSession(pub Rc<RefCell<Session>>);
+
+impl PartialEq for SharedSession {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let booted = boot::use_boot();
+    let session = booted.session.clone();
+    let state =
+        use_reducer(|| UiState::start(booted.message.clone(), session.0.borrow().rebuilding()));
+    let render_ms = frame_loop::use_render_clock();
+    frame_loop::use_frame_loop(&session, &state, &render_ms);
+    keyboard::use_keyboard(&session, state.dispatcher());
+    boot::use_link_listener(&session, &booted.kept_address, state.dispatcher());
+    boot::use_address_bar(&session, &booted.kept_address);
+
+    let on_command = {
+        let session = session.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |command: Command| {
+            let (action, rebuilding) = commands::apply(&mut session.0.borrow_mut(), command);
+            if let Some(action) = action {
+                dispatcher.dispatch(action);
+            }
+            if rebuilding {
+                dispatcher.dispatch(Action::Rebuilding(true));
+            }
+            dispatcher.dispatch(Action::Redraw);
+        })
+    };
+    let render_ms = *render_ms.borrow();
+    html! {
+        <>
+        <header class="top">
+            <h1>{ "Strata" }</h1>
+            <span class="tagline">{ "a diskless LSM on object storage and an adaptive recommender, simulated in your browser" }</span>
+        </header>
+        <time_bar::TimeBar session={session.clone()} state={state.clone()}>
+            { tabs::tab_strip(&state, render_ms) }
+        </time_bar::TimeBar>
+        <main><tabs::TabBody session={session} state={state} on_command={on_command} /></main>
+        </>
+    }
+}

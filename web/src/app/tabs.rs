@@ -1,0 +1,93 @@
+//! The tabs: the strip that switches them (with the last frame's statistics beside it) and
+//! the open tab's view — Storage (the storage view with the live controls and the chaos
+//! panel), Recommender (with off-policy evaluation, refreshed while the tab is open) and
+//! Scenario & sharing. Each view gets a model built from the session; panels answer with
+//! `Command`s, which the root applies.
+
+use super::boot::page_url;
+use super::{wall_ms, Action, SharedSession, Tab, UiState};
+use crate::chaos::ChaosPanel;
+use crate::command::Command;
+use crate::controls::ControlsPanel;
+use crate::link;
+use crate::ope::OpeCache;
+use crate::recommender::{RecommenderModel, RecommenderView};
+use crate::scenario_panel::ScenarioPanel;
+use crate::storage::{StorageModel, StorageView};
+use std::rc::Rc;
+use strata_sim::SimTime;
+use yew::prelude::*;
+
+/// The tab strip, with the last frame's statistics beside it (`render_ms`: how long drawing
+/// takes, smoothed). A plain function of the root's state rather than a component: it has no
+/// state of its own.
+pub fn tab_strip(state: &UseReducerHandle<UiState>, render_ms: f64) -> Html {
+    let tab_button = |tab: Tab, id: &'static str, label: &'static str| {
+        let dispatcher = state.dispatcher();
+        let selected = state.tab == tab;
+        html! {
+            <button id={id} role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("selected"))}
+                    onclick={Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Tab(tab)))}>{ label }</button>
+        }
+    };
+    html! {
+        <nav class="tabs" role="tablist">
+            { tab_button(Tab::Storage, "tab-storage", "Storage") }
+            { tab_button(Tab::Recommender, "tab-recommender", "Recommender") }
+            { tab_button(Tab::Scenario, "tab-scenario", "Scenario & sharing") }
+            <span class="frame-stats muted" id="frame-work">{ format!("last frame: {:.1} ms simulating (budget {:.1} ms) · {:.1} ms drawing", state.frame_work_ms, state.frame_budget_ms, render_ms) }</span>
+        </nav>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TabBodyProps {
+    pub session: SharedSession,
+    pub state: UseReducerHandle<UiState>,
+    pub on_command: Callback<Command>,
+}
+
+#[function_component(TabBody)]
+pub fn tab_body(props: &TabBodyProps) -> Html {
+    let ope_cache = use_mut_ref(OpeCache::default);
+    let session = props.session.0.borrow();
+    let on_command = props.on_command.clone();
+    let busy = props.state.rebuilding;
+    let scenario = session.scenario();
+    match props.state.tab {
+        Tab::Storage => {
+            let model = StorageModel::from_session(&session);
+            let db_path = scenario
+                .engine
+                .path
+                .clone()
+                .unwrap_or_else(|| "db".to_string());
+            html! {
+                <div class="storage-layout">
+                    <StorageView model={model} />
+                    <aside class="side">
+                        <ControlsPanel settings={session.settings()} on_command={on_command.clone()} disabled={busy} />
+                        <ChaosPanel faults={scenario.faults.clone()} db_path={db_path} on_command={on_command} disabled={busy} />
+                    </aside>
+                </div>
+            }
+        }
+        Tab::Recommender => {
+            let mut cache = ope_cache.borrow_mut();
+            cache.refresh(&session, wall_ms());
+            let model =
+                RecommenderModel::from_session(&session, cache.result.clone(), cache.error.clone());
+            html! { <RecommenderView model={model} on_command={on_command} disabled={busy} /> }
+        }
+        Tab::Scenario => {
+            let now_ms_floor = session.now().as_nanos() / 1_000_000;
+            let fragment = link::fragment(scenario, None);
+            let moment = link::fragment(scenario, Some(now_ms_floor));
+            html! {
+                <ScenarioPanel scenario={Rc::new(scenario.clone())} link={page_url(&fragment)} moment_link={page_url(&moment)}
+                               now={SimTime::from_millis(now_ms_floor)}
+                               on_command={on_command} disabled={busy} />
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The time bar, always on top: Play/Pause, Step, the speed on a log scale and the effective
+//! speed reached, the seed, *Run to end*, the time scrubber and *go to*, events processed, the
+//! trace hash at the current moment (and the final one once the run is over), the progress bar
+//! of a re-simulation or a run to the end (with *Cancel*), and the message bar. The tab strip
+//! comes in as its children.
+
+use super::{error, info, Action, SharedSession, UiState, SPEED_LOG10_MAX, SPEED_LOG10_MIN};
+use crate::format;
+use crate::widgets::DraftInput;
+use strata_sim::SimTime;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct TimeBarProps {
+    pub session: SharedSession,
+    pub state: UseReducerHandle<UiState>,
+    #[prop_or_default]
+    pub children: Html,
+}
+
+#[function_component(TimeBar)]
+pub fn time_bar(props: &TimeBarProps) -> Html {
+    let session = props.session.0.clone();
+    let state = props.state.clone();
+    let on_play = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::TogglePlay))
+    };
+    let on_step = {
+        let session = session.clone();
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| {
+            state.dispatch(Action::Pause);
+            let result = session.borrow_mut().step();
+            match result {
+                Ok(progress) if progress.events_processed == 0 => {
+                    state.dispatch(info("Nothing left to simulate: the run is over."))
+                }
+                Ok(_) => state.dispatch(Action::Redraw),
+                Err(e) => state.dispatch(error(format!("The simulation stopped: {e}"))),
+            }
+        })
+    };
+    let on_speed = {
+        let state = state.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            match format::parse_f64(&input.value()) {
+                Some(value) if value.is_finite() => state.dispatch(Action::SetSpeedLog10(value)),
+                _ => state.dispatch(error("Speed must be between 0.1× and 10,000×.")),
+            }
+        })
+    };
+    let on_seed = {
+        let state = state.clone();
+        let session = session.clone();
+        Callback::from(move |text: String| {
+            let current = session.borrow().scenario().seed;
+            match text.trim().parse::<u64>() {
+                Ok(seed) => {
+                    let mut scenario = session.borrow().scenario().clone();
+                    scenario.seed = seed;
+                    let result = session.borrow_mut().restart(scenario);
+                    match result {
+                        Ok(()) => state.dispatch(info(format!("Seed {seed}: the run restarted at 0 s."))),
+                        Err(e) => state.dispatch(error(format!("Seed {seed} could not start ({e}); the run goes on."))),
+                    }
+                }
+                Err(_) => state.dispatch(error(format!(
+                    "The seed must be a whole number from 0 to {}; “{}” is not. The run continues with seed {current}.",
+                    u64::MAX,
+                    text
+                ))),
+            }
+        })
+    };
+    let seek_to = {
+        let state = state.clone();
+        let session = session.clone();
+        move |ms: u64| {
+            let result = session.borrow_mut().seek(SimTime::from_millis(ms));
+            match result {
+                Ok(()) => {
+                    state.dispatch(Action::Pause);
+                    state.dispatch(Action::Rebuilding(true));
+                }
+                Err(e) => state.dispatch(error(format!("Could not go back: {e}"))),
+            }
+        }
+    };
+    let on_scrub = {
+        let seek_to = seek_to.clone();
+        let state = state.clone();
+        Callback::from(move |text: String| match format::parse_f64(&text) {
+            Some(ms) if ms.is_finite() && ms >= 0.0 => seek_to(ms.round() as u64),
+            _ => state.dispatch(error("The scrubber gave a time that is not a number.")),
+        })
+    };
+    let on_goto = {
+        let seek_to = seek_to.clone();
+        let state = state.clone();
+        let session = session.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let horizon_ms = session.borrow().horizon().as_nanos() / 1_000_000;
+            match input.value().trim().parse::<u64>() {
+                Ok(ms) if ms <= horizon_ms => seek_to(ms),
+                Ok(ms) => state.dispatch(error(format!(
+                    "{ms} ms is beyond the furthest moment simulated so far ({horizon_ms} ms): play on first."
+                ))),
+                Err(_) => state.dispatch(error(format!("“{}” is not a whole number of milliseconds.", input.value()))),
+            }
+        })
+    };
+    let on_to_end = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::ToEnd(!state.to_end)))
+    };
+    let on_cancel = {
+        let state = state.clone();
+        let session = session.clone();
+        Callback::from(move |_: MouseEvent| {
+            session.borrow_mut().cancel_rebuild();
+            state.dispatch(Action::Rebuilding(false));
+            state.dispatch(info("Re-simulation cancelled; the run stays where it was."));
+        })
+    };
+    let on_dismiss = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::Message(None)))
+    };
+
+    let session_ref = session.borrow();
+    let lab = session_ref.lab();
+    let now = lab.now();
+    let finished = lab.finished();
+    let (hash, total_events) = {
+        let trace = lab.trace();
+        (trace.hash_hex(), trace.total_events())
+    };
+    let final_hash = finished.then(|| lab.trace_hash_hex());
+    let scenario = session_ref.scenario();
+    let now_ms_floor = now.as_nanos() / 1_000_000;
+    let horizon_ms = session_ref.horizon().as_nanos() / 1_000_000;
+    let speed = format::pow10(state.speed_log10);
+    let progress = if state.rebuilding {
+        session_ref.rebuild_progress().map(|p| {
+            (
+                p,
+                format!(
+                    "Re-simulating from the seed to {}…",
+                    session_ref
+                        .rebuild_target()
+                        .map_or(String::new(), format::sim_time)
+                ),
+            )
+        })
+    } else if state.to_end {
+        let end = lab.workload_end().as_nanos().max(1) as f64;
+        Some((
+            (now.as_nanos() as f64 / end).min(1.0),
+            "Running to the end of the scenario…".to_string(),
+        ))
+    } else {
+        None
+    };
+    let busy = state.rebuilding;
+    html! {
+        <div class="time-bar" role="region" aria-label="time controls">
+            <div class="controls">
+                <button id="play" class="primary" onclick={on_play} disabled={busy}>{ if state.playing { "Pause" } else { "Play" } }</button>
+                <button id="step" onclick={on_step} disabled={busy} title="one event (key: .)">{ "Step" }</button>
+                <label>{ "speed" }
+                    <input id="speed" type="range" min={SPEED_LOG10_MIN.to_string()} max={SPEED_LOG10_MAX.to_string()}
+                           step="0.01" value={state.speed_log10.to_string()} oninput={on_speed}
+                           aria-valuetext={format::speed(speed)} />
+                    <span id="speed-value" class="mono">{ format::speed(speed) }</span>
+                </label>
+                <span class="readout">{ "effective " }<span id="effective-speed" class="mono">{ if state.playing { format::speed(state.effective_speed) } else { "paused".to_string() } }</span></span>
+                <label>{ "seed" }
+                    <DraftInput id="seed" inputmode="numeric" value={scenario.seed.to_string()} on_commit={on_seed} disabled={busy} />
+                </label>
+                <button id="run-to-end" onclick={on_to_end} disabled={busy || finished}>{ if state.to_end { "Stop" } else { "Run to end" } }</button>
+            </div>
+            <div class="controls">
+                <label class="scrub">{ "time" }
+                    <DraftInput id="scrub" kind="range" min="0" max={horizon_ms.max(1).to_string()} step="1"
+                                value={now_ms_floor.to_string()} on_commit={on_scrub} disabled={busy}
+                                aria_valuetext={format::sim_time(now)} />
+                </label>
+                <span class="readout"><span id="sim-time" class="mono big">{ format::sim_time(now) }</span>{ format!(" of {}", format::sim_time(SimTime::from_millis(scenario.duration_ms))) }</span>
+                <label>{ "go to" }
+                    <input id="goto-ms" type="number" min="0" placeholder="ms" onchange={on_goto} disabled={busy} />
+                    <span class="unit">{ "ms" }</span>
+                </label>
+                <span class="readout">{ "events " }<span id="event-count" class="mono">{ lab.events_processed() }</span></span>
+                <span class="readout">{ format!("trace hash at {} ", format::sim_time(now)) }<span id="trace-hash" class="mono">{ hash }</span>
+                    <span class="muted">{ format!(" ({} events)", format::grouped(total_events)) }</span></span>
+                if let Some(final_hash) = &final_hash {
+                    <span class="readout finished">{ "final trace hash " }<span id="final-hash" class="mono">{ final_hash.clone() }</span></span>
+                }
+            </div>
+            if let Some((fraction, label)) = progress {
+                <div class="progress" role="progressbar" id="progress" aria-valuemin="0" aria-valuemax="100"
+                     aria-valuenow={format!("{:.0}", fraction * 100.0)} aria-label={label.clone()}>
+                    <div class="progress-fill" style={format!("width: {:.1}%", fraction * 100.0)}></div>
+                    <span class="progress-label">{ format!("{label} {:.0}%", fraction * 100.0) }</span>
+                    if state.rebuilding {
+                        <button id="cancel-rebuild" onclick={on_cancel}>{ "Cancel" }</button>
+                    }
+                </div>
+            }
+            if let Some(message) = &state.message {
+                <div class={classes!("message", message.error.then_some("error"))} role="status" id="message">
+                    <span>{ message.text.clone() }</span>
+                    <button class="dismiss" onclick={on_dismiss} aria-label="dismiss">{ "×" }</button>
+                </div>
+            }
+            { props.children.clone() }
+        </div>
+    }
+}
