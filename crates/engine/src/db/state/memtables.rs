@@ -201,3 +201,72 @@ impl Memtables {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn put(memtables: &mut Memtables, seq: u64) -> usize {
+        let (key, value) = memtables.copy_into_arena(format!("k{seq}").as_bytes(), Some(b"v"));
+        memtables.insert(seq, [(key, value)], Prune::KeepAll)
+    }
+
+    #[test]
+    fn a_frozen_memtable_is_flushed_oldest_first() {
+        let mut memtables = Memtables::new();
+        put(&mut memtables, 1);
+        assert_eq!(memtables.freeze().map(|(id, _)| id), Some(1));
+        put(&mut memtables, 2);
+        assert_eq!(memtables.freeze().map(|(id, _)| id), Some(2));
+        assert!(
+            memtables.freeze().is_none(),
+            "an empty memtable is not frozen"
+        );
+        let table = memtables.begin_flush().expect("one is frozen");
+        assert_eq!((table.borrow().id(), memtables.flushing()), (1, Some(1)));
+        memtables.retire_flushed(1);
+        memtables.end_flush();
+        assert_eq!(memtables.oldest_immutable_id(), Some(2));
+        memtables.check(2);
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: memtable 1 takes writes in sequence order (4 after 5)")]
+    fn a_write_below_the_newest_fires() {
+        let mut memtables = Memtables::new();
+        put(&mut memtables, 5);
+        put(&mut memtables, 4);
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: flushes go oldest first")]
+    fn retiring_a_newer_memtable_first_fires() {
+        let mut memtables = Memtables::new();
+        put(&mut memtables, 1);
+        memtables.freeze();
+        put(&mut memtables, 2);
+        memtables.freeze();
+        memtables.retire_flushed(3);
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: a read replica holds no frozen memtables")]
+    fn a_replica_view_over_frozen_memtables_fires() {
+        let mut memtables = Memtables::new();
+        put(&mut memtables, 1);
+        memtables.freeze();
+        memtables.replace_active(Memtable::new(1));
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: memtable 2 is flushed while still the active one")]
+    fn flushing_the_active_memtable_fires() {
+        let mut memtables = Memtables::new();
+        put(&mut memtables, 1);
+        memtables.freeze();
+        memtables.flushing = Some(2);
+        memtables.check(1);
+    }
+}

@@ -457,3 +457,59 @@ impl State {
         self.memtables.unflushed_bytes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn state() -> State {
+        let manifest = Manifest {
+            manifest_id: 3,
+            writer_epoch: 2,
+            ..Manifest::empty()
+        };
+        State::open(manifest, SimTime::ZERO, SimTime::ZERO)
+    }
+
+    #[test]
+    fn a_snapshot_pins_the_acknowledged_seq_and_keeps_every_version() {
+        let mut state = state();
+        let (seq, _) = state.apply_single(b"k", Some(b"1"));
+        let (id, snapshot_seq) = state.open_snapshot(Durability::Memory);
+        assert_eq!(snapshot_seq, seq);
+        state.apply_single(b"k", Some(b"2"));
+        assert_eq!(state.memtables().active().borrow().version_count(), 2);
+        state.close_snapshot(id);
+        state.check_invariants();
+    }
+
+    #[test]
+    fn a_newer_epoch_fences_an_open_handle_once() {
+        let mut state = state();
+        assert!(state.fence(3));
+        assert!(!state.fence(4), "a fenced handle is fenced once");
+        assert!(matches!(
+            state.status_error(),
+            Some(Error::Fenced {
+                writer_epoch: 2,
+                current_epoch: 3
+            })
+        ));
+        assert!(state.shut_down(DbStatus::Crashed));
+        assert!(!state.shut_down(DbStatus::Closed));
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: only a newer epoch fences writer epoch 2 (got 2)")]
+    fn fencing_by_the_same_epoch_fires() {
+        state().fence(2);
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: a handle shuts down to a terminal status, not Fenced")]
+    fn shutting_down_to_a_live_status_fires() {
+        state().shut_down(DbStatus::Fenced);
+    }
+}

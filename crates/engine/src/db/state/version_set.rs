@@ -170,3 +170,92 @@ impl VersionSet {
         invariants::check_uploads(&self.uploading, &self.manifest);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::manifest::SstInfo;
+    use bytes::Bytes;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn manifest(id: u64, epoch: u64, next_sst_counter: u64) -> Manifest {
+        Manifest {
+            manifest_id: id,
+            writer_epoch: epoch,
+            next_sst_counter,
+            ..Manifest::empty()
+        }
+    }
+
+    fn sst(id: u64) -> SstInfo {
+        SstInfo {
+            id,
+            size_bytes: 100,
+            meta_offset: 10,
+            first_key: Bytes::from_static(b"a"),
+            last_key: Bytes::from_static(b"b"),
+            entries: 1,
+            max_seq: 1,
+        }
+    }
+
+    #[test]
+    fn an_upload_leaves_the_uploads_when_its_manifest_commits() {
+        let mut versions = VersionSet::new(manifest(1, 2, 5));
+        let (id, counter) = versions.begin_upload(2);
+        assert_eq!((id, counter), (sst_id(2, 5), 5));
+        assert!(versions.ssts_in_use().contains(&id));
+        let mut next = manifest(2, 2, 6);
+        next.l0.push(sst(id));
+        versions.commit(next, &[id]);
+        versions.install_manifest();
+        assert_eq!(versions.version().handles().count(), 1);
+        versions.check();
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "invariant: SST 8589934597 is being uploaded and already in manifest 1"
+    )]
+    fn uploading_an_id_the_manifest_lists_fires() {
+        let mut listed = manifest(1, 2, 5);
+        listed.l0.push(sst(sst_id(2, 5)));
+        VersionSet::new(listed).begin_upload(2);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "invariant: manifest 2 promises SST counter 9, beyond the 5 this writer reserved"
+    )]
+    fn committing_an_unreserved_counter_fires() {
+        let mut versions = VersionSet::new(manifest(1, 2, 5));
+        versions.commit(manifest(2, 2, 9), &[]);
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: SST id 8589934597 is reserved twice")]
+    fn reserving_an_id_twice_fires() {
+        let mut versions = VersionSet::new(manifest(1, 2, 5));
+        versions.begin_upload(2);
+        versions.next_sst_counter = 5;
+        versions.begin_upload(2);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "invariant: the read path never goes back to an older manifest (1 after 3)"
+    )]
+    fn installing_an_older_manifest_fires() {
+        let mut versions = VersionSet::new(manifest(1, 2, 5));
+        versions.version_manifest_id = 3;
+        versions.install_manifest();
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: the manifest_id never goes back (1 after 2)")]
+    fn a_replica_following_an_older_manifest_fires() {
+        let mut versions = VersionSet::new(manifest(2, 2, 5));
+        versions.follow(manifest(1, 2, 5));
+    }
+}

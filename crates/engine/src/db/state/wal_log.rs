@@ -327,3 +327,73 @@ impl WalLog {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn log() -> WalLog {
+        WalLog::new(0, 1, SimTime::ZERO, SimTime::ZERO)
+    }
+
+    #[test]
+    fn a_write_is_acknowledged_then_durable_once_its_object_lands() {
+        let mut log = log();
+        let seq = log.append_single(b"k", Some(b"v"));
+        assert_eq!((seq, log.acknowledged_seq(), log.durable_seq()), (1, 1, 0));
+        let sealed = log
+            .begin_upload(1, SimTime::ZERO)
+            .expect("a write is buffered");
+        assert_eq!(log.pending_wal_id(), Some(1));
+        log.upload_landed(&sealed);
+        assert_eq!((log.durable_seq(), log.next_wal_id()), (1, 2));
+        assert!(log.begin_upload(1, SimTime::ZERO).is_none());
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: only the WAL object in flight lands")]
+    fn an_object_landing_twice_fires() {
+        let mut log = log();
+        log.append_single(b"k", None);
+        let sealed = log
+            .begin_upload(1, SimTime::ZERO)
+            .expect("a write is buffered");
+        log.upload_landed(&sealed);
+        log.upload_landed(&sealed);
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: replay applies each record once, in order (2 after 3)")]
+    fn replaying_an_older_record_fires() {
+        let mut log = log();
+        log.replayed_record(3);
+        log.replayed_record(2);
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: durable WAL ids ascend oldest first (4 after Some(5))")]
+    fn replaying_objects_out_of_order_fires() {
+        let mut log = log();
+        log.replayed_object(5, 0);
+        log.replayed_object(4, 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: the fence is the newest durable WAL object at open")]
+    fn a_fence_below_a_replayed_object_fires() {
+        let mut log = log();
+        log.replayed_object(3, 0);
+        log.replayed_object(4, 7);
+        log.finish_replay(3);
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: a replica's view never goes back (4 after 5)")]
+    fn a_replica_going_back_fires() {
+        let mut log = log();
+        log.follow(5);
+        log.follow(4);
+    }
+}
