@@ -139,6 +139,23 @@ impl BlockCache {
             }
         };
         self.index.insert(key, slot_index);
+        self.check();
+    }
+
+    /// Asserts the cache's bounds: the bytes held fit the capacity, and every slot is either
+    /// indexed or free, never both or neither.
+    fn check(&self) {
+        assert!(
+            self.used_bytes <= self.capacity_bytes,
+            "invariant: the block cache holds {} bytes, over its {} capacity",
+            self.used_bytes,
+            self.capacity_bytes
+        );
+        assert_eq!(
+            self.index.len() + self.free_slots.len(),
+            self.slots.len(),
+            "invariant: every block cache slot is indexed or free"
+        );
     }
 
     fn evict_one(&mut self) {
@@ -181,6 +198,7 @@ impl BlockCache {
                 }
             }
         }
+        self.check();
     }
 
     pub fn stats(&self) -> CacheStats {
@@ -202,6 +220,22 @@ mod tests {
     use bytes::Bytes;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    #[should_panic(expected = "invariant: the block cache holds 11 bytes, over its 10 capacity")]
+    fn a_cache_over_its_capacity_fires() {
+        let mut cache = BlockCache::new(10);
+        cache.used_bytes = 11;
+        cache.check();
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: every block cache slot is indexed or free")]
+    fn a_slot_neither_indexed_nor_free_fires() {
+        let mut cache = BlockCache::new(10);
+        cache.slots.push(None);
+        cache.check();
+    }
 
     fn block(value_bytes: usize) -> Rc<CachedBlock> {
         let mut builder = BlockBuilder::new();

@@ -142,7 +142,13 @@ pub struct FlushOutcome {
 /// Records a flush in the manifest: the SST becomes the newest L0 table and the WAL position
 /// moves forward. Idempotent, so that re-applying after a manifest conflict is safe.
 pub fn apply(manifest: &mut Manifest, task: &FlushTask, outcome: &FlushOutcome) {
-    if let FlushTask::FlushMemtable { .. } = task {
+    if let FlushTask::FlushMemtable { max_seq, .. } = task {
+        assert!(
+            outcome.flushed_seq == *max_seq && outcome.sst.max_seq == *max_seq,
+            "invariant: a flush of writes up to seq {max_seq} flushes exactly those (flushed_seq {}, SST max_seq {})",
+            outcome.flushed_seq,
+            outcome.sst.max_seq
+        );
         if !manifest.sst_ids().any(|id| id == outcome.sst.id) {
             manifest.l0.insert(0, outcome.sst.clone());
         }
@@ -297,5 +303,30 @@ mod tests {
         assert_eq!(manifest.wal_replay_from, 3);
         assert_eq!(manifest.next_sst_counter, 5);
         manifest.check().unwrap();
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: a flush of writes up to seq 12 flushes exactly those")]
+    fn a_flush_outcome_for_other_writes_fires() {
+        let sst = SstInfo {
+            id: 7,
+            size_bytes: 100,
+            meta_offset: 50,
+            first_key: Bytes::from("a"),
+            last_key: Bytes::from("b"),
+            entries: 2,
+            max_seq: 11,
+        };
+        let task = FlushTask::FlushMemtable {
+            memtable_id: 1,
+            max_seq: 12,
+        };
+        let outcome = FlushOutcome {
+            sst,
+            flushed_seq: 12,
+            wal_replay_from: 3,
+            sst_counter: 4,
+        };
+        apply(&mut Manifest::empty(), &task, &outcome);
     }
 }

@@ -15,6 +15,8 @@
 //!   every decoder of outside bytes under a seeded mutation loop (crates/fuzz), executions
 //!   per second printed; a finding prints its input and seed and fails.
 //! - `dst [--seeds N] [--seed S] [--minutes M]`: the whole-system simulator (see `dst.rs`).
+//! - `asserts`: non-test lines and assertions per crate; fails if the engine has more than
+//!   150 lines per assertion (see `asserts.rs`).
 //! - `wasm-bindgen-test-runner ARGS`: the wasm test runner cargo calls (see `wasm.rs`).
 //! - `wasm-bindgen ARGS`: the wasm-bindgen CLI, in-process.
 //! - `wasm-pack-shims [DIR]`: writes `wasm-bindgen` and `wasm-bindgen-test-runner` scripts that
@@ -23,6 +25,7 @@
 //! The xtask is the only build tool a fresh machine needs: it generates the JS bindings and runs
 //! wasm tests in-process through the wasm-bindgen libraries, so nothing is `cargo install`ed.
 
+mod asserts;
 mod bench;
 mod browser;
 mod dist;
@@ -39,7 +42,7 @@ use anyhow::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist [--no-wasm-opt] | test [--skip-browser] [--skip-e2e] [--skip-s3] | wasm-test -p CRATE [--browser] | bench [WHAT] | fuzz [--seconds N | --executions N] [--target NAME] [--seed S] [--replay I] [--list] | dst [--seeds N] [--seed S] [--minutes M]>";
+const USAGE: &str = "usage: cargo xtask <serve [--port N] [--skip-build] | dist [--no-wasm-opt] | test [--skip-browser] [--skip-e2e] [--skip-s3] | wasm-test -p CRATE [--browser] | bench [WHAT] | fuzz [--seconds N | --executions N] [--target NAME] [--seed S] [--replay I] [--list] | dst [--seeds N] [--seed S] [--minutes M] | asserts>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -66,6 +69,7 @@ fn run(args: &[String]) -> Result<()> {
         "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
         "dst" => dst::run(rest),
+        "asserts" => asserts::run(rest),
         "wasm-bindgen-test-runner" => wasm::run_test_runner(rest),
         "wasm-bindgen" => wasm::run_bindgen_cli(rest),
         "wasm-pack-shims" => wasm::write_shims(rest),

@@ -26,6 +26,8 @@ pub fn run(args: &[String]) -> Result<()> {
     // Without moto the S3 tests skip, each saying so.
     let skip_s3 = crate::has_flag(args, "--skip-s3");
     ensure_wasm_target()?;
+    section("assertion density (the engine's floor)");
+    crate::asserts::run(&[])?;
 
     section("native tests (with doctests), S3 tests against moto on 127.0.0.1");
     // moto installs (about a minute, the first time) while the native tests compile.

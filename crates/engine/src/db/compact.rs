@@ -16,7 +16,7 @@
 use super::DbInner;
 use crate::compaction::{self, CompactionOutcome, CompactionState, CompactionTask};
 use crate::error::{Error, ErrorKind, Result};
-use crate::format::manifest::{sst_id, SstInfo};
+use crate::format::manifest::SstInfo;
 use crate::format::sst::{BuiltSst, SstBuilder, SstMeta};
 use crate::store::CreateOutcome;
 use bytes::Bytes;
@@ -129,8 +129,8 @@ impl DbInner {
         let style = self.compaction_style.borrow();
         compaction::plan(&CompactionState {
             style: &style,
-            manifest: &state.manifest,
-            quarantined: &state.quarantined_ssts,
+            manifest: state.manifest(),
+            quarantined: state.versions().quarantined(),
         })
     }
 
@@ -138,9 +138,7 @@ impl DbInner {
     /// returns the `Corrupt` error the job fails with.
     fn quarantine(&self, id: u64, key: &str, reason: String) -> Error {
         {
-            let mut state = self.state.borrow_mut();
-            state.quarantined_ssts.insert(id);
-            state.counters.compaction_corrupt_inputs += 1;
+            self.state.borrow_mut().quarantine(id);
         }
         self.runtime.record(EventKind::Note {
             text: format!(
@@ -168,12 +166,11 @@ impl DbInner {
         let (inputs, job_id, max_seq) = {
             let mut state = self.state.borrow_mut();
             let inputs: Vec<SstInfo> = task
-                .input_ssts(&state.manifest)
+                .input_ssts(state.manifest())
                 .into_iter()
                 .cloned()
                 .collect();
-            let job_id = state.next_compaction_job;
-            state.next_compaction_job += 1;
+            let job_id = state.next_compaction_job();
             let max_seq = inputs.iter().map(|sst| sst.max_seq).max().unwrap_or(0);
             (inputs, job_id, max_seq)
         };
@@ -188,7 +185,7 @@ impl DbInner {
         // disjoint and in key order, so they concatenate into one source.
         let mut sources: Vec<Entries> = Vec::new();
         let mut entries_read = 0u64;
-        let state_manifest = self.state.borrow().manifest.clone();
+        let state_manifest = self.state.borrow().manifest().clone();
         let run_of = |id: u64| {
             state_manifest
                 .runs
@@ -230,14 +227,7 @@ impl DbInner {
         let mut outputs: Vec<(SstInfo, BuiltSst)> = Vec::with_capacity(built.len());
         let mut max_counter = 0;
         for sst in built {
-            let (id, counter) = {
-                let mut state = self.state.borrow_mut();
-                let counter = state.next_sst_counter;
-                state.next_sst_counter += 1;
-                let id = sst_id(state.writer_epoch, counter);
-                state.register_upload(id);
-                (id, counter)
-            };
+            let (id, counter) = self.state.borrow_mut().begin_sst_upload();
             max_counter = max_counter.max(counter);
             let info = SstInfo {
                 id,
@@ -256,7 +246,7 @@ impl DbInner {
         {
             let mut state = self.state.borrow_mut();
             for (info, _) in &outputs {
-                state.uploading_ssts.remove(&info.id);
+                state.end_sst_upload(info.id);
             }
         }
         let output_bytes = result?;
@@ -301,40 +291,34 @@ impl DbInner {
         let ssts: Vec<SstInfo> = outputs.iter().map(|(info, _)| info.clone()).collect();
         let committing: Vec<u64> = ssts.iter().map(|sst| sst.id).collect();
         let conflict = Cell::new(None);
-        let manifest = self
-            .update_manifest(&committing, |manifest| {
-                // Stamped per attempt: the inputs leave with the manifest that lands.
-                let outcome = CompactionOutcome {
-                    ssts: ssts.clone(),
-                    max_sst_counter: max_counter,
-                    retired_at: self.runtime.now(),
-                };
-                if let Err(error) = compaction::apply(manifest, task, &outcome) {
-                    conflict.set(Some(error));
-                }
-            })
-            .await?;
+        self.update_manifest(&committing, |manifest| {
+            // Stamped per attempt: the inputs leave with the manifest that lands.
+            let outcome = CompactionOutcome {
+                ssts: ssts.clone(),
+                max_sst_counter: max_counter,
+                retired_at: self.runtime.now(),
+            };
+            if let Err(error) = compaction::apply(manifest, task, &outcome) {
+                conflict.set(Some(error));
+            }
+        })
+        .await?;
         if let Some(error) = conflict.take() {
             return Err(Error::Invalid(format!("compaction {job_id}: {error}")));
         }
 
         // (5) Install for readers, with the metadata we already have.
-        {
-            let mut state = self.state.borrow_mut();
-            state.install_version(&manifest);
-            for (info, sst) in outputs {
-                if let Ok(meta) = SstMeta::decode(
-                    &sst.bytes[sst.meta_offset as usize..],
-                    sst.meta_offset,
-                    sst.bytes.len() as u64,
-                ) {
-                    if let Some(handle) = state.version.handles().find(|h| h.info.id == info.id) {
-                        handle.set_meta(meta);
-                    }
-                }
-            }
-            state.counters.compactions += 1;
-        }
+        // A metadata region that does not decode is left for the first read to fetch.
+        let metas = outputs.iter().filter_map(|(info, sst)| {
+            SstMeta::decode(
+                &sst.bytes[sst.meta_offset as usize..],
+                sst.meta_offset,
+                sst.bytes.len() as u64,
+            )
+            .ok()
+            .map(|meta| (info.id, meta))
+        });
+        self.state.borrow_mut().finish_compaction(metas);
         self.runtime.record(EventKind::CompactionFinished {
             job_id,
             output_ssts: outputs.len() as u64,

@@ -10,7 +10,7 @@
 
 use super::DbInner;
 use crate::error::{Error, ErrorKind, Result};
-use crate::format::manifest::{sst_id, SstInfo};
+use crate::format::manifest::SstInfo;
 use crate::format::sst::{BuiltSst, SstBuilder, SstMeta};
 use crate::memtable::Memtable;
 use crate::policy::{self, FlushOutcome, FlushTask};
@@ -40,14 +40,13 @@ impl DbInner {
         let table = {
             let mut state = self.state.borrow_mut();
             state.check_open()?;
-            let Some(table) = state.immutables.front().cloned() else {
+            let Some(table) = state.begin_flush() else {
                 return Ok(false);
             };
-            state.flushing_memtable = Some(table.borrow().id());
             table
         };
         let result = self.flush_memtable(&table).await;
-        self.state.borrow_mut().flushing_memtable = None;
+        self.state.borrow_mut().end_flush();
         result.map(|()| true)
     }
 
@@ -65,18 +64,11 @@ impl DbInner {
             self.options.bloom_bits_per_key,
         )
         .ok_or_else(|| Error::Invalid("an empty memtable was frozen".to_string()))?;
-        let (id, counter) = {
-            let mut state = self.state.borrow_mut();
-            let counter = state.next_sst_counter;
-            state.next_sst_counter += 1;
-            let id = sst_id(state.writer_epoch, counter);
-            state.register_upload(id);
-            (id, counter)
-        };
+        let (id, counter) = self.state.borrow_mut().begin_sst_upload();
         let result = self
             .upload_and_commit(&built, id, counter, memtable_id, max_seq)
             .await;
-        self.state.borrow_mut().uploading_ssts.remove(&id);
+        self.state.borrow_mut().end_sst_upload(id);
         result
     }
 
@@ -107,16 +99,7 @@ impl DbInner {
             entries: built.entries,
             max_seq,
         };
-        let wal_replay_from = {
-            let state = self.state.borrow();
-            let objects: Vec<_> = state.wal_objects.iter().copied().collect();
-            policy::wal_replay_from(
-                &objects,
-                state.wal_pending.as_ref().map(|sealed| sealed.wal_id),
-                state.next_wal_id,
-                max_seq,
-            )
-        };
+        let wal_replay_from = self.state.borrow().wal().replay_from_after_flush(max_seq);
         let task = FlushTask::FlushMemtable {
             memtable_id,
             max_seq,
@@ -127,11 +110,10 @@ impl DbInner {
             wal_replay_from,
             sst_counter: counter,
         };
-        let manifest = self
-            .update_manifest(&[id], |manifest| {
-                policy::apply(manifest, &task, &flush_outcome)
-            })
-            .await?;
+        self.update_manifest(&[id], |manifest| {
+            policy::apply(manifest, &task, &flush_outcome)
+        })
+        .await?;
 
         let meta = SstMeta::decode(
             &built.bytes[built.meta_offset as usize..],
@@ -139,27 +121,9 @@ impl DbInner {
             built.bytes.len() as u64,
         )
         .map_err(|reason| Error::corrupt(&key, reason))?;
-        {
-            let mut state = self.state.borrow_mut();
-            let front_id = state.immutables.front().map(|t| t.borrow().id());
-            assert_eq!(
-                front_id,
-                Some(memtable_id),
-                "invariant: flushes go oldest first"
-            );
-            state.immutables.pop_front();
-            state.install_version(&manifest);
-            if let Some(handle) = state.version.handles().find(|h| h.info.id == id) {
-                handle.set_meta(meta);
-            }
-            let replay_from = manifest.wal_replay_from;
-            state
-                .wal_objects
-                .retain(|object| object.wal_id >= replay_from);
-            state.counters.ssts_written += 1;
-            state.counters.sst_bytes_written += built.bytes.len() as u64;
-            state.check_invariants();
-        }
+        self.state
+            .borrow_mut()
+            .finish_flush(memtable_id, id, meta, built.bytes.len() as u64);
         self.runtime.record(EventKind::FlushFinished {
             memtable_id,
             sst_id: id,
@@ -176,18 +140,13 @@ impl DbInner {
             let mut state = self.state.borrow_mut();
             state.check_open()?;
             state.freeze_active(&self.runtime);
-            state.immutables.back().map(|table| table.borrow().id())
+            state.memtables().newest_immutable_id()
         };
         let Some(last_id) = last_id else {
             return Ok(());
         };
         loop {
-            let oldest = self
-                .state
-                .borrow()
-                .immutables
-                .front()
-                .map(|table| table.borrow().id());
+            let oldest = self.state.borrow().memtables().oldest_immutable_id();
             match oldest {
                 Some(id) if id <= last_id => {
                     self.flush_oldest_immutable().await?;

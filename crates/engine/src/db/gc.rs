@@ -130,7 +130,7 @@ impl DbInner {
         let latest = super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Gc)
             .await?
             .ok_or_else(|| Error::corrupt(self.paths.root(), "no manifest"))?;
-        let my_epoch = self.state.borrow().writer_epoch;
+        let my_epoch = self.state.borrow().writer_epoch();
         if latest.writer_epoch > my_epoch {
             return Err(self.mark_fenced(latest.writer_epoch));
         }
@@ -140,15 +140,7 @@ impl DbInner {
     /// Every SST this writer may still read or commit: its manifest, the versions open
     /// snapshots, scans and reads hold, and its uploads in flight.
     fn sst_in_use(&self) -> BTreeSet<u64> {
-        let state = self.state.borrow();
-        // `extend` inserts one by one: `collect` would instantiate a sort.
-        let mut in_use: BTreeSet<u64> = BTreeSet::new();
-        in_use.extend(state.manifest.sst_ids());
-        in_use.extend(state.uploading_ssts.iter().copied());
-        for version in state.live_versions.iter().filter_map(|weak| weak.upgrade()) {
-            in_use.extend(version.handles().map(|handle| handle.info.id));
-        }
-        in_use
+        self.state.borrow().versions().ssts_in_use()
     }
 
     fn old_enough(&self, pass_start: SimTime, object: &ObjectMeta, report: &mut GcReport) -> bool {
@@ -208,7 +200,7 @@ impl DbInner {
     pub async fn gc_task(self: Rc<Self>) {
         loop {
             self.runtime.sleep(self.options.gc_interval).await;
-            if self.state.borrow().status != DbStatus::Open {
+            if self.state.borrow().status() != DbStatus::Open {
                 return;
             }
             if let Err(error) = self.run_gc().await {

@@ -129,6 +129,33 @@ pub(crate) fn check_uploads(uploading_ssts: &BTreeSet<u64>, manifest: &Manifest)
     }
 }
 
+/// Durable WAL objects are listed once each, oldest first, and below the object in flight
+/// and the next id: ids are allocated in order and an object lands before the next is sealed.
+pub(crate) fn check_wal_objects(
+    durable_ids: impl Iterator<Item = u64>,
+    pending_wal_id: Option<u64>,
+    next_wal_id: u64,
+) {
+    if !CHECKED {
+        return;
+    }
+    if let Some(pending) = pending_wal_id {
+        assert!(
+            pending < next_wal_id,
+            "invariant: the WAL object in flight ({pending}) has an id below next_wal_id ({next_wal_id})"
+        );
+    }
+    let bound = pending_wal_id.unwrap_or(next_wal_id);
+    let mut previous: Option<u64> = None;
+    for id in durable_ids {
+        assert!(
+            previous < Some(id) && id < bound,
+            "invariant: durable WAL ids ascend below {bound} ({id} after {previous:?})"
+        );
+        previous = Some(id);
+    }
+}
+
 /// Memtables: frozen ones are oldest first with ascending ids, each holds only writes newer
 /// than the one before, the active one is the newest, and none holds an unacknowledged write.
 pub(crate) fn check_memtables(
@@ -224,6 +251,8 @@ mod tests {
         });
         check_layout(&layout);
         check_uploads(&BTreeSet::from([9]), &layout);
+        check_wal_objects([3, 4, 6].into_iter(), Some(7), 8);
+        check_wal_objects([3].into_iter(), None, 4);
         let immutables = VecDeque::from([memtable(1, &[1, 2]), memtable(2, &[3])]);
         check_memtables(&memtable(3, &[4, 5]), &immutables, 5);
     }
@@ -312,6 +341,26 @@ mod tests {
         let mut committed = manifest(1, 1);
         committed.l0.push(sst(9, "a", "b"));
         check_uploads(&BTreeSet::from([9]), &committed);
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: durable WAL ids ascend below 8 (4 after Some(4))")]
+    fn repeated_wal_object_fires() {
+        check_wal_objects([3, 4, 4].into_iter(), None, 8);
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: durable WAL ids ascend below 6 (6 after Some(3))")]
+    fn durable_wal_object_at_the_one_in_flight_fires() {
+        check_wal_objects([3, 6].into_iter(), Some(6), 8);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "invariant: the WAL object in flight (8) has an id below next_wal_id (8)"
+    )]
+    fn wal_object_in_flight_not_allocated_fires() {
+        check_wal_objects([3].into_iter(), Some(8), 8);
     }
 
     #[test]

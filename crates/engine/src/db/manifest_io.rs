@@ -68,7 +68,7 @@ impl DbInner {
         let _guard = self.manifest_lock.lock().await;
         let (mut base, epoch) = {
             let state = self.state.borrow();
-            (state.manifest.clone(), state.writer_epoch)
+            (state.manifest().clone(), state.writer_epoch())
         };
         let attempts = self.options.manifest_max_attempts;
         for _ in 0..attempts {
@@ -118,7 +118,7 @@ impl DbInner {
                     if base.writer_epoch == epoch {
                         self.state.borrow_mut().prove_epoch(read_at);
                     }
-                    let committed_id = self.state.borrow().manifest.manifest_id;
+                    let committed_id = self.state.borrow().manifest().manifest_id;
                     if base.manifest_id < committed_id || base.writer_epoch < epoch {
                         return Err(Error::corrupt(
                             &key,

@@ -9,8 +9,9 @@
 //! Submodules, one per mechanism: `recovery` (open, replay, fencing), `wal` (uploads and
 //! the durable watermark), `flush` (memtable to L0 SST), `manifest_io` (conditional manifest
 //! updates), `read` (point reads and SST access), `scan` (merged range iterators),
-//! `snapshot`, `gc`, `compact` (the compactor), `reader` (read replicas), and `invariants`
-//! (the assertions each state transition makes).
+//! `snapshot`, `gc`, `compact` (the compactor), `reader` (read replicas), `state` (the
+//! mutable state, split by concern, each part owning its transitions), and `invariants`
+//! (the assertions those transitions make).
 
 mod compact;
 mod flush;
@@ -22,6 +23,7 @@ mod reader;
 mod recovery;
 mod scan;
 mod snapshot;
+mod state;
 mod wal;
 
 pub use compact::CompactionReport;
@@ -39,34 +41,27 @@ use crate::batch::WriteBatch;
 use crate::cache::BlockCache;
 use crate::compaction::{CompactionStyle, CompactionTask};
 use crate::error::{Error, Result};
-use crate::format::manifest::Manifest;
-use crate::format::wal::{SealedWal, WalBuffer};
-use crate::memtable::{Memtable, Prune};
+use crate::memtable::Memtable;
 use crate::options::{
     validate_key, validate_value, BackpressureMode, DbOptions, ReadOptions, WriteOptions,
 };
 use crate::paths::Paths;
-use crate::policy::{self, WalObjectView};
+use crate::policy;
 use crate::state::{
-    Amplification, AmplificationInputs, Counters, DbState, DbStatus, MemtableState, RunState,
-    SstState, WalState,
+    Amplification, AmplificationInputs, DbState, DbStatus, MemtableState, RunState, SstState,
+    WalState,
 };
 use crate::store::Store;
 use crate::store::StoreMeters;
 use crate::util::AsyncLock;
-use bytes::{Bytes, BytesMut};
-use read::Version;
+use bytes::Bytes;
+use state::State;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::RangeBounds;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use strata_objstore::ObjectStore;
 use strata_sim::sync::Notify;
-use strata_sim::{AbortHandle, EventKind, RuntimeRef, SimTime};
-
-/// Key and value bytes of single puts are copied into shared chunks of this size, so that a
-/// put costs no allocation of its own.
-const ARENA_CHUNK_BYTES: usize = 64 * 1024;
+use strata_sim::{AbortHandle, EventKind, RuntimeRef};
 
 /// A database handle: one writer over one path prefix of an object store.
 ///
@@ -74,16 +69,6 @@ const ARENA_CHUNK_BYTES: usize = 64 * 1024;
 /// were acknowledged but not yet durable are lost (durable ones never are).
 pub struct Db {
     inner: Rc<DbInner>,
-}
-
-/// Why an await-durable write failed: recorded when a WAL upload gives up.
-#[derive(Clone, Debug)]
-pub(crate) struct WalFailure {
-    /// Increments with each failure, so a waiter only reacts to failures after it started.
-    pub generation: u64,
-    /// The failed object covered writes up to here.
-    pub through_seq: u64,
-    pub reason: String,
 }
 
 /// The engine state shared by the handle, its tasks, snapshots and scans.
@@ -116,250 +101,6 @@ pub(crate) struct DbInner {
     pub tasks: RefCell<Vec<AbortHandle>>,
 }
 
-/// The mutable part of the engine.
-pub(crate) struct State {
-    pub status: DbStatus,
-    /// The epoch that fenced us, once fenced.
-    pub fenced_by_epoch: u64,
-    pub writer_epoch: u64,
-    /// The latest manifest this writer committed or read.
-    pub manifest: Manifest,
-    pub next_seq: u64,
-    pub acknowledged_seq: u64,
-    pub durable_seq: u64,
-    pub wal: WalBuffer,
-    /// A sealed WAL object not yet confirmed durable; retried with the same id and bytes.
-    pub wal_pending: Option<SealedWal>,
-    pub next_wal_id: u64,
-    pub last_wal_upload: SimTime,
-    /// When this writer last proved its epoch the newest: the issue time of its latest
-    /// successful manifest create, or of a manifest read whose newest manifest carried its
-    /// epoch. No newer writer had committed before this instant, so nothing a newer writer
-    /// wrote can have been garbage-collected before `epoch_proven_at + gc_min_age`. The WAL
-    /// uploader's lease (`wal::epoch_lease`) is measured from here.
-    pub epoch_proven_at: SimTime,
-    /// Durable WAL objects not yet obsolete, oldest first. Bounded: objects leave when the
-    /// memtable holding their writes is flushed, and memtables are bounded.
-    pub wal_objects: VecDeque<WalObjectView>,
-    pub wal_failure: Option<WalFailure>,
-    pub wal_failure_generation: u64,
-    pub active: Rc<RefCell<Memtable>>,
-    /// Frozen memtables, oldest first; at most `max_immutable_memtables` (writers stall).
-    pub immutables: VecDeque<Rc<RefCell<Memtable>>>,
-    pub next_memtable_id: u64,
-    pub flushing_memtable: Option<u64>,
-    pub next_sst_counter: u64,
-    /// The SSTs readers use now.
-    pub version: Rc<Version>,
-    /// Versions handed to snapshots and in-flight reads, so GC keeps their SSTs. Dead
-    /// entries are pruned whenever a version is installed.
-    pub live_versions: Vec<Weak<Version>>,
-    /// SSTs uploaded or uploading but not yet committed to the manifest: GC never deletes
-    /// them, whatever their age.
-    pub uploading_ssts: BTreeSet<u64>,
-    /// SSTs a compaction found corrupt. Planning skips any task that would read one, so a
-    /// corrupt input is downloaded once, not once per compaction interval. Bounded by the
-    /// manifest: ids leave when their SST leaves the manifest.
-    pub quarantined_ssts: BTreeSet<u64>,
-    /// Open snapshots and scans: id to sequence number.
-    pub open_snapshots: BTreeMap<u64, u64>,
-    pub next_snapshot_id: u64,
-    pub arena: BytesMut,
-    pub counters: Counters,
-    /// The id of the next compaction job (for trace events).
-    pub next_compaction_job: u64,
-    /// When this handle opened, for the per-hour cost rates.
-    pub opened_at: SimTime,
-}
-
-impl State {
-    /// A freshly opened handle's state over `manifest`: nothing in memory, everything up to
-    /// the manifest's flushed sequence durable.
-    pub(crate) fn from_manifest(
-        manifest: crate::format::manifest::Manifest,
-        now: SimTime,
-    ) -> State {
-        let version = Rc::new(Version::from_manifest(&manifest, &Version::empty()));
-        State {
-            status: DbStatus::Open,
-            fenced_by_epoch: 0,
-            writer_epoch: manifest.writer_epoch,
-            next_seq: manifest.last_flushed_seq + 1,
-            acknowledged_seq: manifest.last_flushed_seq,
-            durable_seq: manifest.last_flushed_seq,
-            wal: WalBuffer::new(),
-            wal_pending: None,
-            next_wal_id: manifest.wal_replay_from,
-            last_wal_upload: now,
-            epoch_proven_at: now,
-            wal_objects: VecDeque::new(),
-            wal_failure: None,
-            wal_failure_generation: 0,
-            active: Rc::new(RefCell::new(Memtable::new(1))),
-            immutables: VecDeque::new(),
-            next_memtable_id: 2,
-            flushing_memtable: None,
-            next_sst_counter: manifest.next_sst_counter,
-            live_versions: vec![Rc::downgrade(&version)],
-            version,
-            uploading_ssts: BTreeSet::new(),
-            quarantined_ssts: BTreeSet::new(),
-            open_snapshots: BTreeMap::new(),
-            next_snapshot_id: 1,
-            arena: BytesMut::new(),
-            counters: Counters::default(),
-            next_compaction_job: 1,
-            opened_at: now,
-            manifest,
-        }
-    }
-}
-
-impl State {
-    /// Asserts the invariants of the watermarks, the memtables and the uploads in flight;
-    /// called after each transition that changes them (see `invariants`).
-    pub(crate) fn check_invariants(&self) {
-        invariants::check_watermarks(
-            self.manifest.last_flushed_seq,
-            self.durable_seq,
-            self.acknowledged_seq,
-            self.next_seq,
-        );
-        invariants::check_memtables(&self.active, &self.immutables, self.acknowledged_seq);
-        invariants::check_uploads(&self.uploading_ssts, &self.manifest);
-    }
-
-    /// Registers an SST this writer is about to upload, so GC leaves it alone until it is
-    /// committed or abandoned.
-    pub(crate) fn register_upload(&mut self, id: u64) {
-        if invariants::CHECKED {
-            assert!(
-                !self.manifest.sst_ids().any(|live| live == id),
-                "invariant: SST {id} is being uploaded and already in manifest {}",
-                self.manifest.manifest_id
-            );
-        }
-        self.uploading_ssts.insert(id);
-    }
-
-    /// Records that this writer's epoch was the newest at `at` (see `epoch_proven_at`).
-    pub(crate) fn prove_epoch(&mut self, at: SimTime) {
-        self.epoch_proven_at = self.epoch_proven_at.max(at);
-    }
-
-    /// Installs a manifest this writer just committed; the SSTs in `committed` stop being
-    /// uploads in the same step.
-    pub(crate) fn commit_manifest(&mut self, next: Manifest, committed: &[u64]) {
-        for id in committed {
-            self.uploading_ssts.remove(id);
-        }
-        invariants::check_manifest_advance(&self.manifest, &next, true);
-        invariants::check_layout(&next);
-        self.manifest = next;
-        self.check_invariants();
-    }
-
-    /// The error for a handle that may not proceed, if any.
-    pub fn status_error(&self) -> Option<Error> {
-        match self.status {
-            DbStatus::Open => None,
-            DbStatus::Fenced => Some(Error::Fenced {
-                writer_epoch: self.writer_epoch,
-                current_epoch: self.fenced_by_epoch,
-            }),
-            DbStatus::Closed => Some(Error::Closed),
-            DbStatus::Crashed => Some(Error::Crashed),
-        }
-    }
-
-    fn check_open(&self) -> Result<()> {
-        match self.status_error() {
-            None => Ok(()),
-            Some(error) => Err(error),
-        }
-    }
-
-    /// Copies a key and value into the shared arena, returning zero-copy handles.
-    #[inline]
-    fn copy_into_arena(&mut self, key: &[u8], value: Option<&[u8]>) -> (Bytes, Option<Bytes>) {
-        let value_len = value.map_or(0, <[u8]>::len);
-        let needed = key.len() + value_len;
-        if self.arena.capacity() - self.arena.len() < needed {
-            self.arena = BytesMut::with_capacity(needed.max(ARENA_CHUNK_BYTES));
-        }
-        self.arena.extend_from_slice(key);
-        if let Some(value) = value {
-            self.arena.extend_from_slice(value);
-        }
-        let record = self.arena.split().freeze();
-        let key_bytes = record.slice(..key.len());
-        let value_bytes = value.map(|_| record.slice(key.len()..));
-        (key_bytes, value_bytes)
-    }
-
-    #[inline]
-    fn prune_rule(&self) -> Prune {
-        if self.open_snapshots.is_empty() {
-            Prune::AboveDurable(self.durable_seq)
-        } else {
-            Prune::KeepAll
-        }
-    }
-
-    /// Bytes in memtables (active and frozen) whose writes are not yet in SSTs.
-    pub fn unflushed_bytes(&self) -> usize {
-        self.active.borrow().size_bytes()
-            + self
-                .immutables
-                .iter()
-                .map(|table| table.borrow().size_bytes())
-                .sum::<usize>()
-    }
-
-    /// Freezes the active memtable (if it holds anything). Returns true if it did.
-    pub fn freeze_active(&mut self, runtime: &RuntimeRef) -> bool {
-        if self.active.borrow().is_empty() {
-            return false;
-        }
-        let id = self.next_memtable_id;
-        self.next_memtable_id += 1;
-        let frozen = std::mem::replace(&mut self.active, Rc::new(RefCell::new(Memtable::new(id))));
-        let (memtable_id, bytes) = {
-            let table = frozen.borrow();
-            (table.id(), table.size_bytes() as u64)
-        };
-        self.immutables.push_back(frozen);
-        self.counters.memtables_frozen += 1;
-        runtime.record(EventKind::MemtableFrozen { memtable_id, bytes });
-        self.check_invariants();
-        true
-    }
-
-    /// Installs a new SST set built from `manifest`, keeping cached SST metadata.
-    pub fn install_version(&mut self, manifest: &Manifest) {
-        let version = Rc::new(Version::from_manifest(manifest, &self.version));
-        self.live_versions.retain(|weak| weak.strong_count() > 0);
-        self.live_versions.push(Rc::downgrade(&version));
-        self.version = version;
-        if !self.quarantined_ssts.is_empty() {
-            let live: BTreeSet<u64> = manifest.sst_ids().collect();
-            self.quarantined_ssts.retain(|id| live.contains(id));
-        }
-    }
-
-    /// A read view at `seq`: memtables newest first, then the current SSTs.
-    pub fn read_view(&self, seq: u64) -> read::ReadView {
-        let mut memtables = Vec::with_capacity(1 + self.immutables.len());
-        memtables.push(self.active.clone());
-        memtables.extend(self.immutables.iter().rev().cloned());
-        read::ReadView {
-            seq,
-            memtables,
-            version: self.version.clone(),
-        }
-    }
-}
-
 impl DbInner {
     pub fn check_open(&self) -> Result<()> {
         self.state.borrow().check_open()
@@ -369,14 +110,12 @@ impl DbInner {
     pub fn mark_fenced(&self, current_epoch: u64) -> Error {
         let writer_epoch = {
             let mut state = self.state.borrow_mut();
-            if state.status == DbStatus::Open {
-                state.status = DbStatus::Fenced;
-                state.fenced_by_epoch = current_epoch;
+            if state.fence(current_epoch) {
                 self.runtime.record(EventKind::Fenced {
-                    writer_epoch: state.writer_epoch,
+                    writer_epoch: state.writer_epoch(),
                 });
             }
-            state.writer_epoch
+            state.writer_epoch()
         };
         self.changed.notify_waiters();
         Error::Fenced {
@@ -390,13 +129,10 @@ impl DbInner {
         let tasks = std::mem::take(&mut *self.tasks.borrow_mut());
         {
             let mut state = self.state.borrow_mut();
-            if matches!(state.status, DbStatus::Open | DbStatus::Fenced) {
-                if status == DbStatus::Crashed {
-                    self.runtime.record(EventKind::WriterCrashed {
-                        writer_epoch: state.writer_epoch,
-                    });
-                }
-                state.status = status;
+            if state.shut_down(status) && status == DbStatus::Crashed {
+                self.runtime.record(EventKind::WriterCrashed {
+                    writer_epoch: state.writer_epoch(),
+                });
             }
         }
         for task in tasks {
@@ -408,13 +144,11 @@ impl DbInner {
     /// Why writes must wait or be refused now, if they must (write backpressure).
     fn backpressure_reason(&self, state: &State) -> Option<String> {
         let limits = &self.options.backpressure;
-        if policy::must_stall(state.immutables.len(), self.options.max_immutable_memtables) {
-            return Some(format!(
-                "{} frozen memtables await flushing",
-                state.immutables.len()
-            ));
+        let frozen = state.memtables().immutables().len();
+        if policy::must_stall(frozen, self.options.max_immutable_memtables) {
+            return Some(format!("{frozen} frozen memtables await flushing"));
         }
-        let l0 = state.manifest.l0.len();
+        let l0 = state.manifest().l0.len();
         if limits.max_l0_ssts > 0 && l0 >= limits.max_l0_ssts {
             return Some(format!(
                 "{l0} L0 SSTs reach the limit of {}",
@@ -442,8 +176,10 @@ impl DbInner {
             let Some(reason) = self.backpressure_reason(&state) else {
                 return Ok(());
             };
-            let frozen_bound =
-                policy::must_stall(state.immutables.len(), self.options.max_immutable_memtables);
+            let frozen_bound = policy::must_stall(
+                state.memtables().immutables().len(),
+                self.options.max_immutable_memtables,
+            );
             if self.options.backpressure.mode == BackpressureMode::Reject && !frozen_bound {
                 state.counters.writes_rejected += 1;
                 return Err(Error::WriteRejected { reason });
@@ -476,29 +212,7 @@ impl DbInner {
         let (seq, kick_wal, freeze) = {
             let mut state = self.state.borrow_mut();
             state.check_open()?;
-            let seq = state.next_seq;
-            state.next_seq += 1;
-            state.wal.append_single(seq, key, value);
-            state.counters.user_bytes_written += (key.len() + value.map_or(0, <[u8]>::len)) as u64;
-            let (key, value) = state.copy_into_arena(key, value);
-            if value.is_some() {
-                state.counters.puts += 1;
-            } else {
-                state.counters.deletes += 1;
-            }
-            let prune = state.prune_rule();
-            let active_bytes = {
-                let mut active = state.active.borrow_mut();
-                active.insert(key, seq, value, prune);
-                active.size_bytes()
-            };
-            state.acknowledged_seq = seq;
-            invariants::check_watermarks(
-                state.manifest.last_flushed_seq,
-                state.durable_seq,
-                seq,
-                state.next_seq,
-            );
+            let (seq, active_bytes) = state.apply_single(key, value);
             self.after_apply(&mut state, seq, active_bytes)
         };
         self.kick(kick_wal, freeze);
@@ -510,8 +224,8 @@ impl DbInner {
     fn after_apply(&self, state: &mut State, seq: u64, active_bytes: usize) -> (u64, bool, bool) {
         // Wake the uploader when the buffer stops being empty (it idles otherwise) and when
         // it is full.
-        let kick_wal =
-            state.wal.records() == 1 || state.wal.record_bytes() >= self.options.max_wal_bytes;
+        let kick_wal = state.wal().buffer_records() == 1
+            || state.wal().buffer_bytes() >= self.options.max_wal_bytes;
         let freeze = policy::should_freeze(active_bytes, self.options.memtable_bytes);
         if freeze {
             state.freeze_active(&self.runtime);
@@ -533,36 +247,7 @@ impl DbInner {
         let (seq, kick_wal, freeze) = {
             let mut state = self.state.borrow_mut();
             state.check_open()?;
-            let seq = state.next_seq;
-            state.next_seq += 1;
-            state.wal.append_batch(
-                seq,
-                batch
-                    .entries
-                    .iter()
-                    .map(|(key, value)| (key.as_ref(), value.as_deref())),
-            );
-            let prune = state.prune_rule();
-            let active_bytes = {
-                let mut active = state.active.borrow_mut();
-                for (key, value) in &batch.entries {
-                    active.insert(key.clone(), seq, value.clone(), prune);
-                }
-                active.size_bytes()
-            };
-            state.acknowledged_seq = seq;
-            invariants::check_watermarks(
-                state.manifest.last_flushed_seq,
-                state.durable_seq,
-                seq,
-                state.next_seq,
-            );
-            state.counters.batches += 1;
-            state.counters.user_bytes_written += batch
-                .entries
-                .iter()
-                .map(|(key, value)| (key.len() + value.as_ref().map_or(0, Bytes::len)) as u64)
-                .sum::<u64>();
+            let (seq, active_bytes) = state.apply_batch(batch);
             self.after_apply(&mut state, seq, active_bytes)
         };
         self.kick(kick_wal, freeze);
@@ -571,7 +256,7 @@ impl DbInner {
 
     /// The amplification meters for `state`.
     pub fn amplification_of(&self, state: &State) -> Amplification {
-        let manifest = &state.manifest;
+        let manifest = state.manifest();
         let stored_sst_bytes = manifest
             .l0
             .iter()
@@ -579,7 +264,7 @@ impl DbInner {
             .map(|sst| sst.size_bytes)
             .sum();
         let meters = self.store.meters();
-        let elapsed = self.runtime.now().saturating_since(state.opened_at);
+        let elapsed = self.runtime.now().saturating_since(state.opened_at());
         Amplification::compute(&AmplificationInputs {
             counters: &state.counters,
             meters: &meters,
@@ -594,20 +279,21 @@ impl DbInner {
     /// The policy's view of the flush state, for tests and tools.
     pub fn flush_view(&self) -> policy::FlushView {
         let state = self.state.borrow();
-        let active_bytes = state.active.borrow().size_bytes();
+        let (wal, memtables) = (state.wal(), state.memtables());
+        let active_bytes = memtables.active().borrow().size_bytes();
         policy::FlushView {
             now: self.runtime.now(),
             flush_interval: self.options.flush_interval,
             max_wal_bytes: self.options.max_wal_bytes,
             memtable_bytes: self.options.memtable_bytes,
             max_immutable_memtables: self.options.max_immutable_memtables,
-            wal_buffer_bytes: state.wal.record_bytes(),
-            wal_buffer_records: state.wal.records(),
-            wal_upload_pending: state.wal_pending.is_some(),
-            last_wal_upload: state.last_wal_upload,
+            wal_buffer_bytes: wal.buffer_bytes(),
+            wal_buffer_records: wal.buffer_records(),
+            wal_upload_pending: wal.pending_wal_id().is_some(),
+            last_wal_upload: wal.last_upload(),
             active_memtable_bytes: active_bytes,
-            immutable_memtables: state
-                .immutables
+            immutable_memtables: memtables
+                .immutables()
                 .iter()
                 .map(|table| {
                     let table = table.borrow();
@@ -617,8 +303,8 @@ impl DbInner {
                     }
                 })
                 .collect(),
-            memtable_flush_in_flight: state.flushing_memtable.is_some(),
-            durable_seq: state.durable_seq,
+            memtable_flush_in_flight: memtables.flushing().is_some(),
+            durable_seq: wal.durable_seq(),
         }
     }
 }
@@ -703,23 +389,13 @@ impl Db {
         validate_key(key)?;
         let version = {
             let mut state = self.inner.state.borrow_mut();
-            if matches!(state.status, DbStatus::Closed | DbStatus::Crashed) {
-                return Err(state.status_error().expect("status is not open"));
-            }
+            state.check_readable()?;
             state.counters.gets += 1;
-            let seq = match options.durability {
-                crate::options::Durability::Memory => state.acknowledged_seq,
-                crate::options::Durability::Durable => state.durable_seq,
-            };
-            if let Some(found) = state.active.borrow().get(key, seq) {
+            let seq = state.read_seq(options.durability);
+            if let Some(found) = state.memtables().get(key, seq) {
                 return Ok(found);
             }
-            for table in state.immutables.iter().rev() {
-                if let Some(found) = table.borrow().get(key, seq) {
-                    return Ok(found);
-                }
-            }
-            state.version.clone()
+            state.version()
         };
         self.inner.get_from_version(&version, key).await
     }
@@ -747,7 +423,7 @@ impl Db {
 
     /// Makes every write acknowledged so far durable (uploads the WAL now).
     pub async fn flush(&self) -> Result<()> {
-        let through = self.inner.state.borrow().acknowledged_seq;
+        let through = self.inner.state.borrow().wal().acknowledged_seq();
         self.inner.flush_wal_through(through).await
     }
 
@@ -782,21 +458,21 @@ impl Db {
     }
 
     pub fn status(&self) -> DbStatus {
-        self.inner.state.borrow().status
+        self.inner.state.borrow().status()
     }
 
     /// Sequence number of the newest acknowledged write.
     pub fn acknowledged_seq(&self) -> u64 {
-        self.inner.state.borrow().acknowledged_seq
+        self.inner.state.borrow().wal().acknowledged_seq()
     }
 
     /// Sequence number up to which every write is durable in the object store.
     pub fn durable_seq(&self) -> u64 {
-        self.inner.state.borrow().durable_seq
+        self.inner.state.borrow().wal().durable_seq()
     }
 
     pub fn writer_epoch(&self) -> u64 {
-        self.inner.state.borrow().writer_epoch
+        self.inner.state.borrow().writer_epoch()
     }
 
     pub fn options(&self) -> &DbOptions {
@@ -812,23 +488,24 @@ impl Db {
     pub fn state(&self) -> DbState {
         let state = self.inner.state.borrow();
         let limit = self.inner.options.memtable_bytes;
-        let manifest = &state.manifest;
-        let active = memtable_state(&state.active.borrow(), limit);
+        let (wal, memtables) = (state.wal(), state.memtables());
+        let manifest = state.manifest();
+        let active = memtable_state(&memtables.active().borrow(), limit);
         DbState {
             path: self.inner.paths.root().to_string(),
-            status: state.status,
-            writer_epoch: state.writer_epoch,
+            status: state.status(),
+            writer_epoch: state.writer_epoch(),
             manifest_id: manifest.manifest_id,
-            acknowledged_seq: state.acknowledged_seq,
-            durable_seq: state.durable_seq,
+            acknowledged_seq: wal.acknowledged_seq(),
+            durable_seq: wal.durable_seq(),
             last_flushed_seq: manifest.last_flushed_seq,
             memtable: active,
-            immutable_memtables: state
-                .immutables
+            immutable_memtables: memtables
+                .immutables()
                 .iter()
                 .map(|table| memtable_state(&table.borrow(), limit))
                 .collect(),
-            flushing_memtable_id: state.flushing_memtable,
+            flushing_memtable_id: memtables.flushing(),
             l0: manifest.l0.iter().map(SstState::from).collect(),
             runs: manifest
                 .runs
@@ -841,16 +518,16 @@ impl Db {
                 })
                 .collect(),
             wal: WalState {
-                buffer_bytes: state.wal.record_bytes() as u64,
-                buffer_records: u64::from(state.wal.records()),
-                pending_wal_id: state.wal_pending.as_ref().map(|sealed| sealed.wal_id),
-                next_wal_id: state.next_wal_id,
+                buffer_bytes: wal.buffer_bytes() as u64,
+                buffer_records: u64::from(wal.buffer_records()),
+                pending_wal_id: wal.pending_wal_id(),
+                next_wal_id: wal.next_wal_id(),
                 replay_from: manifest.wal_replay_from,
-                live_objects: state.wal_objects.len() as u64,
+                live_objects: wal.objects().len() as u64,
             },
-            quarantined_ssts: state.quarantined_ssts.iter().copied().collect(),
+            quarantined_ssts: state.versions().quarantined().iter().copied().collect(),
             cache: self.inner.cache.borrow().stats(),
-            open_snapshots: state.open_snapshots.len() as u64,
+            open_snapshots: state.snapshots().len() as u64,
             counters: state.counters,
             compaction_style: self.inner.compaction_style.borrow().name().to_string(),
             amplification: self.inner.amplification_of(&state),

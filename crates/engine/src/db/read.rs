@@ -12,7 +12,6 @@ use crate::format::block::Block;
 use crate::format::manifest::{Manifest, SstInfo};
 use crate::format::sst::SstMeta;
 use crate::memtable::Memtable;
-use crate::state::DbStatus;
 use bytes::Bytes;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -139,13 +138,7 @@ pub(crate) struct ReadView {
 
 impl DbInner {
     fn check_readable(&self) -> Result<()> {
-        let state = self.state.borrow();
-        match state.status {
-            DbStatus::Closed | DbStatus::Crashed => {
-                Err(state.status_error().expect("status is terminal"))
-            }
-            DbStatus::Open | DbStatus::Fenced => Ok(()),
-        }
+        self.state.borrow().check_readable()
     }
 
     fn count_fetch(&self, purpose: ReadFor, count: impl FnOnce(&mut crate::state::Counters)) {

@@ -167,11 +167,11 @@ impl Reader {
         let version = {
             let mut state = db.state.borrow_mut();
             state.counters.gets += 1;
-            let seq = state.acknowledged_seq;
-            if let Some(found) = state.active.borrow().get(key, seq) {
+            let seq = state.wal().acknowledged_seq();
+            if let Some(found) = state.memtables().active().borrow().get(key, seq) {
                 return Ok(found);
             }
-            state.version.clone()
+            state.version()
         };
         match db.get_from_version(&version, key).await {
             // The writer's GC removed an SST of an old view: catch up, and read again.
@@ -180,7 +180,7 @@ impl Reader {
                 ..
             }) => {
                 self.inner.poll().await?;
-                let version = db.state.borrow().version.clone();
+                let version = db.state.borrow().version();
                 db.get_from_version(&version, key).await
             }
             result => result,
@@ -196,7 +196,7 @@ impl Reader {
 
     /// The newest sequence number the reader serves.
     pub fn seq(&self) -> u64 {
-        self.inner.db.state.borrow().acknowledged_seq
+        self.inner.db.state.borrow().wal().acknowledged_seq()
     }
 
     /// How far behind the reader is, and what polling has cost.
@@ -341,22 +341,13 @@ impl ReaderInner {
             // Never move backwards: a listing that raced GC may see less than last time, and
             // a store listing that lags may show an older manifest. Keep the view (it is
             // durable, only staler); the next poll tries again.
-            if seq < state.acknowledged_seq
-                || manifest.manifest_id < state.manifest.manifest_id
-                || manifest.writer_epoch < state.manifest.writer_epoch
+            if seq < state.wal().acknowledged_seq()
+                || manifest.manifest_id < state.manifest().manifest_id
+                || manifest.writer_epoch < state.manifest().writer_epoch
             {
                 return Ok(());
             }
-            super::invariants::check_manifest_advance(&state.manifest, &manifest, false);
-            super::invariants::check_layout(&manifest);
-            state.writer_epoch = manifest.writer_epoch;
-            state.install_version(&manifest);
-            state.manifest = manifest.clone();
-            state.active = Rc::new(RefCell::new(memtable));
-            state.acknowledged_seq = seq;
-            state.durable_seq = seq;
-            state.next_seq = seq + 1;
-            state.check_invariants();
+            state.follow(manifest.clone(), memtable, seq);
         }
         let mut follow = self.follow.borrow_mut();
         follow.manifest_id = manifest.manifest_id;

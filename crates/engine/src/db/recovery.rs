@@ -17,10 +17,8 @@ use crate::cache::BlockCache;
 use crate::error::{Error, Result};
 use crate::format::manifest::Manifest;
 use crate::format::wal::{self, fence_object};
-use crate::memtable::Prune;
 use crate::options::DbOptions;
 use crate::paths::{ObjectKind, Paths};
-use crate::policy::WalObjectView;
 use crate::store::{CreateOutcome, Store, StorePolicy};
 use crate::util::AsyncLock;
 use bytes::Bytes;
@@ -101,8 +99,7 @@ pub(crate) async fn open(
         writer_epoch: epoch,
     });
 
-    let mut state = State::from_manifest(manifest, runtime.now());
-    state.epoch_proven_at = take_over_started;
+    let mut state = State::open(manifest, runtime.now(), take_over_started);
     state.counters.manifests_written = 1;
     let compaction_style = options.compaction.style.clone();
     let inner = Rc::new(DbInner {
@@ -150,7 +147,7 @@ impl DbInner {
     async fn replay_and_fence(&self) -> Result<u64> {
         let (replay_from, epoch) = {
             let state = self.state.borrow();
-            (state.manifest.wal_replay_from, state.writer_epoch)
+            (state.manifest().wal_replay_from, state.writer_epoch())
         };
         let listed = self
             .store
@@ -211,31 +208,11 @@ impl DbInner {
                         let bytes = self.fetch_wal(*id).await?;
                         replayed += u64::from(self.replay_wal_object(*id, &bytes)?);
                     } else {
-                        self.state
-                            .borrow_mut()
-                            .wal_objects
-                            .push_back(WalObjectView {
-                                wal_id: *id,
-                                last_seq: 0,
-                            });
+                        // Our fence: durable, with no records.
+                        self.state.borrow_mut().replayed_wal_object(*id, 0);
                     }
                 }
-                let mut state = self.state.borrow_mut();
-                state.next_wal_id = landed + 1;
-                state.counters.replayed_wal_objects = replayed;
-                if super::invariants::CHECKED {
-                    let ids = state.wal_objects.iter().map(|object| object.wal_id);
-                    let mut previous = None;
-                    for id in ids {
-                        assert!(
-                            previous < Some(id) && id < state.next_wal_id,
-                            "invariant: replayed WAL ids ascend below next_wal_id {} ({id} after {previous:?})",
-                            state.next_wal_id
-                        );
-                        previous = Some(id);
-                    }
-                }
-                state.check_invariants();
+                self.state.borrow_mut().finish_replay(landed, replayed);
                 return Ok(replayed);
             }
         }
@@ -286,7 +263,7 @@ impl DbInner {
     /// were opening, flushed its writes and collected it: we were fenced. If the latest
     /// manifest is still ours or older, the object was lost, which the error reports.
     async fn wal_gone_at_replay(&self, error: StoreError) -> Error {
-        let epoch = self.state.borrow().writer_epoch;
+        let epoch = self.state.borrow().writer_epoch();
         match super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Wal).await {
             Ok(Some(latest)) if latest.writer_epoch > epoch => {
                 self.mark_fenced(latest.writer_epoch)
@@ -307,34 +284,21 @@ impl DbInner {
             ));
         }
         let newer_epoch = decoded.header.writer_epoch;
-        if newer_epoch > self.state.borrow().writer_epoch {
+        if newer_epoch > self.state.borrow().writer_epoch() {
             // A newer writer opened while we were opening (its fence or its writes are in
             // the WAL): we lost the takeover race, which is fencing, not damage.
             return Err(self.mark_fenced(newer_epoch));
         }
         let mut state = self.state.borrow_mut();
-        state.wal_objects.push_back(WalObjectView {
-            wal_id: id,
-            last_seq: decoded.header.last_seq,
-        });
+        state.replayed_wal_object(id, decoded.header.last_seq);
         let has_records = !decoded.records.is_empty();
         for record in decoded.records {
-            if record.seq <= state.acknowledged_seq {
-                continue; // already in an SST, or replayed from an earlier object
-            }
-            {
-                let mut active = state.active.borrow_mut();
-                for (key, value) in record.entries {
-                    // Every replayed write is durable: keep only the newest version.
-                    active.insert(key, record.seq, value, Prune::AboveDurable(record.seq));
-                }
-            }
-            state.acknowledged_seq = record.seq;
-            state.durable_seq = record.seq;
-            state.next_seq = record.seq + 1;
-            if state.active.borrow().size_bytes() >= self.options.memtable_bytes {
-                state.freeze_active(&self.runtime);
-            }
+            state.replay_record(
+                record.seq,
+                record.entries,
+                self.options.memtable_bytes,
+                &self.runtime,
+            );
         }
         Ok(has_records)
     }

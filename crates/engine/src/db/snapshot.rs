@@ -10,7 +10,6 @@ use super::scan::ScanIter;
 use super::DbInner;
 use crate::error::Result;
 use crate::options::{validate_key, Durability};
-use crate::state::DbStatus;
 use bytes::Bytes;
 use std::ops::RangeBounds;
 use std::rc::Rc;
@@ -23,11 +22,7 @@ pub(crate) struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.inner
-            .state
-            .borrow_mut()
-            .open_snapshots
-            .remove(&self.id);
+        self.inner.state.borrow_mut().close_snapshot(self.id);
     }
 }
 
@@ -42,16 +37,8 @@ pub struct Snapshot {
 impl Snapshot {
     pub(crate) fn open(inner: &Rc<DbInner>, durability: Durability) -> Result<Snapshot> {
         let mut state = inner.state.borrow_mut();
-        if matches!(state.status, DbStatus::Closed | DbStatus::Crashed) {
-            return Err(state.status_error().expect("status is terminal"));
-        }
-        let seq = match durability {
-            Durability::Memory => state.acknowledged_seq,
-            Durability::Durable => state.durable_seq,
-        };
-        let id = state.next_snapshot_id;
-        state.next_snapshot_id += 1;
-        state.open_snapshots.insert(id, seq);
+        state.check_readable()?;
+        let (id, seq) = state.open_snapshot(durability);
         let view = state.read_view(seq);
         Ok(Snapshot {
             inner: inner.clone(),

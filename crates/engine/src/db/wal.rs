@@ -6,10 +6,10 @@
 //! two different contents from one writer. If the id is taken by someone else, a newer
 //! writer has fenced us (it writes an empty WAL object at the next id when it opens).
 
-use super::{DbInner, WalFailure};
+use super::DbInner;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::wal::SealedWal;
-use crate::policy::{self, WalObjectView};
+use crate::policy;
 use crate::state::DbStatus;
 use crate::store::CreateOutcome;
 use std::rc::Rc;
@@ -35,18 +35,18 @@ impl DbInner {
     /// Waits until the write with sequence number `seq` is durable. Fails if the handle is
     /// fenced, closed or crashed, or if a WAL upload covering `seq` gives up.
     pub async fn await_durable(&self, seq: u64) -> Result<()> {
-        let start_generation = self.state.borrow().wal_failure_generation;
+        let start_generation = self.state.borrow().wal().failure_generation();
         loop {
             let changed = self.changed.notified();
             {
                 let state = self.state.borrow();
-                if state.durable_seq >= seq {
+                if state.wal().durable_seq() >= seq {
                     return Ok(());
                 }
                 if let Some(error) = state.status_error() {
                     return Err(error);
                 }
-                if let Some(failure) = &state.wal_failure {
+                if let Some(failure) = state.wal().failure() {
                     if failure.generation > start_generation && failure.through_seq >= seq {
                         return Err(Error::WalUploadFailed {
                             reason: failure.reason.clone(),
@@ -63,7 +63,7 @@ impl DbInner {
         loop {
             {
                 let state = self.state.borrow();
-                if state.durable_seq >= seq {
+                if state.wal().durable_seq() >= seq {
                     return Ok(());
                 }
                 if let Some(error) = state.status_error() {
@@ -73,12 +73,12 @@ impl DbInner {
             if !self.upload_wal_once().await? {
                 // Nothing to upload: another task uploaded it while we waited for the lock.
                 let state = self.state.borrow();
-                if state.durable_seq < seq {
+                if state.wal().durable_seq() < seq {
                     // Unreachable: every applied write is buffered, pending or durable.
                     return Err(Error::WalUploadFailed {
                         reason: format!(
                             "durable watermark {} below {seq} with nothing left to upload",
-                            state.durable_seq
+                            state.wal().durable_seq()
                         ),
                     });
                 }
@@ -93,21 +93,10 @@ impl DbInner {
         let sealed = {
             let mut state = self.state.borrow_mut();
             state.check_open()?;
-            if state.wal_pending.is_none() {
-                if state.wal.is_empty() {
-                    return Ok(false);
-                }
-                let wal_id = state.next_wal_id;
-                state.next_wal_id += 1;
-                let epoch = state.writer_epoch;
-                let sealed = state.wal.seal(epoch, wal_id);
-                state.wal_pending = Some(sealed);
+            match state.begin_wal_upload(self.runtime.now()) {
+                Some(sealed) => sealed,
+                None => return Ok(false),
             }
-            state.last_wal_upload = self.runtime.now();
-            state
-                .wal_pending
-                .clone()
-                .expect("a pending object was just ensured")
         };
         let result = match self.put_wal_object(&sealed).await {
             Ok(()) => self.check_epoch_lease().await,
@@ -116,15 +105,7 @@ impl DbInner {
         let mut state = self.state.borrow_mut();
         match result {
             Ok(()) => {
-                state.wal_pending = None;
-                state.durable_seq = state.durable_seq.max(sealed.last_seq);
-                state.wal_objects.push_back(WalObjectView {
-                    wal_id: sealed.wal_id,
-                    last_seq: sealed.last_seq,
-                });
-                state.check_invariants();
-                state.counters.wal_uploads += 1;
-                state.counters.wal_bytes_uploaded += sealed.bytes.len() as u64;
+                state.wal_upload_landed(&sealed);
                 self.runtime.record(EventKind::WalFlushed {
                     wal_id: sealed.wal_id,
                     bytes: sealed.bytes.len() as u64,
@@ -136,13 +117,7 @@ impl DbInner {
             }
             Err(error) => {
                 if !matches!(error, Error::Fenced { .. }) {
-                    state.wal_failure_generation += 1;
-                    state.wal_failure = Some(WalFailure {
-                        generation: state.wal_failure_generation,
-                        through_seq: sealed.last_seq,
-                        reason: error.to_string(),
-                    });
-                    state.counters.wal_upload_failures += 1;
+                    state.wal_upload_failed(&sealed, error.to_string());
                 }
                 drop(state);
                 self.changed.notify_waiters();
@@ -171,7 +146,7 @@ impl DbInner {
             CreateOutcome::Exists => {
                 // Only a newer writer takes our next WAL id, and it bumps the manifest's
                 // epoch before doing so: confirm, then stop writing.
-                let my_epoch = self.state.borrow().writer_epoch;
+                let my_epoch = self.state.borrow().writer_epoch();
                 let current = super::manifest_io::read_latest_manifest(
                     &self.store,
                     &self.paths,
@@ -200,7 +175,7 @@ impl DbInner {
     async fn check_epoch_lease(&self) -> Result<()> {
         let (proven_at, my_epoch) = {
             let state = self.state.borrow();
-            (state.epoch_proven_at, state.writer_epoch)
+            (state.wal().epoch_proven_at(), state.writer_epoch())
         };
         let issued_at = self.runtime.now();
         if issued_at.saturating_since(proven_at) <= epoch_lease(self.options.gc_min_age) {
@@ -229,7 +204,7 @@ impl DbInner {
     pub async fn wal_task(self: Rc<Self>) {
         loop {
             let kick = self.wal_kick.notified();
-            if self.state.borrow().status != DbStatus::Open {
+            if self.state.borrow().status() != DbStatus::Open {
                 return;
             }
             let view = self.flush_view();

@@ -110,6 +110,11 @@ impl CostLedger {
             }
         }
         let second = at.as_nanos() / 1_000_000_000;
+        assert!(
+            self.window.back().is_none_or(|(last, _)| *last <= second),
+            "invariant: requests are charged in time order (second {second} after {:?})",
+            self.window.back().map(|(last, _)| *last)
+        );
         match self.window.back_mut() {
             Some((last, total)) if *last == second => *total += cost_picousd,
             _ => {
@@ -117,6 +122,25 @@ impl CostLedger {
                 self.trim_window(at, window);
             }
         }
+    }
+
+    /// Asserts that the request totals agree: the total is the sum by cause and the sum by
+    /// prefix (unless it saturated), and the per-prefix totals are bounded.
+    pub fn check(&self) {
+        assert!(
+            self.by_prefix.len() <= MAX_TRACKED_PREFIXES + 1,
+            "invariant: the per-prefix cost totals are bounded"
+        );
+        if self.request_picousd_total == u64::MAX {
+            return;
+        }
+        let total = u128::from(self.request_picousd_total);
+        let by_cause: u128 = self.by_cause.values().map(|cost| u128::from(*cost)).sum();
+        let by_prefix: u128 = self.by_prefix.values().map(|cost| u128::from(*cost)).sum();
+        assert!(
+            by_cause == total && by_prefix == total,
+            "invariant: the request cost total ({total}) is the sum by cause ({by_cause}) and by prefix ({by_prefix})"
+        );
     }
 
     /// Accrues storage of `bytes_stored` (the amount held since the last call) up to `now`.
@@ -185,6 +209,28 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const MINUTE: SimDuration = SimDuration::from_secs(60);
+
+    #[test]
+    #[should_panic(
+        expected = "invariant: the request cost total (3) is the sum by cause (3) and by prefix (4)"
+    )]
+    fn a_prefix_total_off_the_sum_fires() {
+        let mut ledger = CostLedger::default();
+        ledger.charge(SimTime::ZERO, Cause::Wal, "a", 3, MINUTE);
+        ledger.check();
+        *ledger.by_prefix.get_mut("a").expect("charged") += 1;
+        ledger.check();
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "invariant: requests are charged in time order (second 1 after Some(2))"
+    )]
+    fn a_charge_back_in_time_fires() {
+        let mut ledger = CostLedger::default();
+        ledger.charge(SimTime::from_secs(2), Cause::Wal, "a", 3, MINUTE);
+        ledger.charge(SimTime::from_secs(1), Cause::Wal, "a", 3, MINUTE);
+    }
 
     #[test]
     fn prefixes_take_the_configured_number_of_segments() {

@@ -136,6 +136,42 @@ impl Aggregates {
         );
     }
 
+    /// Asserts that the meters agree: every request is counted once by operation, once by
+    /// cause and once by prefix, with the same total cost each way, and each group's
+    /// outcomes add up to its requests. Returns the number of requests metered.
+    pub fn check(&self) -> u64 {
+        fn totals<'a>(groups: impl Iterator<Item = &'a GroupAggregate>) -> (u64, u128) {
+            groups.fold((0, 0), |(requests, cost), group| {
+                let outcomes: u64 = group.by_outcome.values().sum();
+                assert_eq!(
+                    outcomes, group.requests,
+                    "invariant: a meter's outcomes add up to its requests"
+                );
+                (
+                    requests + group.requests,
+                    cost + u128::from(group.cost_picousd),
+                )
+            })
+        }
+        let by_op = totals(self.by_op.iter().flatten());
+        let by_cause = totals(self.by_cause.iter().flatten());
+        let by_prefix = totals(self.by_prefix.values());
+        assert!(
+            by_op == by_cause && by_op == by_prefix,
+            "invariant: the meters by operation, cause and prefix agree (requests, cost: {by_op:?}, {by_cause:?}, {by_prefix:?})"
+        );
+        by_op.0
+    }
+
+    /// Total request cost metered, in picodollars.
+    pub fn cost_picousd(&self) -> u128 {
+        self.by_op
+            .iter()
+            .flatten()
+            .map(|group| u128::from(group.cost_picousd))
+            .sum()
+    }
+
     pub fn record_fault(&mut self, kind: FaultKind) {
         *self.faults_injected.entry(kind).or_insert(0) += 1;
     }
@@ -213,5 +249,35 @@ impl StoreStats {
             .values()
             .map(|stats| stats.by_outcome.get(&outcome).copied().unwrap_or(0))
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    #[should_panic(expected = "invariant: the meters by operation, cause and prefix agree")]
+    fn a_request_metered_by_operation_only_fires() {
+        let mut aggregates = Aggregates::default();
+        aggregates.record_request(StoreOp::Put, Cause::Wal, "a", RequestOutcome::Ok, 1, 2, 3);
+        assert_eq!(aggregates.check(), 1);
+        aggregates.by_op[StoreOp::Get as usize]
+            .get_or_insert_with(GroupAggregate::default)
+            .add(RequestOutcome::Ok, 1, 2, 3);
+        aggregates.check();
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: a meter's outcomes add up to its requests")]
+    fn a_request_without_an_outcome_fires() {
+        let mut aggregates = Aggregates::default();
+        aggregates.record_request(StoreOp::Put, Cause::Wal, "a", RequestOutcome::Ok, 1, 2, 3);
+        if let Some(group) = aggregates.by_prefix.get_mut("a") {
+            group.requests += 1;
+        }
+        aggregates.check();
     }
 }

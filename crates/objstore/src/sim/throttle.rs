@@ -63,16 +63,29 @@ impl Throttle {
             OVERFLOW_BUCKET
         };
         let now_nanos = now.as_nanos();
-        let buckets = match self.buckets.get_mut(key) {
-            Some(buckets) => buckets,
-            None => self.buckets.entry(key.to_string()).or_default(),
-        };
+        if !self.buckets.contains_key(key) {
+            self.buckets.insert(key.to_string(), Buckets::default());
+            self.check();
+        }
+        let buckets = self
+            .buckets
+            .get_mut(key)
+            .expect("the prefix's buckets were just ensured");
         let tat = buckets.tat_nanos[class].max(now_nanos);
         if tat - now_nanos > tolerance_nanos {
             return false;
         }
         buckets.tat_nanos[class] = tat + interval_nanos;
         true
+    }
+
+    /// Asserts that the buckets are bounded: the tracked prefixes and the overflow bucket.
+    pub fn check(&self) {
+        assert!(
+            self.buckets.len() <= MAX_THROTTLE_PREFIXES + 1,
+            "invariant: the throttle tracks at most {MAX_THROTTLE_PREFIXES} prefixes and the overflow ({} buckets)",
+            self.buckets.len()
+        );
     }
 
     /// Prefixes with their own buckets.
