@@ -87,11 +87,12 @@ impl DbInner {
         let mut obsolete = Vec::new();
         let mut in_latest: BTreeSet<u64> = BTreeSet::new();
         in_latest.extend(latest.sst_ids());
-        let retired_at: BTreeMap<u64, SimTime> = latest
-            .retired
-            .iter()
-            .map(|retired| (retired.id, retired.retired_at))
-            .collect();
+        let retired_at: BTreeMap<u64, SimTime> = strata_sim::maps::btree_map(
+            latest
+                .retired
+                .iter()
+                .map(|retired| (retired.id, retired.retired_at)),
+        );
         for object in sst_objects {
             if let Some(id) = self.paths.parse(ObjectKind::Sst, &object.key) {
                 if in_latest.contains(&id) {

@@ -184,10 +184,11 @@ impl Aggregates {
     }
 
     pub fn snapshot_by_prefix(&self) -> BTreeMap<String, RequestStats> {
-        self.by_prefix
-            .iter()
-            .map(|(prefix, group)| (prefix.clone(), group.snapshot()))
-            .collect()
+        strata_sim::maps::btree_map(
+            self.by_prefix
+                .iter()
+                .map(|(prefix, group)| (prefix.clone(), group.snapshot())),
+        )
     }
 
     pub fn snapshot_by_cause(&self) -> BTreeMap<Cause, RequestStats> {

@@ -147,7 +147,10 @@ impl VersionSet {
         self.version = version;
         self.version_manifest_id = manifest.manifest_id;
         if !self.quarantined.is_empty() {
-            let live: BTreeSet<u64> = manifest.sst_ids().collect();
+            // Extended, not collected: `collect` sorts first, a stable sort instantiated for
+            // the type (bytes in the playground's wasm).
+            let mut live: BTreeSet<u64> = BTreeSet::new();
+            live.extend(manifest.sst_ids());
             self.quarantined.retain(|id| live.contains(id));
         }
     }
