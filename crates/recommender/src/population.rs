@@ -387,7 +387,8 @@ impl Population {
         let mut scored: Vec<(usize, f64)> = (0..self.items())
             .map(|i| (i, self.item_logit(user_features, i)))
             .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // Unstable is exact here (the indices are distinct) and smaller in wasm.
+        scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scored.truncate(k);
         if !(2..=EXACT_ORACLE_K).contains(&k) {
             return scored.into_iter().map(|(i, _)| i).collect();

@@ -177,7 +177,9 @@ impl BetaSummary {
 /// Zero for an empty slice or an all-zero one.
 pub fn gini(amounts: &[f64]) -> f64 {
     let mut sorted: Vec<f64> = amounts.iter().map(|a| a.max(0.0)).collect();
-    sorted.sort_by(f64::total_cmp);
+    // Unstable is exact here (floats equal under `total_cmp` are the same bits) and smaller
+    // in wasm.
+    sorted.sort_unstable_by(f64::total_cmp);
     let n = sorted.len() as f64;
     let total: f64 = sorted.iter().sum();
     if sorted.is_empty() || total <= 0.0 {

@@ -226,9 +226,13 @@ impl Lab {
 
     /// The scenario's setting changes the run has applied so far, in the order they applied.
     pub fn applied_changes(&self) -> Vec<&SettingChange> {
-        let mut sorted: Vec<&SettingChange> = self.scenario.changes.iter().collect();
+        let changes = &self.scenario.changes;
         // Stable, like the pending queue: ties keep the scenario's order.
-        sorted.sort_by_key(|change| change.at_ms());
+        let mut sorted: Vec<&SettingChange> =
+            strata_sim::maps::stable_order(changes.iter().map(SettingChange::at_ms))
+                .into_iter()
+                .map(|position| &changes[position])
+                .collect();
         let applied = sorted.len().saturating_sub(self.pending_changes.len());
         sorted.truncate(applied);
         sorted
@@ -469,6 +473,30 @@ mod tests {
             .collect();
         assert_eq!(
             order,
+            [(100, 2.0), (100, 5.0), (200, 4.0), (300, 1.0), (300, 3.0)]
+        );
+    }
+
+    #[test]
+    fn applied_changes_are_in_time_order_and_ties_keep_the_scenario_order() {
+        let mut scenario = super::super::world::tiny::scenario();
+        scenario.duration_ms = 1000;
+        scenario.changes = [(300, 1.0), (100, 2.0), (300, 3.0), (200, 4.0), (100, 5.0)]
+            .into_iter()
+            .map(|(at_ms, rate)| change(at_ms, rate).change)
+            .collect();
+        let mut lab = Lab::new(&scenario).unwrap();
+        lab.run_to_end().unwrap();
+        let applied: Vec<(u64, f64)> = lab
+            .applied_changes()
+            .into_iter()
+            .map(|change| match change {
+                SettingChange::Workload { at_ms, workload } => (*at_ms, workload.rate_ops_per_sec),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            applied,
             [(100, 2.0), (100, 5.0), (200, 4.0), (300, 1.0), (300, 3.0)]
         );
     }

@@ -427,10 +427,11 @@ impl Scenario {
                 _ => {}
             }
         }
-        // Stable by time, then by position in the document.
-        events.sort_by_key(|(at, index, _)| (*at, *index));
+        // By time, then by position in the document: the events were pushed in document
+        // order (a crash before its own recovery), so a stable order by time is that order.
+        let order = strata_sim::maps::stable_order(events.iter().map(|(at, _, _)| *at));
         let mut writer_up = true;
-        for (_, index, event) in events {
+        for (_, index, event) in order.into_iter().map(|position| events[position]) {
             let field = format!("faults[{index}]");
             match event {
                 FaultSpec::CrashWriter { .. } | FaultSpec::StartZombie { .. } if !writer_up => {
