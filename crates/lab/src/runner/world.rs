@@ -281,7 +281,6 @@ impl World {
         trace_snapshot: Box<dyn Fn() -> (u64, u64)>,
     ) -> Result<Rc<World>, LabError> {
         let scenario = &plan.scenario;
-        let workload = scenario.workload.clone();
         let recommender = match &plan.recommender {
             Some(loop_plan) => Some(RecommenderLoop::new(
                 RecommenderSim::new(loop_plan.config.clone(), scenario.seed)?,
@@ -290,25 +289,15 @@ impl World {
             )?),
             None => None,
         };
-        let generator = OpGenerator::new(workload.clone(), runtime.rng("lab.workload"));
-        let world = Rc::new(World {
+        let world = World::new(
+            plan,
+            runtime,
             store_port,
             sim_store,
             trace_snapshot,
-            path: scenario.engine.db_path().to_string(),
-            end: SimTime::from_millis(scenario.duration_ms),
-            verify_at_end: scenario.verify_at_end,
-            writers: WriterSide::new(plan.engine.clone()),
-            workload: WorkloadSide::new(&workload, generator),
-            findings: Findings::new(),
-            recommender: RecommenderSide::new(recommender),
-            fault_rng: RefCell::new(runtime.rng("lab.faults")),
-            zombie_rng: RefCell::new(runtime.rng("lab.zombie")),
-            finished: Cell::new(None),
-            finished_notify: Notify::new(),
-            tenant: None,
-            runtime,
-        });
+            recommender,
+            None,
+        );
         for fault in &plan.faults {
             match fault {
                 PlannedFault::Store(spec) => {
@@ -349,28 +338,56 @@ impl World {
         store_port: Rc<dyn ObjectStore>,
         trace_snapshot: Box<dyn Fn() -> (u64, u64)>,
     ) -> Rc<World> {
-        let scenario = &plan.scenario;
-        let generator = OpGenerator::new(database.workload.clone(), runtime.rng("lab.workload"));
-        let world = Rc::new(World {
+        let world = World::new(
+            plan,
+            runtime,
             store_port,
-            sim_store: None,
+            None,
             trace_snapshot,
-            path: database.path.clone(),
+            None,
+            Some(database),
+        );
+        world.spawn(TaskKind::Background("director"), world.clone().direct());
+        world
+    }
+
+    /// The shared state of one database, before any of its tasks starts: the scenario's own
+    /// (`tenant` is `None`: its path and workload) or a tenant's (the tenant database's path
+    /// and workload, and a tally for its events). One constructor for both keeps one copy of
+    /// it in the playground's wasm.
+    fn new(
+        plan: &RunPlan,
+        runtime: RuntimeRef,
+        store_port: Rc<dyn ObjectStore>,
+        sim_store: Option<SimStore>,
+        trace_snapshot: Box<dyn Fn() -> (u64, u64)>,
+        recommender: Option<RecommenderLoop>,
+        tenant: Option<&TenantDatabase>,
+    ) -> Rc<World> {
+        let scenario = &plan.scenario;
+        let (path, workload) = match tenant {
+            Some(database) => (database.path.clone(), &database.workload),
+            None => (scenario.engine.db_path().to_string(), &scenario.workload),
+        };
+        let generator = OpGenerator::new(workload.clone(), runtime.rng("lab.workload"));
+        Rc::new(World {
+            store_port,
+            sim_store,
+            trace_snapshot,
+            path,
             end: SimTime::from_millis(scenario.duration_ms),
             verify_at_end: scenario.verify_at_end,
             writers: WriterSide::new(plan.engine.clone()),
-            workload: WorkloadSide::new(&database.workload, generator),
+            workload: WorkloadSide::new(workload, generator),
             findings: Findings::new(),
-            recommender: RecommenderSide::new(None),
+            recommender: RecommenderSide::new(recommender),
             fault_rng: RefCell::new(runtime.rng("lab.faults")),
             zombie_rng: RefCell::new(runtime.rng("lab.zombie")),
             finished: Cell::new(None),
             finished_notify: Notify::new(),
-            tenant: Some(RefCell::new(TenantTally::default())),
+            tenant: tenant.map(|_| RefCell::new(TenantTally::default())),
             runtime,
-        });
-        world.spawn(TaskKind::Background("director"), world.clone().direct());
-        world
+        })
     }
 }
 
