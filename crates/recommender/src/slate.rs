@@ -48,8 +48,10 @@ pub fn build_slate<P: Policy + ?Sized>(
         )));
     }
     let floor = guard.config().min_distinct_categories.unwrap_or(0);
-    let mut distinct: BTreeSet<&u32> = BTreeSet::new();
-    distinct.extend(categories.iter());
+    // Of `u32`, not `&u32`: the same set type as `represented` below, so one copy of its
+    // code in the wasm, not two.
+    let mut distinct: BTreeSet<u32> = BTreeSet::new();
+    distinct.extend(categories.iter().copied());
     let distinct_available = distinct.len();
     if floor > k || floor > distinct_available {
         return Err(RecommenderError::param(
