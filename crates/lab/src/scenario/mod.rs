@@ -299,7 +299,7 @@ impl Scenario {
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
-        let Some(object) = value.as_object() else {
+        let serde_json::Value::Object(object) = value else {
             return Err(ScenarioError::Parse(
                 "a scenario is a JSON object".to_string(),
             ));
@@ -319,8 +319,11 @@ impl Scenario {
                 })
             }
         }
-        let scenario: Scenario =
-            serde_json::from_value(value).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        // Read from the object itself, not from a `Value`: a `Value` may be an array, and a
+        // derived struct read from an array (fields by position) is code of its own in the
+        // playground's wasm, for a form no scenario uses.
+        let scenario =
+            Scenario::deserialize(object).map_err(|e| ScenarioError::Parse(e.to_string()))?;
         scenario.validate()?;
         Ok(scenario)
     }
