@@ -30,9 +30,21 @@ pub enum SettingChange {
 )]
 #[allow(dead_code)] // Only its generated `deserialize` is used; it builds `SettingChange`s.
 enum SettingChangeDef {
-    Workload { at_ms: u64, workload: WorkloadSpec },
-    Engine { at_ms: u64, engine: EngineSpec },
-    Store { at_ms: u64, store: StoreSpec },
+    Workload {
+        at_ms: u64,
+        #[serde(deserialize_with = "super::json::object")]
+        workload: WorkloadSpec,
+    },
+    Engine {
+        at_ms: u64,
+        #[serde(deserialize_with = "super::json::object")]
+        engine: EngineSpec,
+    },
+    Store {
+        at_ms: u64,
+        #[serde(deserialize_with = "super::json::object")]
+        store: StoreSpec,
+    },
 }
 
 impl<'de> Deserialize<'de> for SettingChange {

@@ -31,10 +31,18 @@ pub struct EngineSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gc_min_age_ms: Option<f64>,
     /// Compaction style and parameters (default: none).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::json::optional_object"
+    )]
     pub compaction: Option<CompactionSpec>,
     /// Write backpressure limits (default: only the frozen-memtable bound).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::json::optional_object"
+    )]
     pub backpressure: Option<BackpressureSpec>,
     /// Store retries: attempts, backoff base and cap, and the deadline of one request.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,9 +1,92 @@
 //! The serde helpers the scenario schema shares: internally tagged enums read through an
-//! externally tagged twin (see [`deserialize_tagged`]), and serde_json's pretty layout
-//! produced from compact text ([`indent_compact_json`]).
+//! externally tagged twin (see [`deserialize_tagged`]), sections read from JSON objects only
+//! (see [`object`]), and serde_json's pretty layout produced from compact text
+//! ([`indent_compact_json`]).
 
-use serde::de;
+use serde::de::{self, DeserializeOwned};
 use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+
+/// Reads a section of the scenario (a struct-typed field: `engine`, `workload.mix`…) from a
+/// JSON object only.
+///
+/// A derived struct read from a `serde_json::Value` also accepts an array, its fields by
+/// position; that path is code of its own for every struct (serde_json's `visit_array`), in
+/// the playground's wasm for a form no scenario is written in. Read from the object's map,
+/// the struct has the map path only. Anything else is refused as serde refuses a value of
+/// the wrong type: "invalid type: sequence, expected struct EngineSpec".
+pub(super) fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    from_object(Value::deserialize(deserializer)?).map_err(de::Error::custom)
+}
+
+/// [`object`] for an optional section: `null` is `None`, as serde reads an `Option`.
+pub(super) fn optional_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        value => from_object(value).map(Some).map_err(de::Error::custom),
+    }
+}
+
+/// [`object`] for a list of sections (`tenants`).
+pub(super) fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    match Value::deserialize(deserializer)? {
+        Value::Array(items) => items
+            .into_iter()
+            .map(from_object)
+            .collect::<Result<Vec<T>, _>>()
+            .map_err(de::Error::custom),
+        other => Err(de::Error::custom(wrong_type(&other, "a sequence"))),
+    }
+}
+
+fn from_object<T: DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
+    T::deserialize(expect_object(value, std::any::type_name::<T>())?)
+}
+
+/// The object's map, or serde's wrong-type error naming the struct (`type_path`'s last
+/// segment, as the derived `expecting` does); not generic, so there is one copy.
+fn expect_object(value: Value, type_path: &str) -> Result<Map<String, Value>, serde_json::Error> {
+    match value {
+        Value::Object(map) => Ok(map),
+        other => {
+            let name = type_path.rsplit("::").next().unwrap_or(type_path);
+            Err(wrong_type(&other, &format!("struct {name}")))
+        }
+    }
+}
+
+/// serde's "invalid type: …, expected …" for `value`, worded as serde_json words it.
+fn wrong_type(value: &Value, expected: &str) -> serde_json::Error {
+    let number;
+    let unexpected = match value {
+        Value::Null => de::Unexpected::Unit,
+        Value::Bool(b) => de::Unexpected::Bool(*b),
+        Value::Number(n) => {
+            number = n;
+            match (number.as_u64(), number.as_i64(), number.as_f64()) {
+                (Some(u), _, _) => de::Unexpected::Unsigned(u),
+                (None, Some(i), _) => de::Unexpected::Signed(i),
+                (None, None, f) => de::Unexpected::Float(f.unwrap_or(f64::NAN)),
+            }
+        }
+        Value::String(s) => de::Unexpected::Str(s),
+        Value::Array(_) => de::Unexpected::Seq,
+        Value::Object(_) => de::Unexpected::Map,
+    };
+    de::Error::invalid_type(unexpected, &expected)
+}
 
 /// Reads an internally tagged enum (`{"kind": "slow", "multiplier": 2}`) without serde's
 /// derived internally tagged path.

@@ -194,11 +194,11 @@ pub struct Scenario {
     pub seed: u64,
     /// Simulated time the workload runs for (work in flight at the end is allowed to finish).
     pub duration_ms: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::object")]
     pub workload: WorkloadSpec,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::object")]
     pub engine: EngineSpec,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::object")]
     pub store: StoreSpec,
     /// Faults and writer events, each at its simulated time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -208,16 +208,24 @@ pub struct Scenario {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<SettingChange>,
     /// The recommender loop, when the scenario runs one beside the workload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "json::optional_object"
+    )]
     pub recommender: Option<RecommenderSpec>,
     /// Other databases on the same bucket, each under its own prefix with its own workload
     /// (see [`tenants`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "json::objects"
+    )]
     pub tenants: Vec<TenantSpec>,
     /// Read back every acknowledged-durable write when the run ends, and count the lost ones.
     #[serde(default = "default_true")]
     pub verify_at_end: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::object")]
     pub trace: TraceSpec,
 }
 

@@ -14,15 +14,16 @@ use strata_recommender::PolicyKind;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecommenderSpec {
+    #[serde(deserialize_with = "super::json::object")]
     pub policy: PolicySpec,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::object")]
     pub population: PopulationSpec,
     /// Changes of the users' preferences over time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<DriftSpec>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::object")]
     pub guardrails: GuardrailSpec,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::object")]
     pub log: LogSpec,
 }
 

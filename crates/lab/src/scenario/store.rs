@@ -38,13 +38,29 @@ pub struct LatencySpec {
 #[serde(deny_unknown_fields, default)]
 pub struct StoreSpec {
     pub preset: StorePreset,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::json::optional_object"
+    )]
     pub get_latency: Option<LatencySpec>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::json::optional_object"
+    )]
     pub put_latency: Option<LatencySpec>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::json::optional_object"
+    )]
     pub list_latency: Option<LatencySpec>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::json::optional_object"
+    )]
     pub delete_latency: Option<LatencySpec>,
     /// Per-connection transfer rate; adds size ÷ bandwidth to every request.
     #[serde(skip_serializing_if = "Option::is_none")]

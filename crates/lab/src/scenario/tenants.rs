@@ -28,7 +28,7 @@ pub const MAX_TENANT_NAME_BYTES: usize = 32;
 pub struct TenantSpec {
     /// Lowercase letters, digits and `-`, starting with a letter or a digit.
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::object")]
     pub workload: WorkloadSpec,
     /// Databases (one per prefix) the tenant is spread over; 1 by default.
     #[serde(default = "one", skip_serializing_if = "is_one")]

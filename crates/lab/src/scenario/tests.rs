@@ -283,6 +283,75 @@ fn unknown_missing_and_mistyped_fields_are_refused_by_name() {
 }
 
 #[test]
+fn sections_are_objects_and_anything_else_is_refused_naming_the_struct() {
+    let with = |section: &str| {
+        Scenario::from_json(&format!(r#"{{"version":{SCENARIO_VERSION},{section}}}"#))
+    };
+    for (section, expected) in [
+        (
+            r#""engine":[null]"#,
+            "invalid type: sequence, expected struct EngineSpec",
+        ),
+        (
+            r#""store":"s3""#,
+            "invalid type: string \"s3\", expected struct StoreSpec",
+        ),
+        (
+            r#""workload":{"mix":[1]}"#,
+            "invalid type: sequence, expected struct OpMix",
+        ),
+        (
+            r#""engine":{"compaction":7}"#,
+            "invalid type: integer `7`, expected struct CompactionSpec",
+        ),
+        (
+            r#""store":{"get_latency":true}"#,
+            "invalid type: boolean `true`, expected struct LatencySpec",
+        ),
+        (
+            r#""tenants":{"name":"a"}"#,
+            "invalid type: map, expected a sequence",
+        ),
+        (
+            r#""tenants":[["a"]]"#,
+            "invalid type: sequence, expected struct TenantSpec",
+        ),
+        (
+            r#""changes":[{"set":"workload","at_ms":1,"workload":-1.5}]"#,
+            "invalid type: floating point `-1.5`, expected struct WorkloadSpec",
+        ),
+        (
+            r#""recommender":{"policy":[]}"#,
+            "expected struct PolicySpec",
+        ),
+    ] {
+        match with(section) {
+            Err(ScenarioError::Parse(message)) => {
+                assert!(message.contains(expected), "{section}: {message}")
+            }
+            other => panic!("{section}: {other:?}"),
+        }
+    }
+    // Sections as objects, and null for an optional one, read as before.
+    let mut document: serde_json::Value =
+        serde_json::from_str(&Scenario::default().to_json()).unwrap();
+    for (section, value) in [
+        ("engine", r#"{"compaction":null,"backpressure":{}}"#),
+        ("store", r#"{"get_latency":null}"#),
+        ("workload", r#"{"mix":{}}"#),
+        ("tenants", r#"[{"name":"a"}]"#),
+    ] {
+        document[section] = serde_json::from_str(value).unwrap();
+    }
+    let scenario = Scenario::from_json(&document.to_string()).unwrap();
+    assert_eq!(scenario.engine.compaction, None);
+    assert!(scenario.engine.backpressure.is_some());
+    assert_eq!(scenario.store.get_latency, None);
+    assert_eq!(scenario.workload.mix, OpMix::default());
+    assert_eq!(scenario.tenants[0].name, "a");
+}
+
+#[test]
 fn pretty_json_is_serde_jsons_pretty_layout() {
     let mut odd = Scenario {
         name: "odd \"name\" {with} [brackets], colons: and \\ slashes".to_string(),

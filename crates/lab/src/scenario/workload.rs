@@ -166,6 +166,7 @@ pub struct WorkloadSpec {
     /// Every key is `k` followed by its zero-padded index, this many bytes in all.
     pub key_bytes: u32,
     pub value_bytes: ValueBytes,
+    #[serde(deserialize_with = "super::json::object")]
     pub mix: OpMix,
     /// Entries a scan asks for, starting at a drawn key.
     pub scan_keys: u32,
