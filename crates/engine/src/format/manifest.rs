@@ -51,6 +51,7 @@ pub struct SortedRun {
     /// manifests written before compaction existed, which read as 0.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub level: u32,
+    #[serde(deserialize_with = "objects")]
     pub ssts: Vec<SstInfo>,
 }
 
@@ -99,13 +100,43 @@ pub struct Manifest {
     /// The next sorted-run id to allocate (used by compaction).
     pub next_run_id: u64,
     /// Level-0 SSTs, newest first; their key ranges may overlap.
+    #[serde(deserialize_with = "objects")]
     pub l0: Vec<SstInfo>,
     /// Sorted runs, newest first.
+    #[serde(deserialize_with = "objects")]
     pub runs: Vec<SortedRun>,
     /// SSTs compaction removed within the last `gc_min_age`, oldest first. Absent in
     /// manifests written before it existed, which read as empty.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "objects"
+    )]
     pub retired: Vec<RetiredSst>,
+}
+
+/// Reads a list of the manifest's records (SSTs, runs, retired SSTs), each from its JSON
+/// object's map. A derived struct read from a `serde_json::Value` also accepts an array (its
+/// fields by position), code of its own per type in the playground's wasm for a form the
+/// manifest is never written in; read from the map, each type has the map path only.
+fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                serde_json::Value::Object(map) => T::deserialize(map),
+                _ => Err(serde::de::Error::custom(
+                    "a manifest record is not an object",
+                )),
+            })
+            .collect::<Result<Vec<T>, serde_json::Error>>()
+            .map_err(serde::de::Error::custom),
+        _ => Err(serde::de::Error::custom("a manifest list is not an array")),
+    }
 }
 
 impl Manifest {
@@ -333,7 +364,11 @@ mod tests {
             append_crc(&mut out, 0);
             out
         };
-        for json in ["[1,2,3]", "7", "{\"manifest_id\":1}", "{"] {
+        let mut records_as_arrays = sample();
+        records_as_arrays.l0.clear();
+        let mut text = serde_json::to_string(&records_as_arrays).unwrap();
+        text = text.replace("\"l0\":[]", "\"l0\":[[1,2,3,\"01\",\"02\",1,1]]");
+        for json in ["[1,2,3]", "7", "{\"manifest_id\":1}", "{", text.as_str()] {
             let error = Manifest::decode(&seal(json)).unwrap_err();
             assert!(error.starts_with("bad manifest JSON"), "{json}: {error}");
         }
