@@ -29,7 +29,7 @@
 use crate::error::{require_at_least, RecommenderError, Result};
 use crate::policy::MAX_ARMS;
 use serde::{Deserialize, Serialize};
-use strata_sim::{math, RngStreams, SimRng, Zipf};
+use strata_sim::{maps, math, RngStreams, SimRng, Zipf};
 
 /// The most users a population holds.
 pub const MAX_USERS: usize = 100_000;
@@ -384,12 +384,19 @@ impl Population {
     /// beyond that the items are placed best-first, which is optimal whenever the logits are
     /// negative (the sigmoid is convex there) and close otherwise.
     pub fn oracle_slate(&self, user_features: &[f64], k: usize) -> Vec<usize> {
-        let mut scored: Vec<(usize, f64)> = (0..self.items())
-            .map(|i| (i, self.item_logit(user_features, i)))
+        let all: Vec<f64> = (0..self.items())
+            .map(|i| self.item_logit(user_features, i))
             .collect();
-        // Unstable is exact here (the indices are distinct) and smaller in wasm.
-        scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        scored.truncate(k);
+        // Highest logit first (by `total_cmp`), ties to the lowest index: sorted as
+        // `(u64, usize)` pairs, a sort the playground's wasm already has.
+        let mut ranked: Vec<(u64, usize)> = all
+            .iter()
+            .enumerate()
+            .map(|(i, logit)| (u64::MAX - maps::total_order_key(*logit), i))
+            .collect();
+        ranked.sort_unstable();
+        ranked.truncate(k);
+        let scored: Vec<(usize, f64)> = ranked.into_iter().map(|(_, i)| (i, all[i])).collect();
         if !(2..=EXACT_ORACLE_K).contains(&k) {
             return scored.into_iter().map(|(i, _)| i).collect();
         }

@@ -5,7 +5,7 @@
 //! natively and in wasm32.
 
 use serde::{Deserialize, Serialize};
-use strata_sim::math;
+use strata_sim::{maps, math};
 
 /// The two-sided 95% normal quantile used by every interval in the crate.
 pub const Z_95: f64 = 1.96;
@@ -176,10 +176,14 @@ impl BetaSummary {
 /// The Gini coefficient of non-negative amounts (0: all equal, → 1: one holds everything).
 /// Zero for an empty slice or an all-zero one.
 pub fn gini(amounts: &[f64]) -> f64 {
-    let mut sorted: Vec<f64> = amounts.iter().map(|a| a.max(0.0)).collect();
-    // Unstable is exact here (floats equal under `total_cmp` are the same bits) and smaller
-    // in wasm.
-    sorted.sort_unstable_by(f64::total_cmp);
+    // Sorted by `total_cmp`, as integers that order the same way (the `u64` sort is shared
+    // with the rest of the playground's wasm; an `f64` sort would be a copy of its own).
+    let mut keys: Vec<u64> = amounts
+        .iter()
+        .map(|a| maps::total_order_key(a.max(0.0)))
+        .collect();
+    keys.sort_unstable();
+    let sorted: Vec<f64> = keys.into_iter().map(maps::from_total_order_key).collect();
     let n = sorted.len() as f64;
     let total: f64 = sorted.iter().sum();
     if sorted.is_empty() || total <= 0.0 {

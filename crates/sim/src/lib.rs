@@ -11,8 +11,8 @@
 //! - [`sync`]: `Notify`, one-shot channels, `race` and `timeout` for simulated tasks.
 //! - [`trace`]: typed events, a bounded ring, counts and the run's stable hash.
 //! - [`histogram`]: a bounded log-linear latency histogram.
-//! - [`maps`]: building a `BTreeMap` without the sort `collect` instantiates, and a stable
-//!   order by key without a sort per item type.
+//! - [`maps`]: building a `BTreeMap` without the sort `collect` instantiates, a stable order
+//!   by key and floats sorted as integers, without a sort per item type.
 //! - [`demo`]: a small seeded workload for determinism checks and benchmarks.
 //!
 //! This crate never reads a wall clock or OS randomness; clippy's `disallowed-methods` keeps
