@@ -120,7 +120,7 @@ pub struct Metrics {
     /// Faults injected, by kind in declaration order (see [`Metrics::faults`]).
     fault_counts: [u64; FAULT_KINDS.len()],
     /// Engine events by name (`wal_flushed`, `flush_finished`, `fenced`, …).
-    pub engine_events: BTreeMap<&'static str, u64>,
+    pub engine_events: BTreeMap<String, u64>,
     pub write_stall_nanos: u64,
     pub impressions: u64,
     pub clicks: u64,
@@ -236,11 +236,11 @@ impl Metrics {
             }
             EventKind::WalFlushed { entries, .. } => {
                 self.wal_entries_durable += entries;
-                *self.engine_events.entry(event.kind.name()).or_default() += 1;
+                strata_sim::maps::count_one(&mut self.engine_events, event.kind.name());
             }
             EventKind::WriteStalled { duration } => {
                 self.write_stall_nanos += duration.as_nanos();
-                *self.engine_events.entry(event.kind.name()).or_default() += 1;
+                strata_sim::maps::count_one(&mut self.engine_events, event.kind.name());
             }
             EventKind::MemtableFrozen { .. }
             | EventKind::FlushStarted { .. }
@@ -254,7 +254,7 @@ impl Metrics {
             | EventKind::Retried { .. }
             | EventKind::Hedged { .. }
             | EventKind::GcDeleted { .. } => {
-                *self.engine_events.entry(event.kind.name()).or_default() += 1;
+                strata_sim::maps::count_one(&mut self.engine_events, event.kind.name());
             }
             EventKind::Impression { .. } => self.impressions += 1,
             EventKind::Click { .. } => self.clicks += 1,

@@ -36,6 +36,18 @@ pub fn stable_order(keys: impl IntoIterator<Item = u64>) -> Vec<usize> {
     pairs.into_iter().map(|(_, position)| position).collect()
 }
 
+/// Adds one to `name`'s count. Counts by name are kept with `String` keys, a map type the
+/// playground's wasm already has (a `&'static str → u64` map would be a copy of B-tree code of
+/// its own); a name already counted costs no allocation.
+pub fn count_one(counts: &mut BTreeMap<String, u64>, name: &str) {
+    match counts.get_mut(name) {
+        Some(count) => *count += 1,
+        None => {
+            counts.insert(name.to_string(), 1);
+        }
+    }
+}
+
 /// A `u64` that orders as [`f64::total_cmp`] orders `value` (negative NaN, −∞, …, −0.0,
 /// +0.0, …, +∞, NaN), so floats sort as plain integers: one sort instantiation (about 4 KB
 /// of wasm) shared with every `u64` sort instead of one of their own. Undone by
@@ -94,6 +106,17 @@ mod tests {
         assert_eq!(ordered, sorted);
         assert_eq!(stable_order([7, 7, 7]), vec![0, 1, 2]);
         assert!(stable_order(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn count_one_counts_each_name() {
+        let mut counts = BTreeMap::new();
+        for name in ["b", "a", "b", "b"] {
+            count_one(&mut counts, name);
+        }
+        assert_eq!(counts.get("a"), Some(&1));
+        assert_eq!(counts.get("b"), Some(&3));
+        assert_eq!(counts.len(), 2);
     }
 
     #[test]

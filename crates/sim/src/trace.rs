@@ -333,7 +333,7 @@ pub struct Trace {
     ring_capacity: usize,
     next_seq: u64,
     hash: u64,
-    counts: BTreeMap<&'static str, u64>,
+    counts: BTreeMap<String, u64>,
     encode_buffer: Vec<u8>,
     observers: Vec<TraceObserver>,
 }
@@ -385,7 +385,7 @@ impl Trace {
         hash ^= 0xFF;
         hash = hash.wrapping_mul(FNV_PRIME);
         self.hash = hash;
-        *self.counts.entry(event.kind.name()).or_insert(0) += 1;
+        crate::maps::count_one(&mut self.counts, event.kind.name());
         for observer in &mut self.observers {
             observer(&event);
         }
@@ -418,7 +418,7 @@ impl Trace {
     }
 
     /// Counts of every event kind recorded, by `EventKind::name`.
-    pub fn counts(&self) -> &BTreeMap<&'static str, u64> {
+    pub fn counts(&self) -> &BTreeMap<String, u64> {
         &self.counts
     }
 

@@ -76,12 +76,7 @@ pub(super) fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) 
                 .faults()
                 .map(|(kind, count)| (fault_name(kind), count)),
         ),
-        engine_events: btree_map(
-            metrics
-                .engine_events
-                .iter()
-                .map(|(name, count)| (name.to_string(), *count)),
-        ),
+        engine_events: metrics.engine_events.clone(),
         recommender: world.recommender_report(),
         writers_opened: world.writers.opens.get(),
         unfinished_ops: u64::from(world.workload.in_flight.get()),
