@@ -26,6 +26,7 @@ const CHAPTERS: &[(&str, &str)] = chapters![
     "exploration",
     "feedback-loops",
     "drift",
+    "evaluation",
     "guardrail",
     "noisy-neighbour",
 ];
@@ -109,6 +110,7 @@ points! {
     exploration_makes_its_point: "exploration",
     feedback_loops_makes_its_point: "feedback-loops",
     drift_makes_its_point: "drift",
+    evaluation_makes_its_point: "evaluation",
     guardrail_makes_its_point: "guardrail",
     noisy_neighbour_makes_its_point: "noisy-neighbour",
 }
