@@ -9,10 +9,12 @@
 //! the key absent and some delete at or above the threshold was issued. Anything else is a
 //! lost durable write.
 //!
-//! Memory is bounded by the key space (one entry per key ever made durable, at most
-//! `scenario::MAX_KEY_COUNT`) plus the writes in flight (at most `max_in_flight` × batch size)
-//! plus the not-yet-durable acknowledged writes ([`MAX_PENDING_WRITES`]).
+//! Memory is bounded by the key space (a record per key index, in pages of [`KEY_PAGE`]
+//! allocated when a key in them is first written, at most `scenario::MAX_KEY_COUNT` keys) plus
+//! the writes in flight (at most `max_in_flight` × batch size) plus the not-yet-durable
+//! acknowledged writes ([`MAX_PENDING_WRITES`]).
 
+use crate::scenario::MAX_KEY_COUNT;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Acknowledged writes awaiting durability that the model tracks; beyond this the oldest are
@@ -29,6 +31,55 @@ pub struct KeyRecord {
     pub last_delete: Option<u64>,
 }
 
+/// Key records per page of the model's key table.
+pub const KEY_PAGE: usize = 256;
+
+/// The records of keys `0..MAX_KEY_COUNT` by index: a lookup is two array indexings (the run
+/// does one or two per write), and a page is allocated only when one of its keys is touched.
+#[derive(Clone, Debug, Default)]
+struct KeyTable {
+    pages: Vec<Option<Box<[KeyRecord; KEY_PAGE]>>>,
+}
+
+impl KeyTable {
+    fn split(key: u64) -> (usize, usize) {
+        let key = usize::try_from(key).unwrap_or(usize::MAX);
+        (key / KEY_PAGE, key % KEY_PAGE)
+    }
+
+    fn get(&self, key: u64) -> Option<&KeyRecord> {
+        let (page, slot) = KeyTable::split(key);
+        self.pages.get(page)?.as_ref().map(|p| &p[slot])
+    }
+
+    fn entry(&mut self, key: u64) -> &mut KeyRecord {
+        assert!(
+            key < MAX_KEY_COUNT,
+            "workload keys are indexes below {MAX_KEY_COUNT}, got {key}"
+        );
+        let (page, slot) = KeyTable::split(key);
+        if self.pages.len() <= page {
+            self.pages.resize_with(page + 1, || None);
+        }
+        let page =
+            self.pages[page].get_or_insert_with(|| Box::new([KeyRecord::default(); KEY_PAGE]));
+        &mut page[slot]
+    }
+
+    /// Every record of a touched page, in key order.
+    fn iter(&self) -> impl Iterator<Item = (u64, &KeyRecord)> + '_ {
+        self.pages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, page)| page.as_ref().map(|p| (i, p)))
+            .flat_map(|(i, page)| {
+                page.iter()
+                    .enumerate()
+                    .map(move |(slot, record)| ((i * KEY_PAGE + slot) as u64, record))
+            })
+    }
+}
+
 /// A write acknowledged in memory, waiting for the durable watermark to pass its sequence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Pending {
@@ -40,8 +91,9 @@ struct Pending {
 /// The durability model of one run.
 #[derive(Clone, Debug, Default)]
 pub struct DurabilityModel {
-    keys: BTreeMap<u64, KeyRecord>,
-    in_flight: BTreeMap<u64, BTreeSet<u64>>,
+    keys: KeyTable,
+    /// Writes in flight as (key, write id): the oldest for a key is the first in its range.
+    in_flight: BTreeSet<(u64, u64)>,
     pending: VecDeque<Pending>,
     /// Pending writes dropped because [`MAX_PENDING_WRITES`] was reached.
     pub pending_dropped: u64,
@@ -66,9 +118,9 @@ impl DurabilityModel {
 
     /// A write (put or delete) to `key` with `write_id` is about to be sent.
     pub fn issued(&mut self, key: u64, write_id: u64, is_delete: bool) {
-        self.in_flight.entry(key).or_default().insert(write_id);
+        self.in_flight.insert((key, write_id));
         if is_delete {
-            let record = self.keys.entry(key).or_default();
+            let record = self.keys.entry(key);
             record.last_delete = Some(record.last_delete.map_or(write_id, |d| d.max(write_id)));
         }
     }
@@ -80,12 +132,7 @@ impl DurabilityModel {
     }
 
     fn finish(&mut self, key: u64, write_id: u64) {
-        if let Some(set) = self.in_flight.get_mut(&key) {
-            set.remove(&write_id);
-            if set.is_empty() {
-                self.in_flight.remove(&key);
-            }
-        }
+        self.in_flight.remove(&(key, write_id));
     }
 
     /// The write was acknowledged once durable.
@@ -98,11 +145,11 @@ impl DurabilityModel {
         self.durable_writes += 1;
         let oldest_in_flight = self
             .in_flight
-            .get(&key)
-            .and_then(|set| set.first().copied())
-            .unwrap_or(write_id);
+            .range((key, 0)..=(key, u64::MAX))
+            .next()
+            .map_or(write_id, |(_, id)| *id);
         let floor = write_id.min(oldest_in_flight);
-        let record = self.keys.entry(key).or_default();
+        let record = self.keys.entry(key);
         // The threshold only rises: an older write made durable late says nothing new.
         record.threshold = Some(record.threshold.map_or(floor, |t| t.max(floor)));
     }
@@ -146,7 +193,7 @@ impl DurabilityModel {
         self.keys
             .iter()
             .filter(|(_, r)| r.threshold.is_some())
-            .map(|(k, r)| (*k, *r))
+            .map(|(k, r)| (k, *r))
     }
 
     /// A copy of the durable part of the model, to check against while writes go on.
@@ -178,7 +225,7 @@ impl DurabilityModel {
     /// The highest delete id issued for `key` so far (deletes issued after a snapshot also
     /// explain an absent key).
     pub fn last_delete(&self, key: u64) -> Option<u64> {
-        self.keys.get(&key).and_then(|r| r.last_delete)
+        self.keys.get(key).and_then(|r| r.last_delete)
     }
 }
 
@@ -261,6 +308,45 @@ mod tests {
         m.writer_lost();
         assert!(check(&m, 3, ReadBack::Absent));
         assert_eq!(m.pending_len(), 0);
+    }
+
+    #[test]
+    fn durable_keys_come_in_key_order_across_pages() {
+        let mut m = DurabilityModel::new();
+        let keys = [3 * KEY_PAGE as u64 + 1, 0, KEY_PAGE as u64 - 1, 9_999_999];
+        for (id, key) in keys.iter().enumerate() {
+            m.issued(*key, id as u64 + 1, false);
+            m.acknowledged_durable(*key, id as u64 + 1);
+        }
+        // A delete in flight on a key never made durable adds no durable key.
+        m.issued(5, 100, true);
+        let listed: Vec<u64> = m.durable_keys().map(|(k, _)| k).collect();
+        let mut sorted = keys.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(listed, sorted);
+        assert_eq!(m.snapshot().len(), keys.len());
+        assert_eq!(m.last_delete(5), Some(100));
+        assert_eq!(m.last_delete(6), None);
+        assert_eq!(m.last_delete(u64::MAX), None);
+    }
+
+    #[test]
+    fn the_oldest_write_in_flight_is_per_key() {
+        let mut m = DurabilityModel::new();
+        // Writes in flight on the neighbouring keys must not lower key 2's floor.
+        m.issued(1, 1, false);
+        m.issued(3, 2, false);
+        m.issued(2, 3, false);
+        m.acknowledged_durable(2, 3);
+        assert!(!check(&m, 2, ReadBack::Value(2)));
+        assert!(check(&m, 2, ReadBack::Value(3)));
+    }
+
+    #[test]
+    #[should_panic(expected = "workload keys are indexes below")]
+    fn a_key_beyond_the_key_space_is_refused() {
+        let mut m = DurabilityModel::new();
+        m.issued(u64::MAX, 1, true);
     }
 
     #[test]
