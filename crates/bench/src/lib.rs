@@ -108,7 +108,7 @@ fn lab_benches() -> Vec<Bench> {
         .iter()
         .map(|&(rate, seconds)| Bench {
             group: "lab",
-            name: format!("lab: strata run, steady {rate} ops/s, {seconds} s (client ops)"),
+            name: format!("lab: strata run, steady {rate} ops/s for {seconds} s"),
             unit: "ops",
             run: Box::new(move || {
                 let (ops, hash) = strata_lab::bench::run_steady(1, seconds, rate as f64);
