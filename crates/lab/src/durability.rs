@@ -9,12 +9,10 @@
 //! the key absent and some delete at or above the threshold was issued. Anything else is a
 //! lost durable write.
 //!
-//! Memory is bounded by the key space (a record per key index, in pages of [`KEY_PAGE`]
-//! allocated when a key in them is first written, at most `scenario::MAX_KEY_COUNT` keys) plus
-//! the writes in flight (at most `max_in_flight` × batch size) plus the not-yet-durable
-//! acknowledged writes ([`MAX_PENDING_WRITES`]).
+//! Memory is bounded by the key space (one entry per key ever written, at most
+//! `scenario::MAX_KEY_COUNT`) plus the writes in flight (at most `max_in_flight` × batch size)
+//! plus the not-yet-durable acknowledged writes ([`MAX_PENDING_WRITES`]).
 
-use crate::scenario::MAX_KEY_COUNT;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Acknowledged writes awaiting durability that the model tracks; beyond this the oldest are
@@ -31,55 +29,6 @@ pub struct KeyRecord {
     pub last_delete: Option<u64>,
 }
 
-/// Key records per page of the model's key table.
-pub const KEY_PAGE: usize = 256;
-
-/// The records of keys `0..MAX_KEY_COUNT` by index: a lookup is two array indexings (the run
-/// does one or two per write), and a page is allocated only when one of its keys is touched.
-#[derive(Clone, Debug, Default)]
-struct KeyTable {
-    pages: Vec<Option<Box<[KeyRecord; KEY_PAGE]>>>,
-}
-
-impl KeyTable {
-    fn split(key: u64) -> (usize, usize) {
-        let key = usize::try_from(key).unwrap_or(usize::MAX);
-        (key / KEY_PAGE, key % KEY_PAGE)
-    }
-
-    fn get(&self, key: u64) -> Option<&KeyRecord> {
-        let (page, slot) = KeyTable::split(key);
-        self.pages.get(page)?.as_ref().map(|p| &p[slot])
-    }
-
-    fn entry(&mut self, key: u64) -> &mut KeyRecord {
-        assert!(
-            key < MAX_KEY_COUNT,
-            "workload keys are indexes below {MAX_KEY_COUNT}, got {key}"
-        );
-        let (page, slot) = KeyTable::split(key);
-        if self.pages.len() <= page {
-            self.pages.resize_with(page + 1, || None);
-        }
-        let page =
-            self.pages[page].get_or_insert_with(|| Box::new([KeyRecord::default(); KEY_PAGE]));
-        &mut page[slot]
-    }
-
-    /// Every record of a touched page, in key order.
-    fn iter(&self) -> impl Iterator<Item = (u64, &KeyRecord)> + '_ {
-        self.pages
-            .iter()
-            .enumerate()
-            .filter_map(|(i, page)| page.as_ref().map(|p| (i, p)))
-            .flat_map(|(i, page)| {
-                page.iter()
-                    .enumerate()
-                    .map(move |(slot, record)| ((i * KEY_PAGE + slot) as u64, record))
-            })
-    }
-}
-
 /// A write acknowledged in memory, waiting for the durable watermark to pass its sequence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Pending {
@@ -91,7 +40,7 @@ struct Pending {
 /// The durability model of one run.
 #[derive(Clone, Debug, Default)]
 pub struct DurabilityModel {
-    keys: KeyTable,
+    keys: BTreeMap<u64, KeyRecord>,
     /// Writes in flight as (key, write id): the oldest for a key is the first in its range.
     in_flight: BTreeSet<(u64, u64)>,
     pending: VecDeque<Pending>,
@@ -120,7 +69,7 @@ impl DurabilityModel {
     pub fn issued(&mut self, key: u64, write_id: u64, is_delete: bool) {
         self.in_flight.insert((key, write_id));
         if is_delete {
-            let record = self.keys.entry(key);
+            let record = self.keys.entry(key).or_default();
             record.last_delete = Some(record.last_delete.map_or(write_id, |d| d.max(write_id)));
         }
     }
@@ -149,7 +98,7 @@ impl DurabilityModel {
             .next()
             .map_or(write_id, |(_, id)| *id);
         let floor = write_id.min(oldest_in_flight);
-        let record = self.keys.entry(key);
+        let record = self.keys.entry(key).or_default();
         // The threshold only rises: an older write made durable late says nothing new.
         record.threshold = Some(record.threshold.map_or(floor, |t| t.max(floor)));
     }
@@ -193,7 +142,7 @@ impl DurabilityModel {
         self.keys
             .iter()
             .filter(|(_, r)| r.threshold.is_some())
-            .map(|(k, r)| (k, *r))
+            .map(|(k, r)| (*k, *r))
     }
 
     /// A copy of the durable part of the model, to check against while writes go on.
@@ -225,7 +174,7 @@ impl DurabilityModel {
     /// The highest delete id issued for `key` so far (deletes issued after a snapshot also
     /// explain an absent key).
     pub fn last_delete(&self, key: u64) -> Option<u64> {
-        self.keys.get(key).and_then(|r| r.last_delete)
+        self.keys.get(&key).and_then(|r| r.last_delete)
     }
 }
 
@@ -311,9 +260,9 @@ mod tests {
     }
 
     #[test]
-    fn durable_keys_come_in_key_order_across_pages() {
+    fn durable_keys_come_in_key_order() {
         let mut m = DurabilityModel::new();
-        let keys = [3 * KEY_PAGE as u64 + 1, 0, KEY_PAGE as u64 - 1, 9_999_999];
+        let keys = [3 * 256 + 1, 0, 255, 9_999_999];
         for (id, key) in keys.iter().enumerate() {
             m.issued(*key, id as u64 + 1, false);
             m.acknowledged_durable(*key, id as u64 + 1);
@@ -340,13 +289,6 @@ mod tests {
         m.acknowledged_durable(2, 3);
         assert!(!check(&m, 2, ReadBack::Value(2)));
         assert!(check(&m, 2, ReadBack::Value(3)));
-    }
-
-    #[test]
-    #[should_panic(expected = "workload keys are indexes below")]
-    fn a_key_beyond_the_key_space_is_refused() {
-        let mut m = DurabilityModel::new();
-        m.issued(u64::MAX, 1, true);
     }
 
     #[test]
