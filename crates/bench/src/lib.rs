@@ -123,7 +123,7 @@ fn lab_benches() -> Vec<Bench> {
 
 const STORE_REQUESTS: u64 = 200_000;
 
-/// The engine workload the issue names: 16-byte keys, 100-byte values.
+/// The engine workload SlateDB-style benchmarks use: 16-byte keys, 100-byte values.
 const ENGINE_PUTS: u64 = 1_000_000;
 const ENGINE_DURABLE_PUTS: u64 = 200_000;
 const ENGINE_LOADED_KEYS: u64 = 1_000_000;

@@ -76,7 +76,7 @@ pub fn run_steady(seed: u64, seconds: u64, rate_ops_per_sec: f64) -> (u64, u64) 
 /// Plays the reference scenario the way the browser does: frames of `frame_ms` wall time at
 /// `speed` × simulated time, at most `max_events_per_frame` events each, reading the summary
 /// after every frame (as the UI redraws). Returns the number of frames and the trace hash
-/// mixed together. The reference point is 10,000 ops/s at 100× with 16.7 ms frames.
+/// mixed together. The playground's speed target is 10,000 ops/s at 100× with 16.7 ms frames.
 pub fn play_frames(
     seed: u64,
     seconds: u64,
