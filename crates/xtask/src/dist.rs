@@ -2,6 +2,10 @@
 //! files) into a self-contained `dist/` that needs no CDN and no network, then shrinks the wasm
 //! with wasm-opt (npm `binaryen`, pinned in tests/e2e/package.json and installed on first use).
 //!
+//! The chapters (`web/chapters/*.json`) are copied to `dist/chapters/` with an index,
+//! `dist/chapters/index.json` (each chapter's name, title and question, by name), which the
+//! page fetches at run time: the chapter texts never grow the wasm.
+//!
 //! The download has a goal, [`WASM_GZIP_GOAL_BYTES`] after gzip -9, and until the bundle meets
 //! it, a ceiling that only comes down: `dist` (and so the end-to-end stage of `cargo xtask
 //! test`, which builds through it) fails when the shipped wasm is over
@@ -129,6 +133,8 @@ pub fn build(args: &[String]) -> Result<Built> {
             std::fs::copy(entry.path(), dist.join(entry.file_name()))?;
         }
     }
+    let chapters = copy_chapters(&root.join("web").join("chapters"), &dist.join("chapters"))?;
+    eprintln!("xtask: {chapters} chapters copied, with their index");
     let wasm_out = dist.join("strata_web_bg.wasm");
     if wasm_opt {
         let before = std::fs::read(&wasm_out)?;
@@ -152,6 +158,65 @@ pub fn build(args: &[String]) -> Result<Built> {
         wasm_gzip_bytes: gzipped,
         optimised: wasm_opt,
     })
+}
+
+/// The chapter index the page reads: `[{name, title, question}, …]` for `chapters` (name and
+/// file text), sorted by name. Fails, naming the file, on a name the page would refuse or a
+/// file without a title and a question.
+pub fn chapter_index(chapters: &[(String, String)]) -> Result<String> {
+    let mut entries = Vec::with_capacity(chapters.len());
+    let mut sorted: Vec<&(String, String)> = chapters.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, text) in sorted {
+        let valid_name = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid_name {
+            bail!("chapter file {name}.json: a chapter's name is lower-case letters, digits and dashes, at most 64");
+        }
+        let value: serde_json::Value = serde_json::from_str(text)
+            .with_context(|| format!("chapter file {name}.json is not JSON"))?;
+        let field = |key: &str| {
+            value
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+                .with_context(|| format!("chapter file {name}.json has no {key:?}"))
+        };
+        entries.push(serde_json::json!({
+            "name": name,
+            "title": field("title")?,
+            "question": field("question")?,
+        }));
+    }
+    Ok(serde_json::to_string_pretty(&entries)?)
+}
+
+/// Copies every `*.json` in `from` to `to` and writes `to/index.json`; returns how many.
+fn copy_chapters(from: &Path, to: &Path) -> Result<usize> {
+    std::fs::create_dir_all(to)?;
+    let mut chapters = Vec::new();
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let path = entry?.path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        std::fs::write(to.join(format!("{name}.json")), &text)?;
+        chapters.push((name.to_string(), text));
+    }
+    if chapters.iter().any(|(name, _)| name == "index") {
+        bail!("web/chapters/index.json would be overwritten by the chapter index; rename it");
+    }
+    std::fs::write(to.join("index.json"), chapter_index(&chapters)?)?;
+    Ok(chapters.len())
 }
 
 /// Runs the pinned wasm-opt over `wasm` in place.
@@ -203,6 +268,50 @@ mod tests {
         assert!(WASM_GZIP_GOAL_BYTES <= WASM_GZIP_CEILING_BYTES);
         check_budget(WASM_GZIP_CEILING_BYTES, WASM_GZIP_CEILING_BYTES).unwrap();
         assert!(check_budget(WASM_GZIP_CEILING_BYTES + 1, WASM_GZIP_CEILING_BYTES).is_err());
+    }
+
+    #[test]
+    fn the_chapter_index_lists_names_titles_and_questions_by_name() {
+        let chapter =
+            |title: &str| format!(r#"{{"title":"{title}","question":"Why {title}?","beats":[]}}"#);
+        let index = chapter_index(&[
+            ("zombie".to_string(), chapter("Z")),
+            ("durable".to_string(), chapter("D")),
+        ])
+        .unwrap();
+        let value: serde_json::Value = serde_json::from_str(&index).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!([
+                {"name": "durable", "title": "D", "question": "Why D?"},
+                {"name": "zombie", "title": "Z", "question": "Why Z?"},
+            ])
+        );
+        assert!(chapter_index(&[("Bad Name".to_string(), chapter("B"))]).is_err());
+        let message = chapter_index(&[("untitled".to_string(), "{}".to_string())])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("untitled.json") && message.contains("title"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn every_chapter_of_the_playground_is_in_its_index() {
+        let dir = workspace_root().join("web").join("chapters");
+        let out = std::env::temp_dir().join(format!("strata-chapters-{}", std::process::id()));
+        let copied = copy_chapters(&dir, &out).unwrap();
+        let index: Vec<serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(out.join("index.json")).unwrap())
+                .unwrap();
+        assert_eq!(index.len(), copied);
+        assert!(copied >= 11, "{copied}");
+        for entry in &index {
+            let name = entry["name"].as_str().unwrap();
+            assert!(out.join(format!("{name}.json")).exists(), "{name}");
+        }
+        std::fs::remove_dir_all(&out).unwrap();
     }
 
     #[test]
