@@ -45,7 +45,7 @@ pub enum OpenChapter {
         name: String,
         error: String,
     },
-    Ready(ChapterPlay),
+    Ready(Box<ChapterPlay>),
 }
 
 /// The page's chapters: the index and the chapter on show.
@@ -192,7 +192,7 @@ pub fn open_chapter(
                 .map_err(|e| format!("The chapter “{name}”'s scenario could not start: {e}."))?;
             // The address keeps naming the chapter while its scenario is on show.
             *kept_address.borrow_mut() = Some(link::fragment(session.scenario(), None));
-            Ok(ChapterPlay::new(name.clone(), chapter))
+            Ok(Box::new(ChapterPlay::new(name.clone(), chapter)))
         });
         match opened {
             Ok(play) => {

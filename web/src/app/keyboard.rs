@@ -74,13 +74,13 @@ pub fn use_keyboard(
                         }
                     }
                     // Without a chapter the keys keep their usual meaning (scrolling).
-                    Some(KeyAction::NextBeat) => {
-                        if chapter::next_beat(&session, &chapters, &dispatcher) {
-                            event.prevent_default();
-                        }
-                    }
-                    Some(KeyAction::PreviousBeat) => {
-                        if chapter::previous_beat(&session, &chapters, &dispatcher) {
+                    Some(beat @ (KeyAction::NextBeat | KeyAction::PreviousBeat)) => {
+                        let used = if beat == KeyAction::NextBeat {
+                            chapter::next_beat(&session, &chapters, &dispatcher)
+                        } else {
+                            chapter::previous_beat(&session, &chapters, &dispatcher)
+                        };
+                        if used {
                             event.prevent_default();
                         }
                     }
