@@ -221,7 +221,17 @@ pub fn parse_chapter(name: &str, text: &str) -> Result<Chapter, String> {
             text.len()
         ));
     }
-    Chapter::from_json(text).map_err(|e| format!("The chapter “{name}” could not be opened: {e}."))
+    // The page plays only the base scenario, and starting it validates it; the variant is
+    // left to `strata chapter` (see `Chapter::check_story`).
+    // Through a `Value`, as `Scenario::from_json` reads a scenario: the scenario types'
+    // `Deserialize` is then the one the page already has, not a second copy for text.
+    let read = |e: serde_json::Error| format!("The chapter “{name}” could not be read: {e}.");
+    let value: serde_json::Value = serde_json::from_str(text).map_err(read)?;
+    let chapter: Chapter = serde_json::from_value(value).map_err(read)?;
+    chapter
+        .check_story()
+        .map_err(|e| format!("The chapter “{name}” could not be opened: {e}."))?;
+    Ok(chapter)
 }
 
 /// A chapter name is a file name: lower-case letters, digits and dashes.

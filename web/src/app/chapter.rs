@@ -113,11 +113,22 @@ fn opening_tab(play: &ChapterPlay) -> Tab {
         .unwrap_or(Tab::Storage)
 }
 
+/// Fetches `url` (relative to the page) as text, with the browser's `fetch` (no HTTP client
+/// library in the download).
 async fn fetch_text(url: &str) -> Result<String, String> {
-    let response = gloo::net::http::Request::get(url)
-        .send()
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let failed = |e: wasm_bindgen::JsValue| {
+        let why = e
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_else(|| "the browser refused the request".to_string());
+        format!("{url} could not be fetched: {why}")
+    };
+    let response = JsFuture::from(gloo::utils::window().fetch_with_str(url))
         .await
-        .map_err(|e| format!("{url} could not be fetched: {e}"))?;
+        .map_err(failed)?;
+    let response: web_sys::Response = response.dyn_into().map_err(failed)?;
     if !response.ok() {
         return Err(format!(
             "{url} could not be fetched: the server answered {} {}",
@@ -125,10 +136,11 @@ async fn fetch_text(url: &str) -> Result<String, String> {
             response.status_text()
         ));
     }
-    response
-        .text()
+    let text = JsFuture::from(response.text().map_err(failed)?)
         .await
-        .map_err(|e| format!("{url} could not be read: {e}"))
+        .map_err(failed)?;
+    text.as_string()
+        .ok_or_else(|| format!("{url} could not be read as text"))
 }
 
 /// The index, fetched once and then kept.
@@ -278,6 +290,8 @@ pub fn beat_reached(
     dispatcher: &UseReducerDispatcher<UiState>,
 ) {
     dispatcher.dispatch(Action::BeatRun(None));
+    // The caption says what the beat shows; the message bar's last word is old news.
+    dispatcher.dispatch(Action::Message(None));
     let mut chapters = chapters.0.borrow_mut();
     if let OpenChapter::Ready(play) = &mut chapters.open {
         if play.next_stop(session.lab()).is_some() {
