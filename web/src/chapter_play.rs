@@ -10,7 +10,6 @@
 //! seed to exactly the previous stop, and back from beat 1 restarts the run.
 
 use crate::session::{Milestone, Session};
-use serde::Deserialize;
 use strata_lab::chapter::{Beat, Chapter, BEAT_EVENTS, MAX_BEATS};
 use strata_lab::{Lab, LabError};
 use strata_sim::SimTime;
@@ -181,7 +180,7 @@ impl ChapterPlay {
 }
 
 /// One line of the chapter index (`chapters/index.json`, written by `cargo xtask dist`).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct IndexEntry {
     pub name: String,
     pub title: String,
@@ -196,8 +195,28 @@ pub fn parse_index(text: &str) -> Result<Vec<IndexEntry>, String> {
             text.len()
         ));
     }
-    let entries: Vec<IndexEntry> = serde_json::from_str(text)
+    // Read as a `Value` and picked apart by hand: a derived `Deserialize` read from text
+    // would bring serde_json's struct-from-text code into the page for these three fields.
+    let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| format!("the chapter index could not be read: {e}"))?;
+    let items = value.as_array().ok_or("the chapter index is not a list")?;
+    let field = |item: &serde_json::Value, key: &str| {
+        item.get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("a chapter in the index has no {key:?}"))
+    };
+    let entries = items
+        .iter()
+        .take(MAX_INDEX_ENTRIES + 1)
+        .map(|item| {
+            Ok(IndexEntry {
+                name: field(item, "name")?,
+                title: field(item, "title")?,
+                question: field(item, "question")?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     if entries.len() > MAX_INDEX_ENTRIES {
         return Err(format!(
             "the chapter index lists {} chapters, over the limit of {MAX_INDEX_ENTRIES}",
@@ -378,6 +397,9 @@ mod tests {
         assert!(check_listed("../index", &index).is_err());
         assert!(parse_index(r#"[{"name":"../x","title":"","question":""}]"#).is_err());
         assert!(parse_index("{").is_err());
+        assert!(parse_index(r#"[{"name":"x","title":"X"}]"#)
+            .unwrap_err()
+            .contains("question"));
         assert_eq!(requested("#chapter=zombie"), Some("zombie"));
         assert_eq!(requested("#s=v1.abc"), None);
         let error = parse_chapter("broken", r#"{"title":"x"}"#).unwrap_err();
