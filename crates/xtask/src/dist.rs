@@ -29,8 +29,9 @@ pub const WASM_GZIP_GOAL_BYTES: usize = 450_000;
 /// What `dist` (and so CI) enforces until the goal is met: the size measured after the last
 /// change that grew the bundle, plus 1 KB of slack for toolchain noise. A change that grows the
 /// bundle further fails, and a cut should lower this with it, so the bundle only moves
-/// toward the goal (docs/ui.md records each step).
-pub const WASM_GZIP_CEILING_BYTES: usize = 481_000;
+/// toward the goal (docs/ui.md records each step). Raised by 21,500 B for the chapters in the
+/// page (their measured cost, 21,356 B, rounded up to the next 500 B).
+pub const WASM_GZIP_CEILING_BYTES: usize = 502_500;
 
 /// wasm-opt's optimisation flags for the shipped wasm.
 ///
