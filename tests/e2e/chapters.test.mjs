@@ -3,7 +3,7 @@
 // 1280×720, and walks to its last beat with the keys a presentation clicker sends (→ and
 // PageDown), the counter and the caption following; PageUp and ← go back a beat; the beat's
 // figures are outlined; a name that does not exist gets a message that lists the chapters;
-// the Chapters tab lists them all and opens one.
+// the Chapters tab lists them all and opens one; a file that does not read shows its error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPlayground, screenshot, BASE_URL } from './harness.mjs';
@@ -104,6 +104,18 @@ test('an unknown chapter lists the chapters there are; the Chapters tab opens on
       { timeout: 30000 });
     assert.ok(page.url().endsWith(`#chapter=${chosen.name}`), page.url());
     assert.equal(await page.locator('#chapter-error').count(), 0);
+
+    // A file that does not read shows its error, and the page keeps the run it had.
+    const other = index[0];
+    await page.route(`**/chapters/${other.name}.json`, (route) => route.fulfill({
+      status: 200, contentType: 'application/json', body: '{"title": "cut short',
+    }));
+    await page.evaluate((name) => { window.location.hash = `#chapter=${name}`; }, other.name);
+    await page.locator('#chapter-error').waitFor({ timeout: 30000 });
+    assert.match(await page.locator('#chapter-error').textContent(), new RegExp(`“${other.name}” could not be read`));
+    await page.click('#play');
+    await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 0.2);
+    await page.click('#play');
     session.assertNoErrors();
   } finally {
     await session.close();
