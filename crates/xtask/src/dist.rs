@@ -3,8 +3,9 @@
 //! with wasm-opt (npm `binaryen`, pinned in tests/e2e/package.json and installed on first use).
 //!
 //! The chapters (`web/chapters/*.json`) are copied to `dist/chapters/` with an index,
-//! `dist/chapters/index.json` (each chapter's name, title and question, by name), which the
-//! page fetches at run time: the chapter texts never grow the wasm.
+//! `dist/chapters/index.json` (each chapter's name, title and question, in the order of the
+//! chapter list in crates/lab/tests/chapters.rs), which the page fetches at run time: the
+//! chapter texts never grow the wasm.
 //!
 //! The download has a goal, [`WASM_GZIP_GOAL_BYTES`] after gzip -9, and until the bundle meets
 //! it, a ceiling that only comes down: `dist` (and so the end-to-end stage of `cargo xtask
@@ -134,7 +135,15 @@ pub fn build(args: &[String]) -> Result<Built> {
             std::fs::copy(entry.path(), dist.join(entry.file_name()))?;
         }
     }
-    let chapters = copy_chapters(&root.join("web").join("chapters"), &dist.join("chapters"))?;
+    let list = root.join(CHAPTER_LIST);
+    let order = listed_order(
+        &std::fs::read_to_string(&list).with_context(|| format!("reading {}", list.display()))?,
+    );
+    let chapters = copy_chapters(
+        &root.join("web").join("chapters"),
+        &dist.join("chapters"),
+        &order,
+    )?;
     eprintln!("xtask: {chapters} chapters copied, with their index");
     let wasm_out = dist.join("strata_web_bg.wasm");
     if wasm_opt {
@@ -161,13 +170,33 @@ pub fn build(args: &[String]) -> Result<Built> {
     })
 }
 
+/// Where the chapters' order is kept: the list of the test that runs them all, which also
+/// checks that it names every file in `web/chapters`.
+pub const CHAPTER_LIST: &str = "crates/lab/tests/chapters.rs";
+
+/// The chapter names in the order `source` (the text of [`CHAPTER_LIST`]) lists them: the
+/// string literals inside its `chapters![ … ]`.
+pub fn listed_order(source: &str) -> Vec<String> {
+    let Some(start) = source.find("chapters![") else {
+        return Vec::new();
+    };
+    let list = &source[start + "chapters![".len()..];
+    let list = &list[..list.find(']').unwrap_or(list.len())];
+    list.split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
 /// The chapter index the page reads: `[{name, title, question}, …]` for `chapters` (name and
-/// file text), sorted by name. Fails, naming the file, on a name the page would refuse or a
-/// file without a title and a question.
-pub fn chapter_index(chapters: &[(String, String)]) -> Result<String> {
+/// file text), in the order of `order` (the talk's), then any others by name. Fails, naming
+/// the file, on a name the page would refuse or a file without a title and a question.
+pub fn chapter_index(chapters: &[(String, String)], order: &[String]) -> Result<String> {
     let mut entries = Vec::with_capacity(chapters.len());
     let mut sorted: Vec<&(String, String)> = chapters.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let rank = |name: &str| order.iter().position(|n| n == name).unwrap_or(order.len());
+    sorted.sort_by(|a, b| (rank(&a.0), &a.0).cmp(&(rank(&b.0), &b.0)));
     for (name, text) in sorted {
         let valid_name = !name.is_empty()
             && name.len() <= 64
@@ -195,8 +224,9 @@ pub fn chapter_index(chapters: &[(String, String)]) -> Result<String> {
     Ok(serde_json::to_string_pretty(&entries)?)
 }
 
-/// Copies every `*.json` in `from` to `to` and writes `to/index.json`; returns how many.
-fn copy_chapters(from: &Path, to: &Path) -> Result<usize> {
+/// Copies every `*.json` in `from` to `to` and writes `to/index.json` in the order `order`;
+/// returns how many.
+fn copy_chapters(from: &Path, to: &Path, order: &[String]) -> Result<usize> {
     std::fs::create_dir_all(to)?;
     let mut chapters = Vec::new();
     for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
@@ -216,7 +246,7 @@ fn copy_chapters(from: &Path, to: &Path) -> Result<usize> {
     if chapters.iter().any(|(name, _)| name == "index") {
         bail!("web/chapters/index.json would be overwritten by the chapter index; rename it");
     }
-    std::fs::write(to.join("index.json"), chapter_index(&chapters)?)?;
+    std::fs::write(to.join("index.json"), chapter_index(&chapters, order)?)?;
     Ok(chapters.len())
 }
 
@@ -275,10 +305,13 @@ mod tests {
     fn the_chapter_index_lists_names_titles_and_questions_by_name() {
         let chapter =
             |title: &str| format!(r#"{{"title":"{title}","question":"Why {title}?","beats":[]}}"#);
-        let index = chapter_index(&[
-            ("zombie".to_string(), chapter("Z")),
-            ("durable".to_string(), chapter("D")),
-        ])
+        let index = chapter_index(
+            &[
+                ("zombie".to_string(), chapter("Z")),
+                ("durable".to_string(), chapter("D")),
+            ],
+            &[],
+        )
         .unwrap();
         let value: serde_json::Value = serde_json::from_str(&index).unwrap();
         assert_eq!(
@@ -288,8 +321,28 @@ mod tests {
                 {"name": "zombie", "title": "Z", "question": "Why Z?"},
             ])
         );
-        assert!(chapter_index(&[("Bad Name".to_string(), chapter("B"))]).is_err());
-        let message = chapter_index(&[("untitled".to_string(), "{}".to_string())])
+        let order = vec!["zombie".to_string(), "wal".to_string()];
+        let index = chapter_index(
+            &[
+                ("durable".to_string(), chapter("D")),
+                ("wal".to_string(), chapter("W")),
+                ("zombie".to_string(), chapter("Z")),
+            ],
+            &order,
+        )
+        .unwrap();
+        let names: Vec<String> = serde_json::from_str::<Vec<serde_json::Value>>(&index)
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["zombie", "wal", "durable"],
+            "listed first, then by name"
+        );
+        assert!(chapter_index(&[("Bad Name".to_string(), chapter("B"))], &[]).is_err());
+        let message = chapter_index(&[("untitled".to_string(), "{}".to_string())], &[])
             .unwrap_err()
             .to_string();
         assert!(
@@ -302,7 +355,14 @@ mod tests {
     fn every_chapter_of_the_playground_is_in_its_index() {
         let dir = workspace_root().join("web").join("chapters");
         let out = std::env::temp_dir().join(format!("strata-chapters-{}", std::process::id()));
-        let copied = copy_chapters(&dir, &out).unwrap();
+        let order =
+            listed_order(&std::fs::read_to_string(workspace_root().join(CHAPTER_LIST)).unwrap());
+        assert_eq!(
+            order.first().map(String::as_str),
+            Some("wal-batching"),
+            "{order:?}"
+        );
+        let copied = copy_chapters(&dir, &out, &order).unwrap();
         let index: Vec<serde_json::Value> =
             serde_json::from_str(&std::fs::read_to_string(out.join("index.json")).unwrap())
                 .unwrap();
@@ -312,6 +372,8 @@ mod tests {
             let name = entry["name"].as_str().unwrap();
             assert!(out.join(format!("{name}.json")).exists(), "{name}");
         }
+        let names: Vec<&str> = index.iter().map(|e| e["name"].as_str().unwrap()).collect();
+        assert_eq!(names, order, "the index in the talk's order");
         std::fs::remove_dir_all(&out).unwrap();
     }
 
