@@ -220,6 +220,18 @@ impl Chapter {
     }
 
     pub fn validate(&self) -> Result<(), ChapterError> {
+        self.check_title()?;
+        self.scenario
+            .compile()
+            .map_err(|source| ChapterError::Scenario {
+                field: "scenario",
+                source,
+            })?;
+        self.variant_scenario()?;
+        self.check_story()
+    }
+
+    fn check_title(&self) -> Result<(), ChapterError> {
         if self.title.trim().is_empty() || self.title.len() > 80 {
             return Err(invalid("title", "1 to 80 characters"));
         }
@@ -229,13 +241,15 @@ impl Chapter {
                 format!("1 to {MAX_CAPTION_BYTES} bytes"),
             ));
         }
-        self.scenario
-            .compile()
-            .map_err(|source| ChapterError::Scenario {
-                field: "scenario",
-                source,
-            })?;
-        self.variant_scenario()?;
+        Ok(())
+    }
+
+    /// The checks of [`Chapter::validate`] that leave the scenario and the variant alone:
+    /// title, question, beats and claims. For a reader that plays only the base scenario and
+    /// validates it when it starts the run (the page, which so keeps the variant's merge
+    /// patch and a second serialiser of every scenario type out of its download).
+    pub fn check_story(&self) -> Result<(), ChapterError> {
+        self.check_title()?;
         if self.beats.is_empty() || self.beats.len() > MAX_BEATS {
             return Err(invalid("beats", format!("1 to {MAX_BEATS} beats")));
         }

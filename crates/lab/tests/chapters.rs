@@ -14,7 +14,8 @@ macro_rules! chapters {
     };
 }
 
-/// Every chapter, by file name.
+/// Every chapter, by file name, in the order of the talk: `cargo xtask dist` writes the
+/// page's chapter index in this order.
 const CHAPTERS: &[(&str, &str)] = chapters![
     "wal-batching",
     "durable",
