@@ -5,6 +5,8 @@
 //!   `speed × frame time` within a wall-time budget (`app::frame_loop`), the keys
 //!   (`app::keyboard`), the panels' commands (`app::commands`), the time bar
 //!   (`app::time_bar`) and the tabs (`app::tabs`).
+//! - [`chapter_play`]: a chapter played in the page (the beat on show, where the next one
+//!   stops, going back) and the chapter index; no browser code.
 //! - [`pacer`]: how much of each frame may go to simulating, steered by the frame intervals.
 //! - [`session`]: the scenario, the `Lab` playing it, setting changes, rebuilds (scrubbing and
 //!   fault injection re-simulate from the seed) and the UI's own folds of the trace. No
@@ -27,6 +29,7 @@
 
 pub mod app;
 pub mod chaos;
+pub mod chapter_play;
 pub mod charts;
 pub mod command;
 pub mod controls;

@@ -17,7 +17,7 @@ pub const MAX_EVENT_LINES: usize = 200;
 /// Drift marks kept for the recommender's time axis.
 pub const MAX_DRIFTS: usize = 64;
 /// Logged impressions kept for off-policy evaluation (the most recent ones).
-pub const MAX_IMPRESSIONS: usize = 20_000;
+pub const MAX_IMPRESSIONS: usize = strata_lab::ope::MAX_LOGGED_IMPRESSIONS;
 
 /// A flush or a compaction, from its start to its end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,14 +68,7 @@ pub struct EventLine {
     pub text: String,
 }
 
-/// One logged impression and whether it was clicked.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LoggedImpression {
-    pub impression_id: u64,
-    pub arm: u32,
-    pub propensity: f64,
-    pub clicked: bool,
-}
+pub use strata_lab::ope::{ImpressionLog, LoggedImpression};
 
 /// What the page folds from the trace for drawing, and the lab's metrics do not keep: flush
 /// and compaction activity (for the animations), notable events, drift marks and the
@@ -87,7 +80,7 @@ pub struct Observed {
     pub activities: VecDeque<Activity>,
     pub events: VecDeque<EventLine>,
     pub drifts: VecDeque<(SimTime, String)>,
-    pub impressions: VecDeque<LoggedImpression>,
+    pub impressions: ImpressionLog,
     /// The most recent compaction, running or committed (the activity strip may have moved on).
     pub last_compaction: Option<Activity>,
 }
@@ -260,31 +253,8 @@ impl Observed {
                 push_bounded(&mut self.drifts, (at, description.clone()), MAX_DRIFTS);
                 self.line(at, "drift", format!("drift: {description}"));
             }
-            EventKind::Impression {
-                impression_id,
-                arm,
-                propensity,
-            } => push_bounded(
-                &mut self.impressions,
-                LoggedImpression {
-                    impression_id: *impression_id,
-                    arm: *arm,
-                    propensity: *propensity,
-                    clicked: false,
-                },
-                MAX_IMPRESSIONS,
-            ),
-            EventKind::Click { impression_id, .. } => {
-                // A click follows its impression within the same slate: look from the back.
-                if let Some(row) = self
-                    .impressions
-                    .iter_mut()
-                    .rev()
-                    .take(64)
-                    .find(|row| row.impression_id == *impression_id)
-                {
-                    row.clicked = true;
-                }
+            EventKind::Impression { .. } | EventKind::Click { .. } => {
+                self.impressions.observe(&event.kind)
             }
             _ => {}
         }

@@ -99,9 +99,31 @@ fn scheduler_timers() -> Work {
     }
 }
 
+/// The lab's steady scenarios, run to the end as `strata run` does: (operations per simulated
+/// second, simulated seconds). About 200,000 and 60,000 client operations.
+const LAB_STEADY: [(u64, u64); 2] = [(10_000, 20), (1_000, 60)];
+
+fn lab_benches() -> Vec<Bench> {
+    LAB_STEADY
+        .iter()
+        .map(|&(rate, seconds)| Bench {
+            group: "lab",
+            name: format!("lab: strata run, steady {rate} ops/s for {seconds} s"),
+            unit: "ops",
+            run: Box::new(move || {
+                let (ops, hash) = strata_lab::bench::run_steady(1, seconds, rate as f64);
+                Work {
+                    units: ops,
+                    checksum: hash,
+                }
+            }),
+        })
+        .collect()
+}
+
 const STORE_REQUESTS: u64 = 200_000;
 
-/// The engine workload the issue names: 16-byte keys, 100-byte values.
+/// The engine workload SlateDB-style benchmarks use: 16-byte keys, 100-byte values.
 const ENGINE_PUTS: u64 = 1_000_000;
 const ENGINE_DURABLE_PUTS: u64 = 200_000;
 const ENGINE_LOADED_KEYS: u64 = 1_000_000;
@@ -289,6 +311,7 @@ fn registry() -> Vec<Bench> {
         },
     ];
     benches.extend(recommender_benches());
+    benches.extend(lab_benches());
     benches
 }
 

@@ -231,6 +231,7 @@ pub fn scenario(world: &World) -> Result<Scenario, String> {
         faults,
         changes,
         recommender: None,
+        tenants: Vec::new(),
         verify_at_end: true,
         trace: Default::default(),
     };

@@ -46,10 +46,37 @@ pub fn run_reference(seed: u64, seconds: u64, rate_ops_per_sec: f64) -> u64 {
     hash
 }
 
+/// The steady scenario of `strata run`'s speed figure: `rate_ops_per_sec` client operations
+/// per simulated second (30 % gets, 70 % puts of 100-byte values, no await) over 100,000 keys
+/// on S3 Standard, for `seconds`, seed `seed`.
+pub fn steady_scenario(seed: u64, seconds: u64, rate_ops_per_sec: f64) -> Scenario {
+    let mut scenario = reference_scenario(seed, seconds, rate_ops_per_sec);
+    scenario.name = "bench-steady".to_string();
+    scenario.workload.mix = OpMix {
+        read: 0.3,
+        write: 0.7,
+        delete: 0.0,
+        scan: 0.0,
+        batch: 0.0,
+    };
+    scenario
+}
+
+/// Runs [`steady_scenario`] to the end (what `strata run` does) and returns the client
+/// operations it completed and its trace hash; client operations per wall second = the first
+/// ÷ the time this takes.
+pub fn run_steady(seed: u64, seconds: u64, rate_ops_per_sec: f64) -> (u64, u64) {
+    let scenario = steady_scenario(seed, seconds, rate_ops_per_sec);
+    let summary = crate::run_scenario(&scenario).expect("the steady scenario runs");
+    let ops = summary.operations.values().map(|c| c.ok + c.failed).sum();
+    let hash = u64::from_str_radix(&summary.trace_hash, 16).unwrap_or(0);
+    (ops, hash)
+}
+
 /// Plays the reference scenario the way the browser does: frames of `frame_ms` wall time at
 /// `speed` × simulated time, at most `max_events_per_frame` events each, reading the summary
 /// after every frame (as the UI redraws). Returns the number of frames and the trace hash
-/// mixed together. The reference point is 10,000 ops/s at 100× with 16.7 ms frames.
+/// mixed together. The playground's speed target is 10,000 ops/s at 100× with 16.7 ms frames.
 pub fn play_frames(
     seed: u64,
     seconds: u64,
@@ -102,5 +129,15 @@ mod tests {
         let a = play_frames(3, 1, 500.0, 100.0, 16.7, 10_000);
         assert_eq!(a, play_frames(3, 1, 500.0, 100.0, 16.7, 10_000));
         assert!(share_token_round_trips(3) > 3);
+    }
+
+    #[test]
+    fn the_steady_run_counts_its_client_operations() {
+        let (ops, hash) = run_steady(1, 1, 2000.0);
+        // Arrivals at 2,000/s over the one second of workload, less the start of the run
+        // before the writer is open.
+        assert!((1500..2200).contains(&ops), "{ops}");
+        assert_eq!((ops, hash), run_steady(1, 1, 2000.0));
+        assert_ne!(hash, run_steady(2, 1, 2000.0).1);
     }
 }

@@ -220,6 +220,18 @@ impl Chapter {
     }
 
     pub fn validate(&self) -> Result<(), ChapterError> {
+        self.check_title()?;
+        self.scenario
+            .compile()
+            .map_err(|source| ChapterError::Scenario {
+                field: "scenario",
+                source,
+            })?;
+        self.variant_scenario()?;
+        self.check_story()
+    }
+
+    fn check_title(&self) -> Result<(), ChapterError> {
         if self.title.trim().is_empty() || self.title.len() > 80 {
             return Err(invalid("title", "1 to 80 characters"));
         }
@@ -229,13 +241,15 @@ impl Chapter {
                 format!("1 to {MAX_CAPTION_BYTES} bytes"),
             ));
         }
-        self.scenario
-            .compile()
-            .map_err(|source| ChapterError::Scenario {
-                field: "scenario",
-                source,
-            })?;
-        self.variant_scenario()?;
+        Ok(())
+    }
+
+    /// The checks of [`Chapter::validate`] that leave the scenario and the variant alone:
+    /// title, question, beats and claims. For a reader that plays only the base scenario and
+    /// validates it when it starts the run (the page, which so keeps the variant's merge
+    /// patch and a second serialiser of every scenario type out of its download).
+    pub fn check_story(&self) -> Result<(), ChapterError> {
+        self.check_title()?;
         if self.beats.is_empty() || self.beats.len() > MAX_BEATS {
             return Err(invalid("beats", format!("1 to {MAX_BEATS} beats")));
         }
@@ -372,6 +386,15 @@ impl Chapter {
 /// JSON (with the recommender's own summary under `policy`) and the stops.
 fn run(scenario: &Scenario, beats: &[Beat]) -> Result<(Value, Vec<SimTime>), ChapterError> {
     let mut lab = crate::Lab::new(scenario)?;
+    let log = std::rc::Rc::new(std::cell::RefCell::new(crate::ope::ImpressionLog::default()));
+    if scenario.recommender.is_some() {
+        let sink = log.clone();
+        lab.handle().with_trace(|trace| {
+            trace.subscribe(Box::new(move |event| {
+                sink.borrow_mut().observe(&event.kind)
+            }));
+        });
+    }
     let mut times = Vec::with_capacity(beats.len());
     for (index, beat) in beats.iter().enumerate() {
         let at = match (beat.at_ms, &beat.event) {
@@ -410,11 +433,63 @@ fn run(scenario: &Scenario, beats: &[Beat]) -> Result<(Value, Vec<SimTime>), Cha
     let mut value =
         serde_json::to_value(&summary).map_err(|e| ChapterError::Parse(e.to_string()))?;
     if let (Some(policy), Value::Object(map)) = (lab.recommender_summary(), &mut value) {
+        let steps = policy.steps;
         let policy =
             serde_json::to_value(policy).map_err(|e| ChapterError::Parse(e.to_string()))?;
         map.insert("policy".to_string(), policy);
+        if let Some(spec) = &scenario.recommender {
+            map.insert(
+                "ope".to_string(),
+                ope_figures(spec, scenario.seed, steps, &log.borrow().to_vec()),
+            );
+        }
     }
     Ok((value, times))
+}
+
+/// Off-policy estimates of uniform random serving from the run's log, beside the online
+/// truth (see [`crate::ope`]), as claim figures: `ope.truth_ctr`, `ope.behaviour_ctr`,
+/// `ope.estimates.ips.value`, `….ci95_width`, `….error` (distance from the truth),
+/// `ope.diagnostics.effective_sample_size`, …; an evaluation that cannot run gives
+/// `ope.error` and no figures.
+fn ope_figures(
+    spec: &crate::scenario::RecommenderSpec,
+    seed: u64,
+    steps: u64,
+    log: &[crate::ope::LoggedImpression],
+) -> Value {
+    let evaluated = crate::ope::Twin::new(spec, seed).and_then(|mut twin| {
+        twin.advance_to(steps)?;
+        crate::ope::evaluate(log, spec.population.items as usize, &twin)
+    });
+    match evaluated {
+        Ok(result) => {
+            let mut estimates = serde_json::Map::new();
+            for (name, e) in &result.estimates {
+                estimates.insert(
+                    (*name).to_string(),
+                    serde_json::json!({
+                        "value": e.value, "ci95_low": e.ci95_low, "ci95_high": e.ci95_high,
+                        "ci95_width": e.ci95_high - e.ci95_low, "sd": e.sd, "n": e.n,
+                        "error": result.truth_ctr.map(|truth| (e.value - truth).abs()),
+                    }),
+                );
+            }
+            serde_json::json!({
+                "rows": result.rows,
+                "behaviour_ctr": result.behaviour_ctr,
+                "truth_ctr": result.truth_ctr,
+                "estimates": estimates,
+                "diagnostics": {
+                    "mean_weight": result.diagnostics.mean_weight,
+                    "max_weight": result.diagnostics.max_weight,
+                    "effective_sample_size": result.diagnostics.effective_sample_size,
+                    "clipped_rows": result.diagnostics.clipped_rows,
+                },
+            })
+        }
+        Err(error) => serde_json::json!({ "error": error }),
+    }
 }
 
 /// The number at `path` (dotted keys; a number indexes a list: `tenants.2.throttled`) in

@@ -9,10 +9,15 @@
 //! the key absent and some delete at or above the threshold was issued. Anything else is a
 //! lost durable write.
 //!
-//! Memory is bounded by the key space (one entry per key ever made durable, at most
-//! `scenario::MAX_KEY_COUNT`) plus the writes in flight (at most `max_in_flight` × batch size)
-//! plus the not-yet-durable acknowledged writes ([`MAX_PENDING_WRITES`]).
+//! Memory is bounded by the key space plus the writes in flight (at most `max_in_flight` ×
+//! batch size) plus the not-yet-durable acknowledged writes ([`MAX_PENDING_WRITES`]). Key
+//! records live in a table by key index, in pages of [`KEY_PAGE`] keys allocated when one of
+//! their keys is first written: 16 bytes a key once its page exists (64 bytes and an
+//! allocation per page), plus 8 bytes per [`KEY_PAGE`] keys up to the highest key written,
+//! at most `scenario::MAX_KEY_COUNT` keys (20 MB of page pointers, 160 MB of records).
+//! Lookups are two array indexings, not a tree search over the key space.
 
+use crate::scenario::MAX_KEY_COUNT;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Acknowledged writes awaiting durability that the model tracks; beyond this the oldest are
@@ -29,6 +34,69 @@ pub struct KeyRecord {
     pub last_delete: Option<u64>,
 }
 
+/// Keys per page of the model's key table.
+pub const KEY_PAGE: usize = 4;
+
+/// A key's record as the table stores it: write ids start at 1, so 0 stands for "none".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Slot {
+    threshold: u64,
+    last_delete: u64,
+}
+
+impl Slot {
+    fn record(self) -> KeyRecord {
+        let some = |id: u64| (id != 0).then_some(id);
+        KeyRecord {
+            threshold: some(self.threshold),
+            last_delete: some(self.last_delete),
+        }
+    }
+}
+
+/// Key records by key index (see the module header for its memory).
+#[derive(Clone, Debug, Default)]
+struct KeyTable {
+    pages: Vec<Option<Box<[Slot; KEY_PAGE]>>>,
+}
+
+impl KeyTable {
+    fn split(key: u64) -> (usize, usize) {
+        let key = usize::try_from(key).unwrap_or(usize::MAX);
+        (key / KEY_PAGE, key % KEY_PAGE)
+    }
+
+    fn get(&self, key: u64) -> Option<KeyRecord> {
+        let (page, slot) = KeyTable::split(key);
+        self.pages.get(page)?.as_ref().map(|p| p[slot].record())
+    }
+
+    fn slot_mut(&mut self, key: u64) -> &mut Slot {
+        assert!(
+            key < MAX_KEY_COUNT,
+            "workload keys are indexes below {MAX_KEY_COUNT}, got {key}"
+        );
+        let (page, slot) = KeyTable::split(key);
+        if self.pages.len() <= page {
+            self.pages.resize_with(page + 1, || None);
+        }
+        &mut self.pages[page].get_or_insert_with(|| Box::new([Slot::default(); KEY_PAGE]))[slot]
+    }
+
+    /// Every key of an allocated page with its record, in key order.
+    fn iter(&self) -> impl Iterator<Item = (u64, KeyRecord)> + '_ {
+        self.pages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, page)| page.as_ref().map(|p| (i, p)))
+            .flat_map(|(i, page)| {
+                page.iter()
+                    .enumerate()
+                    .map(move |(slot, s)| ((i * KEY_PAGE + slot) as u64, s.record()))
+            })
+    }
+}
+
 /// A write acknowledged in memory, waiting for the durable watermark to pass its sequence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Pending {
@@ -40,8 +108,9 @@ struct Pending {
 /// The durability model of one run.
 #[derive(Clone, Debug, Default)]
 pub struct DurabilityModel {
-    keys: BTreeMap<u64, KeyRecord>,
-    in_flight: BTreeMap<u64, BTreeSet<u64>>,
+    keys: KeyTable,
+    /// Writes in flight as (key, write id): the oldest for a key is the first in its range.
+    in_flight: BTreeSet<(u64, u64)>,
     pending: VecDeque<Pending>,
     /// Pending writes dropped because [`MAX_PENDING_WRITES`] was reached.
     pub pending_dropped: u64,
@@ -66,10 +135,11 @@ impl DurabilityModel {
 
     /// A write (put or delete) to `key` with `write_id` is about to be sent.
     pub fn issued(&mut self, key: u64, write_id: u64, is_delete: bool) {
-        self.in_flight.entry(key).or_default().insert(write_id);
+        assert!(write_id > 0, "write ids start at 1");
+        self.in_flight.insert((key, write_id));
         if is_delete {
-            let record = self.keys.entry(key).or_default();
-            record.last_delete = Some(record.last_delete.map_or(write_id, |d| d.max(write_id)));
+            let slot = self.keys.slot_mut(key);
+            slot.last_delete = slot.last_delete.max(write_id);
         }
     }
 
@@ -80,12 +150,7 @@ impl DurabilityModel {
     }
 
     fn finish(&mut self, key: u64, write_id: u64) {
-        if let Some(set) = self.in_flight.get_mut(&key) {
-            set.remove(&write_id);
-            if set.is_empty() {
-                self.in_flight.remove(&key);
-            }
-        }
+        self.in_flight.remove(&(key, write_id));
     }
 
     /// The write was acknowledged once durable.
@@ -98,13 +163,14 @@ impl DurabilityModel {
         self.durable_writes += 1;
         let oldest_in_flight = self
             .in_flight
-            .get(&key)
-            .and_then(|set| set.first().copied())
-            .unwrap_or(write_id);
+            .range((key, 0)..=(key, u64::MAX))
+            .next()
+            .map_or(write_id, |(_, id)| *id);
         let floor = write_id.min(oldest_in_flight);
-        let record = self.keys.entry(key).or_default();
+        assert!(floor > 0, "write ids start at 1");
         // The threshold only rises: an older write made durable late says nothing new.
-        record.threshold = Some(record.threshold.map_or(floor, |t| t.max(floor)));
+        let slot = self.keys.slot_mut(key);
+        slot.threshold = slot.threshold.max(floor);
     }
 
     /// The write was acknowledged in memory with sequence number `seq`; it becomes durable
@@ -143,10 +209,7 @@ impl DurabilityModel {
 
     /// Keys with a durable write, with their records, in key order.
     pub fn durable_keys(&self) -> impl Iterator<Item = (u64, KeyRecord)> + '_ {
-        self.keys
-            .iter()
-            .filter(|(_, r)| r.threshold.is_some())
-            .map(|(k, r)| (*k, *r))
+        self.keys.iter().filter(|(_, r)| r.threshold.is_some())
     }
 
     /// A copy of the durable part of the model, to check against while writes go on.
@@ -178,7 +241,7 @@ impl DurabilityModel {
     /// The highest delete id issued for `key` so far (deletes issued after a snapshot also
     /// explain an absent key).
     pub fn last_delete(&self, key: u64) -> Option<u64> {
-        self.keys.get(&key).and_then(|r| r.last_delete)
+        self.keys.get(key).and_then(|r| r.last_delete)
     }
 }
 
@@ -261,6 +324,66 @@ mod tests {
         m.writer_lost();
         assert!(check(&m, 3, ReadBack::Absent));
         assert_eq!(m.pending_len(), 0);
+    }
+
+    #[test]
+    fn durable_keys_come_in_key_order() {
+        let mut m = DurabilityModel::new();
+        let keys = [3 * KEY_PAGE as u64 + 1, 0, KEY_PAGE as u64 - 1, 9_999_999];
+        for (id, key) in keys.iter().enumerate() {
+            m.issued(*key, id as u64 + 1, false);
+            m.acknowledged_durable(*key, id as u64 + 1);
+        }
+        // A delete in flight on a key never made durable adds no durable key.
+        m.issued(5, 100, true);
+        let listed: Vec<u64> = m.durable_keys().map(|(k, _)| k).collect();
+        let mut sorted = keys.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(listed, sorted);
+        assert_eq!(m.snapshot().len(), keys.len());
+        assert_eq!(m.last_delete(5), Some(100));
+        assert_eq!(m.last_delete(6), None);
+        assert_eq!(m.last_delete(u64::MAX), None);
+    }
+
+    #[test]
+    fn the_oldest_write_in_flight_is_per_key() {
+        let mut m = DurabilityModel::new();
+        // Writes in flight on the neighbouring keys must not lower key 2's floor.
+        m.issued(1, 1, false);
+        m.issued(3, 2, false);
+        m.issued(2, 3, false);
+        m.acknowledged_durable(2, 3);
+        assert!(!check(&m, 2, ReadBack::Value(2)));
+        assert!(check(&m, 2, ReadBack::Value(3)));
+    }
+
+    #[test]
+    #[should_panic(expected = "workload keys are indexes below")]
+    fn a_key_beyond_the_key_space_is_refused() {
+        let mut m = DurabilityModel::new();
+        m.issued(u64::MAX, 1, true);
+    }
+
+    #[test]
+    fn a_touched_key_without_a_durable_write_is_not_listed() {
+        let mut m = DurabilityModel::new();
+        // Key 1 shares a page with key 0; only key 0 is made durable.
+        m.issued(0, 1, false);
+        m.acknowledged_durable(0, 1);
+        m.issued(1, 2, false);
+        m.failed(1, 2);
+        let listed: Vec<(u64, KeyRecord)> = m.durable_keys().collect();
+        assert_eq!(
+            listed,
+            vec![(
+                0,
+                KeyRecord {
+                    threshold: Some(1),
+                    last_delete: None
+                }
+            )]
+        );
     }
 
     #[test]

@@ -48,6 +48,7 @@ pub mod budget;
 pub mod chapter;
 pub mod durability;
 pub mod metrics;
+pub mod ope;
 pub mod recommender;
 pub mod runner;
 pub mod scenario;

@@ -23,7 +23,7 @@ pub const SERIES_BUCKET: SimDuration = SimDuration::from_millis(1000);
 pub const MAX_SERIES_BUCKETS: usize = 600;
 
 /// Client operation kinds, as the workload names them in `ClientOp` events.
-pub const CLIENT_OPS: [&str; 5] = ["put", "delete", "get", "scan", "batch"];
+pub const CLIENT_OPS: [&str; 5] = strata_sim::trace::CLIENT_OP_NAMES;
 
 /// Outcomes of one kind of client operation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,7 +175,11 @@ impl Metrics {
                 durable,
             } => {
                 let latency = event.at.saturating_since(*start).as_nanos();
-                let counts = self.ops.entry(op.clone()).or_default();
+                // Look up before inserting: the name is copied once per kind, not per event.
+                let counts = match self.ops.get_mut(*op) {
+                    Some(counts) => counts,
+                    None => self.ops.entry((*op).to_string()).or_default(),
+                };
                 if *ok {
                     counts.ok += 1;
                 } else {
@@ -189,10 +193,10 @@ impl Metrics {
                     }
                     self.user_bytes_written += bytes;
                     self.write_latency_nanos.record(latency);
-                } else if *ok && op == "get" {
+                } else if *ok && *op == "get" {
                     self.user_bytes_read += bytes;
                     self.read_latency_nanos.record(latency);
-                } else if *ok && op == "scan" {
+                } else if *ok && *op == "scan" {
                     self.user_bytes_read += bytes;
                     self.scan_latency_nanos.record(latency);
                 }
@@ -393,9 +397,9 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    fn client(op: &str, bytes: u64, start_ms: u64, ok: bool, durable: bool) -> EventKind {
+    fn client(op: &'static str, bytes: u64, start_ms: u64, ok: bool, durable: bool) -> EventKind {
         EventKind::ClientOp {
-            op: op.to_string(),
+            op,
             bytes,
             start: SimTime::from_millis(start_ms),
             ok,

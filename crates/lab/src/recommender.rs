@@ -129,6 +129,7 @@ pub fn plan(spec: &RecommenderSpec) -> Result<LoopPlan, RecommenderError> {
             gain: population.feedback_gain,
         },
         drift,
+        shared_taste: population.shared_taste,
         ..PopulationConfig::default()
     };
     if let Some(bias) = &population.position_bias {

@@ -152,11 +152,28 @@ impl KeySpace {
         1 + largest.checked_ilog10().map_or(1, |d| d + 1)
     }
 
-    /// Key `index`, `key_bytes` long.
+    /// Key `index`, `key_bytes` long (longer only if the index has more digits than fit).
     pub fn key(&self, index: u64) -> Vec<u8> {
+        // The decimal digits of `index`, written backwards from the end of `digits`.
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut rest = index;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let digits = &digits[start..];
         let width = (self.key_bytes as usize).saturating_sub(1);
-        let prefix = char::from(KeySpace::PREFIX);
-        format!("{prefix}{index:0width$}").into_bytes()
+        let zeros = width.saturating_sub(digits.len());
+        let mut key = Vec::with_capacity(1 + zeros + digits.len());
+        key.push(KeySpace::PREFIX);
+        key.resize(1 + zeros, b'0');
+        key.extend_from_slice(digits);
+        key
     }
 
     /// The index back from a key made by [`KeySpace::key`].
@@ -325,6 +342,20 @@ mod tests {
 
     fn rng() -> SimRng {
         RngStreams::new(9).stream("lab.workload")
+    }
+
+    #[test]
+    fn keys_are_the_prefix_and_the_zero_padded_index() {
+        for key_bytes in [0u32, 1, 2, 5, 16, 30] {
+            let space = KeySpace::new(10, key_bytes);
+            let width = (key_bytes as usize).saturating_sub(1);
+            for index in [0u64, 7, 10, 99_999, 123_456_789, u64::MAX] {
+                let expected = format!("k{index:0width$}").into_bytes();
+                assert_eq!(space.key(index), expected, "{index} in {key_bytes} bytes");
+                assert_eq!(KeySpace::index_of(&space.key(index)), Some(index));
+            }
+        }
+        assert_eq!(KeySpace::new(10, 6).key(42), b"k00042");
     }
 
     #[test]

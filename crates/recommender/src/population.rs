@@ -17,8 +17,13 @@
 //! clickable, so early winners get shown more and clicked more: rich get richer, and catalogue
 //! diversity can collapse (watch coverage and exposure Gini).
 //!
+//! **Shared taste.** With `shared_taste` s > 0, users share a trend: a user's preference is
+//! normalise(s·trend + (1 − s)·own), so some items appeal to most users at once (and a
+//! non-contextual policy can learn which). With s = 0 (the default) preferences are
+//! independent, and across users every item appeals about equally.
+//!
 //! **Drift.** Abrupt: at each step listed in `abrupt_at`, every user's preference vector is
-//! redrawn. Gradual: from `rotation_from_step` until `rotation_until_step`, preferences rotate
+//! redrawn, and with shared taste the trend too: what most users like changes at once. Gradual: from `rotation_from_step` until `rotation_until_step`, preferences rotate
 //! by `rotation_per_step` radians per step in the coordinate planes (0, 1), (2, 3), …; the
 //! rotation is applied when a vector is read, so a step costs O(1) however many users there
 //! are.
@@ -103,6 +108,8 @@ pub struct PopulationConfig {
     pub click_model: ClickModel,
     pub feedback: FeedbackConfig,
     pub drift: DriftConfig,
+    /// How much of each user's preference is a trend all users share, in [0, 1); 0: none.
+    pub shared_taste: f64,
 }
 
 impl Default for PopulationConfig {
@@ -116,6 +123,7 @@ impl Default for PopulationConfig {
             click_model: ClickModel::default(),
             feedback: FeedbackConfig::default(),
             drift: DriftConfig::default(),
+            shared_taste: 0.0,
         }
     }
 }
@@ -157,6 +165,13 @@ impl PopulationConfig {
             ));
         }
         require_at_least("feedback.gain", self.feedback.gain, 0.0)?;
+        if !(0.0..1.0).contains(&self.shared_taste) {
+            return Err(RecommenderError::param(
+                "shared_taste",
+                self.shared_taste,
+                "must lie in [0, 1)",
+            ));
+        }
         if !self.drift.rotation_per_step.is_finite() {
             return Err(RecommenderError::param(
                 "rotation_per_step",
@@ -185,6 +200,18 @@ fn normalise(v: &mut [f64]) {
     }
 }
 
+/// A user's preference with shared taste `share` of `trend`: normalise(share·trend +
+/// (1 − share)·own). `own` as is when there is no trend.
+fn with_trend(mut own: Vec<f64>, trend: Option<&[f64]>, share: f64) -> Vec<f64> {
+    if let Some(trend) = trend {
+        for (x, t) in own.iter_mut().zip(trend) {
+            *x = share * t + (1.0 - share) * *x;
+        }
+        normalise(&mut own);
+    }
+    own
+}
+
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
@@ -200,6 +227,9 @@ pub struct Population {
     user_features: Vec<Vec<f64>>,
     user_sampler: Option<Zipf>,
     drift_rng: SimRng,
+    /// The shared trend and the stream that redraws it, with shared taste only (no draw at
+    /// all without it, so populations without it are the same as before it existed).
+    trend: Option<(Vec<f64>, SimRng)>,
     step: u64,
     /// `config.drift.abrupt_at`, sorted.
     abrupt_steps: Vec<u64>,
@@ -231,8 +261,19 @@ impl Population {
             item_category.push(category as u32);
             base_popularity.push(item_rng.normal(0.0, config.click_model.base_popularity_sd));
         }
+        let trend = (config.shared_taste > 0.0).then(|| {
+            let mut trend_rng = streams.stream("population.trend");
+            (unit_vector(config.dims, &mut trend_rng), trend_rng)
+        });
         let user_features = (0..config.users)
-            .map(|_| unit_vector(config.dims, &mut user_rng))
+            .map(|_| {
+                let own = unit_vector(config.dims, &mut user_rng);
+                with_trend(
+                    own,
+                    trend.as_ref().map(|(t, _)| t.as_slice()),
+                    config.shared_taste,
+                )
+            })
             .collect();
         let user_sampler = (config.user_activity_zipf > 0.0)
             .then(|| Zipf::new(config.users, config.user_activity_zipf));
@@ -244,6 +285,7 @@ impl Population {
             user_features,
             user_sampler,
             drift_rng: streams.stream("population.drift"),
+            trend,
             step: 0,
             abrupt_steps: {
                 let mut steps = config.drift.abrupt_at.clone();
@@ -282,8 +324,13 @@ impl Population {
             }
             self.abrupt_applied += 1;
             let dims = self.config.dims;
+            if let Some((trend, trend_rng)) = &mut self.trend {
+                *trend = unit_vector(dims, trend_rng);
+            }
+            let trend = self.trend.as_ref().map(|(t, _)| t.as_slice());
             for user in &mut self.user_features {
-                *user = unit_vector(dims, &mut self.drift_rng);
+                let own = unit_vector(dims, &mut self.drift_rng);
+                *user = with_trend(own, trend, self.config.shared_taste);
             }
             notes.push(format!(
                 "abrupt drift at step {step}: every user's preferences redrawn"
@@ -533,6 +580,66 @@ mod tests {
         // The second listed step redraws again.
         assert!(p.advance_to(30).is_some());
         assert_ne!(p.user_features(3), after);
+    }
+
+    /// Each item's click logit averaged over every user.
+    fn mean_logits(p: &Population) -> Vec<f64> {
+        (0..p.items())
+            .map(|item| {
+                let total: f64 = (0..p.users())
+                    .map(|user| p.item_logit(&p.user_features(user), item))
+                    .sum();
+                total / p.users() as f64
+            })
+            .collect()
+    }
+
+    fn spread(values: &[f64]) -> f64 {
+        let max = values.iter().copied().fold(f64::MIN, f64::max);
+        let min = values.iter().copied().fold(f64::MAX, f64::min);
+        max - min
+    }
+
+    #[test]
+    fn shared_taste_makes_items_appeal_to_most_users_and_drift_moves_which() {
+        let config = |shared_taste| PopulationConfig {
+            shared_taste,
+            click_model: ClickModel {
+                base_popularity_sd: 0.0,
+                ..ClickModel::default()
+            },
+            drift: DriftConfig {
+                abrupt_at: vec![10],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let independent = population(config(0.0), 5);
+        let mut shared = population(config(0.8), 5);
+        // Independent users average out: every item appeals about equally. A shared taste
+        // sets some items well above others for the population as a whole.
+        let before = mean_logits(&shared);
+        assert!(spread(&mean_logits(&independent)) < 0.5);
+        assert!(spread(&before) > 1.5, "{before:?}");
+        assert!(shared.advance_to(10).is_some());
+        let after = mean_logits(&shared);
+        let moved: f64 = before.iter().zip(&after).map(|(b, a)| (b - a).abs()).sum();
+        assert!(moved / before.len() as f64 > 0.3, "{before:?} {after:?}");
+        // Without shared taste, nothing is drawn for it: the world is the one it always was.
+        let plain = population(PopulationConfig::default(), 5);
+        let zero = population(
+            PopulationConfig {
+                shared_taste: 0.0,
+                ..PopulationConfig::default()
+            },
+            5,
+        );
+        assert_eq!(plain.user_features(7), zero.user_features(7));
+        let bad = PopulationConfig {
+            shared_taste: 1.0,
+            ..PopulationConfig::default()
+        };
+        assert!(bad.validate().is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!   Chromium, then the Playwright end-to-end tests (after `dist`, so over the wasm's budget
 //!   they do not run).
 //! - `wasm-test -p CRATE [--browser]`: one crate's wasm32 tests.
-//! - `bench [all|sim|objstore|engine|recommender|web]`: benchmarks, figures printed.
+//! - `bench [all|sim|objstore|engine|recommender|lab|web]`: benchmarks, figures printed.
 //! - `fuzz [--seconds N | --executions N] [--target NAME] [--seed S] [--replay I] [--list]`:
 //!   every decoder of outside bytes under a seeded mutation loop (crates/fuzz), executions
 //!   per second printed; a finding prints its input and seed and fails.

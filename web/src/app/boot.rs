@@ -7,8 +7,14 @@
 //! refused link stays in the address bar, so it can be read and copied, until the visitor
 //! changes the scenario. [`open`] and [`follow`] decide all of this without the browser, so
 //! they are tested natively; the hooks only read and write the address.
+//!
+//! `#chapter=NAME` asks for a chapter instead: the page opens on its defaults, keeps the
+//! address, and [`super::chapter::open_chapter`] fetches the chapter and restarts on its
+//! scenario.
 
+use super::chapter::{self, OpenChapter, SharedChapters};
 use super::{Action, Message, SharedSession};
+use crate::chapter_play;
 use crate::format;
 use crate::link::{self, LinkRequest};
 use crate::session::{Milestone, Session};
@@ -186,6 +192,7 @@ pub struct Booted {
     pub session: SharedSession,
     pub message: Option<Message>,
     pub kept_address: KeptAddress,
+    pub chapters: SharedChapters,
 }
 
 /// Reads the address once, when the page mounts, and opens the session on it.
@@ -193,6 +200,15 @@ pub struct Booted {
 pub fn use_boot() -> Booted {
     let opened = use_mut_ref(|| {
         let (hash, search) = location_parts();
+        if let Some(name) = chapter_play::requested(&hash) {
+            // The chapter is fetched once the page is up; the address waits for it.
+            let shown: String = name.chars().take(chapter_play::MAX_NAME_BYTES).collect();
+            return Some(Opened {
+                session: default_session(),
+                message: Some(Message::info(format!("Opening the chapter “{shown}”…"))),
+                keep_address: true,
+            });
+        }
         Some(open(link::parse(&hash, &search)))
     });
     let first = opened.borrow_mut().take();
@@ -205,10 +221,12 @@ pub fn use_boot() -> Booted {
     });
     let kept_address =
         use_mut_ref(|| keep.then(|| link::fragment(session.borrow().scenario(), None)));
+    let chapters = use_mut_ref(chapter::Chapters::default);
     Booted {
         session: SharedSession(session),
         message,
         kept_address,
+        chapters: SharedChapters(chapters),
     }
 }
 
@@ -216,18 +234,36 @@ pub fn use_boot() -> Booted {
 #[hook]
 pub fn use_link_listener(
     session: &SharedSession,
+    chapters: &SharedChapters,
     kept_address: &KeptAddress,
     dispatcher: UseReducerDispatcher<super::UiState>,
 ) {
     let session = session.clone();
+    let chapters = chapters.clone();
     let kept_address = kept_address.clone();
     use_effect_with((), move |_| {
         let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
             let (hash, search) = location_parts();
+            if let Some(name) = chapter_play::requested(&hash) {
+                chapter::open_chapter(
+                    name.to_string(),
+                    session.clone(),
+                    chapters.clone(),
+                    kept_address.clone(),
+                    dispatcher.clone(),
+                );
+                return;
+            }
             let mut session = session.0.borrow_mut();
+            let before = session.scenario().clone();
             let followed = follow(&mut session, link::parse(&hash, &search));
             if followed.keep_address {
                 *kept_address.borrow_mut() = Some(link::fragment(session.scenario(), None));
+            }
+            if *session.scenario() != before || followed.rebuilding {
+                // Another scenario is on show: the chapter's story no longer describes it.
+                chapters.0.borrow_mut().open = OpenChapter::None;
+                dispatcher.dispatch(Action::BeatRun(None));
             }
             drop(session);
             if followed.rebuilding {
@@ -239,6 +275,31 @@ pub fn use_link_listener(
             dispatcher.dispatch(Action::Redraw);
         });
         move || drop(listener)
+    });
+}
+
+/// Opens the chapter the address names when the page opens (see [`use_boot`]).
+#[hook]
+pub fn use_chapter_at_boot(
+    session: &SharedSession,
+    chapters: &SharedChapters,
+    kept_address: &KeptAddress,
+    dispatcher: UseReducerDispatcher<super::UiState>,
+) {
+    let session = session.clone();
+    let chapters = chapters.clone();
+    let kept_address = kept_address.clone();
+    use_effect_with((), move |_| {
+        let (hash, _) = location_parts();
+        if let Some(name) = chapter_play::requested(&hash) {
+            chapter::open_chapter(
+                name.to_string(),
+                session,
+                chapters,
+                kept_address,
+                dispatcher,
+            );
+        }
     });
 }
 

@@ -5,13 +5,16 @@
 //! spent (the [`Pacer`] steers it from the frame intervals, so frames stay on time); when the
 //! simulation cannot keep up, the effective speed shown drops below the requested one instead
 //! of the page stuttering. The same loop runs rebuilds (scrubbing, fault injection,
-//! recommender changes) and "run to the end" in bounded slices, with a progress bar. The views
+//! recommender changes), "run to the end" and a chapter's run to its next beat in bounded
+//! slices, with a progress bar. The views
 //! are redrawn at most every [`REDRAW_INTERVAL_MS`]; the frames in between only simulate.
 //!
 //! The effect that owns the frame handle cancels it when it is torn down, so the loop runs
 //! exactly while the page plays, runs to the end or rebuilds.
 
+use super::chapter::{self, SharedChapters};
 use super::{error, info, wall_ms, Action, SharedSession, UiState};
+use crate::chapter_play::{self, BeatStop};
 use crate::format;
 use crate::pacer::Pacer;
 use crate::session::Session;
@@ -34,8 +37,12 @@ pub const MAX_FRAME_MS: f64 = 100.0;
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Mode {
     Idle,
-    Play { speed: f64 },
+    Play {
+        speed: f64,
+    },
     ToEnd,
+    /// As fast as the budget allows, to a chapter beat's stop.
+    Beat(BeatStop),
 }
 
 /// What one frame did: simulated time gained (while playing) and wall time spent on it.
@@ -46,6 +53,7 @@ struct FrameWork {
 
 fn run_frame(
     session: &Rc<RefCell<Session>>,
+    chapters: &SharedChapters,
     dispatcher: &UseReducerDispatcher<UiState>,
     mode: Mode,
     wall_dt_ms: f64,
@@ -76,6 +84,23 @@ fn run_frame(
     } else {
         match mode {
             Mode::Idle => {}
+            Mode::Beat(stop) => loop {
+                match chapter_play::play_toward(&mut session, stop, SLICE_EVENTS) {
+                    Ok(true) => {
+                        chapter::beat_reached(&session, chapters, dispatcher);
+                        break;
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        dispatcher.dispatch(Action::BeatRun(None));
+                        dispatcher.dispatch(error(format!("The simulation stopped: {e}")));
+                        break;
+                    }
+                }
+                if wall_ms() - start > budget_ms {
+                    break;
+                }
+            },
             Mode::ToEnd => loop {
                 if session.lab().finished() {
                     dispatcher.dispatch(Action::ToEnd(false));
@@ -176,6 +201,7 @@ struct Pacing {
 fn schedule_frame(
     slot: Rc<RefCell<Option<AnimationFrame>>>,
     session: Rc<RefCell<Session>>,
+    chapters: SharedChapters,
     dispatcher: UseReducerDispatcher<UiState>,
     mode: Mode,
     pacing: Pacing,
@@ -197,7 +223,7 @@ fn schedule_frame(
             pacer.budget_ms(if due { *pacing.render_ms.borrow() } else { 0.0 })
         };
         let dt = interval.clamp(0.0, MAX_FRAME_MS);
-        let work = run_frame(&session, &dispatcher, mode, dt, budget_ms);
+        let work = run_frame(&session, &chapters, &dispatcher, mode, dt, budget_ms);
         pacing.pacer.borrow_mut().spent(budget_ms, work.work_ms);
         let mut redraw = pacing.redraw.borrow_mut();
         if let Some(sim_ms) = work.played_ms {
@@ -221,6 +247,7 @@ fn schedule_frame(
         schedule_frame(
             next_slot,
             session,
+            chapters,
             dispatcher,
             mode,
             pacing,
@@ -247,11 +274,12 @@ pub fn use_render_clock() -> Rc<RefCell<f64>> {
     render_ms
 }
 
-/// Runs the frame loop while the page plays, runs to the end or rebuilds; the effect owns
+/// Runs the frame loop while the page plays, runs to the end or to a beat, or rebuilds; the effect owns
 /// the frame handle and drops it (cancelling the frame) when any of those changes.
 #[hook]
 pub fn use_frame_loop(
     session: &SharedSession,
+    chapters: &SharedChapters,
     state: &UseReducerHandle<UiState>,
     render_ms: &Rc<RefCell<f64>>,
 ) {
@@ -264,7 +292,10 @@ pub fn use_frame_loop(
         render_ms: render_ms.clone(),
         redraw: Rc::new(RefCell::new(Redraw::default())),
     };
-    let mode = if state.to_end {
+    let chapters = chapters.clone();
+    let mode = if let Some(stop) = state.beat_run {
+        Mode::Beat(stop)
+    } else if state.to_end {
         Mode::ToEnd
     } else if state.playing {
         Mode::Play {
@@ -273,11 +304,19 @@ pub fn use_frame_loop(
     } else {
         Mode::Idle
     };
-    let running = state.playing || state.to_end || state.rebuilding;
+    let running = state.playing || state.to_end || state.rebuilding || state.beat_run.is_some();
     use_effect_with((running, mode), move |(running, mode)| {
         let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
         if *running {
-            schedule_frame(slot.clone(), session, dispatcher, *mode, pacing, None);
+            schedule_frame(
+                slot.clone(),
+                session,
+                chapters,
+                dispatcher,
+                *mode,
+                pacing,
+                None,
+            );
         }
         move || {
             slot.borrow_mut().take();

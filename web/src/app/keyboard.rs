@@ -1,7 +1,9 @@
-//! The page's keys: Space plays or pauses, "." steps one simulation event. Neither fires
-//! while the visitor types in a field or holds a modifier, and a focused button keeps Space
-//! for itself.
+//! The page's keys: Space plays or pauses, "." steps one simulation event, and while a
+//! chapter is open → or PageDown plays to its next beat and ← or PageUp goes back one (the
+//! keys presentation clickers send). None fires while the visitor types in a field or holds
+//! a modifier, and a focused button keeps Space for itself.
 
+use super::chapter::{self, SharedChapters};
 use super::{error, Action, SharedSession, UiState};
 use gloo::events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
@@ -12,6 +14,8 @@ use yew::prelude::*;
 pub enum KeyAction {
     TogglePlay,
     Step,
+    NextBeat,
+    PreviousBeat,
 }
 
 /// The action for `key` pressed on an element named `tag` (`INPUT`, `BUTTON`, …), if any.
@@ -23,14 +27,21 @@ pub fn key_action(key: &str, tag: &str, modified: bool) -> Option<KeyAction> {
     match key {
         " " if tag != "BUTTON" => Some(KeyAction::TogglePlay),
         "." => Some(KeyAction::Step),
+        "ArrowRight" | "PageDown" => Some(KeyAction::NextBeat),
+        "ArrowLeft" | "PageUp" => Some(KeyAction::PreviousBeat),
         _ => None,
     }
 }
 
 /// Listens for the page's keys on the document while the page is mounted.
 #[hook]
-pub fn use_keyboard(session: &SharedSession, dispatcher: UseReducerDispatcher<UiState>) {
+pub fn use_keyboard(
+    session: &SharedSession,
+    chapters: &SharedChapters,
+    dispatcher: UseReducerDispatcher<UiState>,
+) {
     let session = session.clone();
+    let chapters = chapters.clone();
     use_effect_with((), move |_| {
         // Not passive: Space must not also scroll the page.
         let options = EventListenerOptions::enable_prevent_default();
@@ -60,6 +71,17 @@ pub fn use_keyboard(session: &SharedSession, dispatcher: UseReducerDispatcher<Ui
                             Err(e) => {
                                 dispatcher.dispatch(error(format!("The simulation stopped: {e}")))
                             }
+                        }
+                    }
+                    // Without a chapter the keys keep their usual meaning (scrolling).
+                    Some(beat @ (KeyAction::NextBeat | KeyAction::PreviousBeat)) => {
+                        let used = if beat == KeyAction::NextBeat {
+                            chapter::next_beat(&session, &chapters, &dispatcher)
+                        } else {
+                            chapter::previous_beat(&session, &chapters, &dispatcher)
+                        };
+                        if used {
+                            event.prevent_default();
                         }
                     }
                     None => {}
@@ -93,5 +115,21 @@ mod tests {
             "a shortcut of the browser"
         );
         assert_eq!(key_action("x", "BODY", false), None);
+        for key in ["ArrowRight", "PageDown"] {
+            assert_eq!(key_action(key, "BODY", false), Some(KeyAction::NextBeat));
+            assert_eq!(key_action(key, "BUTTON", false), Some(KeyAction::NextBeat));
+        }
+        for key in ["ArrowLeft", "PageUp"] {
+            assert_eq!(
+                key_action(key, "BODY", false),
+                Some(KeyAction::PreviousBeat)
+            );
+        }
+        assert_eq!(
+            key_action("ArrowRight", "INPUT", false),
+            None,
+            "moving a slider or the caret"
+        );
+        assert_eq!(key_action("ArrowLeft", "BODY", true), None, "browser back");
     }
 }

@@ -9,7 +9,9 @@
 //!   address bar kept in step with the scenario (a refused link stays there);
 //! - [`frame_loop`]: the animation-frame loop that advances simulated time within a wall-time
 //!   budget, runs rebuilds and "run to the end", and measures how long drawing takes;
-//! - [`keyboard`]: Space plays or pauses, "." steps one event;
+//! - [`keyboard`]: Space plays or pauses, "." steps one event, → and PageDown play to a
+//!   chapter's next beat, ← and PageUp go back one;
+//! - [`chapter`]: `#chapter=NAME`, the chapter panel above the views and the Chapters tab;
 //! - [`commands`]: what a panel's [`Command`] does to the session, and the message it gives;
 //! - [`time_bar`]: play, step, speed, seed, scrubbing, go to, the trace hash, the progress bar
 //!   and the message bar;
@@ -19,12 +21,14 @@
 //! happened by dispatching an [`Action`].
 
 pub mod boot;
+pub mod chapter;
 pub mod commands;
 pub mod frame_loop;
 pub mod keyboard;
 pub mod tabs;
 pub mod time_bar;
 
+use crate::chapter_play::BeatStop;
 use crate::command::Command;
 use crate::session::Session;
 use std::cell::RefCell;
@@ -44,6 +48,7 @@ pub enum Tab {
     Storage,
     Recommender,
     Scenario,
+    Chapters,
 }
 
 /// One line of the message bar: an outcome, or an error that says what was wrong.
@@ -83,6 +88,8 @@ pub struct UiState {
     pub frame_budget_ms: f64,
     pub rebuilding: bool,
     pub to_end: bool,
+    /// Playing to a chapter's next beat: where it stops.
+    pub beat_run: Option<BeatStop>,
     /// Bumped on every frame and command, so the view re-renders from the session.
     pub frame: u64,
 }
@@ -100,6 +107,7 @@ impl UiState {
             frame_budget_ms: 0.0,
             rebuilding,
             to_end: false,
+            beat_run: None,
             frame: 0,
         }
     }
@@ -118,6 +126,8 @@ pub enum Action {
     },
     Rebuilding(bool),
     ToEnd(bool),
+    /// Plays to a chapter beat's stop (fast, like a run to the end), or stops doing so.
+    BeatRun(Option<BeatStop>),
     Redraw,
 }
 
@@ -129,8 +139,12 @@ impl Reducible for UiState {
             Action::TogglePlay => {
                 next.playing = !next.playing;
                 next.to_end = false;
+                next.beat_run = None;
             }
-            Action::Pause => next.playing = false,
+            Action::Pause => {
+                next.playing = false;
+                next.beat_run = None;
+            }
             Action::SetSpeedLog10(value) => {
                 next.speed_log10 = value.clamp(SPEED_LOG10_MIN, SPEED_LOG10_MAX)
             }
@@ -156,6 +170,14 @@ impl Reducible for UiState {
                 next.to_end = on;
                 if on {
                     next.playing = false;
+                    next.beat_run = None;
+                }
+            }
+            Action::BeatRun(stop) => {
+                next.beat_run = stop;
+                if stop.is_some() {
+                    next.playing = false;
+                    next.to_end = false;
                 }
             }
             Action::Redraw => next.frame += 1,
@@ -203,11 +225,61 @@ pub fn app() -> Html {
     let session = booted.session.clone();
     let state =
         use_reducer(|| UiState::start(booted.message.clone(), session.0.borrow().rebuilding()));
+    let chapters = booted.chapters.clone();
     let render_ms = frame_loop::use_render_clock();
-    frame_loop::use_frame_loop(&session, &state, &render_ms);
-    keyboard::use_keyboard(&session, state.dispatcher());
-    boot::use_link_listener(&session, &booted.kept_address, state.dispatcher());
+    frame_loop::use_frame_loop(&session, &chapters, &state, &render_ms);
+    keyboard::use_keyboard(&session, &chapters, state.dispatcher());
+    boot::use_link_listener(
+        &session,
+        &chapters,
+        &booted.kept_address,
+        state.dispatcher(),
+    );
     boot::use_address_bar(&session, &booted.kept_address);
+    boot::use_chapter_at_boot(
+        &session,
+        &chapters,
+        &booted.kept_address,
+        state.dispatcher(),
+    );
+    chapter::use_beat_highlight(&chapters);
+    let on_next = {
+        let (session, chapters, dispatcher) =
+            (session.clone(), chapters.clone(), state.dispatcher());
+        Callback::from(move |()| {
+            chapter::next_beat(&session, &chapters, &dispatcher);
+        })
+    };
+    let on_previous = {
+        let (session, chapters, dispatcher) =
+            (session.clone(), chapters.clone(), state.dispatcher());
+        Callback::from(move |()| {
+            chapter::previous_beat(&session, &chapters, &dispatcher);
+        })
+    };
+    let on_open_chapter = {
+        let (session, chapters, dispatcher) =
+            (session.clone(), chapters.clone(), state.dispatcher());
+        let kept_address = booted.kept_address.clone();
+        Callback::from(move |name: String| {
+            let wanted = format!("#chapter={name}");
+            let location = gloo::utils::window().location();
+            if location.hash().unwrap_or_default() == wanted {
+                // The same address fires no hash change: open it again here.
+                chapter::open_chapter(
+                    name,
+                    session.clone(),
+                    chapters.clone(),
+                    kept_address.clone(),
+                    dispatcher.clone(),
+                );
+            } else if let Err(e) = location.set_hash(&wanted) {
+                dispatcher.dispatch(error(format!(
+                    "The address could not be set to {wanted}: {e:?}"
+                )));
+            }
+        })
+    };
 
     let on_command = {
         let session = session.clone();
@@ -233,7 +305,8 @@ pub fn app() -> Html {
         <time_bar::TimeBar session={session.clone()} state={state.clone()}>
             { tabs::tab_strip(&state, render_ms) }
         </time_bar::TimeBar>
-        <main><tabs::TabBody session={session} state={state} on_command={on_command} /></main>
+        <chapter::ChapterPanel chapters={chapters.clone()} state={state.clone()} on_next={on_next} on_previous={on_previous} />
+        <main><tabs::TabBody session={session} chapters={chapters} state={state} on_command={on_command} on_open_chapter={on_open_chapter} /></main>
         </>
     }
 }

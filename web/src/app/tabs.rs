@@ -1,10 +1,11 @@
 //! The tabs: the strip that switches them (with the last frame's statistics beside it) and
 //! the open tab's view — Storage (the storage view with the live controls and the chaos
 //! panel), Recommender (with off-policy evaluation, refreshed while the tab is open) and
-//! Scenario & sharing. Each view gets a model built from the session; panels answer with
+//! Scenario & sharing, and the Chapters index. Each view gets a model built from the session; panels answer with
 //! `Command`s, which the root applies.
 
 use super::boot::page_url;
+use super::chapter::{ChapterIndex, SharedChapters};
 use super::{wall_ms, Action, SharedSession, Tab, UiState};
 use crate::chaos::ChaosPanel;
 use crate::command::Command;
@@ -35,6 +36,7 @@ pub fn tab_strip(state: &UseReducerHandle<UiState>, render_ms: f64) -> Html {
             { tab_button(Tab::Storage, "tab-storage", "Storage") }
             { tab_button(Tab::Recommender, "tab-recommender", "Recommender") }
             { tab_button(Tab::Scenario, "tab-scenario", "Scenario & sharing") }
+            { tab_button(Tab::Chapters, "tab-chapters", "Chapters") }
             <span class="frame-stats muted" id="frame-work">{ format!("last frame: {:.1} ms simulating (budget {:.1} ms) · {:.1} ms drawing", state.frame_work_ms, state.frame_budget_ms, render_ms) }</span>
         </nav>
     }
@@ -43,8 +45,10 @@ pub fn tab_strip(state: &UseReducerHandle<UiState>, render_ms: f64) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct TabBodyProps {
     pub session: SharedSession,
+    pub chapters: SharedChapters,
     pub state: UseReducerHandle<UiState>,
     pub on_command: Callback<Command>,
+    pub on_open_chapter: Callback<String>,
 }
 
 #[function_component(TabBody)]
@@ -79,6 +83,9 @@ pub fn tab_body(props: &TabBodyProps) -> Html {
                 RecommenderModel::from_session(&session, cache.result.clone(), cache.error.clone());
             html! { <RecommenderView model={model} on_command={on_command} disabled={busy} /> }
         }
+        Tab::Chapters => html! {
+            <ChapterIndex chapters={props.chapters.clone()} state={props.state.clone()} on_open={props.on_open_chapter.clone()} />
+        },
         Tab::Scenario => {
             let now_ms_floor = session.now().as_nanos() / 1_000_000;
             let fragment = link::fragment(scenario, None);

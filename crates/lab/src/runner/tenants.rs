@@ -72,14 +72,17 @@ impl TenantTally {
     pub(super) fn observe(&mut self, kind: &EventKind, now: SimTime) {
         match kind {
             EventKind::ClientOp { op, start, ok, .. } => {
-                let counts = self.ops.entry(op.clone()).or_default();
+                let counts = match self.ops.get_mut(*op) {
+                    Some(counts) => counts,
+                    None => self.ops.entry((*op).to_string()).or_default(),
+                };
                 if *ok {
                     counts.ok += 1;
                 } else {
                     counts.failed += 1;
                 }
                 let nanos = now.saturating_since(*start).as_nanos();
-                match op.as_str() {
+                match *op {
                     "get" | "scan" => self.read_latency_nanos.record(nanos),
                     _ => self.write_latency_nanos.record(nanos),
                 }

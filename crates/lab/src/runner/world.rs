@@ -236,9 +236,16 @@ impl World {
         });
     }
 
-    pub(super) fn record_op(&self, op: &str, bytes: u64, start: SimTime, ok: bool, durable: bool) {
+    pub(super) fn record_op(
+        &self,
+        op: &'static str,
+        bytes: u64,
+        start: SimTime,
+        ok: bool,
+        durable: bool,
+    ) {
         self.record(EventKind::ClientOp {
-            op: op.to_string(),
+            op,
             bytes,
             start,
             ok,

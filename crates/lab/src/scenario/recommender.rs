@@ -120,6 +120,14 @@ pub struct PopulationSpec {
     /// model's default).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position_bias: Option<Vec<f64>>,
+    /// How much of each user's preference is a trend all users share, in [0, 1): with it, an
+    /// abrupt drift changes what most users like at once (0, the default: independent users).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shared_taste: f64,
+}
+
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
 }
 
 impl Default for PopulationSpec {
@@ -133,6 +141,7 @@ impl Default for PopulationSpec {
             slates_per_sec: 20.0,
             feedback_gain: 0.0,
             position_bias: None,
+            shared_taste: 0.0,
         }
     }
 }

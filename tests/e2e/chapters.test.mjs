@@ -1,0 +1,123 @@
+// Chapters: every chapter in chapters/index.json opens from its address (#chapter=NAME, at
+// boot and as a hash change), shows its title and question in the panel above the fold at
+// 1280×720, and walks to its last beat with the keys a presentation clicker sends (→ and
+// PageDown), the counter and the caption following; PageUp and ← go back a beat; the beat's
+// figures are outlined; a name that does not exist gets a message that lists the chapters;
+// the Chapters tab lists them all and opens one; a file that does not read shows its error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPlayground, screenshot, BASE_URL } from './harness.mjs';
+
+const FIGURES_CHECKED = ['puts-per-1000', 'lsm', 'write-amp', 'hist-read', 'hist-write'];
+
+async function fetchJson(path) {
+  const response = await fetch(new URL(path, BASE_URL));
+  assert.equal(response.status, 200, path);
+  return response.json();
+}
+
+async function counterIs(page, text, timeout = 90000) {
+  await page.waitForFunction(
+    (t) => document.querySelector('#beat-counter')?.textContent === t, text, { timeout });
+}
+
+/** Checks the panel for `entry`, then walks every beat of `chapter` with the keyboard. */
+async function walk(page, entry, chapter) {
+  const n = chapter.beats.length;
+  await page.locator('#chapter-title').waitFor({ timeout: 30000 });
+  await page.waitForFunction((t) => document.querySelector('#chapter-title')?.textContent === t, entry.title);
+  assert.equal(await page.locator('#chapter-question').textContent(), entry.question);
+  await counterIs(page, `before beat 1 of ${n}`);
+  await page.evaluate(() => document.activeElement?.blur());
+  for (let k = 1; k <= n; k += 1) {
+    await page.keyboard.press(k % 2 === 1 ? 'ArrowRight' : 'PageDown');
+    await counterIs(page, `beat ${k} of ${n}`);
+    const beat = chapter.beats[k - 1];
+    assert.equal(await page.locator('#chapter-caption').textContent(), beat.caption, `${entry.name} beat ${k}`);
+    for (const id of (beat.highlight ?? []).filter((f) => FIGURES_CHECKED.includes(f))) {
+      await page.waitForFunction((i) => document.getElementById(i)?.classList.contains('beat-highlight'), id,
+        { timeout: 5000 });
+    }
+  }
+  assert.equal(await page.locator('#beat-next').isDisabled(), true, 'nothing after the last beat');
+}
+
+test('every chapter opens from its address and walks to its last beat by keyboard', async () => {
+  const index = await fetchJson('chapters/index.json');
+  assert.ok(index.length >= 11, `${index.length} chapters`);
+  const [first, ...rest] = index;
+  const session = await openPlayground(`#chapter=${first.name}`);
+  try {
+    const { page } = session;
+    await page.setViewportSize({ width: 1280, height: 720 });
+    const firstChapter = await fetchJson(`chapters/${first.name}.json`);
+    await page.locator('#chapter-title').waitFor({ timeout: 30000 });
+    const panel = await page.locator('#chapter').boundingBox();
+    assert.ok(panel.y + panel.height <= 720, `the chapter panel ends at ${panel.y + panel.height}px, below the fold`);
+    await screenshot(page, 'chapter-start');
+    await walk(page, first, firstChapter);
+    assert.ok(page.url().endsWith(`#chapter=${first.name}`), `the address keeps the chapter: ${page.url()}`);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.screenshot({ path: `${process.env.STRATA_ARTIFACTS ?? 'artifacts'}/chapter-last-beat-1280x720.png` });
+
+    // Back a beat (re-simulating to its stop), then forward again.
+    const n = firstChapter.beats.length;
+    await page.keyboard.press('PageUp');
+    await counterIs(page, `beat ${n - 1} of ${n}`);
+    assert.equal(await page.locator('#chapter-caption').textContent(), firstChapter.beats[n - 2].caption);
+    await page.waitForFunction(() => !document.querySelector('#progress'), null, { timeout: 30000 });
+    await page.keyboard.press('ArrowLeft');
+    await counterIs(page, n > 2 ? `beat ${n - 2} of ${n}` : `before beat 1 of ${n}`);
+    await page.waitForFunction(() => !document.querySelector('#progress'), null, { timeout: 30000 });
+    await page.keyboard.press('ArrowRight');
+    await counterIs(page, `beat ${n - 1} of ${n}`);
+
+    for (const entry of rest) {
+      const chapter = await fetchJson(`chapters/${entry.name}.json`);
+      await page.evaluate((name) => { window.location.hash = `#chapter=${name}`; }, entry.name);
+      await walk(page, entry, chapter);
+    }
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});
+
+test('an unknown chapter lists the chapters there are; the Chapters tab opens one', async () => {
+  const index = await fetchJson('chapters/index.json');
+  const session = await openPlayground('#chapter=nope');
+  try {
+    const { page } = session;
+    await page.locator('#chapter-error').waitFor({ timeout: 30000 });
+    const message = await page.locator('#chapter-error').textContent();
+    assert.match(message, /no chapter “nope”/);
+    for (const entry of index) assert.ok(message.includes(entry.name), `${entry.name} in: ${message}`);
+    assert.match(await page.locator('#message').textContent(), /no chapter “nope”/);
+    await page.click('#tab-chapters');
+    await page.waitForFunction((n) => document.querySelectorAll('.chapter-link').length === n, index.length);
+    const questions = await page.locator('#chapter-index').textContent();
+    for (const entry of index) assert.ok(questions.includes(entry.question), entry.question);
+    await screenshot(page, 'chapter-index');
+    const chosen = index[index.length - 1];
+    await page.click(`.chapter-link[data-chapter="${chosen.name}"]`);
+    await page.waitForFunction((t) => document.querySelector('#chapter-title')?.textContent === t, chosen.title,
+      { timeout: 30000 });
+    assert.ok(page.url().endsWith(`#chapter=${chosen.name}`), page.url());
+    assert.equal(await page.locator('#chapter-error').count(), 0);
+
+    // A file that does not read shows its error, and the page keeps the run it had.
+    const other = index[0];
+    await page.route(`**/chapters/${other.name}.json`, (route) => route.fulfill({
+      status: 200, contentType: 'application/json', body: '{"title": "cut short',
+    }));
+    await page.evaluate((name) => { window.location.hash = `#chapter=${name}`; }, other.name);
+    await page.locator('#chapter-error').waitFor({ timeout: 30000 });
+    assert.match(await page.locator('#chapter-error').textContent(), new RegExp(`“${other.name}” could not be read`));
+    await page.click('#play');
+    await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 0.2);
+    await page.click('#play');
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});

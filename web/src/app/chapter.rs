@@ -1,0 +1,478 @@
+//! Chapters in the page: the address `#chapter=NAME` opens one, the chapter panel above the
+//! views shows its title, question and the caption of the beat on show, next and previous
+//! play to the beats' stops, and the Chapters tab lists them all.
+//!
+//! The chapter files are not in the wasm: `cargo xtask dist` copies them to `chapters/` beside
+//! the page with an index (`chapters/index.json`), and the page fetches the index and the file
+//! it needs when a chapter is asked for. A name that is not in the index gets a message that
+//! lists the chapters there are; a file that cannot be fetched or read shows its error in the
+//! panel and the message bar, and the page goes on with the run it had.
+//!
+//! What a beat is and where it stops is decided without the browser, in
+//! [`crate::chapter_play`]; the frame loop plays to a stop ([`Action::BeatRun`]) in bounded
+//! slices, as it runs "to the end", and records the stop reached here.
+
+use super::{error, info, Action, SharedSession, Tab, UiState};
+use crate::chapter_play::{self, ChapterPlay, IndexEntry};
+use crate::link;
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Where the page fetches the chapters from, relative to the page.
+pub const CHAPTERS_DIR: &str = "chapters";
+
+/// The recommender view's figures: a beat that points only at these is shown on its tab.
+const RECOMMENDER_FIGURES: &[&str] = &["regret", "ctr", "coverage", "gini", "ope", "guardrails"];
+
+/// The chapter index, fetched the first time it is needed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum IndexState {
+    #[default]
+    NotLoaded,
+    Loading,
+    Loaded(Rc<Vec<IndexEntry>>),
+    Failed(String),
+}
+
+/// The chapter on show, if any.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum OpenChapter {
+    #[default]
+    None,
+    Loading(String),
+    Failed {
+        name: String,
+        error: String,
+    },
+    Ready(Box<ChapterPlay>),
+}
+
+/// The page's chapters: the index and the chapter on show.
+#[derive(Debug, Default)]
+pub struct Chapters {
+    pub index: IndexState,
+    pub open: OpenChapter,
+}
+
+impl Chapters {
+    /// The chapter being played, if one is ready.
+    pub fn playing(&self) -> Option<&ChapterPlay> {
+        match &self.open {
+            OpenChapter::Ready(play) => Some(play),
+            _ => None,
+        }
+    }
+}
+
+/// The chapters, shared by the root and its parts like the session (equal when the same).
+#[derive(Clone, Default)]
+pub struct SharedChapters(pub Rc<RefCell<Chapters>>);
+
+impl PartialEq for SharedChapters {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The page's elements that show the figure a beat names: the recommender's figures are a
+/// number and a chart each; every other name is an element id of the storage view.
+pub fn elements_of(figure: &str) -> &[&str] {
+    match figure {
+        "regret" => &["rec-regret", "chart-regret"],
+        "ctr" => &["rec-ctr", "chart-ctr"],
+        "coverage" => &["rec-coverage", "chart-coverage"],
+        "gini" => &["rec-gini", "chart-gini"],
+        "ope" => &["ope-chart", "ope-empty"],
+        "guardrails" => &["rec-exploration", "guard-change"],
+        _ => &[],
+    }
+}
+
+/// The tab that shows what `highlight` points at: the Recommender tab when it names only the
+/// recommender's figures, the Storage tab when it names any other, none when it is empty.
+pub fn tab_for(highlight: &[String]) -> Option<Tab> {
+    if highlight.is_empty() {
+        None
+    } else if highlight
+        .iter()
+        .all(|id| RECOMMENDER_FIGURES.contains(&id.as_str()))
+    {
+        Some(Tab::Recommender)
+    } else {
+        Some(Tab::Storage)
+    }
+}
+
+/// The tab a chapter opens on: the one its beats point at first.
+fn opening_tab(play: &ChapterPlay) -> Tab {
+    play.chapter
+        .beats
+        .iter()
+        .find_map(|beat| tab_for(&beat.highlight))
+        .unwrap_or(Tab::Storage)
+}
+
+/// Fetches `url` (relative to the page) as text, with the browser's `fetch` (no HTTP client
+/// library in the download).
+async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let failed = |e: wasm_bindgen::JsValue| {
+        let why = e
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_else(|| "the browser refused the request".to_string());
+        format!("{url} could not be fetched: {why}")
+    };
+    let response = JsFuture::from(gloo::utils::window().fetch_with_str(url))
+        .await
+        .map_err(failed)?;
+    let response: web_sys::Response = response.dyn_into().map_err(failed)?;
+    if !response.ok() {
+        return Err(format!(
+            "{url} could not be fetched: the server answered {} {}",
+            response.status(),
+            response.status_text()
+        ));
+    }
+    let text = JsFuture::from(response.text().map_err(failed)?)
+        .await
+        .map_err(failed)?;
+    text.as_string()
+        .ok_or_else(|| format!("{url} could not be read as text"))
+}
+
+/// The index, fetched once and then kept.
+async fn fetch_index(chapters: &SharedChapters) -> Result<Rc<Vec<IndexEntry>>, String> {
+    if let IndexState::Loaded(index) = &chapters.0.borrow().index {
+        return Ok(index.clone());
+    }
+    let result = fetch_text(&format!("{CHAPTERS_DIR}/index.json"))
+        .await
+        .and_then(|text| chapter_play::parse_index(&text))
+        .map(Rc::new);
+    chapters.0.borrow_mut().index = match &result {
+        Ok(index) => IndexState::Loaded(index.clone()),
+        Err(e) => IndexState::Failed(e.clone()),
+    };
+    result.map_err(|e| format!("The chapter index is not available: {e}."))
+}
+
+/// Fetches the index for the Chapters tab, unless it is there or on its way.
+pub fn load_index(chapters: &SharedChapters, dispatcher: UseReducerDispatcher<UiState>) {
+    if !matches!(chapters.0.borrow().index, IndexState::NotLoaded) {
+        return;
+    }
+    chapters.0.borrow_mut().index = IndexState::Loading;
+    let chapters = chapters.clone();
+    yew::platform::spawn_local(async move {
+        // A failure is kept in the index state, which the tab shows.
+        let _shown_by_the_tab = fetch_index(&chapters).await;
+        dispatcher.dispatch(Action::Redraw);
+    });
+}
+
+/// Opens chapter `name`: fetches it, restarts the run on its scenario (as a share link's
+/// would) and shows it before its first beat, keeping `#chapter=NAME` in the address bar.
+pub fn open_chapter(
+    name: String,
+    session: SharedSession,
+    chapters: SharedChapters,
+    kept_address: super::boot::KeptAddress,
+    dispatcher: UseReducerDispatcher<UiState>,
+) {
+    chapters.0.borrow_mut().open = OpenChapter::Loading(name.clone());
+    dispatcher.dispatch(Action::BeatRun(None));
+    dispatcher.dispatch(Action::Redraw);
+    yew::platform::spawn_local(async move {
+        let result = async {
+            let index = fetch_index(&chapters).await?;
+            chapter_play::check_listed(&name, &index)?;
+            let text = fetch_text(&format!("{CHAPTERS_DIR}/{name}.json")).await?;
+            chapter_play::parse_chapter(&name, &text)
+        }
+        .await;
+        // Another chapter asked for meanwhile wins.
+        if !matches!(&chapters.0.borrow().open, OpenChapter::Loading(asked) if *asked == name) {
+            return;
+        }
+        let opened = result.and_then(|chapter| {
+            let mut session = session.0.borrow_mut();
+            session
+                .restart(chapter.scenario.clone())
+                .map_err(|e| format!("The chapter “{name}”'s scenario could not start: {e}."))?;
+            // The address keeps naming the chapter while its scenario is on show.
+            *kept_address.borrow_mut() = Some(link::fragment(session.scenario(), None));
+            Ok(Box::new(ChapterPlay::new(name.clone(), chapter)))
+        });
+        match opened {
+            Ok(play) => {
+                dispatcher.dispatch(Action::Pause);
+                dispatcher.dispatch(Action::Tab(opening_tab(&play)));
+                dispatcher.dispatch(info(format!(
+                    "Chapter “{}”: → (or Next) plays to the first beat.",
+                    play.chapter.title
+                )));
+                chapters.0.borrow_mut().open = OpenChapter::Ready(play);
+            }
+            Err(text) => {
+                dispatcher.dispatch(error(text.clone()));
+                chapters.0.borrow_mut().open = OpenChapter::Failed { name, error: text };
+            }
+        }
+        dispatcher.dispatch(Action::Redraw);
+    });
+}
+
+/// Plays to the next beat's stop. Returns whether a chapter is open (the key was used).
+pub fn next_beat(
+    session: &SharedSession,
+    chapters: &SharedChapters,
+    dispatcher: &UseReducerDispatcher<UiState>,
+) -> bool {
+    let chapters = chapters.0.borrow();
+    let Some(play) = chapters.playing() else {
+        return false;
+    };
+    let session = session.0.borrow();
+    if session.rebuilding() {
+        return true;
+    }
+    match play.next_stop(session.lab()) {
+        Some(stop) => dispatcher.dispatch(Action::BeatRun(Some(stop))),
+        None => dispatcher.dispatch(info("That was the chapter's last beat.")),
+    }
+    true
+}
+
+/// Goes back to the previous beat's stop by re-simulating (to the start from the first
+/// beat). Returns whether a chapter is open (the key was used).
+pub fn previous_beat(
+    session: &SharedSession,
+    chapters: &SharedChapters,
+    dispatcher: &UseReducerDispatcher<UiState>,
+) -> bool {
+    let mut chapters = chapters.0.borrow_mut();
+    let OpenChapter::Ready(play) = &mut chapters.open else {
+        return false;
+    };
+    let mut session = session.0.borrow_mut();
+    dispatcher.dispatch(Action::BeatRun(None));
+    if session.rebuilding() {
+        return true;
+    }
+    let Some(target) = play.back() else {
+        dispatcher.dispatch(info("This is the chapter's start."));
+        return true;
+    };
+    if let Some(tab) = tab_for(play.highlight()) {
+        dispatcher.dispatch(Action::Tab(tab));
+    }
+    let scenario = session.scenario().clone();
+    let result = match target {
+        None => session.restart(scenario),
+        Some(milestone) => session.begin_rebuild(scenario, milestone).map(|()| {
+            dispatcher.dispatch(Action::Rebuilding(true));
+        }),
+    };
+    if let Err(e) = result {
+        dispatcher.dispatch(error(format!("Going back a beat failed: {e}")));
+    }
+    dispatcher.dispatch(Action::Redraw);
+    true
+}
+
+/// Called by the frame loop when the run reaches the stop it was playing to.
+pub fn beat_reached(
+    session: &crate::session::Session,
+    chapters: &SharedChapters,
+    dispatcher: &UseReducerDispatcher<UiState>,
+) {
+    dispatcher.dispatch(Action::BeatRun(None));
+    // The caption says what the beat shows; the message bar's last word is old news.
+    dispatcher.dispatch(Action::Message(None));
+    let mut chapters = chapters.0.borrow_mut();
+    if let OpenChapter::Ready(play) = &mut chapters.open {
+        if play.next_stop(session.lab()).is_some() {
+            play.reached(session.lab());
+            if let Some(tab) = tab_for(play.highlight()) {
+                dispatcher.dispatch(Action::Tab(tab));
+            }
+        }
+    }
+}
+
+/// Keeps the class `beat-highlight` on the elements the beat on show points at, and on no
+/// others. Runs after every render: a view redrawn with a new `class` drops it.
+#[hook]
+pub fn use_beat_highlight(chapters: &SharedChapters) {
+    let marked = use_mut_ref(Vec::<String>::new);
+    let wanted: Vec<String> = chapters
+        .0
+        .borrow()
+        .playing()
+        .map(|play| {
+            play.highlight()
+                .iter()
+                .flat_map(|figure| match elements_of(figure) {
+                    [] => vec![figure.clone()],
+                    ids => ids.iter().map(|id| id.to_string()).collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    use_effect(move || {
+        let document = gloo::utils::document();
+        let mut marked = marked.borrow_mut();
+        for id in marked.iter().filter(|id| !wanted.contains(id)) {
+            if let Some(element) = document.get_element_by_id(id) {
+                // Removing a class from a live element cannot fail.
+                let _ = element.class_list().remove_1("beat-highlight");
+            }
+        }
+        for id in &wanted {
+            if let Some(element) = document.get_element_by_id(id) {
+                let _ = element.class_list().add_1("beat-highlight");
+            }
+        }
+        *marked = wanted;
+    });
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ChapterPanelProps {
+    pub chapters: SharedChapters,
+    pub state: UseReducerHandle<UiState>,
+    pub on_next: Callback<()>,
+    pub on_previous: Callback<()>,
+}
+
+/// The chapter panel: title, question, the beat's caption, "beat i of n", previous and next.
+#[function_component(ChapterPanel)]
+pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
+    let chapters = props.chapters.0.borrow();
+    match &chapters.open {
+        OpenChapter::None => html! {},
+        OpenChapter::Loading(name) => html! {
+            <section id="chapter" class="chapter-panel"><p class="muted">{ format!("Opening the chapter “{name}”…") }</p></section>
+        },
+        OpenChapter::Failed { error, .. } => html! {
+            <section id="chapter" class="chapter-panel failed"><p id="chapter-error" class="error">{ error.clone() }</p></section>
+        },
+        OpenChapter::Ready(play) => {
+            let on_next = props.on_next.reform(|_: MouseEvent| ());
+            let on_previous = props.on_previous.reform(|_: MouseEvent| ());
+            let running = props.state.beat_run.is_some();
+            let caption = match play.current() {
+                Some(beat) => beat.caption.clone(),
+                None => "Press → (or Next) to play to the first beat; ← goes back.".to_string(),
+            };
+            let status = if running {
+                format!("playing to beat {}…", play.beat() + 1)
+            } else if props.state.rebuilding {
+                "re-simulating…".to_string()
+            } else {
+                String::new()
+            };
+            let variant = play.chapter.variant.as_ref().map(|variant| {
+                html! { <span class="muted chapter-variant">{ format!("This run: {}. The chapter compares it with {} (strata chapter runs both).", variant.base_label, variant.label) }</span> }
+            });
+            html! {
+                <section id="chapter" class="chapter-panel" aria-live="polite">
+                    <div class="chapter-head">
+                        <strong id="chapter-title">{ play.chapter.title.clone() }</strong>
+                        <span id="chapter-question" class="chapter-question">{ play.chapter.question.clone() }</span>
+                    </div>
+                    <p id="chapter-caption" class="chapter-caption">{ caption }</p>
+                    <div class="chapter-nav">
+                        <button id="beat-previous" onclick={on_previous} disabled={play.beat() == 0}>{ "← Previous" }</button>
+                        <span id="beat-counter">{ play.counter() }</span>
+                        <button id="beat-next" onclick={on_next} disabled={play.beat() == play.beat_count() || running}>{ "Next →" }</button>
+                        <span class="muted" id="beat-status">{ status }</span>
+                        { for variant }
+                    </div>
+                </section>
+            }
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ChapterIndexProps {
+    pub chapters: SharedChapters,
+    pub state: UseReducerHandle<UiState>,
+    pub on_open: Callback<String>,
+}
+
+/// The Chapters tab: every chapter with its question; choosing one opens it.
+#[function_component(ChapterIndex)]
+pub fn chapter_index(props: &ChapterIndexProps) -> Html {
+    {
+        let chapters = props.chapters.clone();
+        let dispatcher = props.state.dispatcher();
+        use_effect_with((), move |_| load_index(&chapters, dispatcher));
+    }
+    let chapters = props.chapters.0.borrow();
+    let list = match &chapters.index {
+        IndexState::NotLoaded | IndexState::Loading => {
+            html! { <p class="muted">{ "Loading the chapters…" }</p> }
+        }
+        IndexState::Failed(e) => {
+            html! { <p class="error" id="chapter-index-error">{ format!("The chapters could not be listed: {e}") }</p> }
+        }
+        IndexState::Loaded(index) => html! {
+            <ol id="chapter-index" class="chapter-index">
+                { for index.iter().map(|entry| {
+                    let name = entry.name.clone();
+                    let on_open = props.on_open.clone();
+                    let onclick = Callback::from(move |event: MouseEvent| {
+                        event.prevent_default();
+                        on_open.emit(name.clone());
+                    });
+                    html! {
+                        <li>
+                            <a href={format!("#chapter={}", entry.name)} class="chapter-link" data-chapter={entry.name.clone()} onclick={onclick}>{ entry.title.clone() }</a>
+                            <span class="chapter-question">{ format!(" — {}", entry.question) }</span>
+                        </li>
+                    }
+                }) }
+            </ol>
+        },
+    };
+    html! {
+        <section class="panel chapters-tab">
+            <h2>{ "Chapters" }</h2>
+            <p class="muted">{ "Each chapter answers one question with the playground, in a few beats: → or PageDown plays to the next beat, ← or PageUp goes back one, as a presentation clicker sends them." }</p>
+            { list }
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_beat_is_shown_on_the_tab_of_what_it_points_at() {
+        let ids = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(tab_for(&[]), None);
+        assert_eq!(tab_for(&ids(&["regret", "gini"])), Some(Tab::Recommender));
+        assert_eq!(tab_for(&ids(&["regret", "lsm"])), Some(Tab::Storage));
+        assert_eq!(tab_for(&ids(&["puts-per-1000"])), Some(Tab::Storage));
+    }
+
+    #[test]
+    fn the_recommender_figures_are_figures_a_beat_may_name_and_have_elements() {
+        for id in RECOMMENDER_FIGURES {
+            assert!(strata_lab::chapter::HIGHLIGHTS.contains(id), "{id}");
+            assert!(!elements_of(id).is_empty(), "{id}");
+        }
+        assert!(
+            elements_of("lsm").is_empty(),
+            "the storage view's ids are the names"
+        );
+    }
+}

@@ -1,0 +1,411 @@
+//! A chapter played in the page: which beat is on show, where the next beat stops, how to get
+//! there, and the chapter index. No browser code (the page fetches the files, `app::chapter`
+//! wires the keys and the panel), so it is tested natively.
+//!
+//! Beats count from 1; beat 0 is the chapter's start (time zero, the question on show). Going
+//! to the next beat plays the run forward until that beat's stop, as `strata chapter` finds
+//! it: its `at_ms` reached, or the trace's count of its `event` kind risen above the count when
+//! the beat began, or, with neither, the end of the run. Each stop reached is remembered as a
+//! [`Milestone`] (events processed and simulated time), so going back re-simulates from the
+//! seed to exactly the previous stop, and back from beat 1 restarts the run.
+
+use crate::session::{Milestone, Session};
+use strata_lab::chapter::{Beat, Chapter, BEAT_EVENTS, MAX_BEATS};
+use strata_lab::{Lab, LabError};
+use strata_sim::SimTime;
+
+/// The most chapters the index may list.
+pub const MAX_INDEX_ENTRIES: usize = 100;
+/// The longest chapter name (its file name without `.json`).
+pub const MAX_NAME_BYTES: usize = 64;
+/// The largest chapter file or index the page reads.
+pub const MAX_FILE_BYTES: usize = 256 * 1024;
+
+/// Where the beat being played to stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BeatStop {
+    /// At this simulated time.
+    At(SimTime),
+    /// When the trace's count of `kind` rises above `seen`.
+    Event { kind: &'static str, seen: u64 },
+    /// At the end of the run.
+    End,
+}
+
+fn count(lab: &Lab, kind: &str) -> u64 {
+    lab.trace().counts().get(kind).copied().unwrap_or(0)
+}
+
+impl BeatStop {
+    /// The stop of `beat`, begun with the run at `lab`'s moment.
+    pub fn of(beat: &Beat, lab: &Lab) -> BeatStop {
+        match (beat.at_ms, &beat.event) {
+            (Some(at), _) => BeatStop::At(SimTime::from_millis(at)),
+            (None, Some(event)) => match BEAT_EVENTS.iter().find(|kind| **kind == event) {
+                Some(kind) => BeatStop::Event {
+                    kind,
+                    seen: count(lab, kind),
+                },
+                // `Chapter::validate` refuses an unknown event, so a loaded chapter never
+                // names one; were it to, the beat plays to the end rather than never stopping.
+                None => BeatStop::End,
+            },
+            (None, None) => BeatStop::End,
+        }
+    }
+
+    /// Whether the run at `lab` has reached this stop (a finished run has reached every stop).
+    pub fn reached(&self, lab: &Lab) -> bool {
+        lab.finished()
+            || match *self {
+                BeatStop::At(at) => lab.now() >= at,
+                BeatStop::Event { kind, seen } => count(lab, kind) > seen,
+                BeatStop::End => false,
+            }
+    }
+}
+
+/// Plays `session` toward `stop` for at most `max_events` events (the page calls this in
+/// slices within its frame budget). Returns whether the stop is reached.
+pub fn play_toward(
+    session: &mut Session,
+    stop: BeatStop,
+    max_events: u64,
+) -> Result<bool, LabError> {
+    let max_events = max_events.max(1);
+    if stop.reached(session.lab()) {
+        return Ok(true);
+    }
+    if let BeatStop::At(at) = stop {
+        let progress = session.advance_until(at, max_events)?;
+        // Fewer events than allowed: everything due by `at` has run and the clock is there.
+        return Ok(progress.events_processed < max_events || stop.reached(session.lab()));
+    }
+    for _ in 0..max_events {
+        let progress = session.step()?;
+        if stop.reached(session.lab()) {
+            return Ok(true);
+        }
+        if progress.events_processed == 0 {
+            return Err(LabError::Stalled { at: session.now() });
+        }
+    }
+    Ok(false)
+}
+
+/// A chapter on show: the file, and the beats reached so far.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChapterPlay {
+    pub name: String,
+    pub chapter: Chapter,
+    /// Where each beat reached so far stopped; its length is the beat on show (0: the start).
+    stops: Vec<Milestone>,
+}
+
+impl ChapterPlay {
+    pub fn new(name: impl Into<String>, chapter: Chapter) -> Self {
+        assert!(
+            !chapter.beats.is_empty() && chapter.beats.len() <= MAX_BEATS,
+            "a validated chapter has 1 to {MAX_BEATS} beats"
+        );
+        ChapterPlay {
+            name: name.into(),
+            chapter,
+            stops: Vec::new(),
+        }
+    }
+
+    /// The beat on show, from 1; 0 before the first.
+    pub fn beat(&self) -> usize {
+        self.stops.len()
+    }
+
+    pub fn beat_count(&self) -> usize {
+        self.chapter.beats.len()
+    }
+
+    /// "beat 2 of 4", or "before beat 1 of 4" at the start.
+    pub fn counter(&self) -> String {
+        match self.beat() {
+            0 => format!("before beat 1 of {}", self.beat_count()),
+            beat => format!("beat {beat} of {}", self.beat_count()),
+        }
+    }
+
+    /// The beat on show, if any.
+    pub fn current(&self) -> Option<&Beat> {
+        self.beat()
+            .checked_sub(1)
+            .and_then(|index| self.chapter.beats.get(index))
+    }
+
+    /// The page's elements the beat on show points at.
+    pub fn highlight(&self) -> &[String] {
+        self.current().map_or(&[], |beat| beat.highlight.as_slice())
+    }
+
+    /// Where the next beat stops, from the run at `lab`; `None` after the last beat.
+    pub fn next_stop(&self, lab: &Lab) -> Option<BeatStop> {
+        self.chapter
+            .beats
+            .get(self.beat())
+            .map(|beat| BeatStop::of(beat, lab))
+    }
+
+    /// The run at `lab` has reached the next beat's stop: that beat is on show.
+    pub fn reached(&mut self, lab: &Lab) {
+        assert!(
+            self.beat() < self.beat_count(),
+            "a beat is reached only while one is left"
+        );
+        let milestone = Milestone {
+            events: lab.events_processed(),
+            at: lab.now(),
+        };
+        assert!(
+            self.stops
+                .last()
+                .is_none_or(|last| last.events <= milestone.events && last.at <= milestone.at),
+            "beats stop in the order of the run"
+        );
+        self.stops.push(milestone);
+    }
+
+    /// Goes back one beat. Returns where the run must be re-simulated to: `Some(None)` for the
+    /// start, `Some(Some(stop))` for the previous beat's stop, `None` at the start already.
+    pub fn back(&mut self) -> Option<Option<Milestone>> {
+        self.stops.pop()?;
+        Some(self.stops.last().copied())
+    }
+}
+
+/// One line of the chapter index (`chapters/index.json`, written by `cargo xtask dist`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexEntry {
+    pub name: String,
+    pub title: String,
+    pub question: String,
+}
+
+/// Reads the chapter index.
+pub fn parse_index(text: &str) -> Result<Vec<IndexEntry>, String> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "the chapter index is {} bytes, over the limit of {MAX_FILE_BYTES}",
+            text.len()
+        ));
+    }
+    // Read as a `Value` and picked apart by hand: a derived `Deserialize` read from text
+    // would bring serde_json's struct-from-text code into the page for these three fields.
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| format!("the chapter index could not be read: {e}"))?;
+    let items = value.as_array().ok_or("the chapter index is not a list")?;
+    let field = |item: &serde_json::Value, key: &str| {
+        item.get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("a chapter in the index has no {key:?}"))
+    };
+    let entries = items
+        .iter()
+        .take(MAX_INDEX_ENTRIES + 1)
+        .map(|item| {
+            Ok(IndexEntry {
+                name: field(item, "name")?,
+                title: field(item, "title")?,
+                question: field(item, "question")?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    if entries.len() > MAX_INDEX_ENTRIES {
+        return Err(format!(
+            "the chapter index lists {} chapters, over the limit of {MAX_INDEX_ENTRIES}",
+            entries.len()
+        ));
+    }
+    if let Some(bad) = entries.iter().find(|e| !valid_name(&e.name)) {
+        return Err(format!(
+            "the chapter index lists an invalid name {:?}",
+            bad.name
+        ));
+    }
+    Ok(entries)
+}
+
+/// Reads a chapter file, with a size limit before parsing.
+pub fn parse_chapter(name: &str, text: &str) -> Result<Chapter, String> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "The chapter “{name}” is {} bytes, over the limit of {MAX_FILE_BYTES}.",
+            text.len()
+        ));
+    }
+    // The page plays only the base scenario, and starting it validates it; the variant is
+    // left to `strata chapter` (see `Chapter::check_story`).
+    // Through a `Value`, as `Scenario::from_json` reads a scenario: the scenario types'
+    // `Deserialize` is then the one the page already has, not a second copy for text.
+    let read = |e: serde_json::Error| format!("The chapter “{name}” could not be read: {e}.");
+    let value: serde_json::Value = serde_json::from_str(text).map_err(read)?;
+    let chapter: Chapter = serde_json::from_value(value).map_err(read)?;
+    chapter
+        .check_story()
+        .map_err(|e| format!("The chapter “{name}” could not be opened: {e}."))?;
+    Ok(chapter)
+}
+
+/// A chapter name is a file name: lower-case letters, digits and dashes.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_NAME_BYTES
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The chapter a fragment (`#chapter=NAME`) asks for, if it asks for one.
+pub fn requested(hash: &str) -> Option<&str> {
+    hash.trim_start_matches('#')
+        .split('&')
+        .find_map(|part| part.strip_prefix("chapter="))
+}
+
+/// Checks that `name` is in the index; otherwise the message lists the chapters there are.
+pub fn check_listed(name: &str, index: &[IndexEntry]) -> Result<(), String> {
+    if valid_name(name) && index.iter().any(|entry| entry.name == name) {
+        return Ok(());
+    }
+    let names: Vec<&str> = index.iter().map(|entry| entry.name.as_str()).collect();
+    let shown: String = name.chars().take(MAX_NAME_BYTES).collect();
+    Err(format!(
+        "There is no chapter “{shown}”. The chapters are: {}.",
+        names.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const ZOMBIE: &str = include_str!("../chapters/zombie.json");
+    const NOISY: &str = include_str!("../chapters/noisy-neighbour.json");
+
+    /// Plays every beat of `text` with the page's own slices, checking each stop against
+    /// the time `Chapter::verify` (the CLI's `strata chapter`) finds for it.
+    fn walk(text: &str) -> (ChapterPlay, Session) {
+        let chapter = parse_chapter("test", text).unwrap();
+        let expected = if cfg!(target_arch = "wasm32") {
+            None
+        } else {
+            Some(chapter.verify().unwrap().beat_times)
+        };
+        let mut session = Session::new(chapter.scenario.clone()).unwrap();
+        let mut play = ChapterPlay::new("test", chapter);
+        assert_eq!(
+            play.counter(),
+            format!("before beat 1 of {}", play.beat_count())
+        );
+        while let Some(stop) = play.next_stop(session.lab()) {
+            while !play_toward(&mut session, stop, 25).unwrap() {}
+            play.reached(session.lab());
+            assert_eq!(
+                play.counter(),
+                format!("beat {} of {}", play.beat(), play.beat_count())
+            );
+            if let Some(times) = &expected {
+                assert_eq!(
+                    session.now(),
+                    times[play.beat() - 1],
+                    "beat {}",
+                    play.beat()
+                );
+            }
+        }
+        assert!(
+            session.lab().finished(),
+            "the last beat of every chapter ends the run"
+        );
+        (play, session)
+    }
+
+    #[test]
+    fn beats_stop_where_the_chapter_runner_stops_them() {
+        let (play, _) = walk(ZOMBIE);
+        assert_eq!(play.beat(), play.beat_count());
+        assert_eq!(
+            play.current().unwrap().caption,
+            play.chapter.beats.last().unwrap().caption
+        );
+    }
+
+    #[test]
+    fn an_event_stop_waits_for_the_count_to_rise() {
+        let chapter = parse_chapter("zombie", ZOMBIE).unwrap();
+        let session = Session::new(chapter.scenario.clone()).unwrap();
+        let beat = chapter
+            .beats
+            .iter()
+            .find(|b| b.event.as_deref() == Some("fenced"))
+            .unwrap();
+        let stop = BeatStop::of(beat, session.lab());
+        assert_eq!(
+            stop,
+            BeatStop::Event {
+                kind: "fenced",
+                seen: 0
+            }
+        );
+        assert!(!stop.reached(session.lab()));
+        let at = BeatStop::of(&chapter.beats[0], session.lab());
+        assert_eq!(at, BeatStop::At(SimTime::from_millis(4000)));
+    }
+
+    #[test]
+    fn going_back_returns_to_the_previous_stop_exactly() {
+        let (mut play, session) = walk(NOISY);
+        let last = play.beat_count();
+        let previous = play.back().expect("a beat to go back from");
+        assert_eq!(play.beat(), last - 1);
+        let milestone = previous.expect("not the start");
+        // Re-simulating to the milestone gives the run as it was at that stop.
+        let mut again = Session::new(session.scenario().clone()).unwrap();
+        again
+            .begin_rebuild(session.scenario().clone(), milestone)
+            .unwrap();
+        again.finish_rebuild().unwrap();
+        assert_eq!(again.now(), milestone.at);
+        assert_eq!(again.lab().events_processed(), milestone.events);
+        while play.back().is_some() {}
+        assert_eq!(play.beat(), 0);
+        assert_eq!(play.back(), None, "nothing before the start");
+        assert!(play.highlight().is_empty());
+    }
+
+    #[test]
+    fn the_index_and_names_are_checked() {
+        let index = parse_index(
+            r#"[{"name":"durable","title":"Durable","question":"Is it safe?"},
+                {"name":"zombie","title":"Zombie","question":"What stops it?"}]"#,
+        )
+        .unwrap();
+        assert_eq!(index.len(), 2);
+        assert!(check_listed("zombie", &index).is_ok());
+        let message = check_listed("nope", &index).unwrap_err();
+        assert!(message.contains("“nope”"), "{message}");
+        assert!(message.contains("durable, zombie"), "{message}");
+        assert!(check_listed("../index", &index).is_err());
+        assert!(parse_index(r#"[{"name":"../x","title":"","question":""}]"#).is_err());
+        assert!(parse_index("{").is_err());
+        assert!(parse_index(r#"[{"name":"x","title":"X"}]"#)
+            .unwrap_err()
+            .contains("question"));
+        assert_eq!(requested("#chapter=zombie"), Some("zombie"));
+        assert_eq!(requested("#s=v1.abc"), None);
+        let error = parse_chapter("broken", r#"{"title":"x"}"#).unwrap_err();
+        assert!(
+            error.contains("“broken”") && error.contains("could not"),
+            "{error}"
+        );
+    }
+}
