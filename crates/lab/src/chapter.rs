@@ -89,11 +89,21 @@ pub struct Chapter {
     pub title: String,
     /// The question a visitor comes with ("why batch the WAL?").
     pub question: String,
+    // The scenario, the variant, beats and claims are read from their JSON objects only (see
+    // `scenario::json::object`), which keeps serde_json's struct-from-array code for them out
+    // of the playground.
+    #[serde(deserialize_with = "crate::scenario::json::object")]
     pub scenario: Scenario,
     /// The side-by-side run, when a comparison is the point.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::scenario::json::optional_object"
+    )]
     pub variant: Option<Variant>,
+    #[serde(deserialize_with = "crate::scenario::json::objects")]
     pub beats: Vec<Beat>,
+    #[serde(deserialize_with = "crate::scenario::json::objects")]
     pub claims: Vec<Claim>,
 }
 
@@ -505,4 +515,32 @@ fn figure(value: &Value, path: &str) -> Result<f64, String> {
     }
     at.as_f64()
         .ok_or_else(|| format!("{path} is {at}, not a number"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn the_scenario_beats_and_claims_are_objects_and_an_array_is_refused_naming_the_struct() {
+        let scenario: Value = serde_json::from_str(&Scenario::default().to_json()).unwrap();
+        let chapter = |beats: Value| {
+            serde_json::json!({
+                "title": "t", "question": "q", "scenario": scenario.clone(),
+                "beats": beats, "claims": [],
+            })
+        };
+        let read: Chapter =
+            serde_json::from_value(chapter(serde_json::json!([{ "caption": "c" }]))).unwrap();
+        assert_eq!(read.beats[0].caption, "c");
+        assert_eq!(read.scenario, Scenario::default());
+        let error = serde_json::from_value::<Chapter>(chapter(serde_json::json!([["c"]])))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("expected struct Beat"), "{error}");
+    }
 }

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 /// the playground's wasm for a form no scenario is written in. Read from the object's map,
 /// the struct has the map path only. Anything else is refused as serde refuses a value of
 /// the wrong type: "invalid type: sequence, expected struct EngineSpec".
-pub(super) fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+pub(crate) fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: DeserializeOwned,
@@ -24,7 +24,7 @@ where
 }
 
 /// [`object`] for an optional section: `null` is `None`, as serde reads an `Option`.
-pub(super) fn optional_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+pub(crate) fn optional_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: DeserializeOwned,
@@ -36,7 +36,7 @@ where
 }
 
 /// [`object`] for a list of sections (`tenants`).
-pub(super) fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: DeserializeOwned,

@@ -82,7 +82,7 @@ pub mod changes;
 pub mod compile;
 pub mod engine;
 pub mod faults;
-mod json;
+pub(crate) mod json;
 pub mod recommender;
 pub mod store;
 pub mod tenants;
