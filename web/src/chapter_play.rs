@@ -33,7 +33,7 @@ pub enum BeatStop {
 }
 
 fn count(lab: &Lab, kind: &str) -> u64 {
-    lab.trace().counts().get(kind).copied().unwrap_or(0)
+    lab.trace().count(kind)
 }
 
 impl BeatStop {

@@ -413,13 +413,7 @@ fn run(scenario: &Scenario, beats: &[Beat]) -> Result<(Value, Vec<SimTime>), Cha
                 SimTime::from_millis(at)
             }
             (None, Some(event)) => {
-                let seen = |lab: &crate::Lab| {
-                    lab.trace()
-                        .counts()
-                        .get(event.as_str())
-                        .copied()
-                        .unwrap_or(0)
-                };
+                let seen = |lab: &crate::Lab| lab.trace().count(event);
                 let before = seen(&lab);
                 while seen(&lab) == before {
                     if lab.finished() {
