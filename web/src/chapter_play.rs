@@ -10,7 +10,7 @@
 //! seed to exactly the previous stop, and back from beat 1 restarts the run.
 
 use crate::session::{Milestone, Session};
-use strata_lab::chapter::{Beat, Chapter, BEAT_EVENTS, MAX_BEATS};
+use strata_lab::chapter::{beat_event, Beat, Chapter, MAX_BEATS};
 use strata_lab::{Lab, LabError};
 use strata_sim::SimTime;
 
@@ -41,7 +41,7 @@ impl BeatStop {
     pub fn of(beat: &Beat, lab: &Lab) -> BeatStop {
         match (beat.at_ms, &beat.event) {
             (Some(at), _) => BeatStop::At(SimTime::from_millis(at)),
-            (None, Some(event)) => match BEAT_EVENTS.iter().find(|kind| **kind == event) {
+            (None, Some(event)) => match beat_event(event) {
                 Some(kind) => BeatStop::Event {
                     kind,
                     seen: count(lab, kind),

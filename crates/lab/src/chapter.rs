@@ -23,30 +23,22 @@ pub const MAX_CLAIMS: usize = 8;
 /// The longest caption, in bytes.
 pub const MAX_CAPTION_BYTES: usize = 600;
 
-/// The trace's event kinds a beat may stop at.
-pub const BEAT_EVENTS: &[&str] = &[
-    "fault_injected",
-    "wal_flushed",
-    "memtable_frozen",
-    "flush_started",
-    "flush_finished",
-    "compaction_started",
-    "compaction_finished",
-    "manifest_written",
-    "fenced",
-    "writer_crashed",
-    "writer_recovered",
-    "write_stalled",
-    "retried",
-    "hedged",
-    "gc_deleted",
-    "impression",
-    "click",
-    "policy_updated",
-    "checkpointed",
-    "drift_applied",
-    "durability_checked",
-];
+/// The trace's event kinds a beat may not stop at: requests, client operations and notes
+/// come many times a second, so a beat at one would stop at once.
+const NOT_BEAT_EVENTS: [&str; 3] = ["request", "client_op", "note"];
+
+/// The trace's event kinds a beat may stop at, in the trace's order of kinds.
+pub fn beat_events() -> impl Iterator<Item = &'static str> {
+    strata_sim::trace::EVENT_KIND_NAMES
+        .iter()
+        .copied()
+        .filter(|kind| !NOT_BEAT_EVENTS.contains(kind))
+}
+
+/// The trace's name for `name` when a beat may stop at it.
+pub fn beat_event(name: &str) -> Option<&'static str> {
+    beat_events().find(|kind| *kind == name)
+}
 
 /// The page's figures a beat may highlight (element ids).
 pub const HIGHLIGHTS: &[&str] = &[
@@ -288,12 +280,12 @@ impl Chapter {
                     }
                     last_at = at;
                 }
-                (None, Some(event)) if !BEAT_EVENTS.contains(&event.as_str()) => {
+                (None, Some(event)) if beat_event(event).is_none() => {
                     return Err(invalid(
                         format!("{field}.event"),
                         format!(
                             "unknown event {event:?}; expected one of {}",
-                            BEAT_EVENTS.join(", ")
+                            beat_events().collect::<Vec<_>>().join(", ")
                         ),
                     ))
                 }
