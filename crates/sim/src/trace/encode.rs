@@ -1,0 +1,165 @@
+//! The trace hash's encoding of one event: fixed, hand-written, the same on every target (the
+//! format is in the [`super`] module's documentation).
+
+use super::event::{EventKind, TraceEvent};
+use crate::time::SimTime;
+
+/// Appends the hash encoding of one event to `out` (the format is in the module header).
+pub fn encode_event(event: &TraceEvent, out: &mut Vec<u8>) {
+    let mut w = Encoder(out);
+    w.u64(event.seq);
+    w.time(event.at);
+    w.u8(event.kind.tag());
+    match &event.kind {
+        EventKind::Request(r) => {
+            w.u8(r.op.tag());
+            w.str(&r.key);
+            w.u64(r.bytes);
+            w.u8(r.cause.tag());
+            w.time(r.start);
+            w.time(r.end);
+            w.u8(r.outcome.tag());
+            w.u64(r.cost_picousd);
+            w.bool(r.applied_despite_error);
+        }
+        EventKind::FaultInjected { fault, key } => {
+            w.u8(fault.tag());
+            w.str(key);
+        }
+        EventKind::WalFlushed {
+            wal_id,
+            bytes,
+            entries,
+        } => {
+            w.u64(*wal_id);
+            w.u64(*bytes);
+            w.u64(*entries);
+        }
+        EventKind::MemtableFrozen { memtable_id, bytes } => {
+            w.u64(*memtable_id);
+            w.u64(*bytes);
+        }
+        EventKind::FlushStarted { memtable_id } => w.u64(*memtable_id),
+        EventKind::FlushFinished {
+            memtable_id,
+            sst_id,
+            bytes,
+        } => {
+            w.u64(*memtable_id);
+            w.u64(*sst_id);
+            w.u64(*bytes);
+        }
+        EventKind::CompactionStarted {
+            job_id,
+            input_ssts,
+            input_bytes,
+        } => {
+            w.u64(*job_id);
+            w.u64(*input_ssts);
+            w.u64(*input_bytes);
+        }
+        EventKind::CompactionFinished {
+            job_id,
+            output_ssts,
+            output_bytes,
+        } => {
+            w.u64(*job_id);
+            w.u64(*output_ssts);
+            w.u64(*output_bytes);
+        }
+        EventKind::ManifestWritten {
+            manifest_id,
+            writer_epoch,
+        } => {
+            w.u64(*manifest_id);
+            w.u64(*writer_epoch);
+        }
+        EventKind::Fenced { writer_epoch } | EventKind::WriterCrashed { writer_epoch } => {
+            w.u64(*writer_epoch);
+        }
+        EventKind::WriterRecovered {
+            writer_epoch,
+            replayed_wal_objects,
+        } => {
+            w.u64(*writer_epoch);
+            w.u64(*replayed_wal_objects);
+        }
+        EventKind::WriteStalled { duration } => w.u64(duration.as_nanos()),
+        EventKind::Retried { cause, attempt } => {
+            w.u8(cause.tag());
+            w.u32(*attempt);
+        }
+        EventKind::Hedged { key } | EventKind::GcDeleted { key } => w.str(key),
+        EventKind::Impression {
+            impression_id,
+            arm,
+            propensity,
+        } => {
+            w.u64(*impression_id);
+            w.u32(*arm);
+            w.u64(propensity.to_bits());
+        }
+        EventKind::Click { impression_id, arm } => {
+            w.u64(*impression_id);
+            w.u32(*arm);
+        }
+        EventKind::PolicyUpdated { version } => w.u64(*version),
+        EventKind::Checkpointed { version, bytes } => {
+            w.u64(*version);
+            w.u64(*bytes);
+        }
+        EventKind::DriftApplied { description } => w.str(description),
+        EventKind::ClientOp {
+            op,
+            bytes,
+            start,
+            ok,
+            durable,
+        } => {
+            w.str(op);
+            w.u64(*bytes);
+            w.time(*start);
+            w.bool(*ok);
+            w.bool(*durable);
+        }
+        EventKind::DurabilityChecked { keys_checked, lost } => {
+            w.u64(*keys_checked);
+            w.u64(*lost);
+        }
+        EventKind::Note { text } => w.str(text),
+    }
+}
+
+/// Writes the primitive values of [`encode_event`].
+struct Encoder<'a>(&'a mut Vec<u8>);
+
+impl Encoder<'_> {
+    fn u8(&mut self, value: u8) {
+        self.0.push(value);
+    }
+
+    fn bool(&mut self, value: bool) {
+        self.0.push(u8::from(value));
+    }
+
+    fn u32(&mut self, value: u32) {
+        self.0.extend_from_slice(&value.to_le_bytes());
+    }
+
+    fn u64(&mut self, value: u64) {
+        self.0.extend_from_slice(&value.to_le_bytes());
+    }
+
+    fn time(&mut self, value: SimTime) {
+        self.u64(value.as_nanos());
+    }
+
+    /// Length as a `u32`, then the bytes. A string longer than `u32::MAX` bytes cannot reach
+    /// the trace (keys and texts are bounded far below), and is cut there if it did.
+    fn str(&mut self, value: &str) {
+        let bytes = value.as_bytes();
+        let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        self.u32(len);
+        self.0.extend_from_slice(&bytes[..len as usize]);
+    }
+}

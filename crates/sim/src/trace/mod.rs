@@ -1,0 +1,432 @@
+//! The trace: typed events stamped with simulated time, a bounded ring of recent ones, running
+//! counts, and a stable hash over every event of the run.
+//!
+//! The trace is the single source for the UI, the metrics and the CLI summary, so they always
+//! agree. Retention is bounded (`TraceConfig::ring_capacity`); the hash and the counts cover
+//! the whole run regardless.
+//!
+//! The hash is FNV-1a over each event's compact binary encoding ([`encode_event`]), followed
+//! by one `0xFF` byte between events. The encoding is written by hand and fixed:
+//!
+//! - the event's `seq` and `at` (nanoseconds), then one byte for the kind
+//!   ([`EventKind::tag`], the declaration order below, from 0), then the kind's fields in
+//!   declaration order;
+//! - every integer little-endian at its own width (`u64` 8 bytes, `u32` 4), simulated times
+//!   and durations as `u64` nanoseconds;
+//! - `bool` one byte (0 or 1); `f64` its IEEE-754 bits as a little-endian `u64`;
+//! - strings their length as a little-endian `u32`, then their UTF-8 bytes;
+//! - the small enums (`StoreOp`, `Cause`, `RequestOutcome`, `FaultKind`) one byte, their
+//!   declaration order from 0.
+//!
+//! Nothing depends on the platform (no `usize`, no float formatting), so the hash is the same
+//! natively and in wasm32, and floats only ever come from deterministic arithmetic.
+
+mod encode;
+mod event;
+
+pub use encode::encode_event;
+pub use event::*;
+
+use crate::rng::fnv1a64;
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+/// How much of the trace is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceConfig {
+    /// The most recent events kept for drawing; older ones live on only in the hash and counts.
+    pub ring_capacity: usize,
+}
+
+/// The hard ceiling on `ring_capacity`, whatever a scenario asks for.
+pub const MAX_RING_CAPACITY: usize = 1_000_000;
+
+impl Default for TraceConfig {
+    fn default() -> Self {
+        TraceConfig {
+            ring_capacity: 10_000,
+        }
+    }
+}
+
+/// A function called with every event as it is recorded; metrics subscribe this way so that
+/// they see the whole run, not only what the ring retains.
+pub type TraceObserver = Box<dyn FnMut(&TraceEvent)>;
+
+/// The trace of one run.
+pub struct Trace {
+    ring: VecDeque<TraceEvent>,
+    ring_capacity: usize,
+    next_seq: u64,
+    hash: u64,
+    counts: [u64; EVENT_KIND_NAMES.len()],
+    encode_buffer: Vec<u8>,
+    observers: Vec<TraceObserver>,
+}
+
+impl std::fmt::Debug for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trace")
+            .field("events", &self.next_seq)
+            .field("retained", &self.ring.len())
+            .field("hash", &self.hash_hex())
+            .finish()
+    }
+}
+
+const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
+
+impl Trace {
+    pub fn new(config: TraceConfig) -> Self {
+        let ring_capacity = config.ring_capacity.clamp(1, MAX_RING_CAPACITY);
+        Trace {
+            ring: VecDeque::with_capacity(ring_capacity.min(4096)),
+            ring_capacity,
+            next_seq: 0,
+            hash: FNV_OFFSET,
+            counts: [0; EVENT_KIND_NAMES.len()],
+            encode_buffer: Vec::with_capacity(256),
+            observers: Vec::new(),
+        }
+    }
+
+    /// Records an event at `at`. Returns its sequence number.
+    pub fn record(&mut self, at: SimTime, kind: EventKind) -> u64 {
+        let event = TraceEvent {
+            seq: self.next_seq,
+            at,
+            kind,
+        };
+        self.next_seq += 1;
+        self.encode_buffer.clear();
+        encode_event(&event, &mut self.encode_buffer);
+        let mut hash = self.hash;
+        for byte in &self.encode_buffer {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(FNV_PRIME);
+        }
+        // Mix between events so that boundaries matter.
+        hash ^= 0xFF;
+        hash = hash.wrapping_mul(FNV_PRIME);
+        self.hash = hash;
+        self.counts[usize::from(event.kind.tag())] += 1;
+        for observer in &mut self.observers {
+            observer(&event);
+        }
+        if self.ring.len() == self.ring_capacity {
+            self.ring.pop_front();
+        }
+        let seq = event.seq;
+        self.ring.push_back(event);
+        seq
+    }
+
+    /// Calls `observer` with every event recorded from now on.
+    pub fn subscribe(&mut self, observer: TraceObserver) {
+        self.observers.push(observer);
+    }
+
+    /// The hash over every event recorded so far.
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    /// The hash as 16 lowercase hex digits, the form shown in summaries and URLs.
+    pub fn hash_hex(&self) -> String {
+        format!("{:016x}", self.hash)
+    }
+
+    /// How many events the run has recorded (not only those retained).
+    pub fn total_events(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Counts of the event kinds recorded, by `EventKind::name` (kinds never recorded are
+    /// left out).
+    pub fn counts(&self) -> BTreeMap<&'static str, u64> {
+        crate::maps::btree_map(
+            EVENT_KIND_NAMES
+                .iter()
+                .zip(self.counts)
+                .filter(|(_, count)| *count > 0)
+                .map(|(name, count)| (*name, count)),
+        )
+    }
+
+    /// How many events of `kind` (an `EventKind::name`) were recorded.
+    pub fn count(&self, kind: &str) -> u64 {
+        EVENT_KIND_NAMES
+            .iter()
+            .position(|name| *name == kind)
+            .map_or(0, |i| self.counts[i])
+    }
+
+    /// The retained events, oldest first.
+    pub fn retained(&self) -> impl DoubleEndedIterator<Item = &TraceEvent> + ExactSizeIterator {
+        self.ring.iter()
+    }
+
+    /// Retained events with `seq >= from_seq`, for a reader that polls incrementally.
+    pub fn since(&self, from_seq: u64) -> impl Iterator<Item = &TraceEvent> {
+        let oldest = self.ring.front().map_or(self.next_seq, |e| e.seq);
+        let skip = from_seq.saturating_sub(oldest) as usize;
+        self.ring.iter().skip(skip)
+    }
+
+    pub fn ring_capacity(&self) -> usize {
+        self.ring_capacity
+    }
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace::new(TraceConfig::default())
+    }
+}
+
+/// A stable 64-bit hash of arbitrary bytes (FNV-1a), exposed for summaries.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    fnv1a64(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::time::SimDuration;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn note(text: &str) -> EventKind {
+        EventKind::Note {
+            text: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn ring_is_bounded_but_hash_and_counts_cover_everything() {
+        let mut trace = Trace::new(TraceConfig { ring_capacity: 3 });
+        for i in 0..10 {
+            trace.record(SimTime::from_millis(i), note("x"));
+        }
+        assert_eq!(trace.total_events(), 10);
+        assert_eq!(trace.retained().len(), 3);
+        assert_eq!(trace.retained().next().map(|e| e.seq), Some(7));
+        assert_eq!(trace.counts().get("note"), Some(&10));
+        assert_eq!(
+            trace.since(8).map(|e| e.seq).collect::<Vec<_>>(),
+            vec![8, 9]
+        );
+        assert_eq!(trace.since(0).count(), 3);
+        assert_eq!(trace.since(100).count(), 0);
+    }
+
+    #[test]
+    fn hash_depends_on_content_order_and_time() {
+        let run = |events: &[(u64, &str)]| {
+            let mut trace = Trace::default();
+            for (ms, text) in events {
+                trace.record(SimTime::from_millis(*ms), note(text));
+            }
+            trace.hash_hex()
+        };
+        let base = run(&[(1, "a"), (2, "b")]);
+        assert_eq!(base, run(&[(1, "a"), (2, "b")]));
+        assert_ne!(base, run(&[(1, "b"), (2, "a")]));
+        assert_ne!(base, run(&[(1, "a"), (3, "b")]));
+        assert_ne!(base, run(&[(1, "ab")]));
+    }
+
+    /// One event of every kind, in declaration order.
+    fn every_kind() -> Vec<EventKind> {
+        let key = || "db/k".to_string();
+        vec![
+            EventKind::Request(RequestRecord {
+                op: StoreOp::Put,
+                key: key(),
+                bytes: 5,
+                cause: Cause::Flush,
+                start: SimTime::from_nanos(7),
+                end: SimTime::from_nanos(9),
+                outcome: RequestOutcome::Throttled,
+                cost_picousd: 11,
+                applied_despite_error: true,
+            }),
+            EventKind::FaultInjected {
+                fault: FaultKind::Slow,
+                key: key(),
+            },
+            EventKind::WalFlushed {
+                wal_id: 1,
+                bytes: 2,
+                entries: 3,
+            },
+            EventKind::MemtableFrozen {
+                memtable_id: 1,
+                bytes: 2,
+            },
+            EventKind::FlushStarted { memtable_id: 1 },
+            EventKind::FlushFinished {
+                memtable_id: 1,
+                sst_id: 2,
+                bytes: 3,
+            },
+            EventKind::CompactionStarted {
+                job_id: 1,
+                input_ssts: 2,
+                input_bytes: 3,
+            },
+            EventKind::CompactionFinished {
+                job_id: 1,
+                output_ssts: 2,
+                output_bytes: 3,
+            },
+            EventKind::ManifestWritten {
+                manifest_id: 1,
+                writer_epoch: 2,
+            },
+            EventKind::Fenced { writer_epoch: 1 },
+            EventKind::WriterCrashed { writer_epoch: 1 },
+            EventKind::WriterRecovered {
+                writer_epoch: 1,
+                replayed_wal_objects: 2,
+            },
+            EventKind::WriteStalled {
+                duration: SimDuration::from_nanos(3),
+            },
+            EventKind::Retried {
+                cause: Cause::Wal,
+                attempt: 2,
+            },
+            EventKind::Hedged { key: key() },
+            EventKind::GcDeleted { key: key() },
+            EventKind::Impression {
+                impression_id: 1,
+                arm: 2,
+                propensity: 0.25,
+            },
+            EventKind::Click {
+                impression_id: 1,
+                arm: 2,
+            },
+            EventKind::PolicyUpdated { version: 1 },
+            EventKind::Checkpointed {
+                version: 1,
+                bytes: 2,
+            },
+            EventKind::DriftApplied {
+                description: "d".to_string(),
+            },
+            EventKind::ClientOp {
+                op: "get",
+                bytes: 1,
+                start: SimTime::from_nanos(2),
+                ok: true,
+                durable: false,
+            },
+            EventKind::DurabilityChecked {
+                keys_checked: 1,
+                lost: 0,
+            },
+            note("n"),
+        ]
+    }
+
+    #[test]
+    fn every_kind_has_its_own_tag_and_the_name_at_that_tag() {
+        let kinds = every_kind();
+        assert_eq!(kinds.len(), EVENT_KIND_NAMES.len());
+        for (i, kind) in kinds.iter().enumerate() {
+            assert_eq!(usize::from(kind.tag()), i, "{kind:?}");
+            assert_eq!(EVENT_KIND_NAMES[i], kind.name());
+        }
+        let mut trace = Trace::default();
+        for kind in kinds {
+            trace.record(SimTime::ZERO, kind);
+        }
+        assert_eq!(trace.counts().len(), EVENT_KIND_NAMES.len());
+        assert!(trace.counts().values().all(|count| *count == 1));
+        assert_eq!(trace.count("client_op"), 1);
+        assert_eq!(trace.count("no_such_kind"), 0);
+    }
+
+    #[test]
+    fn the_hash_encoding_is_the_documented_one() {
+        let mut out = Vec::new();
+        let event = |kind| TraceEvent {
+            seq: 2,
+            at: SimTime::from_nanos(0x0102),
+            kind,
+        };
+        encode_event(&event(note("ab")), &mut out);
+        let mut expected = vec![2, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 23];
+        expected.extend_from_slice(&[2, 0, 0, 0, b'a', b'b']);
+        assert_eq!(out, expected);
+
+        out.clear();
+        encode_event(&event(every_kind().remove(0)), &mut out);
+        let mut expected = vec![2, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0];
+        expected.push(2); // put
+        expected.extend_from_slice(&[4, 0, 0, 0, b'd', b'b', b'/', b'k']);
+        expected.extend_from_slice(&5u64.to_le_bytes());
+        expected.push(1); // flush
+        expected.extend_from_slice(&7u64.to_le_bytes());
+        expected.extend_from_slice(&9u64.to_le_bytes());
+        expected.push(4); // throttled
+        expected.extend_from_slice(&11u64.to_le_bytes());
+        expected.push(1);
+        assert_eq!(out, expected);
+
+        out.clear();
+        let impression = every_kind().remove(16);
+        encode_event(&event(impression), &mut out);
+        assert_eq!(out[16], 16);
+        assert_eq!(&out[17..25], &1u64.to_le_bytes());
+        assert_eq!(&out[25..29], &2u32.to_le_bytes());
+        assert_eq!(&out[29..], &0.25f64.to_bits().to_le_bytes());
+    }
+
+    #[test]
+    fn the_hash_of_a_fixed_run_is_golden() {
+        // One event of every kind; the same on every target. A change to the encoding changes
+        // it, and with it every golden trace hash.
+        let mut trace = Trace::default();
+        for (i, kind) in every_kind().into_iter().enumerate() {
+            trace.record(SimTime::from_nanos(i as u64 * 1000), kind);
+        }
+        assert_eq!(trace.hash_hex(), "362c52c5c9f356c0");
+    }
+
+    #[test]
+    fn client_op_names_read_back_and_unknown_ones_are_refused() {
+        let event = TraceEvent {
+            seq: 0,
+            at: SimTime::ZERO,
+            kind: every_kind().remove(21),
+        };
+        let json = serde_json::to_string(&event).unwrap();
+        assert!(json.contains(r#""op":"get""#), "{json}");
+        let back: TraceEvent = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event);
+        let error = serde_json::from_str::<TraceEvent>(&json.replace(r#""get""#, r#""fly""#))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown client operation `fly`"), "{error}");
+    }
+
+    #[test]
+    fn observers_see_every_event() {
+        use std::cell::Cell;
+        use std::rc::Rc;
+        let seen = Rc::new(Cell::new(0u32));
+        let mut trace = Trace::new(TraceConfig { ring_capacity: 1 });
+        let counter = seen.clone();
+        trace.subscribe(Box::new(move |_| counter.set(counter.get() + 1)));
+        for i in 0..5 {
+            trace.record(SimTime::from_nanos(i), note("y"));
+        }
+        assert_eq!(seen.get(), 5);
+    }
+}
