@@ -17,13 +17,18 @@ use crate::time::{SimDuration, SimTime};
 use crate::trace::{EventKind, Trace, TraceConfig};
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
+
+mod queues;
+
+pub use queues::ReadyOrder;
+use queues::{ReadyQueue, TimerEntry, TimerState};
 
 /// A boxed future that need not be `Send`: everything here runs on one thread.
 pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
@@ -74,105 +79,6 @@ impl std::fmt::Display for RunError {
 }
 
 impl std::error::Error for RunError {}
-
-struct TimerState {
-    fired: Cell<bool>,
-    cancelled: Cell<bool>,
-    waker: RefCell<Option<Waker>>,
-}
-
-struct TimerEntry {
-    deadline: SimTime,
-    seq: u64,
-    state: Rc<TimerState>,
-}
-
-impl PartialEq for TimerEntry {
-    fn eq(&self, other: &Self) -> bool {
-        (self.deadline, self.seq) == (other.deadline, other.seq)
-    }
-}
-impl Eq for TimerEntry {}
-impl PartialOrd for TimerEntry {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for TimerEntry {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.deadline, self.seq).cmp(&(other.deadline, other.seq))
-    }
-}
-
-/// Which ready task runs next.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ReadyOrder {
-    /// First woken, first run: the order the playground, `strata run` and the golden trace
-    /// hashes use.
-    #[default]
-    Fifo,
-    /// A uniformly random ready task, drawn from the run's "sim.ready_order" stream, so the
-    /// same seed gives the same interleaving and another seed explores another one.
-    Seeded,
-}
-
-/// The ready tasks, and how the next one is chosen.
-#[derive(Default)]
-struct ReadyQueue {
-    queue: Mutex<ReadyState>,
-}
-
-#[derive(Default)]
-struct ReadyState {
-    tasks: VecDeque<(usize, u64)>,
-    /// Set in `ReadyOrder::Seeded` mode: the stream the choices are drawn from.
-    chooser: Option<SimRng>,
-    /// Choices made among two or more ready tasks.
-    choices: u64,
-    /// A running hash of every such choice (index and queue length), which names the
-    /// interleaving: two runs with equal hashes made the same choices.
-    choice_hash: u64,
-}
-
-impl ReadyQueue {
-    fn lock(&self) -> std::sync::MutexGuard<'_, ReadyState> {
-        self.queue
-            .lock()
-            .expect("the ready queue is only touched on the simulation thread")
-    }
-    fn push(&self, entry: (usize, u64)) {
-        self.lock().tasks.push_back(entry);
-    }
-    fn pop(&self) -> Option<(usize, u64)> {
-        let mut state = self.lock();
-        let state = &mut *state;
-        let len = state.tasks.len();
-        match state.chooser.as_mut() {
-            Some(chooser) if len > 1 => {
-                let index = chooser.index(len);
-                state.choices += 1;
-                state.choice_hash = mix_choice(state.choice_hash, index as u64, len as u64);
-                state.tasks.swap_remove_back(index)
-            }
-            _ => state.tasks.pop_front(),
-        }
-    }
-    fn is_empty(&self) -> bool {
-        self.queue
-            .lock()
-            .expect("the ready queue is only touched on the simulation thread")
-            .tasks
-            .is_empty()
-    }
-}
-
-/// Folds one ready-order choice into the running hash (SplitMix64's finaliser).
-fn mix_choice(hash: u64, index: u64, len: u64) -> u64 {
-    let mut z = hash ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ len.rotate_left(32);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 struct TaskWaker {
     index: usize,
