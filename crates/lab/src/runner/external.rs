@@ -3,7 +3,7 @@
 
 use super::lab::Lab;
 use super::summary::{summary_of, Summary};
-use super::tenants::{all_finished, start_tenants, with_tenants, Tenant};
+use super::tenants::{all_finished, start_tenants, Tenant};
 use super::world::{TaskKind, World};
 use super::LabError;
 use crate::metrics::Metrics;
@@ -110,9 +110,8 @@ impl ExternalRun {
 
     pub fn summary(&self) -> Summary {
         let metrics = self.metrics.borrow();
-        let summary = summary_of(&self.scenario, &self.world, &metrics);
-        with_tenants(
-            summary,
+        summary_of(
+            &self.scenario,
             &self.world,
             &metrics,
             &self.tenants,

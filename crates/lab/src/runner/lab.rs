@@ -3,9 +3,7 @@
 //! simulated millisecond and live controls applied now.
 
 use super::summary::{summary_of, Summary};
-use super::tenants::{
-    all_finished, run_end, start_tenants, summaries, with_tenants, Tenant, TenantSummary,
-};
+use super::tenants::{all_finished, run_end, start_tenants, summaries, Tenant, TenantSummary};
 use super::world::World;
 use super::{ClientError, Control, LabError, Progress, WriterStatus};
 use crate::metrics::{self, Metrics};
@@ -393,9 +391,8 @@ impl Lab {
     /// The summary as of now; after the run finished, its final figures and trace hash.
     pub fn summary(&self) -> Summary {
         let metrics = self.metrics.borrow();
-        let summary = summary_of(&self.scenario, &self.world, &metrics);
-        with_tenants(
-            summary,
+        summary_of(
+            &self.scenario,
             &self.world,
             &metrics,
             &self.tenants,

@@ -1,7 +1,7 @@
 //! The run's JSON summary ([`Summary`]): figures folded from trace events by the metrics,
 //! the final LSM shape from the engine's state, and the recommender's report.
 
-use super::tenants::TenantSummary;
+use super::tenants::{with_tenants, Tenant, TenantSummary};
 use super::world::World;
 use crate::metrics::{self, LatencyPercentiles, Metrics, OpCounts};
 use crate::recommender::RecommenderReport;
@@ -9,12 +9,25 @@ use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use strata_engine::{Amplification, DbState, ReaderStaleness};
+use strata_objstore::sim::RequestStats;
 use strata_recommender::Policy;
 use strata_sim::maps::btree_map;
 use strata_sim::SimTime;
 
 /// The summary of a run as of now (its final figures once it finished).
-pub(super) fn summary_of(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary {
+pub(super) fn summary_of(
+    scenario: &Scenario,
+    world: &World,
+    metrics: &Metrics,
+    tenants: &[Tenant],
+    by_prefix: &BTreeMap<String, RequestStats>,
+) -> Summary {
+    let own = own_summary(scenario, world, metrics);
+    with_tenants(own, world, metrics, tenants, by_prefix)
+}
+
+/// The summary of the scenario's own database (and the whole bucket's requests and cost).
+fn own_summary(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary {
     let finished = world.finished.get();
     let (trace_hash, trace_events, at) = world.trace_hash_and_end();
     let mut requests: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
