@@ -1,15 +1,22 @@
-//! `WriteBatch`: several puts and deletes applied atomically, with one sequence number and
-//! one WAL record, so that a crash replays all of them or none.
+//! `WriteBatch`: several puts, deletes and range deletes applied atomically, with one
+//! sequence number and one WAL record, so that a crash replays all of them or none.
 
 use crate::error::{Error, Result};
-use crate::options::{validate_key, validate_value, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES};
+use crate::options::{
+    validate_key, validate_range, validate_value, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES,
+};
 use bytes::Bytes;
+use std::ops::Range;
 
 /// An ordered list of writes applied atomically by `Db::write`. Within one batch, a later
-/// write of a key replaces an earlier one.
+/// write of a key replaces an earlier one. Range deletes in a batch share its sequence
+/// number, so they delete what was written *before* the batch, never the batch's own puts
+/// (write the range delete in an earlier batch to delete first and then put).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WriteBatch {
     pub(crate) entries: Vec<(Bytes, Option<Bytes>)>,
+    /// Range deletes: `[start, end)`.
+    pub(crate) ranges: Vec<(Bytes, Bytes)>,
     pub(crate) bytes: usize,
 }
 
@@ -35,25 +42,37 @@ impl WriteBatch {
         self
     }
 
+    /// Deletes every key in `range` (start inclusive, end exclusive) written before this
+    /// batch, with one range tombstone. An empty or inverted range is refused by
+    /// `Db::write` with `Error::InvalidRange`.
+    pub fn delete_range<K: AsRef<[u8]>>(&mut self, range: Range<K>) -> &mut Self {
+        let (start, end) = (range.start.as_ref(), range.end.as_ref());
+        self.bytes += start.len() + end.len();
+        self.ranges
+            .push((Bytes::copy_from_slice(start), Bytes::copy_from_slice(end)));
+        self
+    }
+
+    /// Operations in the batch: puts, deletes and range deletes.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + self.ranges.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.ranges.is_empty()
     }
 
-    /// Key and value bytes in the batch.
+    /// Key and value bytes in the batch (a range delete counts both bounds).
     pub fn size_bytes(&self) -> usize {
         self.bytes
     }
 
     /// Checks every entry and the batch's totals against the documented limits.
     pub(crate) fn validate(&self) -> Result<()> {
-        if self.entries.len() > MAX_BATCH_ENTRIES {
+        if self.len() > MAX_BATCH_ENTRIES {
             return Err(Error::Invalid(format!(
                 "batch of {} entries is over the {MAX_BATCH_ENTRIES}-entry limit",
-                self.entries.len()
+                self.len()
             )));
         }
         if self.bytes > MAX_BATCH_BYTES {
@@ -67,6 +86,9 @@ impl WriteBatch {
             if let Some(value) = value {
                 validate_value(value)?;
             }
+        }
+        for (start, end) in &self.ranges {
+            validate_range(start, end)?;
         }
         Ok(())
     }
@@ -88,5 +110,22 @@ mod tests {
         batch.validate().unwrap();
         batch.put("", "x");
         assert_eq!(batch.validate().unwrap_err().kind(), ErrorKind::Invalid);
+    }
+
+    #[test]
+    fn range_deletes_count_and_refuse_empty_or_inverted_ranges() {
+        let mut batch = WriteBatch::new();
+        batch.delete_range("a".."c");
+        assert_eq!((batch.len(), batch.size_bytes()), (1, 2));
+        assert!(!batch.is_empty());
+        batch.validate().unwrap();
+        for (start, end) in [("c", "a"), ("b", "b"), ("", "b")] {
+            let mut bad = WriteBatch::new();
+            bad.delete_range(start..end);
+            assert!(
+                matches!(bad.validate(), Err(Error::InvalidRange { .. })),
+                "{start:?}..{end:?}"
+            );
+        }
     }
 }

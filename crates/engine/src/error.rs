@@ -45,6 +45,12 @@ pub enum Error {
     },
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// A range delete whose bounds are not keys, or whose start is not below its end.
+    #[error("invalid range delete: {reason}")]
+    InvalidRange { reason: String },
+    /// A time-to-live of zero or over `MAX_TTL`.
+    #[error("invalid time-to-live: {reason}")]
+    InvalidTtl { reason: String },
     #[error("corrupt object {object}: {reason}")]
     Corrupt { object: String, reason: String },
     #[error("the database handle is closed")]
@@ -70,7 +76,9 @@ impl Error {
             Error::RetriesExhausted { .. }
             | Error::WalUploadFailed { .. }
             | Error::WriteRejected { .. } => ErrorKind::Unavailable,
-            Error::Invalid(_) => ErrorKind::Invalid,
+            Error::Invalid(_) | Error::InvalidRange { .. } | Error::InvalidTtl { .. } => {
+                ErrorKind::Invalid
+            }
             Error::Corrupt { .. } => ErrorKind::Corrupt,
             Error::Closed | Error::Crashed => ErrorKind::Closed,
         }
@@ -121,6 +129,18 @@ mod tests {
                 ErrorKind::Invalid,
             ),
             (Error::Invalid("empty key".to_string()), ErrorKind::Invalid),
+            (
+                Error::InvalidRange {
+                    reason: "inverted".to_string(),
+                },
+                ErrorKind::Invalid,
+            ),
+            (
+                Error::InvalidTtl {
+                    reason: "zero".to_string(),
+                },
+                ErrorKind::Invalid,
+            ),
             (Error::corrupt("a.sst", "crc"), ErrorKind::Corrupt),
             (Error::Closed, ErrorKind::Closed),
             (Error::Crashed, ErrorKind::Closed),

@@ -84,7 +84,7 @@ pub use db::{
 pub use error::{Error, ErrorKind, Result};
 pub use options::{
     BackpressureMode, BackpressureOptions, DbOptions, Durability, HedgeOptions, ReadOptions,
-    WriteOptions, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_KEY_BYTES, MAX_VALUE_BYTES,
+    WriteOptions, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_KEY_BYTES, MAX_TTL, MAX_VALUE_BYTES,
 };
 pub use state::{
     Amplification, Counters, DbState, DbStatus, MemtableState, RunState, SstState, WalState,

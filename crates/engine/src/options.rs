@@ -230,19 +230,26 @@ impl DbOptions {
     }
 }
 
+/// The longest time-to-live a write may carry (365 days of simulated time).
+pub const MAX_TTL: SimDuration = SimDuration::from_secs(365 * 24 * 3600);
+
 /// Per-write options.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WriteOptions {
     /// Return only once the write is durable in the object store (its WAL object was
     /// uploaded). Otherwise return as soon as the write is in memory.
     pub await_durable: bool,
+    /// How long the values this write puts stay readable, from the engine's clock at the
+    /// write; `None` keeps them until they are overwritten or deleted. An expired value
+    /// reads as deleted (it also hides older versions of its key) and compaction drops it.
+    /// Must be positive and at most [`MAX_TTL`]. Deletes and range deletes ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<SimDuration>,
 }
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions {
-            await_durable: true,
-        }
+        WriteOptions::DURABLE
     }
 }
 
@@ -250,11 +257,38 @@ impl WriteOptions {
     /// Acknowledge once in memory.
     pub const NO_AWAIT: WriteOptions = WriteOptions {
         await_durable: false,
+        ttl: None,
     };
     /// Acknowledge once durable.
     pub const DURABLE: WriteOptions = WriteOptions {
         await_durable: true,
+        ttl: None,
     };
+
+    /// The same options with a time-to-live for the values written.
+    pub const fn with_ttl(self, ttl: SimDuration) -> WriteOptions {
+        WriteOptions {
+            ttl: Some(ttl),
+            ..self
+        }
+    }
+
+    /// Checks the time-to-live: positive and at most [`MAX_TTL`].
+    pub fn validate(&self) -> Result<()> {
+        match self.ttl {
+            Some(ttl) if ttl.is_zero() => Err(Error::InvalidTtl {
+                reason: "a time-to-live must be positive".to_string(),
+            }),
+            Some(ttl) if ttl > MAX_TTL => Err(Error::InvalidTtl {
+                reason: format!(
+                    "a time-to-live of {} s is over the limit of {} s",
+                    ttl.as_nanos() / 1_000_000_000,
+                    MAX_TTL.as_nanos() / 1_000_000_000
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Which writes a read may see.
@@ -281,6 +315,23 @@ impl ReadOptions {
     pub const DURABLE: ReadOptions = ReadOptions {
         durability: Durability::Durable,
     };
+}
+
+/// Checks a range delete's bounds: both valid keys, the start strictly below the end (an
+/// empty or inverted range deletes nothing and is refused rather than ignored).
+pub(crate) fn validate_range(start: &[u8], end: &[u8]) -> Result<()> {
+    validate_key(start).map_err(|error| Error::InvalidRange {
+        reason: format!("start: {error}"),
+    })?;
+    validate_key(end).map_err(|error| Error::InvalidRange {
+        reason: format!("end: {error}"),
+    })?;
+    if start >= end {
+        return Err(Error::InvalidRange {
+            reason: "the range is empty or inverted (its start must be below its end)".to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Checks a key against the documented limits.

@@ -61,6 +61,22 @@ pub struct Counters {
     /// Total time writes spent stalled by backpressure, in nanoseconds.
     pub write_stall_nanos: u64,
     pub writes_rejected: u64,
+    /// Range deletes written (each one range tombstone, alone or in a batch).
+    #[serde(default)]
+    pub range_deletes: u64,
+    /// Entries whose time-to-live had passed that compaction dropped (or, above the bottom
+    /// level, cut down to a tombstone), and the key and value bytes that freed.
+    #[serde(default)]
+    pub expired_entries_dropped: u64,
+    #[serde(default)]
+    pub expired_bytes_dropped: u64,
+    /// Range tombstones compaction dropped at the bottom level (nothing older remained).
+    #[serde(default)]
+    pub range_tombstones_dropped: u64,
+    /// Entries compaction dropped because a newer range tombstone in the same job covered
+    /// them.
+    #[serde(default)]
+    pub range_covered_entries_dropped: u64,
 }
 
 /// A memtable.

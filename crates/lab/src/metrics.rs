@@ -257,7 +257,8 @@ impl Metrics {
             | EventKind::WriterRecovered { .. }
             | EventKind::Retried { .. }
             | EventKind::Hedged { .. }
-            | EventKind::GcDeleted { .. } => {
+            | EventKind::GcDeleted { .. }
+            | EventKind::ExpiredDropped { .. } => {
                 strata_sim::maps::count_one(&mut self.engine_events, event.kind.name());
             }
             EventKind::Impression { .. } => self.impressions += 1,

@@ -42,6 +42,18 @@ pub struct CompactionReport {
     pub entries_read: u64,
     pub entries_written: u64,
     pub output_level: u32,
+    /// Expired entries dropped (or cut to a tombstone above the bottom) and the key and
+    /// value bytes that freed.
+    #[serde(default)]
+    pub expired_entries_dropped: u64,
+    #[serde(default)]
+    pub expired_bytes_dropped: u64,
+    /// Entries covered by a newer range tombstone of the job, dropped.
+    #[serde(default)]
+    pub range_covered_entries_dropped: u64,
+    /// Range tombstones dropped at the bottom level.
+    #[serde(default)]
+    pub range_tombstones_dropped: u64,
 }
 
 /// One input SST's entries in key order.
@@ -259,6 +271,10 @@ impl DbInner {
             entries_read,
             entries_written: merged.len() as u64,
             output_level: task.output_level,
+            expired_entries_dropped: 0,
+            expired_bytes_dropped: 0,
+            range_covered_entries_dropped: 0,
+            range_tombstones_dropped: 0,
         };
         Ok(report)
     }

@@ -13,7 +13,10 @@ impl World {
         let name = op.kind.as_str();
         let keys = self.workload.keys.get();
         let await_durable = self.workload.await_durable.get();
-        let write_options = WriteOptions { await_durable };
+        let write_options = WriteOptions {
+            await_durable,
+            ..WriteOptions::default()
+        };
         // Write ids are taken and writes registered before the first await, in issue order.
         let mut write_ids = Vec::new();
         if op.kind.is_write() {

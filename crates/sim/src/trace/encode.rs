@@ -127,6 +127,15 @@ pub fn encode_event(event: &TraceEvent, out: &mut Vec<u8>) {
             w.u64(*lost);
         }
         EventKind::Note { text } => w.str(text),
+        EventKind::ExpiredDropped {
+            job_id,
+            entries,
+            bytes,
+        } => {
+            w.u64(*job_id);
+            w.u64(*entries);
+            w.u64(*bytes);
+        }
     }
 }
 

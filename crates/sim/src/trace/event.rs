@@ -278,10 +278,19 @@ pub enum EventKind {
     Note {
         text: String,
     },
+
+    /// A compaction dropped entries whose time-to-live had passed (above the bottom level,
+    /// cut them to tombstones): how many, and the key and value bytes that freed. Recorded
+    /// just before the job's `CompactionFinished`, and only when it dropped at least one.
+    ExpiredDropped {
+        job_id: u64,
+        entries: u64,
+        bytes: u64,
+    },
 }
 
 /// Every event kind's name, in the order of [`EventKind::tag`].
-pub const EVENT_KIND_NAMES: [&str; 24] = [
+pub const EVENT_KIND_NAMES: [&str; 25] = [
     "request",
     "fault_injected",
     "wal_flushed",
@@ -306,6 +315,7 @@ pub const EVENT_KIND_NAMES: [&str; 24] = [
     "client_op",
     "durability_checked",
     "note",
+    "expired_dropped",
 ];
 
 impl EventKind {
@@ -337,6 +347,7 @@ impl EventKind {
             EventKind::ClientOp { .. } => 21,
             EventKind::DurabilityChecked { .. } => 22,
             EventKind::Note { .. } => 23,
+            EventKind::ExpiredDropped { .. } => 24,
         }
     }
 
@@ -367,6 +378,7 @@ impl EventKind {
             EventKind::ClientOp { .. } => "client_op",
             EventKind::DurabilityChecked { .. } => "durability_checked",
             EventKind::Note { .. } => "note",
+            EventKind::ExpiredDropped { .. } => "expired_dropped",
         }
     }
 }

@@ -331,6 +331,11 @@ mod tests {
                 lost: 0,
             },
             note("n"),
+            EventKind::ExpiredDropped {
+                job_id: 1,
+                entries: 2,
+                bytes: 30,
+            },
         ]
     }
 
