@@ -24,6 +24,7 @@ pub fn reference_scenario(seed: u64, seconds: u64, rate_ops_per_sec: f64) -> Sce
                 delete: 0.0,
                 scan: 0.0,
                 batch: 0.0,
+                delete_range: 0.0,
             },
             max_in_flight: 100_000,
             ..WorkloadSpec::default()
@@ -58,6 +59,7 @@ pub fn steady_scenario(seed: u64, seconds: u64, rate_ops_per_sec: f64) -> Scenar
         delete: 0.0,
         scan: 0.0,
         batch: 0.0,
+        delete_range: 0.0,
     };
     scenario
 }

@@ -92,9 +92,12 @@ fn to_u64(value: usize) -> u64 {
 }
 
 /// Entries one operation of this workload can hold at once: a batch's puts, a scan's
-/// results, or one key.
+/// results, a range delete's covered keys (the durability model tracks each), or one key.
 fn entries_per_op(workload: &WorkloadSpec) -> u64 {
     let mut entries = 1u64;
+    if workload.mix.delete_range > 0.0 {
+        entries = entries.max(workload.range_delete_width.into());
+    }
     if workload.mix.batch > 0.0 {
         entries = entries.max(workload.batch_size.into());
     }
@@ -112,11 +115,14 @@ fn entry_bytes(workload: &WorkloadSpec) -> u64 {
 /// Keys the run can write: the key space, or fewer when the run is too short to reach them
 /// all at its highest rate.
 fn keys_written(workload: &WorkloadSpec, max_rate_ops_per_sec: f64, duration_ms: u64) -> u64 {
-    let writes_per_op = if workload.mix.batch > 0.0 {
-        u64::from(workload.batch_size)
-    } else {
-        1
-    };
+    let mut writes_per_op = 1u64;
+    if workload.mix.batch > 0.0 {
+        writes_per_op = writes_per_op.max(workload.batch_size.into());
+    }
+    // A range delete records every key it covers.
+    if workload.mix.delete_range > 0.0 {
+        writes_per_op = writes_per_op.max(workload.range_delete_width.into());
+    }
     // Rates and durations are validated finite and bounded, so the product fits in f64; the
     // conversion saturates at u64::MAX.
     let ops = (max_rate_ops_per_sec * duration_ms as f64 / 1000.0).ceil() as u64;

@@ -1,29 +1,55 @@
-//! The model of acknowledged-durable writes, and the check that none was lost.
+//! The model of acknowledged-durable writes, and the check that none was lost and nothing
+//! deleted or expired came back.
 //!
 //! Every write the workload issues has a write id (increasing in issue order) that its value
-//! carries in its first 8 bytes. For each key the model keeps the *threshold*: the lowest
-//! write id a read-back may legitimately show. When a write to a key is acknowledged as
-//! durable, the threshold becomes the smallest id among that write and the writes to the same
-//! key still in flight at that moment (the engine may order concurrent writes either way).
-//! A read-back then passes when it shows a value whose id is at least the threshold, or shows
-//! the key absent and some delete at or above the threshold was issued. Anything else is a
-//! lost durable write.
+//! carries in its first 8 bytes; a range delete has one id and counts as a delete of every key
+//! it covers. For each key the model keeps the *threshold*: the lowest write id a read-back
+//! may legitimately show. When a write to a key is acknowledged as durable, the threshold
+//! becomes the smallest id among that write and the writes to the same key still in flight at
+//! that moment (the engine may order concurrent writes either way).
+//!
+//! A read-back is judged ([`DurabilityModel::judge`]):
+//! - a value whose id is at least the threshold passes, unless it is the key's latest
+//!   acknowledged put with a time-to-live and the read began after that put's latest possible
+//!   expiry (acknowledgement time + TTL: the engine stamps the expiry before it acknowledges):
+//!   an expired value came back, a *resurrection*;
+//! - a value below the threshold is a resurrection when a durable delete (or range delete)
+//!   superseded it, or when the put that superseded it had a TTL and may have expired by the
+//!   end of the read (an expired put hides older versions like a tombstone); otherwise it is a
+//!   *lost* durable write;
+//! - an absent key passes when some delete at or above the threshold was issued, or some put
+//!   with a TTL at or above the threshold may have expired (issue time + TTL) by the end of the
+//!   read; otherwise a durable write was lost.
+//!
+//! Writes in flight, failed, or acknowledged but not yet durable only ever make the judgement
+//! more lenient, as do deletes and TTL puts issued after the model was read.
 //!
 //! Memory is bounded by the key space plus the writes in flight (at most `max_in_flight` ×
-//! batch size) plus the not-yet-durable acknowledged writes ([`MAX_PENDING_WRITES`]). Key
-//! records live in a table by key index, in pages of [`KEY_PAGE`] keys allocated when one of
-//! their keys is first written: 16 bytes a key once its page exists (64 bytes and an
+//! entries per operation) plus the not-yet-durable acknowledged writes ([`MAX_PENDING_WRITES`]).
+//! Key records live in a table by key index, in pages of [`KEY_PAGE`] keys allocated when one
+//! of their keys is first written: 56 bytes a key once its page exists (224 bytes and an
 //! allocation per page), plus 8 bytes per [`KEY_PAGE`] keys up to the highest key written,
-//! at most `scenario::MAX_KEY_COUNT` keys (20 MB of page pointers, 160 MB of records).
+//! at most `scenario::MAX_KEY_COUNT` keys (20 MB of page pointers, 560 MB of records; the
+//! scenario's budget refuses a run whose key space would need more than a tab holds).
 //! Lookups are two array indexings, not a tree search over the key space.
 
 use crate::scenario::MAX_KEY_COUNT;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+use strata_sim::{SimDuration, SimTime};
 
 /// Acknowledged writes awaiting durability that the model tracks; beyond this the oldest are
 /// dropped (and counted), which can only make the check more lenient, never raise a false
 /// alarm.
 pub const MAX_PENDING_WRITES: usize = 1_000_000;
+
+/// A put with a time-to-live, as the model knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TtlPut {
+    pub write_id: u64,
+    /// Its earliest possible expiry (issue time + TTL) or its latest (acknowledgement time +
+    /// TTL), depending on where it is kept.
+    pub expires_at: SimTime,
+}
 
 /// What the model knows about one key.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -32,6 +58,15 @@ pub struct KeyRecord {
     pub threshold: Option<u64>,
     /// The highest delete id issued for the key.
     pub last_delete: Option<u64>,
+    /// Values with an id below this were superseded by a durable delete: showing one is a
+    /// resurrection.
+    pub delete_floor: Option<u64>,
+    /// A put with a TTL at or above the threshold (the one that may expire first), with its
+    /// earliest possible expiry: after it, the key may read absent.
+    pub ttl_earliest: Option<TtlPut>,
+    /// The highest acknowledged put with a TTL, with its latest possible expiry: after it,
+    /// that put's value must not be read.
+    pub ttl_latest: Option<TtlPut>,
 }
 
 /// Keys per page of the model's key table.
@@ -42,14 +77,40 @@ pub const KEY_PAGE: usize = 4;
 struct Slot {
     threshold: u64,
     last_delete: u64,
+    delete_floor: u64,
+    ttl_earliest_id: u64,
+    ttl_earliest_ns: u64,
+    ttl_latest_id: u64,
+    ttl_latest_ns: u64,
 }
 
 impl Slot {
     fn record(self) -> KeyRecord {
         let some = |id: u64| (id != 0).then_some(id);
+        let ttl = |id: u64, ns: u64| {
+            (id != 0).then_some(TtlPut {
+                write_id: id,
+                expires_at: SimTime::from_nanos(ns),
+            })
+        };
         KeyRecord {
             threshold: some(self.threshold),
             last_delete: some(self.last_delete),
+            delete_floor: some(self.delete_floor),
+            ttl_earliest: ttl(self.ttl_earliest_id, self.ttl_earliest_ns),
+            ttl_latest: ttl(self.ttl_latest_id, self.ttl_latest_ns),
+        }
+    }
+
+    /// Keeps the TTL put that may expire first among those at or above the threshold.
+    fn note_ttl_put(&mut self, write_id: u64, earliest_expiry: SimTime) {
+        if self.ttl_earliest_id != 0 && self.ttl_earliest_id < self.threshold {
+            self.ttl_earliest_id = 0;
+        }
+        let ns = earliest_expiry.as_nanos();
+        if self.ttl_earliest_id == 0 || ns < self.ttl_earliest_ns {
+            self.ttl_earliest_id = write_id;
+            self.ttl_earliest_ns = ns;
         }
     }
 }
@@ -97,20 +158,50 @@ impl KeyTable {
     }
 }
 
+/// What kind of write the model is told about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Write {
+    /// A put (or a batch's put) that never expires.
+    Put,
+    /// A put with this time-to-live.
+    PutWithTtl(SimDuration),
+    /// A delete, or one key of a range delete.
+    Delete,
+}
+
+/// A write in flight: what the model needs when it is acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct InFlight {
+    is_delete: bool,
+    /// The TTL's nanoseconds, 0 for none.
+    ttl_ns: u64,
+    issued_at: SimTime,
+}
+
+impl InFlight {
+    fn earliest_expiry(&self) -> Option<SimTime> {
+        (self.ttl_ns != 0).then(|| {
+            self.issued_at
+                .saturating_add(SimDuration::from_nanos(self.ttl_ns))
+        })
+    }
+}
+
 /// A write acknowledged in memory, waiting for the durable watermark to pass its sequence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Pending {
     seq: u64,
     key: u64,
     write_id: u64,
+    write: InFlight,
 }
 
 /// The durability model of one run.
 #[derive(Clone, Debug, Default)]
 pub struct DurabilityModel {
     keys: KeyTable,
-    /// Writes in flight as (key, write id): the oldest for a key is the first in its range.
-    in_flight: BTreeSet<(u64, u64)>,
+    /// Writes in flight by (key, write id): the oldest for a key is the first in its range.
+    in_flight: BTreeMap<(u64, u64), InFlight>,
     pending: VecDeque<Pending>,
     /// Pending writes dropped because [`MAX_PENDING_WRITES`] was reached.
     pub pending_dropped: u64,
@@ -128,60 +219,127 @@ pub enum ReadBack {
     Foreign,
 }
 
+/// The model's judgement of one read-back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Acceptable,
+    /// A durable write is missing.
+    Lost,
+    /// A value that a durable delete, a covering durable range delete or an expiry removed
+    /// was read.
+    Resurrected,
+}
+
+/// When a read-back ran: it saw the engine at some instant between the two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadWindow {
+    pub started: SimTime,
+    pub finished: SimTime,
+}
+
 impl DurabilityModel {
     pub fn new() -> Self {
         DurabilityModel::default()
     }
 
-    /// A write (put or delete) to `key` with `write_id` is about to be sent.
-    pub fn issued(&mut self, key: u64, write_id: u64, is_delete: bool) {
+    /// A write to `key` with `write_id` is about to be sent, at `now`.
+    pub fn issued(&mut self, key: u64, write_id: u64, write: Write, now: SimTime) {
         assert!(write_id > 0, "write ids start at 1");
-        self.in_flight.insert((key, write_id));
-        if is_delete {
-            let slot = self.keys.slot_mut(key);
+        let in_flight = InFlight {
+            is_delete: write == Write::Delete,
+            ttl_ns: match write {
+                Write::PutWithTtl(ttl) => {
+                    assert!(!ttl.is_zero(), "a time-to-live is positive");
+                    ttl.as_nanos()
+                }
+                Write::Put | Write::Delete => 0,
+            },
+            issued_at: now,
+        };
+        let previous = self.in_flight.insert((key, write_id), in_flight);
+        assert!(previous.is_none(), "a write is issued to a key once");
+        let slot = self.keys.slot_mut(key);
+        if in_flight.is_delete {
             slot.last_delete = slot.last_delete.max(write_id);
+        }
+        if let Some(earliest) = in_flight.earliest_expiry() {
+            slot.note_ttl_put(write_id, earliest);
         }
     }
 
     /// The write finished without being acknowledged (an error): it may or may not land, and
     /// it no longer holds back any threshold.
     pub fn failed(&mut self, key: u64, write_id: u64) {
-        self.finish(key, write_id);
+        self.finish(key, write_id, None);
     }
 
-    fn finish(&mut self, key: u64, write_id: u64) {
-        self.in_flight.remove(&(key, write_id));
+    /// Takes the write out of flight; when it was acknowledged at `acknowledged_at`, a put
+    /// with a TTL becomes the key's latest acknowledged one (if it is the highest).
+    fn finish(&mut self, key: u64, write_id: u64, acknowledged_at: Option<SimTime>) -> InFlight {
+        let write = self.in_flight.remove(&(key, write_id)).unwrap_or(InFlight {
+            is_delete: false,
+            ttl_ns: 0,
+            issued_at: SimTime::ZERO,
+        });
+        if let (Some(at), true) = (acknowledged_at, write.ttl_ns != 0) {
+            let slot = self.keys.slot_mut(key);
+            if write_id > slot.ttl_latest_id {
+                slot.ttl_latest_id = write_id;
+                slot.ttl_latest_ns = at
+                    .saturating_add(SimDuration::from_nanos(write.ttl_ns))
+                    .as_nanos();
+            }
+        }
+        write
     }
 
-    /// The write was acknowledged once durable.
-    pub fn acknowledged_durable(&mut self, key: u64, write_id: u64) {
-        self.finish(key, write_id);
-        self.mark_durable(key, write_id);
+    /// The write was acknowledged once durable, at `now`.
+    pub fn acknowledged_durable(&mut self, key: u64, write_id: u64, now: SimTime) {
+        let write = self.finish(key, write_id, Some(now));
+        self.mark_durable(key, write_id, write);
     }
 
-    fn mark_durable(&mut self, key: u64, write_id: u64) {
+    fn mark_durable(&mut self, key: u64, write_id: u64, write: InFlight) {
         self.durable_writes += 1;
         let oldest_in_flight = self
             .in_flight
             .range((key, 0)..=(key, u64::MAX))
             .next()
-            .map_or(write_id, |(_, id)| *id);
+            .map_or(write_id, |((_, id), _)| *id);
         let floor = write_id.min(oldest_in_flight);
         assert!(floor > 0, "write ids start at 1");
         // The threshold only rises: an older write made durable late says nothing new.
         let slot = self.keys.slot_mut(key);
         slot.threshold = slot.threshold.max(floor);
+        if write.is_delete {
+            slot.delete_floor = slot.delete_floor.max(floor);
+        }
+        if slot.ttl_earliest_id != 0 && slot.ttl_earliest_id < slot.threshold {
+            slot.ttl_earliest_id = 0;
+        }
+        if let Some(earliest) = write.earliest_expiry() {
+            slot.note_ttl_put(write_id, earliest);
+        }
+        assert!(
+            slot.delete_floor <= slot.threshold,
+            "a durable delete raises the threshold with its floor"
+        );
     }
 
-    /// The write was acknowledged in memory with sequence number `seq`; it becomes durable
-    /// when the writer's durable watermark reaches `seq`.
-    pub fn acknowledged_in_memory(&mut self, key: u64, write_id: u64, seq: u64) {
-        self.finish(key, write_id);
+    /// The write was acknowledged in memory at `now` with sequence number `seq`; it becomes
+    /// durable when the writer's durable watermark reaches `seq`.
+    pub fn acknowledged_in_memory(&mut self, key: u64, write_id: u64, seq: u64, now: SimTime) {
+        let write = self.finish(key, write_id, Some(now));
         if self.pending.len() == MAX_PENDING_WRITES {
             self.pending.pop_front();
             self.pending_dropped += 1;
         }
-        self.pending.push_back(Pending { seq, key, write_id });
+        self.pending.push_back(Pending {
+            seq,
+            key,
+            write_id,
+            write,
+        });
     }
 
     /// The writer's durable watermark is `durable_seq`: every pending write at or below it is
@@ -194,7 +352,7 @@ impl DurabilityModel {
                 break;
             }
             self.pending.pop_front();
-            self.mark_durable(front.key, front.write_id);
+            self.mark_durable(front.key, front.write_id, front.write);
         }
     }
 
@@ -217,24 +375,61 @@ impl DurabilityModel {
         strata_sim::maps::btree_map(self.durable_keys())
     }
 
-    /// Whether `read` is an acceptable read-back of a key whose record is `record`.
-    pub fn read_is_acceptable(
+    /// The key's record now (deletes and TTL puts issued after a snapshot also explain an
+    /// absent key).
+    pub fn record(&self, key: u64) -> KeyRecord {
+        self.keys.get(key).unwrap_or_default()
+    }
+
+    /// Judges `read`, a read-back of a key whose record was `record` when the check began and
+    /// is `later` now, that ran during `window` (see the module header).
+    pub fn judge(
         record: &KeyRecord,
+        later: &KeyRecord,
         read: ReadBack,
-        issued_after: Option<u64>,
-    ) -> bool {
-        let Some(threshold) = record.threshold else {
-            return true;
+        window: ReadWindow,
+    ) -> Verdict {
+        let records = [record, later];
+        // A TTL put at or above `floor` that may have expired by the end of the read.
+        let may_have_expired = |floor: u64| {
+            records.iter().any(|r| {
+                r.ttl_earliest
+                    .is_some_and(|t| t.write_id >= floor && window.finished >= t.expires_at)
+            })
         };
-        // A delete issued after the snapshot also explains an absent key.
-        let last_delete = match (record.last_delete, issued_after) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
+        if let ReadBack::Value(id) = read {
+            let expired = records.iter().any(|r| {
+                r.ttl_latest
+                    .is_some_and(|t| t.write_id == id && window.started > t.expires_at)
+            });
+            if expired {
+                return Verdict::Resurrected;
+            }
+        }
+        let Some(threshold) = record.threshold else {
+            return Verdict::Acceptable;
         };
         match read {
-            ReadBack::Value(id) => id >= threshold,
-            ReadBack::Absent => last_delete.is_some_and(|d| d >= threshold),
-            ReadBack::Foreign => false,
+            ReadBack::Value(id) if id >= threshold => Verdict::Acceptable,
+            ReadBack::Value(id) => {
+                let deleted = record.delete_floor.is_some_and(|floor| id < floor);
+                if deleted || may_have_expired(id.saturating_add(1)) {
+                    Verdict::Resurrected
+                } else {
+                    Verdict::Lost
+                }
+            }
+            ReadBack::Absent => {
+                let deleted = records
+                    .iter()
+                    .any(|r| r.last_delete.is_some_and(|d| d >= threshold));
+                if deleted || may_have_expired(threshold) {
+                    Verdict::Acceptable
+                } else {
+                    Verdict::Lost
+                }
+            }
+            ReadBack::Foreign => Verdict::Lost,
         }
     }
 
@@ -251,16 +446,33 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    fn check(model: &DurabilityModel, key: u64, read: ReadBack) -> bool {
+    const T0: SimTime = SimTime::ZERO;
+
+    /// The model's verdict on `read` of `key`, a read that ran from `from_ms` to `to_ms`.
+    fn verdict_at(
+        model: &DurabilityModel,
+        key: u64,
+        read: ReadBack,
+        from_ms: u64,
+        to_ms: u64,
+    ) -> Verdict {
         let record = model.snapshot().get(&key).copied().unwrap_or_default();
-        DurabilityModel::read_is_acceptable(&record, read, model.last_delete(key))
+        let window = ReadWindow {
+            started: SimTime::from_millis(from_ms),
+            finished: SimTime::from_millis(to_ms),
+        };
+        DurabilityModel::judge(&record, &model.record(key), read, window)
+    }
+
+    fn check(model: &DurabilityModel, key: u64, read: ReadBack) -> bool {
+        verdict_at(model, key, read, 0, 0) == Verdict::Acceptable
     }
 
     #[test]
     fn a_durable_put_must_be_read_back_or_superseded() {
         let mut m = DurabilityModel::new();
-        m.issued(1, 10, false);
-        m.acknowledged_durable(1, 10);
+        m.issued(1, 10, Write::Put, T0);
+        m.acknowledged_durable(1, 10, T0);
         assert!(check(&m, 1, ReadBack::Value(10)));
         assert!(check(&m, 1, ReadBack::Value(11)), "a later write may win");
         assert!(
@@ -280,10 +492,10 @@ mod tests {
     #[test]
     fn a_durable_delete_must_stay_deleted_unless_rewritten() {
         let mut m = DurabilityModel::new();
-        m.issued(1, 10, false);
-        m.acknowledged_durable(1, 10);
-        m.issued(1, 11, true);
-        m.acknowledged_durable(1, 11);
+        m.issued(1, 10, Write::Put, T0);
+        m.acknowledged_durable(1, 10, T0);
+        m.issued(1, 11, Write::Delete, T0);
+        m.acknowledged_durable(1, 11, T0);
         assert!(check(&m, 1, ReadBack::Absent));
         assert!(
             !check(&m, 1, ReadBack::Value(10)),
@@ -295,17 +507,17 @@ mod tests {
     #[test]
     fn concurrent_writes_to_one_key_may_land_in_either_order() {
         let mut m = DurabilityModel::new();
-        m.issued(1, 10, false);
-        m.issued(1, 11, false);
+        m.issued(1, 10, Write::Put, T0);
+        m.issued(1, 11, Write::Put, T0);
         // 11 is acknowledged first while 10 is still in flight: the engine may have ordered
         // 10 after 11, so reading 10 is not a loss.
-        m.acknowledged_durable(1, 11);
+        m.acknowledged_durable(1, 11, T0);
         assert!(check(&m, 1, ReadBack::Value(10)));
-        m.acknowledged_durable(1, 10);
+        m.acknowledged_durable(1, 10, T0);
         assert!(check(&m, 1, ReadBack::Value(10)));
         // Once nothing is in flight, a new durable write raises the floor past both.
-        m.issued(1, 12, false);
-        m.acknowledged_durable(1, 12);
+        m.issued(1, 12, Write::Put, T0);
+        m.acknowledged_durable(1, 12, T0);
         assert!(!check(&m, 1, ReadBack::Value(11)));
     }
 
@@ -313,8 +525,8 @@ mod tests {
     fn in_memory_acks_become_durable_with_the_watermark() {
         let mut m = DurabilityModel::new();
         for (write_id, seq) in [(1u64, 100u64), (2, 101), (3, 102)] {
-            m.issued(write_id, write_id, false);
-            m.acknowledged_in_memory(write_id, write_id, seq);
+            m.issued(write_id, write_id, Write::Put, T0);
+            m.acknowledged_in_memory(write_id, write_id, seq, T0);
         }
         m.durable_through(101);
         assert_eq!(m.durable_writes, 2);
@@ -331,11 +543,11 @@ mod tests {
         let mut m = DurabilityModel::new();
         let keys = [3 * KEY_PAGE as u64 + 1, 0, KEY_PAGE as u64 - 1, 9_999_999];
         for (id, key) in keys.iter().enumerate() {
-            m.issued(*key, id as u64 + 1, false);
-            m.acknowledged_durable(*key, id as u64 + 1);
+            m.issued(*key, id as u64 + 1, Write::Put, T0);
+            m.acknowledged_durable(*key, id as u64 + 1, T0);
         }
         // A delete in flight on a key never made durable adds no durable key.
-        m.issued(5, 100, true);
+        m.issued(5, 100, Write::Delete, T0);
         let listed: Vec<u64> = m.durable_keys().map(|(k, _)| k).collect();
         let mut sorted = keys.to_vec();
         sorted.sort_unstable();
@@ -350,10 +562,10 @@ mod tests {
     fn the_oldest_write_in_flight_is_per_key() {
         let mut m = DurabilityModel::new();
         // Writes in flight on the neighbouring keys must not lower key 2's floor.
-        m.issued(1, 1, false);
-        m.issued(3, 2, false);
-        m.issued(2, 3, false);
-        m.acknowledged_durable(2, 3);
+        m.issued(1, 1, Write::Put, T0);
+        m.issued(3, 2, Write::Put, T0);
+        m.issued(2, 3, Write::Put, T0);
+        m.acknowledged_durable(2, 3, T0);
         assert!(!check(&m, 2, ReadBack::Value(2)));
         assert!(check(&m, 2, ReadBack::Value(3)));
     }
@@ -362,16 +574,16 @@ mod tests {
     #[should_panic(expected = "workload keys are indexes below")]
     fn a_key_beyond_the_key_space_is_refused() {
         let mut m = DurabilityModel::new();
-        m.issued(u64::MAX, 1, true);
+        m.issued(u64::MAX, 1, Write::Delete, T0);
     }
 
     #[test]
     fn a_touched_key_without_a_durable_write_is_not_listed() {
         let mut m = DurabilityModel::new();
         // Key 1 shares a page with key 0; only key 0 is made durable.
-        m.issued(0, 1, false);
-        m.acknowledged_durable(0, 1);
-        m.issued(1, 2, false);
+        m.issued(0, 1, Write::Put, T0);
+        m.acknowledged_durable(0, 1, T0);
+        m.issued(1, 2, Write::Put, T0);
         m.failed(1, 2);
         let listed: Vec<(u64, KeyRecord)> = m.durable_keys().collect();
         assert_eq!(
@@ -380,7 +592,7 @@ mod tests {
                 0,
                 KeyRecord {
                     threshold: Some(1),
-                    last_delete: None
+                    ..KeyRecord::default()
                 }
             )]
         );
@@ -389,11 +601,148 @@ mod tests {
     #[test]
     fn a_failed_write_does_not_hold_back_thresholds() {
         let mut m = DurabilityModel::new();
-        m.issued(1, 5, false);
+        m.issued(1, 5, Write::Put, T0);
         m.failed(1, 5);
-        m.issued(1, 6, false);
-        m.acknowledged_durable(1, 6);
+        m.issued(1, 6, Write::Put, T0);
+        m.acknowledged_durable(1, 6, T0);
         assert!(!check(&m, 1, ReadBack::Value(5)));
         assert!(check(&m, 1, ReadBack::Value(6)));
+    }
+
+    #[test]
+    fn a_value_read_after_its_durable_delete_is_a_resurrection() {
+        let mut m = DurabilityModel::new();
+        m.issued(1, 10, Write::Put, T0);
+        m.acknowledged_durable(1, 10, T0);
+        m.issued(1, 11, Write::Delete, T0);
+        m.acknowledged_durable(1, 11, T0);
+        assert_eq!(
+            verdict_at(&m, 1, ReadBack::Value(10), 0, 0),
+            Verdict::Resurrected
+        );
+        assert_eq!(
+            verdict_at(&m, 1, ReadBack::Absent, 0, 0),
+            Verdict::Acceptable
+        );
+        // A put older than the durable put it lost to is a lost write, not a resurrection.
+        m.issued(2, 20, Write::Put, T0);
+        m.acknowledged_durable(2, 20, T0);
+        m.issued(2, 21, Write::Put, T0);
+        m.acknowledged_durable(2, 21, T0);
+        assert_eq!(verdict_at(&m, 2, ReadBack::Value(20), 0, 0), Verdict::Lost);
+    }
+
+    #[test]
+    fn a_range_delete_counts_for_every_key_it_covers_once_durable() {
+        let mut m = DurabilityModel::new();
+        for key in 0..4u64 {
+            m.issued(key, key + 1, Write::Put, T0);
+            m.acknowledged_durable(key, key + 1, T0);
+        }
+        // One range delete (write id 9) over keys 1..3, acknowledged in memory, then durable.
+        for key in 1..3u64 {
+            m.issued(key, 9, Write::Delete, T0);
+        }
+        for key in 1..3u64 {
+            m.acknowledged_in_memory(key, 9, 100, T0);
+        }
+        // Not yet durable: an old value may still come back after a crash.
+        assert!(check(&m, 1, ReadBack::Value(2)));
+        m.durable_through(100);
+        for key in 1..3u64 {
+            let shown = ReadBack::Value(key + 1);
+            assert_eq!(verdict_at(&m, key, shown, 0, 0), Verdict::Resurrected);
+            assert!(check(&m, key, ReadBack::Absent));
+        }
+        // Keys outside the range keep their values.
+        assert!(check(&m, 0, ReadBack::Value(1)));
+        assert!(!check(&m, 3, ReadBack::Absent));
+    }
+
+    #[test]
+    fn a_delete_in_flight_during_a_durable_put_does_not_make_the_old_value_a_resurrection() {
+        let mut m = DurabilityModel::new();
+        m.issued(1, 5, Write::Put, T0);
+        m.issued(1, 6, Write::Delete, T0);
+        m.issued(1, 7, Write::Put, T0);
+        // The delete lands durably while the put of 5 is still in flight: 5 may be ordered
+        // after it.
+        m.acknowledged_durable(1, 6, T0);
+        assert!(check(&m, 1, ReadBack::Value(5)));
+    }
+
+    #[test]
+    fn an_expired_value_read_back_is_a_resurrection() {
+        let mut m = DurabilityModel::new();
+        let ttl = SimDuration::from_millis(1000);
+        m.issued(1, 10, Write::PutWithTtl(ttl), SimTime::from_millis(100));
+        m.acknowledged_durable(1, 10, SimTime::from_millis(150));
+        // Before the earliest expiry (1,100 ms) the value must be there.
+        assert_eq!(
+            verdict_at(&m, 1, ReadBack::Value(10), 500, 510),
+            Verdict::Acceptable
+        );
+        assert_eq!(verdict_at(&m, 1, ReadBack::Absent, 500, 510), Verdict::Lost);
+        // Between the earliest and the latest expiry (1,150 ms) either is right.
+        assert!(check_window(&m, ReadBack::Value(10), 1120));
+        assert!(check_window(&m, ReadBack::Absent, 1120));
+        // After the latest expiry the value must be gone.
+        assert_eq!(
+            verdict_at(&m, 1, ReadBack::Value(10), 1200, 1210),
+            Verdict::Resurrected
+        );
+        assert_eq!(
+            verdict_at(&m, 1, ReadBack::Absent, 1200, 1210),
+            Verdict::Acceptable
+        );
+    }
+
+    fn check_window(m: &DurabilityModel, read: ReadBack, at_ms: u64) -> bool {
+        verdict_at(m, 1, read, at_ms, at_ms) == Verdict::Acceptable
+    }
+
+    #[test]
+    fn an_older_value_behind_an_expired_put_is_a_resurrection() {
+        let mut m = DurabilityModel::new();
+        m.issued(1, 1, Write::Put, T0);
+        m.acknowledged_durable(1, 1, T0);
+        let ttl = SimDuration::from_millis(50);
+        m.issued(1, 2, Write::PutWithTtl(ttl), SimTime::from_millis(10));
+        m.acknowledged_durable(1, 2, SimTime::from_millis(20));
+        // The expired put hides the older value like a tombstone.
+        assert_eq!(
+            verdict_at(&m, 1, ReadBack::Value(1), 100, 110),
+            Verdict::Resurrected
+        );
+        // Before it expired, the older value was a lost write.
+        assert_eq!(verdict_at(&m, 1, ReadBack::Value(1), 30, 40), Verdict::Lost);
+    }
+
+    #[test]
+    fn a_put_without_ttl_after_a_ttl_put_must_not_expire() {
+        let mut m = DurabilityModel::new();
+        let ttl = SimDuration::from_millis(50);
+        m.issued(1, 1, Write::PutWithTtl(ttl), T0);
+        m.acknowledged_durable(1, 1, T0);
+        m.issued(1, 2, Write::Put, SimTime::from_millis(10));
+        m.acknowledged_durable(1, 2, SimTime::from_millis(10));
+        assert_eq!(verdict_at(&m, 1, ReadBack::Absent, 100, 110), Verdict::Lost);
+        assert!(check_window(&m, ReadBack::Value(2), 100));
+    }
+
+    #[test]
+    fn a_ttl_put_issued_after_the_snapshot_explains_an_absent_key() {
+        let mut m = DurabilityModel::new();
+        m.issued(1, 1, Write::Put, T0);
+        m.acknowledged_durable(1, 1, T0);
+        let record = m.snapshot()[&1];
+        m.issued(1, 2, Write::PutWithTtl(SimDuration::from_millis(5)), T0);
+        m.acknowledged_durable(1, 2, T0);
+        let window = ReadWindow {
+            started: SimTime::from_millis(10),
+            finished: SimTime::from_millis(10),
+        };
+        let verdict = DurabilityModel::judge(&record, &m.record(1), ReadBack::Absent, window);
+        assert_eq!(verdict, Verdict::Acceptable);
     }
 }

@@ -134,7 +134,7 @@ pub struct Metrics {
 }
 
 fn is_write(op: &str) -> bool {
-    matches!(op, "put" | "delete" | "batch")
+    matches!(op, "put" | "delete" | "batch" | "delete_range")
 }
 
 impl Metrics {

@@ -17,16 +17,19 @@ pub enum OpKind {
     Delete,
     Scan,
     Batch,
+    /// One range tombstone over `WorkloadSpec::range_delete_width` keys.
+    DeleteRange,
 }
 
 impl OpKind {
     /// The order of `OpMix::weights`.
-    pub const BY_WEIGHT: [OpKind; 5] = [
+    pub const BY_WEIGHT: [OpKind; 6] = [
         OpKind::Get,
         OpKind::Put,
         OpKind::Delete,
         OpKind::Scan,
         OpKind::Batch,
+        OpKind::DeleteRange,
     ];
 
     /// The name used in `ClientOp` trace events.
@@ -37,11 +40,20 @@ impl OpKind {
             OpKind::Delete => "delete",
             OpKind::Scan => "scan",
             OpKind::Batch => "batch",
+            OpKind::DeleteRange => "delete_range",
         }
     }
 
     pub fn is_write(self) -> bool {
-        matches!(self, OpKind::Put | OpKind::Delete | OpKind::Batch)
+        matches!(
+            self,
+            OpKind::Put | OpKind::Delete | OpKind::Batch | OpKind::DeleteRange
+        )
+    }
+
+    /// Whether the operation removes keys (a delete or a range delete).
+    pub fn is_delete(self) -> bool {
+        matches!(self, OpKind::Delete | OpKind::DeleteRange)
     }
 }
 
@@ -186,6 +198,26 @@ impl KeySpace {
     pub fn end() -> Vec<u8> {
         vec![KeySpace::PREFIX + 1]
     }
+
+    /// The key indexes a range delete of `width` keys from `start` covers: `start` and the
+    /// keys after it, cut at the end of the key space.
+    pub fn range_indexes(&self, start: u64, width: u32) -> std::ops::Range<u64> {
+        let start = start.min(self.count);
+        start..start.saturating_add(width.into()).min(self.count)
+    }
+
+    /// The byte range (start inclusive, end exclusive) that covers exactly the keys of
+    /// `indexes`. A range reaching the end of the key space ends at [`KeySpace::end`]: the key
+    /// one past the last index may be longer than `key_bytes`, and would then sort before
+    /// keys it should follow.
+    pub fn byte_range(&self, indexes: &std::ops::Range<u64>) -> (Vec<u8>, Vec<u8>) {
+        let end = if indexes.end >= self.count {
+            KeySpace::end()
+        } else {
+            self.key(indexes.end)
+        };
+        (self.key(indexes.start), end)
+    }
 }
 
 /// A value of `len` bytes (at least 8) whose first 8 bytes are `write_id`, little-endian.
@@ -217,7 +249,7 @@ pub fn write_id_of(value: &[u8]) -> Option<u64> {
 pub struct OpGenerator {
     spec: WorkloadSpec,
     keys: KeySampler,
-    cumulative: [f64; 5],
+    cumulative: [f64; 6],
     rng: SimRng,
 }
 
@@ -225,16 +257,16 @@ pub struct OpGenerator {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DrawnOp {
     pub kind: OpKind,
-    /// The key (the first key of a scan; one key per entry of a batch).
+    /// The key (the first key of a scan or a range delete; one key per entry of a batch).
     pub keys: Vec<u64>,
     /// Value length of each put (one per key for batches; empty for reads and deletes).
     pub value_bytes: Vec<u64>,
 }
 
-fn cumulative(mix: &OpMix) -> [f64; 5] {
+fn cumulative(mix: &OpMix) -> [f64; 6] {
     let weights = mix.weights();
     let total: f64 = weights.iter().sum();
-    let mut out = [0.0; 5];
+    let mut out = [0.0; 6];
     let mut running = 0.0;
     for (slot, weight) in out.iter_mut().zip(weights) {
         running += if total > 0.0 { weight / total } else { 0.0 };
@@ -301,7 +333,7 @@ impl OpGenerator {
             OpKind::BY_WEIGHT[last]
         };
         match kind {
-            OpKind::Get | OpKind::Delete | OpKind::Scan => DrawnOp {
+            OpKind::Get | OpKind::Delete | OpKind::Scan | OpKind::DeleteRange => DrawnOp {
                 kind,
                 keys: vec![self.keys.sample(&mut self.rng)],
                 value_bytes: Vec::new(),
@@ -393,6 +425,7 @@ mod tests {
                 delete: 0.0,
                 scan: 0.0,
                 batch: 0.0,
+                delete_range: 0.0,
             },
             ..WorkloadSpec::default()
         };
@@ -440,6 +473,7 @@ mod tests {
                 delete: 0.0,
                 scan: 0.0,
                 batch: 1.0,
+                delete_range: 0.0,
             },
             batch_size: 4,
             value_bytes: ValueBytes { min: 10, max: 20 },
@@ -475,5 +509,49 @@ mod tests {
             ..WorkloadSpec::default()
         });
         assert_eq!(generator.next_gap(), None);
+    }
+
+    #[test]
+    fn a_range_delete_covers_its_width_of_keys_cut_at_the_end_of_the_key_space() {
+        // 100 keys of 3 bytes: "k99" is the last, and "k100" would sort before it.
+        let space = KeySpace::new(100, 3);
+        assert_eq!(space.range_indexes(10, 5), 10..15);
+        assert_eq!(space.range_indexes(97, 5), 97..100);
+        let (start, end) = space.byte_range(&(10..15));
+        assert_eq!(
+            (start.as_slice(), end.as_slice()),
+            (&b"k10"[..], &b"k15"[..])
+        );
+        let (start, end) = space.byte_range(&(97..100));
+        assert_eq!((start.as_slice(), end), (&b"k97"[..], KeySpace::end()));
+        // Exactly the covered keys fall inside the byte range.
+        for indexes in [10..15, 97..100, 0..1] {
+            let (start, end) = space.byte_range(&indexes);
+            for index in 0..100 {
+                let key = space.key(index);
+                let inside = start <= key && key < end;
+                assert_eq!(inside, indexes.contains(&index), "{index} in {indexes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn range_deletes_are_drawn_by_their_weight_from_one_start_key() {
+        let spec = WorkloadSpec {
+            mix: OpMix {
+                write: 1.0,
+                delete_range: 1.0,
+                ..OpMix::default()
+            },
+            ..WorkloadSpec::default()
+        };
+        let mut generator = OpGenerator::new(spec, rng());
+        let ops: Vec<DrawnOp> = (0..2000).map(|_| generator.next_op()).collect();
+        let ranges = ops.iter().filter(|op| op.kind == OpKind::DeleteRange);
+        assert!(ranges
+            .clone()
+            .all(|op| op.keys.len() == 1 && op.value_bytes.is_empty()));
+        let share = ranges.count() as f64 / ops.len() as f64;
+        assert!((share - 0.5).abs() < 0.05, "range delete share {share}");
     }
 }

@@ -28,6 +28,7 @@ fn small() -> Scenario {
         delete: 0.0,
         scan: 0.0,
         batch: 0.0,
+        delete_range: 0.0,
     };
     s.engine.flush_interval_ms = Some(25.0);
     s

@@ -23,6 +23,7 @@ fn scenario() -> Scenario {
         delete: 0.1,
         scan: 0.0,
         batch: 0.0,
+        delete_range: 0.0,
     };
     s.workload.await_durable = false;
     s.engine.memtable_bytes = Some(8 * 1024);

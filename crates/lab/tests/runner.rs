@@ -98,6 +98,7 @@ fn small() -> Scenario {
         delete: 0.1,
         scan: 0.0,
         batch: 0.0,
+        delete_range: 0.0,
     };
     s.workload.await_durable = true;
     s.engine.flush_interval_ms = Some(20.0);

@@ -1,10 +1,16 @@
 //! One client operation: write ids registered in the durability model in issue order, the
 //! operation run against whichever writer is up, and its outcome recorded in the trace.
+//!
+//! A range delete takes one write id and registers it as a delete of every key it covers
+//! (its width in keys of the key space, from the drawn key, cut at the key space's end); puts
+//! and batch puts carry the workload's time-to-live, when it has one.
 
 use super::world::{kind_name, InFlightGuard, World};
+use crate::durability::Write;
 use crate::workload::{self, DrawnOp, KeySpace, OpKind};
 use std::rc::Rc;
 use strata_engine::{Db, ReadOptions, WriteBatch, WriteOptions};
+use strata_sim::SimDuration;
 
 impl World {
     /// Runs one drawn operation against the writer and records it.
@@ -13,23 +19,36 @@ impl World {
         let name = op.kind.as_str();
         let keys = self.workload.keys.get();
         let await_durable = self.workload.await_durable.get();
-        let write_options = WriteOptions {
-            await_durable,
-            ..WriteOptions::default()
+        let ttl = self.workload.ttl_ms.get().map(SimDuration::from_millis);
+        let write_options = WriteOptions { await_durable, ttl };
+        // The keys the model hears about: a range delete's covered keys, else the drawn ones.
+        let covered = match op.kind {
+            OpKind::DeleteRange => {
+                let width = self.workload.range_delete_width.get();
+                keys.range_indexes(op.keys[0], width).collect()
+            }
+            _ => op.keys.clone(),
         };
         // Write ids are taken and writes registered before the first await, in issue order.
         let mut write_ids = Vec::new();
         if op.kind.is_write() {
+            let now = self.now();
+            let write = match (op.kind.is_delete(), ttl) {
+                (true, _) => Write::Delete,
+                (false, Some(ttl)) => Write::PutWithTtl(ttl),
+                (false, None) => Write::Put,
+            };
+            let range_id = (op.kind == OpKind::DeleteRange).then(|| self.take_write_id());
             let mut model = self.findings.model.borrow_mut();
-            for key in &op.keys {
-                let id = self.take_write_id();
-                model.issued(*key, id, op.kind == OpKind::Delete);
+            for key in &covered {
+                let id = range_id.unwrap_or_else(|| self.take_write_id());
+                model.issued(*key, id, write, now);
                 write_ids.push(id);
             }
         }
         let Some(db) = self.writer_for_op().await else {
             let mut model = self.findings.model.borrow_mut();
-            for (key, id) in op.keys.iter().zip(&write_ids) {
+            for (key, id) in covered.iter().zip(&write_ids) {
                 model.failed(*key, *id);
             }
             drop(model);
@@ -48,6 +67,15 @@ impl World {
                 let key = keys.key(op.keys[0]);
                 let bytes = key.len() as u64;
                 db.delete(&key, write_options).await.map(|()| bytes)
+            }
+            OpKind::DeleteRange => {
+                let indexes =
+                    keys.range_indexes(op.keys[0], self.workload.range_delete_width.get());
+                let (start, end) = keys.byte_range(&indexes);
+                let bytes = (start.len() + end.len()) as u64;
+                db.delete_range(start..end, write_options)
+                    .await
+                    .map(|()| bytes)
             }
             OpKind::Batch => {
                 let mut batch = WriteBatch::new();
@@ -78,11 +106,12 @@ impl World {
                     // Nothing awaited since the write returned, so the acknowledged watermark
                     // is this write's sequence number.
                     let seq = db.acknowledged_seq();
-                    for (key, id) in op.keys.iter().zip(&write_ids) {
+                    let now = self.now();
+                    for (key, id) in covered.iter().zip(&write_ids) {
                         if await_durable {
-                            model.acknowledged_durable(*key, *id);
+                            model.acknowledged_durable(*key, *id, now);
                         } else {
-                            model.acknowledged_in_memory(*key, *id, seq);
+                            model.acknowledged_in_memory(*key, *id, seq, now);
                         }
                     }
                     drop(model);
@@ -99,7 +128,7 @@ impl World {
             Err(error) => {
                 {
                     let mut model = self.findings.model.borrow_mut();
-                    for (key, id) in op.keys.iter().zip(&write_ids) {
+                    for (key, id) in covered.iter().zip(&write_ids) {
                         model.failed(*key, *id);
                     }
                 }

@@ -112,6 +112,10 @@ pub(super) struct WorkloadSide {
     /// The workload's key space (its key format and count).
     pub(super) keys: Cell<KeySpace>,
     pub(super) scan_keys: Cell<u32>,
+    /// Keys a range delete covers.
+    pub(super) range_delete_width: Cell<u32>,
+    /// The time-to-live of puts, in milliseconds.
+    pub(super) ttl_ms: Cell<Option<u64>>,
     pub(super) max_in_flight: Cell<u32>,
     pub(super) workload_changed: Notify,
     pub(super) in_flight: Cell<u32>,
@@ -126,6 +130,8 @@ impl WorkloadSide {
             await_durable: Cell::new(workload.await_durable),
             keys: Cell::new(KeySpace::of(workload)),
             scan_keys: Cell::new(workload.scan_keys),
+            range_delete_width: Cell::new(workload.range_delete_width),
+            ttl_ms: Cell::new(workload.ttl_ms),
             max_in_flight: Cell::new(workload.max_in_flight),
             workload_changed: Notify::new(),
             in_flight: Cell::new(0),
@@ -139,6 +145,8 @@ impl WorkloadSide {
         self.await_durable.set(workload.await_durable);
         self.keys.set(KeySpace::of(&workload));
         self.scan_keys.set(workload.scan_keys);
+        self.range_delete_width.set(workload.range_delete_width);
+        self.ttl_ms.set(workload.ttl_ms);
         self.max_in_flight.set(workload.max_in_flight);
         self.generator.borrow_mut().set_spec(workload);
         self.workload_changed.notify_waiters();
@@ -174,6 +182,10 @@ pub(super) struct Findings {
     pub(super) model: RefCell<DurabilityModel>,
     /// At most [`MAX_LOST_EXAMPLES`].
     pub(super) lost_examples: RefCell<Vec<String>>,
+    /// Read-backs that showed a value a durable delete, a covering durable range delete or an
+    /// expiry had removed (named among the lost examples). Kept here rather than in the
+    /// trace's durability-check events, whose encoding the run hash covers.
+    pub(super) resurrected: Cell<u64>,
     /// At most [`MAX_RECENT_ERRORS`], oldest first.
     pub(super) recent_errors: RefCell<VecDeque<ClientError>>,
     /// Tasks the runtime refused at its task limit (see `SpawnWatch`).
@@ -185,6 +197,7 @@ impl Findings {
         Findings {
             model: RefCell::new(DurabilityModel::new()),
             lost_examples: RefCell::new(Vec::new()),
+            resurrected: Cell::new(0),
             recent_errors: RefCell::new(VecDeque::new()),
             tasks_refused: Cell::new(0),
         }
@@ -209,6 +222,13 @@ impl Findings {
         if examples.len() < MAX_LOST_EXAMPLES {
             examples.push(example);
         }
+    }
+
+    /// Counts a read-back that showed a removed value.
+    pub(super) fn resurrection_found(&self) {
+        let resurrected = self.resurrected.get();
+        assert!(resurrected < u64::MAX, "resurrections are counted");
+        self.resurrected.set(resurrected + 1);
     }
 
     /// Counts a task the runtime refused.

@@ -57,6 +57,7 @@ fn own_summary(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary
             durable_wal_entries: metrics.wal_entries_durable,
             durable_tracked: model.durable_writes,
             lost_durable: metrics.lost_durable_writes,
+            resurrected: world.findings.resurrected.get(),
             keys_verified: metrics.keys_checked,
             durability_checks: metrics.durability_checks,
             lost_examples: world.findings.lost_examples.borrow().clone(),
@@ -177,9 +178,13 @@ pub struct WriteSummary {
     pub durable_tracked: u64,
     /// Acknowledged-durable writes missing at a read-back. Must be 0.
     pub lost_durable: u64,
+    /// Read-backs that showed a value removed by an acknowledged-durable delete, a covering
+    /// acknowledged-durable range delete, or its expiry (by simulated time). Must be 0.
+    #[serde(default)]
+    pub resurrected: u64,
     pub keys_verified: u64,
     pub durability_checks: u64,
-    /// Up to 20 lost keys, with what was read and what was expected.
+    /// Up to 20 lost or resurrected keys, with what was read and what was expected.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lost_examples: Vec<String>,
 }

@@ -1,9 +1,10 @@
-//! The durability check: read back every key with a durable write and count those lost.
+//! The durability check: read back every key with a durable write and count those lost and
+//! those resurrected (a deleted or expired value read back; see [`crate::durability`]).
 //! `VERIFY_CONCURRENCY` workers share one queue; each counts itself down however it ends.
 
 use super::world::{TaskKind, WorkerDone, World};
 use super::VERIFY_CONCURRENCY;
-use crate::durability::{DurabilityModel, KeyRecord, ReadBack};
+use crate::durability::{DurabilityModel, KeyRecord, ReadBack, ReadWindow, Verdict};
 use crate::workload;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -45,6 +46,7 @@ impl World {
                         break;
                     };
                     let key_bytes = world.workload.keys.get().key(key);
+                    let started = world.now();
                     let read = match db.get(&key_bytes, ReadOptions::default()).await {
                         Ok(None) => ReadBack::Absent,
                         Ok(Some(value)) => {
@@ -56,16 +58,30 @@ impl World {
                             continue;
                         }
                     };
-                    let later_delete = world.findings.model.borrow().last_delete(key);
-                    let ok = DurabilityModel::read_is_acceptable(&record, read, later_delete);
+                    let window = ReadWindow {
+                        started,
+                        finished: world.now(),
+                    };
+                    let later = world.findings.model.borrow().record(key);
+                    let verdict = DurabilityModel::judge(&record, &later, read, window);
+                    let lost = verdict == Verdict::Lost;
                     let (c, l, u) = tally.get();
-                    tally.set((c + 1, l + u64::from(!ok), u));
-                    if !ok {
-                        world.findings.push_lost_example(format!(
+                    tally.set((c + 1, l + u64::from(lost), u));
+                    match verdict {
+                        Verdict::Acceptable => {}
+                        Verdict::Lost => world.findings.push_lost_example(format!(
                             "{}: read {read:?}, expected a write id >= {}",
                             String::from_utf8_lossy(&key_bytes),
                             record.threshold.unwrap_or(0)
-                        ));
+                        )),
+                        Verdict::Resurrected => {
+                            world.findings.resurrection_found();
+                            world.findings.push_lost_example(format!(
+                                "{}: read {read:?} at {}, a value deleted or expired",
+                                String::from_utf8_lossy(&key_bytes),
+                                window.started
+                            ));
+                        }
                     }
                 }
                 drop(worker_done);

@@ -10,6 +10,7 @@ use super::{
     LabError, WriterStatus, REOPEN_DELAY, WRITER_WAIT_LIMIT, ZOMBIE_MAX_WRITES,
     ZOMBIE_WRITE_INTERVAL,
 };
+use crate::durability::Write;
 use crate::scenario::EngineSpec;
 use crate::workload;
 use std::rc::Rc;
@@ -161,7 +162,10 @@ impl World {
             let keys = self.workload.keys.get();
             let key = self.zombie_rng.borrow_mut().below(keys.count);
             let id = self.take_write_id();
-            self.findings.model.borrow_mut().issued(key, id, false);
+            self.findings
+                .model
+                .borrow_mut()
+                .issued(key, id, Write::Put, self.now());
             let start = self.now();
             let key_bytes = keys.key(key);
             let value = workload::value_for(id, 64);
@@ -172,7 +176,7 @@ impl World {
                     self.findings
                         .model
                         .borrow_mut()
-                        .acknowledged_durable(key, id);
+                        .acknowledged_durable(key, id, self.now());
                     self.record_op(
                         "put",
                         (key_bytes.len() + value.len()) as u64,

@@ -1,11 +1,12 @@
 //! The workload section: the arrival rate, the key distribution and key space, value sizes,
-//! the operation mix, and how many operations may be in flight.
+//! the operation mix (range deletes among it), the writes' time-to-live, and how many
+//! operations may be in flight.
 
 use super::json::deserialize_tagged;
 use super::{
-    check_finite_non_negative, check_range_u64, invalid, ScenarioError, MAX_IN_FLIGHT,
-    MAX_KEY_BYTES, MAX_KEY_COUNT, MAX_OPS_PER_SCAN_OR_BATCH, MAX_RATE_OPS_PER_SEC, MAX_VALUE_BYTES,
-    MIN_VALUE_BYTES,
+    check_finite_non_negative, check_range_u64, invalid, ScenarioError, MAX_DURATION_MS,
+    MAX_IN_FLIGHT, MAX_KEY_BYTES, MAX_KEY_COUNT, MAX_OPS_PER_SCAN_OR_BATCH, MAX_RATE_OPS_PER_SEC,
+    MAX_VALUE_BYTES, MIN_VALUE_BYTES,
 };
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -133,6 +134,14 @@ pub struct OpMix {
     pub scan: f64,
     /// Atomic write batches of `WorkloadSpec::batch_size` puts.
     pub batch: f64,
+    /// Range deletes of `WorkloadSpec::range_delete_width` keys from a drawn key. Written
+    /// only when positive, so a mix without range deletes reads and writes as it always has.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub delete_range: f64,
+}
+
+fn is_zero(weight: &f64) -> bool {
+    *weight == 0.0
 }
 
 impl Default for OpMix {
@@ -143,15 +152,35 @@ impl Default for OpMix {
             delete: 0.0,
             scan: 0.0,
             batch: 0.0,
+            delete_range: 0.0,
         }
     }
 }
 
 impl OpMix {
-    /// The weights in a fixed order: read, write, delete, scan, batch.
-    pub fn weights(&self) -> [f64; 5] {
-        [self.read, self.write, self.delete, self.scan, self.batch]
+    /// The weights' names, in the order of [`OpMix::weights`] (range deletes last, so that a
+    /// mix without them draws exactly as before they existed).
+    pub const NAMES: [&'static str; 6] =
+        ["read", "write", "delete", "scan", "batch", "delete_range"];
+
+    /// The weights in a fixed order: read, write, delete, scan, batch, delete_range.
+    pub fn weights(&self) -> [f64; 6] {
+        [
+            self.read,
+            self.write,
+            self.delete,
+            self.scan,
+            self.batch,
+            self.delete_range,
+        ]
     }
+}
+
+/// The default width of a range delete, in keys of the key space.
+pub const DEFAULT_RANGE_DELETE_WIDTH: u32 = 10;
+
+fn is_default_range_delete_width(width: &u32) -> bool {
+    *width == DEFAULT_RANGE_DELETE_WIDTH
 }
 
 /// The client workload: an open-loop arrival process (Poisson at `rate_ops_per_sec`).
@@ -172,6 +201,14 @@ pub struct WorkloadSpec {
     pub scan_keys: u32,
     /// Puts per batch.
     pub batch_size: u32,
+    /// Keys a range delete covers: from a drawn key (like a scan's start), this many
+    /// consecutive keys of the key space, cut at its end.
+    #[serde(skip_serializing_if = "is_default_range_delete_width")]
+    pub range_delete_width: u32,
+    /// The time-to-live of every put and batch put, in simulated milliseconds; `None` (the
+    /// default) writes entries that never expire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_ms: Option<u64>,
     /// Writes are acknowledged only once durable in the object store.
     pub await_durable: bool,
     /// The most operations in flight; arrivals wait beyond it.
@@ -189,6 +226,8 @@ impl Default for WorkloadSpec {
             mix: OpMix::default(),
             scan_keys: 100,
             batch_size: 10,
+            range_delete_width: DEFAULT_RANGE_DELETE_WIDTH,
+            ttl_ms: None,
             await_durable: false,
             max_in_flight: 1024,
         }
@@ -245,8 +284,7 @@ impl WorkloadSpec {
             MIN_VALUE_BYTES,
             MAX_VALUE_BYTES,
         )?;
-        let names = ["read", "write", "delete", "scan", "batch"];
-        for (name, weight) in names.iter().zip(self.mix.weights()) {
+        for (name, weight) in OpMix::NAMES.iter().zip(self.mix.weights()) {
             check_finite_non_negative(&format!("workload.mix.{name}"), weight)?;
         }
         if self.mix.weights().iter().sum::<f64>() <= 0.0 {
@@ -268,11 +306,122 @@ impl WorkloadSpec {
             MAX_OPS_PER_SCAN_OR_BATCH.into(),
         )?;
         check_range_u64(
+            "workload.range_delete_width",
+            self.range_delete_width.into(),
+            1,
+            MAX_OPS_PER_SCAN_OR_BATCH.into(),
+        )?;
+        if let Some(ttl_ms) = self.ttl_ms {
+            // No run lasts longer than its duration limit, so a longer TTL could never be
+            // seen to expire.
+            check_range_u64("workload.ttl_ms", ttl_ms, 1, MAX_DURATION_MS)?;
+        }
+        check_range_u64(
             "workload.max_in_flight",
             self.max_in_flight.into(),
             1,
             MAX_IN_FLIGHT.into(),
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::super::Scenario;
+    use super::*;
+
+    fn refused_field(workload: WorkloadSpec) -> String {
+        let scenario = Scenario {
+            workload,
+            ..Scenario::playground()
+        };
+        match scenario.compile() {
+            Err(ScenarioError::Invalid { field, .. }) => field,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn range_delete_width_and_ttl_out_of_range_are_refused_naming_the_field() {
+        let mix = OpMix {
+            delete_range: 1.0,
+            ..OpMix::default()
+        };
+        for (workload, field) in [
+            (
+                WorkloadSpec {
+                    range_delete_width: 0,
+                    mix,
+                    ..WorkloadSpec::default()
+                },
+                "workload.range_delete_width",
+            ),
+            (
+                WorkloadSpec {
+                    range_delete_width: MAX_OPS_PER_SCAN_OR_BATCH + 1,
+                    ..WorkloadSpec::default()
+                },
+                "workload.range_delete_width",
+            ),
+            (
+                WorkloadSpec {
+                    ttl_ms: Some(0),
+                    ..WorkloadSpec::default()
+                },
+                "workload.ttl_ms",
+            ),
+            (
+                WorkloadSpec {
+                    ttl_ms: Some(MAX_DURATION_MS + 1),
+                    ..WorkloadSpec::default()
+                },
+                "workload.ttl_ms",
+            ),
+            (
+                WorkloadSpec {
+                    mix: OpMix {
+                        delete_range: -1.0,
+                        ..OpMix::default()
+                    },
+                    ..WorkloadSpec::default()
+                },
+                "workload.mix.delete_range",
+            ),
+        ] {
+            assert_eq!(refused_field(workload), field);
+        }
+        let fine = Scenario {
+            workload: WorkloadSpec {
+                mix,
+                ttl_ms: Some(MAX_DURATION_MS),
+                range_delete_width: 1,
+                ..WorkloadSpec::default()
+            },
+            ..Scenario::playground()
+        };
+        fine.compile().unwrap();
+    }
+
+    #[test]
+    fn range_deletes_and_ttl_read_and_write_their_json_and_stay_out_of_it_when_unused() {
+        let text = r#"{"mix": {"write": 1, "delete_range": 0.5}, "range_delete_width": 25, "ttl_ms": 3000}"#;
+        let workload: WorkloadSpec = serde_json::from_str(text).unwrap();
+        assert_eq!(workload.mix.delete_range, 0.5);
+        assert_eq!(workload.range_delete_width, 25);
+        assert_eq!(workload.ttl_ms, Some(3000));
+        let back: WorkloadSpec =
+            serde_json::from_str(&serde_json::to_string(&workload).unwrap()).unwrap();
+        assert_eq!(back, workload);
+        // A workload that uses neither writes exactly what it wrote before they existed, so
+        // its share links do not change.
+        let plain = serde_json::to_string(&WorkloadSpec::default()).unwrap();
+        for name in ["delete_range", "range_delete_width", "ttl_ms"] {
+            assert!(!plain.contains(name), "{name} in {plain}");
+        }
     }
 }

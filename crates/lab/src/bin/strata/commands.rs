@@ -232,6 +232,12 @@ fn run(argv: &[String]) -> CommandResult {
             summary.writes.lost_durable
         )));
     }
+    if summary.writes.resurrected > 0 {
+        return Err(Failure::runtime(format!(
+            "{path}: {} read-backs showed a deleted or expired value",
+            summary.writes.resurrected
+        )));
+    }
     Ok(())
 }
 
