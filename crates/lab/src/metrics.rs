@@ -107,6 +107,10 @@ pub struct Metrics {
     pub durability_checks: u64,
     pub keys_checked: u64,
     pub lost_durable_writes: u64,
+    /// Entries compaction dropped (or cut to a tombstone) because their time-to-live had
+    /// passed, and the key and value bytes that freed, from `expired_dropped` events.
+    pub expired_entries_dropped: u64,
+    pub expired_bytes_dropped: u64,
     /// Object-store requests by operation and cause, indexed by the enums' declaration order
     /// (see [`Metrics::requests`]). Arrays rather than maps: each map key and value type adds
     /// its own copy of the B-tree code to the playground's download.
@@ -257,8 +261,12 @@ impl Metrics {
             | EventKind::WriterRecovered { .. }
             | EventKind::Retried { .. }
             | EventKind::Hedged { .. }
-            | EventKind::GcDeleted { .. }
-            | EventKind::ExpiredDropped { .. } => {
+            | EventKind::GcDeleted { .. } => {
+                strata_sim::maps::count_one(&mut self.engine_events, event.kind.name());
+            }
+            EventKind::ExpiredDropped { entries, bytes, .. } => {
+                self.expired_entries_dropped += entries;
+                self.expired_bytes_dropped += bytes;
                 strata_sim::maps::count_one(&mut self.engine_events, event.kind.name());
             }
             EventKind::Impression { .. } => self.impressions += 1,
@@ -424,6 +432,31 @@ mod tests {
             },
             applied_despite_error: false,
         })
+    }
+
+    #[test]
+    fn expiries_dropped_by_compaction_add_up_and_range_deletes_count_as_writes() {
+        let mut trace = Trace::default();
+        let metrics = subscribe(&mut trace);
+        for (job_id, entries, bytes) in [(1, 3, 300), (2, 2, 150)] {
+            let dropped = EventKind::ExpiredDropped {
+                job_id,
+                entries,
+                bytes,
+            };
+            trace.record(SimTime::from_millis(job_id), dropped);
+        }
+        trace.record(
+            SimTime::from_millis(5),
+            client("delete_range", 8, 0, true, true),
+        );
+        let m = metrics.borrow();
+        assert_eq!(
+            (m.expired_entries_dropped, m.expired_bytes_dropped),
+            (5, 450)
+        );
+        assert_eq!(m.engine_events["expired_dropped"], 2);
+        assert_eq!(m.writes_acknowledged_durable, 1);
     }
 
     #[test]

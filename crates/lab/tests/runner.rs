@@ -17,6 +17,7 @@ const CRASH_RECOVER: &str = include_str!("../../../tests/scenarios/crash-recover
 const ZOMBIE_WRITER: &str = include_str!("../../../tests/scenarios/zombie-writer.json");
 const RECOMMENDER: &str = include_str!("../../../tests/scenarios/recommender.json");
 const COMPACTION: &str = include_str!("../../../tests/scenarios/compaction.json");
+const RANGE_DELETES_TTL: &str = include_str!("../../../tests/scenarios/range-deletes-ttl.json");
 
 /// The trace hash of tests/scenarios/steady-writes.json. It changes whenever the engine, the
 /// store or the workload changes what a run does; when that is intended, update it here (the
@@ -190,6 +191,24 @@ fn a_crash_and_recovery_loses_no_durable_write() {
     assert_eq!(summary.engine_events.get("writer_crashed"), Some(&1));
     // Clients saw errors while the writer was down.
     assert!(summary.operations["put"].failed > 0);
+}
+
+#[test]
+fn range_deletes_and_expiry_through_a_crash_resurrect_nothing_and_expired_entries_are_dropped() {
+    let summary = run(&scenario(RANGE_DELETES_TTL));
+    assert!(summary.finished);
+    let writes = &summary.writes;
+    assert_eq!(writes.lost_durable, 0, "{:?}", writes.lost_examples);
+    assert_eq!(writes.resurrected, 0, "{:?}", writes.lost_examples);
+    // The recovery and the end both read every durable key back.
+    assert_eq!(writes.durability_checks, 2);
+    assert!(writes.keys_verified > 500, "{writes:?}");
+    assert_eq!(summary.engine_events.get("writer_crashed"), Some(&1));
+    assert!(summary.operations["delete_range"].ok > 100);
+    assert!(
+        writes.expired_entries_dropped > 0 && writes.expired_bytes_dropped > 0,
+        "{writes:?}"
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use strata_lab::scenario::{FaultSpec, KeyDistribution, ValueBytes};
 use strata_lab::{Scenario, ScenarioError};
 
-const EXAMPLES: [(&str, &str); 8] = [
+const EXAMPLES: [(&str, &str); 9] = [
     (
         "compaction",
         include_str!("../../../tests/scenarios/compaction.json"),
@@ -40,6 +40,10 @@ const EXAMPLES: [(&str, &str); 8] = [
     (
         "rate-change",
         include_str!("../../../tests/scenarios/rate-change.json"),
+    ),
+    (
+        "range-deletes-ttl",
+        include_str!("../../../tests/scenarios/range-deletes-ttl.json"),
     ),
 ];
 

@@ -58,6 +58,8 @@ fn own_summary(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary
             durable_tracked: model.durable_writes,
             lost_durable: metrics.lost_durable_writes,
             resurrected: world.findings.resurrected.get(),
+            expired_entries_dropped: metrics.expired_entries_dropped,
+            expired_bytes_dropped: metrics.expired_bytes_dropped,
             keys_verified: metrics.keys_checked,
             durability_checks: metrics.durability_checks,
             lost_examples: world.findings.lost_examples.borrow().clone(),
@@ -182,6 +184,12 @@ pub struct WriteSummary {
     /// acknowledged-durable range delete, or its expiry (by simulated time). Must be 0.
     #[serde(default)]
     pub resurrected: u64,
+    /// Entries compaction dropped (or cut to a tombstone) because their time-to-live had
+    /// passed, over every writer of the run, and the key and value bytes that saved.
+    #[serde(default)]
+    pub expired_entries_dropped: u64,
+    #[serde(default)]
+    pub expired_bytes_dropped: u64,
     pub keys_verified: u64,
     pub durability_checks: u64,
     /// Up to 20 lost or resurrected keys, with what was read and what was expected.
