@@ -20,6 +20,8 @@ pub struct Summary {
     pub corruptions_applied: u64,
     pub recoveries_checked: u64,
     pub writes_issued: u64,
+    pub range_deletes: u64,
+    pub ttl_writes: u64,
     pub reads_checked: u64,
     pub replica_reads: u64,
     pub ready_choices: u64,
@@ -48,6 +50,8 @@ impl Summary {
         self.corruptions_applied += stats.corruptions_applied;
         self.recoveries_checked += stats.recoveries_checked;
         self.writes_issued += stats.writes_issued;
+        self.range_deletes += stats.range_deletes;
+        self.ttl_writes += stats.ttl_writes;
         self.reads_checked += stats.reads_checked;
         self.replica_reads += stats.replica_reads;
         self.ready_choices += stats.ready_choices;
@@ -74,6 +78,8 @@ impl Summary {
         self.corruptions_applied += other.corruptions_applied;
         self.recoveries_checked += other.recoveries_checked;
         self.writes_issued += other.writes_issued;
+        self.range_deletes += other.range_deletes;
+        self.ttl_writes += other.ttl_writes;
         self.reads_checked += other.reads_checked;
         self.replica_reads += other.replica_reads;
         self.ready_choices += other.ready_choices;
@@ -100,7 +106,7 @@ impl Summary {
              takeovers {}, writer crashes {}, zombies {}, pauses {}\n\
              GC passes {}, of which raced a newer writer {}\n\
              compaction switches {}\n\
-             writes {}, reads checked {}, replica reads {}, policy recoveries checked {}\n\
+             writes {} (range deletes {}, writes with a time-to-live {}), reads checked {}, replica reads {}, policy recoveries checked {}\n\
              failures {}\n",
             self.seeds,
             self.simulated_ms as f64 / 60_000.0,
@@ -121,6 +127,8 @@ impl Summary {
             self.gc_passes_raced,
             self.compaction_switches,
             self.writes_issued,
+            self.range_deletes,
+            self.ttl_writes,
             self.reads_checked,
             self.replica_reads,
             self.recoveries_checked,

@@ -12,7 +12,7 @@ mod recommender;
 mod replica;
 
 use crate::corrupt;
-use crate::oracle::{id_of, value_of, Failure, Oracle, Register, Visibility};
+use crate::oracle::{id_of, value_of, Failure, Oracle, ReadTime, Register, Visibility};
 use crate::process::{PausableRuntime, PausableStore, ProcessClock};
 use crate::world::{Ending, Event, Mutation, Pause, World, KEY_COUNT};
 use recommender::{check_recovered, recommender, recover};
@@ -47,6 +47,13 @@ const ARMS: usize = 4;
 const AUDIT_BUDGET: SimDuration = SimDuration::from_secs(120);
 /// Live tasks a world may hold at once: far above what its processes need.
 const MAX_LIVE_TASKS: usize = 5_000;
+/// Of a writer's writes: the share that are range deletes, the share of the rest whose puts
+/// carry a time-to-live, the widest range in keys, and the longest TTL (short enough that
+/// entries expire across the flushes, compactions and crashes of a world).
+const RANGE_DELETE_SHARE: f64 = 0.12;
+const TTL_SHARE: f64 = 0.3;
+const MAX_RANGE_KEYS: u64 = 6;
+const MAX_TTL_MS: u64 = 3_000;
 
 /// A test-only oracle that fails on a chosen combination, to show the shrinker at work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +79,9 @@ pub struct RunStats {
     pub corruptions_applied: u64,
     pub recoveries_checked: u64,
     pub writes_issued: u64,
+    /// Range deletes, and batches (or single writes) whose puts carry a time-to-live.
+    pub range_deletes: u64,
+    pub ttl_writes: u64,
     pub reads_checked: u64,
     pub replica_reads: u64,
     /// Ready-order choices among two or more ready tasks, and their hash (the interleaving).
@@ -480,20 +490,26 @@ async fn open_writer(
     }
 }
 
-/// Checks the result of a read of `key` by a writer.
+/// Checks the result of a read of `key` by a writer, a read that started at `started` and
+/// finished now.
 fn check_writer_read(
     ctx: &Ctx,
     key: &[u8],
     result: Result<Option<bytes::Bytes>, Error>,
     visibility: Visibility,
+    started: SimTime,
     superseded: bool,
 ) {
     match result {
         Ok(got) => {
+            let time = ReadTime {
+                started,
+                finished: ctx.handle.now(),
+            };
             let checked = ctx
                 .model
                 .borrow_mut()
-                .check_read(key, got.as_deref(), visibility);
+                .check_read(key, got.as_deref(), visibility, time);
             if let Err(message) = checked {
                 if !superseded {
                     ctx.fail(Oracle::Register, message);
@@ -550,6 +566,8 @@ async fn writer(
     }
     ctx.live.borrow_mut().insert(id, db.clone());
     let mut rng = ctx.handle.rng(&format!("dst.writer.{id}"));
+    // Range deletes and time-to-live draw from a stream of their own.
+    let mut lifetimes = ctx.handle.rng(&format!("dst.writer.{id}.lifetimes"));
     // Writes that returned Ok but are not yet known durable: a clean close or flush makes
     // them so.
     let mut pending: Vec<(Vec<u8>, u64)> = Vec::new();
@@ -562,43 +580,79 @@ async fn writer(
         let roll = rng.below(100);
         match roll {
             0..=57 => {
-                // A put, a delete, or a batch of 2 to 4 of them.
-                let count = if roll >= 50 { 2 + rng.below(3) } else { 1 };
+                // A put, a delete, or a batch of 2 to 4 of them, its puts sometimes with a
+                // time-to-live; or, drawn from its own stream, a range delete.
                 let durable = rng.bernoulli(0.35);
-                let mut batch = WriteBatch::new();
-                let mut writes = Vec::new();
-                for _ in 0..count {
-                    let key = key_of(rng.below(KEY_COUNT));
-                    let write_id = ctx.model.borrow_mut().next_id();
-                    let delete = ((40..50).contains(&roll) && count == 1) || rng.bernoulli(0.1);
-                    let value = if delete {
-                        None
-                    } else {
-                        Some(value_of(write_id, rng.below(24) as usize))
-                    };
-                    ctx.model
-                        .borrow_mut()
-                        .issue(&key, value.clone(), write_id, id);
-                    match &value {
-                        Some(value) => batch.put(&key, value),
-                        None => batch.delete(&key),
-                    };
-                    writes.push((key, write_id));
-                }
                 let options = if durable {
                     WriteOptions::DURABLE
                 } else {
                     WriteOptions::NO_AWAIT
                 };
                 let before = db.acknowledged_seq();
-                let result = db.write(&batch, options).await;
+                let issued_at = ctx.handle.now();
+                let (writes, result) = if lifetimes.bernoulli(RANGE_DELETE_SHARE) {
+                    let first = lifetimes.below(KEY_COUNT);
+                    let end = (first + 1 + lifetimes.below(MAX_RANGE_KEYS)).min(KEY_COUNT);
+                    let write_id = ctx.model.borrow_mut().next_id();
+                    ctx.stats.borrow_mut().range_deletes += 1;
+                    let writes: Vec<(Vec<u8>, u64)> = (first..end)
+                        .map(|index| (key_of(index), write_id))
+                        .collect();
+                    for (key, write_id) in &writes {
+                        ctx.model
+                            .borrow_mut()
+                            .issue(key, None, *write_id, id, None, issued_at);
+                    }
+                    // `key_of` has two digits for every index up to KEY_COUNT, so the end
+                    // key sorts after every covered key.
+                    let result = db.delete_range(key_of(first)..key_of(end), options).await;
+                    (writes, result)
+                } else {
+                    let ttl = lifetimes
+                        .bernoulli(TTL_SHARE)
+                        .then(|| SimDuration::from_millis(1 + lifetimes.below(MAX_TTL_MS)));
+                    if ttl.is_some() {
+                        ctx.stats.borrow_mut().ttl_writes += 1;
+                    }
+                    let count = if roll >= 50 { 2 + rng.below(3) } else { 1 };
+                    let mut batch = WriteBatch::new();
+                    let mut writes = Vec::new();
+                    for _ in 0..count {
+                        let key = key_of(rng.below(KEY_COUNT));
+                        let write_id = ctx.model.borrow_mut().next_id();
+                        let delete = ((40..50).contains(&roll) && count == 1) || rng.bernoulli(0.1);
+                        let value = if delete {
+                            None
+                        } else {
+                            Some(value_of(write_id, rng.below(24) as usize))
+                        };
+                        ctx.model.borrow_mut().issue(
+                            &key,
+                            value.clone(),
+                            write_id,
+                            id,
+                            ttl,
+                            issued_at,
+                        );
+                        match &value {
+                            Some(value) => batch.put(&key, value),
+                            None => batch.delete(&key),
+                        };
+                        writes.push((key, write_id));
+                    }
+                    let options = WriteOptions { ttl, ..options };
+                    (writes, db.write(&batch, options).await)
+                };
                 match result {
                     Ok(()) if durable => {
                         ctx.model
                             .borrow_mut()
                             .acknowledge(&writes, ctx.handle.now());
                     }
-                    Ok(()) => pending.extend(writes),
+                    Ok(()) => {
+                        ctx.model.borrow_mut().returned(&writes, ctx.handle.now());
+                        pending.extend(writes);
+                    }
                     Err(error) => {
                         if db.acknowledged_seq() > before && !durable {
                             pending.extend(writes);
@@ -625,7 +679,14 @@ async fn writer(
                     everyone_before: open_started,
                     own: Some((id, read_started)),
                 };
-                check_writer_read(&ctx, &key, result, visibility, superseded(&db));
+                check_writer_read(
+                    &ctx,
+                    &key,
+                    result,
+                    visibility,
+                    read_started,
+                    superseded(&db),
+                );
             }
             80..=84 => {
                 let read_started = ctx.handle.now();
@@ -646,12 +707,24 @@ async fn writer(
                         for index in 0..KEY_COUNT {
                             let key = key_of(index);
                             let got = found.get(&key).cloned();
-                            check_writer_read(&ctx, &key, Ok(got), visibility, superseded(&db));
+                            check_writer_read(
+                                &ctx,
+                                &key,
+                                Ok(got),
+                                visibility,
+                                read_started,
+                                superseded(&db),
+                            );
                         }
                     }
-                    Err(error) => {
-                        check_writer_read(&ctx, b"scan", Err(error), visibility, superseded(&db))
-                    }
+                    Err(error) => check_writer_read(
+                        &ctx,
+                        b"scan",
+                        Err(error),
+                        visibility,
+                        read_started,
+                        superseded(&db),
+                    ),
                 }
             }
             85..=94 => {
@@ -741,12 +814,13 @@ async fn audit(ctx: &Ctx) {
         if let Some(db) = open_writer(ctx, &runtime, &ctx.port, DB_ROOT, give_up).await {
             for index in 0..KEY_COUNT {
                 let key = key_of(index);
+                let started = ctx.handle.now();
                 let result = db.get(&key, ReadOptions::DURABLE).await;
                 let visibility = Visibility {
                     everyone_before: opened,
                     own: None,
                 };
-                check_writer_read(ctx, &key, result, visibility, false);
+                check_writer_read(ctx, &key, result, visibility, started, false);
             }
             let _ = db.close().await;
         }

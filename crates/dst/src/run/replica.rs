@@ -40,6 +40,7 @@ pub(super) async fn replica(ctx: Rc<Ctx>) {
         last_seq = seq;
         let key = key_of(rng.below(KEY_COUNT));
         let current_as_of = reader.staleness().current_as_of;
+        let started = ctx.handle.now();
         let result = reader.get(&key).await;
         ctx.stats.borrow_mut().replica_reads += 1;
         match result {
@@ -48,10 +49,14 @@ pub(super) async fn replica(ctx: Rc<Ctx>) {
                     everyone_before: current_as_of,
                     own: None,
                 };
-                let checked = ctx
-                    .model
-                    .borrow_mut()
-                    .check_read(&key, got.as_deref(), visibility);
+                let time = ReadTime {
+                    started,
+                    finished: ctx.handle.now(),
+                };
+                let checked =
+                    ctx.model
+                        .borrow_mut()
+                        .check_read(&key, got.as_deref(), visibility, time);
                 if let Err(message) = checked {
                     ctx.fail(Oracle::Replica, message);
                     return;
@@ -72,11 +77,16 @@ pub(super) async fn replica(ctx: Rc<Ctx>) {
                     }
                     None => {
                         if let Some(&previous) = seen.get(&key) {
-                            if !corrupted && !ctx.model.borrow().deleted_after(&key, previous) {
+                            let gone = ctx.model.borrow().may_be_gone_after(
+                                &key,
+                                previous,
+                                ctx.handle.now(),
+                            );
+                            if !corrupted && !gone {
                                 ctx.fail(
                                     Oracle::Replica,
                                     format!(
-                                        "the replica showed write {previous} of {}, then nothing",
+                                        "the replica showed write {previous} of {}, then nothing, with no delete or expiry to explain it",
                                         String::from_utf8_lossy(&key)
                                     ),
                                 );
