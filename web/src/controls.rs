@@ -1,5 +1,5 @@
-//! The live controls: workload (rate, key distribution, value size, read/write mix,
-//! await-durable), engine options (flush interval, memtable size, cache size, the compaction
+//! The live controls: workload (rate, key distribution, value size, read/write mix, the
+//! share and width of range deletes, the puts' time-to-live, await-durable), engine options (flush interval, memtable size, cache size, the compaction
 //! style and its main parameters, the backpressure limits) and the object store (preset and
 //! its parameters). Each change is validated here first, so a value out of
 //! range gets a message beside its field and never reaches the run; a valid change is sent to
@@ -68,6 +68,9 @@ pub enum Field {
     ZipfS,
     ValueBytes,
     ReadPercent,
+    RangeDeletePercent,
+    RangeDeleteWidth,
+    TtlMs,
     AwaitDurable,
     FlushIntervalMs,
     MemtableKib,
@@ -98,6 +101,9 @@ impl Field {
             Field::ZipfS => "zipf-s",
             Field::ValueBytes => "value-bytes",
             Field::ReadPercent => "read-percent",
+            Field::RangeDeletePercent => "range-delete-percent",
+            Field::RangeDeleteWidth => "range-delete-width",
+            Field::TtlMs => "ttl-ms",
             Field::AwaitDurable => "await-durable",
             Field::FlushIntervalMs => "flush-interval",
             Field::MemtableKib => "memtable-kib",
@@ -186,6 +192,33 @@ pub fn control_for(
             let reads_and_writes = (workload.mix.read + workload.mix.write).max(1e-9);
             workload.mix.read = reads_and_writes * percent / 100.0;
             workload.mix.write = reads_and_writes - workload.mix.read;
+            0
+        }
+        Field::RangeDeletePercent => {
+            let percent = number(field, value)?;
+            if !(0.0..100.0).contains(&percent) {
+                return Err(format!(
+                    "range delete share must be at least 0% and under 100%, got {percent}"
+                ));
+            }
+            // The other kinds keep their weights; range deletes take `percent` of the total.
+            let others: f64 = workload.mix.weights()[..5].iter().sum();
+            workload.mix.delete_range = others * percent / (100.0 - percent);
+            0
+        }
+        Field::RangeDeleteWidth => {
+            workload.range_delete_width = u32::try_from(whole(field, value)?)
+                .map_err(|_| format!("{}: “{value}” is too large", field.id()))?;
+            0
+        }
+        Field::TtlMs => {
+            // 0 (or nothing) writes entries that never expire.
+            let text = value.trim();
+            workload.ttl_ms = if text.is_empty() {
+                None
+            } else {
+                Some(whole(field, text)?).filter(|ms| *ms > 0)
+            };
             0
         }
         Field::AwaitDurable => {
@@ -377,6 +410,16 @@ fn read_percent(workload: &WorkloadSpec) -> f64 {
     }
 }
 
+/// The share of operations that are range deletes, in whole percent.
+fn range_delete_percent(workload: &WorkloadSpec) -> f64 {
+    let total: f64 = workload.mix.weights().iter().sum();
+    if total <= 0.0 {
+        0.0
+    } else {
+        (workload.mix.delete_range / total * 100.0).round()
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
     pub settings: Settings,
@@ -544,6 +587,9 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                     </span>
                     { for error_for(Field::ReadPercent) }
                 </label>
+                { number_input(Field::RangeDeletePercent, "range deletes", "% of operations", range_delete_percent(w).to_string(), "0", "1") }
+                { number_input(Field::RangeDeleteWidth, "range width", "keys", w.range_delete_width.to_string(), "1", "1") }
+                { number_input(Field::TtlMs, "time-to-live", "ms (0: never expires)", w.ttl_ms.unwrap_or(0).to_string(), "0", "1") }
                 <label class="field checkbox">
                     <input id={Field::AwaitDurable.id()} type="checkbox" checked={w.await_durable}
                            onchange={send(Field::AwaitDurable)} disabled={props.disabled} />
@@ -699,8 +745,32 @@ mod tests {
     }
 
     #[test]
+    fn range_deletes_and_ttl_become_workload_controls() {
+        let workload = |control: Control| match control {
+            Control::SetWorkload { workload } => workload,
+            other => panic!("{other:?}"),
+        };
+        let with_ranges =
+            workload(control_for(&settings(), Field::RangeDeletePercent, "20", false).unwrap());
+        assert!((with_ranges.mix.delete_range - 0.25).abs() < 1e-12);
+        assert_eq!(range_delete_percent(&with_ranges), 20.0);
+        let wide =
+            workload(control_for(&settings(), Field::RangeDeleteWidth, "50", false).unwrap());
+        assert_eq!(wide.range_delete_width, 50);
+        let expiring = workload(control_for(&settings(), Field::TtlMs, "1500", false).unwrap());
+        assert_eq!(expiring.ttl_ms, Some(1500));
+        let mut current = settings();
+        current.workload = expiring;
+        let forever = workload(control_for(&current, Field::TtlMs, "0", false).unwrap());
+        assert_eq!(forever.ttl_ms, None);
+    }
+
+    #[test]
     fn out_of_range_values_are_refused_with_the_field_named() {
         for (field, value, expected) in [
+            (Field::RangeDeletePercent, "100", "under 100%"),
+            (Field::RangeDeleteWidth, "0", "range_delete_width"),
+            (Field::TtlMs, "999999999999", "ttl_ms"),
             (Field::Rate, "-1", "rate_ops_per_sec"),
             (Field::Rate, "fast", "not a number"),
             (Field::ValueBytes, "2", "value_bytes"),
