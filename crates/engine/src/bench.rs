@@ -385,13 +385,17 @@ impl MergeInputs {
                     .collect();
                 keys.sort_unstable();
                 keys.dedup();
-                let entries: Vec<_> = keys
-                    .iter()
-                    .map(|k| {
-                        let value = (k % 7 != 0).then(|| bytes::Bytes::from(value_buffer(100)));
-                        (bytes::Bytes::from(format!("key{k:012}")), value)
-                    })
-                    .collect();
+                let entries = crate::db::compact_bench::Merged {
+                    entries: keys
+                        .iter()
+                        .map(|k| crate::format::sst::SstEntry {
+                            key: bytes::Bytes::from(format!("key{k:012}")),
+                            value: (k % 7 != 0).then(|| bytes::Bytes::from(value_buffer(100))),
+                            expires_at_ns: 0,
+                        })
+                        .collect(),
+                    ..Default::default()
+                };
                 let built = crate::db::compact_bench::build_outputs(&entries, u64::MAX, 4096, 10)
                     .pop()
                     .expect("every source has entries");
@@ -422,7 +426,7 @@ impl MergeInputs {
                     .expect("benchmark SSTs are well formed")
             })
             .collect();
-        let merged = crate::db::compact_bench::merge_sources(sources, true);
+        let merged = crate::db::compact_bench::merge_sources(sources, true, 0);
         let outputs = crate::db::compact_bench::build_outputs(&merged, 4 * 1024 * 1024, 4096, 10);
         let written: u64 = outputs.iter().map(|sst| sst.bytes.len() as u64).sum();
         let read: u64 = self.ssts.iter().map(|(info, _)| info.size_bytes).sum();

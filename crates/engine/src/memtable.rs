@@ -7,8 +7,14 @@
 //! prunes a chain to the versions newer than the durable watermark plus the newest one at or
 //! below it, so overwrite-heavy workloads do not grow the table. The table's size is bounded
 //! by the engine, which freezes it at `memtable_bytes`.
+//!
+//! Beside the keys, a table holds the range deletes written to it, each with its sequence
+//! number: a range tombstone hides every version of a key in its range older than itself, in
+//! this table and in every older table and SST. A version may carry an expiry (engine-clock
+//! nanoseconds): from then on it reads as a delete, hiding older versions too.
 
 use crate::codec::key_prefix;
+use crate::format::block::is_expired;
 use bytes::Bytes;
 use std::borrow::Borrow;
 use std::cmp::Ordering;
@@ -71,6 +77,28 @@ struct Version {
     seq: u64,
     /// `None` is a tombstone.
     value: Option<Bytes>,
+    /// When the value expires (engine-clock nanoseconds); 0 for never.
+    expires_at_ns: u64,
+}
+
+impl Version {
+    /// The value a reader at `now_ns` sees: an expired value reads as a delete.
+    #[inline]
+    fn value_at(&self, now_ns: u64) -> Option<Bytes> {
+        if is_expired(self.expires_at_ns, now_ns) {
+            None
+        } else {
+            self.value.clone()
+        }
+    }
+}
+
+/// A range delete held by a memtable: `[start, end)` at `seq`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemRangeTombstone {
+    pub start: Bytes,
+    pub end: Bytes,
+    pub seq: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -119,6 +147,9 @@ pub enum Prune {
 pub struct Memtable {
     id: u64,
     map: BTreeMap<MemKey, Chain>,
+    /// Range deletes in sequence order. Bounded with the table: each is charged to
+    /// `size_bytes`, which the engine freezes at `memtable_bytes`.
+    range_tombstones: Vec<MemRangeTombstone>,
     size_bytes: usize,
     versions: usize,
     min_seq: u64,
@@ -134,6 +165,7 @@ impl Memtable {
         Memtable {
             id,
             map: BTreeMap::new(),
+            range_tombstones: Vec::new(),
             size_bytes: 0,
             versions: 0,
             min_seq: 0,
@@ -160,8 +192,64 @@ impl Memtable {
         self.versions
     }
 
+    /// No key and no range delete.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.map.is_empty() && self.range_tombstones.is_empty()
+    }
+
+    /// The range deletes held, in sequence order.
+    pub fn range_tombstones(&self) -> &[MemRangeTombstone] {
+        &self.range_tombstones
+    }
+
+    /// Records a range delete `[start, end)` at `seq` (start below end; sequence numbers
+    /// grow across calls, as for `insert`).
+    pub fn insert_range_tombstone(&mut self, start: Bytes, end: Bytes, seq: u64) {
+        assert!(
+            !start.is_empty() && start < end,
+            "invariant: a range tombstone's start is below its end"
+        );
+        debug_assert!(seq >= self.max_seq, "sequence numbers only grow");
+        if self.min_seq == 0 {
+            self.min_seq = seq;
+        }
+        self.max_seq = seq;
+        self.size_bytes += start.len() + end.len() + KEY_OVERHEAD_BYTES;
+        self.range_tombstones
+            .push(MemRangeTombstone { start, end, seq });
+    }
+
+    /// The newest range delete visible at `read_seq` that covers `key`: its sequence number.
+    #[inline]
+    pub fn range_deleted_at(&self, key: &[u8], read_seq: u64) -> Option<u64> {
+        self.range_tombstones
+            .iter()
+            .rev()
+            .find(|t| t.seq <= read_seq && t.start.as_ref() <= key && key < t.end.as_ref())
+            .map(|t| t.seq)
+    }
+
+    /// The range deletes visible at `read_seq` that overlap `[start, end)`-style bounds.
+    pub fn range_tombstones_in(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        read_seq: u64,
+    ) -> Vec<(Bytes, Bytes)> {
+        self.range_tombstones
+            .iter()
+            .filter(|t| t.seq <= read_seq)
+            .filter(|t| match end {
+                Bound::Included(e) => t.start.as_ref() <= e,
+                Bound::Excluded(e) => t.start.as_ref() < e,
+                Bound::Unbounded => true,
+            })
+            .filter(|t| match start {
+                Bound::Included(s) | Bound::Excluded(s) => t.end.as_ref() > s,
+                Bound::Unbounded => true,
+            })
+            .map(|t| (t.start.clone(), t.end.clone()))
+            .collect()
     }
 
     /// Lowest and highest sequence numbers written here (0 when empty).
@@ -184,6 +272,19 @@ impl Memtable {
     /// Records a write (`None` deletes). Sequence numbers must grow across calls.
     #[inline]
     pub fn insert(&mut self, key: Bytes, seq: u64, value: Option<Bytes>, prune: Prune) {
+        self.insert_expiring(key, seq, value, 0, prune);
+    }
+
+    /// `insert` for a value that reads as deleted from `expires_at_ns` on (0: never).
+    #[inline]
+    pub fn insert_expiring(
+        &mut self,
+        key: Bytes,
+        seq: u64,
+        value: Option<Bytes>,
+        expires_at_ns: u64,
+        prune: Prune,
+    ) {
         debug_assert!(seq >= self.max_seq, "sequence numbers only grow");
         // The write path and WAL decoding both refuse empty keys; one here would only surface
         // at the next flush, far from its cause.
@@ -193,7 +294,11 @@ impl Memtable {
         }
         self.max_seq = seq;
         let added = value_len(&value);
-        let version = Version { seq, value };
+        let version = Version {
+            seq,
+            value,
+            expires_at_ns,
+        };
         match self.map.entry(MemKey::new(key)) {
             Entry::Vacant(vacant) => {
                 self.size_bytes += vacant.key().bytes.len() + added + KEY_OVERHEAD_BYTES;
@@ -235,24 +340,34 @@ impl Memtable {
         }
     }
 
-    /// The newest write of `key` visible at `read_seq`: `Some(None)` for a delete, `None`
-    /// when this table holds no visible write of the key.
+    /// The newest write of `key` visible at `read_seq` for a reader at `now_ns`:
+    /// `Some(None)` for a delete (a tombstone, an expired value, or a range delete newer than
+    /// any version here), `None` when this table holds no visible write of the key.
     #[inline]
-    pub fn get(&self, key: &[u8], read_seq: u64) -> Option<Option<Bytes>> {
-        self.map
-            .get(key)
-            .and_then(|chain| chain.visible(read_seq))
-            .map(|version| version.value.clone())
+    pub fn get(&self, key: &[u8], read_seq: u64, now_ns: u64) -> Option<Option<Bytes>> {
+        let version = self.map.get(key).and_then(|chain| chain.visible(read_seq));
+        if !self.range_tombstones.is_empty() {
+            if let Some(deleted_seq) = self.range_deleted_at(key, read_seq) {
+                if version.is_none_or(|version| version.seq < deleted_seq) {
+                    return Some(None);
+                }
+            }
+        }
+        version.map(|version| version.value_at(now_ns))
     }
 
     /// Copies up to `limit` visible entries (tombstones included) in `[start, end)`-style
     /// bounds into `out`, in key order. Returns the bound to resume from, or `None` when the
     /// range is exhausted.
+    ///
+    /// A version that a newer range delete of this table covers, or that has expired at
+    /// `now_ns`, comes out as a tombstone.
     pub fn read_chunk(
         &self,
         start: Bound<&[u8]>,
         end: Bound<&[u8]>,
         read_seq: u64,
+        now_ns: u64,
         limit: usize,
         out: &mut Vec<(Bytes, Option<Bytes>)>,
     ) -> Option<Bytes> {
@@ -264,17 +379,56 @@ impl Memtable {
                 return Some(key.bytes.clone());
             }
             if let Some(version) = chain.visible(read_seq) {
-                out.push((key.bytes.clone(), version.value.clone()));
+                let covered = !self.range_tombstones.is_empty()
+                    && self
+                        .range_deleted_at(&key.bytes, read_seq)
+                        .is_some_and(|deleted_seq| version.seq < deleted_seq);
+                let value = if covered {
+                    None
+                } else {
+                    version.value_at(now_ns)
+                };
+                out.push((key.bytes.clone(), value));
             }
         }
         None
     }
 
-    /// Every key with its newest write, in key order: what a flush writes to an SST.
+    /// Applies one decoded WAL record: its entries (with the record's expiry) and its range
+    /// deletes, all at the record's sequence number.
+    pub fn apply_record(&mut self, record: &crate::format::wal::WalRecord, prune: Prune) {
+        for (key, value) in &record.entries {
+            let expires_at_ns = if value.is_some() {
+                record.expires_at_ns
+            } else {
+                0
+            };
+            self.insert_expiring(key.clone(), record.seq, value.clone(), expires_at_ns, prune);
+        }
+        for (start, end) in &record.range_tombstones {
+            self.insert_range_tombstone(start.clone(), end.clone(), record.seq);
+        }
+    }
+
+    /// Every key with its newest write, in key order.
     pub fn iter_newest(&self) -> impl Iterator<Item = (&Bytes, Option<&Bytes>)> {
         self.map
             .iter()
             .map(|(key, chain)| (&key.bytes, chain.newest().value.as_ref()))
+    }
+
+    /// What a flush writes to an SST: every key's newest write with its expiry, in key
+    /// order, leaving out those a newer range delete of this table covers (the SST's range
+    /// tombstones then delete only keys of older SSTs).
+    pub fn flush_entries(&self) -> impl Iterator<Item = (&Bytes, Option<&Bytes>, u64)> {
+        self.map.iter().filter_map(|(key, chain)| {
+            let newest = chain.newest();
+            let covered = !self.range_tombstones.is_empty()
+                && self
+                    .range_deleted_at(&key.bytes, u64::MAX)
+                    .is_some_and(|deleted_seq| newest.seq < deleted_seq);
+            (!covered).then_some((&key.bytes, newest.value.as_ref(), newest.expires_at_ns))
+        })
     }
 
     /// Versions held for `key`, oldest first (for tests and the UI).
@@ -317,15 +471,15 @@ mod tests {
         table.insert(b("k"), 1, Some(b("v1")), Prune::KeepAll);
         table.insert(b("k"), 3, Some(b("v3")), Prune::KeepAll);
         table.insert(b("k"), 5, None, Prune::KeepAll);
-        assert_eq!(table.get(b"k", 0), None);
-        assert_eq!(table.get(b"k", 2), Some(Some(b("v1"))));
-        assert_eq!(table.get(b"k", 4), Some(Some(b("v3"))));
+        assert_eq!(table.get(b"k", 0, 0), None);
+        assert_eq!(table.get(b"k", 2, 0), Some(Some(b("v1"))));
+        assert_eq!(table.get(b"k", 4, 0), Some(Some(b("v3"))));
         assert_eq!(
-            table.get(b"k", 9),
+            table.get(b"k", 9, 0),
             Some(None),
             "a tombstone is a visible delete"
         );
-        assert_eq!(table.get(b"other", 9), None);
+        assert_eq!(table.get(b"other", 9, 0), None);
         assert_eq!(table.seq_range(), (1, 5));
         assert_eq!(table.iter_newest().next(), Some((&b("k"), None)));
     }
@@ -344,7 +498,7 @@ mod tests {
         // Versions 7..=10 are not durable yet; 6 is the newest durable one.
         let seqs: Vec<u64> = table.versions_of(b"k").iter().map(|v| v.0).collect();
         assert_eq!(seqs, vec![6, 7, 8, 9, 10]);
-        assert_eq!(table.get(b"k", 6), Some(Some(b("v6"))));
+        assert_eq!(table.get(b"k", 6, 0), Some(Some(b("v6"))));
         let before = table.size_bytes();
         table.insert(b("k"), 11, Some(b("v11")), Prune::AboveDurable(11));
         assert_eq!(table.version_count(), 1);
@@ -352,7 +506,7 @@ mod tests {
             table.size_bytes() < before,
             "pruned versions give their bytes back"
         );
-        assert_eq!(table.get(b"k", 11), Some(Some(b("v11"))));
+        assert_eq!(table.get(b"k", 11, 0), Some(Some(b("v11"))));
     }
 
     #[test]
@@ -396,7 +550,7 @@ mod tests {
         table.insert(b("k"), 4, Some(b("first")), Prune::KeepAll);
         table.insert(b("k"), 4, Some(b("second")), Prune::KeepAll);
         assert_eq!(table.version_count(), 1);
-        assert_eq!(table.get(b"k", 4), Some(Some(b("second"))));
+        assert_eq!(table.get(b"k", 4, 0), Some(Some(b("second"))));
     }
 
     #[test]
@@ -410,6 +564,7 @@ mod tests {
             Bound::Included(b"b"),
             Bound::Excluded(b"e"),
             100,
+            0,
             2,
             &mut out,
         );
@@ -419,6 +574,7 @@ mod tests {
             Bound::Included(b"d"),
             Bound::Excluded(b"e"),
             100,
+            0,
             2,
             &mut out,
         );
@@ -427,7 +583,7 @@ mod tests {
         assert_eq!(keys, vec![&b"b"[..], b"c", b"d"]);
         // Writes after the read's sequence number are invisible.
         out.clear();
-        table.read_chunk(Bound::Unbounded, Bound::Unbounded, 2, 10, &mut out);
+        table.read_chunk(Bound::Unbounded, Bound::Unbounded, 2, 0, 10, &mut out);
         assert_eq!(out.len(), 2);
         // Inverted or empty bounds are empty, not a panic.
         assert_eq!(
@@ -435,6 +591,7 @@ mod tests {
                 Bound::Included(b"z"),
                 Bound::Excluded(b"a"),
                 100,
+                0,
                 10,
                 &mut out
             ),

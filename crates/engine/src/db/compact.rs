@@ -16,8 +16,9 @@
 use super::DbInner;
 use crate::compaction::{self, CompactionOutcome, CompactionState, CompactionTask};
 use crate::error::{Error, ErrorKind, Result};
+use crate::format::block::is_expired;
 use crate::format::manifest::SstInfo;
-use crate::format::sst::{BuiltSst, SstBuilder, SstMeta};
+use crate::format::sst::{coalesce_ranges, ranges_cover, BuiltSst, SstBuilder, SstEntry, SstMeta};
 use crate::store::CreateOutcome;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -56,11 +57,33 @@ pub struct CompactionReport {
     pub range_tombstones_dropped: u64,
 }
 
-/// One input SST's entries in key order.
-type Entries = Vec<(Bytes, Option<Bytes>)>;
+/// One compaction source: an L0 SST, or a run's SSTs concatenated in key order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceData {
+    /// Entries in strictly ascending key order.
+    pub entries: Vec<SstEntry>,
+    /// Range tombstones: they delete keys of older sources, never this source's entries.
+    pub range_tombstones: Vec<(Bytes, Bytes)>,
+}
 
-/// Decodes every entry of a whole SST object.
-pub(crate) fn decode_sst_entries(info: &SstInfo, bytes: &Bytes) -> Result<Entries, String> {
+/// What a merge produced, and what it dropped on the way.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Merged {
+    pub entries: Vec<SstEntry>,
+    /// Disjoint, ascending: the union of the inputs' range tombstones (none at the bottom).
+    pub range_tombstones: Vec<(Bytes, Bytes)>,
+    /// Expired values dropped (at the bottom) or cut to tombstones (above it), and the key
+    /// and value bytes that freed.
+    pub expired_entries_dropped: u64,
+    pub expired_bytes_dropped: u64,
+    /// Entries a newer source's range tombstone covered.
+    pub range_covered_entries_dropped: u64,
+    /// Range tombstones dropped because nothing older lies below.
+    pub range_tombstones_dropped: u64,
+}
+
+/// Decodes every entry and range tombstone of a whole SST object.
+pub(crate) fn decode_sst_entries(info: &SstInfo, bytes: &Bytes) -> Result<SourceData, String> {
     if bytes.len() as u64 != info.size_bytes {
         return Err(format!(
             "is {} bytes, the manifest says {}",
@@ -73,42 +96,100 @@ pub(crate) fn decode_sst_entries(info: &SstInfo, bytes: &Bytes) -> Result<Entrie
         info.meta_offset,
         info.size_bytes,
     )?;
-    meta.decode_entries(bytes)
+    Ok(SourceData {
+        entries: meta.decode_entries(bytes)?,
+        range_tombstones: meta.range_tombstones,
+    })
 }
 
-/// Merges sources given newest first: the newest version of each key, in key order; with
-/// `drop_tombstones`, deleted keys vanish. Pure, so tests and benchmarks call it directly.
-pub fn merge_sources(sources: Vec<Entries>, drop_tombstones: bool) -> Entries {
-    let mut iters: Vec<std::vec::IntoIter<(Bytes, Option<Bytes>)>> =
-        sources.into_iter().map(Vec::into_iter).collect();
+/// Merges sources given newest first: the newest version of each key, in key order. A key
+/// that a newer source's range tombstone covers is dropped; a value expired at `now_ns` is
+/// cut to a tombstone (it must go on hiding older versions below); and with `bottom`
+/// (nothing older lies below the job) tombstones of both kinds and expired values vanish.
+/// Pure, so tests and benchmarks call it directly.
+pub fn merge_sources(sources: Vec<SourceData>, bottom: bool, now_ns: u64) -> Merged {
+    let mut merged = Merged::default();
+    // `newer_ranges[s]`: the union of the tombstones of every source newer than `s`.
+    let mut newer_ranges: Vec<Vec<(Bytes, Bytes)>> = Vec::with_capacity(sources.len());
+    let mut all_ranges: Vec<(Bytes, Bytes)> = Vec::new();
+    for source in &sources {
+        newer_ranges.push(coalesce_ranges(all_ranges.clone()));
+        all_ranges.extend(source.range_tombstones.iter().cloned());
+    }
+    let all_ranges = coalesce_ranges(all_ranges);
+    if bottom {
+        merged.range_tombstones_dropped = sources
+            .iter()
+            .map(|source| source.range_tombstones.len() as u64)
+            .sum();
+    } else {
+        merged.range_tombstones = all_ranges;
+    }
+    let mut iters: Vec<std::vec::IntoIter<SstEntry>> = sources
+        .into_iter()
+        .map(|source| source.entries.into_iter())
+        .collect();
     // Min-heap on (key, source): equal keys pop newest source first.
-    let mut heap: BinaryHeap<Reverse<(Bytes, usize, Option<Bytes>)>> = BinaryHeap::new();
+    let mut heap: BinaryHeap<Reverse<(Bytes, usize, SstEntry)>> = BinaryHeap::new();
     for (source, iter) in iters.iter_mut().enumerate() {
-        if let Some((key, value)) = iter.next() {
-            heap.push(Reverse((key, source, value)));
+        if let Some(entry) = iter.next() {
+            heap.push(Reverse((entry.key.clone(), source, entry)));
         }
     }
-    let mut out: Entries = Vec::new();
     let mut last_key: Option<Bytes> = None;
-    while let Some(Reverse((key, source, value))) = heap.pop() {
-        if let Some((next_key, next_value)) = iters[source].next() {
-            heap.push(Reverse((next_key, source, next_value)));
+    while let Some(Reverse((key, source, mut entry))) = heap.pop() {
+        if let Some(next) = iters[source].next() {
+            heap.push(Reverse((next.key.clone(), source, next)));
         }
         if last_key.as_ref() == Some(&key) {
             continue; // an older version of a key already emitted
         }
         last_key = Some(key.clone());
-        if value.is_none() && drop_tombstones {
+        if ranges_cover(&newer_ranges[source], &key) {
+            merged.range_covered_entries_dropped += 1;
             continue;
         }
-        out.push((key, value));
+        if is_expired(entry.expires_at_ns, now_ns) {
+            let value_len = entry.value.as_ref().map_or(0, Bytes::len) as u64;
+            merged.expired_entries_dropped += 1;
+            if bottom {
+                merged.expired_bytes_dropped += key.len() as u64 + value_len;
+                continue;
+            }
+            merged.expired_bytes_dropped += value_len;
+            entry.value = None;
+            entry.expires_at_ns = 0;
+        }
+        if entry.value.is_none() && bottom {
+            continue;
+        }
+        merged.entries.push(entry);
     }
-    out
+    assert!(
+        merged
+            .entries
+            .windows(2)
+            .all(|pair| pair[0].key < pair[1].key),
+        "invariant: compaction output keys are strictly ascending"
+    );
+    assert!(
+        !bottom
+            || merged.range_tombstones.is_empty()
+                && merged
+                    .entries
+                    .iter()
+                    .all(|entry| entry.value.is_some() && !is_expired(entry.expires_at_ns, now_ns)),
+        "invariant: a bottom-level compaction writes no tombstone and no expired value"
+    );
+    merged
 }
 
-/// Splits merged entries into SSTs of about `target_bytes` each.
+/// Splits merged entries and range tombstones into SSTs of about `target_bytes` each. A
+/// split falls only between keys that no range tombstone spans, and after the largest key a
+/// tombstone of the finished SST names, so the outputs' key ranges stay disjoint (a run's
+/// SSTs must not overlap).
 pub fn build_outputs(
-    entries: &Entries,
+    merged: &Merged,
     target_bytes: u64,
     block_bytes: usize,
     bloom_bits_per_key: u32,
@@ -116,19 +197,65 @@ pub fn build_outputs(
     let mut outputs = Vec::new();
     let mut builder = SstBuilder::new(block_bytes, bloom_bits_per_key);
     let mut bytes_in_builder = 0u64;
-    for (key, value) in entries {
-        builder
-            .add(key, value.as_deref())
-            .expect("merged keys are non-empty, unique and ascending");
-        bytes_in_builder += (key.len() + value.as_ref().map_or(0, Bytes::len) + 8) as u64;
-        if bytes_in_builder >= target_bytes {
-            let full = std::mem::replace(
-                &mut builder,
-                SstBuilder::new(block_bytes, bloom_bits_per_key),
-            );
+    // The largest key the current builder's tombstones name (their ends, inclusive).
+    let mut covered_through: Option<Bytes> = None;
+    let mut ranges = merged.range_tombstones.iter().peekable();
+    let split_if_free = |builder: &mut SstBuilder,
+                         bytes_in_builder: &mut u64,
+                         covered_through: &mut Option<Bytes>,
+                         next_key: &[u8],
+                         outputs: &mut Vec<BuiltSst>| {
+        let free = covered_through
+            .as_ref()
+            .is_none_or(|through| next_key > through.as_ref());
+        if *bytes_in_builder >= target_bytes && free {
+            let full = std::mem::replace(builder, SstBuilder::new(block_bytes, bloom_bits_per_key));
             outputs.extend(full.finish());
-            bytes_in_builder = 0;
+            *bytes_in_builder = 0;
+            *covered_through = None;
         }
+    };
+    for entry in &merged.entries {
+        while let Some((start, end)) = ranges.next_if(|(start, _)| start <= &entry.key) {
+            split_if_free(
+                &mut builder,
+                &mut bytes_in_builder,
+                &mut covered_through,
+                start,
+                &mut outputs,
+            );
+            builder
+                .add_range_tombstone(start, end)
+                .expect("merged tombstones are valid");
+            bytes_in_builder += (start.len() + end.len() + 8) as u64;
+            covered_through = Some(end.clone());
+        }
+        split_if_free(
+            &mut builder,
+            &mut bytes_in_builder,
+            &mut covered_through,
+            &entry.key,
+            &mut outputs,
+        );
+        builder
+            .add_expiring(&entry.key, entry.value.as_deref(), entry.expires_at_ns)
+            .expect("merged keys are non-empty, unique and ascending");
+        bytes_in_builder +=
+            (entry.key.len() + entry.value.as_ref().map_or(0, Bytes::len) + 8) as u64;
+    }
+    for (start, end) in ranges {
+        split_if_free(
+            &mut builder,
+            &mut bytes_in_builder,
+            &mut covered_through,
+            start,
+            &mut outputs,
+        );
+        builder
+            .add_range_tombstone(start, end)
+            .expect("merged tombstones are valid");
+        bytes_in_builder += (start.len() + end.len() + 8) as u64;
+        covered_through = Some(end.clone());
     }
     outputs.extend(builder.finish());
     outputs
@@ -195,7 +322,7 @@ impl DbInner {
 
         // (1) Read. L0 SSTs are sources of their own (they overlap); a run's SSTs are
         // disjoint and in key order, so they concatenate into one source.
-        let mut sources: Vec<Entries> = Vec::new();
+        let mut sources: Vec<SourceData> = Vec::new();
         let mut entries_read = 0u64;
         let state_manifest = self.state.borrow().manifest().clone();
         let run_of = |id: u64| {
@@ -214,22 +341,25 @@ impl DbInner {
                 .get(Cause::Compaction, &key, None)
                 .await
                 .map_err(|error| Error::store("compaction read", error))?;
-            let entries = match decode_sst_entries(info, &result.bytes) {
-                Ok(entries) => entries,
+            let decoded = match decode_sst_entries(info, &result.bytes) {
+                Ok(decoded) => decoded,
                 Err(reason) => return Err(self.quarantine(info.id, &key, reason)),
             };
-            entries_read += entries.len() as u64;
+            entries_read += decoded.entries.len() as u64;
             let run = run_of(info.id);
             match (run, current_run, sources.last_mut()) {
-                (Some(run), Some(current), Some(last)) if run == current => last.extend(entries),
-                _ => sources.push(entries),
+                (Some(run), Some(current), Some(last)) if run == current => {
+                    last.entries.extend(decoded.entries);
+                    last.range_tombstones.extend(decoded.range_tombstones);
+                }
+                _ => sources.push(decoded),
             }
             current_run = run;
         }
         self.state.borrow_mut().counters.compaction_bytes_read += input_bytes;
 
         // (2) Merge and (3) write.
-        let merged = merge_sources(sources, task.bottom);
+        let merged = merge_sources(sources, task.bottom, self.runtime.now().as_nanos());
         let built = build_outputs(
             &merged,
             self.options.compaction.target_sst_bytes,
@@ -262,6 +392,21 @@ impl DbInner {
             }
         }
         let output_bytes = result?;
+        {
+            let mut state = self.state.borrow_mut();
+            let counters = &mut state.counters;
+            counters.expired_entries_dropped += merged.expired_entries_dropped;
+            counters.expired_bytes_dropped += merged.expired_bytes_dropped;
+            counters.range_covered_entries_dropped += merged.range_covered_entries_dropped;
+            counters.range_tombstones_dropped += merged.range_tombstones_dropped;
+        }
+        if merged.expired_entries_dropped > 0 {
+            self.runtime.record(EventKind::ExpiredDropped {
+                job_id,
+                entries: merged.expired_entries_dropped,
+                bytes: merged.expired_bytes_dropped,
+            });
+        }
         let report = CompactionReport {
             job_id,
             input_ssts: inputs.len() as u64,
@@ -269,12 +414,12 @@ impl DbInner {
             output_ssts: outputs.len() as u64,
             output_bytes,
             entries_read,
-            entries_written: merged.len() as u64,
+            entries_written: merged.entries.len() as u64,
             output_level: task.output_level,
-            expired_entries_dropped: 0,
-            expired_bytes_dropped: 0,
-            range_covered_entries_dropped: 0,
-            range_tombstones_dropped: 0,
+            expired_entries_dropped: merged.expired_entries_dropped,
+            expired_bytes_dropped: merged.expired_bytes_dropped,
+            range_covered_entries_dropped: merged.range_covered_entries_dropped,
+            range_tombstones_dropped: merged.range_tombstones_dropped,
         };
         Ok(report)
     }
@@ -395,41 +540,142 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    fn entries(items: &[(&str, Option<&str>)]) -> Entries {
+    fn b(text: &str) -> Bytes {
+        Bytes::copy_from_slice(text.as_bytes())
+    }
+
+    fn entries(items: &[(&str, Option<&str>)]) -> Vec<SstEntry> {
         items
             .iter()
-            .map(|(key, value)| {
-                (
-                    Bytes::copy_from_slice(key.as_bytes()),
-                    value.map(|v| Bytes::copy_from_slice(v.as_bytes())),
-                )
+            .map(|(key, value)| SstEntry {
+                key: b(key),
+                value: value.map(b),
+                expires_at_ns: 0,
             })
             .collect()
     }
 
+    fn source(items: &[(&str, Option<&str>)], ranges: &[(&str, &str)]) -> SourceData {
+        SourceData {
+            entries: entries(items),
+            range_tombstones: ranges.iter().map(|(s, e)| (b(s), b(e))).collect(),
+        }
+    }
+
     #[test]
     fn merge_keeps_the_newest_version_and_drops_tombstones_only_at_the_bottom() {
-        let newest = entries(&[("a", Some("a2")), ("c", None)]);
-        let older = entries(&[("a", Some("a1")), ("b", Some("b1")), ("c", Some("c1"))]);
-        let middle = merge_sources(vec![newest.clone(), older.clone()], false);
+        let newest = source(&[("a", Some("a2")), ("c", None)], &[]);
+        let older = source(
+            &[("a", Some("a1")), ("b", Some("b1")), ("c", Some("c1"))],
+            &[],
+        );
+        let middle = merge_sources(vec![newest.clone(), older.clone()], false, 0);
         assert_eq!(
-            middle,
+            middle.entries,
             entries(&[("a", Some("a2")), ("b", Some("b1")), ("c", None)])
         );
-        let bottom = merge_sources(vec![newest, older], true);
-        assert_eq!(bottom, entries(&[("a", Some("a2")), ("b", Some("b1"))]));
+        let bottom = merge_sources(vec![newest, older], true, 0);
+        assert_eq!(
+            bottom.entries,
+            entries(&[("a", Some("a2")), ("b", Some("b1"))])
+        );
+    }
+
+    #[test]
+    fn a_range_tombstone_drops_older_sources_keys_but_not_its_own_or_newer_ones() {
+        let newest = source(&[("b", Some("new"))], &[]);
+        let middle = source(&[("c", Some("own"))], &[("a", "d")]);
+        let oldest = source(
+            &[("a", Some("old")), ("b", Some("old")), ("d", Some("kept"))],
+            &[],
+        );
+        let sources = vec![newest, middle, oldest];
+        let merged = merge_sources(sources.clone(), false, 0);
+        assert_eq!(
+            merged.entries,
+            entries(&[("b", Some("new")), ("c", Some("own")), ("d", Some("kept"))])
+        );
+        assert_eq!(
+            merged.range_covered_entries_dropped, 1,
+            "only a; b is shadowed"
+        );
+        assert_eq!(merged.range_tombstones, vec![(b("a"), b("d"))]);
+        let bottom = merge_sources(sources, true, 0);
+        assert!(bottom.range_tombstones.is_empty());
+        assert_eq!(bottom.range_tombstones_dropped, 1);
+        assert_eq!(bottom.entries.len(), 3);
+    }
+
+    #[test]
+    fn an_expired_value_becomes_a_tombstone_above_the_bottom_and_vanishes_at_it() {
+        let mut newest = source(&[("k", Some("value"))], &[]);
+        newest.entries[0].expires_at_ns = 100;
+        let older = source(&[("k", Some("older"))], &[]);
+        let live = merge_sources(vec![newest.clone(), older.clone()], false, 99);
+        assert_eq!(live.entries[0].value.as_deref(), Some(&b"value"[..]));
+        assert_eq!(live.entries[0].expires_at_ns, 100);
+        assert_eq!(live.expired_entries_dropped, 0);
+        let middle = merge_sources(vec![newest.clone(), older.clone()], false, 100);
+        assert_eq!(
+            middle.entries,
+            entries(&[("k", None)]),
+            "it still hides older"
+        );
+        assert_eq!(
+            (middle.expired_entries_dropped, middle.expired_bytes_dropped),
+            (1, 5)
+        );
+        let bottom = merge_sources(vec![newest, older], true, 100);
+        assert!(
+            bottom.entries.is_empty(),
+            "the older value must not reappear"
+        );
+        assert_eq!(
+            (bottom.expired_entries_dropped, bottom.expired_bytes_dropped),
+            (1, 6)
+        );
+    }
+
+    #[test]
+    fn outputs_never_split_inside_a_range_tombstone_and_stay_disjoint() {
+        let merged = Merged {
+            entries: (0..200)
+                .map(|i| SstEntry {
+                    key: Bytes::from(format!("key{i:05}")),
+                    value: Some(Bytes::from(vec![b'v'; 100])),
+                    expires_at_ns: 0,
+                })
+                .collect(),
+            range_tombstones: vec![(b("key00010"), b("key00150")), (b("key00190"), b("zzz"))],
+            ..Merged::default()
+        };
+        let outputs = build_outputs(&merged, 2_000, 4096, 10);
+        assert!(outputs.len() >= 3, "{} outputs", outputs.len());
+        for pair in outputs.windows(2) {
+            assert!(
+                pair[0].last_key < pair[1].first_key,
+                "{:?} then {:?}",
+                pair[0].last_key,
+                pair[1].first_key
+            );
+        }
+        assert_eq!(&outputs.last().unwrap().last_key[..], b"zzz");
+        let tombstones: u64 = outputs.iter().map(|sst| sst.range_tombstones).sum();
+        assert_eq!(tombstones, 2);
     }
 
     #[test]
     fn outputs_split_near_the_target_and_read_back() {
-        let merged: Entries = (0..1_000)
-            .map(|i| {
-                (
-                    Bytes::from(format!("key{i:05}")),
-                    Some(Bytes::from(vec![b'v'; 100])),
-                )
-            })
-            .collect();
+        let merged = Merged {
+            entries: (0..1_000)
+                .map(|i| SstEntry {
+                    key: Bytes::from(format!("key{i:05}")),
+                    value: Some(Bytes::from(vec![b'v'; 100])),
+                    expires_at_ns: 0,
+                })
+                .collect(),
+            ..Merged::default()
+        };
         let outputs = build_outputs(&merged, 20_000, 4096, 10);
         assert!(outputs.len() >= 5, "{} outputs", outputs.len());
         let mut round_trip = Vec::new();
@@ -443,8 +689,8 @@ mod tests {
                 entries: sst.entries,
                 max_seq: 1,
             };
-            round_trip.extend(decode_sst_entries(&info, &sst.bytes).unwrap());
+            round_trip.extend(decode_sst_entries(&info, &sst.bytes).unwrap().entries);
         }
-        assert_eq!(round_trip, merged);
+        assert_eq!(round_trip, merged.entries);
     }
 }

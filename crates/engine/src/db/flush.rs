@@ -18,17 +18,25 @@ use crate::store::CreateOutcome;
 use std::rc::Rc;
 use strata_sim::{Cause, EventKind};
 
-/// Writes a memtable's newest version of every key into an SST.
+/// Writes a memtable's newest version of every key, and its range deletes, into an SST. A
+/// key whose newest version a range delete of the same memtable covers is left out: the
+/// SST's range tombstones then delete only keys of older SSTs, which is what a reader of the
+/// SST assumes.
 pub(crate) fn build_sst(
     table: &Memtable,
     block_bytes: usize,
     bloom_bits_per_key: u32,
 ) -> Option<BuiltSst> {
     let mut builder = SstBuilder::new(block_bytes, bloom_bits_per_key);
-    for (key, value) in table.iter_newest() {
+    for (key, value, expires_at_ns) in table.flush_entries() {
         builder
-            .add(key, value.map(|v| v.as_ref()))
+            .add_expiring(key, value.map(|v| v.as_ref()), expires_at_ns)
             .expect("memtable keys are non-empty, unique and sorted");
+    }
+    for tombstone in table.range_tombstones() {
+        builder
+            .add_range_tombstone(&tombstone.start, &tombstone.end)
+            .expect("memtable range deletes have start below end");
     }
     builder.finish()
 }

@@ -30,7 +30,7 @@ pub use compact::CompactionReport;
 
 /// The compactor's pure pieces, for the benchmarks.
 pub(crate) mod compact_bench {
-    pub(crate) use super::compact::{build_outputs, decode_sst_entries, merge_sources};
+    pub(crate) use super::compact::{build_outputs, decode_sst_entries, merge_sources, Merged};
 }
 pub use gc::GcReport;
 pub use reader::{Reader, ReaderOptions, ReaderStaleness};
@@ -243,11 +243,23 @@ impl DbInner {
         }
     }
 
-    fn apply_batch(&self, batch: &WriteBatch) -> Result<u64> {
+    /// Applies a batch in memory; its values expire `ttl` after now. Returns its sequence
+    /// number.
+    fn apply_batch(
+        &self,
+        batch: &WriteBatch,
+        ttl: Option<strata_sim::SimDuration>,
+        single: bool,
+    ) -> Result<u64> {
+        // The expiry is stamped now, with the engine's clock, so replay and every reader see
+        // the same instant. `MAX_TTL` keeps the sum far from overflowing.
+        let expires_at_ns = ttl.map_or(0, |ttl| {
+            self.runtime.now().saturating_add(ttl).as_nanos().max(1)
+        });
         let (seq, kick_wal, freeze) = {
             let mut state = self.state.borrow_mut();
             state.check_open()?;
-            let (seq, active_bytes) = state.apply_batch(batch);
+            let (seq, active_bytes) = state.apply_batch(batch, expires_at_ns, single);
             self.after_apply(&mut state, seq, active_bytes)
         };
         self.kick(kick_wal, freeze);
@@ -353,7 +365,7 @@ impl Db {
             // A write with an expiry takes the batch path: its WAL record carries the expiry.
             let mut batch = WriteBatch::new();
             batch.put(key, value);
-            return self.write(&batch, options).await;
+            return self.write_batch(&batch, options, true).await;
         }
         self.inner.wait_for_room().await?;
         let seq = self.inner.apply_single(key, Some(value))?;
@@ -391,23 +403,29 @@ impl Db {
     ) -> Result<()> {
         let mut batch = WriteBatch::new();
         batch.delete_range(range);
-        self.write(&batch, options).await
+        self.write_batch(&batch, options, true).await
     }
 
     /// Applies every write in `batch` atomically: readers and recovery see all or none.
+    /// With `options.ttl`, every value the batch puts expires that long after the write.
     pub async fn write(&self, batch: &WriteBatch, options: WriteOptions) -> Result<()> {
+        self.write_batch(batch, options, false).await
+    }
+
+    /// `write`, counting a lone put or range delete (`single`) as itself.
+    async fn write_batch(
+        &self,
+        batch: &WriteBatch,
+        options: WriteOptions,
+        single: bool,
+    ) -> Result<()> {
         options.validate()?;
         batch.validate()?;
-        if !batch.ranges.is_empty() || options.ttl.is_some() {
-            return Err(Error::Invalid(
-                "range deletes and time-to-live are not applied yet".to_string(),
-            ));
-        }
         if batch.is_empty() {
             return Ok(());
         }
         self.inner.wait_for_room().await?;
-        let seq = self.inner.apply_batch(batch)?;
+        let seq = self.inner.apply_batch(batch, options.ttl, single)?;
         if options.await_durable {
             self.inner.await_durable(seq).await?;
         }
@@ -419,17 +437,18 @@ impl Db {
     pub async fn get(&self, key: impl AsRef<[u8]>, options: ReadOptions) -> Result<Option<Bytes>> {
         let key = key.as_ref();
         validate_key(key)?;
+        let now_ns = self.inner.runtime.now().as_nanos();
         let version = {
             let mut state = self.inner.state.borrow_mut();
             state.check_readable()?;
             state.counters.gets += 1;
             let seq = state.read_seq(options.durability);
-            if let Some(found) = state.memtables().get(key, seq) {
+            if let Some(found) = state.memtables().get(key, seq, now_ns) {
                 return Ok(found);
             }
             state.version()
         };
-        self.inner.get_from_version(&version, key).await
+        self.inner.get_from_version(&version, key, now_ns).await
     }
 
     /// An ordered iterator over `range` at the current acknowledged state (see [`ScanIter`]).
@@ -608,12 +627,16 @@ impl Db {
     /// and benchmarks, not for the UI's live meters.
     pub async fn live_bytes_exact(&self) -> Result<u64> {
         let mut scan = self.scan::<&[u8]>(..)?;
-        let mut entries = Vec::new();
+        let mut live = compact::Merged::default();
         while let Some((key, value)) = scan.next().await? {
-            entries.push((key, Some(value)));
+            live.entries.push(crate::format::sst::SstEntry {
+                key,
+                value: Some(value),
+                expires_at_ns: 0,
+            });
         }
         Ok(compact::build_outputs(
-            &entries,
+            &live,
             self.inner.options.compaction.target_sst_bytes,
             self.inner.options.block_bytes,
             self.inner.options.bloom_bits_per_key,

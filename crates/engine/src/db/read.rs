@@ -128,10 +128,14 @@ pub(crate) enum ReadFor {
     Scan,
 }
 
-/// A consistent view for reads: a sequence number, the memtables (newest first) and the SSTs.
+/// A consistent view for reads: a sequence number, the instant values expire against, the
+/// memtables (newest first) and the SSTs.
 #[derive(Clone)]
 pub(crate) struct ReadView {
     pub seq: u64,
+    /// Engine-clock nanoseconds when the view was taken: a value expired by then reads as
+    /// deleted, so a snapshot stays repeatable as time passes.
+    pub now_ns: u64,
     pub memtables: Vec<Rc<RefCell<Memtable>>>,
     pub version: Rc<Version>,
 }
@@ -220,39 +224,55 @@ impl DbInner {
         Ok(block)
     }
 
-    /// Looks `key` up in one SST: `Some(None)` is a tombstone, `None` means not here.
-    async fn sst_get(&self, handle: &SstHandle, key: &[u8]) -> Result<Option<Option<Bytes>>> {
+    /// Looks `key` up in one SST: `Some(None)` is a delete (a tombstone, a value expired at
+    /// `now_ns`, or one of the SST's range tombstones), `None` means not here.
+    ///
+    /// The SST's own entry wins over its range tombstones (they delete only older SSTs'
+    /// keys). The range tombstones are consulted even when the bloom filter rules the key
+    /// out: the filter holds the SST's keys, not the ranges it deletes.
+    async fn sst_get(
+        &self,
+        handle: &SstHandle,
+        key: &[u8],
+        now_ns: u64,
+    ) -> Result<Option<Option<Bytes>>> {
         let meta = self.sst_meta(handle, ReadFor::Point).await?;
+        let range_deleted = meta.range_deleted(key);
         if !meta.bloom.may_contain(key) {
             self.state.borrow_mut().counters.bloom_skips += 1;
-            return Ok(None);
+            return Ok(range_deleted.then_some(None));
         }
-        let Some(block_index) = meta.block_for(key) else {
-            return Ok(None);
-        };
-        let block = self
-            .sst_block(handle, &meta, block_index, ReadFor::Point)
-            .await?;
-        let position = block.seek(key);
-        if position < block.len() && block.entry(position).key == key {
-            let (_, value) = block.entry_bytes(position);
-            return Ok(Some(value));
+        if let Some(block_index) = meta.block_for(key) {
+            let block = self
+                .sst_block(handle, &meta, block_index, ReadFor::Point)
+                .await?;
+            let position = block.seek(key);
+            if position < block.len() && block.entry(position).key == key {
+                let (_, value) = block.entry_at(position, now_ns);
+                return Ok(Some(value));
+            }
         }
-        Ok(None)
+        Ok(range_deleted.then_some(None))
     }
 
-    /// Looks `key` up in L0 (newest first), then in each sorted run (newest first).
-    pub async fn get_from_version(&self, version: &Version, key: &[u8]) -> Result<Option<Bytes>> {
+    /// Looks `key` up in L0 (newest first), then in each sorted run (newest first), for a
+    /// reader at `now_ns`.
+    pub async fn get_from_version(
+        &self,
+        version: &Version,
+        key: &[u8],
+        now_ns: u64,
+    ) -> Result<Option<Bytes>> {
         for handle in &version.l0 {
             if handle.info.covers(key) {
-                if let Some(found) = self.sst_get(handle, key).await? {
+                if let Some(found) = self.sst_get(handle, key, now_ns).await? {
                     return Ok(found);
                 }
             }
         }
         for run in &version.runs {
             if let Some(handle) = run.sst_for(key) {
-                if let Some(found) = self.sst_get(handle, key).await? {
+                if let Some(found) = self.sst_get(handle, key, now_ns).await? {
                     return Ok(found);
                 }
             }
@@ -260,13 +280,34 @@ impl DbInner {
         Ok(None)
     }
 
+    /// Whether a range tombstone of one of `ssts` (newest first, all newer than the data
+    /// being asked about) deletes `key`. Fetches the metadata of an SST whose key range holds
+    /// `key`, which a scan of a range holding `key` fetches anyway.
+    pub(crate) async fn range_deleted_in(
+        &self,
+        ssts: &[Rc<SstHandle>],
+        key: &[u8],
+        purpose: ReadFor,
+    ) -> Result<bool> {
+        let position = ssts.partition_point(|sst| sst.info.last_key.as_ref() < key);
+        for handle in ssts[position..]
+            .iter()
+            .take_while(|sst| sst.info.covers(key))
+        {
+            if self.sst_meta(handle, purpose).await?.range_deleted(key) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// A point read within a view: memtables newest first, then SSTs.
     pub async fn get_in_view(&self, view: &ReadView, key: &[u8]) -> Result<Option<Bytes>> {
         for table in &view.memtables {
-            if let Some(found) = table.borrow().get(key, view.seq) {
+            if let Some(found) = table.borrow().get(key, view.seq, view.now_ns) {
                 return Ok(found);
             }
         }
-        self.get_from_version(&view.version, key).await
+        self.get_from_version(&view.version, key, view.now_ns).await
     }
 }

@@ -164,16 +164,17 @@ impl Reader {
         let key = key.as_ref();
         validate_key(key)?;
         let db = &self.inner.db;
+        let now_ns = db.runtime.now().as_nanos();
         let version = {
             let mut state = db.state.borrow_mut();
             state.counters.gets += 1;
             let seq = state.wal().acknowledged_seq();
-            if let Some(found) = state.memtables().active().borrow().get(key, seq) {
+            if let Some(found) = state.memtables().active().borrow().get(key, seq, now_ns) {
                 return Ok(found);
             }
             state.version()
         };
-        match db.get_from_version(&version, key).await {
+        match db.get_from_version(&version, key, now_ns).await {
             // The writer's GC removed an SST of an old view: catch up, and read again.
             Err(Error::Store {
                 source: StoreError::NotFound { .. },
@@ -181,7 +182,7 @@ impl Reader {
             }) => {
                 self.inner.poll().await?;
                 let version = db.state.borrow().version();
-                db.get_from_version(&version, key).await
+                db.get_from_version(&version, key, now_ns).await
             }
             result => result,
         }
@@ -325,14 +326,7 @@ impl ReaderInner {
                 if record.seq <= seq {
                     continue;
                 }
-                for (key, value) in &record.entries {
-                    memtable.insert(
-                        key.clone(),
-                        record.seq,
-                        value.clone(),
-                        Prune::AboveDurable(record.seq),
-                    );
-                }
+                memtable.apply_record(record, Prune::AboveDurable(record.seq));
                 seq = record.seq;
             }
         }

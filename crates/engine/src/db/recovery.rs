@@ -300,12 +300,7 @@ impl DbInner {
         state.replayed_wal_object(id, decoded.header.last_seq);
         let has_records = !decoded.records.is_empty();
         for record in decoded.records {
-            state.replay_record(
-                record.seq,
-                record.entries,
-                self.options.memtable_bytes,
-                &self.runtime,
-            );
+            state.replay_record(record, self.options.memtable_bytes, &self.runtime);
         }
         Ok(has_records)
     }

@@ -1,6 +1,12 @@
 //! Range scans: a merge of every source (memtables newest first, L0 SSTs newest first, then
 //! sorted runs) into one ordered stream, newest version of each key, tombstones dropped.
 //!
+//! Deletes come in three forms: a tombstone entry, a value that has expired (it reads as a
+//! tombstone from the view's instant on), and a range tombstone. A key's newest version
+//! comes from the newest source that holds it; it is hidden when a range tombstone of a
+//! *newer* source covers it (a source's own range tombstones delete only older sources'
+//! keys; a memtable reports its own covered versions as tombstones).
+//!
 //! `ScanIter` is an async iterator (`next().await`). Memtables are copied out in bounded
 //! chunks of `scan_chunk_entries`; SSTs are read one data block at a time through the block
 //! cache. So a scan holds at most one chunk per memtable and one block per SST in memory,
@@ -12,7 +18,7 @@ use super::snapshot::Registration;
 use super::DbInner;
 use crate::cache::CachedBlock;
 use crate::error::Result;
-use crate::format::sst::SstMeta;
+use crate::format::sst::{coalesce_ranges, ranges_cover, SstMeta};
 use crate::memtable::Memtable;
 use bytes::Bytes;
 use std::cell::RefCell;
@@ -62,6 +68,7 @@ fn before_start(key: &[u8], start: &Bound<Bytes>) -> bool {
 struct MemSource {
     table: Rc<RefCell<Memtable>>,
     seq: u64,
+    now_ns: u64,
     buffer: VecDeque<Entry>,
     /// Where the next chunk starts; `None` once the range is exhausted.
     resume: Option<Bound<Bytes>>,
@@ -81,6 +88,7 @@ impl MemSource {
                 borrowed(&start),
                 borrowed(&self.end),
                 self.seq,
+                self.now_ns,
                 self.chunk_entries,
                 &mut self.scratch,
             );
@@ -107,6 +115,7 @@ struct SstSource {
     head: Option<Entry>,
     start: Bound<Bytes>,
     end: Bound<Bytes>,
+    now_ns: u64,
     done: bool,
 }
 
@@ -118,7 +127,7 @@ impl SstSource {
                 continue;
             };
             if cursor.entry_index < cursor.block.len() {
-                let (key, value) = cursor.block.entry_bytes(cursor.entry_index);
+                let (key, value) = cursor.block.entry_at(cursor.entry_index, self.now_ns);
                 cursor.entry_index += 1;
                 if past_end(&key, &self.end) {
                     self.done = true;
@@ -228,6 +237,15 @@ impl Source {
     }
 }
 
+/// The range tombstones of one source, parallel to `ScanIter::sources`.
+enum RangeDeletes {
+    /// A memtable's, visible at the scan's sequence number and overlapping its range:
+    /// disjoint and ascending.
+    Ranges(Vec<(Bytes, Bytes)>),
+    /// An L0 SST's or a run's, read from each SST's metadata when asked.
+    Ssts(Vec<Rc<SstHandle>>),
+}
+
 /// An ordered iterator over a key range at a fixed sequence number.
 ///
 /// Call `next().await` until it returns `Ok(None)`. Holds its read view (and keeps the SSTs
@@ -236,6 +254,7 @@ pub struct ScanIter {
     inner: Rc<DbInner>,
     _registration: Rc<Registration>,
     sources: Vec<Source>,
+    range_deletes: Vec<RangeDeletes>,
 }
 
 impl ScanIter {
@@ -249,10 +268,17 @@ impl ScanIter {
         let end = owned_bound(range.end_bound());
         let chunk_entries = inner.options.scan_chunk_entries;
         let mut sources = Vec::new();
+        let mut range_deletes = Vec::new();
         for table in &view.memtables {
+            let ranges =
+                table
+                    .borrow()
+                    .range_tombstones_in(borrowed(&start), borrowed(&end), view.seq);
+            range_deletes.push(RangeDeletes::Ranges(coalesce_ranges(ranges)));
             sources.push(Source::Mem(MemSource {
                 table: table.clone(),
                 seq: view.seq,
+                now_ns: view.now_ns,
                 buffer: VecDeque::new(),
                 resume: Some(start.clone()),
                 end: end.clone(),
@@ -268,20 +294,42 @@ impl ScanIter {
                 head: None,
                 start: start.clone(),
                 end: end.clone(),
+                now_ns: view.now_ns,
                 done: false,
             })
         };
         for handle in &view.version.l0 {
+            range_deletes.push(RangeDeletes::Ssts(vec![handle.clone()]));
             sources.push(sst_source(vec![handle.clone()]));
         }
         for run in &view.version.runs {
+            range_deletes.push(RangeDeletes::Ssts(run.ssts.clone()));
             sources.push(sst_source(run.ssts.clone()));
         }
         ScanIter {
             inner,
             _registration: registration,
             sources,
+            range_deletes,
         }
+    }
+
+    /// Whether a range tombstone of a source newer than `source` deletes `key`.
+    async fn range_deleted(&self, source: usize, key: &[u8]) -> Result<bool> {
+        for deletes in &self.range_deletes[..source] {
+            let deleted = match deletes {
+                RangeDeletes::Ranges(ranges) => ranges_cover(ranges, key),
+                RangeDeletes::Ssts(ssts) => {
+                    self.inner
+                        .range_deleted_in(ssts, key, ReadFor::Scan)
+                        .await?
+                }
+            };
+            if deleted {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The next live key and value in order, or `None` at the end of the range.
@@ -313,7 +361,9 @@ impl ScanIter {
                 }
             }
             if let Some(value) = value {
-                return Ok(Some((key, value)));
+                if !self.range_deleted(best, &key).await? {
+                    return Ok(Some((key, value)));
+                }
             }
         }
     }

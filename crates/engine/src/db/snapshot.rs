@@ -39,7 +39,7 @@ impl Snapshot {
         let mut state = inner.state.borrow_mut();
         state.check_readable()?;
         let (id, seq) = state.open_snapshot(durability);
-        let view = state.read_view(seq);
+        let view = state.read_view(seq, inner.runtime.now().as_nanos());
         Ok(Snapshot {
             inner: inner.clone(),
             registration: Rc::new(Registration {

@@ -2,8 +2,12 @@
 //! path fetches and caches.
 //!
 //! Layout (all integers little-endian): entries, each `key_len varint | value_tag varint |
-//! key | value` where `value_tag` is 0 for a tombstone and `len + 1` for a value; then one
-//! `u32` offset per entry; then the entry count (`u32`); then CRC32C of everything before.
+//! key | value [| expires_at varint]` where `value_tag` is 0 for a tombstone and `len + 1`
+//! for a value, and `expires_at` (present only for a value written with a time-to-live) is
+//! the engine-clock instant, in nanoseconds, from which it reads as deleted; then one `u32`
+//! offset per entry; then the entry count (`u32`); then CRC32C of everything before. The
+//! offsets delimit each entry, so an entry without an expiry is byte for byte what it was
+//! before expiries existed.
 //! Decoding keeps the block as one `Bytes` and hands out zero-copy slices of it.
 
 use super::{append_crc, verify_crc};
@@ -40,6 +44,12 @@ impl BlockBuilder {
     /// Adds an entry; keys must arrive in strictly ascending order (the SST builder checks).
     #[inline]
     pub fn add(&mut self, key: &[u8], value: Option<&[u8]>) {
+        self.add_expiring(key, value, 0);
+    }
+
+    /// Adds an entry that reads as deleted from `expires_at_ns` on (0: never).
+    #[inline]
+    pub fn add_expiring(&mut self, key: &[u8], value: Option<&[u8]>, expires_at_ns: u64) {
         self.offsets.push(self.data.len() as u32);
         put_varint(&mut self.data, key.len() as u64);
         match value {
@@ -49,6 +59,9 @@ impl BlockBuilder {
         self.data.extend_from_slice(key);
         if let Some(value) = value {
             self.data.extend_from_slice(value);
+        }
+        if expires_at_ns != 0 {
+            put_varint(&mut self.data, expires_at_ns);
         }
     }
 
@@ -85,9 +98,17 @@ struct EntrySlot {
     value_start: u32,
     /// `TOMBSTONE` for a delete.
     value_len: u32,
+    /// When the value expires, in engine-clock nanoseconds; 0 for never.
+    expires_at_ns: u64,
 }
 
 const TOMBSTONE: u32 = u32::MAX;
+
+/// Whether a value stamped to expire at `expires_at_ns` (0: never) has expired at `now_ns`.
+#[inline]
+pub fn is_expired(expires_at_ns: u64, now_ns: u64) -> bool {
+    expires_at_ns != 0 && expires_at_ns <= now_ns
+}
 
 /// Parses entry `index` of a block whose offsets array starts at `offsets_start`.
 fn parse_entry(
@@ -119,6 +140,16 @@ fn parse_entry(
         reader.take(value_len)?;
         Some((value_start, value_len))
     };
+    // An expiry, if any, is the entry's last field: a positive varint on a value.
+    let expires_at_ns = if reader.is_empty() {
+        0
+    } else {
+        let expires_at_ns = reader.varint()?;
+        if expires_at_ns == 0 || value.is_none() {
+            return None;
+        }
+        expires_at_ns
+    };
     if !reader.is_empty() {
         return None;
     }
@@ -126,6 +157,7 @@ fn parse_entry(
         key_start,
         key_len,
         value,
+        expires_at_ns,
     })
 }
 
@@ -135,6 +167,7 @@ struct EntryPosition {
     key_len: usize,
     /// `(start, len)` of the value; `None` for a tombstone.
     value: Option<(usize, usize)>,
+    expires_at_ns: u64,
 }
 
 /// One entry borrowed from a block.
@@ -194,6 +227,7 @@ impl Block {
                 key_len: position.key_len as u32,
                 value_start,
                 value_len,
+                expires_at_ns: position.expires_at_ns,
             });
         }
         Ok(Block { bytes, entries })
@@ -240,6 +274,24 @@ impl Block {
                 self.bytes.slice(start..start + slot.value_len as usize)
             }),
         )
+    }
+
+    /// When entry `index`'s value expires, in engine-clock nanoseconds (0: never).
+    #[inline]
+    pub fn entry_expiry(&self, index: usize) -> u64 {
+        self.entries[index].expires_at_ns
+    }
+
+    /// Entry `index` as a reader at `now_ns` sees it: an expired value reads as a
+    /// tombstone (it hides older versions of its key, like a delete).
+    #[inline]
+    pub fn entry_at(&self, index: usize, now_ns: u64) -> (Bytes, Option<Bytes>) {
+        let (key, value) = self.entry_bytes(index);
+        if is_expired(self.entries[index].expires_at_ns, now_ns) {
+            (key, None)
+        } else {
+            (key, value)
+        }
     }
 
     /// The index of the first entry whose key is `>= key` (`len()` if none).
@@ -313,6 +365,51 @@ mod tests {
         let (key, value) = block.entry_bytes(3);
         assert_eq!(&key[..], b"dd");
         assert_eq!(value.as_deref(), Some(&b"a longer value"[..]));
+    }
+
+    #[test]
+    fn expiries_round_trip_and_leave_other_entries_unchanged() {
+        let mut builder = BlockBuilder::new();
+        builder.add(b"a", Some(b"1"));
+        builder.add_expiring(b"b", Some(b"2"), 500);
+        builder.add(b"c", None);
+        let mut stored = Vec::new();
+        builder.finish_into(&mut stored);
+        let block = Block::decode(Bytes::from(stored)).unwrap();
+        assert_eq!(
+            (
+                block.entry_expiry(0),
+                block.entry_expiry(1),
+                block.entry_expiry(2)
+            ),
+            (0, 500, 0)
+        );
+        assert_eq!(block.entry(1).value, Some(&b"2"[..]));
+        assert_eq!(block.entry_at(1, 499).1.as_deref(), Some(&b"2"[..]));
+        assert_eq!(
+            block.entry_at(1, 500).1,
+            None,
+            "expired from its instant on"
+        );
+        assert_eq!(block.entry_at(0, u64::MAX).1.as_deref(), Some(&b"1"[..]));
+        // Without expiries the bytes are exactly those of a plain block.
+        let plain = build(&[(b"a", Some(b"1"))]);
+        let mut builder = BlockBuilder::new();
+        builder.add_expiring(b"a", Some(b"1"), 0);
+        let mut same = Vec::new();
+        builder.finish_into(&mut same);
+        assert_eq!(plain, same);
+    }
+
+    #[test]
+    fn a_checksummed_expiry_on_a_tombstone_or_of_zero_is_rejected() {
+        for entry in [vec![1u8, 0, b'k', 5], vec![1u8, 2, b'k', b'v', 0]] {
+            let mut forged = entry.clone();
+            forged.extend_from_slice(&0u32.to_le_bytes());
+            forged.extend_from_slice(&1u32.to_le_bytes());
+            append_crc(&mut forged, 0);
+            assert!(Block::decode(Bytes::from(forged)).is_err(), "{entry:?}");
+        }
     }
 
     #[test]

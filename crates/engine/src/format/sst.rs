@@ -1,12 +1,19 @@
 //! Sorted string tables: how a flushed memtable is laid out as one immutable object.
 //!
 //! ```text
-//! [data block 0 + crc] … [data block n-1 + crc] [index + crc] [bloom + crc] [footer (44 bytes)]
+//! [data block 0 + crc] … [data block n-1 + crc] [index + crc] [bloom + crc]
+//!     [range tombstones + crc, version 2 only] [footer (44 bytes)]
 //! ```
-//! The index, the bloom filter and the footer are contiguous at the end (the *meta region*),
-//! so a reader that knows where the region starts (the manifest records it) fetches all three
-//! with one ranged GET, then fetches only the data blocks a read needs. docs/format.md gives
-//! the exact layout.
+//! The index, the bloom filter, the range tombstones and the footer are contiguous at the end
+//! (the *meta region*), so a reader that knows where the region starts (the manifest records
+//! it) fetches them all with one ranged GET, then fetches only the data blocks a read needs.
+//! docs/format.md gives the exact layout.
+//!
+//! An SST with neither range tombstones nor expiring values is written as format version 1,
+//! byte for byte as before those existed; one with either is version 2. A range tombstone of
+//! an SST deletes keys in *older* SSTs only: every entry of the SST is newer than its
+//! tombstones (the flush and the compactor drop the entries a tombstone covers before they
+//! write both).
 
 use super::block::{Block, BlockBuilder};
 use super::bloom::{BloomBuilder, BloomFilter};
@@ -18,8 +25,10 @@ use crate::options::MAX_KEY_BYTES;
 use bytes::Bytes;
 use std::cmp::Ordering;
 
-/// The SST format version this code writes and reads.
+/// The SST format version of a table with no range tombstone and no expiring value.
 pub const SST_FORMAT_VERSION: u8 = 1;
+/// The SST format version of a table with range tombstones or expiring values.
+pub const SST_FORMAT_VERSION_RANGES: u8 = 2;
 /// The last four bytes of every SST.
 pub const SST_MAGIC: [u8; 4] = *b"STSS";
 /// Fixed size of the footer at the end of every SST.
@@ -46,17 +55,65 @@ pub struct SstBuilder {
     first_key: Option<Bytes>,
     last_key: Vec<u8>,
     entries: u64,
+    range_tombstones: Vec<(Bytes, Bytes)>,
+    any_expiring: bool,
 }
 
 /// A finished SST and the facts the manifest records about it.
 #[derive(Clone, Debug)]
 pub struct BuiltSst {
     pub bytes: Bytes,
+    /// The SST's key range, inclusive: its smallest entry key or tombstone start, and its
+    /// largest entry key or tombstone end (a tombstone's end is exclusive, so the range may
+    /// name one key more than the SST can hold; never less).
     pub first_key: Bytes,
     pub last_key: Bytes,
     pub entries: u64,
+    /// Range tombstones written, after merging overlapping ones.
+    pub range_tombstones: u64,
     /// Offset of the meta region (index, bloom, footer).
     pub meta_offset: u64,
+}
+
+/// One entry of an SST as the compactor reads it: a key, its value (`None` for a tombstone)
+/// and when the value expires (0: never).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SstEntry {
+    pub key: Bytes,
+    pub value: Option<Bytes>,
+    pub expires_at_ns: u64,
+}
+
+/// The most range tombstones one SST holds (after merging overlapping ones): bounds what a
+/// reader keeps per SST.
+pub const MAX_SST_RANGE_TOMBSTONES: usize = 1 << 20;
+
+/// Sorts `ranges` by start and merges overlapping and touching ones: the union as disjoint,
+/// ascending `[start, end)` ranges.
+pub fn coalesce_ranges(mut ranges: Vec<(Bytes, Bytes)>) -> Vec<(Bytes, Bytes)> {
+    ranges.sort();
+    let mut out: Vec<(Bytes, Bytes)> = Vec::with_capacity(ranges.len());
+    for (start, end) in ranges {
+        assert!(
+            start < end,
+            "invariant: a range tombstone's start is below its end"
+        );
+        match out.last_mut() {
+            Some(last) if start <= last.1 => {
+                if end > last.1 {
+                    last.1 = end;
+                }
+            }
+            _ => out.push((start, end)),
+        }
+    }
+    out
+}
+
+/// Whether disjoint, ascending `ranges` cover `key`.
+pub fn ranges_cover(ranges: &[(Bytes, Bytes)], key: &[u8]) -> bool {
+    let after = ranges.partition_point(|(start, _)| start.as_ref() <= key);
+    after > 0 && key < ranges[after - 1].1.as_ref()
 }
 
 impl SstBuilder {
@@ -71,7 +128,34 @@ impl SstBuilder {
             first_key: None,
             last_key: Vec::new(),
             entries: 0,
+            range_tombstones: Vec::new(),
+            any_expiring: false,
         }
+    }
+
+    /// Adds a range tombstone `[start, end)`: it deletes those keys in older SSTs. Any
+    /// order; overlapping ones are merged when the SST is finished.
+    pub fn add_range_tombstone(&mut self, start: &[u8], end: &[u8]) -> Result<(), String> {
+        if start.is_empty() || start >= end || end.len() > MAX_KEY_BYTES {
+            return Err("a range tombstone needs keys with start below end".to_string());
+        }
+        self.range_tombstones
+            .push((Bytes::copy_from_slice(start), Bytes::copy_from_slice(end)));
+        Ok(())
+    }
+
+    /// `add` for a value that reads as deleted from `expires_at_ns` on (0: never).
+    pub fn add_expiring(
+        &mut self,
+        key: &[u8],
+        value: Option<&[u8]>,
+        expires_at_ns: u64,
+    ) -> Result<(), String> {
+        if expires_at_ns != 0 && value.is_none() {
+            return Err("a tombstone cannot expire".to_string());
+        }
+        self.any_expiring |= expires_at_ns != 0;
+        self.add_inner(key, value, expires_at_ns)
     }
 
     pub fn entries(&self) -> u64 {
@@ -80,6 +164,15 @@ impl SstBuilder {
 
     /// Adds an entry; `None` is a tombstone. Keys must be strictly ascending and non-empty.
     pub fn add(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<(), String> {
+        self.add_inner(key, value, 0)
+    }
+
+    fn add_inner(
+        &mut self,
+        key: &[u8],
+        value: Option<&[u8]>,
+        expires_at_ns: u64,
+    ) -> Result<(), String> {
         if key.is_empty() {
             return Err("empty key".to_string());
         }
@@ -89,7 +182,7 @@ impl SstBuilder {
         if self.first_key.is_none() {
             self.first_key = Some(Bytes::copy_from_slice(key));
         }
-        self.block.add(key, value);
+        self.block.add_expiring(key, value, expires_at_ns);
         self.bloom.add_key(key);
         self.last_key.clear();
         self.last_key.extend_from_slice(key);
@@ -113,10 +206,28 @@ impl SstBuilder {
         });
     }
 
-    /// Finishes the SST. `None` when no entry was added (an empty SST is never written).
+    /// Finishes the SST. `None` when neither an entry nor a range tombstone was added (an
+    /// empty SST is never written).
     pub fn finish(mut self) -> Option<BuiltSst> {
         self.close_block();
-        let first_key = self.first_key.take()?;
+        let ranges = coalesce_ranges(std::mem::take(&mut self.range_tombstones));
+        let mut first_key = self.first_key.take();
+        let mut last_key = (self.entries > 0).then(|| Bytes::from(self.last_key.clone()));
+        if let (Some(first), Some(last)) = (ranges.first(), ranges.last()) {
+            if first_key.as_ref().is_none_or(|key| first.0 < key) {
+                first_key = Some(first.0.clone());
+            }
+            if last_key.as_ref().is_none_or(|key| last.1 > key) {
+                last_key = Some(last.1.clone());
+            }
+        }
+        let first_key = first_key?;
+        let last_key = last_key.expect("a first key implies a last key");
+        let version = if ranges.is_empty() && !self.any_expiring {
+            SST_FORMAT_VERSION
+        } else {
+            SST_FORMAT_VERSION_RANGES
+        };
         let index_offset = self.out.len();
         put_u32(&mut self.out, self.index.len() as u32);
         for entry in &self.index {
@@ -130,13 +241,17 @@ impl SstBuilder {
         let bloom = self.bloom.finish(self.bloom_bits_per_key);
         self.out.extend_from_slice(&bloom);
         append_crc(&mut self.out, bloom_offset);
+        let ranges_offset = self.out.len();
+        if version == SST_FORMAT_VERSION_RANGES {
+            encode_range_tombstones(&ranges, &mut self.out);
+        }
         let footer_start = self.out.len();
         put_u64(&mut self.out, index_offset as u64);
         put_u32(&mut self.out, (bloom_offset - index_offset) as u32);
         put_u64(&mut self.out, bloom_offset as u64);
-        put_u32(&mut self.out, (footer_start - bloom_offset) as u32);
+        put_u32(&mut self.out, (ranges_offset - bloom_offset) as u32);
         put_u64(&mut self.out, self.entries);
-        self.out.push(SST_FORMAT_VERSION);
+        self.out.push(version);
         self.out.extend_from_slice(&[0, 0, 0]);
         append_crc(&mut self.out, footer_start);
         self.out.extend_from_slice(&SST_MAGIC);
@@ -144,11 +259,71 @@ impl SstBuilder {
         Some(BuiltSst {
             bytes: Bytes::from(self.out),
             first_key,
-            last_key: Bytes::from(self.last_key),
+            last_key,
             entries: self.entries,
+            range_tombstones: ranges.len() as u64,
             meta_offset: index_offset as u64,
         })
     }
+}
+
+/// Writes the range-tombstone block: `count u32`, then per tombstone `start_len varint |
+/// end_len varint | start | end`, then CRC32C.
+fn encode_range_tombstones(ranges: &[(Bytes, Bytes)], out: &mut Vec<u8>) {
+    let start = out.len();
+    put_u32(out, ranges.len() as u32);
+    for (first, end) in ranges {
+        put_varint(out, first.len() as u64);
+        put_varint(out, end.len() as u64);
+        out.extend_from_slice(first);
+        out.extend_from_slice(end);
+    }
+    append_crc(out, start);
+}
+
+/// The fewest bytes one range tombstone takes: two one-byte lengths and two one-byte keys.
+const MIN_RANGE_TOMBSTONE_BYTES: usize = 4;
+
+/// Decodes a range-tombstone block (checksum included). Every tombstone must have keys of 1
+/// to `MAX_KEY_BYTES` bytes with start below end, and they must be ascending and disjoint:
+/// a reader binary-searches them.
+pub fn decode_range_tombstones(stored: &[u8]) -> Result<Vec<(Bytes, Bytes)>, String> {
+    let payload = verify_crc(stored).map_err(|e| format!("range tombstones {e}"))?;
+    let mut reader = Reader::new(payload);
+    let malformed = |what: &str| format!("malformed range tombstones: {what}");
+    let count = reader.u32().ok_or_else(|| malformed("count"))?;
+    let count = to_usize(count.into(), "range tombstone count")?;
+    if count > reader.remaining() / MIN_RANGE_TOMBSTONE_BYTES || count > MAX_SST_RANGE_TOMBSTONES {
+        return Err(malformed("count larger than the block"));
+    }
+    let mut ranges: Vec<(Bytes, Bytes)> = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut key_len = || -> Result<usize, String> {
+            let len = reader.varint().ok_or_else(|| malformed("key length"))?;
+            if len == 0 || len > MAX_KEY_BYTES as u64 {
+                return Err(malformed("key length outside 1 to the key limit"));
+            }
+            to_usize(len, "range tombstone key length")
+        };
+        let (start_len, end_len) = (key_len()?, key_len()?);
+        let start =
+            Bytes::copy_from_slice(reader.take(start_len).ok_or_else(|| malformed("start"))?);
+        let end = Bytes::copy_from_slice(reader.take(end_len).ok_or_else(|| malformed("end"))?);
+        if start >= end {
+            return Err(malformed("a tombstone whose start is not below its end"));
+        }
+        if ranges
+            .last()
+            .is_some_and(|(_, previous_end)| start < previous_end)
+        {
+            return Err(malformed("tombstones out of order or overlapping"));
+        }
+        ranges.push((start, end));
+    }
+    if !reader.is_empty() {
+        return Err(malformed("trailing bytes"));
+    }
+    Ok(ranges)
 }
 
 /// The decoded footer.
@@ -173,7 +348,7 @@ impl Footer {
         }
         let payload = verify_crc(&bytes[..FOOTER_BYTES - 4]).map_err(|e| format!("footer {e}"))?;
         let version = payload[32];
-        if version != SST_FORMAT_VERSION {
+        if version != SST_FORMAT_VERSION && version != SST_FORMAT_VERSION_RANGES {
             return Err(format!("unsupported SST format version {version}"));
         }
         Ok(Footer {
@@ -196,9 +371,16 @@ pub struct SstMeta {
     last_key_prefixes: Vec<u64>,
     pub bloom: BloomFilter,
     pub entries: u64,
+    /// Range tombstones, ascending and disjoint: they delete keys in older SSTs.
+    pub range_tombstones: Vec<(Bytes, Bytes)>,
 }
 
 impl SstMeta {
+    /// Whether one of this SST's range tombstones covers `key` (keys of older SSTs only).
+    pub fn range_deleted(&self, key: &[u8]) -> bool {
+        ranges_cover(&self.range_tombstones, key)
+    }
+
     /// Decodes the meta region `[meta_offset, sst_size)` of an SST and checks that the
     /// footer agrees with where the region was taken from.
     ///
@@ -218,9 +400,13 @@ impl SstMeta {
         let bloom_len = u64::from(footer.bloom_len);
         // Every term is below 2^33 except `meta_offset`, and `meta_offset + region.len()` did
         // not overflow, so these sums cannot either.
+        // Version 1 has nothing between the bloom filter and the footer; version 2 has the
+        // range-tombstone block there.
         if footer.index_offset != meta_offset
             || footer.bloom_offset != meta_offset + index_len
-            || index_len + bloom_len + FOOTER_BYTES as u64 != region.len() as u64
+            || index_len + bloom_len + FOOTER_BYTES as u64 > region.len() as u64
+            || (footer.version == SST_FORMAT_VERSION
+                && index_len + bloom_len + FOOTER_BYTES as u64 != region.len() as u64)
         {
             return Err("footer offsets disagree with the object's size".to_string());
         }
@@ -229,6 +415,11 @@ impl SstMeta {
         let bloom_len = to_usize(bloom_len, "bloom length")?;
         let index_bytes = &region[..index_len];
         let bloom_bytes = &region[index_len..index_len + bloom_len];
+        let range_tombstones = if footer.version == SST_FORMAT_VERSION_RANGES {
+            decode_range_tombstones(&region[index_len + bloom_len..region.len() - FOOTER_BYTES])?
+        } else {
+            Vec::new()
+        };
         let index = decode_index(verify_crc(index_bytes).map_err(|e| format!("index {e}"))?)?;
         let bloom_payload = verify_crc(bloom_bytes).map_err(|e| format!("bloom {e}"))?;
         let bloom = BloomFilter::decode(bloom_payload).ok_or("malformed bloom filter")?;
@@ -248,6 +439,7 @@ impl SstMeta {
             last_key_prefixes,
             bloom,
             entries: footer.entries,
+            range_tombstones,
         })
     }
 
@@ -261,7 +453,7 @@ impl SstMeta {
     /// Each block must end on the last key the index gives it and start after the previous
     /// block's, and the blocks together must hold the footer's entry count: a compaction
     /// merges these entries and relies on them being strictly ascending.
-    pub fn decode_entries(&self, sst: &Bytes) -> Result<Vec<(Bytes, Option<Bytes>)>, String> {
+    pub fn decode_entries(&self, sst: &Bytes) -> Result<Vec<SstEntry>, String> {
         let mut entries = Vec::with_capacity(self.entry_capacity());
         for (position, index_entry) in self.index.iter().enumerate() {
             let start = to_usize(index_entry.offset, "block offset")?;
@@ -277,7 +469,7 @@ impl SstMeta {
             let first = block.entry(0).key;
             if entries
                 .last()
-                .is_some_and(|(previous, _): &(Bytes, Option<Bytes>)| previous.as_ref() >= first)
+                .is_some_and(|previous: &SstEntry| previous.key.as_ref() >= first)
             {
                 return Err(format!(
                     "block {position} starts before the previous one ends"
@@ -292,7 +484,14 @@ impl SstMeta {
                     self.entries
                 ));
             }
-            entries.extend((0..block.len()).map(|index| block.entry_bytes(index)));
+            entries.extend((0..block.len()).map(|index| {
+                let (key, value) = block.entry_bytes(index);
+                SstEntry {
+                    key,
+                    value,
+                    expires_at_ns: block.entry_expiry(index),
+                }
+            }));
         }
         if entries.len() as u64 != self.entries {
             return Err(format!(
@@ -323,6 +522,11 @@ impl SstMeta {
                 .index
                 .iter()
                 .map(|entry| entry.last_key.len() + 32)
+                .sum::<usize>()
+            + self
+                .range_tombstones
+                .iter()
+                .map(|(start, end)| start.len() + end.len() + 32)
                 .sum::<usize>()
     }
 }

@@ -5,9 +5,15 @@
 //!                    | first_seq u64 | last_seq u64 | record_count u32
 //! records:           seq varint | entry_count varint | entries…
 //!   entry:           key_len varint | value_tag varint (0 = tombstone, len+1) | key | value
+//! extended record:   seq varint | 0 varint | expires_at varint (0 = never) | entry_count varint
+//!                    | entries… | range_count varint | ranges…
+//!   range:           start_len varint | end_len varint | start | end
 //! trailer:           CRC32C of header and records (u32)
 //! ```
 //! One record is one atomic write (a put, a delete or a whole batch) with one sequence number.
+//! A write with a time-to-live or a range delete is an *extended* record, marked by an entry
+//! count of 0 (which a plain record never has); every other write keeps the plain layout,
+//! byte for byte.
 //! A WAL object is applied entirely or not at all: its checksum covers it whole.
 //!
 //! `WalBuffer` builds the next object in place while writes arrive: it reserves the header
@@ -116,6 +122,43 @@ impl WalBuffer {
         self.entry(key, value);
     }
 
+    /// Appends one write as a record: its entries, the instant its values expire
+    /// (`expires_at_ns`, 0 for never) and its range deletes. A write with neither an expiry nor
+    /// a range delete is a plain record, exactly as `append_batch` writes it.
+    pub fn append_record<'a>(
+        &mut self,
+        seq: u64,
+        expires_at_ns: u64,
+        entries: impl ExactSizeIterator<Item = (&'a [u8], Option<&'a [u8]>)>,
+        ranges: impl ExactSizeIterator<Item = (&'a [u8], &'a [u8])>,
+    ) {
+        if expires_at_ns == 0 && ranges.len() == 0 {
+            self.append_batch(seq, entries);
+            return;
+        }
+        debug_assert!(seq > self.last_seq, "sequence numbers only grow");
+        if self.records == 0 {
+            self.first_seq = seq;
+        }
+        self.last_seq = seq;
+        self.records += 1;
+        self.entries += (entries.len() + ranges.len()) as u64;
+        put_varint(&mut self.buffer, seq);
+        put_varint(&mut self.buffer, 0);
+        put_varint(&mut self.buffer, expires_at_ns);
+        put_varint(&mut self.buffer, entries.len() as u64);
+        for (key, value) in entries {
+            self.entry(key, value);
+        }
+        put_varint(&mut self.buffer, ranges.len() as u64);
+        for (start, end) in ranges {
+            put_varint(&mut self.buffer, start.len() as u64);
+            put_varint(&mut self.buffer, end.len() as u64);
+            self.buffer.extend_from_slice(start);
+            self.buffer.extend_from_slice(end);
+        }
+    }
+
     /// Appends a batch as one record.
     pub fn append_batch<'a>(
         &mut self,
@@ -186,11 +229,15 @@ pub struct WalHeader {
 }
 
 /// One atomic write replayed from the WAL.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WalRecord {
     pub seq: u64,
     /// `(key, value)`; `None` is a delete. Zero-copy slices of the object.
     pub entries: Vec<(Bytes, Option<Bytes>)>,
+    /// When the record's values expire, in engine-clock nanoseconds; 0 for never.
+    pub expires_at_ns: u64,
+    /// Range deletes `[start, end)`, each with start below end.
+    pub range_tombstones: Vec<(Bytes, Bytes)>,
 }
 
 /// A decoded WAL object.
@@ -205,6 +252,8 @@ pub struct DecodedWal {
 const MIN_RECORD_BYTES: usize = 5;
 /// The fewest bytes one entry can take (key length, value tag, one key byte).
 const MIN_ENTRY_BYTES: usize = 3;
+/// The fewest bytes one range delete can take (two lengths, two one-byte keys).
+const MIN_RANGE_BYTES: usize = 4;
 
 /// Verifies and decodes a whole WAL object.
 ///
@@ -249,8 +298,13 @@ pub fn decode(object: &Bytes) -> Result<DecodedWal, String> {
             return Err(malformed("sequence number at the end of its range"));
         }
         previous_seq = seq;
-        let count = reader.varint().ok_or_else(|| malformed("entry count"))?;
-        if count == 0 {
+        let mut count = reader.varint().ok_or_else(|| malformed("entry count"))?;
+        let extended = count == 0;
+        let mut expires_at_ns = 0;
+        if extended {
+            expires_at_ns = reader.varint().ok_or_else(|| malformed("expiry"))?;
+            count = reader.varint().ok_or_else(|| malformed("entry count"))?;
+        } else if count == 0 {
             return Err(malformed("a record with no entry"));
         }
         if count > MAX_BATCH_ENTRIES as u64 {
@@ -290,10 +344,55 @@ pub fn decode(object: &Bytes) -> Result<DecodedWal, String> {
             };
             entries.push((key, value));
         }
+        let mut range_tombstones = Vec::new();
+        if extended {
+            let ranges = reader.varint().ok_or_else(|| malformed("range count"))?;
+            if ranges.saturating_add(count as u64) == 0 {
+                return Err(malformed("a record with no entry"));
+            }
+            if ranges.saturating_add(count as u64) > MAX_BATCH_ENTRIES as u64 {
+                return Err(malformed("more entries than a batch may hold"));
+            }
+            let ranges = to_usize(ranges, "range count")?;
+            if ranges > reader.remaining() / MIN_RANGE_BYTES {
+                return Err(malformed("range count larger than the object"));
+            }
+            range_tombstones.reserve_exact(ranges);
+            for _ in 0..ranges {
+                let mut bound_len = || -> Result<usize, String> {
+                    let len = reader
+                        .varint()
+                        .ok_or_else(|| malformed("range key length"))?;
+                    if len == 0 || len > MAX_KEY_BYTES as u64 {
+                        return Err(malformed("range key length outside 1 to the key limit"));
+                    }
+                    to_usize(len, "range key length")
+                };
+                let (start_len, end_len) = (bound_len()?, bound_len()?);
+                let start_at = reader.position();
+                reader
+                    .take(start_len)
+                    .ok_or_else(|| malformed("range start"))?;
+                let end_at = reader.position();
+                reader.take(end_len).ok_or_else(|| malformed("range end"))?;
+                let start = body.slice(start_at..start_at + start_len);
+                let end = body.slice(end_at..end_at + end_len);
+                if start >= end {
+                    return Err(malformed("a range whose start is not below its end"));
+                }
+                record_bytes += start_len + end_len;
+                range_tombstones.push((start, end));
+            }
+        }
         if record_bytes > MAX_BATCH_BYTES {
             return Err(malformed("more bytes than a batch may hold"));
         }
-        records.push(WalRecord { seq, entries });
+        records.push(WalRecord {
+            seq,
+            entries,
+            expires_at_ns,
+            range_tombstones,
+        });
     }
     if !reader.is_empty() {
         return Err(malformed("trailing bytes"));

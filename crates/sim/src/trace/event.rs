@@ -281,7 +281,7 @@ pub enum EventKind {
 
     /// A compaction dropped entries whose time-to-live had passed (above the bottom level,
     /// cut them to tombstones): how many, and the key and value bytes that freed. Recorded
-    /// just before the job's `CompactionFinished`, and only when it dropped at least one.
+    /// right after the job's `CompactionFinished`, and only when it dropped at least one.
     ExpiredDropped {
         job_id: u64,
         entries: u64,

@@ -82,14 +82,14 @@ impl Memtables {
     }
 
     /// The newest version of `key` at or below `seq`, from the newest memtable that has one.
-    pub(crate) fn get(&self, key: &[u8], seq: u64) -> Option<Option<Bytes>> {
-        if let Some(found) = self.active.borrow().get(key, seq) {
+    pub(crate) fn get(&self, key: &[u8], seq: u64, now_ns: u64) -> Option<Option<Bytes>> {
+        if let Some(found) = self.active.borrow().get(key, seq, now_ns) {
             return Some(found);
         }
         self.immutables
             .iter()
             .rev()
-            .find_map(|table| table.borrow().get(key, seq))
+            .find_map(|table| table.borrow().get(key, seq, now_ns))
     }
 
     /// Copies a key and value into the shared arena, returning zero-copy handles.
@@ -120,6 +120,21 @@ impl Memtables {
     where
         I: IntoIterator<Item = (Bytes, Option<Bytes>)>,
     {
+        self.insert_expiring(seq, 0, entries, prune)
+    }
+
+    /// `insert` for values that expire at `expires_at_ns` (0: never; deletes never expire).
+    #[inline]
+    pub(crate) fn insert_expiring<I>(
+        &mut self,
+        seq: u64,
+        expires_at_ns: u64,
+        entries: I,
+        prune: Prune,
+    ) -> usize
+    where
+        I: IntoIterator<Item = (Bytes, Option<Bytes>)>,
+    {
         let mut active = self.active.borrow_mut();
         if CHECKED {
             assert!(
@@ -130,7 +145,28 @@ impl Memtables {
             );
         }
         for (key, value) in entries {
-            active.insert(key, seq, value, prune);
+            let expires_at_ns = if value.is_some() { expires_at_ns } else { 0 };
+            active.insert_expiring(key, seq, value, expires_at_ns, prune);
+        }
+        active.size_bytes()
+    }
+
+    /// Inserts a write's range deletes at `seq` into the active memtable. Returns its size
+    /// after.
+    pub(crate) fn insert_range_tombstones<'a>(
+        &mut self,
+        seq: u64,
+        ranges: impl Iterator<Item = &'a (Bytes, Bytes)>,
+    ) -> usize {
+        let mut active = self.active.borrow_mut();
+        assert!(
+            seq >= active.max_seq(),
+            "invariant: memtable {} takes range deletes in sequence order ({seq} after {})",
+            active.id(),
+            active.max_seq()
+        );
+        for (start, end) in ranges {
+            active.insert_range_tombstone(start.clone(), end.clone(), seq);
         }
         active.size_bytes()
     }

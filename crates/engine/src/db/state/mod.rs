@@ -30,7 +30,7 @@ use crate::batch::WriteBatch;
 use crate::error::{Error, Result};
 use crate::format::manifest::Manifest;
 use crate::format::sst::SstMeta;
-use crate::format::wal::SealedWal;
+use crate::format::wal::{SealedWal, WalRecord};
 use crate::memtable::{Memtable, Prune};
 use crate::options::Durability;
 use crate::state::{Counters, DbStatus};
@@ -231,25 +231,55 @@ impl State {
         (seq, active_bytes)
     }
 
-    /// Applies every write of `batch` in memory under one sequence number. Returns it and
-    /// the active memtable's size after.
-    pub(crate) fn apply_batch(&mut self, batch: &WriteBatch) -> (u64, usize) {
-        let seq = self.wal.append_batch(
-            batch
-                .entries
+    /// Applies every write of `batch` in memory under one sequence number, its values
+    /// expiring at `expires_at_ns` (0: never). Returns the sequence number and the active
+    /// memtable's size after. `single` counts a lone put or range delete as itself rather
+    /// than as a batch.
+    pub(crate) fn apply_batch(
+        &mut self,
+        batch: &WriteBatch,
+        expires_at_ns: u64,
+        single: bool,
+    ) -> (u64, usize) {
+        let entries = batch
+            .entries
+            .iter()
+            .map(|(key, value)| (key.as_ref(), value.as_deref()));
+        let seq = if expires_at_ns == 0 && batch.ranges.is_empty() {
+            self.wal.append_batch(entries)
+        } else {
+            let ranges = batch
+                .ranges
                 .iter()
-                .map(|(key, value)| (key.as_ref(), value.as_deref())),
-        );
+                .map(|(start, end)| (start.as_ref(), end.as_ref()));
+            self.wal.append_record(expires_at_ns, entries, ranges)
+        };
         let prune = self.prune_rule();
-        let active_bytes = self.memtables.insert(
+        let mut active_bytes = self.memtables.insert_expiring(
             seq,
+            expires_at_ns,
             batch
                 .entries
                 .iter()
                 .map(|(key, value)| (key.clone(), value.clone())),
             prune,
         );
-        self.counters.batches += 1;
+        if !batch.ranges.is_empty() {
+            active_bytes = self
+                .memtables
+                .insert_range_tombstones(seq, batch.ranges.iter());
+        }
+        self.counters.range_deletes += batch.ranges.len() as u64;
+        if single {
+            self.counters.puts += batch.entries.len() as u64;
+        } else {
+            self.counters.batches += 1;
+        }
+        self.counters.user_bytes_written += batch
+            .ranges
+            .iter()
+            .map(|(start, end)| (start.len() + end.len()) as u64)
+            .sum::<u64>();
         self.counters.user_bytes_written += batch
             .entries
             .iter()
@@ -380,18 +410,26 @@ impl State {
     /// `memtable_bytes`.
     pub(crate) fn replay_record(
         &mut self,
-        seq: u64,
-        entries: Vec<(Bytes, Option<Bytes>)>,
+        record: WalRecord,
         memtable_bytes: usize,
         runtime: &RuntimeRef,
     ) {
+        let seq = record.seq;
         if seq <= self.wal.acknowledged_seq() {
             return; // already in an SST, or replayed from an earlier object
         }
         // Every replayed write is durable: keep only the newest version.
-        let active_bytes = self
-            .memtables
-            .insert(seq, entries, Prune::AboveDurable(seq));
+        let mut active_bytes = self.memtables.insert_expiring(
+            seq,
+            record.expires_at_ns,
+            record.entries,
+            Prune::AboveDurable(seq),
+        );
+        if !record.range_tombstones.is_empty() {
+            active_bytes = self
+                .memtables
+                .insert_range_tombstones(seq, record.range_tombstones.iter());
+        }
         self.wal.replayed_record(seq);
         if active_bytes >= memtable_bytes {
             self.freeze_active(runtime);
@@ -427,8 +465,9 @@ impl State {
     }
 
     /// A read view at `seq`: memtables newest first, then the current SSTs.
-    pub(crate) fn read_view(&self, seq: u64) -> ReadView {
+    pub(crate) fn read_view(&self, seq: u64, now_ns: u64) -> ReadView {
         ReadView {
+            now_ns,
             seq,
             memtables: self.memtables.newest_first(),
             version: self.versions.version().clone(),

@@ -147,6 +147,21 @@ impl WalLog {
         self.acknowledge(seq)
     }
 
+    /// Numbers a write with an expiry or range deletes (an extended WAL record), buffers
+    /// it, and acknowledges it. Returns its sequence number.
+    pub(crate) fn append_record<'a>(
+        &mut self,
+        expires_at_ns: u64,
+        entries: impl ExactSizeIterator<Item = (&'a [u8], Option<&'a [u8]>)>,
+        ranges: impl ExactSizeIterator<Item = (&'a [u8], &'a [u8])>,
+    ) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.buffer
+            .append_record(seq, expires_at_ns, entries, ranges);
+        self.acknowledge(seq)
+    }
+
     #[inline]
     fn acknowledge(&mut self, seq: u64) -> u64 {
         if CHECKED {
