@@ -4,6 +4,7 @@
 
 use super::summary::{summary_of, Summary};
 use super::tenants::{all_finished, run_end, start_tenants, summaries, Tenant, TenantSummary};
+use super::tombstones::SstTombstones;
 use super::world::World;
 use super::{ClientError, Control, LabError, Progress, WriterStatus};
 use crate::metrics::{self, Metrics};
@@ -30,6 +31,9 @@ pub struct Lab {
     /// The scenario's setting changes not yet applied, in time order (ties in scenario order).
     /// Bounded by `MAX_CHANGES`.
     pending_changes: VecDeque<(SimTime, PlannedChange)>,
+    /// The range tombstones of the SSTs in the writer's tree, read once each (see
+    /// [`super::tombstones`]); bounded by the tree.
+    sst_tombstones: RefCell<SstTombstones>,
 }
 
 impl std::fmt::Debug for Lab {
@@ -119,6 +123,7 @@ impl Lab {
             metrics,
             tenants,
             pending_changes,
+            sst_tombstones: RefCell::new(SstTombstones::new()),
         })
     }
 
@@ -357,6 +362,14 @@ impl Lab {
 
     pub fn store(&self) -> &SimStore {
         &self.store
+    }
+
+    pub(super) fn world(&self) -> &World {
+        &self.world
+    }
+
+    pub(super) fn sst_tombstones(&self) -> &RefCell<SstTombstones> {
+        &self.sst_tombstones
     }
 
     /// The recommender loop's full summary (series, arms, guardrails), when there is one.

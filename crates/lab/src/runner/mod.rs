@@ -36,7 +36,8 @@
 //!   [`recommend`] (the recommender loop);
 //! - [`lab`]: [`Lab`], which plays a scenario in the simulator and takes live controls;
 //! - [`external`]: [`ExternalRun`], the same tasks on another runtime and store;
-//! - [`summary`]: the JSON summary folded from the trace.
+//! - [`summary`]: the JSON summary folded from the trace;
+//! - [`tombstones`]: where the writer's range tombstones sit, for the page's key axis.
 
 mod director;
 mod events;
@@ -49,6 +50,7 @@ mod recommend;
 mod state;
 pub mod summary;
 mod tenants;
+pub mod tombstones;
 mod verify;
 mod world;
 mod writer;

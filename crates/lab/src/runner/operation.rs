@@ -5,6 +5,7 @@
 //! (its width in keys of the key space, from the drawn key, cut at the key space's end); puts
 //! and batch puts carry the workload's time-to-live, when it has one.
 
+use super::tombstones::RecentRangeDelete;
 use super::world::{kind_name, InFlightGuard, World};
 use crate::durability::Write;
 use crate::workload::{self, DrawnOp, KeySpace, OpKind};
@@ -73,9 +74,16 @@ impl World {
                     keys.range_indexes(op.keys[0], self.workload.range_delete_width.get());
                 let (start, end) = keys.byte_range(&indexes);
                 let bytes = (start.len() + end.len()) as u64;
-                db.delete_range(start..end, write_options)
-                    .await
-                    .map(|()| bytes)
+                let result = db
+                    .delete_range(start.clone()..end.clone(), write_options)
+                    .await;
+                if result.is_ok() {
+                    // Nothing awaited since it returned: this is its sequence number.
+                    let seq = db.acknowledged_seq();
+                    self.workload
+                        .range_deleted(RecentRangeDelete { seq, start, end });
+                }
+                result.map(|()| bytes)
             }
             OpKind::Batch => {
                 let mut batch = WriteBatch::new();

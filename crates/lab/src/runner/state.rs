@@ -8,6 +8,7 @@
 //!   refused tasks;
 //! - [`RecommenderSide`]: the recommender loop and what its logging did.
 
+use super::tombstones::{RecentRangeDelete, MAX_RECENT_RANGE_DELETES};
 use super::{ClientError, MAX_LOST_EXAMPLES, MAX_RECENT_ERRORS};
 use crate::durability::DurabilityModel;
 use crate::scenario::WorkloadSpec;
@@ -121,6 +122,9 @@ pub(super) struct WorkloadSide {
     pub(super) in_flight: Cell<u32>,
     pub(super) in_flight_changed: Notify,
     pub(super) next_write_id: Cell<u64>,
+    /// The last range deletes acknowledged, with their sequence numbers (at most
+    /// `MAX_RECENT_RANGE_DELETES`), to show which memtable holds them.
+    pub(super) recent_range_deletes: RefCell<VecDeque<RecentRangeDelete>>,
 }
 
 impl WorkloadSide {
@@ -137,6 +141,7 @@ impl WorkloadSide {
             in_flight: Cell::new(0),
             in_flight_changed: Notify::new(),
             next_write_id: Cell::new(1),
+            recent_range_deletes: RefCell::new(VecDeque::new()),
         }
     }
 
@@ -166,6 +171,19 @@ impl WorkloadSide {
         assert!(in_flight > 0, "an in-flight slot is given back only once");
         self.in_flight.set(in_flight - 1);
         self.in_flight_changed.notify_waiters();
+    }
+
+    /// Remembers an acknowledged range delete, dropping the oldest past the bound.
+    pub(super) fn range_deleted(&self, delete: RecentRangeDelete) {
+        let mut recent = self.recent_range_deletes.borrow_mut();
+        if recent.len() == MAX_RECENT_RANGE_DELETES {
+            recent.pop_front();
+        }
+        recent.push_back(delete);
+        assert!(
+            recent.len() <= MAX_RECENT_RANGE_DELETES,
+            "recent range deletes are bounded"
+        );
     }
 
     /// The next write id: ids start at 1 and increase with every write issued.
