@@ -38,6 +38,10 @@ pub struct Activity {
     pub bytes_written: u64,
     /// A compaction's output SSTs (known when it commits).
     pub output_ssts: u64,
+    /// Entries a compaction dropped because their time-to-live had passed, and the bytes
+    /// that freed (known just before it commits; 0 when none expired).
+    pub expired_entries: u64,
+    pub expired_bytes: u64,
 }
 
 impl Activity {
@@ -115,6 +119,8 @@ impl Observed {
                 bytes_read: 0,
                 bytes_written: 0,
                 output_ssts: 0,
+                expired_entries: 0,
+                expired_bytes: 0,
             },
             MAX_ACTIVITIES,
         );
@@ -185,6 +191,22 @@ impl Observed {
                     job.output_ssts = *output_ssts;
                 }
                 self.finish(ActivityKind::Compaction, *job_id, at, *output_bytes);
+                self.remember_compaction(*job_id);
+            }
+            EventKind::ExpiredDropped {
+                job_id,
+                entries,
+                bytes,
+            } => {
+                if let Some(job) = self
+                    .activities
+                    .iter_mut()
+                    .rev()
+                    .find(|a| a.kind == ActivityKind::Compaction && a.id == *job_id)
+                {
+                    job.expired_entries += entries;
+                    job.expired_bytes += bytes;
+                }
                 self.remember_compaction(*job_id);
             }
             EventKind::Request(request) if request.cause == Cause::Compaction => {

@@ -2,7 +2,10 @@
 //! sorted runs drawn on the key axis with their sizes), flushes and compactions animating as
 //! they start and end, the WAL buffer and the acknowledged/durable watermarks, the headline
 //! figures ($/month, PUTs per 1,000 writes, write amplification), latency histograms, the
-//! request timeline, and the writer's status, errors and notable events.
+//! request timeline, and the writer's status, errors and notable events. Range tombstones are
+//! bars over the keys they cover, on the row of the memtable or SST that holds them; entries
+//! compaction dropped because their time-to-live passed are counted in the headline figures
+//! and in each compaction's story.
 //!
 //! Everything here is drawn from a [`StorageModel`] built once per frame from the session, so
 //! the view itself holds no simulation state.
@@ -15,6 +18,7 @@ use crate::timeline::{requests_in_window, Timeline};
 use std::rc::Rc;
 use strata_engine::compaction::level_target_bytes;
 use strata_engine::{CompactionStyle, DbState, DbStatus};
+use strata_lab::runner::tombstones::{RangeTombstoneView, TombstoneHolder};
 use strata_lab::runner::{ClientError, TenantSummary, WriterStatus};
 use strata_sim::{Histogram, RequestRecord, SimDuration, SimTime, StoreOp};
 use yew::prelude::*;
@@ -130,6 +134,16 @@ pub struct StorageModel {
     pub durability_checks: u64,
     pub keys_checked: u64,
     pub lost_durable: u64,
+    /// Read-backs that showed a deleted or expired value (must stay 0).
+    pub resurrected: u64,
+    /// Entries compaction dropped because their time-to-live had passed, and the bytes saved.
+    pub expired_entries_dropped: u64,
+    pub expired_bytes_dropped: u64,
+    /// The writer's range tombstones, with the memtable or SST that holds each.
+    pub range_tombstones: Vec<RangeTombstoneView>,
+    /// Whether the workload deletes ranges or writes with a time-to-live (or something was
+    /// resurrected): the figures about them are shown only then.
+    pub shows_lifetimes: bool,
     pub fenced: u64,
     pub bytes_stored: u64,
     pub objects: u64,
@@ -198,12 +212,17 @@ impl StorageModel {
             .take(MAX_LISTED)
             .cloned()
             .collect();
+        let db = lab.db_state();
+        let range_tombstones = db
+            .as_ref()
+            .map(|state| lab.range_tombstones(state))
+            .unwrap_or_default();
         StorageModel {
             now,
             key_count: settings.workload.key_count,
             writer: lab.writer_status(),
             writers_opened: lab.writers_opened(),
-            db: lab.db_state(),
+            db,
             zombie: lab.zombie_state(),
             wal_limit_bytes,
             compaction,
@@ -226,6 +245,14 @@ impl StorageModel {
             durability_checks: metrics.durability_checks,
             keys_checked: metrics.keys_checked,
             lost_durable: metrics.lost_durable_writes,
+            resurrected: lab.resurrected(),
+            expired_entries_dropped: metrics.expired_entries_dropped,
+            expired_bytes_dropped: metrics.expired_bytes_dropped,
+            shows_lifetimes: settings.workload.ttl_ms.is_some()
+                || settings.workload.mix.delete_range > 0.0
+                || metrics.expired_entries_dropped > 0
+                || lab.resurrected() > 0,
+            range_tombstones,
             fenced: metrics.fenced(),
             bytes_stored: stats.bytes_stored,
             objects: stats.objects,
@@ -277,6 +304,34 @@ fn fill_bar(x: f64, y: f64, width: f64, fill: f64, class: &'static str, label: S
     }
 }
 
+/// The range tombstones `holder` holds, as bars over the keys they cover along the bottom of
+/// the row at `y` (`x_of` places a key on the axis; `axis_end` is where workload keys end).
+fn tombstone_bars(
+    model: &StorageModel,
+    holder: TombstoneHolder,
+    y: f64,
+    x_of: &dyn Fn(&str) -> f64,
+    axis_end: f64,
+) -> Html {
+    let held = model.range_tombstones.iter().filter(|t| t.holder == holder);
+    let name = match holder {
+        TombstoneHolder::Memtable(id) => format!("memtable #{id}"),
+        TombstoneHolder::Sst(id) => format!("SST #{id}"),
+    };
+    html! {
+        { for held.map(|t| {
+            let x0 = x_of(&t.start);
+            // A range that runs to the end of the key space ends past the last workload key.
+            let x1 = x_of(&t.end).min(axis_end).max(x0 + 2.0);
+            html! {
+                <rect x={format::px(x0)} y={format::px(y)} width={format::px(x1 - x0)} height="4" class="range-tombstone">
+                    <title>{ format!("range delete [{}, {}) in {name}", t.start, t.end) }</title>
+                </rect>
+            }
+        }) }
+    }
+}
+
 /// The LSM tree, one row per layer.
 fn lsm_figure(model: &StorageModel) -> Html {
     let Some(db) = &model.db else {
@@ -288,6 +343,7 @@ fn lsm_figure(model: &StorageModel) -> Html {
     };
     let axis = LSM_WIDTH - LSM_LABEL - 20.0;
     let x_of = |key: &str| LSM_LABEL + key_position(key, model.key_count) * axis;
+    let axis_end = LSM_LABEL + 0.9 * axis;
     let flushing = model
         .activities
         .iter()
@@ -306,6 +362,7 @@ fn lsm_figure(model: &StorageModel) -> Html {
             <text x="4" y={format::px(y + 15.0)} class="row-label">{ "memtable" }</text>
             { fill_bar(LSM_LABEL, y, 320.0, db.memtable.fill, "fill-memtable",
                 format!("#{} · {} of {} · {} keys", db.memtable.id, format::bytes(db.memtable.size_bytes), format::bytes(db.memtable.limit_bytes), format::grouped(db.memtable.keys))) }
+            { tombstone_bars(model, TombstoneHolder::Memtable(db.memtable.id), y + ROW - 8.0, &x_of, axis_end) }
         </g>
     });
     y += ROW;
@@ -334,6 +391,7 @@ fn lsm_figure(model: &StorageModel) -> Html {
             if immutable_more > 0 {
                 <text x={format::px(LSM_LABEL + MAX_IMMUTABLE_BOXES as f64 * 70.0)} y={format::px(y + 15.0)}>{ format!("+{immutable_more} more") }</text>
             }
+            { for db.immutable_memtables.iter().map(|m| tombstone_bars(model, TombstoneHolder::Memtable(m.id), y + ROW - 8.0, &x_of, axis_end)) }
             if flushing > 0 {
                 <g class="activity flush-activity">
                     <text x={format::px(LSM_WIDTH - 10.0)} y={format::px(y + 15.0)} text-anchor="end">{ "flushing → L0" }</text>
@@ -357,6 +415,7 @@ fn lsm_figure(model: &StorageModel) -> Html {
                     <title>{ format!("SST #{}: {} … {}, {}, {} entries", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</title>
                 </rect>
                 <text x={format::px(x0 + 6.0)} y={format::px(y + 13.5)} class="sst-size">{ format!("SST #{} · {} · {} entries", sst.id, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</text>
+                { tombstone_bars(model, TombstoneHolder::Sst(sst.id), y + ROW - 12.0, &x_of, axis_end) }
             </g>
         });
         y += ROW - 10.0;
@@ -410,6 +469,7 @@ fn lsm_figure(model: &StorageModel) -> Html {
                 <text x="4" y={format::px(y + 12.0)} class="row-label run-label">{ label }</text>
                 <text x="4" y={format::px(y + 24.0)} class="row-label run-size">{ size }</text>
                 { for segments }
+                { for run.ssts.iter().take(MAX_SSTS_PER_RUN).map(|sst| tombstone_bars(model, TombstoneHolder::Sst(sst.id), y + ROW - 10.0, &x_of, axis_end)) }
             </g>
         });
         y += ROW;
@@ -430,6 +490,11 @@ fn lsm_figure(model: &StorageModel) -> Html {
     rows.push(html! {
         <g key="axis" class="key-axis">
             <line x1={LSM_LABEL.to_string()} x2={(LSM_LABEL + axis).to_string()} y1={format::px(y + 4.0)} y2={format::px(y + 4.0)} />
+            if !model.range_tombstones.is_empty() {
+                <text x={format::px(LSM_LABEL + 0.45 * axis)} y={format::px(y + 20.0)} text-anchor="middle" class="range-tombstone-legend" id="range-tombstone-count">
+                    { format!("▬ {} range tombstones", model.range_tombstones.len()) }
+                </text>
+            }
             <text x={LSM_LABEL.to_string()} y={format::px(y + 20.0)}>{ "k0" }</text>
             <text x={format::px(LSM_LABEL + 0.9 * axis)} y={format::px(y + 20.0)} text-anchor="end">{ format!("k{} (workload keys)", model.key_count.saturating_sub(1)) }</text>
             <text x={format::px(LSM_LABEL + axis)} y={format::px(y + 20.0)} text-anchor="end">{ "other" }</text>
@@ -470,7 +535,7 @@ fn activity_strip(model: &StorageModel) -> Html {
                 let (state, text) = match a.finished {
                     None if a.kind == ActivityKind::Compaction => ("running", compaction_progress(a)),
                     None => ("running", format!("{what} → started {} …", format::sim_time(a.started))),
-                    Some(end) => ("done", format!("{what} ✓ {} in {}", format::bytes(a.bytes), format::millis(end.saturating_since(a.started).as_millis_f64()))),
+                    Some(end) => ("done", format!("{what} ✓ {} in {}{}", format::bytes(a.bytes), format::millis(end.saturating_since(a.started).as_millis_f64()), expired_story(a))),
                 };
                 let id = (a.finished.is_none() && a.kind == ActivityKind::Flush).then_some("flush-activity");
                 html! {
@@ -501,17 +566,31 @@ fn compaction_progress(job: &Activity) -> String {
     }
 }
 
+/// What a compaction dropped because it had expired: ", dropped 12 expired entries (1.2 KiB)",
+/// or nothing when none had.
+fn expired_story(job: &Activity) -> String {
+    if job.expired_entries == 0 {
+        return String::new();
+    }
+    format!(
+        ", dropped {} expired entries ({})",
+        format::grouped(job.expired_entries),
+        format::bytes(job.expired_bytes)
+    )
+}
+
 /// The compaction line under the tree: the style, the counts, and the last job's story
 /// (started, read its inputs, wrote its outputs, committed), which outlasts its pill.
 fn compaction_line(model: &StorageModel) -> Html {
     let last = model.last_compaction.map(|job| match job.finished {
         Some(end) => format!(
-            "last: job #{} read {} SSTs ({}), wrote {} SSTs ({}), committed at {}",
+            "last: job #{} read {} SSTs ({}), wrote {} SSTs ({}){}, committed at {}",
             job.id,
             job.input_ssts,
             format::bytes(job.input_bytes),
             job.output_ssts,
             format::bytes(job.bytes),
+            expired_story(&job),
             format::sim_time(end)
         ),
         None => compaction_progress(&job),
@@ -636,6 +715,10 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                     { stat("ops", format!("{} / {}", format::grouped(m.ops_ok), format::grouped(m.ops_failed)), "client ops ok / failed") }
                     { stat("acked", format!("{} ({} durable)", format::grouped(m.writes_acknowledged), format::grouped(m.writes_acknowledged_durable)), "writes acknowledged") }
                     { stat("lost-durable", format::grouped(m.lost_durable), "durable writes lost") }
+                    if m.shows_lifetimes {
+                        { stat("resurrected", format::grouped(m.resurrected), "deleted or expired values read back") }
+                        { stat("expired-dropped", format!("{} ({})", format::grouped(m.expired_entries_dropped), format::bytes(m.expired_bytes_dropped)), "expired entries dropped by compaction") }
+                    }
                     { stat("keys-checked", format!("{} in {} checks", format::grouped(m.keys_checked), m.durability_checks), "keys read back") }
                     { stat("stored", format!("{} in {} objects", format::bytes(m.bytes_stored), format::grouped(m.objects)), "stored") }
                 </div>
@@ -713,5 +796,58 @@ mod tests {
         assert!(key_position("k0999", 1000) < 0.9);
         assert_eq!(key_position("recommender/imp/1", 1000), 0.95);
         assert_eq!(key_position("0x00ff", 1000), 0.0);
+    }
+
+    #[test]
+    fn range_deletes_and_expiry_reach_the_view_with_the_holders_and_the_compactions_that_dropped_them(
+    ) {
+        let text = include_str!("../../tests/scenarios/range-deletes-ttl.json");
+        let scenario = strata_lab::Scenario::from_json(text).unwrap();
+        let mut session = Session::new(scenario).unwrap();
+        let mut holders_seen = (false, false);
+        for _ in 0..7 {
+            session
+                .advance(SimDuration::from_secs(1), u64::MAX)
+                .unwrap();
+            let model = StorageModel::from_session(&session);
+            for tombstone in &model.range_tombstones {
+                match tombstone.holder {
+                    TombstoneHolder::Memtable(_) => holders_seen.0 = true,
+                    TombstoneHolder::Sst(_) => holders_seen.1 = true,
+                }
+            }
+        }
+        assert_eq!(holders_seen, (true, true));
+        let model = StorageModel::from_session(&session);
+        assert!(model.shows_lifetimes);
+        assert!(model.expired_entries_dropped > 0 && model.expired_bytes_dropped > 0);
+        assert_eq!(model.resurrected, 0);
+        // Each compaction's story carries what it dropped, and together they are the total.
+        let by_job: u64 = session
+            .observed()
+            .activities
+            .iter()
+            .map(|job| job.expired_entries)
+            .sum();
+        assert_eq!(by_job, model.expired_entries_dropped);
+        let job = session
+            .observed()
+            .activities
+            .iter()
+            .find(|job| job.expired_entries > 0)
+            .copied()
+            .unwrap();
+        assert!(expired_story(&job).contains("expired entries"));
+    }
+
+    #[test]
+    fn a_workload_without_range_deletes_or_ttl_hides_their_figures() {
+        let mut session = Session::new(strata_lab::Scenario::playground()).unwrap();
+        session
+            .advance(SimDuration::from_secs(2), u64::MAX)
+            .unwrap();
+        let model = StorageModel::from_session(&session);
+        assert!(!model.shows_lifetimes);
+        assert!(model.range_tombstones.is_empty());
     }
 }

@@ -364,6 +364,12 @@ impl Lab {
         &self.store
     }
 
+    /// Read-backs so far that showed a deleted or expired value (the summary's
+    /// `writes.resurrected`; must stay 0).
+    pub fn resurrected(&self) -> u64 {
+        self.world.findings.resurrected.get()
+    }
+
     pub(super) fn world(&self) -> &World {
         &self.world
     }
