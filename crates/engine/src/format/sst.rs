@@ -670,6 +670,118 @@ mod tests {
     }
 
     #[test]
+    fn range_tombstones_and_expiries_make_a_version_2_table_that_reads_back() {
+        let mut builder = SstBuilder::new(256, 10);
+        builder.add_expiring(b"b", Some(b"1"), 9).unwrap();
+        builder.add(b"c", None).unwrap();
+        builder.add_range_tombstone(b"m", b"p").unwrap();
+        builder.add_range_tombstone(b"a", b"d").unwrap();
+        builder.add_range_tombstone(b"n", b"q").unwrap();
+        assert!(
+            builder.add_expiring(b"d", None, 5).is_err(),
+            "a tombstone cannot expire"
+        );
+        assert!(builder.add_range_tombstone(b"z", b"a").is_err());
+        let sst = builder.finish().unwrap();
+        assert_eq!(
+            (&sst.first_key[..], &sst.last_key[..]),
+            (&b"a"[..], &b"q"[..])
+        );
+        assert_eq!(sst.range_tombstones, 2, "overlapping tombstones merge");
+        let footer = Footer::decode(&sst.bytes[sst.bytes.len() - FOOTER_BYTES..]).unwrap();
+        assert_eq!(footer.version, SST_FORMAT_VERSION_RANGES);
+        let meta = meta_of(&sst);
+        assert_eq!(
+            meta.range_tombstones,
+            vec![
+                (Bytes::from("a"), Bytes::from("d")),
+                (Bytes::from("m"), Bytes::from("q"))
+            ]
+        );
+        assert!(meta.range_deleted(b"a") && meta.range_deleted(b"pz"));
+        assert!(!meta.range_deleted(b"d") && !meta.range_deleted(b"q"));
+        let entries = meta.decode_entries(&sst.bytes).unwrap();
+        assert_eq!(entries[0].expires_at_ns, 9);
+        // Damage to the tombstone block is caught by its checksum.
+        let region = &sst.bytes[sst.meta_offset as usize..];
+        for byte in 0..region.len() {
+            let mut damaged = region.to_vec();
+            damaged[byte] ^= 0x02;
+            assert!(
+                SstMeta::decode(&damaged, sst.meta_offset, sst.bytes.len() as u64).is_err(),
+                "byte {byte}"
+            );
+        }
+        // A table of tombstones alone is written too.
+        let mut only = SstBuilder::new(256, 10);
+        only.add_range_tombstone(b"k", b"l").unwrap();
+        let only = only.finish().unwrap();
+        assert_eq!((only.entries, only.range_tombstones), (0, 1));
+        assert!(meta_of(&only)
+            .decode_entries(&only.bytes)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_table_without_tombstones_or_expiries_is_version_1_byte_for_byte() {
+        let sst = build(50, 256);
+        let footer = Footer::decode(&sst.bytes[sst.bytes.len() - FOOTER_BYTES..]).unwrap();
+        assert_eq!(footer.version, SST_FORMAT_VERSION);
+        assert!(meta_of(&sst).range_tombstones.is_empty());
+        // A version-1 footer with bytes between the bloom filter and the footer is refused.
+        let mut v2 = SstBuilder::new(256, 10);
+        v2.add(b"a", Some(b"1")).unwrap();
+        v2.add_range_tombstone(b"b", b"c").unwrap();
+        let v2 = v2.finish().unwrap();
+        let mut as_v1 = v2.bytes.to_vec();
+        let footer_start = as_v1.len() - FOOTER_BYTES;
+        as_v1[footer_start + 32] = SST_FORMAT_VERSION;
+        let crc = crate::format::crc::crc32c(&as_v1[footer_start..footer_start + 36]);
+        as_v1[footer_start + 36..footer_start + 40].copy_from_slice(&crc.to_le_bytes());
+        let error = SstMeta::decode(
+            &as_v1[v2.meta_offset as usize..],
+            v2.meta_offset,
+            as_v1.len() as u64,
+        )
+        .unwrap_err();
+        assert!(error.contains("footer offsets"), "{error}");
+    }
+
+    #[test]
+    fn checksum_valid_range_tombstone_blocks_that_break_the_rules_are_corrupt() {
+        let block = |count: u32, body: &[u8]| {
+            let mut out = Vec::new();
+            put_u32(&mut out, count);
+            out.extend_from_slice(body);
+            append_crc(&mut out, 0);
+            out
+        };
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("start is not below", block(1, &[1, 1, b'b', b'a'])),
+            (
+                "out of order or overlapping",
+                block(2, &[1, 1, b'a', b'c', 1, 1, b'b', b'd']),
+            ),
+            ("outside 1 to", block(1, &[0, 1, b'a', b'b'])),
+            ("count larger", block(u32::MAX, &[1, 1, b'a', b'b'])),
+            ("trailing", block(1, &[1, 1, b'a', b'b', 0])),
+            ("end", block(1, &[1, 4, b'a', b'b'])),
+        ];
+        for (expected, stored) in cases {
+            let error = decode_range_tombstones(&stored).unwrap_err();
+            assert!(error.contains(expected), "{expected}: {error}");
+        }
+        assert_eq!(
+            decode_range_tombstones(&block(2, &[1, 1, b'a', b'b', 1, 1, b'b', b'c']))
+                .unwrap()
+                .len(),
+            2,
+            "touching ranges are fine"
+        );
+    }
+
+    #[test]
     fn larger_blocks_mean_fewer_index_entries() {
         let small = meta_of(&build(1_000, 256)).index.len();
         let large = meta_of(&build(1_000, 4096)).index.len();

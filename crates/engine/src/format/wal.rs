@@ -455,6 +455,83 @@ mod tests {
     }
 
     #[test]
+    fn extended_records_carry_an_expiry_and_range_deletes_and_plain_ones_stay_identical() {
+        let mut plain = WalBuffer::new();
+        plain.append_single(1, b"a", Some(b"1"));
+        let mut same = WalBuffer::new();
+        same.append_record(
+            1,
+            0,
+            vec![(&b"a"[..], Some(&b"1"[..]))].into_iter(),
+            std::iter::empty(),
+        );
+        assert_eq!(
+            plain.seal(1, 1),
+            same.seal(1, 1),
+            "no expiry, no range: plain"
+        );
+        let mut buffer = WalBuffer::new();
+        let ranges: Vec<(&[u8], &[u8])> = vec![(b"a", b"m"), (b"x", b"y")];
+        buffer.append_record(
+            3,
+            77,
+            vec![(&b"k"[..], Some(&b"v"[..])), (&b"d"[..], None)].into_iter(),
+            ranges.into_iter(),
+        );
+        buffer.append_record(
+            4,
+            0,
+            std::iter::empty(),
+            vec![(&b"b"[..], &b"c"[..])].into_iter(),
+        );
+        let sealed = buffer.seal(2, 5);
+        assert_eq!((sealed.records, sealed.entries), (2, 5));
+        let decoded = decode(&sealed.bytes).unwrap();
+        assert_eq!(decoded.records[0].expires_at_ns, 77);
+        assert_eq!(decoded.records[0].entries.len(), 2);
+        assert_eq!(
+            decoded.records[0].range_tombstones,
+            vec![
+                (Bytes::from("a"), Bytes::from("m")),
+                (Bytes::from("x"), Bytes::from("y"))
+            ]
+        );
+        assert!(decoded.records[1].entries.is_empty());
+        assert_eq!(decoded.records[1].range_tombstones.len(), 1);
+        for byte in 0..sealed.bytes.len() {
+            let mut damaged = sealed.bytes.to_vec();
+            damaged[byte] ^= 0x04;
+            assert!(decode(&Bytes::from(damaged)).is_err(), "byte {byte}");
+        }
+    }
+
+    #[test]
+    fn checksum_valid_extended_records_with_bad_ranges_are_corrupt() {
+        // seq 1 | marker 0 | expiry 0 | 0 entries | ranges…
+        let with_ranges = |ranges: &[u8]| {
+            let mut body = vec![1, 0, 0, 0];
+            body.extend_from_slice(ranges);
+            forge(1, 1, 1, &body)
+        };
+        let mut huge_count = vec![1, 0, 0, 0];
+        put_varint(&mut huge_count, u64::MAX);
+        let cases: Vec<(&str, Bytes)> = vec![
+            ("start is not below", with_ranges(&[1, 1, 1, b'b', b'a'])),
+            ("start is not below", with_ranges(&[1, 1, 1, b'a', b'a'])),
+            ("outside 1 to", with_ranges(&[1, 0, 1, b'a', b'b', b'c'])),
+            ("no entry", with_ranges(&[0])),
+            ("range end", with_ranges(&[1, 1, 5, b'a', b'b'])),
+            ("more entries", forge(1, 1, 1, &huge_count)),
+            ("range count larger", with_ranges(&[0x7F, 1, 1, b'a', b'b'])),
+        ];
+        for (expected, forged) in cases {
+            let error = decode(&forged).unwrap_err();
+            assert!(error.contains(expected), "{expected}: {error}");
+        }
+        assert!(decode(&with_ranges(&[1, 1, 1, b'a', b'b'])).is_ok());
+    }
+
+    #[test]
     fn a_fence_object_is_empty_but_valid() {
         let fence = fence_object(3, 11);
         let decoded = decode(&fence.bytes).unwrap();

@@ -22,6 +22,7 @@ mod gc;
 mod hedging;
 mod manifest;
 mod model;
+mod ranges;
 mod reader;
 mod reads;
 mod recovery;

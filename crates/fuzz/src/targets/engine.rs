@@ -1,8 +1,11 @@
-//! Targets for the engine's object formats: WAL objects, data blocks, SST footers, SST meta
-//! regions (index, bloom filter and footer), bloom filters and manifests.
+//! Targets for the engine's object formats: WAL objects (plain records, and extended ones
+//! with an expiry and range deletes), data blocks (with expiries), SST footers, SST meta
+//! regions (index, bloom filter, range tombstones and footer), SST range-tombstone blocks,
+//! bloom filters and manifests.
 //!
 //! Re-sealed mutations recompute every CRC32C the decoder checks: the WAL's trailer, a
-//! block's trailer, the index's, the bloom filter's and the footer's, and the manifest's.
+//! block's trailer, the index's, the bloom filter's, the range tombstones' and the
+//! footer's, and the manifest's.
 
 use crate::json::mutate_json;
 use crate::mutate::{interesting, mutate_and_reseal, reseal};
@@ -12,7 +15,9 @@ use strata_engine::codec::{put_u32, put_u64, put_varint, u32_at};
 use strata_engine::format::block::{Block, BlockBuilder};
 use strata_engine::format::bloom::{BloomBuilder, BloomFilter};
 use strata_engine::format::manifest::{sst_id, Manifest, RetiredSst, SortedRun, SstInfo};
-use strata_engine::format::sst::{BuiltSst, Footer, SstBuilder, SstMeta, FOOTER_BYTES};
+use strata_engine::format::sst::{
+    decode_range_tombstones, ranges_cover, BuiltSst, Footer, SstBuilder, SstMeta, FOOTER_BYTES,
+};
 use strata_engine::format::wal::{self, WalBuffer, WAL_HEADER_BYTES, WAL_MAGIC};
 use strata_engine::format::{append_crc, verify_crc};
 use strata_engine::memtable::{Memtable, Prune};
@@ -44,7 +49,59 @@ fn wal_seeds() -> Vec<Vec<u8>> {
         buffer.append_single(100 + i as u64, &key(i), Some(&vec![b'v'; i]));
     }
     let twenty = buffer.seal(8, 43).bytes.to_vec();
-    vec![three, fence, twenty]
+    let entries: Vec<(&[u8], Option<&[u8]>)> = vec![(b"d", Some(b"4")), (b"e", None)];
+    let ranges: Vec<(&[u8], &[u8])> = vec![(b"a", b"c"), (b"x", b"z")];
+    buffer.append_record(200, 5_000_000_000, entries.into_iter(), ranges.into_iter());
+    let only_range: Vec<(&[u8], &[u8])> = vec![(b"key", b"kez")];
+    buffer.append_record(201, 0, std::iter::empty(), only_range.into_iter());
+    let extended = buffer.seal(9, 44).bytes.to_vec();
+    vec![three, fence, twenty, extended]
+}
+
+/// Appends `count` hostile-or-valid entries (`key_len | tag | bytes`) to `body`.
+fn hostile_entries(rng: &mut SimRng, body: &mut Vec<u8>, count: usize) {
+    for _ in 0..count {
+        let key_len = match rng.index(6) {
+            0 => 0,
+            1 => interesting(rng) % 70_000,
+            _ => 1 + rng.index(8) as u64,
+        };
+        let tag = match rng.index(6) {
+            0 => 0,
+            1 => interesting(rng),
+            _ => 1 + rng.index(8) as u64,
+        };
+        put_varint(body, key_len);
+        put_varint(body, tag);
+        let payload = key_len.saturating_add(tag.saturating_sub(1)).min(256) as usize;
+        body.extend((0..payload).map(|i| b'a' + (i % 26) as u8));
+    }
+}
+
+/// Appends `count` hostile-or-valid range deletes (`start_len | end_len | start | end`):
+/// empty or over-long bounds, inverted or empty ranges.
+fn hostile_ranges(rng: &mut SimRng, body: &mut Vec<u8>, count: usize) {
+    for _ in 0..count {
+        let bound = |rng: &mut SimRng| -> Vec<u8> {
+            match rng.index(8) {
+                0 => Vec::new(),
+                1 => vec![b'k'; (interesting(rng) % 70_000) as usize],
+                _ => key(rng.index(50)),
+            }
+        };
+        let (start, end) = (bound(rng), bound(rng));
+        let claimed = |rng: &mut SimRng, len: usize| {
+            if rng.bernoulli(0.1) {
+                interesting(rng)
+            } else {
+                len as u64
+            }
+        };
+        put_varint(body, claimed(rng, start.len()));
+        put_varint(body, claimed(rng, end.len()));
+        body.extend_from_slice(&start);
+        body.extend_from_slice(&end);
+    }
 }
 
 /// A WAL object with hostile records (empty or over-long keys and values, sequence numbers
@@ -70,29 +127,32 @@ fn wal_mutate(rng: &mut SimRng, valid: &[u8]) -> Vec<u8> {
         last = seq;
         put_varint(&mut body, seq);
         let entries = rng.index(4);
-        put_varint(
-            &mut body,
+        let claimed = |rng: &mut SimRng, count: usize| {
             if rng.bernoulli(0.1) {
                 interesting(rng)
             } else {
-                entries as u64
-            },
-        );
-        for _ in 0..entries {
-            let key_len = match rng.index(6) {
-                0 => 0,
-                1 => interesting(rng) % 70_000,
-                _ => 1 + rng.index(8) as u64,
-            };
-            let tag = match rng.index(6) {
-                0 => 0,
-                1 => interesting(rng),
-                _ => 1 + rng.index(8) as u64,
-            };
-            put_varint(&mut body, key_len);
-            put_varint(&mut body, tag);
-            let payload = key_len.saturating_add(tag.saturating_sub(1)).min(256) as usize;
-            body.extend((0..payload).map(|i| b'a' + (i % 26) as u8));
+                count as u64
+            }
+        };
+        if rng.bernoulli(0.4) {
+            // An extended record: marker, expiry, entries, range deletes.
+            put_varint(&mut body, 0);
+            put_varint(
+                &mut body,
+                match rng.index(3) {
+                    0 => 0,
+                    1 => interesting(rng),
+                    _ => 1 + rng.index(1 << 20) as u64,
+                },
+            );
+            put_varint(&mut body, claimed(rng, entries));
+            hostile_entries(rng, &mut body, entries);
+            let ranges = rng.index(4);
+            put_varint(&mut body, claimed(rng, ranges));
+            hostile_ranges(rng, &mut body, ranges);
+        } else {
+            put_varint(&mut body, claimed(rng, entries));
+            hostile_entries(rng, &mut body, entries);
         }
     }
     let mut object = Vec::with_capacity(WAL_HEADER_BYTES + body.len() + 4);
@@ -129,18 +189,28 @@ fn wal_check(input: &[u8]) -> Result<bool, String> {
     // Replay as recovery does, then flush as the engine does: an accepted object must flush.
     let mut table = Memtable::new(1);
     for record in decoded.records {
-        for (key, value) in record.entries {
-            table.insert(key, record.seq, value, Prune::AboveDurable(record.seq));
+        if record
+            .range_tombstones
+            .iter()
+            .any(|(start, end)| start >= end)
+        {
+            return Err("accepted a range delete that is empty or inverted".to_string());
         }
+        table.apply_record(&record, Prune::AboveDurable(record.seq));
         if record.seq == u64::MAX {
             return Err("accepted a sequence number with no successor".to_string());
         }
     }
     let mut builder = SstBuilder::new(256, 10);
-    for (key, value) in table.iter_newest() {
+    for (key, value, expires_at_ns) in table.flush_entries() {
         builder
-            .add(key, value.map(|v| v.as_ref()))
+            .add_expiring(key, value.map(|v| v.as_ref()), expires_at_ns)
             .map_err(|reason| format!("an accepted WAL object does not flush: {reason}"))?;
+    }
+    for tombstone in table.range_tombstones() {
+        builder
+            .add_range_tombstone(&tombstone.start, &tombstone.end)
+            .map_err(|reason| format!("an accepted range delete does not flush: {reason}"))?;
     }
     if let Some(sst) = builder.finish() {
         decode_whole_sst(&sst.bytes, sst.meta_offset)
@@ -175,7 +245,19 @@ fn block_seeds() -> Vec<Vec<u8>> {
         (b"c".to_vec(), Some(Vec::new())),
     ];
     let many: Vec<_> = (0..40).map(|i| (key(i), Some(vec![b'x'; i % 7]))).collect();
-    vec![build(&small), build(&many), build(&[])]
+    let mut expiring = BlockBuilder::new();
+    for i in 0..10 {
+        let value = (i % 4 != 1).then(|| vec![b'y'; i]);
+        let expires_at_ns = if value.is_some() && i % 2 == 0 {
+            1 + i as u64 * 1_000
+        } else {
+            0
+        };
+        expiring.add_expiring(&key(i), value.as_deref(), expires_at_ns);
+    }
+    let mut expiring_block = Vec::new();
+    expiring.finish_into(&mut expiring_block);
+    vec![build(&small), build(&many), build(&[]), expiring_block]
 }
 
 /// The valid block's payload mutated and re-sealed, or its offsets array rewritten with
@@ -214,6 +296,11 @@ fn block_check(input: &[u8]) -> Result<bool, String> {
         if block.get(entry.key) != Some(entry) {
             return Err(format!("entry {index} is not found by its own key"));
         }
+        if block.entry_expiry(index) != 0 && entry.value.is_none() {
+            return Err(format!(
+                "accepted an expiry on the tombstone at entry {index}"
+            ));
+        }
         let _ = block.entry_bytes(index);
     }
     Ok(true)
@@ -232,6 +319,28 @@ fn sample_sst(entries: usize, block_bytes: usize) -> BuiltSst {
     builder.finish().expect("at least one entry")
 }
 
+/// A version-2 SST: range tombstones and expiring values beside plain entries.
+fn sample_sst_with_ranges(entries: usize, block_bytes: usize) -> BuiltSst {
+    let mut builder = SstBuilder::new(block_bytes, 10);
+    for i in 0..entries {
+        let value = (i % 5 != 2).then(|| format!("value-{i}").into_bytes());
+        let expires_at_ns = if value.is_some() && i % 3 == 0 {
+            1_000 + i as u64
+        } else {
+            0
+        };
+        builder
+            .add_expiring(&key(i), value.as_deref(), expires_at_ns)
+            .expect("ascending non-empty keys");
+    }
+    for i in (0..entries).step_by(7) {
+        builder
+            .add_range_tombstone(&key(i), &key(i + 3))
+            .expect("start below end");
+    }
+    builder.finish().expect("at least one entry")
+}
+
 /// Decodes an SST as a reader and the compactor do: the meta region from `meta_offset`,
 /// then every entry, which must be strictly ascending and rebuild into an SST.
 fn decode_whole_sst(sst: &[u8], meta_offset: u64) -> Result<usize, String> {
@@ -241,14 +350,20 @@ fn decode_whole_sst(sst: &[u8], meta_offset: u64) -> Result<usize, String> {
     let sst = Bytes::copy_from_slice(sst);
     let entries = meta.decode_entries(&sst)?;
     let mut builder = SstBuilder::new(4096, 10);
-    for (key, value) in &entries {
-        if meta.block_for(key).is_none() {
+    for entry in &entries {
+        if meta.block_for(&entry.key).is_none() {
             return Err("an entry's key is past every block".to_string());
         }
-        let _ = meta.bloom.may_contain(key);
+        let _ = meta.bloom.may_contain(&entry.key);
+        let _ = meta.range_deleted(&entry.key);
         builder
-            .add(key, value.as_deref())
+            .add_expiring(&entry.key, entry.value.as_deref(), entry.expires_at_ns)
             .map_err(|reason| format!("decoded entries do not rebuild into an SST: {reason}"))?;
+    }
+    for (start, end) in &meta.range_tombstones {
+        builder
+            .add_range_tombstone(start, end)
+            .map_err(|reason| format!("decoded range tombstones do not rebuild: {reason}"))?;
     }
     Ok(entries.len())
 }
@@ -320,13 +435,16 @@ fn meta_seeds() -> Vec<Vec<u8>> {
     vec![
         sample_sst(3, 4096).bytes.to_vec(),
         sample_sst(80, 256).bytes.to_vec(),
+        sample_sst_with_ranges(40, 256).bytes.to_vec(),
     ]
 }
 
-/// Where the index, bloom filter and footer of a valid SST lie.
+/// Where the index, bloom filter, range tombstones (empty in version 1) and footer of a
+/// valid SST lie.
 struct MetaLayout {
     index: std::ops::Range<usize>,
     bloom: std::ops::Range<usize>,
+    ranges: std::ops::Range<usize>,
     footer: std::ops::Range<usize>,
 }
 
@@ -335,9 +453,11 @@ fn meta_layout(sst: &[u8]) -> Option<MetaLayout> {
     let footer = Footer::decode(&sst[footer_start..]).ok()?;
     let index_start = usize::try_from(footer.index_offset).ok()?;
     let bloom_start = usize::try_from(footer.bloom_offset).ok()?;
-    (index_start <= bloom_start && bloom_start <= footer_start).then_some(MetaLayout {
+    let ranges_start = bloom_start.checked_add(footer.bloom_len as usize)?;
+    (index_start <= bloom_start && ranges_start <= footer_start).then_some(MetaLayout {
         index: index_start..bloom_start,
-        bloom: bloom_start..footer_start,
+        bloom: bloom_start..ranges_start,
+        ranges: ranges_start..footer_start,
         footer: footer_start..sst.len(),
     })
 }
@@ -349,7 +469,7 @@ fn meta_mutate(rng: &mut SimRng, valid: &[u8]) -> Vec<u8> {
         return mutate_and_reseal(rng, valid);
     };
     let mut sst = valid.to_vec();
-    match rng.index(5) {
+    match rng.index(6) {
         0 => {
             // An index entry field, in place (the index keeps its length).
             let index = &mut sst[layout.index.clone()];
@@ -392,12 +512,82 @@ fn meta_mutate(rng: &mut SimRng, valid: &[u8]) -> Vec<u8> {
                 sst.splice(..first_block_len, block);
             }
         }
+        4 if !layout.ranges.is_empty() => {
+            let ranges = ranges_mutate(rng, &sst[layout.ranges.clone()]);
+            sst.splice(layout.ranges.clone(), ranges);
+        }
         _ => {
             let footer = footer_mutate(rng, &sst[layout.footer.clone()]);
             sst.splice(layout.footer.clone(), footer);
         }
     }
     sst
+}
+
+// ---- SST range-tombstone blocks ----
+
+pub const SST_RANGES: Target = Target {
+    name: "sst-ranges",
+    about: "an SST's range-tombstone block, checksum included",
+    seeds: ranges_seeds,
+    mutate_sealed: ranges_mutate,
+    check: ranges_check,
+};
+
+fn ranges_seeds() -> Vec<Vec<u8>> {
+    [
+        sample_sst_with_ranges(40, 256),
+        sample_sst_with_ranges(3, 4096),
+    ]
+    .iter()
+    .filter_map(|sst| meta_layout(&sst.bytes).map(|layout| sst.bytes[layout.ranges].to_vec()))
+    .collect()
+}
+
+/// Hostile tombstones (empty, over-long, inverted, overlapping, out of order), a count the
+/// block cannot hold, or the valid block byte-mutated; always re-sealed.
+fn ranges_mutate(rng: &mut SimRng, valid: &[u8]) -> Vec<u8> {
+    if rng.bernoulli(0.5) {
+        return mutate_and_reseal(rng, valid);
+    }
+    let count = rng.index(6);
+    let mut block = Vec::new();
+    put_u32(
+        &mut block,
+        if rng.bernoulli(0.1) {
+            interesting(rng) as u32
+        } else {
+            count as u32
+        },
+    );
+    hostile_ranges(rng, &mut block, count);
+    append_crc(&mut block, 0);
+    block
+}
+
+fn ranges_check(input: &[u8]) -> Result<bool, String> {
+    let Ok(ranges) = decode_range_tombstones(input) else {
+        return Ok(false);
+    };
+    for (position, (start, end)) in ranges.iter().enumerate() {
+        if start.is_empty() || start >= end {
+            return Err(format!(
+                "accepted tombstone {position} with start not below end"
+            ));
+        }
+        if position > 0 && ranges[position - 1].1 > *start {
+            return Err(format!(
+                "accepted tombstone {position} overlapping the previous"
+            ));
+        }
+        if !ranges_cover(&ranges, start) {
+            return Err(format!("tombstone {position} does not cover its own start"));
+        }
+        if position + 1 == ranges.len() && ranges_cover(&ranges, end) {
+            return Err("the last tombstone covers its own end".to_string());
+        }
+    }
+    Ok(true)
 }
 
 fn meta_check(input: &[u8]) -> Result<bool, String> {

@@ -26,11 +26,12 @@ pub struct Target {
 }
 
 /// Every target, in the order runs and reports list them.
-pub static TARGETS: [Target; 10] = [
+pub static TARGETS: [Target; 11] = [
     engine::WAL,
     engine::BLOCK,
     engine::SST_FOOTER,
     engine::SST_META,
+    engine::SST_RANGES,
     engine::BLOOM,
     engine::MANIFEST,
     lab::SHARE_TOKEN,
