@@ -34,7 +34,7 @@
 //! Lookups are two array indexings, not a tree search over the key space.
 
 use crate::scenario::MAX_KEY_COUNT;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use strata_sim::{SimDuration, SimTime};
 
 /// Acknowledged writes awaiting durability that the model tracks; beyond this the oldest are
@@ -169,16 +169,27 @@ pub enum Write {
     Delete,
 }
 
-/// A write in flight: what the model needs when it is acknowledged.
+/// A write the model was told was issued: the caller hands it back when the write is
+/// acknowledged or fails, so the model keeps only `(key, write id)` pairs in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct InFlight {
+pub struct Issued {
+    key: u64,
+    write_id: u64,
     is_delete: bool,
     /// The TTL's nanoseconds, 0 for none.
     ttl_ns: u64,
     issued_at: SimTime,
 }
 
-impl InFlight {
+impl Issued {
+    pub fn key(&self) -> u64 {
+        self.key
+    }
+
+    pub fn write_id(&self) -> u64 {
+        self.write_id
+    }
+
     fn earliest_expiry(&self) -> Option<SimTime> {
         (self.ttl_ns != 0).then(|| {
             self.issued_at
@@ -191,17 +202,15 @@ impl InFlight {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Pending {
     seq: u64,
-    key: u64,
-    write_id: u64,
-    write: InFlight,
+    write: Issued,
 }
 
 /// The durability model of one run.
 #[derive(Clone, Debug, Default)]
 pub struct DurabilityModel {
     keys: KeyTable,
-    /// Writes in flight by (key, write id): the oldest for a key is the first in its range.
-    in_flight: BTreeMap<(u64, u64), InFlight>,
+    /// Writes in flight as (key, write id): the oldest for a key is the first in its range.
+    in_flight: BTreeSet<(u64, u64)>,
     pending: VecDeque<Pending>,
     /// Pending writes dropped because [`MAX_PENDING_WRITES`] was reached.
     pub pending_dropped: u64,
@@ -242,10 +251,13 @@ impl DurabilityModel {
         DurabilityModel::default()
     }
 
-    /// A write to `key` with `write_id` is about to be sent, at `now`.
-    pub fn issued(&mut self, key: u64, write_id: u64, write: Write, now: SimTime) {
+    /// A write to `key` with `write_id` is about to be sent, at `now`. The caller hands the
+    /// answer back when the write is acknowledged or fails.
+    pub fn issued(&mut self, key: u64, write_id: u64, write: Write, now: SimTime) -> Issued {
         assert!(write_id > 0, "write ids start at 1");
-        let in_flight = InFlight {
+        let issued = Issued {
+            key,
+            write_id,
             is_delete: write == Write::Delete,
             ttl_ns: match write {
                 Write::PutWithTtl(ttl) => {
@@ -256,56 +268,53 @@ impl DurabilityModel {
             },
             issued_at: now,
         };
-        let previous = self.in_flight.insert((key, write_id), in_flight);
-        assert!(previous.is_none(), "a write is issued to a key once");
+        let fresh = self.in_flight.insert((key, write_id));
+        assert!(fresh, "a write is issued to a key once");
         let slot = self.keys.slot_mut(key);
-        if in_flight.is_delete {
+        if issued.is_delete {
             slot.last_delete = slot.last_delete.max(write_id);
         }
-        if let Some(earliest) = in_flight.earliest_expiry() {
+        if let Some(earliest) = issued.earliest_expiry() {
             slot.note_ttl_put(write_id, earliest);
         }
+        issued
     }
 
     /// The write finished without being acknowledged (an error): it may or may not land, and
     /// it no longer holds back any threshold.
-    pub fn failed(&mut self, key: u64, write_id: u64) {
-        self.finish(key, write_id, None);
+    pub fn failed(&mut self, write: Issued) {
+        self.finish(write, None);
     }
 
     /// Takes the write out of flight; when it was acknowledged at `acknowledged_at`, a put
     /// with a TTL becomes the key's latest acknowledged one (if it is the highest).
-    fn finish(&mut self, key: u64, write_id: u64, acknowledged_at: Option<SimTime>) -> InFlight {
-        let write = self.in_flight.remove(&(key, write_id)).unwrap_or(InFlight {
-            is_delete: false,
-            ttl_ns: 0,
-            issued_at: SimTime::ZERO,
-        });
+    fn finish(&mut self, write: Issued, acknowledged_at: Option<SimTime>) {
+        self.in_flight.remove(&(write.key, write.write_id));
         if let (Some(at), true) = (acknowledged_at, write.ttl_ns != 0) {
-            let slot = self.keys.slot_mut(key);
-            if write_id > slot.ttl_latest_id {
-                slot.ttl_latest_id = write_id;
+            let slot = self.keys.slot_mut(write.key);
+            if write.write_id > slot.ttl_latest_id {
+                slot.ttl_latest_id = write.write_id;
                 slot.ttl_latest_ns = at
                     .saturating_add(SimDuration::from_nanos(write.ttl_ns))
                     .as_nanos();
             }
         }
-        write
     }
 
     /// The write was acknowledged once durable, at `now`.
-    pub fn acknowledged_durable(&mut self, key: u64, write_id: u64, now: SimTime) {
-        let write = self.finish(key, write_id, Some(now));
-        self.mark_durable(key, write_id, write);
+    pub fn acknowledged_durable(&mut self, write: Issued, now: SimTime) {
+        self.finish(write, Some(now));
+        self.mark_durable(write);
     }
 
-    fn mark_durable(&mut self, key: u64, write_id: u64, write: InFlight) {
+    fn mark_durable(&mut self, write: Issued) {
+        let (key, write_id) = (write.key, write.write_id);
         self.durable_writes += 1;
         let oldest_in_flight = self
             .in_flight
             .range((key, 0)..=(key, u64::MAX))
             .next()
-            .map_or(write_id, |((_, id), _)| *id);
+            .map_or(write_id, |(_, id)| *id);
         let floor = write_id.min(oldest_in_flight);
         assert!(floor > 0, "write ids start at 1");
         // The threshold only rises: an older write made durable late says nothing new.
@@ -328,18 +337,13 @@ impl DurabilityModel {
 
     /// The write was acknowledged in memory at `now` with sequence number `seq`; it becomes
     /// durable when the writer's durable watermark reaches `seq`.
-    pub fn acknowledged_in_memory(&mut self, key: u64, write_id: u64, seq: u64, now: SimTime) {
-        let write = self.finish(key, write_id, Some(now));
+    pub fn acknowledged_in_memory(&mut self, write: Issued, seq: u64, now: SimTime) {
+        self.finish(write, Some(now));
         if self.pending.len() == MAX_PENDING_WRITES {
             self.pending.pop_front();
             self.pending_dropped += 1;
         }
-        self.pending.push_back(Pending {
-            seq,
-            key,
-            write_id,
-            write,
-        });
+        self.pending.push_back(Pending { seq, write });
     }
 
     /// The writer's durable watermark is `durable_seq`: every pending write at or below it is
@@ -352,7 +356,7 @@ impl DurabilityModel {
                 break;
             }
             self.pending.pop_front();
-            self.mark_durable(front.key, front.write_id, front.write);
+            self.mark_durable(front.write);
         }
     }
 
@@ -471,8 +475,8 @@ mod tests {
     #[test]
     fn a_durable_put_must_be_read_back_or_superseded() {
         let mut m = DurabilityModel::new();
-        m.issued(1, 10, Write::Put, T0);
-        m.acknowledged_durable(1, 10, T0);
+        let w = m.issued(1, 10, Write::Put, T0);
+        m.acknowledged_durable(w, T0);
         assert!(check(&m, 1, ReadBack::Value(10)));
         assert!(check(&m, 1, ReadBack::Value(11)), "a later write may win");
         assert!(
@@ -492,10 +496,10 @@ mod tests {
     #[test]
     fn a_durable_delete_must_stay_deleted_unless_rewritten() {
         let mut m = DurabilityModel::new();
-        m.issued(1, 10, Write::Put, T0);
-        m.acknowledged_durable(1, 10, T0);
-        m.issued(1, 11, Write::Delete, T0);
-        m.acknowledged_durable(1, 11, T0);
+        let w = m.issued(1, 10, Write::Put, T0);
+        m.acknowledged_durable(w, T0);
+        let w = m.issued(1, 11, Write::Delete, T0);
+        m.acknowledged_durable(w, T0);
         assert!(check(&m, 1, ReadBack::Absent));
         assert!(
             !check(&m, 1, ReadBack::Value(10)),
@@ -507,17 +511,17 @@ mod tests {
     #[test]
     fn concurrent_writes_to_one_key_may_land_in_either_order() {
         let mut m = DurabilityModel::new();
-        m.issued(1, 10, Write::Put, T0);
-        m.issued(1, 11, Write::Put, T0);
+        let ten = m.issued(1, 10, Write::Put, T0);
+        let eleven = m.issued(1, 11, Write::Put, T0);
         // 11 is acknowledged first while 10 is still in flight: the engine may have ordered
         // 10 after 11, so reading 10 is not a loss.
-        m.acknowledged_durable(1, 11, T0);
+        m.acknowledged_durable(eleven, T0);
         assert!(check(&m, 1, ReadBack::Value(10)));
-        m.acknowledged_durable(1, 10, T0);
+        m.acknowledged_durable(ten, T0);
         assert!(check(&m, 1, ReadBack::Value(10)));
         // Once nothing is in flight, a new durable write raises the floor past both.
-        m.issued(1, 12, Write::Put, T0);
-        m.acknowledged_durable(1, 12, T0);
+        let w = m.issued(1, 12, Write::Put, T0);
+        m.acknowledged_durable(w, T0);
         assert!(!check(&m, 1, ReadBack::Value(11)));
     }
 
@@ -525,8 +529,8 @@ mod tests {
     fn in_memory_acks_become_durable_with_the_watermark() {
         let mut m = DurabilityModel::new();
         for (write_id, seq) in [(1u64, 100u64), (2, 101), (3, 102)] {
-            m.issued(write_id, write_id, Write::Put, T0);
-            m.acknowledged_in_memory(write_id, write_id, seq, T0);
+            let w = m.issued(write_id, write_id, Write::Put, T0);
+            m.acknowledged_in_memory(w, seq, T0);
         }
         m.durable_through(101);
         assert_eq!(m.durable_writes, 2);
@@ -543,8 +547,8 @@ mod tests {
         let mut m = DurabilityModel::new();
         let keys = [3 * KEY_PAGE as u64 + 1, 0, KEY_PAGE as u64 - 1, 9_999_999];
         for (id, key) in keys.iter().enumerate() {
-            m.issued(*key, id as u64 + 1, Write::Put, T0);
-            m.acknowledged_durable(*key, id as u64 + 1, T0);
+            let w = m.issued(*key, id as u64 + 1, Write::Put, T0);
+            m.acknowledged_durable(w, T0);
         }
         // A delete in flight on a key never made durable adds no durable key.
         m.issued(5, 100, Write::Delete, T0);
@@ -564,8 +568,8 @@ mod tests {
         // Writes in flight on the neighbouring keys must not lower key 2's floor.
         m.issued(1, 1, Write::Put, T0);
         m.issued(3, 2, Write::Put, T0);
-        m.issued(2, 3, Write::Put, T0);
-        m.acknowledged_durable(2, 3, T0);
+        let w = m.issued(2, 3, Write::Put, T0);
+        m.acknowledged_durable(w, T0);
         assert!(!check(&m, 2, ReadBack::Value(2)));
         assert!(check(&m, 2, ReadBack::Value(3)));
     }
@@ -581,10 +585,10 @@ mod tests {
     fn a_touched_key_without_a_durable_write_is_not_listed() {
         let mut m = DurabilityModel::new();
         // Key 1 shares a page with key 0; only key 0 is made durable.
-        m.issued(0, 1, Write::Put, T0);
-        m.acknowledged_durable(0, 1, T0);
-        m.issued(1, 2, Write::Put, T0);
-        m.failed(1, 2);
+        let w = m.issued(0, 1, Write::Put, T0);
+        m.acknowledged_durable(w, T0);
+        let w = m.issued(1, 2, Write::Put, T0);
+        m.failed(w);
         let listed: Vec<(u64, KeyRecord)> = m.durable_keys().collect();
         assert_eq!(
             listed,
@@ -601,10 +605,10 @@ mod tests {
     #[test]
     fn a_failed_write_does_not_hold_back_thresholds() {
         let mut m = DurabilityModel::new();
-        m.issued(1, 5, Write::Put, T0);
-        m.failed(1, 5);
-        m.issued(1, 6, Write::Put, T0);
-        m.acknowledged_durable(1, 6, T0);
+        let w = m.issued(1, 5, Write::Put, T0);
+        m.failed(w);
+        let w = m.issued(1, 6, Write::Put, T0);
+        m.acknowledged_durable(w, T0);
         assert!(!check(&m, 1, ReadBack::Value(5)));
         assert!(check(&m, 1, ReadBack::Value(6)));
     }
@@ -612,10 +616,10 @@ mod tests {
     #[test]
     fn a_value_read_after_its_durable_delete_is_a_resurrection() {
         let mut m = DurabilityModel::new();
-        m.issued(1, 10, Write::Put, T0);
-        m.acknowledged_durable(1, 10, T0);
-        m.issued(1, 11, Write::Delete, T0);
-        m.acknowledged_durable(1, 11, T0);
+        let w = m.issued(1, 10, Write::Put, T0);
+        m.acknowledged_durable(w, T0);
+        let w = m.issued(1, 11, Write::Delete, T0);
+        m.acknowledged_durable(w, T0);
         assert_eq!(
             verdict_at(&m, 1, ReadBack::Value(10), 0, 0),
             Verdict::Resurrected
@@ -625,10 +629,10 @@ mod tests {
             Verdict::Acceptable
         );
         // A put older than the durable put it lost to is a lost write, not a resurrection.
-        m.issued(2, 20, Write::Put, T0);
-        m.acknowledged_durable(2, 20, T0);
-        m.issued(2, 21, Write::Put, T0);
-        m.acknowledged_durable(2, 21, T0);
+        let w = m.issued(2, 20, Write::Put, T0);
+        m.acknowledged_durable(w, T0);
+        let w = m.issued(2, 21, Write::Put, T0);
+        m.acknowledged_durable(w, T0);
         assert_eq!(verdict_at(&m, 2, ReadBack::Value(20), 0, 0), Verdict::Lost);
     }
 
@@ -636,15 +640,15 @@ mod tests {
     fn a_range_delete_counts_for_every_key_it_covers_once_durable() {
         let mut m = DurabilityModel::new();
         for key in 0..4u64 {
-            m.issued(key, key + 1, Write::Put, T0);
-            m.acknowledged_durable(key, key + 1, T0);
+            let w = m.issued(key, key + 1, Write::Put, T0);
+            m.acknowledged_durable(w, T0);
         }
         // One range delete (write id 9) over keys 1..3, acknowledged in memory, then durable.
-        for key in 1..3u64 {
-            m.issued(key, 9, Write::Delete, T0);
-        }
-        for key in 1..3u64 {
-            m.acknowledged_in_memory(key, 9, 100, T0);
+        let covered: Vec<Issued> = (1..3u64)
+            .map(|key| m.issued(key, 9, Write::Delete, T0))
+            .collect();
+        for write in covered {
+            m.acknowledged_in_memory(write, 100, T0);
         }
         // Not yet durable: an old value may still come back after a crash.
         assert!(check(&m, 1, ReadBack::Value(2)));
@@ -663,11 +667,11 @@ mod tests {
     fn a_delete_in_flight_during_a_durable_put_does_not_make_the_old_value_a_resurrection() {
         let mut m = DurabilityModel::new();
         m.issued(1, 5, Write::Put, T0);
-        m.issued(1, 6, Write::Delete, T0);
+        let delete = m.issued(1, 6, Write::Delete, T0);
         m.issued(1, 7, Write::Put, T0);
         // The delete lands durably while the put of 5 is still in flight: 5 may be ordered
         // after it.
-        m.acknowledged_durable(1, 6, T0);
+        m.acknowledged_durable(delete, T0);
         assert!(check(&m, 1, ReadBack::Value(5)));
     }
 
@@ -675,8 +679,8 @@ mod tests {
     fn an_expired_value_read_back_is_a_resurrection() {
         let mut m = DurabilityModel::new();
         let ttl = SimDuration::from_millis(1000);
-        m.issued(1, 10, Write::PutWithTtl(ttl), SimTime::from_millis(100));
-        m.acknowledged_durable(1, 10, SimTime::from_millis(150));
+        let w = m.issued(1, 10, Write::PutWithTtl(ttl), SimTime::from_millis(100));
+        m.acknowledged_durable(w, SimTime::from_millis(150));
         // Before the earliest expiry (1,100 ms) the value must be there.
         assert_eq!(
             verdict_at(&m, 1, ReadBack::Value(10), 500, 510),
@@ -704,11 +708,11 @@ mod tests {
     #[test]
     fn an_older_value_behind_an_expired_put_is_a_resurrection() {
         let mut m = DurabilityModel::new();
-        m.issued(1, 1, Write::Put, T0);
-        m.acknowledged_durable(1, 1, T0);
+        let w = m.issued(1, 1, Write::Put, T0);
+        m.acknowledged_durable(w, T0);
         let ttl = SimDuration::from_millis(50);
-        m.issued(1, 2, Write::PutWithTtl(ttl), SimTime::from_millis(10));
-        m.acknowledged_durable(1, 2, SimTime::from_millis(20));
+        let w = m.issued(1, 2, Write::PutWithTtl(ttl), SimTime::from_millis(10));
+        m.acknowledged_durable(w, SimTime::from_millis(20));
         // The expired put hides the older value like a tombstone.
         assert_eq!(
             verdict_at(&m, 1, ReadBack::Value(1), 100, 110),
@@ -722,10 +726,10 @@ mod tests {
     fn a_put_without_ttl_after_a_ttl_put_must_not_expire() {
         let mut m = DurabilityModel::new();
         let ttl = SimDuration::from_millis(50);
-        m.issued(1, 1, Write::PutWithTtl(ttl), T0);
-        m.acknowledged_durable(1, 1, T0);
-        m.issued(1, 2, Write::Put, SimTime::from_millis(10));
-        m.acknowledged_durable(1, 2, SimTime::from_millis(10));
+        let w = m.issued(1, 1, Write::PutWithTtl(ttl), T0);
+        m.acknowledged_durable(w, T0);
+        let w = m.issued(1, 2, Write::Put, SimTime::from_millis(10));
+        m.acknowledged_durable(w, SimTime::from_millis(10));
         assert_eq!(verdict_at(&m, 1, ReadBack::Absent, 100, 110), Verdict::Lost);
         assert!(check_window(&m, ReadBack::Value(2), 100));
     }
@@ -733,11 +737,11 @@ mod tests {
     #[test]
     fn a_ttl_put_issued_after_the_snapshot_explains_an_absent_key() {
         let mut m = DurabilityModel::new();
-        m.issued(1, 1, Write::Put, T0);
-        m.acknowledged_durable(1, 1, T0);
+        let w = m.issued(1, 1, Write::Put, T0);
+        m.acknowledged_durable(w, T0);
         let record = m.snapshot()[&1];
-        m.issued(1, 2, Write::PutWithTtl(SimDuration::from_millis(5)), T0);
-        m.acknowledged_durable(1, 2, T0);
+        let w = m.issued(1, 2, Write::PutWithTtl(SimDuration::from_millis(5)), T0);
+        m.acknowledged_durable(w, T0);
         let window = ReadWindow {
             started: SimTime::from_millis(10),
             finished: SimTime::from_millis(10),

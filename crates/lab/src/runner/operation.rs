@@ -32,6 +32,7 @@ impl World {
         };
         // Write ids are taken and writes registered before the first await, in issue order.
         let mut write_ids = Vec::new();
+        let mut issued = Vec::new();
         if op.kind.is_write() {
             let now = self.now();
             let write = match (op.kind.is_delete(), ttl) {
@@ -43,14 +44,14 @@ impl World {
             let mut model = self.findings.model.borrow_mut();
             for key in &covered {
                 let id = range_id.unwrap_or_else(|| self.take_write_id());
-                model.issued(*key, id, write, now);
+                issued.push(model.issued(*key, id, write, now));
                 write_ids.push(id);
             }
         }
         let Some(db) = self.writer_for_op().await else {
             let mut model = self.findings.model.borrow_mut();
-            for (key, id) in covered.iter().zip(&write_ids) {
-                model.failed(*key, *id);
+            for write in &issued {
+                model.failed(*write);
             }
             drop(model);
             self.push_error(name, "closed", "no writer is up".to_string());
@@ -115,11 +116,11 @@ impl World {
                     // is this write's sequence number.
                     let seq = db.acknowledged_seq();
                     let now = self.now();
-                    for (key, id) in covered.iter().zip(&write_ids) {
+                    for write in &issued {
                         if await_durable {
-                            model.acknowledged_durable(*key, *id, now);
+                            model.acknowledged_durable(*write, now);
                         } else {
-                            model.acknowledged_in_memory(*key, *id, seq, now);
+                            model.acknowledged_in_memory(*write, seq, now);
                         }
                     }
                     drop(model);
@@ -136,8 +137,8 @@ impl World {
             Err(error) => {
                 {
                     let mut model = self.findings.model.borrow_mut();
-                    for (key, id) in covered.iter().zip(&write_ids) {
-                        model.failed(*key, *id);
+                    for write in &issued {
+                        model.failed(*write);
                     }
                 }
                 self.push_error(name, kind_name(error.kind()), error.to_string());

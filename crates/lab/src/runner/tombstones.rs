@@ -7,7 +7,6 @@
 //! memtable spans: the lab keeps the last [`MAX_RECENT_RANGE_DELETES`] it issued.
 
 use super::lab::Lab;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_engine::format::sst::{SstMeta, FOOTER_BYTES};
 use strata_engine::paths::Paths;
@@ -44,8 +43,9 @@ pub struct RecentRangeDelete {
     pub end: Vec<u8>,
 }
 
-/// The SSTs' tombstones read so far, by SST id.
-pub(super) type SstTombstones = BTreeMap<u64, Rc<[(String, String)]>>;
+/// The SSTs' tombstones read so far, with their SST ids: as many as the tree has SSTs, looked
+/// up by a scan (a list, not a map, whose B-tree code for this type would ship in the page).
+pub(super) type SstTombstones = Vec<(u64, Rc<[(String, String)]>)>;
 
 fn text(key: &[u8]) -> String {
     String::from_utf8_lossy(key).into_owned()
@@ -112,12 +112,17 @@ impl Lab {
             .collect();
         let mut cache = self.sst_tombstones().borrow_mut();
         // Forget SSTs no longer in the tree, so the cache is bounded by the tree.
-        cache.retain(|id, _| ssts.contains(id));
+        cache.retain(|(id, _)| ssts.contains(id));
         for id in ssts {
-            let tombstones = cache
-                .entry(id)
-                .or_insert_with(|| read_sst_tombstones(self.store(), &paths, id).into())
-                .clone();
+            let tombstones = match cache.iter().find(|(cached, _)| *cached == id) {
+                Some((_, tombstones)) => tombstones.clone(),
+                None => {
+                    let read: Rc<[(String, String)]> =
+                        read_sst_tombstones(self.store(), &paths, id).into();
+                    cache.push((id, read.clone()));
+                    read
+                }
+            };
             views.extend(tombstones.iter().map(|(start, end)| RangeTombstoneView {
                 holder: TombstoneHolder::Sst(id),
                 start: start.clone(),

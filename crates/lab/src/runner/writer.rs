@@ -162,7 +162,8 @@ impl World {
             let keys = self.workload.keys.get();
             let key = self.zombie_rng.borrow_mut().below(keys.count);
             let id = self.take_write_id();
-            self.findings
+            let issued = self
+                .findings
                 .model
                 .borrow_mut()
                 .issued(key, id, Write::Put, self.now());
@@ -176,7 +177,7 @@ impl World {
                     self.findings
                         .model
                         .borrow_mut()
-                        .acknowledged_durable(key, id, self.now());
+                        .acknowledged_durable(issued, self.now());
                     self.record_op(
                         "put",
                         (key_bytes.len() + value.len()) as u64,
@@ -186,7 +187,7 @@ impl World {
                     );
                 }
                 Err(error) => {
-                    self.findings.model.borrow_mut().failed(key, id);
+                    self.findings.model.borrow_mut().failed(issued);
                     self.push_error("put", kind_name(error.kind()), format!("zombie: {error}"));
                     self.record_op("put", 0, start, false, false);
                     if matches!(error.kind(), ErrorKind::Fenced | ErrorKind::Closed) {
