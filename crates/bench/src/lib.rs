@@ -219,6 +219,48 @@ pub fn facts(group: &str) -> Vec<Fact> {
                 });
             }
         }
+        for (tombstones, compacted) in [(0, false), (10, false), (1_000, false), (1_000, true)] {
+            let figures = strata_engine::bench::range_scan_figures(7, tombstones, 200, compacted);
+            let when = if compacted { ", compacted" } else { ", in L0" };
+            for (what, value, unit) in [
+                ("GETs per scan", figures.gets_per_scan, "GETs"),
+                ("data blocks per scan", figures.blocks_per_scan, "blocks"),
+                ("live keys per scan", figures.keys_per_scan, "keys"),
+                ("scan p50", figures.p50_ms, "ms"),
+                ("scan p99", figures.p99_ms, "ms"),
+            ] {
+                facts.push(Fact {
+                    group: "engine",
+                    name: format!(
+                        "scan of 500 keys over 20k, {tombstones} range tombstones{when}: {what}"
+                    ),
+                    value,
+                    unit,
+                });
+            }
+        }
+        for style in [
+            strata_engine::CompactionStyle::size_tiered(),
+            strata_engine::CompactionStyle::leveled(256 * 1024),
+        ] {
+            for ttl in [None, Some(60)] {
+                let samples =
+                    strata_engine::bench::ttl_space_figures(style.clone(), 11, 300, ttl, 60);
+                let label = ttl.map_or("no TTL".to_string(), |t| format!("TTL {t} s"));
+                for sample in samples {
+                    facts.push(Fact {
+                        group: "engine",
+                        name: format!(
+                            "{}: SST bytes at {} s, 200 puts/s of 100 B, {label}",
+                            style.name(),
+                            sample.seconds
+                        ),
+                        value: sample.sst_bytes as f64 / 1024.0,
+                        unit: "KiB",
+                    });
+                }
+            }
+        }
         let hedging = strata_engine::bench::hedging_figures(5, 2_000);
         for (what, value, unit) in [
             ("read p99 without hedging", hedging.p99_ms_unhedged, "ms"),

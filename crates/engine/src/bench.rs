@@ -532,6 +532,195 @@ pub fn hedging_figures(seed: u64, reads: u64) -> HedgingFigures {
     }
 }
 
+/// What scans over a key range cost with a number of range tombstones over the data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RangeScanFigures {
+    pub range_tombstones: u64,
+    /// Whether the tombstones were compacted into the data (then the covered keys are gone)
+    /// or still sit in L0 above it.
+    pub compacted: bool,
+    pub scans: u64,
+    /// Live keys a scan returned, on average.
+    pub keys_per_scan: f64,
+    /// Store GETs (SST metadata and blocks) per scan, and data blocks per scan.
+    pub gets_per_scan: f64,
+    pub blocks_per_scan: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// The key of entry `i` in the range-scan and expiry workloads: ordered, so that a scan over
+/// a key range reads consecutive entries.
+fn ordered_key(i: u64) -> Vec<u8> {
+    format!("key{i:010}").into_bytes()
+}
+
+/// 20,000 keys of 100-byte values compacted into one run (L1) on S3 Standard (no block
+/// cache), then `range_tombstones` range deletes of two keys each spread evenly over the key
+/// space and flushed to L0; then `scans` scans of 500 consecutive keys at random places:
+/// before the tombstones are compacted, and (`compact`) after.
+pub fn range_scan_figures(
+    seed: u64,
+    range_tombstones: u64,
+    scans: u64,
+    compact: bool,
+) -> RangeScanFigures {
+    const KEYS: u64 = 20_000;
+    const SPAN: u64 = 500;
+    let sim = Sim::new(seed);
+    let store = SimStore::new(sim.handle(), SimStoreConfig::s3_standard());
+    let runtime: RuntimeRef = Rc::new(sim.handle());
+    let options = DbOptions {
+        memtable_bytes: 256 * 1024,
+        block_cache_bytes: 0,
+        gc_interval: SimDuration::ZERO,
+        // Every flush compacts (an L0 trigger of 1) into L1, which is large enough for all of
+        // the data, so it sits in one run below L0 and `compact` merges the tombstones' SST
+        // into that run.
+        compaction: CompactionOptions {
+            style: CompactionStyle::Leveled {
+                l0_trigger: 1,
+                level_base_bytes: 64 * 1024 * 1024,
+                level_ratio: 10.0,
+                max_levels: 6,
+            },
+            target_sst_bytes: 256 * 1024,
+        },
+        ..DbOptions::default()
+    };
+    let port = Rc::new(store) as Rc<dyn ObjectStore>;
+    let clock = runtime.clone();
+    sim.block_on(async move {
+        let db = Db::open(runtime, port, "bench", options).await?;
+        let value = value_buffer(100);
+        for i in 0..KEYS {
+            db.put(ordered_key(i), &value, WriteOptions::NO_AWAIT)
+                .await?;
+        }
+        db.flush_memtables().await?;
+        db.compact_until_idle().await?;
+        let stride = KEYS / range_tombstones.max(1);
+        for t in 0..range_tombstones {
+            let start = t * stride + stride / 2;
+            db.delete_range(
+                ordered_key(start).as_slice()..ordered_key(start + 2).as_slice(),
+                WriteOptions::NO_AWAIT,
+            )
+            .await?;
+        }
+        // The flush wakes the background compactor; take the tombstones' SST out of its
+        // way when they are to stay in L0.
+        if !compact {
+            db.set_compaction_style(CompactionStyle::None)?;
+        }
+        db.flush_memtables().await?;
+        if compact {
+            db.compact_until_idle().await?;
+        }
+        let mut rng = SimRng::seed_from_u64(seed ^ 0x5CA4);
+        let before = db.state().counters;
+        let mut latencies = Vec::with_capacity(scans as usize);
+        let mut keys = 0u64;
+        for _ in 0..scans {
+            let first = rng.below(KEYS - SPAN);
+            let started = clock.now();
+            let (start, end) = (ordered_key(first), ordered_key(first + SPAN));
+            let found = db
+                .scan(start.as_slice()..end.as_slice())?
+                .collect(usize::MAX)
+                .await?;
+            keys += found.len() as u64;
+            latencies.push(clock.now().saturating_since(started).as_nanos());
+        }
+        let after = db.state().counters;
+        latencies.sort_unstable();
+        let per_scan = |n: u64| n as f64 / scans.max(1) as f64;
+        Ok::<_, crate::Error>(RangeScanFigures {
+            range_tombstones,
+            compacted: compact,
+            scans,
+            keys_per_scan: per_scan(keys),
+            gets_per_scan: per_scan(after.scan_gets - before.scan_gets),
+            blocks_per_scan: per_scan(after.block_fetches - before.block_fetches),
+            p50_ms: quantile_ms(&latencies, 0.5),
+            p99_ms: quantile_ms(&latencies, 0.99),
+        })
+    })
+    .expect("the benchmark simulation finishes")
+    .expect("the workload runs on a fault-free store")
+}
+
+/// One sample of the expiry workload: what the bucket holds at a simulated instant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpaceSample {
+    pub seconds: u64,
+    /// Bytes of every object in the bucket (SSTs, WAL, manifests).
+    pub bucket_bytes: u64,
+    /// Bytes of the SSTs the manifest lists.
+    pub sst_bytes: u64,
+    /// Expired entries compaction has dropped so far, and the bytes that freed.
+    pub expired_entries_dropped: u64,
+    pub expired_bytes_dropped: u64,
+}
+
+/// Space reclaimed by expiry over time under one compaction style: 200 puts a second of
+/// 100-byte values under fresh keys for `seconds` of simulated time, each with a time-to-live
+/// of `ttl_secs` (`None`: no expiry, the baseline), on S3 Standard with GC every 5 s; the
+/// bucket sampled every `sample_secs`.
+pub fn ttl_space_figures(
+    style: CompactionStyle,
+    seed: u64,
+    seconds: u64,
+    ttl_secs: Option<u64>,
+    sample_secs: u64,
+) -> Vec<SpaceSample> {
+    let sim = Sim::new(seed);
+    let store = SimStore::new(sim.handle(), SimStoreConfig::s3_standard());
+    let meter = store.clone();
+    let runtime: RuntimeRef = Rc::new(sim.handle());
+    let options = DbOptions {
+        memtable_bytes: 64 * 1024,
+        gc_interval: SimDuration::from_secs(5),
+        gc_min_age: SimDuration::from_secs(10),
+        compaction: CompactionOptions {
+            style,
+            target_sst_bytes: 64 * 1024,
+        },
+        ..DbOptions::default()
+    };
+    let port = Rc::new(store) as Rc<dyn ObjectStore>;
+    let handle = sim.handle();
+    sim.block_on(async move {
+        let db = Db::open(runtime, port, "bench", options).await?;
+        let value = value_buffer(100);
+        let mut write_options = WriteOptions::NO_AWAIT;
+        if let Some(ttl) = ttl_secs {
+            write_options = write_options.with_ttl(SimDuration::from_secs(ttl));
+        }
+        let mut samples = Vec::new();
+        let writes_per_sample = 200 * sample_secs;
+        let mut i = 0u64;
+        for sample in 1..=seconds / sample_secs.max(1) {
+            for _ in 0..writes_per_sample {
+                db.put(ordered_key(i), &value, write_options).await?;
+                i += 1;
+                handle.sleep(SimDuration::from_millis(5)).await;
+            }
+            let state = db.state();
+            samples.push(SpaceSample {
+                seconds: sample * sample_secs,
+                bucket_bytes: meter.bytes_stored(),
+                sst_bytes: state.amplification.stored_sst_bytes,
+                expired_entries_dropped: state.counters.expired_entries_dropped,
+                expired_bytes_dropped: state.counters.expired_bytes_dropped,
+            });
+        }
+        Ok::<_, crate::Error>(samples)
+    })
+    .expect("the benchmark simulation finishes")
+    .expect("the workload runs on a fault-free store")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -553,6 +742,33 @@ mod tests {
         assert!(loaded.scan_all() >= 2_000);
         assert!(gets_random(2, 500, 50, false) > 0);
         assert!(scan_keys(2, 500) >= 500);
+    }
+
+    #[test]
+    fn range_tombstones_hide_keys_from_scans_and_compaction_reclaims_them() {
+        let none = range_scan_figures(1, 0, 20, false);
+        let many = range_scan_figures(1, 1_000, 20, false);
+        let compacted = range_scan_figures(1, 1_000, 20, true);
+        assert!(none.keys_per_scan > many.keys_per_scan, "{none:?} {many:?}");
+        assert_eq!(many.keys_per_scan, compacted.keys_per_scan);
+        assert!(
+            compacted.blocks_per_scan < many.blocks_per_scan,
+            "{compacted:?} {many:?}"
+        );
+    }
+
+    #[test]
+    fn expiry_stops_the_bucket_growing() {
+        let style = CompactionStyle::size_tiered();
+        let with_ttl = ttl_space_figures(style.clone(), 2, 120, Some(20), 30);
+        let without = ttl_space_figures(style, 2, 120, None, 30);
+        let (last_ttl, last_plain) = (with_ttl.last().unwrap(), without.last().unwrap());
+        assert!(last_ttl.expired_entries_dropped > 0, "{with_ttl:?}");
+        assert!(
+            last_ttl.sst_bytes < last_plain.sst_bytes,
+            "{with_ttl:?} {without:?}"
+        );
+        assert_eq!(last_plain.expired_entries_dropped, 0);
     }
 
     #[test]

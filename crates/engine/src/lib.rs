@@ -12,6 +12,9 @@
 //! let mut batch = WriteBatch::new();
 //! batch.put(b"a", b"1").delete(b"user:2");
 //! db.write(&batch, WriteOptions::DURABLE).await?;               // atomic
+//! db.delete_range("user:".."user;", WriteOptions::DURABLE).await?; // one range tombstone
+//! let ttl = WriteOptions::DURABLE.with_ttl(SimDuration::from_secs(60));
+//! db.put(b"session:9", b"token", ttl).await?;                   // reads as deleted in 60 s
 //! let mut scan = db.scan(b"a".as_slice()..b"v".as_slice())?;   // ordered async iterator
 //! while let Some((key, value)) = scan.next().await? { /* … */ }
 //! let snapshot = db.snapshot()?;                                // repeatable reads
@@ -20,7 +23,7 @@
 //! ```
 //! Every call returns `Result<_, Error>`; branch on [`Error::kind`]: `Fenced`, `Unavailable`,
 //! `Invalid`, `Corrupt` or `Closed`. Keys are 1 to [`MAX_KEY_BYTES`] bytes, values at most
-//! [`MAX_VALUE_BYTES`]. `Db::state()` returns a serde snapshot for the UI, `Db::crash()`
+//! [`MAX_VALUE_BYTES`], a time-to-live at most [`MAX_TTL`] (on the engine's simulated clock). `Db::state()` returns a serde snapshot for the UI, `Db::crash()`
 //! simulates a process crash, and [`bench`](mod@bench) holds workload functions for the benchmarks.
 //!
 //! The engine is async Rust over two ports: `strata_sim::RuntimeRef` (clock, sleep, spawn,
