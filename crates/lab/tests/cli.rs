@@ -399,6 +399,7 @@ fn run_against_a_real_directory_store() {
     assert_eq!(rows.len(), 2, "{summary}");
     for row in rows {
         assert_eq!(row["lost_durable"], 0, "{row}");
+        assert_eq!(row["resurrected"], 0, "{row}");
         assert!(
             row["operations"]["put"]["ok"].as_u64().unwrap() > 5,
             "{row}"

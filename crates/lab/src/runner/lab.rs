@@ -427,7 +427,7 @@ impl Lab {
             return Vec::new();
         }
         summaries(
-            &self.world.path,
+            &self.world,
             &self.metrics.borrow(),
             &self.tenants,
             &self.store.stats().by_prefix,

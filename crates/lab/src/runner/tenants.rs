@@ -138,6 +138,9 @@ pub struct TenantSummary {
     pub read_latency: LatencyPercentiles,
     /// Acknowledged-durable writes the end-of-run check found missing (must be 0).
     pub lost_durable: u64,
+    /// Read-backs that showed a deleted or expired value (must be 0).
+    #[serde(default)]
+    pub resurrected: u64,
     /// The store's figures for its prefixes together; `store_p99_ms` is the worst prefix's.
     pub requests: u64,
     pub throttled: u64,
@@ -189,11 +192,12 @@ fn prefix_row(prefix: &str, stats: &RequestStats) -> PrefixSummary {
 /// The row of the scenario's own database (figures from the run's metrics) and of each
 /// tenant (from its tallies), each with its prefixes' store figures.
 pub(super) fn summaries(
-    own_path: &str,
+    own: &World,
     metrics: &Metrics,
     tenants: &[Tenant],
     by_prefix: &BTreeMap<String, RequestStats>,
 ) -> Vec<TenantSummary> {
+    let own_path = own.path.as_str();
     let own_prefix = own_path.split('/').next().unwrap_or(own_path);
     let mut rows = vec![row(
         own_path.to_string(),
@@ -201,13 +205,13 @@ pub(super) fn summaries(
         metrics.ops.clone(),
         LatencyPercentiles::from_nanos(&metrics.write_latency_nanos),
         LatencyPercentiles::from_nanos(&metrics.read_latency_nanos),
-        metrics.lost_durable_writes,
+        (metrics.lost_durable_writes, own.findings.resurrected.get()),
         prefix_rows(by_prefix, own_prefix),
     )];
     for tenant in tenants {
         let mut ops: BTreeMap<String, OpCounts> = BTreeMap::new();
         let (mut writes, mut reads) = (Histogram::new(), Histogram::new());
-        let mut lost = 0;
+        let (mut lost, mut resurrected) = (0, 0);
         let mut prefixes = Vec::new();
         for (path, world) in &tenant.worlds {
             let tally = world.tenant_tally().borrow();
@@ -219,6 +223,7 @@ pub(super) fn summaries(
             writes.merge(&tally.write_latency_nanos);
             reads.merge(&tally.read_latency_nanos);
             lost += tally.lost_durable;
+            resurrected += world.findings.resurrected.get();
             prefixes.extend(prefix_rows(by_prefix, path));
         }
         rows.push(row(
@@ -227,7 +232,7 @@ pub(super) fn summaries(
             ops,
             LatencyPercentiles::from_nanos(&writes),
             LatencyPercentiles::from_nanos(&reads),
-            lost,
+            (lost, resurrected),
             prefixes,
         ));
     }
@@ -240,7 +245,7 @@ fn row(
     operations: BTreeMap<String, OpCounts>,
     write_latency: LatencyPercentiles,
     read_latency: LatencyPercentiles,
-    lost_durable: u64,
+    (lost_durable, resurrected): (u64, u64),
     prefixes: Vec<PrefixSummary>,
 ) -> TenantSummary {
     TenantSummary {
@@ -250,6 +255,7 @@ fn row(
         write_latency,
         read_latency,
         lost_durable,
+        resurrected,
         requests: prefixes.iter().map(|p| p.requests).sum(),
         throttled: prefixes.iter().map(|p| p.throttled).sum(),
         bytes: prefixes.iter().map(|p| p.bytes).sum(),
@@ -322,6 +328,6 @@ pub(super) fn with_tenants(
     summary.trace_events = events;
     summary.simulated_ms = at.as_millis_f64();
     summary.finished = own.finished.get().is_some() && all_finished(tenants);
-    summary.tenants = summaries(&own.path, metrics, tenants, by_prefix);
+    summary.tenants = summaries(own, metrics, tenants, by_prefix);
     summary
 }
