@@ -88,7 +88,7 @@ fn fault_index(kind: FaultKind) -> usize {
 pub struct Metrics {
     /// Client operations by kind (`put`, `delete`, `get`, `scan`, `batch`).
     pub ops: BTreeMap<String, OpCounts>,
-    /// Write operations (put, delete, batch) acknowledged to the client.
+    /// Write operations (put, delete, batch, delete_range) acknowledged to the client.
     pub writes_acknowledged: u64,
     /// Of those, acknowledged only once durable (await-durable).
     pub writes_acknowledged_durable: u64,
@@ -98,7 +98,7 @@ pub struct Metrics {
     pub user_bytes_written: u64,
     /// User bytes returned by gets and scans.
     pub user_bytes_read: u64,
-    /// Client latency of acknowledged writes (put, delete, batch), nanoseconds.
+    /// Client latency of acknowledged writes (put, delete, batch, delete_range), nanoseconds.
     pub write_latency_nanos: Histogram,
     /// Client latency of successful gets, nanoseconds.
     pub read_latency_nanos: Histogram,

@@ -170,7 +170,7 @@ fn fault_name(kind: strata_sim::FaultKind) -> String {
 /// Writes, as the client saw them and as the durability check found them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WriteSummary {
-    /// Write operations (put, delete, batch) acknowledged.
+    /// Write operations (put, delete, batch, delete_range) acknowledged.
     pub acknowledged: u64,
     /// Of those, acknowledged only once durable (await-durable).
     pub acknowledged_durable: u64,

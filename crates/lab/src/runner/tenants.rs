@@ -133,7 +133,7 @@ pub struct TenantSummary {
     pub own: bool,
     /// Client operations by kind.
     pub operations: BTreeMap<String, OpCounts>,
-    /// Client latency: writes (put, delete, batch) and reads (get, scan).
+    /// Client latency: writes (put, delete, batch, delete_range) and reads (get, scan).
     pub write_latency: LatencyPercentiles,
     pub read_latency: LatencyPercentiles,
     /// Acknowledged-durable writes the end-of-run check found missing (must be 0).
