@@ -397,11 +397,18 @@ mod tests {
     fn the_hash_of_a_fixed_run_is_golden() {
         // One event of every kind; the same on every target. A change to the encoding changes
         // it, and with it every golden trace hash.
+        // Kinds added later are left out of the first hash, which stays what it was; the
+        // second covers them.
         let mut trace = Trace::default();
-        for (i, kind) in every_kind().into_iter().enumerate() {
+        let kinds = every_kind();
+        let before_expired_dropped = kinds.len() - 1;
+        for (i, kind) in kinds.into_iter().enumerate() {
+            if i == before_expired_dropped {
+                assert_eq!(trace.hash_hex(), "362c52c5c9f356c0");
+            }
             trace.record(SimTime::from_nanos(i as u64 * 1000), kind);
         }
-        assert_eq!(trace.hash_hex(), "362c52c5c9f356c0");
+        assert_eq!(trace.hash_hex(), "2aa81a3c08ffaa0d");
     }
 
     #[test]
