@@ -5,14 +5,16 @@
 //! spent (the [`Pacer`] steers it from the frame intervals, so frames stay on time); when the
 //! simulation cannot keep up, the effective speed shown drops below the requested one instead
 //! of the page stuttering. The same loop runs rebuilds (scrubbing, fault injection,
-//! recommender changes), "run to the end" and a chapter's run to its next beat in bounded
-//! slices, with a progress bar. The views
+//! recommender changes), "run to the end", "go to" a moment ahead and a chapter's run to its
+//! next beat in bounded slices, with a progress bar; a chapter's beat counter follows plain
+//! Play and "go to" past a beat's stop. The views
 //! are redrawn at most every [`REDRAW_INTERVAL_MS`]; the frames in between only simulate.
 //!
 //! The effect that owns the frame handle cancels it when it is torn down, so the loop runs
 //! exactly while the page plays, runs to the end or rebuilds.
 
 use super::chapter::{self, SharedChapters};
+use super::go_to::{self, GoTo};
 use super::{error, info, wall_ms, Action, SharedSession, UiState};
 use crate::chapter_play::{self, BeatStop};
 use crate::format;
@@ -43,6 +45,8 @@ enum Mode {
     ToEnd,
     /// As fast as the budget allows, to a chapter beat's stop.
     Beat(BeatStop),
+    /// As fast as the budget allows, to a moment ahead.
+    GoTo(GoTo),
 }
 
 /// What one frame did: simulated time gained (while playing) and wall time spent on it.
@@ -66,12 +70,14 @@ fn run_frame(
         loop {
             match session.work(SLICE_EVENTS * 4) {
                 Ok(true) => {
+                    chapter::rebuilt(&session, chapters, dispatcher);
                     dispatcher.dispatch(Action::Rebuilding(false));
                     break;
                 }
                 Ok(false) => {}
                 Err(e) => {
                     session.cancel_rebuild();
+                    chapter::rebuild_cancelled(chapters);
                     dispatcher.dispatch(Action::Rebuilding(false));
                     dispatcher.dispatch(error(format!("Re-simulating stopped: {e}")));
                     break;
@@ -101,6 +107,36 @@ fn run_frame(
                     break;
                 }
             },
+            Mode::GoTo(go) => {
+                loop {
+                    match go_to::forward(&mut session, go.to, SLICE_EVENTS) {
+                        Ok(true) => {
+                            dispatcher.dispatch(Action::GoTo(None));
+                            let text = if session.now() >= go.to {
+                                format!("Simulated forward to {}.", format::sim_time(session.now()))
+                            } else {
+                                format!(
+                                    "The run finished at {}, before {}.",
+                                    format::sim_time(session.now()),
+                                    format::sim_time(go.to)
+                                )
+                            };
+                            dispatcher.dispatch(info(text));
+                            break;
+                        }
+                        Ok(false) => {}
+                        Err(e) => {
+                            dispatcher.dispatch(Action::GoTo(None));
+                            dispatcher.dispatch(error(format!("The simulation stopped: {e}")));
+                            break;
+                        }
+                    }
+                    if wall_ms() - start > budget_ms {
+                        break;
+                    }
+                }
+                chapter::played(&session, chapters, dispatcher);
+            }
             Mode::ToEnd => loop {
                 if session.lab().finished() {
                     dispatcher.dispatch(Action::ToEnd(false));
@@ -164,6 +200,7 @@ fn run_frame(
                     }
                 }
                 played = Some(session.now().saturating_since(before).as_millis_f64());
+                chapter::played(&session, chapters, dispatcher);
                 if session.lab().finished() {
                     dispatcher.dispatch(Action::Pause);
                     dispatcher.dispatch(info(format!(
@@ -295,6 +332,8 @@ pub fn use_frame_loop(
     let chapters = chapters.clone();
     let mode = if let Some(stop) = state.beat_run {
         Mode::Beat(stop)
+    } else if let Some(go) = state.go_to {
+        Mode::GoTo(go)
     } else if state.to_end {
         Mode::ToEnd
     } else if state.playing {
@@ -304,7 +343,11 @@ pub fn use_frame_loop(
     } else {
         Mode::Idle
     };
-    let running = state.playing || state.to_end || state.rebuilding || state.beat_run.is_some();
+    let running = state.playing
+        || state.to_end
+        || state.rebuilding
+        || state.beat_run.is_some()
+        || state.go_to.is_some();
     use_effect_with((running, mode), move |(running, mode)| {
         let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
         if *running {
