@@ -8,6 +8,7 @@
 // In presenter mode with a chapter instead (its own scenario, at 1920×1080, played at 10× from
 // its first beat, the beat's figure on show):
 //   STRATA_BENCH_CHAPTER=compaction-debt node bench/frames.mjs 3
+// (STRATA_BENCH_PRESENT=0 measures the same chapter out of presenter mode, for comparison.)
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 const BASE_URL = process.env.STRATA_BASE_URL ?? 'http://127.0.0.1:8080/';
 const SECONDS = Number(process.argv[2] ?? 10);
 const CHAPTER = process.env.STRATA_BENCH_CHAPTER;
+const PRESENT = process.env.STRATA_BENCH_PRESENT !== '0';
 const root = process.env.STRATA_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const wasm = readFileSync(join(root, 'dist', 'strata_web_bg.wasm'));
 const js = readFileSync(join(root, 'dist', 'strata_web.js'));
@@ -60,13 +62,14 @@ await page.addInitScript(() => {
     document.addEventListener('DOMContentLoaded', () => observer.observe(document.body, { childList: true, subtree: true }));
   });
 });
-const tab = CHAPTER ? `chapter ${CHAPTER}, presenter mode` : (process.env.STRATA_BENCH_TAB ?? 'storage');
+const tab = CHAPTER ? `chapter ${CHAPTER}${PRESENT ? ', presenter mode' : ''}` : (process.env.STRATA_BENCH_TAB ?? 'storage');
 let firstFrameMs;
 if (CHAPTER) {
-  await page.goto(new URL(`#chapter=${CHAPTER}&present`, BASE_URL).toString());
+  await page.goto(new URL(`#chapter=${CHAPTER}${PRESENT ? '&present' : ''}`, BASE_URL).toString());
   firstFrameMs = await page.evaluate(() => window.__firstFrame);
   await page.locator('#chapter-title').waitFor({ timeout: 30000 });
   // The controls are hidden in presenter mode: the keys a presenter uses.
+  await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction(() => /^beat 1 /.test(document.querySelector('#beat-counter')?.textContent ?? ''),
     null, { timeout: 60000 });
