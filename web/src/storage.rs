@@ -655,7 +655,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                 { wal_figure(m) }
             </section>
             { tenants_panel(&m.tenants) }
-            <section class="panel" aria-label="request timeline">
+            <section class="panel" aria-label="request timeline" id="timeline">
                 <h2>{ format!("Object-store requests ({}, last {} s of simulated time)", m.preset, TIMELINE_WINDOW.as_secs_f64()) }</h2>
                 <Timeline requests={m.requests.clone()} window_start={m.window_start} window_end={m.now} />
             </section>

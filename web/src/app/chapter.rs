@@ -575,6 +575,28 @@ mod tests {
     }
 
     #[test]
+    fn every_figure_a_beat_may_name_is_an_element_of_a_view() {
+        // The views' sources: an element a beat outlines carries its id as a literal there.
+        let views = [
+            include_str!("../storage.rs"),
+            include_str!("../recommender.rs"),
+            include_str!("../tenants.rs"),
+        ]
+        .concat();
+        for figure in strata_lab::chapter::HIGHLIGHTS {
+            let ids: Vec<&str> = match elements_of(figure) {
+                [] => vec![figure],
+                ids => ids.to_vec(),
+            };
+            let found = ids.iter().any(|id| views.contains(&format!("\"{id}\"")));
+            assert!(
+                found,
+                "no element of a view has the id of {figure}: {ids:?}"
+            );
+        }
+    }
+
+    #[test]
     fn the_recommender_figures_are_figures_a_beat_may_name_and_have_elements() {
         for id in RECOMMENDER_FIGURES {
             assert!(strata_lab::chapter::HIGHLIGHTS.contains(id), "{id}");
