@@ -73,6 +73,8 @@ test('presenter mode from the address: the figure above the fold, keys move beat
 
     await page.keyboard.press('PageDown');
     await counterIs(page, `beat 2 of ${n}`);
+    await page.waitForFunction(() => document.querySelectorAll('.beat-highlight').length > 0);
+    await aboveTheFold(page, await page.evaluate(() => [...document.querySelectorAll('.beat-highlight')].map((e) => e.id)), 720);
     await page.keyboard.press('PageUp');
     await counterIs(page, `beat 1 of ${n}`);
     await page.waitForFunction(() => !document.querySelector('#progress'), null, { timeout: 30000 });
