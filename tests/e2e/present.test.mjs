@@ -3,7 +3,8 @@
 // its caption (or, without a chapter, the LSM tree) are above the fold at 1280×720 and at
 // 1920×1080; Space plays and pauses (the beat counter following Play), → / PageDown and ← / PageUp move between beats, F asks
 // for full screen without an error when refused, 1 and 2 open chapters 1 and 2 of the index,
-// Esc leaves the mode, and no key acts while a field has the focus.
+// Esc leaves the mode, and no key acts while a field has the focus. Every beat of every chapter
+// fits at 1280×720 in the mode.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPlayground, simSeconds, BASE_URL, ARTIFACTS } from './harness.mjs';
@@ -153,6 +154,32 @@ test('P enters presenter mode without a chapter, the LSM tree on show; a field k
     await page.keyboard.press('p');
     await page.waitForFunction(() => !document.body.hasAttribute('data-mode'));
     assert.ok(!page.url().includes('present'), page.url());
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});
+
+test('every beat of every chapter fits above the fold at 1280×720 in presenter mode', async () => {
+  const index = await fetchJson('chapters/index.json');
+  const session = await openPlayground('#present', { viewport: { width: 1280, height: 720 } });
+  try {
+    const { page } = session;
+    await page.waitForFunction(() => document.body.getAttribute('data-mode') === 'present');
+    for (const entry of index) {
+      const chapter = await fetchJson(`chapters/${entry.name}.json`);
+      await page.evaluate((name) => { window.location.hash = `#chapter=${name}&present`; }, entry.name);
+      await page.waitForFunction((t) => document.querySelector('#chapter-title')?.textContent === t, entry.title,
+        { timeout: 30000 });
+      const n = chapter.beats.length;
+      for (let k = 1; k <= n; k += 1) {
+        await page.keyboard.press('ArrowRight');
+        await counterIs(page, `beat ${k} of ${n}`, 90000);
+        const shown = await page.evaluate(() => [...document.querySelectorAll('.beat-highlight')].map((e) => e.id));
+        assert.ok(shown.length > 0, `${entry.name} beat ${k} points at a figure on show`);
+        await aboveTheFold(page, shown, 720);
+      }
+    }
     session.assertNoErrors();
   } finally {
     await session.close();
