@@ -476,7 +476,7 @@ pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
             let running = props.state.beat_run.is_some();
             let caption = match play.current() {
                 Some(beat) => beat.caption.clone(),
-                None => "Press → (or Next) to play to the first beat; ← goes back.".to_string(),
+                None => "Press → (or Next, or swipe left) to play to the first beat; ← (or a swipe right) goes back.".to_string(),
             };
             let status = if running {
                 format!("playing to beat {}…", play.beat() + 1)
