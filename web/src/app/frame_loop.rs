@@ -60,6 +60,7 @@ fn run_frame(
     chapters: &SharedChapters,
     dispatcher: &UseReducerDispatcher<UiState>,
     mode: Mode,
+    live_go_to: Option<GoTo>,
     wall_dt_ms: f64,
     budget_ms: f64,
 ) -> FrameWork {
@@ -107,6 +108,8 @@ fn run_frame(
                     break;
                 }
             },
+            // Cancelled since this frame was scheduled: the run stays where Cancel stopped it.
+            Mode::GoTo(go) if live_go_to != Some(go) => {}
             Mode::GoTo(go) => {
                 loop {
                     match go_to::forward(&mut session, go.to, SLICE_EVENTS) {
@@ -227,13 +230,21 @@ struct Redraw {
     played_wall_ms: f64,
 }
 
-/// What the frame loop steers its budget by: the pacer, and how long drawing takes.
+/// What the frame loop steers its budget by: the pacer, and how long drawing takes; and the
+/// run forward in progress as it is now (see [`LiveGoTo`]).
 #[derive(Clone)]
 struct Pacing {
     pacer: Rc<RefCell<Pacer>>,
     render_ms: Rc<RefCell<f64>>,
     redraw: Rc<RefCell<Redraw>>,
+    live_go_to: LiveGoTo,
 }
+
+/// The run forward ("go to") in progress, shared by the frame loop and *Cancel*. The loop's
+/// mode is fixed when its frames are scheduled, and a frame already requested may run after
+/// a cancel and before the page re-renders; Cancel clears this at once, so that frame leaves
+/// the run where Cancel stopped it, at a whole millisecond.
+pub type LiveGoTo = Rc<RefCell<Option<GoTo>>>;
 
 fn schedule_frame(
     slot: Rc<RefCell<Option<AnimationFrame>>>,
@@ -260,7 +271,16 @@ fn schedule_frame(
             pacer.budget_ms(if due { *pacing.render_ms.borrow() } else { 0.0 })
         };
         let dt = interval.clamp(0.0, MAX_FRAME_MS);
-        let work = run_frame(&session, &chapters, &dispatcher, mode, dt, budget_ms);
+        let live_go_to = *pacing.live_go_to.borrow();
+        let work = run_frame(
+            &session,
+            &chapters,
+            &dispatcher,
+            mode,
+            live_go_to,
+            dt,
+            budget_ms,
+        );
         pacing.pacer.borrow_mut().spent(budget_ms, work.work_ms);
         let mut redraw = pacing.redraw.borrow_mut();
         if let Some(sim_ms) = work.played_ms {
@@ -319,6 +339,7 @@ pub fn use_frame_loop(
     chapters: &SharedChapters,
     state: &UseReducerHandle<UiState>,
     render_ms: &Rc<RefCell<f64>>,
+    live_go_to: &LiveGoTo,
 ) {
     // The frame budget outlives play and pause, so what it learned about the display stays.
     let pacer = use_mut_ref(Pacer::default);
@@ -328,6 +349,7 @@ pub fn use_frame_loop(
         pacer,
         render_ms: render_ms.clone(),
         redraw: Rc::new(RefCell::new(Redraw::default())),
+        live_go_to: live_go_to.clone(),
     };
     let chapters = chapters.clone();
     let mode = if let Some(stop) = state.beat_run {
@@ -349,6 +371,10 @@ pub fn use_frame_loop(
         || state.beat_run.is_some()
         || state.go_to.is_some();
     use_effect_with((running, mode), move |(running, mode)| {
+        *pacing.live_go_to.borrow_mut() = match mode {
+            Mode::GoTo(go) => Some(*go),
+            _ => None,
+        };
         let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
         if *running {
             schedule_frame(

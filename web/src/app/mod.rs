@@ -268,7 +268,8 @@ pub fn app() -> Html {
     });
     let chapters = booted.chapters.clone();
     let render_ms = frame_loop::use_render_clock();
-    frame_loop::use_frame_loop(&session, &chapters, &state, &render_ms);
+    let live_go_to: frame_loop::LiveGoTo = use_mut_ref(|| None);
+    frame_loop::use_frame_loop(&session, &chapters, &state, &render_ms, &live_go_to);
     let on_open_numbered = {
         let (session, chapters, dispatcher) =
             (session.clone(), chapters.clone(), state.dispatcher());
@@ -331,8 +332,9 @@ pub fn app() -> Html {
     let on_cancel = {
         let (session, chapters, dispatcher) =
             (session.clone(), chapters.clone(), state.dispatcher());
-        let going = state.go_to.is_some();
+        let live_go_to = live_go_to.clone();
         Callback::from(move |()| {
+            let going = live_go_to.borrow_mut().take().is_some();
             let mut session = session.0.borrow_mut();
             if session.rebuilding() {
                 session.cancel_rebuild();
