@@ -94,8 +94,11 @@ test('Cancel stops a run forward where a run to that moment stops; the run goes 
     const seconds = await simSeconds(page);
     assert.ok(seconds > 0 && seconds < 300, `stopped at ${seconds} s`);
     assert.match(stopped.time, /^\d+\.\d{3} s$/, 'a whole millisecond');
-    assert.match(await page.locator('#message').textContent(), /Stopped at/);
-    const ms = Math.round(seconds * 1000);
+    // Where Cancel stopped the run, as it says: the time on show, with nothing run after it.
+    const said = (await page.locator('#message').textContent()).match(/Stopped at (\d+\.\d{3}) s/);
+    assert.ok(said, 'Cancel says where it stopped');
+    assert.equal(stopped.time, `${said[1]} s`, 'nothing ran after the cancel');
+    const ms = Math.round(Number(said[1]) * 1000);
     // A run to that moment: back to zero, then forward to it.
     await commit(page, '#goto-ms', 0);
     await waitIdle(page);
