@@ -147,6 +147,17 @@ test('P enters presenter mode without a chapter, the LSM tree on show; a field k
     await page.waitForTimeout(300);
     assert.equal(await simSeconds(page), paused, 'Space paused');
     await page.screenshot({ path: `${ARTIFACTS}/present-lsm-1280x720.png` });
+    // The share links keep the mode while it is on, as the address does.
+    await page.keyboard.press('p');
+    await page.waitForFunction(() => !document.body.hasAttribute('data-mode'));
+    await page.click('#tab-scenario');
+    assert.ok(!(await page.locator('#share-link').inputValue()).includes('present'));
+    await page.evaluate(() => document.activeElement.blur());
+    await page.keyboard.press('p');
+    await page.waitForFunction(() => document.body.getAttribute('data-mode') === 'present');
+    assert.ok((await page.locator('#share-link').inputValue()).endsWith('&present'));
+    assert.match(await page.locator('#moment-link').inputValue(), /&at=\d+&present$/);
+    assert.equal(await page.locator('#share-link').inputValue(), page.url());
     // The mode survives a reload: it is in the address.
     await page.reload();
     await page.locator('#play').waitFor({ state: 'attached' });
