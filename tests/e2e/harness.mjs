@@ -17,14 +17,16 @@ const FLAGS = [
   '--disable-dev-shm-usage',
 ];
 
-/** Launches Chromium and opens `path` (relative to the base URL). */
-export async function openPlayground(path = '') {
+/** Launches Chromium and opens `path` (relative to the base URL); `options` are Playwright's
+ * context options (a viewport, `hasTouch` for a phone), over the desktop defaults. */
+export async function openPlayground(path = '', options = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'strata-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: EXECUTABLE,
     headless: true,
     args: FLAGS,
     viewport: { width: 1400, height: 1000 },
+    ...options,
   });
   const page = context.pages()[0] ?? await context.newPage();
   const errors = [];

@@ -100,18 +100,28 @@ pub struct ChapterPlay {
     pub chapter: Chapter,
     /// Where each beat reached so far stopped; its length is the beat on show (0: the start).
     stops: Vec<Milestone>,
+    /// `next[k]`: where beat `k + 1` stops, decided when beat `k` was reached (0: the start),
+    /// so that an event stop counts from the beat's beginning however far the run has
+    /// played since. One longer than `stops` while a beat is left, as long after the last.
+    next: Vec<BeatStop>,
+    /// Going back to this beat: the re-simulation to its stop is under way.
+    going_back_to: Option<usize>,
 }
 
 impl ChapterPlay {
-    pub fn new(name: impl Into<String>, chapter: Chapter) -> Self {
+    /// The chapter before its first beat, with the run at `lab`'s start.
+    pub fn new(name: impl Into<String>, chapter: Chapter, lab: &Lab) -> Self {
         assert!(
             !chapter.beats.is_empty() && chapter.beats.len() <= MAX_BEATS,
             "a validated chapter has 1 to {MAX_BEATS} beats"
         );
+        let first = BeatStop::of(&chapter.beats[0], lab);
         ChapterPlay {
             name: name.into(),
             chapter,
             stops: Vec::new(),
+            next: vec![first],
+            going_back_to: None,
         }
     }
 
@@ -144,12 +154,9 @@ impl ChapterPlay {
         self.current().map_or(&[], |beat| beat.highlight.as_slice())
     }
 
-    /// Where the next beat stops, from the run at `lab`; `None` after the last beat.
-    pub fn next_stop(&self, lab: &Lab) -> Option<BeatStop> {
-        self.chapter
-            .beats
-            .get(self.beat())
-            .map(|beat| BeatStop::of(beat, lab))
+    /// Where the next beat stops; `None` after the last beat.
+    pub fn next_stop(&self) -> Option<BeatStop> {
+        self.next.get(self.beat()).copied()
     }
 
     /// The run at `lab` has reached the next beat's stop: that beat is on show.
@@ -169,13 +176,61 @@ impl ChapterPlay {
             "beats stop in the order of the run"
         );
         self.stops.push(milestone);
+        self.going_back_to = None;
+        if let Some(beat) = self.chapter.beats.get(self.beat()) {
+            self.next.push(BeatStop::of(beat, lab));
+        }
+        assert!(
+            self.next.len() == (self.stops.len() + 1).min(self.beat_count()),
+            "one stop decided for each beat begun"
+        );
     }
 
-    /// Goes back one beat. Returns where the run must be re-simulated to: `Some(None)` for the
-    /// start, `Some(Some(stop))` for the previous beat's stop, `None` at the start already.
+    /// Shows every beat whose stop the run at `lab` has passed (plain Play went by them).
+    /// Returns whether the beat on show changed.
+    pub fn follow(&mut self, lab: &Lab) -> bool {
+        let before = self.beat();
+        while let Some(stop) = self.next_stop() {
+            if !stop.reached(lab) {
+                break;
+            }
+            self.reached(lab);
+        }
+        self.beat() != before
+    }
+
+    /// Starts going back one beat. Returns where the run must be re-simulated to: `Some(None)`
+    /// for the start, `Some(Some(stop))` for the previous beat's stop, `None` at the start
+    /// already. The beat on show changes when the run gets there ([`ChapterPlay::rewound`]);
+    /// a re-simulation cancelled leaves it as it was.
     pub fn back(&mut self) -> Option<Option<Milestone>> {
-        self.stops.pop()?;
-        Some(self.stops.last().copied())
+        let previous = self.beat().checked_sub(1)?;
+        self.going_back_to = Some(previous);
+        Some(previous.checked_sub(1).map(|index| self.stops[index]))
+    }
+
+    /// The run has been re-simulated (or restarted) to `lab`'s moment: a beat being gone back
+    /// to is on show, and no beat whose stop lies ahead of the run stays on show.
+    pub fn rewound(&mut self, lab: &Lab) {
+        let mut keep = self.going_back_to.take().unwrap_or(self.beat());
+        while keep > 0 {
+            let stop = self.stops[keep - 1];
+            if stop.events <= lab.events_processed() && stop.at <= lab.now() {
+                break;
+            }
+            keep -= 1;
+        }
+        self.stops.truncate(keep);
+        self.next.truncate(keep + 1);
+        assert!(
+            self.next.len() == (self.stops.len() + 1).min(self.beat_count()),
+            "the next beat's stop is kept for the beat on show"
+        );
+    }
+
+    /// A re-simulation was cancelled: the run, and the beat on show, stay as they were.
+    pub fn cancelled(&mut self) {
+        self.going_back_to = None;
     }
 }
 
@@ -301,12 +356,12 @@ mod tests {
             Some(chapter.verify().unwrap().beat_times)
         };
         let mut session = Session::new(chapter.scenario.clone()).unwrap();
-        let mut play = ChapterPlay::new("test", chapter);
+        let mut play = ChapterPlay::new("test", chapter, session.lab());
         assert_eq!(
             play.counter(),
             format!("before beat 1 of {}", play.beat_count())
         );
-        while let Some(stop) = play.next_stop(session.lab()) {
+        while let Some(stop) = play.next_stop() {
             while !play_toward(&mut session, stop, 25).unwrap() {}
             play.reached(session.lab());
             assert_eq!(
@@ -361,25 +416,100 @@ mod tests {
         assert_eq!(at, BeatStop::At(SimTime::from_millis(4000)));
     }
 
-    #[test]
-    fn going_back_returns_to_the_previous_stop_exactly() {
-        let (mut play, session) = walk(NOISY);
-        let last = play.beat_count();
-        let previous = play.back().expect("a beat to go back from");
-        assert_eq!(play.beat(), last - 1);
-        let milestone = previous.expect("not the start");
-        // Re-simulating to the milestone gives the run as it was at that stop.
+    /// Re-simulates `session`'s scenario to `milestone` in a fresh session.
+    fn replayed(session: &Session, milestone: Milestone) -> Session {
         let mut again = Session::new(session.scenario().clone()).unwrap();
         again
             .begin_rebuild(session.scenario().clone(), milestone)
             .unwrap();
         again.finish_rebuild().unwrap();
+        again
+    }
+
+    #[test]
+    fn going_back_returns_to_the_previous_stop_exactly() {
+        let (mut play, session) = walk(NOISY);
+        let last = play.beat_count();
+        let previous = play.back().expect("a beat to go back from");
+        assert_eq!(
+            play.beat(),
+            last,
+            "the beat changes when the run gets there"
+        );
+        let milestone = previous.expect("not the start");
+        // Re-simulating to the milestone gives the run as it was at that stop.
+        let again = replayed(&session, milestone);
         assert_eq!(again.now(), milestone.at);
         assert_eq!(again.lab().events_processed(), milestone.events);
-        while play.back().is_some() {}
+        play.rewound(again.lab());
+        assert_eq!(play.beat(), last - 1);
+        assert!(play.next_stop().is_some());
+        let start = Session::new(session.scenario().clone()).unwrap();
+        while play.back().is_some() {
+            play.rewound(start.lab());
+        }
         assert_eq!(play.beat(), 0);
         assert_eq!(play.back(), None, "nothing before the start");
         assert!(play.highlight().is_empty());
+    }
+
+    #[test]
+    fn a_cancelled_way_back_keeps_the_beat_the_run_is_at() {
+        let (mut play, session) = walk(ZOMBIE);
+        let last = play.beat();
+        assert!(play.back().is_some());
+        play.cancelled();
+        // The run stayed at the last beat's stop; nothing there is ahead of it.
+        play.rewound(session.lab());
+        assert_eq!(play.beat(), last);
+    }
+
+    #[test]
+    fn plain_play_shows_the_beats_it_passes_as_next_would() {
+        let chapter = parse_chapter("zombie", ZOMBIE).unwrap();
+        let mut by_next = Session::new(chapter.scenario.clone()).unwrap();
+        let mut with_next = ChapterPlay::new("zombie", chapter.clone(), by_next.lab());
+        let stop = with_next.next_stop().unwrap();
+        while !play_toward(&mut by_next, stop, 25).unwrap() {}
+        with_next.reached(by_next.lab());
+
+        // Play by slices of simulated time, as the page's frames do, past the first stop.
+        let mut by_play = Session::new(chapter.scenario.clone()).unwrap();
+        let mut with_play = ChapterPlay::new("zombie", chapter, by_play.lab());
+        assert!(!with_play.follow(by_play.lab()));
+        let mut changed = false;
+        while by_play.now() < by_next.now() {
+            by_play
+                .advance(strata_sim::SimDuration::from_millis(7), 25)
+                .unwrap();
+            changed |= with_play.follow(by_play.lab());
+        }
+        assert!(changed, "the counter moved on while playing");
+        assert_eq!(with_play.beat(), 1);
+        assert_eq!(with_play.counter(), with_next.counter());
+        assert_eq!(with_play.current(), with_next.current());
+    }
+
+    #[test]
+    fn scrubbing_back_before_a_stop_takes_its_beat_off_show() {
+        let (mut play, session) = walk(ZOMBIE);
+        assert!(play.beat() >= 2);
+        let first = play.stops[0];
+        let before_first = replayed(&session, Milestone::time(first.at));
+        // One millisecond before beat 1's stop: back to the start.
+        let early = Milestone::time(SimTime::from_nanos(
+            first.at.as_nanos().saturating_sub(1_000_000),
+        ));
+        let earlier = replayed(&session, early);
+        play.rewound(before_first.lab());
+        assert!(play.beat() >= 1, "beat 1's stop is not ahead of the run");
+        play.rewound(earlier.lab());
+        assert_eq!(play.beat(), 0);
+        assert_eq!(
+            play.next_stop(),
+            Some(BeatStop::At(SimTime::from_millis(4000))),
+            "beat 1 is next again"
+        );
     }
 
     #[test]

@@ -653,8 +653,10 @@ fn wal_figure(model: &StorageModel) -> Html {
     }
 }
 
-fn writer_line(model: &StorageModel) -> Html {
-    let (class, text) = match (&model.writer, &model.db) {
+/// The writer's badge: its class and text. Before the first open the writer's slot is empty,
+/// as after a crash, but it is opening, not down.
+fn writer_badge(model: &StorageModel) -> (&'static str, String) {
+    match (&model.writer, &model.db) {
         (WriterStatus::Up, Some(db)) => (
             "up",
             format!(
@@ -663,7 +665,7 @@ fn writer_line(model: &StorageModel) -> Html {
             ),
         ),
         (WriterStatus::Up, None) => ("up", "writer up".to_string()),
-        (WriterStatus::Opening, _) if model.writers_opened == 0 => (
+        (WriterStatus::Opening | WriterStatus::Down, _) if model.writers_opened == 0 => (
             "opening",
             "writer opening (first open: reading the manifest)".to_string(),
         ),
@@ -672,7 +674,11 @@ fn writer_line(model: &StorageModel) -> Html {
             "writer opening (recovery in progress)".to_string(),
         ),
         (WriterStatus::Down, _) => ("down", "writer down (crashed)".to_string()),
-    };
+    }
+}
+
+fn writer_line(model: &StorageModel) -> Html {
+    let (class, text) = writer_badge(model);
     let zombie = model.zombie.as_ref().map(|z| {
         let status = match z.status {
             DbStatus::Fenced => "fenced",
@@ -732,7 +738,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                 { wal_figure(m) }
             </section>
             { tenants_panel(&m.tenants) }
-            <section class="panel" aria-label="request timeline">
+            <section class="panel" aria-label="request timeline" id="timeline">
                 <h2>{ format!("Object-store requests ({}, last {} s of simulated time)", m.preset, TIMELINE_WINDOW.as_secs_f64()) }</h2>
                 <Timeline requests={m.requests.clone()} window_start={m.window_start} window_end={m.now} />
             </section>
@@ -787,6 +793,23 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn before_the_first_open_the_writer_is_opening_not_crashed() {
+        let mut session = Session::new(crate::link::default_scenario()).unwrap();
+        let model = StorageModel::from_session(&session);
+        assert_eq!(model.writers_opened, 0);
+        let (class, text) = writer_badge(&model);
+        assert_eq!(class, "opening", "{text}");
+        assert!(
+            text.contains("opening") && !text.contains("crashed"),
+            "{text}"
+        );
+        while session.lab().writers_opened() == 0 {
+            session.step().unwrap();
+        }
+        assert_eq!(writer_badge(&StorageModel::from_session(&session)).0, "up");
+    }
 
     #[test]
     fn keys_land_on_the_axis_in_order() {

@@ -5,6 +5,10 @@
 //     simulated seconds per wall second reached meanwhile.
 // Usage (after `cargo xtask dist` and `cargo xtask serve --skip-build --port 8095`):
 //   cd tests/e2e && STRATA_BASE_URL=http://127.0.0.1:8095/ node bench/frames.mjs [seconds]
+// In presenter mode with a chapter instead (its own scenario, at 1920×1080, played at 10× from
+// its first beat, the beat's figure on show):
+//   STRATA_BENCH_CHAPTER=compaction-debt node bench/frames.mjs 3
+// (STRATA_BENCH_PRESENT=0 measures the same chapter out of presenter mode, for comparison.)
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 
 const BASE_URL = process.env.STRATA_BASE_URL ?? 'http://127.0.0.1:8080/';
 const SECONDS = Number(process.argv[2] ?? 10);
+const CHAPTER = process.env.STRATA_BENCH_CHAPTER;
+const PRESENT = process.env.STRATA_BENCH_PRESENT !== '0';
 const root = process.env.STRATA_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const wasm = readFileSync(join(root, 'dist', 'strata_web_bg.wasm'));
 const js = readFileSync(join(root, 'dist', 'strata_web.js'));
@@ -41,7 +47,7 @@ const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir()
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  viewport: { width: 1400, height: 1000 },
+  viewport: CHAPTER ? { width: 1920, height: 1080 } : { width: 1400, height: 1000 },
 });
 const page = context.pages()[0] ?? await context.newPage();
 // Record when the play button first exists and the frame after it is painted.
@@ -56,13 +62,27 @@ await page.addInitScript(() => {
     document.addEventListener('DOMContentLoaded', () => observer.observe(document.body, { childList: true, subtree: true }));
   });
 });
-const tab = process.env.STRATA_BENCH_TAB ?? 'storage';
-await page.goto(new URL(`#s=v1.${base64url(JSON.stringify(scenario))}`, BASE_URL).toString());
-const firstFrameMs = await page.evaluate(() => window.__firstFrame);
-await page.locator(`#tab-${tab}`).click();
-await page.locator('#speed').fill('2'); // 100×
-await page.click('#play');
-await page.waitForTimeout(1000); // warm up
+const tab = CHAPTER ? `chapter ${CHAPTER}${PRESENT ? ', presenter mode' : ''}` : (process.env.STRATA_BENCH_TAB ?? 'storage');
+let firstFrameMs;
+if (CHAPTER) {
+  await page.goto(new URL(`#chapter=${CHAPTER}${PRESENT ? '&present' : ''}`, BASE_URL).toString());
+  firstFrameMs = await page.evaluate(() => window.__firstFrame);
+  await page.locator('#chapter-title').waitFor({ timeout: 30000 });
+  // The controls are hidden in presenter mode: the keys a presenter uses.
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => /^beat 1 /.test(document.querySelector('#beat-counter')?.textContent ?? ''),
+    null, { timeout: 60000 });
+  await page.keyboard.press(' ');
+  await page.waitForTimeout(300); // warm up
+} else {
+  await page.goto(new URL(`#s=v1.${base64url(JSON.stringify(scenario))}`, BASE_URL).toString());
+  firstFrameMs = await page.evaluate(() => window.__firstFrame);
+  await page.locator(`#tab-${tab}`).click();
+  await page.locator('#speed').fill('2'); // 100×
+  await page.click('#play');
+  await page.waitForTimeout(1000); // warm up
+}
 // Frame intervals from requestAnimationFrame timestamps for `seconds`, and the simulated
 // seconds gained meanwhile.
 async function sampleFrames(seconds) {
@@ -86,7 +106,7 @@ async function sampleFrames(seconds) {
 }
 const result = await sampleFrames(SECONDS);
 const isolated = await page.evaluate(() => window.crossOriginIsolated);
-await page.click('#play');
+if (CHAPTER) await page.keyboard.press(' '); else await page.click('#play');
 const events = await page.locator('#event-count').textContent();
 const frameWork = await page.locator('#frame-work').textContent();
 // The same page paused: the display's own frame intervals, as measured the same way.
@@ -107,7 +127,7 @@ const figures = {
   frame_ms_p50: Number(quantile(sorted, 0.5).toFixed(2)),
   frame_ms_p95: Number(quantile(sorted, 0.95).toFixed(2)),
   simulated_seconds_per_wall_second: Number(result.simPerWall.toFixed(2)),
-  simulated_ops_per_wall_second: Math.round(result.simPerWall * scenario.workload.rate_ops_per_sec),
+  simulated_ops_per_wall_second: CHAPTER ? undefined : Math.round(result.simPerWall * scenario.workload.rate_ops_per_sec),
   events_processed: Number(events),
   frame_split: frameWork,
   frames_over_17ms: sorted.filter((d) => d > 17.5).length,

@@ -8,11 +8,15 @@
 //! changes the scenario. [`open`] and [`follow`] decide all of this without the browser, so
 //! they are tested natively; the hooks only read and write the address.
 //!
+//! `&present` (see [`super::present`]) asks for presenter mode beside whatever else the
+//! address asks for; it is taken out before the rest is read.
+//!
 //! `#chapter=NAME` asks for a chapter instead: the page opens on its defaults, keeps the
 //! address, and [`super::chapter::open_chapter`] fetches the chapter and restarts on its
 //! scenario.
 
 use super::chapter::{self, OpenChapter, SharedChapters};
+use super::present;
 use super::{Action, Message, SharedSession};
 use crate::chapter_play;
 use crate::format;
@@ -169,13 +173,19 @@ pub fn follow(session: &mut Session, request: LinkRequest) -> Followed {
     }
 }
 
-/// The page's address: its fragment (`location.hash`) and query (`location.search`).
+/// The page's address: its fragment (`location.hash`, without `&present`) and query
+/// (`location.search`).
 fn location_parts() -> (String, String) {
     let location = gloo::utils::window().location();
     (
-        location.hash().unwrap_or_default(),
+        present::with_present(&location.hash().unwrap_or_default(), false),
         location.search().unwrap_or_default(),
     )
+}
+
+/// Whether the page's address asks for presenter mode.
+fn presenting_in_address() -> bool {
+    present::has_present(&gloo::utils::window().location().hash().unwrap_or_default())
 }
 
 /// The page's full address for `fragment` (for the share-link fields).
@@ -193,6 +203,8 @@ pub struct Booted {
     pub message: Option<Message>,
     pub kept_address: KeptAddress,
     pub chapters: SharedChapters,
+    /// The address asked for presenter mode.
+    pub presenting: bool,
 }
 
 /// Reads the address once, when the page mounts, and opens the session on it.
@@ -227,6 +239,7 @@ pub fn use_boot() -> Booted {
         message,
         kept_address,
         chapters: SharedChapters(chapters),
+        presenting: presenting_in_address(),
     }
 }
 
@@ -243,6 +256,7 @@ pub fn use_link_listener(
     let kept_address = kept_address.clone();
     use_effect_with((), move |_| {
         let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+            dispatcher.dispatch(Action::Present(presenting_in_address()));
             let (hash, search) = location_parts();
             if let Some(name) = chapter_play::requested(&hash) {
                 chapter::open_chapter(
@@ -304,12 +318,13 @@ pub fn use_chapter_at_boot(
 }
 
 /// Keeps the address bar in step with the scenario (`replaceState` fires no hash change),
-/// except that a refused link stays there until the scenario changes.
+/// except that a refused link stays there until the scenario changes; `&present` stays on
+/// while `presenting`.
 #[hook]
-pub fn use_address_bar(session: &SharedSession, kept_address: &KeptAddress) {
+pub fn use_address_bar(session: &SharedSession, kept_address: &KeptAddress, presenting: bool) {
     let fragment = link::fragment(session.0.borrow().scenario(), None);
     let kept_address = kept_address.clone();
-    use_effect_with(fragment, move |fragment| {
+    use_effect_with((fragment, presenting), move |(fragment, presenting)| {
         let mut kept = kept_address.borrow_mut();
         if kept.as_deref() == Some(fragment.as_str()) {
             return;
@@ -318,8 +333,9 @@ pub fn use_address_bar(session: &SharedSession, kept_address: &KeptAddress) {
         if let Ok(history) = gloo::utils::window().history() {
             // A browser that refuses the update leaves an older link in the address bar;
             // the share fields on the Scenario tab always hold the current one.
+            let address = present::with_present(fragment, *presenting);
             let _ =
-                history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(fragment));
+                history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
         }
     });
 }

@@ -204,7 +204,11 @@ pub fn open_chapter(
                 .map_err(|e| format!("The chapter “{name}”'s scenario could not start: {e}."))?;
             // The address keeps naming the chapter while its scenario is on show.
             *kept_address.borrow_mut() = Some(link::fragment(session.scenario(), None));
-            Ok(Box::new(ChapterPlay::new(name.clone(), chapter)))
+            Ok(Box::new(ChapterPlay::new(
+                name.clone(),
+                chapter,
+                session.lab(),
+            )))
         });
         match opened {
             Ok(play) => {
@@ -239,7 +243,7 @@ pub fn next_beat(
     if session.rebuilding() {
         return true;
     }
-    match play.next_stop(session.lab()) {
+    match play.next_stop() {
         Some(stop) => dispatcher.dispatch(Action::BeatRun(Some(stop))),
         None => dispatcher.dispatch(info("That was the chapter's last beat.")),
     }
@@ -266,21 +270,129 @@ pub fn previous_beat(
         dispatcher.dispatch(info("This is the chapter's start."));
         return true;
     };
-    if let Some(tab) = tab_for(play.highlight()) {
-        dispatcher.dispatch(Action::Tab(tab));
-    }
     let scenario = session.scenario().clone();
     let result = match target {
-        None => session.restart(scenario),
+        None => session.restart(scenario).map(|()| {
+            play.rewound(session.lab());
+            show_beat_tab(play, dispatcher);
+        }),
+        // The beat on show changes when the re-simulation gets there (see `rebuilt`).
         Some(milestone) => session.begin_rebuild(scenario, milestone).map(|()| {
             dispatcher.dispatch(Action::Rebuilding(true));
         }),
     };
     if let Err(e) = result {
+        play.cancelled();
         dispatcher.dispatch(error(format!("Going back a beat failed: {e}")));
     }
     dispatcher.dispatch(Action::Redraw);
     true
+}
+
+/// Shows the tab of what the beat on show points at.
+fn show_beat_tab(play: &ChapterPlay, dispatcher: &UseReducerDispatcher<UiState>) {
+    if let Some(tab) = tab_for(play.highlight()) {
+        dispatcher.dispatch(Action::Tab(tab));
+    }
+}
+
+/// Called by the frame loop when a re-simulation has finished: a beat being gone back to is
+/// on show, and no beat whose stop is ahead of the run (a scrub back) stays on show.
+pub fn rebuilt(
+    session: &crate::session::Session,
+    chapters: &SharedChapters,
+    dispatcher: &UseReducerDispatcher<UiState>,
+) {
+    if let OpenChapter::Ready(play) = &mut chapters.0.borrow_mut().open {
+        let before = play.beat();
+        play.rewound(session.lab());
+        if play.beat() != before {
+            show_beat_tab(play, dispatcher);
+        }
+    }
+}
+
+/// A re-simulation was cancelled: the beat on show stays with the run that stays.
+pub fn rebuild_cancelled(chapters: &SharedChapters) {
+    if let OpenChapter::Ready(play) = &mut chapters.0.borrow_mut().open {
+        play.cancelled();
+    }
+}
+
+/// Called by the frame loop after plain Play (or a run forward) moved the run: the beats
+/// whose stops it passed are on show, as Next would have shown them.
+pub fn played(
+    session: &crate::session::Session,
+    chapters: &SharedChapters,
+    dispatcher: &UseReducerDispatcher<UiState>,
+) {
+    let Ok(mut chapters) = chapters.0.try_borrow_mut() else {
+        return;
+    };
+    if let OpenChapter::Ready(play) = &mut chapters.open {
+        if play.follow(session.lab()) {
+            // The caption says what the beat shows; the message bar's last word is old news.
+            dispatcher.dispatch(Action::Message(None));
+            show_beat_tab(play, dispatcher);
+        }
+    }
+}
+
+/// Shows chapter `name`: its address (`#chapter=NAME`, with `&present` kept in presenter
+/// mode) is set, and the hash change opens it; the same address fires no hash change, so it
+/// is opened here.
+pub fn navigate_to(
+    name: String,
+    session: SharedSession,
+    chapters: SharedChapters,
+    kept_address: super::boot::KeptAddress,
+    dispatcher: UseReducerDispatcher<UiState>,
+) {
+    let location = gloo::utils::window().location();
+    let hash = location.hash().unwrap_or_default();
+    let wanted = super::present::with_present(
+        &format!("#chapter={name}"),
+        super::present::has_present(&hash),
+    );
+    if hash == wanted {
+        open_chapter(name, session, chapters, kept_address, dispatcher);
+    } else if let Err(e) = location.set_hash(&wanted) {
+        dispatcher.dispatch(error(format!(
+            "The address could not be set to {wanted}: {e:?}"
+        )));
+    }
+}
+
+/// Opens chapter `n` (from 1) of the index, fetching the index first if need be.
+pub fn open_numbered(
+    n: usize,
+    session: SharedSession,
+    chapters: SharedChapters,
+    kept_address: super::boot::KeptAddress,
+    dispatcher: UseReducerDispatcher<UiState>,
+) {
+    yew::platform::spawn_local(async move {
+        let index = match fetch_index(&chapters).await {
+            Ok(index) => index,
+            Err(e) => {
+                dispatcher.dispatch(error(e));
+                return;
+            }
+        };
+        match n.checked_sub(1).and_then(|i| index.get(i)) {
+            Some(entry) => navigate_to(
+                entry.name.clone(),
+                session,
+                chapters,
+                kept_address,
+                dispatcher,
+            ),
+            None => dispatcher.dispatch(error(format!(
+                "There is no chapter {n}: the index lists {}.",
+                index.len()
+            ))),
+        }
+    });
 }
 
 /// Called by the frame loop when the run reaches the stop it was playing to.
@@ -294,11 +406,9 @@ pub fn beat_reached(
     dispatcher.dispatch(Action::Message(None));
     let mut chapters = chapters.0.borrow_mut();
     if let OpenChapter::Ready(play) = &mut chapters.open {
-        if play.next_stop(session.lab()).is_some() {
+        if play.next_stop().is_some() {
             play.reached(session.lab());
-            if let Some(tab) = tab_for(play.highlight()) {
-                dispatcher.dispatch(Action::Tab(tab));
-            }
+            show_beat_tab(play, dispatcher);
         }
     }
 }
@@ -366,7 +476,7 @@ pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
             let running = props.state.beat_run.is_some();
             let caption = match play.current() {
                 Some(beat) => beat.caption.clone(),
-                None => "Press → (or Next) to play to the first beat; ← goes back.".to_string(),
+                None => "Press → (or Next, or swipe left) to play to the first beat; ← (or a swipe right) goes back.".to_string(),
             };
             let status = if running {
                 format!("playing to beat {}…", play.beat() + 1)
@@ -462,6 +572,28 @@ mod tests {
         assert_eq!(tab_for(&ids(&["regret", "gini"])), Some(Tab::Recommender));
         assert_eq!(tab_for(&ids(&["regret", "lsm"])), Some(Tab::Storage));
         assert_eq!(tab_for(&ids(&["puts-per-1000"])), Some(Tab::Storage));
+    }
+
+    #[test]
+    fn every_figure_a_beat_may_name_is_an_element_of_a_view() {
+        // The views' sources: an element a beat outlines carries its id as a literal there.
+        let views = [
+            include_str!("../storage.rs"),
+            include_str!("../recommender.rs"),
+            include_str!("../tenants.rs"),
+        ]
+        .concat();
+        for figure in strata_lab::chapter::HIGHLIGHTS {
+            let ids: Vec<&str> = match elements_of(figure) {
+                [] => vec![figure],
+                ids => ids.to_vec(),
+            };
+            let found = ids.iter().any(|id| views.contains(&format!("\"{id}\"")));
+            assert!(
+                found,
+                "no element of a view has the id of {figure}: {ids:?}"
+            );
+        }
     }
 
     #[test]

@@ -5,14 +5,16 @@
 //! spent (the [`Pacer`] steers it from the frame intervals, so frames stay on time); when the
 //! simulation cannot keep up, the effective speed shown drops below the requested one instead
 //! of the page stuttering. The same loop runs rebuilds (scrubbing, fault injection,
-//! recommender changes), "run to the end" and a chapter's run to its next beat in bounded
-//! slices, with a progress bar. The views
+//! recommender changes), "run to the end", "go to" a moment ahead and a chapter's run to its
+//! next beat in bounded slices, with a progress bar; a chapter's beat counter follows plain
+//! Play and "go to" past a beat's stop. The views
 //! are redrawn at most every [`REDRAW_INTERVAL_MS`]; the frames in between only simulate.
 //!
 //! The effect that owns the frame handle cancels it when it is torn down, so the loop runs
 //! exactly while the page plays, runs to the end or rebuilds.
 
 use super::chapter::{self, SharedChapters};
+use super::go_to::{self, GoTo};
 use super::{error, info, wall_ms, Action, SharedSession, UiState};
 use crate::chapter_play::{self, BeatStop};
 use crate::format;
@@ -43,6 +45,8 @@ enum Mode {
     ToEnd,
     /// As fast as the budget allows, to a chapter beat's stop.
     Beat(BeatStop),
+    /// As fast as the budget allows, to a moment ahead.
+    GoTo(GoTo),
 }
 
 /// What one frame did: simulated time gained (while playing) and wall time spent on it.
@@ -56,6 +60,7 @@ fn run_frame(
     chapters: &SharedChapters,
     dispatcher: &UseReducerDispatcher<UiState>,
     mode: Mode,
+    live_go_to: Option<GoTo>,
     wall_dt_ms: f64,
     budget_ms: f64,
 ) -> FrameWork {
@@ -66,12 +71,14 @@ fn run_frame(
         loop {
             match session.work(SLICE_EVENTS * 4) {
                 Ok(true) => {
+                    chapter::rebuilt(&session, chapters, dispatcher);
                     dispatcher.dispatch(Action::Rebuilding(false));
                     break;
                 }
                 Ok(false) => {}
                 Err(e) => {
                     session.cancel_rebuild();
+                    chapter::rebuild_cancelled(chapters);
                     dispatcher.dispatch(Action::Rebuilding(false));
                     dispatcher.dispatch(error(format!("Re-simulating stopped: {e}")));
                     break;
@@ -101,6 +108,38 @@ fn run_frame(
                     break;
                 }
             },
+            // Cancelled since this frame was scheduled: the run stays where Cancel stopped it.
+            Mode::GoTo(go) if live_go_to != Some(go) => {}
+            Mode::GoTo(go) => {
+                loop {
+                    match go_to::forward(&mut session, go.to, SLICE_EVENTS) {
+                        Ok(true) => {
+                            dispatcher.dispatch(Action::GoTo(None));
+                            let text = if session.now() >= go.to {
+                                format!("Simulated forward to {}.", format::sim_time(session.now()))
+                            } else {
+                                format!(
+                                    "The run finished at {}, before {}.",
+                                    format::sim_time(session.now()),
+                                    format::sim_time(go.to)
+                                )
+                            };
+                            dispatcher.dispatch(info(text));
+                            break;
+                        }
+                        Ok(false) => {}
+                        Err(e) => {
+                            dispatcher.dispatch(Action::GoTo(None));
+                            dispatcher.dispatch(error(format!("The simulation stopped: {e}")));
+                            break;
+                        }
+                    }
+                    if wall_ms() - start > budget_ms {
+                        break;
+                    }
+                }
+                chapter::played(&session, chapters, dispatcher);
+            }
             Mode::ToEnd => loop {
                 if session.lab().finished() {
                     dispatcher.dispatch(Action::ToEnd(false));
@@ -164,6 +203,7 @@ fn run_frame(
                     }
                 }
                 played = Some(session.now().saturating_since(before).as_millis_f64());
+                chapter::played(&session, chapters, dispatcher);
                 if session.lab().finished() {
                     dispatcher.dispatch(Action::Pause);
                     dispatcher.dispatch(info(format!(
@@ -190,13 +230,21 @@ struct Redraw {
     played_wall_ms: f64,
 }
 
-/// What the frame loop steers its budget by: the pacer, and how long drawing takes.
+/// What the frame loop steers its budget by: the pacer, and how long drawing takes; and the
+/// run forward in progress as it is now (see [`LiveGoTo`]).
 #[derive(Clone)]
 struct Pacing {
     pacer: Rc<RefCell<Pacer>>,
     render_ms: Rc<RefCell<f64>>,
     redraw: Rc<RefCell<Redraw>>,
+    live_go_to: LiveGoTo,
 }
+
+/// The run forward ("go to") in progress, shared by the frame loop and *Cancel*. The loop's
+/// mode is fixed when its frames are scheduled, and a frame already requested may run after
+/// a cancel and before the page re-renders; Cancel clears this at once, so that frame leaves
+/// the run where Cancel stopped it, at a whole millisecond.
+pub type LiveGoTo = Rc<RefCell<Option<GoTo>>>;
 
 fn schedule_frame(
     slot: Rc<RefCell<Option<AnimationFrame>>>,
@@ -223,7 +271,16 @@ fn schedule_frame(
             pacer.budget_ms(if due { *pacing.render_ms.borrow() } else { 0.0 })
         };
         let dt = interval.clamp(0.0, MAX_FRAME_MS);
-        let work = run_frame(&session, &chapters, &dispatcher, mode, dt, budget_ms);
+        let live_go_to = *pacing.live_go_to.borrow();
+        let work = run_frame(
+            &session,
+            &chapters,
+            &dispatcher,
+            mode,
+            live_go_to,
+            dt,
+            budget_ms,
+        );
         pacing.pacer.borrow_mut().spent(budget_ms, work.work_ms);
         let mut redraw = pacing.redraw.borrow_mut();
         if let Some(sim_ms) = work.played_ms {
@@ -282,6 +339,7 @@ pub fn use_frame_loop(
     chapters: &SharedChapters,
     state: &UseReducerHandle<UiState>,
     render_ms: &Rc<RefCell<f64>>,
+    live_go_to: &LiveGoTo,
 ) {
     // The frame budget outlives play and pause, so what it learned about the display stays.
     let pacer = use_mut_ref(Pacer::default);
@@ -291,10 +349,13 @@ pub fn use_frame_loop(
         pacer,
         render_ms: render_ms.clone(),
         redraw: Rc::new(RefCell::new(Redraw::default())),
+        live_go_to: live_go_to.clone(),
     };
     let chapters = chapters.clone();
     let mode = if let Some(stop) = state.beat_run {
         Mode::Beat(stop)
+    } else if let Some(go) = state.go_to {
+        Mode::GoTo(go)
     } else if state.to_end {
         Mode::ToEnd
     } else if state.playing {
@@ -304,8 +365,16 @@ pub fn use_frame_loop(
     } else {
         Mode::Idle
     };
-    let running = state.playing || state.to_end || state.rebuilding || state.beat_run.is_some();
+    let running = state.playing
+        || state.to_end
+        || state.rebuilding
+        || state.beat_run.is_some()
+        || state.go_to.is_some();
     use_effect_with((running, mode), move |(running, mode)| {
+        *pacing.live_go_to.borrow_mut() = match mode {
+            Mode::GoTo(go) => Some(*go),
+            _ => None,
+        };
         let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
         if *running {
             schedule_frame(

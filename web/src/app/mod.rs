@@ -10,7 +10,12 @@
 //! - [`frame_loop`]: the animation-frame loop that advances simulated time within a wall-time
 //!   budget, runs rebuilds and "run to the end", and measures how long drawing takes;
 //! - [`keyboard`]: Space plays or pauses, "." steps one event, → and PageDown play to a
-//!   chapter's next beat, ← and PageUp go back one;
+//!   chapter's next beat, ← and PageUp go back one, P enters presenter mode (and there F, the
+//!   digits and Esc);
+//! - [`present`]: presenter mode (`data-mode="present"` on `<body>`, `&present` in the
+//!   address) and full screen;
+//! - [`touch`]: on a touch screen, a tap on a figure plays or pauses and a swipe moves a beat;
+//! - [`go_to`]: "go to" a moment ahead, simulated forward in slices, and where a cancel stops;
 //! - [`chapter`]: `#chapter=NAME`, the chapter panel above the views and the Chapters tab;
 //! - [`commands`]: what a panel's [`Command`] does to the session, and the message it gives;
 //! - [`time_bar`]: play, step, speed, seed, scrubbing, go to, the trace hash, the progress bar
@@ -24,13 +29,17 @@ pub mod boot;
 pub mod chapter;
 pub mod commands;
 pub mod frame_loop;
+pub mod go_to;
 pub mod keyboard;
+pub mod present;
 pub mod tabs;
 pub mod time_bar;
+pub mod touch;
 
 use crate::chapter_play::BeatStop;
 use crate::command::Command;
 use crate::session::Session;
+use go_to::GoTo;
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -90,13 +99,17 @@ pub struct UiState {
     pub to_end: bool,
     /// Playing to a chapter's next beat: where it stops.
     pub beat_run: Option<BeatStop>,
+    /// Simulating forward to a moment ahead ("go to").
+    pub go_to: Option<GoTo>,
+    /// Presenter mode: large type, no controls, the figure that matters on show.
+    pub presenting: bool,
     /// Bumped on every frame and command, so the view re-renders from the session.
     pub frame: u64,
 }
 
 impl UiState {
     /// The page as it opens: paused at the starting speed on the Storage tab.
-    pub fn start(message: Option<Message>, rebuilding: bool) -> Self {
+    pub fn start(message: Option<Message>, rebuilding: bool, presenting: bool) -> Self {
         UiState {
             playing: false,
             speed_log10: SPEED_LOG10_START,
@@ -108,6 +121,8 @@ impl UiState {
             rebuilding,
             to_end: false,
             beat_run: None,
+            go_to: None,
+            presenting,
             frame: 0,
         }
     }
@@ -128,6 +143,10 @@ pub enum Action {
     ToEnd(bool),
     /// Plays to a chapter beat's stop (fast, like a run to the end), or stops doing so.
     BeatRun(Option<BeatStop>),
+    /// Simulates forward to a moment ahead (fast, with a progress bar), or stops doing so.
+    GoTo(Option<GoTo>),
+    /// Enters or leaves presenter mode.
+    Present(bool),
     Redraw,
 }
 
@@ -140,10 +159,12 @@ impl Reducible for UiState {
                 next.playing = !next.playing;
                 next.to_end = false;
                 next.beat_run = None;
+                next.go_to = None;
             }
             Action::Pause => {
                 next.playing = false;
                 next.beat_run = None;
+                next.go_to = None;
             }
             Action::SetSpeedLog10(value) => {
                 next.speed_log10 = value.clamp(SPEED_LOG10_MIN, SPEED_LOG10_MAX)
@@ -164,6 +185,10 @@ impl Reducible for UiState {
             }
             Action::Rebuilding(on) => {
                 next.rebuilding = on;
+                if on {
+                    // A re-simulation replaces the run a run forward was moving.
+                    next.go_to = None;
+                }
                 next.frame += 1;
             }
             Action::ToEnd(on) => {
@@ -171,6 +196,7 @@ impl Reducible for UiState {
                 if on {
                     next.playing = false;
                     next.beat_run = None;
+                    next.go_to = None;
                 }
             }
             Action::BeatRun(stop) => {
@@ -178,8 +204,18 @@ impl Reducible for UiState {
                 if stop.is_some() {
                     next.playing = false;
                     next.to_end = false;
+                    next.go_to = None;
                 }
             }
+            Action::GoTo(go) => {
+                next.go_to = go;
+                if go.is_some() {
+                    next.playing = false;
+                    next.to_end = false;
+                    next.beat_run = None;
+                }
+            }
+            Action::Present(on) => next.presenting = on,
             Action::Redraw => next.frame += 1,
         }
         if next == *self {
@@ -223,19 +259,41 @@ impl PartialEq for SharedSession {
 pub fn app() -> Html {
     let booted = boot::use_boot();
     let session = booted.session.clone();
-    let state =
-        use_reducer(|| UiState::start(booted.message.clone(), session.0.borrow().rebuilding()));
+    let state = use_reducer(|| {
+        UiState::start(
+            booted.message.clone(),
+            session.0.borrow().rebuilding(),
+            booted.presenting,
+        )
+    });
     let chapters = booted.chapters.clone();
     let render_ms = frame_loop::use_render_clock();
-    frame_loop::use_frame_loop(&session, &chapters, &state, &render_ms);
-    keyboard::use_keyboard(&session, &chapters, state.dispatcher());
+    let live_go_to: frame_loop::LiveGoTo = use_mut_ref(|| None);
+    frame_loop::use_frame_loop(&session, &chapters, &state, &render_ms, &live_go_to);
+    let on_open_numbered = {
+        let (session, chapters, dispatcher) =
+            (session.clone(), chapters.clone(), state.dispatcher());
+        let kept_address = booted.kept_address.clone();
+        Callback::from(move |n: usize| {
+            chapter::open_numbered(
+                n,
+                session.clone(),
+                chapters.clone(),
+                kept_address.clone(),
+                dispatcher.clone(),
+            );
+        })
+    };
+    keyboard::use_keyboard(&session, &chapters, state.dispatcher(), on_open_numbered);
+    touch::use_touch(&session, &chapters, state.dispatcher());
+    present::use_present_mode(state.presenting);
     boot::use_link_listener(
         &session,
         &chapters,
         &booted.kept_address,
         state.dispatcher(),
     );
-    boot::use_address_bar(&session, &booted.kept_address);
+    boot::use_address_bar(&session, &booted.kept_address, state.presenting);
     boot::use_chapter_at_boot(
         &session,
         &chapters,
@@ -262,22 +320,42 @@ pub fn app() -> Html {
             (session.clone(), chapters.clone(), state.dispatcher());
         let kept_address = booted.kept_address.clone();
         Callback::from(move |name: String| {
-            let wanted = format!("#chapter={name}");
-            let location = gloo::utils::window().location();
-            if location.hash().unwrap_or_default() == wanted {
-                // The same address fires no hash change: open it again here.
-                chapter::open_chapter(
-                    name,
-                    session.clone(),
-                    chapters.clone(),
-                    kept_address.clone(),
-                    dispatcher.clone(),
-                );
-            } else if let Err(e) = location.set_hash(&wanted) {
-                dispatcher.dispatch(error(format!(
-                    "The address could not be set to {wanted}: {e:?}"
-                )));
+            chapter::navigate_to(
+                name,
+                session.clone(),
+                chapters.clone(),
+                kept_address.clone(),
+                dispatcher.clone(),
+            );
+        })
+    };
+    let on_cancel = {
+        let (session, chapters, dispatcher) =
+            (session.clone(), chapters.clone(), state.dispatcher());
+        let live_go_to = live_go_to.clone();
+        Callback::from(move |()| {
+            let going = live_go_to.borrow_mut().take().is_some();
+            let mut session = session.0.borrow_mut();
+            if session.rebuilding() {
+                session.cancel_rebuild();
+                chapter::rebuild_cancelled(&chapters);
+                dispatcher.dispatch(Action::Rebuilding(false));
+                dispatcher.dispatch(info("Re-simulation cancelled; the run stays where it was."));
+            } else if going {
+                dispatcher.dispatch(Action::GoTo(None));
+                match go_to::stop(&mut session) {
+                    Ok(at) => {
+                        chapter::played(&session, &chapters, &dispatcher);
+                        dispatcher.dispatch(info(format!(
+                            "Stopped at {}; the run goes on from here (trace hash {}, as a run to that moment).",
+                            crate::format::sim_time(at),
+                            session.lab().trace().hash_hex()
+                        )));
+                    }
+                    Err(e) => dispatcher.dispatch(error(format!("The simulation stopped: {e}"))),
+                }
             }
+            dispatcher.dispatch(Action::Redraw);
         })
     };
 
@@ -302,7 +380,7 @@ pub fn app() -> Html {
             <h1>{ "Strata" }</h1>
             <span class="tagline">{ "a diskless LSM on object storage and an adaptive recommender, simulated in your browser" }</span>
         </header>
-        <time_bar::TimeBar session={session.clone()} state={state.clone()}>
+        <time_bar::TimeBar session={session.clone()} state={state.clone()} on_cancel={on_cancel}>
             { tabs::tab_strip(&state, render_ms) }
         </time_bar::TimeBar>
         <chapter::ChapterPanel chapters={chapters.clone()} state={state.clone()} on_next={on_next} on_previous={on_previous} />

@@ -6,6 +6,7 @@
 
 use super::boot::page_url;
 use super::chapter::{ChapterIndex, SharedChapters};
+use super::present;
 use super::{wall_ms, Action, SharedSession, Tab, UiState};
 use crate::chaos::ChaosPanel;
 use crate::command::Command;
@@ -88,8 +89,11 @@ pub fn tab_body(props: &TabBodyProps) -> Html {
         },
         Tab::Scenario => {
             let now_ms_floor = session.now().as_nanos() / 1_000_000;
-            let fragment = link::fragment(scenario, None);
-            let moment = link::fragment(scenario, Some(now_ms_floor));
+            // In presenter mode the links keep `&present`, as the address does.
+            let presenting = props.state.presenting;
+            let fragment = present::with_present(&link::fragment(scenario, None), presenting);
+            let moment =
+                present::with_present(&link::fragment(scenario, Some(now_ms_floor)), presenting);
             html! {
                 <ScenarioPanel scenario={Rc::new(scenario.clone())} link={page_url(&fragment)} moment_link={page_url(&moment)}
                                now={SimTime::from_millis(now_ms_floor)}

@@ -1,9 +1,11 @@
 //! The time bar, always on top: Play/Pause, Step, the speed on a log scale and the effective
 //! speed reached, the seed, *Run to end*, the time scrubber and *go to*, events processed, the
 //! trace hash at the current moment (and the final one once the run is over), the progress bar
-//! of a re-simulation or a run to the end (with *Cancel*), and the message bar. The tab strip
-//! comes in as its children.
+//! of a re-simulation, a run forward ("go to" a moment ahead) or a run to the end (with
+//! *Cancel*), and the message bar. The tab strip comes in as its children. On a narrow screen
+//! the controls fold into a drawer that a button opens and closes.
 
+use super::go_to::GoTo;
 use super::{error, info, Action, SharedSession, UiState, SPEED_LOG10_MAX, SPEED_LOG10_MIN};
 use crate::format;
 use crate::widgets::DraftInput;
@@ -15,6 +17,8 @@ use yew::prelude::*;
 pub struct TimeBarProps {
     pub session: SharedSession,
     pub state: UseReducerHandle<UiState>,
+    /// Cancels the re-simulation or the run forward in progress.
+    pub on_cancel: Callback<()>,
     #[prop_or_default]
     pub children: Html,
 }
@@ -75,11 +79,19 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
             }
         })
     };
+    // Ahead of the run: simulate forward from here. At or behind it: re-simulate from the
+    // seed to that moment.
     let seek_to = {
         let state = state.clone();
         let session = session.clone();
         move |ms: u64| {
-            let result = session.borrow_mut().seek(SimTime::from_millis(ms));
+            let to = SimTime::from_millis(ms);
+            let now = session.borrow().now();
+            if to > now {
+                state.dispatch(Action::GoTo(Some(GoTo { from: now, to })));
+                return;
+            }
+            let result = session.borrow_mut().seek(to);
             match result {
                 Ok(()) => {
                     state.dispatch(Action::Pause);
@@ -103,13 +115,16 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
         let session = session.clone();
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            let horizon_ms = session.borrow().horizon().as_nanos() / 1_000_000;
+            let duration_ms = session.borrow().scenario().duration_ms;
             match input.value().trim().parse::<u64>() {
-                Ok(ms) if ms <= horizon_ms => seek_to(ms),
+                Ok(ms) if ms <= duration_ms => seek_to(ms),
                 Ok(ms) => state.dispatch(error(format!(
-                    "{ms} ms is beyond the furthest moment simulated so far ({horizon_ms} ms): play on first."
+                    "{ms} ms is beyond the end of the scenario ({duration_ms} ms)."
                 ))),
-                Err(_) => state.dispatch(error(format!("“{}” is not a whole number of milliseconds.", input.value()))),
+                Err(_) => state.dispatch(error(format!(
+                    "“{}” is not a whole number of milliseconds.",
+                    input.value()
+                ))),
             }
         })
     };
@@ -117,14 +132,11 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| state.dispatch(Action::ToEnd(!state.to_end)))
     };
-    let on_cancel = {
-        let state = state.clone();
-        let session = session.clone();
-        Callback::from(move |_: MouseEvent| {
-            session.borrow_mut().cancel_rebuild();
-            state.dispatch(Action::Rebuilding(false));
-            state.dispatch(info("Re-simulation cancelled; the run stays where it was."));
-        })
+    let on_cancel = props.on_cancel.reform(|_: MouseEvent| ());
+    let drawer_open = use_state_eq(|| false);
+    let on_drawer = {
+        let drawer_open = drawer_open.clone();
+        Callback::from(move |_: MouseEvent| drawer_open.set(!*drawer_open))
     };
     let on_dismiss = {
         let state = state.clone();
@@ -156,6 +168,11 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
                 ),
             )
         })
+    } else if let Some(go) = state.go_to {
+        Some((
+            go.fraction(now),
+            format!("Simulating forward to {}…", format::sim_time(go.to)),
+        ))
     } else if state.to_end {
         let end = lab.workload_end().as_nanos().max(1) as f64;
         Some((
@@ -165,10 +182,13 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
     } else {
         None
     };
-    let busy = state.rebuilding;
+    let busy = state.rebuilding || state.go_to.is_some();
+    let cancellable = state.rebuilding || state.go_to.is_some();
     html! {
-        <div class="time-bar" role="region" aria-label="time controls">
-            <div class="controls">
+        <div class={classes!("time-bar", drawer_open.then_some("drawer-open"))} role="region" aria-label="time controls">
+            <button id="drawer-toggle" class="drawer-toggle" onclick={on_drawer} aria-expanded={drawer_open.to_string()}
+                    aria-controls="time-controls">{ if *drawer_open { "Close controls" } else { "Controls" } }</button>
+            <div class="controls" id="time-controls">
                 <button id="play" class="primary" onclick={on_play} disabled={busy}>{ if state.playing { "Pause" } else { "Play" } }</button>
                 <button id="step" onclick={on_step} disabled={busy} title="one event (key: .)">{ "Step" }</button>
                 <label>{ "speed" }
@@ -206,7 +226,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
                      aria-valuenow={format!("{:.0}", fraction * 100.0)} aria-label={label.clone()}>
                     <div class="progress-fill" style={format!("width: {:.1}%", fraction * 100.0)}></div>
                     <span class="progress-label">{ format!("{label} {:.0}%", fraction * 100.0) }</span>
-                    if state.rebuilding {
+                    if cancellable {
                         <button id="cancel-rebuild" onclick={on_cancel}>{ "Cancel" }</button>
                     }
                 </div>
