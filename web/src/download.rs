@@ -125,7 +125,9 @@ pub fn standalone_svg(svg: &web_sys::Element) -> Result<String, String> {
     let text = web_sys::XmlSerializer::new()
         .and_then(|serializer| serializer.serialize_to_string(&copy))
         .map_err(|_| failed("serialising it"))?;
-    Ok(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{text}\n"))
+    Ok(format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{text}\n"
+    ))
 }
 
 /// The SVG namespace, which a standalone file must declare.
