@@ -336,6 +336,51 @@ mod tests {
     }
 
     #[test]
+    fn random_truncated_and_mutated_uploads_are_refused_or_read_never_panic() {
+        let good =
+            "action,reward,propensity,position\n0,1,0.5,0\n1,0,0.25,1\n2,1,0.125,0\n3,0,1,1\n";
+        let alphabet = b"0123456789,.-e\n\r# abcinfNaposition";
+        let mut rng = strata_sim::SimRng::seed_from_u64(7);
+        let (mut read, mut refused) = (0, 0);
+        for round in 0..3000 {
+            let mut bytes = good.as_bytes().to_vec();
+            match round % 3 {
+                // Truncated.
+                0 => bytes.truncate(rng.index(bytes.len() + 1)),
+                // Mutated in a few places.
+                1 => {
+                    for _ in 0..=rng.index(4) {
+                        let at = rng.index(bytes.len());
+                        bytes[at] = alphabet[rng.index(alphabet.len())];
+                    }
+                }
+                // Random.
+                _ => {
+                    bytes = (0..rng.index(200))
+                        .map(|_| alphabet[rng.index(alphabet.len())])
+                        .collect();
+                }
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            match evaluate_upload("fuzz.csv", &text, None) {
+                Ok(evaluation) => {
+                    read += 1;
+                    assert!(evaluation.report.rows > 0);
+                }
+                Err(message) => {
+                    refused += 1;
+                    assert!(!message.is_empty());
+                }
+            }
+        }
+        // Both paths ran.
+        assert!(
+            read > 100 && refused > 100,
+            "{read} read, {refused} refused"
+        );
+    }
+
+    #[test]
     fn files_over_the_limit_are_refused_unread() {
         assert!(upload_too_large("a.csv", MAX_OPE_UPLOAD_BYTES).is_none());
         let message = upload_too_large("a.csv", MAX_OPE_UPLOAD_BYTES + 1).unwrap();

@@ -22,6 +22,8 @@
 //! Timestamps (`ts`, `dur`) are microseconds of simulated time, with nanosecond fractions.
 //! The output is a pure function of the events: keys in a fixed order, events sorted by
 //! (time, track, sequence number), so one run gives the same bytes natively and in wasm32.
+//! The JSON is written by hand ([`ChromeTrace::to_json`]): serde_json's `Value` and its
+//! serialiser would cost the playground's download tens of kilobytes for this alone.
 //!
 //! **Bounded.** The export reads the trace's retained ring only (`trace.ring_capacity`
 //! events, 10,000 by default and never over 1,000,000), so its size is bounded by the ring:
@@ -31,10 +33,8 @@
 //! event, with `"finished": false`.
 
 use crate::runner::Lab;
-use serde::Serialize;
-use serde_json::{json, Value};
-use std::collections::BTreeMap;
-use strata_sim::{Cause, EventKind, SimTime, TraceEvent};
+use std::fmt::Write;
+use strata_sim::{Cause, EventKind, FaultKind, RequestOutcome, SimTime, TraceEvent};
 
 /// Lanes one track may use for overlapping spans (client operations in flight during an
 /// outage need hundreds); a span past that shares the lane that frees up first.
@@ -56,20 +56,46 @@ enum Track {
     Recommender,
 }
 
+/// How many tracks there are: one per cause and seven more.
+const TRACKS: usize = Cause::ALL.len() + 7;
+
 impl Track {
+    /// Every track, in the order of their thread ids (and so of their place in a viewer).
+    fn all() -> [Track; TRACKS] {
+        let mut all = [Track::Client; TRACKS];
+        for (slot, cause) in Cause::ALL.into_iter().enumerate() {
+            all[1 + slot] = Track::Store(cause);
+        }
+        let rest = [
+            Track::Flush,
+            Track::Compaction,
+            Track::Stall,
+            Track::Faults,
+            Track::Engine,
+            Track::Recommender,
+        ];
+        all[1 + Cause::ALL.len()..].copy_from_slice(&rest);
+        all
+    }
+
+    /// The track's place in [`Track::all`]; exhaustive, so a new track fails to compile here.
+    fn slot(self) -> usize {
+        let causes = Cause::ALL.len();
+        match self {
+            Track::Client => 0,
+            Track::Store(cause) => 1 + cause as usize,
+            Track::Flush => 1 + causes,
+            Track::Compaction => 2 + causes,
+            Track::Stall => 3 + causes,
+            Track::Faults => 4 + causes,
+            Track::Engine => 5 + causes,
+            Track::Recommender => 6 + causes,
+        }
+    }
+
     /// The first thread id of the track; its lanes follow it.
     fn base_tid(self) -> u32 {
-        let slot = match self {
-            Track::Client => 0,
-            Track::Store(cause) => 1 + cause as u32,
-            Track::Flush => 1 + Cause::ALL.len() as u32,
-            Track::Compaction => 2 + Cause::ALL.len() as u32,
-            Track::Stall => 3 + Cause::ALL.len() as u32,
-            Track::Faults => 4 + Cause::ALL.len() as u32,
-            Track::Engine => 5 + Cause::ALL.len() as u32,
-            Track::Recommender => 6 + Cause::ALL.len() as u32,
-        };
-        (slot + 1) * MAX_LANES
+        (self.slot() as u32 + 1) * MAX_LANES
     }
 
     fn name(self) -> String {
@@ -96,27 +122,78 @@ impl Track {
     }
 }
 
-/// One trace event of the Chrome format. Field order is the serialised order.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A value in an event's `args`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    Text(String),
+    Unsigned(u64),
+    Number(f64),
+    Flag(bool),
+}
+
+impl From<&str> for Arg {
+    fn from(text: &str) -> Arg {
+        Arg::Text(text.to_string())
+    }
+}
+impl From<&String> for Arg {
+    fn from(text: &String) -> Arg {
+        Arg::Text(text.clone())
+    }
+}
+impl From<u64> for Arg {
+    fn from(value: u64) -> Arg {
+        Arg::Unsigned(value)
+    }
+}
+impl From<&u64> for Arg {
+    fn from(value: &u64) -> Arg {
+        Arg::Unsigned(*value)
+    }
+}
+impl From<&u32> for Arg {
+    fn from(value: &u32) -> Arg {
+        Arg::Unsigned(u64::from(*value))
+    }
+}
+impl From<f64> for Arg {
+    fn from(value: f64) -> Arg {
+        Arg::Number(value)
+    }
+}
+impl From<bool> for Arg {
+    fn from(value: bool) -> Arg {
+        Arg::Flag(value)
+    }
+}
+impl From<&bool> for Arg {
+    fn from(value: &bool) -> Arg {
+        Arg::Flag(*value)
+    }
+}
+
+/// Named values of an event, in the order written.
+pub type Args = Vec<(&'static str, Arg)>;
+
+/// One trace event of the Chrome format, written in this field order.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChromeEvent {
     pub name: String,
-    #[serde(skip_serializing_if = "str::is_empty")]
+    /// Left out when empty.
     pub cat: &'static str,
     pub ph: &'static str,
     pub ts: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dur: Option<f64>,
     pub pid: u32,
     pub tid: u32,
     /// An instant's scope (`"t"`: its thread).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub s: Option<&'static str>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub args: BTreeMap<&'static str, Value>,
+    /// Left out when empty.
+    pub args: Args,
 }
 
 /// What the file says about the run it comes from (`otherData`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunLabel {
     pub scenario: String,
     pub seed: u64,
@@ -132,18 +209,168 @@ pub struct RunLabel {
 }
 
 /// A whole file: `{"traceEvents": [...], "displayTimeUnit": "ms", "otherData": {...}}`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChromeTrace {
     pub trace_events: Vec<ChromeEvent>,
     pub display_time_unit: &'static str,
     pub other_data: RunLabel,
 }
 
+/// Writes `text` as a JSON string: quoted, with `"`, `\\` and control characters escaped.
+fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _infallible = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Writes a number as JSON: finite values by Rust's shortest round-trip formatting (the
+/// same natively and in wasm32); JSON has no NaN or infinity, so those become `null`.
+fn write_number(out: &mut String, value: f64) {
+    if value.is_finite() {
+        let _infallible = write!(out, "{value}");
+    } else {
+        out.push_str("null");
+    }
+}
+
+fn write_arg(out: &mut String, arg: &Arg) {
+    match arg {
+        Arg::Text(text) => write_string(out, text),
+        Arg::Unsigned(value) => {
+            let _infallible = write!(out, "{value}");
+        }
+        Arg::Number(value) => write_number(out, *value),
+        Arg::Flag(value) => out.push_str(if *value { "true" } else { "false" }),
+    }
+}
+
+/// Writes `"key":` (with a comma before it unless it is the object's first).
+fn write_key(out: &mut String, first: &mut bool, key: &str) {
+    if !std::mem::take(first) {
+        out.push(',');
+    }
+    write_string(out, key);
+    out.push(':');
+}
+
+fn write_event(out: &mut String, event: &ChromeEvent) {
+    let first = &mut true;
+    out.push('{');
+    write_key(out, first, "name");
+    write_string(out, &event.name);
+    if !event.cat.is_empty() {
+        write_key(out, first, "cat");
+        write_string(out, event.cat);
+    }
+    write_key(out, first, "ph");
+    write_string(out, event.ph);
+    write_key(out, first, "ts");
+    write_number(out, event.ts);
+    if let Some(dur) = event.dur {
+        write_key(out, first, "dur");
+        write_number(out, dur);
+    }
+    write_key(out, first, "pid");
+    write_arg(out, &Arg::Unsigned(u64::from(event.pid)));
+    write_key(out, first, "tid");
+    write_arg(out, &Arg::Unsigned(u64::from(event.tid)));
+    if let Some(scope) = event.s {
+        write_key(out, first, "s");
+        write_string(out, scope);
+    }
+    if !event.args.is_empty() {
+        write_key(out, first, "args");
+        let inner = &mut true;
+        out.push('{');
+        for (key, value) in &event.args {
+            write_key(out, inner, key);
+            write_arg(out, value);
+        }
+        out.push('}');
+    }
+    out.push('}');
+}
+
+impl RunLabel {
+    fn write(&self, out: &mut String) {
+        let first = &mut true;
+        out.push('{');
+        let fields: [(&str, Arg); 8] = [
+            ("scenario", Arg::from(&self.scenario)),
+            ("seed", Arg::from(self.seed)),
+            ("trace_hash", Arg::from(&self.trace_hash)),
+            ("events_recorded", Arg::from(self.events_recorded)),
+            ("events_retained", Arg::from(self.events_retained)),
+            ("first_seq", Arg::from(self.first_seq)),
+            ("ring_capacity", Arg::from(self.ring_capacity)),
+            ("time_unit", Arg::from(self.time_unit)),
+        ];
+        for (key, value) in &fields {
+            write_key(out, first, key);
+            write_arg(out, value);
+        }
+        out.push('}');
+    }
+}
+
 impl ChromeTrace {
-    /// The JSON text (compact, one line: files of a million events stay small).
+    /// The JSON text: compact, one event a line, so that files of a million events stay
+    /// small and still read in a text editor.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a trace of plain fields serialises to JSON")
+        let mut out = String::with_capacity(64 + self.trace_events.len() * 160);
+        out.push_str("{\"traceEvents\":[");
+        for (index, event) in self.trace_events.iter().enumerate() {
+            out.push_str(if index == 0 { "\n" } else { ",\n" });
+            write_event(&mut out, event);
+        }
+        out.push_str("\n],\"displayTimeUnit\":");
+        write_string(&mut out, self.display_time_unit);
+        out.push_str(",\"otherData\":");
+        self.other_data.write(&mut out);
+        out.push_str("}\n");
+        out
+    }
+}
+
+/// A request outcome's snake_case name, as the trace writes it.
+fn outcome_name(outcome: RequestOutcome) -> &'static str {
+    match outcome {
+        RequestOutcome::Ok => "ok",
+        RequestOutcome::NotFound => "not_found",
+        RequestOutcome::AlreadyExists => "already_exists",
+        RequestOutcome::PreconditionFailed => "precondition_failed",
+        RequestOutcome::Throttled => "throttled",
+        RequestOutcome::Timeout => "timeout",
+        RequestOutcome::Unavailable => "unavailable",
+        RequestOutcome::ServerError => "server_error",
+        RequestOutcome::Invalid => "invalid",
+    }
+}
+
+/// A fault kind's snake_case name, as the trace writes it.
+fn fault_name(fault: FaultKind) -> &'static str {
+    match fault {
+        FaultKind::ServerError => "server_error",
+        FaultKind::Timeout => "timeout",
+        FaultKind::LostAck => "lost_ack",
+        FaultKind::Slow => "slow",
+        FaultKind::Outage => "outage",
+        FaultKind::BitFlip => "bit_flip",
+        FaultKind::Throttle => "throttle",
+        FaultKind::Crash => "crash",
+        FaultKind::Zombie => "zombie",
     }
 }
 
@@ -158,17 +385,18 @@ struct Span {
     end: SimTime,
     seq: u64,
     name: String,
-    args: BTreeMap<&'static str, Value>,
+    args: Args,
 }
 
 /// Places spans on the lanes of their tracks: each goes to the first lane whose last span
 /// has ended by its start (spans are taken in order of start).
-fn lay_out(mut spans: Vec<Span>) -> (Vec<(u64, ChromeEvent)>, BTreeMap<Track, u32>) {
+fn lay_out(mut spans: Vec<Span>) -> (Vec<(u64, ChromeEvent)>, [u32; TRACKS]) {
     spans.sort_by_key(|span| (span.start, span.seq));
-    let mut lanes: BTreeMap<Track, Vec<SimTime>> = BTreeMap::new();
+    // The time each lane of each track is free again.
+    let mut lanes: Vec<Vec<SimTime>> = vec![Vec::new(); TRACKS];
     let mut events = Vec::with_capacity(spans.len());
     for span in spans {
-        let ends = lanes.entry(span.track).or_default();
+        let ends = &mut lanes[span.track.slot()];
         let lane = match ends.iter().position(|end| *end <= span.start) {
             Some(free) => free,
             None if ends.len() < MAX_LANES as usize => {
@@ -198,19 +426,14 @@ fn lay_out(mut spans: Vec<Span>) -> (Vec<(u64, ChromeEvent)>, BTreeMap<Track, u3
             },
         ));
     }
-    let used = lanes
-        .into_iter()
-        .map(|(track, ends)| (track, ends.len() as u32))
-        .collect();
+    let mut used = [0u32; TRACKS];
+    for (count, ends) in used.iter_mut().zip(&lanes) {
+        *count = ends.len() as u32;
+    }
     (events, used)
 }
 
-fn instant(
-    track: Track,
-    at: SimTime,
-    name: String,
-    args: BTreeMap<&'static str, Value>,
-) -> ChromeEvent {
+fn instant(track: Track, at: SimTime, name: String, args: Args) -> ChromeEvent {
     ChromeEvent {
         name,
         cat: track.category(),
@@ -224,13 +447,13 @@ fn instant(
     }
 }
 
-fn args<const N: usize>(pairs: [(&'static str, Value); N]) -> BTreeMap<&'static str, Value> {
-    BTreeMap::from(pairs)
+fn args<const N: usize>(pairs: [(&'static str, Arg); N]) -> Args {
+    Vec::from(pairs)
 }
 
 /// The metadata events: the process's name, and each track lane's name and place.
-fn metadata(process: &str, lanes: &BTreeMap<Track, u32>) -> Vec<ChromeEvent> {
-    let meta = |name: &str, tid: u32, args: BTreeMap<&'static str, Value>| ChromeEvent {
+fn metadata(process: &str, lanes: &[u32; TRACKS]) -> Vec<ChromeEvent> {
+    let meta = |name: &str, tid: u32, args: Args| ChromeEvent {
         name: name.to_string(),
         cat: "",
         ph: "M",
@@ -241,8 +464,12 @@ fn metadata(process: &str, lanes: &BTreeMap<Track, u32>) -> Vec<ChromeEvent> {
         s: None,
         args,
     };
-    let mut out = vec![meta("process_name", 0, args([("name", json!(process))]))];
-    for (track, count) in lanes {
+    let mut out = vec![meta(
+        "process_name",
+        0,
+        args([("name", Arg::from(process))]),
+    )];
+    for (track, count) in Track::all().into_iter().zip(lanes) {
         for lane in 0..*count {
             let tid = track.base_tid() + lane;
             let name = if lane == 0 {
@@ -250,11 +477,11 @@ fn metadata(process: &str, lanes: &BTreeMap<Track, u32>) -> Vec<ChromeEvent> {
             } else {
                 format!("{} #{}", track.name(), lane + 1)
             };
-            out.push(meta("thread_name", tid, args([("name", json!(name))])));
+            out.push(meta("thread_name", tid, args([("name", Arg::Text(name))])));
             out.push(meta(
                 "thread_sort_index",
                 tid,
-                args([("sort_index", json!(tid))]),
+                args([("sort_index", Arg::from(u64::from(tid)))]),
             ));
         }
     }
@@ -268,16 +495,19 @@ pub fn chrome_trace<'a>(
 ) -> ChromeTrace {
     let mut spans = Vec::new();
     let mut instants: Vec<(u64, ChromeEvent)> = Vec::new();
-    let mut tracks_seen: BTreeMap<Track, u32> = BTreeMap::new();
-    // Open flushes by memtable id and compactions by job id: (start, seq, args).
-    let mut open_flushes: BTreeMap<u64, (SimTime, u64)> = BTreeMap::new();
-    let mut open_compactions: BTreeMap<u64, (SimTime, u64, u64, u64)> = BTreeMap::new();
+    // Lanes used by each track (an instant's track has one).
+    let mut tracks_seen = [0u32; TRACKS];
+    // Running flushes (memtable id, start, seq) and compactions (job id, start, seq, input
+    // SSTs, input bytes): a few at a time, so a list searched from the back.
+    let mut open_flushes: Vec<(u64, SimTime, u64)> = Vec::new();
+    let mut open_compactions: Vec<(u64, SimTime, u64, u64, u64)> = Vec::new();
     let mut last_at = SimTime::ZERO;
     for event in events {
         let at = event.at;
         last_at = last_at.max(at);
-        let mut point = |track: Track, name: String, a: BTreeMap<&'static str, Value>| {
-            tracks_seen.entry(track).or_insert(1);
+        let mut point = |track: Track, name: String, a: Args| {
+            let seen = &mut tracks_seen[track.slot()];
+            *seen = (*seen).max(1);
             instants.push((event.seq, instant(track, at, name, a)));
         };
         match &event.kind {
@@ -288,11 +518,14 @@ pub fn chrome_trace<'a>(
                 seq: event.seq,
                 name: record.op.as_str().to_string(),
                 args: args([
-                    ("key", json!(record.key)),
-                    ("bytes", json!(record.bytes)),
-                    ("outcome", json!(record.outcome)),
-                    ("cost_picousd", json!(record.cost_picousd)),
-                    ("applied_despite_error", json!(record.applied_despite_error)),
+                    ("key", Arg::from(&record.key)),
+                    ("bytes", Arg::from(record.bytes)),
+                    ("outcome", Arg::from(outcome_name(record.outcome))),
+                    ("cost_picousd", Arg::from(record.cost_picousd)),
+                    (
+                        "applied_despite_error",
+                        Arg::from(record.applied_despite_error),
+                    ),
                 ]),
             }),
             EventKind::ClientOp {
@@ -308,20 +541,21 @@ pub fn chrome_trace<'a>(
                 seq: event.seq,
                 name: (*op).to_string(),
                 args: args([
-                    ("bytes", json!(bytes)),
-                    ("ok", json!(ok)),
-                    ("durable", json!(durable)),
+                    ("bytes", Arg::from(bytes)),
+                    ("ok", Arg::from(ok)),
+                    ("durable", Arg::from(durable)),
                 ]),
             }),
             EventKind::FlushStarted { memtable_id } => {
-                open_flushes.insert(*memtable_id, (at, event.seq));
+                open_flushes.push((*memtable_id, at, event.seq));
             }
             EventKind::FlushFinished {
                 memtable_id,
                 sst_id,
                 bytes,
             } => {
-                if let Some((start, seq)) = open_flushes.remove(memtable_id) {
+                let open = open_flushes.iter().rposition(|f| f.0 == *memtable_id);
+                if let Some((_, start, seq)) = open.map(|i| open_flushes.remove(i)) {
                     spans.push(Span {
                         track: Track::Flush,
                         start,
@@ -329,10 +563,10 @@ pub fn chrome_trace<'a>(
                         seq,
                         name: format!("flush memtable {memtable_id}"),
                         args: args([
-                            ("memtable_id", json!(memtable_id)),
-                            ("sst_id", json!(sst_id)),
-                            ("bytes", json!(bytes)),
-                            ("finished", json!(true)),
+                            ("memtable_id", Arg::from(memtable_id)),
+                            ("sst_id", Arg::from(sst_id)),
+                            ("bytes", Arg::from(bytes)),
+                            ("finished", Arg::from(true)),
                         ]),
                     });
                 }
@@ -342,14 +576,16 @@ pub fn chrome_trace<'a>(
                 input_ssts,
                 input_bytes,
             } => {
-                open_compactions.insert(*job_id, (at, event.seq, *input_ssts, *input_bytes));
+                open_compactions.push((*job_id, at, event.seq, *input_ssts, *input_bytes));
             }
             EventKind::CompactionFinished {
                 job_id,
                 output_ssts,
                 output_bytes,
             } => {
-                if let Some((start, seq, input_ssts, input_bytes)) = open_compactions.remove(job_id)
+                let open = open_compactions.iter().rposition(|c| c.0 == *job_id);
+                if let Some((_, start, seq, input_ssts, input_bytes)) =
+                    open.map(|i| open_compactions.remove(i))
                 {
                     spans.push(Span {
                         track: Track::Compaction,
@@ -358,12 +594,12 @@ pub fn chrome_trace<'a>(
                         seq,
                         name: format!("compaction {job_id}"),
                         args: args([
-                            ("job_id", json!(job_id)),
-                            ("input_ssts", json!(input_ssts)),
-                            ("input_bytes", json!(input_bytes)),
-                            ("output_ssts", json!(output_ssts)),
-                            ("output_bytes", json!(output_bytes)),
-                            ("finished", json!(true)),
+                            ("job_id", Arg::from(job_id)),
+                            ("input_ssts", Arg::from(input_ssts)),
+                            ("input_bytes", Arg::from(input_bytes)),
+                            ("output_ssts", Arg::from(output_ssts)),
+                            ("output_bytes", Arg::from(output_bytes)),
+                            ("finished", Arg::from(true)),
                         ]),
                     });
                 }
@@ -374,17 +610,20 @@ pub fn chrome_trace<'a>(
                 end: at,
                 seq: event.seq,
                 name: "write stall".to_string(),
-                args: args([("duration_ms", json!(duration.as_millis_f64()))]),
+                args: args([("duration_ms", Arg::from(duration.as_millis_f64()))]),
             }),
             EventKind::FaultInjected { fault, key } => point(
                 Track::Faults,
-                format!("fault: {}", json!(fault).as_str().unwrap_or("fault")),
-                args([("fault", json!(fault)), ("key", json!(key))]),
+                format!("fault: {}", fault_name(*fault)),
+                args([
+                    ("fault", Arg::from(fault_name(*fault))),
+                    ("key", Arg::from(key)),
+                ]),
             ),
             EventKind::WriterCrashed { writer_epoch } => point(
                 Track::Faults,
                 "writer crashed".to_string(),
-                args([("writer_epoch", json!(writer_epoch))]),
+                args([("writer_epoch", Arg::from(writer_epoch))]),
             ),
             EventKind::WriterRecovered {
                 writer_epoch,
@@ -393,14 +632,14 @@ pub fn chrome_trace<'a>(
                 Track::Engine,
                 "writer recovered".to_string(),
                 args([
-                    ("writer_epoch", json!(writer_epoch)),
-                    ("replayed_wal_objects", json!(replayed_wal_objects)),
+                    ("writer_epoch", Arg::from(writer_epoch)),
+                    ("replayed_wal_objects", Arg::from(replayed_wal_objects)),
                 ]),
             ),
             EventKind::Fenced { writer_epoch } => point(
                 Track::Engine,
                 "fenced".to_string(),
-                args([("writer_epoch", json!(writer_epoch))]),
+                args([("writer_epoch", Arg::from(writer_epoch))]),
             ),
             EventKind::ManifestWritten {
                 manifest_id,
@@ -409,49 +648,55 @@ pub fn chrome_trace<'a>(
                 Track::Engine,
                 "manifest written".to_string(),
                 args([
-                    ("manifest_id", json!(manifest_id)),
-                    ("writer_epoch", json!(writer_epoch)),
+                    ("manifest_id", Arg::from(manifest_id)),
+                    ("writer_epoch", Arg::from(writer_epoch)),
                 ]),
             ),
             EventKind::Retried { cause, attempt } => point(
                 Track::Engine,
                 format!("retried ({})", cause.as_str()),
-                args([("cause", json!(cause)), ("attempt", json!(attempt))]),
+                args([
+                    ("cause", Arg::from(cause.as_str())),
+                    ("attempt", Arg::from(attempt)),
+                ]),
             ),
             EventKind::Hedged { key } => point(
                 Track::Engine,
                 "hedged".to_string(),
-                args([("key", json!(key))]),
+                args([("key", Arg::from(key))]),
             ),
             EventKind::GcDeleted { key } => point(
                 Track::Engine,
                 "gc deleted".to_string(),
-                args([("key", json!(key))]),
+                args([("key", Arg::from(key))]),
             ),
             EventKind::DurabilityChecked { keys_checked, lost } => point(
                 Track::Engine,
                 "durability checked".to_string(),
-                args([("keys_checked", json!(keys_checked)), ("lost", json!(lost))]),
+                args([
+                    ("keys_checked", Arg::from(keys_checked)),
+                    ("lost", Arg::from(lost)),
+                ]),
             ),
             EventKind::PolicyUpdated { version } => point(
                 Track::Recommender,
                 "policy updated".to_string(),
-                args([("version", json!(version))]),
+                args([("version", Arg::from(version))]),
             ),
             EventKind::Checkpointed { version, bytes } => point(
                 Track::Recommender,
                 "checkpointed".to_string(),
-                args([("version", json!(version)), ("bytes", json!(bytes))]),
+                args([("version", Arg::from(version)), ("bytes", Arg::from(bytes))]),
             ),
             EventKind::DriftApplied { description } => point(
                 Track::Recommender,
                 "drift".to_string(),
-                args([("description", json!(description))]),
+                args([("description", Arg::from(description))]),
             ),
             EventKind::Note { text } => point(
                 Track::Engine,
                 "note".to_string(),
-                args([("text", json!(text))]),
+                args([("text", Arg::from(text))]),
             ),
             EventKind::Impression { .. }
             | EventKind::Click { .. }
@@ -460,7 +705,7 @@ pub fn chrome_trace<'a>(
         }
     }
     // Still running at the end of the window: drawn up to the last event.
-    for (memtable_id, (start, seq)) in open_flushes {
+    for (memtable_id, start, seq) in open_flushes {
         spans.push(Span {
             track: Track::Flush,
             start,
@@ -468,12 +713,12 @@ pub fn chrome_trace<'a>(
             seq,
             name: format!("flush memtable {memtable_id}"),
             args: args([
-                ("memtable_id", json!(memtable_id)),
-                ("finished", json!(false)),
+                ("memtable_id", Arg::from(memtable_id)),
+                ("finished", Arg::from(false)),
             ]),
         });
     }
-    for (job_id, (start, seq, input_ssts, input_bytes)) in open_compactions {
+    for (job_id, start, seq, input_ssts, input_bytes) in open_compactions {
         spans.push(Span {
             track: Track::Compaction,
             start,
@@ -481,16 +726,15 @@ pub fn chrome_trace<'a>(
             seq,
             name: format!("compaction {job_id}"),
             args: args([
-                ("job_id", json!(job_id)),
-                ("input_ssts", json!(input_ssts)),
-                ("input_bytes", json!(input_bytes)),
-                ("finished", json!(false)),
+                ("job_id", Arg::from(job_id)),
+                ("input_ssts", Arg::from(input_ssts)),
+                ("input_bytes", Arg::from(input_bytes)),
+                ("finished", Arg::from(false)),
             ]),
         });
     }
     let (mut timed, lanes) = lay_out(spans);
-    for (track, count) in lanes {
-        let seen = tracks_seen.entry(track).or_insert(0);
+    for (seen, count) in tracks_seen.iter_mut().zip(lanes) {
         *seen = (*seen).max(count);
     }
     let process = format!("strata: {} (seed {})", label.scenario, label.seed);
@@ -543,6 +787,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::Scenario;
+    use serde_json::{json, Value};
     use strata_sim::SimDuration;
 
     /// Leveled compaction under load, with store errors and a writer crash, the whole run in
@@ -567,7 +812,7 @@ pub(crate) mod tests {
         (lab, json)
     }
 
-    fn thread_names(json: &Value) -> BTreeMap<u64, String> {
+    fn thread_names(json: &Value) -> std::collections::BTreeMap<u64, String> {
         json["traceEvents"]
             .as_array()
             .unwrap()
@@ -652,7 +897,7 @@ pub(crate) mod tests {
     #[test]
     fn spans_of_one_thread_never_overlap() {
         let (_, json) = exported(&compaction_with_faults(200_000));
-        let mut by_tid: BTreeMap<u64, Vec<(f64, f64)>> = BTreeMap::new();
+        let mut by_tid: std::collections::BTreeMap<u64, Vec<(f64, f64)>> = Default::default();
         for e in json["traceEvents"].as_array().unwrap() {
             if e["ph"] == "X" {
                 let ts = e["ts"].as_f64().unwrap();
@@ -727,6 +972,50 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn every_track_has_its_own_slot() {
+        for (slot, track) in Track::all().into_iter().enumerate() {
+            assert_eq!(track.slot(), slot, "{track:?}");
+        }
+    }
+
+    #[test]
+    fn strings_numbers_and_odd_names_are_written_as_json() {
+        let mut out = String::new();
+        write_string(&mut out, "a \"quoted\" \\ name\n\u{1}é");
+        assert_eq!(
+            serde_json::from_str::<String>(&out).unwrap(),
+            "a \"quoted\" \\ name\n\u{1}é"
+        );
+        for value in [0.0, 1.5, 1827707.256, 1e-7, 123456789012.125] {
+            let mut out = String::new();
+            write_number(&mut out, value);
+            assert_eq!(serde_json::from_str::<f64>(&out).unwrap(), value, "{out}");
+        }
+        let mut out = String::new();
+        write_number(&mut out, f64::NAN);
+        assert_eq!(out, "null");
+        let event = instant(
+            Track::Faults,
+            SimTime::from_nanos(1_500),
+            "fault: \"x\"".to_string(),
+            args([
+                ("key", Arg::from("db/wal/1")),
+                ("n", Arg::from(3u64)),
+                ("ok", Arg::from(true)),
+            ]),
+        );
+        let mut out = String::new();
+        write_event(&mut out, &event);
+        let value: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            value,
+            json!({"name": "fault: \"x\"", "cat": "fault", "ph": "i", "ts": 1.5, "pid": 1,
+                   "tid": Track::Faults.base_tid(), "s": "t",
+                   "args": {"key": "db/wal/1", "n": 3, "ok": true}})
+        );
+    }
+
+    #[test]
     fn flushes_compactions_and_stalls_become_spans() {
         let events = [
             event(0, 10, EventKind::FlushStarted { memtable_id: 7 }),
@@ -775,7 +1064,7 @@ pub(crate) mod tests {
         let compaction = spans.iter().find(|e| e.name == "compaction 3").unwrap();
         // Still running at the window's end: drawn to the last event, marked unfinished.
         assert_eq!((compaction.ts, compaction.dur), (12_000.0, Some(38_000.0)));
-        assert_eq!(compaction.args["finished"], json!(false));
+        assert!(compaction.args.contains(&("finished", Arg::Flag(false))));
         let stall = spans.iter().find(|e| e.name == "write stall").unwrap();
         assert_eq!((stall.ts, stall.dur), (25_000.0, Some(15_000.0)));
         // Sorted by time after the metadata.
