@@ -53,7 +53,7 @@ test('the run saves as a Perfetto trace and a metrics CSV, as strata run writes 
       assert.ok(threads.has(e.tid), `span on an unnamed thread: ${JSON.stringify(e)}`);
     }
     assert.ok(spans.some((e) => threads.get(e.tid).startsWith('compactions') && e.dur > 0), 'a compaction span');
-    assert.match(await page.locator('#message').textContent(), /Saved the trace/);
+    await page.waitForFunction(() => /Saved the trace/.test(document.querySelector('#message')?.textContent ?? ''));
 
     const metrics = await saved(page, '#save-metrics');
     assert.equal(metrics.name, 'strata-compaction-seed21-metrics.csv');

@@ -74,6 +74,12 @@ pub fn standalone_svg(svg: &web_sys::Element) -> Result<String, String> {
                 (!value.is_empty()).then(|| format!("{property}:{value};"))
             })
             .collect();
+        // The presentation attributes the style now overrides go: some name CSS variables
+        // (`stroke="var(--accent)"`), which mean nothing outside the page.
+        for property in INLINED_PROPERTIES {
+            copy.remove_attribute(property)
+                .map_err(|_| failed("writing its style"))?;
+        }
         copy.set_attribute("style", &style)
             .map_err(|_| failed("writing its style"))
     };
