@@ -388,10 +388,28 @@ struct Span {
     args: Args,
 }
 
+/// `items` sorted by the key `key` gives them (compared element by element), through
+/// `strata_sim::maps::stable_order`: one sort of `(u64, usize)` pairs for every caller,
+/// rather than a sort instantiated for each item type, which the playground would download.
+fn in_order<T, const N: usize>(items: Vec<T>, key: impl Fn(&T) -> [u64; N]) -> Vec<T> {
+    let keys: Vec<[u64; N]> = items.iter().map(key).collect();
+    // Least significant part first: each stable pass keeps the order of the ones before.
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    for part in (0..N).rev() {
+        let positions = strata_sim::maps::stable_order(order.iter().map(|&i| keys[i][part]));
+        order = positions.into_iter().map(|p| order[p]).collect();
+    }
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .map(|i| slots[i].take().expect("each position is taken once"))
+        .collect()
+}
+
 /// Places spans on the lanes of their tracks: each goes to the first lane whose last span
 /// has ended by its start (spans are taken in order of start).
-fn lay_out(mut spans: Vec<Span>) -> (Vec<(u64, ChromeEvent)>, [u32; TRACKS]) {
-    spans.sort_by_key(|span| (span.start, span.seq));
+fn lay_out(spans: Vec<Span>) -> (Vec<(u64, ChromeEvent)>, [u32; TRACKS]) {
+    let spans = in_order(spans, |span| [span.start.as_nanos(), span.seq]);
     // The time each lane of each track is free again.
     let mut lanes: Vec<Vec<SimTime>> = vec![Vec::new(); TRACKS];
     let mut events = Vec::with_capacity(spans.len());
@@ -739,10 +757,13 @@ pub fn chrome_trace<'a>(
     }
     let process = format!("strata: {} (seed {})", label.scenario, label.seed);
     timed.extend(instants);
-    timed.sort_by(|(seq_a, a), (seq_b, b)| {
-        a.ts.total_cmp(&b.ts)
-            .then(a.tid.cmp(&b.tid))
-            .then(seq_a.cmp(seq_b))
+    // Timestamps are whole nanoseconds over 1,000, so ordering by nanoseconds orders by `ts`.
+    let timed = in_order(timed, |(seq, event)| {
+        [
+            (event.ts * 1000.0).round() as u64,
+            u64::from(event.tid),
+            *seq,
+        ]
     });
     let mut trace_events = metadata(&process, &tracks_seen);
     trace_events.extend(timed.into_iter().map(|(_, event)| event));
@@ -969,6 +990,21 @@ pub(crate) mod tests {
             ring_capacity: 0,
             time_unit: "",
         }
+    }
+
+    #[test]
+    fn items_are_ordered_by_their_keys_part_by_part() {
+        let items = vec![
+            (2, 1, 'a'),
+            (1, 9, 'b'),
+            (2, 0, 'c'),
+            (1, 9, 'd'),
+            (0, 5, 'e'),
+        ];
+        let sorted = in_order(items, |(major, minor, _)| [*major, *minor]);
+        let letters: String = sorted.iter().map(|(_, _, c)| *c).collect();
+        // Equal keys keep their order (b before d).
+        assert_eq!(letters, "ebdca");
     }
 
     #[test]
