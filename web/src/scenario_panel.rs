@@ -208,9 +208,11 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
         let session = props.session.clone();
         let on_command = props.on_command.clone();
         Callback::from(move |_: MouseEvent| {
+            // The session is borrowed only to build the text: the command emitted below is
+            // applied to it at once, mutably.
             let session = session.0.borrow();
             let lab = session.lab();
-            let (name, mime, text, what) = match kind {
+            let built = match kind {
                 RunExport::Trace => (
                     trace_file_name(lab.scenario()),
                     "application/json",
@@ -224,6 +226,8 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                     "the metrics",
                 ),
             };
+            drop(session);
+            let (name, mime, text, what) = built;
             match download(&name, mime, &text) {
                 Ok(()) => on_command.emit(Command::Info(format!(
                     "Saved {what} as {name} ({}).",
