@@ -5,8 +5,10 @@
 //! `strata run --trace-out/--metrics-out` and the page's save buttons write the same bytes
 //! for the same run at the same moment. Both are bounded by what the lab already keeps: the
 //! trace's retained ring and the metrics' series of at most
-//! [`crate::metrics::MAX_SERIES_BUCKETS`] buckets.
+//! [`crate::metrics::MAX_SERIES_BUCKETS`] buckets. Both are written by hand (the JSON through
+//! [`json_text`]), without serde_json's serialiser, to keep the playground's download small.
 
+pub mod json_text;
 pub mod metrics_csv;
 pub mod trace_events;
 

@@ -32,8 +32,9 @@
 //! ring is left out; one still running at the end of the window is drawn up to the last
 //! event, with `"finished": false`.
 
+use super::json_text::{write_arg, write_key, write_number, write_string};
+pub use super::json_text::{Arg, Args};
 use crate::runner::Lab;
-use std::fmt::Write;
 use strata_sim::{Cause, EventKind, FaultKind, RequestOutcome, SimTime, TraceEvent};
 
 /// Lanes one track may use for overlapping spans (client operations in flight during an
@@ -122,59 +123,6 @@ impl Track {
     }
 }
 
-/// A value in an event's `args`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Arg {
-    Text(String),
-    Unsigned(u64),
-    Number(f64),
-    Flag(bool),
-}
-
-impl From<&str> for Arg {
-    fn from(text: &str) -> Arg {
-        Arg::Text(text.to_string())
-    }
-}
-impl From<&String> for Arg {
-    fn from(text: &String) -> Arg {
-        Arg::Text(text.clone())
-    }
-}
-impl From<u64> for Arg {
-    fn from(value: u64) -> Arg {
-        Arg::Unsigned(value)
-    }
-}
-impl From<&u64> for Arg {
-    fn from(value: &u64) -> Arg {
-        Arg::Unsigned(*value)
-    }
-}
-impl From<&u32> for Arg {
-    fn from(value: &u32) -> Arg {
-        Arg::Unsigned(u64::from(*value))
-    }
-}
-impl From<f64> for Arg {
-    fn from(value: f64) -> Arg {
-        Arg::Number(value)
-    }
-}
-impl From<bool> for Arg {
-    fn from(value: bool) -> Arg {
-        Arg::Flag(value)
-    }
-}
-impl From<&bool> for Arg {
-    fn from(value: &bool) -> Arg {
-        Arg::Flag(*value)
-    }
-}
-
-/// Named values of an event, in the order written.
-pub type Args = Vec<(&'static str, Arg)>;
-
 /// One trace event of the Chrome format, written in this field order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChromeEvent {
@@ -214,55 +162,6 @@ pub struct ChromeTrace {
     pub trace_events: Vec<ChromeEvent>,
     pub display_time_unit: &'static str,
     pub other_data: RunLabel,
-}
-
-/// Writes `text` as a JSON string: quoted, with `"`, `\\` and control characters escaped.
-fn write_string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _infallible = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// Writes a number as JSON: finite values by Rust's shortest round-trip formatting (the
-/// same natively and in wasm32); JSON has no NaN or infinity, so those become `null`.
-fn write_number(out: &mut String, value: f64) {
-    if value.is_finite() {
-        let _infallible = write!(out, "{value}");
-    } else {
-        out.push_str("null");
-    }
-}
-
-fn write_arg(out: &mut String, arg: &Arg) {
-    match arg {
-        Arg::Text(text) => write_string(out, text),
-        Arg::Unsigned(value) => {
-            let _infallible = write!(out, "{value}");
-        }
-        Arg::Number(value) => write_number(out, *value),
-        Arg::Flag(value) => out.push_str(if *value { "true" } else { "false" }),
-    }
-}
-
-/// Writes `"key":` (with a comma before it unless it is the object's first).
-fn write_key(out: &mut String, first: &mut bool, key: &str) {
-    if !std::mem::take(first) {
-        out.push(',');
-    }
-    write_string(out, key);
-    out.push(':');
 }
 
 fn write_event(out: &mut String, event: &ChromeEvent) {
