@@ -431,8 +431,8 @@ mod tests {
             "strata-chart-regret.svg"
         );
         assert_eq!(
-            svg_file_name(None, "Write latency (µs) — p99"),
-            "strata-write-latency-p99.svg"
+            svg_file_name(None, "Write latency (ms) — p99"),
+            "strata-write-latency-ms-p99.svg"
         );
         assert_eq!(svg_file_name(None, "—"), "strata-chart.svg");
     }
