@@ -1,10 +1,13 @@
 //! Small SVG charts drawn straight from `html!`: a line chart with axes, units, reference
-//! lines and time marks, and a histogram with percentile markers. No chart library.
+//! lines and time marks, and a histogram with percentile markers. No chart library. Each
+//! chart has a small "SVG" button ([`SaveSvgButton`]) that saves it as a standalone `.svg`
+//! file, its styles inlined (see [`crate::download::standalone_svg`]).
 //!
 //! Every chart bounds its element count: a series longer than [`MAX_POINTS`] is thinned to
 //! that many points (one per pixel column or so) before it becomes a `<polyline>`, and a
 //! histogram draws at most one bar per bucket of a fixed-size histogram.
 
+use crate::download::{download, standalone_svg};
 use crate::format;
 use yew::prelude::*;
 
@@ -87,8 +90,59 @@ pub fn ticks(low: f64, high: f64, target: usize) -> Vec<f64> {
     out
 }
 
+/// The file a saved chart gets: `strata-ID.svg`, or the title cut to letters, digits and
+/// dashes when the chart has no id.
+pub fn svg_file_name(id: Option<&str>, title: &str) -> String {
+    let source = id.unwrap_or(title);
+    let mut stem = String::new();
+    for c in source.chars() {
+        if c.is_ascii_alphanumeric() {
+            stem.push(c.to_ascii_lowercase());
+        } else if !stem.ends_with('-') {
+            stem.push('-');
+        }
+    }
+    let stem = stem.trim_matches('-');
+    let stem = if stem.is_empty() { "chart" } else { stem };
+    format!("strata-{stem}.svg")
+}
+
+#[derive(Properties, Clone, Debug, PartialEq)]
+pub struct SaveSvgProps {
+    /// The `<svg>` element to save.
+    pub target: NodeRef,
+    pub file_name: AttrValue,
+}
+
+/// A small button that saves the `<svg>` behind `target` as a standalone file. A failure
+/// (the page could not copy or serialise the chart) is said beside the button.
+#[function_component(SaveSvgButton)]
+pub fn save_svg_button(props: &SaveSvgProps) -> Html {
+    let failure = use_state(|| None::<String>);
+    let onclick = {
+        let target = props.target.clone();
+        let name = props.file_name.clone();
+        let failure = failure.clone();
+        Callback::from(move |_: MouseEvent| {
+            let saved = target
+                .cast::<web_sys::Element>()
+                .ok_or_else(|| "the chart is not drawn yet".to_string())
+                .and_then(|svg| standalone_svg(&svg))
+                .and_then(|text| download(&name, "image/svg+xml", &text));
+            failure.set(saved.err());
+        })
+    };
+    html! {
+        <span class="svg-save">
+            <button class="svg-save-button" title={format!("Save this chart as {} (a standalone SVG file)", props.file_name)} {onclick}>{ "SVG" }</button>
+            if let Some(message) = &*failure { <span class="svg-save-failure">{ message.clone() }</span> }
+        </span>
+    }
+}
+
 #[function_component(LineChart)]
 pub fn line_chart(props: &LineChartProps) -> Html {
+    let svg_ref = use_node_ref();
     let all = props.series.iter().flat_map(|s| s.points.iter());
     let (mut x_min, mut x_max, mut y_max) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
     let mut y_min = 0.0f64;
@@ -176,10 +230,12 @@ pub fn line_chart(props: &LineChartProps) -> Html {
             </g>
         }
     });
+    let file_name = svg_file_name(props.id.as_deref(), &props.title);
     html! {
         <figure class="chart" id={props.id.clone()}>
             <figcaption>{ props.title.clone() }</figcaption>
-            <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} width="100%" role="img" aria-label={props.title.clone()}>
+            <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
+            <svg ref={svg_ref} viewBox={format!("0 0 {WIDTH} {HEIGHT}")} width="100%" role="img" aria-label={props.title.clone()}>
                 <rect x={LEFT.to_string()} y={TOP.to_string()} width={plot_w.to_string()} height={plot_h.to_string()} class="plot-area" />
                 { for y_ticks.iter().map(|y| html! {
                     <g>
@@ -284,6 +340,7 @@ pub fn log_bins(
 
 #[function_component(LatencyHistogram)]
 pub fn latency_histogram(props: &HistogramProps) -> Html {
+    let svg_ref = use_node_ref();
     let width = WIDTH;
     let height = 200.0;
     let plot_w = width - LEFT - RIGHT;
@@ -339,10 +396,12 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
         .map(|e| format::pow10(f64::from(e)))
         .filter(|v| *v >= low * 0.999 && *v <= high * 1.001)
         .collect();
+    let file_name = svg_file_name(props.id.as_deref(), &props.title);
     html! {
         <figure class="chart" id={props.id.clone()}>
             <figcaption>{ format!("{} — {} samples", props.title, format::grouped(props.count)) }</figcaption>
-            <svg viewBox={format!("0 0 {width} {height}")} width="100%" role="img" aria-label={props.title.clone()}>
+            <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
+            <svg ref={svg_ref} viewBox={format!("0 0 {width} {height}")} width="100%" role="img" aria-label={props.title.clone()}>
                 <rect x={LEFT.to_string()} y={TOP.to_string()} width={plot_w.to_string()} height={plot_h.to_string()} class="plot-area" />
                 { for bars }
                 { for markers }
@@ -364,6 +423,19 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_saved_chart_is_named_after_its_id_or_title() {
+        assert_eq!(
+            svg_file_name(Some("chart-regret"), "Cumulative regret"),
+            "strata-chart-regret.svg"
+        );
+        assert_eq!(
+            svg_file_name(None, "Write latency (ms) — p99"),
+            "strata-write-latency-ms-p99.svg"
+        );
+        assert_eq!(svg_file_name(None, "—"), "strata-chart.svg");
+    }
 
     #[test]
     fn thinning_bounds_the_points_and_keeps_the_ends() {

@@ -19,8 +19,11 @@
 //! - [`controls`], [`chaos`]: the live controls and the chaos panel.
 //! - [`recommender`], [`ope`]: the recommender view and off-policy evaluation against a
 //!   uniform-random twin (refreshed at most once a second while its tab is open).
-//! - [`scenario_panel`]: share links, the setting changes they replay, import, export, examples.
-//! - [`charts`], [`format`]: SVG charts and number formatting.
+//! - [`scenario_panel`]: share links, the setting changes they replay, import, export
+//!   (the scenario, the trace as Perfetto JSON, the metrics as CSV), examples.
+//! - [`charts`], [`format`]: SVG charts (each with a button that saves it as a standalone
+//!   `.svg`) and number formatting.
+//! - [`download`]: text offered as a file download (scenario, trace, metrics, charts).
 //! - [`widgets`]: inputs that stay editable while the page re-renders every frame.
 //! - [`panic`]: the panic hook that turns a crash into a visible error banner.
 //!
@@ -33,6 +36,7 @@ pub mod chapter_play;
 pub mod charts;
 pub mod command;
 pub mod controls;
+pub mod download;
 pub mod format;
 pub mod link;
 pub mod observed;

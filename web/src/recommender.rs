@@ -8,15 +8,17 @@
 //! Recommender settings are scenario settings (the lab has no live control for them), so
 //! applying them re-simulates the run to the current moment and the share link carries them.
 
-use crate::charts::{LineChart, Mark, Series};
+use crate::charts::{LineChart, Mark, SaveSvgButton, Series};
 use crate::command::Command;
 use crate::format;
-use crate::ope::OpeResult;
+use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
 use crate::session::Session;
 use crate::widgets::DraftInput;
+use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::recommender::RecommenderReport;
 use strata_lab::scenario::{DriftSpec, PolicyKind, RecommenderSpec};
+use strata_recommender::ope::Estimate;
 use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::SimTime;
 use web_sys::HtmlSelectElement;
@@ -216,25 +218,34 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
     }
 }
 
-fn ope_panel(m: &RecommenderModel) -> Html {
-    let Some(result) = &m.ope else {
-        let text = m
-            .ope_error
-            .clone()
-            .unwrap_or_else(|| "Waiting for logged impressions…".to_string());
-        return html! { <p class="empty" id="ope-empty">{ text }</p> };
-    };
-    let mut low = result
-        .truth_ctr
-        .unwrap_or(result.behaviour_ctr)
-        .min(result.behaviour_ctr);
-    let mut high = result
-        .truth_ctr
-        .unwrap_or(result.behaviour_ctr)
-        .max(result.behaviour_ctr);
-    for (_, e) in &result.estimates {
+/// A vertical line across an estimates figure: the online truth, the logging policy's value.
+struct Reference {
+    label: String,
+    value: f64,
+    /// `truth` or `behaviour` (its colour and dash).
+    class: &'static str,
+    id: Option<&'static str>,
+}
+
+/// Every estimator's value and 95% interval on one axis, with reference lines; the run's
+/// evaluation and an uploaded log's share it.
+fn estimates_figure(
+    id: &'static str,
+    label: &'static str,
+    estimates: &[(&'static str, Estimate)],
+    references: &[Reference],
+) -> Html {
+    let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
+    for value in references.iter().map(|r| r.value) {
+        low = low.min(value);
+        high = high.max(value);
+    }
+    for (_, e) in estimates {
         low = low.min(e.ci95_low);
         high = high.max(e.ci95_high);
+    }
+    if !(low.is_finite() && high.is_finite()) {
+        (low, high) = (0.0, 1.0);
     }
     let pad = ((high - low) * 0.1).max(0.01);
     let (low, high) = ((low - pad).max(0.0), high + pad);
@@ -242,12 +253,13 @@ fn ope_panel(m: &RecommenderModel) -> Html {
     let width = 560.0;
     let x_of = |v: f64| left + (v - low) / (high - low) * width;
     let row = 26.0;
-    let height = row * result.estimates.len() as f64 + 60.0;
+    let height = row * estimates.len() as f64 + 60.0;
+    let svg_ref = NodeRef::default();
     html! {
-        <div class="ope">
-            <svg id="ope-chart" viewBox={format!("0 0 940 {height:.0}")} width="100%" role="img"
-                 aria-label="off-policy estimates of uniform random serving, with 95% intervals, beside the online truth">
-                { for result.estimates.iter().enumerate().map(|(i, (name, e))| {
+        <figure class="chart estimates">
+            <SaveSvgButton target={svg_ref.clone()} file_name={crate::charts::svg_file_name(Some(id), label)} />
+            <svg ref={svg_ref} id={id} viewBox={format!("0 0 940 {height:.0}")} width="100%" role="img" aria-label={label}>
+                { for estimates.iter().enumerate().map(|(i, (name, e))| {
                     let y = 10.0 + i as f64 * row;
                     html! {
                         <g class="estimate">
@@ -258,17 +270,172 @@ fn ope_panel(m: &RecommenderModel) -> Html {
                         </g>
                     }
                 }) }
-                if let Some(truth) = result.truth_ctr {
-                    <g class="truth" id="ope-truth">
-                        <line x1={format::px(x_of(truth))} x2={format::px(x_of(truth))} y1="4" y2={format::px(height - 40.0)} />
-                        <text x={format::px(x_of(truth))} y={format::px(height - 26.0)} text-anchor="middle">{ format!("online truth {truth:.4}") }</text>
+                { for references.iter().enumerate().map(|(i, r)| html! {
+                    <g class={r.class} id={r.id}>
+                        <line x1={format::px(x_of(r.value))} x2={format::px(x_of(r.value))} y1="4" y2={format::px(height - 40.0)} />
+                        <text x={format::px(x_of(r.value))} y={format::px(height - 26.0 + 18.0 * i as f64)} text-anchor="middle">{ r.label.clone() }</text>
                     </g>
-                }
-                <g class="behaviour">
-                    <line x1={format::px(x_of(result.behaviour_ctr))} x2={format::px(x_of(result.behaviour_ctr))} y1="4" y2={format::px(height - 40.0)} />
-                    <text x={format::px(x_of(result.behaviour_ctr))} y={format::px(height - 8.0)} text-anchor="middle">{ format!("logging policy {:.4}", result.behaviour_ctr) }</text>
-                </g>
+                }) }
             </svg>
+        </figure>
+    }
+}
+
+/// A file the upload panel has read: its name and text.
+#[derive(Clone, Debug, PartialEq)]
+struct ReadFile {
+    name: String,
+    text: Rc<str>,
+}
+
+/// Which of the upload panel's two files an input reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum UploadSlot {
+    Log,
+    Target,
+}
+
+/// Off-policy evaluation of a logged CSV the user uploads (`strata ope`'s format), with an
+/// optional target file; a bad file shows the CLI's line-numbered message. Files are read
+/// with a `FileReader` the component keeps until it answers; files over the limit are refused
+/// unread.
+#[function_component(OpeUpload)]
+fn ope_upload() -> Html {
+    let log = use_state(|| None::<ReadFile>);
+    let target = use_state(|| None::<ReadFile>);
+    let refused = use_state(|| None::<String>);
+    let readers = use_mut_ref(|| [None::<FileReader>, None::<FileReader>]);
+    let on_file = |slot: UploadSlot| {
+        let (log, target, refused, readers) = (
+            log.clone(),
+            target.clone(),
+            refused.clone(),
+            readers.clone(),
+        );
+        Callback::from(move |event: Event| {
+            let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+            let destination = match slot {
+                UploadSlot::Log => log.clone(),
+                UploadSlot::Target => target.clone(),
+            };
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                destination.set(None);
+                return;
+            };
+            let file = gloo::file::File::from(file);
+            let name = file.name();
+            if let Some(message) = upload_too_large(&name, file.size()) {
+                refused.set(Some(message));
+                destination.set(None);
+                input.set_value("");
+                return;
+            }
+            let (refused, slots) = (refused.clone(), readers.clone());
+            let task = gloo::file::callbacks::read_as_text(&file, move |result| {
+                match result {
+                    Ok(text) => {
+                        refused.set(None);
+                        destination.set(Some(ReadFile {
+                            name: name.clone(),
+                            text: Rc::from(text),
+                        }));
+                    }
+                    Err(error) => {
+                        refused.set(Some(format!("“{name}” could not be read ({error}).")));
+                        destination.set(None);
+                    }
+                }
+                slots.borrow_mut()[slot as usize].take();
+            });
+            readers.borrow_mut()[slot as usize] = Some(task);
+        })
+    };
+    // Evaluated when a file changes, not on every frame.
+    let evaluation = use_memo(((*log).clone(), (*target).clone()), |(log, target)| {
+        log.as_ref().map(|log| {
+            evaluate_upload(
+                &log.name,
+                &log.text,
+                target.as_ref().map(|t| (t.name.as_str(), &*t.text)),
+            )
+        })
+    });
+    let result = match (&*refused, &*evaluation) {
+        (Some(message), _) => {
+            html! { <p class="error-text" id="ope-upload-error">{ message.clone() }</p> }
+        }
+        (None, None) => html! { <p class="empty" id="ope-upload-empty">{ "No file yet." }</p> },
+        (None, Some(Err(message))) => html! {
+            <p class="error-text" id="ope-upload-error">{ format!("{}: {message}", log.as_ref().map_or("the file", |l| l.name.as_str())) }</p>
+        },
+        (None, Some(Ok(evaluation))) => uploaded_figure(evaluation),
+    };
+    html! {
+        <div class="ope-upload">
+            <h3>{ "Evaluate your own log" }</h3>
+            <p class="hint">{ "A CSV of logged bandit data in the format of " }<code>{ "strata ope" }</code>
+                { ": a header naming action,reward,propensity and optionally position (0-based), one row per logged decision. The target policy is uniform random over the actions the log names, unless you give a target file (one row per action, one column per position, each column summing to 1). The reward model for DM and the DR family is each action's mean logged reward at its position. " }
+                { format!("Files up to {}; larger logs belong to the CLI.", format::bytes(crate::ope::MAX_OPE_UPLOAD_BYTES)) }</p>
+            <div class="button-row">
+                <label class="file-label">{ "Logged data (CSV)… " }
+                    <input id="ope-upload" type="file" accept=".csv,text/csv,text/plain" onchange={on_file(UploadSlot::Log)} /></label>
+                <label class="file-label">{ "Target policy (CSV, optional)… " }
+                    <input id="ope-target-upload" type="file" accept=".csv,text/csv,text/plain" onchange={on_file(UploadSlot::Target)} /></label>
+            </div>
+            { result }
+        </div>
+    }
+}
+
+fn uploaded_figure(evaluation: &UploadedEvaluation) -> Html {
+    let report = &evaluation.report;
+    let references = [Reference {
+        label: format!("logged mean reward {:.4}", evaluation.logged_mean_reward),
+        value: evaluation.logged_mean_reward,
+        class: "behaviour",
+        id: None,
+    }];
+    html! {
+        <div class="ope" id="ope-upload-result">
+            { estimates_figure("ope-upload-chart", "off-policy estimates of the target policy on the uploaded log, with 95% intervals", &report.estimates(), &references) }
+            <p class="hint">{ format!(
+                "“{}”: {} rows; target: {}. Effective sample size {:.0}, max weight {:.1}.",
+                evaluation.file_name, format::grouped(report.rows), evaluation.target,
+                report.diagnostics.effective_sample_size, report.diagnostics.max_weight) }</p>
+            if !report.skipped.is_empty() {
+                <p class="hint">{ format!("Skipped: {}", report.skipped.iter().map(|(name, why)| format!("{name} ({why})")).collect::<Vec<_>>().join("; ")) }</p>
+            }
+            { for report.notes.iter().map(|note| html! { <p class="hint">{ note.clone() }</p> }) }
+        </div>
+    }
+}
+
+fn ope_panel(m: &RecommenderModel) -> Html {
+    let Some(result) = &m.ope else {
+        let text = m
+            .ope_error
+            .clone()
+            .unwrap_or_else(|| "Waiting for logged impressions…".to_string());
+        return html! { <p class="empty" id="ope-empty">{ text }</p> };
+    };
+    let mut references = Vec::new();
+    if let Some(truth) = result.truth_ctr {
+        references.push(Reference {
+            label: format!("online truth {truth:.4}"),
+            value: truth,
+            class: "truth",
+            id: Some("ope-truth"),
+        });
+    }
+    references.push(Reference {
+        label: format!("logging policy {:.4}", result.behaviour_ctr),
+        value: result.behaviour_ctr,
+        class: "behaviour",
+        id: None,
+    });
+    html! {
+        <div class="ope">
+            { estimates_figure("ope-chart", "off-policy estimates of uniform random serving, with 95% intervals, beside the online truth", &result.estimates, &references) }
             <p class="hint">{ format!(
                 "Target: uniform random serving. {} logged impressions (ids {}–{}); effective sample size {:.0}, max weight {:.1}. Truth: a twin with the same seed serving uniformly, {} impressions over the same ids.",
                 format::grouped(result.rows), result.first_impression, result.last_impression,
@@ -468,8 +635,13 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
     let controls = html! {
         <RecommenderControls spec={m.spec.clone()} now={m.now} on_command={props.on_command.clone()} disabled={props.disabled} />
     };
+    let upload = html! {
+        <section class="panel" aria-label="evaluate a logged file">
+            <OpeUpload />
+        </section>
+    };
     let Some(summary) = &m.summary else {
-        return html! { <div class="recommender-view">{ controls }</div> };
+        return html! { <div class="recommender-view">{ controls }{ upload }</div> };
     };
     let rate = m.slates_per_sec();
     let marks: Vec<Mark> = m
@@ -533,6 +705,7 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
             <section class="panel" aria-label="off-policy evaluation">
                 <h2>{ "Off-policy evaluation: what if we served uniformly at random?" }</h2>
                 { ope_panel(m) }
+                <OpeUpload />
             </section>
             { controls }
         </div>

@@ -1,18 +1,21 @@
 //! The scenario tab: the share links (the whole run, and this moment), the setting changes the
-//! links replay, import from a file, export as a download, the bundled examples, and the
-//! scenario document itself.
+//! links replay, import from a file, export as a download (the scenario; the run so far as a
+//! Perfetto trace and as a metrics CSV, built by `strata_lab::export` exactly as `strata run
+//! --trace-out/--metrics-out` writes them), the bundled examples, and the scenario document
+//! itself.
 //!
 //! Imports are read with a `FileReader` whose handle the component keeps until it answers
 //! (dropping it cancels the read); files over [`MAX_IMPORT_BYTES`] are refused unread.
 
+use crate::app::SharedSession;
 use crate::command::Command;
+use crate::download::download;
 use crate::format;
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::SettingChange;
 use strata_lab::Scenario;
 use strata_sim::SimTime;
-use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -72,6 +75,21 @@ pub fn read_scenario_file(name: &str, text: &str) -> Result<Scenario, String> {
 
 /// The file name an export gets.
 pub fn export_file_name(scenario: &Scenario) -> String {
+    format!("{}.json", file_stem(scenario))
+}
+
+/// The name of a saved trace (Chrome trace-event JSON, for Perfetto).
+pub fn trace_file_name(scenario: &Scenario) -> String {
+    format!("{}-trace.json", file_stem(scenario))
+}
+
+/// The name of a saved metrics CSV.
+pub fn metrics_file_name(scenario: &Scenario) -> String {
+    format!("{}-metrics.csv", file_stem(scenario))
+}
+
+/// `strata-NAME-seedSEED`, the scenario's name cut to letters, digits and dashes.
+fn file_stem(scenario: &Scenario) -> String {
     let name: String = scenario
         .name
         .chars()
@@ -88,7 +106,7 @@ pub fn export_file_name(scenario: &Scenario) -> String {
     } else {
         name
     };
-    format!("strata-{name}-seed{}.json", scenario.seed)
+    format!("strata-{name}-seed{}", scenario.seed)
 }
 
 fn describe_change(change: &SettingChange) -> String {
@@ -111,26 +129,18 @@ fn describe_change(change: &SettingChange) -> String {
     }
 }
 
-/// Offers `text` as a file download named `name`.
-fn download(name: &str, text: &str) -> Result<(), String> {
-    let blob = gloo::file::Blob::new_with_options(text, Some("application/json"));
-    let url = gloo::file::ObjectUrl::from(blob);
-    let document = gloo::utils::document();
-    let anchor = document
-        .create_element("a")
-        .map_err(|_| "the page could not create a download link".to_string())?
-        .dyn_into::<web_sys::HtmlAnchorElement>()
-        .map_err(|_| "the page could not create a download link".to_string())?;
-    anchor.set_href(&url);
-    anchor.set_download(name);
-    anchor.click();
-    // The object URL is revoked when `url` drops; the click has started the download by then.
-    Ok(())
+/// What a run-export button saves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RunExport {
+    Trace,
+    Metrics,
 }
 
 #[derive(Properties, PartialEq)]
 pub struct ScenarioPanelProps {
     pub scenario: Rc<Scenario>,
+    /// The session whose run the trace and metrics buttons save (read on click only).
+    pub session: SharedSession,
     pub link: String,
     pub moment_link: String,
     pub now: SimTime,
@@ -187,8 +197,42 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
         let on_command = props.on_command.clone();
         Callback::from(move |_: MouseEvent| {
             let name = export_file_name(&scenario);
-            match download(&name, &scenario.to_json_pretty()) {
+            match download(&name, "application/json", &scenario.to_json_pretty()) {
                 Ok(()) => on_command.emit(Command::Info(format!("Saved the scenario as {name}."))),
+                Err(message) => on_command.emit(Command::Refused(message)),
+            }
+        })
+    };
+    // The run as it stands: the lab's retained trace and its metrics series, built on click.
+    let save_run = |kind: RunExport| {
+        let session = props.session.clone();
+        let on_command = props.on_command.clone();
+        Callback::from(move |_: MouseEvent| {
+            // The session is borrowed only to build the text: the command emitted below is
+            // applied to it at once, mutably.
+            let session = session.0.borrow();
+            let lab = session.lab();
+            let built = match kind {
+                RunExport::Trace => (
+                    trace_file_name(lab.scenario()),
+                    "application/json",
+                    strata_lab::export::lab_chrome_trace_json(lab),
+                    "the trace (open it in ui.perfetto.dev)",
+                ),
+                RunExport::Metrics => (
+                    metrics_file_name(lab.scenario()),
+                    "text/csv",
+                    strata_lab::export::lab_metrics_csv(lab),
+                    "the metrics",
+                ),
+            };
+            drop(session);
+            let (name, mime, text, what) = built;
+            match download(&name, mime, &text) {
+                Ok(()) => on_command.emit(Command::Info(format!(
+                    "Saved {what} as {name} ({}).",
+                    format::bytes(text.len() as u64)
+                ))),
                 Err(message) => on_command.emit(Command::Refused(message)),
             }
         })
@@ -244,6 +288,10 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                     <label class="file-label">{ "Load a scenario file… " }
                         <input id="import-file" type="file" accept=".json,application/json" onchange={on_import} disabled={props.disabled} /></label>
                     <button id="export" onclick={on_export}>{ "Save this scenario (JSON)" }</button>
+                    <button id="save-trace" onclick={save_run(RunExport::Trace)} disabled={props.disabled}
+                            title="The run so far as Chrome trace-event JSON: the events the trace's ring retains, with a track per request cause. Opens in ui.perfetto.dev and chrome://tracing; the same file as strata run --trace-out.">{ "Save trace (Perfetto JSON)" }</button>
+                    <button id="save-metrics" onclick={save_run(RunExport::Metrics)} disabled={props.disabled}
+                            title="The metrics over time, one row per simulated second: operations, latencies, store requests, cost; the recommender's CTR and regret when there is one. The same file as strata run --metrics-out.">{ "Save metrics (CSV)" }</button>
                     <label class="field"><span class="field-label">{ "examples" }</span>
                         <select id="examples" onchange={on_example} disabled={props.disabled}>
                             <option value="" selected=true>{ "choose…" }</option>
@@ -290,5 +338,13 @@ mod tests {
         let read = read_scenario_file("saved.json", &scenario.to_json_pretty()).unwrap();
         assert_eq!(read, scenario);
         assert_eq!(export_file_name(&scenario), "strata-playground-seed42.json");
+        assert_eq!(
+            trace_file_name(&scenario),
+            "strata-playground-seed42-trace.json"
+        );
+        assert_eq!(
+            metrics_file_name(&scenario),
+            "strata-playground-seed42-metrics.csv"
+        );
     }
 }

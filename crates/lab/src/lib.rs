@@ -32,6 +32,8 @@
 //! - [`runner`]: `Lab`, which plays a compiled scenario in the simulator (incrementally or to
 //!   the end), takes live controls and produces the `Summary`; `ExternalRun`, the same on
 //!   another runtime and store. One module per task of a run.
+//! - [`export`]: a run for other tools: its trace as Chrome trace-event JSON (Perfetto) and
+//!   its metrics over time as CSV.
 //! - [`bench`]: workload functions the benchmark harness times (no clock here).
 //!
 //! **Architecture invariant:** everything that happens in a run happens inside simulation
@@ -47,6 +49,7 @@ pub mod bench;
 pub mod budget;
 pub mod chapter;
 pub mod durability;
+pub mod export;
 pub mod metrics;
 pub mod ope;
 pub mod recommender;

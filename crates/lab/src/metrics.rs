@@ -52,6 +52,15 @@ pub struct SeriesBucket {
     pub store_puts: u64,
     pub store_gets: u64,
     pub cost_picousd: u64,
+    /// The run's cost from its start to the end of this bucket (so far, for the newest).
+    pub cost_picousd_to_date: u64,
+    /// Client latency of the writes acknowledged in this bucket: sum and maximum,
+    /// nanoseconds (the mean is the sum over `writes_ok`).
+    pub write_latency_nanos_total: u64,
+    pub write_latency_nanos_max: u64,
+    /// Client latency of the gets and scans that succeeded in this bucket, likewise.
+    pub read_latency_nanos_total: u64,
+    pub read_latency_nanos_max: u64,
 }
 
 /// Every fault kind, in the order [`fault_index`] numbers them.
@@ -156,11 +165,14 @@ impl Metrics {
             if self.series.len() == MAX_SERIES_BUCKETS {
                 self.series.pop_front();
             }
+            let cost_picousd_to_date = self.cost_picousd;
             self.series.push_back(SeriesBucket {
                 start,
+                cost_picousd_to_date,
                 ..SeriesBucket::default()
             });
         }
+        assert!(self.series.len() <= MAX_SERIES_BUCKETS);
         self.series
             .back_mut()
             .expect("a bucket was just ensured to exist")
@@ -206,8 +218,17 @@ impl Metrics {
                 }
                 let bucket = self.bucket(event.at);
                 match (*ok, write) {
-                    (true, true) => bucket.writes_ok += 1,
-                    (true, false) => bucket.reads_ok += 1,
+                    (true, true) => {
+                        bucket.writes_ok += 1;
+                        bucket.write_latency_nanos_total += latency;
+                        bucket.write_latency_nanos_max =
+                            bucket.write_latency_nanos_max.max(latency);
+                    }
+                    (true, false) => {
+                        bucket.reads_ok += 1;
+                        bucket.read_latency_nanos_total += latency;
+                        bucket.read_latency_nanos_max = bucket.read_latency_nanos_max.max(latency);
+                    }
                     (false, _) => bucket.ops_failed += 1,
                 }
             }
@@ -231,8 +252,10 @@ impl Metrics {
                 self.cost_picousd += record.cost_picousd;
                 self.store_latency_by_op[record.op as usize]
                     .record(record.end.saturating_since(record.start).as_nanos());
+                let cost_picousd_to_date = self.cost_picousd;
                 let bucket = self.bucket(event.at);
                 bucket.cost_picousd += record.cost_picousd;
+                bucket.cost_picousd_to_date = cost_picousd_to_date;
                 match record.op {
                     StoreOp::Put => bucket.store_puts += 1,
                     StoreOp::Get => bucket.store_gets += 1,

@@ -95,7 +95,7 @@ pub fn tab_body(props: &TabBodyProps) -> Html {
             let moment =
                 present::with_present(&link::fragment(scenario, Some(now_ms_floor)), presenting);
             html! {
-                <ScenarioPanel scenario={Rc::new(scenario.clone())} link={page_url(&fragment)} moment_link={page_url(&moment)}
+                <ScenarioPanel scenario={Rc::new(scenario.clone())} session={props.session.clone()} link={page_url(&fragment)} moment_link={page_url(&moment)}
                                now={SimTime::from_millis(now_ms_floor)}
                                on_command={on_command} disabled={busy} />
             }

@@ -49,7 +49,8 @@ Run `strata <command> --help` for a command's flags. Docs: docs/cli.md, docs/sce
 ";
 
 const RUN_HELP: &str = "\
-Usage: strata run SCENARIO.json [--out SUMMARY.json] [--quiet] [--store URL [--predict]]
+Usage: strata run SCENARIO.json [--out SUMMARY.json] [--quiet] [--trace-out TRACE.json]
+                  [--metrics-out METRICS.csv] [--store URL [--predict]]
 
 Simulates the scenario (seeded, deterministic) and prints the JSON summary: operations by
 kind, acknowledged and durable writes, lost durable writes (must be 0), object-store requests
@@ -58,6 +59,11 @@ and the trace hash. Exits 1 if any durable write was lost.
 
   --out FILE   also write the summary to FILE
   --quiet      do not print the summary to stdout (with --out)
+  --trace-out FILE    write the trace as Chrome trace-event JSON (open it in
+               ui.perfetto.dev or chrome://tracing): the events the trace's
+               ring retained, as the playground saves it
+  --metrics-out FILE  write the metrics over time as CSV, one row per
+               simulated second, as the playground saves it
   --store URL  run in real time against a real store instead of simulating:
                s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
                AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ALLOW_HTTP for a
@@ -190,6 +196,8 @@ fn run(argv: &[String]) -> CommandResult {
         switch("quiet"),
         value("store"),
         switch("predict"),
+        value("trace-out"),
+        value("metrics-out"),
     ];
     let Some(args) = parse("run", argv, &flags, RUN_HELP)? else {
         return Ok(());
@@ -199,6 +207,13 @@ fn run(argv: &[String]) -> CommandResult {
         return Err(
             UsageError("--predict needs --store (see strata run --help)".to_string()).into(),
         );
+    }
+    let exports = (args.value("trace-out"), args.value("metrics-out"));
+    if args.value("store").is_some() && exports != (None, None) {
+        return Err(UsageError(
+            "--trace-out and --metrics-out need the simulator, not --store".to_string(),
+        )
+        .into());
     }
     let scenario = load_scenario(path)?;
     let simulate = || {
@@ -210,6 +225,7 @@ fn run(argv: &[String]) -> CommandResult {
             failure.message = format!("{path}: {}", failure.message);
             failure
         })?,
+        None if exports != (None, None) => simulate_and_export(&scenario, path, exports)?,
         None => simulate()?,
     };
     let json = to_json(&summary);
@@ -239,6 +255,25 @@ fn run(argv: &[String]) -> CommandResult {
         )));
     }
     Ok(())
+}
+
+/// Runs the scenario to its end and writes the exports asked for: the same text the
+/// playground saves for the same run.
+fn simulate_and_export(
+    scenario: &Scenario,
+    path: &str,
+    (trace_out, metrics_out): (Option<&str>, Option<&str>),
+) -> Result<strata_lab::Summary, Failure> {
+    let failed = |e: strata_lab::LabError| Failure::runtime(format!("{path}: {e}"));
+    let mut lab = strata_lab::Lab::new(scenario).map_err(failed)?;
+    let summary = lab.run_to_end().map_err(failed)?;
+    if let Some(out) = trace_out {
+        write_text(out, &strata_lab::export::lab_chrome_trace_json(&lab))?;
+    }
+    if let Some(out) = metrics_out {
+        write_text(out, &strata_lab::export::lab_metrics_csv(&lab))?;
+    }
+    Ok(summary)
 }
 
 fn validate(argv: &[String]) -> CommandResult {

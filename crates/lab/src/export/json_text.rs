@@ -1,0 +1,110 @@
+//! JSON text written by hand for the exports: strings escaped, numbers in Rust's shortest
+//! round-trip form, and [`Arg`], the few kinds of value an exported event carries.
+//!
+//! Hand-written rather than serde_json's `Value` and its serialiser, which the playground
+//! would download for the trace export alone (tens of kilobytes); the output is the same
+//! natively and in wasm32, and `serde_json` reads it back in the tests.
+
+use std::fmt::Write;
+
+/// A value in an event's `args`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    Text(String),
+    Unsigned(u64),
+    Number(f64),
+    Flag(bool),
+}
+
+impl From<&str> for Arg {
+    fn from(text: &str) -> Arg {
+        Arg::Text(text.to_string())
+    }
+}
+impl From<&String> for Arg {
+    fn from(text: &String) -> Arg {
+        Arg::Text(text.clone())
+    }
+}
+impl From<u64> for Arg {
+    fn from(value: u64) -> Arg {
+        Arg::Unsigned(value)
+    }
+}
+impl From<&u64> for Arg {
+    fn from(value: &u64) -> Arg {
+        Arg::Unsigned(*value)
+    }
+}
+impl From<&u32> for Arg {
+    fn from(value: &u32) -> Arg {
+        Arg::Unsigned(u64::from(*value))
+    }
+}
+impl From<f64> for Arg {
+    fn from(value: f64) -> Arg {
+        Arg::Number(value)
+    }
+}
+impl From<bool> for Arg {
+    fn from(value: bool) -> Arg {
+        Arg::Flag(value)
+    }
+}
+impl From<&bool> for Arg {
+    fn from(value: &bool) -> Arg {
+        Arg::Flag(*value)
+    }
+}
+
+/// Named values of an event, in the order written.
+pub type Args = Vec<(&'static str, Arg)>;
+
+/// Writes `text` as a JSON string: quoted, with `"`, `\\` and control characters escaped.
+pub fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _infallible = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Writes a number as JSON: finite values by Rust's shortest round-trip formatting (the
+/// same natively and in wasm32); JSON has no NaN or infinity, so those become `null`.
+pub fn write_number(out: &mut String, value: f64) {
+    if value.is_finite() {
+        let _infallible = write!(out, "{value}");
+    } else {
+        out.push_str("null");
+    }
+}
+
+pub fn write_arg(out: &mut String, arg: &Arg) {
+    match arg {
+        Arg::Text(text) => write_string(out, text),
+        Arg::Unsigned(value) => {
+            let _infallible = write!(out, "{value}");
+        }
+        Arg::Number(value) => write_number(out, *value),
+        Arg::Flag(value) => out.push_str(if *value { "true" } else { "false" }),
+    }
+}
+
+/// Writes `"key":` (with a comma before it unless it is the object's first).
+pub fn write_key(out: &mut String, first: &mut bool, key: &str) {
+    if !std::mem::take(first) {
+        out.push(',');
+    }
+    write_string(out, key);
+    out.push(':');
+}
