@@ -595,6 +595,19 @@ pub fn chrome_trace<'a>(
                     ("lost", Arg::from(lost)),
                 ]),
             ),
+            EventKind::ExpiredDropped {
+                job_id,
+                entries,
+                bytes,
+            } => point(
+                Track::Compaction,
+                "expired entries dropped".to_string(),
+                args([
+                    ("job_id", Arg::from(job_id)),
+                    ("entries", Arg::from(entries)),
+                    ("bytes", Arg::from(bytes)),
+                ]),
+            ),
             EventKind::PolicyUpdated { version } => point(
                 Track::Recommender,
                 "policy updated".to_string(),
@@ -745,6 +758,27 @@ pub(crate) mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn expired_entries_dropped_by_compaction_are_instants_on_the_compaction_track() {
+        let scenario = Scenario::from_json(include_str!(
+            "../../../../tests/scenarios/range-deletes-ttl.json"
+        ))
+        .unwrap();
+        let (_, json) = exported(&scenario);
+        let names = thread_names(&json);
+        let dropped: Vec<&Value> = json["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["ph"] == "i" && e["name"] == "expired entries dropped")
+            .collect();
+        assert!(!dropped.is_empty());
+        assert!(dropped.iter().all(|e| {
+            names[&e["tid"].as_u64().unwrap()].starts_with("compactions")
+                && e["args"]["entries"].as_u64().unwrap() > 0
+        }));
     }
 
     #[test]
