@@ -84,10 +84,8 @@ fn logged_shape(log_csv: &str) -> Result<LoggedShape, String> {
             Some(c) => row.fields[c].parse::<usize>().ok(),
             None => Some(0),
         };
-        let reward = row.fields[reward_col]
-            .parse::<f64>()
-            .ok()
-            .filter(|r| r.is_finite());
+        let reward =
+            strata_recommender::csv::decimal(row.fields[reward_col]).filter(|r| r.is_finite());
         let (Some(action), Some(position), Some(reward)) = (action, position, reward) else {
             continue;
         };
