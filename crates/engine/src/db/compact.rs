@@ -264,6 +264,12 @@ pub fn build_outputs(
         covered_through = Some(end.clone());
     }
     outputs.extend(builder.finish());
+    assert!(
+        outputs
+            .windows(2)
+            .all(|pair| pair[0].last_key < pair[1].first_key),
+        "invariant: compaction outputs have disjoint key ranges, in order"
+    );
     outputs
 }
 
