@@ -510,6 +510,53 @@ mod tests {
     }
 
     #[test]
+    fn a_range_tombstone_hides_older_versions_only_and_a_flush_leaves_them_out() {
+        let mut table = Memtable::new(1);
+        table.insert(b("a"), 1, Some(b("old")), Prune::KeepAll);
+        table.insert(b("c"), 2, Some(b("old")), Prune::KeepAll);
+        table.insert_range_tombstone(b("b"), b("d"), 3);
+        table.insert(b("c2"), 4, Some(b("new")), Prune::KeepAll);
+        assert!(!table.is_empty());
+        assert_eq!(table.get(b"c", 9, 0), Some(None), "covered");
+        assert_eq!(table.get(b"c", 2, 0), Some(Some(b("old"))), "before it");
+        assert_eq!(table.get(b"bz", 9, 0), Some(None), "hides older tables too");
+        assert_eq!(table.get(b"c2", 9, 0), Some(Some(b("new"))), "newer");
+        assert_eq!(table.get(b"a", 9, 0), Some(Some(b("old"))), "outside");
+        assert_eq!(table.get(b"d", 9, 0), None, "the end is exclusive");
+        let flushed: Vec<&Bytes> = table.flush_entries().map(|(key, _, _)| key).collect();
+        assert_eq!(flushed, vec![&b("a"), &b("c2")]);
+        let mut out = Vec::new();
+        table.read_chunk(Bound::Unbounded, Bound::Unbounded, 9, 0, 10, &mut out);
+        assert_eq!(out[1], (b("c"), None));
+        assert_eq!(
+            table.range_tombstones_in(Bound::Included(b"c3"), Bound::Unbounded, 9),
+            vec![(b("b"), b("d"))]
+        );
+        assert!(table
+            .range_tombstones_in(Bound::Included(b"d"), Bound::Unbounded, 9)
+            .is_empty());
+    }
+
+    #[test]
+    fn an_expired_value_reads_as_a_delete_from_its_instant_on() {
+        let mut table = Memtable::new(1);
+        table.insert_expiring(b("k"), 1, Some(b("v")), 100, Prune::KeepAll);
+        assert_eq!(table.get(b"k", 9, 99), Some(Some(b("v"))));
+        assert_eq!(table.get(b"k", 9, 100), Some(None));
+        let mut out = Vec::new();
+        table.read_chunk(Bound::Unbounded, Bound::Unbounded, 9, 100, 10, &mut out);
+        assert_eq!(out, vec![(b("k"), None)]);
+        let flushed: Vec<u64> = table.flush_entries().map(|(_, _, at)| at).collect();
+        assert_eq!(flushed, vec![100], "the expiry goes to the SST");
+    }
+
+    #[test]
+    #[should_panic(expected = "invariant: a range tombstone's start is below its end")]
+    fn an_inverted_range_tombstone_fires() {
+        Memtable::new(1).insert_range_tombstone(b("b"), b("a"), 1);
+    }
+
+    #[test]
     fn size_accounting_is_exact_for_a_single_version() {
         let mut table = Memtable::new(1);
         table.insert(b("abc"), 1, Some(b("12345")), Prune::AboveDurable(0));

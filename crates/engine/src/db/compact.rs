@@ -1,8 +1,10 @@
 //! The compactor: performs the tasks the pure policy (`crate::compaction::plan`) chooses.
 //!
 //! One job: (1) GET every input SST whole (cause `compaction`); (2) merge them in key order,
-//! newest source first, keeping the newest version of each key and, when nothing older lies
-//! below (`task.bottom`), dropping tombstones; (3) write the output SSTs (about
+//! newest source first, keeping the newest version of each key, dropping the keys a newer
+//! source's range tombstone covers, cutting expired values to tombstones and, when nothing
+//! older lies below (`task.bottom`), dropping tombstones of both kinds and expired values;
+//! (3) write the output SSTs (about
 //! `target_sst_bytes` each) with create-if-absent PUTs under ids that carry our epoch,
 //! registered as uploading so GC leaves them alone; (4) commit through the manifest's
 //! conditional write (`compaction::apply`); (5) install the new SST set for readers.
@@ -12,6 +14,10 @@
 //! until the snapshot closes. A fenced compactor fails at step 4 (its manifest write loses
 //! the race and sees the newer epoch); a crashed one never reaches it. Either way its outputs
 //! are in no manifest and GC deletes them once older than `gc_min_age`.
+//!
+//! Expiry is judged against the compactor's clock when the job merges; what it dropped is
+//! counted (`Counters::expired_entries_dropped`, `expired_bytes_dropped`) and recorded as an
+//! `ExpiredDropped` event once the job has committed.
 
 use super::DbInner;
 use crate::compaction::{self, CompactionOutcome, CompactionState, CompactionTask};
@@ -258,6 +264,12 @@ pub fn build_outputs(
         covered_through = Some(end.clone());
     }
     outputs.extend(builder.finish());
+    assert!(
+        outputs
+            .windows(2)
+            .all(|pair| pair[0].last_key < pair[1].first_key),
+        "invariant: compaction outputs have disjoint key ranges, in order"
+    );
     outputs
 }
 

@@ -223,6 +223,10 @@ impl SstBuilder {
         }
         let first_key = first_key?;
         let last_key = last_key.expect("a first key implies a last key");
+        assert!(
+            first_key <= last_key,
+            "invariant: an SST's key range is not inverted"
+        );
         let version = if ranges.is_empty() && !self.any_expiring {
             SST_FORMAT_VERSION
         } else {
