@@ -38,6 +38,16 @@ pub fn btree_map<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap
     map
 }
 
+/// The [`LiteMap`] of `pairs`, inserted one at a time (no sort of the pair type, which
+/// `collect` would instantiate); when a key repeats, the last value wins.
+pub fn lite_map<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> LiteMap<K, V> {
+    let mut map = LiteMap::new();
+    for (key, value) in pairs {
+        map.insert(key, value);
+    }
+    map
+}
+
 /// The positions of `keys` in ascending key order, equal keys in their original order: the
 /// order a stable sort by key would give the items.
 ///
@@ -99,9 +109,14 @@ mod tests {
     fn same_map_as_collect_including_repeated_keys() {
         let pairs = vec![(3, "c"), (1, "a"), (2, "b"), (1, "z"), (5, "e"), (3, "y")];
         let collected: BTreeMap<i32, &str> = pairs.clone().into_iter().collect();
-        assert_eq!(btree_map(pairs), collected);
+        assert_eq!(btree_map(pairs.clone()), collected);
         assert_eq!(collected[&1], "z");
         assert!(btree_map(Vec::<(u8, u8)>::new()).is_empty());
+        let lite = lite_map(pairs.clone());
+        assert!(lite
+            .iter()
+            .map(|(k, v)| (*k, *v))
+            .eq(collected.iter().map(|(k, v)| (*k, *v))));
     }
 
     #[derive(Serialize)]

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use strata_engine::{Amplification, DbState, ReaderStaleness};
 use strata_objstore::sim::RequestStats;
 use strata_recommender::Policy;
-use strata_sim::maps::btree_map;
+use strata_sim::maps::{btree_map, LiteMap};
 use strata_sim::SimTime;
 
 /// The summary of a run as of now (its final figures once it finished).
@@ -20,7 +20,7 @@ pub(super) fn summary_of(
     world: &World,
     metrics: &Metrics,
     tenants: &[Tenant],
-    by_prefix: &BTreeMap<String, RequestStats>,
+    by_prefix: &LiteMap<String, RequestStats>,
 ) -> Summary {
     let own = own_summary(scenario, world, metrics);
     with_tenants(own, world, metrics, tenants, by_prefix)

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_objstore::sim::RequestStats;
 use strata_objstore::ObjectStore;
+use strata_sim::maps::LiteMap;
 use strata_sim::{
     AbortHandle, EventKind, Histogram, LocalBoxFuture, RequestOutcome, Runtime, RuntimeRef,
     SimDuration, SimRng, SimTime,
@@ -162,7 +163,7 @@ pub struct PrefixSummary {
 
 /// The store's meters of one database's path: the prefix the store meters it under (its
 /// first segment, or more with `prefix_segments` over 1: then every prefix inside it).
-fn prefix_rows(by_prefix: &BTreeMap<String, RequestStats>, path: &str) -> Vec<PrefixSummary> {
+fn prefix_rows(by_prefix: &LiteMap<String, RequestStats>, path: &str) -> Vec<PrefixSummary> {
     by_prefix
         .iter()
         .filter(|(prefix, _)| prefix.as_str() == path || prefix.starts_with(&format!("{path}/")))
@@ -192,7 +193,7 @@ pub(super) fn summaries(
     own_path: &str,
     metrics: &Metrics,
     tenants: &[Tenant],
-    by_prefix: &BTreeMap<String, RequestStats>,
+    by_prefix: &LiteMap<String, RequestStats>,
 ) -> Vec<TenantSummary> {
     let own_prefix = own_path.split('/').next().unwrap_or(own_path);
     let mut rows = vec![row(
@@ -312,7 +313,7 @@ pub(super) fn with_tenants(
     own: &World,
     metrics: &Metrics,
     tenants: &[Tenant],
-    by_prefix: &BTreeMap<String, RequestStats>,
+    by_prefix: &LiteMap<String, RequestStats>,
 ) -> Summary {
     if tenants.is_empty() {
         return summary;
