@@ -65,9 +65,9 @@ pub fn stable_order(keys: impl IntoIterator<Item = u64>) -> Vec<usize> {
 }
 
 /// Adds one to `name`'s count. Counts by name are kept with `String` keys, a map type the
-/// playground's wasm already has (a `&'static str → u64` map would be a copy of B-tree code of
+/// playground's wasm already has (a `&'static str → u64` map would be a copy of map code of
 /// its own); a name already counted costs no allocation.
-pub fn count_one(counts: &mut BTreeMap<String, u64>, name: &str) {
+pub fn count_one(counts: &mut LiteMap<String, u64>, name: &str) {
     match counts.get_mut(name) {
         Some(count) => *count += 1,
         None => {
@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn count_one_counts_each_name() {
-        let mut counts = BTreeMap::new();
+        let mut counts = LiteMap::new();
         for name in ["b", "a", "b", "b"] {
             count_one(&mut counts, name);
         }

@@ -258,7 +258,8 @@ pub struct Summary {
     pub trace_hash: String,
     pub trace_events: u64,
     /// Client operations by kind.
-    pub operations: BTreeMap<String, OpCounts>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub operations: LiteMap<String, OpCounts>,
     pub writes: WriteSummary,
     /// Object-store requests: operation → cause → count.
     pub requests: BTreeMap<String, BTreeMap<String, u64>>,
@@ -273,7 +274,8 @@ pub struct Summary {
     /// The final LSM shape; absent when no writer is up (closed handles still report theirs).
     pub lsm: Option<LsmShape>,
     pub faults_injected: BTreeMap<String, u64>,
-    pub engine_events: BTreeMap<String, u64>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub engine_events: LiteMap<String, u64>,
     /// The recommender loop's figures, when the scenario runs one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommender: Option<RecommenderReport>,

@@ -14,7 +14,6 @@ use crate::metrics::{self, LatencyPercentiles, Metrics, OpCounts};
 use crate::scenario::compile::TenantDatabase;
 use crate::scenario::RunPlan;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_objstore::sim::RequestStats;
 use strata_objstore::ObjectStore;
@@ -61,7 +60,7 @@ impl Runtime for TenantRuntime {
 /// What a tenant database's own events add up to.
 #[derive(Debug, Default)]
 pub(super) struct TenantTally {
-    ops: BTreeMap<String, OpCounts>,
+    ops: LiteMap<String, OpCounts>,
     write_latency_nanos: Histogram,
     read_latency_nanos: Histogram,
     keys_verified: u64,
@@ -133,7 +132,8 @@ pub struct TenantSummary {
     /// Whether this is the scenario's own database (the one the trace follows).
     pub own: bool,
     /// Client operations by kind.
-    pub operations: BTreeMap<String, OpCounts>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub operations: LiteMap<String, OpCounts>,
     /// Client latency: writes (put, delete, batch) and reads (get, scan).
     pub write_latency: LatencyPercentiles,
     pub read_latency: LatencyPercentiles,
@@ -206,7 +206,7 @@ pub(super) fn summaries(
         prefix_rows(by_prefix, own_prefix),
     )];
     for tenant in tenants {
-        let mut ops: BTreeMap<String, OpCounts> = BTreeMap::new();
+        let mut ops: LiteMap<String, OpCounts> = LiteMap::new();
         let (mut writes, mut reads) = (Histogram::new(), Histogram::new());
         let mut lost = 0;
         let mut prefixes = Vec::new();
@@ -238,7 +238,7 @@ pub(super) fn summaries(
 fn row(
     name: String,
     own: bool,
-    operations: BTreeMap<String, OpCounts>,
+    operations: LiteMap<String, OpCounts>,
     write_latency: LatencyPercentiles,
     read_latency: LatencyPercentiles,
     lost_durable: u64,
