@@ -8,7 +8,7 @@ use crate::codec::display_key;
 use crate::format::manifest::SstInfo;
 use crate::store::StoreMeters;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use strata_sim::maps::LiteMap;
 use strata_sim::Cause;
 
 /// Whether a handle may still be used.
@@ -182,11 +182,13 @@ pub struct Amplification {
     /// Key and value bytes the user wrote.
     pub user_bytes_written: u64,
     /// Bytes PUT by cause (WAL, flush, compaction, manifest…).
-    pub bytes_put_by_cause: BTreeMap<Cause, u64>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub bytes_put_by_cause: LiteMap<Cause, u64>,
     /// All bytes PUT ÷ user bytes written (0 before any write).
     pub write_amplification: f64,
     /// The same, per cause: the parts add up to `write_amplification`.
-    pub write_amplification_by_cause: BTreeMap<Cause, f64>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub write_amplification_by_cause: LiteMap<Cause, f64>,
     /// Store GETs per point read, and per scan.
     pub gets_per_get: f64,
     pub gets_per_scan: f64,
@@ -198,9 +200,11 @@ pub struct Amplification {
     /// `stored_sst_bytes ÷ live_bytes_estimate` (1 when unknown).
     pub space_amplification: f64,
     /// What the engine's requests cost so far, by cause, in picodollars.
-    pub cost_picousd_by_cause: BTreeMap<Cause, u64>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub cost_picousd_by_cause: LiteMap<Cause, u64>,
     /// The same as a rate over the handle's lifetime, in USD per hour.
-    pub cost_usd_per_hour_by_cause: BTreeMap<Cause, f64>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub cost_usd_per_hour_by_cause: LiteMap<Cause, f64>,
     pub compaction_usd_per_hour: f64,
     pub retries: u64,
     pub hedges: u64,
@@ -240,10 +244,10 @@ impl Amplification {
     pub fn compute(inputs: &AmplificationInputs<'_>) -> Amplification {
         let counters = inputs.counters;
         let user = counters.user_bytes_written;
-        let mut bytes_put_by_cause = BTreeMap::new();
-        let mut write_amplification_by_cause = BTreeMap::new();
-        let mut cost_picousd_by_cause = BTreeMap::new();
-        let mut cost_usd_per_hour_by_cause = BTreeMap::new();
+        let mut bytes_put_by_cause = LiteMap::new();
+        let mut write_amplification_by_cause = LiteMap::new();
+        let mut cost_picousd_by_cause = LiteMap::new();
+        let mut cost_usd_per_hour_by_cause = LiteMap::new();
         for (cause, meter) in &inputs.meters.by_cause {
             bytes_put_by_cause.insert(*cause, meter.bytes_put);
             write_amplification_by_cause.insert(*cause, ratio(meter.bytes_put, user));

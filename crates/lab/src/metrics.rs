@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
+use strata_sim::maps::LiteMap;
 use strata_sim::{
     Cause, EventKind, FaultKind, Histogram, RequestOutcome, SimDuration, SimTime, StoreOp, Trace,
     TraceEvent,
@@ -96,7 +97,7 @@ fn fault_index(kind: FaultKind) -> usize {
 #[derive(Clone, Debug, Default)]
 pub struct Metrics {
     /// Client operations by kind (`put`, `delete`, `get`, `scan`, `batch`).
-    pub ops: BTreeMap<String, OpCounts>,
+    pub ops: LiteMap<String, OpCounts>,
     /// Write operations (put, delete, batch, delete_range) acknowledged to the client.
     pub writes_acknowledged: u64,
     /// Of those, acknowledged only once durable (await-durable).
@@ -133,7 +134,7 @@ pub struct Metrics {
     /// Faults injected, by kind in declaration order (see [`Metrics::faults`]).
     fault_counts: [u64; FAULT_KINDS.len()],
     /// Engine events by name (`wal_flushed`, `flush_finished`, `fenced`, …).
-    pub engine_events: BTreeMap<String, u64>,
+    pub engine_events: LiteMap<String, u64>,
     pub write_stall_nanos: u64,
     pub impressions: u64,
     pub clicks: u64,
@@ -511,8 +512,8 @@ mod tests {
             },
         );
         let m = metrics.borrow();
-        assert_eq!(m.ops["put"], OpCounts { ok: 2, failed: 0 });
-        assert_eq!(m.ops["delete"], OpCounts { ok: 0, failed: 1 });
+        assert_eq!(m.ops.get("put"), Some(&OpCounts { ok: 2, failed: 0 }));
+        assert_eq!(m.ops.get("delete"), Some(&OpCounts { ok: 0, failed: 1 }));
         assert_eq!(m.writes_acknowledged, 2);
         assert_eq!(m.writes_acknowledged_durable, 1);
         assert_eq!(m.user_bytes_written, 200);

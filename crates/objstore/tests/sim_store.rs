@@ -191,8 +191,8 @@ fn cost_is_totalled_by_cause_and_prefix_and_projected_per_month() {
         !cost.by_cause.contains_key(&Cause::Gc),
         "DELETE is free on S3"
     );
-    assert_eq!(cost.by_prefix["alpha"], 10 * 5_400_000);
-    assert_eq!(cost.by_prefix["beta"], 10 * 5_000_000);
+    assert_eq!(cost.by_prefix[&"alpha".to_string()], 10 * 5_400_000);
+    assert_eq!(cost.by_prefix[&"beta".to_string()], 10 * 5_000_000);
     assert_eq!(cost.request_picousd, 10 * 10_400_000);
     // The trace's per-request costs add up to the same total.
     let traced: u64 = requests(&sim).iter().map(|r| r.cost_picousd).sum();
@@ -246,7 +246,7 @@ fn a_burst_above_the_prefix_limit_is_throttled_and_not_billed() {
     assert_eq!(results, (500, true));
     let stats = store.stats();
     assert_eq!(stats.outcome_count(RequestOutcome::Throttled), 500);
-    assert_eq!(stats.cost.by_prefix["hot"], 3500 * 5_000_000);
+    assert_eq!(stats.cost.by_prefix[&"hot".to_string()], 3500 * 5_000_000);
     assert_eq!(store.object_count(), 3501);
 }
 

@@ -61,8 +61,8 @@ fn a_hot_tenant_is_throttled_and_metered_apart_from_a_quiet_one() {
     let (store, throttled) = burst(1, keys);
     assert_eq!(throttled, 500, "4,000 PUTs at once against 3,500 a second");
     let stats = store.stats();
-    let hot = &stats.by_prefix["hot"];
-    let quiet = &stats.by_prefix["quiet"];
+    let hot = &stats.by_prefix[&"hot".to_string()];
+    let quiet = &stats.by_prefix[&"quiet".to_string()];
     assert_eq!(hot.requests, 4000);
     assert_eq!(hot.by_outcome[&RequestOutcome::Throttled], 500);
     assert_eq!(hot.by_outcome[&RequestOutcome::Ok], 3500);
@@ -73,7 +73,7 @@ fn a_hot_tenant_is_throttled_and_metered_apart_from_a_quiet_one() {
     let put_picousd = quiet.cost_picousd / 100;
     assert!(put_picousd > 0);
     assert_eq!(hot.cost_picousd, 3500 * put_picousd);
-    assert_eq!(stats.cost.by_prefix["hot"], hot.cost_picousd);
+    assert_eq!(stats.cost.by_prefix[&"hot".to_string()], hot.cost_picousd);
     assert!(
         (quiet.latency.p99_ms - 5.0).abs() < 0.1,
         "{:?}",
@@ -105,7 +105,7 @@ fn the_per_tenant_meter_is_bounded() {
         stats.by_prefix.len(),
         strata_objstore::sim::stats::MAX_METERED_PREFIXES + 1
     );
-    let overflow = &stats.by_prefix["(other)"];
+    let overflow = &stats.by_prefix[&"(other)".to_string()];
     assert_eq!(
         overflow.requests,
         200 - strata_objstore::sim::stats::MAX_METERED_PREFIXES as u64

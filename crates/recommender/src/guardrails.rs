@@ -26,7 +26,7 @@ use crate::error::{require_above, require_within, RecommenderError, Result};
 use crate::policy::{softmax, Context, Policy};
 use crate::stats::total_variation;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use strata_sim::maps::LiteMap;
 use strata_sim::SimRng;
 
 /// How many context keys the rate limiter remembers.
@@ -99,7 +99,7 @@ pub struct Guardrails {
     metrics: GuardrailMetrics,
     distinct_category_total: u64,
     /// key → (last use stamp, last served top-position distribution).
-    last_served: BTreeMap<u64, (u64, Vec<f64>)>,
+    last_served: LiteMap<u64, (u64, Vec<f64>)>,
     stamp: u64,
 }
 
@@ -116,7 +116,7 @@ impl Guardrails {
             config,
             metrics,
             distinct_category_total: 0,
-            last_served: BTreeMap::new(),
+            last_served: LiteMap::new(),
             stamp: 0,
         })
     }

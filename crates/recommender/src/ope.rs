@@ -26,7 +26,7 @@ use crate::csv;
 use crate::error::{require_above, require_at_least, RecommenderError, Result};
 use crate::stats::MeanInterval;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use strata_sim::maps::LiteMap;
 
 /// Estimator parameters. `None` means "no clipping / no threshold / no shrinkage".
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -122,7 +122,8 @@ pub struct OpeReport {
     pub switch_dr: Option<Estimate>,
     pub dros: Option<Estimate>,
     /// Estimators not computed, with the reason.
-    pub skipped: BTreeMap<String, String>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub skipped: LiteMap<String, String>,
     pub diagnostics: WeightDiagnostics,
     pub options: OpeOptions,
     pub notes: Vec<String>,
@@ -198,7 +199,7 @@ pub fn estimate(rows: &[OpeRow<'_>], options: &OpeOptions) -> Result<OpeReport> 
     let weight_sum: f64 = weights.iter().sum();
     let weight_square_sum: f64 = weights.iter().map(|w| w * w).sum();
     let mean_weight = weight_sum / n;
-    let mut skipped = BTreeMap::new();
+    let mut skipped = LiteMap::new();
     let mut notes = Vec::new();
 
     // Replay.
@@ -300,7 +301,7 @@ pub fn estimate(rows: &[OpeRow<'_>], options: &OpeOptions) -> Result<OpeReport> 
     };
 
     // Was the log uniform at each position?
-    let mut per_position: BTreeMap<usize, (f64, f64)> = BTreeMap::new();
+    let mut per_position: LiteMap<usize, (f64, f64)> = LiteMap::new();
     for r in rows {
         let entry = per_position
             .entry(r.position)

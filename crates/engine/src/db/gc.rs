@@ -23,9 +23,10 @@ use crate::format::manifest::{Manifest, RetiredSst, MAX_RETIRED_SSTS};
 use crate::paths::ObjectKind;
 use crate::state::DbStatus;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 use strata_objstore::ObjectMeta;
+use strata_sim::maps::LiteMap;
 use strata_sim::{Cause, EventKind, SimDuration, SimTime};
 
 /// The most objects one batch deletes before the pass re-checks the writer's epoch.
@@ -87,11 +88,16 @@ impl DbInner {
         let mut obsolete = Vec::new();
         let mut in_latest: BTreeSet<u64> = BTreeSet::new();
         in_latest.extend(latest.sst_ids());
-        let retired_at: BTreeMap<u64, SimTime> = strata_sim::maps::btree_map(
-            latest
-                .retired
-                .iter()
-                .map(|retired| (retired.id, retired.retired_at)),
+        // A sorted vector, filled in id order (up to `MAX_RETIRED_SSTS` entries, so not by
+        // inserting in the manifest's order): a binary search per listed SST, and far less
+        // code in the wasm than a B-tree map of its own.
+        let retired_at: LiteMap<u64, SimTime> = strata_sim::maps::lite_map(
+            strata_sim::maps::stable_order(latest.retired.iter().map(|retired| retired.id))
+                .into_iter()
+                .map(|position| {
+                    let retired = &latest.retired[position];
+                    (retired.id, retired.retired_at)
+                }),
         );
         for object in sst_objects {
             if let Some(id) = self.paths.parse(ObjectKind::Sst, &object.key) {

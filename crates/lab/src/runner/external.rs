@@ -9,9 +9,9 @@ use super::LabError;
 use crate::metrics::Metrics;
 use crate::scenario::{PlannedChange, PlannedSetting, Scenario, SettingChange};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_objstore::ObjectStore;
+use strata_sim::maps::LiteMap;
 use strata_sim::{RuntimeRef, SimTime};
 
 /// A scenario played on another runtime and store than the simulator's: the CLI's
@@ -115,7 +115,7 @@ impl ExternalRun {
             &self.world,
             &metrics,
             &self.tenants,
-            &BTreeMap::new(),
+            &LiteMap::new(),
         )
     }
 }

@@ -524,7 +524,7 @@ mod tests {
         scenario.workload.rate_ops_per_sec = 200.0;
         let summary = Lab::new(&scenario).unwrap().run_to_end().unwrap();
         assert!(summary.finished);
-        let puts = summary.operations["put"];
+        let puts = *summary.operations.get("put").expect("puts ran");
         assert!(puts.ok > 100, "{puts:?}");
         assert_eq!(summary.writes.acknowledged, puts.ok);
         assert_eq!(summary.writes.lost_durable, 0);

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use strata_engine::{Amplification, DbState, ReaderStaleness};
 use strata_objstore::sim::RequestStats;
 use strata_recommender::Policy;
-use strata_sim::maps::btree_map;
+use strata_sim::maps::{btree_map, LiteMap};
 use strata_sim::SimTime;
 
 /// The summary of a run as of now (its final figures once it finished).
@@ -20,7 +20,7 @@ pub(super) fn summary_of(
     world: &World,
     metrics: &Metrics,
     tenants: &[Tenant],
-    by_prefix: &BTreeMap<String, RequestStats>,
+    by_prefix: &LiteMap<String, RequestStats>,
 ) -> Summary {
     let own = own_summary(scenario, world, metrics);
     with_tenants(own, world, metrics, tenants, by_prefix)
@@ -271,7 +271,8 @@ pub struct Summary {
     pub trace_hash: String,
     pub trace_events: u64,
     /// Client operations by kind.
-    pub operations: BTreeMap<String, OpCounts>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub operations: LiteMap<String, OpCounts>,
     pub writes: WriteSummary,
     /// Object-store requests: operation → cause → count.
     pub requests: BTreeMap<String, BTreeMap<String, u64>>,
@@ -286,7 +287,8 @@ pub struct Summary {
     /// The final LSM shape; absent when no writer is up (closed handles still report theirs).
     pub lsm: Option<LsmShape>,
     pub faults_injected: BTreeMap<String, u64>,
-    pub engine_events: BTreeMap<String, u64>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub engine_events: LiteMap<String, u64>,
     /// The recommender loop's figures, when the scenario runs one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommender: Option<RecommenderReport>,

@@ -14,10 +14,10 @@ use crate::metrics::{self, LatencyPercentiles, Metrics, OpCounts};
 use crate::scenario::compile::TenantDatabase;
 use crate::scenario::RunPlan;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_objstore::sim::RequestStats;
 use strata_objstore::ObjectStore;
+use strata_sim::maps::LiteMap;
 use strata_sim::{
     AbortHandle, EventKind, Histogram, LocalBoxFuture, RequestOutcome, Runtime, RuntimeRef,
     SimDuration, SimRng, SimTime,
@@ -60,7 +60,7 @@ impl Runtime for TenantRuntime {
 /// What a tenant database's own events add up to.
 #[derive(Debug, Default)]
 pub(super) struct TenantTally {
-    ops: BTreeMap<String, OpCounts>,
+    ops: LiteMap<String, OpCounts>,
     write_latency_nanos: Histogram,
     read_latency_nanos: Histogram,
     keys_verified: u64,
@@ -132,7 +132,8 @@ pub struct TenantSummary {
     /// Whether this is the scenario's own database (the one the trace follows).
     pub own: bool,
     /// Client operations by kind.
-    pub operations: BTreeMap<String, OpCounts>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub operations: LiteMap<String, OpCounts>,
     /// Client latency: writes (put, delete, batch, delete_range) and reads (get, scan).
     pub write_latency: LatencyPercentiles,
     pub read_latency: LatencyPercentiles,
@@ -165,7 +166,7 @@ pub struct PrefixSummary {
 
 /// The store's meters of one database's path: the prefix the store meters it under (its
 /// first segment, or more with `prefix_segments` over 1: then every prefix inside it).
-fn prefix_rows(by_prefix: &BTreeMap<String, RequestStats>, path: &str) -> Vec<PrefixSummary> {
+fn prefix_rows(by_prefix: &LiteMap<String, RequestStats>, path: &str) -> Vec<PrefixSummary> {
     by_prefix
         .iter()
         .filter(|(prefix, _)| prefix.as_str() == path || prefix.starts_with(&format!("{path}/")))
@@ -195,7 +196,7 @@ pub(super) fn summaries(
     own: &World,
     metrics: &Metrics,
     tenants: &[Tenant],
-    by_prefix: &BTreeMap<String, RequestStats>,
+    by_prefix: &LiteMap<String, RequestStats>,
 ) -> Vec<TenantSummary> {
     let own_path = own.path.as_str();
     let own_prefix = own_path.split('/').next().unwrap_or(own_path);
@@ -209,7 +210,7 @@ pub(super) fn summaries(
         prefix_rows(by_prefix, own_prefix),
     )];
     for tenant in tenants {
-        let mut ops: BTreeMap<String, OpCounts> = BTreeMap::new();
+        let mut ops: LiteMap<String, OpCounts> = LiteMap::new();
         let (mut writes, mut reads) = (Histogram::new(), Histogram::new());
         let (mut lost, mut resurrected) = (0, 0);
         let mut prefixes = Vec::new();
@@ -242,7 +243,7 @@ pub(super) fn summaries(
 fn row(
     name: String,
     own: bool,
-    operations: BTreeMap<String, OpCounts>,
+    operations: LiteMap<String, OpCounts>,
     write_latency: LatencyPercentiles,
     read_latency: LatencyPercentiles,
     (lost_durable, resurrected): (u64, u64),
@@ -318,7 +319,7 @@ pub(super) fn with_tenants(
     own: &World,
     metrics: &Metrics,
     tenants: &[Tenant],
-    by_prefix: &BTreeMap<String, RequestStats>,
+    by_prefix: &LiteMap<String, RequestStats>,
 ) -> Summary {
     if tenants.is_empty() {
         return summary;

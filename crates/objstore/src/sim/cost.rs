@@ -7,7 +7,8 @@
 //! never answered (a timeout) is billed only if the store processed it.
 
 use super::config::Pricing;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+use strata_sim::maps::LiteMap;
 use strata_sim::{Cause, SimDuration, SimTime, StoreOp};
 
 const BYTES_PER_GIB: u128 = 1 << 30;
@@ -69,8 +70,8 @@ pub fn storage_cost_picousd(pricing: &Pricing, bytes: u64, duration: SimDuration
 #[derive(Clone, Debug, Default)]
 pub struct CostLedger {
     pub request_picousd_total: u64,
-    pub by_cause: BTreeMap<Cause, u64>,
-    pub by_prefix: BTreeMap<String, u64>,
+    pub by_cause: LiteMap<Cause, u64>,
+    pub by_prefix: LiteMap<String, u64>,
     /// Storage accrued up to `accrued_until`, in picodollar-fractions kept exact as
     /// byte-nanoseconds × price; converted on read.
     storage_byte_nanos_priced: u128,
@@ -303,12 +304,12 @@ mod tests {
         ledger.charge(SimTime::ZERO, Cause::Wal, "a", 1, MINUTE);
         assert_eq!(ledger.request_picousd_total, 16);
         assert_eq!(ledger.by_cause[&Cause::Wal], 11);
-        assert_eq!(ledger.by_prefix["a"], 11);
+        assert_eq!(ledger.by_prefix[&"a".to_string()], 11);
         for index in 0..(MAX_TRACKED_PREFIXES + 10) {
             ledger.charge(SimTime::ZERO, Cause::Gc, &format!("p{index}"), 1, MINUTE);
         }
         assert_eq!(ledger.by_prefix.len(), MAX_TRACKED_PREFIXES + 1);
-        assert!(ledger.by_prefix[OVERFLOW_PREFIX] >= 10);
+        assert!(ledger.by_prefix[&OVERFLOW_PREFIX.to_string()] >= 10);
     }
 
     #[test]

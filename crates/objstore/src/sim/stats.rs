@@ -7,7 +7,7 @@
 
 use super::cost::OVERFLOW_PREFIX;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use strata_sim::maps::{lite_map, LiteMap};
 use strata_sim::{Cause, FaultKind, Histogram, RequestOutcome, SimTime, StoreOp};
 
 /// The most prefixes (tenants) metered one by one: requests, outcomes (throttling included),
@@ -46,7 +46,8 @@ impl LatencySummary {
 pub struct RequestStats {
     pub requests: u64,
     /// Requests by how they ended, as the caller saw it.
-    pub by_outcome: BTreeMap<RequestOutcome, u64>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub by_outcome: LiteMap<RequestOutcome, u64>,
     /// Payload bytes sent (PUT) and received (GET).
     pub bytes: u64,
     pub cost_picousd: u64,
@@ -58,7 +59,7 @@ pub struct RequestStats {
 #[derive(Clone, Debug, Default)]
 pub struct GroupAggregate {
     pub requests: u64,
-    pub by_outcome: BTreeMap<RequestOutcome, u64>,
+    pub by_outcome: LiteMap<RequestOutcome, u64>,
     pub bytes: u64,
     pub cost_picousd: u64,
     pub latency_nanos: Histogram,
@@ -93,8 +94,8 @@ pub struct Aggregates {
     pub by_op: [Option<GroupAggregate>; StoreOp::ALL.len()],
     pub by_cause: [Option<GroupAggregate>; Cause::ALL.len()],
     /// By key prefix (tenant), at most `MAX_METERED_PREFIXES` + the overflow entry.
-    pub by_prefix: BTreeMap<String, GroupAggregate>,
-    pub faults_injected: BTreeMap<FaultKind, u64>,
+    pub by_prefix: LiteMap<String, GroupAggregate>,
+    pub faults_injected: LiteMap<FaultKind, u64>,
     pub requests_applied_despite_error: u64,
 }
 
@@ -176,23 +177,23 @@ impl Aggregates {
         *self.faults_injected.entry(kind).or_insert(0) += 1;
     }
 
-    pub fn snapshot_by_op(&self) -> BTreeMap<StoreOp, RequestStats> {
-        strata_sim::maps::btree_map(StoreOp::ALL.iter().filter_map(|op| {
+    pub fn snapshot_by_op(&self) -> LiteMap<StoreOp, RequestStats> {
+        lite_map(StoreOp::ALL.iter().filter_map(|op| {
             let group = self.by_op[*op as usize].as_ref()?;
             Some((*op, group.snapshot()))
         }))
     }
 
-    pub fn snapshot_by_prefix(&self) -> BTreeMap<String, RequestStats> {
-        strata_sim::maps::btree_map(
+    pub fn snapshot_by_prefix(&self) -> LiteMap<String, RequestStats> {
+        lite_map(
             self.by_prefix
                 .iter()
                 .map(|(prefix, group)| (prefix.clone(), group.snapshot())),
         )
     }
 
-    pub fn snapshot_by_cause(&self) -> BTreeMap<Cause, RequestStats> {
-        strata_sim::maps::btree_map(Cause::ALL.iter().filter_map(|cause| {
+    pub fn snapshot_by_cause(&self) -> LiteMap<Cause, RequestStats> {
+        lite_map(Cause::ALL.iter().filter_map(|cause| {
             let group = self.by_cause[*cause as usize].as_ref()?;
             Some((*cause, group.snapshot()))
         }))
@@ -207,9 +208,11 @@ pub struct CostStats {
     /// Storage accrued so far (bytes held × time × price).
     pub storage_picousd: u64,
     pub total_picousd: u64,
-    pub by_cause: BTreeMap<Cause, u64>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub by_cause: LiteMap<Cause, u64>,
     /// By key prefix (tenant); see `SimStoreConfig::prefix_segments`.
-    pub by_prefix: BTreeMap<String, u64>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub by_prefix: LiteMap<String, u64>,
     /// Request cost per month at the rate of the trailing `window_secs`.
     pub projected_request_picousd_per_month: u64,
     /// Storage cost per month of what is stored now.
@@ -231,14 +234,17 @@ pub struct StoreStats {
     pub requests: u64,
     /// Requests sent but not yet answered.
     pub in_flight: u64,
-    pub by_op: BTreeMap<StoreOp, RequestStats>,
-    pub by_cause: BTreeMap<Cause, RequestStats>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub by_op: LiteMap<StoreOp, RequestStats>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub by_cause: LiteMap<Cause, RequestStats>,
     /// By key prefix (tenant; see `SimStoreConfig::prefix_segments`): requests, outcomes
     /// (`throttled` among them), bytes, cost and latency, one tenant beside another.
-    #[serde(default)]
-    pub by_prefix: BTreeMap<String, RequestStats>,
+    #[serde(default, serialize_with = "strata_sim::maps::serialize_map")]
+    pub by_prefix: LiteMap<String, RequestStats>,
     pub cost: CostStats,
-    pub faults_injected: BTreeMap<FaultKind, u64>,
+    #[serde(serialize_with = "strata_sim::maps::serialize_map")]
+    pub faults_injected: LiteMap<FaultKind, u64>,
     /// Failed as seen by the caller, applied by the store (lost acks, late timeouts).
     pub requests_applied_despite_error: u64,
 }

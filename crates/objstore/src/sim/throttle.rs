@@ -9,7 +9,7 @@
 //! Refused requests do not consume capacity.
 
 use super::config::ThrottleConfig;
-use std::collections::BTreeMap;
+use strata_sim::maps::LiteMap;
 use strata_sim::{SimTime, StoreOp};
 
 /// The most prefixes with their own buckets; later ones share `OVERFLOW_BUCKET`, which is
@@ -26,7 +26,7 @@ struct Buckets {
 /// The throttle state of one store.
 #[derive(Clone, Debug, Default)]
 pub struct Throttle {
-    buckets: BTreeMap<String, Buckets>,
+    buckets: LiteMap<String, Buckets>,
 }
 
 fn is_write(op: StoreOp) -> bool {

@@ -5,18 +5,19 @@
 //! the acknowledged watermark, that ids are never reused, and that each is released once.
 
 use super::super::invariants::CHECKED;
-use std::collections::BTreeMap;
+use strata_sim::maps::LiteMap;
 
-/// The open snapshots and scans: id to sequence number.
+/// The open snapshots and scans: id to sequence number. A sorted vector: ids only grow, so
+/// opening one appends, and the few open at once are far less code in the wasm than a B-tree.
 pub(crate) struct Snapshots {
-    open: BTreeMap<u64, u64>,
+    open: LiteMap<u64, u64>,
     next_id: u64,
 }
 
 impl Snapshots {
     pub(crate) fn new() -> Snapshots {
         Snapshots {
-            open: BTreeMap::new(),
+            open: LiteMap::new(),
             next_id: 1,
         }
     }
