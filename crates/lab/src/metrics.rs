@@ -173,6 +173,7 @@ impl Metrics {
                 start,
                 ok,
                 durable,
+                ..
             } => {
                 let latency = event.at.saturating_since(*start).as_nanos();
                 // Look up before inserting: the name is copied once per kind, not per event.
@@ -404,6 +405,8 @@ mod tests {
             start: SimTime::from_millis(start_ms),
             ok,
             durable,
+            key: String::new(),
+            seq: 0,
         }
     }
 
@@ -520,6 +523,7 @@ mod tests {
                     seq: 0,
                     at: SimTime::from_millis(second * 1000 + 500),
                     kind: client("put", 1, second * 1000, true, false),
+                    origin: 0,
                 });
             }
         }

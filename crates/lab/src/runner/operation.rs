@@ -1,5 +1,11 @@
 //! One client operation: write ids registered in the durability model in issue order, the
 //! operation run against whichever writer is up, and its outcome recorded in the trace.
+//!
+//! The operation's task carries the operation's number as its origin (`Runtime::set_origin`),
+//! so the store requests it sends (a read's GETs) name it in the trace; and a write is
+//! applied first and made durable second, so that its event can carry its sequence number,
+//! which the WAL object and the flush that carry it name too (`crate::explain` follows
+//! these links).
 
 use super::world::{kind_name, InFlightGuard, World};
 use crate::workload::{self, DrawnOp, KeySpace, OpKind};
@@ -13,7 +19,16 @@ impl World {
         let name = op.kind.as_str();
         let keys = self.workload.keys.get();
         let await_durable = self.workload.await_durable.get();
-        let write_options = WriteOptions { await_durable };
+        self.runtime.set_origin(self.workload.take_op_number());
+        // Applied in memory here; `applied_then_durable` waits for the WAL when asked.
+        let write_options = WriteOptions {
+            await_durable: false,
+        };
+        let linked_key = op
+            .keys
+            .first()
+            .map(|key| String::from_utf8_lossy(&keys.key(*key)).into_owned())
+            .unwrap_or_default();
         // Write ids are taken and writes registered before the first await, in issue order.
         let mut write_ids = Vec::new();
         if op.kind.is_write() {
@@ -34,17 +49,24 @@ impl World {
             self.record_op(name, 0, start, false, false);
             return;
         };
-        let result: Result<u64, strata_engine::Error> = match op.kind {
+        // The bytes, and for a write its sequence number.
+        let result: Result<(u64, u64), strata_engine::Error> = match op.kind {
             OpKind::Put => {
                 let key = keys.key(op.keys[0]);
                 let value = workload::value_for(write_ids[0], op.value_bytes[0]);
                 let bytes = (key.len() + value.len()) as u64;
-                db.put(&key, &value, write_options).await.map(|()| bytes)
+                let write = db.put(&key, &value, write_options);
+                applied_then_durable(&db, write, await_durable)
+                    .await
+                    .map(|seq| (bytes, seq))
             }
             OpKind::Delete => {
                 let key = keys.key(op.keys[0]);
                 let bytes = key.len() as u64;
-                db.delete(&key, write_options).await.map(|()| bytes)
+                let write = db.delete(&key, write_options);
+                applied_then_durable(&db, write, await_durable)
+                    .await
+                    .map(|seq| (bytes, seq))
             }
             OpKind::Batch => {
                 let mut batch = WriteBatch::new();
@@ -55,21 +77,26 @@ impl World {
                     bytes += (key.len() + value.len()) as u64;
                     batch.put(key, value);
                 }
-                db.write(&batch, write_options).await.map(|()| bytes)
+                let write = db.write(&batch, write_options);
+                applied_then_durable(&db, write, await_durable)
+                    .await
+                    .map(|seq| (bytes, seq))
             }
             OpKind::Get => {
                 let key = keys.key(op.keys[0]);
                 db.get(&key, ReadOptions::default())
                     .await
-                    .map(|value| value.map_or(0, |v| v.len() as u64))
+                    .map(|value| (value.map_or(0, |v| v.len() as u64), 0))
             }
             OpKind::Scan => {
                 let from = keys.key(op.keys[0]);
-                scan_bytes(&db, from, self.workload.scan_keys.get() as usize).await
+                scan_bytes(&db, from, self.workload.scan_keys.get() as usize)
+                    .await
+                    .map(|bytes| (bytes, 0))
             }
         };
         match result {
-            Ok(bytes) => {
+            Ok((bytes, seq)) => {
                 if op.kind.is_write() {
                     let mut model = self.findings.model.borrow_mut();
                     // Nothing awaited since the write returned, so the acknowledged watermark
@@ -85,12 +112,13 @@ impl World {
                     drop(model);
                     self.sync_watermark(&db);
                 }
-                self.record_op(
+                self.record_op_linked(
                     name,
                     bytes,
                     start,
-                    true,
-                    op.kind.is_write() && await_durable,
+                    (true, op.kind.is_write() && await_durable),
+                    linked_key,
+                    seq,
                 );
             }
             Err(error) => {
@@ -105,6 +133,23 @@ impl World {
             }
         }
     }
+}
+
+/// Runs a write applied in memory (`await_durable: false`), reads its sequence number at once
+/// (nothing is awaited in between, so the acknowledged watermark is this write's), and then,
+/// if asked, waits until it is durable: what the engine's `await_durable` does, in two steps.
+/// A write that fails while waiting still fails; the error does not say its number.
+async fn applied_then_durable(
+    db: &Db,
+    write: impl std::future::Future<Output = Result<(), strata_engine::Error>>,
+    await_durable: bool,
+) -> Result<u64, strata_engine::Error> {
+    write.await?;
+    let seq = db.acknowledged_seq();
+    if await_durable {
+        db.wait_durable(seq).await?;
+    }
+    Ok(seq)
 }
 
 /// Reads up to `limit` entries from `from` on, returning the bytes seen.

@@ -117,6 +117,8 @@ pub(super) struct WorkloadSide {
     pub(super) in_flight: Cell<u32>,
     pub(super) in_flight_changed: Notify,
     pub(super) next_write_id: Cell<u64>,
+    /// The next client operation's number, its tasks' origin in the trace (from 1).
+    pub(super) next_op_number: Cell<u64>,
 }
 
 impl WorkloadSide {
@@ -131,6 +133,7 @@ impl WorkloadSide {
             in_flight: Cell::new(0),
             in_flight_changed: Notify::new(),
             next_write_id: Cell::new(1),
+            next_op_number: Cell::new(1),
         }
     }
 
@@ -158,6 +161,18 @@ impl WorkloadSide {
         assert!(in_flight > 0, "an in-flight slot is given back only once");
         self.in_flight.set(in_flight - 1);
         self.in_flight_changed.notify_waiters();
+    }
+
+    /// The next client operation's number: numbers start at 1 and increase with every
+    /// operation run.
+    pub(super) fn take_op_number(&self) -> u64 {
+        let number = self.next_op_number.get();
+        assert!(
+            number > 0 && number < u64::MAX,
+            "operation numbers increase from 1"
+        );
+        self.next_op_number.set(number + 1);
+        number
     }
 
     /// The next write id: ids start at 1 and increase with every write issued.
