@@ -46,7 +46,7 @@ impl World {
             }
             drop(model);
             self.push_error(name, "closed", "no writer is up".to_string());
-            self.record_op(name, 0, start, false, false);
+            self.record_op_linked(name, 0, start, (false, false), linked_key, 0);
             return;
         };
         // The bytes, and for a write its sequence number.
@@ -129,7 +129,7 @@ impl World {
                     }
                 }
                 self.push_error(name, kind_name(error.kind()), error.to_string());
-                self.record_op(name, 0, start, false, false);
+                self.record_op_linked(name, 0, start, (false, false), linked_key, 0);
             }
         }
     }
