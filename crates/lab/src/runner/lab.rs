@@ -325,6 +325,11 @@ impl Lab {
         self.explainer.borrow()
     }
 
+    /// The explain fold itself, for a view that looks up only what it shows.
+    pub fn explainer_handle(&self) -> Rc<RefCell<Explainer>> {
+        self.explainer.clone()
+    }
+
     /// Runs until the run finishes and returns where its cost went (`strata explain`).
     pub fn run_to_explanation(&mut self) -> Result<(Explanation, Summary), LabError> {
         let summary = self.run_to_end()?;
