@@ -124,9 +124,9 @@ fn served_name(row: &str) -> &str {
 fn brief_line(request: &RequestBrief) -> String {
     format!(
         "{} {} · {} · {} · {} · {}",
-        request.op.to_ascii_uppercase(),
+        request.op.as_str().to_ascii_uppercase(),
         request.key,
-        request.cause,
+        lane_name(request.cause),
         format::bytes(request.bytes),
         format::millis(request.latency_ms),
         format::usd(request.usd)
@@ -196,7 +196,7 @@ fn chain_lines(
                 format::usd(explained.usd)
             ));
             for served in &explained.served {
-                let whom = served_name(&served.row);
+                let whom = served_name(served.row);
                 let line = if served.operations > 0.0 {
                     format!(
                         "  {} {} writes · {} of its cost",
@@ -425,7 +425,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     request.key
                 );
                 html! {
-                    <rect key={key} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()}
+                    <rect key={key} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()} data-cause={request.cause.as_str()}
                           width={format::px(x1 - x0)} height={format::px(LANE_HEIGHT_PX - 12.0)}
                           class={class} tabindex="0" />
                 }
@@ -480,7 +480,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     cost_picousd: bin.cost_picousd,
                 });
                 html! {
-                    <rect key={format!("{lane}-{column}")} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()}
+                    <rect key={format!("{lane}-{column}")} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()} data-cause={LANES[lane].as_str()}
                           width={format::px(BIN_PX - 1.0)} height={format::px(h)}
                           class={classes!("request-bar", "binned", severity_class(bin.worst))} tabindex="0" />
                 }
@@ -620,7 +620,7 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                 .or_else(|| explainer.operation(number));
             match op {
                 Some(op) => {
-                    let how = match op.waited_for.as_str() {
+                    let how = match op.waited_for {
                         "requests" => "its own requests:",
                         "wal" => "its WAL object, which carried it to the store:",
                         "memory" => "no request: it was acknowledged from memory.",

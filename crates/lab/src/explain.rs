@@ -36,7 +36,7 @@
 //! dropped from the totals.
 
 use crate::metrics::usd;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -96,7 +96,7 @@ impl Mix {
 }
 
 /// What an amortised or direct request was made for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "job", rename_all = "snake_case")]
 pub enum JobKey {
     /// A WAL object, by id.
@@ -121,11 +121,11 @@ pub enum JobKey {
 }
 
 /// One request on an operation's path or in a job, as the report shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequestBrief {
     pub seq: u64,
-    pub cause: String,
-    pub op: String,
+    pub cause: Cause,
+    pub op: StoreOp,
     pub key: String,
     pub bytes: u64,
     pub start_ms: f64,
@@ -137,8 +137,8 @@ impl RequestBrief {
     fn of(seq: u64, request: &RequestRecord) -> RequestBrief {
         RequestBrief {
             seq,
-            cause: request.cause.as_str().to_string(),
-            op: request.op.as_str().to_string(),
+            cause: request.cause,
+            op: request.op,
             key: request.key.clone(),
             bytes: request.bytes,
             start_ms: request.start.as_millis_f64(),
@@ -192,7 +192,7 @@ impl OpenJob {
 }
 
 /// A finished job, for the page: what it cost and whom it served.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JobExplained {
     pub job: JobKey,
     pub usd: f64,
@@ -201,15 +201,17 @@ pub struct JobExplained {
     pub served: Vec<Served>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One row a job served: its name ([`row_name`]), the writes it carried, its share of the
+/// job's cost.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Served {
-    pub row: String,
+    pub row: &'static str,
     pub operations: f64,
     pub share: f64,
 }
 
 /// A row of the report: what a kind of operation, or a background cause, cost.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Row {
     pub usd: f64,
     /// Requests, amortised: a WAL PUT shared by four writes counts a quarter to each.
@@ -220,10 +222,10 @@ pub struct Row {
 }
 
 /// One of the slowest client operations, with the requests it waited for.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlowOperation {
     pub number: u64,
-    pub kind: String,
+    pub kind: &'static str,
     pub key: String,
     pub start_ms: f64,
     pub latency_ms: f64,
@@ -234,11 +236,11 @@ pub struct SlowOperation {
     /// How it waited: `requests` (its own reads), `wal` (a durable write's WAL object),
     /// `memory` (acknowledged from memory: no request on its path) or `nothing` (it failed
     /// before sending any).
-    pub waited_for: String,
+    pub waited_for: &'static str,
 }
 
 /// What `strata explain` prints.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Explanation {
     /// By client operation kind (kinds that cost nothing are left out).
     pub operations: std::collections::BTreeMap<String, Row>,
@@ -515,7 +517,7 @@ impl Explainer {
     fn client_op(
         &mut self,
         event: &TraceEvent,
-        op: &str,
+        op: &'static str,
         bytes: u64,
         start: SimTime,
         (ok, durable): (bool, bool),
@@ -569,13 +571,13 @@ impl Explainer {
         }
         let explained = SlowOperation {
             number: event.origin,
-            kind: op.to_string(),
+            kind: op,
             key: key.to_string(),
             start_ms: start.as_millis_f64(),
             latency_ms: event.at.saturating_since(start).as_millis_f64(),
             ok,
             requests,
-            waited_for: waited_for.to_string(),
+            waited_for,
         };
         self.note_slow(&explained);
         if self.recent_ops.len() == MAX_RECENT {
@@ -738,7 +740,7 @@ impl Explainer {
                     job.bytes as f64 * share,
                 );
                 served.push(Served {
-                    row: row_name(slot).to_string(),
+                    row: row_name(slot),
                     operations: mix.writes[slot],
                     share,
                 });
@@ -752,7 +754,7 @@ impl Explainer {
                 job.bytes as f64,
             );
             served.push(Served {
-                row: row_name(row).to_string(),
+                row: row_name(row),
                 operations: 0.0,
                 share: 1.0,
             });
@@ -1023,7 +1025,7 @@ mod tests {
         let explanation = feed.explainer.explanation();
         assert_eq!(explanation.total_usd, explanation.attributed_usd);
         let slowest = &explanation.slowest[0];
-        assert_eq!((slowest.kind.as_str(), slowest.key.as_str()), ("get", "k9"));
+        assert_eq!((slowest.kind, slowest.key.as_str()), ("get", "k9"));
         assert_eq!(slowest.requests.len(), 1);
         assert_eq!(slowest.waited_for, "requests");
         // The page's question: whom did the WAL PUT (the event numbered 3) serve?
