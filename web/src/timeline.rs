@@ -191,16 +191,22 @@ fn chain_lines(
     match explained {
         Some(explained) => {
             lines.push(format!(
-                "→ which sent {} requests costing {}, shared by:",
+                "→ which sent {} request{} costing {}, shared by:",
                 format::grouped(explained.requests),
+                if explained.requests == 1 { "" } else { "s" },
                 format::usd(explained.usd)
             ));
             for served in &explained.served {
                 let whom = served_name(served.row);
                 let line = if served.operations > 0.0 {
+                    // Whole for a WAL object; a flush straddling a WAL object counts a part.
+                    let count = if served.operations.fract() == 0.0 {
+                        format::grouped(served.operations as u64)
+                    } else {
+                        format::decimal(served.operations)
+                    };
                     format!(
-                        "  {} {} writes · {} of its cost",
-                        format::decimal(served.operations),
+                        "  {count} {} writes · {} of its cost",
                         whom,
                         format::percent(served.share)
                     )
