@@ -31,9 +31,11 @@
 //! [`MAX_OPEN_JOBS`] WAL objects in flight, [`MAX_LANDED_WAL`] landed WAL objects awaiting
 //! their flush, [`MAX_SST_MIXES`] SSTs' mixes, [`MAX_IN_FLIGHT_OPS`] operations in flight with
 //! at most [`MAX_PATH_REQUESTS`] requests each, the [`SLOWEST`] slowest operations, and for
-//! the page the last [`MAX_RECENT`] requests' jobs and the last [`MAX_RECENT`] jobs. A link
-//! that falls out of a bound sends its cost to `other_writes` or its cause's row; nothing is
-//! dropped from the totals.
+//! the page the last [`MAX_RECENT`] requests' jobs and the last [`MAX_RECENT`] jobs (as many
+//! as the trace's default ring holds events) and the last [`MAX_RECENT_OPS`] operations. That
+//! is a few megabytes at most (a kept request is a key and a few numbers, about 100 bytes). A
+//! link that falls out of a bound sends its cost to `other_writes` or its cause's row; nothing
+//! is dropped from the totals.
 
 use crate::metrics::usd;
 use serde::Serialize;
@@ -59,9 +61,10 @@ pub const MAX_OPEN_JOBS: usize = 1_024;
 pub const MAX_LANDED_WAL: usize = 16_384;
 pub const MAX_SST_MIXES: usize = 16_384;
 pub const MAX_IN_FLIGHT_OPS: usize = 16_384;
-pub const MAX_PATH_REQUESTS: usize = 32;
+pub const MAX_PATH_REQUESTS: usize = 16;
 pub const SLOWEST: usize = 10;
 pub const MAX_RECENT: usize = 10_000;
+pub const MAX_RECENT_OPS: usize = 2_000;
 
 /// How much of something each kind of writer carried: user bytes (or writes) and writes.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -580,7 +583,7 @@ impl Explainer {
             waited_for,
         };
         self.note_slow(&explained);
-        if self.recent_ops.len() == MAX_RECENT {
+        if self.recent_ops.len() == MAX_RECENT_OPS {
             self.recent_ops.pop_front();
         }
         self.recent_ops.push_back(explained);
