@@ -1039,6 +1039,33 @@ mod tests {
         assert_eq!((put.operations, put.share), (2.0, 0.5));
     }
 
+    /// The crash-recover fixture, explained after a run in one go or in frames.
+    fn explained(frame_ms: Option<u64>) -> Explanation {
+        let text = include_str!("../../../tests/scenarios/crash-recover.json");
+        let scenario = crate::Scenario::from_json(text).unwrap();
+        let mut lab = crate::Lab::new(&scenario).unwrap();
+        if let Some(frame_ms) = frame_ms {
+            while !lab.finished() {
+                let until = lab.now() + strata_sim::SimDuration::from_millis(frame_ms);
+                lab.advance_to(until, 50_000).unwrap();
+            }
+        }
+        lab.run_to_explanation().unwrap().0
+    }
+
+    #[test]
+    fn the_explanation_is_the_same_however_the_run_is_sliced_and_on_every_target() {
+        let whole = explained(None);
+        assert_eq!(explained(Some(250)), whole);
+        // Golden: the same figures natively and in wasm32 (integer picodollars, shared as
+        // f64 in a fixed order).
+        let delete = whole.operations["delete"];
+        assert_eq!(delete.operations, 134);
+        assert_eq!(delete.requests.to_bits(), 4_620_870_381_998_231_643); // 8.3147…
+        assert_eq!(whole.slowest[0].number, 952);
+        assert!((whole.attributed_usd - whole.total_usd).abs() < 1e-12);
+    }
+
     #[test]
     fn a_compaction_is_paid_by_the_writes_its_flushes_carried() {
         let mut feed = Feed::new();
