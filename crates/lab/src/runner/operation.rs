@@ -20,7 +20,7 @@ impl World {
         let keys = self.workload.keys.get();
         let await_durable = self.workload.await_durable.get();
         self.runtime.set_origin(self.workload.take_op_number());
-        // Applied in memory here; `applied_then_durable` waits for the WAL when asked.
+        // Applied in memory first; made durable below when asked (see the module header).
         let write_options = WriteOptions {
             await_durable: false,
         };
@@ -55,18 +55,16 @@ impl World {
                 let key = keys.key(op.keys[0]);
                 let value = workload::value_for(write_ids[0], op.value_bytes[0]);
                 let bytes = (key.len() + value.len()) as u64;
-                let write = db.put(&key, &value, write_options);
-                applied_then_durable(&db, write, await_durable)
+                db.put(&key, &value, write_options)
                     .await
-                    .map(|seq| (bytes, seq))
+                    .map(|()| (bytes, db.acknowledged_seq()))
             }
             OpKind::Delete => {
                 let key = keys.key(op.keys[0]);
                 let bytes = key.len() as u64;
-                let write = db.delete(&key, write_options);
-                applied_then_durable(&db, write, await_durable)
+                db.delete(&key, write_options)
                     .await
-                    .map(|seq| (bytes, seq))
+                    .map(|()| (bytes, db.acknowledged_seq()))
             }
             OpKind::Batch => {
                 let mut batch = WriteBatch::new();
@@ -77,10 +75,9 @@ impl World {
                     bytes += (key.len() + value.len()) as u64;
                     batch.put(key, value);
                 }
-                let write = db.write(&batch, write_options);
-                applied_then_durable(&db, write, await_durable)
+                db.write(&batch, write_options)
                     .await
-                    .map(|seq| (bytes, seq))
+                    .map(|()| (bytes, db.acknowledged_seq()))
             }
             OpKind::Get => {
                 let key = keys.key(op.keys[0]);
@@ -94,6 +91,16 @@ impl World {
                     .await
                     .map(|bytes| (bytes, 0))
             }
+        };
+        // A write applied in memory has read its sequence number at once (nothing awaited in
+        // between, so the acknowledged watermark is its own); with await-durable it now waits
+        // for its WAL object, as the engine's `await_durable` would have. A write that fails
+        // while waiting still fails, and its event does not name it.
+        let result = match result {
+            Ok((bytes, seq)) if op.kind.is_write() && await_durable => {
+                db.wait_durable(seq).await.map(|()| (bytes, seq))
+            }
+            other => other,
         };
         match result {
             Ok((bytes, seq)) => {
@@ -133,23 +140,6 @@ impl World {
             }
         }
     }
-}
-
-/// Runs a write applied in memory (`await_durable: false`), reads its sequence number at once
-/// (nothing is awaited in between, so the acknowledged watermark is this write's), and then,
-/// if asked, waits until it is durable: what the engine's `await_durable` does, in two steps.
-/// A write that fails while waiting still fails; the error does not say its number.
-async fn applied_then_durable(
-    db: &Db,
-    write: impl std::future::Future<Output = Result<(), strata_engine::Error>>,
-    await_durable: bool,
-) -> Result<u64, strata_engine::Error> {
-    write.await?;
-    let seq = db.acknowledged_seq();
-    if await_durable {
-        db.wait_durable(seq).await?;
-    }
-    Ok(seq)
 }
 
 /// Reads up to `limit` entries from `from` on, returning the bytes seen.
