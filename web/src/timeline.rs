@@ -400,7 +400,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let on_key = {
         let on_click = on_click.clone();
         Callback::from(move |event: KeyboardEvent| {
-            if event.key() == "Enter" || event.key() == " " {
+            // Enter only: Space on the page plays or pauses (app/keyboard.rs).
+            if event.key() == "Enter" {
                 event.prevent_default();
                 on_click.emit(event.into());
             }
@@ -569,7 +570,10 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     { if binned { format!("simulated time · {} requests binned into {BIN_PX:.0}-px columns", format::grouped(props.requests.len() as u64)) } else { "simulated time".to_string() } }
                 </text>
             </svg>
-            { for tooltip }
+            // One child whether shown or not: Yew matches unkeyed children from the end, so a
+            // tooltip that came and went as an extra child made the figure before it be
+            // rebuilt, and a focused bar lose its focus.
+            { tooltip.unwrap_or_default() }
             <div class="legend-row">
                 <span class="swatch ok"></span>{ "ok" }
                 <span class="swatch miss"></span>{ "not found / exists" }
