@@ -159,7 +159,7 @@ impl Observed {
     pub fn observe(&mut self, event: &TraceEvent) {
         let at = event.at;
         match &event.kind {
-            EventKind::FlushStarted { memtable_id } => {
+            EventKind::FlushStarted { memtable_id, .. } => {
                 self.start(ActivityKind::Flush, *memtable_id, at)
             }
             EventKind::FlushFinished {

@@ -14,13 +14,13 @@ use crate::charts::LatencyHistogram;
 use crate::format;
 use crate::session::{Activity, ActivityKind, EventLine, Session};
 use crate::tenants::tenants_panel;
-use crate::timeline::{requests_in_window, Timeline};
+use crate::timeline::{requests_in_window, ExplainHandle, Timeline, TimelineRequest};
 use std::rc::Rc;
 use strata_engine::compaction::level_target_bytes;
 use strata_engine::{CompactionStyle, DbState, DbStatus};
 use strata_lab::runner::tombstones::{RangeTombstoneView, TombstoneHolder};
 use strata_lab::runner::{ClientError, TenantSummary, WriterStatus};
-use strata_sim::{Histogram, RequestRecord, SimDuration, SimTime, StoreOp};
+use strata_sim::{Histogram, SimDuration, SimTime, StoreOp};
 use yew::prelude::*;
 
 /// L0 SSTs drawn one row each at most; the rest are counted.
@@ -149,7 +149,9 @@ pub struct StorageModel {
     pub objects: u64,
     pub preset: String,
     pub latencies: Vec<LatencyModel>,
-    pub requests: Rc<Vec<RequestRecord>>,
+    pub requests: Rc<Vec<TimelineRequest>>,
+    /// The run's explain fold, for the timeline's cause chains.
+    pub explain: ExplainHandle,
     pub window_start: SimTime,
     pub errors: Vec<ClientError>,
     pub events: Vec<EventLine>,
@@ -259,6 +261,7 @@ impl StorageModel {
             preset: stats.preset.clone(),
             latencies,
             requests,
+            explain: ExplainHandle(lab.explainer_handle()),
             window_start,
             errors,
             events,
@@ -740,7 +743,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
             { tenants_panel(&m.tenants) }
             <section class="panel" aria-label="request timeline" id="timeline">
                 <h2>{ format!("Object-store requests ({}, last {} s of simulated time)", m.preset, TIMELINE_WINDOW.as_secs_f64()) }</h2>
-                <Timeline requests={m.requests.clone()} window_start={m.window_start} window_end={m.now} />
+                <Timeline requests={m.requests.clone()} window_start={m.window_start} window_end={m.now} explain={m.explain.clone()} />
             </section>
             <section class="panel histograms" aria-label="latency histograms">
                 <h2>{ "Latency" }</h2>

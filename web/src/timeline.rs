@@ -5,9 +5,19 @@
 //! Element counts are bounded. Up to [`MAX_BARS`] requests are drawn one by one; beyond that
 //! the window is binned into columns of [`BIN_PX`] pixels per lane, each drawn as one bar
 //! whose colour is its worst outcome and whose tooltip gives its totals.
+//!
+//! Clicking a bar (or pressing Enter on it) shows the request's cause chain: the request, the
+//! job it was made for (a WAL object, a flush, a compaction, a client operation, or no client
+//! cause), and the client operations that job served, with counts and shares. A binned column
+//! stands for its most recent request. Below, the slowest client operations are buttons;
+//! choosing one lists the requests it waited for. Both read the run's `strata_lab::explain`
+//! fold ([`ExplainHandle`]), the same rules as `strata explain`, looked up only for what is
+//! shown.
 
 use crate::format;
+use std::cell::RefCell;
 use std::rc::Rc;
+use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
 use strata_sim::{Cause, EventKind, RequestOutcome, RequestRecord, SimTime, TraceEvent};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -35,13 +45,38 @@ pub const LANES: [Cause; 8] = [
     Cause::Recommender,
 ];
 
+/// The run's explain fold, shared with the view so that a click looks up only what it shows
+/// (equal when it is the same fold: the view re-renders with its requests anyway).
+#[derive(Clone)]
+pub struct ExplainHandle(pub Rc<RefCell<Explainer>>);
+
+impl std::fmt::Debug for ExplainHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExplainHandle")
+    }
+}
+
+impl PartialEq for ExplainHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// A request drawn in the timeline, with its place in the trace (what explain looks it up by).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineRequest {
+    pub seq: u64,
+    pub record: RequestRecord,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     /// Requests overlapping the window, oldest first (shared: the tooltip looks a hovered bar
     /// up here instead of every bar carrying its own callbacks).
-    pub requests: Rc<Vec<RequestRecord>>,
+    pub requests: Rc<Vec<TimelineRequest>>,
     pub window_start: SimTime,
     pub window_end: SimTime,
+    pub explain: ExplainHandle,
 }
 
 /// Picks the requests that overlap `[start, end]` from retained trace events, oldest first, at
@@ -50,12 +85,15 @@ pub fn requests_in_window<'a>(
     events: impl DoubleEndedIterator<Item = &'a TraceEvent>,
     start: SimTime,
     end: SimTime,
-) -> Vec<RequestRecord> {
-    let mut picked: Vec<RequestRecord> = events
+) -> Vec<TimelineRequest> {
+    let mut picked: Vec<TimelineRequest> = events
         .rev()
         .filter_map(|event| match &event.kind {
             EventKind::Request(request) if request.end >= start && request.start <= end => {
-                Some(request.clone())
+                Some(TimelineRequest {
+                    seq: event.seq,
+                    record: request.clone(),
+                })
             }
             _ => None,
         })
@@ -63,6 +101,124 @@ pub fn requests_in_window<'a>(
         .collect();
     picked.reverse();
     picked
+}
+
+/// What the explain panels show.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Selected {
+    /// A request, by its trace sequence number.
+    Request(u64),
+    /// A client operation, by its number.
+    Operation(u64),
+}
+
+/// A row of the fold as people read it.
+fn served_name(row: &str) -> &str {
+    match row {
+        "other_writes" => "writes of no client operation",
+        "other_databases" => "another database",
+        other => other,
+    }
+}
+
+fn brief_line(request: &RequestBrief) -> String {
+    format!(
+        "{} {} · {} · {} · {} · {}",
+        request.op.as_str().to_ascii_uppercase(),
+        request.key,
+        lane_name(request.cause),
+        format::bytes(request.bytes),
+        format::millis(request.latency_ms),
+        format::usd(request.usd)
+    )
+}
+
+fn operation_line(op: &SlowOperation) -> String {
+    format!(
+        "{} {} · started {} · latency {}{}",
+        op.kind,
+        op.key,
+        format::sim_time(SimTime::from_nanos((op.start_ms * 1e6) as u64)),
+        format::millis(op.latency_ms),
+        if op.ok { "" } else { " · failed" }
+    )
+}
+
+/// The cause chain of the request numbered `seq`: the request, its job, whom the job served.
+/// `Some(number)` in the result names a client operation the chain leads to.
+fn chain_lines(
+    explainer: &Explainer,
+    seq: u64,
+    request: &RequestRecord,
+) -> (Vec<String>, Option<u64>) {
+    let mut lines = vec![format!(
+        "{} {} · {} · {} · {} · {}",
+        request.op.as_str().to_ascii_uppercase(),
+        request.key,
+        lane_name(request.cause),
+        format::bytes(request.bytes),
+        format::millis(request.end.saturating_since(request.start).as_millis_f64()),
+        format::usd(format::picousd_to_usd(request.cost_picousd))
+    )];
+    let Some((job, explained)) = explainer.request_job(seq) else {
+        lines.push("→ no longer retained by the explain fold".to_string());
+        return (lines, None);
+    };
+    let made_for = match job {
+        JobKey::Wal { wal_id } => format!("→ made for WAL object {wal_id}"),
+        JobKey::Flush { memtable_id } => format!("→ made for the flush of memtable {memtable_id}"),
+        JobKey::Compaction { job_id } => format!("→ made for compaction job {job_id}"),
+        JobKey::Operation { number } => {
+            let line = match explainer.operation(number) {
+                Some(op) => format!(
+                    "→ made by client operation #{number}: {}",
+                    operation_line(op)
+                ),
+                None => format!("→ made by client operation #{number}, still in flight"),
+            };
+            lines.push(line);
+            return (lines, Some(number));
+        }
+        JobKey::Background { row } => {
+            lines.push(format!(
+                "→ no client cause: background ({})",
+                served_name(row_name(row))
+            ));
+            return (lines, None);
+        }
+    };
+    lines.push(made_for);
+    match explained {
+        Some(explained) => {
+            lines.push(format!(
+                "→ which sent {} request{} costing {}, shared by:",
+                format::grouped(explained.requests),
+                if explained.requests == 1 { "" } else { "s" },
+                format::usd(explained.usd)
+            ));
+            for served in &explained.served {
+                let whom = served_name(served.row);
+                let line = if served.operations > 0.0 {
+                    // Whole for a WAL object; a flush straddling a WAL object counts a part.
+                    let count = if served.operations.fract() == 0.0 {
+                        format::grouped(served.operations as u64)
+                    } else {
+                        format::decimal(served.operations)
+                    };
+                    format!(
+                        "  {count} {} writes · {} of its cost",
+                        whom,
+                        format::percent(served.share)
+                    )
+                } else {
+                    format!("  {whom} · {} of its cost", format::percent(served.share))
+                };
+                lines.push(line);
+            }
+        }
+        None => lines.push("→ still running: its shares are settled when it finishes".to_string()),
+    }
+    (lines, None)
 }
 
 /// How bad an outcome is, for picking a bin's colour.
@@ -137,14 +293,35 @@ struct Bin {
     bytes: u64,
     cost_picousd: u64,
     worst: u8,
+    /// The index of its most recent request in the window.
+    last: usize,
 }
 
 /// What the bars of the last render stand for, so one delegated listener can find a bar's
 /// request (or bin) from its `data-i` attribute.
 #[derive(Default)]
 struct Drawn {
-    requests: Rc<Vec<RequestRecord>>,
+    requests: Rc<Vec<TimelineRequest>>,
     bins: Vec<Hovered>,
+    /// For each bin, the index of its most recent request (what a click on it explains).
+    bin_last: Vec<usize>,
+}
+
+/// The bar an event is on, as its `data-i` index.
+fn bar_index(event: &web_sys::Event) -> Option<usize> {
+    let element = event.target()?.dyn_into::<web_sys::Element>().ok()?;
+    element.get_attribute("data-i")?.parse().ok()
+}
+
+/// The trace number of the request a clicked bar stands for.
+fn clicked_request(event: &web_sys::Event, drawn: &Drawn) -> Option<u64> {
+    let index = bar_index(event)?;
+    let request = if drawn.bins.is_empty() {
+        index
+    } else {
+        *drawn.bin_last.get(index)?
+    };
+    drawn.requests.get(request).map(|request| request.seq)
 }
 
 /// The hovered or focused bar's item and position, from the event's target.
@@ -154,7 +331,7 @@ fn hovered_from(event: &web_sys::Event, drawn: &Drawn) -> Option<(Hovered, f64, 
     let x = format::parse_f64(&element.get_attribute("x")?)?;
     let y = format::parse_f64(&element.get_attribute("y")?)?;
     let item = if drawn.bins.is_empty() {
-        Hovered::One(drawn.requests.get(index)?.clone())
+        Hovered::One(drawn.requests.get(index)?.record.clone())
     } else {
         drawn.bins.get(index)?.clone()
     };
@@ -164,6 +341,7 @@ fn hovered_from(event: &web_sys::Event, drawn: &Drawn) -> Option<(Hovered, f64, 
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
     let hovered = use_state(|| None::<(Hovered, f64, f64)>);
+    let selected = use_state(|| None::<Selected>);
     let drawn = use_mut_ref(Drawn::default);
     let span_ns = props
         .window_end
@@ -210,14 +388,35 @@ pub fn timeline(props: &TimelineProps) -> Html {
             }
         })
     };
+    let on_click = {
+        let selected = selected.clone();
+        let drawn = drawn.clone();
+        Callback::from(move |event: web_sys::Event| {
+            if let Some(seq) = clicked_request(&event, &drawn.borrow()) {
+                selected.set(Some(Selected::Request(seq)));
+            }
+        })
+    };
+    let on_key = {
+        let on_click = on_click.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            // Enter only: Space on the page plays or pauses (app/keyboard.rs).
+            if event.key() == "Enter" {
+                event.prevent_default();
+                on_click.emit(event.into());
+            }
+        })
+    };
     let binned = props.requests.len() > MAX_BARS;
     let mut bin_items: Vec<Hovered> = Vec::new();
+    let mut bin_last: Vec<usize> = Vec::new();
     let bars: Html = if !binned {
         props
             .requests
             .iter()
             .enumerate()
             .map(|(index, request)| {
+                let request = &request.record;
                 let lane = LANES
                     .iter()
                     .position(|c| *c == request.cause)
@@ -233,7 +432,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     request.key
                 );
                 html! {
-                    <rect key={key} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()}
+                    <rect key={key} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()} data-cause={request.cause.as_str()}
                           width={format::px(x1 - x0)} height={format::px(LANE_HEIGHT_PX - 12.0)}
                           class={class} tabindex="0" />
                 }
@@ -245,7 +444,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
         // a map, whose B-tree code for this one key and value type would ship in the bundle.
         let per_lane = columns.max(1);
         let mut bins: Vec<Bin> = vec![Bin::default(); LANES.len() * per_lane];
-        for request in props.requests.iter() {
+        for (index, request) in props.requests.iter().enumerate() {
+            let request = &request.record;
             let lane = LANES
                 .iter()
                 .position(|c| *c == request.cause)
@@ -261,6 +461,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 bin.failed += 1;
             }
             bin.worst = bin.worst.max(s);
+            bin.last = index;
         }
         let max_requests = bins.iter().map(|b| b.requests).max().unwrap_or(1).max(1) as f64;
         bins.iter()
@@ -275,6 +476,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 let y = lane as f64 * LANE_HEIGHT_PX + 6.0 + (full - h);
                 let from = SimTime::from_nanos(start_ns + ((column as f64 * BIN_PX) / plot_width * span_ns) as u64);
                 let to = SimTime::from_nanos(start_ns + (((column + 1) as f64 * BIN_PX) / plot_width * span_ns) as u64);
+                bin_last.push(bin.last);
                 bin_items.push(Hovered::Bin {
                     cause: LANES[lane],
                     from,
@@ -285,7 +487,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     cost_picousd: bin.cost_picousd,
                 });
                 html! {
-                    <rect key={format!("{lane}-{column}")} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()}
+                    <rect key={format!("{lane}-{column}")} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()} data-cause={LANES[lane].as_str()}
                           width={format::px(BIN_PX - 1.0)} height={format::px(h)}
                           class={classes!("request-bar", "binned", severity_class(bin.worst))} tabindex="0" />
                 }
@@ -295,7 +497,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
     *drawn.borrow_mut() = Drawn {
         requests: props.requests.clone(),
         bins: bin_items,
+        bin_last,
     };
+    let panels = explain_panels(props, &selected);
     let axis_y = LANE_HEIGHT_PX * LANES.len() as f64 + 20.0;
     let tooltip = hovered.as_ref().map(|(what, x, y)| {
         let lines: Vec<String> = match what {
@@ -356,7 +560,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
             <svg class="timeline" viewBox={format!("0 0 {WIDTH_PX} {height}")} width="100%"
                  role="group" aria-label="object-store requests over simulated time, one lane per cause"
                  onmouseover={on_enter.reform(|e: MouseEvent| e.into())} onfocusin={on_enter.reform(|e: FocusEvent| e.into())}
-                 onmouseout={on_leave.reform(|e: MouseEvent| e.into())} onfocusout={on_leave.reform(|e: FocusEvent| e.into())}>
+                 onmouseout={on_leave.reform(|e: MouseEvent| e.into())} onfocusout={on_leave.reform(|e: FocusEvent| e.into())}
+                 onclick={on_click.reform(|e: MouseEvent| e.into())} onkeydown={on_key}>
                 { for lanes }
                 { bars }
                 <text x={LABEL_WIDTH_PX.to_string()} y={format::px(axis_y)}>{ format::sim_time(props.window_start) }</text>
@@ -365,13 +570,109 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     { if binned { format!("simulated time · {} requests binned into {BIN_PX:.0}-px columns", format::grouped(props.requests.len() as u64)) } else { "simulated time".to_string() } }
                 </text>
             </svg>
-            { for tooltip }
+            // One child whether shown or not: Yew matches unkeyed children from the end, so a
+            // tooltip that came and went as an extra child made the figure before it be
+            // rebuilt, and a focused bar lose its focus.
+            { tooltip.unwrap_or_default() }
             <div class="legend-row">
                 <span class="swatch ok"></span>{ "ok" }
                 <span class="swatch miss"></span>{ "not found / exists" }
                 <span class="swatch warn"></span>{ "conflict / throttled" }
                 <span class="swatch bad"></span>{ "error / timeout / outage" }
+                <span class="hint">{ "· click a request (or press Enter on it) for its cause chain" }</span>
             </div>
+            { panels }
+        </div>
+    }
+}
+
+/// The cause chain of the selected request or the requests of the selected operation, and the
+/// slowest operations as buttons.
+fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Selected>>) -> Html {
+    let explainer = props.explain.0.borrow();
+    let select = |what: Selected| {
+        let selected = selected.clone();
+        Callback::from(move |_: MouseEvent| selected.set(Some(what)))
+    };
+    let detail = match **selected {
+        Some(Selected::Request(seq)) => {
+            let request = props
+                .requests
+                .iter()
+                .rev()
+                .find(|request| request.seq == seq)
+                .map(|request| request.record.clone());
+            match request {
+                Some(request) => {
+                    let (lines, operation) = chain_lines(&explainer, seq, &request);
+                    html! {
+                        <div id="request-chain" class="explain-detail" aria-live="polite">
+                            <h3>{ "Why this request" }</h3>
+                            { for lines.into_iter().map(|line| html! { <div>{ line }</div> }) }
+                            if let Some(number) = operation {
+                                <button id="chain-operation" onclick={select(Selected::Operation(number))}>
+                                    { "Show the requests this operation waited for" }
+                                </button>
+                            }
+                        </div>
+                    }
+                }
+                None => html! {
+                    <div id="request-chain" class="explain-detail">{ "The request has left the window." }</div>
+                },
+            }
+        }
+        Some(Selected::Operation(number)) => {
+            let op = explainer
+                .slowest()
+                .iter()
+                .find(|op| op.number == number)
+                .or_else(|| explainer.operation(number));
+            match op {
+                Some(op) => {
+                    let how = match op.waited_for {
+                        "requests" => "its own requests:",
+                        "wal" => "its WAL object, which carried it to the store:",
+                        "memory" => "no request: it was acknowledged from memory.",
+                        _ => "no request: it failed before sending any.",
+                    };
+                    html! {
+                        <div id="operation-requests" class="explain-detail" aria-live="polite">
+                            <h3>{ format!("Client operation #{number}") }</h3>
+                            <div>{ operation_line(op) }</div>
+                            <div>{ format!("It waited for {how}") }</div>
+                            <ul>
+                                { for op.requests.iter().map(|request| html! { <li>{ brief_line(request) }</li> }) }
+                            </ul>
+                        </div>
+                    }
+                }
+                None => html! {
+                    <div id="operation-requests" class="explain-detail">{ format!("Client operation #{number} is no longer retained.") }</div>
+                },
+            }
+        }
+        None => Html::default(),
+    };
+    html! {
+        <div class="explain-panels">
+            <div id="slowest-ops" class="explain-list">
+                <h3>{ "Slowest client operations" }</h3>
+                if explainer.slowest().is_empty() {
+                    <p class="empty">{ "None yet." }</p>
+                } else {
+                    <ol>
+                        { for explainer.slowest().iter().map(|op| html! {
+                            <li key={op.number.to_string()}>
+                                <button class="slow-op" onclick={select(Selected::Operation(op.number))}>
+                                    { format!("{} {} · {}", op.kind, op.key, format::millis(op.latency_ms)) }
+                                </button>
+                            </li>
+                        }) }
+                    </ol>
+                }
+            </div>
+            { detail }
         </div>
     }
 }
@@ -382,6 +683,60 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+
+    /// A short run of the playground's steady-writes scenario, with its requests by number.
+    fn played() -> (strata_lab::Lab, Vec<TimelineRequest>) {
+        let text = include_str!("../../tests/scenarios/steady-writes.json");
+        let scenario = strata_lab::Scenario::from_json(text).expect("the fixture reads");
+        let mut lab = strata_lab::Lab::new(&scenario).expect("the fixture compiles");
+        lab.advance_to(SimTime::from_millis(3_000), u64::MAX)
+            .expect("the run plays");
+        let requests = requests_in_window(
+            lab.trace().retained(),
+            SimTime::ZERO,
+            SimTime::from_millis(3_000),
+        );
+        (lab, requests)
+    }
+
+    #[test]
+    fn a_wal_put_leads_to_the_writes_it_carried_and_a_read_to_its_operation() {
+        let (lab, requests) = played();
+        let explainer = lab.explainer();
+        let wal = requests
+            .iter()
+            .rev()
+            .find(|r| r.record.cause == Cause::Wal && r.record.op == strata_sim::StoreOp::Put)
+            .expect("writes were uploaded");
+        // The newest WAL object may still be open; an older one has settled.
+        let settled = requests
+            .iter()
+            .filter(|r| r.record.cause == Cause::Wal && r.record.op == strata_sim::StoreOp::Put)
+            .find(|r| chain_lines(&explainer, r.seq, &r.record).0.len() > 3)
+            .expect("a WAL object settled");
+        let (lines, operation) = chain_lines(&explainer, settled.seq, &settled.record);
+        assert!(lines[1].starts_with("→ made for WAL object"), "{lines:?}");
+        assert!(lines[2].contains("shared by"), "{lines:?}");
+        assert!(lines[3].contains("put writes"), "{lines:?}");
+        assert_eq!(operation, None);
+        let (lines, _) = chain_lines(&explainer, wal.seq, &wal.record);
+        assert!(lines[0].starts_with("PUT db/wal/"), "{lines:?}");
+
+        let read = requests
+            .iter()
+            .find(|r| r.record.cause == Cause::Read)
+            .expect("gets read SSTs");
+        let (lines, operation) = chain_lines(&explainer, read.seq, &read.record);
+        let number = operation.expect("a read leads to its operation");
+        assert!(
+            lines[1].contains(&format!("client operation #{number}")),
+            "{lines:?}"
+        );
+        assert!(lines[1].contains("get k"), "{lines:?}");
+        let op = explainer.operation(number).expect("it completed");
+        assert!(op.requests.iter().any(|r| r.seq == read.seq), "{op:?}");
+        assert!(!explainer.slowest().is_empty());
+    }
 
     #[test]
     fn outcome_names_are_the_trace_names() {

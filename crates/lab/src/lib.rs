@@ -25,6 +25,9 @@
 //! - [`budget`]: the one resource budget: a scenario's sizes added up as modelled memory.
 //! - [`share`]: the compact share token (`v1.` + base64url JSON) that carries a scenario in a URL.
 //! - [`metrics`]: aggregates folded from trace events only (the summary's figures).
+//! - [`explain`]: every request attributed to the client operations that caused it
+//!   (`strata explain`, the timeline's cause chains), folded from the trace's events and
+//!   their causal links.
 //! - [`workload`]: the seeded operation generator (kinds, keys, values, arrival gaps) and the
 //!   key space, the one owner of the workload's key format.
 //! - [`recommender`]: the scenario's recommender section mapped onto the recommender crate.
@@ -49,6 +52,7 @@ pub mod bench;
 pub mod budget;
 pub mod chapter;
 pub mod durability;
+pub mod explain;
 pub mod export;
 pub mod metrics;
 pub mod ope;

@@ -190,6 +190,7 @@ impl Metrics {
                 start,
                 ok,
                 durable,
+                ..
             } => {
                 let latency = event.at.saturating_since(*start).as_nanos();
                 // Look up before inserting: the name is copied once per kind, not per event.
@@ -437,6 +438,8 @@ mod tests {
             start: SimTime::from_millis(start_ms),
             ok,
             durable,
+            key: String::new(),
+            seq: 0,
         }
     }
 
@@ -479,7 +482,7 @@ mod tests {
             (m.expired_entries_dropped, m.expired_bytes_dropped),
             (5, 450)
         );
-        assert_eq!(m.engine_events["expired_dropped"], 2);
+        assert_eq!(m.engine_events.get("expired_dropped"), Some(&2));
         assert_eq!(m.writes_acknowledged_durable, 1);
     }
 
@@ -578,6 +581,7 @@ mod tests {
                     seq: 0,
                     at: SimTime::from_millis(second * 1000 + 500),
                     kind: client("put", 1, second * 1000, true, false),
+                    origin: 0,
                 });
             }
         }

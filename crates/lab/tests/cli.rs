@@ -138,6 +138,91 @@ fn run_prints_the_summary_and_writes_it_with_out() {
 }
 
 #[test]
+fn explain_attributes_every_dollar_of_a_run_to_operations_or_background_rows() {
+    // Steady writes, compaction, an outage with retries, crashes, a zombie, a recommender
+    // writing its log, and tenants on the same bucket.
+    for name in [
+        "steady-writes",
+        "compaction",
+        "outage",
+        "crash-recover",
+        "zombie-writer",
+        "recommender",
+        "tenants",
+    ] {
+        let path = example(name);
+        let output = strata(&["explain", &path]);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        let explained: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let run = strata(&["run", &path]);
+        let summary: serde_json::Value = serde_json::from_str(&stdout(&run)).unwrap();
+        let total = summary["cost"]["total_usd"].as_f64().unwrap();
+        let rows: f64 = ["operations", "background"]
+            .iter()
+            .flat_map(|part| explained[part].as_object().unwrap().values())
+            .map(|row| row["usd"].as_f64().unwrap())
+            .sum();
+        assert!(total > 0.0, "{name}");
+        assert!(
+            (rows - total).abs() <= total * 0.01,
+            "{name}: rows add up to {rows}, the run cost {total}"
+        );
+        // Writes pay for the WAL and the flushes they caused.
+        let put = &explained["operations"]["put"];
+        assert!(put["usd"].as_f64().unwrap() > 0.0, "{name}: {put}");
+        assert!(put["requests"].as_f64().unwrap() > 0.0, "{name}: {put}");
+        let slowest = explained["slowest"].as_array().unwrap();
+        assert_eq!(slowest.len(), 10, "{name}");
+        let latencies: Vec<f64> = slowest
+            .iter()
+            .map(|op| op["latency_ms"].as_f64().unwrap())
+            .collect();
+        assert!(latencies.windows(2).all(|w| w[0] >= w[1]), "{name}");
+        for op in slowest {
+            assert!(op["key"].as_str().unwrap().starts_with('k'), "{op}");
+            let waited = op["waited_for"].as_str().unwrap();
+            let requests = op["requests"].as_array().unwrap();
+            let none = waited == "memory" || waited == "nothing";
+            assert_eq!(none, requests.is_empty(), "{op}");
+        }
+    }
+    // Compaction is paid for by the writes whose bytes it carried, not by a row of its own.
+    let output = strata(&["explain", &example("compaction")]);
+    let explained: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(
+        explained["background"].get("compaction").is_none(),
+        "{explained}"
+    );
+    assert!(
+        explained["background"].get("flush").is_none(),
+        "{explained}"
+    );
+    // Tenants' requests are another database's.
+    let output = strata(&["explain", &example("tenants")]);
+    let explained: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(
+        explained["background"]["other_databases"]["usd"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+}
+
+#[test]
+fn explain_refuses_bad_input_as_run_does() {
+    let dir = scratch("explain-bad");
+    let missing = dir.join("missing.json");
+    let broken = write(&dir, "broken.json", "{\"version\": 1, \"name\": ");
+    for path in [missing.to_string_lossy().into_owned(), broken] {
+        let run = strata(&["run", &path]);
+        let explain = strata(&["explain", &path]);
+        assert_eq!(explain.status.code(), run.status.code(), "{path}");
+        assert_eq!(stderr(&explain), stderr(&run), "{path}");
+        assert_one_line_error(&explain, 1, &path);
+    }
+}
+
+#[test]
 fn share_prints_a_token_that_reads_back() {
     let path = example("zombie-writer");
     let output = strata(&["share", &path]);
@@ -156,6 +241,7 @@ fn every_command_has_help() {
         vec!["--help"],
         vec!["run", "--help"],
         vec!["validate", "--help"],
+        vec!["explain", "--help"],
         vec!["share", "--help"],
         vec!["bandit", "--help"],
         vec!["bandit", "simulate", "--help"],

@@ -204,7 +204,7 @@ fn range_deletes_and_expiry_through_a_crash_resurrect_nothing_and_expired_entrie
     assert_eq!(writes.durability_checks, 2);
     assert!(writes.keys_verified > 500, "{writes:?}");
     assert_eq!(summary.engine_events.get("writer_crashed"), Some(&1));
-    assert!(summary.operations["delete_range"].ok > 100);
+    assert!(summary.operations.get("delete_range").unwrap().ok > 100);
     assert!(
         writes.expired_entries_dropped > 0 && writes.expired_bytes_dropped > 0,
         "{writes:?}"

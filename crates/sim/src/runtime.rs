@@ -22,6 +22,10 @@ pub trait Runtime {
     fn record_at(&self, at: SimTime, kind: EventKind);
     /// A named random stream derived from the run's seed.
     fn rng(&self, name: &str) -> SimRng;
+    /// Marks the current task as working on behalf of `origin` (see
+    /// `SimHandle::set_origin`), a causal link kept out of the trace hash. A runtime that
+    /// keeps no such links ignores it.
+    fn set_origin(&self, _origin: u64) {}
 }
 
 /// A shared runtime reference, as engine components hold it.
@@ -45,5 +49,8 @@ impl Runtime for SimHandle {
     }
     fn rng(&self, name: &str) -> SimRng {
         SimHandle::rng(self, name)
+    }
+    fn set_origin(&self, origin: u64) {
+        SimHandle::set_origin(self, origin);
     }
 }

@@ -59,11 +59,15 @@ impl DbInner {
     }
 
     async fn flush_memtable(&self, table: &Rc<std::cell::RefCell<Memtable>>) -> Result<()> {
-        let (memtable_id, max_seq) = {
+        let (memtable_id, min_seq, max_seq) = {
             let table = table.borrow();
-            (table.id(), table.max_seq())
+            (table.id(), table.seq_range().0, table.max_seq())
         };
-        self.runtime.record(EventKind::FlushStarted { memtable_id });
+        self.runtime.record(EventKind::FlushStarted {
+            memtable_id,
+            min_seq,
+            max_seq,
+        });
         self.flush_wal_through(max_seq).await?;
 
         let built = build_sst(

@@ -432,6 +432,13 @@ impl Db {
         Ok(())
     }
 
+    /// Waits until the write numbered `seq` is durable in a WAL object: the second half of a
+    /// write with `await_durable`, for a caller that applied it without (and read its number
+    /// from [`Db::acknowledged_seq`] at once) to learn which write it was.
+    pub async fn wait_durable(&self, seq: u64) -> Result<()> {
+        self.inner.await_durable(seq).await
+    }
+
     /// Reads `key`: the newest acknowledged write (`Durability::Memory`) or the newest
     /// durable one (`Durability::Durable`). `None` if absent or deleted.
     pub async fn get(&self, key: impl AsRef<[u8]>, options: ReadOptions) -> Result<Option<Bytes>> {

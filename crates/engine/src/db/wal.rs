@@ -110,6 +110,8 @@ impl DbInner {
                     wal_id: sealed.wal_id,
                     bytes: sealed.bytes.len() as u64,
                     entries: sealed.entries,
+                    first_seq: sealed.first_seq,
+                    last_seq: sealed.last_seq,
                 });
                 drop(state);
                 self.changed.notify_waiters();

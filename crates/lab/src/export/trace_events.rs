@@ -451,6 +451,8 @@ pub fn chrome_trace<'a>(
                 start,
                 ok,
                 durable,
+                key,
+                seq,
             } => spans.push(Span {
                 track: Track::Client,
                 start: *start,
@@ -461,9 +463,11 @@ pub fn chrome_trace<'a>(
                     ("bytes", Arg::from(bytes)),
                     ("ok", Arg::from(ok)),
                     ("durable", Arg::from(durable)),
+                    ("key", Arg::from(key)),
+                    ("seq", Arg::from(seq)),
                 ]),
             }),
-            EventKind::FlushStarted { memtable_id } => {
+            EventKind::FlushStarted { memtable_id, .. } => {
                 open_flushes.push((*memtable_id, at, event.seq));
             }
             EventKind::FlushFinished {
@@ -909,6 +913,7 @@ pub(crate) mod tests {
             seq,
             at: SimTime::from_millis(at_ms),
             kind,
+            origin: 0,
         }
     }
 
@@ -987,7 +992,15 @@ pub(crate) mod tests {
     #[test]
     fn flushes_compactions_and_stalls_become_spans() {
         let events = [
-            event(0, 10, EventKind::FlushStarted { memtable_id: 7 }),
+            event(
+                0,
+                10,
+                EventKind::FlushStarted {
+                    memtable_id: 7,
+                    min_seq: 1,
+                    max_seq: 2,
+                },
+            ),
             event(
                 1,
                 12,

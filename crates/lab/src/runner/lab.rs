@@ -7,6 +7,7 @@ use super::tenants::{all_finished, run_end, start_tenants, summaries, Tenant, Te
 use super::tombstones::SstTombstones;
 use super::world::World;
 use super::{ClientError, Control, LabError, Progress, WriterStatus};
+use crate::explain::{self, Explainer, Explanation};
 use crate::metrics::{self, Metrics};
 use crate::recommender::RecommenderReport;
 use crate::scenario::translate::{store_config, store_fault};
@@ -26,6 +27,8 @@ pub struct Lab {
     world: Rc<World>,
     store: SimStore,
     metrics: Rc<RefCell<Metrics>>,
+    /// Every request attributed to the client operations that caused it.
+    explainer: Rc<RefCell<Explainer>>,
     /// The tenants' databases beside the scenario's own, in document order.
     tenants: Vec<Tenant>,
     /// The scenario's setting changes not yet applied, in time order (ties in scenario order).
@@ -92,6 +95,7 @@ impl Lab {
             limits,
         );
         let metrics = metrics::subscribe(&mut sim.trace_mut());
+        let explainer = explain::subscribe(&mut sim.trace_mut(), scenario.engine.db_path());
         let handle = sim.handle();
         let store = SimStore::try_new(handle.clone(), plan.store.clone())?;
         let snapshot_handle = handle.clone();
@@ -121,6 +125,7 @@ impl Lab {
             world,
             store,
             metrics,
+            explainer,
             tenants,
             pending_changes,
             sst_tombstones: RefCell::new(SstTombstones::new()),
@@ -318,6 +323,24 @@ impl Lab {
     /// The trace (retained events, counts, hash).
     pub fn trace(&self) -> Ref<'_, Trace> {
         self.sim.trace()
+    }
+
+    /// Every request so far attributed to the client operations that caused it.
+    pub fn explainer(&self) -> Ref<'_, Explainer> {
+        self.explainer.borrow()
+    }
+
+    /// The explain fold itself, for a view that looks up only what it shows.
+    pub fn explainer_handle(&self) -> Rc<RefCell<Explainer>> {
+        self.explainer.clone()
+    }
+
+    /// Runs until the run finishes and returns where its cost went (`strata explain`).
+    pub fn run_to_explanation(&mut self) -> Result<(Explanation, Summary), LabError> {
+        let summary = self.run_to_end()?;
+        let mut explainer = self.explainer.borrow_mut();
+        explainer.settle_open();
+        Ok((explainer.explanation(), summary))
     }
 
     /// The metrics folded from every event so far.

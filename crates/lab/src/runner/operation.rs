@@ -4,6 +4,12 @@
 //! A range delete takes one write id and registers it as a delete of every key it covers
 //! (its width in keys of the key space, from the drawn key, cut at the key space's end); puts
 //! and batch puts carry the workload's time-to-live, when it has one.
+//!
+//! The operation's task carries the operation's number as its origin (`Runtime::set_origin`),
+//! so the store requests it sends (a read's GETs) name it in the trace; and a write is
+//! applied first and made durable second, so that its event can carry its sequence number,
+//! which the WAL object and the flush that carry it name too (`crate::explain` follows
+//! these links).
 
 use super::tombstones::RecentRangeDelete;
 use super::world::{kind_name, InFlightGuard, World};
@@ -21,7 +27,17 @@ impl World {
         let keys = self.workload.keys.get();
         let await_durable = self.workload.await_durable.get();
         let ttl = self.workload.ttl_ms.get().map(SimDuration::from_millis);
-        let write_options = WriteOptions { await_durable, ttl };
+        self.runtime.set_origin(self.workload.take_op_number());
+        // Applied in memory first; made durable below when asked (see the module header).
+        let write_options = WriteOptions {
+            await_durable: false,
+            ttl,
+        };
+        let linked_key = op
+            .keys
+            .first()
+            .map(|key| String::from_utf8_lossy(&keys.key(*key)).into_owned())
+            .unwrap_or_default();
         // The keys the model hears about: a range delete's covered keys, else the drawn ones.
         let covered = match op.kind {
             OpKind::DeleteRange => {
@@ -55,36 +71,41 @@ impl World {
             }
             drop(model);
             self.push_error(name, "closed", "no writer is up".to_string());
-            self.record_op(name, 0, start, false, false);
+            self.record_op_linked(name, 0, start, (false, false), linked_key, 0);
             return;
         };
-        let result: Result<u64, strata_engine::Error> = match op.kind {
+        // The bytes, and for a write its sequence number.
+        let result: Result<(u64, u64), strata_engine::Error> = match op.kind {
             OpKind::Put => {
                 let key = keys.key(op.keys[0]);
                 let value = workload::value_for(write_ids[0], op.value_bytes[0]);
                 let bytes = (key.len() + value.len()) as u64;
-                db.put(&key, &value, write_options).await.map(|()| bytes)
+                db.put(&key, &value, write_options)
+                    .await
+                    .map(|()| (bytes, db.acknowledged_seq()))
             }
             OpKind::Delete => {
                 let key = keys.key(op.keys[0]);
                 let bytes = key.len() as u64;
-                db.delete(&key, write_options).await.map(|()| bytes)
+                db.delete(&key, write_options)
+                    .await
+                    .map(|()| (bytes, db.acknowledged_seq()))
             }
             OpKind::DeleteRange => {
                 let indexes =
                     keys.range_indexes(op.keys[0], self.workload.range_delete_width.get());
                 let (start, end) = keys.byte_range(&indexes);
                 let bytes = (start.len() + end.len()) as u64;
+                // Nothing awaited since it returned: the watermark is its sequence number.
                 let result = db
                     .delete_range(start.clone()..end.clone(), write_options)
-                    .await;
-                if result.is_ok() {
-                    // Nothing awaited since it returned: this is its sequence number.
-                    let seq = db.acknowledged_seq();
+                    .await
+                    .map(|()| db.acknowledged_seq());
+                if let Ok(seq) = result {
                     self.workload
                         .range_deleted(RecentRangeDelete { seq, start, end });
                 }
-                result.map(|()| bytes)
+                result.map(|seq| (bytes, seq))
             }
             OpKind::Batch => {
                 let mut batch = WriteBatch::new();
@@ -95,26 +116,37 @@ impl World {
                     bytes += (key.len() + value.len()) as u64;
                     batch.put(key, value);
                 }
-                db.write(&batch, write_options).await.map(|()| bytes)
+                db.write(&batch, write_options)
+                    .await
+                    .map(|()| (bytes, db.acknowledged_seq()))
             }
             OpKind::Get => {
                 let key = keys.key(op.keys[0]);
                 db.get(&key, ReadOptions::default())
                     .await
-                    .map(|value| value.map_or(0, |v| v.len() as u64))
+                    .map(|value| (value.map_or(0, |v| v.len() as u64), 0))
             }
             OpKind::Scan => {
                 let from = keys.key(op.keys[0]);
-                scan_bytes(&db, from, self.workload.scan_keys.get() as usize).await
+                scan_bytes(&db, from, self.workload.scan_keys.get() as usize)
+                    .await
+                    .map(|bytes| (bytes, 0))
             }
         };
+        // A write applied in memory has read its sequence number at once (nothing awaited in
+        // between, so the acknowledged watermark is its own); with await-durable it now waits
+        // for its WAL object, as the engine's `await_durable` would have. A write that fails
+        // while waiting still fails, and its event does not name it.
+        let result = match result {
+            Ok((bytes, seq)) if op.kind.is_write() && await_durable => {
+                db.wait_durable(seq).await.map(|()| (bytes, seq))
+            }
+            other => other,
+        };
         match result {
-            Ok(bytes) => {
+            Ok((bytes, seq)) => {
                 if op.kind.is_write() {
                     let mut model = self.findings.model.borrow_mut();
-                    // Nothing awaited since the write returned, so the acknowledged watermark
-                    // is this write's sequence number.
-                    let seq = db.acknowledged_seq();
                     let now = self.now();
                     for write in &issued {
                         if await_durable {
@@ -126,12 +158,13 @@ impl World {
                     drop(model);
                     self.sync_watermark(&db);
                 }
-                self.record_op(
+                self.record_op_linked(
                     name,
                     bytes,
                     start,
-                    true,
-                    op.kind.is_write() && await_durable,
+                    (true, op.kind.is_write() && await_durable),
+                    linked_key,
+                    seq,
                 );
             }
             Err(error) => {
@@ -142,7 +175,7 @@ impl World {
                     }
                 }
                 self.push_error(name, kind_name(error.kind()), error.to_string());
-                self.record_op(name, 0, start, false, false);
+                self.record_op_linked(name, 0, start, (false, false), linked_key, 0);
             }
         }
     }

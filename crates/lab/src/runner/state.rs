@@ -125,6 +125,8 @@ pub(super) struct WorkloadSide {
     /// The last range deletes acknowledged, with their sequence numbers (at most
     /// `MAX_RECENT_RANGE_DELETES`), to show which memtable holds them.
     pub(super) recent_range_deletes: RefCell<VecDeque<RecentRangeDelete>>,
+    /// The next client operation's number, its tasks' origin in the trace (from 1).
+    pub(super) next_op_number: Cell<u64>,
 }
 
 impl WorkloadSide {
@@ -142,6 +144,7 @@ impl WorkloadSide {
             in_flight_changed: Notify::new(),
             next_write_id: Cell::new(1),
             recent_range_deletes: RefCell::new(VecDeque::new()),
+            next_op_number: Cell::new(1),
         }
     }
 
@@ -184,6 +187,18 @@ impl WorkloadSide {
             recent.len() <= MAX_RECENT_RANGE_DELETES,
             "recent range deletes are bounded"
         );
+    }
+
+    /// The next client operation's number: numbers start at 1 and increase with every
+    /// operation run.
+    pub(super) fn take_op_number(&self) -> u64 {
+        let number = self.next_op_number.get();
+        assert!(
+            number > 0 && number < u64::MAX,
+            "operation numbers increase from 1"
+        );
+        self.next_op_number.set(number + 1);
+        number
     }
 
     /// The next write id: ids start at 1 and increase with every write issued.

@@ -244,12 +244,28 @@ impl World {
         ok: bool,
         durable: bool,
     ) {
+        self.record_op_linked(op, bytes, start, (ok, durable), String::new(), 0);
+    }
+
+    /// [`World::record_op`] with the causal links: the operation's key and, for a write that
+    /// was applied, its sequence number.
+    pub(super) fn record_op_linked(
+        &self,
+        op: &'static str,
+        bytes: u64,
+        start: SimTime,
+        (ok, durable): (bool, bool),
+        key: String,
+        seq: u64,
+    ) {
         self.record(EventKind::ClientOp {
             op,
             bytes,
             start,
             ok,
             durable,
+            key,
+            seq,
         });
     }
 

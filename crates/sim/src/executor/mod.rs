@@ -104,6 +104,9 @@ struct TaskSlot {
     waker: Arc<TaskWaker>,
     /// Set when the task is aborted while it is being polled.
     aborted: bool,
+    /// The work this task does on behalf of (see [`SimHandle::set_origin`]): 0 for none. A
+    /// task starts with its spawner's origin.
+    origin: u64,
 }
 
 struct Shared {
@@ -117,6 +120,8 @@ struct Shared {
     next_timer_seq: Cell<u64>,
     events_processed: Cell<u64>,
     polls: Cell<u64>,
+    /// The origin of the task being polled (0 between polls).
+    current_origin: Cell<u64>,
     streams: RngStreams,
     trace: RefCell<Trace>,
     limits: ExecutorLimits,
@@ -352,6 +357,7 @@ impl Shared {
             future: Some(future),
             waker: waker.clone(),
             aborted: false,
+            origin: self.current_origin.get(),
         };
         {
             let mut tasks = self.tasks.borrow_mut();
@@ -411,22 +417,31 @@ impl Shared {
                     Some(Some(slot)) if slot.generation == generation => slot
                         .future
                         .take()
-                        .map(|future| (future, slot.waker.clone())),
+                        .map(|future| (future, slot.waker.clone(), slot.origin)),
                     _ => None,
                 }
             };
-            let Some((mut future, waker_arc)) = taken else {
+            let Some((mut future, waker_arc, origin)) = taken else {
                 continue;
             };
+            self.current_origin.set(origin);
             waker_arc.scheduled.store(false, Ordering::Relaxed);
             let waker = Waker::from(waker_arc);
             let mut cx = Context::from_waker(&waker);
             polls_this_round += 1;
             self.polls.set(self.polls.get() + 1);
             let poll = future.as_mut().poll(&mut cx);
+            // The poll may have changed the task's origin (`SimHandle::set_origin`).
+            let origin = self.current_origin.replace(0);
             let aborted = {
-                let tasks = self.tasks.borrow();
-                matches!(tasks.get(index), Some(Some(slot)) if slot.aborted)
+                let mut tasks = self.tasks.borrow_mut();
+                match tasks.get_mut(index) {
+                    Some(Some(slot)) => {
+                        slot.origin = origin;
+                        slot.aborted
+                    }
+                    _ => false,
+                }
             };
             match poll {
                 Poll::Ready(()) => {
@@ -509,6 +524,7 @@ impl Sim {
                 next_timer_seq: Cell::new(0),
                 events_processed: Cell::new(0),
                 polls: Cell::new(0),
+                current_origin: Cell::new(0),
                 streams: RngStreams::new(seed),
                 trace: RefCell::new(Trace::new(trace)),
                 limits,
@@ -739,15 +755,31 @@ impl SimHandle {
         JoinHandle { state, abort }
     }
 
-    /// Records a trace event at the current simulated time.
+    /// Records a trace event at the current simulated time, with the current task's origin.
     pub fn record(&self, kind: EventKind) -> u64 {
         let now = self.now();
-        self.shared.trace.borrow_mut().record(now, kind)
+        self.record_at(now, kind)
     }
 
-    /// Records a trace event at an explicit time (a request's start, say).
+    /// Records a trace event at an explicit time (a request's start, say), with the current
+    /// task's origin.
     pub fn record_at(&self, at: SimTime, kind: EventKind) -> u64 {
-        self.shared.trace.borrow_mut().record(at, kind)
+        let origin = self.shared.current_origin.get();
+        self.shared
+            .trace
+            .borrow_mut()
+            .record_with_origin(at, origin, kind)
+    }
+
+    /// Marks the task being polled as working on behalf of `origin` (a client operation's
+    /// number, say; 0 for none): the events it records from now on, and those of the tasks
+    /// it spawns from now on (a store request's), carry it in [`TraceEvent::origin`], which
+    /// links them without entering the trace hash. (Outside a task's poll it holds only
+    /// until the next poll.)
+    ///
+    /// [`TraceEvent::origin`]: crate::trace::TraceEvent::origin
+    pub fn set_origin(&self, origin: u64) {
+        self.shared.current_origin.set(origin);
     }
 
     /// The named random stream (see `RngStreams::stream`).

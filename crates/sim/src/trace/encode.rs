@@ -26,10 +26,12 @@ pub fn encode_event(event: &TraceEvent, out: &mut Vec<u8>) {
             w.u8(fault.tag());
             w.str(key);
         }
+        // The sequence numbers are causal links, left out of the hash.
         EventKind::WalFlushed {
             wal_id,
             bytes,
             entries,
+            ..
         } => {
             w.u64(*wal_id);
             w.u64(*bytes);
@@ -39,7 +41,7 @@ pub fn encode_event(event: &TraceEvent, out: &mut Vec<u8>) {
             w.u64(*memtable_id);
             w.u64(*bytes);
         }
-        EventKind::FlushStarted { memtable_id } => w.u64(*memtable_id),
+        EventKind::FlushStarted { memtable_id, .. } => w.u64(*memtable_id),
         EventKind::FlushFinished {
             memtable_id,
             sst_id,
@@ -115,6 +117,7 @@ pub fn encode_event(event: &TraceEvent, out: &mut Vec<u8>) {
             start,
             ok,
             durable,
+            ..
         } => {
             w.str(op);
             w.u64(*bytes);

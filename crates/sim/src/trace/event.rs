@@ -182,6 +182,12 @@ pub enum EventKind {
         wal_id: u64,
         bytes: u64,
         entries: u64,
+        /// The sequence numbers of the first and last write the object carried (0 and 0
+        /// for none). Links writes to their WAL object; not part of the trace hash.
+        #[serde(default)]
+        first_seq: u64,
+        #[serde(default)]
+        last_seq: u64,
     },
     MemtableFrozen {
         memtable_id: u64,
@@ -189,6 +195,12 @@ pub enum EventKind {
     },
     FlushStarted {
         memtable_id: u64,
+        /// The sequence numbers of the memtable's first and last write. Links the flush to
+        /// the writes it carries; not part of the trace hash.
+        #[serde(default)]
+        min_seq: u64,
+        #[serde(default)]
+        max_seq: u64,
     },
     FlushFinished {
         memtable_id: u64,
@@ -259,6 +271,10 @@ pub enum EventKind {
     /// `at - start`). `op` is one of `put`, `delete`, `get`, `scan`, `batch`; `bytes` are the
     /// user bytes written (key + value) or read; `durable` is true when the acknowledgement
     /// came only after the data was durable in the object store (await-durable).
+    ///
+    /// `key` (the operation's key, the first one of a batch, the start of a scan) and `seq`
+    /// (the engine's sequence number of a write that was applied, else 0) link the operation
+    /// to what it caused; they are not part of the trace hash.
     ClientOp {
         #[serde(deserialize_with = "client_op_name")]
         op: ClientOpName,
@@ -266,6 +282,10 @@ pub enum EventKind {
         start: SimTime,
         ok: bool,
         durable: bool,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        key: String,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        seq: u64,
     },
     /// A read-back of every acknowledged-durable write after a recovery (or at the end of a
     /// run): how many keys were checked and how many durable writes were missing.
@@ -415,4 +435,14 @@ pub struct TraceEvent {
     pub seq: u64,
     pub at: SimTime,
     pub kind: EventKind,
+    /// On whose behalf the recording task worked (`SimHandle::set_origin`): the lab sets a
+    /// client operation's number on its task, and the store requests that task sends carry
+    /// it. 0 for none. A causal link only: it is not part of the trace hash, so it can be
+    /// added without changing any run's fingerprint.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub origin: u64,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }

@@ -10,7 +10,10 @@
 //!
 //! - the event's `seq` and `at` (nanoseconds), then one byte for the kind
 //!   ([`EventKind::tag`], the declaration order below, from 0), then the kind's fields in
-//!   declaration order;
+//!   declaration order, except the causal links (an event's `origin`, a client operation's
+//!   `key` and `seq`, the sequence numbers of `WalFlushed` and `FlushStarted`), which say
+//!   what caused what for `lab::explain` and are left out so that adding them changed no
+//!   run's fingerprint;
 //! - every integer little-endian at its own width (`u64` 8 bytes, `u32` 4), simulated times
 //!   and durations as `u64` nanoseconds;
 //! - `bool` one byte (0 or 1); `f64` its IEEE-754 bits as a little-endian `u64`;
@@ -92,12 +95,19 @@ impl Trace {
         }
     }
 
-    /// Records an event at `at`. Returns its sequence number.
+    /// Records an event at `at`, with no origin. Returns its sequence number.
     pub fn record(&mut self, at: SimTime, kind: EventKind) -> u64 {
+        self.record_with_origin(at, 0, kind)
+    }
+
+    /// Records an event at `at` made on behalf of `origin` (see [`TraceEvent::origin`]).
+    /// Returns its sequence number.
+    pub fn record_with_origin(&mut self, at: SimTime, origin: u64, kind: EventKind) -> u64 {
         let event = TraceEvent {
             seq: self.next_seq,
             at,
             kind,
+            origin,
         };
         self.next_seq += 1;
         self.encode_buffer.clear();
@@ -262,12 +272,18 @@ mod tests {
                 wal_id: 1,
                 bytes: 2,
                 entries: 3,
+                first_seq: 0,
+                last_seq: 0,
             },
             EventKind::MemtableFrozen {
                 memtable_id: 1,
                 bytes: 2,
             },
-            EventKind::FlushStarted { memtable_id: 1 },
+            EventKind::FlushStarted {
+                memtable_id: 1,
+                min_seq: 0,
+                max_seq: 0,
+            },
             EventKind::FlushFinished {
                 memtable_id: 1,
                 sst_id: 2,
@@ -325,6 +341,8 @@ mod tests {
                 start: SimTime::from_nanos(2),
                 ok: true,
                 durable: false,
+                key: String::new(),
+                seq: 0,
             },
             EventKind::DurabilityChecked {
                 keys_checked: 1,
@@ -364,6 +382,7 @@ mod tests {
             seq: 2,
             at: SimTime::from_nanos(0x0102),
             kind,
+            origin: 0,
         };
         encode_event(&event(note("ab")), &mut out);
         let mut expected = vec![2, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 23];
@@ -412,11 +431,46 @@ mod tests {
     }
 
     #[test]
+    fn causal_links_stay_out_of_the_hash() {
+        let run = |origin: u64, link: u64| {
+            let mut trace = Trace::default();
+            let mut kinds = every_kind();
+            for kind in &mut kinds {
+                match kind {
+                    EventKind::WalFlushed {
+                        first_seq,
+                        last_seq,
+                        ..
+                    } => (*first_seq, *last_seq) = (link, link + 1),
+                    EventKind::FlushStarted {
+                        min_seq, max_seq, ..
+                    } => (*min_seq, *max_seq) = (link, link + 2),
+                    EventKind::ClientOp { key, seq, .. } => {
+                        *key = format!("key{link}");
+                        *seq = link;
+                    }
+                    _ => {}
+                }
+            }
+            for (i, kind) in kinds.into_iter().enumerate() {
+                trace.record_with_origin(SimTime::from_nanos(i as u64 * 1000), origin, kind);
+            }
+            (trace.hash_hex(), trace.retained().map(|e| e.origin).max())
+        };
+        let (plain, _) = run(0, 0);
+        let (linked, origin) = run(7, 42);
+        assert_eq!(plain, "362c52c5c9f356c0");
+        assert_eq!(linked, plain);
+        assert_eq!(origin, Some(7));
+    }
+
+    #[test]
     fn client_op_names_read_back_and_unknown_ones_are_refused() {
         let event = TraceEvent {
             seq: 0,
             at: SimTime::ZERO,
             kind: every_kind().remove(21),
+            origin: 0,
         };
         let json = serde_json::to_string(&event).unwrap();
         assert!(json.contains(r#""op":"get""#), "{json}");

@@ -39,6 +39,7 @@ Usage: strata <command> [arguments]
 Commands:
   run SCENARIO.json       simulate a scenario and print its JSON summary
   validate SCENARIO.json  check a scenario document and say what is wrong
+  explain SCENARIO.json   simulate a scenario and say which operations its requests served
   share SCENARIO.json     print the scenario's share token (for a playground URL)
   chapter CHAPTER.json    run a chapter (and its side-by-side variant), check its claims
   bandit simulate         run a K-armed Bernoulli bandit over seeds, print regret
@@ -76,6 +77,16 @@ and the trace hash. Exits 1 if any durable write was lost.
                and print {summary, prediction, store_vs_prediction} (latency
                p50/p99, requests, $, each with store / predicted); --out still
                writes the store's summary alone
+";
+
+const EXPLAIN_HELP: &str = "\
+Usage: strata explain SCENARIO.json
+
+Simulates the scenario like `strata run` and prints JSON: every object-store request's cost
+attributed to the client operations that caused it (`operations`, by kind: usd, amortised
+requests, bytes, operations), the requests no client operation caused (`background`, by
+cause), their sum against the run's total, and the 10 slowest operations with the requests
+each waited for. The rules are in docs/cli.md.
 ";
 
 const VALIDATE_HELP: &str = "\
@@ -125,6 +136,7 @@ pub fn dispatch(argv: &[String]) -> CommandResult {
         }
         "run" => run(rest),
         "validate" => validate(rest),
+        "explain" => explain(rest),
         "share" => share(rest),
         "chapter" => chapter(rest),
         "bandit" => match rest.first().map(String::as_str) {
@@ -274,6 +286,19 @@ fn simulate_and_export(
         write_text(out, &strata_lab::export::lab_metrics_csv(&lab))?;
     }
     Ok(summary)
+}
+
+fn explain(argv: &[String]) -> CommandResult {
+    let Some(args) = parse("explain", argv, &[], EXPLAIN_HELP)? else {
+        return Ok(());
+    };
+    let path = args.one_positional("SCENARIO.json")?;
+    let scenario = load_scenario(path)?;
+    let (explanation, _summary) = strata_lab::Lab::new(&scenario)
+        .and_then(|mut lab| lab.run_to_explanation())
+        .map_err(|e| Failure::runtime(format!("{path}: {e}")))?;
+    out(&to_json(&explanation));
+    Ok(())
 }
 
 fn validate(argv: &[String]) -> CommandResult {
