@@ -240,22 +240,6 @@ fn severity_class(severity: u8) -> &'static str {
     }
 }
 
-/// The outcome's name as the trace writes it (snake_case). A match rather than a round trip
-/// through serde_json, which kept a JSON value serialiser in the bundle for this one tooltip.
-fn outcome_name(outcome: RequestOutcome) -> &'static str {
-    match outcome {
-        RequestOutcome::Ok => "ok",
-        RequestOutcome::NotFound => "not_found",
-        RequestOutcome::AlreadyExists => "already_exists",
-        RequestOutcome::PreconditionFailed => "precondition_failed",
-        RequestOutcome::Throttled => "throttled",
-        RequestOutcome::Timeout => "timeout",
-        RequestOutcome::Unavailable => "unavailable",
-        RequestOutcome::ServerError => "server_error",
-        RequestOutcome::Invalid => "invalid",
-    }
-}
-
 fn lane_name(cause: Cause) -> &'static str {
     match cause {
         Cause::Wal => "WAL",
@@ -508,7 +492,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 format!(
                     "cause {} · outcome {}",
                     lane_name(r.cause),
-                    outcome_name(r.outcome)
+                    r.outcome.as_str()
                 ),
                 format!(
                     "{} · latency {}",
@@ -736,24 +720,5 @@ mod tests {
         let op = explainer.operation(number).expect("it completed");
         assert!(op.requests.iter().any(|r| r.seq == read.seq), "{op:?}");
         assert!(!explainer.slowest().is_empty());
-    }
-
-    #[test]
-    fn outcome_names_are_the_trace_names() {
-        let all = [
-            RequestOutcome::Ok,
-            RequestOutcome::NotFound,
-            RequestOutcome::AlreadyExists,
-            RequestOutcome::PreconditionFailed,
-            RequestOutcome::Throttled,
-            RequestOutcome::Timeout,
-            RequestOutcome::Unavailable,
-            RequestOutcome::ServerError,
-            RequestOutcome::Invalid,
-        ];
-        for outcome in all {
-            let json = serde_json::to_value(outcome).expect("an outcome serialises");
-            assert_eq!(json.as_str(), Some(outcome_name(outcome)), "{outcome:?}");
-        }
     }
 }

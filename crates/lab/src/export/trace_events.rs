@@ -35,7 +35,7 @@
 use super::json_text::{write_arg, write_key, write_number, write_string};
 pub use super::json_text::{Arg, Args};
 use crate::runner::Lab;
-use strata_sim::{Cause, EventKind, FaultKind, RequestOutcome, SimTime, TraceEvent};
+use strata_sim::{Cause, EventKind, SimTime, TraceEvent};
 
 /// Lanes one track may use for overlapping spans (client operations in flight during an
 /// outage need hundreds); a span past that shares the lane that frees up first.
@@ -243,36 +243,6 @@ impl ChromeTrace {
     }
 }
 
-/// A request outcome's snake_case name, as the trace writes it.
-fn outcome_name(outcome: RequestOutcome) -> &'static str {
-    match outcome {
-        RequestOutcome::Ok => "ok",
-        RequestOutcome::NotFound => "not_found",
-        RequestOutcome::AlreadyExists => "already_exists",
-        RequestOutcome::PreconditionFailed => "precondition_failed",
-        RequestOutcome::Throttled => "throttled",
-        RequestOutcome::Timeout => "timeout",
-        RequestOutcome::Unavailable => "unavailable",
-        RequestOutcome::ServerError => "server_error",
-        RequestOutcome::Invalid => "invalid",
-    }
-}
-
-/// A fault kind's snake_case name, as the trace writes it.
-fn fault_name(fault: FaultKind) -> &'static str {
-    match fault {
-        FaultKind::ServerError => "server_error",
-        FaultKind::Timeout => "timeout",
-        FaultKind::LostAck => "lost_ack",
-        FaultKind::Slow => "slow",
-        FaultKind::Outage => "outage",
-        FaultKind::BitFlip => "bit_flip",
-        FaultKind::Throttle => "throttle",
-        FaultKind::Crash => "crash",
-        FaultKind::Zombie => "zombie",
-    }
-}
-
 fn micros(at: SimTime) -> f64 {
     at.as_nanos() as f64 / 1000.0
 }
@@ -437,7 +407,7 @@ pub fn chrome_trace<'a>(
                 args: args([
                     ("key", Arg::from(&record.key)),
                     ("bytes", Arg::from(record.bytes)),
-                    ("outcome", Arg::from(outcome_name(record.outcome))),
+                    ("outcome", Arg::from(record.outcome.as_str())),
                     ("cost_picousd", Arg::from(record.cost_picousd)),
                     (
                         "applied_despite_error",
@@ -535,9 +505,9 @@ pub fn chrome_trace<'a>(
             }),
             EventKind::FaultInjected { fault, key } => point(
                 Track::Faults,
-                format!("fault: {}", fault_name(*fault)),
+                format!("fault: {}", fault.as_str()),
                 args([
-                    ("fault", Arg::from(fault_name(*fault))),
+                    ("fault", Arg::from(fault.as_str())),
                     ("key", Arg::from(key)),
                 ]),
             ),

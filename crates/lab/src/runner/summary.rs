@@ -90,7 +90,7 @@ fn own_summary(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary
         faults_injected: btree_map(
             metrics
                 .faults()
-                .map(|(kind, count)| (fault_name(kind), count)),
+                .map(|(kind, count)| (kind.as_str().to_string(), count)),
         ),
         engine_events: metrics.engine_events.clone(),
         recommender: world.recommender_report(),
@@ -147,24 +147,6 @@ impl World {
             log_failures: self.recommender.log_failures.get(),
         })
     }
-}
-
-/// A fault kind's snake_case name, as the trace writes it (a match, not a trip through
-/// serde_json's `Value` serialiser, which would ship in the playground for this alone).
-fn fault_name(kind: strata_sim::FaultKind) -> String {
-    use strata_sim::FaultKind;
-    match kind {
-        FaultKind::ServerError => "server_error",
-        FaultKind::Timeout => "timeout",
-        FaultKind::LostAck => "lost_ack",
-        FaultKind::Slow => "slow",
-        FaultKind::Outage => "outage",
-        FaultKind::BitFlip => "bit_flip",
-        FaultKind::Throttle => "throttle",
-        FaultKind::Crash => "crash",
-        FaultKind::Zombie => "zombie",
-    }
-    .to_string()
 }
 
 /// Writes, as the client saw them and as the durability check found them.
@@ -323,32 +305,4 @@ pub struct ReaderSummary {
     pub staleness: ReaderStaleness,
     /// Sequence numbers behind the writer's durable watermark.
     pub seq_lag: u64,
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    use super::*;
-    use strata_sim::FaultKind;
-
-    #[test]
-    fn fault_names_are_the_trace_names() {
-        for kind in [
-            FaultKind::ServerError,
-            FaultKind::Timeout,
-            FaultKind::LostAck,
-            FaultKind::Slow,
-            FaultKind::Outage,
-            FaultKind::BitFlip,
-            FaultKind::Throttle,
-            FaultKind::Crash,
-            FaultKind::Zombie,
-        ] {
-            let serde_name = serde_json::to_value(kind).unwrap();
-            assert_eq!(serde_name.as_str(), Some(fault_name(kind).as_str()));
-        }
-    }
 }

@@ -123,6 +123,22 @@ impl RequestOutcome {
                 | RequestOutcome::ServerError
         )
     }
+
+    /// The outcome's snake_case name, as the trace's JSON writes it (a match, not a trip
+    /// through serde_json's `Value` serialiser, which would ship in the playground for this).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestOutcome::Ok => "ok",
+            RequestOutcome::NotFound => "not_found",
+            RequestOutcome::AlreadyExists => "already_exists",
+            RequestOutcome::PreconditionFailed => "precondition_failed",
+            RequestOutcome::Throttled => "throttled",
+            RequestOutcome::Timeout => "timeout",
+            RequestOutcome::Unavailable => "unavailable",
+            RequestOutcome::ServerError => "server_error",
+            RequestOutcome::Invalid => "invalid",
+        }
+    }
 }
 
 /// One object-store request, from the caller's point of view.
@@ -162,6 +178,21 @@ impl FaultKind {
     /// The byte that stands for this fault in the trace hash's encoding.
     pub fn tag(self) -> u8 {
         self as u8
+    }
+
+    /// The fault's snake_case name, as the trace's JSON writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::ServerError => "server_error",
+            FaultKind::Timeout => "timeout",
+            FaultKind::LostAck => "lost_ack",
+            FaultKind::Slow => "slow",
+            FaultKind::Outage => "outage",
+            FaultKind::BitFlip => "bit_flip",
+            FaultKind::Throttle => "throttle",
+            FaultKind::Crash => "crash",
+            FaultKind::Zombie => "zombie",
+        }
     }
 }
 

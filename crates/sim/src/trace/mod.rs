@@ -216,6 +216,40 @@ mod tests {
     }
 
     #[test]
+    fn outcome_and_fault_names_are_their_json_names() {
+        use crate::{FaultKind, RequestOutcome};
+        let outcomes = [
+            RequestOutcome::Ok,
+            RequestOutcome::NotFound,
+            RequestOutcome::AlreadyExists,
+            RequestOutcome::PreconditionFailed,
+            RequestOutcome::Throttled,
+            RequestOutcome::Timeout,
+            RequestOutcome::Unavailable,
+            RequestOutcome::ServerError,
+            RequestOutcome::Invalid,
+        ];
+        for outcome in outcomes {
+            let json = serde_json::to_value(outcome).expect("an outcome serialises");
+            assert_eq!(json.as_str(), Some(outcome.as_str()), "{outcome:?}");
+        }
+        let faults = [
+            FaultKind::ServerError,
+            FaultKind::Timeout,
+            FaultKind::LostAck,
+            FaultKind::Slow,
+            FaultKind::Outage,
+            FaultKind::BitFlip,
+            FaultKind::Throttle,
+            FaultKind::Crash,
+            FaultKind::Zombie,
+        ];
+        for kind in faults {
+            let json = serde_json::to_value(kind).expect("a fault serialises");
+            assert_eq!(json.as_str(), Some(kind.as_str()), "{kind:?}");
+        }
+    }
+    #[test]
     fn ring_is_bounded_but_hash_and_counts_cover_everything() {
         let mut trace = Trace::new(TraceConfig { ring_capacity: 3 });
         for i in 0..10 {
