@@ -200,69 +200,36 @@ pub fn build_outputs(
     block_bytes: usize,
     bloom_bits_per_key: u32,
 ) -> Vec<BuiltSst> {
-    let mut outputs = Vec::new();
-    let mut builder = SstBuilder::new(block_bytes, bloom_bits_per_key);
-    let mut bytes_in_builder = 0u64;
-    // The largest key the current builder's tombstones name (their ends, inclusive).
-    let mut covered_through: Option<Bytes> = None;
-    let mut ranges = merged.range_tombstones.iter().peekable();
-    let split_if_free = |builder: &mut SstBuilder,
-                         bytes_in_builder: &mut u64,
-                         covered_through: &mut Option<Bytes>,
-                         next_key: &[u8],
-                         outputs: &mut Vec<BuiltSst>| {
-        let free = covered_through
-            .as_ref()
-            .is_none_or(|through| next_key > through.as_ref());
-        if *bytes_in_builder >= target_bytes && free {
-            let full = std::mem::replace(builder, SstBuilder::new(block_bytes, bloom_bits_per_key));
-            outputs.extend(full.finish());
-            *bytes_in_builder = 0;
-            *covered_through = None;
-        }
+    let mut writer = OutputWriter {
+        outputs: Vec::new(),
+        builder: SstBuilder::new(block_bytes, bloom_bits_per_key),
+        bytes_in_builder: 0,
+        covered_through: None,
+        target_bytes,
+        block_bytes,
+        bloom_bits_per_key,
     };
+    let mut ranges = merged.range_tombstones.iter().peekable();
     for entry in &merged.entries {
         while let Some((start, end)) = ranges.next_if(|(start, _)| start <= &entry.key) {
-            split_if_free(
-                &mut builder,
-                &mut bytes_in_builder,
-                &mut covered_through,
-                start,
-                &mut outputs,
-            );
-            builder
-                .add_range_tombstone(start, end)
-                .expect("merged tombstones are valid");
-            bytes_in_builder += (start.len() + end.len() + 8) as u64;
-            covered_through = Some(end.clone());
+            writer.add_range_tombstone(start, end);
         }
-        split_if_free(
-            &mut builder,
-            &mut bytes_in_builder,
-            &mut covered_through,
-            &entry.key,
-            &mut outputs,
-        );
-        builder
+        writer.split_if_free(&entry.key);
+        writer
+            .builder
             .add_expiring(&entry.key, entry.value.as_deref(), entry.expires_at_ns)
             .expect("merged keys are non-empty, unique and ascending");
-        bytes_in_builder +=
+        writer.bytes_in_builder +=
             (entry.key.len() + entry.value.as_ref().map_or(0, Bytes::len) + 8) as u64;
     }
     for (start, end) in ranges {
-        split_if_free(
-            &mut builder,
-            &mut bytes_in_builder,
-            &mut covered_through,
-            start,
-            &mut outputs,
-        );
-        builder
-            .add_range_tombstone(start, end)
-            .expect("merged tombstones are valid");
-        bytes_in_builder += (start.len() + end.len() + 8) as u64;
-        covered_through = Some(end.clone());
+        writer.add_range_tombstone(start, end);
     }
+    let OutputWriter {
+        mut outputs,
+        builder,
+        ..
+    } = writer;
     outputs.extend(builder.finish());
     assert!(
         outputs
@@ -271,6 +238,45 @@ pub fn build_outputs(
         "invariant: compaction outputs have disjoint key ranges, in order"
     );
     outputs
+}
+
+/// The SSTs a compaction writes, filled in key order: the builder of the current one, its
+/// size so far, and the largest key its range tombstones name (their ends, inclusive).
+struct OutputWriter {
+    outputs: Vec<BuiltSst>,
+    builder: SstBuilder,
+    bytes_in_builder: u64,
+    covered_through: Option<Bytes>,
+    target_bytes: u64,
+    block_bytes: usize,
+    bloom_bits_per_key: u32,
+}
+
+impl OutputWriter {
+    /// Finishes the current SST before `next_key` if it is full and no tombstone of it spans
+    /// `next_key`.
+    fn split_if_free(&mut self, next_key: &[u8]) {
+        let free = self
+            .covered_through
+            .as_ref()
+            .is_none_or(|through| next_key > through.as_ref());
+        if self.bytes_in_builder >= self.target_bytes && free {
+            let fresh = SstBuilder::new(self.block_bytes, self.bloom_bits_per_key);
+            let full = std::mem::replace(&mut self.builder, fresh);
+            self.outputs.extend(full.finish());
+            self.bytes_in_builder = 0;
+            self.covered_through = None;
+        }
+    }
+
+    fn add_range_tombstone(&mut self, start: &Bytes, end: &Bytes) {
+        self.split_if_free(start);
+        self.builder
+            .add_range_tombstone(start, end)
+            .expect("merged tombstones are valid");
+        self.bytes_in_builder += (start.len() + end.len() + 8) as u64;
+        self.covered_through = Some(end.clone());
+    }
 }
 
 impl DbInner {
