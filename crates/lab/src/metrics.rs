@@ -24,7 +24,7 @@ pub const SERIES_BUCKET: SimDuration = SimDuration::from_millis(1000);
 pub const MAX_SERIES_BUCKETS: usize = 600;
 
 /// Client operation kinds, as the workload names them in `ClientOp` events.
-pub const CLIENT_OPS: [&str; 5] = strata_sim::trace::CLIENT_OP_NAMES;
+pub const CLIENT_OPS: [&str; 6] = strata_sim::trace::CLIENT_OP_NAMES;
 
 /// Outcomes of one kind of client operation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

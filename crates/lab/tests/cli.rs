@@ -149,6 +149,7 @@ fn explain_attributes_every_dollar_of_a_run_to_operations_or_background_rows() {
         "zombie-writer",
         "recommender",
         "tenants",
+        "range-deletes-ttl",
     ] {
         let path = example(name);
         let output = strata(&["explain", &path]);
@@ -167,6 +168,13 @@ fn explain_attributes_every_dollar_of_a_run_to_operations_or_background_rows() {
             (rows - total).abs() <= total * 0.01,
             "{name}: rows add up to {rows}, the run cost {total}"
         );
+        // Every kind of operation the run made has its own row (a range delete's is not
+        // folded into another kind's).
+        for (kind, counts) in summary["operations"].as_object().unwrap() {
+            let ran = counts["ok"].as_u64().unwrap() + counts["failed"].as_u64().unwrap();
+            let row = &explained["operations"][kind];
+            assert_eq!(row["operations"].as_u64(), Some(ran), "{name}: {kind}: {row}");
+        }
         // Writes pay for the WAL and the flushes they caused.
         let put = &explained["operations"]["put"];
         assert!(put["usd"].as_f64().unwrap() > 0.0, "{name}: {put}");

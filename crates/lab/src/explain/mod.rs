@@ -51,7 +51,7 @@ use std::rc::Rc;
 use strata_sim::{Cause, EventKind, RequestRecord, SimTime, StoreOp, Trace, TraceEvent};
 
 /// The client operation kinds, in row order (`ClientOp`'s names).
-pub const OP_KINDS: [&str; 5] = strata_sim::trace::CLIENT_OP_NAMES;
+pub const OP_KINDS: [&str; 6] = strata_sim::trace::CLIENT_OP_NAMES;
 /// The mix's slot for writes no client operation made.
 const OTHER_WRITES: usize = OP_KINDS.len();
 /// Slots of a mix: the operation kinds, then other writes.
@@ -419,7 +419,12 @@ impl Explainer {
         key: &str,
         seq: u64,
     ) {
-        let slot = OP_KINDS.iter().position(|kind| *kind == op).unwrap_or(0);
+        let slot = OP_KINDS.iter().position(|kind| *kind == op);
+        assert!(
+            slot.is_some(),
+            "a client operation's kind is one of {OP_KINDS:?}: {op}"
+        );
+        let slot = slot.unwrap_or(OTHER_WRITES);
         self.rows[slot].operations += 1;
         let own = self
             .in_flight

@@ -440,7 +440,7 @@ impl EventKind {
 pub type ClientOpName = &'static str;
 
 /// The names a `ClientOp` event's `op` may carry.
-pub const CLIENT_OP_NAMES: [&str; 5] = ["put", "delete", "get", "scan", "batch"];
+pub const CLIENT_OP_NAMES: [&str; 6] = ["put", "delete", "get", "scan", "batch", "delete_range"];
 
 /// Reads a `ClientOp`'s `op` back as one of [`CLIENT_OP_NAMES`], refusing any other name.
 fn client_op_name<'de, D: serde::Deserializer<'de>>(
