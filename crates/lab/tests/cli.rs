@@ -173,7 +173,11 @@ fn explain_attributes_every_dollar_of_a_run_to_operations_or_background_rows() {
         for (kind, counts) in summary["operations"].as_object().unwrap() {
             let ran = counts["ok"].as_u64().unwrap() + counts["failed"].as_u64().unwrap();
             let row = &explained["operations"][kind];
-            assert_eq!(row["operations"].as_u64(), Some(ran), "{name}: {kind}: {row}");
+            assert_eq!(
+                row["operations"].as_u64(),
+                Some(ran),
+                "{name}: {kind}: {row}"
+            );
         }
         // Writes pay for the WAL and the flushes they caused.
         let put = &explained["operations"]["put"];
