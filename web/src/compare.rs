@@ -236,26 +236,25 @@ impl Compare {
 
     /// While the run on show is rebuilt toward `target`, replays a lab toward it too, for at
     /// most `max_events` events, so that [`Compare::follow`] then has little left to do.
+    /// Returns whether there is more to replay.
     pub fn prepare(
         &mut self,
         base: &Scenario,
         target: SimTime,
         max_events: u64,
-    ) -> Result<(), LabError> {
-        if self.rederive(base)? && target >= self.lab.now() {
-            return Ok(());
-        }
+    ) -> Result<bool, LabError> {
+        self.rederive(base)?;
         if target >= self.lab.now() {
             // Forward from the lab on show: follow does that.
             self.pending = None;
-            return Ok(());
+            return Ok(false);
         }
         if self.pending.as_ref().is_none_or(|p| p.now() > target) {
             self.pending = Some(Lab::new(&self.scenario)?);
         }
         let pending = self.pending.as_mut().expect("set above");
-        pending.advance_to(target, max_events)?;
-        Ok(())
+        let progress = pending.advance_to(target, max_events)?;
+        Ok(progress.events_processed == max_events && pending.now() < target)
     }
 
     /// The figures to show: the claims', then the standard ones for the kind of run.
