@@ -172,7 +172,7 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
         })
         .collect();
     html! {
-        <section id="compare" class="compare-panel" aria-label="Side by side">
+        <section id="compare" class="compare-panel" aria-label="Side by side" data-base-ns={session.now().as_nanos().to_string()} data-variant-ns={compare.lab().now().as_nanos().to_string()}>
             <div class="compare-columns">
                 { column(compare, &compare.base_label, true, &rows, "compare-base") }
                 { column(compare, &compare.label, false, &rows, "compare-variant") }
