@@ -257,6 +257,11 @@ impl Compare {
         Ok(progress.events_processed == max_events && pending.now() < target)
     }
 
+    /// How many of the first rows are the chapter's claim figures.
+    pub fn claim_count(&self) -> usize {
+        self.claims.len()
+    }
+
     /// The figures to show: the claims', then the standard ones for the kind of run.
     pub fn paths(&self) -> Vec<(String, String)> {
         let standard = if self.scenario.recommender.is_some() {

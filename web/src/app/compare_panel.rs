@@ -68,9 +68,27 @@ pub fn comparing(chapters: &SharedChapters) -> bool {
         .is_ok_and(|chapters| chapters.compare.is_some())
 }
 
-/// A number as the panel shows it.
+/// A number as the panel shows it: about three significant digits, also below 1 (a cost of
+/// $0.000228 is not "0.000").
 fn number(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".to_string(), format::decimal)
+    match value {
+        None => "—".to_string(),
+        Some(v) if v == 0.0 || v.abs() >= 1.0 || !v.is_finite() => format::decimal(v),
+        Some(v) => {
+            let mut decimals = 3;
+            let mut scaled = v.abs() * 10.0;
+            while scaled < 1.0 && decimals < 12 {
+                scaled *= 10.0;
+                decimals += 1;
+            }
+            format!("{v:.decimals$}")
+        }
+    }
+}
+
+/// The exact figure, for a reader of the page (tests, scripts).
+fn exact(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| v.to_string())
 }
 
 fn signed(value: Option<f64>, suffix: &str) -> String {
@@ -133,6 +151,24 @@ fn column(compare: &Compare, label: &str, base: bool, rows: &[Row], id: &str) ->
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn small_figures_keep_three_significant_digits() {
+        assert_eq!(number(Some(0.00022826)), "0.000228");
+        assert_eq!(number(Some(-0.0221)), "-0.0221");
+        assert_eq!(number(Some(0.5)), "0.500");
+        assert_eq!(number(Some(0.0)), format::decimal(0.0));
+        assert_eq!(number(Some(97.17)), "97.2");
+        assert_eq!(number(None), "—");
+        assert_eq!(number(Some(1e-300)), format!("{:.12}", 1e-300));
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ComparePanelProps {
     pub session: SharedSession,
@@ -152,19 +188,21 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
     };
     let rows = compare.rows(session.lab());
     compare.sample(&rows);
+    let claims = compare.claim_count();
     let lines: Html = rows
         .iter()
-        .map(|row| {
+        .enumerate()
+        .map(|(index, row)| {
             let class = match row.difference() {
                 Some(d) if d > 0.0 => "up",
                 Some(d) if d < 0.0 => "down",
                 _ => "",
             };
             html! {
-                <tr>
+                <tr class={if index < claims { "claim" } else { "standard" }}>
                     <th scope="row" title={row.path.clone()}>{ row.label.clone() }</th>
-                    <td class="base-value">{ number(row.base) }</td>
-                    <td class="variant-value">{ number(row.variant) }</td>
+                    <td class="base-value" data-value={exact(row.base)}>{ number(row.base) }</td>
+                    <td class="variant-value" data-value={exact(row.variant)}>{ number(row.variant) }</td>
                     <td class={classes!("difference", class)}>{ signed(row.difference(), "") }</td>
                     <td class={classes!("difference-percent", class)}>{ signed(row.percent(), " %") }</td>
                 </tr>
