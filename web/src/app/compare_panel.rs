@@ -73,7 +73,8 @@ pub fn comparing(chapters: &SharedChapters) -> bool {
 fn number(value: Option<f64>) -> String {
     match value {
         None => "—".to_string(),
-        Some(v) if v == 0.0 || v.abs() >= 1.0 || !v.is_finite() => format::decimal(v),
+        Some(v) if v == 0.0 => "0".to_string(),
+        Some(v) if v.abs() >= 1.0 || !v.is_finite() => format::decimal(v),
         Some(v) => {
             let mut decimals = 3;
             let mut scaled = v.abs() * 10.0;
@@ -93,8 +94,8 @@ fn exact(value: Option<f64>) -> String {
 
 fn signed(value: Option<f64>, suffix: &str) -> String {
     match value {
-        Some(v) if v > 0.0 => format!("+{}{suffix}", format::decimal(v)),
-        Some(v) => format!("{}{suffix}", format::decimal(v)),
+        Some(v) if v > 0.0 => format!("+{}{suffix}", number(Some(v))),
+        Some(_) => format!("{}{suffix}", number(value)),
         None => "—".to_string(),
     }
 }
@@ -162,7 +163,9 @@ mod tests {
         assert_eq!(number(Some(0.00022826)), "0.000228");
         assert_eq!(number(Some(-0.0221)), "-0.0221");
         assert_eq!(number(Some(0.5)), "0.500");
-        assert_eq!(number(Some(0.0)), format::decimal(0.0));
+        assert_eq!(number(Some(0.0)), "0");
+        assert_eq!(signed(Some(0.0000987), ""), "+0.0000987");
+        assert_eq!(signed(Some(-12.34), " %"), "-12.3 %");
         assert_eq!(number(Some(97.17)), "97.2");
         assert_eq!(number(None), "—");
         assert_eq!(number(Some(1e-300)), format!("{:.12}", 1e-300));
