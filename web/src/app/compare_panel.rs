@@ -73,7 +73,7 @@ pub fn comparing(chapters: &SharedChapters) -> bool {
 fn number(value: Option<f64>) -> String {
     match value {
         None => "—".to_string(),
-        Some(v) if v == 0.0 => "0".to_string(),
+        Some(0.0) => "0".to_string(),
         Some(v) if v.abs() >= 1.0 || !v.is_finite() => format::decimal(v),
         Some(v) => {
             let mut decimals = 3;
