@@ -35,6 +35,7 @@ pub mod chaos;
 pub mod chapter_play;
 pub mod charts;
 pub mod command;
+pub mod compare;
 pub mod controls;
 pub mod download;
 pub mod format;

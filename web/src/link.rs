@@ -90,6 +90,31 @@ pub fn fragment(scenario: &Scenario, at_ms: Option<u64>) -> String {
     out
 }
 
+/// The fragment parameter holding a side-by-side variant's share token.
+pub const VARIANT_PARAM: &str = "vs";
+
+/// The side-by-side variant the address names (`vs=<share token>`), if it names one: the
+/// scenario, or a message that says why it cannot be used (the base run starts all the same).
+pub fn variant(hash: &str) -> Option<Result<Scenario, String>> {
+    let token = params(hash)
+        .into_iter()
+        .find(|(key, _)| *key == VARIANT_PARAM)?
+        .1;
+    Some(Scenario::from_share_token(token).map_err(|error| {
+        format!(
+            "The link's side-by-side variant could not be used ({error}); this run plays alone."
+        )
+    }))
+}
+
+/// `fragment` with the side-by-side variant `variant` after it.
+pub fn with_variant(fragment: &str, variant: Option<&Scenario>) -> String {
+    match variant {
+        Some(variant) => format!("{fragment}&{VARIANT_PARAM}={}", variant.to_share_token()),
+        None => fragment.to_string(),
+    }
+}
+
 /// The playground's starting scenario ([`Scenario::playground`]).
 pub fn default_scenario() -> Scenario {
     Scenario::playground()
@@ -105,6 +130,29 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_link_carries_the_variant_beside_the_scenario_and_a_bad_one_is_named() {
+        let scenario = default_scenario();
+        let mut variant = scenario.clone();
+        variant.duration_ms += 1000;
+        let link = with_variant(&fragment(&scenario, Some(20)), Some(&variant));
+        assert_eq!(variant_of(&link), Some(Ok(variant)));
+        assert!(
+            matches!(parse(&link, ""), LinkRequest::Scenario { scenario: read, at_ms: Some(20) } if *read == scenario)
+        );
+        assert_eq!(variant_of(&fragment(&scenario, None)), None);
+        let bad = format!("{}&{VARIANT_PARAM}=v1.%%%", fragment(&scenario, None));
+        assert!(variant_of(&bad)
+            .unwrap()
+            .unwrap_err()
+            .contains("side-by-side"));
+        assert!(matches!(parse(&bad, ""), LinkRequest::Scenario { .. }));
+    }
+
+    fn variant_of(hash: &str) -> Option<Result<Scenario, String>> {
+        variant(hash)
+    }
 
     #[test]
     fn a_link_round_trips_the_scenario_and_the_moment() {

@@ -16,6 +16,7 @@
 //! scenario.
 
 use super::chapter::{self, OpenChapter, SharedChapters};
+use super::compare_panel;
 use super::present;
 use super::{Action, Message, SharedSession};
 use crate::chapter_play;
@@ -233,7 +234,21 @@ pub fn use_boot() -> Booted {
     });
     let kept_address =
         use_mut_ref(|| keep.then(|| link::fragment(session.borrow().scenario(), None)));
-    let chapters = use_mut_ref(chapter::Chapters::default);
+    // A share link's side-by-side variant (`vs`) starts beside the run; a bad one is named,
+    // and the run starts alone.
+    let mut variant_message = None;
+    let chapters = use_mut_ref(|| {
+        let mut chapters = chapter::Chapters::default();
+        let (hash, _) = location_parts();
+        if chapter_play::requested(&hash).is_none() {
+            match compare_panel::from_link(&hash, session.borrow().scenario()) {
+                Ok(compare) => chapters.compare = compare,
+                Err(text) => variant_message = Some(Message::error(text)),
+            }
+        }
+        chapters
+    });
+    let message = variant_message.or(message);
     Booted {
         session: SharedSession(session),
         message,
@@ -279,6 +294,16 @@ pub fn use_link_listener(
                 chapters.0.borrow_mut().open = OpenChapter::None;
                 dispatcher.dispatch(Action::BeatRun(None));
             }
+            if !followed.keep_address {
+                // The variant is the link's, if it names one.
+                let compare = compare_panel::from_link(&hash, session.scenario());
+                let mut chapters = chapters.0.borrow_mut();
+                chapters.compare = None;
+                match compare {
+                    Ok(compare) => chapters.compare = compare,
+                    Err(text) => dispatcher.dispatch(Action::Message(Some(Message::error(text)))),
+                }
+            }
             drop(session);
             if followed.rebuilding {
                 dispatcher.dispatch(Action::Rebuilding(true));
@@ -321,23 +346,40 @@ pub fn use_chapter_at_boot(
 /// except that a refused link stays there until the scenario changes; `&present` stays on
 /// while `presenting`.
 #[hook]
-pub fn use_address_bar(session: &SharedSession, kept_address: &KeptAddress, presenting: bool) {
+pub fn use_address_bar(
+    session: &SharedSession,
+    chapters: &SharedChapters,
+    kept_address: &KeptAddress,
+    presenting: bool,
+) {
     let fragment = link::fragment(session.0.borrow().scenario(), None);
-    let kept_address = kept_address.clone();
-    use_effect_with((fragment, presenting), move |(fragment, presenting)| {
-        let mut kept = kept_address.borrow_mut();
-        if kept.as_deref() == Some(fragment.as_str()) {
-            return;
-        }
-        *kept = None;
-        if let Ok(history) = gloo::utils::window().history() {
-            // A browser that refuses the update leaves an older link in the address bar;
-            // the share fields on the Scenario tab always hold the current one.
-            let address = present::with_present(fragment, *presenting);
-            let _ =
-                history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
-        }
+    // While a variant runs beside it, the address carries it too (`&vs=`).
+    let with_variant = chapters.0.try_borrow().ok().and_then(|chapters| {
+        let compare = chapters.compare.as_ref()?;
+        Some(link::with_variant(&fragment, Some(compare.scenario())))
     });
+    let kept_address = kept_address.clone();
+    use_effect_with(
+        (fragment, with_variant, presenting),
+        move |(fragment, with_variant, presenting)| {
+            let mut kept = kept_address.borrow_mut();
+            if kept.as_deref() == Some(fragment.as_str()) {
+                return;
+            }
+            let fragment = with_variant.as_ref().unwrap_or(fragment);
+            *kept = None;
+            if let Ok(history) = gloo::utils::window().history() {
+                // A browser that refuses the update leaves an older link in the address bar;
+                // the share fields on the Scenario tab always hold the current one.
+                let address = present::with_present(fragment, *presenting);
+                let _ = history.replace_state_with_url(
+                    &wasm_bindgen::JsValue::NULL,
+                    "",
+                    Some(&address),
+                );
+            }
+        },
+    );
 }
 
 #[cfg(test)]

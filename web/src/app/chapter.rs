@@ -14,6 +14,7 @@
 
 use super::{error, info, Action, SharedSession, Tab, UiState};
 use crate::chapter_play::{self, ChapterPlay, IndexEntry};
+use crate::compare::Compare;
 use crate::link;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -48,11 +49,13 @@ pub enum OpenChapter {
     Ready(Box<ChapterPlay>),
 }
 
-/// The page's chapters: the index and the chapter on show.
+/// The page's chapters: the index, the chapter on show and the side-by-side run beside it
+/// (its variant, or a share link's `vs`).
 #[derive(Debug, Default)]
 pub struct Chapters {
     pub index: IndexState,
     pub open: OpenChapter,
+    pub compare: Option<Compare>,
 }
 
 impl Chapters {
@@ -182,7 +185,11 @@ pub fn open_chapter(
     kept_address: super::boot::KeptAddress,
     dispatcher: UseReducerDispatcher<UiState>,
 ) {
-    chapters.0.borrow_mut().open = OpenChapter::Loading(name.clone());
+    {
+        let mut chapters = chapters.0.borrow_mut();
+        chapters.open = OpenChapter::Loading(name.clone());
+        chapters.compare = None;
+    }
     dispatcher.dispatch(Action::BeatRun(None));
     dispatcher.dispatch(Action::Redraw);
     yew::platform::spawn_local(async move {
@@ -204,14 +211,14 @@ pub fn open_chapter(
                 .map_err(|e| format!("The chapter “{name}”'s scenario could not start: {e}."))?;
             // The address keeps naming the chapter while its scenario is on show.
             *kept_address.borrow_mut() = Some(link::fragment(session.scenario(), None));
-            Ok(Box::new(ChapterPlay::new(
-                name.clone(),
-                chapter,
-                session.lab(),
-            )))
+            let compare = Compare::for_chapter(&chapter, session.scenario());
+            Ok((
+                Box::new(ChapterPlay::new(name.clone(), chapter, session.lab())),
+                compare,
+            ))
         });
         match opened {
-            Ok(play) => {
+            Ok((play, compare)) => {
                 dispatcher.dispatch(Action::Pause);
                 dispatcher.dispatch(Action::Tab(opening_tab(&play)));
                 dispatcher.dispatch(info(format!(
@@ -219,6 +226,12 @@ pub fn open_chapter(
                     play.chapter.title
                 )));
                 chapters.0.borrow_mut().open = OpenChapter::Ready(play);
+                match compare {
+                    Ok(compare) => chapters.0.borrow_mut().compare = compare,
+                    Err(e) => dispatcher.dispatch(error(format!(
+                        "The chapter's side-by-side run could not start ({e}); its base run plays alone."
+                    ))),
+                }
             }
             Err(text) => {
                 dispatcher.dispatch(error(text.clone()));
@@ -486,7 +499,7 @@ pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
                 String::new()
             };
             let variant = play.chapter.variant.as_ref().map(|variant| {
-                html! { <span class="muted chapter-variant">{ format!("This run: {}. The chapter compares it with {} (strata chapter runs both).", variant.base_label, variant.label) }</span> }
+                html! { <span class="muted chapter-variant">{ format!("This run: {}, played beside {} (below).", variant.base_label, variant.label) }</span> }
             });
             html! {
                 <section id="chapter" class="chapter-panel" aria-live="polite">

@@ -10,10 +10,15 @@
 //! Play and "go to" past a beat's stop. The views
 //! are redrawn at most every [`REDRAW_INTERVAL_MS`]; the frames in between only simulate.
 //!
+//! With a side-by-side variant open, the run on show gets half of each frame's budget and
+//! the variant then follows it to the same simulated time ([`compare_panel::follow`]); while
+//! the run is rebuilt, the variant replays toward the same target with the other half.
+//!
 //! The effect that owns the frame handle cancels it when it is torn down, so the loop runs
 //! exactly while the page plays, runs to the end or rebuilds.
 
 use super::chapter::{self, SharedChapters};
+use super::compare_panel;
 use super::go_to::{self, GoTo};
 use super::{error, info, wall_ms, Action, SharedSession, UiState};
 use crate::chapter_play::{self, BeatStop};
@@ -67,6 +72,14 @@ fn run_frame(
     let start = wall_ms();
     let mut session = session.borrow_mut();
     let mut played = None;
+    // With a variant beside it, the run on show gets half the frame and the variant the rest.
+    let comparing = compare_panel::comparing(chapters);
+    let full_budget_ms = budget_ms;
+    let budget_ms = if comparing {
+        budget_ms / 2.0
+    } else {
+        budget_ms
+    };
     if session.rebuilding() {
         loop {
             match session.work(SLICE_EVENTS * 4) {
@@ -85,6 +98,11 @@ fn run_frame(
                 }
             }
             if wall_ms() - start > budget_ms {
+                break;
+            }
+        }
+        while comparing && session.rebuilding() && wall_ms() - start < full_budget_ms {
+            if !compare_panel::prepare(&session, chapters, SLICE_EVENTS * 4) {
                 break;
             }
         }
@@ -214,6 +232,10 @@ fn run_frame(
                 }
             }
         }
+    }
+    // Wherever the run went this frame, the variant goes too (the rest of the frame's budget).
+    if let Err(text) = compare_panel::follow(&session, chapters) {
+        dispatcher.dispatch(error(text));
     }
     FrameWork {
         played_ms: played,

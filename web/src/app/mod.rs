@@ -28,6 +28,7 @@
 pub mod boot;
 pub mod chapter;
 pub mod commands;
+pub mod compare_panel;
 pub mod frame_loop;
 pub mod go_to;
 pub mod keyboard;
@@ -293,7 +294,7 @@ pub fn app() -> Html {
         &booted.kept_address,
         state.dispatcher(),
     );
-    boot::use_address_bar(&session, &booted.kept_address, state.presenting);
+    boot::use_address_bar(&session, &chapters, &booted.kept_address, state.presenting);
     boot::use_chapter_at_boot(
         &session,
         &chapters,
@@ -373,6 +374,10 @@ pub fn app() -> Html {
             dispatcher.dispatch(Action::Redraw);
         })
     };
+    // A step, a reset or a command moved the run outside the frame loop: the variant follows.
+    if let Err(text) = compare_panel::follow(&session.0.borrow(), &chapters) {
+        state.dispatcher().dispatch(error(text));
+    }
     let render_ms = *render_ms.borrow();
     html! {
         <>
@@ -384,6 +389,7 @@ pub fn app() -> Html {
             { tabs::tab_strip(&state, render_ms) }
         </time_bar::TimeBar>
         <chapter::ChapterPanel chapters={chapters.clone()} state={state.clone()} on_next={on_next} on_previous={on_previous} />
+        <compare_panel::ComparePanel session={session.clone()} chapters={chapters.clone()} state={state.clone()} />
         <main><tabs::TabBody session={session} chapters={chapters} state={state} on_command={on_command} on_open_chapter={on_open_chapter} /></main>
         </>
     }
