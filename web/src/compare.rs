@@ -59,14 +59,7 @@ pub fn patched(base: &Scenario, patch: &Value) -> Result<Scenario, String> {
 /// Reads the figure at a dotted `path` of `summary` (array items by index). An object is
 /// the sum of the numbers in it (`requests`: every request of every kind).
 pub fn figure(summary: &Value, path: &str) -> Option<f64> {
-    let mut at = summary;
-    for key in path.split('.') {
-        at = match (at, key.parse::<usize>()) {
-            (Value::Array(items), Ok(index)) => items.get(index)?,
-            _ => at.get(key)?,
-        };
-    }
-    sum(at)
+    sum(strata_lab::chapter::value_at(summary, path).ok()?)
 }
 
 fn sum(value: &Value) -> Option<f64> {

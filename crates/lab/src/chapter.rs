@@ -488,9 +488,9 @@ fn ope_figures(
     }
 }
 
-/// The number at `path` (dotted keys; a number indexes a list: `tenants.2.throttled`) in
-/// `value`.
-fn figure(value: &Value, path: &str) -> Result<f64, String> {
+/// The value at `path` in a summary: dotted keys, where a number indexes a list
+/// (`tenants.2.throttled`). The page's compare panel reads its figures through this too.
+pub fn value_at<'v>(value: &'v Value, path: &str) -> Result<&'v Value, String> {
     let mut at = value;
     for key in path.split('.') {
         let next = match (at, key.parse::<usize>()) {
@@ -499,6 +499,12 @@ fn figure(value: &Value, path: &str) -> Result<f64, String> {
         };
         at = next.ok_or_else(|| format!("the summary has no {key:?} on the way to {path}"))?;
     }
+    Ok(at)
+}
+
+/// The number at `path` (see [`value_at`]) in `value`.
+fn figure(value: &Value, path: &str) -> Result<f64, String> {
+    let at = value_at(value, path)?;
     at.as_f64()
         .ok_or_else(|| format!("{path} is {at}, not a number"))
 }
