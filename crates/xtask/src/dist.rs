@@ -31,7 +31,7 @@ pub const WASM_GZIP_GOAL_BYTES: usize = 450_000;
 /// change that grew the bundle, plus 1 KB of slack for toolchain noise. A change that grows the
 /// bundle further fails, and a cut should lower this with it, so the bundle only moves
 /// toward the goal (docs/ui.md records each step).
-pub const WASM_GZIP_CEILING_BYTES: usize = 535_830;
+pub const WASM_GZIP_CEILING_BYTES: usize = 556_713;
 
 /// wasm-opt's optimisation flags for the shipped wasm.
 ///
