@@ -65,17 +65,7 @@ pub struct SeriesBucket {
 }
 
 /// Every fault kind, in the order [`fault_index`] numbers them.
-const FAULT_KINDS: [FaultKind; 9] = [
-    FaultKind::ServerError,
-    FaultKind::Timeout,
-    FaultKind::LostAck,
-    FaultKind::Slow,
-    FaultKind::Outage,
-    FaultKind::BitFlip,
-    FaultKind::Throttle,
-    FaultKind::Crash,
-    FaultKind::Zombie,
-];
+const FAULT_KINDS: [FaultKind; 9] = FaultKind::ALL;
 
 /// A fault kind's place in [`FAULT_KINDS`]; exhaustive, so a new kind fails to compile here
 /// rather than index out of bounds.

@@ -175,6 +175,19 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    /// Every fault kind, in tag order.
+    pub const ALL: [FaultKind; 9] = [
+        FaultKind::ServerError,
+        FaultKind::Timeout,
+        FaultKind::LostAck,
+        FaultKind::Slow,
+        FaultKind::Outage,
+        FaultKind::BitFlip,
+        FaultKind::Throttle,
+        FaultKind::Crash,
+        FaultKind::Zombie,
+    ];
+
     /// The byte that stands for this fault in the trace hash's encoding.
     pub fn tag(self) -> u8 {
         self as u8

@@ -233,18 +233,7 @@ mod tests {
             let json = serde_json::to_value(outcome).expect("an outcome serialises");
             assert_eq!(json.as_str(), Some(outcome.as_str()), "{outcome:?}");
         }
-        let faults = [
-            FaultKind::ServerError,
-            FaultKind::Timeout,
-            FaultKind::LostAck,
-            FaultKind::Slow,
-            FaultKind::Outage,
-            FaultKind::BitFlip,
-            FaultKind::Throttle,
-            FaultKind::Crash,
-            FaultKind::Zombie,
-        ];
-        for kind in faults {
+        for kind in FaultKind::ALL {
             let json = serde_json::to_value(kind).expect("a fault serialises");
             assert_eq!(json.as_str(), Some(kind.as_str()), "{kind:?}");
         }
