@@ -9,7 +9,8 @@
 //! What counts:
 //! - a line: a line of a `.rs` file under `src/` that holds code once comments are removed;
 //!   blank lines, comments (`//`, `///`, `//!`, nested `/* */`), items under `#[cfg(test)]`
-//!   (a test module is skipped to its closing brace) and `tests/` directories do not count;
+//!   (a test module is skipped to its closing brace), `tests.rs` files (a module's tests in a
+//!   file of their own) and `tests/` directories do not count;
 //! - an assertion: `assert!`, `assert_eq!`, `assert_ne!`, their `debug_assert` forms, and a
 //!   call of the engine's invariant checks (`invariants::check_…(`), each a place where an
 //!   invariant is asserted. Text inside string and character literals and comments never
@@ -158,13 +159,18 @@ fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
                 if path.file_name().is_some_and(|name| name != "tests") {
                     pending.push(path);
                 }
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
+            } else if path.extension().is_some_and(|ext| ext == "rs") && !is_test_file(&path) {
                 files.push(path);
             }
         }
     }
     files.sort();
     Ok(files)
+}
+
+/// A module's tests in a file of their own: `tests.rs`, declared `#[cfg(test)] mod tests;`.
+fn is_test_file(path: &Path) -> bool {
+    path.file_name().is_some_and(|name| name == "tests.rs")
 }
 
 /// Counts the non-test code lines and the assertions of one source file.
@@ -414,6 +420,17 @@ fn after_tests() {
                 assertions: 5
             }
         );
+    }
+
+    #[test]
+    fn a_modules_tests_in_a_file_of_their_own_do_not_count() {
+        let dir = std::env::temp_dir().join(format!("strata-asserts-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("format")).unwrap();
+        std::fs::write(dir.join("format/mod.rs"), "#[cfg(test)]\nmod tests;\n").unwrap();
+        std::fs::write(dir.join("format/tests.rs"), "fn t() { assert!(true); }\n").unwrap();
+        let files = rust_files(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(files, vec![dir.join("format/mod.rs")]);
     }
 
     #[test]
