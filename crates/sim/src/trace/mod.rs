@@ -6,7 +6,9 @@
 //! the whole run regardless.
 //!
 //! The hash is FNV-1a over each event's compact binary encoding ([`encode_event`]), followed
-//! by one `0xFF` byte between events. The encoding is written by hand and fixed:
+//! by one `0xFF` byte between events. The encoding is written by hand and fixed; it is
+//! version [`HASH_ENCODING_VERSION`] (version 1 hashed each event's JSON), and any change to
+//! it takes a new version number and changes every golden trace hash:
 //!
 //! - the event's `seq` and `at` (nanoseconds), then one byte for the kind
 //!   ([`EventKind::tag`], the declaration order below, from 0), then the kind's fields in
@@ -34,6 +36,10 @@ use crate::rng::fnv1a64;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
+
+/// The version of the trace hash's event encoding described in the module header. Run
+/// hashes made under different versions are not comparable.
+pub const HASH_ENCODING_VERSION: u32 = 2;
 
 /// How much of the trace is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -504,6 +510,128 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("unknown client operation `fly`"), "{error}");
+    }
+
+    /// The names of the small enums and client operations, the values a mutated string
+    /// field may take when it holds one of them.
+    fn enum_names() -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = StoreOp::ALL.iter().map(|op| op.as_str()).collect();
+        names.extend(Cause::ALL.iter().map(|cause| cause.as_str()));
+        names.extend(crate::FaultKind::ALL.iter().map(|fault| fault.as_str()));
+        names.extend(["ok", "not_found", "throttled", "server_error"]);
+        names.extend(CLIENT_OP_NAMES);
+        names
+    }
+
+    /// Every way of changing one field of `value` (its JSON form), recursively, except the
+    /// kind's `type` tag: numbers moved by one (floats doubled), booleans flipped, strings
+    /// lengthened or, for an enum, swapped for another name. Each comes with the field's path.
+    fn one_field_mutations(value: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+        use serde_json::Value;
+        let mut out = Vec::new();
+        match value {
+            Value::Object(fields) => {
+                for (name, field) in fields {
+                    if name == "type" {
+                        continue;
+                    }
+                    for (path, mutated) in one_field_mutations(field) {
+                        let mut copy = fields.clone();
+                        copy.insert(name.clone(), mutated);
+                        let path = if path.is_empty() {
+                            name.clone()
+                        } else {
+                            format!("{name}.{path}")
+                        };
+                        out.push((path, Value::Object(copy)));
+                    }
+                }
+            }
+            Value::Number(number) => {
+                let mutated = if let Some(n) = number.as_u64() {
+                    Value::from(if n == u64::MAX { n - 1 } else { n + 1 })
+                } else {
+                    Value::from(number.as_f64().expect("a JSON number") * 2.0 + 1.0)
+                };
+                out.push((String::new(), mutated));
+            }
+            Value::Bool(flag) => out.push((String::new(), Value::Bool(!flag))),
+            Value::String(text) => {
+                out.push((String::new(), Value::String(format!("{text}x"))));
+                for name in enum_names() {
+                    if name != text {
+                        out.push((String::new(), Value::String(name.to_string())));
+                    }
+                }
+            }
+            Value::Null | Value::Array(_) => {}
+        }
+        out
+    }
+
+    #[test]
+    fn changing_any_hashed_field_of_any_event_changes_its_encoding_and_hash() {
+        // The causal links (module header): left out of the hash on purpose.
+        let links = [
+            "origin",
+            "kind.first_seq",
+            "kind.last_seq",
+            "kind.min_seq",
+            "kind.max_seq",
+            "kind.seq",
+            "kind.key@client_op",
+        ];
+        let encoded = |event: &TraceEvent| {
+            let mut out = Vec::new();
+            encode_event(event, &mut out);
+            out
+        };
+        let mut mutated_fields = 0;
+        for mut kind in every_kind() {
+            // Links left at their defaults are not written to the JSON: give them values.
+            if let EventKind::ClientOp { key, seq, .. } = &mut kind {
+                (*key, *seq) = ("k1".to_string(), 9);
+            }
+            let name = kind.name();
+            let base = TraceEvent {
+                seq: 3,
+                at: SimTime::from_nanos(5_000),
+                kind,
+                origin: 4,
+            };
+            let base_bytes = encoded(&base);
+            let base_json = serde_json::to_value(&base).unwrap();
+            let mut fields_seen = std::collections::BTreeSet::new();
+            for (path, json) in one_field_mutations(&base_json) {
+                // A mutation the type refuses (an unknown enum name) is no event at all.
+                let Ok(mutated) = serde_json::from_value::<TraceEvent>(json) else {
+                    continue;
+                };
+                assert_ne!(mutated, base, "{name}: {path}");
+                fields_seen.insert(path.clone());
+                let is_link = links.contains(&path.as_str())
+                    || links.contains(&format!("{path}@{name}").as_str());
+                let bytes = encoded(&mutated);
+                if is_link {
+                    assert_eq!(bytes, base_bytes, "{name}: the link {path} is not hashed");
+                } else {
+                    assert_ne!(bytes, base_bytes, "{name}: {path} is not in the encoding");
+                    assert_ne!(fnv1a64(&bytes), fnv1a64(&base_bytes), "{name}: {path}");
+                    mutated_fields += 1;
+                }
+            }
+            // Every field of the event was mutated at least once (none was refused each way).
+            let field_count = match &base_json["kind"] {
+                serde_json::Value::Object(fields) => fields.len() - 1,
+                _ => 0,
+            };
+            let kind_fields = fields_seen
+                .iter()
+                .filter(|path| path.starts_with("kind."))
+                .count();
+            assert_eq!(kind_fields, field_count, "{name}: {fields_seen:?}");
+        }
+        assert!(mutated_fields > 60, "{mutated_fields}");
     }
 
     #[test]
