@@ -11,7 +11,7 @@
 //! Decoding keeps the block as one `Bytes` and hands out zero-copy slices of it.
 
 use super::{append_crc, verify_crc};
-use crate::codec::{key_prefix, put_u32, put_varint, u32_at, Reader};
+use crate::codec::{key_cmp, key_prefix, put_u32, put_varint, u32_at, Reader};
 use crate::options::MAX_KEY_BYTES;
 use bytes::Bytes;
 use std::cmp::Ordering;
@@ -304,7 +304,8 @@ impl Block {
                 Ordering::Greater => false,
                 Ordering::Equal => {
                     let start = slot.key_start as usize;
-                    &self.bytes[start..start + slot.key_len as usize] < key
+                    key_cmp(&self.bytes[start..start + slot.key_len as usize], key)
+                        == Ordering::Less
                 }
             })
     }

@@ -8,11 +8,12 @@
 
 use super::sst::FOOTER_BYTES;
 use super::{append_crc, verify_crc};
-use crate::codec::hex_bytes;
+use crate::codec::{hex_bytes, key_cmp};
 use crate::compaction::MAX_LEVELS;
 use crate::options::MAX_KEY_BYTES;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 use strata_sim::SimTime;
 
 pub const MANIFEST_MAGIC: [u8; 4] = *b"STMF";
@@ -39,7 +40,9 @@ impl SstInfo {
     /// True if `key` lies within this SST's key range.
     #[inline]
     pub fn covers(&self, key: &[u8]) -> bool {
-        self.first_key.as_ref() <= key && key <= self.last_key.as_ref()
+        // `key_cmp`, not slice comparisons: a point read asks this of every L0 SST.
+        key_cmp(&self.first_key, key) != Ordering::Greater
+            && key_cmp(key, &self.last_key) != Ordering::Greater
     }
 }
 
