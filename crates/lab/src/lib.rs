@@ -62,5 +62,7 @@ pub mod scenario;
 pub mod share;
 pub mod workload;
 
-pub use runner::{run_scenario, Control, ExternalRun, Lab, LabError, Progress, Summary};
+pub use runner::{
+    run_scenario, Control, ExternalRun, Lab, LabError, LabOptions, Progress, Summary,
+};
 pub use scenario::{RunPlan, Scenario, ScenarioError, SCENARIO_VERSION};

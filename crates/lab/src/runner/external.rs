@@ -1,7 +1,7 @@
 //! [`ExternalRun`]: the run's tasks on another runtime and store than the simulator's (the
 //! CLI's `--store`), and [`run_scenario`], the one-call simulated run.
 
-use super::lab::Lab;
+use super::lab::{Lab, LabOptions};
 use super::summary::{summary_of, Summary};
 use super::tenants::{all_finished, start_tenants, Tenant};
 use super::world::{TaskKind, World};
@@ -120,7 +120,8 @@ impl ExternalRun {
     }
 }
 
-/// Runs a scenario from start to finish and returns its summary (what `strata run` prints).
+/// Runs a scenario from start to finish and returns its summary (what `strata run` prints),
+/// without the explain fold, which a summary does not read.
 pub fn run_scenario(scenario: &Scenario) -> Result<Summary, LabError> {
-    Lab::new(scenario)?.run_to_end()
+    Lab::with_options(scenario, LabOptions::summary_only())?.run_to_end()
 }

@@ -20,6 +20,38 @@ use strata_objstore::{SimStore, StoreStats};
 use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::{ExecutorLimits, Sim, SimHandle, SimTime, Trace, TraceConfig};
 
+/// What a [`Lab`] folds from its trace beyond what every run needs (the metrics).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabOptions {
+    /// Attribute every request to the client operations that caused it as the run goes
+    /// ([`crate::explain`]): the page's cause chains and `strata explain` read it. It costs
+    /// about a tenth of a native run's time, so `strata run` and the benchmarks leave it
+    /// off. The run itself, and its trace hash, are the same either way.
+    pub explain: bool,
+    /// The executor's limits (a test gives it a tiny task limit).
+    pub executor_limits: ExecutorLimits,
+}
+
+impl Default for LabOptions {
+    /// Explain on, the executor's default limits: what the page plays.
+    fn default() -> Self {
+        LabOptions {
+            explain: true,
+            executor_limits: ExecutorLimits::default(),
+        }
+    }
+}
+
+impl LabOptions {
+    /// What a run to the end for its summary alone needs: no explain fold.
+    pub fn summary_only() -> Self {
+        LabOptions {
+            explain: false,
+            ..LabOptions::default()
+        }
+    }
+}
+
 /// A scenario being played.
 pub struct Lab {
     scenario: Scenario,
@@ -27,8 +59,11 @@ pub struct Lab {
     world: Rc<World>,
     store: SimStore,
     metrics: Rc<RefCell<Metrics>>,
-    /// Every request attributed to the client operations that caused it.
+    /// Every request attributed to the client operations that caused it; left empty when
+    /// the lab was built without [`LabOptions::explain`].
     explainer: Rc<RefCell<Explainer>>,
+    /// Whether `explainer` follows the trace.
+    explains: bool,
     /// The tenants' databases beside the scenario's own, in document order.
     tenants: Vec<Tenant>,
     /// The scenario's setting changes not yet applied, in time order (ties in scenario order).
@@ -69,33 +104,36 @@ enum Stepped {
 }
 
 impl Lab {
-    /// Builds the run: compiles the scenario ([`Scenario::compile`]), then plays the plan
+    /// Builds the run with the page's options ([`LabOptions::default`]: explain on):
+    /// compiles the scenario ([`Scenario::compile`]), then plays the plan
     /// ([`Lab::from_plan`]). Nothing runs until `advance_to`, `step` or `run_to_end`.
     pub fn new(scenario: &Scenario) -> Result<Lab, LabError> {
-        Lab::with_executor_limits(scenario, ExecutorLimits::default())
+        Lab::with_options(scenario, LabOptions::default())
     }
 
-    /// The same, on an executor with other limits (a test gives it a tiny task limit).
-    pub fn with_executor_limits(
-        scenario: &Scenario,
-        limits: ExecutorLimits,
-    ) -> Result<Lab, LabError> {
-        Lab::from_plan(scenario.compile()?, limits)
+    /// The same, with other options.
+    pub fn with_options(scenario: &Scenario, options: LabOptions) -> Result<Lab, LabError> {
+        Lab::from_plan(scenario.compile()?, options)
     }
 
     /// Creates the simulation, the store with its faults, and the run's tasks for a compiled
     /// scenario.
-    pub fn from_plan(plan: RunPlan, limits: ExecutorLimits) -> Result<Lab, LabError> {
+    pub fn from_plan(plan: RunPlan, options: LabOptions) -> Result<Lab, LabError> {
         let scenario = &plan.scenario;
         let sim = Sim::with_config(
             scenario.seed,
             TraceConfig {
                 ring_capacity: scenario.trace.ring_capacity,
             },
-            limits,
+            options.executor_limits,
         );
         let metrics = metrics::subscribe(&mut sim.trace_mut());
-        let explainer = explain::subscribe(&mut sim.trace_mut(), scenario.engine.db_path());
+        let db_path = scenario.engine.db_path();
+        let explainer = if options.explain {
+            explain::subscribe(&mut sim.trace_mut(), db_path)
+        } else {
+            Rc::new(RefCell::new(Explainer::new(db_path)))
+        };
         let handle = sim.handle();
         let store = SimStore::try_new(handle.clone(), plan.store.clone())?;
         let snapshot_handle = handle.clone();
@@ -126,6 +164,7 @@ impl Lab {
             store,
             metrics,
             explainer,
+            explains: options.explain,
             tenants,
             pending_changes,
             sst_tombstones: RefCell::new(SstTombstones::new()),
@@ -325,7 +364,8 @@ impl Lab {
         self.sim.trace()
     }
 
-    /// Every request so far attributed to the client operations that caused it.
+    /// Every request so far attributed to the client operations that caused it (nothing,
+    /// when the lab was built without [`LabOptions::explain`]).
     pub fn explainer(&self) -> Ref<'_, Explainer> {
         self.explainer.borrow()
     }
@@ -335,8 +375,18 @@ impl Lab {
         self.explainer.clone()
     }
 
+    /// Whether the lab folds the explain attribution ([`LabOptions::explain`]).
+    pub fn explains(&self) -> bool {
+        self.explains
+    }
+
     /// Runs until the run finishes and returns where its cost went (`strata explain`).
+    /// A lab built without [`LabOptions::explain`] has nothing to say, and says so before
+    /// running.
     pub fn run_to_explanation(&mut self) -> Result<(Explanation, Summary), LabError> {
+        if !self.explains {
+            return Err(LabError::ExplainOff);
+        }
         let summary = self.run_to_end()?;
         let mut explainer = self.explainer.borrow_mut();
         explainer.settle_open();
@@ -538,6 +588,36 @@ mod tests {
             applied,
             [(100, 2.0), (100, 5.0), (200, 4.0), (300, 1.0), (300, 3.0)]
         );
+    }
+
+    #[test]
+    fn the_explain_fold_changes_nothing_in_the_run_and_is_only_there_when_asked_for() {
+        let mut scenario = super::super::world::tiny::scenario();
+        scenario.duration_ms = 1000;
+        scenario.workload.rate_ops_per_sec = 400.0;
+        scenario.workload.mix.read = 0.4;
+        scenario.workload.mix.write = 0.6;
+        let mut explained = Lab::with_options(&scenario, LabOptions::default()).unwrap();
+        let mut plain = Lab::with_options(&scenario, LabOptions::summary_only()).unwrap();
+        assert!(explained.explains() && !plain.explains());
+        let (explanation, summary) = explained.run_to_explanation().unwrap();
+        let plain_summary = plain.run_to_end().unwrap();
+        assert_eq!(summary.trace_hash, plain_summary.trace_hash);
+        assert_eq!(
+            serde_json::to_string(&summary).unwrap(),
+            serde_json::to_string(&plain_summary).unwrap()
+        );
+        assert!(explanation.total_usd > 0.0, "{explanation:?}");
+        assert!(
+            explanation.operations.contains_key("put"),
+            "{explanation:?}"
+        );
+        // Without the fold nothing was attributed, and an explanation is refused.
+        assert!(plain.explainer().explanation().operations.is_empty());
+        assert!(matches!(
+            plain.run_to_explanation(),
+            Err(LabError::ExplainOff)
+        ));
     }
 
     #[test]

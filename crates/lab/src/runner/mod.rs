@@ -67,7 +67,7 @@ use strata_sim::{RunError, SimDuration, SimTime};
 
 pub use crate::scenario::translate::{store_config, store_fault};
 pub use external::{run_scenario, ExternalRun};
-pub use lab::Lab;
+pub use lab::{Lab, LabOptions};
 pub use summary::{
     CostSummary, LatencySummary, LsmShape, ReaderSummary, RunShape, Summary, WriteSummary,
 };
@@ -117,6 +117,9 @@ pub enum LabError {
     Stalled { at: SimTime },
     #[error("the recommender refused its configuration: {0}")]
     Recommender(#[from] RecommenderError),
+    /// An explanation asked of a lab built without the explain fold.
+    #[error("this run was built without the explain fold (LabOptions::explain)")]
+    ExplainOff,
     /// A live control the run cannot take now (the lab's own rule, named in the message).
     #[error("{0}")]
     Control(String),

@@ -33,18 +33,25 @@ impl World {
             await_durable: false,
             ttl,
         };
+        // The operation's first key, written once: the event's link and the key a single-key
+        // operation sends (workload keys are ASCII, so the conversion copies nothing).
         let linked_key = op
             .keys
             .first()
-            .map(|key| String::from_utf8_lossy(&keys.key(*key)).into_owned())
+            .map(|key| {
+                String::from_utf8(keys.key(*key))
+                    .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+            })
             .unwrap_or_default();
         // The keys the model hears about: a range delete's covered keys, else the drawn ones.
-        let covered = match op.kind {
+        let range_covered: Vec<u64>;
+        let covered: &[u64] = match op.kind {
             OpKind::DeleteRange => {
                 let width = self.workload.range_delete_width.get();
-                keys.range_indexes(op.keys[0], width).collect()
+                range_covered = keys.range_indexes(op.keys[0], width).collect();
+                &range_covered
             }
-            _ => op.keys.clone(),
+            _ => &op.keys,
         };
         // Write ids are taken and writes registered before the first await, in issue order.
         let mut write_ids = Vec::new();
@@ -58,7 +65,7 @@ impl World {
             };
             let range_id = (op.kind == OpKind::DeleteRange).then(|| self.take_write_id());
             let mut model = self.findings.model.borrow_mut();
-            for key in &covered {
+            for key in covered {
                 let id = range_id.unwrap_or_else(|| self.take_write_id());
                 issued.push(model.issued(*key, id, write, now));
                 write_ids.push(id);
@@ -77,17 +84,17 @@ impl World {
         // The bytes, and for a write its sequence number.
         let result: Result<(u64, u64), strata_engine::Error> = match op.kind {
             OpKind::Put => {
-                let key = keys.key(op.keys[0]);
+                let key = linked_key.as_bytes();
                 let value = workload::value_for(write_ids[0], op.value_bytes[0]);
                 let bytes = (key.len() + value.len()) as u64;
-                db.put(&key, &value, write_options)
+                db.put(key, &value, write_options)
                     .await
                     .map(|()| (bytes, db.acknowledged_seq()))
             }
             OpKind::Delete => {
-                let key = keys.key(op.keys[0]);
+                let key = linked_key.as_bytes();
                 let bytes = key.len() as u64;
-                db.delete(&key, write_options)
+                db.delete(key, write_options)
                     .await
                     .map(|()| (bytes, db.acknowledged_seq()))
             }
@@ -120,12 +127,10 @@ impl World {
                     .await
                     .map(|()| (bytes, db.acknowledged_seq()))
             }
-            OpKind::Get => {
-                let key = keys.key(op.keys[0]);
-                db.get(&key, ReadOptions::default())
-                    .await
-                    .map(|value| (value.map_or(0, |v| v.len() as u64), 0))
-            }
+            OpKind::Get => db
+                .get(linked_key.as_bytes(), ReadOptions::default())
+                .await
+                .map(|value| (value.map_or(0, |v| v.len() as u64), 0)),
             OpKind::Scan => {
                 let from = keys.key(op.keys[0]);
                 scan_bytes(&db, from, self.workload.scan_keys.get() as usize)
