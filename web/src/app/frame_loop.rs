@@ -43,7 +43,7 @@ pub const MAX_FRAME_MS: f64 = 100.0;
 /// or re-simulated), nothing on show needs a smooth frame rate: each frame simulates for this
 /// long, and the views redraw every [`FAST_REDRAW_INTERVAL_MS`]. A click waits at most one
 /// such frame before it is handled and drawn, well within a tenth of a second.
-pub const FAST_FRAME_BUDGET_MS: f64 = 40.0;
+pub const FAST_FRAME_BUDGET_MS: f64 = 20.0;
 /// How often the views redraw during those runs (the progress bar with them).
 pub const FAST_REDRAW_INTERVAL_MS: f64 = 100.0;
 
