@@ -106,6 +106,15 @@ fn advance_toward(
     }
 }
 
+/// What one call of [`Session::work`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Worked {
+    /// Events the rebuild processed (the frame loop sizes its next slice by their wall time).
+    pub events: u64,
+    /// Whether the rebuild finished, its lab now the session's.
+    pub finished: bool,
+}
+
 /// A rebuild in progress: a fresh lab being replayed up to a target.
 struct Rebuild {
     lab: Lab,
@@ -366,20 +375,26 @@ impl Session {
         self.rebuild = None;
     }
 
-    /// Continues a rebuild for at most `max_events` events. Returns whether it finished (the
-    /// new lab is then current); `false` while it goes on or when there is none.
-    pub fn work(&mut self, max_events: u64) -> Result<bool, LabError> {
+    /// Continues a rebuild for at most `max_events` events. Says how many it processed and
+    /// whether it finished (the new lab is then current); not finished when there is none.
+    pub fn work(&mut self, max_events: u64) -> Result<Worked, LabError> {
         let Some(rebuild) = self.rebuild.as_mut() else {
-            return Ok(false);
+            return Ok(Worked::default());
         };
-        let mut budget = max_events.max(1);
-        if !advance_toward(
+        let allowed = max_events.max(1);
+        let mut budget = allowed;
+        let arrived = advance_toward(
             &mut rebuild.lab,
             rebuild.target,
             &mut budget,
             &mut rebuild.phase,
-        )? {
-            return Ok(false);
+        )?;
+        let events = allowed - budget;
+        if !arrived {
+            return Ok(Worked {
+                events,
+                finished: false,
+            });
         }
         let done = self.rebuild.take().expect("the rebuild was borrowed above");
         let scenario_changed = done.scenario != self.scenario;
@@ -390,7 +405,10 @@ impl Session {
             self.scenario = done.scenario;
             self.horizon = self.lab.now();
         }
-        Ok(true)
+        Ok(Worked {
+            events,
+            finished: true,
+        })
     }
 
     /// Runs a rebuild to completion (tests, and the URL round trip when nothing is drawn).
@@ -611,13 +629,23 @@ mod tests {
         session.seek(session.now()).unwrap();
         let mut slices = 0;
         let mut last = 0.0;
-        while !session.work(50).unwrap() {
+        let mut events = 0;
+        loop {
+            let worked = session.work(50).unwrap();
+            assert!(worked.events <= 50, "a slice over its bound: {worked:?}");
+            events += worked.events;
+            if worked.finished {
+                break;
+            }
             let progress = session.rebuild_progress().unwrap();
             assert!(progress >= last, "progress went back: {last} -> {progress}");
             last = progress;
             slices += 1;
             assert!(slices < 100_000, "the rebuild never finished");
         }
+        // The slices' counts add up to the replayed run's.
+        assert_eq!(events, session.lab().events_processed());
+        assert_eq!(session.work(50).unwrap(), Worked::default(), "nothing left");
         assert!(
             slices > 2,
             "a long rebuild should take several slices, took {slices}"

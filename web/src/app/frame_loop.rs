@@ -1,12 +1,14 @@
 //! The animation-frame loop that drives the session.
 //!
 //! Each frame advances simulated time by `speed × wall time since the last frame`, in slices
-//! of [`SLICE_EVENTS`] events, until the target is reached or the frame's simulating budget is
+//! of about a millisecond each (a [`SliceSizer`] learns what an event costs, so a slow machine
+//! gets smaller slices), until the target is reached or the frame's simulating budget is
 //! spent (the [`Pacer`] steers it from the frame intervals, so frames stay on time); when the
 //! simulation cannot keep up, the effective speed shown drops below the requested one instead
 //! of the page stuttering. The same loop runs rebuilds (scrubbing, fault injection,
 //! recommender changes), "run to the end", "go to" a moment ahead and a chapter's run to its
-//! next beat in bounded slices, with a progress bar; a chapter's beat counter follows plain
+//! next beat in the same slices, with a progress bar, so a click during any of them is
+//! handled within a frame or two; a chapter's beat counter follows plain
 //! Play and "go to" past a beat's stop. The views
 //! are redrawn at most every [`REDRAW_INTERVAL_MS`]; the frames in between only simulate.
 //!
@@ -23,7 +25,7 @@ use super::go_to::{self, GoTo};
 use super::{error, info, wall_ms, Action, SharedSession, UiState};
 use crate::chapter_play::{self, BeatStop};
 use crate::format;
-use crate::pacer::Pacer;
+use crate::pacer::{Pacer, SliceSizer};
 use crate::session::Session;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use std::cell::RefCell;
@@ -31,14 +33,19 @@ use std::rc::Rc;
 use strata_sim::SimDuration;
 use yew::prelude::*;
 
-/// Events processed between two looks at the wall clock.
-pub const SLICE_EVENTS: u64 = 25;
 /// While the simulation runs, the views are redrawn at most this often (30 a second): drawing
 /// (Yew's diff, then the browser's style, layout and paint of the SVG) costs more than
 /// simulating, so frames in between go to the simulation and stay short.
 pub const REDRAW_INTERVAL_MS: f64 = 1000.0 / 30.0;
 /// A frame longer than this (a background tab, a debugger pause) is not caught up.
 pub const MAX_FRAME_MS: f64 = 100.0;
+/// While the run goes as fast as it can behind a progress bar (to the end, to a moment ahead,
+/// or re-simulated), nothing on show needs a smooth frame rate: each frame simulates for this
+/// long, and the views redraw every [`FAST_REDRAW_INTERVAL_MS`]. A click waits at most one
+/// such frame before it is handled and drawn, well within a tenth of a second.
+pub const FAST_FRAME_BUDGET_MS: f64 = 20.0;
+/// How often the views redraw during those runs (the progress bar with them).
+pub const FAST_REDRAW_INTERVAL_MS: f64 = 100.0;
 
 /// What one frame of the loop does.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -54,23 +61,69 @@ enum Mode {
     GoTo(GoTo),
 }
 
+impl Mode {
+    /// Whether the run goes behind a progress bar, with frames paced for speed rather than
+    /// smoothness (a rebuild is too, whatever the mode). A chapter's run to its beat is not:
+    /// an audience watches its figures move.
+    fn behind_progress_bar(self) -> bool {
+        matches!(self, Mode::ToEnd | Mode::GoTo(_))
+    }
+}
+
+/// A run forward that *Cancel* stops where it got to: "go to" a moment ahead, or the end.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FastRun {
+    GoTo(GoTo),
+    ToEnd,
+}
+
 /// What one frame did: simulated time gained (while playing) and wall time spent on it.
 struct FrameWork {
     played_ms: Option<f64>,
     work_ms: f64,
 }
 
+/// Runs `slice` again and again, each time for as many events as `slices` expects to fit in
+/// about a millisecond of what is left of `budget_ms` (counted from `start_ms`), until it says
+/// it is done or the budget is spent. `slice(max_events)` returns the events it processed and
+/// whether it is done; their wall time teaches `slices` what an event costs. At least one
+/// slice runs, so the work always moves.
+fn sliced(
+    slices: &mut SliceSizer,
+    start_ms: f64,
+    budget_ms: f64,
+    mut slice: impl FnMut(u64) -> (u64, bool),
+) {
+    loop {
+        let before = wall_ms();
+        let (events, done) = slice(slices.events(budget_ms - (before - start_ms)));
+        let after = wall_ms();
+        slices.observe(events, after - before);
+        if done || after - start_ms >= budget_ms {
+            break;
+        }
+    }
+}
+
+/// Events the lab processed since it had processed `before`.
+fn since(session: &Session, before: u64) -> u64 {
+    session.lab().events_processed().saturating_sub(before)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn run_frame(
     session: &Rc<RefCell<Session>>,
     chapters: &SharedChapters,
     dispatcher: &UseReducerDispatcher<UiState>,
+    slices: &mut SliceSizer,
     mode: Mode,
-    live_go_to: Option<GoTo>,
+    live_run: Option<FastRun>,
     wall_dt_ms: f64,
     budget_ms: f64,
 ) -> FrameWork {
     let start = wall_ms();
     let mut session = session.borrow_mut();
+    let session = &mut *session;
     let mut played = None;
     // With a variant beside it, the run on show gets half the frame and the variant the rest.
     let comparing = compare_panel::comparing(chapters);
@@ -81,56 +134,54 @@ fn run_frame(
         budget_ms
     };
     if session.rebuilding() {
-        loop {
-            match session.work(SLICE_EVENTS * 4) {
-                Ok(true) => {
-                    chapter::rebuilt(&session, chapters, dispatcher);
+        sliced(slices, start, budget_ms, |events| {
+            match session.work(events) {
+                Ok(worked) if worked.finished => {
+                    chapter::rebuilt(session, chapters, dispatcher);
                     dispatcher.dispatch(Action::Rebuilding(false));
-                    break;
+                    (worked.events, true)
                 }
-                Ok(false) => {}
+                Ok(worked) => (worked.events, false),
                 Err(e) => {
                     session.cancel_rebuild();
                     chapter::rebuild_cancelled(chapters);
                     dispatcher.dispatch(Action::Rebuilding(false));
                     dispatcher.dispatch(error(format!("Re-simulating stopped: {e}")));
-                    break;
+                    (0, true)
                 }
             }
-            if wall_ms() - start > budget_ms {
-                break;
-            }
-        }
+        });
         while comparing && session.rebuilding() && wall_ms() - start < full_budget_ms {
-            if !compare_panel::prepare(&session, chapters, SLICE_EVENTS * 4) {
+            let events = slices.events(full_budget_ms - (wall_ms() - start));
+            if !compare_panel::prepare(session, chapters, events) {
                 break;
             }
         }
     } else {
         match mode {
             Mode::Idle => {}
-            Mode::Beat(stop) => loop {
-                match chapter_play::play_toward(&mut session, stop, SLICE_EVENTS) {
+            Mode::Beat(stop) => sliced(slices, start, budget_ms, |events| {
+                let before = session.lab().events_processed();
+                match chapter_play::play_toward(session, stop, events) {
                     Ok(true) => {
-                        chapter::beat_reached(&session, chapters, dispatcher);
-                        break;
+                        chapter::beat_reached(session, chapters, dispatcher);
+                        (since(session, before), true)
                     }
-                    Ok(false) => {}
+                    Ok(false) => (since(session, before), false),
                     Err(e) => {
                         dispatcher.dispatch(Action::BeatRun(None));
                         dispatcher.dispatch(error(format!("The simulation stopped: {e}")));
-                        break;
+                        (0, true)
                     }
                 }
-                if wall_ms() - start > budget_ms {
-                    break;
-                }
-            },
+            }),
             // Cancelled since this frame was scheduled: the run stays where Cancel stopped it.
-            Mode::GoTo(go) if live_go_to != Some(go) => {}
+            Mode::GoTo(go) if live_run != Some(FastRun::GoTo(go)) => {}
+            Mode::ToEnd if live_run != Some(FastRun::ToEnd) => {}
             Mode::GoTo(go) => {
-                loop {
-                    match go_to::forward(&mut session, go.to, SLICE_EVENTS) {
+                sliced(slices, start, budget_ms, |events| {
+                    let before = session.lab().events_processed();
+                    match go_to::forward(session, go.to, events) {
                         Ok(true) => {
                             dispatcher.dispatch(Action::GoTo(None));
                             let text = if session.now() >= go.to {
@@ -143,85 +194,55 @@ fn run_frame(
                                 )
                             };
                             dispatcher.dispatch(info(text));
-                            break;
+                            (since(session, before), true)
                         }
-                        Ok(false) => {}
+                        Ok(false) => (since(session, before), false),
                         Err(e) => {
                             dispatcher.dispatch(Action::GoTo(None));
                             dispatcher.dispatch(error(format!("The simulation stopped: {e}")));
-                            break;
+                            (0, true)
                         }
                     }
-                    if wall_ms() - start > budget_ms {
-                        break;
-                    }
-                }
-                chapter::played(&session, chapters, dispatcher);
+                });
+                chapter::played(session, chapters, dispatcher);
             }
-            Mode::ToEnd => loop {
-                if session.lab().finished() {
-                    dispatcher.dispatch(Action::ToEnd(false));
-                    dispatcher.dispatch(info(format!(
-                        "The run finished at {}: final trace hash {}.",
-                        format::sim_time(session.now()),
-                        session.lab().trace_hash_hex()
-                    )));
-                    break;
-                }
-                let mut stalled = false;
-                let mut failed = false;
-                for _ in 0..SLICE_EVENTS {
-                    match session.step() {
-                        Ok(progress) if progress.finished => break,
-                        Ok(progress) if progress.events_processed == 0 => {
-                            stalled = true;
-                            break;
-                        }
-                        Ok(_) => {}
-                        Err(e) => {
-                            dispatcher.dispatch(Action::ToEnd(false));
-                            dispatcher.dispatch(error(format!("The simulation stopped: {e}")));
-                            failed = true;
-                            break;
-                        }
+            Mode::ToEnd => sliced(slices, start, budget_ms, |events| {
+                match go_to::toward_end(session, events) {
+                    Ok(slice) if slice.finished => {
+                        dispatcher.dispatch(Action::ToEnd(false));
+                        dispatcher.dispatch(info(format!(
+                            "The run finished at {}: final trace hash {}.",
+                            format::sim_time(session.now()),
+                            session.lab().trace_hash_hex()
+                        )));
+                        (slice.events, true)
+                    }
+                    Ok(slice) => (slice.events, false),
+                    Err(e) => {
+                        dispatcher.dispatch(Action::ToEnd(false));
+                        dispatcher.dispatch(error(format!("The simulation stopped: {e}")));
+                        (0, true)
                     }
                 }
-                if failed {
-                    break;
-                }
-                if stalled && !session.lab().finished() {
-                    dispatcher.dispatch(Action::ToEnd(false));
-                    dispatcher.dispatch(error(
-                        "Nothing is left to simulate but the run has not finished.",
-                    ));
-                    break;
-                }
-                if wall_ms() - start > budget_ms {
-                    break;
-                }
-            },
+            }),
             Mode::Play { speed } => {
                 let before = session.now();
                 let target = before + SimDuration::from_millis_f64(wall_dt_ms * speed);
-                loop {
-                    match session.advance_until(target, SLICE_EVENTS) {
-                        Ok(progress) => {
-                            if progress.events_processed < SLICE_EVENTS || progress.now >= target {
-                                break;
-                            }
-                        }
+                sliced(slices, start, budget_ms, |events| {
+                    match session.advance_until(target, events) {
+                        Ok(progress) => (
+                            progress.events_processed,
+                            progress.events_processed < events || progress.now >= target,
+                        ),
                         Err(e) => {
                             dispatcher.dispatch(Action::Pause);
                             dispatcher.dispatch(error(format!("The simulation stopped: {e}")));
-                            break;
+                            (0, true)
                         }
                     }
-                    if wall_ms() - start > budget_ms {
-                        break;
-                    }
-                }
+                });
                 played = Some(session.now().saturating_since(before).as_millis_f64());
-                chapter::played(&session, chapters, dispatcher);
+                chapter::played(session, chapters, dispatcher);
                 if session.lab().finished() {
                     dispatcher.dispatch(Action::Pause);
                     dispatcher.dispatch(info(format!(
@@ -234,7 +255,7 @@ fn run_frame(
         }
     }
     // Wherever the run went this frame, the variant goes too (the rest of the frame's budget).
-    if let Err(text) = compare_panel::follow(&session, chapters) {
+    if let Err(text) = compare_panel::follow(session, chapters) {
         dispatcher.dispatch(error(text));
     }
     FrameWork {
@@ -252,21 +273,22 @@ struct Redraw {
     played_wall_ms: f64,
 }
 
-/// What the frame loop steers its budget by: the pacer, and how long drawing takes; and the
-/// run forward in progress as it is now (see [`LiveGoTo`]).
+/// What the frame loop steers its budget by: the pacer, how long drawing takes and what an
+/// event costs; and the run forward in progress as it is now (see [`LiveRun`]).
 #[derive(Clone)]
 struct Pacing {
     pacer: Rc<RefCell<Pacer>>,
+    slices: Rc<RefCell<SliceSizer>>,
     render_ms: Rc<RefCell<f64>>,
     redraw: Rc<RefCell<Redraw>>,
-    live_go_to: LiveGoTo,
+    live_run: LiveRun,
 }
 
-/// The run forward ("go to") in progress, shared by the frame loop and *Cancel*. The loop's
-/// mode is fixed when its frames are scheduled, and a frame already requested may run after
-/// a cancel and before the page re-renders; Cancel clears this at once, so that frame leaves
-/// the run where Cancel stopped it, at a whole millisecond.
-pub type LiveGoTo = Rc<RefCell<Option<GoTo>>>;
+/// The run forward ("go to", or to the end) in progress, shared by the frame loop and
+/// *Cancel*. The loop's mode is fixed when its frames are scheduled, and a frame already
+/// requested may run after a cancel and before the page re-renders; Cancel clears this at
+/// once, so that frame leaves the run where Cancel stopped it, at a whole millisecond.
+pub type LiveRun = Rc<RefCell<Option<FastRun>>>;
 
 fn schedule_frame(
     slot: Rc<RefCell<Option<AnimationFrame>>>,
@@ -280,30 +302,42 @@ fn schedule_frame(
     let next_slot = slot.clone();
     let frame = request_animation_frame(move |timestamp_ms| {
         let interval = last_timestamp_ms.map_or(0.0, |last| timestamp_ms - last);
+        let fast = mode.behind_progress_bar() || session.borrow().rebuilding();
+        let redraw_interval_ms = if fast {
+            FAST_REDRAW_INTERVAL_MS
+        } else {
+            REDRAW_INTERVAL_MS
+        };
         // A little early rather than a whole display period late.
         let due = pacing
             .redraw
             .borrow()
             .last_ms
-            .is_none_or(|last| timestamp_ms - last >= REDRAW_INTERVAL_MS - 4.0);
+            .is_none_or(|last| timestamp_ms - last >= redraw_interval_ms - 4.0);
         // A frame that redraws leaves room for drawing; the others may simulate for longer.
-        let budget_ms = {
+        // Frames made long on purpose teach the pacer nothing about the display.
+        let budget_ms = if fast {
+            FAST_FRAME_BUDGET_MS
+        } else {
             let mut pacer = pacing.pacer.borrow_mut();
             pacer.observe(interval);
             pacer.budget_ms(if due { *pacing.render_ms.borrow() } else { 0.0 })
         };
         let dt = interval.clamp(0.0, MAX_FRAME_MS);
-        let live_go_to = *pacing.live_go_to.borrow();
+        let live_run = *pacing.live_run.borrow();
         let work = run_frame(
             &session,
             &chapters,
             &dispatcher,
+            &mut pacing.slices.borrow_mut(),
             mode,
-            live_go_to,
+            live_run,
             dt,
             budget_ms,
         );
-        pacing.pacer.borrow_mut().spent(budget_ms, work.work_ms);
+        if !fast {
+            pacing.pacer.borrow_mut().spent(budget_ms, work.work_ms);
+        }
         let mut redraw = pacing.redraw.borrow_mut();
         if let Some(sim_ms) = work.played_ms {
             redraw.played_sim_ms += sim_ms;
@@ -361,17 +395,20 @@ pub fn use_frame_loop(
     chapters: &SharedChapters,
     state: &UseReducerHandle<UiState>,
     render_ms: &Rc<RefCell<f64>>,
-    live_go_to: &LiveGoTo,
+    live_run: &LiveRun,
 ) {
-    // The frame budget outlives play and pause, so what it learned about the display stays.
+    // The frame budget and the slice sizes outlive play and pause, so what they learned about
+    // the display and the machine stays.
     let pacer = use_mut_ref(Pacer::default);
+    let slices = use_mut_ref(SliceSizer::default);
     let session = session.0.clone();
     let dispatcher = state.dispatcher();
     let pacing = Pacing {
         pacer,
+        slices,
         render_ms: render_ms.clone(),
         redraw: Rc::new(RefCell::new(Redraw::default())),
-        live_go_to: live_go_to.clone(),
+        live_run: live_run.clone(),
     };
     let chapters = chapters.clone();
     let mode = if let Some(stop) = state.beat_run {
@@ -393,8 +430,9 @@ pub fn use_frame_loop(
         || state.beat_run.is_some()
         || state.go_to.is_some();
     use_effect_with((running, mode), move |(running, mode)| {
-        *pacing.live_go_to.borrow_mut() = match mode {
-            Mode::GoTo(go) => Some(*go),
+        *pacing.live_run.borrow_mut() = match mode {
+            Mode::GoTo(go) => Some(FastRun::GoTo(*go)),
+            Mode::ToEnd => Some(FastRun::ToEnd),
             _ => None,
         };
         let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));

@@ -1,8 +1,10 @@
-//! "Go to" a moment ahead of the run: the run is simulated forward to it, in slices between
-//! frames, with a progress bar and *Cancel*. A moment behind the run is re-simulated from the
-//! seed instead ([`crate::session::Session::seek`]).
+//! "Go to" a moment ahead of the run, and *Run to end*: the run is simulated forward, in
+//! slices between frames, with a progress bar and *Cancel*. A moment behind the run is
+//! re-simulated from the seed instead ([`crate::session::Session::seek`]). A run to the end
+//! stops exactly where the run finishes, as `strata run` does, so the final trace hash is the
+//! CLI's.
 //!
-//! Cancelling stops at a moment a replay reaches too: the run is brought to the next whole
+//! Cancelling either stops at a moment a replay reaches too: the run is brought to the next whole
 //! millisecond with every event due by then processed (at most a millisecond of simulated
 //! time), which is exactly where re-simulating the scenario to that millisecond, or opening
 //! its share link at that moment, stops. The trace hash shown after a cancel is therefore the
@@ -40,9 +42,48 @@ pub fn forward(session: &mut Session, to: SimTime, max_events: u64) -> Result<bo
     Ok(progress.events_processed < max_events || session.lab().finished())
 }
 
+/// What one slice of a run to the end did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ToEndSlice {
+    pub events: u64,
+    pub finished: bool,
+}
+
+/// Simulates `session` toward the end of its run for at most `max_events` events. Before the
+/// workload's end the run cannot finish (its director waits for that moment first), so events
+/// go in batches up to just before it; from there one at a time, so that nothing runs after
+/// the finish.
+pub fn toward_end(session: &mut Session, max_events: u64) -> Result<ToEndSlice, LabError> {
+    let max_events = max_events.max(1);
+    let mut events = 0;
+    let before_end = SimTime::from_nanos(session.lab().workload_end().as_nanos().saturating_sub(1));
+    if session.now() < before_end && !session.lab().finished() {
+        events += session
+            .advance_until(before_end, max_events)?
+            .events_processed;
+    }
+    while events < max_events && !session.lab().finished() {
+        if session.step()?.events_processed == 0 {
+            if session.lab().finished() {
+                break;
+            }
+            return Err(LabError::Stalled { at: session.now() });
+        }
+        events += 1;
+    }
+    Ok(ToEndSlice {
+        events,
+        finished: session.lab().finished(),
+    })
+}
+
 /// Stops a run forward where it got to: at the next whole millisecond, everything due by
-/// then processed. Returns that moment.
+/// then processed (a finished run stays where it finished). Returns that moment.
 pub fn stop(session: &mut Session) -> Result<SimTime, LabError> {
+    if session.lab().finished() {
+        // Nothing runs after the finish: the run stays at its final moment.
+        return Ok(session.now());
+    }
     let whole_ms = SimTime::from_millis(session.now().as_nanos().div_ceil(1_000_000));
     let progress = session.advance_until(whole_ms, MAX_CATCH_UP_EVENTS)?;
     if progress.events_processed >= MAX_CATCH_UP_EVENTS {
@@ -116,6 +157,77 @@ mod tests {
             while !forward(&mut session, to, 100).unwrap() {}
             assert_eq!(session.now(), to);
         }
+    }
+
+    /// A short scenario (the default storage workload, without the recommender and its
+    /// drift schedule), so that tests run it to its end.
+    fn short() -> strata_lab::Scenario {
+        let mut scenario = link::default_scenario();
+        scenario.duration_ms = 1_500;
+        scenario.recommender = None;
+        scenario
+    }
+
+    #[test]
+    fn a_run_to_the_end_in_slices_ends_where_strata_run_ends() {
+        let scenario = short();
+        let mut cli = strata_lab::Lab::new(&scenario).unwrap();
+        let summary = cli.run_to_end().unwrap();
+        for size in [1u64, 37, 5_000] {
+            let mut session = Session::new(scenario.clone()).unwrap();
+            let mut slices = 0u64;
+            let mut events = 0;
+            loop {
+                let slice = toward_end(&mut session, size).unwrap();
+                assert!(slice.events <= size, "{slice:?} over {size}");
+                events += slice.events;
+                slices += 1;
+                if slice.finished {
+                    break;
+                }
+                assert!(
+                    slice.events == size,
+                    "a slice short of its bound must finish the run"
+                );
+            }
+            assert!(size > 1_000 || slices > 2, "slices of {size}: {slices}");
+            assert_eq!(events, session.lab().events_processed());
+            assert_eq!(session.lab().events_processed(), cli.events_processed());
+            assert_eq!(session.lab().trace_hash_hex(), summary.trace_hash);
+            // Finished: nothing more happens.
+            let again = toward_end(&mut session, size).unwrap();
+            assert_eq!((again.events, again.finished), (0, true));
+        }
+    }
+
+    #[test]
+    fn a_run_to_the_end_cancelled_stops_where_a_link_to_that_moment_stops() {
+        let scenario = short();
+        let mut session = Session::new(scenario.clone()).unwrap();
+        for _ in 0..7 {
+            toward_end(&mut session, 33).unwrap();
+        }
+        assert!(!session.lab().finished(), "cancelled on the way");
+        let at = stop(&mut session).unwrap();
+        assert_eq!(at.as_nanos() % 1_000_000, 0, "a whole millisecond");
+        let mut replay = Session::new(scenario.clone()).unwrap();
+        replay.begin_rebuild(scenario, Milestone::time(at)).unwrap();
+        replay.finish_rebuild().unwrap();
+        assert_eq!(
+            session.lab().trace().hash_hex(),
+            replay.lab().trace().hash_hex()
+        );
+        assert_eq!(
+            session.lab().events_processed(),
+            replay.lab().events_processed()
+        );
+        // And the run to the end goes on from there to the same end.
+        while !toward_end(&mut session, 1_000).unwrap().finished {}
+        let mut cli = strata_lab::Lab::new(session.scenario()).unwrap();
+        assert_eq!(
+            session.lab().trace_hash_hex(),
+            cli.run_to_end().unwrap().trace_hash
+        );
     }
 
     #[test]

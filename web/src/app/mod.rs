@@ -15,7 +15,8 @@
 //! - [`present`]: presenter mode (`data-mode="present"` on `<body>`, `&present` in the
 //!   address) and full screen;
 //! - [`touch`]: on a touch screen, a tap on a figure plays or pauses and a swipe moves a beat;
-//! - [`go_to`]: "go to" a moment ahead, simulated forward in slices, and where a cancel stops;
+//! - [`go_to`]: "go to" a moment ahead and the run to the end, simulated forward in slices,
+//!   and where a cancel stops;
 //! - [`chapter`]: `#chapter=NAME`, the chapter panel above the views and the Chapters tab;
 //! - [`commands`]: what a panel's [`Command`] does to the session, and the message it gives;
 //! - [`time_bar`]: play, step, speed, seed, scrubbing, go to, the trace hash, the progress bar
@@ -45,7 +46,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
-pub use frame_loop::{MAX_FRAME_MS, REDRAW_INTERVAL_MS, SLICE_EVENTS};
+pub use frame_loop::{FastRun, MAX_FRAME_MS, REDRAW_INTERVAL_MS};
 
 /// The slowest and fastest speeds, as powers of ten (0.1× to 10,000×).
 pub const SPEED_LOG10_MIN: f64 = -1.0;
@@ -269,8 +270,8 @@ pub fn app() -> Html {
     });
     let chapters = booted.chapters.clone();
     let render_ms = frame_loop::use_render_clock();
-    let live_go_to: frame_loop::LiveGoTo = use_mut_ref(|| None);
-    frame_loop::use_frame_loop(&session, &chapters, &state, &render_ms, &live_go_to);
+    let live_run: frame_loop::LiveRun = use_mut_ref(|| None);
+    frame_loop::use_frame_loop(&session, &chapters, &state, &render_ms, &live_run);
     let on_open_numbered = {
         let (session, chapters, dispatcher) =
             (session.clone(), chapters.clone(), state.dispatcher());
@@ -333,18 +334,26 @@ pub fn app() -> Html {
     let on_cancel = {
         let (session, chapters, dispatcher) =
             (session.clone(), chapters.clone(), state.dispatcher());
-        let live_go_to = live_go_to.clone();
+        let live_run = live_run.clone();
         Callback::from(move |()| {
-            let going = live_go_to.borrow_mut().take().is_some();
+            let going = live_run.borrow_mut().take();
             let mut session = session.0.borrow_mut();
             if session.rebuilding() {
                 session.cancel_rebuild();
                 chapter::rebuild_cancelled(&chapters);
                 dispatcher.dispatch(Action::Rebuilding(false));
                 dispatcher.dispatch(info("Re-simulation cancelled; the run stays where it was."));
-            } else if going {
-                dispatcher.dispatch(Action::GoTo(None));
+            } else if let Some(run) = going {
+                dispatcher.dispatch(match run {
+                    FastRun::GoTo(_) => Action::GoTo(None),
+                    FastRun::ToEnd => Action::ToEnd(false),
+                });
                 match go_to::stop(&mut session) {
+                    Ok(at) if session.lab().finished() => dispatcher.dispatch(info(format!(
+                        "The run finished at {}: final trace hash {}.",
+                        crate::format::sim_time(at),
+                        session.lab().trace_hash_hex()
+                    ))),
                     Ok(at) => {
                         chapter::played(&session, &chapters, &dispatcher);
                         dispatcher.dispatch(info(format!(

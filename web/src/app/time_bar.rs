@@ -17,7 +17,7 @@ use yew::prelude::*;
 pub struct TimeBarProps {
     pub session: SharedSession,
     pub state: UseReducerHandle<UiState>,
-    /// Cancels the re-simulation or the run forward in progress.
+    /// Cancels the re-simulation, the run forward or the run to the end in progress.
     pub on_cancel: Callback<()>,
     #[prop_or_default]
     pub children: Html,
@@ -128,9 +128,18 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
             }
         })
     };
+    // While the run goes to the end, the button stops it as Cancel does: at a whole
+    // millisecond, where a link to that moment stops too.
     let on_to_end = {
         let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(Action::ToEnd(!state.to_end)))
+        let on_cancel = props.on_cancel.clone();
+        Callback::from(move |_: MouseEvent| {
+            if state.to_end {
+                on_cancel.emit(());
+            } else {
+                state.dispatch(Action::ToEnd(true));
+            }
+        })
     };
     let on_cancel = props.on_cancel.reform(|_: MouseEvent| ());
     let drawer_open = use_state_eq(|| false);
@@ -183,7 +192,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
         None
     };
     let busy = state.rebuilding || state.go_to.is_some();
-    let cancellable = state.rebuilding || state.go_to.is_some();
+    let cancellable = state.rebuilding || state.go_to.is_some() || state.to_end;
     html! {
         <div class={classes!("time-bar", drawer_open.then_some("drawer-open"))} role="region" aria-label="time controls">
             <button id="drawer-toggle" class="drawer-toggle" onclick={on_drawer} aria-expanded={drawer_open.to_string()}
