@@ -14,7 +14,7 @@
 //! goal. `dist/` is still written, so the page can be looked at; `cargo xtask serve` builds
 //! without the check and only warns.
 
-use crate::toolchain::{cargo, ensure_wasm_target, run_checked, WASM_TARGET};
+use crate::toolchain::{cargo, ensure_rust_src, ensure_wasm_target, run_checked, WASM_TARGET};
 use crate::workspace_root;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -32,6 +32,27 @@ pub const WASM_GZIP_GOAL_BYTES: usize = 450_000;
 /// bundle further fails, and a cut should lower this with it, so the bundle only moves
 /// toward the goal (docs/ui.md records each step).
 pub const WASM_GZIP_CEILING_BYTES: usize = 556_713;
+
+/// The standard library rebuilt with the playground, for size: `std` compiled from the
+/// toolchain's source (`rust-src`) at the profile's `opt-level = "z"` with fat LTO across it and
+/// the page, and with `std`'s `optimize_for_size` feature (smaller sorts, integer formatting and
+/// float parsing; the same results). Unstable cargo flags on the stable toolchain, so the one
+/// cargo invocation that uses them runs with `RUSTC_BOOTSTRAP=1`; nothing else sees it. A panic
+/// still runs the page's hook before it aborts, so the banner shows its message
+/// (`-Cpanic=immediate-abort` would abort at once, with no message). Measured in docs/ui.md,
+/// bundle section.
+///
+/// With it, `-Ztrim-paths` and the profile's `trim-paths = "all"`: the source paths in panic
+/// locations become `/rustc/<commit>/library/…` for `std` (as in the prebuilt one; rebuilt, it
+/// would carry this machine's rustup home) and `index.crates.io-<hash>/CRATE-VERSION/src/…` for
+/// the registry's crates, so the wasm is shorter and the same on every machine.
+pub const BUILD_STD: &[&str] = &[
+    "-Zbuild-std=std,panic_abort",
+    "-Zbuild-std-features=optimize_for_size",
+    "-Ztrim-paths",
+    "--config",
+    "profile.web-release.trim-paths=\"all\"",
+];
 
 /// wasm-opt's optimisation flags for the shipped wasm.
 ///
@@ -100,19 +121,25 @@ pub fn check_budget(wasm_gzip_bytes: usize, budget_bytes: usize) -> Result<()> {
 pub fn build(args: &[String]) -> Result<Built> {
     let wasm_opt = !crate::has_flag(args, "--no-wasm-opt");
     ensure_wasm_target()?;
+    ensure_rust_src()?;
     let root = workspace_root();
-    eprintln!("xtask: building the playground (wasm32, profile {WEB_PROFILE})");
+    eprintln!(
+        "xtask: building the playground (wasm32, profile {WEB_PROFILE}, std rebuilt for size)"
+    );
     run_checked(
-        cargo().args([
-            "build",
-            "-p",
-            "strata-web",
-            "--lib",
-            "--target",
-            WASM_TARGET,
-            "--profile",
-            WEB_PROFILE,
-        ]),
+        cargo()
+            .env("RUSTC_BOOTSTRAP", "1")
+            .args([
+                "build",
+                "-p",
+                "strata-web",
+                "--lib",
+                "--target",
+                WASM_TARGET,
+                "--profile",
+                WEB_PROFILE,
+            ])
+            .args(BUILD_STD),
         "cargo build of the playground",
     )?;
     let wasm = target_dir()
