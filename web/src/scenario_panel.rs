@@ -1,7 +1,7 @@
 //! The scenario tab: the share links (the whole run, and this moment), the setting changes the
 //! links replay, import from a file, export as a download (the scenario; the run so far as a
 //! Perfetto trace and as a metrics CSV, built by `strata_lab::export` exactly as `strata run
-//! --trace-out/--metrics-out` writes them), the bundled examples, and the scenario document
+//! --trace-out/--metrics-out` writes them), the examples (fetched when chosen), and the scenario document
 //! itself.
 //!
 //! Imports are read with a `FileReader` whose handle the component keeps until it answers
@@ -22,48 +22,21 @@ use yew::prelude::*;
 /// The largest scenario file read (the share-token limit is 64 KiB; files may be pretty).
 pub const MAX_IMPORT_BYTES: u64 = 1024 * 1024;
 
-/// The example scenarios shipped with the playground: (id, label, document).
-pub const EXAMPLES: [(&str, &str, &str); 8] = [
-    (
-        "steady-writes",
-        "steady writes",
-        include_str!("../../tests/scenarios/steady-writes.json"),
-    ),
-    (
-        "crash-recover",
-        "crash and recover",
-        include_str!("../../tests/scenarios/crash-recover.json"),
-    ),
-    (
-        "zombie-writer",
-        "zombie writer",
-        include_str!("../../tests/scenarios/zombie-writer.json"),
-    ),
-    (
-        "outage",
-        "outage",
-        include_str!("../../tests/scenarios/outage.json"),
-    ),
-    (
-        "bit-flip",
-        "bit flip",
-        include_str!("../../tests/scenarios/bit-flip.json"),
-    ),
-    (
-        "rate-change",
-        "rate change",
-        include_str!("../../tests/scenarios/rate-change.json"),
-    ),
-    (
-        "recommender",
-        "recommender",
-        include_str!("../../tests/scenarios/recommender.json"),
-    ),
-    (
-        "compaction",
-        "leveled compaction",
-        include_str!("../../tests/scenarios/compaction.json"),
-    ),
+/// Where the page fetches the example scenarios from, relative to the page: `cargo xtask dist`
+/// copies `tests/scenarios/*.json` there, so the documents are not in the wasm.
+pub const EXAMPLES_DIR: &str = "examples";
+
+/// The example scenarios shipped with the playground: (id, label); the document is
+/// `EXAMPLES_DIR/ID.json` (`tests/scenarios/ID.json` in the repository), fetched when chosen.
+pub const EXAMPLES: [(&str, &str); 8] = [
+    ("steady-writes", "steady writes"),
+    ("crash-recover", "crash and recover"),
+    ("zombie-writer", "zombie writer"),
+    ("outage", "outage"),
+    ("bit-flip", "bit flip"),
+    ("rate-change", "rate change"),
+    ("recommender", "recommender"),
+    ("compaction", "leveled compaction"),
 ];
 
 /// Reads a scenario document (an imported file), with a message fit for the page on failure.
@@ -242,14 +215,24 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             let id = select.value();
-            if let Some((_, label, text)) = EXAMPLES.iter().find(|(key, _, _)| *key == id) {
-                match read_scenario_file(label, text) {
-                    Ok(scenario) => on_command.emit(Command::Load {
-                        scenario: Box::new(scenario),
-                        source: format!("the example “{label}”"),
-                    }),
-                    Err(message) => on_command.emit(Command::Refused(message)),
-                }
+            if let Some(&(id, label)) = EXAMPLES.iter().find(|(key, _)| *key == id) {
+                let on_command = on_command.clone();
+                yew::platform::spawn_local(async move {
+                    let url = format!("{EXAMPLES_DIR}/{id}.json");
+                    let command = match crate::app::chapter::fetch_text(&url).await {
+                        Ok(text) => match read_scenario_file(label, &text) {
+                            Ok(scenario) => Command::Load {
+                                scenario: Box::new(scenario),
+                                source: format!("the example “{label}”"),
+                            },
+                            Err(message) => Command::Refused(message),
+                        },
+                        Err(why) => Command::Refused(format!(
+                            "The example “{label}” could not be loaded: {why}. The run goes on unchanged."
+                        )),
+                    };
+                    on_command.emit(command);
+                });
             }
             select.set_value("");
         })
@@ -295,7 +278,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                     <label class="field"><span class="field-label">{ "examples" }</span>
                         <select id="examples" onchange={on_example} disabled={props.disabled}>
                             <option value="" selected=true>{ "choose…" }</option>
-                            { for EXAMPLES.iter().map(|(id, label, _)| html! { <option value={*id}>{ *label }</option> }) }
+                            { for EXAMPLES.iter().map(|(id, label)| html! { <option value={*id}>{ *label }</option> }) }
                         </select></label>
                 </div>
             </section>
@@ -316,7 +299,43 @@ mod tests {
 
     #[test]
     fn every_example_loads() {
-        for (id, label, text) in EXAMPLES {
+        let files: [(&str, &str); 8] = [
+            (
+                "steady-writes",
+                include_str!("../../tests/scenarios/steady-writes.json"),
+            ),
+            (
+                "crash-recover",
+                include_str!("../../tests/scenarios/crash-recover.json"),
+            ),
+            (
+                "zombie-writer",
+                include_str!("../../tests/scenarios/zombie-writer.json"),
+            ),
+            ("outage", include_str!("../../tests/scenarios/outage.json")),
+            (
+                "bit-flip",
+                include_str!("../../tests/scenarios/bit-flip.json"),
+            ),
+            (
+                "rate-change",
+                include_str!("../../tests/scenarios/rate-change.json"),
+            ),
+            (
+                "recommender",
+                include_str!("../../tests/scenarios/recommender.json"),
+            ),
+            (
+                "compaction",
+                include_str!("../../tests/scenarios/compaction.json"),
+            ),
+        ];
+        assert_eq!(
+            EXAMPLES.map(|(id, _)| id),
+            files.map(|(id, _)| id),
+            "each example listed has its file"
+        );
+        for ((id, label), (_, text)) in EXAMPLES.iter().zip(files) {
             read_scenario_file(label, text).unwrap_or_else(|e| panic!("{id}: {e}"));
         }
     }

@@ -43,6 +43,43 @@ fn wasm_target_installed() -> Result<bool> {
             .unwrap_or(false))
 }
 
+/// Installs the standard library's source (rustup's `rust-src` component) when the active
+/// toolchain lacks it: the playground's release build compiles `std` itself
+/// ([`crate::dist::BUILD_STD`]). rust-toolchain.toml lists the component, but rustup skips it
+/// under `RUSTUP_AUTO_INSTALL=0` unless asked.
+pub fn ensure_rust_src() -> Result<()> {
+    if rust_src_installed()? {
+        return Ok(());
+    }
+    eprintln!("xtask: installing the rust-src component (missing from the pinned toolchain)");
+    let status = Command::new("rustup")
+        .args(["component", "add", "rust-src"])
+        .current_dir(crate::workspace_root())
+        .status()
+        .context(
+            "could not run rustup; install the component with `rustup component add rust-src`",
+        )?;
+    if !status.success() || !rust_src_installed()? {
+        bail!("the rust-src component is missing and could not be installed; run `rustup component add rust-src` in the repository");
+    }
+    Ok(())
+}
+
+fn rust_src_installed() -> Result<bool> {
+    let output = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .current_dir(crate::workspace_root())
+        .output()
+        .context("could not run rustc")?;
+    if !output.status.success() {
+        return Ok(false);
+    }
+    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    Ok(Path::new(&sysroot)
+        .join("lib/rustlib/src/rust/library/std/Cargo.toml")
+        .is_file())
+}
+
 /// A `cargo` command in the workspace root.
 pub fn cargo() -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));

@@ -117,8 +117,8 @@ fn opening_tab(play: &ChapterPlay) -> Tab {
 }
 
 /// Fetches `url` (relative to the page) as text, with the browser's `fetch` (no HTTP client
-/// library in the download).
-async fn fetch_text(url: &str) -> Result<String, String> {
+/// library in the download). The example scenarios come the same way.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     let failed = |e: wasm_bindgen::JsValue| {
