@@ -1,6 +1,7 @@
-//! The compare panel's figures: read from a run's summary by the dotted paths `strata
-//! chapter` uses for claims, and the off-policy estimates (`ope.*`) computed from the run's
-//! impression log as [`strata_lab::chapter::ope_figures`] does.
+//! The compare panel's figures: the standard rows, a row's difference, and the off-policy
+//! estimates (`ope.*`) computed from each run's impression log as
+//! [`strata_lab::chapter::ope_figures`] does (the other paths are read by
+//! [`super::lookup`]).
 
 use serde_json::Value;
 use strata_lab::ope::{ImpressionLog, Twin};
@@ -40,16 +41,12 @@ fn sum(value: &Value) -> Option<f64> {
 }
 
 /// A run's summary as JSON, with the recommender's own summary under `policy` (as
-/// `strata chapter` reads claims).
+/// `strata chapter` reads claims): what [`super::lookup::figure`] is checked against.
+#[cfg(test)]
 pub fn summary_value(lab: &Lab) -> Value {
-    // Through text, with the serialiser the page already has for downloads.
-    let text = serde_json::to_string(&lab.summary()).unwrap_or_default();
-    let mut value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let mut value = serde_json::to_value(lab.summary()).unwrap_or(Value::Null);
     if let (Some(policy), Value::Object(map)) = (lab.recommender_summary(), &mut value) {
-        let policy = serde_json::to_string(&policy)
-            .ok()
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .unwrap_or(Value::Null);
+        let policy = serde_json::to_value(policy).unwrap_or(Value::Null);
         map.insert("policy".to_string(), policy);
     }
     value

@@ -25,16 +25,20 @@
 //!   [`differences`]), and a link made from a chapter carries the chapter's claim paths.
 
 //!
-//! [`figures`] reads the figures by path (the off-policy ones from each run's impression
-//! log), [`differences`] names what a whole variant changes.
+//! [`lookup`] reads a figure of a summary by its path, [`figures`] holds the rows and the
+//! off-policy figures from each run's impression log, [`differences`] names what a whole
+//! variant changes.
 
 mod differences;
 mod figures;
+mod lookup;
 #[cfg(test)]
 mod tests;
 
 pub use differences::{difference_labels, differences, Difference, MAX_LABELLED_SETTINGS};
-pub use figures::{figure, summary_value, Row, RECOMMENDER_FIGURES, STORAGE_FIGURES};
+#[cfg(test)]
+pub use figures::summary_value;
+pub use figures::{figure, Row, RECOMMENDER_FIGURES, STORAGE_FIGURES};
 
 use figures::OpeFigures;
 use serde_json::Value;
@@ -302,7 +306,11 @@ impl Compare {
     /// variant.
     pub fn rows(&mut self, base: &Lab, base_log: &ImpressionLog) -> Vec<Row> {
         let paths = self.paths();
-        let (b, v) = (summary_value(base), summary_value(&self.run.lab));
+        let (b, v) = (base.summary(), self.run.lab.summary());
+        let (b_policy, v_policy) = (
+            base.recommender_summary(),
+            self.run.lab.recommender_summary(),
+        );
         let reads_ope = paths.iter().any(|(_, path)| path.starts_with("ope."));
         let (b_ope, v_ope) = if reads_ope {
             let variant_log = self.run.log.borrow();
@@ -316,14 +324,17 @@ impl Compare {
         paths
             .into_iter()
             .map(|(label, path)| {
-                let (b, v) = if path.starts_with("ope.") {
-                    (&b_ope, &v_ope)
+                let (base, variant) = if path.starts_with("ope.") {
+                    (figure(&b_ope, &path), figure(&v_ope, &path))
                 } else {
-                    (&b, &v)
+                    (
+                        lookup::figure(&b, b_policy.as_ref(), &path),
+                        lookup::figure(&v, v_policy.as_ref(), &path),
+                    )
                 };
                 Row {
-                    base: figure(b, &path),
-                    variant: figure(v, &path),
+                    base,
+                    variant,
                     label,
                     path,
                 }

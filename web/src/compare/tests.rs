@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 use super::*;
+use serde_json::Value;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -323,4 +324,94 @@ fn the_sparkline_keeps_a_bounded_history_and_forgets_the_future_after_a_scrub_ba
         .follow(&base, SimTime::from_millis(100), u64::MAX)
         .unwrap();
     assert!(compare.points().iter().all(|(ms, _, _)| *ms <= 100.0));
+}
+
+/// Every number of `value` with its dotted path (list items by index).
+fn numbers(value: &Value, path: &str, out: &mut Vec<(String, f64)>) {
+    let child = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::Number(n) => out.push((path.to_string(), n.as_f64().unwrap())),
+        Value::Object(map) => map.iter().for_each(|(k, v)| numbers(v, &child(k), out)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| numbers(v, &child(&i.to_string()), out)),
+        _ => {}
+    }
+}
+
+const CHAPTERS: [&str; 13] = [
+    include_str!("../../chapters/bad-day.json"),
+    include_str!("../../chapters/compaction-debt.json"),
+    include_str!("../../chapters/drift.json"),
+    include_str!("../../chapters/durable.json"),
+    include_str!("../../chapters/evaluation.json"),
+    include_str!("../../chapters/exploration.json"),
+    include_str!("../../chapters/feedback-loops.json"),
+    include_str!("../../chapters/guardrail.json"),
+    include_str!("../../chapters/noisy-neighbour.json"),
+    include_str!("../../chapters/stale-replicas.json"),
+    include_str!("../../chapters/tail-hedging.json"),
+    include_str!("../../chapters/wal-batching.json"),
+    include_str!("../../chapters/zombie.json"),
+];
+
+#[test]
+fn the_figures_by_path_are_the_summarys_json_for_every_claim_and_every_number() {
+    let chapters: Vec<Chapter> = CHAPTERS
+        .iter()
+        .map(|text| Chapter::from_json(text).unwrap())
+        .collect();
+    let mut paths: Vec<String> = chapters
+        .iter()
+        .flat_map(|c| c.claims.iter().map(|claim| claim.figure.clone()))
+        .filter(|path| !path.starts_with("ope."))
+        .collect();
+    paths.extend(
+        STORAGE_FIGURES
+            .iter()
+            .chain(RECOMMENDER_FIGURES)
+            .map(|(_, path)| path.to_string()),
+    );
+    // What no figure reads: series, per-arm rows, times and names.
+    let unread = [
+        "policy.regret_series",
+        "policy.ctr_series",
+        "policy.window_coverage_series",
+        "policy.gini_series",
+        "policy.arms",
+        "reader.current_as_of",
+        "reader.lag",
+        "reader.last_poll_duration",
+    ];
+    for chapter in &chapters {
+        let mut lab = Lab::new(&chapter.scenario).unwrap();
+        lab.advance_to(SimTime::from_millis(4000), u64::MAX)
+            .unwrap();
+        let (summary, policy) = (lab.summary(), lab.recommender_summary());
+        let json = summary_value(&lab);
+        let read = |path: &str| lookup::figure(&summary, policy.as_ref(), path);
+        for path in &paths {
+            assert_eq!(read(path), figure(&json, path), "{}: {path}", chapter.title);
+        }
+        let mut all = Vec::new();
+        numbers(&json, "", &mut all);
+        assert!(all.len() > 60, "{}: {} numbers", chapter.title, all.len());
+        for (path, value) in all {
+            match read(&path) {
+                Some(found) => assert_eq!(found, value, "{}: {path}", chapter.title),
+                None => assert!(
+                    unread.iter().any(|p| path.starts_with(p)) || path.contains(".prefixes."),
+                    "{}: the lookup misses {path}",
+                    chapter.title
+                ),
+            }
+        }
+    }
 }
