@@ -464,10 +464,10 @@ pub fn ope_figures(
     }
 }
 
-/// [`ope_figures`] with a twin already at the recommender's steps, for a reader that keeps
-/// one twin and advances it as the run goes (the page's side by side), rather than
-/// simulating it from the start each time.
-pub fn ope_figures_with(
+/// [`ope_figures`] with the twin already at the recommender's steps. (The page's side by
+/// side reads the same paths from an [`crate::ope::OpeResult`]'s fields, with this
+/// arithmetic; its test checks every number against these.)
+fn ope_figures_with(
     twin: &crate::ope::Twin,
     items: usize,
     log: &[crate::ope::LoggedImpression],

@@ -3,8 +3,9 @@
 //! [`strata_lab::chapter::ope_figures`] does (the other paths are read by
 //! [`super::lookup`]).
 
+#[cfg(test)]
 use serde_json::Value;
-use strata_lab::ope::{ImpressionLog, Twin};
+use strata_lab::ope::{evaluate, ImpressionLog, OpeResult, Twin};
 use strata_lab::scenario::RecommenderSpec;
 use strata_lab::Lab;
 use strata_sim::SimTime;
@@ -26,12 +27,14 @@ pub const RECOMMENDER_FIGURES: &[(&str, &str)] = &[
     ("Gini", "policy.exposure_gini"),
 ];
 
+#[cfg(test)]
 /// Reads the figure at a dotted `path` of `summary` (array items by index). An object is
 /// the sum of the numbers in it (`requests`: every request of every kind).
 pub fn figure(summary: &Value, path: &str) -> Option<f64> {
     sum(strata_lab::chapter::value_at(summary, path).ok()?)
 }
 
+#[cfg(test)]
 fn sum(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),
@@ -74,24 +77,26 @@ impl Row {
     }
 }
 
-/// One run's `ope.*` figures (as `{"ope": …}`), with the uniform-random twin kept and
-/// advanced as the run goes rather than simulated from the start at every render.
+/// One run's off-policy evaluation for the `ope.*` figures, with the uniform-random twin
+/// kept and advanced as the run goes rather than simulated from the start at every render.
 #[derive(Default)]
 pub(super) struct OpeFigures {
     /// The seed and recommender settings the twin serves.
     key: Option<(u64, RecommenderSpec)>,
     twin: Option<Twin>,
-    /// The run's time and recommender steps the figures were computed at.
+    /// The run's time and recommender steps the evaluation was made at.
     at: Option<(SimTime, u64)>,
-    value: Value,
+    /// None when the evaluation cannot run (no impressions yet, the twin failed).
+    result: Option<OpeResult>,
 }
 
 impl OpeFigures {
-    pub(super) fn of(&mut self, lab: &Lab, log: &ImpressionLog) -> &Value {
+    /// The evaluation of `lab`'s run now, from its impression log `log`.
+    pub(super) fn of(&mut self, lab: &Lab, log: &ImpressionLog) -> Option<&OpeResult> {
         let scenario = lab.scenario();
         let Some(spec) = &scenario.recommender else {
             *self = OpeFigures::default();
-            return &self.value;
+            return None;
         };
         let steps = lab.recommender_summary().map_or(0, |s| s.steps);
         let key = (scenario.seed, spec.clone());
@@ -103,26 +108,51 @@ impl OpeFigures {
             };
         }
         let at = (lab.now(), steps);
-        if self.at == Some(at) {
-            return &self.value;
+        if self.at != Some(at) {
+            self.at = Some(at);
+            let twin = match self.twin.take() {
+                Some(twin) => Ok(twin),
+                None => Twin::new(spec, scenario.seed),
+            };
+            self.result = twin
+                .and_then(|mut twin| {
+                    twin.advance_to(steps)?;
+                    let result = evaluate(&log.to_vec(), spec.population.items as usize, &twin);
+                    self.twin = Some(twin);
+                    result
+                })
+                .ok();
         }
-        self.at = Some(at);
-        let twin = match self.twin.take() {
-            Some(twin) => Ok(twin),
-            None => Twin::new(spec, scenario.seed),
-        };
-        let figures = twin.and_then(|mut twin| {
-            twin.advance_to(steps)?;
-            let figures = strata_lab::chapter::ope_figures_with(
-                &twin,
-                spec.population.items as usize,
-                &log.to_vec(),
-            );
-            self.twin = Some(twin);
-            Ok(figures)
-        });
-        let figures = figures.unwrap_or_else(|error| serde_json::json!({ "error": error }));
-        self.value = serde_json::json!({ "ope": figures });
-        &self.value
+        self.result.as_ref()
+    }
+}
+
+/// The figure at `path` (the part after `ope.`) of an evaluation: the paths and arithmetic
+/// of [`strata_lab::chapter::ope_figures`], read from the result's fields.
+pub fn ope_figure(result: &OpeResult, path: &str) -> Option<f64> {
+    let keys: Vec<&str> = path.split('.').collect();
+    let d = &result.diagnostics;
+    match keys.as_slice() {
+        ["rows"] => Some(result.rows as f64),
+        ["behaviour_ctr"] => Some(result.behaviour_ctr),
+        ["truth_ctr"] => result.truth_ctr,
+        ["estimates", name, field] => {
+            let (_, e) = result.estimates.iter().find(|(n, _)| n == name)?;
+            match *field {
+                "value" => Some(e.value),
+                "ci95_low" => Some(e.ci95_low),
+                "ci95_high" => Some(e.ci95_high),
+                "ci95_width" => Some(e.ci95_high - e.ci95_low),
+                "sd" => Some(e.sd),
+                "n" => Some(e.n as f64),
+                "error" => result.truth_ctr.map(|truth| (e.value - truth).abs()),
+                _ => None,
+            }
+        }
+        ["diagnostics", "mean_weight"] => Some(d.mean_weight),
+        ["diagnostics", "max_weight"] => Some(d.max_weight),
+        ["diagnostics", "effective_sample_size"] => Some(d.effective_sample_size),
+        ["diagnostics", "clipped_rows"] => Some(d.clipped_rows as f64),
+        _ => None,
     }
 }

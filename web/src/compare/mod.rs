@@ -37,8 +37,8 @@ mod tests;
 
 pub use differences::{difference_labels, differences, Difference, MAX_LABELLED_SETTINGS};
 #[cfg(test)]
-pub use figures::summary_value;
-pub use figures::{figure, Row, RECOMMENDER_FIGURES, STORAGE_FIGURES};
+pub use figures::{figure, summary_value};
+pub use figures::{ope_figure, Row, RECOMMENDER_FIGURES, STORAGE_FIGURES};
 
 use figures::OpeFigures;
 use serde_json::Value;
@@ -312,25 +312,27 @@ impl Compare {
             self.run.lab.recommender_summary(),
         );
         let reads_ope = paths.iter().any(|(_, path)| path.starts_with("ope."));
+        let variant_log = self.run.log.borrow();
         let (b_ope, v_ope) = if reads_ope {
-            let variant_log = self.run.log.borrow();
             (
-                self.base_ope.of(base, base_log).clone(),
-                self.variant_ope.of(&self.run.lab, &variant_log).clone(),
+                self.base_ope.of(base, base_log),
+                self.variant_ope.of(&self.run.lab, &variant_log),
             )
         } else {
-            (Value::Null, Value::Null)
+            (None, None)
         };
         paths
             .into_iter()
             .map(|(label, path)| {
-                let (base, variant) = if path.starts_with("ope.") {
-                    (figure(&b_ope, &path), figure(&v_ope, &path))
-                } else {
-                    (
+                let (base, variant) = match path.strip_prefix("ope.") {
+                    Some(rest) => (
+                        b_ope.and_then(|r| ope_figure(r, rest)),
+                        v_ope.and_then(|r| ope_figure(r, rest)),
+                    ),
+                    None => (
                         lookup::figure(&b, b_policy.as_ref(), &path),
                         lookup::figure(&v, v_policy.as_ref(), &path),
-                    )
+                    ),
                 };
                 Row {
                     base,

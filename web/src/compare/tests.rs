@@ -182,6 +182,20 @@ fn the_off_policy_figures_are_the_ones_strata_chapter_checks() {
         ope_rows += usize::from(path.starts_with("ope."));
     }
     assert!(ope_rows >= 2, "the chapter's claims read the estimates");
+    // Every number `strata chapter` has under `ope` is the page's too.
+    let spec = chapter.scenario.recommender.as_ref().unwrap();
+    let steps = session.lab().recommender_summary().unwrap().steps;
+    let log = session.observed().impressions.to_vec();
+    let json = strata_lab::chapter::ope_figures(spec, chapter.scenario.seed, steps, &log);
+    let mut twin = strata_lab::ope::Twin::new(spec, chapter.scenario.seed).unwrap();
+    twin.advance_to(steps).unwrap();
+    let result = strata_lab::ope::evaluate(&log, spec.population.items as usize, &twin).unwrap();
+    let mut all = Vec::new();
+    numbers(&json, "", &mut all);
+    assert!(all.len() > 40, "{} numbers", all.len());
+    for (path, value) in all {
+        assert_eq!(ope_figure(&result, &path), Some(value), "{path}");
+    }
 }
 
 #[test]
