@@ -81,7 +81,7 @@ impl TreeSeries {
             }
             self.samples
                 .push_back(TreeSample::of(self.next_at, state.as_ref()));
-            self.next_at = self.next_at + SERIES_BUCKET;
+            self.next_at += SERIES_BUCKET;
         }
         assert!(self.samples.len() <= MAX_SERIES_BUCKETS);
     }
