@@ -122,7 +122,8 @@ pub(super) fn wal_figure(model: &StorageModel, layout: Layout) -> Html {
     let width = layout.width;
     // The row labels ("WAL buffer", "sequence") stay beside their rows, in less room.
     let left = if layout.narrow() { 104.0 } else { 150.0 };
-    let axis = width - left - 40.0;
+    // Room on the right for the watermarks' labels, centred on their marks.
+    let axis = width - left - if layout.narrow() { 64.0 } else { 40.0 };
     let x_of = |seq: u64| left + (seq.saturating_sub(low) as f64 / span as f64).min(1.0) * axis;
     let at_risk = ack.saturating_sub(durable);
     let buffer_fill = db.wal.buffer_bytes as f64 / model.wal_limit_bytes.max(1) as f64;
