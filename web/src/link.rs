@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(variant_claims(&link), claims);
         assert_eq!(with_variant_claims("#s=v1.x", &[]), "#s=v1.x");
         assert_eq!(variant_claims("#s=v1.x&vf=a.b,<script>,,c"), ["a.b", "c"]);
-        let many = vec!["a"; 20].join(",");
+        let many = ["a"; 20].join(",");
         assert_eq!(
             variant_claims(&format!("#vf={many}")).len(),
             MAX_VARIANT_CLAIMS
