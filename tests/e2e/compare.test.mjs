@@ -2,12 +2,15 @@
 // time after play, a beat, a step and a beat back; the compare panel (under the chapter panel,
 // above the fold at 1280×720) shows both runs' labels, a sparkline each, and the figures with
 // their difference; the variant's figures match `strata chapter`'s; a reload of the address
-// restores both; a link's `vs` restores the variant and a bad one gets a message while the
-// base run still starts. No console error throughout.
+// restores both; a link's `vs` restores the variant, labelled by the setting it changes, with
+// the chapter's claim rows when the link carries them (`vf`), and a bad one gets a message while
+// the base run still starts; a chapter whose claims read the off-policy estimates shows them for
+// both runs; a live change replays the variant in slices, the panel saying it is catching up,
+// until both are at the same time again. No console error throughout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { openPlayground, screenshot, BASE_URL, waitIdle } from './harness.mjs';
+import { openPlayground, screenshot, BASE_URL, waitIdle, commit } from './harness.mjs';
 
 const CHAPTER = 'wal-batching';
 
@@ -32,6 +35,7 @@ async function times(page) {
 
 async function inStep(page) {
   await waitIdle(page);
+  await page.waitForFunction(() => !document.querySelector('#compare')?.dataset.catchingUp, null, { timeout: 60000 });
   const [base, variant] = await times(page);
   assert.equal(variant, base, 'the variant is at the base run\'s simulated time');
   return Number(base);
@@ -140,9 +144,38 @@ test('a link carries the variant beside the scenario, and a bad one leaves the b
     const t = await inStep(page);
     assert.ok(t > 2e9);
     assert.ok(page.url().includes(`&vs=${token(variant)}`) || page.url().includes('&vs=v1.'), page.url());
+    // The labels say what the variant changes; the rows are the standard figures.
+    const setting = 'engine.flush_interval_ms';
+    assert.equal(await page.locator('#compare-base .compare-label').textContent(),
+      `${setting} ${chapter.scenario.engine.flush_interval_ms}`);
+    assert.equal(await page.locator('#compare-variant .compare-label').textContent(),
+      `${setting} ${variant.engine.flush_interval_ms}`);
+    assert.equal(await page.locator('#compare tbody tr.claim').count(), 0);
+    assert.ok(await row(page, 'requests'), 'the standard figures are rows');
     session.assertNoErrors();
   } finally {
     await session.close();
+  }
+  // A link made from the chapter carries its claims: they are the first rows, and stay in the
+  // address.
+  const claims = chapter.claims.map((c) => c.figure);
+  const fromChapter = await openPlayground(
+    `#s=${token(chapter.scenario)}&vs=${token(variant)}&vf=${claims.join(',')}`);
+  try {
+    const { page } = fromChapter;
+    await page.locator('#compare').waitFor({ timeout: 30000 });
+    const claimRows = await page.evaluate(() =>
+      [...document.querySelectorAll('#compare tbody tr.claim th')].map((th) => th.title));
+    assert.deepEqual(claimRows, claims);
+    await page.click('#play');
+    await page.waitForFunction(() => Number(document.querySelector('#compare')?.dataset.baseNs) > 1e9, null,
+      { timeout: 30000 });
+    await page.click('#play');
+    await inStep(page);
+    assert.ok(page.url().includes(`&vf=${claims.join(',')}`), page.url());
+    fromChapter.assertNoErrors();
+  } finally {
+    await fromChapter.close();
   }
   const bad = await openPlayground(`#s=${token(chapter.scenario)}&vs=v1.%%%`);
   try {
@@ -155,5 +188,55 @@ test('a link carries the variant beside the scenario, and a bad one leaves the b
     bad.assertNoErrors();
   } finally {
     await bad.close();
+  }
+});
+
+test('a chapter whose claims read the off-policy estimates shows them for both runs', async () => {
+  const chapter = await fetchJson('chapters/evaluation.json');
+  const session = await openPlayground('#chapter=evaluation', { viewport: { width: 1280, height: 720 } });
+  try {
+    const { page } = session;
+    await page.locator('#compare').waitFor({ timeout: 30000 });
+    await page.evaluate(() => document.activeElement?.blur());
+    await page.keyboard.press('ArrowRight');
+    await counterIs(page, `beat 1 of ${chapter.beats.length}`);
+    await inStep(page);
+    const ope = chapter.claims.map((c) => c.figure).filter((f) => f.startsWith('ope.'));
+    assert.ok(ope.length >= 2, 'the chapter reads the estimates');
+    for (const figure of ope) {
+      const [base, variant] = await exact(page, figure);
+      assert.ok(Number.isFinite(base) && Number.isFinite(variant), `${figure}: ${base}, ${variant}`);
+      const cells = await row(page, figure);
+      assert.notEqual(cells[0], '—', figure);
+      assert.notEqual(cells[1], '—', figure);
+    }
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});
+
+test('a live change replays the variant in slices, then both runs are in step again', async () => {
+  const session = await openPlayground(`#chapter=${CHAPTER}`, { viewport: { width: 1280, height: 720 } });
+  try {
+    const { page } = session;
+    await page.locator('#compare').waitFor({ timeout: 30000 });
+    await page.click('#play');
+    await page.waitForFunction(() => Number(document.querySelector('#compare')?.dataset.baseNs) > 8e9, null,
+      { timeout: 60000 });
+    await page.click('#play');
+    await inStep(page);
+    // A live change (the workload's rate): the variant starts again from its patch on the new
+    // scenario and catches up in slices, saying so, while the page stays responsive.
+    const seen = page.waitForFunction(() => document.querySelector('#compare')?.dataset.catchingUp === 'true'
+      && document.querySelector('#compare-catching-up'), null, { timeout: 30000 });
+    await commit(page, '#rate', 2 * Number(await page.locator('#rate').inputValue()));
+    await seen;
+    const t = await inStep(page);
+    assert.ok(t > 8e9);
+    assert.equal(await page.locator('#compare-catching-up').count(), 0);
+    session.assertNoErrors();
+  } finally {
+    await session.close();
   }
 });

@@ -1,5 +1,6 @@
 // Phones (390×844, a touch screen): nothing scrolls sideways (the document is no wider than
-// the screen, on every tab and with a chapter open); a chapter shows its caption and figure
+// the screen, on every tab and with a chapter open); the storage drawings' labels draw at a
+// legible size (at least 11 px) inside the screen; a chapter shows its caption and figure
 // within the width; the controls fold into a drawer that a button opens and closes; a tap on
 // the figure plays or pauses; a horizontal swipe moves between beats.
 import { test } from 'node:test';
@@ -24,6 +25,31 @@ async function overflowing(page) {
     .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
     .slice(0, 5)
     .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${[...e.classList].join('.')} ${Math.round(e.getBoundingClientRect().right)}px`));
+}
+
+/** The size the first `selector` in an SVG draws its type at, in CSS pixels: its font size
+ * in the drawing's units times the drawing's scale on screen. */
+async function renderedFontPx(page, selector) {
+  return page.evaluate((s) => {
+    const text = document.querySelector(s);
+    return Number.parseFloat(getComputedStyle(text).fontSize) * text.ownerSVGElement.getScreenCTM().a;
+  }, selector);
+}
+
+/** Labels of `svgSelector` that stick out of the screen or overlap another label. */
+async function labelTrouble(page, svgSelector) {
+  return page.evaluate((s) => {
+    const boxes = [...document.querySelectorAll(`${s} text.row-label`)].map((t) => [t.textContent, t.getBoundingClientRect()]);
+    const trouble = boxes.filter(([, b]) => b.left < 0 || b.right > window.innerWidth).map(([t]) => `${t} outside`);
+    for (let i = 0; i < boxes.length; i += 1) {
+      for (let j = i + 1; j < boxes.length; j += 1) {
+        const [ta, a] = boxes[i];
+        const [tb, b] = boxes[j];
+        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) trouble.push(`${ta} over ${tb}`);
+      }
+    }
+    return trouble;
+  }, svgSelector);
 }
 
 async function noSidewaysScroll(page, where) {
@@ -56,6 +82,16 @@ test('on a phone nothing scrolls sideways, on any tab', async () => {
     await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 1);
     await page.click('#play');
     await noSidewaysScroll(page, 'storage, played');
+    // The storage drawings' labels are legible: about the size of the page's small print.
+    for (const label of ['#lsm .row-label', '#wal .row-label']) {
+      const px = await renderedFontPx(page, label);
+      assert.ok(px >= 11, `${label} draws at ${px.toFixed(1)} px`);
+    }
+    for (const svg of ['#lsm', '#wal']) {
+      assert.deepEqual(await labelTrouble(page, svg), [], svg);
+      const box = await page.locator(svg).boundingBox();
+      assert.ok(box.x >= 0 && box.x + box.width <= 390, `${svg} spans ${box.x}–${box.x + box.width}px`);
+    }
     await page.screenshot({ path: `${ARTIFACTS}/phone-storage.png`, fullPage: true });
     for (const tab of ['recommender', 'scenario', 'chapters']) {
       await page.click(`#tab-${tab}`);

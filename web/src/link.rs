@@ -115,6 +115,47 @@ pub fn with_variant(fragment: &str, variant: Option<&Scenario>) -> String {
     }
 }
 
+/// The fragment parameter holding the claim figures of the chapter a side-by-side variant
+/// came from: summary paths, comma-separated (`vf=puts_per_1000_writes,cost.total_usd`).
+pub const VARIANT_CLAIMS_PARAM: &str = "vf";
+/// Claim figures a link carries at most (a chapter's most claims).
+pub const MAX_VARIANT_CLAIMS: usize = strata_lab::chapter::MAX_CLAIMS;
+/// The longest claim path a link carries, in bytes.
+pub const MAX_CLAIM_PATH_BYTES: usize = 120;
+
+/// The claim figures the address names for the side-by-side variant (`vf=`): at most
+/// [`MAX_VARIANT_CLAIMS`] dotted paths of letters, digits and `_`; others are skipped.
+pub fn variant_claims(hash: &str) -> Vec<String> {
+    let Some((_, value)) = params(hash)
+        .into_iter()
+        .find(|(key, _)| *key == VARIANT_CLAIMS_PARAM)
+    else {
+        return Vec::new();
+    };
+    value
+        .split(',')
+        .filter(|path| is_claim_path(path))
+        .take(MAX_VARIANT_CLAIMS)
+        .map(str::to_string)
+        .collect()
+}
+
+fn is_claim_path(path: &str) -> bool {
+    !path.is_empty()
+        && path.len() <= MAX_CLAIM_PATH_BYTES
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+}
+
+/// `fragment` with the side-by-side variant's claim figures after it (none: unchanged).
+pub fn with_variant_claims(fragment: &str, claims: &[String]) -> String {
+    if claims.is_empty() {
+        return fragment.to_string();
+    }
+    format!("{fragment}&{VARIANT_CLAIMS_PARAM}={}", claims.join(","))
+}
+
 /// The playground's starting scenario ([`Scenario::playground`]).
 pub fn default_scenario() -> Scenario {
     Scenario::playground()
@@ -148,6 +189,27 @@ mod tests {
             .unwrap_err()
             .contains("side-by-side"));
         assert!(matches!(parse(&bad, ""), LinkRequest::Scenario { .. }));
+    }
+
+    #[test]
+    fn a_link_carries_the_chapters_claim_figures_and_skips_odd_ones() {
+        let claims = vec![
+            "puts_per_1000_writes".to_string(),
+            "ope.estimates.ips.ci95_width".to_string(),
+        ];
+        let link = with_variant_claims("#s=v1.x&vs=v1.y", &claims);
+        assert_eq!(
+            link,
+            "#s=v1.x&vs=v1.y&vf=puts_per_1000_writes,ope.estimates.ips.ci95_width"
+        );
+        assert_eq!(variant_claims(&link), claims);
+        assert_eq!(with_variant_claims("#s=v1.x", &[]), "#s=v1.x");
+        assert_eq!(variant_claims("#s=v1.x&vf=a.b,<script>,,c"), ["a.b", "c"]);
+        let many = ["a"; 20].join(",");
+        assert_eq!(
+            variant_claims(&format!("#vf={many}")).len(),
+            MAX_VARIANT_CLAIMS
+        );
     }
 
     fn variant_of(hash: &str) -> Option<Result<Scenario, String>> {

@@ -447,18 +447,32 @@ fn run(scenario: &Scenario, beats: &[Beat]) -> Result<(Value, Vec<SimTime>), Cha
 /// truth (see [`crate::ope`]), as claim figures: `ope.truth_ctr`, `ope.behaviour_ctr`,
 /// `ope.estimates.ips.value`, `….ci95_width`, `….error` (distance from the truth),
 /// `ope.diagnostics.effective_sample_size`, …; an evaluation that cannot run gives
-/// `ope.error` and no figures.
-fn ope_figures(
+/// `ope.error` and no figures. `steps` is the recommender's (its summary's `steps`).
+pub fn ope_figures(
     spec: &crate::scenario::RecommenderSpec,
     seed: u64,
     steps: u64,
     log: &[crate::ope::LoggedImpression],
 ) -> Value {
-    let evaluated = crate::ope::Twin::new(spec, seed).and_then(|mut twin| {
+    let twin = crate::ope::Twin::new(spec, seed).and_then(|mut twin| {
         twin.advance_to(steps)?;
-        crate::ope::evaluate(log, spec.population.items as usize, &twin)
+        Ok(twin)
     });
-    match evaluated {
+    match twin {
+        Ok(twin) => ope_figures_with(&twin, spec.population.items as usize, log),
+        Err(error) => serde_json::json!({ "error": error }),
+    }
+}
+
+/// [`ope_figures`] with the twin already at the recommender's steps. (The page's side by
+/// side reads the same paths from an [`crate::ope::OpeResult`]'s fields, with this
+/// arithmetic; its test checks every number against these.)
+fn ope_figures_with(
+    twin: &crate::ope::Twin,
+    items: usize,
+    log: &[crate::ope::LoggedImpression],
+) -> Value {
+    match crate::ope::evaluate(log, items, twin) {
         Ok(result) => {
             let mut estimates = serde_json::Map::new();
             for (name, e) in &result.estimates {

@@ -356,7 +356,7 @@ pub fn use_address_bar(
     // While a variant runs beside it, the address carries it too (`&vs=`).
     let with_variant = chapters.0.try_borrow().ok().and_then(|chapters| {
         let compare = chapters.compare.as_ref()?;
-        Some(link::with_variant(&fragment, Some(compare.scenario())))
+        Some(compare_panel::address(&fragment, compare))
     });
     let kept_address = kept_address.clone();
     use_effect_with(

@@ -591,7 +591,10 @@ mod tests {
     fn every_figure_a_beat_may_name_is_an_element_of_a_view() {
         // The views' sources: an element a beat outlines carries its id as a literal there.
         let views = [
-            include_str!("../storage.rs"),
+            include_str!("../storage/mod.rs"),
+            include_str!("../storage/model.rs"),
+            include_str!("../storage/lsm.rs"),
+            include_str!("../storage/activity.rs"),
             include_str!("../recommender.rs"),
             include_str!("../tenants.rs"),
         ]

@@ -4,18 +4,29 @@
 //!
 //! The variant is kept in the chapters' state beside the chapter that brought it (or the
 //! share link's `vs`); [`follow`] keeps it at the run's simulated time, and is called by the
-//! frame loop after every frame and by the root before every render (a step, a reset).
+//! frame loop after every frame and by the root before every render (a step, a reset). A
+//! variant that starts again (a live change, a move back) catches up in slices of
+//! [`CATCH_UP_SLICE_EVENTS`] for at most [`CATCH_UP_BUDGET_MS`] a call; while the page is
+//! paused, the panel's own animation frame keeps it going, and the panel says so.
 
 use super::chapter::SharedChapters;
-use super::{SharedSession, UiState};
+use super::{wall_ms, Action, SharedSession, UiState};
 use crate::compare::{Compare, Row};
 use crate::format;
+use crate::link;
 use crate::session::Session;
+use gloo::render::{request_animation_frame, AnimationFrame};
 use strata_lab::Scenario;
 use yew::prelude::*;
 
-/// Brings the variant (if any) to the run's time. A variant that cannot follow is dropped and
-/// the message says why; the run on show goes on alone.
+/// Events a catching-up variant replays per slice (as a rebuild of the run on show does).
+pub const CATCH_UP_SLICE_EVENTS: u64 = 100;
+/// Wall time one call may spend catching up, in milliseconds: a part of a frame.
+pub const CATCH_UP_BUDGET_MS: f64 = 6.0;
+
+/// Brings the variant (if any) to the run's time: in lockstep the whole way, catching up for
+/// at most [`CATCH_UP_BUDGET_MS`]. A variant that cannot follow is dropped and the message
+/// says why; the run on show goes on alone.
 pub fn follow(session: &Session, chapters: &SharedChapters) -> Result<(), String> {
     let Ok(mut chapters) = chapters.0.try_borrow_mut() else {
         return Ok(());
@@ -23,7 +34,14 @@ pub fn follow(session: &Session, chapters: &SharedChapters) -> Result<(), String
     let Some(compare) = chapters.compare.as_mut() else {
         return Ok(());
     };
-    if let Err(e) = compare.follow(session.scenario(), session.now()) {
+    let start = wall_ms();
+    let followed = loop {
+        match compare.follow(session.scenario(), session.now(), CATCH_UP_SLICE_EVENTS) {
+            Ok(false) if wall_ms() - start < CATCH_UP_BUDGET_MS => {}
+            other => break other,
+        }
+    };
+    if let Err(e) = followed {
         chapters.compare = None;
         return Err(format!(
             "The side-by-side run stopped ({e}); this run goes on alone."
@@ -54,10 +72,23 @@ pub fn from_link(hash: &str, base: &Scenario) -> Result<Option<Compare>, String>
     match crate::link::variant(hash) {
         None => Ok(None),
         Some(Err(text)) => Err(text),
-        Some(Ok(variant)) => Compare::whole(base, variant).map(Some).map_err(|e| {
-            format!("The link's side-by-side variant could not start ({e}); this run plays alone.")
-        }),
+        Some(Ok(variant)) => Compare::whole(base, variant)
+            .map(|compare| Some(compare.with_claims(link::variant_claims(hash))))
+            .map_err(|e| {
+                format!(
+                    "The link's side-by-side variant could not start ({e}); this run plays alone."
+                )
+            }),
     }
+}
+
+/// The address of the run on show (`fragment`) with `compare` beside it: the variant's
+/// scenario (`vs`) and, for a chapter's, its claim figures (`vf`).
+pub fn address(fragment: &str, compare: &Compare) -> String {
+    link::with_variant_claims(
+        &link::with_variant(fragment, Some(compare.scenario())),
+        compare.claims(),
+    )
 }
 
 /// Whether a variant runs beside the run on show.
@@ -180,8 +211,41 @@ pub struct ComparePanelProps {
     pub state: UseReducerHandle<UiState>,
 }
 
+/// While the variant catches up and the frame loop is not running (the page is paused),
+/// one animation frame at a time: a catch-up slice, then a redraw, which schedules the next.
+/// The effect owns the frame and cancels it when torn down.
+#[hook]
+fn use_catch_up(props: &ComparePanelProps) {
+    let state = &props.state;
+    let frame_loop_runs = state.playing
+        || state.to_end
+        || state.rebuilding
+        || state.beat_run.is_some()
+        || state.go_to.is_some();
+    let catching_up = props
+        .chapters
+        .0
+        .try_borrow()
+        .is_ok_and(|c| c.compare.as_ref().is_some_and(Compare::catching_up));
+    let session = props.session.clone();
+    let chapters = props.chapters.clone();
+    let dispatcher = state.dispatcher();
+    use_effect(move || {
+        let frame: Option<AnimationFrame> = (catching_up && !frame_loop_runs).then(|| {
+            request_animation_frame(move |_| {
+                if let Err(text) = follow(&session.0.borrow(), &chapters) {
+                    dispatcher.dispatch(super::error(text));
+                }
+                dispatcher.dispatch(Action::Redraw);
+            })
+        });
+        move || drop(frame)
+    });
+}
+
 #[function_component(ComparePanel)]
 pub fn compare_panel(props: &ComparePanelProps) -> Html {
+    use_catch_up(props);
     let session = props.session.0.borrow();
     let Ok(mut chapters) = props.chapters.0.try_borrow_mut() else {
         return html! {};
@@ -189,8 +253,9 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
     let Some(compare) = chapters.compare.as_mut() else {
         return html! {};
     };
-    let rows = compare.rows(session.lab());
+    let rows = compare.rows(session.lab(), &session.observed().impressions);
     compare.sample(&rows);
+    let catching_up = compare.catching_up();
     let claims = compare.claim_count();
     let lines: Html = rows
         .iter()
@@ -213,12 +278,16 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
         })
         .collect();
     html! {
-        <section id="compare" class="compare-panel" aria-label="Side by side" data-base-ns={session.now().as_nanos().to_string()} data-variant-ns={compare.lab().now().as_nanos().to_string()}>
+        <section id="compare" class="compare-panel" aria-label="Side by side" data-base-ns={session.now().as_nanos().to_string()} data-variant-ns={compare.lab().now().as_nanos().to_string()} data-catching-up={catching_up.then_some("true")}>
             <div class="compare-columns">
                 { column(compare, &compare.base_label, true, &rows, "compare-base") }
                 { column(compare, &compare.label, false, &rows, "compare-variant") }
             </div>
-            <p class="muted compare-time">{ format!("Both at {}; the variant's trace hash ", format::sim_time(compare.lab().now())) }<code id="compare-hash">{ compare.lab().trace_hash_hex() }</code></p>
+            if catching_up {
+                <p class="compare-time catching-up" id="compare-catching-up" role="status">{ format!("The variant is catching up: at {} of {}, replayed from the start after the change.", format::sim_time(compare.lab().now()), format::sim_time(session.now())) }</p>
+            } else {
+                <p class="muted compare-time">{ format!("Both at {}; the variant's trace hash ", format::sim_time(compare.lab().now())) }<code id="compare-hash">{ compare.lab().trace_hash_hex() }</code></p>
+            }
             <table class="compare-table">
                 <thead><tr><th></th><th>{ compare.base_label.clone() }</th><th>{ compare.label.clone() }</th><th>{ "difference" }</th><th>{ "%" }</th></tr></thead>
                 <tbody>{ lines }</tbody>

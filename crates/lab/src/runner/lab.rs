@@ -5,6 +5,7 @@
 use super::summary::{summary_of, Summary};
 use super::tenants::{all_finished, run_end, start_tenants, summaries, Tenant, TenantSummary};
 use super::tombstones::SstTombstones;
+use super::tree_series::TreeSeries;
 use super::world::World;
 use super::{ClientError, Control, LabError, Progress, WriterStatus};
 use crate::explain::{self, Explainer, Explanation};
@@ -72,6 +73,8 @@ pub struct Lab {
     /// The range tombstones of the SSTs in the writer's tree, read once each (see
     /// [`super::tombstones`]); bounded by the tree.
     sst_tombstones: RefCell<SstTombstones>,
+    /// The writer's tree shape at each series bucket's boundary (see [`super::tree_series`]).
+    tree_series: TreeSeries,
 }
 
 impl std::fmt::Debug for Lab {
@@ -168,6 +171,7 @@ impl Lab {
             tenants,
             pending_changes,
             sst_tombstones: RefCell::new(SstTombstones::new()),
+            tree_series: TreeSeries::default(),
         })
     }
 
@@ -195,16 +199,37 @@ impl Lab {
     pub fn advance_to(&mut self, until: SimTime, max_events: u64) -> Result<Progress, LabError> {
         let mut processed = 0u64;
         loop {
-            let stop = match self.pending_changes.front() {
+            // Stop at the next setting change and at the next boundary of the tree's series.
+            let mut stop = match self.pending_changes.front() {
                 Some((at, _)) if *at <= until => *at,
                 _ => until,
             };
+            stop = stop.min(self.tree_series.next_at());
             processed += self.sim.run_until(stop, max_events - processed)?;
-            if !self.apply_due_changes()? || processed >= max_events || stop == until {
+            let settled =
+                self.sim.now() == stop && self.sim.next_event_time().is_none_or(|n| n > stop);
+            if settled {
+                self.sample_tree_through(stop);
+            }
+            self.apply_due_changes()?;
+            if !settled || processed >= max_events || stop == until {
                 break;
             }
         }
         Ok(self.progress(processed))
+    }
+
+    /// Samples the tree at the series' boundaries up to `through`, where no event due at or
+    /// before them is left.
+    fn sample_tree_through(&mut self, through: SimTime) {
+        let world = &self.world;
+        self.tree_series
+            .sample_through(through, || world.current_writer().map(|db| db.state()));
+    }
+
+    /// The writer's tree shape at each boundary of the metrics' series so far.
+    pub fn tree_series(&self) -> &TreeSeries {
+        &self.tree_series
     }
 
     /// Processes one event (one timer firing and everything it wakes), or, when a setting
@@ -220,10 +245,17 @@ impl Lab {
             let at = *at;
             if self.sim.next_event_time().is_none_or(|next| next > at) {
                 // Nothing is due before the change: the clock moves to it (running whatever
-                // is ready), and the change applies.
+                // is ready), and the change applies, after the tree's samples due by then.
+                self.sample_tree_through(at);
                 self.sim.run_until(at, u64::MAX)?;
                 self.apply_due_changes()?;
                 return Ok(Stepped::Change);
+            }
+        }
+        // Boundaries before the next event have seen every event due by them.
+        if let Some(next) = self.sim.next_event_time() {
+            if next > SimTime::ZERO {
+                self.sample_tree_through(SimTime::from_nanos(next.as_nanos() - 1));
             }
         }
         let stepped = self.sim.step()?;

@@ -51,6 +51,7 @@ mod state;
 pub mod summary;
 mod tenants;
 pub mod tombstones;
+pub mod tree_series;
 mod verify;
 mod world;
 mod writer;

@@ -1,0 +1,98 @@
+//! What a variant given whole changes: the leaves of the merge patch from the base scenario
+//! to it, and the two runs' labels made from them.
+
+use serde_json::Value;
+use strata_lab::Scenario;
+
+/// Settings named in a label at most (the rest are counted).
+pub const MAX_LABELLED_SETTINGS: usize = 2;
+
+/// One setting a variant changes: its dotted path in the scenario and its value in each run
+/// ("none" where a run has no value there).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Difference {
+    pub path: String,
+    pub base: String,
+    pub variant: String,
+}
+
+/// The settings `variant` changes from `base`, in the scenario's order: the leaves of the
+/// merge patch that turns one into the other (a list that differs is one setting). The
+/// name and description are not settings and are left out.
+pub fn differences(base: &Scenario, variant: &Scenario) -> Vec<Difference> {
+    let as_value = |scenario: &Scenario| {
+        serde_json::from_str::<Value>(&scenario.to_json()).unwrap_or(Value::Null)
+    };
+    let (mut base, mut variant) = (as_value(base), as_value(variant));
+    for value in [&mut base, &mut variant] {
+        if let Value::Object(map) = value {
+            map.remove("name");
+            map.remove("description");
+        }
+    }
+    let mut out = Vec::new();
+    collect_differences("", Some(&base), Some(&variant), &mut out);
+    out
+}
+
+fn collect_differences(
+    path: &str,
+    base: Option<&Value>,
+    variant: Option<&Value>,
+    out: &mut Vec<Difference>,
+) {
+    if let (Some(Value::Object(b)), Some(Value::Object(v))) = (base, variant) {
+        let keys = b.keys().chain(v.keys().filter(|k| !b.contains_key(*k)));
+        for key in keys {
+            let path = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            collect_differences(&path, b.get(key), v.get(key), out);
+        }
+        return;
+    }
+    if base != variant {
+        out.push(Difference {
+            path: path.to_string(),
+            base: setting_text(base),
+            variant: setting_text(variant),
+        });
+    }
+}
+
+fn setting_text(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => "none".to_string(),
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Array(items)) => format!("{} entries", items.len()),
+        Some(Value::Object(_)) => "set".to_string(),
+        // Rust's shortest form: 100 rather than serde_json's 100.0.
+        Some(Value::Number(n)) => n.as_f64().map_or_else(|| n.to_string(), |v| v.to_string()),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The two runs' labels from what differs: "engine.flush_interval_ms 100" beside
+/// "engine.flush_interval_ms 10", at most [`MAX_LABELLED_SETTINGS`] settings and a count of
+/// the rest.
+pub fn difference_labels(differences: &[Difference]) -> (String, String) {
+    if differences.is_empty() {
+        return ("this run".to_string(), "the same scenario".to_string());
+    }
+    let label = |value: &dyn Fn(&Difference) -> &str| {
+        let mut text = differences
+            .iter()
+            .take(MAX_LABELLED_SETTINGS)
+            .map(|d| format!("{} {}", d.path, value(d)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = differences.len().saturating_sub(MAX_LABELLED_SETTINGS);
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        text
+    };
+    (label(&|d| &d.base), label(&|d| &d.variant))
+}

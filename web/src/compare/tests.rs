@@ -1,0 +1,431 @@
+//! The side-by-side run's specification: lockstep, slices after a change, figures, labels.
+
+#![allow(clippy::unwrap_used)]
+use super::*;
+use serde_json::Value;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+fn chapter() -> Chapter {
+    Chapter::from_json(include_str!("../../chapters/wal-batching.json")).unwrap()
+}
+
+/// A fresh run of `scenario` to `at`: its trace hash.
+fn fresh_hash(scenario: &Scenario, at: SimTime) -> String {
+    let mut lab = Lab::new(scenario).unwrap();
+    lab.advance_to(at, u64::MAX).unwrap();
+    lab.trace_hash_hex()
+}
+
+#[test]
+fn the_variant_is_the_chapters_patched_scenario_with_its_seed() {
+    let chapter = chapter();
+    let compare = Compare::for_chapter(&chapter, &chapter.scenario)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        Some(compare.scenario().clone()),
+        chapter.variant_scenario().unwrap()
+    );
+    let mut no_variant = chapter.clone();
+    no_variant.variant = None;
+    assert!(Compare::for_chapter(&no_variant, &chapter.scenario)
+        .unwrap()
+        .is_none());
+}
+
+#[test]
+fn a_patch_that_changes_the_seed_or_breaks_the_scenario_is_refused() {
+    let base = chapter().scenario;
+    assert!(patched(&base, &serde_json::json!({"seed": 7})).is_err());
+    assert!(patched(&base, &serde_json::json!({"duration_ms": "soon"})).is_err());
+    assert!(Compare::whole(&base, {
+        let mut s = base.clone();
+        s.seed = 99;
+        s
+    })
+    .is_err());
+}
+
+#[test]
+fn after_any_sequence_of_moves_both_runs_are_at_the_same_time_and_the_variant_is_a_fresh_run() {
+    let chapter = chapter();
+    let base = chapter.scenario.clone();
+    let mut compare = Compare::for_chapter(&chapter, &base).unwrap().unwrap();
+    let mut lab = Lab::new(&base).unwrap();
+    // Forward in uneven slices, a step, backward (a scrub: a fresh base run), forward.
+    let moves: &[i64] = &[37, 1, 250, -200, 0, 413, -500, 5, 1200];
+    let mut at_ms = 0i64;
+    for &by in moves {
+        at_ms = (at_ms + by).max(0);
+        let at = SimTime::from_millis(at_ms as u64);
+        if at < lab.now() {
+            compare.prepare(&base, at, 50).unwrap();
+            lab = Lab::new(&base).unwrap();
+        }
+        lab.advance_to(at, u64::MAX).unwrap();
+        compare.follow(&base, lab.now(), u64::MAX).unwrap();
+        assert_eq!(compare.lab().now(), lab.now());
+    }
+    lab.step().unwrap();
+    compare.follow(&base, lab.now(), u64::MAX).unwrap();
+    assert_eq!(compare.lab().now(), lab.now());
+    let variant = chapter.variant_scenario().unwrap().unwrap();
+    assert_eq!(
+        compare.lab().trace_hash_hex(),
+        fresh_hash(&variant, lab.now())
+    );
+}
+
+#[test]
+fn a_variant_replayed_during_a_rebuild_is_taken_when_the_run_gets_there() {
+    let chapter = chapter();
+    let base = chapter.scenario.clone();
+    let mut compare = Compare::for_chapter(&chapter, &base).unwrap().unwrap();
+    compare
+        .follow(&base, SimTime::from_millis(900), u64::MAX)
+        .unwrap();
+    let target = SimTime::from_millis(400);
+    // Forward needs no replay; backward replays in slices until it is there.
+    assert!(!compare
+        .prepare(&base, SimTime::from_millis(950), 10)
+        .unwrap());
+    let mut slices = 0;
+    while compare.prepare(&base, target, 10).unwrap() {
+        slices += 1;
+        assert!(slices < 1_000_000);
+    }
+    assert!(slices > 1, "the replay took more than one slice");
+    assert_eq!(compare.lab().now(), SimTime::from_millis(900));
+    compare.follow(&base, target, u64::MAX).unwrap();
+    assert_eq!(compare.lab().now(), target);
+    let variant = chapter.variant_scenario().unwrap().unwrap();
+    assert_eq!(compare.lab().trace_hash_hex(), fresh_hash(&variant, target));
+}
+
+#[test]
+fn a_changed_base_scenario_rebuilds_the_variant_from_the_patch() {
+    let chapter = chapter();
+    let mut compare = Compare::for_chapter(&chapter, &chapter.scenario)
+        .unwrap()
+        .unwrap();
+    compare
+        .follow(&chapter.scenario, SimTime::from_millis(300), u64::MAX)
+        .unwrap();
+    let mut reseeded = chapter.scenario.clone();
+    reseeded.seed = 5;
+    compare
+        .follow(&reseeded, SimTime::from_millis(200), u64::MAX)
+        .unwrap();
+    assert_eq!(compare.scenario().seed, 5);
+    let expected = patched(&reseeded, &chapter.variant.clone().unwrap().patch).unwrap();
+    assert_eq!(compare.scenario(), &expected);
+    assert_eq!(
+        compare.lab().trace_hash_hex(),
+        fresh_hash(&expected, SimTime::from_millis(200))
+    );
+}
+
+#[test]
+fn at_the_end_the_figures_are_the_ones_strata_chapter_checks() {
+    let chapter = chapter();
+    let verified = chapter.verify().unwrap();
+    let mut base = Lab::new(&chapter.scenario).unwrap();
+    base.run_to_end().unwrap();
+    let mut compare = Compare::for_chapter(&chapter, &chapter.scenario)
+        .unwrap()
+        .unwrap();
+    // `strata chapter` reads each run at its own end; the variant's comes a little after
+    // the base's (its writes drain at other moments), so it is followed to there.
+    let mut variant = Lab::new(compare.scenario()).unwrap();
+    variant.run_to_end().unwrap();
+    assert_ne!(variant.now(), base.now());
+    compare
+        .follow(&chapter.scenario, variant.now(), u64::MAX)
+        .unwrap();
+    let rows = compare.rows(&base, &ImpressionLog::default());
+    for (path, base_value, variant_value) in &verified.figures {
+        let row = rows.iter().find(|r| &r.path == path).unwrap();
+        assert_eq!(row.base, Some(*base_value), "{path}");
+        assert_eq!(row.variant, *variant_value, "{path}");
+    }
+    let requests = rows.iter().find(|r| r.path == "requests").unwrap();
+    assert!(requests.variant.unwrap() > requests.base.unwrap());
+    assert!(requests.percent().unwrap() > 0.0);
+}
+
+#[test]
+fn the_off_policy_figures_are_the_ones_strata_chapter_checks() {
+    let chapter = Chapter::from_json(include_str!("../../chapters/evaluation.json")).unwrap();
+    let verified = chapter.verify().unwrap();
+    // The run on show as the page plays it, its impression log folded by the session.
+    let mut session = crate::session::Session::new(chapter.scenario.clone()).unwrap();
+    while !session.lab().finished() {
+        session
+            .advance(strata_sim::SimDuration::from_secs(10), u64::MAX)
+            .unwrap();
+    }
+    let mut compare = Compare::for_chapter(&chapter, &chapter.scenario)
+        .unwrap()
+        .unwrap();
+    let mut variant = Lab::new(compare.scenario()).unwrap();
+    variant.run_to_end().unwrap();
+    compare
+        .follow(&chapter.scenario, variant.now(), u64::MAX)
+        .unwrap();
+    let rows = compare.rows(session.lab(), &session.observed().impressions);
+    let mut ope_rows = 0;
+    for (path, base_value, variant_value) in &verified.figures {
+        let row = rows.iter().find(|r| &r.path == path).unwrap();
+        assert_eq!(row.base, Some(*base_value), "{path}");
+        assert_eq!(row.variant, *variant_value, "{path}");
+        ope_rows += usize::from(path.starts_with("ope."));
+    }
+    assert!(ope_rows >= 2, "the chapter's claims read the estimates");
+    // Every number `strata chapter` has under `ope` is the page's too.
+    let spec = chapter.scenario.recommender.as_ref().unwrap();
+    let steps = session.lab().recommender_summary().unwrap().steps;
+    let log = session.observed().impressions.to_vec();
+    let json = strata_lab::chapter::ope_figures(spec, chapter.scenario.seed, steps, &log);
+    let mut twin = strata_lab::ope::Twin::new(spec, chapter.scenario.seed).unwrap();
+    twin.advance_to(steps).unwrap();
+    let result = strata_lab::ope::evaluate(&log, spec.population.items as usize, &twin).unwrap();
+    let mut all = Vec::new();
+    numbers(&json, "", &mut all);
+    assert!(all.len() > 40, "{} numbers", all.len());
+    for (path, value) in all {
+        assert_eq!(ope_figure(&result, &path), Some(value), "{path}");
+    }
+}
+
+#[test]
+fn a_live_change_rebuilds_the_variant_in_slices_and_both_runs_end_as_two_fresh_runs() {
+    let chapter = chapter();
+    let base = chapter.scenario.clone();
+    let mut compare = Compare::for_chapter(&chapter, &base).unwrap().unwrap();
+    let mut lab = Lab::new(&base).unwrap();
+    let slice = 50;
+    lab.advance_to(SimTime::from_millis(1500), u64::MAX)
+        .unwrap();
+    assert!(compare.follow(&base, lab.now(), slice).unwrap());
+    assert!(
+        !compare.catching_up(),
+        "in lockstep the variant goes the whole way"
+    );
+    // A live change: the run on show takes it as a timed entry of its scenario.
+    let mut workload = base.workload.clone();
+    workload.rate_ops_per_sec *= 2.0;
+    let change = strata_lab::scenario::SettingChange::Workload {
+        at_ms: 1501,
+        workload,
+    };
+    let mut changed = base.clone();
+    changed.changes.push(change.clone());
+    lab.schedule_change(change).unwrap();
+    let mut slices = 0;
+    while !compare.follow(&changed, lab.now(), slice).unwrap() {
+        assert!(compare.catching_up());
+        assert!(compare.lab().now() < lab.now());
+        slices += 1;
+        assert!(slices < 1_000_000);
+    }
+    assert!(slices > 1, "the rebuild took more than one slice");
+    assert!(!compare.catching_up());
+    assert_eq!(compare.lab().now(), lab.now());
+    // Then in lockstep to both runs' ends, one slice or not.
+    while !lab.finished() || !compare.lab().finished() {
+        let next = lab.now() + strata_sim::SimDuration::from_millis(700);
+        lab.advance_to(next, u64::MAX).unwrap();
+        assert!(compare.follow(&changed, lab.now(), slice).unwrap());
+        assert_eq!(compare.lab().now(), lab.now());
+    }
+    let mut base_run = Lab::new(&changed).unwrap();
+    base_run.run_to_end().unwrap();
+    assert_eq!(lab.trace_hash_hex(), base_run.trace_hash_hex());
+    let variant_scenario = patched(&changed, &chapter.variant.unwrap().patch).unwrap();
+    let mut variant_run = Lab::new(&variant_scenario).unwrap();
+    variant_run.run_to_end().unwrap();
+    assert_eq!(compare.lab().trace_hash_hex(), variant_run.trace_hash_hex());
+}
+
+#[test]
+fn a_whole_variant_is_labelled_by_the_settings_it_changes_and_keeps_a_chapters_claims() {
+    let chapter = chapter();
+    let base = chapter.scenario.clone();
+    let variant = chapter.variant_scenario().unwrap().unwrap();
+    let compare = Compare::whole(&base, variant.clone()).unwrap();
+    assert_eq!(
+        differences(&base, &variant),
+        vec![Difference {
+            path: "engine.flush_interval_ms".to_string(),
+            base: "100".to_string(),
+            variant: "10".to_string(),
+        }]
+    );
+    assert_eq!(compare.base_label, "engine.flush_interval_ms 100");
+    assert_eq!(compare.label, "engine.flush_interval_ms 10");
+    // The standard figures are its rows; a link made from the chapter adds its claims first.
+    let standard: Vec<String> = STORAGE_FIGURES.iter().map(|(_, p)| p.to_string()).collect();
+    let paths = |c: &Compare| c.paths().into_iter().map(|(_, p)| p).collect::<Vec<_>>();
+    assert_eq!(paths(&compare), standard);
+    let claims: Vec<String> = chapter.claims.iter().map(|c| c.figure.clone()).collect();
+    let compare = compare.with_claims(claims.clone());
+    assert_eq!(compare.claim_count(), claims.len());
+    assert_eq!(paths(&compare)[..claims.len()], claims[..]);
+    // A live change on the run on show is a difference too, named in both labels.
+    let mut changed = base.clone();
+    changed.duration_ms += 1000;
+    changed.name = "renamed".to_string();
+    let found = differences(&changed, &variant);
+    let found: Vec<&str> = found.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(found, ["duration_ms", "engine.flush_interval_ms"]);
+}
+
+#[test]
+fn labels_name_two_settings_and_count_the_rest() {
+    let difference = |path: &str| Difference {
+        path: path.to_string(),
+        base: "1".to_string(),
+        variant: "none".to_string(),
+    };
+    let three = [difference("a"), difference("b.c"), difference("d")];
+    assert_eq!(
+        difference_labels(&three),
+        (
+            "a 1, b.c 1 and 1 more".to_string(),
+            "a none, b.c none and 1 more".to_string()
+        )
+    );
+    assert_eq!(difference_labels(&[]).1, "the same scenario");
+}
+
+#[test]
+fn figures_sum_objects_and_miss_cleanly() {
+    let value = serde_json::json!({"a": {"b": 1, "c": {"d": 2.5}}, "e": [3, 4], "s": "x"});
+    assert_eq!(figure(&value, "a"), Some(3.5));
+    assert_eq!(figure(&value, "e.1"), Some(4.0));
+    assert_eq!(figure(&value, "s"), None);
+    assert_eq!(figure(&value, "a.zz"), None);
+    let row = Row {
+        label: String::new(),
+        path: String::new(),
+        base: Some(0.0),
+        variant: Some(2.0),
+    };
+    assert_eq!(row.difference(), Some(2.0));
+    assert_eq!(row.percent(), None);
+}
+
+#[test]
+fn the_sparkline_keeps_a_bounded_history_and_forgets_the_future_after_a_scrub_back() {
+    let chapter = chapter();
+    let base = chapter.scenario.clone();
+    let mut compare = Compare::for_chapter(&chapter, &base).unwrap().unwrap();
+    let row = |v: f64| Row {
+        label: String::new(),
+        path: String::new(),
+        base: Some(v),
+        variant: Some(v),
+    };
+    for ms in 1..=(MAX_POINTS as u64 + 10) {
+        compare
+            .follow(&base, SimTime::from_millis(ms), u64::MAX)
+            .unwrap();
+        compare.sample(&[row(ms as f64)]);
+    }
+    assert!(compare.points().len() <= MAX_POINTS);
+    compare
+        .follow(&base, SimTime::from_millis(100), u64::MAX)
+        .unwrap();
+    assert!(compare.points().iter().all(|(ms, _, _)| *ms <= 100.0));
+}
+
+/// Every number of `value` with its dotted path (list items by index).
+fn numbers(value: &Value, path: &str, out: &mut Vec<(String, f64)>) {
+    let child = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::Number(n) => out.push((path.to_string(), n.as_f64().unwrap())),
+        Value::Object(map) => map.iter().for_each(|(k, v)| numbers(v, &child(k), out)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| numbers(v, &child(&i.to_string()), out)),
+        _ => {}
+    }
+}
+
+const CHAPTERS: [&str; 13] = [
+    include_str!("../../chapters/bad-day.json"),
+    include_str!("../../chapters/compaction-debt.json"),
+    include_str!("../../chapters/drift.json"),
+    include_str!("../../chapters/durable.json"),
+    include_str!("../../chapters/evaluation.json"),
+    include_str!("../../chapters/exploration.json"),
+    include_str!("../../chapters/feedback-loops.json"),
+    include_str!("../../chapters/guardrail.json"),
+    include_str!("../../chapters/noisy-neighbour.json"),
+    include_str!("../../chapters/stale-replicas.json"),
+    include_str!("../../chapters/tail-hedging.json"),
+    include_str!("../../chapters/wal-batching.json"),
+    include_str!("../../chapters/zombie.json"),
+];
+
+#[test]
+fn the_figures_by_path_are_the_summarys_json_for_every_claim_and_every_number() {
+    let chapters: Vec<Chapter> = CHAPTERS
+        .iter()
+        .map(|text| Chapter::from_json(text).unwrap())
+        .collect();
+    let mut paths: Vec<String> = chapters
+        .iter()
+        .flat_map(|c| c.claims.iter().map(|claim| claim.figure.clone()))
+        .filter(|path| !path.starts_with("ope."))
+        .collect();
+    paths.extend(
+        STORAGE_FIGURES
+            .iter()
+            .chain(RECOMMENDER_FIGURES)
+            .map(|(_, path)| path.to_string()),
+    );
+    // What no figure reads: series, per-arm rows, times and names.
+    let unread = [
+        "policy.regret_series",
+        "policy.ctr_series",
+        "policy.window_coverage_series",
+        "policy.gini_series",
+        "policy.arms",
+        "reader.current_as_of",
+        "reader.lag",
+        "reader.last_poll_duration",
+    ];
+    for chapter in &chapters {
+        let mut lab = Lab::new(&chapter.scenario).unwrap();
+        lab.advance_to(SimTime::from_millis(4000), u64::MAX)
+            .unwrap();
+        let (summary, policy) = (lab.summary(), lab.recommender_summary());
+        let json = summary_value(&lab);
+        let read = |path: &str| lookup::figure(&summary, policy.as_ref(), path);
+        for path in &paths {
+            assert_eq!(read(path), figure(&json, path), "{}: {path}", chapter.title);
+        }
+        let mut all = Vec::new();
+        numbers(&json, "", &mut all);
+        assert!(all.len() > 60, "{}: {} numbers", chapter.title, all.len());
+        for (path, value) in all {
+            match read(&path) {
+                Some(found) => assert_eq!(found, value, "{}: {path}", chapter.title),
+                None => assert!(
+                    unread.iter().any(|p| path.starts_with(p)) || path.contains(".prefixes."),
+                    "{}: the lookup misses {path}",
+                    chapter.title
+                ),
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! What moves around the tree: the strip of recent flushes and compactions, the compaction
+//! line with the last job's story, the WAL buffer with the acknowledged and durable
+//! watermarks, and the writer's (and a zombie's) status.
+
+use super::lsm::{fill_bar, Layout};
+use super::model::StorageModel;
+use crate::format;
+use crate::session::{Activity, ActivityKind};
+use strata_engine::DbStatus;
+use strata_lab::runner::WriterStatus;
+use yew::prelude::*;
+
+/// Flushes and compactions drawn at most in the activity strip (the most recent).
+pub const MAX_ACTIVITY_PILLS: usize = 4;
+
+/// The most recent flushes and compactions: a pill appears (pulsing) when one starts and
+/// flashes once when it ends. Pills are keyed by activity, so the element lives from the start
+/// to the end and its change of class replays the end animation.
+pub(super) fn activity_strip(model: &StorageModel) -> Html {
+    let recent: Vec<&Activity> = model
+        .activities
+        .iter()
+        .rev()
+        .take(MAX_ACTIVITY_PILLS)
+        .collect();
+    if recent.is_empty() {
+        return html! { <div class="activity-strip"><span class="muted">{ "No flush or compaction yet." }</span></div> };
+    }
+    html! {
+        <div class="activity-strip" id="activity-strip">
+            { for recent.into_iter().rev().map(|a| {
+                let (kind, what) = match a.kind {
+                    ActivityKind::Flush => ("flush", format!("flush of memtable #{}", a.id)),
+                    ActivityKind::Compaction => ("compaction", format!("compaction job #{}", a.id)),
+                };
+                let (state, text) = match a.finished {
+                    None if a.kind == ActivityKind::Compaction => ("running", compaction_progress(a)),
+                    None => ("running", format!("{what} → started {} …", format::sim_time(a.started))),
+                    Some(end) => ("done", format!("{what} ✓ {} in {}{}", format::bytes(a.bytes), format::millis(end.saturating_since(a.started).as_millis_f64()), expired_story(a))),
+                };
+                let id = (a.finished.is_none() && a.kind == ActivityKind::Flush).then_some("flush-activity");
+                html! {
+                    <span key={format!("{kind}-{}-{}", a.id, a.started.as_nanos())} id={id}
+                          class={classes!("activity-pill", kind, state)}>{ text }</span>
+                }
+            }) }
+        </div>
+    }
+}
+
+/// A running compaction's phase and progress: "compaction job #3: reading inputs, 40 KiB of
+/// 120 KiB from 4 SSTs".
+fn compaction_progress(job: &Activity) -> String {
+    let inputs = format!(
+        "{} of {} from {} SSTs",
+        format::bytes(job.bytes_read),
+        format::bytes(job.input_bytes),
+        job.input_ssts
+    );
+    match job.phase() {
+        "writing outputs" => format!(
+            "compaction job #{}: writing outputs, {} so far (read {inputs})",
+            job.id,
+            format::bytes(job.bytes_written)
+        ),
+        phase => format!("compaction job #{}: {phase}, {inputs}", job.id),
+    }
+}
+
+/// What a compaction dropped because it had expired: ", dropped 12 expired entries (1.2 KiB)",
+/// or nothing when none had.
+pub(super) fn expired_story(job: &Activity) -> String {
+    if job.expired_entries == 0 {
+        return String::new();
+    }
+    format!(
+        ", dropped {} expired entries ({})",
+        format::grouped(job.expired_entries),
+        format::bytes(job.expired_bytes)
+    )
+}
+
+/// The compaction line under the tree: the style, the counts, and the last job's story
+/// (started, read its inputs, wrote its outputs, committed), which outlasts its pill.
+pub(super) fn compaction_line(model: &StorageModel) -> Html {
+    let last = model.last_compaction.map(|job| match job.finished {
+        Some(end) => format!(
+            "last: job #{} read {} SSTs ({}), wrote {} SSTs ({}){}, committed at {}",
+            job.id,
+            job.input_ssts,
+            format::bytes(job.input_bytes),
+            job.output_ssts,
+            format::bytes(job.bytes),
+            expired_story(&job),
+            format::sim_time(end)
+        ),
+        None => compaction_progress(&job),
+    });
+    html! {
+        <p class="compaction-line" id="compactions">
+            { format!("{}: {} started, {} committed", model.compaction.name(),
+                format::grouped(model.compactions_started), format::grouped(model.compactions_committed)) }
+            if let Some(last) = last {
+                <span class="muted" id="last-compaction">{ format!(" · {last}") }</span>
+            }
+        </p>
+    }
+}
+
+/// The WAL buffer and the watermarks on a sequence-number axis.
+pub(super) fn wal_figure(model: &StorageModel, layout: Layout) -> Html {
+    let Some(db) = &model.db else {
+        return html! {};
+    };
+    let ack = db.acknowledged_seq;
+    let durable = db.durable_seq;
+    let flushed = db.last_flushed_seq;
+    let span = (ack.saturating_sub(flushed))
+        .max(ack.saturating_sub(durable) * 2)
+        .max(10);
+    let low = ack.saturating_sub(span);
+    let width = layout.width;
+    // The row labels ("WAL buffer", "sequence") stay beside their rows, in less room.
+    let left = if layout.narrow() { 104.0 } else { 150.0 };
+    // Room on the right for the watermarks' labels, centred on their marks.
+    let axis = width - left - if layout.narrow() { 64.0 } else { 40.0 };
+    let x_of = |seq: u64| left + (seq.saturating_sub(low) as f64 / span as f64).min(1.0) * axis;
+    let at_risk = ack.saturating_sub(durable);
+    let buffer_fill = db.wal.buffer_bytes as f64 / model.wal_limit_bytes.max(1) as f64;
+    let notes = [
+        format!("{at_risk} writes acknowledged but not durable"),
+        format!("{} live WAL objects", db.wal.live_objects),
+        format!("replay would start at WAL #{}", db.wal.replay_from),
+    ];
+    // One line wide; a line each on a phone.
+    let notes: Vec<String> = if layout.narrow() {
+        notes.to_vec()
+    } else {
+        vec![notes.join(" · ")]
+    };
+    let height = 104.0 + 20.0 * notes.len() as f64;
+    html! {
+        <svg class="wal" id="wal" viewBox={format!("0 0 {width} {height}")} width="100%" role="img"
+             aria-label="the WAL buffer and the acknowledged and durable watermarks">
+            <text x="4" y="19" class="row-label">{ "WAL buffer" }</text>
+            { fill_bar(left, 4.0, layout.fill, buffer_fill, "fill-wal",
+                format!("{} in {} records{}", format::bytes(db.wal.buffer_bytes), format::grouped(db.wal.buffer_records),
+                    db.wal.pending_wal_id.map(|id| format!(" · uploading WAL #{id}")).unwrap_or_default())) }
+            <text x="4" y="62" class="row-label">{ "sequence" }</text>
+            <line x1={left.to_string()} x2={(left + axis).to_string()} y1="58" y2="58" class="seq-axis" />
+            <rect x={format::px(x_of(durable))} y="50" width={format::px((x_of(ack) - x_of(durable)).max(0.0))} height="16" class="at-risk">
+                <title>{ format!("{at_risk} acknowledged writes not yet durable: a crash now loses them") }</title>
+            </rect>
+            <g class="watermark flushed">
+                <line x1={format::px(x_of(flushed))} x2={format::px(x_of(flushed))} y1="44" y2="72" />
+                <text x={format::px(x_of(flushed))} y="88" text-anchor="middle">{ format!("in SSTs {flushed}") }</text>
+            </g>
+            <g class="watermark durable">
+                <line x1={format::px(x_of(durable))} x2={format::px(x_of(durable))} y1="40" y2="76" />
+                <text x={format::px(x_of(durable))} y="104" text-anchor="middle" id="durable-seq">{ format!("durable {durable}") }</text>
+            </g>
+            <g class="watermark acknowledged">
+                <line x1={format::px(x_of(ack))} x2={format::px(x_of(ack))} y1="40" y2="76" />
+                <text x={format::px(x_of(ack))} y="38" text-anchor="end" id="acknowledged-seq">{ format!("acknowledged {ack}") }</text>
+            </g>
+            { for notes.iter().enumerate().map(|(line, text)| html! {
+                <text x={(if layout.narrow() { 4.0 } else { left }).to_string()} y={format::px(120.0 + 20.0 * line as f64)} class="muted">{ text.clone() }</text>
+            }) }
+        </svg>
+    }
+}
+
+/// The writer's badge: its class and text. Before the first open the writer's slot is empty,
+/// as after a crash, but it is opening, not down.
+pub(super) fn writer_badge(model: &StorageModel) -> (&'static str, String) {
+    match (&model.writer, &model.db) {
+        (WriterStatus::Up, Some(db)) => (
+            "up",
+            format!(
+                "writer up · epoch {} · manifest #{}",
+                db.writer_epoch, db.manifest_id
+            ),
+        ),
+        (WriterStatus::Up, None) => ("up", "writer up".to_string()),
+        (WriterStatus::Opening | WriterStatus::Down, _) if model.writers_opened == 0 => (
+            "opening",
+            "writer opening (first open: reading the manifest)".to_string(),
+        ),
+        (WriterStatus::Opening, _) => (
+            "opening",
+            "writer opening (recovery in progress)".to_string(),
+        ),
+        (WriterStatus::Down, _) => ("down", "writer down (crashed)".to_string()),
+    }
+}
+
+pub(super) fn writer_line(model: &StorageModel) -> Html {
+    let (class, text) = writer_badge(model);
+    let zombie = model.zombie.as_ref().map(|z| {
+        let status = match z.status {
+            DbStatus::Fenced => "fenced",
+            DbStatus::Open => "still writing",
+            DbStatus::Closed => "closed",
+            DbStatus::Crashed => "stopped",
+        };
+        html! { <span class={classes!("badge", if z.status == DbStatus::Fenced { "fenced" } else { "zombie" })} id="zombie-status">
+            { format!("zombie writer epoch {}: {status}", z.writer_epoch) }
+        </span> }
+    });
+    html! {
+        <div class="writer-line">
+            <span class={classes!("badge", class)} id="writer-status">{ text }</span>
+            { for zombie }
+            if model.fenced > 0 {
+                <span class="badge fenced" id="fenced-count">{ format!("{} fenced write attempts", model.fenced) }</span>
+            }
+        </div>
+    }
+}

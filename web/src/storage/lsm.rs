@@ -1,0 +1,290 @@
+//! The LSM tree drawn on the key axis: memtable fill, immutable memtables, L0 SSTs and the
+//! sorted runs with their sizes (and, when leveled, each level's target), the range
+//! tombstones under the rows that hold them, and the flush and compaction in progress.
+
+use super::model::{key_position, CompactionModel, StorageModel};
+use super::{MAX_IMMUTABLE_BOXES, MAX_L0_ROWS, MAX_RUN_ROWS, MAX_SSTS_PER_RUN};
+use crate::format;
+use crate::session::ActivityKind;
+use strata_lab::runner::tombstones::TombstoneHolder;
+use strata_lab::runner::WriterStatus;
+use yew::prelude::*;
+
+pub(super) const ROW: f64 = 30.0;
+
+/// Where the drawings put things. Wide: on a 960-unit width, each label beside its row. On
+/// a phone the same type would draw at a third of its size, so the narrow layout draws on
+/// 480 units (the type twice as large on screen) with each label on a line of its own above
+/// its row and the bars across the whole width.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Layout {
+    /// The drawing's width, in the SVG's units.
+    pub width: f64,
+    /// Where the bars (and the key axis) start.
+    pub label: f64,
+    /// The height of a label's own line above its row (0: the label is beside the row).
+    pub label_line: f64,
+    /// The width of a fill bar (memtable, WAL buffer).
+    pub fill: f64,
+    /// The distance between immutable memtables' boxes.
+    pub box_step: f64,
+}
+
+impl Layout {
+    pub const WIDE: Layout = Layout {
+        width: 960.0,
+        label: 150.0,
+        label_line: 0.0,
+        fill: 320.0,
+        box_step: 70.0,
+    };
+    pub const NARROW: Layout = Layout {
+        width: 480.0,
+        label: 8.0,
+        label_line: 20.0,
+        fill: 160.0,
+        box_step: 56.0,
+    };
+
+    pub fn narrow(self) -> bool {
+        self.label_line > 0.0
+    }
+
+    /// A row label's baseline for a row at `y`: on its own line above, or `beside` down.
+    fn label_y(self, y: f64, beside: f64) -> String {
+        format::px(if self.narrow() { y - 5.0 } else { y + beside })
+    }
+}
+
+pub(super) fn fill_bar(
+    x: f64,
+    y: f64,
+    width: f64,
+    fill: f64,
+    class: &'static str,
+    label: String,
+) -> Html {
+    let fill = fill.clamp(0.0, 1.0);
+    html! {
+        <g>
+            <rect x={format::px(x)} y={format::px(y)} width={format::px(width)} height={format::px(ROW - 10.0)} class="slot" />
+            <rect x={format::px(x)} y={format::px(y)} width={format::px(width * fill)} height={format::px(ROW - 10.0)} class={class} />
+            <text x={format::px(x + width + 8.0)} y={format::px(y + 15.0)}>{ label }</text>
+        </g>
+    }
+}
+
+/// The range tombstones `holder` holds, as bars over the keys they cover along the bottom of
+/// the row at `y` (`x_of` places a key on the axis; `axis_end` is where workload keys end).
+fn tombstone_bars(
+    model: &StorageModel,
+    holder: TombstoneHolder,
+    y: f64,
+    x_of: &dyn Fn(&str) -> f64,
+    axis_end: f64,
+) -> Html {
+    let held = model.range_tombstones.iter().filter(|t| t.holder == holder);
+    let name = match holder {
+        TombstoneHolder::Memtable(id) => format!("memtable #{id}"),
+        TombstoneHolder::Sst(id) => format!("SST #{id}"),
+    };
+    html! {
+        { for held.map(|t| {
+            let x0 = x_of(&t.start);
+            // A range that runs to the end of the key space ends past the last workload key.
+            let x1 = x_of(&t.end).min(axis_end).max(x0 + 2.0);
+            html! {
+                <rect x={format::px(x0)} y={format::px(y)} width={format::px(x1 - x0)} height="4" class="range-tombstone">
+                    <title>{ format!("range delete [{}, {}) in {name}", t.start, t.end) }</title>
+                </rect>
+            }
+        }) }
+    }
+}
+
+/// The LSM tree, one row per layer.
+pub(super) fn lsm_figure(model: &StorageModel, layout: Layout) -> Html {
+    let Some(db) = &model.db else {
+        let text = match model.writer {
+            WriterStatus::Opening => "The writer is opening (recovering from the object store)…",
+            _ => "No writer is up: the database is down until a recovery.",
+        };
+        return html! { <p class="empty" id="lsm-empty">{ text }</p> };
+    };
+    let (width, label_x) = (layout.width, layout.label);
+    let axis = width - label_x - 20.0;
+    let x_of = |key: &str| label_x + key_position(key, model.key_count) * axis;
+    let axis_end = label_x + 0.9 * axis;
+    let flushing = model
+        .activities
+        .iter()
+        .filter(|a| a.kind == ActivityKind::Flush && a.finished.is_none())
+        .count();
+    let compacting = model
+        .activities
+        .iter()
+        .filter(|a| a.kind == ActivityKind::Compaction && a.finished.is_none())
+        .count();
+    let mut rows: Vec<Html> = Vec::new();
+    let mut y = 4.0;
+    // Memtable.
+    y += layout.label_line;
+    rows.push(html! {
+        <g key="memtable">
+            <text x="4" y={layout.label_y(y, 15.0)} class="row-label">{ "memtable" }</text>
+            { fill_bar(label_x, y, layout.fill, db.memtable.fill, "fill-memtable",
+                format!("#{} · {} of {} · {} keys", db.memtable.id, format::bytes(db.memtable.size_bytes), format::bytes(db.memtable.limit_bytes), format::grouped(db.memtable.keys))) }
+            { tombstone_bars(model, TombstoneHolder::Memtable(db.memtable.id), y + ROW - 8.0, &x_of, axis_end) }
+        </g>
+    });
+    y += ROW + layout.label_line;
+    // Immutable memtables.
+    let boxes = db.immutable_memtables.iter().take(MAX_IMMUTABLE_BOXES).enumerate().map(|(i, m)| {
+        let x = label_x + i as f64 * layout.box_step;
+        let is_flushing = db.flushing_memtable_id == Some(m.id);
+        html! {
+            <g key={m.id}>
+                <rect x={format::px(x)} y={format::px(y)} width={format::px(layout.box_step - 8.0)} height={format::px(ROW - 10.0)}
+                      class={classes!("immutable", is_flushing.then_some("flushing"))}>
+                    <title>{ format!("immutable memtable #{}: {}, {} keys", m.id, format::bytes(m.size_bytes), m.keys) }</title>
+                </rect>
+                <text x={format::px(x + 4.0)} y={format::px(y + 15.0)} class="in-box">{ format!("#{}", m.id) }</text>
+            </g>
+        }
+    });
+    let immutable_more = db
+        .immutable_memtables
+        .len()
+        .saturating_sub(MAX_IMMUTABLE_BOXES);
+    rows.push(html! {
+        <g key="immutable">
+            <text x="4" y={layout.label_y(y, 15.0)} class="row-label">{ format!("immutable ({})", db.immutable_memtables.len()) }</text>
+            { for boxes }
+            if immutable_more > 0 {
+                <text x={format::px(label_x + MAX_IMMUTABLE_BOXES as f64 * layout.box_step)} y={format::px(y + 15.0)}>{ format!("+{immutable_more} more") }</text>
+            }
+            { for db.immutable_memtables.iter().map(|m| tombstone_bars(model, TombstoneHolder::Memtable(m.id), y + ROW - 8.0, &x_of, axis_end)) }
+            if flushing > 0 {
+                <g class="activity flush-activity">
+                    <text x={format::px(width - 10.0)} y={layout.label_y(y, 15.0)} text-anchor="end">{ "flushing → L0" }</text>
+                </g>
+            }
+        </g>
+    });
+    y += ROW + layout.label_line;
+    // L0.
+    rows.push(html! {
+        <text key="l0-label" x="4" y={layout.label_y(y, 15.0)} class="row-label">
+            { format!("L0 ({} SSTs, {})", db.l0.len(), format::bytes(db.l0.iter().map(|s| s.size_bytes).sum())) }
+        </text>
+    });
+    for sst in db.l0.iter().take(MAX_L0_ROWS) {
+        let x0 = x_of(&sst.first_key);
+        let x1 = x_of(&sst.last_key).max(x0 + 4.0);
+        rows.push(html! {
+            <g key={format!("sst-{}", sst.id)} class="sst fresh">
+                <rect x={format::px(x0)} y={format::px(y + 2.0)} width={format::px(x1 - x0)} height={format::px(ROW - 14.0)} class="sst-l0" tabindex="0">
+                    <title>{ format!("SST #{}: {} … {}, {}, {} entries", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</title>
+                </rect>
+                <text x={format::px(x0 + 6.0)} y={format::px(y + 13.5)} class="sst-size">{ format!("SST #{} · {} · {} entries", sst.id, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</text>
+                { tombstone_bars(model, TombstoneHolder::Sst(sst.id), y + ROW - 12.0, &x_of, axis_end) }
+            </g>
+        });
+        y += ROW - 10.0;
+    }
+    let l0_more = db.l0.len().saturating_sub(MAX_L0_ROWS);
+    if l0_more > 0 {
+        rows.push(html! { <text key="l0-more" x={label_x.to_string()} y={format::px(y + 14.0)}>{ format!("+{l0_more} older L0 SSTs") }</text> });
+        y += ROW - 10.0;
+    }
+    if db.l0.is_empty() {
+        rows.push(html! { <text key="l0-empty" x={label_x.to_string()} y={format::px(y + 15.0)} class="muted">{ "no L0 SSTs yet: the first flush writes one" }</text> });
+        y += ROW - 10.0;
+    }
+    y += 12.0;
+    // Sorted runs.
+    for (index, run) in db.runs.iter().take(MAX_RUN_ROWS).enumerate() {
+        y += layout.label_line;
+        let segments = run.ssts.iter().take(MAX_SSTS_PER_RUN).map(|sst| {
+            let x0 = x_of(&sst.first_key);
+            let x1 = x_of(&sst.last_key).max(x0 + 3.0);
+            html! {
+                <rect key={sst.id} x={format::px(x0)} y={format::px(y + 2.0)} width={format::px(x1 - x0)} height={format::px(ROW - 12.0)} class="sst-run">
+                    <title>{ format!("SST #{}: {} … {}, {}", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes)) }</title>
+                </rect>
+            }
+        });
+        // A leveled layout's runs are its levels, each against its target size; a tiered
+        // layout's are runs, newest first.
+        let target = match &model.compaction {
+            CompactionModel::Leveled {
+                level_targets_bytes,
+            } if run.level > 0 => level_targets_bytes.get(run.level as usize - 1).copied(),
+            _ => None,
+        };
+        let label = if run.level > 0 {
+            format!("L{} ({} SSTs)", run.level, run.ssts.len())
+        } else {
+            format!("run {} ({} SSTs)", run.id, run.ssts.len())
+        };
+        let size = match target {
+            Some(target) => format!(
+                "{} of {} target",
+                format::bytes(run.size_bytes),
+                format::bytes(target)
+            ),
+            None => format::bytes(run.size_bytes),
+        };
+        let kind = if run.level > 0 { "level" } else { "tiered-run" };
+        rows.push(html! {
+            <g key={format!("run-{}", run.id)} class={classes!("run", kind, (compacting > 0 && index == 0).then_some("compacting"))}
+               data-level={run.level.to_string()}>
+                if layout.narrow() {
+                    <text x="4" y={layout.label_y(y, 0.0)} class="row-label run-label">{ format!("{label} · {size}") }</text>
+                } else {
+                    <text x="4" y={format::px(y + 12.0)} class="row-label run-label">{ label }</text>
+                    <text x="4" y={format::px(y + 24.0)} class="row-label run-size">{ size }</text>
+                }
+                { for segments }
+                { for run.ssts.iter().take(MAX_SSTS_PER_RUN).map(|sst| tombstone_bars(model, TombstoneHolder::Sst(sst.id), y + ROW - 10.0, &x_of, axis_end)) }
+            </g>
+        });
+        y += ROW;
+    }
+    if compacting > 0 {
+        let phase = model
+            .last_compaction
+            .filter(|job| job.finished.is_none())
+            .map_or("compacting", |job| job.phase());
+        rows.push(html! {
+            <g key="compacting" class="activity compaction-activity">
+                <text x={format::px(width - 10.0)} y={format::px(y + 15.0)} text-anchor="end">{ format!("{phase} ({compacting} jobs)") }</text>
+            </g>
+        });
+        y += ROW;
+    }
+    // Key axis.
+    rows.push(html! {
+        <g key="axis" class="key-axis">
+            <line x1={label_x.to_string()} x2={(label_x + axis).to_string()} y1={format::px(y + 4.0)} y2={format::px(y + 4.0)} />
+            if !model.range_tombstones.is_empty() {
+                <text x={format::px(label_x + 0.45 * axis)} y={format::px(y + if layout.narrow() { 40.0 } else { 20.0 })} text-anchor="middle" class="range-tombstone-legend" id="range-tombstone-count">
+                    { format!("▬ {} range tombstones", model.range_tombstones.len()) }
+                </text>
+            }
+            <text x={label_x.to_string()} y={format::px(y + 20.0)}>{ "k0" }</text>
+            <text x={format::px(label_x + 0.9 * axis)} y={format::px(y + 20.0)} text-anchor="end">{ format!("k{} (workload keys)", model.key_count.saturating_sub(1)) }</text>
+            <text x={format::px(label_x + axis)} y={format::px(y + 20.0)} text-anchor="end">{ "other" }</text>
+        </g>
+    });
+    y += 26.0;
+    if layout.narrow() && !model.range_tombstones.is_empty() {
+        y += 20.0;
+    }
+    html! {
+        <svg class="lsm" id="lsm" viewBox={format!("0 0 {width} {y:.0}")} width="100%" role="img"
+             aria-label="the LSM tree: memtable, immutable memtables, L0 SSTs and sorted runs on the key axis">
+            { for rows }
+        </svg>
+    }
+}

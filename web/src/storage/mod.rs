@@ -1,0 +1,266 @@
+//! The storage view: the LSM tree's shape (memtable fill, immutable memtables, L0 SSTs and
+//! sorted runs drawn on the key axis with their sizes), flushes and compactions animating as
+//! they start and end, the WAL buffer and the acknowledged/durable watermarks, the headline
+//! figures ($/month, PUTs per 1,000 writes, write amplification), latency histograms, the
+//! request timeline, and the writer's status, errors and notable events. Range tombstones are
+//! bars over the keys they cover, on the row of the memtable or SST that holds them; entries
+//! compaction dropped because their time-to-live passed are counted in the headline figures
+//! and in each compaction's story.
+//!
+//! Everything here is drawn from a [`StorageModel`] built once per frame from the session, so
+//! the view itself holds no simulation state.
+//!
+//! The view is split by concern: [`model`] builds the [`StorageModel`] from the session,
+//! [`lsm`] draws the tree on the key axis, [`activity`] the flushes and compactions, the WAL
+//! and the writer's status; this file lays them out with the figures, the timeline, the
+//! histograms and the lists.
+
+mod activity;
+mod lsm;
+mod model;
+
+pub use model::{key_position, CompactionModel, LatencyModel, StorageModel};
+
+use crate::charts::LatencyHistogram;
+use crate::format;
+use crate::tenants::tenants_panel;
+use crate::timeline::Timeline;
+use activity::{activity_strip, compaction_line, wal_figure, writer_line};
+use lsm::lsm_figure;
+pub use lsm::Layout;
+use strata_sim::SimDuration;
+use yew::prelude::*;
+
+/// L0 SSTs drawn one row each at most; the rest are counted.
+pub const MAX_L0_ROWS: usize = 10;
+/// Sorted runs drawn at most.
+pub const MAX_RUN_ROWS: usize = 6;
+/// SSTs drawn per run at most (the rest are merged into one segment).
+pub const MAX_SSTS_PER_RUN: usize = 64;
+/// Immutable memtables drawn at most.
+pub const MAX_IMMUTABLE_BOXES: usize = 8;
+/// Errors and events listed at most.
+pub const MAX_LISTED: usize = 10;
+/// The timeline's width in simulated time.
+pub const TIMELINE_WINDOW: SimDuration = SimDuration::from_millis(2_000);
+
+fn stat(id: &'static str, value: String, label: &'static str) -> Html {
+    html! {
+        <div class="stat">
+            <span class="value" id={id}>{ value }</span>
+            <span class="label">{ label }</span>
+        </div>
+    }
+}
+
+/// The widest window, in CSS pixels, the drawings take their narrow layout in: phones (the
+/// style sheet's phone rules start at the same width).
+pub const NARROW_MAX_PX: f64 = 600.0;
+
+fn window_is_narrow() -> bool {
+    gloo::utils::window()
+        .inner_width()
+        .ok()
+        .and_then(|width| width.as_f64())
+        .is_some_and(|width| width <= NARROW_MAX_PX)
+}
+
+/// The drawings' layout for the window's width, kept up to date as it is resized (a phone
+/// turned on its side).
+#[hook]
+fn use_layout() -> Layout {
+    let narrow = use_state_eq(window_is_narrow);
+    {
+        let narrow = narrow.clone();
+        use_effect_with((), move |_| {
+            let listener =
+                gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| {
+                    narrow.set(window_is_narrow())
+                });
+            move || drop(listener)
+        });
+    }
+    if *narrow {
+        Layout::NARROW
+    } else {
+        Layout::WIDE
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct StorageViewProps {
+    pub model: StorageModel,
+}
+
+#[function_component(StorageView)]
+pub fn storage_view(props: &StorageViewProps) -> Html {
+    let layout = use_layout();
+    let m = &props.model;
+    html! {
+        <div class="storage-view">
+            <section class="panel" aria-label="headline figures">
+                <div class="stats">
+                    { stat("cost-month", format::usd(m.cost_usd_per_month), "$/month at this rate") }
+                    { stat("cost-total", format::usd(m.cost_usd_so_far), "spent so far") }
+                    { stat("puts-per-1000", format::decimal(m.puts_per_1000_writes), "PUTs per 1,000 writes") }
+                    { stat("write-amp", format!("{}×", format::decimal(m.write_amplification)), "write amplification") }
+                    { stat("store-requests", format::grouped(m.store_requests), "object-store requests") }
+                    { stat("ops", format!("{} / {}", format::grouped(m.ops_ok), format::grouped(m.ops_failed)), "client ops ok / failed") }
+                    { stat("acked", format!("{} ({} durable)", format::grouped(m.writes_acknowledged), format::grouped(m.writes_acknowledged_durable)), "writes acknowledged") }
+                    { stat("lost-durable", format::grouped(m.lost_durable), "durable writes lost") }
+                    if m.shows_lifetimes {
+                        { stat("resurrected", format::grouped(m.resurrected), "deleted or expired values read back") }
+                        { stat("expired-dropped", format!("{} ({})", format::grouped(m.expired_entries_dropped), format::bytes(m.expired_bytes_dropped)), "expired entries dropped by compaction") }
+                    }
+                    { stat("keys-checked", format!("{} in {} checks", format::grouped(m.keys_checked), m.durability_checks), "keys read back") }
+                    { stat("stored", format!("{} in {} objects", format::bytes(m.bytes_stored), format::grouped(m.objects)), "stored") }
+                </div>
+                { writer_line(m) }
+            </section>
+            <section class="panel" aria-label="LSM tree">
+                <h2>{ "The LSM tree" }</h2>
+                { lsm_figure(m, layout) }
+                { compaction_line(m) }
+                { activity_strip(m) }
+                { wal_figure(m, layout) }
+            </section>
+            { tenants_panel(&m.tenants) }
+            <section class="panel" aria-label="request timeline" id="timeline">
+                <h2>{ format!("Object-store requests ({}, last {} s of simulated time)", m.preset, TIMELINE_WINDOW.as_secs_f64()) }</h2>
+                <Timeline requests={m.requests.clone()} window_start={m.window_start} window_end={m.now} explain={m.explain.clone()} />
+            </section>
+            <section class="panel histograms" aria-label="latency histograms">
+                <h2>{ "Latency" }</h2>
+                <div class="chart-grid">
+                    { for m.latencies.iter().map(|l| html! {
+                        <LatencyHistogram title={l.title} id={l.id} buckets={l.buckets.clone()} p50_ms={l.p50_ms}
+                                          p99_ms={l.p99_ms} p999_ms={l.p999_ms} count={l.count} />
+                    }) }
+                </div>
+            </section>
+            <section class="panel lists" aria-label="errors and events">
+                <div>
+                    <h2>{ "Client errors (most recent first)" }</h2>
+                    if m.errors.is_empty() {
+                        <p class="empty">{ "None so far." }</p>
+                    } else {
+                        <ul class="errors" id="client-errors">
+                            { for m.errors.iter().map(|e| html! {
+                                <li class={classes!("error-line", format!("kind-{}", e.kind))}>
+                                    <span class="when">{ format::sim_time(e.at) }</span>
+                                    <span class="kind">{ e.kind.clone() }</span>
+                                    <span>{ format!("{}: {}", e.op, e.message) }</span>
+                                </li>
+                            }) }
+                        </ul>
+                    }
+                </div>
+                <div>
+                    <h2>{ "Events (most recent first)" }</h2>
+                    if m.events.is_empty() {
+                        <p class="empty">{ "Nothing notable yet." }</p>
+                    } else {
+                        <ul class="events" id="event-list">
+                            { for m.events.iter().map(|e| html! {
+                                <li class={classes!("event-line", e.class)}>
+                                    <span class="when">{ format::sim_time(e.at) }</span>
+                                    <span>{ e.text.clone() }</span>
+                                </li>
+                            }) }
+                        </ul>
+                    }
+                </div>
+            </section>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::activity::{expired_story, writer_badge};
+    use super::*;
+    use crate::session::Session;
+    use strata_lab::runner::tombstones::TombstoneHolder;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn before_the_first_open_the_writer_is_opening_not_crashed() {
+        let mut session = Session::new(crate::link::default_scenario()).unwrap();
+        let model = StorageModel::from_session(&session);
+        assert_eq!(model.writers_opened, 0);
+        let (class, text) = writer_badge(&model);
+        assert_eq!(class, "opening", "{text}");
+        assert!(
+            text.contains("opening") && !text.contains("crashed"),
+            "{text}"
+        );
+        while session.lab().writers_opened() == 0 {
+            session.step().unwrap();
+        }
+        assert_eq!(writer_badge(&StorageModel::from_session(&session)).0, "up");
+    }
+
+    #[test]
+    fn keys_land_on_the_axis_in_order() {
+        assert_eq!(key_position("k0000", 1000), 0.0);
+        let middle = key_position("k0500", 1000);
+        assert!((middle - 0.45).abs() < 1e-12, "{middle}");
+        assert!(key_position("k0999", 1000) < 0.9);
+        assert_eq!(key_position("recommender/imp/1", 1000), 0.95);
+        assert_eq!(key_position("0x00ff", 1000), 0.0);
+    }
+
+    #[test]
+    fn range_deletes_and_expiry_reach_the_view_with_the_holders_and_the_compactions_that_dropped_them(
+    ) {
+        let text = include_str!("../../../tests/scenarios/range-deletes-ttl.json");
+        let scenario = strata_lab::Scenario::from_json(text).unwrap();
+        let mut session = Session::new(scenario).unwrap();
+        let mut holders_seen = (false, false);
+        for _ in 0..7 {
+            session
+                .advance(SimDuration::from_secs(1), u64::MAX)
+                .unwrap();
+            let model = StorageModel::from_session(&session);
+            for tombstone in &model.range_tombstones {
+                match tombstone.holder {
+                    TombstoneHolder::Memtable(_) => holders_seen.0 = true,
+                    TombstoneHolder::Sst(_) => holders_seen.1 = true,
+                }
+            }
+        }
+        assert_eq!(holders_seen, (true, true));
+        let model = StorageModel::from_session(&session);
+        assert!(model.shows_lifetimes);
+        assert!(model.expired_entries_dropped > 0 && model.expired_bytes_dropped > 0);
+        assert_eq!(model.resurrected, 0);
+        // Each compaction's story carries what it dropped, and together they are the total.
+        let by_job: u64 = session
+            .observed()
+            .activities
+            .iter()
+            .map(|job| job.expired_entries)
+            .sum();
+        assert_eq!(by_job, model.expired_entries_dropped);
+        let job = session
+            .observed()
+            .activities
+            .iter()
+            .find(|job| job.expired_entries > 0)
+            .copied()
+            .unwrap();
+        assert!(expired_story(&job).contains("expired entries"));
+    }
+
+    #[test]
+    fn a_workload_without_range_deletes_or_ttl_hides_their_figures() {
+        let mut session = Session::new(strata_lab::Scenario::playground()).unwrap();
+        session
+            .advance(SimDuration::from_secs(2), u64::MAX)
+            .unwrap();
+        let model = StorageModel::from_session(&session);
+        assert!(!model.shows_lifetimes);
+        assert!(model.range_tombstones.is_empty());
+    }
+}
