@@ -9,11 +9,12 @@ use super::DbInner;
 use crate::cache::CachedBlock;
 use crate::error::{Error, Result};
 use crate::format::block::Block;
+use crate::format::bloom::key_hash;
 use crate::format::manifest::{Manifest, SstInfo};
 use crate::format::sst::SstMeta;
 use crate::memtable::Memtable;
 use bytes::Bytes;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 use strata_sim::Cause;
@@ -22,6 +23,9 @@ use strata_sim::Cause;
 #[derive(Debug)]
 pub(crate) struct SstHandle {
     pub info: SstInfo,
+    /// The SST's object key, formatted the first time the SST is read: a block fetch then
+    /// formats no path.
+    object_key: OnceCell<String>,
     meta: RefCell<Option<Rc<SstMeta>>>,
     /// Weak references to this SST's blocks in the block cache, by block number: a cache hit
     /// is an index and an upgrade. Bounded by the SST's block count.
@@ -32,6 +36,7 @@ impl SstHandle {
     pub fn new(info: SstInfo) -> Self {
         SstHandle {
             info,
+            object_key: OnceCell::new(),
             meta: RefCell::new(None),
             blocks: RefCell::new(Vec::new()),
         }
@@ -60,6 +65,35 @@ impl SstHandle {
     fn cached_meta(&self) -> Option<Rc<SstMeta>> {
         self.meta.borrow().clone()
     }
+
+    fn object_key(&self, paths: &crate::paths::Paths) -> &str {
+        self.object_key.get_or_init(|| paths.sst(self.info.id))
+    }
+
+    /// What this SST's cached metadata alone says about `key` (whose `key_hash` is `hash`),
+    /// with no I/O: `Settled` when the bloom filter rules the key out (a delete if one of the
+    /// SST's range tombstones covers it), `Read` when the metadata is not fetched yet or the
+    /// key may be in a block. The bloom skip is counted in `skips`.
+    #[inline]
+    fn probe(&self, key: &[u8], hash: u64, skips: &mut u64) -> Probe {
+        let meta = self.meta.borrow();
+        let Some(meta) = meta.as_ref() else {
+            return Probe::Read;
+        };
+        if meta.bloom.may_contain_hash(hash) {
+            return Probe::Read;
+        }
+        *skips += 1;
+        Probe::Settled(meta.range_deleted(key).then_some(None))
+    }
+}
+
+/// The answer of [`SstHandle::probe`].
+enum Probe {
+    /// The SST's answer, as [`DbInner::sst_get`] would give it.
+    Settled(Option<Option<Bytes>>),
+    /// The answer needs the SST's metadata fetched or one of its blocks read.
+    Read,
 }
 
 /// A sorted run of SST handles.
@@ -161,14 +195,14 @@ impl DbInner {
         }
         self.check_readable()?;
         let info = &handle.info;
-        let key = self.paths.sst(info.id);
+        let key = handle.object_key(&self.paths);
         let result = self
             .store
-            .get(Cause::Read, &key, Some(info.meta_offset..info.size_bytes))
+            .get(Cause::Read, key, Some(info.meta_offset..info.size_bytes))
             .await
             .map_err(|error| Error::store("SST metadata read", error))?;
         let meta = SstMeta::decode(&result.bytes, info.meta_offset, info.size_bytes)
-            .map_err(|reason| Error::corrupt(&key, reason))?;
+            .map_err(|reason| Error::corrupt(key, reason))?;
         self.count_fetch(purpose, |counters| counters.sst_meta_fetches += 1);
         let meta = Rc::new(meta);
         // Another read may have fetched it meanwhile; either copy is the same.
@@ -196,16 +230,16 @@ impl DbInner {
             return Ok(block);
         }
         self.check_readable()?;
-        let key = self.paths.sst(handle.info.id);
+        let key = handle.object_key(&self.paths);
         let range = entry.offset..entry.offset + u64::from(entry.len);
         let result = self
             .store
-            .get(Cause::Read, &key, Some(range))
+            .get(Cause::Read, key, Some(range))
             .await
             .map_err(|error| Error::store("SST block read", error))?;
         if result.bytes.len() != entry.len as usize {
             return Err(Error::corrupt(
-                &key,
+                key,
                 format!(
                     "block at {} returned {} bytes, expected {}",
                     entry.offset,
@@ -215,7 +249,7 @@ impl DbInner {
             ));
         }
         let block = Block::decode(result.bytes).map_err(|reason| {
-            Error::corrupt(&key, format!("block at {}: {reason}", entry.offset))
+            Error::corrupt(key, format!("block at {}: {reason}", entry.offset))
         })?;
         let block = Rc::new(CachedBlock::new(block));
         self.count_fetch(purpose, |counters| counters.block_fetches += 1);
@@ -224,8 +258,9 @@ impl DbInner {
         Ok(block)
     }
 
-    /// Looks `key` up in one SST: `Some(None)` is a delete (a tombstone, a value expired at
-    /// `now_ns`, or one of the SST's range tombstones), `None` means not here.
+    /// Looks `key` (whose `key_hash` is `hash`) up in one SST: `Some(None)` is a delete (a
+    /// tombstone, a value expired at `now_ns`, or one of the SST's range tombstones), `None`
+    /// means not here.
     ///
     /// The SST's own entry wins over its range tombstones (they delete only older SSTs'
     /// keys). The range tombstones are consulted even when the bloom filter rules the key
@@ -234,11 +269,12 @@ impl DbInner {
         &self,
         handle: &SstHandle,
         key: &[u8],
+        hash: u64,
         now_ns: u64,
     ) -> Result<Option<Option<Bytes>>> {
         let meta = self.sst_meta(handle, ReadFor::Point).await?;
         let range_deleted = meta.range_deleted(key);
-        if !meta.bloom.may_contain(key) {
+        if !meta.bloom.may_contain_hash(hash) {
             self.state.borrow_mut().counters.bloom_skips += 1;
             return Ok(range_deleted.then_some(None));
         }
@@ -257,27 +293,48 @@ impl DbInner {
 
     /// Looks `key` up in L0 (newest first), then in each sorted run (newest first), for a
     /// reader at `now_ns`.
+    ///
+    /// The key is hashed once for every SST's bloom filter, and an SST whose cached metadata
+    /// rules the key out is passed over without entering the awaiting path (`SstHandle::probe`;
+    /// the skips it counts reach the counters before anything is awaited, so no other task
+    /// sees them late).
     pub async fn get_from_version(
         &self,
         version: &Version,
         key: &[u8],
         now_ns: u64,
     ) -> Result<Option<Bytes>> {
-        for handle in &version.l0 {
-            if handle.info.covers(key) {
-                if let Some(found) = self.sst_get(handle, key, now_ns).await? {
+        let hash = key_hash(key);
+        let mut skips = 0u64;
+        let candidates = version
+            .l0
+            .iter()
+            .filter(|handle| handle.info.covers(key))
+            .chain(version.runs.iter().filter_map(|run| run.sst_for(key)));
+        for handle in candidates {
+            match handle.probe(key, hash, &mut skips) {
+                Probe::Settled(None) => {}
+                Probe::Settled(Some(found)) => {
+                    self.count_bloom_skips(skips);
                     return Ok(found);
+                }
+                Probe::Read => {
+                    self.count_bloom_skips(std::mem::take(&mut skips));
+                    if let Some(found) = self.sst_get(handle, key, hash, now_ns).await? {
+                        return Ok(found);
+                    }
                 }
             }
         }
-        for run in &version.runs {
-            if let Some(handle) = run.sst_for(key) {
-                if let Some(found) = self.sst_get(handle, key, now_ns).await? {
-                    return Ok(found);
-                }
-            }
-        }
+        self.count_bloom_skips(skips);
         Ok(None)
+    }
+
+    #[inline]
+    fn count_bloom_skips(&self, skips: u64) {
+        if skips > 0 {
+            self.state.borrow_mut().counters.bloom_skips += skips;
+        }
     }
 
     /// Whether a range tombstone of one of `ssts` (newest first, all newer than the data
