@@ -11,7 +11,7 @@
 //! Decoding keeps the block as one `Bytes` and hands out zero-copy slices of it.
 
 use super::{append_crc, verify_crc};
-use crate::codec::{key_cmp, key_prefix, put_u32, put_varint, u32_at, Reader};
+use crate::codec::{key_cmp, key_prefix_pair, put_u32, put_varint, u32_at, Reader};
 use crate::options::MAX_KEY_BYTES;
 use bytes::Bytes;
 use std::cmp::Ordering;
@@ -86,23 +86,41 @@ pub struct Block {
     /// The whole block without its checksum.
     bytes: Bytes,
     entries: Vec<EntrySlot>,
+    /// When each entry's value expires (engine-clock nanoseconds, 0 for never), one per
+    /// entry; empty when no entry of the block expires, as in most blocks.
+    expiries: Vec<u64>,
 }
 
-/// Where one entry's key and value lie, plus the key's first eight bytes as a big-endian
-/// integer, which decides most comparisons during a seek.
+/// Where one entry's key and value lie, plus the key's first sixteen bytes as two big-endian
+/// integers, which decide a seek's comparisons without reading the key from the block
+/// (sixteen, not eight: keys often share their first eight bytes, as the lab's `k000000…`
+/// keys do). The value follows the key in the block, so its start is not stored.
 #[derive(Clone, Copy, Debug)]
 struct EntrySlot {
-    key_prefix: u64,
+    key_prefix: (u64, u64),
     key_start: u32,
-    key_len: u32,
-    value_start: u32,
     /// `TOMBSTONE` for a delete.
     value_len: u32,
-    /// When the value expires, in engine-clock nanoseconds; 0 for never.
-    expires_at_ns: u64,
+    /// At most `MAX_KEY_BYTES`.
+    key_len: u16,
+}
+
+impl EntrySlot {
+    #[inline]
+    fn value_start(&self) -> usize {
+        self.key_start as usize + usize::from(self.key_len)
+    }
 }
 
 const TOMBSTONE: u32 = u32::MAX;
+
+/// What the block cache charges for each entry's slot. A slot is exactly this size (checked
+/// below), so the charge is the memory it takes; a block whose entries expire holds eight
+/// bytes more per entry in its expiry table, which the charge leaves out so that the cache's
+/// occupancy, and with it which blocks it evicts, depends only on the entries' count.
+const ENTRY_CHARGE_BYTES: usize = 32;
+const _: () = assert!(std::mem::size_of::<EntrySlot>() == ENTRY_CHARGE_BYTES);
+const _: () = assert!(MAX_KEY_BYTES <= u16::MAX as usize);
 
 /// Whether a value stamped to expire at `expires_at_ns` (0: never) has expired at `now_ns`.
 #[inline]
@@ -203,34 +221,48 @@ impl Block {
             }
             previous = Some(offset);
         }
-        let mut entries = Vec::with_capacity(count);
+        let mut entries: Vec<EntrySlot> = Vec::with_capacity(count);
+        let mut expiries = Vec::new();
+        let mut previous_key: &[u8] = &[];
         for i in 0..count {
             let position = parse_entry(&bytes, offsets_start, count, i)
                 .ok_or_else(|| format!("entry {i} is malformed"))?;
             let key = &bytes[position.key_start..position.key_start + position.key_len];
-            let (value_start, value_len) = match position.value {
-                Some((start, len)) if len < TOMBSTONE as usize => (start as u32, len as u32),
+            let value_len = match position.value {
+                Some((_, len)) if len < TOMBSTONE as usize => len as u32,
                 Some(_) => return Err(format!("entry {i} has an oversized value")),
-                None => (0, TOMBSTONE),
+                None => TOMBSTONE,
             };
+            let key_prefix = key_prefix_pair(key);
             if let Some(previous) = entries.last() {
-                let previous: &EntrySlot = previous;
-                let previous_key = &bytes
-                    [previous.key_start as usize..(previous.key_start + previous.key_len) as usize];
-                if previous_key >= key {
+                let in_order = match previous.key_prefix.cmp(&key_prefix) {
+                    Ordering::Less => true,
+                    Ordering::Greater => false,
+                    Ordering::Equal => key_cmp(previous_key, key) == Ordering::Less,
+                };
+                if !in_order {
                     return Err(format!("entry {i} is out of key order"));
                 }
             }
+            if position.expires_at_ns != 0 && expiries.is_empty() {
+                expiries.resize(i, 0);
+            }
+            if !expiries.is_empty() || position.expires_at_ns != 0 {
+                expiries.push(position.expires_at_ns);
+            }
             entries.push(EntrySlot {
-                key_prefix: key_prefix(key),
+                key_prefix,
                 key_start: position.key_start as u32,
-                key_len: position.key_len as u32,
-                value_start,
                 value_len,
-                expires_at_ns: position.expires_at_ns,
+                key_len: position.key_len as u16,
             });
+            previous_key = key;
         }
-        Ok(Block { bytes, entries })
+        Ok(Block {
+            bytes,
+            entries,
+            expiries,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -241,10 +273,10 @@ impl Block {
         self.entries.is_empty()
     }
 
-    /// Bytes of memory this block holds (what the cache charges for it): its bytes plus
-    /// its entry table.
+    /// What the cache charges for this block: its bytes plus its entry table (the expiry
+    /// table left out, see `ENTRY_CHARGE_BYTES`).
     pub fn size_bytes(&self) -> usize {
-        self.bytes.len() + self.entries.len() * std::mem::size_of::<EntrySlot>()
+        self.bytes.len() + self.entries.len() * ENTRY_CHARGE_BYTES
     }
 
     /// The entry at `index` (which must be below `len()`).
@@ -253,9 +285,9 @@ impl Block {
         let slot = &self.entries[index];
         let key_start = slot.key_start as usize;
         EntryRef {
-            key: &self.bytes[key_start..key_start + slot.key_len as usize],
+            key: &self.bytes[key_start..key_start + usize::from(slot.key_len)],
             value: (slot.value_len != TOMBSTONE).then(|| {
-                let start = slot.value_start as usize;
+                let start = slot.value_start();
                 &self.bytes[start..start + slot.value_len as usize]
             }),
         }
@@ -268,9 +300,9 @@ impl Block {
         let key_start = slot.key_start as usize;
         (
             self.bytes
-                .slice(key_start..key_start + slot.key_len as usize),
+                .slice(key_start..key_start + usize::from(slot.key_len)),
             (slot.value_len != TOMBSTONE).then(|| {
-                let start = slot.value_start as usize;
+                let start = slot.value_start();
                 self.bytes.slice(start..start + slot.value_len as usize)
             }),
         )
@@ -279,7 +311,7 @@ impl Block {
     /// When entry `index`'s value expires, in engine-clock nanoseconds (0: never).
     #[inline]
     pub fn entry_expiry(&self, index: usize) -> u64 {
-        self.entries[index].expires_at_ns
+        self.expiries.get(index).copied().unwrap_or(0)
     }
 
     /// Entry `index` as a reader at `now_ns` sees it: an expired value reads as a
@@ -287,7 +319,7 @@ impl Block {
     #[inline]
     pub fn entry_at(&self, index: usize, now_ns: u64) -> (Bytes, Option<Bytes>) {
         let (key, value) = self.entry_bytes(index);
-        if is_expired(self.entries[index].expires_at_ns, now_ns) {
+        if is_expired(self.entry_expiry(index), now_ns) {
             (key, None)
         } else {
             (key, value)
@@ -297,14 +329,14 @@ impl Block {
     /// The index of the first entry whose key is `>= key` (`len()` if none).
     #[inline]
     pub fn seek(&self, key: &[u8]) -> usize {
-        let prefix = key_prefix(key);
+        let prefix = key_prefix_pair(key);
         self.entries
             .partition_point(|slot| match slot.key_prefix.cmp(&prefix) {
                 Ordering::Less => true,
                 Ordering::Greater => false,
                 Ordering::Equal => {
                     let start = slot.key_start as usize;
-                    key_cmp(&self.bytes[start..start + slot.key_len as usize], key)
+                    key_cmp(&self.bytes[start..start + usize::from(slot.key_len)], key)
                         == Ordering::Less
                 }
             })
