@@ -258,10 +258,73 @@ pub struct OpGenerator {
 pub struct DrawnOp {
     pub kind: OpKind,
     /// The key (the first key of a scan or a range delete; one key per entry of a batch).
-    pub keys: Vec<u64>,
+    pub keys: OneOrMany<u64>,
     /// Value length of each put (one per key for batches; empty for reads and deletes).
-    pub value_bytes: Vec<u64>,
+    pub value_bytes: OneOrMany<u64>,
 }
+
+/// A list that holds a single element inline: every operation but a batch draws one key (and
+/// a put one value length), takes one write id and registers one write, so most operations
+/// allocate nothing for these lists. Reads as a slice.
+#[derive(Clone, Debug)]
+pub enum OneOrMany<T> {
+    One(T),
+    /// Empty, or more than one element (or built from a `Vec`).
+    Many(Vec<T>),
+}
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        OneOrMany::Many(Vec::new())
+    }
+}
+
+impl<T> OneOrMany<T> {
+    pub fn push(&mut self, item: T) {
+        match self {
+            OneOrMany::Many(items) if items.capacity() == 0 => *self = OneOrMany::One(item),
+            OneOrMany::Many(items) => items.push(item),
+            OneOrMany::One(_) => {
+                let OneOrMany::One(first) = std::mem::take(self) else {
+                    unreachable!("matched as one element just above")
+                };
+                *self = OneOrMany::Many(vec![first, item]);
+            }
+        }
+    }
+}
+
+impl<T> From<Vec<T>> for OneOrMany<T> {
+    fn from(items: Vec<T>) -> Self {
+        OneOrMany::Many(items)
+    }
+}
+
+impl<T> std::ops::Deref for OneOrMany<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match self {
+            OneOrMany::One(item) => std::slice::from_ref(item),
+            OneOrMany::Many(items) => items,
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a OneOrMany<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Equal when the elements are, however they are held.
+impl<T: PartialEq> PartialEq for OneOrMany<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+impl<T: Eq> Eq for OneOrMany<T> {}
 
 fn cumulative(mix: &OpMix) -> [f64; 6] {
     let weights = mix.weights();
@@ -335,15 +398,15 @@ impl OpGenerator {
         match kind {
             OpKind::Get | OpKind::Delete | OpKind::Scan | OpKind::DeleteRange => DrawnOp {
                 kind,
-                keys: vec![self.keys.sample(&mut self.rng)],
-                value_bytes: Vec::new(),
+                keys: OneOrMany::One(self.keys.sample(&mut self.rng)),
+                value_bytes: OneOrMany::default(),
             },
             OpKind::Put => {
                 let key = self.keys.sample(&mut self.rng);
                 DrawnOp {
                     kind,
-                    keys: vec![key],
-                    value_bytes: vec![self.value_len()],
+                    keys: OneOrMany::One(key),
+                    value_bytes: OneOrMany::One(self.value_len()),
                 }
             }
             OpKind::Batch => {
@@ -356,8 +419,8 @@ impl OpGenerator {
                 }
                 DrawnOp {
                     kind,
-                    keys,
-                    value_bytes,
+                    keys: keys.into(),
+                    value_bytes: value_bytes.into(),
                 }
             }
         }

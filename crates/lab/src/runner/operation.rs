@@ -14,7 +14,7 @@
 use super::tombstones::RecentRangeDelete;
 use super::world::{kind_name, InFlightGuard, World};
 use crate::durability::Write;
-use crate::workload::{self, DrawnOp, KeySpace, OpKind};
+use crate::workload::{self, DrawnOp, KeySpace, OneOrMany, OpKind};
 use std::rc::Rc;
 use strata_engine::{Db, ReadOptions, WriteBatch, WriteOptions};
 use strata_sim::SimDuration;
@@ -54,8 +54,8 @@ impl World {
             _ => &op.keys,
         };
         // Write ids are taken and writes registered before the first await, in issue order.
-        let mut write_ids = Vec::new();
-        let mut issued = Vec::new();
+        let mut write_ids = OneOrMany::default();
+        let mut issued = OneOrMany::default();
         if op.kind.is_write() {
             let now = self.now();
             let write = match (op.kind.is_delete(), ttl) {
@@ -222,8 +222,8 @@ mod tests {
         assert_eq!(world.workload.in_flight.get(), 1);
         let op = DrawnOp {
             kind: OpKind::Put,
-            keys: vec![3],
-            value_bytes: vec![16],
+            keys: vec![3].into(),
+            value_bytes: vec![16].into(),
         };
         world.spawn(TaskKind::Operation("put"), world.clone().run_op(op, slot));
         tiny::run_until(&sim, 200);
