@@ -29,25 +29,32 @@ pub struct LabOptions {
     /// about a tenth of a native run's time, so `strata run` and the benchmarks leave it
     /// off. The run itself, and its trace hash, are the same either way.
     pub explain: bool,
+    /// Keep the scenario's ring of recent events (`trace.ring_capacity`) for drawing and for
+    /// the trace export. A run read only for its summary keeps none: the summary, the hash and
+    /// the metrics come from every event as it is recorded, not from the ring. The run and its
+    /// trace hash are the same either way.
+    pub retain_trace: bool,
     /// The executor's limits (a test gives it a tiny task limit).
     pub executor_limits: ExecutorLimits,
 }
 
 impl Default for LabOptions {
-    /// Explain on, the executor's default limits: what the page plays.
+    /// Explain on, the trace's ring kept, the executor's default limits: what the page plays.
     fn default() -> Self {
         LabOptions {
             explain: true,
+            retain_trace: true,
             executor_limits: ExecutorLimits::default(),
         }
     }
 }
 
 impl LabOptions {
-    /// What a run to the end for its summary alone needs: no explain fold.
+    /// What a run to the end for its summary alone needs: no explain fold, no retained ring.
     pub fn summary_only() -> Self {
         LabOptions {
             explain: false,
+            retain_trace: false,
             ..LabOptions::default()
         }
     }
@@ -126,7 +133,11 @@ impl Lab {
         let sim = Sim::with_config(
             scenario.seed,
             TraceConfig {
-                ring_capacity: scenario.trace.ring_capacity,
+                ring_capacity: if options.retain_trace {
+                    scenario.trace.ring_capacity
+                } else {
+                    0
+                },
             },
             options.executor_limits,
         );
@@ -634,6 +645,9 @@ mod tests {
         assert!(explained.explains() && !plain.explains());
         let (explanation, summary) = explained.run_to_explanation().unwrap();
         let plain_summary = plain.run_to_end().unwrap();
+        // Nor does keeping the ring of recent events, which a summary-only run leaves out.
+        assert!(explained.trace().retained().len() > 100);
+        assert_eq!(plain.trace().retained().len(), 0);
         assert_eq!(summary.trace_hash, plain_summary.trace_hash);
         assert_eq!(
             serde_json::to_string(&summary).unwrap(),

@@ -45,6 +45,9 @@ pub const HASH_ENCODING_VERSION: u32 = 2;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceConfig {
     /// The most recent events kept for drawing; older ones live on only in the hash and counts.
+    /// Zero keeps none: a run read only for its hash, counts and observers' folds (a summary)
+    /// then frees each event as soon as it is recorded, instead of one that fell out of a
+    /// ring long ago, whose memory has gone cold.
     pub ring_capacity: usize,
 }
 
@@ -89,7 +92,7 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
 
 impl Trace {
     pub fn new(config: TraceConfig) -> Self {
-        let ring_capacity = config.ring_capacity.clamp(1, MAX_RING_CAPACITY);
+        let ring_capacity = config.ring_capacity.min(MAX_RING_CAPACITY);
         Trace {
             ring: VecDeque::with_capacity(ring_capacity.min(4096)),
             ring_capacity,
@@ -131,11 +134,13 @@ impl Trace {
         for observer in &mut self.observers {
             observer(&event);
         }
-        if self.ring.len() == self.ring_capacity {
-            self.ring.pop_front();
-        }
         let seq = event.seq;
-        self.ring.push_back(event);
+        if self.ring_capacity > 0 {
+            if self.ring.len() == self.ring_capacity {
+                self.ring.pop_front();
+            }
+            self.ring.push_back(event);
+        }
         seq
     }
 
@@ -260,6 +265,26 @@ mod tests {
         );
         assert_eq!(trace.since(0).count(), 3);
         assert_eq!(trace.since(100).count(), 0);
+    }
+
+    #[test]
+    fn a_ring_of_zero_keeps_nothing_and_hashes_and_counts_the_same() {
+        let mut kept = Trace::new(TraceConfig { ring_capacity: 3 });
+        let mut unkept = Trace::new(TraceConfig { ring_capacity: 0 });
+        let seen = std::rc::Rc::new(std::cell::Cell::new(0u64));
+        let counter = seen.clone();
+        unkept.subscribe(Box::new(move |_| counter.set(counter.get() + 1)));
+        for i in 0..10 {
+            assert_eq!(
+                kept.record(SimTime::from_millis(i), note("x")),
+                unkept.record(SimTime::from_millis(i), note("x"))
+            );
+        }
+        assert_eq!(unkept.retained().len(), 0);
+        assert_eq!(unkept.since(0).count(), 0);
+        assert_eq!(unkept.hash(), kept.hash());
+        assert_eq!(unkept.counts(), kept.counts());
+        assert_eq!(seen.get(), 10, "observers see every event");
     }
 
     #[test]

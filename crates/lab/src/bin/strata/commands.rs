@@ -277,9 +277,13 @@ fn simulate_and_export(
     (trace_out, metrics_out): (Option<&str>, Option<&str>),
 ) -> Result<strata_lab::Summary, Failure> {
     let failed = |e: strata_lab::LabError| Failure::runtime(format!("{path}: {e}"));
-    // The exports read the trace and the metrics, not the explain fold.
-    let mut lab = strata_lab::Lab::with_options(scenario, strata_lab::LabOptions::summary_only())
-        .map_err(failed)?;
+    // The exports read the trace's ring (the trace export only) and the metrics, not the
+    // explain fold.
+    let options = strata_lab::LabOptions {
+        retain_trace: trace_out.is_some(),
+        ..strata_lab::LabOptions::summary_only()
+    };
+    let mut lab = strata_lab::Lab::with_options(scenario, options).map_err(failed)?;
     let summary = lab.run_to_end().map_err(failed)?;
     if let Some(out) = trace_out {
         write_text(out, &strata_lab::export::lab_chrome_trace_json(&lab))?;
