@@ -230,3 +230,48 @@ fn seeded_order_changes_the_interleaving_across_seeds_and_replays_one_seed_exact
         "some seed departs from FIFO"
     );
 }
+
+#[test]
+fn a_finished_tasks_waker_wakes_nothing_once_its_slot_is_reused_and_a_spare_one_works() {
+    use std::cell::Cell;
+    use std::task::{Poll, Waker};
+    let sim = Sim::new(1);
+    let handle = sim.handle();
+    // Two tasks finish: the first leaves a clone of its waker behind, the second does not.
+    let kept: Rc<RefCell<Option<Waker>>> = Rc::new(RefCell::new(None));
+    let keeper = kept.clone();
+    handle.spawn(std::future::poll_fn(move |cx| {
+        *keeper.borrow_mut() = Some(cx.waker().clone());
+        Poll::Ready(())
+    }));
+    handle.spawn(async {});
+    sim.run_until(SimTime::from_millis(1), 10).unwrap();
+    assert_eq!(sim.live_tasks(), 0);
+    // Two new tasks take the freed slots; each counts its polls and parks its own waker.
+    let mut tasks = Vec::new();
+    for _ in 0..2 {
+        let polls = Rc::new(Cell::new(0u32));
+        let own: Rc<RefCell<Option<Waker>>> = Rc::new(RefCell::new(None));
+        let (counter, parked) = (polls.clone(), own.clone());
+        handle.spawn(std::future::poll_fn(move |cx| {
+            counter.set(counter.get() + 1);
+            *parked.borrow_mut() = Some(cx.waker().clone());
+            Poll::<()>::Pending
+        }));
+        tasks.push((polls, own));
+    }
+    sim.run_until(SimTime::from_millis(2), 10).unwrap();
+    assert_eq!((tasks[0].0.get(), tasks[1].0.get()), (1, 1));
+    // The finished task's waker reaches neither new task.
+    kept.borrow_mut().take().unwrap().wake();
+    sim.run_until(SimTime::from_millis(3), 10).unwrap();
+    assert_eq!((tasks[0].0.get(), tasks[1].0.get()), (1, 1));
+    // Each new task's own waker wakes it, and only it.
+    for (i, (_, own)) in tasks.iter().enumerate() {
+        own.borrow().as_ref().unwrap().wake_by_ref();
+        sim.run_until(SimTime::from_millis(4 + i as u64), 10)
+            .unwrap();
+    }
+    assert_eq!((tasks[0].0.get(), tasks[1].0.get()), (2, 2));
+    assert_eq!(sim.live_tasks(), 2);
+}

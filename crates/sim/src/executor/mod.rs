@@ -113,6 +113,10 @@ struct Shared {
     now: Cell<SimTime>,
     tasks: RefCell<Vec<Option<TaskSlot>>>,
     free_slots: RefCell<Vec<usize>>,
+    /// Wakers of finished tasks, for the next spawns to reuse when nothing else still holds
+    /// them (a task per client operation would otherwise allocate one each). At most one per
+    /// free slot.
+    spare_wakers: RefCell<Vec<Arc<TaskWaker>>>,
     live_tasks: Cell<usize>,
     next_generation: Cell<u64>,
     ready: Arc<ReadyQueue>,
@@ -346,12 +350,24 @@ impl Shared {
             .borrow_mut()
             .pop()
             .unwrap_or_else(|| self.tasks.borrow().len());
-        let waker = Arc::new(TaskWaker {
+        let fresh = TaskWaker {
             index,
             generation,
             scheduled: AtomicBool::new(false),
             ready: self.ready.clone(),
-        });
+        };
+        // A spare waker that no future holds any more cannot wake anything: it becomes this
+        // task's. One still held (by a timer or a notifier of the finished task) is dropped.
+        let waker = match self.spare_wakers.borrow_mut().pop() {
+            Some(mut spare) => match Arc::get_mut(&mut spare) {
+                Some(unheld) => {
+                    *unheld = fresh;
+                    spare
+                }
+                None => Arc::new(fresh),
+            },
+            None => Arc::new(fresh),
+        };
         let slot = TaskSlot {
             generation,
             future: Some(future),
@@ -379,7 +395,10 @@ impl Shared {
     }
 
     fn free_slot(&self, index: usize) {
-        self.tasks.borrow_mut()[index] = None;
+        let slot = self.tasks.borrow_mut()[index].take();
+        if let Some(slot) = slot {
+            self.spare_wakers.borrow_mut().push(slot.waker);
+        }
         self.free_slots.borrow_mut().push(index);
         self.live_tasks.set(self.live_tasks.get() - 1);
     }
@@ -517,6 +536,7 @@ impl Sim {
                 now: Cell::new(SimTime::ZERO),
                 tasks: RefCell::new(Vec::new()),
                 free_slots: RefCell::new(Vec::new()),
+                spare_wakers: RefCell::new(Vec::new()),
                 live_tasks: Cell::new(0),
                 next_generation: Cell::new(0),
                 ready: Arc::new(ReadyQueue::default()),
