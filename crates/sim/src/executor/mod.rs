@@ -102,6 +102,9 @@ struct TaskSlot {
     generation: u64,
     future: Option<LocalBoxFuture<'static, ()>>,
     waker: Arc<TaskWaker>,
+    /// `waker` as a `Waker`, made once: a poll moves it out and back rather than cloning
+    /// the `Arc` and dropping it again. `None` while the task is being polled.
+    poll_waker: Option<Waker>,
     /// Set when the task is aborted while it is being polled.
     aborted: bool,
     /// The work this task does on behalf of (see [`SimHandle::set_origin`]): 0 for none. A
@@ -372,6 +375,7 @@ impl Shared {
             generation,
             future: Some(future),
             waker: waker.clone(),
+            poll_waker: Some(Waker::from(waker.clone())),
             aborted: false,
             origin: self.current_origin.get(),
         };
@@ -433,19 +437,23 @@ impl Shared {
             let taken = {
                 let mut tasks = self.tasks.borrow_mut();
                 match tasks.get_mut(index) {
-                    Some(Some(slot)) if slot.generation == generation => slot
-                        .future
-                        .take()
-                        .map(|future| (future, slot.waker.clone(), slot.origin)),
+                    Some(Some(slot)) if slot.generation == generation => {
+                        slot.future.take().map(|future| {
+                            slot.waker.scheduled.store(false, Ordering::Relaxed);
+                            let waker = slot
+                                .poll_waker
+                                .take()
+                                .expect("a task's waker is out only while it is polled");
+                            (future, waker, slot.origin)
+                        })
+                    }
                     _ => None,
                 }
             };
-            let Some((mut future, waker_arc, origin)) = taken else {
+            let Some((mut future, waker, origin)) = taken else {
                 continue;
             };
             self.current_origin.set(origin);
-            waker_arc.scheduled.store(false, Ordering::Relaxed);
-            let waker = Waker::from(waker_arc);
             let mut cx = Context::from_waker(&waker);
             polls_this_round += 1;
             self.polls.set(self.polls.get() + 1);
@@ -457,6 +465,7 @@ impl Shared {
                 match tasks.get_mut(index) {
                     Some(Some(slot)) => {
                         slot.origin = origin;
+                        slot.poll_waker = Some(waker);
                         slot.aborted
                     }
                     _ => false,
