@@ -246,11 +246,21 @@ fn fill_value(write_id: u64, value: &mut [u8]) {
     head.copy_from_slice(&write_id.to_le_bytes());
     // A pattern that changes with the id but costs nothing to draw.
     let mut state = write_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    for chunk in rest.chunks_mut(8) {
+    let mut next_word = || {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        chunk.copy_from_slice(&state.to_le_bytes()[..chunk.len()]);
+        state.to_le_bytes()
+    };
+    // Whole words first (a fixed-size copy, no call), then the tail of the last word.
+    let mut words = rest.chunks_exact_mut(8);
+    for word in &mut words {
+        word.copy_from_slice(&next_word());
+    }
+    let tail = words.into_remainder();
+    if !tail.is_empty() {
+        let len = tail.len();
+        tail.copy_from_slice(&next_word()[..len]);
     }
 }
 
