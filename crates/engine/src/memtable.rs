@@ -69,20 +69,6 @@ impl Borrow<[u8]> for MemKey {
     }
 }
 
-/// A key prepared for point lookups. Looked up by a `MemKey`, not by `[u8]`: the tree then
-/// compares the cached prefixes in its nodes, where a `[u8]` lookup calls `memcmp` on the
-/// bytes of every key it passes. The caller provides the key as `Bytes` (the engine copies it
-/// into a reused scratch buffer, so a get allocates nothing).
-#[derive(Debug)]
-pub struct LookupKey(MemKey);
-
-impl LookupKey {
-    #[inline]
-    pub fn new(key: Bytes) -> Self {
-        LookupKey(MemKey::new(key))
-    }
-}
-
 /// Bytes charged per key beyond its key and value (tree node share, chain, refcounts).
 pub const KEY_OVERHEAD_BYTES: usize = 64;
 /// Bytes charged per extra version of a key beyond its value.
@@ -361,26 +347,13 @@ impl Memtable {
     /// any version here), `None` when this table holds no visible write of the key.
     #[inline]
     pub fn get(&self, key: &[u8], read_seq: u64, now_ns: u64) -> Option<Option<Bytes>> {
-        self.get_prepared(
-            &LookupKey::new(Bytes::copy_from_slice(key)),
-            read_seq,
-            now_ns,
-        )
-    }
-
-    /// [`Memtable::get`] for a key already prepared, which a read consulting several
-    /// memtables prepares once.
-    #[inline]
-    pub fn get_prepared(
-        &self,
-        lookup: &LookupKey,
-        read_seq: u64,
-        now_ns: u64,
-    ) -> Option<Option<Bytes>> {
-        let key: &[u8] = &lookup.0.bytes;
+        // Looked up by a `MemKey`, not by `[u8]`: the tree then compares the cached prefixes
+        // in its nodes, where a `[u8]` lookup calls `memcmp` on the bytes of every key it
+        // passes; copying a short key once costs less than those calls.
+        let lookup = MemKey::new(Bytes::copy_from_slice(key));
         let version = self
             .map
-            .get(&lookup.0)
+            .get(&lookup)
             .and_then(|chain| chain.visible(read_seq));
         if !self.range_tombstones.is_empty() {
             if let Some(deleted_seq) = self.range_deleted_at(key, read_seq) {

@@ -223,45 +223,19 @@ impl KeySpace {
 /// A value of `len` bytes (at least 8) whose first 8 bytes are `write_id`, little-endian.
 pub fn value_for(write_id: u64, len: u64) -> Vec<u8> {
     let len = usize::try_from(len.max(8)).unwrap_or(usize::MAX);
-    let mut value = vec![0; len];
-    fill_value(write_id, &mut value);
-    value
-}
-
-/// The length of a buffer that holds the usual values, for [`value_in`].
-pub const INLINE_VALUE_BYTES: usize = 128;
-
-/// [`value_for`]`(write_id, len)` written into the start of `buffer`, if it fits: a put
-/// builds its value in a buffer it owns (on its task's stack) rather than allocating it.
-pub fn value_in(write_id: u64, len: u64, buffer: &mut [u8]) -> Option<&[u8]> {
-    let len = usize::try_from(len.max(8)).ok()?;
-    let value = buffer.get_mut(..len)?;
-    fill_value(write_id, value);
-    Some(value)
-}
-
-/// Fills `value` (at least 8 bytes) with the value of `write_id` of that length.
-fn fill_value(write_id: u64, value: &mut [u8]) {
-    let (head, rest) = value.split_at_mut(8);
-    head.copy_from_slice(&write_id.to_le_bytes());
+    let mut value = Vec::with_capacity(len);
+    value.extend_from_slice(&write_id.to_le_bytes());
     // A pattern that changes with the id but costs nothing to draw.
     let mut state = write_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next_word = || {
+    while value.len() < len {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        state.to_le_bytes()
-    };
-    // Whole words first (a fixed-size copy, no call), then the tail of the last word.
-    let mut words = rest.chunks_exact_mut(8);
-    for word in &mut words {
-        word.copy_from_slice(&next_word());
+        let word = state.to_le_bytes();
+        let take = (len - value.len()).min(8);
+        value.extend_from_slice(&word[..take]);
     }
-    let tail = words.into_remainder();
-    if !tail.is_empty() {
-        let len = tail.len();
-        tail.copy_from_slice(&next_word()[..len]);
-    }
+    value
 }
 
 /// The write id a value was made with, if it is long enough to carry one.
@@ -502,15 +476,6 @@ mod tests {
             assert_eq!(write_id_of(&value), Some(77));
         }
         assert_ne!(value_for(1, 64), value_for(2, 64));
-        // Built in place, the same bytes, when the buffer holds them.
-        let mut buffer = [0u8; INLINE_VALUE_BYTES];
-        for len in [0u64, 8, 9, 100, 128] {
-            assert_eq!(
-                value_in(77, len, &mut buffer).map(<[u8]>::to_vec),
-                Some(value_for(77, len))
-            );
-        }
-        assert_eq!(value_in(77, 129, &mut buffer), None);
         assert_eq!(write_id_of(b"short"), None);
     }
 

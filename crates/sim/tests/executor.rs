@@ -232,7 +232,7 @@ fn seeded_order_changes_the_interleaving_across_seeds_and_replays_one_seed_exact
 }
 
 #[test]
-fn a_finished_tasks_waker_wakes_nothing_once_its_slot_is_reused_and_a_spare_one_works() {
+fn a_finished_tasks_waker_wakes_nothing_once_its_slot_is_reused() {
     use std::cell::Cell;
     use std::task::{Poll, Waker};
     let sim = Sim::new(1);

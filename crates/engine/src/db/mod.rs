@@ -450,7 +450,7 @@ impl Db {
             state.check_readable()?;
             state.counters.gets += 1;
             let seq = state.read_seq(options.durability);
-            if let Some(found) = state.memtables_get(key, seq, now_ns) {
+            if let Some(found) = state.memtables().get(key, seq, now_ns) {
                 return Ok(found);
             }
             state.version()

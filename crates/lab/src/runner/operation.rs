@@ -85,17 +85,9 @@ impl World {
         let result: Result<(u64, u64), strata_engine::Error> = match op.kind {
             OpKind::Put => {
                 let key = linked_key.as_bytes();
-                let mut inline = [0u8; workload::INLINE_VALUE_BYTES];
-                let spilled: Vec<u8>;
-                let value = match workload::value_in(write_ids[0], op.value_bytes[0], &mut inline) {
-                    Some(value) => value,
-                    None => {
-                        spilled = workload::value_for(write_ids[0], op.value_bytes[0]);
-                        &spilled
-                    }
-                };
+                let value = workload::value_for(write_ids[0], op.value_bytes[0]);
                 let bytes = (key.len() + value.len()) as u64;
-                db.put(key, value, write_options)
+                db.put(key, &value, write_options)
                     .await
                     .map(|()| (bytes, db.acknowledged_seq()))
             }

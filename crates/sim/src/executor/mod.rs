@@ -116,10 +116,6 @@ struct Shared {
     now: Cell<SimTime>,
     tasks: RefCell<Vec<Option<TaskSlot>>>,
     free_slots: RefCell<Vec<usize>>,
-    /// Wakers of finished tasks, for the next spawns to reuse when nothing else still holds
-    /// them (a task per client operation would otherwise allocate one each). At most one per
-    /// free slot.
-    spare_wakers: RefCell<Vec<Arc<TaskWaker>>>,
     live_tasks: Cell<usize>,
     next_generation: Cell<u64>,
     ready: Arc<ReadyQueue>,
@@ -353,24 +349,12 @@ impl Shared {
             .borrow_mut()
             .pop()
             .unwrap_or_else(|| self.tasks.borrow().len());
-        let fresh = TaskWaker {
+        let waker = Arc::new(TaskWaker {
             index,
             generation,
             scheduled: AtomicBool::new(false),
             ready: self.ready.clone(),
-        };
-        // A spare waker that no future holds any more cannot wake anything: it becomes this
-        // task's. One still held (by a timer or a notifier of the finished task) is dropped.
-        let waker = match self.spare_wakers.borrow_mut().pop() {
-            Some(mut spare) => match Arc::get_mut(&mut spare) {
-                Some(unheld) => {
-                    *unheld = fresh;
-                    spare
-                }
-                None => Arc::new(fresh),
-            },
-            None => Arc::new(fresh),
-        };
+        });
         let slot = TaskSlot {
             generation,
             future: Some(future),
@@ -399,10 +383,7 @@ impl Shared {
     }
 
     fn free_slot(&self, index: usize) {
-        let slot = self.tasks.borrow_mut()[index].take();
-        if let Some(slot) = slot {
-            self.spare_wakers.borrow_mut().push(slot.waker);
-        }
+        self.tasks.borrow_mut()[index] = None;
         self.free_slots.borrow_mut().push(index);
         self.live_tasks.set(self.live_tasks.get() - 1);
     }
@@ -545,7 +526,6 @@ impl Sim {
                 now: Cell::new(SimTime::ZERO),
                 tasks: RefCell::new(Vec::new()),
                 free_slots: RefCell::new(Vec::new()),
-                spare_wakers: RefCell::new(Vec::new()),
                 live_tasks: Cell::new(0),
                 next_generation: Cell::new(0),
                 ready: Arc::new(ReadyQueue::default()),

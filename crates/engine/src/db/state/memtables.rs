@@ -8,7 +8,7 @@
 //! frozen memtable first.
 
 use super::super::invariants::{self, CHECKED};
-use crate::memtable::{LookupKey, Memtable, Prune};
+use crate::memtable::{Memtable, Prune};
 use bytes::{Bytes, BytesMut};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -17,9 +17,6 @@ use std::rc::Rc;
 /// Key and value bytes of single puts are copied into shared chunks of this size, so that a
 /// put costs no allocation of its own.
 const ARENA_CHUNK_BYTES: usize = 64 * 1024;
-
-/// The lookup scratch's size: room for a key of any usual length.
-const LOOKUP_SCRATCH_BYTES: usize = 256;
 
 /// The active memtable and the frozen ones.
 pub(crate) struct Memtables {
@@ -30,9 +27,6 @@ pub(crate) struct Memtables {
     /// The frozen memtable being written to an SST, if any.
     flushing: Option<u64>,
     arena: BytesMut,
-    /// Scratch for the key of a point lookup: each get copies its key here and drops it
-    /// before the next, so the buffer's space is reclaimed rather than reallocated.
-    lookup: BytesMut,
 }
 
 impl Memtables {
@@ -44,7 +38,6 @@ impl Memtables {
             next_memtable_id: 2,
             flushing: None,
             arena: BytesMut::new(),
-            lookup: BytesMut::new(),
         }
     }
 
@@ -89,19 +82,14 @@ impl Memtables {
     }
 
     /// The newest version of `key` at or below `seq`, from the newest memtable that has one.
-    pub(crate) fn get(&mut self, key: &[u8], seq: u64, now_ns: u64) -> Option<Option<Bytes>> {
-        // `reserve` takes the buffer back once the previous lookup's key is dropped.
-        self.lookup.clear();
-        self.lookup.reserve(key.len().max(LOOKUP_SCRATCH_BYTES));
-        self.lookup.extend_from_slice(key);
-        let lookup = LookupKey::new(self.lookup.split().freeze());
-        if let Some(found) = self.active.borrow().get_prepared(&lookup, seq, now_ns) {
+    pub(crate) fn get(&self, key: &[u8], seq: u64, now_ns: u64) -> Option<Option<Bytes>> {
+        if let Some(found) = self.active.borrow().get(key, seq, now_ns) {
             return Some(found);
         }
         self.immutables
             .iter()
             .rev()
-            .find_map(|table| table.borrow().get_prepared(&lookup, seq, now_ns))
+            .find_map(|table| table.borrow().get(key, seq, now_ns))
     }
 
     /// Copies a key and value into the shared arena, returning zero-copy handles.

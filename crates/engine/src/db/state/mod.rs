@@ -104,16 +104,6 @@ impl State {
         &self.memtables
     }
 
-    /// The newest version of `key` at or below `seq` in the memtables (see `Memtables::get`).
-    pub(crate) fn memtables_get(
-        &mut self,
-        key: &[u8],
-        seq: u64,
-        now_ns: u64,
-    ) -> Option<Option<Bytes>> {
-        self.memtables.get(key, seq, now_ns)
-    }
-
     pub(crate) fn versions(&self) -> &VersionSet {
         &self.versions
     }
