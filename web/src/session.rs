@@ -19,8 +19,8 @@
 //!   metrics, never from a second fold of the trace.
 
 pub use crate::observed::{
-    Activity, ActivityKind, EventLine, LoggedImpression, Observed, MAX_ACTIVITIES, MAX_DRIFTS,
-    MAX_EVENT_LINES, MAX_IMPRESSIONS,
+    Activity, ActivityKind, EventLine, LineClass, LoggedImpression, Observed, MAX_ACTIVITIES,
+    MAX_DRIFTS, MAX_EVENT_LINES, MAX_IMPRESSIONS,
 };
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
@@ -126,7 +126,7 @@ struct Rebuild {
 
 /// The current settings, as the controls show them: the scenario's, with the setting changes
 /// the run has reached applied.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
     pub workload: WorkloadSpec,
     pub engine: EngineSpec,
@@ -161,6 +161,8 @@ pub struct Session {
     /// The furthest simulated time reached with this scenario (the scrubber's right end).
     horizon: SimTime,
     rebuild: Option<Rebuild>,
+    /// Counts the labs this session has played: a frame names its run by it.
+    run: u64,
 }
 
 impl std::fmt::Debug for Session {
@@ -206,6 +208,7 @@ impl Session {
             observed,
             horizon: SimTime::ZERO,
             rebuild: None,
+            run: 0,
         })
     }
 
@@ -216,6 +219,11 @@ impl Session {
 
     pub fn lab(&self) -> &Lab {
         &self.lab
+    }
+
+    /// Which lab is on show: it changes whenever a restart or a rebuild replaces it.
+    pub fn run(&self) -> u64 {
+        self.run
     }
 
     pub fn observed(&self) -> Ref<'_, Observed> {
@@ -289,6 +297,7 @@ impl Session {
         self.observed = observed;
         self.horizon = SimTime::ZERO;
         self.rebuild = None;
+        self.run += 1;
         Ok(())
     }
 
@@ -400,6 +409,7 @@ impl Session {
         let scenario_changed = done.scenario != self.scenario;
         self.lab = done.lab;
         self.observed = done.observed;
+        self.run += 1;
         if scenario_changed {
             // A new history from here on: the horizon is where the rebuild stopped.
             self.scenario = done.scenario;
@@ -737,7 +747,8 @@ mod tests {
         assert!(observed
             .events
             .iter()
-            .any(|line| line.class == "check" && line.text.contains("0 durable writes lost")));
+            .any(|line| line.class == LineClass::Check
+                && line.text.contains("0 durable writes lost")));
     }
 
     #[test]
