@@ -5,8 +5,8 @@
 
 use super::timeline::TimelineIncrement;
 use crate::format;
-use crate::session::{Activity, EventLine, Session};
-use crate::storage::{MAX_LISTED, TIMELINE_WINDOW};
+use crate::session::{Activity, ActivityKind, EventLine, Session};
+use crate::storage::{MAX_ACTIVITY_PILLS, MAX_LISTED, TIMELINE_WINDOW};
 use serde::{Deserialize, Serialize};
 use strata_engine::compaction::level_target_bytes;
 use strata_engine::{CompactionStyle, DbState};
@@ -170,7 +170,11 @@ pub struct StorageFrame {
     pub wal_limit_bytes: u64,
     /// The compaction style in force, with the target size of each level when leveled.
     pub compaction: CompactionModel,
+    /// The most recent flushes and compactions, oldest first (the activity strip's).
     pub activities: Vec<Activity>,
+    /// Flushes and compactions running (of all the page remembers).
+    pub flushes_running: u64,
+    pub compactions_running: u64,
     pub compactions_started: u64,
     pub compactions_committed: u64,
     pub last_compaction: Option<Activity>,
@@ -280,6 +284,14 @@ impl StorageFrame {
             .take(MAX_LISTED)
             .cloned()
             .collect();
+        let skip = observed.activities.len().saturating_sub(MAX_ACTIVITY_PILLS);
+        let activities = observed.activities.iter().skip(skip).copied().collect();
+        let running = |kind: ActivityKind| {
+            let activities = observed.activities.iter();
+            activities
+                .filter(|a| a.kind == kind && a.finished.is_none())
+                .count() as u64
+        };
         let db = lab.db_state();
         let range_tombstones = db
             .as_ref()
@@ -297,7 +309,9 @@ impl StorageFrame {
             zombie: lab.zombie_state(),
             wal_limit_bytes,
             compaction,
-            activities: observed.activities.iter().copied().collect(),
+            activities,
+            flushes_running: running(ActivityKind::Flush),
+            compactions_running: running(ActivityKind::Compaction),
             compactions_started: metrics.compactions_started(),
             compactions_committed: metrics.compactions_committed(),
             last_compaction: observed.last_compaction,

@@ -60,9 +60,9 @@ fn the_timeline_folded_from_increments_is_the_window_read_from_the_trace() {
 
 /// The most a frame of the default scenario may take as JSON after ten minutes of simulated
 /// time: whatever the run's length, a frame carries the moment's figures, never the history.
-/// Measured: about 34 KB for the storage tab's first frame (the timeline's whole window),
-/// 27 KB for the next one a redraw later, 12 KB for the recommender's, 2 KB for the others.
-const MAX_FRAME_JSON_BYTES: usize = 48 * 1024;
+/// Measured: about 22 KB for the storage tab's first frame (the timeline's whole window),
+/// 14 KB for the next one a redraw later, 12 KB for the recommender's, 2 KB for the others.
+const MAX_FRAME_JSON_BYTES: usize = 32 * 1024;
 
 #[test]
 fn a_frame_of_a_ten_minute_run_is_small() {

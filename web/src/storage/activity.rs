@@ -10,25 +10,17 @@ use strata_engine::DbStatus;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
 
-/// Flushes and compactions drawn at most in the activity strip (the most recent).
-pub const MAX_ACTIVITY_PILLS: usize = 4;
-
 /// The most recent flushes and compactions: a pill appears (pulsing) when one starts and
 /// flashes once when it ends. Pills are keyed by activity, so the element lives from the start
 /// to the end and its change of class replays the end animation.
 pub(super) fn activity_strip(model: &StorageFrame) -> Html {
-    let recent: Vec<&Activity> = model
-        .activities
-        .iter()
-        .rev()
-        .take(MAX_ACTIVITY_PILLS)
-        .collect();
+    let recent = &model.activities;
     if recent.is_empty() {
         return html! { <div class="activity-strip"><span class="muted">{ "No flush or compaction yet." }</span></div> };
     }
     html! {
         <div class="activity-strip" id="activity-strip">
-            { for recent.into_iter().rev().map(|a| {
+            { for recent.iter().map(|a| {
                 let (kind, what) = match a.kind {
                     ActivityKind::Flush => ("flush", format!("flush of memtable #{}", a.id)),
                     ActivityKind::Compaction => ("compaction", format!("compaction job #{}", a.id)),

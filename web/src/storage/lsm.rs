@@ -5,7 +5,6 @@
 use super::{MAX_IMMUTABLE_BOXES, MAX_L0_ROWS, MAX_RUN_ROWS, MAX_SSTS_PER_RUN};
 use crate::format;
 use crate::frame::{key_position, CompactionModel, StorageFrame};
-use crate::session::ActivityKind;
 use strata_lab::runner::tombstones::TombstoneHolder;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -118,16 +117,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
     let axis = width - label_x - 20.0;
     let x_of = |key: &str| label_x + key_position(key, model.key_count) * axis;
     let axis_end = label_x + 0.9 * axis;
-    let flushing = model
-        .activities
-        .iter()
-        .filter(|a| a.kind == ActivityKind::Flush && a.finished.is_none())
-        .count();
-    let compacting = model
-        .activities
-        .iter()
-        .filter(|a| a.kind == ActivityKind::Compaction && a.finished.is_none())
-        .count();
+    let (flushing, compacting) = (model.flushes_running, model.compactions_running);
     let mut rows: Vec<Html> = Vec::new();
     let mut y = 4.0;
     // Memtable.

@@ -40,6 +40,8 @@ pub const MAX_RUN_ROWS: usize = 6;
 pub const MAX_SSTS_PER_RUN: usize = 64;
 /// Immutable memtables drawn at most.
 pub const MAX_IMMUTABLE_BOXES: usize = 8;
+/// Flushes and compactions drawn at most in the activity strip (the most recent).
+pub const MAX_ACTIVITY_PILLS: usize = 4;
 /// Errors and events listed at most.
 pub const MAX_LISTED: usize = 10;
 /// The timeline's width in simulated time.
