@@ -262,7 +262,10 @@ pub fn line_chart(props: &LineChartProps) -> Html {
 #[derive(Properties, Clone, Debug, PartialEq)]
 pub struct HistogramProps {
     pub title: AttrValue,
-    /// (low_ms, high_ms, count) per non-empty bucket.
+    /// The axis, in milliseconds, and (low_ms, high_ms, count) per bar, as
+    /// [`histogram_bars`] spreads them.
+    pub low_ms: f64,
+    pub high_ms: f64,
     pub buckets: Vec<(f64, f64, u64)>,
     pub p50_ms: f64,
     pub p99_ms: f64,
@@ -300,6 +303,22 @@ pub fn rebin_log(buckets: &[(f64, f64, u64)], max: usize) -> Vec<(f64, f64, u64)
 
 /// Bars per latency histogram.
 pub const HISTOGRAM_BARS: usize = 48;
+
+/// A histogram's axis and bars: `buckets` (low_ms, high_ms, count per non-empty bucket)
+/// spread over [`HISTOGRAM_BARS`] slices of a log axis wide enough for `p999_ms`. Zero-latency
+/// samples (memtable hits, the instant store) go in the first bar.
+pub fn histogram_bars(
+    buckets: &[(f64, f64, u64)],
+    p999_ms: f64,
+) -> (f64, f64, Vec<(f64, f64, u64)>) {
+    let low = buckets.first().map_or(0.01, |b| b.0).max(0.01);
+    let high = buckets
+        .last()
+        .map_or(1.0, |b| b.1)
+        .max(p999_ms)
+        .max(low * 10.0);
+    (low, high, log_bins(buckets, low, high, HISTOGRAM_BARS))
+}
 
 /// Spreads `buckets` over `bars` equal slices of the log axis from `low` to `high` (samples
 /// below `low` go in the first slice), so that bars have an even, readable width.
@@ -353,15 +372,7 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
             </figure>
         };
     }
-    // Zero-latency samples (memtable hits, the instant store) go in the first bar.
-    let low = props.buckets.first().map_or(0.01, |b| b.0).max(0.01);
-    let high = props
-        .buckets
-        .last()
-        .map_or(1.0, |b| b.1)
-        .max(props.p999_ms)
-        .max(low * 10.0);
-    let buckets = log_bins(&props.buckets, low, high, HISTOGRAM_BARS);
+    let (low, high, buckets) = (props.low_ms, props.high_ms, &props.buckets);
     let (log_low, log_high) = (format::log10(low), format::log10(high));
     let sx = move |ms: f64| {
         LEFT + (format::log10(ms.max(low)) - log_low) / (log_high - log_low) * plot_w

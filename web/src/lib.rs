@@ -13,9 +13,13 @@
 //!   browser code, so it is tested natively too.
 //! - [`observed`]: what the page folds from the trace for drawing (activity, event lines,
 //!   drift marks, the impression log), bounded.
+//! - [`frame`]: the view snapshot the panels draw (`Frame`: plain, serialisable, small), its
+//!   builder (the only reader of the lab for drawing), what the page folds from successive
+//!   frames (the timeline's window), and `Requests`, what a panel asks of the whole run
+//!   (explain, off-policy evaluation, exports).
 //! - [`link`]: share links (the scenario in the URL fragment) and the default scenario.
 //! - [`storage`], [`timeline`]: the storage view (LSM, WAL, watermarks, figures, histograms,
-//!   request timeline).
+//!   request timeline), drawn from the frame.
 //! - [`controls`], [`chaos`]: the live controls and the chaos panel.
 //! - [`recommender`], [`ope`]: the recommender view and off-policy evaluation against a
 //!   uniform-random twin (refreshed at most once a second while its tab is open).
@@ -39,6 +43,7 @@ pub mod compare;
 pub mod controls;
 pub mod download;
 pub mod format;
+pub mod frame;
 pub mod link;
 pub mod observed;
 pub mod ope;

@@ -7,6 +7,7 @@
 //! No browser code: the session attaches an [`Observed`] to each lab it builds, and it is
 //! tested natively with it.
 
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use strata_sim::{Cause, EventKind, SimTime, StoreOp, TraceEvent};
 
@@ -20,7 +21,7 @@ pub const MAX_DRIFTS: usize = 64;
 pub const MAX_IMPRESSIONS: usize = strata_lab::ope::MAX_LOGGED_IMPRESSIONS;
 
 /// A flush or a compaction, from its start to its end.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Activity {
     pub kind: ActivityKind,
     /// The memtable id of a flush, the job id of a compaction.
@@ -57,18 +58,40 @@ impl Activity {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ActivityKind {
     Flush,
     Compaction,
 }
 
+/// What an event line is about (its style).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LineClass {
+    Fault,
+    Writer,
+    Check,
+    Note,
+    Drift,
+}
+
+impl LineClass {
+    /// The class name the style sheet knows it by.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineClass::Fault => "fault",
+            LineClass::Writer => "writer",
+            LineClass::Check => "check",
+            LineClass::Note => "note",
+            LineClass::Drift => "drift",
+        }
+    }
+}
+
 /// One line of the event list.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventLine {
     pub at: SimTime,
-    /// A short class for styling: `fault`, `writer`, `check`, `note`, `drift`.
-    pub class: &'static str,
+    pub class: LineClass,
     pub text: String,
 }
 
@@ -97,7 +120,7 @@ fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, bound: usize) {
 }
 
 impl Observed {
-    fn line(&mut self, at: SimTime, class: &'static str, text: String) {
+    fn line(&mut self, at: SimTime, class: LineClass, text: String) {
         push_bounded(
             &mut self.events,
             EventLine { at, class, text },
@@ -226,30 +249,33 @@ impl Observed {
                 let head = format!("fault injected: {fault:?}");
                 // Per-request faults can come by the thousand: only a change of kind is worth
                 // a line, the totals are in the statistics.
-                let repeat = self
-                    .events
-                    .back()
-                    .is_some_and(|last| last.class == "fault" && last.text.starts_with(&head));
+                let repeat = self.events.back().is_some_and(|last| {
+                    last.class == LineClass::Fault && last.text.starts_with(&head)
+                });
                 if !repeat {
                     let text = if key.is_empty() {
                         head
                     } else {
                         format!("{head} on {key}")
                     };
-                    self.line(at, "fault", text);
+                    self.line(at, LineClass::Fault, text);
                 }
             }
             EventKind::Fenced { writer_epoch } => {
                 self.line(
                     at,
-                    "writer",
+                    LineClass::Writer,
                     format!(
                         "writer epoch {writer_epoch} was fenced: a newer writer owns the database"
                     ),
                 );
             }
             EventKind::WriterCrashed { writer_epoch } => {
-                self.line(at, "writer", format!("writer epoch {writer_epoch} crashed"));
+                self.line(
+                    at,
+                    LineClass::Writer,
+                    format!("writer epoch {writer_epoch} crashed"),
+                );
             }
             EventKind::WriterRecovered {
                 writer_epoch,
@@ -257,7 +283,7 @@ impl Observed {
             } => {
                 self.line(
                     at,
-                    "writer",
+                    LineClass::Writer,
                     format!(
                         "writer epoch {writer_epoch} opened, replaying {replayed_wal_objects} WAL objects"
                     ),
@@ -266,14 +292,14 @@ impl Observed {
             EventKind::DurabilityChecked { keys_checked, lost } => {
                 self.line(
                     at,
-                    "check",
+                    LineClass::Check,
                     format!("durability check: {keys_checked} keys read back, {lost} durable writes lost"),
                 );
             }
-            EventKind::Note { text } => self.line(at, "note", text.clone()),
+            EventKind::Note { text } => self.line(at, LineClass::Note, text.clone()),
             EventKind::DriftApplied { description } => {
                 push_bounded(&mut self.drifts, (at, description.clone()), MAX_DRIFTS);
-                self.line(at, "drift", format!("drift: {description}"));
+                self.line(at, LineClass::Drift, format!("drift: {description}"));
             }
             EventKind::Impression { .. } | EventKind::Click { .. } => {
                 self.impressions.observe(&event.kind)

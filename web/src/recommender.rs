@@ -11,12 +11,11 @@
 use crate::charts::{LineChart, Mark, SaveSvgButton, Series};
 use crate::command::Command;
 use crate::format;
+use crate::frame::RecommenderFrame;
 use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
-use crate::session::Session;
 use crate::widgets::DraftInput;
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
-use strata_lab::recommender::RecommenderReport;
 use strata_lab::scenario::{DriftSpec, PolicyKind, RecommenderSpec};
 use strata_recommender::ope::Estimate;
 use strata_recommender::simulation::RecommenderSummary;
@@ -27,55 +26,19 @@ use yew::prelude::*;
 /// Arms drawn at most (the rest are summarised).
 pub const MAX_ARM_ROWS: usize = 40;
 
-/// Everything the recommender view draws.
+/// Everything the recommender view draws: the frame's part, and the off-policy evaluation
+/// asked of the run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecommenderModel {
-    pub now: SimTime,
-    pub spec: Option<RecommenderSpec>,
-    pub summary: Option<RecommenderSummary>,
-    pub report: Option<RecommenderReport>,
-    pub impressions: u64,
-    pub clicks: u64,
-    pub policy_updates: u64,
-    pub checkpoints: u64,
-    /// (simulated seconds, description).
-    pub drifts: Vec<(f64, String)>,
+    pub frame: Rc<RecommenderFrame>,
     pub ope: Option<Rc<OpeResult>>,
     pub ope_error: Option<String>,
 }
 
-impl RecommenderModel {
-    pub fn from_session(
-        session: &Session,
-        ope: Option<Rc<OpeResult>>,
-        ope_error: Option<String>,
-    ) -> Self {
-        let lab = session.lab();
-        let observed = session.observed();
-        let metrics = lab.metrics();
-        RecommenderModel {
-            now: lab.now(),
-            spec: session.scenario().recommender.clone(),
-            summary: lab.recommender_summary(),
-            report: lab.recommender_report(),
-            impressions: metrics.impressions,
-            clicks: metrics.clicks,
-            policy_updates: metrics.policy_updates,
-            checkpoints: metrics.checkpoints,
-            drifts: observed
-                .drifts
-                .iter()
-                .map(|(at, text)| (at.as_secs_f64(), text.clone()))
-                .collect(),
-            ope,
-            ope_error,
-        }
-    }
-
-    fn slates_per_sec(&self) -> f64 {
-        self.spec
-            .as_ref()
-            .map_or(1.0, |s| s.population.slates_per_sec.max(1e-9))
+impl std::ops::Deref for RecommenderModel {
+    type Target = RecommenderFrame;
+    fn deref(&self) -> &RecommenderFrame {
+        &self.frame
     }
 }
 

@@ -7,10 +7,10 @@
 //! Imports are read with a `FileReader` whose handle the component keeps until it answers
 //! (dropping it cancels the read); files over [`MAX_IMPORT_BYTES`] are refused unread.
 
-use crate::app::SharedSession;
 use crate::command::Command;
 use crate::download::download;
 use crate::format;
+use crate::frame::Requests;
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::SettingChange;
@@ -112,8 +112,8 @@ enum RunExport {
 #[derive(Properties, PartialEq)]
 pub struct ScenarioPanelProps {
     pub scenario: Rc<Scenario>,
-    /// The session whose run the trace and metrics buttons save (read on click only).
-    pub session: SharedSession,
+    /// Where the trace and metrics buttons ask for the run's exports (on click only).
+    pub requests: Requests,
     pub link: String,
     pub moment_link: String,
     pub now: SimTime,
@@ -176,30 +176,27 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
             }
         })
     };
-    // The run as it stands: the lab's retained trace and its metrics series, built on click.
+    // The run as it stands: the lab's retained trace and its metrics series, asked of the
+    // run on click.
     let save_run = |kind: RunExport| {
-        let session = props.session.clone();
+        let requests = props.requests.clone();
         let on_command = props.on_command.clone();
         Callback::from(move |_: MouseEvent| {
-            // The session is borrowed only to build the text: the command emitted below is
-            // applied to it at once, mutably.
-            let session = session.0.borrow();
-            let lab = session.lab();
             let built = match kind {
-                RunExport::Trace => (
-                    trace_file_name(lab.scenario()),
-                    "application/json",
-                    strata_lab::export::lab_chrome_trace_json(lab),
-                    "the trace (open it in ui.perfetto.dev)",
-                ),
-                RunExport::Metrics => (
-                    metrics_file_name(lab.scenario()),
-                    "text/csv",
-                    strata_lab::export::lab_metrics_csv(lab),
-                    "the metrics",
-                ),
+                RunExport::Trace => {
+                    let (name, text) = requests.trace_export();
+                    (
+                        name,
+                        "application/json",
+                        text,
+                        "the trace (open it in ui.perfetto.dev)",
+                    )
+                }
+                RunExport::Metrics => {
+                    let (name, text) = requests.metrics_export();
+                    (name, "text/csv", text, "the metrics")
+                }
             };
-            drop(session);
             let (name, mime, text, what) = built;
             match download(&name, mime, &text) {
                 Ok(()) => on_command.emit(Command::Info(format!(

@@ -10,22 +10,21 @@
 //! job it was made for (a WAL object, a flush, a compaction, a client operation, or no client
 //! cause), and the client operations that job served, with counts and shares. A binned column
 //! stands for its most recent request. Below, the slowest client operations are buttons;
-//! choosing one lists the requests it waited for. Both read the run's `strata_lab::explain`
-//! fold ([`ExplainHandle`]), the same rules as `strata explain`, looked up only for what is
-//! shown.
+//! choosing one lists the requests it waited for. Both are asked of the run's
+//! `strata_lab::explain` fold through [`Requests`], the same rules as `strata explain`, looked
+//! up only for what is shown.
 
 use crate::format;
-use std::cell::RefCell;
+pub use crate::frame::{requests_in_window, TimelineRequest, MAX_WINDOW_REQUESTS};
+use crate::frame::{FrameRef, Requests};
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
-use strata_sim::{Cause, EventKind, RequestOutcome, RequestRecord, SimTime, TraceEvent};
+use strata_sim::{Cause, RequestOutcome, RequestRecord, SimTime};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// The most requests drawn one bar each.
 pub const MAX_BARS: usize = 600;
-/// Requests read from the trace for one window at most (the ring holds 10,000 events).
-pub const MAX_WINDOW_REQUESTS: usize = 10_000;
 /// Width of one column when binning.
 pub const BIN_PX: f64 = 6.0;
 
@@ -45,30 +44,6 @@ pub const LANES: [Cause; 8] = [
     Cause::Recommender,
 ];
 
-/// The run's explain fold, shared with the view so that a click looks up only what it shows
-/// (equal when it is the same fold: the view re-renders with its requests anyway).
-#[derive(Clone)]
-pub struct ExplainHandle(pub Rc<RefCell<Explainer>>);
-
-impl std::fmt::Debug for ExplainHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ExplainHandle")
-    }
-}
-
-impl PartialEq for ExplainHandle {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-/// A request drawn in the timeline, with its place in the trace (what explain looks it up by).
-#[derive(Clone, Debug, PartialEq)]
-pub struct TimelineRequest {
-    pub seq: u64,
-    pub record: RequestRecord,
-}
-
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     /// Requests overlapping the window, oldest first (shared: the tooltip looks a hovered bar
@@ -76,31 +51,11 @@ pub struct TimelineProps {
     pub requests: Rc<Vec<TimelineRequest>>,
     pub window_start: SimTime,
     pub window_end: SimTime,
-    pub explain: ExplainHandle,
-}
-
-/// Picks the requests that overlap `[start, end]` from retained trace events, oldest first, at
-/// most [`MAX_WINDOW_REQUESTS`] (the most recent ones).
-pub fn requests_in_window<'a>(
-    events: impl DoubleEndedIterator<Item = &'a TraceEvent>,
-    start: SimTime,
-    end: SimTime,
-) -> Vec<TimelineRequest> {
-    let mut picked: Vec<TimelineRequest> = events
-        .rev()
-        .filter_map(|event| match &event.kind {
-            EventKind::Request(request) if request.end >= start && request.start <= end => {
-                Some(TimelineRequest {
-                    seq: event.seq,
-                    record: request.clone(),
-                })
-            }
-            _ => None,
-        })
-        .take(MAX_WINDOW_REQUESTS)
-        .collect();
-    picked.reverse();
-    picked
+    /// The frame on show: the slowest client operations (the buttons below the lanes) are
+    /// its storage part's.
+    pub frame: FrameRef,
+    /// Where a click's cause chain is asked.
+    pub ask: Requests,
 }
 
 /// What the explain panels show.
@@ -121,7 +76,7 @@ fn served_name(row: &str) -> &str {
     }
 }
 
-fn brief_line(request: &RequestBrief) -> String {
+pub(crate) fn brief_line(request: &RequestBrief) -> String {
     format!(
         "{} {} · {} · {} · {} · {}",
         request.op.as_str().to_ascii_uppercase(),
@@ -133,7 +88,7 @@ fn brief_line(request: &RequestBrief) -> String {
     )
 }
 
-fn operation_line(op: &SlowOperation) -> String {
+pub(crate) fn operation_line(op: &SlowOperation) -> String {
     format!(
         "{} {} · started {} · latency {}{}",
         op.kind,
@@ -146,7 +101,7 @@ fn operation_line(op: &SlowOperation) -> String {
 
 /// The cause chain of the request numbered `seq`: the request, its job, whom the job served.
 /// `Some(number)` in the result names a client operation the chain leads to.
-fn chain_lines(
+pub(crate) fn chain_lines(
     explainer: &Explainer,
     seq: u64,
     request: &RequestRecord,
@@ -573,7 +528,11 @@ pub fn timeline(props: &TimelineProps) -> Html {
 /// The cause chain of the selected request or the requests of the selected operation, and the
 /// slowest operations as buttons.
 fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Selected>>) -> Html {
-    let explainer = props.explain.0.borrow();
+    let slowest = props
+        .frame
+        .storage
+        .as_ref()
+        .map_or(&[][..], |storage| &storage.slowest);
     let select = |what: Selected| {
         let selected = selected.clone();
         Callback::from(move |_: MouseEvent| selected.set(Some(what)))
@@ -588,7 +547,7 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                 .map(|request| request.record.clone());
             match request {
                 Some(request) => {
-                    let (lines, operation) = chain_lines(&explainer, seq, &request);
+                    let (lines, operation) = props.ask.request_chain(seq, &request);
                     html! {
                         <div id="request-chain" class="explain-detail" aria-live="polite">
                             <h3>{ "Why this request" }</h3>
@@ -606,47 +565,40 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                 },
             }
         }
-        Some(Selected::Operation(number)) => {
-            let op = explainer
-                .slowest()
-                .iter()
-                .find(|op| op.number == number)
-                .or_else(|| explainer.operation(number));
-            match op {
-                Some(op) => {
-                    let how = match op.waited_for {
-                        "requests" => "its own requests:",
-                        "wal" => "its WAL object, which carried it to the store:",
-                        "memory" => "no request: it was acknowledged from memory.",
-                        _ => "no request: it failed before sending any.",
-                    };
-                    html! {
-                        <div id="operation-requests" class="explain-detail" aria-live="polite">
-                            <h3>{ format!("Client operation #{number}") }</h3>
-                            <div>{ operation_line(op) }</div>
-                            <div>{ format!("It waited for {how}") }</div>
-                            <ul>
-                                { for op.requests.iter().map(|request| html! { <li>{ brief_line(request) }</li> }) }
-                            </ul>
-                        </div>
-                    }
+        Some(Selected::Operation(number)) => match props.ask.operation(number) {
+            Some(op) => {
+                let how = match op.waited_for {
+                    "requests" => "its own requests:",
+                    "wal" => "its WAL object, which carried it to the store:",
+                    "memory" => "no request: it was acknowledged from memory.",
+                    _ => "no request: it failed before sending any.",
+                };
+                html! {
+                    <div id="operation-requests" class="explain-detail" aria-live="polite">
+                        <h3>{ format!("Client operation #{number}") }</h3>
+                        <div>{ op.line }</div>
+                        <div>{ format!("It waited for {how}") }</div>
+                        <ul>
+                            { for op.requests.into_iter().map(|request| html! { <li>{ request }</li> }) }
+                        </ul>
+                    </div>
                 }
-                None => html! {
-                    <div id="operation-requests" class="explain-detail">{ format!("Client operation #{number} is no longer retained.") }</div>
-                },
             }
-        }
+            None => html! {
+                <div id="operation-requests" class="explain-detail">{ format!("Client operation #{number} is no longer retained.") }</div>
+            },
+        },
         None => Html::default(),
     };
     html! {
         <div class="explain-panels">
             <div id="slowest-ops" class="explain-list">
                 <h3>{ "Slowest client operations" }</h3>
-                if explainer.slowest().is_empty() {
+                if slowest.is_empty() {
                     <p class="empty">{ "None yet." }</p>
                 } else {
                     <ol>
-                        { for explainer.slowest().iter().map(|op| html! {
+                        { for slowest.iter().map(|op| html! {
                             <li key={op.number.to_string()}>
                                 <button class="slow-op" onclick={select(Selected::Operation(op.number))}>
                                     { format!("{} {} · {}", op.kind, op.key, format::millis(op.latency_ms)) }
@@ -676,9 +628,10 @@ mod tests {
         lab.advance_to(SimTime::from_millis(3_000), u64::MAX)
             .expect("the run plays");
         let requests = requests_in_window(
-            lab.trace().retained(),
+            &lab.trace(),
             SimTime::ZERO,
             SimTime::from_millis(3_000),
+            None,
         );
         (lab, requests)
     }

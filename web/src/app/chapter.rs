@@ -592,7 +592,7 @@ mod tests {
         // The views' sources: an element a beat outlines carries its id as a literal there.
         let views = [
             include_str!("../storage/mod.rs"),
-            include_str!("../storage/model.rs"),
+            include_str!("../frame/storage.rs"),
             include_str!("../storage/lsm.rs"),
             include_str!("../storage/activity.rs"),
             include_str!("../recommender.rs"),

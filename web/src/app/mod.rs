@@ -40,6 +40,7 @@ pub mod touch;
 
 use crate::chapter_play::BeatStop;
 use crate::command::Command;
+use crate::frame::{Frame, FrameFold, FrameRef, Panels, Requests, Wanted};
 use crate::session::Session;
 use go_to::GoTo;
 use std::cell::RefCell;
@@ -388,18 +389,33 @@ pub fn app() -> Html {
         state.dispatcher().dispatch(error(text));
     }
     let render_ms = *render_ms.borrow();
+    // The frame this render draws, and the timeline folded from the frames so far.
+    let requests = use_state(|| Requests::new(session.0.clone()));
+    let fold = use_mut_ref(FrameFold::default);
+    let frame = {
+        let wanted = Wanted {
+            panels: match state.tab {
+                Tab::Storage => Panels::Storage,
+                Tab::Recommender => Panels::Recommender,
+                Tab::Scenario | Tab::Chapters => Panels::None,
+            },
+            timeline_after: fold.borrow().timeline_after(),
+        };
+        FrameRef(Rc::new(Frame::build(&session.0.borrow(), &wanted)))
+    };
+    let timeline = fold.borrow_mut().absorb(&frame);
     html! {
         <>
         <header class="top">
             <h1>{ "Strata" }</h1>
             <span class="tagline">{ "a diskless LSM on object storage and an adaptive recommender, simulated in your browser" }</span>
         </header>
-        <time_bar::TimeBar session={session.clone()} state={state.clone()} on_cancel={on_cancel}>
+        <time_bar::TimeBar session={session.clone()} frame={frame.clone()} state={state.clone()} on_cancel={on_cancel}>
             { tabs::tab_strip(&state, render_ms) }
         </time_bar::TimeBar>
         <chapter::ChapterPanel chapters={chapters.clone()} state={state.clone()} on_next={on_next} on_previous={on_previous} />
         <compare_panel::ComparePanel session={session.clone()} chapters={chapters.clone()} state={state.clone()} />
-        <main><tabs::TabBody session={session} chapters={chapters} state={state} on_command={on_command} on_open_chapter={on_open_chapter} /></main>
+        <main><tabs::TabBody frame={frame} timeline={timeline} requests={(*requests).clone()} chapters={chapters} state={state} on_command={on_command} on_open_chapter={on_open_chapter} /></main>
         </>
     }
 }

@@ -1,21 +1,22 @@
 //! The tabs: the strip that switches them (with the last frame's statistics beside it) and
 //! the open tab's view — Storage (the storage view with the live controls and the chaos
 //! panel), Recommender (with off-policy evaluation, refreshed while the tab is open) and
-//! Scenario & sharing, and the Chapters index. Each view gets a model built from the session; panels answer with
-//! `Command`s, which the root applies.
+//! Scenario & sharing, and the Chapters index. Each view draws the frame (`crate::frame`) and
+//! asks the run for the rest through `Requests`; panels answer with `Command`s, which the root
+//! applies.
 
 use super::boot::page_url;
 use super::chapter::{ChapterIndex, SharedChapters};
 use super::present;
-use super::{wall_ms, Action, SharedSession, Tab, UiState};
+use super::{wall_ms, Action, Tab, UiState};
 use crate::chaos::ChaosPanel;
 use crate::command::Command;
 use crate::controls::ControlsPanel;
+use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::link;
-use crate::ope::OpeCache;
 use crate::recommender::{RecommenderModel, RecommenderView};
 use crate::scenario_panel::ScenarioPanel;
-use crate::storage::{StorageModel, StorageView};
+use crate::storage::StorageView;
 use std::rc::Rc;
 use strata_sim::SimTime;
 use yew::prelude::*;
@@ -45,7 +46,11 @@ pub fn tab_strip(state: &UseReducerHandle<UiState>, render_ms: f64) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct TabBodyProps {
-    pub session: SharedSession,
+    /// The frame on show, with the open tab's part.
+    pub frame: FrameRef,
+    /// The timeline's requests, folded from the frames.
+    pub timeline: Rc<Vec<TimelineRequest>>,
+    pub requests: Requests,
     pub chapters: SharedChapters,
     pub state: UseReducerHandle<UiState>,
     pub on_command: Callback<Command>,
@@ -54,14 +59,12 @@ pub struct TabBodyProps {
 
 #[function_component(TabBody)]
 pub fn tab_body(props: &TabBodyProps) -> Html {
-    let ope_cache = use_mut_ref(OpeCache::default);
-    let session = props.session.0.borrow();
+    let frame = &props.frame;
     let on_command = props.on_command.clone();
     let busy = props.state.rebuilding;
-    let scenario = session.scenario();
+    let scenario = &frame.scenario;
     match props.state.tab {
         Tab::Storage => {
-            let model = StorageModel::from_session(&session);
             let db_path = scenario
                 .engine
                 .path
@@ -69,33 +72,38 @@ pub fn tab_body(props: &TabBodyProps) -> Html {
                 .unwrap_or_else(|| "db".to_string());
             html! {
                 <div class="storage-layout">
-                    <StorageView model={model} />
+                    <StorageView frame={frame.clone()} timeline={props.timeline.clone()} requests={props.requests.clone()} />
                     <aside class="side">
-                        <ControlsPanel settings={session.settings()} on_command={on_command.clone()} disabled={busy} />
+                        <ControlsPanel settings={frame.settings.clone()} on_command={on_command.clone()} disabled={busy} />
                         <ChaosPanel faults={scenario.faults.clone()} db_path={db_path} on_command={on_command} disabled={busy} />
                     </aside>
                 </div>
             }
         }
         Tab::Recommender => {
-            let mut cache = ope_cache.borrow_mut();
-            cache.refresh(&session, wall_ms());
-            let model =
-                RecommenderModel::from_session(&session, cache.result.clone(), cache.error.clone());
+            let Some(recommender) = &frame.recommender else {
+                return Html::default();
+            };
+            let (ope, ope_error) = props.requests.off_policy(wall_ms());
+            let model = RecommenderModel {
+                frame: Rc::clone(recommender),
+                ope,
+                ope_error,
+            };
             html! { <RecommenderView model={model} on_command={on_command} disabled={busy} /> }
         }
         Tab::Chapters => html! {
             <ChapterIndex chapters={props.chapters.clone()} state={props.state.clone()} on_open={props.on_open_chapter.clone()} />
         },
         Tab::Scenario => {
-            let now_ms_floor = session.now().as_nanos() / 1_000_000;
+            let now_ms_floor = frame.time.now.as_nanos() / 1_000_000;
             // In presenter mode the links keep `&present`, as the address does.
             let presenting = props.state.presenting;
             let fragment = present::with_present(&link::fragment(scenario, None), presenting);
             let moment =
                 present::with_present(&link::fragment(scenario, Some(now_ms_floor)), presenting);
             html! {
-                <ScenarioPanel scenario={Rc::new(scenario.clone())} session={props.session.clone()} link={page_url(&fragment)} moment_link={page_url(&moment)}
+                <ScenarioPanel scenario={Rc::new(scenario.clone())} requests={props.requests.clone()} link={page_url(&fragment)} moment_link={page_url(&moment)}
                                now={SimTime::from_millis(now_ms_floor)}
                                on_command={on_command} disabled={busy} />
             }

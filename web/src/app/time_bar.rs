@@ -8,6 +8,7 @@
 use super::go_to::GoTo;
 use super::{error, info, Action, SharedSession, UiState, SPEED_LOG10_MAX, SPEED_LOG10_MIN};
 use crate::format;
+use crate::frame::FrameRef;
 use crate::widgets::DraftInput;
 use strata_sim::SimTime;
 use web_sys::HtmlInputElement;
@@ -15,7 +16,10 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct TimeBarProps {
+    /// Where Step, the seed, scrubbing and "go to" send their commands.
     pub session: SharedSession,
+    /// What the read-outs show.
+    pub frame: FrameRef,
     pub state: UseReducerHandle<UiState>,
     /// Cancels the re-simulation, the run forward or the run to the end in progress.
     pub on_cancel: Callback<()>,
@@ -152,28 +156,23 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
         Callback::from(move |_: MouseEvent| state.dispatch(Action::Message(None)))
     };
 
-    let session_ref = session.borrow();
-    let lab = session_ref.lab();
-    let now = lab.now();
-    let finished = lab.finished();
-    let (hash, total_events) = {
-        let trace = lab.trace();
-        (trace.hash_hex(), trace.total_events())
-    };
-    let final_hash = finished.then(|| lab.trace_hash_hex());
-    let scenario = session_ref.scenario();
+    let time = &props.frame.time;
+    let now = time.now;
+    let finished = time.finished;
+    let hash = time.hash.clone();
+    let total_events = time.total_events;
+    let final_hash = time.final_hash.clone();
+    let scenario = &props.frame.scenario;
     let now_ms_floor = now.as_nanos() / 1_000_000;
-    let horizon_ms = session_ref.horizon().as_nanos() / 1_000_000;
+    let horizon_ms = time.horizon.as_nanos() / 1_000_000;
     let speed = format::pow10(state.speed_log10);
     let progress = if state.rebuilding {
-        session_ref.rebuild_progress().map(|p| {
+        time.rebuild.map(|rebuild| {
             (
-                p,
+                rebuild.progress,
                 format!(
                     "Re-simulating from the seed to {}…",
-                    session_ref
-                        .rebuild_target()
-                        .map_or(String::new(), format::sim_time)
+                    format::sim_time(rebuild.target)
                 ),
             )
         })
@@ -183,7 +182,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
             format!("Simulating forward to {}…", format::sim_time(go.to)),
         ))
     } else if state.to_end {
-        let end = lab.workload_end().as_nanos().max(1) as f64;
+        let end = time.workload_end.as_nanos().max(1) as f64;
         Some((
             (now.as_nanos() as f64 / end).min(1.0),
             "Running to the end of the scenario…".to_string(),
@@ -223,7 +222,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
                     <input id="goto-ms" type="number" min="0" placeholder="ms" onchange={on_goto} disabled={busy} />
                     <span class="unit">{ "ms" }</span>
                 </label>
-                <span class="readout">{ "events " }<span id="event-count" class="mono">{ lab.events_processed() }</span></span>
+                <span class="readout">{ "events " }<span id="event-count" class="mono">{ time.events_processed }</span></span>
                 <span class="readout">{ format!("trace hash at {} ", format::sim_time(now)) }<span id="trace-hash" class="mono">{ hash }</span>
                     <span class="muted">{ format!(" ({} events)", format::grouped(total_events)) }</span></span>
                 if let Some(final_hash) = &final_hash {

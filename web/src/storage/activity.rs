@@ -3,32 +3,24 @@
 //! watermarks, and the writer's (and a zombie's) status.
 
 use super::lsm::{fill_bar, Layout};
-use super::model::StorageModel;
 use crate::format;
+use crate::frame::StorageFrame;
 use crate::session::{Activity, ActivityKind};
 use strata_engine::DbStatus;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
 
-/// Flushes and compactions drawn at most in the activity strip (the most recent).
-pub const MAX_ACTIVITY_PILLS: usize = 4;
-
 /// The most recent flushes and compactions: a pill appears (pulsing) when one starts and
 /// flashes once when it ends. Pills are keyed by activity, so the element lives from the start
 /// to the end and its change of class replays the end animation.
-pub(super) fn activity_strip(model: &StorageModel) -> Html {
-    let recent: Vec<&Activity> = model
-        .activities
-        .iter()
-        .rev()
-        .take(MAX_ACTIVITY_PILLS)
-        .collect();
+pub(super) fn activity_strip(model: &StorageFrame) -> Html {
+    let recent = &model.activities;
     if recent.is_empty() {
         return html! { <div class="activity-strip"><span class="muted">{ "No flush or compaction yet." }</span></div> };
     }
     html! {
         <div class="activity-strip" id="activity-strip">
-            { for recent.into_iter().rev().map(|a| {
+            { for recent.iter().map(|a| {
                 let (kind, what) = match a.kind {
                     ActivityKind::Flush => ("flush", format!("flush of memtable #{}", a.id)),
                     ActivityKind::Compaction => ("compaction", format!("compaction job #{}", a.id)),
@@ -82,7 +74,7 @@ pub(super) fn expired_story(job: &Activity) -> String {
 
 /// The compaction line under the tree: the style, the counts, and the last job's story
 /// (started, read its inputs, wrote its outputs, committed), which outlasts its pill.
-pub(super) fn compaction_line(model: &StorageModel) -> Html {
+pub(super) fn compaction_line(model: &StorageFrame) -> Html {
     let last = model.last_compaction.map(|job| match job.finished {
         Some(end) => format!(
             "last: job #{} read {} SSTs ({}), wrote {} SSTs ({}){}, committed at {}",
@@ -108,7 +100,7 @@ pub(super) fn compaction_line(model: &StorageModel) -> Html {
 }
 
 /// The WAL buffer and the watermarks on a sequence-number axis.
-pub(super) fn wal_figure(model: &StorageModel, layout: Layout) -> Html {
+pub(super) fn wal_figure(model: &StorageFrame, layout: Layout) -> Html {
     let Some(db) = &model.db else {
         return html! {};
     };
@@ -172,7 +164,7 @@ pub(super) fn wal_figure(model: &StorageModel, layout: Layout) -> Html {
 
 /// The writer's badge: its class and text. Before the first open the writer's slot is empty,
 /// as after a crash, but it is opening, not down.
-pub(super) fn writer_badge(model: &StorageModel) -> (&'static str, String) {
+pub(super) fn writer_badge(model: &StorageFrame) -> (&'static str, String) {
     match (&model.writer, &model.db) {
         (WriterStatus::Up, Some(db)) => (
             "up",
@@ -194,7 +186,7 @@ pub(super) fn writer_badge(model: &StorageModel) -> (&'static str, String) {
     }
 }
 
-pub(super) fn writer_line(model: &StorageModel) -> Html {
+pub(super) fn writer_line(model: &StorageFrame) -> Html {
     let (class, text) = writer_badge(model);
     let zombie = model.zombie.as_ref().map(|z| {
         let status = match z.status {

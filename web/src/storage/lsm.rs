@@ -2,10 +2,9 @@
 //! sorted runs with their sizes (and, when leveled, each level's target), the range
 //! tombstones under the rows that hold them, and the flush and compaction in progress.
 
-use super::model::{key_position, CompactionModel, StorageModel};
 use super::{MAX_IMMUTABLE_BOXES, MAX_L0_ROWS, MAX_RUN_ROWS, MAX_SSTS_PER_RUN};
 use crate::format;
-use crate::session::ActivityKind;
+use crate::frame::{key_position, CompactionModel, StorageFrame};
 use strata_lab::runner::tombstones::TombstoneHolder;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -77,13 +76,16 @@ pub(super) fn fill_bar(
 /// The range tombstones `holder` holds, as bars over the keys they cover along the bottom of
 /// the row at `y` (`x_of` places a key on the axis; `axis_end` is where workload keys end).
 fn tombstone_bars(
-    model: &StorageModel,
+    model: &StorageFrame,
     holder: TombstoneHolder,
     y: f64,
     x_of: &dyn Fn(&str) -> f64,
     axis_end: f64,
 ) -> Html {
-    let held = model.range_tombstones.iter().filter(|t| t.holder == holder);
+    let held = model
+        .range_tombstones
+        .iter()
+        .filter(|t| t.holder() == holder);
     let name = match holder {
         TombstoneHolder::Memtable(id) => format!("memtable #{id}"),
         TombstoneHolder::Sst(id) => format!("SST #{id}"),
@@ -103,7 +105,7 @@ fn tombstone_bars(
 }
 
 /// The LSM tree, one row per layer.
-pub(super) fn lsm_figure(model: &StorageModel, layout: Layout) -> Html {
+pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
     let Some(db) = &model.db else {
         let text = match model.writer {
             WriterStatus::Opening => "The writer is opening (recovering from the object store)…",
@@ -115,16 +117,7 @@ pub(super) fn lsm_figure(model: &StorageModel, layout: Layout) -> Html {
     let axis = width - label_x - 20.0;
     let x_of = |key: &str| label_x + key_position(key, model.key_count) * axis;
     let axis_end = label_x + 0.9 * axis;
-    let flushing = model
-        .activities
-        .iter()
-        .filter(|a| a.kind == ActivityKind::Flush && a.finished.is_none())
-        .count();
-    let compacting = model
-        .activities
-        .iter()
-        .filter(|a| a.kind == ActivityKind::Compaction && a.finished.is_none())
-        .count();
+    let (flushing, compacting) = (model.flushes_running, model.compactions_running);
     let mut rows: Vec<Html> = Vec::new();
     let mut y = 4.0;
     // Memtable.

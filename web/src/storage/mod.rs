@@ -7,27 +7,28 @@
 //! compaction dropped because their time-to-live passed are counted in the headline figures
 //! and in each compaction's story.
 //!
-//! Everything here is drawn from a [`StorageModel`] built once per frame from the session, so
-//! the view itself holds no simulation state.
+//! Everything here is drawn from the frame's [`StorageFrame`] (built by `crate::frame` from
+//! the session), the timeline's window the page folded from the frames, and what the
+//! timeline asks the run through [`Requests`], so the view itself holds no simulation state.
 //!
-//! The view is split by concern: [`model`] builds the [`StorageModel`] from the session,
-//! [`lsm`] draws the tree on the key axis, [`activity`] the flushes and compactions, the WAL
+//! The view is split by concern: [`lsm`] draws the tree on the key axis, [`activity`] the flushes and compactions, the WAL
 //! and the writer's status; this file lays them out with the figures, the timeline, the
 //! histograms and the lists.
 
 mod activity;
 mod lsm;
-mod model;
 
-pub use model::{key_position, CompactionModel, LatencyModel, StorageModel};
+pub use crate::frame::{key_position, CompactionModel, LatencyModel, StorageFrame};
 
 use crate::charts::LatencyHistogram;
 use crate::format;
+use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::tenants::tenants_panel;
 use crate::timeline::Timeline;
 use activity::{activity_strip, compaction_line, wal_figure, writer_line};
 use lsm::lsm_figure;
 pub use lsm::Layout;
+use std::rc::Rc;
 use strata_sim::SimDuration;
 use yew::prelude::*;
 
@@ -39,6 +40,8 @@ pub const MAX_RUN_ROWS: usize = 6;
 pub const MAX_SSTS_PER_RUN: usize = 64;
 /// Immutable memtables drawn at most.
 pub const MAX_IMMUTABLE_BOXES: usize = 8;
+/// Flushes and compactions drawn at most in the activity strip (the most recent).
+pub const MAX_ACTIVITY_PILLS: usize = 4;
 /// Errors and events listed at most.
 pub const MAX_LISTED: usize = 10;
 /// The timeline's width in simulated time.
@@ -89,13 +92,19 @@ fn use_layout() -> Layout {
 
 #[derive(Properties, PartialEq)]
 pub struct StorageViewProps {
-    pub model: StorageModel,
+    /// A frame with the storage view's part.
+    pub frame: FrameRef,
+    /// The timeline's requests, folded from the frames.
+    pub timeline: Rc<Vec<TimelineRequest>>,
+    pub requests: Requests,
 }
 
 #[function_component(StorageView)]
 pub fn storage_view(props: &StorageViewProps) -> Html {
     let layout = use_layout();
-    let m = &props.model;
+    let Some(m) = &props.frame.storage else {
+        return Html::default();
+    };
     html! {
         <div class="storage-view">
             <section class="panel" aria-label="headline figures">
@@ -127,13 +136,13 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
             { tenants_panel(&m.tenants) }
             <section class="panel" aria-label="request timeline" id="timeline">
                 <h2>{ format!("Object-store requests ({}, last {} s of simulated time)", m.preset, TIMELINE_WINDOW.as_secs_f64()) }</h2>
-                <Timeline requests={m.requests.clone()} window_start={m.window_start} window_end={m.now} explain={m.explain.clone()} />
+                <Timeline requests={props.timeline.clone()} window_start={m.window_start} window_end={m.now} frame={props.frame.clone()} ask={props.requests.clone()} />
             </section>
             <section class="panel histograms" aria-label="latency histograms">
                 <h2>{ "Latency" }</h2>
                 <div class="chart-grid">
                     { for m.latencies.iter().map(|l| html! {
-                        <LatencyHistogram title={l.title} id={l.id} buckets={l.buckets.clone()} p50_ms={l.p50_ms}
+                        <LatencyHistogram title={l.kind.title()} id={l.kind.id()} low_ms={l.low_ms} high_ms={l.high_ms} buckets={l.buckets.clone()} p50_ms={l.p50_ms}
                                           p99_ms={l.p99_ms} p999_ms={l.p999_ms} count={l.count} />
                     }) }
                 </div>
@@ -162,7 +171,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                     } else {
                         <ul class="events" id="event-list">
                             { for m.events.iter().map(|e| html! {
-                                <li class={classes!("event-line", e.class)}>
+                                <li class={classes!("event-line", e.class.as_str())}>
                                     <span class="when">{ format::sim_time(e.at) }</span>
                                     <span>{ e.text.clone() }</span>
                                 </li>
@@ -187,7 +196,7 @@ mod tests {
     #[test]
     fn before_the_first_open_the_writer_is_opening_not_crashed() {
         let mut session = Session::new(crate::link::default_scenario()).unwrap();
-        let model = StorageModel::from_session(&session);
+        let model = StorageFrame::build(&session, None);
         assert_eq!(model.writers_opened, 0);
         let (class, text) = writer_badge(&model);
         assert_eq!(class, "opening", "{text}");
@@ -198,7 +207,7 @@ mod tests {
         while session.lab().writers_opened() == 0 {
             session.step().unwrap();
         }
-        assert_eq!(writer_badge(&StorageModel::from_session(&session)).0, "up");
+        assert_eq!(writer_badge(&StorageFrame::build(&session, None)).0, "up");
     }
 
     #[test]
@@ -222,16 +231,16 @@ mod tests {
             session
                 .advance(SimDuration::from_secs(1), u64::MAX)
                 .unwrap();
-            let model = StorageModel::from_session(&session);
+            let model = StorageFrame::build(&session, None);
             for tombstone in &model.range_tombstones {
-                match tombstone.holder {
+                match tombstone.holder() {
                     TombstoneHolder::Memtable(_) => holders_seen.0 = true,
                     TombstoneHolder::Sst(_) => holders_seen.1 = true,
                 }
             }
         }
         assert_eq!(holders_seen, (true, true));
-        let model = StorageModel::from_session(&session);
+        let model = StorageFrame::build(&session, None);
         assert!(model.shows_lifetimes);
         assert!(model.expired_entries_dropped > 0 && model.expired_bytes_dropped > 0);
         assert_eq!(model.resurrected, 0);
@@ -259,7 +268,7 @@ mod tests {
         session
             .advance(SimDuration::from_secs(2), u64::MAX)
             .unwrap();
-        let model = StorageModel::from_session(&session);
+        let model = StorageFrame::build(&session, None);
         assert!(!model.shows_lifetimes);
         assert!(model.range_tombstones.is_empty());
     }

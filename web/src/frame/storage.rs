@@ -1,23 +1,91 @@
-//! The storage view's model: everything it draws, read once per frame from the session (the
-//! lab's metrics and state, and what the page folded from the trace), so the drawing code
-//! holds no simulation state.
+//! The storage view's part of a frame: everything it draws, read from the session (the lab's
+//! metrics and state, and what the page folded from the trace), so the drawing code holds no
+//! simulation state. Bounded: the LSM's shape, counts, the last events and errors, the
+//! histograms' buckets, and the timeline's requests since the page's last.
 
-use super::{MAX_LISTED, TIMELINE_WINDOW};
+use super::timeline::TimelineIncrement;
 use crate::format;
-use crate::session::{Activity, EventLine, Session};
-use crate::timeline::{requests_in_window, ExplainHandle, TimelineRequest};
-use std::rc::Rc;
+use crate::session::{Activity, ActivityKind, EventLine, Session};
+use crate::storage::{MAX_ACTIVITY_PILLS, MAX_LISTED, TIMELINE_WINDOW};
+use serde::{Deserialize, Serialize};
 use strata_engine::compaction::level_target_bytes;
 use strata_engine::{CompactionStyle, DbState};
-use strata_lab::runner::tombstones::RangeTombstoneView;
+use strata_lab::runner::tombstones::{RangeTombstoneView, TombstoneHolder};
 use strata_lab::runner::{ClientError, TenantSummary, WriterStatus};
 use strata_sim::{Histogram, SimTime, StoreOp};
 
+/// Which latency a histogram shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LatencyKind {
+    ClientWrite,
+    ClientRead,
+    StorePut,
+    StoreGet,
+}
+
+impl LatencyKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            LatencyKind::ClientWrite => "Client write latency",
+            LatencyKind::ClientRead => "Client read latency",
+            LatencyKind::StorePut => "Object-store PUT latency",
+            LatencyKind::StoreGet => "Object-store GET latency",
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            LatencyKind::ClientWrite => "hist-write",
+            LatencyKind::ClientRead => "hist-read",
+            LatencyKind::StorePut => "hist-put",
+            LatencyKind::StoreGet => "hist-get",
+        }
+    }
+}
+
+/// A range tombstone as the tree draws it: the keys it covers, on the row of the memtable
+/// (`in_memtable`) or the SST with id `holder`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TombstoneBar {
+    pub in_memtable: bool,
+    pub holder: u64,
+    pub start: String,
+    pub end: String,
+}
+
+impl From<RangeTombstoneView> for TombstoneBar {
+    fn from(view: RangeTombstoneView) -> Self {
+        let (in_memtable, holder) = match view.holder {
+            TombstoneHolder::Memtable(id) => (true, id),
+            TombstoneHolder::Sst(id) => (false, id),
+        };
+        TombstoneBar {
+            in_memtable,
+            holder,
+            start: view.start,
+            end: view.end,
+        }
+    }
+}
+
+impl TombstoneBar {
+    /// The memtable or SST that holds it.
+    pub fn holder(&self) -> TombstoneHolder {
+        if self.in_memtable {
+            TombstoneHolder::Memtable(self.holder)
+        } else {
+            TombstoneHolder::Sst(self.holder)
+        }
+    }
+}
+
 /// A latency histogram ready to draw.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LatencyModel {
-    pub title: &'static str,
-    pub id: &'static str,
+    pub kind: LatencyKind,
+    /// The chart's axis and its bars (see [`crate::charts::histogram_bars`]).
+    pub low_ms: f64,
+    pub high_ms: f64,
     pub buckets: Vec<(f64, f64, u64)>,
     pub p50_ms: f64,
     pub p99_ms: f64,
@@ -26,25 +94,33 @@ pub struct LatencyModel {
 }
 
 impl LatencyModel {
-    fn of(title: &'static str, id: &'static str, histogram: &Histogram) -> Self {
+    fn of(kind: LatencyKind, histogram: &Histogram) -> Self {
         let ms = |nanos: u64| nanos as f64 / 1e6;
+        let buckets: Vec<(f64, f64, u64)> = histogram
+            .buckets()
+            .map(|(low, high, count)| (ms(low), ms(high), count))
+            .collect();
+        let p999_ms = ms(histogram.quantile(0.999));
+        let (low_ms, high_ms, buckets) = if buckets.is_empty() {
+            (0.0, 0.0, buckets)
+        } else {
+            crate::charts::histogram_bars(&buckets, p999_ms)
+        };
         LatencyModel {
-            title,
-            id,
-            buckets: histogram
-                .buckets()
-                .map(|(low, high, count)| (ms(low), ms(high), count))
-                .collect(),
+            kind,
+            low_ms,
+            high_ms,
+            buckets,
             p50_ms: ms(histogram.quantile(0.5)),
             p99_ms: ms(histogram.quantile(0.99)),
-            p999_ms: ms(histogram.quantile(0.999)),
+            p999_ms,
             count: histogram.count(),
         }
     }
 }
 
 /// The compaction style as the view labels it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum CompactionModel {
     None,
     SizeTiered,
@@ -82,8 +158,8 @@ impl CompactionModel {
 }
 
 /// Everything the storage view draws.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StorageModel {
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StorageFrame {
     pub now: SimTime,
     pub key_count: u64,
     pub writer: WriterStatus,
@@ -94,7 +170,11 @@ pub struct StorageModel {
     pub wal_limit_bytes: u64,
     /// The compaction style in force, with the target size of each level when leveled.
     pub compaction: CompactionModel,
+    /// The most recent flushes and compactions, oldest first (the activity strip's).
     pub activities: Vec<Activity>,
+    /// Flushes and compactions running (of all the page remembers).
+    pub flushes_running: u64,
+    pub compactions_running: u64,
     pub compactions_started: u64,
     pub compactions_committed: u64,
     pub last_compaction: Option<Activity>,
@@ -117,7 +197,7 @@ pub struct StorageModel {
     pub expired_entries_dropped: u64,
     pub expired_bytes_dropped: u64,
     /// The writer's range tombstones, with the memtable or SST that holds each.
-    pub range_tombstones: Vec<RangeTombstoneView>,
+    pub range_tombstones: Vec<TombstoneBar>,
     /// Whether the workload deletes ranges or writes with a time-to-live (or something was
     /// resurrected): the figures about them are shown only then.
     pub shows_lifetimes: bool,
@@ -126,9 +206,10 @@ pub struct StorageModel {
     pub objects: u64,
     pub preset: String,
     pub latencies: Vec<LatencyModel>,
-    pub requests: Rc<Vec<TimelineRequest>>,
-    /// The run's explain fold, for the timeline's cause chains.
-    pub explain: ExplainHandle,
+    /// The timeline's requests since the page's last (the page keeps the window).
+    pub timeline: TimelineIncrement,
+    /// The slowest client operations, as the timeline lists them.
+    pub slowest: Vec<SlowOperationLine>,
     pub window_start: SimTime,
     pub errors: Vec<ClientError>,
     pub events: Vec<EventLine>,
@@ -136,8 +217,19 @@ pub struct StorageModel {
     pub tenants: Vec<TenantSummary>,
 }
 
-impl StorageModel {
-    pub fn from_session(session: &Session) -> Self {
+/// One of the slowest client operations, as its button reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SlowOperationLine {
+    pub number: u64,
+    pub kind: String,
+    pub key: String,
+    pub latency_ms: f64,
+}
+
+impl StorageFrame {
+    /// The storage view's frame; the timeline brings the requests after `timeline_after` (a
+    /// trace sequence number of this run), or all of its window.
+    pub fn build(session: &Session, timeline_after: Option<u64>) -> Self {
         let lab = session.lab();
         let now = lab.now();
         let stats = lab.store_stats();
@@ -148,31 +240,32 @@ impl StorageModel {
             .values()
             .fold((0, 0), |(ok, failed), c| (ok + c.ok, failed + c.failed));
         let store_requests_failed = metrics.requests().map(|(_, c)| c.failed).sum();
-        let mut latencies = vec![
+        let latencies = vec![
+            LatencyModel::of(LatencyKind::ClientWrite, &metrics.write_latency_nanos),
+            LatencyModel::of(LatencyKind::ClientRead, &metrics.read_latency_nanos),
             LatencyModel::of(
-                "Client write latency",
-                "hist-write",
-                &metrics.write_latency_nanos,
+                LatencyKind::StorePut,
+                metrics.store_latency_nanos(StoreOp::Put),
             ),
             LatencyModel::of(
-                "Client read latency",
-                "hist-read",
-                &metrics.read_latency_nanos,
+                LatencyKind::StoreGet,
+                metrics.store_latency_nanos(StoreOp::Get),
             ),
         ];
-        for (op, title, id) in [
-            (StoreOp::Put, "Object-store PUT latency", "hist-put"),
-            (StoreOp::Get, "Object-store GET latency", "hist-get"),
-        ] {
-            latencies.push(LatencyModel::of(title, id, metrics.store_latency_nanos(op)));
-        }
         let window_start =
             SimTime::from_nanos(now.as_nanos().saturating_sub(TIMELINE_WINDOW.as_nanos()));
-        let requests = Rc::new(requests_in_window(
-            lab.trace().retained(),
-            window_start,
-            now,
-        ));
+        let timeline = TimelineIncrement::of(&lab.trace(), window_start, now, timeline_after);
+        let slowest = lab
+            .explainer()
+            .slowest()
+            .iter()
+            .map(|op| SlowOperationLine {
+                number: op.number,
+                kind: op.kind.to_string(),
+                key: op.key.clone(),
+                latency_ms: op.latency_ms,
+            })
+            .collect();
         let settings = session.settings();
         let wal_limit_bytes = settings
             .engine
@@ -191,12 +284,23 @@ impl StorageModel {
             .take(MAX_LISTED)
             .cloned()
             .collect();
+        let skip = observed.activities.len().saturating_sub(MAX_ACTIVITY_PILLS);
+        let activities = observed.activities.iter().skip(skip).copied().collect();
+        let running = |kind: ActivityKind| {
+            let activities = observed.activities.iter();
+            activities
+                .filter(|a| a.kind == kind && a.finished.is_none())
+                .count() as u64
+        };
         let db = lab.db_state();
         let range_tombstones = db
             .as_ref()
             .map(|state| lab.range_tombstones(state))
-            .unwrap_or_default();
-        StorageModel {
+            .unwrap_or_default()
+            .into_iter()
+            .map(TombstoneBar::from)
+            .collect();
+        StorageFrame {
             now,
             key_count: settings.workload.key_count,
             writer: lab.writer_status(),
@@ -205,7 +309,9 @@ impl StorageModel {
             zombie: lab.zombie_state(),
             wal_limit_bytes,
             compaction,
-            activities: observed.activities.iter().copied().collect(),
+            activities,
+            flushes_running: running(ActivityKind::Flush),
+            compactions_running: running(ActivityKind::Compaction),
             compactions_started: metrics.compactions_started(),
             compactions_committed: metrics.compactions_committed(),
             last_compaction: observed.last_compaction,
@@ -237,8 +343,8 @@ impl StorageModel {
             objects: stats.objects,
             preset: stats.preset.clone(),
             latencies,
-            requests,
-            explain: ExplainHandle(lab.explainer_handle()),
+            timeline,
+            slowest,
             window_start,
             errors,
             events,

@@ -1,0 +1,179 @@
+//! The view snapshot the panels draw: a [`Frame`], built from the session at most once per
+//! redraw (30 a second while the run plays) by [`FrameBuilder`], the only code that reads the
+//! `Lab` for drawing. A frame is plain data (`serde`), small whatever the run's length: the
+//! time bar's read-outs, the scenario and the settings in force, and, for the open tab, the
+//! storage view's figures (the LSM's shape, counts from the lab's metrics, the last events,
+//! the writer's badge, the timeline's requests since the frame before) or the recommender's.
+//! It could cross a `postMessage` unchanged.
+//!
+//! What a panel needs of the whole history (a request's cause chain, the off-policy
+//! evaluation over the impression log, the trace and metrics exports) is not in a frame: it
+//! is asked of the simulation side through [`Requests`].
+//!
+//! The page folds the frames it receives ([`FrameFold`]): the request timeline keeps the
+//! window's requests from the increments each frame brings.
+//!
+//! No browser code: built, folded and tested natively too.
+
+mod recommender;
+mod requests;
+mod storage;
+mod timeline;
+
+pub use recommender::RecommenderFrame;
+pub use requests::{OperationDetail, Requests};
+pub use storage::{
+    key_position, CompactionModel, LatencyKind, LatencyModel, SlowOperationLine, StorageFrame,
+    TombstoneBar,
+};
+pub use timeline::{
+    requests_in_window, FrameFold, TimelineIncrement, TimelineRequest, MAX_WINDOW_REQUESTS,
+};
+
+use crate::session::{Session, Settings};
+use serde::{Deserialize, Serialize};
+use std::rc::Rc;
+use strata_lab::Scenario;
+use strata_sim::SimTime;
+
+/// The panels a frame carries besides the time bar's (what the open tab draws).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Panels {
+    Storage,
+    Recommender,
+    /// The scenario tab and the chapters' index: the scenario alone.
+    None,
+}
+
+/// What the page asks the next frame for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wanted {
+    pub panels: Panels,
+    /// The run and the last request the page's timeline already holds: the frame brings only
+    /// the requests after it (all of the window for another run, or `None`).
+    pub timeline_after: Option<(u64, u64)>,
+}
+
+/// A rebuild in progress, as the progress bar shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RebuildFrame {
+    /// 0 to 1.
+    pub progress: f64,
+    pub target: SimTime,
+}
+
+/// The time bar's read-outs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimeFrame {
+    pub now: SimTime,
+    /// The furthest time reached with this scenario (the scrubber's right end).
+    pub horizon: SimTime,
+    pub events_processed: u64,
+    /// Events the trace has recorded, and its hash at `now`.
+    pub total_events: u64,
+    pub hash: String,
+    pub finished: bool,
+    /// The run's final hash (with every tenant's), once it has finished.
+    pub final_hash: Option<String>,
+    /// When the workload ends (the run to the end's progress).
+    pub workload_end: SimTime,
+    pub rebuild: Option<RebuildFrame>,
+}
+
+/// Everything the page draws of one moment of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    /// Which run (lab) this is: it changes when a rebuild or a restart replaces the lab.
+    pub run: u64,
+    pub time: TimeFrame,
+    /// The scenario the share link carries (bounded by the link's size).
+    pub scenario: Scenario,
+    /// The settings in force: the scenario's, with the changes reached so far.
+    pub settings: Settings,
+    pub storage: Option<StorageFrame>,
+    /// Shared with the view as it is (no copy of the arms and series per render).
+    #[serde(with = "shared")]
+    pub recommender: Option<Rc<RecommenderFrame>>,
+}
+
+/// (De)serialises an `Option<Rc<T>>` as an `Option<T>`.
+mod shared {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::rc::Rc;
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        value: &Option<Rc<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.as_deref().serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Rc<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(|value| value.map(Rc::new))
+    }
+}
+
+impl Frame {
+    /// The frame of `session` as it stands, with the panels `wanted` asks for. The only
+    /// reader of the lab for drawing.
+    pub fn build(session: &Session, wanted: &Wanted) -> Frame {
+        let lab = session.lab();
+        let trace = lab.trace();
+        let finished = lab.finished();
+        let time = TimeFrame {
+            now: lab.now(),
+            horizon: session.horizon(),
+            events_processed: lab.events_processed(),
+            total_events: trace.total_events(),
+            hash: trace.hash_hex(),
+            finished,
+            final_hash: finished.then(|| lab.trace_hash_hex()),
+            workload_end: lab.workload_end(),
+            rebuild: session.rebuild_progress().map(|progress| RebuildFrame {
+                progress,
+                target: session.rebuild_target().unwrap_or_default(),
+            }),
+        };
+        drop(trace);
+        let run = session.run();
+        let storage = (wanted.panels == Panels::Storage).then(|| {
+            let after = wanted
+                .timeline_after
+                .and_then(|(of_run, seq)| (of_run == run).then_some(seq));
+            StorageFrame::build(session, after)
+        });
+        let recommender = (wanted.panels == Panels::Recommender)
+            .then(|| Rc::new(RecommenderFrame::build(session)));
+        Frame {
+            run,
+            time,
+            scenario: session.scenario().clone(),
+            settings: session.settings(),
+            storage,
+            recommender,
+        }
+    }
+}
+
+/// A frame shared by the panels that draw it: equal when it is the same frame, so a panel
+/// re-renders for a new frame without comparing its contents.
+#[derive(Clone, Debug)]
+pub struct FrameRef(pub Rc<Frame>);
+
+impl PartialEq for FrameRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for FrameRef {
+    type Target = Frame;
+    fn deref(&self) -> &Frame {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests;

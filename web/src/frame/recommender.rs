@@ -1,0 +1,53 @@
+//! The recommender view's part of a frame: the lab's recommender summary (arms, bounded
+//! series) and report, counts from the lab's metrics, and the drift marks.
+
+use crate::session::Session;
+use serde::{Deserialize, Serialize};
+use strata_lab::recommender::RecommenderReport;
+use strata_lab::scenario::RecommenderSpec;
+use strata_recommender::simulation::RecommenderSummary;
+use strata_sim::SimTime;
+
+/// Everything the recommender view draws of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecommenderFrame {
+    pub now: SimTime,
+    pub spec: Option<RecommenderSpec>,
+    pub summary: Option<RecommenderSummary>,
+    pub report: Option<RecommenderReport>,
+    pub impressions: u64,
+    pub clicks: u64,
+    pub policy_updates: u64,
+    pub checkpoints: u64,
+    /// (simulated seconds, description).
+    pub drifts: Vec<(f64, String)>,
+}
+
+impl RecommenderFrame {
+    pub fn build(session: &Session) -> Self {
+        let lab = session.lab();
+        let observed = session.observed();
+        let metrics = lab.metrics();
+        RecommenderFrame {
+            now: lab.now(),
+            spec: session.scenario().recommender.clone(),
+            summary: lab.recommender_summary(),
+            report: lab.recommender_report(),
+            impressions: metrics.impressions,
+            clicks: metrics.clicks,
+            policy_updates: metrics.policy_updates,
+            checkpoints: metrics.checkpoints,
+            drifts: observed
+                .drifts
+                .iter()
+                .map(|(at, text)| (at.as_secs_f64(), text.clone()))
+                .collect(),
+        }
+    }
+
+    pub fn slates_per_sec(&self) -> f64 {
+        self.spec
+            .as_ref()
+            .map_or(1.0, |s| s.population.slates_per_sec.max(1e-9))
+    }
+}
