@@ -204,12 +204,12 @@ fn on_export_reply(
                     Err(message) => Command::Refused(message),
                 });
             }
-            Reply::ExportFailed(message) => on_command.emit(Command::Refused(format!(
-                "The file could not be made: {message}."
-            ))),
-            other => on_command.emit(Command::Refused(format!(
-                "The file could not be made: the worker answered {other:?}."
-            ))),
+            Reply::ExportFailed(message) | Reply::Refused(message) => on_command.emit(
+                Command::Refused(format!("The file could not be made: {message}.")),
+            ),
+            _ => on_command.emit(Command::Refused(
+                "The file could not be made: the worker answered something else.".to_string(),
+            )),
         }
         running.borrow_mut().take();
         progress.set(None);

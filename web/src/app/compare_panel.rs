@@ -55,6 +55,7 @@ pub fn follow(
             host::send(stop, Callback::noop());
         }));
     }
+    let stream = compare.stream();
     drop(shared);
     let on_reply = {
         let chapters = chapters.clone();
@@ -62,7 +63,8 @@ pub fn follow(
         Callback::from(move |reply: Reply| {
             // Replies arrive as tasks of their own, never while the chapters are borrowed.
             let mut shared = chapters.0.borrow_mut();
-            let Some(compare) = shared.compare.as_mut() else {
+            // A reply about a variant the page has let go since is of no use.
+            let Some(compare) = shared.compare.as_mut().filter(|c| c.stream() == stream) else {
                 return;
             };
             if let Err(e) = compare.receive(reply) {

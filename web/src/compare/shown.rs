@@ -150,6 +150,11 @@ impl Compare {
         paths(&self.claims, &self.scenario)
     }
 
+    /// The name of this variant in the requests (each variant the page starts has its own).
+    pub fn stream(&self) -> u64 {
+        self.stream
+    }
+
     /// The variant's simulated time after the last reply.
     pub fn now(&self) -> SimTime {
         SimTime::from_nanos(self.view.as_ref().map_or(0, |v| v.now_ns))

@@ -233,5 +233,15 @@ fn every_message_survives_its_json() {
         let envelope = Envelope { id: 3, body };
         assert_eq!(Envelope::from_json(&envelope.to_json()), Ok(envelope));
     }
-    assert!(Envelope::<Request>::from_json("{\"id\":1,\"body\":\"Nonsense\"}").is_err());
+    // A message of another form, an unknown variant, a missing or an extra field.
+    for text in [
+        "{\"id\":1}",
+        "[1,\"Nonsense\"]",
+        "[1,\"StopVariant\"]",
+        "[1,\"StopVariant\",2,3]",
+        "[1,\"StopVariant\",\"2\"]",
+        "not json",
+    ] {
+        assert!(Envelope::<Request>::from_json(text).is_err(), "{text}");
+    }
 }
