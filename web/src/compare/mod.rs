@@ -255,7 +255,7 @@ impl Variant {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
     Patch(Value),
-    Whole(Scenario),
+    Whole(Box<Scenario>),
 }
 
 impl Source {
@@ -266,7 +266,7 @@ impl Source {
             Source::Whole(scenario) if scenario.seed != base.seed => {
                 Err("the variant's seed differs from the run's".to_string())
             }
-            Source::Whole(scenario) => Ok((scenario.clone(), None)),
+            Source::Whole(scenario) => Ok(((**scenario).clone(), None)),
         }
     }
 }

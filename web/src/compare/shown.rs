@@ -74,7 +74,7 @@ impl Compare {
             Source::Whole(scenario) if scenario.seed != base.seed => {
                 return Err("the variant's seed differs from the run's".to_string())
             }
-            Source::Whole(scenario) => scenario.clone(),
+            Source::Whole(scenario) => (**scenario).clone(),
         };
         scenario.validate().map_err(|e| e.to_string())?;
         let (base_label, label) = difference_labels(&differences(base, &scenario));
@@ -114,7 +114,7 @@ impl Compare {
     /// does, and is labelled by the settings it changes. Refused when its seed differs from
     /// `base`'s.
     pub fn whole(base: &Scenario, scenario: Scenario) -> Result<Compare, String> {
-        Compare::new(base, Source::Whole(scenario))
+        Compare::new(base, Source::Whole(Box::new(scenario)))
     }
 
     /// The same, with the claim figures of the chapter the link was made from as its first

@@ -107,7 +107,7 @@ impl Handler {
                     serde_json::from_str(&patch)
                         .map_err(|e| format!("the variant's patch could not be read ({e})"))?,
                 ),
-                VariantSource::Whole(json) => Source::Whole(scenario(&json)?),
+                VariantSource::Whole(json) => Source::Whole(Box::new(scenario(&json)?)),
             };
             let variant = Variant::start(&base, &source, claims)?;
             Ok::<_, String>(Shown {

@@ -47,6 +47,9 @@ enum Mode {
     Dead,
 }
 
+/// A handler of the worker's events (a message, an error).
+type Listener = Closure<dyn FnMut(JsValue)>;
+
 /// The page's handle on its worker.
 pub struct Host {
     mode: RefCell<Mode>,
@@ -54,7 +57,7 @@ pub struct Host {
     next_id: Cell<u64>,
     waiting: RefCell<BTreeMap<u64, Callback<Reply>>>,
     /// The worker's event handlers, kept as long as the worker.
-    listeners: RefCell<Vec<Closure<dyn FnMut(JsValue)>>>,
+    listeners: RefCell<Vec<Listener>>,
 }
 
 thread_local! {
@@ -130,7 +133,7 @@ impl Host {
         };
         let on_message = {
             let host = host.clone();
-            Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            Listener::new(move |event: JsValue| {
                 let text = event
                     .unchecked_into::<MessageEvent>()
                     .data()
@@ -141,7 +144,7 @@ impl Host {
         };
         let on_error = {
             let host = host.clone();
-            Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            Listener::new(move |event: JsValue| {
                 let message = event
                     .dyn_ref::<ErrorEvent>()
                     .map(ErrorEvent::message)
