@@ -17,7 +17,7 @@ use super::protocol::{Envelope, Reply, Request, UNSOLICITED};
 use crate::panic;
 use gloo::timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -55,7 +55,10 @@ pub struct Host {
     mode: RefCell<Mode>,
     worker: RefCell<Option<Worker>>,
     next_id: Cell<u64>,
-    waiting: RefCell<BTreeMap<u64, Callback<Reply>>>,
+    /// The callbacks of the requests awaiting their replies: a handful (one follow of the
+    /// variant, one slice of an export, a stop or a cancel), so a list, which costs the wasm
+    /// less than a map.
+    waiting: RefCell<Vec<(u64, Callback<Reply>)>>,
     /// The worker's event handlers, kept as long as the worker.
     listeners: RefCell<Vec<Listener>>,
 }
@@ -73,7 +76,7 @@ pub fn host() -> Rc<Host> {
         mode: RefCell::new(Mode::Starting(VecDeque::new())),
         worker: RefCell::new(None),
         next_id: Cell::new(UNSOLICITED + 1),
-        waiting: RefCell::new(BTreeMap::new()),
+        waiting: RefCell::new(Vec::new()),
         listeners: RefCell::new(Vec::new()),
     });
     HOST.with(|h| *h.borrow_mut() = Some(host.clone()));
@@ -159,11 +162,14 @@ impl Host {
         *host.worker.borrow_mut() = Some(worker);
     }
 
-    /// Sends `request`; `on_reply` gets its reply. Returns the request's id.
+    /// Sends `request`; `on_reply` gets its reply. Returns the request's id. Once the worker
+    /// died nothing is answered, and nothing is kept waiting.
     pub fn send(self: &Rc<Self>, request: Request, on_reply: Callback<Reply>) -> u64 {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        self.waiting.borrow_mut().insert(id, on_reply);
+        if !matches!(&*self.mode.borrow(), Mode::Dead) {
+            self.waiting.borrow_mut().push((id, on_reply));
+        }
         let mut mode = self.mode.borrow_mut();
         match &mut *mode {
             Mode::Starting(queue) => queue.push_back((id, request)),
@@ -213,7 +219,11 @@ impl Host {
     }
 
     fn answer(&self, id: u64, reply: Reply) {
-        let callback = self.waiting.borrow_mut().remove(&id);
+        let callback = {
+            let mut waiting = self.waiting.borrow_mut();
+            let index = waiting.iter().position(|(waiting_id, _)| *waiting_id == id);
+            index.map(|index| waiting.swap_remove(index).1)
+        };
         if let Some(callback) = callback {
             callback.emit(reply);
         }
@@ -221,6 +231,7 @@ impl Host {
 
     fn died(&self, message: &str) {
         *self.mode.borrow_mut() = Mode::Dead;
+        self.waiting.borrow_mut().clear();
         mark_body("dead");
         panic::show_banner(message);
     }
