@@ -438,3 +438,59 @@ fn the_figures_by_path_are_the_summarys_json_for_every_claim_and_every_number() 
         }
     }
 }
+
+#[test]
+fn through_the_worker_a_live_change_catches_up_a_slice_a_request_and_the_sparkline_waits() {
+    let chapter = chapter();
+    let base = chapter.scenario.clone();
+    let mut compare = Compare::for_chapter(&chapter, &base).unwrap().unwrap();
+    let mut worker = Handler::default();
+    let mut lab = Lab::new(&base).unwrap();
+    lab.advance_to(SimTime::from_millis(1500), u64::MAX)
+        .unwrap();
+    compare
+        .follow_with(&mut worker, &base, lab.now(), None)
+        .unwrap();
+    assert!(compare.in_step(lab.now()) && !compare.restarted());
+    assert_eq!(compare.next_request(&base, lab.now(), None), None);
+    // A live change on the run on show: the worker starts the variant again from its patch.
+    let mut workload = base.workload.clone();
+    workload.rate_ops_per_sec *= 2.0;
+    let change = strata_lab::scenario::SettingChange::Workload {
+        at_ms: 1501,
+        workload,
+    };
+    let mut changed = base.clone();
+    changed.changes.push(change.clone());
+    lab.schedule_change(change).unwrap();
+    lab.advance_to(SimTime::from_millis(1600), u64::MAX)
+        .unwrap();
+    let row = Row {
+        label: String::new(),
+        path: String::new(),
+        base: Some(1.0),
+        variant: Some(1.0),
+    };
+    let mut requests = 0;
+    // Each request is one slice of the worker's time (it never has more), as a busy worker
+    // answers; the page asks again until the variant is there.
+    while let Some(request) = compare.next_request(&changed, lab.now(), None) {
+        requests += 1;
+        assert!(requests < 100_000);
+        assert!(compare.waiting());
+        let reply = worker.handle(requests, request, &mut || false);
+        compare.receive(reply).unwrap();
+        if !compare.in_step(lab.now()) {
+            assert!(compare.restarted());
+            assert!(compare.now() < lab.now());
+            let points = compare.points().len();
+            compare.sample(&[row.clone()], lab.now());
+            assert_eq!(compare.points().len(), points, "no point while behind");
+        }
+    }
+    assert!(requests > 2, "the catch-up took several requests");
+    assert!(compare.in_step(lab.now()) && !compare.restarted());
+    let variant = patched(&changed, &chapter.variant.unwrap().patch).unwrap();
+    assert_eq!(compare.scenario(), &variant);
+    assert_eq!(compare.trace_hash(), fresh_hash(&variant, lab.now()));
+}
