@@ -484,7 +484,7 @@ fn through_the_worker_a_live_change_catches_up_a_slice_a_request_and_the_sparkli
             assert!(compare.restarted());
             assert!(compare.now() < lab.now());
             let points = compare.points().len();
-            compare.sample(&[row.clone()], lab.now());
+            compare.sample(std::slice::from_ref(&row), lab.now());
             assert_eq!(compare.points().len(), points, "no point while behind");
         }
     }
