@@ -1,7 +1,21 @@
 //! Downloads from the page: text offered as a file through a Blob URL and a clicked
 //! `<a download>`. The scenario, the trace, the metrics and the charts are saved this way.
+//!
+//! The trace (Perfetto JSON) and the metrics (CSV) fold a whole run, so [`RunExports`] has the
+//! page's worker ([`crate::worker`]) rebuild the run from the scenario (with its live changes
+//! and faults, as the share link carries them) up to the moment on show, and fold it with
+//! `strata_lab::export`, exactly as `strata run --trace-out/--metrics-out` writes them. The
+//! buttons show the rebuild's progress and a Cancel while it works.
 
+use crate::command::Command;
+use crate::format;
+use crate::frame::Requests;
+use crate::worker::host;
+use crate::worker::protocol::{ExportKind, Reply, Request};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
+use yew::prelude::*;
 
 /// Offers `text` as a file download named `name`, of MIME type `mime`.
 pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
@@ -138,3 +152,119 @@ pub fn standalone_svg(svg: &web_sys::Element) -> Result<String, String> {
 
 /// The SVG namespace, which a standalone file must declare.
 pub const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
+
+/// The export running, if any: its job (the id of the request that started it).
+type RunningJob = Rc<RefCell<Option<u64>>>;
+
+/// What the buttons show while an export works: which file, and how much of the rebuild is
+/// done (0 to 1).
+type Progress = Option<(ExportKind, f64)>;
+
+#[derive(Properties, PartialEq)]
+pub struct RunExportsProps {
+    /// Where the run on show is read for the export's request (on click only).
+    pub requests: Requests,
+    pub on_command: Callback<Command>,
+    #[prop_or_default]
+    pub disabled: bool,
+}
+
+/// The reply handler of export `job`'s requests: a slice done asks for the next one, the file
+/// is offered as a download, a failure is told. Nothing once the export was cancelled.
+fn on_export_reply(
+    kind: ExportKind,
+    running: RunningJob,
+    progress: UseStateSetter<Progress>,
+    on_command: Callback<Command>,
+) -> Callback<Reply> {
+    Callback::from(move |reply: Reply| {
+        let Some(job) = *running.borrow() else {
+            return;
+        };
+        match reply {
+            Reply::ExportProgress { fraction } => {
+                progress.set(Some((kind, fraction)));
+                let next =
+                    on_export_reply(kind, running.clone(), progress.clone(), on_command.clone());
+                host::send(Request::ContinueExport { job }, next);
+                return;
+            }
+            Reply::Exported { name, text } => {
+                let (mime, what) = match kind {
+                    ExportKind::Trace => {
+                        ("application/json", "the trace (open it in ui.perfetto.dev)")
+                    }
+                    ExportKind::Metrics => ("text/csv", "the metrics"),
+                };
+                on_command.emit(match download(&name, mime, &text) {
+                    Ok(()) => Command::Info(format!(
+                        "Saved {what} as {name} ({}).",
+                        format::bytes(text.len() as u64)
+                    )),
+                    Err(message) => Command::Refused(message),
+                });
+            }
+            Reply::ExportFailed(message) | Reply::Refused(message) => on_command.emit(
+                Command::Refused(format!("The file could not be made: {message}.")),
+            ),
+            _ => on_command.emit(Command::Refused(
+                "The file could not be made: the worker answered something else.".to_string(),
+            )),
+        }
+        running.borrow_mut().take();
+        progress.set(None);
+    })
+}
+
+/// The trace and metrics buttons, with the export's progress and a Cancel while one works.
+#[function_component(RunExports)]
+pub fn run_exports(props: &RunExportsProps) -> Html {
+    let progress = use_state(|| None::<(ExportKind, f64)>);
+    let running: RunningJob = use_mut_ref(|| None);
+    let start = |kind: ExportKind| {
+        let requests = props.requests.clone();
+        let on_command = props.on_command.clone();
+        let running = running.clone();
+        let progress = progress.clone();
+        Callback::from(move |_: MouseEvent| {
+            if running.borrow().is_some() {
+                return;
+            }
+            let request = requests.export(kind);
+            let on_reply =
+                on_export_reply(kind, running.clone(), progress.setter(), on_command.clone());
+            let job = host::send(request, on_reply);
+            *running.borrow_mut() = Some(job);
+            progress.set(Some((kind, 0.0)));
+        })
+    };
+    let on_cancel = {
+        let running = running.clone();
+        let progress = progress.clone();
+        let on_command = props.on_command.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(job) = running.borrow_mut().take() {
+                host::send(Request::CancelExport { job }, Callback::noop());
+                progress.set(None);
+                on_command.emit(Command::Info("The export was cancelled.".to_string()));
+            }
+        })
+    };
+    let busy = progress.is_some();
+    html! {
+        <>
+        <button id="save-trace" onclick={start(ExportKind::Trace)} disabled={props.disabled || busy}
+                title="The run so far as Chrome trace-event JSON: the events the trace's ring retains, with a track per request cause. Opens in ui.perfetto.dev and chrome://tracing; the same file as strata run --trace-out.">{ "Save trace (Perfetto JSON)" }</button>
+        <button id="save-metrics" onclick={start(ExportKind::Metrics)} disabled={props.disabled || busy}
+                title="The metrics over time, one row per simulated second: operations, latencies, store requests, cost; the recommender's CTR and regret when there is one. The same file as strata run --metrics-out.">{ "Save metrics (CSV)" }</button>
+        if let Some((kind, fraction)) = *progress {
+            <span id="export-progress" class="export-progress" role="status">
+                { match kind { ExportKind::Trace => "Re-simulating the run for the trace… ", ExportKind::Metrics => "Re-simulating the run for the metrics… " } }
+                <progress max="1" value={fraction.to_string()}></progress>
+                { format!(" {:.0} %", 100.0 * fraction) }
+                <button id="export-cancel" onclick={on_cancel}>{ "Cancel" }</button>
+            </span>
+        }
+        </>
+    }
+}

@@ -30,6 +30,8 @@
 //! - [`download`]: text offered as a file download (scenario, trace, metrics, charts).
 //! - [`widgets`]: inputs that stay editable while the page re-renders every frame.
 //! - [`panic`]: the panic hook that turns a crash into a visible error banner.
+//! - [`worker`]: the page's Web Worker (the side-by-side variant and the exports run there),
+//!   its message protocol, and the main-thread fallback when it cannot start.
 //!
 //! This is the only crate that knows the browser. It reads wall time only to pace frames and
 //! report speed; simulated time never depends on it.
@@ -56,13 +58,17 @@ pub mod storage;
 pub mod tenants;
 pub mod timeline;
 pub mod widgets;
+pub mod worker;
 
 use wasm_bindgen::prelude::*;
 
-/// Entry point: installs the panic hook and mounts the app on `#app`.
-#[wasm_bindgen(start)]
+/// The page's entry point, called by `index.html` once the wasm is loaded: installs the panic
+/// hook, starts the worker and mounts the app on `#app`. Not a `start` function, so that the
+/// worker, which loads the same wasm, does not run it.
+#[wasm_bindgen]
 pub fn start() {
     panic::install();
+    worker::host::host();
     let Some(root) = gloo::utils::document().get_element_by_id("app") else {
         panic::show_banner("The page has no #app element to mount the playground on.");
         return;
@@ -76,4 +82,14 @@ pub fn start() {
 #[wasm_bindgen(js_name = strataPanicForTests)]
 pub fn panic_for_tests() {
     panic!("a deliberate panic requested by the end-to-end tests");
+}
+
+/// Has the page's worker panic on purpose, so the end-to-end tests can check that its panic
+/// reaches the page's banner. Nothing in the page calls it.
+#[wasm_bindgen(js_name = strataWorkerPanicForTests)]
+pub fn worker_panic_for_tests() {
+    worker::host::send(
+        worker::protocol::Request::PanicForTests,
+        yew::Callback::noop(),
+    );
 }

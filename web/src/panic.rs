@@ -1,6 +1,8 @@
 //! The panic hook: a Rust panic shows a red banner with the message instead of leaving a dead
-//! page, and is also logged to the console for bug reports.
+//! page, and is also logged to the console for bug reports. A panic in the page's worker
+//! ([`crate::worker`]) is posted to the page, which shows it in the same banner.
 
+use std::fmt::Display;
 use std::sync::Once;
 
 /// Shows `message` in the page's error banner.
@@ -12,14 +14,19 @@ pub fn show_banner(message: &str) {
     }
 }
 
+/// The banner's text for a panic (or a failure as final) described by `what`.
+pub fn banner_text(what: &dyn Display) -> String {
+    format!(
+        "Something went wrong inside the playground and it stopped: {what}\nReload the page to start again; the share link in the address bar keeps your scenario."
+    )
+}
+
 /// Installs the hook once.
 pub fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         yew::set_custom_panic_hook(Box::new(|info| {
-            let message = format!(
-                "Something went wrong inside the playground and it stopped: {info}\nReload the page to start again; the share link in the address bar keeps your scenario."
-            );
+            let message = banner_text(info);
             show_banner(&message);
             web_sys::console::error_1(&message.into());
         }));

@@ -1,7 +1,6 @@
 //! The scenario tab: the share links (the whole run, and this moment), the setting changes the
 //! links replay, import from a file, export as a download (the scenario; the run so far as a
-//! Perfetto trace and as a metrics CSV, built by `strata_lab::export` exactly as `strata run
-//! --trace-out/--metrics-out` writes them), the examples (fetched when chosen), and the scenario document
+//! Perfetto trace and as a metrics CSV, [`crate::download::RunExports`]), the examples (fetched when chosen), and the scenario document
 //! itself.
 //!
 //! Imports are read with a `FileReader` whose handle the component keeps until it answers
@@ -102,13 +101,6 @@ fn describe_change(change: &SettingChange) -> String {
     }
 }
 
-/// What a run-export button saves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum RunExport {
-    Trace,
-    Metrics,
-}
-
 #[derive(Properties, PartialEq)]
 pub struct ScenarioPanelProps {
     pub scenario: Rc<Scenario>,
@@ -176,37 +168,6 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
             }
         })
     };
-    // The run as it stands: the lab's retained trace and its metrics series, asked of the
-    // run on click.
-    let save_run = |kind: RunExport| {
-        let requests = props.requests.clone();
-        let on_command = props.on_command.clone();
-        Callback::from(move |_: MouseEvent| {
-            let built = match kind {
-                RunExport::Trace => {
-                    let (name, text) = requests.trace_export();
-                    (
-                        name,
-                        "application/json",
-                        text,
-                        "the trace (open it in ui.perfetto.dev)",
-                    )
-                }
-                RunExport::Metrics => {
-                    let (name, text) = requests.metrics_export();
-                    (name, "text/csv", text, "the metrics")
-                }
-            };
-            let (name, mime, text, what) = built;
-            match download(&name, mime, &text) {
-                Ok(()) => on_command.emit(Command::Info(format!(
-                    "Saved {what} as {name} ({}).",
-                    format::bytes(text.len() as u64)
-                ))),
-                Err(message) => on_command.emit(Command::Refused(message)),
-            }
-        })
-    };
     let on_example = {
         let on_command = props.on_command.clone();
         Callback::from(move |event: Event| {
@@ -268,10 +229,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                     <label class="file-label">{ "Load a scenario file… " }
                         <input id="import-file" type="file" accept=".json,application/json" onchange={on_import} disabled={props.disabled} /></label>
                     <button id="export" onclick={on_export}>{ "Save this scenario (JSON)" }</button>
-                    <button id="save-trace" onclick={save_run(RunExport::Trace)} disabled={props.disabled}
-                            title="The run so far as Chrome trace-event JSON: the events the trace's ring retains, with a track per request cause. Opens in ui.perfetto.dev and chrome://tracing; the same file as strata run --trace-out.">{ "Save trace (Perfetto JSON)" }</button>
-                    <button id="save-metrics" onclick={save_run(RunExport::Metrics)} disabled={props.disabled}
-                            title="The metrics over time, one row per simulated second: operations, latencies, store requests, cost; the recommender's CTR and regret when there is one. The same file as strata run --metrics-out.">{ "Save metrics (CSV)" }</button>
+                    <crate::download::RunExports requests={props.requests.clone()} on_command={props.on_command.clone()} disabled={props.disabled} />
                     <label class="field"><span class="field-label">{ "examples" }</span>
                         <select id="examples" onchange={on_example} disabled={props.disabled}>
                             <option value="" selected=true>{ "choose…" }</option>

@@ -153,15 +153,7 @@ pub fn build(args: &[String]) -> Result<Built> {
     }
     std::fs::create_dir_all(&dist)?;
     crate::wasm::generate_bindings(&wasm, &dist)?;
-    let static_dir = root.join("web").join("static");
-    for entry in std::fs::read_dir(&static_dir)
-        .with_context(|| format!("reading {}", static_dir.display()))?
-    {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            std::fs::copy(entry.path(), dist.join(entry.file_name()))?;
-        }
-    }
+    copy_static(&root.join("web").join("static"), &dist)?;
     let list = root.join(CHAPTER_LIST);
     let order = listed_order(
         &std::fs::read_to_string(&list).with_context(|| format!("reading {}", list.display()))?,
@@ -197,6 +189,21 @@ pub fn build(args: &[String]) -> Result<Built> {
         wasm_gzip_bytes: gzipped,
         optimised: wasm_opt,
     })
+}
+
+/// Copies the page's static files (`index.html`, the style sheet, the worker's script
+/// `worker.js`, which loads the same wasm and glue as the page) into `to`. Returns their names.
+fn copy_static(from: &Path, to: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
 }
 
 /// Where the chapters' order is kept: the list of the test that runs them all, which also
@@ -445,6 +452,31 @@ mod tests {
             assert!(out.join(format!("{id}.json")).is_file(), "{id}");
         }
         std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    #[test]
+    fn the_worker_ships_beside_the_page_and_calls_the_entry_points_the_wasm_exports() {
+        let out = std::env::temp_dir().join(format!("strata-static-{}", std::process::id()));
+        std::fs::create_dir_all(&out).unwrap();
+        let names = copy_static(&workspace_root().join("web/static"), &out).unwrap();
+        assert!(names.iter().any(|n| n == "worker.js"), "{names:?}");
+        assert!(names.iter().any(|n| n == "index.html"), "{names:?}");
+        let worker = std::fs::read_to_string(out.join("worker.js")).unwrap();
+        let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+        std::fs::remove_dir_all(&out).unwrap();
+        // Both load the glue wasm-bindgen writes for the crate, and call what the crate exports:
+        // the page its `start` (not a start hook, which would run in the worker too), the worker
+        // its `workerMain`.
+        assert!(worker.contains("from './strata_web.js'"), "{worker}");
+        assert!(page.contains("from './strata_web.js'"), "{page}");
+        assert!(worker.contains("workerMain()"), "{worker}");
+        assert!(page.contains("start()"), "{page}");
+        let web = workspace_root().join("web/src");
+        let entry = std::fs::read_to_string(web.join("worker/entry.rs")).unwrap();
+        assert!(entry.contains("#[wasm_bindgen(js_name = workerMain)]"));
+        let lib = std::fs::read_to_string(web.join("lib.rs")).unwrap();
+        assert!(lib.contains("#[wasm_bindgen]\npub fn start()"));
+        assert!(!lib.contains("wasm_bindgen(start)"));
     }
 
     #[test]

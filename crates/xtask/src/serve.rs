@@ -137,7 +137,9 @@ fn respond(
     };
     // Cross-origin isolation (the page loads nothing from elsewhere) gives the page
     // performance.now() and frame timestamps at 5 µs instead of 100 µs, so the frame-time
-    // benchmark can tell a 16.7 ms frame from a 16.8 ms one.
+    // benchmark can tell a 16.7 ms frame from a 16.8 ms one. The page's module worker
+    // (`worker.js`) is same-origin and gets the same headers, which `require-corp` asks of a
+    // worker's script; a module script also needs a JavaScript content type (above).
     write!(
         stream,
         "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nCross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\nConnection: close\r\n\r\n",

@@ -8,7 +8,12 @@
 // In presenter mode with a chapter instead (its own scenario, at 1920×1080, played at 10× from
 // its first beat, the beat's figure on show):
 //   STRATA_BENCH_CHAPTER=compaction-debt node bench/frames.mjs 3
-// (STRATA_BENCH_PRESENT=0 measures the same chapter out of presenter mode, for comparison.)
+// (STRATA_BENCH_PRESENT=0 measures the same chapter out of presenter mode, for comparison;
+// STRATA_BENCH_SPEED=2 then plays it at 10^2 = 100×. STRATA_BENCH_QUERY=?noworker opens the page
+// with its worker blocked, so a side-by-side variant runs on the main thread.)
+// With a side-by-side variant beside the 10k scenario (a share link's `vs`: the scenario with
+// these top-level keys replaced), run in the page's worker or, with ?noworker, on the page:
+//   STRATA_BENCH_VS='{"store":{"preset":"s3_express"}}' node bench/frames.mjs 8
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -20,6 +25,8 @@ const BASE_URL = process.env.STRATA_BASE_URL ?? 'http://127.0.0.1:8080/';
 const SECONDS = Number(process.argv[2] ?? 10);
 const CHAPTER = process.env.STRATA_BENCH_CHAPTER;
 const PRESENT = process.env.STRATA_BENCH_PRESENT !== '0';
+const QUERY = process.env.STRATA_BENCH_QUERY ?? '';
+const SPEED = process.env.STRATA_BENCH_SPEED;
 const root = process.env.STRATA_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const wasm = readFileSync(join(root, 'dist', 'strata_web_bg.wasm'));
 const js = readFileSync(join(root, 'dist', 'strata_web.js'));
@@ -65,7 +72,7 @@ await page.addInitScript(() => {
 const tab = CHAPTER ? `chapter ${CHAPTER}${PRESENT ? ', presenter mode' : ''}` : (process.env.STRATA_BENCH_TAB ?? 'storage');
 let firstFrameMs;
 if (CHAPTER) {
-  await page.goto(new URL(`#chapter=${CHAPTER}${PRESENT ? '&present' : ''}`, BASE_URL).toString());
+  await page.goto(new URL(`${QUERY}#chapter=${CHAPTER}${PRESENT ? '&present' : ''}`, BASE_URL).toString());
   firstFrameMs = await page.evaluate(() => window.__firstFrame);
   await page.locator('#chapter-title').waitFor({ timeout: 30000 });
   // The controls are hidden in presenter mode: the keys a presenter uses.
@@ -73,10 +80,15 @@ if (CHAPTER) {
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction(() => /^beat 1 /.test(document.querySelector('#beat-counter')?.textContent ?? ''),
     null, { timeout: 60000 });
+  if (SPEED !== undefined && !PRESENT) await page.locator('#speed').fill(SPEED);
+  await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press(' ');
   await page.waitForTimeout(300); // warm up
 } else {
-  await page.goto(new URL(`#s=v1.${base64url(JSON.stringify(scenario))}`, BASE_URL).toString());
+  const vs = process.env.STRATA_BENCH_VS
+    ? `&vs=v1.${base64url(JSON.stringify({ ...scenario, ...JSON.parse(process.env.STRATA_BENCH_VS) }))}`
+    : '';
+  await page.goto(new URL(`${QUERY}#s=v1.${base64url(JSON.stringify(scenario))}${vs}`, BASE_URL).toString());
   firstFrameMs = await page.evaluate(() => window.__firstFrame);
   await page.locator(`#tab-${tab}`).click();
   await page.locator('#speed').fill('2'); // 100×
@@ -106,6 +118,8 @@ async function sampleFrames(seconds) {
 }
 const result = await sampleFrames(SECONDS);
 const isolated = await page.evaluate(() => window.crossOriginIsolated);
+const worker = await page.evaluate(() => document.body.dataset.worker);
+const variantSeconds = await page.evaluate(() => Number(document.querySelector('#compare')?.dataset.variantNs ?? 0) / 1e9);
 if (CHAPTER) await page.keyboard.press(' '); else await page.click('#play');
 const events = await page.locator('#event-count').textContent();
 const frameWork = await page.locator('#frame-work').textContent();
@@ -124,6 +138,8 @@ const figures = {
   frames: result.frames,
   // Timestamps are 5 µs apart when the page is cross-origin isolated, 100 µs otherwise.
   cross_origin_isolated: isolated,
+  worker,
+  variant_simulated_seconds: variantSeconds || undefined,
   frame_ms_p50: Number(quantile(sorted, 0.5).toFixed(2)),
   frame_ms_p95: Number(quantile(sorted, 0.95).toFixed(2)),
   simulated_seconds_per_wall_second: Number(result.simPerWall.toFixed(2)),

@@ -3,68 +3,93 @@
 //! table of the figures with the difference (variant − base, and as a %).
 //!
 //! The variant is kept in the chapters' state beside the chapter that brought it (or the
-//! share link's `vs`); [`follow`] keeps it at the run's simulated time, and is called by the
-//! frame loop after every frame and by the root before every render (a step, a reset). A
-//! variant that starts again (a live change, a move back) catches up in slices of
-//! [`CATCH_UP_SLICE_EVENTS`] for at most [`CATCH_UP_BUDGET_MS`] a call; while the page is
-//! paused, the panel's own animation frame keeps it going, and the panel says so.
+//! share link's `vs`); its lab runs in the page's worker ([`crate::worker`]). [`follow`] asks
+//! the worker to bring it to the run's simulated time, and is called by the frame loop after
+//! every frame and by the root before every render (a step, a reset); the reply, with the
+//! variant's figures, comes back as a message to the chapters' state. A variant that starts
+//! again (a live change, a move back) catches up in the worker, one slice a request, and the
+//! panel says so; the main thread only sends the next request.
 
 use super::chapter::SharedChapters;
-use super::{wall_ms, Action, SharedSession, UiState};
+use super::{error, Action, SharedSession, UiState};
 use crate::compare::{Compare, Row};
 use crate::format;
 use crate::link;
 use crate::session::Session;
-use gloo::render::{request_animation_frame, AnimationFrame};
+use crate::worker::host;
+use crate::worker::protocol::Reply;
+use std::cell::Cell;
 use strata_lab::Scenario;
 use yew::prelude::*;
 
-/// Events a catching-up variant replays per slice (as a rebuild of the run on show does).
-pub const CATCH_UP_SLICE_EVENTS: u64 = 100;
-/// Wall time one call may spend catching up, in milliseconds: a part of a frame.
-pub const CATCH_UP_BUDGET_MS: f64 = 6.0;
-
-/// Brings the variant (if any) to the run's time: in lockstep the whole way, catching up for
-/// at most [`CATCH_UP_BUDGET_MS`]. A variant that cannot follow is dropped and the message
-/// says why; the run on show goes on alone.
-pub fn follow(session: &Session, chapters: &SharedChapters) -> Result<(), String> {
-    let Ok(mut chapters) = chapters.0.try_borrow_mut() else {
-        return Ok(());
-    };
-    let Some(compare) = chapters.compare.as_mut() else {
-        return Ok(());
-    };
-    let start = wall_ms();
-    let followed = loop {
-        match compare.follow(session.scenario(), session.now(), CATCH_UP_SLICE_EVENTS) {
-            Ok(false) if wall_ms() - start < CATCH_UP_BUDGET_MS => {}
-            other => break other,
-        }
-    };
-    if let Err(e) = followed {
-        chapters.compare = None;
-        return Err(format!(
-            "The side-by-side run stopped ({e}); this run goes on alone."
-        ));
-    }
-    Ok(())
+thread_local! {
+    /// Whether the frame loop is running (the panel notes it at each render): it then redraws
+    /// the panel with the latest reply anyway, and a reply need not ask for a render.
+    static FRAME_LOOP_RUNS: Cell<bool> = const { Cell::new(false) };
 }
 
-/// While the run is rebuilt (a scrub back, a previous beat), replays the variant toward the
-/// same target, at most `max_events` events. Returns whether there is more to replay.
-pub fn prepare(session: &Session, chapters: &SharedChapters, max_events: u64) -> bool {
-    let Some(target) = session.rebuild_target() else {
-        return false;
+/// Asks for the variant (if any) to be brought to the run's time, unless a request is in
+/// flight or it is there already. The reply is taken into the chapters' state; a variant that
+/// cannot follow is dropped and the message says why; the run on show goes on alone.
+pub fn follow(
+    session: &Session,
+    chapters: &SharedChapters,
+    dispatcher: &UseReducerDispatcher<UiState>,
+) {
+    let Ok(mut shared) = chapters.0.try_borrow_mut() else {
+        return;
     };
-    let Ok(mut chapters) = chapters.0.try_borrow_mut() else {
-        return false;
+    let Some(compare) = shared.compare.as_mut() else {
+        return;
     };
-    // A failure here leaves it to `follow`, which starts the variant again from time zero.
-    chapters.compare.as_mut().is_some_and(|compare| {
-        compare
-            .prepare(session.scenario(), target, max_events)
-            .unwrap_or(false)
-    })
+    let Some(request) =
+        compare.next_request(session.scenario(), session.now(), session.rebuild_target())
+    else {
+        return;
+    };
+    if matches!(
+        request,
+        crate::worker::protocol::Request::StartVariant { .. }
+    ) {
+        compare.on_drop(Box::new(|stop| {
+            host::send(stop, Callback::noop());
+        }));
+    }
+    let stream = compare.stream();
+    drop(shared);
+    let on_reply = {
+        let chapters = chapters.clone();
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |reply: Reply| {
+            // Replies arrive as tasks of their own, never while the chapters are borrowed.
+            let mut shared = chapters.0.borrow_mut();
+            // A reply about a variant the page has let go since is of no use.
+            let Some(compare) = shared.compare.as_mut().filter(|c| c.stream() == stream) else {
+                return;
+            };
+            if let Err(e) = compare.receive(reply) {
+                shared.compare = None;
+                dispatcher.dispatch(error(format!(
+                    "The side-by-side run stopped ({e}); this run goes on alone."
+                )));
+            }
+            drop(shared);
+            if !FRAME_LOOP_RUNS.with(Cell::get) {
+                dispatcher.dispatch(Action::Redraw);
+            }
+        })
+    };
+    host::send(request, on_reply);
+}
+
+/// Whether the variant takes a part of the main thread's frames: only when the worker could
+/// not start and its requests are answered on the page.
+pub fn shares_frame(chapters: &SharedChapters) -> bool {
+    host::on_worker() == Some(false)
+        && chapters
+            .0
+            .try_borrow()
+            .is_ok_and(|chapters| chapters.compare.is_some())
 }
 
 /// The side-by-side run a share link's `vs` names beside a run of `base`, if it names one.
@@ -89,14 +114,6 @@ pub fn address(fragment: &str, compare: &Compare) -> String {
         &link::with_variant(fragment, Some(compare.scenario())),
         compare.claims(),
     )
-}
-
-/// Whether a variant runs beside the run on show.
-pub fn comparing(chapters: &SharedChapters) -> bool {
-    chapters
-        .0
-        .try_borrow()
-        .is_ok_and(|chapters| chapters.compare.is_some())
 }
 
 /// A number as the panel shows it: about three significant digits, also below 1 (a cost of
@@ -211,41 +228,18 @@ pub struct ComparePanelProps {
     pub state: UseReducerHandle<UiState>,
 }
 
-/// While the variant catches up and the frame loop is not running (the page is paused),
-/// one animation frame at a time: a catch-up slice, then a redraw, which schedules the next.
-/// The effect owns the frame and cancels it when torn down.
-#[hook]
-fn use_catch_up(props: &ComparePanelProps) {
-    let state = &props.state;
-    let frame_loop_runs = state.playing
-        || state.to_end
-        || state.rebuilding
-        || state.beat_run.is_some()
-        || state.go_to.is_some();
-    let catching_up = props
-        .chapters
-        .0
-        .try_borrow()
-        .is_ok_and(|c| c.compare.as_ref().is_some_and(Compare::catching_up));
-    let session = props.session.clone();
-    let chapters = props.chapters.clone();
-    let dispatcher = state.dispatcher();
-    use_effect(move || {
-        let frame: Option<AnimationFrame> = (catching_up && !frame_loop_runs).then(|| {
-            request_animation_frame(move |_| {
-                if let Err(text) = follow(&session.0.borrow(), &chapters) {
-                    dispatcher.dispatch(super::error(text));
-                }
-                dispatcher.dispatch(Action::Redraw);
-            })
-        });
-        move || drop(frame)
-    });
-}
-
 #[function_component(ComparePanel)]
 pub fn compare_panel(props: &ComparePanelProps) -> Html {
-    use_catch_up(props);
+    let state = &props.state;
+    FRAME_LOOP_RUNS.with(|runs| {
+        runs.set(
+            state.playing
+                || state.to_end
+                || state.rebuilding
+                || state.beat_run.is_some()
+                || state.go_to.is_some(),
+        )
+    });
     let session = props.session.0.borrow();
     let Ok(mut chapters) = props.chapters.0.try_borrow_mut() else {
         return html! {};
@@ -254,8 +248,9 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
         return html! {};
     };
     let rows = compare.rows(session.lab(), &session.observed().impressions);
-    compare.sample(&rows);
-    let catching_up = compare.catching_up();
+    compare.sample(&rows, session.now());
+    let in_step = compare.in_step(session.now());
+    let catching_up = !in_step && compare.restarted();
     let claims = compare.claim_count();
     let lines: Html = rows
         .iter()
@@ -278,15 +273,15 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
         })
         .collect();
     html! {
-        <section id="compare" class="compare-panel" aria-label="Side by side" data-base-ns={session.now().as_nanos().to_string()} data-variant-ns={compare.lab().now().as_nanos().to_string()} data-catching-up={catching_up.then_some("true")}>
+        <section id="compare" class="compare-panel" aria-label="Side by side" data-base-ns={session.now().as_nanos().to_string()} data-variant-ns={compare.now().as_nanos().to_string()} data-catching-up={(!in_step).then_some("true")} data-waiting={compare.waiting().then_some("true")}>
             <div class="compare-columns">
                 { column(compare, &compare.base_label, true, &rows, "compare-base") }
                 { column(compare, &compare.label, false, &rows, "compare-variant") }
             </div>
             if catching_up {
-                <p class="compare-time catching-up" id="compare-catching-up" role="status">{ format!("The variant is catching up: at {} of {}, replayed from the start after the change.", format::sim_time(compare.lab().now()), format::sim_time(session.now())) }</p>
+                <p class="compare-time catching-up" id="compare-catching-up" role="status">{ format!("The variant is catching up: at {} of {}, replayed from the start after the change.", format::sim_time(compare.now()), format::sim_time(session.now())) }</p>
             } else {
-                <p class="muted compare-time">{ format!("Both at {}; the variant's trace hash ", format::sim_time(compare.lab().now())) }<code id="compare-hash">{ compare.lab().trace_hash_hex() }</code></p>
+                <p class="muted compare-time">{ format!("Both at {}; the variant's trace hash ", format::sim_time(compare.now())) }<code id="compare-hash">{ compare.trace_hash().to_string() }</code></p>
             }
             <table class="compare-table">
                 <thead><tr><th></th><th>{ compare.base_label.clone() }</th><th>{ compare.label.clone() }</th><th>{ "difference" }</th><th>{ "%" }</th></tr></thead>

@@ -12,9 +12,10 @@
 //! Play and "go to" past a beat's stop. The views
 //! are redrawn at most every [`REDRAW_INTERVAL_MS`]; the frames in between only simulate.
 //!
-//! With a side-by-side variant open, the run on show gets half of each frame's budget and
-//! the variant then follows it to the same simulated time ([`compare_panel::follow`]); while
-//! the run is rebuilt, the variant replays toward the same target with the other half.
+//! With a side-by-side variant open, after each frame the page asks the worker to bring it to
+//! the same simulated time ([`compare_panel::follow`]); while the run is rebuilt, the worker
+//! replays it toward the same target. When the worker could not start, those requests are
+//! answered on the main thread, so the run on show then gets half of each frame's budget.
 //!
 //! The effect that owns the frame handle cancels it when it is torn down, so the loop runs
 //! exactly while the page plays, runs to the end or rebuilds.
@@ -126,8 +127,7 @@ fn run_frame(
     let session = &mut *session;
     let mut played = None;
     // With a variant beside it, the run on show gets half the frame and the variant the rest.
-    let comparing = compare_panel::comparing(chapters);
-    let full_budget_ms = budget_ms;
+    let comparing = compare_panel::shares_frame(chapters);
     let budget_ms = if comparing {
         budget_ms / 2.0
     } else {
@@ -151,12 +151,6 @@ fn run_frame(
                 }
             }
         });
-        while comparing && session.rebuilding() && wall_ms() - start < full_budget_ms {
-            let events = slices.events(full_budget_ms - (wall_ms() - start));
-            if !compare_panel::prepare(session, chapters, events) {
-                break;
-            }
-        }
     } else {
         match mode {
             Mode::Idle => {}
@@ -255,9 +249,7 @@ fn run_frame(
         }
     }
     // Wherever the run went this frame, the variant goes too (the rest of the frame's budget).
-    if let Err(text) = compare_panel::follow(session, chapters) {
-        dispatcher.dispatch(error(text));
-    }
+    compare_panel::follow(session, chapters, dispatcher);
     FrameWork {
         played_ms: played,
         work_ms: wall_ms() - start,

@@ -385,9 +385,7 @@ pub fn app() -> Html {
         })
     };
     // A step, a reset or a command moved the run outside the frame loop: the variant follows.
-    if let Err(text) = compare_panel::follow(&session.0.borrow(), &chapters) {
-        state.dispatcher().dispatch(error(text));
-    }
+    compare_panel::follow(&session.0.borrow(), &chapters, &state.dispatcher());
     let render_ms = *render_ms.borrow();
     // The frame this render draws, and the timeline folded from the frames so far.
     let requests = use_state(|| Requests::new(session.0.clone()));

@@ -2,12 +2,21 @@
 
 #![allow(clippy::unwrap_used)]
 use super::*;
+use crate::worker::handler::Handler;
 use serde_json::Value;
+use strata_lab::chapter::Chapter;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 fn chapter() -> Chapter {
     Chapter::from_json(include_str!("../../chapters/wal-batching.json")).unwrap()
+}
+
+/// The chapter's variant as the worker runs it.
+fn variant_of(chapter: &Chapter, base: &Scenario) -> Variant {
+    let patch = chapter.variant.clone().unwrap().patch;
+    let claims = chapter.claims.iter().map(|c| c.figure.clone()).collect();
+    Variant::start(base, &Source::Patch(patch), claims).unwrap()
 }
 
 /// A fresh run of `scenario` to `at`: its trace hash.
@@ -51,7 +60,7 @@ fn a_patch_that_changes_the_seed_or_breaks_the_scenario_is_refused() {
 fn after_any_sequence_of_moves_both_runs_are_at_the_same_time_and_the_variant_is_a_fresh_run() {
     let chapter = chapter();
     let base = chapter.scenario.clone();
-    let mut compare = Compare::for_chapter(&chapter, &base).unwrap().unwrap();
+    let mut compare = variant_of(&chapter, &base);
     let mut lab = Lab::new(&base).unwrap();
     // Forward in uneven slices, a step, backward (a scrub: a fresh base run), forward.
     let moves: &[i64] = &[37, 1, 250, -200, 0, 413, -500, 5, 1200];
@@ -81,7 +90,7 @@ fn after_any_sequence_of_moves_both_runs_are_at_the_same_time_and_the_variant_is
 fn a_variant_replayed_during_a_rebuild_is_taken_when_the_run_gets_there() {
     let chapter = chapter();
     let base = chapter.scenario.clone();
-    let mut compare = Compare::for_chapter(&chapter, &base).unwrap().unwrap();
+    let mut compare = variant_of(&chapter, &base);
     compare
         .follow(&base, SimTime::from_millis(900), u64::MAX)
         .unwrap();
@@ -106,9 +115,7 @@ fn a_variant_replayed_during_a_rebuild_is_taken_when_the_run_gets_there() {
 #[test]
 fn a_changed_base_scenario_rebuilds_the_variant_from_the_patch() {
     let chapter = chapter();
-    let mut compare = Compare::for_chapter(&chapter, &chapter.scenario)
-        .unwrap()
-        .unwrap();
+    let mut compare = variant_of(&chapter, &chapter.scenario);
     compare
         .follow(&chapter.scenario, SimTime::from_millis(300), u64::MAX)
         .unwrap();
@@ -140,8 +147,9 @@ fn at_the_end_the_figures_are_the_ones_strata_chapter_checks() {
     let mut variant = Lab::new(compare.scenario()).unwrap();
     variant.run_to_end().unwrap();
     assert_ne!(variant.now(), base.now());
+    let mut worker = Handler::default();
     compare
-        .follow(&chapter.scenario, variant.now(), u64::MAX)
+        .follow_with(&mut worker, &chapter.scenario, variant.now(), None)
         .unwrap();
     let rows = compare.rows(&base, &ImpressionLog::default());
     for (path, base_value, variant_value) in &verified.figures {
@@ -170,8 +178,9 @@ fn the_off_policy_figures_are_the_ones_strata_chapter_checks() {
         .unwrap();
     let mut variant = Lab::new(compare.scenario()).unwrap();
     variant.run_to_end().unwrap();
+    let mut worker = Handler::default();
     compare
-        .follow(&chapter.scenario, variant.now(), u64::MAX)
+        .follow_with(&mut worker, &chapter.scenario, variant.now(), None)
         .unwrap();
     let rows = compare.rows(session.lab(), &session.observed().impressions);
     let mut ope_rows = 0;
@@ -202,7 +211,7 @@ fn the_off_policy_figures_are_the_ones_strata_chapter_checks() {
 fn a_live_change_rebuilds_the_variant_in_slices_and_both_runs_end_as_two_fresh_runs() {
     let chapter = chapter();
     let base = chapter.scenario.clone();
-    let mut compare = Compare::for_chapter(&chapter, &base).unwrap().unwrap();
+    let mut compare = variant_of(&chapter, &base);
     let mut lab = Lab::new(&base).unwrap();
     let slice = 50;
     lab.advance_to(SimTime::from_millis(1500), u64::MAX)
@@ -327,15 +336,15 @@ fn the_sparkline_keeps_a_bounded_history_and_forgets_the_future_after_a_scrub_ba
         base: Some(v),
         variant: Some(v),
     };
+    let mut worker = Handler::default();
     for ms in 1..=(MAX_POINTS as u64 + 10) {
-        compare
-            .follow(&base, SimTime::from_millis(ms), u64::MAX)
-            .unwrap();
-        compare.sample(&[row(ms as f64)]);
+        let at = SimTime::from_millis(ms);
+        compare.follow_with(&mut worker, &base, at, None).unwrap();
+        compare.sample(&[row(ms as f64)], at);
     }
     assert!(compare.points().len() <= MAX_POINTS);
     compare
-        .follow(&base, SimTime::from_millis(100), u64::MAX)
+        .follow_with(&mut worker, &base, SimTime::from_millis(100), None)
         .unwrap();
     assert!(compare.points().iter().all(|(ms, _, _)| *ms <= 100.0));
 }
@@ -428,4 +437,60 @@ fn the_figures_by_path_are_the_summarys_json_for_every_claim_and_every_number() 
             }
         }
     }
+}
+
+#[test]
+fn through_the_worker_a_live_change_catches_up_a_slice_a_request_and_the_sparkline_waits() {
+    let chapter = chapter();
+    let base = chapter.scenario.clone();
+    let mut compare = Compare::for_chapter(&chapter, &base).unwrap().unwrap();
+    let mut worker = Handler::default();
+    let mut lab = Lab::new(&base).unwrap();
+    lab.advance_to(SimTime::from_millis(1500), u64::MAX)
+        .unwrap();
+    compare
+        .follow_with(&mut worker, &base, lab.now(), None)
+        .unwrap();
+    assert!(compare.in_step(lab.now()) && !compare.restarted());
+    assert_eq!(compare.next_request(&base, lab.now(), None), None);
+    // A live change on the run on show: the worker starts the variant again from its patch.
+    let mut workload = base.workload.clone();
+    workload.rate_ops_per_sec *= 2.0;
+    let change = strata_lab::scenario::SettingChange::Workload {
+        at_ms: 1501,
+        workload,
+    };
+    let mut changed = base.clone();
+    changed.changes.push(change.clone());
+    lab.schedule_change(change).unwrap();
+    lab.advance_to(SimTime::from_millis(1600), u64::MAX)
+        .unwrap();
+    let row = Row {
+        label: String::new(),
+        path: String::new(),
+        base: Some(1.0),
+        variant: Some(1.0),
+    };
+    let mut requests = 0;
+    // Each request is one slice of the worker's time (it never has more), as a busy worker
+    // answers; the page asks again until the variant is there.
+    while let Some(request) = compare.next_request(&changed, lab.now(), None) {
+        requests += 1;
+        assert!(requests < 100_000);
+        assert!(compare.waiting());
+        let reply = worker.handle(requests, request, &mut || false);
+        compare.receive(reply).unwrap();
+        if !compare.in_step(lab.now()) {
+            assert!(compare.restarted());
+            assert!(compare.now() < lab.now());
+            let points = compare.points().len();
+            compare.sample(std::slice::from_ref(&row), lab.now());
+            assert_eq!(compare.points().len(), points, "no point while behind");
+        }
+    }
+    assert!(requests > 2, "the catch-up took several requests");
+    assert!(compare.in_step(lab.now()) && !compare.restarted());
+    let variant = patched(&changed, &chapter.variant.unwrap().patch).unwrap();
+    assert_eq!(compare.scenario(), &variant);
+    assert_eq!(compare.trace_hash(), fresh_hash(&variant, lab.now()));
 }

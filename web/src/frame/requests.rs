@@ -81,24 +81,18 @@ impl Requests {
         (cache.result.clone(), cache.error.clone())
     }
 
-    /// The retained trace as Chrome trace-event JSON (Perfetto), and the scenario's file
-    /// name for it.
-    pub fn trace_export(&self) -> (String, String) {
+    /// An export of the run on show, as the worker is asked for it: the run's scenario (with
+    /// its live changes and faults) and the moment to rebuild it to.
+    pub fn export(
+        &self,
+        kind: crate::worker::protocol::ExportKind,
+    ) -> crate::worker::protocol::Request {
         let session = self.session.borrow();
-        let lab = session.lab();
-        (
-            crate::scenario_panel::trace_file_name(lab.scenario()),
-            strata_lab::export::lab_chrome_trace_json(lab),
-        )
-    }
-
-    /// The metrics series as CSV, and the scenario's file name for it.
-    pub fn metrics_export(&self) -> (String, String) {
-        let session = self.session.borrow();
-        let lab = session.lab();
-        (
-            crate::scenario_panel::metrics_file_name(lab.scenario()),
-            strata_lab::export::lab_metrics_csv(lab),
-        )
+        crate::worker::protocol::Request::Export {
+            kind,
+            scenario: session.scenario().to_json(),
+            events: session.lab().events_processed(),
+            at_ns: session.now().as_nanos(),
+        }
     }
 }

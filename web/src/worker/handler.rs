@@ -1,0 +1,243 @@
+//! The worker's side of the protocol: the state a worker keeps between requests (the
+//! side-by-side variant, an export being rebuilt) and the answer to each [`Request`].
+//!
+//! No browser code, so it runs in the worker, on the main thread when the worker cannot start
+//! (the same requests, the same answers), and natively in the tests. The caller lends a
+//! `more_time` check: long work (a variant catching up, a rebuild for an export) goes in
+//! slices of events until it says stop, and the reply says whether there is more, so that
+//! the page asks again and a new request (a cancel) is read between slices.
+
+use super::protocol::{ExportKind, Reply, Request, VariantSource, VariantView};
+use crate::compare::{Source, Variant};
+use crate::session::{Milestone, Session};
+use strata_lab::Scenario;
+use strata_sim::SimTime;
+
+/// Events a slice of catching up, preparing or rebuilding processes before the time is
+/// checked again (as the page's own rebuilds do).
+pub const SLICE_EVENTS: u64 = 100;
+
+/// The side-by-side variant and the scenario of the run it is compared with.
+struct Shown {
+    stream: u64,
+    base: Scenario,
+    variant: Variant,
+}
+
+/// An export being rebuilt: the request that started it and the session replaying the run.
+struct Export {
+    job: u64,
+    kind: ExportKind,
+    session: Session,
+}
+
+/// What the worker keeps between requests: one variant and one export at most (the page
+/// shows one variant and runs one export at a time; a new one replaces the old).
+#[derive(Default)]
+pub struct Handler {
+    shown: Option<Shown>,
+    export: Option<Export>,
+}
+
+fn scenario(json: &str) -> Result<Scenario, String> {
+    Scenario::from_json(json).map_err(|e| format!("the scenario could not be read ({e})"))
+}
+
+impl Handler {
+    /// Answers request `id`.
+    pub fn handle(
+        &mut self,
+        id: u64,
+        request: Request,
+        more_time: &mut dyn FnMut() -> bool,
+    ) -> Reply {
+        match request {
+            Request::StartVariant {
+                stream,
+                base,
+                source,
+                claims,
+            } => self.start_variant(stream, &base, source, claims),
+            Request::FollowVariant {
+                stream,
+                base,
+                at_ns,
+                rebuild_target_ns,
+            } => self.follow_variant(stream, base.as_deref(), at_ns, rebuild_target_ns, more_time),
+            Request::StopVariant { stream } => {
+                if self.shown.as_ref().is_some_and(|s| s.stream == stream) {
+                    self.shown = None;
+                }
+                Reply::Stopped
+            }
+            Request::Export {
+                kind,
+                scenario: json,
+                events,
+                at_ns,
+            } => match self.start_export(id, kind, &json, events, at_ns) {
+                Ok(()) => self.continue_export(id, more_time),
+                Err(message) => Reply::ExportFailed(message),
+            },
+            Request::ContinueExport { job } => self.continue_export(job, more_time),
+            Request::CancelExport { job } => {
+                if self.export.as_ref().is_some_and(|e| e.job == job) {
+                    self.export = None;
+                }
+                Reply::ExportFailed("the export was cancelled".to_string())
+            }
+            Request::PanicForTests => {
+                panic!("a deliberate panic requested by the end-to-end tests, in the worker")
+            }
+        }
+    }
+
+    fn start_variant(
+        &mut self,
+        stream: u64,
+        base: &str,
+        source: VariantSource,
+        claims: Vec<String>,
+    ) -> Reply {
+        self.shown = None;
+        let started = (|| {
+            let base = scenario(base)?;
+            let source = match source {
+                VariantSource::Patch(patch) => Source::Patch(
+                    serde_json::from_str(&patch)
+                        .map_err(|e| format!("the variant's patch could not be read ({e})"))?,
+                ),
+                VariantSource::Whole(json) => Source::Whole(Box::new(scenario(&json)?)),
+            };
+            let variant = Variant::start(&base, &source, claims)?;
+            Ok::<_, String>(Shown {
+                stream,
+                base,
+                variant,
+            })
+        })();
+        match started {
+            Ok(shown) => {
+                let shown = self.shown.insert(shown);
+                Reply::Variant(view(shown, SimTime::ZERO, true, false))
+            }
+            Err(message) => Reply::VariantFailed(message),
+        }
+    }
+
+    fn follow_variant(
+        &mut self,
+        stream: u64,
+        base: Option<&str>,
+        at_ns: u64,
+        rebuild_target_ns: Option<u64>,
+        more_time: &mut dyn FnMut() -> bool,
+    ) -> Reply {
+        let Some(shown) = self.shown.as_mut().filter(|s| s.stream == stream) else {
+            return Reply::VariantFailed("the worker has no such side-by-side run".to_string());
+        };
+        if let Some(json) = base {
+            match scenario(json) {
+                Ok(base) => shown.base = base,
+                Err(message) => return Reply::VariantFailed(message),
+            }
+        }
+        let at = SimTime::from_nanos(at_ns);
+        let followed = (|| {
+            let arrived = loop {
+                match shown.variant.follow(&shown.base, at, SLICE_EVENTS)? {
+                    false if more_time() => {}
+                    arrived => break arrived,
+                }
+            };
+            let mut preparing = false;
+            if let Some(target) = rebuild_target_ns.map(SimTime::from_nanos) {
+                loop {
+                    preparing = shown.variant.prepare(&shown.base, target, SLICE_EVENTS)?;
+                    if !preparing || !more_time() {
+                        break;
+                    }
+                }
+            }
+            Ok::<_, strata_lab::LabError>((arrived, preparing))
+        })();
+        match followed {
+            Ok((arrived, preparing)) => Reply::Variant(view(shown, at, arrived, preparing)),
+            Err(e) => {
+                self.shown = None;
+                Reply::VariantFailed(e.to_string())
+            }
+        }
+    }
+
+    fn start_export(
+        &mut self,
+        job: u64,
+        kind: ExportKind,
+        json: &str,
+        events: u64,
+        at_ns: u64,
+    ) -> Result<(), String> {
+        self.export = None;
+        let scenario = scenario(json)?;
+        let mut session = Session::new(scenario.clone()).map_err(|e| e.to_string())?;
+        let target = Milestone {
+            events,
+            at: SimTime::from_nanos(at_ns),
+        };
+        session
+            .begin_rebuild(scenario, target)
+            .map_err(|e| e.to_string())?;
+        self.export = Some(Export { job, kind, session });
+        Ok(())
+    }
+
+    fn continue_export(&mut self, job: u64, more_time: &mut dyn FnMut() -> bool) -> Reply {
+        let Some(export) = self.export.as_mut().filter(|e| e.job == job) else {
+            return Reply::ExportFailed("the export is no longer running".to_string());
+        };
+        loop {
+            match export.session.work(SLICE_EVENTS) {
+                Err(e) => {
+                    self.export = None;
+                    return Reply::ExportFailed(format!("re-simulating the run stopped ({e})"));
+                }
+                Ok(worked) if worked.finished => break,
+                Ok(_) if !more_time() => {
+                    return Reply::ExportProgress {
+                        fraction: export.session.rebuild_progress().unwrap_or(1.0),
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
+        let export = self.export.take().expect("borrowed above");
+        let lab = export.session.lab();
+        let (name, text) = match export.kind {
+            ExportKind::Trace => (
+                crate::scenario_panel::trace_file_name(lab.scenario()),
+                strata_lab::export::lab_chrome_trace_json(lab),
+            ),
+            ExportKind::Metrics => (
+                crate::scenario_panel::metrics_file_name(lab.scenario()),
+                strata_lab::export::lab_metrics_csv(lab),
+            ),
+        };
+        Reply::Exported { name, text }
+    }
+}
+
+/// The variant's state for the page after a request for time `at`.
+fn view(shown: &mut Shown, at: SimTime, arrived: bool, preparing: bool) -> VariantView {
+    let variant = &mut shown.variant;
+    VariantView {
+        stream: shown.stream,
+        at_ns: at.as_nanos(),
+        arrived,
+        now_ns: variant.lab().now().as_nanos(),
+        trace_hash: variant.lab().trace_hash_hex(),
+        catching_up: variant.catching_up(),
+        preparing,
+        figures: variant.figures(),
+    }
+}

@@ -1,0 +1,313 @@
+//! The page's side of the worker: [`Host`] starts it, sends [`Request`]s and delivers each
+//! [`Reply`] to the callback its request came with, as a Yew message.
+//!
+//! - **Starting.** Requests sent before the worker says it is ready wait in a queue. When it
+//!   is, the body gets `data-worker="on"` and the queue goes to it.
+//! - **Falling back.** A worker that cannot start (its script blocked or missing, a browser
+//!   without module workers) sends an error event instead: the body gets `data-worker="off"`,
+//!   a banner says the page will be slower, and every request, queued and later, is answered
+//!   on the main thread by the same [`Handler`], one a macrotask (a timeout of 0) so the page
+//!   draws between them, each for at most [`super::MAIN_THREAD_SLICE_MS`].
+//! - **Panics.** The worker posts its panic's message before it dies; the page's banner
+//!   shows it. An error event after the worker was ready (a trap with no message) shows the
+//!   banner too.
+
+use super::handler::Handler;
+use super::protocol::{Envelope, Reply, Request, UNSOLICITED};
+use crate::panic;
+use gloo::timers::callback::Timeout;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
+use yew::Callback;
+
+/// The worker's script, beside `index.html`.
+pub const WORKER_SCRIPT: &str = "worker.js";
+/// What the address names to make the worker's script fail (for the tests of the fallback).
+pub const NO_WORKER_FLAG: &str = "noworker";
+/// A script that does not exist, used instead of [`WORKER_SCRIPT`] under [`NO_WORKER_FLAG`].
+const MISSING_SCRIPT: &str = "worker-blocked-by-the-address.js";
+
+/// Where requests go.
+enum Mode {
+    /// The worker is loading; requests wait.
+    Starting(VecDeque<(u64, Request)>),
+    /// The worker answers.
+    Worker,
+    /// The worker could not start: the main thread answers, one request a timeout.
+    MainThread {
+        handler: Rc<RefCell<Handler>>,
+        queue: VecDeque<(u64, Request)>,
+        timer: Option<Timeout>,
+    },
+    /// The worker died (a panic): nothing more is answered.
+    Dead,
+}
+
+/// A handler of the worker's events (a message, an error).
+type Listener = Closure<dyn FnMut(JsValue)>;
+
+/// The page's handle on its worker.
+pub struct Host {
+    mode: RefCell<Mode>,
+    worker: RefCell<Option<Worker>>,
+    next_id: Cell<u64>,
+    /// The callbacks of the requests awaiting their replies: a handful (one follow of the
+    /// variant, one slice of an export, a stop or a cancel), so a list, which costs the wasm
+    /// less than a map.
+    waiting: RefCell<Vec<(u64, Callback<Reply>)>>,
+    /// The worker's event handlers, kept as long as the worker.
+    listeners: RefCell<Vec<Listener>>,
+}
+
+thread_local! {
+    static HOST: RefCell<Option<Rc<Host>>> = const { RefCell::new(None) };
+}
+
+/// The page's host, started on first use.
+pub fn host() -> Rc<Host> {
+    if let Some(host) = HOST.with(|h| h.borrow().clone()) {
+        return host;
+    }
+    let host = Rc::new(Host {
+        mode: RefCell::new(Mode::Starting(VecDeque::new())),
+        worker: RefCell::new(None),
+        next_id: Cell::new(UNSOLICITED + 1),
+        waiting: RefCell::new(Vec::new()),
+        listeners: RefCell::new(Vec::new()),
+    });
+    HOST.with(|h| *h.borrow_mut() = Some(host.clone()));
+    Host::spawn(&host);
+    host
+}
+
+/// Sends `request`; `on_reply` gets its reply. Returns the request's id.
+pub fn send(request: Request, on_reply: Callback<Reply>) -> u64 {
+    host().send(request, on_reply)
+}
+
+/// Whether requests go to a worker (rather than the main thread), once it is known.
+pub fn on_worker() -> Option<bool> {
+    match &*host().mode.borrow() {
+        Mode::Starting(_) => None,
+        Mode::Worker | Mode::Dead => Some(true),
+        Mode::MainThread { .. } => Some(false),
+    }
+}
+
+fn mark_body(value: &str) {
+    if let Some(body) = gloo::utils::document().body() {
+        // Only a test reads it; a page without it works the same.
+        body.set_attribute("data-worker", value).ok();
+    }
+}
+
+fn address_blocks_worker() -> bool {
+    gloo::utils::window()
+        .location()
+        .search()
+        .is_ok_and(|search| {
+            search
+                .trim_start_matches('?')
+                .split('&')
+                .any(|p| p == NO_WORKER_FLAG)
+        })
+}
+
+impl Host {
+    fn spawn(host: &Rc<Host>) {
+        let script = if address_blocks_worker() {
+            MISSING_SCRIPT
+        } else {
+            WORKER_SCRIPT
+        };
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker = match Worker::new_with_options(script, &options) {
+            Ok(worker) => worker,
+            Err(error) => {
+                let reason = error.as_string().unwrap_or_else(|| format!("{error:?}"));
+                host.fall_back(&reason);
+                return;
+            }
+        };
+        let on_message = {
+            let host = host.clone();
+            Listener::new(move |event: JsValue| {
+                let text = event
+                    .unchecked_into::<MessageEvent>()
+                    .data()
+                    .as_string()
+                    .unwrap_or_default();
+                host.deliver(&text);
+            })
+        };
+        let on_error = {
+            let host = host.clone();
+            Listener::new(move |event: JsValue| {
+                let message = event
+                    .dyn_ref::<ErrorEvent>()
+                    .map(ErrorEvent::message)
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or_else(|| "its script could not be loaded".to_string());
+                host.worker_error(&message);
+            })
+        };
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        host.listeners.borrow_mut().extend([on_message, on_error]);
+        *host.worker.borrow_mut() = Some(worker);
+    }
+
+    /// Sends `request`; `on_reply` gets its reply. Returns the request's id. Once the worker
+    /// died nothing is answered, and nothing is kept waiting.
+    pub fn send(self: &Rc<Self>, request: Request, on_reply: Callback<Reply>) -> u64 {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        if !matches!(&*self.mode.borrow(), Mode::Dead) {
+            self.waiting.borrow_mut().push((id, on_reply));
+        }
+        let mut mode = self.mode.borrow_mut();
+        match &mut *mode {
+            Mode::Starting(queue) => queue.push_back((id, request)),
+            Mode::Worker => self.post(id, request),
+            Mode::MainThread { queue, .. } => {
+                queue.push_back((id, request));
+                drop(mode);
+                self.schedule();
+            }
+            Mode::Dead => {}
+        }
+        id
+    }
+
+    fn post(&self, id: u64, request: Request) {
+        let text = Envelope { id, body: request }.to_json();
+        if let Some(worker) = &*self.worker.borrow() {
+            if let Err(error) = worker.post_message(&JsValue::from_str(&text)) {
+                // A string always clones; this would be a browser bug, and the banner says so.
+                panic::show_banner(&format!("The page could not talk to its worker: {error:?}"));
+            }
+        }
+    }
+
+    /// A message from the worker: a reply to a request, or its start or its panic.
+    fn deliver(self: &Rc<Self>, text: &str) {
+        let envelope = match Envelope::<Reply>::from_json(text) {
+            Ok(envelope) => envelope,
+            Err(message) => {
+                panic::show_banner(&format!("The page's worker sent {message}."));
+                return;
+            }
+        };
+        match (envelope.id, envelope.body) {
+            (UNSOLICITED, Reply::Ready) => {
+                let previous = std::mem::replace(&mut *self.mode.borrow_mut(), Mode::Worker);
+                mark_body("on");
+                if let Mode::Starting(queue) = previous {
+                    for (id, request) in queue {
+                        self.post(id, request);
+                    }
+                }
+            }
+            (UNSOLICITED, Reply::Panicked(message)) => self.died(&message),
+            (id, reply) => self.answer(id, reply),
+        }
+    }
+
+    fn answer(&self, id: u64, reply: Reply) {
+        let callback = {
+            let mut waiting = self.waiting.borrow_mut();
+            let index = waiting.iter().position(|(waiting_id, _)| *waiting_id == id);
+            index.map(|index| waiting.swap_remove(index).1)
+        };
+        if let Some(callback) = callback {
+            callback.emit(reply);
+        }
+    }
+
+    fn died(&self, message: &str) {
+        *self.mode.borrow_mut() = Mode::Dead;
+        self.waiting.borrow_mut().clear();
+        mark_body("dead");
+        panic::show_banner(message);
+    }
+
+    fn worker_error(self: &Rc<Self>, message: &str) {
+        let starting = matches!(&*self.mode.borrow(), Mode::Starting(_));
+        if starting {
+            self.fall_back(message);
+        } else if !matches!(&*self.mode.borrow(), Mode::Dead) {
+            self.died(&panic::banner_text(&format!(
+                "the page's worker stopped: {message}"
+            )));
+        }
+    }
+
+    /// Answers every request on the main thread from now on, and says the page will be slower.
+    fn fall_back(self: &Rc<Self>, reason: &str) {
+        if let Some(worker) = self.worker.borrow_mut().take() {
+            worker.terminate();
+        }
+        let queue = match std::mem::replace(&mut *self.mode.borrow_mut(), Mode::Dead) {
+            Mode::Starting(queue) => queue,
+            _ => VecDeque::new(),
+        };
+        *self.mode.borrow_mut() = Mode::MainThread {
+            handler: Rc::new(RefCell::new(Handler::default())),
+            queue,
+            timer: None,
+        };
+        mark_body("off");
+        let document = gloo::utils::document();
+        if let Some(banner) = document.get_element_by_id("worker-banner") {
+            banner.set_text_content(Some(&format!(
+                "This browser could not start the playground's worker ({reason}), so the side-by-side run and the exports run on the page itself: the page will be slower while they work."
+            )));
+            banner.remove_attribute("hidden").ok();
+        }
+        web_sys::console::warn_1(
+            &format!("The playground's worker could not start: {reason}").into(),
+        );
+        self.schedule();
+    }
+
+    /// On the main thread: answers the next queued request in a timeout of 0.
+    fn schedule(self: &Rc<Self>) {
+        let mut mode = self.mode.borrow_mut();
+        let Mode::MainThread { queue, timer, .. } = &mut *mode else {
+            return;
+        };
+        if timer.is_some() || queue.is_empty() {
+            return;
+        }
+        let host = self.clone();
+        *timer = Some(Timeout::new(0, move || host.answer_next()));
+    }
+
+    fn answer_next(self: &Rc<Self>) {
+        let next = {
+            let mut mode = self.mode.borrow_mut();
+            let Mode::MainThread {
+                handler,
+                queue,
+                timer,
+            } = &mut *mode
+            else {
+                return;
+            };
+            *timer = None;
+            queue.pop_front().map(|next| (handler.clone(), next))
+        };
+        if let Some((handler, (id, request))) = next {
+            let start = crate::app::wall_ms();
+            let mut more_time = || crate::app::wall_ms() - start < super::MAIN_THREAD_SLICE_MS;
+            let reply = handler.borrow_mut().handle(id, request, &mut more_time);
+            self.answer(id, reply);
+        }
+        self.schedule();
+    }
+}

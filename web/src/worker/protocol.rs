@@ -1,0 +1,394 @@
+//! The messages between the page and its worker: one [`Request`] enum the page sends, one
+//! [`Reply`] enum the worker answers with, each in an envelope with the request's id so a reply
+//! finds its sender. They travel as JSON strings through `postMessage` (serde_json is in the
+//! bundle already, with `float_roundtrip`, so a figure keeps every bit): an envelope is the
+//! array `[id, "Variant", field, …]`, the fields in the order the variant declares them.
+//! Written by hand over `serde_json::Value` rather than derived: serde's derived
+//! deserialisers for two enums cost the page several kilobytes (docs/ui.md, cuts table).
+//! Scenarios travel as their own JSON document, the form a share link and `strata run` read, so
+//! the worker gets exactly the scenario the page has.
+//!
+//! No browser code: the same values are handled on the main thread when the worker cannot
+//! start ([`super::host`]), and natively in the tests.
+
+use serde_json::Value;
+
+/// The id of a reply that answers no request: the worker's start and its panic.
+pub const UNSOLICITED: u64 = 0;
+
+/// What a side-by-side variant is made from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VariantSource {
+    /// A chapter's merge patch (RFC 7386, as JSON text), applied to the run's scenario anew
+    /// whenever that changes.
+    Patch(String),
+    /// A whole scenario (a share link's `vs`, as JSON text), kept whatever the run does.
+    Whole(String),
+}
+
+/// Which file an export folds from the rebuilt run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// The retained trace as Chrome trace-event JSON (Perfetto).
+    Trace,
+    /// The metrics series as CSV.
+    Metrics,
+}
+
+/// What the page asks of the worker.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Request {
+    /// Starts a side-by-side variant beside a run of `base` (scenario JSON), replacing any
+    /// other; `stream` names it in the follow-ups. `claims` are the figures shown first.
+    StartVariant {
+        stream: u64,
+        base: String,
+        source: VariantSource,
+        claims: Vec<String>,
+    },
+    /// Brings variant `stream` to `at_ns`, the simulated time of the run on show; `base` is
+    /// the run's scenario when it changed since the last request. `rebuild_target_ns`, while the
+    /// run on show is being rebuilt toward that time, has the worker replay toward it too.
+    FollowVariant {
+        stream: u64,
+        base: Option<String>,
+        at_ns: u64,
+        rebuild_target_ns: Option<u64>,
+    },
+    /// The variant is no longer shown: its lab is dropped.
+    StopVariant { stream: u64 },
+    /// Rebuilds `scenario` (JSON) from its seed up to the moment the page shows (`events`
+    /// processed, then the clock at `at_ns`) and folds the run into `kind`'s file. The work goes
+    /// in slices: each reply says how far it got, and [`Request::ContinueExport`] with this
+    /// request's id asks for the next one.
+    Export {
+        kind: ExportKind,
+        scenario: String,
+        events: u64,
+        at_ns: u64,
+    },
+    /// The next slice of the export started by request `job`.
+    ContinueExport { job: u64 },
+    /// Abandons the export started by request `job`.
+    CancelExport { job: u64 },
+    /// Panics on purpose, so the end-to-end tests can check that a panic in the worker reaches
+    /// the page's banner. Nothing in the page sends it.
+    PanicForTests,
+}
+
+/// One variant's state after a request, with the figures the compare panel draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantView {
+    pub stream: u64,
+    /// The time the request asked for, and whether the variant is there (or its run ended).
+    pub at_ns: u64,
+    pub arrived: bool,
+    /// The variant's own time and trace hash.
+    pub now_ns: u64,
+    pub trace_hash: String,
+    /// Whether the variant started again (a live change, a move back the replay had not
+    /// prepared) and is replaying toward the run on show.
+    pub catching_up: bool,
+    /// Whether there is more to replay toward a rebuild's target.
+    pub preparing: bool,
+    /// The variant's figure at each path of the panel (claims first, then the standard ones).
+    pub figures: Vec<(String, Option<f64>)>,
+}
+
+/// What the worker answers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// The worker loaded the wasm and takes requests (unsolicited, once).
+    Ready,
+    /// The variant after a start or a follow.
+    Variant(VariantView),
+    /// The variant could not start or go on; the message says why.
+    VariantFailed(String),
+    /// The variant was dropped.
+    Stopped,
+    /// An export's slice ended with this much of the rebuild done (0 to 1).
+    ExportProgress { fraction: f64 },
+    /// The export's file.
+    Exported { name: String, text: String },
+    /// The export was abandoned or failed; the message says why.
+    ExportFailed(String),
+    /// A request the worker could not read (a page and a worker of different builds).
+    Refused(String),
+    /// The worker panicked with this message (unsolicited); it is dead after it.
+    Panicked(String),
+}
+
+/// A request or a reply with the id that pairs them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Envelope<T> {
+    pub id: u64,
+    pub body: T,
+}
+
+/// A message's body as the fields of its envelope's array, and back.
+pub trait Message: Sized {
+    /// Appends the variant's name, then its fields.
+    fn encode(&self, out: &mut Vec<Value>);
+    /// The variant named `tag` from its fields; none when they do not fit it.
+    fn decode(tag: &str, fields: &mut Fields<'_>) -> Option<Self>;
+}
+
+impl<T: Message> Envelope<T> {
+    pub fn to_json(&self) -> String {
+        let mut out = vec![Value::from(self.id)];
+        self.body.encode(&mut out);
+        Value::Array(out).to_string()
+    }
+
+    pub fn from_json(text: &str) -> Result<Envelope<T>, String> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| format!("an unreadable message ({e})"))?;
+        let unknown = || format!("a message of an unknown form ({})", preview(text));
+        let items = value.as_array().ok_or_else(unknown)?;
+        let mut fields = Fields(items.iter());
+        let id = fields.u64().ok_or_else(unknown)?;
+        let tag = fields.string().ok_or_else(unknown)?;
+        let body = T::decode(&tag, &mut fields).ok_or_else(unknown)?;
+        if fields.0.next().is_some() {
+            return Err(unknown());
+        }
+        Ok(Envelope { id, body })
+    }
+}
+
+/// The start of a message, for an error that names it.
+fn preview(text: &str) -> &str {
+    let end = text
+        .char_indices()
+        .nth(60)
+        .map_or(text.len(), |(index, _)| index);
+    &text[..end]
+}
+
+/// The fields of an envelope, read in order.
+pub struct Fields<'a>(std::slice::Iter<'a, Value>);
+
+impl Fields<'_> {
+    fn next(&mut self) -> Option<&Value> {
+        self.0.next()
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.next()?.as_u64()
+    }
+    fn f64(&mut self) -> Option<f64> {
+        self.next()?.as_f64()
+    }
+    fn bool(&mut self) -> Option<bool> {
+        self.next()?.as_bool()
+    }
+    fn string(&mut self) -> Option<String> {
+        Some(self.next()?.as_str()?.to_string())
+    }
+    fn optional_u64(&mut self) -> Option<Option<u64>> {
+        match self.next()? {
+            Value::Null => Some(None),
+            value => Some(Some(value.as_u64()?)),
+        }
+    }
+    fn optional_string(&mut self) -> Option<Option<String>> {
+        match self.next()? {
+            Value::Null => Some(None),
+            value => Some(Some(value.as_str()?.to_string())),
+        }
+    }
+    fn strings(&mut self) -> Option<Vec<String>> {
+        self.next()?
+            .as_array()?
+            .iter()
+            .map(|item| Some(item.as_str()?.to_string()))
+            .collect()
+    }
+}
+
+fn optional<T: Into<Value>>(value: Option<T>) -> Value {
+    value.map_or(Value::Null, Into::into)
+}
+
+fn strings(items: &[String]) -> Value {
+    Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())
+}
+
+fn export_kind(kind: ExportKind) -> Value {
+    Value::from(match kind {
+        ExportKind::Trace => "Trace",
+        ExportKind::Metrics => "Metrics",
+    })
+}
+
+impl Message for Request {
+    fn encode(&self, out: &mut Vec<Value>) {
+        match self {
+            Request::StartVariant {
+                stream,
+                base,
+                source,
+                claims,
+            } => {
+                let (kind, text) = match source {
+                    VariantSource::Patch(text) => ("Patch", text),
+                    VariantSource::Whole(text) => ("Whole", text),
+                };
+                out.extend([
+                    "StartVariant".into(),
+                    (*stream).into(),
+                    base.as_str().into(),
+                    kind.into(),
+                    text.as_str().into(),
+                    strings(claims),
+                ]);
+            }
+            Request::FollowVariant {
+                stream,
+                base,
+                at_ns,
+                rebuild_target_ns,
+            } => out.extend([
+                "FollowVariant".into(),
+                (*stream).into(),
+                optional(base.as_deref()),
+                (*at_ns).into(),
+                optional(*rebuild_target_ns),
+            ]),
+            Request::StopVariant { stream } => {
+                out.extend(["StopVariant".into(), (*stream).into()]);
+            }
+            Request::Export {
+                kind,
+                scenario,
+                events,
+                at_ns,
+            } => out.extend([
+                "Export".into(),
+                export_kind(*kind),
+                scenario.as_str().into(),
+                (*events).into(),
+                (*at_ns).into(),
+            ]),
+            Request::ContinueExport { job } => {
+                out.extend(["ContinueExport".into(), (*job).into()]);
+            }
+            Request::CancelExport { job } => out.extend(["CancelExport".into(), (*job).into()]),
+            Request::PanicForTests => out.push("PanicForTests".into()),
+        }
+    }
+
+    fn decode(tag: &str, f: &mut Fields<'_>) -> Option<Request> {
+        Some(match tag {
+            "StartVariant" => Request::StartVariant {
+                stream: f.u64()?,
+                base: f.string()?,
+                source: match (f.string()?.as_str(), f.string()?) {
+                    ("Patch", text) => VariantSource::Patch(text),
+                    ("Whole", text) => VariantSource::Whole(text),
+                    _ => return None,
+                },
+                claims: f.strings()?,
+            },
+            "FollowVariant" => Request::FollowVariant {
+                stream: f.u64()?,
+                base: f.optional_string()?,
+                at_ns: f.u64()?,
+                rebuild_target_ns: f.optional_u64()?,
+            },
+            "StopVariant" => Request::StopVariant { stream: f.u64()? },
+            "Export" => Request::Export {
+                kind: match f.string()?.as_str() {
+                    "Trace" => ExportKind::Trace,
+                    "Metrics" => ExportKind::Metrics,
+                    _ => return None,
+                },
+                scenario: f.string()?,
+                events: f.u64()?,
+                at_ns: f.u64()?,
+            },
+            "ContinueExport" => Request::ContinueExport { job: f.u64()? },
+            "CancelExport" => Request::CancelExport { job: f.u64()? },
+            "PanicForTests" => Request::PanicForTests,
+            _ => return None,
+        })
+    }
+}
+
+impl Message for Reply {
+    fn encode(&self, out: &mut Vec<Value>) {
+        match self {
+            Reply::Ready => out.push("Ready".into()),
+            Reply::Variant(view) => {
+                let figures = view
+                    .figures
+                    .iter()
+                    .map(|(path, value)| Value::Array(vec![path.as_str().into(), optional(*value)]))
+                    .collect();
+                out.extend([
+                    "Variant".into(),
+                    view.stream.into(),
+                    view.at_ns.into(),
+                    view.arrived.into(),
+                    view.now_ns.into(),
+                    view.trace_hash.as_str().into(),
+                    view.catching_up.into(),
+                    view.preparing.into(),
+                    Value::Array(figures),
+                ]);
+            }
+            Reply::VariantFailed(message) => {
+                out.extend(["VariantFailed".into(), message.as_str().into()]);
+            }
+            Reply::Stopped => out.push("Stopped".into()),
+            Reply::ExportProgress { fraction } => {
+                out.extend(["ExportProgress".into(), (*fraction).into()]);
+            }
+            Reply::Exported { name, text } => out.extend([
+                "Exported".into(),
+                name.as_str().into(),
+                text.as_str().into(),
+            ]),
+            Reply::ExportFailed(message) => {
+                out.extend(["ExportFailed".into(), message.as_str().into()]);
+            }
+            Reply::Refused(message) => out.extend(["Refused".into(), message.as_str().into()]),
+            Reply::Panicked(message) => out.extend(["Panicked".into(), message.as_str().into()]),
+        }
+    }
+
+    fn decode(tag: &str, f: &mut Fields<'_>) -> Option<Reply> {
+        Some(match tag {
+            "Ready" => Reply::Ready,
+            "Variant" => Reply::Variant(VariantView {
+                stream: f.u64()?,
+                at_ns: f.u64()?,
+                arrived: f.bool()?,
+                now_ns: f.u64()?,
+                trace_hash: f.string()?,
+                catching_up: f.bool()?,
+                preparing: f.bool()?,
+                figures: f
+                    .next()?
+                    .as_array()?
+                    .iter()
+                    .map(|pair| match pair.as_array()?.as_slice() {
+                        [path, Value::Null] => Some((path.as_str()?.to_string(), None)),
+                        [path, value] => Some((path.as_str()?.to_string(), Some(value.as_f64()?))),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()?,
+            }),
+            "VariantFailed" => Reply::VariantFailed(f.string()?),
+            "Stopped" => Reply::Stopped,
+            "ExportProgress" => Reply::ExportProgress { fraction: f.f64()? },
+            "Exported" => Reply::Exported {
+                name: f.string()?,
+                text: f.string()?,
+            },
+            "ExportFailed" => Reply::ExportFailed(f.string()?),
+            "Refused" => Reply::Refused(f.string()?),
+            "Panicked" => Reply::Panicked(f.string()?),
+            _ => return None,
+        })
+    }
+}

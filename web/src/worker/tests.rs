@@ -1,0 +1,247 @@
+//! The worker's specification: every message survives its JSON, an export rebuilt in slices is
+//! the file the run on show folds into, a cancel stops it, and a variant the worker does not
+//! hold is refused with a message.
+
+#![allow(clippy::unwrap_used)]
+use super::handler::Handler;
+use super::protocol::{Envelope, ExportKind, Reply, Request, VariantSource, VariantView};
+use crate::session::Session;
+use strata_lab::scenario::{FaultSpec, OpMix, StorePreset, WorkloadSpec};
+use strata_lab::{Control, Scenario};
+use strata_sim::SimDuration;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+/// A short, busy scenario on a fast store.
+fn small() -> Scenario {
+    let mut s = Scenario {
+        name: "worker-small".to_string(),
+        duration_ms: 3_000,
+        ..Scenario::default()
+    };
+    s.store.preset = StorePreset::S3Express;
+    s.workload.rate_ops_per_sec = 400.0;
+    s.workload.key_count = 300;
+    s.workload.mix = OpMix {
+        read: 0.3,
+        write: 0.7,
+        ..OpMix::default()
+    };
+    s.workload.await_durable = true;
+    s.engine.flush_interval_ms = Some(20.0);
+    s.engine.memtable_bytes = Some(16 * 1024);
+    s
+}
+
+/// Plays like the page does: uneven frames, each capped at a few events.
+fn play_frames(session: &mut Session, frames: u32) {
+    for frame in 0..frames {
+        let by = SimDuration::from_millis(5 + u64::from(frame % 7) * 3);
+        session
+            .advance(by, 40 + u64::from(frame % 5) * 17)
+            .expect("the run advances");
+    }
+}
+
+/// A session played with a live change and an injected fault, as a user leaves it.
+fn played() -> Session {
+    let mut session = Session::new(small()).unwrap();
+    play_frames(&mut session, 60);
+    let workload = WorkloadSpec {
+        rate_ops_per_sec: 900.0,
+        ..session.settings().workload.clone()
+    };
+    session
+        .apply_live(Control::SetWorkload { workload })
+        .unwrap();
+    play_frames(&mut session, 40);
+    session
+        .inject_into_scenario(FaultSpec::Outage {
+            from_ms: 0,
+            until_ms: 100,
+        })
+        .unwrap();
+    session.finish_rebuild().unwrap();
+    play_frames(&mut session, 30);
+    session.step().unwrap();
+    session
+}
+
+fn export_request(session: &Session, kind: ExportKind) -> Request {
+    Request::Export {
+        kind,
+        scenario: session.scenario().to_json(),
+        events: session.lab().events_processed(),
+        at_ns: session.now().as_nanos(),
+    }
+}
+
+/// Runs an export through `handler` one slice a request (the `more_time` check says no after
+/// `slices_per_request` checks), as the page asks; returns the file and the progress seen.
+fn export(handler: &mut Handler, request: Request, slices_per_request: u32) -> (Reply, Vec<f64>) {
+    let job = 7;
+    let mut fractions = Vec::new();
+    let more_time = |left: &mut u32| {
+        let more = *left > 0;
+        *left = left.saturating_sub(1);
+        more
+    };
+    let mut left = slices_per_request;
+    let mut reply = handler.handle(job, request, &mut || more_time(&mut left));
+    while let Reply::ExportProgress { fraction } = reply {
+        fractions.push(fraction);
+        assert!(fractions.len() < 1_000_000);
+        let mut left = slices_per_request;
+        reply = handler.handle(job + 1, Request::ContinueExport { job }, &mut || {
+            more_time(&mut left)
+        });
+    }
+    (reply, fractions)
+}
+
+#[test]
+fn an_export_rebuilt_in_slices_is_the_file_the_run_on_show_folds_into() {
+    let session = played();
+    assert!(!session.scenario().changes.is_empty() && !session.scenario().faults.is_empty());
+    let mut handler = Handler::default();
+    let (reply, fractions) = export(
+        &mut handler,
+        export_request(&session, ExportKind::Metrics),
+        2,
+    );
+    assert!(fractions.len() > 2, "the rebuild took several requests");
+    assert!(fractions.windows(2).all(|w| w[0] <= w[1]));
+    assert!(fractions.iter().all(|f| (0.0..=1.0).contains(f)));
+    assert_eq!(
+        reply,
+        Reply::Exported {
+            name: "strata-worker-small-seed42-metrics.csv".to_string(),
+            text: strata_lab::export::lab_metrics_csv(session.lab()),
+        }
+    );
+    let (reply, _) = export(
+        &mut handler,
+        export_request(&session, ExportKind::Trace),
+        50,
+    );
+    let Reply::Exported { name, text } = reply else {
+        panic!("no trace: {reply:?}");
+    };
+    assert_eq!(name, "strata-worker-small-seed42-trace.json");
+    assert_eq!(
+        text,
+        strata_lab::export::lab_chrome_trace_json(session.lab())
+    );
+}
+
+#[test]
+fn a_cancelled_export_stops_and_says_so() {
+    let session = played();
+    let mut handler = Handler::default();
+    let reply = handler.handle(3, export_request(&session, ExportKind::Trace), &mut || {
+        false
+    });
+    assert!(matches!(reply, Reply::ExportProgress { .. }), "{reply:?}");
+    assert!(matches!(
+        handler.handle(4, Request::CancelExport { job: 3 }, &mut || true),
+        Reply::ExportFailed(_)
+    ));
+    assert_eq!(
+        handler.handle(5, Request::ContinueExport { job: 3 }, &mut || true),
+        Reply::ExportFailed("the export is no longer running".to_string())
+    );
+}
+
+#[test]
+fn a_variant_the_worker_does_not_hold_is_refused_and_a_bad_one_says_why() {
+    let mut handler = Handler::default();
+    let follow = Request::FollowVariant {
+        stream: 9,
+        base: None,
+        at_ns: 1_000_000,
+        rebuild_target_ns: None,
+    };
+    assert!(matches!(
+        handler.handle(1, follow, &mut || true),
+        Reply::VariantFailed(_)
+    ));
+    let bad = Request::StartVariant {
+        stream: 9,
+        base: small().to_json(),
+        source: VariantSource::Patch(r#"{"seed": 1}"#.to_string()),
+        claims: Vec::new(),
+    };
+    let Reply::VariantFailed(message) = handler.handle(2, bad, &mut || true) else {
+        panic!("a patch that changes the seed started");
+    };
+    assert!(message.contains("seed"), "{message}");
+}
+
+#[test]
+fn every_message_survives_its_json() {
+    let requests = [
+        Request::StartVariant {
+            stream: 1,
+            base: small().to_json(),
+            source: VariantSource::Whole(small().to_json()),
+            claims: vec!["requests".to_string()],
+        },
+        Request::FollowVariant {
+            stream: 1,
+            base: Some(small().to_json()),
+            at_ns: u64::MAX,
+            rebuild_target_ns: Some(3),
+        },
+        Request::StopVariant { stream: 1 },
+        export_request(&Session::new(small()).unwrap(), ExportKind::Metrics),
+        Request::ContinueExport { job: 2 },
+        Request::CancelExport { job: 2 },
+        Request::PanicForTests,
+    ];
+    for (id, body) in requests.into_iter().enumerate() {
+        let envelope = Envelope {
+            id: id as u64,
+            body,
+        };
+        assert_eq!(Envelope::from_json(&envelope.to_json()), Ok(envelope));
+    }
+    let replies = [
+        Reply::Ready,
+        Reply::Variant(VariantView {
+            stream: 1,
+            at_ns: 5,
+            arrived: true,
+            now_ns: 5,
+            trace_hash: "00ff".to_string(),
+            catching_up: false,
+            preparing: true,
+            // Figures keep every bit: the page shows the worker's numbers exactly.
+            figures: vec![
+                ("a".to_string(), Some(0.1 + 0.2)),
+                ("b".to_string(), Some(1e-300 / 3.0)),
+                ("c".to_string(), None),
+            ],
+        }),
+        Reply::ExportProgress { fraction: 0.25 },
+        Reply::Exported {
+            name: "x.csv".to_string(),
+            text: "a,\"b\"\n".to_string(),
+        },
+        Reply::Panicked("boom".to_string()),
+    ];
+    for body in replies {
+        let envelope = Envelope { id: 3, body };
+        assert_eq!(Envelope::from_json(&envelope.to_json()), Ok(envelope));
+    }
+    // A message of another form, an unknown variant, a missing or an extra field.
+    for text in [
+        "{\"id\":1}",
+        "[1,\"Nonsense\"]",
+        "[1,\"StopVariant\"]",
+        "[1,\"StopVariant\",2,3]",
+        "[1,\"StopVariant\",\"2\"]",
+        "not json",
+    ] {
+        assert!(Envelope::<Request>::from_json(text).is_err(), "{text}");
+    }
+}
