@@ -452,4 +452,4 @@ fn take_listed<T: PartialEq>(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

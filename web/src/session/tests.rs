@@ -3,10 +3,11 @@ use strata_lab::scenario::{OpMix, StorePreset};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-/// A short, busy scenario on a fast store.
-fn small() -> Scenario {
+/// A short, busy scenario on a fast store, named `name`: the page's tests run it where a
+/// run must be quick and still flush, read and await durability.
+pub(crate) fn small_named(name: &str) -> Scenario {
     let mut s = Scenario {
-        name: "ui-small".to_string(),
+        name: name.to_string(),
         duration_ms: 3_000,
         ..Scenario::default()
     };
@@ -22,6 +23,11 @@ fn small() -> Scenario {
     s.engine.flush_interval_ms = Some(20.0);
     s.engine.memtable_bytes = Some(16 * 1024);
     s
+}
+
+/// The session's tests' scenario: [`small_named`] as `ui-small`.
+fn small() -> Scenario {
+    small_named("ui-small")
 }
 
 fn hash(session: &Session) -> String {

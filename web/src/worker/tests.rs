@@ -6,31 +6,15 @@
 use super::handler::Handler;
 use super::protocol::{Envelope, ExportKind, Reply, Request, VariantSource, VariantView};
 use crate::session::Session;
-use strata_lab::scenario::{FaultSpec, OpMix, StorePreset, WorkloadSpec};
+use strata_lab::scenario::{FaultSpec, WorkloadSpec};
 use strata_lab::{Control, Scenario};
 use strata_sim::SimDuration;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-/// A short, busy scenario on a fast store.
+/// The worker's tests' scenario, named so its files are told apart.
 fn small() -> Scenario {
-    let mut s = Scenario {
-        name: "worker-small".to_string(),
-        duration_ms: 3_000,
-        ..Scenario::default()
-    };
-    s.store.preset = StorePreset::S3Express;
-    s.workload.rate_ops_per_sec = 400.0;
-    s.workload.key_count = 300;
-    s.workload.mix = OpMix {
-        read: 0.3,
-        write: 0.7,
-        ..OpMix::default()
-    };
-    s.workload.await_durable = true;
-    s.engine.flush_interval_ms = Some(20.0);
-    s.engine.memtable_bytes = Some(16 * 1024);
-    s
+    crate::session::tests::small_named("worker-small")
 }
 
 /// Plays like the page does: uneven frames, each capped at a few events.
