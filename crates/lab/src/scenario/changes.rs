@@ -67,6 +67,22 @@ impl SettingChange {
     }
 }
 
+impl SettingChange {
+    /// Writes the change as the derived `Serialize` does (see [`json::Writer`]).
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        w.key("set").string(self.section());
+        w.key("at_ms").u64(self.at_ms());
+        w.key(self.section());
+        match self {
+            SettingChange::Workload { workload, .. } => workload.write_json(w),
+            SettingChange::Engine { engine, .. } => engine.write_json(w),
+            SettingChange::Store { store, .. } => store.write_json(w),
+        }
+        w.end_object();
+    }
+}
+
 json::deserialize_with_reader! {
     SettingChange => SettingChange::from_value;
 }

@@ -248,6 +248,56 @@ impl BackpressureSpec {
     }
 }
 
+impl EngineSpec {
+    /// Writes the section as the derived `Serialize` does (see [`json::Writer`]): only the
+    /// options that are set.
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        if let Some(path) = &self.path {
+            w.key("path").string(path);
+        }
+        w.optional_f64("flush_interval_ms", self.flush_interval_ms);
+        w.optional_u64("max_wal_bytes", self.max_wal_bytes);
+        w.optional_u64("memtable_bytes", self.memtable_bytes);
+        w.optional_u32("max_immutable_memtables", self.max_immutable_memtables);
+        w.optional_u64("block_bytes", self.block_bytes);
+        w.optional_u32("bloom_bits_per_key", self.bloom_bits_per_key);
+        w.optional_u64("block_cache_bytes", self.block_cache_bytes);
+        w.optional_f64("gc_interval_ms", self.gc_interval_ms);
+        w.optional_f64("gc_min_age_ms", self.gc_min_age_ms);
+        if let Some(compaction) = &self.compaction {
+            w.key("compaction").begin_object();
+            w.key("style").string(compaction.style.as_str());
+            w.optional_u32("l0_trigger", compaction.l0_trigger);
+            w.optional_u32("min_merge_runs", compaction.min_merge_runs);
+            w.optional_u32("max_runs", compaction.max_runs);
+            w.optional_f64("size_ratio", compaction.size_ratio);
+            w.optional_u64("level_base_bytes", compaction.level_base_bytes);
+            w.optional_f64("level_ratio", compaction.level_ratio);
+            w.optional_u32("max_levels", compaction.max_levels);
+            w.optional_u64("target_sst_bytes", compaction.target_sst_bytes);
+            w.end_object();
+        }
+        if let Some(backpressure) = &self.backpressure {
+            w.key("backpressure").begin_object();
+            if let Some(mode) = backpressure.mode {
+                w.key("mode").string(mode.as_str());
+            }
+            w.optional_u64("max_l0_ssts", backpressure.max_l0_ssts);
+            w.optional_u64("max_unflushed_bytes", backpressure.max_unflushed_bytes);
+            w.end_object();
+        }
+        w.optional_u32("store_max_attempts", self.store_max_attempts);
+        w.optional_f64("retry_base_delay_ms", self.retry_base_delay_ms);
+        w.optional_f64("retry_max_delay_ms", self.retry_max_delay_ms);
+        w.optional_f64("retry_deadline_ms", self.retry_deadline_ms);
+        w.optional_f64("hedge_percentile", self.hedge_percentile);
+        w.optional_f64("hedge_delay_ms", self.hedge_delay_ms);
+        w.optional_f64("reader_poll_interval_ms", self.reader_poll_interval_ms);
+        w.end_object();
+    }
+}
+
 json::deserialize_with_reader! {
     EngineSpec => EngineSpec::from_value;
     CompactionSpec => CompactionSpec::from_value;

@@ -332,6 +332,64 @@ impl FaultSpec {
     }
 }
 
+impl FaultSpec {
+    /// Writes the fault as the derived `Serialize` does (see [`json::Writer`]): the `kind`
+    /// first, then the fields, the window's defaults left out.
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        w.key("kind").string(self.kind());
+        if let Some(window) = self.window() {
+            w.key("from_ms").u64(window.from_ms);
+            w.optional_u64("until_ms", window.until_ms);
+            if !is_one(&window.probability) {
+                w.key("probability").f64(window.probability);
+            }
+            if !window.ops.is_empty() {
+                w.key("ops").begin_array();
+                for op in &window.ops {
+                    w.string(op.as_str());
+                }
+                w.end_array();
+            }
+            if !window.prefix.is_empty() {
+                w.key("prefix").string(&window.prefix);
+            }
+        }
+        match self {
+            FaultSpec::Timeouts {
+                applied_probability,
+                ..
+            } => w.key("applied_probability").f64(*applied_probability),
+            FaultSpec::Slow { multiplier, .. } => w.key("multiplier").f64(*multiplier),
+            FaultSpec::Outage { from_ms, until_ms } => {
+                w.key("from_ms").u64(*from_ms);
+                w.key("until_ms").u64(*until_ms);
+            }
+            FaultSpec::BitFlip { at_ms, prefix } => {
+                w.key("at_ms").u64(*at_ms);
+                if !prefix.is_empty() {
+                    w.key("prefix").string(prefix);
+                }
+            }
+            FaultSpec::CrashWriter {
+                at_ms,
+                recover_after_ms,
+            } => {
+                w.key("at_ms").u64(*at_ms);
+                w.optional_u64("recover_after_ms", *recover_after_ms);
+            }
+            FaultSpec::Recover { at_ms } | FaultSpec::StartZombie { at_ms } => {
+                w.key("at_ms").u64(*at_ms)
+            }
+            FaultSpec::ServerErrors { .. }
+            | FaultSpec::Throttle { .. }
+            | FaultSpec::LostAcks { .. }
+            | FaultSpec::BitFlips { .. } => {}
+        }
+        w.end_object();
+    }
+}
+
 /// A store operation's name, as serde_json reads the trace's derived `StoreOp`.
 fn store_op(value: serde_json::Value) -> Result<StoreOp, json::Error> {
     let names = &["get", "head", "put", "list", "delete"];

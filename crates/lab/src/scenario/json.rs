@@ -1,13 +1,16 @@
-//! The scenario's JSON readers, written by hand over `serde_json::Value`, and serde_json's
-//! pretty layout produced from compact text ([`indent_compact_json`]).
+//! The scenario's JSON readers and writer, written by hand over `serde_json::Value` and a
+//! `String` ([`Writer`]), and serde_json's pretty layout produced from compact text
+//! ([`indent_compact_json`]).
 //!
 //! Why by hand: in the playground's wasm, serde's derived `Deserialize` for the scenario's
-//! and the chapter's types was about 92 KB raw before wasm-opt (a names build of the page at
-//! 5bd9f0e): every struct had its own `Map::deserialize_any`, field visitor and, for each
-//! field type, its own step of serde_json's `MapDeserializer`; each of the faults' eleven
-//! struct variants had its own copy. Here one loop reads any struct's fields ([`fields`]) and
-//! one small function reads each field type, so a struct costs a `match` on its field index.
-//! The saving, measured with `cargo xtask dist`, is in docs/ui.md's cuts table.
+//! and the chapter's types was about 92 KB raw before wasm-opt, and their `Serialize` 14 KB
+//! (a names build of the page at 5bd9f0e): every struct had its own `Map::deserialize_any`,
+//! field visitor and, for each field type, its own step of serde_json's `MapDeserializer`;
+//! each of the faults' eleven struct variants had its own copy. Here one loop reads any
+//! struct's fields ([`fields`]) and one small function reads each field type, so a struct
+//! costs a `match` on its field index. Measured with `CARGO_INCREMENTAL=0 cargo xtask dist`
+//! against main at 5bd9f0e (571,344 B gzip): the readers saved 11.8 KB gzip (559,529 B),
+//! the writer 1.3 KB more (558,203 B; docs/ui.md, the cuts table).
 //!
 //! The readers keep serde's contract to the letter, as the derived readers did when reading
 //! from a `Value`: the same inputs accepted (an integer where a float is expected, `null` for
@@ -17,7 +20,8 @@
 //! Fields are read in the object's order (serde_json's map is sorted by key, as the derived
 //! reader saw it), so of two faults in one object the same one is reported. The derived
 //! readers are kept, for tests only, as the reference these are checked against
-//! (`scenario/derived.rs`, and the property tests in `scenario/tests.rs`).
+//! (`scenario/derived.rs`; the property tests and an exhaustive sweep of mutated documents in
+//! `scenario/reader_tests.rs`).
 
 use serde::de::{Error as _, Unexpected};
 use serde_json::{Map, Value};
@@ -238,6 +242,146 @@ macro_rules! deserialize_with_reader {
     };
 }
 pub(crate) use deserialize_with_reader;
+
+/// The scenario's JSON text, written by hand byte for byte as serde_json's compact
+/// serializer writes the types' derived `Serialize` (members in declaration order, the same
+/// skipped defaults, floats by serde_json's own formatting, strings escaped as it escapes
+/// them), so [`crate::Scenario::to_json`] does not link the derived code: in the page's wasm
+/// that was about 14 KB raw before wasm-opt (a names build at 5bd9f0e). The derived
+/// `Serialize` stays on the types for other serializers; `reader_tests.rs` checks that both
+/// write the same bytes.
+pub struct Writer {
+    out: String,
+    /// A value was just written at this level, so the next member or element needs a comma.
+    comma: bool,
+}
+
+impl Writer {
+    pub fn new() -> Writer {
+        Writer {
+            out: String::with_capacity(1024),
+            comma: false,
+        }
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    fn separate(&mut self) {
+        if self.comma {
+            self.out.push(',');
+        }
+        self.comma = true;
+    }
+
+    /// A member's key; its value is written next.
+    pub fn key(&mut self, name: &str) -> &mut Writer {
+        self.separate();
+        self.escaped(name);
+        self.out.push(':');
+        self.comma = false;
+        self
+    }
+
+    pub fn begin_object(&mut self) {
+        self.separate();
+        self.out.push('{');
+        self.comma = false;
+    }
+
+    pub fn end_object(&mut self) {
+        self.out.push('}');
+        self.comma = true;
+    }
+
+    pub fn begin_array(&mut self) {
+        self.separate();
+        self.out.push('[');
+        self.comma = false;
+    }
+
+    pub fn end_array(&mut self) {
+        self.out.push(']');
+        self.comma = true;
+    }
+
+    pub fn u64(&mut self, value: u64) {
+        use std::fmt::Write as _;
+        self.separate();
+        write!(self.out, "{value}").expect("writing to a String cannot fail");
+    }
+
+    /// A float as serde_json writes one: its shortest round-trip form (`1.0`, `1e21`), or
+    /// `null` when it is not finite.
+    pub fn f64(&mut self, value: f64) {
+        use std::fmt::Write as _;
+        self.separate();
+        match serde_json::Number::from_f64(value) {
+            Some(number) => write!(self.out, "{number}").expect("writing to a String cannot fail"),
+            None => self.out.push_str("null"),
+        }
+    }
+
+    pub fn bool(&mut self, value: bool) {
+        self.separate();
+        self.out.push_str(if value { "true" } else { "false" });
+    }
+
+    /// A string, escaped as serde_json escapes one: `"`, `\\` and the control characters
+    /// (`\n`, `\t`… or `\u00XX`); everything else as is.
+    pub fn string(&mut self, value: &str) {
+        self.separate();
+        self.escaped(value);
+    }
+
+    fn escaped(&mut self, value: &str) {
+        self.out.push('"');
+        for c in value.chars() {
+            match c {
+                '"' => self.out.push_str("\\\""),
+                '\\' => self.out.push_str("\\\\"),
+                '\n' => self.out.push_str("\\n"),
+                '\r' => self.out.push_str("\\r"),
+                '\t' => self.out.push_str("\\t"),
+                '\u{8}' => self.out.push_str("\\b"),
+                '\u{c}' => self.out.push_str("\\f"),
+                c if u32::from(c) < 0x20 => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    let byte = u32::from(c) as usize;
+                    self.out.push_str("\\u00");
+                    self.out.push(char::from(HEX[byte >> 4]));
+                    self.out.push(char::from(HEX[byte & 0xf]));
+                }
+                c => self.out.push(c),
+            }
+        }
+        self.out.push('"');
+    }
+
+    /// `"name":value` when `value` is there (the derived `skip_serializing_if = "Option::is_none"`).
+    pub fn optional_u64(&mut self, name: &str, value: Option<u64>) {
+        if let Some(value) = value {
+            self.key(name).u64(value);
+        }
+    }
+
+    pub fn optional_u32(&mut self, name: &str, value: Option<u32>) {
+        self.optional_u64(name, value.map(u64::from));
+    }
+
+    pub fn optional_f64(&mut self, name: &str, value: Option<f64>) {
+        if let Some(value) = value {
+            self.key(name).f64(value);
+        }
+    }
+}
+
+impl Default for Writer {
+    fn default() -> Self {
+        Writer::new()
+    }
+}
 
 /// Lays out compact JSON (no whitespace outside strings, as serde_json writes it) the way
 /// `serde_json::to_string_pretty` does: two-space indents, one member or element per line,

@@ -1,6 +1,6 @@
 //! The scenario document: everything one run needs (seed, duration, workload, engine options,
 //! object-store preset and overrides, timed faults, an optional recommender loop), as a
-//! versioned serde schema, and its compile step.
+//! versioned JSON schema, and its compile step.
 //!
 //! The same document is the CLI's input file, the payload of a share URL (see [`crate::share`])
 //! and the playground's state, so the schema is strict: every struct denies unknown fields,
@@ -12,8 +12,10 @@
 //!
 //! The modules follow the document's sections: [`workload`], [`engine`], [`store`],
 //! [`faults`] (store faults and writer events), [`changes`] (timed setting changes) and
-//! [`recommender`]; [`json`] holds the serde helpers the schema shares (internally tagged
-//! enums read without serde's buffering path, and the pretty layout). Then the stages:
+//! [`recommender`], each with the reader and the writer of its JSON; [`json`] holds the
+//! helpers they share, written by hand over `serde_json::Value` rather than derived, for the
+//! playground's download (the readers keep serde's behaviour and messages, and tests check
+//! them against serde's derived readers; see [`json`]), and the pretty layout. Then the stages:
 //! [`translate`] maps sections onto the engine's and the store's option types, and
 //! [`compile`] runs every check once and builds the [`RunPlan`].
 
@@ -293,6 +295,56 @@ impl Scenario {
         Ok(scenario)
     }
 
+    /// Writes the document as the derived `Serialize` does (see [`json::Writer`]).
+    fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        w.key("version").u64(self.version.into());
+        if !self.name.is_empty() {
+            w.key("name").string(&self.name);
+        }
+        if !self.description.is_empty() {
+            w.key("description").string(&self.description);
+        }
+        w.key("seed").u64(self.seed);
+        w.key("duration_ms").u64(self.duration_ms);
+        w.key("workload");
+        self.workload.write_json(w);
+        w.key("engine");
+        self.engine.write_json(w);
+        w.key("store");
+        self.store.write_json(w);
+        if !self.faults.is_empty() {
+            w.key("faults").begin_array();
+            for fault in &self.faults {
+                fault.write_json(w);
+            }
+            w.end_array();
+        }
+        if !self.changes.is_empty() {
+            w.key("changes").begin_array();
+            for change in &self.changes {
+                change.write_json(w);
+            }
+            w.end_array();
+        }
+        if let Some(recommender) = &self.recommender {
+            w.key("recommender");
+            recommender.write_json(w);
+        }
+        if !self.tenants.is_empty() {
+            w.key("tenants").begin_array();
+            for tenant in &self.tenants {
+                tenant.write_json(w);
+            }
+            w.end_array();
+        }
+        w.key("verify_at_end").bool(self.verify_at_end);
+        w.key("trace").begin_object();
+        w.key("ring_capacity").u64(self.trace.ring_capacity as u64);
+        w.end_object();
+        w.end_object();
+    }
+
     /// [`Scenario::from_object`] for a JSON value, which must be an object.
     pub(crate) fn from_value(value: serde_json::Value) -> Result<Scenario, json::Error> {
         json::section(value, "struct Scenario", Scenario::from_object)
@@ -420,8 +472,10 @@ impl Scenario {
 
     /// The document as compact JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self)
-            .expect("a scenario has only string-keyed maps and finite numbers")
+        // Written by hand, the same bytes as `serde_json::to_string(self)` (see `json::Writer`).
+        let mut writer = json::Writer::new();
+        self.write_json(&mut writer);
+        writer.finish()
     }
 
     /// Compiles the scenario ([`Scenario::compile`]) and keeps only the verdict: `Ok` when it

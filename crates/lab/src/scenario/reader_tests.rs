@@ -395,7 +395,16 @@ fn same_scenario(document: &Value) -> Result<Option<Scenario>, TestCaseError> {
     // Through `Deserialize` too, as the page and the tests read a scenario from a `Value`.
     let through_serde = serde_json::from_value::<Scenario>(document.clone());
     prop_assert_eq!(through_serde.map_err(|e| e.to_string()), derived.clone());
+    if let Ok(scenario) = &derived {
+        same_text(scenario)?;
+    }
     Ok(derived.ok())
+}
+
+/// The hand-written writer and serde's derived `Serialize` write the same bytes.
+fn same_text(scenario: &Scenario) -> Result<(), TestCaseError> {
+    prop_assert_eq!(scenario.to_json(), serde_json::to_string(scenario).unwrap());
+    Ok(())
 }
 
 fn numbers() -> impl Strategy<Value = [u64; 8]> {
@@ -417,11 +426,34 @@ proptest! {
         let document = serde_json::to_value(&scenario).unwrap();
         let read = same_scenario(&document)?;
         prop_assert_eq!(read.as_ref(), Some(&scenario));
-        // The writer is serde's derived `Serialize`, unchanged: the text read back writes the
-        // same bytes.
+        // The text read back writes the same bytes.
         let text = scenario.to_json();
         let again = Scenario::from_object(serde_json::from_str(&text).unwrap()).unwrap();
         prop_assert_eq!(again.to_json(), text);
+    }
+
+    #[test]
+    fn any_strings_and_floats_are_written_as_serde_json_writes_them(
+        numbers in numbers(),
+        texts in any::<[String; 4]>(),
+        controls in prop::collection::vec(0u32..0x80, 0..12),
+        floats in any::<[f64; 6]>(),
+        specials in prop::sample::select(vec![f64::NAN, f64::INFINITY, -0.0, 0.0, 1e21, 1e-7, 5e-324, f64::MAX, 1.0, 0.1]),
+    ) {
+        let mut scenario = rich_scenario(&numbers);
+        let control: String = controls.into_iter().filter_map(char::from_u32).collect();
+        scenario.name = format!("{}{control}", texts[0]);
+        scenario.description = texts[1].clone();
+        scenario.engine.path = Some(texts[2].clone());
+        scenario.tenants[0].name = texts[3].clone();
+        scenario.workload.rate_ops_per_sec = floats[0];
+        scenario.workload.key_distribution = KeyDistribution::Zipf { s: specials };
+        scenario.workload.mix.delete_range = floats[1];
+        scenario.engine.flush_interval_ms = Some(floats[2]);
+        scenario.store.get_latency = Some(LatencySpec { p50_ms: floats[3], p99_ms: specials });
+        scenario.recommender.as_mut().unwrap().population.position_bias =
+            Some(vec![floats[4], specials, floats[5]]);
+        same_text(&scenario)?;
     }
 
     #[test]

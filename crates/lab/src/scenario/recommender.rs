@@ -356,6 +356,81 @@ impl LogSpec {
     }
 }
 
+impl RecommenderSpec {
+    /// Writes the section as the derived `Serialize` does (see [`json::Writer`]).
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        let policy = &self.policy;
+        w.key("policy").begin_object();
+        w.key("name").string(policy.name.as_str());
+        w.optional_f64("alpha", policy.alpha);
+        w.optional_f64("epsilon", policy.epsilon);
+        w.optional_f64("tau", policy.tau);
+        w.optional_f64("discount", policy.discount);
+        w.optional_u32("window", policy.window);
+        w.end_object();
+        let population = &self.population;
+        w.key("population").begin_object();
+        w.key("users").u64(population.users.into());
+        w.key("items").u64(population.items.into());
+        w.key("dims").u64(population.dims.into());
+        w.key("categories").u64(population.categories.into());
+        w.key("slate_size").u64(population.slate_size.into());
+        w.key("slates_per_sec").f64(population.slates_per_sec);
+        w.key("feedback_gain").f64(population.feedback_gain);
+        if let Some(bias) = &population.position_bias {
+            w.key("position_bias").begin_array();
+            for logit in bias {
+                w.f64(*logit);
+            }
+            w.end_array();
+        }
+        if !is_zero(&population.shared_taste) {
+            w.key("shared_taste").f64(population.shared_taste);
+        }
+        w.end_object();
+        if !self.drift.is_empty() {
+            w.key("drift").begin_array();
+            for drift in &self.drift {
+                w.begin_object();
+                match drift {
+                    DriftSpec::Abrupt { at_ms } => {
+                        w.key("kind").string("abrupt");
+                        w.key("at_ms").u64(*at_ms);
+                    }
+                    DriftSpec::Gradual {
+                        from_ms,
+                        until_ms,
+                        degrees,
+                    } => {
+                        w.key("kind").string("gradual");
+                        w.key("from_ms").u64(*from_ms);
+                        w.key("until_ms").u64(*until_ms);
+                        w.key("degrees").f64(*degrees);
+                    }
+                }
+                w.end_object();
+            }
+            w.end_array();
+        }
+        let guardrails = &self.guardrails;
+        w.key("guardrails").begin_object();
+        w.optional_f64("max_exploration_share", guardrails.max_exploration_share);
+        w.optional_u32(
+            "min_distinct_categories",
+            guardrails.min_distinct_categories,
+        );
+        w.optional_f64("max_policy_change", guardrails.max_policy_change);
+        w.end_object();
+        w.key("log").begin_object();
+        w.key("log_impressions").bool(self.log.log_impressions);
+        w.key("checkpoint_every").u64(self.log.checkpoint_every);
+        w.key("durable_writes").bool(self.log.durable_writes);
+        w.end_object();
+        w.end_object();
+    }
+}
+
 json::deserialize_with_reader! {
     RecommenderSpec => RecommenderSpec::from_value;
     PolicySpec => PolicySpec::from_value;

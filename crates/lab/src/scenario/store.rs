@@ -142,6 +142,40 @@ impl StoreSpec {
     }
 }
 
+impl StoreSpec {
+    /// Writes the section as the derived `Serialize` does (see [`json::Writer`]).
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        w.key("preset").string(self.preset.as_str());
+        for (name, latency) in [
+            ("get_latency", self.get_latency),
+            ("put_latency", self.put_latency),
+            ("list_latency", self.list_latency),
+            ("delete_latency", self.delete_latency),
+        ] {
+            if let Some(LatencySpec { p50_ms, p99_ms }) = latency {
+                w.key(name).begin_object();
+                w.key("p50_ms").f64(p50_ms);
+                w.key("p99_ms").f64(p99_ms);
+                w.end_object();
+            }
+        }
+        for (name, value) in [
+            ("bandwidth_bytes_per_sec", self.bandwidth_bytes_per_sec),
+            ("put_limit_per_sec", self.put_limit_per_sec),
+            ("get_limit_per_sec", self.get_limit_per_sec),
+            ("request_timeout_ms", self.request_timeout_ms),
+            ("put_usd_per_1000", self.put_usd_per_1000),
+            ("get_usd_per_1000", self.get_usd_per_1000),
+            ("list_usd_per_1000", self.list_usd_per_1000),
+            ("storage_usd_per_gb_month", self.storage_usd_per_gb_month),
+        ] {
+            w.optional_f64(name, value);
+        }
+        w.end_object();
+    }
+}
+
 json::deserialize_with_reader! {
     StorePreset => StorePreset::from_value;
     LatencySpec => LatencySpec::from_value;

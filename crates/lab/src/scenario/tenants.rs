@@ -37,6 +37,20 @@ fn is_one(value: &u32) -> bool {
     *value == 1
 }
 
+impl TenantSpec {
+    /// Writes the tenant as the derived `Serialize` does (see [`json::Writer`]).
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        w.key("name").string(&self.name);
+        w.key("workload");
+        self.workload.write_json(w);
+        if !is_one(&self.prefixes) {
+            w.key("prefixes").u64(self.prefixes.into());
+        }
+        w.end_object();
+    }
+}
+
 json::deserialize_with_reader! {
     TenantSpec => TenantSpec::from_value;
 }

@@ -282,6 +282,53 @@ impl WorkloadSpec {
     }
 }
 
+impl WorkloadSpec {
+    /// Writes the section as the derived `Serialize` does (see [`json::Writer`]).
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        w.key("rate_ops_per_sec").f64(self.rate_ops_per_sec);
+        w.key("key_distribution").begin_object();
+        match self.key_distribution {
+            KeyDistribution::Uniform => w.key("kind").string("uniform"),
+            KeyDistribution::Zipf { s } => {
+                w.key("kind").string("zipf");
+                w.key("s").f64(s);
+            }
+            KeyDistribution::Sequential => w.key("kind").string("sequential"),
+        }
+        w.end_object();
+        w.key("key_count").u64(self.key_count);
+        w.key("key_bytes").u64(self.key_bytes.into());
+        let ValueBytes { min, max } = self.value_bytes;
+        if min == max {
+            w.key("value_bytes").u64(min);
+        } else {
+            w.key("value_bytes").begin_object();
+            w.key("min").u64(min);
+            w.key("max").u64(max);
+            w.end_object();
+        }
+        w.key("mix").begin_object();
+        for (name, weight) in OpMix::NAMES.iter().zip(self.mix.weights()) {
+            // Only `delete_range` is left out at zero (see `OpMix`).
+            if *name != "delete_range" || !is_zero(&weight) {
+                w.key(name).f64(weight);
+            }
+        }
+        w.end_object();
+        w.key("scan_keys").u64(self.scan_keys.into());
+        w.key("batch_size").u64(self.batch_size.into());
+        if !is_default_range_delete_width(&self.range_delete_width) {
+            w.key("range_delete_width")
+                .u64(self.range_delete_width.into());
+        }
+        w.optional_u64("ttl_ms", self.ttl_ms);
+        w.key("await_durable").bool(self.await_durable);
+        w.key("max_in_flight").u64(self.max_in_flight.into());
+        w.end_object();
+    }
+}
+
 json::deserialize_with_reader! {
     KeyDistribution => KeyDistribution::from_value;
     ValueBytes => ValueBytes::from_value;
