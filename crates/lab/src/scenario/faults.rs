@@ -4,7 +4,7 @@
 
 use super::json;
 use super::{check_probability, invalid, ScenarioError};
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 use serde::Deserialize;
 use serde::Serialize;
 /// The requests a store fault applies to are named by the trace's own operation type.
@@ -29,12 +29,12 @@ const DEFAULT_PROBABILITY: f64 = 1.0;
 /// A timeout's `applied_probability` when the scenario leaves it out.
 const DEFAULT_APPLIED_PROBABILITY: f64 = 0.5;
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 fn default_probability() -> f64 {
     DEFAULT_PROBABILITY
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 fn half() -> f64 {
     DEFAULT_APPLIED_PROBABILITY
 }
@@ -119,7 +119,7 @@ macro_rules! fault_spec {
         fault_spec_enum! {
             /// [`FaultSpec`]'s fields, read externally tagged by serde's derived code (tests
             /// only: the reference for [`FaultSpec::from_value`]).
-            #[cfg(test)]
+            #[cfg(all(test, not(target_arch = "wasm32")))]
             #[derive(Deserialize)]
             #[serde(remote = "FaultSpec", rename_all = "snake_case", deny_unknown_fields)]
             // Only its generated `deserialize` is used; it builds `FaultSpec`s.

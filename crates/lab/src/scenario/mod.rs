@@ -97,7 +97,7 @@ macro_rules! named_enum {
 
 pub mod changes;
 pub mod compile;
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod derived;
 pub mod engine;
 pub mod faults;

@@ -525,7 +525,8 @@ fn every_member_removed_renamed_or_replaced_reads_alike() {
     let scenario_check = |document: &Value| {
         same_scenario(document).unwrap();
     };
-    let documents: [(&Value, &dyn Fn(&Value)); 3] = [
+    type Check<'a> = &'a dyn Fn(&Value);
+    let documents: [(&Value, Check); 3] = [
         (&rich, &scenario_check),
         (&small, &scenario_check),
         (&chapter, &same_chapter),
