@@ -10,7 +10,8 @@
 //! struct's fields ([`fields`]) and one small function reads each field type, so a struct
 //! costs a `match` on its field index. Measured with `CARGO_INCREMENTAL=0 cargo xtask dist`
 //! against main at 5bd9f0e (571,344 B gzip): the readers saved 11.8 KB gzip (559,529 B),
-//! the writer 1.3 KB more (558,203 B; docs/ui.md, the cuts table).
+//! the writer 1.3 KB more (558,203 B), the lists read by a loop 1.0 KB more (557,163 B;
+//! docs/ui.md, the cuts table).
 //!
 //! The readers keep serde's contract to the letter, as the derived readers did when reading
 //! from a `Value`: the same inputs accepted (an integer where a float is expected, `null` for
@@ -136,11 +137,19 @@ pub fn optional<T>(value: Value, read: fn(Value) -> Result<T, Error>) -> Result<
 }
 
 /// A JSON array, each element read by `read` (its error is the list's).
+///
+/// A plain loop rather than `collect` into a `Result`, whose adapters are three more
+/// functions in the wasm for every element type.
 pub fn list<T>(value: Value, read: fn(Value) -> Result<T, Error>) -> Result<Vec<T>, Error> {
-    match value {
-        Value::Array(items) => items.into_iter().map(read).collect(),
-        other => Err(wrong_type(&other, "a sequence")),
+    let items = match value {
+        Value::Array(items) => items,
+        other => return Err(wrong_type(&other, "a sequence")),
+    };
+    let mut list = Vec::with_capacity(items.len());
+    for item in items {
+        list.push(read(item)?);
     }
+    Ok(list)
 }
 
 /// A section (a struct-typed field) read from its JSON object; anything else, an array

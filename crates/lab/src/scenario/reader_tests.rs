@@ -370,15 +370,29 @@ fn apply(document: &mut Value, path: &[PathStep], mutation: &Mutation) {
     }
 }
 
-/// Picks a path by `choice` and applies each mutation in turn.
+/// Picks a path by `choice` and applies each mutation in turn. The object or array is picked
+/// first, then one of its members, so the document's top-level fields are reached as often
+/// as any section's (a pick among all paths would almost always land deep in a section).
 fn mutate(mut document: Value, mutations: &[(usize, Mutation)]) -> Value {
     for (choice, mutation) in mutations {
         let mut all = Vec::new();
         paths(&document, &mut Vec::new(), &mut all);
-        if all.is_empty() {
+        let mut parents: Vec<&[PathStep]> = Vec::new();
+        for path in &all {
+            let parent = &path[..path.len() - 1];
+            if !parents.contains(&parent) {
+                parents.push(parent);
+            }
+        }
+        if parents.is_empty() {
             break;
         }
-        let path = &all[choice % all.len()];
+        let parent = parents[choice % parents.len()];
+        let members: Vec<&Vec<PathStep>> = all
+            .iter()
+            .filter(|path| &path[..path.len() - 1] == parent)
+            .collect();
+        let path = members[(choice / parents.len()) % members.len()];
         apply(&mut document, path, mutation);
     }
     document
