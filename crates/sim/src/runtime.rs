@@ -39,7 +39,7 @@ impl Runtime for SimHandle {
         Box::pin(SimHandle::sleep(self, duration))
     }
     fn spawn_detached(&self, future: LocalBoxFuture<'static, ()>) -> AbortHandle {
-        self.spawn(future).abort_handle()
+        self.spawn_detached_boxed(future)
     }
     fn record(&self, kind: EventKind) {
         SimHandle::record(self, kind);

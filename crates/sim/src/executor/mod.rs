@@ -17,7 +17,7 @@ use crate::time::{SimDuration, SimTime};
 use crate::trace::{EventKind, Trace, TraceConfig};
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -119,6 +119,9 @@ struct Shared {
     live_tasks: Cell<usize>,
     next_generation: Cell<u64>,
     ready: Arc<ReadyQueue>,
+    /// Ready tasks taken off `ready` in one go, run before anything queued there since
+    /// (`ReadyQueue::pop`).
+    ready_batch: RefCell<VecDeque<(usize, u64)>>,
     timers: RefCell<BinaryHeap<Reverse<TimerEntry>>>,
     next_timer_seq: Cell<u64>,
     events_processed: Cell<u64>,
@@ -414,7 +417,7 @@ impl Shared {
     /// Polls ready tasks until none is left. Returns the number of polls.
     fn run_ready(&self) -> Result<u64, RunError> {
         let mut polls_this_round = 0u64;
-        while let Some((index, generation)) = self.ready.pop() {
+        while let Some((index, generation)) = self.ready.pop(&self.ready_batch) {
             let taken = {
                 let mut tasks = self.tasks.borrow_mut();
                 match tasks.get_mut(index) {
@@ -529,6 +532,7 @@ impl Sim {
                 live_tasks: Cell::new(0),
                 next_generation: Cell::new(0),
                 ready: Arc::new(ReadyQueue::default()),
+                ready_batch: RefCell::new(VecDeque::new()),
                 timers: RefCell::new(BinaryHeap::new()),
                 next_timer_seq: Cell::new(0),
                 events_processed: Cell::new(0),
@@ -550,6 +554,7 @@ impl Sim {
     /// Sets how the next ready task is chosen; FIFO unless this is called. Call it before
     /// the run starts, so that every choice of the run is made under one order.
     pub fn set_ready_order(&self, order: ReadyOrder) {
+        self.shared.ready.unbatch(&self.shared.ready_batch);
         self.shared.ready.lock().chooser = match order {
             ReadyOrder::Fifo => None,
             ReadyOrder::Seeded => Some(self.shared.streams.stream("sim.ready_order")),
@@ -674,7 +679,8 @@ impl Sim {
 
     /// True when a task is ready or a timer is pending.
     pub fn has_pending_work(&self) -> bool {
-        !self.shared.ready.is_empty() || self.shared.next_deadline().is_some()
+        !self.shared.ready.is_empty(&self.shared.ready_batch)
+            || self.shared.next_deadline().is_some()
     }
 
     /// The simulated time of the next timer, if any.
@@ -762,6 +768,14 @@ impl SimHandle {
             }
         };
         JoinHandle { state, abort }
+    }
+
+    /// Spawns a boxed task whose output no one awaits: the `Runtime::spawn_detached` of a
+    /// simulation, which costs no join state and no second box around the future.
+    pub fn spawn_detached_boxed(&self, future: LocalBoxFuture<'static, ()>) -> AbortHandle {
+        self.shared
+            .spawn_boxed(future)
+            .unwrap_or_else(AbortHandle::noop)
     }
 
     /// Records a trace event at the current simulated time, with the current task's origin.
