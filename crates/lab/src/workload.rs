@@ -223,17 +223,17 @@ impl KeySpace {
 /// A value of `len` bytes (at least 8) whose first 8 bytes are `write_id`, little-endian.
 pub fn value_for(write_id: u64, len: u64) -> Vec<u8> {
     let len = usize::try_from(len.max(8)).unwrap_or(usize::MAX);
-    let mut value = Vec::with_capacity(len);
-    value.extend_from_slice(&write_id.to_le_bytes());
-    // A pattern that changes with the id but costs nothing to draw.
+    let mut value = vec![0u8; len];
+    let (head, pattern) = value.split_at_mut(8);
+    head.copy_from_slice(&write_id.to_le_bytes());
+    // A pattern that changes with the id but costs nothing to draw, written a word at a
+    // time (the last word cut to fit).
     let mut state = write_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    while value.len() < len {
+    for chunk in pattern.chunks_mut(8) {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        let word = state.to_le_bytes();
-        let take = (len - value.len()).min(8);
-        value.extend_from_slice(&word[..take]);
+        chunk.copy_from_slice(&state.to_le_bytes()[..chunk.len()]);
     }
     value
 }
@@ -477,6 +477,23 @@ mod tests {
         }
         assert_ne!(value_for(1, 64), value_for(2, 64));
         assert_eq!(write_id_of(b"short"), None);
+    }
+
+    #[test]
+    fn a_values_pattern_is_xorshift_words_after_its_write_id() {
+        // The bytes are part of every run's WAL objects and SSTs: they must not drift.
+        let value = value_for(5, 21);
+        let mut state = 5u64.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut expected = 5u64.to_le_bytes().to_vec();
+        while expected.len() < 21 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let take = (21 - expected.len()).min(8);
+            expected.extend_from_slice(&state.to_le_bytes()[..take]);
+        }
+        assert_eq!(value, expected);
+        assert_eq!(value_for(5, 3).len(), 8, "at least the write id");
     }
 
     #[test]
