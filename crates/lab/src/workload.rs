@@ -223,17 +223,23 @@ impl KeySpace {
 /// A value of `len` bytes (at least 8) whose first 8 bytes are `write_id`, little-endian.
 pub fn value_for(write_id: u64, len: u64) -> Vec<u8> {
     let len = usize::try_from(len.max(8)).unwrap_or(usize::MAX);
-    let mut value = vec![0u8; len];
-    let (head, pattern) = value.split_at_mut(8);
-    head.copy_from_slice(&write_id.to_le_bytes());
-    // A pattern that changes with the id but costs nothing to draw, written a word at a
-    // time (the last word cut to fit).
+    let mut value = Vec::with_capacity(len);
+    value.extend_from_slice(&write_id.to_le_bytes());
+    // A pattern that changes with the id but costs nothing to draw, appended a whole word
+    // at a time (a fixed-size copy), the last word cut to fit.
     let mut state = write_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    for chunk in pattern.chunks_mut(8) {
+    let mut next_word = || {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        chunk.copy_from_slice(&state.to_le_bytes()[..chunk.len()]);
+        state.to_le_bytes()
+    };
+    while len - value.len() >= 8 {
+        value.extend_from_slice(&next_word());
+    }
+    if value.len() < len {
+        let take = len - value.len();
+        value.extend_from_slice(&next_word()[..take]);
     }
     value
 }
