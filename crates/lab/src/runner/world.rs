@@ -9,7 +9,7 @@ use super::tenants::TenantTally;
 use super::{ClientError, LabError, WriterStatus};
 use crate::scenario::compile::TenantDatabase;
 use crate::scenario::{FaultSpec, PlannedFault, RunPlan, WorkloadSpec};
-use crate::workload::OpGenerator;
+use crate::workload::{DrawnOp, OpGenerator};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use strata_engine::{Db, ErrorKind};
@@ -98,7 +98,7 @@ pub(super) enum TaskKind {
 }
 
 impl SpawnWatch {
-    fn mark_started(&mut self) {
+    pub(super) fn mark_started(&mut self) {
         self.started = true;
     }
 }
@@ -196,6 +196,19 @@ impl World {
             watch.mark_started();
             future.await;
         }));
+    }
+
+    /// Spawns a client operation. Its future takes the watch and marks it started first
+    /// thing, so the operation's state machine (over a kilobyte) is polled where it was
+    /// boxed; inside [`World::spawn`]'s wrapper its first poll would copy it whole.
+    pub(super) fn spawn_op(self: &Rc<Self>, op: DrawnOp, slot: InFlightGuard) {
+        let watch = SpawnWatch {
+            world: self.clone(),
+            what: TaskKind::Operation(op.kind.as_str()),
+            started: false,
+        };
+        self.runtime
+            .spawn_detached(Box::pin(self.clone().run_op(op, slot, watch)));
     }
 
     pub(super) fn sim_store(&self) -> Result<&SimStore, LabError> {
