@@ -216,7 +216,7 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    use super::super::world::{tiny, InFlightGuard, TaskKind};
+    use super::super::world::{tiny, InFlightGuard};
     use crate::workload::{DrawnOp, OpKind};
 
     #[test]

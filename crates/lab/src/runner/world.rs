@@ -17,7 +17,7 @@ use strata_objstore::{ObjectStore, SimStore};
 use strata_recommender::log::RecommenderLoop;
 use strata_recommender::simulation::RecommenderSim;
 use strata_sim::sync::Notify;
-use strata_sim::{EventKind, LocalBoxFuture, RuntimeRef, SimDuration, SimRng, SimTime};
+use strata_sim::{EventKind, RuntimeRef, RuntimeSleep, SimDuration, SimRng, SimTime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Finished {
@@ -171,11 +171,11 @@ impl World {
             .expect("only a tenant's world keeps a tally")
     }
 
-    pub(super) fn sleep(&self, duration: SimDuration) -> LocalBoxFuture<'static, ()> {
+    pub(super) fn sleep(&self, duration: SimDuration) -> RuntimeSleep {
         self.runtime.sleep(duration)
     }
 
-    pub(super) fn sleep_until(&self, deadline: SimTime) -> LocalBoxFuture<'static, ()> {
+    pub(super) fn sleep_until(&self, deadline: SimTime) -> RuntimeSleep {
         self.runtime.sleep(deadline.saturating_since(self.now()))
     }
 
