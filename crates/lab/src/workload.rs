@@ -224,9 +224,12 @@ impl KeySpace {
 pub fn value_for(write_id: u64, len: u64) -> Vec<u8> {
     let len = usize::try_from(len.max(8)).unwrap_or(usize::MAX);
     let mut value = Vec::with_capacity(len);
-    value.extend_from_slice(&write_id.to_le_bytes());
-    // A pattern that changes with the id but costs nothing to draw, appended a whole word
-    // at a time (a fixed-size copy), the last word cut to fit.
+    value.resize(len, 0);
+    let (head, pattern) = value.split_at_mut(8);
+    head.copy_from_slice(&write_id.to_le_bytes());
+    // A pattern that changes with the id but costs nothing to draw, stored a whole word at
+    // a time, the last word cut to fit byte by byte (a copy of a variable length would be a
+    // `memcpy` call).
     let mut state = write_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut next_word = || {
         state ^= state << 13;
@@ -234,12 +237,15 @@ pub fn value_for(write_id: u64, len: u64) -> Vec<u8> {
         state ^= state << 17;
         state.to_le_bytes()
     };
-    while len - value.len() >= 8 {
-        value.extend_from_slice(&next_word());
+    let mut words = pattern.chunks_exact_mut(8);
+    for word in &mut words {
+        word.copy_from_slice(&next_word());
     }
-    if value.len() < len {
-        let take = len - value.len();
-        value.extend_from_slice(&next_word()[..take]);
+    let tail = words.into_remainder();
+    if !tail.is_empty() {
+        for (byte, drawn) in tail.iter_mut().zip(next_word()) {
+            *byte = drawn;
+        }
     }
     value
 }
