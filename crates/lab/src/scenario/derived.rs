@@ -77,14 +77,7 @@ fn externally_tagged(value: Value, tag: &str, what: &str) -> Result<Value, Strin
     let mut fields = match value {
         Value::Object(fields) => fields,
         other => {
-            let found = match other {
-                Value::Null => "null",
-                Value::Bool(_) => "a boolean",
-                Value::Number(_) => "a number",
-                Value::String(_) => "a string",
-                Value::Array(_) => "an array",
-                Value::Object(_) => "an object",
-            };
+            let found = super::json::kind_of(&other);
             return Err(format!(
                 "invalid type: {found}, expected a {what} object with a `{tag}` field"
             ));

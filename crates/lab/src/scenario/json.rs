@@ -199,6 +199,18 @@ fn variant_index(name: &str, names: &'static [&'static str]) -> Result<usize, Er
         .ok_or_else(|| Error::unknown_variant(name, names))
 }
 
+/// What a JSON value is, as a message names it ("a number", "an object").
+pub fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// An internally tagged enum (`{"kind": "slow", "multiplier": 2}`): the variant's index in
 /// `names` and the object's other members, the variant's fields. `what` names the enum in
 /// the messages of a missing or mistyped tag ("missing field `kind` in a fault").
@@ -211,14 +223,7 @@ pub fn tagged(
     let mut object = match value {
         Value::Object(object) => object,
         other => {
-            let found = match other {
-                Value::Null => "null",
-                Value::Bool(_) => "a boolean",
-                Value::Number(_) => "a number",
-                Value::String(_) => "a string",
-                Value::Array(_) => "an array",
-                Value::Object(_) => "an object",
-            };
+            let found = kind_of(&other);
             return Err(Error::custom(format_args!(
                 "invalid type: {found}, expected a {what} object with a `{tag}` field"
             )));
