@@ -336,7 +336,7 @@ impl Compare {
             // Through the messages' JSON, as between the page and its worker.
             let sent = Envelope { id, body: request }.to_json();
             let request = Envelope::<Request>::from_json(&sent)?.body;
-            let reply = handler.handle(id, request, &mut || true);
+            let reply = handler.handle(id, request, 0.0, &mut || true);
             let answered = Envelope { id, body: reply }.to_json();
             self.receive(Envelope::<Reply>::from_json(&answered)?.body)?;
         }

@@ -478,7 +478,7 @@ fn through_the_worker_a_live_change_catches_up_a_slice_a_request_and_the_sparkli
         requests += 1;
         assert!(requests < 100_000);
         assert!(compare.waiting());
-        let reply = worker.handle(requests, request, &mut || false);
+        let reply = worker.handle(requests, request, 0.0, &mut || false);
         compare.receive(reply).unwrap();
         if !compare.in_step(lab.now()) {
             assert!(compare.restarted());

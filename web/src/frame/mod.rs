@@ -86,7 +86,9 @@ pub struct Frame {
     /// Which run (lab) this is: it changes when a rebuild or a restart replaces the lab.
     pub run: u64,
     pub time: TimeFrame,
-    /// The scenario the share link carries (bounded by the link's size).
+    /// The scenario the share link carries (bounded by the link's size), as its own JSON
+    /// document across a message: read back by the one reader scenarios have.
+    #[serde(with = "scenario_text")]
     pub scenario: Scenario,
     /// The settings in force: the scenario's, with the changes reached so far.
     pub settings: Settings,
@@ -94,6 +96,21 @@ pub struct Frame {
     /// Shared with the view as it is (no copy of the arms and series per render).
     #[serde(with = "shared")]
     pub recommender: Option<Rc<RecommenderFrame>>,
+}
+
+/// (De)serialises a scenario as its JSON text.
+mod scenario_text {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+    use strata_lab::Scenario;
+
+    pub fn serialize<S: Serializer>(scenario: &Scenario, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&scenario.to_json())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Scenario, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Scenario::from_json(&text).map_err(D::Error::custom)
+    }
 }
 
 /// (De)serialises an `Option<Rc<T>>` as an `Option<T>`.

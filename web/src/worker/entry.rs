@@ -41,7 +41,10 @@ pub fn worker_main() {
             Ok(Envelope { id, body }) => {
                 let start = wall_ms();
                 let mut more_time = || wall_ms() - start < super::WORKER_SLICE_MS;
-                (id, handler.borrow_mut().handle(id, body, &mut more_time))
+                (
+                    id,
+                    handler.borrow_mut().handle(id, body, start, &mut more_time),
+                )
             }
             Err(message) => (UNSOLICITED, Reply::Refused(message)),
         };

@@ -305,7 +305,9 @@ impl Host {
         if let Some((handler, (id, request))) = next {
             let start = crate::app::wall_ms();
             let mut more_time = || crate::app::wall_ms() - start < super::MAIN_THREAD_SLICE_MS;
-            let reply = handler.borrow_mut().handle(id, request, &mut more_time);
+            let reply = handler
+                .borrow_mut()
+                .handle(id, request, start, &mut more_time);
             self.answer(id, reply);
         }
         self.schedule();

@@ -20,6 +20,9 @@ pub mod entry;
 pub mod handler;
 pub mod host;
 pub mod protocol;
+pub mod run;
+#[cfg(test)]
+mod run_tests;
 #[cfg(test)]
 mod tests;
 

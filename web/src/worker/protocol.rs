@@ -11,7 +11,12 @@
 //! No browser code: the same values are handled on the main thread when the worker cannot
 //! start ([`super::host`]), and natively in the tests.
 
+use super::run::{Motion, RunRequest};
+use crate::command::Command;
+use crate::frame::{Frame, Panels};
 use serde_json::Value;
+use strata_lab::Scenario;
+use strata_sim::SimTime;
 
 /// The id of a reply that answers no request: the worker's start and its panic.
 pub const UNSOLICITED: u64 = 0;
@@ -71,6 +76,8 @@ pub enum Request {
     ContinueExport { job: u64 },
     /// Abandons the export started by request `job`.
     CancelExport { job: u64 },
+    /// A request about the run on show; its frames come back unsolicited, as the run moves.
+    Run(RunRequest),
     /// Panics on purpose, so the end-to-end tests can check that a panic in the worker reaches
     /// the page's banner. Nothing in the page sends it.
     PanicForTests,
@@ -116,6 +123,38 @@ pub enum Reply {
     Refused(String),
     /// The worker panicked with this message (unsolicited); it is dead after it.
     Panicked(String),
+    /// The run on show as it stands (unsolicited): what the page draws, what the run is
+    /// doing, and the outcomes of the requests since the last frame.
+    Frame {
+        frame: Box<Frame>,
+        status: RunStatus,
+        notes: Vec<Note>,
+    },
+}
+
+/// What the run on show is doing, with each frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunStatus {
+    pub motion: Motion,
+    /// Simulated over wall time while playing, measured over the frames since the last
+    /// that played (0 before any).
+    pub effective_speed: f64,
+    /// Wall time spent simulating since the last frame, and the wall time since it.
+    pub work_ms: f64,
+    pub wall_ms: f64,
+}
+
+/// An outcome for the page with a frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Note {
+    /// A line for the message bar.
+    Say { text: String, error: bool },
+    /// The message bar's last word is old news.
+    Clear,
+    /// A re-simulation finished: its run is on show.
+    Rebuilt,
+    /// A re-simulation was cancelled or failed: the run it would have replaced stays.
+    RebuildCancelled,
 }
 
 /// A request or a reply with the id that pairs them.
@@ -273,6 +312,10 @@ impl Message for Request {
                 out.extend(["ContinueExport".into(), (*job).into()]);
             }
             Request::CancelExport { job } => out.extend(["CancelExport".into(), (*job).into()]),
+            Request::Run(run) => {
+                out.push("Run".into());
+                encode_run(run, out);
+            }
             Request::PanicForTests => out.push("PanicForTests".into()),
         }
     }
@@ -308,6 +351,7 @@ impl Message for Request {
             },
             "ContinueExport" => Request::ContinueExport { job: f.u64()? },
             "CancelExport" => Request::CancelExport { job: f.u64()? },
+            "Run" => Request::Run(decode_run(f)?),
             "PanicForTests" => Request::PanicForTests,
             _ => return None,
         })
@@ -353,6 +397,20 @@ impl Message for Reply {
             }
             Reply::Refused(message) => out.extend(["Refused".into(), message.as_str().into()]),
             Reply::Panicked(message) => out.extend(["Panicked".into(), message.as_str().into()]),
+            Reply::Frame {
+                frame,
+                status,
+                notes,
+            } => out.extend([
+                "Frame".into(),
+                // A frame is plain serde data; it is the only message not written by hand.
+                serde_json::to_value(frame).unwrap_or(Value::Null),
+                motion(status.motion),
+                status.effective_speed.into(),
+                status.work_ms.into(),
+                status.wall_ms.into(),
+                Value::Array(notes.iter().map(note).collect()),
+            ]),
         }
     }
 
@@ -388,7 +446,212 @@ impl Message for Reply {
             "ExportFailed" => Reply::ExportFailed(f.string()?),
             "Refused" => Reply::Refused(f.string()?),
             "Panicked" => Reply::Panicked(f.string()?),
+            "Frame" => Reply::Frame {
+                frame: Box::new(serde_json::from_value::<Frame>(f.next()?.clone()).ok()?),
+                status: RunStatus {
+                    motion: decode_motion(f.next()?)?,
+                    effective_speed: f.f64()?,
+                    work_ms: f.f64()?,
+                    wall_ms: f.f64()?,
+                },
+                notes: f
+                    .next()?
+                    .as_array()?
+                    .iter()
+                    .map(decode_note)
+                    .collect::<Option<_>>()?,
+            },
             _ => return None,
         })
     }
+}
+
+fn motion(motion: Motion) -> Value {
+    match motion {
+        Motion::Still => Value::from("Still"),
+        Motion::Play { speed } => Value::Array(vec!["Play".into(), speed.into()]),
+        Motion::ToEnd => Value::from("ToEnd"),
+        Motion::GoTo { from, to } => Value::Array(vec![
+            "GoTo".into(),
+            from.as_nanos().into(),
+            to.as_nanos().into(),
+        ]),
+    }
+}
+
+fn decode_motion(value: &Value) -> Option<Motion> {
+    Some(match value {
+        Value::String(tag) if tag == "Still" => Motion::Still,
+        Value::String(tag) if tag == "ToEnd" => Motion::ToEnd,
+        Value::Array(items) => match (items.first()?.as_str()?, &items[1..]) {
+            ("Play", [speed]) => Motion::Play {
+                speed: speed.as_f64()?,
+            },
+            ("GoTo", [from, to]) => Motion::GoTo {
+                from: SimTime::from_nanos(from.as_u64()?),
+                to: SimTime::from_nanos(to.as_u64()?),
+            },
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+fn note(note: &Note) -> Value {
+    match note {
+        Note::Say { text, error } => {
+            Value::Array(vec!["Say".into(), text.as_str().into(), (*error).into()])
+        }
+        Note::Clear => Value::from("Clear"),
+        Note::Rebuilt => Value::from("Rebuilt"),
+        Note::RebuildCancelled => Value::from("RebuildCancelled"),
+    }
+}
+
+fn decode_note(value: &Value) -> Option<Note> {
+    Some(match value {
+        Value::String(tag) => match tag.as_str() {
+            "Clear" => Note::Clear,
+            "Rebuilt" => Note::Rebuilt,
+            "RebuildCancelled" => Note::RebuildCancelled,
+            _ => return None,
+        },
+        Value::Array(items) => match items.as_slice() {
+            [tag, text, error] if tag == "Say" => Note::Say {
+                text: text.as_str()?.to_string(),
+                error: error.as_bool()?,
+            },
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+fn panels(panels: Panels) -> Value {
+    Value::from(match panels {
+        Panels::Storage => "Storage",
+        Panels::Recommender => "Recommender",
+        Panels::None => "None",
+    })
+}
+
+/// A serde value of the scenario's own types: they are read from `Value`s inside a scenario
+/// already, so reading them here adds no code.
+fn to_value<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn from_value<T: serde::de::DeserializeOwned>(value: &Value) -> Option<T> {
+    serde_json::from_value(value.clone()).ok()
+}
+
+fn encode_run(run: &RunRequest, out: &mut Vec<Value>) {
+    match run {
+        RunRequest::Start {
+            scenario,
+            at_ms,
+            note: said,
+        } => out.extend([
+            "Start".into(),
+            scenario.as_str().into(),
+            optional(*at_ms),
+            said.as_ref().map_or(Value::Null, note),
+        ]),
+        RunRequest::Pace { playing, speed } => {
+            out.extend(["Pace".into(), (*playing).into(), (*speed).into()])
+        }
+        RunRequest::Step => out.push("Step".into()),
+        RunRequest::GoTo { at_ms } => out.extend(["GoTo".into(), (*at_ms).into()]),
+        RunRequest::ToEnd => out.push("ToEnd".into()),
+        RunRequest::Cancel => out.push("Cancel".into()),
+        RunRequest::Want(wanted) => out.extend(["Want".into(), panels(*wanted)]),
+        RunRequest::Rebuild { events, at_ns } => {
+            out.extend(["Rebuild".into(), (*events).into(), (*at_ns).into()])
+        }
+        RunRequest::Command(command) => {
+            out.push("Command".into());
+            match command {
+                Command::Live(control) => {
+                    // Live controls are the scenario's setting changes (workload, engine,
+                    // store); any other control is refused by the session, as on the page.
+                    out.extend([
+                        "Live".into(),
+                        optional(control.at(0).as_ref().map(to_value)),
+                    ])
+                }
+                Command::Inject(fault) => out.extend(["Inject".into(), to_value(fault)]),
+                Command::RemoveChange(index, change) => {
+                    out.extend(["RemoveChange".into(), (*index).into(), to_value(change)])
+                }
+                Command::RemoveFault(index, fault) => {
+                    out.extend(["RemoveFault".into(), (*index).into(), to_value(fault)])
+                }
+                Command::SetRecommender(spec) => {
+                    out.extend(["SetRecommender".into(), to_value(spec)])
+                }
+                Command::Load { scenario, source } => out.extend([
+                    "Load".into(),
+                    scenario.to_json().into(),
+                    source.as_str().into(),
+                ]),
+                Command::Refused(text) => out.extend(["Refused".into(), text.as_str().into()]),
+                Command::Info(text) => out.extend(["Info".into(), text.as_str().into()]),
+            }
+        }
+    }
+}
+
+fn decode_run(f: &mut Fields<'_>) -> Option<RunRequest> {
+    Some(match f.string()?.as_str() {
+        "Start" => RunRequest::Start {
+            scenario: f.string()?,
+            at_ms: f.optional_u64()?,
+            note: match f.next()? {
+                Value::Null => None,
+                value => Some(decode_note(value)?),
+            },
+        },
+        "Pace" => RunRequest::Pace {
+            playing: f.bool()?,
+            speed: f.f64()?,
+        },
+        "Step" => RunRequest::Step,
+        "GoTo" => RunRequest::GoTo { at_ms: f.u64()? },
+        "ToEnd" => RunRequest::ToEnd,
+        "Cancel" => RunRequest::Cancel,
+        "Want" => RunRequest::Want(match f.string()?.as_str() {
+            "Storage" => Panels::Storage,
+            "Recommender" => Panels::Recommender,
+            "None" => Panels::None,
+            _ => return None,
+        }),
+        "Rebuild" => RunRequest::Rebuild {
+            events: f.u64()?,
+            at_ns: f.u64()?,
+        },
+        "Command" => RunRequest::Command(match f.string()?.as_str() {
+            "Live" => Command::Live(match f.next()? {
+                Value::Null => return None,
+                value => strata_lab::Control::from(from_value::<
+                    strata_lab::scenario::SettingChange,
+                >(value)?),
+            }),
+            "Inject" => Command::Inject(from_value(f.next()?)?),
+            "RemoveChange" => {
+                Command::RemoveChange(usize::try_from(f.u64()?).ok()?, from_value(f.next()?)?)
+            }
+            "RemoveFault" => {
+                Command::RemoveFault(usize::try_from(f.u64()?).ok()?, from_value(f.next()?)?)
+            }
+            "SetRecommender" => Command::SetRecommender(from_value(f.next()?)?),
+            "Load" => Command::Load {
+                scenario: Box::new(Scenario::from_json(&f.string()?).ok()?),
+                source: f.string()?,
+            },
+            "Refused" => Command::Refused(f.string()?),
+            "Info" => Command::Info(f.string()?),
+            _ => return None,
+        }),
+        _ => return None,
+    })
 }
