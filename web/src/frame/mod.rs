@@ -78,6 +78,26 @@ pub struct TimeFrame {
     /// When the workload ends (the run to the end's progress).
     pub workload_end: SimTime,
     pub rebuild: Option<RebuildFrame>,
+    /// The trace's count of each beat event kind (where a chapter's beat stops).
+    pub beat_counts: Vec<(String, u64)>,
+}
+
+impl crate::chapter_play::RunPoint for TimeFrame {
+    fn now(&self) -> SimTime {
+        self.now
+    }
+    fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+    fn finished(&self) -> bool {
+        self.finished
+    }
+    fn count(&self, kind: &str) -> u64 {
+        self.beat_counts
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 /// Everything the page draws of one moment of the run.
@@ -96,6 +116,8 @@ pub struct Frame {
     /// Shared with the view as it is (no copy of the arms and series per render).
     #[serde(with = "shared")]
     pub recommender: Option<Rc<RecommenderFrame>>,
+    /// The side-by-side panel's figures of this run, by the paths the page asked for.
+    pub figures: Vec<(String, Option<f64>)>,
 }
 
 /// (De)serialises a scenario as its JSON text.
@@ -152,6 +174,9 @@ impl Frame {
                 progress,
                 target: session.rebuild_target().unwrap_or_default(),
             }),
+            beat_counts: strata_lab::chapter::beat_events()
+                .map(|kind| (kind.to_string(), trace.count(kind)))
+                .collect(),
         };
         drop(trace);
         let run = session.run();
@@ -170,6 +195,7 @@ impl Frame {
             settings: session.settings(),
             storage,
             recommender,
+            figures: Vec::new(),
         }
     }
 }

@@ -58,6 +58,17 @@ impl Handler {
     ) -> Reply {
         match request {
             Request::Run(run) => self.run(run, now_ms),
+            Request::Explain { seq, record } => match &self.run {
+                Some(host) => {
+                    let explainer = host.session().lab().explainer();
+                    let (lines, operation) = crate::timeline::chain_lines(&explainer, seq, &record);
+                    Reply::Explained { lines, operation }
+                }
+                None => Reply::Refused("the run on show has not started".to_string()),
+            },
+            Request::Operation { number } => {
+                Reply::Operation(self.run.as_ref().and_then(|host| host.operation(number)))
+            }
             Request::StartVariant {
                 stream,
                 base,

@@ -14,6 +14,7 @@
 
 use super::handler::Handler;
 use super::protocol::{Envelope, Reply, Request, UNSOLICITED};
+use super::run::Next;
 use crate::panic;
 use gloo::timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
@@ -37,11 +38,13 @@ enum Mode {
     Starting(VecDeque<(u64, Request)>),
     /// The worker answers.
     Worker,
-    /// The worker could not start: the main thread answers, one request a timeout.
+    /// The worker could not start: the main thread answers, one request a timeout, and
+    /// moves the run on show in ticks of [`super::MAIN_THREAD_SLICE_MS`] between them.
     MainThread {
         handler: Rc<RefCell<Handler>>,
         queue: VecDeque<(u64, Request)>,
         timer: Option<Timeout>,
+        tick: Option<(Timeout, bool)>,
     },
     /// The worker died (a panic): nothing more is answered.
     Dead,
@@ -61,6 +64,8 @@ pub struct Host {
     waiting: RefCell<Vec<(u64, Callback<Reply>)>>,
     /// The worker's event handlers, kept as long as the worker.
     listeners: RefCell<Vec<Listener>>,
+    /// Where the run on show's frames go (the root component's).
+    frames: RefCell<Option<Callback<Reply>>>,
 }
 
 thread_local! {
@@ -78,6 +83,7 @@ pub fn host() -> Rc<Host> {
         next_id: Cell::new(UNSOLICITED + 1),
         waiting: RefCell::new(Vec::new()),
         listeners: RefCell::new(Vec::new()),
+        frames: RefCell::new(None),
     });
     HOST.with(|h| *h.borrow_mut() = Some(host.clone()));
     Host::spawn(&host);
@@ -87,6 +93,16 @@ pub fn host() -> Rc<Host> {
 /// Sends `request`; `on_reply` gets its reply. Returns the request's id.
 pub fn send(request: Request, on_reply: Callback<Reply>) -> u64 {
     host().send(request, on_reply)
+}
+
+/// Sends a request about the run on show; its frames go to [`on_frames`]'s callback.
+pub fn tell(request: super::run::RunRequest) {
+    host().send(Request::Run(request), Callback::noop());
+}
+
+/// Where the run on show's frames go from now on.
+pub fn on_frames(callback: Callback<Reply>) {
+    *host().frames.borrow_mut() = Some(callback);
 }
 
 /// Whether requests go to a worker (rather than the main thread), once it is known.
@@ -214,7 +230,18 @@ impl Host {
                 }
             }
             (UNSOLICITED, Reply::Panicked(message)) => self.died(&message),
+            (id, reply @ Reply::Frame { .. }) => {
+                self.answer(id, Reply::Stopped);
+                self.frame(reply);
+            }
             (id, reply) => self.answer(id, reply),
+        }
+    }
+
+    fn frame(&self, reply: Reply) {
+        let listener = self.frames.borrow().clone();
+        if let Some(listener) = listener {
+            listener.emit(reply);
         }
     }
 
@@ -260,12 +287,13 @@ impl Host {
             handler: Rc::new(RefCell::new(Handler::default())),
             queue,
             timer: None,
+            tick: None,
         };
         mark_body("off");
         let document = gloo::utils::document();
         if let Some(banner) = document.get_element_by_id("worker-banner") {
             banner.set_text_content(Some(&format!(
-                "This browser could not start the playground's worker ({reason}), so the side-by-side run and the exports run on the page itself: the page will be slower while they work."
+                "This browser could not start the playground's worker ({reason}), so the simulation runs on the page itself: the page will be slower while it works."
             )));
             banner.remove_attribute("hidden").ok();
         }
@@ -295,6 +323,7 @@ impl Host {
                 handler,
                 queue,
                 timer,
+                ..
             } = &mut *mode
             else {
                 return;
@@ -308,8 +337,55 @@ impl Host {
             let reply = handler
                 .borrow_mut()
                 .handle(id, request, start, &mut more_time);
-            self.answer(id, reply);
+            match reply {
+                Reply::Frame { .. } => {
+                    self.answer(id, Reply::Stopped);
+                    self.frame(reply);
+                }
+                reply => self.answer(id, reply),
+            }
+            self.schedule_tick(Next::Soon);
         }
         self.schedule();
+    }
+
+    /// On the main thread: the run's next tick, at once (a timeout of 0) or after a wait. A
+    /// tick due at once replaces one that waits.
+    fn schedule_tick(self: &Rc<Self>, next: Next) {
+        let mut mode = self.mode.borrow_mut();
+        let Mode::MainThread { tick, .. } = &mut *mode else {
+            return;
+        };
+        let (wait_ms, soon) = match next {
+            Next::Idle => return,
+            Next::Soon => (0, true),
+            Next::After(wait) => (wait.ceil() as u32, false),
+        };
+        if tick
+            .as_ref()
+            .is_some_and(|(_, pending_soon)| *pending_soon || !soon)
+        {
+            return;
+        }
+        let host = self.clone();
+        *tick = Some((Timeout::new(wait_ms, move || host.tick()), soon));
+    }
+
+    fn tick(self: &Rc<Self>) {
+        let handler = {
+            let mut mode = self.mode.borrow_mut();
+            let Mode::MainThread { handler, tick, .. } = &mut *mode else {
+                return;
+            };
+            *tick = None;
+            handler.clone()
+        };
+        let (frame, next) = handler
+            .borrow_mut()
+            .tick(&mut crate::app::wall_ms, super::MAIN_THREAD_SLICE_MS);
+        if let Some(frame) = frame {
+            self.frame(frame);
+        }
+        self.schedule_tick(next);
     }
 }

@@ -12,10 +12,14 @@
 //! start ([`super::host`]), and natively in the tests.
 
 use super::run::{Motion, RunRequest};
+use crate::chapter_play::BeatStop;
 use crate::command::Command;
+use crate::frame::OperationDetail;
 use crate::frame::{Frame, Panels};
+use crate::ope::OpeResult;
 use serde_json::Value;
 use strata_lab::Scenario;
+use strata_sim::RequestRecord;
 use strata_sim::SimTime;
 
 /// The id of a reply that answers no request: the worker's start and its panic.
@@ -78,6 +82,11 @@ pub enum Request {
     CancelExport { job: u64 },
     /// A request about the run on show; its frames come back unsolicited, as the run moves.
     Run(RunRequest),
+    /// The cause chain of the run's request numbered `seq` (`record` as the page's timeline
+    /// holds it): answered with [`Reply::Explained`].
+    Explain { seq: u64, record: RequestRecord },
+    /// Client operation `number` and the requests it waited for: [`Reply::Operation`].
+    Operation { number: u64 },
     /// Panics on purpose, so the end-to-end tests can check that a panic in the worker reaches
     /// the page's banner. Nothing in the page sends it.
     PanicForTests,
@@ -124,12 +133,28 @@ pub enum Reply {
     /// The worker panicked with this message (unsolicited); it is dead after it.
     Panicked(String),
     /// The run on show as it stands (unsolicited): what the page draws, what the run is
-    /// doing, and the outcomes of the requests since the last frame.
+    /// doing, the outcomes of the requests since the last frame, and the off-policy
+    /// evaluation when it was refreshed (the recommender tab open).
     Frame {
         frame: Box<Frame>,
         status: RunStatus,
         notes: Vec<Note>,
+        ope: Option<OffPolicy>,
     },
+    /// A request's cause chain: lines to show, and the client operation it leads to.
+    Explained {
+        lines: Vec<String>,
+        operation: Option<u64>,
+    },
+    /// A client operation, while the explain fold still holds it.
+    Operation(Option<OperationDetail>),
+}
+
+/// The off-policy evaluation over the run's impression log: the result, or why there is none.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OffPolicy {
+    pub result: Option<OpeResult>,
+    pub error: Option<String>,
 }
 
 /// What the run on show is doing, with each frame.
@@ -142,6 +167,9 @@ pub struct RunStatus {
     /// Wall time spent simulating since the last frame, and the wall time since it.
     pub work_ms: f64,
     pub wall_ms: f64,
+    /// The run requests handled before this frame (the page's motion is its own until the
+    /// frame reflects every request it sent).
+    pub requests: u64,
 }
 
 /// An outcome for the page with a frame.
@@ -155,6 +183,8 @@ pub enum Note {
     Rebuilt,
     /// A re-simulation was cancelled or failed: the run it would have replaced stays.
     RebuildCancelled,
+    /// The chapter beat's stop played to is reached: this frame is there.
+    BeatReached,
 }
 
 /// A request or a reply with the id that pairs them.
@@ -316,6 +346,10 @@ impl Message for Request {
                 out.push("Run".into());
                 encode_run(run, out);
             }
+            Request::Explain { seq, record } => {
+                out.extend(["Explain".into(), (*seq).into(), to_value(record)])
+            }
+            Request::Operation { number } => out.extend(["Operation".into(), (*number).into()]),
             Request::PanicForTests => out.push("PanicForTests".into()),
         }
     }
@@ -352,6 +386,11 @@ impl Message for Request {
             "ContinueExport" => Request::ContinueExport { job: f.u64()? },
             "CancelExport" => Request::CancelExport { job: f.u64()? },
             "Run" => Request::Run(decode_run(f)?),
+            "Explain" => Request::Explain {
+                seq: f.u64()?,
+                record: from_value(f.next()?)?,
+            },
+            "Operation" => Request::Operation { number: f.u64()? },
             "PanicForTests" => Request::PanicForTests,
             _ => return None,
         })
@@ -397,10 +436,24 @@ impl Message for Reply {
             }
             Reply::Refused(message) => out.extend(["Refused".into(), message.as_str().into()]),
             Reply::Panicked(message) => out.extend(["Panicked".into(), message.as_str().into()]),
+            Reply::Explained { lines, operation } => {
+                out.extend(["Explained".into(), strings(lines), optional(*operation)])
+            }
+            Reply::Operation(detail) => out.extend([
+                "Operation".into(),
+                detail.as_ref().map_or(Value::Null, |d| {
+                    Value::Array(vec![
+                        d.line.as_str().into(),
+                        d.waited_for.into(),
+                        strings(&d.requests),
+                    ])
+                }),
+            ]),
             Reply::Frame {
                 frame,
                 status,
                 notes,
+                ope,
             } => out.extend([
                 "Frame".into(),
                 // A frame is plain serde data; it is the only message not written by hand.
@@ -409,7 +462,9 @@ impl Message for Reply {
                 status.effective_speed.into(),
                 status.work_ms.into(),
                 status.wall_ms.into(),
+                status.requests.into(),
                 Value::Array(notes.iter().map(note).collect()),
+                ope.as_ref().map_or(Value::Null, off_policy),
             ]),
         }
     }
@@ -453,6 +508,7 @@ impl Message for Reply {
                     effective_speed: f.f64()?,
                     work_ms: f.f64()?,
                     wall_ms: f.f64()?,
+                    requests: f.u64()?,
                 },
                 notes: f
                     .next()?
@@ -460,7 +516,29 @@ impl Message for Reply {
                     .iter()
                     .map(decode_note)
                     .collect::<Option<_>>()?,
+                ope: match f.next()? {
+                    Value::Null => None,
+                    value => Some(decode_off_policy(value)?),
+                },
             },
+            "Explained" => Reply::Explained {
+                lines: f.strings()?,
+                operation: f.optional_u64()?,
+            },
+            "Operation" => Reply::Operation(match f.next()? {
+                Value::Null => None,
+                value => match value.as_array()?.as_slice() {
+                    [line, waited_for, requests] => Some(OperationDetail {
+                        line: line.as_str()?.to_string(),
+                        waited_for: WAITED_FOR
+                            .iter()
+                            .find(|w| **w == waited_for.as_str().unwrap_or_default())
+                            .copied()?,
+                        requests: Fields(std::slice::from_ref(requests).iter()).strings()?,
+                    }),
+                    _ => return None,
+                },
+            }),
             _ => return None,
         })
     }
@@ -476,7 +554,33 @@ fn motion(motion: Motion) -> Value {
             from.as_nanos().into(),
             to.as_nanos().into(),
         ]),
+        Motion::Beat(stop) => Value::Array(vec!["Beat".into(), beat_stop(stop)]),
     }
+}
+
+fn beat_stop(stop: BeatStop) -> Value {
+    match stop {
+        BeatStop::At(at) => Value::Array(vec!["At".into(), at.as_nanos().into()]),
+        BeatStop::Event { kind, seen } => {
+            Value::Array(vec!["Event".into(), kind.into(), seen.into()])
+        }
+        BeatStop::End => Value::from("End"),
+    }
+}
+
+fn decode_beat_stop(value: &Value) -> Option<BeatStop> {
+    Some(match value {
+        Value::String(tag) if tag == "End" => BeatStop::End,
+        Value::Array(items) => match (items.first()?.as_str()?, &items[1..]) {
+            ("At", [at]) => BeatStop::At(SimTime::from_nanos(at.as_u64()?)),
+            ("Event", [kind, seen]) => BeatStop::Event {
+                kind: strata_lab::chapter::beat_event(kind.as_str()?)?,
+                seen: seen.as_u64()?,
+            },
+            _ => return None,
+        },
+        _ => return None,
+    })
 }
 
 fn decode_motion(value: &Value) -> Option<Motion> {
@@ -491,6 +595,7 @@ fn decode_motion(value: &Value) -> Option<Motion> {
                 from: SimTime::from_nanos(from.as_u64()?),
                 to: SimTime::from_nanos(to.as_u64()?),
             },
+            ("Beat", [stop]) => Motion::Beat(decode_beat_stop(stop)?),
             _ => return None,
         },
         _ => return None,
@@ -505,6 +610,7 @@ fn note(note: &Note) -> Value {
         Note::Clear => Value::from("Clear"),
         Note::Rebuilt => Value::from("Rebuilt"),
         Note::RebuildCancelled => Value::from("RebuildCancelled"),
+        Note::BeatReached => Value::from("BeatReached"),
     }
 }
 
@@ -514,6 +620,7 @@ fn decode_note(value: &Value) -> Option<Note> {
             "Clear" => Note::Clear,
             "Rebuilt" => Note::Rebuilt,
             "RebuildCancelled" => Note::RebuildCancelled,
+            "BeatReached" => Note::BeatReached,
             _ => return None,
         },
         Value::Array(items) => match items.as_slice() {
@@ -568,6 +675,18 @@ fn encode_run(run: &RunRequest, out: &mut Vec<Value>) {
         RunRequest::Rebuild { events, at_ns } => {
             out.extend(["Rebuild".into(), (*events).into(), (*at_ns).into()])
         }
+        RunRequest::Beat(stop) => out.extend(["Beat".into(), stop.map_or(Value::Null, beat_stop)]),
+        RunRequest::Figures(paths) => out.extend([
+            "Figures".into(),
+            Value::Array(
+                paths
+                    .iter()
+                    .map(|(label, path)| {
+                        Value::Array(vec![label.as_str().into(), path.as_str().into()])
+                    })
+                    .collect(),
+            ),
+        ]),
         RunRequest::Command(command) => {
             out.push("Command".into());
             match command {
@@ -629,6 +748,22 @@ fn decode_run(f: &mut Fields<'_>) -> Option<RunRequest> {
             events: f.u64()?,
             at_ns: f.u64()?,
         },
+        "Beat" => RunRequest::Beat(match f.next()? {
+            Value::Null => None,
+            value => Some(decode_beat_stop(value)?),
+        }),
+        "Figures" => RunRequest::Figures(
+            f.next()?
+                .as_array()?
+                .iter()
+                .map(|pair| match pair.as_array()?.as_slice() {
+                    [label, path] => {
+                        Some((label.as_str()?.to_string(), path.as_str()?.to_string()))
+                    }
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+        ),
         "Command" => RunRequest::Command(match f.string()?.as_str() {
             "Live" => Command::Live(match f.next()? {
                 Value::Null => return None,
@@ -653,5 +788,103 @@ fn decode_run(f: &mut Fields<'_>) -> Option<RunRequest> {
             _ => return None,
         }),
         _ => return None,
+    })
+}
+
+/// What a client operation may have waited for (see `strata_lab::explain::SlowOperation`).
+const WAITED_FOR: [&str; 4] = ["requests", "wal", "memory", "nothing"];
+/// The off-policy estimators, by the names the evaluation gives them.
+const ESTIMATORS: [&str; 8] = [
+    "replay",
+    "ips",
+    "snips",
+    "dm",
+    "dr",
+    "sndr",
+    "switch_dr",
+    "dros",
+];
+
+fn off_policy(ope: &OffPolicy) -> Value {
+    let result = ope.result.as_ref().map_or(Value::Null, |r| {
+        Value::Array(vec![
+            r.rows.into(),
+            r.first_impression.into(),
+            r.last_impression.into(),
+            r.behaviour_ctr.into(),
+            optional(r.truth_ctr),
+            r.truth_impressions.into(),
+            Value::Array(
+                r.estimates
+                    .iter()
+                    .map(|(name, estimate)| Value::Array(vec![(*name).into(), to_value(estimate)]))
+                    .collect(),
+            ),
+            to_value(&r.diagnostics),
+            strings(&r.notes),
+            Value::Array(
+                r.uniform_regret
+                    .iter()
+                    .map(|(step, regret)| Value::Array(vec![(*step).into(), (*regret).into()]))
+                    .collect(),
+            ),
+        ])
+    });
+    Value::Array(vec![result, optional(ope.error.as_deref())])
+}
+
+fn decode_off_policy(value: &Value) -> Option<OffPolicy> {
+    let [result, error] = value.as_array()?.as_slice() else {
+        return None;
+    };
+    let result = match result {
+        Value::Null => None,
+        value => {
+            let mut f = Fields(value.as_array()?.iter());
+            Some(OpeResult {
+                rows: f.u64()?,
+                first_impression: f.u64()?,
+                last_impression: f.u64()?,
+                behaviour_ctr: f.f64()?,
+                truth_ctr: match f.next()? {
+                    Value::Null => None,
+                    value => Some(value.as_f64()?),
+                },
+                truth_impressions: f.u64()?,
+                estimates: f
+                    .next()?
+                    .as_array()?
+                    .iter()
+                    .map(|pair| match pair.as_array()?.as_slice() {
+                        [name, estimate] => Some((
+                            ESTIMATORS
+                                .iter()
+                                .find(|known| **known == name.as_str().unwrap_or_default())
+                                .copied()?,
+                            from_value(estimate)?,
+                        )),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()?,
+                diagnostics: from_value(f.next()?)?,
+                notes: f.strings()?,
+                uniform_regret: f
+                    .next()?
+                    .as_array()?
+                    .iter()
+                    .map(|pair| match pair.as_array()?.as_slice() {
+                        [step, regret] => Some((step.as_u64()?, regret.as_f64()?)),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()?,
+            })
+        }
+    };
+    Some(OffPolicy {
+        result,
+        error: match error {
+            Value::Null => None,
+            value => Some(value.as_str()?.to_string()),
+        },
     })
 }

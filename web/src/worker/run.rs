@@ -20,13 +20,19 @@
 //! - **Replays are the same however they are sliced**: the ticks call the session's and
 //!   [`crate::app::go_to`]'s sliced steps, which stop where a run in one piece stops.
 
-use super::protocol::{Note, Reply, RunStatus};
+use super::protocol::{Note, OffPolicy, Reply, RunStatus};
 use crate::app::{commands, go_to, Action};
+use crate::chapter_play::{self, BeatStop};
 use crate::command::Command;
+use crate::compare::OpeFigures;
 use crate::format;
+use crate::frame::OperationDetail;
 use crate::frame::{Frame, Panels, Wanted};
+use crate::ope::{OpeCache, OpeResult};
 use crate::pacer::SliceSizer;
 use crate::session::{Milestone, Session};
+use crate::timeline::{brief_line, operation_line};
+use std::rc::Rc;
 use strata_lab::Scenario;
 use strata_sim::{SimDuration, SimTime};
 
@@ -53,6 +59,8 @@ pub enum Motion {
         from: SimTime,
         to: SimTime,
     },
+    /// To a chapter beat's stop, an audience watching.
+    Beat(BeatStop),
 }
 
 /// What the page asks of the run on show.
@@ -82,6 +90,10 @@ pub enum RunRequest {
     /// Re-simulates the scenario on show to `events` processed, then the clock at `at_ns` (a
     /// chapter's previous beat).
     Rebuild { events: u64, at_ns: u64 },
+    /// Plays to a chapter beat's stop (or stops doing so, with `None`).
+    Beat(Option<BeatStop>),
+    /// The side-by-side panel's figures (label, path) each frame carries; none without it.
+    Figures(Vec<(String, String)>),
 }
 
 /// When the host wants its next tick.
@@ -116,6 +128,15 @@ pub struct RunHost {
     /// Notes waiting for the next frame; a frame is due at once when there are any.
     notes: Vec<Note>,
     frame_due: bool,
+    /// Requests handled: a frame tells the page which of its requests it reflects.
+    requests: u64,
+    /// The side-by-side panel's paths, and the off-policy figures read for them.
+    figure_paths: Vec<(String, String)>,
+    ope_figures: OpeFigures,
+    /// The recommender tab's off-policy evaluation, refreshed at most once a second while
+    /// the tab is open, and the result last sent.
+    ope: OpeCache,
+    ope_sent: Option<(Option<Rc<OpeResult>>, Option<String>)>,
 }
 
 impl RunHost {
@@ -135,6 +156,11 @@ impl RunHost {
             effective_speed: 0.0,
             notes: Vec::new(),
             frame_due: true,
+            requests: 0,
+            figure_paths: Vec::new(),
+            ope_figures: OpeFigures::default(),
+            ope: OpeCache::default(),
+            ope_sent: None,
         })
     }
 
@@ -161,6 +187,7 @@ impl RunHost {
     /// Applies `request` at `now_ms` (wall time). A frame is due after every request.
     pub fn handle(&mut self, request: RunRequest, now_ms: f64) {
         self.frame_due = true;
+        self.requests += 1;
         match request {
             RunRequest::Start {
                 scenario,
@@ -220,6 +247,10 @@ impl RunHost {
                 }
             }
             RunRequest::Want(panels) => self.panels = panels,
+            RunRequest::Figures(paths) => self.figure_paths = paths,
+            RunRequest::Beat(stop) => {
+                self.set_motion(stop.map_or(Motion::Still, Motion::Beat));
+            }
             RunRequest::Rebuild { events, at_ns } => {
                 let target = Milestone {
                     events,
@@ -317,6 +348,10 @@ impl RunHost {
                 Motion::GoTo { to, .. } => {
                     next = Next::Soon;
                     self.go_to_slices(clock, start, slice_ms, to);
+                }
+                Motion::Beat(stop) => {
+                    next = Next::Soon;
+                    self.beat_slices(clock, start, slice_ms, stop);
                 }
             }
         }
@@ -544,6 +579,87 @@ impl RunHost {
         }
     }
 
+    fn beat_slices(
+        &mut self,
+        clock: &mut dyn FnMut() -> f64,
+        start: f64,
+        slice_ms: f64,
+        stop: BeatStop,
+    ) {
+        let mut outcome = None;
+        let session = &mut self.session;
+        Self::sliced(&mut self.slices, clock, start, slice_ms, |events| {
+            let before = session.lab().events_processed();
+            let result = chapter_play::play_toward(session, stop, events);
+            let done = session.lab().events_processed().saturating_sub(before);
+            match result {
+                Ok(true) => {
+                    outcome = Some(Ok(()));
+                    (done, true)
+                }
+                Ok(false) => (done, false),
+                Err(e) => {
+                    outcome = Some(Err(e));
+                    (0, true)
+                }
+            }
+        });
+        match outcome {
+            None => {}
+            Some(Ok(())) => {
+                self.set_motion(Motion::Still);
+                self.notes.push(Note::BeatReached);
+            }
+            Some(Err(e)) => {
+                self.set_motion(Motion::Still);
+                self.say(format!("The simulation stopped: {e}"), true);
+            }
+        }
+    }
+
+    /// Client operation `number` and the requests it waited for, while the explain fold
+    /// still holds it.
+    pub fn operation(&self, number: u64) -> Option<OperationDetail> {
+        let explainer = self.session.lab().explainer();
+        let op = explainer
+            .slowest()
+            .iter()
+            .find(|op| op.number == number)
+            .or_else(|| explainer.operation(number))?;
+        Some(OperationDetail {
+            line: operation_line(op),
+            waited_for: op.waited_for,
+            requests: op.requests.iter().map(brief_line).collect(),
+        })
+    }
+
+    /// The off-policy evaluation, when the recommender tab is open and it changed since the
+    /// last frame.
+    fn off_policy(&mut self, now_ms: f64) -> Option<OffPolicy> {
+        if self.panels != Panels::Recommender {
+            self.ope_sent = None;
+            return None;
+        }
+        self.ope.refresh(&self.session, now_ms);
+        let current = (self.ope.result.clone(), self.ope.error.clone());
+        let same = self.ope_sent.as_ref().is_some_and(|(result, error)| {
+            *error == current.1
+                && match (result, &current.0) {
+                    (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                    (None, None) => true,
+                    _ => false,
+                }
+        });
+        if same {
+            return None;
+        }
+        self.ope_sent = Some(current.clone());
+        Some(OffPolicy {
+            result: current.0.map(|result| (*result).clone()),
+            error: current.1,
+        })
+    }
+
     /// The frame of the run as it stands, with the status and the notes since the last one.
     pub fn frame(&mut self, now_ms: f64) -> Reply {
         let frame = Frame::build(
@@ -553,6 +669,15 @@ impl RunHost {
                 timeline_after: self.timeline_after,
             },
         );
+        let mut frame = frame;
+        if !self.figure_paths.is_empty() {
+            frame.figures = crate::compare::figures_of(
+                self.session.lab(),
+                &self.session.observed().impressions,
+                &mut self.ope_figures,
+                &self.figure_paths,
+            );
+        }
         if let Some(storage) = &frame.storage {
             self.timeline_after = storage
                 .timeline
@@ -568,6 +693,7 @@ impl RunHost {
             effective_speed: self.effective_speed,
             work_ms: self.work_ms,
             wall_ms: self.last_frame_ms.map_or(0.0, |last| now_ms - last),
+            requests: self.requests,
         };
         self.last_frame_ms = Some(now_ms);
         self.played_sim_ms = 0.0;
@@ -578,6 +704,7 @@ impl RunHost {
             frame: Box::new(frame),
             status,
             notes: std::mem::take(&mut self.notes),
+            ope: self.off_policy(now_ms),
         }
     }
 }
