@@ -70,7 +70,13 @@ export async function simSeconds(page) {
 export async function waitIdle(page, timeout = 30000) {
   // Let the page render what the last action started before looking.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await settled(page, timeout);
   await page.waitForFunction(() => !document.querySelector('#progress'), null, { timeout });
+}
+
+/** Waits until the run (in the page's worker) has answered every request the page sent. */
+export async function settled(page, timeout = 30000) {
+  await page.waitForFunction(() => !document.querySelector('.time-bar')?.dataset.awaiting, null, { timeout });
 }
 
 /** Plays until simulated time reaches `seconds`, then pauses. */
@@ -79,6 +85,7 @@ export async function playUntil(page, seconds, timeout = 30000) {
   await page.waitForFunction(
     (s) => Number.parseFloat(document.querySelector('#sim-time').textContent) >= s, seconds, { timeout });
   await page.click('#play');
+  await settled(page, timeout);
 }
 
 /** Sets the speed slider to 10^log10 (×). */

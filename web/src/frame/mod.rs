@@ -21,7 +21,7 @@ mod storage;
 mod timeline;
 
 pub use recommender::RecommenderFrame;
-pub use requests::{OperationDetail, Requests};
+pub use requests::{Answer, OperationDetail, Requests};
 pub use storage::{
     key_position, CompactionModel, LatencyKind, LatencyModel, SlowOperationLine, StorageFrame,
     TombstoneBar,

@@ -322,3 +322,50 @@ fn every_command_survives_its_json() {
         );
     }
 }
+
+#[test]
+fn the_explain_questions_and_their_answers_survive_their_json() {
+    let mut bench = Bench::new(&small());
+    bench.send(RunRequest::GoTo { at_ms: 600 });
+    bench.run(60_000.0);
+    let session = bench.handler.run_host().unwrap().session();
+    let (seq, record) = session
+        .lab()
+        .trace()
+        .retained()
+        .find_map(|event| match &event.kind {
+            strata_sim::EventKind::Request(record) => Some((event.seq, record.clone())),
+            _ => None,
+        })
+        .unwrap();
+    let request = Envelope {
+        id: 9,
+        body: Request::Explain { seq, record },
+    };
+    let text = request.to_json();
+    let request = Envelope::<Request>::from_json(&text).unwrap();
+    let reply = bench.handler.handle(9, request.body, 0.0, &mut || true);
+    let Reply::Explained { lines, .. } = &reply else {
+        panic!("{reply:?}")
+    };
+    assert!(lines.len() >= 2, "{lines:?}");
+    let back = Envelope::<Reply>::from_json(
+        &Envelope {
+            id: 9,
+            body: reply.clone(),
+        }
+        .to_json(),
+    );
+    assert_eq!(back.unwrap().body, reply);
+    let operation = bench
+        .handler
+        .handle(10, Request::Operation { number: 1 }, 0.0, &mut || true);
+    let back = Envelope::<Reply>::from_json(
+        &Envelope {
+            id: 10,
+            body: operation.clone(),
+        }
+        .to_json(),
+    );
+    assert_eq!(back.unwrap().body, operation);
+}
