@@ -23,6 +23,13 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
 /// click shows its effect.
 pub const RUN_SLICE_MS: f64 = 10.0;
 
+thread_local! {
+    /// Set by the panic hook: a panic aborts in the middle of the handler (its state half
+    /// changed, its `RefCell` still borrowed), so nothing may run after it, not even a tick
+    /// already on its way.
+    static PANICKED: Cell<bool> = const { Cell::new(false) };
+}
+
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
@@ -79,6 +86,9 @@ impl Worker {
     }
 
     fn tick(&self) {
+        if PANICKED.with(Cell::get) {
+            return;
+        }
         self.soon.set(false);
         self.timeout.set(None);
         let (frame, next) = self.handler.borrow_mut().tick(&mut wall_ms, RUN_SLICE_MS);
@@ -93,6 +103,7 @@ impl Worker {
 #[wasm_bindgen(js_name = workerMain)]
 pub fn worker_main() {
     std::panic::set_hook(Box::new(|info| {
+        PANICKED.with(|panicked| panicked.set(true));
         let message = crate::panic::banner_text(info);
         web_sys::console::error_1(&message.clone().into());
         post(UNSOLICITED, Reply::Panicked(message));
@@ -120,6 +131,9 @@ pub fn worker_main() {
     });
     *worker.borrow_mut() = Some(state.clone());
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if PANICKED.with(Cell::get) {
+            return;
+        }
         let text = event.data().as_string().unwrap_or_default();
         let (id, reply) = match Envelope::<Request>::from_json(&text) {
             Ok(Envelope { id, body }) => {

@@ -212,6 +212,10 @@ impl Host {
 
     /// A message from the worker: a reply to a request, or its start or its panic.
     fn deliver(self: &Rc<Self>, text: &str) {
+        // A dead worker's last words are in the banner already.
+        if matches!(&*self.mode.borrow(), Mode::Dead) {
+            return;
+        }
         let envelope = match Envelope::<Reply>::from_json(text) {
             Ok(envelope) => envelope,
             Err(message) => {
