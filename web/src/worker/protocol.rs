@@ -457,7 +457,7 @@ impl Message for Reply {
             } => out.extend([
                 "Frame".into(),
                 // A frame is plain serde data; it is the only message not written by hand.
-                serde_json::to_value(frame).unwrap_or(Value::Null),
+                to_value(frame),
                 motion(status.motion),
                 status.effective_speed.into(),
                 status.work_ms.into(),
@@ -642,10 +642,16 @@ fn panels(panels: Panels) -> Value {
     })
 }
 
-/// A serde value of the scenario's own types: they are read from `Value`s inside a scenario
-/// already, so reading them here adds no code.
+/// A serde value as a `Value`, written as text and read back: the scenario's types are
+/// written as text (a share link, a saved file) and read from `Value`s (a scenario is read
+/// through one) already, so this adds no second copy of their serde code, as writing them
+/// into a `Value` directly would (docs/ui.md, cuts table). Text that was just written reads
+/// back.
 fn to_value<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null)
 }
 
 fn from_value<T: serde::de::DeserializeOwned>(value: &Value) -> Option<T> {
