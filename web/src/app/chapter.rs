@@ -9,7 +9,7 @@
 //! panel and the message bar, and the page goes on with the run it had.
 //!
 //! What a beat is and where it stops is decided without the browser, in
-//! [`crate::chapter_play`]; the frame loop plays to a stop ([`Action::BeatRun`]) in bounded
+//! [`crate::chapter_play`]; the worker plays to a stop (`RunRequest::Beat`) in bounded
 //! slices, as it runs "to the end", and records the stop reached here.
 
 use super::run_view::SharedRun;
@@ -337,7 +337,7 @@ fn show_beat_tab(play: &ChapterPlay, dispatcher: &UseReducerDispatcher<UiState>)
     }
 }
 
-/// Called by the frame loop when a re-simulation has finished: a beat being gone back to is
+/// Called with the frame that says a re-simulation has finished: a beat being gone back to is
 /// on show, and no beat whose stop is ahead of the run (a scrub back) stays on show.
 pub fn rebuilt(
     point: &dyn RunPoint,
@@ -360,7 +360,7 @@ pub fn rebuild_cancelled(chapters: &SharedChapters) {
     }
 }
 
-/// Called by the frame loop after plain Play (or a run forward) moved the run: the beats
+/// Called with each frame while the run moves (plain Play, a run forward): the beats
 /// whose stops it passed are on show, as Next would have shown them.
 pub fn played(
     point: &dyn RunPoint,
@@ -430,7 +430,7 @@ pub fn open_numbered(
     });
 }
 
-/// Called by the frame loop when the run reaches the stop it was playing to.
+/// Called with the frame at which the run reached the stop it was playing to.
 pub fn beat_reached(
     point: &dyn RunPoint,
     chapters: &SharedChapters,

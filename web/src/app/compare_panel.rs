@@ -4,11 +4,12 @@
 //!
 //! The variant is kept in the chapters' state beside the chapter that brought it (or the
 //! share link's `vs`); its lab runs in the page's worker ([`crate::worker`]). [`follow`] asks
-//! the worker to bring it to the run's simulated time, and is called by the frame loop after
-//! every frame and by the root before every render (a step, a reset); the reply, with the
-//! variant's figures, comes back as a message to the chapters' state. A variant that starts
-//! again (a live change, a move back) catches up in the worker, one slice a request, and the
-//! panel says so; the main thread only sends the next request.
+//! the worker to bring it to the run's simulated time, and is called with every frame of the
+//! run on show and again after every reply (the run may have moved meanwhile); the reply, with
+//! the variant's figures, comes back as a message to the chapters' state. The run on show's
+//! figures for the rows come with its frames (asked for by path while a variant is shown). A
+//! variant that starts again (a live change, a move back) catches up in the worker, one slice
+//! a request, and the panel says so; the main thread only sends the next request.
 
 use super::chapter::SharedChapters;
 use super::run_view::SharedRun;

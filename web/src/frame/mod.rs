@@ -1,14 +1,15 @@
-//! The view snapshot the panels draw: a [`Frame`], built from the session at most once per
-//! redraw (30 a second while the run plays) by [`FrameBuilder`], the only code that reads the
-//! `Lab` for drawing. A frame is plain data (`serde`), small whatever the run's length: the
-//! time bar's read-outs, the scenario and the settings in force, and, for the open tab, the
-//! storage view's figures (the LSM's shape, counts from the lab's metrics, the last events,
-//! the writer's badge, the timeline's requests since the frame before) or the recommender's.
-//! It could cross a `postMessage` unchanged.
+//! The view snapshot the panels draw: a [`Frame`], built from the session in the worker (at
+//! most 30 a second while the run moves, and after every request) by [`Frame::build`], the
+//! only code that reads the `Lab` for drawing. A frame is plain data (`serde`), small whatever
+//! the run's length: the time bar's read-outs (with the count of every beat event kind, where
+//! a chapter's beats stop), the scenario and the settings in force, the side-by-side panel's
+//! figures of this run, and, for the open tab, the storage view's figures (the LSM's shape,
+//! counts from the lab's metrics, the last events, the writer's badge, the timeline's requests
+//! since the frame before) or the recommender's. It crosses `postMessage` to the page.
 //!
-//! What a panel needs of the whole history (a request's cause chain, the off-policy
-//! evaluation over the impression log, the trace and metrics exports) is not in a frame: it
-//! is asked of the simulation side through [`Requests`].
+//! What a panel needs of the whole history (a request's cause chain, the trace and metrics
+//! exports) is not in a frame: it is asked of the worker through [`Requests`]; the off-policy
+//! evaluation over the impression log comes beside the frames while its tab is open.
 //!
 //! The page folds the frames it receives ([`FrameFold`]): the request timeline keeps the
 //! window's requests from the increments each frame brings.
