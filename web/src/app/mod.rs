@@ -135,10 +135,11 @@ pub enum Action {
     SetSpeedLog10(f64),
     Tab(Tab),
     Message(Option<Message>),
-    /// A frame came: what the run does, whether it is re-simulated, and the frame statistics.
+    /// A frame came: what the run does, whether it is re-simulated (unless the frame was sent
+    /// before the page's last request), and the frame statistics.
     Frame {
         motion: Motion,
-        rebuilding: bool,
+        rebuilding: Option<bool>,
         effective_speed: f64,
         work_ms: f64,
         wall_ms: f64,
@@ -183,7 +184,9 @@ impl Reducible for UiState {
                 wall_ms,
             } => {
                 next.show_motion(motion);
-                next.rebuilding = rebuilding;
+                if let Some(rebuilding) = rebuilding {
+                    next.rebuilding = rebuilding;
+                }
                 if next.playing {
                     next.effective_speed = effective_speed;
                 }
@@ -315,7 +318,7 @@ pub fn app() -> Html {
         Callback::from(move |command: Command| match command {
             Command::Refused(text) => dispatcher.dispatch(error(text)),
             Command::Info(text) => dispatcher.dispatch(info(text)),
-            command => run.tell(RunRequest::Command(command)),
+            command => run.tell(RunRequest::Command(Box::new(command))),
         })
     };
     let render_ms = *render_ms.borrow();

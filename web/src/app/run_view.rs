@@ -168,7 +168,7 @@ pub fn use_frames(run: &SharedRun, chapters: &SharedChapters, state: &UseReducer
                 return;
             };
             let frame = FrameRef(Rc::new(*frame));
-            let motion = {
+            let (motion, current) = {
                 let mut view = run.0.borrow_mut();
                 view.timeline = view.fold.absorb(&frame);
                 if let Some(ope) = ope {
@@ -179,7 +179,10 @@ pub fn use_frames(run: &SharedRun, chapters: &SharedChapters, state: &UseReducer
                 if status.requests >= view.sent {
                     view.motion = Some(status.motion);
                 }
-                view.motion.unwrap_or(Motion::Still)
+                (
+                    view.motion.unwrap_or(Motion::Still),
+                    status.requests >= view.sent,
+                )
             };
             for note in notes {
                 match note {
@@ -198,7 +201,9 @@ pub fn use_frames(run: &SharedRun, chapters: &SharedChapters, state: &UseReducer
             compare_panel::follow(&frame, &run, &chapters, &dispatcher);
             dispatcher.dispatch(Action::Frame {
                 motion,
-                rebuilding: frame.time.rebuild.is_some(),
+                // A frame sent before the page's last request says nothing about a rebuild
+                // that request starts.
+                rebuilding: current.then_some(frame.time.rebuild.is_some()),
                 effective_speed: status.effective_speed,
                 work_ms: status.work_ms,
                 wall_ms: status.wall_ms,

@@ -38,14 +38,17 @@ pub enum Answer<T> {
 /// A request's cause chain: lines to show, and the client operation it leads to.
 pub type Chain = (Vec<String>, Option<u64>);
 
+/// Answers kept by (run, number).
+type Kept<T> = Vec<((u64, u64), Answer<T>)>;
+
 #[derive(Default)]
 struct Answers {
     /// Bumped by every answer, so a panel holding these requests redraws.
     version: u64,
     /// By (run, request sequence number).
-    chains: Vec<((u64, u64), Answer<Chain>)>,
+    chains: Kept<Chain>,
     /// By (run, operation number).
-    operations: Vec<((u64, u64), Answer<Option<OperationDetail>>)>,
+    operations: Kept<Option<OperationDetail>>,
 }
 
 fn keep<K: PartialEq, T>(list: &mut Vec<(K, T)>, key: K, value: T) {
@@ -112,7 +115,7 @@ impl Requests {
         host::send(
             Request::Explain {
                 seq,
-                record: record.clone(),
+                record: Box::new(record.clone()),
             },
             Callback::from(move |reply: Reply| {
                 let answer = match reply {

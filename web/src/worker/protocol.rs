@@ -84,7 +84,10 @@ pub enum Request {
     Run(RunRequest),
     /// The cause chain of the run's request numbered `seq` (`record` as the page's timeline
     /// holds it): answered with [`Reply::Explained`].
-    Explain { seq: u64, record: RequestRecord },
+    Explain {
+        seq: u64,
+        record: Box<RequestRecord>,
+    },
     /// Client operation `number` and the requests it waited for: [`Reply::Operation`].
     Operation { number: u64 },
     /// Panics on purpose, so the end-to-end tests can check that a panic in the worker reaches
@@ -139,7 +142,7 @@ pub enum Reply {
         frame: Box<Frame>,
         status: RunStatus,
         notes: Vec<Note>,
-        ope: Option<OffPolicy>,
+        ope: Option<Box<OffPolicy>>,
     },
     /// A request's cause chain: lines to show, and the client operation it leads to.
     Explained {
@@ -464,7 +467,7 @@ impl Message for Reply {
                 status.wall_ms.into(),
                 status.requests.into(),
                 Value::Array(notes.iter().map(note).collect()),
-                ope.as_ref().map_or(Value::Null, off_policy),
+                ope.as_deref().map_or(Value::Null, off_policy),
             ]),
         }
     }
@@ -518,7 +521,7 @@ impl Message for Reply {
                     .collect::<Option<_>>()?,
                 ope: match f.next()? {
                     Value::Null => None,
-                    value => Some(decode_off_policy(value)?),
+                    value => Some(Box::new(decode_off_policy(value)?)),
                 },
             },
             "Explained" => Reply::Explained {
@@ -695,7 +698,7 @@ fn encode_run(run: &RunRequest, out: &mut Vec<Value>) {
         ]),
         RunRequest::Command(command) => {
             out.push("Command".into());
-            match command {
+            match &**command {
                 Command::Live(control) => {
                     // Live controls are the scenario's setting changes (workload, engine,
                     // store); any other control is refused by the session, as on the page.
@@ -770,7 +773,7 @@ fn decode_run(f: &mut Fields<'_>) -> Option<RunRequest> {
                 })
                 .collect::<Option<_>>()?,
         ),
-        "Command" => RunRequest::Command(match f.string()?.as_str() {
+        "Command" => RunRequest::Command(Box::new(match f.string()?.as_str() {
             "Live" => Command::Live(match f.next()? {
                 Value::Null => return None,
                 value => strata_lab::Control::from(from_value::<
@@ -792,7 +795,7 @@ fn decode_run(f: &mut Fields<'_>) -> Option<RunRequest> {
             "Refused" => Command::Refused(f.string()?),
             "Info" => Command::Info(f.string()?),
             _ => return None,
-        }),
+        })),
         _ => return None,
     })
 }

@@ -84,7 +84,7 @@ pub enum RunRequest {
     /// Stops a rebuild (the run stays), or a run forward where it got to.
     Cancel,
     /// A panel's command (a live change, a fault, a removal, recommender settings, a load).
-    Command(Command),
+    Command(Box<Command>),
     /// The panels the open tab draws.
     Want(Panels),
     /// Re-simulates the scenario on show to `events` processed, then the clock at `at_ns` (a
@@ -231,7 +231,7 @@ impl RunHost {
             RunRequest::ToEnd => self.set_motion(Motion::ToEnd),
             RunRequest::Cancel => self.cancel(),
             RunRequest::Command(command) => {
-                let (action, rebuilding) = commands::apply(&mut self.session, command);
+                let (action, rebuilding) = commands::apply(&mut self.session, *command);
                 if let Some(Action::Message(message)) = action {
                     self.notes.push(match message {
                         Some(m) => Note::Say {
@@ -343,7 +343,7 @@ impl RunHost {
                 Motion::Play { speed } => next = self.play(clock, start, slice_ms, speed),
                 Motion::ToEnd => {
                     next = Next::Soon;
-                    self.to_end_slices(clock, start, slice_ms);
+                    self.run_to_end_slices(clock, start, slice_ms);
                 }
                 Motion::GoTo { to, .. } => {
                     next = Next::Soon;
@@ -489,7 +489,7 @@ impl RunHost {
         }
     }
 
-    fn to_end_slices(&mut self, clock: &mut dyn FnMut() -> f64, start: f64, slice_ms: f64) {
+    fn run_to_end_slices(&mut self, clock: &mut dyn FnMut() -> f64, start: f64, slice_ms: f64) {
         let mut outcome = None;
         let session = &mut self.session;
         Self::sliced(
@@ -635,7 +635,7 @@ impl RunHost {
 
     /// The off-policy evaluation, when the recommender tab is open and it changed since the
     /// last frame.
-    fn off_policy(&mut self, now_ms: f64) -> Option<OffPolicy> {
+    fn off_policy(&mut self, now_ms: f64) -> Option<Box<OffPolicy>> {
         if self.panels != Panels::Recommender {
             self.ope_sent = None;
             return None;
@@ -654,10 +654,10 @@ impl RunHost {
             return None;
         }
         self.ope_sent = Some(current.clone());
-        Some(OffPolicy {
+        Some(Box::new(OffPolicy {
             result: current.0.map(|result| (*result).clone()),
             error: current.1,
-        })
+        }))
     }
 
     /// The frame of the run as it stands, with the status and the notes since the last one.

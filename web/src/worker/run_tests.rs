@@ -221,10 +221,12 @@ fn a_fault_re_simulates_in_ticks_and_the_frames_carry_it() {
     bench.send(RunRequest::GoTo { at_ms: 400 });
     bench.run(60_000.0);
     assert_eq!(bench.now(), SimTime::from_millis(400));
-    let reply = bench.send(RunRequest::Command(Command::Inject(FaultSpec::Outage {
-        from_ms: 0,
-        until_ms: 100,
-    })));
+    let reply = bench.send(RunRequest::Command(Box::new(Command::Inject(
+        FaultSpec::Outage {
+            from_ms: 0,
+            until_ms: 100,
+        },
+    ))));
     let Reply::Frame {
         frame, notes: said, ..
     } = reply
@@ -282,7 +284,7 @@ fn every_command_survives_its_json() {
     for command in commands {
         let envelope = Envelope {
             id: 4,
-            body: Request::Run(RunRequest::Command(command)),
+            body: Request::Run(RunRequest::Command(Box::new(command))),
         };
         assert_eq!(
             Envelope::<Request>::from_json(&envelope.to_json()).unwrap(),
@@ -340,7 +342,10 @@ fn the_explain_questions_and_their_answers_survive_their_json() {
         .unwrap();
     let request = Envelope {
         id: 9,
-        body: Request::Explain { seq, record },
+        body: Request::Explain {
+            seq,
+            record: Box::new(record),
+        },
     };
     let text = request.to_json();
     let request = Envelope::<Request>::from_json(&text).unwrap();
