@@ -26,7 +26,8 @@
 //! - every JavaScript handle the worker uses (the message handler, the tick's function, the
 //!   message channel that wakes it) is made once in [`entry::worker_main`] and kept for the
 //!   worker's life, so none is created while the run goes on and none needs restoring beyond
-//!   what start-up makes again;
+//!   what start-up makes again (a call may still make a passing handle, the global scope to
+//!   post a reply or read the clock, and drops it before it returns);
 //! - all simulation work happens inside the handler, called from a message or from the tick
 //!   (a channel message or a timeout), and each call returns before the next: between two
 //!   calls nothing runs on the Rust side and nothing is borrowed, so memory is consistent

@@ -203,13 +203,35 @@ pub trait Message: Sized {
     fn encode(&self, out: &mut Vec<Value>);
     /// The variant named `tag` from its fields; none when they do not fit it.
     fn decode(tag: &str, fields: &mut Fields<'_>) -> Option<Self>;
+    /// A first field already written as JSON text, for [`Message::encode`]'s `null` in its
+    /// place (a frame: written once, not through a `Value`).
+    fn first_field_text(&self) -> Option<String> {
+        None
+    }
 }
 
 impl<T: Message> Envelope<T> {
     pub fn to_json(&self) -> String {
         let mut out = vec![Value::from(self.id)];
         self.body.encode(&mut out);
-        Value::Array(out).to_string()
+        match self.body.first_field_text() {
+            // `[id, tag, <text>, rest…]`: the id and the tag, the text, then the rest.
+            Some(text) if out.len() > 2 => {
+                let rest = Value::Array(out.split_off(3)).to_string();
+                let head = Value::Array(out[..2].to_vec()).to_string();
+                let mut json = head[..head.len() - 1].to_string();
+                json.push(',');
+                json.push_str(&text);
+                if rest.len() > 2 {
+                    json.push(',');
+                    json.push_str(&rest[1..]);
+                } else {
+                    json.push(']');
+                }
+                json
+            }
+            _ => Value::Array(out).to_string(),
+        }
     }
 
     pub fn from_json(text: &str) -> Result<Envelope<T>, String> {
@@ -401,6 +423,17 @@ impl Message for Request {
 }
 
 impl Message for Reply {
+    fn first_field_text(&self) -> Option<String> {
+        match self {
+            // Text that serde writes from plain data; a frame that could not be written
+            // arrives as `null` and is refused by the page with a message.
+            Reply::Frame { frame, .. } => {
+                Some(serde_json::to_string(frame).unwrap_or_else(|_| "null".to_string()))
+            }
+            _ => None,
+        }
+    }
+
     fn encode(&self, out: &mut Vec<Value>) {
         match self {
             Reply::Ready => out.push("Ready".into()),
@@ -459,8 +492,9 @@ impl Message for Reply {
                 ope,
             } => out.extend([
                 "Frame".into(),
-                // A frame is plain serde data; it is the only message not written by hand.
-                to_value(frame),
+                // A frame is plain serde data, the only message not written by hand: written
+                // as text by `first_field_text`.
+                Value::Null,
                 motion(status.motion),
                 status.effective_speed.into(),
                 status.work_ms.into(),

@@ -13,8 +13,9 @@
 //!   since it started playing (its anchor). When it falls behind by more than [`MAX_LAG_MS`]
 //!   of wall time (a slow machine, the fastest speed), the anchor moves up: what cannot be
 //!   caught up is dropped, and the effective speed reported is what was reached.
-//! - **Frames at most [`FRAME_INTERVAL_MS`] apart** while the run moves, and one at once after
-//!   every request, with the notes (the message bar's outcome) that request produced. A frame
+//! - **Frames at most [`FRAME_INTERVAL_MS`] apart** while the run moves
+//!   ([`PROGRESS_FRAME_INTERVAL_MS`] behind a progress bar), and one at once after every
+//!   request, with the notes (the message bar's outcome) that request produced. A frame
 //!   carries the timeline's requests since the frame before (see [`crate::frame::FrameFold`]),
 //!   never the whole trace.
 //! - **Replays are the same however they are sliced**: the ticks call the session's and
@@ -38,6 +39,10 @@ use strata_sim::{SimDuration, SimTime};
 
 /// Frames are posted at most this often while the run moves (30 a second).
 pub const FRAME_INTERVAL_MS: f64 = 1000.0 / 30.0;
+/// Behind a progress bar (a run to the end or to a moment ahead, a re-simulation) the page
+/// shows progress rather than animation: frames at most this often (10 a second), and the
+/// wall time a frame costs goes to the run.
+pub const PROGRESS_FRAME_INTERVAL_MS: f64 = 100.0;
 /// While playing, the most wall time the run may lag behind its speed before the lag is
 /// dropped rather than caught up.
 pub const MAX_LAG_MS: f64 = 250.0;
@@ -369,18 +374,28 @@ impl RunHost {
         if !self.busy() {
             next = Next::Idle;
         }
+        let interval_ms = self.frame_interval_ms();
         let due = self.frame_due
             || !self.notes.is_empty()
             || self
                 .last_frame_ms
-                .is_none_or(|last| end - last >= FRAME_INTERVAL_MS - 1.0);
+                .is_none_or(|last| end - last >= interval_ms - 1.0);
         let frame = (due && (self.frame_due || self.busy() || !self.notes.is_empty()))
             .then(|| self.frame(end));
         if let (Next::After(wait), Some(last)) = (next, self.last_frame_ms) {
             // Wake for the next frame at the latest.
-            next = Next::After(wait.min((last + FRAME_INTERVAL_MS - end).max(0.0)));
+            next = Next::After(wait.min((last + interval_ms - end).max(0.0)));
         }
         (frame, next)
+    }
+
+    /// How far apart frames are while the run moves as it does now.
+    fn frame_interval_ms(&self) -> f64 {
+        if self.session.rebuilding() || matches!(self.motion, Motion::ToEnd | Motion::GoTo { .. }) {
+            PROGRESS_FRAME_INTERVAL_MS
+        } else {
+            FRAME_INTERVAL_MS
+        }
     }
 
     /// Runs `slice(max_events) -> (events, done)` until done or the slice of wall time is
