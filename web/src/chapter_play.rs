@@ -108,8 +108,8 @@ impl BeatStop {
     }
 }
 
-/// Plays `session` toward `stop` for at most `max_events` events (the page calls this in
-/// slices within its frame budget). Returns whether the stop is reached.
+/// Plays `session` toward `stop` for at most `max_events` events (the worker calls this in
+/// slices within its tick). Returns whether the stop is reached.
 pub fn play_toward(
     session: &mut Session,
     stop: BeatStop,

@@ -42,7 +42,7 @@ impl Default for SliceSizer {
 }
 
 impl SliceSizer {
-    /// Events for the next slice, given `remaining_ms` of the frame's budget: about
+    /// Events for the next slice, given `remaining_ms` of the tick's slice: about
     /// [`SLICE_TARGET_MS`] worth, less when the budget is nearly spent, never none.
     pub fn events(&self, remaining_ms: f64) -> u64 {
         let want_ms = remaining_ms.clamp(0.0, SLICE_TARGET_MS);

@@ -243,8 +243,8 @@ impl Session {
         self.lab.now()
     }
 
-    /// Advances simulated time by `by`, processing at most `max_events` events (the page calls
-    /// this in slices until its frame budget is spent). Returns what happened.
+    /// Advances simulated time by `by`, processing at most `max_events` events (callers go in
+    /// slices). Returns what happened.
     pub fn advance(&mut self, by: SimDuration, max_events: u64) -> Result<Progress, LabError> {
         let until = self.lab.now() + by;
         self.advance_until(until, max_events)
