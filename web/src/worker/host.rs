@@ -1,5 +1,7 @@
 //! The page's side of the worker: [`Host`] starts it, sends [`Request`]s and delivers each
-//! [`Reply`] to the callback its request came with, as a Yew message.
+//! [`Reply`] to the callback its request came with, as a Yew message; the run on show's
+//! frames (a reply to a run request, or sent as the run moves) go to the one callback the
+//! root gave [`on_frames`]. [`tell`] sends a run request.
 //!
 //! - **Starting.** Requests sent before the worker says it is ready wait in a queue. When it
 //!   is, the body gets `data-worker="on"` and the queue goes to it.
@@ -7,10 +9,11 @@
 //!   without module workers) sends an error event instead: the body gets `data-worker="off"`,
 //!   a banner says the page will be slower, and every request, queued and later, is answered
 //!   on the main thread by the same [`Handler`], one a macrotask (a timeout of 0) so the page
-//!   draws between them, each for at most [`super::MAIN_THREAD_SLICE_MS`].
+//!   draws between them, each for at most [`super::MAIN_THREAD_SLICE_MS`]; the run on show
+//!   is ticked there too, a tick a timeout, for as long again.
 //! - **Panics.** The worker posts its panic's message before it dies; the page's banner
-//!   shows it. An error event after the worker was ready (a trap with no message) shows the
-//!   banner too.
+//!   shows it, and what a dead worker sends after is ignored. An error event after the worker
+//!   was ready (a trap with no message) shows the banner too.
 
 use super::handler::Handler;
 use super::protocol::{Envelope, Reply, Request, UNSOLICITED};
