@@ -158,10 +158,10 @@ impl Runtime for PausableRuntime {
         self.inner.now()
     }
 
-    fn sleep(&self, duration: strata_sim::SimDuration) -> LocalBoxFuture<'static, ()> {
+    fn sleep(&self, duration: strata_sim::SimDuration) -> strata_sim::RuntimeSleep {
         let sleep = self.inner.sleep(duration);
         let clock = self.clock.clone();
-        Box::pin(async move {
+        strata_sim::RuntimeSleep::boxed(async move {
             sleep.await;
             clock.wait_while_paused().await;
         })

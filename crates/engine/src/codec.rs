@@ -131,10 +131,14 @@ pub fn u64_at(bytes: &[u8], offset: usize) -> Option<u64> {
 /// full keys to decide.
 #[inline]
 pub fn key_prefix(key: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    let len = key.len().min(8);
-    word[..len].copy_from_slice(&key[..len]);
-    u64::from_be_bytes(word)
+    // A fixed-size load when there are eight bytes, and a shift per byte below that: a
+    // copy of a variable length into a padded word would call `memcpy`.
+    if let Some(head) = key.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    key.iter()
+        .enumerate()
+        .fold(0, |word, (i, byte)| word | u64::from(*byte) << (56 - 8 * i))
 }
 
 /// The first sixteen bytes of a key (zero-padded) as two big-endian integers, compared as a

@@ -15,8 +15,9 @@
 
 use crate::codec::{key_cmp, key_prefix_pair};
 use crate::format::block::is_expired;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use std::borrow::Borrow;
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
@@ -156,7 +157,14 @@ pub struct Memtable {
     versions: usize,
     min_seq: u64,
     max_seq: u64,
+    /// Where a point lookup copies its key to make a `MemKey` (see `get`): a view of one
+    /// buffer, reclaimed once the lookups that used it are done, so that a lookup allocates
+    /// nothing. Never more than `LOOKUP_SCRATCH_BYTES` or one key.
+    lookup_scratch: RefCell<BytesMut>,
 }
+
+/// The lookup scratch buffer's size: room for sixteen 16-byte keys between reclaims.
+const LOOKUP_SCRATCH_BYTES: usize = 256;
 
 fn value_len(value: &Option<Bytes>) -> usize {
     value.as_ref().map_or(0, Bytes::len)
@@ -172,6 +180,7 @@ impl Memtable {
             versions: 0,
             min_seq: 0,
             max_seq: 0,
+            lookup_scratch: RefCell::new(BytesMut::new()),
         }
     }
 
@@ -349,8 +358,16 @@ impl Memtable {
     pub fn get(&self, key: &[u8], read_seq: u64, now_ns: u64) -> Option<Option<Bytes>> {
         // Looked up by a `MemKey`, not by `[u8]`: the tree then compares the cached prefixes
         // in its nodes, where a `[u8]` lookup calls `memcmp` on the bytes of every key it
-        // passes; copying a short key once costs less than those calls.
-        let lookup = MemKey::new(Bytes::copy_from_slice(key));
+        // passes; copying a short key once costs less than those calls. The copy goes into
+        // the scratch buffer, whose space comes back (no allocation) once no lookup holds it.
+        let lookup = {
+            let mut scratch = self.lookup_scratch.borrow_mut();
+            if scratch.capacity() < key.len() {
+                scratch.reserve(key.len().max(LOOKUP_SCRATCH_BYTES));
+            }
+            scratch.extend_from_slice(key);
+            MemKey::new(scratch.split().freeze())
+        };
         let version = self
             .map
             .get(&lookup)

@@ -11,8 +11,9 @@
 //! the recommender's own summary) and says what it must be: below or above the variant's, or within bounds.
 
 use crate::runner::LabError;
+use crate::scenario::json;
 use crate::scenario::{Scenario, ScenarioError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use strata_sim::SimTime;
 
@@ -75,34 +76,25 @@ pub const HIGHLIGHTS: &[&str] = &[
 ];
 
 /// One chapter file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Read by hand from its JSON object, as the scenario is (see `scenario::json`): the
+/// scenario, the variant, beats and claims from their objects only.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Chapter {
     pub title: String,
     /// The question a visitor comes with ("why batch the WAL?").
     pub question: String,
-    // The scenario, the variant, beats and claims are read from their JSON objects only (see
-    // `scenario::json::object`), which keeps serde_json's struct-from-array code for them out
-    // of the playground.
-    #[serde(deserialize_with = "crate::scenario::json::object")]
     pub scenario: Scenario,
     /// The side-by-side run, when a comparison is the point.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::scenario::json::optional_object"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<Variant>,
-    #[serde(deserialize_with = "crate::scenario::json::objects")]
     pub beats: Vec<Beat>,
-    #[serde(deserialize_with = "crate::scenario::json::objects")]
     pub claims: Vec<Claim>,
 }
 
 /// The second run of a side-by-side chapter: the scenario with `patch` merged in (RFC 7386:
 /// objects merge, `null` removes, anything else replaces).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Variant {
     /// What the first run is called beside it ("flush every 100 ms").
     pub base_label: String,
@@ -112,40 +104,168 @@ pub struct Variant {
 }
 
 /// One step of the story.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Beat {
     pub caption: String,
     /// Stop at this simulated time…
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_ms: Option<u64>,
     /// …or when the trace first shows an event of this kind (after the previous beat)…
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// …or, with neither, at the end of the run.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub highlight: Vec<String>,
 }
 
 /// A number the chapter ends on, and what it must be.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Claim {
     /// A dotted path into the run's summary.
     pub figure: String,
     /// What the audience should read off it.
     pub says: String,
     /// The base run's figure is below the variant's…
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub below_variant: bool,
     /// …or above it…
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub above_variant: bool,
     /// …and/or within bounds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_least: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_most: Option<f64>,
+}
+
+impl Chapter {
+    /// Reads a chapter from its JSON object (see `scenario::json`): everything but the
+    /// variant is required. (The page reads a chapter through `serde_json::from_value`,
+    /// which comes here.)
+    pub fn from_value(value: Value) -> Result<Chapter, json::Error> {
+        json::section(value, "struct Chapter", |object| {
+            let (mut title, mut question, mut scenario) = (None, None, None);
+            let (mut variant, mut beats, mut claims) = (None, None, None);
+            let names = &[
+                "title", "question", "scenario", "variant", "beats", "claims",
+            ];
+            json::fields(object, names, &mut |index, value| {
+                match index {
+                    0 => title = Some(json::string(value)?),
+                    1 => question = Some(json::string(value)?),
+                    2 => scenario = Some(Scenario::from_value(value)?),
+                    3 => variant = json::optional(value, Variant::from_value)?,
+                    4 => beats = Some(json::list(value, Beat::from_value)?),
+                    _ => claims = Some(json::list(value, Claim::from_value)?),
+                }
+                Ok(())
+            })?;
+            Ok(Chapter {
+                title: json::required(title, "title")?,
+                question: json::required(question, "question")?,
+                scenario: json::required(scenario, "scenario")?,
+                variant,
+                beats: json::required(beats, "beats")?,
+                claims: json::required(claims, "claims")?,
+            })
+        })
+    }
+}
+
+impl Variant {
+    fn from_value(value: Value) -> Result<Variant, json::Error> {
+        json::section(value, "struct Variant", |object| {
+            let (mut base_label, mut label, mut patch) = (None, None, None);
+            json::fields(
+                object,
+                &["base_label", "label", "patch"],
+                &mut |index, value| {
+                    match index {
+                        0 => base_label = Some(json::string(value)?),
+                        1 => label = Some(json::string(value)?),
+                        _ => patch = Some(value),
+                    }
+                    Ok(())
+                },
+            )?;
+            Ok(Variant {
+                base_label: json::required(base_label, "base_label")?,
+                label: json::required(label, "label")?,
+                patch: json::required(patch, "patch")?,
+            })
+        })
+    }
+}
+
+impl Beat {
+    fn from_value(value: Value) -> Result<Beat, json::Error> {
+        json::section(value, "struct Beat", |object| {
+            let mut caption = None;
+            let mut beat = Beat {
+                caption: String::new(),
+                at_ms: None,
+                event: None,
+                highlight: Vec::new(),
+            };
+            let names = &["caption", "at_ms", "event", "highlight"];
+            json::fields(object, names, &mut |index, value| {
+                match index {
+                    0 => caption = Some(json::string(value)?),
+                    1 => beat.at_ms = json::optional(value, json::u64)?,
+                    2 => beat.event = json::optional(value, json::string)?,
+                    _ => beat.highlight = json::list(value, json::string)?,
+                }
+                Ok(())
+            })?;
+            beat.caption = json::required(caption, "caption")?;
+            Ok(beat)
+        })
+    }
+}
+
+impl Claim {
+    fn from_value(value: Value) -> Result<Claim, json::Error> {
+        json::section(value, "struct Claim", |object| {
+            let (mut figure, mut says) = (None, None);
+            let mut claim = Claim {
+                figure: String::new(),
+                says: String::new(),
+                below_variant: false,
+                above_variant: false,
+                at_least: None,
+                at_most: None,
+            };
+            let names = &[
+                "figure",
+                "says",
+                "below_variant",
+                "above_variant",
+                "at_least",
+                "at_most",
+            ];
+            json::fields(object, names, &mut |index, value| {
+                match index {
+                    0 => figure = Some(json::string(value)?),
+                    1 => says = Some(json::string(value)?),
+                    2 => claim.below_variant = json::bool(value)?,
+                    3 => claim.above_variant = json::bool(value)?,
+                    4 => claim.at_least = json::optional(value, json::f64)?,
+                    _ => claim.at_most = json::optional(value, json::f64)?,
+                }
+                Ok(())
+            })?;
+            claim.figure = json::required(figure, "figure")?;
+            claim.says = json::required(says, "says")?;
+            Ok(claim)
+        })
+    }
+}
+
+json::deserialize_with_reader! {
+    Chapter => Chapter::from_value;
+    Variant => Variant::from_value;
+    Beat => Beat::from_value;
+    Claim => Claim::from_value;
 }
 
 /// Why a chapter was refused, or why its claim did not hold.
@@ -190,8 +310,9 @@ impl Chapter {
     /// Parses and checks a chapter file: the scenario and the variant compile, beats name
     /// known events and figures, stops move forward, claims are well formed.
     pub fn from_json(text: &str) -> Result<Chapter, ChapterError> {
-        let chapter: Chapter =
+        let value: Value =
             serde_json::from_str(text).map_err(|e| ChapterError::Parse(e.to_string()))?;
+        let chapter = Chapter::from_value(value).map_err(|e| ChapterError::Parse(e.to_string()))?;
         chapter.validate()?;
         Ok(chapter)
     }

@@ -355,8 +355,8 @@ impl strata_sim::Runtime for TaskLimited {
     fn now(&self) -> SimTime {
         self.handle.now()
     }
-    fn sleep(&self, duration: strata_sim::SimDuration) -> strata_sim::LocalBoxFuture<'static, ()> {
-        Box::pin(self.handle.sleep(duration))
+    fn sleep(&self, duration: strata_sim::SimDuration) -> strata_sim::RuntimeSleep {
+        strata_sim::RuntimeSleep::Sim(self.handle.sleep(duration))
     }
     fn spawn_detached(
         &self,

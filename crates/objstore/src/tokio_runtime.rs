@@ -9,8 +9,8 @@
 
 use std::cell::{Ref, RefCell, RefMut};
 use strata_sim::{
-    AbortHandle, EventKind, LocalBoxFuture, RngStreams, Runtime, SimDuration, SimRng, SimTime,
-    Trace, TraceConfig,
+    AbortHandle, EventKind, LocalBoxFuture, RngStreams, Runtime, RuntimeSleep, SimDuration, SimRng,
+    SimTime, Trace, TraceConfig,
 };
 
 /// A clock reading nanoseconds since the run started.
@@ -50,8 +50,8 @@ impl Runtime for TokioRuntime {
         SimTime::from_nanos((self.clock)())
     }
 
-    fn sleep(&self, duration: SimDuration) -> LocalBoxFuture<'static, ()> {
-        Box::pin(tokio::time::sleep(std::time::Duration::from_nanos(
+    fn sleep(&self, duration: SimDuration) -> RuntimeSleep {
+        RuntimeSleep::boxed(tokio::time::sleep(std::time::Duration::from_nanos(
             duration.as_nanos(),
         )))
     }

@@ -35,7 +35,7 @@ pub use executor::{
 };
 pub use histogram::Histogram;
 pub use rng::{RngStreams, SimRng, Zipf};
-pub use runtime::{Runtime, RuntimeRef};
+pub use runtime::{Runtime, RuntimeRef, RuntimeSleep};
 pub use time::{SimDuration, SimTime};
 pub use trace::{
     Cause, EventKind, FaultKind, RequestOutcome, RequestRecord, StoreOp, Trace, TraceConfig,

@@ -4,16 +4,19 @@
 //! In simulation `SimHandle` implements it. Natively against a real object store, the CLI
 //! implements it over tokio's local executor; only that binary touches wall time.
 
-use crate::executor::{AbortHandle, LocalBoxFuture, SimHandle};
+use crate::executor::{AbortHandle, LocalBoxFuture, SimHandle, Sleep};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::EventKind;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 
 pub trait Runtime {
     /// The current time (simulated, or time since start for a real runtime).
     fn now(&self) -> SimTime;
-    fn sleep(&self, duration: SimDuration) -> LocalBoxFuture<'static, ()>;
+    fn sleep(&self, duration: SimDuration) -> RuntimeSleep;
     /// Spawns a background task; the handle aborts it (a crash aborts a writer's tasks).
     fn spawn_detached(&self, future: LocalBoxFuture<'static, ()>) -> AbortHandle;
     /// Records a trace event at `now()`.
@@ -28,6 +31,30 @@ pub trait Runtime {
     fn set_origin(&self, _origin: u64) {}
 }
 
+/// What [`Runtime::sleep`] returns: a simulated sleep as it is (every client operation's
+/// arrival waits on one, so it is not boxed), or another runtime's sleep, boxed.
+pub enum RuntimeSleep {
+    Sim(Sleep),
+    Boxed(LocalBoxFuture<'static, ()>),
+}
+
+impl RuntimeSleep {
+    /// Another runtime's sleep.
+    pub fn boxed(sleep: impl Future<Output = ()> + 'static) -> Self {
+        RuntimeSleep::Boxed(Box::pin(sleep))
+    }
+}
+
+impl Future for RuntimeSleep {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.get_mut() {
+            RuntimeSleep::Sim(sleep) => Pin::new(sleep).poll(cx),
+            RuntimeSleep::Boxed(sleep) => sleep.as_mut().poll(cx),
+        }
+    }
+}
+
 /// A shared runtime reference, as engine components hold it.
 pub type RuntimeRef = Rc<dyn Runtime>;
 
@@ -35,11 +62,11 @@ impl Runtime for SimHandle {
     fn now(&self) -> SimTime {
         SimHandle::now(self)
     }
-    fn sleep(&self, duration: SimDuration) -> LocalBoxFuture<'static, ()> {
-        Box::pin(SimHandle::sleep(self, duration))
+    fn sleep(&self, duration: SimDuration) -> RuntimeSleep {
+        RuntimeSleep::Sim(SimHandle::sleep(self, duration))
     }
     fn spawn_detached(&self, future: LocalBoxFuture<'static, ()>) -> AbortHandle {
-        self.spawn(future).abort_handle()
+        self.spawn_detached_boxed(future)
     }
     fn record(&self, kind: EventKind) {
         SimHandle::record(self, kind);

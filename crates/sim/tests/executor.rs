@@ -275,3 +275,57 @@ fn a_finished_tasks_waker_wakes_nothing_once_its_slot_is_reused() {
     assert_eq!((tasks[0].0.get(), tasks[1].0.get()), (2, 2));
     assert_eq!(sim.live_tasks(), 2);
 }
+
+#[test]
+fn reused_wakers_and_timer_states_wake_exactly_their_own_task_and_sleep() {
+    // Short-lived tasks and sleeps, many of them abandoned while queued (the longer side of
+    // a race), so that finished tasks' wakers and spent timer states are handed to later
+    // ones while abandoned timers still sit in the queue.
+    let sim = Sim::new(1);
+    let handle = sim.handle();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    for task in 0..50u64 {
+        let handle2 = handle.clone();
+        let log = log.clone();
+        handle.spawn(async move {
+            for step in 0..4u64 {
+                let short = SimDuration::from_millis(1 + (task + step) % 3);
+                let long = SimDuration::from_millis(10);
+                match race(handle2.sleep(short), handle2.sleep(long)).await {
+                    Either::Left(()) => {}
+                    Either::Right(()) => panic!("the longer sleep won"),
+                }
+                log.borrow_mut()
+                    .push((task, step, handle2.now().as_nanos()));
+                let child_log = log.clone();
+                let child_handle = handle2.clone();
+                handle2.spawn(async move {
+                    child_handle.sleep(SimDuration::from_millis(2)).await;
+                    child_log
+                        .borrow_mut()
+                        .push((1000 + task, step, child_handle.now().as_nanos()));
+                });
+            }
+        });
+    }
+    sim.run_until_idle(100_000).unwrap();
+    let log = log.borrow();
+    assert_eq!(
+        log.len(),
+        50 * 4 * 2,
+        "every task and child ran to its end once"
+    );
+    // Each step of task `t` ends exactly its short sleeps after the start, and each child
+    // exactly 2 ms after its parent's step.
+    for task in 0..50u64 {
+        let mut at = 0u64;
+        for step in 0..4u64 {
+            at += (1 + (task + step) % 3) * 1_000_000;
+            assert!(log.contains(&(task, step, at)), "task {task} step {step}");
+            assert!(
+                log.contains(&(1000 + task, step, at + 2_000_000)),
+                "child of task {task} step {step}"
+            );
+        }
+    }
+}

@@ -28,6 +28,15 @@ pub(crate) fn build_sst(
     bloom_bits_per_key: u32,
 ) -> Option<BuiltSst> {
     let mut builder = SstBuilder::new(block_bytes, bloom_bits_per_key);
+    // The table charges each key its bytes plus `KEY_OVERHEAD_BYTES`; in the SST a key
+    // takes its bytes plus about eight (two varints and its offset).
+    let keys = table.key_count();
+    builder.reserve(
+        table
+            .size_bytes()
+            .saturating_sub(keys * (crate::memtable::KEY_OVERHEAD_BYTES - 8)),
+        keys,
+    );
     for (key, value, expires_at_ns) in table.flush_entries() {
         builder
             .add_expiring(key, value.map(|v| v.as_ref()), expires_at_ns)

@@ -58,6 +58,11 @@ impl BloomBuilder {
         BloomBuilder::default()
     }
 
+    /// Makes room for `keys` more keys.
+    pub fn reserve(&mut self, keys: usize) {
+        self.hashes.reserve(keys);
+    }
+
     #[inline]
     pub fn add_key(&mut self, key: &[u8]) {
         self.hashes.push(key_hash(key));

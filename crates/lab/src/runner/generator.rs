@@ -1,7 +1,7 @@
 //! The workload's arrival task: Poisson gaps drawn at the current rate, one task per
 //! operation, at most `max_in_flight` at once.
 
-use super::world::{InFlightGuard, TaskKind, World};
+use super::world::{InFlightGuard, World};
 use std::rc::Rc;
 use strata_sim::sync::{race, Either};
 
@@ -39,8 +39,7 @@ impl World {
             }
             let op = self.workload.generator.borrow_mut().next_op();
             let slot = InFlightGuard::take(&self);
-            let kind = TaskKind::Operation(op.kind.as_str());
-            self.spawn(kind, self.clone().run_op(op, slot));
+            self.spawn_op(op, slot);
         }
     }
 }

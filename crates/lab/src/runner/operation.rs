@@ -12,7 +12,7 @@
 //! these links).
 
 use super::tombstones::RecentRangeDelete;
-use super::world::{kind_name, InFlightGuard, World};
+use super::world::{kind_name, InFlightGuard, SpawnWatch, World};
 use crate::durability::Write;
 use crate::workload::{self, DrawnOp, KeySpace, OneOrMany, OpKind};
 use std::rc::Rc;
@@ -21,7 +21,13 @@ use strata_sim::SimDuration;
 
 impl World {
     /// Runs one drawn operation against the writer and records it.
-    pub(super) async fn run_op(self: Rc<Self>, op: DrawnOp, _slot: InFlightGuard) {
+    pub(super) async fn run_op(
+        self: Rc<Self>,
+        op: DrawnOp,
+        _slot: InFlightGuard,
+        mut watch: SpawnWatch,
+    ) {
+        watch.mark_started();
         let start = self.now();
         let name = op.kind.as_str();
         let keys = self.workload.keys.get();
@@ -210,7 +216,7 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    use super::super::world::{tiny, InFlightGuard, TaskKind};
+    use super::super::world::{tiny, InFlightGuard};
     use crate::workload::{DrawnOp, OpKind};
 
     #[test]
@@ -225,7 +231,7 @@ mod tests {
             keys: vec![3].into(),
             value_bytes: vec![16].into(),
         };
-        world.spawn(TaskKind::Operation("put"), world.clone().run_op(op, slot));
+        world.spawn_op(op, slot);
         tiny::run_until(&sim, 200);
         assert_eq!(world.workload.in_flight.get(), 0);
         let errors = world.findings.recent_errors.borrow();

@@ -20,7 +20,7 @@ use strata_objstore::ObjectStore;
 use strata_sim::maps::LiteMap;
 use strata_sim::{
     AbortHandle, EventKind, Histogram, LocalBoxFuture, RequestOutcome, Runtime, RuntimeRef,
-    SimDuration, SimRng, SimTime,
+    RuntimeSleep, SimDuration, SimRng, SimTime,
 };
 
 /// The runtime of a tenant's database: the run's clock, tasks and store, its own random
@@ -44,7 +44,7 @@ impl Runtime for TenantRuntime {
     fn now(&self) -> SimTime {
         self.inner.now()
     }
-    fn sleep(&self, duration: SimDuration) -> LocalBoxFuture<'static, ()> {
+    fn sleep(&self, duration: SimDuration) -> RuntimeSleep {
         self.inner.sleep(duration)
     }
     fn spawn_detached(&self, future: LocalBoxFuture<'static, ()>) -> AbortHandle {

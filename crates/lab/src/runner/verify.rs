@@ -16,14 +16,10 @@ use strata_sim::EventKind;
 impl World {
     /// Reads back every key with a durable write and records how many were lost.
     pub(super) async fn verify(self: &Rc<Self>, db: Rc<Db>, reason: &str) {
-        let snapshot: Vec<(u64, KeyRecord)> = self
-            .findings
-            .model
-            .borrow()
-            .snapshot()
-            .into_iter()
-            .collect();
-        let queue = Rc::new(RefCell::new(VecDeque::from(snapshot)));
+        // In key order, as the model lists them (a copy: writes go on while the check runs).
+        let snapshot: VecDeque<(u64, KeyRecord)> =
+            self.findings.model.borrow().durable_keys().collect();
+        let queue = Rc::new(RefCell::new(snapshot));
         let tally = Rc::new(Cell::new((0u64, 0u64, 0u64))); // (checked, lost, unreadable)
         let remaining = Rc::new(Cell::new(VERIFY_CONCURRENCY));
         let done = Notify::new();

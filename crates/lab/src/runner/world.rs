@@ -9,7 +9,7 @@ use super::tenants::TenantTally;
 use super::{ClientError, LabError, WriterStatus};
 use crate::scenario::compile::TenantDatabase;
 use crate::scenario::{FaultSpec, PlannedFault, RunPlan, WorkloadSpec};
-use crate::workload::OpGenerator;
+use crate::workload::{DrawnOp, OpGenerator};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use strata_engine::{Db, ErrorKind};
@@ -17,7 +17,7 @@ use strata_objstore::{ObjectStore, SimStore};
 use strata_recommender::log::RecommenderLoop;
 use strata_recommender::simulation::RecommenderSim;
 use strata_sim::sync::Notify;
-use strata_sim::{EventKind, LocalBoxFuture, RuntimeRef, SimDuration, SimRng, SimTime};
+use strata_sim::{EventKind, RuntimeRef, RuntimeSleep, SimDuration, SimRng, SimTime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Finished {
@@ -98,7 +98,7 @@ pub(super) enum TaskKind {
 }
 
 impl SpawnWatch {
-    fn mark_started(&mut self) {
+    pub(super) fn mark_started(&mut self) {
         self.started = true;
     }
 }
@@ -171,11 +171,11 @@ impl World {
             .expect("only a tenant's world keeps a tally")
     }
 
-    pub(super) fn sleep(&self, duration: SimDuration) -> LocalBoxFuture<'static, ()> {
+    pub(super) fn sleep(&self, duration: SimDuration) -> RuntimeSleep {
         self.runtime.sleep(duration)
     }
 
-    pub(super) fn sleep_until(&self, deadline: SimTime) -> LocalBoxFuture<'static, ()> {
+    pub(super) fn sleep_until(&self, deadline: SimTime) -> RuntimeSleep {
         self.runtime.sleep(deadline.saturating_since(self.now()))
     }
 
@@ -196,6 +196,19 @@ impl World {
             watch.mark_started();
             future.await;
         }));
+    }
+
+    /// Spawns a client operation. Its future takes the watch and marks it started first
+    /// thing, so the operation's state machine (over a kilobyte) is polled where it was
+    /// boxed; inside [`World::spawn`]'s wrapper its first poll would copy it whole.
+    pub(super) fn spawn_op(self: &Rc<Self>, op: DrawnOp, slot: InFlightGuard) {
+        let watch = SpawnWatch {
+            world: self.clone(),
+            what: TaskKind::Operation(op.kind.as_str()),
+            started: false,
+        };
+        self.runtime
+            .spawn_detached(Box::pin(self.clone().run_op(op, slot, watch)));
     }
 
     pub(super) fn sim_store(&self) -> Result<&SimStore, LabError> {

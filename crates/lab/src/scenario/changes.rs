@@ -2,9 +2,9 @@
 //! millisecond (how the playground's live controls are recorded, so a share link replays
 //! them).
 
-use super::json::deserialize_tagged;
+use super::json;
 use super::{invalid, EngineSpec, ScenarioError, StoreSpec, WorkloadSpec};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 
 /// A setting replaced at a simulated time: from `at_ms` on, the run uses the new workload,
 /// engine options or store settings, exactly as if the playground's control had been moved
@@ -21,41 +21,70 @@ pub enum SettingChange {
     Store { at_ms: u64, store: StoreSpec },
 }
 
-/// [`SettingChange`]'s fields, read externally tagged (see [`deserialize_tagged`]).
-#[derive(Deserialize)]
-#[serde(
-    remote = "SettingChange",
-    rename_all = "snake_case",
-    deny_unknown_fields
-)]
-#[allow(dead_code)] // Only its generated `deserialize` is used; it builds `SettingChange`s.
-enum SettingChangeDef {
-    Workload {
-        at_ms: u64,
-        #[serde(deserialize_with = "super::json::object")]
-        workload: WorkloadSpec,
-    },
-    Engine {
-        at_ms: u64,
-        #[serde(deserialize_with = "super::json::object")]
-        engine: EngineSpec,
-    },
-    Store {
-        at_ms: u64,
-        #[serde(deserialize_with = "super::json::object")]
-        store: StoreSpec,
-    },
+impl SettingChange {
+    /// Reads `{"set": "workload", "at_ms": 5000, "workload": {...}}` (see [`json::tagged`]):
+    /// `at_ms` and the section named by the tag are required.
+    pub(crate) fn from_value(value: serde_json::Value) -> Result<SettingChange, json::Error> {
+        let names = &["workload", "engine", "store"];
+        let (variant, object) = json::tagged(value, "set", "setting change", names)?;
+        let fields: &'static [&'static str] = match variant {
+            0 => &["at_ms", "workload"],
+            1 => &["at_ms", "engine"],
+            _ => &["at_ms", "store"],
+        };
+        let mut at_ms = None;
+        let mut change = None;
+        json::fields(object, fields, &mut |index, value| {
+            if index == 0 {
+                at_ms = Some(json::u64(value)?);
+                return Ok(());
+            }
+            // `at_ms` is set once every member is read, as serde checks for missing fields.
+            change = Some(match variant {
+                0 => SettingChange::Workload {
+                    at_ms: 0,
+                    workload: WorkloadSpec::from_value(value)?,
+                },
+                1 => SettingChange::Engine {
+                    at_ms: 0,
+                    engine: EngineSpec::from_value(value)?,
+                },
+                _ => SettingChange::Store {
+                    at_ms: 0,
+                    store: StoreSpec::from_value(value)?,
+                },
+            });
+            Ok(())
+        })?;
+        let at = json::required(at_ms, "at_ms")?;
+        let mut change = json::required(change, fields[1])?;
+        match &mut change {
+            SettingChange::Workload { at_ms, .. }
+            | SettingChange::Engine { at_ms, .. }
+            | SettingChange::Store { at_ms, .. } => *at_ms = at,
+        }
+        Ok(change)
+    }
 }
 
-impl<'de> Deserialize<'de> for SettingChange {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserialize_tagged(
-            deserializer,
-            "set",
-            "setting change",
-            SettingChangeDef::deserialize,
-        )
+impl SettingChange {
+    /// Writes the change as the derived `Serialize` does (see [`json::Writer`]).
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        w.key("set").string(self.section());
+        w.key("at_ms").u64(self.at_ms());
+        w.key(self.section());
+        match self {
+            SettingChange::Workload { workload, .. } => workload.write_json(w),
+            SettingChange::Engine { engine, .. } => engine.write_json(w),
+            SettingChange::Store { store, .. } => store.write_json(w),
+        }
+        w.end_object();
     }
+}
+
+json::deserialize_with_reader! {
+    SettingChange => SettingChange::from_value;
 }
 
 impl SettingChange {

@@ -1,12 +1,12 @@
 //! The engine section: engine options, each optional (a field left out keeps the engine's
 //! default), with compaction and backpressure as their own subsections.
 
+use super::json;
 use super::{check_finite_non_negative, check_positive, check_range_u64, invalid, ScenarioError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Engine options; a field left out keeps the engine's default.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EngineSpec {
     /// The database's path prefix in the bucket (default `db`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,18 +31,10 @@ pub struct EngineSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gc_min_age_ms: Option<f64>,
     /// Compaction style and parameters (default: none).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::json::optional_object"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub compaction: Option<CompactionSpec>,
     /// Write backpressure limits (default: only the frozen-memtable bound).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::json::optional_object"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub backpressure: Option<BackpressureSpec>,
     /// Store retries: attempts, backoff base and cap, and the deadline of one request.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,25 +79,24 @@ named_enum! {
 
 /// Compaction: the style and, optionally, its parameters (omitted ones keep the engine's
 /// defaults for that style).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CompactionSpec {
     pub style: CompactionKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub l0_trigger: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_merge_runs: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_runs: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_ratio: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_base_bytes: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub level_ratio: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_levels: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub target_sst_bytes: Option<u64>,
 }
 
@@ -127,16 +118,190 @@ impl CompactionSpec {
 }
 
 /// Write backpressure: `stall` or `reject` past either limit (0 or omitted: no limit).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BackpressureSpec {
     /// Stall when left out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<BackpressureKind>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_l0_ssts: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_unflushed_bytes: Option<u64>,
+}
+
+impl EngineSpec {
+    const FIELDS: &'static [&'static str] = &[
+        "path",
+        "flush_interval_ms",
+        "max_wal_bytes",
+        "memtable_bytes",
+        "max_immutable_memtables",
+        "block_bytes",
+        "bloom_bits_per_key",
+        "block_cache_bytes",
+        "gc_interval_ms",
+        "gc_min_age_ms",
+        "compaction",
+        "backpressure",
+        "store_max_attempts",
+        "retry_base_delay_ms",
+        "retry_max_delay_ms",
+        "retry_deadline_ms",
+        "hedge_percentile",
+        "hedge_delay_ms",
+        "reader_poll_interval_ms",
+    ];
+
+    /// Reads the section from its JSON object (see [`json`]); every field is optional.
+    pub(crate) fn from_value(value: serde_json::Value) -> Result<EngineSpec, json::Error> {
+        json::section(value, "struct EngineSpec", |object| {
+            let mut spec = EngineSpec::default();
+            json::fields(object, EngineSpec::FIELDS, &mut |index, value| {
+                let float = |value| json::optional(value, json::f64);
+                let bytes = |value| json::optional(value, json::u64);
+                let count = |value| json::optional(value, json::u32);
+                match index {
+                    0 => spec.path = json::optional(value, json::string)?,
+                    1 => spec.flush_interval_ms = float(value)?,
+                    2 => spec.max_wal_bytes = bytes(value)?,
+                    3 => spec.memtable_bytes = bytes(value)?,
+                    4 => spec.max_immutable_memtables = count(value)?,
+                    5 => spec.block_bytes = bytes(value)?,
+                    6 => spec.bloom_bits_per_key = count(value)?,
+                    7 => spec.block_cache_bytes = bytes(value)?,
+                    8 => spec.gc_interval_ms = float(value)?,
+                    9 => spec.gc_min_age_ms = float(value)?,
+                    10 => spec.compaction = json::optional(value, CompactionSpec::from_value)?,
+                    11 => spec.backpressure = json::optional(value, BackpressureSpec::from_value)?,
+                    12 => spec.store_max_attempts = count(value)?,
+                    13 => spec.retry_base_delay_ms = float(value)?,
+                    14 => spec.retry_max_delay_ms = float(value)?,
+                    15 => spec.retry_deadline_ms = float(value)?,
+                    16 => spec.hedge_percentile = float(value)?,
+                    17 => spec.hedge_delay_ms = float(value)?,
+                    _ => spec.reader_poll_interval_ms = float(value)?,
+                }
+                Ok(())
+            })?;
+            Ok(spec)
+        })
+    }
+}
+
+impl CompactionSpec {
+    const FIELDS: &'static [&'static str] = &[
+        "style",
+        "l0_trigger",
+        "min_merge_runs",
+        "max_runs",
+        "size_ratio",
+        "level_base_bytes",
+        "level_ratio",
+        "max_levels",
+        "target_sst_bytes",
+    ];
+
+    /// Reads the subsection from its JSON object: `style` is required.
+    fn from_value(value: serde_json::Value) -> Result<CompactionSpec, json::Error> {
+        json::section(value, "struct CompactionSpec", |object| {
+            let mut style = None;
+            let mut spec = CompactionSpec::style(CompactionKind::None);
+            json::fields(object, CompactionSpec::FIELDS, &mut |index, value| {
+                let float = |value| json::optional(value, json::f64);
+                let count = |value| json::optional(value, json::u32);
+                let bytes = |value| json::optional(value, json::u64);
+                match index {
+                    0 => style = Some(CompactionKind::from_value(value)?),
+                    1 => spec.l0_trigger = count(value)?,
+                    2 => spec.min_merge_runs = count(value)?,
+                    3 => spec.max_runs = count(value)?,
+                    4 => spec.size_ratio = float(value)?,
+                    5 => spec.level_base_bytes = bytes(value)?,
+                    6 => spec.level_ratio = float(value)?,
+                    7 => spec.max_levels = count(value)?,
+                    _ => spec.target_sst_bytes = bytes(value)?,
+                }
+                Ok(())
+            })?;
+            spec.style = json::required(style, "style")?;
+            Ok(spec)
+        })
+    }
+}
+
+impl BackpressureSpec {
+    /// Reads the subsection from its JSON object; every field is optional.
+    fn from_value(value: serde_json::Value) -> Result<BackpressureSpec, json::Error> {
+        json::section(value, "struct BackpressureSpec", |object| {
+            let mut spec = BackpressureSpec::default();
+            let names = &["mode", "max_l0_ssts", "max_unflushed_bytes"];
+            json::fields(object, names, &mut |index, value| {
+                match index {
+                    0 => spec.mode = json::optional(value, BackpressureKind::from_value)?,
+                    1 => spec.max_l0_ssts = json::optional(value, json::u64)?,
+                    _ => spec.max_unflushed_bytes = json::optional(value, json::u64)?,
+                }
+                Ok(())
+            })?;
+            Ok(spec)
+        })
+    }
+}
+
+impl EngineSpec {
+    /// Writes the section as the derived `Serialize` does (see [`json::Writer`]): only the
+    /// options that are set.
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        if let Some(path) = &self.path {
+            w.key("path").string(path);
+        }
+        w.optional_f64("flush_interval_ms", self.flush_interval_ms);
+        w.optional_u64("max_wal_bytes", self.max_wal_bytes);
+        w.optional_u64("memtable_bytes", self.memtable_bytes);
+        w.optional_u32("max_immutable_memtables", self.max_immutable_memtables);
+        w.optional_u64("block_bytes", self.block_bytes);
+        w.optional_u32("bloom_bits_per_key", self.bloom_bits_per_key);
+        w.optional_u64("block_cache_bytes", self.block_cache_bytes);
+        w.optional_f64("gc_interval_ms", self.gc_interval_ms);
+        w.optional_f64("gc_min_age_ms", self.gc_min_age_ms);
+        if let Some(compaction) = &self.compaction {
+            w.key("compaction").begin_object();
+            w.key("style").string(compaction.style.as_str());
+            w.optional_u32("l0_trigger", compaction.l0_trigger);
+            w.optional_u32("min_merge_runs", compaction.min_merge_runs);
+            w.optional_u32("max_runs", compaction.max_runs);
+            w.optional_f64("size_ratio", compaction.size_ratio);
+            w.optional_u64("level_base_bytes", compaction.level_base_bytes);
+            w.optional_f64("level_ratio", compaction.level_ratio);
+            w.optional_u32("max_levels", compaction.max_levels);
+            w.optional_u64("target_sst_bytes", compaction.target_sst_bytes);
+            w.end_object();
+        }
+        if let Some(backpressure) = &self.backpressure {
+            w.key("backpressure").begin_object();
+            if let Some(mode) = backpressure.mode {
+                w.key("mode").string(mode.as_str());
+            }
+            w.optional_u64("max_l0_ssts", backpressure.max_l0_ssts);
+            w.optional_u64("max_unflushed_bytes", backpressure.max_unflushed_bytes);
+            w.end_object();
+        }
+        w.optional_u32("store_max_attempts", self.store_max_attempts);
+        w.optional_f64("retry_base_delay_ms", self.retry_base_delay_ms);
+        w.optional_f64("retry_max_delay_ms", self.retry_max_delay_ms);
+        w.optional_f64("retry_deadline_ms", self.retry_deadline_ms);
+        w.optional_f64("hedge_percentile", self.hedge_percentile);
+        w.optional_f64("hedge_delay_ms", self.hedge_delay_ms);
+        w.optional_f64("reader_poll_interval_ms", self.reader_poll_interval_ms);
+        w.end_object();
+    }
+}
+
+json::deserialize_with_reader! {
+    EngineSpec => EngineSpec::from_value;
+    CompactionSpec => CompactionSpec::from_value;
+    BackpressureSpec => BackpressureSpec::from_value;
 }
 
 /// The database's path prefix when a scenario names none.

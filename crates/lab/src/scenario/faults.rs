@@ -2,9 +2,11 @@
 //! (`server_errors`, `timeouts`, `throttle`, `lost_acks`, `slow`, `bit_flips`), an outage, a
 //! bit flip in a stored object, and the writer's crash, recovery and takeover.
 
-use super::json::deserialize_tagged;
+use super::json;
 use super::{check_probability, invalid, ScenarioError};
-use serde::{Deserialize, Deserializer, Serialize};
+#[cfg(all(test, not(target_arch = "wasm32")))]
+use serde::Deserialize;
+use serde::Serialize;
 /// The requests a store fault applies to are named by the trace's own operation type.
 pub use strata_sim::StoreOp;
 
@@ -22,20 +24,28 @@ pub struct FaultWindow {
     pub prefix: String,
 }
 
+/// A store fault's `probability` when the scenario leaves it out.
+const DEFAULT_PROBABILITY: f64 = 1.0;
+/// A timeout's `applied_probability` when the scenario leaves it out.
+const DEFAULT_APPLIED_PROBABILITY: f64 = 0.5;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
 fn default_probability() -> f64 {
-    1.0
+    DEFAULT_PROBABILITY
 }
 
+#[cfg(all(test, not(target_arch = "wasm32")))]
 fn half() -> f64 {
-    0.5
+    DEFAULT_APPLIED_PROBABILITY
 }
 
 fn is_one(value: &f64) -> bool {
     *value == 1.0
 }
 
-/// The body of [`FaultSpec`] and of its deserialisation twin: the listed store faults with
-/// the window fields, then the fixed variants. Used by `fault_spec!` only.
+/// The body of [`FaultSpec`] and of its test-only twin with serde's derived reader: the
+/// listed store faults with the window fields, then the fixed variants. Used by `fault_spec!`
+/// only.
 macro_rules! fault_spec_enum {
     (
         $(#[$attr:meta])* $vis:vis enum $name:ident;
@@ -89,8 +99,9 @@ macro_rules! fault_spec_enum {
 
 /// Declares the store-fault variants with the window fields inline: serde's `flatten` does
 /// not combine with `deny_unknown_fields`, and a strict schema matters more than brevity.
-/// Emits [`FaultSpec`] (serialised with its `kind` tag) and `FaultSpecDef`, the same variants
-/// read externally tagged (see [`deserialize_tagged`]), from one list so the two cannot differ.
+/// Emits [`FaultSpec`] (serialised with its `kind` tag) and, for tests, `FaultSpecDef`, the
+/// same variants read externally tagged by serde's derived code: the reference the
+/// hand-written reader ([`FaultSpec::from_value`]) is checked against (`scenario/derived.rs`).
 macro_rules! fault_spec {
     ($($(#[$doc:meta])* $variant:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty),* }),* $(,)?) => {
         fault_spec_enum! {
@@ -106,12 +117,14 @@ macro_rules! fault_spec {
         }
 
         fault_spec_enum! {
-            /// [`FaultSpec`]'s fields, read externally tagged (see [`deserialize_tagged`]).
+            /// [`FaultSpec`]'s fields, read externally tagged by serde's derived code (tests
+            /// only: the reference for [`FaultSpec::from_value`]).
+            #[cfg(all(test, not(target_arch = "wasm32")))]
             #[derive(Deserialize)]
             #[serde(remote = "FaultSpec", rename_all = "snake_case", deny_unknown_fields)]
             // Only its generated `deserialize` is used; it builds `FaultSpec`s.
             #[allow(dead_code)]
-            enum FaultSpecDef;
+            pub(super) enum FaultSpecDef;
             $($(#[$doc])* $variant { $($(#[$fdoc])* $field : $ty),* }),*
         }
 
@@ -159,10 +172,232 @@ fault_spec! {
     BitFlips {},
 }
 
-impl<'de> Deserialize<'de> for FaultSpec {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserialize_tagged(deserializer, "kind", "fault", FaultSpecDef::deserialize)
+/// The fields of any fault, as read before the variant's own are picked out.
+#[derive(Default)]
+struct FaultFields {
+    from_ms: Option<u64>,
+    until_ms: Option<u64>,
+    probability: Option<f64>,
+    ops: Vec<StoreOp>,
+    prefix: String,
+    /// A timeout's `applied_probability` or a slowdown's `multiplier`.
+    extra: Option<f64>,
+    at_ms: Option<u64>,
+    recover_after_ms: Option<u64>,
+}
+
+impl FaultSpec {
+    /// The `kind` names, in the order of [`FaultSpec::FIELDS`].
+    const NAMES: &'static [&'static str] = &[
+        "server_errors",
+        "timeouts",
+        "throttle",
+        "lost_acks",
+        "slow",
+        "bit_flips",
+        "outage",
+        "bit_flip",
+        "crash_writer",
+        "recover",
+        "start_zombie",
+    ];
+    /// Each kind's fields, in declaration order (the order serde lists them in an
+    /// unknown-field message).
+    const FIELDS: [&'static [&'static str]; 11] = [
+        &["from_ms", "until_ms", "probability", "ops", "prefix"],
+        &[
+            "from_ms",
+            "until_ms",
+            "probability",
+            "ops",
+            "prefix",
+            "applied_probability",
+        ],
+        &["from_ms", "until_ms", "probability", "ops", "prefix"],
+        &["from_ms", "until_ms", "probability", "ops", "prefix"],
+        &[
+            "from_ms",
+            "until_ms",
+            "probability",
+            "ops",
+            "prefix",
+            "multiplier",
+        ],
+        &["from_ms", "until_ms", "probability", "ops", "prefix"],
+        &["from_ms", "until_ms"],
+        &["at_ms", "prefix"],
+        &["at_ms", "recover_after_ms"],
+        &["at_ms"],
+        &["at_ms"],
+    ];
+
+    /// Reads `{"kind": "slow", "from_ms": 0, "multiplier": 2}` (see [`json::tagged`]). One
+    /// reader for every kind: the derived one had a copy per struct variant (eleven).
+    pub(crate) fn from_value(value: serde_json::Value) -> Result<FaultSpec, json::Error> {
+        let (variant, object) = json::tagged(value, "kind", "fault", FaultSpec::NAMES)?;
+        let names = FaultSpec::FIELDS[variant];
+        // The six store faults share the window; only their `until_ms` is optional.
+        let windowed = variant < 6;
+        let mut f = FaultFields::default();
+        json::fields(object, names, &mut |index, value| {
+            match names[index] {
+                "from_ms" => f.from_ms = Some(json::u64(value)?),
+                "until_ms" if windowed => f.until_ms = json::optional(value, json::u64)?,
+                "until_ms" => f.until_ms = Some(json::u64(value)?),
+                "probability" => f.probability = Some(json::f64(value)?),
+                "ops" => f.ops = json::list(value, store_op)?,
+                "prefix" => f.prefix = json::string(value)?,
+                "at_ms" => f.at_ms = Some(json::u64(value)?),
+                "recover_after_ms" => f.recover_after_ms = json::optional(value, json::u64)?,
+                _ => f.extra = Some(json::f64(value)?),
+            }
+            Ok(())
+        })?;
+        let FaultFields {
+            from_ms,
+            until_ms,
+            probability,
+            ops,
+            prefix,
+            extra,
+            at_ms,
+            recover_after_ms,
+        } = f;
+        if windowed {
+            let from_ms = from_ms.unwrap_or(0);
+            let probability = probability.unwrap_or(DEFAULT_PROBABILITY);
+            return Ok(match variant {
+                0 => FaultSpec::ServerErrors {
+                    from_ms,
+                    until_ms,
+                    probability,
+                    ops,
+                    prefix,
+                },
+                1 => FaultSpec::Timeouts {
+                    from_ms,
+                    until_ms,
+                    probability,
+                    ops,
+                    prefix,
+                    applied_probability: extra.unwrap_or(DEFAULT_APPLIED_PROBABILITY),
+                },
+                2 => FaultSpec::Throttle {
+                    from_ms,
+                    until_ms,
+                    probability,
+                    ops,
+                    prefix,
+                },
+                3 => FaultSpec::LostAcks {
+                    from_ms,
+                    until_ms,
+                    probability,
+                    ops,
+                    prefix,
+                },
+                4 => FaultSpec::Slow {
+                    from_ms,
+                    until_ms,
+                    probability,
+                    ops,
+                    prefix,
+                    multiplier: json::required(extra, "multiplier")?,
+                },
+                _ => FaultSpec::BitFlips {
+                    from_ms,
+                    until_ms,
+                    probability,
+                    ops,
+                    prefix,
+                },
+            });
+        }
+        if variant == 6 {
+            return Ok(FaultSpec::Outage {
+                from_ms: json::required(from_ms, "from_ms")?,
+                until_ms: json::required(until_ms, "until_ms")?,
+            });
+        }
+        let at_ms = json::required(at_ms, "at_ms")?;
+        Ok(match variant {
+            7 => FaultSpec::BitFlip { at_ms, prefix },
+            8 => FaultSpec::CrashWriter {
+                at_ms,
+                recover_after_ms,
+            },
+            9 => FaultSpec::Recover { at_ms },
+            _ => FaultSpec::StartZombie { at_ms },
+        })
     }
+}
+
+impl FaultSpec {
+    /// Writes the fault as the derived `Serialize` does (see [`json::Writer`]): the `kind`
+    /// first, then the fields, the window's defaults left out.
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        w.key("kind").string(self.kind());
+        if let Some(window) = self.window() {
+            w.key("from_ms").u64(window.from_ms);
+            w.optional_u64("until_ms", window.until_ms);
+            if !is_one(&window.probability) {
+                w.key("probability").f64(window.probability);
+            }
+            if !window.ops.is_empty() {
+                w.key("ops").begin_array();
+                for op in &window.ops {
+                    w.string(op.as_str());
+                }
+                w.end_array();
+            }
+            if !window.prefix.is_empty() {
+                w.key("prefix").string(&window.prefix);
+            }
+        }
+        match self {
+            FaultSpec::Timeouts {
+                applied_probability,
+                ..
+            } => w.key("applied_probability").f64(*applied_probability),
+            FaultSpec::Slow { multiplier, .. } => w.key("multiplier").f64(*multiplier),
+            FaultSpec::Outage { from_ms, until_ms } => {
+                w.key("from_ms").u64(*from_ms);
+                w.key("until_ms").u64(*until_ms);
+            }
+            FaultSpec::BitFlip { at_ms, prefix } => {
+                w.key("at_ms").u64(*at_ms);
+                if !prefix.is_empty() {
+                    w.key("prefix").string(prefix);
+                }
+            }
+            FaultSpec::CrashWriter {
+                at_ms,
+                recover_after_ms,
+            } => {
+                w.key("at_ms").u64(*at_ms);
+                w.optional_u64("recover_after_ms", *recover_after_ms);
+            }
+            FaultSpec::Recover { at_ms } | FaultSpec::StartZombie { at_ms } => {
+                w.key("at_ms").u64(*at_ms)
+            }
+            FaultSpec::ServerErrors { .. }
+            | FaultSpec::Throttle { .. }
+            | FaultSpec::LostAcks { .. }
+            | FaultSpec::BitFlips { .. } => {}
+        }
+        w.end_object();
+    }
+}
+
+/// A store operation's name, as serde_json reads the trace's derived `StoreOp`.
+fn store_op(value: serde_json::Value) -> Result<StoreOp, json::Error> {
+    let names = &["get", "head", "put", "list", "delete"];
+    json::unit_variant(value, names).map(|index| StoreOp::ALL[index])
+}
+
+json::deserialize_with_reader! {
+    FaultSpec => FaultSpec::from_value;
 }
 
 impl FaultSpec {

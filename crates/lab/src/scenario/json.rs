@@ -1,128 +1,215 @@
-//! The serde helpers the scenario schema shares: internally tagged enums read through an
-//! externally tagged twin (see [`deserialize_tagged`]), sections read from JSON objects only
-//! (see [`object`]), and serde_json's pretty layout produced from compact text
+//! The scenario's JSON readers and writer, written by hand over `serde_json::Value` and a
+//! `String` ([`Writer`]), and serde_json's pretty layout produced from compact text
 //! ([`indent_compact_json`]).
+//!
+//! Why by hand: in the playground's wasm, serde's derived `Deserialize` for the scenario's
+//! and the chapter's types was about 92 KB raw before wasm-opt, and their `Serialize` 14 KB
+//! (a names build of the page at 5bd9f0e): every struct had its own `Map::deserialize_any`,
+//! field visitor and, for each field type, its own step of serde_json's `MapDeserializer`;
+//! each of the faults' eleven struct variants had its own copy. Here one loop reads any
+//! struct's fields ([`fields`]) and one small function reads each field type, so a struct
+//! costs a `match` on its field index. Measured with `CARGO_INCREMENTAL=0 cargo xtask dist`
+//! against main at 5bd9f0e (571,344 B gzip): the readers saved 11.8 KB gzip (559,529 B),
+//! the writer 1.3 KB more (558,203 B), the lists read by a loop 1.0 KB more (557,163 B;
+//! docs/ui.md, the cuts table).
+//!
+//! The readers keep serde's contract to the letter, as the derived readers did when reading
+//! from a `Value`: the same inputs accepted (an integer where a float is expected, `null` for
+//! an absent optional), the same defaults, and the same messages, worded by serde's own
+//! `de::Error` constructors ("missing field `seed`", "unknown field `x`, expected one of …",
+//! "invalid type: string \"a\", expected u64", "invalid value: integer `-1`, expected u32").
+//! Fields are read in the object's order (serde_json's map is sorted by key, as the derived
+//! reader saw it), so of two faults in one object the same one is reported. The derived
+//! readers are kept, for tests only, as the reference these are checked against
+//! (`scenario/derived.rs`; the property tests and an exhaustive sweep of mutated documents in
+//! `scenario/reader_tests.rs`).
 
-use serde::de::{self, DeserializeOwned};
-use serde::{Deserialize, Deserializer};
+use serde::de::{Error as _, Unexpected};
 use serde_json::{Map, Value};
 
-/// Reads a section of the scenario (a struct-typed field: `engine`, `workload.mix`…) from a
-/// JSON object only.
-///
-/// A derived struct read from a `serde_json::Value` also accepts an array, its fields by
-/// position; that path is code of its own for every struct (serde_json's `visit_array`), in
-/// the playground's wasm for a form no scenario is written in. Read from the object's map,
-/// the struct has the map path only. Anything else is refused as serde refuses a value of
-/// the wrong type: "invalid type: sequence, expected struct EngineSpec".
-pub(crate) fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned,
-{
-    from_object(Value::deserialize(deserializer)?).map_err(de::Error::custom)
-}
+/// The readers' error: serde_json's, with serde's wording.
+pub type Error = serde_json::Error;
 
-/// [`object`] for an optional section: `null` is `None`, as serde reads an `Option`.
-pub(crate) fn optional_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned,
-{
-    match Value::deserialize(deserializer)? {
-        Value::Null => Ok(None),
-        value => from_object(value).map(Some).map_err(de::Error::custom),
-    }
-}
+/// A JSON object's members, read as one struct's fields.
+pub type Object = Map<String, Value>;
 
-/// [`object`] for a list of sections (`tenants`).
-pub(crate) fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned,
-{
-    match Value::deserialize(deserializer)? {
-        Value::Array(items) => items
-            .into_iter()
-            .map(from_object)
-            .collect::<Result<Vec<T>, _>>()
-            .map_err(de::Error::custom),
-        other => Err(de::Error::custom(wrong_type(&other, "a sequence"))),
-    }
-}
-
-fn from_object<T: DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
-    T::deserialize(expect_object(value, std::any::type_name::<T>())?)
-}
-
-/// The object's map, or serde's wrong-type error naming the struct (`type_path`'s last
-/// segment, as the derived `expecting` does); not generic, so there is one copy.
-fn expect_object(value: Value, type_path: &str) -> Result<Map<String, Value>, serde_json::Error> {
-    match value {
-        Value::Object(map) => Ok(map),
-        other => {
-            let name = type_path.rsplit("::").next().unwrap_or(type_path);
-            Err(wrong_type(&other, &format!("struct {name}")))
+/// Reads the members of `object` as the fields `names` (a struct's, in declaration order),
+/// in the object's order, handing each to `set` with its index in `names`; a member that is
+/// not one of them is refused ("unknown field `x`, expected one of `a`, `b`, `c`", or "…,
+/// there are no fields"). Not generic, so there is one copy for every struct.
+pub fn fields(
+    object: Object,
+    names: &'static [&'static str],
+    set: &mut dyn FnMut(usize, Value) -> Result<(), Error>,
+) -> Result<(), Error> {
+    for (key, value) in object {
+        match names.iter().position(|name| *name == key) {
+            Some(index) => set(index, value)?,
+            None => return Err(Error::unknown_field(&key, names)),
         }
+    }
+    Ok(())
+}
+
+/// A field with no default, once every member is read: "missing field `name`" when absent.
+/// Called in the struct's declaration order, as serde reports the first missing one.
+pub fn required<T>(slot: Option<T>, name: &'static str) -> Result<T, Error> {
+    slot.ok_or_else(|| Error::missing_field(name))
+}
+
+/// What serde names `value` in an "invalid type" message.
+fn unexpected(value: &Value) -> Unexpected<'_> {
+    match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Unexpected::Unsigned(u),
+            (None, Some(i)) => Unexpected::Signed(i),
+            (None, None) => Unexpected::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
     }
 }
 
 /// serde's "invalid type: …, expected …" for `value`, worded as serde_json words it.
-fn wrong_type(value: &Value, expected: &str) -> serde_json::Error {
-    let number;
-    let unexpected = match value {
-        Value::Null => de::Unexpected::Unit,
-        Value::Bool(b) => de::Unexpected::Bool(*b),
-        Value::Number(n) => {
-            number = n;
-            match (number.as_u64(), number.as_i64(), number.as_f64()) {
-                (Some(u), _, _) => de::Unexpected::Unsigned(u),
-                (None, Some(i), _) => de::Unexpected::Signed(i),
-                (None, None, f) => de::Unexpected::Float(f.unwrap_or(f64::NAN)),
+pub fn wrong_type(value: &Value, expected: &str) -> Error {
+    Error::invalid_type(unexpected(value), &expected)
+}
+
+/// A whole number up to `max`, as serde's integer visitors read one: a negative or too large
+/// integer is an invalid value, a float or anything else an invalid type.
+fn unsigned(value: &Value, max: u64, expected: &'static str) -> Result<u64, Error> {
+    if let Value::Number(n) = value {
+        match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) if u <= max => return Ok(u),
+            (Some(u), _) => return Err(Error::invalid_value(Unexpected::Unsigned(u), &expected)),
+            (None, Some(i)) => return Err(Error::invalid_value(Unexpected::Signed(i), &expected)),
+            (None, None) => {}
+        }
+    }
+    Err(wrong_type(value, expected))
+}
+
+pub fn u64(value: Value) -> Result<u64, Error> {
+    unsigned(&value, u64::MAX, "u64")
+}
+
+pub fn u32(value: Value) -> Result<u32, Error> {
+    unsigned(&value, u32::MAX.into(), "u32")
+        .map(|v| u32::try_from(v).expect("checked against u32::MAX"))
+}
+
+pub fn usize(value: Value) -> Result<usize, Error> {
+    let max = u64::try_from(usize::MAX).unwrap_or(u64::MAX);
+    unsigned(&value, max, "usize").map(|v| usize::try_from(v).expect("checked against usize::MAX"))
+}
+
+/// Any JSON number, integers converted as serde's `f64` visitor converts them.
+pub fn f64(value: Value) -> Result<f64, Error> {
+    match &value {
+        Value::Number(n) => Ok(n.as_f64().unwrap_or(f64::NAN)),
+        other => Err(wrong_type(other, "f64")),
+    }
+}
+
+pub fn bool(value: Value) -> Result<bool, Error> {
+    match value {
+        Value::Bool(b) => Ok(b),
+        other => Err(wrong_type(&other, "a boolean")),
+    }
+}
+
+pub fn string(value: Value) -> Result<String, Error> {
+    match value {
+        Value::String(s) => Ok(s),
+        other => Err(wrong_type(&other, "a string")),
+    }
+}
+
+/// `null` is `None`, as serde reads an `Option`; anything else is read by `read`.
+pub fn optional<T>(value: Value, read: fn(Value) -> Result<T, Error>) -> Result<Option<T>, Error> {
+    match value {
+        Value::Null => Ok(None),
+        value => read(value).map(Some),
+    }
+}
+
+/// A JSON array, each element read by `read` (its error is the list's).
+///
+/// A plain loop rather than `collect` into a `Result`, whose adapters are three more
+/// functions in the wasm for every element type.
+pub fn list<T>(value: Value, read: fn(Value) -> Result<T, Error>) -> Result<Vec<T>, Error> {
+    let items = match value {
+        Value::Array(items) => items,
+        other => return Err(wrong_type(&other, "a sequence")),
+    };
+    let mut list = Vec::with_capacity(items.len());
+    for item in items {
+        list.push(read(item)?);
+    }
+    Ok(list)
+}
+
+/// A section (a struct-typed field) read from its JSON object; anything else, an array
+/// included, is refused as serde refuses a value of the wrong type, naming the struct:
+/// `expected` is "struct EngineSpec".
+pub fn section<T>(
+    value: Value,
+    expected: &'static str,
+    read: fn(Object) -> Result<T, Error>,
+) -> Result<T, Error> {
+    match value {
+        Value::Object(object) => read(object),
+        other => Err(wrong_type(&other, expected)),
+    }
+}
+
+/// The index in `names` of a unit variant, spelled as serde_json spells an enum: the name as
+/// a string, or an object of one member whose value is `null` (`{"leveled": null}`).
+pub fn unit_variant(value: Value, names: &'static [&'static str]) -> Result<usize, Error> {
+    let (name, content) = match value {
+        Value::String(name) => (name, Value::Null),
+        Value::Object(object) => {
+            let mut members = object.into_iter();
+            match (members.next(), members.next()) {
+                (Some(member), None) => member,
+                _ => {
+                    return Err(Error::invalid_value(
+                        Unexpected::Map,
+                        &"map with a single key",
+                    ))
+                }
             }
         }
-        Value::String(s) => de::Unexpected::Str(s),
-        Value::Array(_) => de::Unexpected::Seq,
-        Value::Object(_) => de::Unexpected::Map,
+        other => return Err(wrong_type(&other, "string or map")),
     };
-    de::Error::invalid_type(unexpected, &expected)
+    let index = variant_index(&name, names)?;
+    match content {
+        Value::Null => Ok(index),
+        other => Err(wrong_type(&other, "unit")),
+    }
 }
 
-/// Reads an internally tagged enum (`{"kind": "slow", "multiplier": 2}`) without serde's
-/// derived internally tagged path.
-///
-/// That path buffers the object in serde's private `Content` type and then deserialises every
-/// field type a second time from it, which in the playground's wasm cost about 20 KB gzip for
-/// the scenario's four tagged enums. Here the object is read as a `serde_json::Value` (the
-/// scenario parser already reads `Value`s, see [`Scenario::from_json`], so this reuses the
-/// code it has), the tag is taken out, and the rest is handed to a derived, externally tagged
-/// twin of the enum as `{"slow": {"multiplier": 2}}`. The twin is a serde `remote` definition,
-/// so it builds the real enum directly and its messages are serde's own: an unknown tag gets
-/// "unknown variant `x`, expected one of …", an unknown field "unknown field `y`, expected …".
-/// The serialised form is untouched: the enums still derive `Serialize` with their tag.
-pub(super) fn deserialize_tagged<'de, D, T>(
-    deserializer: D,
-    tag: &'static str,
-    what: &'static str,
-    read_twin: fn(serde_json::Value) -> Result<T, serde_json::Error>,
-) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    let value = serde_json::Value::deserialize(deserializer)?;
-    let untagged = externally_tagged(value, tag, what).map_err(de::Error::custom)?;
-    read_twin(untagged).map_err(de::Error::custom)
+fn variant_index(name: &str, names: &'static [&'static str]) -> Result<usize, Error> {
+    names
+        .iter()
+        .position(|variant| *variant == name)
+        .ok_or_else(|| Error::unknown_variant(name, names))
 }
 
-/// `{"<tag>": "name", ...rest}` to `{"name": {...rest}}`; not generic, so there is one copy.
-fn externally_tagged(
-    value: serde_json::Value,
+/// An internally tagged enum (`{"kind": "slow", "multiplier": 2}`): the variant's index in
+/// `names` and the object's other members, the variant's fields. `what` names the enum in
+/// the messages of a missing or mistyped tag ("missing field `kind` in a fault").
+pub fn tagged(
+    value: Value,
     tag: &str,
     what: &str,
-) -> Result<serde_json::Value, String> {
-    use serde_json::Value;
-    let mut fields = match value {
-        Value::Object(fields) => fields,
+    names: &'static [&'static str],
+) -> Result<(usize, Object), Error> {
+    let mut object = match value {
+        Value::Object(object) => object,
         other => {
             let found = match other {
                 Value::Null => "null",
@@ -132,19 +219,176 @@ fn externally_tagged(
                 Value::Array(_) => "an array",
                 Value::Object(_) => "an object",
             };
-            return Err(format!(
+            return Err(Error::custom(format_args!(
                 "invalid type: {found}, expected a {what} object with a `{tag}` field"
-            ));
+            )));
         }
     };
-    match fields.remove(tag) {
-        Some(Value::String(name)) => {
-            let mut outer = serde_json::Map::new();
-            outer.insert(name, Value::Object(fields));
-            Ok(Value::Object(outer))
+    match object.remove(tag) {
+        Some(Value::String(name)) => Ok((variant_index(&name, names)?, object)),
+        Some(other) => Err(Error::custom(format_args!(
+            "`{tag}` of a {what} must be a string, got {other}"
+        ))),
+        None => Err(Error::custom(format_args!(
+            "missing field `{tag}` in a {what}"
+        ))),
+    }
+}
+
+/// `Deserialize` for a type with a hand-written reader: the input is read as a
+/// `serde_json::Value` (code the scenario parser has anyway) and handed to `$read`, so any
+/// deserializer gets the same behaviour and messages as [`crate::Scenario::from_json`].
+macro_rules! deserialize_with_reader {
+    ($($ty:ty => $read:expr;)*) => {
+        $(
+            impl<'de> serde::Deserialize<'de> for $ty {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                    $read(value).map_err(<D::Error as serde::de::Error>::custom)
+                }
+            }
+        )*
+    };
+}
+pub(crate) use deserialize_with_reader;
+
+/// The scenario's JSON text, written by hand byte for byte as serde_json's compact
+/// serializer writes the types' derived `Serialize` (members in declaration order, the same
+/// skipped defaults, floats by serde_json's own formatting, strings escaped as it escapes
+/// them), so [`crate::Scenario::to_json`] does not link the derived code: in the page's wasm
+/// that was about 14 KB raw before wasm-opt (a names build at 5bd9f0e). The derived
+/// `Serialize` stays on the types for other serializers; `reader_tests.rs` checks that both
+/// write the same bytes.
+pub struct Writer {
+    out: String,
+    /// A value was just written at this level, so the next member or element needs a comma.
+    comma: bool,
+}
+
+impl Writer {
+    pub fn new() -> Writer {
+        Writer {
+            out: String::with_capacity(1024),
+            comma: false,
         }
-        Some(other) => Err(format!("`{tag}` of a {what} must be a string, got {other}")),
-        None => Err(format!("missing field `{tag}` in a {what}")),
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    fn separate(&mut self) {
+        if self.comma {
+            self.out.push(',');
+        }
+        self.comma = true;
+    }
+
+    /// A member's key; its value is written next.
+    pub fn key(&mut self, name: &str) -> &mut Writer {
+        self.separate();
+        self.escaped(name);
+        self.out.push(':');
+        self.comma = false;
+        self
+    }
+
+    pub fn begin_object(&mut self) {
+        self.separate();
+        self.out.push('{');
+        self.comma = false;
+    }
+
+    pub fn end_object(&mut self) {
+        self.out.push('}');
+        self.comma = true;
+    }
+
+    pub fn begin_array(&mut self) {
+        self.separate();
+        self.out.push('[');
+        self.comma = false;
+    }
+
+    pub fn end_array(&mut self) {
+        self.out.push(']');
+        self.comma = true;
+    }
+
+    pub fn u64(&mut self, value: u64) {
+        use std::fmt::Write as _;
+        self.separate();
+        write!(self.out, "{value}").expect("writing to a String cannot fail");
+    }
+
+    /// A float as serde_json writes one: its shortest round-trip form (`1.0`, `1e21`), or
+    /// `null` when it is not finite.
+    pub fn f64(&mut self, value: f64) {
+        use std::fmt::Write as _;
+        self.separate();
+        match serde_json::Number::from_f64(value) {
+            Some(number) => write!(self.out, "{number}").expect("writing to a String cannot fail"),
+            None => self.out.push_str("null"),
+        }
+    }
+
+    pub fn bool(&mut self, value: bool) {
+        self.separate();
+        self.out.push_str(if value { "true" } else { "false" });
+    }
+
+    /// A string, escaped as serde_json escapes one: `"`, `\\` and the control characters
+    /// (`\n`, `\t`… or `\u00XX`); everything else as is.
+    pub fn string(&mut self, value: &str) {
+        self.separate();
+        self.escaped(value);
+    }
+
+    fn escaped(&mut self, value: &str) {
+        self.out.push('"');
+        for c in value.chars() {
+            match c {
+                '"' => self.out.push_str("\\\""),
+                '\\' => self.out.push_str("\\\\"),
+                '\n' => self.out.push_str("\\n"),
+                '\r' => self.out.push_str("\\r"),
+                '\t' => self.out.push_str("\\t"),
+                '\u{8}' => self.out.push_str("\\b"),
+                '\u{c}' => self.out.push_str("\\f"),
+                c if u32::from(c) < 0x20 => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    let byte = u32::from(c) as usize;
+                    self.out.push_str("\\u00");
+                    self.out.push(char::from(HEX[byte >> 4]));
+                    self.out.push(char::from(HEX[byte & 0xf]));
+                }
+                c => self.out.push(c),
+            }
+        }
+        self.out.push('"');
+    }
+
+    /// `"name":value` when `value` is there (the derived `skip_serializing_if = "Option::is_none"`).
+    pub fn optional_u64(&mut self, name: &str, value: Option<u64>) {
+        if let Some(value) = value {
+            self.key(name).u64(value);
+        }
+    }
+
+    pub fn optional_u32(&mut self, name: &str, value: Option<u32>) {
+        self.optional_u64(name, value.map(u64::from));
+    }
+
+    pub fn optional_f64(&mut self, name: &str, value: Option<f64>) {
+        if let Some(value) = value {
+            self.key(name).f64(value);
+        }
+    }
+}
+
+impl Default for Writer {
+    fn default() -> Self {
+        Writer::new()
     }
 }
 

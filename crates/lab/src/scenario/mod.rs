@@ -1,6 +1,6 @@
 //! The scenario document: everything one run needs (seed, duration, workload, engine options,
 //! object-store preset and overrides, timed faults, an optional recommender loop), as a
-//! versioned serde schema, and its compile step.
+//! versioned JSON schema, and its compile step.
 //!
 //! The same document is the CLI's input file, the payload of a share URL (see [`crate::share`])
 //! and the playground's state, so the schema is strict: every struct denies unknown fields,
@@ -12,8 +12,10 @@
 //!
 //! The modules follow the document's sections: [`workload`], [`engine`], [`store`],
 //! [`faults`] (store faults and writer events), [`changes`] (timed setting changes) and
-//! [`recommender`]; [`json`] holds the serde helpers the schema shares (internally tagged
-//! enums read without serde's buffering path, and the pretty layout). Then the stages:
+//! [`recommender`], each with the reader and the writer of its JSON; [`json`] holds the
+//! helpers they share, written by hand over `serde_json::Value` rather than derived, for the
+//! playground's download (the readers keep serde's behaviour and messages, and tests check
+//! them against serde's derived readers; see [`json`]), and the pretty layout. Then the stages:
 //! [`translate`] maps sections onto the engine's and the store's option types, and
 //! [`compile`] runs every check once and builds the [`RunPlan`].
 
@@ -27,7 +29,8 @@ pub struct UnknownName {
 }
 
 /// Declares a unit enum whose variants a scenario spells as snake_case strings, with `ALL`,
-/// `as_str`, `Display` and `FromStr`; serde reads and writes the same strings.
+/// `as_str`, `Display` and `FromStr`; serde writes the same strings and `json::unit_variant`
+/// reads them.
 macro_rules! named_enum {
     (
         $(#[$attr:meta])*
@@ -36,7 +39,7 @@ macro_rules! named_enum {
         }
     ) => {
         $(#[$attr])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant,)*
         }
@@ -60,6 +63,20 @@ macro_rules! named_enum {
             }
         }
 
+        impl $name {
+            /// Reads the name as serde_json reads a unit variant (`scenario::json::unit_variant`).
+            pub(crate) fn from_value(
+                value: serde_json::Value,
+            ) -> Result<$name, $crate::scenario::json::Error> {
+                $crate::scenario::json::unit_variant(value, $name::NAMES)
+                    .map(|index| $name::ALL[index])
+            }
+        }
+
+        $crate::scenario::json::deserialize_with_reader! {
+            $name => $name::from_value;
+        }
+
         impl std::str::FromStr for $name {
             type Err = $crate::scenario::UnknownName;
 
@@ -80,9 +97,13 @@ macro_rules! named_enum {
 
 pub mod changes;
 pub mod compile;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod derived;
 pub mod engine;
 pub mod faults;
 pub(crate) mod json;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod reader_tests;
 pub mod recommender;
 pub mod store;
 pub mod tenants;
@@ -105,7 +126,7 @@ pub use workload::{KeyDistribution, OpMix, ValueBytes, WorkloadSpec};
 
 use faults::validate_fault;
 use json::indent_compact_json;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The schema version this build reads and writes.
 pub const SCENARIO_VERSION: u32 = 1;
@@ -181,63 +202,171 @@ fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ScenarioError
 }
 
 /// One run: what to simulate and for how long.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scenario {
     /// Must be [`SCENARIO_VERSION`].
     pub version: u32,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// The root seed: every random stream of the run derives from it.
     pub seed: u64,
     /// Simulated time the workload runs for (work in flight at the end is allowed to finish).
     pub duration_ms: u64,
-    #[serde(default, deserialize_with = "json::object")]
     pub workload: WorkloadSpec,
-    #[serde(default, deserialize_with = "json::object")]
     pub engine: EngineSpec,
-    #[serde(default, deserialize_with = "json::object")]
     pub store: StoreSpec,
     /// Faults and writer events, each at its simulated time.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultSpec>,
     /// Workload, engine and store settings replaced at a simulated time (the playground's live
     /// controls are recorded here, so a share link replays them).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<SettingChange>,
     /// The recommender loop, when the scenario runs one beside the workload.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "json::optional_object"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommender: Option<RecommenderSpec>,
     /// Other databases on the same bucket, each under its own prefix with its own workload
     /// (see [`tenants`]).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "json::objects"
-    )]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tenants: Vec<TenantSpec>,
     /// Read back every acknowledged-durable write when the run ends, and count the lost ones.
-    #[serde(default = "default_true")]
     pub verify_at_end: bool,
-    #[serde(default, deserialize_with = "json::object")]
     pub trace: TraceSpec,
 }
 
-fn default_true() -> bool {
-    true
-}
-
 /// How much of the trace is retained for drawing (the hash and metrics cover everything).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct TraceSpec {
     pub ring_capacity: usize,
+}
+
+impl Scenario {
+    const FIELDS: &'static [&'static str] = &[
+        "version",
+        "name",
+        "description",
+        "seed",
+        "duration_ms",
+        "workload",
+        "engine",
+        "store",
+        "faults",
+        "changes",
+        "recommender",
+        "tenants",
+        "verify_at_end",
+        "trace",
+    ];
+
+    /// Reads the document's object (see [`json`]): `version`, `seed` and `duration_ms` are
+    /// required, every other field has its default; unknown fields are refused.
+    pub(crate) fn from_object(object: json::Object) -> Result<Scenario, json::Error> {
+        let defaults = Scenario::default();
+        let (mut version, mut seed, mut duration_ms) = (None, None, None);
+        let mut scenario = Scenario {
+            name: String::new(),
+            description: String::new(),
+            ..defaults
+        };
+        json::fields(object, Scenario::FIELDS, &mut |index, value| {
+            match index {
+                0 => version = Some(json::u32(value)?),
+                1 => scenario.name = json::string(value)?,
+                2 => scenario.description = json::string(value)?,
+                3 => seed = Some(json::u64(value)?),
+                4 => duration_ms = Some(json::u64(value)?),
+                5 => scenario.workload = WorkloadSpec::from_value(value)?,
+                6 => scenario.engine = EngineSpec::from_value(value)?,
+                7 => scenario.store = StoreSpec::from_value(value)?,
+                8 => scenario.faults = json::list(value, FaultSpec::from_value)?,
+                9 => scenario.changes = json::list(value, SettingChange::from_value)?,
+                10 => scenario.recommender = json::optional(value, RecommenderSpec::from_value)?,
+                11 => scenario.tenants = json::list(value, TenantSpec::from_value)?,
+                12 => scenario.verify_at_end = json::bool(value)?,
+                _ => scenario.trace = TraceSpec::from_value(value)?,
+            }
+            Ok(())
+        })?;
+        scenario.version = json::required(version, "version")?;
+        scenario.seed = json::required(seed, "seed")?;
+        scenario.duration_ms = json::required(duration_ms, "duration_ms")?;
+        Ok(scenario)
+    }
+
+    /// Writes the document as the derived `Serialize` does (see [`json::Writer`]).
+    fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        w.key("version").u64(self.version.into());
+        if !self.name.is_empty() {
+            w.key("name").string(&self.name);
+        }
+        if !self.description.is_empty() {
+            w.key("description").string(&self.description);
+        }
+        w.key("seed").u64(self.seed);
+        w.key("duration_ms").u64(self.duration_ms);
+        w.key("workload");
+        self.workload.write_json(w);
+        w.key("engine");
+        self.engine.write_json(w);
+        w.key("store");
+        self.store.write_json(w);
+        if !self.faults.is_empty() {
+            w.key("faults").begin_array();
+            for fault in &self.faults {
+                fault.write_json(w);
+            }
+            w.end_array();
+        }
+        if !self.changes.is_empty() {
+            w.key("changes").begin_array();
+            for change in &self.changes {
+                change.write_json(w);
+            }
+            w.end_array();
+        }
+        if let Some(recommender) = &self.recommender {
+            w.key("recommender");
+            recommender.write_json(w);
+        }
+        if !self.tenants.is_empty() {
+            w.key("tenants").begin_array();
+            for tenant in &self.tenants {
+                tenant.write_json(w);
+            }
+            w.end_array();
+        }
+        w.key("verify_at_end").bool(self.verify_at_end);
+        w.key("trace").begin_object();
+        w.key("ring_capacity").u64(self.trace.ring_capacity as u64);
+        w.end_object();
+        w.end_object();
+    }
+
+    /// [`Scenario::from_object`] for a JSON value, which must be an object.
+    pub(crate) fn from_value(value: serde_json::Value) -> Result<Scenario, json::Error> {
+        json::section(value, "struct Scenario", Scenario::from_object)
+    }
+}
+
+impl TraceSpec {
+    fn from_value(value: serde_json::Value) -> Result<TraceSpec, json::Error> {
+        json::section(value, "struct TraceSpec", |object| {
+            let mut trace = TraceSpec::default();
+            json::fields(object, &["ring_capacity"], &mut |_, value| {
+                trace.ring_capacity = json::usize(value)?;
+                Ok(())
+            })?;
+            Ok(trace)
+        })
+    }
+}
+
+json::deserialize_with_reader! {
+    Scenario => Scenario::from_value;
+    TraceSpec => TraceSpec::from_value;
 }
 
 impl Default for TraceSpec {
@@ -327,11 +456,9 @@ impl Scenario {
                 })
             }
         }
-        // Read from the object itself, not from a `Value`: a `Value` may be an array, and a
-        // derived struct read from an array (fields by position) is code of its own in the
-        // playground's wasm, for a form no scenario uses.
+        // Read by hand from the object (see `json`), not by serde's derived code.
         let scenario =
-            Scenario::deserialize(object).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+            Scenario::from_object(object).map_err(|e| ScenarioError::Parse(e.to_string()))?;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -345,8 +472,10 @@ impl Scenario {
 
     /// The document as compact JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self)
-            .expect("a scenario has only string-keyed maps and finite numbers")
+        // Written by hand, the same bytes as `serde_json::to_string(self)` (see `json::Writer`).
+        let mut writer = json::Writer::new();
+        self.write_json(&mut writer);
+        writer.finish()
     }
 
     /// Compiles the scenario ([`Scenario::compile`]) and keeps only the verdict: `Ok` when it

@@ -1,29 +1,24 @@
 //! The recommender section: the bandit policy and its parameters, the simulated population,
 //! drift of preferences, guardrails, and where the loop logs and checkpoints.
 
-use super::json::deserialize_tagged;
+use super::json;
 use super::{
     check_finite_non_negative, check_positive, check_probability, check_range_u64, invalid,
     ScenarioError, MAX_RATE_OPS_PER_SEC,
 };
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 use strata_recommender::PolicyKind;
 
 /// The recommender loop that runs beside the workload: a policy serving slates to a simulated
 /// population, logging impressions into the engine and checkpointing its state there.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecommenderSpec {
-    #[serde(deserialize_with = "super::json::object")]
     pub policy: PolicySpec,
-    #[serde(default, deserialize_with = "super::json::object")]
     pub population: PopulationSpec,
     /// Changes of the users' preferences over time.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<DriftSpec>,
-    #[serde(default, deserialize_with = "super::json::object")]
     pub guardrails: GuardrailSpec,
-    #[serde(default, deserialize_with = "super::json::object")]
     pub log: LogSpec,
 }
 
@@ -48,41 +43,42 @@ impl RecommenderSpec {
 
 /// A policy written by its short name, the spelling scenarios have always used (the
 /// recommender's own serde names are longer: `thompson` for `ts`).
-mod policy_name {
-    use serde::{de, Deserialize, Deserializer, Serializer};
+pub(super) mod policy_name {
+    use serde::Serializer;
     use strata_recommender::PolicyKind;
 
     pub fn serialize<S: Serializer>(kind: &PolicyKind, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(kind.as_str())
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PolicyKind, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        name.parse().map_err(de::Error::custom)
+    /// Reads the short name: a string, then [`PolicyKind`]'s `FromStr`.
+    pub fn from_value(value: serde_json::Value) -> Result<PolicyKind, super::json::Error> {
+        use serde::de::Error as _;
+        let name = super::json::string(value)?;
+        name.parse().map_err(super::json::Error::custom)
     }
 }
 
 /// The bandit policy and its parameters (absent parameters keep the policy's defaults).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicySpec {
     /// The algorithm, by its short name (`ts`, `linucb`…: [`PolicyKind::as_str`]).
-    #[serde(with = "policy_name")]
+    #[serde(serialize_with = "policy_name::serialize")]
     pub name: PolicyKind,
     /// UCB1's exploration factor, LinUCB's bonus width or LinTS's posterior scale.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha: Option<f64>,
     /// ε-greedy's exploration rate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub epsilon: Option<f64>,
     /// Softmax temperature.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tau: Option<f64>,
     /// Discount per update for non-stationary worlds, in (0, 1] (not with `window`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<f64>,
     /// Sliding window of the last this many updates (not with `discount`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<u32>,
 }
 
@@ -101,8 +97,7 @@ impl PolicySpec {
 }
 
 /// The simulated users and items.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PopulationSpec {
     pub users: u32,
     pub items: u32,
@@ -160,30 +155,8 @@ pub enum DriftSpec {
     },
 }
 
-/// [`DriftSpec`]'s fields, read externally tagged (see [`deserialize_tagged`]).
-#[derive(Deserialize)]
-#[serde(remote = "DriftSpec", rename_all = "snake_case", deny_unknown_fields)]
-#[allow(dead_code)] // Only its generated `deserialize` is used; it builds `DriftSpec`s.
-enum DriftSpecDef {
-    Abrupt {
-        at_ms: u64,
-    },
-    Gradual {
-        from_ms: u64,
-        until_ms: u64,
-        degrees: f64,
-    },
-}
-
-impl<'de> Deserialize<'de> for DriftSpec {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserialize_tagged(deserializer, "kind", "drift", DriftSpecDef::deserialize)
-    }
-}
-
 /// Limits that keep an adapting policy trustworthy.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GuardrailSpec {
     /// The largest share of decisions that may be exploratory, in [0, 1].
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -197,8 +170,7 @@ pub struct GuardrailSpec {
 }
 
 /// Where the recommender's logs and checkpoints go.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogSpec {
     /// Write every impression into the engine.
     pub log_impressions: bool,
@@ -216,6 +188,256 @@ impl Default for LogSpec {
             durable_writes: false,
         }
     }
+}
+
+impl RecommenderSpec {
+    /// Reads the section from its JSON object (see [`json`]): `policy` is required.
+    pub(crate) fn from_value(value: serde_json::Value) -> Result<RecommenderSpec, json::Error> {
+        json::section(value, "struct RecommenderSpec", |object| {
+            let mut policy = None;
+            let mut population = PopulationSpec::default();
+            let mut drift = Vec::new();
+            let mut guardrails = GuardrailSpec::default();
+            let mut log = LogSpec::default();
+            let names = &["policy", "population", "drift", "guardrails", "log"];
+            json::fields(object, names, &mut |index, value| {
+                match index {
+                    0 => policy = Some(PolicySpec::from_value(value)?),
+                    1 => population = PopulationSpec::from_value(value)?,
+                    2 => drift = json::list(value, DriftSpec::from_value)?,
+                    3 => guardrails = GuardrailSpec::from_value(value)?,
+                    _ => log = LogSpec::from_value(value)?,
+                }
+                Ok(())
+            })?;
+            Ok(RecommenderSpec {
+                policy: json::required(policy, "policy")?,
+                population,
+                drift,
+                guardrails,
+                log,
+            })
+        })
+    }
+}
+
+impl PolicySpec {
+    /// `name` is required; absent parameters keep the policy's defaults.
+    fn from_value(value: serde_json::Value) -> Result<PolicySpec, json::Error> {
+        json::section(value, "struct PolicySpec", |object| {
+            let mut name = None;
+            let mut spec = PolicySpec::named(PolicyKind::Thompson);
+            let names = &["name", "alpha", "epsilon", "tau", "discount", "window"];
+            json::fields(object, names, &mut |index, value| {
+                let float = |value| json::optional(value, json::f64);
+                match index {
+                    0 => name = Some(policy_name::from_value(value)?),
+                    1 => spec.alpha = float(value)?,
+                    2 => spec.epsilon = float(value)?,
+                    3 => spec.tau = float(value)?,
+                    4 => spec.discount = float(value)?,
+                    _ => spec.window = json::optional(value, json::u32)?,
+                }
+                Ok(())
+            })?;
+            spec.name = json::required(name, "name")?;
+            Ok(spec)
+        })
+    }
+}
+
+impl PopulationSpec {
+    const FIELDS: &'static [&'static str] = &[
+        "users",
+        "items",
+        "dims",
+        "categories",
+        "slate_size",
+        "slates_per_sec",
+        "feedback_gain",
+        "position_bias",
+        "shared_taste",
+    ];
+
+    fn from_value(value: serde_json::Value) -> Result<PopulationSpec, json::Error> {
+        json::section(value, "struct PopulationSpec", |object| {
+            let mut spec = PopulationSpec::default();
+            json::fields(object, PopulationSpec::FIELDS, &mut |index, value| {
+                match index {
+                    0 => spec.users = json::u32(value)?,
+                    1 => spec.items = json::u32(value)?,
+                    2 => spec.dims = json::u32(value)?,
+                    3 => spec.categories = json::u32(value)?,
+                    4 => spec.slate_size = json::u32(value)?,
+                    5 => spec.slates_per_sec = json::f64(value)?,
+                    6 => spec.feedback_gain = json::f64(value)?,
+                    7 => {
+                        spec.position_bias =
+                            json::optional(value, |value| json::list(value, json::f64))?
+                    }
+                    _ => spec.shared_taste = json::f64(value)?,
+                }
+                Ok(())
+            })?;
+            Ok(spec)
+        })
+    }
+}
+
+impl DriftSpec {
+    /// Reads `{"kind": "abrupt", "at_ms": 120000}` (see [`json::tagged`]).
+    fn from_value(value: serde_json::Value) -> Result<DriftSpec, json::Error> {
+        let (variant, object) = json::tagged(value, "kind", "drift", &["abrupt", "gradual"])?;
+        let names: &'static [&'static str] = if variant == 0 {
+            &["at_ms"]
+        } else {
+            &["from_ms", "until_ms", "degrees"]
+        };
+        let (mut first, mut until_ms, mut degrees) = (None, None, None);
+        json::fields(object, names, &mut |index, value| {
+            match index {
+                0 => first = Some(json::u64(value)?),
+                1 => until_ms = Some(json::u64(value)?),
+                _ => degrees = Some(json::f64(value)?),
+            }
+            Ok(())
+        })?;
+        Ok(if variant == 0 {
+            DriftSpec::Abrupt {
+                at_ms: json::required(first, "at_ms")?,
+            }
+        } else {
+            DriftSpec::Gradual {
+                from_ms: json::required(first, "from_ms")?,
+                until_ms: json::required(until_ms, "until_ms")?,
+                degrees: json::required(degrees, "degrees")?,
+            }
+        })
+    }
+}
+
+impl GuardrailSpec {
+    fn from_value(value: serde_json::Value) -> Result<GuardrailSpec, json::Error> {
+        json::section(value, "struct GuardrailSpec", |object| {
+            let mut spec = GuardrailSpec::default();
+            let names = &[
+                "max_exploration_share",
+                "min_distinct_categories",
+                "max_policy_change",
+            ];
+            json::fields(object, names, &mut |index, value| {
+                match index {
+                    0 => spec.max_exploration_share = json::optional(value, json::f64)?,
+                    1 => spec.min_distinct_categories = json::optional(value, json::u32)?,
+                    _ => spec.max_policy_change = json::optional(value, json::f64)?,
+                }
+                Ok(())
+            })?;
+            Ok(spec)
+        })
+    }
+}
+
+impl LogSpec {
+    fn from_value(value: serde_json::Value) -> Result<LogSpec, json::Error> {
+        json::section(value, "struct LogSpec", |object| {
+            let mut spec = LogSpec::default();
+            let names = &["log_impressions", "checkpoint_every", "durable_writes"];
+            json::fields(object, names, &mut |index, value| {
+                match index {
+                    0 => spec.log_impressions = json::bool(value)?,
+                    1 => spec.checkpoint_every = json::u64(value)?,
+                    _ => spec.durable_writes = json::bool(value)?,
+                }
+                Ok(())
+            })?;
+            Ok(spec)
+        })
+    }
+}
+
+impl RecommenderSpec {
+    /// Writes the section as the derived `Serialize` does (see [`json::Writer`]).
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        let policy = &self.policy;
+        w.key("policy").begin_object();
+        w.key("name").string(policy.name.as_str());
+        w.optional_f64("alpha", policy.alpha);
+        w.optional_f64("epsilon", policy.epsilon);
+        w.optional_f64("tau", policy.tau);
+        w.optional_f64("discount", policy.discount);
+        w.optional_u32("window", policy.window);
+        w.end_object();
+        let population = &self.population;
+        w.key("population").begin_object();
+        w.key("users").u64(population.users.into());
+        w.key("items").u64(population.items.into());
+        w.key("dims").u64(population.dims.into());
+        w.key("categories").u64(population.categories.into());
+        w.key("slate_size").u64(population.slate_size.into());
+        w.key("slates_per_sec").f64(population.slates_per_sec);
+        w.key("feedback_gain").f64(population.feedback_gain);
+        if let Some(bias) = &population.position_bias {
+            w.key("position_bias").begin_array();
+            for logit in bias {
+                w.f64(*logit);
+            }
+            w.end_array();
+        }
+        if !is_zero(&population.shared_taste) {
+            w.key("shared_taste").f64(population.shared_taste);
+        }
+        w.end_object();
+        if !self.drift.is_empty() {
+            w.key("drift").begin_array();
+            for drift in &self.drift {
+                w.begin_object();
+                match drift {
+                    DriftSpec::Abrupt { at_ms } => {
+                        w.key("kind").string("abrupt");
+                        w.key("at_ms").u64(*at_ms);
+                    }
+                    DriftSpec::Gradual {
+                        from_ms,
+                        until_ms,
+                        degrees,
+                    } => {
+                        w.key("kind").string("gradual");
+                        w.key("from_ms").u64(*from_ms);
+                        w.key("until_ms").u64(*until_ms);
+                        w.key("degrees").f64(*degrees);
+                    }
+                }
+                w.end_object();
+            }
+            w.end_array();
+        }
+        let guardrails = &self.guardrails;
+        w.key("guardrails").begin_object();
+        w.optional_f64("max_exploration_share", guardrails.max_exploration_share);
+        w.optional_u32(
+            "min_distinct_categories",
+            guardrails.min_distinct_categories,
+        );
+        w.optional_f64("max_policy_change", guardrails.max_policy_change);
+        w.end_object();
+        w.key("log").begin_object();
+        w.key("log_impressions").bool(self.log.log_impressions);
+        w.key("checkpoint_every").u64(self.log.checkpoint_every);
+        w.key("durable_writes").bool(self.log.durable_writes);
+        w.end_object();
+        w.end_object();
+    }
+}
+
+json::deserialize_with_reader! {
+    RecommenderSpec => RecommenderSpec::from_value;
+    PolicySpec => PolicySpec::from_value;
+    PopulationSpec => PopulationSpec::from_value;
+    DriftSpec => DriftSpec::from_value;
+    GuardrailSpec => GuardrailSpec::from_value;
+    LogSpec => LogSpec::from_value;
 }
 
 impl RecommenderSpec {

@@ -11,8 +11,8 @@
 //! the store; writer events, live controls and the recommender act on the scenario's own
 //! database only.
 
-use super::{check_count, invalid, ScenarioError, WorkloadSpec};
-use serde::{Deserialize, Serialize};
+use super::{check_count, invalid, json, ScenarioError, WorkloadSpec};
+use serde::Serialize;
 
 /// The most tenants in one scenario.
 pub const MAX_TENANTS: usize = 16;
@@ -23,20 +23,14 @@ pub const MAX_TENANT_NAME_BYTES: usize = 32;
 
 /// One tenant: a name (its prefix in the bucket), its workload, and how many prefixes it is
 /// spread over.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TenantSpec {
     /// Lowercase letters, digits and `-`, starting with a letter or a digit.
     pub name: String,
-    #[serde(default, deserialize_with = "super::json::object")]
     pub workload: WorkloadSpec,
     /// Databases (one per prefix) the tenant is spread over; 1 by default.
-    #[serde(default = "one", skip_serializing_if = "is_one")]
+    #[serde(skip_serializing_if = "is_one")]
     pub prefixes: u32,
-}
-
-fn one() -> u32 {
-    1
 }
 
 fn is_one(value: &u32) -> bool {
@@ -44,6 +38,46 @@ fn is_one(value: &u32) -> bool {
 }
 
 impl TenantSpec {
+    /// Writes the tenant as the derived `Serialize` does (see [`json::Writer`]).
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        w.key("name").string(&self.name);
+        w.key("workload");
+        self.workload.write_json(w);
+        if !is_one(&self.prefixes) {
+            w.key("prefixes").u64(self.prefixes.into());
+        }
+        w.end_object();
+    }
+}
+
+json::deserialize_with_reader! {
+    TenantSpec => TenantSpec::from_value;
+}
+
+impl TenantSpec {
+    /// Reads a tenant from its JSON object (see [`json`]): `name` is required.
+    pub(crate) fn from_value(value: serde_json::Value) -> Result<TenantSpec, json::Error> {
+        json::section(value, "struct TenantSpec", |object| {
+            let mut name = None;
+            let mut tenant = TenantSpec::new("", WorkloadSpec::default());
+            json::fields(
+                object,
+                &["name", "workload", "prefixes"],
+                &mut |index, value| {
+                    match index {
+                        0 => name = Some(json::string(value)?),
+                        1 => tenant.workload = WorkloadSpec::from_value(value)?,
+                        _ => tenant.prefixes = json::u32(value)?,
+                    }
+                    Ok(())
+                },
+            )?;
+            tenant.name = json::required(name, "name")?;
+            Ok(tenant)
+        })
+    }
+
     /// A tenant on one prefix.
     pub fn new(name: &str, workload: WorkloadSpec) -> TenantSpec {
         TenantSpec {

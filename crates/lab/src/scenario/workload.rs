@@ -2,15 +2,13 @@
 //! the operation mix (range deletes among it), the writes' time-to-live, and how many
 //! operations may be in flight.
 
-use super::json::deserialize_tagged;
+use super::json;
 use super::{
     check_finite_non_negative, check_range_u64, invalid, ScenarioError, MAX_DURATION_MS,
     MAX_IN_FLIGHT, MAX_KEY_BYTES, MAX_KEY_COUNT, MAX_OPS_PER_SCAN_OR_BATCH, MAX_RATE_OPS_PER_SEC,
     MAX_VALUE_BYTES, MIN_VALUE_BYTES,
 };
-use serde::de::{self, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::fmt;
+use serde::{Serialize, Serializer};
 
 /// How keys are picked.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -24,30 +22,26 @@ pub enum KeyDistribution {
     Sequential,
 }
 
-/// [`KeyDistribution`]'s fields, read externally tagged (see [`deserialize_tagged`]). The
-/// unit variants are written `{}` so that `{"kind": "uniform"}` becomes `{"uniform": {}}` and
-/// a stray field next to the tag is refused like any other unknown field.
-#[derive(Deserialize)]
-#[serde(
-    remote = "KeyDistribution",
-    rename_all = "snake_case",
-    deny_unknown_fields
-)]
-#[allow(dead_code)] // Only its generated `deserialize` is used; it builds `KeyDistribution`s.
-enum KeyDistributionDef {
-    Uniform {},
-    Zipf { s: f64 },
-    Sequential {},
-}
-
-impl<'de> Deserialize<'de> for KeyDistribution {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserialize_tagged(
-            deserializer,
-            "kind",
-            "key distribution",
-            KeyDistributionDef::deserialize,
-        )
+impl KeyDistribution {
+    /// Reads `{"kind": "zipf", "s": 0.9}` (see [`json::tagged`]).
+    fn from_value(value: serde_json::Value) -> Result<KeyDistribution, json::Error> {
+        let names = &["uniform", "zipf", "sequential"];
+        let (variant, object) = json::tagged(value, "kind", "key distribution", names)?;
+        // A unit variant has no fields: a stray member next to the tag is refused like any
+        // other unknown field.
+        let fields: &'static [&'static str] = if variant == 1 { &["s"] } else { &[] };
+        let mut s = None;
+        json::fields(object, fields, &mut |_, value| {
+            s = Some(json::f64(value)?);
+            Ok(())
+        })?;
+        Ok(match variant {
+            0 => KeyDistribution::Uniform,
+            1 => KeyDistribution::Zipf {
+                s: json::required(s, "s")?,
+            },
+            _ => KeyDistribution::Sequential,
+        })
     }
 }
 
@@ -82,51 +76,44 @@ impl Serialize for ValueBytes {
     }
 }
 
-impl<'de> Deserialize<'de> for ValueBytes {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ValueBytesVisitor;
-        impl<'de> Visitor<'de> for ValueBytesVisitor {
-            type Value = ValueBytes;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a byte count, or {\"min\": bytes, \"max\": bytes}")
+impl ValueBytes {
+    /// Reads a byte count or `{"min": bytes, "max": bytes}`, with the messages of the
+    /// visitor serde called before (its `expecting` is the wrong-type message's).
+    fn from_value(value: serde_json::Value) -> Result<ValueBytes, json::Error> {
+        use serde::de::Error as _;
+        match value {
+            serde_json::Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(bytes), _, _) => Ok(ValueBytes::fixed(bytes)),
+                (None, Some(v), _) => Err(json::Error::custom(format_args!(
+                    "value_bytes must not be negative, got {v}"
+                ))),
+                (None, None, v) => Err(json::Error::custom(format_args!(
+                    "value_bytes must be a whole number of bytes, got {}",
+                    v.unwrap_or(f64::NAN)
+                ))),
+            },
+            serde_json::Value::Object(object) => {
+                let (mut min, mut max) = (None, None);
+                json::fields(object, &["min", "max"], &mut |index, value| {
+                    let slot = if index == 0 { &mut min } else { &mut max };
+                    *slot = Some(json::u64(value)?);
+                    Ok(())
+                })?;
+                Ok(ValueBytes {
+                    min: json::required(min, "min")?,
+                    max: json::required(max, "max")?,
+                })
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ValueBytes, E> {
-                Ok(ValueBytes::fixed(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ValueBytes, E> {
-                u64::try_from(v)
-                    .map(ValueBytes::fixed)
-                    .map_err(|_| E::custom(format!("value_bytes must not be negative, got {v}")))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ValueBytes, E> {
-                Err(E::custom(format!(
-                    "value_bytes must be a whole number of bytes, got {v}"
-                )))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ValueBytes, A::Error> {
-                let mut min = None;
-                let mut max = None;
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "min" => min = Some(map.next_value::<u64>()?),
-                        "max" => max = Some(map.next_value::<u64>()?),
-                        other => {
-                            return Err(de::Error::unknown_field(other, &["min", "max"]));
-                        }
-                    }
-                }
-                let min = min.ok_or_else(|| de::Error::missing_field("min"))?;
-                let max = max.ok_or_else(|| de::Error::missing_field("max"))?;
-                Ok(ValueBytes { min, max })
-            }
+            other => Err(json::wrong_type(
+                &other,
+                "a byte count, or {\"min\": bytes, \"max\": bytes}",
+            )),
         }
-        deserializer.deserialize_any(ValueBytesVisitor)
     }
 }
 
 /// Relative weights of the operation kinds (any non-negative numbers with a positive sum).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct OpMix {
     pub read: f64,
     pub write: f64,
@@ -184,8 +171,7 @@ fn is_default_range_delete_width(width: &u32) -> bool {
 }
 
 /// The client workload: an open-loop arrival process (Poisson at `rate_ops_per_sec`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkloadSpec {
     /// Mean arrivals per simulated second, all kinds together. Zero pauses the workload.
     pub rate_ops_per_sec: f64,
@@ -195,7 +181,6 @@ pub struct WorkloadSpec {
     /// Every key is `k` followed by its zero-padded index, this many bytes in all.
     pub key_bytes: u32,
     pub value_bytes: ValueBytes,
-    #[serde(deserialize_with = "super::json::object")]
     pub mix: OpMix,
     /// Entries a scan asks for, starting at a drawn key.
     pub scan_keys: u32,
@@ -232,6 +217,123 @@ impl Default for WorkloadSpec {
             max_in_flight: 1024,
         }
     }
+}
+
+impl OpMix {
+    fn from_value(value: serde_json::Value) -> Result<OpMix, json::Error> {
+        json::section(value, "struct OpMix", |object| {
+            let mut mix = OpMix::default();
+            json::fields(object, &OpMix::NAMES, &mut |index, value| {
+                let weight = json::f64(value)?;
+                match index {
+                    0 => mix.read = weight,
+                    1 => mix.write = weight,
+                    2 => mix.delete = weight,
+                    3 => mix.scan = weight,
+                    4 => mix.batch = weight,
+                    _ => mix.delete_range = weight,
+                }
+                Ok(())
+            })?;
+            Ok(mix)
+        })
+    }
+}
+
+impl WorkloadSpec {
+    const FIELDS: &'static [&'static str] = &[
+        "rate_ops_per_sec",
+        "key_distribution",
+        "key_count",
+        "key_bytes",
+        "value_bytes",
+        "mix",
+        "scan_keys",
+        "batch_size",
+        "range_delete_width",
+        "ttl_ms",
+        "await_durable",
+        "max_in_flight",
+    ];
+
+    /// Reads the section from its JSON object (see [`json`]); every field has its default.
+    pub(crate) fn from_value(value: serde_json::Value) -> Result<WorkloadSpec, json::Error> {
+        json::section(value, "struct WorkloadSpec", |object| {
+            let mut spec = WorkloadSpec::default();
+            json::fields(object, WorkloadSpec::FIELDS, &mut |index, value| {
+                match index {
+                    0 => spec.rate_ops_per_sec = json::f64(value)?,
+                    1 => spec.key_distribution = KeyDistribution::from_value(value)?,
+                    2 => spec.key_count = json::u64(value)?,
+                    3 => spec.key_bytes = json::u32(value)?,
+                    4 => spec.value_bytes = ValueBytes::from_value(value)?,
+                    5 => spec.mix = OpMix::from_value(value)?,
+                    6 => spec.scan_keys = json::u32(value)?,
+                    7 => spec.batch_size = json::u32(value)?,
+                    8 => spec.range_delete_width = json::u32(value)?,
+                    9 => spec.ttl_ms = json::optional(value, json::u64)?,
+                    10 => spec.await_durable = json::bool(value)?,
+                    _ => spec.max_in_flight = json::u32(value)?,
+                }
+                Ok(())
+            })?;
+            Ok(spec)
+        })
+    }
+}
+
+impl WorkloadSpec {
+    /// Writes the section as the derived `Serialize` does (see [`json::Writer`]).
+    pub(crate) fn write_json(&self, w: &mut json::Writer) {
+        w.begin_object();
+        w.key("rate_ops_per_sec").f64(self.rate_ops_per_sec);
+        w.key("key_distribution").begin_object();
+        match self.key_distribution {
+            KeyDistribution::Uniform => w.key("kind").string("uniform"),
+            KeyDistribution::Zipf { s } => {
+                w.key("kind").string("zipf");
+                w.key("s").f64(s);
+            }
+            KeyDistribution::Sequential => w.key("kind").string("sequential"),
+        }
+        w.end_object();
+        w.key("key_count").u64(self.key_count);
+        w.key("key_bytes").u64(self.key_bytes.into());
+        let ValueBytes { min, max } = self.value_bytes;
+        if min == max {
+            w.key("value_bytes").u64(min);
+        } else {
+            w.key("value_bytes").begin_object();
+            w.key("min").u64(min);
+            w.key("max").u64(max);
+            w.end_object();
+        }
+        w.key("mix").begin_object();
+        for (name, weight) in OpMix::NAMES.iter().zip(self.mix.weights()) {
+            // Only `delete_range` is left out at zero (see `OpMix`).
+            if *name != "delete_range" || !is_zero(&weight) {
+                w.key(name).f64(weight);
+            }
+        }
+        w.end_object();
+        w.key("scan_keys").u64(self.scan_keys.into());
+        w.key("batch_size").u64(self.batch_size.into());
+        if !is_default_range_delete_width(&self.range_delete_width) {
+            w.key("range_delete_width")
+                .u64(self.range_delete_width.into());
+        }
+        w.optional_u64("ttl_ms", self.ttl_ms);
+        w.key("await_durable").bool(self.await_durable);
+        w.key("max_in_flight").u64(self.max_in_flight.into());
+        w.end_object();
+    }
+}
+
+json::deserialize_with_reader! {
+    KeyDistribution => KeyDistribution::from_value;
+    ValueBytes => ValueBytes::from_value;
+    OpMix => OpMix::from_value;
+    WorkloadSpec => WorkloadSpec::from_value;
 }
 
 impl WorkloadSpec {

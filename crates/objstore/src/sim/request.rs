@@ -227,8 +227,9 @@ impl SimStore {
         }
         let (sender, receiver) = oneshot();
         let inner = self.inner.clone();
-        // Detached: the request completes even if the caller drops its future.
-        let _detached = handle.spawn(async move {
+        // Detached: the request completes even if the caller drops its future (and nothing
+        // joins it, so it is spawned without join state).
+        let _detached = handle.spawn_detached_boxed(Box::pin(async move {
             let handle = inner.handle.clone();
             let mut applied: Option<(Result<Reply, StoreError>, u64)> = None;
             let mut apply = Some(apply);
@@ -246,7 +247,7 @@ impl SimStore {
                 handle.sleep_until(apply_at).await;
                 let _late = inner.apply(&sent, apply);
             }
-        });
+        }));
         let key = key.to_string();
         Box::pin(async move {
             receiver.await.unwrap_or_else(|| {

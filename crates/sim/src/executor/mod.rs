@@ -17,7 +17,7 @@ use crate::time::{SimDuration, SimTime};
 use crate::trace::{EventKind, Trace, TraceConfig};
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -98,6 +98,11 @@ impl Wake for TaskWaker {
     }
 }
 
+/// How many finished tasks' wakers, and how many spent timer states, the executor keeps for
+/// reuse: enough for the tasks and sleeps that come and go within an event, so that a steady
+/// run allocates neither, and a bounded amount of memory.
+const MAX_SPARES: usize = 1024;
+
 struct TaskSlot {
     generation: u64,
     future: Option<LocalBoxFuture<'static, ()>>,
@@ -119,8 +124,17 @@ struct Shared {
     live_tasks: Cell<usize>,
     next_generation: Cell<u64>,
     ready: Arc<ReadyQueue>,
+    /// Ready tasks taken off `ready` in one go, run before anything queued there since
+    /// (`ReadyQueue::pop`).
+    ready_batch: RefCell<VecDeque<(usize, u64)>>,
     timers: RefCell<BinaryHeap<Reverse<TimerEntry>>>,
     next_timer_seq: Cell<u64>,
+    /// Wakers of finished tasks that nothing else held, kept for the next spawns: a spawn
+    /// then allocates no waker. At most `MAX_SPARES`.
+    spare_wakers: RefCell<Vec<Arc<TaskWaker>>>,
+    /// Timer states no sleep and no queued timer holds any more, kept for the next sleeps
+    /// likewise. At most `MAX_SPARES`.
+    spare_timers: RefCell<Vec<Rc<TimerState>>>,
     events_processed: Cell<u64>,
     polls: Cell<u64>,
     /// The origin of the task being polled (0 between polls).
@@ -286,11 +300,7 @@ impl Future for Sleep {
             *state.waker.borrow_mut() = Some(cx.waker().clone());
             return Poll::Pending;
         }
-        let state = Rc::new(TimerState {
-            fired: Cell::new(false),
-            cancelled: Cell::new(false),
-            waker: RefCell::new(Some(cx.waker().clone())),
-        });
+        let state = self.shared.timer_state(cx.waker().clone());
         self.shared.add_timer(self.deadline, state.clone());
         self.state = Some(state);
         Poll::Pending
@@ -299,8 +309,12 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let Some(state) = &self.state {
-            if !state.fired.get() {
+        if let Some(state) = self.state.take() {
+            if state.fired.get() {
+                // Off the queue already: the state is spare once this sleep lets go of it.
+                self.shared.recycle_timer(state);
+            } else {
+                // Still queued: the queue drops it, cancelled, when it reaches the top.
                 state.cancelled.set(true);
                 state.waker.borrow_mut().take();
             }
@@ -349,12 +363,22 @@ impl Shared {
             .borrow_mut()
             .pop()
             .unwrap_or_else(|| self.tasks.borrow().len());
-        let waker = Arc::new(TaskWaker {
-            index,
-            generation,
-            scheduled: AtomicBool::new(false),
-            ready: self.ready.clone(),
-        });
+        let spare = self.spare_wakers.borrow_mut().pop();
+        let waker = match spare {
+            Some(mut waker) => {
+                let unique = Arc::get_mut(&mut waker).expect("a spare waker is held only here");
+                unique.index = index;
+                unique.generation = generation;
+                *unique.scheduled.get_mut() = false;
+                waker
+            }
+            None => Arc::new(TaskWaker {
+                index,
+                generation,
+                scheduled: AtomicBool::new(false),
+                ready: self.ready.clone(),
+            }),
+        };
         let slot = TaskSlot {
             generation,
             future: Some(future),
@@ -383,7 +407,21 @@ impl Shared {
     }
 
     fn free_slot(&self, index: usize) {
-        self.tasks.borrow_mut()[index] = None;
+        let slot = self.tasks.borrow_mut()[index].take();
+        if let Some(TaskSlot {
+            waker: mut task_waker,
+            poll_waker,
+            ..
+        }) = slot
+        {
+            // A waker that no one else holds (no clone waits in a timer or a notify) cannot
+            // wake anything late, so it can serve the next spawn.
+            drop(poll_waker);
+            let mut spares = self.spare_wakers.borrow_mut();
+            if spares.len() < MAX_SPARES && Arc::get_mut(&mut task_waker).is_some() {
+                spares.push(task_waker);
+            }
+        }
         self.free_slots.borrow_mut().push(index);
         self.live_tasks.set(self.live_tasks.get() - 1);
     }
@@ -414,7 +452,7 @@ impl Shared {
     /// Polls ready tasks until none is left. Returns the number of polls.
     fn run_ready(&self) -> Result<u64, RunError> {
         let mut polls_this_round = 0u64;
-        while let Some((index, generation)) = self.ready.pop() {
+        while let Some((index, generation)) = self.ready.pop(&self.ready_batch) {
             let taken = {
                 let mut tasks = self.tasks.borrow_mut();
                 match tasks.get_mut(index) {
@@ -483,7 +521,8 @@ impl Shared {
         let mut timers = self.timers.borrow_mut();
         while let Some(Reverse(entry)) = timers.peek() {
             if entry.state.cancelled.get() {
-                timers.pop();
+                let Reverse(entry) = timers.pop().expect("peeked");
+                self.recycle_timer(entry.state);
             } else {
                 return Some(entry.deadline);
             }
@@ -510,7 +549,35 @@ impl Shared {
         if let Some(waker) = waker {
             waker.wake();
         }
+        self.recycle_timer(entry.state);
         true
+    }
+
+    /// Keeps a timer state for the next sleep if nothing holds it any more (its sleep was
+    /// dropped and it is off the queue).
+    fn recycle_timer(&self, mut state: Rc<TimerState>) {
+        let mut spares = self.spare_timers.borrow_mut();
+        if spares.len() < MAX_SPARES && Rc::get_mut(&mut state).is_some() {
+            state.fired.set(false);
+            state.cancelled.set(false);
+            *state.waker.borrow_mut() = None;
+            spares.push(state);
+        }
+    }
+
+    /// A timer state for a new sleep, reused when one is spare.
+    fn timer_state(&self, waker: Waker) -> Rc<TimerState> {
+        match self.spare_timers.borrow_mut().pop() {
+            Some(state) => {
+                *state.waker.borrow_mut() = Some(waker);
+                state
+            }
+            None => Rc::new(TimerState {
+                fired: Cell::new(false),
+                cancelled: Cell::new(false),
+                waker: RefCell::new(Some(waker)),
+            }),
+        }
     }
 }
 
@@ -529,6 +596,9 @@ impl Sim {
                 live_tasks: Cell::new(0),
                 next_generation: Cell::new(0),
                 ready: Arc::new(ReadyQueue::default()),
+                ready_batch: RefCell::new(VecDeque::new()),
+                spare_wakers: RefCell::new(Vec::new()),
+                spare_timers: RefCell::new(Vec::new()),
                 timers: RefCell::new(BinaryHeap::new()),
                 next_timer_seq: Cell::new(0),
                 events_processed: Cell::new(0),
@@ -550,6 +620,7 @@ impl Sim {
     /// Sets how the next ready task is chosen; FIFO unless this is called. Call it before
     /// the run starts, so that every choice of the run is made under one order.
     pub fn set_ready_order(&self, order: ReadyOrder) {
+        self.shared.ready.unbatch(&self.shared.ready_batch);
         self.shared.ready.lock().chooser = match order {
             ReadyOrder::Fifo => None,
             ReadyOrder::Seeded => Some(self.shared.streams.stream("sim.ready_order")),
@@ -674,7 +745,8 @@ impl Sim {
 
     /// True when a task is ready or a timer is pending.
     pub fn has_pending_work(&self) -> bool {
-        !self.shared.ready.is_empty() || self.shared.next_deadline().is_some()
+        !self.shared.ready.is_empty(&self.shared.ready_batch)
+            || self.shared.next_deadline().is_some()
     }
 
     /// The simulated time of the next timer, if any.
@@ -762,6 +834,14 @@ impl SimHandle {
             }
         };
         JoinHandle { state, abort }
+    }
+
+    /// Spawns a boxed task whose output no one awaits: the `Runtime::spawn_detached` of a
+    /// simulation, which costs no join state and no second box around the future.
+    pub fn spawn_detached_boxed(&self, future: LocalBoxFuture<'static, ()>) -> AbortHandle {
+        self.shared
+            .spawn_boxed(future)
+            .unwrap_or_else(AbortHandle::noop)
     }
 
     /// Records a trace event at the current simulated time, with the current task's origin.

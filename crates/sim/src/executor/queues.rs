@@ -78,7 +78,15 @@ impl ReadyQueue {
     pub(super) fn push(&self, entry: (usize, u64)) {
         self.lock().tasks.push_back(entry);
     }
-    pub(super) fn pop(&self) -> Option<(usize, u64)> {
+    /// The next ready task. In first-in first-out order the whole queue moves into `batch`
+    /// under one lock, and later pops take from `batch` with none: tasks woken meanwhile
+    /// queue behind the batch, so the order is the same as popping one at a time, and the
+    /// lock is taken once per batch rather than once per task. In seeded order every pop
+    /// chooses among all ready tasks, so `batch` stays empty.
+    pub(super) fn pop(&self, batch: &RefCell<VecDeque<(usize, u64)>>) -> Option<(usize, u64)> {
+        if let Some(entry) = batch.borrow_mut().pop_front() {
+            return Some(entry);
+        }
         let mut state = self.lock();
         let state = &mut *state;
         let len = state.tasks.len();
@@ -89,15 +97,24 @@ impl ReadyQueue {
                 state.choice_hash = mix_choice(state.choice_hash, index as u64, len as u64);
                 state.tasks.swap_remove_back(index)
             }
-            _ => state.tasks.pop_front(),
+            Some(_) => state.tasks.pop_front(),
+            None => {
+                let mut batch = batch.borrow_mut();
+                std::mem::swap(&mut *batch, &mut state.tasks);
+                batch.pop_front()
+            }
         }
     }
-    pub(super) fn is_empty(&self) -> bool {
-        self.queue
-            .lock()
-            .expect("the ready queue is only touched on the simulation thread")
-            .tasks
-            .is_empty()
+    pub(super) fn is_empty(&self, batch: &RefCell<VecDeque<(usize, u64)>>) -> bool {
+        batch.borrow().is_empty() && self.lock().tasks.is_empty()
+    }
+    /// Puts a batch's tasks back at the front of the queue, in order (before the order of
+    /// choice changes).
+    pub(super) fn unbatch(&self, batch: &RefCell<VecDeque<(usize, u64)>>) {
+        let mut state = self.lock();
+        for entry in batch.borrow_mut().drain(..).rev() {
+            state.tasks.push_front(entry);
+        }
     }
 }
 

@@ -133,6 +133,18 @@ impl SstBuilder {
         }
     }
 
+    /// Makes room for about `data_bytes` of entries (keys, values and their framing) and
+    /// `keys` keys, so that building the SST copies its bytes once rather than at every
+    /// doubling of its buffer (a copy per doubling in wasm32, where memory cannot be
+    /// remapped). A hint: a wrong one costs only a reallocation.
+    pub fn reserve(&mut self, data_bytes: usize, keys: usize) {
+        let bloom_bytes = keys * self.bloom_bits_per_key as usize / 8 + 128;
+        let index_bytes = (data_bytes / self.block_bytes.max(1) + 1) * 48;
+        self.out
+            .reserve(data_bytes + bloom_bytes + index_bytes + FOOTER_BYTES + 64);
+        self.bloom.reserve(keys);
+    }
+
     /// Adds a range tombstone `[start, end)`: it deletes those keys in older SSTs. Any
     /// order; overlapping ones are merged when the SST is finished.
     pub fn add_range_tombstone(&mut self, start: &[u8], end: &[u8]) -> Result<(), String> {
@@ -260,6 +272,8 @@ impl SstBuilder {
         append_crc(&mut self.out, footer_start);
         self.out.extend_from_slice(&SST_MAGIC);
         debug_assert_eq!(self.out.len() - footer_start, FOOTER_BYTES);
+        // The SST is kept as long as it is live: give back what the reservation overshot.
+        self.out.shrink_to_fit();
         Some(BuiltSst {
             bytes: Bytes::from(self.out),
             first_key,
