@@ -126,7 +126,8 @@ struct Rebuild {
 
 /// The current settings, as the controls show them: the scenario's, with the setting changes
 /// the run has reached applied.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct Settings {
     pub workload: WorkloadSpec,
     pub engine: EngineSpec,

@@ -10,7 +10,7 @@
 //! message's handler and a tick, nothing runs on the Rust side.
 
 use super::handler::Handler;
-use super::protocol::{Envelope, Reply, Request, UNSOLICITED};
+use super::protocol::{Envelope, Reply, Request, Wire, UNSOLICITED};
 use super::run::Next;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -35,10 +35,19 @@ fn scope() -> DedicatedWorkerGlobalScope {
 }
 
 fn post(id: u64, reply: Reply) {
-    let text = Envelope { id, body: reply }.to_json();
-    // Posting a string to the page cannot fail while the worker runs; if it did, the page
-    // would wait for this reply, and there is no one else to tell.
-    scope().post_message(&JsValue::from_str(&text)).ok();
+    // Posting to the page cannot fail while the worker runs; if it did, the page would wait
+    // for this reply, and there is no one else to tell.
+    match (Envelope { id, body: reply }).to_wire() {
+        Wire::Text(text) => {
+            scope().post_message(&JsValue::from_str(&text)).ok();
+        }
+        Wire::Bytes(bytes) => {
+            // A frame's bytes: their buffer is handed over to the page, not copied.
+            let array = js_sys::Uint8Array::from(bytes.as_slice());
+            let transfer = js_sys::Array::of1(&array.buffer());
+            scope().post_message_with_transfer(&array, &transfer).ok();
+        }
+    }
 }
 
 /// Wall time in the worker, in milliseconds (to cut work into slices and to pace the run):

@@ -156,12 +156,16 @@ impl Host {
         let on_message = {
             let host = host.clone();
             Listener::new(move |event: JsValue| {
-                let text = event
-                    .unchecked_into::<MessageEvent>()
-                    .data()
-                    .as_string()
-                    .unwrap_or_default();
-                host.deliver(&text);
+                let data = event.unchecked_into::<MessageEvent>().data();
+                let envelope = match data.as_string() {
+                    Some(text) => Envelope::<Reply>::from_json(&text),
+                    // A frame: its bytes.
+                    None => match data.dyn_into::<js_sys::Uint8Array>() {
+                        Ok(array) => Envelope::<Reply>::from_bytes(&array.to_vec()),
+                        Err(_) => Err("a message that is neither text nor bytes".to_string()),
+                    },
+                };
+                host.deliver(envelope);
             })
         };
         let on_error = {
@@ -214,12 +218,12 @@ impl Host {
     }
 
     /// A message from the worker: a reply to a request, or its start or its panic.
-    fn deliver(self: &Rc<Self>, text: &str) {
+    fn deliver(self: &Rc<Self>, envelope: Result<Envelope<Reply>, String>) {
         // A dead worker's last words are in the banner already.
         if matches!(&*self.mode.borrow(), Mode::Dead) {
             return;
         }
-        let envelope = match Envelope::<Reply>::from_json(text) {
+        let envelope = match envelope {
             Ok(envelope) => envelope,
             Err(message) => {
                 panic::show_banner(&format!("The page's worker sent {message}."));

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 use super::handler::Handler;
-use super::protocol::{Envelope, Note, Reply, Request};
+use super::protocol::{Envelope, Note, Reply, Request, Wire};
 use super::run::{Motion, Next, RunRequest, FRAME_INTERVAL_MS};
 use crate::command::Command;
 use crate::session::Milestone;
@@ -74,8 +74,11 @@ impl Bench {
         let request = Envelope::<Request>::from_json(&text).unwrap().body;
         let now = self.clock.read();
         let reply = self.handler.handle(id, request, now, &mut || true);
-        let text = Envelope { id, body: reply }.to_json();
-        Envelope::<Reply>::from_json(&text).unwrap().body
+        // As it crosses to the page: a frame as bytes, the others as text.
+        match (Envelope { id, body: reply }).to_wire() {
+            Wire::Text(text) => Envelope::<Reply>::from_json(&text).unwrap().body,
+            Wire::Bytes(bytes) => Envelope::<Reply>::from_bytes(&bytes).unwrap().body,
+        }
     }
 
     fn run(&mut self, wall_ms: f64) -> Vec<(f64, Reply)> {

@@ -4,7 +4,10 @@
 
 #![allow(clippy::unwrap_used)]
 use super::handler::Handler;
-use super::protocol::{Envelope, ExportKind, Reply, Request, VariantSource, VariantView};
+use super::protocol::{
+    Envelope, ExportKind, Note, Reply, Request, RunStatus, VariantSource, VariantView, Wire,
+};
+use super::run::Motion;
 use crate::session::Session;
 use strata_lab::scenario::{FaultSpec, WorkloadSpec};
 use strata_lab::{Control, Scenario};
@@ -220,6 +223,39 @@ fn every_message_survives_its_json() {
         let envelope = Envelope { id: 3, body };
         assert_eq!(Envelope::from_json(&envelope.to_json()), Ok(envelope));
     }
+    // A frame's reply goes as bytes; bytes that are not one are an error the banner shows.
+    let mut session = Session::new(small()).unwrap();
+    play_frames(&mut session, 3);
+    let frame = crate::frame::Frame::build(
+        &session,
+        &crate::frame::Wanted {
+            panels: crate::frame::Panels::Storage,
+            timeline_after: None,
+        },
+    );
+    let envelope = Envelope {
+        id: 9,
+        body: Reply::Frame {
+            frame: Box::new(frame),
+            status: RunStatus {
+                motion: Motion::Play { speed: 2.0 },
+                effective_speed: 0.5,
+                work_ms: 1.25,
+                wall_ms: 100.0,
+                requests: 4,
+            },
+            notes: vec![Note::Clear, Note::Rebuilt],
+            ope: None,
+        },
+    };
+    let Wire::Bytes(bytes) = envelope.to_wire() else {
+        panic!("a frame went as text");
+    };
+    assert_eq!(Envelope::from_bytes(&bytes), Ok(envelope));
+    for end in [0, 8, 100, bytes.len() - 1] {
+        assert!(Envelope::from_bytes(&bytes[..end]).is_err(), "{end}");
+    }
+    assert!(Envelope::<Reply>::from_json("[1,\"Frame\",null]").is_err());
     // A message of another form, an unknown variant, a missing or an extra field.
     for text in [
         "{\"id\":1}",

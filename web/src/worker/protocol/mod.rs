@@ -5,6 +5,8 @@
 //! array `[id, "Variant", field, …]`, the fields in the order the variant declares them.
 //! Written by hand over `serde_json::Value` rather than derived: serde's derived
 //! deserialisers for two enums cost the page several kilobytes (docs/ui.md, cuts table).
+//! A frame's reply alone goes as bytes ([`Wire::Bytes`]): the frame in its codec
+//! ([`crate::frame::Encode`]), then the reply's other fields as such an envelope's text.
 //! Scenarios travel as their own JSON document, the form a share link and `strata run` read, so
 //! the worker gets exactly the scenario the page has.
 //!
@@ -12,7 +14,7 @@
 //! start ([`super::host`]), and natively in the tests.
 
 use super::run::{Motion, RunRequest};
-use crate::frame::{Frame, OperationDetail};
+use crate::frame::{decode_all, CodecError, Decode, Encode, Frame, OperationDetail};
 use crate::ope::OpeResult;
 use serde_json::Value;
 use strata_sim::RequestRecord;
@@ -204,35 +206,13 @@ pub trait Message: Sized {
     fn encode(&self, out: &mut Vec<Value>);
     /// The variant named `tag` from its fields; none when they do not fit it.
     fn decode(tag: &str, fields: &mut Fields<'_>) -> Option<Self>;
-    /// A first field already written as JSON text, for [`Message::encode`]'s `null` in its
-    /// place (a frame: written once, not through a `Value`).
-    fn first_field_text(&self) -> Option<String> {
-        None
-    }
 }
 
 impl<T: Message> Envelope<T> {
     pub fn to_json(&self) -> String {
         let mut out = vec![Value::from(self.id)];
         self.body.encode(&mut out);
-        match self.body.first_field_text() {
-            // `[id, tag, <text>, rest…]`: the id and the tag, the text, then the rest.
-            Some(text) if out.len() > 2 => {
-                let rest = Value::Array(out.split_off(3)).to_string();
-                let head = Value::Array(out[..2].to_vec()).to_string();
-                let mut json = head[..head.len() - 1].to_string();
-                json.push(',');
-                json.push_str(&text);
-                if rest.len() > 2 {
-                    json.push(',');
-                    json.push_str(&rest[1..]);
-                } else {
-                    json.push(']');
-                }
-                json
-            }
-            _ => Value::Array(out).to_string(),
-        }
+        Value::Array(out).to_string()
     }
 
     pub fn from_json(text: &str) -> Result<Envelope<T>, String> {
@@ -245,6 +225,70 @@ impl<T: Message> Envelope<T> {
         let tag = fields.string().ok_or_else(unknown)?;
         let body = T::decode(&tag, &mut fields).ok_or_else(unknown)?;
         if fields.0.next().is_some() {
+            return Err(unknown());
+        }
+        Ok(Envelope { id, body })
+    }
+}
+
+/// A message as it crosses `postMessage`: JSON text, or a frame's bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Wire {
+    Text(String),
+    /// The id, the frame in its codec ([`crate::frame::Encode`]), then the reply's other fields
+    /// as the JSON text of an envelope's array (`[id, "Frame", motion, …]`).
+    Bytes(Vec<u8>),
+}
+
+impl Envelope<Reply> {
+    /// The reply as it is posted: a frame as bytes (small, and transferred rather than
+    /// copied), every other reply as JSON text.
+    pub fn to_wire(&self) -> Wire {
+        let Reply::Frame { frame, .. } = &self.body else {
+            return Wire::Text(self.to_json());
+        };
+        let mut bytes = Vec::new();
+        self.id.encode(&mut bytes);
+        frame.encode(&mut bytes);
+        self.to_json().encode(&mut bytes);
+        Wire::Bytes(bytes)
+    }
+
+    /// A frame's reply from its bytes; an error says why they do not read.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Envelope<Reply>, String> {
+        let unreadable = |e: CodecError| format!("a frame that does not read ({e})");
+        let mut input = bytes;
+        let id = u64::decode(&mut input).map_err(unreadable)?;
+        let frame = Frame::decode(&mut input).map_err(unreadable)?;
+        let text: String = decode_all(input).map_err(unreadable)?;
+        let value: Value =
+            serde_json::from_str(&text).map_err(|e| format!("an unreadable message ({e})"))?;
+        let unknown = || format!("a frame's message of an unknown form ({})", preview(&text));
+        let items = value.as_array().ok_or_else(unknown)?;
+        let mut f = Fields(items.iter());
+        if f.u64() != Some(id) || f.string().as_deref() != Some("Frame") {
+            return Err(unknown());
+        }
+        let body = Reply::Frame {
+            frame: Box::new(frame),
+            status: RunStatus {
+                motion: f.next().and_then(decode_motion).ok_or_else(unknown)?,
+                effective_speed: f.f64().ok_or_else(unknown)?,
+                work_ms: f.f64().ok_or_else(unknown)?,
+                wall_ms: f.f64().ok_or_else(unknown)?,
+                requests: f.u64().ok_or_else(unknown)?,
+            },
+            notes: f
+                .next()
+                .and_then(Value::as_array)
+                .and_then(|notes| notes.iter().map(decode_note).collect::<Option<_>>())
+                .ok_or_else(unknown)?,
+            ope: match f.next().ok_or_else(unknown)? {
+                Value::Null => None,
+                value => Some(Box::new(decode_off_policy(value).ok_or_else(unknown)?)),
+            },
+        };
+        if f.0.next().is_some() {
             return Err(unknown());
         }
         Ok(Envelope { id, body })
@@ -424,17 +468,6 @@ impl Message for Request {
 }
 
 impl Message for Reply {
-    fn first_field_text(&self) -> Option<String> {
-        match self {
-            // Text that serde writes from plain data; a frame that could not be written
-            // arrives as `null` and is refused by the page with a message.
-            Reply::Frame { frame, .. } => {
-                Some(serde_json::to_string(frame).unwrap_or_else(|_| "null".to_string()))
-            }
-            _ => None,
-        }
-    }
-
     fn encode(&self, out: &mut Vec<Value>) {
         match self {
             Reply::Ready => out.push("Ready".into()),
@@ -489,10 +522,8 @@ impl Message for Reply {
             Reply::Frame {
                 status, notes, ope, ..
             } => out.extend([
+                // The frame itself goes as bytes before these fields (`Envelope::to_wire`).
                 "Frame".into(),
-                // A frame is plain serde data, the only message not written by hand: written
-                // as text by `first_field_text`.
-                Value::Null,
                 motion(status.motion),
                 status.effective_speed.into(),
                 status.work_ms.into(),
@@ -536,26 +567,8 @@ impl Message for Reply {
             "ExportFailed" => Reply::ExportFailed(f.string()?),
             "Refused" => Reply::Refused(f.string()?),
             "Panicked" => Reply::Panicked(f.string()?),
-            "Frame" => Reply::Frame {
-                frame: Box::new(serde_json::from_value::<Frame>(f.next()?.clone()).ok()?),
-                status: RunStatus {
-                    motion: decode_motion(f.next()?)?,
-                    effective_speed: f.f64()?,
-                    work_ms: f.f64()?,
-                    wall_ms: f.f64()?,
-                    requests: f.u64()?,
-                },
-                notes: f
-                    .next()?
-                    .as_array()?
-                    .iter()
-                    .map(decode_note)
-                    .collect::<Option<_>>()?,
-                ope: match f.next()? {
-                    Value::Null => None,
-                    value => Some(Box::new(decode_off_policy(value)?)),
-                },
-            },
+            // A frame arrives as bytes (`Envelope::from_bytes`), never in text.
+            "Frame" => return None,
             "Explained" => Reply::Explained {
                 lines: f.strings()?,
                 operation: f.optional_u64()?,
