@@ -33,6 +33,7 @@ use strata_lab::recommender::RecommenderReport;
 use strata_lab::runner::{ClientError, PrefixSummary, TenantSummary, WriterStatus};
 use strata_lab::Scenario;
 use strata_recommender::guardrails::GuardrailMetrics;
+use strata_recommender::ope::{Estimate, WeightDiagnostics};
 use strata_recommender::policy::ArmSummary;
 use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::maps::LiteMap;
@@ -437,6 +438,11 @@ record! {
         tv_limit, tv_checked_decisions, tv_clamped_decisions, max_tv_requested, max_tv_served,
         tv_limit_overridden_by_cap, diversity_floor, slates, min_distinct_categories_seen,
         mean_distinct_categories, diversity_restricted_positions,
+    }
+    Estimate { value, ci95_low, ci95_high, sd, n }
+    WeightDiagnostics {
+        mean_weight, max_weight, effective_sample_size, clipped_rows, switched_rows,
+        logging_uniform,
     }
     RecommenderReport {
         policy, steps, impressions, clicks, ctr, cumulative_regret, catalogue_coverage,

@@ -277,6 +277,11 @@ fn every_command_survives_its_json() {
                 until_ms: 9,
             },
         ),
+        // Checked by the session against its run, not on the way: one no run accepts arrives.
+        Command::Inject(FaultSpec::Outage {
+            from_ms: u64::MAX,
+            until_ms: 1,
+        }),
         Command::SetRecommender(None),
         Command::SetRecommender(strata_lab::Scenario::playground().recommender),
         Command::Load {

@@ -21,8 +21,8 @@ use strata_sim::RequestRecord;
 
 mod run_messages;
 use run_messages::{
-    decode_motion, decode_note, decode_off_policy, decode_run, encode_run, motion, note,
-    off_policy, WAITED_FOR,
+    decode_motion, decode_note, decode_off_policy, decode_run, encode_run, from_bytes_value,
+    motion, note, off_policy, to_bytes_value, WAITED_FOR,
 };
 
 /// The id of a reply that answers no request: the worker's start and its panic.
@@ -417,11 +417,8 @@ impl Message for Request {
                 encode_run(run, out);
             }
             Request::Explain { seq, record } => {
-                // The record in the frame's codec, its bytes as numbers: serde's derived code
-                // for the trace's record stays out of the page.
-                let mut bytes = Vec::new();
-                record.encode(&mut bytes);
-                out.extend(["Explain".into(), (*seq).into(), bytes.into()])
+                // The record in the frame's codec: serde's derived code for it stays out.
+                out.extend(["Explain".into(), (*seq).into(), to_bytes_value(&**record)])
             }
             Request::Operation { number } => out.extend(["Operation".into(), (*number).into()]),
             Request::PanicForTests => out.push("PanicForTests".into()),
@@ -462,13 +459,7 @@ impl Message for Request {
             "Run" => Request::Run(decode_run(f)?),
             "Explain" => Request::Explain {
                 seq: f.u64()?,
-                record: {
-                    let bytes = f.next()?.as_array()?.iter();
-                    let bytes = bytes
-                        .map(|byte| u8::try_from(byte.as_u64()?).ok())
-                        .collect::<Option<Vec<u8>>>()?;
-                    Box::new(decode_all(&bytes).ok()?)
-                },
+                record: Box::new(from_bytes_value(f.next()?)?),
             },
             "Operation" => Request::Operation { number: f.u64()? },
             "PanicForTests" => Request::PanicForTests,

@@ -1,12 +1,12 @@
 //! The messages about the run on show, encoded by hand like the rest of the protocol: the
-//! run requests (a command's serde types written as text and read back as a `Value`), what
+//! run requests (a command's scenario section in a scenario document of its own), what
 //! the run is doing, the notes with a frame, a chapter beat's stop, and the off-policy
 //! evaluation that comes with the frames.
 
 use super::{optional, strings, Fields, Note, OffPolicy};
 use crate::chapter_play::BeatStop;
 use crate::command::Command;
-use crate::frame::Panels;
+use crate::frame::{decode_all, Decode, Encode, Panels};
 use crate::ope::OpeResult;
 use crate::worker::run::{Motion, RunRequest};
 use serde_json::Value;
@@ -111,20 +111,49 @@ pub(super) fn panels(panels: Panels) -> Value {
     })
 }
 
-/// A serde value as a `Value`, written as text and read back: the scenario's types are
-/// written as text (a share link, a saved file) and read from `Value`s (a scenario is read
-/// through one) already, so this adds no second copy of their serde code, as writing them
-/// into a `Value` directly would (docs/ui.md, cuts table). Text that was just written reads
-/// back.
-pub(super) fn to_value<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or(Value::Null)
+/// A value in the frame's codec as a JSON array of its bytes (a few small records: the trace's
+/// request, an estimate), so serde's derived code for them stays out of the page.
+pub(super) fn to_bytes_value<T: Encode>(value: &T) -> Value {
+    let mut bytes = Vec::new();
+    value.encode(&mut bytes);
+    bytes.into()
 }
 
-pub(super) fn from_value<T: serde::de::DeserializeOwned>(value: &Value) -> Option<T> {
-    serde_json::from_value(value.clone()).ok()
+pub(super) fn from_bytes_value<T: Decode>(value: &Value) -> Option<T> {
+    let bytes = value
+        .as_array()?
+        .iter()
+        .map(|byte| u8::try_from(byte.as_u64()?).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    decode_all(&bytes).ok()
+}
+
+/// A scenario section (a fault, a setting change, the recommender) in a scenario document of its
+/// own, written by the scenario's writer and read back by the chapter's reader, which reads a
+/// scenario without checking it (the session checks the section against its run, with its own
+/// messages): both are written by hand in the lab, so no derived serde code for the scenario's
+/// types reaches the page.
+fn carried(scenario: Scenario) -> Value {
+    Value::from(scenario.to_json())
+}
+
+fn carried_fault(fault: &strata_lab::scenario::FaultSpec) -> Value {
+    carried(Scenario {
+        faults: vec![fault.clone()],
+        ..Scenario::default()
+    })
+}
+
+fn read_carried(value: &Value) -> Option<Scenario> {
+    let scenario: Value = serde_json::from_str(value.as_str()?).ok()?;
+    let mut chapter = serde_json::Map::new();
+    chapter.insert("title".into(), "".into());
+    chapter.insert("question".into(), "".into());
+    chapter.insert("scenario".into(), scenario);
+    chapter.insert("beats".into(), Value::Array(Vec::new()));
+    chapter.insert("claims".into(), Value::Array(Vec::new()));
+    let chapter = strata_lab::chapter::Chapter::from_value(Value::Object(chapter)).ok()?;
+    Some(chapter.scenario)
 }
 
 pub(super) fn encode_run(run: &RunRequest, out: &mut Vec<Value>) {
@@ -170,19 +199,33 @@ pub(super) fn encode_run(run: &RunRequest, out: &mut Vec<Value>) {
                     // store); any other control is refused by the session, as on the page.
                     out.extend([
                         "Live".into(),
-                        optional(control.at(0).as_ref().map(to_value)),
+                        optional(control.at(0).map(|change| {
+                            carried(Scenario {
+                                changes: vec![change],
+                                ..Scenario::default()
+                            })
+                        })),
                     ])
                 }
-                Command::Inject(fault) => out.extend(["Inject".into(), to_value(fault)]),
-                Command::RemoveChange(index, change) => {
-                    out.extend(["RemoveChange".into(), (*index).into(), to_value(change)])
-                }
+                Command::Inject(fault) => out.extend(["Inject".into(), carried_fault(fault)]),
+                Command::RemoveChange(index, change) => out.extend([
+                    "RemoveChange".into(),
+                    (*index).into(),
+                    carried(Scenario {
+                        changes: vec![change.clone()],
+                        ..Scenario::default()
+                    }),
+                ]),
                 Command::RemoveFault(index, fault) => {
-                    out.extend(["RemoveFault".into(), (*index).into(), to_value(fault)])
+                    out.extend(["RemoveFault".into(), (*index).into(), carried_fault(fault)])
                 }
-                Command::SetRecommender(spec) => {
-                    out.extend(["SetRecommender".into(), to_value(spec)])
-                }
+                Command::SetRecommender(spec) => out.extend([
+                    "SetRecommender".into(),
+                    carried(Scenario {
+                        recommender: spec.clone(),
+                        ..Scenario::default()
+                    }),
+                ]),
                 Command::Load { scenario, source } => out.extend([
                     "Load".into(),
                     scenario.to_json().into(),
@@ -242,18 +285,18 @@ pub(super) fn decode_run(f: &mut Fields<'_>) -> Option<RunRequest> {
         "Command" => RunRequest::Command(Box::new(match f.string()?.as_str() {
             "Live" => Command::Live(match f.next()? {
                 Value::Null => return None,
-                value => strata_lab::Control::from(from_value::<
-                    strata_lab::scenario::SettingChange,
-                >(value)?),
+                value => strata_lab::Control::from(read_carried(value)?.changes.pop()?),
             }),
-            "Inject" => Command::Inject(from_value(f.next()?)?),
+            "Inject" => Command::Inject(read_carried(f.next()?)?.faults.pop()?),
             "RemoveChange" => {
-                Command::RemoveChange(usize::try_from(f.u64()?).ok()?, from_value(f.next()?)?)
+                let index = usize::try_from(f.u64()?).ok()?;
+                Command::RemoveChange(index, read_carried(f.next()?)?.changes.pop()?)
             }
             "RemoveFault" => {
-                Command::RemoveFault(usize::try_from(f.u64()?).ok()?, from_value(f.next()?)?)
+                let index = usize::try_from(f.u64()?).ok()?;
+                Command::RemoveFault(index, read_carried(f.next()?)?.faults.pop()?)
             }
-            "SetRecommender" => Command::SetRecommender(from_value(f.next()?)?),
+            "SetRecommender" => Command::SetRecommender(read_carried(f.next()?)?.recommender),
             "Load" => Command::Load {
                 scenario: Box::new(Scenario::from_json(&f.string()?).ok()?),
                 source: f.string()?,
@@ -292,10 +335,12 @@ pub(super) fn off_policy(ope: &OffPolicy) -> Value {
             Value::Array(
                 r.estimates
                     .iter()
-                    .map(|(name, estimate)| Value::Array(vec![(*name).into(), to_value(estimate)]))
+                    .map(|(name, estimate)| {
+                        Value::Array(vec![(*name).into(), to_bytes_value(estimate)])
+                    })
                     .collect(),
             ),
-            to_value(&r.diagnostics),
+            to_bytes_value(&r.diagnostics),
             strings(&r.notes),
             Value::Array(
                 r.uniform_regret
@@ -336,12 +381,12 @@ pub(super) fn decode_off_policy(value: &Value) -> Option<OffPolicy> {
                                 .iter()
                                 .find(|known| **known == name.as_str().unwrap_or_default())
                                 .copied()?,
-                            from_value(estimate)?,
+                            from_bytes_value(estimate)?,
                         )),
                         _ => None,
                     })
                     .collect::<Option<_>>()?,
-                diagnostics: from_value(f.next()?)?,
+                diagnostics: from_bytes_value(f.next()?)?,
                 notes: f.strings()?,
                 uniform_regret: f
                     .next()?
