@@ -2,8 +2,9 @@
 //! times a second. Integers and floats as their little-endian bytes (a float's bits, so a figure
 //! keeps every bit), a flag as one byte, a string or a list as its length (`u32`) then its
 //! contents, an option as a flag then its value, a struct as its fields in declaration order, an
-//! enum as its variant's index. The scenario and the settings in force travel as the scenario's
-//! JSON document, the form the page and the worker already write and read by hand.
+//! enum as its variant's index. The scenario, the settings in force and the recommender section
+//! travel as scenario JSON documents, the form the page and the worker already write and read by
+//! hand.
 //!
 //! Replaces serde's derived `Serialize` and `Deserialize` for the frame and every type nested in
 //! it (the storage and recommender panels' figures, the engine's `DbState`, the recommender's
@@ -484,6 +485,24 @@ fn read_scenario(input: &mut &[u8]) -> Result<Scenario, CodecError> {
         .map_err(|error| CodecError::BadScenario(error.to_string()))
 }
 
+/// A scenario document that carries one section (the settings in force, a fault, a setting
+/// change, the recommender), read without checking the scenario as a whole: read by the
+/// chapter's reader, which reads its scenario as written (both written by hand in the lab), so
+/// the section arrives as it was sent and is checked where it is used.
+pub fn read_carrier(text: &str) -> Result<Scenario, CodecError> {
+    let bad = |e: &dyn fmt::Display| CodecError::BadScenario(e.to_string());
+    let scenario: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(&e))?;
+    let mut chapter = serde_json::Map::new();
+    chapter.insert("title".into(), "".into());
+    chapter.insert("question".into(), "".into());
+    chapter.insert("scenario".into(), scenario);
+    chapter.insert("beats".into(), serde_json::Value::Array(Vec::new()));
+    chapter.insert("claims".into(), serde_json::Value::Array(Vec::new()));
+    strata_lab::chapter::Chapter::from_value(serde_json::Value::Object(chapter))
+        .map(|chapter| chapter.scenario)
+        .map_err(|e| bad(&e))
+}
+
 /// The settings in force, as the frame's scenario with them in its place (the one document form
 /// the scenario's types are written and read in by hand).
 fn encode_settings(settings: &Settings, scenario: &Scenario, out: &mut Vec<u8>) {
@@ -498,7 +517,7 @@ fn encode_settings(settings: &Settings, scenario: &Scenario, out: &mut Vec<u8>) 
 }
 
 fn decode_settings(input: &mut &[u8]) -> Result<Settings, CodecError> {
-    let scenario = read_scenario(input)?;
+    let scenario = read_carrier(&String::decode(input)?)?;
     Ok(Settings {
         workload: scenario.workload,
         engine: scenario.engine,
@@ -544,7 +563,7 @@ fn decode_recommender(input: &mut &[u8]) -> Result<RecommenderFrame, CodecError>
         spec: match bool::decode(input)? {
             false => None,
             true => Some(
-                read_scenario(input)?
+                read_carrier(&String::decode(input)?)?
                     .recommender
                     .ok_or(CodecError::BadTag("recommender spec"))?,
             ),

@@ -23,7 +23,7 @@ mod requests;
 mod storage;
 mod timeline;
 
-pub use codec::{decode_all, CodecError, Decode, Encode};
+pub use codec::{decode_all, read_carrier, CodecError, Decode, Encode};
 pub use recommender::RecommenderFrame;
 pub use requests::{Answer, OperationDetail, Requests};
 pub use storage::{

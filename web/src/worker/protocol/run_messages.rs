@@ -129,10 +129,9 @@ pub(super) fn from_bytes_value<T: Decode>(value: &Value) -> Option<T> {
 }
 
 /// A scenario section (a fault, a setting change, the recommender) in a scenario document of its
-/// own, written by the scenario's writer and read back by the chapter's reader, which reads a
-/// scenario without checking it (the session checks the section against its run, with its own
-/// messages): both are written by hand in the lab, so no derived serde code for the scenario's
-/// types reaches the page.
+/// own, written by the scenario's writer and read back unchecked ([`crate::frame::read_carrier`]:
+/// the session checks the section against its run, with its own messages), so no derived serde
+/// code for the scenario's types reaches the page.
 fn carried(scenario: Scenario) -> Value {
     Value::from(scenario.to_json())
 }
@@ -145,15 +144,7 @@ fn carried_fault(fault: &strata_lab::scenario::FaultSpec) -> Value {
 }
 
 fn read_carried(value: &Value) -> Option<Scenario> {
-    let scenario: Value = serde_json::from_str(value.as_str()?).ok()?;
-    let mut chapter = serde_json::Map::new();
-    chapter.insert("title".into(), "".into());
-    chapter.insert("question".into(), "".into());
-    chapter.insert("scenario".into(), scenario);
-    chapter.insert("beats".into(), Value::Array(Vec::new()));
-    chapter.insert("claims".into(), Value::Array(Vec::new()));
-    let chapter = strata_lab::chapter::Chapter::from_value(Value::Object(chapter)).ok()?;
-    Some(chapter.scenario)
+    crate::frame::read_carrier(value.as_str()?).ok()
 }
 
 pub(super) fn encode_run(run: &RunRequest, out: &mut Vec<Value>) {
