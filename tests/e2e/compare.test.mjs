@@ -228,8 +228,21 @@ test('a live change replays the variant in slices, then both runs are in step ag
     await inStep(page);
     // A live change (the workload's rate): the variant starts again from its patch on the new
     // scenario and catches up in slices, saying so, while the page stays responsive.
-    const seen = page.waitForFunction(() => document.querySelector('#compare')?.dataset.catchingUp === 'true'
-      && document.querySelector('#compare-catching-up'), null, { timeout: 30000 });
+    // Watched with a mutation observer, set before the change: the replay may take only a few
+    // frames when the variant's run is short.
+    await page.evaluate(() => {
+      window.__catchingUpSeen = false;
+      const shown = () => document.querySelector('#compare')?.dataset.catchingUp === 'true'
+        && document.querySelector('#compare-catching-up');
+      const observer = new MutationObserver(() => {
+        if (shown()) {
+          observer.disconnect();
+          window.__catchingUpSeen = true;
+        }
+      });
+      observer.observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    const seen = page.waitForFunction(() => window.__catchingUpSeen === true, null, { timeout: 30000 });
     await commit(page, '#rate', 2 * Number(await page.locator('#rate').inputValue()));
     await seen;
     const t = await inStep(page);

@@ -6,6 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPlayground, screenshot, setSpeed, shortScenario } from './harness.mjs';
 
+/** Waits until the explain panel at `selector` shows the worker's answer, not that it is looking. */
+async function answered(page, selector) {
+  await page.waitForFunction((s) => {
+    const panel = document.querySelector(s);
+    return panel && !panel.hasAttribute('aria-busy');
+  }, selector);
+}
+
 // Long enough that the run is still going when it is paused: at its end the durability check's
 // read-backs (no client cause) would fill the read lane.
 const scenario = shortScenario({
@@ -32,6 +40,8 @@ test('a request shows its cause chain and an operation the requests it waited fo
     await page.locator('.request-bar[data-cause="wal"]').first().click();
     const chain = page.locator('#request-chain');
     await chain.waitFor();
+    // The worker answers: the panel says it is looking until then.
+    await answered(page, '#request-chain');
     const walChain = await chain.textContent();
     assert.match(walChain, /PUT db\/wal\/\d+\.wal/, walChain);
     assert.match(walChain, /made for WAL object \d+/, walChain);
@@ -43,12 +53,14 @@ test('a request shows its cause chain and an operation the requests it waited fo
     await read.focus();
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => /client operation #\d+/.test(document.querySelector('#request-chain')?.textContent ?? ''));
+    await answered(page, '#request-chain');
     const readChain = await chain.textContent();
     assert.match(readChain, /GET db\/sst\//, readChain);
     assert.match(readChain, /made by client operation #\d+: (get|scan) k\d+/, readChain);
     await page.click('#chain-operation');
     const operation = page.locator('#operation-requests');
     await operation.waitFor();
+    await answered(page, '#operation-requests');
     const readOp = await operation.textContent();
     assert.match(readOp, /It waited for its own requests/, readOp);
     assert.match(readOp, /GET db\/sst\/\d+\.sst · read/, readOp);
@@ -57,6 +69,7 @@ test('a request shows its cause chain and an operation the requests it waited fo
     const slowest = page.locator('#slowest-ops button.slow-op');
     assert.ok(await slowest.count() >= 5, 'the slowest operations are listed');
     await slowest.first().click();
+    await answered(page, '#operation-requests');
     const slowText = await operation.textContent();
     assert.match(slowText, /Client operation #\d+/, slowText);
     assert.match(slowText, /latency [\d.]+ (ms|s)/, slowText);

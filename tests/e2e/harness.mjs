@@ -17,9 +17,16 @@ const FLAGS = [
   '--disable-dev-shm-usage',
 ];
 
+/** With STRATA_E2E_NOWORKER=1 every test opens the page with `?noworker`: its worker's script is
+ * blocked and the page runs the simulation on its main thread (the fallback). */
+const NOWORKER = process.env.STRATA_E2E_NOWORKER === '1';
+/** What a blocked worker script logs: its failed load, and the worker's error event. */
+const BLOCKED_WORKER = /worker-blocked-by-the-address|Failed to load resource/;
+
 /** Launches Chromium and opens `path` (relative to the base URL); `options` are Playwright's
  * context options (a viewport, `hasTouch` for a phone), over the desktop defaults. */
 export async function openPlayground(path = '', options = {}) {
+  if (NOWORKER && !path.startsWith('?')) path = `?noworker${path}`;
   const userDataDir = mkdtempSync(join(tmpdir(), 'strata-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: EXECUTABLE,
@@ -44,7 +51,8 @@ export async function openPlayground(path = '', options = {}) {
     },
     /** Fails the test if the page logged any error. */
     assertNoErrors() {
-      assert.deepEqual(errors, [], `the page logged errors:\n${errors.join('\n')}`);
+      const unexpected = NOWORKER ? errors.filter((e) => !BLOCKED_WORKER.test(e)) : errors;
+      assert.deepEqual(unexpected, [], `the page logged errors:\n${unexpected.join('\n')}`);
     },
   };
 }
@@ -70,7 +78,13 @@ export async function simSeconds(page) {
 export async function waitIdle(page, timeout = 30000) {
   // Let the page render what the last action started before looking.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await settled(page, timeout);
   await page.waitForFunction(() => !document.querySelector('#progress'), null, { timeout });
+}
+
+/** Waits until the run (in the page's worker) has answered every request the page sent. */
+export async function settled(page, timeout = 30000) {
+  await page.waitForFunction(() => !document.querySelector('.time-bar')?.dataset.awaiting, null, { timeout });
 }
 
 /** Plays until simulated time reaches `seconds`, then pauses. */
@@ -79,6 +93,7 @@ export async function playUntil(page, seconds, timeout = 30000) {
   await page.waitForFunction(
     (s) => Number.parseFloat(document.querySelector('#sim-time').textContent) >= s, seconds, { timeout });
   await page.click('#play');
+  await settled(page, timeout);
 }
 
 /** Sets the speed slider to 10^log10 (×). */

@@ -7,7 +7,7 @@
 // fits at 1280×720 in the mode.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPlayground, simSeconds, BASE_URL, ARTIFACTS } from './harness.mjs';
+import { openPlayground, simSeconds, settled, BASE_URL, ARTIFACTS } from './harness.mjs';
 
 async function fetchJson(path) {
   const response = await fetch(new URL(path, BASE_URL));
@@ -143,6 +143,7 @@ test('P enters presenter mode without a chapter, the LSM tree on show; a field k
     await page.keyboard.press(' ');
     await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 1);
     await page.keyboard.press(' ');
+    await settled(page);
     const paused = await simSeconds(page);
     await page.waitForTimeout(300);
     assert.equal(await simSeconds(page), paused, 'Space paused');

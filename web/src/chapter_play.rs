@@ -32,13 +32,56 @@ pub enum BeatStop {
     End,
 }
 
-fn count(lab: &Lab, kind: &str) -> u64 {
-    lab.trace().count(kind)
+/// Where a run is, as a chapter reads it: the lab itself (where the run is simulated) or a
+/// frame of it (in the page, [`crate::frame::TimeFrame`]).
+pub trait RunPoint {
+    fn now(&self) -> SimTime;
+    fn events_processed(&self) -> u64;
+    fn finished(&self) -> bool;
+    /// The trace's count of events of `kind` (a beat event's).
+    fn count(&self, kind: &str) -> u64;
+}
+
+impl RunPoint for Lab {
+    fn now(&self) -> SimTime {
+        Lab::now(self)
+    }
+    fn events_processed(&self) -> u64 {
+        Lab::events_processed(self)
+    }
+    fn finished(&self) -> bool {
+        Lab::finished(self)
+    }
+    fn count(&self, kind: &str) -> u64 {
+        self.trace().count(kind)
+    }
+}
+
+/// A run at its start: time zero, nothing processed, nothing counted.
+pub struct RunStart;
+
+impl RunPoint for RunStart {
+    fn now(&self) -> SimTime {
+        SimTime::ZERO
+    }
+    fn events_processed(&self) -> u64 {
+        0
+    }
+    fn finished(&self) -> bool {
+        false
+    }
+    fn count(&self, _kind: &str) -> u64 {
+        0
+    }
+}
+
+fn count(lab: &dyn RunPoint, kind: &str) -> u64 {
+    lab.count(kind)
 }
 
 impl BeatStop {
     /// The stop of `beat`, begun with the run at `lab`'s moment.
-    pub fn of(beat: &Beat, lab: &Lab) -> BeatStop {
+    pub fn of(beat: &Beat, lab: &dyn RunPoint) -> BeatStop {
         match (beat.at_ms, &beat.event) {
             (Some(at), _) => BeatStop::At(SimTime::from_millis(at)),
             (None, Some(event)) => match beat_event(event) {
@@ -55,7 +98,7 @@ impl BeatStop {
     }
 
     /// Whether the run at `lab` has reached this stop (a finished run has reached every stop).
-    pub fn reached(&self, lab: &Lab) -> bool {
+    pub fn reached(&self, lab: &dyn RunPoint) -> bool {
         lab.finished()
             || match *self {
                 BeatStop::At(at) => lab.now() >= at,
@@ -65,8 +108,8 @@ impl BeatStop {
     }
 }
 
-/// Plays `session` toward `stop` for at most `max_events` events (the page calls this in
-/// slices within its frame budget). Returns whether the stop is reached.
+/// Plays `session` toward `stop` for at most `max_events` events (the worker calls this in
+/// slices within its tick). Returns whether the stop is reached.
 pub fn play_toward(
     session: &mut Session,
     stop: BeatStop,
@@ -110,7 +153,7 @@ pub struct ChapterPlay {
 
 impl ChapterPlay {
     /// The chapter before its first beat, with the run at `lab`'s start.
-    pub fn new(name: impl Into<String>, chapter: Chapter, lab: &Lab) -> Self {
+    pub fn new(name: impl Into<String>, chapter: Chapter, lab: &dyn RunPoint) -> Self {
         assert!(
             !chapter.beats.is_empty() && chapter.beats.len() <= MAX_BEATS,
             "a validated chapter has 1 to {MAX_BEATS} beats"
@@ -160,7 +203,7 @@ impl ChapterPlay {
     }
 
     /// The run at `lab` has reached the next beat's stop: that beat is on show.
-    pub fn reached(&mut self, lab: &Lab) {
+    pub fn reached(&mut self, lab: &dyn RunPoint) {
         assert!(
             self.beat() < self.beat_count(),
             "a beat is reached only while one is left"
@@ -188,7 +231,7 @@ impl ChapterPlay {
 
     /// Shows every beat whose stop the run at `lab` has passed (plain Play went by them).
     /// Returns whether the beat on show changed.
-    pub fn follow(&mut self, lab: &Lab) -> bool {
+    pub fn follow(&mut self, lab: &dyn RunPoint) -> bool {
         let before = self.beat();
         while let Some(stop) = self.next_stop() {
             if !stop.reached(lab) {
@@ -211,7 +254,7 @@ impl ChapterPlay {
 
     /// The run has been re-simulated (or restarted) to `lab`'s moment: a beat being gone back
     /// to is on show, and no beat whose stop lies ahead of the run stays on show.
-    pub fn rewound(&mut self, lab: &Lab) {
+    pub fn rewound(&mut self, lab: &dyn RunPoint) {
         let mut keep = self.going_back_to.take().unwrap_or(self.beat());
         while keep > 0 {
             let stop = self.stops[keep - 1];

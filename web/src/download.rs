@@ -230,7 +230,9 @@ pub fn run_exports(props: &RunExportsProps) -> Html {
             if running.borrow().is_some() {
                 return;
             }
-            let request = requests.export(kind);
+            let Some(request) = requests.export(kind) else {
+                return;
+            };
             let on_reply =
                 on_export_reply(kind, running.clone(), progress.setter(), on_command.clone());
             let job = host::send(request, on_reply);

@@ -1,13 +1,13 @@
-//! The Strata playground: a Yew app that runs the simulation in the browser tab.
+//! The Strata playground: a Yew app that runs the simulation in the browser tab's Web Worker
+//! and draws it on the page.
 //!
 //! - [`app`]: the root component and its parts: reading the link at boot and on a hash
-//!   change (`app::boot`), the animation-frame loop that advances simulated time by
-//!   `speed × frame time` within a wall-time budget (`app::frame_loop`), the keys
-//!   (`app::keyboard`), the panels' commands (`app::commands`), the time bar
-//!   (`app::time_bar`) and the tabs (`app::tabs`).
+//!   change (`app::boot`), the frames the worker sends and the requests that move the run
+//!   (`app::run_view`), the keys (`app::keyboard`), the panels' commands (`app::commands`,
+//!   applied in the worker), the time bar (`app::time_bar`) and the tabs (`app::tabs`).
 //! - [`chapter_play`]: a chapter played in the page (the beat on show, where the next one
 //!   stops, going back) and the chapter index; no browser code.
-//! - [`pacer`]: how much of each frame may go to simulating, steered by the frame intervals.
+//! - [`pacer`]: the slices a tick of the run simulates in, sized by what events cost.
 //! - [`session`]: the scenario, the `Lab` playing it, setting changes, rebuilds (scrubbing and
 //!   fault injection re-simulate from the seed) and the UI's own folds of the trace. No
 //!   browser code, so it is tested natively too.
@@ -16,7 +16,7 @@
 //! - [`frame`]: the view snapshot the panels draw (`Frame`: plain, serialisable, small), its
 //!   builder (the only reader of the lab for drawing), what the page folds from successive
 //!   frames (the timeline's window), and `Requests`, what a panel asks of the whole run
-//!   (explain, off-policy evaluation, exports).
+//!   (explain, exports).
 //! - [`link`]: share links (the scenario in the URL fragment) and the default scenario.
 //! - [`storage`], [`timeline`]: the storage view (LSM, WAL, watermarks, figures, histograms,
 //!   request timeline), drawn from the frame.
@@ -30,10 +30,11 @@
 //! - [`download`]: text offered as a file download (scenario, trace, metrics, charts).
 //! - [`widgets`]: inputs that stay editable while the page re-renders every frame.
 //! - [`panic`]: the panic hook that turns a crash into a visible error banner.
-//! - [`worker`]: the page's Web Worker (the side-by-side variant and the exports run there),
-//!   its message protocol, and the main-thread fallback when it cannot start.
+//! - [`worker`]: the page's Web Worker (the run on show, the side-by-side variant and the
+//!   exports run there), its message protocol, and the main-thread fallback when it cannot
+//!   start.
 //!
-//! This is the only crate that knows the browser. It reads wall time only to pace frames and
+//! This is the only crate that knows the browser. It reads wall time only to pace the run and
 //! report speed; simulated time never depends on it.
 
 pub mod app;

@@ -7,6 +7,7 @@
 //! No browser code: the session attaches an [`Observed`] to each lab it builds, and it is
 //! tested natively with it.
 
+#[cfg(test)]
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use strata_sim::{Cause, EventKind, SimTime, StoreOp, TraceEvent};
@@ -21,7 +22,8 @@ pub const MAX_DRIFTS: usize = 64;
 pub const MAX_IMPRESSIONS: usize = strata_lab::ope::MAX_LOGGED_IMPRESSIONS;
 
 /// A flush or a compaction, from its start to its end.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct Activity {
     pub kind: ActivityKind,
     /// The memtable id of a flush, the job id of a compaction.
@@ -58,14 +60,16 @@ impl Activity {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub enum ActivityKind {
     Flush,
     Compaction,
 }
 
 /// What an event line is about (its style).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub enum LineClass {
     Fault,
     Writer,
@@ -88,7 +92,8 @@ impl LineClass {
 }
 
 /// One line of the event list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct EventLine {
     pub at: SimTime,
     pub class: LineClass,

@@ -16,7 +16,7 @@
 
 use crate::format;
 pub use crate::frame::{requests_in_window, TimelineRequest, MAX_WINDOW_REQUESTS};
-use crate::frame::{FrameRef, Requests};
+use crate::frame::{Answer, FrameRef, Requests};
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
 use strata_sim::{Cause, RequestOutcome, RequestRecord, SimTime};
@@ -546,9 +546,11 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                 .find(|request| request.seq == seq)
                 .map(|request| request.record.clone());
             match request {
-                Some(request) => {
-                    let (lines, operation) = props.ask.request_chain(seq, &request);
-                    html! {
+                Some(request) => match props.ask.request_chain(seq, &request) {
+                    Answer::Waiting => html! {
+                        <div id="request-chain" class="explain-detail" aria-busy="true">{ "Looking up the request's cause chain…" }</div>
+                    },
+                    Answer::Ready((lines, operation)) => html! {
                         <div id="request-chain" class="explain-detail" aria-live="polite">
                             <h3>{ "Why this request" }</h3>
                             { for lines.into_iter().map(|line| html! { <div>{ line }</div> }) }
@@ -558,15 +560,18 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                                 </button>
                             }
                         </div>
-                    }
-                }
+                    },
+                },
                 None => html! {
                     <div id="request-chain" class="explain-detail">{ "The request has left the window." }</div>
                 },
             }
         }
         Some(Selected::Operation(number)) => match props.ask.operation(number) {
-            Some(op) => {
+            Answer::Waiting => html! {
+                <div id="operation-requests" class="explain-detail" aria-busy="true">{ format!("Looking up client operation #{number}…") }</div>
+            },
+            Answer::Ready(Some(op)) => {
                 let how = match op.waited_for {
                     "requests" => "its own requests:",
                     "wal" => "its WAL object, which carried it to the store:",
@@ -584,7 +589,7 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                     </div>
                 }
             }
-            None => html! {
+            Answer::Ready(None) => html! {
                 <div id="operation-requests" class="explain-detail">{ format!("Client operation #{number} is no longer retained.") }</div>
             },
         },

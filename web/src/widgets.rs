@@ -1,4 +1,4 @@
-//! Inputs that stay editable while the page re-renders every animation frame.
+//! Inputs that stay editable while the page re-renders with every frame of the run.
 //!
 //! Yew keeps an input's `value` equal to what the view says, so a field whose value comes
 //! from the simulation would snap back under the user's fingers on the next frame. A

@@ -9,7 +9,8 @@
 // its first beat, the beat's figure on show):
 //   STRATA_BENCH_CHAPTER=compaction-debt node bench/frames.mjs 3
 // (STRATA_BENCH_PRESENT=0 measures the same chapter out of presenter mode, for comparison;
-// STRATA_BENCH_SPEED=2 then plays it at 10^2 = 100×. STRATA_BENCH_QUERY=?noworker opens the page
+// STRATA_BENCH_SPEED=2 then plays it at 10^2 = 100×; without a chapter it sets the speed of the
+// 10k scenario (default 2, 100×; 4 is the fastest, 10,000×). STRATA_BENCH_QUERY=?noworker opens the page
 // with its worker blocked, so a side-by-side variant runs on the main thread.)
 // With a side-by-side variant beside the 10k scenario (a share link's `vs`: the scenario with
 // these top-level keys replaced), run in the page's worker or, with ?noworker, on the page:
@@ -91,7 +92,7 @@ if (CHAPTER) {
   await page.goto(new URL(`${QUERY}#s=v1.${base64url(JSON.stringify(scenario))}${vs}`, BASE_URL).toString());
   firstFrameMs = await page.evaluate(() => window.__firstFrame);
   await page.locator(`#tab-${tab}`).click();
-  await page.locator('#speed').fill('2'); // 100×
+  await page.locator('#speed').fill(SPEED ?? '2'); // 100× unless STRATA_BENCH_SPEED says (4: 10,000×)
   await page.click('#play');
   await page.waitForTimeout(1000); // warm up
 }

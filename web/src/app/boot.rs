@@ -18,11 +18,13 @@
 use super::chapter::{self, OpenChapter, SharedChapters};
 use super::compare_panel;
 use super::present;
-use super::{Action, Message, SharedSession};
+use super::run_view::SharedRun;
+use super::{Action, Message};
 use crate::chapter_play;
 use crate::format;
 use crate::link::{self, LinkRequest};
-use crate::session::{Milestone, Session};
+use crate::worker::protocol::Note;
+use crate::worker::run::{Motion, RunRequest};
 use gloo::events::EventListener;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -34,96 +36,83 @@ use yew::prelude::*;
 /// is still that one, the address bar keeps the refused link instead.
 pub type KeptAddress = Rc<RefCell<Option<String>>>;
 
-/// What the page opened on.
+/// What the page opened on: the scenario to start (and the moment to re-simulate it to).
 pub struct Opened {
-    pub session: Session,
+    pub scenario: Scenario,
+    pub at_ms: Option<u64>,
     pub message: Option<Message>,
     /// The link could not be used: leave it in the address bar.
     pub keep_address: bool,
 }
 
+/// Whether `scenario` can start: it compiles to a run plan (the one validation a run's
+/// start makes before any event).
+fn can_start(scenario: &Scenario) -> Result<(), String> {
+    scenario.compile().map(|_| ()).map_err(|e| e.to_string())
+}
+
 /// Opens the page on what the address asked for: the link's scenario (re-simulating to its
 /// moment, when it names one), or the default scenario with a message that says why not.
 pub fn open(request: LinkRequest) -> Opened {
+    let defaults = |message: Option<Message>, keep_address| Opened {
+        scenario: link::default_scenario(),
+        at_ms: None,
+        message,
+        keep_address,
+    };
     match request {
-        LinkRequest::None => Opened {
-            session: default_session(),
-            message: None,
-            keep_address: false,
-        },
-        LinkRequest::Invalid(text) => Opened {
-            session: default_session(),
-            message: Some(Message::error(text)),
-            keep_address: true,
-        },
+        LinkRequest::None => defaults(None, false),
+        LinkRequest::Invalid(text) => defaults(Some(Message::error(text)), true),
         LinkRequest::Scenario { scenario, at_ms } => {
-            let name = scenario.name.clone();
-            let seed = scenario.seed;
-            let mut session = match Session::new((*scenario).clone()) {
-                Ok(session) => session,
-                Err(e) => {
-                    return Opened {
-                        session: default_session(),
-                        message: Some(Message::error(format!(
-                            "That scenario could not start ({e}), so the playground started from its defaults."
-                        ))),
-                        keep_address: true,
-                    }
-                }
-            };
-            let mut moment = String::new();
-            if let Some(ms) = at_ms {
-                let at = SimTime::from_millis(ms);
-                if let Err(e) = session.begin_rebuild(*scenario, Milestone::time(at)) {
-                    return Opened {
-                        session,
-                        message: Some(Message::error(format!(
-                            "Loaded the scenario “{name}” (seed {seed}) from the link, but could not re-simulate to {} ({e}); it starts at 0 s.",
-                            format::sim_time(at)
-                        ))),
-                        keep_address: true,
-                    };
-                }
-                moment = format!(", re-simulating to {}", format::sim_time(at));
+            if let Err(e) = can_start(&scenario) {
+                return defaults(
+                    Some(Message::error(format!(
+                        "That scenario could not start ({e}), so the playground started from its defaults."
+                    ))),
+                    true,
+                );
             }
+            let moment = at_ms.map_or(String::new(), |ms| {
+                format!(
+                    ", re-simulating to {}",
+                    format::sim_time(SimTime::from_millis(ms))
+                )
+            });
             Opened {
-                session,
                 message: Some(Message::info(format!(
-                    "Loaded the scenario “{name}” (seed {seed}) from the link{moment}."
+                    "Loaded the scenario “{}” (seed {}) from the link{moment}.",
+                    scenario.name, scenario.seed
                 ))),
+                scenario: *scenario,
+                at_ms,
                 keep_address: false,
             }
         }
     }
 }
 
-fn default_session() -> Session {
-    Session::new(link::default_scenario())
-        .expect("the default scenario is valid (checked by a test)")
-}
-
 /// What following a pasted link did.
 #[derive(Debug, PartialEq)]
 pub struct Followed {
     pub message: Option<Message>,
-    /// A re-simulation to the link's moment started.
-    pub rebuilding: bool,
+    /// The scenario to start instead of the run on show, and the moment to re-simulate to.
+    pub start: Option<(Scenario, Option<u64>)>,
     /// The link was refused: the address bar keeps it, and the run goes on as it was.
     pub keep_address: bool,
 }
 
-/// Follows a link pasted into the address bar while a run is on show: restarts on its
-/// scenario, or leaves the run alone and says why the link could not be used.
-pub fn follow(session: &mut Session, request: LinkRequest) -> Followed {
+/// Follows a link pasted into the address bar while a run of `current` is on show: restarts
+/// on its scenario, or leaves the run alone and says why the link could not be used.
+pub fn follow(current: &Scenario, request: LinkRequest) -> Followed {
     let refused = |text: String| Followed {
         message: Some(Message::error(text)),
-        rebuilding: false,
+        start: None,
         keep_address: true,
     };
     match request {
         LinkRequest::None => Followed {
             message: None,
-            rebuilding: false,
+            start: None,
             keep_address: false,
         },
         LinkRequest::Invalid(text) => refused(text.replace(
@@ -131,44 +120,29 @@ pub fn follow(session: &mut Session, request: LinkRequest) -> Followed {
             "so the current run goes on unchanged",
         )),
         LinkRequest::Scenario { scenario, at_ms } => {
-            if *scenario == *session.scenario() && at_ms.is_none() {
+            if *scenario == *current && at_ms.is_none() {
                 return Followed {
                     message: None,
-                    rebuilding: false,
+                    start: None,
                     keep_address: false,
                 };
             }
-            let target: Scenario = (*scenario).clone();
-            if let Err(e) = session.restart(*scenario) {
+            if let Err(e) = can_start(&scenario) {
                 return refused(format!(
                     "The link's scenario could not start ({e}); the run goes on unchanged."
                 ));
             }
-            let Some(ms) = at_ms else {
-                return Followed {
-                    message: Some(Message::info("Loaded the scenario from the link.")),
-                    rebuilding: false,
-                    keep_address: false,
-                };
+            let message = match at_ms {
+                None => "Loaded the scenario from the link.".to_string(),
+                Some(ms) => format!(
+                    "Loaded the scenario from the link, re-simulating to {}.",
+                    format::sim_time(SimTime::from_millis(ms))
+                ),
             };
-            let at = SimTime::from_millis(ms);
-            match session.begin_rebuild(target, Milestone::time(at)) {
-                Ok(()) => Followed {
-                    message: Some(Message::info(format!(
-                        "Loaded the scenario from the link, re-simulating to {}.",
-                        format::sim_time(at)
-                    ))),
-                    rebuilding: true,
-                    keep_address: false,
-                },
-                Err(e) => Followed {
-                    message: Some(Message::error(format!(
-                        "Loaded the scenario from the link, but could not re-simulate to {} ({e}); it starts at 0 s.",
-                        format::sim_time(at)
-                    ))),
-                    rebuilding: false,
-                    keep_address: true,
-                },
+            Followed {
+                message: Some(Message::info(message)),
+                start: Some((*scenario, at_ms)),
+                keep_address: false,
             }
         }
     }
@@ -197,18 +171,29 @@ pub fn page_url(fragment: &str) -> String {
     format!("{origin}{path}{fragment}")
 }
 
-/// What [`use_boot`] gives the root: the session, the message to open with, and the refused
-/// link's hold on the address bar.
+/// What [`use_boot`] gives the root: the run on show (started in the worker), the message
+/// to open with, and the refused link's hold on the address bar.
 pub struct Booted {
-    pub session: SharedSession,
+    pub run: SharedRun,
     pub message: Option<Message>,
     pub kept_address: KeptAddress,
     pub chapters: SharedChapters,
     /// The address asked for presenter mode.
     pub presenting: bool,
+    /// The run opens with a re-simulation to the link's moment.
+    pub rebuilding: bool,
 }
 
-/// Reads the address once, when the page mounts, and opens the session on it.
+/// Starts `scenario` in the worker (re-simulated to `at_ms`), with `note` once it started.
+fn start(run: &SharedRun, scenario: &Scenario, at_ms: Option<u64>, note: Option<Note>) {
+    run.tell(RunRequest::Start {
+        scenario: scenario.to_json(),
+        at_ms,
+        note,
+    });
+}
+
+/// Reads the address once, when the page mounts, and starts the run on it.
 #[hook]
 pub fn use_boot() -> Booted {
     let opened = use_mut_ref(|| {
@@ -217,7 +202,8 @@ pub fn use_boot() -> Booted {
             // The chapter is fetched once the page is up; the address waits for it.
             let shown: String = name.chars().take(chapter_play::MAX_NAME_BYTES).collect();
             return Some(Opened {
-                session: default_session(),
+                scenario: link::default_scenario(),
+                at_ms: None,
                 message: Some(Message::info(format!("Opening the chapter “{shown}”…"))),
                 keep_address: true,
             });
@@ -227,13 +213,18 @@ pub fn use_boot() -> Booted {
     let first = opened.borrow_mut().take();
     let message = first.as_ref().and_then(|o| o.message.clone());
     let keep = first.as_ref().is_some_and(|o| o.keep_address);
-    let session = use_mut_ref(|| {
-        first
-            .map(|o| o.session)
-            .expect("the first render opens the session")
+    let rebuilding = first.as_ref().is_some_and(|o| o.at_ms.is_some());
+    let scenario = first.as_ref().map(|o| o.scenario.clone());
+    let run = use_mut_ref(|| {
+        let run = SharedRun::default();
+        let opened = first.expect("the first render opens the page");
+        start(&run, &opened.scenario, opened.at_ms, None);
+        run
     });
-    let kept_address =
-        use_mut_ref(|| keep.then(|| link::fragment(session.borrow().scenario(), None)));
+    let run = run.borrow().clone();
+    let kept_address = use_mut_ref(|| {
+        keep.then(|| link::fragment(scenario.as_ref().expect("the first render"), None))
+    });
     // A share link's side-by-side variant (`vs`) starts beside the run; a bad one is named,
     // and the run starts alone.
     let mut variant_message = None;
@@ -241,7 +232,8 @@ pub fn use_boot() -> Booted {
         let mut chapters = chapter::Chapters::default();
         let (hash, _) = location_parts();
         if chapter_play::requested(&hash).is_none() {
-            match compare_panel::from_link(&hash, session.borrow().scenario()) {
+            let base = scenario.as_ref().expect("the first render");
+            match compare_panel::from_link(&hash, base) {
                 Ok(compare) => chapters.compare = compare,
                 Err(text) => variant_message = Some(Message::error(text)),
             }
@@ -250,23 +242,24 @@ pub fn use_boot() -> Booted {
     });
     let message = variant_message.or(message);
     Booted {
-        session: SharedSession(session),
+        run,
         message,
         kept_address,
         chapters: SharedChapters(chapters),
         presenting: presenting_in_address(),
+        rebuilding,
     }
 }
 
 /// Follows a link pasted into the address bar (a hash change).
 #[hook]
 pub fn use_link_listener(
-    session: &SharedSession,
+    run: &SharedRun,
     chapters: &SharedChapters,
     kept_address: &KeptAddress,
     dispatcher: UseReducerDispatcher<super::UiState>,
 ) {
-    let session = session.clone();
+    let run = run.clone();
     let chapters = chapters.clone();
     let kept_address = kept_address.clone();
     use_effect_with((), move |_| {
@@ -276,37 +269,43 @@ pub fn use_link_listener(
             if let Some(name) = chapter_play::requested(&hash) {
                 chapter::open_chapter(
                     name.to_string(),
-                    session.clone(),
+                    run.clone(),
                     chapters.clone(),
                     kept_address.clone(),
                     dispatcher.clone(),
                 );
                 return;
             }
-            let mut session = session.0.borrow_mut();
-            let before = session.scenario().clone();
-            let followed = follow(&mut session, link::parse(&hash, &search));
+            let Some(frame) = run.frame() else {
+                return;
+            };
+            let current = frame.scenario.clone();
+            let followed = follow(&current, link::parse(&hash, &search));
+            let shown = followed
+                .start
+                .as_ref()
+                .map_or(&current, |(scenario, _)| scenario);
             if followed.keep_address {
-                *kept_address.borrow_mut() = Some(link::fragment(session.scenario(), None));
+                *kept_address.borrow_mut() = Some(link::fragment(shown, None));
             }
-            if *session.scenario() != before || followed.rebuilding {
+            if let Some((scenario, at_ms)) = &followed.start {
                 // Another scenario is on show: the chapter's story no longer describes it.
                 chapters.0.borrow_mut().open = OpenChapter::None;
-                dispatcher.dispatch(Action::BeatRun(None));
+                start(&run, scenario, *at_ms, None);
+                dispatcher.dispatch(Action::Motion(Motion::Still));
+                if at_ms.is_some() {
+                    dispatcher.dispatch(Action::Rebuilding(true));
+                }
             }
             if !followed.keep_address {
                 // The variant is the link's, if it names one.
-                let compare = compare_panel::from_link(&hash, session.scenario());
+                let compare = compare_panel::from_link(&hash, shown);
                 let mut chapters = chapters.0.borrow_mut();
                 chapters.compare = None;
                 match compare {
                     Ok(compare) => chapters.compare = compare,
                     Err(text) => dispatcher.dispatch(Action::Message(Some(Message::error(text)))),
                 }
-            }
-            drop(session);
-            if followed.rebuilding {
-                dispatcher.dispatch(Action::Rebuilding(true));
             }
             if let Some(message) = followed.message {
                 dispatcher.dispatch(Action::Message(Some(message)));
@@ -320,24 +319,18 @@ pub fn use_link_listener(
 /// Opens the chapter the address names when the page opens (see [`use_boot`]).
 #[hook]
 pub fn use_chapter_at_boot(
-    session: &SharedSession,
+    run: &SharedRun,
     chapters: &SharedChapters,
     kept_address: &KeptAddress,
     dispatcher: UseReducerDispatcher<super::UiState>,
 ) {
-    let session = session.clone();
+    let run = run.clone();
     let chapters = chapters.clone();
     let kept_address = kept_address.clone();
     use_effect_with((), move |_| {
         let (hash, _) = location_parts();
         if let Some(name) = chapter_play::requested(&hash) {
-            chapter::open_chapter(
-                name.to_string(),
-                session,
-                chapters,
-                kept_address,
-                dispatcher,
-            );
+            chapter::open_chapter(name.to_string(), run, chapters, kept_address, dispatcher);
         }
     });
 }
@@ -347,21 +340,29 @@ pub fn use_chapter_at_boot(
 /// while `presenting`.
 #[hook]
 pub fn use_address_bar(
-    session: &SharedSession,
+    run: &SharedRun,
     chapters: &SharedChapters,
     kept_address: &KeptAddress,
     presenting: bool,
 ) {
-    let fragment = link::fragment(session.0.borrow().scenario(), None);
+    // Until the run is what the page last asked for (a chapter's scenario started, say), the
+    // address stays as it is.
+    let fragment = run
+        .frame()
+        .filter(|_| run.settled())
+        .map(|frame| link::fragment(&frame.scenario, None));
     // While a variant runs beside it, the address carries it too (`&vs=`).
     let with_variant = chapters.0.try_borrow().ok().and_then(|chapters| {
         let compare = chapters.compare.as_ref()?;
-        Some(compare_panel::address(&fragment, compare))
+        Some(compare_panel::address(fragment.as_ref()?, compare))
     });
     let kept_address = kept_address.clone();
     use_effect_with(
         (fragment, with_variant, presenting),
         move |(fragment, with_variant, presenting)| {
+            let Some(fragment) = fragment else {
+                return;
+            };
             let mut kept = kept_address.borrow_mut();
             if kept.as_deref() == Some(fragment.as_str()) {
                 return;
@@ -404,9 +405,10 @@ mod tests {
         let mut scenario = link::default_scenario();
         scenario.seed = 7;
         let opened = open(scenario_link(&scenario, Some(1500)));
-        assert_eq!(opened.session.scenario(), &scenario);
-        assert!(
-            opened.session.rebuilding(),
+        assert_eq!(opened.scenario, scenario);
+        assert_eq!(
+            opened.at_ms,
+            Some(1500),
             "re-simulating to the link's moment"
         );
         assert!(!opened.keep_address);
@@ -426,7 +428,8 @@ mod tests {
             scenario_link(&refused_by_the_engine(), None),
         ] {
             let opened = open(request);
-            assert_eq!(opened.session.scenario(), &link::default_scenario());
+            assert_eq!(opened.scenario, link::default_scenario());
+            assert_eq!(opened.at_ms, None);
             assert!(opened.keep_address);
             let message = opened.message.expect("a refused link gives a message");
             assert!(message.error, "{}", message.text);
@@ -437,18 +440,14 @@ mod tests {
 
     #[test]
     fn a_pasted_bad_link_leaves_the_run_and_keeps_the_address() {
-        let mut session = Session::new(link::default_scenario()).unwrap();
-        session
-            .advance(strata_sim::SimDuration::from_millis(200), u64::MAX)
-            .unwrap();
-        let before = (session.now(), session.lab().trace().hash_hex());
+        let current = link::default_scenario();
         for request in [
             link::parse("#s=v9.abc", ""),
             scenario_link(&refused_by_the_engine(), None),
         ] {
-            let followed = follow(&mut session, request);
+            let followed = follow(&current, request);
             assert!(followed.keep_address);
-            assert!(!followed.rebuilding);
+            assert_eq!(followed.start, None, "the run goes on");
             let message = followed.message.expect("a refused link gives a message");
             assert!(message.error);
             assert!(
@@ -456,12 +455,15 @@ mod tests {
                 "{}",
                 message.text
             );
-            assert_eq!((session.now(), session.lab().trace().hash_hex()), before);
         }
         let mut other = link::default_scenario();
         other.seed = 3;
-        let followed = follow(&mut session, scenario_link(&other, Some(100)));
-        assert!(followed.rebuilding && !followed.keep_address);
-        assert_eq!(session.scenario(), &other);
+        let followed = follow(&current, scenario_link(&other, Some(100)));
+        assert!(!followed.keep_address);
+        assert_eq!(followed.start, Some((other, Some(100))));
+        // The same scenario without a moment: nothing to do.
+        let same = follow(&current, scenario_link(&current, None));
+        assert_eq!(same.start, None);
+        assert!(!same.keep_address);
     }
 }

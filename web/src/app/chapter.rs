@@ -9,13 +9,16 @@
 //! panel and the message bar, and the page goes on with the run it had.
 //!
 //! What a beat is and where it stops is decided without the browser, in
-//! [`crate::chapter_play`]; the frame loop plays to a stop ([`Action::BeatRun`]) in bounded
+//! [`crate::chapter_play`]; the worker plays to a stop (`RunRequest::Beat`) in bounded
 //! slices, as it runs "to the end", and records the stop reached here.
 
-use super::{error, info, Action, SharedSession, Tab, UiState};
+use super::run_view::SharedRun;
+use super::{error, info, Action, Tab, UiState};
 use crate::chapter_play::{self, ChapterPlay, IndexEntry};
+use crate::chapter_play::{RunPoint, RunStart};
 use crate::compare::Compare;
 use crate::link;
+use crate::worker::run::{Motion, RunRequest};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -180,7 +183,7 @@ pub fn load_index(chapters: &SharedChapters, dispatcher: UseReducerDispatcher<Ui
 /// would) and shows it before its first beat, keeping `#chapter=NAME` in the address bar.
 pub fn open_chapter(
     name: String,
-    session: SharedSession,
+    run: SharedRun,
     chapters: SharedChapters,
     kept_address: super::boot::KeptAddress,
     dispatcher: UseReducerDispatcher<UiState>,
@@ -190,7 +193,9 @@ pub fn open_chapter(
         chapters.open = OpenChapter::Loading(name.clone());
         chapters.compare = None;
     }
-    dispatcher.dispatch(Action::BeatRun(None));
+    if matches!(run.motion(), Motion::Beat(_)) {
+        run.move_to(Motion::Still, RunRequest::Beat(None), &dispatcher);
+    }
     dispatcher.dispatch(Action::Redraw);
     yew::platform::spawn_local(async move {
         let result = async {
@@ -205,21 +210,29 @@ pub fn open_chapter(
             return;
         }
         let opened = result.and_then(|chapter| {
-            let mut session = session.0.borrow_mut();
-            session
-                .restart(chapter.scenario.clone())
+            chapter
+                .scenario
+                .compile()
                 .map_err(|e| format!("The chapter “{name}”'s scenario could not start: {e}."))?;
+            run.move_to(
+                Motion::Still,
+                RunRequest::Start {
+                    scenario: chapter.scenario.to_json(),
+                    at_ms: None,
+                    note: None,
+                },
+                &dispatcher,
+            );
             // The address keeps naming the chapter while its scenario is on show.
-            *kept_address.borrow_mut() = Some(link::fragment(session.scenario(), None));
-            let compare = Compare::for_chapter(&chapter, session.scenario());
+            *kept_address.borrow_mut() = Some(link::fragment(&chapter.scenario, None));
+            let compare = Compare::for_chapter(&chapter, &chapter.scenario);
             Ok((
-                Box::new(ChapterPlay::new(name.clone(), chapter, session.lab())),
+                Box::new(ChapterPlay::new(name.clone(), chapter, &RunStart)),
                 compare,
             ))
         });
         match opened {
             Ok((play, compare)) => {
-                dispatcher.dispatch(Action::Pause);
                 dispatcher.dispatch(Action::Tab(opening_tab(&play)));
                 dispatcher.dispatch(info(format!(
                     "Chapter “{}”: → (or Next) plays to the first beat.",
@@ -244,7 +257,7 @@ pub fn open_chapter(
 
 /// Plays to the next beat's stop. Returns whether a chapter is open (the key was used).
 pub fn next_beat(
-    session: &SharedSession,
+    run: &SharedRun,
     chapters: &SharedChapters,
     dispatcher: &UseReducerDispatcher<UiState>,
 ) -> bool {
@@ -252,12 +265,11 @@ pub fn next_beat(
     let Some(play) = chapters.playing() else {
         return false;
     };
-    let session = session.0.borrow();
-    if session.rebuilding() {
+    if run.rebuilding() {
         return true;
     }
     match play.next_stop() {
-        Some(stop) => dispatcher.dispatch(Action::BeatRun(Some(stop))),
+        Some(stop) => run.move_to(Motion::Beat(stop), RunRequest::Beat(Some(stop)), dispatcher),
         None => dispatcher.dispatch(info("That was the chapter's last beat.")),
     }
     true
@@ -266,7 +278,7 @@ pub fn next_beat(
 /// Goes back to the previous beat's stop by re-simulating (to the start from the first
 /// beat). Returns whether a chapter is open (the key was used).
 pub fn previous_beat(
-    session: &SharedSession,
+    run: &SharedRun,
     chapters: &SharedChapters,
     dispatcher: &UseReducerDispatcher<UiState>,
 ) -> bool {
@@ -274,29 +286,45 @@ pub fn previous_beat(
     let OpenChapter::Ready(play) = &mut chapters.open else {
         return false;
     };
-    let mut session = session.0.borrow_mut();
-    dispatcher.dispatch(Action::BeatRun(None));
-    if session.rebuilding() {
+    if matches!(run.motion(), Motion::Beat(_)) {
+        run.move_to(Motion::Still, RunRequest::Beat(None), dispatcher);
+    }
+    let Some(frame) = run.frame() else {
+        return true;
+    };
+    if frame.time.rebuild.is_some() {
         return true;
     }
     let Some(target) = play.back() else {
         dispatcher.dispatch(info("This is the chapter's start."));
         return true;
     };
-    let scenario = session.scenario().clone();
-    let result = match target {
-        None => session.restart(scenario).map(|()| {
-            play.rewound(session.lab());
+    match target {
+        None => {
+            run.move_to(
+                Motion::Still,
+                RunRequest::Start {
+                    scenario: frame.scenario.to_json(),
+                    at_ms: None,
+                    note: None,
+                },
+                dispatcher,
+            );
+            play.rewound(&RunStart);
             show_beat_tab(play, dispatcher);
-        }),
+        }
         // The beat on show changes when the re-simulation gets there (see `rebuilt`).
-        Some(milestone) => session.begin_rebuild(scenario, milestone).map(|()| {
+        Some(milestone) => {
+            run.move_to(
+                Motion::Still,
+                RunRequest::Rebuild {
+                    events: milestone.events,
+                    at_ns: milestone.at.as_nanos(),
+                },
+                dispatcher,
+            );
             dispatcher.dispatch(Action::Rebuilding(true));
-        }),
-    };
-    if let Err(e) = result {
-        play.cancelled();
-        dispatcher.dispatch(error(format!("Going back a beat failed: {e}")));
+        }
     }
     dispatcher.dispatch(Action::Redraw);
     true
@@ -309,16 +337,16 @@ fn show_beat_tab(play: &ChapterPlay, dispatcher: &UseReducerDispatcher<UiState>)
     }
 }
 
-/// Called by the frame loop when a re-simulation has finished: a beat being gone back to is
+/// Called with the frame that says a re-simulation has finished: a beat being gone back to is
 /// on show, and no beat whose stop is ahead of the run (a scrub back) stays on show.
 pub fn rebuilt(
-    session: &crate::session::Session,
+    point: &dyn RunPoint,
     chapters: &SharedChapters,
     dispatcher: &UseReducerDispatcher<UiState>,
 ) {
     if let OpenChapter::Ready(play) = &mut chapters.0.borrow_mut().open {
         let before = play.beat();
-        play.rewound(session.lab());
+        play.rewound(point);
         if play.beat() != before {
             show_beat_tab(play, dispatcher);
         }
@@ -332,10 +360,10 @@ pub fn rebuild_cancelled(chapters: &SharedChapters) {
     }
 }
 
-/// Called by the frame loop after plain Play (or a run forward) moved the run: the beats
+/// Called with each frame while the run moves (plain Play, a run forward): the beats
 /// whose stops it passed are on show, as Next would have shown them.
 pub fn played(
-    session: &crate::session::Session,
+    point: &dyn RunPoint,
     chapters: &SharedChapters,
     dispatcher: &UseReducerDispatcher<UiState>,
 ) {
@@ -343,7 +371,7 @@ pub fn played(
         return;
     };
     if let OpenChapter::Ready(play) = &mut chapters.open {
-        if play.follow(session.lab()) {
+        if play.follow(point) {
             // The caption says what the beat shows; the message bar's last word is old news.
             dispatcher.dispatch(Action::Message(None));
             show_beat_tab(play, dispatcher);
@@ -356,7 +384,7 @@ pub fn played(
 /// is opened here.
 pub fn navigate_to(
     name: String,
-    session: SharedSession,
+    run: SharedRun,
     chapters: SharedChapters,
     kept_address: super::boot::KeptAddress,
     dispatcher: UseReducerDispatcher<UiState>,
@@ -368,7 +396,7 @@ pub fn navigate_to(
         super::present::has_present(&hash),
     );
     if hash == wanted {
-        open_chapter(name, session, chapters, kept_address, dispatcher);
+        open_chapter(name, run, chapters, kept_address, dispatcher);
     } else if let Err(e) = location.set_hash(&wanted) {
         dispatcher.dispatch(error(format!(
             "The address could not be set to {wanted}: {e:?}"
@@ -379,7 +407,7 @@ pub fn navigate_to(
 /// Opens chapter `n` (from 1) of the index, fetching the index first if need be.
 pub fn open_numbered(
     n: usize,
-    session: SharedSession,
+    run: SharedRun,
     chapters: SharedChapters,
     kept_address: super::boot::KeptAddress,
     dispatcher: UseReducerDispatcher<UiState>,
@@ -393,13 +421,7 @@ pub fn open_numbered(
             }
         };
         match n.checked_sub(1).and_then(|i| index.get(i)) {
-            Some(entry) => navigate_to(
-                entry.name.clone(),
-                session,
-                chapters,
-                kept_address,
-                dispatcher,
-            ),
+            Some(entry) => navigate_to(entry.name.clone(), run, chapters, kept_address, dispatcher),
             None => dispatcher.dispatch(error(format!(
                 "There is no chapter {n}: the index lists {}.",
                 index.len()
@@ -408,19 +430,18 @@ pub fn open_numbered(
     });
 }
 
-/// Called by the frame loop when the run reaches the stop it was playing to.
+/// Called with the frame at which the run reached the stop it was playing to.
 pub fn beat_reached(
-    session: &crate::session::Session,
+    point: &dyn RunPoint,
     chapters: &SharedChapters,
     dispatcher: &UseReducerDispatcher<UiState>,
 ) {
-    dispatcher.dispatch(Action::BeatRun(None));
     // The caption says what the beat shows; the message bar's last word is old news.
     dispatcher.dispatch(Action::Message(None));
     let mut chapters = chapters.0.borrow_mut();
     if let OpenChapter::Ready(play) = &mut chapters.open {
         if play.next_stop().is_some() {
-            play.reached(session.lab());
+            play.reached(point);
             show_beat_tab(play, dispatcher);
         }
     }

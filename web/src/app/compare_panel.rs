@@ -4,18 +4,20 @@
 //!
 //! The variant is kept in the chapters' state beside the chapter that brought it (or the
 //! share link's `vs`); its lab runs in the page's worker ([`crate::worker`]). [`follow`] asks
-//! the worker to bring it to the run's simulated time, and is called by the frame loop after
-//! every frame and by the root before every render (a step, a reset); the reply, with the
-//! variant's figures, comes back as a message to the chapters' state. A variant that starts
-//! again (a live change, a move back) catches up in the worker, one slice a request, and the
-//! panel says so; the main thread only sends the next request.
+//! the worker to bring it to the run's simulated time, and is called with every frame of the
+//! run on show and again after every reply (the run may have moved meanwhile); the reply, with
+//! the variant's figures, comes back as a message to the chapters' state. The run on show's
+//! figures for the rows come with its frames (asked for by path while a variant is shown). A
+//! variant that starts again (a live change, a move back) catches up in the worker, one slice
+//! a request, and the panel says so; the main thread only sends the next request.
 
 use super::chapter::SharedChapters;
-use super::{error, Action, SharedSession, UiState};
+use super::run_view::SharedRun;
+use super::{error, Action, UiState};
 use crate::compare::{Compare, Row};
 use crate::format;
+use crate::frame::{Frame, FrameRef};
 use crate::link;
-use crate::session::Session;
 use crate::worker::host;
 use crate::worker::protocol::Reply;
 use std::cell::Cell;
@@ -23,27 +25,36 @@ use strata_lab::Scenario;
 use yew::prelude::*;
 
 thread_local! {
-    /// Whether the frame loop is running (the panel notes it at each render): it then redraws
-    /// the panel with the latest reply anyway, and a reply need not ask for a render.
-    static FRAME_LOOP_RUNS: Cell<bool> = const { Cell::new(false) };
+    /// Whether the run on show moves (the panel notes it at each render): its frames then
+    /// redraw the panel with the latest reply anyway, and a reply need not ask for a render.
+    static RUN_MOVES: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Asks for the variant (if any) to be brought to the run's time, unless a request is in
 /// flight or it is there already. The reply is taken into the chapters' state; a variant that
 /// cannot follow is dropped and the message says why; the run on show goes on alone.
 pub fn follow(
-    session: &Session,
+    frame: &Frame,
+    run: &SharedRun,
     chapters: &SharedChapters,
     dispatcher: &UseReducerDispatcher<UiState>,
 ) {
     let Ok(mut shared) = chapters.0.try_borrow_mut() else {
         return;
     };
+    // The run's frames carry its figures for the panel's rows while there is a variant.
+    run.want_figures(
+        shared
+            .compare
+            .as_ref()
+            .map(Compare::paths)
+            .unwrap_or_default(),
+    );
     let Some(compare) = shared.compare.as_mut() else {
         return;
     };
-    let Some(request) =
-        compare.next_request(session.scenario(), session.now(), session.rebuild_target())
+    let rebuild_target = frame.time.rebuild.map(|rebuild| rebuild.target);
+    let Some(request) = compare.next_request(&frame.scenario, frame.time.now, rebuild_target)
     else {
         return;
     };
@@ -60,6 +71,7 @@ pub fn follow(
     let on_reply = {
         let chapters = chapters.clone();
         let dispatcher = dispatcher.clone();
+        let run = run.clone();
         Callback::from(move |reply: Reply| {
             // Replies arrive as tasks of their own, never while the chapters are borrowed.
             let mut shared = chapters.0.borrow_mut();
@@ -74,22 +86,16 @@ pub fn follow(
                 )));
             }
             drop(shared);
-            if !FRAME_LOOP_RUNS.with(Cell::get) {
+            // The run may have moved on meanwhile, or the variant has more to catch up.
+            if let Some(frame) = run.frame() {
+                follow(&frame, &run, &chapters, &dispatcher);
+            }
+            if !RUN_MOVES.with(Cell::get) {
                 dispatcher.dispatch(Action::Redraw);
             }
         })
     };
     host::send(request, on_reply);
-}
-
-/// Whether the variant takes a part of the main thread's frames: only when the worker could
-/// not start and its requests are answered on the page.
-pub fn shares_frame(chapters: &SharedChapters) -> bool {
-    host::on_worker() == Some(false)
-        && chapters
-            .0
-            .try_borrow()
-            .is_ok_and(|chapters| chapters.compare.is_some())
 }
 
 /// The side-by-side run a share link's `vs` names beside a run of `base`, if it names one.
@@ -222,7 +228,8 @@ mod tests {
 
 #[derive(Properties, PartialEq)]
 pub struct ComparePanelProps {
-    pub session: SharedSession,
+    /// The run on show's frame, with its figures for the rows.
+    pub frame: FrameRef,
     pub chapters: SharedChapters,
     /// Only to redraw with the root.
     pub state: UseReducerHandle<UiState>,
@@ -231,7 +238,7 @@ pub struct ComparePanelProps {
 #[function_component(ComparePanel)]
 pub fn compare_panel(props: &ComparePanelProps) -> Html {
     let state = &props.state;
-    FRAME_LOOP_RUNS.with(|runs| {
+    RUN_MOVES.with(|runs| {
         runs.set(
             state.playing
                 || state.to_end
@@ -240,16 +247,17 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
                 || state.go_to.is_some(),
         )
     });
-    let session = props.session.0.borrow();
+    let frame = &props.frame;
+    let now = frame.time.now;
     let Ok(mut chapters) = props.chapters.0.try_borrow_mut() else {
         return html! {};
     };
     let Some(compare) = chapters.compare.as_mut() else {
         return html! {};
     };
-    let rows = compare.rows(session.lab(), &session.observed().impressions);
-    compare.sample(&rows, session.now());
-    let in_step = compare.in_step(session.now());
+    let rows = compare.rows(&frame.figures);
+    compare.sample(&rows, now);
+    let in_step = compare.in_step(now);
     let catching_up = !in_step && compare.restarted();
     let claims = compare.claim_count();
     let lines: Html = rows
@@ -273,13 +281,13 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
         })
         .collect();
     html! {
-        <section id="compare" class="compare-panel" aria-label="Side by side" data-base-ns={session.now().as_nanos().to_string()} data-variant-ns={compare.now().as_nanos().to_string()} data-catching-up={(!in_step).then_some("true")} data-waiting={compare.waiting().then_some("true")}>
+        <section id="compare" class="compare-panel" aria-label="Side by side" data-base-ns={now.as_nanos().to_string()} data-variant-ns={compare.now().as_nanos().to_string()} data-catching-up={(!in_step).then_some("true")} data-waiting={compare.waiting().then_some("true")}>
             <div class="compare-columns">
                 { column(compare, &compare.base_label, true, &rows, "compare-base") }
                 { column(compare, &compare.label, false, &rows, "compare-variant") }
             </div>
             if catching_up {
-                <p class="compare-time catching-up" id="compare-catching-up" role="status">{ format!("The variant is catching up: at {} of {}, replayed from the start after the change.", format::sim_time(compare.now()), format::sim_time(session.now())) }</p>
+                <p class="compare-time catching-up" id="compare-catching-up" role="status">{ format!("The variant is catching up: at {} of {}, replayed from the start after the change.", format::sim_time(compare.now()), format::sim_time(now)) }</p>
             } else {
                 <p class="muted compare-time">{ format!("Both at {}; the variant's trace hash ", format::sim_time(compare.now())) }<code id="compare-hash">{ compare.trace_hash().to_string() }</code></p>
             }

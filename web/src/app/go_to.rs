@@ -1,5 +1,5 @@
 //! "Go to" a moment ahead of the run, and *Run to end*: the run is simulated forward, in
-//! slices between frames, with a progress bar and *Cancel*. A moment behind the run is
+//! slices in the worker's ticks, with a progress bar and *Cancel*. A moment behind the run is
 //! re-simulated from the seed instead ([`crate::session::Session::seek`]). A run to the end
 //! stops exactly where the run finishes, as `strata run` does, so the final trace hash is the
 //! CLI's.

@@ -6,7 +6,8 @@
 
 use super::chapter::{self, SharedChapters};
 use super::present::{self, MODE_ATTRIBUTE, MODE_PRESENT};
-use super::{error, Action, SharedSession, UiState};
+use super::run_view::SharedRun;
+use super::{Action, UiState};
 use gloo::events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -52,12 +53,12 @@ pub fn key_action(key: &str, tag: &str, modified: bool, presenting: bool) -> Opt
 /// Listens for the page's keys on the document while the page is mounted.
 #[hook]
 pub fn use_keyboard(
-    session: &SharedSession,
+    run: &SharedRun,
     chapters: &SharedChapters,
     dispatcher: UseReducerDispatcher<UiState>,
     on_open_numbered: Callback<usize>,
 ) {
-    let session = session.clone();
+    let run = run.clone();
     let chapters = chapters.clone();
     use_effect_with((), move |_| {
         // Not passive: Space must not also scroll the page.
@@ -84,23 +85,21 @@ pub fn use_keyboard(
                 match key_action(&event.key(), &tag, modified, presenting) {
                     Some(KeyAction::TogglePlay) => {
                         event.prevent_default();
-                        dispatcher.dispatch(Action::TogglePlay);
+                        run.toggle_play(&dispatcher);
                     }
                     Some(KeyAction::Step) => {
-                        let result = session.0.borrow_mut().step();
-                        match result {
-                            Ok(_) => dispatcher.dispatch(Action::Redraw),
-                            Err(e) => {
-                                dispatcher.dispatch(error(format!("The simulation stopped: {e}")))
-                            }
-                        }
+                        run.move_to(
+                            crate::worker::run::Motion::Still,
+                            crate::worker::run::RunRequest::Step,
+                            &dispatcher,
+                        );
                     }
                     // Without a chapter the keys keep their usual meaning (scrolling).
                     Some(beat @ (KeyAction::NextBeat | KeyAction::PreviousBeat)) => {
                         let used = if beat == KeyAction::NextBeat {
-                            chapter::next_beat(&session, &chapters, &dispatcher)
+                            chapter::next_beat(&run, &chapters, &dispatcher)
                         } else {
-                            chapter::previous_beat(&session, &chapters, &dispatcher)
+                            chapter::previous_beat(&run, &chapters, &dispatcher)
                         };
                         if used {
                             event.prevent_default();

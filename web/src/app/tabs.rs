@@ -8,7 +8,7 @@
 use super::boot::page_url;
 use super::chapter::{ChapterIndex, SharedChapters};
 use super::present;
-use super::{wall_ms, Action, Tab, UiState};
+use super::{Action, Tab, UiState};
 use crate::chaos::ChaosPanel;
 use crate::command::Command;
 use crate::controls::ControlsPanel;
@@ -39,7 +39,7 @@ pub fn tab_strip(state: &UseReducerHandle<UiState>, render_ms: f64) -> Html {
             { tab_button(Tab::Recommender, "tab-recommender", "Recommender") }
             { tab_button(Tab::Scenario, "tab-scenario", "Scenario & sharing") }
             { tab_button(Tab::Chapters, "tab-chapters", "Chapters") }
-            <span class="frame-stats muted" id="frame-work">{ format!("last frame: {:.1} ms simulating (budget {:.1} ms) · {:.1} ms drawing", state.frame_work_ms, state.frame_budget_ms, render_ms) }</span>
+            <span class="frame-stats muted" id="frame-work">{ format!("last frame: {:.1} ms simulating in {:.1} ms · {:.1} ms drawing", state.frame_work_ms, state.frame_wall_ms, render_ms) }</span>
         </nav>
     }
 }
@@ -50,6 +50,7 @@ pub struct TabBodyProps {
     pub frame: FrameRef,
     /// The timeline's requests, folded from the frames.
     pub timeline: Rc<Vec<TimelineRequest>>,
+    pub run: super::run_view::SharedRun,
     pub requests: Requests,
     pub chapters: SharedChapters,
     pub state: UseReducerHandle<UiState>,
@@ -84,7 +85,7 @@ pub fn tab_body(props: &TabBodyProps) -> Html {
             let Some(recommender) = &frame.recommender else {
                 return Html::default();
             };
-            let (ope, ope_error) = props.requests.off_policy(wall_ms());
+            let (ope, ope_error) = props.run.0.borrow().ope.clone().unwrap_or_default();
             let model = RecommenderModel {
                 frame: Rc::clone(recommender),
                 ope,

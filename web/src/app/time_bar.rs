@@ -5,19 +5,21 @@
 //! *Cancel*), and the message bar. The tab strip comes in as its children. On a narrow screen
 //! the controls fold into a drawer that a button opens and closes.
 
-use super::go_to::GoTo;
-use super::{error, info, Action, SharedSession, UiState, SPEED_LOG10_MAX, SPEED_LOG10_MIN};
+use super::run_view::SharedRun;
+use super::{error, Action, UiState, SPEED_LOG10_MAX, SPEED_LOG10_MIN};
 use crate::format;
 use crate::frame::FrameRef;
 use crate::widgets::DraftInput;
+use crate::worker::protocol::Note;
+use crate::worker::run::{Motion, RunRequest};
 use strata_sim::SimTime;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct TimeBarProps {
-    /// Where Step, the seed, scrubbing and "go to" send their commands.
-    pub session: SharedSession,
+    /// Where Play, Step, the speed, the seed, scrubbing and "go to" send their requests.
+    pub run: SharedRun,
     /// What the read-outs show.
     pub frame: FrameRef,
     pub state: UseReducerHandle<UiState>,
@@ -29,51 +31,53 @@ pub struct TimeBarProps {
 
 #[function_component(TimeBar)]
 pub fn time_bar(props: &TimeBarProps) -> Html {
-    let session = props.session.0.clone();
+    let run = props.run.clone();
     let state = props.state.clone();
     let on_play = {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(Action::TogglePlay))
+        let (run, dispatcher) = (run.clone(), state.dispatcher());
+        Callback::from(move |_: MouseEvent| run.toggle_play(&dispatcher))
     };
     let on_step = {
-        let session = session.clone();
-        let state = state.clone();
+        let (run, dispatcher) = (run.clone(), state.dispatcher());
         Callback::from(move |_: MouseEvent| {
-            state.dispatch(Action::Pause);
-            let result = session.borrow_mut().step();
-            match result {
-                Ok(progress) if progress.events_processed == 0 => {
-                    state.dispatch(info("Nothing left to simulate: the run is over."))
-                }
-                Ok(_) => state.dispatch(Action::Redraw),
-                Err(e) => state.dispatch(error(format!("The simulation stopped: {e}"))),
-            }
+            run.move_to(Motion::Still, RunRequest::Step, &dispatcher);
         })
     };
     let on_speed = {
-        let state = state.clone();
+        let (run, state) = (run.clone(), state.clone());
         Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
             match format::parse_f64(&input.value()) {
-                Some(value) if value.is_finite() => state.dispatch(Action::SetSpeedLog10(value)),
+                Some(value) if value.is_finite() => {
+                    let value = value.clamp(SPEED_LOG10_MIN, SPEED_LOG10_MAX);
+                    state.dispatch(Action::SetSpeedLog10(value));
+                    run.set_speed(format::pow10(value), &state.dispatcher());
+                }
                 _ => state.dispatch(error("Speed must be between 0.1× and 10,000×.")),
             }
         })
     };
     let on_seed = {
-        let state = state.clone();
-        let session = session.clone();
+        let (run, state) = (run.clone(), state.clone());
+        let scenario = props.frame.scenario.clone();
         Callback::from(move |text: String| {
-            let current = session.borrow().scenario().seed;
+            let current = scenario.seed;
             match text.trim().parse::<u64>() {
                 Ok(seed) => {
-                    let mut scenario = session.borrow().scenario().clone();
+                    let mut scenario = scenario.clone();
                     scenario.seed = seed;
-                    let result = session.borrow_mut().restart(scenario);
-                    match result {
-                        Ok(()) => state.dispatch(info(format!("Seed {seed}: the run restarted at 0 s."))),
-                        Err(e) => state.dispatch(error(format!("Seed {seed} could not start ({e}); the run goes on."))),
-                    }
+                    run.move_to(
+                        Motion::Still,
+                        RunRequest::Start {
+                            scenario: scenario.to_json(),
+                            at_ms: None,
+                            note: Some(Note::Say {
+                                text: format!("Seed {seed}: the run restarted at 0 s."),
+                                error: false,
+                            }),
+                        },
+                        &state.dispatcher(),
+                    );
                 }
                 Err(_) => state.dispatch(error(format!(
                     "The seed must be a whole number from 0 to {}; “{}” is not. The run continues with seed {current}.",
@@ -86,22 +90,23 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
     // Ahead of the run: simulate forward from here. At or behind it: re-simulate from the
     // seed to that moment.
     let seek_to = {
-        let state = state.clone();
-        let session = session.clone();
+        let (run, state) = (run.clone(), state.clone());
+        let now = props.frame.time.now;
         move |ms: u64| {
             let to = SimTime::from_millis(ms);
-            let now = session.borrow().now();
             if to > now {
-                state.dispatch(Action::GoTo(Some(GoTo { from: now, to })));
-                return;
-            }
-            let result = session.borrow_mut().seek(to);
-            match result {
-                Ok(()) => {
-                    state.dispatch(Action::Pause);
-                    state.dispatch(Action::Rebuilding(true));
-                }
-                Err(e) => state.dispatch(error(format!("Could not go back: {e}"))),
+                run.move_to(
+                    Motion::GoTo { from: now, to },
+                    RunRequest::GoTo { at_ms: ms },
+                    &state.dispatcher(),
+                );
+            } else {
+                run.move_to(
+                    Motion::Still,
+                    RunRequest::GoTo { at_ms: ms },
+                    &state.dispatcher(),
+                );
+                state.dispatch(Action::Rebuilding(true));
             }
         }
     };
@@ -116,10 +121,9 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
     let on_goto = {
         let seek_to = seek_to.clone();
         let state = state.clone();
-        let session = session.clone();
+        let duration_ms = props.frame.scenario.duration_ms;
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            let duration_ms = session.borrow().scenario().duration_ms;
             match input.value().trim().parse::<u64>() {
                 Ok(ms) if ms <= duration_ms => seek_to(ms),
                 Ok(ms) => state.dispatch(error(format!(
@@ -135,13 +139,13 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
     // While the run goes to the end, the button stops it as Cancel does: at a whole
     // millisecond, where a link to that moment stops too.
     let on_to_end = {
-        let state = state.clone();
+        let (run, state) = (run.clone(), state.clone());
         let on_cancel = props.on_cancel.clone();
         Callback::from(move |_: MouseEvent| {
             if state.to_end {
                 on_cancel.emit(());
             } else {
-                state.dispatch(Action::ToEnd(true));
+                run.move_to(Motion::ToEnd, RunRequest::ToEnd, &state.dispatcher());
             }
         })
     };
@@ -193,7 +197,8 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
     let busy = state.rebuilding || state.go_to.is_some();
     let cancellable = state.rebuilding || state.go_to.is_some() || state.to_end;
     html! {
-        <div class={classes!("time-bar", drawer_open.then_some("drawer-open"))} role="region" aria-label="time controls">
+        <div class={classes!("time-bar", drawer_open.then_some("drawer-open"))} role="region" aria-label="time controls"
+             data-awaiting={(!run.settled()).then_some("true")}>
             <button id="drawer-toggle" class="drawer-toggle" onclick={on_drawer} aria-expanded={drawer_open.to_string()}
                     aria-controls="time-controls">{ if *drawer_open { "Close controls" } else { "Controls" } }</button>
             <div class="controls" id="time-controls">

@@ -7,7 +7,8 @@
 //! it does not also reach the figure's own handlers; a tap anywhere else is the browser's.
 
 use super::chapter::{self, SharedChapters};
-use super::{Action, SharedSession, UiState};
+use super::run_view::SharedRun;
+use super::UiState;
 use gloo::events::{EventListener, EventListenerOptions};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -61,11 +62,11 @@ fn point(touches: web_sys::TouchList) -> Option<(f64, f64)> {
 /// Listens for taps and swipes on the document while the page is mounted.
 #[hook]
 pub fn use_touch(
-    session: &SharedSession,
+    run: &SharedRun,
     chapters: &SharedChapters,
     dispatcher: UseReducerDispatcher<UiState>,
 ) {
-    let session = session.clone();
+    let run = run.clone();
     let chapters = chapters.clone();
     use_effect_with((), move |_| {
         let document = gloo::utils::document();
@@ -101,14 +102,14 @@ pub fn use_touch(
                             .is_some();
                         if on_figure {
                             event.prevent_default();
-                            dispatcher.dispatch(Action::TogglePlay);
+                            run.toggle_play(&dispatcher);
                         }
                     }
                     Gesture::SwipeLeft => {
-                        chapter::next_beat(&session, &chapters, &dispatcher);
+                        chapter::next_beat(&run, &chapters, &dispatcher);
                     }
                     Gesture::SwipeRight => {
-                        chapter::previous_beat(&session, &chapters, &dispatcher);
+                        chapter::previous_beat(&run, &chapters, &dispatcher);
                     }
                     Gesture::Other => {}
                 }

@@ -80,7 +80,7 @@ impl Row {
 /// One run's off-policy evaluation for the `ope.*` figures, with the uniform-random twin
 /// kept and advanced as the run goes rather than simulated from the start at every render.
 #[derive(Default)]
-pub(super) struct OpeFigures {
+pub struct OpeFigures {
     /// The seed and recommender settings the twin serves.
     key: Option<(u64, RecommenderSpec)>,
     twin: Option<Twin>,

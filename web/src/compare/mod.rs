@@ -44,7 +44,7 @@ pub use figures::{figure, summary_value};
 pub use figures::{ope_figure, Row, RECOMMENDER_FIGURES, STORAGE_FIGURES};
 pub use shown::Compare;
 
-use figures::OpeFigures;
+pub use figures::OpeFigures;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -290,7 +290,7 @@ pub fn paths(claims: &[String], scenario: &Scenario) -> Vec<(String, String)> {
 
 /// One run's figure at each of `paths` (label, path), read from its summary, and the
 /// off-policy ones from its impression log `log` through `ope`.
-fn figures_of(
+pub fn figures_of(
     lab: &Lab,
     log: &ImpressionLog,
     ope: &mut OpeFigures,

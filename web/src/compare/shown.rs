@@ -9,13 +9,19 @@
 //! flight at a time; while the variant is not at the run's time, each reply leads to the next
 //! request, so the variant catches up without the page slicing anything.
 
+#[cfg(test)]
 use super::figures::OpeFigures;
-use super::{difference_labels, differences, figures_of, patched, paths, Row, Source, MAX_POINTS};
+#[cfg(test)]
+use super::figures_of;
+use super::{difference_labels, differences, patched, paths, Row, Source, MAX_POINTS};
 use crate::worker::protocol::{Reply, Request, VariantSource, VariantView};
 use std::sync::atomic::{AtomicU64, Ordering};
 use strata_lab::chapter::Chapter;
+#[cfg(test)]
 use strata_lab::ope::ImpressionLog;
-use strata_lab::{Lab, Scenario};
+#[cfg(test)]
+use strata_lab::Lab;
+use strata_lab::Scenario;
 use strata_sim::SimTime;
 
 /// Names each variant the page starts, so a late reply about a replaced one is ignored.
@@ -34,6 +40,7 @@ pub struct Compare {
     claims: Vec<String>,
     /// (ms, base, variant) of the first figure, one point per [`Compare::sample`].
     points: Vec<(f64, Option<f64>, Option<f64>)>,
+    #[cfg(test)]
     base_ope: OpeFigures,
     stream: u64,
     /// Whether the start request went, whether a request awaits its reply, and the base
@@ -86,6 +93,7 @@ impl Compare {
             scenario,
             claims: Vec::new(),
             points: Vec::new(),
+            #[cfg(test)]
             base_ope: OpeFigures::default(),
             stream: NEXT_STREAM.fetch_add(1, Ordering::Relaxed),
             started: false,
@@ -272,20 +280,29 @@ impl Compare {
     }
 
     /// The panel's rows for `base` (the run on show, with its impression log) beside the
-    /// variant's figures from the last reply.
-    pub fn rows(&mut self, base: &Lab, base_log: &ImpressionLog) -> Vec<Row> {
+    /// variant's figures from the last reply, reading the run's figures here (the tests).
+    #[cfg(test)]
+    pub fn rows_of(&mut self, base: &Lab, base_log: &ImpressionLog) -> Vec<Row> {
         let paths = self.paths();
-        let base_figures = figures_of(base, base_log, &mut self.base_ope, &paths);
+        let figures = figures_of(base, base_log, &mut self.base_ope, &paths);
+        self.rows(&figures)
+    }
+
+    /// The panel's rows: the run on show's figures (`base`, by path, as its frames bring
+    /// them) beside the variant's figures from the last reply.
+    pub fn rows(&self, base: &[(String, Option<f64>)]) -> Vec<Row> {
         let variant = self.view.as_ref().map_or(&[][..], |v| &v.figures[..]);
-        paths
+        let find = |figures: &[(String, Option<f64>)], path: &str| {
+            figures
+                .iter()
+                .find(|(p, _)| *p == path)
+                .and_then(|(_, value)| *value)
+        };
+        self.paths()
             .into_iter()
-            .zip(base_figures)
-            .map(|((label, path), (_, base))| Row {
-                base,
-                variant: variant
-                    .iter()
-                    .find(|(p, _)| *p == path)
-                    .and_then(|(_, value)| *value),
+            .map(|(label, path)| Row {
+                base: find(base, &path),
+                variant: find(variant, &path),
                 label,
                 path,
             })
@@ -336,7 +353,7 @@ impl Compare {
             // Through the messages' JSON, as between the page and its worker.
             let sent = Envelope { id, body: request }.to_json();
             let request = Envelope::<Request>::from_json(&sent)?.body;
-            let reply = handler.handle(id, request, &mut || true);
+            let reply = handler.handle(id, request, 0.0, &mut || true);
             let answered = Envelope { id, body: reply }.to_json();
             self.receive(Envelope::<Reply>::from_json(&answered)?.body)?;
         }

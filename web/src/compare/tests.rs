@@ -151,7 +151,7 @@ fn at_the_end_the_figures_are_the_ones_strata_chapter_checks() {
     compare
         .follow_with(&mut worker, &chapter.scenario, variant.now(), None)
         .unwrap();
-    let rows = compare.rows(&base, &ImpressionLog::default());
+    let rows = compare.rows_of(&base, &ImpressionLog::default());
     for (path, base_value, variant_value) in &verified.figures {
         let row = rows.iter().find(|r| &r.path == path).unwrap();
         assert_eq!(row.base, Some(*base_value), "{path}");
@@ -182,7 +182,7 @@ fn the_off_policy_figures_are_the_ones_strata_chapter_checks() {
     compare
         .follow_with(&mut worker, &chapter.scenario, variant.now(), None)
         .unwrap();
-    let rows = compare.rows(session.lab(), &session.observed().impressions);
+    let rows = compare.rows_of(session.lab(), &session.observed().impressions);
     let mut ope_rows = 0;
     for (path, base_value, variant_value) in &verified.figures {
         let row = rows.iter().find(|r| &r.path == path).unwrap();
@@ -478,7 +478,7 @@ fn through_the_worker_a_live_change_catches_up_a_slice_a_request_and_the_sparkli
         requests += 1;
         assert!(requests < 100_000);
         assert!(compare.waiting());
-        let reply = worker.handle(requests, request, &mut || false);
+        let reply = worker.handle(requests, request, 0.0, &mut || false);
         compare.receive(reply).unwrap();
         if !compare.in_step(lab.now()) {
             assert!(compare.restarted());

@@ -1,27 +1,31 @@
-//! The view snapshot the panels draw: a [`Frame`], built from the session at most once per
-//! redraw (30 a second while the run plays) by [`FrameBuilder`], the only code that reads the
-//! `Lab` for drawing. A frame is plain data (`serde`), small whatever the run's length: the
-//! time bar's read-outs, the scenario and the settings in force, and, for the open tab, the
-//! storage view's figures (the LSM's shape, counts from the lab's metrics, the last events,
-//! the writer's badge, the timeline's requests since the frame before) or the recommender's.
-//! It could cross a `postMessage` unchanged.
+//! The view snapshot the panels draw: a [`Frame`], built from the session in the worker (at
+//! most 30 a second while the run moves, and after every request) by [`Frame::build`], the
+//! only code that reads the `Lab` for drawing. A frame is plain data, small whatever
+//! the run's length: the time bar's read-outs (with the count of every beat event kind, where
+//! a chapter's beats stop), the scenario and the settings in force, the side-by-side panel's
+//! figures of this run, and, for the open tab, the storage view's figures (the LSM's shape,
+//! counts from the lab's metrics, the last events, the writer's badge, the timeline's requests
+//! since the frame before) or the recommender's. It crosses `postMessage` to the page as bytes
+//! in a codec written by hand ([`codec`]; serde's derives stay for its tests, as the reference).
 //!
-//! What a panel needs of the whole history (a request's cause chain, the off-policy
-//! evaluation over the impression log, the trace and metrics exports) is not in a frame: it
-//! is asked of the simulation side through [`Requests`].
+//! What a panel needs of the whole history (a request's cause chain, the trace and metrics
+//! exports) is not in a frame: it is asked of the worker through [`Requests`]; the off-policy
+//! evaluation over the impression log comes beside the frames while its tab is open.
 //!
 //! The page folds the frames it receives ([`FrameFold`]): the request timeline keeps the
 //! window's requests from the increments each frame brings.
 //!
 //! No browser code: built, folded and tested natively too.
 
+mod codec;
 mod recommender;
 mod requests;
 mod storage;
 mod timeline;
 
+pub use codec::{decode_all, read_carrier, CodecError, Decode, Encode};
 pub use recommender::RecommenderFrame;
-pub use requests::{OperationDetail, Requests};
+pub use requests::{Answer, OperationDetail, Requests};
 pub use storage::{
     key_position, CompactionModel, LatencyKind, LatencyModel, SlowOperationLine, StorageFrame,
     TombstoneBar,
@@ -31,13 +35,15 @@ pub use timeline::{
 };
 
 use crate::session::{Session, Settings};
+#[cfg(test)]
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 use strata_lab::Scenario;
 use strata_sim::SimTime;
 
 /// The panels a frame carries besides the time bar's (what the open tab draws).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub enum Panels {
     Storage,
     Recommender,
@@ -46,7 +52,8 @@ pub enum Panels {
 }
 
 /// What the page asks the next frame for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct Wanted {
     pub panels: Panels,
     /// The run and the last request the page's timeline already holds: the frame brings only
@@ -55,7 +62,8 @@ pub struct Wanted {
 }
 
 /// A rebuild in progress, as the progress bar shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct RebuildFrame {
     /// 0 to 1.
     pub progress: f64,
@@ -63,7 +71,8 @@ pub struct RebuildFrame {
 }
 
 /// The time bar's read-outs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct TimeFrame {
     pub now: SimTime,
     /// The furthest time reached with this scenario (the scrubber's right end).
@@ -78,25 +87,67 @@ pub struct TimeFrame {
     /// When the workload ends (the run to the end's progress).
     pub workload_end: SimTime,
     pub rebuild: Option<RebuildFrame>,
+    /// The trace's count of each beat event kind (where a chapter's beat stops).
+    pub beat_counts: Vec<(String, u64)>,
+}
+
+impl crate::chapter_play::RunPoint for TimeFrame {
+    fn now(&self) -> SimTime {
+        self.now
+    }
+    fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+    fn finished(&self) -> bool {
+        self.finished
+    }
+    fn count(&self, kind: &str) -> u64 {
+        self.beat_counts
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 /// Everything the page draws of one moment of the run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct Frame {
     /// Which run (lab) this is: it changes when a rebuild or a restart replaces the lab.
     pub run: u64,
     pub time: TimeFrame,
-    /// The scenario the share link carries (bounded by the link's size).
+    /// The scenario the share link carries (bounded by the link's size), as its own JSON
+    /// document across a message: read back by the one reader scenarios have.
+    #[cfg_attr(test, serde(with = "scenario_text"))]
     pub scenario: Scenario,
     /// The settings in force: the scenario's, with the changes reached so far.
     pub settings: Settings,
     pub storage: Option<StorageFrame>,
     /// Shared with the view as it is (no copy of the arms and series per render).
-    #[serde(with = "shared")]
+    #[cfg_attr(test, serde(with = "shared"))]
     pub recommender: Option<Rc<RecommenderFrame>>,
+    /// The side-by-side panel's figures of this run, by the paths the page asked for.
+    pub figures: Vec<(String, Option<f64>)>,
+}
+
+/// (De)serialises a scenario as its JSON text (serde is the codec's reference in the tests).
+#[cfg(test)]
+mod scenario_text {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+    use strata_lab::Scenario;
+
+    pub fn serialize<S: Serializer>(scenario: &Scenario, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&scenario.to_json())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Scenario, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Scenario::from_json(&text).map_err(D::Error::custom)
+    }
 }
 
 /// (De)serialises an `Option<Rc<T>>` as an `Option<T>`.
+#[cfg(test)]
 mod shared {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use std::rc::Rc;
@@ -135,6 +186,9 @@ impl Frame {
                 progress,
                 target: session.rebuild_target().unwrap_or_default(),
             }),
+            beat_counts: strata_lab::chapter::beat_events()
+                .map(|kind| (kind.to_string(), trace.count(kind)))
+                .collect(),
         };
         drop(trace);
         let run = session.run();
@@ -153,6 +207,7 @@ impl Frame {
             settings: session.settings(),
             storage,
             recommender,
+            figures: Vec::new(),
         }
     }
 }
@@ -175,5 +230,7 @@ impl std::ops::Deref for FrameRef {
     }
 }
 
+#[cfg(test)]
+mod codec_tests;
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@
 //! series) and report, counts from the lab's metrics, and the drift marks.
 
 use crate::session::Session;
+#[cfg(test)]
 use serde::{Deserialize, Serialize};
 use strata_lab::recommender::RecommenderReport;
 use strata_lab::scenario::RecommenderSpec;
@@ -9,7 +10,8 @@ use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::SimTime;
 
 /// Everything the recommender view draws of the run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct RecommenderFrame {
     pub now: SimTime,
     pub spec: Option<RecommenderSpec>,

@@ -7,6 +7,7 @@ use super::timeline::TimelineIncrement;
 use crate::format;
 use crate::session::{Activity, ActivityKind, EventLine, Session};
 use crate::storage::{MAX_ACTIVITY_PILLS, MAX_LISTED, TIMELINE_WINDOW};
+#[cfg(test)]
 use serde::{Deserialize, Serialize};
 use strata_engine::compaction::level_target_bytes;
 use strata_engine::{CompactionStyle, DbState};
@@ -15,7 +16,8 @@ use strata_lab::runner::{ClientError, TenantSummary, WriterStatus};
 use strata_sim::{Histogram, SimTime, StoreOp};
 
 /// Which latency a histogram shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub enum LatencyKind {
     ClientWrite,
     ClientRead,
@@ -45,7 +47,8 @@ impl LatencyKind {
 
 /// A range tombstone as the tree draws it: the keys it covers, on the row of the memtable
 /// (`in_memtable`) or the SST with id `holder`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct TombstoneBar {
     pub in_memtable: bool,
     pub holder: u64,
@@ -80,7 +83,8 @@ impl TombstoneBar {
 }
 
 /// A latency histogram ready to draw.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct LatencyModel {
     pub kind: LatencyKind,
     /// The chart's axis and its bars (see [`crate::charts::histogram_bars`]).
@@ -120,7 +124,8 @@ impl LatencyModel {
 }
 
 /// The compaction style as the view labels it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub enum CompactionModel {
     None,
     SizeTiered,
@@ -158,7 +163,8 @@ impl CompactionModel {
 }
 
 /// Everything the storage view draws.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct StorageFrame {
     pub now: SimTime,
     pub key_count: u64,
@@ -218,7 +224,8 @@ pub struct StorageFrame {
 }
 
 /// One of the slowest client operations, as its button reads.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct SlowOperationLine {
     pub number: u64,
     pub kind: String,

@@ -74,6 +74,7 @@ fn a_frame_of_a_ten_minute_run_is_small() {
         .advance_until(SimTime::from_secs(600), u64::MAX)
         .unwrap();
     let mut sizes = Vec::new();
+    let mut codec_sizes = Vec::new();
     for panels in [Panels::Storage, Panels::Recommender, Panels::None] {
         let frame = Frame::build(
             &session,
@@ -86,6 +87,9 @@ fn a_frame_of_a_ten_minute_run_is_small() {
         let back: Frame = serde_json::from_str(&json).unwrap();
         assert_eq!(back, frame, "a frame crosses a message unchanged");
         sizes.push((panels, json.len()));
+        let mut bytes = Vec::new();
+        frame.encode(&mut bytes);
+        codec_sizes.push((panels, bytes.len()));
     }
     // The frame after one redraw interval of play, with the timeline's increment.
     let frame = storage_frame(&session, &fold);
@@ -96,7 +100,11 @@ fn a_frame_of_a_ten_minute_run_is_small() {
     let next = storage_frame(&session, &fold);
     assert!(!next.storage.as_ref().unwrap().timeline.whole);
     sizes.push((Panels::Storage, serde_json::to_string(&next).unwrap().len()));
-    eprintln!("frame sizes (JSON bytes): {sizes:?}");
+    let mut bytes = Vec::new();
+    next.encode(&mut bytes);
+    codec_sizes.push((Panels::Storage, bytes.len()));
+    eprintln!("frame sizes (JSON bytes): {sizes:?}; in the codec (as posted): {codec_sizes:?}");
+    sizes.extend(codec_sizes);
     for (panels, bytes) in sizes {
         assert!(
             bytes <= MAX_FRAME_JSON_BYTES,

@@ -4,6 +4,7 @@
 //! every redraw.
 
 use super::Frame;
+#[cfg(test)]
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 use strata_sim::{EventKind, RequestRecord, SimTime, Trace};
@@ -12,7 +13,8 @@ use strata_sim::{EventKind, RequestRecord, SimTime, Trace};
 pub const MAX_WINDOW_REQUESTS: usize = 10_000;
 
 /// A request drawn in the timeline, with its place in the trace (what explain looks it up by).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct TimelineRequest {
     pub seq: u64,
     pub record: RequestRecord,
@@ -48,7 +50,8 @@ pub fn requests_in_window(
 
 /// What a frame brings of the timeline: the window's requests recorded after the page's last
 /// (all of them when `whole`), and where the trace's retained ring starts now.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct TimelineIncrement {
     /// The requests replace the page's rather than add to them.
     pub whole: bool,

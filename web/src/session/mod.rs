@@ -12,7 +12,7 @@
 //!   therefore reproduces what the page shows.
 //! - **Rebuilds.** Scrubbing back, changing the seed or the scenario, and injecting a fault all
 //!   build a fresh `Lab` from the scenario and replay it up to a target. [`Session::work`] does
-//!   that in bounded slices so the page can show progress between animation frames.
+//!   that in bounded slices so the page can show progress while it goes.
 //! - **Observed.** A trace subscriber folds what the views draw and the lab does not keep:
 //!   flush and compaction activity (for the animations), notable events, drift marks and the
 //!   recommender's impression log (for off-policy evaluation). Counts come from the lab's
@@ -109,7 +109,7 @@ fn advance_toward(
 /// What one call of [`Session::work`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Worked {
-    /// Events the rebuild processed (the frame loop sizes its next slice by their wall time).
+    /// Events the rebuild processed (the run's tick sizes its next slice by their wall time).
     pub events: u64,
     /// Whether the rebuild finished, its lab now the session's.
     pub finished: bool,
@@ -126,7 +126,8 @@ struct Rebuild {
 
 /// The current settings, as the controls show them: the scenario's, with the setting changes
 /// the run has reached applied.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct Settings {
     pub workload: WorkloadSpec,
     pub engine: EngineSpec,
@@ -243,8 +244,8 @@ impl Session {
         self.lab.now()
     }
 
-    /// Advances simulated time by `by`, processing at most `max_events` events (the page calls
-    /// this in slices until its frame budget is spent). Returns what happened.
+    /// Advances simulated time by `by`, processing at most `max_events` events (callers go in
+    /// slices). Returns what happened.
     pub fn advance(&mut self, by: SimDuration, max_events: u64) -> Result<Progress, LabError> {
         let until = self.lab.now() + by;
         self.advance_until(until, max_events)

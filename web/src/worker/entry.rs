@@ -1,55 +1,173 @@
 //! The worker's side: `worker.js` loads the wasm and calls [`worker_main`], which installs a
 //! panic hook that posts the panic's message to the page, answers each request with the
-//! worker's one [`Handler`], and says it is ready. Nothing here touches the document: a
-//! worker has none.
+//! worker's one [`Handler`], ticks the run on show between messages, and says it is ready.
+//! Nothing here touches the document: a worker has none.
+//!
+//! Every JavaScript handle the worker uses is made here, once, at start: the message handler,
+//! the tick's function, and the message channel whose port wakes the tick as soon as the
+//! messages waiting have been read (a timeout of 0 would be clamped to 4 ms after a few). The
+//! tick is also set as a timeout when the run waits (playing ahead of its speed). Between a
+//! message's handler and a tick, nothing runs on the Rust side.
 
 use super::handler::Handler;
-use super::protocol::{Envelope, Reply, Request, UNSOLICITED};
-use std::cell::RefCell;
+use super::protocol::{Envelope, Reply, Request, Wire, UNSOLICITED};
+use super::run::Next;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
+
+/// Wall time one tick of the run on show may simulate, in milliseconds: a message (a pause, a
+/// control, a cancel) waits at most this long, well under the tenth of a second in which a
+/// click shows its effect.
+pub const RUN_SLICE_MS: f64 = 10.0;
+
+thread_local! {
+    /// Set by the panic hook: a panic aborts in the middle of the handler (its state half
+    /// changed, its `RefCell` still borrowed), so nothing may run after it, not even a tick
+    /// already on its way.
+    static PANICKED: Cell<bool> = const { Cell::new(false) };
+}
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
 fn post(id: u64, reply: Reply) {
-    let text = Envelope { id, body: reply }.to_json();
-    // Posting a string to the page cannot fail while the worker runs; if it did, the page
-    // would wait for this reply, and there is no one else to tell.
-    scope().post_message(&JsValue::from_str(&text)).ok();
+    // Posting to the page cannot fail while the worker runs; if it did, the page would wait
+    // for this reply, and there is no one else to tell.
+    match (Envelope { id, body: reply }).to_wire() {
+        Wire::Text(text) => {
+            scope().post_message(&JsValue::from_str(&text)).ok();
+        }
+        Wire::Bytes(bytes) => {
+            // A frame's bytes: their buffer is handed over to the page, not copied.
+            let array = js_sys::Uint8Array::from(bytes.as_slice());
+            let transfer = js_sys::Array::of1(&array.buffer());
+            scope().post_message_with_transfer(&array, &transfer).ok();
+        }
+    }
 }
 
-/// Wall time in the worker, in milliseconds (only to cut long work into slices).
+/// Wall time in the worker, in milliseconds (to cut work into slices and to pace the run):
+/// the worker's high-resolution clock (5 µs steps where the page is cross-origin isolated,
+/// as `cargo xtask serve` makes it), or the date's milliseconds where it has none.
 fn wall_ms() -> f64 {
-    js_sys::Date::now()
+    scope()
+        .performance()
+        .map_or_else(js_sys::Date::now, |performance| performance.now())
+}
+
+/// The worker's state: its handler and the tick's wake-ups, made once at start.
+struct Worker {
+    handler: RefCell<Handler>,
+    /// The tick, as the function a timeout and the channel's port call.
+    tick: js_sys::Function,
+    channel: MessageChannel,
+    /// A wake-up through the channel is on its way, or a timeout is set (its id).
+    soon: Cell<bool>,
+    timeout: Cell<Option<i32>>,
+}
+
+impl Worker {
+    fn schedule(&self, next: Next) {
+        match next {
+            Next::Idle => {}
+            Next::Soon => {
+                if let Some(id) = self.timeout.take() {
+                    scope().clear_timeout_with_handle(id);
+                }
+                if !self.soon.replace(true) {
+                    // The port is the worker's own; a post to it cannot fail while it runs.
+                    self.channel.port2().post_message(&JsValue::NULL).ok();
+                }
+            }
+            Next::After(wait_ms) => {
+                if self.soon.get() || self.timeout.get().is_some() {
+                    return;
+                }
+                let id = scope()
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(
+                        &self.tick,
+                        wait_ms.ceil() as i32,
+                    )
+                    .ok();
+                self.timeout.set(id);
+            }
+        }
+    }
+
+    fn tick(&self) {
+        if PANICKED.with(Cell::get) {
+            return;
+        }
+        self.soon.set(false);
+        self.timeout.set(None);
+        let (frame, next) = self.handler.borrow_mut().tick(&mut wall_ms, RUN_SLICE_MS);
+        if let Some(frame) = frame {
+            post(UNSOLICITED, frame);
+        }
+        self.schedule(next);
+    }
 }
 
 /// The worker's entry point, called by `worker.js` once the wasm is loaded.
 #[wasm_bindgen(js_name = workerMain)]
 pub fn worker_main() {
     std::panic::set_hook(Box::new(|info| {
+        PANICKED.with(|panicked| panicked.set(true));
         let message = crate::panic::banner_text(info);
         web_sys::console::error_1(&message.clone().into());
         post(UNSOLICITED, Reply::Panicked(message));
     }));
-    let handler = RefCell::new(Handler::default());
+    let worker: Rc<RefCell<Option<Rc<Worker>>>> = Rc::new(RefCell::new(None));
+    let on_tick = {
+        let worker = worker.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            let worker = worker.borrow().clone();
+            if let Some(worker) = worker {
+                worker.tick();
+            }
+        })
+    };
+    let channel = MessageChannel::new().expect("a worker can make a message channel");
+    channel
+        .port1()
+        .set_onmessage(Some(on_tick.as_ref().unchecked_ref()));
+    let state = Rc::new(Worker {
+        handler: RefCell::new(Handler::default()),
+        tick: on_tick.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+        channel,
+        soon: Cell::new(false),
+        timeout: Cell::new(None),
+    });
+    *worker.borrow_mut() = Some(state.clone());
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if PANICKED.with(Cell::get) {
+            return;
+        }
         let text = event.data().as_string().unwrap_or_default();
         let (id, reply) = match Envelope::<Request>::from_json(&text) {
             Ok(Envelope { id, body }) => {
                 let start = wall_ms();
                 let mut more_time = || wall_ms() - start < super::WORKER_SLICE_MS;
-                (id, handler.borrow_mut().handle(id, body, &mut more_time))
+                let reply = state
+                    .handler
+                    .borrow_mut()
+                    .handle(id, body, start, &mut more_time);
+                (id, reply)
             }
             Err(message) => (UNSOLICITED, Reply::Refused(message)),
         };
         post(id, reply);
+        // A request may have set the run moving (or changed how): the tick decides.
+        state.schedule(Next::Soon);
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    // The handler answers for as long as the worker lives, and the worker ends with the page:
-    // there is no owner to drop it earlier.
+    // The handlers answer for as long as the worker lives, and the worker ends with the page:
+    // there is no owner to drop them earlier.
     on_message.forget();
+    on_tick.forget();
     post(UNSOLICITED, Reply::Ready);
 }

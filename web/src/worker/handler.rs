@@ -8,6 +8,7 @@
 //! the page asks again and a new request (a cancel) is read between slices.
 
 use super::protocol::{ExportKind, Reply, Request, VariantSource, VariantView};
+use super::run::{Next, RunHost, RunRequest};
 use crate::compare::{Source, Variant};
 use crate::session::{Milestone, Session};
 use strata_lab::Scenario;
@@ -31,10 +32,12 @@ struct Export {
     session: Session,
 }
 
-/// What the worker keeps between requests: one variant and one export at most (the page
-/// shows one variant and runs one export at a time; a new one replaces the old).
+/// What the worker keeps between requests: the run on show (from the page's first start),
+/// one variant and one export at most (the page shows one variant and runs one export at a
+/// time; a new one replaces the old).
 #[derive(Default)]
 pub struct Handler {
+    run: Option<RunHost>,
     shown: Option<Shown>,
     export: Option<Export>,
 }
@@ -44,14 +47,28 @@ fn scenario(json: &str) -> Result<Scenario, String> {
 }
 
 impl Handler {
-    /// Answers request `id`.
+    /// Answers request `id`, received at wall time `now_ms`. A request about the run on show
+    /// is answered with its frame at once; the run then moves in [`Handler::tick`]s.
     pub fn handle(
         &mut self,
         id: u64,
         request: Request,
+        now_ms: f64,
         more_time: &mut dyn FnMut() -> bool,
     ) -> Reply {
         match request {
+            Request::Run(run) => self.run(run, now_ms),
+            Request::Explain { seq, record } => match &self.run {
+                Some(host) => {
+                    let explainer = host.session().lab().explainer();
+                    let (lines, operation) = crate::timeline::chain_lines(&explainer, seq, &record);
+                    Reply::Explained { lines, operation }
+                }
+                None => Reply::Refused("the run on show has not started".to_string()),
+            },
+            Request::Operation { number } => {
+                Reply::Operation(self.run.as_ref().and_then(|host| host.operation(number)))
+            }
             Request::StartVariant {
                 stream,
                 base,
@@ -90,6 +107,39 @@ impl Handler {
                 panic!("a deliberate panic requested by the end-to-end tests, in the worker")
             }
         }
+    }
+
+    fn run(&mut self, request: RunRequest, now_ms: f64) -> Reply {
+        if let (None, RunRequest::Start { scenario: json, .. }) = (&self.run, &request) {
+            match scenario(json).and_then(|s| RunHost::new(s).map_err(|e| e.to_string())) {
+                Ok(host) => self.run = Some(host),
+                Err(message) => {
+                    // The page starts on a scenario it has checked; were it refused, the page
+                    // says so and has nothing to draw until it starts another.
+                    self.run = None;
+                    return Reply::Refused(message);
+                }
+            }
+        }
+        let Some(host) = self.run.as_mut() else {
+            return Reply::Refused("the run on show has not started".to_string());
+        };
+        host.handle(request, now_ms);
+        host.frame(now_ms)
+    }
+
+    /// Moves the run on show for at most `slice_ms` of wall time (read through `clock`):
+    /// the frame due, if any, and when to tick next.
+    pub fn tick(&mut self, clock: &mut dyn FnMut() -> f64, slice_ms: f64) -> (Option<Reply>, Next) {
+        match self.run.as_mut() {
+            Some(host) => host.tick(clock, slice_ms),
+            None => (None, Next::Idle),
+        }
+    }
+
+    /// The run on show, if it has started.
+    pub fn run_host(&self) -> Option<&RunHost> {
+        self.run.as_ref()
     }
 
     fn start_variant(

@@ -1,5 +1,7 @@
 //! The page's side of the worker: [`Host`] starts it, sends [`Request`]s and delivers each
-//! [`Reply`] to the callback its request came with, as a Yew message.
+//! [`Reply`] to the callback its request came with, as a Yew message; the run on show's
+//! frames (a reply to a run request, or sent as the run moves) go to the one callback the
+//! root gave [`on_frames`]. [`tell`] sends a run request.
 //!
 //! - **Starting.** Requests sent before the worker says it is ready wait in a queue. When it
 //!   is, the body gets `data-worker="on"` and the queue goes to it.
@@ -7,13 +9,15 @@
 //!   without module workers) sends an error event instead: the body gets `data-worker="off"`,
 //!   a banner says the page will be slower, and every request, queued and later, is answered
 //!   on the main thread by the same [`Handler`], one a macrotask (a timeout of 0) so the page
-//!   draws between them, each for at most [`super::MAIN_THREAD_SLICE_MS`].
+//!   draws between them, each for at most [`super::MAIN_THREAD_SLICE_MS`]; the run on show
+//!   is ticked there too, a tick a timeout, for as long again.
 //! - **Panics.** The worker posts its panic's message before it dies; the page's banner
-//!   shows it. An error event after the worker was ready (a trap with no message) shows the
-//!   banner too.
+//!   shows it, and what a dead worker sends after is ignored. An error event after the worker
+//!   was ready (a trap with no message) shows the banner too.
 
 use super::handler::Handler;
 use super::protocol::{Envelope, Reply, Request, UNSOLICITED};
+use super::run::Next;
 use crate::panic;
 use gloo::timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
@@ -37,11 +41,13 @@ enum Mode {
     Starting(VecDeque<(u64, Request)>),
     /// The worker answers.
     Worker,
-    /// The worker could not start: the main thread answers, one request a timeout.
+    /// The worker could not start: the main thread answers, one request a timeout, and
+    /// moves the run on show in ticks of [`super::MAIN_THREAD_SLICE_MS`] between them.
     MainThread {
         handler: Rc<RefCell<Handler>>,
         queue: VecDeque<(u64, Request)>,
         timer: Option<Timeout>,
+        tick: Option<(Timeout, bool)>,
     },
     /// The worker died (a panic): nothing more is answered.
     Dead,
@@ -61,6 +67,8 @@ pub struct Host {
     waiting: RefCell<Vec<(u64, Callback<Reply>)>>,
     /// The worker's event handlers, kept as long as the worker.
     listeners: RefCell<Vec<Listener>>,
+    /// Where the run on show's frames go (the root component's).
+    frames: RefCell<Option<Callback<Reply>>>,
 }
 
 thread_local! {
@@ -78,6 +86,7 @@ pub fn host() -> Rc<Host> {
         next_id: Cell::new(UNSOLICITED + 1),
         waiting: RefCell::new(Vec::new()),
         listeners: RefCell::new(Vec::new()),
+        frames: RefCell::new(None),
     });
     HOST.with(|h| *h.borrow_mut() = Some(host.clone()));
     Host::spawn(&host);
@@ -87,6 +96,16 @@ pub fn host() -> Rc<Host> {
 /// Sends `request`; `on_reply` gets its reply. Returns the request's id.
 pub fn send(request: Request, on_reply: Callback<Reply>) -> u64 {
     host().send(request, on_reply)
+}
+
+/// Sends a request about the run on show; its frames go to [`on_frames`]'s callback.
+pub fn tell(request: super::run::RunRequest) {
+    host().send(Request::Run(request), Callback::noop());
+}
+
+/// Where the run on show's frames go from now on.
+pub fn on_frames(callback: Callback<Reply>) {
+    *host().frames.borrow_mut() = Some(callback);
 }
 
 /// Whether requests go to a worker (rather than the main thread), once it is known.
@@ -137,12 +156,16 @@ impl Host {
         let on_message = {
             let host = host.clone();
             Listener::new(move |event: JsValue| {
-                let text = event
-                    .unchecked_into::<MessageEvent>()
-                    .data()
-                    .as_string()
-                    .unwrap_or_default();
-                host.deliver(&text);
+                let data = event.unchecked_into::<MessageEvent>().data();
+                let envelope = match data.as_string() {
+                    Some(text) => Envelope::<Reply>::from_json(&text),
+                    // A frame: its bytes.
+                    None => match data.dyn_into::<js_sys::Uint8Array>() {
+                        Ok(array) => Envelope::<Reply>::from_bytes(&array.to_vec()),
+                        Err(_) => Err("a message that is neither text nor bytes".to_string()),
+                    },
+                };
+                host.deliver(envelope);
             })
         };
         let on_error = {
@@ -195,8 +218,12 @@ impl Host {
     }
 
     /// A message from the worker: a reply to a request, or its start or its panic.
-    fn deliver(self: &Rc<Self>, text: &str) {
-        let envelope = match Envelope::<Reply>::from_json(text) {
+    fn deliver(self: &Rc<Self>, envelope: Result<Envelope<Reply>, String>) {
+        // A dead worker's last words are in the banner already.
+        if matches!(&*self.mode.borrow(), Mode::Dead) {
+            return;
+        }
+        let envelope = match envelope {
             Ok(envelope) => envelope,
             Err(message) => {
                 panic::show_banner(&format!("The page's worker sent {message}."));
@@ -214,7 +241,18 @@ impl Host {
                 }
             }
             (UNSOLICITED, Reply::Panicked(message)) => self.died(&message),
+            (id, reply @ Reply::Frame { .. }) => {
+                self.answer(id, Reply::Stopped);
+                self.frame(reply);
+            }
             (id, reply) => self.answer(id, reply),
+        }
+    }
+
+    fn frame(&self, reply: Reply) {
+        let listener = self.frames.borrow().clone();
+        if let Some(listener) = listener {
+            listener.emit(reply);
         }
     }
 
@@ -260,12 +298,13 @@ impl Host {
             handler: Rc::new(RefCell::new(Handler::default())),
             queue,
             timer: None,
+            tick: None,
         };
         mark_body("off");
         let document = gloo::utils::document();
         if let Some(banner) = document.get_element_by_id("worker-banner") {
             banner.set_text_content(Some(&format!(
-                "This browser could not start the playground's worker ({reason}), so the side-by-side run and the exports run on the page itself: the page will be slower while they work."
+                "This browser could not start the playground's worker ({reason}), so the simulation runs on the page itself: the page will be slower while it works."
             )));
             banner.remove_attribute("hidden").ok();
         }
@@ -295,6 +334,7 @@ impl Host {
                 handler,
                 queue,
                 timer,
+                ..
             } = &mut *mode
             else {
                 return;
@@ -305,9 +345,58 @@ impl Host {
         if let Some((handler, (id, request))) = next {
             let start = crate::app::wall_ms();
             let mut more_time = || crate::app::wall_ms() - start < super::MAIN_THREAD_SLICE_MS;
-            let reply = handler.borrow_mut().handle(id, request, &mut more_time);
-            self.answer(id, reply);
+            let reply = handler
+                .borrow_mut()
+                .handle(id, request, start, &mut more_time);
+            match reply {
+                Reply::Frame { .. } => {
+                    self.answer(id, Reply::Stopped);
+                    self.frame(reply);
+                }
+                reply => self.answer(id, reply),
+            }
+            self.schedule_tick(Next::Soon);
         }
         self.schedule();
+    }
+
+    /// On the main thread: the run's next tick, at once (a timeout of 0) or after a wait. A
+    /// tick due at once replaces one that waits.
+    fn schedule_tick(self: &Rc<Self>, next: Next) {
+        let mut mode = self.mode.borrow_mut();
+        let Mode::MainThread { tick, .. } = &mut *mode else {
+            return;
+        };
+        let (wait_ms, soon) = match next {
+            Next::Idle => return,
+            Next::Soon => (0, true),
+            Next::After(wait) => (wait.ceil() as u32, false),
+        };
+        if tick
+            .as_ref()
+            .is_some_and(|(_, pending_soon)| *pending_soon || !soon)
+        {
+            return;
+        }
+        let host = self.clone();
+        *tick = Some((Timeout::new(wait_ms, move || host.tick()), soon));
+    }
+
+    fn tick(self: &Rc<Self>) {
+        let handler = {
+            let mut mode = self.mode.borrow_mut();
+            let Mode::MainThread { handler, tick, .. } = &mut *mode else {
+                return;
+            };
+            *tick = None;
+            handler.clone()
+        };
+        let (frame, next) = handler
+            .borrow_mut()
+            .tick(&mut crate::app::wall_ms, super::MAIN_THREAD_SLICE_MS);
+        if let Some(frame) = frame {
+            self.frame(frame);
+        }
+        self.schedule_tick(next);
     }
 }

@@ -4,7 +4,10 @@
 
 #![allow(clippy::unwrap_used)]
 use super::handler::Handler;
-use super::protocol::{Envelope, ExportKind, Reply, Request, VariantSource, VariantView};
+use super::protocol::{
+    Envelope, ExportKind, Note, Reply, Request, RunStatus, VariantSource, VariantView, Wire,
+};
+use super::run::Motion;
 use crate::session::Session;
 use strata_lab::scenario::{FaultSpec, WorkloadSpec};
 use strata_lab::{Control, Scenario};
@@ -71,12 +74,12 @@ fn export(handler: &mut Handler, request: Request, slices_per_request: u32) -> (
         more
     };
     let mut left = slices_per_request;
-    let mut reply = handler.handle(job, request, &mut || more_time(&mut left));
+    let mut reply = handler.handle(job, request, 0.0, &mut || more_time(&mut left));
     while let Reply::ExportProgress { fraction } = reply {
         fractions.push(fraction);
         assert!(fractions.len() < 1_000_000);
         let mut left = slices_per_request;
-        reply = handler.handle(job + 1, Request::ContinueExport { job }, &mut || {
+        reply = handler.handle(job + 1, Request::ContinueExport { job }, 0.0, &mut || {
             more_time(&mut left)
         });
     }
@@ -122,16 +125,19 @@ fn an_export_rebuilt_in_slices_is_the_file_the_run_on_show_folds_into() {
 fn a_cancelled_export_stops_and_says_so() {
     let session = played();
     let mut handler = Handler::default();
-    let reply = handler.handle(3, export_request(&session, ExportKind::Trace), &mut || {
-        false
-    });
+    let reply = handler.handle(
+        3,
+        export_request(&session, ExportKind::Trace),
+        0.0,
+        &mut || false,
+    );
     assert!(matches!(reply, Reply::ExportProgress { .. }), "{reply:?}");
     assert!(matches!(
-        handler.handle(4, Request::CancelExport { job: 3 }, &mut || true),
+        handler.handle(4, Request::CancelExport { job: 3 }, 0.0, &mut || true),
         Reply::ExportFailed(_)
     ));
     assert_eq!(
-        handler.handle(5, Request::ContinueExport { job: 3 }, &mut || true),
+        handler.handle(5, Request::ContinueExport { job: 3 }, 0.0, &mut || true),
         Reply::ExportFailed("the export is no longer running".to_string())
     );
 }
@@ -146,7 +152,7 @@ fn a_variant_the_worker_does_not_hold_is_refused_and_a_bad_one_says_why() {
         rebuild_target_ns: None,
     };
     assert!(matches!(
-        handler.handle(1, follow, &mut || true),
+        handler.handle(1, follow, 0.0, &mut || true),
         Reply::VariantFailed(_)
     ));
     let bad = Request::StartVariant {
@@ -155,7 +161,7 @@ fn a_variant_the_worker_does_not_hold_is_refused_and_a_bad_one_says_why() {
         source: VariantSource::Patch(r#"{"seed": 1}"#.to_string()),
         claims: Vec::new(),
     };
-    let Reply::VariantFailed(message) = handler.handle(2, bad, &mut || true) else {
+    let Reply::VariantFailed(message) = handler.handle(2, bad, 0.0, &mut || true) else {
         panic!("a patch that changes the seed started");
     };
     assert!(message.contains("seed"), "{message}");
@@ -217,6 +223,39 @@ fn every_message_survives_its_json() {
         let envelope = Envelope { id: 3, body };
         assert_eq!(Envelope::from_json(&envelope.to_json()), Ok(envelope));
     }
+    // A frame's reply goes as bytes; bytes that are not one are an error the banner shows.
+    let mut session = Session::new(small()).unwrap();
+    play_frames(&mut session, 3);
+    let frame = crate::frame::Frame::build(
+        &session,
+        &crate::frame::Wanted {
+            panels: crate::frame::Panels::Storage,
+            timeline_after: None,
+        },
+    );
+    let envelope = Envelope {
+        id: 9,
+        body: Reply::Frame {
+            frame: Box::new(frame),
+            status: RunStatus {
+                motion: Motion::Play { speed: 2.0 },
+                effective_speed: 0.5,
+                work_ms: 1.25,
+                wall_ms: 100.0,
+                requests: 4,
+            },
+            notes: vec![Note::Clear, Note::Rebuilt],
+            ope: None,
+        },
+    };
+    let Wire::Bytes(bytes) = envelope.to_wire() else {
+        panic!("a frame went as text");
+    };
+    assert_eq!(Envelope::from_bytes(&bytes), Ok(envelope));
+    for end in [0, 8, 100, bytes.len() - 1] {
+        assert!(Envelope::from_bytes(&bytes[..end]).is_err(), "{end}");
+    }
+    assert!(Envelope::<Reply>::from_json("[1,\"Frame\",null]").is_err());
     // A message of another form, an unknown variant, a missing or an extra field.
     for text in [
         "{\"id\":1}",

@@ -5,13 +5,25 @@
 //! array `[id, "Variant", field, …]`, the fields in the order the variant declares them.
 //! Written by hand over `serde_json::Value` rather than derived: serde's derived
 //! deserialisers for two enums cost the page several kilobytes (docs/ui.md, cuts table).
+//! A frame's reply alone goes as bytes ([`Wire::Bytes`]): the frame in its codec
+//! ([`crate::frame::Encode`]), then the reply's other fields as such an envelope's text.
 //! Scenarios travel as their own JSON document, the form a share link and `strata run` read, so
 //! the worker gets exactly the scenario the page has.
 //!
 //! No browser code: the same values are handled on the main thread when the worker cannot
 //! start ([`super::host`]), and natively in the tests.
 
+use super::run::{Motion, RunRequest};
+use crate::frame::{decode_all, CodecError, Decode, Encode, Frame, OperationDetail};
+use crate::ope::OpeResult;
 use serde_json::Value;
+use strata_sim::RequestRecord;
+
+mod run_messages;
+use run_messages::{
+    decode_motion, decode_note, decode_off_policy, decode_run, encode_run, from_bytes_value,
+    motion, note, off_policy, to_bytes_value, WAITED_FOR,
+};
 
 /// The id of a reply that answers no request: the worker's start and its panic.
 pub const UNSOLICITED: u64 = 0;
@@ -71,6 +83,16 @@ pub enum Request {
     ContinueExport { job: u64 },
     /// Abandons the export started by request `job`.
     CancelExport { job: u64 },
+    /// A request about the run on show; its frames come back unsolicited, as the run moves.
+    Run(RunRequest),
+    /// The cause chain of the run's request numbered `seq` (`record` as the page's timeline
+    /// holds it): answered with [`Reply::Explained`].
+    Explain {
+        seq: u64,
+        record: Box<RequestRecord>,
+    },
+    /// Client operation `number` and the requests it waited for: [`Reply::Operation`].
+    Operation { number: u64 },
     /// Panics on purpose, so the end-to-end tests can check that a panic in the worker reaches
     /// the page's banner. Nothing in the page sends it.
     PanicForTests,
@@ -116,6 +138,59 @@ pub enum Reply {
     Refused(String),
     /// The worker panicked with this message (unsolicited); it is dead after it.
     Panicked(String),
+    /// The run on show as it stands (unsolicited): what the page draws, what the run is
+    /// doing, the outcomes of the requests since the last frame, and the off-policy
+    /// evaluation when it was refreshed (the recommender tab open).
+    Frame {
+        frame: Box<Frame>,
+        status: RunStatus,
+        notes: Vec<Note>,
+        ope: Option<Box<OffPolicy>>,
+    },
+    /// A request's cause chain: lines to show, and the client operation it leads to.
+    Explained {
+        lines: Vec<String>,
+        operation: Option<u64>,
+    },
+    /// A client operation, while the explain fold still holds it.
+    Operation(Option<OperationDetail>),
+}
+
+/// The off-policy evaluation over the run's impression log: the result, or why there is none.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OffPolicy {
+    pub result: Option<OpeResult>,
+    pub error: Option<String>,
+}
+
+/// What the run on show is doing, with each frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunStatus {
+    pub motion: Motion,
+    /// Simulated over wall time while playing, measured over the frames since the last
+    /// that played (0 before any).
+    pub effective_speed: f64,
+    /// Wall time spent simulating since the last frame, and the wall time since it.
+    pub work_ms: f64,
+    pub wall_ms: f64,
+    /// The run requests handled before this frame (the page's motion is its own until the
+    /// frame reflects every request it sent).
+    pub requests: u64,
+}
+
+/// An outcome for the page with a frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Note {
+    /// A line for the message bar.
+    Say { text: String, error: bool },
+    /// The message bar's last word is old news.
+    Clear,
+    /// A re-simulation finished: its run is on show.
+    Rebuilt,
+    /// A re-simulation was cancelled or failed: the run it would have replaced stays.
+    RebuildCancelled,
+    /// The chapter beat's stop played to is reached: this frame is there.
+    BeatReached,
 }
 
 /// A request or a reply with the id that pairs them.
@@ -150,6 +225,70 @@ impl<T: Message> Envelope<T> {
         let tag = fields.string().ok_or_else(unknown)?;
         let body = T::decode(&tag, &mut fields).ok_or_else(unknown)?;
         if fields.0.next().is_some() {
+            return Err(unknown());
+        }
+        Ok(Envelope { id, body })
+    }
+}
+
+/// A message as it crosses `postMessage`: JSON text, or a frame's bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Wire {
+    Text(String),
+    /// The id, the frame in its codec ([`crate::frame::Encode`]), then the reply's other fields
+    /// as the JSON text of an envelope's array (`[id, "Frame", motion, …]`).
+    Bytes(Vec<u8>),
+}
+
+impl Envelope<Reply> {
+    /// The reply as it is posted: a frame as bytes (small, and transferred rather than
+    /// copied), every other reply as JSON text.
+    pub fn to_wire(&self) -> Wire {
+        let Reply::Frame { frame, .. } = &self.body else {
+            return Wire::Text(self.to_json());
+        };
+        let mut bytes = Vec::new();
+        self.id.encode(&mut bytes);
+        frame.encode(&mut bytes);
+        self.to_json().encode(&mut bytes);
+        Wire::Bytes(bytes)
+    }
+
+    /// A frame's reply from its bytes; an error says why they do not read.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Envelope<Reply>, String> {
+        let unreadable = |e: CodecError| format!("a frame that does not read ({e})");
+        let mut input = bytes;
+        let id = u64::decode(&mut input).map_err(unreadable)?;
+        let frame = Frame::decode(&mut input).map_err(unreadable)?;
+        let text: String = decode_all(input).map_err(unreadable)?;
+        let value: Value =
+            serde_json::from_str(&text).map_err(|e| format!("an unreadable message ({e})"))?;
+        let unknown = || format!("a frame's message of an unknown form ({})", preview(&text));
+        let items = value.as_array().ok_or_else(unknown)?;
+        let mut f = Fields(items.iter());
+        if f.u64() != Some(id) || f.string().as_deref() != Some("Frame") {
+            return Err(unknown());
+        }
+        let body = Reply::Frame {
+            frame: Box::new(frame),
+            status: RunStatus {
+                motion: f.next().and_then(decode_motion).ok_or_else(unknown)?,
+                effective_speed: f.f64().ok_or_else(unknown)?,
+                work_ms: f.f64().ok_or_else(unknown)?,
+                wall_ms: f.f64().ok_or_else(unknown)?,
+                requests: f.u64().ok_or_else(unknown)?,
+            },
+            notes: f
+                .next()
+                .and_then(Value::as_array)
+                .and_then(|notes| notes.iter().map(decode_note).collect::<Option<_>>())
+                .ok_or_else(unknown)?,
+            ope: match f.next().ok_or_else(unknown)? {
+                Value::Null => None,
+                value => Some(Box::new(decode_off_policy(value).ok_or_else(unknown)?)),
+            },
+        };
+        if f.0.next().is_some() {
             return Err(unknown());
         }
         Ok(Envelope { id, body })
@@ -273,6 +412,15 @@ impl Message for Request {
                 out.extend(["ContinueExport".into(), (*job).into()]);
             }
             Request::CancelExport { job } => out.extend(["CancelExport".into(), (*job).into()]),
+            Request::Run(run) => {
+                out.push("Run".into());
+                encode_run(run, out);
+            }
+            Request::Explain { seq, record } => {
+                // The record in the frame's codec: serde's derived code for it stays out.
+                out.extend(["Explain".into(), (*seq).into(), to_bytes_value(&**record)])
+            }
+            Request::Operation { number } => out.extend(["Operation".into(), (*number).into()]),
             Request::PanicForTests => out.push("PanicForTests".into()),
         }
     }
@@ -308,6 +456,12 @@ impl Message for Request {
             },
             "ContinueExport" => Request::ContinueExport { job: f.u64()? },
             "CancelExport" => Request::CancelExport { job: f.u64()? },
+            "Run" => Request::Run(decode_run(f)?),
+            "Explain" => Request::Explain {
+                seq: f.u64()?,
+                record: Box::new(from_bytes_value(f.next()?)?),
+            },
+            "Operation" => Request::Operation { number: f.u64()? },
             "PanicForTests" => Request::PanicForTests,
             _ => return None,
         })
@@ -353,6 +507,32 @@ impl Message for Reply {
             }
             Reply::Refused(message) => out.extend(["Refused".into(), message.as_str().into()]),
             Reply::Panicked(message) => out.extend(["Panicked".into(), message.as_str().into()]),
+            Reply::Explained { lines, operation } => {
+                out.extend(["Explained".into(), strings(lines), optional(*operation)])
+            }
+            Reply::Operation(detail) => out.extend([
+                "Operation".into(),
+                detail.as_ref().map_or(Value::Null, |d| {
+                    Value::Array(vec![
+                        d.line.as_str().into(),
+                        d.waited_for.into(),
+                        strings(&d.requests),
+                    ])
+                }),
+            ]),
+            Reply::Frame {
+                status, notes, ope, ..
+            } => out.extend([
+                // The frame itself goes as bytes before these fields (`Envelope::to_wire`).
+                "Frame".into(),
+                motion(status.motion),
+                status.effective_speed.into(),
+                status.work_ms.into(),
+                status.wall_ms.into(),
+                status.requests.into(),
+                Value::Array(notes.iter().map(note).collect()),
+                ope.as_deref().map_or(Value::Null, off_policy),
+            ]),
         }
     }
 
@@ -388,6 +568,26 @@ impl Message for Reply {
             "ExportFailed" => Reply::ExportFailed(f.string()?),
             "Refused" => Reply::Refused(f.string()?),
             "Panicked" => Reply::Panicked(f.string()?),
+            // A frame arrives as bytes (`Envelope::from_bytes`), never in text.
+            "Frame" => return None,
+            "Explained" => Reply::Explained {
+                lines: f.strings()?,
+                operation: f.optional_u64()?,
+            },
+            "Operation" => Reply::Operation(match f.next()? {
+                Value::Null => None,
+                value => match value.as_array()?.as_slice() {
+                    [line, waited_for, requests] => Some(OperationDetail {
+                        line: line.as_str()?.to_string(),
+                        waited_for: WAITED_FOR
+                            .iter()
+                            .find(|w| **w == waited_for.as_str().unwrap_or_default())
+                            .copied()?,
+                        requests: Fields(std::slice::from_ref(requests).iter()).strings()?,
+                    }),
+                    _ => return None,
+                },
+            }),
             _ => return None,
         })
     }

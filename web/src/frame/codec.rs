@@ -1,0 +1,623 @@
+//! A frame as bytes, written and read by hand: what crosses `postMessage` from the worker ten
+//! times a second. Integers and floats as their little-endian bytes (a float's bits, so a figure
+//! keeps every bit), a flag as one byte, a string or a list as its length (`u32`) then its
+//! contents, an option as a flag then its value, a struct as its fields in declaration order, an
+//! enum as its variant's index. The scenario, the settings in force and the recommender section
+//! travel as scenario JSON documents, the form the page and the worker already write and read by
+//! hand.
+//!
+//! Replaces serde's derived `Serialize` and `Deserialize` for the frame and every type nested in
+//! it (the storage and recommender panels' figures, the engine's `DbState`, the recommender's
+//! summary and report): measured with `CARGO_INCREMENTAL=0 cargo xtask dist`, the page's wasm is
+//! 639,000 B gzip with the frame written by serde_json as text and read back, and 603,633 B with
+//! this codec (−35.4 KB; docs/ui.md, cuts table). The tests check it against serde: for frames of
+//! real sessions, `decode(encode(f)) == f` and equals serde_json's round trip; every truncation
+//! of an encoded frame and random bytes are an error, never a panic.
+//!
+//! Reading is bounded by its input: a list's length is checked against the bytes left (every
+//! element takes at least one), so a bad length is an error, never a huge allocation.
+
+use super::{
+    CompactionModel, Frame, LatencyKind, LatencyModel, Panels, RebuildFrame, RecommenderFrame,
+    SlowOperationLine, StorageFrame, TimeFrame, TimelineIncrement, TimelineRequest, TombstoneBar,
+};
+use crate::observed::{Activity, ActivityKind, EventLine, LineClass};
+use crate::session::Settings;
+use std::fmt;
+use std::rc::Rc;
+use strata_engine::state::{
+    Amplification, Counters, DbState, DbStatus, MemtableState, RunState, SstState, WalState,
+};
+use strata_engine::CacheStats;
+use strata_lab::metrics::{LatencyPercentiles, OpCounts};
+use strata_lab::recommender::RecommenderReport;
+use strata_lab::runner::{ClientError, PrefixSummary, TenantSummary, WriterStatus};
+use strata_lab::Scenario;
+use strata_recommender::guardrails::GuardrailMetrics;
+use strata_recommender::ope::{Estimate, WeightDiagnostics};
+use strata_recommender::policy::ArmSummary;
+use strata_recommender::simulation::RecommenderSummary;
+use strata_sim::maps::LiteMap;
+use strata_sim::{Cause, RequestOutcome, RequestRecord, SimTime, StoreOp};
+
+/// Why bytes are not a frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodecError {
+    /// The bytes end inside a value.
+    Truncated,
+    /// A length longer than the bytes left.
+    BadLength,
+    /// A flag or a variant's index that names none.
+    BadTag(&'static str),
+    /// A string that is not UTF-8.
+    BadText,
+    /// A scenario document that does not read.
+    BadScenario(String),
+    /// Bytes left after the value.
+    Trailing,
+}
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodecError::Truncated => f.write_str("the bytes end inside a value"),
+            CodecError::BadLength => f.write_str("a length longer than the bytes left"),
+            CodecError::BadTag(what) => write!(f, "an unknown {what}"),
+            CodecError::BadText => f.write_str("a string that is not UTF-8"),
+            CodecError::BadScenario(why) => write!(f, "a scenario that does not read ({why})"),
+            CodecError::Trailing => f.write_str("bytes after the value"),
+        }
+    }
+}
+
+/// Writes a value's bytes.
+pub trait Encode {
+    fn encode(&self, out: &mut Vec<u8>);
+}
+
+/// Reads a value from the front of `input`, leaving the bytes after it.
+pub trait Decode: Sized {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError>;
+}
+
+/// `bytes` as one whole value: an error if any are left over.
+pub fn decode_all<T: Decode>(mut bytes: &[u8]) -> Result<T, CodecError> {
+    let value = T::decode(&mut bytes)?;
+    if bytes.is_empty() {
+        Ok(value)
+    } else {
+        Err(CodecError::Trailing)
+    }
+}
+
+fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8], CodecError> {
+    if input.len() < n {
+        return Err(CodecError::Truncated);
+    }
+    let (head, rest) = input.split_at(n);
+    *input = rest;
+    Ok(head)
+}
+
+fn take_array<const N: usize>(input: &mut &[u8]) -> Result<[u8; N], CodecError> {
+    let mut array = [0; N];
+    array.copy_from_slice(take(input, N)?);
+    Ok(array)
+}
+
+/// A length, bounded by the bytes left.
+fn length(input: &mut &[u8]) -> Result<usize, CodecError> {
+    let n = u32::decode(input)? as usize;
+    if n > input.len() {
+        return Err(CodecError::BadLength);
+    }
+    Ok(n)
+}
+
+fn write_length(n: usize, out: &mut Vec<u8>) {
+    // Nothing in a frame comes near 4 GiB; a longer list would not be sent anyway.
+    u32::try_from(n).unwrap_or(u32::MAX).encode(out);
+}
+
+impl Encode for u8 {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(*self);
+    }
+}
+
+impl Decode for u8 {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+        Ok(take_array::<1>(input)?[0])
+    }
+}
+
+macro_rules! little_endian {
+    ($($ty:ty),*) => {$(
+        impl Encode for $ty {
+            fn encode(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+        }
+        impl Decode for $ty {
+            fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+                Ok(<$ty>::from_le_bytes(take_array(input)?))
+            }
+        }
+    )*};
+}
+
+little_endian!(u32, u64, f64);
+
+impl Encode for usize {
+    fn encode(&self, out: &mut Vec<u8>) {
+        (*self as u64).encode(out);
+    }
+}
+
+impl Decode for usize {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+        usize::try_from(u64::decode(input)?).map_err(|_| CodecError::BadTag("size"))
+    }
+}
+
+impl Encode for bool {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(u8::from(*self));
+    }
+}
+
+impl Decode for bool {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+        match u8::decode(input)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(CodecError::BadTag("flag")),
+        }
+    }
+}
+
+impl Encode for str {
+    fn encode(&self, out: &mut Vec<u8>) {
+        write_length(self.len(), out);
+        out.extend_from_slice(self.as_bytes());
+    }
+}
+
+impl Encode for String {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.as_str().encode(out);
+    }
+}
+
+impl Decode for String {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+        let n = length(input)?;
+        let bytes = take(input, n)?;
+        std::str::from_utf8(bytes)
+            .map(str::to_string)
+            .map_err(|_| CodecError::BadText)
+    }
+}
+
+impl Encode for SimTime {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.as_nanos().encode(out);
+    }
+}
+
+impl Decode for SimTime {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+        u64::decode(input).map(SimTime::from_nanos)
+    }
+}
+
+impl<T: Encode> Encode for Option<T> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            None => out.push(0),
+            Some(value) => {
+                out.push(1);
+                value.encode(out);
+            }
+        }
+    }
+}
+
+impl<T: Decode> Decode for Option<T> {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+        match bool::decode(input)? {
+            false => Ok(None),
+            true => T::decode(input).map(Some),
+        }
+    }
+}
+
+impl<T: Encode> Encode for [T] {
+    fn encode(&self, out: &mut Vec<u8>) {
+        write_length(self.len(), out);
+        for item in self {
+            item.encode(out);
+        }
+    }
+}
+
+impl<T: Encode> Encode for Vec<T> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.as_slice().encode(out);
+    }
+}
+
+impl<T: Decode> Decode for Vec<T> {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+        // Every element takes at least one byte, so `n` is at most the bytes left.
+        let n = length(input)?;
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(T::decode(input)?);
+        }
+        Ok(items)
+    }
+}
+
+impl<K: Encode, V: Encode> Encode for LiteMap<K, V> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        write_length(self.len(), out);
+        for (key, value) in self.iter() {
+            key.encode(out);
+            value.encode(out);
+        }
+    }
+}
+
+impl<K: Decode + Ord, V: Decode> Decode for LiteMap<K, V> {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+        let n = length(input)?;
+        let mut map = LiteMap::new();
+        for _ in 0..n {
+            let key = K::decode(input)?;
+            map.insert(key, V::decode(input)?);
+        }
+        Ok(map)
+    }
+}
+
+impl<A: Encode, B: Encode> Encode for (A, B) {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.0.encode(out);
+        self.1.encode(out);
+    }
+}
+
+impl<A: Decode, B: Decode> Decode for (A, B) {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+        Ok((A::decode(input)?, B::decode(input)?))
+    }
+}
+
+impl<A: Encode, B: Encode, C: Encode> Encode for (A, B, C) {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.0.encode(out);
+        self.1.encode(out);
+        self.2.encode(out);
+    }
+}
+
+impl<A: Decode, B: Decode, C: Decode> Decode for (A, B, C) {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+        Ok((A::decode(input)?, B::decode(input)?, C::decode(input)?))
+    }
+}
+
+/// A struct as its fields in order (every field named, so a field added to the type and not
+/// here fails to compile).
+macro_rules! record {
+    ($($ty:ty { $($field:ident),* $(,)? })*) => {$(
+        impl Encode for $ty {
+            fn encode(&self, out: &mut Vec<u8>) {
+                let Self { $($field),* } = self;
+                $($field.encode(out);)*
+            }
+        }
+        impl Decode for $ty {
+            fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+                Ok(Self { $($field: Decode::decode(input)?),* })
+            }
+        }
+    )*};
+}
+
+/// An enum without data as its variant's index.
+macro_rules! unit_enum {
+    ($($ty:ident { $($variant:ident),* $(,)? })*) => {$(
+        impl Encode for $ty {
+            fn encode(&self, out: &mut Vec<u8>) {
+                const ALL: &[$ty] = &[$($ty::$variant),*];
+                let index = ALL.iter().position(|v| v == self).unwrap_or_default();
+                out.push(index as u8);
+            }
+        }
+        impl Decode for $ty {
+            fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+                const ALL: &[$ty] = &[$($ty::$variant),*];
+                ALL.get(usize::from(u8::decode(input)?))
+                    .copied()
+                    .ok_or(CodecError::BadTag(stringify!($ty)))
+            }
+        }
+    )*};
+}
+
+unit_enum! {
+    Panels { Storage, Recommender, None }
+    LatencyKind { ClientWrite, ClientRead, StorePut, StoreGet }
+    ActivityKind { Flush, Compaction }
+    LineClass { Fault, Writer, Check, Note, Drift }
+    WriterStatus { Up, Opening, Down }
+    DbStatus { Open, Fenced, Closed, Crashed }
+    Cause { Wal, Flush, Compaction, Manifest, Gc, Read, ReaderPoll, Recommender, Other }
+    StoreOp { Get, Head, Put, List, Delete }
+    RequestOutcome {
+        Ok, NotFound, AlreadyExists, PreconditionFailed, Throttled, Timeout, Unavailable,
+        ServerError, Invalid,
+    }
+}
+
+record! {
+    RebuildFrame { progress, target }
+    TimeFrame {
+        now, horizon, events_processed, total_events, hash, finished, final_hash, workload_end,
+        rebuild, beat_counts,
+    }
+    TombstoneBar { in_memtable, holder, start, end }
+    LatencyModel { kind, low_ms, high_ms, buckets, p50_ms, p99_ms, p999_ms, count }
+    SlowOperationLine { number, kind, key, latency_ms }
+    TimelineRequest { seq, record }
+    TimelineIncrement { whole, retained_from, up_to, requests }
+    Activity {
+        kind, id, started, finished, bytes, input_ssts, input_bytes, bytes_read, bytes_written,
+        output_ssts, expired_entries, expired_bytes,
+    }
+    EventLine { at, class, text }
+    StorageFrame {
+        now, key_count, writer, writers_opened, db, zombie, wal_limit_bytes, compaction,
+        activities, flushes_running, compactions_running, compactions_started,
+        compactions_committed, last_compaction, cost_usd_per_month, cost_usd_so_far,
+        puts_per_1000_writes, write_amplification, store_requests, store_requests_failed, ops_ok,
+        ops_failed, writes_acknowledged, writes_acknowledged_durable, durability_checks,
+        keys_checked, lost_durable, resurrected, expired_entries_dropped, expired_bytes_dropped,
+        range_tombstones, shows_lifetimes, fenced, bytes_stored, objects, preset, latencies,
+        timeline, slowest, window_start, errors, events, tenants,
+    }
+    RequestRecord {
+        op, key, bytes, cause, start, end, outcome, cost_picousd, applied_despite_error,
+    }
+    ClientError { at, op, kind, message }
+    OpCounts { ok, failed }
+    LatencyPercentiles { count, p50_ms, p99_ms, p99_9_ms, max_ms }
+    PrefixSummary { prefix, requests, throttled, bytes, cost_usd, p50_ms, p99_ms }
+    TenantSummary {
+        name, own, operations, write_latency, read_latency, lost_durable, resurrected, requests,
+        throttled, bytes, cost_usd, store_p99_ms, prefixes,
+    }
+    DbState {
+        path, status, writer_epoch, manifest_id, acknowledged_seq, durable_seq, last_flushed_seq,
+        memtable, immutable_memtables, flushing_memtable_id, l0, runs, wal, quarantined_ssts,
+        cache, open_snapshots, counters, compaction_style, amplification,
+    }
+    MemtableState { id, size_bytes, limit_bytes, fill, keys, versions, min_seq, max_seq }
+    SstState { id, first_key, last_key, size_bytes, entries, max_seq }
+    RunState { id, level, size_bytes, ssts }
+    WalState {
+        buffer_bytes, buffer_records, pending_wal_id, next_wal_id, replay_from, live_objects,
+    }
+    Amplification {
+        user_bytes_written, bytes_put_by_cause, write_amplification, write_amplification_by_cause,
+        gets_per_get, gets_per_scan, stored_sst_bytes, live_bytes_estimate, space_amplification,
+        cost_picousd_by_cause, cost_usd_per_hour_by_cause, compaction_usd_per_hour, retries,
+        hedges, write_stalls, write_stall_ms, writes_rejected, l0_ssts, unflushed_bytes,
+        compactions, compaction_bytes_read, compaction_bytes_written,
+    }
+    CacheStats { hits, misses, evictions, entries, used_bytes, capacity_bytes }
+    Counters {
+        puts, deletes, batches, gets, scans, wal_uploads, wal_bytes_uploaded,
+        wal_upload_failures, memtables_frozen, ssts_written, sst_bytes_written,
+        manifests_written, manifest_conflicts, gc_objects_deleted, write_stalls, bloom_skips,
+        sst_meta_fetches, block_fetches, replayed_wal_objects, user_bytes_written,
+        point_read_gets, scan_gets, compactions, compaction_failures, compaction_corrupt_inputs,
+        compaction_bytes_read, compaction_bytes_written, write_stall_nanos, writes_rejected,
+        range_deletes, expired_entries_dropped, expired_bytes_dropped, range_tombstones_dropped,
+        range_covered_entries_dropped,
+    }
+    RecommenderSummary {
+        steps, impressions, clicks, ctr, cumulative_regret, catalogue_coverage, exposure_gini,
+        policy_version, regret_series, ctr_series, window_coverage_series, gini_series, arms,
+        guardrails,
+    }
+    ArmSummary { arm, pulls, reward_total, posterior_mean, ci95_low, ci95_high }
+    GuardrailMetrics {
+        decisions, exploratory_decisions, exploration_share, cap, cap_binding_decisions,
+        tv_limit, tv_checked_decisions, tv_clamped_decisions, max_tv_requested, max_tv_served,
+        tv_limit_overridden_by_cap, diversity_floor, slates, min_distinct_categories_seen,
+        mean_distinct_categories, diversity_restricted_positions,
+    }
+    Estimate { value, ci95_low, ci95_high, sd, n }
+    WeightDiagnostics {
+        mean_weight, max_weight, effective_sample_size, clipped_rows, switched_rows,
+        logging_uniform,
+    }
+    RecommenderReport {
+        policy, steps, impressions, clicks, ctr, cumulative_regret, catalogue_coverage,
+        exposure_gini, policy_version, exploration_share, impressions_logged,
+        checkpoints_written, log_failures,
+    }
+}
+
+impl Encode for CompactionModel {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            CompactionModel::None => out.push(0),
+            CompactionModel::SizeTiered => out.push(1),
+            CompactionModel::Leveled {
+                level_targets_bytes,
+            } => {
+                out.push(2);
+                level_targets_bytes.encode(out);
+            }
+        }
+    }
+}
+
+impl Decode for CompactionModel {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+        match u8::decode(input)? {
+            0 => Ok(CompactionModel::None),
+            1 => Ok(CompactionModel::SizeTiered),
+            2 => Ok(CompactionModel::Leveled {
+                level_targets_bytes: Decode::decode(input)?,
+            }),
+            _ => Err(CodecError::BadTag("compaction model")),
+        }
+    }
+}
+
+fn read_scenario(input: &mut &[u8]) -> Result<Scenario, CodecError> {
+    Scenario::from_json(&String::decode(input)?)
+        .map_err(|error| CodecError::BadScenario(error.to_string()))
+}
+
+/// A scenario document that carries one section (the settings in force, a fault, a setting
+/// change, the recommender), read without checking the scenario as a whole: read by the
+/// chapter's reader, which reads its scenario as written (both written by hand in the lab), so
+/// the section arrives as it was sent and is checked where it is used.
+pub fn read_carrier(text: &str) -> Result<Scenario, CodecError> {
+    let bad = |e: &dyn fmt::Display| CodecError::BadScenario(e.to_string());
+    let scenario: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(&e))?;
+    let mut chapter = serde_json::Map::new();
+    chapter.insert("title".into(), "".into());
+    chapter.insert("question".into(), "".into());
+    chapter.insert("scenario".into(), scenario);
+    chapter.insert("beats".into(), serde_json::Value::Array(Vec::new()));
+    chapter.insert("claims".into(), serde_json::Value::Array(Vec::new()));
+    strata_lab::chapter::Chapter::from_value(serde_json::Value::Object(chapter))
+        .map(|chapter| chapter.scenario)
+        .map_err(|e| bad(&e))
+}
+
+/// The settings in force, as the frame's scenario with them in its place (the one document form
+/// the scenario's types are written and read in by hand).
+fn encode_settings(settings: &Settings, scenario: &Scenario, out: &mut Vec<u8>) {
+    Scenario {
+        workload: settings.workload.clone(),
+        engine: settings.engine.clone(),
+        store: settings.store.clone(),
+        ..scenario.clone()
+    }
+    .to_json()
+    .encode(out);
+}
+
+fn decode_settings(input: &mut &[u8]) -> Result<Settings, CodecError> {
+    let scenario = read_carrier(&String::decode(input)?)?;
+    Ok(Settings {
+        workload: scenario.workload,
+        engine: scenario.engine,
+        store: scenario.store,
+    })
+}
+
+/// A recommender frame, its spec as the frame's scenario with that spec in it.
+fn encode_recommender(frame: &RecommenderFrame, scenario: &Scenario, out: &mut Vec<u8>) {
+    let RecommenderFrame {
+        now,
+        spec,
+        summary,
+        report,
+        impressions,
+        clicks,
+        policy_updates,
+        checkpoints,
+        drifts,
+    } = frame;
+    now.encode(out);
+    spec.as_ref()
+        .map(|spec| {
+            Scenario {
+                recommender: Some(spec.clone()),
+                ..scenario.clone()
+            }
+            .to_json()
+        })
+        .encode(out);
+    summary.encode(out);
+    report.encode(out);
+    impressions.encode(out);
+    clicks.encode(out);
+    policy_updates.encode(out);
+    checkpoints.encode(out);
+    drifts.encode(out);
+}
+
+fn decode_recommender(input: &mut &[u8]) -> Result<RecommenderFrame, CodecError> {
+    Ok(RecommenderFrame {
+        now: Decode::decode(input)?,
+        spec: match bool::decode(input)? {
+            false => None,
+            true => Some(
+                read_carrier(&String::decode(input)?)?
+                    .recommender
+                    .ok_or(CodecError::BadTag("recommender spec"))?,
+            ),
+        },
+        summary: Decode::decode(input)?,
+        report: Decode::decode(input)?,
+        impressions: Decode::decode(input)?,
+        clicks: Decode::decode(input)?,
+        policy_updates: Decode::decode(input)?,
+        checkpoints: Decode::decode(input)?,
+        drifts: Decode::decode(input)?,
+    })
+}
+
+impl Encode for Frame {
+    fn encode(&self, out: &mut Vec<u8>) {
+        let Frame {
+            run,
+            time,
+            scenario,
+            settings,
+            storage,
+            recommender,
+            figures,
+        } = self;
+        run.encode(out);
+        time.encode(out);
+        scenario.to_json().encode(out);
+        encode_settings(settings, scenario, out);
+        storage.encode(out);
+        match recommender {
+            None => out.push(0),
+            Some(frame) => {
+                out.push(1);
+                encode_recommender(frame, scenario, out);
+            }
+        }
+        figures.encode(out);
+    }
+}
+
+impl Decode for Frame {
+    fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
+        Ok(Frame {
+            run: Decode::decode(input)?,
+            time: Decode::decode(input)?,
+            scenario: read_scenario(input)?,
+            settings: decode_settings(input)?,
+            storage: Decode::decode(input)?,
+            recommender: match bool::decode(input)? {
+                false => None,
+                true => Some(Rc::new(decode_recommender(input)?)),
+            },
+            figures: Decode::decode(input)?,
+        })
+    }
+}

@@ -1,0 +1,145 @@
+//! The frame codec against serde, the crate it replaces: frames of real sessions read back
+//! equal, and equal to serde_json's round trip; damaged bytes are an error, never a panic.
+
+use super::codec::{decode_all, CodecError, Encode};
+use super::*;
+use crate::session::Session;
+use strata_sim::SimDuration;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+fn encoded(frame: &Frame) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    frame.encode(&mut bytes);
+    bytes
+}
+
+/// Frames of every panel of a session with a recommender, moved, rebuilt and finished.
+fn frames_of_real_sessions() -> Vec<Frame> {
+    let mut frames = Vec::new();
+    let mut take = |session: &Session, after: Option<(u64, u64)>, figures: bool| {
+        for panels in [Panels::Storage, Panels::Recommender, Panels::None] {
+            let mut frame = Frame::build(
+                session,
+                &Wanted {
+                    panels,
+                    timeline_after: after,
+                },
+            );
+            if figures {
+                frame.figures = vec![
+                    ("requests".to_string(), Some(0.1 + 0.2)),
+                    ("tiny".to_string(), Some(1e-300 / 3.0)),
+                    ("none".to_string(), None),
+                ];
+            }
+            frames.push(frame);
+        }
+    };
+    let mut session = Session::new(crate::link::default_scenario()).unwrap();
+    take(&session, None, false);
+    session
+        .advance_until(SimTime::from_secs(90), u64::MAX)
+        .unwrap();
+    take(&session, None, true);
+    let after = Some((session.run(), session.lab().trace().total_events() / 2));
+    take(&session, after, false);
+    session.seek(SimTime::from_secs(30)).unwrap();
+    take(&session, None, false);
+    session.finish_rebuild().unwrap();
+    session
+        .advance(SimDuration::from_secs(3), u64::MAX)
+        .unwrap();
+    take(&session, None, true);
+    let mut short = crate::link::default_scenario();
+    short.duration_ms = 2_000;
+    if let Some(recommender) = short.recommender.as_mut() {
+        recommender.drift.clear();
+    }
+    let mut ended = Session::new(short).unwrap();
+    ended
+        .advance_until(SimTime::from_secs(60), u64::MAX)
+        .unwrap();
+    take(&ended, None, false);
+    frames
+}
+
+#[test]
+fn a_frame_reads_back_as_itself_and_as_serde_reads_it() {
+    let frames = frames_of_real_sessions();
+    assert!(frames.iter().any(|f| f.time.final_hash.is_some()));
+    assert!(frames.iter().any(|f| f.time.rebuild.is_some()));
+    assert!(frames
+        .iter()
+        .any(|f| f.recommender.as_ref().is_some_and(|r| r.summary.is_some())));
+    assert!(frames.iter().any(|f| f
+        .storage
+        .as_ref()
+        .is_some_and(|s| s.db.is_some() && !s.timeline.requests.is_empty())));
+    for frame in &frames {
+        let back: Frame = decode_all(&encoded(frame)).unwrap();
+        assert_eq!(&back, frame);
+        let json = serde_json::to_string(frame).unwrap();
+        let by_serde: Frame = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, by_serde);
+        // The same bits: serde's text of both is the same text.
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    }
+}
+
+#[test]
+fn every_truncation_of_a_frame_is_an_error() {
+    let frames = frames_of_real_sessions();
+    // The storage frame of the moved run and the recommender's: every field kind.
+    for frame in [&frames[3], &frames[4]] {
+        let bytes = encoded(frame);
+        for end in 0..bytes.len() {
+            assert!(
+                decode_all::<Frame>(&bytes[..end]).is_err(),
+                "{end} of {} bytes read as a frame",
+                bytes.len()
+            );
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(decode_all::<Frame>(&longer), Err(CodecError::Trailing));
+    }
+}
+
+/// A small deterministic generator (xorshift) for the damaged inputs.
+struct Bytes(u64);
+
+impl Bytes {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn random_and_damaged_bytes_are_an_error_or_a_frame_never_a_panic() {
+    let mut random = Bytes(0x9e37_79b9_7f4a_7c15);
+    for length in 0..2_000 {
+        let bytes: Vec<u8> = (0..length % 300).map(|_| random.next() as u8).collect();
+        assert!(decode_all::<Frame>(&bytes).is_err());
+    }
+    // Lengths at their largest, where an allocation would follow them.
+    let mut huge = vec![0u8; 8];
+    huge.extend_from_slice(&[0xff; 64]);
+    assert!(decode_all::<Frame>(&huge).is_err());
+    // A real frame with bytes changed: read or refused, without a panic.
+    let frame = &frames_of_real_sessions()[3];
+    let bytes = encoded(frame);
+    let mut refused = 0;
+    for _ in 0..3_000 {
+        let mut damaged = bytes.clone();
+        for _ in 0..1 + random.next() % 3 {
+            let at = (random.next() % damaged.len() as u64) as usize;
+            damaged[at] = random.next() as u8;
+        }
+        refused += usize::from(decode_all::<Frame>(&damaged).is_err());
+    }
+    assert!(refused > 0, "some damage is caught");
+}
