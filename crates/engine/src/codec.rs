@@ -221,7 +221,9 @@ pub fn from_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Serde helpers that store key bytes as hex strings, so manifests stay readable JSON.
+/// Serde helpers that store key bytes as hex strings, as the manifest's JSON does (for the
+/// derived serde impls of the manifest's types; the manifest itself is written and read by
+/// hand, `format::manifest::json`).
 pub mod hex_bytes {
     use bytes::Bytes;
     use serde::{Deserialize, Deserializer, Serializer};

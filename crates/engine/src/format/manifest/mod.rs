@@ -16,10 +16,18 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use strata_sim::SimTime;
 
+mod json;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod json_tests;
+
 pub const MANIFEST_MAGIC: [u8; 4] = *b"STMF";
 pub const MANIFEST_FORMAT_VERSION: u8 = 1;
 
 /// What the manifest records about one SST.
+///
+/// Its derived serde impls are not the manifest's codec (`json` is): they stay because the
+/// flush policy's outcome, which carries one, derives them too; nothing in the playground
+/// calls them, so they are not in its wasm.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SstInfo {
     /// Unique across writers: `writer_epoch << 32 | counter` (see `sst_id`).
@@ -47,17 +55,19 @@ impl SstInfo {
 }
 
 /// A sorted run: SSTs with disjoint key ranges, in ascending key order (compaction output).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct SortedRun {
     pub id: u64,
     /// The level of a leveled layout (1 = just below L0); 0 for a size-tiered run. Absent in
     /// manifests written before compaction existed, which read as 0.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(test, serde(default, skip_serializing_if = "is_zero"))]
     pub level: u32,
-    #[serde(deserialize_with = "objects")]
+    #[cfg_attr(test, serde(deserialize_with = "objects"))]
     pub ssts: Vec<SstInfo>,
 }
 
+#[cfg(test)]
 fn is_zero(level: &u32) -> bool {
     *level == 0
 }
@@ -76,7 +86,8 @@ impl SortedRun {
 
 /// An SST a compaction removed from the manifest, and when: garbage collection keeps it for
 /// `gc_min_age` after it left, so a reader still holding an older manifest can read it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct RetiredSst {
     pub id: u64,
     /// The retiring writer's clock when it committed the removal, in nanoseconds.
@@ -87,7 +98,8 @@ pub struct RetiredSst {
 pub const MAX_RETIRED_SSTS: usize = 65_536;
 
 /// The database's durable state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct Manifest {
     /// The id this manifest was written under (its object name).
     pub manifest_id: u64,
@@ -103,25 +115,29 @@ pub struct Manifest {
     /// The next sorted-run id to allocate (used by compaction).
     pub next_run_id: u64,
     /// Level-0 SSTs, newest first; their key ranges may overlap.
-    #[serde(deserialize_with = "objects")]
+    #[cfg_attr(test, serde(deserialize_with = "objects"))]
     pub l0: Vec<SstInfo>,
     /// Sorted runs, newest first.
-    #[serde(deserialize_with = "objects")]
+    #[cfg_attr(test, serde(deserialize_with = "objects"))]
     pub runs: Vec<SortedRun>,
     /// SSTs compaction removed within the last `gc_min_age`, oldest first. Absent in
     /// manifests written before it existed, which read as empty.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "objects"
+    #[cfg_attr(
+        test,
+        serde(
+            default,
+            skip_serializing_if = "Vec::is_empty",
+            deserialize_with = "objects"
+        )
     )]
     pub retired: Vec<RetiredSst>,
 }
 
-/// Reads a list of the manifest's records (SSTs, runs, retired SSTs), each from its JSON
-/// object's map. A derived struct read from a `serde_json::Value` also accepts an array (its
+/// The derived readers' list of the manifest's records (SSTs, runs, retired SSTs), each from
+/// its JSON object's map: the reference `json::records` is checked against. A derived struct read from a `serde_json::Value` also accepts an array (its
 /// fields by position), code of its own per type in the playground's wasm for a form the
 /// manifest is never written in; read from the map, each type has the map path only.
+#[cfg(test)]
 fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -170,8 +186,7 @@ impl Manifest {
         let mut out = Vec::with_capacity(512);
         out.extend_from_slice(&MANIFEST_MAGIC);
         out.push(MANIFEST_FORMAT_VERSION);
-        serde_json::to_writer(&mut out, self)
-            .expect("the manifest has only string-keyed maps, so JSON encoding cannot fail");
+        json::write_manifest(&mut out, self);
         append_crc(&mut out, 0);
         Bytes::from(out)
     }
@@ -190,8 +205,8 @@ impl Manifest {
         }
         // Through &str, not `from_slice`: the playground already carries serde_json's parser
         // for str input, and a second copy for byte slices cost about 7 KB of its gzip size.
-        // And through a `Value`, as the scenario is read: the manifest's types then use the
-        // code that reads a `Value`'s object, not a parser of their own for JSON text.
+        // And through a `Value`, as the scenario is read, then by hand from its object
+        // (`json`): no parser of JSON text and no derived reader per manifest type.
         let text =
             std::str::from_utf8(&payload[5..]).map_err(|e| format!("bad manifest JSON: {e}"))?;
         let value: serde_json::Value =
@@ -200,7 +215,7 @@ impl Manifest {
             return Err("bad manifest JSON: not an object".to_string());
         };
         let manifest =
-            Manifest::deserialize(object).map_err(|e| format!("bad manifest JSON: {e}"))?;
+            json::read_manifest(object).map_err(|e| format!("bad manifest JSON: {e}"))?;
         manifest.check()?;
         Ok(manifest)
     }
