@@ -344,7 +344,9 @@ pub fn parse_chapter(name: &str, text: &str) -> Result<Chapter, String> {
     // `Deserialize` is then the one the page already has, not a second copy for text.
     let read = |e: serde_json::Error| format!("The chapter “{name}” could not be read: {e}.");
     let value: serde_json::Value = serde_json::from_str(text).map_err(read)?;
-    let chapter: Chapter = serde_json::from_value(value).map_err(read)?;
+    // Read straight from the `Value`: `serde_json::from_value` would copy it through
+    // serde_json's `Value` visitor first, to hand the copy to this same reader.
+    let chapter = Chapter::from_value(value).map_err(read)?;
     chapter
         .check_story()
         .map_err(|e| format!("The chapter “{name}” could not be opened: {e}."))?;

@@ -140,8 +140,8 @@ pub struct Claim {
 
 impl Chapter {
     /// Reads a chapter from its JSON object (see `scenario::json`): everything but the
-    /// variant is required. (The page reads a chapter through `serde_json::from_value`,
-    /// which comes here.)
+    /// variant is required. (The page reads a chapter file through this, straight from its
+    /// `Value`; `Deserialize` comes here too.)
     pub fn from_value(value: Value) -> Result<Chapter, json::Error> {
         json::section(value, "struct Chapter", |object| {
             let (mut title, mut question, mut scenario) = (None, None, None);
