@@ -29,6 +29,9 @@ pub mod csv;
 pub mod error;
 pub mod evaluate;
 pub mod guardrails;
+mod json;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod json_tests;
 pub mod log;
 pub mod metrics;
 pub mod ope;

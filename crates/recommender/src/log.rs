@@ -22,6 +22,7 @@
 //! an uncrashed twin that made the same updates.
 
 use crate::error::{RecommenderError, Result};
+use crate::json::{Members, Writer};
 use crate::policy::{AnyPolicy, Context, Policy, PolicyConfig};
 use crate::simulation::{RecommenderSim, SlateOutcome};
 use serde::{Deserialize, Serialize};
@@ -137,8 +138,35 @@ fn engine(error: strata_engine::Error) -> RecommenderError {
     RecommenderError::Engine(error.to_string())
 }
 
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|e| RecommenderError::Codec(e.to_string()))
+/// The impression's JSON, as the derived `Serialize` writes it (see `crate::json`).
+impl Members for ImpressionRecord {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("impression_id").u64(self.impression_id);
+        writer.key("time_ns").u64(self.time_ns);
+        writer.key("step").u64(self.step);
+        writer.key("user").u64(u64::from(self.user));
+        writer.key("context").object(&self.context);
+        writer.key("slate").u32s(&self.slate);
+        writer.key("arm").u64(u64::from(self.arm));
+        writer.key("position").u64(u64::from(self.position));
+        writer.key("propensity").f64(self.propensity);
+        writer.key("reward").f64(self.reward);
+        writer.key("exploratory").bool(self.exploratory);
+        writer.key("policy_version").u64(self.policy_version);
+    }
+}
+
+/// The checkpoint's JSON, as the derived `Serialize` writes it (see `crate::json`).
+impl Members for CheckpointRecord {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("policy_version").u64(self.policy_version);
+        writer.key("step").u64(self.step);
+        match &self.last_impression_key {
+            Some(key) => writer.key("last_impression_key").string(key),
+            None => writer.key("last_impression_key").null(),
+        }
+        writer.key("policy").object(&self.policy);
+    }
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(key: &[u8], bytes: &[u8]) -> Result<T> {
@@ -226,7 +254,7 @@ impl EngineLogger {
                     exploratory: slot.exploratory,
                     policy_version: outcome.policy_version,
                 };
-                let value = encode(&record)?;
+                let value = crate::json::to_vec(&record);
                 self.stats.bytes_written += (key.len() + value.len()) as u64;
                 batch.put(key.as_bytes(), value);
                 self.stats.impressions_logged += 1;
@@ -247,7 +275,7 @@ impl EngineLogger {
                 policy: policy.clone(),
             };
             let key = checkpoint_key(&prefix, record.policy_version);
-            let value = encode(&record)?;
+            let value = crate::json::to_vec(&record);
             let bytes = value.len() as u64;
             self.stats.bytes_written += key.len() as u64 + bytes;
             batch.put(key.as_bytes(), value);

@@ -13,6 +13,7 @@
 
 use super::{check_arm, check_arm_count, check_reward};
 use crate::error::{require_within, RecommenderError, Result};
+use crate::json::{Members, Writer};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -224,6 +225,45 @@ impl ArmStats {
         self.reward_totals[arm] += reward;
         self.updates += 1;
         Ok(())
+    }
+}
+
+/// The checkpoint's JSON, as the derived `Serialize` writes it (see `crate::json`): the
+/// internally tagged `"kind"` first, then the variant's field.
+impl Members for Memory {
+    fn write_members(&self, writer: &mut Writer) {
+        match self {
+            Memory::Stationary => writer.tag("stationary"),
+            Memory::Discounted { gamma } => {
+                writer.tag("discounted");
+                writer.key("gamma").f64(*gamma);
+            }
+            Memory::SlidingWindow { window } => {
+                writer.tag("sliding_window");
+                writer.key("window").u64(u64::from(*window));
+            }
+        }
+    }
+}
+
+impl Members for ArmStats {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("memory").object(&self.memory);
+        writer.key("counts").f64s(&self.counts);
+        writer.key("sums").f64s(&self.sums);
+        writer.key("total").f64(self.total);
+        // Each (arm, reward) pair as a two-element array, as serde writes a tuple.
+        writer.key("window").begin_array();
+        for (arm, reward) in &self.window {
+            writer.begin_array();
+            writer.u64(u64::from(*arm));
+            writer.f64(*reward);
+            writer.end_array();
+        }
+        writer.end_array();
+        writer.key("pulls").u64s(&self.pulls);
+        writer.key("reward_totals").f64s(&self.reward_totals);
+        writer.key("updates").u64(self.updates);
     }
 }
 

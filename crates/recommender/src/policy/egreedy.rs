@@ -11,6 +11,7 @@ use super::{
     PolicyKind,
 };
 use crate::error::{require_at_least, require_within, RecommenderError, Result};
+use crate::json::{Members, Writer};
 use serde::{Deserialize, Serialize};
 use strata_sim::SimRng;
 
@@ -139,6 +140,23 @@ impl KArmed for EpsilonGreedy {
     fn best_arm(&self, eligible: Option<&[bool]>) -> Result<usize> {
         eligible_count(self.arm_count(), eligible)?;
         self.greedy(eligible)
+    }
+}
+
+/// The checkpoint's JSON, as the derived `Serialize` writes it (see `crate::json`).
+impl Members for EpsilonGreedyConfig {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("epsilon").f64(self.epsilon);
+        writer.key("decay").f64(self.decay);
+        writer.key("initial_value").f64(self.initial_value);
+        writer.key("memory").object(&self.memory);
+    }
+}
+
+impl Members for EpsilonGreedy {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("config").object(&self.config);
+        writer.key("stats").object(&self.stats);
     }
 }
 

@@ -20,6 +20,7 @@ use super::{
     is_eligible, one_hot, ArmSummary, Choice, Context, Policy, PolicyKind,
 };
 use crate::error::{require_above, require_at_least, RecommenderError, Result};
+use crate::json::{Members, Writer};
 use serde::{Deserialize, Serialize};
 use strata_sim::SimRng;
 
@@ -461,6 +462,63 @@ impl Policy for LinTs {
     }
     fn arm_summaries(&self) -> Vec<ArmSummary> {
         beta_summaries(&self.arms.pulls, &self.arms.reward_totals)
+    }
+}
+
+/// The checkpoint's JSON, as the derived `Serialize` writes it (see `crate::json`).
+impl Members for RidgeModel {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("dims").u64(self.dims as u64);
+        writer.key("a_inverse").f64s(&self.a_inverse);
+        writer.key("b").f64s(&self.b);
+        writer.key("theta").f64s(&self.theta);
+    }
+}
+
+impl Members for LinearArms {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("dims").u64(self.dims as u64);
+        writer.key("models").begin_array();
+        for model in &self.models {
+            writer.object(model);
+        }
+        writer.end_array();
+        writer.key("pulls").u64s(&self.pulls);
+        writer.key("reward_totals").f64s(&self.reward_totals);
+        writer.key("updates").u64(self.updates);
+    }
+}
+
+impl Members for LinUcbConfig {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("dims").u64(self.dims as u64);
+        writer.key("ridge_lambda").f64(self.ridge_lambda);
+        writer.key("alpha").f64(self.alpha);
+    }
+}
+
+impl Members for LinUcb {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("config").object(&self.config);
+        writer.key("arms").object(&self.arms);
+    }
+}
+
+impl Members for LinTsConfig {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("dims").u64(self.dims as u64);
+        writer.key("ridge_lambda").f64(self.ridge_lambda);
+        writer.key("alpha").f64(self.alpha);
+        writer
+            .key("propensity_draws")
+            .u64(u64::from(self.propensity_draws));
+    }
+}
+
+impl Members for LinTs {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("config").object(&self.config);
+        writer.key("arms").object(&self.arms);
     }
 }
 

@@ -28,6 +28,7 @@ pub mod thompson;
 pub mod ucb;
 
 use crate::error::{RecommenderError, Result};
+use crate::json::{Members, Writer};
 use crate::stats::BetaSummary;
 use serde::{Deserialize, Serialize};
 use strata_sim::SimRng;
@@ -489,6 +490,32 @@ impl AnyPolicy {
     /// update. Every error is `Codec` (kind `Corrupt`) or `InvalidParameter`.
     pub fn validate(&self) -> Result<()> {
         delegate!(self, p => p.validate())
+    }
+}
+
+/// The checkpoint's JSON, as the derived `Serialize` writes it (see `crate::json`).
+impl Members for Context {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("key").u64(self.key);
+        writer.key("features").f64s(&self.features);
+    }
+}
+
+/// The internally tagged `"kind"` first, then the policy's own members.
+impl Members for AnyPolicy {
+    fn write_members(&self, writer: &mut Writer) {
+        let (kind, policy): (&str, &dyn Members) = match self {
+            AnyPolicy::EpsilonGreedy(p) => ("epsilon_greedy", p),
+            AnyPolicy::Softmax(p) => ("softmax", p),
+            AnyPolicy::Ucb1(p) => ("ucb1", p),
+            AnyPolicy::KlUcb(p) => ("kl_ucb", p),
+            AnyPolicy::Thompson(p) => ("thompson", p),
+            AnyPolicy::LinUcb(p) => ("lin_ucb", p),
+            AnyPolicy::LinTs(p) => ("lin_ts", p),
+            AnyPolicy::Popularity(p) => ("popularity", p),
+        };
+        writer.tag(kind);
+        policy.write_members(writer);
     }
 }
 

@@ -6,6 +6,7 @@ use super::{
     argmax_eligible, eligible_count, one_hot, ArmStats, Choice, KArmed, Memory, Policy, PolicyKind,
 };
 use crate::error::Result;
+use crate::json::{Members, Writer};
 use serde::{Deserialize, Serialize};
 use strata_sim::SimRng;
 
@@ -63,6 +64,20 @@ impl KArmed for Popularity {
     }
     fn best_arm(&self, eligible: Option<&[bool]>) -> Result<usize> {
         self.pick(eligible)
+    }
+}
+
+/// The checkpoint's JSON, as the derived `Serialize` writes it (see `crate::json`).
+impl Members for PopularityConfig {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("memory").object(&self.memory);
+    }
+}
+
+impl Members for Popularity {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("config").object(&self.config);
+        writer.key("stats").object(&self.stats);
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::{eligible_count, is_eligible, ArmStats, Choice, KArmed, Memory, Policy, PolicyKind};
 use crate::error::{require_above, RecommenderError, Result};
+use crate::json::{Members, Writer};
 use serde::{Deserialize, Serialize};
 use strata_sim::{math, SimRng};
 
@@ -132,6 +133,22 @@ pub(crate) fn sample(probabilities: &[f64], rng: &mut SimRng) -> usize {
         }
     }
     last_positive
+}
+
+/// The checkpoint's JSON, as the derived `Serialize` writes it (see `crate::json`).
+impl Members for SoftmaxConfig {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("temperature").f64(self.temperature);
+        writer.key("initial_value").f64(self.initial_value);
+        writer.key("memory").object(&self.memory);
+    }
+}
+
+impl Members for Softmax {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("config").object(&self.config);
+        writer.key("stats").object(&self.stats);
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use super::{
     Policy, PolicyKind,
 };
 use crate::error::{require_above, RecommenderError, Result};
+use crate::json::{Members, Writer};
 use crate::stats::BetaSummary;
 use serde::{Deserialize, Serialize};
 use strata_sim::SimRng;
@@ -204,6 +205,25 @@ impl KArmed for Thompson {
                 }
             })
             .collect()
+    }
+}
+
+/// The checkpoint's JSON, as the derived `Serialize` writes it (see `crate::json`).
+impl Members for ThompsonConfig {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("prior_alpha").f64(self.prior_alpha);
+        writer.key("prior_beta").f64(self.prior_beta);
+        writer
+            .key("propensity_draws")
+            .u64(u64::from(self.propensity_draws));
+        writer.key("memory").object(&self.memory);
+    }
+}
+
+impl Members for Thompson {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("config").object(&self.config);
+        writer.key("stats").object(&self.stats);
     }
 }
 

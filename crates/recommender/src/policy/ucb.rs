@@ -18,6 +18,7 @@ use super::{
     Policy, PolicyKind,
 };
 use crate::error::{require_at_least, RecommenderError, Result};
+use crate::json::{Members, Writer};
 use crate::stats::bernoulli_kl;
 use serde::{Deserialize, Serialize};
 use strata_sim::{math, SimRng};
@@ -238,6 +239,36 @@ impl KArmed for KlUcb {
             )));
         }
         Ok(())
+    }
+}
+
+/// The checkpoint's JSON, as the derived `Serialize` writes it (see `crate::json`).
+impl Members for Ucb1Config {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("alpha").f64(self.alpha);
+        writer.key("memory").object(&self.memory);
+    }
+}
+
+impl Members for Ucb1 {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("config").object(&self.config);
+        writer.key("stats").object(&self.stats);
+    }
+}
+
+/// The checkpoint's JSON, as the derived `Serialize` writes it (see `crate::json`).
+impl Members for KlUcbConfig {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("c").f64(self.c);
+        writer.key("memory").object(&self.memory);
+    }
+}
+
+impl Members for KlUcb {
+    fn write_members(&self, writer: &mut Writer) {
+        writer.key("config").object(&self.config);
+        writer.key("stats").object(&self.stats);
     }
 }
 
