@@ -120,7 +120,12 @@ impl Requests {
             Callback::from(move |reply: Reply| {
                 let answer = match reply {
                     Reply::Explained { lines, operation } => (lines, operation),
-                    other => (vec![format!("The run could not say: {other:?}")], None),
+                    // The worker's own message, not the reply's `Debug`: that would link the
+                    // derived `Debug` of every message and of the whole frame into the page.
+                    Reply::Refused(message) | Reply::Panicked(message) => {
+                        (vec![format!("The run could not say: {message}")], None)
+                    }
+                    _ => (vec!["The run could not say.".to_string()], None),
                 };
                 let mut answers = answers.borrow_mut();
                 keep(&mut answers.chains, key, Answer::Ready(answer));
