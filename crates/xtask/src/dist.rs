@@ -29,7 +29,8 @@ pub const WEB_PROFILE: &str = "web-release";
 pub const WASM_GZIP_GOAL_BYTES: usize = 450_000;
 
 /// What `dist` (and so CI) enforces until the goal is met: the size measured after the last
-/// change that grew the bundle, plus 1 KB of slack for toolchain noise. A change that grows the
+/// change that moved the bundle (a growth that was accepted, or a cut), plus 1 KB of slack for
+/// toolchain noise. A change that grows the
 /// bundle further fails, and a cut should lower this with it, so the bundle only moves
 /// toward the goal (docs/ui.md records each step).
 pub const WASM_GZIP_CEILING_BYTES: usize = 578_991;
