@@ -9,6 +9,7 @@
 
 use super::json::{read_manifest, write_manifest};
 use super::*;
+use crate::format::{append_crc, verify_crc};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -324,4 +325,66 @@ fn messages_are_serde_s() {
     no_runs.remove("runs");
     no_runs.remove("manifest_id");
     assert_eq!(by_hand(no_runs).unwrap_err(), "missing field `manifest_id`");
+}
+
+/// `Manifest::decode` as it was with the derived reader: the reference for whole objects.
+fn decode_with_derived(bytes: &[u8]) -> Result<Manifest, String> {
+    let payload = verify_crc(bytes)?;
+    if payload.len() < 5 || payload[..4] != MANIFEST_MAGIC {
+        return Err("bad magic: not a manifest".to_string());
+    }
+    if payload[4] != MANIFEST_FORMAT_VERSION {
+        return Err(format!(
+            "unsupported manifest format version {}",
+            payload[4]
+        ));
+    }
+    let text = std::str::from_utf8(&payload[5..]).map_err(|e| format!("bad manifest JSON: {e}"))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("bad manifest JSON: {e}"))?;
+    let Value::Object(object) = value else {
+        return Err("bad manifest JSON: not an object".to_string());
+    };
+    let manifest = Manifest::deserialize(object).map_err(|e| format!("bad manifest JSON: {e}"))?;
+    manifest.check()?;
+    Ok(manifest)
+}
+
+/// A manifest's payload (magic, version, JSON) sealed with a valid checksum.
+fn seal(payload: &[u8]) -> Vec<u8> {
+    let mut out = payload.to_vec();
+    append_crc(&mut out, 0);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Whole objects, truncated, byte-mutated and re-sealed, or random: decoded alike (the
+    /// same manifest or the same message), never a panic.
+    #[test]
+    fn damaged_objects_are_decoded_alike(
+        manifest in manifest(),
+        cut in any::<usize>(),
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+        random in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let encoded = manifest.encode();
+        prop_assert_eq!(Manifest::decode(&encoded), decode_with_derived(&encoded));
+        let payload = &encoded[..encoded.len() - 4];
+        let truncated = seal(&payload[..cut % (payload.len() + 1)]);
+        prop_assert_eq!(Manifest::decode(&truncated), decode_with_derived(&truncated));
+        let mut mutated = payload.to_vec();
+        for (at, byte) in edits {
+            let at = at % mutated.len();
+            mutated[at] = byte;
+        }
+        let mutated = seal(&mutated);
+        prop_assert_eq!(Manifest::decode(&mutated), decode_with_derived(&mutated));
+        prop_assert_eq!(Manifest::decode(&random), decode_with_derived(&random));
+        let mut json_like = MANIFEST_MAGIC.to_vec();
+        json_like.push(MANIFEST_FORMAT_VERSION);
+        json_like.extend_from_slice(&random);
+        let json_like = seal(&json_like);
+        prop_assert_eq!(Manifest::decode(&json_like), decode_with_derived(&json_like));
+    }
 }
