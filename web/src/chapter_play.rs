@@ -304,17 +304,16 @@ pub fn parse_index(text: &str) -> Result<Vec<IndexEntry>, String> {
             .map(str::to_string)
             .ok_or_else(|| format!("a chapter in the index has no {key:?}"))
     };
-    let entries = items
-        .iter()
-        .take(MAX_INDEX_ENTRIES + 1)
-        .map(|item| {
-            Ok(IndexEntry {
-                name: field(item, "name")?,
-                title: field(item, "title")?,
-                question: field(item, "question")?,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
+    // A plain loop rather than `collect` into a `Result` (its adapters are four more
+    // functions in the wasm).
+    let mut entries = Vec::new();
+    for item in items.iter().take(MAX_INDEX_ENTRIES + 1) {
+        entries.push(IndexEntry {
+            name: field(item, "name")?,
+            title: field(item, "title")?,
+            question: field(item, "question")?,
+        });
+    }
     if entries.len() > MAX_INDEX_ENTRIES {
         return Err(format!(
             "the chapter index lists {} chapters, over the limit of {MAX_INDEX_ENTRIES}",
