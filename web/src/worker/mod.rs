@@ -36,6 +36,7 @@
 pub mod entry;
 pub mod handler;
 pub mod host;
+pub mod keyframe;
 pub mod protocol;
 pub mod run;
 #[cfg(test)]

@@ -21,6 +21,7 @@
 //! - **Replays are the same however they are sliced**: the ticks call the session's and
 //!   [`crate::app::go_to`]'s sliced steps, which stop where a run in one piece stops.
 
+use super::keyframe::KeyframeClock;
 use super::protocol::{Note, OffPolicy, Reply, RunStatus};
 use crate::app::{commands, go_to, Action};
 use crate::chapter_play::{self, BeatStop};
@@ -101,6 +102,13 @@ pub enum RunRequest {
     Figures(Vec<(String, String)>),
 }
 
+/// What the page has set on the run host, carried over a keyframe's restore.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageState {
+    pub requests: u64,
+    pub panels: Panels,
+}
+
 /// When the host wants its next tick.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Next {
@@ -142,6 +150,8 @@ pub struct RunHost {
     /// the tab is open, and the result last sent.
     ope: OpeCache,
     ope_sent: Option<(Option<Rc<OpeResult>>, Option<String>)>,
+    /// When the worker's next keyframe is due, and the run's generation.
+    keyframes: KeyframeClock,
 }
 
 impl RunHost {
@@ -166,6 +176,7 @@ impl RunHost {
             ope_figures: OpeFigures::default(),
             ope: OpeCache::default(),
             ope_sent: None,
+            keyframes: KeyframeClock::default(),
         })
     }
 
@@ -198,7 +209,10 @@ impl RunHost {
                 scenario,
                 at_ms,
                 note,
-            } => self.start(&scenario, at_ms, note),
+            } => {
+                self.start(&scenario, at_ms, note);
+                self.keyframes.changed(SimTime::ZERO);
+            }
             RunRequest::Pace { playing, speed } => {
                 let motion = if playing && !self.session.lab().finished() {
                     Motion::Play { speed }
@@ -236,6 +250,8 @@ impl RunHost {
             RunRequest::ToEnd => self.set_motion(Motion::ToEnd),
             RunRequest::Cancel => self.cancel(),
             RunRequest::Command(command) => {
+                // Any command may change the run (even a refused one is counted, to be safe).
+                self.keyframes.changed(self.session.now());
                 let (action, rebuilding) = commands::apply(&mut self.session, *command);
                 if let Some(Action::Message(message)) = action {
                     self.notes.push(match message {
@@ -326,6 +342,47 @@ impl RunHost {
             ),
             Err(e) => self.say(format!("The simulation stopped: {e}"), true),
         }
+    }
+
+    /// A keyframe due now, if any (its generation and moment): not while the run is being
+    /// re-simulated, which has not reached the moment on show.
+    pub fn keyframe_due(&mut self) -> Option<(u64, SimTime)> {
+        if self.session.rebuilding() {
+            return None;
+        }
+        self.keyframes.due(self.session.now())
+    }
+
+    /// The generation of the run's keyframes.
+    pub fn keyframe_generation(&self) -> u64 {
+        self.keyframes.generation()
+    }
+
+    /// What the page has set that a keyframe taken earlier would not know: the requests
+    /// handled and the panels the open tab draws. None while the side-by-side panel reads
+    /// figures from the run (its variant makes keyframes unused anyway).
+    pub fn page_state(&self) -> Option<PageState> {
+        self.figure_paths.is_empty().then_some(PageState {
+            requests: self.requests,
+            panels: self.panels,
+        })
+    }
+
+    /// Back on a keyframe's world: sets what the page has set since (`page`), forgets what
+    /// the page's timeline holds (it goes back too), then goes to `to`, ahead of the keyframe,
+    /// as a request does (`requests` counts it).
+    pub fn restored(&mut self, page: PageState, to: SimTime, now_ms: f64) {
+        self.panels = page.panels;
+        self.figure_paths.clear();
+        self.timeline_after = None;
+        self.notes.clear();
+        self.requests = page.requests;
+        self.handle(
+            RunRequest::GoTo {
+                at_ms: to.as_nanos() / 1_000_000,
+            },
+            now_ms,
+        );
     }
 
     /// Whether the host has work for a tick (a rebuild, or a motion).

@@ -1,0 +1,103 @@
+// Keyframes: the worker copies its whole memory every 10 simulated seconds; going back restores
+// the latest keyframe before the moment and simulates forward from it. A restored run is the
+// same run: the moment reached has the hash and event count of a run from the start, and the
+// run to the end has `strata run`'s final hash. The copies stay within their byte bound.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPlayground, waitIdle, commit } from './harness.mjs';
+
+const SCENARIO = {
+  version: 1,
+  name: 'e2e-keyframes',
+  seed: 11,
+  duration_ms: 60000,
+  workload: { rate_ops_per_sec: 1000, mix: { read: 0.3, write: 0.7 }, key_count: 5000 },
+  store: { preset: 's3_standard' },
+};
+
+function link(scenario) {
+  return `#s=v1.${Buffer.from(JSON.stringify(scenario)).toString('base64url')}`;
+}
+
+async function moment(page) {
+  return {
+    time: await page.locator('#sim-time').textContent(),
+    hash: await page.locator('#trace-hash').textContent(),
+    events: await page.locator('#event-count').textContent(),
+  };
+}
+
+/** The keyframe store of the page's worker (web/static/worker.js). */
+async function keyframes(page) {
+  const [worker] = page.workers();
+  assert.ok(worker, 'the page has its worker');
+  return worker.evaluate(() => globalThis.strataKeyframesState());
+}
+
+async function goTo(page, ms) {
+  await commit(page, '#goto-ms', ms);
+  await waitIdle(page, 60000);
+}
+
+/** Goes to 23.5 s from the start, then 55 s, back to 23.5 s (from a keyframe) and to the end;
+ * `prepare` runs on the worker first. Returns what the store held along the way. */
+async function backAndForth(prepare) {
+  const session = await openPlayground(link(SCENARIO));
+  try {
+    const { page } = session;
+    await page.locator('#play').waitFor();
+    await page.waitForFunction(() => document.body.dataset.worker === 'on');
+    if (prepare) await page.workers()[0].evaluate(prepare);
+    await goTo(page, 23500);
+    const direct = await moment(page);
+    assert.equal(direct.time, '23.500 s');
+    await goTo(page, 55000);
+    const late = await keyframes(page);
+    if (process.env.KF_DEBUG) console.log(JSON.stringify(late));
+    assert.equal(late.restored, 0);
+    await goTo(page, 23500);
+    const back = await keyframes(page);
+    assert.equal(back.restored, 1, 'going back restored a keyframe');
+    assert.deepEqual(await moment(page), direct, 'the keyframe, run forward, is the run from the start');
+    await goTo(page, 40000);
+    await page.click('#run-to-end');
+    await page.locator('#final-hash').waitFor({ timeout: 120000 });
+    const finalHash = (await page.locator('#final-hash').textContent()).trim();
+    if (process.env.STRATA_CLI) {
+      const file = join(mkdtempSync(join(tmpdir(), 'strata-e2e-keyframes-')), 'scenario.json');
+      writeFileSync(file, JSON.stringify(SCENARIO));
+      const summary = JSON.parse(execFileSync(process.env.STRATA_CLI, ['run', file], { encoding: 'utf8' }));
+      assert.ok(finalHash.includes(summary.trace_hash), `${finalHash} against strata run's ${summary.trace_hash}`);
+    }
+    session.assertNoErrors();
+    return { late, back, end: await keyframes(page) };
+  } finally {
+    await session.close();
+  }
+}
+
+test('a keyframe restores the run from the start: the same moment, then strata run\'s final hash', async () => {
+  const { late, back, end } = await backAndForth();
+  // One every 10 simulated seconds up to 55 s.
+  assert.deepEqual(late.keyframes.map((at) => Math.floor(at / 1e10)), [1, 2, 3, 4, 5]);
+  // The restore came from the keyframe of 20 s, the latest before 23.5 s; none was lost.
+  assert.equal(back.keyframes.length, 5);
+  assert.ok(late.bytes <= late.bound && late.bound === 256 * 1024 * 1024, JSON.stringify(late));
+  // Shared pages: five keyframes cost less than five copies of the memory.
+  assert.ok(late.bytes < 5 * late.memoryBytes, `${late.bytes} bytes for memory of ${late.memoryBytes}`);
+  assert.ok(end.keyframes.length >= 5 && end.taken >= 5);
+});
+
+test('keyframes over their byte bound are thinned, and a restore is still the same run', async () => {
+  // Five keyframes up to 55 s take about 68 MiB (the first copies every page of about 34 MiB,
+  // the others the pages that changed): a bound of 56 MiB drops every other one.
+  const { late, end } = await backAndForth(() => globalThis.strataKeyframesBound(56 * 1024 * 1024));
+  for (const state of [late, end]) {
+    assert.ok(state.bytes <= state.bound, `${state.bytes} bytes over the bound of ${state.bound}`);
+  }
+  assert.ok(late.taken > late.keyframes.length, `thinned: ${late.taken} taken, ${late.keyframes.length} kept`);
+});
