@@ -11,20 +11,24 @@ import init, { workerMain, workerRestored } from './strata_web.js';
 const wasm = await init();
 const memory = wasm.memory;
 
-// Pages of 64 KiB (wasm's own page). A keyframe lists every page of the memory it copied; a
-// page equal to the same page of the keyframe before it is shared with it, not copied again,
-// so each keyframe costs the pages that changed. Keyframes take at most BOUND bytes of pages:
-// past it every other keyframe is dropped (the newest kept), until they fit.
-const PAGE = 65536;
-const BOUND = 256 * 1024 * 1024;
+// Pages of 4 KiB. A keyframe lists every page of the memory it copied; a page equal to the
+// same page of the keyframe before it is shared with it, not copied again, so each keyframe
+// costs the pages that changed (each copied into a buffer of its own, which lives while a
+// keyframe uses it). Keyframes take at most BOUND bytes of pages: past it, keyframes are
+// dropped one at a time (never the newest), each time the one whose neighbours are closest, so
+// that those left stay evenly spread over the run.
+const PAGE = 4096;
+const BOUND = 512 * 1024 * 1024;
 
 const store = {
   generation: -1,
-  frames: [], // { at, slot, pages: [{ bytes: Uint8Array, refs }] }, by moment
+  frames: [], // { at, slot, pages: [{ view: Uint8Array, refs }] }, by moment
   bytes: 0,
   bound: BOUND,
   taken: 0,
   restored: 0,
+  takeMs: 0, // wall time spent taking keyframes
+  restoreMs: 0, // and copying them back
 };
 
 function same(a, b) {
@@ -35,7 +39,9 @@ function same(a, b) {
 }
 
 function drop(frame) {
-  for (const page of frame.pages) if (--page.refs === 0) store.bytes -= PAGE;
+  for (const page of frame.pages) {
+    if (--page.refs === 0) store.bytes -= PAGE;
+  }
 }
 
 function dropAll(generation) {
@@ -46,49 +52,66 @@ function dropAll(generation) {
 
 function take(generation, at, every) {
   if (generation !== store.generation) dropAll(generation);
+  // After a restore, the run forward takes none until it is past the newest kept: the slots
+  // between were kept already, or dropped to stay within the bound.
+  const newest = store.frames[store.frames.length - 1];
+  if (store.bound === 0 || (newest && Math.floor(at / every) <= newest.slot)) return;
   const slot = Math.floor(at / every);
-  if (store.frames.some((f) => f.slot === slot)) return; // already kept (a run forward after a restore)
+  const started = performance.now();
   const before = store.frames.filter((f) => f.at < at).pop();
   const mem = new Uint8Array(memory.buffer);
-  const pages = [];
-  for (let i = 0; i * PAGE < mem.length; i++) {
-    const bytes = mem.subarray(i * PAGE, (i + 1) * PAGE);
+  const count = mem.length / PAGE;
+  const pages = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const view = mem.subarray(i * PAGE, (i + 1) * PAGE);
     const old = before && before.pages[i];
-    if (old && same(old.bytes, bytes)) {
+    if (old && same(old.view, view)) {
       old.refs++;
-      pages.push(old);
+      pages[i] = old;
     } else {
-      pages.push({ bytes: bytes.slice(), refs: 1 });
+      pages[i] = { view: view.slice(), refs: 1 };
       store.bytes += PAGE;
     }
   }
   store.frames.push({ at, slot, pages });
-  store.frames.sort((a, b) => a.at - b.at);
   store.taken++;
+  thin();
+  store.takeMs += performance.now() - started;
+}
+
+function thin() {
   while (store.bytes > store.bound && store.frames.length > 0) {
-    if (store.frames.length === 1) {
-      dropAll(generation);
+    const frames = store.frames;
+    if (frames.length === 1) {
+      dropAll(store.generation);
       break;
     }
-    const newest = store.frames.length - 1;
-    store.frames = store.frames.filter((f, i) => {
-      const keep = (newest - i) % 2 === 0;
-      if (!keep) drop(f);
-      return keep;
-    });
+    let closest = 0;
+    const gap = (i) => frames[i + 1].at - (i > 0 ? frames[i - 1].at : 0);
+    for (let i = 1; i < frames.length - 1; i++) if (gap(i) < gap(closest)) closest = i;
+    drop(frames[closest]);
+    frames.splice(closest, 1);
   }
 }
 
-function restore(generation, to, id, page) {
+// Going to `to` with the run at `now`: back, from the latest keyframe before `to`; forward,
+// from one past `now`, only up to the newest keyframe (not beyond what was simulated, so never
+// beyond the scenario's end, which the run refuses).
+function restore(generation, to, now, id, page) {
   if (generation !== store.generation) return false;
   const frame = store.frames.filter((f) => f.at < to).pop();
-  if (!frame) return false;
+  const newest = store.frames[store.frames.length - 1];
+  if (!frame || (to > now && (frame.at <= now || to > newest.at))) return false;
   queueMicrotask(() => {
+    const started = performance.now();
     const need = frame.pages.length * PAGE - memory.buffer.byteLength;
-    if (need > 0) memory.grow(need / PAGE);
+    if (need > 0) memory.grow(Math.ceil(need / 65536)); // in wasm's pages of 64 KiB
     const mem = new Uint8Array(memory.buffer);
-    frame.pages.forEach((p, i) => mem.set(p.bytes, i * PAGE));
+    frame.pages.forEach((p, i) => mem.set(p.view, i * PAGE));
+    // The memory grown since is unused in the keyframe's world: zero, as when it was grown.
+    mem.fill(0, frame.pages.length * PAGE);
     store.restored++;
+    store.restoreMs += performance.now() - started;
     workerRestored(id, to, page);
   });
   return true;
@@ -102,6 +125,7 @@ globalThis.strataKeyframes = {
 // A lower bound, for the tests of the thinning.
 globalThis.strataKeyframesBound = (bytes) => {
   store.bound = bytes;
+  thin();
 };
 
 // What the store holds, for the tests and the benchmarks (asked through the page).
@@ -113,6 +137,8 @@ globalThis.strataKeyframesState = () => ({
   memoryBytes: memory.buffer.byteLength,
   taken: store.taken,
   restored: store.restored,
+  takeMs: Math.round(store.takeMs),
+  restoreMs: Math.round(store.restoreMs),
 });
 
 workerMain();

@@ -26,13 +26,14 @@ pub const RUN_SLICE_MS: f64 = 10.0;
 #[wasm_bindgen]
 extern "C" {
     /// `worker.js`'s keyframe store: `due` copies the memory once the current call has
-    /// returned (one a slot of `every_ns` at most); `restore` finds the latest keyframe of `generation` before `to_ns` and, when
-    /// there is one, copies it in once the current call has returned, then calls
-    /// [`worker_restored`] (and says whether it will).
+    /// returned (one a slot of `every_ns` at most); `restore` finds the latest keyframe of
+    /// `generation` before `to_ns` and, when it serves (the run is at `now_ns`, at or past
+    /// `to_ns`, or before the keyframe), copies it in once the current call has returned,
+    /// then calls [`worker_restored`] (and says whether it will).
     #[wasm_bindgen(js_namespace = strataKeyframes, js_name = due)]
     fn keyframe_due(generation: f64, at_ns: f64, every_ns: f64);
     #[wasm_bindgen(js_namespace = strataKeyframes, js_name = restore)]
-    fn keyframe_restore(generation: f64, to_ns: f64, id: f64, page: f64) -> bool;
+    fn keyframe_restore(generation: f64, to_ns: f64, now_ns: f64, id: f64, page: f64) -> bool;
 }
 
 thread_local! {
@@ -141,7 +142,7 @@ impl Worker {
 }
 
 /// Called by `worker.js` once it has copied a keyframe into the memory, for request `id`
-/// going back to `to_ns` (`page`: what [`Handler::keyframe_back`] gave). The memory is the
+/// going to `to_ns` (`page`: what [`Handler::keyframe_goto`] gave). The memory is the
 /// keyframe's: the wake-ups it remembers are not the ones on their way, so they are forgotten
 /// (a tick on its way finds the run as it is, and a stray tick does nothing harmful).
 #[wasm_bindgen(js_name = workerRestored)]
@@ -192,9 +193,10 @@ pub fn worker_main() {
         let text = event.data().as_string().unwrap_or_default();
         let (id, reply) = match Envelope::<Request>::from_json(&text) {
             Ok(Envelope { id, body }) => {
-                let back = state.handler.borrow().keyframe_back(&body);
-                if let Some((generation, to_ns, page)) = back {
-                    if keyframe_restore(generation as f64, to_ns as f64, id as f64, page) {
+                let goto = state.handler.borrow().keyframe_goto(&body);
+                if let Some((generation, to_ns, now_ns, page)) = goto {
+                    let (to_ns, now_ns) = (to_ns as f64, now_ns as f64);
+                    if keyframe_restore(generation as f64, to_ns, now_ns, id as f64, page) {
                         // `worker.js` restores the keyframe and answers through
                         // `worker_restored` once this call has returned.
                         return;

@@ -143,26 +143,28 @@ impl Handler {
         host.keyframe_due().map(|(g, at)| (g, at.as_nanos()))
     }
 
-    /// When `request` goes back to a moment a keyframe could serve: the run's generation,
-    /// the moment in nanoseconds and the page's state to carry over the restore. None while a
-    /// variant or an export lives here too (a restore would take them back with the run);
-    /// the request is then answered as usual, by a re-simulation.
-    pub fn keyframe_back(&self, request: &Request) -> Option<(u64, u64, f64)> {
+    /// When `request` goes to a moment a keyframe could serve: the run's generation, the
+    /// moment and the run's time, in nanoseconds, and the page's state to carry over the
+    /// restore. None while a variant or an export lives here too (a restore would take them
+    /// back with the run); the request is then answered as usual, by a re-simulation or a
+    /// run forward.
+    pub fn keyframe_goto(&self, request: &Request) -> Option<(u64, u64, u64, f64)> {
         let Request::Run(RunRequest::GoTo { at_ms }) = request else {
             return None;
         };
         let host = self.run.as_ref()?;
-        let to = SimTime::from_millis(*at_ms);
-        if to > host.session().now() || self.shown.is_some() || self.export.is_some() {
+        if self.shown.is_some() || self.export.is_some() {
             return None;
         }
         let page = super::keyframe::page_state_number(&host.page_state()?);
-        Some((host.keyframe_generation(), to.as_nanos(), page))
+        let to = SimTime::from_millis(*at_ms).as_nanos();
+        let now = host.session().now().as_nanos();
+        Some((host.keyframe_generation(), to, now, page))
     }
 
     /// Back on a keyframe's world (its memory copied in by `worker.js`): drops the variant and
     /// export the keyframe held (the page had none when it asked), sets the page's state
-    /// (`page`, from [`Handler::keyframe_back`]) and goes forward to `to_ns`. The answer to
+    /// (`page`, from [`Handler::keyframe_goto`]) and goes forward to `to_ns`. The answer to
     /// the request that went back.
     pub fn restored(&mut self, page: f64, to_ns: u64, now_ms: f64) -> Reply {
         self.shown = None;
