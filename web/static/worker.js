@@ -22,7 +22,7 @@ const BOUND = 512 * 1024 * 1024;
 
 const store = {
   generation: -1,
-  frames: [], // { at, slot, pages: [{ view: Uint8Array, refs }] }, by moment
+  frames: [], // { at, slot, pages: [{ view: Uint8Array, words: Int32Array, refs }] }, by moment
   bytes: 0,
   bound: BOUND,
   taken: 0,
@@ -31,10 +31,10 @@ const store = {
   restoreMs: 0, // and copying them back
 };
 
-function same(a, b) {
-  const x = new Int32Array(a.buffer, a.byteOffset, PAGE / 4);
-  const y = new Int32Array(b.buffer, b.byteOffset, PAGE / 4);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+// Whether page `i` of the memory (as 32-bit words) holds what `kept` (a kept page's words) does.
+function same(words, i, kept) {
+  const at = (i * PAGE) / 4;
+  for (let k = 0; k < PAGE / 4; k++) if (words[at + k] !== kept[k]) return false;
   return true;
 }
 
@@ -60,16 +60,17 @@ function take(generation, at, every) {
   const started = performance.now();
   const before = store.frames.filter((f) => f.at < at).pop();
   const mem = new Uint8Array(memory.buffer);
+  const words = new Int32Array(memory.buffer);
   const count = mem.length / PAGE;
   const pages = new Array(count);
   for (let i = 0; i < count; i++) {
-    const view = mem.subarray(i * PAGE, (i + 1) * PAGE);
     const old = before && before.pages[i];
-    if (old && same(old.view, view)) {
+    if (old && same(words, i, old.words)) {
       old.refs++;
       pages[i] = old;
     } else {
-      pages[i] = { view: view.slice(), refs: 1 };
+      const view = mem.slice(i * PAGE, (i + 1) * PAGE);
+      pages[i] = { view, words: new Int32Array(view.buffer), refs: 1 };
       store.bytes += PAGE;
     }
   }

@@ -296,17 +296,20 @@ async function goToBack(baseUrl) {
     const worker = page.workers()[0];
     const forward = await goToSeconds(page, 590000);
     const store = await worker.evaluate(() => globalThis.strataKeyframesState());
-    const targets = [305000, 95000, 15000, 585000, 455000];
+    const targets = [305000, 95000, 15000, 585000, 455000, 200000];
     const row = { forward_to_590s_wall_s: round(forward), keyframes: store.keyframes.length,
       keyframe_mib: round(store.bytes / 2 ** 20, 1), memory_mib: round(store.memoryBytes / 2 ** 20, 1) };
     for (const back of [true, false]) {
       if (!back) await worker.evaluate(() => globalThis.strataKeyframesBound(0));
       for (const ms of targets) {
-        await goToSeconds(page, 590000);
+        const forward = await goToSeconds(page, 590000);
+        if (!back && ms === 15000) row.forward_95_to_590s_no_keyframes_wall_s = round(forward); // from the target before
         row[`back_to_${ms / 1000}s_${back ? 'keyframes' : 'from_start'}_wall_s`] = round(await goToSeconds(page, ms), 3);
       }
     }
-    row.restored = (await worker.evaluate(() => globalThis.strataKeyframesState())).restored;
+    const after = await worker.evaluate(() => globalThis.strataKeyframesState());
+    Object.assign(row, { restored: after.restored, take_ms_total: store.takeMs, taken: store.taken,
+      restore_ms_total: after.restoreMs });
     return row;
   } finally {
     await context.close();
