@@ -70,6 +70,8 @@ fn scenario(test: &str) -> String {
     path.display().to_string()
 }
 
+/// A prefix no other test or run uses in the shared bucket: the test's name, the process and
+/// the wall clock (this test binary talks to a real object store; the lab itself never reads it).
 fn unique(name: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -129,6 +129,18 @@ pub struct OpeReport {
     pub notes: Vec<String>,
 }
 
+/// The estimators' names, in the order [`OpeReport::estimates`] lists them.
+pub const ESTIMATOR_NAMES: [&str; 8] = [
+    "replay",
+    "ips",
+    "snips",
+    "dm",
+    "dr",
+    "sndr",
+    "switch_dr",
+    "dros",
+];
+
 impl OpeReport {
     /// The report as a JSON value (what `strata ope` prints).
     pub fn to_json(&self) -> serde_json::Value {
@@ -137,19 +149,20 @@ impl OpeReport {
 
     /// (name, estimate) for every computed estimator, in a fixed order.
     pub fn estimates(&self) -> Vec<(&'static str, Estimate)> {
-        [
-            ("replay", self.replay),
-            ("ips", self.ips),
-            ("snips", self.snips),
-            ("dm", self.dm),
-            ("dr", self.dr),
-            ("sndr", self.sndr),
-            ("switch_dr", self.switch_dr),
-            ("dros", self.dros),
-        ]
-        .into_iter()
-        .filter_map(|(name, e)| e.map(|e| (name, e)))
-        .collect()
+        ESTIMATOR_NAMES
+            .into_iter()
+            .zip([
+                self.replay,
+                self.ips,
+                self.snips,
+                self.dm,
+                self.dr,
+                self.sndr,
+                self.switch_dr,
+                self.dros,
+            ])
+            .filter_map(|(name, e)| e.map(|e| (name, e)))
+            .collect()
     }
 }
 

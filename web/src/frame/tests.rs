@@ -1,3 +1,6 @@
+//! Frames built from real sessions: their size bound, and the timeline folded from uneven
+//! frames against a read of the whole trace at every redraw.
+
 use super::*;
 use crate::session::Session;
 use crate::timeline::requests_in_window;

@@ -1,3 +1,7 @@
+//! The session, natively and in wasm32 (`wasm-pack test`):
+//! scrubbing, live changes, injected faults and rebuilds in slices against replays of the same
+//! scenario, and the one small scenario the page's tests share.
+
 use super::*;
 use strata_lab::scenario::{OpMix, StorePreset};
 #[cfg(target_arch = "wasm32")]
@@ -68,7 +72,7 @@ fn inject_now(session: &mut Session, fault: FaultSpec) {
 }
 
 /// Plays like the page does: uneven frames, each capped at a few events.
-fn play_frames(session: &mut Session, frames: u32) {
+pub(crate) fn play_frames(session: &mut Session, frames: u32) {
     for frame in 0..frames {
         let by = SimDuration::from_millis(5 + u64::from(frame % 7) * 3);
         session

@@ -8,26 +8,16 @@ use super::protocol::{
     Envelope, ExportKind, Note, Reply, Request, RunStatus, VariantSource, VariantView, Wire,
 };
 use super::run::Motion;
+use crate::session::tests::play_frames;
 use crate::session::Session;
 use strata_lab::scenario::{FaultSpec, WorkloadSpec};
 use strata_lab::{Control, Scenario};
-use strata_sim::SimDuration;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 /// The worker's tests' scenario, named so its files are told apart.
 fn small() -> Scenario {
     crate::session::tests::small_named("worker-small")
-}
-
-/// Plays like the page does: uneven frames, each capped at a few events.
-fn play_frames(session: &mut Session, frames: u32) {
-    for frame in 0..frames {
-        let by = SimDuration::from_millis(5 + u64::from(frame % 7) * 3);
-        session
-            .advance(by, 40 + u64::from(frame % 5) * 17)
-            .expect("the run advances");
-    }
 }
 
 /// A session played with a live change and an injected fault, as a user leaves it.

@@ -302,17 +302,6 @@ pub(super) fn decode_run(f: &mut Fields<'_>) -> Option<RunRequest> {
 
 /// What a client operation may have waited for (see `strata_lab::explain::SlowOperation`).
 pub(super) const WAITED_FOR: [&str; 4] = ["requests", "wal", "memory", "nothing"];
-/// The off-policy estimators, by the names the evaluation gives them.
-const ESTIMATORS: [&str; 8] = [
-    "replay",
-    "ips",
-    "snips",
-    "dm",
-    "dr",
-    "sndr",
-    "switch_dr",
-    "dros",
-];
 
 pub(super) fn off_policy(ope: &OffPolicy) -> Value {
     let result = ope.result.as_ref().map_or(Value::Null, |r| {
@@ -368,7 +357,7 @@ pub(super) fn decode_off_policy(value: &Value) -> Option<OffPolicy> {
                     .iter()
                     .map(|pair| match pair.as_array()?.as_slice() {
                         [name, estimate] => Some((
-                            ESTIMATORS
+                            strata_recommender::ope::ESTIMATOR_NAMES
                                 .iter()
                                 .find(|known| **known == name.as_str().unwrap_or_default())
                                 .copied()?,
