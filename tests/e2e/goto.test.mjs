@@ -118,8 +118,8 @@ test('Cancel stops a run forward where a run to that moment stops; the run goes 
     await page.click('#play');
     assert.ok(await numberIn(page, '#event-count') > Number(stopped.events));
 
-    // A long re-simulation back has the same Cancel, and leaves the run where it was (back to
-    // before the first keyframe, at 10 s: from the start; from a keyframe see keyframes.test.mjs).
+    // A long re-simulation back has the same Cancel, and leaves the run where it was: here from
+    // the start (before the first keyframe, at 10 s); from a keyframe, keyframes.test.mjs.
     await commit(page, '#goto-ms', 20000);
     await waitIdle(page, 120000);
     const before = await moment(page);

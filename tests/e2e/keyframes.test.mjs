@@ -108,3 +108,68 @@ test('keyframes over their byte bound are thinned, and a restore is still the sa
   assert.ok(late.taken > late.keyframes.length, `thinned: ${late.taken} taken, ${late.keyframes.length} kept`);
   assert.ok(end.restored >= 1, 'a kept keyframe served a go-to');
 });
+
+test('Cancel while going back from a keyframe leaves the run where it was, as from the start', async () => {
+  // Heavy enough (20,000 operations per simulated second) that the run forward from the
+  // keyframe of 30 s to 39.9 s takes long enough to cancel.
+  const heavy = { ...SCENARIO, name: 'e2e-keyframes-heavy', duration_ms: 120000,
+    workload: { ...SCENARIO.workload, rate_ops_per_sec: 20000, key_count: 50000 } };
+  const session = await openPlayground(link(heavy));
+  try {
+    const { page } = session;
+    await page.locator('#play').waitFor();
+    await page.waitForFunction(() => document.body.dataset.worker === 'on');
+    await goTo(page, 40000);
+    const before = await moment(page);
+    assert.equal(before.time, '40.000 s');
+    await commit(page, '#goto-ms', 39900);
+    await page.locator('#cancel-rebuild').waitFor({ timeout: 10000 });
+    await page.click('#cancel-rebuild');
+    await waitIdle(page, 60000);
+    const store = await keyframes(page);
+    assert.equal(store.restored, 1, 'the go-to back was served by a keyframe');
+    assert.equal(store.returned, 1, 'the Cancel took the run back');
+    assert.deepEqual(await moment(page), before, 'the run is where it was before the go-to');
+    assert.match(await page.locator('#message').textContent(), /cancelled; the run stays where it was/);
+    // It goes on from there as the same run: to the end, strata run's final hash.
+    await page.click('#run-to-end');
+    await page.locator('#final-hash').waitFor({ timeout: 240000 });
+    if (process.env.STRATA_CLI) {
+      const file = join(mkdtempSync(join(tmpdir(), 'strata-e2e-keyframes-')), 'scenario.json');
+      writeFileSync(file, JSON.stringify(heavy));
+      const summary = JSON.parse(execFileSync(process.env.STRATA_CLI, ['run', file], { encoding: 'utf8' }));
+      assert.ok((await page.locator('#final-hash').textContent()).includes(summary.trace_hash));
+    }
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});
+
+test('going back and forth keeps the memory at what a run forward needs', async () => {
+  const session = await openPlayground(link(SCENARIO));
+  try {
+    const { page } = session;
+    await page.locator('#play').waitFor();
+    await page.waitForFunction(() => document.body.dataset.worker === 'on');
+    await goTo(page, 51000);
+    // Each cycle goes back to the keyframe of 10 s (its memory smaller than the run's now), then
+    // forward past the newest keyframe, simulating from 15 s: as much memory as the first time.
+    const sizes = [];
+    for (let cycle = 0; cycle < 6; cycle++) {
+      await goTo(page, 15000);
+      await goTo(page, 58000);
+      sizes.push((await keyframes(page)).memoryBytes);
+    }
+    const store = await keyframes(page);
+    assert.equal(store.restored, 6, JSON.stringify(store));
+    // The first cycle may grow the memory (the run forward allocates where the first did not
+    // free); the next five reuse what the restores left unused.
+    const MiB = 2 ** 20;
+    assert.ok(sizes[5] <= sizes[1] + 4 * MiB, `memory by cycle (MiB): ${sizes.map((s) => (s / MiB).toFixed(1))}`);
+    assert.equal(await page.locator('#sim-time').textContent(), '58.000 s');
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});

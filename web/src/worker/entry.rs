@@ -32,6 +32,8 @@ extern "C" {
     /// then calls [`worker_restored`] (and says whether it will).
     #[wasm_bindgen(js_namespace = strataKeyframes, js_name = due)]
     fn keyframe_due(generation: f64, at_ns: f64, every_ns: f64);
+    /// With `to_ns` negative (a Cancel while going back from a keyframe), it copies back the
+    /// memory as it was before that go-to instead, then calls [`worker_restored`] the same way.
     #[wasm_bindgen(js_namespace = strataKeyframes, js_name = restore)]
     fn keyframe_restore(generation: f64, to_ns: f64, now_ns: f64, id: f64, page: f64) -> bool;
 }
@@ -142,20 +144,25 @@ impl Worker {
 }
 
 /// Called by `worker.js` once it has copied a keyframe into the memory, for request `id`
-/// going to `to_ns` (`page`: what [`Handler::keyframe_goto`] gave). The memory is the
+/// going to `to_ns` (`back`: behind the moment the run was at; `page`: what
+/// [`Handler::keyframe_goto`] gave), or, with `to_ns` negative, once it has copied back the
+/// memory as it was before a go-to back, for its Cancel `id`. The memory is the
 /// keyframe's: the wake-ups it remembers are not the ones on their way, so they are forgotten
 /// (a tick on its way finds the run as it is, and a stray tick does nothing harmful).
 #[wasm_bindgen(js_name = workerRestored)]
-pub fn worker_restored(id: f64, to_ns: f64, page: f64) {
+pub fn worker_restored(id: f64, to_ns: f64, back: bool, page: f64) {
     let Some(state) = WORKER.with(|worker| worker.borrow().clone()) else {
         return;
     };
     state.soon.set(false);
     state.timeout.set(None);
-    let reply = state
-        .handler
-        .borrow_mut()
-        .restored(page, to_ns as u64, wall_ms());
+    let mut handler = state.handler.borrow_mut();
+    let reply = if to_ns < 0.0 {
+        handler.returned(page, wall_ms())
+    } else {
+        handler.restored(page, to_ns as u64, back, wall_ms())
+    };
+    drop(handler);
     post(id as u64, reply);
     state.schedule(Next::Soon);
 }
@@ -195,8 +202,7 @@ pub fn worker_main() {
             Ok(Envelope { id, body }) => {
                 let goto = state.handler.borrow().keyframe_goto(&body);
                 if let Some((generation, to_ns, now_ns, page)) = goto {
-                    let (to_ns, now_ns) = (to_ns as f64, now_ns as f64);
-                    if keyframe_restore(generation as f64, to_ns, now_ns, id as f64, page) {
+                    if keyframe_restore(generation as f64, to_ns, now_ns as f64, id as f64, page) {
                         // `worker.js` restores the keyframe and answers through
                         // `worker_restored` once this call has returned.
                         return;

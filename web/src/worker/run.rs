@@ -102,12 +102,8 @@ pub enum RunRequest {
     Figures(Vec<(String, String)>),
 }
 
-/// What the page has set on the run host, carried over a keyframe's restore.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PageState {
-    pub requests: u64,
-    pub panels: Panels,
-}
+mod restore;
+pub use restore::PageState;
 
 /// When the host wants its next tick.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -152,6 +148,9 @@ pub struct RunHost {
     ope_sent: Option<(Option<Rc<OpeResult>>, Option<String>)>,
     /// When the worker's next keyframe is due, and the run's generation.
     keyframes: KeyframeClock,
+    /// Whether the motion is a go-to back served by a keyframe: a Cancel then takes the run
+    /// back to before it (`worker.js` kept that memory). Any change of motion clears it.
+    back_from_keyframe: bool,
 }
 
 impl RunHost {
@@ -177,6 +176,7 @@ impl RunHost {
             ope: OpeCache::default(),
             ope_sent: None,
             keyframes: KeyframeClock::default(),
+            back_from_keyframe: false,
         })
     }
 
@@ -195,6 +195,7 @@ impl RunHost {
     fn set_motion(&mut self, motion: Motion) {
         if self.motion != motion {
             self.motion = motion;
+            self.back_from_keyframe = false;
             self.anchor = None;
             self.last_tick_ms = None;
         }
@@ -312,11 +313,7 @@ impl RunHost {
     fn cancel(&mut self) {
         if self.session.rebuilding() {
             self.session.cancel_rebuild();
-            self.notes.push(Note::RebuildCancelled);
-            self.say(
-                "Re-simulation cancelled; the run stays where it was.".to_string(),
-                false,
-            );
+            self.say_back_cancelled();
             return;
         }
         if !matches!(self.motion, Motion::ToEnd | Motion::GoTo { .. }) {
@@ -344,44 +341,13 @@ impl RunHost {
         }
     }
 
-    /// A keyframe due now, if any (its generation and moment): not while the run is being
-    /// re-simulated, which has not reached the moment on show.
-    pub fn keyframe_due(&mut self) -> Option<(u64, SimTime)> {
-        if self.session.rebuilding() {
-            return None;
-        }
-        self.keyframes.due(self.session.now())
-    }
-
-    /// The generation of the run's keyframes.
-    pub fn keyframe_generation(&self) -> u64 {
-        self.keyframes.generation()
-    }
-
-    /// What the page has set that a keyframe taken earlier would not know: the requests
-    /// handled and the panels the open tab draws. None while the side-by-side panel reads
-    /// figures from the run (its variant makes keyframes unused anyway).
-    pub fn page_state(&self) -> Option<PageState> {
-        self.figure_paths.is_empty().then_some(PageState {
-            requests: self.requests,
-            panels: self.panels,
-        })
-    }
-
-    /// Back on a keyframe's world: sets what the page has set since (`page`), forgets what
-    /// the page's timeline holds (it goes back too), then goes to `to`, ahead of the keyframe,
-    /// as a request does (`requests` counts it).
-    pub fn restored(&mut self, page: PageState, to: SimTime, now_ms: f64) {
-        self.panels = page.panels;
-        self.figure_paths.clear();
-        self.timeline_after = None;
-        self.notes.clear();
-        self.requests = page.requests;
-        self.handle(
-            RunRequest::GoTo {
-                at_ms: to.as_nanos() / 1_000_000,
-            },
-            now_ms,
+    /// A go-to back cancelled: the run stays where it was, whether it was being re-simulated
+    /// from the start or forward from a keyframe (then taken back to before the go-to).
+    fn say_back_cancelled(&mut self) {
+        self.notes.push(Note::RebuildCancelled);
+        self.say(
+            "Re-simulation cancelled; the run stays where it was.".to_string(),
+            false,
         );
     }
 
