@@ -15,7 +15,9 @@
 // Then the go-to case: in the default 10-minute run (the page as it opens), *go to* 9:50, then
 // back to several moments: wall seconds from committing the moment to the page showing it, with
 // the worker's keyframes and with them turned off (a bound of 0 bytes: a re-simulation from the
-// start), and what the keyframes take.
+// start), and what the keyframes take; before it, the first *go to* 9:50 in a fresh page with
+// keyframes off (what taking them costs the first pass), and after it the memory once the
+// go-tos back and forward again are done.
 //
 // One command, after `cargo xtask dist` and `cargo build --release -p strata-lab --bin strata`:
 //   cd tests/e2e && node bench/page.mjs
@@ -280,8 +282,8 @@ async function goToSeconds(page, ms) {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-/** The default run: going back, with keyframes and with them turned off. */
-async function goToBack(baseUrl) {
+/** The default run as the page opens, in a fresh browser: `use(page, worker)`'s result. */
+async function withDefaultRun(baseUrl, use) {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'strata-bench-')), {
     executablePath: process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -293,12 +295,30 @@ async function goToBack(baseUrl) {
     await page.goto(baseUrl);
     await page.locator('#play').waitFor({ timeout: 60000 });
     await page.waitForFunction(() => document.body.dataset.worker === 'on');
-    const worker = page.workers()[0];
+    return await use(page, page.workers()[0]);
+  } finally {
+    await context.close();
+  }
+}
+
+/** The first *go to* 590 s of the default run with keyframes turned off (a bound of 0 bytes). */
+async function firstPassWithoutKeyframes(baseUrl) {
+  return withDefaultRun(baseUrl, async (page, worker) => {
+    await worker.evaluate(() => globalThis.strataKeyframesBound(0));
+    return round(await goToSeconds(page, 590000));
+  });
+}
+
+/** The default run: going back, with keyframes and with them turned off. */
+async function goToBack(baseUrl) {
+  const noKeyframes = await firstPassWithoutKeyframes(baseUrl);
+  return withDefaultRun(baseUrl, async (page, worker) => {
     const forward = await goToSeconds(page, 590000);
     const store = await worker.evaluate(() => globalThis.strataKeyframesState());
     const targets = [305000, 95000, 15000, 585000, 455000, 200000];
-    const row = { forward_to_590s_wall_s: round(forward), keyframes: store.keyframes.length,
-      keyframe_mib: round(store.bytes / 2 ** 20, 1), memory_mib: round(store.memoryBytes / 2 ** 20, 1) };
+    const row = { forward_to_590s_wall_s: round(forward), forward_to_590s_no_keyframes_fresh_page_wall_s: noKeyframes,
+      keyframes: store.keyframes.length, keyframe_mib: round(store.bytes / 2 ** 20, 1),
+      memory_mib: round(store.memoryBytes / 2 ** 20, 1) };
     for (const back of [true, false]) {
       if (!back) await worker.evaluate(() => globalThis.strataKeyframesBound(0));
       for (const ms of targets) {
@@ -306,14 +326,16 @@ async function goToBack(baseUrl) {
         if (!back && ms === 15000) row.forward_95_to_590s_no_keyframes_wall_s = round(forward); // from the target before
         row[`back_to_${ms / 1000}s_${back ? 'keyframes' : 'from_start'}_wall_s`] = round(await goToSeconds(page, ms), 3);
       }
+      if (back) {
+        const cycled = await worker.evaluate(() => globalThis.strataKeyframesState());
+        row.memory_mib_after_keyframe_cycles = round(cycled.memoryBytes / 2 ** 20, 1);
+      }
     }
     const after = await worker.evaluate(() => globalThis.strataKeyframesState());
     Object.assign(row, { restored: after.restored, take_ms_total: store.takeMs, taken: store.taken,
       restore_ms_total: after.restoreMs });
     return row;
-  } finally {
-    await context.close();
-  }
+  });
 }
 
 if (ONLY === 'goto') {
