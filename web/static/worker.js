@@ -69,12 +69,18 @@ const TABLE = 4 * 1024 * 1024; // an i32 per page: memory of up to 4 GiB
 */
 const PAGES = 'AGFzbQEAAAABEgNgAn9/AX9gAn9/AGADf39/AAIXAgFrBm1lbW9yeQIAAAFrBGtlcHQCAAADBAMAAQIHGAMHY2hhbmdlZAAABGtlZXAAAQNwdXQAAgrIAQOhAQEDfwNAIAAgAUkEQCAAQQx0IQIgAkGAIGohA0GAgIACIABBAnQoQgEAQQx0aiEEA0AgAv0ABAAgBP0ARAEA/VEgAv0ABBAgBP0ARAEQ/VH9UCAC/QAEICAE/QBEASD9USAC/QAEMCAE/QBEATD9Uf1Q/VD9UwRAIAAPCyACQcAAaiECIARBwABqIQQgAiADSQ0ACyAAQQFqIQAMAQsLIAELEAAgASAAQQx0QYAg/AoBAAsSACAAQQx0IAEgAkEMdPwKAAEL';
 
+// The module and its memory, or null where it cannot be made (the worker then keeps no
+// keyframes, and runs as without them).
 function pagesModule() {
-  const bytes = Uint8Array.from(atob(PAGES), (c) => c.charCodeAt(0));
-  if (!WebAssembly.validate(bytes)) return null;
-  const kept = new WebAssembly.Memory({ initial: TABLE / 65536 });
-  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { k: { memory, kept } });
-  return { kept, ...exports };
+  try {
+    const bytes = Uint8Array.from(atob(PAGES), (c) => c.charCodeAt(0));
+    if (!WebAssembly.validate(bytes)) return null;
+    const kept = new WebAssembly.Memory({ initial: TABLE / 65536 });
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { k: { memory, kept } });
+    return { kept, ...exports };
+  } catch {
+    return null;
+  }
 }
 
 const pages = pagesModule();
