@@ -118,12 +118,13 @@ test('Cancel stops a run forward where a run to that moment stops; the run goes 
     await page.click('#play');
     assert.ok(await numberIn(page, '#event-count') > Number(stopped.events));
 
-    // A long re-simulation back has the same Cancel, and leaves the run where it was.
+    // A long re-simulation back has the same Cancel, and leaves the run where it was: here from
+    // the start (before the first keyframe, at 10 s); from a keyframe, keyframes.test.mjs.
     await commit(page, '#goto-ms', 20000);
     await waitIdle(page, 120000);
     const before = await moment(page);
     assert.equal(before.time, '20.000 s');
-    await commit(page, '#goto-ms', 15000);
+    await commit(page, '#goto-ms', 9000);
     await page.locator('#cancel-rebuild').waitFor({ timeout: 10000 });
     await page.click('#cancel-rebuild');
     await waitIdle(page);

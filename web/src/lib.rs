@@ -30,6 +30,8 @@
 //! - [`download`]: text offered as a file download (scenario, trace, metrics, charts).
 //! - [`widgets`]: inputs that stay editable while the page re-renders every frame.
 //! - [`panic`]: the panic hook that turns a crash into a visible error banner.
+//! - [`heap`]: the wasm build's allocator, which reuses the memory a keyframe's restore left
+//!   unused before it grows the memory.
 //! - [`worker`]: the page's Web Worker (the run on show, the side-by-side variant and the
 //!   exports run there), its message protocol, and the main-thread fallback when it cannot
 //!   start.
@@ -47,6 +49,7 @@ pub mod controls;
 pub mod download;
 pub mod format;
 pub mod frame;
+pub mod heap;
 pub mod link;
 pub mod observed;
 pub mod ope;

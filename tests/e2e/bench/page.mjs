@@ -12,12 +12,19 @@
 // browser received the input, so time spent waiting for a busy page counts) to the next frame
 // after the change is in the DOM.
 //
+// Then the go-to case: in the default 10-minute run (the page as it opens), *go to* 9:50, then
+// back to several moments: wall seconds from committing the moment to the page showing it, with
+// the worker's keyframes and with them turned off (a bound of 0 bytes: a re-simulation from the
+// start), and what the keyframes take; before it, the first *go to* 9:50 in a fresh page with
+// keyframes off (what taking them costs the first pass), and after it the memory once the
+// go-tos back and forward again are done.
+//
 // One command, after `cargo xtask dist` and `cargo build --release -p strata-lab --bin strata`:
 //   cd tests/e2e && node bench/page.mjs
 // It serves dist/ itself on port 18095 (`cargo xtask serve --skip-build`) unless STRATA_BASE_URL
 // names a server; STRATA_CLI names the CLI (default target/release/strata), STRATA_BENCH_RATES a
 // subset of the rates (`10000,100000`; empty for the responsiveness case alone), STRATA_BENCH_SECONDS the seconds each Play case is
-// sampled (default 6). STRATA_BENCH_PROFILE=1 adds Chromium's timeline for the Play cases
+// sampled (default 6), STRATA_BENCH_ONLY=goto the go-to case alone. STRATA_BENCH_PROFILE=1 adds Chromium's timeline for the Play cases
 // (scripting, style, layout, paint, garbage collection: where the page's main thread goes).
 import { chromium } from 'playwright-core';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
@@ -31,6 +38,7 @@ const CLI = process.env.STRATA_CLI ?? join(root, 'target', 'release', 'strata');
 const RATES = (process.env.STRATA_BENCH_RATES ?? '1000,10000,100000').split(',').filter((r) => r !== '').map(Number);
 const SECONDS = Number(process.env.STRATA_BENCH_SECONDS ?? 6);
 const PROFILE = process.env.STRATA_BENCH_PROFILE === '1';
+const ONLY = process.env.STRATA_BENCH_ONLY;
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 /** The speed slider's positions (powers of ten). */
@@ -262,6 +270,84 @@ async function responsiveness(baseUrl, doc) {
   }
 }
 
+/** *Go to* `ms` and wait until the page shows it, settled: wall seconds. */
+async function goToSeconds(page, ms) {
+  const start = process.hrtime.bigint();
+  await page.fill('#goto-ms', String(ms));
+  await page.locator('#goto-ms').press('Tab');
+  const shown = `${(ms / 1000).toFixed(3)} s`;
+  await page.waitForFunction((shown) => !document.querySelector('#progress')
+    && !document.querySelector('.time-bar')?.dataset.awaiting
+    && document.querySelector('#sim-time').textContent === shown, shown, { timeout: 600000, polling: 5 });
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** The default run as the page opens, in a fresh browser: `use(page, worker)`'s result. */
+async function withDefaultRun(baseUrl, use) {
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'strata-bench-')), {
+    executablePath: process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1400, height: 1000 },
+  });
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    await page.goto(baseUrl);
+    await page.locator('#play').waitFor({ timeout: 60000 });
+    await page.waitForFunction(() => document.body.dataset.worker === 'on');
+    return await use(page, page.workers()[0]);
+  } finally {
+    await context.close();
+  }
+}
+
+/** The first *go to* 590 s of the default run with keyframes turned off (a bound of 0 bytes). */
+async function firstPassWithoutKeyframes(baseUrl) {
+  return withDefaultRun(baseUrl, async (page, worker) => {
+    await worker.evaluate(() => globalThis.strataKeyframesBound(0));
+    return round(await goToSeconds(page, 590000));
+  });
+}
+
+/** The default run: going back, with keyframes and with them turned off. */
+async function goToBack(baseUrl) {
+  const noKeyframes = await firstPassWithoutKeyframes(baseUrl);
+  return withDefaultRun(baseUrl, async (page, worker) => {
+    const forward = await goToSeconds(page, 590000);
+    const store = await worker.evaluate(() => globalThis.strataKeyframesState());
+    const targets = [305000, 95000, 15000, 585000, 455000, 200000];
+    const row = { forward_to_590s_wall_s: round(forward), forward_to_590s_no_keyframes_fresh_page_wall_s: noKeyframes,
+      keyframes: store.keyframes.length, keyframe_mib: round(store.bytes / 2 ** 20, 1),
+      memory_mib: round(store.memoryBytes / 2 ** 20, 1) };
+    for (const back of [true, false]) {
+      if (!back) await worker.evaluate(() => globalThis.strataKeyframesBound(0));
+      for (const ms of targets) {
+        const forward = await goToSeconds(page, 590000);
+        if (!back && ms === 15000) row.forward_95_to_590s_no_keyframes_wall_s = round(forward); // from the target before
+        row[`back_to_${ms / 1000}s_${back ? 'keyframes' : 'from_start'}_wall_s`] = round(await goToSeconds(page, ms), 3);
+      }
+      if (back) {
+        const cycled = await worker.evaluate(() => globalThis.strataKeyframesState());
+        row.memory_mib_after_keyframe_cycles = round(cycled.memoryBytes / 2 ** 20, 1);
+      }
+    }
+    const after = await worker.evaluate(() => globalThis.strataKeyframesState());
+    Object.assign(row, { restored: after.restored, take_ms_total: store.takeMs, taken: store.taken,
+      restore_ms_total: after.restoreMs });
+    return row;
+  });
+}
+
+if (ONLY === 'goto') {
+  const server = await serve();
+  try {
+    console.log(JSON.stringify({ go_to_back_default_run: await goToBack(server.url) }, null, 2));
+  } finally {
+    server.stop();
+  }
+  process.exit(0);
+}
+
 if (!existsSync(CLI)) throw new Error(`no CLI at ${CLI}: cargo build --release -p strata-lab --bin strata`);
 const server = await serve();
 try {
@@ -296,6 +382,7 @@ try {
   const heavy = scenario(10000);
   heavy.duration_ms = 600_000; // long enough that the run is still going after every click
   console.log(JSON.stringify({ responsiveness_during_run_to_end_10k: await responsiveness(server.url, heavy) }, null, 2));
+  console.log(JSON.stringify({ go_to_back_default_run: await goToBack(server.url) }, null, 2));
 } finally {
   server.stop();
 }

@@ -23,7 +23,25 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
 /// click shows its effect.
 pub const RUN_SLICE_MS: f64 = 10.0;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `worker.js`'s keyframe store: `due` copies the memory once the current call has
+    /// returned (one a slot of `every_ns` at most); `restore` finds the latest keyframe of
+    /// `generation` before `to_ns` and, when it serves (the run is at `now_ns`, at or past
+    /// `to_ns`, or before the keyframe), copies it in once the current call has returned,
+    /// then calls [`worker_restored`] (and says whether it will).
+    #[wasm_bindgen(js_namespace = strataKeyframes, js_name = due)]
+    fn keyframe_due(generation: f64, at_ns: f64, every_ns: f64);
+    /// With `to_ns` negative (a Cancel while going back from a keyframe), it copies back the
+    /// memory as it was before that go-to instead, then calls [`worker_restored`] the same way.
+    #[wasm_bindgen(js_namespace = strataKeyframes, js_name = restore)]
+    fn keyframe_restore(generation: f64, to_ns: f64, now_ns: f64, id: f64, page: f64) -> bool;
+}
+
 thread_local! {
+    /// The worker, made once at start; a restored keyframe holds the same (it was taken
+    /// after the start), with its own handler.
+    static WORKER: RefCell<Option<Rc<Worker>>> = const { RefCell::new(None) };
     /// Set by the panic hook: a panic aborts in the middle of the handler (its state half
     /// changed, its `RefCell` still borrowed), so nothing may run after it, not even a tick
     /// already on its way.
@@ -98,6 +116,18 @@ impl Worker {
         }
     }
 
+    /// Tells `worker.js` when a keyframe is due: it copies the memory once this call has
+    /// returned to the event loop, when nothing runs on the Rust side.
+    fn keyframe_if_due(&self) {
+        if let Some((generation, at_ns)) = self.handler.borrow_mut().keyframe_due() {
+            keyframe_due(
+                generation as f64,
+                at_ns as f64,
+                super::keyframe::KEYFRAME_EVERY_NS as f64,
+            );
+        }
+    }
+
     fn tick(&self) {
         if PANICKED.with(Cell::get) {
             return;
@@ -109,7 +139,32 @@ impl Worker {
             post(UNSOLICITED, frame);
         }
         self.schedule(next);
+        self.keyframe_if_due();
     }
+}
+
+/// Called by `worker.js` once it has copied a keyframe into the memory, for request `id`
+/// going to `to_ns` (`back`: behind the moment the run was at; `page`: what
+/// [`Handler::keyframe_goto`] gave), or, with `to_ns` negative, once it has copied back the
+/// memory as it was before a go-to back, for its Cancel `id`. The memory is the
+/// keyframe's: the wake-ups it remembers are not the ones on their way, so they are forgotten
+/// (a tick on its way finds the run as it is, and a stray tick does nothing harmful).
+#[wasm_bindgen(js_name = workerRestored)]
+pub fn worker_restored(id: f64, to_ns: f64, back: bool, page: f64) {
+    let Some(state) = WORKER.with(|worker| worker.borrow().clone()) else {
+        return;
+    };
+    state.soon.set(false);
+    state.timeout.set(None);
+    let mut handler = state.handler.borrow_mut();
+    let reply = if to_ns < 0.0 {
+        handler.returned(page, wall_ms())
+    } else {
+        handler.restored(page, to_ns as u64, back, wall_ms())
+    };
+    drop(handler);
+    post(id as u64, reply);
+    state.schedule(Next::Soon);
 }
 
 /// The worker's entry point, called by `worker.js` once the wasm is loaded.
@@ -121,16 +176,11 @@ pub fn worker_main() {
         web_sys::console::error_1(&message.clone().into());
         post(UNSOLICITED, Reply::Panicked(message));
     }));
-    let worker: Rc<RefCell<Option<Rc<Worker>>>> = Rc::new(RefCell::new(None));
-    let on_tick = {
-        let worker = worker.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            let worker = worker.borrow().clone();
-            if let Some(worker) = worker {
-                worker.tick();
-            }
-        })
-    };
+    let on_tick = Closure::<dyn FnMut()>::new(|| {
+        if let Some(worker) = WORKER.with(|worker| worker.borrow().clone()) {
+            worker.tick();
+        }
+    });
     let channel = MessageChannel::new().expect("a worker can make a message channel");
     channel
         .port1()
@@ -142,7 +192,7 @@ pub fn worker_main() {
         soon: Cell::new(false),
         timeout: Cell::new(None),
     });
-    *worker.borrow_mut() = Some(state.clone());
+    WORKER.with(|worker| *worker.borrow_mut() = Some(state.clone()));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         if PANICKED.with(Cell::get) {
             return;
@@ -150,6 +200,14 @@ pub fn worker_main() {
         let text = event.data().as_string().unwrap_or_default();
         let (id, reply) = match Envelope::<Request>::from_json(&text) {
             Ok(Envelope { id, body }) => {
+                let goto = state.handler.borrow().keyframe_goto(&body);
+                if let Some((generation, to_ns, now_ns, page)) = goto {
+                    if keyframe_restore(generation as f64, to_ns, now_ns as f64, id as f64, page) {
+                        // `worker.js` restores the keyframe and answers through
+                        // `worker_restored` once this call has returned.
+                        return;
+                    }
+                }
                 let start = wall_ms();
                 let mut more_time = || wall_ms() - start < super::WORKER_SLICE_MS;
                 let reply = state
@@ -163,6 +221,7 @@ pub fn worker_main() {
         post(id, reply);
         // A request may have set the run moving (or changed how): the tick decides.
         state.schedule(Next::Soon);
+        state.keyframe_if_due();
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The handlers answer for as long as the worker lives, and the worker ends with the page:

@@ -137,6 +137,67 @@ impl Handler {
         }
     }
 
+    /// A keyframe due now, if any: the run's generation and the moment, in nanoseconds.
+    pub fn keyframe_due(&mut self) -> Option<(u64, u64)> {
+        let host = self.run.as_mut()?;
+        host.keyframe_due().map(|(g, at)| (g, at.as_nanos()))
+    }
+
+    /// When `request` goes to a moment a keyframe could serve: the run's generation, the
+    /// moment and the run's time, in nanoseconds, and the page's state to carry over the
+    /// restore. None while a variant or an export lives here too (a restore would take them
+    /// back with the run); the request is then answered as usual, by a re-simulation or a
+    /// run forward.
+    ///
+    /// A Cancel while the run goes forward from a keyframe to a moment the page went back to
+    /// gives a negative moment: `worker.js` then copies back the memory as it was before that
+    /// go-to. Any other Cancel gives None and is handled as usual.
+    pub fn keyframe_goto(&self, request: &Request) -> Option<(u64, f64, u64, f64)> {
+        let host = self.run.as_ref()?;
+        let to = match request {
+            Request::Run(RunRequest::GoTo { at_ms }) => {
+                SimTime::from_millis(*at_ms).as_nanos() as f64
+            }
+            Request::Run(RunRequest::Cancel) if host.going_back_from_keyframe() => -1.0,
+            _ => return None,
+        };
+        if self.shown.is_some() || self.export.is_some() {
+            return None;
+        }
+        let page = super::keyframe::page_state_number(&host.page_state()?);
+        let now = host.session().now().as_nanos();
+        Some((host.keyframe_generation(), to, now, page))
+    }
+
+    /// Back on the world from before a go-to back (its memory copied in by `worker.js`): sets
+    /// the page's state (`page`, from [`Handler::keyframe_goto`]) and answers the Cancel.
+    pub fn returned(&mut self, page: f64, now_ms: f64) -> Reply {
+        self.shown = None;
+        self.export = None;
+        let page = super::keyframe::page_state_from_number(page);
+        let Some(host) = self.run.as_mut() else {
+            return Reply::Refused("the run on show has not started".to_string());
+        };
+        host.returned(page);
+        host.frame(now_ms)
+    }
+
+    /// Back on a keyframe's world (its memory copied in by `worker.js`): drops the variant and
+    /// export the keyframe held (the page had none when it asked), sets the page's state
+    /// (`page`, from [`Handler::keyframe_goto`]) and goes forward to `to_ns` (`back`: behind
+    /// where the run was, which a Cancel returns to). The answer to the request that went
+    /// back.
+    pub fn restored(&mut self, page: f64, to_ns: u64, back: bool, now_ms: f64) -> Reply {
+        self.shown = None;
+        self.export = None;
+        let page = super::keyframe::page_state_from_number(page);
+        let Some(host) = self.run.as_mut() else {
+            return Reply::Refused("the run on show has not started".to_string());
+        };
+        host.restored(page, SimTime::from_nanos(to_ns), back, now_ms);
+        host.frame(now_ms)
+    }
+
     /// The run on show, if it has started.
     pub fn run_host(&self) -> Option<&RunHost> {
         self.run.as_ref()

@@ -15,11 +15,12 @@
 //!   same handler, which also ticks the run there in short slices, and a banner says the page
 //!   will be slower. A panic in the worker reaches the page's panic banner with its message.
 //! - [`entry`]: the worker's side: reads requests, answers them, ticks the run between them,
-//!   posts its panics.
+//!   posts its panics, says when a keyframe is due and has one restored.
+//! - [`keyframe`]: when keyframes are due and which run they belong to (`worker.js` keeps them).
 //!
-//! **Ready for snapshots of the worker's memory.** A keyframe will be a copy of the worker's
-//! whole wasm linear memory, taken between two messages and restored into a fresh instance.
-//! That works because of how the worker is built:
+//! **Snapshots of the worker's memory.** A keyframe is a copy of the worker's whole wasm
+//! linear memory, taken between two calls and copied back into the same instance (docs/ui.md,
+//! *Keyframes*, says why a restore is sound). That works because of how the worker is built:
 //! - the simulation's state (the `Handler`: the session and its labs, the variant, an export)
 //!   is plain Rust data in linear memory; it holds no `JsValue` and no closure handle, since
 //!   the handler has no browser code at all (it is compiled and tested natively);
@@ -36,6 +37,7 @@
 pub mod entry;
 pub mod handler;
 pub mod host;
+pub mod keyframe;
 pub mod protocol;
 pub mod run;
 #[cfg(test)]

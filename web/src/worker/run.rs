@@ -21,6 +21,7 @@
 //! - **Replays are the same however they are sliced**: the ticks call the session's and
 //!   [`crate::app::go_to`]'s sliced steps, which stop where a run in one piece stops.
 
+use super::keyframe::KeyframeClock;
 use super::protocol::{Note, OffPolicy, Reply, RunStatus};
 use crate::app::{commands, go_to, Action};
 use crate::chapter_play::{self, BeatStop};
@@ -101,6 +102,9 @@ pub enum RunRequest {
     Figures(Vec<(String, String)>),
 }
 
+mod restore;
+pub use restore::PageState;
+
 /// When the host wants its next tick.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Next {
@@ -142,6 +146,11 @@ pub struct RunHost {
     /// the tab is open, and the result last sent.
     ope: OpeCache,
     ope_sent: Option<(Option<Rc<OpeResult>>, Option<String>)>,
+    /// When the worker's next keyframe is due, and the run's generation.
+    keyframes: KeyframeClock,
+    /// Whether the motion is a go-to back served by a keyframe: a Cancel then takes the run
+    /// back to before it (`worker.js` kept that memory). Any change of motion clears it.
+    back_from_keyframe: bool,
 }
 
 impl RunHost {
@@ -166,6 +175,8 @@ impl RunHost {
             ope_figures: OpeFigures::default(),
             ope: OpeCache::default(),
             ope_sent: None,
+            keyframes: KeyframeClock::default(),
+            back_from_keyframe: false,
         })
     }
 
@@ -184,6 +195,7 @@ impl RunHost {
     fn set_motion(&mut self, motion: Motion) {
         if self.motion != motion {
             self.motion = motion;
+            self.back_from_keyframe = false;
             self.anchor = None;
             self.last_tick_ms = None;
         }
@@ -198,7 +210,10 @@ impl RunHost {
                 scenario,
                 at_ms,
                 note,
-            } => self.start(&scenario, at_ms, note),
+            } => {
+                self.start(&scenario, at_ms, note);
+                self.keyframes.changed(SimTime::ZERO);
+            }
             RunRequest::Pace { playing, speed } => {
                 let motion = if playing && !self.session.lab().finished() {
                     Motion::Play { speed }
@@ -236,6 +251,8 @@ impl RunHost {
             RunRequest::ToEnd => self.set_motion(Motion::ToEnd),
             RunRequest::Cancel => self.cancel(),
             RunRequest::Command(command) => {
+                // Any command may change the run (even a refused one is counted, to be safe).
+                self.keyframes.changed(self.session.now());
                 let (action, rebuilding) = commands::apply(&mut self.session, *command);
                 if let Some(Action::Message(message)) = action {
                     self.notes.push(match message {
@@ -296,11 +313,7 @@ impl RunHost {
     fn cancel(&mut self) {
         if self.session.rebuilding() {
             self.session.cancel_rebuild();
-            self.notes.push(Note::RebuildCancelled);
-            self.say(
-                "Re-simulation cancelled; the run stays where it was.".to_string(),
-                false,
-            );
+            self.say_back_cancelled();
             return;
         }
         if !matches!(self.motion, Motion::ToEnd | Motion::GoTo { .. }) {
@@ -326,6 +339,16 @@ impl RunHost {
             ),
             Err(e) => self.say(format!("The simulation stopped: {e}"), true),
         }
+    }
+
+    /// A go-to back cancelled: the run stays where it was, whether it was being re-simulated
+    /// from the start or forward from a keyframe (then taken back to before the go-to).
+    fn say_back_cancelled(&mut self) {
+        self.notes.push(Note::RebuildCancelled);
+        self.say(
+            "Re-simulation cancelled; the run stays where it was.".to_string(),
+            false,
+        );
     }
 
     /// Whether the host has work for a tick (a rebuild, or a motion).
