@@ -119,14 +119,14 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// Records `error` unless one came first, and reads nothing more.
-    pub fn fail(&mut self, error: CodecError) {
+    fn fail(&mut self, error: CodecError) {
         if self.error.is_none() {
             self.error = Some(error);
         }
         self.rest = &[];
     }
 
-    pub fn failed(&self) -> bool {
+    fn failed(&self) -> bool {
         self.error.is_some()
     }
 
