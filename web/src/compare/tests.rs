@@ -369,6 +369,31 @@ fn numbers(value: &Value, path: &str, out: &mut Vec<(String, f64)>) {
     }
 }
 
+/// Every object's path in `value` (array items by index), the root's left out.
+fn object_paths(value: &Value, path: &str, out: &mut Vec<String>) {
+    let child = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::Object(map) => {
+            if !path.is_empty() {
+                out.push(path.to_string());
+            }
+            map.iter()
+                .for_each(|(k, v)| object_paths(v, &child(k), out));
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| object_paths(v, &child(&i.to_string()), out)),
+        _ => {}
+    }
+}
+
 const CHAPTERS: [&str; 13] = [
     include_str!("../../chapters/bad-day.json"),
     include_str!("../../chapters/compaction-debt.json"),
@@ -426,6 +451,47 @@ fn the_figures_by_path_are_the_summarys_json_for_every_claim_and_every_number() 
         let mut all = Vec::new();
         numbers(&json, "", &mut all);
         assert!(all.len() > 60, "{}: {} numbers", chapter.title, all.len());
+        for (path, _) in &all {
+            assert_eq!(
+                read(&format!("{path}.x")),
+                None,
+                "{}: {path}.x",
+                chapter.title
+            );
+        }
+        // An object is a figure where its sum is one (every request, every operation, the
+        // cost by cause, each map by cause), and none elsewhere (`writes`, `lsm`, a latency).
+        let mut objects = Vec::new();
+        object_paths(&json, "", &mut objects);
+        assert!(
+            objects.len() > 10,
+            "{}: {} objects",
+            chapter.title,
+            objects.len()
+        );
+        for path in objects {
+            let keys: Vec<&str> = path.split('.').collect();
+            let summed = match keys.as_slice() {
+                ["operations" | "requests" | "faults_injected" | "engine_events"]
+                | ["operations" | "requests", _]
+                | ["cost", "by_cause_usd"]
+                | ["tenants", _, "operations"]
+                | ["tenants", _, "operations", _] => true,
+                ["engine", map] => map.ends_with("_by_cause"),
+                _ => false,
+            };
+            let expected = if summed { figure(&json, &path) } else { None };
+            match (read(&path), expected) {
+                // A map by cause is summed in the causes' order, the JSON in their names':
+                // the same figure to the last bit or two.
+                (Some(found), Some(sum)) => assert!(
+                    (found - sum).abs() <= 1e-12 * sum.abs(),
+                    "{}: {path}: {found} against {sum}",
+                    chapter.title
+                ),
+                (found, expected) => assert_eq!(found, expected, "{}: {path}", chapter.title),
+            }
+        }
         for (path, value) in all {
             match read(&path) {
                 Some(found) => assert_eq!(found, value, "{}: {path}", chapter.title),

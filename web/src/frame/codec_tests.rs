@@ -1,10 +1,10 @@
 //! The frame codec against serde, the crate it replaces: frames of real sessions read back
 //! equal, and equal to serde_json's round trip; damaged bytes are an error, never a panic.
 
-use super::codec::{decode_all, CodecError, Encode};
+use super::codec::{decode_all, CodecError, Decode, Encode};
 use super::*;
 use crate::session::Session;
-use strata_sim::SimDuration;
+use strata_sim::{SimDuration, StoreOp};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -142,4 +142,60 @@ fn random_and_damaged_bytes_are_an_error_or_a_frame_never_a_panic() {
         refused += usize::from(decode_all::<Frame>(&damaged).is_err());
     }
     assert!(refused > 0, "some damage is caught");
+}
+
+#[test]
+fn the_first_error_met_is_the_one_reported() {
+    // A flag that names neither value, then a string cut short: the flag's error.
+    assert_eq!(
+        decode_all::<(bool, String)>(&[2, 9, 0, 0, 0, b'a']),
+        Err(CodecError::BadTag("flag"))
+    );
+    // A list of three numbers with two numbers' bytes.
+    let mut bytes = Vec::new();
+    vec![1u64, 2, 3].encode(&mut bytes);
+    assert_eq!(
+        decode_all::<Vec<u64>>(&bytes[..bytes.len() - 8]),
+        Err(CodecError::Truncated)
+    );
+    // A string longer than the bytes left, then a valid flag.
+    assert_eq!(
+        decode_all::<(String, bool)>(&[200, 0, 0, 0, b'a', 1]),
+        Err(CodecError::BadLength)
+    );
+    // Bytes that are not UTF-8, then a valid number.
+    assert_eq!(
+        decode_all::<(String, u8)>(&[1, 0, 0, 0, 0xff, 7]),
+        Err(CodecError::BadText)
+    );
+    // An operation's index past the last one, inside a list of records.
+    let mut bytes = Vec::new();
+    vec![(StoreOp::Put, 5u64)].encode(&mut bytes);
+    bytes[4] = 99;
+    assert_eq!(
+        decode_all::<Vec<(StoreOp, u64)>>(&bytes),
+        Err(CodecError::BadTag("StoreOp"))
+    );
+}
+
+#[test]
+fn a_frame_read_from_the_front_leaves_the_bytes_after_it() {
+    // As a frame message crosses: its id, the frame, then the rest of the reply as text.
+    let frame = &frames_of_real_sessions()[4];
+    assert_eq!(frame.figures.last(), Some(&("none".to_string(), None)));
+    let mut bytes = Vec::new();
+    7u64.encode(&mut bytes);
+    frame.encode(&mut bytes);
+    "[7]".encode(&mut bytes);
+    let mut input = bytes.as_slice();
+    assert_eq!(u64::decode(&mut input), Ok(7));
+    assert_eq!(&Frame::decode(&mut input).unwrap(), frame);
+    assert_eq!(decode_all::<String>(input).as_deref(), Ok("[7]"));
+    // A frame without its last byte (the last figure's flag) is cut short; without its last
+    // two, the last figure's name is longer than the bytes left.
+    let frame_end = bytes.len() - 7;
+    let mut input = &bytes[8..frame_end - 1];
+    assert_eq!(Frame::decode(&mut input), Err(CodecError::Truncated));
+    let mut input = &bytes[8..frame_end - 2];
+    assert_eq!(Frame::decode(&mut input), Err(CodecError::BadLength));
 }
