@@ -14,7 +14,7 @@ use strata_lab::metrics::{self, LatencyPercentiles, Metrics, OpCounts};
 use strata_lab::Lab;
 use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::maps::LiteMap;
-use strata_sim::Cause;
+use strata_sim::{Cause, StoreOp};
 
 fn number(value: u64) -> Option<f64> {
     Some(value as f64)
@@ -130,18 +130,29 @@ pub fn figure(lab: &Lab, policy: Option<&RecommenderSummary>, path: &str) -> Opt
         ["cost", "total_usd"] => Some(metrics::usd(m.cost_picousd)),
         ["cost", "total_picousd"] => number(m.cost_picousd),
         ["cost", "by_cause_usd", rest @ ..] => {
-            let by_cause = m.cost_by_cause_picousd();
-            match rest {
-                [] => Some(sum_by_name(
-                    by_cause
+            // The causes requests were sent for, each with its cost over every operation (as
+            // the summary's map, without a map of its own in the page).
+            let by_cause: Vec<(&'static str, f64)> = Cause::ALL
+                .into_iter()
+                .filter(|cause| {
+                    StoreOp::ALL
                         .iter()
-                        .map(|(cause, p)| (cause.as_str(), metrics::usd(*p)))
-                        .collect(),
-                )),
+                        .any(|op| m.request_counts(*op, *cause).count > 0)
+                })
+                .map(|cause| {
+                    let picousd = StoreOp::ALL
+                        .iter()
+                        .map(|op| m.request_counts(*op, cause).cost_picousd)
+                        .sum();
+                    (cause.as_str(), metrics::usd(picousd))
+                })
+                .collect();
+            match rest {
+                [] => Some(sum_by_name(by_cause)),
                 [name] => by_cause
-                    .iter()
-                    .find(|(cause, _)| cause.as_str() == *name)
-                    .map(|(_, p)| metrics::usd(*p)),
+                    .into_iter()
+                    .find(|(cause, _)| cause == name)
+                    .map(|(_, usd)| usd),
                 _ => None,
             }
         }
