@@ -710,6 +710,33 @@ mod tests {
     }
 
     #[test]
+    fn the_summarys_parts_read_alone_are_the_summarys_midway_and_at_the_end() {
+        let mut scenario = super::super::world::tiny::scenario();
+        scenario.duration_ms = 1000;
+        scenario.workload.rate_ops_per_sec = 200.0;
+        let mut lab = Lab::new(&scenario).unwrap();
+        lab.advance_to(SimTime::from_millis(500), u64::MAX).unwrap();
+        for at_end in [false, true] {
+            if at_end {
+                lab.run_to_end().unwrap();
+            }
+            let summary = lab.summary();
+            assert_eq!(summary.finished, at_end);
+            assert_eq!(lab.trace_hash_hex(), summary.trace_hash);
+            assert_eq!(lab.trace_events(), summary.trace_events);
+            assert_eq!(lab.simulated_ms(), summary.simulated_ms);
+            assert_eq!(lab.lsm_shape(), summary.lsm);
+            assert!(summary.lsm.is_some());
+            assert_eq!(lab.amplification(), summary.engine);
+            assert_eq!(lab.reader_summary(), summary.reader);
+            assert_eq!(lab.durable_tracked(), summary.writes.durable_tracked);
+            assert!(summary.writes.durable_tracked > 0);
+            assert_eq!(lab.tasks_refused(), summary.tasks_refused);
+            assert_eq!(lab.tenant_rows(), summary.tenants);
+        }
+    }
+
+    #[test]
     fn a_tiny_run_finishes_and_its_summary_counts_each_acknowledged_write_once() {
         let mut scenario = super::super::world::tiny::scenario();
         scenario.duration_ms = 1000;
