@@ -1,19 +1,20 @@
-//! A figure of a run's summary by its claim path, read from the summary's fields by name.
+//! A figure of a run by its claim path, read through the `Lab`'s typed accessors.
 //!
-//! `strata chapter` reads claims from the summary's JSON; the page reads the same paths here,
-//! so it carries neither the `Summary` and `RecommenderSummary` serialisers nor a `Value` of
-//! each summary built at every render. The paths and their meaning are the JSON's: dotted
-//! keys, a number indexing a list (`tenants.2.throttled`), the recommender's own summary under
-//! `policy`; an object is the sum of the numbers in it where that sum is a figure (`requests`:
-//! every request of every kind; `cost.by_cause_usd`). A path this lookup does not know gives
-//! none, which the panel shows as "—"; `tests.rs` checks every number of real summaries
-//! against their JSON.
+//! `strata chapter` reads claims from the run summary's JSON; the page reads the same paths
+//! here from the lab itself (its metrics, and one accessor for each part of the summary that
+//! is read from the run's components), so it carries neither the summary's build nor its
+//! serialisers. The paths and their meaning are the JSON's: dotted keys, a number indexing a
+//! list (`tenants.2.throttled`), the recommender's own summary under `policy`; an object is
+//! the sum of the numbers in it where that sum is a figure (`requests`: every request of
+//! every kind; `cost.by_cause_usd`), a map by cause summed in the order of the causes' names,
+//! the JSON's order. A path this lookup does not know gives none, which the panel shows as
+//! "—"; `tests.rs` checks every number of real runs against their summary's JSON.
 
-use strata_lab::metrics::{LatencyPercentiles, OpCounts};
-use strata_lab::runner::Summary;
+use strata_lab::metrics::{self, LatencyPercentiles, Metrics, OpCounts};
+use strata_lab::Lab;
 use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::maps::LiteMap;
-use strata_sim::Cause;
+use strata_sim::{Cause, StoreOp};
 
 fn number(value: u64) -> Option<f64> {
     Some(value as f64)
@@ -42,10 +43,21 @@ fn latency(p: &LatencyPercentiles, field: &str) -> Option<f64> {
     }
 }
 
+/// The sum of figures by cause in the order of the causes' names: the order of the summary's
+/// JSON objects, so a sum is the same to the last bit as the JSON's.
+fn sum_by_name(mut figures: Vec<(&'static str, f64)>) -> f64 {
+    figures.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    figures.into_iter().map(|(_, figure)| figure).sum()
+}
+
 /// A map by cause (the engine's meters): every cause, or one by its name.
 fn by_cause<V: Copy>(map: &LiteMap<Cause, V>, rest: &[&str], as_f64: fn(V) -> f64) -> Option<f64> {
     match rest {
-        [] => Some(map.values().map(|v| as_f64(*v)).sum()),
+        [] => Some(sum_by_name(
+            map.iter()
+                .map(|(cause, v)| (cause.as_str(), as_f64(*v)))
+                .collect(),
+        )),
         [name] => map
             .iter()
             .find(|(cause, _)| cause.as_str() == *name)
@@ -62,58 +74,99 @@ fn same(value: f64) -> f64 {
     value
 }
 
-/// The figure at `path` of `summary` (and the recommender's own `policy` summary).
-pub fn figure(summary: &Summary, policy: Option<&RecommenderSummary>, path: &str) -> Option<f64> {
-    let keys: Vec<&str> = path.split('.').collect();
-    let s = summary;
-    match keys.as_slice() {
-        ["seed"] => number(s.seed),
-        ["duration_ms"] => number(s.duration_ms),
-        ["simulated_ms"] => Some(s.simulated_ms),
-        ["trace_events"] => number(s.trace_events),
-        ["requests_failed"] => number(s.requests_failed),
-        ["user_bytes_written"] => number(s.user_bytes_written),
-        ["bytes_put"] => number(s.bytes_put),
-        ["write_amplification"] => Some(s.write_amplification),
-        ["puts_per_1000_writes"] => Some(s.puts_per_1000_writes),
-        ["writers_opened"] => number(s.writers_opened),
-        ["unfinished_ops"] => number(s.unfinished_ops),
-        ["tasks_refused"] => number(s.tasks_refused),
-        ["operations", rest @ ..] => operations(&s.operations, rest),
-        ["writes", field] => {
-            let w = &s.writes;
-            number(match *field {
-                "acknowledged" => w.acknowledged,
-                "acknowledged_durable" => w.acknowledged_durable,
-                "durable_wal_entries" => w.durable_wal_entries,
-                "durable_tracked" => w.durable_tracked,
-                "lost_durable" => w.lost_durable,
-                "resurrected" => w.resurrected,
-                "expired_entries_dropped" => w.expired_entries_dropped,
-                "expired_bytes_dropped" => w.expired_bytes_dropped,
-                "keys_verified" => w.keys_verified,
-                "durability_checks" => w.durability_checks,
-                _ => return None,
-            })
+/// `requests` and below: every request, one operation's, or one operation's for one cause.
+fn requests(m: &Metrics, rest: &[&str]) -> Option<f64> {
+    let mut found = false;
+    let mut total = 0;
+    for ((op, cause), counts) in m.requests() {
+        let wanted = match rest {
+            [] => true,
+            [name] => op.as_str() == *name,
+            [name, cause_name] => op.as_str() == *name && cause.as_str() == *cause_name,
+            _ => return None,
+        };
+        if wanted {
+            found = true;
+            total += counts.count;
         }
-        ["requests"] => number(s.requests.values().flat_map(|c| c.values()).sum()),
-        ["requests", op] => number(s.requests.get(*op)?.values().sum()),
-        ["requests", op, cause] => number(*s.requests.get(*op)?.get(*cause)?),
-        ["cost", "total_usd"] => Some(s.cost.total_usd),
-        ["cost", "total_picousd"] => number(s.cost.total_picousd),
-        ["cost", "by_cause_usd"] => Some(s.cost.by_cause_usd.values().sum()),
-        ["cost", "by_cause_usd", cause] => s.cost.by_cause_usd.get(*cause).copied(),
+    }
+    (found || rest.is_empty()).then_some(total as f64)
+}
+
+/// The figure at `path` of `lab`'s run now (and of the recommender's own `policy` summary).
+pub fn figure(lab: &Lab, policy: Option<&RecommenderSummary>, path: &str) -> Option<f64> {
+    let keys: Vec<&str> = path.split('.').collect();
+    let metrics = lab.metrics();
+    let m = &*metrics;
+    let scenario = lab.scenario();
+    match keys.as_slice() {
+        ["seed"] => number(scenario.seed),
+        ["duration_ms"] => number(scenario.duration_ms),
+        ["simulated_ms"] => Some(lab.simulated_ms()),
+        ["trace_events"] => number(lab.trace_events()),
+        ["requests_failed"] => number(m.requests().map(|(_, c)| c.failed).sum()),
+        ["user_bytes_written"] => number(m.user_bytes_written),
+        ["bytes_put"] => number(m.bytes_put),
+        ["write_amplification"] => Some(m.write_amplification()),
+        ["puts_per_1000_writes"] => Some(m.puts_per_1000_writes()),
+        ["writers_opened"] => number(lab.writers_opened()),
+        ["unfinished_ops"] => number(u64::from(lab.in_flight())),
+        ["tasks_refused"] => number(lab.tasks_refused()),
+        ["operations", rest @ ..] => operations(&m.ops, rest),
+        ["writes", field] => number(match *field {
+            "acknowledged" => m.writes_acknowledged,
+            "acknowledged_durable" => m.writes_acknowledged_durable,
+            "durable_wal_entries" => m.wal_entries_durable,
+            "durable_tracked" => lab.durable_tracked(),
+            "lost_durable" => m.lost_durable_writes,
+            "resurrected" => lab.resurrected(),
+            "expired_entries_dropped" => m.expired_entries_dropped,
+            "expired_bytes_dropped" => m.expired_bytes_dropped,
+            "keys_verified" => m.keys_checked,
+            "durability_checks" => m.durability_checks,
+            _ => return None,
+        }),
+        ["requests", rest @ ..] => requests(m, rest),
+        ["cost", "total_usd"] => Some(metrics::usd(m.cost_picousd)),
+        ["cost", "total_picousd"] => number(m.cost_picousd),
+        ["cost", "by_cause_usd", rest @ ..] => {
+            // The causes requests were sent for, each with its cost over every operation (as
+            // the summary's map, without a map of its own in the page).
+            let by_cause: Vec<(&'static str, f64)> = Cause::ALL
+                .into_iter()
+                .filter(|cause| {
+                    StoreOp::ALL
+                        .iter()
+                        .any(|op| m.request_counts(*op, *cause).count > 0)
+                })
+                .map(|cause| {
+                    let picousd = StoreOp::ALL
+                        .iter()
+                        .map(|op| m.request_counts(*op, cause).cost_picousd)
+                        .sum();
+                    (cause.as_str(), metrics::usd(picousd))
+                })
+                .collect();
+            match rest {
+                [] => Some(sum_by_name(by_cause)),
+                [name] => by_cause
+                    .into_iter()
+                    .find(|(cause, _)| cause == name)
+                    .map(|(_, usd)| usd),
+                _ => None,
+            }
+        }
         ["latency", kind, field] => latency(
-            match *kind {
-                "write" => &s.latency.write,
-                "read" => &s.latency.read,
-                "scan" => &s.latency.scan,
+            &LatencyPercentiles::from_nanos(match *kind {
+                "write" => &m.write_latency_nanos,
+                "read" => &m.read_latency_nanos,
+                "scan" => &m.scan_latency_nanos,
                 _ => return None,
-            },
+            }),
             field,
         ),
         ["lsm", rest @ ..] => {
-            let lsm = s.lsm.as_ref()?;
+            let lsm = lab.lsm_shape()?;
             match rest {
                 ["writer_epoch"] => number(lsm.writer_epoch),
                 ["manifest_id"] => number(lsm.manifest_id),
@@ -134,12 +187,14 @@ pub fn figure(summary: &Summary, policy: Option<&RecommenderSummary>, path: &str
                 _ => None,
             }
         }
-        ["faults_injected"] => number(s.faults_injected.values().sum()),
-        ["faults_injected", kind] => number(*s.faults_injected.get(*kind)?),
-        ["engine_events"] => number(s.engine_events.values().sum()),
-        ["engine_events", name] => number(*s.engine_events.get(*name)?),
+        ["faults_injected"] => number(m.faults().map(|(_, count)| count).sum()),
+        ["faults_injected", kind] => {
+            number(m.faults().find(|(fault, _)| fault.as_str() == *kind)?.1)
+        }
+        ["engine_events"] => number(m.engine_events.values().sum()),
+        ["engine_events", name] => number(*m.engine_events.get(*name)?),
         ["engine", rest @ ..] => {
-            let e = s.engine.as_ref()?;
+            let e = lab.amplification()?;
             match rest {
                 ["bytes_put_by_cause", rest @ ..] => {
                     by_cause(&e.bytes_put_by_cause, rest, from_u64)
@@ -180,7 +235,7 @@ pub fn figure(summary: &Summary, policy: Option<&RecommenderSummary>, path: &str
             }
         }
         ["reader", field] => {
-            let r = s.reader.as_ref()?;
+            let r = lab.reader_summary()?;
             number(match *field {
                 "seq_lag" => r.seq_lag,
                 "seq" => r.staleness.seq,
@@ -193,7 +248,10 @@ pub fn figure(summary: &Summary, policy: Option<&RecommenderSummary>, path: &str
             })
         }
         ["tenants", index, rest @ ..] => {
-            let t = s.tenants.get(index.parse::<usize>().ok()?)?;
+            let t = lab
+                .tenant_rows()
+                .into_iter()
+                .nth(index.parse::<usize>().ok()?)?;
             match rest {
                 ["operations", rest @ ..] => operations(&t.operations, rest),
                 ["write_latency", field] => latency(&t.write_latency, field),
@@ -212,7 +270,7 @@ pub fn figure(summary: &Summary, policy: Option<&RecommenderSummary>, path: &str
             }
         }
         ["recommender", field] => {
-            let r = s.recommender.as_ref()?;
+            let r = lab.recommender_report()?;
             match *field {
                 "ctr" => Some(r.ctr),
                 "cumulative_regret" => Some(r.cumulative_regret),

@@ -18,16 +18,17 @@
 //!   ([`Variant::follow`]'s `max_events`) for as long as the worker's request allows, and the
 //!   page asks again until it is there; the panel says it is catching up. Once there, it
 //!   follows the whole stretch the run on show went, in lockstep again.
-//! - **Figures.** The panel's numbers are read from each run's summary by the dotted paths
-//!   `strata chapter` uses for claims (the recommender's own summary under `policy`, the
-//!   off-policy estimates under `ope`, computed as [`strata_lab::chapter::ope_figures`] does
-//!   from each run's impression log), so the page shows the figures the CLI checks: the
-//!   variant's in the worker, the run on show's in the page.
+//! - **Figures.** The panel's numbers are read from each run through its lab's accessors,
+//!   by the dotted paths of the summary's JSON that `strata chapter` uses for claims (the
+//!   recommender's own summary under `policy`, the off-policy estimates under `ope`, computed
+//!   as [`strata_lab::chapter::ope_figures`] does from each run's impression log), so the
+//!   page shows the figures the CLI checks without building the summary: the variant's in
+//!   the worker, the run on show's in the page.
 //! - **Labels.** A chapter names its two runs; a variant a link gives whole is labelled by
 //!   the settings it changes (the merge patch from the base scenario to it, see
 //!   [`differences`]), and a link made from a chapter carries the chapter's claim paths.
 //!
-//! [`lookup`] reads a figure of a summary by its path, [`figures`] holds the rows and the
+//! [`lookup`] reads a figure of a run by its path, [`figures`] holds the rows and the
 //! off-policy figures from each run's impression log, [`differences`] names what a whole
 //! variant changes.
 
@@ -288,15 +289,14 @@ pub fn paths(claims: &[String], scenario: &Scenario) -> Vec<(String, String)> {
     out
 }
 
-/// One run's figure at each of `paths` (label, path), read from its summary, and the
-/// off-policy ones from its impression log `log` through `ope`.
+/// One run's figure at each of `paths` (label, path), read through its lab's accessors, and
+/// the off-policy ones from its impression log `log` through `ope`.
 pub fn figures_of(
     lab: &Lab,
     log: &ImpressionLog,
     ope: &mut OpeFigures,
     paths: &[(String, String)],
 ) -> Vec<(String, Option<f64>)> {
-    let summary = lab.summary();
     let policy = lab.recommender_summary();
     let reads_ope = paths.iter().any(|(_, path)| path.starts_with("ope."));
     let result = if reads_ope { ope.of(lab, log) } else { None };
@@ -305,7 +305,7 @@ pub fn figures_of(
         .map(|(_, path)| {
             let value = match path.strip_prefix("ope.") {
                 Some(rest) => result.and_then(|r| ope_figure(r, rest)),
-                None => lookup::figure(&summary, policy.as_ref(), path),
+                None => lookup::figure(lab, policy.as_ref(), path),
             };
             (path.clone(), value)
         })

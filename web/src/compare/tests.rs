@@ -410,12 +410,9 @@ const CHAPTERS: [&str; 13] = [
     include_str!("../../chapters/zombie.json"),
 ];
 
-#[test]
-fn the_figures_by_path_are_the_summarys_json_for_every_claim_and_every_number() {
-    let chapters: Vec<Chapter> = CHAPTERS
-        .iter()
-        .map(|text| Chapter::from_json(text).unwrap())
-        .collect();
+/// The paths the panel reads: every chapter's claims (but the off-policy ones) and the
+/// standard rows.
+fn claim_paths(chapters: &[Chapter]) -> Vec<String> {
     let mut paths: Vec<String> = chapters
         .iter()
         .flat_map(|c| c.claims.iter().map(|claim| claim.figure.clone()))
@@ -427,6 +424,12 @@ fn the_figures_by_path_are_the_summarys_json_for_every_claim_and_every_number() 
             .chain(RECOMMENDER_FIGURES)
             .map(|(_, path)| path.to_string()),
     );
+    paths
+}
+
+/// Every figure read through `lab`'s accessors equals its summary's JSON, to the bit: the
+/// claim `paths`, every number of the JSON, and every object whose sum is a figure.
+fn assert_the_lookup_is_the_summary(lab: &Lab, title: &str, paths: &[String]) {
     // What no figure reads: series, per-arm rows, times and names.
     let unread = [
         "policy.regret_series",
@@ -438,71 +441,112 @@ fn the_figures_by_path_are_the_summarys_json_for_every_claim_and_every_number() 
         "reader.lag",
         "reader.last_poll_duration",
     ];
+    let policy = lab.recommender_summary();
+    let json = summary_value(lab);
+    let read = |path: &str| lookup::figure(lab, policy.as_ref(), path);
+    for path in paths {
+        assert_eq!(read(path), figure(&json, path), "{title}: {path}");
+    }
+    let mut all = Vec::new();
+    numbers(&json, "", &mut all);
+    assert!(all.len() > 60, "{title}: {} numbers", all.len());
+    for (path, _) in &all {
+        assert_eq!(read(&format!("{path}.x")), None, "{title}: {path}.x");
+    }
+    // An object is a figure where its sum is one (every request, every operation, the cost
+    // by cause, each map by cause), and none elsewhere (`writes`, `lsm`, a latency). A map by
+    // cause is summed in the order of the causes' names, as the JSON's object is: the same
+    // figure to the last bit.
+    let mut objects = Vec::new();
+    object_paths(&json, "", &mut objects);
+    assert!(objects.len() > 10, "{title}: {} objects", objects.len());
+    for path in objects {
+        let keys: Vec<&str> = path.split('.').collect();
+        let summed = match keys.as_slice() {
+            ["operations" | "requests" | "faults_injected" | "engine_events"]
+            | ["operations" | "requests", _]
+            | ["cost", "by_cause_usd"]
+            | ["tenants", _, "operations"]
+            | ["tenants", _, "operations", _] => true,
+            ["engine", map] => map.ends_with("_by_cause"),
+            _ => false,
+        };
+        let expected = if summed { figure(&json, &path) } else { None };
+        assert_eq!(read(&path), expected, "{title}: {path}");
+    }
+    for (path, value) in all {
+        match read(&path) {
+            Some(found) => assert_eq!(found, value, "{title}: {path}"),
+            None => assert!(
+                unread.iter().any(|p| path.starts_with(p)) || path.contains(".prefixes."),
+                "{title}: the lookup misses {path}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn the_figures_by_path_are_the_summarys_json_for_every_claim_and_every_number() {
+    let chapters: Vec<Chapter> = CHAPTERS
+        .iter()
+        .map(|text| Chapter::from_json(text).unwrap())
+        .collect();
+    let paths = claim_paths(&chapters);
     for chapter in &chapters {
         let mut lab = Lab::new(&chapter.scenario).unwrap();
         lab.advance_to(SimTime::from_millis(4000), u64::MAX)
             .unwrap();
-        let (summary, policy) = (lab.summary(), lab.recommender_summary());
-        let json = summary_value(&lab);
-        let read = |path: &str| lookup::figure(&summary, policy.as_ref(), path);
-        for path in &paths {
-            assert_eq!(read(path), figure(&json, path), "{}: {path}", chapter.title);
-        }
-        let mut all = Vec::new();
-        numbers(&json, "", &mut all);
-        assert!(all.len() > 60, "{}: {} numbers", chapter.title, all.len());
-        for (path, _) in &all {
-            assert_eq!(
-                read(&format!("{path}.x")),
-                None,
-                "{}: {path}.x",
-                chapter.title
-            );
-        }
-        // An object is a figure where its sum is one (every request, every operation, the
-        // cost by cause, each map by cause), and none elsewhere (`writes`, `lsm`, a latency).
-        let mut objects = Vec::new();
-        object_paths(&json, "", &mut objects);
-        assert!(
-            objects.len() > 10,
-            "{}: {} objects",
-            chapter.title,
-            objects.len()
-        );
-        for path in objects {
-            let keys: Vec<&str> = path.split('.').collect();
-            let summed = match keys.as_slice() {
-                ["operations" | "requests" | "faults_injected" | "engine_events"]
-                | ["operations" | "requests", _]
-                | ["cost", "by_cause_usd"]
-                | ["tenants", _, "operations"]
-                | ["tenants", _, "operations", _] => true,
-                ["engine", map] => map.ends_with("_by_cause"),
-                _ => false,
-            };
-            let expected = if summed { figure(&json, &path) } else { None };
-            match (read(&path), expected) {
-                // A map by cause is summed in the causes' order, the JSON in their names':
-                // the same figure to the last bit or two.
-                (Some(found), Some(sum)) => assert!(
-                    (found - sum).abs() <= 1e-12 * sum.abs(),
-                    "{}: {path}: {found} against {sum}",
-                    chapter.title
-                ),
-                (found, expected) => assert_eq!(found, expected, "{}: {path}", chapter.title),
-            }
-        }
-        for (path, value) in all {
-            match read(&path) {
-                Some(found) => assert_eq!(found, value, "{}: {path}", chapter.title),
-                None => assert!(
-                    unread.iter().any(|p| path.starts_with(p)) || path.contains(".prefixes."),
-                    "{}: the lookup misses {path}",
-                    chapter.title
-                ),
-            }
-        }
+        assert_the_lookup_is_the_summary(&lab, &chapter.title, &paths);
     }
+}
+
+#[test]
+fn at_a_runs_end_the_figures_by_path_are_its_summarys_with_tenants_and_without() {
+    let chapters: Vec<Chapter> = CHAPTERS
+        .iter()
+        .map(|text| Chapter::from_json(text).unwrap())
+        .collect();
+    let paths = claim_paths(&chapters);
+    // Tenants move the run's end (the last database to finish) and add rows; a crash and a
+    // recovery change the writer the engine's meters come from; a replica adds `reader`.
+    let scenarios = [
+        (
+            "tenants",
+            include_str!("../../../tests/scenarios/tenants.json"),
+        ),
+        (
+            "crash-recover",
+            include_str!("../../../tests/scenarios/crash-recover.json"),
+        ),
+        (
+            "range-deletes-ttl",
+            include_str!("../../../tests/scenarios/range-deletes-ttl.json"),
+        ),
+        (
+            "recommender",
+            include_str!("../../../tests/scenarios/recommender.json"),
+        ),
+    ];
+    let mut with_tenants = 0;
+    for (name, text) in scenarios {
+        let mut lab = Lab::new(&Scenario::from_json(text).unwrap()).unwrap();
+        let summary = lab.run_to_end().unwrap();
+        assert!(summary.finished, "{name}");
+        with_tenants += usize::from(!summary.tenants.is_empty());
+        assert_the_lookup_is_the_summary(&lab, name, &paths);
+    }
+    let replica = chapters
+        .iter()
+        .find(|c| {
+            c.scenario.tenants.is_empty()
+                && c.claims.iter().any(|c| c.figure.starts_with("reader."))
+        })
+        .expect("a chapter reads the replica");
+    let mut lab = Lab::new(&replica.scenario).unwrap();
+    lab.run_to_end().unwrap();
+    assert!(lab.reader_summary().is_some());
+    assert_the_lookup_is_the_summary(&lab, &replica.title, &paths);
+    assert_eq!(with_tenants, 1);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! steps) or to the end (`strata run`), with setting changes applied at their exact
 //! simulated millisecond and live controls applied now.
 
-use super::summary::{summary_of, Summary};
+use super::summary::{summary_of, LsmShape, ReaderSummary, Summary};
 use super::tenants::{all_finished, run_end, start_tenants, summaries, Tenant, TenantSummary};
 use super::tombstones::SstTombstones;
 use super::tree_series::TreeSeries;
@@ -16,7 +16,7 @@ use crate::scenario::{PlannedChange, PlannedSetting, RunPlan, Scenario, SettingC
 use std::cell::{Ref, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
-use strata_engine::DbState;
+use strata_engine::{Amplification, DbState};
 use strata_objstore::{SimStore, StoreStats};
 use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::{ExecutorLimits, Sim, SimHandle, SimTime, Trace, TraceConfig};
@@ -554,11 +554,54 @@ impl Lab {
     /// finished, the hash so far before. The playground shows it without building the whole
     /// summary, which keeps the summary's code out of its download.
     pub fn trace_hash_hex(&self) -> String {
+        format!("{:016x}", self.run_end().0)
+    }
+
+    /// The trace's hash, its event count and the time they stand at, as the summary gives
+    /// them: the run's end once it finished (with tenants, once the last database finished),
+    /// now before.
+    fn run_end(&self) -> (u64, u64, SimTime) {
         if self.tenants.is_empty() {
-            format!("{:016x}", self.world.trace_hash_and_end().0)
+            self.world.trace_hash_and_end()
         } else {
-            format!("{:016x}", run_end(&self.world, &self.tenants).0)
+            run_end(&self.world, &self.tenants)
         }
+    }
+
+    /// The summary's `trace_events` alone.
+    pub fn trace_events(&self) -> u64 {
+        self.run_end().1
+    }
+
+    /// The summary's `simulated_ms` alone: the run's end once it finished, now before.
+    pub fn simulated_ms(&self) -> f64 {
+        self.run_end().2.as_millis_f64()
+    }
+
+    /// The summary's `lsm` alone: the tree's shape, when a writer is up.
+    pub fn lsm_shape(&self) -> Option<LsmShape> {
+        self.world.lsm_shape()
+    }
+
+    /// The summary's `engine` alone: the meters of the writer up now.
+    pub fn amplification(&self) -> Option<Amplification> {
+        self.world.amplification()
+    }
+
+    /// The summary's `reader` alone, when the scenario runs a read replica.
+    pub fn reader_summary(&self) -> Option<ReaderSummary> {
+        self.world.reader_summary()
+    }
+
+    /// The summary's `writes.durable_tracked` alone.
+    pub fn durable_tracked(&self) -> u64 {
+        self.world.durable_tracked()
+    }
+
+    /// The summary's `tasks_refused` alone: tasks the simulation refused at its live-task
+    /// limit.
+    pub fn tasks_refused(&self) -> u64 {
+        self.world.findings.tasks_refused.get()
     }
 
     /// The summary's `recommender` alone, when the scenario runs the loop.
@@ -664,6 +707,33 @@ mod tests {
             plain.run_to_explanation(),
             Err(LabError::ExplainOff)
         ));
+    }
+
+    #[test]
+    fn the_summarys_parts_read_alone_are_the_summarys_midway_and_at_the_end() {
+        let mut scenario = super::super::world::tiny::scenario();
+        scenario.duration_ms = 1000;
+        scenario.workload.rate_ops_per_sec = 200.0;
+        let mut lab = Lab::new(&scenario).unwrap();
+        lab.advance_to(SimTime::from_millis(500), u64::MAX).unwrap();
+        for at_end in [false, true] {
+            if at_end {
+                lab.run_to_end().unwrap();
+            }
+            let summary = lab.summary();
+            assert_eq!(summary.finished, at_end);
+            assert_eq!(lab.trace_hash_hex(), summary.trace_hash);
+            assert_eq!(lab.trace_events(), summary.trace_events);
+            assert_eq!(lab.simulated_ms(), summary.simulated_ms);
+            assert_eq!(lab.lsm_shape(), summary.lsm);
+            assert!(summary.lsm.is_some());
+            assert_eq!(lab.amplification(), summary.engine);
+            assert_eq!(lab.reader_summary(), summary.reader);
+            assert_eq!(lab.durable_tracked(), summary.writes.durable_tracked);
+            assert!(summary.writes.durable_tracked > 0);
+            assert_eq!(lab.tasks_refused(), summary.tasks_refused);
+            assert_eq!(lab.tenant_rows(), summary.tenants);
+        }
     }
 
     #[test]

@@ -41,7 +41,6 @@ fn own_summary(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary
         requests_failed += counts.failed;
     }
     let cost_by_cause = metrics.cost_by_cause_picousd();
-    let model = world.findings.model.borrow();
     Summary {
         scenario: scenario.name.clone(),
         seed: scenario.seed,
@@ -55,7 +54,7 @@ fn own_summary(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary
             acknowledged: metrics.writes_acknowledged,
             acknowledged_durable: metrics.writes_acknowledged_durable,
             durable_wal_entries: metrics.wal_entries_durable,
-            durable_tracked: model.durable_writes,
+            durable_tracked: world.durable_tracked(),
             lost_durable: metrics.lost_durable_writes,
             resurrected: world.findings.resurrected.get(),
             expired_entries_dropped: metrics.expired_entries_dropped,
@@ -84,9 +83,7 @@ fn own_summary(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary
         bytes_put: metrics.bytes_put,
         write_amplification: metrics.write_amplification(),
         puts_per_1000_writes: metrics.puts_per_1000_writes(),
-        lsm: world
-            .current_writer()
-            .map(|db| LsmShape::from_state(&db.state())),
+        lsm: world.lsm_shape(),
         faults_injected: btree_map(
             metrics
                 .faults()
@@ -97,18 +94,8 @@ fn own_summary(scenario: &Scenario, world: &World, metrics: &Metrics) -> Summary
         writers_opened: world.writers.opens.get(),
         unfinished_ops: u64::from(world.workload.in_flight.get()),
         tasks_refused: world.findings.tasks_refused.get(),
-        engine: world.current_writer().map(|db| db.amplification()),
-        reader: world
-            .writers
-            .reader
-            .borrow()
-            .as_ref()
-            .map(|reader| ReaderSummary {
-                staleness: reader.staleness(),
-                seq_lag: world
-                    .current_writer()
-                    .map_or(0, |db| reader.seq_lag(db.durable_seq())),
-            }),
+        engine: world.amplification(),
+        reader: world.reader_summary(),
         tenants: Vec::new(),
     }
 }
@@ -124,6 +111,37 @@ impl World {
                 (hash, events, self.now())
             }
         }
+    }
+
+    /// The LSM tree's shape now: the summary's `lsm` (none when no writer is up).
+    pub(super) fn lsm_shape(&self) -> Option<LsmShape> {
+        self.current_writer()
+            .map(|db| LsmShape::from_state(&db.state()))
+    }
+
+    /// The engine's meters of the writer up now: the summary's `engine`.
+    pub(super) fn amplification(&self) -> Option<Amplification> {
+        self.current_writer().map(|db| db.amplification())
+    }
+
+    /// The read replica's staleness and lag now: the summary's `reader`.
+    pub(super) fn reader_summary(&self) -> Option<ReaderSummary> {
+        self.writers
+            .reader
+            .borrow()
+            .as_ref()
+            .map(|reader| ReaderSummary {
+                staleness: reader.staleness(),
+                seq_lag: self
+                    .current_writer()
+                    .map_or(0, |db| reader.seq_lag(db.durable_seq())),
+            })
+    }
+
+    /// Writes the durability model knows to be durable: the summary's
+    /// `writes.durable_tracked`.
+    pub(super) fn durable_tracked(&self) -> u64 {
+        self.findings.model.borrow().durable_writes
     }
 
     pub(super) fn recommender_report(&self) -> Option<RecommenderReport> {
