@@ -94,9 +94,10 @@ test('the worker starts, and the side-by-side figures are the same with it and w
   assert.deepEqual(without.shown, withWorker.shown);
 });
 
-// The page's wasm held back until the worker has said something (its start, or its script's
-// failure to load): `index.html` started the worker before the page's wasm, so the host adopts
-// a worker that already spoke, and must still hear it.
+// The page's wasm, once compiled and sent to the worker, held back from instantiating until the
+// worker has said something (its start, or its script's failure to load): `index.html` started
+// the worker before the page's wasm, so the host adopts a worker that already spoke, and must
+// still hear it.
 function holdThePageUntilTheWorkerSpeaks() {
   const Made = window.Worker;
   let spoke;
@@ -107,8 +108,8 @@ function holdThePageUntilTheWorkerSpeaks() {
     worker.addEventListener('error', () => spoke());
     return worker;
   };
-  const instantiate = WebAssembly.instantiateStreaming;
-  WebAssembly.instantiateStreaming = async (...args) => {
+  const instantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = async (...args) => {
     await spoken;
     window.strataWorkerSpokeFirst = true;
     return instantiate(...args);
