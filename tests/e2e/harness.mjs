@@ -24,8 +24,9 @@ const NOWORKER = process.env.STRATA_E2E_NOWORKER === '1';
 const BLOCKED_WORKER = /worker-blocked-by-the-address|Failed to load resource/;
 
 /** Launches Chromium and opens `path` (relative to the base URL); `options` are Playwright's
- * context options (a viewport, `hasTouch` for a phone), over the desktop defaults. */
-export async function openPlayground(path = '', options = {}) {
+ * context options (a viewport, `hasTouch` for a phone), over the desktop defaults, and
+ * `initScript`, a function run in the page before its own scripts. */
+export async function openPlayground(path = '', { initScript, ...options } = {}) {
   if (NOWORKER && !path.startsWith('?')) path = `?noworker${path}`;
   const userDataDir = mkdtempSync(join(tmpdir(), 'strata-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -42,6 +43,7 @@ export async function openPlayground(path = '', options = {}) {
   });
   page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
   page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()}`));
+  if (initScript) await page.addInitScript(initScript);
   await page.goto(new URL(path, BASE_URL).toString());
   return {
     page,

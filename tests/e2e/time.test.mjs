@@ -2,7 +2,7 @@
 // scrubbing back by re-simulating from the seed (with a progress bar), and an editable seed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPlayground, screenshot, numberIn, simSeconds, waitIdle, playUntil, commit, watchFor } from './harness.mjs';
+import { openPlayground, screenshot, numberIn, simSeconds, waitIdle, playUntil, commit, watchFor, settled } from './harness.mjs';
 
 test('play advances simulated time, pause stops it, step processes exactly one event', async () => {
   const session = await openPlayground();
@@ -16,6 +16,8 @@ test('play advances simulated time, pause stops it, step processes exactly one e
     await page.waitForTimeout(400);
     assert.ok(await simSeconds(page) > first, 'time should advance while playing');
     await page.click('#play');
+    // The frame the worker had on its way when Pause reached it comes after the click.
+    await settled(page);
     const paused = await simSeconds(page);
     await page.waitForTimeout(300);
     assert.equal(await simSeconds(page), paused, 'pause should stop time');

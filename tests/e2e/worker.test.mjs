@@ -94,6 +94,46 @@ test('the worker starts, and the side-by-side figures are the same with it and w
   assert.deepEqual(without.shown, withWorker.shown);
 });
 
+// The page's wasm, once compiled and sent to the worker, held back from instantiating until the
+// worker has said something (its start, or its script's failure to load): `index.html` started
+// the worker before the page's wasm, so the host adopts a worker that already spoke, and must
+// still hear it.
+function holdThePageUntilTheWorkerSpeaks() {
+  const Made = window.Worker;
+  let spoke;
+  const spoken = new Promise((resolve) => { spoke = resolve; });
+  window.Worker = function (url, options) {
+    const worker = new Made(url, options);
+    worker.addEventListener('message', () => spoke());
+    worker.addEventListener('error', () => spoke());
+    return worker;
+  };
+  const instantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = async (...args) => {
+    await spoken;
+    window.strataWorkerSpokeFirst = true;
+    return instantiate(...args);
+  };
+}
+
+test('the worker started before the page\'s wasm is adopted with what it said meanwhile, and a blocked one falls back', async () => {
+  for (const [query, expected] of [['', 'on'], ['?noworker', 'off']]) {
+    const session = await openPlayground(query, { initScript: holdThePageUntilTheWorkerSpeaks });
+    try {
+      const { page } = session;
+      assert.equal(await workerState(page), expected, query);
+      assert.equal(await page.evaluate(() => window.strataWorkerSpokeFirst), true, 'the page waited for the worker');
+      assert.equal(await page.locator('#worker-banner').isVisible(), expected === 'off', query);
+      await setSpeed(page, 2);
+      await playUntil(page, 1);
+      const unexpected = session.errors.filter((e) => !BLOCKED.test(e));
+      assert.deepEqual(unexpected, [], query);
+    } finally {
+      await session.close();
+    }
+  }
+});
+
 test('a panic in the worker reaches the page\'s banner with its message', async () => {
   const session = await openPlayground();
   try {

@@ -1,6 +1,8 @@
-// The playground's worker: loads the same wasm and glue as the page and hands over to Rust
-// (web/src/worker/entry.rs), which answers the page's requests. A failure to load shows up as
-// the worker's error event on the page, which then answers on the main thread instead.
+// The playground's worker: loads the same glue as the page, instantiates the wasm module the
+// page compiled and sent (its first message: the wasm is compiled once, not once a thread) and
+// hands over to Rust (web/src/worker/entry.rs), which answers the page's requests. A failure to
+// load shows up as the worker's error event on the page, which then answers on the main thread
+// instead.
 //
 // It also keeps the run's keyframes: copies of the whole wasm linear memory, taken between two
 // calls into Rust (web/src/worker/mod.rs says why that copy is the whole simulated world, and
@@ -9,7 +11,10 @@
 // act once Rust's call has returned (a microtask).
 import init, { workerMain, workerRestored } from './strata_web.js';
 
-const wasm = await init();
+const module = await new Promise((resolve) => {
+  self.onmessage = (event) => resolve(event.data);
+});
+const wasm = await init(module ? { module_or_path: module } : undefined);
 const memory = wasm.memory;
 
 // Pages of 4 KiB. A keyframe lists, for every page of the memory it copied, the slot that holds

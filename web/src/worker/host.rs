@@ -3,8 +3,10 @@
 //! frames (a reply to a run request, or sent as the run moves) go to the one callback the
 //! root gave [`on_frames`]. [`tell`] sends a run request.
 //!
-//! - **Starting.** Requests sent before the worker says it is ready wait in a queue. When it
-//!   is, the body gets `data-worker="on"` and the queue goes to it.
+//! - **Starting.** `index.html` starts the worker before the page's own wasm has loaded, so
+//!   both load at once; the host adopts it (with what it sent meanwhile). Requests sent
+//!   before the worker says it is ready wait in a queue. When it is, the body gets
+//!   `data-worker="on"` and the queue goes to it.
 //! - **Falling back.** A worker that cannot start (its script blocked or missing, a browser
 //!   without module workers) sends an error event instead: the body gets `data-worker="off"`,
 //!   a banner says the page will be slower, and every request, queued and later, is answered
@@ -25,15 +27,17 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{ErrorEvent, MessageEvent, Worker};
 use yew::Callback;
 
-/// The worker's script, beside `index.html`.
-pub const WORKER_SCRIPT: &str = "worker.js";
-/// What the address names to make the worker's script fail (for the tests of the fallback).
-pub const NO_WORKER_FLAG: &str = "noworker";
-/// A script that does not exist, used instead of [`WORKER_SCRIPT`] under [`NO_WORKER_FLAG`].
-const MISSING_SCRIPT: &str = "worker-blocked-by-the-address.js";
+#[wasm_bindgen]
+extern "C" {
+    /// `index.html`'s: the worker it started before the page's wasm loaded, now sending its
+    /// events to these handlers, those it sent meanwhile first (in a microtask). It throws when
+    /// the worker could not be made.
+    #[wasm_bindgen(js_name = strataAdoptWorker, catch)]
+    fn adopt_worker(on_message: &JsValue, on_error: &JsValue) -> Result<Worker, JsValue>;
+}
 
 /// Where requests go.
 enum Mode {
@@ -124,35 +128,8 @@ fn mark_body(value: &str) {
     }
 }
 
-fn address_blocks_worker() -> bool {
-    gloo::utils::window()
-        .location()
-        .search()
-        .is_ok_and(|search| {
-            search
-                .trim_start_matches('?')
-                .split('&')
-                .any(|p| p == NO_WORKER_FLAG)
-        })
-}
-
 impl Host {
     fn spawn(host: &Rc<Host>) {
-        let script = if address_blocks_worker() {
-            MISSING_SCRIPT
-        } else {
-            WORKER_SCRIPT
-        };
-        let options = WorkerOptions::new();
-        options.set_type(WorkerType::Module);
-        let worker = match Worker::new_with_options(script, &options) {
-            Ok(worker) => worker,
-            Err(error) => {
-                let reason = error.as_string().unwrap_or_else(|| format!("{error:?}"));
-                host.fall_back(&reason);
-                return;
-            }
-        };
         let on_message = {
             let host = host.clone();
             Listener::new(move |event: JsValue| {
@@ -179,10 +156,15 @@ impl Host {
                 host.worker_error(&message);
             })
         };
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let adopted = adopt_worker(on_message.as_ref(), on_error.as_ref());
         host.listeners.borrow_mut().extend([on_message, on_error]);
-        *host.worker.borrow_mut() = Some(worker);
+        match adopted {
+            Ok(worker) => *host.worker.borrow_mut() = Some(worker),
+            Err(error) => {
+                let reason = error.as_string().unwrap_or_else(|| format!("{error:?}"));
+                host.fall_back(&reason);
+            }
+        }
     }
 
     /// Sends `request`; `on_reply` gets its reply. Returns the request's id. Once the worker
