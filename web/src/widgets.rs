@@ -67,6 +67,16 @@ pub fn draft_input(props: &DraftInputProps) -> Html {
     }
 }
 
+/// One figure of a panel's row of stats: its value, large, over its label.
+pub fn stat(id: &'static str, value: String, label: &'static str) -> Html {
+    html! {
+        <div class="stat">
+            <span class="value" id={id}>{ value }</span>
+            <span class="label">{ label }</span>
+        </div>
+    }
+}
+
 /// One entry of a list the scenario holds (a setting change, a fault): its line, and a button
 /// that sends `command` to take it out of the scenario.
 pub fn removable_line(
