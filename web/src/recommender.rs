@@ -13,7 +13,7 @@ use crate::command::Command;
 use crate::format;
 use crate::frame::RecommenderFrame;
 use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
-use crate::widgets::{stat, DraftInput};
+use crate::widgets::{select_options, stat, DraftInput};
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::{DriftSpec, PolicyKind, RecommenderSpec};
@@ -557,7 +557,7 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
             <p class="hint">{ "These are scenario settings: applying them re-simulates the run to now with them, and the share link carries them. Empty fields keep the policy's defaults." }</p>
             <label class="field"><span class="field-label">{ "policy" }</span>
                 <select id="policy" onchange={on_policy} disabled={props.disabled}>
-                    { for PolicyKind::ALL.iter().map(|kind| html! { <option value={kind.as_str()} selected={draft.policy.name == *kind}>{ kind.as_str() }</option> }) }
+                    { select_options(&PolicyKind::ALL.map(|kind| (kind.as_str(), kind.as_str())), draft.policy.name.as_str()) }
                 </select></label>
             { number_field("ε (egreedy)", "policy-epsilon", "any", opt(draft.policy.epsilon), edit_number("epsilon", |s, v| s.policy.epsilon = v)) }
             { number_field("α (UCB, linear)", "policy-alpha", "any", opt(draft.policy.alpha), edit_number("alpha", |s, v| s.policy.alpha = v)) }
