@@ -590,6 +590,20 @@ pub struct RecommenderViewProps {
     pub disabled: bool,
 }
 
+/// One of the view's charts over simulated time.
+fn time_chart(
+    id: &'static str,
+    title: &'static str,
+    y_label: &'static str,
+    series: Vec<Series>,
+    marks: Vec<Mark>,
+    y_range: Option<(f64, f64)>,
+) -> Html {
+    html! {
+        <LineChart id={id} title={title} x_label="simulated time (s)" y_label={y_label} series={series} marks={marks} y_range={y_range} />
+    }
+}
+
 #[function_component(RecommenderView)]
 pub fn recommender_view(props: &RecommenderViewProps) -> Html {
     let m = &props.model;
@@ -657,10 +671,10 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
             </section>
             <section class="panel" aria-label="recommender charts">
                 <div class="chart-grid">
-                    <LineChart id="chart-regret" title="Cumulative regret" x_label="simulated time (s)" y_label="expected clicks lost" series={regret_series} marks={marks.clone()} />
-                    <LineChart id="chart-ctr" title="CTR (windowed)" x_label="simulated time (s)" y_label="clicks per impression" series={one("CTR", "var(--accent)", &summary.ctr_series)} marks={marks.clone()} />
-                    <LineChart id="chart-coverage" title="Catalogue coverage (windowed)" x_label="simulated time (s)" y_label="share of items shown" series={one("coverage", "var(--ok)", &summary.window_coverage_series)} marks={marks.clone()} y_range={Some((0.0, 1.05))} />
-                    <LineChart id="chart-gini" title="Exposure Gini" x_label="simulated time (s)" y_label="Gini (0 even, 1 one item)" series={one("Gini", "var(--warn)", &summary.gini_series)} marks={marks} y_range={Some((0.0, 1.05))} />
+                    { time_chart("chart-regret", "Cumulative regret", "expected clicks lost", regret_series, marks.clone(), None) }
+                    { time_chart("chart-ctr", "CTR (windowed)", "clicks per impression", one("CTR", "var(--accent)", &summary.ctr_series), marks.clone(), None) }
+                    { time_chart("chart-coverage", "Catalogue coverage (windowed)", "share of items shown", one("coverage", "var(--ok)", &summary.window_coverage_series), marks.clone(), Some((0.0, 1.05))) }
+                    { time_chart("chart-gini", "Exposure Gini", "Gini (0 even, 1 one item)", one("Gini", "var(--warn)", &summary.gini_series), marks, Some((0.0, 1.05))) }
                 </div>
             </section>
             <section class="panel" aria-label="off-policy evaluation">
