@@ -7,7 +7,7 @@
 
 use crate::command::Command;
 use crate::format;
-use crate::widgets::DraftInput;
+use crate::widgets::{select_options, DraftInput};
 use std::rc::Rc;
 use strata_lab::scenario::{FaultSpec, StoreOp};
 use strata_sim::SimTime;
@@ -328,11 +328,11 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
                         value={format!("{}", form.multiplier)} on_commit={on_multiplier} /><span class="unit">{ "×" }</span></span></label>
                 <label class="field"><span class="field-label">{ "requests" }</span>
                     <select id="fault-ops" onchange={on_ops}>
-                        { for [("all", "all"), ("put", "PUTs"), ("get", "GETs and HEADs")].into_iter().map(|(v, l)| html! { <option value={v} selected={form.ops == v}>{ l }</option> }) }
+                        { select_options(&[("all", "all"), ("put", "PUTs"), ("get", "GETs and HEADs")], &form.ops) }
                     </select></label>
                 <label class="field"><span class="field-label">{ "bit-flip target" }</span>
                     <select id="fault-target" onchange={on_target}>
-                        { for [("sst", "SSTs"), ("wal", "WAL objects"), ("manifest", "manifests"), ("any", "any object")].into_iter().map(|(v, l)| html! { <option value={v} selected={form.target == v}>{ l }</option> }) }
+                        { select_options(&[("sst", "SSTs"), ("wal", "WAL objects"), ("manifest", "manifests"), ("any", "any object")], &form.target) }
                     </select></label>
             </div>
             <div class="fault-buttons">

@@ -7,7 +7,7 @@
 
 use crate::command::Command;
 use crate::session::Settings;
-use crate::widgets::DraftInput;
+use crate::widgets::{select_options, DraftInput};
 use std::rc::Rc;
 use strata_engine::{BackpressureMode, CompactionStyle, DbOptions};
 use strata_lab::scenario::{
@@ -510,9 +510,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
             <label class="field">
                 <span class="field-label">{ label }</span>
                 <select id={field.id()} onchange={send(field)} disabled={props.disabled}>
-                    { for choices.iter().map(|(value, text)| html! {
-                        <option value={*value} selected={*value == chosen}>{ *text }</option>
-                    }) }
+                    { select_options(choices, chosen) }
                 </select>
                 { for error_for(field) }
             </label>
@@ -570,7 +568,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                 <label class="field">
                     <span class="field-label">{ "keys" }</span>
                     <select id={Field::KeyDistribution.id()} onchange={send(Field::KeyDistribution)} disabled={props.disabled}>
-                        { for ["uniform", "zipf", "sequential"].into_iter().map(|d| html! { <option value={d} selected={d == distribution}>{ d }</option> }) }
+                        { select_options(&[("uniform", "uniform"), ("zipf", "zipf"), ("sequential", "sequential")], distribution) }
                     </select>
                     { for error_for(Field::KeyDistribution) }
                 </label>
@@ -616,9 +614,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                 <label class="field">
                     <span class="field-label">{ "preset" }</span>
                     <select id={Field::Preset.id()} onchange={send(Field::Preset)} disabled={props.disabled}>
-                        { for [("s3_standard", "S3 Standard"), ("s3_express", "S3 Express One Zone"), ("instant", "instant (no latency, no cost)")].into_iter().map(|(value, label)| html! {
-                            <option value={value} selected={value == settings.store.preset.as_str()}>{ label }</option>
-                        }) }
+                        { select_options(&[("s3_standard", "S3 Standard"), ("s3_express", "S3 Express One Zone"), ("instant", "instant (no latency, no cost)")], settings.store.preset.as_str()) }
                     </select>
                     { for error_for(Field::Preset) }
                 </label>

@@ -13,7 +13,7 @@ use crate::command::Command;
 use crate::format;
 use crate::frame::RecommenderFrame;
 use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
-use crate::widgets::DraftInput;
+use crate::widgets::{select_options, stat, DraftInput};
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::{DriftSpec, PolicyKind, RecommenderSpec};
@@ -457,6 +457,20 @@ pub struct RecommenderControlsProps {
     pub disabled: bool,
 }
 
+/// One numeric setting of the recommender form: its label and the input that commits it.
+fn number_field(
+    label: &'static str,
+    id: &'static str,
+    step: &'static str,
+    value: String,
+    on_commit: Callback<String>,
+) -> Html {
+    html! {
+        <label class="field"><span class="field-label">{ label }</span>
+            <DraftInput id={id} kind="number" step={step} value={value} on_commit={on_commit} /></label>
+    }
+}
+
 #[function_component(RecommenderControls)]
 pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
     let form = use_reducer(|| RecommenderForm {
@@ -543,32 +557,16 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
             <p class="hint">{ "These are scenario settings: applying them re-simulates the run to now with them, and the share link carries them. Empty fields keep the policy's defaults." }</p>
             <label class="field"><span class="field-label">{ "policy" }</span>
                 <select id="policy" onchange={on_policy} disabled={props.disabled}>
-                    { for PolicyKind::ALL.iter().map(|kind| html! { <option value={kind.as_str()} selected={draft.policy.name == *kind}>{ kind.as_str() }</option> }) }
+                    { select_options(&PolicyKind::ALL.map(|kind| (kind.as_str(), kind.as_str())), draft.policy.name.as_str()) }
                 </select></label>
-            <label class="field"><span class="field-label">{ "ε (egreedy)" }</span>
-                <DraftInput id="policy-epsilon" kind="number" step="any" value={opt(draft.policy.epsilon)}
-                       on_commit={edit_number("epsilon", |s, v| s.policy.epsilon = v)} /></label>
-            <label class="field"><span class="field-label">{ "α (UCB, linear)" }</span>
-                <DraftInput id="policy-alpha" kind="number" step="any" value={opt(draft.policy.alpha)}
-                       on_commit={edit_number("alpha", |s, v| s.policy.alpha = v)} /></label>
-            <label class="field"><span class="field-label">{ "τ (softmax)" }</span>
-                <DraftInput id="policy-tau" kind="number" step="any" value={opt(draft.policy.tau)}
-                       on_commit={edit_number("tau", |s, v| s.policy.tau = v)} /></label>
-            <label class="field"><span class="field-label">{ "discount γ" }</span>
-                <DraftInput id="policy-discount" kind="number" step="any" value={opt(draft.policy.discount)}
-                       on_commit={edit_number("discount", |s, v| s.policy.discount = v)} /></label>
-            <label class="field"><span class="field-label">{ "max exploration share" }</span>
-                <DraftInput id="guard-exploration" kind="number" step="any" value={opt(draft.guardrails.max_exploration_share)}
-                       on_commit={edit_number("max exploration share", |s, v| s.guardrails.max_exploration_share = v)} /></label>
-            <label class="field"><span class="field-label">{ "min distinct categories" }</span>
-                <DraftInput id="guard-categories" kind="number" step="1" value={draft.guardrails.min_distinct_categories.map(|v| v.to_string()).unwrap_or_default()}
-                       on_commit={edit_number("min distinct categories", |s, v| s.guardrails.min_distinct_categories = v.map(|v| v.max(0.0).round() as u32))} /></label>
-            <label class="field"><span class="field-label">{ "max policy change (TV)" }</span>
-                <DraftInput id="guard-change" kind="number" step="any" value={opt(draft.guardrails.max_policy_change)}
-                       on_commit={edit_number("max policy change", |s, v| s.guardrails.max_policy_change = v)} /></label>
-            <label class="field"><span class="field-label">{ "feedback strength" }</span>
-                <DraftInput id="feedback-gain" kind="number" step="any" value={draft.population.feedback_gain.to_string()}
-                       on_commit={edit_number("feedback strength", |s, v| s.population.feedback_gain = v.unwrap_or(0.0))} /></label>
+            { number_field("ε (egreedy)", "policy-epsilon", "any", opt(draft.policy.epsilon), edit_number("epsilon", |s, v| s.policy.epsilon = v)) }
+            { number_field("α (UCB, linear)", "policy-alpha", "any", opt(draft.policy.alpha), edit_number("alpha", |s, v| s.policy.alpha = v)) }
+            { number_field("τ (softmax)", "policy-tau", "any", opt(draft.policy.tau), edit_number("tau", |s, v| s.policy.tau = v)) }
+            { number_field("discount γ", "policy-discount", "any", opt(draft.policy.discount), edit_number("discount", |s, v| s.policy.discount = v)) }
+            { number_field("max exploration share", "guard-exploration", "any", opt(draft.guardrails.max_exploration_share), edit_number("max exploration share", |s, v| s.guardrails.max_exploration_share = v)) }
+            { number_field("min distinct categories", "guard-categories", "1", draft.guardrails.min_distinct_categories.map(|v| v.to_string()).unwrap_or_default(), edit_number("min distinct categories", |s, v| s.guardrails.min_distinct_categories = v.map(|v| v.max(0.0).round() as u32))) }
+            { number_field("max policy change (TV)", "guard-change", "any", opt(draft.guardrails.max_policy_change), edit_number("max policy change", |s, v| s.guardrails.max_policy_change = v)) }
+            { number_field("feedback strength", "feedback-gain", "any", draft.population.feedback_gain.to_string(), edit_number("feedback strength", |s, v| s.population.feedback_gain = v.unwrap_or(0.0))) }
             <div class="button-row">
                 <button id="apply-recommender" class="primary" onclick={on_apply} disabled={props.disabled}>{ "Apply (re-simulates to now)" }</button>
                 <button id="drift-now" onclick={on_drift} disabled={props.disabled}>{ "Drift now" }</button>
@@ -590,6 +588,20 @@ pub struct RecommenderViewProps {
     pub on_command: Callback<Command>,
     #[prop_or_default]
     pub disabled: bool,
+}
+
+/// One of the view's charts over simulated time.
+fn time_chart(
+    id: &'static str,
+    title: &'static str,
+    y_label: &'static str,
+    series: Vec<Series>,
+    marks: Vec<Mark>,
+    y_range: Option<(f64, f64)>,
+) -> Html {
+    html! {
+        <LineChart id={id} title={title} x_label="simulated time (s)" y_label={y_label} series={series} marks={marks} y_range={y_range} />
+    }
 }
 
 #[function_component(RecommenderView)]
@@ -641,12 +653,12 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
         <div class="recommender-view">
             <section class="panel" aria-label="recommender figures">
                 <div class="stats">
-                    <div class="stat"><span class="value" id="rec-ctr">{ format::percent(summary.ctr) }</span><span class="label">{ "CTR" }</span></div>
-                    <div class="stat"><span class="value" id="rec-regret">{ format::decimal(summary.cumulative_regret) }</span><span class="label">{ "regret (expected clicks)" }</span></div>
-                    <div class="stat"><span class="value" id="rec-coverage">{ format::percent(summary.catalogue_coverage) }</span><span class="label">{ "catalogue coverage" }</span></div>
-                    <div class="stat"><span class="value" id="rec-gini">{ format!("{:.3}", summary.exposure_gini) }</span><span class="label">{ "exposure Gini" }</span></div>
-                    <div class="stat"><span class="value" id="rec-steps">{ format::grouped(summary.steps) }</span><span class="label">{ "slates served" }</span></div>
-                    <div class="stat"><span class="value" id="rec-exploration">{ format::percent(summary.guardrails.exploration_share) }</span><span class="label">{ "exploratory decisions" }</span></div>
+                    { stat("rec-ctr", format::percent(summary.ctr), "CTR") }
+                    { stat("rec-regret", format::decimal(summary.cumulative_regret), "regret (expected clicks)") }
+                    { stat("rec-coverage", format::percent(summary.catalogue_coverage), "catalogue coverage") }
+                    { stat("rec-gini", format!("{:.3}", summary.exposure_gini), "exposure Gini") }
+                    { stat("rec-steps", format::grouped(summary.steps), "slates served") }
+                    { stat("rec-exploration", format::percent(summary.guardrails.exploration_share), "exploratory decisions") }
                 </div>
             </section>
             <section class="panel" aria-label="feedback loop">
@@ -659,10 +671,10 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
             </section>
             <section class="panel" aria-label="recommender charts">
                 <div class="chart-grid">
-                    <LineChart id="chart-regret" title="Cumulative regret" x_label="simulated time (s)" y_label="expected clicks lost" series={regret_series} marks={marks.clone()} />
-                    <LineChart id="chart-ctr" title="CTR (windowed)" x_label="simulated time (s)" y_label="clicks per impression" series={one("CTR", "var(--accent)", &summary.ctr_series)} marks={marks.clone()} />
-                    <LineChart id="chart-coverage" title="Catalogue coverage (windowed)" x_label="simulated time (s)" y_label="share of items shown" series={one("coverage", "var(--ok)", &summary.window_coverage_series)} marks={marks.clone()} y_range={Some((0.0, 1.05))} />
-                    <LineChart id="chart-gini" title="Exposure Gini" x_label="simulated time (s)" y_label="Gini (0 even, 1 one item)" series={one("Gini", "var(--warn)", &summary.gini_series)} marks={marks} y_range={Some((0.0, 1.05))} />
+                    { time_chart("chart-regret", "Cumulative regret", "expected clicks lost", regret_series, marks.clone(), None) }
+                    { time_chart("chart-ctr", "CTR (windowed)", "clicks per impression", one("CTR", "var(--accent)", &summary.ctr_series), marks.clone(), None) }
+                    { time_chart("chart-coverage", "Catalogue coverage (windowed)", "share of items shown", one("coverage", "var(--ok)", &summary.window_coverage_series), marks.clone(), Some((0.0, 1.05))) }
+                    { time_chart("chart-gini", "Exposure Gini", "Gini (0 even, 1 one item)", one("Gini", "var(--warn)", &summary.gini_series), marks, Some((0.0, 1.05))) }
                 </div>
             </section>
             <section class="panel" aria-label="off-policy evaluation">

@@ -10,6 +10,7 @@ use crate::command::Command;
 use crate::download::download;
 use crate::format;
 use crate::frame::Requests;
+use crate::widgets::select_options;
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::SettingChange;
@@ -233,7 +234,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                     <label class="field"><span class="field-label">{ "examples" }</span>
                         <select id="examples" onchange={on_example} disabled={props.disabled}>
                             <option value="" selected=true>{ "choose…" }</option>
-                            { for EXAMPLES.iter().map(|(id, label)| html! { <option value={*id}>{ *label }</option> }) }
+                            { select_options(&EXAMPLES, "") }
                         </select></label>
                 </div>
             </section>

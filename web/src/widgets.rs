@@ -67,6 +67,25 @@ pub fn draft_input(props: &DraftInputProps) -> Html {
     }
 }
 
+/// One figure of a panel's row of stats: its value, large, over its label.
+pub fn stat(id: &'static str, value: String, label: &'static str) -> Html {
+    html! {
+        <div class="stat">
+            <span class="value" id={id}>{ value }</span>
+            <span class="label">{ label }</span>
+        </div>
+    }
+}
+
+/// A `<select>`'s options, `(value, text)` each, the one whose value is `chosen` selected: one
+/// loop for every select of the page, not a fold of its own per select.
+pub fn select_options(choices: &[(&'static str, &'static str)], chosen: &str) -> Html {
+    choices
+        .iter()
+        .map(|(value, text)| html! { <option value={*value} selected={*value == chosen}>{ *text }</option> })
+        .collect()
+}
+
 /// One entry of a list the scenario holds (a setting change, a fault): its line, and a button
 /// that sends `command` to take it out of the scenario.
 pub fn removable_line(
@@ -84,5 +103,46 @@ pub fn removable_line(
         <li><span>{ line.clone() }</span>
             <button class={classes!("remove", class)} title="take it out of the scenario and re-simulate to now"
                     aria-label={format!("remove {line}")} onclick={on_remove} disabled={disabled}>{ "remove" }</button></li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_selects_options_are_its_choices_in_order_with_only_the_chosen_one_selected() {
+        let choices = [
+            ("sst", "SSTs"),
+            ("wal", "WAL objects"),
+            ("any", "any object"),
+        ];
+        let Html::VList(list) = select_options(&choices, "wal") else {
+            panic!("the options are a list of nodes");
+        };
+        assert_eq!(list.len(), choices.len());
+        for (node, (value, text)) in list.iter().zip(choices) {
+            let Html::VTag(tag) = node else {
+                panic!("each option is an element");
+            };
+            assert_eq!(tag.tag(), "option");
+            let attributes: Vec<(&str, &str)> = tag.attributes.iter().collect();
+            assert!(attributes.contains(&("value", value)), "{attributes:?}");
+            assert_eq!(
+                attributes.iter().any(|(name, _)| *name == "selected"),
+                value == "wal",
+                "{attributes:?}"
+            );
+            let Some(Html::VText(label)) = tag.children() else {
+                panic!("an option's text");
+            };
+            assert_eq!(label.text, text);
+        }
+        let Html::VList(none) = select_options(&choices, "manifest") else {
+            panic!("the options are a list of nodes");
+        };
+        assert_eq!(none.len(), choices.len());
     }
 }

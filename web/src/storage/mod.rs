@@ -25,6 +25,7 @@ use crate::format;
 use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::tenants::tenants_panel;
 use crate::timeline::Timeline;
+use crate::widgets::stat;
 use activity::{activity_strip, compaction_line, wal_figure, writer_line};
 use lsm::lsm_figure;
 pub use lsm::Layout;
@@ -46,15 +47,6 @@ pub const MAX_ACTIVITY_PILLS: usize = 4;
 pub const MAX_LISTED: usize = 10;
 /// The timeline's width in simulated time.
 pub const TIMELINE_WINDOW: SimDuration = SimDuration::from_millis(2_000);
-
-fn stat(id: &'static str, value: String, label: &'static str) -> Html {
-    html! {
-        <div class="stat">
-            <span class="value" id={id}>{ value }</span>
-            <span class="label">{ label }</span>
-        </div>
-    }
-}
 
 /// The widest window, in CSS pixels, the drawings take their narrow layout in: phones (the
 /// style sheet's phone rules start at the same width).
