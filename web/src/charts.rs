@@ -9,6 +9,7 @@
 
 use crate::download::{download, standalone_svg};
 use crate::format;
+use crate::widgets::svg_text;
 use yew::prelude::*;
 
 /// Points drawn per series at most (the plot is about this many pixels wide).
@@ -215,7 +216,7 @@ pub fn line_chart(props: &LineChartProps) -> Html {
             <g>
                 <line x1={format::px(x)} x2={format::px(x + 18.0)} y1={format::px(top + 6.0)} y2={format::px(top + 6.0)}
                       stroke={series.colour.clone()} stroke-width="3" stroke-dasharray={if series.dashed { "6 4" } else { "none" }} />
-                <text x={format::px(x + 22.0)} y={format::px(top + 10.0)} class="legend">{ series.label.clone() }</text>
+                { svg_text(x + 22.0, top + 10.0, None, "legend", series.label.clone().into()) }
             </g>
         }
     });
@@ -225,7 +226,7 @@ pub fn line_chart(props: &LineChartProps) -> Html {
             <g class="mark">
                 <line x1={format::px(x)} x2={format::px(x)} y1={format::px(TOP)} y2={format::px(TOP + plot_h)}
                       stroke="var(--warn)" stroke-width="2" stroke-dasharray="3 3" />
-                <text x={format::px(x + 3.0)} y={format::px(TOP + plot_h - 4.0)} class="mark-label">{ mark.label.clone() }</text>
+                { svg_text(x + 3.0, TOP + plot_h - 4.0, None, "mark-label", mark.label.clone().into()) }
                 <title>{ mark.label.clone() }</title>
             </g>
         }
@@ -240,16 +241,14 @@ pub fn line_chart(props: &LineChartProps) -> Html {
                 { for y_ticks.iter().map(|y| html! {
                     <g>
                         <line x1={LEFT.to_string()} x2={(LEFT + plot_w).to_string()} y1={format::px(sy(*y))} y2={format::px(sy(*y))} class="grid" />
-                        <text x={format::px(LEFT - 6.0)} y={format::px(sy(*y) + 4.0)} text-anchor="end">{ format::decimal(*y) }</text>
+                        { svg_text(LEFT - 6.0, sy(*y) + 4.0, Some("end"), "", format::decimal(*y).into()) }
                     </g>
                 }) }
-                { for x_ticks.iter().map(|x| html! {
-                    <text x={format::px(sx(*x))} y={format::px(TOP + plot_h + 16.0)} text-anchor="middle">{ format::decimal(*x) }</text>
-                }) }
+                { for x_ticks.iter().map(|x| svg_text(sx(*x), TOP + plot_h + 16.0, Some("middle"), "", format::decimal(*x).into())) }
                 { for lines }
                 { for marks }
                 { for legend }
-                <text x={format::px(LEFT + plot_w / 2.0)} y={format::px(HEIGHT - 4.0)} text-anchor="middle" class="axis-label">{ props.x_label.clone() }</text>
+                { svg_text(LEFT + plot_w / 2.0, HEIGHT - 4.0, Some("middle"), "axis-label", props.x_label.clone().into()) }
                 <text x="14" y={format::px(TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
                       transform={format!("rotate(-90 14 {:.1})", TOP + plot_h / 2.0)}>{ props.y_label.clone() }</text>
             </svg>
@@ -399,7 +398,7 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
             html! {
                 <g class="percentile">
                     <line x1={format::px(x)} x2={format::px(x)} y1={format::px(TOP)} y2={format::px(TOP + plot_h)} />
-                    <text x={format::px(label_x)} y={format::px(TOP + 12.0 + 14.0 * i as f64)} text-anchor={anchor}>{ format!("{name} {}", format::millis(ms)) }</text>
+                    { svg_text(label_x, TOP + 12.0 + 14.0 * i as f64, Some(anchor), "", format!("{name} {}", format::millis(ms)).into()) }
                 </g>
             }
         });
@@ -419,9 +418,9 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
                 { for decades.iter().map(|v| {
                     let x = sx(*v);
                     let anchor = if x > LEFT + plot_w - 30.0 { "end" } else if x < LEFT + 30.0 { "start" } else { "middle" };
-                    html! { <text x={format::px(x)} y={format::px(TOP + plot_h + 16.0)} text-anchor={anchor}>{ format::millis(*v) }</text> }
+                    svg_text(x, TOP + plot_h + 16.0, Some(anchor), "", format::millis(*v).into())
                 }) }
-                <text x={format::px(LEFT + plot_w / 2.0)} y={format::px(height - 4.0)} text-anchor="middle" class="axis-label">{ "latency (log scale)" }</text>
+                { svg_text(LEFT + plot_w / 2.0, height - 4.0, Some("middle"), "axis-label", "latency (log scale)".into()) }
                 <text x="14" y={format::px(TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
                       transform={format!("rotate(-90 14 {:.1})", TOP + plot_h / 2.0)}>{ "count" }</text>
             </svg>

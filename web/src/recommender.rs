@@ -13,7 +13,7 @@ use crate::command::Command;
 use crate::format;
 use crate::frame::RecommenderFrame;
 use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
-use crate::widgets::{select_options, stat, DraftInput};
+use crate::widgets::{select_options, stat, svg_text, DraftInput};
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::{DriftSpec, PolicyKind, RecommenderSpec};
@@ -117,8 +117,8 @@ fn feedback_loop(m: &RecommenderModel) -> Html {
             { for boxes.iter().map(|(x, y, title, sub)| html! {
                 <g class="loop-box">
                     <rect x={x.to_string()} y={y.to_string()} width="200" height="64" rx="8" />
-                    <text x={(x + 100.0).to_string()} y={(y + 27.0).to_string()} text-anchor="middle" class="loop-title">{ *title }</text>
-                    <text x={(x + 100.0).to_string()} y={(y + 49.0).to_string()} text-anchor="middle">{ sub.clone() }</text>
+                    { svg_text(x + 100.0, y + 27.0, Some("middle"), "loop-title", (*title).into()) }
+                    { svg_text(x + 100.0, y + 49.0, Some("middle"), "", sub.clone().into()) }
                 </g>
             }) }
             { for arrows.iter().map(|((x1, y1), (x2, y2), label, id)| {
@@ -127,8 +127,8 @@ fn feedback_loop(m: &RecommenderModel) -> Html {
                 html! {
                     <g class="loop-arrow" id={*id}>
                         <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} marker-end="url(#arrowhead)" />
-                        <text x={format::px(if vertical { lx + 8.0 } else { lx })} y={format::px(if vertical { ly + 4.0 } else { ly - 12.0 })}
-                              text-anchor={if vertical { "start" } else { "middle" }} class="loop-count">{ label.clone() }</text>
+                        { svg_text(if vertical { lx + 8.0 } else { lx }, if vertical { ly + 4.0 } else { ly - 12.0 },
+                                   Some(if vertical { "start" } else { "middle" }), "loop-count", label.clone().into()) }
                     </g>
                 }
             }) }
@@ -155,14 +155,14 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
     html! {
         <svg class="arms" id="arms" viewBox={format!("0 0 880 {height:.0}")} width="100%" role="img"
              aria-label="arms: posterior mean and 95% interval of the click rate, and pulls">
-            <text x={left.to_string()} y="14" class="axis-label">{ "posterior click rate: mean and 95% interval" }</text>
-            <text x={pulls_x.to_string()} y="14" class="axis-label">{ "pulls" }</text>
+            { svg_text(left, 14.0, None, "axis-label", "posterior click rate: mean and 95% interval".into()) }
+            { svg_text(pulls_x, 14.0, None, "axis-label", "pulls".into()) }
             { for arms.iter().enumerate().map(|(i, arm)| {
                 let y = 24.0 + i as f64 * row;
                 let pulls_width = arm.pulls as f64 / max_pulls * pulls_w;
                 html! {
                     <g class="arm" key={arm.arm}>
-                        <text x="4" y={format::px(y + 14.0)}>{ format!("item {}", arm.arm) }</text>
+                        { svg_text(4.0, y + 14.0, None, "", format!("item {}", arm.arm).into()) }
                         <line x1={format::px(x_of(0.0))} x2={format::px(x_of(1.0))} y1={format::px(y + 10.0)} y2={format::px(y + 10.0)} class="track" />
                         <rect x={format::px(x_of(arm.ci95_low))} y={format::px(y + 4.0)}
                               width={format::px((x_of(arm.ci95_high) - x_of(arm.ci95_low)).max(2.0))} height="12" class="interval">
@@ -170,12 +170,12 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
                         </rect>
                         <circle cx={format::px(x_of(arm.posterior_mean))} cy={format::px(y + 10.0)} r="5" class="mean" />
                         <rect x={pulls_x.to_string()} y={format::px(y + 4.0)} width={format::px(pulls_width)} height="12" class="pulls" />
-                        <text x={format::px(pulls_x + pulls_width + 6.0)} y={format::px(y + 14.0)}>{ format::grouped(arm.pulls) }</text>
+                        { svg_text(pulls_x + pulls_width + 6.0, y + 14.0, None, "", format::grouped(arm.pulls).into()) }
                     </g>
                 }
             }) }
-            { for [0.0, 0.25, 0.5, 0.75, 1.0].iter().map(|f| html! {
-                <text x={format::px(x_of(f * axis_max))} y={format::px(height - 4.0)} text-anchor="middle">{ format!("{:.3}", f * axis_max) }</text>
+            { for [0.0, 0.25, 0.5, 0.75, 1.0].iter().map(|f| {
+                svg_text(x_of(f * axis_max), height - 4.0, Some("middle"), "", format!("{:.3}", f * axis_max).into())
             }) }
         </svg>
     }
@@ -226,17 +226,17 @@ fn estimates_figure(
                     let y = 10.0 + i as f64 * row;
                     html! {
                         <g class="estimate">
-                            <text x="4" y={format::px(y + 14.0)}>{ *name }</text>
+                            { svg_text(4.0, y + 14.0, None, "", (*name).into()) }
                             <line x1={format::px(x_of(e.ci95_low))} x2={format::px(x_of(e.ci95_high))} y1={format::px(y + 10.0)} y2={format::px(y + 10.0)} class="interval-line" />
                             <circle cx={format::px(x_of(e.value))} cy={format::px(y + 10.0)} r="5" class="mean" />
-                            <text x={format::px(left + width + 10.0)} y={format::px(y + 14.0)}>{ format!("{:.4} [{:.4}, {:.4}]", e.value, e.ci95_low, e.ci95_high) }</text>
+                            { svg_text(left + width + 10.0, y + 14.0, None, "", format!("{:.4} [{:.4}, {:.4}]", e.value, e.ci95_low, e.ci95_high).into()) }
                         </g>
                     }
                 }) }
                 { for references.iter().enumerate().map(|(i, r)| html! {
                     <g class={r.class} id={r.id}>
                         <line x1={format::px(x_of(r.value))} x2={format::px(x_of(r.value))} y1="4" y2={format::px(height - 40.0)} />
-                        <text x={format::px(x_of(r.value))} y={format::px(height - 26.0 + 18.0 * i as f64)} text-anchor="middle">{ r.label.clone() }</text>
+                        { svg_text(x_of(r.value), height - 26.0 + 18.0 * i as f64, Some("middle"), "", r.label.clone().into()) }
                     </g>
                 }) }
             </svg>

@@ -17,6 +17,7 @@
 use crate::format;
 pub use crate::frame::{requests_in_window, TimelineRequest, MAX_WINDOW_REQUESTS};
 use crate::frame::{Answer, FrameRef, Requests};
+use crate::widgets::svg_text;
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
 use strata_sim::{Cause, RequestOutcome, RequestRecord, SimTime};
@@ -503,11 +504,10 @@ pub fn timeline(props: &TimelineProps) -> Html {
                  onclick={on_click.reform(|e: MouseEvent| e.into())} onkeydown={on_key}>
                 { for lanes }
                 { bars }
-                <text x={LABEL_WIDTH_PX.to_string()} y={format::px(axis_y)}>{ format::sim_time(props.window_start) }</text>
-                <text x={WIDTH_PX.to_string()} y={format::px(axis_y)} text-anchor="end">{ format::sim_time(props.window_end) }</text>
-                <text x={format::px(LABEL_WIDTH_PX + plot_width / 2.0)} y={format::px(axis_y)} text-anchor="middle" class="axis-label">
-                    { if binned { format!("simulated time · {} requests binned into {BIN_PX:.0}-px columns", format::grouped(props.requests.len() as u64)) } else { "simulated time".to_string() } }
-                </text>
+                { svg_text(LABEL_WIDTH_PX, axis_y, None, "", format::sim_time(props.window_start).into()) }
+                { svg_text(WIDTH_PX, axis_y, Some("end"), "", format::sim_time(props.window_end).into()) }
+                { svg_text(LABEL_WIDTH_PX + plot_width / 2.0, axis_y, Some("middle"), "axis-label",
+                    if binned { format!("simulated time · {} requests binned into {BIN_PX:.0}-px columns", format::grouped(props.requests.len() as u64)).into() } else { "simulated time".into() }) }
             </svg>
             // One child whether shown or not: Yew matches unkeyed children from the end, so a
             // tooltip that came and went as an extra child made the figure before it be

@@ -6,7 +6,8 @@
 //! event: Enter, Tab, leaving the field, releasing a slider), then hands the text to
 //! `on_commit` and shows the view's value again.
 //!
-//! Also [`removable_line`]: one entry of a list the scenario holds, with its *remove* button.
+//! Also [`removable_line`]: one entry of a list the scenario holds, with its *remove* button;
+//! and [`svg_text`], the label of every drawing.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -86,6 +87,23 @@ pub fn select_options(choices: &[(&'static str, &'static str)], chosen: &str) ->
         .collect()
 }
 
+/// An SVG `<text>` at (`x`, `y`) in the drawing's units, written with one decimal as every
+/// coordinate of the page is, anchored at `anchor` (`None`: the SVG default, `start`), with the
+/// classes in `class` (none when empty). One function for the drawings' labels, not each
+/// label's `html!` written out: every such tree built its attributes, node and text inline.
+#[inline(never)]
+pub fn svg_text(
+    x: f64,
+    y: f64,
+    anchor: Option<&'static str>,
+    class: &'static str,
+    text: AttrValue,
+) -> Html {
+    html! {
+        <text x={crate::format::px(x)} y={crate::format::px(y)} text-anchor={anchor} class={class}>{ text }</text>
+    }
+}
+
 /// One entry of a list the scenario holds (a setting change, a fault): its line, and a button
 /// that sends `command` to take it out of the scenario.
 pub fn removable_line(
@@ -111,6 +129,50 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_label_writes_its_coordinates_with_one_decimal_and_leaves_out_what_it_was_not_given() {
+        let attributes_of = |node: Html| {
+            let Html::VTag(tag) = node else {
+                panic!("a label is an element");
+            };
+            assert_eq!(tag.tag(), "text");
+            let Some(Html::VText(text)) = tag.children() else {
+                panic!("a label's text");
+            };
+            let attributes: Vec<(String, String)> = tag
+                .attributes
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect();
+            (attributes, text.text.to_string())
+        };
+        let (attributes, text) = attributes_of(svg_text(
+            70.0,
+            14.26,
+            Some("end"),
+            "row-label run-label",
+            "L1".into(),
+        ));
+        assert_eq!(text, "L1");
+        let pairs = |list: &[(&str, &str)]| {
+            list.iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            attributes,
+            pairs(&[
+                ("x", "70.0"),
+                ("y", "14.3"),
+                ("text-anchor", "end"),
+                ("class", "row-label run-label"),
+            ])
+        );
+        let (attributes, _) =
+            attributes_of(svg_text(4.0, 19.0, None, "", String::from("k0").into()));
+        assert_eq!(attributes, pairs(&[("x", "4.0"), ("y", "19.0")]));
+    }
 
     #[test]
     fn a_selects_options_are_its_choices_in_order_with_only_the_chosen_one_selected() {

@@ -6,6 +6,7 @@ use super::lsm::{fill_bar, Layout};
 use crate::format;
 use crate::frame::StorageFrame;
 use crate::session::{Activity, ActivityKind};
+use crate::widgets::svg_text;
 use strata_engine::DbStatus;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -134,18 +135,18 @@ pub(super) fn wal_figure(model: &StorageFrame, layout: Layout) -> Html {
     html! {
         <svg class="wal" id="wal" viewBox={format!("0 0 {width} {height}")} width="100%" role="img"
              aria-label="the WAL buffer and the acknowledged and durable watermarks">
-            <text x="4" y="19" class="row-label">{ "WAL buffer" }</text>
+            { svg_text(4.0, 19.0, None, "row-label", "WAL buffer".into()) }
             { fill_bar(left, 4.0, layout.fill, buffer_fill, "fill-wal",
                 format!("{} in {} records{}", format::bytes(db.wal.buffer_bytes), format::grouped(db.wal.buffer_records),
                     db.wal.pending_wal_id.map(|id| format!(" · uploading WAL #{id}")).unwrap_or_default())) }
-            <text x="4" y="62" class="row-label">{ "sequence" }</text>
+            { svg_text(4.0, 62.0, None, "row-label", "sequence".into()) }
             <line x1={left.to_string()} x2={(left + axis).to_string()} y1="58" y2="58" class="seq-axis" />
             <rect x={format::px(x_of(durable))} y="50" width={format::px((x_of(ack) - x_of(durable)).max(0.0))} height="16" class="at-risk">
                 <title>{ format!("{at_risk} acknowledged writes not yet durable: a crash now loses them") }</title>
             </rect>
             <g class="watermark flushed">
                 <line x1={format::px(x_of(flushed))} x2={format::px(x_of(flushed))} y1="44" y2="72" />
-                <text x={format::px(x_of(flushed))} y="88" text-anchor="middle">{ format!("in SSTs {flushed}") }</text>
+                { svg_text(x_of(flushed), 88.0, Some("middle"), "", format!("in SSTs {flushed}").into()) }
             </g>
             <g class="watermark durable">
                 <line x1={format::px(x_of(durable))} x2={format::px(x_of(durable))} y1="40" y2="76" />
@@ -155,8 +156,8 @@ pub(super) fn wal_figure(model: &StorageFrame, layout: Layout) -> Html {
                 <line x1={format::px(x_of(ack))} x2={format::px(x_of(ack))} y1="40" y2="76" />
                 <text x={format::px(x_of(ack))} y="38" text-anchor="end" id="acknowledged-seq">{ format!("acknowledged {ack}") }</text>
             </g>
-            { for notes.iter().enumerate().map(|(line, text)| html! {
-                <text x={(if layout.narrow() { 4.0 } else { left }).to_string()} y={format::px(120.0 + 20.0 * line as f64)} class="muted">{ text.clone() }</text>
+            { for notes.iter().enumerate().map(|(line, text)| {
+                svg_text(if layout.narrow() { 4.0 } else { left }, 120.0 + 20.0 * line as f64, None, "muted", text.clone().into())
             }) }
         </svg>
     }

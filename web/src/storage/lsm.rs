@@ -5,6 +5,7 @@
 use super::{MAX_IMMUTABLE_BOXES, MAX_L0_ROWS, MAX_RUN_ROWS, MAX_SSTS_PER_RUN};
 use crate::format;
 use crate::frame::{key_position, CompactionModel, StorageFrame};
+use crate::widgets::svg_text;
 use strata_lab::runner::tombstones::TombstoneHolder;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -50,8 +51,12 @@ impl Layout {
     }
 
     /// A row label's baseline for a row at `y`: on its own line above, or `beside` down.
-    fn label_y(self, y: f64, beside: f64) -> String {
-        format::px(if self.narrow() { y - 5.0 } else { y + beside })
+    fn label_y(self, y: f64, beside: f64) -> f64 {
+        if self.narrow() {
+            y - 5.0
+        } else {
+            y + beside
+        }
     }
 }
 
@@ -68,7 +73,7 @@ pub(super) fn fill_bar(
         <g>
             <rect x={format::px(x)} y={format::px(y)} width={format::px(width)} height={format::px(ROW - 10.0)} class="slot" />
             <rect x={format::px(x)} y={format::px(y)} width={format::px(width * fill)} height={format::px(ROW - 10.0)} class={class} />
-            <text x={format::px(x + width + 8.0)} y={format::px(y + 15.0)}>{ label }</text>
+            { svg_text(x + width + 8.0, y + 15.0, None, "", label.into()) }
         </g>
     }
 }
@@ -124,7 +129,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
     y += layout.label_line;
     rows.push(html! {
         <g key="memtable">
-            <text x="4" y={layout.label_y(y, 15.0)} class="row-label">{ "memtable" }</text>
+            { svg_text(4.0, layout.label_y(y, 15.0), None, "row-label", "memtable".into()) }
             { fill_bar(label_x, y, layout.fill, db.memtable.fill, "fill-memtable",
                 format!("#{} · {} of {} · {} keys", db.memtable.id, format::bytes(db.memtable.size_bytes), format::bytes(db.memtable.limit_bytes), format::grouped(db.memtable.keys))) }
             { tombstone_bars(model, TombstoneHolder::Memtable(db.memtable.id), y + ROW - 8.0, &x_of, axis_end) }
@@ -141,7 +146,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
                       class={classes!("immutable", is_flushing.then_some("flushing"))}>
                     <title>{ format!("immutable memtable #{}: {}, {} keys", m.id, format::bytes(m.size_bytes), m.keys) }</title>
                 </rect>
-                <text x={format::px(x + 4.0)} y={format::px(y + 15.0)} class="in-box">{ format!("#{}", m.id) }</text>
+                { svg_text(x + 4.0, y + 15.0, None, "in-box", format!("#{}", m.id).into()) }
             </g>
         }
     });
@@ -151,15 +156,15 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
         .saturating_sub(MAX_IMMUTABLE_BOXES);
     rows.push(html! {
         <g key="immutable">
-            <text x="4" y={layout.label_y(y, 15.0)} class="row-label">{ format!("immutable ({})", db.immutable_memtables.len()) }</text>
+            { svg_text(4.0, layout.label_y(y, 15.0), None, "row-label", format!("immutable ({})", db.immutable_memtables.len()).into()) }
             { for boxes }
             if immutable_more > 0 {
-                <text x={format::px(label_x + MAX_IMMUTABLE_BOXES as f64 * layout.box_step)} y={format::px(y + 15.0)}>{ format!("+{immutable_more} more") }</text>
+                { svg_text(label_x + MAX_IMMUTABLE_BOXES as f64 * layout.box_step, y + 15.0, None, "", format!("+{immutable_more} more").into()) }
             }
             { for db.immutable_memtables.iter().map(|m| tombstone_bars(model, TombstoneHolder::Memtable(m.id), y + ROW - 8.0, &x_of, axis_end)) }
             if flushing > 0 {
                 <g class="activity flush-activity">
-                    <text x={format::px(width - 10.0)} y={layout.label_y(y, 15.0)} text-anchor="end">{ "flushing → L0" }</text>
+                    { svg_text(width - 10.0, layout.label_y(y, 15.0), Some("end"), "", "flushing → L0".into()) }
                 </g>
             }
         </g>
@@ -167,7 +172,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
     y += ROW + layout.label_line;
     // L0.
     rows.push(html! {
-        <text key="l0-label" x="4" y={layout.label_y(y, 15.0)} class="row-label">
+        <text key="l0-label" x="4" y={format::px(layout.label_y(y, 15.0))} class="row-label">
             { format!("L0 ({} SSTs, {})", db.l0.len(), format::bytes(db.l0.iter().map(|s| s.size_bytes).sum())) }
         </text>
     });
@@ -179,7 +184,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
                 <rect x={format::px(x0)} y={format::px(y + 2.0)} width={format::px(x1 - x0)} height={format::px(ROW - 14.0)} class="sst-l0" tabindex="0">
                     <title>{ format!("SST #{}: {} … {}, {}, {} entries", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</title>
                 </rect>
-                <text x={format::px(x0 + 6.0)} y={format::px(y + 13.5)} class="sst-size">{ format!("SST #{} · {} · {} entries", sst.id, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</text>
+                { svg_text(x0 + 6.0, y + 13.5, None, "sst-size", format!("SST #{} · {} · {} entries", sst.id, format::bytes(sst.size_bytes), format::grouped(sst.entries)).into()) }
                 { tombstone_bars(model, TombstoneHolder::Sst(sst.id), y + ROW - 12.0, &x_of, axis_end) }
             </g>
         });
@@ -233,10 +238,10 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
             <g key={format!("run-{}", run.id)} class={classes!("run", kind, (compacting > 0 && index == 0).then_some("compacting"))}
                data-level={run.level.to_string()}>
                 if layout.narrow() {
-                    <text x="4" y={layout.label_y(y, 0.0)} class="row-label run-label">{ format!("{label} · {size}") }</text>
+                    { svg_text(4.0, layout.label_y(y, 0.0), None, "row-label run-label", format!("{label} · {size}").into()) }
                 } else {
-                    <text x="4" y={format::px(y + 12.0)} class="row-label run-label">{ label }</text>
-                    <text x="4" y={format::px(y + 24.0)} class="row-label run-size">{ size }</text>
+                    { svg_text(4.0, y + 12.0, None, "row-label run-label", label.into()) }
+                    { svg_text(4.0, y + 24.0, None, "row-label run-size", size.into()) }
                 }
                 { for segments }
                 { for run.ssts.iter().take(MAX_SSTS_PER_RUN).map(|sst| tombstone_bars(model, TombstoneHolder::Sst(sst.id), y + ROW - 10.0, &x_of, axis_end)) }
@@ -251,7 +256,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
             .map_or("compacting", |job| job.phase());
         rows.push(html! {
             <g key="compacting" class="activity compaction-activity">
-                <text x={format::px(width - 10.0)} y={format::px(y + 15.0)} text-anchor="end">{ format!("{phase} ({compacting} jobs)") }</text>
+                { svg_text(width - 10.0, y + 15.0, Some("end"), "", format!("{phase} ({compacting} jobs)").into()) }
             </g>
         });
         y += ROW;
@@ -265,9 +270,9 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
                     { format!("▬ {} range tombstones", model.range_tombstones.len()) }
                 </text>
             }
-            <text x={label_x.to_string()} y={format::px(y + 20.0)}>{ "k0" }</text>
-            <text x={format::px(label_x + 0.9 * axis)} y={format::px(y + 20.0)} text-anchor="end">{ format!("k{} (workload keys)", model.key_count.saturating_sub(1)) }</text>
-            <text x={format::px(label_x + axis)} y={format::px(y + 20.0)} text-anchor="end">{ "other" }</text>
+            { svg_text(label_x, y + 20.0, None, "", "k0".into()) }
+            { svg_text(label_x + 0.9 * axis, y + 20.0, Some("end"), "", format!("k{} (workload keys)", model.key_count.saturating_sub(1)).into()) }
+            { svg_text(label_x + axis, y + 20.0, Some("end"), "", "other".into()) }
         </g>
     });
     y += 26.0;
