@@ -9,7 +9,7 @@
 
 use crate::download::{download, standalone_svg};
 use crate::format;
-use crate::widgets::svg_text;
+use crate::widgets::{svg_line, svg_text};
 use yew::prelude::*;
 
 /// Points drawn per series at most (the plot is about this many pixels wide).
@@ -240,7 +240,7 @@ pub fn line_chart(props: &LineChartProps) -> Html {
                 <rect x={LEFT.to_string()} y={TOP.to_string()} width={plot_w.to_string()} height={plot_h.to_string()} class="plot-area" />
                 { for y_ticks.iter().map(|y| html! {
                     <g>
-                        <line x1={LEFT.to_string()} x2={(LEFT + plot_w).to_string()} y1={format::px(sy(*y))} y2={format::px(sy(*y))} class="grid" />
+                        { svg_line(LEFT, sy(*y), LEFT + plot_w, sy(*y), "grid") }
                         { svg_text(LEFT - 6.0, sy(*y) + 4.0, Some("end"), "", format::decimal(*y).into()) }
                     </g>
                 }) }
@@ -397,7 +397,7 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
             let (label_x, anchor) = if x > LEFT + plot_w - 110.0 { (x - 4.0, "end") } else { (x + 4.0, "start") };
             html! {
                 <g class="percentile">
-                    <line x1={format::px(x)} x2={format::px(x)} y1={format::px(TOP)} y2={format::px(TOP + plot_h)} />
+                    { svg_line(x, TOP, x, TOP + plot_h, "") }
                     { svg_text(label_x, TOP + 12.0 + 14.0 * i as f64, Some(anchor), "", format!("{name} {}", format::millis(ms)).into()) }
                 </g>
             }

@@ -13,7 +13,7 @@ use crate::command::Command;
 use crate::format;
 use crate::frame::RecommenderFrame;
 use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
-use crate::widgets::{select_options, stat, svg_text, DraftInput};
+use crate::widgets::{select_options, stat, svg_line, svg_text, DraftInput};
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::{DriftSpec, PolicyKind, RecommenderSpec};
@@ -163,7 +163,7 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
                 html! {
                     <g class="arm" key={arm.arm}>
                         { svg_text(4.0, y + 14.0, None, "", format!("item {}", arm.arm).into()) }
-                        <line x1={format::px(x_of(0.0))} x2={format::px(x_of(1.0))} y1={format::px(y + 10.0)} y2={format::px(y + 10.0)} class="track" />
+                        { svg_line(x_of(0.0), y + 10.0, x_of(1.0), y + 10.0, "track") }
                         <rect x={format::px(x_of(arm.ci95_low))} y={format::px(y + 4.0)}
                               width={format::px((x_of(arm.ci95_high) - x_of(arm.ci95_low)).max(2.0))} height="12" class="interval">
                             <title>{ format!("item {}: mean {:.3}, 95% interval [{:.3}, {:.3}], {} pulls", arm.arm, arm.posterior_mean, arm.ci95_low, arm.ci95_high, arm.pulls) }</title>
@@ -227,7 +227,7 @@ fn estimates_figure(
                     html! {
                         <g class="estimate">
                             { svg_text(4.0, y + 14.0, None, "", (*name).into()) }
-                            <line x1={format::px(x_of(e.ci95_low))} x2={format::px(x_of(e.ci95_high))} y1={format::px(y + 10.0)} y2={format::px(y + 10.0)} class="interval-line" />
+                            { svg_line(x_of(e.ci95_low), y + 10.0, x_of(e.ci95_high), y + 10.0, "interval-line") }
                             <circle cx={format::px(x_of(e.value))} cy={format::px(y + 10.0)} r="5" class="mean" />
                             { svg_text(left + width + 10.0, y + 14.0, None, "", format!("{:.4} [{:.4}, {:.4}]", e.value, e.ci95_low, e.ci95_high).into()) }
                         </g>
@@ -235,7 +235,7 @@ fn estimates_figure(
                 }) }
                 { for references.iter().enumerate().map(|(i, r)| html! {
                     <g class={r.class} id={r.id}>
-                        <line x1={format::px(x_of(r.value))} x2={format::px(x_of(r.value))} y1="4" y2={format::px(height - 40.0)} />
+                        { svg_line(x_of(r.value), 4.0, x_of(r.value), height - 40.0, "") }
                         { svg_text(x_of(r.value), height - 26.0 + 18.0 * i as f64, Some("middle"), "", r.label.clone().into()) }
                     </g>
                 }) }

@@ -17,7 +17,7 @@
 use crate::format;
 pub use crate::frame::{requests_in_window, TimelineRequest, MAX_WINDOW_REQUESTS};
 use crate::frame::{Answer, FrameRef, Requests};
-use crate::widgets::svg_text;
+use crate::widgets::{svg_line, svg_text};
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
 use strata_sim::{Cause, RequestOutcome, RequestRecord, SimTime};
@@ -300,8 +300,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
         html! {
             <g key={cause.as_str()}>
                 <text x="4" y={format::px(y + 20.0)} class={classes!("lane-label", format!("cause-{}", cause.as_str()))}>{ lane_name(*cause) }</text>
-                <line x1={LABEL_WIDTH_PX.to_string()} x2={WIDTH_PX.to_string()}
-                      y1={format::px(y + LANE_HEIGHT_PX)} y2={format::px(y + LANE_HEIGHT_PX)} class="lane-line" />
+                { svg_line(LABEL_WIDTH_PX, y + LANE_HEIGHT_PX, WIDTH_PX, y + LANE_HEIGHT_PX, "lane-line") }
             </g>
         }
     });

@@ -7,7 +7,7 @@
 //! `on_commit` and shows the view's value again.
 //!
 //! Also [`removable_line`]: one entry of a list the scenario holds, with its *remove* button;
-//! and [`svg_text`], the label of every drawing.
+//! and [`svg_text`] and [`svg_line`], the labels and lines of every drawing.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -104,6 +104,15 @@ pub fn svg_text(
     }
 }
 
+/// An SVG `<line>` from (`x1`, `y1`) to (`x2`, `y2`), written with one decimal, with the
+/// classes in `class` (none when empty): one function for the drawings' axes, grid lines,
+/// tracks and markers, as [`svg_text`] is for their labels.
+#[inline(never)]
+pub fn svg_line(x1: f64, y1: f64, x2: f64, y2: f64, class: &'static str) -> Html {
+    use crate::format::px;
+    html! { <line x1={px(x1)} y1={px(y1)} x2={px(x2)} y2={px(y2)} class={class} /> }
+}
+
 /// One entry of a list the scenario holds (a setting change, a fault): its line, and a button
 /// that sends `command` to take it out of the scenario.
 pub fn removable_line(
@@ -172,6 +181,34 @@ mod tests {
         let (attributes, _) =
             attributes_of(svg_text(4.0, 19.0, None, "", String::from("k0").into()));
         assert_eq!(attributes, pairs(&[("x", "4.0"), ("y", "19.0")]));
+    }
+
+    #[test]
+    fn a_line_writes_its_ends_with_one_decimal_and_a_class_only_when_given_one() {
+        let attributes_of = |node: Html| {
+            let Html::VTag(tag) = node else {
+                panic!("a line is an element");
+            };
+            assert_eq!(tag.tag(), "line");
+            tag.attributes
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            attributes_of(svg_line(150.0, 58.0, 930.5, 58.0, "seq-axis")),
+            [
+                "x1=150.0",
+                "y1=58.0",
+                "x2=930.5",
+                "y2=58.0",
+                "class=seq-axis"
+            ]
+        );
+        assert_eq!(
+            attributes_of(svg_line(4.0, 40.0, 4.0, 76.0, "")),
+            ["x1=4.0", "y1=40.0", "x2=4.0", "y2=76.0"]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::lsm::{fill_bar, Layout};
 use crate::format;
 use crate::frame::StorageFrame;
 use crate::session::{Activity, ActivityKind};
-use crate::widgets::svg_text;
+use crate::widgets::{svg_line, svg_text};
 use strata_engine::DbStatus;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -140,20 +140,20 @@ pub(super) fn wal_figure(model: &StorageFrame, layout: Layout) -> Html {
                 format!("{} in {} records{}", format::bytes(db.wal.buffer_bytes), format::grouped(db.wal.buffer_records),
                     db.wal.pending_wal_id.map(|id| format!(" · uploading WAL #{id}")).unwrap_or_default())) }
             { svg_text(4.0, 62.0, None, "row-label", "sequence".into()) }
-            <line x1={left.to_string()} x2={(left + axis).to_string()} y1="58" y2="58" class="seq-axis" />
+            { svg_line(left, 58.0, left + axis, 58.0, "seq-axis") }
             <rect x={format::px(x_of(durable))} y="50" width={format::px((x_of(ack) - x_of(durable)).max(0.0))} height="16" class="at-risk">
                 <title>{ format!("{at_risk} acknowledged writes not yet durable: a crash now loses them") }</title>
             </rect>
             <g class="watermark flushed">
-                <line x1={format::px(x_of(flushed))} x2={format::px(x_of(flushed))} y1="44" y2="72" />
+                { svg_line(x_of(flushed), 44.0, x_of(flushed), 72.0, "") }
                 { svg_text(x_of(flushed), 88.0, Some("middle"), "", format!("in SSTs {flushed}").into()) }
             </g>
             <g class="watermark durable">
-                <line x1={format::px(x_of(durable))} x2={format::px(x_of(durable))} y1="40" y2="76" />
+                { svg_line(x_of(durable), 40.0, x_of(durable), 76.0, "") }
                 <text x={format::px(x_of(durable))} y="104" text-anchor="middle" id="durable-seq">{ format!("durable {durable}") }</text>
             </g>
             <g class="watermark acknowledged">
-                <line x1={format::px(x_of(ack))} x2={format::px(x_of(ack))} y1="40" y2="76" />
+                { svg_line(x_of(ack), 40.0, x_of(ack), 76.0, "") }
                 <text x={format::px(x_of(ack))} y="38" text-anchor="end" id="acknowledged-seq">{ format!("acknowledged {ack}") }</text>
             </g>
             { for notes.iter().enumerate().map(|(line, text)| {

@@ -5,7 +5,7 @@
 use super::{MAX_IMMUTABLE_BOXES, MAX_L0_ROWS, MAX_RUN_ROWS, MAX_SSTS_PER_RUN};
 use crate::format;
 use crate::frame::{key_position, CompactionModel, StorageFrame};
-use crate::widgets::svg_text;
+use crate::widgets::{svg_line, svg_text};
 use strata_lab::runner::tombstones::TombstoneHolder;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -264,7 +264,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
     // Key axis.
     rows.push(html! {
         <g key="axis" class="key-axis">
-            <line x1={label_x.to_string()} x2={(label_x + axis).to_string()} y1={format::px(y + 4.0)} y2={format::px(y + 4.0)} />
+            { svg_line(label_x, y + 4.0, label_x + axis, y + 4.0, "") }
             if !model.range_tombstones.is_empty() {
                 <text x={format::px(label_x + 0.45 * axis)} y={format::px(y + if layout.narrow() { 40.0 } else { 20.0 })} text-anchor="middle" class="range-tombstone-legend" id="range-tombstone-count">
                     { format!("▬ {} range tombstones", model.range_tombstones.len()) }
