@@ -9,7 +9,7 @@
 
 use crate::download::{download, standalone_svg};
 use crate::format;
-use crate::widgets::{svg_line, svg_text};
+use crate::widgets::{svg_line, svg_rect, svg_text};
 use yew::prelude::*;
 
 /// Points drawn per series at most (the plot is about this many pixels wide).
@@ -237,7 +237,7 @@ pub fn line_chart(props: &LineChartProps) -> Html {
             <figcaption>{ props.title.clone() }</figcaption>
             <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
             <svg ref={svg_ref} viewBox={format!("0 0 {WIDTH} {HEIGHT}")} width="100%" role="img" aria-label={props.title.clone()}>
-                <rect x={LEFT.to_string()} y={TOP.to_string()} width={plot_w.to_string()} height={plot_h.to_string()} class="plot-area" />
+                { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }
                 { for y_ticks.iter().map(|y| html! {
                     <g>
                         { svg_line(LEFT, sy(*y), LEFT + plot_w, sy(*y), "grid") }
@@ -381,12 +381,22 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
         let x0 = sx(*lo);
         let x1 = sx(*hi).max(x0 + 1.0);
         let h = *count as f64 / max_count * plot_h;
-        html! {
-            <rect x={format::px(x0)} y={format::px(TOP + plot_h - h)} width={format::px(x1 - x0)}
-                  height={format::px(h)} class="hist-bar">
-                <title>{ format!("{} – {}: {} samples", format::millis(*lo), format::millis(*hi), format::grouped(*count)) }</title>
-            </rect>
-        }
+        svg_rect(
+            x0,
+            TOP + plot_h - h,
+            x1 - x0,
+            h,
+            "hist-bar",
+            Some(
+                format!(
+                    "{} – {}: {} samples",
+                    format::millis(*lo),
+                    format::millis(*hi),
+                    format::grouped(*count)
+                )
+                .into(),
+            ),
+        )
     });
     let markers = [("p50", props.p50_ms), ("p99", props.p99_ms), ("p99.9", props.p999_ms)]
         .into_iter()
@@ -412,7 +422,7 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
             <figcaption>{ format!("{} — {} samples", props.title, format::grouped(props.count)) }</figcaption>
             <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
             <svg ref={svg_ref} viewBox={format!("0 0 {width} {height}")} width="100%" role="img" aria-label={props.title.clone()}>
-                <rect x={LEFT.to_string()} y={TOP.to_string()} width={plot_w.to_string()} height={plot_h.to_string()} class="plot-area" />
+                { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }
                 { for bars }
                 { for markers }
                 { for decades.iter().map(|v| {

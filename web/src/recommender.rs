@@ -13,7 +13,7 @@ use crate::command::Command;
 use crate::format;
 use crate::frame::RecommenderFrame;
 use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
-use crate::widgets::{select_options, stat, svg_line, svg_text, DraftInput};
+use crate::widgets::{select_options, stat, svg_line, svg_rect, svg_text, DraftInput};
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::{DriftSpec, PolicyKind, RecommenderSpec};
@@ -164,12 +164,10 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
                     <g class="arm" key={arm.arm}>
                         { svg_text(4.0, y + 14.0, None, "", format!("item {}", arm.arm).into()) }
                         { svg_line(x_of(0.0), y + 10.0, x_of(1.0), y + 10.0, "track") }
-                        <rect x={format::px(x_of(arm.ci95_low))} y={format::px(y + 4.0)}
-                              width={format::px((x_of(arm.ci95_high) - x_of(arm.ci95_low)).max(2.0))} height="12" class="interval">
-                            <title>{ format!("item {}: mean {:.3}, 95% interval [{:.3}, {:.3}], {} pulls", arm.arm, arm.posterior_mean, arm.ci95_low, arm.ci95_high, arm.pulls) }</title>
-                        </rect>
+                        { svg_rect(x_of(arm.ci95_low), y + 4.0, (x_of(arm.ci95_high) - x_of(arm.ci95_low)).max(2.0), 12.0, "interval",
+                            Some(format!("item {}: mean {:.3}, 95% interval [{:.3}, {:.3}], {} pulls", arm.arm, arm.posterior_mean, arm.ci95_low, arm.ci95_high, arm.pulls).into())) }
                         <circle cx={format::px(x_of(arm.posterior_mean))} cy={format::px(y + 10.0)} r="5" class="mean" />
-                        <rect x={pulls_x.to_string()} y={format::px(y + 4.0)} width={format::px(pulls_width)} height="12" class="pulls" />
+                        { svg_rect(pulls_x, y + 4.0, pulls_width, 12.0, "pulls", None) }
                         { svg_text(pulls_x + pulls_width + 6.0, y + 14.0, None, "", format::grouped(arm.pulls).into()) }
                     </g>
                 }

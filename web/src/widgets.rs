@@ -7,7 +7,7 @@
 //! `on_commit` and shows the view's value again.
 //!
 //! Also [`removable_line`]: one entry of a list the scenario holds, with its *remove* button;
-//! and [`svg_text`] and [`svg_line`], the labels and lines of every drawing.
+//! and [`svg_text`], [`svg_line`] and [`svg_rect`], the labels, lines and bars of every drawing.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -113,6 +113,28 @@ pub fn svg_line(x1: f64, y1: f64, x2: f64, y2: f64, class: &'static str) -> Html
     html! { <line x1={px(x1)} y1={px(y1)} x2={px(x2)} y2={px(y2)} class={class} /> }
 }
 
+/// An SVG `<rect>` at (`x`, `y`), `width` by `height`, written with one decimal, with the
+/// classes in `class` (none when empty) and, when given, a `<title>` (its tooltip): one
+/// function for the drawings' bars, boxes and plot areas, as [`svg_text`] is for their labels.
+#[inline(never)]
+pub fn svg_rect(
+    x: f64,
+    y: f64,
+    width: f64,
+    height: f64,
+    class: &'static str,
+    title: Option<AttrValue>,
+) -> Html {
+    use crate::format::px;
+    html! {
+        <rect x={px(x)} y={px(y)} width={px(width)} height={px(height)} class={class}>
+            if let Some(title) = title {
+                <title>{ title }</title>
+            }
+        </rect>
+    }
+}
+
 /// One entry of a list the scenario holds (a setting change, a fault): its line, and a button
 /// that sends `command` to take it out of the scenario.
 pub fn removable_line(
@@ -209,6 +231,58 @@ mod tests {
             attributes_of(svg_line(4.0, 40.0, 4.0, 76.0, "")),
             ["x1=4.0", "y1=40.0", "x2=4.0", "y2=76.0"]
         );
+    }
+
+    #[test]
+    fn a_bar_has_a_title_only_when_given_one() {
+        let tag_of = |node: Html| {
+            let Html::VTag(tag) = node else {
+                panic!("a bar is an element");
+            };
+            assert_eq!(tag.tag(), "rect");
+            let attributes = tag
+                .attributes
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>();
+            (attributes, tag)
+        };
+        let (attributes, tag) = tag_of(svg_rect(
+            70.0,
+            4.0,
+            2.5,
+            12.0,
+            "interval",
+            Some("item 3".into()),
+        ));
+        assert_eq!(
+            attributes,
+            [
+                "x=70.0",
+                "y=4.0",
+                "width=2.5",
+                "height=12.0",
+                "class=interval"
+            ]
+        );
+        // The elements under a node, lists (which draw nothing of their own) looked through.
+        fn elements(node: Option<&Html>) -> Vec<&yew::virtual_dom::VTag> {
+            match node {
+                Some(Html::VTag(tag)) => vec![tag],
+                Some(Html::VList(list)) => list.iter().flat_map(|n| elements(Some(n))).collect(),
+                _ => Vec::new(),
+            }
+        }
+        let children = elements(tag.children());
+        assert_eq!(children.len(), 1, "a bar's title is its one child");
+        assert_eq!(children[0].tag(), "title");
+        let Some(Html::VText(text)) = children[0].children() else {
+            panic!("a title's text");
+        };
+        assert_eq!(text.text, "item 3");
+        let (attributes, tag) = tag_of(svg_rect(0.0, 0.0, 1.0, 1.0, "", None));
+        assert_eq!(attributes, ["x=0.0", "y=0.0", "width=1.0", "height=1.0"]);
+        assert!(elements(tag.children()).is_empty(), "no title");
     }
 
     #[test]

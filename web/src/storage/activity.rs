@@ -6,7 +6,7 @@ use super::lsm::{fill_bar, Layout};
 use crate::format;
 use crate::frame::StorageFrame;
 use crate::session::{Activity, ActivityKind};
-use crate::widgets::{svg_line, svg_text};
+use crate::widgets::{svg_line, svg_rect, svg_text};
 use strata_engine::DbStatus;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -141,9 +141,8 @@ pub(super) fn wal_figure(model: &StorageFrame, layout: Layout) -> Html {
                     db.wal.pending_wal_id.map(|id| format!(" · uploading WAL #{id}")).unwrap_or_default())) }
             { svg_text(4.0, 62.0, None, "row-label", "sequence".into()) }
             { svg_line(left, 58.0, left + axis, 58.0, "seq-axis") }
-            <rect x={format::px(x_of(durable))} y="50" width={format::px((x_of(ack) - x_of(durable)).max(0.0))} height="16" class="at-risk">
-                <title>{ format!("{at_risk} acknowledged writes not yet durable: a crash now loses them") }</title>
-            </rect>
+            { svg_rect(x_of(durable), 50.0, (x_of(ack) - x_of(durable)).max(0.0), 16.0, "at-risk",
+                Some(format!("{at_risk} acknowledged writes not yet durable: a crash now loses them").into())) }
             <g class="watermark flushed">
                 { svg_line(x_of(flushed), 44.0, x_of(flushed), 72.0, "") }
                 { svg_text(x_of(flushed), 88.0, Some("middle"), "", format!("in SSTs {flushed}").into()) }

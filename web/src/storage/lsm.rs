@@ -5,7 +5,7 @@
 use super::{MAX_IMMUTABLE_BOXES, MAX_L0_ROWS, MAX_RUN_ROWS, MAX_SSTS_PER_RUN};
 use crate::format;
 use crate::frame::{key_position, CompactionModel, StorageFrame};
-use crate::widgets::{svg_line, svg_text};
+use crate::widgets::{svg_line, svg_rect, svg_text};
 use strata_lab::runner::tombstones::TombstoneHolder;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -71,8 +71,8 @@ pub(super) fn fill_bar(
     let fill = fill.clamp(0.0, 1.0);
     html! {
         <g>
-            <rect x={format::px(x)} y={format::px(y)} width={format::px(width)} height={format::px(ROW - 10.0)} class="slot" />
-            <rect x={format::px(x)} y={format::px(y)} width={format::px(width * fill)} height={format::px(ROW - 10.0)} class={class} />
+            { svg_rect(x, y, width, ROW - 10.0, "slot", None) }
+            { svg_rect(x, y, width * fill, ROW - 10.0, class, None) }
             { svg_text(x + width + 8.0, y + 15.0, None, "", label.into()) }
         </g>
     }
@@ -100,11 +100,7 @@ fn tombstone_bars(
             let x0 = x_of(&t.start);
             // A range that runs to the end of the key space ends past the last workload key.
             let x1 = x_of(&t.end).min(axis_end).max(x0 + 2.0);
-            html! {
-                <rect x={format::px(x0)} y={format::px(y)} width={format::px(x1 - x0)} height="4" class="range-tombstone">
-                    <title>{ format!("range delete [{}, {}) in {name}", t.start, t.end) }</title>
-                </rect>
-            }
+            svg_rect(x0, y, x1 - x0, 4.0, "range-tombstone", Some(format!("range delete [{}, {}) in {name}", t.start, t.end).into()))
         }) }
     }
 }
@@ -142,10 +138,8 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
         let is_flushing = db.flushing_memtable_id == Some(m.id);
         html! {
             <g key={m.id}>
-                <rect x={format::px(x)} y={format::px(y)} width={format::px(layout.box_step - 8.0)} height={format::px(ROW - 10.0)}
-                      class={classes!("immutable", is_flushing.then_some("flushing"))}>
-                    <title>{ format!("immutable memtable #{}: {}, {} keys", m.id, format::bytes(m.size_bytes), m.keys) }</title>
-                </rect>
+                { svg_rect(x, y, layout.box_step - 8.0, ROW - 10.0, if is_flushing { "immutable flushing" } else { "immutable" },
+                    Some(format!("immutable memtable #{}: {}, {} keys", m.id, format::bytes(m.size_bytes), m.keys).into())) }
                 { svg_text(x + 4.0, y + 15.0, None, "in-box", format!("#{}", m.id).into()) }
             </g>
         }
