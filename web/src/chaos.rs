@@ -7,7 +7,7 @@
 
 use crate::command::Command;
 use crate::format;
-use crate::widgets::{select_options, DraftInput};
+use crate::widgets::{select_options, text_element, DraftInput};
 use std::rc::Rc;
 use strata_lab::scenario::{FaultSpec, StoreOp};
 use strata_sim::SimTime;
@@ -314,23 +314,23 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
     };
     html! {
         <section class="panel chaos-panel" aria-label="chaos">
-            <h2>{ "Chaos" }</h2>
-            <p class="hint">{ "Each fault starts now and is written into the scenario, so the share link replays it." }</p>
+            { text_element("h2", "", "Chaos".into()) }
+            { text_element("p", "hint", "Each fault starts now and is written into the scenario, so the share link replays it.".into()) }
             <div class="chaos-form">
-                <label class="field"><span class="field-label">{ "window" }</span>
+                <label class="field">{ text_element("span", "field-label", "window".into()) }
                     <span class="field-input"><DraftInput id="fault-window" kind="number" min="0.1" step="any"
-                        value={format!("{}", form.window_ms as f64 / 1000.0)} on_commit={on_window} /><span class="unit">{ "s" }</span></span></label>
-                <label class="field"><span class="field-label">{ "probability" }</span>
+                        value={format!("{}", form.window_ms as f64 / 1000.0)} on_commit={on_window} />{ text_element("span", "unit", "s".into()) }</span></label>
+                <label class="field">{ text_element("span", "field-label", "probability".into()) }
                     <span class="field-input"><DraftInput id="fault-probability" kind="number" min="0" max="1" step="0.05"
                         value={format!("{}", form.probability)} on_commit={on_probability} /></span></label>
-                <label class="field"><span class="field-label">{ "slow-down" }</span>
+                <label class="field">{ text_element("span", "field-label", "slow-down".into()) }
                     <span class="field-input"><DraftInput id="fault-multiplier" kind="number" min="1" step="any"
-                        value={format!("{}", form.multiplier)} on_commit={on_multiplier} /><span class="unit">{ "×" }</span></span></label>
-                <label class="field"><span class="field-label">{ "requests" }</span>
+                        value={format!("{}", form.multiplier)} on_commit={on_multiplier} />{ text_element("span", "unit", "×".into()) }</span></label>
+                <label class="field">{ text_element("span", "field-label", "requests".into()) }
                     <select id="fault-ops" onchange={on_ops}>
                         { select_options(&[("all", "all"), ("put", "PUTs"), ("get", "GETs and HEADs")], &form.ops) }
                     </select></label>
-                <label class="field"><span class="field-label">{ "bit-flip target" }</span>
+                <label class="field">{ text_element("span", "field-label", "bit-flip target".into()) }
                     <select id="fault-target" onchange={on_target}>
                         { select_options(&[("sst", "SSTs"), ("wal", "WAL objects"), ("manifest", "manifests"), ("any", "any object")], &form.target) }
                     </select></label>
@@ -341,9 +341,9 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
                             title={*help} onclick={inject(kind)} disabled={props.disabled}>{ *label }</button>
                 }) }
             </div>
-            <h3>{ format!("Faults in the scenario ({})", props.faults.len()) }</h3>
+            { text_element("h3", "", format!("Faults in the scenario ({})", props.faults.len()).into()) }
             if props.faults.is_empty() {
-                <p class="empty">{ "None yet." }</p>
+                { text_element("p", "empty", "None yet.".into()) }
             } else {
                 <ol class="fault-list" id="fault-list" reversed=true start={props.faults.len().to_string()}>
                     { for props.faults.iter().enumerate().rev().take(crate::storage::MAX_LISTED).map(|(index, f)| {

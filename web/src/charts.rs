@@ -9,7 +9,7 @@
 
 use crate::download::{download, standalone_svg};
 use crate::format;
-use crate::widgets::{svg_line, svg_rect, svg_text};
+use crate::widgets::{svg_line, svg_rect, svg_text, text_element};
 use yew::prelude::*;
 
 /// Points drawn per series at most (the plot is about this many pixels wide).
@@ -136,7 +136,7 @@ pub fn save_svg_button(props: &SaveSvgProps) -> Html {
     html! {
         <span class="svg-save">
             <button class="svg-save-button" title={format!("Save this chart as {} (a standalone SVG file)", props.file_name)} {onclick}>{ "SVG" }</button>
-            if let Some(message) = &*failure { <span class="svg-save-failure">{ message.clone() }</span> }
+            if let Some(message) = &*failure { { text_element("span", "svg-save-failure", message.clone().into()) } }
         </span>
     }
 }
@@ -234,7 +234,7 @@ pub fn line_chart(props: &LineChartProps) -> Html {
     let file_name = svg_file_name(props.id.as_deref(), &props.title);
     html! {
         <figure class="chart" id={props.id.clone()}>
-            <figcaption>{ props.title.clone() }</figcaption>
+            { text_element("figcaption", "", props.title.clone().into()) }
             <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
             <svg ref={svg_ref} viewBox={format!("0 0 {WIDTH} {HEIGHT}")} width="100%" role="img" aria-label={props.title.clone()}>
                 { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }
@@ -366,8 +366,8 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
     if props.buckets.is_empty() {
         return html! {
             <figure class="chart" id={props.id.clone()}>
-                <figcaption>{ props.title.clone() }</figcaption>
-                <p class="empty">{ "No samples yet." }</p>
+                { text_element("figcaption", "", props.title.clone().into()) }
+                { text_element("p", "empty", "No samples yet.".into()) }
             </figure>
         };
     }
@@ -419,7 +419,7 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
     let file_name = svg_file_name(props.id.as_deref(), &props.title);
     html! {
         <figure class="chart" id={props.id.clone()}>
-            <figcaption>{ format!("{} — {} samples", props.title, format::grouped(props.count)) }</figcaption>
+            { text_element("figcaption", "", format!("{} — {} samples", props.title, format::grouped(props.count)).into()) }
             <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
             <svg ref={svg_ref} viewBox={format!("0 0 {width} {height}")} width="100%" role="img" aria-label={props.title.clone()}>
                 { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }

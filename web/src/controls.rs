@@ -7,7 +7,7 @@
 
 use crate::command::Command;
 use crate::session::Settings;
-use crate::widgets::{select_options, DraftInput};
+use crate::widgets::{select_options, text_element, DraftInput};
 use std::rc::Rc;
 use strata_engine::{BackpressureMode, CompactionStyle, DbOptions};
 use strata_lab::scenario::{
@@ -489,11 +489,11 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                         step: &'static str| {
         html! {
             <label class="field">
-                <span class="field-label">{ label }</span>
+                { text_element("span", "field-label", label.into()) }
                 <span class="field-input">
                     <DraftInput id={field.id()} kind="number" value={value} min={min} step={step}
                                 on_commit={commit(field)} disabled={props.disabled} />
-                    <span class="unit">{ unit }</span>
+                    { text_element("span", "unit", unit.into()) }
                 </span>
                 { for error_for(field) }
             </label>
@@ -508,7 +508,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                   chosen: &str| {
         html! {
             <label class="field">
-                <span class="field-label">{ label }</span>
+                { text_element("span", "field-label", label.into()) }
                 <select id={field.id()} onchange={send(field)} disabled={props.disabled}>
                     { select_options(choices, chosen) }
                 </select>
@@ -560,13 +560,13 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
     });
     html! {
         <section class="panel controls-panel" aria-label="live controls">
-            <h2>{ "Live controls" }</h2>
-            <p class="hint">{ "Changes apply at the current simulated moment and are recorded into the scenario at that time, so the share link replays them (listed in the Scenario tab)." }</p>
+            { text_element("h2", "", "Live controls".into()) }
+            { text_element("p", "hint", "Changes apply at the current simulated moment and are recorded into the scenario at that time, so the share link replays them (listed in the Scenario tab).".into()) }
             <fieldset>
                 <legend>{ "Workload" }</legend>
                 { number_input(Field::Rate, "rate", "ops/s", format!("{}", w.rate_ops_per_sec), "0", "any") }
                 <label class="field">
-                    <span class="field-label">{ "keys" }</span>
+                    { text_element("span", "field-label", "keys".into()) }
                     <select id={Field::KeyDistribution.id()} onchange={send(Field::KeyDistribution)} disabled={props.disabled}>
                         { select_options(&[("uniform", "uniform"), ("zipf", "zipf"), ("sequential", "sequential")], distribution) }
                     </select>
@@ -577,11 +577,11 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                 }
                 { number_input(Field::ValueBytes, "value size", "bytes", w.value_bytes.max.to_string(), "8", "1") }
                 <label class="field">
-                    <span class="field-label">{ "reads" }</span>
+                    { text_element("span", "field-label", "reads".into()) }
                     <span class="field-input">
                         <DraftInput id={Field::ReadPercent.id()} kind="range" min="0" max="100" step="5"
                                     value={read_percent(w).to_string()} on_commit={commit(Field::ReadPercent)} disabled={props.disabled} />
-                        <span class="unit">{ format!("{}% reads / {}% writes", read_percent(w), 100.0 - read_percent(w)) }</span>
+                        { text_element("span", "unit", format!("{}% reads / {}% writes", read_percent(w), 100.0 - read_percent(w)).into()) }
                     </span>
                     { for error_for(Field::ReadPercent) }
                 </label>
@@ -591,7 +591,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                 <label class="field checkbox">
                     <input id={Field::AwaitDurable.id()} type="checkbox" checked={w.await_durable}
                            onchange={send(Field::AwaitDurable)} disabled={props.disabled} />
-                    <span>{ "await durable (acknowledge a write only once it is in the object store)" }</span>
+                    { text_element("span", "", "await durable (acknowledge a write only once it is in the object store)".into()) }
                 </label>
             </fieldset>
             <fieldset>
@@ -612,7 +612,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
             <fieldset>
                 <legend>{ "Object store" }</legend>
                 <label class="field">
-                    <span class="field-label">{ "preset" }</span>
+                    { text_element("span", "field-label", "preset".into()) }
                     <select id={Field::Preset.id()} onchange={send(Field::Preset)} disabled={props.disabled}>
                         { select_options(&[("s3_standard", "S3 Standard"), ("s3_express", "S3 Express One Zone"), ("instant", "instant (no latency, no cost)")], settings.store.preset.as_str()) }
                     </select>

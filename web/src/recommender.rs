@@ -13,7 +13,9 @@ use crate::command::Command;
 use crate::format;
 use crate::frame::RecommenderFrame;
 use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
-use crate::widgets::{select_options, stat, svg_line, svg_rect, svg_text, DraftInput};
+use crate::widgets::{
+    select_options, stat, svg_line, svg_rect, svg_text, text_element, DraftInput,
+};
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::{DriftSpec, PolicyKind, RecommenderSpec};
@@ -333,8 +335,8 @@ fn ope_upload() -> Html {
     };
     html! {
         <div class="ope-upload">
-            <h3>{ "Evaluate your own log" }</h3>
-            <p class="hint">{ "A CSV of logged bandit data in the format of " }<code>{ "strata ope" }</code>
+            { text_element("h3", "", "Evaluate your own log".into()) }
+            <p class="hint">{ "A CSV of logged bandit data in the format of " }{ text_element("code", "", "strata ope".into()) }
                 { ": a header naming action,reward,propensity and optionally position (0-based), one row per logged decision. The target policy is uniform random over the actions the log names, unless you give a target file (one row per action, one column per position, each column summing to 1). The reward model for DM and the DR family is each action's mean logged reward at its position. " }
                 { format!("Files up to {}; larger logs belong to the CLI.", format::bytes(crate::ope::MAX_OPE_UPLOAD_BYTES)) }</p>
             <div class="button-row">
@@ -364,9 +366,9 @@ fn uploaded_figure(evaluation: &UploadedEvaluation) -> Html {
                 evaluation.file_name, format::grouped(report.rows), evaluation.target,
                 report.diagnostics.effective_sample_size, report.diagnostics.max_weight) }</p>
             if !report.skipped.is_empty() {
-                <p class="hint">{ format!("Skipped: {}", report.skipped.iter().map(|(name, why)| format!("{name} ({why})")).collect::<Vec<_>>().join("; ")) }</p>
+                { text_element("p", "hint", format!("Skipped: {}", report.skipped.iter().map(|(name, why)| format!("{name} ({why})")).collect::<Vec<_>>().join("; ")).into()) }
             }
-            { for report.notes.iter().map(|note| html! { <p class="hint">{ note.clone() }</p> }) }
+            { for report.notes.iter().map(|note| text_element("p", "hint", note.clone().into())) }
         </div>
     }
 }
@@ -464,7 +466,7 @@ fn number_field(
     on_commit: Callback<String>,
 ) -> Html {
     html! {
-        <label class="field"><span class="field-label">{ label }</span>
+        <label class="field">{ text_element("span", "field-label", label.into()) }
             <DraftInput id={id} kind="number" step={step} value={value} on_commit={on_commit} /></label>
     }
 }
@@ -491,8 +493,8 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
         };
         return html! {
             <section class="panel">
-                <h2>{ "Recommender" }</h2>
-                <p>{ "This scenario runs no recommender loop." }</p>
+                { text_element("h2", "", "Recommender".into()) }
+                { text_element("p", "", "This scenario runs no recommender loop.".into()) }
                 <button id="recommender-on" class="primary" onclick={on_enable} disabled={props.disabled}>{ "Add a recommender loop" }</button>
             </section>
         };
@@ -551,9 +553,9 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
     let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     html! {
         <section class="panel recommender-controls" aria-label="recommender controls">
-            <h2>{ "Recommender settings" }</h2>
-            <p class="hint">{ "These are scenario settings: applying them re-simulates the run to now with them, and the share link carries them. Empty fields keep the policy's defaults." }</p>
-            <label class="field"><span class="field-label">{ "policy" }</span>
+            { text_element("h2", "", "Recommender settings".into()) }
+            { text_element("p", "hint", "These are scenario settings: applying them re-simulates the run to now with them, and the share link carries them. Empty fields keep the policy's defaults.".into()) }
+            <label class="field">{ text_element("span", "field-label", "policy".into()) }
                 <select id="policy" onchange={on_policy} disabled={props.disabled}>
                     { select_options(&PolicyKind::ALL.map(|kind| (kind.as_str(), kind.as_str())), draft.policy.name.as_str()) }
                 </select></label>
@@ -660,11 +662,11 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
                 </div>
             </section>
             <section class="panel" aria-label="feedback loop">
-                <h2>{ "The feedback loop" }</h2>
+                { text_element("h2", "", "The feedback loop".into()) }
                 { feedback_loop(m) }
             </section>
             <section class="panel" aria-label="arms">
-                <h2>{ format!("Arms ({} items)", summary.arms.len()) }</h2>
+                { text_element("h2", "", format!("Arms ({} items)", summary.arms.len()).into()) }
                 { arms_figure(summary) }
             </section>
             <section class="panel" aria-label="recommender charts">
@@ -676,7 +678,7 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
                 </div>
             </section>
             <section class="panel" aria-label="off-policy evaluation">
-                <h2>{ "Off-policy evaluation: what if we served uniformly at random?" }</h2>
+                { text_element("h2", "", "Off-policy evaluation: what if we served uniformly at random?".into()) }
                 { ope_panel(m) }
                 <OpeUpload />
             </section>

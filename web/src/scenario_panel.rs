@@ -10,7 +10,7 @@ use crate::command::Command;
 use crate::download::download;
 use crate::format;
 use crate::frame::Requests;
-use crate::widgets::select_options;
+use crate::widgets::{select_options, text_element};
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::SettingChange;
@@ -204,17 +204,17 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
     html! {
         <div class="scenario-tab">
             <section class="panel" aria-label="share">
-                <h2>{ "Share this run" }</h2>
+                { text_element("h2", "", "Share this run".into()) }
                 <p class="hint">{ "The link holds the whole scenario (schema version 1: seed, workload, engine and store settings, the changes you made to them and the faults you injected, each at its time, recommender settings). Opening it replays the same run, with the same trace hash as "}<code>{ "strata run" }</code>{ " on the saved file." }</p>
-                <label class="field wide"><span class="field-label">{ "link to the run" }</span>
+                <label class="field wide">{ text_element("span", "field-label", "link to the run".into()) }
                     <input id="share-link" type="text" readonly=true value={props.link.clone()} onfocus={select_all.clone()} /></label>
-                <label class="field wide"><span class="field-label">{ format!("link to {}", format::sim_time(props.now)) }</span>
+                <label class="field wide">{ text_element("span", "field-label", format!("link to {}", format::sim_time(props.now)).into()) }
                     <input id="moment-link" type="text" readonly=true value={props.moment_link.clone()} onfocus={select_all} /></label>
                 if s.changes.is_empty() {
                     <p class="ok-note" id="changes-notice">{ "No setting changes yet: the run keeps the scenario's workload, engine and store settings. Controls you move are recorded here, at their simulated time, and the link replays them; each can be removed again." }</p>
                 } else {
                     <div class="ok-note" id="changes-notice">
-                        <p>{ format!("The link replays {} setting change{} at {}:", s.changes.len(), if s.changes.len() == 1 { "" } else { "s" }, if s.changes.len() == 1 { "its time" } else { "their times" }) }</p>
+                        { text_element("p", "", format!("The link replays {} setting change{} at {}:", s.changes.len(), if s.changes.len() == 1 { "" } else { "s" }, if s.changes.len() == 1 { "its time" } else { "their times" }).into()) }
                         <ol id="setting-changes" reversed=true start={s.changes.len().to_string()}>
                             { for s.changes.iter().enumerate().rev().take(crate::storage::MAX_LISTED).map(|(index, c)| {
                                 let line = format!("{} — {}", format::sim_time(SimTime::from_millis(c.at_ms())), describe_change(c));
@@ -225,13 +225,13 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 }
             </section>
             <section class="panel" aria-label="import and export">
-                <h2>{ "Import and export" }</h2>
+                { text_element("h2", "", "Import and export".into()) }
                 <div class="button-row">
                     <label class="file-label">{ "Load a scenario file… " }
                         <input id="import-file" type="file" accept=".json,application/json" onchange={on_import} disabled={props.disabled} /></label>
                     <button id="export" onclick={on_export}>{ "Save this scenario (JSON)" }</button>
                     <crate::download::RunExports requests={props.requests.clone()} on_command={props.on_command.clone()} disabled={props.disabled} />
-                    <label class="field"><span class="field-label">{ "examples" }</span>
+                    <label class="field">{ text_element("span", "field-label", "examples".into()) }
                         <select id="examples" onchange={on_example} disabled={props.disabled}>
                             <option value="" selected=true>{ "choose…" }</option>
                             { select_options(&EXAMPLES, "") }
@@ -239,8 +239,8 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 </div>
             </section>
             <section class="panel" aria-label="scenario document">
-                <h2>{ format!("The scenario “{}” (seed {}, {} of simulated time)", s.name, s.seed, format::sim_time(SimTime::from_millis(s.duration_ms))) }</h2>
-                if !s.description.is_empty() { <p>{ s.description.clone() }</p> }
+                { text_element("h2", "", format!("The scenario “{}” (seed {}, {} of simulated time)", s.name, s.seed, format::sim_time(SimTime::from_millis(s.duration_ms))).into()) }
+                if !s.description.is_empty() { { text_element("p", "", s.description.clone().into()) } }
                 <pre id="scenario-json" class="json">{ s.to_json_pretty() }</pre>
             </section>
         </div>

@@ -3,6 +3,7 @@
 //! hot tenant's throttling shows beside neighbours that are not throttled.
 
 use crate::format;
+use crate::widgets::text_element;
 use strata_lab::runner::TenantSummary;
 use yew::prelude::*;
 
@@ -57,7 +58,7 @@ pub fn tenants_panel(rows: &[TenantSummary]) -> Html {
     }
     html! {
         <section class="panel tenants" aria-label="tenants on the bucket">
-            <h2>{ "Tenants on the bucket (each prefix is throttled on its own)" }</h2>
+            { text_element("h2", "", "Tenants on the bucket (each prefix is throttled on its own)".into()) }
             <table id="tenants-table">
                 <thead>
                     <tr>{ for HEADINGS.iter().map(|h| html! { <th scope="col">{ *h }</th> }) }</tr>
@@ -71,7 +72,7 @@ pub fn tenants_panel(rows: &[TenantSummary]) -> Html {
                         );
                         html! {
                             <tr key={row.name.clone()} class={class} data-tenant={row.name.clone()}>
-                                { for cells(row).into_iter().map(|cell| html! { <td>{ cell }</td> }) }
+                                { for cells(row).into_iter().map(|cell| text_element("td", "", cell.into())) }
                             </tr>
                         }
                     }) }

@@ -17,7 +17,7 @@
 use crate::format;
 pub use crate::frame::{requests_in_window, TimelineRequest, MAX_WINDOW_REQUESTS};
 use crate::frame::{Answer, FrameRef, Requests};
-use crate::widgets::{svg_line, svg_text};
+use crate::widgets::{svg_line, svg_text, text_element};
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
 use strata_sim::{Cause, RequestOutcome, RequestRecord, SimTime};
@@ -490,7 +490,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
         html! {
             <div id="request-tooltip" class="tooltip" role="tooltip"
                  style={format!("left: {left_pct:.1}%; top: {top_px:.0}px")}>
-                { for lines.into_iter().map(|line| html! { <div>{ line }</div> }) }
+                { for lines.into_iter().map(|line| text_element("div", "", line.into())) }
             </div>
         }
     });
@@ -517,7 +517,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 <span class="swatch miss"></span>{ "not found / exists" }
                 <span class="swatch warn"></span>{ "conflict / throttled" }
                 <span class="swatch bad"></span>{ "error / timeout / outage" }
-                <span class="hint">{ "· click a request (or press Enter on it) for its cause chain" }</span>
+                { text_element("span", "hint", "· click a request (or press Enter on it) for its cause chain".into()) }
             </div>
             { panels }
         </div>
@@ -551,8 +551,8 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                     },
                     Answer::Ready((lines, operation)) => html! {
                         <div id="request-chain" class="explain-detail" aria-live="polite">
-                            <h3>{ "Why this request" }</h3>
-                            { for lines.into_iter().map(|line| html! { <div>{ line }</div> }) }
+                            { text_element("h3", "", "Why this request".into()) }
+                            { for lines.into_iter().map(|line| text_element("div", "", line.into())) }
                             if let Some(number) = operation {
                                 <button id="chain-operation" onclick={select(Selected::Operation(number))}>
                                     { "Show the requests this operation waited for" }
@@ -579,11 +579,11 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                 };
                 html! {
                     <div id="operation-requests" class="explain-detail" aria-live="polite">
-                        <h3>{ format!("Client operation #{number}") }</h3>
-                        <div>{ op.line }</div>
-                        <div>{ format!("It waited for {how}") }</div>
+                        { text_element("h3", "", format!("Client operation #{number}").into()) }
+                        { text_element("div", "", op.line.into()) }
+                        { text_element("div", "", format!("It waited for {how}").into()) }
                         <ul>
-                            { for op.requests.into_iter().map(|request| html! { <li>{ request }</li> }) }
+                            { for op.requests.into_iter().map(|request| text_element("li", "", request.into())) }
                         </ul>
                     </div>
                 }
@@ -597,9 +597,9 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
     html! {
         <div class="explain-panels">
             <div id="slowest-ops" class="explain-list">
-                <h3>{ "Slowest client operations" }</h3>
+                { text_element("h3", "", "Slowest client operations".into()) }
                 if slowest.is_empty() {
-                    <p class="empty">{ "None yet." }</p>
+                    { text_element("p", "empty", "None yet.".into()) }
                 } else {
                     <ol>
                         { for slowest.iter().map(|op| html! {

@@ -7,7 +7,8 @@
 //! `on_commit` and shows the view's value again.
 //!
 //! Also [`removable_line`]: one entry of a list the scenario holds, with its *remove* button;
-//! and [`svg_text`], [`svg_line`] and [`svg_rect`], the labels, lines and bars of every drawing.
+//! [`text_element`], an element that holds only text; and [`svg_text`], [`svg_line`] and
+//! [`svg_rect`], the labels, lines and bars of every drawing.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -85,6 +86,14 @@ pub fn select_options(choices: &[(&'static str, &'static str)], chosen: &str) ->
         .iter()
         .map(|(value, text)| html! { <option value={*value} selected={*value == chosen}>{ *text }</option> })
         .collect()
+}
+
+/// An element `tag` that holds only `text`, with the classes in `class` (none when empty): one
+/// function for the views' headings, hints, captions, field labels, units and list lines, not
+/// each one's `html!` written out (every such tree built its node and text inline).
+#[inline(never)]
+pub fn text_element(tag: &'static str, class: &'static str, text: AttrValue) -> Html {
+    html! { <@{tag} class={class}>{ text }</@> }
 }
 
 /// An SVG `<text>` at (`x`, `y`) in the drawing's units, written with one decimal as every
@@ -283,6 +292,36 @@ mod tests {
         let (attributes, tag) = tag_of(svg_rect(0.0, 0.0, 1.0, 1.0, "", None));
         assert_eq!(attributes, ["x=0.0", "y=0.0", "width=1.0", "height=1.0"]);
         assert!(elements(tag.children()).is_empty(), "no title");
+    }
+
+    #[test]
+    fn a_text_element_is_its_tag_with_its_text_and_a_class_only_when_given_one() {
+        let parts_of = |node: Html| {
+            let Html::VTag(tag) = node else {
+                panic!("an element");
+            };
+            let Some(Html::VText(text)) = tag.children() else {
+                panic!("its text");
+            };
+            let attributes = tag
+                .attributes
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>();
+            (tag.tag().to_string(), attributes, text.text.to_string())
+        };
+        assert_eq!(
+            parts_of(text_element("span", "field-label", "window".into())),
+            (
+                "span".to_string(),
+                vec!["class=field-label".to_string()],
+                "window".to_string()
+            )
+        );
+        assert_eq!(
+            parts_of(text_element("h2", "", format!("Arms ({} items)", 3).into())),
+            ("h2".to_string(), Vec::new(), "Arms (3 items)".to_string())
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::chapter_play::{self, ChapterPlay, IndexEntry};
 use crate::chapter_play::{RunPoint, RunStart};
 use crate::compare::Compare;
 use crate::link;
+use crate::widgets::text_element;
 use crate::worker::run::{Motion, RunRequest};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -499,7 +500,7 @@ pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
     match &chapters.open {
         OpenChapter::None => html! {},
         OpenChapter::Loading(name) => html! {
-            <section id="chapter" class="chapter-panel"><p class="muted">{ format!("Opening the chapter “{name}”…") }</p></section>
+            <section id="chapter" class="chapter-panel">{ text_element("p", "muted", format!("Opening the chapter “{name}”…").into()) }</section>
         },
         OpenChapter::Failed { error, .. } => html! {
             <section id="chapter" class="chapter-panel failed"><p id="chapter-error" class="error">{ error.clone() }</p></section>
@@ -520,7 +521,15 @@ pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
                 String::new()
             };
             let variant = play.chapter.variant.as_ref().map(|variant| {
-                html! { <span class="muted chapter-variant">{ format!("This run: {}, played beside {} (below).", variant.base_label, variant.label) }</span> }
+                text_element(
+                    "span",
+                    "muted chapter-variant",
+                    format!(
+                        "This run: {}, played beside {} (below).",
+                        variant.base_label, variant.label
+                    )
+                    .into(),
+                )
             });
             html! {
                 <section id="chapter" class="chapter-panel" aria-live="polite">
@@ -560,7 +569,7 @@ pub fn chapter_index(props: &ChapterIndexProps) -> Html {
     let chapters = props.chapters.0.borrow();
     let list = match &chapters.index {
         IndexState::NotLoaded | IndexState::Loading => {
-            html! { <p class="muted">{ "Loading the chapters…" }</p> }
+            text_element("p", "muted", "Loading the chapters…".into())
         }
         IndexState::Failed(e) => {
             html! { <p class="error" id="chapter-index-error">{ format!("The chapters could not be listed: {e}") }</p> }
@@ -577,7 +586,7 @@ pub fn chapter_index(props: &ChapterIndexProps) -> Html {
                     html! {
                         <li>
                             <a href={format!("#chapter={}", entry.name)} class="chapter-link" data-chapter={entry.name.clone()} onclick={onclick}>{ entry.title.clone() }</a>
-                            <span class="chapter-question">{ format!(" — {}", entry.question) }</span>
+                            { text_element("span", "chapter-question", format!(" — {}", entry.question).into()) }
                         </li>
                     }
                 }) }
@@ -586,8 +595,8 @@ pub fn chapter_index(props: &ChapterIndexProps) -> Html {
     };
     html! {
         <section class="panel chapters-tab">
-            <h2>{ "Chapters" }</h2>
-            <p class="muted">{ "Each chapter answers one question with the playground, in a few beats: → or PageDown plays to the next beat, ← or PageUp goes back one, as a presentation clicker sends them." }</p>
+            { text_element("h2", "", "Chapters".into()) }
+            { text_element("p", "muted", "Each chapter answers one question with the playground, in a few beats: → or PageDown plays to the next beat, ← or PageUp goes back one, as a presentation clicker sends them.".into()) }
             { list }
         </section>
     }

@@ -18,6 +18,7 @@ use crate::compare::{Compare, Row};
 use crate::format;
 use crate::frame::{Frame, FrameRef};
 use crate::link;
+use crate::widgets::text_element;
 use crate::worker::host;
 use crate::worker::protocol::Reply;
 use std::cell::Cell;
@@ -199,8 +200,8 @@ fn column(compare: &Compare, label: &str, base: bool, rows: &[Row], id: &str) ->
     let figure = first.map(|row| row.label.clone()).unwrap_or_default();
     html! {
         <div class="compare-column" id={id.to_string()}>
-            <div class="compare-label">{ label.to_string() }</div>
-            <div class="compare-figure"><span class="muted">{ figure }</span>{ " " }<strong>{ number(value) }</strong></div>
+            { text_element("div", "compare-label", label.to_string().into()) }
+            <div class="compare-figure">{ text_element("span", "muted", figure.into()) }{ " " }{ text_element("strong", "", number(value).into()) }</div>
             { sparkline(&series, low, high, end_ms, if base { "base" } else { "variant" }) }
         </div>
     }
@@ -292,7 +293,7 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
                 <p class="muted compare-time">{ format!("Both at {}; the variant's trace hash ", format::sim_time(compare.now())) }<code id="compare-hash">{ compare.trace_hash().to_string() }</code></p>
             }
             <table class="compare-table">
-                <thead><tr><th></th><th>{ compare.base_label.clone() }</th><th>{ compare.label.clone() }</th><th>{ "difference" }</th><th>{ "%" }</th></tr></thead>
+                <thead><tr><th></th>{ text_element("th", "", compare.base_label.clone().into()) }{ text_element("th", "", compare.label.clone().into()) }{ text_element("th", "", "difference".into()) }{ text_element("th", "", "%".into()) }</tr></thead>
                 <tbody>{ lines }</tbody>
             </table>
         </section>

@@ -42,6 +42,7 @@ pub mod touch;
 use crate::chapter_play::BeatStop;
 use crate::command::Command;
 use crate::frame::{Panels, Requests};
+use crate::widgets::text_element;
 use crate::worker::run::{Motion, RunRequest};
 use go_to::GoTo;
 use std::rc::Rc;
@@ -327,7 +328,7 @@ pub fn app() -> Html {
         return html! {
             <header class="top">
                 <h1>{ "Strata" }</h1>
-                <span class="tagline">{ "starting the simulation…" }</span>
+                { text_element("span", "tagline", "starting the simulation…".into()) }
             </header>
         };
     };
@@ -336,7 +337,7 @@ pub fn app() -> Html {
         <>
         <header class="top">
             <h1>{ "Strata" }</h1>
-            <span class="tagline">{ "a diskless LSM on object storage and an adaptive recommender, simulated in your browser" }</span>
+            { text_element("span", "tagline", "a diskless LSM on object storage and an adaptive recommender, simulated in your browser".into()) }
         </header>
         <time_bar::TimeBar run={run.clone()} frame={frame.clone()} state={state.clone()} on_cancel={on_cancel}>
             { tabs::tab_strip(&state, render_ms) }

@@ -9,7 +9,7 @@ use super::run_view::SharedRun;
 use super::{error, Action, UiState, SPEED_LOG10_MAX, SPEED_LOG10_MIN};
 use crate::format;
 use crate::frame::FrameRef;
-use crate::widgets::DraftInput;
+use crate::widgets::{text_element, DraftInput};
 use crate::worker::protocol::Note;
 use crate::worker::run::{Motion, RunRequest};
 use strata_sim::SimTime;
@@ -225,11 +225,11 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
                 <span class="readout"><span id="sim-time" class="mono big">{ format::sim_time(now) }</span>{ format!(" of {}", format::sim_time(SimTime::from_millis(scenario.duration_ms))) }</span>
                 <label>{ "go to" }
                     <input id="goto-ms" type="number" min="0" placeholder="ms" onchange={on_goto} disabled={busy} />
-                    <span class="unit">{ "ms" }</span>
+                    { text_element("span", "unit", "ms".into()) }
                 </label>
                 <span class="readout">{ "events " }<span id="event-count" class="mono">{ time.events_processed }</span></span>
                 <span class="readout">{ format!("trace hash at {} ", format::sim_time(now)) }<span id="trace-hash" class="mono">{ hash }</span>
-                    <span class="muted">{ format!(" ({} events)", format::grouped(total_events)) }</span></span>
+                    { text_element("span", "muted", format!(" ({} events)", format::grouped(total_events)).into()) }</span>
                 if let Some(final_hash) = &final_hash {
                     <span class="readout finished">{ "final trace hash " }<span id="final-hash" class="mono">{ final_hash.clone() }</span></span>
                 }
@@ -238,7 +238,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
                 <div class="progress" role="progressbar" id="progress" aria-valuemin="0" aria-valuemax="100"
                      aria-valuenow={format!("{:.0}", fraction * 100.0)} aria-label={label.clone()}>
                     <div class="progress-fill" style={format!("width: {:.1}%", fraction * 100.0)}></div>
-                    <span class="progress-label">{ format!("{label} {:.0}%", fraction * 100.0) }</span>
+                    { text_element("span", "progress-label", format!("{label} {:.0}%", fraction * 100.0).into()) }
                     if cancellable {
                         <button id="cancel-rebuild" onclick={on_cancel}>{ "Cancel" }</button>
                     }
@@ -246,7 +246,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
             }
             if let Some(message) = &state.message {
                 <div class={classes!("message", message.error.then_some("error"))} role="status" id="message">
-                    <span>{ message.text.clone() }</span>
+                    { text_element("span", "", message.text.clone().into()) }
                     <button class="dismiss" onclick={on_dismiss} aria-label="dismiss">{ "×" }</button>
                 </div>
             }

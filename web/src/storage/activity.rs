@@ -6,7 +6,7 @@ use super::lsm::{fill_bar, Layout};
 use crate::format;
 use crate::frame::StorageFrame;
 use crate::session::{Activity, ActivityKind};
-use crate::widgets::{svg_line, svg_rect, svg_text};
+use crate::widgets::{svg_line, svg_rect, svg_text, text_element};
 use strata_engine::DbStatus;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -17,7 +17,7 @@ use yew::prelude::*;
 pub(super) fn activity_strip(model: &StorageFrame) -> Html {
     let recent = &model.activities;
     if recent.is_empty() {
-        return html! { <div class="activity-strip"><span class="muted">{ "No flush or compaction yet." }</span></div> };
+        return html! { <div class="activity-strip">{ text_element("span", "muted", "No flush or compaction yet.".into()) }</div> };
     }
     html! {
         <div class="activity-strip" id="activity-strip">

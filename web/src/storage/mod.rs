@@ -25,7 +25,7 @@ use crate::format;
 use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::tenants::tenants_panel;
 use crate::timeline::Timeline;
-use crate::widgets::stat;
+use crate::widgets::{stat, text_element};
 use activity::{activity_strip, compaction_line, wal_figure, writer_line};
 use lsm::lsm_figure;
 pub use lsm::Layout;
@@ -119,7 +119,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                 { writer_line(m) }
             </section>
             <section class="panel" aria-label="LSM tree">
-                <h2>{ "The LSM tree" }</h2>
+                { text_element("h2", "", "The LSM tree".into()) }
                 { lsm_figure(m, layout) }
                 { compaction_line(m) }
                 { activity_strip(m) }
@@ -127,11 +127,11 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
             </section>
             { tenants_panel(&m.tenants) }
             <section class="panel" aria-label="request timeline" id="timeline">
-                <h2>{ format!("Object-store requests ({}, last {} s of simulated time)", m.preset, TIMELINE_WINDOW.as_secs_f64()) }</h2>
+                { text_element("h2", "", format!("Object-store requests ({}, last {} s of simulated time)", m.preset, TIMELINE_WINDOW.as_secs_f64()).into()) }
                 <Timeline requests={props.timeline.clone()} window_start={m.window_start} window_end={m.now} frame={props.frame.clone()} ask={props.requests.clone()} />
             </section>
             <section class="panel histograms" aria-label="latency histograms">
-                <h2>{ "Latency" }</h2>
+                { text_element("h2", "", "Latency".into()) }
                 <div class="chart-grid">
                     { for m.latencies.iter().map(|l| html! {
                         <LatencyHistogram title={l.kind.title()} id={l.kind.id()} low_ms={l.low_ms} high_ms={l.high_ms} buckets={l.buckets.clone()} p50_ms={l.p50_ms}
@@ -141,31 +141,31 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
             </section>
             <section class="panel lists" aria-label="errors and events">
                 <div>
-                    <h2>{ "Client errors (most recent first)" }</h2>
+                    { text_element("h2", "", "Client errors (most recent first)".into()) }
                     if m.errors.is_empty() {
-                        <p class="empty">{ "None so far." }</p>
+                        { text_element("p", "empty", "None so far.".into()) }
                     } else {
                         <ul class="errors" id="client-errors">
                             { for m.errors.iter().map(|e| html! {
                                 <li class={classes!("error-line", format!("kind-{}", e.kind))}>
-                                    <span class="when">{ format::sim_time(e.at) }</span>
-                                    <span class="kind">{ e.kind.clone() }</span>
-                                    <span>{ format!("{}: {}", e.op, e.message) }</span>
+                                    { text_element("span", "when", format::sim_time(e.at).into()) }
+                                    { text_element("span", "kind", e.kind.clone().into()) }
+                                    { text_element("span", "", format!("{}: {}", e.op, e.message).into()) }
                                 </li>
                             }) }
                         </ul>
                     }
                 </div>
                 <div>
-                    <h2>{ "Events (most recent first)" }</h2>
+                    { text_element("h2", "", "Events (most recent first)".into()) }
                     if m.events.is_empty() {
-                        <p class="empty">{ "Nothing notable yet." }</p>
+                        { text_element("p", "empty", "Nothing notable yet.".into()) }
                     } else {
                         <ul class="events" id="event-list">
                             { for m.events.iter().map(|e| html! {
                                 <li class={classes!("event-line", e.class.as_str())}>
-                                    <span class="when">{ format::sim_time(e.at) }</span>
-                                    <span>{ e.text.clone() }</span>
+                                    { text_element("span", "when", format::sim_time(e.at).into()) }
+                                    { text_element("span", "", e.text.clone().into()) }
                                 </li>
                             }) }
                         </ul>
