@@ -14,7 +14,7 @@ use crate::format;
 use crate::frame::RecommenderFrame;
 use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
 use crate::widgets::{
-    select_options, stat, svg_line, svg_rect, svg_text, text_element, DraftInput,
+    identified_text, select_options, stat, svg_line, svg_rect, svg_text, text_element, DraftInput,
 };
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
@@ -324,12 +324,15 @@ fn ope_upload() -> Html {
         })
     });
     let result = match (&*refused, &*evaluation) {
-        (Some(message), _) => {
-            html! { <p class="error-text" id="ope-upload-error">{ message.clone() }</p> }
-        }
-        (None, None) => html! { <p class="empty" id="ope-upload-empty">{ "No file yet." }</p> },
+        (Some(message), _) => identified_text(
+            "p",
+            "ope-upload-error",
+            "error-text",
+            message.clone().into(),
+        ),
+        (None, None) => identified_text("p", "ope-upload-empty", "empty", "No file yet.".into()),
         (None, Some(Err(message))) => html! {
-            <p class="error-text" id="ope-upload-error">{ format!("{}: {message}", log.as_ref().map_or("the file", |l| l.name.as_str())) }</p>
+            { identified_text("p", "ope-upload-error", "error-text", format!("{}: {message}", log.as_ref().map_or("the file", |l| l.name.as_str())).into()) }
         },
         (None, Some(Ok(evaluation))) => uploaded_figure(evaluation),
     };
@@ -379,7 +382,7 @@ fn ope_panel(m: &RecommenderModel) -> Html {
             .ope_error
             .clone()
             .unwrap_or_else(|| "Waiting for logged impressions…".to_string());
-        return html! { <p class="empty" id="ope-empty">{ text }</p> };
+        return identified_text("p", "ope-empty", "empty", text.into());
     };
     let mut references = Vec::new();
     if let Some(truth) = result.truth_ctr {

@@ -10,7 +10,7 @@ use crate::command::Command;
 use crate::download::download;
 use crate::format;
 use crate::frame::Requests;
-use crate::widgets::{select_options, text_element};
+use crate::widgets::{identified_text, select_options, text_element};
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::SettingChange;
@@ -211,7 +211,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 <label class="field wide">{ text_element("span", "field-label", format!("link to {}", format::sim_time(props.now)).into()) }
                     <input id="moment-link" type="text" readonly=true value={props.moment_link.clone()} onfocus={select_all} /></label>
                 if s.changes.is_empty() {
-                    <p class="ok-note" id="changes-notice">{ "No setting changes yet: the run keeps the scenario's workload, engine and store settings. Controls you move are recorded here, at their simulated time, and the link replays them; each can be removed again." }</p>
+                    { identified_text("p", "changes-notice", "ok-note", "No setting changes yet: the run keeps the scenario's workload, engine and store settings. Controls you move are recorded here, at their simulated time, and the link replays them; each can be removed again.".into()) }
                 } else {
                     <div class="ok-note" id="changes-notice">
                         { text_element("p", "", format!("The link replays {} setting change{} at {}:", s.changes.len(), if s.changes.len() == 1 { "" } else { "s" }, if s.changes.len() == 1 { "its time" } else { "their times" }).into()) }

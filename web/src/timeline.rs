@@ -17,7 +17,7 @@
 use crate::format;
 pub use crate::frame::{requests_in_window, TimelineRequest, MAX_WINDOW_REQUESTS};
 use crate::frame::{Answer, FrameRef, Requests};
-use crate::widgets::{svg_line, svg_text, text_element};
+use crate::widgets::{identified_text, svg_line, svg_text, text_element};
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
 use strata_sim::{Cause, RequestOutcome, RequestRecord, SimTime};
@@ -562,7 +562,7 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                     },
                 },
                 None => html! {
-                    <div id="request-chain" class="explain-detail">{ "The request has left the window." }</div>
+                    { identified_text("div", "request-chain", "explain-detail", "The request has left the window.".into()) }
                 },
             }
         }
@@ -589,7 +589,7 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                 }
             }
             Answer::Ready(None) => html! {
-                <div id="operation-requests" class="explain-detail">{ format!("Client operation #{number} is no longer retained.") }</div>
+                { identified_text("div", "operation-requests", "explain-detail", format!("Client operation #{number} is no longer retained.").into()) }
             },
         },
         None => Html::default(),

@@ -7,8 +7,8 @@
 //! `on_commit` and shows the view's value again.
 //!
 //! Also [`removable_line`]: one entry of a list the scenario holds, with its *remove* button;
-//! [`text_element`], an element that holds only text; and [`svg_text`], [`svg_line`] and
-//! [`svg_rect`], the labels, lines and bars of every drawing.
+//! [`text_element`] and [`identified_text`], an element that holds only text; and
+//! [`svg_text`], [`svg_line`] and [`svg_rect`], the labels, lines and bars of every drawing.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -94,6 +94,19 @@ pub fn select_options(choices: &[(&'static str, &'static str)], chosen: &str) ->
 #[inline(never)]
 pub fn text_element(tag: &'static str, class: &'static str, text: AttrValue) -> Html {
     html! { <@{tag} class={class}>{ text }</@> }
+}
+
+/// An element `tag` with the id `id` that holds only `text`, with the classes in `class` (none
+/// when empty): [`text_element`] for the read-outs and messages the page and its tests find by
+/// id.
+#[inline(never)]
+pub fn identified_text(
+    tag: &'static str,
+    id: &'static str,
+    class: &'static str,
+    text: AttrValue,
+) -> Html {
+    html! { <@{tag} id={id} class={class}>{ text }</@> }
 }
 
 /// An SVG `<text>` at (`x`, `y`) in the drawing's units, written with one decimal as every
@@ -295,7 +308,7 @@ mod tests {
     }
 
     #[test]
-    fn a_text_element_is_its_tag_with_its_text_and_a_class_only_when_given_one() {
+    fn a_text_element_is_its_tag_with_its_text_and_an_id_or_class_only_when_given_one() {
         let parts_of = |node: Html| {
             let Html::VTag(tag) = node else {
                 panic!("an element");
@@ -321,6 +334,24 @@ mod tests {
         assert_eq!(
             parts_of(text_element("h2", "", format!("Arms ({} items)", 3).into())),
             ("h2".to_string(), Vec::new(), "Arms (3 items)".to_string())
+        );
+        assert_eq!(
+            parts_of(identified_text("span", "event-count", "mono", "42".into())),
+            (
+                "span".to_string(),
+                vec!["id=event-count".to_string(), "class=mono".to_string()],
+                "42".to_string()
+            )
+        );
+        assert_eq!(
+            parts_of(identified_text(
+                "span",
+                "beat-counter",
+                "",
+                "beat 1 of 4".into()
+            ))
+            .1,
+            ["id=beat-counter"]
         );
     }
 

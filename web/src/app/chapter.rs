@@ -18,7 +18,7 @@ use crate::chapter_play::{self, ChapterPlay, IndexEntry};
 use crate::chapter_play::{RunPoint, RunStart};
 use crate::compare::Compare;
 use crate::link;
-use crate::widgets::text_element;
+use crate::widgets::{identified_text, text_element};
 use crate::worker::run::{Motion, RunRequest};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -503,7 +503,7 @@ pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
             <section id="chapter" class="chapter-panel">{ text_element("p", "muted", format!("Opening the chapter “{name}”…").into()) }</section>
         },
         OpenChapter::Failed { error, .. } => html! {
-            <section id="chapter" class="chapter-panel failed"><p id="chapter-error" class="error">{ error.clone() }</p></section>
+            <section id="chapter" class="chapter-panel failed">{ identified_text("p", "chapter-error", "error", error.clone().into()) }</section>
         },
         OpenChapter::Ready(play) => {
             let on_next = props.on_next.reform(|_: MouseEvent| ());
@@ -534,15 +534,15 @@ pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
             html! {
                 <section id="chapter" class="chapter-panel" aria-live="polite">
                     <div class="chapter-head">
-                        <strong id="chapter-title">{ play.chapter.title.clone() }</strong>
-                        <span id="chapter-question" class="chapter-question">{ play.chapter.question.clone() }</span>
+                        { identified_text("strong", "chapter-title", "", play.chapter.title.clone().into()) }
+                        { identified_text("span", "chapter-question", "chapter-question", play.chapter.question.clone().into()) }
                     </div>
-                    <p id="chapter-caption" class="chapter-caption">{ caption }</p>
+                    { identified_text("p", "chapter-caption", "chapter-caption", caption.into()) }
                     <div class="chapter-nav">
                         <button id="beat-previous" onclick={on_previous} disabled={play.beat() == 0}>{ "← Previous" }</button>
-                        <span id="beat-counter">{ play.counter() }</span>
+                        { identified_text("span", "beat-counter", "", play.counter().into()) }
                         <button id="beat-next" onclick={on_next} disabled={play.beat() == play.beat_count() || running}>{ "Next →" }</button>
-                        <span class="muted" id="beat-status">{ status }</span>
+                        { identified_text("span", "beat-status", "muted", status.into()) }
                         { for variant }
                     </div>
                 </section>
@@ -571,9 +571,12 @@ pub fn chapter_index(props: &ChapterIndexProps) -> Html {
         IndexState::NotLoaded | IndexState::Loading => {
             text_element("p", "muted", "Loading the chapters…".into())
         }
-        IndexState::Failed(e) => {
-            html! { <p class="error" id="chapter-index-error">{ format!("The chapters could not be listed: {e}") }</p> }
-        }
+        IndexState::Failed(e) => identified_text(
+            "p",
+            "chapter-index-error",
+            "error",
+            format!("The chapters could not be listed: {e}").into(),
+        ),
         IndexState::Loaded(index) => html! {
             <ol id="chapter-index" class="chapter-index">
                 { for index.iter().map(|entry| {

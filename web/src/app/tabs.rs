@@ -17,6 +17,7 @@ use crate::link;
 use crate::recommender::{RecommenderModel, RecommenderView};
 use crate::scenario_panel::ScenarioPanel;
 use crate::storage::StorageView;
+use crate::widgets::identified_text;
 use std::rc::Rc;
 use strata_sim::SimTime;
 use yew::prelude::*;
@@ -39,7 +40,7 @@ pub fn tab_strip(state: &UseReducerHandle<UiState>, render_ms: f64) -> Html {
             { tab_button(Tab::Recommender, "tab-recommender", "Recommender") }
             { tab_button(Tab::Scenario, "tab-scenario", "Scenario & sharing") }
             { tab_button(Tab::Chapters, "tab-chapters", "Chapters") }
-            <span class="frame-stats muted" id="frame-work">{ format!("last frame: {:.1} ms simulating in {:.1} ms · {:.1} ms drawing", state.frame_work_ms, state.frame_wall_ms, render_ms) }</span>
+            { identified_text("span", "frame-work", "frame-stats muted", format!("last frame: {:.1} ms simulating in {:.1} ms · {:.1} ms drawing", state.frame_work_ms, state.frame_wall_ms, render_ms).into()) }
         </nav>
     }
 }

@@ -9,7 +9,7 @@ use super::run_view::SharedRun;
 use super::{error, Action, UiState, SPEED_LOG10_MAX, SPEED_LOG10_MIN};
 use crate::format;
 use crate::frame::FrameRef;
-use crate::widgets::{text_element, DraftInput};
+use crate::widgets::{identified_text, text_element, DraftInput};
 use crate::worker::protocol::Note;
 use crate::worker::run::{Motion, RunRequest};
 use strata_sim::SimTime;
@@ -208,9 +208,9 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
                     <input id="speed" type="range" min={SPEED_LOG10_MIN.to_string()} max={SPEED_LOG10_MAX.to_string()}
                            step="0.01" value={state.speed_log10.to_string()} oninput={on_speed}
                            aria-valuetext={format::speed(speed)} />
-                    <span id="speed-value" class="mono">{ format::speed(speed) }</span>
+                    { identified_text("span", "speed-value", "mono", format::speed(speed).into()) }
                 </label>
-                <span class="readout">{ "effective " }<span id="effective-speed" class="mono">{ if state.playing { format::speed(state.effective_speed) } else { "paused".to_string() } }</span></span>
+                <span class="readout">{ "effective " }{ identified_text("span", "effective-speed", "mono", if state.playing { format::speed(state.effective_speed).into() } else { "paused".into() }) }</span>
                 <label>{ "seed" }
                     <DraftInput id="seed" inputmode="numeric" value={scenario.seed.to_string()} on_commit={on_seed} disabled={busy} />
                 </label>
@@ -222,16 +222,16 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
                                 value={now_ms_floor.to_string()} on_commit={on_scrub} disabled={busy}
                                 aria_valuetext={format::sim_time(now)} />
                 </label>
-                <span class="readout"><span id="sim-time" class="mono big">{ format::sim_time(now) }</span>{ format!(" of {}", format::sim_time(SimTime::from_millis(scenario.duration_ms))) }</span>
+                <span class="readout">{ identified_text("span", "sim-time", "mono big", format::sim_time(now).into()) }{ format!(" of {}", format::sim_time(SimTime::from_millis(scenario.duration_ms))) }</span>
                 <label>{ "go to" }
                     <input id="goto-ms" type="number" min="0" placeholder="ms" onchange={on_goto} disabled={busy} />
                     { text_element("span", "unit", "ms".into()) }
                 </label>
-                <span class="readout">{ "events " }<span id="event-count" class="mono">{ time.events_processed }</span></span>
-                <span class="readout">{ format!("trace hash at {} ", format::sim_time(now)) }<span id="trace-hash" class="mono">{ hash }</span>
+                <span class="readout">{ "events " }{ identified_text("span", "event-count", "mono", time.events_processed.to_string().into()) }</span>
+                <span class="readout">{ format!("trace hash at {} ", format::sim_time(now)) }{ identified_text("span", "trace-hash", "mono", hash.into()) }
                     { text_element("span", "muted", format!(" ({} events)", format::grouped(total_events)).into()) }</span>
                 if let Some(final_hash) = &final_hash {
-                    <span class="readout finished">{ "final trace hash " }<span id="final-hash" class="mono">{ final_hash.clone() }</span></span>
+                    <span class="readout finished">{ "final trace hash " }{ identified_text("span", "final-hash", "mono", final_hash.clone().into()) }</span>
                 }
             </div>
             if let Some((fraction, label)) = progress {

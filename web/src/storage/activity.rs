@@ -6,7 +6,7 @@ use super::lsm::{fill_bar, Layout};
 use crate::format;
 use crate::frame::StorageFrame;
 use crate::session::{Activity, ActivityKind};
-use crate::widgets::{svg_line, svg_rect, svg_text, text_element};
+use crate::widgets::{identified_text, svg_line, svg_rect, svg_text, text_element};
 use strata_engine::DbStatus;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -94,7 +94,7 @@ pub(super) fn compaction_line(model: &StorageFrame) -> Html {
             { format!("{}: {} started, {} committed", model.compaction.name(),
                 format::grouped(model.compactions_started), format::grouped(model.compactions_committed)) }
             if let Some(last) = last {
-                <span class="muted" id="last-compaction">{ format!(" · {last}") }</span>
+                { identified_text("span", "last-compaction", "muted", format!(" · {last}").into()) }
             }
         </p>
     }
@@ -204,7 +204,7 @@ pub(super) fn writer_line(model: &StorageFrame) -> Html {
             <span class={classes!("badge", class)} id="writer-status">{ text }</span>
             { for zombie }
             if model.fenced > 0 {
-                <span class="badge fenced" id="fenced-count">{ format!("{} fenced write attempts", model.fenced) }</span>
+                { identified_text("span", "fenced-count", "badge fenced", format!("{} fenced write attempts", model.fenced).into()) }
             }
         </div>
     }

@@ -5,7 +5,7 @@
 use super::{MAX_IMMUTABLE_BOXES, MAX_L0_ROWS, MAX_RUN_ROWS, MAX_SSTS_PER_RUN};
 use crate::format;
 use crate::frame::{key_position, CompactionModel, StorageFrame};
-use crate::widgets::{svg_line, svg_rect, svg_text};
+use crate::widgets::{identified_text, svg_line, svg_rect, svg_text};
 use strata_lab::runner::tombstones::TombstoneHolder;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -112,7 +112,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
             WriterStatus::Opening => "The writer is opening (recovering from the object store)…",
             _ => "No writer is up: the database is down until a recovery.",
         };
-        return html! { <p class="empty" id="lsm-empty">{ text }</p> };
+        return identified_text("p", "lsm-empty", "empty", text.into());
     };
     let (width, label_x) = (layout.width, layout.label);
     let axis = width - label_x - 20.0;
