@@ -10,6 +10,7 @@
 use crate::command::Command;
 use crate::format;
 use crate::frame::Requests;
+use crate::widgets::button;
 use crate::worker::host;
 use crate::worker::protocol::{ExportKind, Reply, Request};
 use std::cell::RefCell;
@@ -264,7 +265,7 @@ pub fn run_exports(props: &RunExportsProps) -> Html {
                 { match kind { ExportKind::Trace => "Re-simulating the run for the trace… ", ExportKind::Metrics => "Re-simulating the run for the metrics… " } }
                 <progress max="1" value={fraction.to_string()}></progress>
                 { format!(" {:.0} %", 100.0 * fraction) }
-                <button id="export-cancel" onclick={on_cancel}>{ "Cancel" }</button>
+                { button("export-cancel", "", "Cancel".into(), on_cancel, false) }
             </span>
         }
         </>

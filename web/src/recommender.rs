@@ -14,7 +14,8 @@ use crate::format;
 use crate::frame::RecommenderFrame;
 use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
 use crate::widgets::{
-    identified_text, select_options, stat, svg_line, svg_rect, svg_text, text_element, DraftInput,
+    button, identified_text, select_options, stat, svg_line, svg_rect, svg_text, text_element,
+    DraftInput,
 };
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
@@ -498,7 +499,7 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
             <section class="panel">
                 { text_element("h2", "", "Recommender".into()) }
                 { text_element("p", "", "This scenario runs no recommender loop.".into()) }
-                <button id="recommender-on" class="primary" onclick={on_enable} disabled={props.disabled}>{ "Add a recommender loop" }</button>
+                { button("recommender-on", "primary", "Add a recommender loop".into(), on_enable, props.disabled) }
             </section>
         };
     };
@@ -571,9 +572,9 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
             { number_field("max policy change (TV)", "guard-change", "any", opt(draft.guardrails.max_policy_change), edit_number("max policy change", |s, v| s.guardrails.max_policy_change = v)) }
             { number_field("feedback strength", "feedback-gain", "any", draft.population.feedback_gain.to_string(), edit_number("feedback strength", |s, v| s.population.feedback_gain = v.unwrap_or(0.0))) }
             <div class="button-row">
-                <button id="apply-recommender" class="primary" onclick={on_apply} disabled={props.disabled}>{ "Apply (re-simulates to now)" }</button>
-                <button id="drift-now" onclick={on_drift} disabled={props.disabled}>{ "Drift now" }</button>
-                <button id="recommender-off" onclick={on_disable} disabled={props.disabled}>{ "Remove the loop" }</button>
+                { button("apply-recommender", "primary", "Apply (re-simulates to now)".into(), on_apply, props.disabled) }
+                { button("drift-now", "", "Drift now".into(), on_drift, props.disabled) }
+                { button("recommender-off", "", "Remove the loop".into(), on_disable, props.disabled) }
             </div>
             if !draft.drift.is_empty() {
                 <p class="hint" id="drift-list">{ format!("Drift in the scenario: {}", draft.drift.iter().map(|d| match d {

@@ -10,7 +10,7 @@ use crate::command::Command;
 use crate::download::download;
 use crate::format;
 use crate::frame::Requests;
-use crate::widgets::{identified_text, select_options, text_element};
+use crate::widgets::{button, identified_text, select_options, text_element};
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::SettingChange;
@@ -229,7 +229,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 <div class="button-row">
                     <label class="file-label">{ "Load a scenario file… " }
                         <input id="import-file" type="file" accept=".json,application/json" onchange={on_import} disabled={props.disabled} /></label>
-                    <button id="export" onclick={on_export}>{ "Save this scenario (JSON)" }</button>
+                    { button("export", "", "Save this scenario (JSON)".into(), on_export, false) }
                     <crate::download::RunExports requests={props.requests.clone()} on_command={props.on_command.clone()} disabled={props.disabled} />
                     <label class="field">{ text_element("span", "field-label", "examples".into()) }
                         <select id="examples" onchange={on_example} disabled={props.disabled}>

@@ -17,7 +17,7 @@
 use crate::format;
 pub use crate::frame::{requests_in_window, TimelineRequest, MAX_WINDOW_REQUESTS};
 use crate::frame::{Answer, FrameRef, Requests};
-use crate::widgets::{identified_text, svg_line, svg_text, text_element};
+use crate::widgets::{button, identified_text, svg_line, svg_text, text_element};
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
 use strata_sim::{Cause, RequestOutcome, RequestRecord, SimTime};
@@ -554,9 +554,7 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                             { text_element("h3", "", "Why this request".into()) }
                             { for lines.into_iter().map(|line| text_element("div", "", line.into())) }
                             if let Some(number) = operation {
-                                <button id="chain-operation" onclick={select(Selected::Operation(number))}>
-                                    { "Show the requests this operation waited for" }
-                                </button>
+                                { button("chain-operation", "", "Show the requests this operation waited for".into(), select(Selected::Operation(number)), false) }
                             }
                         </div>
                     },
@@ -604,9 +602,7 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                     <ol>
                         { for slowest.iter().map(|op| html! {
                             <li key={op.number.to_string()}>
-                                <button class="slow-op" onclick={select(Selected::Operation(op.number))}>
-                                    { format!("{} {} · {}", op.kind, op.key, format::millis(op.latency_ms)) }
-                                </button>
+                                { button("", "slow-op", format!("{} {} · {}", op.kind, op.key, format::millis(op.latency_ms)).into(), select(Selected::Operation(op.number)), false) }
                             </li>
                         }) }
                     </ol>

@@ -7,7 +7,8 @@
 //! `on_commit` and shows the view's value again.
 //!
 //! Also [`removable_line`]: one entry of a list the scenario holds, with its *remove* button;
-//! [`text_element`] and [`identified_text`], an element that holds only text; and
+//! [`text_element`] and [`identified_text`], an element that holds only text; [`button`], a
+//! plain button; and
 //! [`svg_text`], [`svg_line`] and [`svg_rect`], the labels, lines and bars of every drawing.
 
 use web_sys::HtmlInputElement;
@@ -107,6 +108,22 @@ pub fn identified_text(
     text: AttrValue,
 ) -> Html {
     html! { <@{tag} id={id} class={class}>{ text }</@> }
+}
+
+/// A `<button>` with the id `id` and the classes in `class` (none when empty) that shows
+/// `text`, sends `on_click` when pressed and is disabled when `disabled`: one function for the
+/// page's plain buttons, not each one's `html!` (its node, listener and text) written out.
+#[inline(never)]
+pub fn button(
+    id: &'static str,
+    class: &'static str,
+    text: AttrValue,
+    on_click: Callback<MouseEvent>,
+    disabled: bool,
+) -> Html {
+    html! {
+        <button id={(!id.is_empty()).then_some(id)} class={class} onclick={on_click} disabled={disabled}>{ text }</button>
+    }
 }
 
 /// An SVG `<text>` at (`x`, `y`) in the drawing's units, written with one decimal as every
@@ -352,6 +369,53 @@ mod tests {
             ))
             .1,
             ["id=beat-counter"]
+        );
+    }
+
+    #[test]
+    fn a_button_has_an_id_only_when_given_one_and_is_disabled_only_when_asked() {
+        let parts_of = |node: Html| {
+            let Html::VTag(tag) = node else {
+                panic!("a button is an element");
+            };
+            assert_eq!(tag.tag(), "button");
+            let Some(Html::VText(text)) = tag.children() else {
+                panic!("a button's text");
+            };
+            let attributes = tag
+                .attributes
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>();
+            (attributes, text.text.to_string())
+        };
+        assert_eq!(
+            parts_of(button(
+                "play",
+                "primary",
+                "Play".into(),
+                Callback::noop(),
+                true
+            )),
+            (
+                vec![
+                    "id=play".to_string(),
+                    "disabled=disabled".to_string(),
+                    "class=primary".to_string()
+                ],
+                "Play".to_string()
+            )
+        );
+        assert_eq!(
+            parts_of(button(
+                "",
+                "slow-op",
+                "get k12".into(),
+                Callback::noop(),
+                false
+            ))
+            .0,
+            ["class=slow-op"]
         );
     }
 

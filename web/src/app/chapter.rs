@@ -18,7 +18,7 @@ use crate::chapter_play::{self, ChapterPlay, IndexEntry};
 use crate::chapter_play::{RunPoint, RunStart};
 use crate::compare::Compare;
 use crate::link;
-use crate::widgets::{identified_text, text_element};
+use crate::widgets::{button, identified_text, text_element};
 use crate::worker::run::{Motion, RunRequest};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -539,9 +539,9 @@ pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
                     </div>
                     { identified_text("p", "chapter-caption", "chapter-caption", caption.into()) }
                     <div class="chapter-nav">
-                        <button id="beat-previous" onclick={on_previous} disabled={play.beat() == 0}>{ "← Previous" }</button>
+                        { button("beat-previous", "", "← Previous".into(), on_previous, play.beat() == 0) }
                         { identified_text("span", "beat-counter", "", play.counter().into()) }
-                        <button id="beat-next" onclick={on_next} disabled={play.beat() == play.beat_count() || running}>{ "Next →" }</button>
+                        { button("beat-next", "", "Next →".into(), on_next, play.beat() == play.beat_count() || running) }
                         { identified_text("span", "beat-status", "muted", status.into()) }
                         { for variant }
                     </div>

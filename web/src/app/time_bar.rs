@@ -9,7 +9,7 @@ use super::run_view::SharedRun;
 use super::{error, Action, UiState, SPEED_LOG10_MAX, SPEED_LOG10_MIN};
 use crate::format;
 use crate::frame::FrameRef;
-use crate::widgets::{identified_text, text_element, DraftInput};
+use crate::widgets::{button, identified_text, text_element, DraftInput};
 use crate::worker::protocol::Note;
 use crate::worker::run::{Motion, RunRequest};
 use strata_sim::SimTime;
@@ -202,7 +202,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
             <button id="drawer-toggle" class="drawer-toggle" onclick={on_drawer} aria-expanded={drawer_open.to_string()}
                     aria-controls="time-controls">{ if *drawer_open { "Close controls" } else { "Controls" } }</button>
             <div class="controls" id="time-controls">
-                <button id="play" class="primary" onclick={on_play} disabled={busy}>{ if state.playing { "Pause" } else { "Play" } }</button>
+                { button("play", "primary", if state.playing { "Pause" } else { "Play" }.into(), on_play, busy) }
                 <button id="step" onclick={on_step} disabled={busy} title="one event (key: .)">{ "Step" }</button>
                 <label>{ "speed" }
                     <input id="speed" type="range" min={SPEED_LOG10_MIN.to_string()} max={SPEED_LOG10_MAX.to_string()}
@@ -214,7 +214,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
                 <label>{ "seed" }
                     <DraftInput id="seed" inputmode="numeric" value={scenario.seed.to_string()} on_commit={on_seed} disabled={busy} />
                 </label>
-                <button id="run-to-end" onclick={on_to_end} disabled={busy || finished}>{ if state.to_end { "Stop" } else { "Run to end" } }</button>
+                { button("run-to-end", "", if state.to_end { "Stop" } else { "Run to end" }.into(), on_to_end, busy || finished) }
             </div>
             <div class="controls">
                 <label class="scrub">{ "time" }
@@ -240,7 +240,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
                     <div class="progress-fill" style={format!("width: {:.1}%", fraction * 100.0)}></div>
                     { text_element("span", "progress-label", format!("{label} {:.0}%", fraction * 100.0).into()) }
                     if cancellable {
-                        <button id="cancel-rebuild" onclick={on_cancel}>{ "Cancel" }</button>
+                        { button("cancel-rebuild", "", "Cancel".into(), on_cancel, false) }
                     }
                 </div>
             }
