@@ -7,7 +7,7 @@
 
 use crate::command::Command;
 use crate::format;
-use crate::widgets::{select_options, text_element, DraftInput};
+use crate::widgets::{select_field, text_element, DraftInput};
 use std::rc::Rc;
 use strata_lab::scenario::{FaultSpec, StoreOp};
 use strata_sim::SimTime;
@@ -326,14 +326,8 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
                 <label class="field">{ text_element("span", "field-label", "slow-down".into()) }
                     <span class="field-input"><DraftInput id="fault-multiplier" kind="number" min="1" step="any"
                         value={format!("{}", form.multiplier)} on_commit={on_multiplier} />{ text_element("span", "unit", "×".into()) }</span></label>
-                <label class="field">{ text_element("span", "field-label", "requests".into()) }
-                    <select id="fault-ops" onchange={on_ops}>
-                        { select_options(&[("all", "all"), ("put", "PUTs"), ("get", "GETs and HEADs")], &form.ops) }
-                    </select></label>
-                <label class="field">{ text_element("span", "field-label", "bit-flip target".into()) }
-                    <select id="fault-target" onchange={on_target}>
-                        { select_options(&[("sst", "SSTs"), ("wal", "WAL objects"), ("manifest", "manifests"), ("any", "any object")], &form.target) }
-                    </select></label>
+                { select_field("requests", "fault-ops", &[("all", "all"), ("put", "PUTs"), ("get", "GETs and HEADs")], &form.ops, on_ops, false, Html::default()) }
+                { select_field("bit-flip target", "fault-target", &[("sst", "SSTs"), ("wal", "WAL objects"), ("manifest", "manifests"), ("any", "any object")], &form.target, on_target, false, Html::default()) }
             </div>
             <div class="fault-buttons">
                 { for FAULTS.iter().map(|(kind, label, help)| html! {

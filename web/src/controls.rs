@@ -7,7 +7,7 @@
 
 use crate::command::Command;
 use crate::session::Settings;
-use crate::widgets::{select_options, text_element, DraftInput};
+use crate::widgets::{select_field, text_element, DraftInput};
 use std::rc::Rc;
 use strata_engine::{BackpressureMode, CompactionStyle, DbOptions};
 use strata_lab::scenario::{
@@ -506,15 +506,15 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                   label: &'static str,
                   choices: &[(&'static str, &'static str)],
                   chosen: &str| {
-        html! {
-            <label class="field">
-                { text_element("span", "field-label", label.into()) }
-                <select id={field.id()} onchange={send(field)} disabled={props.disabled}>
-                    { select_options(choices, chosen) }
-                </select>
-                { for error_for(field) }
-            </label>
-        }
+        select_field(
+            label,
+            field.id(),
+            choices,
+            chosen,
+            send(field),
+            props.disabled,
+            error_for(field).unwrap_or_default(),
+        )
     };
     let compaction_fields = match options.compaction.style {
         CompactionStyle::None => html! {},
@@ -565,13 +565,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
             <fieldset>
                 <legend>{ "Workload" }</legend>
                 { number_input(Field::Rate, "rate", "ops/s", format!("{}", w.rate_ops_per_sec), "0", "any") }
-                <label class="field">
-                    { text_element("span", "field-label", "keys".into()) }
-                    <select id={Field::KeyDistribution.id()} onchange={send(Field::KeyDistribution)} disabled={props.disabled}>
-                        { select_options(&[("uniform", "uniform"), ("zipf", "zipf"), ("sequential", "sequential")], distribution) }
-                    </select>
-                    { for error_for(Field::KeyDistribution) }
-                </label>
+                { select(Field::KeyDistribution, "keys", &[("uniform", "uniform"), ("zipf", "zipf"), ("sequential", "sequential")], distribution) }
                 if let Some(s) = zipf_s {
                     { number_input(Field::ZipfS, "Zipf s", "", format!("{s}"), "0", "0.01") }
                 }
@@ -611,13 +605,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
             </fieldset>
             <fieldset>
                 <legend>{ "Object store" }</legend>
-                <label class="field">
-                    { text_element("span", "field-label", "preset".into()) }
-                    <select id={Field::Preset.id()} onchange={send(Field::Preset)} disabled={props.disabled}>
-                        { select_options(&[("s3_standard", "S3 Standard"), ("s3_express", "S3 Express One Zone"), ("instant", "instant (no latency, no cost)")], settings.store.preset.as_str()) }
-                    </select>
-                    { for error_for(Field::Preset) }
-                </label>
+                { select(Field::Preset, "preset", &[("s3_standard", "S3 Standard"), ("s3_express", "S3 Express One Zone"), ("instant", "instant (no latency, no cost)")], settings.store.preset.as_str()) }
                 { number_input(Field::GetP50, "GET p50", "ms", format!("{}", get_latency.p50_ms), "0", "any") }
                 { number_input(Field::GetP99, "GET p99", "ms", format!("{}", get_latency.p99_ms), "0", "any") }
                 { number_input(Field::PutP50, "PUT p50", "ms", format!("{}", put_latency.p50_ms), "0", "any") }

@@ -14,7 +14,7 @@ use crate::format;
 use crate::frame::RecommenderFrame;
 use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
 use crate::widgets::{
-    button, identified_text, select_options, stat, svg_line, svg_rect, svg_text, text_element,
+    button, identified_text, select_field, stat, svg_line, svg_rect, svg_text, text_element,
     DraftInput,
 };
 use gloo::file::callbacks::FileReader;
@@ -559,10 +559,7 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
         <section class="panel recommender-controls" aria-label="recommender controls">
             { text_element("h2", "", "Recommender settings".into()) }
             { text_element("p", "hint", "These are scenario settings: applying them re-simulates the run to now with them, and the share link carries them. Empty fields keep the policy's defaults.".into()) }
-            <label class="field">{ text_element("span", "field-label", "policy".into()) }
-                <select id="policy" onchange={on_policy} disabled={props.disabled}>
-                    { select_options(&PolicyKind::ALL.map(|kind| (kind.as_str(), kind.as_str())), draft.policy.name.as_str()) }
-                </select></label>
+            { select_field("policy", "policy", &PolicyKind::ALL.map(|kind| (kind.as_str(), kind.as_str())), draft.policy.name.as_str(), on_policy, props.disabled, Html::default()) }
             { number_field("ε (egreedy)", "policy-epsilon", "any", opt(draft.policy.epsilon), edit_number("epsilon", |s, v| s.policy.epsilon = v)) }
             { number_field("α (UCB, linear)", "policy-alpha", "any", opt(draft.policy.alpha), edit_number("alpha", |s, v| s.policy.alpha = v)) }
             { number_field("τ (softmax)", "policy-tau", "any", opt(draft.policy.tau), edit_number("tau", |s, v| s.policy.tau = v)) }

@@ -8,7 +8,7 @@
 //!
 //! Also [`removable_line`]: one entry of a list the scenario holds, with its *remove* button;
 //! [`text_element`] and [`identified_text`], an element that holds only text; [`button`], a
-//! plain button; and
+//! plain button; [`select_field`], a labelled drop-down; and
 //! [`svg_text`], [`svg_line`] and [`svg_rect`], the labels, lines and bars of every drawing.
 
 use web_sys::HtmlInputElement;
@@ -171,6 +171,30 @@ pub fn svg_rect(
                 <title>{ title }</title>
             }
         </rect>
+    }
+}
+
+/// A labelled drop-down: `label` beside a `<select>` with the id `id` of `choices` (as
+/// [`select_options`] draws them, `chosen` selected) that sends `on_change` and is disabled
+/// when `disabled`, and `after` under it (the field's error, or nothing).
+#[inline(never)]
+pub fn select_field(
+    label: &'static str,
+    id: &'static str,
+    choices: &[(&'static str, &'static str)],
+    chosen: &str,
+    on_change: Callback<Event>,
+    disabled: bool,
+    after: Html,
+) -> Html {
+    html! {
+        <label class="field">
+            { text_element("span", "field-label", label.into()) }
+            <select id={id} onchange={on_change} disabled={disabled}>
+                { select_options(choices, chosen) }
+            </select>
+            { after }
+        </label>
     }
 }
 
@@ -417,6 +441,64 @@ mod tests {
             .0,
             ["class=slow-op"]
         );
+    }
+
+    #[test]
+    fn a_select_field_is_its_label_its_select_of_the_choices_and_what_goes_after() {
+        fn elements(node: &Html) -> Vec<&yew::virtual_dom::VTag> {
+            match node {
+                Html::VTag(tag) => vec![tag],
+                Html::VList(list) => list.iter().flat_map(elements).collect(),
+                _ => Vec::new(),
+            }
+        }
+        let choices = [("all", "all"), ("put", "PUTs")];
+        let after = html! { <span class="field-error" id="fault-ops-error">{ "no" }</span> };
+        let field = select_field(
+            "requests",
+            "fault-ops",
+            &choices,
+            "put",
+            Callback::noop(),
+            true,
+            after,
+        );
+        let Html::VTag(label) = &field else {
+            panic!("a field is an element");
+        };
+        assert_eq!(label.tag(), "label");
+        let children: Vec<_> = label.children().map(elements).unwrap_or_default();
+        let tags: Vec<&str> = children.iter().map(|tag| tag.tag()).collect();
+        assert_eq!(tags, ["span", "select", "span"]);
+        let select = children[1];
+        let attributes: Vec<(&str, &str)> = select.attributes.iter().collect();
+        assert!(attributes.contains(&("id", "fault-ops")), "{attributes:?}");
+        assert!(
+            attributes.contains(&("disabled", "disabled")),
+            "{attributes:?}"
+        );
+        let options = select.children().map(elements).unwrap_or_default();
+        assert_eq!(options.len(), choices.len());
+        let without = select_field(
+            "requests",
+            "fault-ops",
+            &choices,
+            "all",
+            Callback::noop(),
+            false,
+            Html::default(),
+        );
+        let Html::VTag(label) = &without else {
+            panic!("a field is an element");
+        };
+        let tags: Vec<&str> = label
+            .children()
+            .map(elements)
+            .unwrap_or_default()
+            .iter()
+            .map(|tag| tag.tag())
+            .collect();
+        assert_eq!(tags, ["span", "select"]);
     }
 
     #[test]
