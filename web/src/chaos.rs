@@ -7,7 +7,7 @@
 
 use crate::command::Command;
 use crate::format;
-use crate::widgets::{select_field, text_element, DraftInput};
+use crate::widgets::{container, select_field, text_element, DraftInput};
 use std::rc::Rc;
 use strata_lab::scenario::{FaultSpec, StoreOp};
 use strata_sim::SimTime;
@@ -316,25 +316,25 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
         <section class="panel chaos-panel" aria-label="chaos">
             { text_element("h2", "", "Chaos".into()) }
             { text_element("p", "hint", "Each fault starts now and is written into the scenario, so the share link replays it.".into()) }
-            <div class="chaos-form">
-                <label class="field">{ text_element("span", "field-label", "window".into()) }
-                    <span class="field-input"><DraftInput id="fault-window" kind="number" min="0.1" step="any"
-                        value={format!("{}", form.window_ms as f64 / 1000.0)} on_commit={on_window} />{ text_element("span", "unit", "s".into()) }</span></label>
-                <label class="field">{ text_element("span", "field-label", "probability".into()) }
-                    <span class="field-input"><DraftInput id="fault-probability" kind="number" min="0" max="1" step="0.05"
-                        value={format!("{}", form.probability)} on_commit={on_probability} /></span></label>
-                <label class="field">{ text_element("span", "field-label", "slow-down".into()) }
-                    <span class="field-input"><DraftInput id="fault-multiplier" kind="number" min="1" step="any"
-                        value={format!("{}", form.multiplier)} on_commit={on_multiplier} />{ text_element("span", "unit", "×".into()) }</span></label>
+            { container("div", "chaos-form", html! { <>
+                { container("label", "field", html! { <>{ text_element("span", "field-label", "window".into()) }
+                    { container("span", "field-input", html! { <><DraftInput id="fault-window" kind="number" min="0.1" step="any"
+                        value={format!("{}", form.window_ms as f64 / 1000.0)} on_commit={on_window} />{ text_element("span", "unit", "s".into()) }</> }) }</> }) }
+                { container("label", "field", html! { <>{ text_element("span", "field-label", "probability".into()) }
+                    { container("span", "field-input", html! { <><DraftInput id="fault-probability" kind="number" min="0" max="1" step="0.05"
+                        value={format!("{}", form.probability)} on_commit={on_probability} /></> }) }</> }) }
+                { container("label", "field", html! { <>{ text_element("span", "field-label", "slow-down".into()) }
+                    { container("span", "field-input", html! { <><DraftInput id="fault-multiplier" kind="number" min="1" step="any"
+                        value={format!("{}", form.multiplier)} on_commit={on_multiplier} />{ text_element("span", "unit", "×".into()) }</> }) }</> }) }
                 { select_field("requests", "fault-ops", &[("all", "all"), ("put", "PUTs"), ("get", "GETs and HEADs")], &form.ops, on_ops, false, Html::default()) }
                 { select_field("bit-flip target", "fault-target", &[("sst", "SSTs"), ("wal", "WAL objects"), ("manifest", "manifests"), ("any", "any object")], &form.target, on_target, false, Html::default()) }
-            </div>
-            <div class="fault-buttons">
+            </> }) }
+            { container("div", "fault-buttons", html! { <>
                 { for FAULTS.iter().map(|(kind, label, help)| html! {
                     <button id={format!("inject-{}", kind.replace('_', "-"))} class={classes!("fault", *kind)}
                             title={*help} onclick={inject(kind)} disabled={props.disabled}>{ *label }</button>
                 }) }
-            </div>
+            </> }) }
             { text_element("h3", "", format!("Faults in the scenario ({})", props.faults.len()).into()) }
             if props.faults.is_empty() {
                 { text_element("p", "empty", "None yet.".into()) }

@@ -9,7 +9,7 @@
 
 use crate::download::{download, standalone_svg};
 use crate::format;
-use crate::widgets::{svg_line, svg_rect, svg_text, text_element};
+use crate::widgets::{container, svg_line, svg_rect, svg_text, text_element};
 use yew::prelude::*;
 
 /// Points drawn per series at most (the plot is about this many pixels wide).
@@ -134,10 +134,10 @@ pub fn save_svg_button(props: &SaveSvgProps) -> Html {
         })
     };
     html! {
-        <span class="svg-save">
+        { container("span", "svg-save", html! { <>
             <button class="svg-save-button" title={format!("Save this chart as {} (a standalone SVG file)", props.file_name)} {onclick}>{ "SVG" }</button>
             if let Some(message) = &*failure { { text_element("span", "svg-save-failure", message.clone().into()) } }
-        </span>
+        </> }) }
     }
 }
 
@@ -213,22 +213,22 @@ pub fn line_chart(props: &LineChartProps) -> Html {
     let legend = props.series.iter().zip(legend_positions).map(|(series, (x, row))| {
         let top = TOP + row;
         html! {
-            <g>
+            { container("g", "", html! { <>
                 <line x1={format::px(x)} x2={format::px(x + 18.0)} y1={format::px(top + 6.0)} y2={format::px(top + 6.0)}
                       stroke={series.colour.clone()} stroke-width="3" stroke-dasharray={if series.dashed { "6 4" } else { "none" }} />
                 { svg_text(x + 22.0, top + 10.0, None, "legend", series.label.clone().into()) }
-            </g>
+            </> }) }
         }
     });
     let marks = props.marks.iter().take(MAX_MARKS).filter(|m| m.x >= x_min && m.x <= x_max).map(|mark| {
         let x = sx(mark.x);
         html! {
-            <g class="mark">
+            { container("g", "mark", html! { <>
                 <line x1={format::px(x)} x2={format::px(x)} y1={format::px(TOP)} y2={format::px(TOP + plot_h)}
                       stroke="var(--warn)" stroke-width="2" stroke-dasharray="3 3" />
                 { svg_text(x + 3.0, TOP + plot_h - 4.0, None, "mark-label", mark.label.clone().into()) }
                 <title>{ mark.label.clone() }</title>
-            </g>
+            </> }) }
         }
     });
     let file_name = svg_file_name(props.id.as_deref(), &props.title);
@@ -239,10 +239,10 @@ pub fn line_chart(props: &LineChartProps) -> Html {
             <svg ref={svg_ref} viewBox={format!("0 0 {WIDTH} {HEIGHT}")} width="100%" role="img" aria-label={props.title.clone()}>
                 { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }
                 { for y_ticks.iter().map(|y| html! {
-                    <g>
+                    { container("g", "", html! { <>
                         { svg_line(LEFT, sy(*y), LEFT + plot_w, sy(*y), "grid") }
                         { svg_text(LEFT - 6.0, sy(*y) + 4.0, Some("end"), "", format::decimal(*y).into()) }
-                    </g>
+                    </> }) }
                 }) }
                 { for x_ticks.iter().map(|x| svg_text(sx(*x), TOP + plot_h + 16.0, Some("middle"), "", format::decimal(*x).into())) }
                 { for lines }
@@ -406,10 +406,10 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
             // Labels near the right edge go on the line's left so they stay readable.
             let (label_x, anchor) = if x > LEFT + plot_w - 110.0 { (x - 4.0, "end") } else { (x + 4.0, "start") };
             html! {
-                <g class="percentile">
+                { container("g", "percentile", html! { <>
                     { svg_line(x, TOP, x, TOP + plot_h, "") }
                     { svg_text(label_x, TOP + 12.0 + 14.0 * i as f64, Some(anchor), "", format!("{name} {}", format::millis(ms)).into()) }
-                </g>
+                </> }) }
             }
         });
     let decades: Vec<f64> = (log_low.floor() as i32..=log_high.ceil() as i32)

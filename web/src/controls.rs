@@ -7,7 +7,7 @@
 
 use crate::command::Command;
 use crate::session::Settings;
-use crate::widgets::{select_field, text_element, DraftInput};
+use crate::widgets::{container, select_field, text_element, DraftInput};
 use std::rc::Rc;
 use strata_engine::{BackpressureMode, CompactionStyle, DbOptions};
 use strata_lab::scenario::{
@@ -488,15 +488,15 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                         min: &'static str,
                         step: &'static str| {
         html! {
-            <label class="field">
+            { container("label", "field", html! { <>
                 { text_element("span", "field-label", label.into()) }
-                <span class="field-input">
+                { container("span", "field-input", html! { <>
                     <DraftInput id={field.id()} kind="number" value={value} min={min} step={step}
                                 on_commit={commit(field)} disabled={props.disabled} />
                     { text_element("span", "unit", unit.into()) }
-                </span>
+                </> }) }
                 { for error_for(field) }
-            </label>
+            </> }) }
         }
     };
     let w = &settings.workload;
@@ -562,7 +562,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
         <section class="panel controls-panel" aria-label="live controls">
             { text_element("h2", "", "Live controls".into()) }
             { text_element("p", "hint", "Changes apply at the current simulated moment and are recorded into the scenario at that time, so the share link replays them (listed in the Scenario tab).".into()) }
-            <fieldset>
+            { container("fieldset", "", html! { <>
                 <legend>{ "Workload" }</legend>
                 { number_input(Field::Rate, "rate", "ops/s", format!("{}", w.rate_ops_per_sec), "0", "any") }
                 { select(Field::KeyDistribution, "keys", &[("uniform", "uniform"), ("zipf", "zipf"), ("sequential", "sequential")], distribution) }
@@ -570,25 +570,25 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                     { number_input(Field::ZipfS, "Zipf s", "", format!("{s}"), "0", "0.01") }
                 }
                 { number_input(Field::ValueBytes, "value size", "bytes", w.value_bytes.max.to_string(), "8", "1") }
-                <label class="field">
+                { container("label", "field", html! { <>
                     { text_element("span", "field-label", "reads".into()) }
-                    <span class="field-input">
+                    { container("span", "field-input", html! { <>
                         <DraftInput id={Field::ReadPercent.id()} kind="range" min="0" max="100" step="5"
                                     value={read_percent(w).to_string()} on_commit={commit(Field::ReadPercent)} disabled={props.disabled} />
                         { text_element("span", "unit", format!("{}% reads / {}% writes", read_percent(w), 100.0 - read_percent(w)).into()) }
-                    </span>
+                    </> }) }
                     { for error_for(Field::ReadPercent) }
-                </label>
+                </> }) }
                 { number_input(Field::RangeDeletePercent, "range deletes", "% of operations", range_delete_percent(w).to_string(), "0", "1") }
                 { number_input(Field::RangeDeleteWidth, "range width", "keys", w.range_delete_width.to_string(), "1", "1") }
                 { number_input(Field::TtlMs, "time-to-live", "ms (0: never expires)", w.ttl_ms.unwrap_or(0).to_string(), "0", "1") }
-                <label class="field checkbox">
+                { container("label", "field checkbox", html! { <>
                     <input id={Field::AwaitDurable.id()} type="checkbox" checked={w.await_durable}
                            onchange={send(Field::AwaitDurable)} disabled={props.disabled} />
                     { text_element("span", "", "await durable (acknowledge a write only once it is in the object store)".into()) }
-                </label>
-            </fieldset>
-            <fieldset>
+                </> }) }
+            </> }) }
+            { container("fieldset", "", html! { <>
                 <legend>{ "Engine (the writer restarts cleanly to take them)" }</legend>
                 { number_input(Field::FlushIntervalMs, "WAL flush interval", "ms", format!("{flush_ms}"), "0", "any") }
                 { number_input(Field::MemtableKib, "memtable", "KiB", memtable_kib.to_string(), "1", "1") }
@@ -602,8 +602,8 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                     backpressure_mode) }
                 { number_input(Field::MaxL0Ssts, "max L0 SSTs", "(0: none)", backpressure.max_l0_ssts.to_string(), "0", "1") }
                 { number_input(Field::MaxUnflushedKib, "max unflushed", "KiB (0: none)", (backpressure.max_unflushed_bytes / 1024).to_string(), "0", "1") }
-            </fieldset>
-            <fieldset>
+            </> }) }
+            { container("fieldset", "", html! { <>
                 <legend>{ "Object store" }</legend>
                 { select(Field::Preset, "preset", &[("s3_standard", "S3 Standard"), ("s3_express", "S3 Express One Zone"), ("instant", "instant (no latency, no cost)")], settings.store.preset.as_str()) }
                 { number_input(Field::GetP50, "GET p50", "ms", format!("{}", get_latency.p50_ms), "0", "any") }
@@ -612,7 +612,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                 { number_input(Field::PutP99, "PUT p99", "ms", format!("{}", put_latency.p99_ms), "0", "any") }
                 { number_input(Field::PutPrice, "PUT price", "$ per 1,000", format!("{put_price}"), "0", "any") }
                 { number_input(Field::PutLimit, "PUT limit", "per s per prefix (0: none)", format!("{}", settings.store.put_limit_per_sec.unwrap_or(0.0)), "0", "any") }
-            </fieldset>
+            </> }) }
         </section>
     }
 }

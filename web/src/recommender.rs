@@ -14,8 +14,8 @@ use crate::format;
 use crate::frame::RecommenderFrame;
 use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
 use crate::widgets::{
-    button, identified_text, select_field, stat, svg_line, svg_rect, svg_text, text_element,
-    DraftInput,
+    button, container, identified_text, select_field, stat, svg_line, svg_rect, svg_text,
+    text_element, DraftInput,
 };
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
@@ -118,11 +118,11 @@ fn feedback_loop(m: &RecommenderModel) -> Html {
                 </marker>
             </defs>
             { for boxes.iter().map(|(x, y, title, sub)| html! {
-                <g class="loop-box">
+                { container("g", "loop-box", html! { <>
                     <rect x={x.to_string()} y={y.to_string()} width="200" height="64" rx="8" />
                     { svg_text(x + 100.0, y + 27.0, Some("middle"), "loop-title", (*title).into()) }
                     { svg_text(x + 100.0, y + 49.0, Some("middle"), "", sub.clone().into()) }
-                </g>
+                </> }) }
             }) }
             { for arrows.iter().map(|((x1, y1), (x2, y2), label, id)| {
                 let (lx, ly) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
@@ -220,18 +220,18 @@ fn estimates_figure(
     let height = row * estimates.len() as f64 + 60.0;
     let svg_ref = NodeRef::default();
     html! {
-        <figure class="chart estimates">
+        { container("figure", "chart estimates", html! { <>
             <SaveSvgButton target={svg_ref.clone()} file_name={crate::charts::svg_file_name(Some(id), label)} />
             <svg ref={svg_ref} id={id} viewBox={format!("0 0 940 {height:.0}")} width="100%" role="img" aria-label={label}>
                 { for estimates.iter().enumerate().map(|(i, (name, e))| {
                     let y = 10.0 + i as f64 * row;
                     html! {
-                        <g class="estimate">
+                        { container("g", "estimate", html! { <>
                             { svg_text(4.0, y + 14.0, None, "", (*name).into()) }
                             { svg_line(x_of(e.ci95_low), y + 10.0, x_of(e.ci95_high), y + 10.0, "interval-line") }
                             <circle cx={format::px(x_of(e.value))} cy={format::px(y + 10.0)} r="5" class="mean" />
                             { svg_text(left + width + 10.0, y + 14.0, None, "", format!("{:.4} [{:.4}, {:.4}]", e.value, e.ci95_low, e.ci95_high).into()) }
-                        </g>
+                        </> }) }
                     }
                 }) }
                 { for references.iter().enumerate().map(|(i, r)| html! {
@@ -241,7 +241,7 @@ fn estimates_figure(
                     </g>
                 }) }
             </svg>
-        </figure>
+        </> }) }
     }
 }
 
@@ -338,19 +338,19 @@ fn ope_upload() -> Html {
         (None, Some(Ok(evaluation))) => uploaded_figure(evaluation),
     };
     html! {
-        <div class="ope-upload">
+        { container("div", "ope-upload", html! { <>
             { text_element("h3", "", "Evaluate your own log".into()) }
             <p class="hint">{ "A CSV of logged bandit data in the format of " }{ text_element("code", "", "strata ope".into()) }
                 { ": a header naming action,reward,propensity and optionally position (0-based), one row per logged decision. The target policy is uniform random over the actions the log names, unless you give a target file (one row per action, one column per position, each column summing to 1). The reward model for DM and the DR family is each action's mean logged reward at its position. " }
                 { format!("Files up to {}; larger logs belong to the CLI.", format::bytes(crate::ope::MAX_OPE_UPLOAD_BYTES)) }</p>
-            <div class="button-row">
-                <label class="file-label">{ "Logged data (CSV)… " }
-                    <input id="ope-upload" type="file" accept=".csv,text/csv,text/plain" onchange={on_file(UploadSlot::Log)} /></label>
-                <label class="file-label">{ "Target policy (CSV, optional)… " }
-                    <input id="ope-target-upload" type="file" accept=".csv,text/csv,text/plain" onchange={on_file(UploadSlot::Target)} /></label>
-            </div>
+            { container("div", "button-row", html! { <>
+                { container("label", "file-label", html! { <>{ "Logged data (CSV)… " }
+                    <input id="ope-upload" type="file" accept=".csv,text/csv,text/plain" onchange={on_file(UploadSlot::Log)} /></> }) }
+                { container("label", "file-label", html! { <>{ "Target policy (CSV, optional)… " }
+                    <input id="ope-target-upload" type="file" accept=".csv,text/csv,text/plain" onchange={on_file(UploadSlot::Target)} /></> }) }
+            </> }) }
             { result }
-        </div>
+        </> }) }
     }
 }
 
@@ -401,13 +401,13 @@ fn ope_panel(m: &RecommenderModel) -> Html {
         id: None,
     });
     html! {
-        <div class="ope">
+        { container("div", "ope", html! { <>
             { estimates_figure("ope-chart", "off-policy estimates of uniform random serving, with 95% intervals, beside the online truth", &result.estimates, &references) }
             <p class="hint">{ format!(
                 "Target: uniform random serving. {} logged impressions (ids {}–{}); effective sample size {:.0}, max weight {:.1}. Truth: a twin with the same seed serving uniformly, {} impressions over the same ids.",
                 format::grouped(result.rows), result.first_impression, result.last_impression,
                 result.diagnostics.effective_sample_size, result.diagnostics.max_weight, format::grouped(result.truth_impressions)) }</p>
-        </div>
+        </> }) }
     }
 }
 
@@ -470,8 +470,8 @@ fn number_field(
     on_commit: Callback<String>,
 ) -> Html {
     html! {
-        <label class="field">{ text_element("span", "field-label", label.into()) }
-            <DraftInput id={id} kind="number" step={step} value={value} on_commit={on_commit} /></label>
+        { container("label", "field", html! { <>{ text_element("span", "field-label", label.into()) }
+            <DraftInput id={id} kind="number" step={step} value={value} on_commit={on_commit} /></> }) }
     }
 }
 
@@ -496,11 +496,11 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
             })
         };
         return html! {
-            <section class="panel">
+            { container("section", "panel", html! { <>
                 { text_element("h2", "", "Recommender".into()) }
                 { text_element("p", "", "This scenario runs no recommender loop.".into()) }
                 { button("recommender-on", "primary", "Add a recommender loop".into(), on_enable, props.disabled) }
-            </section>
+            </> }) }
         };
     };
     // A field editor: parses the input, and either edits the draft or reports the problem.
@@ -568,11 +568,11 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
             { number_field("min distinct categories", "guard-categories", "1", draft.guardrails.min_distinct_categories.map(|v| v.to_string()).unwrap_or_default(), edit_number("min distinct categories", |s, v| s.guardrails.min_distinct_categories = v.map(|v| v.max(0.0).round() as u32))) }
             { number_field("max policy change (TV)", "guard-change", "any", opt(draft.guardrails.max_policy_change), edit_number("max policy change", |s, v| s.guardrails.max_policy_change = v)) }
             { number_field("feedback strength", "feedback-gain", "any", draft.population.feedback_gain.to_string(), edit_number("feedback strength", |s, v| s.population.feedback_gain = v.unwrap_or(0.0))) }
-            <div class="button-row">
+            { container("div", "button-row", html! { <>
                 { button("apply-recommender", "primary", "Apply (re-simulates to now)".into(), on_apply, props.disabled) }
                 { button("drift-now", "", "Drift now".into(), on_drift, props.disabled) }
                 { button("recommender-off", "", "Remove the loop".into(), on_disable, props.disabled) }
-            </div>
+            </> }) }
             if !draft.drift.is_empty() {
                 <p class="hint" id="drift-list">{ format!("Drift in the scenario: {}", draft.drift.iter().map(|d| match d {
                     DriftSpec::Abrupt { at_ms } => format!("abrupt at {}", format::sim_time(SimTime::from_millis(*at_ms))),
@@ -617,7 +617,7 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
         </section>
     };
     let Some(summary) = &m.summary else {
-        return html! { <div class="recommender-view">{ controls }{ upload }</div> };
+        return html! { { container("div", "recommender-view", html! { <>{ controls }{ upload }</> }) } };
     };
     let rate = m.slates_per_sec();
     let marks: Vec<Mark> = m
@@ -651,16 +651,16 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
         }]
     };
     html! {
-        <div class="recommender-view">
+        { container("div", "recommender-view", html! { <>
             <section class="panel" aria-label="recommender figures">
-                <div class="stats">
+                { container("div", "stats", html! { <>
                     { stat("rec-ctr", format::percent(summary.ctr), "CTR") }
                     { stat("rec-regret", format::decimal(summary.cumulative_regret), "regret (expected clicks)") }
                     { stat("rec-coverage", format::percent(summary.catalogue_coverage), "catalogue coverage") }
                     { stat("rec-gini", format!("{:.3}", summary.exposure_gini), "exposure Gini") }
                     { stat("rec-steps", format::grouped(summary.steps), "slates served") }
                     { stat("rec-exploration", format::percent(summary.guardrails.exploration_share), "exploratory decisions") }
-                </div>
+                </> }) }
             </section>
             <section class="panel" aria-label="feedback loop">
                 { text_element("h2", "", "The feedback loop".into()) }
@@ -671,12 +671,12 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
                 { arms_figure(summary) }
             </section>
             <section class="panel" aria-label="recommender charts">
-                <div class="chart-grid">
+                { container("div", "chart-grid", html! { <>
                     { time_chart("chart-regret", "Cumulative regret", "expected clicks lost", regret_series, marks.clone(), None) }
                     { time_chart("chart-ctr", "CTR (windowed)", "clicks per impression", one("CTR", "var(--accent)", &summary.ctr_series), marks.clone(), None) }
                     { time_chart("chart-coverage", "Catalogue coverage (windowed)", "share of items shown", one("coverage", "var(--ok)", &summary.window_coverage_series), marks.clone(), Some((0.0, 1.05))) }
                     { time_chart("chart-gini", "Exposure Gini", "Gini (0 even, 1 one item)", one("Gini", "var(--warn)", &summary.gini_series), marks, Some((0.0, 1.05))) }
-                </div>
+                </> }) }
             </section>
             <section class="panel" aria-label="off-policy evaluation">
                 { text_element("h2", "", "Off-policy evaluation: what if we served uniformly at random?".into()) }
@@ -684,6 +684,6 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
                 <OpeUpload />
             </section>
             { controls }
-        </div>
+        </> }) }
     }
 }

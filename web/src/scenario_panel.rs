@@ -10,7 +10,7 @@ use crate::command::Command;
 use crate::download::download;
 use crate::format;
 use crate::frame::Requests;
-use crate::widgets::{button, identified_text, select_options, text_element};
+use crate::widgets::{button, container, identified_text, select_options, text_element};
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::SettingChange;
@@ -202,14 +202,14 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
     });
     let s = &props.scenario;
     html! {
-        <div class="scenario-tab">
+        { container("div", "scenario-tab", html! { <>
             <section class="panel" aria-label="share">
                 { text_element("h2", "", "Share this run".into()) }
                 <p class="hint">{ "The link holds the whole scenario (schema version 1: seed, workload, engine and store settings, the changes you made to them and the faults you injected, each at its time, recommender settings). Opening it replays the same run, with the same trace hash as "}<code>{ "strata run" }</code>{ " on the saved file." }</p>
-                <label class="field wide">{ text_element("span", "field-label", "link to the run".into()) }
-                    <input id="share-link" type="text" readonly=true value={props.link.clone()} onfocus={select_all.clone()} /></label>
-                <label class="field wide">{ text_element("span", "field-label", format!("link to {}", format::sim_time(props.now)).into()) }
-                    <input id="moment-link" type="text" readonly=true value={props.moment_link.clone()} onfocus={select_all} /></label>
+                { container("label", "field wide", html! { <>{ text_element("span", "field-label", "link to the run".into()) }
+                    <input id="share-link" type="text" readonly=true value={props.link.clone()} onfocus={select_all.clone()} /></> }) }
+                { container("label", "field wide", html! { <>{ text_element("span", "field-label", format!("link to {}", format::sim_time(props.now)).into()) }
+                    <input id="moment-link" type="text" readonly=true value={props.moment_link.clone()} onfocus={select_all} /></> }) }
                 if s.changes.is_empty() {
                     { identified_text("p", "changes-notice", "ok-note", "No setting changes yet: the run keeps the scenario's workload, engine and store settings. Controls you move are recorded here, at their simulated time, and the link replays them; each can be removed again.".into()) }
                 } else {
@@ -226,24 +226,24 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
             </section>
             <section class="panel" aria-label="import and export">
                 { text_element("h2", "", "Import and export".into()) }
-                <div class="button-row">
-                    <label class="file-label">{ "Load a scenario file… " }
-                        <input id="import-file" type="file" accept=".json,application/json" onchange={on_import} disabled={props.disabled} /></label>
+                { container("div", "button-row", html! { <>
+                    { container("label", "file-label", html! { <>{ "Load a scenario file… " }
+                        <input id="import-file" type="file" accept=".json,application/json" onchange={on_import} disabled={props.disabled} /></> }) }
                     { button("export", "", "Save this scenario (JSON)".into(), on_export, false) }
                     <crate::download::RunExports requests={props.requests.clone()} on_command={props.on_command.clone()} disabled={props.disabled} />
-                    <label class="field">{ text_element("span", "field-label", "examples".into()) }
+                    { container("label", "field", html! { <>{ text_element("span", "field-label", "examples".into()) }
                         <select id="examples" onchange={on_example} disabled={props.disabled}>
                             <option value="" selected=true>{ "choose…" }</option>
                             { select_options(&EXAMPLES, "") }
-                        </select></label>
-                </div>
+                        </select></> }) }
+                </> }) }
             </section>
             <section class="panel" aria-label="scenario document">
                 { text_element("h2", "", format!("The scenario “{}” (seed {}, {} of simulated time)", s.name, s.seed, format::sim_time(SimTime::from_millis(s.duration_ms))).into()) }
                 if !s.description.is_empty() { { text_element("p", "", s.description.clone().into()) } }
                 <pre id="scenario-json" class="json">{ s.to_json_pretty() }</pre>
             </section>
-        </div>
+        </> }) }
     }
 }
 

@@ -3,7 +3,7 @@
 //! hot tenant's throttling shows beside neighbours that are not throttled.
 
 use crate::format;
-use crate::widgets::text_element;
+use crate::widgets::{container, text_element};
 use strata_lab::runner::TenantSummary;
 use yew::prelude::*;
 
@@ -60,10 +60,10 @@ pub fn tenants_panel(rows: &[TenantSummary]) -> Html {
         <section class="panel tenants" aria-label="tenants on the bucket">
             { text_element("h2", "", "Tenants on the bucket (each prefix is throttled on its own)".into()) }
             <table id="tenants-table">
-                <thead>
+                { container("thead", "", html! { <>
                     <tr>{ for HEADINGS.iter().map(|h| html! { <th scope="col">{ *h }</th> }) }</tr>
-                </thead>
-                <tbody>
+                </> }) }
+                { container("tbody", "", html! { <>
                     { for rows.iter().map(|row| {
                         let class = classes!(
                             "tenant-row",
@@ -76,7 +76,7 @@ pub fn tenants_panel(rows: &[TenantSummary]) -> Html {
                             </tr>
                         }
                     }) }
-                </tbody>
+                </> }) }
             </table>
         </section>
     }

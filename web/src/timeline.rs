@@ -17,7 +17,7 @@
 use crate::format;
 pub use crate::frame::{requests_in_window, TimelineRequest, MAX_WINDOW_REQUESTS};
 use crate::frame::{Answer, FrameRef, Requests};
-use crate::widgets::{button, identified_text, svg_line, svg_text, text_element};
+use crate::widgets::{button, container, identified_text, svg_line, svg_text, text_element};
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
 use strata_sim::{Cause, RequestOutcome, RequestRecord, SimTime};
@@ -495,7 +495,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
         }
     });
     html! {
-        <div class="timeline-wrap">
+        { container("div", "timeline-wrap", html! { <>
             <svg class="timeline" viewBox={format!("0 0 {WIDTH_PX} {height}")} width="100%"
                  role="group" aria-label="object-store requests over simulated time, one lane per cause"
                  onmouseover={on_enter.reform(|e: MouseEvent| e.into())} onfocusin={on_enter.reform(|e: FocusEvent| e.into())}
@@ -512,15 +512,15 @@ pub fn timeline(props: &TimelineProps) -> Html {
             // tooltip that came and went as an extra child made the figure before it be
             // rebuilt, and a focused bar lose its focus.
             { tooltip.unwrap_or_default() }
-            <div class="legend-row">
+            { container("div", "legend-row", html! { <>
                 <span class="swatch ok"></span>{ "ok" }
                 <span class="swatch miss"></span>{ "not found / exists" }
                 <span class="swatch warn"></span>{ "conflict / throttled" }
                 <span class="swatch bad"></span>{ "error / timeout / outage" }
                 { text_element("span", "hint", "· click a request (or press Enter on it) for its cause chain".into()) }
-            </div>
+            </> }) }
             { panels }
-        </div>
+        </> }) }
     }
 }
 
@@ -580,9 +580,9 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                         { text_element("h3", "", format!("Client operation #{number}").into()) }
                         { text_element("div", "", op.line.into()) }
                         { text_element("div", "", format!("It waited for {how}").into()) }
-                        <ul>
+                        { container("ul", "", html! { <>
                             { for op.requests.into_iter().map(|request| text_element("li", "", request.into())) }
-                        </ul>
+                        </> }) }
                     </div>
                 }
             }
@@ -593,23 +593,23 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
         None => Html::default(),
     };
     html! {
-        <div class="explain-panels">
+        { container("div", "explain-panels", html! { <>
             <div id="slowest-ops" class="explain-list">
                 { text_element("h3", "", "Slowest client operations".into()) }
                 if slowest.is_empty() {
                     { text_element("p", "empty", "None yet.".into()) }
                 } else {
-                    <ol>
+                    { container("ol", "", html! { <>
                         { for slowest.iter().map(|op| html! {
                             <li key={op.number.to_string()}>
                                 { button("", "slow-op", format!("{} {} · {}", op.kind, op.key, format::millis(op.latency_ms)).into(), select(Selected::Operation(op.number)), false) }
                             </li>
                         }) }
-                    </ol>
+                    </> }) }
                 }
             </div>
             { detail }
-        </div>
+        </> }) }
     }
 }
 

@@ -6,10 +6,12 @@
 //! event: Enter, Tab, leaving the field, releasing a slider), then hands the text to
 //! `on_commit` and shows the view's value again.
 //!
-//! Also [`removable_line`]: one entry of a list the scenario holds, with its *remove* button;
-//! [`text_element`] and [`identified_text`], an element that holds only text; [`button`], a
-//! plain button; [`select_field`], a labelled drop-down; and
-//! [`svg_text`], [`svg_line`] and [`svg_rect`], the labels, lines and bars of every drawing.
+//! Also the shapes the views repeat, each drawn by one function rather than by an `html!` tree
+//! written out at every use: [`removable_line`], one entry of a list the scenario holds, with
+//! its *remove* button; [`text_element`] and [`identified_text`], an element that holds only
+//! text; [`container`], a plain wrapper; [`button`], a plain button; [`select_field`], a
+//! labelled drop-down; and [`svg_text`], [`svg_line`] and [`svg_rect`], the labels, lines and
+//! bars of every drawing.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -95,6 +97,14 @@ pub fn select_options(choices: &[(&'static str, &'static str)], chosen: &str) ->
 #[inline(never)]
 pub fn text_element(tag: &'static str, class: &'static str, text: AttrValue) -> Html {
     html! { <@{tag} class={class}>{ text }</@> }
+}
+
+/// An element `tag` with the classes in `class` (none when empty) around `children`: one
+/// function for the views' plain wrappers (panels, rows of buttons, groups of a drawing, fields),
+/// not each one's node written out.
+#[inline(never)]
+pub fn container(tag: &'static str, class: &'static str, children: Html) -> Html {
+    html! { <@{tag} class={class}>{ children }</@> }
 }
 
 /// An element `tag` with the id `id` that holds only `text`, with the classes in `class` (none
@@ -499,6 +509,37 @@ mod tests {
             .map(|tag| tag.tag())
             .collect();
         assert_eq!(tags, ["span", "select"]);
+    }
+
+    #[test]
+    fn a_container_is_its_tag_and_class_around_its_children() {
+        let node = container(
+            "div",
+            "button-row",
+            html! { <><span>{ "a" }</span><span>{ "b" }</span></> },
+        );
+        let Html::VTag(tag) = &node else {
+            panic!("a container is an element");
+        };
+        assert_eq!(tag.tag(), "div");
+        let attributes: Vec<(&str, &str)> = tag.attributes.iter().collect();
+        assert_eq!(attributes, [("class", "button-row")]);
+        let Some(Html::VList(children)) = tag.children() else {
+            panic!("its children");
+        };
+        let inner: Vec<&Html> = children
+            .iter()
+            .flat_map(|node| match node {
+                Html::VList(list) => list.iter().collect::<Vec<_>>(),
+                other => vec![other],
+            })
+            .collect();
+        assert_eq!(inner.len(), 2);
+        let Html::VTag(group) = container("g", "", Html::default()) else {
+            panic!("a container is an element");
+        };
+        assert_eq!(group.tag(), "g");
+        assert_eq!(group.attributes.iter().count(), 0);
     }
 
     #[test]

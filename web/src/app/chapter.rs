@@ -18,7 +18,7 @@ use crate::chapter_play::{self, ChapterPlay, IndexEntry};
 use crate::chapter_play::{RunPoint, RunStart};
 use crate::compare::Compare;
 use crate::link;
-use crate::widgets::{button, identified_text, text_element};
+use crate::widgets::{button, container, identified_text, text_element};
 use crate::worker::run::{Motion, RunRequest};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -533,18 +533,18 @@ pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
             });
             html! {
                 <section id="chapter" class="chapter-panel" aria-live="polite">
-                    <div class="chapter-head">
+                    { container("div", "chapter-head", html! { <>
                         { identified_text("strong", "chapter-title", "", play.chapter.title.clone().into()) }
                         { identified_text("span", "chapter-question", "chapter-question", play.chapter.question.clone().into()) }
-                    </div>
+                    </> }) }
                     { identified_text("p", "chapter-caption", "chapter-caption", caption.into()) }
-                    <div class="chapter-nav">
+                    { container("div", "chapter-nav", html! { <>
                         { button("beat-previous", "", "← Previous".into(), on_previous, play.beat() == 0) }
                         { identified_text("span", "beat-counter", "", play.counter().into()) }
                         { button("beat-next", "", "Next →".into(), on_next, play.beat() == play.beat_count() || running) }
                         { identified_text("span", "beat-status", "muted", status.into()) }
                         { for variant }
-                    </div>
+                    </> }) }
                 </section>
             }
         }
@@ -597,11 +597,11 @@ pub fn chapter_index(props: &ChapterIndexProps) -> Html {
         },
     };
     html! {
-        <section class="panel chapters-tab">
+        { container("section", "panel chapters-tab", html! { <>
             { text_element("h2", "", "Chapters".into()) }
             { text_element("p", "muted", "Each chapter answers one question with the playground, in a few beats: → or PageDown plays to the next beat, ← or PageUp goes back one, as a presentation clicker sends them.".into()) }
             { list }
-        </section>
+        </> }) }
     }
 }
 

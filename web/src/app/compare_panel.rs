@@ -18,7 +18,7 @@ use crate::compare::{Compare, Row};
 use crate::format;
 use crate::frame::{Frame, FrameRef};
 use crate::link;
-use crate::widgets::{identified_text, text_element};
+use crate::widgets::{container, identified_text, text_element};
 use crate::worker::host;
 use crate::worker::protocol::Reply;
 use std::cell::Cell;
@@ -201,7 +201,7 @@ fn column(compare: &Compare, label: &str, base: bool, rows: &[Row], id: &str) ->
     html! {
         <div class="compare-column" id={id.to_string()}>
             { text_element("div", "compare-label", label.to_string().into()) }
-            <div class="compare-figure">{ text_element("span", "muted", figure.into()) }{ " " }{ text_element("strong", "", number(value).into()) }</div>
+            { container("div", "compare-figure", html! { <>{ text_element("span", "muted", figure.into()) }{ " " }{ text_element("strong", "", number(value).into()) }</> }) }
             { sparkline(&series, low, high, end_ms, if base { "base" } else { "variant" }) }
         </div>
     }
@@ -283,18 +283,18 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
         .collect();
     html! {
         <section id="compare" class="compare-panel" aria-label="Side by side" data-base-ns={now.as_nanos().to_string()} data-variant-ns={compare.now().as_nanos().to_string()} data-catching-up={(!in_step).then_some("true")} data-waiting={compare.waiting().then_some("true")}>
-            <div class="compare-columns">
+            { container("div", "compare-columns", html! { <>
                 { column(compare, &compare.base_label, true, &rows, "compare-base") }
                 { column(compare, &compare.label, false, &rows, "compare-variant") }
-            </div>
+            </> }) }
             if catching_up {
                 <p class="compare-time catching-up" id="compare-catching-up" role="status">{ format!("The variant is catching up: at {} of {}, replayed from the start after the change.", format::sim_time(compare.now()), format::sim_time(now)) }</p>
             } else {
                 <p class="muted compare-time">{ format!("Both at {}; the variant's trace hash ", format::sim_time(compare.now())) }{ identified_text("code", "compare-hash", "", (compare.trace_hash().to_string()).into()) }</p>
             }
             <table class="compare-table">
-                <thead><tr><th></th>{ text_element("th", "", compare.base_label.clone().into()) }{ text_element("th", "", compare.label.clone().into()) }{ text_element("th", "", "difference".into()) }{ text_element("th", "", "%".into()) }</tr></thead>
-                <tbody>{ lines }</tbody>
+                { container("thead", "", html! { <><tr><th></th>{ text_element("th", "", compare.base_label.clone().into()) }{ text_element("th", "", compare.label.clone().into()) }{ text_element("th", "", "difference".into()) }{ text_element("th", "", "%".into()) }</tr></> }) }
+                { container("tbody", "", html! { <>{ lines }</> }) }
             </table>
         </section>
     }

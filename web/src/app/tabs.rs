@@ -17,7 +17,7 @@ use crate::link;
 use crate::recommender::{RecommenderModel, RecommenderView};
 use crate::scenario_panel::ScenarioPanel;
 use crate::storage::StorageView;
-use crate::widgets::identified_text;
+use crate::widgets::{container, identified_text};
 use std::rc::Rc;
 use strata_sim::SimTime;
 use yew::prelude::*;
@@ -73,13 +73,13 @@ pub fn tab_body(props: &TabBodyProps) -> Html {
                 .clone()
                 .unwrap_or_else(|| "db".to_string());
             html! {
-                <div class="storage-layout">
+                { container("div", "storage-layout", html! { <>
                     <StorageView frame={frame.clone()} timeline={props.timeline.clone()} requests={props.requests.clone()} />
                     <aside class="side">
                         <ControlsPanel settings={frame.settings.clone()} on_command={on_command.clone()} disabled={busy} />
                         <ChaosPanel faults={scenario.faults.clone()} db_path={db_path} on_command={on_command} disabled={busy} />
                     </aside>
-                </div>
+                </> }) }
             }
         }
         Tab::Recommender => {

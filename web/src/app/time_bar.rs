@@ -9,7 +9,7 @@ use super::run_view::SharedRun;
 use super::{error, Action, UiState, SPEED_LOG10_MAX, SPEED_LOG10_MIN};
 use crate::format;
 use crate::frame::FrameRef;
-use crate::widgets::{button, identified_text, text_element, DraftInput};
+use crate::widgets::{button, container, identified_text, text_element, DraftInput};
 use crate::worker::protocol::Note;
 use crate::worker::run::{Motion, RunRequest};
 use strata_sim::SimTime;
@@ -204,36 +204,36 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
             <div class="controls" id="time-controls">
                 { button("play", "primary", if state.playing { "Pause" } else { "Play" }.into(), on_play, busy) }
                 <button id="step" onclick={on_step} disabled={busy} title="one event (key: .)">{ "Step" }</button>
-                <label>{ "speed" }
+                { container("label", "", html! { <>{ "speed" }
                     <input id="speed" type="range" min={SPEED_LOG10_MIN.to_string()} max={SPEED_LOG10_MAX.to_string()}
                            step="0.01" value={state.speed_log10.to_string()} oninput={on_speed}
                            aria-valuetext={format::speed(speed)} />
                     { identified_text("span", "speed-value", "mono", format::speed(speed).into()) }
-                </label>
-                <span class="readout">{ "effective " }{ identified_text("span", "effective-speed", "mono", if state.playing { format::speed(state.effective_speed).into() } else { "paused".into() }) }</span>
-                <label>{ "seed" }
+                </> }) }
+                { container("span", "readout", html! { <>{ "effective " }{ identified_text("span", "effective-speed", "mono", if state.playing { format::speed(state.effective_speed).into() } else { "paused".into() }) }</> }) }
+                { container("label", "", html! { <>{ "seed" }
                     <DraftInput id="seed" inputmode="numeric" value={scenario.seed.to_string()} on_commit={on_seed} disabled={busy} />
-                </label>
+                </> }) }
                 { button("run-to-end", "", if state.to_end { "Stop" } else { "Run to end" }.into(), on_to_end, busy || finished) }
             </div>
-            <div class="controls">
-                <label class="scrub">{ "time" }
+            { container("div", "controls", html! { <>
+                { container("label", "scrub", html! { <>{ "time" }
                     <DraftInput id="scrub" kind="range" min="0" max={horizon_ms.max(1).to_string()} step="1"
                                 value={now_ms_floor.to_string()} on_commit={on_scrub} disabled={busy}
                                 aria_valuetext={format::sim_time(now)} />
-                </label>
-                <span class="readout">{ identified_text("span", "sim-time", "mono big", format::sim_time(now).into()) }{ format!(" of {}", format::sim_time(SimTime::from_millis(scenario.duration_ms))) }</span>
-                <label>{ "go to" }
+                </> }) }
+                { container("span", "readout", html! { <>{ identified_text("span", "sim-time", "mono big", format::sim_time(now).into()) }{ format!(" of {}", format::sim_time(SimTime::from_millis(scenario.duration_ms))) }</> }) }
+                { container("label", "", html! { <>{ "go to" }
                     <input id="goto-ms" type="number" min="0" placeholder="ms" onchange={on_goto} disabled={busy} />
                     { text_element("span", "unit", "ms".into()) }
-                </label>
-                <span class="readout">{ "events " }{ identified_text("span", "event-count", "mono", time.events_processed.to_string().into()) }</span>
-                <span class="readout">{ format!("trace hash at {} ", format::sim_time(now)) }{ identified_text("span", "trace-hash", "mono", hash.into()) }
-                    { text_element("span", "muted", format!(" ({} events)", format::grouped(total_events)).into()) }</span>
+                </> }) }
+                { container("span", "readout", html! { <>{ "events " }{ identified_text("span", "event-count", "mono", time.events_processed.to_string().into()) }</> }) }
+                { container("span", "readout", html! { <>{ format!("trace hash at {} ", format::sim_time(now)) }{ identified_text("span", "trace-hash", "mono", hash.into()) }
+                    { text_element("span", "muted", format!(" ({} events)", format::grouped(total_events)).into()) }</> }) }
                 if let Some(final_hash) = &final_hash {
-                    <span class="readout finished">{ "final trace hash " }{ identified_text("span", "final-hash", "mono", final_hash.clone().into()) }</span>
+                    { container("span", "readout finished", html! { <>{ "final trace hash " }{ identified_text("span", "final-hash", "mono", final_hash.clone().into()) }</> }) }
                 }
-            </div>
+            </> }) }
             if let Some((fraction, label)) = progress {
                 <div class="progress" role="progressbar" id="progress" aria-valuemin="0" aria-valuemax="100"
                      aria-valuenow={format!("{:.0}", fraction * 100.0)} aria-label={label.clone()}>

@@ -6,7 +6,7 @@ use super::lsm::{fill_bar, Layout};
 use crate::format;
 use crate::frame::StorageFrame;
 use crate::session::{Activity, ActivityKind};
-use crate::widgets::{identified_text, svg_line, svg_rect, svg_text, text_element};
+use crate::widgets::{container, identified_text, svg_line, svg_rect, svg_text, text_element};
 use strata_engine::DbStatus;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -17,7 +17,7 @@ use yew::prelude::*;
 pub(super) fn activity_strip(model: &StorageFrame) -> Html {
     let recent = &model.activities;
     if recent.is_empty() {
-        return html! { <div class="activity-strip">{ text_element("span", "muted", "No flush or compaction yet.".into()) }</div> };
+        return html! { { container("div", "activity-strip", html! { <>{ text_element("span", "muted", "No flush or compaction yet.".into()) }</> }) } };
     }
     html! {
         <div class="activity-strip" id="activity-strip">
@@ -143,18 +143,18 @@ pub(super) fn wal_figure(model: &StorageFrame, layout: Layout) -> Html {
             { svg_line(left, 58.0, left + axis, 58.0, "seq-axis") }
             { svg_rect(x_of(durable), 50.0, (x_of(ack) - x_of(durable)).max(0.0), 16.0, "at-risk",
                 Some(format!("{at_risk} acknowledged writes not yet durable: a crash now loses them").into())) }
-            <g class="watermark flushed">
+            { container("g", "watermark flushed", html! { <>
                 { svg_line(x_of(flushed), 44.0, x_of(flushed), 72.0, "") }
                 { svg_text(x_of(flushed), 88.0, Some("middle"), "", format!("in SSTs {flushed}").into()) }
-            </g>
-            <g class="watermark durable">
+            </> }) }
+            { container("g", "watermark durable", html! { <>
                 { svg_line(x_of(durable), 40.0, x_of(durable), 76.0, "") }
                 <text x={format::px(x_of(durable))} y="104" text-anchor="middle" id="durable-seq">{ format!("durable {durable}") }</text>
-            </g>
-            <g class="watermark acknowledged">
+            </> }) }
+            { container("g", "watermark acknowledged", html! { <>
                 { svg_line(x_of(ack), 40.0, x_of(ack), 76.0, "") }
                 <text x={format::px(x_of(ack))} y="38" text-anchor="end" id="acknowledged-seq">{ format!("acknowledged {ack}") }</text>
-            </g>
+            </> }) }
             { for notes.iter().enumerate().map(|(line, text)| {
                 svg_text(if layout.narrow() { 4.0 } else { left }, 120.0 + 20.0 * line as f64, None, "muted", text.clone().into())
             }) }
@@ -200,12 +200,12 @@ pub(super) fn writer_line(model: &StorageFrame) -> Html {
         </span> }
     });
     html! {
-        <div class="writer-line">
+        { container("div", "writer-line", html! { <>
             <span class={classes!("badge", class)} id="writer-status">{ text }</span>
             { for zombie }
             if model.fenced > 0 {
                 { identified_text("span", "fenced-count", "badge fenced", format!("{} fenced write attempts", model.fenced).into()) }
             }
-        </div>
+        </> }) }
     }
 }

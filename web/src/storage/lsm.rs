@@ -5,7 +5,7 @@
 use super::{MAX_IMMUTABLE_BOXES, MAX_L0_ROWS, MAX_RUN_ROWS, MAX_SSTS_PER_RUN};
 use crate::format;
 use crate::frame::{key_position, CompactionModel, StorageFrame};
-use crate::widgets::{identified_text, svg_line, svg_rect, svg_text};
+use crate::widgets::{container, identified_text, svg_line, svg_rect, svg_text};
 use strata_lab::runner::tombstones::TombstoneHolder;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -70,11 +70,11 @@ pub(super) fn fill_bar(
 ) -> Html {
     let fill = fill.clamp(0.0, 1.0);
     html! {
-        <g>
+        { container("g", "", html! { <>
             { svg_rect(x, y, width, ROW - 10.0, "slot", None) }
             { svg_rect(x, y, width * fill, ROW - 10.0, class, None) }
             { svg_text(x + width + 8.0, y + 15.0, None, "", label.into()) }
-        </g>
+        </> }) }
     }
 }
 
@@ -157,9 +157,9 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
             }
             { for db.immutable_memtables.iter().map(|m| tombstone_bars(model, TombstoneHolder::Memtable(m.id), y + ROW - 8.0, &x_of, axis_end)) }
             if flushing > 0 {
-                <g class="activity flush-activity">
+                { container("g", "activity flush-activity", html! { <>
                     { svg_text(width - 10.0, layout.label_y(y, 15.0), Some("end"), "", "flushing → L0".into()) }
-                </g>
+                </> }) }
             }
         </g>
     });

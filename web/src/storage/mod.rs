@@ -25,7 +25,7 @@ use crate::format;
 use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::tenants::tenants_panel;
 use crate::timeline::Timeline;
-use crate::widgets::{stat, text_element};
+use crate::widgets::{container, stat, text_element};
 use activity::{activity_strip, compaction_line, wal_figure, writer_line};
 use lsm::lsm_figure;
 pub use lsm::Layout;
@@ -98,9 +98,9 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
         return Html::default();
     };
     html! {
-        <div class="storage-view">
+        { container("div", "storage-view", html! { <>
             <section class="panel" aria-label="headline figures">
-                <div class="stats">
+                { container("div", "stats", html! { <>
                     { stat("cost-month", format::usd(m.cost_usd_per_month), "$/month at this rate") }
                     { stat("cost-total", format::usd(m.cost_usd_so_far), "spent so far") }
                     { stat("puts-per-1000", format::decimal(m.puts_per_1000_writes), "PUTs per 1,000 writes") }
@@ -115,7 +115,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                     }
                     { stat("keys-checked", format!("{} in {} checks", format::grouped(m.keys_checked), m.durability_checks), "keys read back") }
                     { stat("stored", format!("{} in {} objects", format::bytes(m.bytes_stored), format::grouped(m.objects)), "stored") }
-                </div>
+                </> }) }
                 { writer_line(m) }
             </section>
             <section class="panel" aria-label="LSM tree">
@@ -132,15 +132,15 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
             </section>
             <section class="panel histograms" aria-label="latency histograms">
                 { text_element("h2", "", "Latency".into()) }
-                <div class="chart-grid">
+                { container("div", "chart-grid", html! { <>
                     { for m.latencies.iter().map(|l| html! {
                         <LatencyHistogram title={l.kind.title()} id={l.kind.id()} low_ms={l.low_ms} high_ms={l.high_ms} buckets={l.buckets.clone()} p50_ms={l.p50_ms}
                                           p99_ms={l.p99_ms} p999_ms={l.p999_ms} count={l.count} />
                     }) }
-                </div>
+                </> }) }
             </section>
             <section class="panel lists" aria-label="errors and events">
-                <div>
+                { container("div", "", html! { <>
                     { text_element("h2", "", "Client errors (most recent first)".into()) }
                     if m.errors.is_empty() {
                         { text_element("p", "empty", "None so far.".into()) }
@@ -155,8 +155,8 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                             }) }
                         </ul>
                     }
-                </div>
-                <div>
+                </> }) }
+                { container("div", "", html! { <>
                     { text_element("h2", "", "Events (most recent first)".into()) }
                     if m.events.is_empty() {
                         { text_element("p", "empty", "Nothing notable yet.".into()) }
@@ -170,9 +170,9 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                             }) }
                         </ul>
                     }
-                </div>
+                </> }) }
             </section>
-        </div>
+        </> }) }
     }
 }
 
