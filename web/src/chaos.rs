@@ -7,7 +7,7 @@
 
 use crate::command::Command;
 use crate::format;
-use crate::widgets::{container, select_field, text_element, DraftInput};
+use crate::widgets::{container, panel, select_field, text_element, DraftInput};
 use std::rc::Rc;
 use strata_lab::scenario::{FaultSpec, StoreOp};
 use strata_sim::SimTime;
@@ -313,7 +313,7 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
         })
     };
     html! {
-        <section class="panel chaos-panel" aria-label="chaos">
+        { panel("panel chaos-panel", "chaos", html! { <>
             { text_element("h2", "", "Chaos".into()) }
             { text_element("p", "hint", "Each fault starts now and is written into the scenario, so the share link replays it.".into()) }
             { container("div", "chaos-form", html! { <>
@@ -345,7 +345,7 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
                     }) }
                 </ol>
             }
-        </section>
+        </> }) }
     }
 }
 

@@ -7,7 +7,7 @@
 
 use crate::command::Command;
 use crate::session::Settings;
-use crate::widgets::{container, select_field, text_element, DraftInput};
+use crate::widgets::{container, panel, select_field, text_element, DraftInput};
 use std::rc::Rc;
 use strata_engine::{BackpressureMode, CompactionStyle, DbOptions};
 use strata_lab::scenario::{
@@ -559,7 +559,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
         config.pricing.put_list_request_picousd as f64 / 1e9
     });
     html! {
-        <section class="panel controls-panel" aria-label="live controls">
+        { panel("panel controls-panel", "live controls", html! { <>
             { text_element("h2", "", "Live controls".into()) }
             { text_element("p", "hint", "Changes apply at the current simulated moment and are recorded into the scenario at that time, so the share link replays them (listed in the Scenario tab).".into()) }
             { container("fieldset", "", html! { <>
@@ -613,7 +613,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                 { number_input(Field::PutPrice, "PUT price", "$ per 1,000", format!("{put_price}"), "0", "any") }
                 { number_input(Field::PutLimit, "PUT limit", "per s per prefix (0: none)", format!("{}", settings.store.put_limit_per_sec.unwrap_or(0.0)), "0", "any") }
             </> }) }
-        </section>
+        </> }) }
     }
 }
 

@@ -14,8 +14,8 @@ use crate::format;
 use crate::frame::RecommenderFrame;
 use crate::ope::{evaluate_upload, upload_too_large, OpeResult, UploadedEvaluation};
 use crate::widgets::{
-    button, container, identified_text, select_field, stat, svg_line, svg_rect, svg_text,
-    text_element, DraftInput,
+    button, container, identified_container, identified_text, panel, select_field, stat, svg_line,
+    svg_rect, svg_text, text_element, DraftInput,
 };
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
@@ -340,9 +340,9 @@ fn ope_upload() -> Html {
     html! {
         { container("div", "ope-upload", html! { <>
             { text_element("h3", "", "Evaluate your own log".into()) }
-            <p class="hint">{ "A CSV of logged bandit data in the format of " }{ text_element("code", "", "strata ope".into()) }
+            { container("p", "hint", html! { <>{ "A CSV of logged bandit data in the format of " }{ text_element("code", "", "strata ope".into()) }
                 { ": a header naming action,reward,propensity and optionally position (0-based), one row per logged decision. The target policy is uniform random over the actions the log names, unless you give a target file (one row per action, one column per position, each column summing to 1). The reward model for DM and the DR family is each action's mean logged reward at its position. " }
-                { format!("Files up to {}; larger logs belong to the CLI.", format::bytes(crate::ope::MAX_OPE_UPLOAD_BYTES)) }</p>
+                { format!("Files up to {}; larger logs belong to the CLI.", format::bytes(crate::ope::MAX_OPE_UPLOAD_BYTES)) }</> }) }
             { container("div", "button-row", html! { <>
                 { container("label", "file-label", html! { <>{ "Logged data (CSV)… " }
                     <input id="ope-upload" type="file" accept=".csv,text/csv,text/plain" onchange={on_file(UploadSlot::Log)} /></> }) }
@@ -363,17 +363,17 @@ fn uploaded_figure(evaluation: &UploadedEvaluation) -> Html {
         id: None,
     }];
     html! {
-        <div class="ope" id="ope-upload-result">
+        { identified_container("div", "ope-upload-result", "ope", html! { <>
             { estimates_figure("ope-upload-chart", "off-policy estimates of the target policy on the uploaded log, with 95% intervals", &report.estimates(), &references) }
-            <p class="hint">{ format!(
+            { container("p", "hint", html! { <>{ format!(
                 "“{}”: {} rows; target: {}. Effective sample size {:.0}, max weight {:.1}.",
                 evaluation.file_name, format::grouped(report.rows), evaluation.target,
-                report.diagnostics.effective_sample_size, report.diagnostics.max_weight) }</p>
+                report.diagnostics.effective_sample_size, report.diagnostics.max_weight) }</> }) }
             if !report.skipped.is_empty() {
                 { text_element("p", "hint", format!("Skipped: {}", report.skipped.iter().map(|(name, why)| format!("{name} ({why})")).collect::<Vec<_>>().join("; ")).into()) }
             }
             { for report.notes.iter().map(|note| text_element("p", "hint", note.clone().into())) }
-        </div>
+        </> }) }
     }
 }
 
@@ -403,10 +403,10 @@ fn ope_panel(m: &RecommenderModel) -> Html {
     html! {
         { container("div", "ope", html! { <>
             { estimates_figure("ope-chart", "off-policy estimates of uniform random serving, with 95% intervals, beside the online truth", &result.estimates, &references) }
-            <p class="hint">{ format!(
+            { container("p", "hint", html! { <>{ format!(
                 "Target: uniform random serving. {} logged impressions (ids {}–{}); effective sample size {:.0}, max weight {:.1}. Truth: a twin with the same seed serving uniformly, {} impressions over the same ids.",
                 format::grouped(result.rows), result.first_impression, result.last_impression,
-                result.diagnostics.effective_sample_size, result.diagnostics.max_weight, format::grouped(result.truth_impressions)) }</p>
+                result.diagnostics.effective_sample_size, result.diagnostics.max_weight, format::grouped(result.truth_impressions)) }</> }) }
         </> }) }
     }
 }
@@ -556,7 +556,7 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
     };
     let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     html! {
-        <section class="panel recommender-controls" aria-label="recommender controls">
+        { panel("panel recommender-controls", "recommender controls", html! { <>
             { text_element("h2", "", "Recommender settings".into()) }
             { text_element("p", "hint", "These are scenario settings: applying them re-simulates the run to now with them, and the share link carries them. Empty fields keep the policy's defaults.".into()) }
             { select_field("policy", "policy", &PolicyKind::ALL.map(|kind| (kind.as_str(), kind.as_str())), draft.policy.name.as_str(), on_policy, props.disabled, Html::default()) }
@@ -574,12 +574,12 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
                 { button("recommender-off", "", "Remove the loop".into(), on_disable, props.disabled) }
             </> }) }
             if !draft.drift.is_empty() {
-                <p class="hint" id="drift-list">{ format!("Drift in the scenario: {}", draft.drift.iter().map(|d| match d {
+                { identified_container("p", "drift-list", "hint", html! { <>{ format!("Drift in the scenario: {}", draft.drift.iter().map(|d| match d {
                     DriftSpec::Abrupt { at_ms } => format!("abrupt at {}", format::sim_time(SimTime::from_millis(*at_ms))),
                     DriftSpec::Gradual { from_ms, until_ms, degrees } => format!("{degrees}° from {} to {}", format::sim_time(SimTime::from_millis(*from_ms)), format::sim_time(SimTime::from_millis(*until_ms))),
-                }).collect::<Vec<_>>().join(", ")) }</p>
+                }).collect::<Vec<_>>().join(", ")) }</> }) }
             }
-        </section>
+        </> }) }
     }
 }
 
@@ -612,9 +612,9 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
         <RecommenderControls spec={m.spec.clone()} now={m.now} on_command={props.on_command.clone()} disabled={props.disabled} />
     };
     let upload = html! {
-        <section class="panel" aria-label="evaluate a logged file">
+        { panel("panel", "evaluate a logged file", html! { <>
             <OpeUpload />
-        </section>
+        </> }) }
     };
     let Some(summary) = &m.summary else {
         return html! { { container("div", "recommender-view", html! { <>{ controls }{ upload }</> }) } };
@@ -652,7 +652,7 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
     };
     html! {
         { container("div", "recommender-view", html! { <>
-            <section class="panel" aria-label="recommender figures">
+            { panel("panel", "recommender figures", html! { <>
                 { container("div", "stats", html! { <>
                     { stat("rec-ctr", format::percent(summary.ctr), "CTR") }
                     { stat("rec-regret", format::decimal(summary.cumulative_regret), "regret (expected clicks)") }
@@ -661,28 +661,28 @@ pub fn recommender_view(props: &RecommenderViewProps) -> Html {
                     { stat("rec-steps", format::grouped(summary.steps), "slates served") }
                     { stat("rec-exploration", format::percent(summary.guardrails.exploration_share), "exploratory decisions") }
                 </> }) }
-            </section>
-            <section class="panel" aria-label="feedback loop">
+            </> }) }
+            { panel("panel", "feedback loop", html! { <>
                 { text_element("h2", "", "The feedback loop".into()) }
                 { feedback_loop(m) }
-            </section>
-            <section class="panel" aria-label="arms">
+            </> }) }
+            { panel("panel", "arms", html! { <>
                 { text_element("h2", "", format!("Arms ({} items)", summary.arms.len()).into()) }
                 { arms_figure(summary) }
-            </section>
-            <section class="panel" aria-label="recommender charts">
+            </> }) }
+            { panel("panel", "recommender charts", html! { <>
                 { container("div", "chart-grid", html! { <>
                     { time_chart("chart-regret", "Cumulative regret", "expected clicks lost", regret_series, marks.clone(), None) }
                     { time_chart("chart-ctr", "CTR (windowed)", "clicks per impression", one("CTR", "var(--accent)", &summary.ctr_series), marks.clone(), None) }
                     { time_chart("chart-coverage", "Catalogue coverage (windowed)", "share of items shown", one("coverage", "var(--ok)", &summary.window_coverage_series), marks.clone(), Some((0.0, 1.05))) }
                     { time_chart("chart-gini", "Exposure Gini", "Gini (0 even, 1 one item)", one("Gini", "var(--warn)", &summary.gini_series), marks, Some((0.0, 1.05))) }
                 </> }) }
-            </section>
-            <section class="panel" aria-label="off-policy evaluation">
+            </> }) }
+            { panel("panel", "off-policy evaluation", html! { <>
                 { text_element("h2", "", "Off-policy evaluation: what if we served uniformly at random?".into()) }
                 { ope_panel(m) }
                 <OpeUpload />
-            </section>
+            </> }) }
             { controls }
         </> }) }
     }

@@ -10,7 +10,9 @@ use crate::command::Command;
 use crate::download::download;
 use crate::format;
 use crate::frame::Requests;
-use crate::widgets::{button, container, identified_text, select_options, text_element};
+use crate::widgets::{
+    button, container, identified_container, identified_text, panel, select_options, text_element,
+};
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
 use strata_lab::scenario::SettingChange;
@@ -203,9 +205,9 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
     let s = &props.scenario;
     html! {
         { container("div", "scenario-tab", html! { <>
-            <section class="panel" aria-label="share">
+            { panel("panel", "share", html! { <>
                 { text_element("h2", "", "Share this run".into()) }
-                <p class="hint">{ "The link holds the whole scenario (schema version 1: seed, workload, engine and store settings, the changes you made to them and the faults you injected, each at its time, recommender settings). Opening it replays the same run, with the same trace hash as "}<code>{ "strata run" }</code>{ " on the saved file." }</p>
+                { container("p", "hint", html! { <>{ "The link holds the whole scenario (schema version 1: seed, workload, engine and store settings, the changes you made to them and the faults you injected, each at its time, recommender settings). Opening it replays the same run, with the same trace hash as "}<code>{ "strata run" }</code>{ " on the saved file." }</> }) }
                 { container("label", "field wide", html! { <>{ text_element("span", "field-label", "link to the run".into()) }
                     <input id="share-link" type="text" readonly=true value={props.link.clone()} onfocus={select_all.clone()} /></> }) }
                 { container("label", "field wide", html! { <>{ text_element("span", "field-label", format!("link to {}", format::sim_time(props.now)).into()) }
@@ -213,7 +215,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 if s.changes.is_empty() {
                     { identified_text("p", "changes-notice", "ok-note", "No setting changes yet: the run keeps the scenario's workload, engine and store settings. Controls you move are recorded here, at their simulated time, and the link replays them; each can be removed again.".into()) }
                 } else {
-                    <div class="ok-note" id="changes-notice">
+                    { identified_container("div", "changes-notice", "ok-note", html! { <>
                         { text_element("p", "", format!("The link replays {} setting change{} at {}:", s.changes.len(), if s.changes.len() == 1 { "" } else { "s" }, if s.changes.len() == 1 { "its time" } else { "their times" }).into()) }
                         <ol id="setting-changes" reversed=true start={s.changes.len().to_string()}>
                             { for s.changes.iter().enumerate().rev().take(crate::storage::MAX_LISTED).map(|(index, c)| {
@@ -221,10 +223,10 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                                 crate::widgets::removable_line(line, "remove-change", Command::RemoveChange(index, c.clone()), &props.on_command, props.disabled)
                             }) }
                         </ol>
-                    </div>
+                    </> }) }
                 }
-            </section>
-            <section class="panel" aria-label="import and export">
+            </> }) }
+            { panel("panel", "import and export", html! { <>
                 { text_element("h2", "", "Import and export".into()) }
                 { container("div", "button-row", html! { <>
                     { container("label", "file-label", html! { <>{ "Load a scenario file… " }
@@ -237,12 +239,12 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                             { select_options(&EXAMPLES, "") }
                         </select></> }) }
                 </> }) }
-            </section>
-            <section class="panel" aria-label="scenario document">
+            </> }) }
+            { panel("panel", "scenario document", html! { <>
                 { text_element("h2", "", format!("The scenario “{}” (seed {}, {} of simulated time)", s.name, s.seed, format::sim_time(SimTime::from_millis(s.duration_ms))).into()) }
                 if !s.description.is_empty() { { text_element("p", "", s.description.clone().into()) } }
                 <pre id="scenario-json" class="json">{ s.to_json_pretty() }</pre>
-            </section>
+            </> }) }
         </> }) }
     }
 }

@@ -3,7 +3,7 @@
 //! hot tenant's throttling shows beside neighbours that are not throttled.
 
 use crate::format;
-use crate::widgets::{container, text_element};
+use crate::widgets::{container, panel, text_element};
 use strata_lab::runner::TenantSummary;
 use yew::prelude::*;
 
@@ -57,7 +57,7 @@ pub fn tenants_panel(rows: &[TenantSummary]) -> Html {
         return html! {};
     }
     html! {
-        <section class="panel tenants" aria-label="tenants on the bucket">
+        { panel("panel tenants", "tenants on the bucket", html! { <>
             { text_element("h2", "", "Tenants on the bucket (each prefix is throttled on its own)".into()) }
             <table id="tenants-table">
                 { container("thead", "", html! { <>
@@ -78,7 +78,7 @@ pub fn tenants_panel(rows: &[TenantSummary]) -> Html {
                     }) }
                 </> }) }
             </table>
-        </section>
+        </> }) }
     }
 }
 

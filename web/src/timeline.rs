@@ -17,7 +17,9 @@
 use crate::format;
 pub use crate::frame::{requests_in_window, TimelineRequest, MAX_WINDOW_REQUESTS};
 use crate::frame::{Answer, FrameRef, Requests};
-use crate::widgets::{button, container, identified_text, svg_line, svg_text, text_element};
+use crate::widgets::{
+    button, container, identified_container, identified_text, svg_line, svg_text, text_element,
+};
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
 use strata_sim::{Cause, RequestOutcome, RequestRecord, SimTime};
@@ -594,7 +596,7 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
     };
     html! {
         { container("div", "explain-panels", html! { <>
-            <div id="slowest-ops" class="explain-list">
+            { identified_container("div", "slowest-ops", "explain-list", html! { <>
                 { text_element("h3", "", "Slowest client operations".into()) }
                 if slowest.is_empty() {
                     { text_element("p", "empty", "None yet.".into()) }
@@ -607,7 +609,7 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                         }) }
                     </> }) }
                 }
-            </div>
+            </> }) }
             { detail }
         </> }) }
     }

@@ -9,7 +9,7 @@
 //! Also the shapes the views repeat, each drawn by one function rather than by an `html!` tree
 //! written out at every use: [`removable_line`], one entry of a list the scenario holds, with
 //! its *remove* button; [`text_element`] and [`identified_text`], an element that holds only
-//! text; [`container`], a plain wrapper; [`button`], a plain button; [`select_field`], a
+//! text; [`container`], [`identified_container`] and [`panel`], plain wrappers; [`button`], a plain button; [`select_field`], a
 //! labelled drop-down; and [`svg_text`], [`svg_line`] and [`svg_rect`], the labels, lines and
 //! bars of every drawing.
 
@@ -105,6 +105,24 @@ pub fn text_element(tag: &'static str, class: &'static str, text: AttrValue) -> 
 #[inline(never)]
 pub fn container(tag: &'static str, class: &'static str, children: Html) -> Html {
     html! { <@{tag} class={class}>{ children }</@> }
+}
+
+/// A panel of the page: a `<section>` with the classes in `class` and the accessible name
+/// `label` (`aria-label`) around `children`.
+#[inline(never)]
+pub fn panel(class: &'static str, label: &'static str, children: Html) -> Html {
+    html! { <section class={class} aria-label={label}>{ children }</section> }
+}
+
+/// [`container`] with the id `id`, for the wrappers the page and its tests find by id.
+#[inline(never)]
+pub fn identified_container(
+    tag: &'static str,
+    id: &'static str,
+    class: &'static str,
+    children: Html,
+) -> Html {
+    html! { <@{tag} id={id} class={class}>{ children }</@> }
 }
 
 /// An element `tag` with the id `id` that holds only `text`, with the classes in `class` (none
@@ -512,7 +530,7 @@ mod tests {
     }
 
     #[test]
-    fn a_container_is_its_tag_and_class_around_its_children() {
+    fn a_container_is_its_tag_id_class_or_label_around_its_children() {
         let node = container(
             "div",
             "button-row",
@@ -540,6 +558,19 @@ mod tests {
         };
         assert_eq!(group.tag(), "g");
         assert_eq!(group.attributes.iter().count(), 0);
+        let Html::VTag(section) = panel("panel", "LSM tree", Html::default()) else {
+            panic!("a panel is an element");
+        };
+        assert_eq!(section.tag(), "section");
+        let attributes: Vec<(&str, &str)> = section.attributes.iter().collect();
+        assert_eq!(attributes, [("aria-label", "LSM tree"), ("class", "panel")]);
+        let Html::VTag(list) = identified_container("ul", "event-list", "events", Html::default())
+        else {
+            panic!("a container is an element");
+        };
+        assert_eq!(list.tag(), "ul");
+        let attributes: Vec<(&str, &str)> = list.attributes.iter().collect();
+        assert_eq!(attributes, [("id", "event-list"), ("class", "events")]);
     }
 
     #[test]

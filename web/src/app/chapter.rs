@@ -18,7 +18,7 @@ use crate::chapter_play::{self, ChapterPlay, IndexEntry};
 use crate::chapter_play::{RunPoint, RunStart};
 use crate::compare::Compare;
 use crate::link;
-use crate::widgets::{button, container, identified_text, text_element};
+use crate::widgets::{button, container, identified_container, identified_text, text_element};
 use crate::worker::run::{Motion, RunRequest};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -500,10 +500,10 @@ pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
     match &chapters.open {
         OpenChapter::None => html! {},
         OpenChapter::Loading(name) => html! {
-            <section id="chapter" class="chapter-panel">{ text_element("p", "muted", format!("Opening the chapter “{name}”…").into()) }</section>
+            { identified_container("section", "chapter", "chapter-panel", html! { <>{ text_element("p", "muted", format!("Opening the chapter “{name}”…").into()) }</> }) }
         },
         OpenChapter::Failed { error, .. } => html! {
-            <section id="chapter" class="chapter-panel failed">{ identified_text("p", "chapter-error", "error", error.clone().into()) }</section>
+            { identified_container("section", "chapter", "chapter-panel failed", html! { <>{ identified_text("p", "chapter-error", "error", error.clone().into()) }</> }) }
         },
         OpenChapter::Ready(play) => {
             let on_next = props.on_next.reform(|_: MouseEvent| ());
@@ -578,7 +578,7 @@ pub fn chapter_index(props: &ChapterIndexProps) -> Html {
             format!("The chapters could not be listed: {e}").into(),
         ),
         IndexState::Loaded(index) => html! {
-            <ol id="chapter-index" class="chapter-index">
+            { identified_container("ol", "chapter-index", "chapter-index", html! { <>
                 { for index.iter().map(|entry| {
                     let name = entry.name.clone();
                     let on_open = props.on_open.clone();
@@ -593,7 +593,7 @@ pub fn chapter_index(props: &ChapterIndexProps) -> Html {
                         </li>
                     }
                 }) }
-            </ol>
+            </> }) }
         },
     };
     html! {

@@ -290,7 +290,7 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
             if catching_up {
                 <p class="compare-time catching-up" id="compare-catching-up" role="status">{ format!("The variant is catching up: at {} of {}, replayed from the start after the change.", format::sim_time(compare.now()), format::sim_time(now)) }</p>
             } else {
-                <p class="muted compare-time">{ format!("Both at {}; the variant's trace hash ", format::sim_time(compare.now())) }{ identified_text("code", "compare-hash", "", (compare.trace_hash().to_string()).into()) }</p>
+                { container("p", "muted compare-time", html! { <>{ format!("Both at {}; the variant's trace hash ", format::sim_time(compare.now())) }{ identified_text("code", "compare-hash", "", (compare.trace_hash().to_string()).into()) }</> }) }
             }
             <table class="compare-table">
                 { container("thead", "", html! { <><tr><th></th>{ text_element("th", "", compare.base_label.clone().into()) }{ text_element("th", "", compare.label.clone().into()) }{ text_element("th", "", "difference".into()) }{ text_element("th", "", "%".into()) }</tr></> }) }

@@ -9,7 +9,9 @@ use super::run_view::SharedRun;
 use super::{error, Action, UiState, SPEED_LOG10_MAX, SPEED_LOG10_MIN};
 use crate::format;
 use crate::frame::FrameRef;
-use crate::widgets::{button, container, identified_text, text_element, DraftInput};
+use crate::widgets::{
+    button, container, identified_container, identified_text, text_element, DraftInput,
+};
 use crate::worker::protocol::Note;
 use crate::worker::run::{Motion, RunRequest};
 use strata_sim::SimTime;
@@ -201,7 +203,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
              data-awaiting={(!run.settled()).then_some("true")}>
             <button id="drawer-toggle" class="drawer-toggle" onclick={on_drawer} aria-expanded={drawer_open.to_string()}
                     aria-controls="time-controls">{ if *drawer_open { "Close controls" } else { "Controls" } }</button>
-            <div class="controls" id="time-controls">
+            { identified_container("div", "time-controls", "controls", html! { <>
                 { button("play", "primary", if state.playing { "Pause" } else { "Play" }.into(), on_play, busy) }
                 <button id="step" onclick={on_step} disabled={busy} title="one event (key: .)">{ "Step" }</button>
                 { container("label", "", html! { <>{ "speed" }
@@ -215,7 +217,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
                     <DraftInput id="seed" inputmode="numeric" value={scenario.seed.to_string()} on_commit={on_seed} disabled={busy} />
                 </> }) }
                 { button("run-to-end", "", if state.to_end { "Stop" } else { "Run to end" }.into(), on_to_end, busy || finished) }
-            </div>
+            </> }) }
             { container("div", "controls", html! { <>
                 { container("label", "scrub", html! { <>{ "time" }
                     <DraftInput id="scrub" kind="range" min="0" max={horizon_ms.max(1).to_string()} step="1"

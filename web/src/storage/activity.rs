@@ -6,7 +6,9 @@ use super::lsm::{fill_bar, Layout};
 use crate::format;
 use crate::frame::StorageFrame;
 use crate::session::{Activity, ActivityKind};
-use crate::widgets::{container, identified_text, svg_line, svg_rect, svg_text, text_element};
+use crate::widgets::{
+    container, identified_container, identified_text, svg_line, svg_rect, svg_text, text_element,
+};
 use strata_engine::DbStatus;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -20,7 +22,7 @@ pub(super) fn activity_strip(model: &StorageFrame) -> Html {
         return html! { { container("div", "activity-strip", html! { <>{ text_element("span", "muted", "No flush or compaction yet.".into()) }</> }) } };
     }
     html! {
-        <div class="activity-strip" id="activity-strip">
+        { identified_container("div", "activity-strip", "activity-strip", html! { <>
             { for recent.iter().map(|a| {
                 let (kind, what) = match a.kind {
                     ActivityKind::Flush => ("flush", format!("flush of memtable #{}", a.id)),
@@ -37,7 +39,7 @@ pub(super) fn activity_strip(model: &StorageFrame) -> Html {
                           class={classes!("activity-pill", kind, state)}>{ text }</span>
                 }
             }) }
-        </div>
+        </> }) }
     }
 }
 
@@ -90,13 +92,13 @@ pub(super) fn compaction_line(model: &StorageFrame) -> Html {
         None => compaction_progress(&job),
     });
     html! {
-        <p class="compaction-line" id="compactions">
+        { identified_container("p", "compactions", "compaction-line", html! { <>
             { format!("{}: {} started, {} committed", model.compaction.name(),
                 format::grouped(model.compactions_started), format::grouped(model.compactions_committed)) }
             if let Some(last) = last {
                 { identified_text("span", "last-compaction", "muted", format!(" · {last}").into()) }
             }
-        </p>
+        </> }) }
     }
 }
 

@@ -25,7 +25,7 @@ use crate::format;
 use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::tenants::tenants_panel;
 use crate::timeline::Timeline;
-use crate::widgets::{container, stat, text_element};
+use crate::widgets::{container, identified_container, panel, stat, text_element};
 use activity::{activity_strip, compaction_line, wal_figure, writer_line};
 use lsm::lsm_figure;
 pub use lsm::Layout;
@@ -99,7 +99,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
     };
     html! {
         { container("div", "storage-view", html! { <>
-            <section class="panel" aria-label="headline figures">
+            { panel("panel", "headline figures", html! { <>
                 { container("div", "stats", html! { <>
                     { stat("cost-month", format::usd(m.cost_usd_per_month), "$/month at this rate") }
                     { stat("cost-total", format::usd(m.cost_usd_so_far), "spent so far") }
@@ -117,20 +117,20 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                     { stat("stored", format!("{} in {} objects", format::bytes(m.bytes_stored), format::grouped(m.objects)), "stored") }
                 </> }) }
                 { writer_line(m) }
-            </section>
-            <section class="panel" aria-label="LSM tree">
+            </> }) }
+            { panel("panel", "LSM tree", html! { <>
                 { text_element("h2", "", "The LSM tree".into()) }
                 { lsm_figure(m, layout) }
                 { compaction_line(m) }
                 { activity_strip(m) }
                 { wal_figure(m, layout) }
-            </section>
+            </> }) }
             { tenants_panel(&m.tenants) }
             <section class="panel" aria-label="request timeline" id="timeline">
                 { text_element("h2", "", format!("Object-store requests ({}, last {} s of simulated time)", m.preset, TIMELINE_WINDOW.as_secs_f64()).into()) }
                 <Timeline requests={props.timeline.clone()} window_start={m.window_start} window_end={m.now} frame={props.frame.clone()} ask={props.requests.clone()} />
             </section>
-            <section class="panel histograms" aria-label="latency histograms">
+            { panel("panel histograms", "latency histograms", html! { <>
                 { text_element("h2", "", "Latency".into()) }
                 { container("div", "chart-grid", html! { <>
                     { for m.latencies.iter().map(|l| html! {
@@ -138,14 +138,14 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                                           p99_ms={l.p99_ms} p999_ms={l.p999_ms} count={l.count} />
                     }) }
                 </> }) }
-            </section>
-            <section class="panel lists" aria-label="errors and events">
+            </> }) }
+            { panel("panel lists", "errors and events", html! { <>
                 { container("div", "", html! { <>
                     { text_element("h2", "", "Client errors (most recent first)".into()) }
                     if m.errors.is_empty() {
                         { text_element("p", "empty", "None so far.".into()) }
                     } else {
-                        <ul class="errors" id="client-errors">
+                        { identified_container("ul", "client-errors", "errors", html! { <>
                             { for m.errors.iter().map(|e| html! {
                                 <li class={classes!("error-line", format!("kind-{}", e.kind))}>
                                     { text_element("span", "when", format::sim_time(e.at).into()) }
@@ -153,7 +153,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                                     { text_element("span", "", format!("{}: {}", e.op, e.message).into()) }
                                 </li>
                             }) }
-                        </ul>
+                        </> }) }
                     }
                 </> }) }
                 { container("div", "", html! { <>
@@ -161,17 +161,17 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                     if m.events.is_empty() {
                         { text_element("p", "empty", "Nothing notable yet.".into()) }
                     } else {
-                        <ul class="events" id="event-list">
+                        { identified_container("ul", "event-list", "events", html! { <>
                             { for m.events.iter().map(|e| html! {
                                 <li class={classes!("event-line", e.class.as_str())}>
                                     { text_element("span", "when", format::sim_time(e.at).into()) }
                                     { text_element("span", "", e.text.clone().into()) }
                                 </li>
                             }) }
-                        </ul>
+                        </> }) }
                     }
                 </> }) }
-            </section>
+            </> }) }
         </> }) }
     }
 }
