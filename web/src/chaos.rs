@@ -341,7 +341,7 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
             } else {
                 <ol class="fault-list" id="fault-list" reversed=true start={props.faults.len().to_string()}>
                     { for props.faults.iter().enumerate().rev().take(crate::storage::MAX_LISTED).map(|(index, f)| {
-                        crate::widgets::removable_line(describe(f), "remove-fault", Command::RemoveFault(index, f.clone()), &props.on_command, props.disabled)
+                        crate::widgets::removable_line(describe(f), "remove remove-fault", Command::RemoveFault(index, f.clone()), &props.on_command, props.disabled)
                     }) }
                 </ol>
             }

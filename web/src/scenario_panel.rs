@@ -220,7 +220,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                         <ol id="setting-changes" reversed=true start={s.changes.len().to_string()}>
                             { for s.changes.iter().enumerate().rev().take(crate::storage::MAX_LISTED).map(|(index, c)| {
                                 let line = format!("{} — {}", format::sim_time(SimTime::from_millis(c.at_ms())), describe_change(c));
-                                crate::widgets::removable_line(line, "remove-change", Command::RemoveChange(index, c.clone()), &props.on_command, props.disabled)
+                                crate::widgets::removable_line(line, "remove remove-change", Command::RemoveChange(index, c.clone()), &props.on_command, props.disabled)
                             }) }
                         </ol>
                     </> }) }

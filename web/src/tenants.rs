@@ -65,11 +65,12 @@ pub fn tenants_panel(rows: &[TenantSummary]) -> Html {
                 </> }) }
                 { container("tbody", "", html! { <>
                     { for rows.iter().map(|row| {
-                        let class = classes!(
-                            "tenant-row",
-                            row.own.then_some("own"),
-                            (row.throttled > 0).then_some("throttled"),
-                        );
+                        let class = match (row.own, row.throttled > 0) {
+                            (false, false) => "tenant-row",
+                            (true, false) => "tenant-row own",
+                            (false, true) => "tenant-row throttled",
+                            (true, true) => "tenant-row own throttled",
+                        };
                         html! {
                             <tr key={row.name.clone()} class={class} data-tenant={row.name.clone()}>
                                 { for cells(row).into_iter().map(|cell| text_element("td", "", cell.into())) }

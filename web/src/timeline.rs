@@ -189,12 +189,17 @@ fn severity(outcome: RequestOutcome) -> u8 {
     }
 }
 
-fn severity_class(severity: u8) -> &'static str {
-    match severity {
-        0 => "ok",
-        1 => "miss",
-        2 => "warn",
-        _ => "bad",
+/// A bar's classes: `request-bar`, `binned` for a bin's column, and its severity's colour.
+fn bar_class(severity: u8, binned: bool) -> &'static str {
+    match (severity, binned) {
+        (0, false) => "request-bar ok",
+        (1, false) => "request-bar miss",
+        (2, false) => "request-bar warn",
+        (_, false) => "request-bar bad",
+        (0, true) => "request-bar binned ok",
+        (1, true) => "request-bar binned miss",
+        (2, true) => "request-bar binned warn",
+        (_, true) => "request-bar binned bad",
     }
 }
 
@@ -365,7 +370,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 let x0 = x_of(request.start.max(props.window_start));
                 let x1 = x_of(request.end).max(x0 + 2.0);
                 let y = lane as f64 * LANE_HEIGHT_PX + 6.0;
-                let class = classes!("request-bar", severity_class(severity(request.outcome)));
+                let class = bar_class(severity(request.outcome), false);
                 let key = format!(
                     "{}-{}-{}",
                     request.start.as_nanos(),
@@ -430,7 +435,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 html! {
                     <rect key={format!("{lane}-{column}")} x={format::px(x0)} y={format::px(y)} data-i={index.to_string()} data-cause={LANES[lane].as_str()}
                           width={format::px(BIN_PX - 1.0)} height={format::px(h)}
-                          class={classes!("request-bar", "binned", severity_class(bin.worst))} tabindex="0" />
+                          class={bar_class(bin.worst, true)} tabindex="0" />
                 }
             })
             .collect()
@@ -621,6 +626,17 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+
+    #[test]
+    fn a_bars_classes_are_request_bar_then_binned_for_a_column_then_its_severity() {
+        for (severity, colour) in [(0, "ok"), (1, "miss"), (2, "warn"), (3, "bad"), (9, "bad")] {
+            assert_eq!(bar_class(severity, false), format!("request-bar {colour}"));
+            assert_eq!(
+                bar_class(severity, true),
+                format!("request-bar binned {colour}")
+            );
+        }
+    }
 
     /// A short run of the playground's steady-writes scenario, with its requests by number.
     fn played() -> (strata_lab::Lab, Vec<TimelineRequest>) {

@@ -227,7 +227,8 @@ pub fn select_field(
 }
 
 /// One entry of a list the scenario holds (a setting change, a fault): its line, and a button
-/// that sends `command` to take it out of the scenario.
+/// with the classes in `class` (`remove` and the list's own) that sends `command` to take it
+/// out of the scenario.
 pub fn removable_line(
     line: String,
     class: &'static str,
@@ -241,7 +242,7 @@ pub fn removable_line(
     };
     html! {
         <li><span>{ line.clone() }</span>
-            <button class={classes!("remove", class)} title="take it out of the scenario and re-simulate to now"
+            <button class={class} title="take it out of the scenario and re-simulate to now"
                     aria-label={format!("remove {line}")} onclick={on_remove} disabled={disabled}>{ "remove" }</button></li>
     }
 }

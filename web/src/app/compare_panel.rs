@@ -265,18 +265,18 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
         .iter()
         .enumerate()
         .map(|(index, row)| {
-            let class = match row.difference() {
-                Some(d) if d > 0.0 => "up",
-                Some(d) if d < 0.0 => "down",
-                _ => "",
+            let (difference_class, percent_class) = match row.difference() {
+                Some(d) if d > 0.0 => ("difference up", "difference-percent up"),
+                Some(d) if d < 0.0 => ("difference down", "difference-percent down"),
+                _ => ("difference", "difference-percent"),
             };
             html! {
                 <tr class={if index < claims { "claim" } else { "standard" }}>
                     <th scope="row" title={row.path.clone()}>{ row.label.clone() }</th>
                     <td class="base-value" data-value={exact(row.base)}>{ number(row.base) }</td>
                     <td class="variant-value" data-value={exact(row.variant)}>{ number(row.variant) }</td>
-                    <td class={classes!("difference", class)}>{ signed(row.difference(), "") }</td>
-                    <td class={classes!("difference-percent", class)}>{ signed(row.percent(), " %") }</td>
+                    { text_element("td", difference_class, signed(row.difference(), "").into()) }
+                    { text_element("td", percent_class, signed(row.percent(), " %").into()) }
                 </tr>
             }
         })

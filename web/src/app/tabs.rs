@@ -30,7 +30,7 @@ pub fn tab_strip(state: &UseReducerHandle<UiState>, render_ms: f64) -> Html {
         let dispatcher = state.dispatcher();
         let selected = state.tab == tab;
         html! {
-            <button id={id} role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("selected"))}
+            <button id={id} role="tab" aria-selected={selected.to_string()} class={if selected { "tab selected" } else { "tab" }}
                     onclick={Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Tab(tab)))}>{ label }</button>
         }
     };

@@ -199,7 +199,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
     let busy = state.rebuilding || state.go_to.is_some();
     let cancellable = state.rebuilding || state.go_to.is_some() || state.to_end;
     html! {
-        <div class={classes!("time-bar", drawer_open.then_some("drawer-open"))} role="region" aria-label="time controls"
+        <div class={if *drawer_open { "time-bar drawer-open" } else { "time-bar" }} role="region" aria-label="time controls"
              data-awaiting={(!run.settled()).then_some("true")}>
             <button id="drawer-toggle" class="drawer-toggle" onclick={on_drawer} aria-expanded={drawer_open.to_string()}
                     aria-controls="time-controls">{ if *drawer_open { "Close controls" } else { "Controls" } }</button>
@@ -247,7 +247,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
                 </div>
             }
             if let Some(message) = &state.message {
-                <div class={classes!("message", message.error.then_some("error"))} role="status" id="message">
+                <div class={if message.error { "message error" } else { "message" }} role="status" id="message">
                     { text_element("span", "", message.text.clone().into()) }
                     <button class="dismiss" onclick={on_dismiss} aria-label="dismiss">{ "×" }</button>
                 </div>

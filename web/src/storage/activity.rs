@@ -28,15 +28,21 @@ pub(super) fn activity_strip(model: &StorageFrame) -> Html {
                     ActivityKind::Flush => ("flush", format!("flush of memtable #{}", a.id)),
                     ActivityKind::Compaction => ("compaction", format!("compaction job #{}", a.id)),
                 };
-                let (state, text) = match a.finished {
-                    None if a.kind == ActivityKind::Compaction => ("running", compaction_progress(a)),
-                    None => ("running", format!("{what} → started {} …", format::sim_time(a.started))),
-                    Some(end) => ("done", format!("{what} ✓ {} in {}{}", format::bytes(a.bytes), format::millis(end.saturating_since(a.started).as_millis_f64()), expired_story(a))),
+                let text = match a.finished {
+                    None if a.kind == ActivityKind::Compaction => compaction_progress(a),
+                    None => format!("{what} → started {} …", format::sim_time(a.started)),
+                    Some(end) => format!("{what} ✓ {} in {}{}", format::bytes(a.bytes), format::millis(end.saturating_since(a.started).as_millis_f64()), expired_story(a)),
+                };
+                let class = match (a.kind, a.finished.is_some()) {
+                    (ActivityKind::Flush, false) => "activity-pill flush running",
+                    (ActivityKind::Flush, true) => "activity-pill flush done",
+                    (ActivityKind::Compaction, false) => "activity-pill compaction running",
+                    (ActivityKind::Compaction, true) => "activity-pill compaction done",
                 };
                 let id = (a.finished.is_none() && a.kind == ActivityKind::Flush).then_some("flush-activity");
                 html! {
                     <span key={format!("{kind}-{}-{}", a.id, a.started.as_nanos())} id={id}
-                          class={classes!("activity-pill", kind, state)}>{ text }</span>
+                          class={class}>{ text }</span>
                 }
             }) }
         </> }) }
@@ -197,7 +203,7 @@ pub(super) fn writer_line(model: &StorageFrame) -> Html {
             DbStatus::Closed => "closed",
             DbStatus::Crashed => "stopped",
         };
-        html! { <span class={classes!("badge", if z.status == DbStatus::Fenced { "fenced" } else { "zombie" })} id="zombie-status">
+        html! { <span class={if z.status == DbStatus::Fenced { "badge fenced" } else { "badge zombie" }} id="zombie-status">
             { format!("zombie writer epoch {}: {status}", z.writer_epoch) }
         </span> }
     });

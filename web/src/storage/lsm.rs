@@ -227,9 +227,14 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
             ),
             None => format::bytes(run.size_bytes),
         };
-        let kind = if run.level > 0 { "level" } else { "tiered-run" };
+        let class = match (run.level > 0, compacting > 0 && index == 0) {
+            (true, false) => "run level",
+            (true, true) => "run level compacting",
+            (false, false) => "run tiered-run",
+            (false, true) => "run tiered-run compacting",
+        };
         rows.push(html! {
-            <g key={format!("run-{}", run.id)} class={classes!("run", kind, (compacting > 0 && index == 0).then_some("compacting"))}
+            <g key={format!("run-{}", run.id)} class={class}
                data-level={run.level.to_string()}>
                 if layout.narrow() {
                     { svg_text(4.0, layout.label_y(y, 0.0), None, "row-label run-label", format!("{label} · {size}").into()) }
