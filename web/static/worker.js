@@ -34,6 +34,14 @@ const memory = wasm.memory;
 // 0.
 const PAGE = 4096;
 const BOUND = 512 * 1024 * 1024;
+// A keyframe due (a multiple of 10 simulated seconds) is skipped while the wall time since the
+// last one was taken is under SPACING times what that one cost, or GAP_MS if that is less.
+// Taking keyframes then costs about a ninth of a first pass at most (more only when one costs
+// over GAP_MS / SPACING), where comparing the whole memory and copying what changed took 10 % to
+// 44 % of *Run to end* when every one was taken (docs/benchmarks.md, *Keyframes on a first
+// pass*); and going back re-simulates at most about GAP_MS of wall time, plus one period.
+const SPACING = 8;
+const GAP_MS = 400;
 const TABLE = 4 * 1024 * 1024; // an i32 per page: memory of up to 4 GiB
 
 /* The module PAGES, in WebAssembly text (tests/e2e/keyframe_pages.test.mjs assembles it with
@@ -98,7 +106,11 @@ const store = {
   free: [], // slots no keyframe uses
   bytes: 0, // of slots in use
   bound: pages ? BOUND : 0,
+  spacing: SPACING,
   taken: 0,
+  skipped: 0, // due, but too soon after the last one for what it cost
+  lastEnd: -Infinity, // when the last keyframe was taken (performance.now()), and its cost
+  lastCost: 0,
   restored: 0,
   returned: 0, // Cancels that took the run back to before a go-to back
   back: null, // { pages }: the memory before the last go-to back, for its Cancel
@@ -199,13 +211,19 @@ function take(generation, at, every) {
   if (store.bound === 0 || (newest && Math.floor(at / every) <= newest.period)) return;
   const period = Math.floor(at / every);
   const started = performance.now();
+  if (started - store.lastEnd < Math.min(store.spacing * store.lastCost, GAP_MS)) {
+    store.skipped++;
+    return;
+  }
   forgetBack();
   const slots = copy();
   new Int32Array(pages.kept.buffer, 0, slots.length).set(slots);
   store.frames.push({ at, period, pages: slots });
   store.taken++;
   thin();
-  store.takeMs += performance.now() - started;
+  store.lastEnd = performance.now();
+  store.lastCost = store.lastEnd - started;
+  store.takeMs += store.lastCost;
 }
 
 function thin() {
@@ -275,6 +293,11 @@ globalThis.strataKeyframesBound = (bytes) => {
   thin();
 };
 
+// Every keyframe due taken (0), or the spacing again (8), for the tests.
+globalThis.strataKeyframesSpacing = (spacing) => {
+  store.spacing = spacing;
+};
+
 // What the store holds, for the tests and the benchmarks (asked through the page).
 globalThis.strataKeyframesState = () => ({
   generation: store.generation,
@@ -284,6 +307,7 @@ globalThis.strataKeyframesState = () => ({
   memoryBytes: memory.buffer.byteLength,
   keptBytes: pages ? pages.kept.buffer.byteLength : 0, // the slots ever handed out, and the table
   taken: store.taken,
+  skipped: store.skipped,
   restored: store.restored,
   returned: store.returned,
   takeMs: Math.round(store.takeMs),
