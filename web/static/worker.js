@@ -38,8 +38,8 @@ const BOUND = 512 * 1024 * 1024;
 // last one was taken is under SPACING times what that one cost, or GAP_MS if that is less.
 // Taking keyframes then costs about a ninth of a first pass at most (more only when one costs
 // over GAP_MS / SPACING), where comparing the whole memory and copying what changed took 10 % to
-// 44 % of *Run to end* when every one was taken (docs/benchmarks.md, *Keyframes on a first
-// pass*); and going back re-simulates at most about GAP_MS of wall time, plus one period.
+// 44 % of *Run to end* when every one was taken (docs/benchmarks.md, *Where the worker's Run to
+// end goes*); and going back re-simulates at most about GAP_MS of wall time, plus one period.
 const SPACING = 8;
 const GAP_MS = 400;
 const TABLE = 4 * 1024 * 1024; // an i32 per page: memory of up to 4 GiB
