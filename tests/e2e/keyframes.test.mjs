@@ -86,7 +86,8 @@ async function backAndForth(prepare) {
 }
 
 test('a keyframe restores the run from the start: the same moment, then strata run\'s final hash', async () => {
-  const { late, back, end } = await backAndForth();
+  // Every keyframe due taken, however little time the run took between them.
+  const { late, back, end } = await backAndForth(() => globalThis.strataKeyframesSpacing(0));
   assert.equal(back.restored, 1);
   // One every 10 simulated seconds up to 55 s.
   assert.deepEqual(late.keyframes.map((at) => Math.floor(at / 1e10)), [1, 2, 3, 4, 5]);
@@ -99,14 +100,44 @@ test('a keyframe restores the run from the start: the same moment, then strata r
 });
 
 test('keyframes over their byte bound are thinned, and a restore is still the same run', async () => {
-  // Five keyframes up to 55 s take about 46 MiB (the first copies every page of about 34 MiB,
-  // the others the pages that changed): a bound of 40 MiB drops some.
-  const { late, end } = await backAndForth(() => globalThis.strataKeyframesBound(40 * 1024 * 1024));
+  // Five keyframes up to 55 s take about 27 MiB (the first copies every page of about 34 MiB
+  // but those all zeros, the others the pages that changed): a bound of 20 MiB drops some.
+  const { late, end } = await backAndForth(() => {
+    globalThis.strataKeyframesSpacing(0);
+    globalThis.strataKeyframesBound(20 * 1024 * 1024);
+  });
   for (const state of [late, end]) {
     assert.ok(state.bytes <= state.bound, `${state.bytes} bytes over the bound of ${state.bound}`);
   }
   assert.ok(late.taken > late.keyframes.length, `thinned: ${late.taken} taken, ${late.keyframes.length} kept`);
   assert.ok(end.restored >= 1, 'a kept keyframe served a go-to');
+});
+
+test('a first pass skips keyframes that would cost much of its time, and going back is still the same run', async () => {
+  // 100,000 keys: a memory of a few hundred MiB, which each keyframe compares whole, against
+  // 10 simulated seconds that take a fraction of that to simulate.
+  const large = { ...SCENARIO, name: 'e2e-keyframes-spaced', duration_ms: 300000,
+    workload: { ...SCENARIO.workload, key_count: 100000 } };
+  const session = await openPlayground(link(large));
+  try {
+    const { page } = session;
+    await page.locator('#play').waitFor();
+    await page.waitForFunction(() => document.body.dataset.worker === 'on');
+    await goTo(page, 150000);
+    const direct = await moment(page);
+    await goTo(page, 290000);
+    const late = await keyframes(page);
+    const periods = late.keyframes.map((at) => Math.floor(at / 1e10));
+    assert.equal(periods[0], 1, 'the first keyframe due is taken');
+    assert.ok(periods.every((p, i) => i === 0 || p > periods[i - 1]), `one a period at most: ${periods}`);
+    assert.ok(late.skipped > 0 && late.taken + late.skipped <= 29, JSON.stringify(late));
+    await goTo(page, 150000);
+    assert.equal((await keyframes(page)).restored, 1, 'going back restored a keyframe');
+    assert.deepEqual(await moment(page), direct, 'the keyframe, run forward, is the run from the start');
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
 });
 
 test('Cancel while going back from a keyframe leaves the run where it was, as from the start', async () => {

@@ -29,12 +29,23 @@ const memory = wasm.memory;
 // its text beside it): `changed(from, count)` compares, 64 bytes at a time, each page from
 // `from` with the slot the table gives it (the table at the start of `kept` holds the newest
 // keyframe's slot of each page) and returns the first that differs (`count` if none); `keep`
-// copies a page into a slot and `put` consecutive slots back into as many pages. It uses wasm's
+// copies a page into a slot and `put` consecutive slots back into as many pages; `zero` says
+// whether a page is all zeros: those all share slot ZERO, so memory grown and not yet used costs
+// no copy and no fresh slot (at 10,000 ops/s 37 to 60 % of the pages were zero). It uses wasm's
 // multi-memory and SIMD; a browser without them goes back by re-simulating, as with a bound of
 // 0.
 const PAGE = 4096;
 const BOUND = 512 * 1024 * 1024;
+// A keyframe due (a multiple of 10 simulated seconds) is skipped while the wall time since the
+// last one was taken is under SPACING times what that one cost, or GAP_MS if that is less.
+// Taking keyframes then costs about a ninth of a first pass at most (more only when one costs
+// over GAP_MS / SPACING), where comparing the whole memory and copying what changed took 10 % to
+// 44 % of *Run to end* when every one was taken (docs/benchmarks.md, *Where the worker's Run to
+// end goes*); and going back re-simulates at most about GAP_MS of wall time, plus one period.
+const SPACING = 8;
+const GAP_MS = 400;
 const TABLE = 4 * 1024 * 1024; // an i32 per page: memory of up to 4 GiB
+const ZERO = 0; // the slot of every page of zeros: never written, never freed
 
 /* The module PAGES, in WebAssembly text (tests/e2e/keyframe_pages.test.mjs assembles it with
    binaryen and checks that it gives PAGES):
@@ -66,13 +77,26 @@ const TABLE = 4 * 1024 * 1024; // an i32 per page: memory of up to 4 GiB
           (local.set $from (i32.add (local.get $from) (i32.const 1)))
           (br $pages))))
     (local.get $count))
+  (func (export "zero") (param $page i32) (result i32)
+    (local $at i32) (local $end i32)
+    (local.set $at (i32.shl (local.get $page) (i32.const 12)))
+    (local.set $end (i32.add (local.get $at) (i32.const 4096)))
+    (loop $words
+      (if (v128.any_true
+            (v128.or
+              (v128.or (v128.load $m (local.get $at)) (v128.load $m offset=16 (local.get $at)))
+              (v128.or (v128.load $m offset=32 (local.get $at)) (v128.load $m offset=48 (local.get $at)))))
+        (then (return (i32.const 0))))
+      (local.set $at (i32.add (local.get $at) (i32.const 64)))
+      (br_if $words (i32.lt_u (local.get $at) (local.get $end))))
+    (i32.const 1))
   (func (export "keep") (param $page i32) (param $at i32)
     (memory.copy $k $m (local.get $at) (i32.shl (local.get $page) (i32.const 12)) (i32.const 4096)))
   (func (export "put") (param $page i32) (param $at i32) (param $count i32)
     (memory.copy $m $k (i32.shl (local.get $page) (i32.const 12)) (local.get $at)
       (i32.shl (local.get $count) (i32.const 12)))))
 */
-const PAGES = 'AGFzbQEAAAABEgNgAn9/AX9gAn9/AGADf39/AAIXAgFrBm1lbW9yeQIAAAFrBGtlcHQCAAADBAMAAQIHGAMHY2hhbmdlZAAABGtlZXAAAQNwdXQAAgrIAQOhAQEDfwNAIAAgAUkEQCAAQQx0IQIgAkGAIGohA0GAgIACIABBAnQoQgEAQQx0aiEEA0AgAv0ABAAgBP0ARAEA/VEgAv0ABBAgBP0ARAEQ/VH9UCAC/QAEICAE/QBEASD9USAC/QAEMCAE/QBEATD9Uf1Q/VD9UwRAIAAPCyACQcAAaiECIARBwABqIQQgAiADSQ0ACyAAQQFqIQAMAQsLIAELEAAgASAAQQx0QYAg/AoBAAsSACAAQQx0IAEgAkEMdPwKAAEL';
+const PAGES = 'AGFzbQEAAAABFwRgAn9/AX9gAX8Bf2ACf38AYAN/f38AAhcCAWsGbWVtb3J5AgAAAWsEa2VwdAIAAAMFBAABAgMHHwQHY2hhbmdlZAAABHplcm8AAQRrZWVwAAIDcHV0AAMKlgIEoQEBA38DQCAAIAFJBEAgAEEMdCECIAJBgCBqIQNBgICAAiAAQQJ0KEIBAEEMdGohBANAIAL9AAQAIAT9AEQBAP1RIAL9AAQQIAT9AEQBEP1R/VAgAv0ABCAgBP0ARAEg/VEgAv0ABDAgBP0ARAEw/VH9UP1Q/VMEQCAADwsgAkHAAGohAiAEQcAAaiEEIAIgA0kNAAsgAEEBaiEADAELCyABC00BAn8gAEEMdCEBIAFBgCBqIQIDQCAB/QAEACAB/QAEEP1QIAH9AAQgIAH9AAQw/VD9UP1TBEBBAA8LIAFBwABqIQEgASACSQ0AC0EBCxAAIAEgAEEMdEGAIPwKAQALEgAgAEEMdCABIAJBDHT8CgABCw==';
 
 // The module and its memory, or null where it cannot be made (the worker then keeps no
 // keyframes, and runs as without them).
@@ -80,7 +104,7 @@ function pagesModule() {
   try {
     const bytes = Uint8Array.from(atob(PAGES), (c) => c.charCodeAt(0));
     if (!WebAssembly.validate(bytes)) return null;
-    const kept = new WebAssembly.Memory({ initial: TABLE / 65536 });
+    const kept = new WebAssembly.Memory({ initial: TABLE / 65536 + 1 }); // the table, then ZERO
     const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { k: { memory, kept } });
     return { kept, ...exports };
   } catch {
@@ -94,11 +118,15 @@ const store = {
   generation: -1,
   frames: [], // { at, period, pages: Int32Array (the slot of each page) }, by moment
   refs: new Int32Array(0), // keyframes using each slot
-  slots: 0, // slots ever handed out (`kept` holds them all)
+  slots: ZERO + 1, // slots ever handed out (`kept` holds them all), ZERO first
   free: [], // slots no keyframe uses
   bytes: 0, // of slots in use
   bound: pages ? BOUND : 0,
+  spacing: SPACING,
   taken: 0,
+  skipped: 0, // due, but too soon after the last one for what it cost
+  lastEnd: -Infinity, // when the last keyframe was taken (performance.now()), and its cost
+  lastCost: 0,
   restored: 0,
   returned: 0, // Cancels that took the run back to before a go-to back
   back: null, // { pages }: the memory before the last go-to back, for its Cancel
@@ -108,6 +136,7 @@ const store = {
 
 // A slot holding page `i` of the memory.
 function keep(i) {
+  if (pages.zero(i)) return ZERO;
   let slot = store.free.pop();
   if (slot === undefined) {
     slot = store.slots++;
@@ -132,7 +161,7 @@ function keep(i) {
 
 function drop(frame) {
   for (const slot of frame.pages) {
-    if (--store.refs[slot] === 0) {
+    if (slot !== ZERO && --store.refs[slot] === 0) {
       store.free.push(slot);
       store.bytes -= PAGE;
     }
@@ -143,7 +172,7 @@ function dropAll(generation) {
   store.frames = [];
   store.back = null;
   store.refs.fill(0);
-  store.slots = 0;
+  store.slots = ZERO + 1;
   store.free = [];
   store.bytes = 0;
   store.generation = generation;
@@ -160,7 +189,7 @@ function copy() {
   if (newest) slots.set(newest.pages);
   for (let from = 0; from < before;) {
     const i = pages.changed(from, before);
-    for (let k = from; k < i; k++) store.refs[slots[k]]++;
+    for (let k = from; k < i; k++) if (slots[k] !== ZERO) store.refs[slots[k]]++;
     if (i < before) slots[i] = keep(i);
     from = i + 1;
   }
@@ -199,13 +228,19 @@ function take(generation, at, every) {
   if (store.bound === 0 || (newest && Math.floor(at / every) <= newest.period)) return;
   const period = Math.floor(at / every);
   const started = performance.now();
+  if (started - store.lastEnd < Math.min(store.spacing * store.lastCost, GAP_MS)) {
+    store.skipped++;
+    return;
+  }
   forgetBack();
   const slots = copy();
   new Int32Array(pages.kept.buffer, 0, slots.length).set(slots);
   store.frames.push({ at, period, pages: slots });
   store.taken++;
   thin();
-  store.takeMs += performance.now() - started;
+  store.lastEnd = performance.now();
+  store.lastCost = store.lastEnd - started;
+  store.takeMs += store.lastCost;
 }
 
 function thin() {
@@ -275,6 +310,11 @@ globalThis.strataKeyframesBound = (bytes) => {
   thin();
 };
 
+// Every keyframe due taken (0), or the spacing again (8), for the tests.
+globalThis.strataKeyframesSpacing = (spacing) => {
+  store.spacing = spacing;
+};
+
 // What the store holds, for the tests and the benchmarks (asked through the page).
 globalThis.strataKeyframesState = () => ({
   generation: store.generation,
@@ -284,6 +324,7 @@ globalThis.strataKeyframesState = () => ({
   memoryBytes: memory.buffer.byteLength,
   keptBytes: pages ? pages.kept.buffer.byteLength : 0, // the slots ever handed out, and the table
   taken: store.taken,
+  skipped: store.skipped,
   restored: store.restored,
   returned: store.returned,
   takeMs: Math.round(store.takeMs),

@@ -24,7 +24,8 @@
 // It serves dist/ itself on port 18095 (`cargo xtask serve --skip-build`) unless STRATA_BASE_URL
 // names a server; STRATA_CLI names the CLI (default target/release/strata), STRATA_BENCH_RATES a
 // subset of the rates (`10000,100000`; empty for the responsiveness case alone), STRATA_BENCH_SECONDS the seconds each Play case is
-// sampled (default 6), STRATA_BENCH_ONLY=goto the go-to case alone. STRATA_BENCH_PROFILE=1 adds Chromium's timeline for the Play cases
+// sampled (default 6), STRATA_BENCH_ONLY=goto the go-to case alone, STRATA_BENCH_ONLY=toend *Run to end* beside
+// `strata run` alone (with what the worker's keyframes took of it). STRATA_BENCH_PROFILE=1 adds Chromium's timeline for the Play cases
 // (scripting, style, layout, paint, garbage collection: where the page's main thread goes).
 import { chromium } from 'playwright-core';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
@@ -194,7 +195,11 @@ async function pageRunToEnd(baseUrl, doc) {
     await page.click('#run-to-end');
     const wallSeconds = await page.evaluate(() => window.__toEnd);
     const traceHash = await page.locator('#final-hash').textContent();
-    return { wallSeconds, traceHash, simPerWall: doc.duration_ms / 1000 / wallSeconds };
+    // What the worker's keyframes took of it (none without the worker).
+    const [worker] = page.workers();
+    const store = worker ? await worker.evaluate(() => globalThis.strataKeyframesState?.()) : undefined;
+    return { wallSeconds, traceHash, simPerWall: doc.duration_ms / 1000 / wallSeconds,
+      keyframesTaken: store?.taken, keyframesMs: store?.takeMs };
   } finally {
     await context.close();
   }
@@ -365,8 +370,10 @@ try {
       page_run_to_end_sim_s_per_wall_s: round(toEnd.simPerWall, 1),
       page_run_to_end_ratio: round(toEnd.simPerWall / cli.simPerWall, 3),
       same_final_hash: toEnd.traceHash === cli.traceHash,
+      page_run_to_end_keyframes_taken: toEnd.keyframesTaken,
+      page_run_to_end_keyframes_ms: toEnd.keyframesMs,
     };
-    for (const speed of SPEEDS) {
+    for (const speed of ONLY === 'toend' ? [] : SPEEDS) {
       const played = await pagePlay(server.url, doc, speed.log10);
       Object.assign(row, {
         [`play_${speed.name}_sim_s_per_wall_s`]: round(played.simPerWall, 2),
@@ -379,6 +386,7 @@ try {
     rows.push(row);
     console.log(JSON.stringify(row, null, 2));
   }
+  if (ONLY === 'toend') process.exit(0);
   const heavy = scenario(10000);
   heavy.duration_ms = 600_000; // long enough that the run is still going after every click
   console.log(JSON.stringify({ responsiveness_during_run_to_end_10k: await responsiveness(server.url, heavy) }, null, 2));
