@@ -593,6 +593,15 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "invariant: a write in flight finishes once")]
+    fn a_write_finished_twice_is_refused() {
+        let mut m = DurabilityModel::new();
+        let w = m.issued(1, 5, Write::Delete, T0);
+        m.failed(w);
+        m.acknowledged_durable(w, T0);
+    }
+
+    #[test]
     fn a_touched_key_without_a_durable_write_is_not_listed() {
         let mut m = DurabilityModel::new();
         // Key 1 shares a page with key 0; only key 0 is made durable.
