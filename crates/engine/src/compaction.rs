@@ -14,7 +14,7 @@
 use crate::error::{Error, Result};
 use crate::format::manifest::{Manifest, RetiredSst, SortedRun, SstInfo};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use strata_sim::maps::IdSet;
 use strata_sim::SimTime;
 
 /// The deepest level a leveled layout may have; the last level never overflows.
@@ -176,7 +176,7 @@ pub struct CompactionState<'a> {
     pub manifest: &'a Manifest,
     /// No task that reads one of these is planned: merging around a corrupt SST would
     /// reorder versions, and merging it again would only download it again.
-    pub quarantined: &'a BTreeSet<u64>,
+    pub quarantined: &'a IdSet,
 }
 
 /// One merge to perform.
@@ -486,7 +486,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
-            quarantined: &BTreeSet::new(),
+            quarantined: &IdSet::new(),
         })
         .expect("L0 is at its trigger");
         assert_eq!(task.input_l0, vec![4, 3, 2, 1]);
@@ -498,7 +498,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
-            quarantined: &BTreeSet::new(),
+            quarantined: &IdSet::new(),
         })
         .expect("L1 is over its 1000-byte target");
         assert_eq!(
@@ -512,7 +512,7 @@ mod tests {
             plan(&CompactionState {
                 style: &style,
                 manifest: &quiet,
-                quarantined: &BTreeSet::new(),
+                quarantined: &IdSet::new(),
             }),
             None
         );
@@ -525,7 +525,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
-            quarantined: &BTreeSet::new(),
+            quarantined: &IdSet::new(),
         })
         .expect("L0 at trigger");
         assert_eq!((task.input_runs.len(), task.bottom), (0, false));
@@ -543,7 +543,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
-            quarantined: &BTreeSet::new(),
+            quarantined: &IdSet::new(),
         })
         .expect("four similar runs");
         assert_eq!(task.input_runs, vec![1, 2, 3, 4]);
@@ -557,7 +557,7 @@ mod tests {
         let task = plan(&CompactionState {
             style: &style,
             manifest: &state,
-            quarantined: &BTreeSet::new(),
+            quarantined: &IdSet::new(),
         })
         .expect("tiered runs are not a leveled layout");
         assert_eq!(task.input_runs, vec![1, 2]);

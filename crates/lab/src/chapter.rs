@@ -12,7 +12,7 @@
 
 use crate::runner::LabError;
 use crate::scenario::json;
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{member, Scenario, ScenarioError};
 use serde::Serialize;
 use serde_json::Value;
 use strata_sim::SimTime;
@@ -381,7 +381,7 @@ impl Chapter {
             let field = format!("beats[{index}]");
             if beat.caption.trim().is_empty() || beat.caption.len() > MAX_CAPTION_BYTES {
                 return Err(invalid(
-                    format!("{field}.caption"),
+                    member(&field, "caption"),
                     format!("1 to {MAX_CAPTION_BYTES} bytes"),
                 ));
             }
@@ -392,7 +392,7 @@ impl Chapter {
                 (Some(at), None) => {
                     if at < last_at || at > self.scenario.duration_ms {
                         return Err(invalid(
-                            format!("{field}.at_ms"),
+                            member(&field, "at_ms"),
                             format!(
                                 "{at} is before the previous stop ({last_at} ms) or after the run's {} ms",
                                 self.scenario.duration_ms
@@ -403,7 +403,7 @@ impl Chapter {
                 }
                 (None, Some(event)) if beat_event(event).is_none() => {
                     return Err(invalid(
-                        format!("{field}.event"),
+                        member(&field, "event"),
                         format!(
                             "unknown event {event:?}; expected one of {}",
                             beat_events().collect::<Vec<_>>().join(", ")
@@ -418,7 +418,7 @@ impl Chapter {
                 .find(|id| !HIGHLIGHTS.contains(&id.as_str()))
             {
                 return Err(invalid(
-                    format!("{field}.highlight"),
+                    member(&field, "highlight"),
                     format!(
                         "unknown figure {unknown:?}; expected one of {}",
                         HIGHLIGHTS.join(", ")

@@ -138,30 +138,9 @@ impl Writer {
         self.end_array();
     }
 
-    /// A string, escaped as serde_json escapes one: `"`, `\\` and the control characters
-    /// (`\n`, `\t`… or `\u00XX`); everything else as is.
+    /// A string, escaped as serde_json escapes one (`strata_sim::json`).
     fn string_contents(&mut self, value: &str) {
-        self.out.push('"');
-        for c in value.chars() {
-            match c {
-                '"' => self.out.push_str("\\\""),
-                '\\' => self.out.push_str("\\\\"),
-                '\n' => self.out.push_str("\\n"),
-                '\r' => self.out.push_str("\\r"),
-                '\t' => self.out.push_str("\\t"),
-                '\u{8}' => self.out.push_str("\\b"),
-                '\u{c}' => self.out.push_str("\\f"),
-                c if u32::from(c) < 0x20 => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    let byte = u32::from(c) as usize;
-                    self.out.push_str("\\u00");
-                    self.out.push(char::from(HEX[byte >> 4]));
-                    self.out.push(char::from(HEX[byte & 0xf]));
-                }
-                c => self.out.push(c),
-            }
-        }
-        self.out.push('"');
+        strata_sim::json::push_string(&mut self.out, value);
     }
 }
 

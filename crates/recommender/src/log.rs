@@ -159,13 +159,35 @@ impl Members for ImpressionRecord {
 /// The checkpoint's JSON, as the derived `Serialize` writes it (see `crate::json`).
 impl Members for CheckpointRecord {
     fn write_members(&self, writer: &mut Writer) {
+        CheckpointView {
+            policy_version: self.policy_version,
+            step: self.step,
+            last_impression_key: self.last_impression_key.as_deref(),
+            policy: &self.policy,
+        }
+        .write_members(writer);
+    }
+}
+
+/// A checkpoint's fields by reference: what [`EngineLogger::prepare`] writes, so a due
+/// checkpoint serialises the live policy rather than a copy of it (in the playground's wasm,
+/// a copy linked the `Clone` of every policy's state for this alone).
+struct CheckpointView<'a> {
+    policy_version: u64,
+    step: u64,
+    last_impression_key: Option<&'a str>,
+    policy: &'a AnyPolicy,
+}
+
+impl Members for CheckpointView<'_> {
+    fn write_members(&self, writer: &mut Writer) {
         writer.key("policy_version").u64(self.policy_version);
         writer.key("step").u64(self.step);
-        match &self.last_impression_key {
+        match self.last_impression_key {
             Some(key) => writer.key("last_impression_key").string(key),
             None => writer.key("last_impression_key").null(),
         }
-        writer.key("policy").object(&self.policy);
+        writer.key("policy").object(self.policy);
     }
 }
 
@@ -268,11 +290,11 @@ impl EngineLogger {
         // checkpoints need the impressions logged (or are the only record, when they are not).
         if due {
             self.impressions_since_checkpoint = 0;
-            let record = CheckpointRecord {
+            let record = CheckpointView {
                 policy_version: policy.version(),
                 step: outcome.step,
-                last_impression_key: last_key,
-                policy: policy.clone(),
+                last_impression_key: last_key.as_deref(),
+                policy,
             };
             let key = checkpoint_key(&prefix, record.policy_version);
             let value = crate::json::to_vec(&record);

@@ -12,7 +12,7 @@
 //! Small maps (a few entries, or off the per-operation hot paths) are [`LiteMap`]s, a map over
 //! a sorted vector: it iterates in key order as a `BTreeMap` does, and each key/value type
 //! costs a fraction of a B-tree's code in the wasm. [`serialize_map`] writes one as serde
-//! writes a `BTreeMap`.
+//! writes a `BTreeMap`. Sets of ids are an [`IdSet`], a sorted vector of `u64`s, likewise.
 
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -99,6 +99,83 @@ pub fn from_total_order_key(key: u64) -> f64 {
     })
 }
 
+/// A set of `u64` ids as a sorted vector without repeats, iterated in ascending order as a
+/// `BTreeSet<u64>` is. For the engine's id sets (SSTs in use, uploading or quarantined, WAL
+/// ids a fence settled): a few hundred ids at most, mostly looked up, where a `BTreeSet<u64>`
+/// was a B-tree of its own in the playground's wasm (about 10 KB raw). A lookup is a binary
+/// search, an insert or a removal moves the ids after it, and [`Extend`] adds many at once
+/// with one sort (the `u64` sort every caller shares).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdSet {
+    ids: Vec<u64>,
+}
+
+impl IdSet {
+    pub fn new() -> IdSet {
+        IdSet::default()
+    }
+
+    pub fn contains(&self, id: &u64) -> bool {
+        self.ids.binary_search(id).is_ok()
+    }
+
+    /// Adds `id`; whether it was not in the set.
+    pub fn insert(&mut self, id: u64) -> bool {
+        match self.ids.binary_search(&id) {
+            Ok(_) => false,
+            Err(at) => {
+                self.ids.insert(at, id);
+                true
+            }
+        }
+    }
+
+    /// Takes `id` out; whether it was in the set.
+    pub fn remove(&mut self, id: &u64) -> bool {
+        match self.ids.binary_search(id) {
+            Ok(at) => {
+                self.ids.remove(at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Keeps the ids `keep` holds to.
+    pub fn retain(&mut self, keep: impl FnMut(&u64) -> bool) {
+        self.ids.retain(keep);
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The ids in ascending order.
+    pub fn iter(&self) -> std::slice::Iter<'_, u64> {
+        self.ids.iter()
+    }
+}
+
+impl Extend<u64> for IdSet {
+    fn extend<I: IntoIterator<Item = u64>>(&mut self, ids: I) {
+        self.ids.extend(ids);
+        self.ids.sort_unstable();
+        self.ids.dedup();
+    }
+}
+
+impl FromIterator<u64> for IdSet {
+    fn from_iter<I: IntoIterator<Item = u64>>(ids: I) -> IdSet {
+        let mut set = IdSet::new();
+        set.extend(ids);
+        set
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +194,36 @@ mod tests {
             .iter()
             .map(|(k, v)| (*k, *v))
             .eq(collected.iter().map(|(k, v)| (*k, *v))));
+    }
+
+    #[test]
+    fn an_id_set_answers_as_a_btree_set_given_the_same_changes() {
+        use std::collections::BTreeSet;
+        let mut rng = crate::rng::RngStreams::new(7).stream("maps.id_set");
+        let mut set = IdSet::new();
+        let mut model = BTreeSet::new();
+        for step in 0..2_000u64 {
+            let id = rng.next_u64() % 64;
+            match step % 5 {
+                0 | 1 => assert_eq!(set.insert(id), model.insert(id)),
+                2 => assert_eq!(set.remove(&id), model.remove(&id)),
+                3 => {
+                    let more = [id, id + 3, id / 2];
+                    set.extend(more);
+                    model.extend(more);
+                }
+                _ => {
+                    set.retain(|x| x % 7 != id % 7);
+                    model.retain(|x| x % 7 != id % 7);
+                }
+            }
+            assert_eq!(set.len(), model.len());
+            assert_eq!(set.is_empty(), model.is_empty());
+            assert!(set.iter().eq(model.iter()));
+            assert_eq!(set.contains(&id), model.contains(&id));
+        }
+        let collected: IdSet = [5, 1, 5, 3].into_iter().collect();
+        assert!(collected.iter().copied().eq([1, 3, 5]));
     }
 
     #[derive(Serialize)]

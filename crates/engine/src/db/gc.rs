@@ -23,9 +23,9 @@ use crate::format::manifest::{Manifest, RetiredSst, MAX_RETIRED_SSTS};
 use crate::paths::ObjectKind;
 use crate::state::DbStatus;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use std::rc::Rc;
 use strata_objstore::ObjectMeta;
+use strata_sim::maps::IdSet;
 use strata_sim::maps::LiteMap;
 use strata_sim::{Cause, EventKind, SimDuration, SimTime};
 
@@ -86,8 +86,7 @@ impl DbInner {
 
         let sst_objects = self.list(ObjectKind::Sst).await?;
         let mut obsolete = Vec::new();
-        let mut in_latest: BTreeSet<u64> = BTreeSet::new();
-        in_latest.extend(latest.sst_ids());
+        let in_latest: IdSet = latest.sst_ids().collect();
         // A sorted vector, filled in id order (up to `MAX_RETIRED_SSTS` entries, so not by
         // inserting in the manifest's order): a binary search per listed SST, and far less
         // code in the wasm than a B-tree map of its own.
@@ -146,7 +145,7 @@ impl DbInner {
 
     /// Every SST this writer may still read or commit: its manifest, the versions open
     /// snapshots, scans and reads hold, and its uploads in flight.
-    fn sst_in_use(&self) -> BTreeSet<u64> {
+    fn sst_in_use(&self) -> IdSet {
         self.state.borrow().versions().ssts_in_use()
     }
 

@@ -13,8 +13,9 @@
 use crate::format::manifest::Manifest;
 use crate::memtable::Memtable;
 use std::cell::RefCell;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
+use strata_sim::maps::IdSet;
 
 /// False only in the measurement build that leaves the checks out.
 pub(crate) const CHECKED: bool = !cfg!(strata_unchecked_invariants);
@@ -116,7 +117,7 @@ pub(crate) fn check_layout(manifest: &Manifest) {
 
 /// An SST being uploaded is never yet in the manifest: it enters the manifest in the same
 /// transition that ends its upload.
-pub(crate) fn check_uploads(uploading_ssts: &BTreeSet<u64>, manifest: &Manifest) {
+pub(crate) fn check_uploads(uploading_ssts: &IdSet, manifest: &Manifest) {
     if !CHECKED || uploading_ssts.is_empty() {
         return;
     }
@@ -250,7 +251,7 @@ mod tests {
             ssts: vec![sst(1, "a", "c"), sst(2, "d", "f")],
         });
         check_layout(&layout);
-        check_uploads(&BTreeSet::from([9]), &layout);
+        check_uploads(&IdSet::from_iter([9]), &layout);
         check_wal_objects([3, 4, 6].into_iter(), Some(7), 8);
         check_wal_objects([3].into_iter(), None, 4);
         let immutables = VecDeque::from([memtable(1, &[1, 2]), memtable(2, &[3])]);
@@ -340,7 +341,7 @@ mod tests {
     fn uploading_sst_in_manifest_fires() {
         let mut committed = manifest(1, 1);
         committed.l0.push(sst(9, "a", "b"));
-        check_uploads(&BTreeSet::from([9]), &committed);
+        check_uploads(&IdSet::from_iter([9]), &committed);
     }
 
     #[test]

@@ -15,7 +15,6 @@ use crate::format::sst::SstMeta;
 use crate::memtable::Memtable;
 use bytes::Bytes;
 use std::cell::{OnceCell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 use strata_sim::Cause;
 
@@ -129,11 +128,20 @@ impl Version {
     /// The version for `manifest`, reusing `previous`'s handles (and their cached metadata)
     /// for SSTs both share.
     pub fn from_manifest(manifest: &Manifest, previous: &Version) -> Self {
-        let mut known: BTreeMap<u64, Rc<SstHandle>> =
-            strata_sim::maps::btree_map(previous.handles().map(|h| (h.info.id, h.clone())));
+        // The previous handles in SST id order, each taken at most once, found by binary
+        // search: a sorted list rather than a `BTreeMap<u64, Rc<SstHandle>>`, which was a
+        // B-tree type of its own in the playground's wasm. SST ids are unique in a version.
+        let previous: Vec<&Rc<SstHandle>> = previous.handles().collect();
+        let mut known: Vec<(u64, Option<Rc<SstHandle>>)> =
+            strata_sim::maps::stable_order(previous.iter().map(|h| h.info.id))
+                .into_iter()
+                .map(|at| (previous[at].info.id, Some(previous[at].clone())))
+                .collect();
         let mut handle = |info: &SstInfo| {
             known
-                .remove(&info.id)
+                .binary_search_by_key(&info.id, |(id, _)| *id)
+                .ok()
+                .and_then(|at| known[at].1.take())
                 .unwrap_or_else(|| Rc::new(SstHandle::new(info.clone())))
         };
         Version {

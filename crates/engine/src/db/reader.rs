@@ -25,7 +25,6 @@ use crate::util::AsyncLock;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::ops::RangeBounds;
 use std::rc::Rc;
 use strata_objstore::{ObjectStore, StoreError};
@@ -73,8 +72,10 @@ pub struct ReaderStaleness {
 
 struct Follow {
     manifest_id: u64,
-    /// Decoded WAL objects at or above the manifest's `wal_replay_from`, by id.
-    wal: BTreeMap<u64, Rc<Vec<WalRecord>>>,
+    /// Decoded WAL objects at or above the manifest's `wal_replay_from`, in id order (a
+    /// contiguous run of ids, found by binary search; a list rather than a B-tree map, which
+    /// was a map type of its own in the playground's wasm).
+    wal: Vec<(u64, Rc<Vec<WalRecord>>)>,
     current_as_of: SimTime,
     last_poll_duration: SimDuration,
     polls: u64,
@@ -141,7 +142,7 @@ impl Reader {
             options,
             follow: RefCell::new(Follow {
                 manifest_id: 0,
-                wal: BTreeMap::new(),
+                wal: Vec::new(),
                 current_as_of: SimTime::ZERO,
                 last_poll_duration: SimDuration::ZERO,
                 polls: 0,
@@ -300,11 +301,15 @@ impl ReaderInner {
             }
             contiguous.push(id);
         }
-        let mut fetched: BTreeMap<u64, Rc<Vec<WalRecord>>> = BTreeMap::new();
+        // In id order, as `contiguous` is.
+        let mut fetched: Vec<(u64, Rc<Vec<WalRecord>>)> = Vec::with_capacity(contiguous.len());
         for id in &contiguous {
-            if let Some(records) = self.follow.borrow().wal.get(id) {
-                fetched.insert(*id, records.clone());
-                continue;
+            {
+                let follow = self.follow.borrow();
+                if let Ok(at) = follow.wal.binary_search_by_key(id, |(known, _)| *known) {
+                    fetched.push((*id, follow.wal[at].1.clone()));
+                    continue;
+                }
             }
             let key = db.paths.wal(*id);
             let bytes = match db.store.get_opt(Cause::ReaderPoll, &key).await {
@@ -315,13 +320,13 @@ impl ReaderInner {
                 Err(error) => return Err(Error::store("reader WAL read", error)),
             };
             let decoded = wal::decode(&bytes).map_err(|reason| Error::corrupt(&key, reason))?;
-            fetched.insert(*id, Rc::new(decoded.records));
+            fetched.push((*id, Rc::new(decoded.records)));
         }
 
         // Rebuild the view: the manifest's SSTs plus the WAL records above its flushed seq.
         let mut memtable = Memtable::new(1);
         let mut seq = manifest.last_flushed_seq;
-        for records in fetched.values() {
+        for (_, records) in &fetched {
             for record in records.iter() {
                 if record.seq <= seq {
                     continue;

@@ -23,9 +23,9 @@ use crate::store::{CreateOutcome, Store, StorePolicy};
 use crate::util::AsyncLock;
 use bytes::Bytes;
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 use strata_objstore::{ObjectStore, StoreError};
+use strata_sim::maps::IdSet;
 use strata_sim::sync::Notify;
 use strata_sim::{Cause, EventKind, RuntimeRef};
 
@@ -175,10 +175,10 @@ impl DbInner {
         let mut fence_id = first_id;
         let mut jump = 1u64;
         // Ids tried, and those of them an older writer had taken. Bounded by
-        // MAX_FENCE_ATTEMPTS. (Two sets of the one set type the engine already has, rather than
-        // an id → taken map: a map type of its own is a copy of B-tree code in the wasm.)
-        let mut settled: BTreeSet<u64> = BTreeSet::new();
-        let mut taken: BTreeSet<u64> = BTreeSet::new();
+        // MAX_FENCE_ATTEMPTS. (Two `IdSet`s, the engine's one set type, rather than an id →
+        // taken map: a map type of its own is more map code in the wasm.)
+        let mut settled = IdSet::new();
+        let mut taken = IdSet::new();
         let mut attempts = 0u32;
         let landed = loop {
             if attempts >= MAX_FENCE_ATTEMPTS {

@@ -15,8 +15,8 @@ use crate::store::CreateOutcome;
 use std::rc::Rc;
 use strata_objstore::StoreError;
 use strata_sim::sync::{race, timeout};
-use strata_sim::SimDuration;
 use strata_sim::{Cause, EventKind};
+use strata_sim::{LocalBoxFuture, SimDuration};
 
 /// How long one WAL upload (with the store wrapper's own retries) may take before it is
 /// abandoned and retried after a flush interval. Far above a healthy PUT (S3 Standard's p99
@@ -136,13 +136,16 @@ impl DbInner {
         // in memory long after the fault that hung it has ended. Give up on the attempt
         // instead; the same id and bytes are retried, so a late landing of this one is
         // harmless (the retry reads it back as ours).
-        let attempt = timeout(
-            &*self.runtime,
-            WAL_UPLOAD_TIMEOUT,
-            self.store.create(Cause::Wal, &key, sealed.bytes.clone()),
-        )
-        .await
-        .unwrap_or_else(|_| Err(StoreError::Timeout { key: key.clone() }));
+        //
+        // The create is boxed as a `dyn Future` so that `timeout` is not generic over the
+        // store's create: an instance of it for that type, made and shared by this crate,
+        // kept second copies of `Store::create`, `get_opt`, `get` and their retries in the
+        // playground's wasm (about 5 KB raw) beside the ones its callers instantiate.
+        let create: LocalBoxFuture<'_, std::result::Result<CreateOutcome, StoreError>> =
+            Box::pin(self.store.create(Cause::Wal, &key, sealed.bytes.clone()));
+        let attempt = timeout(&*self.runtime, WAL_UPLOAD_TIMEOUT, create)
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Timeout { key: key.clone() }));
         match attempt.map_err(|error| Error::store("WAL upload", error))? {
             CreateOutcome::Created => Ok(()),
             CreateOutcome::Exists => {

@@ -760,9 +760,16 @@ pub fn row_name(row: usize) -> &'static str {
 }
 
 /// The id in an object key `…{dir}{20 digits}{extension}`.
+///
+/// The last `dir` is found by comparing bytes backwards rather than with `str::rfind`, whose
+/// substring searcher the playground's wasm would otherwise carry for this alone. A match of
+/// `dir`'s UTF-8 bytes starts and ends on character boundaries, so the slice is whole text.
 fn object_id(key: &str, dir: &str, extension: &str) -> Option<u64> {
-    let start = key.rfind(dir)? + dir.len();
-    let digits = key[start..].strip_suffix(extension)?;
+    let last = key.len().checked_sub(dir.len())?;
+    let found = (0..=last)
+        .rev()
+        .find(|&at| key.as_bytes()[at..].starts_with(dir.as_bytes()))?;
+    let digits = key.get(found + dir.len()..)?.strip_suffix(extension)?;
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

@@ -261,3 +261,25 @@ fn a_compaction_is_paid_by_the_writes_its_flushes_carried() {
     assert_eq!(feed.usd("background", "compaction"), 0.0);
     assert_eq!(feed.usd("background", "manifest"), 0.0);
 }
+
+#[test]
+fn an_object_id_is_read_after_the_last_directory_of_its_kind() {
+    let wal = "db/wal/00000000000000000042.wal";
+    assert_eq!(object_id(wal, "/wal/", ".wal"), Some(42));
+    assert_eq!(
+        object_id("tenant/wal/x/wal/00000000000000000007.wal", "/wal/", ".wal"),
+        Some(7)
+    );
+    assert_eq!(
+        object_id("db/sst/00000000000000000009.sst", "/sst/", ".sst"),
+        Some(9)
+    );
+    assert_eq!(
+        object_id("db/sst/00000000000000000009.sst", "/wal/", ".wal"),
+        None
+    );
+    assert_eq!(object_id("db/wal/.wal", "/wal/", ".wal"), None);
+    assert_eq!(object_id("db/wal/12a4.wal", "/wal/", ".wal"), None);
+    assert_eq!(object_id("/wal", "/wal/", ".wal"), None);
+    assert_eq!(object_id("é/wal/5.wal", "/wal/", ".wal"), Some(5));
+}

@@ -60,23 +60,11 @@ impl From<&bool> for Arg {
 /// Named values of an event, in the order written.
 pub type Args = Vec<(&'static str, Arg)>;
 
-/// Writes `text` as a JSON string: quoted, with `"`, `\\` and control characters escaped.
+/// Writes `text` as a JSON string: quoted, with `"`, `\\` and control characters escaped as
+/// serde_json escapes them (`strata_sim::json`, the scenario's and the recommender's writers'
+/// escaping too).
 pub fn write_string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _infallible = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    strata_sim::json::push_string(out, text);
 }
 
 /// Writes a number as JSON: finite values by Rust's shortest round-trip formatting (the

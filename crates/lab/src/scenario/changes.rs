@@ -3,7 +3,7 @@
 //! them).
 
 use super::json;
-use super::{invalid, EngineSpec, ScenarioError, StoreSpec, WorkloadSpec};
+use super::{after_run_end, invalid, member, EngineSpec, ScenarioError, StoreSpec, WorkloadSpec};
 use serde::Serialize;
 
 /// A setting replaced at a simulated time: from `at_ms` on, the run uses the new workload,
@@ -107,13 +107,7 @@ impl SettingChange {
 
     pub(super) fn validate(&self, field: &str, duration_ms: u64) -> Result<(), ScenarioError> {
         if self.at_ms() > duration_ms {
-            return Err(invalid(
-                format!("{field}.at_ms"),
-                format!(
-                    "{} is after the run ends (duration_ms {duration_ms})",
-                    self.at_ms()
-                ),
-            ));
+            return Err(after_run_end(field, "at_ms", self.at_ms(), duration_ms));
         }
         let section = match self {
             SettingChange::Workload { workload, .. } => workload.validate(),
@@ -125,7 +119,7 @@ impl SettingChange {
             ScenarioError::Invalid {
                 field: inner,
                 reason,
-            } => invalid(format!("{field}.{inner}"), reason),
+            } => invalid(member(field, &inner), reason),
             other => other,
         })
     }

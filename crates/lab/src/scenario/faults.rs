@@ -3,7 +3,7 @@
 //! bit flip in a stored object, and the writer's crash, recovery and takeover.
 
 use super::json;
-use super::{check_probability, invalid, ScenarioError};
+use super::{after_run_end, check_probability, invalid, member, ScenarioError};
 #[cfg(all(test, not(target_arch = "wasm32")))]
 use serde::Deserialize;
 use serde::Serialize;
@@ -482,20 +482,14 @@ fn validate_window(
     window: &FaultWindow,
     duration_ms: u64,
 ) -> Result<(), ScenarioError> {
-    check_probability(&format!("{field}.probability"), window.probability)?;
+    check_probability(&member(field, "probability"), window.probability)?;
     if window.from_ms > duration_ms {
-        return Err(invalid(
-            format!("{field}.from_ms"),
-            format!(
-                "{} is after the run ends (duration_ms {duration_ms})",
-                window.from_ms
-            ),
-        ));
+        return Err(after_run_end(field, "from_ms", window.from_ms, duration_ms));
     }
     if let Some(until) = window.until_ms {
         if until <= window.from_ms {
             return Err(invalid(
-                format!("{field}.until_ms"),
+                member(field, "until_ms"),
                 format!(
                     "the window ends at {until}, not after it starts at {}",
                     window.from_ms
@@ -518,10 +512,7 @@ pub(super) fn validate_fault(
         FaultSpec::Timeouts {
             applied_probability,
             ..
-        } => check_probability(
-            &format!("{field}.applied_probability"),
-            *applied_probability,
-        ),
+        } => check_probability(&member(field, "applied_probability"), *applied_probability),
         FaultSpec::ServerErrors { .. }
         | FaultSpec::Throttle { .. }
         | FaultSpec::LostAcks { .. }
@@ -529,7 +520,7 @@ pub(super) fn validate_fault(
         FaultSpec::Slow { multiplier, .. } => {
             if !multiplier.is_finite() || *multiplier < 1.0 {
                 return Err(invalid(
-                    format!("{field}.multiplier"),
+                    member(field, "multiplier"),
                     format!("must be a finite number ≥ 1, got {multiplier}"),
                 ));
             }
@@ -538,15 +529,12 @@ pub(super) fn validate_fault(
         FaultSpec::Outage { from_ms, until_ms } => {
             if until_ms <= from_ms {
                 return Err(invalid(
-                    format!("{field}.until_ms"),
+                    member(field, "until_ms"),
                     format!("the outage ends at {until_ms}, not after it starts at {from_ms}"),
                 ));
             }
             if *from_ms > duration_ms {
-                return Err(invalid(
-                    format!("{field}.from_ms"),
-                    format!("{from_ms} is after the run ends (duration_ms {duration_ms})"),
-                ));
+                return Err(after_run_end(field, "from_ms", *from_ms, duration_ms));
             }
             Ok(())
         }
@@ -555,10 +543,7 @@ pub(super) fn validate_fault(
         | FaultSpec::Recover { at_ms }
         | FaultSpec::StartZombie { at_ms } => {
             if *at_ms > duration_ms {
-                return Err(invalid(
-                    format!("{field}.at_ms"),
-                    format!("{at_ms} is after the run ends (duration_ms {duration_ms})"),
-                ));
+                return Err(after_run_end(field, "at_ms", *at_ms, duration_ms));
             }
             Ok(())
         }

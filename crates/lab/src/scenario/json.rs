@@ -350,27 +350,7 @@ impl Writer {
     }
 
     fn escaped(&mut self, value: &str) {
-        self.out.push('"');
-        for c in value.chars() {
-            match c {
-                '"' => self.out.push_str("\\\""),
-                '\\' => self.out.push_str("\\\\"),
-                '\n' => self.out.push_str("\\n"),
-                '\r' => self.out.push_str("\\r"),
-                '\t' => self.out.push_str("\\t"),
-                '\u{8}' => self.out.push_str("\\b"),
-                '\u{c}' => self.out.push_str("\\f"),
-                c if u32::from(c) < 0x20 => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    let byte = u32::from(c) as usize;
-                    self.out.push_str("\\u00");
-                    self.out.push(char::from(HEX[byte >> 4]));
-                    self.out.push(char::from(HEX[byte & 0xf]));
-                }
-                c => self.out.push(c),
-            }
-        }
-        self.out.push('"');
+        strata_sim::json::push_string(&mut self.out, value);
     }
 
     /// `"name":value` when `value` is there (the derived `skip_serializing_if = "Option::is_none"`).

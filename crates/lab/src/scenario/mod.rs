@@ -194,6 +194,26 @@ fn check_count(field: &str, count: usize, max: usize) -> Result<(), ScenarioErro
     Ok(())
 }
 
+/// The path of `name` inside the section or list item at `field`: `faults[3]` and `until_ms`
+/// give `faults[3].until_ms`. One function for the checks' many member paths, rather than a
+/// `format!` at each (each expanded its own formatting call in the playground's wasm).
+pub(crate) fn member(field: &str, name: &str) -> String {
+    let mut path = String::with_capacity(field.len() + 1 + name.len());
+    path.push_str(field);
+    path.push('.');
+    path.push_str(name);
+    path
+}
+
+/// "`at_ms` is after the run ends (duration_ms `duration_ms`)", for the member `name` of the
+/// item at `field`: a fault, a change or a drift set after the end of the run.
+fn after_run_end(field: &str, name: &str, at_ms: u64, duration_ms: u64) -> ScenarioError {
+    invalid(
+        member(field, name),
+        format!("{at_ms} is after the run ends (duration_ms {duration_ms})"),
+    )
+}
+
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ScenarioError {
     ScenarioError::Invalid {
         field: field.into(),

@@ -3,8 +3,8 @@
 
 use super::json;
 use super::{
-    check_finite_non_negative, check_positive, check_probability, check_range_u64, invalid,
-    ScenarioError, MAX_RATE_OPS_PER_SEC,
+    after_run_end, check_finite_non_negative, check_positive, check_probability, check_range_u64,
+    invalid, member, ScenarioError, MAX_RATE_OPS_PER_SEC,
 };
 use serde::Serialize;
 use strata_recommender::PolicyKind;
@@ -522,10 +522,7 @@ impl RecommenderSpec {
             match drift {
                 DriftSpec::Abrupt { at_ms } => {
                     if *at_ms > duration_ms {
-                        return Err(invalid(
-                            format!("{field}.at_ms"),
-                            format!("{at_ms} is after the run ends (duration_ms {duration_ms})"),
-                        ));
+                        return Err(after_run_end(&field, "at_ms", *at_ms, duration_ms));
                     }
                 }
                 DriftSpec::Gradual {
@@ -535,14 +532,14 @@ impl RecommenderSpec {
                 } => {
                     if until_ms <= from_ms {
                         return Err(invalid(
-                            format!("{field}.until_ms"),
+                            member(&field, "until_ms"),
                             format!(
                                 "the drift ends at {until_ms}, not after it starts at {from_ms}"
                             ),
                         ));
                     }
                     if !degrees.is_finite() {
-                        return Err(invalid(format!("{field}.degrees"), "must be finite"));
+                        return Err(invalid(member(&field, "degrees"), "must be finite"));
                     }
                 }
             }

@@ -2,7 +2,7 @@
 //! (latencies, bandwidth, rate limits, the request deadline, prices).
 
 use super::json;
-use super::{check_finite_non_negative, check_positive, invalid, ScenarioError};
+use super::{check_finite_non_negative, check_positive, invalid, member, ScenarioError};
 use serde::Serialize;
 
 /// The object-store presets.
@@ -191,8 +191,8 @@ impl StoreSpec {
             ("store.delete_latency", self.delete_latency),
         ] {
             if let Some(LatencySpec { p50_ms, p99_ms }) = latency {
-                check_finite_non_negative(&format!("{field}.p50_ms"), p50_ms)?;
-                check_finite_non_negative(&format!("{field}.p99_ms"), p99_ms)?;
+                check_finite_non_negative(&member(field, "p50_ms"), p50_ms)?;
+                check_finite_non_negative(&member(field, "p99_ms"), p99_ms)?;
                 if p99_ms < p50_ms {
                     return Err(invalid(
                         field,

@@ -11,7 +11,7 @@
 //! the store; writer events, live controls and the recommender act on the scenario's own
 //! database only.
 
-use super::{check_count, invalid, json, ScenarioError, WorkloadSpec};
+use super::{check_count, invalid, json, member, ScenarioError, WorkloadSpec};
 use serde::Serialize;
 
 /// The most tenants in one scenario.
@@ -125,16 +125,16 @@ pub(super) fn check_tenants(tenants: &[TenantSpec], own_path: &str) -> Result<()
     let mut taken: Vec<(String, usize)> = Vec::new();
     for (index, tenant) in tenants.iter().enumerate() {
         let field = format!("tenants[{index}]");
-        check_name(&format!("{field}.name"), &tenant.name)?;
+        check_name(&member(&field, "name"), &tenant.name)?;
         if tenant.prefixes == 0 || tenant.prefixes > MAX_TENANT_PREFIXES {
             return Err(invalid(
-                format!("{field}.prefixes"),
+                member(&field, "prefixes"),
                 format!("{} is outside 1 to {MAX_TENANT_PREFIXES}", tenant.prefixes),
             ));
         }
         if tenant.workload.key_count < u64::from(tenant.prefixes) {
             return Err(invalid(
-                format!("{field}.workload.key_count"),
+                member(&field, "workload.key_count"),
                 format!(
                     "{} keys cannot be spread over {} prefixes; use at least one key per prefix",
                     tenant.workload.key_count, tenant.prefixes
@@ -146,7 +146,7 @@ pub(super) fn check_tenants(tenants: &[TenantSpec], own_path: &str) -> Result<()
                 field: inner,
                 reason,
             } => ScenarioError::Invalid {
-                field: format!("{field}.{inner}"),
+                field: member(&field, &inner),
                 reason,
             },
             other => other,
@@ -154,7 +154,7 @@ pub(super) fn check_tenants(tenants: &[TenantSpec], own_path: &str) -> Result<()
         for path in tenant.paths() {
             if path == own {
                 return Err(invalid(
-                    format!("{field}.name"),
+                    member(&field, "name"),
                     format!(
                         "the prefix {path:?} is the scenario's own database's (engine.path); pick another name"
                     ),
@@ -162,7 +162,7 @@ pub(super) fn check_tenants(tenants: &[TenantSpec], own_path: &str) -> Result<()
             }
             if let Some((_, other)) = taken.iter().find(|(taken, _)| *taken == path) {
                 return Err(invalid(
-                    format!("{field}.name"),
+                    member(&field, "name"),
                     format!("the prefix {path:?} is already tenants[{other}]'s"),
                 ));
             }

@@ -53,7 +53,6 @@ use serde::{Deserialize, Serialize};
 use state::State;
 use stats::Aggregates;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::rc::Rc;
 use strata_sim::{Cause, EventKind, FaultKind, Histogram, SimHandle, StoreOp};
@@ -104,7 +103,7 @@ impl SimStore {
         let state = State {
             model: LatencyModel::new(&config.latency),
             config,
-            objects: BTreeMap::new(),
+            objects: strata_sim::maps::LiteMap::new(),
             bytes_stored: 0,
             writes: 0,
             latency_rng: handle.rng("objstore.latency"),

@@ -12,8 +12,8 @@ use super::super::invariants::{self, CHECKED};
 use super::super::read::Version;
 use crate::format::manifest::{sst_id, Manifest};
 use crate::format::sst::SstMeta;
-use std::collections::BTreeSet;
 use std::rc::{Rc, Weak};
+use strata_sim::maps::IdSet;
 
 /// The manifest, the SST sets built from it, and the SSTs on their way into it.
 pub(crate) struct VersionSet {
@@ -28,11 +28,11 @@ pub(crate) struct VersionSet {
     live_versions: Vec<Weak<Version>>,
     /// SSTs uploaded or uploading but not yet committed to the manifest: GC never deletes
     /// them, whatever their age.
-    uploading: BTreeSet<u64>,
+    uploading: IdSet,
     /// SSTs a compaction found corrupt. Planning skips any task that would read one, so a
     /// corrupt input is downloaded once, not once per compaction interval. Bounded by the
     /// manifest: ids leave when their SST leaves the manifest.
-    quarantined: BTreeSet<u64>,
+    quarantined: IdSet,
     next_sst_counter: u64,
 }
 
@@ -44,8 +44,8 @@ impl VersionSet {
             live_versions: vec![Rc::downgrade(&version)],
             version,
             version_manifest_id: manifest.manifest_id,
-            uploading: BTreeSet::new(),
-            quarantined: BTreeSet::new(),
+            uploading: IdSet::new(),
+            quarantined: IdSet::new(),
             next_sst_counter: manifest.next_sst_counter,
             manifest,
         }
@@ -60,15 +60,15 @@ impl VersionSet {
         &self.version
     }
 
-    pub(crate) fn quarantined(&self) -> &BTreeSet<u64> {
+    pub(crate) fn quarantined(&self) -> &IdSet {
         &self.quarantined
     }
 
     /// Every SST this writer may still read or commit: its manifest's, the versions open
     /// snapshots, scans and reads hold, and its uploads in flight.
-    pub(crate) fn ssts_in_use(&self) -> BTreeSet<u64> {
+    pub(crate) fn ssts_in_use(&self) -> IdSet {
         // `extend` inserts one by one: `collect` would instantiate a sort.
-        let mut in_use: BTreeSet<u64> = BTreeSet::new();
+        let mut in_use = IdSet::new();
         in_use.extend(self.manifest.sst_ids());
         in_use.extend(self.uploading.iter().copied());
         for version in self.live_versions.iter().filter_map(Weak::upgrade) {
@@ -149,8 +149,7 @@ impl VersionSet {
         if !self.quarantined.is_empty() {
             // Extended, not collected: `collect` sorts first, a stable sort instantiated for
             // the type (bytes in the playground's wasm).
-            let mut live: BTreeSet<u64> = BTreeSet::new();
-            live.extend(manifest.sst_ids());
+            let live: IdSet = manifest.sst_ids().collect();
             self.quarantined.retain(|id| live.contains(id));
         }
     }
