@@ -96,7 +96,7 @@ pub fn select_options(choices: &[(&'static str, &'static str)], chosen: &str) ->
 /// each one's `html!` written out (every such tree built its node and text inline).
 #[inline(never)]
 pub fn text_element(tag: &'static str, class: &'static str, text: AttrValue) -> Html {
-    html! { <@{tag} class={class}>{ text }</@> }
+    element(tag, None, class, Html::from(text))
 }
 
 /// An element `tag` with the classes in `class` (none when empty) around `children`: one
@@ -104,7 +104,7 @@ pub fn text_element(tag: &'static str, class: &'static str, text: AttrValue) -> 
 /// not each one's node written out.
 #[inline(never)]
 pub fn container(tag: &'static str, class: &'static str, children: Html) -> Html {
-    html! { <@{tag} class={class}>{ children }</@> }
+    element(tag, None, class, children)
 }
 
 /// A panel of the page: a `<section>` with the classes in `class` and the accessible name
@@ -122,7 +122,7 @@ pub fn identified_container(
     class: &'static str,
     children: Html,
 ) -> Html {
-    html! { <@{tag} id={id} class={class}>{ children }</@> }
+    element(tag, Some(id), class, children)
 }
 
 /// An element `tag` with the id `id` that holds only `text`, with the classes in `class` (none
@@ -135,7 +135,21 @@ pub fn identified_text(
     class: &'static str,
     text: AttrValue,
 ) -> Html {
-    html! { <@{tag} id={id} class={class}>{ text }</@> }
+    element(tag, Some(id), class, Html::from(text))
+}
+
+/// The element `tag` with the id `id` (none when `None`) and the classes in `class` (none when
+/// empty) around `children`: the one node behind [`text_element`], [`container`],
+/// [`identified_container`] and [`identified_text`], so the tag chosen at run time goes through
+/// Yew's checks for `input` and `textarea` in one place rather than in each of them.
+#[inline(never)]
+fn element(
+    tag: &'static str,
+    id: Option<&'static str>,
+    class: &'static str,
+    children: Html,
+) -> Html {
+    html! { <@{tag} id={id} class={class}>{ children }</@> }
 }
 
 /// A `<button>` with the id `id` and the classes in `class` (none when empty) that shows
