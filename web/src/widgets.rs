@@ -82,6 +82,14 @@ pub fn stat(id: &'static str, value: String, label: &'static str) -> Html {
     }
 }
 
+/// The classes `first` and `second`, in that order: one function for the class lists of a fixed
+/// class and one chosen at run time (a cause's, a fault's, a line's kind), not a `classes!` built
+/// inline at each.
+#[inline(never)]
+pub fn class_pair(first: &'static str, second: &str) -> Classes {
+    classes!(first, second.to_string())
+}
+
 /// A `<select>`'s options, `(value, text)` each, the one whose value is `chosen` selected: one
 /// loop for every select of the page, not a fold of its own per select.
 pub fn select_options(choices: &[(&'static str, &'static str)], chosen: &str) -> Html {
