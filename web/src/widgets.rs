@@ -74,12 +74,14 @@ pub fn draft_input(props: &DraftInputProps) -> Html {
 
 /// One figure of a panel's row of stats: its value, large, over its label.
 pub fn stat(id: &'static str, value: String, label: &'static str) -> Html {
-    html! {
-        <div class="stat">
-            <span class="value" id={id}>{ value }</span>
-            <span class="label">{ label }</span>
-        </div>
-    }
+    container(
+        "div",
+        "stat",
+        html! { <>
+            { identified_text("span", id, "value", value.into()) }
+            { text_element("span", "label", label.into()) }
+        </> },
+    )
 }
 
 /// The classes `first` and `second`, in that order: one function for the class lists of a fixed
@@ -237,15 +239,17 @@ pub fn select_field(
     disabled: bool,
     after: Html,
 ) -> Html {
-    html! {
-        <label class="field">
+    container(
+        "label",
+        "field",
+        html! { <>
             { text_element("span", "field-label", label.into()) }
             <select id={id} onchange={on_change} disabled={disabled}>
                 { select_options(choices, chosen) }
             </select>
             { after }
-        </label>
-    }
+        </> },
+    )
 }
 
 /// One entry of a list the scenario holds (a setting change, a fault): its line, and a button
@@ -262,11 +266,13 @@ pub fn removable_line(
         let on_command = on_command.clone();
         Callback::from(move |_: MouseEvent| on_command.emit(command.clone()))
     };
-    html! {
-        <li><span>{ line.clone() }</span>
-            <button class={class} title="take it out of the scenario and re-simulate to now"
-                    aria-label={format!("remove {line}")} onclick={on_remove} disabled={disabled}>{ "remove" }</button></li>
-    }
+    container(
+        "li",
+        "",
+        html! { <>{ text_element("span", "", line.clone().into()) }
+        <button class={class} title="take it out of the scenario and re-simulate to now"
+                aria-label={format!("remove {line}")} onclick={on_remove} disabled={disabled}>{ "remove" }</button></> },
+    )
 }
 
 #[cfg(test)]
