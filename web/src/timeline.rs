@@ -521,10 +521,10 @@ pub fn timeline(props: &TimelineProps) -> Html {
             // rebuilt, and a focused bar lose its focus.
             { tooltip.unwrap_or_default() }
             { container("div", "legend-row", html! { <>
-                <span class="swatch ok"></span>{ "ok" }
-                <span class="swatch miss"></span>{ "not found / exists" }
-                <span class="swatch warn"></span>{ "conflict / throttled" }
-                <span class="swatch bad"></span>{ "error / timeout / outage" }
+                { container("span", "swatch ok", Html::default()) }{ "ok" }
+                { container("span", "swatch miss", Html::default()) }{ "not found / exists" }
+                { container("span", "swatch warn", Html::default()) }{ "conflict / throttled" }
+                { container("span", "swatch bad", Html::default()) }{ "error / timeout / outage" }
                 { text_element("span", "hint", "· click a request (or press Enter on it) for its cause chain".into()) }
             </> }) }
             { panels }
