@@ -7,7 +7,7 @@
 
 use crate::command::Command;
 use crate::format;
-use crate::widgets::{container, panel, select_field, text_element, DraftInput};
+use crate::widgets::{class_pair, container, panel, select_field, text_element, DraftInput};
 use std::rc::Rc;
 use strata_lab::scenario::{FaultSpec, StoreOp};
 use strata_sim::SimTime;
@@ -331,7 +331,7 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
             </> }) }
             { container("div", "fault-buttons", html! { <>
                 { for FAULTS.iter().map(|(kind, label, help)| html! {
-                    <button id={format!("inject-{}", kind.replace('_', "-"))} class={classes!("fault", *kind)}
+                    <button id={format!("inject-{}", kind.replace('_', "-"))} class={class_pair("fault", kind)}
                             title={*help} onclick={inject(kind)} disabled={props.disabled}>{ *label }</button>
                 }) }
             </> }) }

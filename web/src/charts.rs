@@ -227,7 +227,7 @@ pub fn line_chart(props: &LineChartProps) -> Html {
                 <line x1={format::px(x)} x2={format::px(x)} y1={format::px(TOP)} y2={format::px(TOP + plot_h)}
                       stroke="var(--warn)" stroke-width="2" stroke-dasharray="3 3" />
                 { svg_text(x + 3.0, TOP + plot_h - 4.0, None, "mark-label", mark.label.clone().into()) }
-                <title>{ mark.label.clone() }</title>
+                { text_element("title", "", mark.label.clone().into()) }
             </> }) }
         }
     });

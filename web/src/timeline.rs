@@ -18,7 +18,8 @@ use crate::format;
 pub use crate::frame::{requests_in_window, TimelineRequest, MAX_WINDOW_REQUESTS};
 use crate::frame::{Answer, FrameRef, Requests};
 use crate::widgets::{
-    button, container, identified_container, identified_text, svg_line, svg_text, text_element,
+    button, class_pair, container, identified_container, identified_text, svg_line, svg_text,
+    text_element,
 };
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
@@ -306,7 +307,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
         let y = i as f64 * LANE_HEIGHT_PX;
         html! {
             <g key={cause.as_str()}>
-                <text x="4" y={format::px(y + 20.0)} class={classes!("lane-label", format!("cause-{}", cause.as_str()))}>{ lane_name(*cause) }</text>
+                <text x="4" y={format::px(y + 20.0)} class={class_pair("lane-label", &format!("cause-{}", cause.as_str()))}>{ lane_name(*cause) }</text>
                 { svg_line(LABEL_WIDTH_PX, y + LANE_HEIGHT_PX, WIDTH_PX, y + LANE_HEIGHT_PX, "lane-line") }
             </g>
         }
@@ -520,10 +521,10 @@ pub fn timeline(props: &TimelineProps) -> Html {
             // rebuilt, and a focused bar lose its focus.
             { tooltip.unwrap_or_default() }
             { container("div", "legend-row", html! { <>
-                <span class="swatch ok"></span>{ "ok" }
-                <span class="swatch miss"></span>{ "not found / exists" }
-                <span class="swatch warn"></span>{ "conflict / throttled" }
-                <span class="swatch bad"></span>{ "error / timeout / outage" }
+                { container("span", "swatch ok", Html::default()) }{ "ok" }
+                { container("span", "swatch miss", Html::default()) }{ "not found / exists" }
+                { container("span", "swatch warn", Html::default()) }{ "conflict / throttled" }
+                { container("span", "swatch bad", Html::default()) }{ "error / timeout / outage" }
                 { text_element("span", "hint", "· click a request (or press Enter on it) for its cause chain".into()) }
             </> }) }
             { panels }

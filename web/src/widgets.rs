@@ -74,12 +74,22 @@ pub fn draft_input(props: &DraftInputProps) -> Html {
 
 /// One figure of a panel's row of stats: its value, large, over its label.
 pub fn stat(id: &'static str, value: String, label: &'static str) -> Html {
-    html! {
-        <div class="stat">
-            <span class="value" id={id}>{ value }</span>
-            <span class="label">{ label }</span>
-        </div>
-    }
+    container(
+        "div",
+        "stat",
+        html! { <>
+            { identified_text("span", id, "value", value.into()) }
+            { text_element("span", "label", label.into()) }
+        </> },
+    )
+}
+
+/// The classes `first` and `second`, in that order: one function for the class lists of a fixed
+/// class and one chosen at run time (a cause's, a fault's, a line's kind), not a `classes!` built
+/// inline at each.
+#[inline(never)]
+pub fn class_pair(first: &'static str, second: &str) -> Classes {
+    classes!(first, second.to_string())
 }
 
 /// A `<select>`'s options, `(value, text)` each, the one whose value is `chosen` selected: one
@@ -96,7 +106,7 @@ pub fn select_options(choices: &[(&'static str, &'static str)], chosen: &str) ->
 /// each one's `html!` written out (every such tree built its node and text inline).
 #[inline(never)]
 pub fn text_element(tag: &'static str, class: &'static str, text: AttrValue) -> Html {
-    html! { <@{tag} class={class}>{ text }</@> }
+    element(tag, None, class, Html::from(text))
 }
 
 /// An element `tag` with the classes in `class` (none when empty) around `children`: one
@@ -104,7 +114,7 @@ pub fn text_element(tag: &'static str, class: &'static str, text: AttrValue) -> 
 /// not each one's node written out.
 #[inline(never)]
 pub fn container(tag: &'static str, class: &'static str, children: Html) -> Html {
-    html! { <@{tag} class={class}>{ children }</@> }
+    element(tag, None, class, children)
 }
 
 /// A panel of the page: a `<section>` with the classes in `class` and the accessible name
@@ -122,7 +132,7 @@ pub fn identified_container(
     class: &'static str,
     children: Html,
 ) -> Html {
-    html! { <@{tag} id={id} class={class}>{ children }</@> }
+    element(tag, Some(id), class, children)
 }
 
 /// An element `tag` with the id `id` that holds only `text`, with the classes in `class` (none
@@ -135,7 +145,21 @@ pub fn identified_text(
     class: &'static str,
     text: AttrValue,
 ) -> Html {
-    html! { <@{tag} id={id} class={class}>{ text }</@> }
+    element(tag, Some(id), class, Html::from(text))
+}
+
+/// The element `tag` with the id `id` (none when `None`) and the classes in `class` (none when
+/// empty) around `children`: the one node behind [`text_element`], [`container`],
+/// [`identified_container`] and [`identified_text`], so the tag chosen at run time goes through
+/// Yew's checks for `input` and `textarea` in one place rather than in each of them.
+#[inline(never)]
+fn element(
+    tag: &'static str,
+    id: Option<&'static str>,
+    class: &'static str,
+    children: Html,
+) -> Html {
+    html! { <@{tag} id={id} class={class}>{ children }</@> }
 }
 
 /// A `<button>` with the id `id` and the classes in `class` (none when empty) that shows
@@ -215,15 +239,17 @@ pub fn select_field(
     disabled: bool,
     after: Html,
 ) -> Html {
-    html! {
-        <label class="field">
+    container(
+        "label",
+        "field",
+        html! { <>
             { text_element("span", "field-label", label.into()) }
             <select id={id} onchange={on_change} disabled={disabled}>
                 { select_options(choices, chosen) }
             </select>
             { after }
-        </label>
-    }
+        </> },
+    )
 }
 
 /// One entry of a list the scenario holds (a setting change, a fault): its line, and a button
@@ -240,11 +266,13 @@ pub fn removable_line(
         let on_command = on_command.clone();
         Callback::from(move |_: MouseEvent| on_command.emit(command.clone()))
     };
-    html! {
-        <li><span>{ line.clone() }</span>
-            <button class={class} title="take it out of the scenario and re-simulate to now"
-                    aria-label={format!("remove {line}")} onclick={on_remove} disabled={disabled}>{ "remove" }</button></li>
-    }
+    container(
+        "li",
+        "",
+        html! { <>{ text_element("span", "", line.clone().into()) }
+        <button class={class} title="take it out of the scenario and re-simulate to now"
+                aria-label={format!("remove {line}")} onclick={on_remove} disabled={disabled}>{ "remove" }</button></> },
+    )
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::compare::{Compare, Row};
 use crate::format;
 use crate::frame::{Frame, FrameRef};
 use crate::link;
-use crate::widgets::{container, identified_text, text_element};
+use crate::widgets::{class_pair, container, identified_text, text_element};
 use crate::worker::host;
 use crate::worker::protocol::Reply;
 use std::cell::Cell;
@@ -169,7 +169,7 @@ fn sparkline(points: &[(f64, f64)], low: f64, high: f64, end_ms: f64, class: &st
         })
         .collect();
     html! {
-        <svg class={classes!("compare-spark", class.to_string())} viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none" role="img">
+        <svg class={class_pair("compare-spark", class)} viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none" role="img">
             <polyline points={line.join(" ")} fill="none" stroke-width="2" />
         </svg>
     }

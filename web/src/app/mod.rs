@@ -42,7 +42,7 @@ pub mod touch;
 use crate::chapter_play::BeatStop;
 use crate::command::Command;
 use crate::frame::{Panels, Requests};
-use crate::widgets::text_element;
+use crate::widgets::{container, text_element};
 use crate::worker::run::{Motion, RunRequest};
 use go_to::GoTo;
 use std::rc::Rc;
@@ -325,20 +325,22 @@ pub fn app() -> Html {
     let render_ms = *render_ms.borrow();
     let requests = use_state(|| Requests::new(run.clone(), state.dispatcher()));
     let Some(frame) = run.frame() else {
-        return html! {
-            <header class="top">
-                <h1>{ "Strata" }</h1>
+        return container(
+            "header",
+            "top",
+            html! { <>
+                { text_element("h1", "", "Strata".into()) }
                 { text_element("span", "tagline", "starting the simulation…".into()) }
-            </header>
-        };
+            </> },
+        );
     };
     let timeline = run.0.borrow().timeline.clone();
     html! {
         <>
-        <header class="top">
-            <h1>{ "Strata" }</h1>
+        { container("header", "top", html! { <>
+            { text_element("h1", "", "Strata".into()) }
             { text_element("span", "tagline", "a diskless LSM on object storage and an adaptive recommender, simulated in your browser".into()) }
-        </header>
+        </> }) }
         <time_bar::TimeBar run={run.clone()} frame={frame.clone()} state={state.clone()} on_cancel={on_cancel}>
             { tabs::tab_strip(&state, render_ms) }
         </time_bar::TimeBar>

@@ -391,11 +391,23 @@ macro_rules! record {
 /// An enum without data as its variant's index.
 macro_rules! unit_enum {
     ($($ty:ident { $($variant:ident),* $(,)? })*) => {$(
+        // The variants as listed are all the enum's (the match), in its order of declaration
+        // and none with a value of its own (the loop), so a variant's index is its
+        // discriminant: both checked as this compiles.
+        const _: fn($ty) = |variant| match variant {
+            $($ty::$variant)|* => {}
+        };
+        const _: () = {
+            let all = [$($ty::$variant),*];
+            let mut index = 0;
+            while index < all.len() {
+                assert!(all[index] as usize == index, stringify!($ty));
+                index += 1;
+            }
+        };
         impl Encode for $ty {
             fn encode(&self, out: &mut Vec<u8>) {
-                const ALL: &[$ty] = &[$($ty::$variant),*];
-                let index = ALL.iter().position(|v| v == self).unwrap_or_default();
-                out.push(index as u8);
+                out.push(*self as u8);
             }
         }
         impl Decode for $ty {

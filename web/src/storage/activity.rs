@@ -7,7 +7,8 @@ use crate::format;
 use crate::frame::StorageFrame;
 use crate::session::{Activity, ActivityKind};
 use crate::widgets::{
-    container, identified_container, identified_text, svg_line, svg_rect, svg_text, text_element,
+    class_pair, container, identified_container, identified_text, svg_line, svg_rect, svg_text,
+    text_element,
 };
 use strata_engine::DbStatus;
 use strata_lab::runner::WriterStatus;
@@ -209,7 +210,7 @@ pub(super) fn writer_line(model: &StorageFrame) -> Html {
     });
     html! {
         { container("div", "writer-line", html! { <>
-            <span class={classes!("badge", class)} id="writer-status">{ text }</span>
+            <span class={class_pair("badge", class)} id="writer-status">{ text }</span>
             { for zombie }
             if model.fenced > 0 {
                 { identified_text("span", "fenced-count", "badge fenced", format!("{} fenced write attempts", model.fenced).into()) }

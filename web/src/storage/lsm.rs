@@ -5,7 +5,7 @@
 use super::{MAX_IMMUTABLE_BOXES, MAX_L0_ROWS, MAX_RUN_ROWS, MAX_SSTS_PER_RUN};
 use crate::format;
 use crate::frame::{key_position, CompactionModel, StorageFrame};
-use crate::widgets::{container, identified_text, svg_line, svg_rect, svg_text};
+use crate::widgets::{container, identified_text, svg_line, svg_rect, svg_text, text_element};
 use strata_lab::runner::tombstones::TombstoneHolder;
 use strata_lab::runner::WriterStatus;
 use yew::prelude::*;
@@ -176,7 +176,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
         rows.push(html! {
             <g key={format!("sst-{}", sst.id)} class="sst fresh">
                 <rect x={format::px(x0)} y={format::px(y + 2.0)} width={format::px(x1 - x0)} height={format::px(ROW - 14.0)} class="sst-l0" tabindex="0">
-                    <title>{ format!("SST #{}: {} … {}, {}, {} entries", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes), format::grouped(sst.entries)) }</title>
+                    { text_element("title", "", format!("SST #{}: {} … {}, {}, {} entries", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes), format::grouped(sst.entries)).into()) }
                 </rect>
                 { svg_text(x0 + 6.0, y + 13.5, None, "sst-size", format!("SST #{} · {} · {} entries", sst.id, format::bytes(sst.size_bytes), format::grouped(sst.entries)).into()) }
                 { tombstone_bars(model, TombstoneHolder::Sst(sst.id), y + ROW - 12.0, &x_of, axis_end) }
@@ -202,7 +202,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
             let x1 = x_of(&sst.last_key).max(x0 + 3.0);
             html! {
                 <rect key={sst.id} x={format::px(x0)} y={format::px(y + 2.0)} width={format::px(x1 - x0)} height={format::px(ROW - 12.0)} class="sst-run">
-                    <title>{ format!("SST #{}: {} … {}, {}", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes)) }</title>
+                    { text_element("title", "", format!("SST #{}: {} … {}, {}", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes)).into()) }
                 </rect>
             }
         });

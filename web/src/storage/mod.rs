@@ -25,7 +25,7 @@ use crate::format;
 use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::tenants::tenants_panel;
 use crate::timeline::Timeline;
-use crate::widgets::{container, identified_container, panel, stat, text_element};
+use crate::widgets::{class_pair, container, identified_container, panel, stat, text_element};
 use activity::{activity_strip, compaction_line, wal_figure, writer_line};
 use lsm::lsm_figure;
 pub use lsm::Layout;
@@ -147,7 +147,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                     } else {
                         { identified_container("ul", "client-errors", "errors", html! { <>
                             { for m.errors.iter().map(|e| html! {
-                                <li class={classes!("error-line", format!("kind-{}", e.kind))}>
+                                <li class={class_pair("error-line", &format!("kind-{}", e.kind))}>
                                     { text_element("span", "when", format::sim_time(e.at).into()) }
                                     { text_element("span", "kind", e.kind.clone().into()) }
                                     { text_element("span", "", format!("{}: {}", e.op, e.message).into()) }
@@ -163,7 +163,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
                     } else {
                         { identified_container("ul", "event-list", "events", html! { <>
                             { for m.events.iter().map(|e| html! {
-                                <li class={classes!("event-line", e.class.as_str())}>
+                                <li class={class_pair("event-line", e.class.as_str())}>
                                     { text_element("span", "when", format::sim_time(e.at).into()) }
                                     { text_element("span", "", e.text.clone().into()) }
                                 </li>
