@@ -134,3 +134,22 @@ export async function watchFor(page, selector) {
   }, selector);
   return async () => page.evaluate((sel) => window.__seen[sel], selector);
 }
+
+/** Clicks *Cancel* in the same turn of the page's event loop as the button first appears, so
+ * that the work it cancels cannot finish between seeing the button and clicking it (as it can
+ * with a click from the test on a loaded machine). Returns a function that says whether it
+ * clicked. */
+export async function cancelOnSight(page) {
+  await page.evaluate(() => {
+    window.__cancelled = false;
+    const observer = new MutationObserver(() => {
+      const button = document.querySelector('#cancel-rebuild');
+      if (!button) return;
+      observer.disconnect();
+      button.click();
+      window.__cancelled = true;
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+  });
+  return async () => page.evaluate(() => window.__cancelled);
+}

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPlayground, waitIdle, commit } from './harness.mjs';
+import { openPlayground, waitIdle, commit, cancelOnSight } from './harness.mjs';
 
 const SCENARIO = {
   version: 1,
@@ -153,10 +153,10 @@ test('Cancel while going back from a keyframe leaves the run where it was, as fr
     await goTo(page, 40000);
     const before = await moment(page);
     assert.equal(before.time, '40.000 s');
+    const cancelled = await cancelOnSight(page);
     await commit(page, '#goto-ms', 39900);
-    await page.locator('#cancel-rebuild').waitFor({ timeout: 10000 });
-    await page.click('#cancel-rebuild');
     await waitIdle(page, 60000);
+    assert.ok(await cancelled(), 'Cancel was offered and clicked');
     const store = await keyframes(page);
     assert.equal(store.restored, 1, 'the go-to back was served by a keyframe');
     assert.equal(store.returned, 1, 'the Cancel took the run back');
