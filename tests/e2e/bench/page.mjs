@@ -33,6 +33,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { armRunToEndTimer, runToEndSeconds } from './to_end.mjs';
 
 const root = process.env.STRATA_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const CLI = process.env.STRATA_CLI ?? join(root, 'target', 'release', 'strata');
@@ -178,22 +179,9 @@ async function timeline(page, body) {
 async function pageRunToEnd(baseUrl, doc) {
   const { page, context } = await open(baseUrl, doc);
   try {
-    await page.evaluate(() => {
-      window.__toEnd = new Promise((resolve) => {
-        let clickAt;
-        document.addEventListener('click', (e) => {
-          if (e.target.closest('#run-to-end')) clickAt = e.timeStamp;
-        }, { capture: true, once: true });
-        new MutationObserver((_, observer) => {
-          if (clickAt !== undefined && document.querySelector('#final-hash')) {
-            observer.disconnect();
-            resolve((performance.now() - clickAt) / 1000);
-          }
-        }).observe(document.body, { subtree: true, childList: true });
-      });
-    });
+    await armRunToEndTimer(page);
     await page.click('#run-to-end');
-    const wallSeconds = await page.evaluate(() => window.__toEnd);
+    const wallSeconds = await runToEndSeconds(page);
     const traceHash = await page.locator('#final-hash').textContent();
     // What the worker's keyframes took of it (none without the worker).
     const [worker] = page.workers();

@@ -23,6 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { armRunToEndTimer, runToEndSeconds } from './to_end.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const CLI = process.env.STRATA_CLI ?? join(root, 'target', 'release', 'strata');
@@ -142,23 +143,10 @@ async function pageRunToEnd(doc) {
       await devtools.send('Profiler.setSamplingInterval', { interval: 500 });
       await devtools.send('Profiler.start');
     }
-    await page.evaluate(() => {
-      window.__toEnd = new Promise((resolve) => {
-        let clickAt;
-        document.addEventListener('click', (e) => {
-          if (e.target.closest('#run-to-end')) clickAt = e.timeStamp;
-        }, { capture: true, once: true });
-        new MutationObserver((_, observer) => {
-          if (clickAt !== undefined && document.querySelector('#final-hash')) {
-            observer.disconnect();
-            resolve((performance.now() - clickAt) / 1000);
-          }
-        }).observe(document.body, { subtree: true, childList: true });
-      });
-    });
+    await armRunToEndTimer(page);
     const cpuBefore = workerCpuSeconds();
     await page.click('#run-to-end');
-    const wall = await page.evaluate(() => window.__toEnd);
+    const wall = await runToEndSeconds(page);
     const cpu = workerCpuSeconds() - cpuBefore;
     const traceHash = await page.locator('#final-hash').textContent();
     const store = await worker.evaluate(() => globalThis.strataKeyframesState());
