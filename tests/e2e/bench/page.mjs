@@ -33,7 +33,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { armRunToEndTimer, runToEndSeconds } from './to_end.mjs';
+import { CHROMIUM_FLAGS, armRunToEndTimer, runToEndSeconds, scenario } from './shared.mjs';
 
 const root = process.env.STRATA_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const CLI = process.env.STRATA_CLI ?? join(root, 'target', 'release', 'strata');
@@ -41,22 +41,8 @@ const RATES = (process.env.STRATA_BENCH_RATES ?? '1000,10000,100000').split(',')
 const SECONDS = Number(process.env.STRATA_BENCH_SECONDS ?? 6);
 const PROFILE = process.env.STRATA_BENCH_PROFILE === '1';
 const ONLY = process.env.STRATA_BENCH_ONLY;
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 /** The speed slider's positions (powers of ten). */
 const SPEEDS = [{ name: '100x', log10: 2 }, { name: 'fastest', log10: 4 }];
-
-/** About 600,000 client operations at `rate` per simulated second (30 % gets, 70 % puts). */
-function scenario(rate) {
-  return {
-    version: 1,
-    name: `bench-${rate / 1000}k`,
-    seed: 1,
-    duration_ms: Math.round(600_000_000 / rate),
-    workload: { rate_ops_per_sec: rate, mix: { read: 0.3, write: 0.7 }, key_count: 100000 },
-    store: { preset: 's3_standard' },
-  };
-}
 
 function link(doc) {
   return `#s=v1.${Buffer.from(JSON.stringify(doc)).toString('base64url')}`;
@@ -104,7 +90,7 @@ async function open(baseUrl, doc) {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'strata-bench-')), {
     executablePath: process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: FLAGS,
+    args: CHROMIUM_FLAGS,
     viewport: { width: 1400, height: 1000 },
   });
   const page = context.pages()[0] ?? await context.newPage();
@@ -280,7 +266,7 @@ async function withDefaultRun(baseUrl, use) {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'strata-bench-')), {
     executablePath: process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: FLAGS,
+    args: CHROMIUM_FLAGS,
     viewport: { width: 1400, height: 1000 },
   });
   try {

@@ -1,5 +1,6 @@
 // Where the page's *Run to end* spends its time in the worker (not a *.test.mjs, so the test run
-// skips it). For each rate (the scenarios of bench/page.mjs: about 600,000 client operations):
+// skips it). For each rate (the scenarios of bench/shared.mjs, as bench/page.mjs runs them: about
+// 600,000 client operations):
 //   - natively: `strata run` to the end, wall and CPU seconds (user + system, from bash's `time`);
 //   - in the page: *Run to end*, wall seconds from the click to the final hash (checked equal to
 //     the CLI's) and the CPU seconds of the worker's thread over the same span (Linux: the
@@ -23,7 +24,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { armRunToEndTimer, runToEndSeconds } from './to_end.mjs';
+import { CHROMIUM_FLAGS, armRunToEndTimer, runToEndSeconds, scenario } from './shared.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const CLI = process.env.STRATA_CLI ?? join(root, 'target', 'release', 'strata');
@@ -33,19 +34,7 @@ const PROFILE = process.env.STRATA_BENCH_PROFILE;
 const KEYFRAMES = process.env.STRATA_BENCH_KEYFRAMES;
 // An argument Chromium ignores, to find this browser's processes among others.
 const MARK = `--strata-bench-mark=${process.pid}`;
-const FLAGS = [MARK, '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
-
-function scenario(rate) {
-  return {
-    version: 1,
-    name: `bench-${rate / 1000}k`,
-    seed: 1,
-    duration_ms: Math.round(600_000_000 / rate),
-    workload: { rate_ops_per_sec: rate, mix: { read: 0.3, write: 0.7 }, key_count: 100000 },
-    store: { preset: 's3_standard' },
-  };
-}
+const FLAGS = [MARK, ...CHROMIUM_FLAGS];
 
 function round(x, digits = 2) {
   return Number(x.toFixed(digits));

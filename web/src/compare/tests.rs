@@ -349,15 +349,18 @@ fn the_sparkline_keeps_a_bounded_history_and_forgets_the_future_after_a_scrub_ba
     assert!(compare.points().iter().all(|(ms, _, _)| *ms <= 100.0));
 }
 
+/// `key` under the dotted `path` (the root's children have no dot before them).
+fn child_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
 /// Every number of `value` with its dotted path (list items by index).
 fn numbers(value: &Value, path: &str, out: &mut Vec<(String, f64)>) {
-    let child = |key: &str| {
-        if path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{path}.{key}")
-        }
-    };
+    let child = |key: &str| child_path(path, key);
     match value {
         Value::Number(n) => out.push((path.to_string(), n.as_f64().unwrap())),
         Value::Object(map) => map.iter().for_each(|(k, v)| numbers(v, &child(k), out)),
@@ -371,13 +374,7 @@ fn numbers(value: &Value, path: &str, out: &mut Vec<(String, f64)>) {
 
 /// Every object's path in `value` (array items by index), the root's left out.
 fn object_paths(value: &Value, path: &str, out: &mut Vec<String>) {
-    let child = |key: &str| {
-        if path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{path}.{key}")
-        }
-    };
+    let child = |key: &str| child_path(path, key);
     match value {
         Value::Object(map) => {
             if !path.is_empty() {
