@@ -172,7 +172,7 @@ pub fn worker_restored(id: f64, to_ns: f64, back: bool, page: f64) {
 pub fn worker_main() {
     std::panic::set_hook(Box::new(|info| {
         PANICKED.with(|panicked| panicked.set(true));
-        let message = crate::panic::banner_text(info);
+        let message = crate::panic::banner_text(&crate::panic::describe(info));
         web_sys::console::error_1(&message.clone().into());
         post(UNSOLICITED, Reply::Panicked(message));
     }));
