@@ -31,11 +31,23 @@ pub const MAX_ARM_ROWS: usize = 40;
 
 /// Everything the recommender view draws: the frame's part, and the off-policy evaluation
 /// asked of the run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct RecommenderModel {
     pub frame: Rc<RecommenderFrame>,
     pub ope: Option<Rc<OpeResult>>,
     pub ope_error: Option<String>,
+}
+
+/// Equal when it holds the same frame and the same evaluation (each shared as it arrived), so
+/// the view re-renders for a new one without comparing the arms, series and estimates.
+impl PartialEq for RecommenderModel {
+    fn eq(&self, other: &Self) -> bool {
+        let same_ope = match (&self.ope, &other.ope) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        Rc::ptr_eq(&self.frame, &other.frame) && same_ope && self.ope_error == other.ope_error
+    }
 }
 
 impl std::ops::Deref for RecommenderModel {
