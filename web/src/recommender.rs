@@ -8,7 +8,7 @@
 //! Recommender settings are scenario settings (the lab has no live control for them), so
 //! applying them re-simulates the run to the current moment and the share link carries them.
 
-use crate::charts::{LineChart, Mark, SaveSvgButton, Series};
+use crate::charts::{line_chart, LineChart, Mark, SaveSvgButton, Series};
 use crate::command::Command;
 use crate::format;
 use crate::frame::RecommenderFrame;
@@ -612,9 +612,15 @@ fn time_chart(
     marks: Vec<Mark>,
     y_range: Option<(f64, f64)>,
 ) -> Html {
-    html! {
-        <LineChart id={id} title={title} x_label="simulated time (s)" y_label={y_label} series={series} marks={marks} y_range={y_range} />
-    }
+    line_chart(&LineChart {
+        title,
+        x_label: "simulated time (s)",
+        y_label,
+        series,
+        marks,
+        y_range,
+        id,
+    })
 }
 
 #[function_component(RecommenderView)]

@@ -20,7 +20,7 @@ mod lsm;
 
 pub use crate::frame::{key_position, CompactionModel, LatencyModel, StorageFrame};
 
-use crate::charts::LatencyHistogram;
+use crate::charts::latency_histogram;
 use crate::format;
 use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::tenants::tenants_panel;
@@ -133,10 +133,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
             { panel("panel histograms", "latency histograms", html! { <>
                 { text_element("h2", "", "Latency".into()) }
                 { container("div", "chart-grid", html! { <>
-                    { for m.latencies.iter().map(|l| html! {
-                        <LatencyHistogram title={l.kind.title()} id={l.kind.id()} low_ms={l.low_ms} high_ms={l.high_ms} buckets={l.buckets.clone()} p50_ms={l.p50_ms}
-                                          p99_ms={l.p99_ms} p999_ms={l.p999_ms} count={l.count} />
-                    }) }
+                    { for m.latencies.iter().map(latency_histogram) }
                 </> }) }
             </> }) }
             { panel("panel lists", "errors and events", html! { <>
