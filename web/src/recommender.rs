@@ -38,18 +38,6 @@ pub struct RecommenderModel {
     pub ope_error: Option<String>,
 }
 
-/// Equal when it holds the same frame and the same evaluation (each shared as it arrived), so
-/// the view re-renders for a new one without comparing the arms, series and estimates.
-impl PartialEq for RecommenderModel {
-    fn eq(&self, other: &Self) -> bool {
-        let same_ope = match (&self.ope, &other.ope) {
-            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-            (a, b) => a.is_none() && b.is_none(),
-        };
-        Rc::ptr_eq(&self.frame, &other.frame) && same_ope && self.ope_error == other.ope_error
-    }
-}
-
 impl std::ops::Deref for RecommenderModel {
     type Target = RecommenderFrame;
     fn deref(&self) -> &RecommenderFrame {
@@ -595,11 +583,10 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct RecommenderViewProps {
+/// What the recommender view is drawn from.
+pub struct RecommenderView {
     pub model: RecommenderModel,
     pub on_command: Callback<Command>,
-    #[prop_or_default]
     pub disabled: bool,
 }
 
@@ -623,8 +610,8 @@ fn time_chart(
     })
 }
 
-#[function_component(RecommenderView)]
-pub fn recommender_view(props: &RecommenderViewProps) -> Html {
+/// Draws the recommender tab. A function, not a component, as the tab's body is.
+pub fn recommender_view(props: &RecommenderView) -> Html {
     let m = &props.model;
     let controls = html! {
         <RecommenderControls spec={m.spec.clone()} now={m.now} on_command={props.on_command.clone()} disabled={props.disabled} />

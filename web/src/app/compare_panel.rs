@@ -227,8 +227,8 @@ mod tests {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ComparePanelProps {
+/// What the compare panel is drawn from.
+pub struct ComparePanel {
     /// The run on show's frame, with its figures for the rows.
     pub frame: FrameRef,
     pub chapters: SharedChapters,
@@ -236,8 +236,9 @@ pub struct ComparePanelProps {
     pub state: UseReducerHandle<UiState>,
 }
 
-#[function_component(ComparePanel)]
-pub fn compare_panel(props: &ComparePanelProps) -> Html {
+/// A function, not a component: the root renders it with every frame, and its callbacks are
+/// made anew each time, so a component's memo never saved a render and its code cost bytes.
+pub fn compare_panel(props: &ComparePanel) -> Html {
     let state = &props.state;
     RUN_MOVES.with(|runs| {
         runs.set(

@@ -344,9 +344,9 @@ pub fn app() -> Html {
         <time_bar::TimeBar run={run.clone()} frame={frame.clone()} state={state.clone()} on_cancel={on_cancel}>
             { tabs::tab_strip(&state, render_ms) }
         </time_bar::TimeBar>
-        <chapter::ChapterPanel chapters={chapters.clone()} state={state.clone()} on_next={on_next} on_previous={on_previous} />
-        <compare_panel::ComparePanel frame={frame.clone()} chapters={chapters.clone()} state={state.clone()} />
-        <main><tabs::TabBody frame={frame} timeline={timeline} run={run.clone()} requests={requests.current()} chapters={chapters} state={state} on_command={on_command} on_open_chapter={on_open_chapter} /></main>
+        { chapter::chapter_panel(&chapter::ChapterPanel { chapters: chapters.clone(), state: state.clone(), on_next, on_previous }) }
+        { compare_panel::compare_panel(&compare_panel::ComparePanel { frame: frame.clone(), chapters: chapters.clone(), state: state.clone() }) }
+        <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.current(), chapters, state, on_command, on_open_chapter }) }</main>
         </>
     }
 }

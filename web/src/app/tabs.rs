@@ -14,7 +14,7 @@ use crate::command::Command;
 use crate::controls::ControlsPanel;
 use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::link;
-use crate::recommender::{RecommenderModel, RecommenderView};
+use crate::recommender::{recommender_view, RecommenderModel, RecommenderView};
 use crate::scenario_panel::ScenarioPanel;
 use crate::storage::StorageView;
 use crate::widgets::{container, identified_text};
@@ -45,8 +45,8 @@ pub fn tab_strip(state: &UseReducerHandle<UiState>, render_ms: f64) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct TabBodyProps {
+/// What the open tab's body is drawn from.
+pub struct TabBody {
     /// The frame on show, with the open tab's part.
     pub frame: FrameRef,
     /// The timeline's requests, folded from the frames.
@@ -59,8 +59,10 @@ pub struct TabBodyProps {
     pub on_open_chapter: Callback<String>,
 }
 
-#[function_component(TabBody)]
-pub fn tab_body(props: &TabBodyProps) -> Html {
+/// Draws the open tab's body.
+/// A function, not a component: the root renders it with every frame, and its callbacks are
+/// made anew each time, so a component's memo never saved a render and its code cost bytes.
+pub fn tab_body(props: &TabBody) -> Html {
     let frame = &props.frame;
     let on_command = props.on_command.clone();
     let busy = props.state.rebuilding;
@@ -92,7 +94,11 @@ pub fn tab_body(props: &TabBodyProps) -> Html {
                 ope,
                 ope_error,
             };
-            html! { <RecommenderView model={model} on_command={on_command} disabled={busy} /> }
+            recommender_view(&RecommenderView {
+                model,
+                on_command,
+                disabled: busy,
+            })
         }
         Tab::Chapters => html! {
             <ChapterIndex chapters={props.chapters.clone()} state={props.state.clone()} on_open={props.on_open_chapter.clone()} />
