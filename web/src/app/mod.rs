@@ -249,6 +249,7 @@ pub fn app() -> Html {
     });
     let chapters = booted.chapters.clone();
     let render_ms = run_view::use_render_clock();
+    let layout = crate::storage::use_layout();
     run_view::use_frames(&run, &chapters, &state);
     {
         let run = run.clone();
@@ -346,7 +347,7 @@ pub fn app() -> Html {
         </time_bar::TimeBar>
         { chapter::chapter_panel(&chapter::ChapterPanel { chapters: chapters.clone(), state: state.clone(), on_next, on_previous }) }
         { compare_panel::compare_panel(&compare_panel::ComparePanel { frame: frame.clone(), chapters: chapters.clone(), state: state.clone() }) }
-        <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.current(), chapters, state, on_command, on_open_chapter }) }</main>
+        <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.current(), chapters, state, on_command, on_open_chapter, layout }) }</main>
         </>
     }
 }

@@ -16,7 +16,7 @@ use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::link;
 use crate::recommender::{recommender_view, RecommenderModel, RecommenderView};
 use crate::scenario_panel::ScenarioPanel;
-use crate::storage::StorageView;
+use crate::storage::{storage_view, Layout, StorageView};
 use crate::widgets::{container, identified_text};
 use std::rc::Rc;
 use strata_sim::SimTime;
@@ -57,6 +57,8 @@ pub struct TabBody {
     pub state: UseReducerHandle<UiState>,
     pub on_command: Callback<Command>,
     pub on_open_chapter: Callback<String>,
+    /// The storage drawings' layout for the window's width.
+    pub layout: Layout,
 }
 
 /// Draws the open tab's body.
@@ -76,7 +78,7 @@ pub fn tab_body(props: &TabBody) -> Html {
                 .unwrap_or_else(|| "db".to_string());
             html! {
                 { container("div", "storage-layout", html! { <>
-                    <StorageView frame={frame.clone()} timeline={props.timeline.clone()} requests={props.requests.clone()} />
+                    { storage_view(&StorageView { frame: frame.clone(), timeline: props.timeline.clone(), requests: props.requests.clone(), layout: props.layout }) }
                     <aside class="side">
                         <ControlsPanel settings={frame.settings.clone()} on_command={on_command.clone()} disabled={busy} />
                         <ChaosPanel faults={scenario.faults.clone()} db_path={db_path} on_command={on_command} disabled={busy} />

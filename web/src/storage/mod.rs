@@ -61,9 +61,9 @@ fn window_is_narrow() -> bool {
 }
 
 /// The drawings' layout for the window's width, kept up to date as it is resized (a phone
-/// turned on its side).
+/// turned on its side). The root holds it, as the storage view is a function.
 #[hook]
-fn use_layout() -> Layout {
+pub fn use_layout() -> Layout {
     let narrow = use_state_eq(window_is_narrow);
     {
         let narrow = narrow.clone();
@@ -82,18 +82,21 @@ fn use_layout() -> Layout {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct StorageViewProps {
+/// What the storage view is drawn from.
+pub struct StorageView {
     /// A frame with the storage view's part.
     pub frame: FrameRef,
     /// The timeline's requests, folded from the frames.
     pub timeline: Rc<Vec<TimelineRequest>>,
     pub requests: Requests,
+    /// The drawings' layout ([`use_layout`]).
+    pub layout: Layout,
 }
 
-#[function_component(StorageView)]
-pub fn storage_view(props: &StorageViewProps) -> Html {
-    let layout = use_layout();
+/// Draws the storage tab's figures. A function, not a component, as the tab's body is: it is
+/// drawn anew with every frame.
+pub fn storage_view(props: &StorageView) -> Html {
+    let layout = props.layout;
     let Some(m) = &props.frame.storage else {
         return Html::default();
     };
