@@ -250,6 +250,7 @@ pub fn app() -> Html {
     let chapters = booted.chapters.clone();
     let render_ms = run_view::use_render_clock();
     let layout = crate::storage::use_layout();
+    let drawer_open = use_state_eq(|| false);
     run_view::use_frames(&run, &chapters, &state);
     {
         let run = run.clone();
@@ -342,9 +343,7 @@ pub fn app() -> Html {
             { text_element("h1", "", "Strata".into()) }
             { text_element("span", "tagline", "a diskless LSM on object storage and an adaptive recommender, simulated in your browser".into()) }
         </> }) }
-        <time_bar::TimeBar run={run.clone()} frame={frame.clone()} state={state.clone()} on_cancel={on_cancel}>
-            { tabs::tab_strip(&state, render_ms) }
-        </time_bar::TimeBar>
+        { time_bar::time_bar(&time_bar::TimeBar { run: run.clone(), frame: frame.clone(), state: state.clone(), on_cancel, drawer_open, children: tabs::tab_strip(&state, render_ms) }) }
         { chapter::chapter_panel(&chapter::ChapterPanel { chapters: chapters.clone(), state: state.clone(), on_next, on_previous }) }
         { compare_panel::compare_panel(&compare_panel::ComparePanel { frame: frame.clone(), chapters: chapters.clone(), state: state.clone() }) }
         <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.current(), chapters, state, on_command, on_open_chapter, layout }) }</main>
