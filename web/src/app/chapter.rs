@@ -552,21 +552,15 @@ pub fn chapter_panel(props: &ChapterPanel) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ChapterIndexProps {
+/// What the Chapters tab is drawn from.
+pub struct ChapterIndex {
     pub chapters: SharedChapters,
-    pub state: UseReducerHandle<UiState>,
     pub on_open: Callback<String>,
 }
 
-/// The Chapters tab: every chapter with its question; choosing one opens it.
-#[function_component(ChapterIndex)]
-pub fn chapter_index(props: &ChapterIndexProps) -> Html {
-    {
-        let chapters = props.chapters.clone();
-        let dispatcher = props.state.dispatcher();
-        use_effect_with((), move |_| load_index(&chapters, dispatcher));
-    }
+/// The Chapters tab: every chapter with its question; choosing one opens it. A function, not
+/// a component, as the tab's body is; the root asks for the index when the tab opens.
+pub fn chapter_index(props: &ChapterIndex) -> Html {
     let chapters = props.chapters.0.borrow();
     let list = match &chapters.index {
         IndexState::NotLoaded | IndexState::Loading => {

@@ -254,8 +254,13 @@ pub fn app() -> Html {
     run_view::use_frames(&run, &chapters, &state);
     {
         let run = run.clone();
+        let (chapters, dispatcher) = (chapters.clone(), state.dispatcher());
         use_effect_with(state.tab, move |tab| {
-            run.tell(RunRequest::Want(panels_of(*tab)))
+            run.tell(RunRequest::Want(panels_of(*tab)));
+            // The Chapters tab lists the index, fetched the first time it opens.
+            if *tab == Tab::Chapters {
+                chapter::load_index(&chapters, dispatcher);
+            }
         });
     }
     let on_open_numbered = {

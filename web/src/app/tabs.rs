@@ -6,7 +6,7 @@
 //! applies.
 
 use super::boot::page_url;
-use super::chapter::{ChapterIndex, SharedChapters};
+use super::chapter::{chapter_index, ChapterIndex, SharedChapters};
 use super::present;
 use super::{Action, Tab, UiState};
 use crate::chaos::ChaosPanel;
@@ -102,9 +102,10 @@ pub fn tab_body(props: &TabBody) -> Html {
                 disabled: busy,
             })
         }
-        Tab::Chapters => html! {
-            <ChapterIndex chapters={props.chapters.clone()} state={props.state.clone()} on_open={props.on_open_chapter.clone()} />
-        },
+        Tab::Chapters => chapter_index(&ChapterIndex {
+            chapters: props.chapters.clone(),
+            on_open: props.on_open_chapter.clone(),
+        }),
         Tab::Scenario => {
             let now_ms_floor = frame.time.now.as_nanos() / 1_000_000;
             // In presenter mode the links keep `&present`, as the address does.
