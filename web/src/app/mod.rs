@@ -251,6 +251,7 @@ pub fn app() -> Html {
     let render_ms = run_view::use_render_clock();
     let layout = crate::storage::use_layout();
     let drawer_open = use_state_eq(|| false);
+    let import = crate::scenario_panel::use_import_slot();
     run_view::use_frames(&run, &chapters, &state);
     {
         let run = run.clone();
@@ -351,7 +352,7 @@ pub fn app() -> Html {
         { time_bar::time_bar(&time_bar::TimeBar { run: run.clone(), frame: frame.clone(), state: state.clone(), on_cancel, drawer_open, children: tabs::tab_strip(&state, render_ms) }) }
         { chapter::chapter_panel(&chapter::ChapterPanel { chapters: chapters.clone(), state: state.clone(), on_next, on_previous }) }
         { compare_panel::compare_panel(&compare_panel::ComparePanel { frame: frame.clone(), chapters: chapters.clone(), state: state.clone() }) }
-        <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.current(), chapters, state, on_command, on_open_chapter, layout }) }</main>
+        <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.current(), chapters, state, on_command, on_open_chapter, layout, import }) }</main>
         </>
     }
 }

@@ -15,7 +15,7 @@ use crate::controls::ControlsPanel;
 use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::link;
 use crate::recommender::{recommender_view, RecommenderModel, RecommenderView};
-use crate::scenario_panel::ScenarioPanel;
+use crate::scenario_panel::{scenario_panel, ImportSlot, ScenarioPanel};
 use crate::storage::{storage_view, Layout, StorageView};
 use crate::widgets::{container, identified_text};
 use std::rc::Rc;
@@ -59,6 +59,8 @@ pub struct TabBody {
     pub on_open_chapter: Callback<String>,
     /// The storage drawings' layout for the window's width.
     pub layout: Layout,
+    /// Where the scenario tab keeps a file being imported.
+    pub import: ImportSlot,
 }
 
 /// Draws the open tab's body.
@@ -113,11 +115,16 @@ pub fn tab_body(props: &TabBody) -> Html {
             let fragment = present::with_present(&link::fragment(scenario, None), presenting);
             let moment =
                 present::with_present(&link::fragment(scenario, Some(now_ms_floor)), presenting);
-            html! {
-                <ScenarioPanel scenario={Rc::new(scenario.clone())} requests={props.requests.clone()} link={page_url(&fragment)} moment_link={page_url(&moment)}
-                               now={SimTime::from_millis(now_ms_floor)}
-                               on_command={on_command} disabled={busy} />
-            }
+            scenario_panel(&ScenarioPanel {
+                scenario: Rc::new(scenario.clone()),
+                requests: props.requests.clone(),
+                link: page_url(&fragment),
+                moment_link: page_url(&moment),
+                now: SimTime::from_millis(now_ms_floor),
+                on_command,
+                disabled: busy,
+                import: props.import.clone(),
+            })
         }
     }
 }
