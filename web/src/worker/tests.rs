@@ -257,4 +257,14 @@ fn every_message_survives_its_json() {
     ] {
         assert!(Envelope::<Request>::from_json(text).is_err(), "{text}");
     }
+    // A list is read whole or refused whole: one item of another form refuses the message.
+    let variant =
+        |figures: &str| format!("[1,\"Variant\",1,5,true,5,\"00ff\",false,true,{figures}]");
+    assert!(Envelope::<Reply>::from_json(&variant("[[\"a\",0.5],[\"b\",null]]")).is_ok());
+    for figures in ["[[\"a\",0.5],[\"b\"]]", "[[\"a\",0.5],[\"b\",\"x\"]]", "{}"] {
+        assert!(
+            Envelope::<Reply>::from_json(&variant(figures)).is_err(),
+            "{figures}"
+        );
+    }
 }
