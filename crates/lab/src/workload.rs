@@ -166,23 +166,17 @@ impl KeySpace {
 
     /// Key `index`, `key_bytes` long (longer only if the index has more digits than fit).
     pub fn key(&self, index: u64) -> Vec<u8> {
-        // Zeros to the full length, then the digits written backwards from the end, two at a
-        // time: every operation makes its key, and a digit buffer copied in after the zeros
-        // cost a `memcpy` call and twice the divisions.
+        // Zeros to the full length, then the digits written backwards from its end: every
+        // operation makes its key, and a digit buffer copied in after the zeros cost a
+        // `memcpy` call.
         let digits = index.checked_ilog10().map_or(1, |d| d as usize + 1);
         let len = 1 + (self.key_bytes as usize).saturating_sub(1).max(digits);
         let mut key = vec![b'0'; len];
         key[0] = KeySpace::PREFIX;
-        let mut end = len;
         let mut rest = index;
-        while rest >= 10 {
-            let pair = (rest % 100) as usize;
-            rest /= 100;
-            key[end - 2..end].copy_from_slice(&DIGIT_PAIRS[2 * pair..2 * pair + 2]);
-            end -= 2;
-        }
-        if rest > 0 || end == len {
-            key[end - 1] = b'0' + rest as u8;
+        for byte in key[len - digits..].iter_mut().rev() {
+            *byte = b'0' + (rest % 10) as u8;
+            rest /= 10;
         }
         key
     }
@@ -218,13 +212,6 @@ impl KeySpace {
         (self.key(indexes.start), end)
     }
 }
-
-/// "00" to "99", the two digits of each number below 100 in turn.
-const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
 
 /// A value of `len` bytes (at least 8) whose first 8 bytes are `write_id`, little-endian.
 pub fn value_for(write_id: u64, len: u64) -> Vec<u8> {
