@@ -537,7 +537,8 @@ mod tests {
     fn plain_blocks_take_the_short_parse_and_get_the_full_parses_table() {
         let long_key = [b'k'; 130];
         let long_value = [7u8; 200];
-        let cases: Vec<Vec<(&[u8], Option<&[u8]>)>> = vec![
+        type Entries<'a> = Vec<(&'a [u8], Option<&'a [u8]>)>;
+        let cases: Vec<Entries> = vec![
             vec![],
             vec![
                 (b"k0000000000000001", Some(&[1; 100])),
