@@ -4,7 +4,9 @@
 //! contents, an option as a flag then its value, a struct as its fields in declaration order, an
 //! enum as its variant's index. The scenario, the settings in force and the recommender section
 //! travel as scenario JSON documents, the form the page and the worker already write and read by
-//! hand.
+//! hand; the scenario's and the settings' only in a frame of a revision the page does not hold
+//! ([`Held`]: they change when a control applies or the run reaches a setting change, not with
+//! every frame).
 //!
 //! Replaces serde's derived `Serialize` and `Deserialize` for the frame and every type nested in
 //! it (the storage and recommender panels' figures, the engine's `DbState`, the recommender's

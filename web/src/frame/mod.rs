@@ -2,7 +2,8 @@
 //! most 30 a second while the run moves, and after every request) by [`Frame::build`], the
 //! only code that reads the `Lab` for drawing. A frame is plain data, small whatever
 //! the run's length: the time bar's read-outs (with the count of every beat event kind, where
-//! a chapter's beats stop), the scenario and the settings in force, the side-by-side panel's
+//! a chapter's beats stop), the scenario and the settings in force (shared from frame to frame
+//! until they change: [`InForce`]), the side-by-side panel's
 //! figures of this run, and, for the open tab, the storage view's figures (the LSM's shape,
 //! counts from the lab's metrics, the last events, the writer's badge, the timeline's requests
 //! since the frame before) or the recommender's. It crosses `postMessage` to the page as bytes
