@@ -116,7 +116,7 @@ pub fn tab_body(props: &TabBody) -> Html {
             let moment =
                 present::with_present(&link::fragment(scenario, Some(now_ms_floor)), presenting);
             scenario_panel(&ScenarioPanel {
-                scenario: Rc::new(scenario.clone()),
+                scenario: scenario.clone(),
                 requests: props.requests.clone(),
                 link: page_url(&fragment),
                 moment_link: page_url(&moment),

@@ -70,7 +70,7 @@ pub fn time_bar(props: &TimeBar) -> Html {
             let current = scenario.seed;
             match text.trim().parse::<u64>() {
                 Ok(seed) => {
-                    let mut scenario = scenario.clone();
+                    let mut scenario = (*scenario).clone();
                     scenario.seed = seed;
                     run.move_to(
                         Motion::Still,

@@ -14,7 +14,10 @@
 //! start ([`super::host`]), and natively in the tests.
 
 use super::run::{Motion, RunRequest};
-use crate::frame::{decode_all, CodecError, Decode, Encode, Frame, OperationDetail};
+use crate::frame::{
+    decode_all, decode_frame, encode_frame, CodecError, Decode, Encode, Frame, Held,
+    OperationDetail,
+};
 use crate::ope::OpeResult;
 use serde_json::Value;
 use strata_sim::RequestRecord;
@@ -243,23 +246,26 @@ pub enum Wire {
 impl Envelope<Reply> {
     /// The reply as it is posted: a frame as bytes (small, and transferred rather than
     /// copied), every other reply as JSON text.
-    pub fn to_wire(&self) -> Wire {
+    /// `sent` is what the page holds of the scenario and settings in force: a frame carries
+    /// their documents only when they changed.
+    pub fn to_wire(&self, sent: &mut Held) -> Wire {
         let Reply::Frame { frame, .. } = &self.body else {
             return Wire::Text(self.to_json());
         };
         let mut bytes = Vec::new();
         self.id.encode(&mut bytes);
-        frame.encode(&mut bytes);
+        encode_frame(frame, sent, &mut bytes);
         self.to_json().encode(&mut bytes);
         Wire::Bytes(bytes)
     }
 
-    /// A frame's reply from its bytes; an error says why they do not read.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Envelope<Reply>, String> {
+    /// A frame's reply from its bytes, its scenario and settings from `held` when they did not
+    /// change; an error says why they do not read.
+    pub fn from_bytes(bytes: &[u8], held: &mut Held) -> Result<Envelope<Reply>, String> {
         let unreadable = |e: CodecError| format!("a frame that does not read ({e})");
         let mut input = bytes;
         let id = u64::decode(&mut input).map_err(unreadable)?;
-        let frame = Frame::decode(&mut input).map_err(unreadable)?;
+        let frame = decode_frame(&mut input, held).map_err(unreadable)?;
         let text: String = decode_all(input).map_err(unreadable)?;
         let value: Value =
             serde_json::from_str(&text).map_err(|e| format!("an unreadable message ({e})"))?;
