@@ -209,15 +209,8 @@ fn decode_entries(bytes: &[u8], offsets_start: usize, count: usize) -> Result<En
             None => TOMBSTONE,
         };
         let key_prefix = key_prefix_pair(key);
-        if let Some(previous) = entries.last() {
-            let in_order = match previous.key_prefix.cmp(&key_prefix) {
-                Ordering::Less => true,
-                Ordering::Greater => false,
-                Ordering::Equal => key_cmp(previous_key, key) == Ordering::Less,
-            };
-            if !in_order {
-                return Err(format!("entry {i} is out of key order"));
-            }
+        if !sorts_after(entries.last(), previous_key, key_prefix, key) {
+            return Err(format!("entry {i} is out of key order"));
         }
         if position.expires_at_ns != 0 && expiries.is_empty() {
             expiries.resize(i, 0);
@@ -234,6 +227,22 @@ fn decode_entries(bytes: &[u8], offsets_start: usize, count: usize) -> Result<En
         previous_key = key;
     }
     Ok((entries, expiries))
+}
+
+/// Whether an entry with `key` (and its `key_prefix`) sorts after the one before it, `previous`
+/// with its key `previous_key` (any key does after no entry): both parses' order check.
+#[inline(always)]
+fn sorts_after(
+    previous: Option<&EntrySlot>,
+    previous_key: &[u8],
+    key_prefix: (u64, u64),
+    key: &[u8],
+) -> bool {
+    previous.is_none_or(|previous| match previous.key_prefix.cmp(&key_prefix) {
+        Ordering::Less => true,
+        Ordering::Greater => false,
+        Ordering::Equal => key_cmp(previous_key, key) == Ordering::Less,
+    })
 }
 
 /// The entry table of a block whose entries are all plain: one-byte key length and value
@@ -275,15 +284,8 @@ fn decode_plain(bytes: &[u8], offsets_start: usize, count: usize) -> Option<Vec<
         }
         let key = &fields[..key_len];
         let key_prefix = key_prefix_pair(key);
-        if let Some(previous) = entries.last() {
-            let in_order = match previous.key_prefix.cmp(&key_prefix) {
-                Ordering::Less => true,
-                Ordering::Greater => false,
-                Ordering::Equal => key_cmp(previous_key, key) == Ordering::Less,
-            };
-            if !in_order {
-                return None;
-            }
+        if !sorts_after(entries.last(), previous_key, key_prefix, key) {
+            return None;
         }
         entries.push(EntrySlot {
             key_prefix,
