@@ -94,16 +94,25 @@ pub trait Decode: Sized {
 
     /// Reads a value from the front of `input`, leaving the bytes after it.
     fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
-        let mut reader = Reader {
-            rest: input,
-            error: None,
-        };
-        let value = Self::read(&mut reader);
-        *input = reader.rest;
-        match reader.error {
-            None => Ok(value),
-            Some(error) => Err(error),
-        }
+        read_from(input, Self::read)
+    }
+}
+
+/// What `read` reads from the front of `input`, leaving the bytes after it; the reader's first
+/// error if it met one.
+fn read_from<T>(
+    input: &mut &[u8],
+    read: impl FnOnce(&mut Reader<'_>) -> T,
+) -> Result<T, CodecError> {
+    let mut reader = Reader {
+        rest: input,
+        error: None,
+    };
+    let value = read(&mut reader);
+    *input = reader.rest;
+    match reader.error {
+        None => Ok(value),
+        Some(error) => Err(error),
     }
 }
 

@@ -100,16 +100,7 @@ fn read_frame(reader: &mut Reader<'_>, held: &mut Held) -> Frame {
 
 /// A frame from the front of `input` ([`read_frame`]), leaving the bytes after it.
 pub fn decode_frame(input: &mut &[u8], held: &mut Held) -> Result<Frame, CodecError> {
-    let mut reader = Reader {
-        rest: input,
-        error: None,
-    };
-    let frame = read_frame(&mut reader, held);
-    *input = reader.rest;
-    match reader.error {
-        None => Ok(frame),
-        Some(error) => Err(error),
-    }
+    read_from(input, |reader| read_frame(reader, held))
 }
 
 /// A frame by itself: with its scenario's and settings' documents.
