@@ -173,6 +173,44 @@ test('a bad link pasted while a run plays says why, keeps the run and stays in t
   }
 });
 
+test('a link put in the address while the page writes its own share link is followed, not overwritten', async () => {
+  // The page's hash-change handler is held back, as a busy page holds it: the share link of a
+  // scenario that changes meanwhile must not be written over the unread link.
+  const session = await openPlayground('', {
+    initScript: () => {
+      window.__held = [];
+      window.addEventListener('hashchange', (event) => {
+        if (window.__held === null) return;
+        event.stopImmediatePropagation();
+        window.__held.push([event.oldURL, event.newURL]);
+      }, true);
+    },
+  });
+  try {
+    const { page } = session;
+    await page.locator('#play').waitFor();
+    await page.waitForFunction(() => window.location.hash.startsWith('#s=v1.'));
+    await page.click('#tab-scenario');
+    const before = await page.locator('#share-link').inputValue();
+    await page.evaluate(() => { window.location.hash = '#chapter=wal-batching'; });
+    await commit(page, '#seed', 7);
+    await page.waitForFunction((old) => document.querySelector('#share-link').value !== old, before);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal(new URL(page.url()).hash, '#chapter=wal-batching', 'the unread link stays in the address bar');
+    await page.evaluate(() => {
+      const held = window.__held;
+      window.__held = null;
+      for (const [oldURL, newURL] of held) window.dispatchEvent(new HashChangeEvent('hashchange', { oldURL, newURL }));
+    });
+    const title = (await (await fetch(new URL('chapters/wal-batching.json', BASE_URL))).json()).title;
+    await page.waitForFunction((t) => document.querySelector('#chapter-title')?.textContent === t, title);
+    assert.equal(new URL(page.url()).hash, '#chapter=wal-batching');
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});
+
 test('import a scenario file, refuse a bad one, and export the current one', async () => {
   const session = await openPlayground();
   try {

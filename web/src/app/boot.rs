@@ -14,6 +14,10 @@
 //! `#chapter=NAME` asks for a chapter instead: the page opens on its defaults, keeps the
 //! address, and [`super::chapter::open_chapter`] fetches the chapter and restarts on its
 //! scenario.
+//!
+//! The address bar never writes the share link over a link the page has not read yet: a
+//! link set while a frame is on its way has its hash change still queued, and that hash
+//! change must find the link, not the share link.
 
 use super::chapter::{self, OpenChapter, SharedChapters};
 use super::compare_panel;
@@ -151,11 +155,39 @@ pub fn follow(current: &Scenario, request: LinkRequest) -> Followed {
 /// The page's address: its fragment (`location.hash`, without `&present`) and query
 /// (`location.search`).
 fn location_parts() -> (String, String) {
-    let location = gloo::utils::window().location();
     (
-        present::with_present(&location.hash().unwrap_or_default(), false),
-        location.search().unwrap_or_default(),
+        fragment_in_address(),
+        gloo::utils::window()
+            .location()
+            .search()
+            .unwrap_or_default(),
     )
+}
+
+/// The address's fragment, without `&present` (which the page adds and takes out itself).
+fn fragment_in_address() -> String {
+    present::with_present(
+        &gloo::utils::window().location().hash().unwrap_or_default(),
+        false,
+    )
+}
+
+thread_local! {
+    /// The fragment the page last read from the address or wrote to it. Another one in the
+    /// address is a link whose hash change has not been handled yet (pasted, set by a chapter
+    /// link or by a script): the address bar must not write the share link over it, or the
+    /// hash change would read the share link and the link would be lost.
+    static READ_FRAGMENT: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Notes the address's fragment as read: the page acts on it, or wrote it.
+fn note_read() {
+    READ_FRAGMENT.with(|read| *read.borrow_mut() = fragment_in_address());
+}
+
+/// Whether the address holds a link the page has not read yet.
+fn unread_link_in_address() -> bool {
+    READ_FRAGMENT.with(|read| *read.borrow() != fragment_in_address())
 }
 
 /// Whether the page's address asks for presenter mode.
@@ -197,6 +229,7 @@ fn start(run: &SharedRun, scenario: &Scenario, at_ms: Option<u64>, note: Option<
 #[hook]
 pub fn use_boot() -> Booted {
     let opened = use_mut_ref(|| {
+        note_read();
         let (hash, search) = location_parts();
         if let Some(name) = chapter_play::requested(&hash) {
             // The chapter is fetched once the page is up; the address waits for it.
@@ -267,6 +300,7 @@ pub fn use_link_listener(
             dispatcher.dispatch(Action::Present(presenting_in_address()));
             let (hash, search) = location_parts();
             if let Some(name) = chapter_play::requested(&hash) {
+                note_read();
                 chapter::open_chapter(
                     name.to_string(),
                     run.clone(),
@@ -277,8 +311,10 @@ pub fn use_link_listener(
                 return;
             }
             let Some(frame) = run.frame() else {
+                // Not read: the address keeps the link.
                 return;
             };
+            note_read();
             let current = frame.scenario.clone();
             let followed = follow(&current, link::parse(&hash, &search));
             let shown = followed
@@ -364,7 +400,7 @@ pub fn use_address_bar(
                 return;
             };
             let mut kept = kept_address.borrow_mut();
-            if kept.as_deref() == Some(fragment.as_str()) {
+            if kept.as_deref() == Some(fragment.as_str()) || unread_link_in_address() {
                 return;
             }
             let fragment = with_variant.as_ref().unwrap_or(fragment);
@@ -378,6 +414,7 @@ pub fn use_address_bar(
                     "",
                     Some(&address),
                 );
+                note_read();
             }
         },
     );
