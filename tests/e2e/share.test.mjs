@@ -211,6 +211,42 @@ test('a link put in the address while the page writes its own share link is foll
   }
 });
 
+test('a link put in the address before the first frame is followed once the run has begun', async () => {
+  // The worker's messages are held back, so the page has adopted its worker but has no frame.
+  const session = await openPlayground('', {
+    initScript: () => {
+      window.__held = [];
+      let adopt;
+      Object.defineProperty(window, 'strataAdoptWorker', {
+        set(real) { adopt = real; },
+        get() {
+          return (onMessage, onError) => adopt((event) => {
+            if (window.__held === null) onMessage(event); else window.__held.push(() => onMessage(event));
+          }, onError);
+        },
+      });
+    },
+  });
+  try {
+    const { page } = session;
+    await page.waitForFunction(() => window.__held.length > 0);
+    const token = Buffer.from(JSON.stringify(shortScenario({ seed: 5 }))).toString('base64url');
+    await page.evaluate((t) => { window.location.hash = `#s=v1.${t}`; }, token);
+    await page.waitForTimeout(500);
+    assert.equal(new URL(page.url()).hash, `#s=v1.${token}`, 'the link waits in the address bar');
+    await page.evaluate(() => {
+      const held = window.__held;
+      window.__held = null;
+      for (const deliver of held) deliver();
+    });
+    await page.waitForFunction(() => document.querySelector('#seed')?.value === '5');
+    assert.match(await page.locator('#message').textContent(), /Loaded the scenario from the link/);
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});
+
 test('import a scenario file, refuse a bad one, and export the current one', async () => {
   const session = await openPlayground();
   try {

@@ -297,59 +297,80 @@ pub fn use_link_listener(
     let kept_address = kept_address.clone();
     use_effect_with((), move |_| {
         let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
-            dispatcher.dispatch(Action::Present(presenting_in_address()));
-            let (hash, search) = location_parts();
-            if let Some(name) = chapter_play::requested(&hash) {
-                note_read();
-                chapter::open_chapter(
-                    name.to_string(),
-                    run.clone(),
-                    chapters.clone(),
-                    kept_address.clone(),
-                    dispatcher.clone(),
-                );
-                return;
-            }
-            let Some(frame) = run.frame() else {
-                // Not read: the address keeps the link.
-                return;
-            };
-            note_read();
-            let current = frame.scenario.clone();
-            let followed = follow(&current, link::parse(&hash, &search));
-            let shown = followed
-                .start
-                .as_ref()
-                .map_or(&*current, |(scenario, _)| scenario);
-            if followed.keep_address {
-                *kept_address.borrow_mut() = Some(link::fragment(shown, None));
-            }
-            if let Some((scenario, at_ms)) = &followed.start {
-                // Another scenario is on show: the chapter's story no longer describes it.
-                chapters.0.borrow_mut().open = OpenChapter::None;
-                start(&run, scenario, *at_ms, None);
-                dispatcher.dispatch(Action::Motion(Motion::Still));
-                if at_ms.is_some() {
-                    dispatcher.dispatch(Action::Rebuilding(true));
-                }
-            }
-            if !followed.keep_address {
-                // The variant is the link's, if it names one.
-                let compare = compare_panel::from_link(&hash, shown);
-                let mut chapters = chapters.0.borrow_mut();
-                chapters.compare = None;
-                match compare {
-                    Ok(compare) => chapters.compare = compare,
-                    Err(text) => dispatcher.dispatch(Action::Message(Some(Message::error(text)))),
-                }
-            }
-            if let Some(message) = followed.message {
-                dispatcher.dispatch(Action::Message(Some(message)));
-            }
-            dispatcher.dispatch(Action::Redraw);
+            follow_address(&run, &chapters, &kept_address, &dispatcher);
         });
         move || drop(listener)
     });
+}
+
+/// How often a link put in the address before the page's first frame looks again for it.
+const FIRST_FRAME_WAIT_MS: u32 = 100;
+
+/// Follows what the address asks for now (after a hash change).
+fn follow_address(
+    run: &SharedRun,
+    chapters: &SharedChapters,
+    kept_address: &KeptAddress,
+    dispatcher: &UseReducerDispatcher<super::UiState>,
+) {
+    dispatcher.dispatch(Action::Present(presenting_in_address()));
+    let (hash, search) = location_parts();
+    if let Some(name) = chapter_play::requested(&hash) {
+        note_read();
+        chapter::open_chapter(
+            name.to_string(),
+            run.clone(),
+            chapters.clone(),
+            kept_address.clone(),
+            dispatcher.clone(),
+        );
+        return;
+    }
+    let Some(frame) = run.frame() else {
+        // The page is still opening: there is no run yet to compare the link with. The link
+        // stays unread in the address (which the address bar leaves alone) and is followed
+        // once the first frame has come.
+        let (run, chapters) = (run.clone(), chapters.clone());
+        let (kept_address, dispatcher) = (kept_address.clone(), dispatcher.clone());
+        gloo::timers::callback::Timeout::new(FIRST_FRAME_WAIT_MS, move || {
+            follow_address(&run, &chapters, &kept_address, &dispatcher);
+        })
+        .forget();
+        return;
+    };
+    note_read();
+    let current = frame.scenario.clone();
+    let followed = follow(&current, link::parse(&hash, &search));
+    let shown = followed
+        .start
+        .as_ref()
+        .map_or(&*current, |(scenario, _)| scenario);
+    if followed.keep_address {
+        *kept_address.borrow_mut() = Some(link::fragment(shown, None));
+    }
+    if let Some((scenario, at_ms)) = &followed.start {
+        // Another scenario is on show: the chapter's story no longer describes it.
+        chapters.0.borrow_mut().open = OpenChapter::None;
+        start(run, scenario, *at_ms, None);
+        dispatcher.dispatch(Action::Motion(Motion::Still));
+        if at_ms.is_some() {
+            dispatcher.dispatch(Action::Rebuilding(true));
+        }
+    }
+    if !followed.keep_address {
+        // The variant is the link's, if it names one.
+        let compare = compare_panel::from_link(&hash, shown);
+        let mut chapters = chapters.0.borrow_mut();
+        chapters.compare = None;
+        match compare {
+            Ok(compare) => chapters.compare = compare,
+            Err(text) => dispatcher.dispatch(Action::Message(Some(Message::error(text)))),
+        }
+    }
+    if let Some(message) = followed.message {
+        dispatcher.dispatch(Action::Message(Some(message)));
+    }
+    dispatcher.dispatch(Action::Redraw);
 }
 
 /// Opens the chapter the address names when the page opens (see [`use_boot`]).
