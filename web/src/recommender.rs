@@ -34,8 +34,18 @@ pub const MAX_ARM_ROWS: usize = 40;
 #[derive(Clone, Debug)]
 pub struct RecommenderModel {
     pub frame: Rc<RecommenderFrame>,
+    /// The recommender of the scenario in force.
+    pub spec: Option<RecommenderSpec>,
     pub ope: Option<Rc<OpeResult>>,
     pub ope_error: Option<String>,
+}
+
+impl RecommenderModel {
+    pub fn slates_per_sec(&self) -> f64 {
+        self.spec
+            .as_ref()
+            .map_or(1.0, |s| s.population.slates_per_sec.max(1e-9))
+    }
 }
 
 impl std::ops::Deref for RecommenderModel {

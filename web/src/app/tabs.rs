@@ -95,6 +95,7 @@ pub fn tab_body(props: &TabBody) -> Html {
             let (ope, ope_error) = props.run.0.borrow().ope.clone().unwrap_or_default();
             let model = RecommenderModel {
                 frame: Rc::clone(recommender),
+                spec: scenario.recommender.clone(),
                 ope,
                 ope_error,
             };

@@ -643,11 +643,10 @@ fn read_settings(reader: &mut Reader<'_>) -> Settings {
     }
 }
 
-/// A recommender frame, its spec as the frame's scenario with that spec in it.
-fn encode_recommender(frame: &RecommenderFrame, scenario: &Scenario, out: &mut Vec<u8>) {
+/// A recommender frame (its spec is the frame's scenario's, sent with the scenario).
+fn encode_recommender(frame: &RecommenderFrame, out: &mut Vec<u8>) {
     let RecommenderFrame {
         now,
-        spec,
         summary,
         report,
         impressions,
@@ -657,15 +656,6 @@ fn encode_recommender(frame: &RecommenderFrame, scenario: &Scenario, out: &mut V
         drifts,
     } = frame;
     now.encode(out);
-    spec.as_ref()
-        .map(|spec| {
-            Scenario {
-                recommender: Some(spec.clone()),
-                ..scenario.clone()
-            }
-            .to_json()
-        })
-        .encode(out);
     summary.encode(out);
     report.encode(out);
     impressions.encode(out);
@@ -678,16 +668,6 @@ fn encode_recommender(frame: &RecommenderFrame, scenario: &Scenario, out: &mut V
 fn read_recommender(reader: &mut Reader<'_>) -> RecommenderFrame {
     RecommenderFrame {
         now: Decode::read(reader),
-        spec: match bool::read(reader) {
-            false => None,
-            true => {
-                let spec = read_carrier_in(reader).recommender;
-                if spec.is_none() {
-                    reader.fail(CodecError::BadTag("recommender spec"));
-                }
-                spec
-            }
-        },
         summary: Decode::read(reader),
         report: Decode::read(reader),
         impressions: Decode::read(reader),

@@ -5,16 +5,15 @@ use crate::session::Session;
 #[cfg(test)]
 use serde::{Deserialize, Serialize};
 use strata_lab::recommender::RecommenderReport;
-use strata_lab::scenario::RecommenderSpec;
 use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::SimTime;
 
-/// Everything the recommender view draws of the run.
+/// Everything the recommender view draws of the run, beside the scenario in force (its
+/// recommender spec: the policy, the population), which the frame carries once per revision.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(test, derive(Serialize, Deserialize))]
 pub struct RecommenderFrame {
     pub now: SimTime,
-    pub spec: Option<RecommenderSpec>,
     pub summary: Option<RecommenderSummary>,
     pub report: Option<RecommenderReport>,
     pub impressions: u64,
@@ -32,7 +31,6 @@ impl RecommenderFrame {
         let metrics = lab.metrics();
         RecommenderFrame {
             now: lab.now(),
-            spec: session.scenario().recommender.clone(),
             summary: lab.recommender_summary(),
             report: lab.recommender_report(),
             impressions: metrics.impressions,
@@ -45,11 +43,5 @@ impl RecommenderFrame {
                 .map(|(at, text)| (at.as_secs_f64(), text.clone()))
                 .collect(),
         }
-    }
-
-    pub fn slates_per_sec(&self) -> f64 {
-        self.spec
-            .as_ref()
-            .map_or(1.0, |s| s.population.slates_per_sec.max(1e-9))
     }
 }

@@ -53,7 +53,7 @@ pub fn encode_frame(frame: &Frame, held: &mut Held, out: &mut Vec<u8>) {
         None => out.push(0),
         Some(frame) => {
             out.push(1);
-            encode_recommender(frame, scenario, out);
+            encode_recommender(frame, out);
         }
     }
     figures.encode(out);
