@@ -184,7 +184,7 @@ pub fn line_chart(props: &LineChartProps) -> Html {
     let lines = props.series.iter().map(|series| {
         let points = thin(&series.points, MAX_POINTS)
             .iter()
-            .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
+            .map(|(x, y)| format!("{},{}", format::px(sx(*x)), format::px(sy(*y))))
             .collect::<Vec<_>>()
             .join(" ");
         html! {
@@ -250,7 +250,7 @@ pub fn line_chart(props: &LineChartProps) -> Html {
                 { for legend }
                 { svg_text(LEFT + plot_w / 2.0, HEIGHT - 4.0, Some("middle"), "axis-label", props.x_label.clone().into()) }
                 <text x="14" y={format::px(TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
-                      transform={format!("rotate(-90 14 {:.1})", TOP + plot_h / 2.0)}>{ props.y_label.clone() }</text>
+                      transform={format!("rotate(-90 14 {})", format::px(TOP + plot_h / 2.0))}>{ props.y_label.clone() }</text>
             </svg>
         </figure>
     }
@@ -432,7 +432,7 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
                 }) }
                 { svg_text(LEFT + plot_w / 2.0, height - 4.0, Some("middle"), "axis-label", "latency (log scale)".into()) }
                 <text x="14" y={format::px(TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
-                      transform={format!("rotate(-90 14 {:.1})", TOP + plot_h / 2.0)}>{ "count" }</text>
+                      transform={format!("rotate(-90 14 {})", format::px(TOP + plot_h / 2.0))}>{ "count" }</text>
             </svg>
         </figure>
     }

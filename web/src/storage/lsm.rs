@@ -8,6 +8,7 @@ use crate::frame::{key_position, CompactionModel, StorageFrame};
 use crate::widgets::{container, identified_text, svg_line, svg_rect, svg_text, text_element};
 use strata_lab::runner::tombstones::TombstoneHolder;
 use strata_lab::runner::WriterStatus;
+use strata_sim::fmt::{fixed, shortest};
 use yew::prelude::*;
 
 pub(super) const ROW: f64 = 30.0;
@@ -279,7 +280,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
         y += 20.0;
     }
     html! {
-        <svg class="lsm" id="lsm" viewBox={format!("0 0 {width} {y:.0}")} width="100%" role="img"
+        <svg class="lsm" id="lsm" viewBox={format!("0 0 {} {}", shortest(width), fixed(y, 0))} width="100%" role="img"
              aria-label="the LSM tree: memtable, immutable memtables, L0 SSTs and sorted runs on the key axis">
             { for rows }
         </svg>
