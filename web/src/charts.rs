@@ -10,6 +10,7 @@
 use crate::download::{download, standalone_svg};
 use crate::format;
 use crate::widgets::{container, svg_line, svg_rect, svg_text, text_element};
+use strata_sim::fmt::shortest;
 use yew::prelude::*;
 
 /// Points drawn per series at most (the plot is about this many pixels wide).
@@ -236,7 +237,7 @@ pub fn line_chart(props: &LineChartProps) -> Html {
         <figure class="chart" id={props.id.clone()}>
             { text_element("figcaption", "", props.title.clone().into()) }
             <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
-            <svg ref={svg_ref} viewBox={format!("0 0 {WIDTH} {HEIGHT}")} width="100%" role="img" aria-label={props.title.clone()}>
+            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", shortest(WIDTH), shortest(HEIGHT))} width="100%" role="img" aria-label={props.title.clone()}>
                 { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }
                 { for y_ticks.iter().map(|y| html! {
                     { container("g", "", html! { <>
@@ -421,7 +422,7 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
         <figure class="chart" id={props.id.clone()}>
             { text_element("figcaption", "", format!("{} — {} samples", props.title, format::grouped(props.count)).into()) }
             <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
-            <svg ref={svg_ref} viewBox={format!("0 0 {width} {height}")} width="100%" role="img" aria-label={props.title.clone()}>
+            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", shortest(width), shortest(height))} width="100%" role="img" aria-label={props.title.clone()}>
                 { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }
                 { for bars }
                 { for markers }

@@ -580,7 +580,7 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
             if !draft.drift.is_empty() {
                 { identified_container("p", "drift-list", "hint", html! { <>{ format!("Drift in the scenario: {}", draft.drift.iter().map(|d| match d {
                     DriftSpec::Abrupt { at_ms } => format!("abrupt at {}", format::sim_time(SimTime::from_millis(*at_ms))),
-                    DriftSpec::Gradual { from_ms, until_ms, degrees } => format!("{degrees}° from {} to {}", format::sim_time(SimTime::from_millis(*from_ms)), format::sim_time(SimTime::from_millis(*until_ms))),
+                    DriftSpec::Gradual { from_ms, until_ms, degrees } => format!("{}° from {} to {}", shortest(*degrees), format::sim_time(SimTime::from_millis(*from_ms)), format::sim_time(SimTime::from_millis(*until_ms))),
                 }).collect::<Vec<_>>().join(", ")) }</> }) }
             }
         </> }) }

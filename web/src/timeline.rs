@@ -23,7 +23,7 @@ use crate::widgets::{
 };
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
-use strata_sim::fmt::fixed;
+use strata_sim::fmt::{fixed, shortest};
 use strata_sim::{Cause, RequestOutcome, RequestRecord, SimTime};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -505,7 +505,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
     });
     html! {
         { container("div", "timeline-wrap", html! { <>
-            <svg class="timeline" viewBox={format!("0 0 {WIDTH_PX} {height}")} width="100%"
+            <svg class="timeline" viewBox={format!("0 0 {} {}", shortest(WIDTH_PX), shortest(height))} width="100%"
                  role="group" aria-label="object-store requests over simulated time, one lane per cause"
                  onmouseover={on_enter.reform(|e: MouseEvent| e.into())} onfocusin={on_enter.reform(|e: FocusEvent| e.into())}
                  onmouseout={on_leave.reform(|e: MouseEvent| e.into())} onfocusout={on_leave.reform(|e: FocusEvent| e.into())}

@@ -444,8 +444,9 @@ pub fn ope_from_csv(
                 PI,
                 pi_matrix.last_line(),
                 format!(
-                    "column {} (position {c}) sums to {sum}, not 1 (±1e-6)",
-                    c + 1
+                    "column {} (position {c}) sums to {}, not 1 (±1e-6)",
+                    c + 1,
+                    shortest(sum)
                 ),
             ));
         }
@@ -524,7 +525,7 @@ pub fn ope_from_csv(
             return Err(csv_error(
                 LOG,
                 line,
-                format!("propensity {propensity} must lie in (0, 1]"),
+                format!("propensity {} must lie in (0, 1]", shortest(propensity)),
             ));
         }
         parsed.push((action, position, reward, propensity));

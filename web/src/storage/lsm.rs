@@ -187,11 +187,11 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
     }
     let l0_more = db.l0.len().saturating_sub(MAX_L0_ROWS);
     if l0_more > 0 {
-        rows.push(html! { <text key="l0-more" x={label_x.to_string()} y={format::px(y + 14.0)}>{ format!("+{l0_more} older L0 SSTs") }</text> });
+        rows.push(html! { <text key="l0-more" x={shortest(label_x).to_string()} y={format::px(y + 14.0)}>{ format!("+{l0_more} older L0 SSTs") }</text> });
         y += ROW - 10.0;
     }
     if db.l0.is_empty() {
-        rows.push(html! { <text key="l0-empty" x={label_x.to_string()} y={format::px(y + 15.0)} class="muted">{ "no L0 SSTs yet: the first flush writes one" }</text> });
+        rows.push(html! { <text key="l0-empty" x={shortest(label_x).to_string()} y={format::px(y + 15.0)} class="muted">{ "no L0 SSTs yet: the first flush writes one" }</text> });
         y += ROW - 10.0;
     }
     y += 12.0;
