@@ -177,7 +177,7 @@ pub fn push_shortest(out: &mut String, value: f64) {
 /// towards an even last digit: the float is exactly halfway between them and the next
 /// candidate up, so its exact expansion is `digits` followed by one `5`.
 fn is_tie_rounded_to_even(value: f64, digits: &[u8], point: i32) -> bool {
-    let last_even = digits.last().is_some_and(|d| (d - b'0') % 2 == 0);
+    let last_even = digits.last().is_some_and(|d| (d - b'0').is_multiple_of(2));
     if !last_even {
         return false;
     }

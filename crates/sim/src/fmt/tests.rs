@@ -125,7 +125,7 @@ fn ties_break_as_std_breaks_them() {
         same_as_std(near_2_50, 2);
     }
     assert_eq!(
-        shortest(1_759_298_483_148_535.25).to_string(),
+        shortest(1_759_298_483_148_535.0 + 0.25).to_string(),
         "1759298483148535.3"
     );
 }
