@@ -48,6 +48,9 @@ test('workload, engine and store controls apply while the run goes on', async ()
     await page.selectOption('#preset', 's3_express');
     await page.waitForFunction(() => /s3_express/.test(document.querySelector('section[aria-label="request timeline"] h2').textContent));
     await commit(page, '#put-p99', 400);
+    // The field shows the settings in force, so it reads 400 once the run has taken the change
+    // (a frame later; on a loaded machine that frame can come after the pause below).
+    await page.waitForFunction(() => document.querySelector('#put-p99').value === '400', null, { timeout: 15000 });
     await page.click('#play');
     assert.equal(await page.locator('#put-p99').inputValue(), '400');
     // The scenario holds each change at its time; the link replays them.

@@ -9,6 +9,7 @@
 
 use crate::download::{download, standalone_svg};
 use crate::format;
+use crate::frame::LatencyModel;
 use crate::widgets::{container, svg_line, svg_rect, svg_text, text_element};
 use strata_sim::fmt::shortest;
 use yew::prelude::*;
@@ -42,19 +43,16 @@ pub struct Mark {
     pub label: String,
 }
 
-#[derive(Properties, Clone, Debug, PartialEq)]
-pub struct LineChartProps {
-    pub title: AttrValue,
-    pub x_label: AttrValue,
-    pub y_label: AttrValue,
+/// A line chart over simulated time, drawn by [`line_chart`].
+pub struct LineChart {
+    pub title: &'static str,
+    pub x_label: &'static str,
+    pub y_label: &'static str,
     pub series: Vec<Series>,
-    #[prop_or_default]
     pub marks: Vec<Mark>,
     /// Fixed y range; otherwise from the data (starting at 0).
-    #[prop_or_default]
     pub y_range: Option<(f64, f64)>,
-    #[prop_or_default]
-    pub id: Option<AttrValue>,
+    pub id: &'static str,
 }
 
 /// Thins `points` to at most `max` by keeping evenly spaced ones (and the last).
@@ -142,9 +140,11 @@ pub fn save_svg_button(props: &SaveSvgProps) -> Html {
     }
 }
 
-#[function_component(LineChart)]
-pub fn line_chart(props: &LineChartProps) -> Html {
-    let svg_ref = use_node_ref();
+/// Draws a line chart. A function, not a component: the views that draw it render it anew
+/// with every frame anyway, and a component cost the page its own mounting, props and
+/// comparison code (docs/ui.md, the cuts table).
+pub fn line_chart(props: &LineChart) -> Html {
+    let svg_ref = NodeRef::default();
     let all = props.series.iter().flat_map(|s| s.points.iter());
     let (mut x_min, mut x_max, mut y_max) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
     let mut y_min = 0.0f64;
@@ -232,12 +232,12 @@ pub fn line_chart(props: &LineChartProps) -> Html {
             </> }) }
         }
     });
-    let file_name = svg_file_name(props.id.as_deref(), &props.title);
+    let file_name = svg_file_name(Some(props.id), props.title);
     html! {
-        <figure class="chart" id={props.id.clone()}>
-            { text_element("figcaption", "", props.title.clone().into()) }
+        <figure class="chart" id={props.id}>
+            { text_element("figcaption", "", props.title.into()) }
             <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
-            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", shortest(WIDTH), shortest(HEIGHT))} width="100%" role="img" aria-label={props.title.clone()}>
+            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", shortest(WIDTH), shortest(HEIGHT))} width="100%" role="img" aria-label={props.title}>
                 { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }
                 { for y_ticks.iter().map(|y| html! {
                     { container("g", "", html! { <>
@@ -249,30 +249,12 @@ pub fn line_chart(props: &LineChartProps) -> Html {
                 { for lines }
                 { for marks }
                 { for legend }
-                { svg_text(LEFT + plot_w / 2.0, HEIGHT - 4.0, Some("middle"), "axis-label", props.x_label.clone().into()) }
+                { svg_text(LEFT + plot_w / 2.0, HEIGHT - 4.0, Some("middle"), "axis-label", props.x_label.into()) }
                 <text x="14" y={format::px(TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
-                      transform={format!("rotate(-90 14 {})", format::px(TOP + plot_h / 2.0))}>{ props.y_label.clone() }</text>
+                      transform={format!("rotate(-90 14 {})", format::px(TOP + plot_h / 2.0))}>{ props.y_label }</text>
             </svg>
         </figure>
     }
-}
-
-/// A latency histogram: bars on a log-scaled x axis in milliseconds, with p50, p99 and p99.9
-/// marked.
-#[derive(Properties, Clone, Debug, PartialEq)]
-pub struct HistogramProps {
-    pub title: AttrValue,
-    /// The axis, in milliseconds, and (low_ms, high_ms, count) per bar, as
-    /// [`histogram_bars`] spreads them.
-    pub low_ms: f64,
-    pub high_ms: f64,
-    pub buckets: Vec<(f64, f64, u64)>,
-    pub p50_ms: f64,
-    pub p99_ms: f64,
-    pub p999_ms: f64,
-    pub count: u64,
-    #[prop_or_default]
-    pub id: Option<AttrValue>,
 }
 
 /// Merges buckets so that at most `max` remain, each covering an equal slice of the log axis.
@@ -357,17 +339,20 @@ pub fn log_bins(
     out
 }
 
-#[function_component(LatencyHistogram)]
-pub fn latency_histogram(props: &HistogramProps) -> Html {
-    let svg_ref = use_node_ref();
+/// Draws a latency histogram: bars on a log-scaled x axis in milliseconds (the frame's
+/// [`LatencyModel`], its bars as [`histogram_bars`] spreads them), with p50, p99 and p99.9
+/// marked. A function, not a component, as [`line_chart`] is.
+pub fn latency_histogram(props: &LatencyModel) -> Html {
+    let (title, id) = (props.kind.title(), props.kind.id());
+    let svg_ref = NodeRef::default();
     let width = WIDTH;
     let height = 200.0;
     let plot_w = width - LEFT - RIGHT;
     let plot_h = height - TOP - BOTTOM;
     if props.buckets.is_empty() {
         return html! {
-            <figure class="chart" id={props.id.clone()}>
-                { text_element("figcaption", "", props.title.clone().into()) }
+            <figure class="chart" id={id}>
+                { text_element("figcaption", "", title.into()) }
                 { text_element("p", "empty", "No samples yet.".into()) }
             </figure>
         };
@@ -417,12 +402,12 @@ pub fn latency_histogram(props: &HistogramProps) -> Html {
         .map(|e| format::pow10(f64::from(e)))
         .filter(|v| *v >= low * 0.999 && *v <= high * 1.001)
         .collect();
-    let file_name = svg_file_name(props.id.as_deref(), &props.title);
+    let file_name = svg_file_name(Some(id), title);
     html! {
-        <figure class="chart" id={props.id.clone()}>
-            { text_element("figcaption", "", format!("{} — {} samples", props.title, format::grouped(props.count)).into()) }
+        <figure class="chart" id={id}>
+            { text_element("figcaption", "", format!("{title} — {} samples", format::grouped(props.count)).into()) }
             <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
-            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", shortest(width), shortest(height))} width="100%" role="img" aria-label={props.title.clone()}>
+            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", shortest(width), shortest(height))} width="100%" role="img" aria-label={title}>
                 { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }
                 { for bars }
                 { for markers }

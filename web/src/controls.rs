@@ -426,7 +426,7 @@ fn range_delete_percent(workload: &WorkloadSpec) -> f64 {
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
-    pub settings: Settings,
+    pub settings: Rc<Settings>,
     pub on_command: Callback<Command>,
     #[prop_or_default]
     pub disabled: bool,

@@ -21,12 +21,24 @@ pub fn banner_text(what: &dyn Display) -> String {
     )
 }
 
+/// What a panic says: its message, and where it happened when the build keeps panic locations.
+/// The shipped page is built without them (`-Zlocation-detail=none`, `crates/xtask/src/dist.rs`:
+/// 12.5 KB of the wasm's gzip size), so there only the message shows; the same scenario run
+/// natively (`strata run` on the page's exported scenario) replays the run and names the place.
+pub fn describe(info: &std::panic::PanicHookInfo) -> String {
+    let message = info.payload_as_str().unwrap_or("a panic without a message");
+    match info.location() {
+        Some(at) if at.line() != 0 => format!("{message} (at {at})"),
+        _ => message.to_string(),
+    }
+}
+
 /// Installs the hook once.
 pub fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         yew::set_custom_panic_hook(Box::new(|info| {
-            let message = banner_text(info);
+            let message = banner_text(&describe(info));
             show_banner(&message);
             web_sys::console::error_1(&message.into());
         }));

@@ -8,7 +8,7 @@
 //! Recommender settings are scenario settings (the lab has no live control for them), so
 //! applying them re-simulates the run to the current moment and the share link carries them.
 
-use crate::charts::{LineChart, Mark, SaveSvgButton, Series};
+use crate::charts::{line_chart, LineChart, Mark, SaveSvgButton, Series};
 use crate::command::Command;
 use crate::format;
 use crate::frame::RecommenderFrame;
@@ -32,7 +32,7 @@ pub const MAX_ARM_ROWS: usize = 40;
 
 /// Everything the recommender view draws: the frame's part, and the off-policy evaluation
 /// asked of the run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct RecommenderModel {
     pub frame: Rc<RecommenderFrame>,
     pub ope: Option<Rc<OpeResult>>,
@@ -587,11 +587,10 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct RecommenderViewProps {
+/// What the recommender view is drawn from.
+pub struct RecommenderView {
     pub model: RecommenderModel,
     pub on_command: Callback<Command>,
-    #[prop_or_default]
     pub disabled: bool,
 }
 
@@ -604,13 +603,19 @@ fn time_chart(
     marks: Vec<Mark>,
     y_range: Option<(f64, f64)>,
 ) -> Html {
-    html! {
-        <LineChart id={id} title={title} x_label="simulated time (s)" y_label={y_label} series={series} marks={marks} y_range={y_range} />
-    }
+    line_chart(&LineChart {
+        title,
+        x_label: "simulated time (s)",
+        y_label,
+        series,
+        marks,
+        y_range,
+        id,
+    })
 }
 
-#[function_component(RecommenderView)]
-pub fn recommender_view(props: &RecommenderViewProps) -> Html {
+/// Draws the recommender tab. A function, not a component, as the tab's body is.
+pub fn recommender_view(props: &RecommenderView) -> Html {
     let m = &props.model;
     let controls = html! {
         <RecommenderControls spec={m.spec.clone()} now={m.now} on_command={props.on_command.clone()} disabled={props.disabled} />

@@ -3,8 +3,10 @@
 //! Perfetto trace and as a metrics CSV, [`crate::download::RunExports`]), the examples (fetched when chosen), and the scenario document
 //! itself.
 //!
-//! Imports are read with a `FileReader` whose handle the component keeps until it answers
-//! (dropping it cancels the read); files over [`MAX_IMPORT_BYTES`] are refused unread.
+//! Imports are read with a `FileReader` whose handle the root keeps ([`use_import_slot`]) until
+//! it answers (dropping it cancels the read); files over [`MAX_IMPORT_BYTES`] are refused unread.
+//! The panel is a function, not a component: the root renders it with every frame and makes its
+//! callback anew each time, so a component's memo never saved a render.
 
 use crate::command::Command;
 use crate::download::download;
@@ -14,6 +16,7 @@ use crate::widgets::{
     button, container, identified_container, identified_text, panel, select_options, text_element,
 };
 use gloo::file::callbacks::FileReader;
+use std::cell::RefCell;
 use std::rc::Rc;
 use strata_lab::scenario::SettingChange;
 use strata_lab::Scenario;
@@ -108,8 +111,17 @@ fn describe_change(change: &SettingChange) -> String {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ScenarioPanelProps {
+/// Where a scenario file being read keeps its reader until it answers.
+pub type ImportSlot = Rc<RefCell<Option<FileReader>>>;
+
+/// The slot for the file being imported, held by the root (the panel is a function).
+#[hook]
+pub fn use_import_slot() -> ImportSlot {
+    use_mut_ref(|| None)
+}
+
+/// What the scenario tab is drawn from.
+pub struct ScenarioPanel {
     pub scenario: Rc<Scenario>,
     /// Where the trace and metrics buttons ask for the run's exports (on click only).
     pub requests: Requests,
@@ -117,13 +129,14 @@ pub struct ScenarioPanelProps {
     pub moment_link: String,
     pub now: SimTime,
     pub on_command: Callback<Command>,
-    #[prop_or_default]
     pub disabled: bool,
+    /// The root's slot for a file being imported.
+    pub import: ImportSlot,
 }
 
-#[function_component(ScenarioPanel)]
-pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
-    let reader = use_mut_ref(|| None::<FileReader>);
+/// Draws the scenario tab.
+pub fn scenario_panel(props: &ScenarioPanel) -> Html {
+    let reader = props.import.clone();
     let on_import = {
         let reader = reader.clone();
         let on_command = props.on_command.clone();

@@ -166,25 +166,18 @@ impl KeySpace {
 
     /// Key `index`, `key_bytes` long (longer only if the index has more digits than fit).
     pub fn key(&self, index: u64) -> Vec<u8> {
-        // The decimal digits of `index`, written backwards from the end of `digits`.
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
+        // Zeros to the full length, then the digits written backwards from its end: every
+        // operation makes its key, and a digit buffer copied in after the zeros cost a
+        // `memcpy` call.
+        let digits = index.checked_ilog10().map_or(1, |d| d as usize + 1);
+        let len = 1 + (self.key_bytes as usize).saturating_sub(1).max(digits);
+        let mut key = vec![b'0'; len];
+        key[0] = KeySpace::PREFIX;
         let mut rest = index;
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (rest % 10) as u8;
+        for byte in key[len - digits..].iter_mut().rev() {
+            *byte = b'0' + (rest % 10) as u8;
             rest /= 10;
-            if rest == 0 {
-                break;
-            }
         }
-        let digits = &digits[start..];
-        let width = (self.key_bytes as usize).saturating_sub(1);
-        let zeros = width.saturating_sub(digits.len());
-        let mut key = Vec::with_capacity(1 + zeros + digits.len());
-        key.push(KeySpace::PREFIX);
-        key.resize(1 + zeros, b'0');
-        key.extend_from_slice(digits);
         key
     }
 
@@ -463,7 +456,18 @@ mod tests {
         for key_bytes in [0u32, 1, 2, 5, 16, 30] {
             let space = KeySpace::new(10, key_bytes);
             let width = (key_bytes as usize).saturating_sub(1);
-            for index in [0u64, 7, 10, 99_999, 123_456_789, u64::MAX] {
+            for index in [
+                0u64,
+                7,
+                10,
+                99,
+                100,
+                1_000,
+                99_999,
+                100_000,
+                123_456_789,
+                u64::MAX,
+            ] {
                 let expected = format!("k{index:0width$}").into_bytes();
                 assert_eq!(space.key(index), expected, "{index} in {key_bytes} bytes");
                 assert_eq!(KeySpace::index_of(&space.key(index)), Some(index));

@@ -284,7 +284,7 @@ pub fn use_link_listener(
             let shown = followed
                 .start
                 .as_ref()
-                .map_or(&current, |(scenario, _)| scenario);
+                .map_or(&*current, |(scenario, _)| scenario);
             if followed.keep_address {
                 *kept_address.borrow_mut() = Some(link::fragment(shown, None));
             }

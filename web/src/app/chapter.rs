@@ -485,8 +485,8 @@ pub fn use_beat_highlight(chapters: &SharedChapters) {
     });
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ChapterPanelProps {
+/// What the chapter panel is drawn from.
+pub struct ChapterPanel {
     pub chapters: SharedChapters,
     pub state: UseReducerHandle<UiState>,
     pub on_next: Callback<()>,
@@ -494,8 +494,9 @@ pub struct ChapterPanelProps {
 }
 
 /// The chapter panel: title, question, the beat's caption, "beat i of n", previous and next.
-#[function_component(ChapterPanel)]
-pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
+/// A function, not a component: the root renders it with every frame, and its callbacks are
+/// made anew each time, so a component's memo never saved a render and its code cost bytes.
+pub fn chapter_panel(props: &ChapterPanel) -> Html {
     let chapters = props.chapters.0.borrow();
     match &chapters.open {
         OpenChapter::None => html! {},
@@ -551,21 +552,15 @@ pub fn chapter_panel(props: &ChapterPanelProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ChapterIndexProps {
+/// What the Chapters tab is drawn from.
+pub struct ChapterIndex {
     pub chapters: SharedChapters,
-    pub state: UseReducerHandle<UiState>,
     pub on_open: Callback<String>,
 }
 
-/// The Chapters tab: every chapter with its question; choosing one opens it.
-#[function_component(ChapterIndex)]
-pub fn chapter_index(props: &ChapterIndexProps) -> Html {
-    {
-        let chapters = props.chapters.clone();
-        let dispatcher = props.state.dispatcher();
-        use_effect_with((), move |_| load_index(&chapters, dispatcher));
-    }
+/// The Chapters tab: every chapter with its question; choosing one opens it. A function, not
+/// a component, as the tab's body is; the root asks for the index when the tab opens.
+pub fn chapter_index(props: &ChapterIndex) -> Html {
     let chapters = props.chapters.0.borrow();
     let list = match &chapters.index {
         IndexState::NotLoaded | IndexState::Loading => {

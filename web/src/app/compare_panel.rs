@@ -208,28 +208,8 @@ fn column(compare: &Compare, label: &str, base: bool, rows: &[Row], id: &str) ->
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    #[test]
-    fn small_figures_keep_three_significant_digits() {
-        assert_eq!(number(Some(0.00022826)), "0.000228");
-        assert_eq!(number(Some(-0.0221)), "-0.0221");
-        assert_eq!(number(Some(0.5)), "0.500");
-        assert_eq!(number(Some(0.0)), "0");
-        assert_eq!(signed(Some(0.0000987), ""), "+0.0000987");
-        assert_eq!(signed(Some(-12.34), " %"), "-12.3 %");
-        assert_eq!(number(Some(97.17)), "97.2");
-        assert_eq!(number(None), "—");
-        assert_eq!(number(Some(1e-300)), format!("{:.12}", 1e-300));
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct ComparePanelProps {
+/// What the compare panel is drawn from.
+pub struct ComparePanel {
     /// The run on show's frame, with its figures for the rows.
     pub frame: FrameRef,
     pub chapters: SharedChapters,
@@ -237,8 +217,9 @@ pub struct ComparePanelProps {
     pub state: UseReducerHandle<UiState>,
 }
 
-#[function_component(ComparePanel)]
-pub fn compare_panel(props: &ComparePanelProps) -> Html {
+/// A function, not a component: the root renders it with every frame, and its callbacks are
+/// made anew each time, so a component's memo never saved a render and its code cost bytes.
+pub fn compare_panel(props: &ComparePanel) -> Html {
     let state = &props.state;
     RUN_MOVES.with(|runs| {
         runs.set(
@@ -298,5 +279,25 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
                 { container("tbody", "", html! { <>{ lines }</> }) }
             </table>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn small_figures_keep_three_significant_digits() {
+        assert_eq!(number(Some(0.00022826)), "0.000228");
+        assert_eq!(number(Some(-0.0221)), "-0.0221");
+        assert_eq!(number(Some(0.5)), "0.500");
+        assert_eq!(number(Some(0.0)), "0");
+        assert_eq!(signed(Some(0.0000987), ""), "+0.0000987");
+        assert_eq!(signed(Some(-12.34), " %"), "-12.3 %");
+        assert_eq!(number(Some(97.17)), "97.2");
+        assert_eq!(number(None), "—");
+        assert_eq!(number(Some(1e-300)), format!("{:.12}", 1e-300));
     }
 }

@@ -249,11 +249,19 @@ pub fn app() -> Html {
     });
     let chapters = booted.chapters.clone();
     let render_ms = run_view::use_render_clock();
+    let layout = crate::storage::use_layout();
+    let drawer_open = use_state_eq(|| false);
+    let import = crate::scenario_panel::use_import_slot();
     run_view::use_frames(&run, &chapters, &state);
     {
         let run = run.clone();
+        let (chapters, dispatcher) = (chapters.clone(), state.dispatcher());
         use_effect_with(state.tab, move |tab| {
-            run.tell(RunRequest::Want(panels_of(*tab)))
+            run.tell(RunRequest::Want(panels_of(*tab)));
+            // The Chapters tab lists the index, fetched the first time it opens.
+            if *tab == Tab::Chapters {
+                chapter::load_index(&chapters, dispatcher);
+            }
         });
     }
     let on_open_numbered = {
@@ -341,12 +349,10 @@ pub fn app() -> Html {
             { text_element("h1", "", "Strata".into()) }
             { text_element("span", "tagline", "a diskless LSM on object storage and an adaptive recommender, simulated in your browser".into()) }
         </> }) }
-        <time_bar::TimeBar run={run.clone()} frame={frame.clone()} state={state.clone()} on_cancel={on_cancel}>
-            { tabs::tab_strip(&state, render_ms) }
-        </time_bar::TimeBar>
-        <chapter::ChapterPanel chapters={chapters.clone()} state={state.clone()} on_next={on_next} on_previous={on_previous} />
-        <compare_panel::ComparePanel frame={frame.clone()} chapters={chapters.clone()} state={state.clone()} />
-        <main><tabs::TabBody frame={frame} timeline={timeline} run={run.clone()} requests={requests.current()} chapters={chapters} state={state} on_command={on_command} on_open_chapter={on_open_chapter} /></main>
+        { time_bar::time_bar(&time_bar::TimeBar { run: run.clone(), frame: frame.clone(), state: state.clone(), on_cancel, drawer_open, children: tabs::tab_strip(&state, render_ms) }) }
+        { chapter::chapter_panel(&chapter::ChapterPanel { chapters: chapters.clone(), state: state.clone(), on_next, on_previous }) }
+        { compare_panel::compare_panel(&compare_panel::ComparePanel { frame: frame.clone(), chapters: chapters.clone(), state: state.clone() }) }
+        <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.current(), chapters, state, on_command, on_open_chapter, layout, import }) }</main>
         </>
     }
 }

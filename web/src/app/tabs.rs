@@ -6,7 +6,7 @@
 //! applies.
 
 use super::boot::page_url;
-use super::chapter::{ChapterIndex, SharedChapters};
+use super::chapter::{chapter_index, ChapterIndex, SharedChapters};
 use super::present;
 use super::{Action, Tab, UiState};
 use crate::chaos::ChaosPanel;
@@ -14,9 +14,9 @@ use crate::command::Command;
 use crate::controls::ControlsPanel;
 use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::link;
-use crate::recommender::{RecommenderModel, RecommenderView};
-use crate::scenario_panel::ScenarioPanel;
-use crate::storage::StorageView;
+use crate::recommender::{recommender_view, RecommenderModel, RecommenderView};
+use crate::scenario_panel::{scenario_panel, ImportSlot, ScenarioPanel};
+use crate::storage::{storage_view, Layout, StorageView};
 use crate::widgets::{container, identified_text};
 use std::rc::Rc;
 use strata_sim::fmt::fixed;
@@ -46,8 +46,8 @@ pub fn tab_strip(state: &UseReducerHandle<UiState>, render_ms: f64) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct TabBodyProps {
+/// What the open tab's body is drawn from.
+pub struct TabBody {
     /// The frame on show, with the open tab's part.
     pub frame: FrameRef,
     /// The timeline's requests, folded from the frames.
@@ -58,10 +58,16 @@ pub struct TabBodyProps {
     pub state: UseReducerHandle<UiState>,
     pub on_command: Callback<Command>,
     pub on_open_chapter: Callback<String>,
+    /// The storage drawings' layout for the window's width.
+    pub layout: Layout,
+    /// Where the scenario tab keeps a file being imported.
+    pub import: ImportSlot,
 }
 
-#[function_component(TabBody)]
-pub fn tab_body(props: &TabBodyProps) -> Html {
+/// Draws the open tab's body.
+/// A function, not a component: the root renders it with every frame, and its callbacks are
+/// made anew each time, so a component's memo never saved a render and its code cost bytes.
+pub fn tab_body(props: &TabBody) -> Html {
     let frame = &props.frame;
     let on_command = props.on_command.clone();
     let busy = props.state.rebuilding;
@@ -75,7 +81,7 @@ pub fn tab_body(props: &TabBodyProps) -> Html {
                 .unwrap_or_else(|| "db".to_string());
             html! {
                 { container("div", "storage-layout", html! { <>
-                    <StorageView frame={frame.clone()} timeline={props.timeline.clone()} requests={props.requests.clone()} />
+                    { storage_view(&StorageView { frame: frame.clone(), timeline: props.timeline.clone(), requests: props.requests.clone(), layout: props.layout }) }
                     <aside class="side">
                         <ControlsPanel settings={frame.settings.clone()} on_command={on_command.clone()} disabled={busy} />
                         <ChaosPanel faults={scenario.faults.clone()} db_path={db_path} on_command={on_command} disabled={busy} />
@@ -93,11 +99,16 @@ pub fn tab_body(props: &TabBodyProps) -> Html {
                 ope,
                 ope_error,
             };
-            html! { <RecommenderView model={model} on_command={on_command} disabled={busy} /> }
+            recommender_view(&RecommenderView {
+                model,
+                on_command,
+                disabled: busy,
+            })
         }
-        Tab::Chapters => html! {
-            <ChapterIndex chapters={props.chapters.clone()} state={props.state.clone()} on_open={props.on_open_chapter.clone()} />
-        },
+        Tab::Chapters => chapter_index(&ChapterIndex {
+            chapters: props.chapters.clone(),
+            on_open: props.on_open_chapter.clone(),
+        }),
         Tab::Scenario => {
             let now_ms_floor = frame.time.now.as_nanos() / 1_000_000;
             // In presenter mode the links keep `&present`, as the address does.
@@ -105,11 +116,16 @@ pub fn tab_body(props: &TabBodyProps) -> Html {
             let fragment = present::with_present(&link::fragment(scenario, None), presenting);
             let moment =
                 present::with_present(&link::fragment(scenario, Some(now_ms_floor)), presenting);
-            html! {
-                <ScenarioPanel scenario={Rc::new(scenario.clone())} requests={props.requests.clone()} link={page_url(&fragment)} moment_link={page_url(&moment)}
-                               now={SimTime::from_millis(now_ms_floor)}
-                               on_command={on_command} disabled={busy} />
-            }
+            scenario_panel(&ScenarioPanel {
+                scenario: scenario.clone(),
+                requests: props.requests.clone(),
+                link: page_url(&fragment),
+                moment_link: page_url(&moment),
+                now: SimTime::from_millis(now_ms_floor),
+                on_command,
+                disabled: busy,
+                import: props.import.clone(),
+            })
         }
     }
 }

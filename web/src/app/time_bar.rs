@@ -19,8 +19,8 @@ use strata_sim::SimTime;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct TimeBarProps {
+/// What the time bar is drawn from.
+pub struct TimeBar {
     /// Where Play, Step, the speed, the seed, scrubbing and "go to" send their requests.
     pub run: SharedRun,
     /// What the read-outs show.
@@ -28,12 +28,16 @@ pub struct TimeBarProps {
     pub state: UseReducerHandle<UiState>,
     /// Cancels the re-simulation, the run forward or the run to the end in progress.
     pub on_cancel: Callback<()>,
-    #[prop_or_default]
+    /// Whether the phone layout's drawer of controls is open (the root's state, as the time
+    /// bar is a function).
+    pub drawer_open: UseStateHandle<bool>,
+    /// The tabs, drawn in the bar.
     pub children: Html,
 }
 
-#[function_component(TimeBar)]
-pub fn time_bar(props: &TimeBarProps) -> Html {
+/// Draws the time bar. A function, not a component: the root renders it with every frame and
+/// makes its callbacks anew each time, so a component's memo never saved a render.
+pub fn time_bar(props: &TimeBar) -> Html {
     let run = props.run.clone();
     let state = props.state.clone();
     let on_play = {
@@ -67,7 +71,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
             let current = scenario.seed;
             match text.trim().parse::<u64>() {
                 Ok(seed) => {
-                    let mut scenario = scenario.clone();
+                    let mut scenario = (*scenario).clone();
                     scenario.seed = seed;
                     run.move_to(
                         Motion::Still,
@@ -153,7 +157,7 @@ pub fn time_bar(props: &TimeBarProps) -> Html {
         })
     };
     let on_cancel = props.on_cancel.reform(|_: MouseEvent| ());
-    let drawer_open = use_state_eq(|| false);
+    let drawer_open = props.drawer_open.clone();
     let on_drawer = {
         let drawer_open = drawer_open.clone();
         Callback::from(move |_: MouseEvent| drawer_open.set(!*drawer_open))

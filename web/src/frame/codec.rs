@@ -4,7 +4,9 @@
 //! contents, an option as a flag then its value, a struct as its fields in declaration order, an
 //! enum as its variant's index. The scenario, the settings in force and the recommender section
 //! travel as scenario JSON documents, the form the page and the worker already write and read by
-//! hand.
+//! hand; the scenario's and the settings' only in a frame of a revision the page does not hold
+//! ([`Held`]: they change when a control applies or the run reaches a setting change, not with
+//! every frame).
 //!
 //! Replaces serde's derived `Serialize` and `Deserialize` for the frame and every type nested in
 //! it (the storage and recommender panels' figures, the engine's `DbState`, the recommender's
@@ -59,6 +61,8 @@ pub enum CodecError {
     BadScenario(String),
     /// Bytes left after the value.
     Trailing,
+    /// A frame without its settings, of a revision not read before.
+    NotHeld(u64),
 }
 
 impl fmt::Display for CodecError {
@@ -70,6 +74,9 @@ impl fmt::Display for CodecError {
             CodecError::BadText => f.write_str("a string that is not UTF-8"),
             CodecError::BadScenario(why) => write!(f, "a scenario that does not read ({why})"),
             CodecError::Trailing => f.write_str("bytes after the value"),
+            CodecError::NotHeld(revision) => {
+                write!(f, "settings of a revision not received ({revision})")
+            }
         }
     }
 }
@@ -87,16 +94,25 @@ pub trait Decode: Sized {
 
     /// Reads a value from the front of `input`, leaving the bytes after it.
     fn decode(input: &mut &[u8]) -> Result<Self, CodecError> {
-        let mut reader = Reader {
-            rest: input,
-            error: None,
-        };
-        let value = Self::read(&mut reader);
-        *input = reader.rest;
-        match reader.error {
-            None => Ok(value),
-            Some(error) => Err(error),
-        }
+        read_from(input, Self::read)
+    }
+}
+
+/// What `read` reads from the front of `input`, leaving the bytes after it; the reader's first
+/// error if it met one.
+fn read_from<T>(
+    input: &mut &[u8],
+    read: impl FnOnce(&mut Reader<'_>) -> T,
+) -> Result<T, CodecError> {
+    let mut reader = Reader {
+        rest: input,
+        error: None,
+    };
+    let value = read(&mut reader);
+    *input = reader.rest;
+    match reader.error {
+        None => Ok(value),
+        Some(error) => Err(error),
     }
 }
 
@@ -682,43 +698,5 @@ fn read_recommender(reader: &mut Reader<'_>) -> RecommenderFrame {
     }
 }
 
-impl Encode for Frame {
-    fn encode(&self, out: &mut Vec<u8>) {
-        let Frame {
-            run,
-            time,
-            scenario,
-            settings,
-            storage,
-            recommender,
-            figures,
-        } = self;
-        run.encode(out);
-        time.encode(out);
-        scenario.to_json().encode(out);
-        encode_settings(settings, scenario, out);
-        storage.encode(out);
-        match recommender {
-            None => out.push(0),
-            Some(frame) => {
-                out.push(1);
-                encode_recommender(frame, scenario, out);
-            }
-        }
-        figures.encode(out);
-    }
-}
-
-impl Decode for Frame {
-    fn read(reader: &mut Reader<'_>) -> Self {
-        Frame {
-            run: Decode::read(reader),
-            time: Decode::read(reader),
-            scenario: read_scenario(reader),
-            settings: read_settings(reader),
-            storage: Decode::read(reader),
-            recommender: bool::read(reader).then(|| Rc::new(read_recommender(reader))),
-            figures: Decode::read(reader),
-        }
-    }
-}
+mod frame_wire;
+pub use frame_wire::{decode_frame, encode_frame, Held};

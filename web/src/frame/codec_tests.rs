@@ -25,6 +25,7 @@ fn frames_of_real_sessions() -> Vec<Frame> {
                     panels,
                     timeline_after: after,
                 },
+                &mut InForce::default(),
             );
             if figures {
                 frame.figures = vec![
@@ -198,4 +199,59 @@ fn a_frame_read_from_the_front_leaves_the_bytes_after_it() {
     assert_eq!(Frame::decode(&mut input), Err(CodecError::Truncated));
     let mut input = &bytes[8..frame_end - 2];
     assert_eq!(Frame::decode(&mut input), Err(CodecError::BadLength));
+}
+
+#[test]
+fn a_frame_carries_the_scenario_and_settings_only_when_the_page_does_not_hold_them() {
+    let mut session = Session::new(crate::link::default_scenario()).unwrap();
+    let wanted = Wanted {
+        panels: Panels::None,
+        timeline_after: None,
+    };
+    let mut in_force = InForce::default();
+    let (mut sent, mut held) = (Held::default(), Held::default());
+    let first = Frame::build(&session, &wanted, &mut in_force);
+    session
+        .advance(SimDuration::from_millis(50), u64::MAX)
+        .unwrap();
+    let second = Frame::build(&session, &wanted, &mut in_force);
+    assert_eq!(first.revision, second.revision);
+    let mut carrying = Vec::new();
+    encode_frame(&first, &mut sent, &mut carrying);
+    let mut bare = Vec::new();
+    encode_frame(&second, &mut sent, &mut bare);
+    assert!(
+        bare.len() + first.scenario.to_json().len() < carrying.len(),
+        "{} {}",
+        bare.len(),
+        carrying.len()
+    );
+    // Read in order, the page takes the second frame's from the first.
+    let read_first = decode_frame(&mut carrying.as_slice(), &mut held).unwrap();
+    assert_eq!(read_first, first);
+    let read_second = decode_frame(&mut bare.as_slice(), &mut held).unwrap();
+    assert_eq!(read_second, second);
+    assert!(Rc::ptr_eq(&read_first.settings, &read_second.settings));
+    // A page that holds nothing, or another revision, cannot read it.
+    assert_eq!(
+        decode_frame(&mut bare.as_slice(), &mut Held::default()),
+        Err(CodecError::NotHeld(second.revision))
+    );
+    // A control applied: a new revision, carried again.
+    session
+        .apply_live(strata_lab::Control::SetWorkload {
+            workload: strata_lab::scenario::WorkloadSpec {
+                rate_ops_per_sec: 321.0,
+                ..session.scenario().workload.clone()
+            },
+        })
+        .unwrap();
+    let third = Frame::build(&session, &wanted, &mut in_force);
+    assert!(third.revision > second.revision);
+    let mut again = Vec::new();
+    encode_frame(&third, &mut sent, &mut again);
+    assert!(again.len() > bare.len() + 100);
+    let read_third = decode_frame(&mut again.as_slice(), &mut held).unwrap();
+    assert_eq!(read_third.settings.workload.rate_ops_per_sec, 321.0);
+    assert_eq!(read_third, third);
 }

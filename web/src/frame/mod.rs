@@ -2,7 +2,8 @@
 //! most 30 a second while the run moves, and after every request) by [`Frame::build`], the
 //! only code that reads the `Lab` for drawing. A frame is plain data, small whatever
 //! the run's length: the time bar's read-outs (with the count of every beat event kind, where
-//! a chapter's beats stop), the scenario and the settings in force, the side-by-side panel's
+//! a chapter's beats stop), the scenario and the settings in force (shared from frame to frame
+//! until they change: [`InForce`]), the side-by-side panel's
 //! figures of this run, and, for the open tab, the storage view's figures (the LSM's shape,
 //! counts from the lab's metrics, the last events, the writer's badge, the timeline's requests
 //! since the frame before) or the recommender's. It crosses `postMessage` to the page as bytes
@@ -23,7 +24,9 @@ mod requests;
 mod storage;
 mod timeline;
 
-pub use codec::{decode_all, read_carrier, CodecError, Decode, Encode};
+pub use codec::{
+    decode_all, decode_frame, encode_frame, read_carrier, CodecError, Decode, Encode, Held,
+};
 pub use recommender::RecommenderFrame;
 pub use requests::{Answer, OperationDetail, Requests};
 pub use storage::{
@@ -116,12 +119,16 @@ pub struct Frame {
     /// Which run (lab) this is: it changes when a rebuild or a restart replaces the lab.
     pub run: u64,
     pub time: TimeFrame,
+    /// The revision of the scenario and the settings in force ([`InForce`]): the same while
+    /// both are, so the worker sends their documents only when it changes.
+    pub revision: u64,
     /// The scenario the share link carries (bounded by the link's size), as its own JSON
     /// document across a message: read back by the one reader scenarios have.
     #[cfg_attr(test, serde(with = "scenario_text"))]
-    pub scenario: Scenario,
+    pub scenario: Rc<Scenario>,
     /// The settings in force: the scenario's, with the changes reached so far.
-    pub settings: Settings,
+    #[cfg_attr(test, serde(with = "shared_value"))]
+    pub settings: Rc<Settings>,
     pub storage: Option<StorageFrame>,
     /// Shared with the view as it is (no copy of the arms and series per render).
     #[cfg_attr(test, serde(with = "shared"))]
@@ -136,13 +143,42 @@ mod scenario_text {
     use serde::{de::Error, Deserialize, Deserializer, Serializer};
     use strata_lab::Scenario;
 
-    pub fn serialize<S: Serializer>(scenario: &Scenario, serializer: S) -> Result<S::Ok, S::Error> {
+    use std::rc::Rc;
+
+    pub fn serialize<S: Serializer>(
+        scenario: &Rc<Scenario>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&scenario.to_json())
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Scenario, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Rc<Scenario>, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Scenario::from_json(&text).map_err(D::Error::custom)
+        Scenario::from_json(&text)
+            .map(Rc::new)
+            .map_err(D::Error::custom)
+    }
+}
+
+/// (De)serialises an `Rc<T>` as a `T`.
+#[cfg(test)]
+mod shared_value {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::rc::Rc;
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        value: &Rc<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.as_ref().serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Rc<T>, D::Error> {
+        T::deserialize(deserializer).map(Rc::new)
     }
 }
 
@@ -167,9 +203,10 @@ mod shared {
 }
 
 impl Frame {
-    /// The frame of `session` as it stands, with the panels `wanted` asks for. The only
-    /// reader of the lab for drawing.
-    pub fn build(session: &Session, wanted: &Wanted) -> Frame {
+    /// The frame of `session` as it stands, with the panels `wanted` asks for and the scenario
+    /// and settings in force `in_force` follows. The only reader of the lab for drawing.
+    pub fn build(session: &Session, wanted: &Wanted, in_force: &mut InForce) -> Frame {
+        in_force.follow(session);
         let lab = session.lab();
         let trace = lab.trace();
         let finished = lab.finished();
@@ -203,12 +240,58 @@ impl Frame {
         Frame {
             run,
             time,
-            scenario: session.scenario().clone(),
-            settings: session.settings(),
+            revision: in_force.revision,
+            scenario: in_force.scenario.clone(),
+            settings: in_force.settings.clone(),
             storage,
             recommender,
             figures: Vec::new(),
         }
+    }
+}
+
+/// The scenario and the settings in force as the frames carry them: taken from the session
+/// only when they may have changed, and shared by every frame until then (no copy and no
+/// documents per frame).
+#[derive(Clone, Debug)]
+pub struct InForce {
+    /// Changes whenever the scenario or the settings do; 0 before the first frame.
+    pub revision: u64,
+    pub scenario: Rc<Scenario>,
+    pub settings: Rc<Settings>,
+    /// What they were taken at: the session's revision (a new lab or scenario) and the count
+    /// of its setting changes applied (the settings in force change as the run reaches them).
+    taken_at: Option<(u64, usize)>,
+}
+
+impl Default for InForce {
+    fn default() -> Self {
+        let scenario = Scenario::default();
+        InForce {
+            revision: 0,
+            settings: Rc::new(Settings {
+                workload: scenario.workload.clone(),
+                engine: scenario.engine.clone(),
+                store: scenario.store.clone(),
+            }),
+            scenario: Rc::new(scenario),
+            taken_at: None,
+        }
+    }
+}
+
+impl InForce {
+    /// Takes the session's scenario and settings if they may have changed since last time,
+    /// with a new revision.
+    pub fn follow(&mut self, session: &Session) {
+        let at = (session.revision(), session.lab().applied_changes().len());
+        if self.taken_at == Some(at) {
+            return;
+        }
+        self.taken_at = Some(at);
+        self.revision += 1;
+        self.scenario = Rc::new(session.scenario().clone());
+        self.settings = Rc::new(session.settings());
     }
 }
 

@@ -16,6 +16,7 @@ fn storage_frame(session: &Session, fold: &FrameFold) -> Frame {
             panels: Panels::Storage,
             timeline_after: fold.timeline_after(),
         },
+        &mut InForce::default(),
     )
 }
 
@@ -85,6 +86,7 @@ fn a_frame_of_a_ten_minute_run_is_small() {
                 panels,
                 timeline_after: None,
             },
+            &mut InForce::default(),
         );
         let json = serde_json::to_string(&frame).unwrap();
         let back: Frame = serde_json::from_str(&json).unwrap();

@@ -162,6 +162,8 @@ pub struct Session {
     /// The furthest simulated time reached with this scenario (the scrubber's right end).
     horizon: SimTime,
     rebuild: Option<Rebuild>,
+    /// Changes whenever the scenario or the lab is replaced or changed (not as the run plays).
+    revision: u64,
     /// Counts the labs this session has played: a frame names its run by it.
     run: u64,
 }
@@ -210,6 +212,7 @@ impl Session {
             horizon: SimTime::ZERO,
             rebuild: None,
             run: 0,
+            revision: 0,
         })
     }
 
@@ -220,6 +223,12 @@ impl Session {
 
     pub fn lab(&self) -> &Lab {
         &self.lab
+    }
+
+    /// Changes whenever the scenario or the lab changes other than by playing: a control
+    /// applied, a restart, a rebuild (a go-to, a restore) done.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Which lab is on show: it changes whenever a restart or a rebuild replaces it.
@@ -281,6 +290,7 @@ impl Session {
         check_link_fits(&scenario)?;
         self.lab.schedule_change(change)?;
         self.scenario = self.lab.scenario().clone();
+        self.revision += 1;
         let progress = self
             .lab
             .advance_to(SimTime::from_millis(at_ms), MAX_CATCH_UP_EVENTS)?;
@@ -299,6 +309,7 @@ impl Session {
         self.horizon = SimTime::ZERO;
         self.rebuild = None;
         self.run += 1;
+        self.revision += 1;
         Ok(())
     }
 
@@ -411,6 +422,7 @@ impl Session {
         self.lab = done.lab;
         self.observed = done.observed;
         self.run += 1;
+        self.revision += 1;
         if scenario_changed {
             // A new history from here on: the horizon is where the rebuild stopped.
             self.scenario = done.scenario;

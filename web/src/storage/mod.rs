@@ -20,7 +20,7 @@ mod lsm;
 
 pub use crate::frame::{key_position, CompactionModel, LatencyModel, StorageFrame};
 
-use crate::charts::LatencyHistogram;
+use crate::charts::latency_histogram;
 use crate::format;
 use crate::frame::{FrameRef, Requests, TimelineRequest};
 use crate::tenants::tenants_panel;
@@ -62,9 +62,9 @@ fn window_is_narrow() -> bool {
 }
 
 /// The drawings' layout for the window's width, kept up to date as it is resized (a phone
-/// turned on its side).
+/// turned on its side). The root holds it, as the storage view is a function.
 #[hook]
-fn use_layout() -> Layout {
+pub fn use_layout() -> Layout {
     let narrow = use_state_eq(window_is_narrow);
     {
         let narrow = narrow.clone();
@@ -83,18 +83,21 @@ fn use_layout() -> Layout {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct StorageViewProps {
+/// What the storage view is drawn from.
+pub struct StorageView {
     /// A frame with the storage view's part.
     pub frame: FrameRef,
     /// The timeline's requests, folded from the frames.
     pub timeline: Rc<Vec<TimelineRequest>>,
     pub requests: Requests,
+    /// The drawings' layout ([`use_layout`]).
+    pub layout: Layout,
 }
 
-#[function_component(StorageView)]
-pub fn storage_view(props: &StorageViewProps) -> Html {
-    let layout = use_layout();
+/// Draws the storage tab's figures. A function, not a component, as the tab's body is: it is
+/// drawn anew with every frame.
+pub fn storage_view(props: &StorageView) -> Html {
+    let layout = props.layout;
     let Some(m) = &props.frame.storage else {
         return Html::default();
     };
@@ -134,10 +137,7 @@ pub fn storage_view(props: &StorageViewProps) -> Html {
             { panel("panel histograms", "latency histograms", html! { <>
                 { text_element("h2", "", "Latency".into()) }
                 { container("div", "chart-grid", html! { <>
-                    { for m.latencies.iter().map(|l| html! {
-                        <LatencyHistogram title={l.kind.title()} id={l.kind.id()} low_ms={l.low_ms} high_ms={l.high_ms} buckets={l.buckets.clone()} p50_ms={l.p50_ms}
-                                          p99_ms={l.p99_ms} p999_ms={l.p999_ms} count={l.count} />
-                    }) }
+                    { for m.latencies.iter().map(latency_histogram) }
                 </> }) }
             </> }) }
             { panel("panel lists", "errors and events", html! { <>

@@ -12,6 +12,7 @@
 use super::handler::Handler;
 use super::protocol::{Envelope, Reply, Request, Wire, UNSOLICITED};
 use super::run::Next;
+use crate::frame::Held;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -46,6 +47,8 @@ thread_local! {
     /// changed, its `RefCell` still borrowed), so nothing may run after it, not even a tick
     /// already on its way.
     static PANICKED: Cell<bool> = const { Cell::new(false) };
+    /// The scenario and settings in force the page holds: the last frame's that carried them.
+    static SENT: RefCell<Held> = RefCell::new(Held::default());
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -55,7 +58,14 @@ fn scope() -> DedicatedWorkerGlobalScope {
 fn post(id: u64, reply: Reply) {
     // Posting to the page cannot fail while the worker runs; if it did, the page would wait
     // for this reply, and there is no one else to tell.
-    match (Envelope { id, body: reply }).to_wire() {
+    let envelope = Envelope { id, body: reply };
+    // Borrowed only here; a panic's message in the middle of a frame's is text, which needs
+    // nothing held.
+    let wire = SENT.with(|sent| match sent.try_borrow_mut() {
+        Ok(mut sent) => envelope.to_wire(&mut sent),
+        Err(_) => envelope.to_wire(&mut Held::default()),
+    });
+    match wire {
         Wire::Text(text) => {
             scope().post_message(&JsValue::from_str(&text)).ok();
         }
@@ -156,6 +166,9 @@ pub fn worker_restored(id: f64, to_ns: f64, back: bool, page: f64) {
     };
     state.soon.set(false);
     state.timeout.set(None);
+    // The memory's record of what the page holds is the keyframe's too: the next frame
+    // carries the scenario and settings again.
+    SENT.with(|sent| *sent.borrow_mut() = Held::default());
     let mut handler = state.handler.borrow_mut();
     let reply = if to_ns < 0.0 {
         handler.returned(page, wall_ms())
@@ -172,7 +185,7 @@ pub fn worker_restored(id: f64, to_ns: f64, back: bool, page: f64) {
 pub fn worker_main() {
     std::panic::set_hook(Box::new(|info| {
         PANICKED.with(|panicked| panicked.set(true));
-        let message = crate::panic::banner_text(info);
+        let message = crate::panic::banner_text(&crate::panic::describe(info));
         web_sys::console::error_1(&message.clone().into());
         post(UNSOLICITED, Reply::Panicked(message));
     }));

@@ -20,6 +20,7 @@
 use super::handler::Handler;
 use super::protocol::{Envelope, Reply, Request, UNSOLICITED};
 use super::run::Next;
+use crate::frame::Held;
 use crate::panic;
 use gloo::timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
@@ -73,6 +74,8 @@ pub struct Host {
     listeners: RefCell<Vec<Listener>>,
     /// Where the run on show's frames go (the root component's).
     frames: RefCell<Option<Callback<Reply>>>,
+    /// The scenario and settings in force of the last frame that carried them.
+    held: RefCell<Held>,
 }
 
 thread_local! {
@@ -91,6 +94,7 @@ pub fn host() -> Rc<Host> {
         waiting: RefCell::new(Vec::new()),
         listeners: RefCell::new(Vec::new()),
         frames: RefCell::new(None),
+        held: RefCell::new(Held::default()),
     });
     HOST.with(|h| *h.borrow_mut() = Some(host.clone()));
     Host::spawn(&host);
@@ -138,7 +142,10 @@ impl Host {
                     Some(text) => Envelope::<Reply>::from_json(&text),
                     // A frame: its bytes.
                     None => match data.dyn_into::<js_sys::Uint8Array>() {
-                        Ok(array) => Envelope::<Reply>::from_bytes(&array.to_vec()),
+                        Ok(array) => Envelope::<Reply>::from_bytes(
+                            &array.to_vec(),
+                            &mut host.held.borrow_mut(),
+                        ),
                         Err(_) => Err("a message that is neither text nor bytes".to_string()),
                     },
                 };

@@ -29,7 +29,7 @@ use crate::command::Command;
 use crate::compare::OpeFigures;
 use crate::format;
 use crate::frame::OperationDetail;
-use crate::frame::{Frame, Panels, Wanted};
+use crate::frame::{Frame, InForce, Panels, Wanted};
 use crate::ope::{OpeCache, OpeResult};
 use crate::pacer::SliceSizer;
 use crate::session::{Milestone, Session};
@@ -151,6 +151,8 @@ pub struct RunHost {
     /// Whether the motion is a go-to back served by a keyframe: a Cancel then takes the run
     /// back to before it (`worker.js` kept that memory). Any change of motion clears it.
     back_from_keyframe: bool,
+    /// The scenario and settings in force the frames carry, shared until they change.
+    in_force: InForce,
 }
 
 impl RunHost {
@@ -177,6 +179,7 @@ impl RunHost {
             ope_sent: None,
             keyframes: KeyframeClock::default(),
             back_from_keyframe: false,
+            in_force: InForce::default(),
         })
     }
 
@@ -706,6 +709,7 @@ impl RunHost {
                 panels: self.panels,
                 timeline_after: self.timeline_after,
             },
+            &mut self.in_force,
         );
         let mut frame = frame;
         if !self.figure_paths.is_empty() {

@@ -5,11 +5,13 @@
 
 #![allow(clippy::unwrap_used)]
 use super::handler::Handler;
-use super::protocol::{Envelope, Note, Reply, Request, Wire};
+use super::protocol::{Envelope, Note, Reply, Request, Wire, UNSOLICITED};
 use super::run::{Motion, Next, RunRequest, FRAME_INTERVAL_MS};
 use crate::command::Command;
+use crate::frame::{Frame, Held};
 use crate::session::Milestone;
 use crate::session::Session;
+use std::rc::Rc;
 use strata_lab::scenario::{FaultSpec, WorkloadSpec};
 use strata_lab::{Control, Scenario};
 use strata_sim::SimTime;
@@ -41,6 +43,9 @@ struct Bench {
     handler: Handler,
     clock: Clock,
     next_id: u64,
+    /// What the worker sent and the page holds of the scenario and settings in force.
+    sent: Held,
+    held: Held,
 }
 
 impl Bench {
@@ -52,6 +57,8 @@ impl Bench {
                 per_read_ms: 0.05,
             },
             next_id: 1,
+            sent: Held::default(),
+            held: Held::default(),
         };
         let reply = bench.send(RunRequest::Start {
             scenario: scenario.to_json(),
@@ -74,10 +81,18 @@ impl Bench {
         let request = Envelope::<Request>::from_json(&text).unwrap().body;
         let now = self.clock.read();
         let reply = self.handler.handle(id, request, now, &mut || true);
-        // As it crosses to the page: a frame as bytes, the others as text.
-        match (Envelope { id, body: reply }).to_wire() {
+        self.cross(id, reply)
+    }
+
+    /// `reply` as it crosses to the page: a frame as bytes, the others as text.
+    fn cross(&mut self, id: u64, reply: Reply) -> Reply {
+        match (Envelope { id, body: reply }).to_wire(&mut self.sent) {
             Wire::Text(text) => Envelope::<Reply>::from_json(&text).unwrap().body,
-            Wire::Bytes(bytes) => Envelope::<Reply>::from_bytes(&bytes).unwrap().body,
+            Wire::Bytes(bytes) => {
+                Envelope::<Reply>::from_bytes(&bytes, &mut self.held)
+                    .unwrap()
+                    .body
+            }
         }
     }
 
@@ -88,6 +103,7 @@ impl Bench {
             let clock = &mut self.clock;
             let (frame, next) = self.handler.tick(&mut || clock.read(), 10.0);
             if let Some(frame) = frame {
+                let frame = self.cross(UNSOLICITED, frame);
                 frames.push((self.clock.now_ms, frame));
             }
             match next {
@@ -381,4 +397,67 @@ fn the_explain_questions_and_their_answers_survive_their_json() {
         .to_json(),
     );
     assert_eq!(back.unwrap().body, operation);
+}
+
+/// The last frame `frames` holds.
+fn last_frame(frames: &[(f64, Reply)]) -> Frame {
+    match frames.last() {
+        Some((_, Reply::Frame { frame, .. })) => (**frame).clone(),
+        _ => panic!("frames"),
+    }
+}
+
+#[test]
+fn the_frames_carry_the_settings_in_force_through_controls_go_tos_and_changes_reached() {
+    let scenario = small();
+    let mut bench = Bench::new(&scenario);
+    bench.send(RunRequest::GoTo { at_ms: 400 });
+    let frame = last_frame(&bench.run(60_000.0));
+    let session = bench.handler.run_host().unwrap().session();
+    assert_eq!(*frame.settings, session.settings());
+    assert_eq!(*frame.scenario, *session.scenario());
+    let before = frame.settings.workload.clone();
+
+    // A control applied now: the frame that answers it shows it, with a new revision.
+    let workload = WorkloadSpec {
+        rate_ops_per_sec: 900.0,
+        ..before.clone()
+    };
+    let Reply::Frame { frame: applied, .. } = bench.send(RunRequest::Command(Box::new(
+        Command::Live(Control::SetWorkload {
+            workload: workload.clone(),
+        }),
+    ))) else {
+        panic!("a frame")
+    };
+    assert_eq!(applied.settings.workload, workload);
+    assert_eq!(applied.scenario.changes.len(), 1);
+    assert!(applied.revision > frame.revision);
+    let change_ms = bench.now().as_nanos() / 1_000_000;
+
+    // Back before the change: the settings are the scenario's again; the change stays in it.
+    bench.send(RunRequest::GoTo { at_ms: 100 });
+    let back = last_frame(&bench.run(60_000.0));
+    assert_eq!(bench.now(), SimTime::from_millis(100));
+    assert_eq!(back.settings.workload, before);
+    assert_eq!(back.scenario.changes.len(), 1);
+    assert!(back.revision > applied.revision);
+
+    // Played past it: the change reached applies, and the frames show it.
+    bench.send(RunRequest::GoTo {
+        at_ms: change_ms + 50,
+    });
+    let frames = bench.run(60_000.0);
+    let reached = last_frame(&frames);
+    assert_eq!(reached.settings.workload, workload);
+    assert!(reached.revision > back.revision);
+    // Forward with nothing changed: the same revision, and the same shared values.
+    bench.send(RunRequest::GoTo {
+        at_ms: change_ms + 80,
+    });
+    let later = last_frame(&bench.run(60_000.0));
+    assert_eq!(bench.now(), SimTime::from_millis(change_ms + 80));
+    assert_eq!(later.revision, reached.revision);
+    assert!(Rc::ptr_eq(&later.settings, &reached.settings));
+    assert!(Rc::ptr_eq(&later.scenario, &reached.scenario));
 }

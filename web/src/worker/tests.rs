@@ -8,6 +8,7 @@ use super::protocol::{
     Envelope, ExportKind, Note, Reply, Request, RunStatus, VariantSource, VariantView, Wire,
 };
 use super::run::Motion;
+use crate::frame::Held;
 use crate::session::tests::play_frames;
 use crate::session::Session;
 use strata_lab::scenario::{FaultSpec, WorkloadSpec};
@@ -222,6 +223,7 @@ fn every_message_survives_its_json() {
             panels: crate::frame::Panels::Storage,
             timeline_after: None,
         },
+        &mut crate::frame::InForce::default(),
     );
     let envelope = Envelope {
         id: 9,
@@ -238,12 +240,18 @@ fn every_message_survives_its_json() {
             ope: None,
         },
     };
-    let Wire::Bytes(bytes) = envelope.to_wire() else {
+    let Wire::Bytes(bytes) = envelope.to_wire(&mut Held::default()) else {
         panic!("a frame went as text");
     };
-    assert_eq!(Envelope::from_bytes(&bytes), Ok(envelope));
+    assert_eq!(
+        Envelope::from_bytes(&bytes, &mut Held::default()),
+        Ok(envelope)
+    );
     for end in [0, 8, 100, bytes.len() - 1] {
-        assert!(Envelope::from_bytes(&bytes[..end]).is_err(), "{end}");
+        assert!(
+            Envelope::from_bytes(&bytes[..end], &mut Held::default()).is_err(),
+            "{end}"
+        );
     }
     assert!(Envelope::<Reply>::from_json("[1,\"Frame\",null]").is_err());
     // A message of another form, an unknown variant, a missing or an extra field.
@@ -256,5 +264,15 @@ fn every_message_survives_its_json() {
         "not json",
     ] {
         assert!(Envelope::<Request>::from_json(text).is_err(), "{text}");
+    }
+    // A list is read whole or refused whole: one item of another form refuses the message.
+    let variant =
+        |figures: &str| format!("[1,\"Variant\",1,5,true,5,\"00ff\",false,true,{figures}]");
+    assert!(Envelope::<Reply>::from_json(&variant("[[\"a\",0.5],[\"b\",null]]")).is_ok());
+    for figures in ["[[\"a\",0.5],[\"b\"]]", "[[\"a\",0.5],[\"b\",\"x\"]]", "{}"] {
+        assert!(
+            Envelope::<Reply>::from_json(&variant(figures)).is_err(),
+            "{figures}"
+        );
     }
 }

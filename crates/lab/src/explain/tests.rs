@@ -283,3 +283,41 @@ fn an_object_id_is_read_after_the_last_directory_of_its_kind() {
     assert_eq!(object_id("/wal", "/wal/", ".wal"), None);
     assert_eq!(object_id("é/wal/5.wal", "/wal/", ".wal"), Some(5));
 }
+
+#[test]
+fn recent_operations_keep_their_own_keys_past_the_bound() {
+    // Keys of different lengths, so that a buffer lent by an operation that fell out must
+    // be cleared and may have to grow.
+    let mut feed = Feed::new();
+    let total = MAX_RECENT_OPS as u64 + 50;
+    for seq in 1..=total {
+        let key = if seq % 2 == 0 {
+            format!("k{seq}")
+        } else {
+            format!("key-number-{seq:020}")
+        };
+        let kind = EventKind::ClientOp {
+            op: "get",
+            bytes: 0,
+            start: SimTime::from_millis(seq),
+            ok: true,
+            durable: false,
+            key,
+            seq: 0,
+        };
+        feed.at(seq, seq, kind);
+    }
+    assert!(
+        feed.explainer.operation(50).is_none(),
+        "fell out of the bound"
+    );
+    for number in [51, 52, total - 1, total] {
+        let expected = if number % 2 == 0 {
+            format!("k{number}")
+        } else {
+            format!("key-number-{number:020}")
+        };
+        let op = feed.explainer.operation(number).unwrap();
+        assert_eq!((op.number, op.key.as_str()), (number, expected.as_str()));
+    }
+}

@@ -358,32 +358,30 @@ impl Shared {
             let poll = future.as_mut().poll(&mut cx);
             // The poll may have changed the task's origin (`SimHandle::set_origin`).
             let origin = self.current_origin.replace(0);
-            let aborted = {
+            // One borrow puts back what the poll took; a pending task that was not aborted
+            // gets its future back in the same borrow.
+            let finished = {
                 let mut tasks = self.tasks.borrow_mut();
                 match tasks.get_mut(index) {
                     Some(Some(slot)) => {
                         slot.origin = origin;
                         slot.poll_waker = Some(waker);
-                        slot.aborted
+                        if poll.is_pending() && !slot.aborted {
+                            slot.future = Some(future);
+                            None
+                        } else {
+                            Some((true, future))
+                        }
                     }
-                    _ => false,
+                    _ => Some((poll.is_ready(), future)),
                 }
             };
-            match poll {
-                Poll::Ready(()) => {
+            if let Some((free, future)) = finished {
+                if free {
                     self.free_slot(index);
-                    drop(future);
                 }
-                Poll::Pending if aborted => {
-                    self.free_slot(index);
-                    drop(future);
-                }
-                Poll::Pending => {
-                    let mut tasks = self.tasks.borrow_mut();
-                    if let Some(Some(slot)) = tasks.get_mut(index) {
-                        slot.future = Some(future);
-                    }
-                }
+                // Dropped outside the borrow: its destructors may spawn or abort other tasks.
+                drop(future);
             }
             if polls_this_round > self.limits.max_polls_per_event {
                 return Err(RunError::Livelock {

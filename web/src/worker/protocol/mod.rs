@@ -14,7 +14,10 @@
 //! start ([`super::host`]), and natively in the tests.
 
 use super::run::{Motion, RunRequest};
-use crate::frame::{decode_all, CodecError, Decode, Encode, Frame, OperationDetail};
+use crate::frame::{
+    decode_all, decode_frame, encode_frame, CodecError, Decode, Encode, Frame, Held,
+    OperationDetail,
+};
 use crate::ope::OpeResult;
 use serde_json::Value;
 use strata_sim::RequestRecord;
@@ -243,23 +246,26 @@ pub enum Wire {
 impl Envelope<Reply> {
     /// The reply as it is posted: a frame as bytes (small, and transferred rather than
     /// copied), every other reply as JSON text.
-    pub fn to_wire(&self) -> Wire {
+    /// `sent` is what the page holds of the scenario and settings in force: a frame carries
+    /// their documents only when they changed.
+    pub fn to_wire(&self, sent: &mut Held) -> Wire {
         let Reply::Frame { frame, .. } = &self.body else {
             return Wire::Text(self.to_json());
         };
         let mut bytes = Vec::new();
         self.id.encode(&mut bytes);
-        frame.encode(&mut bytes);
+        encode_frame(frame, sent, &mut bytes);
         self.to_json().encode(&mut bytes);
         Wire::Bytes(bytes)
     }
 
-    /// A frame's reply from its bytes; an error says why they do not read.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Envelope<Reply>, String> {
+    /// A frame's reply from its bytes, its scenario and settings from `held` when they did not
+    /// change; an error says why they do not read.
+    pub fn from_bytes(bytes: &[u8], held: &mut Held) -> Result<Envelope<Reply>, String> {
         let unreadable = |e: CodecError| format!("a frame that does not read ({e})");
         let mut input = bytes;
         let id = u64::decode(&mut input).map_err(unreadable)?;
-        let frame = Frame::decode(&mut input).map_err(unreadable)?;
+        let frame = decode_frame(&mut input, held).map_err(unreadable)?;
         let text: String = decode_all(input).map_err(unreadable)?;
         let value: Value =
             serde_json::from_str(&text).map_err(|e| format!("an unreadable message ({e})"))?;
@@ -280,8 +286,7 @@ impl Envelope<Reply> {
             },
             notes: f
                 .next()
-                .and_then(Value::as_array)
-                .and_then(|notes| notes.iter().map(decode_note).collect::<Option<_>>())
+                .and_then(|notes| list(notes, decode_note))
                 .ok_or_else(unknown)?,
             ope: match f.next().ok_or_else(unknown)? {
                 Value::Null => None,
@@ -336,11 +341,27 @@ impl Fields<'_> {
         }
     }
     fn strings(&mut self) -> Option<Vec<String>> {
-        self.next()?
-            .as_array()?
-            .iter()
-            .map(|item| Some(item.as_str()?.to_string()))
-            .collect()
+        list(self.next()?, |item| Some(item.as_str()?.to_string()))
+    }
+}
+
+/// Reads a JSON array item by item with `read`; `None` at the first item it refuses. A plain
+/// loop, not `collect` into an `Option`: its adapters (`GenericShunt`, `try_process`) made
+/// copies of themselves for every list read, about 6 KB raw in all.
+fn list<T>(value: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    let items = value.as_array()?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(read(item)?);
+    }
+    Some(out)
+}
+
+/// The items of a JSON array of two.
+fn pair(value: &Value) -> Option<(&Value, &Value)> {
+    match value.as_array()?.as_slice() {
+        [first, second] => Some((first, second)),
+        _ => None,
     }
 }
 
@@ -547,16 +568,14 @@ impl Message for Reply {
                 trace_hash: f.string()?,
                 catching_up: f.bool()?,
                 preparing: f.bool()?,
-                figures: f
-                    .next()?
-                    .as_array()?
-                    .iter()
-                    .map(|pair| match pair.as_array()?.as_slice() {
-                        [path, Value::Null] => Some((path.as_str()?.to_string(), None)),
-                        [path, value] => Some((path.as_str()?.to_string(), Some(value.as_f64()?))),
-                        _ => None,
-                    })
-                    .collect::<Option<_>>()?,
+                figures: list(f.next()?, |item| {
+                    let (path, value) = pair(item)?;
+                    let value = match value {
+                        Value::Null => None,
+                        value => Some(value.as_f64()?),
+                    };
+                    Some((path.as_str()?.to_string(), value))
+                })?,
             }),
             "VariantFailed" => Reply::VariantFailed(f.string()?),
             "Stopped" => Reply::Stopped,

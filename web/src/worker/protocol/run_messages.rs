@@ -3,7 +3,7 @@
 //! the run is doing, the notes with a frame, a chapter beat's stop, and the off-policy
 //! evaluation that comes with the frames.
 
-use super::{optional, strings, Fields, Note, OffPolicy};
+use super::{list, optional, pair, strings, Fields, Note, OffPolicy};
 use crate::chapter_play::BeatStop;
 use crate::command::Command;
 use crate::frame::{decode_all, Decode, Encode, Panels};
@@ -120,11 +120,7 @@ pub(super) fn to_bytes_value<T: Encode>(value: &T) -> Value {
 }
 
 pub(super) fn from_bytes_value<T: Decode>(value: &Value) -> Option<T> {
-    let bytes = value
-        .as_array()?
-        .iter()
-        .map(|byte| u8::try_from(byte.as_u64()?).ok())
-        .collect::<Option<Vec<u8>>>()?;
+    let bytes = list(value, |byte| u8::try_from(byte.as_u64()?).ok())?;
     decode_all(&bytes).ok()
 }
 
@@ -261,18 +257,10 @@ pub(super) fn decode_run(f: &mut Fields<'_>) -> Option<RunRequest> {
             Value::Null => None,
             value => Some(decode_beat_stop(value)?),
         }),
-        "Figures" => RunRequest::Figures(
-            f.next()?
-                .as_array()?
-                .iter()
-                .map(|pair| match pair.as_array()?.as_slice() {
-                    [label, path] => {
-                        Some((label.as_str()?.to_string(), path.as_str()?.to_string()))
-                    }
-                    _ => None,
-                })
-                .collect::<Option<_>>()?,
-        ),
+        "Figures" => RunRequest::Figures(list(f.next()?, |item| {
+            let (label, path) = pair(item)?;
+            Some((label.as_str()?.to_string(), path.as_str()?.to_string()))
+        })?),
         "Command" => RunRequest::Command(Box::new(match f.string()?.as_str() {
             "Live" => Command::Live(match f.next()? {
                 Value::Null => return None,
@@ -334,9 +322,7 @@ pub(super) fn off_policy(ope: &OffPolicy) -> Value {
 }
 
 pub(super) fn decode_off_policy(value: &Value) -> Option<OffPolicy> {
-    let [result, error] = value.as_array()?.as_slice() else {
-        return None;
-    };
+    let (result, error) = pair(value)?;
     let result = match result {
         Value::Null => None,
         value => {
@@ -351,32 +337,22 @@ pub(super) fn decode_off_policy(value: &Value) -> Option<OffPolicy> {
                     value => Some(value.as_f64()?),
                 },
                 truth_impressions: f.u64()?,
-                estimates: f
-                    .next()?
-                    .as_array()?
-                    .iter()
-                    .map(|pair| match pair.as_array()?.as_slice() {
-                        [name, estimate] => Some((
-                            strata_recommender::ope::ESTIMATOR_NAMES
-                                .iter()
-                                .find(|known| **known == name.as_str().unwrap_or_default())
-                                .copied()?,
-                            from_bytes_value(estimate)?,
-                        )),
-                        _ => None,
-                    })
-                    .collect::<Option<_>>()?,
+                estimates: list(f.next()?, |item| {
+                    let (name, estimate) = pair(item)?;
+                    Some((
+                        strata_recommender::ope::ESTIMATOR_NAMES
+                            .iter()
+                            .find(|known| **known == name.as_str().unwrap_or_default())
+                            .copied()?,
+                        from_bytes_value(estimate)?,
+                    ))
+                })?,
                 diagnostics: from_bytes_value(f.next()?)?,
                 notes: f.strings()?,
-                uniform_regret: f
-                    .next()?
-                    .as_array()?
-                    .iter()
-                    .map(|pair| match pair.as_array()?.as_slice() {
-                        [step, regret] => Some((step.as_u64()?, regret.as_f64()?)),
-                        _ => None,
-                    })
-                    .collect::<Option<_>>()?,
+                uniform_regret: list(f.next()?, |item| {
+                    let (step, regret) = pair(item)?;
+                    Some((step.as_u64()?, regret.as_f64()?))
+                })?,
             })
         }
     };
