@@ -10,6 +10,7 @@ use crate::format;
 use crate::widgets::{class_pair, container, panel, select_field, text_element, DraftInput};
 use std::rc::Rc;
 use strata_lab::scenario::{FaultSpec, StoreOp};
+use strata_sim::fmt::shortest;
 use strata_sim::SimTime;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -134,7 +135,7 @@ pub fn fault_for(kind: &str, form: &ChaosForm, db_path: &str) -> Result<FaultSpe
     if !(0.0..=1.0).contains(&form.probability) {
         return Err(format!(
             "the probability must be between 0 and 1, got {}",
-            form.probability
+            shortest(form.probability)
         ));
     }
     let probability = form.probability;
@@ -172,7 +173,7 @@ pub fn fault_for(kind: &str, form: &ChaosForm, db_path: &str) -> Result<FaultSpe
             if !(form.multiplier.is_finite() && form.multiplier >= 1.0) {
                 return Err(format!(
                     "the slow-down factor must be at least 1, got {}",
-                    form.multiplier
+                    shortest(form.multiplier)
                 ));
             }
             FaultSpec::Slow {
@@ -231,7 +232,7 @@ pub fn describe(fault: &FaultSpec) -> String {
                     other.kind().replace('_', " "),
                     at(w.from_ms),
                     w.until_ms.map_or("end".to_string(), at),
-                    w.probability
+                    shortest(w.probability)
                 ),
                 None => other.kind().to_string(),
             }
@@ -319,13 +320,13 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
             { container("div", "chaos-form", html! { <>
                 { container("label", "field", html! { <>{ text_element("span", "field-label", "window".into()) }
                     { container("span", "field-input", html! { <><DraftInput id="fault-window" kind="number" min="0.1" step="any"
-                        value={format!("{}", form.window_ms as f64 / 1000.0)} on_commit={on_window} />{ text_element("span", "unit", "s".into()) }</> }) }</> }) }
+                        value={shortest(form.window_ms as f64 / 1000.0).to_string()} on_commit={on_window} />{ text_element("span", "unit", "s".into()) }</> }) }</> }) }
                 { container("label", "field", html! { <>{ text_element("span", "field-label", "probability".into()) }
                     { container("span", "field-input", html! { <><DraftInput id="fault-probability" kind="number" min="0" max="1" step="0.05"
-                        value={format!("{}", form.probability)} on_commit={on_probability} /></> }) }</> }) }
+                        value={shortest(form.probability).to_string()} on_commit={on_probability} /></> }) }</> }) }
                 { container("label", "field", html! { <>{ text_element("span", "field-label", "slow-down".into()) }
                     { container("span", "field-input", html! { <><DraftInput id="fault-multiplier" kind="number" min="1" step="any"
-                        value={format!("{}", form.multiplier)} on_commit={on_multiplier} />{ text_element("span", "unit", "×".into()) }</> }) }</> }) }
+                        value={shortest(form.multiplier).to_string()} on_commit={on_multiplier} />{ text_element("span", "unit", "×".into()) }</> }) }</> }) }
                 { select_field("requests", "fault-ops", &[("all", "all"), ("put", "PUTs"), ("get", "GETs and HEADs")], &form.ops, on_ops, false, Html::default()) }
                 { select_field("bit-flip target", "fault-target", &[("sst", "SSTs"), ("wal", "WAL objects"), ("manifest", "manifests"), ("any", "any object")], &form.target, on_target, false, Html::default()) }
             </> }) }

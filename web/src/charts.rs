@@ -11,6 +11,7 @@ use crate::download::{download, standalone_svg};
 use crate::format;
 use crate::frame::LatencyModel;
 use crate::widgets::{container, svg_line, svg_rect, svg_text, text_element};
+use strata_sim::fmt::shortest;
 use yew::prelude::*;
 
 /// Points drawn per series at most (the plot is about this many pixels wide).
@@ -184,7 +185,7 @@ pub fn line_chart(props: &LineChart) -> Html {
     let lines = props.series.iter().map(|series| {
         let points = thin(&series.points, MAX_POINTS)
             .iter()
-            .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
+            .map(|(x, y)| format!("{},{}", format::px(sx(*x)), format::px(sy(*y))))
             .collect::<Vec<_>>()
             .join(" ");
         html! {
@@ -236,7 +237,7 @@ pub fn line_chart(props: &LineChart) -> Html {
         <figure class="chart" id={props.id}>
             { text_element("figcaption", "", props.title.into()) }
             <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
-            <svg ref={svg_ref} viewBox={format!("0 0 {WIDTH} {HEIGHT}")} width="100%" role="img" aria-label={props.title}>
+            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", shortest(WIDTH), shortest(HEIGHT))} width="100%" role="img" aria-label={props.title}>
                 { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }
                 { for y_ticks.iter().map(|y| html! {
                     { container("g", "", html! { <>
@@ -250,7 +251,7 @@ pub fn line_chart(props: &LineChart) -> Html {
                 { for legend }
                 { svg_text(LEFT + plot_w / 2.0, HEIGHT - 4.0, Some("middle"), "axis-label", props.x_label.into()) }
                 <text x="14" y={format::px(TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
-                      transform={format!("rotate(-90 14 {:.1})", TOP + plot_h / 2.0)}>{ props.y_label }</text>
+                      transform={format!("rotate(-90 14 {})", format::px(TOP + plot_h / 2.0))}>{ props.y_label }</text>
             </svg>
         </figure>
     }
@@ -406,7 +407,7 @@ pub fn latency_histogram(props: &LatencyModel) -> Html {
         <figure class="chart" id={id}>
             { text_element("figcaption", "", format!("{title} — {} samples", format::grouped(props.count)).into()) }
             <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
-            <svg ref={svg_ref} viewBox={format!("0 0 {width} {height}")} width="100%" role="img" aria-label={title}>
+            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", shortest(width), shortest(height))} width="100%" role="img" aria-label={title}>
                 { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }
                 { for bars }
                 { for markers }
@@ -417,7 +418,7 @@ pub fn latency_histogram(props: &LatencyModel) -> Html {
                 }) }
                 { svg_text(LEFT + plot_w / 2.0, height - 4.0, Some("middle"), "axis-label", "latency (log scale)".into()) }
                 <text x="14" y={format::px(TOP + plot_h / 2.0)} text-anchor="middle" class="axis-label"
-                      transform={format!("rotate(-90 14 {:.1})", TOP + plot_h / 2.0)}>{ "count" }</text>
+                      transform={format!("rotate(-90 14 {})", format::px(TOP + plot_h / 2.0))}>{ "count" }</text>
             </svg>
         </figure>
     }

@@ -15,6 +15,7 @@ use strata_lab::scenario::{
     KeyDistribution, LatencySpec, StorePreset, StoreSpec, ValueBytes, WorkloadSpec,
 };
 use strata_lab::Control;
+use strata_sim::fmt::shortest;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -186,7 +187,8 @@ pub fn control_for(
             let percent = number(field, value)?;
             if !(0.0..=100.0).contains(&percent) {
                 return Err(format!(
-                    "read share must be between 0 and 100%, got {percent}"
+                    "read share must be between 0 and 100%, got {}",
+                    shortest(percent)
                 ));
             }
             let reads_and_writes = (workload.mix.read + workload.mix.write).max(1e-9);
@@ -198,7 +200,8 @@ pub fn control_for(
             let percent = number(field, value)?;
             if !(0.0..100.0).contains(&percent) {
                 return Err(format!(
-                    "range delete share must be at least 0% and under 100%, got {percent}"
+                    "range delete share must be at least 0% and under 100%, got {}",
+                    shortest(percent)
                 ));
             }
             // The other kinds keep their weights; range deletes take `percent` of the total.
@@ -332,7 +335,8 @@ pub fn control_for(
             store.put_limit_per_sec = (limit > 0.0).then_some(limit);
             if limit < 0.0 {
                 return Err(format!(
-                    "put-limit must be ≥ 0 (0 turns throttling off), got {limit}"
+                    "put-limit must be ≥ 0 (0 turns throttling off), got {}",
+                    shortest(limit)
                 ));
             }
             2
@@ -526,7 +530,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
         } => html! { <>
             { number_input(Field::L0Trigger, "L0 trigger", "SSTs", l0_trigger.to_string(), "1", "1") }
             { number_input(Field::LevelBaseKib, "L1 target", "KiB", (level_base_bytes / 1024).to_string(), "1", "1") }
-            { number_input(Field::LevelRatio, "level ratio", "× per level", format!("{level_ratio}"), "2", "any") }
+            { number_input(Field::LevelRatio, "level ratio", "× per level", shortest(level_ratio).to_string(), "2", "any") }
         </> },
         CompactionStyle::SizeTiered {
             l0_trigger,
@@ -564,22 +568,22 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
             { text_element("p", "hint", "Changes apply at the current simulated moment and are recorded into the scenario at that time, so the share link replays them (listed in the Scenario tab).".into()) }
             { container("fieldset", "", html! { <>
                 <legend>{ "Workload" }</legend>
-                { number_input(Field::Rate, "rate", "ops/s", format!("{}", w.rate_ops_per_sec), "0", "any") }
+                { number_input(Field::Rate, "rate", "ops/s", shortest(w.rate_ops_per_sec).to_string(), "0", "any") }
                 { select(Field::KeyDistribution, "keys", &[("uniform", "uniform"), ("zipf", "zipf"), ("sequential", "sequential")], distribution) }
                 if let Some(s) = zipf_s {
-                    { number_input(Field::ZipfS, "Zipf s", "", format!("{s}"), "0", "0.01") }
+                    { number_input(Field::ZipfS, "Zipf s", "", shortest(s).to_string(), "0", "0.01") }
                 }
                 { number_input(Field::ValueBytes, "value size", "bytes", w.value_bytes.max.to_string(), "8", "1") }
                 { container("label", "field", html! { <>
                     { text_element("span", "field-label", "reads".into()) }
                     { container("span", "field-input", html! { <>
                         <DraftInput id={Field::ReadPercent.id()} kind="range" min="0" max="100" step="5"
-                                    value={read_percent(w).to_string()} on_commit={commit(Field::ReadPercent)} disabled={props.disabled} />
-                        { text_element("span", "unit", format!("{}% reads / {}% writes", read_percent(w), 100.0 - read_percent(w)).into()) }
+                                    value={shortest(read_percent(w)).to_string()} on_commit={commit(Field::ReadPercent)} disabled={props.disabled} />
+                        { text_element("span", "unit", format!("{}% reads / {}% writes", shortest(read_percent(w)), shortest(100.0 - read_percent(w))).into()) }
                     </> }) }
                     { for error_for(Field::ReadPercent) }
                 </> }) }
-                { number_input(Field::RangeDeletePercent, "range deletes", "% of operations", range_delete_percent(w).to_string(), "0", "1") }
+                { number_input(Field::RangeDeletePercent, "range deletes", "% of operations", shortest(range_delete_percent(w)).to_string(), "0", "1") }
                 { number_input(Field::RangeDeleteWidth, "range width", "keys", w.range_delete_width.to_string(), "1", "1") }
                 { number_input(Field::TtlMs, "time-to-live", "ms (0: never expires)", w.ttl_ms.unwrap_or(0).to_string(), "0", "1") }
                 { container("label", "field checkbox", html! { <>
@@ -590,7 +594,7 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
             </> }) }
             { container("fieldset", "", html! { <>
                 <legend>{ "Engine (the writer restarts cleanly to take them)" }</legend>
-                { number_input(Field::FlushIntervalMs, "WAL flush interval", "ms", format!("{flush_ms}"), "0", "any") }
+                { number_input(Field::FlushIntervalMs, "WAL flush interval", "ms", shortest(flush_ms).to_string(), "0", "any") }
                 { number_input(Field::MemtableKib, "memtable", "KiB", memtable_kib.to_string(), "1", "1") }
                 { number_input(Field::CacheKib, "block cache", "KiB", cache_kib.to_string(), "0", "1") }
                 { select(Field::CompactionStyle, "compaction",
@@ -606,12 +610,12 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
             { container("fieldset", "", html! { <>
                 <legend>{ "Object store" }</legend>
                 { select(Field::Preset, "preset", &[("s3_standard", "S3 Standard"), ("s3_express", "S3 Express One Zone"), ("instant", "instant (no latency, no cost)")], settings.store.preset.as_str()) }
-                { number_input(Field::GetP50, "GET p50", "ms", format!("{}", get_latency.p50_ms), "0", "any") }
-                { number_input(Field::GetP99, "GET p99", "ms", format!("{}", get_latency.p99_ms), "0", "any") }
-                { number_input(Field::PutP50, "PUT p50", "ms", format!("{}", put_latency.p50_ms), "0", "any") }
-                { number_input(Field::PutP99, "PUT p99", "ms", format!("{}", put_latency.p99_ms), "0", "any") }
-                { number_input(Field::PutPrice, "PUT price", "$ per 1,000", format!("{put_price}"), "0", "any") }
-                { number_input(Field::PutLimit, "PUT limit", "per s per prefix (0: none)", format!("{}", settings.store.put_limit_per_sec.unwrap_or(0.0)), "0", "any") }
+                { number_input(Field::GetP50, "GET p50", "ms", shortest(get_latency.p50_ms).to_string(), "0", "any") }
+                { number_input(Field::GetP99, "GET p99", "ms", shortest(get_latency.p99_ms).to_string(), "0", "any") }
+                { number_input(Field::PutP50, "PUT p50", "ms", shortest(put_latency.p50_ms).to_string(), "0", "any") }
+                { number_input(Field::PutP99, "PUT p99", "ms", shortest(put_latency.p99_ms).to_string(), "0", "any") }
+                { number_input(Field::PutPrice, "PUT price", "$ per 1,000", shortest(put_price).to_string(), "0", "any") }
+                { number_input(Field::PutLimit, "PUT limit", "per s per prefix (0: none)", shortest(settings.store.put_limit_per_sec.unwrap_or(0.0)).to_string(), "0", "any") }
             </> }) }
         </> }) }
     }

@@ -15,6 +15,7 @@ use crate::worker::host;
 use crate::worker::protocol::{ExportKind, Reply, Request};
 use std::cell::RefCell;
 use std::rc::Rc;
+use strata_sim::fmt::{fixed, shortest};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -263,8 +264,8 @@ pub fn run_exports(props: &RunExportsProps) -> Html {
         if let Some((kind, fraction)) = *progress {
             <span id="export-progress" class="export-progress" role="status">
                 { match kind { ExportKind::Trace => "Re-simulating the run for the trace… ", ExportKind::Metrics => "Re-simulating the run for the metrics… " } }
-                <progress max="1" value={fraction.to_string()}></progress>
-                { format!(" {:.0} %", 100.0 * fraction) }
+                <progress max="1" value={shortest(fraction).to_string()}></progress>
+                { format!(" {} %", fixed(100.0 * fraction, 0)) }
                 { button("export-cancel", "", "Cancel".into(), on_cancel, false) }
             </span>
         }

@@ -1,6 +1,11 @@
 //! Number formatting for people: speeds, bytes, dollars, durations and counts, written the
 //! same way in every panel so that figures read alike from the back of a room.
+//!
+//! Floats become text through `strata_sim::fmt` (`fixed` writes what `{:.N}` writes), never
+//! through `format!("{x:.1}")` or `{}` of an `f64`: those bring core's float formatting, Grisu
+//! and Dragon, into the page's wasm (docs/ui.md, the cuts table).
 
+use strata_sim::fmt::fixed;
 use strata_sim::SimTime;
 
 /// Groups the digits of a whole number with commas: 10000 → "10,000".
@@ -22,7 +27,7 @@ pub fn speed(multiplier: f64) -> String {
         return "–".to_string();
     }
     if multiplier < 10.0 {
-        format!("{multiplier:.1}×")
+        format!("{}×", fixed(multiplier, 1))
     } else {
         format!("{}×", grouped(multiplier.round() as u64))
     }
@@ -35,11 +40,11 @@ pub fn bytes(value: u64) -> String {
     if v < KIB {
         format!("{value} B")
     } else if v < KIB * KIB {
-        format!("{:.1} KiB", v / KIB)
+        format!("{} KiB", fixed(v / KIB, 1))
     } else if v < KIB * KIB * KIB {
-        format!("{:.1} MiB", v / (KIB * KIB))
+        format!("{} MiB", fixed(v / (KIB * KIB), 1))
     } else {
-        format!("{:.2} GiB", v / (KIB * KIB * KIB))
+        format!("{} GiB", fixed(v / (KIB * KIB * KIB), 2))
     }
 }
 
@@ -55,9 +60,9 @@ pub fn usd(value: f64) -> String {
     } else if magnitude < 0.01 {
         // Two significant digits below a cent.
         let digits = (-log10(magnitude)).ceil() as usize + 1;
-        format!("${value:.digits$}")
+        format!("${}", fixed(value, digits))
     } else if magnitude < 1000.0 {
-        format!("${value:.2}")
+        format!("${}", fixed(value, 2))
     } else {
         format!("${}", grouped(value.round() as u64))
     }
@@ -74,17 +79,17 @@ pub fn millis(value_ms: f64) -> String {
         return "–".to_string();
     }
     if value_ms < 10.0 {
-        format!("{value_ms:.2} ms")
+        format!("{} ms", fixed(value_ms, 2))
     } else if value_ms < 1000.0 {
-        format!("{value_ms:.1} ms")
+        format!("{} ms", fixed(value_ms, 1))
     } else {
-        format!("{:.2} s", value_ms / 1000.0)
+        format!("{} s", fixed(value_ms / 1000.0, 2))
     }
 }
 
 /// Formats a simulated instant as seconds with millisecond precision: "12.345 s".
 pub fn sim_time(at: SimTime) -> String {
-    format!("{:.3} s", at.as_secs_f64())
+    format!("{} s", fixed(at.as_secs_f64(), 3))
 }
 
 /// A ratio as a percentage with one decimal: 0.1234 → "12.3%".
@@ -92,7 +97,7 @@ pub fn percent(ratio: f64) -> String {
     if !ratio.is_finite() {
         return "–".to_string();
     }
-    format!("{:.1}%", ratio * 100.0)
+    format!("{}%", fixed(ratio * 100.0, 1))
 }
 
 /// A number with a sensible number of decimals for display (3 significant digits or so).
@@ -103,14 +108,17 @@ pub fn decimal(value: f64) -> String {
     let magnitude = value.abs();
     if magnitude >= 1000.0 {
         grouped_signed(value.round() as i64)
-    } else if magnitude >= 100.0 {
-        format!("{value:.0}")
-    } else if magnitude >= 10.0 {
-        format!("{value:.1}")
-    } else if magnitude >= 1.0 {
-        format!("{value:.2}")
     } else {
-        format!("{value:.3}")
+        let fraction_digits = if magnitude >= 100.0 {
+            0
+        } else if magnitude >= 10.0 {
+            1
+        } else if magnitude >= 1.0 {
+            2
+        } else {
+            3
+        };
+        fixed(value, fraction_digits).to_string()
     }
 }
 
@@ -228,7 +236,7 @@ pub fn parse_f64(text: &str) -> Option<f64> {
 /// the bundle carries the formatting call once.
 #[inline(never)]
 pub fn px(value: f64) -> String {
-    format!("{value:.1}")
+    fixed(value, 1).to_string()
 }
 
 /// The largest mantissa an f64 holds exactly (2^53).

@@ -22,6 +22,7 @@ use std::rc::Rc;
 pub use strata_lab::ope::{evaluate, LoggedImpression, OpeResult, Twin, IPS_CLIP};
 use strata_lab::scenario::RecommenderSpec;
 use strata_recommender::{csv, ope_from_csv, OpeOptions, OpeReport};
+use strata_sim::fmt::shortest;
 
 /// The largest logged-data (or target) file the page reads: 8 MiB, a few hundred thousand
 /// rows. Larger logs belong to `strata ope`.
@@ -129,7 +130,7 @@ fn matrix_csv(actions: usize, positions: usize, value: impl Fn(usize, usize) -> 
     for action in 0..actions {
         for position in 0..positions {
             let separator = if position == 0 { "" } else { "," };
-            let _infallible = write!(out, "{separator}{}", value(action, position));
+            let _infallible = write!(out, "{separator}{}", shortest(value(action, position)));
         }
         out.push('\n');
     }

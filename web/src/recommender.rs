@@ -22,6 +22,7 @@ use std::rc::Rc;
 use strata_lab::scenario::{DriftSpec, PolicyKind, RecommenderSpec};
 use strata_recommender::ope::Estimate;
 use strata_recommender::simulation::RecommenderSummary;
+use strata_sim::fmt::{fixed, shortest};
 use strata_sim::SimTime;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -129,7 +130,7 @@ fn feedback_loop(m: &RecommenderModel) -> Html {
             </defs>
             { for boxes.iter().map(|(x, y, title, sub)| html! {
                 { container("g", "loop-box", html! { <>
-                    <rect x={x.to_string()} y={y.to_string()} width="200" height="64" rx="8" />
+                    <rect x={shortest(*x).to_string()} y={shortest(*y).to_string()} width="200" height="64" rx="8" />
                     { svg_text(x + 100.0, y + 27.0, Some("middle"), "loop-title", (*title).into()) }
                     { svg_text(x + 100.0, y + 49.0, Some("middle"), "", sub.clone().into()) }
                 </> }) }
@@ -139,7 +140,7 @@ fn feedback_loop(m: &RecommenderModel) -> Html {
                 let vertical = (x1 - x2).abs() < 1.0;
                 html! {
                     <g class="loop-arrow" id={*id}>
-                        <line x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} marker-end="url(#arrowhead)" />
+                        <line x1={shortest(*x1).to_string()} y1={shortest(*y1).to_string()} x2={shortest(*x2).to_string()} y2={shortest(*y2).to_string()} marker-end="url(#arrowhead)" />
                         { svg_text(if vertical { lx + 8.0 } else { lx }, if vertical { ly + 4.0 } else { ly - 12.0 },
                                    Some(if vertical { "start" } else { "middle" }), "loop-count", label.clone().into()) }
                     </g>
@@ -166,7 +167,7 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
     };
     let x_of = |p: f64| left + (p / axis_max).clamp(0.0, 1.0) * interval_w;
     html! {
-        <svg class="arms" id="arms" viewBox={format!("0 0 880 {height:.0}")} width="100%" role="img"
+        <svg class="arms" id="arms" viewBox={format!("0 0 880 {}", fixed(height, 0))} width="100%" role="img"
              aria-label="arms: posterior mean and 95% interval of the click rate, and pulls">
             { svg_text(left, 14.0, None, "axis-label", "posterior click rate: mean and 95% interval".into()) }
             { svg_text(pulls_x, 14.0, None, "axis-label", "pulls".into()) }
@@ -178,7 +179,7 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
                         { svg_text(4.0, y + 14.0, None, "", format!("item {}", arm.arm).into()) }
                         { svg_line(x_of(0.0), y + 10.0, x_of(1.0), y + 10.0, "track") }
                         { svg_rect(x_of(arm.ci95_low), y + 4.0, (x_of(arm.ci95_high) - x_of(arm.ci95_low)).max(2.0), 12.0, "interval",
-                            Some(format!("item {}: mean {:.3}, 95% interval [{:.3}, {:.3}], {} pulls", arm.arm, arm.posterior_mean, arm.ci95_low, arm.ci95_high, arm.pulls).into())) }
+                            Some(format!("item {}: mean {}, 95% interval [{}, {}], {} pulls", arm.arm, fixed(arm.posterior_mean, 3), fixed(arm.ci95_low, 3), fixed(arm.ci95_high, 3), arm.pulls).into())) }
                         <circle cx={format::px(x_of(arm.posterior_mean))} cy={format::px(y + 10.0)} r="5" class="mean" />
                         { svg_rect(pulls_x, y + 4.0, pulls_width, 12.0, "pulls", None) }
                         { svg_text(pulls_x + pulls_width + 6.0, y + 14.0, None, "", format::grouped(arm.pulls).into()) }
@@ -186,7 +187,7 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
                 }
             }) }
             { for [0.0, 0.25, 0.5, 0.75, 1.0].iter().map(|f| {
-                svg_text(x_of(f * axis_max), height - 4.0, Some("middle"), "", format!("{:.3}", f * axis_max).into())
+                svg_text(x_of(f * axis_max), height - 4.0, Some("middle"), "", fixed(f * axis_max, 3).to_string().into())
             }) }
         </svg>
     }
@@ -232,7 +233,7 @@ fn estimates_figure(
     html! {
         { container("figure", "chart estimates", html! { <>
             <SaveSvgButton target={svg_ref.clone()} file_name={crate::charts::svg_file_name(Some(id), label)} />
-            <svg ref={svg_ref} id={id} viewBox={format!("0 0 940 {height:.0}")} width="100%" role="img" aria-label={label}>
+            <svg ref={svg_ref} id={id} viewBox={format!("0 0 940 {}", fixed(height, 0))} width="100%" role="img" aria-label={label}>
                 { for estimates.iter().enumerate().map(|(i, (name, e))| {
                     let y = 10.0 + i as f64 * row;
                     html! {
@@ -240,7 +241,7 @@ fn estimates_figure(
                             { svg_text(4.0, y + 14.0, None, "", (*name).into()) }
                             { svg_line(x_of(e.ci95_low), y + 10.0, x_of(e.ci95_high), y + 10.0, "interval-line") }
                             <circle cx={format::px(x_of(e.value))} cy={format::px(y + 10.0)} r="5" class="mean" />
-                            { svg_text(left + width + 10.0, y + 14.0, None, "", format!("{:.4} [{:.4}, {:.4}]", e.value, e.ci95_low, e.ci95_high).into()) }
+                            { svg_text(left + width + 10.0, y + 14.0, None, "", format!("{} [{}, {}]", fixed(e.value, 4), fixed(e.ci95_low, 4), fixed(e.ci95_high, 4)).into()) }
                         </> }) }
                     }
                 }) }
@@ -367,7 +368,10 @@ fn ope_upload() -> Html {
 fn uploaded_figure(evaluation: &UploadedEvaluation) -> Html {
     let report = &evaluation.report;
     let references = [Reference {
-        label: format!("logged mean reward {:.4}", evaluation.logged_mean_reward),
+        label: format!(
+            "logged mean reward {}",
+            fixed(evaluation.logged_mean_reward, 4)
+        ),
         value: evaluation.logged_mean_reward,
         class: "behaviour",
         id: None,
@@ -376,9 +380,9 @@ fn uploaded_figure(evaluation: &UploadedEvaluation) -> Html {
         { identified_container("div", "ope-upload-result", "ope", html! { <>
             { estimates_figure("ope-upload-chart", "off-policy estimates of the target policy on the uploaded log, with 95% intervals", &report.estimates(), &references) }
             { container("p", "hint", html! { <>{ format!(
-                "“{}”: {} rows; target: {}. Effective sample size {:.0}, max weight {:.1}.",
+                "“{}”: {} rows; target: {}. Effective sample size {}, max weight {}.",
                 evaluation.file_name, format::grouped(report.rows), evaluation.target,
-                report.diagnostics.effective_sample_size, report.diagnostics.max_weight) }</> }) }
+                fixed(report.diagnostics.effective_sample_size, 0), fixed(report.diagnostics.max_weight, 1)) }</> }) }
             if !report.skipped.is_empty() {
                 { text_element("p", "hint", format!("Skipped: {}", report.skipped.iter().map(|(name, why)| format!("{name} ({why})")).collect::<Vec<_>>().join("; ")).into()) }
             }
@@ -398,14 +402,14 @@ fn ope_panel(m: &RecommenderModel) -> Html {
     let mut references = Vec::new();
     if let Some(truth) = result.truth_ctr {
         references.push(Reference {
-            label: format!("online truth {truth:.4}"),
+            label: format!("online truth {}", fixed(truth, 4)),
             value: truth,
             class: "truth",
             id: Some("ope-truth"),
         });
     }
     references.push(Reference {
-        label: format!("logging policy {:.4}", result.behaviour_ctr),
+        label: format!("logging policy {}", fixed(result.behaviour_ctr, 4)),
         value: result.behaviour_ctr,
         class: "behaviour",
         id: None,
@@ -414,9 +418,9 @@ fn ope_panel(m: &RecommenderModel) -> Html {
         { container("div", "ope", html! { <>
             { estimates_figure("ope-chart", "off-policy estimates of uniform random serving, with 95% intervals, beside the online truth", &result.estimates, &references) }
             { container("p", "hint", html! { <>{ format!(
-                "Target: uniform random serving. {} logged impressions (ids {}–{}); effective sample size {:.0}, max weight {:.1}. Truth: a twin with the same seed serving uniformly, {} impressions over the same ids.",
+                "Target: uniform random serving. {} logged impressions (ids {}–{}); effective sample size {}, max weight {}. Truth: a twin with the same seed serving uniformly, {} impressions over the same ids.",
                 format::grouped(result.rows), result.first_impression, result.last_impression,
-                result.diagnostics.effective_sample_size, result.diagnostics.max_weight, format::grouped(result.truth_impressions)) }</> }) }
+                fixed(result.diagnostics.effective_sample_size, 0), fixed(result.diagnostics.max_weight, 1), format::grouped(result.truth_impressions)) }</> }) }
         </> }) }
     }
 }
@@ -564,7 +568,7 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
         let on_command = props.on_command.clone();
         Callback::from(move |_: MouseEvent| on_command.emit(Command::SetRecommender(None)))
     };
-    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let opt = |v: Option<f64>| v.map(|v| shortest(v).to_string()).unwrap_or_default();
     html! {
         { panel("panel recommender-controls", "recommender controls", html! { <>
             { text_element("h2", "", "Recommender settings".into()) }
@@ -577,7 +581,7 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
             { number_field("max exploration share", "guard-exploration", "any", opt(draft.guardrails.max_exploration_share), edit_number("max exploration share", |s, v| s.guardrails.max_exploration_share = v)) }
             { number_field("min distinct categories", "guard-categories", "1", draft.guardrails.min_distinct_categories.map(|v| v.to_string()).unwrap_or_default(), edit_number("min distinct categories", |s, v| s.guardrails.min_distinct_categories = v.map(|v| v.max(0.0).round() as u32))) }
             { number_field("max policy change (TV)", "guard-change", "any", opt(draft.guardrails.max_policy_change), edit_number("max policy change", |s, v| s.guardrails.max_policy_change = v)) }
-            { number_field("feedback strength", "feedback-gain", "any", draft.population.feedback_gain.to_string(), edit_number("feedback strength", |s, v| s.population.feedback_gain = v.unwrap_or(0.0))) }
+            { number_field("feedback strength", "feedback-gain", "any", shortest(draft.population.feedback_gain).to_string(), edit_number("feedback strength", |s, v| s.population.feedback_gain = v.unwrap_or(0.0))) }
             { container("div", "button-row", html! { <>
                 { button("apply-recommender", "primary", "Apply (re-simulates to now)".into(), on_apply, props.disabled) }
                 { button("drift-now", "", "Drift now".into(), on_drift, props.disabled) }
@@ -586,7 +590,7 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
             if !draft.drift.is_empty() {
                 { identified_container("p", "drift-list", "hint", html! { <>{ format!("Drift in the scenario: {}", draft.drift.iter().map(|d| match d {
                     DriftSpec::Abrupt { at_ms } => format!("abrupt at {}", format::sim_time(SimTime::from_millis(*at_ms))),
-                    DriftSpec::Gradual { from_ms, until_ms, degrees } => format!("{degrees}° from {} to {}", format::sim_time(SimTime::from_millis(*from_ms)), format::sim_time(SimTime::from_millis(*until_ms))),
+                    DriftSpec::Gradual { from_ms, until_ms, degrees } => format!("{}° from {} to {}", shortest(*degrees), format::sim_time(SimTime::from_millis(*from_ms)), format::sim_time(SimTime::from_millis(*until_ms))),
                 }).collect::<Vec<_>>().join(", ")) }</> }) }
             }
         </> }) }
@@ -672,7 +676,7 @@ pub fn recommender_view(props: &RecommenderView) -> Html {
                     { stat("rec-ctr", format::percent(summary.ctr), "CTR") }
                     { stat("rec-regret", format::decimal(summary.cumulative_regret), "regret (expected clicks)") }
                     { stat("rec-coverage", format::percent(summary.catalogue_coverage), "catalogue coverage") }
-                    { stat("rec-gini", format!("{:.3}", summary.exposure_gini), "exposure Gini") }
+                    { stat("rec-gini", fixed(summary.exposure_gini, 3).to_string(), "exposure Gini") }
                     { stat("rec-steps", format::grouped(summary.steps), "slates served") }
                     { stat("rec-exploration", format::percent(summary.guardrails.exploration_share), "exploratory decisions") }
                 </> }) }

@@ -20,6 +20,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use strata_lab::scenario::SettingChange;
 use strata_lab::Scenario;
+use strata_sim::fmt::{fixed, shortest};
 use strata_sim::SimTime;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -90,9 +91,12 @@ fn file_stem(scenario: &Scenario) -> String {
 fn describe_change(change: &SettingChange) -> String {
     match change {
         SettingChange::Workload { workload, .. } => format!(
-            "workload: {} ops/s, {:.0}% reads, {} B values{}",
-            workload.rate_ops_per_sec,
-            workload.mix.read / (workload.mix.read + workload.mix.write).max(1e-9) * 100.0,
+            "workload: {} ops/s, {}% reads, {} B values{}",
+            shortest(workload.rate_ops_per_sec),
+            fixed(
+                workload.mix.read / (workload.mix.read + workload.mix.write).max(1e-9) * 100.0,
+                0
+            ),
             workload.value_bytes.max,
             if workload.await_durable {
                 ", await durable"

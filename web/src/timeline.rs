@@ -23,6 +23,7 @@ use crate::widgets::{
 };
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
+use strata_sim::fmt::{fixed, shortest};
 use strata_sim::{Cause, RequestOutcome, RequestRecord, SimTime};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -497,14 +498,14 @@ pub fn timeline(props: &TimelineProps) -> Html {
         let top_px = y + LANE_HEIGHT_PX;
         html! {
             <div id="request-tooltip" class="tooltip" role="tooltip"
-                 style={format!("left: {left_pct:.1}%; top: {top_px:.0}px")}>
+                 style={format!("left: {}%; top: {}px", fixed(left_pct, 1), fixed(top_px, 0))}>
                 { for lines.into_iter().map(|line| text_element("div", "", line.into())) }
             </div>
         }
     });
     html! {
         { container("div", "timeline-wrap", html! { <>
-            <svg class="timeline" viewBox={format!("0 0 {WIDTH_PX} {height}")} width="100%"
+            <svg class="timeline" viewBox={format!("0 0 {} {}", shortest(WIDTH_PX), shortest(height))} width="100%"
                  role="group" aria-label="object-store requests over simulated time, one lane per cause"
                  onmouseover={on_enter.reform(|e: MouseEvent| e.into())} onfocusin={on_enter.reform(|e: FocusEvent| e.into())}
                  onmouseout={on_leave.reform(|e: MouseEvent| e.into())} onfocusout={on_leave.reform(|e: FocusEvent| e.into())}
@@ -514,7 +515,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 { svg_text(LABEL_WIDTH_PX, axis_y, None, "", format::sim_time(props.window_start).into()) }
                 { svg_text(WIDTH_PX, axis_y, Some("end"), "", format::sim_time(props.window_end).into()) }
                 { svg_text(LABEL_WIDTH_PX + plot_width / 2.0, axis_y, Some("middle"), "axis-label",
-                    if binned { format!("simulated time · {} requests binned into {BIN_PX:.0}-px columns", format::grouped(props.requests.len() as u64)).into() } else { "simulated time".into() }) }
+                    if binned { format!("simulated time · {} requests binned into {}-px columns", format::grouped(props.requests.len() as u64), fixed(BIN_PX, 0)).into() } else { "simulated time".into() }) }
             </svg>
             // One child whether shown or not: Yew matches unkeyed children from the end, so a
             // tooltip that came and went as an extra child made the figure before it be

@@ -14,6 +14,7 @@
 use crate::error::{Error, Result};
 use crate::format::manifest::{Manifest, RetiredSst, SortedRun, SstInfo};
 use serde::{Deserialize, Serialize};
+use strata_sim::fmt::shortest;
 use strata_sim::maps::IdSet;
 use strata_sim::SimTime;
 
@@ -103,7 +104,8 @@ impl CompactionStyle {
                 }
                 if !(size_ratio.is_finite() && size_ratio > 0.0) {
                     return fail(format!(
-                        "compaction size_ratio must be positive, got {size_ratio}"
+                        "compaction size_ratio must be positive, got {}",
+                        shortest(size_ratio)
                     ));
                 }
                 Ok(())
@@ -122,7 +124,8 @@ impl CompactionStyle {
                 }
                 if !(level_ratio.is_finite() && level_ratio >= 2.0) {
                     return fail(format!(
-                        "compaction level_ratio must be at least 2, got {level_ratio}"
+                        "compaction level_ratio must be at least 2, got {}",
+                        shortest(level_ratio)
                     ));
                 }
                 if !(1..=MAX_LEVELS).contains(&max_levels) {

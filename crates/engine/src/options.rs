@@ -8,6 +8,7 @@ use crate::compaction::CompactionOptions;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use strata_objstore::sim::Pricing;
+use strata_sim::fmt::shortest;
 use strata_sim::SimDuration;
 
 /// The longest key accepted, in bytes (64 KiB - 1, so a key length fits in 16 bits).
@@ -117,7 +118,8 @@ impl HedgeOptions {
             } => {
                 if !(percentile > 0.0 && percentile < 100.0) {
                     return Err(Error::Invalid(format!(
-                        "hedge percentile must be strictly between 0 and 100, got {percentile}"
+                        "hedge percentile must be strictly between 0 and 100, got {}",
+                        shortest(percentile)
                     )));
                 }
                 if min_samples == 0 || min_samples > HEDGE_WINDOW {

@@ -15,6 +15,7 @@ use crate::scenario::json;
 use crate::scenario::{member, Scenario, ScenarioError};
 use serde::Serialize;
 use serde_json::Value;
+use strata_sim::fmt::shortest;
 use strata_sim::SimTime;
 
 /// The most beats in one chapter.
@@ -474,25 +475,39 @@ impl Chapter {
                 Some(variant) => Some(figure(variant, &claim.figure).map_err(failed)?),
                 None => None,
             };
+            // Figures through `shortest`: the text of `{}` without core's float formatting
+            // (the page checks chapters too).
             if let Some(min) = claim.at_least {
                 if value < min {
-                    return Err(failed(format!("{value} is below {min}")));
+                    return Err(failed(format!(
+                        "{} is below {}",
+                        shortest(value),
+                        shortest(min)
+                    )));
                 }
             }
             if let Some(max) = claim.at_most {
                 if value > max {
-                    return Err(failed(format!("{value} is above {max}")));
+                    return Err(failed(format!(
+                        "{} is above {}",
+                        shortest(value),
+                        shortest(max)
+                    )));
                 }
             }
             if let Some(other) = other {
                 if claim.below_variant && value >= other {
                     return Err(failed(format!(
-                        "{value} is not below the variant's {other}"
+                        "{} is not below the variant's {}",
+                        shortest(value),
+                        shortest(other)
                     )));
                 }
                 if claim.above_variant && value <= other {
                     return Err(failed(format!(
-                        "{value} is not above the variant's {other}"
+                        "{} is not above the variant's {}",
+                        shortest(value),
+                        shortest(other)
                     )));
                 }
             }

@@ -2,6 +2,7 @@
 //! ends up here as a typed value with a message a person can act on. Nothing in this crate
 //! panics on bad input.
 
+use strata_sim::fmt::shortest;
 use thiserror::Error;
 
 /// Everything that can go wrong in the recommender.
@@ -61,7 +62,9 @@ impl RecommenderError {
         }
     }
 
-    /// Shorthand for an [`RecommenderError::InvalidParameter`].
+    /// Shorthand for an [`RecommenderError::InvalidParameter`]. Give an `f64` value as
+    /// `strata_sim::fmt::shortest(value)`: the same text as its `to_string`, without core's
+    /// float formatting in the page.
     pub fn param(name: &'static str, value: impl ToString, reason: impl Into<String>) -> Self {
         RecommenderError::InvalidParameter {
             name,
@@ -79,8 +82,8 @@ pub(crate) fn require_at_least(name: &'static str, value: f64, min: f64) -> Resu
     if !value.is_finite() || value < min {
         return Err(RecommenderError::param(
             name,
-            value,
-            format!("must be a finite number ≥ {min}"),
+            shortest(value),
+            format!("must be a finite number ≥ {}", shortest(min)),
         ));
     }
     Ok(())
@@ -91,8 +94,8 @@ pub(crate) fn require_above(name: &'static str, value: f64, min: f64) -> Result<
     if !value.is_finite() || value <= min {
         return Err(RecommenderError::param(
             name,
-            value,
-            format!("must be a finite number > {min}"),
+            shortest(value),
+            format!("must be a finite number > {}", shortest(min)),
         ));
     }
     Ok(())
@@ -103,8 +106,8 @@ pub(crate) fn require_within(name: &'static str, value: f64, low: f64, high: f64
     if !value.is_finite() || value < low || value > high {
         return Err(RecommenderError::param(
             name,
-            value,
-            format!("must lie in [{low}, {high}]"),
+            shortest(value),
+            format!("must lie in [{}, {}]", shortest(low), shortest(high)),
         ));
     }
     Ok(())

@@ -30,6 +30,7 @@ use std::collections::VecDeque;
 use std::ops::Bound;
 use std::rc::Rc;
 use strata_engine::{Db, WriteBatch, WriteOptions};
+use strata_sim::fmt::shortest;
 use strata_sim::{EventKind, Runtime, RuntimeRef, SimDuration, SimTime};
 
 /// The most checkpoints kept at once (bounds the retention queue).
@@ -495,7 +496,10 @@ pub fn impressions_to_csv(records: &[ImpressionRecord]) -> String {
     for r in records {
         out.push_str(&format!(
             "{},{},{},{}\n",
-            r.arm, r.reward, r.propensity, r.position
+            r.arm,
+            shortest(r.reward),
+            shortest(r.propensity),
+            r.position
         ));
     }
     out

@@ -26,6 +26,7 @@ use crate::csv;
 use crate::error::{require_above, require_at_least, RecommenderError, Result};
 use crate::stats::MeanInterval;
 use serde::{Deserialize, Serialize};
+use strata_sim::fmt::shortest;
 use strata_sim::maps::LiteMap;
 
 /// Estimator parameters. `None` means "no clipping / no threshold / no shrinkage".
@@ -187,7 +188,7 @@ pub fn estimate(rows: &[OpeRow<'_>], options: &OpeOptions) -> Result<OpeReport> 
         if !(row.propensity > 0.0 && row.propensity <= 1.0) {
             return Err(invalid(format!(
                 "row {i}: propensity {} outside (0, 1]",
-                row.propensity
+                shortest(row.propensity)
             )));
         }
         if !row.reward.is_finite() {
@@ -428,7 +429,10 @@ pub fn ope_from_csv(
                 return Err(csv_error(
                     PI,
                     pi_matrix.lines[r],
-                    format!("π(action {r} | position {c}) = {v} is not a probability"),
+                    format!(
+                        "π(action {r} | position {c}) = {} is not a probability",
+                        shortest(v)
+                    ),
                 ));
             }
         }
@@ -440,8 +444,9 @@ pub fn ope_from_csv(
                 PI,
                 pi_matrix.last_line(),
                 format!(
-                    "column {} (position {c}) sums to {sum}, not 1 (±1e-6)",
-                    c + 1
+                    "column {} (position {c}) sums to {}, not 1 (±1e-6)",
+                    c + 1,
+                    shortest(sum)
                 ),
             ));
         }
@@ -520,7 +525,7 @@ pub fn ope_from_csv(
             return Err(csv_error(
                 LOG,
                 line,
-                format!("propensity {propensity} must lie in (0, 1]"),
+                format!("propensity {} must lie in (0, 1]", shortest(propensity)),
             ));
         }
         parsed.push((action, position, reward, propensity));

@@ -34,6 +34,7 @@
 use crate::error::{require_at_least, RecommenderError, Result};
 use crate::policy::MAX_ARMS;
 use serde::{Deserialize, Serialize};
+use strata_sim::fmt::shortest;
 use strata_sim::{maps, math, RngStreams, SimRng, Zipf};
 
 /// The most users a population holds.
@@ -153,14 +154,27 @@ impl PopulationConfig {
             ("popularity_weight", model.popularity_weight),
         ] {
             if !value.is_finite() {
-                return Err(RecommenderError::param(name, value, "must be finite"));
+                return Err(RecommenderError::param(
+                    name,
+                    shortest(value),
+                    "must be finite",
+                ));
             }
         }
         require_at_least("base_popularity_sd", model.base_popularity_sd, 0.0)?;
         if model.position_bias.is_empty() || model.position_bias.iter().any(|b| !b.is_finite()) {
             return Err(RecommenderError::param(
                 "position_bias",
-                format!("{:?}", model.position_bias),
+                // Each entry as `{}` writes it (through `shortest`: no core float formatting).
+                format!(
+                    "[{}]",
+                    model
+                        .position_bias
+                        .iter()
+                        .map(|bias| shortest(*bias).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 "needs at least one finite entry",
             ));
         }
@@ -168,14 +182,14 @@ impl PopulationConfig {
         if !(0.0..1.0).contains(&self.shared_taste) {
             return Err(RecommenderError::param(
                 "shared_taste",
-                self.shared_taste,
+                shortest(self.shared_taste),
                 "must lie in [0, 1)",
             ));
         }
         if !self.drift.rotation_per_step.is_finite() {
             return Err(RecommenderError::param(
                 "rotation_per_step",
-                self.drift.rotation_per_step,
+                shortest(self.drift.rotation_per_step),
                 "must be finite",
             ));
         }
@@ -343,11 +357,11 @@ impl Population {
             if step == drift.rotation_from_step {
                 notes.push(format!(
                     "gradual drift starts: preferences rotate {} rad per step",
-                    drift.rotation_per_step
+                    shortest(drift.rotation_per_step)
                 ));
             }
             if Some(step) == drift.rotation_until_step {
-                notes.push(format!("gradual drift stops at {angle} rad"));
+                notes.push(format!("gradual drift stops at {} rad", shortest(angle)));
             }
         }
         (!notes.is_empty()).then(|| notes.join("; "))

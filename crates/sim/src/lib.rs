@@ -11,6 +11,8 @@
 //! - [`sync`]: `Notify`, one-shot channels, `race` and `timeout` for simulated tasks.
 //! - [`trace`]: typed events, a bounded ring, counts and the run's stable hash.
 //! - [`histogram`]: a bounded log-linear latency histogram.
+//! - [`fmt`]: floats as `{:.N}` and `{}` write them, without core's float formatting (the
+//!   page's wasm is smaller without it).
 //! - [`json`]: a string escaped as serde_json escapes it, for the hand-written JSON writers.
 //! - [`maps`]: building a `BTreeMap` without the sort `collect` instantiates, a stable order
 //!   by key and floats sorted as integers, without a sort per item type.
@@ -21,6 +23,7 @@
 
 pub mod demo;
 pub mod executor;
+pub mod fmt;
 pub mod histogram;
 pub mod json;
 pub mod maps;

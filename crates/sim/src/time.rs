@@ -131,18 +131,20 @@ impl Add for SimDuration {
     }
 }
 
+// Through `crate::fmt::fixed`, the same text as `{:.3}`, so that a time's `Display` does not
+// bring core's float formatting into the page.
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.3}s", self.as_secs_f64())
+        write!(f, "{}s", crate::fmt::fixed(self.as_secs_f64(), 3))
     }
 }
 
 impl fmt::Display for SimDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0 >= NANOS_PER_SEC {
-            write!(f, "{:.3}s", self.as_secs_f64())
+            write!(f, "{}s", crate::fmt::fixed(self.as_secs_f64(), 3))
         } else {
-            write!(f, "{:.3}ms", self.as_millis_f64())
+            write!(f, "{}ms", crate::fmt::fixed(self.as_millis_f64(), 3))
         }
     }
 }

@@ -23,6 +23,7 @@ use crate::worker::host;
 use crate::worker::protocol::Reply;
 use std::cell::Cell;
 use strata_lab::Scenario;
+use strata_sim::fmt::{fixed, shortest};
 use yew::prelude::*;
 
 thread_local! {
@@ -137,14 +138,14 @@ fn number(value: Option<f64>) -> String {
                 scaled *= 10.0;
                 decimals += 1;
             }
-            format!("{v:.decimals$}")
+            fixed(v, decimals).to_string()
         }
     }
 }
 
 /// The exact figure, for a reader of the page (tests, scripts).
 fn exact(value: Option<f64>) -> String {
-    value.map_or_else(String::new, |v| v.to_string())
+    value.map_or_else(String::new, |v| shortest(v).to_string())
 }
 
 fn signed(value: Option<f64>, suffix: &str) -> String {
@@ -165,11 +166,11 @@ fn sparkline(points: &[(f64, f64)], low: f64, high: f64, end_ms: f64, class: &st
         .map(|(ms, v)| {
             let x = W * ms / end_ms.max(1.0);
             let y = H - 2.0 - (H - 4.0) * (v - low) / span;
-            format!("{x:.1},{y:.1}")
+            format!("{},{}", format::px(x), format::px(y))
         })
         .collect();
     html! {
-        <svg class={class_pair("compare-spark", class)} viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none" role="img">
+        <svg class={class_pair("compare-spark", class)} viewBox={format!("0 0 {} {}", shortest(W), shortest(H))} preserveAspectRatio="none" role="img">
             <polyline points={line.join(" ")} fill="none" stroke-width="2" />
         </svg>
     }

@@ -19,6 +19,7 @@ use crate::scenario_panel::{scenario_panel, ImportSlot, ScenarioPanel};
 use crate::storage::{storage_view, Layout, StorageView};
 use crate::widgets::{container, identified_text};
 use std::rc::Rc;
+use strata_sim::fmt::fixed;
 use strata_sim::SimTime;
 use yew::prelude::*;
 
@@ -40,7 +41,7 @@ pub fn tab_strip(state: &UseReducerHandle<UiState>, render_ms: f64) -> Html {
             { tab_button(Tab::Recommender, "tab-recommender", "Recommender") }
             { tab_button(Tab::Scenario, "tab-scenario", "Scenario & sharing") }
             { tab_button(Tab::Chapters, "tab-chapters", "Chapters") }
-            { identified_text("span", "frame-work", "frame-stats muted", format!("last frame: {:.1} ms simulating in {:.1} ms · {:.1} ms drawing", state.frame_work_ms, state.frame_wall_ms, render_ms).into()) }
+            { identified_text("span", "frame-work", "frame-stats muted", format!("last frame: {} ms simulating in {} ms · {} ms drawing", fixed(state.frame_work_ms, 1), fixed(state.frame_wall_ms, 1), fixed(render_ms, 1)).into()) }
         </nav>
     }
 }

@@ -14,6 +14,7 @@ use crate::widgets::{
 };
 use crate::worker::protocol::Note;
 use crate::worker::run::{Motion, RunRequest};
+use strata_sim::fmt::{fixed, shortest};
 use strata_sim::SimTime;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -211,8 +212,8 @@ pub fn time_bar(props: &TimeBar) -> Html {
                 { button("play", "primary", if state.playing { "Pause" } else { "Play" }.into(), on_play, busy) }
                 <button id="step" onclick={on_step} disabled={busy} title="one event (key: .)">{ "Step" }</button>
                 { container("label", "", html! { <>{ "speed" }
-                    <input id="speed" type="range" min={SPEED_LOG10_MIN.to_string()} max={SPEED_LOG10_MAX.to_string()}
-                           step="0.01" value={state.speed_log10.to_string()} oninput={on_speed}
+                    <input id="speed" type="range" min={shortest(SPEED_LOG10_MIN).to_string()} max={shortest(SPEED_LOG10_MAX).to_string()}
+                           step="0.01" value={shortest(state.speed_log10).to_string()} oninput={on_speed}
                            aria-valuetext={format::speed(speed)} />
                     { identified_text("span", "speed-value", "mono", format::speed(speed).into()) }
                 </> }) }
@@ -242,9 +243,9 @@ pub fn time_bar(props: &TimeBar) -> Html {
             </> }) }
             if let Some((fraction, label)) = progress {
                 <div class="progress" role="progressbar" id="progress" aria-valuemin="0" aria-valuemax="100"
-                     aria-valuenow={format!("{:.0}", fraction * 100.0)} aria-label={label.clone()}>
-                    <div class="progress-fill" style={format!("width: {:.1}%", fraction * 100.0)}></div>
-                    { text_element("span", "progress-label", format!("{label} {:.0}%", fraction * 100.0).into()) }
+                     aria-valuenow={fixed(fraction * 100.0, 0).to_string()} aria-label={label.clone()}>
+                    <div class="progress-fill" style={format!("width: {}%", fixed(fraction * 100.0, 1))}></div>
+                    { text_element("span", "progress-label", format!("{label} {}%", fixed(fraction * 100.0, 0)).into()) }
                     if cancellable {
                         { button("cancel-rebuild", "", "Cancel".into(), on_cancel, false) }
                     }

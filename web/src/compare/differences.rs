@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 use strata_lab::Scenario;
+use strata_sim::fmt::shortest;
 
 /// Settings named in a label at most (the rest are counted).
 pub const MAX_LABELLED_SETTINGS: usize = 2;
@@ -69,7 +70,9 @@ fn setting_text(value: Option<&Value>) -> String {
         Some(Value::Array(items)) => format!("{} entries", items.len()),
         Some(Value::Object(_)) => "set".to_string(),
         // Rust's shortest form: 100 rather than serde_json's 100.0.
-        Some(Value::Number(n)) => n.as_f64().map_or_else(|| n.to_string(), |v| v.to_string()),
+        Some(Value::Number(n)) => n
+            .as_f64()
+            .map_or_else(|| n.to_string(), |v| shortest(v).to_string()),
         Some(other) => other.to_string(),
     }
 }

@@ -12,6 +12,7 @@ use crate::widgets::{
 };
 use strata_engine::DbStatus;
 use strata_lab::runner::WriterStatus;
+use strata_sim::fmt::shortest;
 use yew::prelude::*;
 
 /// The most recent flushes and compactions: a pill appears (pulsing) when one starts and
@@ -142,7 +143,7 @@ pub(super) fn wal_figure(model: &StorageFrame, layout: Layout) -> Html {
     };
     let height = 104.0 + 20.0 * notes.len() as f64;
     html! {
-        <svg class="wal" id="wal" viewBox={format!("0 0 {width} {height}")} width="100%" role="img"
+        <svg class="wal" id="wal" viewBox={format!("0 0 {} {}", shortest(width), shortest(height))} width="100%" role="img"
              aria-label="the WAL buffer and the acknowledged and durable watermarks">
             { svg_text(4.0, 19.0, None, "row-label", "WAL buffer".into()) }
             { fill_bar(left, 4.0, layout.fill, buffer_fill, "fill-wal",

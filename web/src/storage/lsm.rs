@@ -8,6 +8,7 @@ use crate::frame::{key_position, CompactionModel, StorageFrame};
 use crate::widgets::{container, identified_text, svg_line, svg_rect, svg_text, text_element};
 use strata_lab::runner::tombstones::TombstoneHolder;
 use strata_lab::runner::WriterStatus;
+use strata_sim::fmt::{fixed, shortest};
 use yew::prelude::*;
 
 pub(super) const ROW: f64 = 30.0;
@@ -186,11 +187,11 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
     }
     let l0_more = db.l0.len().saturating_sub(MAX_L0_ROWS);
     if l0_more > 0 {
-        rows.push(html! { <text key="l0-more" x={label_x.to_string()} y={format::px(y + 14.0)}>{ format!("+{l0_more} older L0 SSTs") }</text> });
+        rows.push(html! { <text key="l0-more" x={shortest(label_x).to_string()} y={format::px(y + 14.0)}>{ format!("+{l0_more} older L0 SSTs") }</text> });
         y += ROW - 10.0;
     }
     if db.l0.is_empty() {
-        rows.push(html! { <text key="l0-empty" x={label_x.to_string()} y={format::px(y + 15.0)} class="muted">{ "no L0 SSTs yet: the first flush writes one" }</text> });
+        rows.push(html! { <text key="l0-empty" x={shortest(label_x).to_string()} y={format::px(y + 15.0)} class="muted">{ "no L0 SSTs yet: the first flush writes one" }</text> });
         y += ROW - 10.0;
     }
     y += 12.0;
@@ -279,7 +280,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
         y += 20.0;
     }
     html! {
-        <svg class="lsm" id="lsm" viewBox={format!("0 0 {width} {y:.0}")} width="100%" role="img"
+        <svg class="lsm" id="lsm" viewBox={format!("0 0 {} {}", shortest(width), fixed(y, 0))} width="100%" role="img"
              aria-label="the LSM tree: memtable, immutable memtables, L0 SSTs and sorted runs on the key axis">
             { for rows }
         </svg>

@@ -30,6 +30,7 @@ use activity::{activity_strip, compaction_line, wal_figure, writer_line};
 use lsm::lsm_figure;
 pub use lsm::Layout;
 use std::rc::Rc;
+use strata_sim::fmt::shortest;
 use strata_sim::SimDuration;
 use yew::prelude::*;
 
@@ -130,7 +131,7 @@ pub fn storage_view(props: &StorageView) -> Html {
             </> }) }
             { tenants_panel(&m.tenants) }
             <section class="panel" aria-label="request timeline" id="timeline">
-                { text_element("h2", "", format!("Object-store requests ({}, last {} s of simulated time)", m.preset, TIMELINE_WINDOW.as_secs_f64()).into()) }
+                { text_element("h2", "", format!("Object-store requests ({}, last {} s of simulated time)", m.preset, shortest(TIMELINE_WINDOW.as_secs_f64())).into()) }
                 <Timeline requests={props.timeline.clone()} window_start={m.window_start} window_end={m.now} frame={props.frame.clone()} ask={props.requests.clone()} />
             </section>
             { panel("panel histograms", "latency histograms", html! { <>

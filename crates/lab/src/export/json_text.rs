@@ -67,11 +67,12 @@ pub fn write_string(out: &mut String, text: &str) {
     strata_sim::json::push_string(out, text);
 }
 
-/// Writes a number as JSON: finite values by Rust's shortest round-trip formatting (the
-/// same natively and in wasm32); JSON has no NaN or infinity, so those become `null`.
+/// Writes a number as JSON: finite values by Rust's shortest round-trip formatting (`{}`,
+/// through `strata_sim::fmt`, the same natively and in wasm32); JSON has no NaN or
+/// infinity, so those become `null`.
 pub fn write_number(out: &mut String, value: f64) {
     if value.is_finite() {
-        let _infallible = write!(out, "{value}");
+        strata_sim::fmt::push_shortest(out, value);
     } else {
         out.push_str("null");
     }

@@ -17,13 +17,15 @@
 //!
 //! Seconds in which nothing was recorded have no row. The series keeps the most recent
 //! [`crate::metrics::MAX_SERIES_BUCKETS`] buckets, so a file has at most that many rows.
-//! Numbers are written by Rust's shortest round-trip formatting, which is the same natively
-//! and in wasm32.
+//! Numbers are written by Rust's shortest round-trip formatting (`{}`, through
+//! `strata_sim::fmt::shortest`, the same text without core's float formatting in the page),
+//! which is the same natively and in wasm32.
 
 use crate::metrics::{usd, SeriesBucket};
 use crate::runner::tree_series::{TreeSample, TreeSeries};
 use crate::runner::Lab;
 use std::fmt::Write;
+use strata_sim::fmt::shortest;
 
 /// The header line (without the recommender's columns).
 pub const HEADER: &str = "time_s,writes_ok,reads_ok,ops_failed,write_latency_ms_mean,write_latency_ms_max,read_latency_ms_mean,read_latency_ms_max,store_puts,store_gets,cost_usd,cost_usd_to_date";
@@ -69,7 +71,7 @@ fn value_by(series: &[(f64, f64)], until_s: f64) -> Option<f64> {
 }
 
 fn optional(value: Option<f64>) -> String {
-    value.map_or(String::new(), |v| v.to_string())
+    value.map_or(String::new(), |v| shortest(v).to_string())
 }
 
 fn mean_ms(total_nanos: u64, count: u64) -> Option<f64> {
@@ -109,7 +111,7 @@ pub fn metrics_csv<'a>(
         let _infallible = write!(
             out,
             "{},{},{},{},{},{},{},{},{},{},{},{}",
-            start_s,
+            shortest(start_s),
             b.writes_ok,
             b.reads_ok,
             b.ops_failed,
@@ -119,8 +121,8 @@ pub fn metrics_csv<'a>(
             optional((b.reads_ok > 0).then(|| b.read_latency_nanos_max as f64 / 1e6)),
             b.store_puts,
             b.store_gets,
-            usd(b.cost_picousd),
-            usd(b.cost_picousd_to_date),
+            shortest(usd(b.cost_picousd)),
+            shortest(usd(b.cost_picousd_to_date)),
         );
         if let Some(series) = recommender {
             let end_s = start_s + width_s;

@@ -4,6 +4,7 @@
 use super::json;
 use super::{check_finite_non_negative, check_positive, check_range_u64, invalid, ScenarioError};
 use serde::Serialize;
+use strata_sim::fmt::shortest;
 
 /// Engine options; a field left out keeps the engine's default.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -372,7 +373,10 @@ impl EngineSpec {
             if !(percentile > 0.0 && percentile < 100.0) {
                 return Err(invalid(
                     "engine.hedge_percentile",
-                    format!("must be strictly between 0 and 100, got {percentile}"),
+                    format!(
+                        "must be strictly between 0 and 100, got {}",
+                        shortest(percentile)
+                    ),
                 ));
             }
             if self.hedge_delay_ms.is_some() {
@@ -395,7 +399,7 @@ impl EngineSpec {
                 if ratio < 2.0 {
                     return Err(invalid(
                         "engine.compaction.level_ratio",
-                        format!("must be at least 2, got {ratio}"),
+                        format!("must be at least 2, got {}", shortest(ratio)),
                     ));
                 }
             }

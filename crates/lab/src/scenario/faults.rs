@@ -7,6 +7,7 @@ use super::{after_run_end, check_probability, invalid, member, ScenarioError};
 #[cfg(all(test, not(target_arch = "wasm32")))]
 use serde::Deserialize;
 use serde::Serialize;
+use strata_sim::fmt::shortest;
 /// The requests a store fault applies to are named by the trace's own operation type.
 pub use strata_sim::StoreOp;
 
@@ -521,7 +522,7 @@ pub(super) fn validate_fault(
             if !multiplier.is_finite() || *multiplier < 1.0 {
                 return Err(invalid(
                     member(field, "multiplier"),
-                    format!("must be a finite number ≥ 1, got {multiplier}"),
+                    format!("must be a finite number ≥ 1, got {}", shortest(*multiplier)),
                 ));
             }
             Ok(())

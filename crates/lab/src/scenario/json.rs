@@ -16,15 +16,16 @@
 //! The readers keep serde's contract to the letter, as the derived readers did when reading
 //! from a `Value`: the same inputs accepted (an integer where a float is expected, `null` for
 //! an absent optional), the same defaults, and the same messages, worded by serde's own
-//! `de::Error` constructors ("missing field `seed`", "unknown field `x`, expected one of …",
-//! "invalid type: string \"a\", expected u64", "invalid value: integer `-1`, expected u32").
+//! `de::Error` constructors ("missing field `seed`", "unknown field `x`, expected one of …")
+//! or, for a value of the wrong type or range, in their words ("invalid type: string \"a\",
+//! expected u64", "invalid value: integer `-1`, expected u32"; [`wrong_type`]).
 //! Fields are read in the object's order (serde_json's map is sorted by key, as the derived
 //! reader saw it), so of two faults in one object the same one is reported. The derived
 //! readers are kept, for tests only, as the reference these are checked against
 //! (`scenario/derived.rs`; the property tests and an exhaustive sweep of mutated documents in
 //! `scenario/reader_tests.rs`).
 
-use serde::de::{Error as _, Unexpected};
+use serde::de::Error as _;
 use serde_json::{Map, Value};
 
 /// The readers' error: serde_json's, with serde's wording.
@@ -57,36 +58,53 @@ pub fn required<T>(slot: Option<T>, name: &'static str) -> Result<T, Error> {
     slot.ok_or_else(|| Error::missing_field(name))
 }
 
-/// What serde names `value` in an "invalid type" message.
-fn unexpected(value: &Value) -> Unexpected<'_> {
-    match value {
-        Value::Null => Unexpected::Unit,
-        Value::Bool(b) => Unexpected::Bool(*b),
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => Unexpected::Unsigned(u),
-            (None, Some(i)) => Unexpected::Signed(i),
-            (None, None) => Unexpected::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => Unexpected::Str(s),
-        Value::Array(_) => Unexpected::Seq,
-        Value::Object(_) => Unexpected::Map,
+/// What serde names `value` in an "invalid type" message, as serde_json's `Unexpected`
+/// writes it: `null`, "boolean `true`", "integer `-1`", "floating point `1.5`" (the number as
+/// serde_json writes it), "string \"a\"", "sequence", "map".
+///
+/// Written here rather than through `serde::de::Unexpected`, whose `Display` keeps core's
+/// float formatting (`f64`'s `Display`, for its `Float` case) in the page even though
+/// serde_json never uses that case.
+struct Described<'a>(&'a Value);
+
+impl std::fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "boolean `{b}`"),
+            Value::Number(n) if n.is_f64() => write!(f, "floating point `{n}`"),
+            Value::Number(n) => write!(f, "integer `{n}`"),
+            Value::String(s) => write!(f, "string {s:?}"),
+            Value::Array(_) => f.write_str("sequence"),
+            Value::Object(_) => f.write_str("map"),
+        }
     }
 }
 
 /// serde's "invalid type: …, expected …" for `value`, worded as serde_json words it.
 pub fn wrong_type(value: &Value, expected: &str) -> Error {
-    Error::invalid_type(unexpected(value), &expected)
+    Error::custom(format_args!(
+        "invalid type: {}, expected {expected}",
+        Described(value)
+    ))
+}
+
+/// serde's "invalid value: …, expected …": `unexpected` is what serde names the value
+/// ("integer `-1`", "map").
+fn wrong_value(unexpected: &dyn std::fmt::Display, expected: &str) -> Error {
+    Error::custom(format_args!(
+        "invalid value: {unexpected}, expected {expected}"
+    ))
 }
 
 /// A whole number up to `max`, as serde's integer visitors read one: a negative or too large
 /// integer is an invalid value, a float or anything else an invalid type.
 fn unsigned(value: &Value, max: u64, expected: &'static str) -> Result<u64, Error> {
     if let Value::Number(n) = value {
-        match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) if u <= max => return Ok(u),
-            (Some(u), _) => return Err(Error::invalid_value(Unexpected::Unsigned(u), &expected)),
-            (None, Some(i)) => return Err(Error::invalid_value(Unexpected::Signed(i), &expected)),
-            (None, None) => {}
+        match n.as_u64() {
+            Some(u) if u <= max => return Ok(u),
+            _ if !n.is_f64() => return Err(wrong_value(&Described(value), expected)),
+            _ => {}
         }
     }
     Err(wrong_type(value, expected))
@@ -175,12 +193,7 @@ pub fn unit_variant(value: Value, names: &'static [&'static str]) -> Result<usiz
             let mut members = object.into_iter();
             match (members.next(), members.next()) {
                 (Some(member), None) => member,
-                _ => {
-                    return Err(Error::invalid_value(
-                        Unexpected::Map,
-                        &"map with a single key",
-                    ))
-                }
+                _ => return Err(wrong_value(&"map", "map with a single key")),
             }
         }
         other => return Err(wrong_type(&other, "string or map")),

@@ -127,6 +127,7 @@ pub use workload::{KeyDistribution, OpMix, ValueBytes, WorkloadSpec};
 use faults::validate_fault;
 use json::indent_compact_json;
 use serde::Serialize;
+use strata_sim::fmt::shortest;
 
 /// The schema version this build reads and writes.
 pub const SCENARIO_VERSION: u32 = 1;
@@ -625,7 +626,7 @@ fn check_finite_non_negative(field: &str, value: f64) -> Result<(), ScenarioErro
     if !value.is_finite() || value < 0.0 {
         return Err(invalid(
             field,
-            format!("must be a finite number ≥ 0, got {value}"),
+            format!("must be a finite number ≥ 0, got {}", shortest(value)),
         ));
     }
     Ok(())
@@ -635,7 +636,7 @@ fn check_positive(field: &str, value: f64) -> Result<(), ScenarioError> {
     if !value.is_finite() || value <= 0.0 {
         return Err(invalid(
             field,
-            format!("must be a finite number > 0, got {value}"),
+            format!("must be a finite number > 0, got {}", shortest(value)),
         ));
     }
     Ok(())
@@ -643,7 +644,10 @@ fn check_positive(field: &str, value: f64) -> Result<(), ScenarioError> {
 
 fn check_probability(field: &str, value: f64) -> Result<(), ScenarioError> {
     if !(0.0..=1.0).contains(&value) {
-        return Err(invalid(field, format!("must be in [0, 1], got {value}")));
+        return Err(invalid(
+            field,
+            format!("must be in [0, 1], got {}", shortest(value)),
+        ));
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use super::{
 };
 use serde::Serialize;
 use strata_recommender::PolicyKind;
+use strata_sim::fmt::shortest;
 
 /// The recommender loop that runs beside the workload: a policy serving slates to a simulated
 /// population, logging impressions into the engine and checkpointing its state there.
@@ -456,7 +457,7 @@ impl RecommenderSpec {
             if !(discount > 0.0 && discount <= 1.0) {
                 return Err(invalid(
                     "recommender.policy.discount",
-                    format!("must be in (0, 1], got {discount}"),
+                    format!("must be in (0, 1], got {}", shortest(discount)),
                 ));
             }
             if policy.window.is_some() {
@@ -502,7 +503,7 @@ impl RecommenderSpec {
         if population.slates_per_sec > MAX_RATE_OPS_PER_SEC {
             return Err(invalid(
                 "recommender.population.slates_per_sec",
-                format!("over the limit of {MAX_RATE_OPS_PER_SEC}"),
+                format!("over the limit of {}", shortest(MAX_RATE_OPS_PER_SEC)),
             ));
         }
         check_finite_non_negative(
@@ -563,7 +564,7 @@ impl RecommenderSpec {
             if !(change > 0.0 && change <= 1.0) {
                 return Err(invalid(
                     "recommender.guardrails.max_policy_change",
-                    format!("must be in (0, 1], got {change}"),
+                    format!("must be in (0, 1], got {}", shortest(change)),
                 ));
             }
         }

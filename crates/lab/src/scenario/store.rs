@@ -4,6 +4,7 @@
 use super::json;
 use super::{check_finite_non_negative, check_positive, invalid, member, ScenarioError};
 use serde::Serialize;
+use strata_sim::fmt::shortest;
 
 /// The object-store presets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -196,7 +197,11 @@ impl StoreSpec {
                 if p99_ms < p50_ms {
                     return Err(invalid(
                         field,
-                        format!("p99_ms {p99_ms} is below p50_ms {p50_ms}"),
+                        format!(
+                            "p99_ms {} is below p50_ms {}",
+                            shortest(p99_ms),
+                            shortest(p50_ms)
+                        ),
                     ));
                 }
             }
@@ -208,7 +213,7 @@ impl StoreSpec {
             if !timeout.is_finite() || !(1.0..=3_600_000.0).contains(&timeout) {
                 return Err(invalid(
                     "store.request_timeout_ms",
-                    format!("must be between 1 and 3,600,000, got {timeout}"),
+                    format!("must be between 1 and 3,600,000, got {}", shortest(timeout)),
                 ));
             }
         }

@@ -9,6 +9,7 @@ use super::{
     MAX_VALUE_BYTES, MIN_VALUE_BYTES,
 };
 use serde::{Serialize, Serializer};
+use strata_sim::fmt::shortest;
 
 /// How keys are picked.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -89,7 +90,7 @@ impl ValueBytes {
                 ))),
                 (None, None, v) => Err(json::Error::custom(format_args!(
                     "value_bytes must be a whole number of bytes, got {}",
-                    v.unwrap_or(f64::NAN)
+                    shortest(v.unwrap_or(f64::NAN))
                 ))),
             },
             serde_json::Value::Object(object) => {
@@ -343,8 +344,9 @@ impl WorkloadSpec {
             return Err(invalid(
                 "workload.rate_ops_per_sec",
                 format!(
-                    "{} is over the limit of {MAX_RATE_OPS_PER_SEC}",
-                    self.rate_ops_per_sec
+                    "{} is over the limit of {}",
+                    shortest(self.rate_ops_per_sec),
+                    shortest(MAX_RATE_OPS_PER_SEC)
                 ),
             ));
         }
@@ -352,7 +354,7 @@ impl WorkloadSpec {
             if !s.is_finite() || !(0.0..=10.0).contains(&s) {
                 return Err(invalid(
                     "workload.key_distribution.s",
-                    format!("the Zipf exponent must be in [0, 10], got {s}"),
+                    format!("the Zipf exponent must be in [0, 10], got {}", shortest(s)),
                 ));
             }
         }

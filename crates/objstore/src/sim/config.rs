@@ -160,7 +160,7 @@ pub struct SimStoreConfig {
 /// A configuration the store refuses, with the reason.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{class} latency: p50 {p50_ms} ms and p99 {p99_ms} ms must be finite, non-negative, with p99 >= p50 and p99 > 0 when p50 > 0")]
+    #[error("{class} latency: p50 {} ms and p99 {} ms must be finite, non-negative, with p99 >= p50 and p99 > 0 when p50 > 0", strata_sim::fmt::shortest(*p50_ms), strata_sim::fmt::shortest(*p99_ms))]
     BadLatency {
         class: &'static str,
         p50_ms: f64,

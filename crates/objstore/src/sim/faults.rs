@@ -168,9 +168,9 @@ fn check_probability(probability: f64) -> Result<(), FaultError> {
 pub enum FaultError {
     #[error("fault window must end after it starts (start {start}, end {end})")]
     WindowEndsBeforeStart { start: SimTime, end: SimTime },
-    #[error("probability {0} is outside [0, 1]")]
+    #[error("probability {} is outside [0, 1]", strata_sim::fmt::shortest(*.0))]
     BadProbability(f64),
-    #[error("latency multiplier {0} must be a number between 1 and {MAX_SLOW_MULTIPLIER}")]
+    #[error("latency multiplier {} must be a number between 1 and {}", strata_sim::fmt::shortest(*.0), strata_sim::fmt::shortest(MAX_SLOW_MULTIPLIER))]
     BadMultiplier(f64),
     #[error("the store already holds {MAX_FAULT_SPECS} fault specs")]
     TooManyFaults,

@@ -13,6 +13,7 @@ use super::{
 use crate::error::{require_at_least, require_within, RecommenderError, Result};
 use crate::json::{Members, Writer};
 use serde::{Deserialize, Serialize};
+use strata_sim::fmt::shortest;
 use strata_sim::SimRng;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -58,7 +59,7 @@ impl EpsilonGreedy {
         if !config.initial_value.is_finite() {
             return Err(RecommenderError::param(
                 "initial_value",
-                config.initial_value,
+                shortest(config.initial_value),
                 "must be finite",
             ));
         }

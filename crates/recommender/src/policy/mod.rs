@@ -31,6 +31,7 @@ use crate::error::{RecommenderError, Result};
 use crate::json::{Members, Writer};
 use crate::stats::BetaSummary;
 use serde::{Deserialize, Serialize};
+use strata_sim::fmt::shortest;
 use strata_sim::SimRng;
 
 pub use arm_stats::{ArmStats, Memory};
@@ -303,7 +304,8 @@ pub(crate) fn check_arm(arms: usize, arm: usize) -> Result<()> {
 pub(crate) fn check_reward(reward: f64) -> Result<()> {
     if !reward.is_finite() {
         return Err(RecommenderError::InvalidCall(format!(
-            "reward {reward} is not a finite number"
+            "reward {} is not a finite number",
+            shortest(reward)
         )));
     }
     Ok(())
@@ -326,7 +328,17 @@ pub(crate) fn beta_summaries(pulls: &[u64], reward_totals: &[f64]) -> Vec<ArmSum
         .zip(reward_totals)
         .enumerate()
         .map(|(arm, (pulls, total))| {
-            let successes = total.clamp(0.0, *pulls as f64);
+            // `clamp`'s result, NaN included, without its check that the bounds are
+            // ordered: its panic message formats both with `Debug`, which is core's float
+            // formatting in the page.
+            let most = *pulls as f64;
+            let successes = if *total < 0.0 {
+                0.0
+            } else if *total > most {
+                most
+            } else {
+                *total
+            };
             let posterior = BetaSummary::new(1.0 + successes, 1.0 + *pulls as f64 - successes);
             ArmSummary {
                 arm,

@@ -7,6 +7,7 @@ use super::{eligible_count, is_eligible, ArmStats, Choice, KArmed, Memory, Polic
 use crate::error::{require_above, RecommenderError, Result};
 use crate::json::{Members, Writer};
 use serde::{Deserialize, Serialize};
+use strata_sim::fmt::shortest;
 use strata_sim::{math, SimRng};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,7 +48,7 @@ impl Softmax {
         if !config.initial_value.is_finite() {
             return Err(RecommenderError::param(
                 "initial_value",
-                config.initial_value,
+                shortest(config.initial_value),
                 "must be finite",
             ));
         }

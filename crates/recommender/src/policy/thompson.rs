@@ -22,6 +22,7 @@ use crate::error::{require_above, RecommenderError, Result};
 use crate::json::{Members, Writer};
 use crate::stats::BetaSummary;
 use serde::{Deserialize, Serialize};
+use strata_sim::fmt::shortest;
 use strata_sim::SimRng;
 
 /// The most Monte-Carlo draws a propensity estimate may take: bounds the cost of a decision.
@@ -183,7 +184,8 @@ impl KArmed for Thompson {
     fn accept_reward(&self, reward: f64) -> Result<()> {
         if !(0.0..=1.0).contains(&reward) {
             return Err(RecommenderError::InvalidCall(format!(
-                "Beta–Bernoulli Thompson sampling needs rewards in [0, 1], got {reward}"
+                "Beta–Bernoulli Thompson sampling needs rewards in [0, 1], got {}",
+                shortest(reward)
             )));
         }
         Ok(())

@@ -21,6 +21,7 @@ use crate::error::{require_at_least, RecommenderError, Result};
 use crate::json::{Members, Writer};
 use crate::stats::bernoulli_kl;
 use serde::{Deserialize, Serialize};
+use strata_sim::fmt::shortest;
 use strata_sim::{math, SimRng};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -235,7 +236,8 @@ impl KArmed for KlUcb {
     fn accept_reward(&self, reward: f64) -> Result<()> {
         if !(0.0..=1.0).contains(&reward) {
             return Err(RecommenderError::InvalidCall(format!(
-                "KL-UCB needs rewards in [0, 1], got {reward}"
+                "KL-UCB needs rewards in [0, 1], got {}",
+                shortest(reward)
             )));
         }
         Ok(())

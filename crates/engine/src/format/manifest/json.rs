@@ -11,7 +11,8 @@
 //! `Value`'s object: the writer's bytes are serde_json's compact output (members in
 //! declaration order, `level` left out when 0 and `retired` when empty; trace hashes depend on
 //! the objects' sizes), and the reader accepts and refuses the same documents with the same
-//! messages, worded by serde's own `de::Error` constructors: unknown members ignored, missing
+//! messages, worded by serde's own `de::Error` constructors (a value of the wrong type or
+//! range in their words, `Described`): unknown members ignored, missing
 //! ones reported in declaration order after every member is read, members read in the
 //! object's order (so of two faults the same one is reported). The derived impls stay on the
 //! types for tests only, as the reference `json_tests.rs` checks these against.
@@ -19,7 +20,7 @@
 use super::{Manifest, RetiredSst, SortedRun, SstInfo};
 use crate::codec::{from_hex, to_hex};
 use bytes::Bytes;
-use serde::de::{Error as _, Unexpected};
+use serde::de::Error as _;
 use serde_json::{Map, Value};
 use strata_sim::SimTime;
 
@@ -280,18 +281,15 @@ fn read_u32(value: &Value) -> Result<u32, Error> {
 /// integer is an invalid value, a float or anything else an invalid type.
 fn unsigned(value: &Value, max: u64, expected: &'static str) -> Result<u64, Error> {
     if let Value::Number(number) = value {
-        match (number.as_u64(), number.as_i64()) {
-            (Some(whole), _) if whole <= max => return Ok(whole),
-            (Some(whole), _) => {
-                return Err(Error::invalid_value(Unexpected::Unsigned(whole), &expected))
+        match number.as_u64() {
+            Some(whole) if whole <= max => return Ok(whole),
+            _ if !number.is_f64() => {
+                return Err(Error::custom(format_args!(
+                    "invalid value: {}, expected {expected}",
+                    Described(value)
+                )))
             }
-            (None, Some(negative)) => {
-                return Err(Error::invalid_value(
-                    Unexpected::Signed(negative),
-                    &expected,
-                ))
-            }
-            (None, None) => {}
+            _ => {}
         }
     }
     Err(wrong_type(value, expected))
@@ -299,17 +297,29 @@ fn unsigned(value: &Value, max: u64, expected: &'static str) -> Result<u64, Erro
 
 /// serde's "invalid type: …, expected …" for `value`, worded as serde_json words it.
 fn wrong_type(value: &Value, expected: &str) -> Error {
-    let unexpected = match value {
-        Value::Null => Unexpected::Unit,
-        Value::Bool(b) => Unexpected::Bool(*b),
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => Unexpected::Unsigned(u),
-            (None, Some(i)) => Unexpected::Signed(i),
-            (None, None) => Unexpected::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => Unexpected::Str(s),
-        Value::Array(_) => Unexpected::Seq,
-        Value::Object(_) => Unexpected::Map,
-    };
-    Error::invalid_type(unexpected, &expected)
+    Error::custom(format_args!(
+        "invalid type: {}, expected {expected}",
+        Described(value)
+    ))
+}
+
+/// What serde_json names `value` in an "invalid type" or "invalid value" message: `null`,
+/// "boolean `true`", "integer `-1`", "floating point `1.5`" (the number as serde_json writes
+/// it), "string \"a\"", "sequence", "map". Written here rather than through
+/// `serde::de::Unexpected`, whose `Display` keeps core's float formatting in the page for a
+/// case serde_json never uses.
+struct Described<'a>(&'a Value);
+
+impl std::fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "boolean `{b}`"),
+            Value::Number(n) if n.is_f64() => write!(f, "floating point `{n}`"),
+            Value::Number(n) => write!(f, "integer `{n}`"),
+            Value::String(s) => write!(f, "string {s:?}"),
+            Value::Array(_) => f.write_str("sequence"),
+            Value::Object(_) => f.write_str("map"),
+        }
+    }
 }
