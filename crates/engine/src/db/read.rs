@@ -328,7 +328,12 @@ impl DbInner {
                 }
                 Probe::Read => {
                     self.count_bloom_skips(std::mem::take(&mut skips));
-                    if let Some(found) = self.sst_get(handle, key, hash, now_ns).await? {
+                    // Boxed: the read of a block is the one large state across an await
+                    // here, and a get settled in the memtable or by the filters never holds
+                    // it; unboxed, every future awaiting a get (a client operation's
+                    // included) would carry it inline.
+                    let read = Box::pin(self.sst_get(handle, key, hash, now_ns));
+                    if let Some(found) = read.await? {
                         return Ok(found);
                     }
                 }

@@ -139,9 +139,15 @@ impl World {
                 .map(|value| (value.map_or(0, |v| v.len() as u64), 0)),
             OpKind::Scan => {
                 let from = keys.key(op.keys[0]);
-                scan_bytes(&db, from, self.workload.scan_keys.get() as usize)
-                    .await
-                    .map(|bytes| (bytes, 0))
+                // Boxed: a scan's state (its merging iterator's pending reads) is the largest
+                // of any operation's, and inline every operation's future would carry it.
+                Box::pin(scan_bytes(
+                    &db,
+                    from,
+                    self.workload.scan_keys.get() as usize,
+                ))
+                .await
+                .map(|bytes| (bytes, 0))
             }
         };
         // A write applied in memory has read its sequence number at once (nothing awaited in
