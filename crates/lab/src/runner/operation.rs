@@ -91,11 +91,14 @@ impl World {
         let result: Result<(u64, u64), strata_engine::Error> = match op.kind {
             OpKind::Put => {
                 let key = linked_key.as_bytes();
-                let value = workload::value_for(write_ids[0], op.value_bytes[0]);
+                let value = self.workload.value(write_ids[0], op.value_bytes[0]);
                 let bytes = (key.len() + value.len()) as u64;
-                db.put(key, &value, write_options)
+                let result = db
+                    .put(key, &value, write_options)
                     .await
-                    .map(|()| (bytes, db.acknowledged_seq()))
+                    .map(|()| (bytes, db.acknowledged_seq()));
+                self.workload.spare_value(value);
+                result
             }
             OpKind::Delete => {
                 let key = linked_key.as_bytes();
