@@ -88,6 +88,10 @@ fn fault_index(kind: FaultKind) -> usize {
 pub struct Metrics {
     /// Client operations by kind (`put`, `delete`, `get`, `scan`, `batch`).
     pub ops: LiteMap<String, OpCounts>,
+    /// Where each operation name folded so far sits in `ops`, by the name's address and
+    /// length: a `ClientOp`'s name is a `&'static str`, so a repeat finds its counters without
+    /// comparing strings. Emptied whenever a new name moves the indexes.
+    op_index: Vec<((usize, usize), usize)>,
     /// Write operations (put, delete, batch, delete_range) acknowledged to the client.
     pub writes_acknowledged: u64,
     /// Of those, acknowledged only once durable (await-durable).
@@ -169,6 +173,32 @@ impl Metrics {
             .expect("a bucket was just ensured to exist")
     }
 
+    /// The counters of operation `op`, made the first time it is seen (its name is copied
+    /// once per kind, not per event).
+    fn op_counts(&mut self, op: &'static str) -> &mut OpCounts {
+        let name = (op.as_ptr() as usize, op.len());
+        let index = match self.op_index.iter().find(|(known, _)| *known == name) {
+            Some(&(_, index)) => index,
+            None => {
+                let index = match self.ops.find_index(op) {
+                    Ok(index) => index,
+                    Err(index) => {
+                        self.ops.insert(op.to_string(), OpCounts::default());
+                        self.op_index.clear();
+                        index
+                    }
+                };
+                self.op_index.push((name, index));
+                index
+            }
+        };
+        self.ops
+            .iter_mut()
+            .nth(index)
+            .map(|(_, counts)| counts)
+            .expect("an operation's index in `ops` is kept with every insert")
+    }
+
     /// Folds one event into the aggregates.
     pub fn observe(&mut self, event: &TraceEvent) {
         self.events += 1;
@@ -183,11 +213,7 @@ impl Metrics {
                 ..
             } => {
                 let latency = event.at.saturating_since(*start).as_nanos();
-                // Look up before inserting: the name is copied once per kind, not per event.
-                let counts = match self.ops.get_mut(*op) {
-                    Some(counts) => counts,
-                    None => self.ops.entry((*op).to_string()).or_default(),
-                };
+                let counts = self.op_counts(op);
                 if *ok {
                     counts.ok += 1;
                 } else {
@@ -606,5 +632,50 @@ mod tests {
         let mut m = Metrics::new();
         m.fault_counts[fault_index(FaultKind::Outage)] = 2;
         assert_eq!(m.faults().collect::<Vec<_>>(), vec![(FaultKind::Outage, 2)]);
+    }
+
+    #[test]
+    fn operations_are_counted_by_name_whatever_their_order_and_wherever_the_name_lives() {
+        let mut m = Metrics::new();
+        let at = SimTime::from_millis(1);
+        // The same names at other addresses than the literals' (the counters go by text).
+        let put: &'static str = Box::leak(String::from("put").into_boxed_str());
+        let get: &'static str = Box::leak(String::from("get").into_boxed_str());
+        // Each new name sorts before every name seen so far, so it moves their indexes.
+        for (op, ok) in [
+            ("scan", true),
+            ("put", true),
+            ("scan", false),
+            ("get", true),
+            (put, true),
+            ("delete", false),
+            ("batch", true),
+            (get, true),
+            ("put", false),
+            ("delete", true),
+            ("scan", true),
+        ] {
+            m.observe(&TraceEvent {
+                seq: 0,
+                at,
+                origin: 0,
+                kind: client(op, 1, 0, ok, false),
+            });
+        }
+        let counts: Vec<(&str, u64, u64)> = m
+            .ops
+            .iter()
+            .map(|(op, c)| (op.as_str(), c.ok, c.failed))
+            .collect();
+        assert_eq!(
+            counts,
+            vec![
+                ("batch", 1, 0),
+                ("delete", 1, 1),
+                ("get", 2, 0),
+                ("put", 2, 1),
+                ("scan", 2, 1),
+            ]
+        );
     }
 }

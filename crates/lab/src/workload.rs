@@ -215,16 +215,17 @@ impl KeySpace {
 
 /// A value of `len` bytes (at least 8) whose first 8 bytes are `write_id`, little-endian.
 pub fn value_for(write_id: u64, len: u64) -> Vec<u8> {
+    let mut value = Vec::new();
+    write_value(&mut value, write_id, len);
+    value
+}
+
+/// [`value_for`] written into `value` in place of what it held, reusing its allocation.
+pub fn write_value(value: &mut Vec<u8>, write_id: u64, len: u64) {
     let len = usize::try_from(len.max(8)).unwrap_or(usize::MAX);
-    #[allow(
-        clippy::slow_vector_initialization,
-        reason = "vec![0; len] is a calloc, which measured slower in glibc here (docs/benchmarks.md)"
-    )]
-    let mut value = {
-        let mut value = Vec::with_capacity(len);
-        value.resize(len, 0);
-        value
-    };
+    // Not `vec![0; len]`: a calloc, which measured slower in glibc here (docs/benchmarks.md).
+    value.clear();
+    value.resize(len, 0);
     let (head, pattern) = value.split_at_mut(8);
     head.copy_from_slice(&write_id.to_le_bytes());
     // A pattern that changes with the id but costs nothing to draw, stored a whole word at
@@ -247,7 +248,6 @@ pub fn value_for(write_id: u64, len: u64) -> Vec<u8> {
             *byte = drawn;
         }
     }
-    value
 }
 
 /// The write id a value was made with, if it is long enough to carry one.
@@ -517,6 +517,15 @@ mod tests {
         }
         assert_eq!(value, expected);
         assert_eq!(value_for(5, 3).len(), 8, "at least the write id");
+    }
+
+    #[test]
+    fn a_value_written_into_a_used_buffer_is_the_same_as_a_new_one() {
+        let mut buffer = Vec::new();
+        for (id, len) in [(1u64, 100u64), (2, 21), (3, 3), (4, 4096), (5, 9), (6, 100)] {
+            write_value(&mut buffer, id, len);
+            assert_eq!(buffer, value_for(id, len), "id {id}, {len} bytes");
+        }
     }
 
     #[test]

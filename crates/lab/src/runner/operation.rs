@@ -91,11 +91,14 @@ impl World {
         let result: Result<(u64, u64), strata_engine::Error> = match op.kind {
             OpKind::Put => {
                 let key = linked_key.as_bytes();
-                let value = workload::value_for(write_ids[0], op.value_bytes[0]);
+                let value = self.workload.value(write_ids[0], op.value_bytes[0]);
                 let bytes = (key.len() + value.len()) as u64;
-                db.put(key, &value, write_options)
+                let result = db
+                    .put(key, &value, write_options)
                     .await
-                    .map(|()| (bytes, db.acknowledged_seq()))
+                    .map(|()| (bytes, db.acknowledged_seq()));
+                self.workload.spare_value(value);
+                result
             }
             OpKind::Delete => {
                 let key = linked_key.as_bytes();
@@ -139,9 +142,15 @@ impl World {
                 .map(|value| (value.map_or(0, |v| v.len() as u64), 0)),
             OpKind::Scan => {
                 let from = keys.key(op.keys[0]);
-                scan_bytes(&db, from, self.workload.scan_keys.get() as usize)
-                    .await
-                    .map(|bytes| (bytes, 0))
+                // Boxed: a scan's state (its merging iterator's pending reads) is the largest
+                // of any operation's, and inline every operation's future would carry it.
+                Box::pin(scan_bytes(
+                    &db,
+                    from,
+                    self.workload.scan_keys.get() as usize,
+                ))
+                .await
+                .map(|bytes| (bytes, 0))
             }
         };
         // A write applied in memory has read its sequence number at once (nothing awaited in

@@ -12,7 +12,7 @@ use super::tombstones::{RecentRangeDelete, MAX_RECENT_RANGE_DELETES};
 use super::{ClientError, MAX_LOST_EXAMPLES, MAX_RECENT_ERRORS};
 use crate::durability::DurabilityModel;
 use crate::scenario::WorkloadSpec;
-use crate::workload::{KeySpace, OpGenerator};
+use crate::workload::{self, KeySpace, OpGenerator};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -127,7 +127,13 @@ pub(super) struct WorkloadSide {
     pub(super) recent_range_deletes: RefCell<VecDeque<RecentRangeDelete>>,
     /// The next client operation's number, its tasks' origin in the trace (from 1).
     pub(super) next_op_number: Cell<u64>,
+    /// Buffers of finished puts' values, for the next puts to write theirs into (at most
+    /// `MAX_SPARE_VALUES`): an allocation and a free fewer per put.
+    spare_values: RefCell<Vec<Vec<u8>>>,
 }
+
+/// Value buffers kept for reuse; more are freed.
+const MAX_SPARE_VALUES: usize = 64;
 
 impl WorkloadSide {
     pub(super) fn new(workload: &WorkloadSpec, generator: OpGenerator) -> WorkloadSide {
@@ -145,6 +151,22 @@ impl WorkloadSide {
             next_write_id: Cell::new(1),
             recent_range_deletes: RefCell::new(VecDeque::new()),
             next_op_number: Cell::new(1),
+            spare_values: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// A put's value (`workload::value_for`), in a spare buffer when there is one.
+    pub(super) fn value(&self, write_id: u64, len: u64) -> Vec<u8> {
+        let mut value = self.spare_values.borrow_mut().pop().unwrap_or_default();
+        workload::write_value(&mut value, write_id, len);
+        value
+    }
+
+    /// Keeps a put's value buffer for the next put.
+    pub(super) fn spare_value(&self, value: Vec<u8>) {
+        let mut spares = self.spare_values.borrow_mut();
+        if spares.len() < MAX_SPARE_VALUES {
+            spares.push(value);
         }
     }
 
