@@ -152,7 +152,7 @@ pub(super) fn wal_figure(model: &StorageFrame, layout: Layout) -> Html {
             { svg_text(4.0, 62.0, None, "row-label", "sequence".into()) }
             { svg_line(left, 58.0, left + axis, 58.0, "seq-axis") }
             { svg_rect(x_of(durable), 50.0, (x_of(ack) - x_of(durable)).max(0.0), 16.0, "at-risk",
-                Some(format!("{at_risk} acknowledged writes not yet durable: a crash now loses them").into())) }
+                Some(format::counted("", at_risk, " acknowledged writes not yet durable: a crash now loses them").into())) }
             { container("g", "watermark flushed", html! { <>
                 { svg_line(x_of(flushed), 44.0, x_of(flushed), 72.0, "") }
                 { svg_text(x_of(flushed), 88.0, Some("middle"), "", format::counted("in SSTs ", flushed, "").into()) }

@@ -175,7 +175,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
         let x0 = x_of(&sst.first_key);
         let x1 = x_of(&sst.last_key).max(x0 + 4.0);
         rows.push(html! {
-            <g key={format!("sst-{}", sst.id)} class="sst fresh">
+            <g key={format::counted("sst-", sst.id, "")} class="sst fresh">
                 <rect x={format::px(x0)} y={format::px(y + 2.0)} width={format::px(x1 - x0)} height={format::px(ROW - 14.0)} class="sst-l0" tabindex="0">
                     { text_element("title", "", format!("SST #{}: {} … {}, {}, {} entries", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes), format::grouped(sst.entries)).into()) }
                 </rect>
@@ -235,7 +235,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
             (false, true) => "run tiered-run compacting",
         };
         rows.push(html! {
-            <g key={format!("run-{}", run.id)} class={class}
+            <g key={format::counted("run-", run.id, "")} class={class}
                data-level={run.level.to_string()}>
                 if layout.narrow() {
                     { svg_text(4.0, layout.label_y(y, 0.0), None, "row-label run-label", format!("{label} · {size}").into()) }
