@@ -336,7 +336,7 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
                             title={*help} onclick={inject(kind)} disabled={props.disabled}>{ *label }</button>
                 }) }
             </> }) }
-            { text_element("h3", "", format!("Faults in the scenario ({})", props.faults.len()).into()) }
+            { text_element("h3", "", crate::format::counted("Faults in the scenario (", props.faults.len() as u64, ")").into()) }
             if props.faults.is_empty() {
                 { text_element("p", "empty", "None yet.".into()) }
             } else {

@@ -8,6 +8,12 @@
 use strata_sim::fmt::fixed;
 use strata_sim::SimTime;
 
+/// "`before``number``after`", the number as it is: "SST #12", "+3 more". One function for the
+/// views' many labels of that form, rather than a `format!` at each.
+pub fn counted(before: &str, number: u64, after: &str) -> String {
+    format!("{before}{number}{after}")
+}
+
 /// Groups the digits of a whole number with commas: 10000 → "10,000".
 pub fn grouped(value: u64) -> String {
     let digits = value.to_string();
@@ -275,6 +281,16 @@ mod tests {
         assert_eq!(bytes(4096), "4.0 KiB");
         assert_eq!(bytes(3 * 1024 * 1024 / 2), "1.5 MiB");
         assert_eq!(bytes(2 * 1024 * 1024 * 1024), "2.00 GiB");
+    }
+
+    #[test]
+    fn counted_labels_write_the_number_between_their_words() {
+        assert_eq!(counted("SST #", 12, ""), "SST #12");
+        assert_eq!(counted("+", 3, " more"), "+3 more");
+        assert_eq!(
+            counted("", 1_234_567, " live WAL objects"),
+            "1234567 live WAL objects"
+        );
     }
 
     #[test]

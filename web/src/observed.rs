@@ -279,7 +279,7 @@ impl Observed {
                 self.line(
                     at,
                     LineClass::Writer,
-                    format!("writer epoch {writer_epoch} crashed"),
+                    crate::format::counted("writer epoch ", *writer_epoch, " crashed"),
                 );
             }
             EventKind::WriterRecovered {

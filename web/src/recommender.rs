@@ -176,7 +176,7 @@ fn arms_figure(summary: &RecommenderSummary) -> Html {
                 let pulls_width = arm.pulls as f64 / max_pulls * pulls_w;
                 html! {
                     <g class="arm" key={arm.arm}>
-                        { svg_text(4.0, y + 14.0, None, "", format!("item {}", arm.arm).into()) }
+                        { svg_text(4.0, y + 14.0, None, "", crate::format::counted("item ", arm.arm as u64, "").into()) }
                         { svg_line(x_of(0.0), y + 10.0, x_of(1.0), y + 10.0, "track") }
                         { svg_rect(x_of(arm.ci95_low), y + 4.0, (x_of(arm.ci95_high) - x_of(arm.ci95_low)).max(2.0), 12.0, "interval",
                             Some(format!("item {}: mean {}, 95% interval [{}, {}], {} pulls", arm.arm, fixed(arm.posterior_mean, 3), fixed(arm.ci95_low, 3), fixed(arm.ci95_high, 3), arm.pulls).into())) }
@@ -686,7 +686,7 @@ pub fn recommender_view(props: &RecommenderView) -> Html {
                 { feedback_loop(m) }
             </> }) }
             { panel("panel", "arms", html! { <>
-                { text_element("h2", "", format!("Arms ({} items)", summary.arms.len()).into()) }
+                { text_element("h2", "", crate::format::counted("Arms (", summary.arms.len() as u64, " items)").into()) }
                 { arms_figure(summary) }
             </> }) }
             { panel("panel", "recommender charts", html! { <>

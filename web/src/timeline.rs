@@ -125,16 +125,20 @@ pub(crate) fn chain_lines(
         return (lines, None);
     };
     let made_for = match job {
-        JobKey::Wal { wal_id } => format!("→ made for WAL object {wal_id}"),
-        JobKey::Flush { memtable_id } => format!("→ made for the flush of memtable {memtable_id}"),
-        JobKey::Compaction { job_id } => format!("→ made for compaction job {job_id}"),
+        JobKey::Wal { wal_id } => format::counted("→ made for WAL object ", wal_id, ""),
+        JobKey::Flush { memtable_id } => {
+            format::counted("→ made for the flush of memtable ", memtable_id, "")
+        }
+        JobKey::Compaction { job_id } => format::counted("→ made for compaction job ", job_id, ""),
         JobKey::Operation { number } => {
             let line = match explainer.operation(number) {
                 Some(op) => format!(
                     "→ made by client operation #{number}: {}",
                     operation_line(op)
                 ),
-                None => format!("→ made by client operation #{number}, still in flight"),
+                None => {
+                    format::counted("→ made by client operation #", number, ", still in flight")
+                }
             };
             lines.push(line);
             return (lines, Some(number));
@@ -575,7 +579,7 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
         }
         Some(Selected::Operation(number)) => match props.ask.operation(number) {
             Answer::Waiting => html! {
-                <div id="operation-requests" class="explain-detail" aria-busy="true">{ format!("Looking up client operation #{number}…") }</div>
+                <div id="operation-requests" class="explain-detail" aria-busy="true">{ format::counted("Looking up client operation #", number, "…") }</div>
             },
             Answer::Ready(Some(op)) => {
                 let how = match op.waited_for {
@@ -586,7 +590,7 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                 };
                 html! {
                     <div id="operation-requests" class="explain-detail" aria-live="polite">
-                        { text_element("h3", "", format!("Client operation #{number}").into()) }
+                        { text_element("h3", "", format::counted("Client operation #", number, "").into()) }
                         { text_element("div", "", op.line.into()) }
                         { text_element("div", "", format!("It waited for {how}").into()) }
                         { container("ul", "", html! { <>
@@ -596,7 +600,7 @@ fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Select
                 }
             }
             Answer::Ready(None) => html! {
-                { identified_text("div", "operation-requests", "explain-detail", format!("Client operation #{number} is no longer retained.").into()) }
+                { identified_text("div", "operation-requests", "explain-detail", format::counted("Client operation #", number, " is no longer retained.").into()) }
             },
         },
         None => Html::default(),

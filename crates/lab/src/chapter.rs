@@ -12,7 +12,7 @@
 
 use crate::runner::LabError;
 use crate::scenario::json;
-use crate::scenario::{member, Scenario, ScenarioError};
+use crate::scenario::{item, member, Scenario, ScenarioError};
 use serde::Serialize;
 use serde_json::Value;
 use strata_sim::fmt::shortest;
@@ -292,6 +292,11 @@ pub enum ChapterError {
     },
 }
 
+/// "1 to `max` `what`": the allowed size of a chapter's text or list.
+fn one_to(max: usize, what: &str) -> String {
+    format!("1 to {max} {what}")
+}
+
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ChapterError {
     ChapterError::Invalid {
         field: field.into(),
@@ -360,10 +365,7 @@ impl Chapter {
             return Err(invalid("title", "1 to 80 characters"));
         }
         if self.question.trim().is_empty() || self.question.len() > MAX_CAPTION_BYTES {
-            return Err(invalid(
-                "question",
-                format!("1 to {MAX_CAPTION_BYTES} bytes"),
-            ));
+            return Err(invalid("question", one_to(MAX_CAPTION_BYTES, "bytes")));
         }
         Ok(())
     }
@@ -375,15 +377,15 @@ impl Chapter {
     pub fn check_story(&self) -> Result<(), ChapterError> {
         self.check_title()?;
         if self.beats.is_empty() || self.beats.len() > MAX_BEATS {
-            return Err(invalid("beats", format!("1 to {MAX_BEATS} beats")));
+            return Err(invalid("beats", one_to(MAX_BEATS, "beats")));
         }
         let mut last_at = 0;
         for (index, beat) in self.beats.iter().enumerate() {
-            let field = format!("beats[{index}]");
+            let field = item("beats", index);
             if beat.caption.trim().is_empty() || beat.caption.len() > MAX_CAPTION_BYTES {
                 return Err(invalid(
                     member(&field, "caption"),
-                    format!("1 to {MAX_CAPTION_BYTES} bytes"),
+                    one_to(MAX_CAPTION_BYTES, "bytes"),
                 ));
             }
             match (beat.at_ms, &beat.event) {
@@ -428,10 +430,10 @@ impl Chapter {
             }
         }
         if self.claims.is_empty() || self.claims.len() > MAX_CLAIMS {
-            return Err(invalid("claims", format!("1 to {MAX_CLAIMS} claims")));
+            return Err(invalid("claims", one_to(MAX_CLAIMS, "claims")));
         }
         for (index, claim) in self.claims.iter().enumerate() {
-            let field = format!("claims[{index}]");
+            let field = item("claims", index);
             let compares = claim.below_variant || claim.above_variant;
             if claim.below_variant && claim.above_variant {
                 return Err(invalid(&field, "below and above the variant at once"));
@@ -546,7 +548,7 @@ fn run(scenario: &Scenario, beats: &[Beat]) -> Result<(Value, Vec<SimTime>), Cha
                 while seen(&lab) == before {
                     if lab.finished() {
                         return Err(invalid(
-                            format!("beats[{index}].event"),
+                            member(&item("beats", index), "event"),
                             format!("the run ends before any {event:?} event"),
                         ));
                     }

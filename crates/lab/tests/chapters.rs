@@ -169,6 +169,27 @@ fn bad_chapters_are_refused_by_field() {
         v["claims"][0] = serde_json::json!({ "figure": "ops", "says": "something" });
     }));
     assert!(mute.contains("claims[0]"), "{mute}");
+    for (edit, message) in [
+        (
+            &(|v: &mut serde_json::Value| v["question"] = "".into())
+                as &dyn Fn(&mut serde_json::Value),
+            "invalid chapter: question: 1 to 600 bytes",
+        ),
+        (
+            &|v: &mut serde_json::Value| v["beats"][0]["caption"] = " ".into(),
+            "invalid chapter: beats[0].caption: 1 to 600 bytes",
+        ),
+        (
+            &|v: &mut serde_json::Value| v["beats"] = serde_json::json!([]),
+            "invalid chapter: beats: 1 to 20 beats",
+        ),
+        (
+            &|v: &mut serde_json::Value| v["claims"] = serde_json::json!([]),
+            "invalid chapter: claims: 1 to 8 claims",
+        ),
+    ] {
+        assert_eq!(refusal(&with(edit)), message);
+    }
 }
 
 #[test]

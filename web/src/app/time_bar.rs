@@ -79,7 +79,7 @@ pub fn time_bar(props: &TimeBar) -> Html {
                             scenario: scenario.to_json(),
                             at_ms: None,
                             note: Some(Note::Say {
-                                text: format!("Seed {seed}: the run restarted at 0 s."),
+                                text: crate::format::counted("Seed ", seed, ": the run restarted at 0 s."),
                                 error: false,
                             }),
                         },

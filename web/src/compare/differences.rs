@@ -67,7 +67,7 @@ fn setting_text(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => "none".to_string(),
         Some(Value::String(text)) => text.clone(),
-        Some(Value::Array(items)) => format!("{} entries", items.len()),
+        Some(Value::Array(items)) => crate::format::counted("", items.len() as u64, " entries"),
         Some(Value::Object(_)) => "set".to_string(),
         // Rust's shortest form: 100 rather than serde_json's 100.0.
         Some(Value::Number(n)) => n
@@ -93,7 +93,7 @@ pub fn difference_labels(differences: &[Difference]) -> (String, String) {
             .join(", ");
         let more = differences.len().saturating_sub(MAX_LABELLED_SETTINGS);
         if more > 0 {
-            text.push_str(&format!(" and {more} more"));
+            text.push_str(&crate::format::counted(" and ", more as u64, " more"));
         }
         text
     };

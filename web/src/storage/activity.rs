@@ -27,8 +27,8 @@ pub(super) fn activity_strip(model: &StorageFrame) -> Html {
         { identified_container("div", "activity-strip", "activity-strip", html! { <>
             { for recent.iter().map(|a| {
                 let (kind, what) = match a.kind {
-                    ActivityKind::Flush => ("flush", format!("flush of memtable #{}", a.id)),
-                    ActivityKind::Compaction => ("compaction", format!("compaction job #{}", a.id)),
+                    ActivityKind::Flush => ("flush", format::counted("flush of memtable #", a.id, "")),
+                    ActivityKind::Compaction => ("compaction", format::counted("compaction job #", a.id, "")),
                 };
                 let text = match a.finished {
                     None if a.kind == ActivityKind::Compaction => compaction_progress(a),
@@ -131,9 +131,9 @@ pub(super) fn wal_figure(model: &StorageFrame, layout: Layout) -> Html {
     let at_risk = ack.saturating_sub(durable);
     let buffer_fill = db.wal.buffer_bytes as f64 / model.wal_limit_bytes.max(1) as f64;
     let notes = [
-        format!("{at_risk} writes acknowledged but not durable"),
-        format!("{} live WAL objects", db.wal.live_objects),
-        format!("replay would start at WAL #{}", db.wal.replay_from),
+        format::counted("", at_risk, " writes acknowledged but not durable"),
+        format::counted("", db.wal.live_objects, " live WAL objects"),
+        format::counted("replay would start at WAL #", db.wal.replay_from, ""),
     ];
     // One line wide; a line each on a phone.
     let notes: Vec<String> = if layout.narrow() {
@@ -148,22 +148,22 @@ pub(super) fn wal_figure(model: &StorageFrame, layout: Layout) -> Html {
             { svg_text(4.0, 19.0, None, "row-label", "WAL buffer".into()) }
             { fill_bar(left, 4.0, layout.fill, buffer_fill, "fill-wal",
                 format!("{} in {} records{}", format::bytes(db.wal.buffer_bytes), format::grouped(db.wal.buffer_records),
-                    db.wal.pending_wal_id.map(|id| format!(" · uploading WAL #{id}")).unwrap_or_default())) }
+                    db.wal.pending_wal_id.map(|id| format::counted(" · uploading WAL #", id, "")).unwrap_or_default())) }
             { svg_text(4.0, 62.0, None, "row-label", "sequence".into()) }
             { svg_line(left, 58.0, left + axis, 58.0, "seq-axis") }
             { svg_rect(x_of(durable), 50.0, (x_of(ack) - x_of(durable)).max(0.0), 16.0, "at-risk",
-                Some(format!("{at_risk} acknowledged writes not yet durable: a crash now loses them").into())) }
+                Some(format::counted("", at_risk, " acknowledged writes not yet durable: a crash now loses them").into())) }
             { container("g", "watermark flushed", html! { <>
                 { svg_line(x_of(flushed), 44.0, x_of(flushed), 72.0, "") }
-                { svg_text(x_of(flushed), 88.0, Some("middle"), "", format!("in SSTs {flushed}").into()) }
+                { svg_text(x_of(flushed), 88.0, Some("middle"), "", format::counted("in SSTs ", flushed, "").into()) }
             </> }) }
             { container("g", "watermark durable", html! { <>
                 { svg_line(x_of(durable), 40.0, x_of(durable), 76.0, "") }
-                <text x={format::px(x_of(durable))} y="104" text-anchor="middle" id="durable-seq">{ format!("durable {durable}") }</text>
+                <text x={format::px(x_of(durable))} y="104" text-anchor="middle" id="durable-seq">{ format::counted("durable ", durable, "") }</text>
             </> }) }
             { container("g", "watermark acknowledged", html! { <>
                 { svg_line(x_of(ack), 40.0, x_of(ack), 76.0, "") }
-                <text x={format::px(x_of(ack))} y="38" text-anchor="end" id="acknowledged-seq">{ format!("acknowledged {ack}") }</text>
+                <text x={format::px(x_of(ack))} y="38" text-anchor="end" id="acknowledged-seq">{ format::counted("acknowledged ", ack, "") }</text>
             </> }) }
             { for notes.iter().enumerate().map(|(line, text)| {
                 svg_text(if layout.narrow() { 4.0 } else { left }, 120.0 + 20.0 * line as f64, None, "muted", text.clone().into())
@@ -214,7 +214,7 @@ pub(super) fn writer_line(model: &StorageFrame) -> Html {
             <span class={class_pair("badge", class)} id="writer-status">{ text }</span>
             { for zombie }
             if model.fenced > 0 {
-                { identified_text("span", "fenced-count", "badge fenced", format!("{} fenced write attempts", model.fenced).into()) }
+                { identified_text("span", "fenced-count", "badge fenced", format::counted("", model.fenced, " fenced write attempts").into()) }
             }
         </> }) }
     }

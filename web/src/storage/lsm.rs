@@ -93,8 +93,8 @@ fn tombstone_bars(
         .iter()
         .filter(|t| t.holder() == holder);
     let name = match holder {
-        TombstoneHolder::Memtable(id) => format!("memtable #{id}"),
-        TombstoneHolder::Sst(id) => format!("SST #{id}"),
+        TombstoneHolder::Memtable(id) => format::counted("memtable #", id, ""),
+        TombstoneHolder::Sst(id) => format::counted("SST #", id, ""),
     };
     html! {
         { for held.map(|t| {
@@ -141,7 +141,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
             <g key={m.id}>
                 { svg_rect(x, y, layout.box_step - 8.0, ROW - 10.0, if is_flushing { "immutable flushing" } else { "immutable" },
                     Some(format!("immutable memtable #{}: {}, {} keys", m.id, format::bytes(m.size_bytes), m.keys).into())) }
-                { svg_text(x + 4.0, y + 15.0, None, "in-box", format!("#{}", m.id).into()) }
+                { svg_text(x + 4.0, y + 15.0, None, "in-box", format::counted("#", m.id, "").into()) }
             </g>
         }
     });
@@ -151,10 +151,10 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
         .saturating_sub(MAX_IMMUTABLE_BOXES);
     rows.push(html! {
         <g key="immutable">
-            { svg_text(4.0, layout.label_y(y, 15.0), None, "row-label", format!("immutable ({})", db.immutable_memtables.len()).into()) }
+            { svg_text(4.0, layout.label_y(y, 15.0), None, "row-label", format::counted("immutable (", db.immutable_memtables.len() as u64, ")").into()) }
             { for boxes }
             if immutable_more > 0 {
-                { svg_text(label_x + MAX_IMMUTABLE_BOXES as f64 * layout.box_step, y + 15.0, None, "", format!("+{immutable_more} more").into()) }
+                { svg_text(label_x + MAX_IMMUTABLE_BOXES as f64 * layout.box_step, y + 15.0, None, "", format::counted("+", immutable_more as u64, " more").into()) }
             }
             { for db.immutable_memtables.iter().map(|m| tombstone_bars(model, TombstoneHolder::Memtable(m.id), y + ROW - 8.0, &x_of, axis_end)) }
             if flushing > 0 {
@@ -175,7 +175,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
         let x0 = x_of(&sst.first_key);
         let x1 = x_of(&sst.last_key).max(x0 + 4.0);
         rows.push(html! {
-            <g key={format!("sst-{}", sst.id)} class="sst fresh">
+            <g key={format::counted("sst-", sst.id, "")} class="sst fresh">
                 <rect x={format::px(x0)} y={format::px(y + 2.0)} width={format::px(x1 - x0)} height={format::px(ROW - 14.0)} class="sst-l0" tabindex="0">
                     { text_element("title", "", format!("SST #{}: {} … {}, {}, {} entries", sst.id, sst.first_key, sst.last_key, format::bytes(sst.size_bytes), format::grouped(sst.entries)).into()) }
                 </rect>
@@ -187,7 +187,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
     }
     let l0_more = db.l0.len().saturating_sub(MAX_L0_ROWS);
     if l0_more > 0 {
-        rows.push(html! { <text key="l0-more" x={shortest(label_x).to_string()} y={format::px(y + 14.0)}>{ format!("+{l0_more} older L0 SSTs") }</text> });
+        rows.push(html! { <text key="l0-more" x={shortest(label_x).to_string()} y={format::px(y + 14.0)}>{ format::counted("+", l0_more as u64, " older L0 SSTs") }</text> });
         y += ROW - 10.0;
     }
     if db.l0.is_empty() {
@@ -235,7 +235,7 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
             (false, true) => "run tiered-run compacting",
         };
         rows.push(html! {
-            <g key={format!("run-{}", run.id)} class={class}
+            <g key={format::counted("run-", run.id, "")} class={class}
                data-level={run.level.to_string()}>
                 if layout.narrow() {
                     { svg_text(4.0, layout.label_y(y, 0.0), None, "row-label run-label", format!("{label} · {size}").into()) }
@@ -267,11 +267,11 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
             { svg_line(label_x, y + 4.0, label_x + axis, y + 4.0, "") }
             if !model.range_tombstones.is_empty() {
                 <text x={format::px(label_x + 0.45 * axis)} y={format::px(y + if layout.narrow() { 40.0 } else { 20.0 })} text-anchor="middle" class="range-tombstone-legend" id="range-tombstone-count">
-                    { format!("▬ {} range tombstones", model.range_tombstones.len()) }
+                    { format::counted("▬ ", model.range_tombstones.len() as u64, " range tombstones") }
                 </text>
             }
             { svg_text(label_x, y + 20.0, None, "", "k0".into()) }
-            { svg_text(label_x + 0.9 * axis, y + 20.0, Some("end"), "", format!("k{} (workload keys)", model.key_count.saturating_sub(1)).into()) }
+            { svg_text(label_x + 0.9 * axis, y + 20.0, Some("end"), "", format::counted("k", model.key_count.saturating_sub(1), " (workload keys)").into()) }
             { svg_text(label_x + axis, y + 20.0, Some("end"), "", "other".into()) }
         </g>
     });

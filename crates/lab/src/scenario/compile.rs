@@ -14,7 +14,8 @@
 
 use super::translate::{engine_options_unchecked, store_config, store_fault};
 use super::{
-    EngineSpec, FaultSpec, Scenario, ScenarioError, SettingChange, StoreSpec, WorkloadSpec,
+    item, member, EngineSpec, FaultSpec, Scenario, ScenarioError, SettingChange, StoreSpec,
+    WorkloadSpec,
 };
 use crate::recommender::LoopPlan;
 use strata_engine::DbOptions;
@@ -140,7 +141,7 @@ impl Scenario {
         let mut change_engines = Vec::new();
         for (index, change) in self.changes.iter().enumerate() {
             if let SettingChange::Engine { engine, .. } = change {
-                let field = format!("changes[{index}].engine");
+                let field = member(&item("changes", index), "engine");
                 change_engines.push(engine_checked(field, engine)?);
             }
         }
@@ -148,7 +149,7 @@ impl Scenario {
         let mut change_stores = Vec::new();
         for (index, change) in self.changes.iter().enumerate() {
             if let SettingChange::Store { store, .. } = change {
-                let field = format!("changes[{index}].store");
+                let field = member(&item("changes", index), "store");
                 change_stores.push(store_checked(field, store)?);
             }
         }
@@ -157,7 +158,7 @@ impl Scenario {
             faults.push(match store_fault(fault) {
                 Some(spec) => {
                     spec.validate()
-                        .map_err(|e| refused(format!("faults[{index}]"), "simulated store", e))?;
+                        .map_err(|e| refused(item("faults", index), "simulated store", e))?;
                     PlannedFault::Store(spec)
                 }
                 None => PlannedFault::Event(fault.clone()),

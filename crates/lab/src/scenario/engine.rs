@@ -2,9 +2,10 @@
 //! default), with compaction and backpressure as their own subsections.
 
 use super::json;
-use super::{check_finite_non_negative, check_positive, check_range_u64, invalid, ScenarioError};
+use super::{
+    check_finite_non_negative, check_positive, check_range_u64, got, invalid, ScenarioError,
+};
 use serde::Serialize;
-use strata_sim::fmt::shortest;
 
 /// Engine options; a field left out keeps the engine's default.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -373,10 +374,7 @@ impl EngineSpec {
             if !(percentile > 0.0 && percentile < 100.0) {
                 return Err(invalid(
                     "engine.hedge_percentile",
-                    format!(
-                        "must be strictly between 0 and 100, got {}",
-                        shortest(percentile)
-                    ),
+                    got("must be strictly between 0 and 100", percentile),
                 ));
             }
             if self.hedge_delay_ms.is_some() {
@@ -399,7 +397,7 @@ impl EngineSpec {
                 if ratio < 2.0 {
                     return Err(invalid(
                         "engine.compaction.level_ratio",
-                        format!("must be at least 2, got {}", shortest(ratio)),
+                        got("must be at least 2", ratio),
                     ));
                 }
             }

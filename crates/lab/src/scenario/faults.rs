@@ -3,11 +3,12 @@
 //! bit flip in a stored object, and the writer's crash, recovery and takeover.
 
 use super::json;
-use super::{after_run_end, check_probability, invalid, member, ScenarioError};
+use super::{
+    after_run_end, check_probability, ends_before_start, got, invalid, member, ScenarioError,
+};
 #[cfg(all(test, not(target_arch = "wasm32")))]
 use serde::Deserialize;
 use serde::Serialize;
-use strata_sim::fmt::shortest;
 /// The requests a store fault applies to are named by the trace's own operation type.
 pub use strata_sim::StoreOp;
 
@@ -491,10 +492,7 @@ fn validate_window(
         if until <= window.from_ms {
             return Err(invalid(
                 member(field, "until_ms"),
-                format!(
-                    "the window ends at {until}, not after it starts at {}",
-                    window.from_ms
-                ),
+                ends_before_start("window", until, window.from_ms),
             ));
         }
     }
@@ -522,7 +520,7 @@ pub(super) fn validate_fault(
             if !multiplier.is_finite() || *multiplier < 1.0 {
                 return Err(invalid(
                     member(field, "multiplier"),
-                    format!("must be a finite number ≥ 1, got {}", shortest(*multiplier)),
+                    got("must be a finite number ≥ 1", *multiplier),
                 ));
             }
             Ok(())
@@ -531,7 +529,7 @@ pub(super) fn validate_fault(
             if until_ms <= from_ms {
                 return Err(invalid(
                     member(field, "until_ms"),
-                    format!("the outage ends at {until_ms}, not after it starts at {from_ms}"),
+                    ends_before_start("outage", *until_ms, *from_ms),
                 ));
             }
             if *from_ms > duration_ms {

@@ -215,6 +215,24 @@ fn after_run_end(field: &str, name: &str, at_ms: u64, duration_ms: u64) -> Scena
     )
 }
 
+/// The path of the item at `index` of the list at `field`: `faults` and 3 give `faults[3]`.
+/// Like [`member`], one function for the checks' many item paths.
+pub(crate) fn item(field: &str, index: usize) -> String {
+    format!("{field}[{index}]")
+}
+
+/// "`rule`, got `value`": a number out of its range, written as the scenario's JSON writes it.
+/// One function for the checks' messages of that form, rather than a `format!` at each.
+fn got(rule: &str, value: f64) -> String {
+    format!("{rule}, got {}", shortest(value))
+}
+
+/// "the `what` ends at `until`, not after it starts at `from`": a window that ends before it
+/// starts (a fault's, an outage's, a drift's).
+fn ends_before_start(what: &str, until: u64, from: u64) -> String {
+    format!("the {what} ends at {until}, not after it starts at {from}")
+}
+
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ScenarioError {
     ScenarioError::Invalid {
         field: field.into(),
@@ -531,30 +549,23 @@ impl Scenario {
         self.store.validate()?;
         check_count("faults", self.faults.len(), MAX_FAULTS)?;
         for (index, fault) in self.faults.iter().enumerate() {
-            validate_fault(&format!("faults[{index}]"), fault, self.duration_ms)?;
+            validate_fault(&item("faults", index), fault, self.duration_ms)?;
         }
         self.validate_writer_events()?;
         tenants::check_tenants(&self.tenants, self.engine.db_path())?;
         check_count("changes", self.changes.len(), MAX_CHANGES)?;
         for (index, change) in self.changes.iter().enumerate() {
-            change.validate(&format!("changes[{index}]"), self.duration_ms)?;
+            change.validate(&item("changes", index), self.duration_ms)?;
         }
         if let Some(recommender) = &self.recommender {
             recommender.validate(self.duration_ms)?;
         }
-        if self.trace.ring_capacity == 0
-            || self.trace.ring_capacity > strata_sim::trace::MAX_RING_CAPACITY
-        {
-            return Err(invalid(
-                "trace.ring_capacity",
-                format!(
-                    "must be between 1 and {}, got {}",
-                    strata_sim::trace::MAX_RING_CAPACITY,
-                    self.trace.ring_capacity
-                ),
-            ));
-        }
-        Ok(())
+        check_range_u64(
+            "trace.ring_capacity",
+            self.trace.ring_capacity as u64,
+            1,
+            strata_sim::trace::MAX_RING_CAPACITY as u64,
+        )
     }
 
     /// Crash, recover and zombie events must make sense in time order: a recover needs a
@@ -572,7 +583,7 @@ impl Scenario {
                         let recover_at = at_ms.saturating_add(*after);
                         if recover_at > self.duration_ms {
                             return Err(invalid(
-                                format!("faults[{index}].recover_after_ms"),
+                                member(&item("faults", index), "recover_after_ms"),
                                 format!(
                                     "the recovery at {recover_at} ms is after the run ends (duration_ms {})",
                                     self.duration_ms
@@ -593,7 +604,7 @@ impl Scenario {
         let order = strata_sim::maps::stable_order(events.iter().map(|(at, _, _)| *at));
         let mut writer_up = true;
         for (_, index, event) in order.into_iter().map(|position| events[position]) {
-            let field = format!("faults[{index}]");
+            let field = item("faults", index);
             match event {
                 FaultSpec::CrashWriter { .. } | FaultSpec::StartZombie { .. } if !writer_up => {
                     return Err(invalid(
@@ -624,30 +635,21 @@ const RECOVER_MARKER: FaultSpec = FaultSpec::Recover { at_ms: 0 };
 
 fn check_finite_non_negative(field: &str, value: f64) -> Result<(), ScenarioError> {
     if !value.is_finite() || value < 0.0 {
-        return Err(invalid(
-            field,
-            format!("must be a finite number ≥ 0, got {}", shortest(value)),
-        ));
+        return Err(invalid(field, got("must be a finite number ≥ 0", value)));
     }
     Ok(())
 }
 
 fn check_positive(field: &str, value: f64) -> Result<(), ScenarioError> {
     if !value.is_finite() || value <= 0.0 {
-        return Err(invalid(
-            field,
-            format!("must be a finite number > 0, got {}", shortest(value)),
-        ));
+        return Err(invalid(field, got("must be a finite number > 0", value)));
     }
     Ok(())
 }
 
 fn check_probability(field: &str, value: f64) -> Result<(), ScenarioError> {
     if !(0.0..=1.0).contains(&value) {
-        return Err(invalid(
-            field,
-            format!("must be in [0, 1], got {}", shortest(value)),
-        ));
+        return Err(invalid(field, got("must be in [0, 1]", value)));
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 use super::json;
 use super::{
     after_run_end, check_finite_non_negative, check_positive, check_probability, check_range_u64,
-    invalid, member, ScenarioError, MAX_RATE_OPS_PER_SEC,
+    ends_before_start, got, invalid, item, member, ScenarioError, MAX_RATE_OPS_PER_SEC,
 };
 use serde::Serialize;
 use strata_recommender::PolicyKind;
@@ -457,7 +457,7 @@ impl RecommenderSpec {
             if !(discount > 0.0 && discount <= 1.0) {
                 return Err(invalid(
                     "recommender.policy.discount",
-                    format!("must be in (0, 1], got {}", shortest(discount)),
+                    got("must be in (0, 1]", discount),
                 ));
             }
             if policy.window.is_some() {
@@ -519,7 +519,7 @@ impl RecommenderSpec {
             }
         }
         for (index, drift) in self.drift.iter().enumerate() {
-            let field = format!("recommender.drift[{index}]");
+            let field = item("recommender.drift", index);
             match drift {
                 DriftSpec::Abrupt { at_ms } => {
                     if *at_ms > duration_ms {
@@ -534,9 +534,7 @@ impl RecommenderSpec {
                     if until_ms <= from_ms {
                         return Err(invalid(
                             member(&field, "until_ms"),
-                            format!(
-                                "the drift ends at {until_ms}, not after it starts at {from_ms}"
-                            ),
+                            ends_before_start("drift", *until_ms, *from_ms),
                         ));
                     }
                     if !degrees.is_finite() {
@@ -564,7 +562,7 @@ impl RecommenderSpec {
             if !(change > 0.0 && change <= 1.0) {
                 return Err(invalid(
                     "recommender.guardrails.max_policy_change",
-                    format!("must be in (0, 1], got {}", shortest(change)),
+                    got("must be in (0, 1]", change),
                 ));
             }
         }

@@ -2,7 +2,7 @@
 //! (latencies, bandwidth, rate limits, the request deadline, prices).
 
 use super::json;
-use super::{check_finite_non_negative, check_positive, invalid, member, ScenarioError};
+use super::{check_finite_non_negative, check_positive, got, invalid, member, ScenarioError};
 use serde::Serialize;
 use strata_sim::fmt::shortest;
 
@@ -213,7 +213,7 @@ impl StoreSpec {
             if !timeout.is_finite() || !(1.0..=3_600_000.0).contains(&timeout) {
                 return Err(invalid(
                     "store.request_timeout_ms",
-                    format!("must be between 1 and 3,600,000, got {}", shortest(timeout)),
+                    got("must be between 1 and 3,600,000", timeout),
                 ));
             }
         }

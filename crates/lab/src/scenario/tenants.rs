@@ -11,7 +11,7 @@
 //! the store; writer events, live controls and the recommender act on the scenario's own
 //! database only.
 
-use super::{check_count, invalid, json, member, ScenarioError, WorkloadSpec};
+use super::{check_count, invalid, item, json, member, ScenarioError, WorkloadSpec};
 use serde::Serialize;
 
 /// The most tenants in one scenario.
@@ -124,7 +124,7 @@ pub(super) fn check_tenants(tenants: &[TenantSpec], own_path: &str) -> Result<()
     let own = first_segment(own_path);
     let mut taken: Vec<(String, usize)> = Vec::new();
     for (index, tenant) in tenants.iter().enumerate() {
-        let field = format!("tenants[{index}]");
+        let field = item("tenants", index);
         check_name(&member(&field, "name"), &tenant.name)?;
         if tenant.prefixes == 0 || tenant.prefixes > MAX_TENANT_PREFIXES {
             return Err(invalid(

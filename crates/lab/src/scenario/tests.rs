@@ -411,3 +411,81 @@ fn a_bad_fault_in_a_scenario_is_a_parse_error_naming_it() {
     // Written back, the document reads as the same scenario.
     assert_eq!(Scenario::from_json(&scenario.to_json()).unwrap(), scenario);
 }
+
+/// The field and reason a scenario is refused with.
+fn refusal(scenario: &Scenario) -> (String, String) {
+    match scenario.compile() {
+        Err(ScenarioError::Invalid { field, reason }) => (field, reason),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_checks_name_list_items_and_numbers_in_their_words() {
+    let base = Scenario::playground();
+    let with_faults = |faults: Vec<FaultSpec>| Scenario {
+        faults,
+        ..base.clone()
+    };
+    let cases = [
+        (
+            with_faults(vec![
+                FaultSpec::CrashWriter {
+                    at_ms: 1000,
+                    recover_after_ms: None,
+                },
+                FaultSpec::Outage {
+                    from_ms: 10,
+                    until_ms: 5,
+                },
+            ]),
+            "faults[1].until_ms",
+            "the outage ends at 5, not after it starts at 10".to_string(),
+        ),
+        (
+            with_faults(vec![FaultSpec::ServerErrors {
+                from_ms: 10,
+                until_ms: Some(5),
+                probability: 0.5,
+                ops: vec![StoreOp::Get],
+                prefix: String::new(),
+            }]),
+            "faults[0].until_ms",
+            "the window ends at 5, not after it starts at 10".to_string(),
+        ),
+        (
+            with_faults(vec![FaultSpec::CrashWriter {
+                at_ms: 1000,
+                recover_after_ms: Some(base.duration_ms),
+            }]),
+            "faults[0].recover_after_ms",
+            format!(
+                "the recovery at {} ms is after the run ends (duration_ms {})",
+                base.duration_ms + 1000,
+                base.duration_ms
+            ),
+        ),
+        (
+            Scenario {
+                engine: EngineSpec {
+                    hedge_percentile: Some(100.0),
+                    ..base.engine.clone()
+                },
+                ..base.clone()
+            },
+            "engine.hedge_percentile",
+            "must be strictly between 0 and 100, got 100".to_string(),
+        ),
+        (
+            Scenario {
+                trace: TraceSpec { ring_capacity: 0 },
+                ..base.clone()
+            },
+            "trace.ring_capacity",
+            "must be between 1 and 1000000, got 0".to_string(),
+        ),
+    ];
+    for (scenario, field, reason) in cases {
+        assert_eq!(refusal(&scenario), (field.to_string(), reason));
+    }
+}

@@ -4,7 +4,7 @@
 
 use super::json;
 use super::{
-    check_finite_non_negative, check_range_u64, invalid, ScenarioError, MAX_DURATION_MS,
+    check_finite_non_negative, check_range_u64, got, invalid, ScenarioError, MAX_DURATION_MS,
     MAX_IN_FLIGHT, MAX_KEY_BYTES, MAX_KEY_COUNT, MAX_OPS_PER_SCAN_OR_BATCH, MAX_RATE_OPS_PER_SEC,
     MAX_VALUE_BYTES, MIN_VALUE_BYTES,
 };
@@ -354,7 +354,7 @@ impl WorkloadSpec {
             if !s.is_finite() || !(0.0..=10.0).contains(&s) {
                 return Err(invalid(
                     "workload.key_distribution.s",
-                    format!("the Zipf exponent must be in [0, 10], got {}", shortest(s)),
+                    got("the Zipf exponent must be in [0, 10]", s),
                 ));
             }
         }

@@ -91,9 +91,10 @@ pub const MAX_SST_RANGE_TOMBSTONES: usize = 1 << 20;
 /// Sorts `ranges` by start and merges overlapping and touching ones: the union as disjoint,
 /// ascending `[start, end)` ranges.
 pub fn coalesce_ranges(mut ranges: Vec<(Bytes, Bytes)>) -> Vec<(Bytes, Bytes)> {
-    ranges.sort();
+    let order = sorted_order(&ranges);
     let mut out: Vec<(Bytes, Bytes)> = Vec::with_capacity(ranges.len());
-    for (start, end) in ranges {
+    for i in order {
+        let (start, end) = std::mem::take(&mut ranges[i]);
         assert!(
             start < end,
             "invariant: a range tombstone's start is below its end"
@@ -108,6 +109,40 @@ pub fn coalesce_ranges(mut ranges: Vec<(Bytes, Bytes)>) -> Vec<(Bytes, Bytes)> {
         }
     }
     out
+}
+
+/// The indices of `ranges` in ascending order of the ranges (by start, then end), equal ranges
+/// in their given order: the order `slice::sort` gives. A bottom-up merge sort of indices,
+/// not `sort` itself, whose stable sort instantiated for `(Bytes, Bytes)` was 3.3 KB of the
+/// page's code, for the one sort of this type there.
+fn sorted_order(ranges: &[(Bytes, Bytes)]) -> Vec<usize> {
+    let n = ranges.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut merged = vec![0; n];
+    let mut width = 1;
+    while width < n {
+        let mut lo = 0;
+        while lo < n {
+            let mid = n.min(lo + width);
+            let hi = n.min(lo + 2 * width);
+            let (mut left, mut right) = (lo, mid);
+            for slot in &mut merged[lo..hi] {
+                let take_left =
+                    right == hi || (left < mid && ranges[order[left]] <= ranges[order[right]]);
+                if take_left {
+                    *slot = order[left];
+                    left += 1;
+                } else {
+                    *slot = order[right];
+                    right += 1;
+                }
+            }
+            lo = hi;
+        }
+        std::mem::swap(&mut order, &mut merged);
+        width *= 2;
+    }
+    order
 }
 
 /// Whether disjoint, ascending `ranges` cover `key`.

@@ -300,3 +300,55 @@ fn a_footer_entry_count_the_blocks_cannot_hold_is_corrupt() {
     let meta = decode_resealed(&sst, &region).unwrap();
     assert!(meta.decode_entries(&sst.bytes).is_err());
 }
+
+/// `coalesce_ranges` as it was written with `slice::sort`: the reference for the merge sort.
+fn coalesce_with_slice_sort(mut ranges: Vec<(Bytes, Bytes)>) -> Vec<(Bytes, Bytes)> {
+    ranges.sort();
+    let mut out: Vec<(Bytes, Bytes)> = Vec::new();
+    for (start, end) in ranges {
+        match out.last_mut() {
+            Some(last) if start <= last.1 => {
+                if end > last.1 {
+                    last.1 = end;
+                }
+            }
+            _ => out.push((start, end)),
+        }
+    }
+    out
+}
+
+#[test]
+fn ranges_sort_in_the_order_of_a_stable_sort_and_coalesce_as_before() {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = |bound: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % bound
+    };
+    for round in 0..400 {
+        let n = next(if round % 10 == 0 { 300 } else { 40 }) as usize;
+        let ranges: Vec<(Bytes, Bytes)> = (0..n)
+            .map(|_| {
+                let len = 1 + next(3) as usize;
+                let start: Vec<u8> = (0..len).map(|_| b'a' + next(4) as u8).collect();
+                let mut end = start.clone();
+                end.push(b'a' + next(4) as u8);
+                if next(3) == 0 {
+                    end[0] += 1 + next(3) as u8;
+                }
+                (Bytes::from(start), Bytes::from(end))
+            })
+            .collect();
+        let mut stable: Vec<usize> = (0..n).collect();
+        stable.sort_by(|&a, &b| ranges[a].cmp(&ranges[b]));
+        assert_eq!(sorted_order(&ranges), stable, "round {round}");
+        assert_eq!(
+            coalesce_ranges(ranges.clone()),
+            coalesce_with_slice_sort(ranges),
+            "round {round}"
+        );
+    }
+    assert!(sorted_order(&[]).is_empty());
+}
