@@ -101,15 +101,10 @@ pub fn number(file: &str, line: usize, column: &str, field: &str) -> Result<f64>
     }
 }
 
-/// A decimal number (`-1.5`, `+2`, `.5`, `5.`, `1e-3`, `007`) read through serde_json's
-/// number parser (as a `Value`), correctly rounded with the `float_roundtrip` feature this crate turns on, so
-/// the same value as `str::parse::<f64>` gives. Why not that: core's parser brings its own
-/// power-of-five table and slow path into the playground's wasm, which already holds
-/// serde_json's for the scenario; reading an uploaded log through core's parser cost the
-/// page about 10 KB gzip (docs/ui.md's cuts table). The spellings core takes and JSON does
-/// not (a `+` sign, a missing digit before or after the point, leading zeros) are rewritten
-/// first; anything else (spaces, `inf`, `nan`, `1_000`) is `None`.
-pub fn decimal(field: &str) -> Option<f64> {
+/// `field` as a JSON number's text, if it is a decimal number in one of the spellings
+/// [`decimal`] takes: a `+` sign and leading zeros dropped, a missing digit before or after
+/// the point supplied or the point dropped.
+fn json_number(field: &str) -> Option<String> {
     let (negative, unsigned) = match field.as_bytes().first() {
         Some(b'-') => (true, &field[1..]),
         Some(b'+') => (false, &field[1..]),
@@ -119,10 +114,7 @@ pub fn decimal(field: &str) -> Option<f64> {
         Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
         None => (unsigned, None),
     };
-    let (whole, fraction) = match mantissa.split_once('.') {
-        Some((whole, fraction)) => (whole, fraction),
-        None => (mantissa, ""),
-    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let digits = |text: &str| text.bytes().all(|b| b.is_ascii_digit());
     if whole.len() + fraction.len() == 0 || !digits(whole) || !digits(fraction) {
         return None;
@@ -145,6 +137,19 @@ pub fn decimal(field: &str) -> Option<f64> {
         json.push('e');
         json.push_str(exponent);
     }
+    Some(json)
+}
+
+/// A decimal number (`-1.5`, `+2`, `.5`, `5.`, `1e-3`, `007`) read through serde_json's
+/// number parser (as a `Value`), correctly rounded with the `float_roundtrip` feature this crate turns on, so
+/// the same value as `str::parse::<f64>` gives. Why not that: core's parser brings its own
+/// power-of-five table and slow path into the playground's wasm, which already holds
+/// serde_json's for the scenario; reading an uploaded log through core's parser cost the
+/// page about 10 KB gzip (docs/ui.md's cuts table). The spellings core takes and JSON does
+/// not (a `+` sign, a missing digit before or after the point, leading zeros) are rewritten
+/// first; anything else (spaces, `inf`, `nan`, `1_000`) is `None`.
+pub fn decimal(field: &str) -> Option<f64> {
+    let json = json_number(field)?;
     // A `Value`, not an `f64`: serde_json reads a number into either the same way (an
     // integer converted with `as`), but its typed `f64` reader names what it found instead
     // when the text is not a number, through serde's `Unexpected`, whose `Display` keeps
@@ -361,43 +366,11 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    /// The reader `decimal` had before it read a `Value`: the same rewriting, then serde_json's
-    /// typed `f64` reader. The reference the property test below checks `decimal` against.
+    /// The reader `decimal` had before it read a `Value`: the same rewriting ([`json_number`]),
+    /// then serde_json's typed `f64` reader. The reference the property test below checks `decimal` against.
     #[cfg(not(target_arch = "wasm32"))]
     fn decimal_as_f64(field: &str) -> Option<f64> {
-        let (negative, unsigned) = match field.as_bytes().first() {
-            Some(b'-') => (true, &field[1..]),
-            Some(b'+') => (false, &field[1..]),
-            _ => (false, field),
-        };
-        let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-            Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
-            None => (unsigned, None),
-        };
-        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        let digits = |text: &str| text.bytes().all(|b| b.is_ascii_digit());
-        if whole.len() + fraction.len() == 0 || !digits(whole) || !digits(fraction) {
-            return None;
-        }
-        let mut json = String::new();
-        if negative {
-            json.push('-');
-        }
-        let whole = whole.trim_start_matches('0');
-        json.push_str(if whole.is_empty() { "0" } else { whole });
-        if !fraction.is_empty() {
-            json.push('.');
-            json.push_str(fraction);
-        }
-        if let Some(exponent) = exponent {
-            let unsigned = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-            if unsigned.is_empty() || !digits(unsigned) {
-                return None;
-            }
-            json.push('e');
-            json.push_str(exponent);
-        }
-        serde_json::from_str::<f64>(&json).ok()
+        serde_json::from_str::<f64>(&json_number(field)?).ok()
     }
 
     /// A number's text as a CSV might hold it: signs, leading zeros, a point with or without
