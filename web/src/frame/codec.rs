@@ -116,6 +116,15 @@ fn read_from<T>(
     }
 }
 
+/// What a failed reader hands out for a `T`: zeros, empty texts and lists, first variants (a
+/// stand-in for a value that did not read, which the caller then throws away).
+pub fn zero<T: Decode>() -> T {
+    T::read(&mut Reader {
+        rest: &[],
+        error: Some(CodecError::Truncated),
+    })
+}
+
 /// `bytes` as one whole value: an error if any are left over.
 pub fn decode_all<T: Decode>(mut bytes: &[u8]) -> Result<T, CodecError> {
     let value = T::decode(&mut bytes)?;

@@ -25,7 +25,7 @@ mod storage;
 mod timeline;
 
 pub use codec::{
-    decode_all, decode_frame, encode_frame, read_carrier, CodecError, Decode, Encode, Held,
+    decode_all, decode_frame, encode_frame, read_carrier, zero, CodecError, Decode, Encode, Held,
 };
 pub use recommender::RecommenderFrame;
 pub use requests::{Answer, OperationDetail, Requests};

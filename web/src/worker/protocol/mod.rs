@@ -15,7 +15,7 @@
 
 use super::run::{Motion, RunRequest};
 use crate::frame::{
-    decode_all, decode_frame, encode_frame, CodecError, Decode, Encode, Frame, Held,
+    decode_all, decode_frame, encode_frame, zero, CodecError, Decode, Encode, Frame, Held,
     OperationDetail,
 };
 use crate::ope::OpeResult;
@@ -160,7 +160,7 @@ pub enum Reply {
 }
 
 /// The off-policy evaluation over the run's impression log: the result, or why there is none.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OffPolicy {
     pub result: Option<OpeResult>,
     pub error: Option<String>,
@@ -223,14 +223,13 @@ impl<T: Message> Envelope<T> {
             serde_json::from_str(text).map_err(|e| format!("an unreadable message ({e})"))?;
         let unknown = || format!("a message of an unknown form ({})", preview(text));
         let items = value.as_array().ok_or_else(unknown)?;
-        let mut fields = Fields(items.iter());
-        let id = fields.u64().ok_or_else(unknown)?;
-        let tag = fields.string().ok_or_else(unknown)?;
-        let body = T::decode(&tag, &mut fields).ok_or_else(unknown)?;
-        if fields.0.next().is_some() {
-            return Err(unknown());
+        let mut fields = Fields::new(items);
+        let id = fields.u64();
+        let tag = fields.str();
+        match T::decode(tag, &mut fields) {
+            Some(body) if fields.finished() => Ok(Envelope { id, body }),
+            _ => Err(unknown()),
         }
-        Ok(Envelope { id, body })
     }
 }
 
@@ -271,29 +270,24 @@ impl Envelope<Reply> {
             serde_json::from_str(&text).map_err(|e| format!("an unreadable message ({e})"))?;
         let unknown = || format!("a frame's message of an unknown form ({})", preview(&text));
         let items = value.as_array().ok_or_else(unknown)?;
-        let mut f = Fields(items.iter());
-        if f.u64() != Some(id) || f.string().as_deref() != Some("Frame") {
-            return Err(unknown());
-        }
+        let mut f = Fields::new(items);
+        let same = f.u64() == id && f.str() == "Frame";
         let body = Reply::Frame {
             frame: Box::new(frame),
             status: RunStatus {
-                motion: f.next().and_then(decode_motion).ok_or_else(unknown)?,
-                effective_speed: f.f64().ok_or_else(unknown)?,
-                work_ms: f.f64().ok_or_else(unknown)?,
-                wall_ms: f.f64().ok_or_else(unknown)?,
-                requests: f.u64().ok_or_else(unknown)?,
+                motion: f.read(decode_motion, Motion::Still),
+                effective_speed: f.f64(),
+                work_ms: f.f64(),
+                wall_ms: f.f64(),
+                requests: f.u64(),
             },
-            notes: f
-                .next()
-                .and_then(|notes| list(notes, decode_note))
-                .ok_or_else(unknown)?,
-            ope: match f.next().ok_or_else(unknown)? {
+            notes: f.list(decode_note),
+            ope: match f.next() {
                 Value::Null => None,
-                value => Some(Box::new(decode_off_policy(value).ok_or_else(unknown)?)),
+                value => Some(Box::new(decode_off_policy(&mut f, value))),
             },
         };
-        if f.0.next().is_some() {
+        if !same || !f.finished() {
             return Err(unknown());
         }
         Ok(Envelope { id, body })
@@ -309,39 +303,116 @@ fn preview(text: &str) -> &str {
     &text[..end]
 }
 
-/// The fields of an envelope, read in order.
-pub struct Fields<'a>(std::slice::Iter<'a, Value>);
+/// The fields of an envelope, read in order. A field that is missing or of another form fails
+/// the reader and reads as a zero, an empty text or list, or a fallback, and the caller checks
+/// [`Fields::finished`] once per message (as the frame codec's `Reader`): no field has an error
+/// path of its own, which dropped the fields read before it.
+pub struct Fields<'a> {
+    items: std::slice::Iter<'a, Value>,
+    failed: bool,
+}
 
-impl Fields<'_> {
-    fn next(&mut self) -> Option<&Value> {
-        self.0.next()
-    }
-    fn u64(&mut self) -> Option<u64> {
-        self.next()?.as_u64()
-    }
-    fn f64(&mut self) -> Option<f64> {
-        self.next()?.as_f64()
-    }
-    fn bool(&mut self) -> Option<bool> {
-        self.next()?.as_bool()
-    }
-    fn string(&mut self) -> Option<String> {
-        Some(self.next()?.as_str()?.to_string())
-    }
-    fn optional_u64(&mut self) -> Option<Option<u64>> {
-        match self.next()? {
-            Value::Null => Some(None),
-            value => Some(Some(value.as_u64()?)),
+/// What a missing field reads as.
+static MISSING: Value = Value::Null;
+
+impl<'a> Fields<'a> {
+    fn new(items: &'a [Value]) -> Fields<'a> {
+        Fields {
+            items: items.iter(),
+            failed: false,
         }
     }
-    fn optional_string(&mut self) -> Option<Option<String>> {
-        match self.next()? {
-            Value::Null => Some(None),
-            value => Some(Some(value.as_str()?.to_string())),
+
+    /// Whether every field read and none is left over.
+    fn finished(&mut self) -> bool {
+        !self.failed && self.items.next().is_none()
+    }
+
+    fn fail(&mut self) {
+        self.failed = true;
+    }
+
+    /// `value`, or `fallback` with the reader failed.
+    fn or<T>(&mut self, value: Option<T>, fallback: T) -> T {
+        match value {
+            Some(value) => value,
+            None => {
+                self.failed = true;
+                fallback
+            }
         }
     }
-    fn strings(&mut self) -> Option<Vec<String>> {
-        list(self.next()?, |item| Some(item.as_str()?.to_string()))
+
+    fn check<T: Default>(&mut self, value: Option<T>) -> T {
+        self.or(value, T::default())
+    }
+
+    fn next(&mut self) -> &'a Value {
+        match self.items.next() {
+            Some(value) => value,
+            None => {
+                self.failed = true;
+                &MISSING
+            }
+        }
+    }
+
+    /// The next field through `read`, or `fallback` with the reader failed.
+    fn read<T>(&mut self, read: impl FnOnce(&'a Value) -> Option<T>, fallback: T) -> T {
+        let value = read(self.next());
+        self.or(value, fallback)
+    }
+
+    fn u64(&mut self) -> u64 {
+        let value = self.next().as_u64();
+        self.check(value)
+    }
+    fn f64(&mut self) -> f64 {
+        let value = self.next().as_f64();
+        self.check(value)
+    }
+    fn bool(&mut self) -> bool {
+        let value = self.next().as_bool();
+        self.check(value)
+    }
+    fn str(&mut self) -> &'a str {
+        let value = self.next().as_str();
+        self.or(value, "")
+    }
+    fn string(&mut self) -> String {
+        self.str().to_string()
+    }
+    fn optional_u64(&mut self) -> Option<u64> {
+        match self.next() {
+            Value::Null => None,
+            value => Some(self.check(value.as_u64())),
+        }
+    }
+    fn optional_string(&mut self) -> Option<String> {
+        match self.next() {
+            Value::Null => None,
+            value => Some(self.or(value.as_str(), "").to_string()),
+        }
+    }
+    /// The next field as a list read item by item with `read`, refused whole at the first
+    /// item it refuses.
+    fn list<T>(&mut self, read: impl Fn(&Value) -> Option<T>) -> Vec<T> {
+        let items = list(self.next(), read);
+        self.check(items)
+    }
+    /// `value`'s items as fields of their own, all read by `read`; this reader fails when they
+    /// do not read or some are left over.
+    fn read_in<T>(&mut self, value: &'a Value, read: impl FnOnce(&mut Fields<'a>) -> T) -> T {
+        let mut inner = Fields::new(value.as_array().map_or(&[], Vec::as_slice));
+        inner.failed = !value.is_array();
+        let read = read(&mut inner);
+        if !inner.finished() {
+            self.failed = true;
+        }
+        read
+    }
+    fn strings(&mut self) -> Vec<String> {
+        self.list(|item| Some(item.as_str()?.to_string()))
     }
 }
 
@@ -449,40 +520,46 @@ impl Message for Request {
     fn decode(tag: &str, f: &mut Fields<'_>) -> Option<Request> {
         Some(match tag {
             "StartVariant" => Request::StartVariant {
-                stream: f.u64()?,
-                base: f.string()?,
-                source: match (f.string()?.as_str(), f.string()?) {
+                stream: f.u64(),
+                base: f.string(),
+                source: match (f.str(), f.string()) {
                     ("Patch", text) => VariantSource::Patch(text),
                     ("Whole", text) => VariantSource::Whole(text),
-                    _ => return None,
+                    (_, text) => {
+                        f.fail();
+                        VariantSource::Patch(text)
+                    }
                 },
-                claims: f.strings()?,
+                claims: f.strings(),
             },
             "FollowVariant" => Request::FollowVariant {
-                stream: f.u64()?,
-                base: f.optional_string()?,
-                at_ns: f.u64()?,
-                rebuild_target_ns: f.optional_u64()?,
+                stream: f.u64(),
+                base: f.optional_string(),
+                at_ns: f.u64(),
+                rebuild_target_ns: f.optional_u64(),
             },
-            "StopVariant" => Request::StopVariant { stream: f.u64()? },
+            "StopVariant" => Request::StopVariant { stream: f.u64() },
             "Export" => Request::Export {
-                kind: match f.string()?.as_str() {
+                kind: match f.str() {
                     "Trace" => ExportKind::Trace,
                     "Metrics" => ExportKind::Metrics,
-                    _ => return None,
+                    _ => {
+                        f.fail();
+                        ExportKind::Trace
+                    }
                 },
-                scenario: f.string()?,
-                events: f.u64()?,
-                at_ns: f.u64()?,
+                scenario: f.string(),
+                events: f.u64(),
+                at_ns: f.u64(),
             },
-            "ContinueExport" => Request::ContinueExport { job: f.u64()? },
-            "CancelExport" => Request::CancelExport { job: f.u64()? },
+            "ContinueExport" => Request::ContinueExport { job: f.u64() },
+            "CancelExport" => Request::CancelExport { job: f.u64() },
             "Run" => Request::Run(decode_run(f)?),
             "Explain" => Request::Explain {
-                seq: f.u64()?,
-                record: Box::new(from_bytes_value(f.next()?)?),
+                seq: f.u64(),
+                record: Box::new(f.read(from_bytes_value, zero())),
             },
-            "Operation" => Request::Operation { number: f.u64()? },
+            "Operation" => Request::Operation { number: f.u64() },
             "PanicForTests" => Request::PanicForTests,
             _ => return None,
         })
@@ -561,51 +638,49 @@ impl Message for Reply {
         Some(match tag {
             "Ready" => Reply::Ready,
             "Variant" => Reply::Variant(VariantView {
-                stream: f.u64()?,
-                at_ns: f.u64()?,
-                arrived: f.bool()?,
-                now_ns: f.u64()?,
-                trace_hash: f.string()?,
-                catching_up: f.bool()?,
-                preparing: f.bool()?,
-                figures: list(f.next()?, |item| {
+                stream: f.u64(),
+                at_ns: f.u64(),
+                arrived: f.bool(),
+                now_ns: f.u64(),
+                trace_hash: f.string(),
+                catching_up: f.bool(),
+                preparing: f.bool(),
+                figures: f.list(|item| {
                     let (path, value) = pair(item)?;
                     let value = match value {
                         Value::Null => None,
                         value => Some(value.as_f64()?),
                     };
                     Some((path.as_str()?.to_string(), value))
-                })?,
+                }),
             }),
-            "VariantFailed" => Reply::VariantFailed(f.string()?),
+            "VariantFailed" => Reply::VariantFailed(f.string()),
             "Stopped" => Reply::Stopped,
-            "ExportProgress" => Reply::ExportProgress { fraction: f.f64()? },
+            "ExportProgress" => Reply::ExportProgress { fraction: f.f64() },
             "Exported" => Reply::Exported {
-                name: f.string()?,
-                text: f.string()?,
+                name: f.string(),
+                text: f.string(),
             },
-            "ExportFailed" => Reply::ExportFailed(f.string()?),
-            "Refused" => Reply::Refused(f.string()?),
-            "Panicked" => Reply::Panicked(f.string()?),
+            "ExportFailed" => Reply::ExportFailed(f.string()),
+            "Refused" => Reply::Refused(f.string()),
+            "Panicked" => Reply::Panicked(f.string()),
             // A frame arrives as bytes (`Envelope::from_bytes`), never in text.
             "Frame" => return None,
             "Explained" => Reply::Explained {
-                lines: f.strings()?,
-                operation: f.optional_u64()?,
+                lines: f.strings(),
+                operation: f.optional_u64(),
             },
-            "Operation" => Reply::Operation(match f.next()? {
+            "Operation" => Reply::Operation(match f.next() {
                 Value::Null => None,
-                value => match value.as_array()?.as_slice() {
-                    [line, waited_for, requests] => Some(OperationDetail {
-                        line: line.as_str()?.to_string(),
-                        waited_for: WAITED_FOR
-                            .iter()
-                            .find(|w| **w == waited_for.as_str().unwrap_or_default())
-                            .copied()?,
-                        requests: Fields(std::slice::from_ref(requests).iter()).strings()?,
-                    }),
-                    _ => return None,
-                },
+                value => Some(f.read_in(value, |f| OperationDetail {
+                    line: f.string(),
+                    waited_for: {
+                        let waited_for = f.str();
+                        let known = WAITED_FOR.iter().find(|w| **w == waited_for).copied();
+                        f.or(known, WAITED_FOR[0])
+                    },
+                    requests: f.strings(),
+                })),
             }),
             _ => return None,
         })

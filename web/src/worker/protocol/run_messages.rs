@@ -6,7 +6,7 @@
 use super::{list, optional, pair, strings, Fields, Note, OffPolicy};
 use crate::chapter_play::BeatStop;
 use crate::command::Command;
-use crate::frame::{decode_all, Decode, Encode, Panels};
+use crate::frame::{decode_all, zero, Decode, Encode, Panels};
 use crate::ope::OpeResult;
 use crate::worker::run::{Motion, RunRequest};
 use serde_json::Value;
@@ -225,67 +225,99 @@ pub(super) fn encode_run(run: &RunRequest, out: &mut Vec<Value>) {
     }
 }
 
+/// A run request from its fields; none for an unknown one (`f` fails for fields that do not
+/// read).
 pub(super) fn decode_run(f: &mut Fields<'_>) -> Option<RunRequest> {
-    Some(match f.string()?.as_str() {
+    Some(match f.str() {
         "Start" => RunRequest::Start {
-            scenario: f.string()?,
-            at_ms: f.optional_u64()?,
-            note: match f.next()? {
+            scenario: f.string(),
+            at_ms: f.optional_u64(),
+            note: match f.next() {
                 Value::Null => None,
-                value => Some(decode_note(value)?),
+                value => Some(f.or(decode_note(value), Note::Clear)),
             },
         },
         "Pace" => RunRequest::Pace {
-            playing: f.bool()?,
-            speed: f.f64()?,
+            playing: f.bool(),
+            speed: f.f64(),
         },
         "Step" => RunRequest::Step,
-        "GoTo" => RunRequest::GoTo { at_ms: f.u64()? },
+        "GoTo" => RunRequest::GoTo { at_ms: f.u64() },
         "ToEnd" => RunRequest::ToEnd,
         "Cancel" => RunRequest::Cancel,
-        "Want" => RunRequest::Want(match f.string()?.as_str() {
+        "Want" => RunRequest::Want(match f.str() {
             "Storage" => Panels::Storage,
             "Recommender" => Panels::Recommender,
             "None" => Panels::None,
-            _ => return None,
+            _ => {
+                f.fail();
+                Panels::None
+            }
         }),
         "Rebuild" => RunRequest::Rebuild {
-            events: f.u64()?,
-            at_ns: f.u64()?,
+            events: f.u64(),
+            at_ns: f.u64(),
         },
-        "Beat" => RunRequest::Beat(match f.next()? {
+        "Beat" => RunRequest::Beat(match f.next() {
             Value::Null => None,
-            value => Some(decode_beat_stop(value)?),
+            value => Some(f.or(decode_beat_stop(value), BeatStop::End)),
         }),
-        "Figures" => RunRequest::Figures(list(f.next()?, |item| {
+        "Figures" => RunRequest::Figures(f.list(|item| {
             let (label, path) = pair(item)?;
             Some((label.as_str()?.to_string(), path.as_str()?.to_string()))
-        })?),
-        "Command" => RunRequest::Command(Box::new(match f.string()?.as_str() {
-            "Live" => Command::Live(match f.next()? {
-                Value::Null => return None,
-                value => strata_lab::Control::from(read_carried(value)?.changes.pop()?),
-            }),
-            "Inject" => Command::Inject(read_carried(f.next()?)?.faults.pop()?),
-            "RemoveChange" => {
-                let index = usize::try_from(f.u64()?).ok()?;
-                Command::RemoveChange(index, read_carried(f.next()?)?.changes.pop()?)
-            }
-            "RemoveFault" => {
-                let index = usize::try_from(f.u64()?).ok()?;
-                Command::RemoveFault(index, read_carried(f.next()?)?.faults.pop()?)
-            }
-            "SetRecommender" => Command::SetRecommender(read_carried(f.next()?)?.recommender),
-            "Load" => Command::Load {
-                scenario: Box::new(Scenario::from_json(&f.string()?).ok()?),
-                source: f.string()?,
-            },
-            "Refused" => Command::Refused(f.string()?),
-            "Info" => Command::Info(f.string()?),
-            _ => return None,
         })),
+        "Command" => RunRequest::Command(Box::new(decode_command(f)?)),
         _ => return None,
     })
+}
+
+/// A command's section, carried in a scenario document of its own.
+fn carried_section<T>(f: &mut Fields<'_>, take: impl FnOnce(Scenario) -> Option<T>) -> Option<T> {
+    let value = f.next();
+    crate::frame::read_carrier(value.as_str()?)
+        .ok()
+        .and_then(take)
+}
+
+fn decode_command(f: &mut Fields<'_>) -> Option<Command> {
+    let command = match f.str() {
+        "Live" => carried_section(f, |mut s| s.changes.pop())
+            .map(strata_lab::Control::from)
+            .map(Command::Live),
+        "Inject" => carried_section(f, |mut s| s.faults.pop()).map(Command::Inject),
+        "RemoveChange" => {
+            let index = usize::try_from(f.u64()).ok();
+            let change = carried_section(f, |mut s| s.changes.pop());
+            index
+                .zip(change)
+                .map(|(index, change)| Command::RemoveChange(index, change))
+        }
+        "RemoveFault" => {
+            let index = usize::try_from(f.u64()).ok();
+            let fault = carried_section(f, |mut s| s.faults.pop());
+            index
+                .zip(fault)
+                .map(|(index, fault)| Command::RemoveFault(index, fault))
+        }
+        "SetRecommender" => {
+            carried_section(f, |s| Some(s.recommender)).map(Command::SetRecommender)
+        }
+        "Load" => {
+            let scenario = Scenario::from_json(f.str()).ok();
+            let source = f.string();
+            scenario.map(|scenario| Command::Load {
+                scenario: Box::new(scenario),
+                source,
+            })
+        }
+        "Refused" => Some(Command::Refused(f.string())),
+        "Info" => Some(Command::Info(f.string())),
+        _ => None,
+    };
+    if command.is_none() {
+        f.fail();
+    }
+    command
 }
 
 /// What a client operation may have waited for (see `strata_lab::explain::SlowOperation`).
@@ -321,46 +353,47 @@ pub(super) fn off_policy(ope: &OffPolicy) -> Value {
     Value::Array(vec![result, optional(ope.error.as_deref())])
 }
 
-pub(super) fn decode_off_policy(value: &Value) -> Option<OffPolicy> {
-    let (result, error) = pair(value)?;
+/// The off-policy evaluation from its field `value` (`f` fails when it does not read).
+pub(super) fn decode_off_policy<'a>(f: &mut Fields<'a>, value: &'a Value) -> OffPolicy {
+    let Some((result, error)) = pair(value) else {
+        f.fail();
+        return OffPolicy::default();
+    };
     let result = match result {
         Value::Null => None,
-        value => {
-            let mut f = Fields(value.as_array()?.iter());
-            Some(OpeResult {
-                rows: f.u64()?,
-                first_impression: f.u64()?,
-                last_impression: f.u64()?,
-                behaviour_ctr: f.f64()?,
-                truth_ctr: match f.next()? {
-                    Value::Null => None,
-                    value => Some(value.as_f64()?),
-                },
-                truth_impressions: f.u64()?,
-                estimates: list(f.next()?, |item| {
-                    let (name, estimate) = pair(item)?;
-                    Some((
-                        strata_recommender::ope::ESTIMATOR_NAMES
-                            .iter()
-                            .find(|known| **known == name.as_str().unwrap_or_default())
-                            .copied()?,
-                        from_bytes_value(estimate)?,
-                    ))
-                })?,
-                diagnostics: from_bytes_value(f.next()?)?,
-                notes: f.strings()?,
-                uniform_regret: list(f.next()?, |item| {
-                    let (step, regret) = pair(item)?;
-                    Some((step.as_u64()?, regret.as_f64()?))
-                })?,
-            })
-        }
+        value => Some(f.read_in(value, |f| OpeResult {
+            rows: f.u64(),
+            first_impression: f.u64(),
+            last_impression: f.u64(),
+            behaviour_ctr: f.f64(),
+            truth_ctr: match f.next() {
+                Value::Null => None,
+                value => Some(f.check(value.as_f64())),
+            },
+            truth_impressions: f.u64(),
+            estimates: f.list(|item| {
+                let (name, estimate) = pair(item)?;
+                Some((
+                    strata_recommender::ope::ESTIMATOR_NAMES
+                        .iter()
+                        .find(|known| **known == name.as_str().unwrap_or_default())
+                        .copied()?,
+                    from_bytes_value(estimate)?,
+                ))
+            }),
+            diagnostics: f.read(from_bytes_value, zero()),
+            notes: f.strings(),
+            uniform_regret: f.list(|item| {
+                let (step, regret) = pair(item)?;
+                Some((step.as_u64()?, regret.as_f64()?))
+            }),
+        })),
     };
-    Some(OffPolicy {
+    OffPolicy {
         result,
         error: match error {
             Value::Null => None,
-            value => Some(value.as_str()?.to_string()),
+            value => Some(f.or(value.as_str(), "").to_string()),
         },
-    })
+    }
 }
