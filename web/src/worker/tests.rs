@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used)]
 use super::handler::Handler;
 use super::protocol::{
-    Envelope, ExportKind, Note, Reply, Request, RunStatus, VariantSource, VariantView, Wire,
+    Envelope, ExportKind, Message, Note, Reply, Request, RunStatus, VariantSource, VariantView,
+    Wire,
 };
 use super::run::Motion;
 use crate::frame::Held;
@@ -52,6 +53,15 @@ fn export_request(session: &Session, kind: ExportKind) -> Request {
         events: session.lab().events_processed(),
         at_ns: session.now().as_nanos(),
     }
+}
+
+/// `envelope`'s JSON reads back as the same envelope, and is the text serde_json writes for its
+/// own `Value` (compact, its escapes and its floats), though written without one.
+fn survives_its_json<T: Message + PartialEq + std::fmt::Debug>(envelope: Envelope<T>) {
+    let text = envelope.to_json();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(value.to_string(), text);
+    assert_eq!(Envelope::from_json(&text), Ok(envelope));
 }
 
 /// Runs an export through `handler` one slice a request (the `more_time` check says no after
@@ -184,7 +194,7 @@ fn every_message_survives_its_json() {
             id: id as u64,
             body,
         };
-        assert_eq!(Envelope::from_json(&envelope.to_json()), Ok(envelope));
+        survives_its_json(envelope);
     }
     let replies = [
         Reply::Ready,
@@ -208,11 +218,11 @@ fn every_message_survives_its_json() {
             name: "x.csv".to_string(),
             text: "a,\"b\"\n".to_string(),
         },
-        Reply::Panicked("boom".to_string()),
+        Reply::Panicked("boom\u{1}\t é \u{2028}\\".to_string()),
     ];
     for body in replies {
         let envelope = Envelope { id: 3, body };
-        assert_eq!(Envelope::from_json(&envelope.to_json()), Ok(envelope));
+        survives_its_json(envelope);
     }
     // A frame's reply goes as bytes; bytes that are not one are an error the banner shows.
     let mut session = Session::new(small()).unwrap();

@@ -350,6 +350,11 @@ impl Writer {
         }
     }
 
+    pub fn null(&mut self) {
+        self.separate();
+        self.out.push_str("null");
+    }
+
     pub fn bool(&mut self, value: bool) {
         self.separate();
         self.out.push_str(if value { "true" } else { "false" });

@@ -102,6 +102,8 @@ mod derived;
 pub mod engine;
 pub mod faults;
 pub(crate) mod json;
+/// The scenario's JSON writer, for other documents written by hand (the page's worker messages).
+pub use json::Writer as JsonWriter;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod reader_tests;
 pub mod recommender;

@@ -3,8 +3,10 @@
 //! finds its sender. They travel as JSON strings through `postMessage` (serde_json is in the
 //! bundle already, with `float_roundtrip`, so a figure keeps every bit): an envelope is the
 //! array `[id, "Variant", field, …]`, the fields in the order the variant declares them.
-//! Written by hand over `serde_json::Value` rather than derived: serde's derived
-//! deserialisers for two enums cost the page several kilobytes (docs/ui.md, cuts table).
+//! Written by hand rather than derived (serde's derived deserialisers for two enums cost the
+//! page several kilobytes; docs/ui.md, cuts table): written straight as text by the scenario's
+//! JSON writer, the same bytes serde_json writes for a `Value` of them, and read from a
+//! `serde_json::Value`.
 //! A frame's reply alone goes as bytes ([`Wire::Bytes`]): the frame in its codec
 //! ([`crate::frame::Encode`]), then the reply's other fields as such an envelope's text.
 //! Scenarios travel as their own JSON document, the form a share link and `strata run` read, so
@@ -20,6 +22,7 @@ use crate::frame::{
 };
 use crate::ope::OpeResult;
 use serde_json::Value;
+use strata_lab::scenario::JsonWriter;
 use strata_sim::RequestRecord;
 
 mod run_messages;
@@ -205,17 +208,21 @@ pub struct Envelope<T> {
 
 /// A message's body as the fields of its envelope's array, and back.
 pub trait Message: Sized {
-    /// Appends the variant's name, then its fields.
-    fn encode(&self, out: &mut Vec<Value>);
+    /// Writes the variant's name, then its fields, as the array's next elements.
+    fn encode(&self, out: &mut JsonWriter);
     /// The variant named `tag` from its fields; none when they do not fit it.
     fn decode(tag: &str, fields: &mut Fields<'_>) -> Option<Self>;
 }
 
 impl<T: Message> Envelope<T> {
+    /// The envelope's JSON text, written straight into a string (no `Value` built first).
     pub fn to_json(&self) -> String {
-        let mut out = vec![Value::from(self.id)];
+        let mut out = JsonWriter::new();
+        out.begin_array();
+        out.u64(self.id);
         self.body.encode(&mut out);
-        Value::Array(out).to_string()
+        out.end_array();
+        out.finish()
     }
 
     pub fn from_json(text: &str) -> Result<Envelope<T>, String> {
@@ -436,23 +443,30 @@ fn pair(value: &Value) -> Option<(&Value, &Value)> {
     }
 }
 
-fn optional<T: Into<Value>>(value: Option<T>) -> Value {
-    value.map_or(Value::Null, Into::into)
+fn optional_u64(out: &mut JsonWriter, value: Option<u64>) {
+    match value {
+        Some(value) => out.u64(value),
+        None => out.null(),
+    }
 }
 
-fn strings(items: &[String]) -> Value {
-    Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())
+fn optional_str(out: &mut JsonWriter, value: Option<&str>) {
+    match value {
+        Some(value) => out.string(value),
+        None => out.null(),
+    }
 }
 
-fn export_kind(kind: ExportKind) -> Value {
-    Value::from(match kind {
-        ExportKind::Trace => "Trace",
-        ExportKind::Metrics => "Metrics",
-    })
+fn strings(out: &mut JsonWriter, items: &[String]) {
+    out.begin_array();
+    for item in items {
+        out.string(item);
+    }
+    out.end_array();
 }
 
 impl Message for Request {
-    fn encode(&self, out: &mut Vec<Value>) {
+    fn encode(&self, out: &mut JsonWriter) {
         match self {
             Request::StartVariant {
                 stream,
@@ -464,56 +478,67 @@ impl Message for Request {
                     VariantSource::Patch(text) => ("Patch", text),
                     VariantSource::Whole(text) => ("Whole", text),
                 };
-                out.extend([
-                    "StartVariant".into(),
-                    (*stream).into(),
-                    base.as_str().into(),
-                    kind.into(),
-                    text.as_str().into(),
-                    strings(claims),
-                ]);
+                out.string("StartVariant");
+                out.u64(*stream);
+                out.string(base);
+                out.string(kind);
+                out.string(text);
+                strings(out, claims);
             }
             Request::FollowVariant {
                 stream,
                 base,
                 at_ns,
                 rebuild_target_ns,
-            } => out.extend([
-                "FollowVariant".into(),
-                (*stream).into(),
-                optional(base.as_deref()),
-                (*at_ns).into(),
-                optional(*rebuild_target_ns),
-            ]),
+            } => {
+                out.string("FollowVariant");
+                out.u64(*stream);
+                optional_str(out, base.as_deref());
+                out.u64(*at_ns);
+                optional_u64(out, *rebuild_target_ns);
+            }
             Request::StopVariant { stream } => {
-                out.extend(["StopVariant".into(), (*stream).into()]);
+                out.string("StopVariant");
+                out.u64(*stream);
             }
             Request::Export {
                 kind,
                 scenario,
                 events,
                 at_ns,
-            } => out.extend([
-                "Export".into(),
-                export_kind(*kind),
-                scenario.as_str().into(),
-                (*events).into(),
-                (*at_ns).into(),
-            ]),
-            Request::ContinueExport { job } => {
-                out.extend(["ContinueExport".into(), (*job).into()]);
+            } => {
+                out.string("Export");
+                out.string(match kind {
+                    ExportKind::Trace => "Trace",
+                    ExportKind::Metrics => "Metrics",
+                });
+                out.string(scenario);
+                out.u64(*events);
+                out.u64(*at_ns);
             }
-            Request::CancelExport { job } => out.extend(["CancelExport".into(), (*job).into()]),
+            Request::ContinueExport { job } => {
+                out.string("ContinueExport");
+                out.u64(*job);
+            }
+            Request::CancelExport { job } => {
+                out.string("CancelExport");
+                out.u64(*job);
+            }
             Request::Run(run) => {
-                out.push("Run".into());
+                out.string("Run");
                 encode_run(run, out);
             }
             Request::Explain { seq, record } => {
                 // The record in the frame's codec: serde's derived code for it stays out.
-                out.extend(["Explain".into(), (*seq).into(), to_bytes_value(&**record)])
+                out.string("Explain");
+                out.u64(*seq);
+                to_bytes_value(out, &**record);
             }
-            Request::Operation { number } => out.extend(["Operation".into(), (*number).into()]),
-            Request::PanicForTests => out.push("PanicForTests".into()),
+            Request::Operation { number } => {
+                out.string("Operation");
+                out.u64(*number);
+            }
+            Request::PanicForTests => out.string("PanicForTests"),
         }
     }
 
@@ -567,70 +592,94 @@ impl Message for Request {
 }
 
 impl Message for Reply {
-    fn encode(&self, out: &mut Vec<Value>) {
+    fn encode(&self, out: &mut JsonWriter) {
         match self {
-            Reply::Ready => out.push("Ready".into()),
+            Reply::Ready => out.string("Ready"),
             Reply::Variant(view) => {
-                let figures = view
-                    .figures
-                    .iter()
-                    .map(|(path, value)| Value::Array(vec![path.as_str().into(), optional(*value)]))
-                    .collect();
-                out.extend([
-                    "Variant".into(),
-                    view.stream.into(),
-                    view.at_ns.into(),
-                    view.arrived.into(),
-                    view.now_ns.into(),
-                    view.trace_hash.as_str().into(),
-                    view.catching_up.into(),
-                    view.preparing.into(),
-                    Value::Array(figures),
-                ]);
+                out.string("Variant");
+                out.u64(view.stream);
+                out.u64(view.at_ns);
+                out.bool(view.arrived);
+                out.u64(view.now_ns);
+                out.string(&view.trace_hash);
+                out.bool(view.catching_up);
+                out.bool(view.preparing);
+                out.begin_array();
+                for (path, value) in &view.figures {
+                    out.begin_array();
+                    out.string(path);
+                    match value {
+                        Some(value) => out.f64(*value),
+                        None => out.null(),
+                    }
+                    out.end_array();
+                }
+                out.end_array();
             }
             Reply::VariantFailed(message) => {
-                out.extend(["VariantFailed".into(), message.as_str().into()]);
+                out.string("VariantFailed");
+                out.string(message);
             }
-            Reply::Stopped => out.push("Stopped".into()),
+            Reply::Stopped => out.string("Stopped"),
             Reply::ExportProgress { fraction } => {
-                out.extend(["ExportProgress".into(), (*fraction).into()]);
+                out.string("ExportProgress");
+                out.f64(*fraction);
             }
-            Reply::Exported { name, text } => out.extend([
-                "Exported".into(),
-                name.as_str().into(),
-                text.as_str().into(),
-            ]),
+            Reply::Exported { name, text } => {
+                out.string("Exported");
+                out.string(name);
+                out.string(text);
+            }
             Reply::ExportFailed(message) => {
-                out.extend(["ExportFailed".into(), message.as_str().into()]);
+                out.string("ExportFailed");
+                out.string(message);
             }
-            Reply::Refused(message) => out.extend(["Refused".into(), message.as_str().into()]),
-            Reply::Panicked(message) => out.extend(["Panicked".into(), message.as_str().into()]),
+            Reply::Refused(message) => {
+                out.string("Refused");
+                out.string(message);
+            }
+            Reply::Panicked(message) => {
+                out.string("Panicked");
+                out.string(message);
+            }
             Reply::Explained { lines, operation } => {
-                out.extend(["Explained".into(), strings(lines), optional(*operation)])
+                out.string("Explained");
+                strings(out, lines);
+                optional_u64(out, *operation);
             }
-            Reply::Operation(detail) => out.extend([
-                "Operation".into(),
-                detail.as_ref().map_or(Value::Null, |d| {
-                    Value::Array(vec![
-                        d.line.as_str().into(),
-                        d.waited_for.into(),
-                        strings(&d.requests),
-                    ])
-                }),
-            ]),
+            Reply::Operation(detail) => {
+                out.string("Operation");
+                match detail {
+                    None => out.null(),
+                    Some(detail) => {
+                        out.begin_array();
+                        out.string(&detail.line);
+                        out.string(detail.waited_for);
+                        strings(out, &detail.requests);
+                        out.end_array();
+                    }
+                }
+            }
             Reply::Frame {
                 status, notes, ope, ..
-            } => out.extend([
+            } => {
                 // The frame itself goes as bytes before these fields (`Envelope::to_wire`).
-                "Frame".into(),
-                motion(status.motion),
-                status.effective_speed.into(),
-                status.work_ms.into(),
-                status.wall_ms.into(),
-                status.requests.into(),
-                Value::Array(notes.iter().map(note).collect()),
-                ope.as_deref().map_or(Value::Null, off_policy),
-            ]),
+                out.string("Frame");
+                motion(out, status.motion);
+                out.f64(status.effective_speed);
+                out.f64(status.work_ms);
+                out.f64(status.wall_ms);
+                out.u64(status.requests);
+                out.begin_array();
+                for said in notes {
+                    note(out, said);
+                }
+                out.end_array();
+                match ope.as_deref() {
+                    None => out.null(),
+                    Some(ope) => off_policy(out, ope),
+                }
+            }
         }
     }
 

@@ -3,37 +3,59 @@
 //! the run is doing, the notes with a frame, a chapter beat's stop, and the off-policy
 //! evaluation that comes with the frames.
 
-use super::{list, optional, pair, strings, Fields, Note, OffPolicy};
+use super::{list, optional_str, optional_u64, pair, strings, Fields, Note, OffPolicy};
 use crate::chapter_play::BeatStop;
 use crate::command::Command;
 use crate::frame::{decode_all, zero, Decode, Encode, Panels};
 use crate::ope::OpeResult;
 use crate::worker::run::{Motion, RunRequest};
 use serde_json::Value;
+use strata_lab::scenario::JsonWriter;
 use strata_lab::Scenario;
 use strata_sim::SimTime;
 
-pub(super) fn motion(motion: Motion) -> Value {
+pub(super) fn motion(out: &mut JsonWriter, motion: Motion) {
     match motion {
-        Motion::Still => Value::from("Still"),
-        Motion::Play { speed } => Value::Array(vec!["Play".into(), speed.into()]),
-        Motion::ToEnd => Value::from("ToEnd"),
-        Motion::GoTo { from, to } => Value::Array(vec![
-            "GoTo".into(),
-            from.as_nanos().into(),
-            to.as_nanos().into(),
-        ]),
-        Motion::Beat(stop) => Value::Array(vec!["Beat".into(), beat_stop(stop)]),
+        Motion::Still => out.string("Still"),
+        Motion::Play { speed } => {
+            out.begin_array();
+            out.string("Play");
+            out.f64(speed);
+            out.end_array();
+        }
+        Motion::ToEnd => out.string("ToEnd"),
+        Motion::GoTo { from, to } => {
+            out.begin_array();
+            out.string("GoTo");
+            out.u64(from.as_nanos());
+            out.u64(to.as_nanos());
+            out.end_array();
+        }
+        Motion::Beat(stop) => {
+            out.begin_array();
+            out.string("Beat");
+            beat_stop(out, stop);
+            out.end_array();
+        }
     }
 }
 
-pub(super) fn beat_stop(stop: BeatStop) -> Value {
+pub(super) fn beat_stop(out: &mut JsonWriter, stop: BeatStop) {
     match stop {
-        BeatStop::At(at) => Value::Array(vec!["At".into(), at.as_nanos().into()]),
-        BeatStop::Event { kind, seen } => {
-            Value::Array(vec!["Event".into(), kind.into(), seen.into()])
+        BeatStop::At(at) => {
+            out.begin_array();
+            out.string("At");
+            out.u64(at.as_nanos());
+            out.end_array();
         }
-        BeatStop::End => Value::from("End"),
+        BeatStop::Event { kind, seen } => {
+            out.begin_array();
+            out.string("Event");
+            out.string(kind);
+            out.u64(seen);
+            out.end_array();
+        }
+        BeatStop::End => out.string("End"),
     }
 }
 
@@ -71,15 +93,19 @@ pub(super) fn decode_motion(value: &Value) -> Option<Motion> {
     })
 }
 
-pub(super) fn note(note: &Note) -> Value {
+pub(super) fn note(out: &mut JsonWriter, note: &Note) {
     match note {
         Note::Say { text, error } => {
-            Value::Array(vec!["Say".into(), text.as_str().into(), (*error).into()])
+            out.begin_array();
+            out.string("Say");
+            out.string(text);
+            out.bool(*error);
+            out.end_array();
         }
-        Note::Clear => Value::from("Clear"),
-        Note::Rebuilt => Value::from("Rebuilt"),
-        Note::RebuildCancelled => Value::from("RebuildCancelled"),
-        Note::BeatReached => Value::from("BeatReached"),
+        Note::Clear => out.string("Clear"),
+        Note::Rebuilt => out.string("Rebuilt"),
+        Note::RebuildCancelled => out.string("RebuildCancelled"),
+        Note::BeatReached => out.string("BeatReached"),
     }
 }
 
@@ -103,20 +129,16 @@ pub(super) fn decode_note(value: &Value) -> Option<Note> {
     })
 }
 
-pub(super) fn panels(panels: Panels) -> Value {
-    Value::from(match panels {
-        Panels::Storage => "Storage",
-        Panels::Recommender => "Recommender",
-        Panels::None => "None",
-    })
-}
-
 /// A value in the frame's codec as a JSON array of its bytes (a few small records: the trace's
 /// request, an estimate), so serde's derived code for them stays out of the page.
-pub(super) fn to_bytes_value<T: Encode>(value: &T) -> Value {
+pub(super) fn to_bytes_value<T: Encode + ?Sized>(out: &mut JsonWriter, value: &T) {
     let mut bytes = Vec::new();
     value.encode(&mut bytes);
-    bytes.into()
+    out.begin_array();
+    for byte in bytes {
+        out.u64(u64::from(byte));
+    }
+    out.end_array();
 }
 
 pub(super) fn from_bytes_value<T: Decode>(value: &Value) -> Option<T> {
@@ -128,98 +150,141 @@ pub(super) fn from_bytes_value<T: Decode>(value: &Value) -> Option<T> {
 /// own, written by the scenario's writer and read back unchecked ([`crate::frame::read_carrier`]:
 /// the session checks the section against its run, with its own messages), so no derived serde
 /// code for the scenario's types reaches the page.
-fn carried(scenario: Scenario) -> Value {
-    Value::from(scenario.to_json())
+fn carried(out: &mut JsonWriter, scenario: Scenario) {
+    out.string(&scenario.to_json());
 }
 
-fn carried_fault(fault: &strata_lab::scenario::FaultSpec) -> Value {
-    carried(Scenario {
-        faults: vec![fault.clone()],
-        ..Scenario::default()
-    })
+fn carried_fault(out: &mut JsonWriter, fault: &strata_lab::scenario::FaultSpec) {
+    carried(
+        out,
+        Scenario {
+            faults: vec![fault.clone()],
+            ..Scenario::default()
+        },
+    );
+}
+
+fn carried_change(out: &mut JsonWriter, change: strata_lab::scenario::SettingChange) {
+    carried(
+        out,
+        Scenario {
+            changes: vec![change],
+            ..Scenario::default()
+        },
+    );
 }
 
 fn read_carried(value: &Value) -> Option<Scenario> {
     crate::frame::read_carrier(value.as_str()?).ok()
 }
 
-pub(super) fn encode_run(run: &RunRequest, out: &mut Vec<Value>) {
+pub(super) fn encode_run(run: &RunRequest, out: &mut JsonWriter) {
     match run {
         RunRequest::Start {
             scenario,
             at_ms,
             note: said,
-        } => out.extend([
-            "Start".into(),
-            scenario.as_str().into(),
-            optional(*at_ms),
-            said.as_ref().map_or(Value::Null, note),
-        ]),
+        } => {
+            out.string("Start");
+            out.string(scenario);
+            optional_u64(out, *at_ms);
+            match said {
+                Some(said) => note(out, said),
+                None => out.null(),
+            }
+        }
         RunRequest::Pace { playing, speed } => {
-            out.extend(["Pace".into(), (*playing).into(), (*speed).into()])
+            out.string("Pace");
+            out.bool(*playing);
+            out.f64(*speed);
         }
-        RunRequest::Step => out.push("Step".into()),
-        RunRequest::GoTo { at_ms } => out.extend(["GoTo".into(), (*at_ms).into()]),
-        RunRequest::ToEnd => out.push("ToEnd".into()),
-        RunRequest::Cancel => out.push("Cancel".into()),
-        RunRequest::Want(wanted) => out.extend(["Want".into(), panels(*wanted)]),
+        RunRequest::Step => out.string("Step"),
+        RunRequest::GoTo { at_ms } => {
+            out.string("GoTo");
+            out.u64(*at_ms);
+        }
+        RunRequest::ToEnd => out.string("ToEnd"),
+        RunRequest::Cancel => out.string("Cancel"),
+        RunRequest::Want(wanted) => {
+            out.string("Want");
+            out.string(match wanted {
+                Panels::Storage => "Storage",
+                Panels::Recommender => "Recommender",
+                Panels::None => "None",
+            });
+        }
         RunRequest::Rebuild { events, at_ns } => {
-            out.extend(["Rebuild".into(), (*events).into(), (*at_ns).into()])
+            out.string("Rebuild");
+            out.u64(*events);
+            out.u64(*at_ns);
         }
-        RunRequest::Beat(stop) => out.extend(["Beat".into(), stop.map_or(Value::Null, beat_stop)]),
-        RunRequest::Figures(paths) => out.extend([
-            "Figures".into(),
-            Value::Array(
-                paths
-                    .iter()
-                    .map(|(label, path)| {
-                        Value::Array(vec![label.as_str().into(), path.as_str().into()])
-                    })
-                    .collect(),
-            ),
-        ]),
+        RunRequest::Beat(stop) => {
+            out.string("Beat");
+            match stop {
+                Some(stop) => beat_stop(out, *stop),
+                None => out.null(),
+            }
+        }
+        RunRequest::Figures(paths) => {
+            out.string("Figures");
+            out.begin_array();
+            for (label, path) in paths {
+                out.begin_array();
+                out.string(label);
+                out.string(path);
+                out.end_array();
+            }
+            out.end_array();
+        }
         RunRequest::Command(command) => {
-            out.push("Command".into());
+            out.string("Command");
             match &**command {
                 Command::Live(control) => {
                     // Live controls are the scenario's setting changes (workload, engine,
                     // store); any other control is refused by the session, as on the page.
-                    out.extend([
-                        "Live".into(),
-                        optional(control.at(0).map(|change| {
-                            carried(Scenario {
-                                changes: vec![change],
-                                ..Scenario::default()
-                            })
-                        })),
-                    ])
+                    out.string("Live");
+                    match control.at(0) {
+                        Some(change) => carried_change(out, change),
+                        None => out.null(),
+                    }
                 }
-                Command::Inject(fault) => out.extend(["Inject".into(), carried_fault(fault)]),
-                Command::RemoveChange(index, change) => out.extend([
-                    "RemoveChange".into(),
-                    (*index).into(),
-                    carried(Scenario {
-                        changes: vec![change.clone()],
-                        ..Scenario::default()
-                    }),
-                ]),
+                Command::Inject(fault) => {
+                    out.string("Inject");
+                    carried_fault(out, fault);
+                }
+                Command::RemoveChange(index, change) => {
+                    out.string("RemoveChange");
+                    out.u64(*index as u64);
+                    carried_change(out, change.clone());
+                }
                 Command::RemoveFault(index, fault) => {
-                    out.extend(["RemoveFault".into(), (*index).into(), carried_fault(fault)])
+                    out.string("RemoveFault");
+                    out.u64(*index as u64);
+                    carried_fault(out, fault);
                 }
-                Command::SetRecommender(spec) => out.extend([
-                    "SetRecommender".into(),
-                    carried(Scenario {
-                        recommender: spec.clone(),
-                        ..Scenario::default()
-                    }),
-                ]),
-                Command::Load { scenario, source } => out.extend([
-                    "Load".into(),
-                    scenario.to_json().into(),
-                    source.as_str().into(),
-                ]),
-                Command::Refused(text) => out.extend(["Refused".into(), text.as_str().into()]),
-                Command::Info(text) => out.extend(["Info".into(), text.as_str().into()]),
+                Command::SetRecommender(spec) => {
+                    out.string("SetRecommender");
+                    carried(
+                        out,
+                        Scenario {
+                            recommender: spec.clone(),
+                            ..Scenario::default()
+                        },
+                    );
+                }
+                Command::Load { scenario, source } => {
+                    out.string("Load");
+                    out.string(&scenario.to_json());
+                    out.string(source);
+                }
+                Command::Refused(text) => {
+                    out.string("Refused");
+                    out.string(text);
+                }
+                Command::Info(text) => {
+                    out.string("Info");
+                    out.string(text);
+                }
             }
         }
     }
@@ -273,10 +338,7 @@ pub(super) fn decode_run(f: &mut Fields<'_>) -> Option<RunRequest> {
 
 /// A command's section, carried in a scenario document of its own.
 fn carried_section<T>(f: &mut Fields<'_>, take: impl FnOnce(Scenario) -> Option<T>) -> Option<T> {
-    let value = f.next();
-    crate::frame::read_carrier(value.as_str()?)
-        .ok()
-        .and_then(take)
+    read_carried(f.next()).and_then(take)
 }
 
 fn decode_command(f: &mut Fields<'_>) -> Option<Command> {
@@ -323,34 +385,44 @@ fn decode_command(f: &mut Fields<'_>) -> Option<Command> {
 /// What a client operation may have waited for (see `strata_lab::explain::SlowOperation`).
 pub(super) const WAITED_FOR: [&str; 4] = ["requests", "wal", "memory", "nothing"];
 
-pub(super) fn off_policy(ope: &OffPolicy) -> Value {
-    let result = ope.result.as_ref().map_or(Value::Null, |r| {
-        Value::Array(vec![
-            r.rows.into(),
-            r.first_impression.into(),
-            r.last_impression.into(),
-            r.behaviour_ctr.into(),
-            optional(r.truth_ctr),
-            r.truth_impressions.into(),
-            Value::Array(
-                r.estimates
-                    .iter()
-                    .map(|(name, estimate)| {
-                        Value::Array(vec![(*name).into(), to_bytes_value(estimate)])
-                    })
-                    .collect(),
-            ),
-            to_bytes_value(&r.diagnostics),
-            strings(&r.notes),
-            Value::Array(
-                r.uniform_regret
-                    .iter()
-                    .map(|(step, regret)| Value::Array(vec![(*step).into(), (*regret).into()]))
-                    .collect(),
-            ),
-        ])
-    });
-    Value::Array(vec![result, optional(ope.error.as_deref())])
+pub(super) fn off_policy(out: &mut JsonWriter, ope: &OffPolicy) {
+    out.begin_array();
+    match &ope.result {
+        None => out.null(),
+        Some(r) => {
+            out.begin_array();
+            out.u64(r.rows);
+            out.u64(r.first_impression);
+            out.u64(r.last_impression);
+            out.f64(r.behaviour_ctr);
+            match r.truth_ctr {
+                Some(truth) => out.f64(truth),
+                None => out.null(),
+            }
+            out.u64(r.truth_impressions);
+            out.begin_array();
+            for (name, estimate) in &r.estimates {
+                out.begin_array();
+                out.string(name);
+                to_bytes_value(out, estimate);
+                out.end_array();
+            }
+            out.end_array();
+            to_bytes_value(out, &r.diagnostics);
+            strings(out, &r.notes);
+            out.begin_array();
+            for (step, regret) in &r.uniform_regret {
+                out.begin_array();
+                out.u64(*step);
+                out.f64(*regret);
+                out.end_array();
+            }
+            out.end_array();
+            out.end_array();
+        }
+    }
+    optional_str(out, ope.error.as_deref());
+    out.end_array();
 }
 
 /// The off-policy evaluation from its field `value` (`f` fails when it does not read).
