@@ -144,7 +144,7 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// Records `error` unless one came first, and reads nothing more.
-    fn fail(&mut self, error: CodecError) {
+    pub fn fail(&mut self, error: CodecError) {
         if self.error.is_none() {
             self.error = Some(error);
         }
@@ -183,6 +183,33 @@ impl<'a> Reader<'a> {
             return 0;
         }
         n
+    }
+
+    /// A list of values each read by `read`.
+    pub fn list<T>(&mut self, mut read: impl FnMut(&mut Reader<'a>) -> T) -> Vec<T> {
+        // Every element takes at least one byte, so `n` is at most the bytes left.
+        let n = self.length();
+        let mut items = Vec::with_capacity(n);
+        while items.len() < n && !self.failed() {
+            items.push(read(self));
+        }
+        items
+    }
+
+    /// A name written as a string, as `find` knows it (`what` names the set when it does not).
+    pub fn known(
+        &mut self,
+        what: &'static str,
+        find: impl FnOnce(&str) -> Option<&'static str>,
+    ) -> &'static str {
+        let text = self.text();
+        match find(text) {
+            Some(name) => name,
+            None => {
+                self.fail(CodecError::BadTag(what));
+                ""
+            }
+        }
     }
 
     /// A string's bytes as text.
@@ -333,13 +360,7 @@ impl<T: Encode> Encode for Vec<T> {
 
 impl<T: Decode> Decode for Vec<T> {
     fn read(reader: &mut Reader<'_>) -> Self {
-        // Every element takes at least one byte, so `n` is at most the bytes left.
-        let n = reader.length();
-        let mut items = Vec::with_capacity(n);
-        while items.len() < n && !reader.failed() {
-            items.push(T::read(reader));
-        }
-        items
+        reader.list(T::read)
     }
 }
 

@@ -26,6 +26,7 @@ mod timeline;
 
 pub use codec::{
     decode_all, decode_frame, encode_frame, read_carrier, zero, CodecError, Decode, Encode, Held,
+    Reader,
 };
 pub use recommender::RecommenderFrame;
 pub use requests::{Answer, OperationDetail, Requests};

@@ -286,3 +286,118 @@ fn every_message_survives_its_json() {
         );
     }
 }
+
+#[test]
+fn a_frames_reply_survives_its_bytes_with_every_motion_note_and_evaluation() {
+    use super::protocol::OffPolicy;
+    use crate::chapter_play::BeatStop;
+    use strata_recommender::ope::{Estimate, WeightDiagnostics, ESTIMATOR_NAMES};
+    use strata_sim::SimTime;
+    let mut session = Session::new(small()).unwrap();
+    play_frames(&mut session, 3);
+    let frame = crate::frame::Frame::build(
+        &session,
+        &crate::frame::Wanted {
+            panels: crate::frame::Panels::None,
+            timeline_after: None,
+        },
+        &mut crate::frame::InForce::default(),
+    );
+    let estimate = Estimate {
+        value: 0.1 + 0.2,
+        ci95_low: -1e-300,
+        ci95_high: f64::MAX,
+        sd: 0.5,
+        n: 9,
+    };
+    let evaluation = crate::ope::OpeResult {
+        rows: 10,
+        first_impression: 2,
+        last_impression: 11,
+        behaviour_ctr: 0.25,
+        truth_ctr: Some(1.0 / 3.0),
+        truth_impressions: 7,
+        estimates: vec![
+            (ESTIMATOR_NAMES[1], estimate),
+            (ESTIMATOR_NAMES[7], estimate),
+        ],
+        diagnostics: WeightDiagnostics {
+            mean_weight: 1.5,
+            max_weight: 4.0,
+            effective_sample_size: 6.5,
+            clipped_rows: 1,
+            switched_rows: 2,
+            logging_uniform: true,
+        },
+        notes: vec!["a note".to_string()],
+        uniform_regret: vec![(1, 0.5), (2, 0.75)],
+    };
+    let motions = [
+        Motion::Still,
+        Motion::ToEnd,
+        Motion::GoTo {
+            from: SimTime::from_nanos(3),
+            to: SimTime::from_nanos(u64::MAX),
+        },
+        Motion::Beat(BeatStop::At(SimTime::from_nanos(5))),
+        Motion::Beat(BeatStop::End),
+        Motion::Beat(BeatStop::Event {
+            kind: strata_lab::chapter::beat_events().next().unwrap(),
+            seen: 4,
+        }),
+    ];
+    let opes = [
+        None,
+        Some(OffPolicy {
+            result: None,
+            error: Some("no impressions logged yet".to_string()),
+        }),
+        Some(OffPolicy {
+            result: Some(evaluation),
+            error: None,
+        }),
+    ];
+    for (index, motion) in motions.into_iter().enumerate() {
+        let envelope = Envelope {
+            id: index as u64 + 1,
+            body: Reply::Frame {
+                frame: Box::new(frame.clone()),
+                status: RunStatus {
+                    motion,
+                    effective_speed: 0.5,
+                    work_ms: 1.25,
+                    wall_ms: 100.0,
+                    requests: 4,
+                },
+                notes: vec![
+                    Note::Say {
+                        text: "said".to_string(),
+                        error: true,
+                    },
+                    Note::Clear,
+                    Note::Rebuilt,
+                    Note::RebuildCancelled,
+                    Note::BeatReached,
+                ],
+                ope: opes[index % opes.len()].clone().map(Box::new),
+            },
+        };
+        let Wire::Bytes(bytes) = envelope.to_wire(&mut Held::default()) else {
+            panic!("a frame went as text");
+        };
+        assert_eq!(
+            Envelope::from_bytes(&bytes, &mut Held::default()),
+            Ok(envelope)
+        );
+        // Every truncation is an error, and so is a byte more.
+        for end in 0..bytes.len() {
+            assert!(
+                Envelope::from_bytes(&bytes[..end], &mut Held::default()).is_err(),
+                "{end}"
+            );
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(Envelope::from_bytes(&longer, &mut Held::default()).is_err());
+    }
+}

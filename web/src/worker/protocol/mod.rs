@@ -8,7 +8,7 @@
 //! JSON writer, the same bytes serde_json writes for a `Value` of them, and read from a
 //! `serde_json::Value`.
 //! A frame's reply alone goes as bytes ([`Wire::Bytes`]): the frame in its codec
-//! ([`crate::frame::Encode`]), then the reply's other fields as such an envelope's text.
+//! ([`crate::frame::Encode`]), then the reply's other fields in the same codec.
 //! Scenarios travel as their own JSON document, the form a share link and `strata run` read, so
 //! the worker gets exactly the scenario the page has.
 //!
@@ -26,10 +26,7 @@ use strata_lab::scenario::JsonWriter;
 use strata_sim::RequestRecord;
 
 mod run_messages;
-use run_messages::{
-    decode_motion, decode_note, decode_off_policy, decode_run, encode_run, from_bytes_value,
-    motion, note, off_policy, to_bytes_value, WAITED_FOR,
-};
+use run_messages::{decode_run, encode_run, from_bytes_value, to_bytes_value, WAITED_FOR};
 
 /// The id of a reply that answers no request: the worker's start and its panic.
 pub const UNSOLICITED: u64 = 0;
@@ -245,7 +242,7 @@ impl<T: Message> Envelope<T> {
 pub enum Wire {
     Text(String),
     /// The id, the frame in its codec ([`crate::frame::Encode`]), then the reply's other fields
-    /// as the JSON text of an envelope's array (`[id, "Frame", motion, …]`).
+    /// (what the run is doing, the notes, the off-policy evaluation) in the same codec.
     Bytes(Vec<u8>),
 }
 
@@ -255,13 +252,27 @@ impl Envelope<Reply> {
     /// `sent` is what the page holds of the scenario and settings in force: a frame carries
     /// their documents only when they changed.
     pub fn to_wire(&self, sent: &mut Held) -> Wire {
-        let Reply::Frame { frame, .. } = &self.body else {
+        let Reply::Frame {
+            frame,
+            status,
+            notes,
+            ope,
+        } = &self.body
+        else {
             return Wire::Text(self.to_json());
         };
         let mut bytes = Vec::new();
         self.id.encode(&mut bytes);
         encode_frame(frame, sent, &mut bytes);
-        self.to_json().encode(&mut bytes);
+        status.encode(&mut bytes);
+        notes.encode(&mut bytes);
+        match ope {
+            None => bytes.push(0),
+            Some(ope) => {
+                bytes.push(1);
+                ope.encode(&mut bytes);
+            }
+        }
         Wire::Bytes(bytes)
     }
 
@@ -272,32 +283,17 @@ impl Envelope<Reply> {
         let mut input = bytes;
         let id = u64::decode(&mut input).map_err(unreadable)?;
         let frame = decode_frame(&mut input, held).map_err(unreadable)?;
-        let text: String = decode_all(input).map_err(unreadable)?;
-        let value: Value =
-            serde_json::from_str(&text).map_err(|e| format!("an unreadable message ({e})"))?;
-        let unknown = || format!("a frame's message of an unknown form ({})", preview(&text));
-        let items = value.as_array().ok_or_else(unknown)?;
-        let mut f = Fields::new(items);
-        let same = f.u64() == id && f.str() == "Frame";
-        let body = Reply::Frame {
-            frame: Box::new(frame),
-            status: RunStatus {
-                motion: f.read(decode_motion, Motion::Still),
-                effective_speed: f.f64(),
-                work_ms: f.f64(),
-                wall_ms: f.f64(),
-                requests: f.u64(),
+        let (status, notes, ope): (RunStatus, Vec<Note>, Option<OffPolicy>) =
+            decode_all(input).map_err(unreadable)?;
+        Ok(Envelope {
+            id,
+            body: Reply::Frame {
+                frame: Box::new(frame),
+                status,
+                notes,
+                ope: ope.map(Box::new),
             },
-            notes: f.list(decode_note),
-            ope: match f.next() {
-                Value::Null => None,
-                value => Some(Box::new(decode_off_policy(&mut f, value))),
-            },
-        };
-        if !same || !f.finished() {
-            return Err(unknown());
-        }
-        Ok(Envelope { id, body })
+        })
     }
 }
 
@@ -660,26 +656,9 @@ impl Message for Reply {
                     }
                 }
             }
-            Reply::Frame {
-                status, notes, ope, ..
-            } => {
-                // The frame itself goes as bytes before these fields (`Envelope::to_wire`).
-                out.string("Frame");
-                motion(out, status.motion);
-                out.f64(status.effective_speed);
-                out.f64(status.work_ms);
-                out.f64(status.wall_ms);
-                out.u64(status.requests);
-                out.begin_array();
-                for said in notes {
-                    note(out, said);
-                }
-                out.end_array();
-                match ope.as_deref() {
-                    None => out.null(),
-                    Some(ope) => off_policy(out, ope),
-                }
-            }
+            // A frame goes as bytes (`Envelope::to_wire`); as text it is its name alone, which
+            // no reader takes.
+            Reply::Frame { .. } => out.string("Frame"),
         }
     }
 

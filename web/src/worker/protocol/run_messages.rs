@@ -3,42 +3,16 @@
 //! the run is doing, the notes with a frame, a chapter beat's stop, and the off-policy
 //! evaluation that comes with the frames.
 
-use super::{list, optional_str, optional_u64, pair, strings, Fields, Note, OffPolicy};
+use super::{list, optional_u64, pair, Fields, Note, OffPolicy, RunStatus};
 use crate::chapter_play::BeatStop;
 use crate::command::Command;
-use crate::frame::{decode_all, zero, Decode, Encode, Panels};
+use crate::frame::{decode_all, CodecError, Decode, Encode, Panels, Reader};
 use crate::ope::OpeResult;
 use crate::worker::run::{Motion, RunRequest};
 use serde_json::Value;
 use strata_lab::scenario::JsonWriter;
 use strata_lab::Scenario;
 use strata_sim::SimTime;
-
-pub(super) fn motion(out: &mut JsonWriter, motion: Motion) {
-    match motion {
-        Motion::Still => out.string("Still"),
-        Motion::Play { speed } => {
-            out.begin_array();
-            out.string("Play");
-            out.f64(speed);
-            out.end_array();
-        }
-        Motion::ToEnd => out.string("ToEnd"),
-        Motion::GoTo { from, to } => {
-            out.begin_array();
-            out.string("GoTo");
-            out.u64(from.as_nanos());
-            out.u64(to.as_nanos());
-            out.end_array();
-        }
-        Motion::Beat(stop) => {
-            out.begin_array();
-            out.string("Beat");
-            beat_stop(out, stop);
-            out.end_array();
-        }
-    }
-}
 
 pub(super) fn beat_stop(out: &mut JsonWriter, stop: BeatStop) {
     match stop {
@@ -68,25 +42,6 @@ pub(super) fn decode_beat_stop(value: &Value) -> Option<BeatStop> {
                 kind: strata_lab::chapter::beat_event(kind.as_str()?)?,
                 seen: seen.as_u64()?,
             },
-            _ => return None,
-        },
-        _ => return None,
-    })
-}
-
-pub(super) fn decode_motion(value: &Value) -> Option<Motion> {
-    Some(match value {
-        Value::String(tag) if tag == "Still" => Motion::Still,
-        Value::String(tag) if tag == "ToEnd" => Motion::ToEnd,
-        Value::Array(items) => match (items.first()?.as_str()?, &items[1..]) {
-            ("Play", [speed]) => Motion::Play {
-                speed: speed.as_f64()?,
-            },
-            ("GoTo", [from, to]) => Motion::GoTo {
-                from: SimTime::from_nanos(from.as_u64()?),
-                to: SimTime::from_nanos(to.as_u64()?),
-            },
-            ("Beat", [stop]) => Motion::Beat(decode_beat_stop(stop)?),
             _ => return None,
         },
         _ => return None,
@@ -385,87 +340,213 @@ fn decode_command(f: &mut Fields<'_>) -> Option<Command> {
 /// What a client operation may have waited for (see `strata_lab::explain::SlowOperation`).
 pub(super) const WAITED_FOR: [&str; 4] = ["requests", "wal", "memory", "nothing"];
 
-pub(super) fn off_policy(out: &mut JsonWriter, ope: &OffPolicy) {
-    out.begin_array();
-    match &ope.result {
-        None => out.null(),
-        Some(r) => {
-            out.begin_array();
-            out.u64(r.rows);
-            out.u64(r.first_impression);
-            out.u64(r.last_impression);
-            out.f64(r.behaviour_ctr);
-            match r.truth_ctr {
-                Some(truth) => out.f64(truth),
-                None => out.null(),
+// A frame's reply goes as bytes (`Envelope::to_wire`): what the run is doing, the notes and the
+// off-policy evaluation after the frame, in the frame's codec.
+
+impl Encode for Motion {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match *self {
+            Motion::Still => out.push(0),
+            Motion::Play { speed } => {
+                out.push(1);
+                speed.encode(out);
             }
-            out.u64(r.truth_impressions);
-            out.begin_array();
-            for (name, estimate) in &r.estimates {
-                out.begin_array();
-                out.string(name);
-                to_bytes_value(out, estimate);
-                out.end_array();
+            Motion::ToEnd => out.push(2),
+            Motion::GoTo { from, to } => {
+                out.push(3);
+                from.encode(out);
+                to.encode(out);
             }
-            out.end_array();
-            to_bytes_value(out, &r.diagnostics);
-            strings(out, &r.notes);
-            out.begin_array();
-            for (step, regret) in &r.uniform_regret {
-                out.begin_array();
-                out.u64(*step);
-                out.f64(*regret);
-                out.end_array();
+            Motion::Beat(stop) => {
+                out.push(4);
+                stop.encode(out);
             }
-            out.end_array();
-            out.end_array();
         }
     }
-    optional_str(out, ope.error.as_deref());
-    out.end_array();
 }
 
-/// The off-policy evaluation from its field `value` (`f` fails when it does not read).
-pub(super) fn decode_off_policy<'a>(f: &mut Fields<'a>, value: &'a Value) -> OffPolicy {
-    let Some((result, error)) = pair(value) else {
-        f.fail();
-        return OffPolicy::default();
-    };
-    let result = match result {
-        Value::Null => None,
-        value => Some(f.read_in(value, |f| OpeResult {
-            rows: f.u64(),
-            first_impression: f.u64(),
-            last_impression: f.u64(),
-            behaviour_ctr: f.f64(),
-            truth_ctr: match f.next() {
-                Value::Null => None,
-                value => Some(f.check(value.as_f64())),
+impl Decode for Motion {
+    fn read(reader: &mut Reader<'_>) -> Self {
+        match u8::read(reader) {
+            0 => Motion::Still,
+            1 => Motion::Play {
+                speed: f64::read(reader),
             },
-            truth_impressions: f.u64(),
-            estimates: f.list(|item| {
-                let (name, estimate) = pair(item)?;
-                Some((
-                    strata_recommender::ope::ESTIMATOR_NAMES
-                        .iter()
-                        .find(|known| **known == name.as_str().unwrap_or_default())
-                        .copied()?,
-                    from_bytes_value(estimate)?,
-                ))
+            2 => Motion::ToEnd,
+            3 => Motion::GoTo {
+                from: SimTime::read(reader),
+                to: SimTime::read(reader),
+            },
+            4 => Motion::Beat(BeatStop::read(reader)),
+            _ => {
+                reader.fail(CodecError::BadTag("motion"));
+                Motion::Still
+            }
+        }
+    }
+}
+
+impl Encode for BeatStop {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match *self {
+            BeatStop::At(at) => {
+                out.push(0);
+                at.encode(out);
+            }
+            BeatStop::Event { kind, seen } => {
+                out.push(1);
+                kind.encode(out);
+                seen.encode(out);
+            }
+            BeatStop::End => out.push(2),
+        }
+    }
+}
+
+impl Decode for BeatStop {
+    fn read(reader: &mut Reader<'_>) -> Self {
+        match u8::read(reader) {
+            0 => BeatStop::At(SimTime::read(reader)),
+            1 => BeatStop::Event {
+                kind: reader.known("beat event", strata_lab::chapter::beat_event),
+                seen: u64::read(reader),
+            },
+            2 => BeatStop::End,
+            _ => {
+                reader.fail(CodecError::BadTag("beat stop"));
+                BeatStop::End
+            }
+        }
+    }
+}
+
+impl Encode for Note {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Note::Say { text, error } => {
+                out.push(0);
+                text.encode(out);
+                error.encode(out);
+            }
+            Note::Clear => out.push(1),
+            Note::Rebuilt => out.push(2),
+            Note::RebuildCancelled => out.push(3),
+            Note::BeatReached => out.push(4),
+        }
+    }
+}
+
+impl Decode for Note {
+    fn read(reader: &mut Reader<'_>) -> Self {
+        match u8::read(reader) {
+            0 => Note::Say {
+                text: String::read(reader),
+                error: bool::read(reader),
+            },
+            1 => Note::Clear,
+            2 => Note::Rebuilt,
+            3 => Note::RebuildCancelled,
+            4 => Note::BeatReached,
+            _ => {
+                reader.fail(CodecError::BadTag("note"));
+                Note::Clear
+            }
+        }
+    }
+}
+
+impl Encode for RunStatus {
+    fn encode(&self, out: &mut Vec<u8>) {
+        let RunStatus {
+            motion,
+            effective_speed,
+            work_ms,
+            wall_ms,
+            requests,
+        } = self;
+        motion.encode(out);
+        effective_speed.encode(out);
+        work_ms.encode(out);
+        wall_ms.encode(out);
+        requests.encode(out);
+    }
+}
+
+impl Decode for RunStatus {
+    fn read(reader: &mut Reader<'_>) -> Self {
+        RunStatus {
+            motion: Decode::read(reader),
+            effective_speed: Decode::read(reader),
+            work_ms: Decode::read(reader),
+            wall_ms: Decode::read(reader),
+            requests: Decode::read(reader),
+        }
+    }
+}
+
+impl Encode for OffPolicy {
+    fn encode(&self, out: &mut Vec<u8>) {
+        let OffPolicy { result, error } = self;
+        match result {
+            None => out.push(0),
+            Some(r) => {
+                out.push(1);
+                let OpeResult {
+                    rows,
+                    first_impression,
+                    last_impression,
+                    behaviour_ctr,
+                    truth_ctr,
+                    truth_impressions,
+                    estimates,
+                    diagnostics,
+                    notes,
+                    uniform_regret,
+                } = r;
+                rows.encode(out);
+                first_impression.encode(out);
+                last_impression.encode(out);
+                behaviour_ctr.encode(out);
+                truth_ctr.encode(out);
+                truth_impressions.encode(out);
+                (estimates.len() as u32).encode(out);
+                for (name, estimate) in estimates {
+                    name.encode(out);
+                    estimate.encode(out);
+                }
+                diagnostics.encode(out);
+                notes.encode(out);
+                uniform_regret.encode(out);
+            }
+        }
+        error.encode(out);
+    }
+}
+
+impl Decode for OffPolicy {
+    fn read(reader: &mut Reader<'_>) -> Self {
+        OffPolicy {
+            result: bool::read(reader).then(|| OpeResult {
+                rows: Decode::read(reader),
+                first_impression: Decode::read(reader),
+                last_impression: Decode::read(reader),
+                behaviour_ctr: Decode::read(reader),
+                truth_ctr: Decode::read(reader),
+                truth_impressions: Decode::read(reader),
+                estimates: reader.list(|reader| {
+                    let name = reader.known("estimator", |name| {
+                        strata_recommender::ope::ESTIMATOR_NAMES
+                            .iter()
+                            .find(|known| **known == name)
+                            .copied()
+                    });
+                    (name, Decode::read(reader))
+                }),
+                diagnostics: Decode::read(reader),
+                notes: Decode::read(reader),
+                uniform_regret: Decode::read(reader),
             }),
-            diagnostics: f.read(from_bytes_value, zero()),
-            notes: f.strings(),
-            uniform_regret: f.list(|item| {
-                let (step, regret) = pair(item)?;
-                Some((step.as_u64()?, regret.as_f64()?))
-            }),
-        })),
-    };
-    OffPolicy {
-        result,
-        error: match error {
-            Value::Null => None,
-            value => Some(f.or(value.as_str(), "").to_string()),
-        },
+            error: Decode::read(reader),
+        }
     }
 }
