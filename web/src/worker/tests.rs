@@ -64,6 +64,20 @@ fn survives_its_json<T: Message + PartialEq + std::fmt::Debug>(envelope: Envelop
     assert_eq!(Envelope::from_json(&text), Ok(envelope));
 }
 
+/// A frame of the tests' scenario after three frames of play, with `panels`.
+fn small_frame(panels: crate::frame::Panels) -> crate::frame::Frame {
+    let mut session = Session::new(small()).unwrap();
+    play_frames(&mut session, 3);
+    crate::frame::Frame::build(
+        &session,
+        &crate::frame::Wanted {
+            panels,
+            timeline_after: None,
+        },
+        &mut crate::frame::InForce::default(),
+    )
+}
+
 /// Runs an export through `handler` one slice a request (the `more_time` check says no after
 /// `slices_per_request` checks), as the page asks; returns the file and the progress seen.
 fn export(handler: &mut Handler, request: Request, slices_per_request: u32) -> (Reply, Vec<f64>) {
@@ -225,16 +239,7 @@ fn every_message_survives_its_json() {
         survives_its_json(envelope);
     }
     // A frame's reply goes as bytes; bytes that are not one are an error the banner shows.
-    let mut session = Session::new(small()).unwrap();
-    play_frames(&mut session, 3);
-    let frame = crate::frame::Frame::build(
-        &session,
-        &crate::frame::Wanted {
-            panels: crate::frame::Panels::Storage,
-            timeline_after: None,
-        },
-        &mut crate::frame::InForce::default(),
-    );
+    let frame = small_frame(crate::frame::Panels::Storage);
     let envelope = Envelope {
         id: 9,
         body: Reply::Frame {
@@ -293,16 +298,7 @@ fn a_frames_reply_survives_its_bytes_with_every_motion_note_and_evaluation() {
     use crate::chapter_play::BeatStop;
     use strata_recommender::ope::{Estimate, WeightDiagnostics, ESTIMATOR_NAMES};
     use strata_sim::SimTime;
-    let mut session = Session::new(small()).unwrap();
-    play_frames(&mut session, 3);
-    let frame = crate::frame::Frame::build(
-        &session,
-        &crate::frame::Wanted {
-            panels: crate::frame::Panels::None,
-            timeline_after: None,
-        },
-        &mut crate::frame::InForce::default(),
-    );
+    let frame = small_frame(crate::frame::Panels::None);
     let estimate = Estimate {
         value: 0.1 + 0.2,
         ci95_low: -1e-300,
