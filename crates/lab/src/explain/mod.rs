@@ -40,8 +40,10 @@
 //! The fold is here; what it reports (the rows, the slowest operations, a job's shares) is in
 //! `report.rs`.
 
+mod recent;
 mod report;
 
+use recent::{note_slow, RecentOps};
 pub use report::{Explanation, JobExplained, JobKey, RequestBrief, Row, Served, SlowOperation};
 
 use crate::metrics::usd;
@@ -185,7 +187,7 @@ pub struct Explainer {
     slowest: Vec<SlowOperation>,
     recent_requests: VecDeque<(u64, JobKey)>,
     recent_jobs: VecDeque<JobExplained>,
-    recent_ops: VecDeque<SlowOperation>,
+    recent_ops: RecentOps,
 }
 
 impl Explainer {
@@ -205,7 +207,7 @@ impl Explainer {
             slowest: Vec::new(),
             recent_requests: VecDeque::new(),
             recent_jobs: VecDeque::new(),
-            recent_ops: VecDeque::new(),
+            recent_ops: RecentOps::default(),
         }
     }
 
@@ -419,7 +421,11 @@ impl Explainer {
         key: &str,
         seq: u64,
     ) {
-        let slot = OP_KINDS.iter().position(|kind| *kind == op);
+        // The trace's names are `OP_KINDS`' own, so the addresses match before the text does.
+        let slot = OP_KINDS
+            .iter()
+            .position(|kind| std::ptr::eq(*kind, op))
+            .or_else(|| OP_KINDS.iter().position(|kind| *kind == op));
         assert!(
             slot.is_some(),
             "a client operation's kind is one of {OP_KINDS:?}: {op}"
@@ -469,45 +475,18 @@ impl Explainer {
                 }
             }
         }
-        // Every operation is kept among the recent ones, so the one that falls out lends its
-        // key's buffer to this one's: an allocation and a free per operation fewer.
-        let mut kept_key = String::new();
-        if self.recent_ops.len() == MAX_RECENT_OPS {
-            if let Some(oldest) = self.recent_ops.pop_front() {
-                kept_key = oldest.key;
-                kept_key.clear();
-            }
-        }
-        kept_key.push_str(key);
         let explained = SlowOperation {
             number: event.origin,
             kind: op,
-            key: kept_key,
+            key: String::new(),
             start_ms: start.as_millis_f64(),
             latency_ms: event.at.saturating_since(start).as_millis_f64(),
             ok,
             requests,
             waited_for,
         };
-        self.note_slow(&explained);
-        self.recent_ops.push_back(explained);
-    }
-
-    fn note_slow(&mut self, op: &SlowOperation) {
-        let slower_than_kept = self
-            .slowest
-            .last()
-            .is_none_or(|last| op.latency_ms > last.latency_ms);
-        if self.slowest.len() < SLOWEST || slower_than_kept {
-            // Ties keep the earlier operation first.
-            let at = self
-                .slowest
-                .iter()
-                .position(|kept| op.latency_ms > kept.latency_ms)
-                .unwrap_or(self.slowest.len());
-            self.slowest.insert(at, op.clone());
-            self.slowest.truncate(SLOWEST);
-        }
+        let explained = self.recent_ops.keep(explained, key);
+        note_slow(&mut self.slowest, explained);
     }
 
     /// An operation that never completed: its reads go to the read row.
@@ -531,16 +510,15 @@ impl Explainer {
             return;
         }
         job.seqs = Some((first_seq, last_seq));
-        let mut kept = VecDeque::with_capacity(self.pending.len());
-        for (seq, slot, weight) in self.pending.drain(..) {
-            if first_seq <= seq && seq <= last_seq {
+        // In place: the writes it carried leave, the rest keep their order.
+        self.pending.retain(|&(seq, slot, weight)| {
+            let carried = first_seq <= seq && seq <= last_seq;
+            if carried {
                 job.mix.weight[slot] += weight as f64;
                 job.mix.writes[slot] += 1.0;
-            } else {
-                kept.push_back((seq, slot, weight));
             }
-        }
-        self.pending = kept;
+            !carried
+        });
     }
 
     /// Closes the WAL objects that landed before `now`: every write that waited for one has
@@ -741,7 +719,7 @@ impl Explainer {
 
     /// A recent client operation by its number.
     pub fn operation(&self, number: u64) -> Option<&SlowOperation> {
-        self.recent_ops.iter().rev().find(|op| op.number == number)
+        self.recent_ops.find(number)
     }
 
     /// The slowest client operations so far, slowest first.

@@ -289,7 +289,8 @@ fn recent_operations_keep_their_own_keys_past_the_bound() {
     // Keys of different lengths, so that a buffer lent by an operation that fell out must
     // be cleared and may have to grow.
     let mut feed = Feed::new();
-    let total = MAX_RECENT_OPS as u64 + 50;
+    // Round the ring more than twice, so that it has wrapped at a place other than its start.
+    let total = 2 * MAX_RECENT_OPS as u64 + 50;
     for seq in 1..=total {
         let key = if seq % 2 == 0 {
             format!("k{seq}")
@@ -307,11 +308,15 @@ fn recent_operations_keep_their_own_keys_past_the_bound() {
         };
         feed.at(seq, seq, kind);
     }
-    assert!(
-        feed.explainer.operation(50).is_none(),
-        "fell out of the bound"
-    );
-    for number in [51, 52, total - 1, total] {
+    let first_kept = total - MAX_RECENT_OPS as u64 + 1;
+    for number in [1, 50, first_kept - 1] {
+        assert!(
+            feed.explainer.operation(number).is_none(),
+            "{number} fell out of the bound"
+        );
+    }
+    assert!(feed.explainer.operation(total + 1).is_none());
+    for number in first_kept..=total {
         let expected = if number % 2 == 0 {
             format!("k{number}")
         } else {
@@ -320,4 +325,37 @@ fn recent_operations_keep_their_own_keys_past_the_bound() {
         let op = feed.explainer.operation(number).unwrap();
         assert_eq!((op.number, op.key.as_str()), (number, expected.as_str()));
     }
+}
+
+#[test]
+fn a_number_seen_twice_among_the_recent_operations_finds_the_newer() {
+    let mut feed = Feed::new();
+    let op = |latency_ms: u64, key: &str| EventKind::ClientOp {
+        op: "get",
+        bytes: 0,
+        start: SimTime::from_millis(1_000 - latency_ms),
+        ok: true,
+        durable: false,
+        key: key.to_string(),
+        seq: 0,
+    };
+    // Before the ring is full, and after it wrapped, the later one with the number wins.
+    feed.at(1_000, 7, op(1, "first"));
+    feed.at(1_000, 7, op(2, "second"));
+    assert_eq!(feed.explainer.operation(7).unwrap().key, "second");
+    for number in 0..MAX_RECENT_OPS as u64 {
+        feed.at(1_000, 1_000 + number, op(0, "filler"));
+    }
+    feed.at(1_000, 9, op(3, "third"));
+    feed.at(1_000, 9, op(4, "fourth"));
+    assert_eq!(feed.explainer.operation(9).unwrap().key, "fourth");
+    assert!(feed.explainer.operation(7).is_none());
+    // The slowest keep their own copies, whatever the ring reused since.
+    let slowest: Vec<&str> = feed
+        .explainer
+        .slowest()
+        .iter()
+        .map(|op| op.key.as_str())
+        .collect();
+    assert_eq!(&slowest[..4], ["fourth", "third", "second", "first"]);
 }
