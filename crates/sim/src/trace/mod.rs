@@ -73,7 +73,6 @@ pub struct Trace {
     next_seq: u64,
     hash: u64,
     counts: [u64; EVENT_KIND_NAMES.len()],
-    encode_buffer: Vec<u8>,
     observers: Vec<TraceObserver>,
 }
 
@@ -88,7 +87,7 @@ impl std::fmt::Debug for Trace {
 }
 
 const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
+use encode::FNV_PRIME;
 
 impl Trace {
     pub fn new(config: TraceConfig) -> Self {
@@ -99,7 +98,6 @@ impl Trace {
             next_seq: 0,
             hash: FNV_OFFSET,
             counts: [0; EVENT_KIND_NAMES.len()],
-            encode_buffer: Vec::with_capacity(256),
             observers: Vec::new(),
         }
     }
@@ -119,13 +117,8 @@ impl Trace {
             origin,
         };
         self.next_seq += 1;
-        self.encode_buffer.clear();
-        encode_event(&event, &mut self.encode_buffer);
-        let mut hash = self.hash;
-        for byte in &self.encode_buffer {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(FNV_PRIME);
-        }
+        // The encoding is folded into the hash as it is written, with no buffer between.
+        let mut hash = encode::hash_event(&event, self.hash);
         // Mix between events so that boundaries matter.
         hash ^= 0xFF;
         hash = hash.wrapping_mul(FNV_PRIME);
@@ -427,6 +420,26 @@ mod tests {
         assert!(trace.counts().values().all(|count| *count == 1));
         assert_eq!(trace.count("client_op"), 1);
         assert_eq!(trace.count("no_such_kind"), 0);
+    }
+
+    #[test]
+    fn hashing_the_encoding_as_it_is_written_is_fnv_1a_over_its_bytes() {
+        for (i, kind) in every_kind().into_iter().enumerate() {
+            let event = TraceEvent {
+                seq: 0x0102_0304_0506_0708 + i as u64,
+                at: SimTime::from_nanos(0xF0E0_D0C0_B0A0 + i as u64),
+                kind,
+                origin: 9,
+            };
+            let mut bytes = Vec::new();
+            encode_event(&event, &mut bytes);
+            assert_eq!(
+                encode::hash_event(&event, FNV_OFFSET),
+                stable_hash(&bytes),
+                "{:?}",
+                event.kind
+            );
+        }
     }
 
     #[test]
