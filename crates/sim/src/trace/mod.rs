@@ -74,7 +74,12 @@ pub struct Trace {
     hash: u64,
     counts: [u64; EVENT_KIND_NAMES.len()],
     observers: Vec<TraceObserver>,
+    /// Key buffers of dropped `ClientOp` events, for [`Trace::spare_key`].
+    spare_keys: Vec<String>,
 }
+
+/// At most this many key buffers are kept for [`Trace::spare_key`].
+const MAX_SPARE_KEYS: usize = 64;
 
 impl std::fmt::Debug for Trace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -99,6 +104,7 @@ impl Trace {
             hash: FNV_OFFSET,
             counts: [0; EVENT_KIND_NAMES.len()],
             observers: Vec::new(),
+            spare_keys: Vec::new(),
         }
     }
 
@@ -128,13 +134,35 @@ impl Trace {
             observer(&event);
         }
         let seq = event.seq;
-        if self.ring_capacity > 0 {
-            if self.ring.len() == self.ring_capacity {
-                self.ring.pop_front();
-            }
+        let dropped = if self.ring_capacity > 0 {
+            let evicted = if self.ring.len() == self.ring_capacity {
+                self.ring.pop_front()
+            } else {
+                None
+            };
             self.ring.push_back(event);
+            evicted
+        } else {
+            Some(event)
+        };
+        if let Some(TraceEvent {
+            kind: EventKind::ClientOp { mut key, .. },
+            ..
+        }) = dropped
+        {
+            if key.capacity() > 0 && self.spare_keys.len() < MAX_SPARE_KEYS {
+                key.clear();
+                self.spare_keys.push(key);
+            }
         }
         seq
+    }
+
+    /// An empty string, with the buffer of a client operation's key from an event the trace
+    /// no longer holds when there is one: the next operation writes its key into it instead
+    /// of allocating (every operation's event carries its key, and most are let go at once).
+    pub fn spare_key(&mut self) -> String {
+        self.spare_keys.pop().unwrap_or_default()
     }
 
     /// Calls `observer` with every event recorded from now on.
@@ -278,6 +306,57 @@ mod tests {
         assert_eq!(unkept.hash(), kept.hash());
         assert_eq!(unkept.counts(), kept.counts());
         assert_eq!(seen.get(), 10, "observers see every event");
+    }
+
+    fn client_op(key: &str) -> EventKind {
+        EventKind::ClientOp {
+            op: "put",
+            bytes: 1,
+            start: SimTime::ZERO,
+            ok: true,
+            durable: false,
+            key: key.to_string(),
+            seq: 0,
+        }
+    }
+
+    #[test]
+    fn the_keys_of_client_operations_let_go_come_back_empty_as_spares() {
+        let mut unkept = Trace::new(TraceConfig { ring_capacity: 0 });
+        assert_eq!(unkept.spare_key().capacity(), 0, "none before any event");
+        unkept.record(SimTime::ZERO, client_op("k0001"));
+        let spare = unkept.spare_key();
+        assert!(spare.is_empty() && spare.capacity() >= 5, "{spare:?}");
+        assert_eq!(
+            unkept.spare_key().capacity(),
+            0,
+            "each buffer is handed out once"
+        );
+        // No buffer, no spare; and other kinds keep theirs.
+        unkept.record(SimTime::ZERO, client_op(""));
+        unkept.record(SimTime::ZERO, note("a note"));
+        assert_eq!(unkept.spare_key().capacity(), 0);
+        // At most MAX_SPARE_KEYS are kept.
+        for _ in 0..MAX_SPARE_KEYS + 5 {
+            unkept.record(SimTime::ZERO, client_op("k"));
+        }
+        assert_eq!(unkept.spare_keys.len(), MAX_SPARE_KEYS);
+
+        // A kept event keeps its key until the ring lets it go.
+        let mut kept = Trace::new(TraceConfig { ring_capacity: 2 });
+        kept.record(SimTime::ZERO, client_op("k1"));
+        kept.record(SimTime::ZERO, client_op("k2"));
+        assert_eq!(kept.spare_key().capacity(), 0);
+        kept.record(SimTime::ZERO, client_op("k3"));
+        assert!(kept.spare_key().capacity() >= 2);
+        let keys: Vec<_> = kept
+            .retained()
+            .map(|event| match &event.kind {
+                EventKind::ClientOp { key, .. } => key.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(keys, ["k2", "k3"]);
     }
 
     #[test]
