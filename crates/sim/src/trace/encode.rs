@@ -44,7 +44,7 @@ struct Fnv(u64);
 pub(super) const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
 
 impl Sink for Fnv {
-    #[inline(always)]
+    #[inline]
     fn bytes<const N: usize>(&mut self, bytes: [u8; N]) {
         for byte in bytes {
             self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
@@ -197,27 +197,27 @@ fn encode_into(event: &TraceEvent, w: &mut impl Sink) {
 
 /// The primitive values of the encoding, written to any [`Sink`].
 trait Write: Sink {
-    #[inline(always)]
+    #[inline]
     fn u8(&mut self, value: u8) {
         self.bytes([value]);
     }
 
-    #[inline(always)]
+    #[inline]
     fn bool(&mut self, value: bool) {
         self.bytes([u8::from(value)]);
     }
 
-    #[inline(always)]
+    #[inline]
     fn u32(&mut self, value: u32) {
         self.bytes(value.to_le_bytes());
     }
 
-    #[inline(always)]
+    #[inline]
     fn u64(&mut self, value: u64) {
         self.bytes(value.to_le_bytes());
     }
 
-    #[inline(always)]
+    #[inline]
     fn time(&mut self, value: SimTime) {
         self.u64(value.as_nanos());
     }
