@@ -166,19 +166,31 @@ impl KeySpace {
 
     /// Key `index`, `key_bytes` long (longer only if the index has more digits than fit).
     pub fn key(&self, index: u64) -> Vec<u8> {
+        let mut key = Vec::new();
+        self.write_key(&mut key, index);
+        key
+    }
+
+    /// Writes key `index` into `key` in place of what it held, reusing its buffer.
+    #[inline]
+    pub fn write_key(&self, key: &mut Vec<u8>, index: u64) {
         // Zeros to the full length, then the digits written backwards from its end: every
         // operation makes its key, and a digit buffer copied in after the zeros cost a
         // `memcpy` call.
         let digits = index.checked_ilog10().map_or(1, |d| d as usize + 1);
         let len = 1 + (self.key_bytes as usize).saturating_sub(1).max(digits);
-        let mut key = vec![b'0'; len];
+        if key.capacity() < len {
+            *key = vec![b'0'; len];
+        } else {
+            key.clear();
+            key.resize(len, b'0');
+        }
         key[0] = KeySpace::PREFIX;
         let mut rest = index;
         for byte in key[len - digits..].iter_mut().rev() {
             *byte = b'0' + (rest % 10) as u8;
             rest /= 10;
         }
-        key
     }
 
     /// The index back from a key made by [`KeySpace::key`].
@@ -474,6 +486,23 @@ mod tests {
             }
         }
         assert_eq!(KeySpace::new(10, 6).key(42), b"k00042");
+    }
+
+    #[test]
+    fn a_key_written_into_a_used_buffer_is_the_same_as_a_new_one() {
+        let space = KeySpace::new(1_000_000, 16);
+        // Longer, shorter and empty buffers, with and without room for the key.
+        for mut buffer in [
+            b"a buffer longer than any key of the space".to_vec(),
+            b"k9".to_vec(),
+            Vec::with_capacity(64),
+            Vec::new(),
+        ] {
+            for index in [123_456, 0, 999_999, u64::MAX, 7] {
+                space.write_key(&mut buffer, index);
+                assert_eq!(buffer, space.key(index), "{index}");
+            }
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use crate::executor::{AbortHandle, LocalBoxFuture, SimHandle, Sleep};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
-use crate::trace::EventKind;
+use crate::trace::{EventKind, Trace};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -29,6 +29,12 @@ pub trait Runtime {
     /// `SimHandle::set_origin`), a causal link kept out of the trace hash. A runtime that
     /// keeps no such links ignores it.
     fn set_origin(&self, _origin: u64) {}
+    /// An empty string to write a client operation's key into, with the buffer of an earlier
+    /// operation's key that the trace let go of when the runtime keeps one (see
+    /// `Trace::spare_key`); a new one otherwise.
+    fn spare_key(&self) -> String {
+        String::new()
+    }
 }
 
 /// What [`Runtime::sleep`] returns: a simulated sleep as it is (every client operation's
@@ -79,5 +85,8 @@ impl Runtime for SimHandle {
     }
     fn set_origin(&self, origin: u64) {
         SimHandle::set_origin(self, origin);
+    }
+    fn spare_key(&self) -> String {
+        self.with_trace(Trace::spare_key)
     }
 }

@@ -40,12 +40,15 @@ impl World {
             ttl,
         };
         // The operation's first key, written once: the event's link and the key a single-key
-        // operation sends (workload keys are ASCII, so the conversion copies nothing).
+        // operation sends (workload keys are ASCII, so the conversion copies nothing), in the
+        // buffer of an earlier operation's key when the trace has let one go.
         let linked_key = op
             .keys
             .first()
             .map(|key| {
-                String::from_utf8(keys.key(*key))
+                let mut bytes = self.runtime.spare_key().into_bytes();
+                keys.write_key(&mut bytes, *key);
+                String::from_utf8(bytes)
                     .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
             })
             .unwrap_or_default();

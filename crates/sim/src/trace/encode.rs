@@ -6,7 +6,60 @@ use crate::time::SimTime;
 
 /// Appends the hash encoding of one event to `out` (the format is in the module header).
 pub fn encode_event(event: &TraceEvent, out: &mut Vec<u8>) {
-    let mut w = Encoder(out);
+    encode_into(event, &mut Encoder(out));
+}
+
+/// Folds the hash encoding of one event into the FNV-1a state `hash` as it is written, with
+/// no buffer between: the same result as [`encode_event`] followed by FNV-1a over its bytes.
+pub(super) fn hash_event(event: &TraceEvent, hash: u64) -> u64 {
+    let mut w = Fnv(hash);
+    encode_into(event, &mut w);
+    w.0
+}
+
+/// Where [`encode_into`] writes an encoding's bytes.
+trait Sink {
+    fn bytes<const N: usize>(&mut self, bytes: [u8; N]);
+    fn slice(&mut self, bytes: &[u8]);
+}
+
+/// Writes the encoding into a byte vector.
+struct Encoder<'a>(&'a mut Vec<u8>);
+
+impl Sink for Encoder<'_> {
+    #[inline]
+    fn bytes<const N: usize>(&mut self, bytes: [u8; N]) {
+        self.0.extend_from_slice(&bytes);
+    }
+    #[inline]
+    fn slice(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+}
+
+/// Folds the encoding into an FNV-1a hash. A fixed-width value's bytes come from registers,
+/// so the hash costs a xor and a multiply a byte and nothing is stored.
+struct Fnv(u64);
+
+pub(super) const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
+
+impl Sink for Fnv {
+    #[inline]
+    fn bytes<const N: usize>(&mut self, bytes: [u8; N]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+        }
+    }
+    #[inline]
+    fn slice(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(FNV_PRIME);
+        }
+    }
+}
+
+/// Writes the hash encoding of one event to `w` (the format is in the module header).
+fn encode_into(event: &TraceEvent, w: &mut impl Sink) {
     w.u64(event.seq);
     w.time(event.at);
     w.u8(event.kind.tag());
@@ -142,26 +195,29 @@ pub fn encode_event(event: &TraceEvent, out: &mut Vec<u8>) {
     }
 }
 
-/// Writes the primitive values of [`encode_event`].
-struct Encoder<'a>(&'a mut Vec<u8>);
-
-impl Encoder<'_> {
+/// The primitive values of the encoding, written to any [`Sink`].
+trait Write: Sink {
+    #[inline]
     fn u8(&mut self, value: u8) {
-        self.0.push(value);
+        self.bytes([value]);
     }
 
+    #[inline]
     fn bool(&mut self, value: bool) {
-        self.0.push(u8::from(value));
+        self.bytes([u8::from(value)]);
     }
 
+    #[inline]
     fn u32(&mut self, value: u32) {
-        self.0.extend_from_slice(&value.to_le_bytes());
+        self.bytes(value.to_le_bytes());
     }
 
+    #[inline]
     fn u64(&mut self, value: u64) {
-        self.0.extend_from_slice(&value.to_le_bytes());
+        self.bytes(value.to_le_bytes());
     }
 
+    #[inline]
     fn time(&mut self, value: SimTime) {
         self.u64(value.as_nanos());
     }
@@ -172,6 +228,8 @@ impl Encoder<'_> {
         let bytes = value.as_bytes();
         let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
         self.u32(len);
-        self.0.extend_from_slice(&bytes[..len as usize]);
+        self.slice(&bytes[..len as usize]);
     }
 }
+
+impl<S: Sink> Write for S {}

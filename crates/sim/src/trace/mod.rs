@@ -73,9 +73,13 @@ pub struct Trace {
     next_seq: u64,
     hash: u64,
     counts: [u64; EVENT_KIND_NAMES.len()],
-    encode_buffer: Vec<u8>,
     observers: Vec<TraceObserver>,
+    /// Key buffers of dropped `ClientOp` events, for [`Trace::spare_key`].
+    spare_keys: Vec<String>,
 }
+
+/// At most this many key buffers are kept for [`Trace::spare_key`].
+const MAX_SPARE_KEYS: usize = 64;
 
 impl std::fmt::Debug for Trace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -88,7 +92,7 @@ impl std::fmt::Debug for Trace {
 }
 
 const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
+use encode::FNV_PRIME;
 
 impl Trace {
     pub fn new(config: TraceConfig) -> Self {
@@ -99,8 +103,8 @@ impl Trace {
             next_seq: 0,
             hash: FNV_OFFSET,
             counts: [0; EVENT_KIND_NAMES.len()],
-            encode_buffer: Vec::with_capacity(256),
             observers: Vec::new(),
+            spare_keys: Vec::new(),
         }
     }
 
@@ -119,13 +123,8 @@ impl Trace {
             origin,
         };
         self.next_seq += 1;
-        self.encode_buffer.clear();
-        encode_event(&event, &mut self.encode_buffer);
-        let mut hash = self.hash;
-        for byte in &self.encode_buffer {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(FNV_PRIME);
-        }
+        // The encoding is folded into the hash as it is written, with no buffer between.
+        let mut hash = encode::hash_event(&event, self.hash);
         // Mix between events so that boundaries matter.
         hash ^= 0xFF;
         hash = hash.wrapping_mul(FNV_PRIME);
@@ -135,13 +134,35 @@ impl Trace {
             observer(&event);
         }
         let seq = event.seq;
-        if self.ring_capacity > 0 {
-            if self.ring.len() == self.ring_capacity {
-                self.ring.pop_front();
-            }
+        let dropped = if self.ring_capacity > 0 {
+            let evicted = if self.ring.len() == self.ring_capacity {
+                self.ring.pop_front()
+            } else {
+                None
+            };
             self.ring.push_back(event);
+            evicted
+        } else {
+            Some(event)
+        };
+        if let Some(TraceEvent {
+            kind: EventKind::ClientOp { mut key, .. },
+            ..
+        }) = dropped
+        {
+            if key.capacity() > 0 && self.spare_keys.len() < MAX_SPARE_KEYS {
+                key.clear();
+                self.spare_keys.push(key);
+            }
         }
         seq
+    }
+
+    /// An empty string, with the buffer of a client operation's key from an event the trace
+    /// no longer holds when there is one: the next operation writes its key into it instead
+    /// of allocating (every operation's event carries its key, and most are let go at once).
+    pub fn spare_key(&mut self) -> String {
+        self.spare_keys.pop().unwrap_or_default()
     }
 
     /// Calls `observer` with every event recorded from now on.
@@ -287,6 +308,57 @@ mod tests {
         assert_eq!(seen.get(), 10, "observers see every event");
     }
 
+    fn client_op(key: &str) -> EventKind {
+        EventKind::ClientOp {
+            op: "put",
+            bytes: 1,
+            start: SimTime::ZERO,
+            ok: true,
+            durable: false,
+            key: key.to_string(),
+            seq: 0,
+        }
+    }
+
+    #[test]
+    fn the_keys_of_client_operations_let_go_come_back_empty_as_spares() {
+        let mut unkept = Trace::new(TraceConfig { ring_capacity: 0 });
+        assert_eq!(unkept.spare_key().capacity(), 0, "none before any event");
+        unkept.record(SimTime::ZERO, client_op("k0001"));
+        let spare = unkept.spare_key();
+        assert!(spare.is_empty() && spare.capacity() >= 5, "{spare:?}");
+        assert_eq!(
+            unkept.spare_key().capacity(),
+            0,
+            "each buffer is handed out once"
+        );
+        // No buffer, no spare; and other kinds keep theirs.
+        unkept.record(SimTime::ZERO, client_op(""));
+        unkept.record(SimTime::ZERO, note("a note"));
+        assert_eq!(unkept.spare_key().capacity(), 0);
+        // At most MAX_SPARE_KEYS are kept.
+        for _ in 0..MAX_SPARE_KEYS + 5 {
+            unkept.record(SimTime::ZERO, client_op("k"));
+        }
+        assert_eq!(unkept.spare_keys.len(), MAX_SPARE_KEYS);
+
+        // A kept event keeps its key until the ring lets it go.
+        let mut kept = Trace::new(TraceConfig { ring_capacity: 2 });
+        kept.record(SimTime::ZERO, client_op("k1"));
+        kept.record(SimTime::ZERO, client_op("k2"));
+        assert_eq!(kept.spare_key().capacity(), 0);
+        kept.record(SimTime::ZERO, client_op("k3"));
+        assert!(kept.spare_key().capacity() >= 2);
+        let keys: Vec<_> = kept
+            .retained()
+            .map(|event| match &event.kind {
+                EventKind::ClientOp { key, .. } => key.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(keys, ["k2", "k3"]);
+    }
+
     #[test]
     fn hash_depends_on_content_order_and_time() {
         let run = |events: &[(u64, &str)]| {
@@ -427,6 +499,26 @@ mod tests {
         assert!(trace.counts().values().all(|count| *count == 1));
         assert_eq!(trace.count("client_op"), 1);
         assert_eq!(trace.count("no_such_kind"), 0);
+    }
+
+    #[test]
+    fn hashing_the_encoding_as_it_is_written_is_fnv_1a_over_its_bytes() {
+        for (i, kind) in every_kind().into_iter().enumerate() {
+            let event = TraceEvent {
+                seq: 0x0102_0304_0506_0708 + i as u64,
+                at: SimTime::from_nanos(0xF0E0_D0C0_B0A0 + i as u64),
+                kind,
+                origin: 9,
+            };
+            let mut bytes = Vec::new();
+            encode_event(&event, &mut bytes);
+            assert_eq!(
+                encode::hash_event(&event, FNV_OFFSET),
+                stable_hash(&bytes),
+                "{:?}",
+                event.kind
+            );
+        }
     }
 
     #[test]
