@@ -28,12 +28,21 @@ fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// FNV-1a's starting state.
+pub(crate) const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
+
 /// FNV-1a over a name: a stable, platform-independent hash for deriving stream seeds.
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xCBF2_9CE4_8422_2325;
+    fnv1a64_fold(FNV_OFFSET, bytes)
+}
+
+/// FNV-1a's state `hash` after `bytes` (the trace hash folds each event's encoding in as it
+/// is written).
+#[inline]
+pub(crate) fn fnv1a64_fold(mut hash: u64, bytes: &[u8]) -> u64 {
     for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01B3);
+        hash = (hash ^ u64::from(*byte)).wrapping_mul(FNV_PRIME);
     }
     hash
 }

@@ -2,6 +2,7 @@
 //! format is in the [`super`] module's documentation).
 
 use super::event::{EventKind, TraceEvent};
+use crate::rng::fnv1a64_fold;
 use crate::time::SimTime;
 
 /// Appends the hash encoding of one event to `out` (the format is in the module header).
@@ -41,20 +42,14 @@ impl Sink for Encoder<'_> {
 /// so the hash costs a xor and a multiply a byte and nothing is stored.
 struct Fnv(u64);
 
-pub(super) const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
-
 impl Sink for Fnv {
     #[inline]
     fn bytes<const N: usize>(&mut self, bytes: [u8; N]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
-        }
+        self.0 = fnv1a64_fold(self.0, &bytes);
     }
     #[inline]
     fn slice(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(FNV_PRIME);
-        }
+        self.0 = fnv1a64_fold(self.0, bytes);
     }
 }
 

@@ -32,7 +32,7 @@ mod event;
 pub use encode::encode_event;
 pub use event::*;
 
-use crate::rng::fnv1a64;
+use crate::rng::{fnv1a64, fnv1a64_fold, FNV_OFFSET};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
@@ -91,9 +91,6 @@ impl std::fmt::Debug for Trace {
     }
 }
 
-const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
-use encode::FNV_PRIME;
-
 impl Trace {
     pub fn new(config: TraceConfig) -> Self {
         let ring_capacity = config.ring_capacity.min(MAX_RING_CAPACITY);
@@ -124,11 +121,9 @@ impl Trace {
         };
         self.next_seq += 1;
         // The encoding is folded into the hash as it is written, with no buffer between.
-        let mut hash = encode::hash_event(&event, self.hash);
+        let hash = encode::hash_event(&event, self.hash);
         // Mix between events so that boundaries matter.
-        hash ^= 0xFF;
-        hash = hash.wrapping_mul(FNV_PRIME);
-        self.hash = hash;
+        self.hash = fnv1a64_fold(hash, &[0xFF]);
         self.counts[usize::from(event.kind.tag())] += 1;
         for observer in &mut self.observers {
             observer(&event);
