@@ -42,9 +42,15 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 #[inline]
 pub(crate) fn fnv1a64_fold(mut hash: u64, bytes: &[u8]) -> u64 {
     for byte in bytes {
-        hash = (hash ^ u64::from(*byte)).wrapping_mul(FNV_PRIME);
+        hash = fnv1a64_step(hash, *byte);
     }
     hash
+}
+
+/// FNV-1a's state `hash` after one `byte`.
+#[inline]
+pub(crate) fn fnv1a64_step(hash: u64, byte: u8) -> u64 {
+    (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
 }
 
 impl RngStreams {

@@ -2,7 +2,7 @@
 //! format is in the [`super`] module's documentation).
 
 use super::event::{EventKind, TraceEvent};
-use crate::rng::fnv1a64_fold;
+use crate::rng::{fnv1a64_fold, fnv1a64_step};
 use crate::time::SimTime;
 
 /// Appends the hash encoding of one event to `out` (the format is in the module header).
@@ -45,7 +45,9 @@ struct Fnv(u64);
 impl Sink for Fnv {
     #[inline]
     fn bytes<const N: usize>(&mut self, bytes: [u8; N]) {
-        self.0 = fnv1a64_fold(self.0, &bytes);
+        for byte in bytes {
+            self.0 = fnv1a64_step(self.0, byte);
+        }
     }
     #[inline]
     fn slice(&mut self, bytes: &[u8]) {

@@ -32,7 +32,7 @@ mod event;
 pub use encode::encode_event;
 pub use event::*;
 
-use crate::rng::{fnv1a64, fnv1a64_fold, FNV_OFFSET};
+use crate::rng::{fnv1a64, fnv1a64_step, FNV_OFFSET};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
@@ -123,7 +123,7 @@ impl Trace {
         // The encoding is folded into the hash as it is written, with no buffer between.
         let hash = encode::hash_event(&event, self.hash);
         // Mix between events so that boundaries matter.
-        self.hash = fnv1a64_fold(hash, &[0xFF]);
+        self.hash = fnv1a64_step(hash, 0xFF);
         self.counts[usize::from(event.kind.tag())] += 1;
         for observer in &mut self.observers {
             observer(&event);
