@@ -20,6 +20,20 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-dev-shm-usage",
 ];
 
+/// How long, in seconds, one wasm test binary may run in Chromium before the runner gives up.
+pub const TEST_TIMEOUT_SECS: u64 = 300;
+
+/// ChromeDriver's own limits, in milliseconds, on a page load and on one script. The runner polls
+/// the page's output with a script, and ChromeDriver holds that script until the page has
+/// loaded. The test page loads only once its module has compiled the test wasm and run every
+/// test up to the first that awaits, and strata-web's debug wasm is 25 MB: on a loaded 2-core
+/// machine that took over ChromeDriver's default 30 s, and the poll failed with "Timed out
+/// receiving message from renderer: 30.000" (the runner then reports a missing `chunk`). Four
+/// busy loops beside `cargo xtask wasm-test -p strata-web --browser` reproduce it; with these
+/// limits the same run passes. They are longer than [`TEST_TIMEOUT_SECS`], so the runner's own
+/// timeout, which names the test binary, is the one that fires.
+const DRIVER_TIMEOUT_MS: u64 = 2 * TEST_TIMEOUT_SECS * 1000;
+
 pub struct Browser {
     pub chromium: PathBuf,
     pub chromedriver: PathBuf,
@@ -90,6 +104,10 @@ pub fn write_webdriver_json(browser: &Browser, dir: &Path) -> Result<PathBuf> {
         "goog:chromeOptions": {
             "binary": browser.chromium,
             "args": args,
+        },
+        "timeouts": {
+            "pageLoad": DRIVER_TIMEOUT_MS,
+            "script": DRIVER_TIMEOUT_MS,
         }
     });
     let path = dir.join("webdriver.json");

@@ -132,7 +132,10 @@ fn wasm_tests(crates: &[&str], in_browser: bool) -> Result<()> {
             .env("WASM_BINDGEN_USE_BROWSER", "1")
             .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", webdriver)
             .env("CHROMEDRIVER", &browser.chromedriver)
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+            .env(
+                "WASM_BINDGEN_TEST_TIMEOUT",
+                crate::browser::TEST_TIMEOUT_SECS.to_string(),
+            );
     } else {
         command.env("WASM_BINDGEN_TEST_TIMEOUT", "120");
     }
