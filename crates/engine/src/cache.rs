@@ -7,7 +7,7 @@
 //! weak upgrade, and eviction (dropping the cache's `Rc`) invalidates them for free. The bound
 //! is `capacity_bytes` of block bytes; a block larger than the whole cache is not cached.
 
-use crate::format::block::Block;
+use crate::format::block::{Block, EntryBuffer};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -75,7 +75,14 @@ pub struct BlockCache {
     hits: u64,
     misses: u64,
     evictions: u64,
+    /// Entry tables of blocks the cache let go and nothing else held, for the next decodes
+    /// (`spare_entry_buffer`). At most `MAX_SPARE_ENTRY_BUFFERS`.
+    spare_entries: Vec<EntryBuffer>,
 }
+
+/// How many emptied entry tables the cache keeps: a fetch inserts one block and evicts about
+/// one, whose table the next fetch's decode fills.
+const MAX_SPARE_ENTRY_BUFFERS: usize = 4;
 
 impl BlockCache {
     pub fn new(capacity_bytes: usize) -> Self {
@@ -89,6 +96,24 @@ impl BlockCache {
             hits: 0,
             misses: 0,
             evictions: 0,
+            spare_entries: Vec::new(),
+        }
+    }
+
+    /// An emptied entry table of an evicted block for [`Block::decode_reusing`], or a new,
+    /// empty one when there is none.
+    #[inline]
+    pub fn spare_entry_buffer(&mut self) -> EntryBuffer {
+        self.spare_entries.pop().unwrap_or_default()
+    }
+
+    /// Keeps the entry table of a block the cache let go, if nothing else holds the block
+    /// (a reader may still; SST handles hold only weak references).
+    fn reclaim(&mut self, block: Rc<CachedBlock>) {
+        if self.spare_entries.len() < MAX_SPARE_ENTRY_BUFFERS {
+            if let Ok(cached) = Rc::try_unwrap(block) {
+                self.spare_entries.push(cached.block.into_entry_buffer());
+            }
         }
     }
 
@@ -178,6 +203,7 @@ impl BlockCache {
             self.index.remove(&slot.key);
             self.free_slots.push(index);
             self.evictions += 1;
+            self.reclaim(slot.block);
             return;
         }
         unreachable!("eviction was asked for with nothing cached");
@@ -195,6 +221,7 @@ impl BlockCache {
                 if let Some(slot) = self.slots[index].take() {
                     self.used_bytes -= slot.block.size_bytes();
                     self.free_slots.push(index);
+                    self.reclaim(slot.block);
                 }
             }
         }
@@ -286,6 +313,43 @@ mod tests {
         let mut small = BlockCache::new(50);
         small.insert((1, 0), block(1000));
         assert_eq!(small.stats().entries, 0);
+    }
+
+    #[test]
+    fn a_block_let_go_gives_its_entry_table_back_unless_a_reader_holds_it() {
+        let one = block(100).size_bytes();
+        let mut cache = BlockCache::new(one);
+        assert!(cache.spare_entries.is_empty());
+        let held = block(100);
+        cache.insert((1, 0), held.clone());
+        // Evicted while a reader holds it: the reader keeps the block, table and all.
+        cache.insert((1, 1), block(100));
+        assert!(cache.spare_entries.is_empty());
+        assert_eq!(held.len(), 1);
+        // Evicted with nothing else holding it: its table is kept, emptied.
+        cache.insert((1, 2), block(100));
+        assert_eq!(cache.spare_entries.len(), 1);
+        // Removed with its SST likewise.
+        cache.remove_sst(1);
+        assert_eq!(cache.spare_entries.len(), 2);
+        for _ in 0..2 * MAX_SPARE_ENTRY_BUFFERS {
+            cache.insert((2, 0), block(100));
+            cache.remove_sst(2);
+        }
+        assert_eq!(cache.spare_entries.len(), MAX_SPARE_ENTRY_BUFFERS);
+        // A decode into a spare gives the block a fresh decode gives.
+        let mut out = Vec::new();
+        let mut builder = BlockBuilder::new();
+        builder.add(b"a", Some(b"1"));
+        builder.add(b"b", None);
+        builder.finish_into(&mut out);
+        let reused =
+            Block::decode_reusing(Bytes::from(out.clone()), cache.spare_entry_buffer()).unwrap();
+        assert_eq!(cache.spare_entries.len(), MAX_SPARE_ENTRY_BUFFERS - 1);
+        let fresh = Block::decode(Bytes::from(out)).unwrap();
+        assert_eq!((reused.len(), reused.size_bytes()), (2, fresh.size_bytes()));
+        assert_eq!(reused.entry(1), fresh.entry(1));
+        assert_eq!(reused.entry(0), fresh.entry(0));
     }
 
     #[test]

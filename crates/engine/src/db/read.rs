@@ -256,7 +256,8 @@ impl DbInner {
                 ),
             ));
         }
-        let block = Block::decode(result.bytes).map_err(|reason| {
+        let buffer = self.cache.borrow_mut().spare_entry_buffer();
+        let block = Block::decode_reusing(result.bytes, buffer).map_err(|reason| {
             Error::corrupt(key, format!("block at {}: {reason}", entry.offset))
         })?;
         let block = Rc::new(CachedBlock::new(block));

@@ -114,6 +114,12 @@ impl EntrySlot {
 
 const TOMBSTONE: u32 = u32::MAX;
 
+/// The emptied entry table of a block, kept to be filled by the next decode: a point read
+/// decodes a whole block, and its table (about a kilobyte) is otherwise a new allocation each
+/// time. What the cache charges depends on the entries, not on the buffer's capacity.
+#[derive(Debug, Default)]
+pub struct EntryBuffer(Vec<EntrySlot>);
+
 /// What the block cache charges for each entry's slot. A slot is exactly this size (checked
 /// below), so the charge is the memory it takes; a block whose entries expire holds eight
 /// bytes more per entry in its expiry table, which the charge leaves out so that the cache's
@@ -257,14 +263,23 @@ fn sorts_after(
 /// offset (the last by the offsets array), must be at least its two tag bytes long (so the
 /// offsets strictly ascend and stay below the array) and exactly as long as its fields (no
 /// expiry), and its key must sort after the previous one.
-fn decode_plain(bytes: &[u8], offsets_start: usize, count: usize) -> Option<Vec<EntrySlot>> {
+///
+/// The table is built in `entries` (emptied first), so that a buffer an evicted block gave
+/// back serves again; on `None` what it holds is unspecified.
+fn decode_plain(
+    bytes: &[u8],
+    offsets_start: usize,
+    count: usize,
+    entries: &mut Vec<EntrySlot>,
+) -> Option<()> {
     let offsets = bytes.get(offsets_start..offsets_start.checked_add(4 * count)?)?;
     let mut offsets = offsets
         .chunks_exact(4)
         .map(|word| u32::from_le_bytes([word[0], word[1], word[2], word[3]]) as usize);
-    let mut entries: Vec<EntrySlot> = Vec::with_capacity(count);
+    entries.clear();
+    entries.reserve(count);
     let Some(mut start) = offsets.next() else {
-        return Some(entries);
+        return Some(());
     };
     let mut previous_key: &[u8] = &[];
     loop {
@@ -300,7 +315,7 @@ fn decode_plain(bytes: &[u8], offsets_start: usize, count: usize) -> Option<Vec<
         previous_key = key;
         match next {
             Some(next) => start = next,
-            None => return Some(entries),
+            None => return Some(()),
         }
     }
 }
@@ -326,6 +341,12 @@ impl Block {
     /// Verifies the checksum and the offsets of a block as stored (checksum included), and
     /// that its keys are 1 to `MAX_KEY_BYTES` bytes and strictly ascending.
     pub fn decode(stored: Bytes) -> Result<Block, String> {
+        Block::decode_reusing(stored, EntryBuffer::default())
+    }
+
+    /// [`Block::decode`], building the entry table in `buffer` (the table of a block the
+    /// cache let go, see [`Block::into_entry_buffer`]) instead of a new allocation.
+    pub fn decode_reusing(stored: Bytes, buffer: EntryBuffer) -> Result<Block, String> {
         let payload_len = verify_crc(&stored)?.len();
         let bytes = stored.slice(..payload_len);
         if payload_len < 4 {
@@ -337,8 +358,9 @@ impl Block {
             .filter(|n| *n <= payload_len - 4)
             .ok_or_else(|| format!("entry count {count} does not fit the block"))?;
         let offsets_start = payload_len - 4 - offsets_bytes;
-        let (entries, expiries) = match decode_plain(&bytes, offsets_start, count) {
-            Some(entries) => (entries, Vec::new()),
+        let mut entries = buffer.0;
+        let (entries, expiries) = match decode_plain(&bytes, offsets_start, count, &mut entries) {
+            Some(()) => (entries, Vec::new()),
             None => decode_entries(&bytes, offsets_start, count)?,
         };
         Ok(Block {
@@ -346,6 +368,13 @@ impl Block {
             entries,
             expiries,
         })
+    }
+
+    /// The block's entry table, emptied, for [`Block::decode_reusing`] to fill again.
+    pub fn into_entry_buffer(self) -> EntryBuffer {
+        let mut entries = self.entries;
+        entries.clear();
+        EntryBuffer(entries)
     }
 
     pub fn len(&self) -> usize {
@@ -535,6 +564,18 @@ mod tests {
         (payload, payload.len() - 4 - 4 * count, count)
     }
 
+    /// The short parse into a buffer that holds another block's table, as a reused one does.
+    fn short_parse(bytes: &[u8], offsets_start: usize, count: usize) -> Option<Vec<EntrySlot>> {
+        let stale = EntrySlot {
+            key_prefix: (1, 2),
+            key_start: 3,
+            value_len: 4,
+            key_len: 5,
+        };
+        let mut entries = vec![stale; 7];
+        decode_plain(bytes, offsets_start, count, &mut entries).map(|()| entries)
+    }
+
     #[test]
     fn plain_blocks_take_the_short_parse_and_get_the_full_parses_table() {
         let long_key = [b'k'; 130];
@@ -560,7 +601,7 @@ mod tests {
             let stored = build(entries);
             let (bytes, offsets_start, count) = payload(&stored);
             let full = decode_entries(bytes, offsets_start, count).unwrap();
-            let short = decode_plain(bytes, offsets_start, count);
+            let short = short_parse(bytes, offsets_start, count);
             assert_eq!(short.is_some(), case < 3, "case {case}");
             if let Some(short) = short {
                 assert_eq!((short, Vec::new()), full, "case {case}");
@@ -572,7 +613,7 @@ mod tests {
         let mut stored = Vec::new();
         builder.finish_into(&mut stored);
         let (bytes, offsets_start, count) = payload(&stored);
-        assert!(decode_plain(bytes, offsets_start, count).is_none());
+        assert!(short_parse(bytes, offsets_start, count).is_none());
         assert_eq!(
             decode_entries(bytes, offsets_start, count).unwrap().1,
             vec![500]
@@ -607,7 +648,7 @@ mod tests {
             ] {
                 let mut changed = bytes.to_vec();
                 changed[at] = value;
-                if let Some(short) = decode_plain(&changed, offsets_start, count) {
+                if let Some(short) = short_parse(&changed, offsets_start, count) {
                     accepted += 1;
                     let full = decode_entries(&changed, offsets_start, count);
                     assert_eq!(full, Ok((short, Vec::new())), "byte {at} set to {value}");
@@ -615,6 +656,36 @@ mod tests {
             }
         }
         assert!(accepted > 0, "values' bytes change freely");
+    }
+
+    #[test]
+    fn a_block_decoded_into_another_blocks_buffer_is_the_same_block() {
+        let values = [[1u8; 30], [2u8; 30], [3u8; 30]];
+        let first = build(&[(b"a1", Some(&values[0])), (b"a2", Some(&values[1]))]);
+        let second = build(&[
+            (b"b1", Some(&values[2])),
+            (b"b2", None),
+            (b"b3", Some(&values[0])),
+        ]);
+        let third = build(&[(b"c1", Some(&values[1]))]);
+        let mut expiring = BlockBuilder::new();
+        expiring.add_expiring(b"d1", Some(b"v"), 9);
+        let mut fourth = Vec::new();
+        expiring.finish_into(&mut fourth);
+        let mut buffer = EntryBuffer::default();
+        for stored in [&first, &second, &third, &fourth, &first] {
+            let fresh = Block::decode(Bytes::from(stored.clone())).unwrap();
+            let reused = Block::decode_reusing(Bytes::from(stored.clone()), buffer).unwrap();
+            assert_eq!(reused.entries, fresh.entries);
+            assert_eq!(reused.expiries, fresh.expiries);
+            assert_eq!(reused.size_bytes(), fresh.size_bytes());
+            buffer = reused.into_entry_buffer();
+            assert!(buffer.0.is_empty());
+        }
+        // A damaged block is refused whatever buffer it is decoded into.
+        let mut damaged = second.clone();
+        damaged[0] ^= 1;
+        assert!(Block::decode_reusing(Bytes::from(damaged), buffer).is_err());
     }
 
     #[test]
