@@ -228,8 +228,9 @@ impl SimStore {
         let (sender, receiver) = oneshot();
         let inner = self.inner.clone();
         // Detached: the request completes even if the caller drops its future (and nothing
-        // joins it, so it is spawned without join state).
-        let _detached = handle.spawn_detached_boxed(Box::pin(async move {
+        // joins it, so it is spawned without join state). Made in its box (allocated
+        // first), so that it is not built on the stack and copied.
+        let request = Box::write(Box::new_uninit(), async move {
             let handle = inner.handle.clone();
             let mut applied: Option<(Result<Reply, StoreError>, u64)> = None;
             let mut apply = Some(apply);
@@ -247,7 +248,8 @@ impl SimStore {
                 handle.sleep_until(apply_at).await;
                 let _late = inner.apply(&sent, apply);
             }
-        }));
+        });
+        let _detached = handle.spawn_detached_boxed(Box::into_pin(request));
         let key = key.to_string();
         Box::pin(async move {
             receiver.await.unwrap_or_else(|| {
