@@ -1,7 +1,7 @@
 //! The frame codec against serde, the crate it replaces: frames of real sessions read back
 //! equal, and equal to serde_json's round trip; damaged bytes are an error, never a panic.
 
-use super::codec::{decode_all, CodecError, Decode, Encode};
+use super::codec::{decode_all, frame_wire::decode_frame, CodecError, Decode, Encode};
 use super::*;
 use crate::session::Session;
 use strata_sim::{SimDuration, StoreOp};
