@@ -9,7 +9,7 @@ use crate::command::Command;
 use crate::frame::{read_carrier_in, read_scenario, CodecError, Decode, Encode, Reader};
 use crate::ope::OpeResult;
 use crate::worker::run::{Motion, RunRequest};
-use strata_lab::scenario::{FaultSpec, SettingChange};
+use strata_lab::scenario::{FaultSpec, RecommenderSpec, SettingChange};
 use strata_lab::Scenario;
 use strata_sim::SimTime;
 
@@ -101,28 +101,20 @@ impl Decode for RunRequest {
 /// own, written by the scenario's writer and read back unchecked ([`crate::frame::read_carrier`]:
 /// the session checks the section against its run, with its own messages), so no derived serde
 /// code for the scenario's types reaches the page.
-fn carried(out: &mut Vec<u8>, scenario: Scenario) {
-    scenario.to_json().encode(out);
-}
-
-fn carried_fault(out: &mut Vec<u8>, fault: &FaultSpec) {
-    carried(
-        out,
-        Scenario {
-            faults: vec![fault.clone()],
-            ..Scenario::default()
-        },
-    );
-}
-
-fn carried_change(out: &mut Vec<u8>, change: SettingChange) {
-    carried(
-        out,
-        Scenario {
-            changes: vec![change],
-            ..Scenario::default()
-        },
-    );
+fn carried(
+    out: &mut Vec<u8>,
+    faults: Vec<FaultSpec>,
+    changes: Vec<SettingChange>,
+    recommender: Option<RecommenderSpec>,
+) {
+    Scenario {
+        faults,
+        changes,
+        recommender,
+        ..Scenario::default()
+    }
+    .to_json()
+    .encode(out);
 }
 
 fn encode_command(command: &Command, out: &mut Vec<u8>) {
@@ -134,34 +126,28 @@ fn encode_command(command: &Command, out: &mut Vec<u8>) {
             match control.at(0) {
                 Some(change) => {
                     out.push(1);
-                    carried_change(out, change);
+                    carried(out, Vec::new(), vec![change], None);
                 }
                 None => out.push(0),
             }
         }
         Command::Inject(fault) => {
             out.push(1);
-            carried_fault(out, fault);
+            carried(out, vec![fault.clone()], Vec::new(), None);
         }
         Command::RemoveChange(index, change) => {
             out.push(2);
             index.encode(out);
-            carried_change(out, change.clone());
+            carried(out, Vec::new(), vec![change.clone()], None);
         }
         Command::RemoveFault(index, fault) => {
             out.push(3);
             index.encode(out);
-            carried_fault(out, fault);
+            carried(out, vec![fault.clone()], Vec::new(), None);
         }
         Command::SetRecommender(spec) => {
             out.push(4);
-            carried(
-                out,
-                Scenario {
-                    recommender: spec.clone(),
-                    ..Scenario::default()
-                },
-            );
+            carried(out, Vec::new(), Vec::new(), spec.clone());
         }
         Command::Load { scenario, source } => {
             out.push(5);
