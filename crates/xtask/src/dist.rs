@@ -33,7 +33,7 @@ pub const WASM_GZIP_GOAL_BYTES: usize = 450_000;
 /// toolchain noise. A change that grows the
 /// bundle further fails, and a cut should lower this with it, so the bundle only moves
 /// toward the goal (docs/ui.md records each step).
-pub const WASM_GZIP_CEILING_BYTES: usize = 512_177;
+pub const WASM_GZIP_CEILING_BYTES: usize = 508_258;
 
 /// The standard library rebuilt with the playground, for size: `std` compiled from the
 /// toolchain's source (`rust-src`) at the profile's `opt-level = "z"` with fat LTO across it and
@@ -168,6 +168,14 @@ pub fn build(args: &[String]) -> Result<Built> {
     }
     std::fs::create_dir_all(&dist)?;
     crate::wasm::generate_bindings(&wasm, &dist)?;
+    let glue = dist.join("strata_web.js");
+    let (short, short_glue) = crate::imports::shorten(
+        &std::fs::read(dist.join("strata_web_bg.wasm"))?,
+        &std::fs::read_to_string(&glue)?,
+    )
+    .context("giving the wasm's imports short names")?;
+    std::fs::write(dist.join("strata_web_bg.wasm"), short)?;
+    std::fs::write(&glue, short_glue)?;
     copy_static(&root.join("web").join("static"), &dist)?;
     let list = root.join(CHAPTER_LIST);
     let order = listed_order(
