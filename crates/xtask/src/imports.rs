@@ -1,23 +1,30 @@
 //! Short names for the wasm's imports from its JS glue. wasm-bindgen names each import after
 //! what it calls plus a 16-digit hexadecimal hash (`__wbg_setTimeout_a89fa3173dd1b518`), about
 //! 190 of them: 6.4 KB of names in the wasm whose hashes gzip cannot compress. `dist` renames
-//! every import of the glue's module to its index (`i0`, `i1f`, …) in the wasm's import section
-//! and in the glue's import object, where each name is one key (`name: function(…)`), so the two
-//! still agree; an import the glue does not name exactly once as a key fails the build rather
+//! every import of the glue's module to its index (`i0`, `i1f`, …) and the module to `w` in the
+//! wasm's import section and in the glue's import object, where each name is one key
+//! (`name: function(…)`, `"./strata_web_bg.js": import0`), so the two still agree; an import the glue does not name exactly once as a key fails the build rather
 //! than ship a page whose wasm cannot be instantiated.
 
 use anyhow::{bail, Context, Result};
 
 /// The module the glue's imports come from, as wasm-bindgen names it for the web target.
 pub const GLUE_MODULE: &str = "./strata_web_bg.js";
+/// Its short name, in the wasm and in the glue's object of import objects.
+pub const SHORT_MODULE: &str = "w";
 
-/// `wasm` and `glue` with every import of [`GLUE_MODULE`] renamed to `i` and its index in hex.
+/// `wasm` and `glue` with every import of [`GLUE_MODULE`] renamed to `i` and its index in hex,
+/// and the module to [`SHORT_MODULE`].
 pub fn shorten(wasm: &[u8], glue: &str) -> Result<(Vec<u8>, String)> {
     if wasm.len() < 8 || &wasm[..4] != b"\0asm" {
         bail!("not a wasm module");
     }
     let mut out = wasm[..8].to_vec();
-    let mut glue = glue.to_string();
+    let quoted = format!("\"{GLUE_MODULE}\":");
+    if glue.matches(&quoted).count() != 1 {
+        bail!("the JS glue does not name the module {GLUE_MODULE} once as a key");
+    }
+    let mut glue = glue.replace(&quoted, &format!("{SHORT_MODULE}:"));
     let mut at = 8;
     while at < wasm.len() {
         let id = wasm[at];
@@ -49,15 +56,15 @@ fn rename_imports(body: &[u8], glue: &mut String) -> Result<Vec<u8>> {
         let (module, next) = name(body, at)?;
         let (field, next) = name(body, next)?;
         let described = describe_end(body, next)?;
-        let renamed = if module == GLUE_MODULE {
+        if module == GLUE_MODULE {
             let short = format!("i{index:x}");
             rename_key(glue, field, &short)?;
-            short
+            write_name(&mut out, SHORT_MODULE);
+            write_name(&mut out, &short);
         } else {
-            field.to_string()
-        };
-        write_name(&mut out, module);
-        write_name(&mut out, &renamed);
+            write_name(&mut out, module);
+            write_name(&mut out, field);
+        }
         out.extend_from_slice(&body[next..described]);
         at = described;
     }
@@ -200,41 +207,53 @@ mod tests {
             (GLUE_MODULE, "__wbg_then2_0123456789abcdef", FUNCTION),
             (GLUE_MODULE, "__wbindgen_init_externref_table", FUNCTION),
         ]);
-        let glue = "const import0 = {\n    __wbg_then_656f253a5dd7d8ea: function(a) { return a.__wbg_then2; },\n    __wbg_then2_0123456789abcdef: function() {},\n    __wbindgen_init_externref_table: function() {},\n};";
+        let glue = "const import0 = {\n    __wbg_then_656f253a5dd7d8ea: function(a) { return a.__wbg_then2; },\n    __wbg_then2_0123456789abcdef: function() {},\n    __wbindgen_init_externref_table: function() {},\n};\nreturn { \"./strata_web_bg.js\": import0 };";
         let (short, glue) = shorten(&wasm, glue).unwrap();
         assert_eq!(
             short,
             module(&[
-                (GLUE_MODULE, "i0", FUNCTION),
+                (SHORT_MODULE, "i0", FUNCTION),
                 ("env", "memory", &[2, 1, 17, 0xac, 2]),
-                (GLUE_MODULE, "i2", FUNCTION),
-                (GLUE_MODULE, "i3", FUNCTION),
+                (SHORT_MODULE, "i2", FUNCTION),
+                (SHORT_MODULE, "i3", FUNCTION),
             ])
         );
         assert_eq!(
             glue,
-            "const import0 = {\n    i0: function(a) { return a.__wbg_then2; },\n    i2: function() {},\n    i3: function() {},\n};"
+            "const import0 = {\n    i0: function(a) { return a.__wbg_then2; },\n    i2: function() {},\n    i3: function() {},\n};\nreturn { w: import0 };"
         );
     }
 
     #[test]
     fn an_import_the_glue_does_not_name_once_as_a_key_fails_the_build() {
         let wasm = module(&[(GLUE_MODULE, "__wbg_x_1", FUNCTION)]);
+        let module = "\n{ \"./strata_web_bg.js\": import0 }";
         for glue in [
             "{}",
             "{ __wbg_x_1: function() {}, __wbg_x_1: 1 }",
             "{ f: __wbg_x_1 }",
             "{ __wbg_x_12: function() {} }",
         ] {
-            assert!(shorten(&wasm, glue).is_err(), "{glue}");
+            assert!(
+                shorten(&wasm, &format!("{glue}{module}")).is_err(),
+                "{glue}"
+            );
         }
-        assert!(shorten(&wasm, "{ __wbg_x_1: function() {} }").is_ok());
+        assert!(shorten(&wasm, &format!("{{ __wbg_x_1: function() {{}} }}{module}")).is_ok());
+        // The module named as a key once, no more, no less.
+        for module in [
+            "",
+            "\n{ \"./strata_web_bg.js\": a, \"./strata_web_bg.js\": b }",
+        ] {
+            let glue = format!("{{ __wbg_x_1: function() {{}} }}{module}");
+            assert!(shorten(&wasm, &glue).is_err(), "{glue}");
+        }
     }
 
     #[test]
     fn a_damaged_module_is_an_error_never_a_panic() {
         let wasm = module(&[(GLUE_MODULE, "__wbg_x_1", FUNCTION)]);
-        let glue = "{ __wbg_x_1: function() {} }";
+        let glue = "{ __wbg_x_1: function() {} }\n{ \"./strata_web_bg.js\": import0 }";
         // Cut anywhere: read or refused, never a panic; cut inside a section, refused.
         let sections = [8, 14, wasm.len() - 5, wasm.len()];
         for end in 0..wasm.len() {
