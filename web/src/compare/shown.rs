@@ -209,7 +209,9 @@ impl Compare {
             self.in_flight = true;
             self.sent_base = Some(base.clone());
             let source = match &self.source {
-                Source::Patch(patch) => VariantSource::Patch(patch.to_string()),
+                Source::Patch(patch) => {
+                    VariantSource::Patch(strata_lab::scenario::compact_json(patch))
+                }
                 Source::Whole(scenario) => VariantSource::Whole(scenario.to_json()),
             };
             return Some(Request::StartVariant {
