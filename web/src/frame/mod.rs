@@ -315,6 +315,6 @@ impl std::ops::Deref for FrameRef {
 }
 
 #[cfg(test)]
-mod codec_tests;
+pub(crate) mod codec_tests;
 #[cfg(test)]
 mod tests;

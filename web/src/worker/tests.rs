@@ -8,6 +8,7 @@ use super::protocol::{
     Envelope, ExportKind, Note, Reply, Request, RunStatus, VariantSource, VariantView,
 };
 use super::run::Motion;
+use crate::frame::codec_tests::Bytes;
 use crate::frame::Held;
 use crate::session::tests::play_frames;
 use crate::session::Session;
@@ -54,18 +55,6 @@ fn export_request(session: &Session, kind: ExportKind) -> Request {
     }
 }
 
-/// A small deterministic generator (xorshift) for the damaged messages.
-struct Xorshift(u64);
-
-impl Xorshift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 /// `bytes` read back by `read` give `envelope`; every truncation and a byte more are an error,
 /// and bytes changed at random are read or refused, never a panic.
 fn survives<T: PartialEq + std::fmt::Debug>(
@@ -80,7 +69,7 @@ fn survives<T: PartialEq + std::fmt::Debug>(
     let mut longer = bytes.to_vec();
     longer.push(0);
     assert!(read(&longer).is_err());
-    let mut random = Xorshift(0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64);
+    let mut random = Bytes(0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64);
     for _ in 0..200 {
         let mut damaged = bytes.to_vec();
         for _ in 0..1 + random.next() % 3 {
@@ -373,7 +362,7 @@ fn every_message_survives_its_bytes() {
         assert!(Envelope::<Reply>::from_bytes(bytes, &mut Held::default()).is_err());
     }
     // Random bytes are an error, never a panic.
-    let mut random = Xorshift(0x2545_f491_4f6c_dd1d);
+    let mut random = Bytes(0x2545_f491_4f6c_dd1d);
     for length in 0..2_000 {
         let bytes: Vec<u8> = (0..length % 200).map(|_| random.next() as u8).collect();
         let _ = Envelope::<Request>::from_bytes(&bytes);
