@@ -332,9 +332,11 @@ impl Chapter {
             serde_json::to_value(&self.scenario).map_err(|e| ChapterError::Parse(e.to_string()))?;
         json_patch::merge(&mut value, &variant.patch);
         let scenario =
-            Scenario::from_json(&value.to_string()).map_err(|source| ChapterError::Scenario {
-                field: "variant.patch",
-                source,
+            Scenario::from_json(&crate::scenario::compact_json(&value)).map_err(|source| {
+                ChapterError::Scenario {
+                    field: "variant.patch",
+                    source,
+                }
             })?;
         if scenario == self.scenario {
             return Err(invalid("variant.patch", "changes nothing in the scenario"));

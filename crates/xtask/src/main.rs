@@ -31,6 +31,7 @@ mod browser;
 mod dist;
 mod dst;
 mod fuzz;
+mod imports;
 mod moto;
 mod npm;
 mod serve;

@@ -73,7 +73,7 @@ fn setting_text(value: Option<&Value>) -> String {
         Some(Value::Number(n)) => n
             .as_f64()
             .map_or_else(|| n.to_string(), |v| shortest(v).to_string()),
-        Some(other) => other.to_string(),
+        Some(Value::Bool(b)) => if *b { "true" } else { "false" }.to_string(),
     }
 }
 

@@ -64,7 +64,7 @@ pub fn patched(base: &Scenario, patch: &Value) -> Result<Scenario, String> {
     let mut value: Value = serde_json::from_str(&base.to_json())
         .map_err(|e| format!("the scenario could not be read back: {e}"))?;
     json_patch::merge(&mut value, patch);
-    let scenario = Scenario::from_json(&value.to_string())
+    let scenario = Scenario::from_json(&strata_lab::scenario::compact_json(&value))
         .map_err(|e| format!("the variant's scenario is not valid: {e}"))?;
     if scenario.seed != base.seed {
         return Err("the variant changes the seed; a side-by-side run keeps it".to_string());

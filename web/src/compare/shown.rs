@@ -209,7 +209,9 @@ impl Compare {
             self.in_flight = true;
             self.sent_base = Some(base.clone());
             let source = match &self.source {
-                Source::Patch(patch) => VariantSource::Patch(patch.to_string()),
+                Source::Patch(patch) => {
+                    VariantSource::Patch(strata_lab::scenario::compact_json(patch))
+                }
                 Source::Whole(scenario) => VariantSource::Whole(scenario.to_json()),
             };
             return Some(Request::StartVariant {
@@ -350,12 +352,13 @@ impl Compare {
         let mut id = 0;
         while let Some(request) = self.next_request(base, at, rebuild_target) {
             id += 1;
-            // Through the messages' JSON, as between the page and its worker.
-            let sent = Envelope { id, body: request }.to_json();
-            let request = Envelope::<Request>::from_json(&sent)?.body;
+            // Through the messages' bytes, as between the page and its worker.
+            let sent = Envelope { id, body: request }.to_bytes();
+            let request = Envelope::<Request>::from_bytes(&sent)?.body;
             let reply = handler.handle(id, request, 0.0, &mut || true);
-            let answered = Envelope { id, body: reply }.to_json();
-            self.receive(Envelope::<Reply>::from_json(&answered)?.body)?;
+            let answered = Envelope { id, body: reply }.to_bytes(&mut Default::default());
+            let held = &mut Default::default();
+            self.receive(Envelope::<Reply>::from_bytes(&answered, held)?.body)?;
         }
         Ok(())
     }

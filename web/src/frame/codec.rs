@@ -126,8 +126,17 @@ pub fn zero<T: Decode>() -> T {
 }
 
 /// `bytes` as one whole value: an error if any are left over.
-pub fn decode_all<T: Decode>(mut bytes: &[u8]) -> Result<T, CodecError> {
-    let value = T::decode(&mut bytes)?;
+pub fn decode_all<T: Decode>(bytes: &[u8]) -> Result<T, CodecError> {
+    read_all(bytes, T::read)
+}
+
+/// What `read` reads from `bytes`, all of them: an error if any are left over, or the reader's
+/// first error.
+pub fn read_all<T>(
+    mut bytes: &[u8],
+    read: impl FnOnce(&mut Reader<'_>) -> T,
+) -> Result<T, CodecError> {
+    let value = read_from(&mut bytes, read)?;
     if bytes.is_empty() {
         Ok(value)
     } else {
@@ -609,7 +618,7 @@ impl Decode for CompactionModel {
 
 /// A scenario document, checked as a whole (the frame's scenario); the default scenario in its
 /// place when the reader has failed.
-fn read_scenario(reader: &mut Reader<'_>) -> Scenario {
+pub fn read_scenario(reader: &mut Reader<'_>) -> Scenario {
     let text = reader.text();
     if reader.failed() {
         return Scenario::default();
@@ -622,7 +631,7 @@ fn read_scenario(reader: &mut Reader<'_>) -> Scenario {
 
 /// A scenario document that carries a section, read by [`read_carrier`]; the default scenario
 /// in its place when the reader has failed.
-fn read_carrier_in(reader: &mut Reader<'_>) -> Scenario {
+pub fn read_carrier_in(reader: &mut Reader<'_>) -> Scenario {
     let text = reader.text();
     if reader.failed() {
         return Scenario::default();
@@ -708,5 +717,5 @@ fn read_recommender(reader: &mut Reader<'_>) -> RecommenderFrame {
     }
 }
 
-mod frame_wire;
-pub use frame_wire::{decode_frame, encode_frame, Held};
+pub(super) mod frame_wire;
+pub use frame_wire::{encode_frame, read_frame, Held};

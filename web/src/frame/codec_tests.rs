@@ -1,7 +1,7 @@
 //! The frame codec against serde, the crate it replaces: frames of real sessions read back
 //! equal, and equal to serde_json's round trip; damaged bytes are an error, never a panic.
 
-use super::codec::{decode_all, CodecError, Decode, Encode};
+use super::codec::{decode_all, frame_wire::decode_frame, CodecError, Decode, Encode};
 use super::*;
 use crate::session::Session;
 use strata_sim::{SimDuration, StoreOp};
@@ -107,11 +107,12 @@ fn every_truncation_of_a_frame_is_an_error() {
     }
 }
 
-/// A small deterministic generator (xorshift) for the damaged inputs.
-struct Bytes(u64);
+/// A small deterministic generator (xorshift) for the damaged inputs (the worker's messages'
+/// tests use it too).
+pub(crate) struct Bytes(pub(crate) u64);
 
 impl Bytes {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;

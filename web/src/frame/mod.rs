@@ -25,8 +25,8 @@ mod storage;
 mod timeline;
 
 pub use codec::{
-    decode_all, decode_frame, encode_frame, read_carrier, zero, CodecError, Decode, Encode, Held,
-    Reader,
+    decode_all, encode_frame, read_all, read_carrier, read_carrier_in, read_frame, read_scenario,
+    zero, CodecError, Decode, Encode, Held, Reader,
 };
 pub use recommender::RecommenderFrame;
 pub use requests::{Answer, OperationDetail, Requests};
@@ -315,6 +315,6 @@ impl std::ops::Deref for FrameRef {
 }
 
 #[cfg(test)]
-mod codec_tests;
+pub(crate) mod codec_tests;
 #[cfg(test)]
 mod tests;

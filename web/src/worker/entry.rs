@@ -10,7 +10,7 @@
 //! message's handler and a tick, nothing runs on the Rust side.
 
 use super::handler::Handler;
-use super::protocol::{Envelope, Reply, Request, Wire, UNSOLICITED};
+use super::protocol::{Envelope, Reply, Request, UNSOLICITED};
 use super::run::Next;
 use crate::frame::Held;
 use std::cell::{Cell, RefCell};
@@ -59,23 +59,21 @@ fn post(id: u64, reply: Reply) {
     // Posting to the page cannot fail while the worker runs; if it did, the page would wait
     // for this reply, and there is no one else to tell.
     let envelope = Envelope { id, body: reply };
-    // Borrowed only here; a panic's message in the middle of a frame's is text, which needs
-    // nothing held.
-    let wire = SENT.with(|sent| match sent.try_borrow_mut() {
-        Ok(mut sent) => envelope.to_wire(&mut sent),
-        Err(_) => envelope.to_wire(&mut Held::default()),
+    // Borrowed only here; a panic's message in the middle of a frame's needs nothing held.
+    let bytes = SENT.with(|sent| match sent.try_borrow_mut() {
+        Ok(mut sent) => envelope.to_bytes(&mut sent),
+        Err(_) => envelope.to_bytes(&mut Held::default()),
     });
-    match wire {
-        Wire::Text(text) => {
-            scope().post_message(&JsValue::from_str(&text)).ok();
-        }
-        Wire::Bytes(bytes) => {
-            // A frame's bytes: their buffer is handed over to the page, not copied.
-            let array = js_sys::Uint8Array::from(bytes.as_slice());
-            let transfer = js_sys::Array::of1(&array.buffer());
-            scope().post_message_with_transfer(&array, &transfer).ok();
-        }
-    }
+    let (array, transfer) = transferred(&bytes);
+    scope().post_message_with_transfer(&array, &transfer).ok();
+}
+
+/// `bytes` as a message and the list of what it hands over: their buffer goes to the other
+/// side, not copied.
+pub fn transferred(bytes: &[u8]) -> (js_sys::Uint8Array, js_sys::Array) {
+    let array = js_sys::Uint8Array::from(bytes);
+    let transfer = js_sys::Array::of1(&array.buffer());
+    (array, transfer)
 }
 
 /// Wall time in the worker, in milliseconds (to cut work into slices and to pace the run):
@@ -210,8 +208,12 @@ pub fn worker_main() {
         if PANICKED.with(Cell::get) {
             return;
         }
-        let text = event.data().as_string().unwrap_or_default();
-        let (id, reply) = match Envelope::<Request>::from_json(&text) {
+        let bytes = event
+            .data()
+            .dyn_into::<js_sys::Uint8Array>()
+            .map(|array| array.to_vec())
+            .unwrap_or_default();
+        let (id, reply) = match Envelope::<Request>::from_bytes(&bytes) {
             Ok(Envelope { id, body }) => {
                 let goto = state.handler.borrow().keyframe_goto(&body);
                 if let Some((generation, to_ns, now_ns, page)) = goto {

@@ -138,16 +138,11 @@ impl Host {
             let host = host.clone();
             Listener::new(move |event: JsValue| {
                 let data = event.unchecked_into::<MessageEvent>().data();
-                let envelope = match data.as_string() {
-                    Some(text) => Envelope::<Reply>::from_json(&text),
-                    // A frame: its bytes.
-                    None => match data.dyn_into::<js_sys::Uint8Array>() {
-                        Ok(array) => Envelope::<Reply>::from_bytes(
-                            &array.to_vec(),
-                            &mut host.held.borrow_mut(),
-                        ),
-                        Err(_) => Err("a message that is neither text nor bytes".to_string()),
-                    },
+                let envelope = match data.dyn_into::<js_sys::Uint8Array>() {
+                    Ok(array) => {
+                        Envelope::<Reply>::from_bytes(&array.to_vec(), &mut host.held.borrow_mut())
+                    }
+                    Err(_) => Err("a message that is not bytes".to_string()),
                 };
                 host.deliver(envelope);
             })
@@ -197,10 +192,11 @@ impl Host {
     }
 
     fn post(&self, id: u64, request: Request) {
-        let text = Envelope { id, body: request }.to_json();
+        let bytes = Envelope { id, body: request }.to_bytes();
         if let Some(worker) = &*self.worker.borrow() {
-            if let Err(error) = worker.post_message(&JsValue::from_str(&text)) {
-                // A string always clones; this would be a browser bug, and the banner says so.
+            let (array, transfer) = super::entry::transferred(&bytes);
+            if let Err(error) = worker.post_message_with_transfer(&array, &transfer) {
+                // Bytes always transfer; this would be a browser bug, and the banner says so.
                 panic::show_banner(&format!("The page could not talk to its worker: {error:?}"));
             }
         }

@@ -3,7 +3,7 @@
 //! simulation lives there; the main thread draws the frames it sends and handles input.
 //!
 //! - [`protocol`]: the one request enum and the one reply enum, in envelopes with the
-//!   request's id, as JSON strings over `postMessage`.
+//!   request's id, as bytes in the frame's codec over `postMessage`.
 //! - [`run`]: the run on show ([`run::RunHost`]: the `Session`, what it is doing, its pacing
 //!   against the wall clock, the frames and notes it posts); no browser code.
 //! - [`handler`]: what the worker keeps and how it answers: the run on show, the side-by-side

@@ -1,12 +1,13 @@
 //! The run on show's specification, against a clock the tests move: it plays at the speed
 //! asked for, posts at most 30 frames a second, runs to the end where `strata run` ends,
 //! stops a run forward where a replay stops, re-simulates after a fault, and every message
-//! about it survives its JSON.
+//! about it survives its bytes.
 
 #![allow(clippy::unwrap_used)]
 use super::handler::Handler;
-use super::protocol::{Envelope, Note, Reply, Request, Wire, UNSOLICITED};
+use super::protocol::{Envelope, Note, Reply, Request, UNSOLICITED};
 use super::run::{Motion, Next, RunRequest, FRAME_INTERVAL_MS};
+use super::tests::{reply_survives, request_survives};
 use crate::command::Command;
 use crate::frame::{Frame, Held};
 use crate::session::Milestone;
@@ -69,31 +70,28 @@ impl Bench {
         bench
     }
 
-    /// Sends `request` through its JSON, as the page does; returns the frame it answers with.
+    /// Sends `request` through its bytes, as the page does; returns the frame it answers with.
     fn send(&mut self, request: RunRequest) -> Reply {
         let id = self.next_id;
         self.next_id += 1;
-        let text = Envelope {
+        let bytes = Envelope {
             id,
             body: Request::Run(request),
         }
-        .to_json();
-        let request = Envelope::<Request>::from_json(&text).unwrap().body;
+        .to_bytes();
+        let request = Envelope::<Request>::from_bytes(&bytes).unwrap().body;
         let now = self.clock.read();
         let reply = self.handler.handle(id, request, now, &mut || true);
         self.cross(id, reply)
     }
 
-    /// `reply` as it crosses to the page: a frame as bytes, the others as text.
+    /// `reply` as it crosses to the page: its bytes, a frame's scenario and settings only when
+    /// they changed.
     fn cross(&mut self, id: u64, reply: Reply) -> Reply {
-        match (Envelope { id, body: reply }).to_wire(&mut self.sent) {
-            Wire::Text(text) => Envelope::<Reply>::from_json(&text).unwrap().body,
-            Wire::Bytes(bytes) => {
-                Envelope::<Reply>::from_bytes(&bytes, &mut self.held)
-                    .unwrap()
-                    .body
-            }
-        }
+        let bytes = (Envelope { id, body: reply }).to_bytes(&mut self.sent);
+        Envelope::<Reply>::from_bytes(&bytes, &mut self.held)
+            .unwrap()
+            .body
     }
 
     fn run(&mut self, wall_ms: f64) -> Vec<(f64, Reply)> {
@@ -268,7 +266,7 @@ fn a_fault_re_simulates_in_ticks_and_the_frames_carry_it() {
 }
 
 #[test]
-fn every_command_survives_its_json() {
+fn every_command_survives_its_bytes() {
     let scenario = small();
     let workload = WorkloadSpec {
         rate_ops_per_sec: 900.0,
@@ -304,17 +302,23 @@ fn every_command_survives_its_json() {
             scenario: Box::new(scenario.clone()),
             source: "a file".to_string(),
         },
+        Command::Refused("no such fault".to_string()),
+        Command::Info(String::new()),
     ];
     for command in commands {
-        let envelope = Envelope {
+        request_survives(&Envelope {
             id: 4,
             body: Request::Run(RunRequest::Command(Box::new(command))),
-        };
-        assert_eq!(
-            Envelope::<Request>::from_json(&envelope.to_json()).unwrap(),
-            envelope
-        );
+        });
     }
+    // A live control that is no setting change is refused on the way.
+    let crash = Envelope {
+        id: 4,
+        body: Request::Run(RunRequest::Command(Box::new(Command::Live(
+            Control::CrashWriter,
+        )))),
+    };
+    assert!(Envelope::<Request>::from_bytes(&crash.to_bytes()).is_err());
     for request in [
         RunRequest::Pace {
             playing: true,
@@ -329,6 +333,19 @@ fn every_command_survives_its_json() {
             events: 3,
             at_ns: 9,
         },
+        RunRequest::Beat(None),
+        RunRequest::Beat(Some(crate::chapter_play::BeatStop::At(
+            SimTime::from_nanos(4),
+        ))),
+        RunRequest::Figures(vec![
+            ("requests".to_string(), "store.requests".to_string()),
+            (String::new(), "policy.ctr".to_string()),
+        ]),
+        RunRequest::Start {
+            scenario: String::new(),
+            at_ms: None,
+            note: None,
+        },
         RunRequest::Start {
             scenario: scenario.to_json(),
             at_ms: Some(5),
@@ -338,19 +355,15 @@ fn every_command_survives_its_json() {
             }),
         },
     ] {
-        let envelope = Envelope {
+        request_survives(&Envelope {
             id: 5,
             body: Request::Run(request),
-        };
-        assert_eq!(
-            Envelope::<Request>::from_json(&envelope.to_json()).unwrap(),
-            envelope
-        );
+        });
     }
 }
 
 #[test]
-fn the_explain_questions_and_their_answers_survive_their_json() {
+fn the_explain_questions_and_their_answers_survive_their_bytes() {
     let mut bench = Bench::new(&small());
     bench.send(RunRequest::GoTo { at_ms: 600 });
     bench.run(60_000.0);
@@ -371,32 +384,24 @@ fn the_explain_questions_and_their_answers_survive_their_json() {
             record: Box::new(record),
         },
     };
-    let text = request.to_json();
-    let request = Envelope::<Request>::from_json(&text).unwrap();
+    request_survives(&request);
     let reply = bench.handler.handle(9, request.body, 0.0, &mut || true);
     let Reply::Explained { lines, .. } = &reply else {
         panic!("{reply:?}")
     };
     assert!(lines.len() >= 2, "{lines:?}");
-    let back = Envelope::<Reply>::from_json(
-        &Envelope {
-            id: 9,
-            body: reply.clone(),
-        }
-        .to_json(),
-    );
-    assert_eq!(back.unwrap().body, reply);
+    reply_survives(&Envelope { id: 9, body: reply });
     let operation = bench
         .handler
         .handle(10, Request::Operation { number: 1 }, 0.0, &mut || true);
-    let back = Envelope::<Reply>::from_json(
-        &Envelope {
-            id: 10,
-            body: operation.clone(),
-        }
-        .to_json(),
+    assert!(
+        matches!(operation, Reply::Operation(Some(_))),
+        "{operation:?}"
     );
-    assert_eq!(back.unwrap().body, operation);
+    reply_survives(&Envelope {
+        id: 10,
+        body: operation,
+    });
 }
 
 /// The last frame `frames` holds.

@@ -1,14 +1,14 @@
-//! The worker's specification: every message survives its JSON, an export rebuilt in slices is
+//! The worker's specification: every message survives its bytes, an export rebuilt in slices is
 //! the file the run on show folds into, a cancel stops it, and a variant the worker does not
 //! hold is refused with a message.
 
 #![allow(clippy::unwrap_used)]
 use super::handler::Handler;
 use super::protocol::{
-    Envelope, ExportKind, Message, Note, Reply, Request, RunStatus, VariantSource, VariantView,
-    Wire,
+    Envelope, ExportKind, Note, Reply, Request, RunStatus, VariantSource, VariantView,
 };
 use super::run::Motion;
+use crate::frame::codec_tests::Bytes;
 use crate::frame::Held;
 use crate::session::tests::play_frames;
 use crate::session::Session;
@@ -55,13 +55,47 @@ fn export_request(session: &Session, kind: ExportKind) -> Request {
     }
 }
 
-/// `envelope`'s JSON reads back as the same envelope, and is the text serde_json writes for its
-/// own `Value` (compact, its escapes and its floats), though written without one.
-fn survives_its_json<T: Message + PartialEq + std::fmt::Debug>(envelope: Envelope<T>) {
-    let text = envelope.to_json();
-    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(value.to_string(), text);
-    assert_eq!(Envelope::from_json(&text), Ok(envelope));
+/// `bytes` read back by `read` give `envelope`; every truncation and a byte more are an error,
+/// and bytes changed at random are read or refused, never a panic.
+fn survives<T: PartialEq + std::fmt::Debug>(
+    envelope: &Envelope<T>,
+    bytes: &[u8],
+    read: impl Fn(&[u8]) -> Result<Envelope<T>, String>,
+) {
+    assert_eq!(read(bytes).as_ref(), Ok(envelope));
+    for end in 0..bytes.len() {
+        assert!(read(&bytes[..end]).is_err(), "{end} of {envelope:?}");
+    }
+    let mut longer = bytes.to_vec();
+    longer.push(0);
+    assert!(read(&longer).is_err());
+    let mut random = Bytes(0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64);
+    for _ in 0..200 {
+        let mut damaged = bytes.to_vec();
+        for _ in 0..1 + random.next() % 3 {
+            let at = (random.next() % damaged.len() as u64) as usize;
+            damaged[at] = random.next() as u8;
+        }
+        let _ = read(&damaged);
+    }
+}
+
+/// A request survives its bytes ([`survives`]).
+pub(super) fn request_survives(envelope: &Envelope<Request>) {
+    survives(
+        envelope,
+        &envelope.to_bytes(),
+        Envelope::<Request>::from_bytes,
+    );
+}
+
+/// A reply survives its bytes ([`survives`]), a frame's with its scenario and settings.
+pub(super) fn reply_survives(envelope: &Envelope<Reply>) {
+    survives(
+        envelope,
+        &envelope.to_bytes(&mut Held::default()),
+        |bytes| Envelope::<Reply>::from_bytes(bytes, &mut Held::default()),
+    );
 }
 
 /// A frame of the tests' scenario after three frames of play, with `panels`.
@@ -183,7 +217,7 @@ fn a_variant_the_worker_does_not_hold_is_refused_and_a_bad_one_says_why() {
 }
 
 #[test]
-fn every_message_survives_its_json() {
+fn every_message_survives_its_bytes() {
     let requests = [
         Request::StartVariant {
             stream: 1,
@@ -202,13 +236,40 @@ fn every_message_survives_its_json() {
         Request::ContinueExport { job: 2 },
         Request::CancelExport { job: 2 },
         Request::PanicForTests,
+        Request::Operation { number: 7 },
+        Request::Explain {
+            seq: 3,
+            record: Box::new(strata_sim::RequestRecord {
+                op: strata_sim::StoreOp::Put,
+                key: "wal/0001".to_string(),
+                bytes: 4096,
+                cause: strata_sim::Cause::Wal,
+                start: strata_sim::SimTime::from_nanos(5),
+                end: strata_sim::SimTime::from_nanos(u64::MAX),
+                outcome: strata_sim::RequestOutcome::Throttled,
+                cost_picousd: 12,
+                applied_despite_error: true,
+            }),
+        },
+        Request::StartVariant {
+            stream: 2,
+            base: String::new(),
+            source: VariantSource::Patch("{\"seed\": 1}".to_string()),
+            claims: Vec::new(),
+        },
+        Request::FollowVariant {
+            stream: 2,
+            base: None,
+            at_ns: 0,
+            rebuild_target_ns: None,
+        },
+        export_request(&Session::new(small()).unwrap(), ExportKind::Trace),
     ];
     for (id, body) in requests.into_iter().enumerate() {
-        let envelope = Envelope {
+        request_survives(&Envelope {
             id: id as u64,
             body,
-        };
-        survives_its_json(envelope);
+        });
     }
     let replies = [
         Reply::Ready,
@@ -233,12 +294,29 @@ fn every_message_survives_its_json() {
             text: "a,\"b\"\n".to_string(),
         },
         Reply::Panicked("boom\u{1}\t é \u{2028}\\".to_string()),
+        Reply::VariantFailed("no variant".to_string()),
+        Reply::Stopped,
+        Reply::ExportFailed("cancelled".to_string()),
+        Reply::Refused(String::new()),
+        Reply::Explained {
+            lines: vec!["a".to_string(), "b".to_string()],
+            operation: Some(4),
+        },
+        Reply::Explained {
+            lines: Vec::new(),
+            operation: None,
+        },
+        Reply::Operation(None),
+        Reply::Operation(Some(crate::frame::OperationDetail {
+            line: "put k".to_string(),
+            waited_for: "wal",
+            requests: vec!["put wal/1".to_string()],
+        })),
     ];
     for body in replies {
-        let envelope = Envelope { id: 3, body };
-        survives_its_json(envelope);
+        reply_survives(&Envelope { id: 3, body });
     }
-    // A frame's reply goes as bytes; bytes that are not one are an error the banner shows.
+    // A frame's reply, with and without the scenario and settings the page holds.
     let frame = small_frame(crate::frame::Panels::Storage);
     let envelope = Envelope {
         id: 9,
@@ -255,40 +333,40 @@ fn every_message_survives_its_json() {
             ope: None,
         },
     };
-    let Wire::Bytes(bytes) = envelope.to_wire(&mut Held::default()) else {
-        panic!("a frame went as text");
-    };
+    reply_survives(&envelope);
+    let (mut sent, mut held) = (Held::default(), Held::default());
+    let first = envelope.to_bytes(&mut sent);
+    let second = envelope.to_bytes(&mut sent);
+    assert!(second.len() < first.len(), "the second carries no scenario");
+    assert!(Envelope::<Reply>::from_bytes(&second, &mut held).is_err());
     assert_eq!(
-        Envelope::from_bytes(&bytes, &mut Held::default()),
+        Envelope::<Reply>::from_bytes(&first, &mut held).as_ref(),
+        Ok(&envelope)
+    );
+    assert_eq!(
+        Envelope::<Reply>::from_bytes(&second, &mut held),
         Ok(envelope)
     );
-    for end in [0, 8, 100, bytes.len() - 1] {
-        assert!(
-            Envelope::from_bytes(&bytes[..end], &mut Held::default()).is_err(),
-            "{end}"
-        );
+    // Bytes that are no message: nothing, an unknown variant, a missing or an extra field.
+    let stop = Envelope {
+        id: 1,
+        body: Request::StopVariant { stream: 2 },
     }
-    assert!(Envelope::<Reply>::from_json("[1,\"Frame\",null]").is_err());
-    // A message of another form, an unknown variant, a missing or an extra field.
-    for text in [
-        "{\"id\":1}",
-        "[1,\"Nonsense\"]",
-        "[1,\"StopVariant\"]",
-        "[1,\"StopVariant\",2,3]",
-        "[1,\"StopVariant\",\"2\"]",
-        "not json",
-    ] {
-        assert!(Envelope::<Request>::from_json(text).is_err(), "{text}");
+    .to_bytes();
+    let mut unknown = stop.clone();
+    unknown[8] = 200;
+    let mut extra = stop.clone();
+    extra.extend_from_slice(&3u64.to_le_bytes());
+    for bytes in [&[][..], &unknown, &stop[..stop.len() - 1], &extra] {
+        assert!(Envelope::<Request>::from_bytes(bytes).is_err(), "{bytes:?}");
+        assert!(Envelope::<Reply>::from_bytes(bytes, &mut Held::default()).is_err());
     }
-    // A list is read whole or refused whole: one item of another form refuses the message.
-    let variant =
-        |figures: &str| format!("[1,\"Variant\",1,5,true,5,\"00ff\",false,true,{figures}]");
-    assert!(Envelope::<Reply>::from_json(&variant("[[\"a\",0.5],[\"b\",null]]")).is_ok());
-    for figures in ["[[\"a\",0.5],[\"b\"]]", "[[\"a\",0.5],[\"b\",\"x\"]]", "{}"] {
-        assert!(
-            Envelope::<Reply>::from_json(&variant(figures)).is_err(),
-            "{figures}"
-        );
+    // Random bytes are an error, never a panic.
+    let mut random = Bytes(0x2545_f491_4f6c_dd1d);
+    for length in 0..2_000 {
+        let bytes: Vec<u8> = (0..length % 200).map(|_| random.next() as u8).collect();
+        let _ = Envelope::<Request>::from_bytes(&bytes);
+        let _ = Envelope::<Reply>::from_bytes(&bytes, &mut Held::default());
     }
 }
 
@@ -378,22 +456,6 @@ fn a_frames_reply_survives_its_bytes_with_every_motion_note_and_evaluation() {
                 ope: opes[index % opes.len()].clone().map(Box::new),
             },
         };
-        let Wire::Bytes(bytes) = envelope.to_wire(&mut Held::default()) else {
-            panic!("a frame went as text");
-        };
-        assert_eq!(
-            Envelope::from_bytes(&bytes, &mut Held::default()),
-            Ok(envelope)
-        );
-        // Every truncation is an error, and so is a byte more.
-        for end in 0..bytes.len() {
-            assert!(
-                Envelope::from_bytes(&bytes[..end], &mut Held::default()).is_err(),
-                "{end}"
-            );
-        }
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert!(Envelope::from_bytes(&longer, &mut Held::default()).is_err());
+        reply_survives(&envelope);
     }
 }

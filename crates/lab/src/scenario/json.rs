@@ -245,7 +245,8 @@ pub fn tagged(
     match object.remove(tag) {
         Some(Value::String(name)) => Ok((variant_index(&name, names)?, object)),
         Some(other) => Err(Error::custom(format_args!(
-            "`{tag}` of a {what} must be a string, got {other}"
+            "`{tag}` of a {what} must be a string, got {}",
+            compact(&other)
         ))),
         None => Err(Error::custom(format_args!(
             "missing field `{tag}` in a {what}"
@@ -371,6 +372,35 @@ impl Writer {
         strata_sim::json::push_string(&mut self.out, value);
     }
 
+    /// Any JSON value, as serde_json's compact `Display` writes it (members in the map's order),
+    /// so the page writes a value without serde_json's printer.
+    pub fn value(&mut self, value: &Value) {
+        use std::fmt::Write as _;
+        match value {
+            Value::Null => self.null(),
+            Value::Bool(b) => self.bool(*b),
+            Value::Number(n) => {
+                self.separate();
+                write!(self.out, "{n}").expect("writing to a String cannot fail");
+            }
+            Value::String(text) => self.string(text),
+            Value::Array(items) => {
+                self.begin_array();
+                for item in items {
+                    self.value(item);
+                }
+                self.end_array();
+            }
+            Value::Object(map) => {
+                self.begin_object();
+                for (key, item) in map {
+                    self.key(key).value(item);
+                }
+                self.end_object();
+            }
+        }
+    }
+
     /// `"name":value` when `value` is there (the derived `skip_serializing_if = "Option::is_none"`).
     pub fn optional_u64(&mut self, name: &str, value: Option<u64>) {
         if let Some(value) = value {
@@ -387,6 +417,13 @@ impl Writer {
             self.key(name).f64(value);
         }
     }
+}
+
+/// `value`'s compact JSON text, the same bytes as its `to_string()` ([`Writer::value`]).
+pub fn compact(value: &Value) -> String {
+    let mut out = Writer::new();
+    out.value(value);
+    out.finish()
 }
 
 impl Default for Writer {

@@ -103,7 +103,7 @@ pub mod engine;
 pub mod faults;
 pub(crate) mod json;
 /// The scenario's JSON writer, for other documents written by hand (the page's worker messages).
-pub use json::Writer as JsonWriter;
+pub use json::{compact as compact_json, Writer as JsonWriter};
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod reader_tests;
 pub mod recommender;
@@ -492,7 +492,7 @@ impl Scenario {
             Some(serde_json::Value::Number(n)) if n.as_u64() == Some(SCENARIO_VERSION.into()) => {}
             Some(other) => {
                 return Err(ScenarioError::UnsupportedVersion {
-                    found: other.to_string(),
+                    found: json::compact(other),
                     supported: SCENARIO_VERSION,
                 })
             }

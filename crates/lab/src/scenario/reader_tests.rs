@@ -471,6 +471,24 @@ proptest! {
     }
 
     #[test]
+    fn any_value_is_written_compact_as_serde_json_displays_it(
+        numbers in numbers(),
+        mutations in prop::collection::vec((any::<usize>(), mutation()), 0..4),
+        odd in prop::collection::vec(odd_value(), 0..6),
+        texts in any::<[String; 2]>(),
+    ) {
+        let mut document = mutate(rich_chapter(&rich_scenario(&numbers)), &mutations);
+        if let Value::Object(map) = &mut document {
+            map.insert(texts[0].clone(), Value::Array(odd));
+            map.insert("text".to_string(), Value::from(texts[1].clone()));
+        }
+        prop_assert_eq!(json::compact(&document), document.to_string());
+        for value in [Value::Null, json!(true), json!(false), json!(-0.0), json!(1e21), json!(i64::MIN)] {
+            prop_assert_eq!(json::compact(&value), value.to_string());
+        }
+    }
+
+    #[test]
     fn a_mutated_scenario_is_accepted_or_refused_alike_with_the_same_message(
         numbers in numbers(),
         mutations in prop::collection::vec((any::<usize>(), mutation()), 1..4),

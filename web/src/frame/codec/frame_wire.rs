@@ -61,7 +61,7 @@ pub fn encode_frame(frame: &Frame, held: &mut Held, out: &mut Vec<u8>) {
 
 /// Reads a frame written by [`encode_frame`], its scenario and settings from `held` when it
 /// carries none; `held` then holds the frame's.
-fn read_frame(reader: &mut Reader<'_>, held: &mut Held) -> Frame {
+pub fn read_frame(reader: &mut Reader<'_>, held: &mut Held) -> Frame {
     let run = Decode::read(reader);
     let time = Decode::read(reader);
     let revision = u64::read(reader);
@@ -99,6 +99,7 @@ fn read_frame(reader: &mut Reader<'_>, held: &mut Held) -> Frame {
 }
 
 /// A frame from the front of `input` ([`read_frame`]), leaving the bytes after it.
+#[cfg(test)]
 pub fn decode_frame(input: &mut &[u8], held: &mut Held) -> Result<Frame, CodecError> {
     read_from(input, |reader| read_frame(reader, held))
 }

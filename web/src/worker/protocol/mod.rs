@@ -1,14 +1,12 @@
 //! The messages between the page and its worker: one [`Request`] enum the page sends, one
 //! [`Reply`] enum the worker answers with, each in an envelope with the request's id so a reply
-//! finds its sender. They travel as JSON strings through `postMessage` (serde_json is in the
-//! bundle already, with `float_roundtrip`, so a figure keeps every bit): an envelope is the
-//! array `[id, "Variant", field, …]`, the fields in the order the variant declares them.
-//! Written by hand rather than derived (serde's derived deserialisers for two enums cost the
-//! page several kilobytes; docs/ui.md, cuts table): written straight as text by the scenario's
-//! JSON writer, the same bytes serde_json writes for a `Value` of them, and read from a
-//! `serde_json::Value`.
-//! A frame's reply alone goes as bytes ([`Wire::Bytes`]): the frame in its codec
-//! ([`crate::frame::Encode`]), then the reply's other fields in the same codec.
+//! finds its sender. They travel as bytes through `postMessage` (a transferred `Uint8Array`), in
+//! the frame's codec ([`crate::frame::Encode`]): the id, the variant's index as one byte, then its
+//! fields in the order the variant declares them (a float's bits, so a figure keeps every bit).
+//! Written by hand rather than derived, as the frame is (serde's derived code for two enums, and
+//! then their JSON, cost the page several kilobytes; docs/ui.md, cuts table); a frame's reply
+//! carries the scenario and settings in force only when the page does not hold them
+//! ([`Held`]).
 //! Scenarios travel as their own JSON document, the form a share link and `strata run` read, so
 //! the worker gets exactly the scenario the page has.
 //!
@@ -17,16 +15,14 @@
 
 use super::run::{Motion, RunRequest};
 use crate::frame::{
-    decode_all, decode_frame, encode_frame, zero, CodecError, Decode, Encode, Frame, Held,
-    OperationDetail,
+    encode_frame, read_all, read_frame, CodecError, Decode, Encode, Frame, Held, OperationDetail,
+    Reader,
 };
 use crate::ope::OpeResult;
-use serde_json::Value;
-use strata_lab::scenario::JsonWriter;
 use strata_sim::RequestRecord;
 
 mod run_messages;
-use run_messages::{decode_run, encode_run, from_bytes_value, to_bytes_value, WAITED_FOR};
+use run_messages::WAITED_FOR;
 
 /// The id of a reply that answers no request: the worker's start and its panic.
 pub const UNSOLICITED: u64 = 0;
@@ -203,266 +199,52 @@ pub struct Envelope<T> {
     pub body: T,
 }
 
-/// A message's body as the fields of its envelope's array, and back.
-pub trait Message: Sized {
-    /// Writes the variant's name, then its fields, as the array's next elements.
-    fn encode(&self, out: &mut JsonWriter);
-    /// The variant named `tag` from its fields; none when they do not fit it.
-    fn decode(tag: &str, fields: &mut Fields<'_>) -> Option<Self>;
-}
-
-impl<T: Message> Envelope<T> {
-    /// The envelope's JSON text, written straight into a string (no `Value` built first).
-    pub fn to_json(&self) -> String {
-        let mut out = JsonWriter::new();
-        out.begin_array();
-        out.u64(self.id);
-        self.body.encode(&mut out);
-        out.end_array();
-        out.finish()
+impl Envelope<Request> {
+    /// The request's bytes: the id, then the request.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        self.id.encode(&mut bytes);
+        self.body.encode(&mut bytes);
+        bytes
     }
 
-    pub fn from_json(text: &str) -> Result<Envelope<T>, String> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| format!("an unreadable message ({e})"))?;
-        let unknown = || format!("a message of an unknown form ({})", preview(text));
-        let items = value.as_array().ok_or_else(unknown)?;
-        let mut fields = Fields::new(items);
-        let id = fields.u64();
-        let tag = fields.str();
-        match T::decode(tag, &mut fields) {
-            Some(body) if fields.finished() => Ok(Envelope { id, body }),
-            _ => Err(unknown()),
-        }
+    /// A request from its bytes; an error says why they do not read.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Envelope<Request>, String> {
+        read_all(bytes, |reader| Envelope {
+            id: u64::read(reader),
+            body: Request::read(reader),
+        })
+        .map_err(unreadable)
     }
-}
-
-/// A message as it crosses `postMessage`: JSON text, or a frame's bytes.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Wire {
-    Text(String),
-    /// The id, the frame in its codec ([`crate::frame::Encode`]), then the reply's other fields
-    /// (what the run is doing, the notes, the off-policy evaluation) in the same codec.
-    Bytes(Vec<u8>),
 }
 
 impl Envelope<Reply> {
-    /// The reply as it is posted: a frame as bytes (small, and transferred rather than
-    /// copied), every other reply as JSON text.
-    /// `sent` is what the page holds of the scenario and settings in force: a frame carries
-    /// their documents only when they changed.
-    pub fn to_wire(&self, sent: &mut Held) -> Wire {
-        let Reply::Frame {
-            frame,
-            status,
-            notes,
-            ope,
-        } = &self.body
-        else {
-            return Wire::Text(self.to_json());
-        };
+    /// The reply's bytes: the id, then the reply. `sent` is what the page holds of the scenario
+    /// and settings in force: a frame carries their documents only when they changed.
+    pub fn to_bytes(&self, sent: &mut Held) -> Vec<u8> {
         let mut bytes = Vec::new();
         self.id.encode(&mut bytes);
-        encode_frame(frame, sent, &mut bytes);
-        status.encode(&mut bytes);
-        notes.encode(&mut bytes);
-        match ope {
-            None => bytes.push(0),
-            Some(ope) => {
-                bytes.push(1);
-                ope.encode(&mut bytes);
-            }
-        }
-        Wire::Bytes(bytes)
+        encode_reply(&self.body, sent, &mut bytes);
+        bytes
     }
 
-    /// A frame's reply from its bytes, its scenario and settings from `held` when they did not
+    /// A reply from its bytes, a frame's scenario and settings from `held` when they did not
     /// change; an error says why they do not read.
     pub fn from_bytes(bytes: &[u8], held: &mut Held) -> Result<Envelope<Reply>, String> {
-        let unreadable = |e: CodecError| format!("a frame that does not read ({e})");
-        let mut input = bytes;
-        let id = u64::decode(&mut input).map_err(unreadable)?;
-        let frame = decode_frame(&mut input, held).map_err(unreadable)?;
-        let (status, notes, ope): (RunStatus, Vec<Note>, Option<OffPolicy>) =
-            decode_all(input).map_err(unreadable)?;
-        Ok(Envelope {
-            id,
-            body: Reply::Frame {
-                frame: Box::new(frame),
-                status,
-                notes,
-                ope: ope.map(Box::new),
-            },
+        read_all(bytes, |reader| Envelope {
+            id: u64::read(reader),
+            body: read_reply(reader, held),
         })
+        .map_err(unreadable)
     }
 }
 
-/// The start of a message, for an error that names it.
-fn preview(text: &str) -> &str {
-    let end = text
-        .char_indices()
-        .nth(60)
-        .map_or(text.len(), |(index, _)| index);
-    &text[..end]
+fn unreadable(error: CodecError) -> String {
+    format!("a message that does not read ({error})")
 }
 
-/// The fields of an envelope, read in order. A field that is missing or of another form fails
-/// the reader and reads as a zero, an empty text or list, or a fallback, and the caller checks
-/// [`Fields::finished`] once per message (as the frame codec's `Reader`): no field has an error
-/// path of its own, which dropped the fields read before it.
-pub struct Fields<'a> {
-    items: std::slice::Iter<'a, Value>,
-    failed: bool,
-}
-
-/// What a missing field reads as.
-static MISSING: Value = Value::Null;
-
-impl<'a> Fields<'a> {
-    fn new(items: &'a [Value]) -> Fields<'a> {
-        Fields {
-            items: items.iter(),
-            failed: false,
-        }
-    }
-
-    /// Whether every field read and none is left over.
-    fn finished(&mut self) -> bool {
-        !self.failed && self.items.next().is_none()
-    }
-
-    fn fail(&mut self) {
-        self.failed = true;
-    }
-
-    /// `value`, or `fallback` with the reader failed.
-    fn or<T>(&mut self, value: Option<T>, fallback: T) -> T {
-        match value {
-            Some(value) => value,
-            None => {
-                self.failed = true;
-                fallback
-            }
-        }
-    }
-
-    fn check<T: Default>(&mut self, value: Option<T>) -> T {
-        self.or(value, T::default())
-    }
-
-    fn next(&mut self) -> &'a Value {
-        match self.items.next() {
-            Some(value) => value,
-            None => {
-                self.failed = true;
-                &MISSING
-            }
-        }
-    }
-
-    /// The next field through `read`, or `fallback` with the reader failed.
-    fn read<T>(&mut self, read: impl FnOnce(&'a Value) -> Option<T>, fallback: T) -> T {
-        let value = read(self.next());
-        self.or(value, fallback)
-    }
-
-    fn u64(&mut self) -> u64 {
-        let value = self.next().as_u64();
-        self.check(value)
-    }
-    fn f64(&mut self) -> f64 {
-        let value = self.next().as_f64();
-        self.check(value)
-    }
-    fn bool(&mut self) -> bool {
-        let value = self.next().as_bool();
-        self.check(value)
-    }
-    fn str(&mut self) -> &'a str {
-        let value = self.next().as_str();
-        self.or(value, "")
-    }
-    fn string(&mut self) -> String {
-        self.str().to_string()
-    }
-    fn optional_u64(&mut self) -> Option<u64> {
-        match self.next() {
-            Value::Null => None,
-            value => Some(self.check(value.as_u64())),
-        }
-    }
-    fn optional_string(&mut self) -> Option<String> {
-        match self.next() {
-            Value::Null => None,
-            value => Some(self.or(value.as_str(), "").to_string()),
-        }
-    }
-    /// The next field as a list read item by item with `read`, refused whole at the first
-    /// item it refuses.
-    fn list<T>(&mut self, read: impl Fn(&Value) -> Option<T>) -> Vec<T> {
-        let items = list(self.next(), read);
-        self.check(items)
-    }
-    /// `value`'s items as fields of their own, all read by `read`; this reader fails when they
-    /// do not read or some are left over.
-    fn read_in<T>(&mut self, value: &'a Value, read: impl FnOnce(&mut Fields<'a>) -> T) -> T {
-        let mut inner = Fields::new(value.as_array().map_or(&[], Vec::as_slice));
-        inner.failed = !value.is_array();
-        let read = read(&mut inner);
-        if !inner.finished() {
-            self.failed = true;
-        }
-        read
-    }
-    fn strings(&mut self) -> Vec<String> {
-        self.list(|item| Some(item.as_str()?.to_string()))
-    }
-}
-
-/// Reads a JSON array item by item with `read`; `None` at the first item it refuses. A plain
-/// loop, not `collect` into an `Option`: its adapters (`GenericShunt`, `try_process`) made
-/// copies of themselves for every list read, about 6 KB raw in all.
-fn list<T>(value: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
-    let items = value.as_array()?;
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        out.push(read(item)?);
-    }
-    Some(out)
-}
-
-/// The items of a JSON array of two.
-fn pair(value: &Value) -> Option<(&Value, &Value)> {
-    match value.as_array()?.as_slice() {
-        [first, second] => Some((first, second)),
-        _ => None,
-    }
-}
-
-fn optional_u64(out: &mut JsonWriter, value: Option<u64>) {
-    match value {
-        Some(value) => out.u64(value),
-        None => out.null(),
-    }
-}
-
-fn optional_str(out: &mut JsonWriter, value: Option<&str>) {
-    match value {
-        Some(value) => out.string(value),
-        None => out.null(),
-    }
-}
-
-fn strings(out: &mut JsonWriter, items: &[String]) {
-    out.begin_array();
-    for item in items {
-        out.string(item);
-    }
-    out.end_array();
-}
-
-impl Message for Request {
-    fn encode(&self, out: &mut JsonWriter) {
+impl Encode for Request {
+    fn encode(&self, out: &mut Vec<u8>) {
         match self {
             Request::StartVariant {
                 stream,
@@ -470,16 +252,16 @@ impl Message for Request {
                 source,
                 claims,
             } => {
+                out.push(0);
+                stream.encode(out);
+                base.encode(out);
                 let (kind, text) = match source {
-                    VariantSource::Patch(text) => ("Patch", text),
-                    VariantSource::Whole(text) => ("Whole", text),
+                    VariantSource::Patch(text) => (false, text),
+                    VariantSource::Whole(text) => (true, text),
                 };
-                out.string("StartVariant");
-                out.u64(*stream);
-                out.string(base);
-                out.string(kind);
-                out.string(text);
-                strings(out, claims);
+                kind.encode(out);
+                text.encode(out);
+                claims.encode(out);
             }
             Request::FollowVariant {
                 stream,
@@ -487,15 +269,15 @@ impl Message for Request {
                 at_ns,
                 rebuild_target_ns,
             } => {
-                out.string("FollowVariant");
-                out.u64(*stream);
-                optional_str(out, base.as_deref());
-                out.u64(*at_ns);
-                optional_u64(out, *rebuild_target_ns);
+                out.push(1);
+                stream.encode(out);
+                base.encode(out);
+                at_ns.encode(out);
+                rebuild_target_ns.encode(out);
             }
             Request::StopVariant { stream } => {
-                out.string("StopVariant");
-                out.u64(*stream);
+                out.push(2);
+                stream.encode(out);
             }
             Request::Export {
                 kind,
@@ -503,214 +285,234 @@ impl Message for Request {
                 events,
                 at_ns,
             } => {
-                out.string("Export");
-                out.string(match kind {
-                    ExportKind::Trace => "Trace",
-                    ExportKind::Metrics => "Metrics",
-                });
-                out.string(scenario);
-                out.u64(*events);
-                out.u64(*at_ns);
+                out.push(3);
+                matches!(kind, ExportKind::Metrics).encode(out);
+                scenario.encode(out);
+                events.encode(out);
+                at_ns.encode(out);
             }
             Request::ContinueExport { job } => {
-                out.string("ContinueExport");
-                out.u64(*job);
+                out.push(4);
+                job.encode(out);
             }
             Request::CancelExport { job } => {
-                out.string("CancelExport");
-                out.u64(*job);
+                out.push(5);
+                job.encode(out);
             }
             Request::Run(run) => {
-                out.string("Run");
-                encode_run(run, out);
+                out.push(6);
+                run.encode(out);
             }
             Request::Explain { seq, record } => {
-                // The record in the frame's codec: serde's derived code for it stays out.
-                out.string("Explain");
-                out.u64(*seq);
-                to_bytes_value(out, &**record);
+                out.push(7);
+                seq.encode(out);
+                record.encode(out);
             }
             Request::Operation { number } => {
-                out.string("Operation");
-                out.u64(*number);
+                out.push(8);
+                number.encode(out);
             }
-            Request::PanicForTests => out.string("PanicForTests"),
+            Request::PanicForTests => out.push(9),
         }
-    }
-
-    fn decode(tag: &str, f: &mut Fields<'_>) -> Option<Request> {
-        Some(match tag {
-            "StartVariant" => Request::StartVariant {
-                stream: f.u64(),
-                base: f.string(),
-                source: match (f.str(), f.string()) {
-                    ("Patch", text) => VariantSource::Patch(text),
-                    ("Whole", text) => VariantSource::Whole(text),
-                    (_, text) => {
-                        f.fail();
-                        VariantSource::Patch(text)
-                    }
-                },
-                claims: f.strings(),
-            },
-            "FollowVariant" => Request::FollowVariant {
-                stream: f.u64(),
-                base: f.optional_string(),
-                at_ns: f.u64(),
-                rebuild_target_ns: f.optional_u64(),
-            },
-            "StopVariant" => Request::StopVariant { stream: f.u64() },
-            "Export" => Request::Export {
-                kind: match f.str() {
-                    "Trace" => ExportKind::Trace,
-                    "Metrics" => ExportKind::Metrics,
-                    _ => {
-                        f.fail();
-                        ExportKind::Trace
-                    }
-                },
-                scenario: f.string(),
-                events: f.u64(),
-                at_ns: f.u64(),
-            },
-            "ContinueExport" => Request::ContinueExport { job: f.u64() },
-            "CancelExport" => Request::CancelExport { job: f.u64() },
-            "Run" => Request::Run(decode_run(f)?),
-            "Explain" => Request::Explain {
-                seq: f.u64(),
-                record: Box::new(f.read(from_bytes_value, zero())),
-            },
-            "Operation" => Request::Operation { number: f.u64() },
-            "PanicForTests" => Request::PanicForTests,
-            _ => return None,
-        })
     }
 }
 
-impl Message for Reply {
-    fn encode(&self, out: &mut JsonWriter) {
-        match self {
-            Reply::Ready => out.string("Ready"),
-            Reply::Variant(view) => {
-                out.string("Variant");
-                out.u64(view.stream);
-                out.u64(view.at_ns);
-                out.bool(view.arrived);
-                out.u64(view.now_ns);
-                out.string(&view.trace_hash);
-                out.bool(view.catching_up);
-                out.bool(view.preparing);
-                out.begin_array();
-                for (path, value) in &view.figures {
-                    out.begin_array();
-                    out.string(path);
-                    match value {
-                        Some(value) => out.f64(*value),
-                        None => out.null(),
-                    }
-                    out.end_array();
-                }
-                out.end_array();
+impl Decode for Request {
+    fn read(reader: &mut Reader<'_>) -> Self {
+        match u8::read(reader) {
+            0 => Request::StartVariant {
+                stream: u64::read(reader),
+                base: String::read(reader),
+                source: if bool::read(reader) {
+                    VariantSource::Whole(String::read(reader))
+                } else {
+                    VariantSource::Patch(String::read(reader))
+                },
+                claims: Decode::read(reader),
+            },
+            1 => Request::FollowVariant {
+                stream: u64::read(reader),
+                base: Decode::read(reader),
+                at_ns: u64::read(reader),
+                rebuild_target_ns: Decode::read(reader),
+            },
+            2 => Request::StopVariant {
+                stream: u64::read(reader),
+            },
+            3 => Request::Export {
+                kind: if bool::read(reader) {
+                    ExportKind::Metrics
+                } else {
+                    ExportKind::Trace
+                },
+                scenario: String::read(reader),
+                events: u64::read(reader),
+                at_ns: u64::read(reader),
+            },
+            4 => Request::ContinueExport {
+                job: u64::read(reader),
+            },
+            5 => Request::CancelExport {
+                job: u64::read(reader),
+            },
+            6 => Request::Run(RunRequest::read(reader)),
+            7 => Request::Explain {
+                seq: u64::read(reader),
+                record: Box::new(RequestRecord::read(reader)),
+            },
+            8 => Request::Operation {
+                number: u64::read(reader),
+            },
+            9 => Request::PanicForTests,
+            _ => {
+                reader.fail(CodecError::BadTag("request"));
+                Request::StopVariant { stream: 0 }
             }
-            Reply::VariantFailed(message) => {
-                out.string("VariantFailed");
-                out.string(message);
-            }
-            Reply::Stopped => out.string("Stopped"),
-            Reply::ExportProgress { fraction } => {
-                out.string("ExportProgress");
-                out.f64(*fraction);
-            }
-            Reply::Exported { name, text } => {
-                out.string("Exported");
-                out.string(name);
-                out.string(text);
-            }
-            Reply::ExportFailed(message) => {
-                out.string("ExportFailed");
-                out.string(message);
-            }
-            Reply::Refused(message) => {
-                out.string("Refused");
-                out.string(message);
-            }
-            Reply::Panicked(message) => {
-                out.string("Panicked");
-                out.string(message);
-            }
-            Reply::Explained { lines, operation } => {
-                out.string("Explained");
-                strings(out, lines);
-                optional_u64(out, *operation);
-            }
-            Reply::Operation(detail) => {
-                out.string("Operation");
-                match detail {
-                    None => out.null(),
-                    Some(detail) => {
-                        out.begin_array();
-                        out.string(&detail.line);
-                        out.string(detail.waited_for);
-                        strings(out, &detail.requests);
-                        out.end_array();
-                    }
-                }
-            }
-            // A frame goes as bytes (`Envelope::to_wire`); as text it is its name alone, which
-            // no reader takes.
-            Reply::Frame { .. } => out.string("Frame"),
         }
     }
+}
 
-    fn decode(tag: &str, f: &mut Fields<'_>) -> Option<Reply> {
-        Some(match tag {
-            "Ready" => Reply::Ready,
-            "Variant" => Reply::Variant(VariantView {
-                stream: f.u64(),
-                at_ns: f.u64(),
-                arrived: f.bool(),
-                now_ns: f.u64(),
-                trace_hash: f.string(),
-                catching_up: f.bool(),
-                preparing: f.bool(),
-                figures: f.list(|item| {
-                    let (path, value) = pair(item)?;
-                    let value = match value {
-                        Value::Null => None,
-                        value => Some(value.as_f64()?),
-                    };
-                    Some((path.as_str()?.to_string(), value))
-                }),
+/// Writes `reply`: its variant's index, then its fields; a frame with its scenario's and
+/// settings' documents unless `sent` holds them.
+fn encode_reply(reply: &Reply, sent: &mut Held, out: &mut Vec<u8>) {
+    match reply {
+        Reply::Ready => out.push(0),
+        Reply::Variant(view) => {
+            out.push(1);
+            let VariantView {
+                stream,
+                at_ns,
+                arrived,
+                now_ns,
+                trace_hash,
+                catching_up,
+                preparing,
+                figures,
+            } = view;
+            stream.encode(out);
+            at_ns.encode(out);
+            arrived.encode(out);
+            now_ns.encode(out);
+            trace_hash.encode(out);
+            catching_up.encode(out);
+            preparing.encode(out);
+            figures.encode(out);
+        }
+        Reply::VariantFailed(message) => {
+            out.push(2);
+            message.encode(out);
+        }
+        Reply::Stopped => out.push(3),
+        Reply::ExportProgress { fraction } => {
+            out.push(4);
+            fraction.encode(out);
+        }
+        Reply::Exported { name, text } => {
+            out.push(5);
+            name.encode(out);
+            text.encode(out);
+        }
+        Reply::ExportFailed(message) => {
+            out.push(6);
+            message.encode(out);
+        }
+        Reply::Refused(message) => {
+            out.push(7);
+            message.encode(out);
+        }
+        Reply::Panicked(message) => {
+            out.push(8);
+            message.encode(out);
+        }
+        Reply::Frame {
+            frame,
+            status,
+            notes,
+            ope,
+        } => {
+            out.push(9);
+            encode_frame(frame, sent, out);
+            status.encode(out);
+            notes.encode(out);
+            match ope {
+                None => out.push(0),
+                Some(ope) => {
+                    out.push(1);
+                    ope.encode(out);
+                }
+            }
+        }
+        Reply::Explained { lines, operation } => {
+            out.push(10);
+            lines.encode(out);
+            operation.encode(out);
+        }
+        Reply::Operation(detail) => {
+            out.push(11);
+            match detail {
+                None => out.push(0),
+                Some(OperationDetail {
+                    line,
+                    waited_for,
+                    requests,
+                }) => {
+                    out.push(1);
+                    line.encode(out);
+                    waited_for.encode(out);
+                    requests.encode(out);
+                }
+            }
+        }
+    }
+}
+
+/// A reply written by [`encode_reply`], a frame's scenario and settings from `held` when it
+/// carries none.
+fn read_reply(reader: &mut Reader<'_>, held: &mut Held) -> Reply {
+    match u8::read(reader) {
+        0 => Reply::Ready,
+        1 => Reply::Variant(VariantView {
+            stream: u64::read(reader),
+            at_ns: u64::read(reader),
+            arrived: bool::read(reader),
+            now_ns: u64::read(reader),
+            trace_hash: String::read(reader),
+            catching_up: bool::read(reader),
+            preparing: bool::read(reader),
+            figures: Decode::read(reader),
+        }),
+        2 => Reply::VariantFailed(String::read(reader)),
+        3 => Reply::Stopped,
+        4 => Reply::ExportProgress {
+            fraction: f64::read(reader),
+        },
+        5 => Reply::Exported {
+            name: String::read(reader),
+            text: String::read(reader),
+        },
+        6 => Reply::ExportFailed(String::read(reader)),
+        7 => Reply::Refused(String::read(reader)),
+        8 => Reply::Panicked(String::read(reader)),
+        9 => Reply::Frame {
+            frame: Box::new(read_frame(reader, held)),
+            status: RunStatus::read(reader),
+            notes: Decode::read(reader),
+            ope: Option::<OffPolicy>::read(reader).map(Box::new),
+        },
+        10 => Reply::Explained {
+            lines: Decode::read(reader),
+            operation: Decode::read(reader),
+        },
+        11 => Reply::Operation(bool::read(reader).then(|| OperationDetail {
+            line: String::read(reader),
+            waited_for: reader.known("wait", |name| {
+                WAITED_FOR.iter().find(|known| **known == name).copied()
             }),
-            "VariantFailed" => Reply::VariantFailed(f.string()),
-            "Stopped" => Reply::Stopped,
-            "ExportProgress" => Reply::ExportProgress { fraction: f.f64() },
-            "Exported" => Reply::Exported {
-                name: f.string(),
-                text: f.string(),
-            },
-            "ExportFailed" => Reply::ExportFailed(f.string()),
-            "Refused" => Reply::Refused(f.string()),
-            "Panicked" => Reply::Panicked(f.string()),
-            // A frame arrives as bytes (`Envelope::from_bytes`), never in text.
-            "Frame" => return None,
-            "Explained" => Reply::Explained {
-                lines: f.strings(),
-                operation: f.optional_u64(),
-            },
-            "Operation" => Reply::Operation(match f.next() {
-                Value::Null => None,
-                value => Some(f.read_in(value, |f| OperationDetail {
-                    line: f.string(),
-                    waited_for: {
-                        let waited_for = f.str();
-                        let known = WAITED_FOR.iter().find(|w| **w == waited_for).copied();
-                        f.or(known, WAITED_FOR[0])
-                    },
-                    requests: f.strings(),
-                })),
-            }),
-            _ => return None,
-        })
+            requests: Decode::read(reader),
+        })),
+        _ => {
+            reader.fail(CodecError::BadTag("reply"));
+            Reply::Stopped
+        }
     }
 }

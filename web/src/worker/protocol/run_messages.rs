@@ -1,347 +1,209 @@
-//! The messages about the run on show, encoded by hand like the rest of the protocol: the
-//! run requests (a command's scenario section in a scenario document of its own), what
-//! the run is doing, the notes with a frame, a chapter beat's stop, and the off-policy
-//! evaluation that comes with the frames.
+//! The messages about the run on show, in the frame's codec like the rest of the protocol: the
+//! run requests (a command's scenario section in a scenario document of its own), what the run
+//! is doing, the notes with a frame, a chapter beat's stop, and the off-policy evaluation that
+//! comes with the frames.
 
-use super::{list, optional_u64, pair, Fields, Note, OffPolicy, RunStatus};
+use super::{Note, OffPolicy, RunStatus};
 use crate::chapter_play::BeatStop;
 use crate::command::Command;
-use crate::frame::{decode_all, CodecError, Decode, Encode, Panels, Reader};
+use crate::frame::{read_carrier_in, read_scenario, CodecError, Decode, Encode, Reader};
 use crate::ope::OpeResult;
 use crate::worker::run::{Motion, RunRequest};
-use serde_json::Value;
-use strata_lab::scenario::JsonWriter;
+use strata_lab::scenario::{FaultSpec, RecommenderSpec, SettingChange};
 use strata_lab::Scenario;
 use strata_sim::SimTime;
 
-pub(super) fn beat_stop(out: &mut JsonWriter, stop: BeatStop) {
-    match stop {
-        BeatStop::At(at) => {
-            out.begin_array();
-            out.string("At");
-            out.u64(at.as_nanos());
-            out.end_array();
+impl Encode for RunRequest {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            RunRequest::Start {
+                scenario,
+                at_ms,
+                note,
+            } => {
+                out.push(0);
+                scenario.encode(out);
+                at_ms.encode(out);
+                note.encode(out);
+            }
+            RunRequest::Pace { playing, speed } => {
+                out.push(1);
+                playing.encode(out);
+                speed.encode(out);
+            }
+            RunRequest::Step => out.push(2),
+            RunRequest::GoTo { at_ms } => {
+                out.push(3);
+                at_ms.encode(out);
+            }
+            RunRequest::ToEnd => out.push(4),
+            RunRequest::Cancel => out.push(5),
+            RunRequest::Command(command) => {
+                out.push(6);
+                encode_command(command, out);
+            }
+            RunRequest::Want(panels) => {
+                out.push(7);
+                panels.encode(out);
+            }
+            RunRequest::Rebuild { events, at_ns } => {
+                out.push(8);
+                events.encode(out);
+                at_ns.encode(out);
+            }
+            RunRequest::Beat(stop) => {
+                out.push(9);
+                stop.encode(out);
+            }
+            RunRequest::Figures(paths) => {
+                out.push(10);
+                paths.encode(out);
+            }
         }
-        BeatStop::Event { kind, seen } => {
-            out.begin_array();
-            out.string("Event");
-            out.string(kind);
-            out.u64(seen);
-            out.end_array();
-        }
-        BeatStop::End => out.string("End"),
     }
 }
 
-pub(super) fn decode_beat_stop(value: &Value) -> Option<BeatStop> {
-    Some(match value {
-        Value::String(tag) if tag == "End" => BeatStop::End,
-        Value::Array(items) => match (items.first()?.as_str()?, &items[1..]) {
-            ("At", [at]) => BeatStop::At(SimTime::from_nanos(at.as_u64()?)),
-            ("Event", [kind, seen]) => BeatStop::Event {
-                kind: strata_lab::chapter::beat_event(kind.as_str()?)?,
-                seen: seen.as_u64()?,
+impl Decode for RunRequest {
+    fn read(reader: &mut Reader<'_>) -> Self {
+        match u8::read(reader) {
+            0 => RunRequest::Start {
+                scenario: String::read(reader),
+                at_ms: Decode::read(reader),
+                note: Decode::read(reader),
             },
-            _ => return None,
-        },
-        _ => return None,
-    })
-}
-
-pub(super) fn note(out: &mut JsonWriter, note: &Note) {
-    match note {
-        Note::Say { text, error } => {
-            out.begin_array();
-            out.string("Say");
-            out.string(text);
-            out.bool(*error);
-            out.end_array();
-        }
-        Note::Clear => out.string("Clear"),
-        Note::Rebuilt => out.string("Rebuilt"),
-        Note::RebuildCancelled => out.string("RebuildCancelled"),
-        Note::BeatReached => out.string("BeatReached"),
-    }
-}
-
-pub(super) fn decode_note(value: &Value) -> Option<Note> {
-    Some(match value {
-        Value::String(tag) => match tag.as_str() {
-            "Clear" => Note::Clear,
-            "Rebuilt" => Note::Rebuilt,
-            "RebuildCancelled" => Note::RebuildCancelled,
-            "BeatReached" => Note::BeatReached,
-            _ => return None,
-        },
-        Value::Array(items) => match items.as_slice() {
-            [tag, text, error] if tag == "Say" => Note::Say {
-                text: text.as_str()?.to_string(),
-                error: error.as_bool()?,
+            1 => RunRequest::Pace {
+                playing: bool::read(reader),
+                speed: f64::read(reader),
             },
-            _ => return None,
-        },
-        _ => return None,
-    })
-}
-
-/// A value in the frame's codec as a JSON array of its bytes (a few small records: the trace's
-/// request, an estimate), so serde's derived code for them stays out of the page.
-pub(super) fn to_bytes_value<T: Encode + ?Sized>(out: &mut JsonWriter, value: &T) {
-    let mut bytes = Vec::new();
-    value.encode(&mut bytes);
-    out.begin_array();
-    for byte in bytes {
-        out.u64(u64::from(byte));
+            2 => RunRequest::Step,
+            3 => RunRequest::GoTo {
+                at_ms: u64::read(reader),
+            },
+            4 => RunRequest::ToEnd,
+            5 => RunRequest::Cancel,
+            6 => RunRequest::Command(Box::new(read_command(reader))),
+            7 => RunRequest::Want(Decode::read(reader)),
+            8 => RunRequest::Rebuild {
+                events: u64::read(reader),
+                at_ns: u64::read(reader),
+            },
+            9 => RunRequest::Beat(Decode::read(reader)),
+            10 => RunRequest::Figures(Decode::read(reader)),
+            _ => {
+                reader.fail(CodecError::BadTag("run request"));
+                RunRequest::Cancel
+            }
+        }
     }
-    out.end_array();
-}
-
-pub(super) fn from_bytes_value<T: Decode>(value: &Value) -> Option<T> {
-    let bytes = list(value, |byte| u8::try_from(byte.as_u64()?).ok())?;
-    decode_all(&bytes).ok()
 }
 
 /// A scenario section (a fault, a setting change, the recommender) in a scenario document of its
 /// own, written by the scenario's writer and read back unchecked ([`crate::frame::read_carrier`]:
 /// the session checks the section against its run, with its own messages), so no derived serde
 /// code for the scenario's types reaches the page.
-fn carried(out: &mut JsonWriter, scenario: Scenario) {
-    out.string(&scenario.to_json());
+fn carried(
+    out: &mut Vec<u8>,
+    faults: Vec<FaultSpec>,
+    changes: Vec<SettingChange>,
+    recommender: Option<RecommenderSpec>,
+) {
+    Scenario {
+        faults,
+        changes,
+        recommender,
+        ..Scenario::default()
+    }
+    .to_json()
+    .encode(out);
 }
 
-fn carried_fault(out: &mut JsonWriter, fault: &strata_lab::scenario::FaultSpec) {
-    carried(
-        out,
-        Scenario {
-            faults: vec![fault.clone()],
-            ..Scenario::default()
-        },
-    );
-}
-
-fn carried_change(out: &mut JsonWriter, change: strata_lab::scenario::SettingChange) {
-    carried(
-        out,
-        Scenario {
-            changes: vec![change],
-            ..Scenario::default()
-        },
-    );
-}
-
-fn read_carried(value: &Value) -> Option<Scenario> {
-    crate::frame::read_carrier(value.as_str()?).ok()
-}
-
-pub(super) fn encode_run(run: &RunRequest, out: &mut JsonWriter) {
-    match run {
-        RunRequest::Start {
-            scenario,
-            at_ms,
-            note: said,
-        } => {
-            out.string("Start");
-            out.string(scenario);
-            optional_u64(out, *at_ms);
-            match said {
-                Some(said) => note(out, said),
-                None => out.null(),
+fn encode_command(command: &Command, out: &mut Vec<u8>) {
+    match command {
+        Command::Live(control) => {
+            // Live controls are the scenario's setting changes (workload, engine, store); any
+            // other control is refused on the way, as the session refuses it on the page.
+            out.push(0);
+            match control.at(0) {
+                Some(change) => {
+                    out.push(1);
+                    carried(out, Vec::new(), vec![change], None);
+                }
+                None => out.push(0),
             }
         }
-        RunRequest::Pace { playing, speed } => {
-            out.string("Pace");
-            out.bool(*playing);
-            out.f64(*speed);
+        Command::Inject(fault) => {
+            out.push(1);
+            carried(out, vec![fault.clone()], Vec::new(), None);
         }
-        RunRequest::Step => out.string("Step"),
-        RunRequest::GoTo { at_ms } => {
-            out.string("GoTo");
-            out.u64(*at_ms);
+        Command::RemoveChange(index, change) => {
+            out.push(2);
+            index.encode(out);
+            carried(out, Vec::new(), vec![change.clone()], None);
         }
-        RunRequest::ToEnd => out.string("ToEnd"),
-        RunRequest::Cancel => out.string("Cancel"),
-        RunRequest::Want(wanted) => {
-            out.string("Want");
-            out.string(match wanted {
-                Panels::Storage => "Storage",
-                Panels::Recommender => "Recommender",
-                Panels::None => "None",
-            });
+        Command::RemoveFault(index, fault) => {
+            out.push(3);
+            index.encode(out);
+            carried(out, vec![fault.clone()], Vec::new(), None);
         }
-        RunRequest::Rebuild { events, at_ns } => {
-            out.string("Rebuild");
-            out.u64(*events);
-            out.u64(*at_ns);
+        Command::SetRecommender(spec) => {
+            out.push(4);
+            carried(out, Vec::new(), Vec::new(), spec.clone());
         }
-        RunRequest::Beat(stop) => {
-            out.string("Beat");
-            match stop {
-                Some(stop) => beat_stop(out, *stop),
-                None => out.null(),
-            }
+        Command::Load { scenario, source } => {
+            out.push(5);
+            scenario.to_json().encode(out);
+            source.encode(out);
         }
-        RunRequest::Figures(paths) => {
-            out.string("Figures");
-            out.begin_array();
-            for (label, path) in paths {
-                out.begin_array();
-                out.string(label);
-                out.string(path);
-                out.end_array();
-            }
-            out.end_array();
+        Command::Refused(text) => {
+            out.push(6);
+            text.encode(out);
         }
-        RunRequest::Command(command) => {
-            out.string("Command");
-            match &**command {
-                Command::Live(control) => {
-                    // Live controls are the scenario's setting changes (workload, engine,
-                    // store); any other control is refused by the session, as on the page.
-                    out.string("Live");
-                    match control.at(0) {
-                        Some(change) => carried_change(out, change),
-                        None => out.null(),
-                    }
-                }
-                Command::Inject(fault) => {
-                    out.string("Inject");
-                    carried_fault(out, fault);
-                }
-                Command::RemoveChange(index, change) => {
-                    out.string("RemoveChange");
-                    out.u64(*index as u64);
-                    carried_change(out, change.clone());
-                }
-                Command::RemoveFault(index, fault) => {
-                    out.string("RemoveFault");
-                    out.u64(*index as u64);
-                    carried_fault(out, fault);
-                }
-                Command::SetRecommender(spec) => {
-                    out.string("SetRecommender");
-                    carried(
-                        out,
-                        Scenario {
-                            recommender: spec.clone(),
-                            ..Scenario::default()
-                        },
-                    );
-                }
-                Command::Load { scenario, source } => {
-                    out.string("Load");
-                    out.string(&scenario.to_json());
-                    out.string(source);
-                }
-                Command::Refused(text) => {
-                    out.string("Refused");
-                    out.string(text);
-                }
-                Command::Info(text) => {
-                    out.string("Info");
-                    out.string(text);
-                }
-            }
+        Command::Info(text) => {
+            out.push(7);
+            text.encode(out);
         }
     }
 }
 
-/// A run request from its fields; none for an unknown one (`f` fails for fields that do not
-/// read).
-pub(super) fn decode_run(f: &mut Fields<'_>) -> Option<RunRequest> {
-    Some(match f.str() {
-        "Start" => RunRequest::Start {
-            scenario: f.string(),
-            at_ms: f.optional_u64(),
-            note: match f.next() {
-                Value::Null => None,
-                value => Some(f.or(decode_note(value), Note::Clear)),
-            },
-        },
-        "Pace" => RunRequest::Pace {
-            playing: f.bool(),
-            speed: f.f64(),
-        },
-        "Step" => RunRequest::Step,
-        "GoTo" => RunRequest::GoTo { at_ms: f.u64() },
-        "ToEnd" => RunRequest::ToEnd,
-        "Cancel" => RunRequest::Cancel,
-        "Want" => RunRequest::Want(match f.str() {
-            "Storage" => Panels::Storage,
-            "Recommender" => Panels::Recommender,
-            "None" => Panels::None,
-            _ => {
-                f.fail();
-                Panels::None
-            }
+/// A command written by [`encode_command`]; the reader fails for a carried document without
+/// its section.
+fn read_command(reader: &mut Reader<'_>) -> Command {
+    let command = match u8::read(reader) {
+        0 => bool::read(reader)
+            .then(|| read_carrier_in(reader).changes.pop())
+            .flatten()
+            .map(|change| Command::Live(change.into())),
+        1 => read_carrier_in(reader).faults.pop().map(Command::Inject),
+        2 => {
+            let index = usize::read(reader);
+            let change = read_carrier_in(reader).changes.pop();
+            change.map(|change| Command::RemoveChange(index, change))
+        }
+        3 => {
+            let index = usize::read(reader);
+            let fault = read_carrier_in(reader).faults.pop();
+            fault.map(|fault| Command::RemoveFault(index, fault))
+        }
+        4 => Some(Command::SetRecommender(read_carrier_in(reader).recommender)),
+        5 => Some(Command::Load {
+            scenario: Box::new(read_scenario(reader)),
+            source: String::read(reader),
         }),
-        "Rebuild" => RunRequest::Rebuild {
-            events: f.u64(),
-            at_ns: f.u64(),
-        },
-        "Beat" => RunRequest::Beat(match f.next() {
-            Value::Null => None,
-            value => Some(f.or(decode_beat_stop(value), BeatStop::End)),
-        }),
-        "Figures" => RunRequest::Figures(f.list(|item| {
-            let (label, path) = pair(item)?;
-            Some((label.as_str()?.to_string(), path.as_str()?.to_string()))
-        })),
-        "Command" => RunRequest::Command(Box::new(decode_command(f)?)),
-        _ => return None,
-    })
-}
-
-/// A command's section, carried in a scenario document of its own.
-fn carried_section<T>(f: &mut Fields<'_>, take: impl FnOnce(Scenario) -> Option<T>) -> Option<T> {
-    read_carried(f.next()).and_then(take)
-}
-
-fn decode_command(f: &mut Fields<'_>) -> Option<Command> {
-    let command = match f.str() {
-        "Live" => carried_section(f, |mut s| s.changes.pop())
-            .map(strata_lab::Control::from)
-            .map(Command::Live),
-        "Inject" => carried_section(f, |mut s| s.faults.pop()).map(Command::Inject),
-        "RemoveChange" => {
-            let index = usize::try_from(f.u64()).ok();
-            let change = carried_section(f, |mut s| s.changes.pop());
-            index
-                .zip(change)
-                .map(|(index, change)| Command::RemoveChange(index, change))
-        }
-        "RemoveFault" => {
-            let index = usize::try_from(f.u64()).ok();
-            let fault = carried_section(f, |mut s| s.faults.pop());
-            index
-                .zip(fault)
-                .map(|(index, fault)| Command::RemoveFault(index, fault))
-        }
-        "SetRecommender" => {
-            carried_section(f, |s| Some(s.recommender)).map(Command::SetRecommender)
-        }
-        "Load" => {
-            let scenario = Scenario::from_json(f.str()).ok();
-            let source = f.string();
-            scenario.map(|scenario| Command::Load {
-                scenario: Box::new(scenario),
-                source,
-            })
-        }
-        "Refused" => Some(Command::Refused(f.string())),
-        "Info" => Some(Command::Info(f.string())),
+        6 => Some(Command::Refused(String::read(reader))),
+        7 => Some(Command::Info(String::read(reader))),
         _ => None,
     };
-    if command.is_none() {
-        f.fail();
-    }
-    command
+    command.unwrap_or_else(|| {
+        reader.fail(CodecError::BadTag("command"));
+        Command::Info(String::new())
+    })
 }
 
 /// What a client operation may have waited for (see `strata_lab::explain::SlowOperation`).
 pub(super) const WAITED_FOR: [&str; 4] = ["requests", "wal", "memory", "nothing"];
 
-// A frame's reply goes as bytes (`Envelope::to_wire`): what the run is doing, the notes and the
-// off-policy evaluation after the frame, in the frame's codec.
+// A frame's reply: what the run is doing, the notes and the off-policy evaluation after the
+// frame.
 
 impl Encode for Motion {
     fn encode(&self, out: &mut Vec<u8>) {
