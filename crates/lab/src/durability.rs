@@ -27,11 +27,16 @@
 //! Memory is bounded by the key space plus the writes in flight (at most `max_in_flight` ×
 //! entries per operation) plus the not-yet-durable acknowledged writes ([`MAX_PENDING_WRITES`]).
 //! Key records live in a table by key index, in pages of [`KEY_PAGE`] keys allocated when one
-//! of their keys is first written: 56 bytes a key once its page exists (224 bytes and an
+//! of their keys is first written: 64 bytes a key once its page exists (256 bytes and an
 //! allocation per page), plus 8 bytes per [`KEY_PAGE`] keys up to the highest key written,
-//! at most `scenario::MAX_KEY_COUNT` keys (20 MB of page pointers, 560 MB of records; the
+//! at most `scenario::MAX_KEY_COUNT` keys (20 MB of page pointers, 640 MB of records; the
 //! scenario's budget refuses a run whose key space would need more than a tab holds).
 //! Lookups are two array indexings, not a tree search over the key space.
+//!
+//! A key's record holds one of its writes in flight; only a second write to a key while one
+//! is in flight goes into a B-tree of (key, write id). Most writes are alone in flight on
+//! their key, so issuing one, finishing it and finding the oldest in flight when another
+//! becomes durable touch only the key's record.
 
 use crate::scenario::MAX_KEY_COUNT;
 use std::collections::{BTreeMap, VecDeque};
@@ -82,7 +87,14 @@ struct Slot {
     ttl_earliest_ns: u64,
     ttl_latest_id: u64,
     ttl_latest_ns: u64,
+    /// A write in flight to this key: its id, with [`IN_FLIGHT_DELETE`] set for a delete; 0
+    /// for none. Others in flight to the key at the same time are in
+    /// `DurabilityModel::in_flight`.
+    in_flight: u64,
 }
+
+/// The bit of [`Slot::in_flight`] that marks a delete (write ids stay below it).
+const IN_FLIGHT_DELETE: u64 = 1 << 63;
 
 impl Slot {
     fn record(self) -> KeyRecord {
@@ -209,8 +221,9 @@ struct Pending {
 #[derive(Clone, Debug, Default)]
 pub struct DurabilityModel {
     keys: KeyTable,
-    /// Writes in flight as (key, write id) → 1 for a delete, 0 for a put: the oldest for a
-    /// key is the first in its range. A map with the kind, checked when the write finishes,
+    /// Writes in flight beside the one a key's record holds, as (key, write id) → 1 for a
+    /// delete, 0 for a put: the oldest of these for a key is the first in its range. A map
+    /// with the kind, checked when the write finishes,
     /// rather than a `BTreeSet<(u64, u64)>`: the engine's block cache index has this map's
     /// type, so the playground's wasm carries one B-tree of `(u64, u64)` keys, not two
     /// (about 11 KB raw, 2.5 KB gzip).
@@ -272,12 +285,27 @@ impl DurabilityModel {
             },
             issued_at: now,
         };
-        let fresh = self
-            .in_flight
-            .insert((key, write_id), usize::from(issued.is_delete))
-            .is_none();
-        assert!(fresh, "a write is issued to a key once");
+        assert!(
+            write_id < IN_FLIGHT_DELETE,
+            "write ids stay below the delete bit"
+        );
         let slot = self.keys.slot_mut(key);
+        let fresh = if slot.in_flight == 0 {
+            slot.in_flight = write_id
+                | if issued.is_delete {
+                    IN_FLIGHT_DELETE
+                } else {
+                    0
+                };
+            true
+        } else {
+            slot.in_flight & !IN_FLIGHT_DELETE != write_id
+                && self
+                    .in_flight
+                    .insert((key, write_id), usize::from(issued.is_delete))
+                    .is_none()
+        };
+        assert!(fresh, "a write is issued to a key once");
         if issued.is_delete {
             slot.last_delete = slot.last_delete.max(write_id);
         }
@@ -296,13 +324,21 @@ impl DurabilityModel {
     /// Takes the write out of flight; when it was acknowledged at `acknowledged_at`, a put
     /// with a TTL becomes the key's latest acknowledged one (if it is the highest).
     fn finish(&mut self, write: Issued, acknowledged_at: Option<SimTime>) {
-        let issued_as = self.in_flight.remove(&(write.key, write.write_id));
+        let slot = self.keys.slot_mut(write.key);
+        let issued_as = if slot.in_flight & !IN_FLIGHT_DELETE == write.write_id {
+            let is_delete = slot.in_flight & IN_FLIGHT_DELETE != 0;
+            slot.in_flight = 0;
+            Some(is_delete)
+        } else {
+            self.in_flight
+                .remove(&(write.key, write.write_id))
+                .map(|kind| kind == 1)
+        };
         assert!(
-            issued_as == Some(usize::from(write.is_delete)),
+            issued_as == Some(write.is_delete),
             "invariant: a write in flight finishes once, as the kind it was issued"
         );
         if let (Some(at), true) = (acknowledged_at, write.ttl_ns != 0) {
-            let slot = self.keys.slot_mut(write.key);
             if write.write_id > slot.ttl_latest_id {
                 slot.ttl_latest_id = write.write_id;
                 slot.ttl_latest_ns = at
@@ -321,15 +357,20 @@ impl DurabilityModel {
     fn mark_durable(&mut self, write: Issued) {
         let (key, write_id) = (write.key, write.write_id);
         self.durable_writes += 1;
-        let oldest_in_flight = self
-            .in_flight
-            .range((key, 0)..=(key, u64::MAX))
-            .next()
-            .map_or(write_id, |((_, id), _)| *id);
-        let floor = write_id.min(oldest_in_flight);
+        let slot = self.keys.slot_mut(key);
+        let held = slot.in_flight & !IN_FLIGHT_DELETE;
+        let mut floor = if held == 0 {
+            write_id
+        } else {
+            write_id.min(held)
+        };
+        if !self.in_flight.is_empty() {
+            if let Some(((_, id), _)) = self.in_flight.range((key, 0)..=(key, u64::MAX)).next() {
+                floor = floor.min(*id);
+            }
+        }
         assert!(floor > 0, "write ids start at 1");
         // The threshold only rises: an older write made durable late says nothing new.
-        let slot = self.keys.slot_mut(key);
         slot.threshold = slot.threshold.max(floor);
         if write.is_delete {
             slot.delete_floor = slot.delete_floor.max(floor);
@@ -571,6 +612,32 @@ mod tests {
         assert_eq!(m.last_delete(5), Some(100));
         assert_eq!(m.last_delete(6), None);
         assert_eq!(m.last_delete(u64::MAX), None);
+    }
+
+    #[test]
+    fn the_oldest_write_in_flight_counts_wherever_it_is_held() {
+        let mut m = DurabilityModel::new();
+        // The key's record holds 10; 11 and 12 go beside it. 10 finishing leaves 11 the
+        // oldest in flight, so 12 made durable lowers the floor to 11, not to 12.
+        let ten = m.issued(1, 10, Write::Put, T0);
+        let eleven = m.issued(1, 11, Write::Delete, T0);
+        let twelve = m.issued(1, 12, Write::Put, T0);
+        m.failed(ten);
+        m.acknowledged_durable(twelve, T0);
+        assert!(check(&m, 1, ReadBack::Value(11)));
+        assert!(!check(&m, 1, ReadBack::Value(10)));
+        // The record is free again: 13 is held there while 11 is still beside it, and the
+        // older of the two still sets the floor.
+        let thirteen = m.issued(1, 13, Write::Put, T0);
+        let fourteen = m.issued(1, 14, Write::Put, T0);
+        m.acknowledged_durable(fourteen, T0);
+        assert!(check(&m, 1, ReadBack::Value(11)));
+        m.acknowledged_durable(eleven, T0);
+        m.acknowledged_durable(thirteen, T0);
+        let fifteen = m.issued(1, 15, Write::Put, T0);
+        m.acknowledged_durable(fifteen, T0);
+        assert!(!check(&m, 1, ReadBack::Value(14)));
+        assert!(check(&m, 1, ReadBack::Value(15)));
     }
 
     #[test]

@@ -16,8 +16,7 @@ use crate::rng::{RngStreams, SimRng};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{EventKind, Trace, TraceConfig};
 use std::cell::{Cell, RefCell};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -31,7 +30,7 @@ mod queues;
 pub use handles::{AbortHandle, JoinError, JoinHandle};
 use handles::{AbortInner, CompleteOnDrop, JoinState};
 pub use queues::ReadyOrder;
-use queues::{ReadyQueue, TimerEntry, TimerState};
+use queues::{ReadyQueue, TimerEntry, TimerQueue, TimerState};
 
 /// A boxed future that need not be `Send`: everything here runs on one thread.
 pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
@@ -130,7 +129,7 @@ struct Shared {
     /// Ready tasks taken off `ready` in one go, run before anything queued there since
     /// (`ReadyQueue::pop`).
     ready_batch: RefCell<VecDeque<(usize, u64)>>,
-    timers: RefCell<BinaryHeap<Reverse<TimerEntry>>>,
+    timers: RefCell<TimerQueue>,
     next_timer_seq: Cell<u64>,
     /// Wakers of finished tasks that nothing else held, kept for the next spawns: a spawn
     /// then allocates no waker. At most `MAX_SPARES`.
@@ -208,22 +207,18 @@ impl Shared {
         let mut timers = self.timers.borrow_mut();
         if timers.len() >= self.limits.max_timers {
             // Prune cancelled timers before refusing: most are abandoned timeouts.
-            let kept: Vec<_> = timers
-                .drain()
-                .filter(|entry| !entry.0.state.cancelled.get())
-                .collect();
-            timers.extend(kept);
+            timers.retain(|entry| !entry.state.cancelled.get());
         }
         assert!(
             timers.len() < self.limits.max_timers,
             "simulation exceeded its limit of {} pending timers",
             self.limits.max_timers
         );
-        timers.push(Reverse(TimerEntry {
+        timers.push(TimerEntry {
             deadline,
             seq,
             state,
-        }));
+        });
     }
 
     fn spawn_boxed(self: &Rc<Self>, future: LocalBoxFuture<'static, ()>) -> Option<AbortHandle> {
@@ -396,9 +391,9 @@ impl Shared {
     /// Pops cancelled timers off the top and returns the next live deadline.
     fn next_deadline(&self) -> Option<SimTime> {
         let mut timers = self.timers.borrow_mut();
-        while let Some(Reverse(entry)) = timers.peek() {
+        while let Some(entry) = timers.peek() {
             if entry.state.cancelled.get() {
-                let Reverse(entry) = timers.pop().expect("peeked");
+                let entry = timers.pop().expect("peeked");
                 self.recycle_timer(entry.state);
             } else {
                 return Some(entry.deadline);
@@ -416,8 +411,7 @@ impl Shared {
             .timers
             .borrow_mut()
             .pop()
-            .expect("next_deadline just saw a live timer on top")
-            .0;
+            .expect("next_deadline just saw a live timer on top");
         if deadline > self.now.get() {
             self.now.set(deadline);
         }
@@ -476,7 +470,7 @@ impl Sim {
                 ready_batch: RefCell::new(VecDeque::new()),
                 spare_wakers: RefCell::new(Vec::new()),
                 spare_timers: RefCell::new(Vec::new()),
-                timers: RefCell::new(BinaryHeap::new()),
+                timers: RefCell::new(TimerQueue::default()),
                 next_timer_seq: Cell::new(0),
                 events_processed: Cell::new(0),
                 polls: Cell::new(0),
