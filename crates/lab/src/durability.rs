@@ -297,7 +297,8 @@ impl DurabilityModel {
                 } else {
                     0
                 };
-            true
+            // Not beside the record either (a write held there finished, one beside it not).
+            self.in_flight.is_empty() || !self.in_flight.contains_key(&(key, write_id))
         } else {
             slot.in_flight & !IN_FLIGHT_DELETE != write_id
                 && self
@@ -657,6 +658,18 @@ mod tests {
     fn a_key_beyond_the_key_space_is_refused() {
         let mut m = DurabilityModel::new();
         m.issued(u64::MAX, 1, Write::Delete, T0);
+    }
+
+    #[test]
+    #[should_panic(expected = "a write is issued to a key once")]
+    fn a_write_issued_twice_is_refused_wherever_the_first_is_held() {
+        let mut m = DurabilityModel::new();
+        // 10 is held in the key's record and 11 beside it; once 10 finishes, the record is
+        // free, and 11 issued again must still be seen in flight.
+        let ten = m.issued(1, 10, Write::Put, T0);
+        m.issued(1, 11, Write::Put, T0);
+        m.failed(ten);
+        m.issued(1, 11, Write::Put, T0);
     }
 
     #[test]
