@@ -331,7 +331,9 @@ pub fn app() -> Html {
         })
     };
     let render_ms = *render_ms.borrow();
-    let requests = use_state(|| Requests::new(run.clone(), state.dispatcher()));
+    // Made once and never replaced, so a cell rather than a state hook: the panels redraw on an
+    // answer through `Requests::current`, not through a render of the root.
+    let requests = use_mut_ref(|| Requests::new(run.clone(), state.dispatcher()));
     let Some(frame) = run.frame() else {
         return container(
             "header",
@@ -352,7 +354,7 @@ pub fn app() -> Html {
         { time_bar::time_bar(&time_bar::TimeBar { run: run.clone(), frame: frame.clone(), state: state.clone(), on_cancel, drawer_open, children: tabs::tab_strip(&state, render_ms) }) }
         { chapter::chapter_panel(&chapter::ChapterPanel { chapters: chapters.clone(), state: state.clone(), on_next, on_previous }) }
         { compare_panel::compare_panel(&compare_panel::ComparePanel { frame: frame.clone(), chapters: chapters.clone(), state: state.clone() }) }
-        <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.current(), chapters, state, on_command, on_open_chapter, layout, import }) }</main>
+        <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.borrow().current(), chapters, state, on_command, on_open_chapter, layout, import }) }</main>
         </>
     }
 }
