@@ -291,23 +291,17 @@ pub fn use_boot() -> Booted {
     }
 }
 
-/// Follows a link pasted into the address bar (a hash change).
-#[hook]
-pub fn use_link_listener(
-    run: &SharedRun,
-    chapters: &SharedChapters,
-    kept_address: &KeptAddress,
+/// Follows a link pasted into the address bar (a hash change) for as long as the listener is
+/// kept (the root keeps it while the page is mounted: `super::use_listeners`).
+pub fn listen_for_links(
+    run: SharedRun,
+    chapters: SharedChapters,
+    kept_address: KeptAddress,
     dispatcher: UseReducerDispatcher<super::UiState>,
-) {
-    let run = run.clone();
-    let chapters = chapters.clone();
-    let kept_address = kept_address.clone();
-    use_effect_with((), move |_| {
-        let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
-            follow_address(&run, &chapters, &kept_address, &dispatcher);
-        });
-        move || drop(listener)
-    });
+) -> EventListener {
+    EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+        follow_address(&run, &chapters, &kept_address, &dispatcher);
+    })
 }
 
 /// How often a link put in the address before the page's first frame looks again for it.

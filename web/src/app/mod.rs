@@ -44,7 +44,9 @@ use crate::command::Command;
 use crate::frame::{Panels, Requests};
 use crate::widgets::{container, text_element};
 use crate::worker::run::{Motion, RunRequest};
+use chapter::SharedChapters;
 use go_to::GoTo;
+use run_view::SharedRun;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -240,6 +242,32 @@ fn panels_of(tab: Tab) -> Panels {
     }
 }
 
+/// The page's keys, taps and swipes, and a link pasted into the address bar, listened for
+/// while the page is mounted: one effect for the four listeners rather than an effect each, as
+/// every effect is code of its own in the wasm (docs/ui.md, the cuts table). Each listens for
+/// an event of its own, so the order they are added in changes nothing.
+#[hook]
+fn use_listeners(
+    run: &SharedRun,
+    chapters: &SharedChapters,
+    kept_address: &boot::KeptAddress,
+    dispatcher: UseReducerDispatcher<UiState>,
+    on_open_numbered: Callback<usize>,
+) {
+    let (run, chapters, kept_address) = (run.clone(), chapters.clone(), kept_address.clone());
+    use_effect_with((), move |_| {
+        let keys = keyboard::listen(
+            run.clone(),
+            chapters.clone(),
+            dispatcher.clone(),
+            on_open_numbered,
+        );
+        let touches = touch::listen(run.clone(), chapters.clone(), dispatcher.clone());
+        let links = boot::listen_for_links(run, chapters, kept_address, dispatcher);
+        move || drop((keys, touches, links))
+    });
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let booted = boot::use_boot();
@@ -277,10 +305,14 @@ pub fn app() -> Html {
             );
         })
     };
-    keyboard::use_keyboard(&run, &chapters, state.dispatcher(), on_open_numbered);
-    touch::use_touch(&run, &chapters, state.dispatcher());
+    use_listeners(
+        &run,
+        &chapters,
+        &booted.kept_address,
+        state.dispatcher(),
+        on_open_numbered,
+    );
     present::use_present_mode(state.presenting);
-    boot::use_link_listener(&run, &chapters, &booted.kept_address, state.dispatcher());
     boot::use_address_bar(&run, &chapters, &booted.kept_address, state.presenting);
     boot::use_chapter_at_boot(&run, &chapters, &booted.kept_address, state.dispatcher());
     chapter::use_beat_highlight(&chapters);
