@@ -242,10 +242,11 @@ fn panels_of(tab: Tab) -> Panels {
     }
 }
 
-/// The page's keys, taps and swipes, and a link pasted into the address bar, listened for
-/// while the page is mounted: one effect for the four listeners rather than an effect each, as
-/// every effect is code of its own in the wasm (docs/ui.md, the cuts table). Each listens for
-/// an event of its own, so the order they are added in changes nothing.
+/// The page's keys, taps and swipes, a link pasted into the address bar and the window's
+/// resizing, listened for while the page is mounted: one effect for the five listeners rather
+/// than an effect each, as every effect is code of its own in the wasm (docs/ui.md, the cuts
+/// table). Each listens for an event of its own, so the order they are added in changes
+/// nothing.
 #[hook]
 fn use_listeners(
     run: &SharedRun,
@@ -253,6 +254,7 @@ fn use_listeners(
     kept_address: &boot::KeptAddress,
     dispatcher: UseReducerDispatcher<UiState>,
     on_open_numbered: Callback<usize>,
+    narrow_window: UseStateHandle<bool>,
 ) {
     let (run, chapters, kept_address) = (run.clone(), chapters.clone(), kept_address.clone());
     use_effect_with((), move |_| {
@@ -264,7 +266,8 @@ fn use_listeners(
         );
         let touches = touch::listen(run.clone(), chapters.clone(), dispatcher.clone());
         let links = boot::listen_for_links(run, chapters, kept_address, dispatcher);
-        move || drop((keys, touches, links))
+        let resizes = crate::storage::listen_for_resize(narrow_window);
+        move || drop((keys, touches, links, resizes))
     });
 }
 
@@ -277,7 +280,8 @@ pub fn app() -> Html {
     });
     let chapters = booted.chapters.clone();
     let render_ms = run_view::use_render_clock();
-    let layout = crate::storage::use_layout();
+    let narrow_window = crate::storage::use_narrow_window();
+    let layout = crate::storage::layout(*narrow_window);
     let drawer_open = use_state_eq(|| false);
     let import = crate::scenario_panel::use_import_slot();
     run_view::use_frames(&run, &chapters, &state);
@@ -311,6 +315,7 @@ pub fn app() -> Html {
         &booted.kept_address,
         state.dispatcher(),
         on_open_numbered,
+        narrow_window,
     );
     present::use_present_mode(state.presenting);
     boot::use_address_bar(&run, &chapters, &booted.kept_address, state.presenting);
