@@ -279,7 +279,7 @@ pub fn app() -> Html {
         UiState::start(booted.message.clone(), booted.rebuilding, booted.presenting)
     });
     let chapters = booted.chapters.clone();
-    let render_ms = run_view::use_render_clock();
+    let after_render = run_view::use_after_render(&chapters);
     let narrow_window = crate::storage::use_narrow_window();
     let layout = crate::storage::layout(*narrow_window);
     let drawer_open = use_state_eq(|| false);
@@ -320,7 +320,6 @@ pub fn app() -> Html {
     present::use_present_mode(state.presenting);
     boot::use_address_bar(&run, &chapters, &booted.kept_address, state.presenting);
     boot::use_chapter_at_boot(&run, &chapters, &booted.kept_address, state.dispatcher());
-    chapter::use_beat_highlight(&chapters);
     let on_next = {
         let (run, chapters, dispatcher) = (run.clone(), chapters.clone(), state.dispatcher());
         Callback::from(move |()| {
@@ -367,7 +366,7 @@ pub fn app() -> Html {
             command => run.tell(RunRequest::Command(Box::new(command))),
         })
     };
-    let render_ms = *render_ms.borrow();
+    let render_ms = after_render.borrow().render_ms;
     // Made once and never replaced, so a cell rather than a state hook: the panels redraw on an
     // answer through `Requests::current`, not through a render of the root.
     let requests = use_mut_ref(|| Requests::new(run.clone(), state.dispatcher()));
