@@ -27,6 +27,7 @@ use super::{Action, Message};
 use crate::chapter_play;
 use crate::format;
 use crate::link::{self, LinkRequest};
+use crate::scenario_panel::ImportSlot;
 use crate::worker::protocol::Note;
 use crate::worker::run::{Motion, RunRequest};
 use gloo::events::EventListener;
@@ -210,6 +211,9 @@ pub struct Booted {
     pub message: Option<Message>,
     pub kept_address: KeptAddress,
     pub chapters: SharedChapters,
+    /// Where a scenario file being imported keeps its reader until it answers (the root holds
+    /// it, as the scenario tab is a function).
+    pub import: ImportSlot,
     /// The address asked for presenter mode.
     pub presenting: bool,
     /// The run opens with a re-simulation to the link's moment.
@@ -232,6 +236,7 @@ struct Boot {
     run: SharedRun,
     kept_address: KeptAddress,
     chapters: Rc<RefCell<chapter::Chapters>>,
+    import: ImportSlot,
     /// The message to open with and whether the run opens with a re-simulation, which only the
     /// first render hands on.
     first: Option<(Option<Message>, bool)>,
@@ -276,6 +281,7 @@ pub fn use_boot() -> Booted {
             run,
             kept_address: Rc::new(RefCell::new(kept_address)),
             chapters: Rc::new(RefCell::new(chapters)),
+            import: ImportSlot::default(),
             first: Some((message, opened.at_ms.is_some())),
         }
     });
@@ -286,6 +292,7 @@ pub fn use_boot() -> Booted {
         message,
         kept_address: boot.kept_address.clone(),
         chapters: SharedChapters(boot.chapters.clone()),
+        import: boot.import.clone(),
         presenting: presenting_in_address(),
         rebuilding,
     }

@@ -283,7 +283,7 @@ pub fn app() -> Html {
     let narrow_window = crate::storage::use_narrow_window();
     let layout = crate::storage::layout(*narrow_window);
     let drawer_open = use_state_eq(|| false);
-    let import = crate::scenario_panel::use_import_slot();
+    let import = booted.import.clone();
     run_view::use_frames(&run, &chapters, &state);
     {
         let run = run.clone();
