@@ -381,23 +381,18 @@ fn follow_address(
     dispatcher.dispatch(Action::Redraw);
 }
 
-/// Opens the chapter the address names when the page opens (see [`use_boot`]).
-#[hook]
-pub fn use_chapter_at_boot(
-    run: &SharedRun,
-    chapters: &SharedChapters,
-    kept_address: &KeptAddress,
+/// Opens the chapter the address names when the page opens (see [`use_boot`]); the root's
+/// effect after its first render calls it (`super::use_listeners`).
+pub fn open_chapter_at_boot(
+    run: SharedRun,
+    chapters: SharedChapters,
+    kept_address: KeptAddress,
     dispatcher: UseReducerDispatcher<super::UiState>,
 ) {
-    let run = run.clone();
-    let chapters = chapters.clone();
-    let kept_address = kept_address.clone();
-    use_effect_with((), move |_| {
-        let (hash, _) = location_parts();
-        if let Some(name) = chapter_play::requested(&hash) {
-            chapter::open_chapter(name.to_string(), run, chapters, kept_address, dispatcher);
-        }
-    });
+    let (hash, _) = location_parts();
+    if let Some(name) = chapter_play::requested(&hash) {
+        chapter::open_chapter(name.to_string(), run, chapters, kept_address, dispatcher);
+    }
 }
 
 /// Keeps the address bar in step with the scenario (`replaceState` fires no hash change),

@@ -243,10 +243,10 @@ fn panels_of(tab: Tab) -> Panels {
 }
 
 /// The page's keys, taps and swipes, a link pasted into the address bar and the window's
-/// resizing, listened for while the page is mounted: one effect for the five listeners rather
-/// than an effect each, as every effect is code of its own in the wasm (docs/ui.md, the cuts
-/// table). Each listens for an event of its own, so the order they are added in changes
-/// nothing.
+/// resizing, listened for while the page is mounted, and the chapter the address names opened
+/// after the first render: one effect for all of them rather than an effect each, as every
+/// effect is code of its own in the wasm (docs/ui.md, the cuts table). Each listener listens
+/// for an event of its own, so the order they are added in changes nothing.
 #[hook]
 fn use_listeners(
     run: &SharedRun,
@@ -265,8 +265,15 @@ fn use_listeners(
             on_open_numbered,
         );
         let touches = touch::listen(run.clone(), chapters.clone(), dispatcher.clone());
-        let links = boot::listen_for_links(run, chapters, kept_address, dispatcher);
+        let links = boot::listen_for_links(
+            run.clone(),
+            chapters.clone(),
+            kept_address.clone(),
+            dispatcher.clone(),
+        );
         let resizes = crate::storage::listen_for_resize(narrow_window);
+        // With the listeners in place, as before: a chapter named in the address opens.
+        boot::open_chapter_at_boot(run, chapters, kept_address, dispatcher);
         move || drop((keys, touches, links, resizes))
     });
 }
@@ -319,7 +326,6 @@ pub fn app() -> Html {
     );
     present::use_present_mode(state.presenting);
     boot::use_address_bar(&run, &chapters, &booted.kept_address, state.presenting);
-    boot::use_chapter_at_boot(&run, &chapters, &booted.kept_address, state.dispatcher());
     let on_next = {
         let (run, chapters, dispatcher) = (run.clone(), chapters.clone(), state.dispatcher());
         Callback::from(move |()| {
