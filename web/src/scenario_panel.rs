@@ -3,7 +3,7 @@
 //! Perfetto trace and as a metrics CSV, [`crate::download::RunExports`]), the examples (fetched when chosen), and the scenario document
 //! itself.
 //!
-//! Imports are read with a `FileReader` whose handle the root keeps ([`use_import_slot`]) until
+//! Imports are read with a `FileReader` whose handle the root keeps ([`ImportSlot`]) until
 //! it answers (dropping it cancels the read); files over [`MAX_IMPORT_BYTES`] are refused unread.
 //! The panel is a function, not a component: the root renders it with every frame and makes its
 //! callback anew each time, so a component's memo never saved a render.
@@ -111,14 +111,9 @@ fn describe_change(change: &SettingChange) -> String {
     }
 }
 
-/// Where a scenario file being read keeps its reader until it answers.
+/// Where a scenario file being read keeps its reader until it answers: held by the root,
+/// which makes it when the page boots (`app::boot`), as the panel is a function.
 pub type ImportSlot = Rc<RefCell<Option<FileReader>>>;
-
-/// The slot for the file being imported, held by the root (the panel is a function).
-#[hook]
-pub fn use_import_slot() -> ImportSlot {
-    use_mut_ref(|| None)
-}
 
 /// What the scenario tab is drawn from.
 pub struct ScenarioPanel {

@@ -27,6 +27,7 @@ use super::{Action, Message};
 use crate::chapter_play;
 use crate::format;
 use crate::link::{self, LinkRequest};
+use crate::scenario_panel::ImportSlot;
 use crate::worker::protocol::Note;
 use crate::worker::run::{Motion, RunRequest};
 use gloo::events::EventListener;
@@ -210,6 +211,9 @@ pub struct Booted {
     pub message: Option<Message>,
     pub kept_address: KeptAddress,
     pub chapters: SharedChapters,
+    /// Where a scenario file being imported keeps its reader until it answers (the root holds
+    /// it, as the scenario tab is a function).
+    pub import: ImportSlot,
     /// The address asked for presenter mode.
     pub presenting: bool,
     /// The run opens with a re-simulation to the link's moment.
@@ -225,82 +229,86 @@ fn start(run: &SharedRun, scenario: &Scenario, at_ms: Option<u64>, note: Option<
     });
 }
 
+/// What the first render sets up for the page's life, held in one cell: one hook rather than
+/// one for each part, as every hook call is code of its own in the wasm (docs/ui.md, the cuts
+/// table).
+struct Boot {
+    run: SharedRun,
+    kept_address: KeptAddress,
+    chapters: Rc<RefCell<chapter::Chapters>>,
+    import: ImportSlot,
+    /// The message to open with and whether the run opens with a re-simulation, which only the
+    /// first render hands on.
+    first: Option<(Option<Message>, bool)>,
+}
+
 /// Reads the address once, when the page mounts, and starts the run on it.
 #[hook]
 pub fn use_boot() -> Booted {
-    let opened = use_mut_ref(|| {
+    let boot = use_mut_ref(|| {
         note_read();
         let (hash, search) = location_parts();
-        if let Some(name) = chapter_play::requested(&hash) {
+        let chapter_name = chapter_play::requested(&hash);
+        let opened = match &chapter_name {
             // The chapter is fetched once the page is up; the address waits for it.
-            let shown: String = name.chars().take(chapter_play::MAX_NAME_BYTES).collect();
-            return Some(Opened {
-                scenario: link::default_scenario(),
-                at_ms: None,
-                message: Some(Message::info(format!("Opening the chapter “{shown}”…"))),
-                keep_address: true,
-            });
-        }
-        Some(open(link::parse(&hash, &search)))
-    });
-    let first = opened.borrow_mut().take();
-    let message = first.as_ref().and_then(|o| o.message.clone());
-    let keep = first.as_ref().is_some_and(|o| o.keep_address);
-    let rebuilding = first.as_ref().is_some_and(|o| o.at_ms.is_some());
-    let scenario = first.as_ref().map(|o| o.scenario.clone());
-    let run = use_mut_ref(|| {
+            Some(name) => {
+                let shown: String = name.chars().take(chapter_play::MAX_NAME_BYTES).collect();
+                Opened {
+                    scenario: link::default_scenario(),
+                    at_ms: None,
+                    message: Some(Message::info(format!("Opening the chapter “{shown}”…"))),
+                    keep_address: true,
+                }
+            }
+            None => open(link::parse(&hash, &search)),
+        };
         let run = SharedRun::default();
-        let opened = first.expect("the first render opens the page");
         start(&run, &opened.scenario, opened.at_ms, None);
-        run
-    });
-    let run = run.borrow().clone();
-    let kept_address = use_mut_ref(|| {
-        keep.then(|| link::fragment(scenario.as_ref().expect("the first render"), None))
-    });
-    // A share link's side-by-side variant (`vs`) starts beside the run; a bad one is named,
-    // and the run starts alone.
-    let mut variant_message = None;
-    let chapters = use_mut_ref(|| {
+        let kept_address = opened
+            .keep_address
+            .then(|| link::fragment(&opened.scenario, None));
+        // A share link's side-by-side variant (`vs`) starts beside the run; a bad one is
+        // named, and the run starts alone.
+        let mut message = opened.message;
         let mut chapters = chapter::Chapters::default();
-        let (hash, _) = location_parts();
-        if chapter_play::requested(&hash).is_none() {
-            let base = scenario.as_ref().expect("the first render");
-            match compare_panel::from_link(&hash, base) {
+        if chapter_name.is_none() {
+            match compare_panel::from_link(&hash, &opened.scenario) {
                 Ok(compare) => chapters.compare = compare,
-                Err(text) => variant_message = Some(Message::error(text)),
+                Err(text) => message = Some(Message::error(text)),
             }
         }
-        chapters
+        Boot {
+            run,
+            kept_address: Rc::new(RefCell::new(kept_address)),
+            chapters: Rc::new(RefCell::new(chapters)),
+            import: ImportSlot::default(),
+            first: Some((message, opened.at_ms.is_some())),
+        }
     });
-    let message = variant_message.or(message);
+    let mut boot = boot.borrow_mut();
+    let (message, rebuilding) = boot.first.take().unwrap_or((None, false));
     Booted {
-        run,
+        run: boot.run.clone(),
         message,
-        kept_address,
-        chapters: SharedChapters(chapters),
+        kept_address: boot.kept_address.clone(),
+        chapters: SharedChapters(boot.chapters.clone()),
+        import: boot.import.clone(),
         presenting: presenting_in_address(),
         rebuilding,
     }
 }
 
-/// Follows a link pasted into the address bar (a hash change).
-#[hook]
-pub fn use_link_listener(
-    run: &SharedRun,
-    chapters: &SharedChapters,
-    kept_address: &KeptAddress,
+/// Follows a link pasted into the address bar (a hash change) for as long as the listener is
+/// kept (the root keeps it while the page is mounted: `super::use_listeners`).
+pub fn listen_for_links(
+    run: SharedRun,
+    chapters: SharedChapters,
+    kept_address: KeptAddress,
     dispatcher: UseReducerDispatcher<super::UiState>,
-) {
-    let run = run.clone();
-    let chapters = chapters.clone();
-    let kept_address = kept_address.clone();
-    use_effect_with((), move |_| {
-        let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
-            follow_address(&run, &chapters, &kept_address, &dispatcher);
-        });
-        move || drop(listener)
-    });
+) -> EventListener {
+    EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+        follow_address(&run, &chapters, &kept_address, &dispatcher);
+    })
 }
 
 /// How often a link put in the address before the page's first frame looks again for it.
@@ -373,23 +381,18 @@ fn follow_address(
     dispatcher.dispatch(Action::Redraw);
 }
 
-/// Opens the chapter the address names when the page opens (see [`use_boot`]).
-#[hook]
-pub fn use_chapter_at_boot(
-    run: &SharedRun,
-    chapters: &SharedChapters,
-    kept_address: &KeptAddress,
+/// Opens the chapter the address names when the page opens (see [`use_boot`]); the root's
+/// effect after its first render calls it (`super::use_listeners`).
+pub fn open_chapter_at_boot(
+    run: SharedRun,
+    chapters: SharedChapters,
+    kept_address: KeptAddress,
     dispatcher: UseReducerDispatcher<super::UiState>,
 ) {
-    let run = run.clone();
-    let chapters = chapters.clone();
-    let kept_address = kept_address.clone();
-    use_effect_with((), move |_| {
-        let (hash, _) = location_parts();
-        if let Some(name) = chapter_play::requested(&hash) {
-            chapter::open_chapter(name.to_string(), run, chapters, kept_address, dispatcher);
-        }
-    });
+    let (hash, _) = location_parts();
+    if let Some(name) = chapter_play::requested(&hash) {
+        chapter::open_chapter(name.to_string(), run, chapters, kept_address, dispatcher);
+    }
 }
 
 /// Keeps the address bar in step with the scenario (`replaceState` fires no hash change),

@@ -448,12 +448,10 @@ pub fn beat_reached(
     }
 }
 
-/// Keeps the class `beat-highlight` on the elements the beat on show points at, and on no
-/// others. Runs after every render: a view redrawn with a new `class` drops it.
-#[hook]
-pub fn use_beat_highlight(chapters: &SharedChapters) {
-    let marked = use_mut_ref(Vec::<String>::new);
-    let wanted: Vec<String> = chapters
+/// The ids of the elements the beat on show points at, which keep the class
+/// `beat-highlight` ([`mark_beat`]).
+pub fn beat_highlight_wanted(chapters: &SharedChapters) -> Vec<String> {
+    chapters
         .0
         .borrow()
         .playing()
@@ -466,23 +464,26 @@ pub fn use_beat_highlight(chapters: &SharedChapters) {
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    use_effect(move || {
-        let document = gloo::utils::document();
-        let mut marked = marked.borrow_mut();
-        for id in marked.iter().filter(|id| !wanted.contains(id)) {
-            if let Some(element) = document.get_element_by_id(id) {
-                // Removing a class from a live element cannot fail.
-                let _ = element.class_list().remove_1("beat-highlight");
-            }
+        .unwrap_or_default()
+}
+
+/// Keeps the class `beat-highlight` on the elements `wanted` names, and on no others of those
+/// `marked` before. Runs after every render of the root (`run_view::use_after_render`): a
+/// view redrawn with a new `class` drops it.
+pub fn mark_beat(marked: &mut Vec<String>, wanted: Vec<String>) {
+    let document = gloo::utils::document();
+    for id in marked.iter().filter(|id| !wanted.contains(id)) {
+        if let Some(element) = document.get_element_by_id(id) {
+            // Removing a class from a live element cannot fail.
+            let _ = element.class_list().remove_1("beat-highlight");
         }
-        for id in &wanted {
-            if let Some(element) = document.get_element_by_id(id) {
-                let _ = element.class_list().add_1("beat-highlight");
-            }
+    }
+    for id in &wanted {
+        if let Some(element) = document.get_element_by_id(id) {
+            let _ = element.class_list().add_1("beat-highlight");
         }
-        *marked = wanted;
-    });
+    }
+    *marked = wanted;
 }
 
 /// What the chapter panel is drawn from.

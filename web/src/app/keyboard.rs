@@ -50,73 +50,61 @@ pub fn key_action(key: &str, tag: &str, modified: bool, presenting: bool) -> Opt
     }
 }
 
-/// Listens for the page's keys on the document while the page is mounted.
-#[hook]
-pub fn use_keyboard(
-    run: &SharedRun,
-    chapters: &SharedChapters,
+/// Listens for the page's keys on the document for as long as the listener is kept (the
+/// root keeps it while the page is mounted, with its other listeners: `super::use_listeners`).
+pub fn listen(
+    run: SharedRun,
+    chapters: SharedChapters,
     dispatcher: UseReducerDispatcher<UiState>,
     on_open_numbered: Callback<usize>,
-) {
-    let run = run.clone();
-    let chapters = chapters.clone();
-    use_effect_with((), move |_| {
-        // Not passive: Space must not also scroll the page.
-        let options = EventListenerOptions::enable_prevent_default();
-        let listener = EventListener::new_with_options(
-            &gloo::utils::document(),
-            "keydown",
-            options,
-            move |event| {
-                let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
-                    return;
+) -> EventListener {
+    // Not passive: Space must not also scroll the page.
+    let options = EventListenerOptions::enable_prevent_default();
+    EventListener::new_with_options(&gloo::utils::document(), "keydown", options, move |event| {
+        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+            return;
+        };
+        let tag = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .map(|e| e.tag_name())
+            .unwrap_or_default();
+        let modified = event.ctrl_key() || event.meta_key() || event.alt_key();
+        // The body carries the mode (see `present`), so the listener needs no state.
+        let presenting = gloo::utils::document()
+            .body()
+            .and_then(|body| body.get_attribute(MODE_ATTRIBUTE))
+            .is_some_and(|mode| mode == MODE_PRESENT);
+        match key_action(&event.key(), &tag, modified, presenting) {
+            Some(KeyAction::TogglePlay) => {
+                event.prevent_default();
+                run.toggle_play(&dispatcher);
+            }
+            Some(KeyAction::Step) => {
+                run.move_to(
+                    crate::worker::run::Motion::Still,
+                    crate::worker::run::RunRequest::Step,
+                    &dispatcher,
+                );
+            }
+            // Without a chapter the keys keep their usual meaning (scrolling).
+            Some(beat @ (KeyAction::NextBeat | KeyAction::PreviousBeat)) => {
+                let used = if beat == KeyAction::NextBeat {
+                    chapter::next_beat(&run, &chapters, &dispatcher)
+                } else {
+                    chapter::previous_beat(&run, &chapters, &dispatcher)
                 };
-                let tag = event
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .map(|e| e.tag_name())
-                    .unwrap_or_default();
-                let modified = event.ctrl_key() || event.meta_key() || event.alt_key();
-                // The body carries the mode (see `present`), so the listener needs no state.
-                let presenting = gloo::utils::document()
-                    .body()
-                    .and_then(|body| body.get_attribute(MODE_ATTRIBUTE))
-                    .is_some_and(|mode| mode == MODE_PRESENT);
-                match key_action(&event.key(), &tag, modified, presenting) {
-                    Some(KeyAction::TogglePlay) => {
-                        event.prevent_default();
-                        run.toggle_play(&dispatcher);
-                    }
-                    Some(KeyAction::Step) => {
-                        run.move_to(
-                            crate::worker::run::Motion::Still,
-                            crate::worker::run::RunRequest::Step,
-                            &dispatcher,
-                        );
-                    }
-                    // Without a chapter the keys keep their usual meaning (scrolling).
-                    Some(beat @ (KeyAction::NextBeat | KeyAction::PreviousBeat)) => {
-                        let used = if beat == KeyAction::NextBeat {
-                            chapter::next_beat(&run, &chapters, &dispatcher)
-                        } else {
-                            chapter::previous_beat(&run, &chapters, &dispatcher)
-                        };
-                        if used {
-                            event.prevent_default();
-                        }
-                    }
-                    Some(KeyAction::TogglePresent) => {
-                        dispatcher.dispatch(Action::Present(!presenting))
-                    }
-                    Some(KeyAction::LeavePresent) => dispatcher.dispatch(Action::Present(false)),
-                    Some(KeyAction::Fullscreen) => present::toggle_fullscreen(),
-                    Some(KeyAction::OpenChapter(n)) => on_open_numbered.emit(n),
-                    None => {}
+                if used {
+                    event.prevent_default();
                 }
-            },
-        );
-        move || drop(listener)
-    });
+            }
+            Some(KeyAction::TogglePresent) => dispatcher.dispatch(Action::Present(!presenting)),
+            Some(KeyAction::LeavePresent) => dispatcher.dispatch(Action::Present(false)),
+            Some(KeyAction::Fullscreen) => present::toggle_fullscreen(),
+            Some(KeyAction::OpenChapter(n)) => on_open_numbered.emit(n),
+            None => {}
+        }
+    })
 }
 
 #[cfg(test)]

@@ -44,7 +44,9 @@ use crate::command::Command;
 use crate::frame::{Panels, Requests};
 use crate::widgets::{container, text_element};
 use crate::worker::run::{Motion, RunRequest};
+use chapter::SharedChapters;
 use go_to::GoTo;
+use run_view::SharedRun;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -240,6 +242,42 @@ fn panels_of(tab: Tab) -> Panels {
     }
 }
 
+/// The page's keys, taps and swipes, a link pasted into the address bar and the window's
+/// resizing, listened for while the page is mounted, and the chapter the address names opened
+/// after the first render: one effect for all of them rather than an effect each, as every
+/// effect is code of its own in the wasm (docs/ui.md, the cuts table). Each listener listens
+/// for an event of its own, so the order they are added in changes nothing.
+#[hook]
+fn use_listeners(
+    run: &SharedRun,
+    chapters: &SharedChapters,
+    kept_address: &boot::KeptAddress,
+    dispatcher: UseReducerDispatcher<UiState>,
+    on_open_numbered: Callback<usize>,
+    narrow_window: UseStateHandle<bool>,
+) {
+    let (run, chapters, kept_address) = (run.clone(), chapters.clone(), kept_address.clone());
+    use_effect_with((), move |_| {
+        let keys = keyboard::listen(
+            run.clone(),
+            chapters.clone(),
+            dispatcher.clone(),
+            on_open_numbered,
+        );
+        let touches = touch::listen(run.clone(), chapters.clone(), dispatcher.clone());
+        let links = boot::listen_for_links(
+            run.clone(),
+            chapters.clone(),
+            kept_address.clone(),
+            dispatcher.clone(),
+        );
+        let resizes = crate::storage::listen_for_resize(narrow_window);
+        // With the listeners in place, as before: a chapter named in the address opens.
+        boot::open_chapter_at_boot(run, chapters, kept_address, dispatcher);
+        move || drop((keys, touches, links, resizes))
+    });
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let booted = boot::use_boot();
@@ -248,10 +286,11 @@ pub fn app() -> Html {
         UiState::start(booted.message.clone(), booted.rebuilding, booted.presenting)
     });
     let chapters = booted.chapters.clone();
-    let render_ms = run_view::use_render_clock();
-    let layout = crate::storage::use_layout();
+    let after_render = run_view::use_after_render(&chapters);
+    let narrow_window = crate::storage::use_narrow_window();
+    let layout = crate::storage::layout(*narrow_window);
     let drawer_open = use_state_eq(|| false);
-    let import = crate::scenario_panel::use_import_slot();
+    let import = booted.import.clone();
     run_view::use_frames(&run, &chapters, &state);
     {
         let run = run.clone();
@@ -277,13 +316,16 @@ pub fn app() -> Html {
             );
         })
     };
-    keyboard::use_keyboard(&run, &chapters, state.dispatcher(), on_open_numbered);
-    touch::use_touch(&run, &chapters, state.dispatcher());
+    use_listeners(
+        &run,
+        &chapters,
+        &booted.kept_address,
+        state.dispatcher(),
+        on_open_numbered,
+        narrow_window,
+    );
     present::use_present_mode(state.presenting);
-    boot::use_link_listener(&run, &chapters, &booted.kept_address, state.dispatcher());
     boot::use_address_bar(&run, &chapters, &booted.kept_address, state.presenting);
-    boot::use_chapter_at_boot(&run, &chapters, &booted.kept_address, state.dispatcher());
-    chapter::use_beat_highlight(&chapters);
     let on_next = {
         let (run, chapters, dispatcher) = (run.clone(), chapters.clone(), state.dispatcher());
         Callback::from(move |()| {
@@ -330,8 +372,10 @@ pub fn app() -> Html {
             command => run.tell(RunRequest::Command(Box::new(command))),
         })
     };
-    let render_ms = *render_ms.borrow();
-    let requests = use_state(|| Requests::new(run.clone(), state.dispatcher()));
+    let render_ms = after_render.borrow().render_ms;
+    // Made once and never replaced, so a cell rather than a state hook: the panels redraw on an
+    // answer through `Requests::current`, not through a render of the root.
+    let requests = use_mut_ref(|| Requests::new(run.clone(), state.dispatcher()));
     let Some(frame) = run.frame() else {
         return container(
             "header",
@@ -352,7 +396,7 @@ pub fn app() -> Html {
         { time_bar::time_bar(&time_bar::TimeBar { run: run.clone(), frame: frame.clone(), state: state.clone(), on_cancel, drawer_open, children: tabs::tab_strip(&state, render_ms) }) }
         { chapter::chapter_panel(&chapter::ChapterPanel { chapters: chapters.clone(), state: state.clone(), on_next, on_previous }) }
         { compare_panel::compare_panel(&compare_panel::ComparePanel { frame: frame.clone(), chapters: chapters.clone(), state: state.clone() }) }
-        <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.current(), chapters, state, on_command, on_open_chapter, layout, import }) }</main>
+        <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.borrow().current(), chapters, state, on_command, on_open_chapter, layout, import }) }</main>
         </>
     }
 }

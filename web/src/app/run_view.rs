@@ -12,8 +12,8 @@
 //!   the notes (the outcomes of commands, a rebuild finished or cancelled, a beat reached) go
 //!   to the message bar and the chapter, the side-by-side variant is asked to follow, and the
 //!   root redraws.
-//! - **The drawing clock.** [`use_render_clock`] measures how long a render takes, for the
-//!   tab strip's read-out.
+//! - **The drawing clock.** [`use_after_render`] measures how long a render takes, for the
+//!   tab strip's read-out (and keeps the beat's highlight on, after the same renders).
 
 use super::chapter::{self, SharedChapters};
 use super::compare_panel;
@@ -212,19 +212,34 @@ pub fn use_frames(run: &SharedRun, chapters: &SharedChapters, state: &UseReducer
     });
 }
 
-/// How long drawing takes (smoothed), measured from the start of the root's render to its
-/// effects after the DOM is patched.
+/// What the root's effect after every render keeps ([`use_after_render`]).
+pub struct AfterRender {
+    /// How long drawing takes (smoothed), measured from the start of the root's render to its
+    /// effect after the DOM is patched.
+    pub render_ms: f64,
+    /// The ids the beat's highlight is on ([`chapter::mark_beat`]).
+    marked: Vec<String>,
+}
+
+/// After every render of the root: the drawing clock, then the beat's highlight. One cell and
+/// one effect for both rather than one of each apiece, as every hook call is code of its own
+/// in the wasm (docs/ui.md, the cuts table).
 #[hook]
-pub fn use_render_clock() -> Rc<RefCell<f64>> {
-    let render_ms = use_mut_ref(|| 4.0f64);
+pub fn use_after_render(chapters: &SharedChapters) -> Rc<RefCell<AfterRender>> {
+    let kept = use_mut_ref(|| AfterRender {
+        render_ms: 4.0,
+        marked: Vec::new(),
+    });
     let render_start = wall_ms();
+    let wanted = chapter::beat_highlight_wanted(chapters);
     {
-        let render_ms = render_ms.clone();
+        let kept = kept.clone();
         use_effect(move || {
             let took = (wall_ms() - render_start).max(0.0);
-            let mut smoothed = render_ms.borrow_mut();
-            *smoothed = 0.8 * *smoothed + 0.2 * took;
+            let mut kept = kept.borrow_mut();
+            kept.render_ms = 0.8 * kept.render_ms + 0.2 * took;
+            chapter::mark_beat(&mut kept.marked, wanted);
         });
     }
-    render_ms
+    kept
 }

@@ -3,7 +3,7 @@
 //! beat, to the right: the previous one), as → and ← do on a keyboard.
 //!
 //! What a gesture is, from where a touch started and ended, is decided by [`gesture`], tested
-//! natively; the hook only listens. A tap on a figure is taken (its click suppressed) so that
+//! natively; [`listen`] only listens. A tap on a figure is taken (its click suppressed) so that
 //! it does not also reach the figure's own handlers; a tap anywhere else is the browser's.
 
 use super::chapter::{self, SharedChapters};
@@ -59,66 +59,57 @@ fn point(touches: web_sys::TouchList) -> Option<(f64, f64)> {
         .map(|touch| (f64::from(touch.client_x()), f64::from(touch.client_y())))
 }
 
-/// Listens for taps and swipes on the document while the page is mounted.
-#[hook]
-pub fn use_touch(
-    run: &SharedRun,
-    chapters: &SharedChapters,
+/// Listens for taps and swipes on the document for as long as the two listeners are kept
+/// (the root keeps them while the page is mounted: `super::use_listeners`).
+pub fn listen(
+    run: SharedRun,
+    chapters: SharedChapters,
     dispatcher: UseReducerDispatcher<UiState>,
-) {
-    let run = run.clone();
-    let chapters = chapters.clone();
-    use_effect_with((), move |_| {
-        let document = gloo::utils::document();
-        // One finger at a time: where it went down; a second finger cancels the gesture.
-        let started: Rc<Cell<Option<(f64, f64)>>> = Rc::new(Cell::new(None));
-        let on_start = {
-            let started = started.clone();
-            EventListener::new(&document, "touchstart", move |event| {
-                let Some(event) = event.dyn_ref::<web_sys::TouchEvent>() else {
-                    return;
-                };
-                let single = event.touches().length() == 1;
-                started.set(single.then(|| point(event.touches())).flatten());
-            })
+) -> [EventListener; 2] {
+    let document = gloo::utils::document();
+    // One finger at a time: where it went down; a second finger cancels the gesture.
+    let started: Rc<Cell<Option<(f64, f64)>>> = Rc::new(Cell::new(None));
+    let on_start = {
+        let started = started.clone();
+        EventListener::new(&document, "touchstart", move |event| {
+            let Some(event) = event.dyn_ref::<web_sys::TouchEvent>() else {
+                return;
+            };
+            let single = event.touches().length() == 1;
+            started.set(single.then(|| point(event.touches())).flatten());
+        })
+    };
+    // Not passive: a tap taken here must not also click.
+    let options = EventListenerOptions::enable_prevent_default();
+    let on_end = EventListener::new_with_options(&document, "touchend", options, move |event| {
+        let Some(event) = event.dyn_ref::<web_sys::TouchEvent>() else {
+            return;
         };
-        // Not passive: a tap taken here must not also click.
-        let options = EventListenerOptions::enable_prevent_default();
-        let on_end =
-            EventListener::new_with_options(&document, "touchend", options, move |event| {
-                let Some(event) = event.dyn_ref::<web_sys::TouchEvent>() else {
-                    return;
-                };
-                let (Some(start), Some(end)) = (started.take(), point(event.changed_touches()))
-                else {
-                    return;
-                };
-                match gesture(start, end) {
-                    Gesture::Tap => {
-                        let on_figure = event
-                            .target()
-                            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                            .and_then(|e| e.closest(FIGURES).ok().flatten())
-                            .is_some();
-                        if on_figure {
-                            event.prevent_default();
-                            run.toggle_play(&dispatcher);
-                        }
-                    }
-                    Gesture::SwipeLeft => {
-                        chapter::next_beat(&run, &chapters, &dispatcher);
-                    }
-                    Gesture::SwipeRight => {
-                        chapter::previous_beat(&run, &chapters, &dispatcher);
-                    }
-                    Gesture::Other => {}
+        let (Some(start), Some(end)) = (started.take(), point(event.changed_touches())) else {
+            return;
+        };
+        match gesture(start, end) {
+            Gesture::Tap => {
+                let on_figure = event
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .and_then(|e| e.closest(FIGURES).ok().flatten())
+                    .is_some();
+                if on_figure {
+                    event.prevent_default();
+                    run.toggle_play(&dispatcher);
                 }
-            });
-        move || {
-            drop(on_start);
-            drop(on_end);
+            }
+            Gesture::SwipeLeft => {
+                chapter::next_beat(&run, &chapters, &dispatcher);
+            }
+            Gesture::SwipeRight => {
+                chapter::previous_beat(&run, &chapters, &dispatcher);
+            }
+            Gesture::Other => {}
         }
     });
+    [on_start, on_end]
 }
 
 #[cfg(test)]

@@ -61,22 +61,24 @@ fn window_is_narrow() -> bool {
         .is_some_and(|width| width <= NARROW_MAX_PX)
 }
 
-/// The drawings' layout for the window's width, kept up to date as it is resized (a phone
-/// turned on its side). The root holds it, as the storage view is a function.
+/// Whether the window is narrow enough for the drawings' narrow layout ([`layout`]), kept up
+/// to date as it is resized (a phone turned on its side) by [`listen_for_resize`], which the
+/// root keeps with its other listeners. The root holds it, as the storage view is a function.
 #[hook]
-pub fn use_layout() -> Layout {
-    let narrow = use_state_eq(window_is_narrow);
-    {
-        let narrow = narrow.clone();
-        use_effect_with((), move |_| {
-            let listener =
-                gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| {
-                    narrow.set(window_is_narrow())
-                });
-            move || drop(listener)
-        });
-    }
-    if *narrow {
+pub fn use_narrow_window() -> UseStateHandle<bool> {
+    use_state_eq(window_is_narrow)
+}
+
+/// Keeps `narrow` up to date as the window is resized, for as long as the listener is kept.
+pub fn listen_for_resize(narrow: UseStateHandle<bool>) -> gloo::events::EventListener {
+    gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| {
+        narrow.set(window_is_narrow())
+    })
+}
+
+/// The drawings' layout for a narrow window or a wide one.
+pub fn layout(narrow: bool) -> Layout {
+    if narrow {
         Layout::NARROW
     } else {
         Layout::WIDE
@@ -90,7 +92,7 @@ pub struct StorageView {
     /// The timeline's requests, folded from the frames.
     pub timeline: Rc<Vec<TimelineRequest>>,
     pub requests: Requests,
-    /// The drawings' layout ([`use_layout`]).
+    /// The drawings' layout ([`layout`] of [`use_narrow_window`]).
     pub layout: Layout,
 }
 
