@@ -291,10 +291,40 @@ fn hovered_from(event: &web_sys::Event, drawn: &Drawn) -> Option<(Hovered, f64, 
     Some((item, x, y))
 }
 
+/// The bar under the pointer or focus and the request or operation chosen: one reducer, so a
+/// hover and a click handled before the next render each keep the other's update. One hook
+/// rather than a `use_state` each, whose call sites are code of their own.
+#[derive(Default)]
+struct Pointed {
+    hovered: Option<(Hovered, f64, f64)>,
+    selected: Option<Selected>,
+}
+
+enum PointedAction {
+    Hover(Option<(Hovered, f64, f64)>),
+    Select(Selected),
+}
+
+impl Reducible for Pointed {
+    type Action = PointedAction;
+
+    fn reduce(self: Rc<Self>, action: PointedAction) -> Rc<Self> {
+        Rc::new(match action {
+            PointedAction::Hover(hovered) => Pointed {
+                hovered,
+                selected: self.selected,
+            },
+            PointedAction::Select(selected) => Pointed {
+                hovered: self.hovered.clone(),
+                selected: Some(selected),
+            },
+        })
+    }
+}
+
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
-    let hovered = use_state(|| None::<(Hovered, f64, f64)>);
-    let selected = use_state(|| None::<Selected>);
+    let pointed = use_reducer(Pointed::default);
     let drawn = use_mut_ref(Drawn::default);
     let span_ns = props
         .window_end
@@ -320,32 +350,32 @@ pub fn timeline(props: &TimelineProps) -> Html {
     // One listener per event type on the whole figure, not four per bar: with hundreds of
     // bars re-rendered every frame, per-bar callbacks dominate the frame time.
     let on_enter = {
-        let hovered = hovered.clone();
+        let pointed = pointed.dispatcher();
         let drawn = drawn.clone();
         Callback::from(move |event: web_sys::Event| {
             if let Some(found) = hovered_from(&event, &drawn.borrow()) {
-                hovered.set(Some(found));
+                pointed.dispatch(PointedAction::Hover(Some(found)));
             }
         })
     };
     let on_leave = {
-        let hovered = hovered.clone();
+        let pointed = pointed.dispatcher();
         Callback::from(move |event: web_sys::Event| {
             let on_bar = event
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
                 .is_some_and(|e| e.has_attribute("data-i"));
             if on_bar {
-                hovered.set(None);
+                pointed.dispatch(PointedAction::Hover(None));
             }
         })
     };
     let on_click = {
-        let selected = selected.clone();
+        let pointed = pointed.dispatcher();
         let drawn = drawn.clone();
         Callback::from(move |event: web_sys::Event| {
             if let Some(seq) = clicked_request(&event, &drawn.borrow()) {
-                selected.set(Some(Selected::Request(seq)));
+                pointed.dispatch(PointedAction::Select(Selected::Request(seq)));
             }
         })
     };
@@ -451,9 +481,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
         bins: bin_items,
         bin_last,
     };
-    let panels = explain_panels(props, &selected);
+    let panels = explain_panels(props, &pointed);
     let axis_y = LANE_HEIGHT_PX * LANES.len() as f64 + 20.0;
-    let tooltip = hovered.as_ref().map(|(what, x, y)| {
+    let tooltip = pointed.hovered.as_ref().map(|(what, x, y)| {
         let lines: Vec<String> = match what {
             Hovered::One(r) => vec![
                 format!("{} {}", r.op.as_str().to_ascii_uppercase(), r.key),
@@ -539,17 +569,17 @@ pub fn timeline(props: &TimelineProps) -> Html {
 
 /// The cause chain of the selected request or the requests of the selected operation, and the
 /// slowest operations as buttons.
-fn explain_panels(props: &TimelineProps, selected: &UseStateHandle<Option<Selected>>) -> Html {
+fn explain_panels(props: &TimelineProps, pointed: &UseReducerHandle<Pointed>) -> Html {
     let slowest = props
         .frame
         .storage
         .as_ref()
         .map_or(&[][..], |storage| &storage.slowest);
     let select = |what: Selected| {
-        let selected = selected.clone();
-        Callback::from(move |_: MouseEvent| selected.set(Some(what)))
+        let pointed = pointed.dispatcher();
+        Callback::from(move |_: MouseEvent| pointed.dispatch(PointedAction::Select(what)))
     };
-    let detail = match **selected {
+    let detail = match pointed.selected {
         Some(Selected::Request(seq)) => {
             let request = props
                 .requests
