@@ -263,6 +263,54 @@ struct ReadFile {
     text: Rc<str>,
 }
 
+/// The upload panel's files and the refusal of the last one chosen: one reducer, so the
+/// refusal and the file an answer clears or sets change together, and an answer handled
+/// before the next render keeps the other's update.
+#[derive(Default)]
+struct Uploads {
+    log: Option<ReadFile>,
+    target: Option<ReadFile>,
+    refused: Option<String>,
+}
+
+/// What a file input or its reader reports.
+enum UploadAction {
+    /// The input was emptied: its slot holds no file (a refusal shown stays).
+    Cleared(UploadSlot),
+    /// The file was too large or could not be read: its slot holds no file.
+    Refused(UploadSlot, String),
+    /// The file was read: its slot holds it and no refusal is shown.
+    Read(UploadSlot, ReadFile),
+}
+
+impl Reducible for Uploads {
+    type Action = UploadAction;
+
+    fn reduce(self: Rc<Self>, action: UploadAction) -> Rc<Self> {
+        let mut next = Uploads {
+            log: self.log.clone(),
+            target: self.target.clone(),
+            refused: self.refused.clone(),
+        };
+        let (slot, file) = match action {
+            UploadAction::Cleared(slot) => (slot, None),
+            UploadAction::Refused(slot, message) => {
+                next.refused = Some(message);
+                (slot, None)
+            }
+            UploadAction::Read(slot, file) => {
+                next.refused = None;
+                (slot, Some(file))
+            }
+        };
+        match slot {
+            UploadSlot::Log => next.log = file,
+            UploadSlot::Target => next.target = file,
+        }
+        Rc::new(next)
+    }
+}
+
 /// Which of the upload panel's two files an input reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum UploadSlot {
@@ -276,66 +324,57 @@ enum UploadSlot {
 /// unread.
 #[function_component(OpeUpload)]
 fn ope_upload() -> Html {
-    let log = use_state(|| None::<ReadFile>);
-    let target = use_state(|| None::<ReadFile>);
-    let refused = use_state(|| None::<String>);
+    let uploads = use_reducer(Uploads::default);
     let readers = use_mut_ref(|| [None::<FileReader>, None::<FileReader>]);
     let on_file = |slot: UploadSlot| {
-        let (log, target, refused, readers) = (
-            log.clone(),
-            target.clone(),
-            refused.clone(),
-            readers.clone(),
-        );
+        let (uploads, readers) = (uploads.dispatcher(), readers.clone());
         Callback::from(move |event: Event| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
-            let destination = match slot {
-                UploadSlot::Log => log.clone(),
-                UploadSlot::Target => target.clone(),
-            };
             let Some(file) = input.files().and_then(|files| files.get(0)) else {
-                destination.set(None);
+                uploads.dispatch(UploadAction::Cleared(slot));
                 return;
             };
             let file = gloo::file::File::from(file);
             let name = file.name();
             if let Some(message) = upload_too_large(&name, file.size()) {
-                refused.set(Some(message));
-                destination.set(None);
+                uploads.dispatch(UploadAction::Refused(slot, message));
                 input.set_value("");
                 return;
             }
-            let (refused, slots) = (refused.clone(), readers.clone());
+            let (uploads, slots) = (uploads.clone(), readers.clone());
             let task = gloo::file::callbacks::read_as_text(&file, move |result| {
-                match result {
-                    Ok(text) => {
-                        refused.set(None);
-                        destination.set(Some(ReadFile {
+                uploads.dispatch(match result {
+                    Ok(text) => UploadAction::Read(
+                        slot,
+                        ReadFile {
                             name: name.clone(),
                             text: Rc::from(text),
-                        }));
-                    }
-                    Err(error) => {
-                        refused.set(Some(format!("“{name}” could not be read ({error}).")));
-                        destination.set(None);
-                    }
-                }
+                        },
+                    ),
+                    Err(error) => UploadAction::Refused(
+                        slot,
+                        format!("“{name}” could not be read ({error})."),
+                    ),
+                });
                 slots.borrow_mut()[slot as usize].take();
             });
             readers.borrow_mut()[slot as usize] = Some(task);
         })
     };
     // Evaluated when a file changes, not on every frame.
-    let evaluation = use_memo(((*log).clone(), (*target).clone()), |(log, target)| {
-        log.as_ref().map(|log| {
-            evaluate_upload(
-                &log.name,
-                &log.text,
-                target.as_ref().map(|t| (t.name.as_str(), &*t.text)),
-            )
-        })
-    });
-    let result = match (&*refused, &*evaluation) {
+    let evaluation = use_memo(
+        (uploads.log.clone(), uploads.target.clone()),
+        |(log, target)| {
+            log.as_ref().map(|log| {
+                evaluate_upload(
+                    &log.name,
+                    &log.text,
+                    target.as_ref().map(|t| (t.name.as_str(), &*t.text)),
+                )
+            })
+        },
+    );
+    let result = match (&uploads.refused, &*evaluation) {
         (Some(message), _) => identified_text(
             "p",
             "ope-upload-error",
@@ -344,7 +383,7 @@ fn ope_upload() -> Html {
         ),
         (None, None) => identified_text("p", "ope-upload-empty", "empty", "No file yet.".into()),
         (None, Some(Err(message))) => html! {
-            { identified_text("p", "ope-upload-error", "error-text", format!("{}: {message}", log.as_ref().map_or("the file", |l| l.name.as_str())).into()) }
+            { identified_text("p", "ope-upload-error", "error-text", format!("{}: {message}", uploads.log.as_ref().map_or("the file", |l| l.name.as_str())).into()) }
         },
         (None, Some(Ok(evaluation))) => uploaded_figure(evaluation),
     };
