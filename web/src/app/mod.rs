@@ -109,6 +109,11 @@ pub struct UiState {
     pub presenting: bool,
     /// Bumped on every frame and command, so the view re-renders from the session.
     pub frame: u64,
+    /// Whether the phone layout's drawer of controls is open.
+    pub drawer_open: bool,
+    /// Whether the window is narrow enough for the drawings' narrow layout
+    /// (`storage::layout`), kept up to date as it is resized.
+    pub narrow_window: bool,
 }
 
 impl UiState {
@@ -128,6 +133,8 @@ impl UiState {
             go_to: None,
             presenting,
             frame: 0,
+            drawer_open: false,
+            narrow_window: false,
         }
     }
 }
@@ -151,6 +158,10 @@ pub enum Action {
     /// Enters or leaves presenter mode.
     Present(bool),
     Redraw,
+    /// Opens or closes the phone layout's drawer of controls.
+    Drawer(bool),
+    /// The window became narrow (or wide) for the drawings' layout.
+    NarrowWindow(bool),
 }
 
 impl UiState {
@@ -207,6 +218,8 @@ impl Reducible for UiState {
             }
             Action::Present(on) => next.presenting = on,
             Action::Redraw => next.frame += 1,
+            Action::Drawer(open) => next.drawer_open = open,
+            Action::NarrowWindow(narrow) => next.narrow_window = narrow,
         }
         if next == *self {
             self
@@ -254,7 +267,6 @@ fn use_listeners(
     kept_address: &boot::KeptAddress,
     dispatcher: UseReducerDispatcher<UiState>,
     on_open_numbered: Callback<usize>,
-    narrow_window: UseStateHandle<bool>,
 ) {
     let (run, chapters, kept_address) = (run.clone(), chapters.clone(), kept_address.clone());
     use_effect_with((), move |_| {
@@ -271,7 +283,9 @@ fn use_listeners(
             kept_address.clone(),
             dispatcher.clone(),
         );
-        let resizes = crate::storage::listen_for_resize(narrow_window);
+        let resizes = crate::storage::listen_for_resize(
+            dispatcher.to_callback().reform(Action::NarrowWindow),
+        );
         // With the listeners in place, as before: a chapter named in the address opens.
         boot::open_chapter_at_boot(run, chapters, kept_address, dispatcher);
         move || drop((keys, touches, links, resizes))
@@ -283,13 +297,16 @@ pub fn app() -> Html {
     let booted = boot::use_boot();
     let run = booted.run.clone();
     let state = use_reducer(|| {
-        UiState::start(booted.message.clone(), booted.rebuilding, booted.presenting)
+        // The drawer and the window's width in the root's reducer too, not a state hook
+        // each: every hook call site is code of its own (docs/ui.md, the cuts table).
+        UiState {
+            narrow_window: crate::storage::window_is_narrow(),
+            ..UiState::start(booted.message.clone(), booted.rebuilding, booted.presenting)
+        }
     });
     let chapters = booted.chapters.clone();
     let after_render = run_view::use_after_render(&chapters);
-    let narrow_window = crate::storage::use_narrow_window();
-    let layout = crate::storage::layout(*narrow_window);
-    let drawer_open = use_state_eq(|| false);
+    let layout = crate::storage::layout(state.narrow_window);
     let import = booted.import.clone();
     run_view::use_frames(&run, &chapters, &state);
     {
@@ -322,7 +339,6 @@ pub fn app() -> Html {
         &booted.kept_address,
         state.dispatcher(),
         on_open_numbered,
-        narrow_window,
     );
     present::use_present_mode(state.presenting);
     boot::use_address_bar(&run, &chapters, &booted.kept_address, state.presenting);
@@ -393,7 +409,7 @@ pub fn app() -> Html {
             { text_element("h1", "", "Strata".into()) }
             { text_element("span", "tagline", "a diskless LSM on object storage and an adaptive recommender, simulated in your browser".into()) }
         </> }) }
-        { time_bar::time_bar(&time_bar::TimeBar { run: run.clone(), frame: frame.clone(), state: state.clone(), on_cancel, drawer_open, children: tabs::tab_strip(&state, render_ms) }) }
+        { time_bar::time_bar(&time_bar::TimeBar { run: run.clone(), frame: frame.clone(), state: state.clone(), on_cancel, children: tabs::tab_strip(&state, render_ms) }) }
         { chapter::chapter_panel(&chapter::ChapterPanel { chapters: chapters.clone(), state: state.clone(), on_next, on_previous }) }
         { compare_panel::compare_panel(&compare_panel::ComparePanel { frame: frame.clone(), chapters: chapters.clone(), state: state.clone() }) }
         <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.borrow().current(), chapters, state, on_command, on_open_chapter, layout, import }) }</main>

@@ -28,9 +28,6 @@ pub struct TimeBar {
     pub state: UseReducerHandle<UiState>,
     /// Cancels the re-simulation, the run forward or the run to the end in progress.
     pub on_cancel: Callback<()>,
-    /// Whether the phone layout's drawer of controls is open (the root's state, as the time
-    /// bar is a function).
-    pub drawer_open: UseStateHandle<bool>,
     /// The tabs, drawn in the bar.
     pub children: Html,
 }
@@ -157,10 +154,10 @@ pub fn time_bar(props: &TimeBar) -> Html {
         })
     };
     let on_cancel = props.on_cancel.reform(|_: MouseEvent| ());
-    let drawer_open = props.drawer_open.clone();
+    let drawer_open = state.drawer_open;
     let on_drawer = {
-        let drawer_open = drawer_open.clone();
-        Callback::from(move |_: MouseEvent| drawer_open.set(!*drawer_open))
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Drawer(!drawer_open)))
     };
     let on_dismiss = {
         let state = state.clone();
@@ -204,10 +201,10 @@ pub fn time_bar(props: &TimeBar) -> Html {
     let busy = state.rebuilding || state.go_to.is_some();
     let cancellable = state.rebuilding || state.go_to.is_some() || state.to_end;
     html! {
-        <div class={if *drawer_open { "time-bar drawer-open" } else { "time-bar" }} role="region" aria-label="time controls"
+        <div class={if drawer_open { "time-bar drawer-open" } else { "time-bar" }} role="region" aria-label="time controls"
              data-awaiting={(!run.settled()).then_some("true")}>
             <button id="drawer-toggle" class="drawer-toggle" onclick={on_drawer} aria-expanded={drawer_open.to_string()}
-                    aria-controls="time-controls">{ if *drawer_open { "Close controls" } else { "Controls" } }</button>
+                    aria-controls="time-controls">{ if drawer_open { "Close controls" } else { "Controls" } }</button>
             { identified_container("div", "time-controls", "controls", html! { <>
                 { button("play", "primary", if state.playing { "Pause" } else { "Play" }.into(), on_play, busy) }
                 <button id="step" onclick={on_step} disabled={busy} title="one event (key: .)">{ "Step" }</button>

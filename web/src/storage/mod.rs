@@ -53,7 +53,10 @@ pub const TIMELINE_WINDOW: SimDuration = SimDuration::from_millis(2_000);
 /// style sheet's phone rules start at the same width).
 pub const NARROW_MAX_PX: f64 = 600.0;
 
-fn window_is_narrow() -> bool {
+/// Whether the window is narrow enough for the drawings' narrow layout ([`layout`]); the root
+/// holds the answer in its state, as the storage view is a function, and keeps it up to date
+/// as the window is resized (a phone turned on its side) with [`listen_for_resize`].
+pub fn window_is_narrow() -> bool {
     gloo::utils::window()
         .inner_width()
         .ok()
@@ -61,18 +64,11 @@ fn window_is_narrow() -> bool {
         .is_some_and(|width| width <= NARROW_MAX_PX)
 }
 
-/// Whether the window is narrow enough for the drawings' narrow layout ([`layout`]), kept up
-/// to date as it is resized (a phone turned on its side) by [`listen_for_resize`], which the
-/// root keeps with its other listeners. The root holds it, as the storage view is a function.
-#[hook]
-pub fn use_narrow_window() -> UseStateHandle<bool> {
-    use_state_eq(window_is_narrow)
-}
-
-/// Keeps `narrow` up to date as the window is resized, for as long as the listener is kept.
-pub fn listen_for_resize(narrow: UseStateHandle<bool>) -> gloo::events::EventListener {
+/// Tells `on_narrow` whether the window is narrow as it is resized, for as long as the
+/// listener is kept.
+pub fn listen_for_resize(on_narrow: Callback<bool>) -> gloo::events::EventListener {
     gloo::events::EventListener::new(&gloo::utils::window(), "resize", move |_| {
-        narrow.set(window_is_narrow())
+        on_narrow.emit(window_is_narrow())
     })
 }
 
@@ -92,7 +88,7 @@ pub struct StorageView {
     /// The timeline's requests, folded from the frames.
     pub timeline: Rc<Vec<TimelineRequest>>,
     pub requests: Requests,
-    /// The drawings' layout ([`layout`] of [`use_narrow_window`]).
+    /// The drawings' layout ([`layout`] of [`window_is_narrow`]).
     pub layout: Layout,
 }
 
