@@ -21,6 +21,7 @@ use crate::widgets::{
     button, class_pair, container, identified_container, identified_text, svg_line, svg_text,
     text_element,
 };
+use std::cell::RefCell;
 use std::rc::Rc;
 use strata_lab::explain::{row_name, Explainer, JobKey, RequestBrief, SlowOperation};
 use strata_sim::fmt::{fixed, shortest};
@@ -298,6 +299,9 @@ fn hovered_from(event: &web_sys::Event, drawn: &Drawn) -> Option<(Hovered, f64, 
 struct Pointed {
     hovered: Option<(Hovered, f64, f64)>,
     selected: Option<Selected>,
+    /// The bars of the last render, written by each render and read by the listeners: one
+    /// cell handed from state to state, not a `use_mut_ref` of its own.
+    drawn: Rc<RefCell<Drawn>>,
 }
 
 enum PointedAction {
@@ -313,10 +317,12 @@ impl Reducible for Pointed {
             PointedAction::Hover(hovered) => Pointed {
                 hovered,
                 selected: self.selected,
+                drawn: self.drawn.clone(),
             },
             PointedAction::Select(selected) => Pointed {
                 hovered: self.hovered.clone(),
                 selected: Some(selected),
+                drawn: self.drawn.clone(),
             },
         })
     }
@@ -325,7 +331,7 @@ impl Reducible for Pointed {
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
     let pointed = use_reducer(Pointed::default);
-    let drawn = use_mut_ref(Drawn::default);
+    let drawn = pointed.drawn.clone();
     let span_ns = props
         .window_end
         .saturating_since(props.window_start)
