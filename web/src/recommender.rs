@@ -271,6 +271,9 @@ struct Uploads {
     log: Option<ReadFile>,
     target: Option<ReadFile>,
     refused: Option<String>,
+    /// The log evaluated against the target, when there is a log: made when a file changes,
+    /// not on every frame.
+    evaluation: Rc<Option<Result<UploadedEvaluation, String>>>,
 }
 
 /// What a file input or its reader reports.
@@ -291,6 +294,7 @@ impl Reducible for Uploads {
             log: self.log.clone(),
             target: self.target.clone(),
             refused: self.refused.clone(),
+            evaluation: Rc::default(),
         };
         let (slot, file) = match action {
             UploadAction::Cleared(slot) => (slot, None),
@@ -307,6 +311,13 @@ impl Reducible for Uploads {
             UploadSlot::Log => next.log = file,
             UploadSlot::Target => next.target = file,
         }
+        next.evaluation = Rc::new(next.log.as_ref().map(|log| {
+            evaluate_upload(
+                &log.name,
+                &log.text,
+                next.target.as_ref().map(|t| (t.name.as_str(), &*t.text)),
+            )
+        }));
         Rc::new(next)
     }
 }
@@ -361,20 +372,7 @@ fn ope_upload() -> Html {
             readers.borrow_mut()[slot as usize] = Some(task);
         })
     };
-    // Evaluated when a file changes, not on every frame.
-    let evaluation = use_memo(
-        (uploads.log.clone(), uploads.target.clone()),
-        |(log, target)| {
-            log.as_ref().map(|log| {
-                evaluate_upload(
-                    &log.name,
-                    &log.text,
-                    target.as_ref().map(|t| (t.name.as_str(), &*t.text)),
-                )
-            })
-        },
-    );
-    let result = match (&uploads.refused, &*evaluation) {
+    let result = match (&uploads.refused, &*uploads.evaluation) {
         (Some(message), _) => identified_text(
             "p",
             "ope-upload-error",
