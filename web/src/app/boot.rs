@@ -214,6 +214,9 @@ pub struct Booted {
     /// Where a scenario file being imported keeps its reader until it answers (the root holds
     /// it, as the scenario tab is a function).
     pub import: ImportSlot,
+    /// The panels' questions of the run, made by the root's first render once its reducer's
+    /// dispatcher exists and kept for the page's life.
+    pub requests: Rc<RefCell<Option<crate::frame::Requests>>>,
     /// The address asked for presenter mode.
     pub presenting: bool,
     /// The run opens with a re-simulation to the link's moment.
@@ -237,6 +240,7 @@ struct Boot {
     kept_address: KeptAddress,
     chapters: Rc<RefCell<chapter::Chapters>>,
     import: ImportSlot,
+    requests: Rc<RefCell<Option<crate::frame::Requests>>>,
     /// The message to open with and whether the run opens with a re-simulation, which only the
     /// first render hands on.
     first: Option<(Option<Message>, bool)>,
@@ -282,6 +286,7 @@ pub fn use_boot() -> Booted {
             kept_address: Rc::new(RefCell::new(kept_address)),
             chapters: Rc::new(RefCell::new(chapters)),
             import: ImportSlot::default(),
+            requests: Rc::default(),
             first: Some((message, opened.at_ms.is_some())),
         }
     });
@@ -293,6 +298,7 @@ pub fn use_boot() -> Booted {
         kept_address: boot.kept_address.clone(),
         chapters: SharedChapters(boot.chapters.clone()),
         import: boot.import.clone(),
+        requests: boot.requests.clone(),
         presenting: presenting_in_address(),
         rebuilding,
     }

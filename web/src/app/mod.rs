@@ -390,8 +390,13 @@ pub fn app() -> Html {
     };
     let render_ms = after_render.borrow().render_ms;
     // Made once and never replaced, so a cell rather than a state hook: the panels redraw on an
-    // answer through `Requests::current`, not through a render of the root.
-    let requests = use_mut_ref(|| Requests::new(run.clone(), state.dispatcher()));
+    // answer through `Requests::current`, not through a render of the root. The boot cell holds
+    // it, not a hook of its own: every hook call is code of its own in the wasm.
+    let requests = booted
+        .requests
+        .borrow_mut()
+        .get_or_insert_with(|| Requests::new(run.clone(), state.dispatcher()))
+        .current();
     let Some(frame) = run.frame() else {
         return container(
             "header",
@@ -412,7 +417,7 @@ pub fn app() -> Html {
         { time_bar::time_bar(&time_bar::TimeBar { run: run.clone(), frame: frame.clone(), state: state.clone(), on_cancel, children: tabs::tab_strip(&state, render_ms) }) }
         { chapter::chapter_panel(&chapter::ChapterPanel { chapters: chapters.clone(), state: state.clone(), on_next, on_previous }) }
         { compare_panel::compare_panel(&compare_panel::ComparePanel { frame: frame.clone(), chapters: chapters.clone(), state: state.clone() }) }
-        <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests: requests.borrow().current(), chapters, state, on_command, on_open_chapter, layout, import }) }</main>
+        <main>{ tabs::tab_body(&tabs::TabBody { frame, timeline, run: run.clone(), requests, chapters, state, on_command, on_open_chapter, layout, import }) }</main>
         </>
     }
 }
