@@ -30,7 +30,7 @@ mod queues;
 pub use handles::{AbortHandle, JoinError, JoinHandle};
 use handles::{AbortInner, CompleteOnDrop, JoinState};
 pub use queues::ReadyOrder;
-use queues::{ReadyQueue, TimerEntry, TimerQueue, TimerState};
+use queues::{ReadyQueue, RemoteReady, TimerEntry, TimerQueue, TimerState};
 
 /// A boxed future that need not be `Send`: everything here runs on one thread.
 pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
@@ -86,7 +86,7 @@ struct TaskWaker {
     index: usize,
     generation: u64,
     scheduled: AtomicBool,
-    ready: Arc<ReadyQueue>,
+    ready: Arc<RemoteReady>,
 }
 
 impl Wake for TaskWaker {
@@ -95,7 +95,7 @@ impl Wake for TaskWaker {
     }
     fn wake_by_ref(self: &Arc<Self>) {
         if !self.scheduled.swap(true, Ordering::Relaxed) {
-            self.ready.push((self.index, self.generation));
+            self.ready.wake((self.index, self.generation));
         }
     }
 }
@@ -125,7 +125,7 @@ struct Shared {
     free_slots: RefCell<Vec<usize>>,
     live_tasks: Cell<usize>,
     next_generation: Cell<u64>,
-    ready: Arc<ReadyQueue>,
+    ready: ReadyQueue,
     /// Ready tasks taken off `ready` in one go, run before anything queued there since
     /// (`ReadyQueue::pop`).
     ready_batch: RefCell<VecDeque<(usize, u64)>>,
@@ -250,7 +250,7 @@ impl Shared {
                 index,
                 generation,
                 scheduled: AtomicBool::new(false),
-                ready: self.ready.clone(),
+                ready: self.ready.remote(),
             }),
         };
         let slot = TaskSlot {
@@ -466,7 +466,7 @@ impl Sim {
                 free_slots: RefCell::new(Vec::new()),
                 live_tasks: Cell::new(0),
                 next_generation: Cell::new(0),
-                ready: Arc::new(ReadyQueue::default()),
+                ready: ReadyQueue::default(),
                 ready_batch: RefCell::new(VecDeque::new()),
                 spare_wakers: RefCell::new(Vec::new()),
                 spare_timers: RefCell::new(Vec::new()),
