@@ -219,7 +219,11 @@ impl ReadyQueue {
     }
     pub(super) fn lock(&self) -> std::cell::RefMut<'_, ReadyState> {
         let mut state = self.state.borrow_mut();
-        if self.remote.pending.swap(false, Ordering::Acquire) {
+        // A plain load first: the swap is a locked instruction, and the flag is nearly
+        // always clear.
+        if self.remote.pending.load(Ordering::Relaxed)
+            && self.remote.pending.swap(false, Ordering::Acquire)
+        {
             let mut remote = self
                 .remote
                 .tasks
@@ -247,7 +251,10 @@ impl ReadyQueue {
                 state.choice_hash = mix_choice(state.choice_hash, index as u64, len as u64);
                 state.tasks.swap_remove_back(index)
             }
+            // With one ready task or none, the batch would hold at most that one: take it
+            // directly rather than trade the two queues.
             Some(_) => state.tasks.pop_front(),
+            None if len <= 1 => state.tasks.pop_front(),
             None => {
                 let mut batch = batch.borrow_mut();
                 std::mem::swap(&mut *batch, &mut state.tasks);
