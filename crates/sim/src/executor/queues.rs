@@ -262,6 +262,13 @@ impl ReadyQueue {
             }
         }
     }
+    /// Whether a pop would find a task, without taking it.
+    #[inline]
+    pub(super) fn has_ready(&self, batch: &RefCell<VecDeque<(usize, u64)>>) -> bool {
+        !batch.borrow().is_empty()
+            || !self.state.borrow().tasks.is_empty()
+            || self.remote.pending.load(Ordering::Relaxed)
+    }
     pub(super) fn is_empty(&self, batch: &RefCell<VecDeque<(usize, u64)>>) -> bool {
         batch.borrow().is_empty() && self.lock().tasks.is_empty()
     }
