@@ -416,14 +416,19 @@ impl Shared {
 
     /// Fires the earliest live timer, advancing the clock to it. Returns false when none.
     fn fire_next_timer(&self) -> bool {
-        let Some(deadline) = self.next_deadline() else {
-            return false;
+        // Popped until a live one, in one borrow (a look with `next_deadline` first would
+        // search the top twice).
+        let entry = {
+            let mut timers = self.timers.borrow_mut();
+            loop {
+                match timers.pop() {
+                    None => return false,
+                    Some(entry) if entry.state.cancelled.get() => self.recycle_timer(entry.state),
+                    Some(entry) => break entry,
+                }
+            }
         };
-        let entry = self
-            .timers
-            .borrow_mut()
-            .pop()
-            .expect("next_deadline just saw a live timer on top");
+        let deadline = entry.deadline;
         if deadline > self.now.get() {
             self.now.set(deadline);
         }
