@@ -329,3 +329,61 @@ fn reused_wakers_and_timer_states_wake_exactly_their_own_task_and_sleep() {
         }
     }
 }
+
+/// A task that parks its waker where the test can reach it, and counts its polls.
+fn parked_task(
+    sim: &Sim,
+) -> (
+    Rc<std::cell::Cell<u32>>,
+    Rc<RefCell<Option<std::task::Waker>>>,
+) {
+    let polls = Rc::new(std::cell::Cell::new(0u32));
+    let parked = Rc::new(RefCell::new(None));
+    let (counter, slot) = (polls.clone(), parked.clone());
+    sim.handle().spawn(std::future::poll_fn(move |cx| {
+        counter.set(counter.get() + 1);
+        *slot.borrow_mut() = Some(cx.waker().clone());
+        std::task::Poll::<()>::Pending
+    }));
+    sim.run_until_idle(10).unwrap();
+    assert_eq!(polls.get(), 1);
+    (polls, parked)
+}
+
+#[test]
+fn a_waker_wakes_its_own_simulation_when_two_share_a_thread() {
+    let (first, second) = (Sim::new(1), Sim::new(2));
+    let (first_polls, first_waker) = parked_task(&first);
+    let (second_polls, _second_waker) = parked_task(&second);
+    first_waker.borrow().as_ref().unwrap().wake_by_ref();
+    assert!(first.has_pending_work());
+    assert!(!second.has_pending_work());
+    first.run_until_idle(10).unwrap();
+    second.run_until_idle(10).unwrap();
+    assert_eq!((first_polls.get(), second_polls.get()), (2, 1));
+    // Woken after its simulation is gone, a waker wakes nothing and does not panic.
+    let waker = first_waker.borrow_mut().take().unwrap();
+    drop(first);
+    waker.wake();
+    assert!(!second.has_pending_work());
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn a_waker_woken_on_another_thread_runs_its_task_at_the_next_step() {
+    let sim = Sim::new(1);
+    let (polls, parked) = parked_task(&sim);
+    let waker = parked.borrow_mut().take().unwrap();
+    std::thread::spawn(move || waker.wake()).join().unwrap();
+    assert!(sim.has_pending_work());
+    sim.run_until_idle(10).unwrap();
+    assert_eq!(polls.get(), 2);
+    assert!(!sim.has_pending_work());
+    // And once more, woken by reference, with the queue otherwise empty in between.
+    let waker = parked.borrow_mut().take().unwrap();
+    std::thread::spawn(move || waker.wake_by_ref())
+        .join()
+        .unwrap();
+    sim.run_until_idle(10).unwrap();
+    assert_eq!(polls.get(), 3);
+}

@@ -8,7 +8,8 @@ use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::rc::Rc;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::Waker;
 
 pub(super) struct TimerState {
@@ -121,9 +122,34 @@ pub enum ReadyOrder {
 }
 
 /// The ready tasks, and how the next one is chosen.
-#[derive(Default)]
+///
+/// A `Waker` is `Send + Sync`, so a task may be woken on any thread, but the executor runs on
+/// one and nearly every wake comes from its own polls. Such a wake finds the executor's queue
+/// in this thread's registry ([`LOCAL_READY`]) and pushes onto it with no lock; a wake from
+/// another thread, or one that outlives the executor, goes into [`RemoteReady`] under a lock
+/// and joins the queue at the next pop. A lock on every wake cost about 60 instructions.
 pub(super) struct ReadyQueue {
-    pub(super) queue: Mutex<ReadyState>,
+    state: Rc<RefCell<ReadyState>>,
+    remote: Arc<RemoteReady>,
+}
+
+/// What a task's waker holds: the executor's id, by which a wake on the executor's thread
+/// finds its queue, and the queue for wakes from elsewhere.
+pub(super) struct RemoteReady {
+    executor: u64,
+    /// Set while `tasks` may hold entries, so that a pop looks at the lock only then.
+    pending: AtomicBool,
+    tasks: Mutex<Vec<(usize, u64)>>,
+}
+
+/// Numbers the executors of the process, so that a waker never finds another's queue.
+static NEXT_EXECUTOR: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The ready queues of the executors living on this thread, by executor id (usually
+    /// one; a test or a simulator worker makes them one after another).
+    static LOCAL_READY: RefCell<Vec<(u64, Rc<RefCell<ReadyState>>)>> =
+        const { RefCell::new(Vec::new()) };
 }
 
 #[derive(Default)]
@@ -138,19 +164,78 @@ pub(super) struct ReadyState {
     pub(super) choice_hash: u64,
 }
 
-impl ReadyQueue {
-    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, ReadyState> {
-        self.queue
-            .lock()
-            .expect("the ready queue is only touched on the simulation thread")
+impl RemoteReady {
+    /// Queues a woken task: onto its executor's queue when that lives on this thread,
+    /// otherwise under the lock.
+    pub(super) fn wake(&self, entry: (usize, u64)) {
+        let pushed = LOCAL_READY
+            .try_with(|queues| {
+                let queues = queues.borrow();
+                let found = queues.iter().find(|(id, _)| *id == self.executor);
+                found.map(|(_, state)| state.borrow_mut().tasks.push_back(entry))
+            })
+            .ok()
+            .flatten()
+            .is_some();
+        if !pushed {
+            self.tasks
+                .lock()
+                .expect("a push into the remote queue does not panic")
+                .push(entry);
+            self.pending.store(true, Ordering::Release);
+        }
     }
-    pub(super) fn push(&self, entry: (usize, u64)) {
-        self.lock().tasks.push_back(entry);
+}
+
+impl Default for ReadyQueue {
+    fn default() -> Self {
+        let executor = NEXT_EXECUTOR.fetch_add(1, Ordering::Relaxed);
+        let state = Rc::new(RefCell::new(ReadyState::default()));
+        LOCAL_READY.with(|queues| queues.borrow_mut().push((executor, state.clone())));
+        ReadyQueue {
+            state,
+            remote: Arc::new(RemoteReady {
+                executor,
+                pending: AtomicBool::new(false),
+                tasks: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+}
+
+impl Drop for ReadyQueue {
+    fn drop(&mut self) {
+        let executor = self.remote.executor;
+        // A thread's registry may be gone already when its executor is dropped late.
+        let _ =
+            LOCAL_READY.try_with(|queues| queues.borrow_mut().retain(|(id, _)| *id != executor));
+    }
+}
+
+impl ReadyQueue {
+    /// What a new task's waker holds.
+    pub(super) fn remote(&self) -> Arc<RemoteReady> {
+        self.remote.clone()
+    }
+    pub(super) fn lock(&self) -> std::cell::RefMut<'_, ReadyState> {
+        let mut state = self.state.borrow_mut();
+        // A plain load first: the swap is a locked instruction, and the flag is nearly
+        // always clear.
+        if self.remote.pending.load(Ordering::Relaxed)
+            && self.remote.pending.swap(false, Ordering::Acquire)
+        {
+            let mut remote = self
+                .remote
+                .tasks
+                .lock()
+                .expect("a push into the remote queue does not panic");
+            state.tasks.extend(remote.drain(..));
+        }
+        state
     }
     /// The next ready task. In first-in first-out order the whole queue moves into `batch`
-    /// under one lock, and later pops take from `batch` with none: tasks woken meanwhile
-    /// queue behind the batch, so the order is the same as popping one at a time, and the
-    /// lock is taken once per batch rather than once per task. In seeded order every pop
+    /// in one go, and later pops take from `batch`: tasks woken meanwhile queue behind the
+    /// batch, so the order is the same as popping one at a time. In seeded order every pop
     /// chooses among all ready tasks, so `batch` stays empty.
     pub(super) fn pop(&self, batch: &RefCell<VecDeque<(usize, u64)>>) -> Option<(usize, u64)> {
         if let Some(entry) = batch.borrow_mut().pop_front() {
@@ -166,13 +251,23 @@ impl ReadyQueue {
                 state.choice_hash = mix_choice(state.choice_hash, index as u64, len as u64);
                 state.tasks.swap_remove_back(index)
             }
+            // With one ready task or none, the batch would hold at most that one: take it
+            // directly rather than trade the two queues.
             Some(_) => state.tasks.pop_front(),
+            None if len <= 1 => state.tasks.pop_front(),
             None => {
                 let mut batch = batch.borrow_mut();
                 std::mem::swap(&mut *batch, &mut state.tasks);
                 batch.pop_front()
             }
         }
+    }
+    /// Whether a pop would find a task, without taking it.
+    #[inline]
+    pub(super) fn has_ready(&self, batch: &RefCell<VecDeque<(usize, u64)>>) -> bool {
+        !batch.borrow().is_empty()
+            || !self.state.borrow().tasks.is_empty()
+            || self.remote.pending.load(Ordering::Relaxed)
     }
     pub(super) fn is_empty(&self, batch: &RefCell<VecDeque<(usize, u64)>>) -> bool {
         batch.borrow().is_empty() && self.lock().tasks.is_empty()
