@@ -634,7 +634,7 @@ impl Sim {
 
     /// True when a task is ready or a timer is pending.
     pub fn has_pending_work(&self) -> bool {
-        !self.shared.ready.is_empty(&self.shared.ready_batch)
+        self.shared.ready.has_ready(&self.shared.ready_batch)
             || self.shared.next_deadline().is_some()
     }
 

@@ -269,9 +269,6 @@ impl ReadyQueue {
             || !self.state.borrow().tasks.is_empty()
             || self.remote.pending.load(Ordering::Relaxed)
     }
-    pub(super) fn is_empty(&self, batch: &RefCell<VecDeque<(usize, u64)>>) -> bool {
-        batch.borrow().is_empty() && self.lock().tasks.is_empty()
-    }
     /// Puts a batch's tasks back at the front of the queue, in order (before the order of
     /// choice changes).
     pub(super) fn unbatch(&self, batch: &RefCell<VecDeque<(usize, u64)>>) {
