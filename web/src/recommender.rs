@@ -311,13 +311,19 @@ impl Reducible for Uploads {
             UploadSlot::Log => next.log = file,
             UploadSlot::Target => next.target = file,
         }
-        next.evaluation = Rc::new(next.log.as_ref().map(|log| {
-            evaluate_upload(
-                &log.name,
-                &log.text,
-                next.target.as_ref().map(|t| (t.name.as_str(), &*t.text)),
-            )
-        }));
+        // Evaluated again only when a file changed: a refusal or an emptied input that leaves
+        // both files as they were keeps the evaluation it had.
+        next.evaluation = if next.log == self.log && next.target == self.target {
+            self.evaluation.clone()
+        } else {
+            Rc::new(next.log.as_ref().map(|log| {
+                evaluate_upload(
+                    &log.name,
+                    &log.text,
+                    next.target.as_ref().map(|t| (t.name.as_str(), &*t.text)),
+                )
+            }))
+        };
         Rc::new(next)
     }
 }
@@ -741,5 +747,43 @@ pub fn recommender_view(props: &RecommenderView) -> Html {
             </> }) }
             { controls }
         </> }) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn file(name: &str, text: &str) -> ReadFile {
+        ReadFile {
+            name: name.to_string(),
+            text: Rc::from(text),
+        }
+    }
+
+    #[test]
+    fn an_upload_is_evaluated_again_only_when_a_file_changes() {
+        let start = Rc::new(Uploads::default());
+        assert!(start.evaluation.is_none());
+        let read = start.reduce(UploadAction::Read(UploadSlot::Log, file("log.csv", "x\n")));
+        assert!(read.evaluation.is_some());
+        // A refused target leaves both files as they were: the same evaluation, and the refusal.
+        let refused = read.clone().reduce(UploadAction::Refused(
+            UploadSlot::Target,
+            "too large".to_string(),
+        ));
+        assert!(Rc::ptr_eq(&refused.evaluation, &read.evaluation));
+        assert_eq!(refused.refused.as_deref(), Some("too large"));
+        // A target read changes the evaluation's input, and clears the refusal.
+        let target = refused
+            .clone()
+            .reduce(UploadAction::Read(UploadSlot::Target, file("t.csv", "y\n")));
+        assert!(!Rc::ptr_eq(&target.evaluation, &refused.evaluation));
+        assert_eq!(target.refused, None);
+        // The log emptied: nothing to evaluate.
+        let cleared = target.reduce(UploadAction::Cleared(UploadSlot::Log));
+        assert!(cleared.evaluation.is_none());
     }
 }
