@@ -19,7 +19,7 @@ const FLAGS = [
 
 /** With STRATA_E2E_NOWORKER=1 every test opens the page with `?noworker`: its worker's script is
  * blocked and the page runs the simulation on its main thread (the fallback). */
-const NOWORKER = process.env.STRATA_E2E_NOWORKER === '1';
+export const NOWORKER = process.env.STRATA_E2E_NOWORKER === '1';
 /** What a blocked worker script logs: its failed load, and the worker's error event. */
 const BLOCKED_WORKER = /worker-blocked-by-the-address|Failed to load resource/;
 
@@ -27,7 +27,6 @@ const BLOCKED_WORKER = /worker-blocked-by-the-address|Failed to load resource/;
  * context options (a viewport, `hasTouch` for a phone), over the desktop defaults, and
  * `initScript`, a function run in the page before its own scripts. */
 export async function openPlayground(path = '', { initScript, ...options } = {}) {
-  if (NOWORKER && !path.startsWith('?')) path = `?noworker${path}`;
   const userDataDir = mkdtempSync(join(tmpdir(), 'strata-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: EXECUTABLE,
@@ -44,19 +43,30 @@ export async function openPlayground(path = '', { initScript, ...options } = {})
   page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
   page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()}`));
   if (initScript) await page.addInitScript(initScript);
-  await page.goto(new URL(path, BASE_URL).toString());
+  const url = new URL(path, BASE_URL);
+  // A path or a whole link (a share link the page wrote) that asks for no query of its own.
+  if (NOWORKER && url.search === '') url.search = '?noworker';
+  await page.goto(url.toString());
   return {
     page,
     errors,
     async close() {
       await context.close();
     },
-    /** Fails the test if the page logged any error. */
-    assertNoErrors() {
-      const unexpected = NOWORKER ? errors.filter((e) => !BLOCKED_WORKER.test(e)) : errors;
+    /** Fails the test if the page logged any error but those `expected` accepts. */
+    assertNoErrors(expected = () => false) {
+      const unexpected = errors.filter((e) => !expected(e) && !(NOWORKER && BLOCKED_WORKER.test(e)));
       assert.deepEqual(unexpected, [], `the page logged errors:\n${unexpected.join('\n')}`);
     },
   };
+}
+
+/** The page's address without its query: the share link the page writes for it (the query,
+ * `?noworker` in the fallback's runs, is the page's own and not part of a link). */
+export function linkOf(page) {
+  const address = new URL(page.url());
+  address.search = '';
+  return address.toString();
 }
 
 export async function screenshot(page, name) {

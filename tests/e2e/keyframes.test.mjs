@@ -9,7 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPlayground, waitIdle, commit, cancelOnSight } from './harness.mjs';
+import { openPlayground, waitIdle, commit, cancelOnSight, NOWORKER } from './harness.mjs';
+
+// Keyframes are copies of the worker's memory: without a worker there are none.
+const WORKER_ONLY = { skip: NOWORKER && 'run with the worker only' };
 
 const SCENARIO = {
   version: 1,
@@ -85,7 +88,7 @@ async function backAndForth(prepare) {
   }
 }
 
-test('a keyframe restores the run from the start: the same moment, then strata run\'s final hash', async () => {
+test('a keyframe restores the run from the start: the same moment, then strata run\'s final hash', WORKER_ONLY, async () => {
   // Every keyframe due taken, however little time the run took between them.
   const { late, back, end } = await backAndForth(() => globalThis.strataKeyframesSpacing(0));
   assert.equal(back.restored, 1);
@@ -99,7 +102,7 @@ test('a keyframe restores the run from the start: the same moment, then strata r
   assert.ok(end.keyframes.length >= 5 && end.taken >= 5);
 });
 
-test('keyframes over their byte bound are thinned, and a restore is still the same run', async () => {
+test('keyframes over their byte bound are thinned, and a restore is still the same run', WORKER_ONLY, async () => {
   // Five keyframes up to 55 s take about 27 MiB (the first copies every page of about 34 MiB
   // but those all zeros, the others the pages that changed): a bound of 20 MiB drops some.
   const { late, end } = await backAndForth(() => {
@@ -113,7 +116,7 @@ test('keyframes over their byte bound are thinned, and a restore is still the sa
   assert.ok(end.restored >= 1, 'a kept keyframe served a go-to');
 });
 
-test('a first pass skips keyframes that would cost much of its time, and going back is still the same run', async () => {
+test('a first pass skips keyframes that would cost much of its time, and going back is still the same run', WORKER_ONLY, async () => {
   // 100,000 keys: a memory of a few hundred MiB, which each keyframe compares whole, against
   // 10 simulated seconds that take a fraction of that to simulate.
   const large = { ...SCENARIO, name: 'e2e-keyframes-spaced', duration_ms: 300000,
@@ -140,7 +143,7 @@ test('a first pass skips keyframes that would cost much of its time, and going b
   }
 });
 
-test('Cancel while going back from a keyframe leaves the run where it was, as from the start', async () => {
+test('Cancel while going back from a keyframe leaves the run where it was, as from the start', WORKER_ONLY, async () => {
   // Heavy enough (20,000 operations per simulated second) that the run forward from the
   // keyframe of 30 s to 39.9 s takes long enough to cancel.
   const heavy = { ...SCENARIO, name: 'e2e-keyframes-heavy', duration_ms: 120000,
@@ -177,7 +180,7 @@ test('Cancel while going back from a keyframe leaves the run where it was, as fr
   }
 });
 
-test('going back and forth keeps the memory at what a run forward needs', async () => {
+test('going back and forth keeps the memory at what a run forward needs', WORKER_ONLY, async () => {
   const session = await openPlayground(link(SCENARIO));
   try {
     const { page } = session;

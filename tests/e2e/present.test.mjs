@@ -7,7 +7,7 @@
 // fits at 1280×720 in the mode.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPlayground, simSeconds, settled, BASE_URL, ARTIFACTS } from './harness.mjs';
+import { openPlayground, simSeconds, settled, linkOf, BASE_URL, ARTIFACTS } from './harness.mjs';
 
 async function fetchJson(path) {
   const response = await fetch(new URL(path, BASE_URL));
@@ -179,7 +179,7 @@ test('P enters presenter mode without a chapter, the LSM tree on show; a field k
     await page.waitForFunction(() => document.body.getAttribute('data-mode') === 'present');
     assert.ok((await page.locator('#share-link').inputValue()).endsWith('&present'));
     assert.match(await page.locator('#moment-link').inputValue(), /&at=\d+&present$/);
-    assert.equal(await page.locator('#share-link').inputValue(), page.url());
+    assert.equal(await page.locator('#share-link').inputValue(), linkOf(page));
     // The mode survives a reload: it is in the address.
     await page.reload();
     await page.locator('#play').waitFor({ state: 'attached' });

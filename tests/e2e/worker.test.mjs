@@ -6,7 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { openPlayground, waitIdle, screenshot, setSpeed, playUntil } from './harness.mjs';
+import { openPlayground, waitIdle, screenshot, setSpeed, playUntil, NOWORKER } from './harness.mjs';
+
+// These tests choose the worker's mode themselves.
+const WORKER_ONLY = { skip: NOWORKER && 'run with the worker only' };
 
 const CHAPTER = 'wal-batching';
 // What a blocked worker script logs: its failed load, and the worker's error event.
@@ -66,7 +69,7 @@ async function chapterFigures(query) {
   }
 }
 
-test('the worker starts, and the side-by-side figures are the same with it and without it', async () => {
+test('the worker starts, and the side-by-side figures are the same with it and without it', WORKER_ONLY, async () => {
   const withWorker = await chapterFigures('');
   try {
     assert.equal(withWorker.state, 'on');
@@ -116,7 +119,7 @@ function holdThePageUntilTheWorkerSpeaks() {
   };
 }
 
-test('the worker started before the page\'s wasm is adopted with what it said meanwhile, and a blocked one falls back', async () => {
+test('the worker started before the page\'s wasm is adopted with what it said meanwhile, and a blocked one falls back', WORKER_ONLY, async () => {
   for (const [query, expected] of [['', 'on'], ['?noworker', 'off']]) {
     const session = await openPlayground(query, { initScript: holdThePageUntilTheWorkerSpeaks });
     try {
@@ -134,7 +137,7 @@ test('the worker started before the page\'s wasm is adopted with what it said me
   }
 });
 
-test('a panic in the worker reaches the page\'s banner with its message', async () => {
+test('a panic in the worker reaches the page\'s banner with its message', WORKER_ONLY, async () => {
   const session = await openPlayground();
   try {
     const { page } = session;
@@ -180,7 +183,7 @@ async function savedMetrics(query) {
   }
 }
 
-test('an export made on the page when the worker is blocked is the worker\'s file', async () => {
+test('an export made on the page when the worker is blocked is the worker\'s file', WORKER_ONLY, async () => {
   const fromWorker = await savedMetrics('');
   assert.deepEqual(fromWorker.errors, []);
   const fromPage = await savedMetrics('?noworker');
@@ -190,7 +193,7 @@ test('an export made on the page when the worker is blocked is the worker\'s fil
   assert.equal(fromPage.file.text, fromWorker.file.text);
 });
 
-test('an export shows its progress and a cancel stops it', async () => {
+test('an export shows its progress and a cancel stops it', WORKER_ONLY, async () => {
   const session = await openPlayground();
   try {
     const { page } = session;

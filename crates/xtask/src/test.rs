@@ -179,15 +179,25 @@ fn e2e() -> Result<()> {
     if test_files.is_empty() {
         bail!("no end-to-end tests found in {}", e2e_dir.display());
     }
-    let mut command = Command::new("node");
-    command
-        .arg("--test")
-        .arg("--test-concurrency=1")
-        .args(&test_files)
-        .current_dir(&e2e_dir)
-        .env("STRATA_BASE_URL", format!("http://127.0.0.1:{port}/"))
-        .env("STRATA_CHROMIUM", &browser.chromium)
-        .env("STRATA_ARTIFACTS", e2e_dir.join("artifacts"))
-        .env("STRATA_CLI", &cli);
-    run_checked(&mut command, "end-to-end tests")
+    // Twice: with the page's worker, and with its script blocked, so that the fallback (the
+    // simulation on the page's main thread) keeps working too; tests that need the worker
+    // skip themselves in the second pass.
+    for (noworker, what) in [
+        ("0", "end-to-end tests"),
+        ("1", "end-to-end tests without the worker"),
+    ] {
+        let mut command = Command::new("node");
+        command
+            .arg("--test")
+            .arg("--test-concurrency=1")
+            .args(&test_files)
+            .current_dir(&e2e_dir)
+            .env("STRATA_BASE_URL", format!("http://127.0.0.1:{port}/"))
+            .env("STRATA_CHROMIUM", &browser.chromium)
+            .env("STRATA_ARTIFACTS", e2e_dir.join("artifacts"))
+            .env("STRATA_CLI", &cli)
+            .env("STRATA_E2E_NOWORKER", noworker);
+        run_checked(&mut command, what)?;
+    }
+    Ok(())
 }
