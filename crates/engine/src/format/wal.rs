@@ -185,6 +185,11 @@ impl WalBuffer {
         );
         buffer[..WAL_HEADER_BYTES].copy_from_slice(&sealed_header);
         append_crc(&mut buffer, 0);
+        // The object lives in the store until the collector deletes it, and `Bytes` keeps a
+        // vector's whole allocation: the buffer's capacity is the largest batch so far, up to
+        // 1 MiB, so without this an object of 90 KiB held over 400 KiB (a 10,000 ops/s run held
+        // 235 MB of WAL allocations for 51 MB of objects). Shrinking a block in place is cheap.
+        buffer.shrink_to_fit();
         let sealed = SealedWal {
             wal_id,
             bytes: Bytes::from(buffer),
