@@ -387,3 +387,35 @@ fn a_waker_woken_on_another_thread_runs_its_task_at_the_next_step() {
     sim.run_until_idle(10).unwrap();
     assert_eq!(polls.get(), 3);
 }
+
+#[test]
+fn a_spawned_task_runs_once_after_the_tasks_already_ready_with_a_new_or_reused_waker() {
+    let sim = Sim::new(1);
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let handle = sim.handle();
+    // The first three finish at their first poll and leave their wakers spare; the three a
+    // task spawns afterwards reuse them, and each yields once, so it must run exactly twice.
+    for name in b'a'..=b'c' {
+        let log = log.clone();
+        handle.spawn(async move { log.borrow_mut().push(name) });
+    }
+    sim.run_until_idle(10).unwrap();
+    let spawner = handle.clone();
+    let outer_log = log.clone();
+    handle.spawn(async move {
+        for name in b'x'..=b'z' {
+            let log = outer_log.clone();
+            spawner.spawn(async move {
+                log.borrow_mut().push(name);
+                yield_now().await;
+                log.borrow_mut().push(name.to_ascii_uppercase());
+            });
+        }
+        outer_log.borrow_mut().push(b'-');
+        yield_now().await;
+        outer_log.borrow_mut().push(b'+');
+    });
+    sim.run_until_idle(10).unwrap();
+    assert_eq!(*log.borrow(), b"abc-xyz+XYZ".to_vec());
+    assert_eq!(sim.live_tasks(), 0);
+}

@@ -243,13 +243,14 @@ impl Shared {
                 let unique = Arc::get_mut(&mut waker).expect("a spare waker is held only here");
                 unique.index = index;
                 unique.generation = generation;
-                *unique.scheduled.get_mut() = false;
+                // Scheduled: the task is queued below.
+                *unique.scheduled.get_mut() = true;
                 waker
             }
             None => Arc::new(TaskWaker {
                 index,
                 generation,
-                scheduled: AtomicBool::new(false),
+                scheduled: AtomicBool::new(true),
                 ready: self.ready.remote(),
             }),
         };
@@ -257,7 +258,7 @@ impl Shared {
             generation,
             future: Some(future),
             waker: waker.clone(),
-            poll_waker: Some(Waker::from(waker.clone())),
+            poll_waker: Some(Waker::from(waker)),
             aborted: false,
             origin: self.current_origin.get(),
         };
@@ -270,7 +271,9 @@ impl Shared {
             }
         }
         self.live_tasks.set(self.live_tasks.get() + 1);
-        waker.wake_by_ref();
+        // What `waker.wake_by_ref()` does on this thread, without its look in the thread's
+        // registry for this executor's queue: a new task is ready at once.
+        self.ready.push_local((index, generation));
         Some(AbortHandle {
             inner: AbortInner::Sim {
                 shared: Rc::downgrade(self),

@@ -262,6 +262,12 @@ impl ReadyQueue {
             }
         }
     }
+    /// Queues a task made ready on the executor's own thread, as its waker's wake would,
+    /// without looking the queue up in the thread's registry first.
+    #[inline]
+    pub(super) fn push_local(&self, entry: (usize, u64)) {
+        self.state.borrow_mut().tasks.push_back(entry);
+    }
     /// Whether a pop would find a task, without taking it.
     #[inline]
     pub(super) fn has_ready(&self, batch: &RefCell<VecDeque<(usize, u64)>>) -> bool {

@@ -14,6 +14,14 @@ mod real;
 #[cfg(not(target_arch = "wasm32"))]
 mod wall;
 
+/// The binary's allocator. The libraries allocate through whatever allocator their program
+/// sets and nothing in a run depends on where a block lands, so the summaries, trace hashes
+/// included, are the same as with the system's. Against glibc's malloc and free it takes
+/// `strata run`'s instructions on the reference scenario down 3.4 % (docs/benchmarks.md).
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The binary is native-only; on wasm32 it is an empty program so that the crate's test
 /// targets still build there.
 #[cfg(target_arch = "wasm32")]
