@@ -19,7 +19,7 @@ use crate::widgets::{
 };
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
-use strata_lab::scenario::{DriftSpec, PolicyKind, RecommenderSpec};
+use strata_lab::scenario::{ByDocument, DriftSpec, PolicyKind, RecommenderSpec};
 use strata_recommender::ope::Estimate;
 use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::fmt::{fixed, shortest};
@@ -511,7 +511,8 @@ pub fn optional_number(text: &str) -> Result<Option<f64>, String> {
 
 #[derive(Properties, PartialEq)]
 pub struct RecommenderControlsProps {
-    pub spec: Option<RecommenderSpec>,
+    /// Compared as a document: the page does not link the scenario types' derived `PartialEq`.
+    pub spec: ByDocument<Option<RecommenderSpec>>,
     pub now: SimTime,
     pub on_command: Callback<Command>,
     #[prop_or_default]
@@ -535,12 +536,12 @@ fn number_field(
 #[function_component(RecommenderControls)]
 pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
     let form = use_reducer(|| RecommenderForm {
-        draft: props.spec.clone(),
+        draft: props.spec.0.clone(),
     });
     {
         let form = form.clone();
         use_effect_with(props.spec.clone(), move |spec| {
-            form.dispatch(RecommenderAction::Reset(spec.clone().map(Box::new)));
+            form.dispatch(RecommenderAction::Reset(spec.0.clone().map(Box::new)));
         });
     }
     let Some(draft) = form.draft.clone() else {
@@ -598,7 +599,7 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
     };
     let on_drift = {
         let on_command = props.on_command.clone();
-        let spec = props.spec.clone();
+        let spec = props.spec.0.clone();
         let now_ms = props.now.as_nanos().div_ceil(1_000_000);
         Callback::from(move |_: MouseEvent| {
             if let Some(mut spec) = spec.clone() {
@@ -671,7 +672,7 @@ fn time_chart(
 pub fn recommender_view(props: &RecommenderView) -> Html {
     let m = &props.model;
     let controls = html! {
-        <RecommenderControls spec={m.spec.clone()} now={m.now} on_command={props.on_command.clone()} disabled={props.disabled} />
+        <RecommenderControls spec={ByDocument(m.spec.clone())} now={m.now} on_command={props.on_command.clone()} disabled={props.disabled} />
     };
     let upload = html! {
         { panel("panel", "evaluate a logged file", html! { <>

@@ -33,6 +33,7 @@ use crate::worker::run::{Motion, RunRequest};
 use gloo::events::EventListener;
 use std::cell::RefCell;
 use std::rc::Rc;
+use strata_lab::scenario::same_document;
 use strata_lab::Scenario;
 use strata_sim::SimTime;
 use yew::prelude::*;
@@ -125,7 +126,7 @@ pub fn follow(current: &Scenario, request: LinkRequest) -> Followed {
             "so the current run goes on unchanged",
         )),
         LinkRequest::Scenario { scenario, at_ms } => {
-            if *scenario == *current && at_ms.is_none() {
+            if at_ms.is_none() && same_document(&*scenario, current) {
                 return Followed {
                     message: None,
                     start: None,
