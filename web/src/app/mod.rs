@@ -255,11 +255,14 @@ fn panels_of(tab: Tab) -> Panels {
     }
 }
 
-/// The page's keys, taps and swipes, a link pasted into the address bar and the window's
-/// resizing, listened for while the page is mounted, and the chapter the address names opened
-/// after the first render: one effect for all of them rather than an effect each, as every
-/// effect is code of its own in the wasm (docs/ui.md, the cuts table). Each listener listens
-/// for an event of its own, so the order they are added in changes nothing.
+/// The worker's frames taken in, the page's keys, taps and swipes, a link pasted into the
+/// address bar and the window's resizing, listened for while the page is mounted, and the
+/// chapter the address names opened after the first render: one effect for all of them rather
+/// than an effect each, as every effect is code of its own in the wasm (docs/ui.md, the cuts
+/// table). Each listener listens for an event of its own, so the order they are added in
+/// changes nothing; the root calls this before the tab's effect, which tells the run what to
+/// send, so the frames are listened for first, as the chapter's opening needs nothing of that
+/// effect (its fetches start after both).
 #[hook]
 fn use_listeners(
     run: &SharedRun,
@@ -270,6 +273,7 @@ fn use_listeners(
 ) {
     let (run, chapters, kept_address) = (run.clone(), chapters.clone(), kept_address.clone());
     use_effect_with((), move |_| {
+        run_view::listen_for_frames(run.clone(), chapters.clone(), dispatcher.clone());
         let keys = keyboard::listen(
             run.clone(),
             chapters.clone(),
@@ -308,18 +312,6 @@ pub fn app() -> Html {
     let after_render = run_view::use_after_render(&chapters);
     let layout = crate::storage::layout(state.narrow_window);
     let import = booted.import.clone();
-    run_view::use_frames(&run, &chapters, &state);
-    {
-        let run = run.clone();
-        let (chapters, dispatcher) = (chapters.clone(), state.dispatcher());
-        use_effect_with(state.tab, move |tab| {
-            run.tell(RunRequest::Want(panels_of(*tab)));
-            // The Chapters tab lists the index, fetched the first time it opens.
-            if *tab == Tab::Chapters {
-                chapter::load_index(&chapters, dispatcher);
-            }
-        });
-    }
     let on_open_numbered = {
         let (run, chapters, dispatcher) = (run.clone(), chapters.clone(), state.dispatcher());
         let kept_address = booted.kept_address.clone();
@@ -340,6 +332,17 @@ pub fn app() -> Html {
         state.dispatcher(),
         on_open_numbered,
     );
+    {
+        let run = run.clone();
+        let (chapters, dispatcher) = (chapters.clone(), state.dispatcher());
+        use_effect_with(state.tab, move |tab| {
+            run.tell(RunRequest::Want(panels_of(*tab)));
+            // The Chapters tab lists the index, fetched the first time it opens.
+            if *tab == Tab::Chapters {
+                chapter::load_index(&chapters, dispatcher);
+            }
+        });
+    }
     present::use_present_mode(state.presenting);
     boot::use_address_bar(&run, &chapters, &booted.kept_address, state.presenting);
     let on_next = {

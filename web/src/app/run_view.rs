@@ -8,7 +8,7 @@
 //!   page answers a click in its next render; the frames then confirm it. A frame that
 //!   reflects fewer requests than the page sent says nothing about the motion (it was on its
 //!   way before the last request arrived).
-//! - **Frames.** [`use_frames`] takes each frame in: the timeline's increments are folded,
+//! - **Frames.** [`listen_for_frames`] takes each frame in: the timeline's increments are folded,
 //!   the notes (the outcomes of commands, a rebuild finished or cancelled, a beat reached) go
 //!   to the message bar and the chapter, the side-by-side variant is asked to follow, and the
 //!   root redraws.
@@ -150,66 +150,66 @@ impl SharedRun {
     }
 }
 
-/// Takes the worker's frames in, for as long as the page lives.
-#[hook]
-pub fn use_frames(run: &SharedRun, chapters: &SharedChapters, state: &UseReducerHandle<UiState>) {
-    let run = run.clone();
-    let chapters = chapters.clone();
-    let dispatcher = state.dispatcher();
-    use_effect_with((), move |_| {
-        host::on_frames(Callback::from(move |reply: Reply| {
-            let Reply::Frame {
-                frame,
-                status,
-                notes,
-                ope,
-            } = reply
-            else {
-                return;
-            };
-            let frame = FrameRef(Rc::new(*frame));
-            let (motion, current) = {
-                let mut view = run.0.borrow_mut();
-                view.timeline = view.fold.absorb(&frame);
-                if let Some(ope) = ope {
-                    view.ope = Some((ope.result.map(Rc::new), ope.error));
-                }
-                view.frame = Some(frame.clone());
-                view.answered = status.requests;
-                if status.requests >= view.sent {
-                    view.motion = Some(status.motion);
-                }
-                (
-                    view.motion.unwrap_or(Motion::Still),
-                    status.requests >= view.sent,
-                )
-            };
-            for note in notes {
-                match note {
-                    Note::Say { text, error } => {
-                        dispatcher.dispatch(Action::Message(Some(Message { text, error })))
-                    }
-                    Note::Clear => dispatcher.dispatch(Action::Message(None)),
-                    Note::Rebuilt => chapter::rebuilt(&frame.time, &chapters, &dispatcher),
-                    Note::RebuildCancelled => chapter::rebuild_cancelled(&chapters),
-                    Note::BeatReached => chapter::beat_reached(&frame.time, &chapters, &dispatcher),
-                }
+/// Takes the worker's frames in, for as long as the page lives: called once, by the root's
+/// effect after its first render (`super::use_listeners`), before the tab's effect tells the
+/// run what to send.
+pub fn listen_for_frames(
+    run: SharedRun,
+    chapters: SharedChapters,
+    dispatcher: UseReducerDispatcher<UiState>,
+) {
+    host::on_frames(Callback::from(move |reply: Reply| {
+        let Reply::Frame {
+            frame,
+            status,
+            notes,
+            ope,
+        } = reply
+        else {
+            return;
+        };
+        let frame = FrameRef(Rc::new(*frame));
+        let (motion, current) = {
+            let mut view = run.0.borrow_mut();
+            view.timeline = view.fold.absorb(&frame);
+            if let Some(ope) = ope {
+                view.ope = Some((ope.result.map(Rc::new), ope.error));
             }
-            if frame.time.rebuild.is_none() && !matches!(motion, Motion::Beat(_)) {
-                chapter::played(&frame.time, &chapters, &dispatcher);
+            view.frame = Some(frame.clone());
+            view.answered = status.requests;
+            if status.requests >= view.sent {
+                view.motion = Some(status.motion);
             }
-            compare_panel::follow(&frame, &run, &chapters, &dispatcher);
-            dispatcher.dispatch(Action::Frame {
-                motion,
-                // A frame sent before the page's last request says nothing about a rebuild
-                // that request starts.
-                rebuilding: current.then_some(frame.time.rebuild.is_some()),
-                effective_speed: status.effective_speed,
-                work_ms: status.work_ms,
-                wall_ms: status.wall_ms,
-            });
-        }));
-    });
+            (
+                view.motion.unwrap_or(Motion::Still),
+                status.requests >= view.sent,
+            )
+        };
+        for note in notes {
+            match note {
+                Note::Say { text, error } => {
+                    dispatcher.dispatch(Action::Message(Some(Message { text, error })))
+                }
+                Note::Clear => dispatcher.dispatch(Action::Message(None)),
+                Note::Rebuilt => chapter::rebuilt(&frame.time, &chapters, &dispatcher),
+                Note::RebuildCancelled => chapter::rebuild_cancelled(&chapters),
+                Note::BeatReached => chapter::beat_reached(&frame.time, &chapters, &dispatcher),
+            }
+        }
+        if frame.time.rebuild.is_none() && !matches!(motion, Motion::Beat(_)) {
+            chapter::played(&frame.time, &chapters, &dispatcher);
+        }
+        compare_panel::follow(&frame, &run, &chapters, &dispatcher);
+        dispatcher.dispatch(Action::Frame {
+            motion,
+            // A frame sent before the page's last request says nothing about a rebuild
+            // that request starts.
+            rebuilding: current.then_some(frame.time.rebuild.is_some()),
+            effective_speed: status.effective_speed,
+            work_ms: status.work_ms,
+            wall_ms: status.wall_ms,
+        });
+    }));
 }
 
 /// What the root's effect after every render keeps ([`use_after_render`]).
