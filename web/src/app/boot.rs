@@ -404,7 +404,7 @@ pub fn open_chapter_at_boot(
 
 /// Keeps the address bar in step with the scenario (`replaceState` fires no hash change),
 /// except that a refused link stays there until the scenario changes; `&present` stays on
-/// while `presenting`.
+/// while `presenting`, and the body's presenter mode shown ([`present::show_present_mode`]).
 #[hook]
 pub fn use_address_bar(
     run: &SharedRun,
@@ -427,6 +427,8 @@ pub fn use_address_bar(
     use_effect_with(
         (fragment, with_variant, presenting),
         move |(fragment, with_variant, presenting)| {
+            // The mode first, as when it had an effect of its own before this one.
+            present::show_present_mode(*presenting);
             let Some(fragment) = fragment else {
                 return;
             };

@@ -343,7 +343,6 @@ pub fn app() -> Html {
             }
         });
     }
-    present::use_present_mode(state.presenting);
     boot::use_address_bar(&run, &chapters, &booted.kept_address, state.presenting);
     let on_next = {
         let (run, chapters, dispatcher) = (run.clone(), chapters.clone(), state.dispatcher());
