@@ -309,7 +309,11 @@ pub fn app() -> Html {
         }
     });
     let chapters = booted.chapters.clone();
-    let after_render = run_view::use_after_render(&chapters);
+    let after_render = run_view::use_after_render(
+        &chapters,
+        boot::WantedAddress::of(&run, &chapters, state.presenting),
+        &booted.kept_address,
+    );
     let layout = crate::storage::layout(state.narrow_window);
     let import = booted.import.clone();
     let on_open_numbered = {
@@ -343,7 +347,6 @@ pub fn app() -> Html {
             }
         });
     }
-    boot::use_address_bar(&run, &chapters, &booted.kept_address, state.presenting);
     let on_next = {
         let (run, chapters, dispatcher) = (run.clone(), chapters.clone(), state.dispatcher());
         Callback::from(move |()| {

@@ -41,10 +41,10 @@ pub fn with_present(hash: &str, on: bool) -> String {
 }
 
 /// Keeps `<body data-mode="present">` and the address's `&present` in step with the mode:
-/// called by the address bar's effect after every change of its dependencies, the mode among
-/// them ([`super::boot::use_address_bar`]), rather than by an effect of its own, as every
-/// effect is code of its own in the wasm (docs/ui.md, the cuts table). The body's attribute is
-/// the mode last shown, so nothing is done while the mode stays as it was.
+/// called when what the address bar should say changed, the mode among it
+/// ([`super::boot::keep_address`]), rather than by an effect of its own, as every effect is
+/// code of its own in the wasm (docs/ui.md, the cuts table). The body's attribute is the mode
+/// last shown, so nothing is done while the mode stays as it was.
 pub fn show_present_mode(presenting: bool) {
     let body = gloo::utils::document().body();
     if body

@@ -13,8 +13,10 @@
 //!   to the message bar and the chapter, the side-by-side variant is asked to follow, and the
 //!   root redraws.
 //! - **The drawing clock.** [`use_after_render`] measures how long a render takes, for the
-//!   tab strip's read-out (and keeps the beat's highlight on, after the same renders).
+//!   tab strip's read-out (and keeps the beat's highlight on and the address bar in step,
+//!   after the same renders).
 
+use super::boot::{self, KeptAddress, WantedAddress};
 use super::chapter::{self, SharedChapters};
 use super::compare_panel;
 use super::{wall_ms, Action, Message, UiState};
@@ -219,26 +221,41 @@ pub struct AfterRender {
     pub render_ms: f64,
     /// The ids the beat's highlight is on ([`chapter::mark_beat`]).
     marked: Vec<String>,
+    /// What the address bar was last set from ([`boot::keep_address`]); none before the first
+    /// render's effect.
+    address: Option<WantedAddress>,
 }
 
-/// After every render of the root: the drawing clock, then the beat's highlight. One cell and
-/// one effect for both rather than one of each apiece, as every hook call is code of its own
-/// in the wasm (docs/ui.md, the cuts table).
+/// After every render of the root: the drawing clock, then the beat's highlight, then the
+/// address bar when what it should say changed (`address`, computed by this render). One cell
+/// and one effect for all three rather than one of each apiece, as every hook call is code of
+/// its own in the wasm (docs/ui.md, the cuts table); the address is compared with the last one
+/// here, as `use_effect_with` compared its dependencies.
 #[hook]
-pub fn use_after_render(chapters: &SharedChapters) -> Rc<RefCell<AfterRender>> {
+pub fn use_after_render(
+    chapters: &SharedChapters,
+    address: WantedAddress,
+    kept_address: &KeptAddress,
+) -> Rc<RefCell<AfterRender>> {
     let kept = use_mut_ref(|| AfterRender {
         render_ms: 4.0,
         marked: Vec::new(),
+        address: None,
     });
     let render_start = wall_ms();
     let wanted = chapter::beat_highlight_wanted(chapters);
     {
         let kept = kept.clone();
+        let kept_address = kept_address.clone();
         use_effect(move || {
             let took = (wall_ms() - render_start).max(0.0);
             let mut kept = kept.borrow_mut();
             kept.render_ms = 0.8 * kept.render_ms + 0.2 * took;
             chapter::mark_beat(&mut kept.marked, wanted);
+            if kept.address.as_ref() != Some(&address) {
+                boot::keep_address(&address, &kept_address);
+                kept.address = Some(address);
+            }
         });
     }
     kept
