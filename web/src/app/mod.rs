@@ -255,14 +255,28 @@ fn panels_of(tab: Tab) -> Panels {
     }
 }
 
+/// A tab opened (or the first one shown): tells the run what to send, and the Chapters tab
+/// lists the index, fetched the first time it opens.
+fn tab_opened(
+    run: &SharedRun,
+    chapters: &SharedChapters,
+    tab: Tab,
+    dispatcher: UseReducerDispatcher<UiState>,
+) {
+    run.tell(RunRequest::Want(panels_of(tab)));
+    if tab == Tab::Chapters {
+        chapter::load_index(chapters, dispatcher);
+    }
+}
+
 /// The worker's frames taken in, the page's keys, taps and swipes, a link pasted into the
 /// address bar and the window's resizing, listened for while the page is mounted, and the
 /// chapter the address names opened after the first render: one effect for all of them rather
 /// than an effect each, as every effect is code of its own in the wasm (docs/ui.md, the cuts
 /// table). Each listener listens for an event of its own, so the order they are added in
-/// changes nothing; the root calls this before the tab's effect, which tells the run what to
-/// send, so the frames are listened for first, as the chapter's opening needs nothing of that
-/// effect (its fetches start after both).
+/// changes nothing; the root calls this before `run_view::use_after_render`, whose effect tells
+/// the run what the open tab wants sent, so the frames are listened for first; the chapter's
+/// opening needs nothing of that effect (its fetches start after both).
 #[hook]
 fn use_listeners(
     run: &SharedRun,
@@ -309,11 +323,6 @@ pub fn app() -> Html {
         }
     });
     let chapters = booted.chapters.clone();
-    let after_render = run_view::use_after_render(
-        &chapters,
-        boot::WantedAddress::of(&run, &chapters, state.presenting),
-        &booted.kept_address,
-    );
     let layout = crate::storage::layout(state.narrow_window);
     let import = booted.import.clone();
     let on_open_numbered = {
@@ -336,17 +345,16 @@ pub fn app() -> Html {
         state.dispatcher(),
         on_open_numbered,
     );
-    {
-        let run = run.clone();
-        let (chapters, dispatcher) = (chapters.clone(), state.dispatcher());
-        use_effect_with(state.tab, move |tab| {
-            run.tell(RunRequest::Want(panels_of(*tab)));
-            // The Chapters tab lists the index, fetched the first time it opens.
-            if *tab == Tab::Chapters {
-                chapter::load_index(&chapters, dispatcher);
-            }
-        });
-    }
+    // After the listeners' effect, which takes the frames in before the tab's part of this
+    // one tells the run what to send.
+    let after_render = run_view::use_after_render(
+        &run,
+        &chapters,
+        state.tab,
+        boot::WantedAddress::of(&run, &chapters, state.presenting),
+        &booted.kept_address,
+        state.dispatcher(),
+    );
     let on_next = {
         let (run, chapters, dispatcher) = (run.clone(), chapters.clone(), state.dispatcher());
         Callback::from(move |()| {

@@ -19,7 +19,7 @@
 use super::boot::{self, KeptAddress, WantedAddress};
 use super::chapter::{self, SharedChapters};
 use super::compare_panel;
-use super::{wall_ms, Action, Message, UiState};
+use super::{wall_ms, Action, Message, Tab, UiState};
 use crate::frame::{FrameFold, FrameRef, TimelineRequest};
 use crate::ope::OpeResult;
 use crate::worker::host;
@@ -153,8 +153,8 @@ impl SharedRun {
 }
 
 /// Takes the worker's frames in, for as long as the page lives: called once, by the root's
-/// effect after its first render (`super::use_listeners`), before the tab's effect tells the
-/// run what to send.
+/// effect after its first render (`super::use_listeners`), before the effect after every
+/// render ([`use_after_render`]) tells the run what the open tab wants sent.
 pub fn listen_for_frames(
     run: SharedRun,
     chapters: SharedChapters,
@@ -221,37 +221,50 @@ pub struct AfterRender {
     pub render_ms: f64,
     /// The ids the beat's highlight is on ([`chapter::mark_beat`]).
     marked: Vec<String>,
+    /// The tab last opened ([`super::tab_opened`]); none before the first render's effect.
+    tab: Option<Tab>,
     /// What the address bar was last set from ([`boot::keep_address`]); none before the first
     /// render's effect.
     address: Option<WantedAddress>,
 }
 
 /// After every render of the root: the drawing clock, then the beat's highlight, then the
-/// address bar when what it should say changed (`address`, computed by this render). One cell
-/// and one effect for all three rather than one of each apiece, as every hook call is code of
-/// its own in the wasm (docs/ui.md, the cuts table); the address is compared with the last one
-/// here, as `use_effect_with` compared its dependencies.
+/// open tab's request when the tab changed, then the address bar when what it should say
+/// changed (`address`, computed by this render). One cell and one effect for all four rather
+/// than one of each apiece, as every hook call is code of its own in the wasm (docs/ui.md,
+/// the cuts table); the tab and the address are compared with the last ones here, as
+/// `use_effect_with` compared its dependencies. The root calls this after the listeners' hook,
+/// whose effect takes the frames in before the run is told what to send.
 #[hook]
 pub fn use_after_render(
+    run: &SharedRun,
     chapters: &SharedChapters,
+    tab: Tab,
     address: WantedAddress,
     kept_address: &KeptAddress,
+    dispatcher: UseReducerDispatcher<UiState>,
 ) -> Rc<RefCell<AfterRender>> {
     let kept = use_mut_ref(|| AfterRender {
         render_ms: 4.0,
         marked: Vec::new(),
+        tab: None,
         address: None,
     });
     let render_start = wall_ms();
     let wanted = chapter::beat_highlight_wanted(chapters);
     {
         let kept = kept.clone();
+        let (run, chapters) = (run.clone(), chapters.clone());
         let kept_address = kept_address.clone();
         use_effect(move || {
             let took = (wall_ms() - render_start).max(0.0);
             let mut kept = kept.borrow_mut();
             kept.render_ms = 0.8 * kept.render_ms + 0.2 * took;
             chapter::mark_beat(&mut kept.marked, wanted);
+            if kept.tab != Some(tab) {
+                super::tab_opened(&run, &chapters, tab, dispatcher);
+                kept.tab = Some(tab);
+            }
             if kept.address.as_ref() != Some(&address) {
                 boot::keep_address(&address, &kept_address);
                 kept.address = Some(address);
