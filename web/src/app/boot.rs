@@ -306,7 +306,7 @@ pub fn use_boot() -> Booted {
 }
 
 /// Follows a link pasted into the address bar (a hash change) for as long as the listener is
-/// kept (the root keeps it while the page is mounted: `super::use_listeners`).
+/// kept (the root keeps it while the page is mounted: `super::listen`).
 pub fn listen_for_links(
     run: SharedRun,
     chapters: SharedChapters,
@@ -389,7 +389,7 @@ fn follow_address(
 }
 
 /// Opens the chapter the address names when the page opens (see [`use_boot`]); the root's
-/// effect after its first render calls it (`super::use_listeners`).
+/// effect after its first render calls it (`super::listen`).
 pub fn open_chapter_at_boot(
     run: SharedRun,
     chapters: SharedChapters,

@@ -25,6 +25,7 @@ use crate::ope::OpeResult;
 use crate::worker::host;
 use crate::worker::protocol::{Note, Reply};
 use crate::worker::run::{Motion, RunRequest};
+use gloo::events::EventListener;
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -153,8 +154,8 @@ impl SharedRun {
 }
 
 /// Takes the worker's frames in, for as long as the page lives: called once, by the root's
-/// effect after its first render (`super::use_listeners`), before the effect after every
-/// render ([`use_after_render`]) tells the run what the open tab wants sent.
+/// effect after its first render (`super::listen`), before that effect tells the run what the
+/// open tab wants sent ([`use_after_render`]).
 pub fn listen_for_frames(
     run: SharedRun,
     chapters: SharedChapters,
@@ -221,6 +222,9 @@ pub struct AfterRender {
     pub render_ms: f64,
     /// The ids the beat's highlight is on ([`chapter::mark_beat`]).
     marked: Vec<String>,
+    /// The page's listeners ([`super::listen`]), added by the first render's effect and kept
+    /// while the page is mounted (dropped with this cell); none before that effect.
+    listeners: Vec<EventListener>,
     /// The tab last opened ([`super::tab_opened`]); none before the first render's effect.
     tab: Option<Tab>,
     /// What the address bar was last set from ([`boot::keep_address`]); none before the first
@@ -228,28 +232,39 @@ pub struct AfterRender {
     address: Option<WantedAddress>,
 }
 
-/// After every render of the root: the drawing clock, then the beat's highlight, then the
-/// open tab's request when the tab changed, then the address bar when what it should say
-/// changed (`address`, computed by this render). One cell and one effect for all four rather
-/// than one of each apiece, as every hook call is code of its own in the wasm (docs/ui.md,
-/// the cuts table); the tab and the address are compared with the last ones here, as
-/// `use_effect_with` compared its dependencies. The root calls this after the listeners' hook,
-/// whose effect takes the frames in before the run is told what to send.
+/// What the root's render shows that its effect after the render acts on when it changed.
+pub struct Rendered {
+    /// The open tab.
+    pub tab: Tab,
+    /// What the address bar should say.
+    pub address: WantedAddress,
+}
+
+/// After every render of the root: at the first, the page's listeners (the frames first) and
+/// the chapter the address names ([`super::listen`]); then the drawing clock, the beat's
+/// highlight, the open tab's request when the tab changed, and the address bar when what it
+/// should say changed (`address`, computed by this render). One cell and one effect for all of
+/// them rather than one of each apiece, as every hook call is code of its own in the wasm
+/// (docs/ui.md, the cuts table); the tab and the address are compared with the last ones here,
+/// as `use_effect_with` compared its dependencies, so the frames are taken in before the run
+/// is first told what to send.
 #[hook]
 pub fn use_after_render(
     run: &SharedRun,
     chapters: &SharedChapters,
-    tab: Tab,
-    address: WantedAddress,
+    rendered: Rendered,
     kept_address: &KeptAddress,
     dispatcher: UseReducerDispatcher<UiState>,
+    on_open_numbered: Callback<usize>,
 ) -> Rc<RefCell<AfterRender>> {
     let kept = use_mut_ref(|| AfterRender {
         render_ms: 4.0,
         marked: Vec::new(),
+        listeners: Vec::new(),
         tab: None,
         address: None,
     });
+    let Rendered { tab, address } = rendered;
     let render_start = wall_ms();
     let wanted = chapter::beat_highlight_wanted(chapters);
     {
@@ -259,6 +274,15 @@ pub fn use_after_render(
         use_effect(move || {
             let took = (wall_ms() - render_start).max(0.0);
             let mut kept = kept.borrow_mut();
+            if kept.listeners.is_empty() {
+                kept.listeners = super::listen(
+                    &run,
+                    &chapters,
+                    &kept_address,
+                    &dispatcher,
+                    on_open_numbered,
+                );
+            }
             kept.render_ms = 0.8 * kept.render_ms + 0.2 * took;
             chapter::mark_beat(&mut kept.marked, wanted);
             if kept.tab != Some(tab) {
