@@ -9,7 +9,7 @@ use crate::command::Command;
 use crate::format;
 use crate::widgets::{class_pair, container, panel, select_field, text_element, DraftInput};
 use std::rc::Rc;
-use strata_lab::scenario::{FaultSpec, StoreOp};
+use strata_lab::scenario::{ByDocument, FaultSpec, StoreOp};
 use strata_sim::fmt::shortest;
 use strata_sim::SimTime;
 use web_sys::HtmlSelectElement;
@@ -242,8 +242,9 @@ pub fn describe(fault: &FaultSpec) -> String {
 
 #[derive(Properties, PartialEq)]
 pub struct ChaosProps {
-    /// The faults already in the scenario.
-    pub faults: Vec<FaultSpec>,
+    /// The faults already in the scenario (compared as documents: the page does not link
+    /// the scenario types' derived `PartialEq`).
+    pub faults: ByDocument<Vec<FaultSpec>>,
     pub db_path: String,
     pub on_command: Callback<Command>,
     #[prop_or_default]

@@ -424,12 +424,23 @@ fn range_delete_percent(workload: &WorkloadSpec) -> f64 {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct ControlsProps {
+    /// The settings in force, compared by identity: a frame shares the last frame's settings
+    /// while their revision holds (`frame::codec`), so the same `Rc` is the same settings
+    /// without writing them out to compare.
     pub settings: Rc<Settings>,
     pub on_command: Callback<Command>,
     #[prop_or_default]
     pub disabled: bool,
+}
+
+impl PartialEq for ControlsProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.settings, &other.settings)
+            && self.on_command == other.on_command
+            && self.disabled == other.disabled
+    }
 }
 
 #[function_component(ControlsPanel)]

@@ -162,6 +162,26 @@ type RunningJob = Rc<RefCell<Option<u64>>>;
 /// done (0 to 1).
 type Progress = Option<(ExportKind, f64)>;
 
+/// The buttons' state: the progress shown, and the running job's cell, which every state
+/// shares, so the callbacks read the job as it is now rather than as it was at their render.
+/// One state hook rather than a state hook and a `use_mut_ref`: every hook call is code of
+/// its own in the wasm (docs/ui.md, the cuts table).
+#[derive(Clone)]
+struct Exporting {
+    running: RunningJob,
+    progress: Progress,
+}
+
+impl Exporting {
+    /// The state showing `progress`, with the same job cell.
+    fn showing(&self, progress: Progress) -> Exporting {
+        Exporting {
+            running: self.running.clone(),
+            progress,
+        }
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct RunExportsProps {
     /// Where the run on show is read for the export's request (on click only).
@@ -175,19 +195,19 @@ pub struct RunExportsProps {
 /// is offered as a download, a failure is told. Nothing once the export was cancelled.
 fn on_export_reply(
     kind: ExportKind,
-    running: RunningJob,
-    progress: UseStateSetter<Progress>,
+    state: Exporting,
+    progress: UseStateSetter<Exporting>,
     on_command: Callback<Command>,
 ) -> Callback<Reply> {
     Callback::from(move |reply: Reply| {
-        let Some(job) = *running.borrow() else {
+        let Some(job) = *state.running.borrow() else {
             return;
         };
         match reply {
             Reply::ExportProgress { fraction } => {
-                progress.set(Some((kind, fraction)));
+                progress.set(state.showing(Some((kind, fraction))));
                 let next =
-                    on_export_reply(kind, running.clone(), progress.clone(), on_command.clone());
+                    on_export_reply(kind, state.clone(), progress.clone(), on_command.clone());
                 host::send(Request::ContinueExport { job }, next);
                 return;
             }
@@ -213,55 +233,55 @@ fn on_export_reply(
                 "The file could not be made: the worker answered something else.".to_string(),
             )),
         }
-        running.borrow_mut().take();
-        progress.set(None);
+        state.running.borrow_mut().take();
+        progress.set(state.showing(None));
     })
 }
 
 /// The trace and metrics buttons, with the export's progress and a Cancel while one works.
 #[function_component(RunExports)]
 pub fn run_exports(props: &RunExportsProps) -> Html {
-    let progress = use_state(|| None::<(ExportKind, f64)>);
-    let running: RunningJob = use_mut_ref(|| None);
+    let state = use_state(|| Exporting {
+        running: RunningJob::default(),
+        progress: None,
+    });
     let start = |kind: ExportKind| {
         let requests = props.requests.clone();
         let on_command = props.on_command.clone();
-        let running = running.clone();
-        let progress = progress.clone();
+        let state = state.clone();
         Callback::from(move |_: MouseEvent| {
-            if running.borrow().is_some() {
+            if state.running.borrow().is_some() {
                 return;
             }
             let Some(request) = requests.export(kind) else {
                 return;
             };
             let on_reply =
-                on_export_reply(kind, running.clone(), progress.setter(), on_command.clone());
+                on_export_reply(kind, (*state).clone(), state.setter(), on_command.clone());
             let job = host::send(request, on_reply);
-            *running.borrow_mut() = Some(job);
-            progress.set(Some((kind, 0.0)));
+            *state.running.borrow_mut() = Some(job);
+            state.set(state.showing(Some((kind, 0.0))));
         })
     };
     let on_cancel = {
-        let running = running.clone();
-        let progress = progress.clone();
+        let state = state.clone();
         let on_command = props.on_command.clone();
         Callback::from(move |_: MouseEvent| {
-            if let Some(job) = running.borrow_mut().take() {
+            if let Some(job) = state.running.borrow_mut().take() {
                 host::send(Request::CancelExport { job }, Callback::noop());
-                progress.set(None);
+                state.set(state.showing(None));
                 on_command.emit(Command::Info("The export was cancelled.".to_string()));
             }
         })
     };
-    let busy = progress.is_some();
+    let busy = state.progress.is_some();
     html! {
         <>
         <button id="save-trace" onclick={start(ExportKind::Trace)} disabled={props.disabled || busy}
                 title="The run so far as Chrome trace-event JSON: the events the trace's ring retains, with a track per request cause. Opens in ui.perfetto.dev and chrome://tracing; the same file as strata run --trace-out.">{ "Save trace (Perfetto JSON)" }</button>
         <button id="save-metrics" onclick={start(ExportKind::Metrics)} disabled={props.disabled || busy}
                 title="The metrics over time, one row per simulated second: operations, latencies, store requests, cost; the recommender's CTR and regret when there is one. The same file as strata run --metrics-out.">{ "Save metrics (CSV)" }</button>
-        if let Some((kind, fraction)) = *progress {
+        if let Some((kind, fraction)) = state.progress {
             <span id="export-progress" class="export-progress" role="status">
                 { match kind { ExportKind::Trace => "Re-simulating the run for the trace… ", ExportKind::Metrics => "Re-simulating the run for the metrics… " } }
                 <progress max="1" value={shortest(fraction).to_string()}></progress>

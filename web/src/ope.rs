@@ -20,7 +20,7 @@ use crate::session::Session;
 use std::fmt::Write;
 use std::rc::Rc;
 pub use strata_lab::ope::{evaluate, LoggedImpression, OpeResult, Twin, IPS_CLIP};
-use strata_lab::scenario::RecommenderSpec;
+use strata_lab::scenario::{same_document, RecommenderSpec};
 use strata_recommender::{csv, ope_from_csv, OpeOptions, OpeReport};
 use strata_sim::fmt::shortest;
 
@@ -216,8 +216,11 @@ impl OpeCache {
         };
         let key = (session.scenario().seed, spec.clone());
         let steps = session.lab().recommender_summary().map_or(0, |s| s.steps);
-        let stale_twin = self.key.as_ref() != Some(&key)
-            || self.twin.as_ref().is_some_and(|t| t.steps() > steps);
+        let same_key = self
+            .key
+            .as_ref()
+            .is_some_and(|(seed, held)| *seed == key.0 && same_document(held, &key.1));
+        let stale_twin = !same_key || self.twin.as_ref().is_some_and(|t| t.steps() > steps);
         if stale_twin {
             self.key = Some(key);
             self.twin = None;

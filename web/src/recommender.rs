@@ -19,7 +19,7 @@ use crate::widgets::{
 };
 use gloo::file::callbacks::FileReader;
 use std::rc::Rc;
-use strata_lab::scenario::{DriftSpec, PolicyKind, RecommenderSpec};
+use strata_lab::scenario::{same_document, ByDocument, DriftSpec, PolicyKind, RecommenderSpec};
 use strata_recommender::ope::Estimate;
 use strata_recommender::simulation::RecommenderSummary;
 use strata_sim::fmt::{fixed, shortest};
@@ -468,9 +468,11 @@ fn ope_panel(m: &RecommenderModel) -> Html {
     }
 }
 
-/// The recommender controls' draft.
-#[derive(Clone, Debug, PartialEq)]
+/// The recommender controls' draft, and the settings it was made from.
+#[derive(Clone, Debug)]
 pub struct RecommenderForm {
+    /// The settings in the props when the draft was last reset to them.
+    pub from: Option<RecommenderSpec>,
     pub draft: Option<RecommenderSpec>,
 }
 
@@ -483,9 +485,13 @@ impl Reducible for RecommenderForm {
     type Action = RecommenderAction;
     fn reduce(self: Rc<Self>, action: RecommenderAction) -> Rc<Self> {
         match action {
-            RecommenderAction::Reset(spec) => Rc::new(RecommenderForm {
-                draft: spec.map(|s| *s),
-            }),
+            RecommenderAction::Reset(spec) => {
+                let spec = spec.map(|s| *s);
+                Rc::new(RecommenderForm {
+                    from: spec.clone(),
+                    draft: spec,
+                })
+            }
             RecommenderAction::Edit(edit) => {
                 let mut next = (*self).clone();
                 if let Some(draft) = next.draft.as_mut() {
@@ -511,7 +517,8 @@ pub fn optional_number(text: &str) -> Result<Option<f64>, String> {
 
 #[derive(Properties, PartialEq)]
 pub struct RecommenderControlsProps {
-    pub spec: Option<RecommenderSpec>,
+    /// Compared as a document: the page does not link the scenario types' derived `PartialEq`.
+    pub spec: ByDocument<Option<RecommenderSpec>>,
     pub now: SimTime,
     pub on_command: Callback<Command>,
     #[prop_or_default]
@@ -535,13 +542,15 @@ fn number_field(
 #[function_component(RecommenderControls)]
 pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
     let form = use_reducer(|| RecommenderForm {
-        draft: props.spec.clone(),
+        from: props.spec.0.clone(),
+        draft: props.spec.0.clone(),
     });
-    {
-        let form = form.clone();
-        use_effect_with(props.spec.clone(), move |spec| {
-            form.dispatch(RecommenderAction::Reset(spec.clone().map(Box::new)));
-        });
+    // New settings in the props (applied, a drift, a link, a re-simulation): the draft starts
+    // again from them. Reset here, not by an effect on the settings (every effect is code of
+    // its own in the wasm, docs/ui.md's cuts table): the reducer runs at once, so this render
+    // already shows the new draft, and the render the reset asks for shows it again.
+    if !same_document(&form.from, &props.spec.0) {
+        form.dispatch(RecommenderAction::Reset(props.spec.0.clone().map(Box::new)));
     }
     let Some(draft) = form.draft.clone() else {
         let on_enable = {
@@ -598,7 +607,7 @@ pub fn recommender_controls(props: &RecommenderControlsProps) -> Html {
     };
     let on_drift = {
         let on_command = props.on_command.clone();
-        let spec = props.spec.clone();
+        let spec = props.spec.0.clone();
         let now_ms = props.now.as_nanos().div_ceil(1_000_000);
         Callback::from(move |_: MouseEvent| {
             if let Some(mut spec) = spec.clone() {
@@ -671,7 +680,7 @@ fn time_chart(
 pub fn recommender_view(props: &RecommenderView) -> Html {
     let m = &props.model;
     let controls = html! {
-        <RecommenderControls spec={m.spec.clone()} now={m.now} on_command={props.on_command.clone()} disabled={props.disabled} />
+        <RecommenderControls spec={ByDocument(m.spec.clone())} now={m.now} on_command={props.on_command.clone()} disabled={props.disabled} />
     };
     let upload = html! {
         { panel("panel", "evaluate a logged file", html! { <>

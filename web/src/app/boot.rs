@@ -33,6 +33,7 @@ use crate::worker::run::{Motion, RunRequest};
 use gloo::events::EventListener;
 use std::cell::RefCell;
 use std::rc::Rc;
+use strata_lab::scenario::same_document;
 use strata_lab::Scenario;
 use strata_sim::SimTime;
 use yew::prelude::*;
@@ -125,7 +126,7 @@ pub fn follow(current: &Scenario, request: LinkRequest) -> Followed {
             "so the current run goes on unchanged",
         )),
         LinkRequest::Scenario { scenario, at_ms } => {
-            if *scenario == *current && at_ms.is_none() {
+            if at_ms.is_none() && same_document(&*scenario, current) {
                 return Followed {
                     message: None,
                     start: None,
@@ -305,7 +306,7 @@ pub fn use_boot() -> Booted {
 }
 
 /// Follows a link pasted into the address bar (a hash change) for as long as the listener is
-/// kept (the root keeps it while the page is mounted: `super::use_listeners`).
+/// kept (the root keeps it while the page is mounted: `super::listen`).
 pub fn listen_for_links(
     run: SharedRun,
     chapters: SharedChapters,
@@ -388,7 +389,7 @@ fn follow_address(
 }
 
 /// Opens the chapter the address names when the page opens (see [`use_boot`]); the root's
-/// effect after its first render calls it (`super::use_listeners`).
+/// effect after its first render calls it (`super::listen`).
 pub fn open_chapter_at_boot(
     run: SharedRun,
     chapters: SharedChapters,
@@ -401,53 +402,60 @@ pub fn open_chapter_at_boot(
     }
 }
 
+/// What the address bar should say after a render: the scenario's link once the run is what
+/// the page last asked for, with the variant beside it (`&vs=`), and whether `&present` is on.
+/// [`keep_address`] acts on it whenever it changes (the root's effect after every render
+/// compares it with the last one, `run_view::use_after_render`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WantedAddress {
+    fragment: Option<String>,
+    with_variant: Option<String>,
+    presenting: bool,
+}
+
+impl WantedAddress {
+    pub fn of(run: &SharedRun, chapters: &SharedChapters, presenting: bool) -> WantedAddress {
+        // Until the run is what the page last asked for (a chapter's scenario started, say), the
+        // address stays as it is.
+        let fragment = run
+            .frame()
+            .filter(|_| run.settled())
+            .map(|frame| link::fragment(&frame.scenario, None));
+        // While a variant runs beside it, the address carries it too (`&vs=`).
+        let with_variant = chapters.0.try_borrow().ok().and_then(|chapters| {
+            let compare = chapters.compare.as_ref()?;
+            Some(compare_panel::address(fragment.as_ref()?, compare))
+        });
+        WantedAddress {
+            fragment,
+            with_variant,
+            presenting,
+        }
+    }
+}
+
 /// Keeps the address bar in step with the scenario (`replaceState` fires no hash change),
 /// except that a refused link stays there until the scenario changes; `&present` stays on
-/// while `presenting`.
-#[hook]
-pub fn use_address_bar(
-    run: &SharedRun,
-    chapters: &SharedChapters,
-    kept_address: &KeptAddress,
-    presenting: bool,
-) {
-    // Until the run is what the page last asked for (a chapter's scenario started, say), the
-    // address stays as it is.
-    let fragment = run
-        .frame()
-        .filter(|_| run.settled())
-        .map(|frame| link::fragment(&frame.scenario, None));
-    // While a variant runs beside it, the address carries it too (`&vs=`).
-    let with_variant = chapters.0.try_borrow().ok().and_then(|chapters| {
-        let compare = chapters.compare.as_ref()?;
-        Some(compare_panel::address(fragment.as_ref()?, compare))
-    });
-    let kept_address = kept_address.clone();
-    use_effect_with(
-        (fragment, with_variant, presenting),
-        move |(fragment, with_variant, presenting)| {
-            let Some(fragment) = fragment else {
-                return;
-            };
-            let mut kept = kept_address.borrow_mut();
-            if kept.as_deref() == Some(fragment.as_str()) || unread_link_in_address() {
-                return;
-            }
-            let fragment = with_variant.as_ref().unwrap_or(fragment);
-            *kept = None;
-            if let Ok(history) = gloo::utils::window().history() {
-                // A browser that refuses the update leaves an older link in the address bar;
-                // the share fields on the Scenario tab always hold the current one.
-                let address = present::with_present(fragment, *presenting);
-                let _ = history.replace_state_with_url(
-                    &wasm_bindgen::JsValue::NULL,
-                    "",
-                    Some(&address),
-                );
-                note_read();
-            }
-        },
-    );
+/// while presenting, and the body's presenter mode is shown ([`present::show_present_mode`]).
+pub fn keep_address(wanted: &WantedAddress, kept_address: &KeptAddress) {
+    // The mode first, as when it had an effect of its own before this one.
+    present::show_present_mode(wanted.presenting);
+    let Some(fragment) = &wanted.fragment else {
+        return;
+    };
+    let mut kept = kept_address.borrow_mut();
+    if kept.as_deref() == Some(fragment.as_str()) || unread_link_in_address() {
+        return;
+    }
+    let fragment = wanted.with_variant.as_ref().unwrap_or(fragment);
+    *kept = None;
+    if let Ok(history) = gloo::utils::window().history() {
+        // A browser that refuses the update leaves an older link in the address bar; the
+        // share fields on the Scenario tab always hold the current one.
+        let address = present::with_present(fragment, wanted.presenting);
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
+        note_read();
+    }
 }
 
 #[cfg(test)]

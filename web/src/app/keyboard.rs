@@ -51,7 +51,7 @@ pub fn key_action(key: &str, tag: &str, modified: bool, presenting: bool) -> Opt
 }
 
 /// Listens for the page's keys on the document for as long as the listener is kept (the
-/// root keeps it while the page is mounted, with its other listeners: `super::use_listeners`).
+/// root keeps it while the page is mounted, with its other listeners: `super::listen`).
 pub fn listen(
     run: SharedRun,
     chapters: SharedChapters,

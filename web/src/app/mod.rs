@@ -45,6 +45,7 @@ use crate::frame::{Panels, Requests};
 use crate::widgets::{container, text_element};
 use crate::worker::run::{Motion, RunRequest};
 use chapter::SharedChapters;
+use gloo::events::EventListener;
 use go_to::GoTo;
 use run_view::SharedRun;
 use std::rc::Rc;
@@ -255,41 +256,58 @@ fn panels_of(tab: Tab) -> Panels {
     }
 }
 
-/// The page's keys, taps and swipes, a link pasted into the address bar and the window's
-/// resizing, listened for while the page is mounted, and the chapter the address names opened
-/// after the first render: one effect for all of them rather than an effect each, as every
-/// effect is code of its own in the wasm (docs/ui.md, the cuts table). Each listener listens
-/// for an event of its own, so the order they are added in changes nothing.
-#[hook]
-fn use_listeners(
+/// A tab opened (or the first one shown): tells the run what to send, and the Chapters tab
+/// lists the index, fetched the first time it opens.
+fn tab_opened(
+    run: &SharedRun,
+    chapters: &SharedChapters,
+    tab: Tab,
+    dispatcher: UseReducerDispatcher<UiState>,
+) {
+    run.tell(RunRequest::Want(panels_of(tab)));
+    if tab == Tab::Chapters {
+        chapter::load_index(chapters, dispatcher);
+    }
+}
+
+/// The worker's frames taken in, the page's keys, taps and swipes, a link pasted into the
+/// address bar and the window's resizing listened for, and the chapter the address names
+/// opened: by the root's effect after its first render (`run_view::use_after_render`), before
+/// that effect tells the run what the open tab wants sent, so the frames are listened for
+/// first; the chapter's opening needs nothing of that (its fetches start after both). Each
+/// listener listens for an event of its own, so the order they are added in changes nothing.
+/// The listeners are kept while the page is mounted.
+fn listen(
     run: &SharedRun,
     chapters: &SharedChapters,
     kept_address: &boot::KeptAddress,
-    dispatcher: UseReducerDispatcher<UiState>,
+    dispatcher: &UseReducerDispatcher<UiState>,
     on_open_numbered: Callback<usize>,
-) {
-    let (run, chapters, kept_address) = (run.clone(), chapters.clone(), kept_address.clone());
-    use_effect_with((), move |_| {
-        let keys = keyboard::listen(
-            run.clone(),
-            chapters.clone(),
-            dispatcher.clone(),
-            on_open_numbered,
-        );
-        let touches = touch::listen(run.clone(), chapters.clone(), dispatcher.clone());
-        let links = boot::listen_for_links(
-            run.clone(),
-            chapters.clone(),
-            kept_address.clone(),
-            dispatcher.clone(),
-        );
-        let resizes = crate::storage::listen_for_resize(
-            dispatcher.to_callback().reform(Action::NarrowWindow),
-        );
-        // With the listeners in place, as before: a chapter named in the address opens.
-        boot::open_chapter_at_boot(run, chapters, kept_address, dispatcher);
-        move || drop((keys, touches, links, resizes))
-    });
+) -> Vec<EventListener> {
+    run_view::listen_for_frames(run.clone(), chapters.clone(), dispatcher.clone());
+    let keys = keyboard::listen(
+        run.clone(),
+        chapters.clone(),
+        dispatcher.clone(),
+        on_open_numbered,
+    );
+    let [touch_start, touch_end] = touch::listen(run.clone(), chapters.clone(), dispatcher.clone());
+    let links = boot::listen_for_links(
+        run.clone(),
+        chapters.clone(),
+        kept_address.clone(),
+        dispatcher.clone(),
+    );
+    let resizes =
+        crate::storage::listen_for_resize(dispatcher.to_callback().reform(Action::NarrowWindow));
+    // With the listeners in place, as before: a chapter named in the address opens.
+    boot::open_chapter_at_boot(
+        run.clone(),
+        chapters.clone(),
+        kept_address.clone(),
+        dispatcher.clone(),
+    );
+    vec![keys, touch_start, touch_end, links, resizes]
 }
 
 #[function_component(App)]
@@ -305,21 +323,8 @@ pub fn app() -> Html {
         }
     });
     let chapters = booted.chapters.clone();
-    let after_render = run_view::use_after_render(&chapters);
     let layout = crate::storage::layout(state.narrow_window);
     let import = booted.import.clone();
-    run_view::use_frames(&run, &chapters, &state);
-    {
-        let run = run.clone();
-        let (chapters, dispatcher) = (chapters.clone(), state.dispatcher());
-        use_effect_with(state.tab, move |tab| {
-            run.tell(RunRequest::Want(panels_of(*tab)));
-            // The Chapters tab lists the index, fetched the first time it opens.
-            if *tab == Tab::Chapters {
-                chapter::load_index(&chapters, dispatcher);
-            }
-        });
-    }
     let on_open_numbered = {
         let (run, chapters, dispatcher) = (run.clone(), chapters.clone(), state.dispatcher());
         let kept_address = booted.kept_address.clone();
@@ -333,15 +338,17 @@ pub fn app() -> Html {
             );
         })
     };
-    use_listeners(
+    let after_render = run_view::use_after_render(
         &run,
         &chapters,
+        run_view::Rendered {
+            tab: state.tab,
+            address: boot::WantedAddress::of(&run, &chapters, state.presenting),
+        },
         &booted.kept_address,
         state.dispatcher(),
         on_open_numbered,
     );
-    present::use_present_mode(state.presenting);
-    boot::use_address_bar(&run, &chapters, &booted.kept_address, state.presenting);
     let on_next = {
         let (run, chapters, dispatcher) = (run.clone(), chapters.clone(), state.dispatcher());
         Callback::from(move |()| {

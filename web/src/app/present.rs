@@ -5,11 +5,10 @@
 //! a link opens in it and a reload keeps it; P enters it and Esc leaves it
 //! ([`super::keyboard`]), and F asks the browser for full screen.
 //!
-//! The address functions are plain string work, tested natively; the hook and full screen are
-//! the browser's.
+//! The address functions are plain string work, tested natively; showing the mode (which the
+//! address bar's effect does) and full screen are the browser's.
 
 use wasm_bindgen::JsCast;
-use yew::prelude::*;
 
 /// The address parameter that asks for presenter mode: `#chapter=zombie&present`.
 pub const PRESENT_PARAM: &str = "present";
@@ -41,37 +40,43 @@ pub fn with_present(hash: &str, on: bool) -> String {
     }
 }
 
-/// Keeps `<body data-mode="present">` and the address's `&present` in step with the mode.
-#[hook]
-pub fn use_present_mode(presenting: bool) {
-    use_effect_with(presenting, |presenting| {
-        let presenting = *presenting;
-        if let Some(body) = gloo::utils::document().body() {
-            // Setting or removing an attribute on the live body cannot fail.
-            let _ = if presenting {
-                body.set_attribute(MODE_ATTRIBUTE, MODE_PRESENT)
+/// Keeps `<body data-mode="present">` and the address's `&present` in step with the mode:
+/// called when what the address bar should say changed, the mode among it
+/// ([`super::boot::keep_address`]), rather than by an effect of its own, as every effect is
+/// code of its own in the wasm (docs/ui.md, the cuts table). The body's attribute is the mode
+/// last shown, so nothing is done while the mode stays as it was.
+pub fn show_present_mode(presenting: bool) {
+    let body = gloo::utils::document().body();
+    if body
+        .as_ref()
+        .is_some_and(|body| body.has_attribute(MODE_ATTRIBUTE) == presenting)
+    {
+        return;
+    }
+    if let Some(body) = body {
+        // Setting or removing an attribute on the live body cannot fail.
+        let _ = if presenting {
+            body.set_attribute(MODE_ATTRIBUTE, MODE_PRESENT)
+        } else {
+            body.remove_attribute(MODE_ATTRIBUTE)
+        };
+    }
+    let window = gloo::utils::window();
+    let hash = window.location().hash().unwrap_or_default();
+    let wanted = with_present(&hash, presenting);
+    if wanted != hash {
+        if let Ok(history) = window.history() {
+            let url = if wanted.is_empty() {
+                // No fragment left: the page's own address, without a bare `#`.
+                window.location().pathname().unwrap_or_default()
+                    + &window.location().search().unwrap_or_default()
             } else {
-                body.remove_attribute(MODE_ATTRIBUTE)
+                wanted
             };
+            // A refused update leaves the address as it was; the mode is on the body.
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
-        let window = gloo::utils::window();
-        let hash = window.location().hash().unwrap_or_default();
-        let wanted = with_present(&hash, presenting);
-        if wanted != hash {
-            if let Ok(history) = window.history() {
-                let url = if wanted.is_empty() {
-                    // No fragment left: the page's own address, without a bare `#`.
-                    window.location().pathname().unwrap_or_default()
-                        + &window.location().search().unwrap_or_default()
-                } else {
-                    wanted
-                };
-                // A refused update leaves the address as it was; the mode is on the body.
-                let _ =
-                    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-            }
-        }
-    });
+    }
 }
 
 /// Asks the browser for full screen, or leaves it. The browser may refuse (no user gesture,

@@ -8,21 +8,24 @@
 //!   page answers a click in its next render; the frames then confirm it. A frame that
 //!   reflects fewer requests than the page sent says nothing about the motion (it was on its
 //!   way before the last request arrived).
-//! - **Frames.** [`use_frames`] takes each frame in: the timeline's increments are folded,
+//! - **Frames.** [`listen_for_frames`] takes each frame in: the timeline's increments are folded,
 //!   the notes (the outcomes of commands, a rebuild finished or cancelled, a beat reached) go
 //!   to the message bar and the chapter, the side-by-side variant is asked to follow, and the
 //!   root redraws.
 //! - **The drawing clock.** [`use_after_render`] measures how long a render takes, for the
-//!   tab strip's read-out (and keeps the beat's highlight on, after the same renders).
+//!   tab strip's read-out (and keeps the beat's highlight on and the address bar in step,
+//!   after the same renders).
 
+use super::boot::{self, KeptAddress, WantedAddress};
 use super::chapter::{self, SharedChapters};
 use super::compare_panel;
-use super::{wall_ms, Action, Message, UiState};
+use super::{wall_ms, Action, Message, Tab, UiState};
 use crate::frame::{FrameFold, FrameRef, TimelineRequest};
 use crate::ope::OpeResult;
 use crate::worker::host;
 use crate::worker::protocol::{Note, Reply};
 use crate::worker::run::{Motion, RunRequest};
+use gloo::events::EventListener;
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -150,66 +153,66 @@ impl SharedRun {
     }
 }
 
-/// Takes the worker's frames in, for as long as the page lives.
-#[hook]
-pub fn use_frames(run: &SharedRun, chapters: &SharedChapters, state: &UseReducerHandle<UiState>) {
-    let run = run.clone();
-    let chapters = chapters.clone();
-    let dispatcher = state.dispatcher();
-    use_effect_with((), move |_| {
-        host::on_frames(Callback::from(move |reply: Reply| {
-            let Reply::Frame {
-                frame,
-                status,
-                notes,
-                ope,
-            } = reply
-            else {
-                return;
-            };
-            let frame = FrameRef(Rc::new(*frame));
-            let (motion, current) = {
-                let mut view = run.0.borrow_mut();
-                view.timeline = view.fold.absorb(&frame);
-                if let Some(ope) = ope {
-                    view.ope = Some((ope.result.map(Rc::new), ope.error));
-                }
-                view.frame = Some(frame.clone());
-                view.answered = status.requests;
-                if status.requests >= view.sent {
-                    view.motion = Some(status.motion);
-                }
-                (
-                    view.motion.unwrap_or(Motion::Still),
-                    status.requests >= view.sent,
-                )
-            };
-            for note in notes {
-                match note {
-                    Note::Say { text, error } => {
-                        dispatcher.dispatch(Action::Message(Some(Message { text, error })))
-                    }
-                    Note::Clear => dispatcher.dispatch(Action::Message(None)),
-                    Note::Rebuilt => chapter::rebuilt(&frame.time, &chapters, &dispatcher),
-                    Note::RebuildCancelled => chapter::rebuild_cancelled(&chapters),
-                    Note::BeatReached => chapter::beat_reached(&frame.time, &chapters, &dispatcher),
-                }
+/// Takes the worker's frames in, for as long as the page lives: called once, by the root's
+/// effect after its first render (`super::listen`), before that effect tells the run what the
+/// open tab wants sent ([`use_after_render`]).
+pub fn listen_for_frames(
+    run: SharedRun,
+    chapters: SharedChapters,
+    dispatcher: UseReducerDispatcher<UiState>,
+) {
+    host::on_frames(Callback::from(move |reply: Reply| {
+        let Reply::Frame {
+            frame,
+            status,
+            notes,
+            ope,
+        } = reply
+        else {
+            return;
+        };
+        let frame = FrameRef(Rc::new(*frame));
+        let (motion, current) = {
+            let mut view = run.0.borrow_mut();
+            view.timeline = view.fold.absorb(&frame);
+            if let Some(ope) = ope {
+                view.ope = Some((ope.result.map(Rc::new), ope.error));
             }
-            if frame.time.rebuild.is_none() && !matches!(motion, Motion::Beat(_)) {
-                chapter::played(&frame.time, &chapters, &dispatcher);
+            view.frame = Some(frame.clone());
+            view.answered = status.requests;
+            if status.requests >= view.sent {
+                view.motion = Some(status.motion);
             }
-            compare_panel::follow(&frame, &run, &chapters, &dispatcher);
-            dispatcher.dispatch(Action::Frame {
-                motion,
-                // A frame sent before the page's last request says nothing about a rebuild
-                // that request starts.
-                rebuilding: current.then_some(frame.time.rebuild.is_some()),
-                effective_speed: status.effective_speed,
-                work_ms: status.work_ms,
-                wall_ms: status.wall_ms,
-            });
-        }));
-    });
+            (
+                view.motion.unwrap_or(Motion::Still),
+                status.requests >= view.sent,
+            )
+        };
+        for note in notes {
+            match note {
+                Note::Say { text, error } => {
+                    dispatcher.dispatch(Action::Message(Some(Message { text, error })))
+                }
+                Note::Clear => dispatcher.dispatch(Action::Message(None)),
+                Note::Rebuilt => chapter::rebuilt(&frame.time, &chapters, &dispatcher),
+                Note::RebuildCancelled => chapter::rebuild_cancelled(&chapters),
+                Note::BeatReached => chapter::beat_reached(&frame.time, &chapters, &dispatcher),
+            }
+        }
+        if frame.time.rebuild.is_none() && !matches!(motion, Motion::Beat(_)) {
+            chapter::played(&frame.time, &chapters, &dispatcher);
+        }
+        compare_panel::follow(&frame, &run, &chapters, &dispatcher);
+        dispatcher.dispatch(Action::Frame {
+            motion,
+            // A frame sent before the page's last request says nothing about a rebuild
+            // that request starts.
+            rebuilding: current.then_some(frame.time.rebuild.is_some()),
+            effective_speed: status.effective_speed,
+            work_ms: status.work_ms,
+            wall_ms: status.wall_ms,
+        });
+    }));
 }
 
 /// What the root's effect after every render keeps ([`use_after_render`]).
@@ -219,26 +222,77 @@ pub struct AfterRender {
     pub render_ms: f64,
     /// The ids the beat's highlight is on ([`chapter::mark_beat`]).
     marked: Vec<String>,
+    /// The page's listeners ([`super::listen`]), added by the first render's effect and kept
+    /// while the page is mounted (dropped with this cell); none before that effect.
+    listeners: Vec<EventListener>,
+    /// The tab last opened ([`super::tab_opened`]); none before the first render's effect.
+    tab: Option<Tab>,
+    /// What the address bar was last set from ([`boot::keep_address`]); none before the first
+    /// render's effect.
+    address: Option<WantedAddress>,
 }
 
-/// After every render of the root: the drawing clock, then the beat's highlight. One cell and
-/// one effect for both rather than one of each apiece, as every hook call is code of its own
-/// in the wasm (docs/ui.md, the cuts table).
+/// What the root's render shows that its effect after the render acts on when it changed.
+pub struct Rendered {
+    /// The open tab.
+    pub tab: Tab,
+    /// What the address bar should say.
+    pub address: WantedAddress,
+}
+
+/// After every render of the root: at the first, the page's listeners (the frames first) and
+/// the chapter the address names ([`super::listen`]); then the drawing clock, the beat's
+/// highlight, the open tab's request when the tab changed, and the address bar when what it
+/// should say changed (`address`, computed by this render). One cell and one effect for all of
+/// them rather than one of each apiece, as every hook call is code of its own in the wasm
+/// (docs/ui.md, the cuts table); the tab and the address are compared with the last ones here,
+/// as `use_effect_with` compared its dependencies, so the frames are taken in before the run
+/// is first told what to send.
 #[hook]
-pub fn use_after_render(chapters: &SharedChapters) -> Rc<RefCell<AfterRender>> {
+pub fn use_after_render(
+    run: &SharedRun,
+    chapters: &SharedChapters,
+    rendered: Rendered,
+    kept_address: &KeptAddress,
+    dispatcher: UseReducerDispatcher<UiState>,
+    on_open_numbered: Callback<usize>,
+) -> Rc<RefCell<AfterRender>> {
     let kept = use_mut_ref(|| AfterRender {
         render_ms: 4.0,
         marked: Vec::new(),
+        listeners: Vec::new(),
+        tab: None,
+        address: None,
     });
+    let Rendered { tab, address } = rendered;
     let render_start = wall_ms();
     let wanted = chapter::beat_highlight_wanted(chapters);
     {
         let kept = kept.clone();
+        let (run, chapters) = (run.clone(), chapters.clone());
+        let kept_address = kept_address.clone();
         use_effect(move || {
             let took = (wall_ms() - render_start).max(0.0);
             let mut kept = kept.borrow_mut();
+            if kept.listeners.is_empty() {
+                kept.listeners = super::listen(
+                    &run,
+                    &chapters,
+                    &kept_address,
+                    &dispatcher,
+                    on_open_numbered,
+                );
+            }
             kept.render_ms = 0.8 * kept.render_ms + 0.2 * took;
             chapter::mark_beat(&mut kept.marked, wanted);
+            if kept.tab != Some(tab) {
+                super::tab_opened(&run, &chapters, tab, dispatcher);
+                kept.tab = Some(tab);
+            }
+            if kept.address.as_ref() != Some(&address) {
+                boot::keep_address(&address, &kept_address);
+                kept.address = Some(address);
+            }
         });
     }
     kept

@@ -19,6 +19,7 @@ use crate::scenario_panel::{scenario_panel, ImportSlot, ScenarioPanel};
 use crate::storage::{storage_view, Layout, StorageView};
 use crate::widgets::{container, identified_text};
 use std::rc::Rc;
+use strata_lab::scenario::ByDocument;
 use strata_sim::fmt::fixed;
 use strata_sim::SimTime;
 use yew::prelude::*;
@@ -84,7 +85,7 @@ pub fn tab_body(props: &TabBody) -> Html {
                     { storage_view(&StorageView { frame: frame.clone(), timeline: props.timeline.clone(), requests: props.requests.clone(), layout: props.layout }) }
                     <aside class="side">
                         <ControlsPanel settings={frame.settings.clone()} on_command={on_command.clone()} disabled={busy} />
-                        <ChaosPanel faults={scenario.faults.clone()} db_path={db_path} on_command={on_command} disabled={busy} />
+                        <ChaosPanel faults={ByDocument(scenario.faults.clone())} db_path={db_path} on_command={on_command} disabled={busy} />
                     </aside>
                 </> }) }
             }

@@ -60,7 +60,7 @@ fn point(touches: web_sys::TouchList) -> Option<(f64, f64)> {
 }
 
 /// Listens for taps and swipes on the document for as long as the two listeners are kept
-/// (the root keeps them while the page is mounted: `super::use_listeners`).
+/// (the root keeps them while the page is mounted: `super::listen`).
 pub fn listen(
     run: SharedRun,
     chapters: SharedChapters,

@@ -6,7 +6,7 @@
 #[cfg(test)]
 use serde_json::Value;
 use strata_lab::ope::{evaluate, ImpressionLog, OpeResult, Twin};
-use strata_lab::scenario::RecommenderSpec;
+use strata_lab::scenario::{same_document, RecommenderSpec};
 use strata_lab::Lab;
 use strata_sim::SimTime;
 
@@ -100,8 +100,11 @@ impl OpeFigures {
         };
         let steps = lab.recommender_summary().map_or(0, |s| s.steps);
         let key = (scenario.seed, spec.clone());
-        if self.key.as_ref() != Some(&key) || self.twin.as_ref().is_some_and(|t| t.steps() > steps)
-        {
+        let same_key = self
+            .key
+            .as_ref()
+            .is_some_and(|(seed, held)| *seed == key.0 && same_document(held, &key.1));
+        if !same_key || self.twin.as_ref().is_some_and(|t| t.steps() > steps) {
             *self = OpeFigures {
                 key: Some(key),
                 ..OpeFigures::default()

@@ -50,6 +50,7 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 use strata_lab::ope::ImpressionLog;
+use strata_lab::scenario::same_document;
 use strata_lab::{Lab, LabError, Scenario};
 use strata_sim::SimTime;
 
@@ -162,7 +163,7 @@ impl Variant {
     /// Re-derives a chapter's variant when the base scenario changed (a whole variant keeps
     /// its scenario).
     fn rederive(&mut self, base: &Scenario) -> Result<(), LabError> {
-        if &self.derived_from == base {
+        if same_document(&self.derived_from, base) {
             return Ok(());
         }
         self.derived_from = base.clone();

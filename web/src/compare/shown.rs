@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use strata_lab::chapter::Chapter;
 #[cfg(test)]
 use strata_lab::ope::ImpressionLog;
+use strata_lab::scenario::same_document;
 #[cfg(test)]
 use strata_lab::Lab;
 use strata_lab::Scenario;
@@ -221,7 +222,10 @@ impl Compare {
                 claims: self.claims.clone(),
             });
         }
-        let base_changed = self.sent_base.as_ref() != Some(base);
+        let base_changed = !self
+            .sent_base
+            .as_ref()
+            .is_some_and(|sent| same_document(sent, base));
         let asked = self.sent == Some((at, rebuild_target));
         let done = self
             .view
@@ -248,7 +252,7 @@ impl Compare {
     /// The page side of a base that changed: a chapter's variant is the patch on the new base
     /// (the worker derives the same), a whole one is labelled by what now differs.
     fn rederive(&mut self, base: &Scenario) {
-        if &self.derived_from == base {
+        if same_document(&self.derived_from, base) {
             return;
         }
         self.derived_from = base.clone();

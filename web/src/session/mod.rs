@@ -25,7 +25,9 @@ pub use crate::observed::{
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 use strata_lab::runner::Progress;
-use strata_lab::scenario::{EngineSpec, FaultSpec, SettingChange, StoreSpec, WorkloadSpec};
+use strata_lab::scenario::{
+    same_document, Document, EngineSpec, FaultSpec, SettingChange, StoreSpec, WorkloadSpec,
+};
 use strata_lab::share::MAX_SHARE_TOKEN_BYTES;
 use strata_lab::{Control, Lab, LabError, Scenario};
 use strata_sim::{SimDuration, SimTime};
@@ -125,13 +127,22 @@ struct Rebuild {
 }
 
 /// The current settings, as the controls show them: the scenario's, with the setting changes
-/// the run has reached applied.
-#[derive(Clone, Debug, PartialEq)]
+/// the run has reached applied. Equal when each section writes the same document
+/// ([`same_document`]), not by the sections' derived `PartialEq`, which the page does not link.
+#[derive(Clone, Debug)]
 #[cfg_attr(test, derive(serde::Serialize, serde::Deserialize))]
 pub struct Settings {
     pub workload: WorkloadSpec,
     pub engine: EngineSpec,
     pub store: StoreSpec,
+}
+
+impl PartialEq for Settings {
+    fn eq(&self, other: &Self) -> bool {
+        same_document(&self.workload, &other.workload)
+            && same_document(&self.engine, &other.engine)
+            && same_document(&self.store, &other.store)
+    }
 }
 
 impl Settings {
@@ -418,7 +429,7 @@ impl Session {
             });
         }
         let done = self.rebuild.take().expect("the rebuild was borrowed above");
-        let scenario_changed = done.scenario != self.scenario;
+        let scenario_changed = !same_document(&done.scenario, &self.scenario);
         self.lab = done.lab;
         self.observed = done.observed;
         self.run += 1;
@@ -448,13 +459,16 @@ impl Session {
 }
 
 /// Removes `list[index]` if it is `expected`; otherwise says the list changed.
-fn take_listed<T: PartialEq>(
+fn take_listed<T: Document>(
     list: &mut Vec<T>,
     index: usize,
     expected: &T,
     what: &str,
 ) -> Result<(), LabError> {
-    if list.get(index) != Some(expected) {
+    if !list
+        .get(index)
+        .is_some_and(|item| same_document(item, expected))
+    {
         return Err(LabError::Control(format!(
             "that {what} is no longer in the scenario at position {}; nothing was removed",
             index + 1

@@ -103,7 +103,9 @@ pub mod engine;
 pub mod faults;
 pub(crate) mod json;
 /// The scenario's JSON writer, for other documents written by hand (the page's worker messages).
-pub use json::{compact as compact_json, Writer as JsonWriter};
+pub use json::{
+    compact as compact_json, same_document, ByDocument, Document, Writer as JsonWriter,
+};
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod reader_tests;
 pub mod recommender;

@@ -489,3 +489,49 @@ fn the_checks_name_list_items_and_numbers_in_their_words() {
         assert_eq!(refusal(&scenario), (field.to_string(), reason));
     }
 }
+
+#[test]
+fn same_document_agrees_with_equality_for_faults_and_sections() {
+    // Every pair of the documented faults: the same document exactly when equal.
+    let faults: Vec<FaultSpec> = fault_examples().into_iter().map(|(_, f)| f).collect();
+    for (i, a) in faults.iter().enumerate() {
+        for (j, b) in faults.iter().enumerate() {
+            assert_eq!(same_document(a, b), a == b, "faults {i} and {j}");
+        }
+    }
+    // A list is the same in the same order only.
+    let reversed: Vec<FaultSpec> = faults.iter().rev().cloned().collect();
+    assert!(same_document(&faults, &faults.clone()));
+    assert!(!same_document(&faults, &reversed));
+
+    // A change deep in any section makes another document; a copy is the same.
+    let base = Scenario::playground();
+    assert!(same_document(&base, &base.clone()));
+    let mut engine = base.clone();
+    engine.engine.block_bytes = Some(engine.engine.block_bytes.unwrap_or(4096) + 1);
+    let mut workload = base.clone();
+    workload.workload.mix.read += 0.5;
+    let mut drift = base.clone();
+    drift
+        .recommender
+        .as_mut()
+        .unwrap()
+        .drift
+        .push(DriftSpec::Abrupt { at_ms: 1 });
+    let mut none = base.clone();
+    none.recommender = None;
+    for (name, changed) in [
+        ("engine", &engine),
+        ("workload", &workload),
+        ("drift", &drift),
+        ("no recommender", &none),
+    ] {
+        assert_ne!(*changed, base, "{name}");
+        assert!(!same_document(changed, &base), "{name}");
+        assert!(same_document(changed, &changed.clone()), "{name}");
+    }
+    assert!(!same_document(&base.recommender, &none.recommender));
+    assert!(same_document(&none.recommender, &None));
+    assert!(ByDocument(engine.engine.clone()) == ByDocument(engine.engine.clone()));
+    assert!(ByDocument(engine.engine.clone()) != ByDocument(base.engine.clone()));
+}
