@@ -118,7 +118,7 @@ pub struct SaveSvgProps {
 /// (the page could not copy or serialise the chart) is said beside the button.
 #[function_component(SaveSvgButton)]
 pub fn save_svg_button(props: &SaveSvgProps) -> Html {
-    let failure = use_state(|| None::<String>);
+    let failure = use_state(Option::<String>::default);
     let onclick = {
         let target = props.target.clone();
         let name = props.file_name.clone();

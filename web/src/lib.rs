@@ -97,3 +97,15 @@ pub fn worker_panic_for_tests() {
         yew::Callback::noop(),
     );
 }
+
+/// Runs `future` on the page's thread: the future boxed first, so the browser's task runner is
+/// one copy for the page's five kinds of background work (a chapter's fetches, a loaded file,
+/// full screen), not one per future (about 210 B raw each).
+pub fn spawn_local(future: impl std::future::Future<Output = ()> + 'static) {
+    spawn_boxed(Box::pin(future));
+}
+
+#[inline(never)]
+fn spawn_boxed(future: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
+    wasm_bindgen_futures::spawn_local(future);
+}

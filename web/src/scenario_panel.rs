@@ -190,7 +190,7 @@ pub fn scenario_panel(props: &ScenarioPanel) -> Html {
             let id = select.value();
             if let Some(&(id, label)) = EXAMPLES.iter().find(|(key, _)| *key == id) {
                 let on_command = on_command.clone();
-                yew::platform::spawn_local(async move {
+                crate::spawn_local(async move {
                     let url = format!("{EXAMPLES_DIR}/{id}.json");
                     let command = match crate::app::chapter::fetch_text(&url).await {
                         Ok(text) => match read_scenario_file(label, &text) {

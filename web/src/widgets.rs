@@ -43,7 +43,7 @@ pub struct DraftInputProps {
 
 #[function_component(DraftInput)]
 pub fn draft_input(props: &DraftInputProps) -> Html {
-    let draft = use_state(|| None::<String>);
+    let draft = use_state(Option::<String>::default);
     let on_input = {
         let draft = draft.clone();
         Callback::from(move |event: InputEvent| {

@@ -173,7 +173,7 @@ pub fn load_index(chapters: &SharedChapters, dispatcher: UseReducerDispatcher<Ui
     }
     chapters.0.borrow_mut().index = IndexState::Loading;
     let chapters = chapters.clone();
-    yew::platform::spawn_local(async move {
+    crate::spawn_local(async move {
         // A failure is kept in the index state, which the tab shows.
         let _shown_by_the_tab = fetch_index(&chapters).await;
         dispatcher.dispatch(Action::Redraw);
@@ -198,7 +198,7 @@ pub fn open_chapter(
         run.move_to(Motion::Still, RunRequest::Beat(None), &dispatcher);
     }
     dispatcher.dispatch(Action::Redraw);
-    yew::platform::spawn_local(async move {
+    crate::spawn_local(async move {
         let result = async {
             let index = fetch_index(&chapters).await?;
             chapter_play::check_listed(&name, &index)?;
@@ -413,7 +413,7 @@ pub fn open_numbered(
     kept_address: super::boot::KeptAddress,
     dispatcher: UseReducerDispatcher<UiState>,
 ) {
-    yew::platform::spawn_local(async move {
+    crate::spawn_local(async move {
         let index = match fetch_index(&chapters).await {
             Ok(index) => index,
             Err(e) => {

@@ -91,7 +91,7 @@ pub fn toggle_fullscreen() {
             .and_then(|element| call_promise(element.as_ref(), "requestFullscreen"))
     };
     if let Some(promise) = promise {
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::spawn_local(async move {
             // A refusal rejects the promise; awaiting it here keeps it from being reported as
             // an unhandled rejection.
             let _refused_is_fine = wasm_bindgen_futures::JsFuture::from(promise).await;
