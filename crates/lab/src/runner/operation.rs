@@ -39,17 +39,16 @@ impl World {
             await_durable: false,
             ttl,
         };
-        // The operation's first key, written once: the event's link and the key a single-key
-        // operation sends (workload keys are ASCII, so the conversion copies nothing), in the
-        // buffer of an earlier operation's key when the trace has let one go.
+        // The operation's first key, written once as text: the event's link and the key a
+        // single-key operation sends, in the buffer of an earlier operation's key when the
+        // trace has let one go.
         let linked_key = op
             .keys
             .first()
             .map(|key| {
-                let mut bytes = self.runtime.spare_key().into_bytes();
-                keys.write_key(&mut bytes, *key);
-                String::from_utf8(bytes)
-                    .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+                let mut text = self.runtime.spare_key();
+                keys.write_key(&mut text, *key);
+                text
             })
             .unwrap_or_default();
         // The keys the model hears about: a range delete's covered keys, else the drawn ones.
