@@ -95,6 +95,20 @@ impl Run {
     }
 }
 
+/// Whether `base` is the scenario `held` was derived from, and then `held` is `base`.
+///
+/// The variant is followed in slices of a hundred events, each told its base, which changes
+/// only with a live change: a pointer comparison answers almost every call, and a base that
+/// is a new value is compared as a document (its JSON written) once before it is held.
+pub fn same_base(held: &mut Rc<Scenario>, base: &Rc<Scenario>) -> bool {
+    if Rc::ptr_eq(held, base) {
+        return true;
+    }
+    let same = same_document(&**held, &**base);
+    *held = Rc::clone(base);
+    same
+}
+
 /// The second run itself: its lab, kept at the run on show's time. It lives in the page's
 /// worker ([`crate::worker`]), or on the main thread when the worker cannot start; the page
 /// holds a [`Compare`] that shows what it replies.
@@ -102,7 +116,7 @@ pub struct Variant {
     /// The chapter's merge patch; none for a variant a share link gave whole.
     patch: Option<Value>,
     /// The base scenario the variant was derived from (with a patch).
-    derived_from: Scenario,
+    derived_from: Rc<Scenario>,
     scenario: Scenario,
     run: Run,
     /// A fresh run replaying toward a rebuild's target (see [`Variant::prepare`]).
@@ -124,7 +138,11 @@ impl std::fmt::Debug for Variant {
 
 impl Variant {
     /// The variant of `source` beside a run of `base`, showing `claims` first.
-    pub fn start(base: &Scenario, source: &Source, claims: Vec<String>) -> Result<Variant, String> {
+    pub fn start(
+        base: &Rc<Scenario>,
+        source: &Source,
+        claims: Vec<String>,
+    ) -> Result<Variant, String> {
         let (scenario, patch) = source.scenario(base)?;
         let run = Run::start(&scenario).map_err(|e| e.to_string())?;
         Ok(Variant {
@@ -162,11 +180,10 @@ impl Variant {
 
     /// Re-derives a chapter's variant when the base scenario changed (a whole variant keeps
     /// its scenario).
-    fn rederive(&mut self, base: &Scenario) -> Result<(), LabError> {
-        if same_document(&self.derived_from, base) {
+    fn rederive(&mut self, base: &Rc<Scenario>) -> Result<(), LabError> {
+        if same_base(&mut self.derived_from, base) {
             return Ok(());
         }
-        self.derived_from = base.clone();
         let Some(patch) = &self.patch else {
             return Ok(());
         };
@@ -183,7 +200,7 @@ impl Variant {
     /// call until it is there.
     pub fn follow(
         &mut self,
-        base: &Scenario,
+        base: &Rc<Scenario>,
         at: SimTime,
         max_events: u64,
     ) -> Result<bool, LabError> {
@@ -221,7 +238,7 @@ impl Variant {
     /// Returns whether there is more to replay.
     pub fn prepare(
         &mut self,
-        base: &Scenario,
+        base: &Rc<Scenario>,
         target: SimTime,
         max_events: u64,
     ) -> Result<bool, LabError> {

@@ -13,13 +13,13 @@
 use super::figures::OpeFigures;
 #[cfg(test)]
 use super::figures_of;
-use super::{difference_labels, differences, patched, paths, Row, Source, MAX_POINTS};
+use super::{difference_labels, differences, patched, paths, same_base, Row, Source, MAX_POINTS};
 use crate::worker::protocol::{Reply, Request, VariantSource, VariantView};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use strata_lab::chapter::Chapter;
 #[cfg(test)]
 use strata_lab::ope::ImpressionLog;
-use strata_lab::scenario::same_document;
 #[cfg(test)]
 use strata_lab::Lab;
 use strata_lab::Scenario;
@@ -34,7 +34,7 @@ pub struct Compare {
     pub label: String,
     source: Source,
     /// The base scenario the variant was derived from (with a patch).
-    derived_from: Scenario,
+    derived_from: Rc<Scenario>,
     /// The variant's scenario (what a share link's `vs` carries).
     scenario: Scenario,
     /// The chapter's claim figures: the panel's first rows.
@@ -48,7 +48,11 @@ pub struct Compare {
     /// scenario, time and rebuild target the last one carried.
     started: bool,
     in_flight: bool,
-    sent_base: Option<Scenario>,
+    /// Whether the base changed and no reply has come since: the variant starts again from
+    /// its patch on the new base, so it is catching up from the change on, not from the
+    /// worker's first answer (which may come when the replay is over).
+    rebased: bool,
+    sent_base: Option<Rc<Scenario>>,
     sent: Option<(SimTime, Option<SimTime>)>,
     /// The variant after the last reply.
     view: Option<VariantView>,
@@ -90,7 +94,7 @@ impl Compare {
             base_label,
             label,
             source,
-            derived_from: base.clone(),
+            derived_from: Rc::new(base.clone()),
             scenario,
             claims: Vec::new(),
             points: Vec::new(),
@@ -99,6 +103,7 @@ impl Compare {
             stream: NEXT_STREAM.fetch_add(1, Ordering::Relaxed),
             started: false,
             in_flight: false,
+            rebased: false,
             sent_base: None,
             sent: None,
             view: None,
@@ -176,15 +181,17 @@ impl Compare {
 
     /// Whether the variant is at `at`, the run on show's time (or its own run ended before).
     pub fn in_step(&self, at: SimTime) -> bool {
-        self.view
-            .as_ref()
-            .is_some_and(|v| v.arrived && v.at_ns == at.as_nanos())
+        !self.rebased
+            && self
+                .view
+                .as_ref()
+                .is_some_and(|v| v.arrived && v.at_ns == at.as_nanos())
     }
 
     /// Whether the variant started again (a live change, a move back) and is replaying toward
     /// the run on show.
     pub fn restarted(&self) -> bool {
-        self.view.as_ref().is_none_or(|v| v.catching_up)
+        self.rebased || self.view.as_ref().is_none_or(|v| v.catching_up)
     }
 
     /// Whether a request awaits its reply.
@@ -197,7 +204,7 @@ impl Compare {
     /// the variant is there already.
     pub fn next_request(
         &mut self,
-        base: &Scenario,
+        base: &Rc<Scenario>,
         at: SimTime,
         rebuild_target: Option<SimTime>,
     ) -> Option<Request> {
@@ -208,7 +215,7 @@ impl Compare {
         if !self.started {
             self.started = true;
             self.in_flight = true;
-            self.sent_base = Some(base.clone());
+            self.sent_base = Some(Rc::clone(base));
             let source = match &self.source {
                 Source::Patch(patch) => {
                     VariantSource::Patch(strata_lab::scenario::compact_json(patch))
@@ -224,8 +231,8 @@ impl Compare {
         }
         let base_changed = !self
             .sent_base
-            .as_ref()
-            .is_some_and(|sent| same_document(sent, base));
+            .as_mut()
+            .is_some_and(|sent| same_base(sent, base));
         let asked = self.sent == Some((at, rebuild_target));
         let done = self
             .view
@@ -238,9 +245,7 @@ impl Compare {
         self.in_flight = true;
         self.sent = Some((at, rebuild_target));
         let base_json = base_changed.then(|| base.to_json());
-        if base_changed {
-            self.sent_base = Some(base.clone());
-        }
+        self.sent_base = Some(Rc::clone(base));
         Some(Request::FollowVariant {
             stream: self.stream,
             base: base_json,
@@ -251,17 +256,17 @@ impl Compare {
 
     /// The page side of a base that changed: a chapter's variant is the patch on the new base
     /// (the worker derives the same), a whole one is labelled by what now differs.
-    fn rederive(&mut self, base: &Scenario) {
-        if same_document(&self.derived_from, base) {
+    fn rederive(&mut self, base: &Rc<Scenario>) {
+        if same_base(&mut self.derived_from, base) {
             return;
         }
-        self.derived_from = base.clone();
         match &self.source {
             Source::Patch(patch) => {
                 if let Ok(scenario) = patched(base, patch) {
                     self.scenario = scenario;
                 }
                 self.points.clear();
+                self.rebased = true;
             }
             Source::Whole(_) => {
                 (self.base_label, self.label) =
@@ -276,6 +281,7 @@ impl Compare {
         match reply {
             Reply::Variant(view) if view.stream == self.stream => {
                 self.view = Some(view);
+                self.rebased = false;
                 Ok(())
             }
             Reply::VariantFailed(message) => Err(message),
@@ -348,7 +354,7 @@ impl Compare {
     pub fn follow_with(
         &mut self,
         handler: &mut crate::worker::handler::Handler,
-        base: &Scenario,
+        base: &Rc<Scenario>,
         at: SimTime,
         rebuild_target: Option<SimTime>,
     ) -> Result<(), String> {

@@ -13,7 +13,7 @@ fn chapter() -> Chapter {
 }
 
 /// The chapter's variant as the worker runs it.
-fn variant_of(chapter: &Chapter, base: &Scenario) -> Variant {
+fn variant_of(chapter: &Chapter, base: &Rc<Scenario>) -> Variant {
     let patch = chapter.variant.clone().unwrap().patch;
     let claims = chapter.claims.iter().map(|c| c.figure.clone()).collect();
     Variant::start(base, &Source::Patch(patch), claims).unwrap()
@@ -59,7 +59,7 @@ fn a_patch_that_changes_the_seed_or_breaks_the_scenario_is_refused() {
 #[test]
 fn after_any_sequence_of_moves_both_runs_are_at_the_same_time_and_the_variant_is_a_fresh_run() {
     let chapter = chapter();
-    let base = chapter.scenario.clone();
+    let base = Rc::new(chapter.scenario.clone());
     let mut compare = variant_of(&chapter, &base);
     let mut lab = Lab::new(&base).unwrap();
     // Forward in uneven slices, a step, backward (a scrub: a fresh base run), forward.
@@ -89,7 +89,7 @@ fn after_any_sequence_of_moves_both_runs_are_at_the_same_time_and_the_variant_is
 #[test]
 fn a_variant_replayed_during_a_rebuild_is_taken_when_the_run_gets_there() {
     let chapter = chapter();
-    let base = chapter.scenario.clone();
+    let base = Rc::new(chapter.scenario.clone());
     let mut compare = variant_of(&chapter, &base);
     compare
         .follow(&base, SimTime::from_millis(900), u64::MAX)
@@ -115,14 +115,22 @@ fn a_variant_replayed_during_a_rebuild_is_taken_when_the_run_gets_there() {
 #[test]
 fn a_changed_base_scenario_rebuilds_the_variant_from_the_patch() {
     let chapter = chapter();
-    let mut compare = variant_of(&chapter, &chapter.scenario);
+    let mut compare = variant_of(&chapter, &Rc::new(chapter.scenario.clone()));
     compare
-        .follow(&chapter.scenario, SimTime::from_millis(300), u64::MAX)
+        .follow(
+            &Rc::new(chapter.scenario.clone()),
+            SimTime::from_millis(300),
+            u64::MAX,
+        )
         .unwrap();
     let mut reseeded = chapter.scenario.clone();
     reseeded.seed = 5;
     compare
-        .follow(&reseeded, SimTime::from_millis(200), u64::MAX)
+        .follow(
+            &Rc::new(reseeded.clone()),
+            SimTime::from_millis(200),
+            u64::MAX,
+        )
         .unwrap();
     assert_eq!(compare.scenario().seed, 5);
     let expected = patched(&reseeded, &chapter.variant.clone().unwrap().patch).unwrap();
@@ -149,7 +157,12 @@ fn at_the_end_the_figures_are_the_ones_strata_chapter_checks() {
     assert_ne!(variant.now(), base.now());
     let mut worker = Handler::default();
     compare
-        .follow_with(&mut worker, &chapter.scenario, variant.now(), None)
+        .follow_with(
+            &mut worker,
+            &Rc::new(chapter.scenario.clone()),
+            variant.now(),
+            None,
+        )
         .unwrap();
     let rows = compare.rows_of(&base, &ImpressionLog::default());
     for (path, base_value, variant_value) in &verified.figures {
@@ -180,7 +193,12 @@ fn the_off_policy_figures_are_the_ones_strata_chapter_checks() {
     variant.run_to_end().unwrap();
     let mut worker = Handler::default();
     compare
-        .follow_with(&mut worker, &chapter.scenario, variant.now(), None)
+        .follow_with(
+            &mut worker,
+            &Rc::new(chapter.scenario.clone()),
+            variant.now(),
+            None,
+        )
         .unwrap();
     let rows = compare.rows_of(session.lab(), &session.observed().impressions);
     let mut ope_rows = 0;
@@ -210,7 +228,7 @@ fn the_off_policy_figures_are_the_ones_strata_chapter_checks() {
 #[test]
 fn a_live_change_rebuilds_the_variant_in_slices_and_both_runs_end_as_two_fresh_runs() {
     let chapter = chapter();
-    let base = chapter.scenario.clone();
+    let base = Rc::new(chapter.scenario.clone());
     let mut compare = variant_of(&chapter, &base);
     let mut lab = Lab::new(&base).unwrap();
     let slice = 50;
@@ -228,8 +246,9 @@ fn a_live_change_rebuilds_the_variant_in_slices_and_both_runs_end_as_two_fresh_r
         at_ms: 1501,
         workload,
     };
-    let mut changed = base.clone();
+    let mut changed = Scenario::clone(&base);
     changed.changes.push(change.clone());
+    let changed = Rc::new(changed);
     lab.schedule_change(change).unwrap();
     let mut slices = 0;
     while !compare.follow(&changed, lab.now(), slice).unwrap() {
@@ -260,7 +279,7 @@ fn a_live_change_rebuilds_the_variant_in_slices_and_both_runs_end_as_two_fresh_r
 #[test]
 fn a_whole_variant_is_labelled_by_the_settings_it_changes_and_keeps_a_chapters_claims() {
     let chapter = chapter();
-    let base = chapter.scenario.clone();
+    let base = Rc::new(chapter.scenario.clone());
     let variant = chapter.variant_scenario().unwrap().unwrap();
     let compare = Compare::whole(&base, variant.clone()).unwrap();
     assert_eq!(
@@ -282,7 +301,7 @@ fn a_whole_variant_is_labelled_by_the_settings_it_changes_and_keeps_a_chapters_c
     assert_eq!(compare.claim_count(), claims.len());
     assert_eq!(paths(&compare)[..claims.len()], claims[..]);
     // A live change on the run on show is a difference too, named in both labels.
-    let mut changed = base.clone();
+    let mut changed = Scenario::clone(&base);
     changed.duration_ms += 1000;
     changed.name = "renamed".to_string();
     let found = differences(&changed, &variant);
@@ -328,7 +347,7 @@ fn figures_sum_objects_and_miss_cleanly() {
 #[test]
 fn the_sparkline_keeps_a_bounded_history_and_forgets_the_future_after_a_scrub_back() {
     let chapter = chapter();
-    let base = chapter.scenario.clone();
+    let base = Rc::new(chapter.scenario.clone());
     let mut compare = Compare::for_chapter(&chapter, &base).unwrap().unwrap();
     let row = |v: f64| Row {
         label: String::new(),
@@ -546,10 +565,12 @@ fn at_a_runs_end_the_figures_by_path_are_its_summarys_with_tenants_and_without()
     assert_eq!(with_tenants, 1);
 }
 
-#[test]
-fn through_the_worker_a_live_change_catches_up_a_slice_a_request_and_the_sparkline_waits() {
+/// A chapter's variant followed through the worker to 1.5 s, then a live change on the run on
+/// show (the workload's rate, at 1.501 s) and the run at 1.6 s: the compare view, the
+/// worker, the run and its changed scenario.
+fn followed_then_changed() -> (Chapter, Compare, Handler, Lab, Rc<Scenario>) {
     let chapter = chapter();
-    let base = chapter.scenario.clone();
+    let base = Rc::new(chapter.scenario.clone());
     let mut compare = Compare::for_chapter(&chapter, &base).unwrap().unwrap();
     let mut worker = Handler::default();
     let mut lab = Lab::new(&base).unwrap();
@@ -567,11 +588,18 @@ fn through_the_worker_a_live_change_catches_up_a_slice_a_request_and_the_sparkli
         at_ms: 1501,
         workload,
     };
-    let mut changed = base.clone();
+    let mut changed = Scenario::clone(&base);
     changed.changes.push(change.clone());
+    let changed = Rc::new(changed);
     lab.schedule_change(change).unwrap();
     lab.advance_to(SimTime::from_millis(1600), u64::MAX)
         .unwrap();
+    (chapter, compare, worker, lab, changed)
+}
+
+#[test]
+fn through_the_worker_a_live_change_catches_up_a_slice_a_request_and_the_sparkline_waits() {
+    let (chapter, mut compare, mut worker, lab, changed) = followed_then_changed();
     let row = Row {
         label: String::new(),
         path: String::new(),
@@ -600,4 +628,36 @@ fn through_the_worker_a_live_change_catches_up_a_slice_a_request_and_the_sparkli
     let variant = patched(&changed, &chapter.variant.unwrap().patch).unwrap();
     assert_eq!(compare.scenario(), &variant);
     assert_eq!(compare.trace_hash(), fresh_hash(&variant, lab.now()));
+}
+
+#[test]
+fn a_base_is_compared_as_a_document_once_then_held_by_pointer() {
+    let base = Rc::new(chapter().scenario);
+    let mut held = Rc::clone(&base);
+    assert!(same_base(&mut held, &base));
+    // The same document in a new value: the same base, and the new value is held.
+    let copy = Rc::new(Scenario::clone(&base));
+    assert!(same_base(&mut held, &copy));
+    assert!(Rc::ptr_eq(&held, &copy));
+    // A changed document is a new base, held from then on.
+    let mut reseeded = Scenario::clone(&base);
+    reseeded.seed += 1;
+    let reseeded = Rc::new(reseeded);
+    assert!(!same_base(&mut held, &reseeded));
+    assert!(Rc::ptr_eq(&held, &reseeded));
+    assert!(same_base(&mut held, &reseeded));
+    assert!(!same_base(&mut held, &copy));
+}
+
+#[test]
+fn a_live_change_shows_the_variant_catching_up_until_the_worker_answers() {
+    let (_, mut compare, mut worker, lab, changed) = followed_then_changed();
+    let request = compare.next_request(&changed, lab.now(), None).unwrap();
+    // Catching up from the request on, even when the worker then replays the whole way in
+    // one answer.
+    assert!(compare.restarted() && !compare.in_step(lab.now()));
+    let reply = worker.handle(1, request, 0.0, &mut || true);
+    compare.receive(reply).unwrap();
+    assert!(compare.in_step(lab.now()) && !compare.restarted());
+    assert_eq!(compare.next_request(&changed, lab.now(), None), None);
 }

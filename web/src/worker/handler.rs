@@ -11,6 +11,7 @@ use super::protocol::{ExportKind, Reply, Request, VariantSource, VariantView};
 use super::run::{Next, RunHost, RunRequest};
 use crate::compare::{Source, Variant};
 use crate::session::{Milestone, Session};
+use std::rc::Rc;
 use strata_lab::Scenario;
 use strata_sim::SimTime;
 
@@ -21,7 +22,7 @@ pub const SLICE_EVENTS: u64 = 100;
 /// The side-by-side variant and the scenario of the run it is compared with.
 struct Shown {
     stream: u64,
-    base: Scenario,
+    base: Rc<Scenario>,
     variant: Variant,
 }
 
@@ -212,7 +213,7 @@ impl Handler {
     ) -> Reply {
         self.shown = None;
         let started = (|| {
-            let base = scenario(base)?;
+            let base = Rc::new(scenario(base)?);
             let source = match source {
                 VariantSource::Patch(patch) => Source::Patch(
                     serde_json::from_str(&patch)
@@ -249,7 +250,7 @@ impl Handler {
         };
         if let Some(json) = base {
             match scenario(json) {
-                Ok(base) => shown.base = base,
+                Ok(base) => shown.base = Rc::new(base),
                 Err(message) => return Reply::VariantFailed(message),
             }
         }
