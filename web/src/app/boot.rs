@@ -31,7 +31,7 @@ use crate::scenario_panel::ImportSlot;
 use crate::worker::protocol::Note;
 use crate::worker::run::{Motion, RunRequest};
 use gloo::events::EventListener;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use strata_lab::scenario::same_document;
 use strata_lab::Scenario;
@@ -318,8 +318,25 @@ pub fn listen_for_links(
     })
 }
 
-/// How often a link put in the address before the page's first frame looks again for it.
-const FIRST_FRAME_WAIT_MS: u32 = 100;
+thread_local! {
+    /// Whether a link came before the page's first frame and waits for it: the render that
+    /// first shows a frame follows it ([`follow_waiting_link`]).
+    static LINK_WAITS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Follows a link that came before the page's first frame, once there is one (called after
+/// every render: a flag's read until then).
+pub fn follow_waiting_link(
+    run: &SharedRun,
+    chapters: &SharedChapters,
+    kept_address: &KeptAddress,
+    dispatcher: &UseReducerDispatcher<super::UiState>,
+) {
+    if LINK_WAITS.get() && run.frame().is_some() {
+        LINK_WAITS.set(false);
+        follow_address(run, chapters, kept_address, dispatcher);
+    }
+}
 
 /// Follows what the address asks for now (after a hash change).
 fn follow_address(
@@ -345,12 +362,7 @@ fn follow_address(
         // The page is still opening: there is no run yet to compare the link with. The link
         // stays unread in the address (which the address bar leaves alone) and is followed
         // once the first frame has come.
-        let (run, chapters) = (run.clone(), chapters.clone());
-        let (kept_address, dispatcher) = (kept_address.clone(), dispatcher.clone());
-        gloo::timers::callback::Timeout::new(FIRST_FRAME_WAIT_MS, move || {
-            follow_address(&run, &chapters, &kept_address, &dispatcher);
-        })
-        .forget();
+        LINK_WAITS.set(true);
         return;
     };
     note_read();

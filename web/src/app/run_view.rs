@@ -285,6 +285,7 @@ pub fn use_after_render(
             }
             kept.render_ms = 0.8 * kept.render_ms + 0.2 * took;
             chapter::mark_beat(&mut kept.marked, wanted);
+            boot::follow_waiting_link(&run, &chapters, &kept_address, &dispatcher);
             if kept.tab != Some(tab) {
                 super::tab_opened(&run, &chapters, tab, dispatcher);
                 kept.tab = Some(tab);
