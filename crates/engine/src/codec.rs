@@ -308,15 +308,19 @@ mod tests {
         assert_eq!(Reader::new(&[1, 2, 3]).take(4), None);
     }
 
-    #[test]
-    fn words_compared_without_a_byte_swap_order_as_their_bytes() {
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
+    /// A xorshift generator from `seed`: test inputs, the same on every run.
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state
-        };
+        }
+    }
+
+    #[test]
+    fn words_compared_without_a_byte_swap_order_as_their_bytes() {
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         for _ in 0..20_000 {
             let a = next().to_le_bytes();
             // Equal words, and words that differ in one byte at each position, high or low.
@@ -355,13 +359,7 @@ mod tests {
         // Pairs made from one key by changing a byte, cutting it or lengthening it, at every
         // position across several eight-byte words, with bytes that sort low and high.
         let alphabet = [0u8, 1, b'0', b'k', 0x7F, 0x80, 0xFF];
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
             let len = (next() % 26) as usize;
             let a: Vec<u8> = (0..len)
