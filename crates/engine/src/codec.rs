@@ -161,9 +161,17 @@ pub fn key_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     while let (Some((word_a, rest_a)), Some((word_b, rest_b))) =
         (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
     {
-        let (word_a, word_b) = (u64::from_be_bytes(*word_a), u64::from_be_bytes(*word_b));
-        if word_a != word_b {
-            return word_a.cmp(&word_b);
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let (word_a, word_b) = (u64::from_be_bytes(*word_a), u64::from_be_bytes(*word_b));
+            if word_a != word_b {
+                return word_a.cmp(&word_b);
+            }
+        }
+        #[cfg(target_arch = "wasm32")]
+        match word_cmp_without_swap(*word_a, *word_b) {
+            std::cmp::Ordering::Equal => {}
+            order => return order,
         }
         (a, b) = (rest_a, rest_b);
     }
@@ -174,6 +182,23 @@ pub fn key_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     key_prefix(a)
         .cmp(&key_prefix(b))
         .then(a.len().cmp(&b.len()))
+}
+
+/// Orders two eight-byte words as their bytes would, without a byte swap: the first byte
+/// that differs is the lowest set bit of their xor, loaded little-endian, and it decides.
+/// wasm32 has no byte-swap instruction, so `u64::from_be_bytes` there is about forty shifts,
+/// masks and ors for each word, where this is a xor, a count of trailing zeros and two shifts
+/// (the engine's key comparisons were 4 % of the lab's run in Chromium, docs/benchmarks.md).
+/// Natively a swap is one instruction, and [`key_cmp`] keeps it.
+#[cfg_attr(not(any(target_arch = "wasm32", test)), allow(dead_code))]
+#[inline]
+fn word_cmp_without_swap(a: [u8; 8], b: [u8; 8]) -> std::cmp::Ordering {
+    let (a, b) = (u64::from_le_bytes(a), u64::from_le_bytes(b));
+    let first_difference_bits = (a ^ b).trailing_zeros() & !7;
+    if first_difference_bits >= 64 {
+        return std::cmp::Ordering::Equal;
+    }
+    ((a >> first_difference_bits) as u8).cmp(&((b >> first_difference_bits) as u8))
 }
 
 /// Renders a key for people: printable ASCII as is, anything else as `0x` and hex.
@@ -283,6 +308,34 @@ mod tests {
         assert_eq!(Reader::new(&[1, 2, 3]).take(4), None);
     }
 
+    /// A xorshift generator from `seed`: test inputs, the same on every run.
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
+    #[test]
+    fn words_compared_without_a_byte_swap_order_as_their_bytes() {
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
+        for _ in 0..20_000 {
+            let a = next().to_le_bytes();
+            // Equal words, and words that differ in one byte at each position, high or low.
+            let mut b = a;
+            let at = (next() % 9) as usize;
+            if at < 8 {
+                b[at] = (next() % 256) as u8;
+            }
+            assert_eq!(word_cmp_without_swap(a, b), a.cmp(&b), "{a:?} vs {b:?}");
+            assert_eq!(word_cmp_without_swap(b, a), b.cmp(&a), "{b:?} vs {a:?}");
+            let c = next().to_le_bytes();
+            assert_eq!(word_cmp_without_swap(a, c), a.cmp(&c), "{a:?} vs {c:?}");
+        }
+    }
+
     #[test]
     fn key_cmp_agrees_with_byte_order() {
         let keys: [&[u8]; 7] = [
@@ -306,13 +359,7 @@ mod tests {
         // Pairs made from one key by changing a byte, cutting it or lengthening it, at every
         // position across several eight-byte words, with bytes that sort low and high.
         let alphabet = [0u8, 1, b'0', b'k', 0x7F, 0x80, 0xFF];
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
             let len = (next() % 26) as usize;
             let a: Vec<u8> = (0..len)
