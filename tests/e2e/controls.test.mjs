@@ -113,3 +113,35 @@ test('a control out of range gets a message and the run goes on intact', async (
     await session.close();
   }
 });
+
+test('a committed value stays in its field until the run takes it, never showing the old one again', async () => {
+  const session = await openPlayground();
+  try {
+    const { page } = session;
+    await page.locator('#play').waitFor();
+    await page.click('#play'); // frames re-render the controls while the change travels
+    await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 0.5);
+    const old = await page.locator('#rate').inputValue();
+    const wanted = String(2 * Number(old));
+    // The field's value at every animation frame from the commit on, for about a second.
+    await page.evaluate(() => {
+      window.__rateSeen = [];
+      const input = document.querySelector('#rate');
+      const watch = () => {
+        window.__rateSeen.push(input.value);
+        if (window.__rateSeen.length < 60) requestAnimationFrame(watch);
+      };
+      input.addEventListener('change', () => queueMicrotask(watch), { once: true });
+    });
+    await commit(page, '#rate', wanted);
+    await page.waitForFunction(() => window.__rateSeen.length >= 60, null, { timeout: 15000 });
+    const seen = await page.evaluate(() => window.__rateSeen);
+    assert.ok(!seen.includes(old), `the field went back to ${old}: ${seen.join(' ')}`);
+    assert.equal(seen.at(-1), wanted);
+    assert.equal(await page.locator('#rate').inputValue(), wanted);
+    await page.click('#play');
+    session.assertNoErrors();
+  } finally {
+    await session.close();
+  }
+});

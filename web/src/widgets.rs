@@ -4,7 +4,9 @@
 //! from the simulation would snap back under the user's fingers on the next frame. A
 //! [`DraftInput`] shows what the user is typing (its draft) until they commit it (the `change`
 //! event: Enter, Tab, leaving the field, releasing a slider), then hands the text to
-//! `on_commit` and shows the view's value again.
+//! `on_commit` and keeps showing it until the view's value moves (the change comes back with
+//! the run's next frame), so the field never flicks back to the old value in between. A value
+//! refused at once stays in the field beside its message until the user edits it.
 //!
 //! Also the shapes the views repeat, each drawn by one function rather than by an `html!` tree
 //! written out at every use: [`removable_line`], one entry of a list the scenario holds, with
@@ -41,28 +43,56 @@ pub struct DraftInputProps {
     pub disabled: bool,
 }
 
+/// What a [`DraftInput`] shows instead of the view's value.
+struct Draft {
+    text: String,
+    /// Once committed, the view's value the text replaced: the draft gives way when the
+    /// view's value is another.
+    over: Option<AttrValue>,
+}
+
 #[function_component(DraftInput)]
 pub fn draft_input(props: &DraftInputProps) -> Html {
-    let draft = use_state(Option::<String>::default);
+    // A cell, not a state: the field itself already shows what is typed, so neither a key
+    // nor a commit needs a render of its own; the draft only matters to the renders the
+    // frames bring.
+    let draft = use_mut_ref(Option::<Draft>::default);
     let on_input = {
         let draft = draft.clone();
         Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            draft.set(Some(input.value()));
+            *draft.borrow_mut() = Some(Draft {
+                text: input.value(),
+                over: None,
+            });
         })
     };
     let on_change = {
         let draft = draft.clone();
         let on_commit = props.on_commit.clone();
+        let shown = props.value.clone();
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            draft.set(None);
+            *draft.borrow_mut() = Some(Draft {
+                text: input.value(),
+                over: Some(shown.clone()),
+            });
             on_commit.emit(input.value());
         })
     };
-    let value = draft
-        .as_ref()
-        .map_or_else(|| props.value.clone(), |text| AttrValue::from(text.clone()));
+    let value = {
+        let mut draft = draft.borrow_mut();
+        if draft
+            .as_ref()
+            .and_then(|d| d.over.as_ref())
+            .is_some_and(|over| *over != props.value)
+        {
+            *draft = None;
+        }
+        draft
+            .as_ref()
+            .map_or_else(|| props.value.clone(), |d| AttrValue::from(d.text.clone()))
+    };
     html! {
         <input id={props.id.clone()} type={props.kind.clone()} value={value}
                min={props.min.clone()} max={props.max.clone()} step={props.step.clone()}
