@@ -129,28 +129,43 @@ impl Trace {
             observer(&event);
         }
         let seq = event.seq;
-        let dropped = if self.ring_capacity > 0 {
-            let evicted = if self.ring.len() == self.ring_capacity {
-                self.ring.pop_front()
-            } else {
-                None
-            };
+        if self.ring_capacity == 0 {
+            self.spare(event);
+        } else if self.ring.len() < self.ring_capacity {
+            if self.ring.len() == self.ring.capacity() {
+                // Doubling, but never past the bound: a full ring is then its whole buffer, and
+                // the rotation below only moves where it starts.
+                let room = self
+                    .ring
+                    .len()
+                    .clamp(1, self.ring_capacity - self.ring.len());
+                self.ring.reserve_exact(room);
+            }
             self.ring.push_back(event);
-            evicted
         } else {
-            Some(event)
-        };
-        if let Some(TraceEvent {
+            // The oldest's place takes the event, and the start of the ring moves past it (rather
+            // than the oldest popped and the event pushed, which moves and counts more); the
+            // oldest's key buffer is kept for the next operation.
+            let oldest = self.ring.front_mut().expect("a full ring holds an event");
+            let old = std::mem::replace(oldest, event);
+            self.ring.rotate_left(1);
+            self.spare(old);
+        }
+        seq
+    }
+
+    /// Keeps the key buffer of a `ClientOp` the ring lets go, for [`Trace::spare_key`].
+    fn spare(&mut self, event: TraceEvent) {
+        if let TraceEvent {
             kind: EventKind::ClientOp { mut key, .. },
             ..
-        }) = dropped
+        } = event
         {
             if key.capacity() > 0 && self.spare_keys.len() < MAX_SPARE_KEYS {
                 key.clear();
                 self.spare_keys.push(key);
             }
         }
-        seq
     }
 
     /// An empty string, with the buffer of a client operation's key from an event the trace
