@@ -299,6 +299,25 @@ mod tests {
     }
 
     #[test]
+    fn a_ring_past_its_first_buffer_keeps_the_newest_in_order_once_it_wraps() {
+        // Past the first buffer's 4,096 events, and not a power of two: the buffer is grown to
+        // the bound, then each event takes the oldest's place.
+        let mut trace = Trace::new(TraceConfig {
+            ring_capacity: 5_000,
+        });
+        for i in 0..12_345 {
+            trace.record(SimTime::from_millis(i), note("x"));
+        }
+        let seqs: Vec<u64> = trace.retained().map(|e| e.seq).collect();
+        assert_eq!(seqs, (7_345..12_345).collect::<Vec<u64>>());
+        assert_eq!(trace.retained().next_back().map(|e| e.seq), Some(12_344));
+        assert_eq!(
+            trace.since(12_340).map(|e| e.seq).collect::<Vec<_>>(),
+            vec![12_340, 12_341, 12_342, 12_343, 12_344]
+        );
+    }
+
+    #[test]
     fn a_ring_of_zero_keeps_nothing_and_hashes_and_counts_the_same() {
         let mut kept = Trace::new(TraceConfig { ring_capacity: 3 });
         let mut unkept = Trace::new(TraceConfig { ring_capacity: 0 });
