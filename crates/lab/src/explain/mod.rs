@@ -178,6 +178,9 @@ pub struct Explainer {
     /// Client writes (seq, slot, user bytes) awaiting their WAL object.
     pending: VecDeque<(u64, usize, u64)>,
     wal_jobs: VecDeque<OpenJob>,
+    /// How many of `wal_jobs` have landed: while none has, no event closes one or carries a
+    /// write into one, and the fold skips looking (most events come while none has).
+    landed_jobs: usize,
     landed: VecDeque<Landed>,
     flush: Option<OpenJob>,
     compaction: Option<OpenJob>,
@@ -199,6 +202,7 @@ impl Explainer {
             total_picousd: 0,
             pending: VecDeque::new(),
             wal_jobs: VecDeque::new(),
+            landed_jobs: 0,
             landed: VecDeque::new(),
             flush: None,
             compaction: None,
@@ -329,6 +333,7 @@ impl Explainer {
                     None => {
                         if self.wal_jobs.len() == MAX_OPEN_JOBS {
                             let oldest = self.wal_jobs.pop_front().expect("the list is full");
+                            self.landed_jobs -= usize::from(oldest.landed_at.is_some());
                             self.finish_wal(oldest);
                         }
                         self.wal_jobs.push_back(OpenJob::new(job_key_wal(wal_id)));
@@ -432,32 +437,43 @@ impl Explainer {
         );
         let slot = slot.unwrap_or(OTHER_WRITES);
         self.rows[slot].operations += 1;
-        let own = self
-            .in_flight
-            .iter()
-            .position(|flight| flight.number == event.origin && event.origin != 0)
-            .and_then(|index| self.in_flight.remove(index));
+        // Only an operation that sent requests is in flight: most are not looked for.
+        let own = match (event.origin, self.in_flight.is_empty()) {
+            (0, _) | (_, true) => None,
+            (origin, false) => self
+                .in_flight
+                .iter()
+                .position(|flight| flight.number == origin)
+                .and_then(|index| self.in_flight.remove(index)),
+        };
         let mut waited_for = if ok { "memory" } else { "nothing" };
-        let mut requests = Vec::new();
-        if let Some(own) = own {
+        if let Some(own) = &own {
             self.charge_row(
                 slot,
                 own.picousd as f64,
                 own.requests as f64,
                 own.bytes as f64,
             );
-            requests = own.briefs;
             waited_for = "requests";
+        }
+        // Written in the place of the oldest kept operation, reusing its buffers.
+        let kept = self.recent_ops.next_slot(key);
+        let requests = &mut kept.requests;
+        if let Some(own) = own {
+            *requests = own.briefs;
         }
         if seq != 0 {
             // A write: it rides in a WAL object, landed already if it waited for durability.
             let weight = bytes.max(1);
-            let job = self.wal_jobs.iter_mut().find(|job| {
-                job.landed_at.is_some()
-                    && job
-                        .seqs
-                        .is_some_and(|(first, last)| first <= seq && seq <= last)
-            });
+            let job = match self.landed_jobs {
+                0 => None,
+                _ => self.wal_jobs.iter_mut().find(|job| {
+                    job.landed_at.is_some()
+                        && job
+                            .seqs
+                            .is_some_and(|(first, last)| first <= seq && seq <= last)
+                }),
+            };
             match job {
                 Some(job) => {
                     job.mix.weight[slot] += weight as f64;
@@ -475,18 +491,13 @@ impl Explainer {
                 }
             }
         }
-        let explained = SlowOperation {
-            number: event.origin,
-            kind: op,
-            key: String::new(),
-            start_ms: start.as_millis_f64(),
-            latency_ms: event.at.saturating_since(start).as_millis_f64(),
-            ok,
-            requests,
-            waited_for,
-        };
-        let explained = self.recent_ops.keep(explained, key);
-        note_slow(&mut self.slowest, explained);
+        kept.number = event.origin;
+        kept.kind = op;
+        kept.start_ms = start.as_millis_f64();
+        kept.latency_ms = event.at.saturating_since(start).as_millis_f64();
+        kept.ok = ok;
+        kept.waited_for = waited_for;
+        note_slow(&mut self.slowest, kept);
     }
 
     /// An operation that never completed: its reads go to the read row.
@@ -505,6 +516,7 @@ impl Explainer {
             }
         };
         let job = &mut self.wal_jobs[index];
+        self.landed_jobs += usize::from(job.landed_at.is_none());
         job.landed_at = Some(at);
         if first_seq == 0 {
             return;
@@ -524,6 +536,9 @@ impl Explainer {
     /// Closes the WAL objects that landed before `now`: every write that waited for one has
     /// completed in the instant it landed.
     fn close_settled_wal(&mut self, now: SimTime) {
+        if self.landed_jobs == 0 {
+            return;
+        }
         while let Some(index) = self
             .wal_jobs
             .iter()
@@ -533,6 +548,7 @@ impl Explainer {
                 .wal_jobs
                 .remove(index)
                 .expect("the index was just found");
+            self.landed_jobs -= 1;
             self.finish_wal(job);
         }
     }
@@ -657,6 +673,7 @@ impl Explainer {
 
     /// Settles everything still open (at the end of a run).
     pub fn settle_open(&mut self) {
+        self.landed_jobs = 0;
         for job in std::mem::take(&mut self.wal_jobs) {
             self.finish_wal(job);
         }

@@ -14,20 +14,29 @@ pub(super) struct RecentOps {
 }
 
 impl RecentOps {
-    /// Keeps `op` with `key` as its key (`op`'s own is ignored), dropping the oldest when full.
-    pub(super) fn keep(&mut self, mut op: SlowOperation, key: &str) -> &SlowOperation {
+    /// The place of the next operation, with `key` as its key and no requests, the oldest's
+    /// once full (its other fields are the oldest's until the caller writes them all).
+    pub(super) fn next_slot(&mut self, key: &str) -> &mut SlowOperation {
         if self.ops.len() < MAX_RECENT_OPS {
-            op.key = key.to_string();
-            self.ops.push(op);
-            return &self.ops[self.ops.len() - 1];
+            self.ops.push(SlowOperation {
+                number: 0,
+                kind: "",
+                key: key.to_string(),
+                start_ms: 0.0,
+                latency_ms: 0.0,
+                ok: false,
+                requests: Vec::new(),
+                waited_for: "",
+            });
+            let last = self.ops.len() - 1;
+            return &mut self.ops[last];
         }
         let index = self.next;
         self.next = (index + 1) % MAX_RECENT_OPS;
         let oldest = &mut self.ops[index];
-        op.key = std::mem::take(&mut oldest.key);
-        op.key.clear();
-        op.key.push_str(key);
-        *oldest = op;
+        oldest.key.clear();
+        oldest.key.push_str(key);
+        oldest.requests.clear();
         oldest
     }
 

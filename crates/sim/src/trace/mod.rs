@@ -129,28 +129,43 @@ impl Trace {
             observer(&event);
         }
         let seq = event.seq;
-        let dropped = if self.ring_capacity > 0 {
-            let evicted = if self.ring.len() == self.ring_capacity {
-                self.ring.pop_front()
-            } else {
-                None
-            };
+        if self.ring_capacity == 0 {
+            self.spare(event);
+        } else if self.ring.len() < self.ring_capacity {
+            if self.ring.len() == self.ring.capacity() {
+                // Doubling, but never past the bound: a full ring is then its whole buffer, and
+                // the rotation below only moves where it starts.
+                let room = self
+                    .ring
+                    .len()
+                    .clamp(1, self.ring_capacity - self.ring.len());
+                self.ring.reserve_exact(room);
+            }
             self.ring.push_back(event);
-            evicted
         } else {
-            Some(event)
-        };
-        if let Some(TraceEvent {
+            // The oldest's place takes the event, and the start of the ring moves past it (rather
+            // than the oldest popped and the event pushed, which moves and counts more); the
+            // oldest's key buffer is kept for the next operation.
+            let oldest = self.ring.front_mut().expect("a full ring holds an event");
+            let old = std::mem::replace(oldest, event);
+            self.ring.rotate_left(1);
+            self.spare(old);
+        }
+        seq
+    }
+
+    /// Keeps the key buffer of a `ClientOp` the ring lets go, for [`Trace::spare_key`].
+    fn spare(&mut self, event: TraceEvent) {
+        if let TraceEvent {
             kind: EventKind::ClientOp { mut key, .. },
             ..
-        }) = dropped
+        } = event
         {
             if key.capacity() > 0 && self.spare_keys.len() < MAX_SPARE_KEYS {
                 key.clear();
                 self.spare_keys.push(key);
             }
         }
-        seq
     }
 
     /// An empty string, with the buffer of a client operation's key from an event the trace
@@ -281,6 +296,25 @@ mod tests {
         );
         assert_eq!(trace.since(0).count(), 3);
         assert_eq!(trace.since(100).count(), 0);
+    }
+
+    #[test]
+    fn a_ring_past_its_first_buffer_keeps_the_newest_in_order_once_it_wraps() {
+        // Past the first buffer's 4,096 events, and not a power of two: the buffer is grown to
+        // the bound, then each event takes the oldest's place.
+        let mut trace = Trace::new(TraceConfig {
+            ring_capacity: 5_000,
+        });
+        for i in 0..12_345 {
+            trace.record(SimTime::from_millis(i), note("x"));
+        }
+        let seqs: Vec<u64> = trace.retained().map(|e| e.seq).collect();
+        assert_eq!(seqs, (7_345..12_345).collect::<Vec<u64>>());
+        assert_eq!(trace.retained().next_back().map(|e| e.seq), Some(12_344));
+        assert_eq!(
+            trace.since(12_340).map(|e| e.seq).collect::<Vec<_>>(),
+            vec![12_340, 12_341, 12_342, 12_343, 12_344]
+        );
     }
 
     #[test]
