@@ -238,13 +238,29 @@ test('a link put in the address before the first frame is followed once the run 
     await page.evaluate((t) => { window.location.hash = `#s=v1.${t}`; }, token);
     await page.waitForTimeout(500);
     assert.equal(new URL(page.url()).hash, `#s=v1.${token}`, 'the link waits in the address bar');
+    // Every address the page writes from here on is the link's scenario: never the defaults'
+    // link over the one waiting, not even for a frame.
     await page.evaluate(() => {
+      window.__written = [];
+      const replace = history.replaceState.bind(history);
+      history.replaceState = (state, title, url) => {
+        window.__written.push(String(url));
+        replace(state, title, url);
+      };
       const held = window.__held;
       window.__held = null;
       for (const deliver of held) deliver();
     });
     await page.waitForFunction(() => document.querySelector('#seed')?.value === '5');
     assert.match(await page.locator('#message').textContent(), /Loaded the scenario from the link/);
+    await waitIdle(page);
+    const written = await page.evaluate(() => window.__written);
+    assert.ok(written.length > 0, 'the address bar was kept in step');
+    for (const url of written) {
+      const shared = url.match(/#s=v1\.([A-Za-z0-9_-]+)/);
+      assert.ok(shared, `a share link: ${url}`);
+      assert.equal(JSON.parse(Buffer.from(shared[1], 'base64url').toString()).seed, 5, url);
+    }
     session.assertNoErrors();
   } finally {
     await session.close();

@@ -242,8 +242,9 @@ pub struct Rendered {
 
 /// After every render of the root: at the first, the page's listeners (the frames first) and
 /// the chapter the address names ([`super::listen`]); then the drawing clock, the beat's
-/// highlight, the open tab's request when the tab changed, and the address bar when what it
-/// should say changed (`address`, computed by this render). One cell and one effect for all of
+/// highlight, the address bar when what it should say changed (`address`, computed by this
+/// render), a link that waited for the first frame, and the open tab's request when the tab
+/// changed. One cell and one effect for all of
 /// them rather than one of each apiece, as every hook call is code of its own in the wasm
 /// (docs/ui.md, the cuts table); the tab and the address are compared with the last ones here,
 /// as `use_effect_with` compared its dependencies, so the frames are taken in before the run
@@ -285,14 +286,17 @@ pub fn use_after_render(
             }
             kept.render_ms = 0.8 * kept.render_ms + 0.2 * took;
             chapter::mark_beat(&mut kept.marked, wanted);
+            if kept.address.as_ref() != Some(&address) {
+                boot::keep_address(&address, &kept_address);
+                kept.address = Some(address);
+            }
+            // After the address bar, which leaves a waiting link alone: followed first, the
+            // link would count as read, and this render's address (the run before the link)
+            // would be written over it until the link's run sends its first frame.
             boot::follow_waiting_link(&run, &chapters, &kept_address, &dispatcher);
             if kept.tab != Some(tab) {
                 super::tab_opened(&run, &chapters, tab, dispatcher);
                 kept.tab = Some(tab);
-            }
-            if kept.address.as_ref() != Some(&address) {
-                boot::keep_address(&address, &kept_address);
-                kept.address = Some(address);
             }
         });
     }
