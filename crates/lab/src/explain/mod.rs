@@ -515,9 +515,17 @@ impl Explainer {
                 self.wal_jobs.len() - 1
             }
         };
+        let newly = self.wal_jobs[index].landed_at.replace(at).is_none();
+        self.landed_jobs += usize::from(newly);
+        debug_assert_eq!(
+            self.landed_jobs,
+            self.wal_jobs
+                .iter()
+                .filter(|j| j.landed_at.is_some())
+                .count(),
+            "the count of landed WAL objects is the landed ones'"
+        );
         let job = &mut self.wal_jobs[index];
-        self.landed_jobs += usize::from(job.landed_at.is_none());
-        job.landed_at = Some(at);
         if first_seq == 0 {
             return;
         }
