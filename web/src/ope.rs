@@ -206,6 +206,21 @@ pub struct OpeCache {
     pub error: Option<String>,
 }
 
+/// Whether a twin made for `key` (a seed and the recommender's settings), now `twin`, cannot
+/// go on for a run of `seed` and `spec` at `steps`: another seed or other settings, or a run
+/// behind the twin (it went back).
+pub fn twin_is_stale(
+    key: Option<&(u64, RecommenderSpec)>,
+    twin: Option<&Twin>,
+    seed: u64,
+    spec: &RecommenderSpec,
+    steps: u64,
+) -> bool {
+    let same_key =
+        key.is_some_and(|(held_seed, held)| *held_seed == seed && same_document(held, spec));
+    !same_key || twin.is_some_and(|t| t.steps() > steps)
+}
+
 impl OpeCache {
     /// Brings the evaluation up to date with `session`, at most every [`OPE_REFRESH_MS`] of
     /// wall time (`now_ms`); a new seed or new settings start a new twin.
@@ -214,15 +229,10 @@ impl OpeCache {
             *self = OpeCache::default();
             return;
         };
-        let key = (session.scenario().seed, spec.clone());
+        let seed = session.scenario().seed;
         let steps = session.lab().recommender_summary().map_or(0, |s| s.steps);
-        let same_key = self
-            .key
-            .as_ref()
-            .is_some_and(|(seed, held)| *seed == key.0 && same_document(held, &key.1));
-        let stale_twin = !same_key || self.twin.as_ref().is_some_and(|t| t.steps() > steps);
-        if stale_twin {
-            self.key = Some(key);
+        if twin_is_stale(self.key.as_ref(), self.twin.as_ref(), seed, spec, steps) {
+            self.key = Some((seed, spec.clone()));
             self.twin = None;
             self.result = None;
             self.last_wall_ms = f64::NEG_INFINITY;

@@ -3,10 +3,11 @@
 //! [`strata_lab::chapter::ope_figures`] does (the other paths are read by
 //! [`super::lookup`]).
 
+use crate::ope::twin_is_stale;
 #[cfg(test)]
 use serde_json::Value;
 use strata_lab::ope::{evaluate, ImpressionLog, OpeResult, Twin};
-use strata_lab::scenario::{same_document, RecommenderSpec};
+use strata_lab::scenario::RecommenderSpec;
 use strata_lab::Lab;
 use strata_sim::SimTime;
 
@@ -99,14 +100,15 @@ impl OpeFigures {
             return None;
         };
         let steps = lab.recommender_summary().map_or(0, |s| s.steps);
-        let key = (scenario.seed, spec.clone());
-        let same_key = self
-            .key
-            .as_ref()
-            .is_some_and(|(seed, held)| *seed == key.0 && same_document(held, &key.1));
-        if !same_key || self.twin.as_ref().is_some_and(|t| t.steps() > steps) {
+        if twin_is_stale(
+            self.key.as_ref(),
+            self.twin.as_ref(),
+            scenario.seed,
+            spec,
+            steps,
+        ) {
             *self = OpeFigures {
-                key: Some(key),
+                key: Some((scenario.seed, spec.clone())),
                 ..OpeFigures::default()
             };
         }
