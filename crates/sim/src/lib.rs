@@ -21,6 +21,7 @@
 //! This crate never reads a wall clock or OS randomness; clippy's `disallowed-methods` keeps
 //! it that way.
 
+pub mod decimal;
 pub mod demo;
 pub mod executor;
 pub mod fmt;
