@@ -2,7 +2,6 @@
 //! random digit strings, exact ties between two floats, the edges of the range.
 
 use super::*;
-use proptest::prelude::*;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -137,34 +136,69 @@ fn exact_ties_round_to_even_and_a_digit_past_them_rounds_up() {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4000))]
-
-    #[test]
-    fn any_float_printed_any_way_reads_back_as_core_reads_it(bits in any::<u64>(), precision in 0usize..40) {
-        let value = f64::from_bits(bits);
-        prop_assume!(value.is_finite());
-        agrees(&format!("{value:e}"));
-        agrees(&format!("{value:.precision$e}"));
-        agrees(&format!("{value}"));
-        prop_assert_eq!(parse(&format!("{value:e}")).map(f64::to_bits), Ok(value.to_bits()));
-    }
-
-    #[test]
-    fn any_digits_at_any_power_read_as_core_reads_them(
-        digits in "[1-9][0-9]{0,40}",
-        fraction in proptest::option::of("[0-9]{1,30}"),
-        exponent in -400i32..400,
-    ) {
-        let text = match fraction {
-            Some(fraction) => format!("{digits}.{fraction}e{exponent}"),
-            None => format!("{digits}e{exponent}"),
-        };
-        agrees(&text);
-    }
-
-    #[test]
-    fn ties_between_any_two_floats_read_as_core_reads_them(m in (1u64 << 52)..(1u64 << 53), e in -1126i32..971) {
+#[test]
+fn seeded_random_floats_digits_and_ties_read_as_core_reads_them() {
+    // xorshift64*, so the same draws run natively and in wasm32 (proptest is native only).
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut draw = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    for _ in 0..2_000 {
+        let value = f64::from_bits(draw());
+        if value.is_finite() {
+            let precision = (draw() % 40) as usize;
+            agrees(&format!("{value:e}"));
+            agrees(&format!("{value:.precision$e}"));
+            agrees(&format!("{value}"));
+        }
+        let digits = draw() % 1_000_000_000_000_000_000;
+        let exponent = (draw() % 800) as i32 - 400;
+        if digits != 0 {
+            agrees(&format!("{digits}e{exponent}"));
+        }
+        let m = (1u64 << 52) | (draw() >> 12);
+        let e = (draw() % 2097) as i32 - 1126;
         agrees(&tie_text(m, e));
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn any_float_printed_any_way_reads_back_as_core_reads_it(bits in any::<u64>(), precision in 0usize..40) {
+            let value = f64::from_bits(bits);
+            prop_assume!(value.is_finite());
+            agrees(&format!("{value:e}"));
+            agrees(&format!("{value:.precision$e}"));
+            agrees(&format!("{value}"));
+            prop_assert_eq!(parse(&format!("{value:e}")).map(f64::to_bits), Ok(value.to_bits()));
+        }
+
+        #[test]
+        fn any_digits_at_any_power_read_as_core_reads_them(
+            digits in "[1-9][0-9]{0,40}",
+            fraction in proptest::option::of("[0-9]{1,30}"),
+            exponent in -400i32..400,
+        ) {
+            let text = match fraction {
+                Some(fraction) => format!("{digits}.{fraction}e{exponent}"),
+                None => format!("{digits}e{exponent}"),
+            };
+            agrees(&text);
+        }
+
+        #[test]
+        fn ties_between_any_two_floats_read_as_core_reads_them(m in (1u64 << 52)..(1u64 << 53), e in -1126i32..971) {
+            agrees(&tie_text(m, e));
+        }
     }
 }
