@@ -13,7 +13,8 @@
 //! - [`histogram`]: a bounded log-linear latency histogram.
 //! - [`fmt`]: floats as `{:.N}` and `{}` write them, without core's float formatting (the
 //!   page's wasm is smaller without it).
-//! - [`json`]: a string escaped as serde_json escapes it, for the hand-written JSON writers.
+//! - [`json`]: JSON read into serde_json's `Value` exactly, without serde_json's reader, and a
+//!   string escaped as serde_json escapes it, for the hand-written JSON writers.
 //! - [`maps`]: building a `BTreeMap` without the sort `collect` instantiates, a stable order
 //!   by key and floats sorted as integers, without a sort per item type.
 //! - [`demo`]: a small seeded workload for determinism checks and benchmarks.

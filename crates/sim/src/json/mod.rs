@@ -1,11 +1,16 @@
-//! JSON strings for the crates' hand-written JSON writers (the scenario's, the recommender's
-//! log and checkpoints, the lab's exports): one escaping routine, so the playground's wasm
-//! carries it once.
+//! JSON for every crate: [`from_str`] and [`from_slice`] read a document into serde_json's
+//! `Value` (see [`read`]), and [`push_string`] writes a string for the crates' hand-written
+//! JSON writers (the scenario's, the recommender's log and checkpoints, the lab's exports): one
+//! escaping routine, so the playground's wasm carries it once.
 //!
 //! The escaping is serde_json's, byte for byte: `"` and `\` with a backslash, the control
 //! characters that have a short form as `\b`, `\f`, `\n`, `\r`, `\t`, the other control
 //! characters as `\u00XX` (lower-case hex), and everything else, non-ASCII included, as is.
 //! The writers' tests compare their output with serde_json's for any string.
+
+pub mod read;
+
+pub use read::{from_slice, from_str, ReadError};
 
 /// Appends `text` to `out` as a JSON string: quoted and escaped as serde_json escapes it.
 pub fn push_string(out: &mut String, text: &str) {
