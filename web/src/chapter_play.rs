@@ -295,7 +295,7 @@ pub fn parse_index(text: &str) -> Result<Vec<IndexEntry>, String> {
     }
     // Read as a `Value` and picked apart by hand: a derived `Deserialize` read from text
     // would bring serde_json's struct-from-text code into the page for these three fields.
-    let value: serde_json::Value = serde_json::from_str(text)
+    let value = strata_sim::json::from_str(text)
         .map_err(|e| format!("the chapter index could not be read: {e}"))?;
     let items = value.as_array().ok_or("the chapter index is not a list")?;
     let field = |item: &serde_json::Value, key: &str| {
@@ -341,11 +341,11 @@ pub fn parse_chapter(name: &str, text: &str) -> Result<Chapter, String> {
     // left to `strata chapter` (see `Chapter::check_story`).
     // Through a `Value`, as `Scenario::from_json` reads a scenario: the scenario types'
     // `Deserialize` is then the one the page already has, not a second copy for text.
-    let read = |e: serde_json::Error| format!("The chapter “{name}” could not be read: {e}.");
-    let value: serde_json::Value = serde_json::from_str(text).map_err(read)?;
+    let read = |e: &dyn std::fmt::Display| format!("The chapter “{name}” could not be read: {e}.");
+    let value = strata_sim::json::from_str(text).map_err(|e| read(&e))?;
     // Read straight from the `Value`: `serde_json::from_value` would copy it through
     // serde_json's `Value` visitor first, to hand the copy to this same reader.
-    let chapter = Chapter::from_value(value).map_err(read)?;
+    let chapter = Chapter::from_value(value).map_err(|e| read(&e))?;
     chapter
         .check_story()
         .map_err(|e| format!("The chapter “{name}” could not be opened: {e}."))?;

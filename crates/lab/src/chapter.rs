@@ -316,8 +316,8 @@ impl Chapter {
     /// Parses and checks a chapter file: the scenario and the variant compile, beats name
     /// known events and figures, stops move forward, claims are well formed.
     pub fn from_json(text: &str) -> Result<Chapter, ChapterError> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| ChapterError::Parse(e.to_string()))?;
+        let value =
+            strata_sim::json::from_str(text).map_err(|e| ChapterError::Parse(e.to_string()))?;
         let chapter = Chapter::from_value(value).map_err(|e| ChapterError::Parse(e.to_string()))?;
         chapter.validate()?;
         Ok(chapter)

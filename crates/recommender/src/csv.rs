@@ -140,24 +140,16 @@ fn json_number(field: &str) -> Option<String> {
     Some(json)
 }
 
-/// A decimal number (`-1.5`, `+2`, `.5`, `5.`, `1e-3`, `007`) read through serde_json's
-/// number parser (as a `Value`), correctly rounded with the `float_roundtrip` feature this crate turns on, so
-/// the same value as `str::parse::<f64>` gives. Why not that: core's parser brings its own
-/// power-of-five table and slow path into the playground's wasm, which already holds
-/// serde_json's for the scenario; reading an uploaded log through core's parser cost the
-/// page about 10 KB gzip (docs/ui.md's cuts table). The spellings core takes and JSON does
-/// not (a `+` sign, a missing digit before or after the point, leading zeros) are rewritten
-/// first; anything else (spaces, `inf`, `nan`, `1_000`) is `None`.
+/// A decimal number (`-1.5`, `+2`, `.5`, `5.`, `1e-3`, `007`) read as JSON's reader reads
+/// a number (`strata_sim::decimal`), correctly rounded, so the same value as
+/// `str::parse::<f64>` gives. Why not that: core's parser brings its own power-of-five table
+/// and slow path into the playground's wasm; reading an uploaded log through core's parser
+/// cost the page about 10 KB gzip (docs/ui.md's cuts table). The spellings core takes and
+/// JSON does not (a `+` sign, a missing digit before or after the point, leading zeros) are
+/// rewritten first; anything else (spaces, `inf`, `nan`, `1_000`) is `None`, and so is a
+/// number past the largest float.
 pub fn decimal(field: &str) -> Option<f64> {
-    let json = json_number(field)?;
-    // A `Value`, not an `f64`: serde_json reads a number into either the same way (an
-    // integer converted with `as`), but its typed `f64` reader names what it found instead
-    // when the text is not a number, through serde's `Unexpected`, whose `Display` keeps
-    // core's float formatting in the page. The text here is a number or nothing.
-    match serde_json::from_str::<serde_json::Value>(&json) {
-        Ok(serde_json::Value::Number(number)) => number.as_f64(),
-        _ => None,
-    }
+    strata_sim::decimal::parse(&json_number(field)?).ok()
 }
 
 /// A numeric matrix read from CSV, with the line number of each row.
@@ -366,11 +358,13 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    /// The reader `decimal` had before it read a `Value`: the same rewriting ([`json_number`]),
-    /// then serde_json's typed `f64` reader. The reference the property test below checks `decimal` against.
+    /// What `decimal` promises: the same rewriting ([`json_number`]), then core's reader,
+    /// past the largest float refused. The reference the property test below checks
+    /// `decimal` against.
     #[cfg(not(target_arch = "wasm32"))]
     fn decimal_as_f64(field: &str) -> Option<f64> {
-        serde_json::from_str::<f64>(&json_number(field)?).ok()
+        let value = json_number(field)?.parse::<f64>().ok()?;
+        value.is_finite().then_some(value)
     }
 
     /// A number's text as a CSV might hold it: signs, leading zeros, a point with or without
@@ -395,12 +389,12 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
 
-        /// The same value, to the bit, or the same refusal as the typed reader, for numbers'
+        /// The same value, to the bit, or the same refusal as core's reader, for numbers'
         /// texts, those texts with one character inserted, replaced or taken out (a stray sign,
         /// point, letter, space, underscore or non-ASCII character among them), and any short
         /// text of those characters.
         #[test]
-        fn decimal_reads_what_the_typed_reader_read(
+        fn decimal_reads_what_core_reads(
             text in number_text(),
             edit in 0usize..4,
             at in 0usize..64,

@@ -192,9 +192,13 @@ impl Members for CheckpointView<'_> {
     }
 }
 
+/// Through `strata_sim::json`, which reads every float exactly, then the derived reader.
 fn decode<T: for<'de> Deserialize<'de>>(key: &[u8], bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| RecommenderError::Codec(format!("{}: {e}", String::from_utf8_lossy(key))))
+    let codec = |e: &dyn std::fmt::Display| {
+        RecommenderError::Codec(format!("{}: {e}", String::from_utf8_lossy(key)))
+    };
+    let value = strata_sim::json::from_slice(bytes).map_err(|e| codec(&e))?;
+    serde_json::from_value(value).map_err(|e| codec(&e))
 }
 
 /// Decodes a checkpoint value stored under `key` and checks its policy's state with

@@ -113,7 +113,7 @@ pub fn check_engine_floor(engine: Counts) -> Result<()> {
 }
 
 /// The directories of the workspace's crates: `crates/*` and `web`.
-fn crate_dirs(root: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn crate_dirs(root: &Path) -> Result<Vec<PathBuf>> {
     let mut dirs = Vec::new();
     let crates = root.join("crates");
     for entry in
@@ -132,7 +132,7 @@ fn crate_dirs(root: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The `name` in a crate's `[package]` section.
-fn crate_name(dir: &Path) -> Result<String> {
+pub(crate) fn crate_name(dir: &Path) -> Result<String> {
     let manifest = dir.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest)
         .with_context(|| format!("reading {}", manifest.display()))?;
@@ -146,7 +146,7 @@ fn crate_name(dir: &Path) -> Result<String> {
 }
 
 /// Every `.rs` file under `dir`, outside `tests/` directories, in path order.
-fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
@@ -188,7 +188,7 @@ pub fn count_source(source: &str) -> Counts {
 
 /// The source with comments removed and the contents of string and character literals
 /// replaced by `_` (quotes kept), newlines preserved everywhere.
-fn strip_comments_and_literals(source: &str) -> String {
+pub(crate) fn strip_comments_and_literals(source: &str) -> String {
     let chars: Vec<char> = source.chars().collect();
     let mut out = String::with_capacity(source.len());
     let mut i = 0;
@@ -310,7 +310,7 @@ fn raw_string_start(chars: &[char], i: usize) -> Option<usize> {
 
 /// `code` (comments and literals already stripped) with every item under `#[cfg(test)]`
 /// removed: from the attribute to the item's closing brace (or its `;`), newlines kept.
-fn strip_tests(code: &str) -> String {
+pub(crate) fn strip_tests(code: &str) -> String {
     const ATTRIBUTE: &str = "#[cfg(test)]";
     let mut out = String::with_capacity(code.len());
     let mut rest = code;

@@ -32,6 +32,8 @@ mod dist;
 mod dst;
 mod fuzz;
 mod imports;
+#[cfg(test)]
+mod json_readers;
 mod moto;
 mod npm;
 mod serve;

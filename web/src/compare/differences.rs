@@ -22,7 +22,7 @@ pub struct Difference {
 /// name and description are not settings and are left out.
 pub fn differences(base: &Scenario, variant: &Scenario) -> Vec<Difference> {
     let as_value = |scenario: &Scenario| {
-        serde_json::from_str::<Value>(&scenario.to_json()).unwrap_or(Value::Null)
+        strata_sim::json::from_str(&scenario.to_json()).unwrap_or(Value::Null)
     };
     let (mut base, mut variant) = (as_value(base), as_value(variant));
     for value in [&mut base, &mut variant] {

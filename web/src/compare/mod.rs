@@ -62,7 +62,7 @@ pub const MAX_POINTS: usize = 240;
 
 /// The variant's scenario: `patch` merged (RFC 7386) into `base`. The seed stays `base`'s.
 pub fn patched(base: &Scenario, patch: &Value) -> Result<Scenario, String> {
-    let mut value: Value = serde_json::from_str(&base.to_json())
+    let mut value = strata_sim::json::from_str(&base.to_json())
         .map_err(|e| format!("the scenario could not be read back: {e}"))?;
     json_patch::merge(&mut value, patch);
     let scenario = Scenario::from_json(&strata_lab::scenario::compact_json(&value))

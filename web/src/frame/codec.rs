@@ -648,7 +648,7 @@ pub fn read_carrier_in(reader: &mut Reader<'_>) -> Scenario {
 /// the section arrives as it was sent and is checked where it is used.
 pub fn read_carrier(text: &str) -> Result<Scenario, CodecError> {
     let bad = |e: &dyn fmt::Display| CodecError::BadScenario(e.to_string());
-    let scenario: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(&e))?;
+    let scenario = strata_sim::json::from_str(text).map_err(|e| bad(&e))?;
     let mut chapter = serde_json::Map::new();
     chapter.insert("title".into(), "".into());
     chapter.insert("question".into(), "".into());

@@ -216,7 +216,7 @@ impl Handler {
             let base = Rc::new(scenario(base)?);
             let source = match source {
                 VariantSource::Patch(patch) => Source::Patch(
-                    serde_json::from_str(&patch)
+                    strata_sim::json::from_str(&patch)
                         .map_err(|e| format!("the variant's patch could not be read ({e})"))?,
                 ),
                 VariantSource::Whole(json) => Source::Whole(Box::new(scenario(&json)?)),

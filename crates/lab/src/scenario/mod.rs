@@ -477,8 +477,8 @@ impl Scenario {
     /// Parses and validates a scenario document. The version is checked first, so that a
     /// document from another version gets a version error rather than a field error.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        let value =
+            strata_sim::json::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
         let serde_json::Value::Object(object) = value else {
             return Err(ScenarioError::Parse(
                 "a scenario is a JSON object".to_string(),

@@ -490,8 +490,9 @@ impl AnyPolicy {
 
     /// Reads a state written by `to_json` and checks it with [`AnyPolicy::validate`].
     pub fn from_json(text: &str) -> Result<AnyPolicy> {
-        let policy: AnyPolicy =
-            serde_json::from_str(text).map_err(|e| RecommenderError::Codec(e.to_string()))?;
+        let codec = |e: &dyn std::fmt::Display| RecommenderError::Codec(e.to_string());
+        let value = strata_sim::json::from_str(text).map_err(|e| codec(&e))?;
+        let policy: AnyPolicy = serde_json::from_value(value).map_err(|e| codec(&e))?;
         policy.validate()?;
         Ok(policy)
     }

@@ -203,14 +203,13 @@ impl Manifest {
                 payload[4]
             ));
         }
-        // Through &str, not `from_slice`: the playground already carries serde_json's parser
-        // for str input, and a second copy for byte slices cost about 7 KB of its gzip size.
-        // And through a `Value`, as the scenario is read, then by hand from its object
-        // (`json`): no parser of JSON text and no derived reader per manifest type.
+        // Through a `Value` (`strata_sim::json`, the reader every crate shares), as the
+        // scenario is read, then by hand from its object (`json`): no derived reader per
+        // manifest type.
         let text =
             std::str::from_utf8(&payload[5..]).map_err(|e| format!("bad manifest JSON: {e}"))?;
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("bad manifest JSON: {e}"))?;
+        let value =
+            strata_sim::json::from_str(text).map_err(|e| format!("bad manifest JSON: {e}"))?;
         let serde_json::Value::Object(object) = value else {
             return Err("bad manifest JSON: not an object".to_string());
         };
