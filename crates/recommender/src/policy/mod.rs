@@ -483,7 +483,8 @@ impl Policy for AnyPolicy {
 }
 
 impl AnyPolicy {
-    /// The state as JSON (floats round-trip exactly: serde_json's `float_roundtrip`).
+    /// The state as JSON (floats round-trip exactly: [`AnyPolicy::from_json`] reads them back
+    /// through `strata_sim::json`).
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self).map_err(|e| RecommenderError::Codec(e.to_string()))
     }
