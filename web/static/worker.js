@@ -144,7 +144,7 @@ function keep(i) {
     if (need > 0) {
       // 16 MiB at a time, touched at once: the system maps its pages in one sweep, which costs
       // less than one at a time in the copies. One byte a page is enough to map it; a `fill` of
-      // every byte took about twice as long (docs/benchmarks.md, *Keyframes*).
+      // every byte took about twice as long (docs/benchmarks.md, *The worker's keyframes*).
       const end = pages.kept.grow(Math.max(256, Math.ceil(need / 65536))) * 65536;
       const fresh = new Uint8Array(pages.kept.buffer);
       for (let at = end; at < fresh.length; at += PAGE) fresh[at] = 0;
