@@ -114,6 +114,11 @@ impl KeyTable {
         &mut self.pages[page].get_or_insert_with(|| Box::new([Slot::default(); KEY_PAGE]))[slot]
     }
 
+    /// How many keys the allocated pages hold: at least as many as [`KeyTable::iter`] lists.
+    pub(super) fn capacity(&self) -> usize {
+        self.pages.iter().filter(|page| page.is_some()).count() * KEY_PAGE
+    }
+
     /// Every key of an allocated page with its record, in key order.
     pub(super) fn iter(&self) -> impl Iterator<Item = (u64, KeyRecord)> + '_ {
         self.pages

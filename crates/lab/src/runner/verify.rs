@@ -4,10 +4,9 @@
 
 use super::world::{TaskKind, WorkerDone, World};
 use super::VERIFY_CONCURRENCY;
-use crate::durability::{DurabilityModel, KeyRecord, ReadBack, ReadWindow, Verdict};
+use crate::durability::{DurabilityModel, ReadBack, ReadWindow, Verdict};
 use crate::workload;
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::Rc;
 use strata_engine::{Db, ReadOptions};
 use strata_sim::sync::Notify;
@@ -17,9 +16,7 @@ impl World {
     /// Reads back every key with a durable write and records how many were lost.
     pub(super) async fn verify(self: &Rc<Self>, db: Rc<Db>, reason: &str) {
         // In key order, as the model lists them (a copy: writes go on while the check runs).
-        let snapshot: VecDeque<(u64, KeyRecord)> =
-            self.findings.model.borrow().durable_keys().collect();
-        let queue = Rc::new(RefCell::new(snapshot));
+        let queue = Rc::new(RefCell::new(self.findings.model.borrow().durable_queue()));
         let tally = Rc::new(Cell::new((0u64, 0u64, 0u64))); // (checked, lost, unreadable)
         let remaining = Rc::new(Cell::new(VERIFY_CONCURRENCY));
         let done = Notify::new();
