@@ -28,8 +28,8 @@
 use serde::de::Error as _;
 use serde_json::{Map, Value};
 
-/// The readers' error: serde_json's, with serde's wording.
-pub type Error = serde_json::Error;
+/// The readers' error, in serde's words (see `strata_sim::value_error`).
+pub type Error = strata_sim::value_error::ValueError;
 
 /// A JSON object's members, read as one struct's fields.
 pub type Object = Map<String, Value>;
