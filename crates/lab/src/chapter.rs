@@ -330,7 +330,7 @@ impl Chapter {
         };
         let mut value =
             serde_json::to_value(&self.scenario).map_err(|e| ChapterError::Parse(e.to_string()))?;
-        json_patch::merge(&mut value, &variant.patch);
+        crate::scenario::merge_patch(&mut value, &variant.patch);
         let scenario =
             Scenario::from_json(&crate::scenario::compact_json(&value)).map_err(|source| {
                 ChapterError::Scenario {

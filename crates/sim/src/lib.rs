@@ -17,6 +17,7 @@
 //!   string escaped as serde_json escapes it, for the hand-written JSON writers.
 //! - [`maps`]: building a `BTreeMap` without the sort `collect` instantiates, a stable order
 //!   by key and floats sorted as integers, without a sort per item type.
+//! - [`value_error`]: the error of the hand-written readers of a JSON `Value`, in serde's words.
 //! - [`demo`]: a small seeded workload for determinism checks and benchmarks.
 //!
 //! This crate never reads a wall clock or OS randomness; clippy's `disallowed-methods` keeps
@@ -35,6 +36,7 @@ pub mod runtime;
 pub mod sync;
 pub mod time;
 pub mod trace;
+pub mod value_error;
 
 pub use executor::{
     yield_now, AbortHandle, ExecutorLimits, JoinError, JoinHandle, LocalBoxFuture, ReadyOrder,

@@ -107,6 +107,9 @@ pub struct Followed {
     pub keep_address: bool,
 }
 
+/// How a refused link's message ends at boot; [`follow`] says instead that the run goes on.
+const AT_BOOT: &str = "so the playground started from its defaults.";
+
 /// Follows a link pasted into the address bar while a run of `current` is on show: restarts
 /// on its scenario, or leaves the run alone and says why the link could not be used.
 pub fn follow(current: &Scenario, request: LinkRequest) -> Followed {
@@ -121,10 +124,13 @@ pub fn follow(current: &Scenario, request: LinkRequest) -> Followed {
             start: None,
             keep_address: false,
         },
-        LinkRequest::Invalid(text) => refused(text.replace(
-            "so the playground started from its defaults",
-            "so the current run goes on unchanged",
-        )),
+        // Every refusal of a link ends in the words of a refused link at boot (`link.rs`);
+        // the ending is swapped by a suffix, not `str::replace`, whose substring search
+        // (`TwoWaySearcher::next`) the page needed for this one call.
+        LinkRequest::Invalid(text) => refused(match text.strip_suffix(AT_BOOT) {
+            Some(head) => format!("{head}so the current run goes on unchanged."),
+            None => text,
+        }),
         LinkRequest::Scenario { scenario, at_ms } => {
             if at_ms.is_none() && same_document(&*scenario, current) {
                 return Followed {
@@ -528,7 +534,11 @@ mod tests {
     #[test]
     fn a_pasted_bad_link_leaves_the_run_and_keeps_the_address() {
         let current = link::default_scenario();
+        // Every refusal `link::parse` writes (no scenario, a bad moment, a bad scenario),
+        // and a scenario the engine refuses.
         for request in [
+            link::parse("#x=1", ""),
+            link::parse("#s=v9.abc&at=soon", ""),
             link::parse("#s=v9.abc", ""),
             scenario_link(&refused_by_the_engine(), None),
         ] {
@@ -542,6 +552,7 @@ mod tests {
                 "{}",
                 message.text
             );
+            assert!(!message.text.contains("defaults"), "{}", message.text);
         }
         let mut other = link::default_scenario();
         other.seed = 3;

@@ -2,6 +2,7 @@
 //! to it, and the two runs' labels made from them.
 
 use serde_json::Value;
+use strata_lab::scenario::take_member;
 use strata_lab::Scenario;
 use strata_sim::fmt::shortest;
 
@@ -21,16 +22,16 @@ pub struct Difference {
 /// merge patch that turns one into the other (a list that differs is one setting). The
 /// name and description are not settings and are left out.
 pub fn differences(base: &Scenario, variant: &Scenario) -> Vec<Difference> {
-    let as_value = |scenario: &Scenario| {
-        strata_sim::json::from_str(&scenario.to_json()).unwrap_or(Value::Null)
-    };
-    let (mut base, mut variant) = (as_value(base), as_value(variant));
-    for value in [&mut base, &mut variant] {
-        if let Value::Object(map) = value {
-            map.remove("name");
-            map.remove("description");
+    let as_value = |scenario: &Scenario| match strata_sim::json::from_str(&scenario.to_json())
+        .unwrap_or(Value::Null)
+    {
+        Value::Object(map) => {
+            let (_, map) = take_member(map, "name");
+            Value::Object(take_member(map, "description").1)
         }
-    }
+        other => other,
+    };
+    let (base, variant) = (as_value(base), as_value(variant));
     let mut out = Vec::new();
     collect_differences("", Some(&base), Some(&variant), &mut out);
     out

@@ -64,7 +64,7 @@ pub const MAX_POINTS: usize = 240;
 pub fn patched(base: &Scenario, patch: &Value) -> Result<Scenario, String> {
     let mut value = strata_sim::json::from_str(&base.to_json())
         .map_err(|e| format!("the scenario could not be read back: {e}"))?;
-    json_patch::merge(&mut value, patch);
+    strata_lab::scenario::merge_patch(&mut value, patch);
     let scenario = Scenario::from_json(&strata_lab::scenario::compact_json(&value))
         .map_err(|e| format!("the variant's scenario is not valid: {e}"))?;
     if scenario.seed != base.seed {

@@ -56,7 +56,10 @@ fn objects<'de, D: Deserializer<'de>, T>(
 fn from_object<T>(value: Value, name: &str, read: Read<T>) -> Result<T, serde_json::Error> {
     match value {
         Value::Object(map) => read(map),
-        other => Err(json::wrong_type(&other, &format!("struct {name}"))),
+        other => Err(de::Error::custom(json::wrong_type(
+            &other,
+            &format!("struct {name}"),
+        ))),
     }
 }
 

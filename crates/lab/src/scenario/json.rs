@@ -28,8 +28,8 @@
 use serde::de::Error as _;
 use serde_json::{Map, Value};
 
-/// The readers' error: serde_json's, with serde's wording.
-pub type Error = serde_json::Error;
+/// The readers' error, in serde's words (see `strata_sim::value_error`).
+pub type Error = strata_sim::value_error::ValueError;
 
 /// A JSON object's members, read as one struct's fields.
 pub type Object = Map<String, Value>;
@@ -233,7 +233,7 @@ pub fn tagged(
     what: &str,
     names: &'static [&'static str],
 ) -> Result<(usize, Object), Error> {
-    let mut object = match value {
+    let object = match value {
         Value::Object(object) => object,
         other => {
             let found = kind_of(&other);
@@ -242,7 +242,8 @@ pub fn tagged(
             )));
         }
     };
-    match object.remove(tag) {
+    let (tag_value, object) = super::patch::take_member(object, tag);
+    match tag_value {
         Some(Value::String(name)) => Ok((variant_index(&name, names)?, object)),
         Some(other) => Err(Error::custom(format_args!(
             "`{tag}` of a {what} must be a string, got {}",

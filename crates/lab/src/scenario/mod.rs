@@ -102,6 +102,7 @@ mod derived;
 pub mod engine;
 pub mod faults;
 pub(crate) mod json;
+pub mod patch;
 /// The scenario's JSON writer, for other documents written by hand (the page's worker messages).
 pub use json::{
     compact as compact_json, same_document, ByDocument, Document, Writer as JsonWriter,
@@ -120,6 +121,7 @@ pub use changes::SettingChange;
 pub use compile::{PlannedChange, PlannedFault, PlannedSetting, RunPlan};
 pub use engine::{BackpressureKind, BackpressureSpec, CompactionKind, CompactionSpec, EngineSpec};
 pub use faults::{FaultSpec, FaultWindow, StoreOp};
+pub use patch::{merge_patch, take_member};
 pub use recommender::{
     DriftSpec, GuardrailSpec, LogSpec, PolicySpec, PopulationSpec, RecommenderSpec,
 };

@@ -24,8 +24,8 @@ use serde::de::Error as _;
 use serde_json::{Map, Value};
 use strata_sim::SimTime;
 
-/// The reader's error: serde_json's, with serde's wording.
-pub(crate) type Error = serde_json::Error;
+/// The reader's error, in serde's words (see `strata_sim::value_error`).
+pub(crate) type Error = strata_sim::value_error::ValueError;
 
 type Object = Map<String, Value>;
 
