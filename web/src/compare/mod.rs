@@ -281,7 +281,10 @@ impl Source {
     /// The variant's scenario beside a run of `base`, and the patch it keeps.
     fn scenario(&self, base: &Scenario) -> Result<(Scenario, Option<Value>), String> {
         match self {
-            Source::Patch(patch) => Ok((patched(base, patch)?, Some(patch.clone()))),
+            Source::Patch(patch) => Ok((
+                patched(base, patch)?,
+                Some(strata_lab::scenario::copy_value(patch)),
+            )),
             Source::Whole(scenario) if scenario.seed != base.seed => {
                 Err("the variant's seed differs from the run's".to_string())
             }

@@ -117,7 +117,10 @@ impl Compare {
         let Some(variant) = &chapter.variant else {
             return Ok(None);
         };
-        let mut compare = Compare::new(base, Source::Patch(variant.patch.clone()))?;
+        let mut compare = Compare::new(
+            base,
+            Source::Patch(strata_lab::scenario::copy_value(&variant.patch)),
+        )?;
         compare.base_label = variant.base_label.clone();
         compare.label = variant.label.clone();
         compare.claims = chapter.claims.iter().map(|c| c.figure.clone()).collect();

@@ -121,7 +121,7 @@ pub use changes::SettingChange;
 pub use compile::{PlannedChange, PlannedFault, PlannedSetting, RunPlan};
 pub use engine::{BackpressureKind, BackpressureSpec, CompactionKind, CompactionSpec, EngineSpec};
 pub use faults::{FaultSpec, FaultWindow, StoreOp};
-pub use patch::{merge_patch, take_member};
+pub use patch::{copy_value, merge_patch, take_member};
 pub use recommender::{
     DriftSpec, GuardrailSpec, LogSpec, PolicySpec, PopulationSpec, RecommenderSpec,
 };

@@ -1,5 +1,5 @@
-//! JSON merge patches (RFC 7386) of scenario documents, and taking one member out of an
-//! object, both without removing from serde_json's `Map`.
+//! JSON merge patches (RFC 7386) of scenario documents, taking one member out of an object,
+//! and copying a value, all without removing from serde_json's `Map` or cloning one.
 //!
 //! Why by hand, not `json_patch::merge`: `Map::remove` (which `merge` calls for a `null` in
 //! the patch) brings the B-tree's whole removal code for `String → Value` into the
@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 /// and its other members are merged into theirs (added where absent).
 pub fn merge_patch(doc: &mut Value, patch: &Value) {
     let Value::Object(changes) = patch else {
-        *doc = patch.clone();
+        *doc = copy_value(patch);
         return;
     };
     let members = match std::mem::take(doc) {
@@ -46,6 +46,31 @@ pub fn merge_patch(doc: &mut Value, patch: &Value) {
         }
     }
     *doc = Value::Object(merged);
+}
+
+/// A copy of `value`, equal to `value.clone()`.
+///
+/// Why by hand, not `Clone`: `Value`'s derived `clone` brings the B-tree's subtree cloning
+/// for `String → Value` (its own node building, about 8 KB of text in a names build's
+/// disassembly) into the playground's wasm, for the page's few copies of a chapter's merge
+/// patch. Here an object is rebuilt by insertion, code the readers have anyway (docs/ui.md's
+/// cuts table has the saving). A patch is a handful of members, so rebuilding costs nothing
+/// that shows. The tests below check it against `clone`.
+pub fn copy_value(value: &Value) -> Value {
+    match value {
+        Value::Null => Value::Null,
+        Value::Bool(b) => Value::Bool(*b),
+        Value::Number(n) => Value::Number(n.clone()),
+        Value::String(text) => Value::String(text.clone()),
+        Value::Array(items) => Value::Array(items.iter().map(copy_value).collect()),
+        Value::Object(members) => {
+            let mut copy = Map::new();
+            for (key, member) in members {
+                copy.insert(key.clone(), copy_value(member));
+            }
+            Value::Object(copy)
+        }
+    }
 }
 
 /// `object`'s member `name`, if it has one, and the object without it (what `Map::remove`
@@ -112,6 +137,18 @@ mod tests {
             &json!({"a": null, "b": {"d": null, "e": {"f": null}}, "g": 4}),
         );
         assert_eq!(doc, json!({"b": {"c": 2, "e": {}}, "g": 4}));
+    }
+
+    #[test]
+    fn copy_value_is_clone() {
+        for value in shapes() {
+            assert_eq!(copy_value(&value), value.clone());
+        }
+        let all = Value::Array(shapes());
+        assert_eq!(copy_value(&all), all);
+        // Member order is the map's (sorted), as in the original.
+        let copied = copy_value(&json!({"b": 1, "a": {"d": 2, "c": 3}}));
+        assert_eq!(copied.to_string(), r#"{"a":{"c":3,"d":2},"b":1}"#);
     }
 
     #[test]
