@@ -2,7 +2,7 @@
 //! to it, and the two runs' labels made from them.
 
 use serde_json::Value;
-use strata_lab::scenario::take_member;
+use strata_lab::scenario::{compact_json, take_member};
 use strata_lab::Scenario;
 use strata_sim::fmt::shortest;
 
@@ -55,12 +55,26 @@ fn collect_differences(
         }
         return;
     }
-    if base != variant {
+    if !same_leaf(base, variant) {
         out.push(Difference {
             path: path.to_string(),
             base: setting_text(base),
             variant: setting_text(variant),
         });
+    }
+}
+
+/// Whether two leaves are the same setting: the same compact JSON text, as the page compares
+/// scenarios (`strata_lab::scenario::same_document`), which is `Value`'s `==` but for `-0.0`
+/// beside `0.0` (another document, so another setting here).
+///
+/// Why not `==`: this was the page's only comparison of serde_json `Value`s, and its
+/// `PartialEq` (with `String → Value` maps' and `Value` slices') left the wasm with it
+/// (docs/ui.md's cuts table has the saving); the writer is in the page anyway.
+fn same_leaf(base: Option<&Value>, variant: Option<&Value>) -> bool {
+    match (base, variant) {
+        (Some(base), Some(variant)) => compact_json(base) == compact_json(variant),
+        (base, variant) => base.is_none() && variant.is_none(),
     }
 }
 
@@ -99,4 +113,45 @@ pub fn difference_labels(differences: &[Difference]) -> (String, String) {
         text
     };
     (label(&|d| &d.base), label(&|d| &d.variant))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn same_leaf_is_value_equality() {
+        let values = [
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(1),
+            json!(-1),
+            json!(1.0),
+            json!(2.5),
+            json!("1"),
+            json!("s"),
+            json!([]),
+            json!([1, 2]),
+            json!([2, 1]),
+            json!([1, {"a": null}]),
+            json!({}),
+            json!({"a": 1}),
+            json!({"a": 1.0}),
+            json!({"a": 1, "b": [true]}),
+            json!({"b": [true], "a": 1}),
+        ];
+        for a in &values {
+            assert!(same_leaf(None, None));
+            assert!(
+                !same_leaf(Some(a), None) && !same_leaf(None, Some(a)),
+                "{a}"
+            );
+            for b in &values {
+                assert_eq!(same_leaf(Some(a), Some(b)), a == b, "{a} and {b}");
+            }
+        }
+    }
 }
