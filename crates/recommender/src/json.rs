@@ -10,7 +10,7 @@
 //!
 //! The bytes are serde_json's compact output of the derived `Serialize`, to the byte: members
 //! in declaration order, an internally tagged enum's `"kind"` first, a tuple as an array, a
-//! float by serde_json's own shortest form (through its `Number`) and `null` when not finite,
+//! float by serde_json's own shortest form (`strata_sim::fmt::push_json_f64`, its text) and `null` when not finite,
 //! `None` as `null`. Object sizes feed the engine, so trace hashes depend on it. The derived
 //! impls stay on the types (recovery reads checkpoints with the derived `Deserialize`) and
 //! are the reference the property tests in `json_tests.rs` check this against.
@@ -93,10 +93,7 @@ impl Writer {
     /// `null` when it is not finite.
     pub(crate) fn f64(&mut self, value: f64) {
         self.separate();
-        match serde_json::Number::from_f64(value) {
-            Some(number) => write!(self.out, "{number}").expect("writing to a String cannot fail"),
-            None => self.out.push_str("null"),
-        }
+        strata_sim::fmt::push_json_f64(&mut self.out, value);
     }
 
     pub(crate) fn bool(&mut self, value: bool) {

@@ -62,6 +62,45 @@ impl fmt::Display for Shortest {
     }
 }
 
+/// Formats a JSON number as serde_json's `Display` of `Number` does: an integer's digits, a
+/// float's shortest round-trip form by `zmij` (`1.0`, `2.5e-7`, `1e21`).
+///
+/// Why not that `Display`: it writes a negative integer through `itoa`'s `i64` path, which the
+/// page has for nothing else, and each crate reached it through `Number::from_f64` for its
+/// floats; with this and [`push_json_f64`] it leaves the wasm (docs/ui.md's cuts table has the
+/// saving). The tests compare both with serde_json's text.
+pub fn json_number(number: &serde_json::Number) -> JsonNumber<'_> {
+    JsonNumber(number)
+}
+
+/// A JSON number as serde_json writes it; see [`json_number`].
+#[derive(Clone, Copy, Debug)]
+pub struct JsonNumber<'a>(&'a serde_json::Number);
+
+impl fmt::Display for JsonNumber<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(whole) = self.0.as_u64() {
+            fmt::Display::fmt(&whole, f)
+        } else if let Some(whole) = self.0.as_i64() {
+            fmt::Display::fmt(&whole, f)
+        } else {
+            // A `Number` holds only finite floats, so `format_finite` is the whole story.
+            let value = self.0.as_f64().unwrap_or(0.0);
+            f.write_str(zmij::Buffer::new().format_finite(value))
+        }
+    }
+}
+
+/// Appends `value` as serde_json writes an `f64`: its shortest round-trip form as
+/// [`json_number`] writes a float, or `null` when it is not finite.
+pub fn push_json_f64(out: &mut String, value: f64) {
+    if value.is_finite() {
+        out.push_str(zmij::Buffer::new().format_finite(value));
+    } else {
+        out.push_str("null");
+    }
+}
+
 /// Appends `value` with `fraction_digits` digits after the point, as `{:.N}` writes it.
 pub fn push_fixed(out: &mut String, value: f64, fraction_digits: usize) {
     if push_sign_or_special(out, value) {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use strata_lab::scenario::{compact_json, take_member};
 use strata_lab::Scenario;
-use strata_sim::fmt::shortest;
+use strata_sim::fmt::{json_number, shortest};
 
 /// Settings named in a label at most (the rest are counted).
 pub const MAX_LABELLED_SETTINGS: usize = 2;
@@ -87,7 +87,7 @@ fn setting_text(value: Option<&Value>) -> String {
         // Rust's shortest form: 100 rather than serde_json's 100.0.
         Some(Value::Number(n)) => n
             .as_f64()
-            .map_or_else(|| n.to_string(), |v| shortest(v).to_string()),
+            .map_or_else(|| json_number(n).to_string(), |v| shortest(v).to_string()),
         Some(Value::Bool(b)) => if *b { "true" } else { "false" }.to_string(),
     }
 }

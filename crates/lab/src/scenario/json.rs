@@ -72,8 +72,14 @@ impl std::fmt::Display for Described<'_> {
         match self.0 {
             Value::Null => f.write_str("null"),
             Value::Bool(b) => write!(f, "boolean `{b}`"),
-            Value::Number(n) if n.is_f64() => write!(f, "floating point `{n}`"),
-            Value::Number(n) => write!(f, "integer `{n}`"),
+            Value::Number(n) => {
+                let kind = if n.is_f64() {
+                    "floating point"
+                } else {
+                    "integer"
+                };
+                write!(f, "{kind} `{}`", strata_sim::fmt::json_number(n))
+            }
             Value::String(s) => write!(f, "string {s:?}"),
             Value::Array(_) => f.write_str("sequence"),
             Value::Object(_) => f.write_str("map"),
@@ -344,12 +350,8 @@ impl Writer {
     /// A float as serde_json writes one: its shortest round-trip form (`1.0`, `1e21`), or
     /// `null` when it is not finite.
     pub fn f64(&mut self, value: f64) {
-        use std::fmt::Write as _;
         self.separate();
-        match serde_json::Number::from_f64(value) {
-            Some(number) => write!(self.out, "{number}").expect("writing to a String cannot fail"),
-            None => self.out.push_str("null"),
-        }
+        strata_sim::fmt::push_json_f64(&mut self.out, value);
     }
 
     pub fn null(&mut self) {
@@ -382,6 +384,7 @@ impl Writer {
             Value::Bool(b) => self.bool(*b),
             Value::Number(n) => {
                 self.separate();
+                let n = strata_sim::fmt::json_number(n);
                 write!(self.out, "{n}").expect("writing to a String cannot fail");
             }
             Value::String(text) => self.string(text),

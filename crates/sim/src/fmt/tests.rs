@@ -154,3 +154,53 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn json_numbers_read_as_serde_json_writes_them() {
+    let mut state = 0x9e37_79b9_7f4a_7c15;
+    let mut floats = vec![
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.1,
+        2.5e-7,
+        1e21,
+        1e16,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+    ];
+    floats.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 5e-324]);
+    for _ in 0..2000 {
+        floats.push(f64::from_bits(next(&mut state)));
+    }
+    for value in floats {
+        let mut ours = String::new();
+        push_json_f64(&mut ours, value);
+        let theirs = match serde_json::Number::from_f64(value) {
+            Some(number) => {
+                assert_eq!(json_number(&number).to_string(), number.to_string());
+                number.to_string()
+            }
+            None => "null".to_string(),
+        };
+        assert_eq!(ours, theirs, "{:#018x}", value.to_bits());
+    }
+    let mut wholes: Vec<i128> = vec![0, 1, -1, i64::MIN.into(), i64::MAX.into(), u64::MAX.into()];
+    for _ in 0..2000 {
+        let bits = next(&mut state);
+        wholes.push(bits.into());
+        wholes.push((bits as i64).into());
+    }
+    for whole in wholes {
+        let number = match u64::try_from(whole) {
+            Ok(whole) => serde_json::Number::from(whole),
+            Err(_) => serde_json::Number::from(i64::try_from(whole).unwrap()),
+        };
+        assert_eq!(
+            json_number(&number).to_string(),
+            number.to_string(),
+            "{whole}"
+        );
+    }
+}

@@ -315,8 +315,14 @@ impl std::fmt::Display for Described<'_> {
         match self.0 {
             Value::Null => f.write_str("null"),
             Value::Bool(b) => write!(f, "boolean `{b}`"),
-            Value::Number(n) if n.is_f64() => write!(f, "floating point `{n}`"),
-            Value::Number(n) => write!(f, "integer `{n}`"),
+            Value::Number(n) => {
+                let kind = if n.is_f64() {
+                    "floating point"
+                } else {
+                    "integer"
+                };
+                write!(f, "{kind} `{}`", strata_sim::fmt::json_number(n))
+            }
             Value::String(s) => write!(f, "string {s:?}"),
             Value::Array(_) => f.write_str("sequence"),
             Value::Object(_) => f.write_str("map"),
