@@ -229,7 +229,7 @@ pub fn describe(fault: &FaultSpec) -> String {
             match window {
                 Some(w) => format!(
                     "{} {} → {} (p = {})",
-                    other.kind().replace('_', " "),
+                    crate::format::underscores_as(other.kind(), ' '),
                     at(w.from_ms),
                     w.until_ms.map_or("end".to_string(), at),
                     shortest(w.probability)
@@ -333,7 +333,7 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
             </> }) }
             { container("div", "fault-buttons", html! { <>
                 { for FAULTS.iter().map(|(kind, label, help)| html! {
-                    <button id={format!("inject-{}", kind.replace('_', "-"))} class={class_pair("fault", kind)}
+                    <button id={format!("inject-{}", crate::format::underscores_as(kind, '-'))} class={class_pair("fault", kind)}
                             title={*help} onclick={inject(kind)} disabled={props.disabled}>{ *label }</button>
                 }) }
             </> }) }

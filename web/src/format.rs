@@ -14,6 +14,18 @@ pub fn counted(before: &str, number: u64, after: &str) -> String {
     format!("{before}{number}{after}")
 }
 
+/// `name` with each `_` as `with`: a fault's kind as words (`bit flip`) or as an id's part
+/// (`bit-flip`). What `name.replace('_', …)` gives, without `str::replace`'s code (its ASCII
+/// path's byte map and collect), which the page had for these three calls only (docs/ui.md's
+/// cuts table has the saving).
+pub fn underscores_as(name: &str, with: char) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        out.push(if c == '_' { with } else { c });
+    }
+    out
+}
+
 /// Groups the digits of a whole number with commas: 10000 → "10,000".
 pub fn grouped(value: u64) -> String {
     let digits = value.to_string();
@@ -266,6 +278,19 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn underscores_as_is_replace() {
+        for name in ["", "_", "bit_flip", "slow_put_", "__a__b", "plain", "é_ü"] {
+            for with in [' ', '-', 'é'] {
+                assert_eq!(
+                    underscores_as(name, with),
+                    name.replace('_', &with.to_string())
+                );
+            }
+        }
+        assert_eq!(underscores_as("bit_flip", ' '), "bit flip");
+    }
 
     #[test]
     fn speeds_format_for_people() {

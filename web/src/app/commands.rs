@@ -25,7 +25,7 @@ pub fn apply(session: &mut Session, command: Command) -> (Option<Action>, bool) 
             ),
         },
         Command::Inject(fault) => {
-            let kind = fault.kind().replace('_', " ");
+            let kind = crate::format::underscores_as(fault.kind(), ' ');
             match session.inject_into_scenario(fault) {
                 Ok(()) => (
                     Some(info(format!(
