@@ -299,7 +299,10 @@ pub fn parse_index(text: &str) -> Result<Vec<IndexEntry>, String> {
         .map_err(|e| format!("the chapter index could not be read: {e}"))?;
     let items = value.as_array().ok_or("the chapter index is not a list")?;
     let field = |item: &serde_json::Value, key: &str| {
-        item.get(key)
+        // Through the object's own `get`, which the readers use, not `Value::get` and its
+        // `Index` impls, which this was the page's only caller of.
+        item.as_object()
+            .and_then(|members| members.get(key))
             .and_then(serde_json::Value::as_str)
             .map(str::to_string)
             .ok_or_else(|| format!("a chapter in the index has no {key:?}"))
@@ -571,6 +574,8 @@ mod tests {
         assert!(check_listed("../index", &index).is_err());
         assert!(parse_index(r#"[{"name":"../x","title":"","question":""}]"#).is_err());
         assert!(parse_index("{").is_err());
+        // An entry that is not an object has none of the fields.
+        assert!(parse_index(r#"[1]"#).unwrap_err().contains("name"));
         assert!(parse_index(r#"[{"name":"x","title":"X"}]"#)
             .unwrap_err()
             .contains("question"));
