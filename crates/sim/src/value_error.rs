@@ -41,6 +41,35 @@ impl serde::de::Error for ValueError {
     }
 }
 
+/// What serde_json names `value` in an "invalid type" or "invalid value" message: `null`,
+/// "boolean `true`", "integer `-1`", "floating point `1.5`" (the number as serde_json writes
+/// it, [`crate::fmt::json_number`]), "string \"a\"", "sequence", "map". The readers' one
+/// wording, written here rather than through `serde::de::Unexpected`, whose `Display` keeps
+/// core's float formatting (`f64`'s `Display`, for its `Float` case) in the page even though
+/// serde_json never uses that case.
+pub struct Described<'a>(pub &'a serde_json::Value);
+
+impl fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use serde_json::Value;
+        match self.0 {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "boolean `{b}`"),
+            Value::Number(n) => {
+                let kind = if n.is_f64() {
+                    "floating point"
+                } else {
+                    "integer"
+                };
+                write!(f, "{kind} `{}`", crate::fmt::json_number(n))
+            }
+            Value::String(s) => write!(f, "string {s:?}"),
+            Value::Array(_) => f.write_str("sequence"),
+            Value::Object(_) => f.write_str("map"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,7 @@
 
 use serde::de::Error as _;
 use serde_json::{Map, Value};
+use strata_sim::value_error::Described;
 
 /// The readers' error, in serde's words (see `strata_sim::value_error`).
 pub type Error = strata_sim::value_error::ValueError;
@@ -56,35 +57,6 @@ pub fn fields(
 /// Called in the struct's declaration order, as serde reports the first missing one.
 pub fn required<T>(slot: Option<T>, name: &'static str) -> Result<T, Error> {
     slot.ok_or_else(|| Error::missing_field(name))
-}
-
-/// What serde names `value` in an "invalid type" message, as serde_json's `Unexpected`
-/// writes it: `null`, "boolean `true`", "integer `-1`", "floating point `1.5`" (the number as
-/// serde_json writes it), "string \"a\"", "sequence", "map".
-///
-/// Written here rather than through `serde::de::Unexpected`, whose `Display` keeps core's
-/// float formatting (`f64`'s `Display`, for its `Float` case) in the page even though
-/// serde_json never uses that case.
-struct Described<'a>(&'a Value);
-
-impl std::fmt::Display for Described<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Value::Null => f.write_str("null"),
-            Value::Bool(b) => write!(f, "boolean `{b}`"),
-            Value::Number(n) => {
-                let kind = if n.is_f64() {
-                    "floating point"
-                } else {
-                    "integer"
-                };
-                write!(f, "{kind} `{}`", strata_sim::fmt::json_number(n))
-            }
-            Value::String(s) => write!(f, "string {s:?}"),
-            Value::Array(_) => f.write_str("sequence"),
-            Value::Object(_) => f.write_str("map"),
-        }
-    }
 }
 
 /// serde's "invalid type: …, expected …" for `value`, worded as serde_json words it.

@@ -22,6 +22,7 @@ use crate::codec::{from_hex, to_hex};
 use bytes::Bytes;
 use serde::de::Error as _;
 use serde_json::{Map, Value};
+use strata_sim::value_error::Described;
 use strata_sim::SimTime;
 
 /// The reader's error, in serde's words (see `strata_sim::value_error`).
@@ -301,31 +302,4 @@ fn wrong_type(value: &Value, expected: &str) -> Error {
         "invalid type: {}, expected {expected}",
         Described(value)
     ))
-}
-
-/// What serde_json names `value` in an "invalid type" or "invalid value" message: `null`,
-/// "boolean `true`", "integer `-1`", "floating point `1.5`" (the number as serde_json writes
-/// it), "string \"a\"", "sequence", "map". Written here rather than through
-/// `serde::de::Unexpected`, whose `Display` keeps core's float formatting in the page for a
-/// case serde_json never uses.
-struct Described<'a>(&'a Value);
-
-impl std::fmt::Display for Described<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Value::Null => f.write_str("null"),
-            Value::Bool(b) => write!(f, "boolean `{b}`"),
-            Value::Number(n) => {
-                let kind = if n.is_f64() {
-                    "floating point"
-                } else {
-                    "integer"
-                };
-                write!(f, "{kind} `{}`", strata_sim::fmt::json_number(n))
-            }
-            Value::String(s) => write!(f, "string {s:?}"),
-            Value::Array(_) => f.write_str("sequence"),
-            Value::Object(_) => f.write_str("map"),
-        }
-    }
 }
