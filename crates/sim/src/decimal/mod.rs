@@ -50,33 +50,28 @@ pub fn parse(text: &str) -> Result<f64, DecimalError> {
     let mut tail_nonzero = false;
     let mut exponent: i64 = 0;
     let integer_start = at;
-    while let Some(&b) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
-        push_digit(
-            &mut digits,
-            &mut tail_nonzero,
-            &mut exponent,
-            b - b'0',
-            false,
-        );
-        at += 1;
-    }
+    at = take_digits(
+        bytes,
+        at,
+        false,
+        &mut digits,
+        &mut tail_nonzero,
+        &mut exponent,
+    );
     let integer_digits = at - integer_start;
     if integer_digits == 0 || (integer_digits > 1 && bytes[integer_start] == b'0') {
         return Err(DecimalError::Syntax);
     }
     if bytes.get(at) == Some(&b'.') {
-        at += 1;
-        let fraction_start = at;
-        while let Some(&b) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
-            push_digit(
-                &mut digits,
-                &mut tail_nonzero,
-                &mut exponent,
-                b - b'0',
-                true,
-            );
-            at += 1;
-        }
+        let fraction_start = at + 1;
+        at = take_digits(
+            bytes,
+            fraction_start,
+            true,
+            &mut digits,
+            &mut tail_nonzero,
+            &mut exponent,
+        );
         if at == fraction_start {
             return Err(DecimalError::Syntax);
         }
@@ -143,32 +138,36 @@ pub fn parse(text: &str) -> Result<f64, DecimalError> {
         .ok_or(DecimalError::OutOfRange)
 }
 
-/// Takes one digit: leading zeros only move the exponent (in the fraction), digits past
-/// [`MAX_DIGITS`] only mark the tail.
-fn push_digit(
+/// Takes the run of digits at `at` and returns where it ends: leading zeros only move the
+/// exponent (in the fraction), digits past [`MAX_DIGITS`] only mark the tail.
+fn take_digits(
+    bytes: &[u8],
+    mut at: usize,
+    in_fraction: bool,
     digits: &mut Vec<u8>,
     tail_nonzero: &mut bool,
     exponent: &mut i64,
-    digit: u8,
-    in_fraction: bool,
-) {
-    if digits.is_empty() && digit == 0 {
-        if in_fraction {
-            *exponent -= 1;
+) -> usize {
+    while let Some(&b) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
+        at += 1;
+        let digit = b - b'0';
+        if digits.is_empty() && digit == 0 {
+            if in_fraction {
+                *exponent -= 1;
+            }
+        } else if digits.len() < MAX_DIGITS {
+            digits.push(digit);
+            if in_fraction {
+                *exponent -= 1;
+            }
+        } else {
+            *tail_nonzero |= digit != 0;
+            if !in_fraction {
+                *exponent += 1;
+            }
         }
-        return;
     }
-    if digits.len() < MAX_DIGITS {
-        digits.push(digit);
-        if in_fraction {
-            *exponent -= 1;
-        }
-    } else {
-        *tail_nonzero |= digit != 0;
-        if !in_fraction {
-            *exponent += 1;
-        }
-    }
+    at
 }
 
 /// D × 10^exponent, rounded once; `None` past the largest float.
