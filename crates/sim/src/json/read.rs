@@ -59,6 +59,7 @@ const OUT_OF_RANGE: &str = "number out of range";
 /// `text` as a `Value`. See the module's header.
 pub fn from_str(text: &str) -> Result<Value, ReadError> {
     let mut reader = Reader {
+        text,
         bytes: text.as_bytes(),
         at: 0,
         depth: DEPTH_LIMIT,
@@ -75,18 +76,33 @@ pub fn from_str(text: &str) -> Result<Value, ReadError> {
 pub fn from_slice(bytes: &[u8]) -> Result<Value, ReadError> {
     match std::str::from_utf8(bytes) {
         Ok(text) => from_str(text),
-        Err(error) => {
-            let reader = Reader {
-                bytes,
-                at: error.valid_up_to(),
-                depth: 0,
-            };
-            Err(reader.fail("invalid unicode code point"))
-        }
+        Err(error) => Err(error_at(
+            bytes,
+            error.valid_up_to(),
+            "invalid unicode code point",
+        )),
+    }
+}
+
+/// The error `what` about the byte at `at` of `bytes` (the last one at the end of the text).
+#[cold]
+fn error_at(bytes: &[u8], at: usize, what: &'static str) -> ReadError {
+    let end = (at + 1).min(bytes.len());
+    let before = &bytes[..end];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |newline| newline + 1);
+    ReadError {
+        what,
+        line: 1 + before[..line_start].iter().filter(|&&b| b == b'\n').count(),
+        column: end - line_start,
     }
 }
 
 struct Reader<'a> {
+    text: &'a str,
+    /// `text`'s bytes.
     bytes: &'a [u8],
     /// The next byte to read.
     at: usize,
@@ -98,17 +114,7 @@ impl Reader<'_> {
     /// The error `what` about the byte at `self.at` (the last one at the end of the text).
     #[cold]
     fn fail(&self, what: &'static str) -> ReadError {
-        let end = (self.at + 1).min(self.bytes.len());
-        let before = &self.bytes[..end];
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |newline| newline + 1);
-        ReadError {
-            what,
-            line: 1 + before[..line_start].iter().filter(|&&b| b == b'\n').count(),
-            column: end - line_start,
-        }
+        error_at(self.bytes, self.at, what)
     }
 
     /// The error `what` about the byte just read.
@@ -241,7 +247,7 @@ impl Reader<'_> {
 
     /// After the opening quote, up to and past the closing one.
     fn string(&mut self) -> Result<String, ReadError> {
-        let mut out = Vec::new();
+        let mut out = String::new();
         loop {
             let start = self.at;
             while self
@@ -250,7 +256,8 @@ impl Reader<'_> {
             {
                 self.at += 1;
             }
-            out.extend_from_slice(&self.bytes[start..self.at]);
+            // Whole characters: the run stops only at ASCII bytes.
+            out.push_str(&self.text[start..self.at]);
             match self.next() {
                 None => return Err(self.fail(EOF_STRING)),
                 Some(b'"') => break,
@@ -262,12 +269,11 @@ impl Reader<'_> {
                 }
             }
         }
-        // Whole characters of valid text, and the characters the escapes gave.
-        String::from_utf8(out).map_err(|_| self.fail("invalid unicode code point"))
+        Ok(out)
     }
 
     /// After a backslash in a string.
-    fn escape(&mut self, out: &mut Vec<u8>) -> Result<(), ReadError> {
+    fn escape(&mut self, out: &mut String) -> Result<(), ReadError> {
         let Some(kind) = self.next() else {
             return Err(self.fail(EOF_STRING));
         };
@@ -297,13 +303,12 @@ impl Reader<'_> {
                     }
                     code = 0x1_0000 + ((code - 0xd800) << 10 | (low - 0xdc00));
                 }
-                let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
-                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
                 return Ok(());
             }
             _ => return Err(self.fail_read(INVALID_ESCAPE)),
         };
-        out.push(byte);
+        out.push(char::from(byte));
         Ok(())
     }
 
@@ -372,7 +377,7 @@ impl Reader<'_> {
             }
         }
         // Only ASCII was taken.
-        let text = std::str::from_utf8(&self.bytes[start..self.at]).unwrap_or_default();
+        let text = &self.text[start..self.at];
         if self.at == integer_end {
             let magnitude = text[usize::from(negative)..].parse::<u64>().ok();
             match (negative, magnitude) {

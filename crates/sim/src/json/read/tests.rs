@@ -194,6 +194,26 @@ fn bytes_that_are_not_utf8_are_refused() {
     }
 }
 
+/// The reader cuts a string's text only where an ASCII byte stands, and an escape's four
+/// digits are checked before anything after them is read: characters of several bytes
+/// around, inside and after escapes, whole and cut at every byte.
+#[test]
+fn characters_of_several_bytes_beside_escapes_read_as_serde_json_reads_them() {
+    for text in [
+        "\"\\u00é\"",
+        "\"\\u0€1\"",
+        "\"\\u€\"",
+        "\"\\ud83d\\u€\"",
+        "\"é\\u00e9日\\n\u{1f600}\\\"\"",
+        "[\"日\", -1é, 2€]",
+        "{\"é\": \"\\ud83d\\ude00日\"}",
+    ] {
+        for cut in 0..=text.len() {
+            agrees_on_bytes(&text.as_bytes()[..cut]);
+        }
+    }
+}
+
 /// xorshift64*, so that the same documents are read natively and in wasm32.
 struct Draws(u64);
 
