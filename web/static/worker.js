@@ -252,10 +252,14 @@ function take(generation, at, every) {
 // keyframe, and the next one is a whole copy); then the Cancel copy, so that a Cancel leaves the
 // run where the run forward reached, as one without a keyframe to go back to.
 function thin(wanted) {
-  const frames = store.frames;
+  const { frames } = store;
   while (store.bytes > store.bound) {
     if (frames.length === 0) {
       forgetBack();
+      break;
+    }
+    if (frames.length === 1 && !store.back) {
+      dropAll(store.generation); // slots handed out afresh, in order
       break;
     }
     let closest = -1;
