@@ -48,7 +48,8 @@ async function goTo(page, ms) {
 }
 
 /** Goes to 23.5 s from the start, then 55 s, back to 23.5 s (from a keyframe) and to the end,
- * with every keyframe due taken. At 55 s, `bound(state)` may give the store a lower byte bound.
+ * with every keyframe due taken. At 55 s, `bound(state)` may give the store a lower byte bound,
+ * then lowered to what the store holds under it.
  * Returns what the store held along the way. */
 async function backAndForth(bound) {
   const session = await openPlayground(link(SCENARIO));
@@ -64,6 +65,10 @@ async function backAndForth(bound) {
     if (bound) {
       const bytes = bound(await keyframes(page));
       await page.workers()[0].evaluate((b) => globalThis.strataKeyframesBound(b), bytes);
+      // Then no room to spare: the bound is what the store holds once thinned, so that the
+      // Cancel copy's pages of its own, going back, are over it.
+      const held = (await keyframes(page)).bytes;
+      await page.workers()[0].evaluate((b) => globalThis.strataKeyframesBound(b), held);
     }
     const late = await keyframes(page);
     assert.equal(late.restored, 0);
@@ -73,9 +78,10 @@ async function backAndForth(bound) {
     const served = late.keyframes.some((at) => at < 23.5e9) ? 1 : 0;
     assert.equal(back.restored, served, 'going back restored a keyframe');
     assert.deepEqual(await moment(page), direct, 'the keyframe, run forward, is the run from the start');
-    // Forward again, past what the page shows but already simulated: from the keyframe of 30 s.
+    // Forward again, past what the page shows but already simulated: from the keyframe of 30 s,
+    // if the store still holds one after 23.5 s (room for the Cancel copy may have cost one).
     await goTo(page, 40000);
-    const forward = late.keyframes.some((at) => at > 23.5e9 && at < 40e9) ? 1 : 0;
+    const forward = back.keyframes.some((at) => at > 23.5e9 && at < 40e9) ? 1 : 0;
     assert.equal((await keyframes(page)).restored, served + forward, 'going forward restored a keyframe');
     await page.click('#run-to-end');
     await page.locator('#final-hash').waitFor({ timeout: 120000 });
@@ -102,6 +108,8 @@ test('a keyframe restores the run from the start: the same moment, then strata r
   // The restore came from the keyframe of 20 s, the latest before 23.5 s; none was lost.
   assert.equal(back.keyframes.length, 5);
   assert.ok(late.bytes <= late.bound && late.bound === 512 * 1024 * 1024, JSON.stringify(late));
+  // Back at 23.5 s, the memory of 55 s is kept for a Cancel, within the same bound.
+  assert.ok(back.cancelHeld && back.bytes <= back.bound, JSON.stringify(back));
   // Shared pages: five keyframes cost less than five copies of the memory.
   assert.ok(late.bytes < 5 * late.memoryBytes, `${late.bytes} bytes for memory of ${late.memoryBytes}`);
   assert.ok(end.keyframes.length >= 5 && end.taken >= 5);
@@ -112,16 +120,25 @@ test('keyframes over their byte bound are thinned, and a restore is still the sa
   // newest. Where each lands, and so what it holds, depends on the wall time between the run's
   // slices (a fixed bound kept none before 40 s on some runs), so the bound is set from what the
   // store holds. With one gone, that of 10 s or else that of 20 s serves going back to 23.5 s,
-  // or that of 30 s going forward to 40 s. The run to the end takes more, thinned as they come.
+  // or that of 30 s going forward to 40 s. Going back keeps the memory of 55 s for a Cancel: the
+  // pages it does not share with the newest keyframe are over the bound, so another keyframe
+  // goes (never the newest, nor the one restored). The run to the end takes more, thinned as
+  // they come.
   let before;
-  const { late, end } = await backAndForth((state) => {
+  const { late, back, end } = await backAndForth((state) => {
     before = state;
     return state.bytes - 1;
   });
   assert.equal(before.keyframes.length, 5, JSON.stringify(before));
   assert.equal(late.keyframes.length, 4, `one dropped: ${JSON.stringify(late)}`);
-  for (const state of [late, end]) {
+  for (const state of [late, back, end]) {
     assert.ok(state.bytes <= state.bound, `${state.bytes} bytes over the bound of ${state.bound}`);
+  }
+  assert.ok(back.cancelHeld, `the Cancel copy is kept: ${JSON.stringify(back)}`);
+  assert.ok(back.keyframes.length < late.keyframes.length, `room made for it: ${JSON.stringify(back)}`);
+  const restored = late.keyframes.filter((at) => at < 23.5e9).at(-1);
+  for (const at of [late.keyframes.at(-1), restored ?? late.keyframes.at(-1)]) {
+    assert.ok(back.keyframes.includes(at), `the newest and the one restored are kept: ${JSON.stringify(back)}`);
   }
   assert.ok(end.taken > end.keyframes.length, `thinned: ${end.taken} taken, ${end.keyframes.length} kept`);
   assert.ok(end.restored >= 1, 'a kept keyframe served a go-to');

@@ -20,10 +20,11 @@ const memory = wasm.memory;
 // Pages of 4 KiB. A keyframe lists, for every page of the memory it copied, the slot that holds
 // that page's bytes. Slots are 4 KiB each in one memory of their own (`kept`, after a table of
 // TABLE bytes); a page equal to the same page of the newest keyframe shares its slot (counted in
-// `refs`), so each keyframe costs the pages that changed. Keyframes take at most BOUND bytes of
-// slots: past it, keyframes are dropped one at a time (never the newest), each time the one whose
-// neighbours are closest, so that those left stay evenly spread over the run; a dropped
-// keyframe's slots no longer used go back to `free` and are reused.
+// `refs`), so each keyframe costs the pages that changed. Keyframes and the memory kept for a
+// Cancel (`back`, which shares slots the same way) take at most BOUND bytes of slots between
+// them: past it, keyframes are dropped one at a time (never the newest while another is left),
+// each time the one whose neighbours are closest, so that those left stay evenly spread over the
+// run (`thin`); a dropped keyframe's slots no longer used go back to `free` and are reused.
 //
 // Finding the pages that changed and copying them are a small WebAssembly module's (PAGES below,
 // its text beside it): `changed(from, count)` compares, 64 bytes at a time, each page from
@@ -245,16 +246,28 @@ function take(generation, at, every) {
   store.takeMs += store.lastCost;
 }
 
-function thin() {
-  while (store.bytes > store.bound && store.frames.length > 0) {
-    const frames = store.frames;
-    if (frames.length === 1) {
-      dropAll(store.generation);
+// Drops keyframes until what the store keeps (keyframes and the Cancel copy) is within its
+// bound: each time, of those other than the newest and `wanted`, the one whose neighbours are
+// closest; then `wanted`; then the newest, once it is the only one (the table then describes no
+// keyframe, and the next one is a whole copy); then the Cancel copy, so that a Cancel leaves the
+// run where the run forward reached, as one without a keyframe to go back to.
+function thin(wanted) {
+  const { frames } = store;
+  while (store.bytes > store.bound) {
+    if (frames.length === 0) {
+      forgetBack();
       break;
     }
-    let closest = 0;
+    if (frames.length === 1 && !store.back) {
+      dropAll(store.generation); // slots handed out afresh, in order
+      break;
+    }
+    let closest = -1;
     const gap = (i) => frames[i + 1].at - (i > 0 ? frames[i - 1].at : 0);
-    for (let i = 1; i < frames.length - 1; i++) if (gap(i) < gap(closest)) closest = i;
+    for (let i = 0; i < frames.length - 1; i++) {
+      if (frames[i] !== wanted && (closest < 0 || gap(i) < gap(closest))) closest = i;
+    }
+    if (closest < 0) closest = frames.length > 1 ? frames.indexOf(wanted) : 0;
     drop(frames[closest]);
     frames.splice(closest, 1);
   }
@@ -276,6 +289,8 @@ function restore(generation, to, now, id, page) {
     forgetBack();
     if (to <= now) store.back = { pages: copy() };
     put(frame.pages);
+    // The Cancel copy counts in the bound: room for it comes from the other keyframes.
+    thin(frame);
     store.restored++;
     store.restoreMs += performance.now() - started;
     workerRestored(id, to, to <= now, page);
@@ -329,6 +344,7 @@ globalThis.strataKeyframesState = () => ({
   skipped: store.skipped,
   restored: store.restored,
   returned: store.returned,
+  cancelHeld: store.back !== null, // the memory before a go-to back, kept for its Cancel
   takeMs: Math.round(store.takeMs),
   restoreMs: Math.round(store.restoreMs),
 });

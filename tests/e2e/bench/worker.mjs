@@ -5,8 +5,10 @@
 //   - in the page: *Run to end*, wall seconds from the click to the final hash (checked equal to
 //     the CLI's) and the CPU seconds of the worker's thread over the same span (Linux: the
 //     renderer's `DedicatedWorker` thread in /proc, in 10 ms ticks), with what the worker's
-//     keyframes took of it. On a machine shared with other work the CPU seconds say what the
-//     run costs, where the wall seconds also say how much of a core it got.
+//     keyframes took of it, and the MiB of their slots in use, of the memory kept for them
+//     (slots and table) and of the worker's memory at the end. On a machine shared with other
+//     work the CPU seconds say what the run costs, where the wall seconds also say how much of a
+//     core it got.
 // With STRATA_BENCH_PROFILE=DIR, a Chromium CPU profile of the worker (CDP `Profiler` on the
 // worker's session, a sample every 0.5 ms) is written to DIR/worker-RATE.cpuprofile and its
 // heaviest functions printed; build the page with names for them to be readable:
@@ -146,7 +148,8 @@ async function pageRunToEnd(doc) {
       writeFileSync(file, JSON.stringify(profile));
       top = heaviest(profile, 25);
     }
-    return { wall, cpu, traceHash, keyframes: store.taken, keyframesSkipped: store.skipped, keyframesMs: store.takeMs, top };
+    return { wall, cpu, traceHash, keyframes: store.taken, keyframesSkipped: store.skipped, keyframesMs: store.takeMs,
+      keyframesMiB: store.bytes / 2 ** 20, keptMiB: store.keptBytes / 2 ** 20, memoryMiB: store.memoryBytes / 2 ** 20, top };
   } finally {
     await browser.close();
   }
@@ -163,6 +166,7 @@ for (const rate of RATES) {
     wall_ratio: round(cli.wall / run.wall, 3), cpu_ratio: round(cli.cpu / run.cpu, 3),
     same_final_hash: run.traceHash.includes(cli.traceHash),
     keyframes_taken: run.keyframes, keyframes_skipped: run.keyframesSkipped, keyframes_ms: run.keyframesMs,
+    keyframes_mib: round(run.keyframesMiB, 1), kept_mib: round(run.keptMiB, 1), memory_mib: round(run.memoryMiB, 1),
   }));
   if (run.top) console.log(run.top.join('\n'));
 }
