@@ -87,9 +87,13 @@ async function checkStandaloneSvg(page, file, expectedName) {
   assert.match(file.text, /style="[^"]*stroke:/);
   const verdict = await page.evaluate((text) => {
     const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
-    return { error: doc.querySelector('parsererror')?.textContent ?? null, root: doc.documentElement.localName };
+    const root = doc.documentElement;
+    // A fixed size, the view box's width and height.
+    const [, , width, height] = (root.getAttribute('viewBox') ?? '').trim().split(/\s+/);
+    const sized = width !== undefined && root.getAttribute('width') === width && root.getAttribute('height') === height;
+    return { error: doc.querySelector('parsererror')?.textContent ?? null, root: root.localName, sized };
   }, file.text);
-  assert.deepEqual(verdict, { error: null, root: 'svg' });
+  assert.deepEqual(verdict, { error: null, root: 'svg', sized: true });
 }
 
 test('every chart saves as a standalone SVG', async () => {

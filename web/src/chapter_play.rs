@@ -380,7 +380,7 @@ pub fn check_listed(name: &str, index: &[IndexEntry]) -> Result<(), String> {
     let shown: String = name.chars().take(MAX_NAME_BYTES).collect();
     Err(format!(
         "There is no chapter “{shown}”. The chapters are: {}.",
-        names.join(", ")
+        strata_sim::fmt::join(&names, ", ")
     ))
 }
 

@@ -98,12 +98,16 @@ pub fn svg_file_name(id: Option<&str>, title: &str) -> String {
     for c in source.chars() {
         if c.is_ascii_alphanumeric() {
             stem.push(c.to_ascii_lowercase());
-        } else if !stem.ends_with('-') {
+        } else if !stem.is_empty() && !stem.ends_with('-') {
+            // No dash first, and at most one at the end, popped below: trimmed as it is
+            // built, so the page needs no `trim_matches` (its only caller).
             stem.push('-');
         }
     }
-    let stem = stem.trim_matches('-');
-    let stem = if stem.is_empty() { "chart" } else { stem };
+    if stem.ends_with('-') {
+        stem.pop();
+    }
+    let stem = if stem.is_empty() { "chart" } else { &stem };
     format!("strata-{stem}.svg")
 }
 
@@ -441,6 +445,30 @@ mod tests {
             "strata-write-latency-ms-p99.svg"
         );
         assert_eq!(svg_file_name(None, "—"), "strata-chart.svg");
+        // As a stem with every run of other characters made one dash, then trimmed.
+        for title in [
+            "",
+            "-",
+            "--a--",
+            " a b ",
+            "(x)",
+            "ü-ü",
+            "a1 — B2!",
+            "_x_",
+            "é",
+        ] {
+            let mut stem = String::new();
+            for c in title.chars() {
+                if c.is_ascii_alphanumeric() {
+                    stem.push(c.to_ascii_lowercase());
+                } else if !stem.ends_with('-') {
+                    stem.push('-');
+                }
+            }
+            let stem = stem.trim_matches('-');
+            let stem = if stem.is_empty() { "chart" } else { stem };
+            assert_eq!(svg_file_name(None, title), format!("strata-{stem}.svg"));
+        }
     }
 
     #[test]

@@ -114,8 +114,9 @@ pub fn standalone_svg(svg: &web_sys::Element) -> Result<String, String> {
     }
     // A fixed size from the view box (the page's is "100%" of its column).
     if let Some(view_box) = svg.get_attribute("viewBox") {
-        let sizes: Vec<&str> = view_box.split_whitespace().collect();
-        if let [_, _, width, height] = sizes.as_slice() {
+        let mut sizes = view_box.split_whitespace();
+        let four = (sizes.next(), sizes.next(), sizes.next(), sizes.next());
+        if let ((Some(_), Some(_), Some(width), Some(height)), None) = (four, sizes.next()) {
             copy.set_attribute("width", width)
                 .and_then(|()| copy.set_attribute("height", height))
                 .map_err(|_| failed("setting its size"))?;

@@ -249,6 +249,15 @@ pub fn parse_f64(text: &str) -> Option<f64> {
     parse_f64_slow(text)
 }
 
+/// `text` as an index, as `str::parse::<usize>` reads it: read as a `u64`, whose parser the
+/// page has anyway, and refused past `usize::MAX`, so the page carries one integer parser,
+/// not a second for `usize`.
+pub fn parse_index(text: &str) -> Option<usize> {
+    text.parse::<u64>()
+        .ok()
+        .and_then(|value| usize::try_from(value).ok())
+}
+
 /// A coordinate or a length for an SVG attribute, to a tenth of a pixel (`12.3`). One
 /// function for the views' 140-odd such attributes rather than a `format!` expanded at each:
 /// the bundle carries the formatting call once.
@@ -278,6 +287,26 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn parse_index_reads_as_parse_usize() {
+        let past = format!("{}0", usize::MAX);
+        for text in [
+            "0",
+            "7",
+            "+7",
+            "-7",
+            "",
+            " 7",
+            "7 ",
+            "1e3",
+            "00012",
+            "4294967296",
+            &past,
+        ] {
+            assert_eq!(parse_index(text), text.parse::<usize>().ok(), "{text:?}");
+        }
+    }
 
     #[test]
     fn underscores_as_is_replace() {

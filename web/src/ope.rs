@@ -80,9 +80,9 @@ fn logged_shape(log_csv: &str) -> Result<LoggedShape, String> {
     let mut parsed = Vec::with_capacity(table.rows.len());
     let (mut actions, mut positions) = (1usize, 1usize);
     for row in &table.rows {
-        let action = row.fields[action_col].parse::<usize>().ok();
+        let action = crate::format::parse_index(row.fields[action_col]);
         let position = match position_col {
-            Some(c) => row.fields[c].parse::<usize>().ok(),
+            Some(c) => crate::format::parse_index(row.fields[c]),
             None => Some(0),
         };
         let reward =

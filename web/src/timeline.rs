@@ -264,7 +264,7 @@ struct Drawn {
 /// The bar an event is on, as its `data-i` index.
 fn bar_index(event: &web_sys::Event) -> Option<usize> {
     let element = event.target()?.dyn_into::<web_sys::Element>().ok()?;
-    element.get_attribute("data-i")?.parse().ok()
+    format::parse_index(&element.get_attribute("data-i")?)
 }
 
 /// The trace number of the request a clicked bar stands for.
@@ -281,7 +281,7 @@ fn clicked_request(event: &web_sys::Event, drawn: &Drawn) -> Option<u64> {
 /// The hovered or focused bar's item and position, from the event's target.
 fn hovered_from(event: &web_sys::Event, drawn: &Drawn) -> Option<(Hovered, f64, f64)> {
     let element = event.target()?.dyn_into::<web_sys::Element>().ok()?;
-    let index: usize = element.get_attribute("data-i")?.parse().ok()?;
+    let index = format::parse_index(&element.get_attribute("data-i")?)?;
     let x = format::parse_f64(&element.get_attribute("x")?)?;
     let y = format::parse_f64(&element.get_attribute("y")?)?;
     let item = if drawn.bins.is_empty() {

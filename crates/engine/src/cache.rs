@@ -6,11 +6,14 @@
 //! handle keeps `Weak` references by block number, so the hot path is an array index and a
 //! weak upgrade, and eviction (dropping the cache's `Rc`) invalidates them for free. The bound
 //! is `capacity_bytes` of block bytes; a block larger than the whole cache is not cached.
+//!
+//! Blocks are found by key through a [`SlotIndex`], a hash table of slot numbers of its own,
+//! not a `BTreeMap<BlockKey, usize>`: nothing iterates it, and the playground's wasm drops
+//! that map type's B-tree code (docs/ui.md, the bundle's cuts table).
 
 use crate::format::block::{Block, EntryBuffer};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
-use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::rc::Rc;
 
@@ -52,6 +55,103 @@ struct Slot {
     block: Rc<CachedBlock>,
 }
 
+/// The cache's index: an open-addressing hash table (linear probing, at most half full) of
+/// slot numbers plus one (0 marks an empty place); a slot's key is read from the slot itself.
+/// Lookups, inserts and removals only; the table grows by doubling and is never iterated, so
+/// its order cannot reach a run's outcome.
+#[derive(Debug, Default)]
+struct SlotIndex {
+    table: Vec<usize>,
+    len: usize,
+}
+
+impl SlotIndex {
+    /// Where `key`'s probe starts in a table of `size` places (a power of two).
+    fn home(key: BlockKey, size: usize) -> usize {
+        let mixed =
+            (key.0.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ key.1).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        (mixed >> 32) as usize & (size - 1)
+    }
+
+    fn key_of(slots: &[Option<Slot>], entry: usize) -> BlockKey {
+        slots[entry - 1]
+            .as_ref()
+            .expect("the index only points at occupied slots")
+            .key
+    }
+
+    /// The slot holding `key`.
+    fn get(&self, slots: &[Option<Slot>], key: BlockKey) -> Option<usize> {
+        let size = self.table.len();
+        if size == 0 {
+            return None;
+        }
+        let mut at = Self::home(key, size);
+        loop {
+            match self.table[at] {
+                0 => return None,
+                entry if Self::key_of(slots, entry) == key => return Some(entry - 1),
+                _ => at = (at + 1) & (size - 1),
+            }
+        }
+    }
+
+    /// Indexes occupied slot `slot`, whose key is not indexed yet.
+    fn insert(&mut self, slots: &[Option<Slot>], slot: usize) {
+        self.len += 1;
+        if 2 * self.len > self.table.len() {
+            // Doubled and filled again from every indexed slot, `slot` among them.
+            self.table = vec![0; (2 * self.len).next_power_of_two().max(16)];
+            for (index, held) in slots.iter().enumerate() {
+                if held.is_some() {
+                    self.place(slots, index);
+                }
+            }
+        } else {
+            self.place(slots, slot);
+        }
+    }
+
+    fn place(&mut self, slots: &[Option<Slot>], slot: usize) {
+        let size = self.table.len();
+        let mut at = Self::home(Self::key_of(slots, slot + 1), size);
+        while self.table[at] != 0 {
+            at = (at + 1) & (size - 1);
+        }
+        self.table[at] = slot + 1;
+    }
+
+    /// Takes `slot`, which held `key`, out of the index (the slot may be empty already);
+    /// the entries after it in its probe run move back, so no probe stops early.
+    fn remove(&mut self, slots: &[Option<Slot>], key: BlockKey, slot: usize) {
+        let size = self.table.len();
+        let mut hole = Self::home(key, size);
+        while self.table[hole] != slot + 1 {
+            assert!(
+                self.table[hole] != 0,
+                "invariant: a removed block is indexed"
+            );
+            hole = (hole + 1) & (size - 1);
+        }
+        self.len -= 1;
+        let mut at = hole;
+        loop {
+            at = (at + 1) & (size - 1);
+            let entry = self.table[at];
+            if entry == 0 {
+                break;
+            }
+            // The entry may fill the hole unless its home lies cyclically in (hole, at].
+            let home = Self::home(Self::key_of(slots, entry), size);
+            if (at.wrapping_sub(home) & (size - 1)) >= (at.wrapping_sub(hole) & (size - 1)) {
+                self.table[hole] = entry;
+                hole = at;
+            }
+        }
+        self.table[hole] = 0;
+    }
+}
+
 /// Counters and occupancy, as the UI shows them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CacheStats {
@@ -68,7 +168,7 @@ pub struct CacheStats {
 pub struct BlockCache {
     capacity_bytes: usize,
     used_bytes: usize,
-    index: BTreeMap<BlockKey, usize>,
+    index: SlotIndex,
     slots: Vec<Option<Slot>>,
     free_slots: Vec<usize>,
     hand: usize,
@@ -89,7 +189,7 @@ impl BlockCache {
         BlockCache {
             capacity_bytes,
             used_bytes: 0,
-            index: BTreeMap::new(),
+            index: SlotIndex::default(),
             slots: Vec::new(),
             free_slots: Vec::new(),
             hand: 0,
@@ -126,8 +226,8 @@ impl BlockCache {
     /// Looks a block up, counting a hit or a miss.
     #[inline]
     pub fn get(&mut self, key: BlockKey) -> Option<Rc<CachedBlock>> {
-        match self.index.get(&key) {
-            Some(&slot_index) => {
+        match self.index.get(&self.slots, key) {
+            Some(slot_index) => {
                 self.hits += 1;
                 let slot = self.slots[slot_index]
                     .as_ref()
@@ -145,7 +245,7 @@ impl BlockCache {
     /// Adds a block, evicting others until it fits. Blocks larger than the cache are skipped.
     pub fn insert(&mut self, key: BlockKey, block: Rc<CachedBlock>) {
         let size = block.size_bytes();
-        if size > self.capacity_bytes || self.index.contains_key(&key) {
+        if size > self.capacity_bytes || self.index.get(&self.slots, key).is_some() {
             return;
         }
         while self.used_bytes + size > self.capacity_bytes {
@@ -163,7 +263,7 @@ impl BlockCache {
                 self.slots.len() - 1
             }
         };
-        self.index.insert(key, slot_index);
+        self.index.insert(&self.slots, slot_index);
         self.check();
     }
 
@@ -177,7 +277,7 @@ impl BlockCache {
             self.capacity_bytes
         );
         assert_eq!(
-            self.index.len() + self.free_slots.len(),
+            self.index.len + self.free_slots.len(),
             self.slots.len(),
             "invariant: every block cache slot is indexed or free"
         );
@@ -200,7 +300,7 @@ impl BlockCache {
             }
             let slot = self.slots[index].take().expect("checked occupied");
             self.used_bytes -= slot.block.size_bytes();
-            self.index.remove(&slot.key);
+            self.index.remove(&self.slots, slot.key, index);
             self.free_slots.push(index);
             self.evictions += 1;
             self.reclaim(slot.block);
@@ -210,19 +310,25 @@ impl BlockCache {
     }
 
     /// Drops every block of an SST (after it is deleted).
+    /// Its blocks go in the order of their offsets, so the slots come free in the order a
+    /// map sorted by key gave them.
     pub fn remove_sst(&mut self, sst_id: u64) {
-        let keys: Vec<BlockKey> = self
-            .index
-            .range((sst_id, 0)..=(sst_id, u64::MAX))
-            .map(|(key, _)| *key)
+        let held: Vec<(u64, usize)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(index, slot)| match slot {
+                Some(slot) if slot.key.0 == sst_id => Some((slot.key.1, index)),
+                _ => None,
+            })
             .collect();
-        for key in keys {
-            if let Some(index) = self.index.remove(&key) {
-                if let Some(slot) = self.slots[index].take() {
-                    self.used_bytes -= slot.block.size_bytes();
-                    self.free_slots.push(index);
-                    self.reclaim(slot.block);
-                }
+        for position in strata_sim::maps::stable_order(held.iter().map(|&(offset, _)| offset)) {
+            let index = held[position].1;
+            if let Some(slot) = self.slots[index].take() {
+                self.index.remove(&self.slots, slot.key, index);
+                self.used_bytes -= slot.block.size_bytes();
+                self.free_slots.push(index);
+                self.reclaim(slot.block);
             }
         }
         self.check();
@@ -233,7 +339,7 @@ impl BlockCache {
             hits: self.hits,
             misses: self.misses,
             evictions: self.evictions,
-            entries: self.index.len() as u64,
+            entries: self.index.len as u64,
             used_bytes: self.used_bytes as u64,
             capacity_bytes: self.capacity_bytes as u64,
         }
@@ -350,6 +456,74 @@ mod tests {
         assert_eq!((reused.len(), reused.size_bytes()), (2, fresh.size_bytes()));
         assert_eq!(reused.entry(1), fresh.entry(1));
         assert_eq!(reused.entry(0), fresh.entry(0));
+    }
+
+    /// Every occupied slot is found by its key, and nothing else is found.
+    fn assert_indexed(cache: &BlockCache, absent: &[BlockKey]) {
+        let mut occupied = 0;
+        for (index, slot) in cache.slots.iter().enumerate() {
+            if let Some(slot) = slot {
+                occupied += 1;
+                assert_eq!(cache.index.get(&cache.slots, slot.key), Some(index));
+            }
+        }
+        assert_eq!(cache.index.len, occupied);
+        for &key in absent {
+            assert_eq!(cache.index.get(&cache.slots, key), None, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn the_index_finds_what_a_sorted_map_of_the_same_inserts_and_removals_holds() {
+        // Small blocks in a cache of 40, so that inserts evict, over keys that collide in a
+        // small table; checked against a `BTreeMap` of the keys held.
+        let one = block(10).size_bytes();
+        let mut cache = BlockCache::new(one * 40);
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let key = (next() % 9, (next() % 64) * 4096);
+            match next() % 10 {
+                0 => cache.remove_sst(key.0),
+                1..=4 => drop(cache.get(key)),
+                _ => cache.insert(key, block(10)),
+            }
+            let held: std::collections::BTreeMap<BlockKey, usize> = cache
+                .slots
+                .iter()
+                .enumerate()
+                .filter_map(|(index, slot)| slot.as_ref().map(|slot| (slot.key, index)))
+                .collect();
+            let absent: Vec<BlockKey> = (0..9)
+                .flat_map(|sst| (0..64).map(move |block| (sst, block * 4096)))
+                .filter(|key| !held.contains_key(key))
+                .collect();
+            assert_indexed(&cache, &absent);
+            assert_eq!(cache.stats().entries, held.len() as u64);
+        }
+    }
+
+    #[test]
+    fn an_sst_s_blocks_come_free_in_the_order_of_their_offsets() {
+        let mut cache = BlockCache::new(100_000);
+        for offset in [300, 100, 200] {
+            cache.insert((5, offset), block(10));
+            cache.insert((6, offset), block(10));
+        }
+        let slot_of = |cache: &BlockCache, key| cache.index.get(&cache.slots, key).unwrap();
+        let expected: Vec<usize> = [100, 200, 300]
+            .iter()
+            .map(|&offset| slot_of(&cache, (5, offset)))
+            .collect();
+        cache.remove_sst(5);
+        assert_eq!(cache.free_slots, expected);
+        assert_indexed(&cache, &[(5, 100), (5, 200), (5, 300)]);
+        assert_eq!(cache.stats().entries, 3);
     }
 
     #[test]

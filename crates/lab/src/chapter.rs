@@ -411,7 +411,7 @@ impl Chapter {
                         member(&field, "event"),
                         format!(
                             "unknown event {event:?}; expected one of {}",
-                            beat_events().collect::<Vec<_>>().join(", ")
+                            strata_sim::fmt::join(&beat_events().collect::<Vec<_>>(), ", ")
                         ),
                     ))
                 }
@@ -426,7 +426,7 @@ impl Chapter {
                     member(&field, "highlight"),
                     format!(
                         "unknown figure {unknown:?}; expected one of {}",
-                        HIGHLIGHTS.join(", ")
+                        strata_sim::fmt::join(HIGHLIGHTS, ", ")
                     ),
                 ));
             }

@@ -34,11 +34,12 @@
 //! Lookups are two array indexings, not a tree search over the key space.
 //!
 //! A key's record holds one of its writes in flight; only a second write to a key while one
-//! is in flight goes into a B-tree of (key, write id). Most writes are alone in flight on
+//! is in flight goes into a sorted map of (key, write id). Most writes are alone in flight on
 //! their key, so issuing one, finishing it and finding the oldest in flight when another
 //! becomes durable touch only the key's record.
 
 use std::collections::{BTreeMap, VecDeque};
+use strata_sim::maps::LiteMap;
 use strata_sim::{SimDuration, SimTime};
 
 mod keys;
@@ -103,11 +104,10 @@ pub struct DurabilityModel {
     keys: KeyTable,
     /// Writes in flight beside the one a key's record holds, as (key, write id) → 1 for a
     /// delete, 0 for a put: the oldest of these for a key is the first in its range. A map
-    /// with the kind, checked when the write finishes,
-    /// rather than a `BTreeSet<(u64, u64)>`: the engine's block cache index has this map's
-    /// type, so the playground's wasm carries one B-tree of `(u64, u64)` keys, not two
-    /// (about 11 KB raw, 2.5 KB gzip).
-    in_flight: BTreeMap<(u64, u64), usize>,
+    /// with the kind, checked when the write finishes. A sorted vector (`LiteMap`), not a
+    /// `BTreeMap`: it holds only a key's second and later writes in flight together, and the
+    /// playground's wasm has no B-tree of `(u64, u64)` keys (about 11 KB raw, 3.5 KB gzip).
+    in_flight: LiteMap<(u64, u64), usize>,
     pending: VecDeque<Pending>,
     /// Pending writes dropped because [`MAX_PENDING_WRITES`] was reached.
     pub pending_dropped: u64,
@@ -246,8 +246,13 @@ impl DurabilityModel {
             write_id.min(held)
         };
         if !self.in_flight.is_empty() {
-            if let Some(((_, id), _)) = self.in_flight.range((key, 0)..=(key, u64::MAX)).next() {
-                floor = floor.min(*id);
+            let first = match self.in_flight.find_index(&(key, 0)) {
+                Ok(index) | Err(index) => self.in_flight.get_indexed(index),
+            };
+            if let Some((&(held_key, id), _)) = first {
+                if held_key == key {
+                    floor = floor.min(id);
+                }
             }
         }
         assert!(floor > 0, "write ids start at 1");

@@ -114,7 +114,9 @@ impl Scenario {
             return Err(match version {
                 Some(version) => ScenarioError::ShareToken(format!(
                     "token format {version:?} is not supported: this build reads {:?}",
-                    SHARE_TOKEN_PREFIX.trim_end_matches('.')
+                    SHARE_TOKEN_PREFIX
+                        .strip_suffix('.')
+                        .unwrap_or(SHARE_TOKEN_PREFIX)
                 )),
                 None => ScenarioError::ShareToken(format!(
                     "a share token starts with {SHARE_TOKEN_PREFIX:?}"

@@ -130,7 +130,10 @@ fn json_number(field: &str) -> Option<String> {
         json.push_str(fraction);
     }
     if let Some(exponent) = exponent {
-        let unsigned = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+        let unsigned = exponent
+            .strip_prefix('+')
+            .or_else(|| exponent.strip_prefix('-'))
+            .unwrap_or(exponent);
         if unsigned.is_empty() || !digits(unsigned) {
             return None;
         }

@@ -42,8 +42,8 @@ pub fn key_action(key: &str, tag: &str, modified: bool, presenting: bool) -> Opt
         "p" | "P" => Some(KeyAction::TogglePresent),
         "Escape" if presenting => Some(KeyAction::LeavePresent),
         "f" | "F" if presenting => Some(KeyAction::Fullscreen),
-        digit if presenting => match digit.parse::<usize>() {
-            Ok(n @ 1..=9) if digit.len() == 1 => Some(KeyAction::OpenChapter(n)),
+        digit if presenting => match crate::format::parse_index(digit) {
+            Some(n @ 1..=9) if digit.len() == 1 => Some(KeyAction::OpenChapter(n)),
             _ => None,
         },
         _ => None,

@@ -36,7 +36,7 @@ pub fn with_present(hash: &str, on: bool) -> String {
     if kept.is_empty() {
         String::new()
     } else {
-        format!("#{}", kept.join("&"))
+        format!("#{}", strata_sim::fmt::join(&kept, "&"))
     }
 }
 

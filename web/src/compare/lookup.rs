@@ -177,7 +177,7 @@ pub fn figure(lab: &Lab, policy: Option<&RecommenderSummary>, path: &str) -> Opt
                 ["acknowledged_seq"] => number(lsm.acknowledged_seq),
                 ["durable_seq"] => number(lsm.durable_seq),
                 ["runs", index, field] => {
-                    let run = lsm.runs.get(index.parse::<usize>().ok()?)?;
+                    let run = lsm.runs.get(crate::format::parse_index(index)?)?;
                     match *field {
                         "ssts" => number(run.ssts),
                         "bytes" => number(run.bytes),
@@ -251,7 +251,7 @@ pub fn figure(lab: &Lab, policy: Option<&RecommenderSummary>, path: &str) -> Opt
             let t = lab
                 .tenant_rows()
                 .into_iter()
-                .nth(index.parse::<usize>().ok()?)?;
+                .nth(crate::format::parse_index(index)?)?;
             match rest {
                 ["operations", rest @ ..] => operations(&t.operations, rest),
                 ["write_latency", field] => latency(&t.write_latency, field),

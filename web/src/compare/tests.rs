@@ -356,12 +356,26 @@ fn the_sparkline_keeps_a_bounded_history_and_forgets_the_future_after_a_scrub_ba
         variant: Some(v),
     };
     let mut worker = Handler::default();
+    // What the samples taken keep: every other point once the bound is reached.
+    let mut kept: Vec<f64> = Vec::new();
     for ms in 1..=(MAX_POINTS as u64 + 10) {
         let at = SimTime::from_millis(ms);
         compare.follow_with(&mut worker, &base, at, None).unwrap();
+        if compare.in_step(at) {
+            if kept.len() >= MAX_POINTS {
+                kept = kept.iter().copied().step_by(2).collect();
+            }
+            kept.push(ms as f64);
+        }
         compare.sample(&[row(ms as f64)], at);
     }
     assert!(compare.points().len() <= MAX_POINTS);
+    assert!(
+        (MAX_POINTS / 2..MAX_POINTS).contains(&kept.len()),
+        "the bound was reached and the points halved"
+    );
+    let drawn: Vec<f64> = compare.points().iter().map(|(ms, _, _)| *ms).collect();
+    assert_eq!(drawn, kept);
     compare
         .follow_with(&mut worker, &base, SimTime::from_millis(100), None)
         .unwrap();

@@ -780,10 +780,17 @@ fn object_id(key: &str, dir: &str, extension: &str) -> Option<u64> {
         .rev()
         .find(|&at| key.as_bytes()[at..].starts_with(dir.as_bytes()))?;
     let digits = key.get(found + dir.len()..)?.strip_suffix(extension)?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty() {
         return None;
     }
-    digits.parse().ok()
+    // Read digit by digit rather than by `str::parse`, which the page has inlined elsewhere:
+    // this was the only caller of `u64::from_str_radix`'s own copy. `None` past `u64::MAX`.
+    digits.bytes().try_fold(0u64, |value, b| {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+    })
 }
 
 /// Subscribes a fold for the database at `db_path` to `trace`.

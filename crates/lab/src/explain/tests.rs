@@ -282,6 +282,23 @@ fn an_object_id_is_read_after_the_last_directory_of_its_kind() {
     assert_eq!(object_id("db/wal/12a4.wal", "/wal/", ".wal"), None);
     assert_eq!(object_id("/wal", "/wal/", ".wal"), None);
     assert_eq!(object_id("é/wal/5.wal", "/wal/", ".wal"), Some(5));
+    // The digits read as `str::parse` reads digits alone, up to `u64::MAX` and not past it.
+    for digits in [
+        "0",
+        "007",
+        "18446744073709551615",
+        "18446744073709551616",
+        "+5",
+        "-5",
+    ] {
+        let key = format!("db/wal/{digits}.wal");
+        let parsed = digits
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| digits.parse::<u64>().ok())
+            .flatten();
+        assert_eq!(object_id(&key, "/wal/", ".wal"), parsed, "{digits}");
+    }
 }
 
 #[test]

@@ -143,7 +143,11 @@ pub fn metrics_csv<'a>(
                     }
                 }
             }
-            None => out.push_str(&",".repeat(2 + levels)),
+            None => {
+                for _ in 0..2 + levels {
+                    out.push(',');
+                }
+            }
         }
         out.push('\n');
     }

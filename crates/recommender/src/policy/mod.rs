@@ -137,7 +137,7 @@ impl std::fmt::Display for PolicyKind {
 
 /// A policy name that is none of [`PolicyKind::ALL`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown policy {found:?}; expected one of {}", PolicyKind::ALL.map(PolicyKind::as_str).join(", "))]
+#[error("unknown policy {found:?}; expected one of {}", strata_sim::fmt::join(&PolicyKind::ALL.map(PolicyKind::as_str), ", "))]
 pub struct UnknownPolicy {
     pub found: String,
 }

@@ -204,3 +204,13 @@ fn json_numbers_read_as_serde_json_writes_them() {
         );
     }
 }
+
+#[test]
+fn join_is_std_s_join() {
+    let lists: [&[&str]; 5] = [&[], &[""], &["a"], &["a", "", "b"], &["ünï", "côdé", "x y"]];
+    for items in lists {
+        for separator in ["", ", ", "&"] {
+            assert_eq!(join(items, separator), items.join(separator));
+        }
+    }
+}
