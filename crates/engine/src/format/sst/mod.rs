@@ -564,6 +564,11 @@ impl SstMeta {
         // Blocks whose last-key prefix is below the key's are before it; among equal prefixes
         // (rare: keys that share their first sixteen bytes), the full keys decide.
         let low = self.last_key_prefixes.partition_point(|p| *p < prefix);
+        // Most often no block's prefix equals the key's: block `low` is then the one, with no
+        // second search for the end of the equal prefixes (about 100 instructions a lookup).
+        if self.last_key_prefixes.get(low) != Some(&prefix) {
+            return (low < self.index.len()).then_some(low);
+        }
         let high = low + self.last_key_prefixes[low..].partition_point(|p| *p == prefix);
         let position = low
             + self.index[low..high]
