@@ -89,9 +89,10 @@ pub struct Metrics {
     /// Client operations by kind (`put`, `delete`, `get`, `scan`, `batch`).
     pub ops: LiteMap<String, OpCounts>,
     /// Where each operation name folded so far sits in `ops`, by the name's address and
-    /// length: a `ClientOp`'s name is a `&'static str`, so a repeat finds its counters without
-    /// comparing strings. Emptied whenever a new name moves the indexes.
-    op_index: Vec<((usize, usize), usize)>,
+    /// length, with its class: a `ClientOp`'s name is a `&'static str`, so a repeat finds its
+    /// counters and whether it reads or writes without comparing strings. Emptied whenever a
+    /// new name moves the indexes.
+    op_index: Vec<((usize, usize), usize, OpClass)>,
     /// Write operations (put, delete, batch, delete_range) acknowledged to the client.
     pub writes_acknowledged: u64,
     /// Of those, acknowledged only once durable (await-durable).
@@ -141,8 +142,26 @@ pub struct Metrics {
     pub series: VecDeque<SeriesBucket>,
 }
 
-fn is_write(op: &str) -> bool {
-    matches!(op, "put" | "delete" | "batch" | "delete_range")
+/// Which latency and byte counters a client operation feeds, worked out from its name once
+/// per name ([`Metrics::op_counts`]): the comparisons of the name with each kind's were about
+/// 16 instructions an operation (docs/benchmarks.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OpClass {
+    Write,
+    Get,
+    Scan,
+    Other,
+}
+
+impl OpClass {
+    fn of(op: &str) -> Self {
+        match op {
+            "put" | "delete" | "batch" | "delete_range" => OpClass::Write,
+            "get" => OpClass::Get,
+            "scan" => OpClass::Scan,
+            _ => OpClass::Other,
+        }
+    }
 }
 
 impl Metrics {
@@ -174,11 +193,11 @@ impl Metrics {
     }
 
     /// The counters of operation `op`, made the first time it is seen (its name is copied
-    /// once per kind, not per event).
-    fn op_counts(&mut self, op: &'static str) -> &mut OpCounts {
+    /// once per kind, not per event), and its class.
+    fn op_counts(&mut self, op: &'static str) -> (&mut OpCounts, OpClass) {
         let name = (op.as_ptr() as usize, op.len());
-        let index = match self.op_index.iter().find(|(known, _)| *known == name) {
-            Some(&(_, index)) => index,
+        let (index, class) = match self.op_index.iter().find(|(known, ..)| *known == name) {
+            Some(&(_, index, class)) => (index, class),
             None => {
                 let index = match self.ops.find_index(op) {
                     Ok(index) => index,
@@ -188,15 +207,18 @@ impl Metrics {
                         index
                     }
                 };
-                self.op_index.push((name, index));
-                index
+                let class = OpClass::of(op);
+                self.op_index.push((name, index, class));
+                (index, class)
             }
         };
-        self.ops
+        let counts = self
+            .ops
             .iter_mut()
             .nth(index)
             .map(|(_, counts)| counts)
-            .expect("an operation's index in `ops` is kept with every insert")
+            .expect("an operation's index in `ops` is kept with every insert");
+        (counts, class)
     }
 
     /// Folds one event into the aggregates.
@@ -213,13 +235,13 @@ impl Metrics {
                 ..
             } => {
                 let latency = event.at.saturating_since(*start).as_nanos();
-                let counts = self.op_counts(op);
+                let (counts, class) = self.op_counts(op);
                 if *ok {
                     counts.ok += 1;
                 } else {
                     counts.failed += 1;
                 }
-                let write = is_write(op);
+                let write = class == OpClass::Write;
                 if *ok && write {
                     self.writes_acknowledged += 1;
                     if *durable {
@@ -227,10 +249,10 @@ impl Metrics {
                     }
                     self.user_bytes_written += bytes;
                     self.write_latency_nanos.record(latency);
-                } else if *ok && *op == "get" {
+                } else if *ok && class == OpClass::Get {
                     self.user_bytes_read += bytes;
                     self.read_latency_nanos.record(latency);
-                } else if *ok && *op == "scan" {
+                } else if *ok && class == OpClass::Scan {
                     self.user_bytes_read += bytes;
                     self.scan_latency_nanos.record(latency);
                 }
@@ -446,6 +468,20 @@ mod tests {
     use strata_sim::RequestRecord;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn every_operation_kind_is_classed_as_the_workload_names_it() {
+        for kind in crate::workload::OpKind::BY_WEIGHT {
+            let expected = match kind {
+                _ if kind.is_write() => OpClass::Write,
+                crate::workload::OpKind::Get => OpClass::Get,
+                crate::workload::OpKind::Scan => OpClass::Scan,
+                _ => OpClass::Other,
+            };
+            assert_eq!(OpClass::of(kind.as_str()), expected, "{}", kind.as_str());
+        }
+        assert_eq!(OpClass::of("recommend"), OpClass::Other);
+    }
 
     fn client(op: &'static str, bytes: u64, start_ms: u64, ok: bool, durable: bool) -> EventKind {
         EventKind::ClientOp {

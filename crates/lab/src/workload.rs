@@ -238,7 +238,9 @@ pub fn value_for(write_id: u64, len: u64) -> Vec<u8> {
 pub fn write_value(value: &mut Vec<u8>, write_id: u64, len: u64) {
     let len = usize::try_from(len.max(8)).unwrap_or(usize::MAX);
     // Not `vec![0; len]`: a calloc, which measured slower in glibc here (docs/benchmarks.md).
-    value.clear();
+    // Not emptied first: every byte is written below, so a reused buffer of the length asked
+    // (the run's values are mostly one length) is cut or grown with no zeroing of what it
+    // held, which was a `memset` call a put.
     value.resize(len, 0);
     let (head, pattern) = value.split_at_mut(8);
     head.copy_from_slice(&write_id.to_le_bytes());

@@ -66,6 +66,48 @@ fn blocks_respect_the_configured_size_and_every_key_is_found_via_the_index() {
 }
 
 #[test]
+fn block_for_finds_the_block_among_last_keys_sharing_their_first_sixteen_bytes() {
+    // Keys of one tenant share their first sixteen bytes, so several blocks' last keys have
+    // equal prefixes and the full keys decide; "a-…" and "z-…" keys around them do not.
+    let keys: Vec<Vec<u8>> = (0..40)
+        .map(|i| format!("a-{i:03}").into_bytes())
+        .chain((0..200).map(|i| format!("tenant-with-long-prefix/{i:04}").into_bytes()))
+        .chain((0..40).map(|i| format!("z-{i:03}").into_bytes()))
+        .collect();
+    let mut builder = SstBuilder::new(128, 10);
+    for key in &keys {
+        builder.add(key, Some(b"value")).unwrap();
+    }
+    let meta = meta_of(&builder.finish().unwrap());
+    assert!(meta.index.len() > 20, "expected many 128-byte blocks");
+    let probes = keys
+        .iter()
+        .cloned()
+        .chain(keys.iter().map(|key| [key.as_slice(), b"~"].concat()))
+        .chain(
+            [
+                &b""[..],
+                b"tenant-with-long-prefix",
+                b"tenant-with-long-prefix/",
+            ]
+            .map(<[u8]>::to_vec),
+        )
+        .chain([b"zz".to_vec()]);
+    for probe in probes {
+        let first = meta
+            .index
+            .partition_point(|entry| entry.last_key.as_ref() < probe.as_slice());
+        let expected = (first < meta.index.len()).then_some(first);
+        assert_eq!(
+            meta.block_for(&probe),
+            expected,
+            "{}",
+            String::from_utf8_lossy(&probe)
+        );
+    }
+}
+
+#[test]
 fn range_tombstones_and_expiries_make_a_version_2_table_that_reads_back() {
     let mut builder = SstBuilder::new(256, 10);
     builder.add_expiring(b"b", Some(b"1"), 9).unwrap();
