@@ -19,6 +19,17 @@ use strata_sim::fmt::{fixed, shortest};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+/// Reads `file` as text for the page's two uploads (a scenario file, the recommender's log),
+/// calling `done` with it. The callback boxed: gloo's reader is one instance for both, not
+/// one for each callback's type.
+pub fn read_text(
+    file: &gloo::file::File,
+    done: impl FnOnce(Result<String, gloo::file::FileReadError>) + 'static,
+) -> gloo::file::callbacks::FileReader {
+    let done: Box<dyn FnOnce(Result<String, gloo::file::FileReadError>)> = Box::new(done);
+    gloo::file::callbacks::read_as_text(file, done)
+}
+
 /// Offers `text` as a file download named `name`, of MIME type `mime`.
 pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let blob = gloo::file::Blob::new_with_options(text, Some(mime));

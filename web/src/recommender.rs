@@ -359,7 +359,7 @@ fn ope_upload() -> Html {
                 return;
             }
             let (uploads, slots) = (uploads.clone(), readers.clone());
-            let task = gloo::file::callbacks::read_as_text(&file, move |result| {
+            let task = crate::download::read_text(&file, move |result| {
                 uploads.dispatch(match result {
                     Ok(text) => UploadAction::Read(
                         slot,
