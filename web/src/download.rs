@@ -123,9 +123,11 @@ pub fn standalone_svg(svg: &web_sys::Element) -> Result<String, String> {
         };
         inline(&original, &copied)?;
     }
-    // A fixed size from the view box (the page's is "100%" of its column).
+    // A fixed size from the view box (the page's is "100%" of its column). The page writes
+    // its view boxes with single spaces: split at them, not by `split_whitespace`, whose
+    // Unicode iterator only this read used.
     if let Some(view_box) = svg.get_attribute("viewBox") {
-        let mut sizes = view_box.split_whitespace();
+        let mut sizes = view_box.split(' ');
         let four = (sizes.next(), sizes.next(), sizes.next(), sizes.next());
         if let ((Some(_), Some(_), Some(width), Some(height)), None) = (four, sizes.next()) {
             copy.set_attribute("width", width)
