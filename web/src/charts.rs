@@ -43,13 +43,14 @@ pub struct Mark {
     pub label: String,
 }
 
-/// A line chart over simulated time, drawn by [`line_chart`].
-pub struct LineChart {
+/// A line chart over simulated time, drawn by [`line_chart`]. Its marks are borrowed: the
+/// recommender's four charts share one list, not a copy each.
+pub struct LineChart<'a> {
     pub title: &'static str,
     pub x_label: &'static str,
     pub y_label: &'static str,
     pub series: Vec<Series>,
-    pub marks: Vec<Mark>,
+    pub marks: &'a [Mark],
     /// Fixed y range; otherwise from the data (starting at 0).
     pub y_range: Option<(f64, f64)>,
     pub id: &'static str,
@@ -147,7 +148,7 @@ pub fn save_svg_button(props: &SaveSvgProps) -> Html {
 /// Draws a line chart. A function, not a component: the views that draw it render it anew
 /// with every frame anyway, and a component cost the page its own mounting, props and
 /// comparison code (docs/ui.md, the cuts table).
-pub fn line_chart(props: &LineChart) -> Html {
+pub fn line_chart(props: &LineChart<'_>) -> Html {
     let svg_ref = NodeRef::default();
     let all = props.series.iter().flat_map(|s| s.points.iter());
     let (mut x_min, mut x_max, mut y_max) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);

@@ -19,6 +19,17 @@ use strata_sim::fmt::{fixed, shortest};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+/// Reads `file` as text for the page's two uploads (a scenario file, the recommender's log),
+/// calling `done` with it. The callback boxed: gloo's reader is one instance for both, not
+/// one for each callback's type.
+pub fn read_text(
+    file: &gloo::file::File,
+    done: impl FnOnce(Result<String, gloo::file::FileReadError>) + 'static,
+) -> gloo::file::callbacks::FileReader {
+    let done: Box<dyn FnOnce(Result<String, gloo::file::FileReadError>)> = Box::new(done);
+    gloo::file::callbacks::read_as_text(file, done)
+}
+
 /// Offers `text` as a file download named `name`, of MIME type `mime`.
 pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let blob = gloo::file::Blob::new_with_options(text, Some(mime));
@@ -112,9 +123,11 @@ pub fn standalone_svg(svg: &web_sys::Element) -> Result<String, String> {
         };
         inline(&original, &copied)?;
     }
-    // A fixed size from the view box (the page's is "100%" of its column).
+    // A fixed size from the view box (the page's is "100%" of its column). The page writes
+    // its view boxes with single spaces: split at them, not by `split_whitespace`, whose
+    // Unicode iterator only this read used.
     if let Some(view_box) = svg.get_attribute("viewBox") {
-        let mut sizes = view_box.split_whitespace();
+        let mut sizes = view_box.split(' ');
         let four = (sizes.next(), sizes.next(), sizes.next(), sizes.next());
         if let ((Some(_), Some(_), Some(width), Some(height)), None) = (four, sizes.next()) {
             copy.set_attribute("width", width)

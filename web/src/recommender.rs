@@ -359,7 +359,7 @@ fn ope_upload() -> Html {
                 return;
             }
             let (uploads, slots) = (uploads.clone(), readers.clone());
-            let task = gloo::file::callbacks::read_as_text(&file, move |result| {
+            let task = crate::download::read_text(&file, move |result| {
                 uploads.dispatch(match result {
                     Ok(text) => UploadAction::Read(
                         slot,
@@ -662,7 +662,7 @@ fn time_chart(
     title: &'static str,
     y_label: &'static str,
     series: Vec<Series>,
-    marks: Vec<Mark>,
+    marks: &[Mark],
     y_range: Option<(f64, f64)>,
 ) -> Html {
     line_chart(&LineChart {
@@ -743,10 +743,10 @@ pub fn recommender_view(props: &RecommenderView) -> Html {
             </> }) }
             { panel("panel", "recommender charts", html! { <>
                 { container("div", "chart-grid", html! { <>
-                    { time_chart("chart-regret", "Cumulative regret", "expected clicks lost", regret_series, marks.clone(), None) }
-                    { time_chart("chart-ctr", "CTR (windowed)", "clicks per impression", one("CTR", "var(--accent)", &summary.ctr_series), marks.clone(), None) }
-                    { time_chart("chart-coverage", "Catalogue coverage (windowed)", "share of items shown", one("coverage", "var(--ok)", &summary.window_coverage_series), marks.clone(), Some((0.0, 1.05))) }
-                    { time_chart("chart-gini", "Exposure Gini", "Gini (0 even, 1 one item)", one("Gini", "var(--warn)", &summary.gini_series), marks, Some((0.0, 1.05))) }
+                    { time_chart("chart-regret", "Cumulative regret", "expected clicks lost", regret_series, &marks, None) }
+                    { time_chart("chart-ctr", "CTR (windowed)", "clicks per impression", one("CTR", "var(--accent)", &summary.ctr_series), &marks, None) }
+                    { time_chart("chart-coverage", "Catalogue coverage (windowed)", "share of items shown", one("coverage", "var(--ok)", &summary.window_coverage_series), &marks, Some((0.0, 1.05))) }
+                    { time_chart("chart-gini", "Exposure Gini", "Gini (0 even, 1 one item)", one("Gini", "var(--warn)", &summary.gini_series), &marks, Some((0.0, 1.05))) }
                 </> }) }
             </> }) }
             { panel("panel", "off-policy evaluation", html! { <>

@@ -152,7 +152,7 @@ pub fn scenario_panel(props: &ScenarioPanel) -> Html {
             }
             let on_command = on_command.clone();
             let slot = reader.clone();
-            let task = gloo::file::callbacks::read_as_text(&file, move |result| {
+            let task = crate::download::read_text(&file, move |result| {
                 match result {
                     Ok(text) => match read_scenario_file(&name, &text) {
                         Ok(scenario) => on_command.emit(Command::Load {

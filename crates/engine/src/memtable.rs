@@ -16,19 +16,19 @@
 use crate::codec::{key_cmp, key_prefix_pair};
 use crate::format::block::is_expired;
 use bytes::{Bytes, BytesMut};
-use std::borrow::Borrow;
+use chunks::SortedChunks;
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::btree_map::Entry;
-use std::collections::BTreeMap;
 use std::ops::Bound;
+
+mod chunks;
 
 /// A memtable key with its first sixteen bytes cached as two big-endian integers, so that
 /// most comparisons of distinct keys while inserting are integer compares within the tree's
 /// node, without reading the key's bytes elsewhere in memory. Sixteen, not eight, because keys
 /// often share their first eight bytes (the lab's `k000000…` keys do). The order is exactly
 /// the byte order of the key (ties on the prefix fall back to [`key_cmp`] over the bytes),
-/// which keeps `Borrow<[u8]>` lookups and range queries correct.
+/// which keeps lookups and range queries by a key's bytes correct.
 #[derive(Clone, Debug)]
 struct MemKey {
     prefix: (u64, u64),
@@ -62,11 +62,6 @@ impl Ord for MemKey {
         self.prefix
             .cmp(&other.prefix)
             .then_with(|| key_cmp(&self.bytes, &other.bytes))
-    }
-}
-impl Borrow<[u8]> for MemKey {
-    fn borrow(&self) -> &[u8] {
-        &self.bytes
     }
 }
 
@@ -149,7 +144,7 @@ pub enum Prune {
 #[derive(Debug)]
 pub struct Memtable {
     id: u64,
-    map: BTreeMap<MemKey, Chain>,
+    map: SortedChunks<MemKey, Chain>,
     /// Range deletes in sequence order. Bounded with the table: each is charged to
     /// `size_bytes`, which the engine freezes at `memtable_bytes`.
     range_tombstones: Vec<MemRangeTombstone>,
@@ -174,7 +169,7 @@ impl Memtable {
     pub fn new(id: u64) -> Self {
         Memtable {
             id,
-            map: BTreeMap::new(),
+            map: SortedChunks::new(),
             range_tombstones: Vec::new(),
             size_bytes: 0,
             versions: 0,
@@ -273,11 +268,11 @@ impl Memtable {
     }
 
     pub fn first_key(&self) -> Option<&Bytes> {
-        self.map.keys().next().map(|key| &key.bytes)
+        self.map.first().map(|(key, _)| &key.bytes)
     }
 
     pub fn last_key(&self) -> Option<&Bytes> {
-        self.map.keys().next_back().map(|key| &key.bytes)
+        self.map.last().map(|(key, _)| &key.bytes)
     }
 
     /// Records a write (`None` deletes). Sequence numbers must grow across calls.
@@ -310,14 +305,15 @@ impl Memtable {
             value,
             expires_at_ns,
         };
-        match self.map.entry(MemKey::new(key)) {
-            Entry::Vacant(vacant) => {
-                self.size_bytes += vacant.key().bytes.len() + added + KEY_OVERHEAD_BYTES;
+        let key = MemKey::new(key);
+        match self.map.search(|other| other.cmp(&key)) {
+            (chunk, Err(index)) => {
+                self.size_bytes += key.bytes.len() + added + KEY_OVERHEAD_BYTES;
                 self.versions += 1;
-                vacant.insert(Chain::One(version));
+                self.map.insert_at(chunk, index, key, Chain::One(version));
             }
-            Entry::Occupied(mut occupied) => {
-                let chain = occupied.get_mut();
+            (chunk, Ok(index)) => {
+                let chain = self.map.get_mut(chunk, index);
                 let mut versions = match std::mem::replace(chain, Chain::Many(Vec::new())) {
                     Chain::One(old) => vec![old],
                     Chain::Many(versions) => versions,
@@ -370,7 +366,7 @@ impl Memtable {
         };
         let version = self
             .map
-            .get(&lookup)
+            .get(self.map.search(|other| other.cmp(&lookup)))
             .and_then(|chain| chain.visible(read_seq));
         if !self.range_tombstones.is_empty() {
             if let Some(deleted_seq) = self.range_deleted_at(key, read_seq) {
@@ -400,7 +396,19 @@ impl Memtable {
         if !bounds_nonempty(start, end) {
             return None;
         }
-        for (examined, (key, chain)) in self.map.range::<[u8], _>((start, end)).enumerate() {
+        let entries = self
+            .map
+            .iter_from(|key| match start {
+                Bound::Included(s) => key.bytes.as_ref() < s,
+                Bound::Excluded(s) => key.bytes.as_ref() <= s,
+                Bound::Unbounded => false,
+            })
+            .take_while(|(key, _)| match end {
+                Bound::Included(e) => key.bytes.as_ref() <= e,
+                Bound::Excluded(e) => key.bytes.as_ref() < e,
+                Bound::Unbounded => true,
+            });
+        for (examined, (key, chain)) in entries.enumerate() {
             if examined == limit {
                 return Some(key.bytes.clone());
             }
@@ -459,7 +467,8 @@ impl Memtable {
 
     /// Versions held for `key`, oldest first (for tests and the UI).
     pub fn versions_of(&self, key: &[u8]) -> Vec<(u64, Option<Bytes>)> {
-        self.map.get(key).map_or_else(Vec::new, |chain| {
+        let found = self.map.search(|other| other.bytes.as_ref().cmp(key));
+        self.map.get(found).map_or_else(Vec::new, |chain| {
             chain
                 .versions()
                 .iter()
@@ -469,8 +478,8 @@ impl Memtable {
     }
 }
 
-/// False when a `BTreeMap::range` over these bounds would be empty or would panic
-/// (start after end, or equal bounds that are not both inclusive).
+/// False when a range over these bounds is empty (start after end, or equal bounds that are
+/// not both inclusive), where `BTreeMap::range` would panic.
 pub fn bounds_nonempty(start: Bound<&[u8]>, end: Bound<&[u8]>) -> bool {
     match (start, end) {
         (Bound::Included(s), Bound::Included(e)) => s <= e,

@@ -431,9 +431,11 @@ impl Explainer {
             .iter()
             .position(|kind| std::ptr::eq(*kind, op))
             .or_else(|| OP_KINDS.iter().position(|kind| *kind == op));
+        // The names joined, not `{OP_KINDS:?}`: that was the page's only `Debug` of a list.
         assert!(
             slot.is_some(),
-            "a client operation's kind is one of {OP_KINDS:?}: {op}"
+            "a client operation's kind is one of {}: {op}",
+            strata_sim::fmt::join(&OP_KINDS, ", ")
         );
         let slot = slot.unwrap_or(OTHER_WRITES);
         self.rows[slot].operations += 1;
