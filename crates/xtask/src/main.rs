@@ -30,6 +30,8 @@ mod bench;
 mod browser;
 mod dist;
 mod dst;
+#[cfg(test)]
+mod file_lengths;
 mod fuzz;
 mod imports;
 #[cfg(test)]
