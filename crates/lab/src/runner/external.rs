@@ -44,11 +44,13 @@ impl ExternalRun {
                 at_ms: change.at_ms(),
             });
         }
-        let plan = scenario.compile()?;
+        let mut plan = scenario.compile()?;
+        let recommender = plan.recommender.take();
         let snapshot: Rc<dyn Fn() -> (u64, u64)> = Rc::from(trace_snapshot);
         let own_snapshot = snapshot.clone();
         let world = World::start(
             &plan,
+            recommender,
             runtime.clone(),
             store.clone(),
             None,

@@ -128,7 +128,8 @@ impl Lab {
 
     /// Creates the simulation, the store with its faults, and the run's tasks for a compiled
     /// scenario.
-    pub fn from_plan(plan: RunPlan, options: LabOptions) -> Result<Lab, LabError> {
+    pub fn from_plan(mut plan: RunPlan, options: LabOptions) -> Result<Lab, LabError> {
+        let recommender = plan.recommender.take();
         let scenario = &plan.scenario;
         let sim = Sim::with_config(
             scenario.seed,
@@ -153,6 +154,7 @@ impl Lab {
         let snapshot_handle = handle.clone();
         let world = World::start(
             &plan,
+            recommender,
             Rc::new(handle.clone()),
             Rc::new(store.clone()),
             Some(store.clone()),

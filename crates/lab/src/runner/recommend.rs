@@ -6,29 +6,31 @@
 //! the totals of the loggers before it.
 
 use super::world::World;
-use crate::recommender::LoopPlan;
 use std::rc::Rc;
-use strata_recommender::log::{EngineLogger, LogStats, Served};
+use strata_recommender::log::{EngineLogger, LogConfig, LogStats, Served};
+use strata_sim::SimDuration;
 
 impl World {
-    pub(super) async fn recommend(self: Rc<Self>, plan: LoopPlan) {
+    /// Serves a slate every `interval`, logging each step with `log` if `logging`.
+    pub(super) async fn recommend(
+        self: Rc<Self>,
+        log: LogConfig,
+        logging: bool,
+        interval: SimDuration,
+    ) {
         let Some(recommender) = self.recommender.looped.as_ref() else {
             return;
         };
         let mut logged_before = LogStats::default();
         while self.now() < self.end {
-            let writer = if plan.logging {
-                self.current_writer()
-            } else {
-                None
-            };
+            let writer = if logging { self.current_writer() } else { None };
             if let Some(db) = &writer {
                 let mut looped = recommender.borrow_mut();
                 let attached = looped
                     .logger()
                     .is_some_and(|logger| Rc::ptr_eq(logger.db(), db));
                 if !attached {
-                    let logger = EngineLogger::new(db.clone(), plan.log.clone()).ok();
+                    let logger = EngineLogger::new(db.clone(), log.clone()).ok();
                     if let Some(old) = looped.replace_logger(logger) {
                         logged_before = add_log_stats(logged_before, old.stats());
                     }
@@ -63,12 +65,12 @@ impl World {
                         .set_log(add_log_stats(logged_before, stats));
                 }
                 // Logging, but no writer is up to log into.
-                None if plan.logging && writer.is_none() => {
+                None if logging && writer.is_none() => {
                     self.recommender.log_failed();
                 }
                 None => {}
             }
-            self.sleep(plan.interval).await;
+            self.sleep(interval).await;
         }
     }
 }

@@ -7,6 +7,7 @@
 use super::state::{Findings, RecommenderSide, WorkloadSide, WriterSide, WriterSlot};
 use super::tenants::TenantTally;
 use super::{ClientError, LabError, WriterStatus};
+use crate::recommender::LoopPlan;
 use crate::scenario::compile::TenantDatabase;
 use crate::scenario::{FaultSpec, PlannedFault, RunPlan, WorkloadSpec};
 use crate::workload::{DrawnOp, OpGenerator};
@@ -321,23 +322,35 @@ impl World {
 
 impl World {
     /// Builds the run's shared state on `runtime` and starts its tasks: the director, the
-    /// timed events, the recommender loop. Store faults go to `sim_store`; without one (a
-    /// real store) a scenario with store faults or bit flips is refused.
+    /// timed events, the recommender loop (`recommender`, the plan's, taken out of it so that
+    /// its configuration is moved into the loop's simulation, not cloned). Store faults go to
+    /// `sim_store`; without one (a real store) a scenario with store faults or bit flips is
+    /// refused.
     pub(super) fn start(
         plan: &RunPlan,
+        recommender: Option<LoopPlan>,
         runtime: RuntimeRef,
         store_port: Rc<dyn ObjectStore>,
         sim_store: Option<SimStore>,
         trace_snapshot: Box<dyn Fn() -> (u64, u64)>,
     ) -> Result<Rc<World>, LabError> {
         let scenario = &plan.scenario;
-        let recommender = match &plan.recommender {
-            Some(loop_plan) => Some(RecommenderLoop::new(
-                RecommenderSim::new(loop_plan.config.clone(), scenario.seed)?,
-                None,
-                loop_plan.slates_per_sec,
-            )?),
-            None => None,
+        let (recommender, logging) = match recommender {
+            Some(LoopPlan {
+                config,
+                log,
+                logging,
+                slates_per_sec,
+                interval,
+            }) => (
+                Some(RecommenderLoop::new(
+                    RecommenderSim::new(config, scenario.seed)?,
+                    None,
+                    slates_per_sec,
+                )?),
+                Some((log, logging, interval)),
+            ),
+            None => (None, None),
         };
         let world = World::new(
             plan,
@@ -368,10 +381,10 @@ impl World {
                 world.clone().follow(SimDuration::from_millis_f64(ms)),
             );
         }
-        if let Some(loop_plan) = &plan.recommender {
+        if let Some((log, logging, interval)) = logging {
             world.spawn(
                 TaskKind::Background("recommender"),
-                world.clone().recommend(loop_plan.clone()),
+                world.clone().recommend(log, logging, interval),
             );
         }
         Ok(world)
@@ -461,13 +474,15 @@ pub(super) mod tiny {
 
     /// The world of `scenario`, started, with the simulation it runs in.
     pub fn world(scenario: &Scenario) -> (Sim, Rc<World>) {
-        let plan = scenario.compile().expect("the test scenario compiles");
+        let mut plan = scenario.compile().expect("the test scenario compiles");
         let sim = Sim::new(scenario.seed);
         let handle = sim.handle();
         let store = SimStore::try_new(handle.clone(), plan.store.clone()).expect("valid store");
         let snapshot = handle.clone();
+        let recommender = plan.recommender.take();
         let world = World::start(
             &plan,
+            recommender,
             Rc::new(handle),
             Rc::new(store.clone()),
             Some(store),
