@@ -190,6 +190,15 @@ fn prefix_row(prefix: &str, stats: &RequestStats) -> PrefixSummary {
     }
 }
 
+/// Adds `from`'s outcomes into `into`, kind by kind.
+fn add_ops(into: &mut LiteMap<String, OpCounts>, from: &LiteMap<String, OpCounts>) {
+    for (op, counts) in from {
+        let total = into.entry(op.clone()).or_default();
+        total.ok += counts.ok;
+        total.failed += counts.failed;
+    }
+}
+
 /// The row of the scenario's own database (figures from the run's metrics) and of each
 /// tenant (from its tallies), each with its prefixes' store figures.
 pub(super) fn summaries(
@@ -200,10 +209,14 @@ pub(super) fn summaries(
 ) -> Vec<TenantSummary> {
     let own_path = own.path.as_str();
     let own_prefix = own_path.split('/').next().unwrap_or(own_path);
+    // The writer's own operations summed into an empty map, as a tenant's are: the same counts
+    // as a clone of the map, which had no other caller in the page.
+    let mut own_ops = LiteMap::new();
+    add_ops(&mut own_ops, &metrics.ops);
     let mut rows = vec![row(
         own_path.to_string(),
         true,
-        metrics.ops.clone(),
+        own_ops,
         LatencyPercentiles::from_nanos(&metrics.write_latency_nanos),
         LatencyPercentiles::from_nanos(&metrics.read_latency_nanos),
         (metrics.lost_durable_writes, own.findings.resurrected.get()),
@@ -216,11 +229,7 @@ pub(super) fn summaries(
         let mut prefixes = Vec::new();
         for (path, world) in &tenant.worlds {
             let tally = world.tenant_tally().borrow();
-            for (op, counts) in &tally.ops {
-                let total = ops.entry(op.clone()).or_default();
-                total.ok += counts.ok;
-                total.failed += counts.failed;
-            }
+            add_ops(&mut ops, &tally.ops);
             writes.merge(&tally.write_latency_nanos);
             reads.merge(&tally.read_latency_nanos);
             lost += tally.lost_durable;
