@@ -12,16 +12,18 @@ impl World {
     /// Flips one bit of one stored object under `prefix` (drawn from the lab's fault stream).
     pub(super) fn flip_bit(&self, prefix: &str) -> Result<(), LabError> {
         let store = self.sim_store()?;
-        let candidates: Vec<String> = store
-            .keys()
-            .into_iter()
-            .filter(|key| key.starts_with(prefix))
-            .filter(|key| {
-                store
-                    .inspect(key)
+        // A loop, not `filter` and `collect`, whose in-place collection was an instance of
+        // its own in the page.
+        let mut candidates = Vec::new();
+        for key in store.keys() {
+            if key.starts_with(prefix)
+                && store
+                    .inspect(&key)
                     .is_some_and(|(meta, _)| meta.size_bytes > 0)
-            })
-            .collect();
+            {
+                candidates.push(key);
+            }
+        }
         if candidates.is_empty() {
             self.note(format!("bit flip skipped: no object under {prefix:?}"));
             return Ok(());
