@@ -193,18 +193,18 @@ impl Scenario {
                 },
             })
             .collect();
-        let tenant_databases = self
-            .tenants
-            .iter()
-            .flat_map(|tenant| {
-                let workload = tenant.shard_workload();
-                tenant.paths().into_iter().map(move |path| TenantDatabase {
+        // Loops, not `flat_map` and `collect`, whose instances the page had for this alone.
+        let mut tenant_databases = Vec::new();
+        for tenant in &self.tenants {
+            let workload = tenant.shard_workload();
+            for path in tenant.paths() {
+                tenant_databases.push(TenantDatabase {
                     tenant: tenant.name.clone(),
                     path,
                     workload: workload.clone(),
-                })
-            })
-            .collect();
+                });
+            }
+        }
         Ok(RunPlan {
             scenario: self.clone(),
             engine,
