@@ -166,12 +166,19 @@ pub struct PrefixSummary {
 
 /// The store's meters of one database's path: the prefix the store meters it under (its
 /// first segment, or more with `prefix_segments` over 1: then every prefix inside it).
-fn prefix_rows(by_prefix: &LiteMap<String, RequestStats>, path: &str) -> Vec<PrefixSummary> {
-    by_prefix
-        .iter()
-        .filter(|(prefix, _)| prefix.as_str() == path || prefix.starts_with(&format!("{path}/")))
-        .map(|(prefix, request)| prefix_row(prefix, request))
-        .collect()
+/// Pushes onto `rows` the store's figures of the prefixes under `path`, by a loop rather than
+/// a `filter`, `map` and `collect` and an `extend`, whose instances the page had for these rows
+/// alone.
+fn prefix_rows(
+    by_prefix: &LiteMap<String, RequestStats>,
+    path: &str,
+    rows: &mut Vec<PrefixSummary>,
+) {
+    for (prefix, request) in by_prefix {
+        if prefix.as_str() == path || prefix.starts_with(&format!("{path}/")) {
+            rows.push(prefix_row(prefix, request));
+        }
+    }
 }
 
 fn prefix_row(prefix: &str, stats: &RequestStats) -> PrefixSummary {
@@ -213,6 +220,8 @@ pub(super) fn summaries(
     // as a clone of the map, which had no other caller in the page.
     let mut own_ops = LiteMap::new();
     add_ops(&mut own_ops, &metrics.ops);
+    let mut own_prefixes = Vec::new();
+    prefix_rows(by_prefix, own_prefix, &mut own_prefixes);
     let mut rows = vec![row(
         own_path.to_string(),
         true,
@@ -220,7 +229,7 @@ pub(super) fn summaries(
         LatencyPercentiles::from_nanos(&metrics.write_latency_nanos),
         LatencyPercentiles::from_nanos(&metrics.read_latency_nanos),
         (metrics.lost_durable_writes, own.findings.resurrected.get()),
-        prefix_rows(by_prefix, own_prefix),
+        own_prefixes,
     )];
     for tenant in tenants {
         let mut ops: LiteMap<String, OpCounts> = LiteMap::new();
@@ -234,7 +243,7 @@ pub(super) fn summaries(
             reads.merge(&tally.read_latency_nanos);
             lost += tally.lost_durable;
             resurrected += world.findings.resurrected.get();
-            prefixes.extend(prefix_rows(by_prefix, path));
+            prefix_rows(by_prefix, path, &mut prefixes);
         }
         rows.push(row(
             tenant.name.clone(),
