@@ -94,22 +94,28 @@ impl Lab {
                 .iter()
                 .filter(|r| (memtable.min_seq..=memtable.max_seq).contains(&r.seq))
                 .take(MAX_TOMBSTONES_PER_HOLDER);
-            views.extend(held.map(|r| RangeTombstoneView {
-                holder: TombstoneHolder::Memtable(memtable.id),
-                start: text(&r.start),
-                end: text(&r.end),
-            }));
+            // Pushed by loops here and below, not `extend`ed and `collect`ed, whose instances
+            // the page had for these lists alone.
+            for r in held {
+                views.push(RangeTombstoneView {
+                    holder: TombstoneHolder::Memtable(memtable.id),
+                    start: text(&r.start),
+                    end: text(&r.end),
+                });
+            }
         }
         drop(recent);
         let Ok(paths) = Paths::new(&state.path) else {
             return views;
         };
-        let ssts: Vec<u64> = state
+        let mut ssts: Vec<u64> = Vec::new();
+        for sst in state
             .l0
             .iter()
             .chain(state.runs.iter().flat_map(|run| &run.ssts))
-            .map(|sst| sst.id)
-            .collect();
+        {
+            ssts.push(sst.id);
+        }
         let mut cache = self.sst_tombstones().borrow_mut();
         // Forget SSTs no longer in the tree, so the cache is bounded by the tree.
         cache.retain(|(id, _)| ssts.contains(id));
@@ -123,11 +129,13 @@ impl Lab {
                     read
                 }
             };
-            views.extend(tombstones.iter().map(|(start, end)| RangeTombstoneView {
-                holder: TombstoneHolder::Sst(id),
-                start: start.clone(),
-                end: end.clone(),
-            }));
+            for (start, end) in tombstones.iter() {
+                views.push(RangeTombstoneView {
+                    holder: TombstoneHolder::Sst(id),
+                    start: start.clone(),
+                    end: end.clone(),
+                });
+            }
         }
         views
     }
