@@ -117,3 +117,62 @@ fn a_frame_of_a_ten_minute_run_is_small() {
         );
     }
 }
+
+/// What `requests_in_window` picks, as an iterator chain says it: newest first while after
+/// `after`, the requests that overlap the window, at most [`MAX_WINDOW_REQUESTS`], then oldest first.
+fn window_by_chain(
+    trace: &strata_sim::Trace,
+    start: SimTime,
+    end: SimTime,
+    after: Option<u64>,
+) -> Vec<TimelineRequest> {
+    let mut picked: Vec<TimelineRequest> = trace
+        .retained()
+        .rev()
+        .take_while(|event| after.is_none_or(|after| event.seq > after))
+        .filter_map(|event| match &event.kind {
+            strata_sim::EventKind::Request(request)
+                if request.end >= start && request.start <= end =>
+            {
+                Some(TimelineRequest {
+                    seq: event.seq,
+                    record: request.clone(),
+                })
+            }
+            _ => None,
+        })
+        .take(MAX_WINDOW_REQUESTS)
+        .collect();
+    picked.reverse();
+    picked
+}
+
+#[test]
+fn the_window_is_the_requests_that_overlap_it_after_the_last_seen() {
+    let mut session = Session::new(crate::link::default_scenario()).unwrap();
+    session
+        .advance_until(SimTime::from_secs(5), u64::MAX)
+        .unwrap();
+    let trace = session.lab().trace();
+    let total = trace.total_events();
+    let mut nonempty = 0;
+    for (start_ms, end_ms) in [(0, 5_000), (3_000, 5_000), (4_990, 5_000), (6_000, 7_000)] {
+        let (start, end) = (SimTime::from_millis(start_ms), SimTime::from_millis(end_ms));
+        for after in [
+            None,
+            Some(0),
+            Some(total / 2),
+            Some(total.saturating_sub(40)),
+            Some(total),
+        ] {
+            let picked = requests_in_window(&trace, start, end, after);
+            assert_eq!(
+                picked,
+                window_by_chain(&trace, start, end, after),
+                "window {start_ms}..{end_ms} ms after {after:?}"
+            );
+            nonempty += usize::from(!picked.is_empty());
+        }
+    }
+    assert!(nonempty > 5, "most windows hold requests");
+}
