@@ -176,3 +176,21 @@ fn the_window_is_the_requests_that_overlap_it_after_the_last_seen() {
     }
     assert!(nonempty > 5, "most windows hold requests");
 }
+
+#[test]
+fn a_frame_counts_every_beat_event_as_the_trace_does() {
+    let mut session = Session::new(crate::link::default_scenario()).unwrap();
+    session
+        .advance_until(SimTime::from_secs(20), u64::MAX)
+        .unwrap();
+    let frame = storage_frame(&session, &FrameFold::default());
+    let trace = session.lab().trace();
+    let expected: Vec<(String, u64)> = strata_lab::chapter::beat_events()
+        .map(|kind| (kind.to_string(), trace.count(kind)))
+        .collect();
+    assert_eq!(frame.time.beat_counts, expected);
+    assert!(
+        expected.iter().filter(|(_, count)| *count > 0).count() >= 2,
+        "the run has met beat events: {expected:?}"
+    );
+}
