@@ -284,8 +284,13 @@ pub fn rebin_log(buckets: &[(f64, f64, u64)], max: usize) -> Vec<(f64, f64, u64)
         let position = ((format::log10(lo.max(low)) - log_low) / width).floor() as usize;
         out[position.min(max - 1)].2 += count;
     }
-    out.retain(|b| b.2 > 0);
-    out
+    let mut kept = Vec::new();
+    for bar in out {
+        if bar.2 > 0 {
+            kept.push(bar);
+        }
+    }
+    kept
 }
 
 /// Bars per latency histogram.
@@ -320,15 +325,16 @@ pub fn log_bins(
     }
     let (log_low, log_high) = (format::log10(low), format::log10(high));
     let width = (log_high - log_low) / bars as f64;
-    let mut out: Vec<(f64, f64, u64)> = (0..bars)
-        .map(|i| {
-            (
-                format::pow10(log_low + width * i as f64),
-                format::pow10(log_low + width * (i + 1) as f64),
-                0,
-            )
-        })
-        .collect();
+    // The slices, then the samples, then the empty slices dropped, by plain loops: a `map` and
+    // `collect` and a `retain` here were instances the page had for these lists alone.
+    let mut out: Vec<(f64, f64, u64)> = Vec::with_capacity(bars);
+    for i in 0..bars {
+        out.push((
+            format::pow10(log_low + width * i as f64),
+            format::pow10(log_low + width * (i + 1) as f64),
+            0,
+        ));
+    }
     for (lo, hi, count) in buckets {
         // A bucket's samples count where its middle falls.
         let middle = ((lo.max(low * 0.5)) * hi.max(low * 0.5)).sqrt();
@@ -340,8 +346,13 @@ pub fn log_bins(
         };
         out[index.min(bars - 1)].2 += count;
     }
-    out.retain(|b| b.2 > 0);
-    out
+    let mut kept = Vec::new();
+    for bar in out {
+        if bar.2 > 0 {
+            kept.push(bar);
+        }
+    }
+    kept
 }
 
 /// Draws a latency histogram: bars on a log-scaled x axis in milliseconds (the frame's
@@ -367,7 +378,11 @@ pub fn latency_histogram(props: &LatencyModel) -> Html {
     let sx = move |ms: f64| {
         LEFT + (format::log10(ms.max(low)) - log_low) / (log_high - log_low) * plot_w
     };
-    let max_count = buckets.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64;
+    let mut max_count = 1;
+    for bucket in buckets {
+        max_count = max_count.max(bucket.2);
+    }
+    let max_count = max_count as f64;
     let bars = buckets.iter().map(|(lo, hi, count)| {
         let x0 = sx(*lo);
         let x1 = sx(*hi).max(x0 + 1.0);
@@ -403,10 +418,13 @@ pub fn latency_histogram(props: &LatencyModel) -> Html {
                 </> }) }
             }
         });
-    let decades: Vec<f64> = (log_low.floor() as i32..=log_high.ceil() as i32)
-        .map(|e| format::pow10(f64::from(e)))
-        .filter(|v| *v >= low * 0.999 && *v <= high * 1.001)
-        .collect();
+    let mut decades = Vec::new();
+    for exponent in log_low.floor() as i32..=log_high.ceil() as i32 {
+        let decade = format::pow10(f64::from(exponent));
+        if decade >= low * 0.999 && decade <= high * 1.001 {
+            decades.push(decade);
+        }
+    }
     let file_name = svg_file_name(Some(id), title);
     html! {
         <figure class="chart" id={id}>
@@ -497,6 +515,20 @@ mod tests {
             .collect();
         let bars = log_bins(&buckets, 0.01, 200.0, HISTOGRAM_BARS);
         assert!(bars.len() <= HISTOGRAM_BARS);
+        // The axis's slices in order, the empty ones left out.
+        let (log_low, log_high) = (format::log10(0.01), format::log10(200.0));
+        let width = (log_high - log_low) / HISTOGRAM_BARS as f64;
+        let mut slice = 0;
+        for bar in &bars {
+            assert!(bar.2 > 0, "{bar:?} is empty");
+            while format::pow10(log_low + width * slice as f64) != bar.0 {
+                slice += 1;
+                assert!(slice < HISTOGRAM_BARS, "{bar:?} is no slice after the last");
+            }
+            assert_eq!(bar.1, format::pow10(log_low + width * (slice + 1) as f64));
+            slice += 1;
+        }
+        assert!(bars.len() > 10, "most slices hold samples: {}", bars.len());
         let total: u64 = buckets.iter().map(|b| b.2).sum();
         assert_eq!(bars.iter().map(|b| b.2).sum::<u64>(), total);
     }
