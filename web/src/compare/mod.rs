@@ -301,7 +301,11 @@ pub fn paths(claims: &[String], scenario: &Scenario) -> Vec<(String, String)> {
     } else {
         STORAGE_FIGURES
     };
-    let mut out: Vec<(String, String)> = claims.iter().map(|c| (c.clone(), c.clone())).collect();
+    // Pushed by loops: a `map` and `collect` of the claims was an instance of its own.
+    let mut out = Vec::new();
+    for claim in claims {
+        out.push((claim.clone(), claim.clone()));
+    }
     for (label, path) in standard {
         if !out.iter().any(|(_, p)| p == path) {
             out.push(((*label).to_string(), (*path).to_string()));
