@@ -194,3 +194,73 @@ fn a_frame_counts_every_beat_event_as_the_trace_does() {
         "the run has met beat events: {expected:?}"
     );
 }
+
+#[test]
+fn the_storage_frame_lists_what_the_run_observed_newest_events_first() {
+    use crate::observed::ActivityKind;
+    use crate::storage::{MAX_ACTIVITY_PILLS, MAX_LISTED};
+    let mut session = Session::new(crate::link::default_scenario()).unwrap();
+    let (mut activities_seen, mut events_seen, mut slowest_seen) = (0, 0, 0);
+    for _ in 0..40 {
+        session
+            .advance(SimDuration::from_millis(750), u64::MAX)
+            .unwrap();
+        let frame = storage_frame(&session, &FrameFold::default());
+        let storage = frame.storage.as_ref().unwrap();
+        let observed = session.observed();
+        let events: Vec<_> = observed
+            .events
+            .iter()
+            .rev()
+            .take(MAX_LISTED)
+            .cloned()
+            .collect();
+        assert_eq!(storage.events, events);
+        let skip = observed.activities.len().saturating_sub(MAX_ACTIVITY_PILLS);
+        let activities: Vec<_> = observed.activities.iter().skip(skip).copied().collect();
+        assert_eq!(storage.activities, activities);
+        let running = |kind| {
+            observed
+                .activities
+                .iter()
+                .filter(|a| a.kind == kind && a.finished.is_none())
+                .count() as u64
+        };
+        assert_eq!(storage.flushes_running, running(ActivityKind::Flush));
+        assert_eq!(
+            storage.compactions_running,
+            running(ActivityKind::Compaction)
+        );
+        let lab = session.lab();
+        let slowest: Vec<(u64, String)> = lab
+            .explainer()
+            .slowest()
+            .iter()
+            .map(|op| (op.number, op.key.clone()))
+            .collect();
+        let listed: Vec<(u64, String)> = storage
+            .slowest
+            .iter()
+            .map(|line| (line.number, line.key.clone()))
+            .collect();
+        assert_eq!(listed, slowest);
+        let tombstones = lab
+            .db_state()
+            .map_or(0, |state| lab.range_tombstones(&state).len());
+        assert_eq!(storage.range_tombstones.len(), tombstones);
+        let latency = &storage.latencies[0];
+        let samples: u64 = latency.buckets.iter().map(|bar| bar.2).sum();
+        assert_eq!(samples, latency.count, "every write's latency is in a bar");
+        let CompactionModel::Leveled {
+            level_targets_bytes,
+        } = &storage.compaction
+        else {
+            panic!("the default scenario compacts by levels");
+        };
+        assert!(level_targets_bytes.windows(2).all(|pair| pair[0] < pair[1]));
+        activities_seen += storage.activities.len();
+        events_seen += storage.events.len();
+        slowest_seen += storage.slowest.len();
+    }
+    assert!(activities_seen > 0 && events_seen > 0 && slowest_seen > 0);
+}
