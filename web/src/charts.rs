@@ -188,11 +188,10 @@ pub fn line_chart(props: &LineChart<'_>) -> Html {
     let x_ticks = ticks(x_min, x_max, 5);
     let y_ticks = ticks(y_low, y_high, 4);
     let lines = props.series.iter().map(|series| {
-        let points = thin(&series.points, MAX_POINTS)
-            .iter()
-            .map(|(x, y)| format!("{},{}", format::px(sx(*x)), format::px(sy(*y))))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let mut points = String::new();
+        for (x, y) in thin(&series.points, MAX_POINTS).iter() {
+            format::push_point(&mut points, sx(*x), sy(*y));
+        }
         html! {
             <polyline points={points} fill="none" stroke={series.colour.clone()} stroke-width="2.5"
                       stroke-dasharray={if series.dashed { "6 4" } else { "none" }} />

@@ -161,17 +161,15 @@ fn sparkline(points: &[(f64, f64)], low: f64, high: f64, end_ms: f64, class: &st
     const W: f64 = 240.0;
     const H: f64 = 48.0;
     let span = (high - low).max(f64::MIN_POSITIVE);
-    let line: Vec<String> = points
-        .iter()
-        .map(|(ms, v)| {
-            let x = W * ms / end_ms.max(1.0);
-            let y = H - 2.0 - (H - 4.0) * (v - low) / span;
-            format!("{},{}", format::px(x), format::px(y))
-        })
-        .collect();
+    let mut line = String::new();
+    for (ms, v) in points {
+        let x = W * ms / end_ms.max(1.0);
+        let y = H - 2.0 - (H - 4.0) * (v - low) / span;
+        format::push_point(&mut line, x, y);
+    }
     html! {
         <svg class={class_pair("compare-spark", class)} viewBox={format!("0 0 {} {}", shortest(W), shortest(H))} preserveAspectRatio="none" role="img">
-            <polyline points={line.join(" ")} fill="none" stroke-width="2" />
+            <polyline points={line} fill="none" stroke-width="2" />
         </svg>
     }
 }
