@@ -150,14 +150,17 @@ pub fn save_svg_button(props: &SaveSvgProps) -> Html {
 /// comparison code (docs/ui.md, the cuts table).
 pub fn line_chart(props: &LineChart<'_>) -> Html {
     let svg_ref = NodeRef::default();
-    let all = props.series.iter().flat_map(|s| s.points.iter());
     let (mut x_min, mut x_max, mut y_max) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
     let mut y_min = 0.0f64;
-    for (x, y) in all {
-        x_min = x_min.min(*x);
-        x_max = x_max.max(*x);
-        y_max = y_max.max(*y);
-        y_min = y_min.min(*y);
+    // Plain loops here and below: the `flat_map`, the legend's `map` and `collect` and the
+    // marks' `take`, `filter` and `map` were instances the page had for this chart alone.
+    for series in &props.series {
+        for (x, y) in &series.points {
+            x_min = x_min.min(*x);
+            x_max = x_max.max(*x);
+            y_max = y_max.max(*y);
+            y_min = y_min.min(*y);
+        }
     }
     if !x_min.is_finite() {
         x_min = 0.0;
@@ -201,20 +204,16 @@ pub fn line_chart(props: &LineChart<'_>) -> Html {
     // the chart's font size), wrapping to a second line when the plot is full.
     let mut legend_x = LEFT + 8.0;
     let mut legend_row = 0.0;
-    let legend_positions: Vec<(f64, f64)> = props
-        .series
-        .iter()
-        .map(|series| {
-            let width = 34.0 + series.label.chars().count() as f64 * 6.5;
-            if legend_x + width > WIDTH - RIGHT && legend_x > LEFT + 8.0 {
-                legend_x = LEFT + 8.0;
-                legend_row += 16.0;
-            }
-            let position = (legend_x, legend_row);
-            legend_x += width;
-            position
-        })
-        .collect();
+    let mut legend_positions = Vec::new();
+    for series in &props.series {
+        let width = 34.0 + series.label.chars().count() as f64 * 6.5;
+        if legend_x + width > WIDTH - RIGHT && legend_x > LEFT + 8.0 {
+            legend_x = LEFT + 8.0;
+            legend_row += 16.0;
+        }
+        legend_positions.push((legend_x, legend_row));
+        legend_x += width;
+    }
     let legend = props.series.iter().zip(legend_positions).map(|(series, (x, row))| {
         let top = TOP + row;
         html! {
@@ -225,17 +224,21 @@ pub fn line_chart(props: &LineChart<'_>) -> Html {
             </> }) }
         }
     });
-    let marks = props.marks.iter().take(MAX_MARKS).filter(|m| m.x >= x_min && m.x <= x_max).map(|mark| {
+    let mut marks = Vec::new();
+    for mark in props.marks.iter().take(MAX_MARKS) {
+        if mark.x < x_min || mark.x > x_max {
+            continue;
+        }
         let x = sx(mark.x);
-        html! {
+        marks.push(html! {
             { container("g", "mark", html! { <>
                 <line x1={format::px(x)} x2={format::px(x)} y1={format::px(TOP)} y2={format::px(TOP + plot_h)}
                       stroke="var(--warn)" stroke-width="2" stroke-dasharray="3 3" />
                 { svg_text(x + 3.0, TOP + plot_h - 4.0, None, "mark-label", mark.label.clone().into()) }
                 { text_element("title", "", mark.label.clone().into()) }
             </> }) }
-        }
-    });
+        });
+    }
     let file_name = svg_file_name(Some(props.id), props.title);
     html! {
         <figure class="chart" id={props.id}>
@@ -497,6 +500,101 @@ mod tests {
         assert_eq!(thinned[0], (0.0, 0.0));
         assert_eq!(thinned[399], (9999.0, 19998.0));
         assert_eq!(thin(&points[..10], 400).len(), 10);
+    }
+
+    /// Every element under `node`, depth first, with its attributes as `name=value`.
+    fn drawn(node: &Html, out: &mut Vec<(String, Vec<String>)>) {
+        match node {
+            Html::VTag(tag) => {
+                let attributes = tag
+                    .attributes
+                    .iter()
+                    .map(|(name, value)| format!("{name}={value}"))
+                    .collect();
+                out.push((tag.tag().to_string(), attributes));
+                if let Some(children) = tag.children() {
+                    drawn(children, out);
+                }
+            }
+            Html::VList(list) => list.iter().for_each(|child| drawn(child, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn a_line_chart_draws_each_series_its_legend_on_rows_and_the_marks_in_its_range() {
+        let series = |label: &str, points: Vec<(f64, f64)>| Series {
+            label: label.to_string(),
+            colour: "red".to_string(),
+            dashed: false,
+            points,
+        };
+        let label = "twenty characters ok";
+        let marks = [
+            Mark {
+                x: 5.0,
+                label: "drift".to_string(),
+            },
+            Mark {
+                x: -1.0,
+                label: "before".to_string(),
+            },
+            Mark {
+                x: 12.0,
+                label: "ahead".to_string(),
+            },
+        ];
+        let chart = line_chart(&LineChart {
+            title: "Chart",
+            x_label: "s",
+            y_label: "y",
+            series: vec![
+                series(label, vec![(0.0, 1.0), (10.0, 3.0)]),
+                series(label, vec![(2.0, -1.0)]),
+                series(label, vec![(4.0, 2.0), (6.0, 0.5), (8.0, 1.5)]),
+            ],
+            marks: &marks,
+            y_range: None,
+            id: "chart-test",
+        });
+        let mut elements = Vec::new();
+        drawn(&chart, &mut elements);
+        let lines: Vec<&Vec<String>> = elements
+            .iter()
+            .filter(|(tag, _)| tag == "polyline")
+            .map(|(_, attributes)| attributes)
+            .collect();
+        assert_eq!(lines.len(), 3);
+        let points = |attributes: &Vec<String>| {
+            attributes
+                .iter()
+                .find_map(|a| a.strip_prefix("points=").map(|p| p.split(' ').count()))
+        };
+        assert_eq!(
+            lines.iter().map(|a| points(a)).collect::<Vec<_>>(),
+            [Some(2), Some(1), Some(3)]
+        );
+        let groups = |class: &str| {
+            elements
+                .iter()
+                .filter(|(tag, attributes)| {
+                    tag == "g" && attributes.contains(&format!("class={class}"))
+                })
+                .count()
+        };
+        // The mark after the data stretches the axis; the one before it is left out.
+        assert_eq!(groups("mark"), 2);
+        // The legend's swatches: two on the first row, the third wrapped onto the second.
+        let rows: Vec<&String> = elements
+            .iter()
+            .filter(|(tag, attributes)| {
+                tag == "line" && attributes.contains(&"stroke-width=3".to_string())
+            })
+            .filter_map(|(_, attributes)| attributes.iter().find(|a| a.starts_with("y1=")))
+            .collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0], rows[1]);
+        assert_ne!(rows[1], rows[2]);
     }
 
     #[test]
