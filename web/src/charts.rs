@@ -62,9 +62,11 @@ pub fn thin(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
         return points.to_vec();
     }
     let stride = points.len() as f64 / (max - 1) as f64;
-    let mut out: Vec<(f64, f64)> = (0..max - 1)
-        .map(|i| points[((i as f64 * stride) as usize).min(points.len() - 1)])
-        .collect();
+    // Pushed by a loop: a `map` and `collect` here was an instance of its own.
+    let mut out = Vec::with_capacity(max);
+    for i in 0..max - 1 {
+        out.push(points[((i as f64 * stride) as usize).min(points.len() - 1)]);
+    }
     out.push(points[points.len() - 1]);
     out
 }
@@ -76,11 +78,15 @@ pub fn ticks(low: f64, high: f64, target: usize) -> Vec<f64> {
     }
     let raw = (high - low) / target as f64;
     let magnitude = format::pow10(format::log10(raw).floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * magnitude);
+    // The first of 1, 2, 5 and 10 times the magnitude that reaches `raw`, by a loop: a `map`
+    // and `find` over the array was an instance of its own.
+    let mut step = 10.0 * magnitude;
+    for multiple in [1.0, 2.0, 5.0] {
+        if multiple * magnitude >= raw {
+            step = multiple * magnitude;
+            break;
+        }
+    }
     let first = (low / step).ceil() * step;
     let mut out = Vec::new();
     let mut value = first;
@@ -499,6 +505,9 @@ mod tests {
         assert_eq!(thinned.len(), 400);
         assert_eq!(thinned[0], (0.0, 0.0));
         assert_eq!(thinned[399], (9999.0, 19998.0));
+        // Evenly spaced: every 10,000 / 399th point.
+        assert_eq!(thinned[1], (25.0, 50.0));
+        assert_eq!(thinned[200], (5012.0, 10024.0));
         assert_eq!(thin(&points[..10], 400).len(), 10);
     }
 
@@ -595,6 +604,32 @@ mod tests {
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0], rows[1]);
         assert_ne!(rows[1], rows[2]);
+    }
+
+    #[test]
+    fn ticks_step_by_the_first_of_one_two_five_and_ten_times_the_magnitude_that_reaches_the_span() {
+        for (low, high, target) in [
+            (0.0, 10.0, 5),
+            (0.0, 0.37, 4),
+            (3.0, 1234.5, 5),
+            (-2.0, 0.7, 4),
+            (0.0, 99.0, 4),
+            (1.0, 1.3, 3),
+        ] {
+            let raw = (high - low) / target as f64;
+            let magnitude = format::pow10(format::log10(raw).floor());
+            let step = [1.0, 2.0, 5.0, 10.0]
+                .into_iter()
+                .map(|m| m * magnitude)
+                .find(|s| *s >= raw)
+                .unwrap_or(10.0 * magnitude);
+            let drawn = ticks(low, high, target);
+            assert!(drawn.len() >= 2, "{low}..{high}: {drawn:?}");
+            assert!(
+                (drawn[1] - drawn[0] - step).abs() <= step * 1e-9,
+                "{low}..{high}: {drawn:?}, step {step}"
+            );
+        }
     }
 
     #[test]
