@@ -46,6 +46,7 @@ pub use figures::{ope_figure, Row, RECOMMENDER_FIGURES, STORAGE_FIGURES};
 pub use shown::Compare;
 
 pub use figures::OpeFigures;
+pub use lookup::requests_failed;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;

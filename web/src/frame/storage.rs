@@ -255,7 +255,7 @@ impl StorageFrame {
             .ops
             .values()
             .fold((0, 0), |(ok, failed), c| (ok + c.ok, failed + c.failed));
-        let store_requests_failed = metrics.requests().map(|(_, c)| c.failed).sum();
+        let store_requests_failed = crate::compare::requests_failed(&metrics);
         let latencies = vec![
             LatencyModel::of(LatencyKind::ClientWrite, &metrics.write_latency_nanos),
             LatencyModel::of(LatencyKind::ClientRead, &metrics.read_latency_nanos),
