@@ -123,7 +123,9 @@ impl Compare {
         )?;
         compare.base_label = variant.base_label.clone();
         compare.label = variant.label.clone();
-        compare.claims = chapter.claims.iter().map(|c| c.figure.clone()).collect();
+        for claim in &chapter.claims {
+            compare.claims.push(claim.figure.clone());
+        }
         Ok(Some(compare))
     }
 
