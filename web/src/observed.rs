@@ -362,36 +362,41 @@ mod tests {
             input_ssts: id,
             input_bytes: 100 * id,
         };
-        observed.observe(&at(1, flush(7)));
-        observed.observe(&at(2, compaction(3)));
-        observed.observe(&compaction_get(3, 40));
-        observed.observe(&at(
-            4,
-            EventKind::CompactionFinished {
-                job_id: 3,
-                output_ssts: 2,
-                output_bytes: 90,
-            },
-        ));
-        // A job id met again (a new writer starts counting anew) is a new activity.
-        observed.observe(&at(5, compaction(3)));
-        observed.observe(&compaction_get(6, 5));
-        observed.observe(&at(
-            7,
-            EventKind::ExpiredDropped {
-                job_id: 3,
-                entries: 4,
-                bytes: 64,
-            },
-        ));
-        observed.observe(&at(
-            8,
-            EventKind::FlushFinished {
-                memtable_id: 7,
-                sst_id: 1,
-                bytes: 512,
-            },
-        ));
+        let events = [
+            at(1, flush(7)),
+            at(2, compaction(3)),
+            compaction_get(3, 40),
+            at(
+                4,
+                EventKind::CompactionFinished {
+                    job_id: 3,
+                    output_ssts: 2,
+                    output_bytes: 90,
+                },
+            ),
+            // A job id met again (a new writer starts counting anew) is a new activity.
+            at(5, compaction(3)),
+            compaction_get(6, 5),
+            at(
+                7,
+                EventKind::ExpiredDropped {
+                    job_id: 3,
+                    entries: 4,
+                    bytes: 64,
+                },
+            ),
+            at(
+                8,
+                EventKind::FlushFinished {
+                    memtable_id: 7,
+                    sst_id: 1,
+                    bytes: 512,
+                },
+            ),
+        ];
+        for event in &events {
+            observed.observe(event);
+        }
         let [flushed, first, second] = [0, 1, 2].map(|i| observed.activities[i]);
         assert_eq!(flushed.kind, ActivityKind::Flush);
         assert_eq!(

@@ -118,6 +118,15 @@ fn a_frame_of_a_ten_minute_run_is_small() {
     }
 }
 
+/// The default scenario run until `seconds` of simulated time.
+fn default_run_until(seconds: u64) -> Session {
+    let mut session = Session::new(crate::link::default_scenario()).unwrap();
+    session
+        .advance_until(SimTime::from_secs(seconds), u64::MAX)
+        .unwrap();
+    session
+}
+
 /// What `requests_in_window` picks, as an iterator chain says it: newest first while after
 /// `after`, the requests that overlap the window, at most [`MAX_WINDOW_REQUESTS`], then oldest first.
 fn window_by_chain(
@@ -149,10 +158,7 @@ fn window_by_chain(
 
 #[test]
 fn the_window_is_the_requests_that_overlap_it_after_the_last_seen() {
-    let mut session = Session::new(crate::link::default_scenario()).unwrap();
-    session
-        .advance_until(SimTime::from_secs(5), u64::MAX)
-        .unwrap();
+    let session = default_run_until(5);
     let trace = session.lab().trace();
     let total = trace.total_events();
     let mut nonempty = 0;
@@ -179,10 +185,7 @@ fn the_window_is_the_requests_that_overlap_it_after_the_last_seen() {
 
 #[test]
 fn a_frame_counts_every_beat_event_as_the_trace_does() {
-    let mut session = Session::new(crate::link::default_scenario()).unwrap();
-    session
-        .advance_until(SimTime::from_secs(20), u64::MAX)
-        .unwrap();
+    let session = default_run_until(20);
     let frame = storage_frame(&session, &FrameFold::default());
     let trace = session.lab().trace();
     let expected: Vec<(String, u64)> = strata_lab::chapter::beat_events()
