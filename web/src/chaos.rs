@@ -314,6 +314,21 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
             form.dispatch(ChaosAction::Target(select.value()))
         })
     };
+    // The newest faults first, at most `MAX_LISTED`, by an index loop: the `enumerate`, `rev`,
+    // `take` and `map` chain this replaces was an instance the page had for this list alone.
+    let mut fault_lines = Vec::new();
+    let mut index = props.faults.len();
+    while index > 0 && fault_lines.len() < crate::storage::MAX_LISTED {
+        index -= 1;
+        let fault = &props.faults[index];
+        fault_lines.push(crate::widgets::removable_line(
+            describe(fault),
+            "remove remove-fault",
+            Command::RemoveFault(index, fault.clone()),
+            &props.on_command,
+            props.disabled,
+        ));
+    }
     html! {
         { panel("panel chaos-panel", "chaos", html! { <>
             { text_element("h2", "", "Chaos".into()) }
@@ -342,9 +357,7 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
                 { text_element("p", "empty", "None yet.".into()) }
             } else {
                 <ol class="fault-list" id="fault-list" reversed=true start={props.faults.len().to_string()}>
-                    { for props.faults.iter().enumerate().rev().take(crate::storage::MAX_LISTED).map(|(index, f)| {
-                        crate::widgets::removable_line(describe(f), "remove remove-fault", Command::RemoveFault(index, f.clone()), &props.on_command, props.disabled)
-                    }) }
+                    { for fault_lines }
                 </ol>
             }
         </> }) }

@@ -373,10 +373,15 @@ pub fn requested(hash: &str) -> Option<&str> {
 
 /// Checks that `name` is in the index; otherwise the message lists the chapters there are.
 pub fn check_listed(name: &str, index: &[IndexEntry]) -> Result<(), String> {
-    if valid_name(name) && index.iter().any(|entry| entry.name == name) {
-        return Ok(());
+    // One loop for the check and the names: an `any` and a `map` and `collect` were instances
+    // of their own.
+    let mut names = Vec::new();
+    for entry in index {
+        if entry.name == name && valid_name(name) {
+            return Ok(());
+        }
+        names.push(entry.name.as_str());
     }
-    let names: Vec<&str> = index.iter().map(|entry| entry.name.as_str()).collect();
     let shown: String = name.chars().take(MAX_NAME_BYTES).collect();
     Err(format!(
         "There is no chapter “{shown}”. The chapters are: {}.",

@@ -62,9 +62,11 @@ pub fn thin(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
         return points.to_vec();
     }
     let stride = points.len() as f64 / (max - 1) as f64;
-    let mut out: Vec<(f64, f64)> = (0..max - 1)
-        .map(|i| points[((i as f64 * stride) as usize).min(points.len() - 1)])
-        .collect();
+    // Pushed by a loop: a `map` and `collect` here was an instance of its own.
+    let mut out = Vec::with_capacity(max);
+    for i in 0..max - 1 {
+        out.push(points[((i as f64 * stride) as usize).min(points.len() - 1)]);
+    }
     out.push(points[points.len() - 1]);
     out
 }
@@ -76,11 +78,15 @@ pub fn ticks(low: f64, high: f64, target: usize) -> Vec<f64> {
     }
     let raw = (high - low) / target as f64;
     let magnitude = format::pow10(format::log10(raw).floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * magnitude);
+    // The first of 1, 2, 5 and 10 times the magnitude that reaches `raw`, by a loop: a `map`
+    // and `find` over the array was an instance of its own.
+    let mut step = 10.0 * magnitude;
+    for multiple in [1.0, 2.0, 5.0] {
+        if multiple * magnitude >= raw {
+            step = multiple * magnitude;
+            break;
+        }
+    }
     let first = (low / step).ceil() * step;
     let mut out = Vec::new();
     let mut value = first;
@@ -150,14 +156,17 @@ pub fn save_svg_button(props: &SaveSvgProps) -> Html {
 /// comparison code (docs/ui.md, the cuts table).
 pub fn line_chart(props: &LineChart<'_>) -> Html {
     let svg_ref = NodeRef::default();
-    let all = props.series.iter().flat_map(|s| s.points.iter());
     let (mut x_min, mut x_max, mut y_max) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
     let mut y_min = 0.0f64;
-    for (x, y) in all {
-        x_min = x_min.min(*x);
-        x_max = x_max.max(*x);
-        y_max = y_max.max(*y);
-        y_min = y_min.min(*y);
+    // Plain loops here and below: the `flat_map`, the legend's `map` and `collect` and the
+    // marks' `take`, `filter` and `map` were instances the page had for this chart alone.
+    for series in &props.series {
+        for (x, y) in &series.points {
+            x_min = x_min.min(*x);
+            x_max = x_max.max(*x);
+            y_max = y_max.max(*y);
+            y_min = y_min.min(*y);
+        }
     }
     if !x_min.is_finite() {
         x_min = 0.0;
@@ -188,11 +197,10 @@ pub fn line_chart(props: &LineChart<'_>) -> Html {
     let x_ticks = ticks(x_min, x_max, 5);
     let y_ticks = ticks(y_low, y_high, 4);
     let lines = props.series.iter().map(|series| {
-        let points = thin(&series.points, MAX_POINTS)
-            .iter()
-            .map(|(x, y)| format!("{},{}", format::px(sx(*x)), format::px(sy(*y))))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let mut points = String::new();
+        for (x, y) in thin(&series.points, MAX_POINTS).iter() {
+            format::push_point(&mut points, sx(*x), sy(*y));
+        }
         html! {
             <polyline points={points} fill="none" stroke={series.colour.clone()} stroke-width="2.5"
                       stroke-dasharray={if series.dashed { "6 4" } else { "none" }} />
@@ -202,20 +210,16 @@ pub fn line_chart(props: &LineChart<'_>) -> Html {
     // the chart's font size), wrapping to a second line when the plot is full.
     let mut legend_x = LEFT + 8.0;
     let mut legend_row = 0.0;
-    let legend_positions: Vec<(f64, f64)> = props
-        .series
-        .iter()
-        .map(|series| {
-            let width = 34.0 + series.label.chars().count() as f64 * 6.5;
-            if legend_x + width > WIDTH - RIGHT && legend_x > LEFT + 8.0 {
-                legend_x = LEFT + 8.0;
-                legend_row += 16.0;
-            }
-            let position = (legend_x, legend_row);
-            legend_x += width;
-            position
-        })
-        .collect();
+    let mut legend_positions = Vec::new();
+    for series in &props.series {
+        let width = 34.0 + series.label.chars().count() as f64 * 6.5;
+        if legend_x + width > WIDTH - RIGHT && legend_x > LEFT + 8.0 {
+            legend_x = LEFT + 8.0;
+            legend_row += 16.0;
+        }
+        legend_positions.push((legend_x, legend_row));
+        legend_x += width;
+    }
     let legend = props.series.iter().zip(legend_positions).map(|(series, (x, row))| {
         let top = TOP + row;
         html! {
@@ -226,17 +230,21 @@ pub fn line_chart(props: &LineChart<'_>) -> Html {
             </> }) }
         }
     });
-    let marks = props.marks.iter().take(MAX_MARKS).filter(|m| m.x >= x_min && m.x <= x_max).map(|mark| {
+    let mut marks = Vec::new();
+    for mark in props.marks.iter().take(MAX_MARKS) {
+        if mark.x < x_min || mark.x > x_max {
+            continue;
+        }
         let x = sx(mark.x);
-        html! {
+        marks.push(html! {
             { container("g", "mark", html! { <>
                 <line x1={format::px(x)} x2={format::px(x)} y1={format::px(TOP)} y2={format::px(TOP + plot_h)}
                       stroke="var(--warn)" stroke-width="2" stroke-dasharray="3 3" />
                 { svg_text(x + 3.0, TOP + plot_h - 4.0, None, "mark-label", mark.label.clone().into()) }
                 { text_element("title", "", mark.label.clone().into()) }
             </> }) }
-        }
-    });
+        });
+    }
     let file_name = svg_file_name(Some(props.id), props.title);
     html! {
         <figure class="chart" id={props.id}>
@@ -284,8 +292,13 @@ pub fn rebin_log(buckets: &[(f64, f64, u64)], max: usize) -> Vec<(f64, f64, u64)
         let position = ((format::log10(lo.max(low)) - log_low) / width).floor() as usize;
         out[position.min(max - 1)].2 += count;
     }
-    out.retain(|b| b.2 > 0);
-    out
+    let mut kept = Vec::new();
+    for bar in out {
+        if bar.2 > 0 {
+            kept.push(bar);
+        }
+    }
+    kept
 }
 
 /// Bars per latency histogram.
@@ -320,15 +333,16 @@ pub fn log_bins(
     }
     let (log_low, log_high) = (format::log10(low), format::log10(high));
     let width = (log_high - log_low) / bars as f64;
-    let mut out: Vec<(f64, f64, u64)> = (0..bars)
-        .map(|i| {
-            (
-                format::pow10(log_low + width * i as f64),
-                format::pow10(log_low + width * (i + 1) as f64),
-                0,
-            )
-        })
-        .collect();
+    // The slices, then the samples, then the empty slices dropped, by plain loops: a `map` and
+    // `collect` and a `retain` here were instances the page had for these lists alone.
+    let mut out: Vec<(f64, f64, u64)> = Vec::with_capacity(bars);
+    for i in 0..bars {
+        out.push((
+            format::pow10(log_low + width * i as f64),
+            format::pow10(log_low + width * (i + 1) as f64),
+            0,
+        ));
+    }
     for (lo, hi, count) in buckets {
         // A bucket's samples count where its middle falls.
         let middle = ((lo.max(low * 0.5)) * hi.max(low * 0.5)).sqrt();
@@ -340,8 +354,13 @@ pub fn log_bins(
         };
         out[index.min(bars - 1)].2 += count;
     }
-    out.retain(|b| b.2 > 0);
-    out
+    let mut kept = Vec::new();
+    for bar in out {
+        if bar.2 > 0 {
+            kept.push(bar);
+        }
+    }
+    kept
 }
 
 /// Draws a latency histogram: bars on a log-scaled x axis in milliseconds (the frame's
@@ -367,7 +386,11 @@ pub fn latency_histogram(props: &LatencyModel) -> Html {
     let sx = move |ms: f64| {
         LEFT + (format::log10(ms.max(low)) - log_low) / (log_high - log_low) * plot_w
     };
-    let max_count = buckets.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64;
+    let mut max_count = 1;
+    for bucket in buckets {
+        max_count = max_count.max(bucket.2);
+    }
+    let max_count = max_count as f64;
     let bars = buckets.iter().map(|(lo, hi, count)| {
         let x0 = sx(*lo);
         let x1 = sx(*hi).max(x0 + 1.0);
@@ -403,10 +426,13 @@ pub fn latency_histogram(props: &LatencyModel) -> Html {
                 </> }) }
             }
         });
-    let decades: Vec<f64> = (log_low.floor() as i32..=log_high.ceil() as i32)
-        .map(|e| format::pow10(f64::from(e)))
-        .filter(|v| *v >= low * 0.999 && *v <= high * 1.001)
-        .collect();
+    let mut decades = Vec::new();
+    for exponent in log_low.floor() as i32..=log_high.ceil() as i32 {
+        let decade = format::pow10(f64::from(exponent));
+        if decade >= low * 0.999 && decade <= high * 1.001 {
+            decades.push(decade);
+        }
+    }
     let file_name = svg_file_name(Some(id), title);
     html! {
         <figure class="chart" id={id}>
@@ -479,7 +505,131 @@ mod tests {
         assert_eq!(thinned.len(), 400);
         assert_eq!(thinned[0], (0.0, 0.0));
         assert_eq!(thinned[399], (9999.0, 19998.0));
+        // Evenly spaced: every 10,000 / 399th point.
+        assert_eq!(thinned[1], (25.0, 50.0));
+        assert_eq!(thinned[200], (5012.0, 10024.0));
         assert_eq!(thin(&points[..10], 400).len(), 10);
+    }
+
+    /// Every element under `node`, depth first, with its attributes as `name=value`.
+    fn drawn(node: &Html, out: &mut Vec<(String, Vec<String>)>) {
+        match node {
+            Html::VTag(tag) => {
+                let attributes = tag
+                    .attributes
+                    .iter()
+                    .map(|(name, value)| format!("{name}={value}"))
+                    .collect();
+                out.push((tag.tag().to_string(), attributes));
+                if let Some(children) = tag.children() {
+                    drawn(children, out);
+                }
+            }
+            Html::VList(list) => list.iter().for_each(|child| drawn(child, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn a_line_chart_draws_each_series_its_legend_on_rows_and_the_marks_in_its_range() {
+        let series = |label: &str, points: Vec<(f64, f64)>| Series {
+            label: label.to_string(),
+            colour: "red".to_string(),
+            dashed: false,
+            points,
+        };
+        let label = "twenty characters ok";
+        let marks = [
+            Mark {
+                x: 5.0,
+                label: "drift".to_string(),
+            },
+            Mark {
+                x: -1.0,
+                label: "before".to_string(),
+            },
+            Mark {
+                x: 12.0,
+                label: "ahead".to_string(),
+            },
+        ];
+        let chart = line_chart(&LineChart {
+            title: "Chart",
+            x_label: "s",
+            y_label: "y",
+            series: vec![
+                series(label, vec![(0.0, 1.0), (10.0, 3.0)]),
+                series(label, vec![(2.0, -1.0)]),
+                series(label, vec![(4.0, 2.0), (6.0, 0.5), (8.0, 1.5)]),
+            ],
+            marks: &marks,
+            y_range: None,
+            id: "chart-test",
+        });
+        let mut elements = Vec::new();
+        drawn(&chart, &mut elements);
+        let lines: Vec<&Vec<String>> = elements
+            .iter()
+            .filter(|(tag, _)| tag == "polyline")
+            .map(|(_, attributes)| attributes)
+            .collect();
+        assert_eq!(lines.len(), 3);
+        let points = |attributes: &Vec<String>| {
+            attributes
+                .iter()
+                .find_map(|a| a.strip_prefix("points=").map(|p| p.split(' ').count()))
+        };
+        assert_eq!(
+            lines.iter().map(|a| points(a)).collect::<Vec<_>>(),
+            [Some(2), Some(1), Some(3)]
+        );
+        let groups = |class: &str| {
+            elements
+                .iter()
+                .filter(|(tag, attributes)| {
+                    tag == "g" && attributes.contains(&format!("class={class}"))
+                })
+                .count()
+        };
+        // The mark after the data stretches the axis; the one before it is left out.
+        assert_eq!(groups("mark"), 2);
+        // The legend's swatches: two on the first row, the third wrapped onto the second.
+        let rows: Vec<&String> = elements
+            .iter()
+            .filter(|(tag, attributes)| {
+                tag == "line" && attributes.contains(&"stroke-width=3".to_string())
+            })
+            .filter_map(|(_, attributes)| attributes.iter().find(|a| a.starts_with("y1=")))
+            .collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0], rows[1]);
+        assert_ne!(rows[1], rows[2]);
+    }
+
+    #[test]
+    fn ticks_step_by_the_first_of_one_two_five_and_ten_times_the_magnitude_that_reaches_the_span() {
+        for (low, high, target) in [
+            (0.0, 10.0, 5),
+            (0.0, 0.37, 4),
+            (3.0, 1234.5, 5),
+            (-2.0, 0.7, 4),
+            (0.0, 99.0, 4),
+            (1.0, 1.3, 3),
+        ] {
+            let raw = (high - low) / target as f64;
+            let magnitude = format::pow10(format::log10(raw).floor());
+            let step = [1.0, 2.0, 5.0, 10.0]
+                .into_iter()
+                .map(|m| m * magnitude)
+                .find(|s| *s >= raw)
+                .unwrap_or(10.0 * magnitude);
+            let drawn = ticks(low, high, target);
+            assert!(drawn.len() >= 2, "{low}..{high}: {drawn:?}");
+            assert!(
+                (drawn[1] - drawn[0] - step).abs() <= step * 1e-9,
+                "{low}..{high}: {drawn:?}, step {step}"
+            );
+        }
     }
 
     #[test]
@@ -497,6 +647,20 @@ mod tests {
             .collect();
         let bars = log_bins(&buckets, 0.01, 200.0, HISTOGRAM_BARS);
         assert!(bars.len() <= HISTOGRAM_BARS);
+        // The axis's slices in order, the empty ones left out.
+        let (log_low, log_high) = (format::log10(0.01), format::log10(200.0));
+        let width = (log_high - log_low) / HISTOGRAM_BARS as f64;
+        let mut slice = 0;
+        for bar in &bars {
+            assert!(bar.2 > 0, "{bar:?} is empty");
+            while format::pow10(log_low + width * slice as f64) != bar.0 {
+                slice += 1;
+                assert!(slice < HISTOGRAM_BARS, "{bar:?} is no slice after the last");
+            }
+            assert_eq!(bar.1, format::pow10(log_low + width * (slice + 1) as f64));
+            slice += 1;
+        }
+        assert!(bars.len() > 10, "most slices hold samples: {}", bars.len());
         let total: u64 = buckets.iter().map(|b| b.2).sum();
         assert_eq!(bars.iter().map(|b| b.2).sum::<u64>(), total);
     }

@@ -613,13 +613,9 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
                 { number_input(Field::FlushIntervalMs, "WAL flush interval", "ms", shortest(flush_ms).to_string(), "0", "any") }
                 { number_input(Field::MemtableKib, "memtable", "KiB", memtable_kib.to_string(), "1", "1") }
                 { number_input(Field::CacheKib, "block cache", "KiB", cache_kib.to_string(), "0", "1") }
-                { select(Field::CompactionStyle, "compaction",
-                    &CompactionKind::ALL.iter().map(|kind| (kind.as_str(), compaction_label(*kind))).collect::<Vec<_>>(),
-                    options.compaction.style.name()) }
+                { select(Field::CompactionStyle, "compaction", &COMPACTION_CHOICES, options.compaction.style.name()) }
                 { compaction_fields }
-                { select(Field::BackpressureMode, "backpressure",
-                    &BackpressureKind::ALL.iter().map(|kind| (kind.as_str(), backpressure_label(*kind))).collect::<Vec<_>>(),
-                    backpressure_mode) }
+                { select(Field::BackpressureMode, "backpressure", &BACKPRESSURE_CHOICES, backpressure_mode) }
                 { number_input(Field::MaxL0Ssts, "max L0 SSTs", "(0: none)", backpressure.max_l0_ssts.to_string(), "0", "1") }
                 { number_input(Field::MaxUnflushedKib, "max unflushed", "KiB (0: none)", (backpressure.max_unflushed_bytes / 1024).to_string(), "0", "1") }
             </> }) }
@@ -637,22 +633,17 @@ pub fn controls_panel(props: &ControlsProps) -> Html {
     }
 }
 
-/// What the compaction select shows for each style.
-fn compaction_label(kind: CompactionKind) -> &'static str {
-    match kind {
-        CompactionKind::None => "none (L0 grows)",
-        CompactionKind::Leveled => "leveled",
-        CompactionKind::SizeTiered => "size-tiered",
-    }
-}
-
-/// What the backpressure select shows for each mode.
-fn backpressure_label(kind: BackpressureKind) -> &'static str {
-    match kind {
-        BackpressureKind::Stall => "stall writes",
-        BackpressureKind::Reject => "reject writes",
-    }
-}
+/// The compaction select's choices: each style's name in a scenario, in the order of
+/// `CompactionKind::ALL`, and what the select shows for it. A constant rather than a `map` and
+/// `collect` of `ALL` at each render (a test checks the names against it).
+const COMPACTION_CHOICES: [(&str, &str); 3] = [
+    ("none", "none (L0 grows)"),
+    ("leveled", "leveled"),
+    ("size_tiered", "size-tiered"),
+];
+/// The backpressure select's choices, likewise, in the order of `BackpressureKind::ALL`.
+const BACKPRESSURE_CHOICES: [(&str, &str); 2] =
+    [("stall", "stall writes"), ("reject", "reject writes")];
 
 #[cfg(test)]
 mod tests {
@@ -660,6 +651,17 @@ mod tests {
     use strata_lab::Scenario;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_selects_offer_every_style_and_mode_by_its_scenario_name() {
+        let names = |choices: &[(&'static str, &'static str)]| {
+            choices.iter().map(|c| c.0).collect::<Vec<_>>()
+        };
+        let styles: Vec<&str> = CompactionKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names(&COMPACTION_CHOICES), styles);
+        let modes: Vec<&str> = BackpressureKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names(&BACKPRESSURE_CHOICES), modes);
+    }
 
     #[test]
     fn a_field_shows_its_latest_refusal_until_it_is_accepted() {

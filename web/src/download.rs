@@ -94,13 +94,15 @@ pub fn standalone_svg(svg: &web_sys::Element) -> Result<String, String> {
             .ok()
             .flatten()
             .ok_or_else(|| failed("reading its style"))?;
-        let style: String = INLINED_PROPERTIES
-            .iter()
-            .filter_map(|property| {
-                let value = computed.get_property_value(property).ok()?;
-                (!value.is_empty()).then(|| format!("{property}:{value};"))
-            })
-            .collect();
+        // Written by a loop: a `filter_map` and `collect` was an instance of its own.
+        let mut style = String::new();
+        for property in INLINED_PROPERTIES {
+            if let Ok(value) = computed.get_property_value(property) {
+                if !value.is_empty() {
+                    style.push_str(&format!("{property}:{value};"));
+                }
+            }
+        }
         // The presentation attributes the style now overrides go: some name CSS variables
         // (`stroke="var(--accent)"`), which mean nothing outside the page.
         for property in INLINED_PROPERTIES {

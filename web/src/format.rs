@@ -266,6 +266,18 @@ pub fn px(value: f64) -> String {
     fixed(value, 1).to_string()
 }
 
+/// Appends the point `x,y` (each as [`px`] writes it) to an SVG polyline's `points`, after a
+/// space unless it is the first. The charts' lines and the sparklines build their points with
+/// it, in place of a `map` and `collect` of each point's text and a `join` for each.
+pub fn push_point(points: &mut String, x: f64, y: f64) {
+    if !points.is_empty() {
+        points.push(' ');
+    }
+    points.push_str(&px(x));
+    points.push(',');
+    points.push_str(&px(y));
+}
+
 /// The largest mantissa an f64 holds exactly (2^53).
 const MAX_EXACT_MANTISSA: u64 = 1 << 53;
 
@@ -287,6 +299,21 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_polyline_s_points_are_each_x_comma_y_joined_by_spaces() {
+        let points = [(0.0, 1.25), (12.345, -3.0), (1e6, 0.05)];
+        let mut pushed = String::new();
+        for (x, y) in points {
+            push_point(&mut pushed, x, y);
+        }
+        let joined: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{},{}", px(*x), px(*y)))
+            .collect();
+        assert_eq!(pushed, joined.join(" "));
+        assert_eq!(pushed, "0.0,1.2 12.3,-3.0 1000000.0,0.1");
+    }
 
     #[test]
     fn parse_index_reads_as_parse_usize() {

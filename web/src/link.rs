@@ -41,22 +41,31 @@ fn params(text: &str) -> Vec<(&str, &str)> {
         .bytes()
         .position(|b| b != b'#' && b != b'?')
         .unwrap_or(text.len());
-    text[start..]
-        .split('&')
-        .filter(|part| !part.is_empty())
-        .map(|part| part.split_once('=').unwrap_or((part, "")))
-        .collect()
+    let mut pairs = Vec::new();
+    for part in text[start..].split('&') {
+        if !part.is_empty() {
+            pairs.push(part.split_once('=').unwrap_or((part, "")));
+        }
+    }
+    pairs
+}
+
+/// The value of the first parameter named `key` in `params`. One loop for the link's four
+/// lookups: a `find` with a closure of its own each was an instance for each.
+fn value_of<'a>(params: &[(&str, &'a str)], key: &str) -> Option<&'a str> {
+    for (name, value) in params {
+        if *name == key {
+            return Some(value);
+        }
+    }
+    None
 }
 
 /// Reads the address's fragment (`location.hash`) and query (`location.search`).
 pub fn parse(hash: &str, search: &str) -> LinkRequest {
     let fragment = params(hash);
     let query = params(search);
-    let token = fragment
-        .iter()
-        .chain(query.iter())
-        .find(|(key, _)| *key == SCENARIO_PARAM)
-        .map(|(_, value)| *value);
+    let token = value_of(&fragment, SCENARIO_PARAM).or_else(|| value_of(&query, SCENARIO_PARAM));
     let Some(token) = token else {
         if fragment.is_empty() {
             return LinkRequest::None;
@@ -65,9 +74,9 @@ pub fn parse(hash: &str, search: &str) -> LinkRequest {
             "The link's fragment has no “{SCENARIO_PARAM}=” scenario, so the playground started from its defaults."
         ));
     };
-    let at_ms = match fragment.iter().find(|(key, _)| *key == AT_PARAM) {
+    let at_ms = match value_of(&fragment, AT_PARAM) {
         None => None,
-        Some((_, value)) => match value.parse::<u64>() {
+        Some(value) => match value.parse::<u64>() {
             Ok(ms) => Some(ms),
             Err(_) => {
                 return LinkRequest::Invalid(format!(
@@ -102,10 +111,7 @@ pub const VARIANT_PARAM: &str = "vs";
 /// The side-by-side variant the address names (`vs=<share token>`), if it names one: the
 /// scenario, or a message that says why it cannot be used (the base run starts all the same).
 pub fn variant(hash: &str) -> Option<Result<Scenario, String>> {
-    let token = params(hash)
-        .into_iter()
-        .find(|(key, _)| *key == VARIANT_PARAM)?
-        .1;
+    let token = value_of(&params(hash), VARIANT_PARAM)?;
     Some(Scenario::from_share_token(token).map_err(|error| {
         format!(
             "The link's side-by-side variant could not be used ({error}); this run plays alone."
@@ -132,18 +138,19 @@ pub const MAX_CLAIM_PATH_BYTES: usize = 120;
 /// The claim figures the address names for the side-by-side variant (`vf=`): at most
 /// [`MAX_VARIANT_CLAIMS`] dotted paths of letters, digits and `_`; others are skipped.
 pub fn variant_claims(hash: &str) -> Vec<String> {
-    let Some((_, value)) = params(hash)
-        .into_iter()
-        .find(|(key, _)| *key == VARIANT_CLAIMS_PARAM)
-    else {
-        return Vec::new();
+    let mut claims = Vec::new();
+    let Some(value) = value_of(&params(hash), VARIANT_CLAIMS_PARAM) else {
+        return claims;
     };
-    value
-        .split(',')
-        .filter(|path| is_claim_path(path))
-        .take(MAX_VARIANT_CLAIMS)
-        .map(str::to_string)
-        .collect()
+    for path in value.split(',') {
+        if claims.len() == MAX_VARIANT_CLAIMS {
+            break;
+        }
+        if is_claim_path(path) {
+            claims.push(path.to_string());
+        }
+    }
+    claims
 }
 
 fn is_claim_path(path: &str) -> bool {
@@ -256,6 +263,16 @@ mod tests {
         // The query form works too.
         let query = format!("?{}", &fragment(&scenario, None)[1..]);
         assert!(matches!(parse("", &query), LinkRequest::Scenario { .. }));
+        // The fragment's scenario comes before the query's, and the first of a name counts.
+        let first = format!("{link}&s=v1.unreadable");
+        assert!(matches!(
+            parse(&first, "?s=v1.unreadable"),
+            LinkRequest::Scenario { .. }
+        ));
+        assert!(matches!(
+            parse("#s=v1.unreadable", &query),
+            LinkRequest::Invalid(_)
+        ));
     }
 
     #[test]

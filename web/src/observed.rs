@@ -154,30 +154,42 @@ impl Observed {
         );
     }
 
+    /// The newest activity of `kind`, with `id` when one is given, and still running when
+    /// `running`. One index loop for every search of the strip: a `rev` and `find` with a
+    /// closure of its own was an instance for each of five searches.
+    fn newest(
+        &mut self,
+        kind: ActivityKind,
+        id: Option<u64>,
+        running: bool,
+    ) -> Option<&mut Activity> {
+        let mut index = self.activities.len();
+        while index > 0 {
+            index -= 1;
+            let activity = &self.activities[index];
+            if activity.kind == kind
+                && id.is_none_or(|id| activity.id == id)
+                && (!running || activity.finished.is_none())
+            {
+                return Some(&mut self.activities[index]);
+            }
+        }
+        None
+    }
+
     /// The running compaction, most recent first (the engine runs one at a time).
     fn running_compaction(&mut self) -> Option<&mut Activity> {
-        self.activities
-            .iter_mut()
-            .rev()
-            .find(|a| a.kind == ActivityKind::Compaction && a.finished.is_none())
+        self.newest(ActivityKind::Compaction, None, true)
     }
 
     fn remember_compaction(&mut self, job_id: u64) {
         self.last_compaction = self
-            .activities
-            .iter()
-            .rev()
-            .find(|a| a.kind == ActivityKind::Compaction && a.id == job_id)
+            .newest(ActivityKind::Compaction, Some(job_id), false)
             .copied();
     }
 
     fn finish(&mut self, kind: ActivityKind, id: u64, at: SimTime, bytes: u64) {
-        if let Some(activity) = self
-            .activities
-            .iter_mut()
-            .rev()
-            .find(|a| a.kind == kind && a.id == id && a.finished.is_none())
-        {
+        if let Some(activity) = self.newest(kind, Some(id), true) {
             activity.finished = Some(at);
             activity.bytes = bytes;
         }
@@ -210,12 +222,7 @@ impl Observed {
                 output_ssts,
                 output_bytes,
             } => {
-                if let Some(job) = self
-                    .activities
-                    .iter_mut()
-                    .rev()
-                    .find(|a| a.kind == ActivityKind::Compaction && a.id == *job_id)
-                {
+                if let Some(job) = self.newest(ActivityKind::Compaction, Some(*job_id), false) {
                     job.output_ssts = *output_ssts;
                 }
                 self.finish(ActivityKind::Compaction, *job_id, at, *output_bytes);
@@ -226,12 +233,7 @@ impl Observed {
                 entries,
                 bytes,
             } => {
-                if let Some(job) = self
-                    .activities
-                    .iter_mut()
-                    .rev()
-                    .find(|a| a.kind == ActivityKind::Compaction && a.id == *job_id)
-                {
+                if let Some(job) = self.newest(ActivityKind::Compaction, Some(*job_id), false) {
                     job.expired_entries += entries;
                     job.expired_bytes += bytes;
                 }
@@ -311,5 +313,111 @@ impl Observed {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_sim::{RequestOutcome, RequestRecord};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn at(ms: u64, kind: EventKind) -> TraceEvent {
+        TraceEvent {
+            seq: ms,
+            at: SimTime::from_millis(ms),
+            kind,
+            origin: 0,
+        }
+    }
+
+    fn compaction_get(ms: u64, bytes: u64) -> TraceEvent {
+        at(
+            ms,
+            EventKind::Request(RequestRecord {
+                op: StoreOp::Get,
+                key: "sst/1".to_string(),
+                bytes,
+                cause: Cause::Compaction,
+                start: SimTime::from_millis(ms),
+                end: SimTime::from_millis(ms),
+                outcome: RequestOutcome::Ok,
+                cost_picousd: 0,
+                applied_despite_error: false,
+            }),
+        )
+    }
+
+    #[test]
+    fn each_event_lands_on_the_newest_activity_it_names() {
+        let mut observed = Observed::default();
+        let flush = |id| EventKind::FlushStarted {
+            memtable_id: id,
+            min_seq: 0,
+            max_seq: 0,
+        };
+        let compaction = |id| EventKind::CompactionStarted {
+            job_id: id,
+            input_ssts: id,
+            input_bytes: 100 * id,
+        };
+        let events = [
+            at(1, flush(7)),
+            at(2, compaction(3)),
+            compaction_get(3, 40),
+            at(
+                4,
+                EventKind::CompactionFinished {
+                    job_id: 3,
+                    output_ssts: 2,
+                    output_bytes: 90,
+                },
+            ),
+            // A job id met again (a new writer starts counting anew) is a new activity.
+            at(5, compaction(3)),
+            compaction_get(6, 5),
+            at(
+                7,
+                EventKind::ExpiredDropped {
+                    job_id: 3,
+                    entries: 4,
+                    bytes: 64,
+                },
+            ),
+            at(
+                8,
+                EventKind::FlushFinished {
+                    memtable_id: 7,
+                    sst_id: 1,
+                    bytes: 512,
+                },
+            ),
+        ];
+        for event in &events {
+            observed.observe(event);
+        }
+        let [flushed, first, second] = [0, 1, 2].map(|i| observed.activities[i]);
+        assert_eq!(flushed.kind, ActivityKind::Flush);
+        assert_eq!(
+            (flushed.finished, flushed.bytes),
+            (Some(SimTime::from_millis(8)), 512)
+        );
+        assert_eq!(
+            (
+                first.finished,
+                first.bytes,
+                first.bytes_read,
+                first.output_ssts
+            ),
+            (Some(SimTime::from_millis(4)), 90, 40, 2)
+        );
+        assert_eq!(
+            (second.finished, second.bytes_read, second.input_ssts),
+            (None, 5, 3)
+        );
+        assert_eq!((second.expired_entries, second.expired_bytes), (4, 64));
+        assert_eq!(first.expired_entries, 0, "the older job is not the newest");
+        assert_eq!(observed.last_compaction, Some(second));
     }
 }

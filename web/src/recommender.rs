@@ -56,12 +56,14 @@ impl std::ops::Deref for RecommenderModel {
     }
 }
 
-/// (step, value) to (simulated seconds, value).
+/// (step, value) to (simulated seconds, value), by a loop (a `map` and `collect` was an
+/// instance of its own).
 fn in_seconds(points: &[(u64, f64)], slates_per_sec: f64) -> Vec<(f64, f64)> {
-    points
-        .iter()
-        .map(|(step, value)| (*step as f64 / slates_per_sec, *value))
-        .collect()
+    let mut seconds = Vec::with_capacity(points.len());
+    for (step, value) in points {
+        seconds.push((*step as f64 / slates_per_sec, *value));
+    }
+    seconds
 }
 
 fn feedback_loop(m: &RecommenderModel) -> Html {
@@ -691,14 +693,11 @@ pub fn recommender_view(props: &RecommenderView) -> Html {
         return html! { { container("div", "recommender-view", html! { <>{ controls }{ upload }</> }) } };
     };
     let rate = m.slates_per_sec();
-    let marks: Vec<Mark> = m
-        .drifts
-        .iter()
-        .map(|(at, text)| Mark {
-            x: *at,
-            label: format!("drift: {text}"),
-        })
-        .collect();
+    let mut marks = Vec::new();
+    for (at, text) in &m.drifts {
+        let label = format!("drift: {text}");
+        marks.push(Mark { x: *at, label });
+    }
     let mut regret_series = vec![Series {
         label: "regret (policy)".to_string(),
         colour: "var(--accent)".to_string(),
@@ -760,39 +759,4 @@ pub fn recommender_view(props: &RecommenderView) -> Html {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    fn file(name: &str, text: &str) -> ReadFile {
-        ReadFile {
-            name: name.to_string(),
-            text: Rc::from(text),
-        }
-    }
-
-    #[test]
-    fn an_upload_is_evaluated_again_only_when_a_file_changes() {
-        let start = Rc::new(Uploads::default());
-        assert!(start.evaluation.is_none());
-        let read = start.reduce(UploadAction::Read(UploadSlot::Log, file("log.csv", "x\n")));
-        assert!(read.evaluation.is_some());
-        // A refused target leaves both files as they were: the same evaluation, and the refusal.
-        let refused = read.clone().reduce(UploadAction::Refused(
-            UploadSlot::Target,
-            "too large".to_string(),
-        ));
-        assert!(Rc::ptr_eq(&refused.evaluation, &read.evaluation));
-        assert_eq!(refused.refused.as_deref(), Some("too large"));
-        // A target read changes the evaluation's input, and clears the refusal.
-        let target = refused
-            .clone()
-            .reduce(UploadAction::Read(UploadSlot::Target, file("t.csv", "y\n")));
-        assert!(!Rc::ptr_eq(&target.evaluation, &refused.evaluation));
-        assert_eq!(target.refused, None);
-        // The log emptied: nothing to evaluate.
-        let cleared = target.reduce(UploadAction::Cleared(UploadSlot::Log));
-        assert!(cleared.evaluation.is_none());
-    }
-}
+mod tests;

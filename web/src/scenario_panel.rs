@@ -215,6 +215,26 @@ pub fn scenario_panel(props: &ScenarioPanel) -> Html {
         input.select();
     });
     let s = &props.scenario;
+    // The newest changes first, at most `MAX_LISTED`, by an index loop: the `enumerate`, `rev`,
+    // `take` and `map` chain this replaces was an instance the page had for this list alone.
+    let mut change_lines = Vec::new();
+    let mut index = s.changes.len();
+    while index > 0 && change_lines.len() < crate::storage::MAX_LISTED {
+        index -= 1;
+        let change = &s.changes[index];
+        let line = format!(
+            "{} — {}",
+            format::sim_time(SimTime::from_millis(change.at_ms())),
+            describe_change(change)
+        );
+        change_lines.push(crate::widgets::removable_line(
+            line,
+            "remove remove-change",
+            Command::RemoveChange(index, change.clone()),
+            &props.on_command,
+            props.disabled,
+        ));
+    }
     html! {
         { container("div", "scenario-tab", html! { <>
             { panel("panel", "share", html! { <>
@@ -230,10 +250,7 @@ pub fn scenario_panel(props: &ScenarioPanel) -> Html {
                     { identified_container("div", "changes-notice", "ok-note", html! { <>
                         { text_element("p", "", format!("The link replays {} setting change{} at {}:", s.changes.len(), if s.changes.len() == 1 { "" } else { "s" }, if s.changes.len() == 1 { "its time" } else { "their times" }).into()) }
                         <ol id="setting-changes" reversed=true start={s.changes.len().to_string()}>
-                            { for s.changes.iter().enumerate().rev().take(crate::storage::MAX_LISTED).map(|(index, c)| {
-                                let line = format!("{} — {}", format::sim_time(SimTime::from_millis(c.at_ms())), describe_change(c));
-                                crate::widgets::removable_line(line, "remove remove-change", Command::RemoveChange(index, c.clone()), &props.on_command, props.disabled)
-                            }) }
+                            { for change_lines }
                         </ol>
                     </> }) }
                 }

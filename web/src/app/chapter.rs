@@ -451,20 +451,27 @@ pub fn beat_reached(
 /// The ids of the elements the beat on show points at, which keep the class
 /// `beat-highlight` ([`mark_beat`]).
 pub fn beat_highlight_wanted(chapters: &SharedChapters) -> Vec<String> {
-    chapters
-        .0
-        .borrow()
-        .playing()
-        .map(|play| {
-            play.highlight()
-                .iter()
-                .flat_map(|figure| match elements_of(figure) {
-                    [] => vec![figure.clone()],
-                    ids => ids.iter().map(|id| id.to_string()).collect(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    let mut wanted = Vec::new();
+    if let Some(play) = chapters.0.borrow().playing() {
+        highlighted_elements(play.highlight(), &mut wanted);
+    }
+    wanted
+}
+
+/// Pushes onto `wanted` the ids of the elements that show the figures of `highlight`: a
+/// figure's own id, or the ids [`elements_of`] gives it. Loops, not a `flat_map` and
+/// `collect` of per-figure lists, whose instances the page had for this list alone.
+fn highlighted_elements(highlight: &[String], wanted: &mut Vec<String>) {
+    for figure in highlight {
+        match elements_of(figure) {
+            [] => wanted.push(figure.clone()),
+            ids => {
+                for id in ids {
+                    wanted.push(id.to_string());
+                }
+            }
+        }
+    }
 }
 
 /// Keeps the class `beat-highlight` on the elements `wanted` names, and on no others of those
@@ -639,6 +646,25 @@ mod tests {
                 "no element of a view has the id of {figure}: {ids:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_beat_outlines_a_figure_by_its_own_id_or_the_elements_that_show_it() {
+        let ids = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut wanted = vec!["kept".to_string()];
+        highlighted_elements(&ids(&["lsm", "regret", "ope", "wal"]), &mut wanted);
+        assert_eq!(
+            wanted,
+            ids(&[
+                "kept",
+                "lsm",
+                "rec-regret",
+                "chart-regret",
+                "ope-chart",
+                "ope-empty",
+                "wal"
+            ])
+        );
     }
 
     #[test]

@@ -161,41 +161,48 @@ fn sparkline(points: &[(f64, f64)], low: f64, high: f64, end_ms: f64, class: &st
     const W: f64 = 240.0;
     const H: f64 = 48.0;
     let span = (high - low).max(f64::MIN_POSITIVE);
-    let line: Vec<String> = points
-        .iter()
-        .map(|(ms, v)| {
-            let x = W * ms / end_ms.max(1.0);
-            let y = H - 2.0 - (H - 4.0) * (v - low) / span;
-            format!("{},{}", format::px(x), format::px(y))
-        })
-        .collect();
+    let mut line = String::new();
+    for (ms, v) in points {
+        let x = W * ms / end_ms.max(1.0);
+        let y = H - 2.0 - (H - 4.0) * (v - low) / span;
+        format::push_point(&mut line, x, y);
+    }
     html! {
         <svg class={class_pair("compare-spark", class)} viewBox={format!("0 0 {} {}", shortest(W), shortest(H))} preserveAspectRatio="none" role="img">
-            <polyline points={line.join(" ")} fill="none" stroke-width="2" />
+            <polyline points={line} fill="none" stroke-width="2" />
         </svg>
+    }
+}
+
+/// The base's (`base`) or the variant's sparkline points, `(ms, value)`, and the range of
+/// both runs' values (from 0 at most; 0 to 1 without any), so the two lines share a scale.
+/// One loop: the `filter_map` and `collect`, and the `flat_map`, `flatten` and `fold` it
+/// replaces, were instances of their own.
+fn spark_series(
+    points: &[(f64, Option<f64>, Option<f64>)],
+    base: bool,
+) -> (Vec<(f64, f64)>, f64, f64) {
+    let mut series = Vec::new();
+    let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (ms, b, v) in points {
+        if let Some(value) = if base { *b } else { *v } {
+            series.push((*ms, value));
+        }
+        for value in [*b, *v].into_iter().flatten() {
+            low = low.min(value);
+            high = high.max(value);
+        }
+    }
+    if low.is_finite() {
+        (series, low.min(0.0), high)
+    } else {
+        (series, 0.0, 1.0)
     }
 }
 
 fn column(compare: &Compare, label: &str, base: bool, rows: &[Row], id: &str) -> Html {
     let first = rows.first();
-    let series: Vec<(f64, f64)> = compare
-        .points()
-        .iter()
-        .filter_map(|(ms, b, v)| Some((*ms, if base { (*b)? } else { (*v)? })))
-        .collect();
-    let all = compare
-        .points()
-        .iter()
-        .flat_map(|(_, b, v)| [*b, *v])
-        .flatten();
-    let (low, high) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
-    let (low, high) = if low.is_finite() {
-        (low.min(0.0), high)
-    } else {
-        (0.0, 1.0)
-    };
+    let (series, low, high) = spark_series(compare.points(), base);
     let end_ms = compare.scenario().duration_ms as f64;
     let value = first.and_then(|row| if base { row.base } else { row.variant });
     let figure = first.map(|row| row.label.clone()).unwrap_or_default();
@@ -287,6 +294,29 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn both_sparklines_share_the_range_of_both_runs_from_zero() {
+        let points = [
+            (0.0, Some(2.0), None),
+            (10.0, Some(3.0), Some(-1.0)),
+            (20.0, None, Some(7.5)),
+        ];
+        assert_eq!(
+            spark_series(&points, true),
+            (vec![(0.0, 2.0), (10.0, 3.0)], -1.0, 7.5)
+        );
+        assert_eq!(
+            spark_series(&points, false),
+            (vec![(10.0, -1.0), (20.0, 7.5)], -1.0, 7.5)
+        );
+        let positive = [(0.0, Some(2.0), Some(4.0))];
+        assert_eq!(spark_series(&positive, true), (vec![(0.0, 2.0)], 0.0, 4.0));
+        assert_eq!(
+            spark_series(&[(5.0, None, None)], false),
+            (vec![], 0.0, 1.0)
+        );
+    }
 
     #[test]
     fn small_figures_keep_three_significant_digits() {

@@ -16,20 +16,29 @@ pub const PRESENT_PARAM: &str = "present";
 pub const MODE_ATTRIBUTE: &str = "data-mode";
 pub const MODE_PRESENT: &str = "present";
 
-fn parts(hash: &str) -> impl Iterator<Item = &str> {
-    hash.trim_start_matches('#')
-        .split('&')
-        .filter(|part| !part.is_empty())
+/// The fragment's parameters but `present`, in their order, and whether `present` was one.
+/// One loop for both questions: a `filter` with an `any`, and another with a `collect`, were
+/// instances of their own.
+fn parts(hash: &str) -> (Vec<&str>, bool) {
+    let (mut others, mut present) = (Vec::new(), false);
+    for part in hash.trim_start_matches('#').split('&') {
+        if part == PRESENT_PARAM {
+            present = true;
+        } else if !part.is_empty() {
+            others.push(part);
+        }
+    }
+    (others, present)
 }
 
 /// Whether the fragment `hash` asks for presenter mode.
 pub fn has_present(hash: &str) -> bool {
-    parts(hash).any(|part| part == PRESENT_PARAM)
+    parts(hash).1
 }
 
 /// `hash` with `&present` added (`on`) or taken out; its other parameters keep their order.
 pub fn with_present(hash: &str, on: bool) -> String {
-    let mut kept: Vec<&str> = parts(hash).filter(|part| *part != PRESENT_PARAM).collect();
+    let (mut kept, _) = parts(hash);
     if on {
         kept.push(PRESENT_PARAM);
     }

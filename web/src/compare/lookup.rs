@@ -24,7 +24,13 @@ fn number(value: u64) -> Option<f64> {
 fn operations(map: &LiteMap<String, OpCounts>, rest: &[&str]) -> Option<f64> {
     let total = |c: &OpCounts| c.ok + c.failed;
     match rest {
-        [] => number(map.values().map(total).sum()),
+        [] => {
+            let mut all = 0;
+            for counts in map.values() {
+                all += total(counts);
+            }
+            number(all)
+        }
         [kind] => number(total(map.get(*kind)?)),
         [kind, "ok"] => number(map.get(*kind)?.ok),
         [kind, "failed"] => number(map.get(*kind)?.failed),
@@ -47,21 +53,42 @@ fn latency(p: &LatencyPercentiles, field: &str) -> Option<f64> {
 /// JSON objects, so a sum is the same to the last bit as the JSON's.
 fn sum_by_name(mut figures: Vec<(&'static str, f64)>) -> f64 {
     figures.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    figures.into_iter().map(|(_, figure)| figure).sum()
+    // From -0.0, as `Iterator::sum` of `f64` starts, so that no sum changes by a bit.
+    let mut sum = -0.0;
+    for (_, figure) in figures {
+        sum += figure;
+    }
+    sum
+}
+
+/// The failed requests of every operation and cause. Shared by the storage frame and the
+/// lookup, and a loop: each wrote it as a `map` and `sum` of its own.
+pub fn requests_failed(m: &Metrics) -> u64 {
+    let mut failed = 0;
+    for (_, counts) in m.requests() {
+        failed += counts.failed;
+    }
+    failed
 }
 
 /// A map by cause (the engine's meters): every cause, or one by its name.
 fn by_cause<V: Copy>(map: &LiteMap<Cause, V>, rest: &[&str], as_f64: fn(V) -> f64) -> Option<f64> {
     match rest {
-        [] => Some(sum_by_name(
-            map.iter()
-                .map(|(cause, v)| (cause.as_str(), as_f64(*v)))
-                .collect(),
-        )),
-        [name] => map
-            .iter()
-            .find(|(cause, _)| cause.as_str() == *name)
-            .map(|(_, v)| as_f64(*v)),
+        [] => {
+            let mut figures = Vec::new();
+            for (cause, v) in map.iter() {
+                figures.push((cause.as_str(), as_f64(*v)));
+            }
+            Some(sum_by_name(figures))
+        }
+        [name] => {
+            for (cause, v) in map.iter() {
+                if cause.as_str() == *name {
+                    return Some(as_f64(*v));
+                }
+            }
+            None
+        }
         _ => None,
     }
 }
@@ -104,7 +131,7 @@ pub fn figure(lab: &Lab, policy: Option<&RecommenderSummary>, path: &str) -> Opt
         ["duration_ms"] => number(scenario.duration_ms),
         ["simulated_ms"] => Some(lab.simulated_ms()),
         ["trace_events"] => number(lab.trace_events()),
-        ["requests_failed"] => number(m.requests().map(|(_, c)| c.failed).sum()),
+        ["requests_failed"] => number(requests_failed(m)),
         ["user_bytes_written"] => number(m.user_bytes_written),
         ["bytes_put"] => number(m.bytes_put),
         ["write_amplification"] => Some(m.write_amplification()),
@@ -132,27 +159,30 @@ pub fn figure(lab: &Lab, policy: Option<&RecommenderSummary>, path: &str) -> Opt
         ["cost", "by_cause_usd", rest @ ..] => {
             // The causes requests were sent for, each with its cost over every operation (as
             // the summary's map, without a map of its own in the page).
-            let by_cause: Vec<(&'static str, f64)> = Cause::ALL
-                .into_iter()
-                .filter(|cause| {
-                    StoreOp::ALL
-                        .iter()
-                        .any(|op| m.request_counts(*op, *cause).count > 0)
-                })
-                .map(|cause| {
-                    let picousd = StoreOp::ALL
-                        .iter()
-                        .map(|op| m.request_counts(*op, cause).cost_picousd)
-                        .sum();
-                    (cause.as_str(), metrics::usd(picousd))
-                })
-                .collect();
+            // By loops: the `filter`, `any`, `map`, `sum`, `collect` and `find` were instances
+            // of their own.
+            let mut by_cause: Vec<(&'static str, f64)> = Vec::new();
+            for cause in Cause::ALL {
+                let (mut sent, mut picousd) = (false, 0);
+                for op in StoreOp::ALL {
+                    let counts = m.request_counts(op, cause);
+                    sent |= counts.count > 0;
+                    picousd += counts.cost_picousd;
+                }
+                if sent {
+                    by_cause.push((cause.as_str(), metrics::usd(picousd)));
+                }
+            }
             match rest {
                 [] => Some(sum_by_name(by_cause)),
-                [name] => by_cause
-                    .into_iter()
-                    .find(|(cause, _)| cause == name)
-                    .map(|(_, usd)| usd),
+                [name] => {
+                    for (cause, usd) in by_cause {
+                        if cause == *name {
+                            return Some(usd);
+                        }
+                    }
+                    None
+                }
                 _ => None,
             }
         }
@@ -187,11 +217,28 @@ pub fn figure(lab: &Lab, policy: Option<&RecommenderSummary>, path: &str) -> Opt
                 _ => None,
             }
         }
-        ["faults_injected"] => number(m.faults().map(|(_, count)| count).sum()),
-        ["faults_injected", kind] => {
-            number(m.faults().find(|(fault, _)| fault.as_str() == *kind)?.1)
+        ["faults_injected"] => {
+            let mut injected = 0;
+            for (_, count) in m.faults() {
+                injected += count;
+            }
+            number(injected)
         }
-        ["engine_events"] => number(m.engine_events.values().sum()),
+        ["faults_injected", kind] => {
+            for (fault, count) in m.faults() {
+                if fault.as_str() == *kind {
+                    return number(count);
+                }
+            }
+            None
+        }
+        ["engine_events"] => {
+            let mut events = 0;
+            for count in m.engine_events.values() {
+                events += count;
+            }
+            number(events)
+        }
         ["engine_events", name] => number(*m.engine_events.get(*name)?),
         ["engine", rest @ ..] => {
             let e = lab.amplification()?;

@@ -46,6 +46,7 @@ pub use figures::{ope_figure, Row, RECOMMENDER_FIGURES, STORAGE_FIGURES};
 pub use shown::Compare;
 
 pub use figures::OpeFigures;
+pub use lookup::requests_failed;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -301,7 +302,11 @@ pub fn paths(claims: &[String], scenario: &Scenario) -> Vec<(String, String)> {
     } else {
         STORAGE_FIGURES
     };
-    let mut out: Vec<(String, String)> = claims.iter().map(|c| (c.clone(), c.clone())).collect();
+    // Pushed by loops: a `map` and `collect` of the claims was an instance of its own.
+    let mut out = Vec::new();
+    for claim in claims {
+        out.push((claim.clone(), claim.clone()));
+    }
     for (label, path) in standard {
         if !out.iter().any(|(_, p)| p == path) {
             out.push(((*label).to_string(), (*path).to_string()));

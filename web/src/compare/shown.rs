@@ -123,7 +123,9 @@ impl Compare {
         )?;
         compare.base_label = variant.base_label.clone();
         compare.label = variant.label.clone();
-        compare.claims = chapter.claims.iter().map(|c| c.figure.clone()).collect();
+        for claim in &chapter.claims {
+            compare.claims.push(claim.figure.clone());
+        }
         Ok(Some(compare))
     }
 
@@ -307,21 +309,25 @@ impl Compare {
     /// them) beside the variant's figures from the last reply.
     pub fn rows(&self, base: &[(String, Option<f64>)]) -> Vec<Row> {
         let variant = self.view.as_ref().map_or(&[][..], |v| &v.figures[..]);
+        // By loops: the `find` and the `map` and `collect` were instances of their own.
         let find = |figures: &[(String, Option<f64>)], path: &str| {
-            figures
-                .iter()
-                .find(|(p, _)| *p == path)
-                .and_then(|(_, value)| *value)
+            for (p, value) in figures {
+                if p == path {
+                    return *value;
+                }
+            }
+            None
         };
-        self.paths()
-            .into_iter()
-            .map(|(label, path)| Row {
+        let mut rows = Vec::new();
+        for (label, path) in self.paths() {
+            rows.push(Row {
                 base: find(base, &path),
                 variant: find(variant, &path),
                 label,
                 path,
-            })
-            .collect()
+            });
+        }
+        rows
     }
 
     /// Notes the first row's figures at `at`, the run on show's time, for the sparklines (only

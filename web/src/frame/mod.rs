@@ -211,6 +211,11 @@ impl Frame {
         let lab = session.lab();
         let trace = lab.trace();
         let finished = lab.finished();
+        // Pushed by a loop: a `map` and `collect` into this list was an instance of its own.
+        let mut beat_counts = Vec::new();
+        for kind in strata_lab::chapter::beat_events() {
+            beat_counts.push((kind.to_string(), trace.count(kind)));
+        }
         let time = TimeFrame {
             now: lab.now(),
             horizon: session.horizon(),
@@ -224,9 +229,7 @@ impl Frame {
                 progress,
                 target: session.rebuild_target().unwrap_or_default(),
             }),
-            beat_counts: strata_lab::chapter::beat_events()
-                .map(|kind| (kind.to_string(), trace.count(kind)))
-                .collect(),
+            beat_counts,
         };
         drop(trace);
         let run = session.run();

@@ -29,6 +29,11 @@ impl RecommenderFrame {
         let lab = session.lab();
         let observed = session.observed();
         let metrics = lab.metrics();
+        // Pushed by a loop: a `map` and `collect` was an instance of its own.
+        let mut drifts = Vec::new();
+        for (at, text) in &observed.drifts {
+            drifts.push((at.as_secs_f64(), text.clone()));
+        }
         RecommenderFrame {
             now: lab.now(),
             summary: lab.recommender_summary(),
@@ -37,11 +42,7 @@ impl RecommenderFrame {
             clicks: metrics.clicks,
             policy_updates: metrics.policy_updates,
             checkpoints: metrics.checkpoints,
-            drifts: observed
-                .drifts
-                .iter()
-                .map(|(at, text)| (at.as_secs_f64(), text.clone()))
-                .collect(),
+            drifts,
         }
     }
 }

@@ -100,10 +100,10 @@ pub struct LatencyModel {
 impl LatencyModel {
     fn of(kind: LatencyKind, histogram: &Histogram) -> Self {
         let ms = |nanos: u64| nanos as f64 / 1e6;
-        let buckets: Vec<(f64, f64, u64)> = histogram
-            .buckets()
-            .map(|(low, high, count)| (ms(low), ms(high), count))
-            .collect();
+        let mut buckets = Vec::new();
+        for (low, high, count) in histogram.buckets() {
+            buckets.push((ms(low), ms(high), count));
+        }
         let p999_ms = ms(histogram.quantile(0.999));
         let (low_ms, high_ms, buckets) = if buckets.is_empty() {
             (0.0, 0.0, buckets)
@@ -145,11 +145,19 @@ impl CompactionModel {
                 level_ratio,
                 max_levels,
                 ..
-            } => CompactionModel::Leveled {
-                level_targets_bytes: (1..=max_levels)
-                    .map(|level| level_target_bytes(level_base_bytes, level_ratio, level))
-                    .collect(),
-            },
+            } => {
+                let mut level_targets_bytes = Vec::new();
+                for level in 1..=max_levels {
+                    level_targets_bytes.push(level_target_bytes(
+                        level_base_bytes,
+                        level_ratio,
+                        level,
+                    ));
+                }
+                CompactionModel::Leveled {
+                    level_targets_bytes,
+                }
+            }
         }
     }
 
@@ -235,7 +243,8 @@ pub struct SlowOperationLine {
 
 impl StorageFrame {
     /// The storage view's frame; the timeline brings the requests after `timeline_after` (a
-    /// trace sequence number of this run), or all of its window.
+    /// trace sequence number of this run), or all of its window. Its lists are pushed by plain
+    /// loops: each iterator chain here was an instance the page had for that list alone.
     pub fn build(session: &Session, timeline_after: Option<u64>) -> Self {
         let lab = session.lab();
         let now = lab.now();
@@ -246,7 +255,7 @@ impl StorageFrame {
             .ops
             .values()
             .fold((0, 0), |(ok, failed), c| (ok + c.ok, failed + c.failed));
-        let store_requests_failed = metrics.requests().map(|(_, c)| c.failed).sum();
+        let store_requests_failed = crate::compare::requests_failed(&metrics);
         let latencies = vec![
             LatencyModel::of(LatencyKind::ClientWrite, &metrics.write_latency_nanos),
             LatencyModel::of(LatencyKind::ClientRead, &metrics.read_latency_nanos),
@@ -262,17 +271,15 @@ impl StorageFrame {
         let window_start =
             SimTime::from_nanos(now.as_nanos().saturating_sub(TIMELINE_WINDOW.as_nanos()));
         let timeline = TimelineIncrement::of(&lab.trace(), window_start, now, timeline_after);
-        let slowest = lab
-            .explainer()
-            .slowest()
-            .iter()
-            .map(|op| SlowOperationLine {
+        let mut slowest = Vec::new();
+        for op in lab.explainer().slowest() {
+            slowest.push(SlowOperationLine {
                 number: op.number,
                 kind: op.kind.to_string(),
                 key: op.key.clone(),
                 latency_ms: op.latency_ms,
-            })
-            .collect();
+            });
+        }
         let settings = session.settings();
         let wal_limit_bytes = settings
             .engine
@@ -284,29 +291,34 @@ impl StorageFrame {
         let mut errors = lab.recent_errors();
         errors.reverse();
         errors.truncate(MAX_LISTED);
-        let events: Vec<EventLine> = observed
-            .events
-            .iter()
-            .rev()
-            .take(MAX_LISTED)
-            .cloned()
-            .collect();
+        let mut events = Vec::new();
+        for event in observed.events.iter().rev() {
+            if events.len() == MAX_LISTED {
+                break;
+            }
+            events.push(event.clone());
+        }
         let skip = observed.activities.len().saturating_sub(MAX_ACTIVITY_PILLS);
-        let activities = observed.activities.iter().skip(skip).copied().collect();
+        let mut activities = Vec::new();
+        for activity in observed.activities.iter().skip(skip) {
+            activities.push(*activity);
+        }
         let running = |kind: ActivityKind| {
-            let activities = observed.activities.iter();
-            activities
-                .filter(|a| a.kind == kind && a.finished.is_none())
-                .count() as u64
+            let mut running = 0;
+            for activity in &observed.activities {
+                if activity.kind == kind && activity.finished.is_none() {
+                    running += 1;
+                }
+            }
+            running
         };
         let db = lab.db_state();
-        let range_tombstones = db
-            .as_ref()
-            .map(|state| lab.range_tombstones(state))
-            .unwrap_or_default()
-            .into_iter()
-            .map(TombstoneBar::from)
-            .collect();
+        let mut range_tombstones = Vec::new();
+        if let Some(state) = &db {
+            for tombstone in lab.range_tombstones(state) {
+                range_tombstones.push(TombstoneBar::from(tombstone));
+            }
+        }
         StorageFrame {
             now,
             key_count: settings.workload.key_count,

@@ -117,3 +117,153 @@ fn a_frame_of_a_ten_minute_run_is_small() {
         );
     }
 }
+
+/// The default scenario run until `seconds` of simulated time.
+fn default_run_until(seconds: u64) -> Session {
+    let mut session = Session::new(crate::link::default_scenario()).unwrap();
+    session
+        .advance_until(SimTime::from_secs(seconds), u64::MAX)
+        .unwrap();
+    session
+}
+
+/// What `requests_in_window` picks, as an iterator chain says it: newest first while after
+/// `after`, the requests that overlap the window, at most [`MAX_WINDOW_REQUESTS`], then oldest first.
+fn window_by_chain(
+    trace: &strata_sim::Trace,
+    start: SimTime,
+    end: SimTime,
+    after: Option<u64>,
+) -> Vec<TimelineRequest> {
+    let mut picked: Vec<TimelineRequest> = trace
+        .retained()
+        .rev()
+        .take_while(|event| after.is_none_or(|after| event.seq > after))
+        .filter_map(|event| match &event.kind {
+            strata_sim::EventKind::Request(request)
+                if request.end >= start && request.start <= end =>
+            {
+                Some(TimelineRequest {
+                    seq: event.seq,
+                    record: request.clone(),
+                })
+            }
+            _ => None,
+        })
+        .take(MAX_WINDOW_REQUESTS)
+        .collect();
+    picked.reverse();
+    picked
+}
+
+#[test]
+fn the_window_is_the_requests_that_overlap_it_after_the_last_seen() {
+    let session = default_run_until(5);
+    let trace = session.lab().trace();
+    let total = trace.total_events();
+    let mut nonempty = 0;
+    for (start_ms, end_ms) in [(0, 5_000), (3_000, 5_000), (4_990, 5_000), (6_000, 7_000)] {
+        let (start, end) = (SimTime::from_millis(start_ms), SimTime::from_millis(end_ms));
+        for after in [
+            None,
+            Some(0),
+            Some(total / 2),
+            Some(total.saturating_sub(40)),
+            Some(total),
+        ] {
+            let picked = requests_in_window(&trace, start, end, after);
+            assert_eq!(
+                picked,
+                window_by_chain(&trace, start, end, after),
+                "window {start_ms}..{end_ms} ms after {after:?}"
+            );
+            nonempty += usize::from(!picked.is_empty());
+        }
+    }
+    assert!(nonempty > 5, "most windows hold requests");
+}
+
+#[test]
+fn a_frame_counts_every_beat_event_as_the_trace_does() {
+    let session = default_run_until(20);
+    let frame = storage_frame(&session, &FrameFold::default());
+    let trace = session.lab().trace();
+    let expected: Vec<(String, u64)> = strata_lab::chapter::beat_events()
+        .map(|kind| (kind.to_string(), trace.count(kind)))
+        .collect();
+    assert_eq!(frame.time.beat_counts, expected);
+    assert!(
+        expected.iter().filter(|(_, count)| *count > 0).count() >= 2,
+        "the run has met beat events: {expected:?}"
+    );
+}
+
+#[test]
+fn the_storage_frame_lists_what_the_run_observed_newest_events_first() {
+    use crate::observed::ActivityKind;
+    use crate::storage::{MAX_ACTIVITY_PILLS, MAX_LISTED};
+    let mut session = Session::new(crate::link::default_scenario()).unwrap();
+    let (mut activities_seen, mut events_seen, mut slowest_seen) = (0, 0, 0);
+    for _ in 0..40 {
+        session
+            .advance(SimDuration::from_millis(750), u64::MAX)
+            .unwrap();
+        let frame = storage_frame(&session, &FrameFold::default());
+        let storage = frame.storage.as_ref().unwrap();
+        let observed = session.observed();
+        let events: Vec<_> = observed
+            .events
+            .iter()
+            .rev()
+            .take(MAX_LISTED)
+            .cloned()
+            .collect();
+        assert_eq!(storage.events, events);
+        let skip = observed.activities.len().saturating_sub(MAX_ACTIVITY_PILLS);
+        let activities: Vec<_> = observed.activities.iter().skip(skip).copied().collect();
+        assert_eq!(storage.activities, activities);
+        let running = |kind| {
+            observed
+                .activities
+                .iter()
+                .filter(|a| a.kind == kind && a.finished.is_none())
+                .count() as u64
+        };
+        assert_eq!(storage.flushes_running, running(ActivityKind::Flush));
+        assert_eq!(
+            storage.compactions_running,
+            running(ActivityKind::Compaction)
+        );
+        let lab = session.lab();
+        let slowest: Vec<(u64, String)> = lab
+            .explainer()
+            .slowest()
+            .iter()
+            .map(|op| (op.number, op.key.clone()))
+            .collect();
+        let listed: Vec<(u64, String)> = storage
+            .slowest
+            .iter()
+            .map(|line| (line.number, line.key.clone()))
+            .collect();
+        assert_eq!(listed, slowest);
+        let tombstones = lab
+            .db_state()
+            .map_or(0, |state| lab.range_tombstones(&state).len());
+        assert_eq!(storage.range_tombstones.len(), tombstones);
+        let latency = &storage.latencies[0];
+        let samples: u64 = latency.buckets.iter().map(|bar| bar.2).sum();
+        assert_eq!(samples, latency.count, "every write's latency is in a bar");
+        let CompactionModel::Leveled {
+            level_targets_bytes,
+        } = &storage.compaction
+        else {
+            panic!("the default scenario compacts by levels");
+        };
+        assert!(level_targets_bytes.windows(2).all(|pair| pair[0] < pair[1]));
+        activities_seen += storage.activities.len();
+        events_seen += storage.events.len();
+        slowest_seen += storage.slowest.len();
+    }
+    assert!(activities_seen > 0 && events_seen > 0 && slowest_seen > 0);
+}

@@ -29,21 +29,25 @@ pub fn requests_in_window(
     end: SimTime,
     after: Option<u64>,
 ) -> Vec<TimelineRequest> {
-    let mut picked: Vec<TimelineRequest> = trace
-        .retained()
-        .rev()
-        .take_while(|event| after.is_none_or(|after| event.seq > after))
-        .filter_map(|event| match &event.kind {
-            EventKind::Request(request) if request.end >= start && request.start <= end => {
-                Some(TimelineRequest {
-                    seq: event.seq,
-                    record: request.clone(),
-                })
+    // A plain loop, newest first: the iterator chain it replaces was an instance of its own.
+    let mut picked = Vec::new();
+    for event in trace.retained().rev() {
+        if after.is_some_and(|after| event.seq <= after) {
+            break;
+        }
+        let EventKind::Request(request) = &event.kind else {
+            continue;
+        };
+        if request.end >= start && request.start <= end {
+            picked.push(TimelineRequest {
+                seq: event.seq,
+                record: request.clone(),
+            });
+            if picked.len() == MAX_WINDOW_REQUESTS {
+                break;
             }
-            _ => None,
-        })
-        .take(MAX_WINDOW_REQUESTS)
-        .collect();
+        }
+    }
     picked.reverse();
     picked
 }

@@ -165,10 +165,14 @@ pub(super) fn lsm_figure(model: &StorageFrame, layout: Layout) -> Html {
         </g>
     });
     y += ROW + layout.label_line;
-    // L0.
+    // L0. Its size summed by a loop: a `map` and `sum` was an instance of its own.
+    let mut l0_bytes = 0;
+    for sst in &db.l0 {
+        l0_bytes += sst.size_bytes;
+    }
     rows.push(html! {
         <text key="l0-label" x="4" y={format::px(layout.label_y(y, 15.0))} class="row-label">
-            { format!("L0 ({} SSTs, {})", db.l0.len(), format::bytes(db.l0.iter().map(|s| s.size_bytes).sum())) }
+            { format!("L0 ({} SSTs, {})", db.l0.len(), format::bytes(l0_bytes)) }
         </text>
     });
     for sst in db.l0.iter().take(MAX_L0_ROWS) {

@@ -667,10 +667,15 @@ impl RunHost {
             .iter()
             .find(|op| op.number == number)
             .or_else(|| explainer.operation(number))?;
+        // Pushed by a loop: a `map` and `collect` was an instance of its own.
+        let mut requests = Vec::new();
+        for request in &op.requests {
+            requests.push(brief_line(request));
+        }
         Some(OperationDetail {
             line: operation_line(op),
             waited_for: op.waited_for,
-            requests: op.requests.iter().map(brief_line).collect(),
+            requests,
         })
     }
 

@@ -394,9 +394,14 @@ fn the_explain_questions_and_their_answers_survive_their_bytes() {
     let operation = bench
         .handler
         .handle(10, Request::Operation { number: 1 }, 0.0, &mut || true);
+    let Reply::Operation(Some(detail)) = &operation else {
+        panic!("{operation:?}")
+    };
+    // Its requests, each as the explain panel lists them.
+    assert!(!detail.requests.is_empty(), "{detail:?}");
     assert!(
-        matches!(operation, Reply::Operation(Some(_))),
-        "{operation:?}"
+        detail.requests.iter().all(|line| line.contains(" ms")),
+        "{detail:?}"
     );
     reply_survives(&Envelope {
         id: 10,
