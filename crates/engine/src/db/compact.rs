@@ -470,7 +470,7 @@ impl DbInner {
         let ssts: Vec<SstInfo> = outputs.iter().map(|(info, _)| info.clone()).collect();
         let committing: Vec<u64> = ssts.iter().map(|sst| sst.id).collect();
         let conflict = Cell::new(None);
-        self.update_manifest(&committing, |manifest| {
+        self.update_manifest(&committing, &|manifest| {
             // Stamped per attempt: the inputs leave with the manifest that lands.
             let outcome = CompactionOutcome {
                 ssts: ssts.clone(),
