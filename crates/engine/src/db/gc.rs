@@ -71,7 +71,7 @@ impl DbInner {
         let pass_start = self.runtime.now();
         let latest = self.latest_manifest_unfenced().await?;
         let mut report = GcReport::default();
-        let in_latest: IdSet = latest.sst_ids().collect();
+        let in_latest = latest.sst_id_set();
         // A sorted vector, filled in id order (up to `MAX_RETIRED_SSTS` entries, so not by
         // inserting in the manifest's order): a binary search per listed SST, and far less
         // code in the wasm than a B-tree map of its own.
@@ -162,7 +162,7 @@ impl DbInner {
             self.check_open()?;
             let latest = self.latest_manifest_unfenced().await?;
             let mut in_use = self.sst_in_use();
-            in_use.extend(latest.sst_ids());
+            in_use.extend(latest.sst_id_list().iter().copied());
             for object in batch {
                 let sst = match kind {
                     ObjectKind::Sst => self.paths.parse(ObjectKind::Sst, &object.key),

@@ -69,7 +69,7 @@ impl VersionSet {
     pub(crate) fn ssts_in_use(&self) -> IdSet {
         // `extend` inserts one by one: `collect` would instantiate a sort.
         let mut in_use = IdSet::new();
-        in_use.extend(self.manifest.sst_ids());
+        in_use.extend(self.manifest.sst_id_list().iter().copied());
         in_use.extend(self.uploading.iter().copied());
         for version in self.live_versions.iter().filter_map(Weak::upgrade) {
             in_use.extend(version.handles().map(|handle| handle.info.id));
@@ -85,7 +85,7 @@ impl VersionSet {
         let id = sst_id(writer_epoch, counter);
         if CHECKED {
             assert!(
-                !self.manifest.sst_ids().any(|live| live == id),
+                !self.manifest.has_sst(id),
                 "invariant: SST {id} is being uploaded and already in manifest {}",
                 self.manifest.manifest_id
             );
@@ -147,9 +147,7 @@ impl VersionSet {
         self.version = version;
         self.version_manifest_id = manifest.manifest_id;
         if !self.quarantined.is_empty() {
-            // Extended, not collected: `collect` sorts first, a stable sort instantiated for
-            // the type (bytes in the playground's wasm).
-            let live: IdSet = manifest.sst_ids().collect();
+            let live = manifest.sst_id_set();
             self.quarantined.retain(|id| live.contains(id));
         }
     }
