@@ -437,6 +437,10 @@ impl Store {
         let started = self.runtime.now();
         let mut attempt = 1;
         loop {
+            assert!(
+                attempt <= self.policy.max_attempts,
+                "invariant: a create sends at most the policy's attempts"
+            );
             self.meter(cause, StoreOp::Put, data.len() as u64, attempt > 1);
             let error = match self
                 .port

@@ -163,7 +163,7 @@ impl Version {
         // The previous handles in SST id order, each taken at most once, found by binary
         // search: a sorted list rather than a `BTreeMap<u64, Rc<SstHandle>>`, which was a
         // B-tree type of its own in the playground's wasm. SST ids are unique in a version.
-        let previous: Vec<&Rc<SstHandle>> = previous.handles().collect();
+        let previous = previous.handles();
         let mut known: Vec<(u64, Option<Rc<SstHandle>>)> =
             strata_sim::maps::stable_order(previous.iter().map(|h| h.info.id))
                 .into_iter()
@@ -188,10 +188,21 @@ impl Version {
         }
     }
 
-    pub fn handles(&self) -> impl Iterator<Item = &Rc<SstHandle>> {
-        self.l0
-            .iter()
-            .chain(self.runs.iter().flat_map(|run| run.ssts.iter()))
+    /// Every SST handle of the version, L0's first, then each run's, in order. A list built
+    /// by loops, as `Manifest::sst_id_list` is: a chained, flattened iterator had an instance
+    /// of its `next`, `size_hint`, `collect` and `extend` for each caller in the playground's
+    /// wasm.
+    pub fn handles(&self) -> Vec<&Rc<SstHandle>> {
+        let mut handles = Vec::with_capacity(self.l0.len());
+        for handle in &self.l0 {
+            handles.push(handle);
+        }
+        for run in &self.runs {
+            for handle in &run.ssts {
+                handles.push(handle);
+            }
+        }
+        handles
     }
 }
 

@@ -71,9 +71,13 @@ impl VersionSet {
         let mut in_use = IdSet::new();
         in_use.extend(self.manifest.sst_id_list().iter().copied());
         in_use.extend(self.uploading.iter().copied());
+        let mut held = Vec::new();
         for version in self.live_versions.iter().filter_map(Weak::upgrade) {
-            in_use.extend(version.handles().map(|handle| handle.info.id));
+            for handle in version.handles() {
+                held.push(handle.info.id);
+            }
         }
+        in_use.extend(held.iter().copied());
         in_use
     }
 
@@ -155,8 +159,11 @@ impl VersionSet {
     /// Hands the metadata of a just-written SST to the read path, so its first read fetches
     /// no metadata.
     pub(crate) fn set_meta(&self, id: u64, meta: SstMeta) {
-        if let Some(handle) = self.version.handles().find(|h| h.info.id == id) {
-            handle.set_meta(meta);
+        for handle in self.version.handles() {
+            if handle.info.id == id {
+                handle.set_meta(meta);
+                return;
+            }
         }
     }
 
@@ -210,7 +217,7 @@ mod tests {
         next.l0.push(sst(id));
         versions.commit(next, &[id]);
         versions.install_manifest();
-        assert_eq!(versions.version().handles().count(), 1);
+        assert_eq!(versions.version().handles().len(), 1);
         versions.check();
     }
 

@@ -198,19 +198,7 @@ impl Manifest {
 
     /// Whether the manifest refers to the SST `id`.
     pub fn has_sst(&self, id: u64) -> bool {
-        for sst in &self.l0 {
-            if sst.id == id {
-                return true;
-            }
-        }
-        for run in &self.runs {
-            for sst in &run.ssts {
-                if sst.id == id {
-                    return true;
-                }
-            }
-        }
-        false
+        self.sst_id_list().contains(&id)
     }
 
     /// The manifest's SST ids as a set.
