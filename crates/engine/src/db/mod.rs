@@ -41,6 +41,7 @@ use crate::batch::WriteBatch;
 use crate::cache::BlockCache;
 use crate::compaction::{CompactionStyle, CompactionTask};
 use crate::error::{Error, Result};
+use crate::format::manifest::SstInfo;
 use crate::memtable::Memtable;
 use crate::options::{
     validate_key, validate_value, BackpressureMode, DbOptions, ReadOptions, WriteOptions,
@@ -321,6 +322,14 @@ impl DbInner {
     }
 }
 
+fn sst_states(ssts: &[SstInfo]) -> Vec<SstState> {
+    let mut states = Vec::with_capacity(ssts.len());
+    for sst in ssts {
+        states.push(SstState::from(sst));
+    }
+    states
+}
+
 fn memtable_state(table: &Memtable, limit_bytes: usize) -> MemtableState {
     let (min_seq, max_seq) = table.seq_range();
     MemtableState {
@@ -549,6 +558,20 @@ impl Db {
         let (wal, memtables) = (state.wal(), state.memtables());
         let manifest = state.manifest();
         let active = memtable_state(&memtables.active().borrow(), limit);
+        // Lists filled by loops: each `map` and `collect` here was an instance of its own.
+        let mut immutable_memtables = Vec::with_capacity(memtables.immutables().len());
+        for table in memtables.immutables() {
+            immutable_memtables.push(memtable_state(&table.borrow(), limit));
+        }
+        let mut runs = Vec::with_capacity(manifest.runs.len());
+        for run in &manifest.runs {
+            runs.push(RunState {
+                id: run.id,
+                level: run.level,
+                size_bytes: run.size_bytes(),
+                ssts: sst_states(&run.ssts),
+            });
+        }
         DbState {
             path: self.inner.paths.root().to_string(),
             status: state.status(),
@@ -558,23 +581,10 @@ impl Db {
             durable_seq: wal.durable_seq(),
             last_flushed_seq: manifest.last_flushed_seq,
             memtable: active,
-            immutable_memtables: memtables
-                .immutables()
-                .iter()
-                .map(|table| memtable_state(&table.borrow(), limit))
-                .collect(),
+            immutable_memtables,
             flushing_memtable_id: memtables.flushing(),
-            l0: manifest.l0.iter().map(SstState::from).collect(),
-            runs: manifest
-                .runs
-                .iter()
-                .map(|run| RunState {
-                    id: run.id,
-                    level: run.level,
-                    size_bytes: run.size_bytes(),
-                    ssts: run.ssts.iter().map(SstState::from).collect(),
-                })
-                .collect(),
+            l0: sst_states(&manifest.l0),
+            runs,
             wal: WalState {
                 buffer_bytes: wal.buffer_bytes() as u64,
                 buffer_records: u64::from(wal.buffer_records()),
