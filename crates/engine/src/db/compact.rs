@@ -118,23 +118,23 @@ pub fn merge_sources(sources: Vec<SourceData>, bottom: bool, now_ns: u64) -> Mer
     // `newer_ranges[s]`: the union of the tombstones of every source newer than `s`.
     let mut newer_ranges: Vec<Vec<(Bytes, Bytes)>> = Vec::with_capacity(sources.len());
     let mut all_ranges: Vec<(Bytes, Bytes)> = Vec::new();
+    let mut range_tombstones_in = 0u64;
     for source in &sources {
         newer_ranges.push(coalesce_ranges(all_ranges.clone()));
-        all_ranges.extend(source.range_tombstones.iter().cloned());
+        all_ranges.extend_from_slice(&source.range_tombstones);
+        range_tombstones_in += source.range_tombstones.len() as u64;
     }
     let all_ranges = coalesce_ranges(all_ranges);
     if bottom {
-        merged.range_tombstones_dropped = sources
-            .iter()
-            .map(|source| source.range_tombstones.len() as u64)
-            .sum();
+        merged.range_tombstones_dropped = range_tombstones_in;
     } else {
         merged.range_tombstones = all_ranges;
     }
-    let mut iters: Vec<std::vec::IntoIter<SstEntry>> = sources
-        .into_iter()
-        .map(|source| source.entries.into_iter())
-        .collect();
+    // Filled by a loop: a `map` and `collect` in place were instances of their own.
+    let mut iters: Vec<std::vec::IntoIter<SstEntry>> = Vec::with_capacity(sources.len());
+    for source in sources {
+        iters.push(source.entries.into_iter());
+    }
     // Min-heap on (key, source): equal keys pop newest source first.
     let mut heap: BinaryHeap<Reverse<(Bytes, usize, SstEntry)>> = BinaryHeap::new();
     for (source, iter) in iters.iter_mut().enumerate() {
