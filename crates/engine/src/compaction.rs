@@ -198,11 +198,12 @@ pub struct CompactionTask {
 impl CompactionTask {
     /// Every input SST id, newest first, and the input bytes.
     pub fn input_ssts<'m>(&self, manifest: &'m Manifest) -> Vec<&'m SstInfo> {
-        let mut inputs: Vec<&SstInfo> = manifest
-            .l0
-            .iter()
-            .filter(|sst| self.input_l0.contains(&sst.id))
-            .collect();
+        let mut inputs: Vec<&SstInfo> = Vec::new();
+        for sst in &manifest.l0 {
+            if self.input_l0.contains(&sst.id) {
+                inputs.push(sst);
+            }
+        }
         for run in &manifest.runs {
             if self.input_runs.contains(&run.id) {
                 inputs.extend(run.ssts.iter());
@@ -421,14 +422,13 @@ pub fn apply(
         .position(|run| task.input_runs.contains(&run.id))
         .unwrap_or(0);
     let retired_at = outcome.retired_at;
-    let retired: Vec<RetiredSst> = task
-        .input_ssts(manifest)
-        .into_iter()
-        .map(|sst| RetiredSst {
+    let mut retired: Vec<RetiredSst> = Vec::new();
+    for sst in task.input_ssts(manifest) {
+        retired.push(RetiredSst {
             id: sst.id,
             retired_at,
-        })
-        .collect();
+        });
+    }
     manifest.retired.extend(retired);
     manifest.l0.retain(|sst| !task.input_l0.contains(&sst.id));
     manifest

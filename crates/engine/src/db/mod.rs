@@ -270,12 +270,16 @@ impl DbInner {
     /// The amplification meters for `state`.
     pub fn amplification_of(&self, state: &State) -> Amplification {
         let manifest = state.manifest();
-        let stored_sst_bytes = manifest
-            .l0
-            .iter()
-            .chain(manifest.runs.iter().flat_map(|run| run.ssts.iter()))
-            .map(|sst| sst.size_bytes)
-            .sum();
+        // Summed by loops: a chained, flattened iterator's fold was an instance of its own.
+        let mut stored_sst_bytes = 0u64;
+        for sst in &manifest.l0 {
+            stored_sst_bytes += sst.size_bytes;
+        }
+        for run in &manifest.runs {
+            for sst in &run.ssts {
+                stored_sst_bytes += sst.size_bytes;
+            }
+        }
         let meters = self.store.meters();
         let elapsed = self.runtime.now().saturating_since(state.opened_at());
         Amplification::compute(&AmplificationInputs {
@@ -294,6 +298,14 @@ impl DbInner {
         let state = self.state.borrow();
         let (wal, memtables) = (state.wal(), state.memtables());
         let active_bytes = memtables.active().borrow().size_bytes();
+        let mut immutable_memtables = Vec::with_capacity(memtables.immutables().len());
+        for table in memtables.immutables() {
+            let table = table.borrow();
+            immutable_memtables.push(policy::ImmutableView {
+                memtable_id: table.id(),
+                max_seq: table.max_seq(),
+            });
+        }
         policy::FlushView {
             now: self.runtime.now(),
             flush_interval: self.options.flush_interval,
@@ -305,17 +317,7 @@ impl DbInner {
             wal_upload_pending: wal.pending_wal_id().is_some(),
             last_wal_upload: wal.last_upload(),
             active_memtable_bytes: active_bytes,
-            immutable_memtables: memtables
-                .immutables()
-                .iter()
-                .map(|table| {
-                    let table = table.borrow();
-                    policy::ImmutableView {
-                        memtable_id: table.id(),
-                        max_seq: table.max_seq(),
-                    }
-                })
-                .collect(),
+            immutable_memtables,
             memtable_flush_in_flight: memtables.flushing().is_some(),
             durable_seq: wal.durable_seq(),
         }
