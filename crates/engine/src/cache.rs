@@ -313,17 +313,20 @@ impl BlockCache {
     /// Its blocks go in the order of their offsets, so the slots come free in the order a
     /// map sorted by key gave them.
     pub fn remove_sst(&mut self, sst_id: u64) {
-        let held: Vec<(u64, usize)> = self
-            .slots
-            .iter()
-            .enumerate()
-            .filter_map(|(index, slot)| match slot {
-                Some(slot) if slot.key.0 == sst_id => Some((slot.key.1, index)),
-                _ => None,
-            })
-            .collect();
-        for position in strata_sim::maps::stable_order(held.iter().map(|&(offset, _)| offset)) {
-            let index = held[position].1;
+        // The SST's slots and their blocks' offsets, gathered by one loop (a `filter_map` and
+        // a `collect` were instances of their own in the wasm), freed in order of offset.
+        let mut offsets = Vec::new();
+        let mut indices = Vec::new();
+        for (index, slot) in self.slots.iter().enumerate() {
+            if let Some(slot) = slot {
+                if slot.key.0 == sst_id {
+                    offsets.push(slot.key.1);
+                    indices.push(index);
+                }
+            }
+        }
+        for position in strata_sim::maps::stable_order(offsets.iter().copied()) {
+            let index = indices[position];
             if let Some(slot) = self.slots[index].take() {
                 self.index.remove(&self.slots, slot.key, index);
                 self.used_bytes -= slot.block.size_bytes();

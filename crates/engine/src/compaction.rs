@@ -198,11 +198,12 @@ pub struct CompactionTask {
 impl CompactionTask {
     /// Every input SST id, newest first, and the input bytes.
     pub fn input_ssts<'m>(&self, manifest: &'m Manifest) -> Vec<&'m SstInfo> {
-        let mut inputs: Vec<&SstInfo> = manifest
-            .l0
-            .iter()
-            .filter(|sst| self.input_l0.contains(&sst.id))
-            .collect();
+        let mut inputs: Vec<&SstInfo> = Vec::new();
+        for sst in &manifest.l0 {
+            if self.input_l0.contains(&sst.id) {
+                inputs.push(sst);
+            }
+        }
         for run in &manifest.runs {
             if self.input_runs.contains(&run.id) {
                 inputs.extend(run.ssts.iter());
@@ -269,6 +270,24 @@ fn plan_style(state: &CompactionState<'_>) -> Option<CompactionTask> {
     }
 }
 
+/// The ids of L0's SSTs and of `runs`, by loops: each policy's `map` and `collect` was an
+/// instance of its own in the playground's wasm.
+fn l0_ids(manifest: &Manifest) -> Vec<u64> {
+    let mut ids = Vec::with_capacity(manifest.l0.len());
+    for sst in &manifest.l0 {
+        ids.push(sst.id);
+    }
+    ids
+}
+
+fn run_ids(runs: &[SortedRun]) -> Vec<u64> {
+    let mut ids = Vec::with_capacity(runs.len());
+    for run in runs {
+        ids.push(run.id);
+    }
+    ids
+}
+
 fn plan_tiered(
     manifest: &Manifest,
     l0_trigger: usize,
@@ -279,7 +298,7 @@ fn plan_tiered(
     let runs = &manifest.runs;
     if manifest.l0.len() >= l0_trigger {
         return Some(CompactionTask {
-            input_l0: manifest.l0.iter().map(|sst| sst.id).collect(),
+            input_l0: l0_ids(manifest),
             input_runs: Vec::new(),
             output_level: 0,
             bottom: runs.is_empty(),
@@ -288,7 +307,7 @@ fn plan_tiered(
     if runs.len() > max_runs {
         return Some(CompactionTask {
             input_l0: Vec::new(),
-            input_runs: runs.iter().map(|run| run.id).collect(),
+            input_runs: run_ids(runs),
             output_level: 0,
             bottom: true,
         });
@@ -304,7 +323,7 @@ fn plan_tiered(
         if end - start >= min_merge_runs {
             return Some(CompactionTask {
                 input_l0: Vec::new(),
-                input_runs: runs[start..end].iter().map(|run| run.id).collect(),
+                input_runs: run_ids(&runs[start..end]),
                 output_level: 0,
                 bottom: end == runs.len(),
             });
@@ -346,7 +365,7 @@ fn plan_leveled(
             .unwrap_or(max_levels);
         return Some(CompactionTask {
             input_l0: Vec::new(),
-            input_runs: runs.iter().map(|run| run.id).collect(),
+            input_runs: run_ids(runs),
             output_level: level,
             bottom: true,
         });
@@ -357,7 +376,7 @@ fn plan_leveled(
             input_runs.push(first.id);
         }
         return Some(CompactionTask {
-            input_l0: manifest.l0.iter().map(|sst| sst.id).collect(),
+            input_l0: l0_ids(manifest),
             bottom: runs.len() == input_runs.len(),
             input_runs,
             output_level: 1,
@@ -421,14 +440,13 @@ pub fn apply(
         .position(|run| task.input_runs.contains(&run.id))
         .unwrap_or(0);
     let retired_at = outcome.retired_at;
-    let retired: Vec<RetiredSst> = task
-        .input_ssts(manifest)
-        .into_iter()
-        .map(|sst| RetiredSst {
+    let mut retired: Vec<RetiredSst> = Vec::new();
+    for sst in task.input_ssts(manifest) {
+        retired.push(RetiredSst {
             id: sst.id,
             retired_at,
-        })
-        .collect();
+        });
+    }
     manifest.retired.extend(retired);
     manifest.l0.retain(|sst| !task.input_l0.contains(&sst.id));
     manifest

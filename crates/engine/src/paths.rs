@@ -4,6 +4,7 @@
 //! Ids are zero-padded to 20 digits so that lexicographic LIST order is numeric order.
 
 use crate::error::{Error, Result};
+use strata_objstore::ObjectMeta;
 
 /// The object-name scheme of one database.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,6 +97,22 @@ impl Paths {
         }
         digits.parse().ok()
     }
+
+    /// The ids of the listed WAL objects at or after `from`, ascending: what a replay reads.
+    /// One loop for the writer's recovery and the replica reader's poll, which had a
+    /// `filter_map`, `filter` and `collect` each.
+    pub fn wal_ids_from(&self, listed: &[ObjectMeta], from: u64) -> Vec<u64> {
+        let mut ids = Vec::new();
+        for object in listed {
+            if let Some(id) = self.parse(ObjectKind::Wal, &object.key) {
+                if id >= from {
+                    ids.push(id);
+                }
+            }
+        }
+        ids.sort_unstable();
+        ids
+    }
 }
 
 #[cfg(test)]
@@ -121,6 +138,31 @@ mod tests {
         assert_eq!(paths.parse(ObjectKind::Wal, "db/other/wal/7.wal"), None);
         // Lexicographic order is numeric order.
         assert!(paths.wal(9) < paths.wal(10));
+    }
+
+    #[test]
+    fn a_replay_reads_its_wal_ids_from_a_listing_in_order() {
+        let paths = Paths::new("db/one").unwrap();
+        let listed: Vec<ObjectMeta> = [
+            paths.wal(12),
+            paths.sst(11),
+            paths.wal(3),
+            "db/one/wal/not-an-id.wal".to_string(),
+            paths.wal(10),
+            "db/other/wal/00000000000000000011.wal".to_string(),
+            paths.wal(9),
+        ]
+        .into_iter()
+        .map(|key| ObjectMeta {
+            key,
+            size_bytes: 0,
+            etag: strata_objstore::ETag(String::new()),
+            last_modified: strata_sim::SimTime::ZERO,
+        })
+        .collect();
+        assert_eq!(paths.wal_ids_from(&listed, 10), vec![10, 12]);
+        assert_eq!(paths.wal_ids_from(&listed, 0), vec![3, 9, 10, 12]);
+        assert!(paths.wal_ids_from(&listed, 13).is_empty());
     }
 
     #[test]

@@ -149,7 +149,7 @@ pub fn apply(manifest: &mut Manifest, task: &FlushTask, outcome: &FlushOutcome) 
             outcome.flushed_seq,
             outcome.sst.max_seq
         );
-        if !manifest.sst_ids().any(|id| id == outcome.sst.id) {
+        if !manifest.has_sst(outcome.sst.id) {
             manifest.l0.insert(0, outcome.sst.clone());
         }
         manifest.last_flushed_seq = manifest.last_flushed_seq.max(outcome.flushed_seq);

@@ -405,42 +405,7 @@ impl Store {
         key: &str,
         data: Bytes,
     ) -> Result<CreateOutcome, StoreError> {
-        let started = self.runtime.now();
-        let mut attempt = 1;
-        loop {
-            self.meter(cause, StoreOp::Put, data.len() as u64, attempt > 1);
-            let error = match self
-                .port
-                .put(cause, key, data.clone(), PutMode::CreateIfAbsent)
-                .await
-            {
-                Ok(_) => return Ok(CreateOutcome::Created),
-                Err(StoreError::AlreadyExists { .. }) => {
-                    // Possibly our own earlier attempt (from this call or a failed earlier
-                    // call with the same bytes): compare.
-                    return match self.get_opt(cause, key).await? {
-                        Some(existing) if existing == data => Ok(CreateOutcome::Created),
-                        Some(_) => Ok(CreateOutcome::Exists),
-                        // Created and deleted since: treat as taken, the caller re-reads.
-                        None => Ok(CreateOutcome::Exists),
-                    };
-                }
-                Err(error) if error.is_transient() => error,
-                Err(error) => return Err(error),
-            };
-            // Ambiguous: resolve by reading back.
-            if let Some(existing) = self.get_opt(cause, key).await? {
-                return Ok(if existing == data {
-                    CreateOutcome::Created
-                } else {
-                    CreateOutcome::Exists
-                });
-            }
-            if !self.should_retry(cause, &error, attempt, started).await {
-                return Err(error);
-            }
-            attempt += 1;
-        }
+        self.create_if_absent(cause, key, data, false).await
     }
 
     /// Create-if-absent that claims the object only when this very PUT reports it created.
@@ -455,22 +420,65 @@ impl Store {
         key: &str,
         data: Bytes,
     ) -> Result<CreateOutcome, StoreError> {
+        self.create_if_absent(cause, key, data, true).await
+    }
+
+    /// Both creates, one state machine (two cost a second copy of the retry loop in the
+    /// playground's wasm). `exclusive` skips every read-back: an existing object is `Exists`,
+    /// and a transient failure is retried as is (a retry that then finds the object reports
+    /// `Exists`, which the caller handles by re-reading).
+    async fn create_if_absent(
+        &self,
+        cause: Cause,
+        key: &str,
+        data: Bytes,
+        exclusive: bool,
+    ) -> Result<CreateOutcome, StoreError> {
         let started = self.runtime.now();
         let mut attempt = 1;
         loop {
+            assert!(
+                attempt <= self.policy.max_attempts,
+                "invariant: a create sends at most the policy's attempts"
+            );
             self.meter(cause, StoreOp::Put, data.len() as u64, attempt > 1);
-            match self
+            let error = match self
                 .port
                 .put(cause, key, data.clone(), PutMode::CreateIfAbsent)
                 .await
             {
                 Ok(_) => return Ok(CreateOutcome::Created),
-                Err(StoreError::AlreadyExists { .. }) => return Ok(CreateOutcome::Exists),
-                Err(error) if self.should_retry(cause, &error, attempt, started).await => {
-                    attempt += 1;
+                Err(StoreError::AlreadyExists { .. }) if exclusive => {
+                    return Ok(CreateOutcome::Exists)
                 }
+                Err(StoreError::AlreadyExists { .. }) => {
+                    // Possibly our own earlier attempt (from this call or a failed earlier
+                    // call with the same bytes): compare.
+                    return match self.get_opt(cause, key).await? {
+                        Some(existing) if existing == data => Ok(CreateOutcome::Created),
+                        Some(_) => Ok(CreateOutcome::Exists),
+                        // Created and deleted since: treat as taken, the caller re-reads.
+                        None => Ok(CreateOutcome::Exists),
+                    };
+                }
+                Err(error) if error.is_transient() => error,
                 Err(error) => return Err(error),
+            };
+            // Ambiguous: resolve by reading back (not for an exclusive create, which claims
+            // only what its own PUT reports).
+            if !exclusive {
+                if let Some(existing) = self.get_opt(cause, key).await? {
+                    return Ok(if existing == data {
+                        CreateOutcome::Created
+                    } else {
+                        CreateOutcome::Exists
+                    });
+                }
             }
+            if !self.should_retry(cause, &error, attempt, started).await {
+                return Err(error);
+            }
+            attempt += 1;
         }
     }
 }

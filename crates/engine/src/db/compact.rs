@@ -118,23 +118,23 @@ pub fn merge_sources(sources: Vec<SourceData>, bottom: bool, now_ns: u64) -> Mer
     // `newer_ranges[s]`: the union of the tombstones of every source newer than `s`.
     let mut newer_ranges: Vec<Vec<(Bytes, Bytes)>> = Vec::with_capacity(sources.len());
     let mut all_ranges: Vec<(Bytes, Bytes)> = Vec::new();
+    let mut range_tombstones_in = 0u64;
     for source in &sources {
         newer_ranges.push(coalesce_ranges(all_ranges.clone()));
-        all_ranges.extend(source.range_tombstones.iter().cloned());
+        all_ranges.extend_from_slice(&source.range_tombstones);
+        range_tombstones_in += source.range_tombstones.len() as u64;
     }
     let all_ranges = coalesce_ranges(all_ranges);
     if bottom {
-        merged.range_tombstones_dropped = sources
-            .iter()
-            .map(|source| source.range_tombstones.len() as u64)
-            .sum();
+        merged.range_tombstones_dropped = range_tombstones_in;
     } else {
         merged.range_tombstones = all_ranges;
     }
-    let mut iters: Vec<std::vec::IntoIter<SstEntry>> = sources
-        .into_iter()
-        .map(|source| source.entries.into_iter())
-        .collect();
+    // Filled by a loop: a `map` and `collect` in place were instances of their own.
+    let mut iters: Vec<std::vec::IntoIter<SstEntry>> = Vec::with_capacity(sources.len());
+    for source in sources {
+        iters.push(source.entries.into_iter());
+    }
     // Min-heap on (key, source): equal keys pop newest source first.
     let mut heap: BinaryHeap<Reverse<(Bytes, usize, SstEntry)>> = BinaryHeap::new();
     for (source, iter) in iters.iter_mut().enumerate() {
@@ -320,18 +320,28 @@ impl DbInner {
     }
 
     async fn run_compaction(&self, task: &CompactionTask) -> Result<CompactionReport> {
-        let (inputs, job_id, max_seq) = {
+        // The inputs and the run each belongs to (none for an L0 SST), read in one borrow of
+        // the manifest, so the job holds no copy of it across its reads.
+        let (inputs, input_runs, job_id, max_seq, input_bytes) = {
             let mut state = self.state.borrow_mut();
-            let inputs: Vec<SstInfo> = task
-                .input_ssts(state.manifest())
-                .into_iter()
-                .cloned()
-                .collect();
+            let manifest = state.manifest();
+            let mut inputs: Vec<SstInfo> = Vec::new();
+            let mut input_runs: Vec<Option<u64>> = Vec::new();
+            let mut max_seq = 0;
+            let mut input_bytes = 0u64;
+            for sst in task.input_ssts(manifest) {
+                max_seq = max_seq.max(sst.max_seq);
+                input_bytes += sst.size_bytes;
+                let run = manifest
+                    .runs
+                    .iter()
+                    .find(|run| run.ssts.iter().any(|in_run| in_run.id == sst.id));
+                input_runs.push(run.map(|run| run.id));
+                inputs.push(sst.clone());
+            }
             let job_id = state.next_compaction_job();
-            let max_seq = inputs.iter().map(|sst| sst.max_seq).max().unwrap_or(0);
-            (inputs, job_id, max_seq)
+            (inputs, input_runs, job_id, max_seq, input_bytes)
         };
-        let input_bytes: u64 = inputs.iter().map(|sst| sst.size_bytes).sum();
         self.runtime.record(EventKind::CompactionStarted {
             job_id,
             input_ssts: inputs.len() as u64,
@@ -342,16 +352,8 @@ impl DbInner {
         // disjoint and in key order, so they concatenate into one source.
         let mut sources: Vec<SourceData> = Vec::new();
         let mut entries_read = 0u64;
-        let state_manifest = self.state.borrow().manifest().clone();
-        let run_of = |id: u64| {
-            state_manifest
-                .runs
-                .iter()
-                .find(|run| run.ssts.iter().any(|sst| sst.id == id))
-                .map(|run| run.id)
-        };
         let mut current_run: Option<u64> = None;
-        for info in &inputs {
+        for (position, info) in inputs.iter().enumerate() {
             self.check_open()?;
             let key = self.paths.sst(info.id);
             let result = self
@@ -364,7 +366,7 @@ impl DbInner {
                 Err(reason) => return Err(self.quarantine(info.id, &key, reason)),
             };
             entries_read += decoded.entries.len() as u64;
-            let run = run_of(info.id);
+            let run = input_runs[position];
             match (run, current_run, sources.last_mut()) {
                 (Some(run), Some(current), Some(last)) if run == current => {
                     last.entries.extend(decoded.entries);
@@ -467,10 +469,14 @@ impl DbInner {
 
         // (4) Commit. Our flushes only add L0 SSTs in front, so the inputs are still there
         // unless another writer took over (then the manifest write reports `Fenced`).
-        let ssts: Vec<SstInfo> = outputs.iter().map(|(info, _)| info.clone()).collect();
-        let committing: Vec<u64> = ssts.iter().map(|sst| sst.id).collect();
+        let mut ssts: Vec<SstInfo> = Vec::with_capacity(outputs.len());
+        let mut committing: Vec<u64> = Vec::with_capacity(outputs.len());
+        for (info, _) in outputs {
+            committing.push(info.id);
+            ssts.push(info.clone());
+        }
         let conflict = Cell::new(None);
-        self.update_manifest(&committing, |manifest| {
+        self.update_manifest(&committing, &|manifest| {
             // Stamped per attempt: the inputs leave with the manifest that lands.
             let outcome = CompactionOutcome {
                 ssts: ssts.clone(),

@@ -131,7 +131,7 @@ impl DbInner {
             wal_replay_from,
             sst_counter: counter,
         };
-        self.update_manifest(&[id], |manifest| {
+        self.update_manifest(&[id], &|manifest| {
             policy::apply(manifest, &task, &flush_outcome)
         })
         .await?;

@@ -71,22 +71,7 @@ impl DbInner {
         let pass_start = self.runtime.now();
         let latest = self.latest_manifest_unfenced().await?;
         let mut report = GcReport::default();
-
-        let wal_objects = self.list(ObjectKind::Wal).await?;
-        let mut obsolete = Vec::new();
-        for object in wal_objects {
-            if let Some(id) = self.paths.parse(ObjectKind::Wal, &object.key) {
-                if id < latest.wal_replay_from && self.old_enough(pass_start, &object, &mut report)
-                {
-                    obsolete.push(object);
-                }
-            }
-        }
-        report.wal_deleted += self.delete_in_batches(ObjectKind::Wal, &obsolete).await?;
-
-        let sst_objects = self.list(ObjectKind::Sst).await?;
-        let mut obsolete = Vec::new();
-        let in_latest: IdSet = latest.sst_ids().collect();
+        let in_latest = latest.sst_id_set();
         // A sorted vector, filled in id order (up to `MAX_RETIRED_SSTS` entries, so not by
         // inserting in the manifest's order): a binary search per listed SST, and far less
         // code in the wasm than a B-tree map of its own.
@@ -98,36 +83,39 @@ impl DbInner {
                     (retired.id, retired.retired_at)
                 }),
         );
-        for object in sst_objects {
-            if let Some(id) = self.paths.parse(ObjectKind::Sst, &object.key) {
-                if in_latest.contains(&id) {
+        // One loop over the kinds, WAL objects first, then SSTs, then manifests: one listing
+        // and one deletion in the state machine, not three of each.
+        for kind in [ObjectKind::Wal, ObjectKind::Sst, ObjectKind::Manifest] {
+            let mut obsolete = Vec::new();
+            for object in self.list(kind).await? {
+                let Some(id) = self.paths.parse(kind, &object.key) else {
                     continue;
-                }
-                // A retired SST ages from when it left the manifest, not from when it was
-                // written: a reader holding an older manifest may still read it.
-                let mut aged_from = object.clone();
-                if let Some(retired_at) = retired_at.get(&id) {
-                    aged_from.last_modified = aged_from.last_modified.max(*retired_at);
-                }
-                if self.old_enough(pass_start, &aged_from, &mut report) {
+                };
+                let (unneeded, aged_from) = match kind {
+                    ObjectKind::Wal => (id < latest.wal_replay_from, object.last_modified),
+                    // A retired SST ages from when it left the manifest, not from when it
+                    // was written: a reader holding an older manifest may still read it.
+                    ObjectKind::Sst => (
+                        !in_latest.contains(&id),
+                        retired_at
+                            .get(&id)
+                            .map_or(object.last_modified, |retired_at| {
+                                object.last_modified.max(*retired_at)
+                            }),
+                    ),
+                    ObjectKind::Manifest => (id < latest.manifest_id, object.last_modified),
+                };
+                if unneeded && self.old_enough(pass_start, aged_from, &mut report) {
                     obsolete.push(object);
                 }
             }
-        }
-        report.ssts_deleted += self.delete_in_batches(ObjectKind::Sst, &obsolete).await?;
-
-        let manifest_objects = self.list(ObjectKind::Manifest).await?;
-        let mut obsolete = Vec::new();
-        for object in manifest_objects {
-            if let Some(id) = self.paths.parse(ObjectKind::Manifest, &object.key) {
-                if id < latest.manifest_id && self.old_enough(pass_start, &object, &mut report) {
-                    obsolete.push(object);
-                }
+            let deleted = self.delete_in_batches(kind, &obsolete).await?;
+            match kind {
+                ObjectKind::Wal => report.wal_deleted += deleted,
+                ObjectKind::Sst => report.ssts_deleted += deleted,
+                ObjectKind::Manifest => report.manifests_deleted += deleted,
             }
         }
-        report.manifests_deleted += self
-            .delete_in_batches(ObjectKind::Manifest, &obsolete)
-            .await?;
         Ok(report)
     }
 
@@ -149,9 +137,8 @@ impl DbInner {
         self.state.borrow().versions().ssts_in_use()
     }
 
-    fn old_enough(&self, pass_start: SimTime, object: &ObjectMeta, report: &mut GcReport) -> bool {
-        let old =
-            old_enough_at_pass_start(pass_start, object.last_modified, self.options.gc_min_age);
+    fn old_enough(&self, pass_start: SimTime, aged_from: SimTime, report: &mut GcReport) -> bool {
+        let old = old_enough_at_pass_start(pass_start, aged_from, self.options.gc_min_age);
         if !old {
             report.kept_too_young += 1;
         }
@@ -175,7 +162,7 @@ impl DbInner {
             self.check_open()?;
             let latest = self.latest_manifest_unfenced().await?;
             let mut in_use = self.sst_in_use();
-            in_use.extend(latest.sst_ids());
+            in_use.extend(latest.sst_id_list().iter().copied());
             for object in batch {
                 let sst = match kind {
                     ObjectKind::Sst => self.paths.parse(ObjectKind::Sst, &object.key),

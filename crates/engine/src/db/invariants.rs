@@ -121,7 +121,7 @@ pub(crate) fn check_uploads(uploading_ssts: &IdSet, manifest: &Manifest) {
     if !CHECKED || uploading_ssts.is_empty() {
         return;
     }
-    for id in manifest.sst_ids() {
+    for id in manifest.sst_id_list() {
         assert!(
             !uploading_ssts.contains(&id),
             "invariant: SST {id} is being uploaded and already in manifest {}",

@@ -60,10 +60,14 @@ impl DbInner {
     /// Applies `change` to the latest manifest and commits it as the next manifest.
     /// `committing` names the uploaded SSTs the change adds: they stop being uploads in the
     /// same step that installs the manifest.
+    ///
+    /// `change` is a trait object, not a generic: the flusher and the compactor each passed a
+    /// closure of their own, and each instance inlined a copy of this whole state machine into
+    /// its caller's in the playground's wasm.
     pub async fn update_manifest(
         &self,
         committing: &[u64],
-        change: impl Fn(&mut Manifest),
+        change: &dyn Fn(&mut Manifest),
     ) -> Result<Manifest> {
         let _guard = self.manifest_lock.lock().await;
         let (mut base, epoch) = {

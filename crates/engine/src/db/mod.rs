@@ -41,6 +41,7 @@ use crate::batch::WriteBatch;
 use crate::cache::BlockCache;
 use crate::compaction::{CompactionStyle, CompactionTask};
 use crate::error::{Error, Result};
+use crate::format::manifest::SstInfo;
 use crate::memtable::Memtable;
 use crate::options::{
     validate_key, validate_value, BackpressureMode, DbOptions, ReadOptions, WriteOptions,
@@ -269,12 +270,16 @@ impl DbInner {
     /// The amplification meters for `state`.
     pub fn amplification_of(&self, state: &State) -> Amplification {
         let manifest = state.manifest();
-        let stored_sst_bytes = manifest
-            .l0
-            .iter()
-            .chain(manifest.runs.iter().flat_map(|run| run.ssts.iter()))
-            .map(|sst| sst.size_bytes)
-            .sum();
+        // Summed by loops: a chained, flattened iterator's fold was an instance of its own.
+        let mut stored_sst_bytes = 0u64;
+        for sst in &manifest.l0 {
+            stored_sst_bytes += sst.size_bytes;
+        }
+        for run in &manifest.runs {
+            for sst in &run.ssts {
+                stored_sst_bytes += sst.size_bytes;
+            }
+        }
         let meters = self.store.meters();
         let elapsed = self.runtime.now().saturating_since(state.opened_at());
         Amplification::compute(&AmplificationInputs {
@@ -293,6 +298,14 @@ impl DbInner {
         let state = self.state.borrow();
         let (wal, memtables) = (state.wal(), state.memtables());
         let active_bytes = memtables.active().borrow().size_bytes();
+        let mut immutable_memtables = Vec::with_capacity(memtables.immutables().len());
+        for table in memtables.immutables() {
+            let table = table.borrow();
+            immutable_memtables.push(policy::ImmutableView {
+                memtable_id: table.id(),
+                max_seq: table.max_seq(),
+            });
+        }
         policy::FlushView {
             now: self.runtime.now(),
             flush_interval: self.options.flush_interval,
@@ -304,21 +317,19 @@ impl DbInner {
             wal_upload_pending: wal.pending_wal_id().is_some(),
             last_wal_upload: wal.last_upload(),
             active_memtable_bytes: active_bytes,
-            immutable_memtables: memtables
-                .immutables()
-                .iter()
-                .map(|table| {
-                    let table = table.borrow();
-                    policy::ImmutableView {
-                        memtable_id: table.id(),
-                        max_seq: table.max_seq(),
-                    }
-                })
-                .collect(),
+            immutable_memtables,
             memtable_flush_in_flight: memtables.flushing().is_some(),
             durable_seq: wal.durable_seq(),
         }
     }
+}
+
+fn sst_states(ssts: &[SstInfo]) -> Vec<SstState> {
+    let mut states = Vec::with_capacity(ssts.len());
+    for sst in ssts {
+        states.push(SstState::from(sst));
+    }
+    states
 }
 
 fn memtable_state(table: &Memtable, limit_bytes: usize) -> MemtableState {
@@ -549,6 +560,20 @@ impl Db {
         let (wal, memtables) = (state.wal(), state.memtables());
         let manifest = state.manifest();
         let active = memtable_state(&memtables.active().borrow(), limit);
+        // Lists filled by loops: each `map` and `collect` here was an instance of its own.
+        let mut immutable_memtables = Vec::with_capacity(memtables.immutables().len());
+        for table in memtables.immutables() {
+            immutable_memtables.push(memtable_state(&table.borrow(), limit));
+        }
+        let mut runs = Vec::with_capacity(manifest.runs.len());
+        for run in &manifest.runs {
+            runs.push(RunState {
+                id: run.id,
+                level: run.level,
+                size_bytes: run.size_bytes(),
+                ssts: sst_states(&run.ssts),
+            });
+        }
         DbState {
             path: self.inner.paths.root().to_string(),
             status: state.status(),
@@ -558,23 +583,10 @@ impl Db {
             durable_seq: wal.durable_seq(),
             last_flushed_seq: manifest.last_flushed_seq,
             memtable: active,
-            immutable_memtables: memtables
-                .immutables()
-                .iter()
-                .map(|table| memtable_state(&table.borrow(), limit))
-                .collect(),
+            immutable_memtables,
             flushing_memtable_id: memtables.flushing(),
-            l0: manifest.l0.iter().map(SstState::from).collect(),
-            runs: manifest
-                .runs
-                .iter()
-                .map(|run| RunState {
-                    id: run.id,
-                    level: run.level,
-                    size_bytes: run.size_bytes(),
-                    ssts: run.ssts.iter().map(SstState::from).collect(),
-                })
-                .collect(),
+            l0: sst_states(&manifest.l0),
+            runs,
             wal: WalState {
                 buffer_bytes: wal.buffer_bytes() as u64,
                 buffer_records: u64::from(wal.buffer_records()),

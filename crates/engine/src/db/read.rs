@@ -163,12 +163,12 @@ impl Version {
         // The previous handles in SST id order, each taken at most once, found by binary
         // search: a sorted list rather than a `BTreeMap<u64, Rc<SstHandle>>`, which was a
         // B-tree type of its own in the playground's wasm. SST ids are unique in a version.
-        let previous: Vec<&Rc<SstHandle>> = previous.handles().collect();
-        let mut known: Vec<(u64, Option<Rc<SstHandle>>)> =
-            strata_sim::maps::stable_order(previous.iter().map(|h| h.info.id))
-                .into_iter()
-                .map(|at| (previous[at].info.id, Some(previous[at].clone())))
-                .collect();
+        let previous = previous.handles();
+        let order = strata_sim::maps::stable_order(previous.iter().map(|h| h.info.id));
+        let mut known: Vec<(u64, Option<Rc<SstHandle>>)> = Vec::with_capacity(order.len());
+        for at in order {
+            known.push((previous[at].info.id, Some(previous[at].clone())));
+        }
         let mut handle = |info: &SstInfo| {
             known
                 .binary_search_by_key(&info.id, |(id, _)| *id)
@@ -176,22 +176,37 @@ impl Version {
                 .and_then(|at| known[at].1.take())
                 .unwrap_or_else(|| Rc::new(SstHandle::new(info.clone())))
         };
-        Version {
-            l0: manifest.l0.iter().map(&mut handle).collect(),
-            runs: manifest
-                .runs
-                .iter()
-                .map(|run| RunHandle {
-                    ssts: run.ssts.iter().map(&mut handle).collect(),
-                })
-                .collect(),
+        // Filled by loops: each `map` and `collect` was an instance of its own in the wasm.
+        let mut l0 = Vec::with_capacity(manifest.l0.len());
+        for info in &manifest.l0 {
+            l0.push(handle(info));
         }
+        let mut runs = Vec::with_capacity(manifest.runs.len());
+        for run in &manifest.runs {
+            let mut ssts = Vec::with_capacity(run.ssts.len());
+            for info in &run.ssts {
+                ssts.push(handle(info));
+            }
+            runs.push(RunHandle { ssts });
+        }
+        Version { l0, runs }
     }
 
-    pub fn handles(&self) -> impl Iterator<Item = &Rc<SstHandle>> {
-        self.l0
-            .iter()
-            .chain(self.runs.iter().flat_map(|run| run.ssts.iter()))
+    /// Every SST handle of the version, L0's first, then each run's, in order. A list built
+    /// by loops, as `Manifest::sst_id_list` is: a chained, flattened iterator had an instance
+    /// of its `next`, `size_hint`, `collect` and `extend` for each caller in the playground's
+    /// wasm.
+    pub fn handles(&self) -> Vec<&Rc<SstHandle>> {
+        let mut handles = Vec::with_capacity(self.l0.len());
+        for handle in &self.l0 {
+            handles.push(handle);
+        }
+        for run in &self.runs {
+            for handle in &run.ssts {
+                handles.push(handle);
+            }
+        }
+        handles
     }
 }
 

@@ -286,12 +286,7 @@ impl ReaderInner {
             .list_all(Cause::ReaderPoll, &db.paths.prefix(ObjectKind::Wal))
             .await
             .map_err(|error| Error::store("reader WAL listing", error))?;
-        let mut ids: Vec<u64> = listed
-            .iter()
-            .filter_map(|object| db.paths.parse(ObjectKind::Wal, &object.key))
-            .filter(|id| *id >= manifest.wal_replay_from)
-            .collect();
-        ids.sort_unstable();
+        let ids = db.paths.wal_ids_from(&listed, manifest.wal_replay_from);
         // Objects are uploaded one at a time in id order, so the listing is a contiguous
         // run; stop at a gap rather than serve a view with a hole in it.
         let mut contiguous = Vec::with_capacity(ids.len());

@@ -154,12 +154,7 @@ impl DbInner {
             .list_all(Cause::Wal, &self.paths.prefix(ObjectKind::Wal))
             .await
             .map_err(|error| Error::store("WAL listing", error))?;
-        let mut ids: Vec<u64> = listed
-            .iter()
-            .filter_map(|object| self.paths.parse(ObjectKind::Wal, &object.key))
-            .filter(|id| *id >= replay_from)
-            .collect();
-        ids.sort_unstable();
+        let ids = self.paths.wal_ids_from(&listed, replay_from);
         let mut replayed = 0;
         for id in &ids {
             let bytes = self.fetch_wal(*id).await?;

@@ -69,11 +69,15 @@ impl VersionSet {
     pub(crate) fn ssts_in_use(&self) -> IdSet {
         // `extend` inserts one by one: `collect` would instantiate a sort.
         let mut in_use = IdSet::new();
-        in_use.extend(self.manifest.sst_ids());
+        in_use.extend(self.manifest.sst_id_list().iter().copied());
         in_use.extend(self.uploading.iter().copied());
+        let mut held = Vec::new();
         for version in self.live_versions.iter().filter_map(Weak::upgrade) {
-            in_use.extend(version.handles().map(|handle| handle.info.id));
+            for handle in version.handles() {
+                held.push(handle.info.id);
+            }
         }
+        in_use.extend(held.iter().copied());
         in_use
     }
 
@@ -85,7 +89,7 @@ impl VersionSet {
         let id = sst_id(writer_epoch, counter);
         if CHECKED {
             assert!(
-                !self.manifest.sst_ids().any(|live| live == id),
+                !self.manifest.has_sst(id),
                 "invariant: SST {id} is being uploaded and already in manifest {}",
                 self.manifest.manifest_id
             );
@@ -147,9 +151,7 @@ impl VersionSet {
         self.version = version;
         self.version_manifest_id = manifest.manifest_id;
         if !self.quarantined.is_empty() {
-            // Extended, not collected: `collect` sorts first, a stable sort instantiated for
-            // the type (bytes in the playground's wasm).
-            let live: IdSet = manifest.sst_ids().collect();
+            let live = manifest.sst_id_set();
             self.quarantined.retain(|id| live.contains(id));
         }
     }
@@ -157,8 +159,11 @@ impl VersionSet {
     /// Hands the metadata of a just-written SST to the read path, so its first read fetches
     /// no metadata.
     pub(crate) fn set_meta(&self, id: u64, meta: SstMeta) {
-        if let Some(handle) = self.version.handles().find(|h| h.info.id == id) {
-            handle.set_meta(meta);
+        for handle in self.version.handles() {
+            if handle.info.id == id {
+                handle.set_meta(meta);
+                return;
+            }
         }
     }
 
@@ -212,7 +217,7 @@ mod tests {
         next.l0.push(sst(id));
         versions.commit(next, &[id]);
         versions.install_manifest();
-        assert_eq!(versions.version().handles().count(), 1);
+        assert_eq!(versions.version().handles().len(), 1);
         versions.check();
     }
 

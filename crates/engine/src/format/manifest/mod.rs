@@ -14,6 +14,7 @@ use crate::options::MAX_KEY_BYTES;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
+use strata_sim::maps::IdSet;
 use strata_sim::SimTime;
 
 mod json;
@@ -175,11 +176,37 @@ impl Manifest {
     }
 
     /// Every SST id this manifest refers to.
-    pub fn sst_ids(&self) -> impl Iterator<Item = u64> + '_ {
-        self.l0
-            .iter()
-            .chain(self.runs.iter().flat_map(|run| run.ssts.iter()))
-            .map(|sst| sst.id)
+    pub fn sst_ids(&self) -> impl Iterator<Item = u64> {
+        self.sst_id_list().into_iter()
+    }
+
+    /// Every SST id this manifest refers to, L0's first, then each run's, in the manifest's
+    /// order. Built by loops: a chained, flattened iterator was an instance of its `next`,
+    /// `size_hint`, `try_fold` and `collect` for each caller in the playground's wasm.
+    pub fn sst_id_list(&self) -> Vec<u64> {
+        let mut ids = Vec::with_capacity(self.l0.len());
+        for sst in &self.l0 {
+            ids.push(sst.id);
+        }
+        for run in &self.runs {
+            for sst in &run.ssts {
+                ids.push(sst.id);
+            }
+        }
+        ids
+    }
+
+    /// Whether the manifest refers to the SST `id`.
+    pub fn has_sst(&self, id: u64) -> bool {
+        self.sst_id_list().contains(&id)
+    }
+
+    /// The manifest's SST ids as a set.
+    pub fn sst_id_set(&self) -> IdSet {
+        let mut set = IdSet::new();
+        // Extended from a slice's iterator, the instance the engine's other sets use.
+        set.extend(self.sst_id_list().iter().copied());
+        set
     }
 
     pub fn encode(&self) -> Bytes {
@@ -276,7 +303,7 @@ impl Manifest {
                 }
             }
         }
-        let mut ids: Vec<u64> = self.sst_ids().collect();
+        let mut ids = self.sst_id_list();
         ids.sort_unstable();
         if ids.windows(2).any(|pair| pair[0] == pair[1]) {
             return Err("an SST appears twice".to_string());
