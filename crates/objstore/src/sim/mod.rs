@@ -220,7 +220,13 @@ impl SimStore {
 
     /// Every stored key, in order, out of band (no request).
     pub fn keys(&self) -> Vec<String> {
-        self.inner.state.borrow().objects.keys().cloned().collect()
+        let state = self.inner.state.borrow();
+        // A loop, not `cloned` and `collect`, whose instances the page had for this alone.
+        let mut keys = Vec::with_capacity(state.objects.len());
+        for key in state.objects.keys() {
+            keys.push(key.clone());
+        }
+        keys
     }
 
     pub fn object_count(&self) -> u64 {
