@@ -34,7 +34,7 @@
 use crate::error::{require_at_least, RecommenderError, Result};
 use crate::policy::MAX_ARMS;
 use serde::{Deserialize, Serialize};
-use strata_sim::fmt::shortest;
+use strata_sim::fmt::{push_shortest, shortest};
 use strata_sim::{maps, math, RngStreams, SimRng, Zipf};
 
 /// The most users a population holds.
@@ -163,18 +163,20 @@ impl PopulationConfig {
         }
         require_at_least("base_popularity_sd", model.base_popularity_sd, 0.0)?;
         if model.position_bias.is_empty() || model.position_bias.iter().any(|b| !b.is_finite()) {
+            // Each entry as `{}` writes it (through `push_shortest`: no core float
+            // formatting), written by a loop, not `map`, `collect` and `join`, whose
+            // instances the page had for this message alone.
+            let mut text = String::from("[");
+            for (i, bias) in model.position_bias.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                push_shortest(&mut text, *bias);
+            }
+            text.push(']');
             return Err(RecommenderError::param(
                 "position_bias",
-                // Each entry as `{}` writes it (through `shortest`: no core float formatting).
-                format!(
-                    "[{}]",
-                    model
-                        .position_bias
-                        .iter()
-                        .map(|bias| shortest(*bias).to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                text,
                 "needs at least one finite entry",
             ));
         }
@@ -756,6 +758,23 @@ mod tests {
                 Population::new(config, &RngStreams::new(1)),
                 Err(RecommenderError::InvalidParameter { .. })
             ));
+        }
+        // A bias with a non-finite entry is named with every entry, as `{}` writes each.
+        let biased = PopulationConfig {
+            click_model: ClickModel {
+                position_bias: vec![1.0, 0.5, f64::NAN, -f64::INFINITY],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        match Population::new(biased, &RngStreams::new(1)) {
+            Err(RecommenderError::InvalidParameter { name, value, .. }) => {
+                assert_eq!(
+                    (name, value.as_str()),
+                    ("position_bias", "[1, 0.5, NaN, -inf]")
+                );
+            }
+            other => panic!("{:?}", other.map(|_| ())),
         }
     }
 }
