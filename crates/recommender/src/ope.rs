@@ -370,9 +370,15 @@ struct PositionTable {
 }
 
 fn position_table(matrix: &csv::Matrix) -> PositionTable {
-    let by_position = (0..matrix.cols)
-        .map(|p| (0..matrix.rows).map(|a| matrix.get(a, p)).collect())
-        .collect();
+    // Loops, not two `map`s and `collect`s, whose instances the page had for this table alone.
+    let mut by_position = Vec::with_capacity(matrix.cols);
+    for p in 0..matrix.cols {
+        let mut column = Vec::with_capacity(matrix.rows);
+        for a in 0..matrix.rows {
+            column.push(matrix.get(a, p));
+        }
+        by_position.push(column);
+    }
     PositionTable {
         actions: matrix.rows,
         positions: matrix.cols,
@@ -529,9 +535,10 @@ pub fn ope_from_csv(
         parsed.push((action, position, reward, propensity));
     }
 
-    let rows: Vec<OpeRow<'_>> = parsed
-        .iter()
-        .map(|&(action, position, reward, propensity)| OpeRow {
+    // A loop, not `map` and `collect`, whose instance the page had for these rows alone.
+    let mut rows: Vec<OpeRow<'_>> = Vec::with_capacity(parsed.len());
+    for &(action, position, reward, propensity) in &parsed {
+        rows.push(OpeRow {
             action,
             position,
             reward,
@@ -540,8 +547,8 @@ pub fn ope_from_csv(
             reward_model: reward_model
                 .as_ref()
                 .map(|q| q.by_position[position].as_slice()),
-        })
-        .collect();
+        });
+    }
     estimate(&rows, options)
 }
 
