@@ -7,7 +7,7 @@
 
 use super::cost::OVERFLOW_PREFIX;
 use serde::{Deserialize, Serialize};
-use strata_sim::maps::{lite_map, LiteMap};
+use strata_sim::maps::LiteMap;
 use strata_sim::{Cause, FaultKind, Histogram, RequestOutcome, SimTime, StoreOp};
 
 /// The most prefixes (tenants) metered one by one: requests, outcomes (throttling included),
@@ -177,26 +177,34 @@ impl Aggregates {
         *self.faults_injected.entry(kind).or_insert(0) += 1;
     }
 
+    // The snapshots are filled by loops of the maps' `insert`, not built by `lite_map` from
+    // `filter_map` and `map` chains: each chain was an instance of its own in the page.
     pub fn snapshot_by_op(&self) -> LiteMap<StoreOp, RequestStats> {
-        lite_map(StoreOp::ALL.iter().filter_map(|op| {
-            let group = self.by_op[*op as usize].as_ref()?;
-            Some((*op, group.snapshot()))
-        }))
+        let mut snapshot = LiteMap::new();
+        for op in StoreOp::ALL {
+            if let Some(group) = &self.by_op[op as usize] {
+                snapshot.insert(op, group.snapshot());
+            }
+        }
+        snapshot
     }
 
     pub fn snapshot_by_prefix(&self) -> LiteMap<String, RequestStats> {
-        lite_map(
-            self.by_prefix
-                .iter()
-                .map(|(prefix, group)| (prefix.clone(), group.snapshot())),
-        )
+        let mut snapshot = LiteMap::with_capacity(self.by_prefix.len());
+        for (prefix, group) in self.by_prefix.iter() {
+            snapshot.insert(prefix.clone(), group.snapshot());
+        }
+        snapshot
     }
 
     pub fn snapshot_by_cause(&self) -> LiteMap<Cause, RequestStats> {
-        lite_map(Cause::ALL.iter().filter_map(|cause| {
-            let group = self.by_cause[*cause as usize].as_ref()?;
-            Some((*cause, group.snapshot()))
-        }))
+        let mut snapshot = LiteMap::new();
+        for cause in Cause::ALL {
+            if let Some(group) = &self.by_cause[cause as usize] {
+                snapshot.insert(cause, group.snapshot());
+            }
+        }
+        snapshot
     }
 }
 
