@@ -42,8 +42,8 @@ pub fn beat_event(name: &str) -> Option<&'static str> {
     // A loop over the names, not `find` on [`beat_events`], whose instance the page had for
     // this search alone.
     for kind in strata_sim::trace::EVENT_KIND_NAMES {
-        if kind == name && !NOT_BEAT_EVENTS.contains(&kind) {
-            return Some(kind);
+        if kind == name {
+            return (!NOT_BEAT_EVENTS.contains(&kind)).then_some(kind);
         }
     }
     None
