@@ -141,22 +141,27 @@ impl Aggregates {
     /// cause and once by prefix, with the same total cost each way, and each group's
     /// outcomes add up to its requests. Returns the number of requests metered.
     pub fn check(&self) -> u64 {
-        fn totals<'a>(groups: impl Iterator<Item = &'a GroupAggregate>) -> (u64, u128) {
-            groups.fold((0, 0), |(requests, cost), group| {
-                let outcomes: u64 = group.by_outcome.values().sum();
-                assert_eq!(
-                    outcomes, group.requests,
-                    "invariant: a meter's outcomes add up to its requests"
-                );
-                (
-                    requests + group.requests,
-                    cost + u128::from(group.cost_picousd),
-                )
-            })
+        // One non-generic step called by loops, not a `fold` over each group's iterator type,
+        // whose instances the page had for this check alone.
+        fn add(totals: &mut (u64, u128), group: &GroupAggregate) {
+            let outcomes: u64 = group.by_outcome.values().sum();
+            assert_eq!(
+                outcomes, group.requests,
+                "invariant: a meter's outcomes add up to its requests"
+            );
+            totals.0 += group.requests;
+            totals.1 += u128::from(group.cost_picousd);
         }
-        let by_op = totals(self.by_op.iter().flatten());
-        let by_cause = totals(self.by_cause.iter().flatten());
-        let by_prefix = totals(self.by_prefix.values());
+        let (mut by_op, mut by_cause, mut by_prefix) = ((0, 0), (0, 0), (0, 0));
+        for group in self.by_op.iter().flatten() {
+            add(&mut by_op, group);
+        }
+        for group in self.by_cause.iter().flatten() {
+            add(&mut by_cause, group);
+        }
+        for group in self.by_prefix.values() {
+            add(&mut by_prefix, group);
+        }
         assert!(
             by_op == by_cause && by_op == by_prefix,
             "invariant: the meters by operation, cause and prefix agree (requests, cost: {by_op:?}, {by_cause:?}, {by_prefix:?})"
