@@ -119,7 +119,7 @@ pub struct Metrics {
     /// Object-store requests by operation and cause, indexed by the enums' declaration order
     /// (see [`Metrics::requests`]). Arrays rather than maps: each map key and value type adds
     /// its own copy of the B-tree code to the playground's download.
-    request_counts: [[RequestCounts; Cause::ALL.len()]; StoreOp::ALL.len()],
+    request_counts: RequestTable,
     /// Bytes of successful PUTs (or applied despite an error): what the store wrote.
     pub bytes_put: u64,
     pub cost_picousd: u64,
@@ -140,6 +140,24 @@ pub struct Metrics {
     pub last_event_at: SimTime,
     /// The most recent [`MAX_SERIES_BUCKETS`] buckets of [`SERIES_BUCKET`] each.
     pub series: VecDeque<SeriesBucket>,
+}
+
+/// [`Metrics`]' requests by operation and cause, zeroed by one fill of a constant: the
+/// derived `Default` of an array of arrays wrote each of the 45 elements out, code the page
+/// had for this table alone.
+#[derive(Clone, Debug)]
+struct RequestTable([[RequestCounts; Cause::ALL.len()]; StoreOp::ALL.len()]);
+
+impl Default for RequestTable {
+    fn default() -> Self {
+        const ZERO: RequestCounts = RequestCounts {
+            count: 0,
+            failed: 0,
+            bytes: 0,
+            cost_picousd: 0,
+        };
+        RequestTable([[ZERO; Cause::ALL.len()]; StoreOp::ALL.len()])
+    }
 }
 
 /// Which latency and byte counters a client operation feeds, worked out from its name once
@@ -279,7 +297,7 @@ impl Metrics {
             }
             EventKind::Request(record) => {
                 let failed = record.outcome != RequestOutcome::Ok;
-                let counts = &mut self.request_counts[record.op as usize][record.cause as usize];
+                let counts = &mut self.request_counts.0[record.op as usize][record.cause as usize];
                 counts.count += 1;
                 counts.bytes += record.bytes;
                 counts.cost_picousd += record.cost_picousd;
@@ -362,7 +380,7 @@ impl Metrics {
 
     /// Object-store requests of one operation and cause.
     pub fn request_counts(&self, op: StoreOp, cause: Cause) -> &RequestCounts {
-        &self.request_counts[op as usize][cause as usize]
+        &self.request_counts.0[op as usize][cause as usize]
     }
 
     /// Latency of one store operation's requests, nanoseconds.
@@ -372,7 +390,7 @@ impl Metrics {
 
     /// Requests of one store operation, all causes together.
     pub fn requests_of(&self, op: StoreOp) -> u64 {
-        self.request_counts[op as usize]
+        self.request_counts.0[op as usize]
             .iter()
             .map(|c| c.count)
             .sum()

@@ -147,13 +147,14 @@ impl Twin {
 
     /// CTR over impression ids in `[first, last]`, with the number of impressions.
     pub fn ctr_between(&self, first: u64, last: u64) -> Option<(f64, u64)> {
-        let (clicks, shown) = self
-            .clicks
-            .iter()
-            .filter(|(id, _)| *id >= first && *id <= last)
-            .fold((0u64, 0u64), |(c, n), (_, click)| {
-                (c + u64::from(*click), n + 1)
-            });
+        // A loop, not `filter` and `fold`, whose instances the page had for this alone.
+        let (mut clicks, mut shown) = (0u64, 0u64);
+        for (id, click) in &self.clicks {
+            if *id >= first && *id <= last {
+                clicks += u64::from(*click);
+                shown += 1;
+            }
+        }
         (shown > 0).then(|| (clicks as f64 / shown as f64, shown))
     }
 
@@ -202,37 +203,41 @@ pub fn evaluate(log: &[LoggedImpression], items: usize, twin: &Twin) -> Result<O
     }
     let total_clicks: u64 = clicked.iter().sum();
     let overall = total_clicks as f64 / log.len() as f64;
-    let model: Vec<f64> = shown
-        .iter()
-        .zip(&clicked)
-        .map(|(n, c)| {
-            if *n == 0 {
-                overall
-            } else {
-                *c as f64 / *n as f64
-            }
-        })
-        .collect();
-    let rows: Vec<OpeRow<'_>> = log
-        .iter()
-        .filter(|row| (row.arm as usize) < items && row.propensity > 0.0)
-        .map(|row| OpeRow {
-            action: row.arm as usize,
-            position: 0,
-            reward: if row.clicked { 1.0 } else { 0.0 },
-            propensity: row.propensity.min(1.0),
-            target: &target,
-            reward_model: Some(&model),
-        })
-        .collect();
+    // Loops here and for the impression ids below, not `zip`, `filter`, `map`, `collect`, `min`
+    // and `max`, whose instances the page had for these lists alone.
+    let mut model = Vec::with_capacity(items);
+    for (n, c) in shown.iter().zip(&clicked) {
+        model.push(if *n == 0 {
+            overall
+        } else {
+            *c as f64 / *n as f64
+        });
+    }
+    let mut rows: Vec<OpeRow<'_>> = Vec::new();
+    for row in log {
+        if (row.arm as usize) < items && row.propensity > 0.0 {
+            rows.push(OpeRow {
+                action: row.arm as usize,
+                position: 0,
+                reward: if row.clicked { 1.0 } else { 0.0 },
+                propensity: row.propensity.min(1.0),
+                target: &target,
+                reward_model: Some(&model),
+            });
+        }
+    }
     let options = OpeOptions {
         clip: Some(IPS_CLIP),
         switch_tau: Some(IPS_CLIP),
         dros_lambda: Some(IPS_CLIP),
     };
     let report = estimate(&rows, &options).map_err(|e| e.to_string())?;
-    let first = log.iter().map(|r| r.impression_id).min().unwrap_or(0);
-    let last = log.iter().map(|r| r.impression_id).max().unwrap_or(0);
+    // The log is not empty, so both are ids it holds.
+    let (mut first, mut last) = (u64::MAX, 0);
+    for row in log {
+        first = first.min(row.impression_id);
+        last = last.max(row.impression_id);
+    }
     let truth = twin.ctr_between(first, last);
     let summary = twin.summary();
     Ok(OpeResult {
@@ -264,6 +269,45 @@ mod tests {
         assert!(evaluate(&[], 12, &twin)
             .unwrap_err()
             .contains("no impressions"));
+    }
+
+    #[test]
+    fn only_shown_arms_with_a_propensity_are_rows_and_the_ids_span_the_whole_log() {
+        let spec = crate::scenario::Scenario::playground().recommender.unwrap();
+        let twin = Twin::new(&spec, 1).unwrap();
+        let row = |impression_id, arm, propensity, clicked| LoggedImpression {
+            impression_id,
+            arm,
+            propensity,
+            clicked,
+        };
+        let log = [
+            row(5, 0, 0.5, true),
+            row(3, 1, 0.25, false),
+            row(9, 99, 0.5, true),
+            row(7, 2, 0.0, false),
+        ];
+        let result = evaluate(&log, 3, &twin).unwrap();
+        assert_eq!(result.rows, 2);
+        assert_eq!((result.first_impression, result.last_impression), (3, 9));
+        // The click on an arm outside the catalogue is not counted; every impression is.
+        assert_eq!(result.behaviour_ctr, 0.25);
+    }
+
+    #[test]
+    fn the_twins_ctr_counts_the_impressions_between_both_ids() {
+        let spec = crate::scenario::Scenario::playground().recommender.unwrap();
+        let mut twin = Twin::new(&spec, 1).unwrap();
+        twin.advance_to(50).unwrap();
+        let (ctr, shown) = twin.ctr_between(10, 40).unwrap();
+        assert_eq!(shown, 31, "both ends included");
+        let clicks = twin
+            .clicks
+            .iter()
+            .filter(|(id, click)| (10..=40).contains(id) && *click)
+            .count();
+        assert_eq!(ctr, clicks as f64 / 31.0);
+        assert_eq!(twin.ctr_between(u64::MAX, u64::MAX), None);
     }
 
     #[test]

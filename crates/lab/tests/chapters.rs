@@ -140,6 +140,19 @@ fn bad_chapters_are_refused_by_field() {
         unknown_event.contains("beats[1].event") && unknown_event.contains("compaction_finished"),
         "{unknown_event}"
     );
+    // The message lists exactly the kinds a beat may stop at, in the trace's order.
+    let kinds: Vec<&str> = strata_lab::chapter::beat_events().collect();
+    assert!(
+        unknown_event.ends_with(&format!("expected one of {}", kinds.join(", "))),
+        "{unknown_event}"
+    );
+    assert!(!kinds.contains(&"request") && kinds.contains(&"expired_dropped"));
+    for kind in &kinds {
+        assert_eq!(strata_lab::chapter::beat_event(kind), Some(*kind));
+    }
+    for kind in ["request", "client_op", "note", "compaction_done"] {
+        assert_eq!(strata_lab::chapter::beat_event(kind), None);
+    }
     let unknown_figure = refusal(&with(&|v| {
         v["beats"][0]["highlight"] = serde_json::json!(["nope"])
     }));

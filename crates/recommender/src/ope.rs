@@ -206,10 +206,14 @@ pub fn estimate(rows: &[OpeRow<'_>], options: &OpeOptions) -> Result<OpeReport> 
     }
 
     let n = rows.len() as f64;
-    let weights: Vec<f64> = rows
-        .iter()
-        .map(|r| r.target[r.action] / r.propensity)
-        .collect();
+    // The per-row lists here and below are pushed by loops, not `map`ped and `collect`ed:
+    // each such chain was an instance of its own in the page.
+    let mut weights = Vec::with_capacity(rows.len());
+    let mut matches = Vec::with_capacity(rows.len());
+    for r in rows {
+        weights.push(r.target[r.action] / r.propensity);
+        matches.push(r.target[r.action]);
+    }
     let weight_sum: f64 = weights.iter().sum();
     let weight_square_sum: f64 = weights.iter().map(|w| w * w).sum();
     let mean_weight = weight_sum / n;
@@ -217,14 +221,12 @@ pub fn estimate(rows: &[OpeRow<'_>], options: &OpeOptions) -> Result<OpeReport> 
     let mut notes = Vec::new();
 
     // Replay.
-    let matches: Vec<f64> = rows.iter().map(|r| r.target[r.action]).collect();
     let mean_match = matches.iter().sum::<f64>() / n;
     let replay = if mean_match > 0.0 {
-        let c: Vec<f64> = rows
-            .iter()
-            .zip(&matches)
-            .map(|(r, m)| m * r.reward / mean_match)
-            .collect();
+        let mut c = Vec::with_capacity(rows.len());
+        for (r, m) in rows.iter().zip(&matches) {
+            c.push(m * r.reward / mean_match);
+        }
         Estimate::from_contributions(&c)
     } else {
         skipped.insert(
@@ -236,27 +238,23 @@ pub fn estimate(rows: &[OpeRow<'_>], options: &OpeOptions) -> Result<OpeReport> 
 
     // IPS (optionally clipped) and SNIPS.
     let mut clipped_rows = 0u64;
-    let ips_c: Vec<f64> = rows
-        .iter()
-        .zip(&weights)
-        .map(|(r, w)| {
-            let w = match options.clip {
-                Some(clip) if *w > clip => {
-                    clipped_rows += 1;
-                    clip
-                }
-                _ => *w,
-            };
-            w * r.reward
-        })
-        .collect();
+    let mut ips_c = Vec::with_capacity(rows.len());
+    for (r, w) in rows.iter().zip(&weights) {
+        let w = match options.clip {
+            Some(clip) if *w > clip => {
+                clipped_rows += 1;
+                clip
+            }
+            _ => *w,
+        };
+        ips_c.push(w * r.reward);
+    }
     let ips = Estimate::from_contributions(&ips_c);
     let snips = if mean_weight > 0.0 {
-        let c: Vec<f64> = rows
-            .iter()
-            .zip(&weights)
-            .map(|(r, w)| w * r.reward / mean_weight)
-            .collect();
+        let mut c = Vec::with_capacity(rows.len());
+        for (r, w) in rows.iter().zip(&weights) {
+            c.push(w * r.reward / mean_weight);
+        }
         Estimate::from_contributions(&c)
     } else {
         skipped.insert(
@@ -372,9 +370,15 @@ struct PositionTable {
 }
 
 fn position_table(matrix: &csv::Matrix) -> PositionTable {
-    let by_position = (0..matrix.cols)
-        .map(|p| (0..matrix.rows).map(|a| matrix.get(a, p)).collect())
-        .collect();
+    // Loops, not two `map`s and `collect`s, whose instances the page had for this table alone.
+    let mut by_position = Vec::with_capacity(matrix.cols);
+    for p in 0..matrix.cols {
+        let mut column = Vec::with_capacity(matrix.rows);
+        for a in 0..matrix.rows {
+            column.push(matrix.get(a, p));
+        }
+        by_position.push(column);
+    }
     PositionTable {
         actions: matrix.rows,
         positions: matrix.cols,
@@ -531,9 +535,10 @@ pub fn ope_from_csv(
         parsed.push((action, position, reward, propensity));
     }
 
-    let rows: Vec<OpeRow<'_>> = parsed
-        .iter()
-        .map(|&(action, position, reward, propensity)| OpeRow {
+    // A loop, not `map` and `collect`, whose instance the page had for these rows alone.
+    let mut rows: Vec<OpeRow<'_>> = Vec::with_capacity(parsed.len());
+    for &(action, position, reward, propensity) in &parsed {
+        rows.push(OpeRow {
             action,
             position,
             reward,
@@ -542,8 +547,8 @@ pub fn ope_from_csv(
             reward_model: reward_model
                 .as_ref()
                 .map(|q| q.by_position[position].as_slice()),
-        })
-        .collect();
+        });
+    }
     estimate(&rows, options)
 }
 

@@ -34,7 +34,7 @@
 use crate::error::{require_at_least, RecommenderError, Result};
 use crate::policy::MAX_ARMS;
 use serde::{Deserialize, Serialize};
-use strata_sim::fmt::shortest;
+use strata_sim::fmt::{push_shortest, shortest};
 use strata_sim::{maps, math, RngStreams, SimRng, Zipf};
 
 /// The most users a population holds.
@@ -163,18 +163,20 @@ impl PopulationConfig {
         }
         require_at_least("base_popularity_sd", model.base_popularity_sd, 0.0)?;
         if model.position_bias.is_empty() || model.position_bias.iter().any(|b| !b.is_finite()) {
+            // Each entry as `{}` writes it (through `push_shortest`: no core float
+            // formatting), written by a loop, not `map`, `collect` and `join`, whose
+            // instances the page had for this message alone.
+            let mut text = String::from("[");
+            for (i, bias) in model.position_bias.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                push_shortest(&mut text, *bias);
+            }
+            text.push(']');
             return Err(RecommenderError::param(
                 "position_bias",
-                // Each entry as `{}` writes it (through `shortest`: no core float formatting).
-                format!(
-                    "[{}]",
-                    model
-                        .position_bias
-                        .iter()
-                        .map(|bias| shortest(*bias).to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                text,
                 "needs at least one finite entry",
             ));
         }
@@ -198,7 +200,10 @@ impl PopulationConfig {
 }
 
 fn unit_vector(dims: usize, rng: &mut SimRng) -> Vec<f64> {
-    let mut v: Vec<f64> = (0..dims).map(|_| rng.standard_normal()).collect();
+    let mut v = Vec::with_capacity(dims);
+    for _ in 0..dims {
+        v.push(rng.standard_normal());
+    }
     normalise(&mut v);
     v
 }
@@ -258,18 +263,21 @@ impl Population {
         config.validate()?;
         let mut item_rng = streams.stream("population.items");
         let mut user_rng = streams.stream("population.users");
-        let centroids: Vec<Vec<f64>> = (0..config.categories)
-            .map(|_| unit_vector(config.dims, &mut item_rng))
-            .collect();
+        // Loops here and below, not `map` and `collect`, whose instances the page had for
+        // each of these lists alone; the same draws in the same order.
+        let mut centroids = Vec::with_capacity(config.categories);
+        for _ in 0..config.categories {
+            centroids.push(unit_vector(config.dims, &mut item_rng));
+        }
         let mut item_features = Vec::with_capacity(config.items);
         let mut item_category = Vec::with_capacity(config.items);
         let mut base_popularity = Vec::with_capacity(config.items);
         for item in 0..config.items {
             let category = item % config.categories;
-            let mut v: Vec<f64> = centroids[category]
-                .iter()
-                .map(|c| c + 0.5 * item_rng.standard_normal())
-                .collect();
+            let mut v = Vec::with_capacity(config.dims);
+            for c in &centroids[category] {
+                v.push(c + 0.5 * item_rng.standard_normal());
+            }
             normalise(&mut v);
             item_features.push(v);
             item_category.push(category as u32);
@@ -279,16 +287,15 @@ impl Population {
             let mut trend_rng = streams.stream("population.trend");
             (unit_vector(config.dims, &mut trend_rng), trend_rng)
         });
-        let user_features = (0..config.users)
-            .map(|_| {
-                let own = unit_vector(config.dims, &mut user_rng);
-                with_trend(
-                    own,
-                    trend.as_ref().map(|(t, _)| t.as_slice()),
-                    config.shared_taste,
-                )
-            })
-            .collect();
+        let mut user_features = Vec::with_capacity(config.users);
+        for _ in 0..config.users {
+            let own = unit_vector(config.dims, &mut user_rng);
+            user_features.push(with_trend(
+                own,
+                trend.as_ref().map(|(t, _)| t.as_slice()),
+                config.shared_taste,
+            ));
+        }
         let user_sampler = (config.user_activity_zipf > 0.0)
             .then(|| Zipf::new(config.users, config.user_activity_zipf));
         Ok(Population {
@@ -756,6 +763,23 @@ mod tests {
                 Population::new(config, &RngStreams::new(1)),
                 Err(RecommenderError::InvalidParameter { .. })
             ));
+        }
+        // A bias with a non-finite entry is named with every entry, as `{}` writes each.
+        let biased = PopulationConfig {
+            click_model: ClickModel {
+                position_bias: vec![1.0, 0.5, f64::NAN, -f64::INFINITY],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        match Population::new(biased, &RngStreams::new(1)) {
+            Err(RecommenderError::InvalidParameter { name, value, .. }) => {
+                assert_eq!(
+                    (name, value.as_str()),
+                    ("position_bias", "[1, 0.5, NaN, -inf]")
+                );
+            }
+            other => panic!("{:?}", other.map(|_| ())),
         }
     }
 }

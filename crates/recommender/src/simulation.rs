@@ -104,7 +104,10 @@ pub struct RecommenderSummary {
 /// A running recommender simulation.
 #[derive(Clone, Debug)]
 pub struct RecommenderSim {
-    config: RecommenderConfig,
+    /// Items per slate ([`RecommenderConfig::slate_size`]).
+    slate_size: usize,
+    /// Steps per CTR/coverage window ([`RecommenderConfig::metrics_window`]).
+    metrics_window: u64,
     population: Population,
     policy: AnyPolicy,
     guardrails: Guardrails,
@@ -128,56 +131,65 @@ pub struct RecommenderSim {
 
 impl RecommenderSim {
     pub fn new(config: RecommenderConfig, seed: u64) -> Result<RecommenderSim> {
+        // Taken apart, so the population's and the guardrails' settings move into what they
+        // configure: a clone of `PopulationConfig` was the page's only one.
+        let RecommenderConfig {
+            population,
+            policy: policy_config,
+            slate_size,
+            guardrails,
+            series_points,
+            metrics_window,
+        } = config;
         let streams = RngStreams::new(seed);
-        let population = Population::new(config.population.clone(), &streams)?;
-        let policy = config.policy.build(population.items())?;
-        if config.policy.is_contextual() {
-            let dims = match &config.policy {
+        let population_dims = population.dims;
+        let population = Population::new(population, &streams)?;
+        let policy = policy_config.build(population.items())?;
+        if policy_config.is_contextual() {
+            let dims = match &policy_config {
                 PolicyConfig::LinUcb(c) => c.dims,
                 PolicyConfig::LinTs(c) => c.dims,
-                _ => config.population.dims,
+                _ => population_dims,
             };
-            if dims != config.population.dims {
+            if dims != population_dims {
                 return Err(RecommenderError::param(
                     "policy.dims",
                     dims,
-                    format!(
-                        "must equal the population's feature dims ({})",
-                        config.population.dims
-                    ),
+                    format!("must equal the population's feature dims ({population_dims})"),
                 ));
             }
         }
-        if config.slate_size == 0 || config.slate_size > population.items() {
+        if slate_size == 0 || slate_size > population.items() {
             return Err(RecommenderError::param(
                 "slate_size",
-                config.slate_size,
+                slate_size,
                 format!(
                     "must lie in [1, {}] (the number of items)",
                     population.items()
                 ),
             ));
         }
-        if config.metrics_window == 0 {
+        if metrics_window == 0 {
             return Err(RecommenderError::param(
                 "metrics_window",
                 0,
                 "must be at least 1",
             ));
         }
-        let guardrails = Guardrails::new(config.guardrails.clone())?;
+        let guardrails = Guardrails::new(guardrails)?;
         let items = population.items();
         Ok(RecommenderSim {
             exposure: Exposure::new(items),
             window_shown: vec![false; items],
-            regret_series: Series::new(config.series_points),
-            ctr_series: Series::new(config.series_points),
-            window_coverage_series: Series::new(config.series_points),
-            gini_series: Series::new(config.series_points),
+            regret_series: Series::new(series_points),
+            ctr_series: Series::new(series_points),
+            window_coverage_series: Series::new(series_points),
+            gini_series: Series::new(series_points),
             user_rng: streams.stream("recommender.users"),
             policy_rng: streams.stream("recommender.policy"),
             click_rng: streams.stream("recommender.clicks"),
-            config,
+            slate_size,
+            metrics_window,
             population,
             policy,
             guardrails,
@@ -191,9 +203,6 @@ impl RecommenderSim {
         })
     }
 
-    pub fn config(&self) -> &RecommenderConfig {
-        &self.config
-    }
     pub fn policy(&self) -> &AnyPolicy {
         &self.policy
     }
@@ -219,14 +228,14 @@ impl RecommenderSim {
             &mut self.guardrails,
             &self.policy,
             &context,
-            self.config.slate_size,
+            self.slate_size,
             self.population.item_categories(),
             &mut self.policy_rng,
         )?;
         let shown: Vec<usize> = slate.iter().map(|s| s.arm).collect();
         let oracle = self
             .population
-            .oracle_slate(&context.features, self.config.slate_size);
+            .oracle_slate(&context.features, self.slate_size);
         let oracle_expected_clicks = self.population.expected_clicks(&context.features, &oracle);
         let mut slots = Vec::with_capacity(slate.len());
         let mut expected_clicks = 0.0;
@@ -267,7 +276,7 @@ impl RecommenderSim {
         self.step += 1;
         let done = self.step;
         self.regret_series.offer(done, self.cumulative_regret);
-        if done.is_multiple_of(self.config.metrics_window) {
+        if done.is_multiple_of(self.metrics_window) {
             let ctr = self.window_clicks as f64 / self.window_impressions.max(1) as f64;
             let coverage = self.window_distinct as f64 / self.window_shown.len() as f64;
             self.ctr_series.offer(done, ctr);

@@ -292,26 +292,28 @@ pub(super) fn start_tenants(
     store: Rc<dyn ObjectStore>,
     snapshot: impl Fn() -> Box<dyn Fn() -> (u64, u64)>,
 ) -> Vec<Tenant> {
-    let started = plan
-        .tenant_databases
-        .iter()
-        .map(|database| {
-            let tenant_runtime: RuntimeRef =
-                Rc::new(TenantRuntime::new(runtime.clone(), &database.path));
-            let world =
-                World::start_tenant(plan, database, tenant_runtime, store.clone(), snapshot());
-            (database.clone(), world)
-        })
-        .collect();
+    // Loops here and below, not `map`, `collect`, `flat_map` and `all`, whose instances the
+    // page had for these alone.
+    let mut started = Vec::with_capacity(plan.tenant_databases.len());
+    for database in &plan.tenant_databases {
+        let tenant_runtime: RuntimeRef =
+            Rc::new(TenantRuntime::new(runtime.clone(), &database.path));
+        let world = World::start_tenant(plan, database, tenant_runtime, store.clone(), snapshot());
+        started.push((database.clone(), world));
+    }
     group(started)
 }
 
 /// Whether every tenant database has finished.
 pub(super) fn all_finished(tenants: &[Tenant]) -> bool {
-    tenants
-        .iter()
-        .flat_map(|tenant| &tenant.worlds)
-        .all(|(_, world)| world.finished.get().is_some())
+    for tenant in tenants {
+        for (_, world) in &tenant.worlds {
+            if world.finished.get().is_none() {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// The run's trace hash, event count and end with tenants: the last database to finish ends
@@ -322,11 +324,17 @@ pub(super) fn run_end(own: &World, tenants: &[Tenant]) -> (u64, u64, SimTime) {
         let (hash, events) = (own.trace_snapshot)();
         return (hash, events, own.now());
     }
-    tenants
-        .iter()
-        .flat_map(|tenant| &tenant.worlds)
-        .map(|(_, world)| world.trace_hash_and_end())
-        .fold(own_end, |last, end| if end.2 > last.2 { end } else { last })
+    // Loops, not a `flat_map`, `map` and `fold`, whose instances the page had for this alone.
+    let mut last = own_end;
+    for tenant in tenants {
+        for (_, world) in &tenant.worlds {
+            let end = world.trace_hash_and_end();
+            if end.2 > last.2 {
+                last = end;
+            }
+        }
+    }
+    last
 }
 
 /// Adds the per-database rows to a summary and, with tenants, makes its trace figures the

@@ -7,7 +7,6 @@
 //! memtable spans: the lab keeps the last [`MAX_RECENT_RANGE_DELETES`] it issued.
 
 use super::lab::Lab;
-use std::rc::Rc;
 use strata_engine::format::sst::{SstMeta, FOOTER_BYTES};
 use strata_engine::paths::Paths;
 use strata_engine::DbState;
@@ -45,7 +44,9 @@ pub struct RecentRangeDelete {
 
 /// The SSTs' tombstones read so far, with their SST ids: as many as the tree has SSTs, looked
 /// up by a scan (a list, not a map, whose B-tree code for this type would ship in the page).
-pub(super) type SstTombstones = Vec<(u64, Rc<[(String, String)]>)>;
+/// Each SST's list is read where it sits, not shared through an `Rc<[_]>`, whose conversion
+/// from a `Vec` the page had for this list alone.
+pub(super) type SstTombstones = Vec<(u64, Vec<(String, String)>)>;
 
 fn text(key: &[u8]) -> String {
     String::from_utf8_lossy(key).into_owned()
@@ -69,15 +70,15 @@ fn read_sst_tombstones(store: &SimStore, paths: &Paths, id: u64) -> Vec<(String,
     else {
         return Vec::new();
     };
-    match SstMeta::decode(region, footer.index_offset, bytes.len() as u64) {
-        Ok(meta) => meta
-            .range_tombstones
-            .iter()
-            .take(MAX_TOMBSTONES_PER_HOLDER)
-            .map(|(start, end)| (text(start), text(end)))
-            .collect(),
-        Err(_) => Vec::new(),
+    let Ok(meta) = SstMeta::decode(region, footer.index_offset, bytes.len() as u64) else {
+        return Vec::new();
+    };
+    // A loop, not `map` and `collect`, whose instance the page had for this list alone.
+    let mut tombstones = Vec::new();
+    for (start, end) in meta.range_tombstones.iter().take(MAX_TOMBSTONES_PER_HOLDER) {
+        tombstones.push((text(start), text(end)));
     }
+    tombstones
 }
 
 impl Lab {
@@ -120,16 +121,14 @@ impl Lab {
         // Forget SSTs no longer in the tree, so the cache is bounded by the tree.
         cache.retain(|(id, _)| ssts.contains(id));
         for id in ssts {
-            let tombstones = match cache.iter().find(|(cached, _)| *cached == id) {
-                Some((_, tombstones)) => tombstones.clone(),
+            let at = match cache.iter().position(|(cached, _)| *cached == id) {
+                Some(at) => at,
                 None => {
-                    let read: Rc<[(String, String)]> =
-                        read_sst_tombstones(self.store(), &paths, id).into();
-                    cache.push((id, read.clone()));
-                    read
+                    cache.push((id, read_sst_tombstones(self.store(), &paths, id)));
+                    cache.len() - 1
                 }
             };
-            for (start, end) in tombstones.iter() {
+            for (start, end) in &cache[at].1 {
                 views.push(RangeTombstoneView {
                     holder: TombstoneHolder::Sst(id),
                     start: start.clone(),

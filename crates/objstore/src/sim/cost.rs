@@ -136,8 +136,14 @@ impl CostLedger {
             return;
         }
         let total = u128::from(self.request_picousd_total);
-        let by_cause: u128 = self.by_cause.values().map(|cost| u128::from(*cost)).sum();
-        let by_prefix: u128 = self.by_prefix.values().map(|cost| u128::from(*cost)).sum();
+        // Loops, not `map` and `sum`, whose instances the page had for these sums alone.
+        let (mut by_cause, mut by_prefix) = (0u128, 0u128);
+        for cost in self.by_cause.values() {
+            by_cause += u128::from(*cost);
+        }
+        for cost in self.by_prefix.values() {
+            by_prefix += u128::from(*cost);
+        }
         assert!(
             by_cause == total && by_prefix == total,
             "invariant: the request cost total ({total}) is the sum by cause ({by_cause}) and by prefix ({by_prefix})"

@@ -220,7 +220,13 @@ impl SimStore {
 
     /// Every stored key, in order, out of band (no request).
     pub fn keys(&self) -> Vec<String> {
-        self.inner.state.borrow().objects.keys().cloned().collect()
+        let state = self.inner.state.borrow();
+        // A loop, not `cloned` and `collect`, whose instances the page had for this alone.
+        let mut keys = Vec::with_capacity(state.objects.len());
+        for key in state.objects.keys() {
+            keys.push(key.clone());
+        }
+        keys
     }
 
     pub fn object_count(&self) -> u64 {
@@ -255,6 +261,13 @@ impl SimStore {
         let projected_storage =
             storage_picousd_per_month(&state.config.pricing, state.bytes_stored);
         let storage = state.ledger.storage_picousd();
+        // Copied by a loop, not `clone`d: that was the page's only clone of a
+        // `Vec<(String, u64)>`, and the map's `insert` is there anyway.
+        let mut cost_by_prefix =
+            strata_sim::maps::LiteMap::with_capacity(state.ledger.by_prefix.len());
+        for (prefix, cost) in state.ledger.by_prefix.iter() {
+            cost_by_prefix.insert(prefix.clone(), *cost);
+        }
         StoreStats {
             at: now,
             preset: state.config.name.clone(),
@@ -270,7 +283,7 @@ impl SimStore {
                 storage_picousd: storage,
                 total_picousd: state.ledger.request_picousd_total.saturating_add(storage),
                 by_cause: state.ledger.by_cause.clone(),
-                by_prefix: state.ledger.by_prefix.clone(),
+                by_prefix: cost_by_prefix,
                 projected_request_picousd_per_month: projected_requests,
                 projected_storage_picousd_per_month: projected_storage,
                 projected_total_picousd_per_month: projected_requests

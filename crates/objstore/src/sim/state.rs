@@ -159,17 +159,23 @@ impl State {
             },
             _ => self.objects.find_index(prefix).unwrap_or_else(|at| at),
         };
-        let mut matching = self
-            .objects
-            .iter()
-            .skip(first)
-            .take_while(|(key, _)| key.starts_with(prefix));
-        let objects: Vec<ObjectMeta> = matching
-            .by_ref()
-            .take(max_keys)
-            .map(|(_, object)| object.meta.clone())
-            .collect();
-        let more = matching.next().is_some();
+        // A loop over the matching keys, not `skip`, `take_while`, `take`, `map` and
+        // `collect`, whose instances the page had for this page alone. `more`: a matching key
+        // is left after a full page.
+        let mut objects = Vec::new();
+        let mut more = false;
+        let mut at = first;
+        while let Some((key, object)) = self.objects.get_indexed(at) {
+            if !key.starts_with(prefix) {
+                break;
+            }
+            if objects.len() == max_keys {
+                more = true;
+                break;
+            }
+            objects.push(object.meta.clone());
+            at += 1;
+        }
         let next_page_token = if more {
             objects.last().map(|meta| meta.key.clone())
         } else {

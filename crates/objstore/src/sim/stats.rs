@@ -7,7 +7,7 @@
 
 use super::cost::OVERFLOW_PREFIX;
 use serde::{Deserialize, Serialize};
-use strata_sim::maps::{lite_map, LiteMap};
+use strata_sim::maps::LiteMap;
 use strata_sim::{Cause, FaultKind, Histogram, RequestOutcome, SimTime, StoreOp};
 
 /// The most prefixes (tenants) metered one by one: requests, outcomes (throttling included),
@@ -141,22 +141,27 @@ impl Aggregates {
     /// cause and once by prefix, with the same total cost each way, and each group's
     /// outcomes add up to its requests. Returns the number of requests metered.
     pub fn check(&self) -> u64 {
-        fn totals<'a>(groups: impl Iterator<Item = &'a GroupAggregate>) -> (u64, u128) {
-            groups.fold((0, 0), |(requests, cost), group| {
-                let outcomes: u64 = group.by_outcome.values().sum();
-                assert_eq!(
-                    outcomes, group.requests,
-                    "invariant: a meter's outcomes add up to its requests"
-                );
-                (
-                    requests + group.requests,
-                    cost + u128::from(group.cost_picousd),
-                )
-            })
+        // One non-generic step called by loops, not a `fold` over each group's iterator type,
+        // whose instances the page had for this check alone.
+        fn add(totals: &mut (u64, u128), group: &GroupAggregate) {
+            let outcomes: u64 = group.by_outcome.values().sum();
+            assert_eq!(
+                outcomes, group.requests,
+                "invariant: a meter's outcomes add up to its requests"
+            );
+            totals.0 += group.requests;
+            totals.1 += u128::from(group.cost_picousd);
         }
-        let by_op = totals(self.by_op.iter().flatten());
-        let by_cause = totals(self.by_cause.iter().flatten());
-        let by_prefix = totals(self.by_prefix.values());
+        let (mut by_op, mut by_cause, mut by_prefix) = ((0, 0), (0, 0), (0, 0));
+        for group in self.by_op.iter().flatten() {
+            add(&mut by_op, group);
+        }
+        for group in self.by_cause.iter().flatten() {
+            add(&mut by_cause, group);
+        }
+        for group in self.by_prefix.values() {
+            add(&mut by_prefix, group);
+        }
         assert!(
             by_op == by_cause && by_op == by_prefix,
             "invariant: the meters by operation, cause and prefix agree (requests, cost: {by_op:?}, {by_cause:?}, {by_prefix:?})"
@@ -166,37 +171,46 @@ impl Aggregates {
 
     /// Total request cost metered, in picodollars.
     pub fn cost_picousd(&self) -> u128 {
-        self.by_op
-            .iter()
-            .flatten()
-            .map(|group| u128::from(group.cost_picousd))
-            .sum()
+        // A loop, not `flatten`, `map` and `sum`, whose instances the page had for this alone.
+        let mut cost = 0u128;
+        for group in self.by_op.iter().flatten() {
+            cost += u128::from(group.cost_picousd);
+        }
+        cost
     }
 
     pub fn record_fault(&mut self, kind: FaultKind) {
         *self.faults_injected.entry(kind).or_insert(0) += 1;
     }
 
+    // The snapshots are filled by loops of the maps' `insert`, not built by `lite_map` from
+    // `filter_map` and `map` chains: each chain was an instance of its own in the page.
     pub fn snapshot_by_op(&self) -> LiteMap<StoreOp, RequestStats> {
-        lite_map(StoreOp::ALL.iter().filter_map(|op| {
-            let group = self.by_op[*op as usize].as_ref()?;
-            Some((*op, group.snapshot()))
-        }))
+        let mut snapshot = LiteMap::new();
+        for op in StoreOp::ALL {
+            if let Some(group) = &self.by_op[op as usize] {
+                snapshot.insert(op, group.snapshot());
+            }
+        }
+        snapshot
     }
 
     pub fn snapshot_by_prefix(&self) -> LiteMap<String, RequestStats> {
-        lite_map(
-            self.by_prefix
-                .iter()
-                .map(|(prefix, group)| (prefix.clone(), group.snapshot())),
-        )
+        let mut snapshot = LiteMap::with_capacity(self.by_prefix.len());
+        for (prefix, group) in self.by_prefix.iter() {
+            snapshot.insert(prefix.clone(), group.snapshot());
+        }
+        snapshot
     }
 
     pub fn snapshot_by_cause(&self) -> LiteMap<Cause, RequestStats> {
-        lite_map(Cause::ALL.iter().filter_map(|cause| {
-            let group = self.by_cause[*cause as usize].as_ref()?;
-            Some((*cause, group.snapshot()))
-        }))
+        let mut snapshot = LiteMap::new();
+        for cause in Cause::ALL {
+            if let Some(group) = &self.by_cause[cause as usize] {
+                snapshot.insert(cause, group.snapshot());
+            }
+        }
+        snapshot
     }
 }
 

@@ -125,17 +125,18 @@ impl KArmed for EpsilonGreedy {
         let m = eligible_count(self.arm_count(), eligible)?;
         let greedy = self.greedy(eligible)?;
         let epsilon = self.epsilon_now();
-        Ok((0..self.arm_count())
-            .map(|a| {
-                if !super::is_eligible(eligible, a) {
-                    0.0
-                } else if a == greedy {
-                    epsilon / m as f64 + (1.0 - epsilon)
-                } else {
-                    epsilon / m as f64
-                }
-            })
-            .collect())
+        // A loop, not `map` and `collect`, whose instances the page had for this list alone.
+        let mut probabilities = Vec::with_capacity(self.arm_count());
+        for a in 0..self.arm_count() {
+            probabilities.push(if !super::is_eligible(eligible, a) {
+                0.0
+            } else if a == greedy {
+                epsilon / m as f64 + (1.0 - epsilon)
+            } else {
+                epsilon / m as f64
+            });
+        }
+        Ok(probabilities)
     }
 
     fn best_arm(&self, eligible: Option<&[bool]>) -> Result<usize> {

@@ -57,15 +57,19 @@ impl RidgeModel {
 
     fn a_inverse_times(&self, x: &[f64]) -> Vec<f64> {
         let d = self.dims;
-        (0..d)
-            .map(|i| {
+        // A loop over the rows, not `map` and `collect`, whose instances the page had for
+        // this product alone.
+        let mut product = Vec::with_capacity(d);
+        for i in 0..d {
+            product.push(
                 self.a_inverse[i * d..(i + 1) * d]
                     .iter()
                     .zip(x)
                     .map(|(a, v)| a * v)
-                    .sum()
-            })
-            .collect()
+                    .sum(),
+            );
+        }
+        product
     }
 
     /// θ·x.

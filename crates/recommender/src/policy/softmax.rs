@@ -67,19 +67,22 @@ impl Softmax {
     fn distribution(&self, eligible: Option<&[bool]>) -> Result<Vec<f64>> {
         eligible_count(self.arm_count(), eligible)?;
         let arms = self.arm_count();
-        let max_value = (0..arms)
-            .filter(|a| is_eligible(eligible, *a))
-            .map(|a| self.value(a))
-            .fold(f64::NEG_INFINITY, f64::max);
-        let mut weights: Vec<f64> = (0..arms)
-            .map(|a| {
-                if is_eligible(eligible, a) {
-                    math::exp((self.value(a) - max_value) / self.config.temperature)
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        // Loops, not `filter`, `map`, `fold` and `collect`, whose instances the page had for
+        // these alone; the same values in the same order.
+        let mut max_value = f64::NEG_INFINITY;
+        for a in 0..arms {
+            if is_eligible(eligible, a) {
+                max_value = f64::max(max_value, self.value(a));
+            }
+        }
+        let mut weights = Vec::with_capacity(arms);
+        for a in 0..arms {
+            weights.push(if is_eligible(eligible, a) {
+                math::exp((self.value(a) - max_value) / self.config.temperature)
+            } else {
+                0.0
+            });
+        }
         let total: f64 = weights.iter().sum();
         for w in &mut weights {
             *w /= total;

@@ -662,13 +662,14 @@ impl Sim {
 impl Drop for Sim {
     fn drop(&mut self) {
         // Tasks hold handles to the simulation; drop them to break the reference cycle.
-        let futures: Vec<_> = self
-            .shared
-            .tasks
-            .borrow_mut()
-            .iter_mut()
-            .filter_map(|slot| slot.as_mut().and_then(|s| s.future.take()))
-            .collect();
+        // Taken out by a loop, not `filter_map` and `collect`, whose instances the page had
+        // for this alone; dropped after the borrow ends, as a task's drop may reach the tasks.
+        let mut futures = Vec::new();
+        for slot in self.shared.tasks.borrow_mut().iter_mut() {
+            if let Some(future) = slot.as_mut().and_then(|s| s.future.take()) {
+                futures.push(future);
+            }
+        }
         drop(futures);
         self.shared.tasks.borrow_mut().clear();
         self.shared.timers.borrow_mut().clear();
