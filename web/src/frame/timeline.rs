@@ -121,11 +121,18 @@ impl FrameFold {
         if fresh {
             self.window = Rc::new(std::mem::take(&mut increment.requests));
         } else if !increment.requests.is_empty() || self.window.iter().any(|r| !keep(r)) {
-            let window = Rc::make_mut(&mut self.window);
-            window.retain(keep);
+            // A new list of the requests kept, not `Rc::make_mut` and `retain`: the timeline
+            // holds the window too, so `make_mut` copied it all before `retain` anyway.
+            let mut window = Vec::new();
+            for request in self.window.iter() {
+                if keep(request) {
+                    window.push(request.clone());
+                }
+            }
             window.append(&mut increment.requests);
             let excess = window.len().saturating_sub(MAX_WINDOW_REQUESTS);
             window.drain(..excess);
+            self.window = Rc::new(window);
         }
         self.window.clone()
     }
