@@ -35,12 +35,13 @@ pub enum LinkRequest {
 
 /// Splits `a=1&b=2` (with or without a leading `#` or `?`) into pairs.
 fn params(text: &str) -> Vec<(&str, &str)> {
-    // The leading `#`s and `?`s skipped by position, as `trim_start_matches(['#', '?'])`
-    // would, without that pattern's code of its own in the page (its only caller).
-    let start = text
-        .bytes()
-        .position(|b| b != b'#' && b != b'?')
-        .unwrap_or(text.len());
+    // The leading `#`s and `?`s skipped by a loop, as `trim_start_matches(['#', '?'])`
+    // would, without that pattern's code of its own in the page (its only caller), nor a
+    // `position` instance.
+    let mut start = 0;
+    while let Some(b'#' | b'?') = text.as_bytes().get(start) {
+        start += 1;
+    }
     let mut pairs = Vec::new();
     for part in text[start..].split('&') {
         if !part.is_empty() {
@@ -154,11 +155,16 @@ pub fn variant_claims(hash: &str) -> Vec<String> {
 }
 
 fn is_claim_path(path: &str) -> bool {
-    !path.is_empty()
-        && path.len() <= MAX_CLAIM_PATH_BYTES
-        && path
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    if path.is_empty() || path.len() > MAX_CLAIM_PATH_BYTES {
+        return false;
+    }
+    // A loop: `all` with this closure was an instance of its own.
+    for b in path.bytes() {
+        if !(b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+            return false;
+        }
+    }
+    true
 }
 
 /// `fragment` with the side-by-side variant's claim figures after it (none: unchanged).

@@ -431,7 +431,11 @@ pub fn timeline(props: &TimelineProps) -> Html {
         // Dense, lane-major: the bins come out in (lane, column) order. A vector rather than
         // a map, whose B-tree code for this one key and value type would ship in the bundle.
         let per_lane = columns.max(1);
-        let mut bins: Vec<Bin> = vec![Bin::default(); LANES.len() * per_lane];
+        // Pushed by a loop: `vec!` of a clone was `from_elem` and `extend_with` of their own.
+        let mut bins: Vec<Bin> = Vec::new();
+        for _ in 0..LANES.len() * per_lane {
+            bins.push(Bin::default());
+        }
         for (index, request) in props.requests.iter().enumerate() {
             let request = &request.record;
             let lane = LANES

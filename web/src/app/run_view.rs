@@ -163,7 +163,7 @@ pub fn listen_for_frames(
 ) {
     host::on_frames(Callback::from(move |reply: Reply| {
         let Reply::Frame {
-            frame,
+            mut frame,
             status,
             notes,
             ope,
@@ -171,10 +171,11 @@ pub fn listen_for_frames(
         else {
             return;
         };
+        let timeline = run.0.borrow_mut().fold.absorb(&mut frame);
         let frame = FrameRef(Rc::new(*frame));
         let (motion, current) = {
             let mut view = run.0.borrow_mut();
-            view.timeline = view.fold.absorb(&frame);
+            view.timeline = timeline;
             if let Some(ope) = ope {
                 view.ope = Some((ope.result.map(Rc::new), ope.error));
             }

@@ -100,12 +100,17 @@ pub fn difference_labels(differences: &[Difference]) -> (String, String) {
         return ("this run".to_string(), "the same scenario".to_string());
     }
     let label = |value: &dyn Fn(&Difference) -> &str| {
-        let mut text = differences
-            .iter()
-            .take(MAX_LABELLED_SETTINGS)
-            .map(|d| format!("{} {}", d.path, value(d)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        // Written into one text by a loop: the `map`, `collect` and `join` were instances of
+        // their own. Each setting adds at least its space, so a text not empty has one before.
+        let mut text = String::new();
+        for d in differences.iter().take(MAX_LABELLED_SETTINGS) {
+            if !text.is_empty() {
+                text.push_str(", ");
+            }
+            text.push_str(&d.path);
+            text.push(' ');
+            text.push_str(value(d));
+        }
         let more = differences.len().saturating_sub(MAX_LABELLED_SETTINGS);
         if more > 0 {
             text.push_str(&crate::format::counted(" and ", more as u64, " more"));

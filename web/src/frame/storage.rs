@@ -298,10 +298,16 @@ impl StorageFrame {
             }
             events.push(event.clone());
         }
-        let skip = observed.activities.len().saturating_sub(MAX_ACTIVITY_PILLS);
+        // The newest pills, the older ones passed by a count: `skip` was the only use of the
+        // deque's `advance_by`.
+        let mut skip = observed.activities.len().saturating_sub(MAX_ACTIVITY_PILLS);
         let mut activities = Vec::new();
-        for activity in observed.activities.iter().skip(skip) {
-            activities.push(*activity);
+        for activity in &observed.activities {
+            if skip > 0 {
+                skip -= 1;
+            } else {
+                activities.push(*activity);
+            }
         }
         let running = |kind: ActivityKind| {
             let mut running = 0;

@@ -40,12 +40,16 @@ fn the_timeline_folded_from_increments_is_the_window_read_from_the_trace() {
         session
             .advance(SimDuration::from_millis(7 + step % 11 * 9), 20_000)
             .unwrap();
-        let frame = storage_frame(&session, &fold);
+        let mut frame = storage_frame(&session, &fold);
         let increment = &frame.storage.as_ref().unwrap().timeline;
         if !increment.whole {
             increments += 1;
         }
-        let drawn = fold.absorb(&frame);
+        let drawn = fold.absorb(&mut frame);
+        assert!(
+            frame.storage.as_ref().unwrap().timeline.requests.is_empty(),
+            "the fold takes the frame's requests rather than copying them"
+        );
         assert_eq!(
             *drawn,
             read_from_the_trace(&session, &frame),
@@ -56,9 +60,9 @@ fn the_timeline_folded_from_increments_is_the_window_read_from_the_trace() {
     // A rebuild is another run: its first frame brings the whole window again.
     session.seek(SimTime::from_millis(500)).unwrap();
     session.finish_rebuild().unwrap();
-    let frame = storage_frame(&session, &fold);
+    let mut frame = storage_frame(&session, &fold);
     assert!(frame.storage.as_ref().unwrap().timeline.whole);
-    let drawn = fold.absorb(&frame);
+    let drawn = fold.absorb(&mut frame);
     assert_eq!(*drawn, read_from_the_trace(&session, &frame));
 }
 
@@ -73,7 +77,7 @@ fn a_frame_of_a_ten_minute_run_is_small() {
     let mut session = Session::new(crate::link::default_scenario()).unwrap();
     let mut fold = FrameFold::default();
     // The page's first frame, then the run, then a frame each for the views.
-    fold.absorb(&storage_frame(&session, &fold));
+    fold.absorb(&mut storage_frame(&session, &fold));
     session
         .advance_until(SimTime::from_secs(600), u64::MAX)
         .unwrap();
@@ -97,8 +101,8 @@ fn a_frame_of_a_ten_minute_run_is_small() {
         codec_sizes.push((panels, bytes.len()));
     }
     // The frame after one redraw interval of play, with the timeline's increment.
-    let frame = storage_frame(&session, &fold);
-    fold.absorb(&frame);
+    let mut frame = storage_frame(&session, &fold);
+    fold.absorb(&mut frame);
     session
         .advance(SimDuration::from_millis(1_000 / 30), u64::MAX)
         .unwrap();

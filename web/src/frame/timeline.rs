@@ -101,26 +101,38 @@ impl FrameFold {
         self.last_seq.map(|seq| (self.run, seq))
     }
 
-    /// Folds `frame` in; returns the timeline's window of requests, oldest first.
-    pub fn absorb(&mut self, frame: &Frame) -> Rc<Vec<TimelineRequest>> {
-        let Some(storage) = &frame.storage else {
+    /// Folds `frame` in, taking its timeline's requests (moved, not copied: the page keeps
+    /// the frame only for its other figures); returns the timeline's window of requests,
+    /// oldest first.
+    pub fn absorb(&mut self, frame: &mut Frame) -> Rc<Vec<TimelineRequest>> {
+        let fresh = frame.run != self.run;
+        let Some(storage) = &mut frame.storage else {
             return self.window.clone();
         };
-        let increment = &storage.timeline;
+        let window_start = storage.window_start;
+        let increment = &mut storage.timeline;
+        let retained_from = increment.retained_from;
         let keep = |request: &TimelineRequest| {
-            request.seq >= increment.retained_from && request.record.end >= storage.window_start
+            request.seq >= retained_from && request.record.end >= window_start
         };
-        let fresh = increment.whole || frame.run != self.run;
+        let fresh = increment.whole || fresh;
         self.run = frame.run;
         self.last_seq = increment.up_to.checked_sub(1);
         if fresh {
-            self.window = Rc::new(increment.requests.clone());
+            self.window = Rc::new(std::mem::take(&mut increment.requests));
         } else if !increment.requests.is_empty() || self.window.iter().any(|r| !keep(r)) {
-            let window = Rc::make_mut(&mut self.window);
-            window.retain(keep);
-            window.extend(increment.requests.iter().cloned());
+            // A new list of the requests kept, not `Rc::make_mut` and `retain`: the timeline
+            // holds the window too, so `make_mut` copied it all before `retain` anyway.
+            let mut window = Vec::new();
+            for request in self.window.iter() {
+                if keep(request) {
+                    window.push(request.clone());
+                }
+            }
+            window.append(&mut increment.requests);
             let excess = window.len().saturating_sub(MAX_WINDOW_REQUESTS);
             window.drain(..excess);
+            self.window = Rc::new(window);
         }
         self.window.clone()
     }

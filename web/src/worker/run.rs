@@ -305,7 +305,12 @@ impl RunHost {
             });
         self.set_motion(Motion::Still);
         match started {
-            Ok(()) => self.notes.extend(note),
+            // A push, not `extend` of the `Option`: that was an instance of its own.
+            Ok(()) => {
+                if let Some(note) = note {
+                    self.notes.push(note);
+                }
+            }
             Err(e) => self.say(
                 format!("That scenario could not start ({e}); the run goes on unchanged."),
                 true,
