@@ -312,16 +312,24 @@ pub fn estimate(rows: &[OpeRow<'_>], options: &OpeOptions) -> Result<OpeReport> 
         (None, None, None, None, None)
     };
 
-    // Was the log uniform at each position?
-    let mut per_position: LiteMap<usize, (f64, f64)> = LiteMap::new();
-    for r in rows {
-        let entry = per_position
-            .entry(r.position)
-            .or_insert((r.propensity, r.propensity));
-        entry.0 = entry.0.min(r.propensity);
-        entry.1 = entry.1.max(r.propensity);
+    // Was the log uniform at each position? The rows taken in order of position (those of
+    // one position in their own order, through the sort every caller of `stable_order`
+    // shares), each position's lowest and highest propensity folded as they come: no map
+    // of positions, whose code the page had for this alone.
+    let order = strata_sim::maps::stable_order(rows.iter().map(|r| r.position as u64));
+    let mut logging_uniform = true;
+    let mut next = 0;
+    while next < order.len() {
+        let first = &rows[order[next]];
+        let (mut lo, mut hi) = (first.propensity, first.propensity);
+        next += 1;
+        while next < order.len() && rows[order[next]].position == first.position {
+            lo = lo.min(rows[order[next]].propensity);
+            hi = hi.max(rows[order[next]].propensity);
+            next += 1;
+        }
+        logging_uniform &= hi - lo <= 1e-9;
     }
-    let logging_uniform = per_position.values().all(|(lo, hi)| hi - lo <= 1e-9);
     if !logging_uniform {
         notes.push(
             "replay assumes uniformly logged data; this log's propensities vary, so prefer IPS/DR"
@@ -651,6 +659,21 @@ mod tests {
         // w = (2, 2, 0): IPS = (2 + 2 + 0)/3.
         close(report.ips.unwrap().value, 4.0 / 3.0);
         assert!(report.diagnostics.logging_uniform);
+    }
+
+    #[test]
+    fn logging_is_uniform_when_each_position_logs_one_propensity() {
+        // Positions interleaved, each with one propensity of its own: uniform.
+        let log =
+            "position,action,reward,propensity\n1,0,1,0.25\n0,0,1,0.5\n1,1,0,0.25\n0,1,1,0.5\n";
+        let pi = "1,0\n0,1\n";
+        let report = ope_from_csv(log, pi, None, &OpeOptions::default()).unwrap();
+        assert!(report.diagnostics.logging_uniform);
+        // The second row of position 1, after position 0's first, differs: not uniform.
+        let log =
+            "position,action,reward,propensity\n1,0,1,0.25\n0,0,1,0.5\n1,1,0,0.75\n0,1,1,0.5\n";
+        let report = ope_from_csv(log, pi, None, &OpeOptions::default()).unwrap();
+        assert!(!report.diagnostics.logging_uniform);
     }
 
     fn line_of(err: RecommenderError) -> (String, usize, String) {

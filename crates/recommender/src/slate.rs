@@ -11,7 +11,7 @@ use crate::error::{RecommenderError, Result};
 use crate::guardrails::Guardrails;
 use crate::policy::{Context, Policy};
 use serde::{Deserialize, Serialize};
-use strata_sim::maps::LiteMap;
+use strata_sim::maps::IdSet;
 use strata_sim::SimRng;
 
 /// One filled position of a slate.
@@ -48,12 +48,11 @@ pub fn build_slate<P: Policy + ?Sized>(
         )));
     }
     let floor = guard.config().min_distinct_categories.unwrap_or(0);
-    // Sets of a few categories, as sorted-vector maps to `()`: the same type as
-    // `represented` below, so one copy of its code in the wasm, and far less of it than a
-    // `BTreeSet`'s.
-    let mut distinct: LiteMap<u32, ()> = LiteMap::new();
+    // Sets of a few categories, as the engine's sorted sets of ids: a type the wasm has
+    // anyway, so no set code of their own, and far less of it than a `BTreeSet`'s.
+    let mut distinct = IdSet::new();
     for category in categories {
-        distinct.insert(*category, ());
+        distinct.insert(u64::from(*category));
     }
     let distinct_available = distinct.len();
     if floor > k || floor > distinct_available {
@@ -67,7 +66,7 @@ pub fn build_slate<P: Policy + ?Sized>(
     }
     let mut slate = Vec::with_capacity(k);
     let mut shown = vec![false; arms];
-    let mut represented: LiteMap<u32, ()> = LiteMap::new();
+    let mut represented = IdSet::new();
     let mut restricted_positions = 0u64;
     let mut mask = vec![true; arms];
     for position in 0..k {
@@ -75,7 +74,7 @@ pub fn build_slate<P: Policy + ?Sized>(
         let slots_left = k - position;
         let restrict = missing > 0 && missing >= slots_left;
         for ((slot, already_shown), category) in mask.iter_mut().zip(&shown).zip(categories) {
-            let category_done = restrict && represented.contains_key(category);
+            let category_done = restrict && represented.contains(&u64::from(*category));
             *slot = !already_shown && !category_done;
         }
         // With nothing placed yet every category is missing and the restriction excludes
@@ -90,7 +89,7 @@ pub fn build_slate<P: Policy + ?Sized>(
         };
         let decision = guard.decide(policy, context, eligible, rng)?;
         shown[decision.arm] = true;
-        represented.insert(categories[decision.arm], ());
+        represented.insert(u64::from(categories[decision.arm]));
         slate.push(SlateSlot {
             arm: decision.arm,
             position,

@@ -183,34 +183,37 @@ impl Aggregates {
         *self.faults_injected.entry(kind).or_insert(0) += 1;
     }
 
-    // The snapshots are filled by loops of the maps' `insert`, not built by `lite_map` from
-    // `filter_map` and `map` chains: each chain was an instance of its own in the page.
+    // The snapshots are filled by loops, not built by `lite_map` from `filter_map` and `map`
+    // chains: each chain was an instance of its own in the page. Their entries come in key
+    // order (`StoreOp::ALL` and `Cause::ALL` are in the enums' order, which a test checks;
+    // the prefixes are a map's keys), so each is pushed onto a list that becomes the map as
+    // it is, with no `insert` of these key/value types in the page.
     pub fn snapshot_by_op(&self) -> LiteMap<StoreOp, RequestStats> {
-        let mut snapshot = LiteMap::new();
+        let mut snapshot = Vec::new();
         for op in StoreOp::ALL {
             if let Some(group) = &self.by_op[op as usize] {
-                snapshot.insert(op, group.snapshot());
+                snapshot.push((op, group.snapshot()));
             }
         }
-        snapshot
+        LiteMap::from_sorted_store_unchecked(snapshot)
     }
 
     pub fn snapshot_by_prefix(&self) -> LiteMap<String, RequestStats> {
-        let mut snapshot = LiteMap::with_capacity(self.by_prefix.len());
+        let mut snapshot = Vec::with_capacity(self.by_prefix.len());
         for (prefix, group) in self.by_prefix.iter() {
-            snapshot.insert(prefix.clone(), group.snapshot());
+            snapshot.push((prefix.clone(), group.snapshot()));
         }
-        snapshot
+        LiteMap::from_sorted_store_unchecked(snapshot)
     }
 
     pub fn snapshot_by_cause(&self) -> LiteMap<Cause, RequestStats> {
-        let mut snapshot = LiteMap::new();
+        let mut snapshot = Vec::new();
         for cause in Cause::ALL {
             if let Some(group) = &self.by_cause[cause as usize] {
-                snapshot.insert(cause, group.snapshot());
+                snapshot.push((cause, group.snapshot()));
             }
         }
-        snapshot
+        LiteMap::from_sorted_store_unchecked(snapshot)
     }
 }
 
@@ -278,6 +281,31 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn snapshots_are_the_maps_of_their_entries_in_key_order() {
+        // The snapshots are lists taken as maps without a sort, so their keys must come in
+        // ascending order: the enums' `ALL` in the enums' order, the prefixes a map's keys.
+        assert!(StoreOp::ALL.windows(2).all(|pair| pair[0] < pair[1]));
+        assert!(Cause::ALL.windows(2).all(|pair| pair[0] < pair[1]));
+        let mut aggregates = Aggregates::default();
+        for (op, cause, prefix) in [
+            (StoreOp::Delete, Cause::Other, "z"),
+            (StoreOp::Get, Cause::Read, "b"),
+            (StoreOp::Put, Cause::Wal, "a"),
+            (StoreOp::Get, Cause::Gc, "b"),
+        ] {
+            aggregates.record_request(op, cause, prefix, RequestOutcome::Ok, 1, 2, 3);
+        }
+        let by_op: Vec<StoreOp> = aggregates.snapshot_by_op().keys().copied().collect();
+        assert_eq!(by_op, [StoreOp::Get, StoreOp::Put, StoreOp::Delete]);
+        let by_cause: Vec<Cause> = aggregates.snapshot_by_cause().keys().copied().collect();
+        assert_eq!(by_cause, [Cause::Wal, Cause::Gc, Cause::Read, Cause::Other]);
+        let by_prefix = aggregates.snapshot_by_prefix();
+        let prefixes: Vec<&str> = by_prefix.keys().map(String::as_str).collect();
+        assert_eq!(prefixes, ["a", "b", "z"]);
+        assert_eq!(by_prefix.get("b").map(|stats| stats.requests), Some(2));
+    }
 
     #[test]
     #[should_panic(expected = "invariant: the meters by operation, cause and prefix agree")]
