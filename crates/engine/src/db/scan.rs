@@ -67,6 +67,9 @@ fn before_start(key: &[u8], start: &Bound<Bytes>) -> bool {
 /// A memtable read in chunks.
 struct MemSource {
     table: Rc<RefCell<Memtable>>,
+    /// Its range tombstones visible at the scan's sequence number and overlapping its range:
+    /// disjoint and ascending.
+    ranges: Vec<(Bytes, Bytes)>,
     seq: u64,
     now_ns: u64,
     buffer: VecDeque<Entry>,
@@ -237,15 +240,6 @@ impl Source {
     }
 }
 
-/// The range tombstones of one source, parallel to `ScanIter::sources`.
-enum RangeDeletes {
-    /// A memtable's, visible at the scan's sequence number and overlapping its range:
-    /// disjoint and ascending.
-    Ranges(Vec<(Bytes, Bytes)>),
-    /// An L0 SST's or a run's, read from each SST's metadata when asked.
-    Ssts(Vec<Rc<SstHandle>>),
-}
-
 /// An ordered iterator over a key range at a fixed sequence number.
 ///
 /// Call `next().await` until it returns `Ok(None)`. Holds its read view (and keeps the SSTs
@@ -254,7 +248,6 @@ pub struct ScanIter {
     inner: Rc<DbInner>,
     _registration: Rc<Registration>,
     sources: Vec<Source>,
-    range_deletes: Vec<RangeDeletes>,
 }
 
 impl ScanIter {
@@ -268,15 +261,14 @@ impl ScanIter {
         let end = owned_bound(range.end_bound());
         let chunk_entries = inner.options.scan_chunk_entries;
         let mut sources = Vec::new();
-        let mut range_deletes = Vec::new();
         for table in &view.memtables {
             let ranges =
                 table
                     .borrow()
                     .range_tombstones_in(borrowed(&start), borrowed(&end), view.seq);
-            range_deletes.push(RangeDeletes::Ranges(coalesce_ranges(ranges)));
             sources.push(Source::Mem(MemSource {
                 table: table.clone(),
+                ranges: coalesce_ranges(ranges),
                 seq: view.seq,
                 now_ns: view.now_ns,
                 buffer: VecDeque::new(),
@@ -299,29 +291,27 @@ impl ScanIter {
             })
         };
         for handle in &view.version.l0 {
-            range_deletes.push(RangeDeletes::Ssts(vec![handle.clone()]));
             sources.push(sst_source(vec![handle.clone()]));
         }
         for run in &view.version.runs {
-            range_deletes.push(RangeDeletes::Ssts(run.ssts.clone()));
             sources.push(sst_source(run.ssts.clone()));
         }
         ScanIter {
             inner,
             _registration: registration,
             sources,
-            range_deletes,
         }
     }
 
-    /// Whether a range tombstone of a source newer than `source` deletes `key`.
+    /// Whether a range tombstone of a source newer than `source` deletes `key`: a memtable's
+    /// from its list, an L0 SST's or a run's from each SST's metadata when asked.
     async fn range_deleted(&self, source: usize, key: &[u8]) -> Result<bool> {
-        for deletes in &self.range_deletes[..source] {
-            let deleted = match deletes {
-                RangeDeletes::Ranges(ranges) => ranges_cover(ranges, key),
-                RangeDeletes::Ssts(ssts) => {
+        for newer in &self.sources[..source] {
+            let deleted = match newer {
+                Source::Mem(mem) => ranges_cover(&mem.ranges, key),
+                Source::Sst(sst) => {
                     self.inner
-                        .range_deleted_in(ssts, key, ReadFor::Scan)
+                        .range_deleted_in(&sst.ssts, key, ReadFor::Scan)
                         .await?
                 }
             };

@@ -157,10 +157,14 @@ impl BloomFilter {
         }
         let blocks = self.bits.len() as u64 / BLOCK_BYTES;
         let base = block_of(hash, blocks) * BLOCK_BITS;
-        probe_bits(hash, self.probes).all(|bit| {
+        // A loop, not `all` over `probe_bits`, whose instance the page had for this alone.
+        for bit in probe_bits(hash, self.probes) {
             let bit = base + bit;
-            self.bits[(bit / 8) as usize] & (1 << (bit % 8)) != 0
-        })
+            if self.bits[(bit / 8) as usize] & (1 << (bit % 8)) == 0 {
+                return false;
+            }
+        }
+        true
     }
 
     /// Bytes held in memory.

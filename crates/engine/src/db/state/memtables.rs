@@ -86,10 +86,12 @@ impl Memtables {
         if let Some(found) = self.active.borrow().get(key, seq, now_ns) {
             return Some(found);
         }
-        self.immutables
-            .iter()
-            .rev()
-            .find_map(|table| table.borrow().get(key, seq, now_ns))
+        for table in self.immutables.iter().rev() {
+            if let Some(found) = table.borrow().get(key, seq, now_ns) {
+                return Some(found);
+            }
+        }
+        None
     }
 
     /// Copies a key and value into the shared arena, returning zero-copy handles.

@@ -544,14 +544,15 @@ impl SstMeta {
                     self.entries
                 ));
             }
-            entries.extend((0..block.len()).map(|index| {
+            entries.reserve(block.len());
+            for index in 0..block.len() {
                 let (key, value) = block.entry_bytes(index);
-                SstEntry {
+                entries.push(SstEntry {
                     key,
                     value,
                     expires_at_ns: block.entry_expiry(index),
-                }
-            }));
+                });
+            }
         }
         if entries.len() as u64 != self.entries {
             return Err(format!(
