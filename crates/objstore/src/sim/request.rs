@@ -123,9 +123,11 @@ impl SimStore {
             (result.map(IntoReply::into_reply), bytes)
         });
         let reply = self.submit_reply(op, cause, key, bytes_sent, bytes_for_latency, apply);
-        Box::pin(Typed {
-            reply,
-            result: std::marker::PhantomData,
+        Box::pin(async move {
+            reply.await.map(|reply| {
+                T::from_reply(reply)
+                    .expect("a request is answered with what its own apply returned")
+            })
         })
     }
 
@@ -270,29 +272,6 @@ pub(super) enum Reply {
 }
 
 /// A request's application to the store's state: the result and the payload bytes it moved.
-/// A request's reply as its operation's result: a future of its own, not an `async` block,
-/// whose state machine the page had once per result type.
-struct Typed<T> {
-    reply: StoreFuture<Reply>,
-    result: std::marker::PhantomData<fn() -> T>,
-}
-
-impl<T: IntoReply> std::future::Future for Typed<T> {
-    type Output = Result<T, StoreError>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        self.reply.as_mut().poll(cx).map(|reply| {
-            reply.map(|reply| {
-                T::from_reply(reply)
-                    .expect("a request is answered with what its own apply returned")
-            })
-        })
-    }
-}
-
 pub(super) type ApplyFn = Box<dyn FnOnce(&mut State, SimTime) -> (Result<Reply, StoreError>, u64)>;
 
 /// The result types of the store's operations, to and from [`Reply`].
