@@ -187,7 +187,8 @@ impl Aggregates {
     // chains: each chain was an instance of its own in the page. Their entries come in key
     // order (`StoreOp::ALL` and `Cause::ALL` are in the enums' order, which a test checks;
     // the prefixes are a map's keys), so each is pushed onto a list that becomes the map as
-    // it is, with no `insert` of these key/value types in the page.
+    // it is, with no `insert` of these key/value types in the page (`in_key_order` asserts the
+    // order in debug builds, which every test and simulation runs).
     pub fn snapshot_by_op(&self) -> LiteMap<StoreOp, RequestStats> {
         let mut snapshot = Vec::new();
         for op in StoreOp::ALL {
@@ -195,7 +196,7 @@ impl Aggregates {
                 snapshot.push((op, group.snapshot()));
             }
         }
-        LiteMap::from_sorted_store_unchecked(snapshot)
+        in_key_order(snapshot)
     }
 
     pub fn snapshot_by_prefix(&self) -> LiteMap<String, RequestStats> {
@@ -203,7 +204,7 @@ impl Aggregates {
         for (prefix, group) in self.by_prefix.iter() {
             snapshot.push((prefix.clone(), group.snapshot()));
         }
-        LiteMap::from_sorted_store_unchecked(snapshot)
+        in_key_order(snapshot)
     }
 
     pub fn snapshot_by_cause(&self) -> LiteMap<Cause, RequestStats> {
@@ -213,7 +214,7 @@ impl Aggregates {
                 snapshot.push((cause, group.snapshot()));
             }
         }
-        LiteMap::from_sorted_store_unchecked(snapshot)
+        in_key_order(snapshot)
     }
 }
 
@@ -274,6 +275,15 @@ impl StoreStats {
             .map(|stats| stats.by_outcome.get(&outcome).copied().unwrap_or(0))
             .sum()
     }
+}
+
+/// A list of entries already in strictly increasing key order, taken as the map it is.
+fn in_key_order<K: Ord, V>(entries: Vec<(K, V)>) -> LiteMap<K, V> {
+    debug_assert!(
+        entries.windows(2).all(|pair| pair[0].0 < pair[1].0),
+        "a snapshot's entries must come in strictly increasing key order"
+    );
+    LiteMap::from_sorted_store_unchecked(entries)
 }
 
 #[cfg(test)]
