@@ -11,8 +11,9 @@
 //!   QueueEntry>`s, the only B-tree of its key and value in the page, whose node code was about
 //!   3.5 KB of the gzip size; they are lists kept in id order (`yew-patch/by_component.rs`, held
 //!   to the `BTreeMap` by this module's tests), taken and drained in the same order.
-//! - `ListenerKind::type_name` and its `AsRef<str>` each matched every DOM event kind; the
-//!   name is one match now, which both read.
+//! - `ListenerKind::type_name`, its `AsRef<str>` and its derived `Clone` each matched every DOM
+//!   event kind; the enum is `repr(u8)` now, its name an entry of a table indexed by the
+//!   variant's index, and a kind without a name of its own is cloned as its bytes.
 //!
 //! Each replacement names the upstream text it expects exactly once: a Yew whose text differs
 //! (another version) fails the build, naming the file, rather than ship it unpatched.
@@ -55,6 +56,7 @@ const REPLACEMENTS: &[Replacement] = &[
         upstream: "        #[derive(Clone, PartialEq, Eq, Hash, Debug)]
         #[allow(non_camel_case_types)]",
         patched: "        #[derive(PartialEq, Eq, Hash, Debug)]
+        #[repr(u8)]
         #[allow(non_camel_case_types)]",
     },
     Replacement {
@@ -87,10 +89,11 @@ const REPLACEMENTS: &[Replacement] = &[
 
             /// The attribute's name (`onclick`) of a kind Yew knows; `\"\"` for `other`.
             fn attribute_name(&self) -> &'static str {
-                match self {
-                    $( Self::$kind => stringify!($kind), )*
-                    Self::other(_) => \"\",
-                }
+                const NAMES: &[&str] = &[$( stringify!($kind), )* \"\"];
+                // SAFETY: the first byte of a `repr(u8)` enum is its variant's index (the
+                // Reference, primitive representation of enums with fields), and `NAMES` has
+                // one entry per variant, in their order.
+                NAMES[usize::from(unsafe { *(self as *const Self).cast::<u8>() })]
             }
         }",
     },
