@@ -14,6 +14,11 @@
 //! - `ListenerKind::type_name`, its `AsRef<str>` and its derived `Clone` each matched every DOM
 //!   event kind; the enum is `repr(u8)` now, its name an entry of a table indexed by the
 //!   variant's index, and a kind without a name of its own is cloned as its bytes.
+//! - An element was cloned from a thread-local cache of one element per tag name (a
+//!   `HashMap<String, Element>`); it is made by `document.createElement`, the same element.
+//!
+//! Cargo warns that the patch "was not used in the crate graph": that is the standard
+//! library's own graph, which `-Zbuild-std` resolves separately; the page's graph uses it.
 //!
 //! Each replacement names the upstream text it expects exactly once: a Yew whose text differs
 //! (another version) fails the build, naming the file, rather than ship it unpatched.
@@ -103,6 +108,52 @@ const REPLACEMENTS: &[Replacement] = &[
                     Self::other(type_name) => type_name.as_ref(),",
         patched: "                    Self::other(type_name) => type_name.as_ref(),
                     _ => self.attribute_name(),",
+    },
+    Replacement {
+        file: "src/dom_bundle/btag/mod.rs",
+        upstream: "            thread_local! {
+                static CACHED_ELEMENTS: RefCell<HashMap<String, Element>> = RefCell::new(HashMap::with_capacity(32));
+            }
+
+            CACHED_ELEMENTS.with(|cache| {
+                let mut cache = cache.borrow_mut();
+                let cached = cache.get(tag).map(|el| {
+                    el.clone_node()
+                        .expect(\"couldn't clone cached element\")
+                        .unchecked_into::<Element>()
+                });
+                cached.unwrap_or_else(|| {
+                    let to_be_cached = document()
+                        .create_element(tag)
+                        .expect(\"can't create element for vtag\");
+                    cache.insert(
+                        tag.to_string(),
+                        to_be_cached
+                            .clone_node()
+                            .expect(\"couldn't clone node to be cached\")
+                            .unchecked_into(),
+                    );
+                    to_be_cached
+                })
+            })
+",
+        patched: "            document()
+                .create_element(tag)
+                .expect(\"can't create element for vtag\")
+",
+    },
+    Replacement {
+        file: "src/dom_bundle/btag/mod.rs",
+        upstream: "use std::cell::RefCell;\nuse std::collections::HashMap;\n",
+        patched: "",
+    },
+    Replacement {
+        file: "src/lib.rs",
+        upstream: "#![allow(clippy::needless_doctest_main)]\n",
+        patched: "#![allow(clippy::needless_doctest_main)]\n\
+                  // Built as a path dependency, whose warnings cargo shows (a registry crate's are\n\
+                  // capped): `scheduler::start_now` is used by Yew's tests only.\n\
+                  #![allow(dead_code)]\n",
     },
 ];
 
@@ -321,6 +372,8 @@ mod tests {
         assert!(out.join("src/scheduler/by_component.rs").is_file());
         let listeners = std::fs::read_to_string(out.join("src/virtual_dom/listeners.rs")).unwrap();
         assert_eq!(listeners.matches("stringify!($kind)").count(), 1);
+        let tags = std::fs::read_to_string(out.join("src/dom_bundle/btag/mod.rs")).unwrap();
+        assert!(!tags.contains("CACHED_ELEMENTS"));
         std::fs::remove_dir_all(&out).unwrap();
     }
 
