@@ -5,9 +5,9 @@
 // CLI's line-numbered message or a clear limit. No console error throughout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { scratchDir } from './scratch.mjs';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPlayground, screenshot, waitIdle, playUntil, setSpeed } from './harness.mjs';
 
@@ -65,7 +65,7 @@ test('the run saves as a Perfetto trace and a metrics CSV, as strata run writes 
 
     // The native CLI writes the same bytes, when a build of it is at hand.
     if (process.env.STRATA_CLI) {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-e2e-export-'));
+      const dir = scratchDir('strata-e2e-export-');
       const [traceOut, metricsOut] = [join(dir, 'trace.json'), join(dir, 'metrics.csv')];
       execFileSync(process.env.STRATA_CLI, ['run', new URL('compaction.json', SCENARIOS).pathname, '--quiet',
         '--trace-out', traceOut, '--metrics-out', metricsOut]);
@@ -157,7 +157,7 @@ test('the recommender tab evaluates an uploaded log and refuses a bad one by lin
     assert.match(message, /^bad\.csv: log, line 3: .*1\.5/);
     if (process.env.STRATA_CLI) {
       // The CLI's message for the same file is the same line.
-      const dir = mkdtempSync(join(tmpdir(), 'strata-e2e-ope-'));
+      const dir = scratchDir('strata-e2e-ope-');
       writeFileSync(join(dir, 'bad.csv'), BAD_LOG);
       writeFileSync(join(dir, 'pi.csv'), '0.5\n0.5\n');
       const cli = spawnSync(process.env.STRATA_CLI, ['ope', '--log', join(dir, 'bad.csv'), '--target', join(dir, 'pi.csv')], { encoding: 'utf8' });

@@ -2,8 +2,8 @@
 // (no browser download), opens the playground, and records every console error and uncaught
 // page error so that a test fails on any of them.
 import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { scratchDir, removeScratch } from './scratch.mjs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
@@ -27,7 +27,7 @@ const BLOCKED_WORKER = /worker-blocked-by-the-address|Failed to load resource/;
  * context options (a viewport, `hasTouch` for a phone), over the desktop defaults, and
  * `initScript`, a function run in the page before its own scripts. */
 export async function openPlayground(path = '', { initScript, ...options } = {}) {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'strata-e2e-'));
+  const userDataDir = scratchDir('strata-e2e-');
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: EXECUTABLE,
     headless: true,
@@ -52,6 +52,7 @@ export async function openPlayground(path = '', { initScript, ...options } = {})
     errors,
     async close() {
       await context.close();
+      removeScratch(userDataDir);
     },
     /** Fails the test if the page logged any error but those `expected` accepts. */
     assertNoErrors(expected = () => false) {

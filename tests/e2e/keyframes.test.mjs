@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { scratchDir } from './scratch.mjs';
 import { join } from 'node:path';
 import { openPlayground, waitIdle, commit, cancelOnSight, NOWORKER } from './harness.mjs';
 
@@ -87,7 +87,7 @@ async function backAndForth(bound) {
     await page.locator('#final-hash').waitFor({ timeout: 120000 });
     const finalHash = (await page.locator('#final-hash').textContent()).trim();
     if (process.env.STRATA_CLI) {
-      const file = join(mkdtempSync(join(tmpdir(), 'strata-e2e-keyframes-')), 'scenario.json');
+      const file = join(scratchDir('strata-e2e-keyframes-'), 'scenario.json');
       writeFileSync(file, JSON.stringify(SCENARIO));
       const summary = JSON.parse(execFileSync(process.env.STRATA_CLI, ['run', file], { encoding: 'utf8' }));
       assert.ok(finalHash.includes(summary.trace_hash), `${finalHash} against strata run's ${summary.trace_hash}`);
@@ -197,7 +197,7 @@ test('Cancel while going back from a keyframe leaves the run where it was, as fr
     await page.click('#run-to-end');
     await page.locator('#final-hash').waitFor({ timeout: 240000 });
     if (process.env.STRATA_CLI) {
-      const file = join(mkdtempSync(join(tmpdir(), 'strata-e2e-keyframes-')), 'scenario.json');
+      const file = join(scratchDir('strata-e2e-keyframes-'), 'scenario.json');
       writeFileSync(file, JSON.stringify(heavy));
       const summary = JSON.parse(execFileSync(process.env.STRATA_CLI, ['run', file], { encoding: 'utf8' }));
       assert.ok((await page.locator('#final-hash').textContent()).includes(summary.trace_hash));

@@ -5,9 +5,9 @@
 // file is refused; the current scenario downloads as JSON.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { scratchDir } from './scratch.mjs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   openPlayground, screenshot, waitIdle, playUntil, commit, shortScenario, BASE_URL, NOWORKER,
@@ -88,7 +88,7 @@ test('a link round trip reaches the same trace hash, at a moment and at the end'
   }
   // The native CLI agrees, when a build of it is at hand (STRATA_CLI=path/to/strata).
   if (process.env.STRATA_CLI) {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-e2e-'));
+    const dir = scratchDir('strata-e2e-');
     const file = join(dir, 'scenario.json');
     writeFileSync(file, document);
     const summary = JSON.parse(execFileSync(process.env.STRATA_CLI, ['run', file], { encoding: 'utf8' }));

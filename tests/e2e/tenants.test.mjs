@@ -3,9 +3,9 @@
 // the page's final trace hash equals `strata run`'s for the same scenario.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { scratchDir } from './scratch.mjs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPlayground, screenshot } from './harness.mjs';
 
@@ -38,7 +38,7 @@ test('the tenants table shows the hot tenant throttled beside its neighbours', a
     // The same scenario through the CLI reaches the same trace hash.
     const cli = process.env.STRATA_CLI;
     if (cli) {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-tenants-'));
+      const dir = scratchDir('strata-tenants-');
       const path = join(dir, 'tenants.json');
       writeFileSync(path, JSON.stringify(scenario));
       const summary = JSON.parse(execFileSync(cli, ['run', path], { encoding: 'utf8' }));

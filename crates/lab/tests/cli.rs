@@ -33,12 +33,12 @@ fn example(name: &str) -> String {
         .into_owned()
 }
 
-/// A fresh scratch directory for one test.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("strata-cli-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir is writable");
-    dir
+/// A fresh scratch directory for one test, removed when it is dropped (passed or failed).
+fn scratch(test: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("strata-cli-{test}-"))
+        .tempdir()
+        .expect("temp dir is writable")
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -73,7 +73,8 @@ fn validate_accepts_every_example_and_names_what_is_wrong() {
         assert!(output.status.success(), "{path:?}: {}", stderr(&output));
         assert!(stdout(&output).starts_with("ok: "), "{}", stdout(&output));
     }
-    let dir = scratch("validate");
+    let scratch_dir = scratch("validate");
+    let dir = scratch_dir.path();
     let typo = write(
         &dir,
         "typo.json",
@@ -109,7 +110,8 @@ fn validate_accepts_every_example_and_names_what_is_wrong() {
 
 #[test]
 fn run_prints_the_summary_and_writes_it_with_out() {
-    let dir = scratch("run");
+    let scratch_dir = scratch("run");
+    let dir = scratch_dir.path();
     let out = dir.join("summary.json");
     let path = example("crash-recover");
     let output = strata(&["run", &path, "--out", out.to_str().unwrap()]);
@@ -222,7 +224,8 @@ fn explain_attributes_every_dollar_of_a_run_to_operations_or_background_rows() {
 
 #[test]
 fn explain_refuses_bad_input_as_run_does() {
-    let dir = scratch("explain-bad");
+    let scratch_dir = scratch("explain-bad");
+    let dir = scratch_dir.path();
     let missing = dir.join("missing.json");
     let broken = write(&dir, "broken.json", "{\"version\": 1, \"name\": ");
     for path in [missing.to_string_lossy().into_owned(), broken] {
@@ -295,7 +298,8 @@ fn usage_mistakes_exit_2_with_one_line() {
 
 #[test]
 fn bandit_simulate_reports_regret_and_decisions_per_second() {
-    let dir = scratch("simulate");
+    let scratch_dir = scratch("simulate");
+    let dir = scratch_dir.path();
     let decisions = dir.join("decisions.csv");
     let output = strata(&[
         "bandit",
@@ -370,7 +374,8 @@ fn bandit_simulate_reports_regret_and_decisions_per_second() {
 
 #[test]
 fn bandit_linear_runs_on_csv_files() {
-    let dir = scratch("linear");
+    let scratch_dir = scratch("linear");
+    let dir = scratch_dir.path();
     let mut contexts = String::new();
     let mut rewards = String::new();
     for t in 0..300u32 {
@@ -412,7 +417,8 @@ fn bandit_linear_runs_on_csv_files() {
 
 #[test]
 fn ope_estimates_a_policy_and_reports_csv_errors_by_line() {
-    let dir = scratch("ope");
+    let scratch_dir = scratch("ope");
+    let dir = scratch_dir.path();
     // Uniform logging over two actions; the target always plays action 0, which pays 1.
     let mut log = String::from("action,reward,propensity\n");
     for i in 0..100 {
@@ -451,7 +457,8 @@ fn ope_estimates_a_policy_and_reports_csv_errors_by_line() {
 
 #[test]
 fn run_against_a_real_directory_store() {
-    let dir = scratch("store");
+    let scratch_dir = scratch("store");
+    let dir = scratch_dir.path();
     let bucket = dir.join("bucket");
     let scenario = write(
         &dir,
@@ -588,7 +595,8 @@ fn validate_and_run_refuse_what_an_owner_refuses_with_the_same_message() {
             "the largest part is memtables",
         ),
     ];
-    let dir = scratch("owners");
+    let scratch_dir = scratch("owners");
+    let dir = scratch_dir.path();
     for (name, text, expected) in documents {
         let path = write(&dir, &format!("{name}.json"), &text);
         let validated = strata(&["validate", &path]);
@@ -604,7 +612,8 @@ fn validate_and_run_refuse_what_an_owner_refuses_with_the_same_message() {
 /// compile step: a value that only its owner refuses is refused by all three, with one message.
 #[test]
 fn validate_run_and_the_lab_refuse_what_an_owner_refuses_with_one_message() {
-    let dir = scratch("one-validation");
+    let scratch_dir = scratch("one-validation");
+    let dir = scratch_dir.path();
     let base = serde_json::json!({"version": 1, "name": "owner", "seed": 1, "duration_ms": 1000});
     let cases = [
         // The engine caps blocks at 16 MiB; the scenario's own range goes to 1 TiB.

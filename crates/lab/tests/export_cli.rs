@@ -20,16 +20,17 @@ fn example(name: &str) -> String {
         .into_owned()
 }
 
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("strata-export-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir is writable");
-    dir
+fn scratch(test: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("strata-export-{test}-"))
+        .tempdir()
+        .expect("temp dir is writable")
 }
 
 #[test]
 fn trace_out_and_metrics_out_write_the_libraries_exports_of_the_run() {
-    let dir = scratch("run");
+    let scratch_dir = scratch("run");
+    let dir = scratch_dir.path();
     let (trace_out, metrics_out) = (dir.join("trace.json"), dir.join("metrics.csv"));
     let path = example("crash-recover");
     let output = strata(&[

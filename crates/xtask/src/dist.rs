@@ -33,7 +33,7 @@ pub const WASM_GZIP_GOAL_BYTES: usize = 450_000;
 /// toolchain noise. A change that grows the
 /// bundle further fails, and a cut should lower this with it, so the bundle only moves
 /// toward the goal (docs/ui.md records each step).
-pub const WASM_GZIP_CEILING_BYTES: usize = 458_708;
+pub const WASM_GZIP_CEILING_BYTES: usize = 452_461;
 
 /// The standard library rebuilt with the playground, for size: `std` compiled from the
 /// toolchain's source (`rust-src`) at the profile's `opt-level = "z"` with fat LTO across it and
@@ -158,8 +158,10 @@ pub fn build(args: &[String]) -> Result<Built> {
     ensure_wasm_target()?;
     ensure_rust_src()?;
     let root = workspace_root();
+    let yew = crate::yew_patch::prepare().context("patching Yew for the page's build")?;
     eprintln!(
-        "xtask: building the playground (wasm32, profile {WEB_PROFILE}, std rebuilt for size)"
+        "xtask: building the playground (wasm32, profile {WEB_PROFILE}, std rebuilt for size, \
+         Yew patched for size)"
     );
     run_checked(
         cargo()
@@ -175,7 +177,8 @@ pub fn build(args: &[String]) -> Result<Built> {
                 WEB_PROFILE,
             ])
             .args(BUILD_STD)
-            .args(NO_PANIC_LOCATIONS),
+            .args(NO_PANIC_LOCATIONS)
+            .args(yew.cargo_args()),
         "cargo build of the playground",
     )?;
     let wasm = target_dir()

@@ -42,6 +42,7 @@ mod serve;
 mod test;
 mod toolchain;
 mod wasm;
+mod yew_patch;
 
 use anyhow::Result;
 use std::path::PathBuf;

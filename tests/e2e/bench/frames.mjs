@@ -16,9 +16,9 @@
 // these top-level keys replaced), run in the page's worker or, with ?noworker, on the page:
 //   STRATA_BENCH_VS='{"store":{"preset":"s3_express"}}' node bench/frames.mjs 8
 import { chromium } from 'playwright-core';
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { scratchDir } from '../scratch.mjs';
 import { gzipSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,7 +50,7 @@ function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'strata-bench-')), {
+const context = await chromium.launchPersistentContext(scratchDir('strata-bench-'), {
   executablePath: process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',

@@ -28,9 +28,9 @@
 // `strata run` alone (with what the worker's keyframes took of it). STRATA_BENCH_PROFILE=1 adds Chromium's timeline for the Play cases
 // (scripting, style, layout, paint, garbage collection: where the page's main thread goes).
 import { chromium } from 'playwright-core';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync } from 'node:fs';
+import { scratchDir } from '../scratch.mjs';
 import { spawn, spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_FLAGS, armRunToEndTimer, runToEndSeconds, scenario } from './shared.mjs';
@@ -58,7 +58,7 @@ function round(x, digits = 2) {
 
 /** `strata run` to the end: wall seconds and the summary's final trace hash. */
 function native(doc) {
-  const file = join(mkdtempSync(join(tmpdir(), 'strata-bench-')), 'scenario.json');
+  const file = join(scratchDir('strata-bench-'), 'scenario.json');
   writeFileSync(file, JSON.stringify(doc));
   const start = process.hrtime.bigint();
   const run = spawnSync(CLI, ['run', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -87,7 +87,7 @@ async function serve() {
 }
 
 async function open(baseUrl, doc) {
-  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'strata-bench-')), {
+  const context = await chromium.launchPersistentContext(scratchDir('strata-bench-'), {
     executablePath: process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: CHROMIUM_FLAGS,
@@ -263,7 +263,7 @@ async function goToSeconds(page, ms) {
 
 /** The default run as the page opens, in a fresh browser: `use(page, worker)`'s result. */
 async function withDefaultRun(baseUrl, use) {
-  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'strata-bench-')), {
+  const context = await chromium.launchPersistentContext(scratchDir('strata-bench-'), {
     executablePath: process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: CHROMIUM_FLAGS,

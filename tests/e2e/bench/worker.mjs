@@ -21,9 +21,9 @@
 // target/release/strata), STRATA_BENCH_KEYFRAMES=every takes every keyframe due
 // (`strataKeyframesSpacing(0)`), =off none (a bound of 0 bytes).
 import { chromium } from 'playwright-core';
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
+import { writeFileSync, readFileSync, readdirSync } from 'node:fs';
+import { scratchDir } from '../scratch.mjs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_FLAGS, armRunToEndTimer, runToEndSeconds, scenario } from './shared.mjs';
@@ -44,7 +44,7 @@ function round(x, digits = 2) {
 
 /** `strata run`: wall and CPU seconds, and the final trace hash. */
 function native(doc) {
-  const file = join(mkdtempSync(join(tmpdir(), 'strata-bench-')), 'scenario.json');
+  const file = join(scratchDir('strata-bench-'), 'scenario.json');
   writeFileSync(file, JSON.stringify(doc));
   const out = join(dirname(file), 'summary.json');
   const times = execFileSync('bash', ['-c', 'TIMEFORMAT="%R %U %S"; { time "$0" run "$1" > "$2"; } 2>&1', CLI, file, out],
