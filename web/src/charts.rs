@@ -681,8 +681,10 @@ mod tests {
         assert_eq!(rebinned.iter().map(|b| b.2).sum::<u64>(), total);
     }
 
+    /// The view boxes and the other numbers the page writes out as text (the speed slider's
+    /// ends, the timeline's window), each the text of its number.
     #[test]
-    fn the_view_boxes_are_the_charts_sizes() {
+    fn the_texts_written_out_are_the_numbers_they_stand_for() {
         use strata_sim::fmt::shortest;
         let view_box = |w: f64, h: f64| format!("0 0 {} {}", shortest(w), shortest(h));
         assert_eq!(LINE_VIEW_BOX, view_box(WIDTH, HEIGHT));
@@ -693,6 +695,14 @@ mod tests {
                 crate::app::compare_panel::SPARK_W,
                 crate::app::compare_panel::SPARK_H
             )
+        );
+        use crate::app::{SPEED_LOG10_MAX, SPEED_LOG10_MAX_TEXT};
+        use crate::app::{SPEED_LOG10_MIN, SPEED_LOG10_MIN_TEXT};
+        assert_eq!(SPEED_LOG10_MIN_TEXT, shortest(SPEED_LOG10_MIN).to_string());
+        assert_eq!(SPEED_LOG10_MAX_TEXT, shortest(SPEED_LOG10_MAX).to_string());
+        assert_eq!(
+            crate::storage::TIMELINE_WINDOW_SECS_TEXT,
+            shortest(crate::storage::TIMELINE_WINDOW.as_secs_f64()).to_string()
         );
     }
 }
