@@ -168,30 +168,46 @@ fn encode_command(command: &Command, out: &mut Vec<u8>) {
 /// A command written by [`encode_command`]; the reader fails for a carried document without
 /// its section.
 fn read_command(reader: &mut Reader<'_>) -> Command {
-    let command = match u8::read(reader) {
-        0 => bool::read(reader)
-            .then(|| read_carrier_in(reader).changes.pop())
-            .flatten()
-            .map(|change| Command::Live(change.into())),
-        1 => read_carrier_in(reader).faults.pop().map(Command::Inject),
-        2 => {
-            let index = usize::read(reader);
-            let change = read_carrier_in(reader).changes.pop();
-            change.map(|change| Command::RemoveChange(index, change))
+    let tag = u8::read(reader);
+    let command = if tag <= 4 {
+        // The commands that carry a section: one carried document read, its section taken
+        // out by the tag (not a read and a drop of the document written out for each).
+        let index = if tag == 2 || tag == 3 {
+            usize::read(reader)
+        } else {
+            0
+        };
+        if tag == 0 && !bool::read(reader) {
+            None
+        } else {
+            let mut carried = read_carrier_in(reader);
+            match tag {
+                0 => carried
+                    .changes
+                    .pop()
+                    .map(|change| Command::Live(change.into())),
+                1 => carried.faults.pop().map(Command::Inject),
+                2 => carried
+                    .changes
+                    .pop()
+                    .map(|change| Command::RemoveChange(index, change)),
+                3 => carried
+                    .faults
+                    .pop()
+                    .map(|fault| Command::RemoveFault(index, fault)),
+                _ => Some(Command::SetRecommender(carried.recommender.take())),
+            }
         }
-        3 => {
-            let index = usize::read(reader);
-            let fault = read_carrier_in(reader).faults.pop();
-            fault.map(|fault| Command::RemoveFault(index, fault))
+    } else {
+        match tag {
+            5 => Some(Command::Load {
+                scenario: Box::new(read_scenario(reader)),
+                source: String::read(reader),
+            }),
+            6 => Some(Command::Refused(String::read(reader))),
+            7 => Some(Command::Info(String::read(reader))),
+            _ => None,
         }
-        4 => Some(Command::SetRecommender(read_carrier_in(reader).recommender)),
-        5 => Some(Command::Load {
-            scenario: Box::new(read_scenario(reader)),
-            source: String::read(reader),
-        }),
-        6 => Some(Command::Refused(String::read(reader))),
-        7 => Some(Command::Info(String::read(reader))),
-        _ => None,
     };
     command.unwrap_or_else(|| {
         reader.fail(CodecError::BadTag("command"));
