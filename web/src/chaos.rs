@@ -320,12 +320,13 @@ pub fn chaos_panel(props: &ChaosProps) -> Html {
     let mut index = props.faults.len();
     while index > 0 && fault_lines.len() < crate::storage::MAX_LISTED {
         index -= 1;
-        let fault = &props.faults[index];
+        let fault = props.faults[index].clone();
         fault_lines.push(crate::widgets::removable_line(
-            describe(fault),
+            describe(&fault),
             "remove remove-fault",
-            Command::RemoveFault(index, fault.clone()),
-            &props.on_command,
+            props
+                .on_command
+                .reform(move |_: MouseEvent| Command::RemoveFault(index, fault.clone())),
             props.disabled,
         ));
     }

@@ -11,7 +11,6 @@ use crate::download::{download, standalone_svg};
 use crate::format;
 use crate::frame::LatencyModel;
 use crate::widgets::{container, svg_line, svg_rect, svg_text, text_element};
-use strata_sim::fmt::shortest;
 use yew::prelude::*;
 
 /// Points drawn per series at most (the plot is about this many pixels wide).
@@ -25,6 +24,12 @@ const LEFT: f64 = 64.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 40.0;
+/// The latency histograms' height; their width is [`WIDTH`].
+const HISTOGRAM_HEIGHT: f64 = 200.0;
+/// The line charts' and the histograms' view boxes, written out rather than formatted from
+/// the sizes at every render (a test checks them against the sizes).
+const LINE_VIEW_BOX: &str = "0 0 560 220";
+const HISTOGRAM_VIEW_BOX: &str = "0 0 560 200";
 
 /// One line.
 #[derive(Clone, Debug, PartialEq)]
@@ -250,7 +255,7 @@ pub fn line_chart(props: &LineChart<'_>) -> Html {
         <figure class="chart" id={props.id}>
             { text_element("figcaption", "", props.title.into()) }
             <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
-            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", shortest(WIDTH), shortest(HEIGHT))} width="100%" role="img" aria-label={props.title}>
+            <svg ref={svg_ref} viewBox={LINE_VIEW_BOX} width="100%" role="img" aria-label={props.title}>
                 { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }
                 { for y_ticks.iter().map(|y| html! {
                     { container("g", "", html! { <>
@@ -370,7 +375,7 @@ pub fn latency_histogram(props: &LatencyModel) -> Html {
     let (title, id) = (props.kind.title(), props.kind.id());
     let svg_ref = NodeRef::default();
     let width = WIDTH;
-    let height = 200.0;
+    let height = HISTOGRAM_HEIGHT;
     let plot_w = width - LEFT - RIGHT;
     let plot_h = height - TOP - BOTTOM;
     if props.buckets.is_empty() {
@@ -438,7 +443,7 @@ pub fn latency_histogram(props: &LatencyModel) -> Html {
         <figure class="chart" id={id}>
             { text_element("figcaption", "", format!("{title} — {} samples", format::grouped(props.count)).into()) }
             <SaveSvgButton target={svg_ref.clone()} file_name={file_name} />
-            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", shortest(width), shortest(height))} width="100%" role="img" aria-label={title}>
+            <svg ref={svg_ref} viewBox={HISTOGRAM_VIEW_BOX} width="100%" role="img" aria-label={title}>
                 { svg_rect(LEFT, TOP, plot_w, plot_h, "plot-area", None) }
                 { for bars }
                 { for markers }
@@ -674,5 +679,30 @@ mod tests {
         assert!(rebinned.len() <= 50);
         let total: u64 = buckets.iter().map(|b| b.2).sum();
         assert_eq!(rebinned.iter().map(|b| b.2).sum::<u64>(), total);
+    }
+
+    /// The view boxes and the other numbers the page writes out as text (the speed slider's
+    /// ends, the timeline's window), each the text of its number.
+    #[test]
+    fn the_texts_written_out_are_the_numbers_they_stand_for() {
+        use strata_sim::fmt::shortest;
+        let view_box = |w: f64, h: f64| format!("0 0 {} {}", shortest(w), shortest(h));
+        assert_eq!(LINE_VIEW_BOX, view_box(WIDTH, HEIGHT));
+        assert_eq!(HISTOGRAM_VIEW_BOX, view_box(WIDTH, HISTOGRAM_HEIGHT));
+        assert_eq!(
+            crate::app::compare_panel::SPARK_VIEW_BOX,
+            view_box(
+                crate::app::compare_panel::SPARK_W,
+                crate::app::compare_panel::SPARK_H
+            )
+        );
+        use crate::app::{SPEED_LOG10_MAX, SPEED_LOG10_MAX_TEXT};
+        use crate::app::{SPEED_LOG10_MIN, SPEED_LOG10_MIN_TEXT};
+        assert_eq!(SPEED_LOG10_MIN_TEXT, shortest(SPEED_LOG10_MIN).to_string());
+        assert_eq!(SPEED_LOG10_MAX_TEXT, shortest(SPEED_LOG10_MAX).to_string());
+        assert_eq!(
+            crate::storage::TIMELINE_WINDOW_SECS_TEXT,
+            shortest(crate::storage::TIMELINE_WINDOW.as_secs_f64()).to_string()
+        );
     }
 }

@@ -227,11 +227,13 @@ pub fn scenario_panel(props: &ScenarioPanel) -> Html {
             format::sim_time(SimTime::from_millis(change.at_ms())),
             describe_change(change)
         );
+        let change = change.clone();
         change_lines.push(crate::widgets::removable_line(
             line,
             "remove remove-change",
-            Command::RemoveChange(index, change.clone()),
-            &props.on_command,
+            props
+                .on_command
+                .reform(move |_: MouseEvent| Command::RemoveChange(index, change.clone())),
             props.disabled,
         ));
     }

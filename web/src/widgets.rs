@@ -283,19 +283,16 @@ pub fn select_field(
 }
 
 /// One entry of a list the scenario holds (a setting change, a fault): its line, and a button
-/// with the classes in `class` (`remove` and the list's own) that sends `command` to take it
-/// out of the scenario.
+/// with the classes in `class` (`remove` and the list's own) that calls `on_remove` (which
+/// sends the command that takes it out of the scenario). The caller makes the callback, so
+/// each list's copies only its own entry's type, not every `Command` (the derived `clone` of
+/// the whole enum, 0.5 KB raw, was inlined here).
 pub fn removable_line(
     line: String,
     class: &'static str,
-    command: crate::command::Command,
-    on_command: &Callback<crate::command::Command>,
+    on_remove: Callback<MouseEvent>,
     disabled: bool,
 ) -> Html {
-    let on_remove = {
-        let on_command = on_command.clone();
-        Callback::from(move |_: MouseEvent| on_command.emit(command.clone()))
-    };
     container(
         "li",
         "",

@@ -156,10 +156,15 @@ fn signed(value: Option<f64>, suffix: &str) -> String {
     }
 }
 
+/// A sparkline's size, and its view box written out (a test checks it against the size).
+pub(crate) const SPARK_W: f64 = 240.0;
+pub(crate) const SPARK_H: f64 = 48.0;
+pub(crate) const SPARK_VIEW_BOX: &str = "0 0 240 48";
+
 /// One run's sparkline of the first figure, on the scale both runs share.
 fn sparkline(points: &[(f64, f64)], low: f64, high: f64, end_ms: f64, class: &str) -> Html {
-    const W: f64 = 240.0;
-    const H: f64 = 48.0;
+    const W: f64 = SPARK_W;
+    const H: f64 = SPARK_H;
     let span = (high - low).max(f64::MIN_POSITIVE);
     let mut line = String::new();
     for (ms, v) in points {
@@ -168,7 +173,7 @@ fn sparkline(points: &[(f64, f64)], low: f64, high: f64, end_ms: f64, class: &st
         format::push_point(&mut line, x, y);
     }
     html! {
-        <svg class={class_pair("compare-spark", class)} viewBox={format!("0 0 {} {}", shortest(W), shortest(H))} preserveAspectRatio="none" role="img">
+        <svg class={class_pair("compare-spark", class)} viewBox={SPARK_VIEW_BOX} preserveAspectRatio="none" role="img">
             <polyline points={line} fill="none" stroke-width="2" />
         </svg>
     }

@@ -54,6 +54,10 @@ use yew::prelude::*;
 /// The slowest and fastest speeds, as powers of ten (0.1× to 10,000×).
 pub const SPEED_LOG10_MIN: f64 = -1.0;
 pub const SPEED_LOG10_MAX: f64 = 4.0;
+/// The two as the speed slider's `min` and `max` attributes, written out rather than formatted
+/// at every render (a test checks them against the numbers).
+pub const SPEED_LOG10_MIN_TEXT: &str = "-1";
+pub const SPEED_LOG10_MAX_TEXT: &str = "4";
 /// The speed the page starts at, as a power of ten (10×).
 pub const SPEED_LOG10_START: f64 = 1.0;
 

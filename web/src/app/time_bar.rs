@@ -6,7 +6,10 @@
 //! the controls fold into a drawer that a button opens and closes.
 
 use super::run_view::SharedRun;
-use super::{error, Action, UiState, SPEED_LOG10_MAX, SPEED_LOG10_MIN};
+use super::{
+    error, Action, UiState, SPEED_LOG10_MAX, SPEED_LOG10_MAX_TEXT, SPEED_LOG10_MIN,
+    SPEED_LOG10_MIN_TEXT,
+};
 use crate::format;
 use crate::frame::FrameRef;
 use crate::widgets::{
@@ -209,7 +212,7 @@ pub fn time_bar(props: &TimeBar) -> Html {
                 { button("play", "primary", if state.playing { "Pause" } else { "Play" }.into(), on_play, busy) }
                 <button id="step" onclick={on_step} disabled={busy} title="one event (key: .)">{ "Step" }</button>
                 { container("label", "", html! { <>{ "speed" }
-                    <input id="speed" type="range" min={shortest(SPEED_LOG10_MIN).to_string()} max={shortest(SPEED_LOG10_MAX).to_string()}
+                    <input id="speed" type="range" min={SPEED_LOG10_MIN_TEXT} max={SPEED_LOG10_MAX_TEXT}
                            step="0.01" value={shortest(state.speed_log10).to_string()} oninput={on_speed}
                            aria-valuetext={format::speed(speed)} />
                     { identified_text("span", "speed-value", "mono", format::speed(speed).into()) }

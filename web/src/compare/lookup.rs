@@ -71,20 +71,25 @@ pub fn requests_failed(m: &Metrics) -> u64 {
     failed
 }
 
-/// A map by cause (the engine's meters): every cause, or one by its name.
+/// A map by cause (the engine's meters): every cause, or one by its name ([`by_name`]).
 fn by_cause<V: Copy>(map: &LiteMap<Cause, V>, rest: &[&str], as_f64: fn(V) -> f64) -> Option<f64> {
+    let mut figures = Vec::new();
+    for (cause, v) in map.iter() {
+        figures.push((cause.as_str(), as_f64(*v)));
+    }
+    by_name(figures, rest)
+}
+
+/// Figures by cause: their sum in the order of the causes' names ([`sum_by_name`]), or one by
+/// its name. One function for the engine's maps by cause and the cost by cause, not the choice
+/// written out in each (and in each number type's instance of [`by_cause`]).
+fn by_name(figures: Vec<(&'static str, f64)>, rest: &[&str]) -> Option<f64> {
     match rest {
-        [] => {
-            let mut figures = Vec::new();
-            for (cause, v) in map.iter() {
-                figures.push((cause.as_str(), as_f64(*v)));
-            }
-            Some(sum_by_name(figures))
-        }
+        [] => Some(sum_by_name(figures)),
         [name] => {
-            for (cause, v) in map.iter() {
-                if cause.as_str() == *name {
-                    return Some(as_f64(*v));
+            for (cause, figure) in figures {
+                if cause == *name {
+                    return Some(figure);
                 }
             }
             None
@@ -173,18 +178,7 @@ pub fn figure(lab: &Lab, policy: Option<&RecommenderSummary>, path: &str) -> Opt
                     by_cause.push((cause.as_str(), metrics::usd(picousd)));
                 }
             }
-            match rest {
-                [] => Some(sum_by_name(by_cause)),
-                [name] => {
-                    for (cause, usd) in by_cause {
-                        if cause == *name {
-                            return Some(usd);
-                        }
-                    }
-                    None
-                }
-                _ => None,
-            }
+            by_name(by_cause, rest)
         }
         ["latency", kind, field] => latency(
             &LatencyPercentiles::from_nanos(match *kind {

@@ -660,14 +660,16 @@ pub fn read_carrier(text: &str) -> Result<Scenario, CodecError> {
         .map_err(|e| bad(&e))
 }
 
-/// The settings in force, as the frame's scenario with them in its place (the one document form
-/// the scenario's types are written and read in by hand).
-fn encode_settings(settings: &Settings, scenario: &Scenario, out: &mut Vec<u8>) {
+/// The settings in force, in a scenario document of their own (the one document form the
+/// scenario's types are written and read in by hand), read back unchecked by [`read_settings`]
+/// as a command's carried section is: the default scenario around them, not a copy of the
+/// frame's, whose other sections were copied only to be written and dropped.
+fn encode_settings(settings: &Settings, out: &mut Vec<u8>) {
     Scenario {
         workload: settings.workload.clone(),
         engine: settings.engine.clone(),
         store: settings.store.clone(),
-        ..scenario.clone()
+        ..Scenario::default()
     }
     .to_json()
     .encode(out);

@@ -280,14 +280,12 @@ impl StorageFrame {
                 latency_ms: op.latency_ms,
             });
         }
-        let settings = session.settings();
-        let wal_limit_bytes = settings
-            .engine
+        let (workload, engine, _) = session.settings_in_force();
+        let wal_limit_bytes = engine
             .max_wal_bytes
             .unwrap_or(strata_engine::DbOptions::default().max_wal_bytes as u64);
-        let compaction = CompactionModel::of(
-            &strata_lab::runner::engine_options(&settings.engine).unwrap_or_default(),
-        );
+        let compaction =
+            CompactionModel::of(&strata_lab::runner::engine_options(engine).unwrap_or_default());
         let mut errors = lab.recent_errors();
         errors.reverse();
         errors.truncate(MAX_LISTED);
@@ -327,7 +325,7 @@ impl StorageFrame {
         }
         StorageFrame {
             now,
-            key_count: settings.workload.key_count,
+            key_count: workload.key_count,
             writer: lab.writer_status(),
             writers_opened: lab.writers_opened(),
             db,
@@ -358,8 +356,8 @@ impl StorageFrame {
             resurrected: lab.resurrected(),
             expired_entries_dropped: metrics.expired_entries_dropped,
             expired_bytes_dropped: metrics.expired_bytes_dropped,
-            shows_lifetimes: settings.workload.ttl_ms.is_some()
-                || settings.workload.mix.delete_range > 0.0
+            shows_lifetimes: workload.ttl_ms.is_some()
+                || workload.mix.delete_range > 0.0
                 || metrics.expired_entries_dropped > 0
                 || lab.resurrected() > 0,
             range_tombstones,

@@ -148,20 +148,30 @@ impl PartialEq for Settings {
 impl Settings {
     /// The settings in force in `lab`: its scenario's, with every change it has applied.
     fn of(lab: &Lab) -> Self {
+        let (workload, engine, store) = Settings::in_force(lab);
+        Settings {
+            workload: workload.clone(),
+            engine: engine.clone(),
+            store: store.clone(),
+        }
+    }
+
+    /// The sections in force in `lab`, borrowed: each the last change of it the run has
+    /// applied, or the scenario's. Each section is copied once by [`Settings::of`], and not at
+    /// all by a frame that reads a few fields, rather than copied again (and the copy before it
+    /// dropped) at every change applied.
+    fn in_force(lab: &Lab) -> (&WorkloadSpec, &EngineSpec, &StoreSpec) {
         let scenario = lab.scenario();
-        let mut settings = Settings {
-            workload: scenario.workload.clone(),
-            engine: scenario.engine.clone(),
-            store: scenario.store.clone(),
-        };
+        let (mut workload, mut engine, mut store) =
+            (&scenario.workload, &scenario.engine, &scenario.store);
         for change in lab.applied_changes() {
             match change {
-                SettingChange::Workload { workload, .. } => settings.workload = workload.clone(),
-                SettingChange::Engine { engine, .. } => settings.engine = engine.clone(),
-                SettingChange::Store { store, .. } => settings.store = store.clone(),
+                SettingChange::Workload { workload: w, .. } => workload = w,
+                SettingChange::Engine { engine: e, .. } => engine = e,
+                SettingChange::Store { store: s, .. } => store = s,
             }
         }
-        settings
+        (workload, engine, store)
     }
 }
 
@@ -254,6 +264,12 @@ impl Session {
     /// The settings the controls show: the scenario's, with the changes reached so far.
     pub fn settings(&self) -> Settings {
         Settings::of(&self.lab)
+    }
+
+    /// The workload, engine and store sections of [`Session::settings`], borrowed from the
+    /// lab rather than copied.
+    pub fn settings_in_force(&self) -> (&WorkloadSpec, &EngineSpec, &StoreSpec) {
+        Settings::in_force(&self.lab)
     }
 
     pub fn horizon(&self) -> SimTime {

@@ -128,6 +128,8 @@ pub(super) fn wal_figure(model: &StorageFrame, layout: Layout) -> Html {
     // Room on the right for the watermarks' labels, centred on their marks.
     let axis = width - left - if layout.narrow() { 64.0 } else { 40.0 };
     let x_of = |seq: u64| left + (seq.saturating_sub(low) as f64 / span as f64).min(1.0) * axis;
+    // Each watermark's place worked out once for its line, its label and the at-risk bar.
+    let (x_flushed, x_durable, x_ack) = (x_of(flushed), x_of(durable), x_of(ack));
     let at_risk = ack.saturating_sub(durable);
     let buffer_fill = db.wal.buffer_bytes as f64 / model.wal_limit_bytes.max(1) as f64;
     let notes = [
@@ -151,19 +153,19 @@ pub(super) fn wal_figure(model: &StorageFrame, layout: Layout) -> Html {
                     db.wal.pending_wal_id.map(|id| format::counted(" · uploading WAL #", id, "")).unwrap_or_default())) }
             { svg_text(4.0, 62.0, None, "row-label", "sequence".into()) }
             { svg_line(left, 58.0, left + axis, 58.0, "seq-axis") }
-            { svg_rect(x_of(durable), 50.0, (x_of(ack) - x_of(durable)).max(0.0), 16.0, "at-risk",
+            { svg_rect(x_durable, 50.0, (x_ack - x_durable).max(0.0), 16.0, "at-risk",
                 Some(format::counted("", at_risk, " acknowledged writes not yet durable: a crash now loses them").into())) }
             { container("g", "watermark flushed", html! { <>
-                { svg_line(x_of(flushed), 44.0, x_of(flushed), 72.0, "") }
-                { svg_text(x_of(flushed), 88.0, Some("middle"), "", format::counted("in SSTs ", flushed, "").into()) }
+                { svg_line(x_flushed, 44.0, x_flushed, 72.0, "") }
+                { svg_text(x_flushed, 88.0, Some("middle"), "", format::counted("in SSTs ", flushed, "").into()) }
             </> }) }
             { container("g", "watermark durable", html! { <>
-                { svg_line(x_of(durable), 40.0, x_of(durable), 76.0, "") }
-                <text x={format::px(x_of(durable))} y="104" text-anchor="middle" id="durable-seq">{ format::counted("durable ", durable, "") }</text>
+                { svg_line(x_durable, 40.0, x_durable, 76.0, "") }
+                <text x={format::px(x_durable)} y="104" text-anchor="middle" id="durable-seq">{ format::counted("durable ", durable, "") }</text>
             </> }) }
             { container("g", "watermark acknowledged", html! { <>
-                { svg_line(x_of(ack), 40.0, x_of(ack), 76.0, "") }
-                <text x={format::px(x_of(ack))} y="38" text-anchor="end" id="acknowledged-seq">{ format::counted("acknowledged ", ack, "") }</text>
+                { svg_line(x_ack, 40.0, x_ack, 76.0, "") }
+                <text x={format::px(x_ack)} y="38" text-anchor="end" id="acknowledged-seq">{ format::counted("acknowledged ", ack, "") }</text>
             </> }) }
             { for notes.iter().enumerate().map(|(line, text)| {
                 svg_text(if layout.narrow() { 4.0 } else { left }, 120.0 + 20.0 * line as f64, None, "muted", text.clone().into())

@@ -30,7 +30,6 @@ use activity::{activity_strip, compaction_line, wal_figure, writer_line};
 use lsm::lsm_figure;
 pub use lsm::Layout;
 use std::rc::Rc;
-use strata_sim::fmt::shortest;
 use strata_sim::SimDuration;
 use yew::prelude::*;
 
@@ -48,6 +47,8 @@ pub const MAX_ACTIVITY_PILLS: usize = 4;
 pub const MAX_LISTED: usize = 10;
 /// The timeline's width in simulated time.
 pub const TIMELINE_WINDOW: SimDuration = SimDuration::from_millis(2_000);
+/// [`TIMELINE_WINDOW`] in seconds, as the timeline's heading says it (a test checks it).
+pub const TIMELINE_WINDOW_SECS_TEXT: &str = "2";
 
 /// The widest window, in CSS pixels, the drawings take their narrow layout in: phones (the
 /// style sheet's phone rules start at the same width).
@@ -129,7 +130,7 @@ pub fn storage_view(props: &StorageView) -> Html {
             </> }) }
             { tenants_panel(&m.tenants) }
             <section class="panel" aria-label="request timeline" id="timeline">
-                { text_element("h2", "", format!("Object-store requests ({}, last {} s of simulated time)", m.preset, shortest(TIMELINE_WINDOW.as_secs_f64())).into()) }
+                { text_element("h2", "", format!("Object-store requests ({}, last {TIMELINE_WINDOW_SECS_TEXT} s of simulated time)", m.preset).into()) }
                 <Timeline requests={props.timeline.clone()} window_start={m.window_start} window_end={m.now} frame={props.frame.clone()} ask={props.requests.clone()} />
             </section>
             { panel("panel histograms", "latency histograms", html! { <>

@@ -45,7 +45,7 @@ pub fn encode_frame(frame: &Frame, held: &mut Held, out: &mut Vec<u8>) {
     } else {
         out.push(1);
         scenario.to_json().encode(out);
-        encode_settings(settings, scenario, out);
+        encode_settings(settings, out);
         held.0 = Some((*revision, scenario.clone(), settings.clone()));
     }
     storage.encode(out);

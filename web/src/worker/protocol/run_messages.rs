@@ -9,7 +9,6 @@ use crate::command::Command;
 use crate::frame::{read_carrier_in, read_scenario, CodecError, Decode, Encode, Reader};
 use crate::ope::OpeResult;
 use crate::worker::run::{Motion, RunRequest};
-use strata_lab::scenario::{FaultSpec, RecommenderSpec, SettingChange};
 use strata_lab::Scenario;
 use strata_sim::SimTime;
 
@@ -97,27 +96,14 @@ impl Decode for RunRequest {
     }
 }
 
-/// A scenario section (a fault, a setting change, the recommender) in a scenario document of its
-/// own, written by the scenario's writer and read back unchecked ([`crate::frame::read_carrier`]:
-/// the session checks the section against its run, with its own messages), so no derived serde
-/// code for the scenario's types reaches the page.
-fn carried(
-    out: &mut Vec<u8>,
-    faults: Vec<FaultSpec>,
-    changes: Vec<SettingChange>,
-    recommender: Option<RecommenderSpec>,
-) {
-    Scenario {
-        faults,
-        changes,
-        recommender,
-        ..Scenario::default()
-    }
-    .to_json()
-    .encode(out);
-}
-
+/// Writes `command`: its tag, then its fields. A scenario section (a fault, a setting change,
+/// the recommender) goes in a scenario document of its own, written by the scenario's writer
+/// and read back unchecked ([`crate::frame::read_carrier`]: the session checks the section
+/// against its run, with its own messages), so no derived serde code for the scenario's types
+/// reaches the page. One document filled by the arm and written once, not a document built and
+/// written in each arm.
 fn encode_command(command: &Command, out: &mut Vec<u8>) {
+    let mut carrier = Scenario::default();
     match command {
         Command::Live(control) => {
             // Live controls are the scenario's setting changes (workload, engine, store); any
@@ -126,72 +112,95 @@ fn encode_command(command: &Command, out: &mut Vec<u8>) {
             match control.at(0) {
                 Some(change) => {
                     out.push(1);
-                    carried(out, Vec::new(), vec![change], None);
+                    carrier.changes.push(change);
                 }
-                None => out.push(0),
+                None => {
+                    out.push(0);
+                    return;
+                }
             }
         }
         Command::Inject(fault) => {
             out.push(1);
-            carried(out, vec![fault.clone()], Vec::new(), None);
+            carrier.faults.push(fault.clone());
         }
         Command::RemoveChange(index, change) => {
             out.push(2);
             index.encode(out);
-            carried(out, Vec::new(), vec![change.clone()], None);
+            carrier.changes.push(change.clone());
         }
         Command::RemoveFault(index, fault) => {
             out.push(3);
             index.encode(out);
-            carried(out, vec![fault.clone()], Vec::new(), None);
+            carrier.faults.push(fault.clone());
         }
         Command::SetRecommender(spec) => {
             out.push(4);
-            carried(out, Vec::new(), Vec::new(), spec.clone());
+            carrier.recommender = spec.clone();
         }
         Command::Load { scenario, source } => {
             out.push(5);
             scenario.to_json().encode(out);
             source.encode(out);
+            return;
         }
         Command::Refused(text) => {
             out.push(6);
             text.encode(out);
+            return;
         }
         Command::Info(text) => {
             out.push(7);
             text.encode(out);
+            return;
         }
     }
+    carrier.to_json().encode(out);
 }
 
 /// A command written by [`encode_command`]; the reader fails for a carried document without
 /// its section.
 fn read_command(reader: &mut Reader<'_>) -> Command {
-    let command = match u8::read(reader) {
-        0 => bool::read(reader)
-            .then(|| read_carrier_in(reader).changes.pop())
-            .flatten()
-            .map(|change| Command::Live(change.into())),
-        1 => read_carrier_in(reader).faults.pop().map(Command::Inject),
-        2 => {
-            let index = usize::read(reader);
-            let change = read_carrier_in(reader).changes.pop();
-            change.map(|change| Command::RemoveChange(index, change))
+    let tag = u8::read(reader);
+    let command = if tag <= 4 {
+        // The commands that carry a section: one carried document read, its section taken
+        // out by the tag (not a read and a drop of the document written out for each).
+        let index = if tag == 2 || tag == 3 {
+            usize::read(reader)
+        } else {
+            0
+        };
+        if tag == 0 && !bool::read(reader) {
+            None
+        } else {
+            let mut carried = read_carrier_in(reader);
+            match tag {
+                0 => carried
+                    .changes
+                    .pop()
+                    .map(|change| Command::Live(change.into())),
+                1 => carried.faults.pop().map(Command::Inject),
+                2 => carried
+                    .changes
+                    .pop()
+                    .map(|change| Command::RemoveChange(index, change)),
+                3 => carried
+                    .faults
+                    .pop()
+                    .map(|fault| Command::RemoveFault(index, fault)),
+                _ => Some(Command::SetRecommender(carried.recommender.take())),
+            }
         }
-        3 => {
-            let index = usize::read(reader);
-            let fault = read_carrier_in(reader).faults.pop();
-            fault.map(|fault| Command::RemoveFault(index, fault))
+    } else {
+        match tag {
+            5 => Some(Command::Load {
+                scenario: Box::new(read_scenario(reader)),
+                source: String::read(reader),
+            }),
+            6 => Some(Command::Refused(String::read(reader))),
+            7 => Some(Command::Info(String::read(reader))),
+            _ => None,
         }
-        4 => Some(Command::SetRecommender(read_carrier_in(reader).recommender)),
-        5 => Some(Command::Load {
-            scenario: Box::new(read_scenario(reader)),
-            source: String::read(reader),
-        }),
-        6 => Some(Command::Refused(String::read(reader))),
-        7 => Some(Command::Info(String::read(reader))),
-        _ => None,
     };
     command.unwrap_or_else(|| {
         reader.fail(CodecError::BadTag("command"));
