@@ -14,6 +14,8 @@
 //! - `ListenerKind::type_name`, its `AsRef<str>` and its derived `Clone` each matched every DOM
 //!   event kind; the enum is `repr(u8)` now, its name an entry of a table indexed by the
 //!   variant's index, and a kind without a name of its own is cloned as its bytes.
+//! - The scheduler, a thread local, was made on first use by `Default`, with the lazy
+//!   initialisation's code; it is a constant now, its ten empty queues made at compile time.
 //! - An element was cloned from a thread-local cache of one element per tag name (a
 //!   `HashMap<String, Element>`); it is made by `document.createElement`, the same element.
 //!
@@ -55,6 +57,28 @@ const REPLACEMENTS: &[Replacement] = &[
         file: "src/scheduler.rs",
         upstream: "queue.extend(rendered.into_values().rev());",
         patched: "queue.extend(rendered.into_values_descending());",
+    },
+    Replacement {
+        file: "src/scheduler.rs",
+        upstream: "static SCHEDULER: RefCell<Scheduler> = Default::default();",
+        patched: "static SCHEDULER: RefCell<Scheduler> = const {
+            const FIFO: FifoQueue = FifoQueue { inner: Vec::new() };
+            const BY_ID: TopologicalQueue = TopologicalQueue {
+                inner: by_component::ByComponent::new(),
+            };
+            RefCell::new(Scheduler {
+                main: FIFO,
+                destroy: FIFO,
+                create: FIFO,
+                props_update: FIFO,
+                update: FIFO,
+                render: BY_ID,
+                render_first: BY_ID,
+                render_priority: BY_ID,
+                rendered_first: BY_ID,
+                rendered: BY_ID,
+            })
+        };",
     },
     Replacement {
         file: "src/virtual_dom/listeners.rs",

@@ -15,13 +15,18 @@ pub(crate) struct ByComponent<T> {
 
 impl<T> Default for ByComponent<T> {
     fn default() -> Self {
-        Self {
-            entries: Vec::new(),
-        }
+        Self::new()
     }
 }
 
 impl<T> ByComponent<T> {
+    /// An empty queue, at compile time (the scheduler is a constant-initialised thread local).
+    pub(crate) const fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+
     /// Queues `task` for component `id`, in place of a task already queued for it (as
     /// `BTreeMap::insert` does).
     pub(crate) fn insert(&mut self, id: usize, task: T) {
