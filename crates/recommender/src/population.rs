@@ -452,24 +452,34 @@ impl Population {
     /// beyond that the items are placed best-first, which is optimal whenever the logits are
     /// negative (the sigmoid is convex there) and close otherwise.
     pub fn oracle_slate(&self, user_features: &[f64], k: usize) -> Vec<usize> {
-        let all: Vec<f64> = (0..self.items())
-            .map(|i| self.item_logit(user_features, i))
-            .collect();
+        // The lists here are pushed by loops, not `map`ped and `collect`ed: each such chain
+        // was an instance of its own in the page.
+        let mut all: Vec<f64> = Vec::with_capacity(self.items());
+        for i in 0..self.items() {
+            all.push(self.item_logit(user_features, i));
+        }
         // Highest logit first (by `total_cmp`), ties to the lowest index: sorted as
         // `(u64, usize)` pairs, a sort the playground's wasm already has.
-        let mut ranked: Vec<(u64, usize)> = all
-            .iter()
-            .enumerate()
-            .map(|(i, logit)| (u64::MAX - maps::total_order_key(*logit), i))
-            .collect();
+        let mut ranked: Vec<(u64, usize)> = Vec::with_capacity(all.len());
+        for (i, logit) in all.iter().enumerate() {
+            ranked.push((u64::MAX - maps::total_order_key(*logit), i));
+        }
         ranked.sort_unstable();
         ranked.truncate(k);
-        let scored: Vec<(usize, f64)> = ranked.into_iter().map(|(_, i)| (i, all[i])).collect();
-        if !(2..=EXACT_ORACLE_K).contains(&k) {
-            return scored.into_iter().map(|(i, _)| i).collect();
+        // The best `k` items by index, and their logits.
+        let mut items = Vec::with_capacity(ranked.len());
+        let mut logits = Vec::with_capacity(ranked.len());
+        for (_, i) in ranked {
+            items.push(i);
+            logits.push(all[i]);
         }
-        let logits: Vec<f64> = scored.iter().map(|(_, l)| *l).collect();
-        let biases: Vec<f64> = (0..k).map(|p| self.position_bias(p)).collect();
+        if !(2..=EXACT_ORACLE_K).contains(&k) {
+            return items;
+        }
+        let mut biases: Vec<f64> = Vec::with_capacity(k);
+        for p in 0..k {
+            biases.push(self.position_bias(p));
+        }
         let value = |order: &[usize]| -> f64 {
             order
                 .iter()
@@ -502,7 +512,10 @@ impl Population {
                 i += 1;
             }
         }
-        best_order.into_iter().map(|i| scored[i].0).collect()
+        for slot in &mut best_order {
+            *slot = items[*slot];
+        }
+        best_order
     }
 
     /// Counts one impression of `item` (feeds the popularity loop).
