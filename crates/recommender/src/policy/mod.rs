@@ -159,9 +159,8 @@ impl std::str::FromStr for PolicyKind {
 
     /// Reads a short name ([`PolicyKind::as_str`]).
     fn from_str(name: &str) -> std::result::Result<PolicyKind, UnknownPolicy> {
-        PolicyKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == name)
+        strata_sim::fmt::index_of_name(&PolicyKind::NAMES, name)
+            .map(|index| PolicyKind::ALL[index])
             .ok_or_else(|| UnknownPolicy {
                 found: name.to_string(),
             })
