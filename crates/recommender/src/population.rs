@@ -31,7 +31,7 @@
 //! Everything is drawn from named streams of the run's seed (`population.items`,
 //! `population.users`, `population.drift`), so the same seed gives the same world.
 
-use crate::error::{require_at_least, RecommenderError, Result};
+use crate::error::{require_at_least, require_finite, RecommenderError, Result};
 use crate::policy::MAX_ARMS;
 use serde::{Deserialize, Serialize};
 use strata_sim::fmt::{push_shortest, shortest};
@@ -153,13 +153,7 @@ impl PopulationConfig {
             ("affinity_weight", model.affinity_weight),
             ("popularity_weight", model.popularity_weight),
         ] {
-            if !value.is_finite() {
-                return Err(RecommenderError::param(
-                    name,
-                    shortest(value),
-                    "must be finite",
-                ));
-            }
+            require_finite(name, value)?;
         }
         require_at_least("base_popularity_sd", model.base_popularity_sd, 0.0)?;
         if model.position_bias.is_empty() || model.position_bias.iter().any(|b| !b.is_finite()) {
@@ -188,13 +182,7 @@ impl PopulationConfig {
                 "must lie in [0, 1)",
             ));
         }
-        if !self.drift.rotation_per_step.is_finite() {
-            return Err(RecommenderError::param(
-                "rotation_per_step",
-                shortest(self.drift.rotation_per_step),
-                "must be finite",
-            ));
-        }
+        require_finite("rotation_per_step", self.drift.rotation_per_step)?;
         Ok(())
     }
 }
