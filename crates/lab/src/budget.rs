@@ -131,6 +131,23 @@ fn keys_written(workload: &WorkloadSpec, max_rate_ops_per_sec: f64, duration_ms:
         .min(ops.saturating_add(1).saturating_mul(writes_per_op))
 }
 
+/// A workload's two terms, operations in flight and key space, at `max_rate_ops_per_sec`
+/// over `duration_ms`: one function for the scenario's workloads and the tenants' shards.
+fn workload_terms(
+    workload: &WorkloadSpec,
+    max_rate_ops_per_sec: f64,
+    duration_ms: u64,
+) -> (u64, u64) {
+    let entry = entry_bytes(workload);
+    let in_flight = u64::from(workload.max_in_flight)
+        .saturating_mul(entries_per_op(workload))
+        .saturating_mul(entry);
+    let keys = keys_written(workload, max_rate_ops_per_sec, duration_ms);
+    let key_space =
+        keys.saturating_mul(KEY_RECORD_BYTES.saturating_add(STORED_COPIES.saturating_mul(entry)));
+    (in_flight, key_space)
+}
+
 fn engine_terms(engine: &DbOptions) -> [u64; 4] {
     let memtables =
         to_u64(engine.memtable_bytes).saturating_mul(1 + to_u64(engine.max_immutable_memtables));
@@ -173,15 +190,9 @@ pub fn budget(scenario: &Scenario) -> Budget {
         .fold(0.0, f64::max);
     let (mut in_flight, mut key_space) = (0u64, 0u64);
     for workload in workloads {
-        in_flight = in_flight.max(
-            u64::from(workload.max_in_flight)
-                .saturating_mul(entries_per_op(workload))
-                .saturating_mul(entry_bytes(workload)),
-        );
-        let keys = keys_written(workload, max_rate, scenario.duration_ms);
-        key_space = key_space.max(keys.saturating_mul(
-            KEY_RECORD_BYTES.saturating_add(STORED_COPIES.saturating_mul(entry_bytes(workload))),
-        ));
+        let (ops_bytes, keys_bytes) = workload_terms(workload, max_rate, scenario.duration_ms);
+        in_flight = in_flight.max(ops_bytes);
+        key_space = key_space.max(keys_bytes);
     }
     let trace = to_u64(scenario.trace.ring_capacity).saturating_mul(TRACE_EVENT_BYTES);
     let recommender = scenario.recommender.as_ref().map_or(0, |spec| {
@@ -213,13 +224,8 @@ pub fn budget(scenario: &Scenario) -> Budget {
     let tenants = scenario.tenants.iter().fold(0u64, |sum, tenant| {
         let shard = tenant.shard_workload();
         let databases = u64::from(tenant.prefixes);
-        let in_flight = u64::from(shard.max_in_flight)
-            .saturating_mul(entries_per_op(&shard))
-            .saturating_mul(entry_bytes(&shard));
-        let keys = keys_written(&shard, shard.rate_ops_per_sec, scenario.duration_ms);
-        let key_space = keys.saturating_mul(
-            KEY_RECORD_BYTES.saturating_add(STORED_COPIES.saturating_mul(entry_bytes(&shard))),
-        );
+        let (in_flight, key_space) =
+            workload_terms(&shard, shard.rate_ops_per_sec, scenario.duration_ms);
         sum.saturating_add(
             databases.saturating_mul(
                 per_database

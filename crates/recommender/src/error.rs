@@ -77,6 +77,18 @@ impl RecommenderError {
 /// Shorthand used throughout the crate.
 pub type Result<T, E = RecommenderError> = std::result::Result<T, E>;
 
+/// Checks that `value` is finite.
+pub(crate) fn require_finite(name: &'static str, value: f64) -> Result<()> {
+    if !value.is_finite() {
+        return Err(RecommenderError::param(
+            name,
+            shortest(value),
+            "must be finite",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks that `value` is finite and at least `min`.
 pub(crate) fn require_at_least(name: &'static str, value: f64, min: f64) -> Result<()> {
     if !value.is_finite() || value < min {
@@ -111,4 +123,31 @@ pub(crate) fn require_within(name: &'static str, value: f64, low: f64, high: f64
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_value_that_is_not_finite_is_refused_by_name_with_its_text() {
+        assert_eq!(require_finite("initial_value", 0.5), Ok(()));
+        assert_eq!(require_finite("initial_value", -1e300), Ok(()));
+        for (value, text) in [
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            assert_eq!(
+                require_finite("intercept", value),
+                Err(RecommenderError::InvalidParameter {
+                    name: "intercept",
+                    value: text.to_string(),
+                    reason: "must be finite".to_string(),
+                })
+            );
+        }
+    }
 }

@@ -31,7 +31,7 @@
 //! Everything is drawn from named streams of the run's seed (`population.items`,
 //! `population.users`, `population.drift`), so the same seed gives the same world.
 
-use crate::error::{require_at_least, RecommenderError, Result};
+use crate::error::{require_at_least, require_finite, RecommenderError, Result};
 use crate::policy::MAX_ARMS;
 use serde::{Deserialize, Serialize};
 use strata_sim::fmt::{push_shortest, shortest};
@@ -153,13 +153,7 @@ impl PopulationConfig {
             ("affinity_weight", model.affinity_weight),
             ("popularity_weight", model.popularity_weight),
         ] {
-            if !value.is_finite() {
-                return Err(RecommenderError::param(
-                    name,
-                    shortest(value),
-                    "must be finite",
-                ));
-            }
+            require_finite(name, value)?;
         }
         require_at_least("base_popularity_sd", model.base_popularity_sd, 0.0)?;
         if model.position_bias.is_empty() || model.position_bias.iter().any(|b| !b.is_finite()) {
@@ -188,13 +182,7 @@ impl PopulationConfig {
                 "must lie in [0, 1)",
             ));
         }
-        if !self.drift.rotation_per_step.is_finite() {
-            return Err(RecommenderError::param(
-                "rotation_per_step",
-                shortest(self.drift.rotation_per_step),
-                "must be finite",
-            ));
-        }
+        require_finite("rotation_per_step", self.drift.rotation_per_step)?;
         Ok(())
     }
 }
@@ -452,24 +440,34 @@ impl Population {
     /// beyond that the items are placed best-first, which is optimal whenever the logits are
     /// negative (the sigmoid is convex there) and close otherwise.
     pub fn oracle_slate(&self, user_features: &[f64], k: usize) -> Vec<usize> {
-        let all: Vec<f64> = (0..self.items())
-            .map(|i| self.item_logit(user_features, i))
-            .collect();
+        // The lists here are pushed by loops, not `map`ped and `collect`ed: each such chain
+        // was an instance of its own in the page.
+        let mut all: Vec<f64> = Vec::with_capacity(self.items());
+        for i in 0..self.items() {
+            all.push(self.item_logit(user_features, i));
+        }
         // Highest logit first (by `total_cmp`), ties to the lowest index: sorted as
         // `(u64, usize)` pairs, a sort the playground's wasm already has.
-        let mut ranked: Vec<(u64, usize)> = all
-            .iter()
-            .enumerate()
-            .map(|(i, logit)| (u64::MAX - maps::total_order_key(*logit), i))
-            .collect();
+        let mut ranked: Vec<(u64, usize)> = Vec::with_capacity(all.len());
+        for (i, logit) in all.iter().enumerate() {
+            ranked.push((u64::MAX - maps::total_order_key(*logit), i));
+        }
         ranked.sort_unstable();
         ranked.truncate(k);
-        let scored: Vec<(usize, f64)> = ranked.into_iter().map(|(_, i)| (i, all[i])).collect();
-        if !(2..=EXACT_ORACLE_K).contains(&k) {
-            return scored.into_iter().map(|(i, _)| i).collect();
+        // The best `k` items by index, and their logits.
+        let mut items = Vec::with_capacity(ranked.len());
+        let mut logits = Vec::with_capacity(ranked.len());
+        for (_, i) in ranked {
+            items.push(i);
+            logits.push(all[i]);
         }
-        let logits: Vec<f64> = scored.iter().map(|(_, l)| *l).collect();
-        let biases: Vec<f64> = (0..k).map(|p| self.position_bias(p)).collect();
+        if !(2..=EXACT_ORACLE_K).contains(&k) {
+            return items;
+        }
+        let mut biases: Vec<f64> = Vec::with_capacity(k);
+        for p in 0..k {
+            biases.push(self.position_bias(p));
+        }
         let value = |order: &[usize]| -> f64 {
             order
                 .iter()
@@ -502,7 +500,10 @@ impl Population {
                 i += 1;
             }
         }
-        best_order.into_iter().map(|i| scored[i].0).collect()
+        for slot in &mut best_order {
+            *slot = items[*slot];
+        }
+        best_order
     }
 
     /// Counts one impression of `item` (feeds the popularity loop).

@@ -178,12 +178,17 @@ impl BetaSummary {
 pub fn gini(amounts: &[f64]) -> f64 {
     // Sorted by `total_cmp`, as integers that order the same way (the `u64` sort is shared
     // with the rest of the playground's wasm; an `f64` sort would be a copy of its own).
-    let mut keys: Vec<u64> = amounts
-        .iter()
-        .map(|a| maps::total_order_key(a.max(0.0)))
-        .collect();
+    // Both lists pushed by loops, not `map`ped and `collect`ed: each chain was an instance
+    // of its own in the page.
+    let mut keys: Vec<u64> = Vec::with_capacity(amounts.len());
+    for a in amounts {
+        keys.push(maps::total_order_key(a.max(0.0)));
+    }
     keys.sort_unstable();
-    let sorted: Vec<f64> = keys.into_iter().map(maps::from_total_order_key).collect();
+    let mut sorted: Vec<f64> = Vec::with_capacity(keys.len());
+    for key in keys {
+        sorted.push(maps::from_total_order_key(key));
+    }
     let n = sorted.len() as f64;
     let total: f64 = sorted.iter().sum();
     if sorted.is_empty() || total <= 0.0 {

@@ -105,6 +105,14 @@ pub fn join(items: &[&str], separator: &str) -> String {
     out
 }
 
+/// Where `name` is among `names`: one search for every table of names (the scenario's named
+/// enums and unit variants, the policies), not a `find` over each enum's variants, which
+/// was an instance of its own for each in the page.
+#[inline(never)]
+pub fn index_of_name(names: &[&str], name: &str) -> Option<usize> {
+    names.iter().position(|known| *known == name)
+}
+
 /// Appends `value` as serde_json writes an `f64`: its shortest round-trip form as
 /// [`json_number`] writes a float, or `null` when it is not finite.
 pub fn push_json_f64(out: &mut String, value: f64) {

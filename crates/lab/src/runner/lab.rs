@@ -320,13 +320,14 @@ impl Lab {
     pub fn applied_changes(&self) -> Vec<&SettingChange> {
         let changes = &self.scenario.changes;
         // Stable, like the pending queue: ties keep the scenario's order.
-        let mut sorted: Vec<&SettingChange> =
-            strata_sim::maps::stable_order(changes.iter().map(SettingChange::at_ms))
-                .into_iter()
-                .map(|position| &changes[position])
-                .collect();
-        let applied = sorted.len().saturating_sub(self.pending_changes.len());
-        sorted.truncate(applied);
+        let order = strata_sim::maps::stable_order(changes.iter().map(SettingChange::at_ms));
+        let applied = order.len().saturating_sub(self.pending_changes.len());
+        // Pushed by a loop, not a `map` and an in-place `collect`, whose instances the page
+        // had for this list alone.
+        let mut sorted: Vec<&SettingChange> = Vec::with_capacity(applied);
+        for &position in &order[..applied] {
+            sorted.push(&changes[position]);
+        }
         sorted
     }
 

@@ -237,6 +237,14 @@ pub struct RunShape {
 
 impl LsmShape {
     pub fn from_state(state: &DbState) -> Self {
+        // A loop, not `map` and `collect`, whose instances the page had for this list alone.
+        let mut runs = Vec::with_capacity(state.runs.len());
+        for run in &state.runs {
+            runs.push(RunShape {
+                ssts: run.ssts.len() as u64,
+                bytes: run.size_bytes,
+            });
+        }
         LsmShape {
             writer_epoch: state.writer_epoch,
             manifest_id: state.manifest_id,
@@ -244,14 +252,7 @@ impl LsmShape {
             immutable_memtables: state.immutable_memtables.len() as u64,
             l0_ssts: state.l0.len() as u64,
             l0_bytes: state.l0.iter().map(|sst| sst.size_bytes).sum(),
-            runs: state
-                .runs
-                .iter()
-                .map(|run| RunShape {
-                    ssts: run.ssts.len() as u64,
-                    bytes: run.size_bytes,
-                })
-                .collect(),
+            runs,
             acknowledged_seq: state.acknowledged_seq,
             durable_seq: state.durable_seq,
         }

@@ -184,10 +184,7 @@ pub fn unit_variant(value: Value, names: &'static [&'static str]) -> Result<usiz
 }
 
 fn variant_index(name: &str, names: &'static [&'static str]) -> Result<usize, Error> {
-    names
-        .iter()
-        .position(|variant| *variant == name)
-        .ok_or_else(|| Error::unknown_variant(name, names))
+    strata_sim::fmt::index_of_name(names, name).ok_or_else(|| Error::unknown_variant(name, names))
 }
 
 /// What a JSON value is, as a message names it ("a number", "an object").

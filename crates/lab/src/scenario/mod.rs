@@ -81,10 +81,8 @@ macro_rules! named_enum {
             type Err = $crate::scenario::UnknownName;
 
             fn from_str(text: &str) -> Result<$name, Self::Err> {
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|variant| variant.as_str() == text)
+                strata_sim::fmt::index_of_name($name::NAMES, text)
+                    .map(|index| $name::ALL[index])
                     .ok_or_else(|| $crate::scenario::UnknownName {
                         what: $what,
                         found: text.to_string(),

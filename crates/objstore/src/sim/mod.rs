@@ -178,12 +178,17 @@ impl SimStore {
             let key = match key {
                 Some(key) => key.to_string(),
                 None => {
-                    let candidates: Vec<&String> = state
-                        .objects
-                        .iter()
-                        .filter(|(_, object)| !object.data.is_empty())
-                        .map(|(key, _)| key)
-                        .collect();
+                    // By a loop over the objects by index (`get_indexed`, which the list page
+                    // uses too), not `filter`, `map` and `collect`, whose instances the page
+                    // had for this list alone; the same keys in the same order.
+                    let mut candidates: Vec<&String> = Vec::new();
+                    let mut at = 0;
+                    while let Some((key, object)) = state.objects.get_indexed(at) {
+                        if !object.data.is_empty() {
+                            candidates.push(key);
+                        }
+                        at += 1;
+                    }
                     if candidates.is_empty() {
                         return Err(FaultError::NoObjects);
                     }

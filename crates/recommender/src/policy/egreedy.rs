@@ -10,10 +10,9 @@ use super::{
     argmax_eligible, eligible_count, nth_eligible, ArmStats, Choice, KArmed, Memory, Policy,
     PolicyKind,
 };
-use crate::error::{require_at_least, require_within, RecommenderError, Result};
+use crate::error::{require_at_least, require_finite, require_within, Result};
 use crate::json::{Members, Writer};
 use serde::{Deserialize, Serialize};
-use strata_sim::fmt::shortest;
 use strata_sim::SimRng;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,13 +55,7 @@ impl EpsilonGreedy {
     pub fn new(arms: usize, config: EpsilonGreedyConfig) -> Result<EpsilonGreedy> {
         require_within("epsilon", config.epsilon, 0.0, 1.0)?;
         require_at_least("decay", config.decay, 0.0)?;
-        if !config.initial_value.is_finite() {
-            return Err(RecommenderError::param(
-                "initial_value",
-                shortest(config.initial_value),
-                "must be finite",
-            ));
-        }
+        require_finite("initial_value", config.initial_value)?;
         let stats = ArmStats::new(arms, config.memory)?;
         Ok(EpsilonGreedy { config, stats })
     }
@@ -165,6 +158,7 @@ impl Members for EpsilonGreedy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::RecommenderError;
     use crate::policy::Context;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;

@@ -364,11 +364,12 @@ impl LinTs {
 
     /// Score means and standard deviations at x, per arm.
     fn score_moments(&self, x: &[f64]) -> Vec<(f64, f64)> {
-        self.arms
-            .models
-            .iter()
-            .map(|m| (m.mean(x), self.config.alpha * m.variance(x).sqrt()))
-            .collect()
+        // A loop, not `map` and `collect`, whose instance the page had for this list alone.
+        let mut moments = Vec::with_capacity(self.arms.models.len());
+        for m in &self.arms.models {
+            moments.push((m.mean(x), self.config.alpha * m.variance(x).sqrt()));
+        }
+        moments
     }
 
     fn draw_argmax(

@@ -114,8 +114,20 @@ impl PolicyKind {
         PolicyKind::Popularity,
     ];
 
+    /// Every policy's short name, in the order of [`PolicyKind::ALL`]: made when compiled,
+    /// so the refusal of an unknown name lists them without an `array::map` of its own.
+    pub const NAMES: [&'static str; 8] = {
+        let mut names = [""; 8];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = PolicyKind::ALL[i].as_str();
+            i += 1;
+        }
+        names
+    };
+
     /// The short name scenarios, the CLI and the playground use (`ts`, `linucb`…).
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             PolicyKind::EpsilonGreedy => "egreedy",
             PolicyKind::Softmax => "softmax",
@@ -137,7 +149,7 @@ impl std::fmt::Display for PolicyKind {
 
 /// A policy name that is none of [`PolicyKind::ALL`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown policy {found:?}; expected one of {}", strata_sim::fmt::join(&PolicyKind::ALL.map(PolicyKind::as_str), ", "))]
+#[error("unknown policy {found:?}; expected one of {}", strata_sim::fmt::join(&PolicyKind::NAMES, ", "))]
 pub struct UnknownPolicy {
     pub found: String,
 }
@@ -147,9 +159,8 @@ impl std::str::FromStr for PolicyKind {
 
     /// Reads a short name ([`PolicyKind::as_str`]).
     fn from_str(name: &str) -> std::result::Result<PolicyKind, UnknownPolicy> {
-        PolicyKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == name)
+        strata_sim::fmt::index_of_name(&PolicyKind::NAMES, name)
+            .map(|index| PolicyKind::ALL[index])
             .ok_or_else(|| UnknownPolicy {
                 found: name.to_string(),
             })
@@ -563,6 +574,7 @@ mod tests {
             assert_eq!(kind.to_string().parse::<PolicyKind>(), Ok(kind));
         }
         let names: Vec<&str> = PolicyKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names, PolicyKind::NAMES);
         assert_eq!(
             names,
             [

@@ -4,10 +4,9 @@
 //! temperatures stay finite.
 
 use super::{eligible_count, is_eligible, ArmStats, Choice, KArmed, Memory, Policy, PolicyKind};
-use crate::error::{require_above, RecommenderError, Result};
+use crate::error::{require_above, require_finite, Result};
 use crate::json::{Members, Writer};
 use serde::{Deserialize, Serialize};
-use strata_sim::fmt::shortest;
 use strata_sim::{math, SimRng};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,13 +44,7 @@ impl Softmax {
 
     pub fn new(arms: usize, config: SoftmaxConfig) -> Result<Softmax> {
         require_above("temperature", config.temperature, 0.0)?;
-        if !config.initial_value.is_finite() {
-            return Err(RecommenderError::param(
-                "initial_value",
-                shortest(config.initial_value),
-                "must be finite",
-            ));
-        }
+        require_finite("initial_value", config.initial_value)?;
         let stats = ArmStats::new(arms, config.memory)?;
         Ok(Softmax { config, stats })
     }

@@ -166,10 +166,12 @@ impl KArmed for Thompson {
         eligible_count(self.arm_count(), eligible)?;
         let draws = self.config.propensity_draws;
         let wins = self.win_counts(eligible, rng.next_u64(), draws);
-        Ok(wins
-            .iter()
-            .map(|w| f64::from(*w) / f64::from(draws))
-            .collect())
+        // A loop, not `map` and `collect`, whose instance the page had for this list alone.
+        let mut probabilities = Vec::with_capacity(wins.len());
+        for w in &wins {
+            probabilities.push(f64::from(*w) / f64::from(draws));
+        }
+        Ok(probabilities)
     }
 
     fn best_arm(&self, eligible: Option<&[bool]>) -> Result<usize> {

@@ -214,3 +214,15 @@ fn join_is_std_s_join() {
         }
     }
 }
+
+#[test]
+fn a_name_is_found_at_its_first_place_and_others_are_not() {
+    let names = ["put", "get", "", "get", "scan"];
+    assert_eq!(index_of_name(&names, "put"), Some(0));
+    assert_eq!(index_of_name(&names, "get"), Some(1));
+    assert_eq!(index_of_name(&names, ""), Some(2));
+    assert_eq!(index_of_name(&names, "scan"), Some(4));
+    assert_eq!(index_of_name(&names, "Get"), None);
+    assert_eq!(index_of_name(&names, "gets"), None);
+    assert_eq!(index_of_name(&[], "put"), None);
+}
