@@ -451,28 +451,29 @@ impl Store {
                 Err(StoreError::AlreadyExists { .. }) if exclusive => {
                     return Ok(CreateOutcome::Exists)
                 }
-                Err(StoreError::AlreadyExists { .. }) => {
-                    // Possibly our own earlier attempt (from this call or a failed earlier
-                    // call with the same bytes): compare.
-                    return match self.get_opt(cause, key).await? {
-                        Some(existing) if existing == data => Ok(CreateOutcome::Created),
-                        Some(_) => Ok(CreateOutcome::Exists),
-                        // Created and deleted since: treat as taken, the caller re-reads.
-                        None => Ok(CreateOutcome::Exists),
-                    };
-                }
+                // Possibly our own earlier attempt (from this call or a failed earlier call
+                // with the same bytes): compare, below.
+                Err(error @ StoreError::AlreadyExists { .. }) => error,
                 Err(error) if error.is_transient() => error,
                 Err(error) => return Err(error),
             };
-            // Ambiguous: resolve by reading back (not for an exclusive create, which claims
-            // only what its own PUT reports).
+            // Taken, or ambiguous: resolve by reading back (not for an exclusive create, which
+            // claims only what its own PUT reports). One read-back for both: two were two
+            // copies of the GET's state in this state machine.
             if !exclusive {
-                if let Some(existing) = self.get_opt(cause, key).await? {
-                    return Ok(if existing == data {
-                        CreateOutcome::Created
-                    } else {
-                        CreateOutcome::Exists
-                    });
+                let taken = matches!(error, StoreError::AlreadyExists { .. });
+                match self.get_opt(cause, key).await? {
+                    Some(existing) => {
+                        return Ok(if existing == data {
+                            CreateOutcome::Created
+                        } else {
+                            CreateOutcome::Exists
+                        });
+                    }
+                    // Created and deleted since: treat as taken, the caller re-reads.
+                    None if taken => return Ok(CreateOutcome::Exists),
+                    // Not created: try again.
+                    None => {}
                 }
             }
             if !self.should_retry(cause, &error, attempt, started).await {
