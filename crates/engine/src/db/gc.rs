@@ -88,7 +88,12 @@ impl DbInner {
         // and one deletion in the state machine, not three of each.
         for kind in [ObjectKind::Wal, ObjectKind::Sst, ObjectKind::Manifest] {
             let mut obsolete = Vec::new();
-            for object in self.list(kind).await? {
+            let listed = self
+                .store
+                .list_all(Cause::Gc, &self.paths.prefix(kind))
+                .await
+                .map_err(|error| Error::store("GC listing", error))?;
+            for object in listed {
                 let Some(id) = self.paths.parse(kind, &object.key) else {
                     continue;
                 };
@@ -143,13 +148,6 @@ impl DbInner {
             report.kept_too_young += 1;
         }
         old
-    }
-
-    async fn list(&self, kind: ObjectKind) -> Result<Vec<ObjectMeta>> {
-        self.store
-            .list_all(Cause::Gc, &self.paths.prefix(kind))
-            .await
-            .map_err(|error| Error::store("GC listing", error))
     }
 
     /// Deletes `objects` (of one kind) in batches of `GC_DELETE_BATCH`. Before each batch it
