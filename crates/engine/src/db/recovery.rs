@@ -251,27 +251,31 @@ impl DbInner {
                     attempts += 1;
                     self.check_open()?;
                 }
+                // A WAL object listed at or after our replay position is gone when we read
+                // it. No writer of our epoch or older collects it (their GC keeps everything
+                // from the replay position of a manifest at most as new as ours), so a newer
+                // writer took over while we were opening, flushed its writes and collected it:
+                // we were fenced. If the latest manifest is still ours or older, the object
+                // was lost, which the error reports. (Read here, not in an `async fn` of its
+                // own: its future was a layer of state of its own in the open's.)
                 Err(error @ StoreError::NotFound { .. }) => {
-                    return Err(self.wal_gone_at_replay(error).await);
+                    let epoch = self.state.borrow().writer_epoch();
+                    let latest = super::manifest_io::read_latest_manifest(
+                        &self.store,
+                        &self.paths,
+                        Cause::Wal,
+                    )
+                    .await;
+                    return Err(match latest {
+                        Ok(Some(latest)) if latest.writer_epoch > epoch => {
+                            self.mark_fenced(latest.writer_epoch)
+                        }
+                        Ok(_) => Error::store("WAL replay read", error),
+                        Err(reread) => reread,
+                    });
                 }
                 Err(error) => return Err(Error::store("WAL replay read", error)),
             }
-        }
-    }
-
-    /// A WAL object listed at or after our replay position is gone when we read it. No
-    /// writer of our epoch or older collects it (their GC keeps everything from the replay
-    /// position of a manifest at most as new as ours), so a newer writer took over while we
-    /// were opening, flushed its writes and collected it: we were fenced. If the latest
-    /// manifest is still ours or older, the object was lost, which the error reports.
-    async fn wal_gone_at_replay(&self, error: StoreError) -> Error {
-        let epoch = self.state.borrow().writer_epoch();
-        match super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Wal).await {
-            Ok(Some(latest)) if latest.writer_epoch > epoch => {
-                self.mark_fenced(latest.writer_epoch)
-            }
-            Ok(_) => Error::store("WAL replay read", error),
-            Err(reread) => reread,
         }
     }
 
