@@ -12,6 +12,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::ops::Range;
 use std::rc::Rc;
 use strata_objstore::sim::cost::request_cost_picousd;
@@ -399,13 +400,16 @@ impl Store {
     /// Create-if-absent. A transient failure may or may not have created the object, so it
     /// is never retried blindly: the object is read back first, and if it holds our bytes
     /// the create succeeded; if it holds other bytes, someone else created it.
-    pub async fn create(
-        &self,
+    ///
+    /// Not an `async fn`: it hands back the one state machine of both creates, so a caller's
+    /// holds no layer of state of this function's around it.
+    pub fn create<'a>(
+        &'a self,
         cause: Cause,
-        key: &str,
+        key: &'a str,
         data: Bytes,
-    ) -> Result<CreateOutcome, StoreError> {
-        self.create_if_absent(cause, key, data, false).await
+    ) -> impl Future<Output = Result<CreateOutcome, StoreError>> + 'a {
+        self.create_if_absent(cause, key, data, false)
     }
 
     /// Create-if-absent that claims the object only when this very PUT reports it created.
@@ -414,13 +418,13 @@ impl Store {
     /// same manifest write the same next manifest, byte for byte, and both would win). Here
     /// an existing object, even one our own earlier attempt may have written, is `Exists`: the
     /// caller must be able to re-read and try again under a new name.
-    pub async fn create_exclusive(
-        &self,
+    pub fn create_exclusive<'a>(
+        &'a self,
         cause: Cause,
-        key: &str,
+        key: &'a str,
         data: Bytes,
-    ) -> Result<CreateOutcome, StoreError> {
-        self.create_if_absent(cause, key, data, true).await
+    ) -> impl Future<Output = Result<CreateOutcome, StoreError>> + 'a {
+        self.create_if_absent(cause, key, data, true)
     }
 
     /// Both creates, one state machine (two cost a second copy of the retry loop in the
