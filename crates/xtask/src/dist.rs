@@ -33,7 +33,7 @@ pub const WASM_GZIP_GOAL_BYTES: usize = 450_000;
 /// toolchain noise. A change that grows the
 /// bundle further fails, and a cut should lower this with it, so the bundle only moves
 /// toward the goal (docs/ui.md records each step).
-pub const WASM_GZIP_CEILING_BYTES: usize = 457_688;
+pub const WASM_GZIP_CEILING_BYTES: usize = 457_604;
 
 /// The standard library rebuilt with the playground, for size: `std` compiled from the
 /// toolchain's source (`rust-src`) at the profile's `opt-level = "z"` with fat LTO across it and
