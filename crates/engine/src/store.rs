@@ -12,6 +12,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::ops::Range;
 use std::rc::Rc;
 use strata_objstore::sim::cost::request_cost_picousd;
@@ -399,13 +400,16 @@ impl Store {
     /// Create-if-absent. A transient failure may or may not have created the object, so it
     /// is never retried blindly: the object is read back first, and if it holds our bytes
     /// the create succeeded; if it holds other bytes, someone else created it.
-    pub async fn create(
-        &self,
+    ///
+    /// Not an `async fn`: it hands back the one state machine of both creates, so a caller's
+    /// holds no layer of state of this function's around it.
+    pub fn create<'a>(
+        &'a self,
         cause: Cause,
-        key: &str,
+        key: &'a str,
         data: Bytes,
-    ) -> Result<CreateOutcome, StoreError> {
-        self.create_if_absent(cause, key, data, false).await
+    ) -> impl Future<Output = Result<CreateOutcome, StoreError>> + 'a {
+        self.create_if_absent(cause, key, data, false)
     }
 
     /// Create-if-absent that claims the object only when this very PUT reports it created.
@@ -414,13 +418,13 @@ impl Store {
     /// same manifest write the same next manifest, byte for byte, and both would win). Here
     /// an existing object, even one our own earlier attempt may have written, is `Exists`: the
     /// caller must be able to re-read and try again under a new name.
-    pub async fn create_exclusive(
-        &self,
+    pub fn create_exclusive<'a>(
+        &'a self,
         cause: Cause,
-        key: &str,
+        key: &'a str,
         data: Bytes,
-    ) -> Result<CreateOutcome, StoreError> {
-        self.create_if_absent(cause, key, data, true).await
+    ) -> impl Future<Output = Result<CreateOutcome, StoreError>> + 'a {
+        self.create_if_absent(cause, key, data, true)
     }
 
     /// Both creates, one state machine (two cost a second copy of the retry loop in the
@@ -451,28 +455,29 @@ impl Store {
                 Err(StoreError::AlreadyExists { .. }) if exclusive => {
                     return Ok(CreateOutcome::Exists)
                 }
-                Err(StoreError::AlreadyExists { .. }) => {
-                    // Possibly our own earlier attempt (from this call or a failed earlier
-                    // call with the same bytes): compare.
-                    return match self.get_opt(cause, key).await? {
-                        Some(existing) if existing == data => Ok(CreateOutcome::Created),
-                        Some(_) => Ok(CreateOutcome::Exists),
-                        // Created and deleted since: treat as taken, the caller re-reads.
-                        None => Ok(CreateOutcome::Exists),
-                    };
-                }
+                // Possibly our own earlier attempt (from this call or a failed earlier call
+                // with the same bytes): compare, below.
+                Err(error @ StoreError::AlreadyExists { .. }) => error,
                 Err(error) if error.is_transient() => error,
                 Err(error) => return Err(error),
             };
-            // Ambiguous: resolve by reading back (not for an exclusive create, which claims
-            // only what its own PUT reports).
+            // Taken, or ambiguous: resolve by reading back (not for an exclusive create, which
+            // claims only what its own PUT reports). One read-back for both: two were two
+            // copies of the GET's state in this state machine.
             if !exclusive {
-                if let Some(existing) = self.get_opt(cause, key).await? {
-                    return Ok(if existing == data {
-                        CreateOutcome::Created
-                    } else {
-                        CreateOutcome::Exists
-                    });
+                let taken = matches!(error, StoreError::AlreadyExists { .. });
+                match self.get_opt(cause, key).await? {
+                    Some(existing) => {
+                        return Ok(if existing == data {
+                            CreateOutcome::Created
+                        } else {
+                            CreateOutcome::Exists
+                        });
+                    }
+                    // Created and deleted since: treat as taken, the caller re-reads.
+                    None if taken => return Ok(CreateOutcome::Exists),
+                    // Not created: try again.
+                    None => {}
                 }
             }
             if !self.should_retry(cause, &error, attempt, started).await {

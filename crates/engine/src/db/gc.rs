@@ -26,7 +26,6 @@ use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 use strata_objstore::ObjectMeta;
 use strata_sim::maps::IdSet;
-use strata_sim::maps::LiteMap;
 use strata_sim::{Cause, EventKind, SimDuration, SimTime};
 
 /// The most objects one batch deletes before the pass re-checks the writer's epoch.
@@ -64,6 +63,15 @@ pub(crate) fn prune_retired(retired: &mut Vec<RetiredSst>, now: SimTime, min_age
     }
 }
 
+/// When SST `id` was retired, given `retired` and its positions in id order (equal ids in
+/// list order): the last entry for `id` in the list, as a map filled in that order keeps.
+fn retired_at(retired: &[RetiredSst], order: &[usize], id: u64) -> Option<SimTime> {
+    let after = order.partition_point(|&position| retired[position].id <= id);
+    let last = &retired[*order[..after].last()?];
+    assert!(last.id <= id, "invariant: the retired SSTs' order is by id");
+    (last.id == id).then_some(last.retired_at)
+}
+
 impl DbInner {
     pub async fn run_gc(&self) -> Result<GcReport> {
         self.check_open()?;
@@ -72,22 +80,20 @@ impl DbInner {
         let latest = self.latest_manifest_unfenced().await?;
         let mut report = GcReport::default();
         let in_latest = latest.sst_id_set();
-        // A sorted vector, filled in id order (up to `MAX_RETIRED_SSTS` entries, so not by
-        // inserting in the manifest's order): a binary search per listed SST, and far less
-        // code in the wasm than a B-tree map of its own.
-        let retired_at: LiteMap<u64, SimTime> = strata_sim::maps::lite_map(
-            strata_sim::maps::stable_order(latest.retired.iter().map(|retired| retired.id))
-                .into_iter()
-                .map(|position| {
-                    let retired = &latest.retired[position];
-                    (retired.id, retired.retired_at)
-                }),
-        );
+        // The retired SSTs' positions in id order (up to `MAX_RETIRED_SSTS` entries): a binary
+        // search per listed SST, and no map of its own in the wasm (a `LiteMap` of ids built
+        // from this order and read by `get` cost its insert and lookup, about 540 B raw).
+        let retired_order = strata_sim::maps::stable_order(latest.retired.iter().map(|r| r.id));
         // One loop over the kinds, WAL objects first, then SSTs, then manifests: one listing
         // and one deletion in the state machine, not three of each.
         for kind in [ObjectKind::Wal, ObjectKind::Sst, ObjectKind::Manifest] {
             let mut obsolete = Vec::new();
-            for object in self.list(kind).await? {
+            let listed = self
+                .store
+                .list_all(Cause::Gc, &self.paths.prefix(kind))
+                .await
+                .map_err(|error| Error::store("GC listing", error))?;
+            for object in listed {
                 let Some(id) = self.paths.parse(kind, &object.key) else {
                     continue;
                 };
@@ -97,10 +103,9 @@ impl DbInner {
                     // was written: a reader holding an older manifest may still read it.
                     ObjectKind::Sst => (
                         !in_latest.contains(&id),
-                        retired_at
-                            .get(&id)
+                        retired_at(&latest.retired, &retired_order, id)
                             .map_or(object.last_modified, |retired_at| {
-                                object.last_modified.max(*retired_at)
+                                object.last_modified.max(retired_at)
                             }),
                     ),
                     ObjectKind::Manifest => (id < latest.manifest_id, object.last_modified),
@@ -143,13 +148,6 @@ impl DbInner {
             report.kept_too_young += 1;
         }
         old
-    }
-
-    async fn list(&self, kind: ObjectKind) -> Result<Vec<ObjectMeta>> {
-        self.store
-            .list_all(Cause::Gc, &self.paths.prefix(kind))
-            .await
-            .map_err(|error| Error::store("GC listing", error))
     }
 
     /// Deletes `objects` (of one kind) in batches of `GC_DELETE_BATCH`. Before each batch it
@@ -213,6 +211,26 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_retired_sst_is_found_by_id_and_its_last_entry_wins() {
+        let at = |nanos: u64| SimTime::from_nanos(nanos);
+        let retired: Vec<RetiredSst> = [(7, 1), (3, 2), (7, 3), (5, 4)]
+            .iter()
+            .map(|&(id, nanos)| RetiredSst {
+                id,
+                retired_at: at(nanos),
+            })
+            .collect();
+        let order = strata_sim::maps::stable_order(retired.iter().map(|r| r.id));
+        assert_eq!(retired_at(&retired, &order, 7), Some(at(3)));
+        assert_eq!(retired_at(&retired, &order, 3), Some(at(2)));
+        assert_eq!(retired_at(&retired, &order, 5), Some(at(4)));
+        for absent in [0, 4, 6, 8] {
+            assert_eq!(retired_at(&retired, &order, absent), None);
+        }
+        assert_eq!(retired_at(&[], &[], 7), None);
+    }
 
     #[test]
     fn age_is_measured_at_the_start_of_the_pass() {

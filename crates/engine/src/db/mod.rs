@@ -58,6 +58,7 @@ use crate::util::AsyncLock;
 use bytes::Bytes;
 use state::State;
 use std::cell::RefCell;
+use std::future::Future;
 use std::ops::{Range, RangeBounds};
 use std::rc::Rc;
 use strata_objstore::ObjectStore;
@@ -419,8 +420,15 @@ impl Db {
 
     /// Applies every write in `batch` atomically: readers and recovery see all or none.
     /// With `options.ttl`, every value the batch puts expires that long after the write.
-    pub async fn write(&self, batch: &WriteBatch, options: WriteOptions) -> Result<()> {
-        self.write_batch(batch, options, false).await
+    ///
+    /// Not an `async fn`: it hands back `write_batch`'s state machine, so a caller's holds no
+    /// layer of state of this function's around it.
+    pub fn write<'a>(
+        &'a self,
+        batch: &'a WriteBatch,
+        options: WriteOptions,
+    ) -> impl Future<Output = Result<()>> + 'a {
+        self.write_batch(batch, options, false)
     }
 
     /// `write`, counting a lone put or range delete (`single`) as itself.

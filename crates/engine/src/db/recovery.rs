@@ -39,36 +39,6 @@ const WAL_REPLAY_READ_ATTEMPTS: u32 = 3;
 /// afterwards, so this bounds that extra work per conflict).
 const MAX_FENCE_JUMP: u64 = 16;
 
-/// Writes the next manifest with a bumped epoch. Returns the manifest now in force.
-async fn take_over(store: &Store, paths: &Paths, options: &DbOptions) -> Result<Manifest> {
-    for _ in 0..options.manifest_max_attempts {
-        let base = super::manifest_io::read_latest_manifest(store, paths, Cause::Manifest)
-            .await?
-            .unwrap_or_else(Manifest::empty);
-        let mut next = base.clone();
-        next.manifest_id = base.manifest_id + 1;
-        next.writer_epoch = base.writer_epoch + 1;
-        // Exclusive: every writer taking over from `base` writes the same bytes, so a
-        // read-back that finds our bytes does not prove the epoch is ours.
-        let outcome = store
-            .create_exclusive(
-                Cause::Manifest,
-                &paths.manifest(next.manifest_id),
-                next.encode(),
-            )
-            .await
-            .map_err(|error| Error::store("manifest update at open", error))?;
-        if outcome == CreateOutcome::Created {
-            return Ok(next);
-        }
-    }
-    Err(Error::RetriesExhausted {
-        operation: "open (epoch bump)",
-        attempts: options.manifest_max_attempts,
-        reason: "kept losing the race for the next manifest id".to_string(),
-    })
-}
-
 /// The retry, hedge and pricing settings of the engine's store wrapper.
 pub(crate) fn store_policy(options: &DbOptions) -> StorePolicy {
     StorePolicy {
@@ -92,7 +62,38 @@ pub(crate) async fn open(
     let store = Store::new(port, runtime.clone(), store_policy(&options));
     // The epoch bump is created after this instant: no newer writer had committed before it.
     let take_over_started = runtime.now();
-    let manifest = take_over(&store, &paths, &options).await?;
+    // (1) Write the next manifest with a bumped epoch (here, not in an `async fn` of its own:
+    // its future was a layer of state of its own in the open's).
+    let mut taken_over = None;
+    for _ in 0..options.manifest_max_attempts {
+        let base = super::manifest_io::read_latest_manifest(&store, &paths, Cause::Manifest)
+            .await?
+            .unwrap_or_else(Manifest::empty);
+        let mut next = base.clone();
+        next.manifest_id = base.manifest_id + 1;
+        next.writer_epoch = base.writer_epoch + 1;
+        // Exclusive: every writer taking over from `base` writes the same bytes, so a
+        // read-back that finds our bytes does not prove the epoch is ours.
+        let outcome = store
+            .create_exclusive(
+                Cause::Manifest,
+                &paths.manifest(next.manifest_id),
+                next.encode(),
+            )
+            .await
+            .map_err(|error| Error::store("manifest update at open", error))?;
+        if outcome == CreateOutcome::Created {
+            taken_over = Some(next);
+            break;
+        }
+    }
+    let Some(manifest) = taken_over else {
+        return Err(Error::RetriesExhausted {
+            operation: "open (epoch bump)",
+            attempts: options.manifest_max_attempts,
+            reason: "kept losing the race for the next manifest id".to_string(),
+        });
+    };
     let epoch = manifest.writer_epoch;
     runtime.record(EventKind::ManifestWritten {
         manifest_id: manifest.manifest_id,
@@ -251,27 +252,31 @@ impl DbInner {
                     attempts += 1;
                     self.check_open()?;
                 }
+                // A WAL object listed at or after our replay position is gone when we read
+                // it. No writer of our epoch or older collects it (their GC keeps everything
+                // from the replay position of a manifest at most as new as ours), so a newer
+                // writer took over while we were opening, flushed its writes and collected it:
+                // we were fenced. If the latest manifest is still ours or older, the object
+                // was lost, which the error reports. (Read here, not in an `async fn` of its
+                // own: its future was a layer of state of its own in the open's.)
                 Err(error @ StoreError::NotFound { .. }) => {
-                    return Err(self.wal_gone_at_replay(error).await);
+                    let epoch = self.state.borrow().writer_epoch();
+                    let latest = super::manifest_io::read_latest_manifest(
+                        &self.store,
+                        &self.paths,
+                        Cause::Wal,
+                    )
+                    .await;
+                    return Err(match latest {
+                        Ok(Some(latest)) if latest.writer_epoch > epoch => {
+                            self.mark_fenced(latest.writer_epoch)
+                        }
+                        Ok(_) => Error::store("WAL replay read", error),
+                        Err(reread) => reread,
+                    });
                 }
                 Err(error) => return Err(Error::store("WAL replay read", error)),
             }
-        }
-    }
-
-    /// A WAL object listed at or after our replay position is gone when we read it. No
-    /// writer of our epoch or older collects it (their GC keeps everything from the replay
-    /// position of a manifest at most as new as ours), so a newer writer took over while we
-    /// were opening, flushed its writes and collected it: we were fenced. If the latest
-    /// manifest is still ours or older, the object was lost, which the error reports.
-    async fn wal_gone_at_replay(&self, error: StoreError) -> Error {
-        let epoch = self.state.borrow().writer_epoch();
-        match super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Wal).await {
-            Ok(Some(latest)) if latest.writer_epoch > epoch => {
-                self.mark_fenced(latest.writer_epoch)
-            }
-            Ok(_) => Error::store("WAL replay read", error),
-            Err(reread) => reread,
         }
     }
 

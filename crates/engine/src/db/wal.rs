@@ -25,7 +25,7 @@ pub(crate) const WAL_UPLOAD_TIMEOUT: SimDuration = SimDuration::from_millis(1000
 
 /// How long after a writer last proved its epoch a WAL upload is acknowledged without
 /// re-reading the manifest: half of `gc_min_age`, the shortest time in which GC can free a
-/// WAL id a newer writer took (see `DbInner::check_epoch_lease`). The half is a margin for
+/// WAL id a newer writer took (see `DbInner::put_wal_object`). The half is a margin for
 /// a store whose clock (which dates the objects GC ages) runs ahead of the writer's.
 pub(crate) fn epoch_lease(gc_min_age: SimDuration) -> SimDuration {
     SimDuration::from_nanos(gc_min_age.as_nanos() / 2)
@@ -98,10 +98,7 @@ impl DbInner {
                 None => return Ok(false),
             }
         };
-        let result = match self.put_wal_object(&sealed).await {
-            Ok(()) => self.check_epoch_lease().await,
-            Err(error) => Err(error),
-        };
+        let result = self.put_wal_object(&sealed).await;
         let mut state = self.state.borrow_mut();
         match result {
             Ok(()) => {
@@ -128,7 +125,22 @@ impl DbInner {
         }
     }
 
-    /// Creates one WAL object; an id already taken by other bytes means we are fenced.
+    /// Creates one WAL object and confirms it. An id already taken by other bytes means we
+    /// are fenced. A created object is acknowledged at once while the epoch lease holds;
+    /// after it, the latest manifest is re-read, and a newer writer's epoch there fences us.
+    ///
+    /// The lease: fencing by WAL id assumes a newer writer's objects keep their ids, but GC
+    /// frees an id once its WAL object is below the replay point and at least `gc_min_age`
+    /// old. A newer writer only writes WAL objects after its epoch bump, which is after
+    /// `epoch_proven_at` (nothing newer had committed then), and GC measures an object's age
+    /// at the start of its pass, so no id a newer writer took is free again before
+    /// `epoch_proven_at + gc_min_age`. An upload that succeeded within the lease therefore
+    /// created its id before any newer writer could have freed it: either no newer writer
+    /// exists, or it will replay the object. After the lease the create may have landed in a
+    /// freed id below the newer writer's replay point, where no reader will ever see it.
+    ///
+    /// Both cases read the manifest at one await point: the taken id's check and the lease's
+    /// were two copies of the manifest read's state in the upload's state machine.
     async fn put_wal_object(&self, sealed: &SealedWal) -> Result<()> {
         let key = self.paths.wal(sealed.wal_id);
         // A request the store never answers would hold the single upload slot until the
@@ -146,49 +158,28 @@ impl DbInner {
         let attempt = timeout(&*self.runtime, WAL_UPLOAD_TIMEOUT, create)
             .await
             .unwrap_or_else(|_| Err(StoreError::Timeout { key: key.clone() }));
-        match attempt.map_err(|error| Error::store("WAL upload", error))? {
-            CreateOutcome::Created => Ok(()),
-            CreateOutcome::Exists => {
-                // Only a newer writer takes our next WAL id, and it bumps the manifest's
-                // epoch before doing so: confirm, then stop writing.
-                let my_epoch = self.state.borrow().writer_epoch();
-                let current = super::manifest_io::read_latest_manifest(
-                    &self.store,
-                    &self.paths,
-                    Cause::Manifest,
-                )
-                .await?;
-                let current_epoch =
-                    current.map_or(my_epoch + 1, |m| m.writer_epoch.max(my_epoch + 1));
-                Err(self.mark_fenced(current_epoch))
-            }
-        }
-    }
-
-    /// Before a WAL upload is acknowledged: if the epoch lease has run out, re-reads the
-    /// latest manifest, and fails with `Fenced` if a newer writer took over.
-    ///
-    /// Fencing by WAL id assumes a newer writer's objects keep their ids, but GC frees an id
-    /// once its WAL object is below the replay point and at least `gc_min_age` old. A newer
-    /// writer only writes WAL objects after its epoch bump, which is after `epoch_proven_at`
-    /// (nothing newer had committed then), and GC measures an object's age at the start of
-    /// its pass, so no id a newer writer took is free again before
-    /// `epoch_proven_at + gc_min_age`. An upload that succeeded within the lease therefore
-    /// created its id before any newer writer could have freed it: either no newer writer
-    /// exists, or it will replay the object. After the lease the create may have landed in a
-    /// freed id below the newer writer's replay point, where no reader will ever see it.
-    async fn check_epoch_lease(&self) -> Result<()> {
+        let created = match attempt.map_err(|error| Error::store("WAL upload", error))? {
+            CreateOutcome::Created => true,
+            // Only a newer writer takes our next WAL id, and it bumps the manifest's epoch
+            // before doing so: confirm, then stop writing.
+            CreateOutcome::Exists => false,
+        };
         let (proven_at, my_epoch) = {
             let state = self.state.borrow();
             (state.wal().epoch_proven_at(), state.writer_epoch())
         };
         let issued_at = self.runtime.now();
-        if issued_at.saturating_since(proven_at) <= epoch_lease(self.options.gc_min_age) {
+        if created && issued_at.saturating_since(proven_at) <= epoch_lease(self.options.gc_min_age)
+        {
             return Ok(());
         }
         let latest =
             super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Manifest)
                 .await?;
+        if !created {
+            let current_epoch = latest.map_or(my_epoch + 1, |m| m.writer_epoch.max(my_epoch + 1));
+            return Err(self.mark_fenced(current_epoch));
+        }
         match latest {
             Some(manifest) if manifest.writer_epoch > my_epoch => {
                 Err(self.mark_fenced(manifest.writer_epoch))
