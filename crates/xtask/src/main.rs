@@ -2,8 +2,7 @@
 //!
 //! - `serve [--port N] [--skip-build]`: build the playground and serve `dist/` on 127.0.0.1.
 //! - `dist [--no-wasm-opt]`: build the playground into `dist/` only (wasm-opt on by default);
-//!   fails when the wasm is over its gzip ceiling (`dist::WASM_GZIP_CEILING_BYTES`) and warns
-//!   while it is over its goal (`dist::WASM_GZIP_GOAL_BYTES`).
+//!   fails when the wasm is over its gzip budget (`dist::WASM_GZIP_BUDGET_BYTES`).
 //! - `test [--skip-browser] [--skip-e2e] [--skip-s3]`: every test: native (with doctests, and
 //!   the S3 tests against moto on 127.0.0.1), every fuzz target for a fixed budget, the
 //!   whole-system simulator over a fixed range of seeds, wasm32 in node, wasm32 in headless
