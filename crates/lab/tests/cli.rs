@@ -76,13 +76,13 @@ fn validate_accepts_every_example_and_names_what_is_wrong() {
     let scratch_dir = scratch("validate");
     let dir = scratch_dir.path();
     let typo = write(
-        &dir,
+        dir,
         "typo.json",
         r#"{"version": 1, "seed": 1, "duration_ms": 100, "workload": {"rate": 5}}"#,
     );
     assert_one_line_error(&strata(&["validate", &typo]), 1, "unknown field `rate`");
     let future = write(
-        &dir,
+        dir,
         "future.json",
         r#"{"version": 7, "seed": 1, "duration_ms": 100}"#,
     );
@@ -92,7 +92,7 @@ fn validate_accepts_every_example_and_names_what_is_wrong() {
         "unsupported scenario version 7: this build reads version 1",
     );
     let negative = write(
-        &dir,
+        dir,
         "negative.json",
         r#"{"version": 1, "seed": 1, "duration_ms": 100, "workload": {"rate_ops_per_sec": -3}}"#,
     );
@@ -227,7 +227,7 @@ fn explain_refuses_bad_input_as_run_does() {
     let scratch_dir = scratch("explain-bad");
     let dir = scratch_dir.path();
     let missing = dir.join("missing.json");
-    let broken = write(&dir, "broken.json", "{\"version\": 1, \"name\": ");
+    let broken = write(dir, "broken.json", "{\"version\": 1, \"name\": ");
     for path in [missing.to_string_lossy().into_owned(), broken] {
         let run = strata(&["run", &path]);
         let explain = strata(&["explain", &path]);
@@ -338,7 +338,7 @@ fn bandit_simulate_reports_regret_and_decisions_per_second() {
             u32::from(t % 2 == 0)
         ));
     }
-    let table_path = write(&dir, "rewards.csv", &table);
+    let table_path = write(dir, "rewards.csv", &table);
     let run = |name: &str| {
         let path = dir.join(name);
         let output = strata(&[
@@ -384,8 +384,8 @@ fn bandit_linear_runs_on_csv_files() {
         // Arm 0 pays in context (1, 0), arm 1 in context (0, 1).
         rewards.push_str(&format!("{x},{}\n", 1.0 - x));
     }
-    let contexts = write(&dir, "x.csv", &contexts);
-    let rewards = write(&dir, "r.csv", &rewards);
+    let contexts = write(dir, "x.csv", &contexts);
+    let rewards = write(dir, "r.csv", &rewards);
     let output = strata(&[
         "bandit",
         "linear",
@@ -400,7 +400,7 @@ fn bandit_linear_runs_on_csv_files() {
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(report["decisions"], 300);
     assert!(report["decisions_per_second"].as_f64().unwrap() > 0.0);
-    let bad = write(&dir, "bad.csv", "1,2\n3,oops\n");
+    let bad = write(dir, "bad.csv", "1,2\n3,oops\n");
     assert_one_line_error(
         &strata(&[
             "bandit",
@@ -425,8 +425,8 @@ fn ope_estimates_a_policy_and_reports_csv_errors_by_line() {
         let action = i % 2;
         log.push_str(&format!("{action},{},0.5\n", u32::from(action == 0)));
     }
-    let log = write(&dir, "log.csv", &log);
-    let target = write(&dir, "pi.csv", "1\n0\n");
+    let log = write(dir, "log.csv", &log);
+    let target = write(dir, "pi.csv", "1\n0\n");
     let output = strata(&["ope", "--log", &log, "--target", &target, "--clip", "10"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
@@ -438,7 +438,7 @@ fn ope_estimates_a_policy_and_reports_csv_errors_by_line() {
     );
 
     let bad_log = write(
-        &dir,
+        dir,
         "bad-log.csv",
         "action,reward,propensity\n0,1,0.5\n1,0,1.5\n",
     );
@@ -447,7 +447,7 @@ fn ope_estimates_a_policy_and_reports_csv_errors_by_line() {
         1,
         "line 3",
     );
-    let bad_target = write(&dir, "bad-pi.csv", "0.7\n0.7\n");
+    let bad_target = write(dir, "bad-pi.csv", "0.7\n0.7\n");
     assert_one_line_error(
         &strata(&["ope", "--log", &log, "--target", &bad_target]),
         1,
@@ -461,7 +461,7 @@ fn run_against_a_real_directory_store() {
     let dir = scratch_dir.path();
     let bucket = dir.join("bucket");
     let scenario = write(
-        &dir,
+        dir,
         "short.json",
         r#"{
           "version": 1, "name": "short", "seed": 3, "duration_ms": 800,
@@ -485,7 +485,7 @@ fn run_against_a_real_directory_store() {
 
     // Tenants run against a real store too, each database in its own directory.
     let tenants = write(
-        &dir,
+        dir,
         "tenants.json",
         r#"{
           "version": 1, "name": "tenants", "seed": 3, "duration_ms": 600,
@@ -521,7 +521,7 @@ fn run_against_a_real_directory_store() {
     );
     // Workload and engine changes play in real time; a store change needs the simulated store.
     let changing = write(
-        &dir,
+        dir,
         "changing.json",
         r#"{
           "version": 1, "name": "changing", "seed": 3, "duration_ms": 600,
@@ -598,7 +598,7 @@ fn validate_and_run_refuse_what_an_owner_refuses_with_the_same_message() {
     let scratch_dir = scratch("owners");
     let dir = scratch_dir.path();
     for (name, text, expected) in documents {
-        let path = write(&dir, &format!("{name}.json"), &text);
+        let path = write(dir, &format!("{name}.json"), &text);
         let validated = strata(&["validate", &path]);
         let ran = strata(&["run", &path, "--quiet"]);
         assert_one_line_error(&validated, 1, expected);
@@ -662,7 +662,7 @@ fn validate_run_and_the_lab_refuse_what_an_owner_refuses_with_one_message() {
             message,
             "{name}: the lab"
         );
-        let path = write(&dir, &format!("{name}.json"), &text);
+        let path = write(dir, &format!("{name}.json"), &text);
         for command in ["validate", "run"] {
             let output = strata(&[command, &path]);
             assert!(

@@ -3,7 +3,7 @@
 //! for them. Native only (it runs the built executable).
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn strata(args: &[&str]) -> Output {
