@@ -13,7 +13,7 @@
 //! however long the range. A scan reads at a fixed sequence number, like a snapshot.
 
 use super::read::ReadFor;
-use super::read::{ReadView, SstHandle};
+use super::read::{ReadView, SstHandle, Version};
 use super::snapshot::Registration;
 use super::DbInner;
 use crate::cache::CachedBlock;
@@ -247,6 +247,10 @@ impl Source {
 pub struct ScanIter {
     inner: Rc<DbInner>,
     _registration: Rc<Registration>,
+    /// The SST set the scan reads. Holding it is what keeps its SSTs from the collector,
+    /// which keeps the SSTs of every version still held: the handles in `sources` alone are
+    /// invisible to it, and a scan outlives the snapshot (or `Db::scan` call) it came from.
+    _version: Rc<Version>,
     sources: Vec<Source>,
 }
 
@@ -299,6 +303,7 @@ impl ScanIter {
         ScanIter {
             inner,
             _registration: registration,
+            _version: view.version.clone(),
             sources,
         }
     }

@@ -170,10 +170,16 @@ fn an_orphan_sst_of_a_crashed_flush_is_collected_after_the_minimum_age() {
     );
 }
 
-#[test]
-fn an_sst_an_open_snapshot_reads_is_kept_until_the_snapshot_is_dropped() {
-    let harness = Harness::new(83);
-    let db = harness.open("db", gc_options());
+/// Writes `old` and `new` into two SSTs, then calls `hold` (which opens whatever read should
+/// keep the older SST), then has another process of this epoch (a compactor, say) drop the
+/// older SST from the manifest, and has the writer re-read that manifest with its next
+/// flush, so its own version no longer lists the SST. Returns what `hold` returned and the
+/// dropped SST's id; the minimum age has passed by then.
+fn drop_the_older_sst_while<T>(
+    harness: &Harness,
+    db: &std::rc::Rc<strata_engine::Db>,
+    hold: impl FnOnce(&strata_engine::Db) -> T,
+) -> (T, u64) {
     harness
         .run({
             let db = db.clone();
@@ -185,9 +191,8 @@ fn an_sst_an_open_snapshot_reads_is_kept_until_the_snapshot_is_dropped() {
             }
         })
         .unwrap();
-    let snapshot = db.snapshot().unwrap();
-    // Another process of this epoch (a compactor, say) drops the older SST from the manifest.
-    let mut manifest = latest_manifest(&harness);
+    let held = hold(db);
+    let mut manifest = latest_manifest(harness);
     let dropped = manifest.l0.pop().unwrap();
     manifest.manifest_id += 1;
     let name = format!("db/manifest/{:020}.manifest", manifest.manifest_id);
@@ -203,7 +208,6 @@ fn an_sst_an_open_snapshot_reads_is_kept_until_the_snapshot_is_dropped() {
             .await
         })
         .unwrap();
-    // Our next flush re-reads that manifest, so our own version no longer lists the SST.
     harness
         .run({
             let db = db.clone();
@@ -215,6 +219,21 @@ fn an_sst_an_open_snapshot_reads_is_kept_until_the_snapshot_is_dropped() {
         .unwrap();
     assert!(db.state().l0.iter().all(|sst| sst.id != dropped.id));
     harness.advance(SimDuration::from_secs(11));
+    (held, dropped.id)
+}
+
+fn sst_exists(harness: &Harness, id: u64) -> bool {
+    harness
+        .keys_under("db/sst/")
+        .iter()
+        .any(|name| name.contains(&format!("{id:020}")))
+}
+
+#[test]
+fn an_sst_an_open_snapshot_reads_is_kept_until_the_snapshot_is_dropped() {
+    let harness = Harness::new(83);
+    let db = harness.open("db", gc_options());
+    let (snapshot, dropped) = drop_the_older_sst_while(&harness, &db, |db| db.snapshot().unwrap());
     let kept = run_gc(&harness, &db);
     assert_eq!(kept.ssts_deleted, 0, "the snapshot still reads it");
     let read = harness.run(async move {
@@ -225,10 +244,43 @@ fn an_sst_an_open_snapshot_reads_is_kept_until_the_snapshot_is_dropped() {
     assert_eq!(read.unwrap(), Some(Bytes::from("1")));
     let after = run_gc(&harness, &db);
     assert_eq!(after.ssts_deleted, 1, "released with the snapshot");
-    assert!(!harness
-        .keys_under("db/sst/")
-        .iter()
-        .any(|name| name.contains(&format!("{:020}", dropped.id))));
+    assert!(!sst_exists(&harness, dropped));
+}
+
+/// A scan holds the SSTs it reads until it is dropped, also after the snapshot or the
+/// `Db::scan` call that made it has gone: the collector once saw only snapshots and reads
+/// of the current version, and deleted an SST under a long scan (a scan paused with its
+/// process while a compaction retired the SST).
+#[test]
+fn an_sst_an_open_scan_reads_is_kept_until_the_scan_is_dropped() {
+    for from_snapshot in [false, true] {
+        let harness = Harness::new(85);
+        let db = harness.open("db", gc_options());
+        let (scan, dropped) = drop_the_older_sst_while(&harness, &db, |db| {
+            if from_snapshot {
+                // The snapshot goes at once; its scan lives on.
+                db.snapshot().unwrap().scan::<&[u8]>(..)
+            } else {
+                db.scan::<&[u8]>(..).unwrap()
+            }
+        });
+        let kept = run_gc(&harness, &db);
+        assert_eq!(
+            kept.ssts_deleted, 0,
+            "the scan still reads it (from a snapshot: {from_snapshot})"
+        );
+        assert!(sst_exists(&harness, dropped));
+        let pairs = harness.run(scan.collect(usize::MAX)).unwrap();
+        let keys: Vec<&[u8]> = pairs.iter().map(|(key, _)| key.as_ref()).collect();
+        assert_eq!(
+            keys,
+            [b"new".as_slice(), b"old"],
+            "from a snapshot: {from_snapshot}"
+        );
+        let after = run_gc(&harness, &db);
+        assert_eq!(after.ssts_deleted, 1, "released with the scan");
+        assert!(!sst_exists(&harness, dropped));
+    }
 }
 
 #[test]
