@@ -1,9 +1,9 @@
 //! Read replicas: a `Reader` follows a database it does not own by polling the store.
 //!
-//! Every `poll_interval` it reads the latest manifest and lists the WAL (cause
-//! `reader_poll`), fetches the WAL objects it has not seen yet, and rebuilds its view: the
-//! manifest's SSTs plus a memtable of the WAL records above the manifest's
-//! `last_flushed_seq`. WAL objects and manifests in the store are durable by definition, so a
+//! Every `poll_interval` it lists the WAL, then reads the latest manifest (cause
+//! `reader_poll`; in that order, see `poll_once`), fetches the WAL objects it has not seen
+//! yet, and rebuilds its view: the manifest's SSTs plus a memtable of the WAL records above
+//! the manifest's `last_flushed_seq`. WAL objects and manifests in the store are durable by definition, so a
 //! reader never serves a write a crash could still lose. It never writes.
 //!
 //! Staleness: a view built by a poll that started at time T holds every write durable before
@@ -81,6 +81,18 @@ struct Follow {
     polls: u64,
     poll_failures: u64,
 }
+
+/// What one poll read: the manifest, and the WAL objects from its replay position on.
+struct PolledView {
+    started: SimTime,
+    manifest: Manifest,
+    fetched: Vec<(u64, Rc<Vec<WalRecord>>)>,
+}
+
+/// How many times a poll starts over when the writer's GC collects a WAL object between the
+/// listing and its read. Each start over reads a newer manifest, so a second attempt almost
+/// always succeeds; a failed poll keeps the previous view.
+const MAX_POLL_ATTEMPTS: u32 = 3;
 
 struct ReaderInner {
     db: Rc<DbInner>,
@@ -275,26 +287,56 @@ impl ReaderInner {
     }
 
     async fn poll_locked(&self) -> Result<()> {
+        let mut attempt = 1;
+        loop {
+            match self.poll_once().await? {
+                Some(view) => return self.install(view),
+                None if attempt < MAX_POLL_ATTEMPTS => attempt += 1,
+                None => {
+                    return Err(Error::RetriesExhausted {
+                        operation: "reader poll",
+                        attempts: attempt,
+                        reason: "the writer's GC kept collecting the WAL objects the poll listed"
+                            .to_string(),
+                    })
+                }
+            }
+        }
+    }
+
+    /// One attempt at a view: `None` if a WAL object it listed was collected before it was
+    /// read (a newer manifest covers it; the next attempt reads that manifest).
+    ///
+    /// The WAL is listed *before* the manifest is read. GC deletes a WAL object only once a
+    /// committed manifest's `wal_replay_from` is past it, and the manifest read afterwards is
+    /// at least that new, so the listing holds every object from the manifest's replay
+    /// position on that existed when the listing began. Read the other way round, a slow
+    /// listing can come back after a newer manifest let GC delete objects the older manifest
+    /// still needs: the view then has a hole, yet claims to be current as of the poll's start.
+    async fn poll_once(&self) -> Result<Option<PolledView>> {
         let db = &self.db;
         let started = db.runtime.now();
-        let manifest =
-            super::manifest_io::read_latest_manifest(&db.store, &db.paths, Cause::ReaderPoll)
-                .await?
-                .unwrap_or_else(Manifest::empty);
         let listed = db
             .store
             .list_all(Cause::ReaderPoll, &db.paths.prefix(ObjectKind::Wal))
             .await
             .map_err(|error| Error::store("reader WAL listing", error))?;
-        let ids = db.paths.wal_ids_from(&listed, manifest.wal_replay_from);
-        // Objects are uploaded one at a time in id order, so the listing is a contiguous
-        // run; stop at a gap rather than serve a view with a hole in it.
-        let mut contiguous = Vec::with_capacity(ids.len());
-        for id in ids {
-            if contiguous.last().is_some_and(|last: &u64| id != last + 1) {
+        let manifest =
+            super::manifest_io::read_latest_manifest(&db.store, &db.paths, Cause::ReaderPoll)
+                .await?
+                .unwrap_or_else(Manifest::empty);
+        // Objects are uploaded one at a time in id order, so what replay needs is the run of
+        // ids from the manifest's replay position on; stop at a gap rather than serve a view
+        // with a hole in it. A run that does not start at the replay position is empty: that
+        // object did not exist yet, and nothing after it holds an acknowledged write.
+        let mut contiguous = Vec::new();
+        let mut expected = manifest.wal_replay_from;
+        for id in db.paths.wal_ids_from(&listed, manifest.wal_replay_from) {
+            if id != expected {
                 break;
             }
             contiguous.push(id);
+            expected += 1;
         }
         // In id order, as `contiguous` is.
         let mut fetched: Vec<(u64, Rc<Vec<WalRecord>>)> = Vec::with_capacity(contiguous.len());
@@ -309,16 +351,30 @@ impl ReaderInner {
             let key = db.paths.wal(*id);
             let bytes = match db.store.get_opt(Cause::ReaderPoll, &key).await {
                 Ok(Some(bytes)) => bytes,
-                // Collected since the listing (a newer manifest made it obsolete): use the
-                // prefix we have; the next poll sees the newer manifest.
-                Ok(None) => break,
+                // Collected since the listing: a manifest newer than ours covers it, and a
+                // view of ours without it would miss durable writes. Try again.
+                Ok(None) => return Ok(None),
                 Err(error) => return Err(Error::store("reader WAL read", error)),
             };
             let decoded = wal::decode(&bytes).map_err(|reason| Error::corrupt(&key, reason))?;
             fetched.push((*id, Rc::new(decoded.records)));
         }
+        Ok(Some(PolledView {
+            started,
+            manifest,
+            fetched,
+        }))
+    }
 
-        // Rebuild the view: the manifest's SSTs plus the WAL records above its flushed seq.
+    /// Rebuilds the reader's view from a poll: the manifest's SSTs plus the WAL records
+    /// above its flushed seq.
+    fn install(&self, view: PolledView) -> Result<()> {
+        let PolledView {
+            started,
+            manifest,
+            fetched,
+        } = view;
+        let db = &self.db;
         let mut memtable = Memtable::new(1);
         let mut seq = manifest.last_flushed_seq;
         for (_, records) in &fetched {

@@ -10,8 +10,9 @@ use strata_engine::{
     CompactionOptions, CompactionStyle, Db, DbOptions, ErrorKind, ReadOptions, Reader,
     ReaderOptions, WriteOptions,
 };
+use strata_objstore::sim::{FaultAction, FaultSpec};
 use strata_objstore::SimStoreConfig;
-use strata_sim::{Cause, SimDuration, SimRng, SimTime};
+use strata_sim::{Cause, SimDuration, SimRng, SimTime, StoreOp};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -244,4 +245,80 @@ fn polling_is_metered_under_its_own_cause() {
         .err()
         .unwrap();
     assert_eq!(error.kind(), ErrorKind::Invalid);
+}
+
+/// A poll whose WAL listing is slow while the writer flushes and its GC collects the WAL
+/// objects the flush made obsolete: the view the poll installs still holds every write
+/// durable before the poll began. (Reading the manifest before listing, a poll once built
+/// its view from the older manifest plus the WAL objects that survived, a view with a hole
+/// in it that claimed to be current.)
+#[test]
+fn a_poll_whose_wal_listing_outlasts_a_flush_and_its_gc_misses_no_durable_write() {
+    let harness = Harness::with_store(5, SimStoreConfig::s3_express());
+    let options = DbOptions {
+        gc_min_age: SimDuration::from_secs(1),
+        memtable_bytes: 1024 * 1024,
+        ..small_options()
+    };
+    let db = harness.open("db", options);
+    // Polls only when asked.
+    let reader = open_reader(&harness, 3_600_000);
+    let d = db.clone();
+    harness.run(async move {
+        for i in 0..5 {
+            d.put(key(i), value(i, 1), WriteOptions::DURABLE)
+                .await
+                .unwrap();
+        }
+    });
+    let acknowledged_at = harness.runtime.now();
+    harness.advance(SimDuration::from_secs(2));
+
+    let slow_listing = harness
+        .store
+        .add_fault(
+            FaultSpec::always(FaultAction::Slow { multiplier: 1000.0 })
+                .with_ops(&[StoreOp::List])
+                .with_key_prefix("db/wal/"),
+        )
+        .unwrap();
+    let poll = harness.sim.handle().spawn({
+        let reader = reader.clone();
+        async move { reader.poll_now().await }
+    });
+    // The poll is inside its slow WAL listing.
+    harness.advance(SimDuration::from_millis(50));
+    harness.store.remove_fault(slow_listing).unwrap();
+
+    // The writer flushes those writes to an SST, its GC collects their WAL objects, and it
+    // writes once more (a WAL object past the new replay position).
+    let d = db.clone();
+    harness.run(async move { d.flush_memtables().await.unwrap() });
+    harness.advance(SimDuration::from_secs(2));
+    let d = db.clone();
+    let collected = harness.run(async move { d.run_gc().await.unwrap() });
+    assert!(collected.wal_deleted >= 5, "{collected:?}");
+    let d = db.clone();
+    harness.run(async move {
+        d.put(key(5), value(5, 1), WriteOptions::DURABLE)
+            .await
+            .unwrap()
+    });
+
+    harness.run(poll).unwrap().unwrap();
+    let staleness = reader.staleness();
+    assert!(
+        staleness.current_as_of >= acknowledged_at,
+        "the poll began after the writes were durable: {staleness:?}"
+    );
+    let r = reader.clone();
+    harness.run(async move {
+        for i in 0..5 {
+            assert_eq!(
+                r.get(key(i)).await.unwrap().as_deref(),
+                Some(value(i, 1).as_slice()),
+                "key {i} was durable before the poll began"
+            );
+        }
+    });
 }
