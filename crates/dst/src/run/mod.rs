@@ -606,6 +606,22 @@ mod tests {
         assert_ne!(other.stats.interleaving_hash, first.stats.interleaving_hash);
     }
 
+    /// Worlds that once lost data: a writer's scan, paused while a compaction retired its
+    /// SSTs, read one that GC had collected (10445, 12401, 17274); a replica's poll, whose
+    /// WAL listing outlasted a flush and the GC after it, served a view with a hole in it
+    /// (7768, 15698).
+    #[test]
+    fn a_scan_and_a_replica_poll_racing_gc_lose_nothing() {
+        for seed in [7768, 10445, 12401, 15698, 17274] {
+            let outcome = run_world(&generate(seed), None);
+            assert!(
+                outcome.failure.is_none(),
+                "seed {seed}: {:?}",
+                outcome.failure
+            );
+        }
+    }
+
     /// In these worlds a recommender past its stop time is still waiting on a write when the
     /// next one takes over; its write then fails, not applied. Its step must not take back the
     /// current recommender's step from the twins, or no twin matches the next recovery.

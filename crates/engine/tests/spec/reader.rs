@@ -247,13 +247,13 @@ fn polling_is_metered_under_its_own_cause() {
     assert_eq!(error.kind(), ErrorKind::Invalid);
 }
 
-/// A poll whose WAL listing is slow while the writer flushes and its GC collects the WAL
-/// objects the flush made obsolete: the view the poll installs still holds every write
-/// durable before the poll began. (Reading the manifest before listing, a poll once built
-/// its view from the older manifest plus the WAL objects that survived, a view with a hole
-/// in it that claimed to be current.)
-#[test]
-fn a_poll_whose_wal_listing_outlasts_a_flush_and_its_gc_misses_no_durable_write() {
+/// A poll that is slow in `slow` (its WAL listing, or its read of a WAL object) while the
+/// writer flushes and its GC collects the WAL objects the flush made obsolete: the view the
+/// poll installs still holds every write durable before the poll began. (Reading the
+/// manifest before listing, a poll once built its view from the older manifest plus the WAL
+/// objects that survived, a view with a hole in it that claimed to be current; and a WAL
+/// object collected between listing and read once cut the view short the same way.)
+fn a_poll_racing_a_flush_and_its_gc_misses_no_durable_write(slow: StoreOp) {
     let harness = Harness::with_store(5, SimStoreConfig::s3_express());
     let options = DbOptions {
         gc_min_age: SimDuration::from_secs(1),
@@ -274,11 +274,11 @@ fn a_poll_whose_wal_listing_outlasts_a_flush_and_its_gc_misses_no_durable_write(
     let acknowledged_at = harness.runtime.now();
     harness.advance(SimDuration::from_secs(2));
 
-    let slow_listing = harness
+    let slow_request = harness
         .store
         .add_fault(
             FaultSpec::always(FaultAction::Slow { multiplier: 1000.0 })
-                .with_ops(&[StoreOp::List])
+                .with_ops(&[slow])
                 .with_key_prefix("db/wal/"),
         )
         .unwrap();
@@ -286,9 +286,9 @@ fn a_poll_whose_wal_listing_outlasts_a_flush_and_its_gc_misses_no_durable_write(
         let reader = reader.clone();
         async move { reader.poll_now().await }
     });
-    // The poll is inside its slow WAL listing.
+    // The poll is inside its slow request.
     harness.advance(SimDuration::from_millis(50));
-    harness.store.remove_fault(slow_listing).unwrap();
+    harness.store.remove_fault(slow_request).unwrap();
 
     // The writer flushes those writes to an SST, its GC collects their WAL objects, and it
     // writes once more (a WAL object past the new replay position).
@@ -317,8 +317,18 @@ fn a_poll_whose_wal_listing_outlasts_a_flush_and_its_gc_misses_no_durable_write(
             assert_eq!(
                 r.get(key(i)).await.unwrap().as_deref(),
                 Some(value(i, 1).as_slice()),
-                "key {i} was durable before the poll began"
+                "key {i} was durable before the poll began (slow {slow:?})"
             );
         }
     });
+}
+
+#[test]
+fn a_poll_whose_wal_listing_outlasts_a_flush_and_its_gc_misses_no_durable_write() {
+    a_poll_racing_a_flush_and_its_gc_misses_no_durable_write(StoreOp::List);
+}
+
+#[test]
+fn a_poll_whose_wal_read_outlasts_a_flush_and_its_gc_misses_no_durable_write() {
+    a_poll_racing_a_flush_and_its_gc_misses_no_durable_write(StoreOp::Get);
 }
