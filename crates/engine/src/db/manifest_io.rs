@@ -8,11 +8,16 @@ use crate::error::{Error, Result};
 use crate::format::manifest::Manifest;
 use crate::paths::{ObjectKind, Paths};
 use crate::store::{CreateOutcome, Store};
-use strata_sim::{Cause, EventKind};
+use crate::ErrorKind;
+use strata_sim::{Cause, EventKind, SimDuration, SimTime};
 
 /// How often a read retries when the newest manifest vanishes between LIST and GET (GC of
 /// an older one racing a newer write).
 const MANIFEST_READ_ATTEMPTS: u32 = 4;
+
+/// How long a writer waits before reading the latest manifest again when it must confirm
+/// a manifest it created and the store is unavailable.
+const MANIFEST_CONFIRM_BACKOFF: SimDuration = SimDuration::from_millis(100);
 
 /// The newest manifest in the store, or `None` for a database never opened.
 pub(crate) async fn read_latest_manifest(
@@ -98,9 +103,10 @@ impl DbInner {
                 .map_err(|error| Error::store("manifest update", error))?;
             match outcome {
                 CreateOutcome::Created => {
+                    let proven_at = self.confirm_created_manifest(epoch, issued_at).await?;
                     let mut state = self.state.borrow_mut();
                     state.commit_manifest(next.clone(), committing);
-                    state.prove_epoch(issued_at);
+                    state.prove_epoch(proven_at);
                     state.counters.manifests_written += 1;
                     self.runtime.record(EventKind::ManifestWritten {
                         manifest_id: next.manifest_id,
@@ -140,5 +146,44 @@ impl DbInner {
             attempts,
             reason: "kept losing the race for the next manifest id".to_string(),
         })
+    }
+
+    /// Confirms a manifest this writer just created, returning the instant its epoch is
+    /// proven at. Within the epoch lease (see `DbInner::put_wal_object`) the create itself
+    /// proves it: no id a newer writer took can have been freed yet, so the create landed
+    /// above every manifest. After the lease the id may be one GC freed below a newer
+    /// writer's manifests (a writer stalled for longer than `gc_min_age`, by a hung request
+    /// or a paused process), so the latest manifest is read again, and a newer epoch there
+    /// fences us: the manifest created is then stale junk that the newer writer's GC
+    /// removes. Until that read succeeds nothing is committed, so an unreachable store holds
+    /// the commit rather than acknowledging what a newer writer may never see.
+    async fn confirm_created_manifest(&self, epoch: u64, issued_at: SimTime) -> Result<SimTime> {
+        let proven_at = self.state.borrow().wal().epoch_proven_at();
+        let answered_at = self.runtime.now();
+        if answered_at.saturating_since(proven_at)
+            <= super::wal::epoch_lease(self.options.gc_min_age)
+        {
+            return Ok(issued_at);
+        }
+        loop {
+            self.check_open()?;
+            let read_at = self.runtime.now();
+            match read_latest_manifest(&self.store, &self.paths, Cause::Manifest).await {
+                Ok(Some(latest)) if latest.writer_epoch > epoch => {
+                    return Err(self.mark_fenced(latest.writer_epoch));
+                }
+                Ok(Some(_)) => return Ok(read_at),
+                Ok(None) => {
+                    return Err(Error::corrupt(
+                        self.paths.root(),
+                        "no manifest listed right after this writer created one",
+                    ))
+                }
+                Err(error) if error.kind() == ErrorKind::Unavailable => {
+                    self.runtime.sleep(MANIFEST_CONFIRM_BACKOFF).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 }

@@ -241,20 +241,41 @@ fn a_takeover_wins_the_wal_id_race_against_a_busy_old_writer_on_s3_standard() {
     }
 }
 
-/// A port that holds every WAL PUT while `held` is set, as a stopped process would: the
-/// request is not sent until the hold ends.
-struct HeldWalStore {
+/// A port that holds every PUT of one kind of object (keys containing `kind`, such as
+/// `/wal/`) while `held` is set, as a stopped process would: the request is not sent until
+/// the hold ends.
+struct HeldPutStore {
     inner: Rc<dyn ObjectStore>,
     runtime: RuntimeRef,
     held: Rc<Cell<bool>>,
+    kind: &'static str,
 }
 
-impl ObjectStore for HeldWalStore {
+impl HeldPutStore {
+    /// Opens a writer on `db` through a port that holds its PUTs of `kind`.
+    fn open(harness: &Harness, kind: &'static str, held: &Rc<Cell<bool>>) -> Rc<Db> {
+        let port: Rc<dyn ObjectStore> = Rc::new(HeldPutStore {
+            inner: harness.port(),
+            runtime: harness.runtime.clone(),
+            held: held.clone(),
+            kind,
+        });
+        let runtime = harness.runtime.clone();
+        Rc::new(
+            harness
+                .run(async move { Db::open(runtime, port, "db", small_options()).await })
+                .expect("open succeeds"),
+        )
+    }
+}
+
+impl ObjectStore for HeldPutStore {
     fn put(&self, cause: Cause, key: &str, data: Bytes, mode: PutMode) -> StoreFuture<PutResult> {
         let (inner, runtime, held) = (self.inner.clone(), self.runtime.clone(), self.held.clone());
         let key = key.to_string();
+        let kind = self.kind;
         Box::pin(async move {
-            while held.get() && key.contains("/wal/") {
+            while held.get() && key.contains(kind) {
                 runtime.sleep(SimDuration::from_millis(10)).await;
             }
             inner.put(cause, &key, data, mode).await
@@ -294,19 +315,7 @@ fn a_zombie_wal_upload_landing_in_an_id_gc_freed_is_fenced_not_acknowledged() {
     let harness = Harness::new(64);
     let options = small_options();
     let held = Rc::new(Cell::new(false));
-    let old = {
-        let port: Rc<dyn ObjectStore> = Rc::new(HeldWalStore {
-            inner: harness.port(),
-            runtime: harness.runtime.clone(),
-            held: held.clone(),
-        });
-        let (runtime, options) = (harness.runtime.clone(), options.clone());
-        Rc::new(
-            harness
-                .run(async move { Db::open(runtime, port, "db", options).await })
-                .expect("open succeeds"),
-        )
-    };
+    let old = HeldPutStore::open(&harness, "/wal/", &held);
     harness.write_keys(&old, 0..10, 0, WriteOptions::DURABLE, false);
     held.set(true);
     harness
@@ -355,6 +364,65 @@ fn a_zombie_wal_upload_landing_in_an_id_gc_freed_is_fenced_not_acknowledged() {
     assert_eq!(error.kind(), ErrorKind::Fenced, "{error}");
     assert!(old.state().durable_seq < zombie_seq);
     assert_eq!(old.status(), DbStatus::Fenced);
+    harness
+        .run(async move {
+            assert_eq!(new.get(b"zombie", ReadOptions::default()).await?, None);
+            new.get(key(0), ReadOptions::default()).await
+        })
+        .unwrap();
+}
+
+/// The manifest's twin of the WAL case above. The old writer's flush is stuck in its
+/// manifest PUT (a hung request, a paused process) while a newer writer opens (taking that
+/// manifest id for its epoch bump), commits past it and garbage-collects it. When the PUT
+/// finally lands, create-if-absent succeeds in the freed id. Taken as proof of its epoch,
+/// the old writer went on acknowledging durable writes in GC-freed WAL ids that no reader
+/// sees. The epoch lease has run out by then, so it re-reads the manifest and fails with
+/// `Fenced`.
+#[test]
+fn a_zombie_manifest_commit_landing_in_an_id_gc_freed_is_fenced_not_taken_as_proof() {
+    let harness = Harness::new(65);
+    let options = small_options();
+    let held = Rc::new(Cell::new(false));
+    let old = HeldPutStore::open(&harness, "/manifest/", &held);
+    harness.write_keys(&old, 0..10, 0, WriteOptions::DURABLE, false);
+    let committed = old.state().manifest_id;
+    held.set(true);
+    let flush = harness.sim.handle().spawn({
+        let old = old.clone();
+        async move { old.flush_memtables().await }
+    });
+    harness.advance(SimDuration::from_secs(1));
+    let pending_key = format!("db/manifest/{:020}.manifest", committed + 1);
+    assert!(!harness.keys_under("db/manifest/").contains(&pending_key));
+
+    let new = harness.open("db", options.clone());
+    assert!(harness.keys_under("db/manifest/").contains(&pending_key));
+    harness.write_keys(&new, 10..30, 1, WriteOptions::DURABLE, true);
+    harness.advance(options.gc_min_age + SimDuration::from_secs(1));
+    harness
+        .run({
+            let new = new.clone();
+            async move { new.run_gc().await }
+        })
+        .unwrap();
+    assert!(
+        !harness.keys_under("db/manifest/").contains(&pending_key),
+        "GC freed the id the newer writer took"
+    );
+
+    held.set(false);
+    let error = harness
+        .run(flush)
+        .unwrap()
+        .expect_err("a manifest created in a freed id proves nothing");
+    assert_eq!(error.kind(), ErrorKind::Fenced, "{error}");
+    assert_eq!(old.status(), DbStatus::Fenced);
+    let refused = harness.run({
+        let old = old.clone();
+        async move { old.put(b"zombie", b"z", WriteOptions::DURABLE).await }
+    });
+    assert!(refused.is_err(), "the old writer acknowledges nothing more");
     harness
         .run(async move {
             assert_eq!(new.get(b"zombie", ReadOptions::default()).await?, None);
