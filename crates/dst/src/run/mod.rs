@@ -622,6 +622,23 @@ mod tests {
         }
     }
 
+    /// In these worlds a recommender's open hangs (seed 33681) or its write does (seed 4806)
+    /// until long after its successor took over; it then closes cleanly. A clean close makes
+    /// its own steps durable, not the ones its successor logged since, which a crash of the
+    /// successor may still lose.
+    #[test]
+    fn a_recommender_closing_cleanly_makes_only_its_own_steps_durable() {
+        for seed in [4806, 33681] {
+            let outcome = run_world(&generate(seed), None);
+            assert!(
+                outcome.failure.is_none(),
+                "seed {seed}: {:?}",
+                outcome.failure
+            );
+            assert!(outcome.stats.recoveries_checked >= 2, "seed {seed}");
+        }
+    }
+
     /// In these worlds a recommender past its stop time is still waiting on a write when the
     /// next one takes over; its write then fails, not applied. Its step must not take back the
     /// current recommender's step from the twins, or no twin matches the next recovery.

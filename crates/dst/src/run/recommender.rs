@@ -81,6 +81,9 @@ pub(super) async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: Sim
     let mut rng: SimRng = ctx.handle.rng(&format!("dst.recommender.{id}"));
     let context = Context::default();
     let mut steps_since_checkpoint = 0;
+    // The last step this process logged (its write applied), which a clean close makes
+    // durable.
+    let mut last_own_step = None;
     while ctx.handle.now() < stop && !ctx.failed() {
         ctx.handle
             .sleep(SimDuration::from_millis(20 + rng.below(100)))
@@ -137,7 +140,11 @@ pub(super) async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: Sim
             WriteOptions::NO_AWAIT
         };
         let before = db.acknowledged_seq();
-        match db.write(&batch, options).await {
+        let written = db.write(&batch, options).await;
+        if db.acknowledged_seq() != before {
+            last_own_step = Some(step);
+        }
+        match written {
             Ok(()) if durable => ctx.twin_durable_step.set(step),
             Ok(()) => {}
             Err(error) => {
@@ -171,7 +178,13 @@ pub(super) async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: Sim
     if crash {
         db.crash();
     } else if db.close().await.is_ok() {
-        let last = ctx.twins.borrow().len().saturating_sub(1);
-        ctx.twin_durable_step.set(last);
+        // A clean close makes this process's own steps durable, not the steps another
+        // process logged since (a recommender whose open hung until after its successor
+        // took over closes cleanly having logged nothing).
+        let logged = ctx.twins.borrow().len();
+        if let Some(step) = last_own_step.filter(|&step| step < logged) {
+            ctx.twin_durable_step
+                .set(ctx.twin_durable_step.get().max(step));
+        }
     }
 }
