@@ -329,15 +329,11 @@ impl ReaderInner {
         // ids from the manifest's replay position on; stop at a gap rather than serve a view
         // with a hole in it. A run that does not start at the replay position is empty: that
         // object did not exist yet, and nothing after it holds an acknowledged write.
-        let mut contiguous = Vec::new();
-        let mut expected = manifest.wal_replay_from;
-        for id in db.paths.wal_ids_from(&listed, manifest.wal_replay_from) {
-            if id != expected {
-                break;
-            }
-            contiguous.push(id);
-            expected += 1;
-        }
+        let contiguous: Vec<u64> = (manifest.wal_replay_from..)
+            .zip(db.paths.wal_ids_from(&listed, manifest.wal_replay_from))
+            .take_while(|(expected, id)| id == expected)
+            .map(|(_, id)| id)
+            .collect();
         // In id order, as `contiguous` is.
         let mut fetched: Vec<(u64, Rc<Vec<WalRecord>>)> = Vec::with_capacity(contiguous.len());
         for id in &contiguous {
