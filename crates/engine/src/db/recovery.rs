@@ -39,6 +39,10 @@ const WAL_REPLAY_READ_ATTEMPTS: u32 = 3;
 /// afterwards, so this bounds that extra work per conflict).
 const MAX_FENCE_JUMP: u64 = 16;
 
+/// The most missing WAL ids an open claims below the last listed one. Failed opens leave at
+/// most a few fence jumps' worth; far more means the listing is not a WAL this engine wrote.
+const MAX_WAL_HOLES: u64 = 4 * 1024;
+
 /// The retry, hedge and pricing settings of the engine's store wrapper.
 pub(crate) fn store_policy(options: &DbOptions) -> StorePolicy {
     StorePolicy {
@@ -157,9 +161,36 @@ impl DbInner {
             .map_err(|error| Error::store("WAL listing", error))?;
         let ids = self.paths.wal_ids_from(&listed, replay_from);
         let mut replayed = 0;
+        // Ids from the replay position up to the last listed one that nobody holds: an open
+        // that failed part-way through its fence (below) leaves the ids it jumped over
+        // unclaimed. Claim each, in id order with the listed ones, before replaying past it.
+        // Left open, an older writer still running could later write there and acknowledge
+        // writes no recovery replays, and a replica, which stops at a gap, would stop
+        // following. An id taken since the listing is that writer's object: replay it.
+        let mut next = replay_from;
+        let mut holes = 0u64;
         for id in &ids {
+            while next < *id {
+                holes += 1;
+                if holes > MAX_WAL_HOLES {
+                    return Err(Error::corrupt(
+                        self.paths.root(),
+                        format!(
+                            "more than {MAX_WAL_HOLES} missing WAL ids from the replay position {replay_from} to {id}"
+                        ),
+                    ));
+                }
+                if self.create_fence(epoch, next).await? {
+                    self.state.borrow_mut().replayed_wal_object(next, 0);
+                } else {
+                    let bytes = self.fetch_wal(next).await?;
+                    replayed += u64::from(self.replay_wal_object(next, &bytes)?);
+                }
+                next += 1;
+            }
             let bytes = self.fetch_wal(*id).await?;
             replayed += u64::from(self.replay_wal_object(*id, &bytes)?);
+            next = id + 1;
         }
         let first_id = ids.last().map_or(replay_from, |last| last + 1);
         // Racing an older writer that keeps uploading, trying one id after another trails it

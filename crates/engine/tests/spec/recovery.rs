@@ -5,10 +5,16 @@
 use crate::{key, small_options, value, Harness};
 use bytes::Bytes;
 use std::cell::RefCell;
+use std::ops::Range;
 use std::rc::Rc;
-use strata_engine::{DbOptions, DbStatus, ErrorKind, ReadOptions, WriteOptions};
+use strata_engine::{
+    Db, DbOptions, DbStatus, ErrorKind, ReadOptions, Reader, ReaderOptions, WriteOptions,
+};
 use strata_objstore::sim::{FaultAction, FaultSpec};
-use strata_objstore::SimStoreConfig;
+use strata_objstore::{
+    GetResult, ListPage, ObjectMeta, ObjectStore, PutMode, PutResult, SimStoreConfig, StoreError,
+    StoreFuture,
+};
 use strata_sim::{Cause, EventKind, SimDuration, StoreOp};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -211,4 +217,112 @@ fn a_wal_read_that_times_out_once_during_replay_does_not_fail_the_open() {
             Ok::<_, strata_engine::Error>(())
         })
         .unwrap();
+}
+
+/// A port that answers a create of one key as if another writer held it (and keeps
+/// nothing there): a takeover's fence then jumps past that id, and when the open goes on
+/// to replay the "taken" object it is not found, so the open fails part-way, leaving a
+/// fence object above an id nobody holds.
+struct PhantomHolderStore {
+    inner: Rc<dyn ObjectStore>,
+    phantom: String,
+}
+
+impl ObjectStore for PhantomHolderStore {
+    fn put(&self, cause: Cause, key: &str, data: Bytes, mode: PutMode) -> StoreFuture<PutResult> {
+        if key == self.phantom {
+            let key = key.to_string();
+            return Box::pin(async move { Err(StoreError::AlreadyExists { key }) });
+        }
+        self.inner.put(cause, key, data, mode)
+    }
+
+    fn get(&self, cause: Cause, key: &str, range: Option<Range<u64>>) -> StoreFuture<GetResult> {
+        self.inner.get(cause, key, range)
+    }
+
+    fn head(&self, cause: Cause, key: &str) -> StoreFuture<ObjectMeta> {
+        self.inner.head(cause, key)
+    }
+
+    fn list(
+        &self,
+        cause: Cause,
+        prefix: &str,
+        page_token: Option<String>,
+        max_keys: usize,
+    ) -> StoreFuture<ListPage> {
+        self.inner.list(cause, prefix, page_token, max_keys)
+    }
+
+    fn delete(&self, cause: Cause, key: &str) -> StoreFuture<()> {
+        self.inner.delete(cause, key)
+    }
+}
+
+/// An open that fails part-way through its fence leaves a WAL id unclaimed below its fence
+/// object. The next open claims it before replaying past it, so the WAL is a contiguous run
+/// again: a replica (which stops at a gap) follows the new writer's writes, and an older
+/// writer still running can no longer land writes there that no recovery replays.
+#[test]
+fn an_open_claims_the_wal_ids_a_failed_open_left_unclaimed() {
+    let harness = Harness::new(21);
+    let first = harness.open("db", small_options());
+    harness.write_keys(&first, 0..5, 0, WriteOptions::DURABLE, false);
+    first.crash();
+    let wal_key = |id: u64| format!("db/wal/{id:020}.wal");
+    let last = harness
+        .keys_under("db/wal/")
+        .iter()
+        .filter_map(|name| {
+            name.strip_prefix("db/wal/")?
+                .strip_suffix(".wal")?
+                .parse::<u64>()
+                .ok()
+        })
+        .max()
+        .unwrap();
+
+    let port: Rc<dyn ObjectStore> = Rc::new(PhantomHolderStore {
+        inner: harness.port(),
+        phantom: wal_key(last + 1),
+    });
+    let runtime = harness.runtime.clone();
+    let failed = harness.run(async move { Db::open(runtime, port, "db", small_options()).await });
+    assert!(
+        failed.is_err(),
+        "the open fails replaying the phantom object"
+    );
+    let listed = harness.keys_under("db/wal/");
+    assert!(!listed.contains(&wal_key(last + 1)), "{listed:?}");
+    assert!(listed.contains(&wal_key(last + 2)), "{listed:?}");
+
+    let next = harness.open("db", small_options());
+    assert!(
+        harness.keys_under("db/wal/").contains(&wal_key(last + 1)),
+        "the open claimed the id"
+    );
+    harness.write_keys(&next, 5..10, 1, WriteOptions::DURABLE, false);
+    let (runtime, port) = (harness.runtime.clone(), harness.port());
+    let reader = harness
+        .run(async move { Reader::open(runtime, port, "db", ReaderOptions::default()).await })
+        .unwrap();
+    harness.run(async move {
+        for i in 0..10 {
+            let version = if i < 5 { 0 } else { 1 };
+            assert_eq!(
+                reader.get(key(i)).await.unwrap().as_deref(),
+                Some(value(i, version).as_slice()),
+                "key {i}"
+            );
+            assert_eq!(
+                next.get(key(i), ReadOptions::default())
+                    .await
+                    .unwrap()
+                    .as_deref(),
+                Some(value(i, version).as_slice()),
+                "key {i}"
+            );
+        }
+    });
 }
