@@ -162,8 +162,10 @@ struct Ctx {
     /// the newest step whose batch was acknowledged durable. A step keeps its index for
     /// good: a zombie and the current process interleave their steps, and one process's
     /// failed write must not take back another's step.
-    twins: RefCell<Vec<Option<AnyPolicy>>>,
+    twins: RefCell<Vec<TwinStep>>,
     twin_durable_step: Cell<usize>,
+    /// How many steps were ever pushed onto the twins: each step's identity.
+    twin_pushes: Cell<u64>,
     next_impression: Cell<u64>,
     /// Out-of-band manifest tracking.
     latest_manifest_id: Cell<Option<u64>>,
@@ -345,6 +347,7 @@ fn run_inner(
         bit_flips_possible,
         clocks: RefCell::new(Vec::new()),
         twins: RefCell::new(Vec::new()),
+        twin_pushes: Cell::new(0),
         twin_durable_step: Cell::new(0),
         next_impression: Cell::new(1),
         latest_manifest_id: Cell::new(None),
@@ -449,6 +452,15 @@ fn run_inner(
     ctx.live.borrow_mut().clear();
     ctx.zombies.borrow_mut().clear();
     failure
+}
+
+/// One step of the recommender's twins (see `Ctx::twins`).
+struct TwinStep {
+    /// Which push made it, counting from 0 over the whole run.
+    push: u64,
+    /// The policy after the step; `None` once its write is known never to have reached the
+    /// log.
+    policy: Option<AnyPolicy>,
 }
 
 fn key_of(index: u64) -> Vec<u8> {
@@ -637,6 +649,16 @@ mod tests {
             );
             assert!(outcome.stats.recoveries_checked >= 2, "seed {seed}");
         }
+    }
+
+    /// A recommender's write hangs while a recovery cuts the twins below its step and its
+    /// successor pushes a step at that index; the hung write then fails, not applied. It
+    /// must leave the successor's step alone (seed 46228).
+    #[test]
+    fn a_failed_write_marks_only_its_own_step_of_the_twins() {
+        let outcome = run_world(&generate(46228), None);
+        assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
+        assert!(outcome.stats.recoveries_checked >= 2);
     }
 
     /// In these worlds a recommender past its stop time is still waiting on a write when the

@@ -16,13 +16,13 @@ pub(super) fn check_recovered(ctx: &Ctx, db: &Db, recovered: &AnyPolicy) {
         return;
     }
     ctx.stats.borrow_mut().recoveries_checked += 1;
-    let mut twins = ctx.twins.borrow_mut();
-    if twins.is_empty() {
-        twins.push(Some(recovered.clone()));
+    if ctx.twins.borrow().is_empty() {
+        push_twin(ctx, recovered);
         return;
     }
+    let mut twins = ctx.twins.borrow_mut();
     let durable = ctx.twin_durable_step.get();
-    match (durable..twins.len()).find(|&step| twins[step].as_ref() == Some(recovered)) {
+    match (durable..twins.len()).find(|&step| twins[step].policy.as_ref() == Some(recovered)) {
         Some(step) => {
             twins.truncate(step + 1);
             ctx.twin_durable_step.set(step);
@@ -40,6 +40,27 @@ pub(super) fn check_recovered(ctx: &Ctx, db: &Db, recovered: &AnyPolicy) {
             }
         }
     }
+}
+
+/// Pushes the policy after a step onto the twins; returns the step's index and push.
+fn push_twin(ctx: &Ctx, policy: &AnyPolicy) -> (usize, u64) {
+    let push = ctx.twin_pushes.get();
+    ctx.twin_pushes.set(push + 1);
+    let mut twins = ctx.twins.borrow_mut();
+    twins.push(TwinStep {
+        push,
+        policy: Some(policy.clone()),
+    });
+    (twins.len() - 1, push)
+}
+
+/// Whether step `step` of the twins is still the one push `push` made (a recovery may have
+/// cut it, and a later push taken its index).
+fn still_ours(ctx: &Ctx, step: usize, push: u64) -> bool {
+    ctx.twins
+        .borrow()
+        .get(step)
+        .is_some_and(|twin| twin.push == push)
 }
 
 pub(super) async fn recover(ctx: &Ctx, db: &Db) -> Option<AnyPolicy> {
@@ -131,8 +152,7 @@ pub(super) async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: Sim
                 serde_json::to_vec(&checkpoint).expect("checkpoints serialise"),
             );
         }
-        ctx.twins.borrow_mut().push(Some(policy.clone()));
-        let step = ctx.twins.borrow().len() - 1;
+        let (step, push) = push_twin(&ctx, &policy);
         let durable = rng.bernoulli(0.5);
         let options = if durable {
             WriteOptions::DURABLE
@@ -142,10 +162,10 @@ pub(super) async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: Sim
         let before = db.acknowledged_seq();
         let written = db.write(&batch, options).await;
         if db.acknowledged_seq() != before {
-            last_own_step = Some(step);
+            last_own_step = Some((step, push));
         }
         match written {
-            Ok(()) if durable => ctx.twin_durable_step.set(step),
+            Ok(()) if durable && still_ours(&ctx, step, push) => ctx.twin_durable_step.set(step),
             Ok(()) => {}
             Err(error) => {
                 if !ctx.tolerable(&error) {
@@ -158,11 +178,12 @@ pub(super) async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: Sim
                 if db.acknowledged_seq() == before {
                     // Not applied: this step never reached the log, so no recovery may
                     // match it. Its slot stays (other processes' steps keep their
-                    // indices); a recovery may already have cut the list below it. The
+                    // indices) unless a recovery cut it and another push took its index
+                    // since, which then is not ours to mark. The
                     // policy must not run ahead of its log: recover from the engine, as a
                     // restarted process would.
-                    if let Some(slot) = ctx.twins.borrow_mut().get_mut(step) {
-                        *slot = None;
+                    if still_ours(&ctx, step, push) {
+                        ctx.twins.borrow_mut()[step].policy = None;
                     }
                     match recover(&ctx, &db).await {
                         Some(recovered) => {
@@ -181,8 +202,8 @@ pub(super) async fn recommender(ctx: Rc<Ctx>, id: u32, start: SimTime, stop: Sim
         // A clean close makes this process's own steps durable, not the steps another
         // process logged since (a recommender whose open hung until after its successor
         // took over closes cleanly having logged nothing).
-        let logged = ctx.twins.borrow().len();
-        if let Some(step) = last_own_step.filter(|&step| step < logged) {
+        if let Some((step, _)) = last_own_step.filter(|&(step, push)| still_ours(&ctx, step, push))
+        {
             ctx.twin_durable_step
                 .set(ctx.twin_durable_step.get().max(step));
         }
