@@ -651,6 +651,15 @@ mod tests {
         }
     }
 
+    /// An open fails part-way through its fence (an outage), leaving a WAL id unclaimed
+    /// below its fence object; the replica must still follow the next writer (seed 46500).
+    #[test]
+    fn a_replica_follows_the_writer_after_a_failed_open() {
+        let outcome = run_world(&generate(46500), None);
+        assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
+        assert!(outcome.stats.replica_reads > 0);
+    }
+
     /// A recommender's write hangs while a recovery cuts the twins below its step and its
     /// successor pushes a step at that index; the hung write then fails, not applied. It
     /// must leave the successor's step alone (seed 46228).
