@@ -64,12 +64,13 @@ pub(crate) async fn open(
     options.validate()?;
     let paths = Paths::new(path)?;
     let store = Store::new(port, runtime.clone(), store_policy(&options));
-    // The epoch bump is created after this instant: no newer writer had committed before it.
-    let take_over_started = runtime.now();
     // (1) Write the next manifest with a bumped epoch (here, not in an `async fn` of its own:
     // its future was a layer of state of its own in the open's).
     let mut taken_over = None;
     for _ in 0..options.manifest_max_attempts {
+        // The epoch bump is created after this instant: no newer writer had committed
+        // before it.
+        let attempt_started = runtime.now();
         let base = super::manifest_io::read_latest_manifest(&store, &paths, Cause::Manifest)
             .await?
             .unwrap_or_else(Manifest::empty);
@@ -86,12 +87,30 @@ pub(crate) async fn open(
             )
             .await
             .map_err(|error| Error::store("manifest update at open", error))?;
-        if outcome == CreateOutcome::Created {
-            taken_over = Some(next);
+        if outcome != CreateOutcome::Created {
+            continue;
+        }
+        // Within the epoch lease of the read, the id cannot be one GC freed (a manifest
+        // newer than `base` is younger than the read, so not yet old enough to collect), so
+        // the create is the takeover. Later (an open paused or hung between its read and its
+        // create) it may have landed in a freed id below a newer writer's manifests, with an
+        // epoch that writer may hold too: confirm it is the latest, else start over from the
+        // latest.
+        if runtime.now().saturating_since(attempt_started)
+            <= super::wal::epoch_lease(options.gc_min_age)
+        {
+            taken_over = Some((next, attempt_started));
+            break;
+        }
+        let read_at = runtime.now();
+        let latest =
+            super::manifest_io::read_latest_manifest(&store, &paths, Cause::Manifest).await?;
+        if latest.is_some_and(|latest| latest.manifest_id == next.manifest_id) {
+            taken_over = Some((next, read_at));
             break;
         }
     }
-    let Some(manifest) = taken_over else {
+    let Some((manifest, take_over_started)) = taken_over else {
         return Err(Error::RetriesExhausted {
             operation: "open (epoch bump)",
             attempts: options.manifest_max_attempts,
@@ -170,6 +189,17 @@ impl DbInner {
         let mut next = replay_from;
         let mut holes = 0u64;
         for id in &ids {
+            if next < *id && holes == 0 {
+                // A newer writer that took over and collected below its own replay position
+                // also leaves missing ids: that is fencing, and claiming them would only
+                // fill freed ids with junk.
+                let latest =
+                    super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Wal)
+                        .await?;
+                if let Some(latest) = latest.filter(|latest| latest.writer_epoch > epoch) {
+                    return Err(self.mark_fenced(latest.writer_epoch));
+                }
+            }
             while next < *id {
                 holes += 1;
                 if holes > MAX_WAL_HOLES {

@@ -430,3 +430,76 @@ fn a_zombie_manifest_commit_landing_in_an_id_gc_freed_is_fenced_not_taken_as_pro
         })
         .unwrap();
 }
+
+/// A takeover whose epoch bump is held up (a paused or hung open) until the writer it takes
+/// over from has committed past that manifest id and collected it: create-if-absent then
+/// succeeds in the freed id, below the running writer's manifests, with an epoch that
+/// proves nothing. The open confirms the bump, finds newer manifests, and bumps again from
+/// the latest, so it does take over: the running writer is fenced.
+#[test]
+fn an_epoch_bump_landing_in_an_id_gc_freed_is_retried_from_the_latest_manifest() {
+    let harness = Harness::new(66);
+    let options = small_options();
+    let running = harness.open("db", options.clone());
+    harness.write_keys(&running, 0..5, 0, WriteOptions::DURABLE, true);
+    let base = running.state().manifest_id;
+
+    let held = Rc::new(Cell::new(true));
+    let port: Rc<dyn ObjectStore> = Rc::new(HeldPutStore {
+        inner: harness.port(),
+        runtime: harness.runtime.clone(),
+        held: held.clone(),
+        kind: "/manifest/",
+    });
+    let opening = harness.sim.handle().spawn({
+        let (runtime, options) = (harness.runtime.clone(), options.clone());
+        async move { Db::open(runtime, port, "db", options).await }
+    });
+    harness.advance(SimDuration::from_millis(100));
+
+    // The running writer commits past the held id and collects it.
+    harness.write_keys(&running, 5..10, 0, WriteOptions::DURABLE, true);
+    harness.write_keys(&running, 10..15, 0, WriteOptions::DURABLE, true);
+    assert!(running.state().manifest_id > base + 1);
+    harness.advance(options.gc_min_age + SimDuration::from_secs(1));
+    harness
+        .run({
+            let running = running.clone();
+            async move { running.run_gc().await }
+        })
+        .unwrap();
+    let held_key = format!("db/manifest/{:020}.manifest", base + 1);
+    assert!(!harness.keys_under("db/manifest/").contains(&held_key));
+
+    held.set(false);
+    let opened = Rc::new(harness.run(opening).unwrap().expect("the open takes over"));
+    assert!(opened.writer_epoch() > running.writer_epoch());
+    assert!(
+        opened.state().manifest_id > running.state().manifest_id,
+        "the takeover's manifest is the latest"
+    );
+    let error = harness
+        .run({
+            let running = running.clone();
+            async move {
+                running.put(b"late", b"x", WriteOptions::NO_AWAIT).await?;
+                running.flush_memtables().await
+            }
+        })
+        .expect_err("the writer taken over from is fenced");
+    assert_eq!(error.kind(), ErrorKind::Fenced, "{error}");
+    harness.write_keys(&opened, 15..20, 1, WriteOptions::DURABLE, true);
+    harness
+        .run(async move {
+            for i in 0..20 {
+                let version = if i < 15 { 0 } else { 1 };
+                assert_eq!(
+                    opened.get(key(i), ReadOptions::default()).await?.as_deref(),
+                    Some(value(i, version).as_slice()),
+                    "key {i}"
+                );
+            }
+            Ok::<_, strata_engine::Error>(())
+        })
+        .unwrap();
+}
