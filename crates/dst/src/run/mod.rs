@@ -660,6 +660,21 @@ mod tests {
         assert!(outcome.stats.replica_reads > 0);
     }
 
+    /// An open pauses or hangs between reading the manifest and creating its epoch bump,
+    /// past the moment the running writer collected that manifest id; the bump lands in the
+    /// freed id, with an epoch proving nothing (seeds 7241, 63995).
+    #[test]
+    fn an_open_held_up_past_gc_still_takes_over_cleanly() {
+        for seed in [7241, 63995] {
+            let outcome = run_world(&generate(seed), None);
+            assert!(
+                outcome.failure.is_none(),
+                "seed {seed}: {:?}",
+                outcome.failure
+            );
+        }
+    }
+
     /// A recommender's write hangs while a recovery cuts the twins below its step and its
     /// successor pushes a step at that index; the hung write then fails, not applied. It
     /// must leave the successor's step alone (seed 46228).
