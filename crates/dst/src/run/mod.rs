@@ -608,6 +608,22 @@ mod tests {
     use super::*;
     use crate::world::generate;
 
+    /// Runs the world of each seed, asserts that it passes, and returns the runs' statistics.
+    fn pass(seeds: &[u64]) -> Vec<RunStats> {
+        seeds
+            .iter()
+            .map(|&seed| {
+                let outcome = run_world(&generate(seed), None);
+                assert!(
+                    outcome.failure.is_none(),
+                    "seed {seed}: {:?}",
+                    outcome.failure
+                );
+                outcome.stats
+            })
+            .collect()
+    }
+
     #[test]
     fn a_seed_replays_exactly_and_another_seed_explores_another_interleaving() {
         let first = run_world(&generate(3), None);
@@ -624,14 +640,7 @@ mod tests {
     /// (7768, 15698).
     #[test]
     fn a_scan_and_a_replica_poll_racing_gc_lose_nothing() {
-        for seed in [7768, 10445, 12401, 15698, 17274] {
-            let outcome = run_world(&generate(seed), None);
-            assert!(
-                outcome.failure.is_none(),
-                "seed {seed}: {:?}",
-                outcome.failure
-            );
-        }
+        pass(&[7768, 10445, 12401, 15698, 17274]);
     }
 
     /// In these worlds a recommender's open hangs (seed 33681) or its write does (seed 4806)
@@ -640,14 +649,8 @@ mod tests {
     /// successor may still lose.
     #[test]
     fn a_recommender_closing_cleanly_makes_only_its_own_steps_durable() {
-        for seed in [4806, 33681] {
-            let outcome = run_world(&generate(seed), None);
-            assert!(
-                outcome.failure.is_none(),
-                "seed {seed}: {:?}",
-                outcome.failure
-            );
-            assert!(outcome.stats.recoveries_checked >= 2, "seed {seed}");
+        for stats in pass(&[4806, 33681]) {
+            assert!(stats.recoveries_checked >= 2);
         }
     }
 
@@ -655,9 +658,8 @@ mod tests {
     /// below its fence object; the replica must still follow the next writer (seed 46500).
     #[test]
     fn a_replica_follows_the_writer_after_a_failed_open() {
-        let outcome = run_world(&generate(46500), None);
-        assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
-        assert!(outcome.stats.replica_reads > 0);
+        let stats = pass(&[46500]);
+        assert!(stats[0].replica_reads > 0);
     }
 
     /// An open pauses or hangs between reading the manifest and creating its epoch bump,
@@ -665,14 +667,7 @@ mod tests {
     /// freed id, with an epoch proving nothing (seeds 7241, 63995).
     #[test]
     fn an_open_held_up_past_gc_still_takes_over_cleanly() {
-        for seed in [7241, 63995] {
-            let outcome = run_world(&generate(seed), None);
-            assert!(
-                outcome.failure.is_none(),
-                "seed {seed}: {:?}",
-                outcome.failure
-            );
-        }
+        pass(&[7241, 63995]);
     }
 
     /// A recommender's write hangs while a recovery cuts the twins below its step and its
@@ -680,9 +675,8 @@ mod tests {
     /// must leave the successor's step alone (seed 46228).
     #[test]
     fn a_failed_write_marks_only_its_own_step_of_the_twins() {
-        let outcome = run_world(&generate(46228), None);
-        assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
-        assert!(outcome.stats.recoveries_checked >= 2);
+        let stats = pass(&[46228]);
+        assert!(stats[0].recoveries_checked >= 2);
     }
 
     /// In these worlds a recommender past its stop time is still waiting on a write when the
@@ -690,14 +684,8 @@ mod tests {
     /// current recommender's step from the twins, or no twin matches the next recovery.
     #[test]
     fn a_zombie_recommenders_failed_write_leaves_the_current_ones_steps_in_the_twins() {
-        for seed in [1081, 2138] {
-            let outcome = run_world(&generate(seed), None);
-            assert!(
-                outcome.failure.is_none(),
-                "seed {seed}: {:?}",
-                outcome.failure
-            );
-            assert!(outcome.stats.recoveries_checked >= 2, "seed {seed}");
+        for stats in pass(&[1081, 2138]) {
+            assert!(stats.recoveries_checked >= 2);
         }
     }
 }

@@ -1,16 +1,13 @@
 //! Fencing. Opening bumps the writer epoch; an older writer (zombie) that later
 //! writes a WAL object or the manifest fails with `Fenced` and never damages the new state.
 
-use crate::{key, small_options, value, Harness};
+use crate::{key, small_options, value, Harness, PutHookStore};
 use bytes::Bytes;
 use std::cell::{Cell, RefCell};
-use std::ops::Range;
 use std::rc::Rc;
 use strata_engine::{Db, DbOptions, DbStatus, ErrorKind, ReadOptions, WriteOptions};
-use strata_objstore::{
-    GetResult, ListPage, ObjectMeta, ObjectStore, PutMode, PutResult, SimStoreConfig, StoreFuture,
-};
-use strata_sim::{Cause, EventKind, RuntimeRef, SimDuration};
+use strata_objstore::{ObjectStore, PutMode, PutResult, SimStoreConfig, StoreFuture};
+use strata_sim::{Cause, EventKind, SimDuration};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -244,65 +241,42 @@ fn a_takeover_wins_the_wal_id_race_against_a_busy_old_writer_on_s3_standard() {
 /// A port that holds every PUT of one kind of object (keys containing `kind`, such as
 /// `/wal/`) while `held` is set, as a stopped process would: the request is not sent until
 /// the hold ends.
-struct HeldPutStore {
-    inner: Rc<dyn ObjectStore>,
-    runtime: RuntimeRef,
-    held: Rc<Cell<bool>>,
+fn held_put_store(
+    harness: &Harness,
     kind: &'static str,
+    held: &Rc<Cell<bool>>,
+) -> Rc<dyn ObjectStore> {
+    let (runtime, held) = (harness.runtime.clone(), held.clone());
+    Rc::new(PutHookStore {
+        inner: harness.port(),
+        put: move |inner: &Rc<dyn ObjectStore>,
+                   cause: Cause,
+                   key: &str,
+                   data: Bytes,
+                   mode: PutMode|
+              -> StoreFuture<PutResult> {
+            let (inner, runtime, held) = (inner.clone(), runtime.clone(), held.clone());
+            let key = key.to_string();
+            Box::pin(async move {
+                while held.get() && key.contains(kind) {
+                    runtime.sleep(SimDuration::from_millis(10)).await;
+                }
+                inner.put(cause, &key, data, mode).await
+            })
+        },
+    })
 }
 
-impl HeldPutStore {
-    /// Opens a writer on `db` through a port that holds its PUTs of `kind`.
-    fn open(harness: &Harness, kind: &'static str, held: &Rc<Cell<bool>>) -> Rc<Db> {
-        let port: Rc<dyn ObjectStore> = Rc::new(HeldPutStore {
-            inner: harness.port(),
-            runtime: harness.runtime.clone(),
-            held: held.clone(),
-            kind,
-        });
-        let runtime = harness.runtime.clone();
-        Rc::new(
-            harness
-                .run(async move { Db::open(runtime, port, "db", small_options()).await })
-                .expect("open succeeds"),
-        )
-    }
-}
-
-impl ObjectStore for HeldPutStore {
-    fn put(&self, cause: Cause, key: &str, data: Bytes, mode: PutMode) -> StoreFuture<PutResult> {
-        let (inner, runtime, held) = (self.inner.clone(), self.runtime.clone(), self.held.clone());
-        let key = key.to_string();
-        let kind = self.kind;
-        Box::pin(async move {
-            while held.get() && key.contains(kind) {
-                runtime.sleep(SimDuration::from_millis(10)).await;
-            }
-            inner.put(cause, &key, data, mode).await
-        })
-    }
-
-    fn get(&self, cause: Cause, key: &str, range: Option<Range<u64>>) -> StoreFuture<GetResult> {
-        self.inner.get(cause, key, range)
-    }
-
-    fn head(&self, cause: Cause, key: &str) -> StoreFuture<ObjectMeta> {
-        self.inner.head(cause, key)
-    }
-
-    fn list(
-        &self,
-        cause: Cause,
-        prefix: &str,
-        page_token: Option<String>,
-        max_keys: usize,
-    ) -> StoreFuture<ListPage> {
-        self.inner.list(cause, prefix, page_token, max_keys)
-    }
-
-    fn delete(&self, cause: Cause, key: &str) -> StoreFuture<()> {
-        self.inner.delete(cause, key)
-    }
+/// Opens a writer on `db` through a port that holds its PUTs of `kind` (see
+/// `held_put_store`).
+fn open_with_held_puts(harness: &Harness, kind: &'static str, held: &Rc<Cell<bool>>) -> Rc<Db> {
+    let port = held_put_store(harness, kind, held);
+    let runtime = harness.runtime.clone();
+    Rc::new(
+        harness
+            .run(async move { Db::open(runtime, port, "db", small_options()).await })
+            .expect("open succeeds"),
+    )
 }
 
 /// The old writer's WAL upload is stuck while a newer writer opens (taking the pending id
@@ -315,7 +289,7 @@ fn a_zombie_wal_upload_landing_in_an_id_gc_freed_is_fenced_not_acknowledged() {
     let harness = Harness::new(64);
     let options = small_options();
     let held = Rc::new(Cell::new(false));
-    let old = HeldPutStore::open(&harness, "/wal/", &held);
+    let old = open_with_held_puts(&harness, "/wal/", &held);
     harness.write_keys(&old, 0..10, 0, WriteOptions::DURABLE, false);
     held.set(true);
     harness
@@ -384,7 +358,7 @@ fn a_zombie_manifest_commit_landing_in_an_id_gc_freed_is_fenced_not_taken_as_pro
     let harness = Harness::new(65);
     let options = small_options();
     let held = Rc::new(Cell::new(false));
-    let old = HeldPutStore::open(&harness, "/manifest/", &held);
+    let old = open_with_held_puts(&harness, "/manifest/", &held);
     harness.write_keys(&old, 0..10, 0, WriteOptions::DURABLE, false);
     let committed = old.state().manifest_id;
     held.set(true);
@@ -445,12 +419,7 @@ fn an_epoch_bump_landing_in_an_id_gc_freed_is_retried_from_the_latest_manifest()
     let base = running.state().manifest_id;
 
     let held = Rc::new(Cell::new(true));
-    let port: Rc<dyn ObjectStore> = Rc::new(HeldPutStore {
-        inner: harness.port(),
-        runtime: harness.runtime.clone(),
-        held: held.clone(),
-        kind: "/manifest/",
-    });
+    let port = held_put_store(&harness, "/manifest/", &held);
     let opening = harness.sim.handle().spawn({
         let (runtime, options) = (harness.runtime.clone(), options.clone());
         async move { Db::open(runtime, port, "db", options).await }

@@ -33,8 +33,60 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 use strata_engine::{Db, DbOptions, WriteOptions};
-use strata_objstore::{ObjectStore, SimStore, SimStoreConfig};
+use strata_objstore::{
+    GetResult, ListPage, ObjectMeta, ObjectStore, PutMode, PutResult, SimStore, SimStoreConfig,
+    StoreFuture,
+};
 use strata_sim::{Cause, EventKind, RequestRecord, RuntimeRef, Sim, SimDuration, SimTime, StoreOp};
+
+/// A port that sends every request to `inner` except PUTs, which `put` answers: tests use
+/// it to hold some PUTs (a stopped process) or to answer them itself.
+pub struct PutHookStore<F> {
+    pub inner: Rc<dyn ObjectStore>,
+    pub put: F,
+}
+
+impl<F> ObjectStore for PutHookStore<F>
+where
+    F: Fn(&Rc<dyn ObjectStore>, Cause, &str, bytes::Bytes, PutMode) -> StoreFuture<PutResult>,
+{
+    fn put(
+        &self,
+        cause: Cause,
+        key: &str,
+        data: bytes::Bytes,
+        mode: PutMode,
+    ) -> StoreFuture<PutResult> {
+        (self.put)(&self.inner, cause, key, data, mode)
+    }
+
+    fn get(
+        &self,
+        cause: Cause,
+        key: &str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> StoreFuture<GetResult> {
+        self.inner.get(cause, key, range)
+    }
+
+    fn head(&self, cause: Cause, key: &str) -> StoreFuture<ObjectMeta> {
+        self.inner.head(cause, key)
+    }
+
+    fn list(
+        &self,
+        cause: Cause,
+        prefix: &str,
+        page_token: Option<String>,
+        max_keys: usize,
+    ) -> StoreFuture<ListPage> {
+        self.inner.list(cause, prefix, page_token, max_keys)
+    }
+
+    fn delete(&self, cause: Cause, key: &str) -> StoreFuture<()> {
+        self.inner.delete(cause, key)
+    }
+}
 
 pub struct Harness {
     pub sim: Sim,

@@ -2,19 +2,15 @@
 //! position. A crash (the handle dropped without close, or `crash()`, at any instant) loses at
 //! most writes acknowledged in memory but not yet durable, never a durable one.
 
-use crate::{key, small_options, value, Harness};
+use crate::{key, small_options, value, Harness, PutHookStore};
 use bytes::Bytes;
 use std::cell::RefCell;
-use std::ops::Range;
 use std::rc::Rc;
 use strata_engine::{
     Db, DbOptions, DbStatus, ErrorKind, ReadOptions, Reader, ReaderOptions, WriteOptions,
 };
 use strata_objstore::sim::{FaultAction, FaultSpec};
-use strata_objstore::{
-    GetResult, ListPage, ObjectMeta, ObjectStore, PutMode, PutResult, SimStoreConfig, StoreError,
-    StoreFuture,
-};
+use strata_objstore::{ObjectStore, PutMode, PutResult, SimStoreConfig, StoreError, StoreFuture};
 use strata_sim::{Cause, EventKind, SimDuration, StoreOp};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -219,47 +215,6 @@ fn a_wal_read_that_times_out_once_during_replay_does_not_fail_the_open() {
         .unwrap();
 }
 
-/// A port that answers a create of one key as if another writer held it (and keeps
-/// nothing there): a takeover's fence then jumps past that id, and when the open goes on
-/// to replay the "taken" object it is not found, so the open fails part-way, leaving a
-/// fence object above an id nobody holds.
-struct PhantomHolderStore {
-    inner: Rc<dyn ObjectStore>,
-    phantom: String,
-}
-
-impl ObjectStore for PhantomHolderStore {
-    fn put(&self, cause: Cause, key: &str, data: Bytes, mode: PutMode) -> StoreFuture<PutResult> {
-        if key == self.phantom {
-            let key = key.to_string();
-            return Box::pin(async move { Err(StoreError::AlreadyExists { key }) });
-        }
-        self.inner.put(cause, key, data, mode)
-    }
-
-    fn get(&self, cause: Cause, key: &str, range: Option<Range<u64>>) -> StoreFuture<GetResult> {
-        self.inner.get(cause, key, range)
-    }
-
-    fn head(&self, cause: Cause, key: &str) -> StoreFuture<ObjectMeta> {
-        self.inner.head(cause, key)
-    }
-
-    fn list(
-        &self,
-        cause: Cause,
-        prefix: &str,
-        page_token: Option<String>,
-        max_keys: usize,
-    ) -> StoreFuture<ListPage> {
-        self.inner.list(cause, prefix, page_token, max_keys)
-    }
-
-    fn delete(&self, cause: Cause, key: &str) -> StoreFuture<()> {
-        self.inner.delete(cause, key)
-    }
-}
-
 /// An open that fails part-way through its fence leaves a WAL id unclaimed below its fence
 /// object. The next open claims it before replaying past it, so the WAL is a contiguous run
 /// again: a replica (which stops at a gap) follows the new writer's writes, and an older
@@ -283,9 +238,25 @@ fn an_open_claims_the_wal_ids_a_failed_open_left_unclaimed() {
         .max()
         .unwrap();
 
-    let port: Rc<dyn ObjectStore> = Rc::new(PhantomHolderStore {
+    // A port that answers the create of the next WAL id as if another writer held it (and
+    // keeps nothing there): the takeover's fence jumps past that id, and when the open
+    // replays the "taken" object it is not found, so the open fails part-way, leaving a
+    // fence object above an id nobody holds.
+    let phantom = wal_key(last + 1);
+    let port: Rc<dyn ObjectStore> = Rc::new(PutHookStore {
         inner: harness.port(),
-        phantom: wal_key(last + 1),
+        put: move |inner: &Rc<dyn ObjectStore>,
+                   cause: Cause,
+                   key: &str,
+                   data: Bytes,
+                   mode: PutMode|
+              -> StoreFuture<PutResult> {
+            if key == phantom {
+                let key = key.to_string();
+                return Box::pin(async move { Err(StoreError::AlreadyExists { key }) });
+            }
+            inner.put(cause, key, data, mode)
+        },
     });
     let runtime = harness.runtime.clone();
     let failed = harness.run(async move { Db::open(runtime, port, "db", small_options()).await });
