@@ -159,10 +159,7 @@ impl DbInner {
     /// the commit rather than acknowledging what a newer writer may never see.
     async fn confirm_created_manifest(&self, epoch: u64, issued_at: SimTime) -> Result<SimTime> {
         let proven_at = self.state.borrow().wal().epoch_proven_at();
-        let answered_at = self.runtime.now();
-        if answered_at.saturating_since(proven_at)
-            <= super::wal::epoch_lease(self.options.gc_min_age)
-        {
+        if super::wal::within_epoch_lease(proven_at, self.runtime.now(), self.options.gc_min_age) {
             return Ok(issued_at);
         }
         loop {

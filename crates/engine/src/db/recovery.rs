@@ -96,9 +96,7 @@ pub(crate) async fn open(
         // create) it may have landed in a freed id below a newer writer's manifests, with an
         // epoch that writer may hold too: confirm it is the latest, else start over from the
         // latest.
-        if runtime.now().saturating_since(attempt_started)
-            <= super::wal::epoch_lease(options.gc_min_age)
-        {
+        if super::wal::within_epoch_lease(attempt_started, runtime.now(), options.gc_min_age) {
             taken_over = Some((next, attempt_started));
             break;
         }

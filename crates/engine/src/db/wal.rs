@@ -16,19 +16,25 @@ use std::rc::Rc;
 use strata_objstore::StoreError;
 use strata_sim::sync::{race, timeout};
 use strata_sim::{Cause, EventKind};
-use strata_sim::{LocalBoxFuture, SimDuration};
+use strata_sim::{LocalBoxFuture, SimDuration, SimTime};
 
 /// How long one WAL upload (with the store wrapper's own retries) may take before it is
 /// abandoned and retried after a flush interval. Far above a healthy PUT (S3 Standard's p99
 /// is a few hundred ms), far below a hung request's client deadline.
 pub(crate) const WAL_UPLOAD_TIMEOUT: SimDuration = SimDuration::from_millis(1000);
 
-/// How long after a writer last proved its epoch a WAL upload is acknowledged without
-/// re-reading the manifest: half of `gc_min_age`, the shortest time in which GC can free a
-/// WAL id a newer writer took (see `DbInner::put_wal_object`). The half is a margin for
-/// a store whose clock (which dates the objects GC ages) runs ahead of the writer's.
-pub(crate) fn epoch_lease(gc_min_age: SimDuration) -> SimDuration {
-    SimDuration::from_nanos(gc_min_age.as_nanos() / 2)
+/// Whether a create answered at `answered_at` is still within the epoch lease of the proof
+/// at `proven_at`: no more than half of `gc_min_age` later. That half is the shortest time
+/// in which GC can free an id a newer writer took (see `DbInner::put_wal_object`), with a
+/// margin for a store whose clock (which dates the objects GC ages) runs ahead of the
+/// writer's. Within the lease a created object proves the epoch by itself; after it, WAL
+/// uploads, manifest commits and the open's epoch bump all read the latest manifest first.
+pub(crate) fn within_epoch_lease(
+    proven_at: SimTime,
+    answered_at: SimTime,
+    gc_min_age: SimDuration,
+) -> bool {
+    answered_at.saturating_since(proven_at) <= SimDuration::from_nanos(gc_min_age.as_nanos() / 2)
 }
 
 impl DbInner {
@@ -169,8 +175,7 @@ impl DbInner {
             (state.wal().epoch_proven_at(), state.writer_epoch())
         };
         let issued_at = self.runtime.now();
-        if created && issued_at.saturating_since(proven_at) <= epoch_lease(self.options.gc_min_age)
-        {
+        if created && within_epoch_lease(proven_at, issued_at, self.options.gc_min_age) {
             return Ok(());
         }
         let latest =

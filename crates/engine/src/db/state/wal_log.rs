@@ -40,7 +40,7 @@ pub(crate) struct WalLog {
     /// successful manifest create, or of a manifest read whose newest manifest carried its
     /// epoch. No newer writer had committed before this instant, so nothing a newer writer
     /// wrote can have been garbage-collected before `epoch_proven_at + gc_min_age`. The WAL
-    /// uploader's lease (`wal::epoch_lease`) is measured from here.
+    /// uploader's lease (`wal::within_epoch_lease`) is measured from here.
     epoch_proven_at: SimTime,
     /// Durable WAL objects not yet obsolete, oldest first. Bounded: objects leave when the
     /// memtable holding their writes is flushed, and memtables are bounded.
