@@ -1,7 +1,7 @@
 //! Fencing. Opening bumps the writer epoch; an older writer (zombie) that later
 //! writes a WAL object or the manifest fails with `Fenced` and never damages the new state.
 
-use crate::{key, small_options, value, Harness, PutHookStore};
+use crate::{key, pass_get, small_options, value, Harness, HookStore};
 use bytes::Bytes;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -247,7 +247,7 @@ fn held_put_store(
     held: &Rc<Cell<bool>>,
 ) -> Rc<dyn ObjectStore> {
     let (runtime, held) = (harness.runtime.clone(), held.clone());
-    Rc::new(PutHookStore {
+    Rc::new(HookStore {
         inner: harness.port(),
         put: move |inner: &Rc<dyn ObjectStore>,
                    cause: Cause,
@@ -264,6 +264,7 @@ fn held_put_store(
                 inner.put(cause, &key, data, mode).await
             })
         },
+        get: pass_get,
     })
 }
 

@@ -39,16 +39,44 @@ use strata_objstore::{
 };
 use strata_sim::{Cause, EventKind, RequestRecord, RuntimeRef, Sim, SimDuration, SimTime, StoreOp};
 
-/// A port that sends every request to `inner` except PUTs, which `put` answers: tests use
-/// it to hold some PUTs (a stopped process) or to answer them itself.
-pub struct PutHookStore<F> {
+/// A port that sends every request to `inner` except PUTs, which `put` answers, and GETs,
+/// which `get` answers: tests use it to hold some PUTs (a stopped process), to answer them
+/// itself, or to lose an object between a listing and its read. `pass_put` and `pass_get`
+/// send a kind of request on unchanged.
+pub struct HookStore<P, G> {
     pub inner: Rc<dyn ObjectStore>,
-    pub put: F,
+    pub put: P,
+    pub get: G,
 }
 
-impl<F> ObjectStore for PutHookStore<F>
+pub fn pass_put(
+    inner: &Rc<dyn ObjectStore>,
+    cause: Cause,
+    key: &str,
+    data: bytes::Bytes,
+    mode: PutMode,
+) -> StoreFuture<PutResult> {
+    inner.put(cause, key, data, mode)
+}
+
+pub fn pass_get(
+    inner: &Rc<dyn ObjectStore>,
+    cause: Cause,
+    key: &str,
+    range: Option<std::ops::Range<u64>>,
+) -> StoreFuture<GetResult> {
+    inner.get(cause, key, range)
+}
+
+impl<P, G> ObjectStore for HookStore<P, G>
 where
-    F: Fn(&Rc<dyn ObjectStore>, Cause, &str, bytes::Bytes, PutMode) -> StoreFuture<PutResult>,
+    P: Fn(&Rc<dyn ObjectStore>, Cause, &str, bytes::Bytes, PutMode) -> StoreFuture<PutResult>,
+    G: Fn(
+        &Rc<dyn ObjectStore>,
+        Cause,
+        &str,
+        Option<std::ops::Range<u64>>,
+    ) -> StoreFuture<GetResult>,
 {
     fn put(
         &self,
@@ -66,7 +94,7 @@ where
         key: &str,
         range: Option<std::ops::Range<u64>>,
     ) -> StoreFuture<GetResult> {
-        self.inner.get(cause, key, range)
+        (self.get)(&self.inner, cause, key, range)
     }
 
     fn head(&self, cause: Cause, key: &str) -> StoreFuture<ObjectMeta> {

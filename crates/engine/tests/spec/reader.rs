@@ -2,16 +2,16 @@
 //! durable data, lags the writer by at most its poll interval plus a poll's latency, and its
 //! polling GETs are metered.
 
-use crate::{key, small_options, value, Harness};
+use crate::{key, pass_put, small_options, value, Harness, HookStore};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use strata_engine::{
-    CompactionOptions, CompactionStyle, Db, DbOptions, ErrorKind, ReadOptions, Reader,
+    CompactionOptions, CompactionStyle, Db, DbOptions, Error, ErrorKind, ReadOptions, Reader,
     ReaderOptions, WriteOptions,
 };
 use strata_objstore::sim::{FaultAction, FaultSpec};
-use strata_objstore::SimStoreConfig;
+use strata_objstore::{GetResult, ObjectStore, SimStoreConfig, StoreError, StoreFuture};
 use strata_sim::{Cause, SimDuration, SimRng, SimTime, StoreOp};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -331,4 +331,103 @@ fn a_poll_whose_wal_listing_outlasts_a_flush_and_its_gc_misses_no_durable_write(
 #[test]
 fn a_poll_whose_wal_read_outlasts_a_flush_and_its_gc_misses_no_durable_write() {
     a_poll_racing_a_flush_and_its_gc_misses_no_durable_write(StoreOp::Get);
+}
+
+/// A poll that finds, three attempts in a row, that a WAL object it listed is gone when it
+/// reads it (the writer's GC collecting faster than the reader polls) gives up with
+/// `RetriesExhausted` and keeps its previous view whole: still durable, only staler. The next
+/// poll that can read the object catches up.
+#[test]
+fn a_poll_that_keeps_losing_listed_wal_objects_gives_up_and_keeps_its_view() {
+    let harness = Harness::new(9);
+    let db = harness.open("db", small_options());
+    let d = db.clone();
+    harness.run(async move {
+        for i in 0..3 {
+            d.put(key(i), value(i, 1), WriteOptions::DURABLE)
+                .await
+                .unwrap();
+        }
+    });
+
+    // GETs of `vanished` answer "not found" while it is set, as if GC had collected the
+    // object after the listing named it.
+    let vanished: Rc<RefCell<Option<String>>> = Rc::new(RefCell::new(None));
+    let reads_of_vanished = Rc::new(std::cell::Cell::new(0u32));
+    let port: Rc<dyn ObjectStore> = Rc::new(HookStore {
+        inner: harness.port(),
+        put: pass_put,
+        get: {
+            let (vanished, reads) = (vanished.clone(), reads_of_vanished.clone());
+            move |inner: &Rc<dyn ObjectStore>,
+                  cause: Cause,
+                  key: &str,
+                  range: Option<std::ops::Range<u64>>|
+                  -> StoreFuture<GetResult> {
+                if vanished.borrow().as_deref() == Some(key) {
+                    reads.set(reads.get() + 1);
+                    let key = key.to_string();
+                    return Box::pin(async move { Err(StoreError::NotFound { key }) });
+                }
+                inner.get(cause, key, range)
+            }
+        },
+    });
+    let options = ReaderOptions {
+        poll_interval: SimDuration::from_secs(3600),
+        ..ReaderOptions::default()
+    };
+    let runtime = harness.runtime.clone();
+    let reader = Rc::new(
+        harness
+            .run(async move { Reader::open(runtime, port, "db", options).await })
+            .unwrap(),
+    );
+    let seen = reader.seq();
+    assert!(seen >= 3, "the open's poll saw the durable writes: {seen}");
+
+    let d = db.clone();
+    harness.run(async move {
+        d.put(key(3), value(3, 1), WriteOptions::DURABLE)
+            .await
+            .unwrap()
+    });
+    let newest = harness.keys_under("db/wal/").pop().unwrap();
+    *vanished.borrow_mut() = Some(newest.clone());
+    let r = reader.clone();
+    let error = harness.run(async move { r.poll_now().await }).unwrap_err();
+    assert!(
+        matches!(error, Error::RetriesExhausted { attempts: 3, .. }),
+        "{error}"
+    );
+    assert_eq!(error.kind(), ErrorKind::Unavailable);
+    assert_eq!(
+        reads_of_vanished.get(),
+        3,
+        "one read of {newest} an attempt"
+    );
+    assert_eq!(reader.seq(), seen, "the failed poll kept the view it had");
+    assert_eq!(reader.staleness().poll_failures, 1);
+    let r = reader.clone();
+    harness.run(async move {
+        for i in 0..3 {
+            assert_eq!(
+                r.get(key(i)).await.unwrap().as_deref(),
+                Some(value(i, 1).as_slice()),
+                "key {i} was in the view before the failed poll"
+            );
+        }
+    });
+
+    *vanished.borrow_mut() = None;
+    let r = reader.clone();
+    harness.run(async move { r.poll_now().await }).unwrap();
+    assert!(reader.seq() > seen);
+    let r = reader.clone();
+    harness.run(async move {
+        assert_eq!(
+            r.get(key(3)).await.unwrap().as_deref(),
+            Some(value(3, 1).as_slice())
+        );
+    });
 }

@@ -2,7 +2,7 @@
 //! position. A crash (the handle dropped without close, or `crash()`, at any instant) loses at
 //! most writes acknowledged in memory but not yet durable, never a durable one.
 
-use crate::{key, small_options, value, Harness, PutHookStore};
+use crate::{key, pass_get, small_options, value, Harness, HookStore};
 use bytes::Bytes;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -243,7 +243,7 @@ fn an_open_claims_the_wal_ids_a_failed_open_left_unclaimed() {
     // replays the "taken" object it is not found, so the open fails part-way, leaving a
     // fence object above an id nobody holds.
     let phantom = wal_key(last + 1);
-    let port: Rc<dyn ObjectStore> = Rc::new(PutHookStore {
+    let port: Rc<dyn ObjectStore> = Rc::new(HookStore {
         inner: harness.port(),
         put: move |inner: &Rc<dyn ObjectStore>,
                    cause: Cause,
@@ -257,6 +257,7 @@ fn an_open_claims_the_wal_ids_a_failed_open_left_unclaimed() {
             }
             inner.put(cause, key, data, mode)
         },
+        get: pass_get,
     });
     let runtime = harness.runtime.clone();
     let failed = harness.run(async move { Db::open(runtime, port, "db", small_options()).await });
