@@ -176,6 +176,21 @@ impl DbInner {
             .list_all(Cause::Wal, &self.paths.prefix(ObjectKind::Wal))
             .await
             .map_err(|error| Error::store("WAL listing", error))?;
+        // A listing answered after the epoch lease may come after a newer writer took over,
+        // flushed, and collected the WAL from our replay position on, its own objects too
+        // once they aged: a listing with no gap in it that still misses durable writes. The
+        // view it gives is proven only by a read of the latest manifest after it.
+        let proven_at = self.state.borrow().wal().epoch_proven_at();
+        if !super::wal::within_epoch_lease(proven_at, self.runtime.now(), self.options.gc_min_age) {
+            let read_at = self.runtime.now();
+            let latest =
+                super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Wal)
+                    .await?;
+            if let Some(latest) = latest.filter(|latest| latest.writer_epoch > epoch) {
+                return Err(self.mark_fenced(latest.writer_epoch));
+            }
+            self.state.borrow_mut().prove_epoch(read_at);
+        }
         let ids = self.paths.wal_ids_from(&listed, replay_from);
         let mut replayed = 0;
         // Ids from the replay position up to the last listed one that nobody holds: an open

@@ -6,8 +6,9 @@ use bytes::Bytes;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use strata_engine::{Db, DbOptions, DbStatus, ErrorKind, ReadOptions, WriteOptions};
+use strata_objstore::sim::{FaultAction, FaultSpec};
 use strata_objstore::{ObjectStore, PutMode, PutResult, SimStoreConfig, StoreFuture};
-use strata_sim::{Cause, EventKind, SimDuration};
+use strata_sim::{Cause, EventKind, SimDuration, StoreOp};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -472,4 +473,83 @@ fn an_epoch_bump_landing_in_an_id_gc_freed_is_retried_from_the_latest_manifest()
             Ok::<_, strata_engine::Error>(())
         })
         .unwrap();
+}
+
+/// An open whose WAL listing comes back only after a newer writer took over, flushed, and
+/// collected the WAL below its own replay position, finds ids missing from the replay
+/// position it read. Those are not a failed open's unclaimed ids but a newer writer's
+/// collected ones: the open is fenced, and claims none of them (claiming would fill freed
+/// ids with objects nobody replays).
+#[test]
+fn an_open_whose_wal_listing_outlasts_a_newer_writers_gc_is_fenced_and_claims_no_freed_id() {
+    let harness = Harness::with_store(12, SimStoreConfig::s3_express());
+    let options = DbOptions {
+        gc_min_age: SimDuration::from_secs(1),
+        memtable_bytes: 1024 * 1024,
+        ..small_options()
+    };
+    let first = harness.open("db", options.clone());
+    let f = first.clone();
+    harness.run(async move {
+        for i in 0..5 {
+            f.put(key(i), value(i, 1), WriteOptions::DURABLE)
+                .await
+                .unwrap();
+        }
+    });
+    first.crash();
+    harness.advance(SimDuration::from_secs(2));
+
+    // The late open bumps the epoch, then its WAL listing is slow.
+    let slow_listing = harness
+        .store
+        .add_fault(
+            FaultSpec::always(FaultAction::Slow { multiplier: 1000.0 })
+                .with_ops(&[StoreOp::List])
+                .with_key_prefix("db/wal/"),
+        )
+        .unwrap();
+    let (runtime, port, late_options) = (harness.runtime.clone(), harness.port(), options.clone());
+    let late = harness
+        .sim
+        .handle()
+        .spawn(async move { Db::open(runtime, port, "db", late_options).await });
+    harness.advance(SimDuration::from_millis(50));
+    harness.store.remove_fault(slow_listing).unwrap();
+
+    // A newer writer takes over from the late open's bump, flushes everything, and its GC
+    // collects the WAL objects below its replay position.
+    let newer = harness.open("db", options);
+    let n = newer.clone();
+    harness.run(async move { n.flush_memtables().await.unwrap() });
+    harness.advance(SimDuration::from_secs(2));
+    let n = newer.clone();
+    let collected = harness.run(async move { n.run_gc().await.unwrap() });
+    assert!(collected.wal_deleted >= 5, "{collected:?}");
+    let wal_before = harness.keys_under("db/wal/");
+
+    // Opened, its view would miss every write the first writer made durable (their WAL
+    // objects are collected, and the newer writer's fence with them).
+    let error = harness.run(late).unwrap().err().unwrap();
+    assert_eq!(error.kind(), ErrorKind::Fenced, "{error}");
+    assert_eq!(
+        harness.keys_under("db/wal/"),
+        wal_before,
+        "the fenced open created no WAL object"
+    );
+    let n = newer.clone();
+    harness.run(async move {
+        n.put(key(5), value(5, 1), WriteOptions::DURABLE)
+            .await
+            .unwrap();
+        for i in 0..6 {
+            assert_eq!(
+                n.get(key(i), ReadOptions::default())
+                    .await
+                    .unwrap()
+                    .as_deref(),
+                Some(value(i, 1).as_slice())
+            );
+        }
+    });
 }
