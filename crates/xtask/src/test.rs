@@ -25,6 +25,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let skip_e2e = crate::has_flag(args, "--skip-e2e") || skip_browser;
     // Without moto the S3 tests skip, each saying so.
     let skip_s3 = crate::has_flag(args, "--skip-s3");
+    elapsed_secs();
     ensure_wasm_target()?;
     section("assertion density (the engine's floor)");
     crate::asserts::run(&[])?;
@@ -71,7 +72,7 @@ pub fn run(args: &[String]) -> Result<()> {
         section("end-to-end tests (Playwright, Chromium)");
         e2e()?;
     }
-    println!("xtask: all test stages passed");
+    println!("xtask: all test stages passed in {} s", elapsed_secs());
     Ok(())
 }
 
@@ -109,8 +110,19 @@ fn native_tests() -> Command {
     command
 }
 
+/// When `cargo xtask test` began: each stage's header says how far in it starts, so a slow
+/// CI run shows which stage took the time (CI's own stages print the same way).
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+fn elapsed_secs() -> u64 {
+    STARTED
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs()
+}
+
 fn section(title: &str) {
-    println!("\n==== {title} ====");
+    println!("\n==== [+{}s] {title} ====", elapsed_secs());
 }
 
 fn wasm_tests(crates: &[&str], in_browser: bool) -> Result<()> {
