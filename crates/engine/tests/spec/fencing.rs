@@ -281,6 +281,53 @@ fn open_with_held_puts(harness: &Harness, kind: &'static str, held: &Rc<Cell<boo
     )
 }
 
+/// A newer writer opens (taking `pending_key`, the id a zombie's held PUT is for), writes
+/// and flushes past it, and once `gc_min_age` has passed its GC frees that id.
+fn take_over_and_collect(harness: &Harness, options: &DbOptions, pending_key: &str) -> Rc<Db> {
+    let new = harness.open("db", options.clone());
+    let kind = &pending_key[..pending_key.rfind('/').unwrap() + 1];
+    assert!(
+        harness
+            .keys_under(kind)
+            .iter()
+            .any(|key| key == pending_key),
+        "the newer writer took {pending_key}: {:?}",
+        harness.keys_under(kind)
+    );
+    harness.write_keys(&new, 10..30, 1, WriteOptions::DURABLE, true);
+    harness.advance(options.gc_min_age + SimDuration::from_secs(1));
+    harness
+        .run({
+            let new = new.clone();
+            async move { new.run_gc().await }
+        })
+        .unwrap();
+    assert!(
+        !harness
+            .keys_under(kind)
+            .iter()
+            .any(|key| key == pending_key),
+        "GC freed {pending_key}, the id the newer writer took"
+    );
+    new
+}
+
+/// The newer writer holds none of the zombie's writes, and the durable ones before it.
+fn assert_holds_no_zombie_write(harness: &Harness, new: Rc<Db>) {
+    harness
+        .run(async move {
+            assert_eq!(new.get(b"zombie", ReadOptions::default()).await?, None);
+            for i in 0..10 {
+                assert!(
+                    new.get(key(i), ReadOptions::default()).await?.is_some(),
+                    "key {i}"
+                );
+            }
+            Ok::<_, strata_engine::Error>(())
+        })
+        .unwrap();
+}
+
 /// The old writer's WAL upload is stuck while a newer writer opens (taking the pending id
 /// for its fence object), flushes past it and garbage-collects it. When the upload finally
 /// lands, create-if-absent succeeds in the freed id, below the newer writer's replay point:
@@ -309,26 +356,9 @@ fn a_zombie_wal_upload_landing_in_an_id_gc_freed_is_fenced_not_acknowledged() {
         .pending_wal_id
         .expect("the zombie's upload is pending");
 
-    let new = harness.open("db", options.clone());
     let pending_key = format!("db/wal/{pending_wal_id:020}.wal");
-    assert!(
-        harness.keys_under("db/wal/").contains(&pending_key),
-        "the newer writer fenced the pending id: {:?}",
-        harness.keys_under("db/wal/")
-    );
-    harness.write_keys(&new, 10..30, 1, WriteOptions::DURABLE, true);
+    let new = take_over_and_collect(&harness, &options, &pending_key);
     assert!(new.state().wal.replay_from > pending_wal_id);
-    harness.advance(options.gc_min_age + SimDuration::from_secs(1));
-    harness
-        .run({
-            let new = new.clone();
-            async move { new.run_gc().await }
-        })
-        .unwrap();
-    assert!(
-        !harness.keys_under("db/wal/").contains(&pending_key),
-        "GC freed the fenced id"
-    );
 
     held.set(false);
     let error = harness
@@ -340,12 +370,7 @@ fn a_zombie_wal_upload_landing_in_an_id_gc_freed_is_fenced_not_acknowledged() {
     assert_eq!(error.kind(), ErrorKind::Fenced, "{error}");
     assert!(old.state().durable_seq < zombie_seq);
     assert_eq!(old.status(), DbStatus::Fenced);
-    harness
-        .run(async move {
-            assert_eq!(new.get(b"zombie", ReadOptions::default()).await?, None);
-            new.get(key(0), ReadOptions::default()).await
-        })
-        .unwrap();
+    assert_holds_no_zombie_write(&harness, new);
 }
 
 /// The manifest's twin of the WAL case above. The old writer's flush is stuck in its
@@ -372,20 +397,7 @@ fn a_zombie_manifest_commit_landing_in_an_id_gc_freed_is_fenced_not_taken_as_pro
     let pending_key = format!("db/manifest/{:020}.manifest", committed + 1);
     assert!(!harness.keys_under("db/manifest/").contains(&pending_key));
 
-    let new = harness.open("db", options.clone());
-    assert!(harness.keys_under("db/manifest/").contains(&pending_key));
-    harness.write_keys(&new, 10..30, 1, WriteOptions::DURABLE, true);
-    harness.advance(options.gc_min_age + SimDuration::from_secs(1));
-    harness
-        .run({
-            let new = new.clone();
-            async move { new.run_gc().await }
-        })
-        .unwrap();
-    assert!(
-        !harness.keys_under("db/manifest/").contains(&pending_key),
-        "GC freed the id the newer writer took"
-    );
+    let new = take_over_and_collect(&harness, &options, &pending_key);
 
     held.set(false);
     let error = harness
@@ -399,12 +411,7 @@ fn a_zombie_manifest_commit_landing_in_an_id_gc_freed_is_fenced_not_taken_as_pro
         async move { old.put(b"zombie", b"z", WriteOptions::DURABLE).await }
     });
     assert!(refused.is_err(), "the old writer acknowledges nothing more");
-    harness
-        .run(async move {
-            assert_eq!(new.get(b"zombie", ReadOptions::default()).await?, None);
-            new.get(key(0), ReadOptions::default()).await
-        })
-        .unwrap();
+    assert_holds_no_zombie_write(&harness, new);
 }
 
 /// A takeover whose epoch bump is held up (a paused or hung open) until the writer it takes
