@@ -6,7 +6,6 @@ use bytes::Bytes;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use strata_engine::{Db, DbOptions, DbStatus, ErrorKind, ReadOptions, WriteOptions};
-use strata_objstore::sim::{FaultAction, FaultSpec};
 use strata_objstore::{ObjectStore, PutMode, PutResult, SimStoreConfig, StoreFuture};
 use strata_sim::{Cause, EventKind, SimDuration, StoreOp};
 #[cfg(target_arch = "wasm32")]
@@ -508,14 +507,7 @@ fn an_open_whose_wal_listing_outlasts_a_newer_writers_gc_is_fenced_and_claims_no
     harness.advance(SimDuration::from_secs(2));
 
     // The late open bumps the epoch, then its WAL listing is slow.
-    let slow_listing = harness
-        .store
-        .add_fault(
-            FaultSpec::always(FaultAction::Slow { multiplier: 1000.0 })
-                .with_ops(&[StoreOp::List])
-                .with_key_prefix("db/wal/"),
-        )
-        .unwrap();
+    let slow_listing = harness.slow_down(StoreOp::List, "db/wal/");
     let (runtime, port, late_options) = (harness.runtime.clone(), harness.port(), options.clone());
     let late = harness
         .sim

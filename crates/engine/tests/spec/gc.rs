@@ -316,14 +316,7 @@ fn a_replaced_writers_slow_gc_pass_never_deletes_the_new_writers_ssts() {
         })
         .unwrap();
     harness.advance(SimDuration::from_secs(2));
-    let slow_listing = harness
-        .store
-        .add_fault(
-            FaultSpec::always(FaultAction::Slow { multiplier: 1000.0 })
-                .with_ops(&[StoreOp::List])
-                .with_key_prefix("db/sst/"),
-        )
-        .unwrap();
+    let slow_listing = harness.slow_down(StoreOp::List, "db/sst/");
     let pass = harness.sim.handle().spawn({
         let old = old.clone();
         async move { old.run_gc().await }

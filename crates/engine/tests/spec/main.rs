@@ -33,6 +33,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 use strata_engine::{Db, DbOptions, WriteOptions};
+use strata_objstore::sim::{FaultAction, FaultId, FaultSpec};
 use strata_objstore::{
     GetResult, ListPage, ObjectMeta, ObjectStore, PutMode, PutResult, SimStore, SimStoreConfig,
     StoreFuture,
@@ -143,6 +144,18 @@ impl Harness {
             runtime,
             events,
         }
+    }
+
+    /// Makes every `op` under `prefix` a thousand times slower until the fault is removed:
+    /// the request that is in flight then outlasts what the test does meanwhile.
+    pub fn slow_down(&self, op: StoreOp, prefix: &str) -> FaultId {
+        self.store
+            .add_fault(
+                FaultSpec::always(FaultAction::Slow { multiplier: 1000.0 })
+                    .with_ops(&[op])
+                    .with_key_prefix(prefix),
+            )
+            .unwrap()
     }
 
     pub fn port(&self) -> Rc<dyn ObjectStore> {

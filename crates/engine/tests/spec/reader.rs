@@ -10,7 +10,6 @@ use strata_engine::{
     CompactionOptions, CompactionStyle, Db, DbOptions, Error, ErrorKind, ReadOptions, Reader,
     ReaderOptions, WriteOptions,
 };
-use strata_objstore::sim::{FaultAction, FaultSpec};
 use strata_objstore::{GetResult, ObjectStore, SimStoreConfig, StoreError, StoreFuture};
 use strata_sim::{Cause, SimDuration, SimRng, SimTime, StoreOp};
 #[cfg(target_arch = "wasm32")]
@@ -274,14 +273,7 @@ fn a_poll_racing_a_flush_and_its_gc_misses_no_durable_write(slow: StoreOp) {
     let acknowledged_at = harness.runtime.now();
     harness.advance(SimDuration::from_secs(2));
 
-    let slow_request = harness
-        .store
-        .add_fault(
-            FaultSpec::always(FaultAction::Slow { multiplier: 1000.0 })
-                .with_ops(&[slow])
-                .with_key_prefix("db/wal/"),
-        )
-        .unwrap();
+    let slow_request = harness.slow_down(slow, "db/wal/");
     let poll = harness.sim.handle().spawn({
         let reader = reader.clone();
         async move { reader.poll_now().await }
