@@ -228,3 +228,31 @@ impl DbInner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::within_epoch_lease;
+    use strata_sim::{SimDuration, SimTime};
+
+    #[test]
+    fn the_epoch_lease_is_half_of_gc_min_age_from_the_proof_inclusive() {
+        let proof = SimTime::from_millis(1_000);
+        let gc_min_age = SimDuration::from_millis(400);
+        let at = |ms: u64| SimTime::from_millis(1_000 + ms);
+        assert!(within_epoch_lease(proof, proof, gc_min_age));
+        assert!(within_epoch_lease(proof, at(200), gc_min_age));
+        assert!(!within_epoch_lease(
+            proof,
+            at(200).saturating_add(SimDuration::from_nanos(1)),
+            gc_min_age
+        ));
+        // An answer dated before the proof (a proof renewed meanwhile) is within it.
+        assert!(within_epoch_lease(
+            proof,
+            SimTime::from_millis(10),
+            gc_min_age
+        ));
+        // No lease at all when GC may collect at once.
+        assert!(!within_epoch_lease(proof, at(1), SimDuration::ZERO));
+    }
+}
