@@ -15,9 +15,8 @@
 
 use crate::codec::{key_cmp, key_prefix_pair};
 use crate::format::block::is_expired;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use chunks::SortedChunks;
-use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::ops::Bound;
 
@@ -42,6 +41,20 @@ impl MemKey {
             prefix: key_prefix_pair(&bytes),
             bytes,
         }
+    }
+
+    /// Whether this key sorts before `key`, whose `key_prefix_pair` is `prefix`.
+    #[inline]
+    fn is_before(&self, prefix: (u64, u64), key: &[u8]) -> bool {
+        self.prefix < prefix
+            || (self.prefix == prefix && key_cmp(&self.bytes, key) == Ordering::Less)
+    }
+
+    /// Whether this key sorts after `key`, whose `key_prefix_pair` is `prefix`.
+    #[inline]
+    fn is_after(&self, prefix: (u64, u64), key: &[u8]) -> bool {
+        self.prefix > prefix
+            || (self.prefix == prefix && key_cmp(&self.bytes, key) == Ordering::Greater)
     }
 }
 
@@ -152,14 +165,7 @@ pub struct Memtable {
     versions: usize,
     min_seq: u64,
     max_seq: u64,
-    /// Where a point lookup copies its key to make a `MemKey` (see `get`): a view of one
-    /// buffer, reclaimed once the lookups that used it are done, so that a lookup allocates
-    /// nothing. Never more than `LOOKUP_SCRATCH_BYTES` or one key.
-    lookup_scratch: RefCell<BytesMut>,
 }
-
-/// The lookup scratch buffer's size: room for sixteen 16-byte keys between reclaims.
-const LOOKUP_SCRATCH_BYTES: usize = 256;
 
 fn value_len(value: &Option<Bytes>) -> usize {
     value.as_ref().map_or(0, Bytes::len)
@@ -175,7 +181,6 @@ impl Memtable {
             versions: 0,
             min_seq: 0,
             max_seq: 0,
-            lookup_scratch: RefCell::new(BytesMut::new()),
         }
     }
 
@@ -309,7 +314,10 @@ impl Memtable {
             expires_at_ns,
         };
         let key = MemKey::new(key);
-        match self.map.search(|other| other.cmp(&key)) {
+        match self.map.search(
+            |other| other.is_before(key.prefix, &key.bytes),
+            |other| other.is_after(key.prefix, &key.bytes),
+        ) {
             (chunk, Err(index)) => {
                 self.size_bytes += key.bytes.len() + added + KEY_OVERHEAD_BYTES;
                 self.versions += 1;
@@ -355,21 +363,15 @@ impl Memtable {
     /// any version here), `None` when this table holds no visible write of the key.
     #[inline]
     pub fn get(&self, key: &[u8], read_seq: u64, now_ns: u64) -> Option<Option<Bytes>> {
-        // Looked up by a `MemKey`, not by `[u8]`: the tree then compares the cached prefixes
-        // in its nodes, where a `[u8]` lookup calls `memcmp` on the bytes of every key it
-        // passes; copying a short key once costs less than those calls. The copy goes into
-        // the scratch buffer, whose space comes back (no allocation) once no lookup holds it.
-        let lookup = {
-            let mut scratch = self.lookup_scratch.borrow_mut();
-            if scratch.capacity() < key.len() {
-                scratch.reserve(key.len().max(LOOKUP_SCRATCH_BYTES));
-            }
-            scratch.extend_from_slice(key);
-            MemKey::new(scratch.split().freeze())
-        };
+        // The key's prefix is worked out once; the searches compare it with each key's
+        // cached one, and read the bytes only when the prefixes tie.
+        let prefix = key_prefix_pair(key);
         let version = self
             .map
-            .get(self.map.search(|other| other.cmp(&lookup)))
+            .get(self.map.search(
+                |other| other.is_before(prefix, key),
+                |other| other.is_after(prefix, key),
+            ))
             .and_then(|chain| chain.visible(read_seq));
         if !self.range_tombstones.is_empty() {
             if let Some(deleted_seq) = self.range_deleted_at(key, read_seq) {
@@ -470,7 +472,10 @@ impl Memtable {
 
     /// Versions held for `key`, oldest first (for tests and the UI).
     pub fn versions_of(&self, key: &[u8]) -> Vec<(u64, Option<Bytes>)> {
-        let found = self.map.search(|other| other.bytes.as_ref().cmp(key));
+        let found = self.map.search(
+            |other| other.bytes.as_ref() < key,
+            |other| other.bytes.as_ref() > key,
+        );
         self.map.get(found).map_or_else(Vec::new, |chain| {
             chain
                 .versions()
@@ -617,6 +622,10 @@ mod tests {
             b"\xff",
             b"\xff\xff\xff\xff\xff\xff\xff\xff\x01",
             b"\x00",
+            b"0123456789abcdef",
+            b"0123456789abcdef\0",
+            b"0123456789abcdefg",
+            b"0123456789abcdeg",
         ];
         for left in &keys {
             for right in &keys {
@@ -625,8 +634,50 @@ mod tests {
                     MemKey::new(Bytes::copy_from_slice(right)),
                 );
                 assert_eq!(l.cmp(&r), left.cmp(right), "{left:?} vs {right:?}");
+                assert_eq!(
+                    l.is_before(r.prefix, right),
+                    left < right,
+                    "{left:?} < {right:?}"
+                );
+                assert_eq!(
+                    l.is_after(r.prefix, right),
+                    left > right,
+                    "{left:?} > {right:?}"
+                );
             }
         }
+    }
+
+    #[test]
+    fn lookups_find_exactly_the_keys_written_among_keys_sharing_sixteen_bytes() {
+        // Keys whose first sixteen bytes tie (the bytes decide) and keys whose prefixes
+        // decide, written in a scrambled order, enough of them to split the sorted chunks;
+        // then every written key, and keys between and around them, looked up.
+        let key = |i: u64| match i % 3 {
+            0 => format!("shared-sixteen-b/{i:05}"),
+            1 => format!("k{i:015}"),
+            _ => format!("{i}"),
+        };
+        let mut table = Memtable::new(1);
+        let mut written = std::collections::BTreeMap::new();
+        for step in 0..600_u64 {
+            let i = step.wrapping_mul(7_919) % 600;
+            table.insert(
+                b(&key(i)),
+                step + 1,
+                Some(b(&format!("v{step}"))),
+                Prune::KeepAll,
+            );
+            written.insert(key(i), format!("v{step}"));
+        }
+        for i in 0..700_u64 {
+            for probe in [key(i), format!("{}0", key(i)), format!("{}\0", key(i))] {
+                let found = table.get(probe.as_bytes(), u64::MAX, 0);
+                let expected = written.get(&probe).map(|value| Some(b(value)));
+                assert_eq!(found, expected, "{probe}");
+            }
+        }
+        assert_eq!(table.key_count(), written.len());
     }
 
     #[test]
