@@ -5,7 +5,7 @@
 //! first time the SST is read and kept on its handle for as long as the SST is live; data
 //! blocks are fetched with ranged GETs, one block at a time, and cached.
 
-use super::DbInner;
+use super::{DbInner, DbStatus};
 use crate::cache::CachedBlock;
 use crate::codec::{key_cmp, key_prefix_pair};
 use crate::error::{Error, Result};
@@ -18,6 +18,7 @@ use bytes::Bytes;
 use std::cell::{OnceCell, RefCell};
 use std::cmp::Ordering;
 use std::rc::{Rc, Weak};
+use strata_objstore::StoreError;
 use strata_sim::{Cause, LocalBoxFuture};
 
 /// One live SST and its metadata, once fetched.
@@ -234,6 +235,20 @@ impl DbInner {
         self.state.borrow().check_readable()
     }
 
+    /// The error for a failed read of one of the view's SSTs. A fenced handle's view lists
+    /// SSTs that the newer writer may have compacted away and collected, so one found gone
+    /// there is `Fenced`: what the handle is, not an object the store lost. (A handle that has
+    /// not learnt it was replaced reports the store's `NotFound`; its next write is fenced.)
+    fn read_failed(&self, operation: &'static str, error: StoreError) -> Error {
+        let state = self.state.borrow();
+        if matches!(error, StoreError::NotFound { .. }) && state.status() == DbStatus::Fenced {
+            return state
+                .status_error()
+                .expect("a fenced handle has a status error");
+        }
+        Error::store(operation, error)
+    }
+
     fn count_fetch(&self, purpose: ReadFor, count: impl FnOnce(&mut crate::state::Counters)) {
         let mut state = self.state.borrow_mut();
         count(&mut state.counters);
@@ -255,7 +270,7 @@ impl DbInner {
             .store
             .get(Cause::Read, key, Some(info.meta_offset..info.size_bytes))
             .await
-            .map_err(|error| Error::store("SST metadata read", error))?;
+            .map_err(|error| self.read_failed("SST metadata read", error))?;
         let meta = SstMeta::decode(&result.bytes, info.meta_offset, info.size_bytes)
             .map_err(|reason| Error::corrupt(key, reason))?;
         self.count_fetch(purpose, |counters| counters.sst_meta_fetches += 1);
@@ -291,7 +306,7 @@ impl DbInner {
             .store
             .get(Cause::Read, key, Some(range))
             .await
-            .map_err(|error| Error::store("SST block read", error))?;
+            .map_err(|error| self.read_failed("SST block read", error))?;
         if result.bytes.len() != entry.len as usize {
             return Err(Error::corrupt(
                 key,

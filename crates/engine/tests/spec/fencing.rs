@@ -5,7 +5,9 @@ use crate::{key, pass_get, small_options, value, Harness, HookStore};
 use bytes::Bytes;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use strata_engine::{Db, DbOptions, DbStatus, ErrorKind, ReadOptions, WriteOptions};
+use strata_engine::{
+    CompactionStyle, Db, DbOptions, DbStatus, ErrorKind, ReadOptions, WriteOptions,
+};
 use strata_objstore::{ObjectStore, PutMode, PutResult, SimStoreConfig, StoreFuture};
 use strata_sim::{Cause, EventKind, SimDuration, StoreOp};
 #[cfg(target_arch = "wasm32")]
@@ -551,4 +553,81 @@ fn an_open_whose_wal_listing_outlasts_a_newer_writers_gc_is_fenced_and_claims_no
             );
         }
     });
+}
+
+/// A fenced handle may still read, from the view it had. The newer writer compacts that
+/// view's SSTs away and, once they have aged, collects them: a read that then finds one gone
+/// reports `Fenced`, which is what the handle is, not the store's `NotFound`, which would
+/// say the database lost an object.
+#[test]
+fn a_fenced_handles_read_of_an_sst_the_newer_writer_collected_reports_fenced() {
+    let harness = Harness::new(63);
+    let options = DbOptions {
+        block_cache_bytes: 0,
+        ..small_options()
+    };
+    let old = harness.open("db", options.clone());
+    harness.write_keys(&old, 0..200, 0, WriteOptions::NO_AWAIT, true);
+    let written = harness.keys_under("db/sst/");
+    assert!(written.len() >= 3, "{written:?}");
+    let new = harness.open("db", options);
+    let error = harness
+        .run({
+            let old = old.clone();
+            async move { old.put(b"zombie", b"z", WriteOptions::DURABLE).await }
+        })
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Fenced, "{error}");
+
+    new.set_compaction_style(CompactionStyle::SizeTiered {
+        l0_trigger: 2,
+        min_merge_runs: 2,
+        max_runs: 8,
+        size_ratio: 1.0,
+    })
+    .unwrap();
+    harness
+        .run({
+            let new = new.clone();
+            async move { new.compact_until_idle().await }
+        })
+        .unwrap();
+    harness.advance(SimDuration::from_secs(20));
+    let collected = harness
+        .run({
+            let new = new.clone();
+            async move { new.run_gc().await }
+        })
+        .unwrap();
+    assert_eq!(
+        collected.ssts_deleted,
+        written.len() as u64,
+        "{collected:?}"
+    );
+
+    let got = harness.run({
+        let old = old.clone();
+        async move { old.get(key(0), ReadOptions::default()).await }
+    });
+    assert_eq!(got.map_err(|error| error.kind()), Err(ErrorKind::Fenced));
+    let scanned = harness.run({
+        let old = old.clone();
+        async move { old.scan::<&[u8]>(..)?.collect(usize::MAX).await }
+    });
+    assert_eq!(
+        scanned.map_err(|error| error.kind()),
+        Err(ErrorKind::Fenced)
+    );
+    // The newer writer serves every key.
+    harness
+        .run(async move {
+            for i in 0..200 {
+                assert_eq!(
+                    new.get(key(i), ReadOptions::default()).await?,
+                    Some(Bytes::from(value(i, 0)))
+                );
+            }
+            Ok::<_, strata_engine::Error>(())
+        })
+        .unwrap();
 }
