@@ -679,6 +679,17 @@ mod tests {
         assert!(stats[0].recoveries_checked >= 2);
     }
 
+    /// A replaced recommender's handle, fenced after a failed write, recovers from its old
+    /// view while its successor has compacted that view's SSTs away and collected them
+    /// (seeds 393957, 398843). Its scan finds one gone: that is the zombie's `Fenced`, not
+    /// an object the store lost, and the current recommender's checkpoints stay whole.
+    #[test]
+    fn a_replaced_recommenders_recovery_meeting_collected_ssts_loses_nothing() {
+        for stats in pass(&[393957, 398843]) {
+            assert!(stats.recoveries_checked >= 2);
+        }
+    }
+
     /// In these worlds a recommender past its stop time is still waiting on a write when the
     /// next one takes over; its write then fails, not applied. Its step must not take back the
     /// current recommender's step from the twins, or no twin matches the next recovery.

@@ -10,7 +10,7 @@ fn policy_config() -> PolicyConfig {
 /// Checks a recovered policy against the twin: it must equal the policy after some step at
 /// or after the newest durable one; the twin then forgets the steps the crash lost.
 pub(super) fn check_recovered(ctx: &Ctx, db: &Db, recovered: &AnyPolicy) {
-    if ctx.latest_epoch_in(RECOMMENDER_ROOT) > db.writer_epoch() {
+    if replaced(ctx, db) {
         // A handle that a newer one has replaced (its open was slow): its view may be stale,
         // as any zombie's; only current handles are held to the checkpoint.
         return;
@@ -42,6 +42,12 @@ pub(super) fn check_recovered(ctx: &Ctx, db: &Db, recovered: &AnyPolicy) {
     }
 }
 
+/// Whether a newer recommender has taken the database over from `db`'s handle (whether or
+/// not the handle has learnt it yet).
+fn replaced(ctx: &Ctx, db: &Db) -> bool {
+    ctx.latest_epoch_in(RECOMMENDER_ROOT) > db.writer_epoch()
+}
+
 /// Pushes the policy after a step onto the twins; returns the step's index and push.
 fn push_twin(ctx: &Ctx, policy: &AnyPolicy) -> (usize, u64) {
     let push = ctx.twin_pushes.get();
@@ -68,6 +74,11 @@ pub(super) async fn recover(ctx: &Ctx, db: &Db) -> Option<AnyPolicy> {
         match recover_policy(db, RECOMMENDER_PREFIX, &policy_config(), ARMS).await {
             Ok(recovered) => return Some(recovered.policy),
             Err(error) => {
+                if replaced(ctx, db) {
+                    // The newer writer compacts and collects SSTs this handle's view still
+                    // lists: a failed read here is no lost object, and a zombie stops.
+                    return None;
+                }
                 let text = error.to_string();
                 if text.contains("object not found") {
                     ctx.fail(
