@@ -19,7 +19,7 @@
 
 use super::DbInner;
 use crate::error::{Error, Result};
-use crate::format::manifest::{Manifest, RetiredSst, MAX_RETIRED_SSTS};
+use crate::format::manifest::{RetiredSst, MAX_RETIRED_SSTS};
 use crate::paths::ObjectKind;
 use crate::state::DbStatus;
 use serde::{Deserialize, Serialize};
@@ -77,7 +77,7 @@ impl DbInner {
         self.check_open()?;
         // First the clock, then the manifest: nothing written after this instant counts as old.
         let pass_start = self.runtime.now();
-        let latest = self.latest_manifest_unfenced().await?;
+        let latest = self.latest_manifest_unfenced(Cause::Gc).await?;
         let mut report = GcReport::default();
         let in_latest = latest.sst_id_set();
         // The retired SSTs' positions in id order (up to `MAX_RETIRED_SSTS` entries): a binary
@@ -124,18 +124,6 @@ impl DbInner {
         Ok(report)
     }
 
-    /// Reads the latest manifest and stops with `Fenced` if a newer writer owns the database.
-    async fn latest_manifest_unfenced(&self) -> Result<Manifest> {
-        let latest = super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Gc)
-            .await?
-            .ok_or_else(|| Error::corrupt(self.paths.root(), "no manifest"))?;
-        let my_epoch = self.state.borrow().writer_epoch();
-        if latest.writer_epoch > my_epoch {
-            return Err(self.mark_fenced(latest.writer_epoch));
-        }
-        Ok(latest)
-    }
-
     /// Every SST this writer may still read or commit: its manifest, the versions open
     /// snapshots, scans and reads hold, and its uploads in flight.
     fn sst_in_use(&self) -> IdSet {
@@ -158,7 +146,7 @@ impl DbInner {
         let mut deleted = 0;
         for batch in objects.chunks(GC_DELETE_BATCH) {
             self.check_open()?;
-            let latest = self.latest_manifest_unfenced().await?;
+            let latest = self.latest_manifest_unfenced(Cause::Gc).await?;
             let mut in_use = self.sst_in_use();
             in_use.extend(latest.sst_id_list().iter().copied());
             for object in batch {

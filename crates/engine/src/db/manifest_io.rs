@@ -103,7 +103,7 @@ impl DbInner {
                 .map_err(|error| Error::store("manifest update", error))?;
             match outcome {
                 CreateOutcome::Created => {
-                    let proven_at = self.confirm_created_manifest(epoch, issued_at).await?;
+                    let proven_at = self.confirm_created_manifest(issued_at).await?;
                     let mut state = self.state.borrow_mut();
                     state.commit_manifest(next.clone(), committing);
                     state.prove_epoch(proven_at);
@@ -148,6 +148,20 @@ impl DbInner {
         })
     }
 
+    /// Reads the latest manifest (for `cause`) and stops with `Fenced` if a newer writer owns
+    /// the database. Called where this writer has committed or created a manifest, so none
+    /// listed at all is `Corrupt` (a wiped bucket), not a database never opened.
+    pub(crate) async fn latest_manifest_unfenced(&self, cause: Cause) -> Result<Manifest> {
+        let latest = read_latest_manifest(&self.store, &self.paths, cause)
+            .await?
+            .ok_or_else(|| Error::corrupt(self.paths.root(), "no manifest listed"))?;
+        let my_epoch = self.state.borrow().writer_epoch();
+        if latest.writer_epoch > my_epoch {
+            return Err(self.mark_fenced(latest.writer_epoch));
+        }
+        Ok(latest)
+    }
+
     /// Confirms a manifest this writer just created, returning the instant its epoch is
     /// proven at. Within the epoch lease (see `DbInner::put_wal_object`) the create itself
     /// proves it: no id a newer writer took can have been freed yet, so the create landed
@@ -157,7 +171,7 @@ impl DbInner {
     /// fences us: the manifest created is then stale junk that the newer writer's GC
     /// removes. Until that read succeeds nothing is committed, so an unreachable store holds
     /// the commit rather than acknowledging what a newer writer may never see.
-    async fn confirm_created_manifest(&self, epoch: u64, issued_at: SimTime) -> Result<SimTime> {
+    async fn confirm_created_manifest(&self, issued_at: SimTime) -> Result<SimTime> {
         let proven_at = self.state.borrow().wal().epoch_proven_at();
         if super::wal::within_epoch_lease(proven_at, self.runtime.now(), self.options.gc_min_age) {
             return Ok(issued_at);
@@ -165,17 +179,8 @@ impl DbInner {
         loop {
             self.check_open()?;
             let read_at = self.runtime.now();
-            match read_latest_manifest(&self.store, &self.paths, Cause::Manifest).await {
-                Ok(Some(latest)) if latest.writer_epoch > epoch => {
-                    return Err(self.mark_fenced(latest.writer_epoch));
-                }
-                Ok(Some(_)) => return Ok(read_at),
-                Ok(None) => {
-                    return Err(Error::corrupt(
-                        self.paths.root(),
-                        "no manifest listed right after this writer created one",
-                    ))
-                }
+            match self.latest_manifest_unfenced(Cause::Manifest).await {
+                Ok(_) => return Ok(read_at),
                 Err(error) if error.kind() == ErrorKind::Unavailable => {
                     self.runtime.sleep(MANIFEST_CONFIRM_BACKOFF).await;
                 }

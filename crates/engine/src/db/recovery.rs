@@ -183,12 +183,7 @@ impl DbInner {
         let proven_at = self.state.borrow().wal().epoch_proven_at();
         if !super::wal::within_epoch_lease(proven_at, self.runtime.now(), self.options.gc_min_age) {
             let read_at = self.runtime.now();
-            let latest =
-                super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Wal)
-                    .await?;
-            if let Some(latest) = latest.filter(|latest| latest.writer_epoch > epoch) {
-                return Err(self.mark_fenced(latest.writer_epoch));
-            }
+            self.latest_manifest_unfenced(Cause::Wal).await?;
             self.state.borrow_mut().prove_epoch(read_at);
         }
         let ids = self.paths.wal_ids_from(&listed, replay_from);
@@ -206,12 +201,7 @@ impl DbInner {
                 // A newer writer that took over and collected below its own replay position
                 // also leaves missing ids: that is fencing, and claiming them would only
                 // fill freed ids with junk.
-                let latest =
-                    super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Wal)
-                        .await?;
-                if let Some(latest) = latest.filter(|latest| latest.writer_epoch > epoch) {
-                    return Err(self.mark_fenced(latest.writer_epoch));
-                }
+                self.latest_manifest_unfenced(Cause::Wal).await?;
             }
             while next < *id {
                 holes += 1;
@@ -331,20 +321,9 @@ impl DbInner {
                 // from the replay position of a manifest at most as new as ours), so a newer
                 // writer took over while we were opening, flushed its writes and collected it:
                 // we were fenced. If the latest manifest is still ours or older, the object
-                // was lost, which the error reports. (Read here, not in an `async fn` of its
-                // own: its future was a layer of state of its own in the open's.)
+                // was lost, which the error reports.
                 Err(error @ StoreError::NotFound { .. }) => {
-                    let epoch = self.state.borrow().writer_epoch();
-                    let latest = super::manifest_io::read_latest_manifest(
-                        &self.store,
-                        &self.paths,
-                        Cause::Wal,
-                    )
-                    .await;
-                    return Err(match latest {
-                        Ok(Some(latest)) if latest.writer_epoch > epoch => {
-                            self.mark_fenced(latest.writer_epoch)
-                        }
+                    return Err(match self.latest_manifest_unfenced(Cause::Wal).await {
                         Ok(_) => Error::store("WAL replay read", error),
                         Err(reread) => reread,
                     });

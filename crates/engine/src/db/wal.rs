@@ -23,12 +23,13 @@ use strata_sim::{LocalBoxFuture, SimDuration, SimTime};
 /// is a few hundred ms), far below a hung request's client deadline.
 pub(crate) const WAL_UPLOAD_TIMEOUT: SimDuration = SimDuration::from_millis(1000);
 
-/// Whether a create answered at `answered_at` is still within the epoch lease of the proof
+/// Whether a request answered at `answered_at` is still within the epoch lease of the proof
 /// at `proven_at`: no more than half of `gc_min_age` later. That half is the shortest time
 /// in which GC can free an id a newer writer took (see `DbInner::put_wal_object`), with a
 /// margin for a store whose clock (which dates the objects GC ages) runs ahead of the
-/// writer's. Within the lease a created object proves the epoch by itself; after it, WAL
-/// uploads, manifest commits and the open's epoch bump all read the latest manifest first.
+/// writer's. Within the lease a created object proves the epoch by itself, and a WAL listing
+/// shows every object a newer writer could have made; after it, WAL uploads, manifest
+/// commits, the open's epoch bump and its WAL listing all read the latest manifest first.
 pub(crate) fn within_epoch_lease(
     proven_at: SimTime,
     answered_at: SimTime,
