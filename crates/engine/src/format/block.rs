@@ -450,12 +450,17 @@ impl Block {
         let low = self
             .entries
             .partition_point(|slot| slot.key_prefix < prefix);
-        if self
-            .entries
-            .get(low)
-            .is_none_or(|slot| slot.key_prefix != prefix)
-        {
-            return low;
+        match self.entries.get(low) {
+            Some(slot) if slot.key_prefix == prefix => {
+                // A key of at most sixteen bytes is its prefix cut to its length: an entry
+                // with the same prefix and length is the key itself, found with no search
+                // among the ties (every point read of a key present, when keys are that
+                // short, as the lab's are).
+                if key.len() <= 16 && usize::from(slot.key_len) == key.len() {
+                    return low;
+                }
+            }
+            _ => return low,
         }
         let ties = &self.entries[low..];
         let ties = &ties[..ties.partition_point(|slot| slot.key_prefix == prefix)];
@@ -560,6 +565,41 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(&probe)
             );
+        }
+    }
+
+    #[test]
+    fn seek_tells_apart_short_keys_whose_zero_padded_prefixes_tie() {
+        // Keys of at most sixteen bytes that differ only by trailing zero bytes share their
+        // zero-padded prefix: only an entry of the key's own length is the key.
+        let keys: [&[u8]; 8] = [
+            b"a",
+            b"a\0",
+            b"a\0\0\0",
+            b"a\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+            b"a\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+            b"k000000000000042",
+            b"k000000000000042\0",
+            b"k000000000000043",
+        ];
+        for present in 0..keys.len() {
+            // Every subset of the keys around one that is always present.
+            for mask in 0u32..1 << keys.len() {
+                let held: Vec<&[u8]> = (0..keys.len())
+                    .filter(|i| *i == present || mask & (1 << i) != 0)
+                    .map(|i| keys[i])
+                    .collect();
+                let entries: Vec<(&[u8], Option<&[u8]>)> =
+                    held.iter().map(|key| (*key, Some(&b"v"[..]))).collect();
+                let block = Block::decode(Bytes::from(build(&entries))).unwrap();
+                for probe in keys
+                    .iter()
+                    .chain([&&b"a\0\0"[..], &&b"k00000000000004"[..]])
+                {
+                    let expected = held.partition_point(|key| *key < *probe);
+                    assert_eq!(block.seek(probe), expected, "{probe:?} in {held:?}");
+                }
+            }
         }
     }
 
