@@ -5,9 +5,7 @@ use crate::{key, pass_get, small_options, value, Harness, HookStore};
 use bytes::Bytes;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use strata_engine::{
-    CompactionStyle, Db, DbOptions, DbStatus, ErrorKind, ReadOptions, WriteOptions,
-};
+use strata_engine::{Db, DbOptions, DbStatus, ErrorKind, ReadOptions, WriteOptions};
 use strata_objstore::{ObjectStore, PutMode, PutResult, SimStoreConfig, StoreFuture};
 use strata_sim::{Cause, EventKind, SimDuration, StoreOp};
 #[cfg(target_arch = "wasm32")]
@@ -579,19 +577,7 @@ fn a_fenced_handles_read_of_an_sst_the_newer_writer_collected_reports_fenced() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Fenced, "{error}");
 
-    new.set_compaction_style(CompactionStyle::SizeTiered {
-        l0_trigger: 2,
-        min_merge_runs: 2,
-        max_runs: 8,
-        size_ratio: 1.0,
-    })
-    .unwrap();
-    harness
-        .run({
-            let new = new.clone();
-            async move { new.compact_until_idle().await }
-        })
-        .unwrap();
+    harness.compact_all(&new);
     harness.advance(SimDuration::from_secs(20));
     let collected = harness
         .run({

@@ -5,7 +5,7 @@
 use crate::{key, small_options, value, Harness};
 use bytes::Bytes;
 use strata_engine::format::manifest::Manifest;
-use strata_engine::{CompactionStyle, DbOptions, ReadOptions, Reader, ReaderOptions, WriteOptions};
+use strata_engine::{DbOptions, ReadOptions, Reader, ReaderOptions, WriteOptions};
 use strata_objstore::sim::{FaultAction, FaultSpec, LatencyDist};
 use strata_objstore::{PutMode, SimStoreConfig};
 use strata_sim::{Cause, RequestOutcome, SimDuration, StoreOp};
@@ -391,19 +391,7 @@ fn an_sst_compaction_removed_stays_readable_for_the_minimum_age_after_it_left_th
         .unwrap();
     let scan = reader.scan::<&[u8]>(..).unwrap();
 
-    db.set_compaction_style(CompactionStyle::SizeTiered {
-        l0_trigger: 2,
-        min_merge_runs: 2,
-        max_runs: 8,
-        size_ratio: 1.0,
-    })
-    .unwrap();
-    harness
-        .run({
-            let db = db.clone();
-            async move { db.compact_until_idle().await }
-        })
-        .unwrap();
+    harness.compact_all(&db);
     assert!(latest_manifest(&harness).l0.is_empty(), "compacted");
     let retired = latest_manifest(&harness).retired;
     assert_eq!(retired.len(), written.len(), "every input is retired");

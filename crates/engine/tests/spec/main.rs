@@ -32,7 +32,7 @@ mod wal;
 use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
-use strata_engine::{Db, DbOptions, WriteOptions};
+use strata_engine::{CompactionStyle, Db, DbOptions, WriteOptions};
 use strata_objstore::sim::{FaultAction, FaultId, FaultSpec};
 use strata_objstore::{
     GetResult, ListPage, ObjectMeta, ObjectStore, PutMode, PutResult, SimStore, SimStoreConfig,
@@ -202,6 +202,21 @@ impl Harness {
             Ok::<_, strata_engine::Error>(())
         })
         .expect("the writes succeed");
+    }
+
+    /// Compacts `db` until nothing is left to merge, under an eager size-tiered style: every
+    /// SST it held is retired.
+    pub fn compact_all(&self, db: &Rc<Db>) {
+        db.set_compaction_style(CompactionStyle::SizeTiered {
+            l0_trigger: 2,
+            min_merge_runs: 2,
+            max_runs: 8,
+            size_ratio: 1.0,
+        })
+        .unwrap();
+        let db = db.clone();
+        self.run(async move { db.compact_until_idle().await })
+            .expect("compaction succeeds");
     }
 
     /// Lets simulated time pass (background tasks run).
