@@ -238,8 +238,7 @@ fn a_fenced_compactor_cannot_commit_and_its_outputs_become_garbage() {
     assert!(!orphans.is_empty(), "the zombie uploaded outputs");
     assert_eq!(manifest.l0.len(), 4, "the successor's L0 is untouched");
     harness.advance(SimDuration::from_secs(6));
-    let s = successor.clone();
-    let report = harness.run(async move { s.run_gc().await }).unwrap();
+    let report = harness.run_gc(&successor);
     assert!(report.ssts_deleted >= orphans.len() as u64, "{report:?}");
     for orphan in &orphans {
         assert!(harness.store.inspect(orphan).is_none(), "{orphan} remains");
@@ -292,8 +291,7 @@ fn a_compactor_crashed_mid_job_commits_nothing_and_loses_nothing() {
         }
         let reopened = harness.open("db", options.clone());
         harness.advance(SimDuration::from_secs(6));
-        let r = reopened.clone();
-        harness.run(async move { r.run_gc().await }).unwrap();
+        harness.run_gc(&reopened);
         let manifest = latest_manifest(&harness);
         assert_eq!(
             harness.keys_under("db/sst/").len(),

@@ -122,12 +122,7 @@ fn a_writer_whose_wal_replay_finds_an_object_a_newer_writer_collected_reports_fe
         })
         .expect("the newer writer flushes");
     harness.advance(SimDuration::from_millis(1200));
-    let report = harness
-        .run({
-            let newer = newer.clone();
-            async move { newer.run_gc().await }
-        })
-        .expect("the newer writer collects");
+    let report = harness.run_gc(&newer);
     assert!(
         report.wal_deleted > 0,
         "the replayed WAL objects are collected"

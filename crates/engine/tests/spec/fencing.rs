@@ -295,12 +295,7 @@ fn take_over_and_collect(harness: &Harness, options: &DbOptions, pending_key: &s
     );
     harness.write_keys(&new, 10..30, 1, WriteOptions::DURABLE, true);
     harness.advance(options.gc_min_age + SimDuration::from_secs(1));
-    harness
-        .run({
-            let new = new.clone();
-            async move { new.run_gc().await }
-        })
-        .unwrap();
+    harness.run_gc(&new);
     assert!(
         !harness
             .keys_under(kind)
@@ -439,12 +434,7 @@ fn an_epoch_bump_landing_in_an_id_gc_freed_is_retried_from_the_latest_manifest()
     harness.write_keys(&running, 10..15, 0, WriteOptions::DURABLE, true);
     assert!(running.state().manifest_id > base + 1);
     harness.advance(options.gc_min_age + SimDuration::from_secs(1));
-    harness
-        .run({
-            let running = running.clone();
-            async move { running.run_gc().await }
-        })
-        .unwrap();
+    harness.run_gc(&running);
     let held_key = format!("db/manifest/{:020}.manifest", base + 1);
     assert!(!harness.keys_under("db/manifest/").contains(&held_key));
 
@@ -522,8 +512,7 @@ fn an_open_whose_wal_listing_outlasts_a_newer_writers_gc_is_fenced_and_claims_no
     let n = newer.clone();
     harness.run(async move { n.flush_memtables().await.unwrap() });
     harness.advance(SimDuration::from_secs(2));
-    let n = newer.clone();
-    let collected = harness.run(async move { n.run_gc().await.unwrap() });
+    let collected = harness.run_gc(&newer);
     assert!(collected.wal_deleted >= 5, "{collected:?}");
     let wal_before = harness.keys_under("db/wal/");
 
@@ -579,12 +568,7 @@ fn a_fenced_handles_read_of_an_sst_the_newer_writer_collected_reports_fenced() {
 
     harness.compact_all(&new);
     harness.advance(SimDuration::from_secs(20));
-    let collected = harness
-        .run({
-            let new = new.clone();
-            async move { new.run_gc().await }
-        })
-        .unwrap();
+    let collected = harness.run_gc(&new);
     assert_eq!(
         collected.ssts_deleted,
         written.len() as u64,

@@ -25,11 +25,6 @@ fn latest_manifest(harness: &Harness) -> Manifest {
     Manifest::decode(&harness.store.inspect(&name).unwrap().1).unwrap()
 }
 
-fn run_gc(harness: &Harness, db: &std::rc::Rc<strata_engine::Db>) -> strata_engine::GcReport {
-    let db = db.clone();
-    harness.run(async move { db.run_gc().await }).unwrap()
-}
-
 #[test]
 fn obsolete_wal_objects_and_manifests_go_only_after_the_minimum_age() {
     let harness = Harness::new(80);
@@ -48,7 +43,7 @@ fn obsolete_wal_objects_and_manifests_go_only_after_the_minimum_age() {
         .unwrap();
     let replay_from = latest_manifest(&harness).wal_replay_from;
     let wal_before = harness.keys_under("db/wal/").len();
-    let young = run_gc(&harness, &db);
+    let young = harness.run_gc(&db);
     assert_eq!(
         young.wal_deleted + young.ssts_deleted + young.manifests_deleted,
         0
@@ -56,7 +51,7 @@ fn obsolete_wal_objects_and_manifests_go_only_after_the_minimum_age() {
     assert!(young.kept_too_young > 0);
 
     harness.advance(SimDuration::from_secs(11));
-    let report = run_gc(&harness, &db);
+    let report = harness.run_gc(&db);
     assert_eq!(
         report.wal_deleted as usize,
         wal_before - 1,
@@ -121,7 +116,7 @@ fn an_sst_still_being_committed_is_never_collected() {
     );
     assert!(latest_manifest(&harness).l0.is_empty());
     harness.store.clear_faults();
-    let report = run_gc(&harness, &db);
+    let report = harness.run_gc(&db);
     assert_eq!(
         report.ssts_deleted, 0,
         "the flusher's SST is protected: {report:?}"
@@ -156,9 +151,9 @@ fn an_orphan_sst_of_a_crashed_flush_is_collected_after_the_minimum_age() {
     let orphan = harness.keys_under("db/sst/");
     assert_eq!(orphan.len(), 1);
     let next = harness.open("db", gc_options());
-    assert_eq!(run_gc(&harness, &next).ssts_deleted, 0, "too young");
+    assert_eq!(harness.run_gc(&next).ssts_deleted, 0, "too young");
     harness.advance(SimDuration::from_secs(11));
-    assert_eq!(run_gc(&harness, &next).ssts_deleted, 1);
+    assert_eq!(harness.run_gc(&next).ssts_deleted, 1);
     assert!(harness.keys_under("db/sst/").is_empty());
     let value = harness
         .run(async move { next.get(b"k", ReadOptions::default()).await })
@@ -234,7 +229,7 @@ fn an_sst_an_open_snapshot_reads_is_kept_until_the_snapshot_is_dropped() {
     let harness = Harness::new(83);
     let db = harness.open("db", gc_options());
     let (snapshot, dropped) = drop_the_older_sst_while(&harness, &db, |db| db.snapshot().unwrap());
-    let kept = run_gc(&harness, &db);
+    let kept = harness.run_gc(&db);
     assert_eq!(kept.ssts_deleted, 0, "the snapshot still reads it");
     let read = harness.run(async move {
         let value = snapshot.get(b"old").await;
@@ -242,7 +237,7 @@ fn an_sst_an_open_snapshot_reads_is_kept_until_the_snapshot_is_dropped() {
         value
     });
     assert_eq!(read.unwrap(), Some(Bytes::from("1")));
-    let after = run_gc(&harness, &db);
+    let after = harness.run_gc(&db);
     assert_eq!(after.ssts_deleted, 1, "released with the snapshot");
     assert!(!sst_exists(&harness, dropped));
 }
@@ -264,7 +259,7 @@ fn an_sst_an_open_scan_reads_is_kept_until_the_scan_is_dropped() {
                 db.scan::<&[u8]>(..).unwrap()
             }
         });
-        let kept = run_gc(&harness, &db);
+        let kept = harness.run_gc(&db);
         assert_eq!(
             kept.ssts_deleted, 0,
             "the scan still reads it (from a snapshot: {from_snapshot})"
@@ -277,7 +272,7 @@ fn an_sst_an_open_scan_reads_is_kept_until_the_scan_is_dropped() {
             [b"new".as_slice(), b"old"],
             "from a snapshot: {from_snapshot}"
         );
-        let after = run_gc(&harness, &db);
+        let after = harness.run_gc(&db);
         assert_eq!(after.ssts_deleted, 1, "released with the scan");
         assert!(!sst_exists(&harness, dropped));
     }
@@ -398,7 +393,7 @@ fn an_sst_compaction_removed_stays_readable_for_the_minimum_age_after_it_left_th
 
     // Within the minimum age of the removal, GC keeps them, and the replica reads them.
     harness.advance(SimDuration::from_secs(5));
-    let report = run_gc(&harness, &db);
+    let report = harness.run_gc(&db);
     assert_eq!(report.ssts_deleted, 0, "{report:?}");
     let pairs = harness
         .run(async move { scan.collect(usize::MAX).await })
@@ -416,7 +411,7 @@ fn an_sst_compaction_removed_stays_readable_for_the_minimum_age_after_it_left_th
     // Once the minimum age has passed since the removal, they go, and the retired list empties
     // at the next manifest change.
     harness.advance(SimDuration::from_secs(6));
-    let report = run_gc(&harness, &db);
+    let report = harness.run_gc(&db);
     assert_eq!(report.ssts_deleted as usize, written.len(), "{report:?}");
     harness
         .run({

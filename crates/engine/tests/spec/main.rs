@@ -32,7 +32,7 @@ mod wal;
 use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
-use strata_engine::{CompactionStyle, Db, DbOptions, WriteOptions};
+use strata_engine::{CompactionStyle, Db, DbOptions, GcReport, WriteOptions};
 use strata_objstore::sim::{FaultAction, FaultId, FaultSpec};
 use strata_objstore::{
     GetResult, ListPage, ObjectMeta, ObjectStore, PutMode, PutResult, SimStore, SimStoreConfig,
@@ -217,6 +217,13 @@ impl Harness {
         let db = db.clone();
         self.run(async move { db.compact_until_idle().await })
             .expect("compaction succeeds");
+    }
+
+    /// Runs one GC pass of `db` to its end.
+    pub fn run_gc(&self, db: &Rc<Db>) -> GcReport {
+        let db = db.clone();
+        self.run(async move { db.run_gc().await })
+            .expect("the GC pass succeeds")
     }
 
     /// Lets simulated time pass (background tasks run).

@@ -287,8 +287,7 @@ fn a_poll_racing_a_flush_and_its_gc_misses_no_durable_write(slow: StoreOp) {
     let d = db.clone();
     harness.run(async move { d.flush_memtables().await.unwrap() });
     harness.advance(SimDuration::from_secs(2));
-    let d = db.clone();
-    let collected = harness.run(async move { d.run_gc().await.unwrap() });
+    let collected = harness.run_gc(&db);
     assert!(collected.wal_deleted >= 5, "{collected:?}");
     let d = db.clone();
     harness.run(async move {
