@@ -1,9 +1,10 @@
-// Chapters: every chapter in chapters/index.json opens from its address (#chapter=NAME, at
-// boot and as a hash change), shows its title and question in the panel above the fold at
-// 1280×720, and walks to its last beat with the keys a presentation clicker sends (→ and
-// PageDown), the counter and the caption following; PageUp and ← go back a beat; the beat's
-// figures are outlined; a name that does not exist gets a message that lists the chapters;
-// the Chapters tab lists them all and opens one; a file that does not read shows its error.
+// Chapters: a chapter opens from its address (#chapter=NAME, at boot and as a hash change),
+// shows its title and question in the panel above the fold at 1280×720, and walks to its last
+// beat with the keys a presentation clicker sends (→ and PageDown), the counter and the caption
+// following; PageUp and ← go back a beat; the beat's figures are outlined; a name that does not
+// exist gets a message that lists the chapters; the Chapters tab lists them all and opens one;
+// a file that does not read shows its error. Every chapter is walked to its last beat in
+// presenter mode (present.test.mjs), where each beat must also fit above the fold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPlayground, screenshot, BASE_URL } from './harness.mjs';
@@ -42,10 +43,10 @@ async function walk(page, entry, chapter) {
   assert.equal(await page.locator('#beat-next').isDisabled(), true, 'nothing after the last beat');
 }
 
-test('every chapter opens from its address and walks to its last beat by keyboard', async () => {
+test('a chapter opens from its address, walks to its last beat by keyboard and back, then another', async () => {
   const index = await fetchJson('chapters/index.json');
   assert.ok(index.length >= 11, `${index.length} chapters`);
-  const [first, ...rest] = index;
+  const [first] = index;
   const session = await openPlayground(`#chapter=${first.name}`);
   try {
     const { page } = session;
@@ -72,11 +73,10 @@ test('every chapter opens from its address and walks to its last beat by keyboar
     await page.keyboard.press('ArrowRight');
     await counterIs(page, `beat ${n - 1} of ${n}`);
 
-    for (const entry of rest) {
-      const chapter = await fetchJson(`chapters/${entry.name}.json`);
-      await page.evaluate((name) => { window.location.hash = `#chapter=${name}`; }, entry.name);
-      await walk(page, entry, chapter);
-    }
+    // Another chapter from the address, on the same page.
+    const second = index[1];
+    await page.evaluate((name) => { window.location.hash = `#chapter=${name}`; }, second.name);
+    await walk(page, second, await fetchJson(`chapters/${second.name}.json`));
     session.assertNoErrors();
   } finally {
     await session.close();
