@@ -193,7 +193,10 @@ fn e2e() -> Result<()> {
     }
     // Twice: with the page's worker, and with its script blocked, so that the fallback (the
     // simulation on the page's main thread) keeps working too; tests that need the worker
-    // skip themselves in the second pass.
+    // skip themselves in the second pass. Two test files at a time: each test has a browser of
+    // its own, and much of a test's time is its page waiting on a frame or a worker's tick, so
+    // on two cores a pass takes about three quarters of the time it takes one file at a time
+    // (docs/benchmarks.md, build and test times).
     for (noworker, what) in [
         ("0", "end-to-end tests"),
         ("1", "end-to-end tests without the worker"),
@@ -201,7 +204,7 @@ fn e2e() -> Result<()> {
         let mut command = Command::new("node");
         command
             .arg("--test")
-            .arg("--test-concurrency=1")
+            .arg("--test-concurrency=2")
             .args(&test_files)
             .current_dir(&e2e_dir)
             .env("STRATA_BASE_URL", format!("http://127.0.0.1:{port}/"))
