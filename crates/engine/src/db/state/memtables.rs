@@ -110,10 +110,11 @@ impl Memtables {
         if let Some(value) = value {
             self.arena.extend_from_slice(value);
         }
-        let record = self.arena.split().freeze();
-        let key_bytes = record.slice(..key.len());
-        let value_bytes = value.map(|_| record.slice(key.len()..));
-        (key_bytes, value_bytes)
+        // The key split off the record, which keeps the value: one reference taken a handle,
+        // where slicing both out of the record took three and gave one back.
+        let mut value_bytes = self.arena.split().freeze();
+        let key_bytes = value_bytes.split_to(key.len());
+        (key_bytes, value.map(|_| value_bytes))
     }
 
     /// Inserts entries written at `seq` into the active memtable. Returns its size after.
