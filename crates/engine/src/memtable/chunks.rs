@@ -7,7 +7,11 @@
 //! (docs/ui.md, cuts table). The model test checks it against `BTreeMap`.
 
 /// Entries in a chunk at most; a full chunk splits in two halves when a key goes into it.
-const CHUNK: usize = 64;
+/// An insert moves the entries after its place in the chunk (about a hundred bytes each), and
+/// those moves were most of a put's copying at 64: the reference run counts 0.66 % fewer
+/// instructions at 32, while 24 and 16 gave back part of that in the longer search over
+/// more chunks (docs/benchmarks.md).
+const CHUNK: usize = 32;
 
 /// Where a key is, or where it would go: a chunk and a position in it.
 pub(super) type Slot = (usize, Result<usize, usize>);
