@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 use strata_engine::{CompactionStyle, DbOptions};
-use strata_objstore::sim::{FaultAction, FaultSpec};
+use strata_objstore::sim::{FaultAction, FaultSpec, MAX_SLOW_MULTIPLIER};
 use strata_objstore::SimStoreConfig;
 use strata_sim::{SimDuration, SimRng, SimTime, StoreOp};
 
@@ -195,7 +195,21 @@ fn compaction_style(rng: &mut SimRng) -> CompactionStyle {
     }
 }
 
-fn fault_action(rng: &mut SimRng, kind: usize) -> FaultAction {
+/// A slow fault's latency multiplier: 2× to 50×, or, one time in eight, 100× to the store's
+/// largest (1,000×), which holds a request for seconds: long enough for an answer to arrive
+/// after `gc_min_age` (an open's WAL listing answered after a newer writer's GC), yet before the
+/// client's timeout. `tail` is a stream of its own, so every other draw of the world is the same
+/// as without the long tail.
+fn slow_multiplier(rng: &mut SimRng, tail: &mut SimRng) -> f64 {
+    let multiplier = rng.uniform(2.0, 50.0);
+    if tail.bernoulli(0.125) {
+        tail.uniform(100.0, MAX_SLOW_MULTIPLIER)
+    } else {
+        multiplier
+    }
+}
+
+fn fault_action(rng: &mut SimRng, tail: &mut SimRng, kind: usize) -> FaultAction {
     match kind {
         0 => FaultAction::ServerError,
         1 => FaultAction::Timeout {
@@ -203,7 +217,7 @@ fn fault_action(rng: &mut SimRng, kind: usize) -> FaultAction {
         },
         2 => FaultAction::LostAck,
         3 => FaultAction::Slow {
-            multiplier: rng.uniform(2.0, 50.0),
+            multiplier: slow_multiplier(rng, tail),
         },
         4 => FaultAction::Outage,
         5 => FaultAction::Throttle,
@@ -214,6 +228,7 @@ fn fault_action(rng: &mut SimRng, kind: usize) -> FaultAction {
 /// Draws the world of `seed`.
 pub fn generate(seed: u64) -> World {
     let mut rng = SimRng::seed_from_u64(seed ^ 0xD57_5EED);
+    let mut tail = SimRng::seed_from_u64(seed ^ 0x5_1057_A112);
     let (store_preset, store) = if rng.bernoulli(0.5) {
         ("s3_express", SimStoreConfig::s3_express())
     } else {
@@ -293,7 +308,7 @@ pub fn generate(seed: u64) -> World {
         if !rng.bernoulli(wanted) {
             continue;
         }
-        let action = fault_action(&mut rng, kind);
+        let action = fault_action(&mut rng, &mut tail, kind);
         let outage = matches!(action, FaultAction::Outage);
         let probability = if outage {
             1.0
@@ -366,5 +381,64 @@ pub fn generate(seed: u64) -> World {
         reader: rng.bernoulli(0.8),
         end: at_ms(end_ms),
         events,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slow_multipliers(world: &World) -> Vec<f64> {
+        world
+            .events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Fault {
+                    spec:
+                        FaultSpec {
+                            action: FaultAction::Slow { multiplier },
+                            ..
+                        },
+                    ..
+                } => Some(*multiplier),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn some_worlds_hold_a_request_for_seconds_with_a_slow_fault_from_the_long_tail() {
+        let multipliers: Vec<f64> = (0..2_000)
+            .flat_map(|seed| slow_multipliers(&generate(seed)))
+            .collect();
+        let long = multipliers.iter().filter(|m| **m >= 100.0).count();
+        assert!(
+            multipliers
+                .iter()
+                .all(|m| (2.0..=MAX_SLOW_MULTIPLIER).contains(m)),
+            "{multipliers:?}"
+        );
+        // About one slow fault in eight, of about 800.
+        assert!(
+            (50..=160).contains(&long),
+            "{long} of {} slow faults from the long tail",
+            multipliers.len()
+        );
+    }
+
+    #[test]
+    fn the_long_tail_leaves_the_regression_seeds_worlds_as_they_were() {
+        // The seeds the run's regression tests replay: none draws a slow fault from the long
+        // tail, so each is still the world whose failure its test was written for.
+        for seed in [
+            1081, 2138, 4806, 7241, 7768, 10445, 12401, 15698, 17274, 33681, 46228, 46500, 63995,
+            393957, 398843,
+        ] {
+            let multipliers = slow_multipliers(&generate(seed));
+            assert!(
+                multipliers.iter().all(|m| *m <= 50.0),
+                "seed {seed}: {multipliers:?}"
+            );
+        }
     }
 }
