@@ -7,40 +7,19 @@
 // presenter mode (present.test.mjs), where each beat must also fit above the fold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPlayground, screenshot, BASE_URL } from './harness.mjs';
+import { openPlayground, screenshot } from './harness.mjs';
+import { fetchJson, counterIs, walkChapter } from './chapter_walk.mjs';
 
 const FIGURES_CHECKED = ['puts-per-1000', 'lsm', 'write-amp', 'hist-read', 'hist-write'];
 
-async function fetchJson(path) {
-  const response = await fetch(new URL(path, BASE_URL));
-  assert.equal(response.status, 200, path);
-  return response.json();
-}
-
-async function counterIs(page, text, timeout = 90000) {
-  await page.waitForFunction(
-    (t) => document.querySelector('#beat-counter')?.textContent === t, text, { timeout });
-}
-
-/** Checks the panel for `entry`, then walks every beat of `chapter` with the keyboard. */
+/** Walks `chapter` (see `walkChapter`), checking that each beat outlines its figures. */
 async function walk(page, entry, chapter) {
-  const n = chapter.beats.length;
-  await page.locator('#chapter-title').waitFor({ timeout: 30000 });
-  await page.waitForFunction((t) => document.querySelector('#chapter-title')?.textContent === t, entry.title);
-  assert.equal(await page.locator('#chapter-question').textContent(), entry.question);
-  await counterIs(page, `before beat 1 of ${n}`);
-  await page.evaluate(() => document.activeElement?.blur());
-  for (let k = 1; k <= n; k += 1) {
-    await page.keyboard.press(k % 2 === 1 ? 'ArrowRight' : 'PageDown');
-    await counterIs(page, `beat ${k} of ${n}`);
-    const beat = chapter.beats[k - 1];
-    assert.equal(await page.locator('#chapter-caption').textContent(), beat.caption, `${entry.name} beat ${k}`);
+  await walkChapter(page, entry, chapter, async (beat) => {
     for (const id of (beat.highlight ?? []).filter((f) => FIGURES_CHECKED.includes(f))) {
       await page.waitForFunction((i) => document.getElementById(i)?.classList.contains('beat-highlight'), id,
         { timeout: 5000 });
     }
-  }
-  assert.equal(await page.locator('#beat-next').isDisabled(), true, 'nothing after the last beat');
+  });
 }
 
 test('a chapter opens from its address, walks to its last beat by keyboard and back, then another', async () => {

@@ -8,13 +8,8 @@
 // every beat's figure and caption above the fold at 1280×720.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPlayground, simSeconds, settled, linkOf, BASE_URL, ARTIFACTS } from './harness.mjs';
-
-async function fetchJson(path) {
-  const response = await fetch(new URL(path, BASE_URL));
-  assert.equal(response.status, 200, path);
-  return response.json();
-}
+import { openPlayground, simSeconds, settled, linkOf, ARTIFACTS } from './harness.mjs';
+import { fetchJson, counterIs, walkChapter } from './chapter_walk.mjs';
 
 /** The elements a chapter's figure names: most are one element of that id, a few are several
  * (the page's `chapter::elements_of`). */
@@ -41,11 +36,6 @@ async function highlighted(page, beat) {
 
 async function mode(page) {
   return page.evaluate(() => document.body.getAttribute('data-mode'));
-}
-
-async function counterIs(page, text, timeout = 60000) {
-  await page.waitForFunction(
-    (t) => document.querySelector('#beat-counter')?.textContent === t, text, { timeout });
 }
 
 /** Checks that every element of `ids` and the caption lie within the viewport's height. */
@@ -204,22 +194,11 @@ test('every chapter opens from its address in presenter mode and walks to its la
     for (const entry of index) {
       const chapter = await fetchJson(`chapters/${entry.name}.json`);
       await page.evaluate((name) => { window.location.hash = `#chapter=${name}&present`; }, entry.name);
-      await page.waitForFunction((t) => document.querySelector('#chapter-title')?.textContent === t, entry.title,
-        { timeout: 30000 });
-      assert.equal(await page.locator('#chapter-question').textContent(), entry.question);
-      const n = chapter.beats.length;
-      await counterIs(page, `before beat 1 of ${n}`);
-      for (let k = 1; k <= n; k += 1) {
-        // The two keys a presentation clicker sends for "next".
-        await page.keyboard.press(k % 2 === 1 ? 'ArrowRight' : 'PageDown');
-        await counterIs(page, `beat ${k} of ${n}`, 90000);
-        const beat = chapter.beats[k - 1];
-        assert.equal(await page.locator('#chapter-caption').textContent(), beat.caption, `${entry.name} beat ${k}`);
+      await walkChapter(page, entry, chapter, async (beat, k) => {
         const shown = await highlighted(page, beat);
         assert.ok(shown.length > 0, `${entry.name} beat ${k} points at a figure on show`);
         await aboveTheFold(page, shown, 720);
-      }
-      assert.equal(await page.locator('#beat-next').isDisabled(), true, `${entry.name}: nothing after the last beat`);
+      });
     }
     session.assertNoErrors();
   } finally {
