@@ -690,6 +690,17 @@ mod tests {
         }
     }
 
+    /// A recommender's open, its first PUT held for seconds by a slow fault, is overtaken by
+    /// the next recommender's; it then walks ahead for a free WAL id and leaves its empty
+    /// fence objects at the ids the current recommender's next upload needs (seed 644658).
+    /// The current one steps past them and keeps writing; taken as fencing, they stopped it,
+    /// and its recovery through the stopped handle claimed steps that were never durable.
+    #[test]
+    fn a_current_writer_steps_past_an_overtaken_opens_late_fences() {
+        let stats = pass(&[644658]);
+        assert!(stats[0].recoveries_checked >= 2);
+    }
+
     /// In these worlds a recommender past its stop time is still waiting on a write when the
     /// next one takes over; its write then fails, not applied. Its step must not take back the
     /// current recommender's step from the twins, or no twin matches the next recovery.

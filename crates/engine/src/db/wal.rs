@@ -4,11 +4,12 @@
 //! One upload is in flight at a time (`wal_lock`), so ids and the watermark advance in order.
 //! A sealed object that fails keeps its id and bytes and is retried as is: an id never holds
 //! two different contents from one writer. If the id is taken by someone else, a newer
-//! writer has fenced us (it writes an empty WAL object at the next id when it opens).
+//! writer has fenced us (it writes an empty WAL object at the next id when it opens), unless
+//! the object there is an older writer's empty fence: that id is stepped over.
 
 use super::DbInner;
 use crate::error::{Error, ErrorKind, Result};
-use crate::format::wal::SealedWal;
+use crate::format::wal::{self, SealedWal};
 use crate::policy;
 use crate::state::DbStatus;
 use crate::store::CreateOutcome;
@@ -108,7 +109,12 @@ impl DbInner {
         let result = self.put_wal_object(&sealed).await;
         let mut state = self.state.borrow_mut();
         match result {
-            Ok(()) => {
+            Ok(false) => {
+                // Nothing landed; the same writes go out under the next id on the next call.
+                state.wal_upload_moved();
+                Ok(true)
+            }
+            Ok(true) => {
                 state.wal_upload_landed(&sealed);
                 self.runtime.record(EventKind::WalFlushed {
                     wal_id: sealed.wal_id,
@@ -132,9 +138,14 @@ impl DbInner {
         }
     }
 
-    /// Creates one WAL object and confirms it. An id already taken by other bytes means we
-    /// are fenced. A created object is acknowledged at once while the epoch lease holds;
-    /// after it, the latest manifest is re-read, and a newer writer's epoch there fences us.
+    /// Creates one WAL object and confirms it; true once it is durable. An id already taken
+    /// by other bytes means we are fenced, with one exception, for which this returns false:
+    /// an empty object of an older epoch. That is the fence of an open that lost the
+    /// takeover race to us but, slowed down, put fences at ids ahead of ours before it
+    /// learnt so. It holds no write and fences nobody, so the object moves to the next id
+    /// (treating it as our fencing would stop the current writer in favour of none). A created
+    /// object is acknowledged at once while the epoch lease holds; after it, the latest
+    /// manifest is re-read, and a newer writer's epoch there fences us.
     ///
     /// The lease: fencing by WAL id assumes a newer writer's objects keep their ids, but GC
     /// frees an id once its WAL object is below the replay point and at least `gc_min_age`
@@ -148,7 +159,7 @@ impl DbInner {
     ///
     /// Both cases read the manifest at one await point: the taken id's check and the lease's
     /// were two copies of the manifest read's state in the upload's state machine.
-    async fn put_wal_object(&self, sealed: &SealedWal) -> Result<()> {
+    async fn put_wal_object(&self, sealed: &SealedWal) -> Result<bool> {
         let key = self.paths.wal(sealed.wal_id);
         // A request the store never answers would hold the single upload slot until the
         // store client's own deadline (seconds), so every write buffered behind it stays
@@ -165,24 +176,32 @@ impl DbInner {
         let attempt = timeout(&*self.runtime, WAL_UPLOAD_TIMEOUT, create)
             .await
             .unwrap_or_else(|_| Err(StoreError::Timeout { key: key.clone() }));
-        let created = match attempt.map_err(|error| Error::store("WAL upload", error))? {
-            CreateOutcome::Created => true,
-            // Only a newer writer takes our next WAL id, and it bumps the manifest's epoch
-            // before doing so: confirm, then stop writing.
-            CreateOutcome::Exists => false,
-        };
         let (proven_at, my_epoch) = {
             let state = self.state.borrow();
             (state.wal().epoch_proven_at(), state.writer_epoch())
         };
+        let created = match attempt.map_err(|error| Error::store("WAL upload", error))? {
+            CreateOutcome::Created => true,
+            // A newer writer takes our next WAL id after bumping the manifest's epoch:
+            // confirm, then stop writing (unless the id holds an overtaken open's fence).
+            CreateOutcome::Exists => false,
+        };
         let issued_at = self.runtime.now();
         if created && within_epoch_lease(proven_at, issued_at, self.options.gc_min_age) {
-            return Ok(());
+            return Ok(true);
         }
         let latest =
             super::manifest_io::read_latest_manifest(&self.store, &self.paths, Cause::Manifest)
                 .await?;
         if !created {
+            let newer = latest.as_ref().is_some_and(|m| m.writer_epoch > my_epoch);
+            if !newer
+                && self
+                    .holds_overtaken_fence(&key, sealed.wal_id, my_epoch)
+                    .await?
+            {
+                return Ok(false);
+            }
             let current_epoch = latest.map_or(my_epoch + 1, |m| m.writer_epoch.max(my_epoch + 1));
             return Err(self.mark_fenced(current_epoch));
         }
@@ -192,12 +211,29 @@ impl DbInner {
             }
             Some(_) => {
                 self.state.borrow_mut().prove_epoch(issued_at);
-                Ok(())
+                Ok(true)
             }
             None => Err(Error::WalUploadFailed {
                 reason: "no manifest found while re-checking the writer epoch".to_string(),
             }),
         }
+    }
+
+    /// Whether WAL id `wal_id` (at `key`) holds an empty object of an epoch older than
+    /// `my_epoch`: the fence of an open that a newer writer (us) overtook.
+    async fn holds_overtaken_fence(&self, key: &str, wal_id: u64, my_epoch: u64) -> Result<bool> {
+        let existing = self
+            .store
+            .get_opt(Cause::Wal, key)
+            .await
+            .map_err(|error| Error::store("WAL upload", error))?;
+        Ok(existing
+            .and_then(|bytes| wal::decode(&bytes).ok())
+            .is_some_and(|found| {
+                found.header.writer_epoch < my_epoch
+                    && found.header.wal_id == wal_id
+                    && found.records.is_empty()
+            }))
     }
 
     /// The background uploader: asks the policy (`policy::plan_wal`) whether an upload is

@@ -222,6 +222,24 @@ fn header(epoch: u64, wal_id: u64, first_seq: u64, last_seq: u64, records: u32) 
     out
 }
 
+impl SealedWal {
+    /// The same object under another WAL id: the header's id is rewritten and the checksum
+    /// sealed again (the writer moving its object past an id someone else's fence holds).
+    pub fn with_id(&self, wal_id: u64) -> SealedWal {
+        let mut bytes = self.bytes[..self.bytes.len() - super::CRC_BYTES].to_vec();
+        bytes[WAL_ID_AT..WAL_ID_AT + 8].copy_from_slice(&wal_id.to_le_bytes());
+        append_crc(&mut bytes, 0);
+        SealedWal {
+            wal_id,
+            bytes: Bytes::from(bytes),
+            ..self.clone()
+        }
+    }
+}
+
+/// Where the header keeps the WAL id: after the magic, the version and the writer epoch.
+const WAL_ID_AT: usize = 4 + 1 + 8;
+
 /// An empty WAL object: what a new writer puts at the next WAL id to fence older writers.
 pub fn fence_object(writer_epoch: u64, wal_id: u64) -> SealedWal {
     WalBuffer::new().seal(writer_epoch, wal_id)
@@ -548,6 +566,38 @@ mod tests {
         assert_eq!(decoded.header.wal_id, 11);
         assert!(decoded.records.is_empty());
         assert_eq!(fence.bytes.len(), WAL_HEADER_BYTES + 4);
+    }
+
+    #[test]
+    fn an_object_moved_to_another_id_keeps_its_writes_under_a_valid_checksum() {
+        let mut buffer = WalBuffer::new();
+        buffer.append_single(7, b"key", Some(b"value"));
+        buffer.append_single(8, b"gone", None);
+        let sealed = buffer.seal(4, 20);
+        let moved = sealed.with_id(23);
+        assert_eq!(moved.wal_id, 23);
+        assert_eq!(
+            (
+                moved.records,
+                moved.entries,
+                moved.first_seq,
+                moved.last_seq
+            ),
+            (
+                sealed.records,
+                sealed.entries,
+                sealed.first_seq,
+                sealed.last_seq
+            )
+        );
+        let (before, after) = (
+            decode(&sealed.bytes).unwrap(),
+            decode(&moved.bytes).unwrap(),
+        );
+        assert_eq!(after.header.wal_id, 23);
+        assert_eq!(after.header.writer_epoch, 4);
+        assert_eq!(after.records, before.records);
+        assert_eq!(moved.bytes.len(), sealed.bytes.len());
     }
 
     #[test]

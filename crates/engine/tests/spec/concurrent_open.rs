@@ -5,12 +5,15 @@
 //! writer bumps the epoch again and lands its fence object. The first writer's listing then
 //! shows a WAL object of a newer epoch: a takeover, not damage.
 
-use crate::Harness;
+use crate::{key, value, Harness};
+use bytes::Bytes;
 use std::rc::Rc;
-use strata_engine::{Db, DbOptions, ErrorKind, WriteOptions};
+use strata_engine::format::wal::{fence_object, WalBuffer};
+use strata_engine::paths::Paths;
+use strata_engine::{Db, DbOptions, DbStatus, ErrorKind, ReadOptions, WriteOptions};
 use strata_objstore::sim::{FaultAction, FaultSpec};
-use strata_objstore::SimStoreConfig;
-use strata_sim::{SimDuration, SimTime, StoreOp};
+use strata_objstore::{PutMode, SimStoreConfig};
+use strata_sim::{Cause, SimDuration, SimTime, StoreOp};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -134,5 +137,80 @@ fn a_writer_whose_wal_replay_finds_an_object_a_newer_writer_collected_reports_fe
             newer.writer_epoch()
         ),
         Err(error) => assert_eq!(error.kind(), ErrorKind::Fenced, "{error}"),
+    }
+}
+
+/// An open that a newer writer overtook can still be walking ahead for a free WAL id (its
+/// PUTs slowed down) after the newer writer is writing, and leave its empty fence objects
+/// at the ids the current writer is about to use. Those hold no write and fence nobody: the
+/// current writer steps past them, keeps writing durably, and a later open replays all of
+/// it. (Taken as fencing, they stopped the current writer in favour of no writer at all.)
+#[test]
+fn a_current_writer_steps_past_fences_an_overtaken_open_left_ahead_of_it() {
+    let harness = Harness::new(44);
+    let overtaken = harness.open("db", crate::small_options());
+    let current = harness.open("db", crate::small_options());
+    assert_eq!(current.writer_epoch(), overtaken.writer_epoch() + 1);
+    drop(overtaken);
+    harness.write_keys(&current, 0..10, 0, WriteOptions::DURABLE, false);
+    let next = current.state().wal.next_wal_id;
+    let paths = Paths::new("db").unwrap();
+    for id in next..next + 3 {
+        let fence = fence_object(current.writer_epoch() - 1, id);
+        let (port, key) = (harness.port(), paths.wal(id));
+        harness
+            .run(async move {
+                port.put(Cause::Wal, &key, fence.bytes, PutMode::CreateIfAbsent)
+                    .await
+            })
+            .expect("the overtaken open's fence lands");
+    }
+    harness.write_keys(&current, 10..20, 0, WriteOptions::DURABLE, false);
+    assert_eq!(current.status(), DbStatus::Open);
+    assert_eq!(harness.count_events("fenced"), 0);
+    assert!(current.state().wal.next_wal_id > next + 3);
+    drop(current);
+    let reopened = harness.open("db", crate::small_options());
+    harness
+        .run(async move {
+            for i in 0..20 {
+                let found = reopened.get(key(i), ReadOptions::default()).await?;
+                assert_eq!(found, Some(Bytes::from(value(i, 0))), "key {i}");
+            }
+            Ok::<_, strata_engine::Error>(())
+        })
+        .unwrap();
+}
+
+/// The step past another writer's object is for an older epoch's empty fence only: an
+/// older object that holds writes, or any object of a newer epoch, still fences.
+#[test]
+fn a_writer_finding_writes_or_a_newer_epoch_at_its_next_wal_id_is_fenced() {
+    for (epoch_delta, with_writes) in [(-1i64, true), (1, false)] {
+        let harness = Harness::new(45);
+        let db = harness.open("db", crate::small_options());
+        harness.write_keys(&db, 0..5, 0, WriteOptions::DURABLE, false);
+        let next = db.state().wal.next_wal_id;
+        let epoch = db.writer_epoch().checked_add_signed(epoch_delta).unwrap();
+        let mut buffer = WalBuffer::new();
+        if with_writes {
+            buffer.append_single(1_000, b"other", Some(b"writer"));
+        }
+        let object = buffer.seal(epoch, next);
+        let (port, key) = (harness.port(), Paths::new("db").unwrap().wal(next));
+        harness
+            .run(async move {
+                port.put(Cause::Wal, &key, object.bytes, PutMode::CreateIfAbsent)
+                    .await
+            })
+            .unwrap();
+        let error = harness
+            .run({
+                let db = db.clone();
+                async move { db.put(b"k", b"v", WriteOptions::DURABLE).await }
+            })
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Fenced, "{error}");
+        assert_eq!(db.status(), DbStatus::Fenced);
     }
 }

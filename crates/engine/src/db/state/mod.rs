@@ -314,6 +314,12 @@ impl State {
         self.counters.wal_bytes_uploaded += sealed.bytes.len() as u64;
     }
 
+    /// The WAL object in flight moves past an id an older writer's fence holds.
+    pub(crate) fn wal_upload_moved(&mut self) {
+        self.wal.move_pending_past_taken_id();
+        self.check_invariants();
+    }
+
     /// The WAL object in flight failed to upload (not for fencing).
     pub(crate) fn wal_upload_failed(&mut self, sealed: &SealedWal, reason: String) {
         self.wal.upload_failed(sealed.last_seq, reason);

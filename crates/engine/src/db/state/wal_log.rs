@@ -224,6 +224,23 @@ impl WalLog {
         self.check();
     }
 
+    /// The id of the object in flight holds an older writer's empty fence (an open that lost
+    /// the takeover race to us put it there late): the same writes move to the next id.
+    pub(crate) fn move_pending_past_taken_id(&mut self) {
+        let wal_id = self.next_wal_id;
+        let pending = self
+            .pending
+            .as_mut()
+            .expect("invariant: only the WAL object in flight moves past a taken id");
+        assert!(
+            pending.wal_id < wal_id,
+            "invariant: a WAL object moves only to a later id"
+        );
+        *pending = pending.with_id(wal_id);
+        self.next_wal_id += 1;
+        self.check();
+    }
+
     /// The object in flight could not be uploaded; await-durable writes it covers fail.
     pub(crate) fn upload_failed(&mut self, through_seq: u64, reason: String) {
         self.failure_generation += 1;
