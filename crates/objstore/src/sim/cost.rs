@@ -97,17 +97,22 @@ impl CostLedger {
         }
         self.request_picousd_total = self.request_picousd_total.saturating_add(cost_picousd);
         *self.by_cause.entry(cause).or_insert(0) += cost_picousd;
-        let slot =
-            if self.by_prefix.contains_key(prefix) || self.by_prefix.len() < MAX_TRACKED_PREFIXES {
-                prefix
-            } else {
-                OVERFLOW_PREFIX
-            };
-        // Keys are strings, so a lookup needs no allocation when the prefix is known.
-        match self.by_prefix.get_mut(slot) {
+        // Keys are strings, so a lookup needs no allocation when the prefix is known, and a
+        // prefix already tracked (nearly every request) is found by one search.
+        match self.by_prefix.get_mut(prefix) {
             Some(total) => *total = total.saturating_add(cost_picousd),
             None => {
-                self.by_prefix.insert(slot.to_string(), cost_picousd);
+                let slot = if self.by_prefix.len() < MAX_TRACKED_PREFIXES {
+                    prefix
+                } else {
+                    OVERFLOW_PREFIX
+                };
+                match self.by_prefix.get_mut(slot) {
+                    Some(total) => *total = total.saturating_add(cost_picousd),
+                    None => {
+                        self.by_prefix.insert(slot.to_string(), cost_picousd);
+                    }
+                }
             }
         }
         let second = at.as_nanos() / 1_000_000_000;

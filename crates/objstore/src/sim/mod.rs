@@ -318,10 +318,14 @@ impl SimStore {
             ));
             return self.reject(StoreOp::Put, cause, key, error);
         }
-        let owned_key = key.to_string();
-        self.submit(StoreOp::Put, cause, key, size, size, move |state, now| {
-            (state.put(owned_key, data, mode, now), 0)
-        })
+        self.submit(
+            StoreOp::Put,
+            cause,
+            key,
+            size,
+            size,
+            move |state, key, now| (state.put(key.to_string(), data, mode, now), 0),
+        )
     }
 
     fn get_request(
@@ -354,15 +358,14 @@ impl SimStore {
                     .saturating_sub(range.start),
             }
         };
-        let owned_key = key.to_string();
         self.submit(
             StoreOp::Get,
             cause,
             key,
             0,
             expected_bytes,
-            move |state, _now| {
-                let result = state.get(&owned_key, range);
+            move |state, key, _now| {
+                let result = state.get(key, range);
                 let bytes = result.as_ref().map_or(0, |got| got.bytes.len() as u64);
                 (result, bytes)
             },
@@ -383,9 +386,8 @@ impl ObjectStore for SimStore {
         if let Err(error) = validate_key(key) {
             return self.reject(StoreOp::Head, cause, key, error);
         }
-        let owned_key = key.to_string();
-        self.submit(StoreOp::Head, cause, key, 0, 0, move |state, _now| {
-            (state.head(&owned_key), 0)
+        self.submit(StoreOp::Head, cause, key, 0, 0, move |state, key, _now| {
+            (state.head(key), 0)
         })
     }
 
@@ -408,22 +410,22 @@ impl ObjectStore for SimStore {
             return self.reject(StoreOp::List, cause, prefix, error);
         }
         let max_keys = max_keys.min(MAX_LIST_PAGE);
-        let owned_prefix = prefix.to_string();
-        self.submit(StoreOp::List, cause, prefix, 0, 0, move |state, _now| {
-            (
-                Ok(state.list(&owned_prefix, page_token.as_deref(), max_keys)),
-                0,
-            )
-        })
+        self.submit(
+            StoreOp::List,
+            cause,
+            prefix,
+            0,
+            0,
+            move |state, prefix, _now| (Ok(state.list(prefix, page_token.as_deref(), max_keys)), 0),
+        )
     }
 
     fn delete(&self, cause: Cause, key: &str) -> StoreFuture<()> {
         if let Err(error) = validate_key(key) {
             return self.reject(StoreOp::Delete, cause, key, error);
         }
-        let owned_key = key.to_string();
-        self.submit(StoreOp::Delete, cause, key, 0, 0, move |state, now| {
-            state.delete(&owned_key, now);
+        self.submit(StoreOp::Delete, cause, key, 0, 0, move |state, key, now| {
+            state.delete(key, now);
             (Ok(()), 0)
         })
     }

@@ -12,6 +12,7 @@ use super::faults::FaultPlan;
 use super::state::State;
 use super::{Inner, SimStore};
 use crate::port::{GetResult, ListPage, ObjectMeta, PutResult, StoreError, StoreFuture};
+use std::rc::Rc;
 use strata_sim::sync::oneshot;
 use strata_sim::{
     Cause, EventKind, FaultKind, RequestOutcome, RequestRecord, SimDuration, SimTime, StoreOp,
@@ -40,8 +41,10 @@ enum Disposition {
 struct Sent {
     op: StoreOp,
     cause: Cause,
-    key: String,
-    prefix: String,
+    /// The key, shared with the caller's answer should the request be dropped unanswered.
+    key: Rc<str>,
+    /// How long the key's metered prefix is (`key_prefix`): the prefix is the key's start.
+    prefix_len: usize,
     start: SimTime,
     answer_at: SimTime,
     apply_at: Option<SimTime>,
@@ -60,6 +63,12 @@ fn outcome_of(error: &StoreError) -> RequestOutcome {
         StoreError::Timeout { .. } => RequestOutcome::Timeout,
         StoreError::Unavailable { .. } => RequestOutcome::Unavailable,
         StoreError::InvalidRequest(_) => RequestOutcome::Invalid,
+    }
+}
+
+impl Sent {
+    fn prefix(&self) -> &str {
+        &self.key[..self.prefix_len]
     }
 }
 
@@ -123,10 +132,10 @@ impl SimStore {
     ) -> StoreFuture<T>
     where
         T: IntoReply,
-        F: FnOnce(&mut State, SimTime) -> (Result<T, StoreError>, u64) + 'static,
+        F: FnOnce(&mut State, &str, SimTime) -> (Result<T, StoreError>, u64) + 'static,
     {
-        let apply: ApplyFn = Box::new(move |state, now| {
-            let (result, bytes) = apply(state, now);
+        let apply: ApplyFn = Box::new(move |state, key, now| {
+            let (result, bytes) = apply(state, key, now);
             (result.map(IntoReply::into_reply), bytes)
         });
         let reply = self.submit_reply(op, cause, key, bytes_sent, bytes_for_latency, apply);
@@ -165,13 +174,13 @@ impl SimStore {
                 latency =
                     SimDuration::from_millis_f64(latency.as_millis_f64() * plan.slow_multiplier);
             }
-            let prefix = key_prefix(key, state.config.prefix_segments).to_string();
+            let prefix = key_prefix(key, state.config.prefix_segments);
             let disposition = if plan.outage {
                 Disposition::Refused(Refusal::Outage)
             } else if plan.throttle
                 || !state
                     .throttle
-                    .admit(&state.config.throttle, &prefix, op, start)
+                    .admit(&state.config.throttle, prefix, op, start)
             {
                 Disposition::Refused(Refusal::Throttled)
             } else if plan.server_error {
@@ -216,8 +225,8 @@ impl SimStore {
             let sent = Sent {
                 op,
                 cause,
-                key: key.to_string(),
-                prefix,
+                key: Rc::from(key),
+                prefix_len: prefix.len(),
                 start,
                 answer_at,
                 apply_at,
@@ -231,10 +240,11 @@ impl SimStore {
         for fault in injected {
             handle.record(EventKind::FaultInjected {
                 fault,
-                key: sent.key.clone(),
+                key: String::from(&*sent.key),
             });
         }
         let (sender, receiver) = oneshot();
+        let key = Rc::clone(&sent.key);
         let inner = self.inner.clone();
         // Detached: the request completes even if the caller drops its future (and nothing
         // joins it, so it is spawned without join state). Made in its box (allocated
@@ -259,11 +269,10 @@ impl SimStore {
             }
         });
         let _detached = handle.spawn_detached_boxed(Box::into_pin(request));
-        let key = key.to_string();
         Box::pin(async move {
             receiver.await.unwrap_or_else(|| {
                 Err(StoreError::Unavailable {
-                    key,
+                    key: String::from(&*key),
                     reason: "the simulation dropped the request".to_string(),
                 })
             })
@@ -280,8 +289,10 @@ pub(super) enum Reply {
     List(ListPage),
 }
 
-/// A request's application to the store's state: the result and the payload bytes it moved.
-pub(super) type ApplyFn = Box<dyn FnOnce(&mut State, SimTime) -> (Result<Reply, StoreError>, u64)>;
+/// A request's application to the store's state, given the request's key: the result and the
+/// payload bytes it moved.
+pub(super) type ApplyFn =
+    Box<dyn FnOnce(&mut State, &str, SimTime) -> (Result<Reply, StoreError>, u64)>;
 
 /// The result types of the store's operations, to and from [`Reply`].
 pub(super) trait IntoReply: Sized + 'static {
@@ -326,7 +337,7 @@ impl Inner {
         let now = self.handle.now();
         let (result, bytes, flipped) = {
             let mut state = self.state.borrow_mut();
-            let (result, bytes) = apply(&mut state, now);
+            let (result, bytes) = apply(&mut state, &sent.key, now);
             let flipped = if sent.bit_flip && result.is_ok() && sent.op == StoreOp::Put {
                 state.flip_bit_of(&sent.key, None).ok()
             } else {
@@ -352,7 +363,7 @@ impl Inner {
         sent: &Sent,
         applied: Option<(Result<Reply, StoreError>, u64)>,
     ) -> Result<Reply, StoreError> {
-        let key = || sent.key.clone();
+        let key = || String::from(&*sent.key);
         let (answer, bytes_received, applied_despite_error) = match (sent.disposition, applied) {
             (Disposition::Refused(Refusal::Outage), _) => (
                 Err(StoreError::Unavailable {
@@ -429,7 +440,7 @@ impl Inner {
             state.aggregates.record_request(
                 sent.op,
                 sent.cause,
-                &sent.prefix,
+                sent.prefix(),
                 outcome,
                 bytes,
                 sent.cost_picousd,
@@ -442,14 +453,14 @@ impl Inner {
             state.ledger.charge(
                 sent.answer_at,
                 sent.cause,
-                &sent.prefix,
+                sent.prefix(),
                 sent.cost_picousd,
                 window,
             );
         }
         self.handle.record(EventKind::Request(RequestRecord {
             op: sent.op,
-            key: sent.key.clone(),
+            key: String::from(&*sent.key),
             bytes,
             cause: sent.cause,
             start: sent.start,

@@ -117,20 +117,25 @@ impl Aggregates {
         self.by_cause[cause as usize]
             .get_or_insert_with(GroupAggregate::default)
             .add(outcome, bytes, cost_picousd, latency_nanos);
-        let slot =
-            if self.by_prefix.contains_key(prefix) || self.by_prefix.len() < MAX_METERED_PREFIXES {
-                prefix
-            } else {
-                OVERFLOW_PREFIX
-            };
-        if !self.by_prefix.contains_key(slot) {
-            self.by_prefix
-                .insert(slot.to_string(), GroupAggregate::default());
+        // A prefix already metered (nearly every request) is found by one search.
+        match self.by_prefix.get_mut(prefix) {
+            Some(group) => group.add(outcome, bytes, cost_picousd, latency_nanos),
+            None => {
+                let slot = if self.by_prefix.len() < MAX_METERED_PREFIXES {
+                    prefix
+                } else {
+                    OVERFLOW_PREFIX
+                };
+                if !self.by_prefix.contains_key(slot) {
+                    self.by_prefix
+                        .insert(slot.to_string(), GroupAggregate::default());
+                }
+                self.by_prefix
+                    .get_mut(slot)
+                    .expect("the prefix's entry was just ensured")
+                    .add(outcome, bytes, cost_picousd, latency_nanos);
+            }
         }
-        self.by_prefix
-            .get_mut(slot)
-            .expect("the prefix's entry was just ensured")
-            .add(outcome, bytes, cost_picousd, latency_nanos);
         assert!(
             self.by_prefix.len() <= MAX_METERED_PREFIXES + 1,
             "the per-prefix meter is bounded"
