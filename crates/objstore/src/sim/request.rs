@@ -13,7 +13,7 @@ use super::state::State;
 use super::{Inner, SimStore};
 use crate::port::{GetResult, ListPage, ObjectMeta, PutResult, StoreError, StoreFuture};
 use std::rc::Rc;
-use strata_sim::sync::oneshot;
+use strata_sim::sync::{oneshot, OneshotReceiver};
 use strata_sim::{
     Cause, EventKind, FaultKind, RequestOutcome, RequestRecord, SimDuration, SimTime, StoreOp,
 };
@@ -138,16 +138,22 @@ impl SimStore {
             let (result, bytes) = apply(state, key, now);
             (result.map(IntoReply::into_reply), bytes)
         });
-        let reply = self.submit_reply(op, cause, key, bytes_sent, bytes_for_latency, apply);
+        let (receiver, key) =
+            self.submit_reply(op, cause, key, bytes_sent, bytes_for_latency, apply);
+        // One future, the caller's, awaits the answer and types it.
         Box::pin(async move {
-            reply.await.map(|reply| {
-                T::from_reply(reply)
-                    .expect("a request is answered with what its own apply returned")
-            })
+            match receiver.await {
+                Some(answer) => answer.map(|reply| {
+                    T::from_reply(reply)
+                        .expect("a request is answered with what its own apply returned")
+                }),
+                None => Err(dropped(&key)),
+            }
         })
     }
 
-    /// The request path of [`SimStore::submit`], on type-erased results.
+    /// The request path of [`SimStore::submit`], on type-erased results: the answer's
+    /// receiver, and the key for the error of a request the simulation drops unanswered.
     fn submit_reply(
         &self,
         op: StoreOp,
@@ -156,7 +162,7 @@ impl SimStore {
         bytes_sent: u64,
         bytes_for_latency: u64,
         apply: ApplyFn,
-    ) -> StoreFuture<Reply> {
+    ) -> (OneshotReceiver<Result<Reply, StoreError>>, Rc<str>) {
         let handle = &self.inner.handle;
         let start = handle.now();
         let (sent, injected) = {
@@ -269,14 +275,15 @@ impl SimStore {
             }
         });
         let _detached = handle.spawn_detached_boxed(Box::into_pin(request));
-        Box::pin(async move {
-            receiver.await.unwrap_or_else(|| {
-                Err(StoreError::Unavailable {
-                    key: String::from(&*key),
-                    reason: "the simulation dropped the request".to_string(),
-                })
-            })
-        })
+        (receiver, key)
+    }
+}
+
+/// The answer to a request the simulation dropped before answering it.
+fn dropped(key: &str) -> StoreError {
+    StoreError::Unavailable {
+        key: key.to_string(),
+        reason: "the simulation dropped the request".to_string(),
     }
 }
 
