@@ -154,16 +154,12 @@ fn a_current_writer_steps_past_fences_an_overtaken_open_left_ahead_of_it() {
     drop(overtaken);
     harness.write_keys(&current, 0..10, 0, WriteOptions::DURABLE, false);
     let next = current.state().wal.next_wal_id;
-    let paths = Paths::new("db").unwrap();
     for id in next..next + 3 {
-        let fence = fence_object(current.writer_epoch() - 1, id);
-        let (port, key) = (harness.port(), paths.wal(id));
-        harness
-            .run(async move {
-                port.put(Cause::Wal, &key, fence.bytes, PutMode::CreateIfAbsent)
-                    .await
-            })
-            .expect("the overtaken open's fence lands");
+        plant_wal_object(
+            &harness,
+            id,
+            fence_object(current.writer_epoch() - 1, id).bytes,
+        );
     }
     harness.write_keys(&current, 10..20, 0, WriteOptions::DURABLE, false);
     assert_eq!(current.status(), DbStatus::Open);
@@ -196,14 +192,7 @@ fn a_writer_finding_writes_or_a_newer_epoch_at_its_next_wal_id_is_fenced() {
         if with_writes {
             buffer.append_single(1_000, b"other", Some(b"writer"));
         }
-        let object = buffer.seal(epoch, next);
-        let (port, key) = (harness.port(), Paths::new("db").unwrap().wal(next));
-        harness
-            .run(async move {
-                port.put(Cause::Wal, &key, object.bytes, PutMode::CreateIfAbsent)
-                    .await
-            })
-            .unwrap();
+        plant_wal_object(&harness, next, buffer.seal(epoch, next).bytes);
         let error = harness
             .run({
                 let db = db.clone();
@@ -213,4 +202,15 @@ fn a_writer_finding_writes_or_a_newer_epoch_at_its_next_wal_id_is_fenced() {
         assert_eq!(error.kind(), ErrorKind::Fenced, "{error}");
         assert_eq!(db.status(), DbStatus::Fenced);
     }
+}
+
+/// Creates WAL object `id` of database "db" with `bytes`, as another writer would.
+fn plant_wal_object(harness: &Harness, id: u64, bytes: Bytes) {
+    let (port, key) = (harness.port(), Paths::new("db").unwrap().wal(id));
+    harness
+        .run(async move {
+            port.put(Cause::Wal, &key, bytes, PutMode::CreateIfAbsent)
+                .await
+        })
+        .expect("the object lands");
 }
