@@ -2,9 +2,9 @@
 //!
 //! The schema has one workload driving one writer at a time, writer crashes with a recovery
 //! after a delay, zombies (a second writer opening while the first runs), store faults with
-//! windows, and engine changes. It has no process pauses, no re-sealed corruptions and no
-//! clean close between writers, so worlds with those do not fit and get the reason instead of
-//! a link. Recommender processes write to a database of their own and are left out. A link replays the world's store,
+//! windows, and engine changes. It has no process pauses, no re-sealed corruptions, no clean
+//! close between writers and no store clock at odds with the writers', so worlds with those do
+//! not fit and get the reason instead of a link. Recommender processes write to a database of their own and are left out. A link replays the world's store,
 //! options, faults and writer lifecycle under the lab's workload and FIFO order: the same
 //! conditions, not the same interleaving.
 
@@ -93,6 +93,11 @@ pub fn scenario(world: &World) -> Result<Scenario, String> {
     };
     let mut faults = Vec::new();
     let mut changes = Vec::new();
+    if world.store_clock_behind_ms != 0 {
+        return Err(
+            "the store's clock disagrees with the writers' (the schema has one clock)".into(),
+        );
+    }
     let mut writers = Vec::new();
     for event in &world.events {
         match event {
@@ -277,5 +282,15 @@ mod tests {
             .unwrap();
         let why = playground_link(&paused).unwrap_err();
         assert!(why.contains("pause"), "{why}");
+    }
+
+    #[test]
+    fn a_world_with_a_skewed_store_clock_says_why_it_has_no_link() {
+        let skewed = (0..100)
+            .map(generate)
+            .find(|world| world.store_clock_behind_ms != 0)
+            .unwrap();
+        let why = playground_link(&skewed).unwrap_err();
+        assert!(why.contains("clock"), "{why}");
     }
 }

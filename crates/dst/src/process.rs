@@ -6,6 +6,10 @@
 //! with the process unaware that time passed. The engine under test is unchanged: it runs over
 //! `PausableStore` and `PausableRuntime`, which wrap the simulation's store and runtime and hold
 //! every request, answer and timer of the process until its pause is over.
+//!
+//! The store's clock may also disagree with the process's: `PausableStore` moves the
+//! last-modified time of every object the process lists or heads by the world's skew, as a
+//! store whose clock runs behind (or ahead of) the process's would have stamped it.
 
 use crate::world::Pause;
 use bytes::Bytes;
@@ -16,7 +20,8 @@ use strata_objstore::{
     GetResult, ListPage, ObjectMeta, ObjectStore, PutMode, PutResult, StoreFuture,
 };
 use strata_sim::{
-    AbortHandle, Cause, EventKind, LocalBoxFuture, Runtime, RuntimeRef, SimHandle, SimRng, SimTime,
+    AbortHandle, Cause, EventKind, LocalBoxFuture, Runtime, RuntimeRef, SimDuration, SimHandle,
+    SimRng, SimTime,
 };
 
 /// The pauses of one process, and what its GC did.
@@ -32,6 +37,8 @@ pub struct ProcessClock {
     pub writer_epoch: Cell<u64>,
     /// Reports the latest committed writer epoch, out of band.
     latest_epoch: Rc<dyn Fn() -> u64>,
+    /// How far the store's clock runs behind this process's, in milliseconds (negative: ahead).
+    store_clock_behind_ms: i64,
 }
 
 impl ProcessClock {
@@ -39,6 +46,7 @@ impl ProcessClock {
         handle: SimHandle,
         pauses: Vec<Pause>,
         latest_epoch: Rc<dyn Fn() -> u64>,
+        store_clock_behind_ms: i64,
     ) -> Rc<Self> {
         Rc::new(ProcessClock {
             handle,
@@ -48,7 +56,24 @@ impl ProcessClock {
             pass_raced: Cell::new(false),
             writer_epoch: Cell::new(0),
             latest_epoch,
+            store_clock_behind_ms,
         })
+    }
+
+    /// `meta` as the store's clock stamped it: its last-modified time moved by the skew (never
+    /// before the run's start).
+    fn as_stamped(&self, mut meta: ObjectMeta) -> ObjectMeta {
+        let skew = SimDuration::from_millis(self.store_clock_behind_ms.unsigned_abs());
+        meta.last_modified = if self.store_clock_behind_ms >= 0 {
+            SimTime::from_nanos(
+                meta.last_modified
+                    .as_nanos()
+                    .saturating_sub(skew.as_nanos()),
+            )
+        } else {
+            meta.last_modified.saturating_add(skew)
+        };
+        meta
     }
 
     /// The end of the pause in force now, if any.
@@ -102,8 +127,10 @@ impl ObjectStore for PausableStore {
     }
 
     fn head(&self, cause: Cause, key: &str) -> StoreFuture<ObjectMeta> {
-        let (inner, key) = (self.inner.clone(), key.to_string());
-        self.gate(move || inner.head(cause, &key))
+        let (inner, key, clock) = (self.inner.clone(), key.to_string(), self.clock.clone());
+        self.gate(move || {
+            Box::pin(async move { inner.head(cause, &key).await.map(|m| clock.as_stamped(m)) })
+        })
     }
 
     fn list(
@@ -117,8 +144,18 @@ impl ObjectStore for PausableStore {
             self.clock.gc_passes.set(self.clock.gc_passes.get() + 1);
             self.clock.pass_raced.set(false);
         }
-        let (inner, prefix) = (self.inner.clone(), prefix.to_string());
-        self.gate(move || inner.list(cause, &prefix, page_token, max_keys))
+        let (inner, prefix, clock) = (self.inner.clone(), prefix.to_string(), self.clock.clone());
+        self.gate(move || {
+            Box::pin(async move {
+                let mut page = inner.list(cause, &prefix, page_token, max_keys).await?;
+                page.objects = page
+                    .objects
+                    .into_iter()
+                    .map(|m| clock.as_stamped(m))
+                    .collect();
+                Ok(page)
+            })
+        })
     }
 
     fn delete(&self, cause: Cause, key: &str) -> StoreFuture<()> {
@@ -187,5 +224,33 @@ impl Runtime for PausableRuntime {
 
     fn rng(&self, name: &str) -> SimRng {
         self.inner.rng(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_objstore::ETag;
+    use strata_sim::Sim;
+
+    fn listed_at(ms: u64) -> ObjectMeta {
+        ObjectMeta {
+            key: "dst/sst/1.sst".to_string(),
+            size_bytes: 1,
+            etag: ETag("e".to_string()),
+            last_modified: SimTime::from_millis(ms),
+        }
+    }
+
+    #[test]
+    fn a_store_clock_behind_stamps_objects_earlier_and_one_ahead_later() {
+        let sim = Sim::new(1);
+        let clock = |skew| ProcessClock::new(sim.handle(), Vec::new(), Rc::new(|| 0), skew);
+        let stamped = |skew, ms| clock(skew).as_stamped(listed_at(ms)).last_modified;
+        assert_eq!(stamped(1_500, 4_000), SimTime::from_millis(2_500));
+        assert_eq!(stamped(-1_500, 4_000), SimTime::from_millis(5_500));
+        assert_eq!(stamped(0, 4_000), SimTime::from_millis(4_000));
+        // Never before the run's start.
+        assert_eq!(stamped(1_500, 1_000), SimTime::ZERO);
     }
 }

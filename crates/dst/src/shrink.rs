@@ -1,6 +1,6 @@
 //! Shrinking: drop events from a failing world while it still fails the same oracle, until
 //! no single event can go. First halves of the schedule, then one event at a time, then the
-//! pauses inside each writer, then the replica. Every candidate is a full deterministic run.
+//! pauses inside each writer, then the replica, then the store clock's skew. Every candidate is a full deterministic run.
 
 use crate::oracle::Oracle;
 use crate::run::{run_world, Planted};
@@ -72,17 +72,29 @@ pub fn shrink(world: &World, oracle: Oracle, planted: Option<Planted>, max_runs:
             best = candidate;
         }
     }
+    if best.store_clock_behind_ms != 0 && runs < max_runs {
+        let mut candidate = best.clone();
+        candidate.store_clock_behind_ms = 0;
+        if still_fails(&candidate, &mut runs) {
+            best = candidate;
+        }
+    }
     Shrunk { world: best, runs }
 }
 
 /// The schedule, one event a line.
 pub fn describe(world: &World) -> String {
     let mut out = format!(
-        "seed {} store {} end {} replica {} options: flush {} memtable {} B gc every {} min age {} style {}\n",
+        "seed {} store {} end {} replica {}{} options: flush {} memtable {} B gc every {} min age {} style {}\n",
         world.seed,
         world.store_preset,
         world.end,
         if world.reader { "yes" } else { "no" },
+        match world.store_clock_behind_ms {
+            0 => String::new(),
+            ms if ms > 0 => format!(" store clock {ms} ms behind"),
+            ms => format!(" store clock {} ms ahead", -ms),
+        },
         world.options.flush_interval,
         world.options.memtable_bytes,
         world.options.gc_interval,

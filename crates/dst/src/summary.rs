@@ -13,6 +13,7 @@ pub struct Summary {
     pub takeovers: u64,
     pub gc_passes: u64,
     pub gc_passes_raced: u64,
+    pub gc_passes_skewed: u64,
     pub pauses: u64,
     pub writer_crashes: u64,
     pub zombies: u64,
@@ -43,6 +44,7 @@ impl Summary {
         self.takeovers += stats.takeovers;
         self.gc_passes += stats.gc_passes;
         self.gc_passes_raced += stats.gc_passes_raced;
+        self.gc_passes_skewed += stats.gc_passes_skewed;
         self.pauses += stats.pauses;
         self.writer_crashes += stats.writer_crashes;
         self.zombies += stats.zombies;
@@ -71,6 +73,7 @@ impl Summary {
         self.takeovers += other.takeovers;
         self.gc_passes += other.gc_passes;
         self.gc_passes_raced += other.gc_passes_raced;
+        self.gc_passes_skewed += other.gc_passes_skewed;
         self.pauses += other.pauses;
         self.writer_crashes += other.writer_crashes;
         self.zombies += other.zombies;
@@ -104,7 +107,7 @@ impl Summary {
              faults by kind: {}\n\
              checksum-valid corruptions {}\n\
              takeovers {}, writer crashes {}, zombies {}, pauses {}\n\
-             GC passes {}, of which raced a newer writer {}\n\
+             GC passes {}, of which raced a newer writer {}, against a skewed store clock {}\n\
              compaction switches {}\n\
              writes {} (range deletes {}, writes with a time-to-live {}), reads checked {}, replica reads {}, policy recoveries checked {}\n\
              failures {}\n",
@@ -125,6 +128,7 @@ impl Summary {
             self.pauses,
             self.gc_passes,
             self.gc_passes_raced,
+            self.gc_passes_skewed,
             self.compaction_switches,
             self.writes_issued,
             self.range_deletes,

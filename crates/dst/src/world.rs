@@ -153,6 +153,12 @@ pub struct World {
     pub reader: bool,
     /// When every process stops and the final audit runs.
     pub end: SimTime,
+    /// How far the store's clock runs behind the writers' clocks, in milliseconds (negative:
+    /// ahead), so that the last-modified times a writer lists are that much earlier than its
+    /// own clock says: objects look older (or younger) to its collector than they are. Zero in
+    /// most worlds.
+    #[serde(default)]
+    pub store_clock_behind_ms: i64,
     pub events: Vec<Event>,
 }
 
@@ -229,6 +235,7 @@ fn fault_action(rng: &mut SimRng, tail: &mut SimRng, kind: usize) -> FaultAction
 pub fn generate(seed: u64) -> World {
     let mut rng = SimRng::seed_from_u64(seed ^ 0xD57_5EED);
     let mut tail = SimRng::seed_from_u64(seed ^ 0x5_1057_A112);
+    let mut skew = SimRng::seed_from_u64(seed ^ 0xC_10C5_CF09);
     let (store_preset, store) = if rng.bernoulli(0.5) {
         ("s3_express", SimStoreConfig::s3_express())
     } else {
@@ -380,8 +387,21 @@ pub fn generate(seed: u64) -> World {
         reader_poll,
         reader: rng.bernoulli(0.8),
         end: at_ms(end_ms),
+        store_clock_behind_ms: store_clock_behind_ms(&mut skew, gc_min_age),
         events,
     }
+}
+
+/// The store clock's skew: in a quarter of worlds, up to three times `gc_min_age` either way,
+/// so that a young object can look old enough to collect, and the collector must rest on what
+/// it knows besides an object's age (the latest manifest, the SSTs it uses and uploads).
+/// `skew` is a stream of its own, so every other draw of the world is the same as without it.
+fn store_clock_behind_ms(skew: &mut SimRng, gc_min_age: SimDuration) -> i64 {
+    if !skew.bernoulli(0.25) {
+        return 0;
+    }
+    let bound = 3 * as_ms(gc_min_age) as i64;
+    skew.range_inclusive(0, 2 * bound as u64) as i64 - bound
 }
 
 #[cfg(test)]
@@ -427,6 +447,36 @@ mod tests {
     }
 
     #[test]
+    fn a_quarter_of_worlds_skew_the_store_clock_by_at_most_three_gc_min_ages() {
+        let worlds: Vec<World> = (0..2_000).map(generate).collect();
+        let skewed: Vec<&World> = worlds
+            .iter()
+            .filter(|w| w.store_clock_behind_ms != 0)
+            .collect();
+        assert!((400..=600).contains(&skewed.len()), "{}", skewed.len());
+        for world in &skewed {
+            let bound = 3 * as_ms(world.options.gc_min_age) as i64;
+            assert!(
+                world.store_clock_behind_ms.abs() <= bound,
+                "seed {}: {} ms against {bound}",
+                world.seed,
+                world.store_clock_behind_ms
+            );
+        }
+        // Both ways, and by more than `gc_min_age`, where an object's age alone says nothing.
+        let beyond =
+            |w: &&&World| w.store_clock_behind_ms.unsigned_abs() > as_ms(w.options.gc_min_age);
+        assert!(skewed
+            .iter()
+            .filter(beyond)
+            .any(|w| w.store_clock_behind_ms > 0));
+        assert!(skewed
+            .iter()
+            .filter(beyond)
+            .any(|w| w.store_clock_behind_ms < 0));
+    }
+
+    #[test]
     fn the_long_tail_leaves_the_regression_seeds_worlds_as_they_were() {
         // The seeds the run's regression tests replay: none draws a slow fault from the long
         // tail, so each is still the world whose failure its test was written for.
@@ -439,6 +489,18 @@ mod tests {
                 multipliers.iter().all(|m| *m <= 50.0),
                 "seed {seed}: {multipliers:?}"
             );
+        }
+    }
+
+    #[test]
+    fn the_store_clocks_skew_leaves_the_regression_seeds_worlds_as_they_were() {
+        // Every seed the run's regression tests replay keeps one clock, so each is still the
+        // world whose failure its test was written for.
+        for seed in [
+            1081, 2138, 4806, 7241, 7768, 10445, 12401, 15698, 17274, 33681, 46228, 46500, 63995,
+            393957, 398843, 644658,
+        ] {
+            assert_eq!(generate(seed).store_clock_behind_ms, 0, "seed {seed}");
         }
     }
 }

@@ -74,6 +74,8 @@ pub struct RunStats {
     /// GC passes of a superseded writer that deleted something after the takeover.
     pub gc_passes_raced: u64,
     pub gc_passes: u64,
+    /// GC passes run while the store's clock disagreed with the writer's.
+    pub gc_passes_skewed: u64,
     pub pauses: u64,
     pub writer_crashes: u64,
     pub zombies: u64,
@@ -445,6 +447,9 @@ fn run_inner(
         for clock in ctx.clocks.borrow().iter() {
             stats.gc_passes += clock.gc_passes.get();
             stats.gc_passes_raced += clock.gc_passes_raced.get();
+            if world.store_clock_behind_ms != 0 {
+                stats.gc_passes_skewed += clock.gc_passes.get();
+            }
         }
     }
     let failure = ctx.failure.borrow().clone();

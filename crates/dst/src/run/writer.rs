@@ -19,7 +19,12 @@ pub(super) async fn writer(
         Rc::new(move || ctx.upgrade().map(|ctx| ctx.latest_epoch()).unwrap_or(0))
     };
     ctx.stats.borrow_mut().pauses += pauses.len() as u64;
-    let clock = ProcessClock::new(ctx.handle.clone(), pauses, latest);
+    let clock = ProcessClock::new(
+        ctx.handle.clone(),
+        pauses,
+        latest,
+        ctx.world.store_clock_behind_ms,
+    );
     ctx.clocks.borrow_mut().push(clock.clone());
     let runtime = PausableRuntime::runtime(ctx.handle.clone(), clock.clone());
     let port = PausableStore::port(ctx.port.clone(), clock.clone());
