@@ -65,17 +65,15 @@ pub fn shrink(world: &World, oracle: Oracle, planted: Option<Planted>, max_runs:
         }
         index += 1;
     }
-    if best.reader && runs < max_runs {
+    // The replica, then the store clock's skew: each clears its part of the world and says
+    // whether there was anything to clear.
+    let clears: [fn(&mut World) -> bool; 2] = [
+        |world| std::mem::replace(&mut world.reader, false),
+        |world| std::mem::take(&mut world.store_clock_behind_ms) != 0,
+    ];
+    for clear in clears {
         let mut candidate = best.clone();
-        candidate.reader = false;
-        if still_fails(&candidate, &mut runs) {
-            best = candidate;
-        }
-    }
-    if best.store_clock_behind_ms != 0 && runs < max_runs {
-        let mut candidate = best.clone();
-        candidate.store_clock_behind_ms = 0;
-        if still_fails(&candidate, &mut runs) {
+        if runs < max_runs && clear(&mut candidate) && still_fails(&candidate, &mut runs) {
             best = candidate;
         }
     }
